@@ -1,0 +1,59 @@
+/**
+ * @module
+ * `bot-bottle plan`: the dry run. Prints the resolved plan and creates nothing.
+ */
+
+import { log, out } from "../../log.ts";
+import { renderPlanText } from "../../plan/render.ts";
+import type { BottlePlan } from "../../plan/types.ts";
+import type { Command, CommandContext, OptionSpec } from "../command.ts";
+import { resolvePlan } from "../resolve.ts";
+
+/** Flags shared by every command that plans a bottle. */
+export const PLAN_OPTIONS: Record<string, OptionSpec> = {
+  cwd: {
+    type: "boolean",
+    description: "Copy the current directory (with its .git) to ~/workspace in the agent",
+  },
+  backend: {
+    type: "string",
+    choices: ["docker", "smolvm"],
+    description: "Backend to use (default: $BOT_BOTTLE_BACKEND, then the bottle's backend)",
+  },
+};
+
+/** Prints a plan in the chosen format; problems go to stderr as warnings. */
+export function printPlan(plan: BottlePlan, format: string): void {
+  for (const problem of plan.problems) log.warn(`${problem} (start would fail)`);
+  if (format === "json") out.json(plan);
+  else out.line(renderPlanText(plan));
+}
+
+/** Shared by `plan` and `start --dry-run`. */
+export async function runPlan(ctx: CommandContext): Promise<void> {
+  const { plan } = await resolvePlan(ctx);
+  printPlan(plan, (ctx.values.format as string | undefined) ?? "text");
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "Print what `start AGENT` would create, and create nothing",
+  synopsis: "AGENT [--cwd] [--backend docker|smolvm] [--format text|json]",
+  description: `
+Resolves the manifest for AGENT and prints the plan: backend, instance name, images,
+networks and addresses, the egress allowlist, routes (header names and the host
+variable each comes from, never a value), git gate entries (no key material),
+provisioning steps and the guest's environment. Problems that would make \`start\`
+fail, such as a route variable that is not set, are printed as warnings.`,
+  options: {
+    ...PLAN_OPTIONS,
+    format: {
+      type: "string",
+      choices: ["text", "json"],
+      description: "Output format (default: text)",
+    },
+  },
+  args: { min: 1, max: 1, names: "an AGENT name" },
+  examples: ["bot-bottle plan claude", "bot-bottle plan claude --cwd --format json | jq .egress"],
+  run: runPlan,
+};

@@ -1,0 +1,55 @@
+/**
+ * @module
+ * From command-line context to a plan: load the manifest, gather host facts, plan.
+ * Shared by `plan`, `start` and `up` so the dry run is exactly what a start does.
+ */
+
+import { resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { type LoadedManifest, loadManifest, manifestPath } from "../manifest/load.ts";
+import { gatherHostFacts } from "../plan/facts.ts";
+import { planBottle } from "../plan/plan.ts";
+import type { BackendName, BottlePlan } from "../plan/types.ts";
+import type { CommandContext } from "./command.ts";
+
+/** The manifest the context names (flag, environment, default). */
+export function loadContextManifest(ctx: CommandContext): Promise<LoadedManifest> {
+  return loadManifest(
+    manifestPath(ctx.values.manifest as string | undefined, ctx.env.BOT_BOTTLE_MANIFEST),
+    ctx.cwd,
+  );
+}
+
+/** The working tree `--cwd` copies in, refusing trees that would carry the user's secrets. */
+export function workingTree(ctx: CommandContext): string | undefined {
+  if (!ctx.values.cwd) return undefined;
+  const dir = resolve(ctx.cwd);
+  const home = ctx.env.HOME ? resolve(ctx.env.HOME) : undefined;
+  if (dir === "/" || dir === home) {
+    throw new UsageError(
+      `--cwd refuses to copy "${dir}": it would carry your whole ${
+        dir === "/" ? "disk" : "home"
+      } into the agent`,
+      {
+        hint: "cd into the project you want the agent to work on",
+      },
+    );
+  }
+  return dir;
+}
+
+/** Loads, gathers and plans for `ctx.positionals[0]`. */
+export async function resolvePlan(
+  ctx: CommandContext,
+): Promise<{ loaded: LoadedManifest; plan: BottlePlan }> {
+  const loaded = await loadContextManifest(ctx);
+  const agent = ctx.positionals[0]!;
+  const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, { env: ctx.env });
+  const plan = planBottle(loaded.manifest, {
+    agent,
+    backend: ctx.values.backend as BackendName | undefined,
+    cwd: workingTree(ctx),
+    claudeArgs: ctx.rest,
+  }, facts);
+  return { loaded, plan };
+}

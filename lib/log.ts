@@ -1,0 +1,69 @@
+// deno-lint-ignore-file no-console
+/**
+ * @module
+ * The one module that owns the console. stdout carries data only (`out`); everything
+ * meant for people goes to stderr, and colour and progress draw only on a TTY.
+ */
+
+const encoder = new TextEncoder();
+
+/** Whether stderr is a terminal; progress and colour only draw there. */
+export function stderrIsTty(): boolean {
+  try {
+    return Deno.stderr.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+function colour(code: number, text: string): string {
+  if (!stderrIsTty() || Deno.env.get("NO_COLOR") !== undefined) return text;
+  return `\x1b[${code}m${text}\x1b[0m`;
+}
+
+let quiet = false;
+let verbose = Deno.env.get("BOT_BOTTLE_DEBUG") === "1";
+
+/** Sets how chatty stderr is; `--quiet` silences info and step lines. */
+export function configureLog(options: { quiet?: boolean; verbose?: boolean }): void {
+  if (options.quiet !== undefined) quiet = options.quiet;
+  if (options.verbose !== undefined) verbose = options.verbose;
+}
+
+/** Messages for people, on stderr. */
+export const log = {
+  /** A step of long work, so the user sees progress. */
+  step(message: string): void {
+    if (!quiet) console.error(`${colour(36, "==>")} ${message}`);
+  },
+  info(message: string): void {
+    if (!quiet) console.error(message);
+  },
+  warn(message: string): void {
+    console.error(`${colour(33, "warning:")} ${message}`);
+  },
+  error(message: string): void {
+    console.error(`${colour(31, "error:")} ${message}`);
+  },
+  debug(message: string): void {
+    if (verbose) console.error(colour(90, `debug: ${message}`));
+  },
+};
+
+/** Data for programs, on stdout. */
+export const out = {
+  /** Writes text followed by a newline. */
+  line(text: string): void {
+    console.log(text);
+  },
+  /** Writes exactly one JSON document. */
+  json(value: unknown): void {
+    console.log(JSON.stringify(value, null, 2));
+  },
+  /** Writes raw bytes, for streaming logs. */
+  async write(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    let off = 0;
+    while (off < bytes.length) off += await Deno.stdout.write(bytes.subarray(off));
+  },
+};

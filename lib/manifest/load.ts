@@ -1,0 +1,453 @@
+/**
+ * @module
+ * Finding, parsing and validating a manifest: YAML (or JSON, parsed by the same YAML
+ * parser so that both get line numbers and duplicate-key errors) to unknown to zod.
+ * Every problem is collected and reported at once, each with its line:column and key
+ * path.
+ */
+
+import { basename, isAbsolute, resolve } from "node:path";
+import { YAML, z } from "../deps.ts";
+import { ManifestError, type ManifestProblem } from "../errors.ts";
+import { type Manifest, ManifestSchema } from "./schema.ts";
+
+/** The manifest file name looked for in the working directory. */
+export const DEFAULT_MANIFEST = "bot-bottle.yaml";
+
+/** A validated manifest and where it came from. */
+export interface LoadedManifest {
+  /** Absolute path of the file. */
+  path: string;
+  /** The path as the user gave it, for messages. */
+  displayPath: string;
+  manifest: Manifest;
+}
+
+/**
+ * Which manifest file to use: `--manifest`, then `BOT_BOTTLE_MANIFEST`, then
+ * `./bot-bottle.yaml`. Returns the path as given (resolved against `cwd` when read).
+ */
+export function manifestPath(flag: string | undefined, env: string | undefined): string {
+  if (flag !== undefined && flag !== "") return flag;
+  if (env !== undefined && env !== "") return env;
+  return DEFAULT_MANIFEST;
+}
+
+/** Reads and validates the manifest at `file`; throws ManifestError with every problem. */
+export async function loadManifest(
+  file: string,
+  cwd: string = Deno.cwd(),
+): Promise<LoadedManifest> {
+  const path = isAbsolute(file) ? file : resolve(cwd, file);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ManifestError(file, [{ path: "", message: "file not found" }], {
+        hint: file === DEFAULT_MANIFEST
+          ? "Run `bot-bottle init` to write a starter manifest, or pass --manifest FILE"
+          : undefined,
+      });
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new ManifestError(file, [{ path: "", message: "is a directory, not a file" }]);
+    }
+    throw new ManifestError(file, [{
+      path: "",
+      message: `cannot be read: ${(error as Error).message}`,
+    }]);
+  }
+  return { path, displayPath: file, manifest: parseManifest(text, file) };
+}
+
+type Path = (string | number)[];
+
+/** Parses and validates manifest text; `file` is used only in messages. */
+export function parseManifest(text: string, file: string): Manifest {
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+  });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  const problems: ManifestProblem[] = [];
+  let onlyDuplicateKeys = true;
+  for (const error of doc.errors) {
+    if (error.code !== "DUPLICATE_KEY") onlyDuplicateKeys = false;
+    const message = error.code === "DUPLICATE_KEY"
+      ? `duplicate key ${describeKeyAt(text, error.pos[0])}`
+      : `YAML syntax: ${firstLine(error.message)}`;
+    problems.push({ path: pathOfOffset(doc, error.pos[0]), ...at(error.pos[0]), message });
+  }
+  if (problems.length > 0 && !onlyDuplicateKeys) {
+    throw new ManifestError(file, sortProblems(problems));
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    throw new ManifestError(file, [{ path: "", message: `YAML: ${(error as Error).message}` }]);
+  }
+  if (data === null || data === undefined) {
+    throw new ManifestError(file, [{
+      path: "",
+      line: 1,
+      column: 1,
+      message: "the manifest is empty",
+    }], {
+      hint: "Run `bot-bottle init` for a commented starter manifest",
+    });
+  }
+
+  const parsed = ManifestSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(doc, data, issue, at));
+  }
+  // Cross-references are checked on the raw data too, so that a type error elsewhere
+  // does not hide an unknown bottle or a duplicate name.
+  for (const p of crossCheck(data)) {
+    const located = {
+      path: formatPath(p.path),
+      ...at(offsetOfPath(doc, p.path)),
+      message: p.message,
+    };
+    if (!problems.some((q) => q.path === located.path && q.message === located.message)) {
+      problems.push(located);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ManifestError(file, sortProblems(problems));
+  return parsed.data;
+}
+
+interface RawProblem {
+  path: Path;
+  message: string;
+}
+
+function entries(value: unknown): [string, Record<string, unknown>][] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return [];
+  return Object.entries(value as Record<string, unknown>).filter(
+    (e): e is [string, Record<string, unknown>] => e[1] !== null && typeof e[1] === "object",
+  );
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.map((v) => (typeof v === "string" ? v : JSON.stringify(v)))
+    : [];
+}
+
+/**
+ * Checks that need the whole manifest: references and names that must be unique. Runs
+ * on unvalidated data, so every access is defensive.
+ */
+function crossCheck(data: unknown): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const root = (data ?? {}) as Record<string, unknown>;
+  const bottles = (root.bottles ?? {}) as Record<string, unknown>;
+  const bottleNames = entries(bottles).map(([name]) => name);
+  for (const [agentName, agentRaw] of entries(root.agents)) {
+    const agent = { bottle: agentRaw.bottle, skills: strings(agentRaw.skills) };
+    if (typeof agent.bottle === "string" && !bottleNames.includes(agent.bottle)) {
+      const known = bottleNames.length > 0 ? bottleNames.map((b) => `"${b}"`).join(", ") : "none";
+      problems.push({
+        path: ["agents", agentName, "bottle"],
+        message: `unknown bottle "${agent.bottle}" (known: ${known})`,
+      });
+    }
+    duplicates(agent.skills.map((s) => basename(s.replace(/\/+$/, "")))).forEach((i) => {
+      problems.push({
+        path: ["agents", agentName, "skills", i],
+        message: `duplicate skill name "${basename(agent.skills[i]!.replace(/\/+$/, ""))}"`,
+      });
+    });
+  }
+  for (const [bottleName, bottleRaw] of entries(bottles)) {
+    const egress = (bottleRaw.egress ?? {}) as Record<string, unknown>;
+    const routes = Array.isArray(egress.routes)
+      ? egress.routes.map((r) => ({
+        host: String((r as Record<string, unknown> | null)?.host ?? ""),
+        headers: entries({ h: (r as Record<string, unknown> | null)?.headers ?? {} })[0]?.[1] ?? {},
+      }))
+      : [];
+    const bottle = {
+      egress: { allow: strings(egress.allow), routes },
+      git: Array.isArray(bottleRaw.git)
+        ? bottleRaw.git.map((g) => ({
+          name: String((g as Record<string, unknown> | null)?.name ?? ""),
+        }))
+        : [],
+    };
+    duplicates(bottle.egress.allow).forEach((i) => {
+      problems.push({
+        path: ["bottles", bottleName, "egress", "allow", i],
+        message: `duplicate host pattern "${bottle.egress.allow[i]}"`,
+      });
+    });
+    duplicates(bottle.egress.routes.map((r) => r.host)).forEach((i) => {
+      problems.push({
+        path: ["bottles", bottleName, "egress", "routes", i, "host"],
+        message: `duplicate route host "${bottle.egress.routes[i]!.host}"`,
+      });
+    });
+    duplicates(bottle.git.map((g) => g.name)).forEach((i) => {
+      problems.push({
+        path: ["bottles", bottleName, "git", i, "name"],
+        message: `duplicate git entry name "${bottle.git[i]!.name}"`,
+      });
+    });
+    bottle.egress.routes.forEach((route, r) => {
+      duplicates(Object.keys(route.headers).map((h) => h.toLowerCase())).forEach((i) => {
+        const name = Object.keys(route.headers)[i]!;
+        problems.push({
+          path: ["bottles", bottleName, "egress", "routes", r, "headers", name],
+          message: `duplicate header "${name}" (header names are case-insensitive)`,
+        });
+      });
+    });
+  }
+  return problems;
+}
+
+/** Indexes of entries equal to an earlier entry. */
+function duplicates(values: string[]): number[] {
+  const seen = new Set<string>();
+  const dups: number[] = [];
+  values.forEach((v, i) => {
+    if (v === "") return;
+    if (seen.has(v)) dups.push(i);
+    seen.add(v);
+  });
+  return dups;
+}
+
+function describeIssue(
+  doc: YAML.Document,
+  data: unknown,
+  issue: z.core.$ZodIssue,
+  at: (offset: number | undefined) => { line?: number; column?: number },
+): ManifestProblem[] {
+  const path = issue.path as Path;
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeys(path);
+    return issue.keys.map((key) => {
+      const suggestion = closest(key, known);
+      const message = `unknown key "${key}"` +
+        (suggestion
+          ? ` (did you mean "${suggestion}"?)`
+          : known.length
+          ? ` (known: ${known.join(", ")})`
+          : "");
+      return { path: formatPath([...path, key]), ...at(offsetOfKey(doc, path, key)), message };
+    });
+  }
+  let message = issue.message;
+  if (issue.code === "invalid_key") {
+    const inner = issue.issues[0]?.message ?? "invalid";
+    message = `name "${String(path[path.length - 1])}" ${inner}`;
+    return [{
+      path: formatPath(path),
+      ...at(offsetOfKey(doc, path.slice(0, -1), String(path.at(-1)))),
+      message,
+    }];
+  }
+  if (issue.code === "invalid_type") {
+    const input = valueIn(data, path);
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    message = input === undefined
+      ? `missing required key (expected ${expected})`
+      : `expected ${expected}, got ${describeValue(input)}`;
+  } else if (issue.code === "invalid_value") {
+    message = issue.values.length === 1
+      ? `must be ${JSON.stringify(issue.values[0])}`
+      : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  } else if (issue.code === "invalid_format" && issue.format === "regex") {
+    const value = valueAt(doc, path);
+    message = `${JSON.stringify(value)} ${issue.message}`;
+  } else if (issue.code === "too_small" && issue.origin === "string") {
+    message = "must not be empty";
+  }
+  return [{ path: formatPath(path), ...at(offsetOfPath(doc, path)), message }];
+}
+
+/** Zod's type names, as a YAML author would say them. */
+const EXPECTED: Record<string, string> = {
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  string: "a string",
+  boolean: "true or false",
+  number: "a number",
+};
+
+function valueIn(data: unknown, path: Path): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `the ${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The keys the schema allows at `path`, for "did you mean". */
+function knownKeys(path: Path): string[] {
+  let schema: unknown = ManifestSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return [];
+    if (def.type === "object") {
+      schema = (def.shape as Record<string, unknown>)[String(segment)];
+    } else if (def.type === "record") {
+      schema = def.valueType;
+    } else if (def.type === "array") {
+      schema = def.element;
+    } else {
+      return [];
+    }
+  }
+  const def = (unwrap(schema) as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  return def?.type === "object"
+    ? Object.keys(def.shape as object).filter((k) => k !== "$schema")
+    : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { _zod?: { def?: { type?: string; innerType?: unknown } } };
+  while (
+    s?._zod?.def && ["default", "optional", "nullable", "prefault"].includes(s._zod.def.type ?? "")
+  ) {
+    s = s._zod.def.innerType as typeof s;
+  }
+  return s;
+}
+
+/** The known key nearest to `key` by edit distance, if it is close enough to be a typo. */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** `bottles.dev.git[0].name` */
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (/^[A-Za-z0-9_$-]+$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function valueAt(doc: YAML.Document, path: Path): unknown {
+  const node = doc.getIn(path, true);
+  return YAML.isScalar(node) ? node.value : node;
+}
+
+/** Offset of the deepest node along `path` that exists. */
+function offsetOfPath(doc: YAML.Document, path: Path): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const prefix = path.slice(0, n);
+    const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
+    if (YAML.isNode(node) && node.range) {
+      // A missing key points at the mapping that should hold it.
+      return node.range[0];
+    }
+  }
+  return undefined;
+}
+
+function offsetOfKey(doc: YAML.Document, mapPath: Path, key: string): number | undefined {
+  const map = mapPath.length === 0 ? doc.contents : doc.getIn(mapPath, true);
+  if (YAML.isMap(map)) {
+    for (const pair of map.items) {
+      if (YAML.isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+        return pair.key.range[0];
+      }
+    }
+  }
+  return offsetOfPath(doc, mapPath);
+}
+
+/** Key path of the innermost mapping entry containing `offset`, for YAML errors. */
+function pathOfOffset(doc: YAML.Document, offset: number): string {
+  const path: Path = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    if (YAML.isMap(node)) {
+      const pair = node.items.find((p) => {
+        const start = YAML.isNode(p.key) ? p.key.range?.[0] : undefined;
+        const end = YAML.isNode(p.value)
+          ? p.value.range?.[2]
+          : YAML.isNode(p.key)
+          ? p.key.range?.[2]
+          : undefined;
+        return start !== undefined && end !== undefined && offset >= start && offset <= end;
+      });
+      if (!pair || !YAML.isScalar(pair.key)) break;
+      path.push(String(pair.key.value));
+      if (YAML.isNode(pair.key) && pair.key.range && offset <= pair.key.range[1]) break;
+      node = pair.value;
+    } else if (YAML.isSeq(node)) {
+      const index = node.items.findIndex((item) =>
+        YAML.isNode(item) && item.range && offset >= item.range[0] && offset <= item.range[2]
+      );
+      if (index === -1) break;
+      path.push(index);
+      node = node.items[index];
+    } else {
+      break;
+    }
+  }
+  return formatPath(path);
+}
+
+function describeKeyAt(text: string, offset: number): string {
+  const match = /^["']?([^"':\s]+)/.exec(text.slice(offset));
+  return match ? `"${match[1]}"` : "";
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function sortProblems(problems: ManifestProblem[]): ManifestProblem[] {
+  return problems.toSorted((a, b) =>
+    (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+  );
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { basename, join } from "node:path";
+import { ManifestError } from "../errors.ts";
+import { DEFAULT_MANIFEST, loadManifest, manifestPath, parseManifest } from "./load.ts";
+
+const DATA = join(import.meta.dirname!, "../../tests/testdata/manifests");
+const UPDATE = Deno.env.get("BOT_BOTTLE_UPDATE_GOLDEN") === "1";
+
+function problemLines(error: ManifestError): string {
+  return error.problems.map((p) =>
+    `${p.line !== undefined ? `line ${p.line}:${p.column}: ` : ""}${
+      p.path ? `${p.path}: ` : ""
+    }${p.message}`
+  ).join("\n") + "\n";
+}
+
+const files = [...Deno.readDirSync(DATA)].map((e) => e.name).filter((n) =>
+  /\.(ya?ml|json)$/.test(n)
+).toSorted();
+
+for (const file of files.filter((f) => f.startsWith("valid_"))) {
+  Deno.test(`parseManifest() accepts ${file}`, () => {
+    const manifest = parseManifest(Deno.readTextFileSync(join(DATA, file)), file);
+    assert.ok(Object.keys(manifest.agents).length > 0);
+  });
+}
+
+for (const file of files.filter((f) => f.startsWith("bad_"))) {
+  Deno.test(`parseManifest() reports every problem in ${file}`, () => {
+    const golden = join(DATA, file.replace(/\.(ya?ml|json)$/, ".errors.txt"));
+    let error: unknown;
+    try {
+      parseManifest(Deno.readTextFileSync(join(DATA, file)), file);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ManifestError, `expected a ManifestError, got ${error}`);
+    const actual = problemLines(error);
+    if (UPDATE) Deno.writeTextFileSync(golden, actual);
+    assert.equal(actual, Deno.readTextFileSync(golden));
+    assert.equal(error.exitCode, 2);
+    assert.ok(error.message.includes(`"${file}"`), "the message names the file");
+  });
+}
+
+Deno.test("parseManifest() fills defaults", () => {
+  const m = parseManifest(Deno.readTextFileSync(join(DATA, "valid_minimal.yaml")), "m.yaml");
+  assert.deepEqual(m.bottles.dev, {
+    backend: "docker",
+    egress: { allow: [], routes: [] },
+    git: [],
+    supervise: false,
+  });
+  assert.deepEqual(m.agents.a, { bottle: "dev", skills: [] });
+});
+
+Deno.test("manifestPath() prefers --manifest, then BOT_BOTTLE_MANIFEST, then the default", () => {
+  assert.equal(manifestPath("a.yaml", "b.yaml"), "a.yaml");
+  assert.equal(manifestPath(undefined, "b.yaml"), "b.yaml");
+  assert.equal(manifestPath(undefined, ""), DEFAULT_MANIFEST);
+  assert.equal(manifestPath(undefined, undefined), DEFAULT_MANIFEST);
+});
+
+Deno.test("loadManifest() says a missing default manifest can be made with init", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(() => loadManifest(DEFAULT_MANIFEST, dir), (e: ManifestError) => {
+      assert.match(e.message, /file not found/);
+      assert.match(e.hint ?? "", /bot-bottle init/);
+      return true;
+    });
+    await Deno.mkdir(join(dir, "d.yaml"));
+    await assert.rejects(() => loadManifest("d.yaml", dir), /is a directory/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("testdata holds a golden file for every bad manifest", () => {
+  for (const file of files.filter((f) => f.startsWith("bad_"))) {
+    const golden = basename(file).replace(/\.(ya?ml|json)$/, ".errors.txt");
+    assert.ok(Deno.statSync(join(DATA, golden)).isFile, golden);
+  }
+});

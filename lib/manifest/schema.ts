@@ -1,0 +1,144 @@
+/**
+ * @module
+ * The manifest's one schema. `bot-bottle schema` prints it as JSON Schema, the loader
+ * validates with it, and the plan reads the typed result.
+ */
+
+import { z } from "../deps.ts";
+import { parseHostPattern } from "./hosts.ts";
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the proxy owns; a route may not set them. */
+const RESERVED_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "upgrade",
+  "te",
+  "trailer",
+  "proxy-authorization",
+  "proxy-connection",
+  "keep-alive",
+]);
+
+/** Bottle, agent and git entry names: they end up in container and network names. */
+export const Name = z.string().regex(
+  NAME,
+  "must be 1 to 40 characters of a-z, 0-9, '-' or '_', starting with a letter or digit",
+);
+
+const HostPatternString = z.string().superRefine((value, ctx) => {
+  const parsed = parseHostPattern(value);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: `bad host pattern "${value}": ${parsed}` });
+  }
+});
+
+const RouteHost = z.string().superRefine((value, ctx) => {
+  const parsed = parseHostPattern(value);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: `bad route host "${value}": ${parsed}` });
+  } else if (parsed.kind === "wildcard") {
+    ctx.addIssue({
+      code: "custom",
+      message: `bad route host "${value}": a route names one exact host, not a pattern`,
+    });
+  }
+});
+
+const EnvName = z.string().regex(ENV_NAME, "must be an environment variable name");
+
+/** Where a route header's value comes from: always the host's environment. */
+export const HeaderSource = z.strictObject({
+  env: EnvName.describe("Host environment variable holding the value; never enters the agent"),
+});
+
+const HeaderName = z.string().regex(HEADER_NAME, "must be an HTTP header name").refine(
+  (h) => !RESERVED_HEADERS.has(h.toLowerCase()),
+  { message: "is owned by the proxy and cannot be set by a route" },
+);
+
+/** A host whose TLS the proxy terminates so that it can set headers. */
+export const Route = z.strictObject({
+  host: RouteHost.describe("Exact host to intercept; it is also allowed"),
+  headers: z.record(HeaderName, HeaderSource).default({}).describe(
+    "Headers the proxy sets on every request to the host",
+  ),
+});
+
+const GitUpstream = z.string().refine(
+  (u) =>
+    /^ssh:\/\/[^/\s]+\/\S+$/.test(u) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/][^\s]*$/.test(u),
+  { message: "must be an SSH URL: ssh://user@host[:port]/path or user@host:path" },
+);
+
+/** One upstream repository reached through the git gate. */
+export const GitEntry = z.strictObject({
+  name: Name.describe("Served by the gate as <name>.git"),
+  upstream: GitUpstream.describe("The real remote, reached only by the gate"),
+  identity_file: z.string().min(1).describe("SSH private key on the host; only the gate gets it"),
+  known_hosts: z.string().min(1).optional().describe(
+    "known_hosts file for the upstream host (default: ~/.ssh/known_hosts)",
+  ),
+  allow_force_push: z.boolean().default(false),
+  allow_delete: z.boolean().default(false),
+  protected_paths: z.array(z.string().min(1)).default([]).describe(
+    "Glob patterns a push may not touch, such as .github/workflows/**",
+  ),
+});
+
+/** Egress policy of a bottle. */
+export const Egress = z.strictObject({
+  allow: z.array(HostPatternString).default([]).describe(
+    "Hosts the agent may reach: exact names, *.domain, or IPv4, each with an optional :port",
+  ),
+  routes: z.array(Route).default([]),
+});
+
+/** A sandbox policy. */
+export const Bottle = z.strictObject({
+  backend: z.enum(["docker", "smolvm"]).default("docker").describe(
+    "Where the agent runs; BOT_BOTTLE_BACKEND and --backend override it",
+  ),
+  egress: Egress.default({ allow: [], routes: [] }),
+  git: z.array(GitEntry).default([]),
+  supervise: z.boolean().default(false).describe(
+    "Run the supervise MCP server so the agent can ask a person on the host",
+  ),
+});
+
+/** What runs inside a bottle. */
+export const Agent = z.strictObject({
+  bottle: Name.describe("Name of a bottle in this manifest"),
+  prompt: z.string().optional().describe("Appended to Claude Code's system prompt"),
+  skills: z.array(z.string().min(1)).default([]).describe(
+    "Skill directories (each holding SKILL.md), relative to the manifest",
+  ),
+});
+
+/** The whole manifest, before cross-references are checked. */
+export const ManifestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1).default(1),
+  bottles: z.record(Name, Bottle),
+  agents: z.record(Name, Agent),
+});
+
+export type Manifest = z.output<typeof ManifestSchema>;
+export type BottleSpec = z.output<typeof Bottle>;
+export type AgentSpec = z.output<typeof Agent>;
+export type GitEntrySpec = z.output<typeof GitEntry>;
+export type RouteSpec = z.output<typeof Route>;
+
+/** The JSON Schema of the manifest as users write it (defaults optional). */
+export function manifestJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ManifestSchema, { io: "input", target: "draft-2020-12" });
+  return {
+    ...schema,
+    $id: "https://bot-bottle.dev/schema/manifest-v1.json",
+    title: "bot-bottle manifest",
+  };
+}

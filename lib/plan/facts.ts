@@ -1,0 +1,90 @@
+/**
+ * @module
+ * Gathers the host facts a plan needs (paths, subnets in use, image tags, a run id),
+ * so that `planBottle` itself stays pure. Reads only; creates nothing.
+ */
+
+import { join } from "node:path";
+import { dirname } from "node:path";
+import { AGENT_SOURCE, BUNDLE_SOURCE } from "../images/sources.ts";
+import { imageTag } from "../images/tags.ts";
+import { log } from "../log.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import { $, captureRaw } from "../shell.ts";
+import { referencedPaths } from "./plan.ts";
+import type { HostFacts, PathKind } from "./types.ts";
+
+/** A short random id: 6 characters of [a-z0-9]. */
+export function newRunId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => alphabet[b % alphabet.length])
+    .join("");
+}
+
+async function pathKind(path: string, isSkill: boolean): Promise<PathKind> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) {
+      if (!isSkill) return "dir";
+      try {
+        return (await Deno.stat(join(path, "SKILL.md"))).isFile ? "skill" : "dir";
+      } catch {
+        return "dir";
+      }
+    }
+    return "file";
+  } catch {
+    return "missing";
+  }
+}
+
+/** IPv4 subnets of docker networks and host interfaces; empty when docker is absent. */
+export async function usedSubnets(): Promise<string[]> {
+  const subnets: string[] = [];
+  try {
+    for (const iface of Deno.networkInterfaces()) {
+      if (iface.family === "IPv4" && !iface.address.startsWith("127.")) subnets.push(iface.cidr);
+    }
+  } catch (error) {
+    log.debug(`network interfaces unavailable: ${(error as Error).message}`);
+  }
+  const ids = await captureRaw($`docker network ls --quiet --no-trunc`, "20s").catch(() =>
+    undefined
+  );
+  if (!ids || ids.code !== 0) {
+    log.debug("docker is not reachable; planning without its networks");
+    return subnets;
+  }
+  const list = ids.stdout.split("\n").filter(Boolean);
+  if (list.length === 0) return subnets;
+  const inspect = await captureRaw(
+    $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}} {{end}}"} ${list}`,
+    "20s",
+  );
+  subnets.push(...inspect.stdout.split(/\s+/).filter((s) => s.includes(".")));
+  return subnets;
+}
+
+/** Everything `planBottle` needs to know about the host. */
+export async function gatherHostFacts(
+  manifest: Manifest,
+  manifestPath: string,
+  agent: string,
+  options: { env?: Record<string, string | undefined>; querySubnets?: boolean } = {},
+): Promise<HostFacts> {
+  const env = options.env ?? Deno.env.toObject();
+  const home = env.HOME ?? Deno.env.get("HOME") ?? "/";
+  const base = { home, manifestDir: dirname(manifestPath) };
+  const refs = referencedPaths(manifest, agent, base);
+  const paths: Record<string, PathKind> = {};
+  for (const p of refs.skills) paths[p] = await pathKind(p, true);
+  for (const p of refs.files) paths[p] = await pathKind(p, false);
+  return {
+    runId: newRunId(),
+    env,
+    ...base,
+    paths,
+    usedSubnets: options.querySubnets === false ? [] : await usedSubnets(),
+    images: { agent: await imageTag(AGENT_SOURCE), bundle: await imageTag(BUNDLE_SOURCE) },
+  };
+}

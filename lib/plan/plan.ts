@@ -1,0 +1,235 @@
+/**
+ * @module
+ * `planBottle`: a pure function of manifest, options and host facts. Same inputs, same
+ * plan; it reads no file, runs nothing and creates nothing.
+ */
+
+import { basename, isAbsolute, resolve } from "node:path";
+import {
+  DEFAULT_SUBNET_POOL,
+  GUEST_HOME,
+  GUEST_PATHS,
+  GUEST_USER,
+  LABEL_AGENT,
+  LABEL_BOTTLE,
+  LABEL_TOOL,
+  PLACEHOLDER,
+  PORTS,
+} from "../constants.ts";
+import { BotBottleError, UsageError } from "../errors.ts";
+import { gateUrl, parseUpstream, renderGitconfig } from "../git/upstream.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import { formatCidr, hostAt, pickSubnet } from "./subnet.ts";
+import type {
+  BackendName,
+  BottlePlan,
+  HostFacts,
+  PlannedGitEntry,
+  PlannedRoute,
+  PlanOptions,
+  ProvisionStep,
+} from "./types.ts";
+
+/** Resolves a manifest path (`~/`, relative to the manifest, or absolute). */
+export function resolveManifestPath(
+  path: string,
+  facts: Pick<HostFacts, "home" | "manifestDir">,
+): string {
+  if (path === "~") return facts.home;
+  if (path.startsWith("~/")) return resolve(facts.home, path.slice(2));
+  return isAbsolute(path) ? resolve(path) : resolve(facts.manifestDir, path);
+}
+
+/** Every host path a manifest's agent refers to, so facts can say what each is. */
+export function referencedPaths(
+  manifest: Manifest,
+  agentName: string,
+  facts: Pick<HostFacts, "home" | "manifestDir">,
+): {
+  skills: string[];
+  files: string[];
+} {
+  const agent = manifest.agents[agentName];
+  const bottle = agent ? manifest.bottles[agent.bottle] : undefined;
+  const skills = (agent?.skills ?? []).map((s) => resolveManifestPath(s, facts));
+  const files = (bottle?.git ?? []).flatMap((g) => [
+    resolveManifestPath(g.identity_file, facts),
+    resolveManifestPath(g.known_hosts ?? "~/.ssh/known_hosts", facts),
+  ]);
+  return { skills, files };
+}
+
+/** Which backend runs: `--backend`, then `BOT_BOTTLE_BACKEND`, then the manifest. */
+export function chooseBackend(
+  flag: BackendName | undefined,
+  env: string | undefined,
+  manifest: BackendName,
+): BackendName {
+  if (flag) return flag;
+  if (env !== undefined && env !== "") {
+    if (env !== "docker" && env !== "smolvm") {
+      throw new UsageError(`BOT_BOTTLE_BACKEND: unknown backend "${env}" (known: docker, smolvm)`);
+    }
+    return env;
+  }
+  return manifest;
+}
+
+/** Turns manifest + options + host facts into the plan for one bottle. */
+export function planBottle(manifest: Manifest, options: PlanOptions, facts: HostFacts): BottlePlan {
+  const agent = manifest.agents[options.agent];
+  if (!agent) {
+    const known = Object.keys(manifest.agents);
+    throw new UsageError(
+      `Unknown agent "${options.agent}" (known: ${
+        known.length ? known.map((a) => `"${a}"`).join(", ") : "none"
+      })`,
+    );
+  }
+  const bottle = manifest.bottles[agent.bottle]!;
+  const backend = chooseBackend(options.backend, facts.env.BOT_BOTTLE_BACKEND, bottle.backend);
+  const instance = `${options.agent}-${facts.runId}`;
+  const prefix = `bot-bottle-${instance}`;
+  const problems: string[] = [];
+
+  const pool = facts.env.BOT_BOTTLE_SUBNET_POOL || DEFAULT_SUBNET_POOL;
+  let subnet;
+  try {
+    subnet = pickSubnet(pool, 28, instance, facts.usedSubnets);
+  } catch (error) {
+    throw new UsageError(`BOT_BOTTLE_SUBNET_POOL: ${(error as Error).message}`);
+  }
+  if (!subnet) {
+    throw new BotBottleError(`No free /28 left in the subnet pool ${pool}`, {
+      hint: "Run `bot-bottle cleanup`, or set BOT_BOTTLE_SUBNET_POOL to a larger range",
+    });
+  }
+  const gateway = hostAt(subnet, 1);
+  const bundleAddress = hostAt(subnet, 2);
+  const guestAddress = hostAt(subnet, 3);
+  const proxyUrl = `http://${bundleAddress}:${PORTS.proxy}`;
+
+  const routes: PlannedRoute[] = bottle.egress.routes.map((route) => ({
+    host: route.host,
+    headers: Object.entries(route.headers).map(([name, source]) => {
+      const set = (facts.env[source.env] ?? "") !== "";
+      if (!set) {
+        problems.push(
+          `Route "${route.host}" header "${name}": host variable ${source.env} is not set`,
+        );
+      }
+      return { name, env: source.env, set };
+    }),
+  }));
+  const allow = [...new Set([...bottle.egress.allow, ...routes.map((r) => r.host)])];
+
+  const git: PlannedGitEntry[] = bottle.git.map((entry) => {
+    const upstream = parseUpstream(entry.upstream)!;
+    const identityFile = resolveManifestPath(entry.identity_file, facts);
+    const knownHosts = resolveManifestPath(entry.known_hosts ?? "~/.ssh/known_hosts", facts);
+    if (facts.paths[identityFile] !== "file") {
+      problems.push(`Git entry "${entry.name}": identity file "${identityFile}" not found`);
+    }
+    if (facts.paths[knownHosts] !== "file") {
+      problems.push(`Git entry "${entry.name}": known_hosts file "${knownHosts}" not found`);
+    }
+    return {
+      name: entry.name,
+      upstream: entry.upstream,
+      host: upstream.host,
+      port: upstream.port,
+      identityFile,
+      knownHosts,
+      gateUrl: gateUrl(bundleAddress, PORTS.git, entry.name),
+      allowForcePush: entry.allow_force_push,
+      allowDelete: entry.allow_delete,
+      protectedPaths: entry.protected_paths,
+    };
+  });
+
+  const superviseUrl = bottle.supervise ? `http://${bundleAddress}:${PORTS.supervise}/` : undefined;
+
+  const provisioning: ProvisionStep[] = [{ kind: "ca", guestPath: GUEST_PATHS.ca }];
+  const prompt = agent.prompt?.trim() ? agent.prompt : undefined;
+  if (prompt !== undefined) {
+    provisioning.push({ kind: "prompt", guestPath: GUEST_PATHS.prompt, text: prompt });
+  }
+  for (const skill of agent.skills) {
+    const source = resolveManifestPath(skill, facts);
+    const name = basename(source);
+    const kind = facts.paths[source];
+    if (kind === "missing" || kind === undefined) {
+      problems.push(`Skill "${name}": "${source}" not found`);
+    } else if (kind !== "skill") {
+      problems.push(`Skill "${name}": "${source}" is not a directory holding SKILL.md`);
+    }
+    provisioning.push({ kind: "skill", name, source, guestPath: `${GUEST_PATHS.skills}/${name}` });
+  }
+  if (options.cwd !== undefined) {
+    provisioning.push({ kind: "workspace", source: options.cwd, guestPath: GUEST_PATHS.workspace });
+  }
+  if (git.length > 0) {
+    provisioning.push({
+      kind: "gitconfig",
+      guestPath: GUEST_PATHS.gitconfig,
+      content: renderGitconfig(git.map((g) => ({ upstream: g.upstream, gateUrl: g.gateUrl }))),
+    });
+  }
+  if (superviseUrl) provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl });
+  const placeholderVars = [...new Set(routes.flatMap((r) => r.headers.map((h) => h.env)))]
+    .toSorted();
+  provisioning.push({
+    kind: "claude-config",
+    placeholderKey: placeholderVars.includes("ANTHROPIC_API_KEY"),
+  });
+
+  const env: Record<string, string> = {
+    HTTPS_PROXY: proxyUrl,
+    HTTP_PROXY: proxyUrl,
+    https_proxy: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY: `${bundleAddress},localhost,127.0.0.1`,
+    no_proxy: `${bundleAddress},localhost,127.0.0.1`,
+    NODE_EXTRA_CA_CERTS: GUEST_PATHS.ca,
+    BOT_BOTTLE_BOTTLE: instance,
+  };
+  // Clients that refuse to start without a credential get a placeholder; the proxy
+  // replaces the header on the way out, so the real value never enters the guest.
+  for (const name of placeholderVars) env[name] = PLACEHOLDER;
+
+  const command = ["claude"];
+  if (prompt !== undefined) command.push("--append-system-prompt-file", GUEST_PATHS.prompt);
+  command.push(...options.claudeArgs);
+
+  const egressExternal = facts.env.BOT_BOTTLE_EGRESS_NETWORK;
+  return {
+    planVersion: 1,
+    agent: options.agent,
+    bottle: agent.bottle,
+    instance,
+    backend,
+    labels: { [LABEL_TOOL]: "1", [LABEL_BOTTLE]: instance, [LABEL_AGENT]: options.agent },
+    images: { ...facts.images },
+    networks: {
+      internal: { name: `${prefix}-internal`, subnet: formatCidr(subnet), gateway },
+      egress: egressExternal
+        ? { name: egressExternal, external: true }
+        : { name: `${prefix}-egress`, external: false },
+    },
+    bundle: { name: `${prefix}-bundle`, address: bundleAddress, ports: { ...PORTS } },
+    guest: {
+      name: `${prefix}-agent`,
+      address: guestAddress,
+      user: GUEST_USER,
+      home: GUEST_HOME,
+      workdir: options.cwd !== undefined ? GUEST_PATHS.workspace : GUEST_HOME,
+      env,
+      command,
+    },
+    egress: { allow, routes },
+    git,
+    supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
+    provisioning,
+    problems,
+  };
+}

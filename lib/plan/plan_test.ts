@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { parseManifest } from "../manifest/load.ts";
+import { chooseBackend, planBottle } from "./plan.ts";
+import type { HostFacts, PlanOptions } from "./types.ts";
+
+const DATA = join(import.meta.dirname!, "../../tests/testdata/plans");
+const UPDATE = Deno.env.get("BOT_BOTTLE_UPDATE_GOLDEN") === "1";
+
+function facts(overrides: Partial<HostFacts> = {}): HostFacts {
+  return {
+    runId: "abc123",
+    env: {},
+    home: "/home/u",
+    manifestDir: "/proj",
+    paths: {},
+    usedSubnets: [],
+    images: { agent: "bot-bottle-agent:000000000000", bundle: "bot-bottle-bundle:111111111111" },
+    ...overrides,
+  };
+}
+
+interface Case {
+  description: string;
+  options: PlanOptions;
+  env?: Record<string, string>;
+  paths?: HostFacts["paths"];
+  usedSubnets?: string[];
+}
+
+for (
+  const entry of [...Deno.readDirSync(DATA)].filter((e) => e.isDirectory).map((e) => e.name)
+    .toSorted()
+) {
+  const c: Case = JSON.parse(Deno.readTextFileSync(join(DATA, entry, "case.json")));
+  Deno.test(`planBottle() ${entry}: ${c.description}`, () => {
+    const manifest = parseManifest(
+      Deno.readTextFileSync(join(DATA, entry, "manifest.yaml")),
+      "manifest.yaml",
+    );
+    const plan = planBottle(
+      manifest,
+      c.options,
+      facts({
+        env: c.env ?? {},
+        paths: c.paths ?? {},
+        usedSubnets: c.usedSubnets ?? [],
+      }),
+    );
+    const actual = JSON.stringify(plan, null, 2) + "\n";
+    const golden = join(DATA, entry, "plan.json");
+    if (UPDATE) Deno.writeTextFileSync(golden, actual);
+    assert.equal(actual, Deno.readTextFileSync(golden));
+    for (const [name, value] of Object.entries(c.env ?? {})) {
+      if (!name.startsWith("BOT_BOTTLE_")) {
+        assert.ok(!actual.includes(value), `plan must not contain the value "${value}"`);
+      }
+    }
+  });
+}
+
+const EXAMPLE = parseManifest(
+  Deno.readTextFileSync(join(import.meta.dirname!, "../../examples/bot-bottle.yaml")),
+  "bot-bottle.yaml",
+);
+
+Deno.test("planBottle() is a pure function of its inputs", () => {
+  const f = facts({ env: { ANTHROPIC_API_KEY: "k" } });
+  const options = { agent: "claude", claudeArgs: [] };
+  assert.deepEqual(
+    planBottle(EXAMPLE, options, f),
+    planBottle(EXAMPLE, options, structuredClone(f)),
+  );
+});
+
+Deno.test("planBottle() refuses an agent the manifest does not define", () => {
+  assert.throws(
+    () => planBottle(EXAMPLE, { agent: "nobody", claudeArgs: [] }, facts()),
+    (e: unknown) =>
+      e instanceof UsageError && /Unknown agent "nobody" \(known: "claude"\)/.test(e.message),
+  );
+});
+
+Deno.test("planBottle() gives the agent a placeholder, never the route's value", () => {
+  const plan = planBottle(
+    EXAMPLE,
+    { agent: "claude", claudeArgs: [] },
+    facts({ env: { ANTHROPIC_API_KEY: "sk-real" } }),
+  );
+  assert.equal(plan.guest.env.ANTHROPIC_API_KEY, "bot-bottle-placeholder");
+  assert.ok(!JSON.stringify(plan).includes("sk-real"));
+  assert.deepEqual(plan.problems, []);
+});
+
+Deno.test("planBottle() passes the prompt flag only when the agent has a prompt", () => {
+  const noPrompt = parseManifest(
+    "bottles: {dev: {}}\nagents: {a: {bottle: dev, prompt: '  '}}",
+    "m.yaml",
+  );
+  const plan = planBottle(noPrompt, { agent: "a", claudeArgs: ["-p", "hi"] }, facts());
+  assert.deepEqual(plan.guest.command, ["claude", "-p", "hi"]);
+  assert.ok(!plan.provisioning.some((s) => s.kind === "prompt"));
+});
+
+Deno.test("planBottle() keeps the internal network, bundle and guest in one /28", () => {
+  const plan = planBottle(EXAMPLE, { agent: "claude", claudeArgs: [] }, facts());
+  const [base] = plan.networks.internal.subnet.split("/");
+  const prefix = base!.split(".").slice(0, 3).join(".");
+  assert.ok(plan.bundle.address.startsWith(prefix) && plan.guest.address.startsWith(prefix));
+  assert.notEqual(plan.bundle.address, plan.guest.address);
+  assert.ok(plan.guest.env.HTTPS_PROXY!.includes(plan.bundle.address));
+});
+
+Deno.test("planBottle() fails plainly when the subnet pool is full", () => {
+  assert.throws(
+    () =>
+      planBottle(
+        EXAMPLE,
+        { agent: "claude", claudeArgs: [] },
+        facts({ usedSubnets: ["10.213.0.0/16"] }),
+      ),
+    /No free \/28 left in the subnet pool 10.213.0.0\/16/,
+  );
+});
+
+Deno.test("chooseBackend() takes the flag, then BOT_BOTTLE_BACKEND, then the manifest", () => {
+  assert.equal(chooseBackend("smolvm", "docker", "docker"), "smolvm");
+  assert.equal(chooseBackend(undefined, "smolvm", "docker"), "smolvm");
+  assert.equal(chooseBackend(undefined, "", "smolvm"), "smolvm");
+  assert.equal(chooseBackend(undefined, undefined, "docker"), "docker");
+  assert.throws(() => chooseBackend(undefined, "vmware", "docker"), UsageError);
+});

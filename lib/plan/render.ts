@@ -1,0 +1,101 @@
+/**
+ * @module
+ * The plan as people read it. The JSON form is the plan object itself.
+ */
+
+import type { BottlePlan, ProvisionStep } from "./types.ts";
+
+function describeStep(step: ProvisionStep): string {
+  switch (step.kind) {
+    case "ca":
+      return `trust the bottle's CA at ${step.guestPath} (update-ca-certificates, NODE_EXTRA_CA_CERTS)`;
+    case "prompt":
+      return `system prompt (${step.text.length} characters) at ${step.guestPath}, mode 600`;
+    case "skill":
+      return `skill "${step.name}" from ${step.source} to ${step.guestPath}`;
+    case "workspace":
+      return `working tree ${step.source} (with .git) to ${step.guestPath}`;
+    case "gitconfig":
+      return `gitconfig at ${step.guestPath} sending upstreams to the git gate`;
+    case "mcp":
+      return `register MCP server "${step.name}" at ${step.url}`;
+    case "claude-config":
+      return step.placeholderKey
+        ? "Claude Code settings: onboarding done, placeholder API key accepted"
+        : "Claude Code settings: onboarding done";
+  }
+}
+
+/** Renders the plan as aligned text sections. */
+export function renderPlanText(plan: BottlePlan): string {
+  const lines: string[] = [];
+  const section = (title: string) => lines.push("", `${title}:`);
+  const item = (text: string) => lines.push(`  ${text}`);
+
+  lines.push(
+    `Bottle "${plan.instance}" for agent "${plan.agent}" (bottle policy "${plan.bottle}")`,
+  );
+  lines.push(`Backend: ${plan.backend}`);
+
+  section("Images");
+  item(`agent   ${plan.images.agent}`);
+  item(`bundle  ${plan.images.bundle}`);
+
+  section("Networks");
+  item(`internal  ${plan.networks.internal.name}  ${plan.networks.internal.subnet} (no route out)`);
+  item(
+    `egress    ${plan.networks.egress.name}` +
+      (plan.networks.egress.external ? " (existing, from BOT_BOTTLE_EGRESS_NETWORK)" : ""),
+  );
+  item(`bundle    ${plan.bundle.name}  ${plan.bundle.address}  proxy :${plan.bundle.ports.proxy}`);
+  item(`agent     ${plan.guest.name}  ${plan.guest.address}  (internal network only)`);
+
+  section("Egress allowlist");
+  if (plan.egress.allow.length === 0) item("(none: every outbound request is refused)");
+  for (const host of plan.egress.allow) item(host);
+
+  section("Routes (credentials injected by the proxy)");
+  if (plan.egress.routes.length === 0) item("(none)");
+  for (const route of plan.egress.routes) {
+    item(route.host);
+    for (const h of route.headers) {
+      item(`  ${h.name}: from $${h.env}${h.set ? "" : "  (NOT SET)"}`);
+    }
+  }
+
+  section("Git gate");
+  if (plan.git.length === 0) item("(none)");
+  for (const g of plan.git) {
+    item(`${g.name}: ${g.upstream} -> ${g.gateUrl}`);
+    item(`  key ${g.identityFile} (bundle only), known_hosts ${g.knownHosts}`);
+    const rules = [
+      g.allowForcePush ? "force-push allowed" : "no force-push",
+      g.allowDelete ? "branch deletion allowed" : "no branch deletion",
+      ...(g.protectedPaths.length ? [`protected: ${g.protectedPaths.join(", ")}`] : []),
+    ];
+    item(`  ${rules.join("; ")}`);
+  }
+
+  section("Supervise");
+  item(plan.supervise.enabled ? `MCP server at ${plan.supervise.url}` : "off");
+
+  section("Provisioning");
+  plan.provisioning.forEach((step, i) => item(`${i + 1}. ${describeStep(step)}`));
+
+  section("Guest");
+  item(`user ${plan.guest.user}, home ${plan.guest.home}, workdir ${plan.guest.workdir}`);
+  for (const [k, v] of Object.entries(plan.guest.env).toSorted(([a], [b]) => a.localeCompare(b))) {
+    item(`${k}=${v}`);
+  }
+  item(`command: ${plan.guest.command.map(shellQuote).join(" ")}`);
+
+  if (plan.problems.length > 0) {
+    section("Problems (start would fail)");
+    for (const p of plan.problems) item(p);
+  }
+  return lines.join("\n");
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,117 @@
+/**
+ * @module
+ * The plan: plain data that says everything a bottle will be, computed before anything
+ * is created. `plan` prints it; `start` and `up` hand it to a backend, which makes no
+ * decisions of its own. It never holds a secret value, only where one comes from.
+ */
+
+/** Which transport runs the agent guest. */
+export type BackendName = "docker" | "smolvm";
+
+/** What the command line asked for. */
+export interface PlanOptions {
+  agent: string;
+  /** `--backend`, overriding the environment and the manifest. */
+  backend?: BackendName;
+  /** `--cwd DIR`: the absolute working tree to copy in. */
+  cwd?: string;
+  /** Arguments after `--`, passed to claude. */
+  claudeArgs: string[];
+}
+
+/** What the host looks like, gathered (impurely) before planning. */
+export interface HostFacts {
+  /** Short random id making the instance name unique. */
+  runId: string;
+  /** The environment, as far as planning reads it (BOT_BOTTLE_* and route variables). */
+  env: Record<string, string | undefined>;
+  home: string;
+  /** Directory holding the manifest; relative manifest paths start here. */
+  manifestDir: string;
+  /** What each absolute path the manifest names is on the host. */
+  paths: Record<string, PathKind>;
+  /** IPv4 subnets docker networks already use. */
+  usedSubnets: string[];
+  /** Content-hashed image tags. */
+  images: { agent: string; bundle: string };
+}
+
+/** What a path is on the host, for checks that need no I/O while planning. */
+export type PathKind = "file" | "dir" | "missing" | "skill";
+
+/** A header the proxy sets on a route, by name and source; never by value. */
+export interface PlannedHeader {
+  name: string;
+  env: string;
+  /** Whether the host variable is set now (a `start` with an unset one fails). */
+  set: boolean;
+}
+
+/** A host whose TLS the proxy terminates to set headers. */
+export interface PlannedRoute {
+  host: string;
+  headers: PlannedHeader[];
+}
+
+/** One repository served by the git gate. */
+export interface PlannedGitEntry {
+  name: string;
+  upstream: string;
+  /** Host and port the gate connects to. */
+  host: string;
+  port: number;
+  /** Path of the private key on the host; its content is never read into the plan. */
+  identityFile: string;
+  knownHosts: string;
+  gateUrl: string;
+  allowForcePush: boolean;
+  allowDelete: boolean;
+  protectedPaths: string[];
+}
+
+/** One provisioning step, applied in order through the backend's guest interface. */
+export type ProvisionStep =
+  | { kind: "ca"; guestPath: string }
+  | { kind: "prompt"; guestPath: string; text: string }
+  | { kind: "skill"; name: string; source: string; guestPath: string }
+  | { kind: "workspace"; source: string; guestPath: string }
+  | { kind: "gitconfig"; guestPath: string; content: string }
+  | { kind: "mcp"; name: string; url: string }
+  | { kind: "claude-config"; placeholderKey: boolean };
+
+/** Everything one bottle will be. */
+export interface BottlePlan {
+  planVersion: 1;
+  agent: string;
+  /** The manifest's bottle (policy) name. */
+  bottle: string;
+  /** Unique name of this running instance; the value of the bottle label. */
+  instance: string;
+  backend: BackendName;
+  labels: Record<string, string>;
+  images: { agent: string; bundle: string };
+  networks: {
+    internal: { name: string; subnet: string; gateway: string };
+    egress: { name: string; external: boolean };
+  };
+  bundle: {
+    name: string;
+    address: string;
+    ports: { proxy: number; git: number; supervise: number };
+  };
+  guest: {
+    name: string;
+    address: string;
+    user: string;
+    home: string;
+    workdir: string;
+    env: Record<string, string>;
+    command: string[];
+  };
+  egress: { allow: string[]; routes: PlannedRoute[] };
+  git: PlannedGitEntry[];
+  supervise: { enabled: boolean; url?: string };
+  provisioning: ProvisionStep[];
+  /** Things that are fine for a dry run but make `start` fail. */
+  problems: string[];
+}

@@ -1,0 +1,49 @@
+/**
+ * @module
+ * The one configured dax `$` every subprocess goes through, and helpers that turn a
+ * failed call into a BackendError naming the call and its stderr.
+ */
+
+import { build$, CommandBuilder } from "./deps.ts";
+import type { CommandResult } from "./deps.ts";
+import { BackendError } from "./errors.ts";
+import { log } from "./log.ts";
+
+/**
+ * The configured `$`: arguments are interpolated (escaped), never concatenated; stdin
+ * is closed unless a call asks for it; output is captured unless a call inherits it.
+ */
+export const $ = build$({
+  commandBuilder: new CommandBuilder().stdin("null").stdout("piped").stderr("piped").noThrow(),
+});
+
+/** Output of a captured call. */
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a captured call and returns its exit code and output; never throws on exit code. */
+export async function captureRaw(command: CommandBuilder, timeout = "2m"): Promise<Captured> {
+  const result: CommandResult = await command.timeout(timeout as `${number}m`);
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs a captured call and returns stdout; a non-zero exit becomes a BackendError
+ * that names `what` and quotes stderr.
+ */
+export async function capture(
+  what: string,
+  command: CommandBuilder,
+  timeout = "2m",
+): Promise<string> {
+  log.debug(`run: ${what}`);
+  const result = await captureRaw(command, timeout);
+  if (result.code !== 0) {
+    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n  ");
+    throw new BackendError(`${what} failed (exit ${result.code})${detail ? `:\n  ${detail}` : ""}`);
+  }
+  return result.stdout;
+}

@@ -1,0 +1,69 @@
+/**
+ * @module
+ * bot-bottle's entry point: parse argv, run one command, and map typed errors to exit
+ * codes here and only here (0 ok, 1 failure, 2 usage or manifest, 130 interrupted).
+ */
+
+import { runCli } from "./lib/cli/mod.ts";
+import {
+  BotBottleError,
+  ExitCode,
+  InterruptedError,
+  ManifestError,
+  UsageError,
+} from "./lib/errors.ts";
+import { log } from "./lib/log.ts";
+
+/** Runs the CLI and returns the process exit code; never exits by itself. */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (controller.signal.aborted) return;
+      log.info(`\nReceived ${signal}; cleaning up (press again to wait, it will finish)`);
+      controller.abort(new InterruptedError(signal));
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await runCli(argv, {
+      signal: controller.signal,
+      env: Deno.env.toObject(),
+      cwd: Deno.cwd(),
+    });
+  } catch (error) {
+    return report(error);
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
+}
+
+/** Prints an error for people and returns its exit code. */
+function report(error: unknown): number {
+  if (error instanceof ManifestError) {
+    log.error(error.message);
+  } else if (error instanceof UsageError) {
+    log.error(error.message);
+    if (error.usage) log.info(error.usage);
+  } else if (error instanceof BotBottleError) {
+    log.error(error.message);
+  } else if (
+    error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied
+  ) {
+    log.error(`Permission denied: ${(error as Error).message}`);
+    return ExitCode.failure;
+  } else {
+    log.error(
+      `Unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return ExitCode.failure;
+  }
+  if (error.hint) log.info(error.hint);
+  return error.exitCode;
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

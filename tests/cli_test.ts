@@ -1,0 +1,207 @@
+/**
+ * CLI contract tests: spawn main.ts and check exit codes, stdout and stderr.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { COMMANDS } from "../lib/cli/mod.ts";
+import { ROOT, runBotBottle, tempDir } from "./helpers.ts";
+
+const EXAMPLE = join(ROOT, "examples/bot-bottle.yaml");
+
+Deno.test("plan --format json prints exactly one plan document and no secret", async () => {
+  const secret = "sk-ant-contract-test-secret-0123456789";
+  const r = await runBotBottle(["plan", "claude", "--manifest", EXAMPLE, "--format", "json"], {
+    env: { ANTHROPIC_API_KEY: secret },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  assert.equal(plan.agent, "claude");
+  assert.match(plan.instance, /^claude-[a-z0-9]{6}$/);
+  assert.equal(plan.labels["bot-bottle.bottle"], plan.instance);
+  assert.deepEqual(plan.egress.allow, ["api.anthropic.com"]);
+  assert.deepEqual(plan.egress.routes[0].headers, [{
+    name: "x-api-key",
+    env: "ANTHROPIC_API_KEY",
+    set: true,
+  }]);
+  assert.deepEqual(plan.problems, []);
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+  assert.equal(r.stderr, "");
+});
+
+Deno.test("plan warns on stderr when a route variable is unset, and still exits 0", async () => {
+  const r = await runBotBottle(["plan", "claude", "--format", "json"], {
+    env: { BOT_BOTTLE_MANIFEST: EXAMPLE },
+    clearEnv: true,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /warning: Route "api\.anthropic\.com" header "x-api-key": host variable ANTHROPIC_API_KEY is not set/,
+  );
+  assert.equal(JSON.parse(r.stdout).problems.length, 1);
+});
+
+Deno.test("plan text names the bottle, the allowlist and the provisioning steps", async () => {
+  const r = await runBotBottle(["--manifest", EXAMPLE, "plan", "claude", "--backend", "smolvm"], {
+    env: { ANTHROPIC_API_KEY: "x" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Bottle "claude-[a-z0-9]{6}" for agent "claude"/);
+  assert.match(r.stdout, /Backend: smolvm/);
+  assert.match(r.stdout, /Egress allowlist:\n {2}api\.anthropic\.com/);
+  assert.match(r.stdout, /x-api-key: from \$ANTHROPIC_API_KEY/);
+});
+
+Deno.test("start --dry-run prints the same plan as plan", async () => {
+  const r = await runBotBottle([
+    "start",
+    "claude",
+    "--dry-run",
+    "--format",
+    "json",
+    "-m",
+    EXAMPLE,
+    "--",
+    "-p",
+    "hi",
+  ], {
+    env: { ANTHROPIC_API_KEY: "x" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).guest.command.slice(-2), ["-p", "hi"]);
+});
+
+Deno.test("plan finds ./bot-bottle.yaml in the working directory", async () => {
+  await using dir = await tempDir();
+  await Deno.copyFile(EXAMPLE, join(dir.path, "bot-bottle.yaml"));
+  const r = await runBotBottle(["plan", "claude", "--format", "json"], {
+    cwd: dir.path,
+    clearEnv: true,
+  });
+  assert.equal(r.code, 0, r.stderr);
+});
+
+Deno.test("plan --cwd refuses to copy the home directory", async () => {
+  await using dir = await tempDir();
+  await Deno.copyFile(EXAMPLE, join(dir.path, "bot-bottle.yaml"));
+  const r = await runBotBottle(["plan", "claude", "--cwd"], {
+    cwd: dir.path,
+    env: { HOME: dir.path },
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--cwd refuses to copy/);
+});
+
+Deno.test("a bad manifest reports every problem with line:column and exits 2", async () => {
+  const r = await runBotBottle([
+    "plan",
+    "demo",
+    "--manifest",
+    join(ROOT, "tests/testdata/manifests/bad_everything.yaml"),
+  ]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /Manifest ".*bad_everything\.yaml" has 23 problems:/);
+  assert.match(r.stderr, /line 21:13: agents\.demo\.bottle: unknown bottle "prod"/);
+  assert.match(
+    r.stderr,
+    /line 4:5: bottles\.dev\.egres: unknown key "egres" \(did you mean "egress"\?\)/,
+  );
+});
+
+Deno.test("a missing manifest says how to make one and exits 2", async () => {
+  await using dir = await tempDir();
+  const r = await runBotBottle(["plan", "claude"], { cwd: dir.path, clearEnv: true });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Manifest "bot-bottle\.yaml": file not found/);
+  assert.match(r.stderr, /bot-bottle init/);
+});
+
+Deno.test("plan of an unknown agent lists the known ones and exits 2", async () => {
+  const r = await runBotBottle(["plan", "nobody", "-m", EXAMPLE]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Unknown agent "nobody" \(known: "claude"\)/);
+});
+
+Deno.test("schema prints a JSON Schema that describes bottles and agents", async () => {
+  const r = await runBotBottle(["schema"]);
+  assert.equal(r.code, 0, r.stderr);
+  const schema = JSON.parse(r.stdout);
+  assert.equal(schema.$schema, "https://json-schema.org/draft/2020-12/schema");
+  assert.deepEqual(schema.required.toSorted(), ["agents", "bottles"]);
+  assert.ok(schema.properties.bottles.additionalProperties.properties.egress);
+  assert.equal(schema.additionalProperties, false);
+});
+
+Deno.test("init writes a starter manifest that plans, and never overwrites one", async () => {
+  await using dir = await tempDir();
+  const first = await runBotBottle(["init"], { cwd: dir.path, clearEnv: true });
+  assert.equal(first.code, 0, first.stderr);
+  const written = await Deno.readTextFile(join(dir.path, "bot-bottle.yaml"));
+  assert.equal(written, await Deno.readTextFile(EXAMPLE));
+  assert.match(first.stderr, /Wrote bot-bottle\.yaml/);
+
+  await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), "# mine\n");
+  const second = await runBotBottle(["init"], { cwd: dir.path, clearEnv: true });
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /"bot-bottle\.yaml" already exists; not overwriting it/);
+  assert.equal(await Deno.readTextFile(join(dir.path, "bot-bottle.yaml")), "# mine\n");
+
+  const other = await runBotBottle(["init", "--manifest", "other.yaml"], {
+    cwd: dir.path,
+    clearEnv: true,
+  });
+  assert.equal(other.code, 0, other.stderr);
+  const plan = await runBotBottle(["plan", "claude", "-m", "other.yaml"], {
+    cwd: dir.path,
+    clearEnv: true,
+  });
+  assert.equal(plan.code, 0, plan.stderr);
+});
+
+Deno.test("version prints the version, the Deno version and the commit", async () => {
+  const r = await runBotBottle(["version"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^bot-bottle \d+\.\d+\.\d+ \(deno \d+\.\d+\.\d+, commit \S+\)\n$/);
+  const json = await runBotBottle(["--version"]);
+  assert.equal(json.stdout, r.stdout);
+});
+
+Deno.test("every command has --help on stdout with exit 0", async () => {
+  for (const command of COMMANDS) {
+    const r = await runBotBottle([command.name, "--help"]);
+    assert.equal(r.code, 0, `${command.name}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^Usage: bot-bottle ${command.name}`), command.name);
+    assert.match(r.stdout, /--manifest FILE/);
+  }
+  const top = await runBotBottle(["--help"]);
+  assert.equal(top.code, 0);
+  for (const command of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${command.name} `));
+});
+
+Deno.test("usage mistakes exit 2 with the usage on stderr", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /No command given/],
+    [["frobnicate"], /Unknown command "frobnicate"/],
+    [["plan", "claude", "--frob"], /Unknown flag "--frob"[\s\S]*Usage: bot-bottle plan AGENT/],
+    [["plan", "claude", "--format", "xml"], /--format: unknown value "xml"/],
+    [["schema", "extra"], /unexpected argument/],
+    [["--bogus"], /Unknown flag "--bogus"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runBotBottle(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, "");
+  }
+});
+
+Deno.test("BOT_BOTTLE_BACKEND with an unknown value is a usage error", async () => {
+  const r = await runBotBottle(["plan", "claude", "-m", EXAMPLE], {
+    env: { BOT_BOTTLE_BACKEND: "vmware" },
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /BOT_BOTTLE_BACKEND: unknown backend "vmware"/);
+});
