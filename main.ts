@@ -42,6 +42,13 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Prints an error for people and returns its exit code. */
 function report(error: unknown): number {
+  if (error instanceof SuppressedError) {
+    // `await using` teardown failed after the body failed: show both, and exit with
+    // the body's code (an interrupted run stays 130).
+    const code = report(error.suppressed);
+    report(error.error);
+    return code;
+  }
   if (error instanceof ManifestError) {
     log.error(error.message);
   } else if (error instanceof UsageError) {

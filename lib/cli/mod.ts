@@ -12,6 +12,15 @@ import {
   GLOBAL_OPTIONS,
   parseCommandArgs,
 } from "./command.ts";
+import {
+  cleanupCommand,
+  downCommand,
+  execCommand,
+  logsCommand,
+  lsCommand,
+  upCommand,
+} from "./commands/bottles.ts";
+import { buildCommand } from "./commands/build.ts";
 import { initCommand } from "./commands/init.ts";
 import { pending } from "./commands/pending.ts";
 import { planCommand } from "./commands/plan.ts";
@@ -30,63 +39,12 @@ const NONE = { min: 0, max: 0, names: "" };
 export const COMMANDS: Command[] = [
   startCommand,
   planCommand,
-  pending({
-    name: "up",
-    summary: "Start a bottle for AGENT in the background and print its name",
-    synopsis: "AGENT [--cwd] [--backend docker|smolvm]",
-    description:
-      "Like start, but detached: prints the bottle name on stdout. Remove it with `down`.",
-    options: planCommand.options,
-    args: { min: 1, max: 1, names: "an AGENT name" },
-  }),
-  pending({
-    name: "exec",
-    summary: "Run a command in a bottle's agent; its exit code passes through",
-    synopsis: "NAME [-i] [-t] -- CMD...",
-    description: "Runs CMD as the agent user in the bottle NAME.",
-    options: {
-      interactive: { type: "boolean", short: "i", description: "Keep stdin open" },
-      tty: { type: "boolean", short: "t", description: "Allocate a terminal" },
-    },
-    args: { min: 1, max: 1, names: "a bottle NAME" },
-    passthrough: true,
-  }),
-  pending({
-    name: "down",
-    summary: "Remove a bottle and everything it created",
-    synopsis: "NAME | --all",
-    description: "Finds the bottle's containers, networks and volumes by label and removes them.",
-    options: { all: { type: "boolean", description: "Remove every bottle" } },
-    args: { min: 0, max: 1, names: "a bottle NAME or --all" },
-  }),
-  pending({
-    name: "ls",
-    summary: "List running bottles",
-    synopsis: "[--format text|json]",
-    description: "",
-    options: { format: FORMAT },
-    args: NONE,
-  }),
-  pending({
-    name: "logs",
-    summary: "Show a bottle's audit log (egress, git, supervise decisions)",
-    synopsis: "NAME [--follow] [--format text|json]",
-    description: "",
-    options: {
-      follow: { type: "boolean", short: "f", description: "Keep printing new entries" },
-      format: FORMAT,
-    },
-    args: { min: 1, max: 1, names: "a bottle NAME" },
-  }),
-  pending({
-    name: "cleanup",
-    summary: "Remove everything crashed runs left behind",
-    synopsis: "",
-    description:
-      "Finds resources by the bot-bottle labels and removes those of bottles no longer running.",
-    options: {},
-    args: NONE,
-  }),
+  upCommand,
+  execCommand,
+  downCommand,
+  lsCommand,
+  logsCommand,
+  cleanupCommand,
   pending({
     name: "supervise",
     summary: "List and answer the agents' approval requests",
@@ -95,14 +53,7 @@ export const COMMANDS: Command[] = [
     options: { format: FORMAT },
     args: { min: 0, max: 3, names: "an action" },
   }),
-  pending({
-    name: "build",
-    summary: "Build the agent and bundle images",
-    synopsis: "",
-    description: "",
-    options: {},
-    args: NONE,
-  }),
+  buildCommand,
   pending({
     name: "doctor",
     summary: "Check that this machine can run bottles, and say how to fix what cannot",

@@ -6,6 +6,16 @@
 
 import agentDockerfile from "../../sidecars/agent/Dockerfile" with { type: "text" };
 import bundleDockerfile from "../../sidecars/bundle/Dockerfile" with { type: "text" };
+import bundleConfig from "../../sidecars/bundle/config.ts" with { type: "text" };
+import bundleInit from "../../sidecars/bundle/init.ts" with { type: "text" };
+import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
+import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
+import egressHttpHead from "../../sidecars/egress/http_head.ts" with { type: "text" };
+import egressIntercept from "../../sidecars/egress/intercept.ts" with { type: "text" };
+import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
+import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
+import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
+import hosts from "../manifest/hosts.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
 export interface ImageSource {
@@ -20,8 +30,23 @@ export const AGENT_SOURCE: ImageSource = {
   files: { Dockerfile: agentDockerfile },
 };
 
-/** The bundle image's build context; sidecar daemons are added as they land. */
+/**
+ * The bundle image's build context: the daemons and the one host module they share
+ * (host pattern matching), at the same relative paths as in the checkout.
+ */
 export const BUNDLE_SOURCE: ImageSource = {
   repository: "bot-bottle-bundle",
-  files: { Dockerfile: bundleDockerfile },
+  files: {
+    "Dockerfile": bundleDockerfile,
+    "sidecars/bundle/config.ts": bundleConfig,
+    "sidecars/bundle/init.ts": bundleInit,
+    "sidecars/egress/audit.ts": egressAudit,
+    "sidecars/egress/ca.ts": egressCa,
+    "sidecars/egress/http_head.ts": egressHttpHead,
+    "sidecars/egress/intercept.ts": egressIntercept,
+    "sidecars/egress/pipe.ts": egressPipe,
+    "sidecars/egress/policy.ts": egressPolicy,
+    "sidecars/egress/proxy.ts": egressProxy,
+    "lib/manifest/hosts.ts": hosts,
+  },
 };

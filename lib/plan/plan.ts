@@ -175,13 +175,14 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       content: renderGitconfig(git.map((g) => ({ upstream: g.upstream, gateUrl: g.gateUrl }))),
     });
   }
-  if (superviseUrl) provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl });
   const placeholderVars = [...new Set(routes.flatMap((r) => r.headers.map((h) => h.env)))]
     .toSorted();
+  // Before `claude mcp add`, which edits the same ~/.claude.json.
   provisioning.push({
     kind: "claude-config",
     placeholderKey: placeholderVars.includes("ANTHROPIC_API_KEY"),
   });
+  if (superviseUrl) provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl });
 
   const env: Record<string, string> = {
     HTTPS_PROXY: proxyUrl,

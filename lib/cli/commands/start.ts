@@ -1,12 +1,22 @@
 /**
  * @module
  * `bot-bottle start`: the main job. Brings up a bottle, runs claude in it
- * interactively and tears everything down when claude exits.
+ * interactively and removes everything when claude exits, on error, or on a signal.
  */
 
-import { BotBottleError } from "../../errors.ts";
+import { bringUp } from "../../bottle/launch.ts";
+import { log } from "../../log.ts";
 import type { Command } from "../command.ts";
+import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS, runPlan } from "./plan.ts";
+
+function isTerminal(file: { isTerminal(): boolean }): boolean {
+  try {
+    return file.isTerminal();
+  } catch {
+    return false;
+  }
+}
 
 export const startCommand: Command = {
   name: "start",
@@ -16,7 +26,8 @@ export const startCommand: Command = {
 Builds missing images, creates the bottle's networks, its sidecar bundle and the agent
 guest, provisions the guest, then runs claude with your terminal attached. When claude
 exits, on error, on Ctrl-C or on SIGTERM, everything the bottle created is removed.
-Arguments after "--" go to claude. --dry-run prints the plan instead (like \`plan\`).`,
+Arguments after "--" go to claude. The exit code is claude's. --dry-run prints the plan
+instead (like \`plan\`).`,
   options: {
     ...PLAN_OPTIONS,
     "dry-run": { type: "boolean", description: "Print the plan and create nothing" },
@@ -28,11 +39,34 @@ Arguments after "--" go to claude. --dry-run prints the plan instead (like \`pla
   },
   args: { min: 1, max: 1, names: "an AGENT name" },
   passthrough: true,
-  examples: ["bot-bottle start claude", "bot-bottle start claude --cwd -- --model sonnet"],
-  run(ctx) {
-    if (ctx.values["dry-run"]) return runPlan(ctx);
-    throw new BotBottleError(`"bot-bottle start" is not implemented in this version yet`, {
-      hint: "Use --dry-run to see the plan",
+  examples: [
+    "bot-bottle start claude",
+    "bot-bottle start claude --cwd -- --model sonnet",
+    'bot-bottle start claude -- -p "fix the tests"',
+  ],
+  async run(ctx) {
+    if (ctx.values["dry-run"]) return await runPlan(ctx);
+    const { plan } = await resolvePlan(ctx);
+    await using stack = new AsyncDisposableStack();
+    stack.defer(() => log.step(`Removing bottle ${plan.instance}`));
+    const { backend } = await bringUp(plan, {
+      env: ctx.env,
+      mode: "start",
+      stack,
+      signal: ctx.signal,
     });
+    const tty = isTerminal(Deno.stdin) && isTerminal(Deno.stdout);
+    log.step(
+      `Running claude in ${plan.instance}${
+        tty ? " (the bottle is removed when claude exits)" : ""
+      }`,
+    );
+    const code = await backend.attach(plan.instance, plan.guest.command, {
+      tty,
+      interactive: true,
+      workdir: plan.guest.workdir,
+    }, ctx.signal);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return code;
   },
 };

@@ -1,0 +1,102 @@
+/**
+ * @module
+ * The one backend interface. Docker and smolvm differ only in transport: how the
+ * bundle and guest come up, how a file gets into the guest, how a command runs there,
+ * and how everything is found and removed again by label. Provisioning is written once
+ * against `Guest`.
+ */
+
+import type { BundleConfig } from "../../sidecars/bundle/config.ts";
+import type { BackendName, BottlePlan } from "../plan/types.ts";
+
+/** Who runs a command in the guest. */
+export type GuestUser = "root" | "agent";
+
+/** Options of a captured guest command. */
+export interface GuestExecOptions {
+  user?: GuestUser;
+  workdir?: string;
+  env?: Record<string, string>;
+  stdin?: Uint8Array;
+  timeout?: string;
+}
+
+/** Result of a captured guest command. */
+export interface GuestResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The tiny interface provisioning is written against. */
+export interface Guest {
+  /** Copies a host file to `guestPath`, owned by `user` with `mode`. */
+  putFile(
+    hostPath: string,
+    guestPath: string,
+    owner: { user: GuestUser; mode: number },
+  ): Promise<void>;
+  /** Runs `argv` and captures its output; never throws on a non-zero exit. */
+  exec(argv: string[], options?: GuestExecOptions): Promise<GuestResult>;
+}
+
+/** A bottle whose bundle answers and whose guest is up. */
+export interface LaunchedBottle {
+  guest: Guest;
+  /** PEM of the bottle's CA, read from the bundle (the key stays there). */
+  caCertificate(): Promise<string>;
+}
+
+/** How `run` attaches the terminal. */
+export interface AttachOptions {
+  tty: boolean;
+  interactive: boolean;
+  workdir?: string;
+  env?: Record<string, string>;
+}
+
+/** A bottle as `ls` shows it. */
+export interface BottleSummary {
+  name: string;
+  agent: string;
+  backend: BackendName;
+  status: string;
+  created: string;
+  mode: string;
+}
+
+/** A transport for bottles. */
+export interface Backend {
+  readonly name: BackendName;
+  /** Why this backend cannot run here, or undefined when it can. */
+  unavailable(): Promise<string | undefined>;
+  /**
+   * Brings up networks, bundle and guest for `plan`. Everything created is removed by
+   * `stack` when it is disposed; `signal` aborts the launch.
+   */
+  launch(
+    plan: BottlePlan,
+    config: BundleConfig,
+    options: { mode: "start" | "up"; stack: AsyncDisposableStack; signal: AbortSignal },
+  ): Promise<LaunchedBottle>;
+  /** Runs `argv` as the agent user in bottle `instance` with stdio attached. */
+  attach(
+    instance: string,
+    argv: string[],
+    options: AttachOptions,
+    signal?: AbortSignal,
+  ): Promise<number>;
+  /** Removes everything labelled with `instance`; idempotent. */
+  remove(instance: string): Promise<void>;
+  /** Bottles this backend knows of. */
+  list(): Promise<BottleSummary[]>;
+  /** Names of bottles a crashed run left behind. */
+  leftovers(): Promise<string[]>;
+  /** The audit log (JSONL) of a running bottle, written to `sink` as it arrives. */
+  auditLog(
+    instance: string,
+    follow: boolean,
+    sink: (chunk: Uint8Array) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}

@@ -1,0 +1,60 @@
+/**
+ * @module
+ * Bringing a planned bottle up: refuse a plan with problems before creating anything,
+ * build missing images, launch through the backend, provision. Everything created is
+ * registered on the caller's stack.
+ */
+
+import { backendFor, requireAvailable } from "../backend/mod.ts";
+import type { Backend, LaunchedBottle } from "../backend/types.ts";
+import { BotBottleError, InterruptedError } from "../errors.ts";
+import { ensureImages } from "../images/build.ts";
+import { log } from "../log.ts";
+import type { BottlePlan } from "../plan/types.ts";
+import { provision } from "../provision/mod.ts";
+import { bundleConfig } from "./config.ts";
+
+/** A bottle that is up and provisioned. */
+export interface UpBottle {
+  backend: Backend;
+  bottle: LaunchedBottle;
+}
+
+/** Brings `plan` up; `stack` owns everything the backend creates. */
+export async function bringUp(
+  plan: BottlePlan,
+  options: {
+    env: Record<string, string | undefined>;
+    mode: "start" | "up";
+    stack: AsyncDisposableStack;
+    signal: AbortSignal;
+  },
+): Promise<UpBottle> {
+  if (plan.problems.length > 0) {
+    throw new BotBottleError(
+      `Bottle for "${plan.agent}" cannot start:\n  ${plan.problems.join("\n  ")}`,
+      { exitCode: 2, hint: `Run \`bot-bottle plan ${plan.agent}\` to see the whole plan` },
+    );
+  }
+  const backend = backendFor(plan.backend);
+  await requireAvailable(backend);
+  // Read (and check) credential values before anything is created.
+  const config = await bundleConfig(plan, options.env);
+  await ensureImages(plan.images, {
+    buildCa: options.env.BOT_BOTTLE_BUILD_CA,
+    signal: options.signal,
+  });
+  if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
+
+  log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
+  const bottle = await backend.launch(plan, config, options);
+  // Staged copies (prompt, archives) live only while they are copied in.
+  const staging = await Deno.makeTempDir({ prefix: "bot-bottle-stage-" });
+  try {
+    await provision(plan, bottle, staging);
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+  if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
+  return { backend, bottle };
+}

@@ -1,0 +1,226 @@
+/**
+ * @module
+ * Commands acting on running bottles: `up`, `exec`, `down`, `ls`, `logs`, `cleanup`.
+ */
+
+import { allBackends, requireAvailable } from "../../backend/mod.ts";
+import type { Backend, BottleSummary } from "../../backend/types.ts";
+import { bringUp } from "../../bottle/launch.ts";
+import { BotBottleError, UsageError } from "../../errors.ts";
+import { log, out } from "../../log.ts";
+import type { Command } from "../command.ts";
+import { resolvePlan } from "../resolve.ts";
+import { PLAN_OPTIONS } from "./plan.ts";
+
+const FORMAT = {
+  type: "string",
+  choices: ["text", "json"],
+  description: "Output format (default: text)",
+} as const;
+
+async function availableBackends(): Promise<Backend[]> {
+  const usable: Backend[] = [];
+  for (const backend of allBackends()) {
+    if (!(await backend.unavailable())) usable.push(backend);
+  }
+  if (usable.length === 0) await requireAvailable(allBackends()[0]!);
+  return usable;
+}
+
+/** The backend holding bottle `name`. */
+async function backendHolding(name: string): Promise<Backend> {
+  for (const backend of await availableBackends()) {
+    if ((await backend.list()).some((b) => b.name === name)) return backend;
+  }
+  throw new BotBottleError(`No bottle named "${name}"`, {
+    hint: "Run `bot-bottle ls` to see the bottles",
+  });
+}
+
+export const upCommand: Command = {
+  name: "up",
+  summary: "Start a bottle for AGENT in the background and print its name",
+  synopsis: "AGENT [--cwd] [--backend docker|smolvm]",
+  description: `
+Like start, but detached: the bottle keeps running after this command returns, and its
+name is printed on stdout. Use \`exec NAME -- claude\` to run the agent in it, and
+\`down NAME\` to remove it.`,
+  options: PLAN_OPTIONS,
+  args: { min: 1, max: 1, names: "an AGENT name" },
+  examples: ['name=$(bot-bottle up claude) && bot-bottle exec "$name" -it -- claude'],
+  async run(ctx) {
+    const { plan } = await resolvePlan(ctx);
+    const stack = new AsyncDisposableStack();
+    try {
+      await bringUp(plan, { env: ctx.env, mode: "up", stack, signal: ctx.signal });
+    } catch (error) {
+      log.step(`Removing bottle ${plan.instance}`);
+      await stack.disposeAsync();
+      throw error;
+    }
+    // Success: the bottle outlives this process; `down` removes it by label.
+    stack.move();
+    log.info(`Bottle ${plan.instance} is up. Remove it with: bot-bottle down ${plan.instance}`);
+    out.line(plan.instance);
+  },
+};
+
+export const execCommand: Command = {
+  name: "exec",
+  summary: "Run a command in a bottle's agent; its exit code passes through",
+  synopsis: "NAME [-i] [-t] -- CMD...",
+  description: "Runs CMD as the agent user (node) in the bottle NAME, in its working directory.",
+  options: {
+    interactive: { type: "boolean", short: "i", description: "Keep stdin open" },
+    tty: { type: "boolean", short: "t", description: "Allocate a terminal" },
+  },
+  args: { min: 1, max: 1, names: "a bottle NAME" },
+  passthrough: true,
+  examples: [
+    "bot-bottle exec claude-ab12cd -- git status",
+    "bot-bottle exec claude-ab12cd -it -- claude",
+  ],
+  async run(ctx) {
+    if (ctx.rest.length === 0) {
+      throw new UsageError('"exec" needs a command after "--"', {
+        usage: "Usage: bot-bottle exec NAME [-i] [-t] -- CMD...",
+      });
+    }
+    const name = ctx.positionals[0]!;
+    const backend = await backendHolding(name);
+    return await backend.attach(name, ctx.rest, {
+      tty: ctx.values.tty === true,
+      interactive: ctx.values.interactive === true,
+    }, ctx.signal);
+  },
+};
+
+export const downCommand: Command = {
+  name: "down",
+  summary: "Remove a bottle and everything it created",
+  synopsis: "NAME | --all",
+  description:
+    "Finds the bottle's containers, networks and volumes by label and removes them. Removing a bottle that is already gone is not an error.",
+  options: { all: { type: "boolean", description: "Remove every bottle" } },
+  args: { min: 0, max: 1, names: "a bottle NAME or --all" },
+  async run(ctx) {
+    const name = ctx.positionals[0];
+    if ((name === undefined) === (ctx.values.all !== true)) {
+      throw new UsageError('"down" needs a bottle NAME or --all (not both)', {
+        usage: "Usage: bot-bottle down NAME | --all",
+      });
+    }
+    for (const backend of await availableBackends()) {
+      const names = name !== undefined ? [name] : [
+        ...new Set([
+          ...(await backend.list()).map((b) => b.name),
+          ...(await backend.leftovers()),
+        ]),
+      ];
+      if (name !== undefined && !(await backend.list()).some((b) => b.name === name)) {
+        // Idempotent: still sweep by label, in case only networks remain.
+        log.debug(`${name}: no agent container in ${backend.name}`);
+      }
+      for (const n of names) {
+        await backend.remove(n);
+        log.info(`Removed ${n}`);
+      }
+    }
+  },
+};
+
+function renderTable(rows: BottleSummary[]): string {
+  const header = ["NAME", "AGENT", "BACKEND", "MODE", "STATUS", "CREATED"];
+  const cells = rows.map((r) => [r.name, r.agent, r.backend, r.mode, r.status, r.created]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [header, ...cells].map((row) =>
+    row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
+  ).join("\n");
+}
+
+export const lsCommand: Command = {
+  name: "ls",
+  summary: "List bottles",
+  synopsis: "[--format text|json]",
+  description: "",
+  options: { format: FORMAT },
+  args: { min: 0, max: 0, names: "" },
+  async run(ctx) {
+    const rows: BottleSummary[] = [];
+    for (const backend of await availableBackends()) rows.push(...await backend.list());
+    if (ctx.values.format === "json") out.json(rows);
+    else if (rows.length === 0) log.info("No bottles");
+    else out.line(renderTable(rows));
+  },
+};
+
+/** One audit entry as a line for people. */
+export function formatAuditLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const { ts, kind, action, host, port, method, path, status, reason, ...rest } = entry;
+  const target = host ? `${host}${port ? `:${port}` : ""}` : "";
+  const parts = [String(ts ?? ""), String(kind ?? ""), String(action ?? "").toUpperCase(), target];
+  if (method) parts.push(`${method}${path ? ` ${path}` : ""}`);
+  if (status !== undefined) parts.push(String(status));
+  if (reason) parts.push(`(${reason})`);
+  const extra = Object.entries(rest).map(([k, v]) =>
+    `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
+  );
+  return [...parts.filter((p) => p !== ""), ...extra].join("  ");
+}
+
+export const logsCommand: Command = {
+  name: "logs",
+  summary: "Show a bottle's audit log (egress, git, supervise decisions)",
+  synopsis: "NAME [--follow] [--format text|json]",
+  description: "With --format json, prints the log as JSON Lines (one object per line).",
+  options: {
+    follow: { type: "boolean", short: "f", description: "Keep printing new entries" },
+    format: FORMAT,
+  },
+  args: { min: 1, max: 1, names: "a bottle NAME" },
+  async run(ctx) {
+    const name = ctx.positionals[0]!;
+    const backend = await backendHolding(name);
+    const json = ctx.values.format === "json";
+    const decoder = new TextDecoder();
+    let pending = "";
+    await backend.auditLog(name, ctx.values.follow === true, async (chunk) => {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines.filter(Boolean)) {
+        await out.write(`${json ? line : formatAuditLine(line)}\n`);
+      }
+    }, ctx.signal);
+    if (pending) await out.write(`${json ? pending : formatAuditLine(pending)}\n`);
+  },
+};
+
+export const cleanupCommand: Command = {
+  name: "cleanup",
+  summary: "Remove everything crashed runs left behind",
+  synopsis: "",
+  description: `
+Finds bottles by the bot-bottle labels and removes those that are broken (a container
+stopped or missing) or whose \`start\` process is gone. Bottles started with \`up\` that
+are still whole are kept; remove those with \`down\`.`,
+  options: {},
+  args: { min: 0, max: 0, names: "" },
+  async run() {
+    let removed = 0;
+    for (const backend of await availableBackends()) {
+      for (const name of await backend.leftovers()) {
+        await backend.remove(name);
+        log.info(`Removed ${name}`);
+        removed++;
+      }
+    }
+    log.info(removed === 0 ? "Nothing to clean up" : `Removed ${removed} bottle(s)`);
+  },
+};

@@ -1,0 +1,273 @@
+/**
+ * @module
+ * One function per docker subcommand bot-bottle uses. Arguments are interpolated by
+ * dax (escaped, never concatenated); failures become BackendErrors naming the call
+ * and quoting docker's stderr.
+ */
+
+import { BackendError } from "../errors.ts";
+import { $, capture, captureRaw } from "../shell.ts";
+
+/** `--label k=v` pairs. */
+function labelArgs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+}
+
+/** Whether the engine answers; undefined when it does, else why not. */
+export async function engineProblem(): Promise<string | undefined> {
+  try {
+    const r = await captureRaw($`docker info --format ${"{{.ServerVersion}}"}`, "20s");
+    if (r.code === 0) return undefined;
+    return r.stderr.trim().split("\n").at(-1) || `docker info exited ${r.code}`;
+  } catch (error) {
+    return `cannot run docker: ${(error as Error).message}`;
+  }
+}
+
+export async function imageExists(tag: string): Promise<boolean> {
+  return (await captureRaw($`docker image inspect --format ${"{{.Id}}"} ${tag}`, "30s")).code === 0;
+}
+
+export async function networkCreate(
+  name: string,
+  options: { internal: boolean; subnet?: string; labels: Record<string, string> },
+): Promise<void> {
+  const args = [
+    ...(options.internal ? ["--internal"] : []),
+    ...(options.subnet ? ["--subnet", options.subnet] : []),
+    ...labelArgs(options.labels),
+    name,
+  ];
+  await capture(`docker network create ${name}`, $`docker network create ${args}`, "1m");
+}
+
+export async function networkConnect(network: string, container: string): Promise<void> {
+  await capture(
+    `docker network connect ${network} ${container}`,
+    $`docker network connect ${network} ${container}`,
+  );
+}
+
+export async function networkExists(name: string): Promise<boolean> {
+  return (await captureRaw($`docker network inspect --format ${"{{.Id}}"} ${name}`, "30s")).code ===
+    0;
+}
+
+/** Options of `docker create` / `docker run -d`. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  network: string;
+  ip?: string;
+  user?: string;
+  hostname?: string;
+  workdir?: string;
+  env?: Record<string, string>;
+  dns?: string[];
+  /** Extra hardening and resource flags. */
+  flags?: string[];
+  command?: string[];
+}
+
+function createArgs(spec: ContainerSpec): string[] {
+  return [
+    "--name",
+    spec.name,
+    ...labelArgs(spec.labels),
+    "--network",
+    spec.network,
+    ...(spec.ip ? ["--ip", spec.ip] : []),
+    ...(spec.user ? ["--user", spec.user] : []),
+    ...(spec.hostname ? ["--hostname", spec.hostname] : []),
+    ...(spec.workdir ? ["--workdir", spec.workdir] : []),
+    ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    ...(spec.dns ?? []).flatMap((d) => ["--dns", d]),
+    ...(spec.flags ?? []),
+    spec.image,
+    ...(spec.command ?? []),
+  ];
+}
+
+export async function containerCreate(spec: ContainerSpec): Promise<void> {
+  await capture(`docker create ${spec.name}`, $`docker create ${createArgs(spec)}`, "2m");
+}
+
+export async function containerRun(spec: ContainerSpec): Promise<void> {
+  await capture(`docker run ${spec.name}`, $`docker run --detach ${createArgs(spec)}`, "2m");
+}
+
+export async function containerStart(name: string): Promise<void> {
+  await capture(`docker start ${name}`, $`docker start ${name}`, "1m");
+}
+
+/** Streams a tar archive into `dir` of a container (created or running). */
+export async function copyTarInto(container: string, dir: string, tar: Uint8Array): Promise<void> {
+  await capture(
+    `docker cp into ${container}:${dir}`,
+    $`docker cp - ${`${container}:${dir}`}`.stdin(tar),
+    "2m",
+  );
+}
+
+/** `docker inspect` state of a container, or undefined when it does not exist. */
+export async function containerState(
+  name: string,
+): Promise<{ status: string; exitCode: number } | undefined> {
+  const r = await captureRaw(
+    $`docker inspect --format ${"{{.State.Status}} {{.State.ExitCode}}"} ${name}`,
+    "30s",
+  );
+  if (r.code !== 0) return undefined;
+  const [status, code] = r.stdout.trim().split(" ");
+  return { status: status!, exitCode: Number(code) };
+}
+
+/** The last lines a container printed, for error messages. */
+export async function containerLogsTail(name: string, lines = 20): Promise<string> {
+  const r = await captureRaw($`docker logs --tail ${String(lines)} ${name}`, "30s");
+  return (r.stdout + r.stderr).trim();
+}
+
+/** Options of `docker exec` with captured output. */
+export interface ExecSpec {
+  user?: string;
+  workdir?: string;
+  env?: Record<string, string>;
+  stdin?: Uint8Array | ReadableStream<Uint8Array>;
+  timeout?: string;
+}
+
+function execArgs(
+  container: string,
+  argv: string[],
+  spec: ExecSpec,
+  extra: string[] = [],
+): string[] {
+  return [
+    ...extra,
+    ...(spec.user ? ["--user", spec.user] : []),
+    ...(spec.workdir ? ["--workdir", spec.workdir] : []),
+    ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    container,
+    ...argv,
+  ];
+}
+
+/** Runs a command in a container and captures its output; never throws on exit code. */
+export async function execCapture(
+  container: string,
+  argv: string[],
+  spec: ExecSpec = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let cmd = $`docker exec ${execArgs(container, argv, spec, spec.stdin ? ["--interactive"] : [])}`;
+  if (spec.stdin) cmd = cmd.stdin(spec.stdin);
+  return await captureRaw(cmd, spec.timeout ?? "5m");
+}
+
+/**
+ * Runs a command in a container with this process's stdio attached; returns the exit
+ * code. `signal` stops the docker CLI (the container is removed by teardown).
+ */
+export async function execAttached(
+  container: string,
+  argv: string[],
+  spec: ExecSpec & { tty: boolean; interactive: boolean },
+  signal?: AbortSignal,
+): Promise<number> {
+  const flags = [...(spec.interactive ? ["--interactive"] : []), ...(spec.tty ? ["--tty"] : [])];
+  const child = $`docker exec ${execArgs(container, argv, spec, flags)}`
+    .stdin(spec.interactive ? "inherit" : "null")
+    .stdout("inherit")
+    .stderr("inherit")
+    .noThrow()
+    .spawn();
+  const onAbort = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return (await child).code;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A docker object found by label. */
+export interface Labelled {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state?: string;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
+}
+
+/** Containers carrying `label` (`key` or `key=value`), running or not. */
+export async function containersByLabel(label: string): Promise<Labelled[]> {
+  const out = await capture(
+    "docker ps",
+    $`docker ps --all --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Labels}}"}`,
+    "1m",
+  );
+  return out.split("\n").filter(Boolean).map((line) => {
+    const [id, name, state, labels] = line.split("\t");
+    return { id: id!, name: name!, state: state!, labels: parseLabels(labels ?? "") };
+  });
+}
+
+/** Networks carrying `label`. */
+export async function networksByLabel(label: string): Promise<Labelled[]> {
+  const out = await capture(
+    "docker network ls",
+    $`docker network ls --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Name}}\t{{.Labels}}"}`,
+    "1m",
+  );
+  return out.split("\n").filter(Boolean).map((line) => {
+    const [id, name, labels] = line.split("\t");
+    return { id: id!, name: name!, labels: parseLabels(labels ?? "") };
+  });
+}
+
+/** Volumes carrying `label`. */
+export async function volumesByLabel(label: string): Promise<string[]> {
+  const out = await capture(
+    "docker volume ls",
+    $`docker volume ls --quiet --filter ${`label=${label}`}`,
+    "1m",
+  );
+  return out.split("\n").filter(Boolean);
+}
+
+/** Removes containers (force), treating "no such container" as done. */
+export async function containersRemove(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const r = await captureRaw($`docker rm --force --volumes ${ids}`, "2m");
+  if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
+    throw new BackendError(`docker rm failed: ${r.stderr.trim()}`);
+  }
+}
+
+/** Removes networks, treating "not found" as done. */
+export async function networksRemove(ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const r = await captureRaw($`docker network rm ${id}`, "1m");
+    if (r.code !== 0 && !/not found|No such network/i.test(r.stderr)) {
+      throw new BackendError(`docker network rm ${id} failed: ${r.stderr.trim()}`);
+    }
+  }
+}
+
+/** Removes volumes, treating "no such volume" as done. */
+export async function volumesRemove(names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const r = await captureRaw($`docker volume rm --force ${names}`, "1m");
+  if (r.code !== 0 && !/no such volume/i.test(r.stderr)) {
+    throw new BackendError(`docker volume rm failed: ${r.stderr.trim()}`);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * @module
+ * Provisioning, written once for every backend over the `Guest` interface (copy a file
+ * in, run a command): the bottle's CA, the prompt, skills, the working tree, the
+ * gitconfig, Claude Code's settings and the MCP registration. Each step runs as the
+ * user who owns what it writes, so the guest needs no capability.
+ */
+
+import { join } from "node:path";
+import type { Guest, LaunchedBottle } from "../backend/types.ts";
+import { GUEST_HOME, PLACEHOLDER } from "../constants.ts";
+import { BackendError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
+import { writeTreeTar } from "../tar.ts";
+
+/** SHA-256 fingerprint of a PEM certificate, as `AB:CD:...`. */
+export async function certificateFingerprint(pem: string): Promise<string> {
+  const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+  const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+}
+
+async function must(
+  guest: Guest,
+  what: string,
+  argv: string[],
+  user: "root" | "agent" = "agent",
+): Promise<string> {
+  const r = await guest.exec(argv, { user, timeout: "10m" });
+  if (r.code !== 0) {
+    throw new BackendError(
+      `Provisioning ${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+    );
+  }
+  return r.stdout;
+}
+
+/** Carries a host directory into the guest as one archive unpacked there. */
+async function copyTree(
+  guest: Guest,
+  source: string,
+  dest: string,
+  staging: string,
+  label: string,
+): Promise<void> {
+  const archive = join(staging, `${label}.tar`);
+  const stats = await writeTreeTar(source, archive);
+  log.debug(`${label}: ${stats.files} files, ${stats.bytes} bytes`);
+  const guestArchive = `/tmp/bot-bottle-${label}.tar`;
+  await guest.putFile(archive, guestArchive, { user: "agent", mode: 0o600 });
+  await must(guest, label, [
+    "sh",
+    "-c",
+    'mkdir -p "$1" && tar -xf "$2" -C "$1" --no-same-owner && rm -f "$2"',
+    "sh",
+    dest,
+    guestArchive,
+  ]);
+  await Deno.remove(archive);
+}
+
+/** Claude Code's user settings: onboarding done, the placeholder key accepted. */
+export function claudeSettings(plan: BottlePlan, placeholderKey: boolean): Record<string, unknown> {
+  const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
+  return {
+    hasCompletedOnboarding: true,
+    theme: "dark",
+    autoUpdates: false,
+    ...(placeholderKey
+      ? { customApiKeyResponses: { approved: [PLACEHOLDER.slice(-20)], rejected: [] } }
+      : {}),
+    projects: { [plan.guest.workdir]: trusted, [GUEST_HOME]: trusted },
+  };
+}
+
+async function applyStep(
+  step: ProvisionStep,
+  plan: BottlePlan,
+  bottle: LaunchedBottle,
+  staging: string,
+): Promise<void> {
+  const guest = bottle.guest;
+  switch (step.kind) {
+    case "ca": {
+      const pem = await bottle.caCertificate();
+      const file = join(staging, "ca.crt");
+      await Deno.writeTextFile(file, pem);
+      await guest.putFile(file, step.guestPath, { user: "root", mode: 0o644 });
+      await must(guest, "the CA", ["update-ca-certificates"], "root");
+      log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(pem)}`);
+      return;
+    }
+    case "prompt": {
+      const file = join(staging, "prompt.txt");
+      await Deno.writeTextFile(file, step.text, { mode: 0o600 });
+      await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o600 });
+      return;
+    }
+    case "skill":
+      await copyTree(guest, step.source, step.guestPath, staging, `skill-${step.name}`);
+      return;
+    case "workspace":
+      log.step(`Copying ${step.source} to ${step.guestPath}`);
+      await copyTree(guest, step.source, step.guestPath, staging, "workspace");
+      return;
+    case "gitconfig": {
+      const file = join(staging, "gitconfig");
+      await Deno.writeTextFile(file, step.content);
+      await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o644 });
+      return;
+    }
+    case "claude-config": {
+      const file = join(staging, "claude.json");
+      await Deno.writeTextFile(
+        file,
+        JSON.stringify(claudeSettings(plan, step.placeholderKey), null, 2),
+      );
+      await guest.putFile(file, `${GUEST_HOME}/.claude.json`, { user: "agent", mode: 0o600 });
+      return;
+    }
+    case "mcp": {
+      const r = await guest.exec(
+        ["claude", "mcp", "add", "--scope", "user", "--transport", "http", step.name, step.url],
+        { user: "agent", timeout: "2m" },
+      );
+      // The bottle works without it; the agent just cannot ask for approval.
+      if (r.code !== 0) {
+        log.warn(`Registering MCP server "${step.name}" failed: ${(r.stderr || r.stdout).trim()}`);
+      }
+      return;
+    }
+  }
+}
+
+/** Applies every provisioning step of the plan, in order. */
+export async function provision(
+  plan: BottlePlan,
+  bottle: LaunchedBottle,
+  staging: string,
+): Promise<void> {
+  log.step("Provisioning the agent");
+  for (const step of plan.provisioning) {
+    log.debug(`provision: ${step.kind}`);
+    await applyStep(step, plan, bottle, staging);
+  }
+}

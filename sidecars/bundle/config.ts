@@ -1,0 +1,34 @@
+/**
+ * @module
+ * What the host hands the bundle at start, as one JSON file copied in before the
+ * container starts (never through its environment, so `docker inspect` shows no
+ * secret). The bundle deletes the file once it has read it.
+ */
+
+/** Where the bundle keeps its state. */
+export const STATE_DIR = "/var/lib/bot-bottle";
+/** The config file, readable only by the bundle's user. */
+export const CONFIG_PATH = `${STATE_DIR}/config.json`;
+/** Written when every daemon listens. */
+export const READY_PATH = `${STATE_DIR}/ready`;
+/** The public CA certificate the guest trusts. */
+export const CA_CERT_PATH = `${STATE_DIR}/ca/ca.crt`;
+/** The JSONL audit log. */
+export const AUDIT_PATH = `${STATE_DIR}/audit.jsonl`;
+/** uid and gid of the bundle's unprivileged user. */
+export const BUNDLE_UID = 999;
+
+/** The bundle's configuration. */
+export interface BundleConfig {
+  instance: string;
+  /** The bundle's address on the internal network; public daemons bind here. */
+  listenAddress: string;
+  ports: { proxy: number; git: number; supervise: number };
+  egress: {
+    allow: string[];
+    /** Route hosts with the real header values. */
+    routes: { host: string; headers: Record<string, string> }[];
+    /** Extra PEM CA trusted for upstream TLS. */
+    upstreamCa?: string;
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * @module
+ * The bundle's entry point: read the config the host copied in, create the bottle's
+ * CA, start the daemons, and say "ready". Runs as the bundle's unprivileged user.
+ */
+
+import { join } from "node:path";
+import { AuditLog } from "../egress/audit.ts";
+import { createCa, issueLeaf } from "../egress/ca.ts";
+import { AuthorityMap, startInterceptServer } from "../egress/intercept.ts";
+import { Policy } from "../egress/policy.ts";
+import { startProxy } from "../egress/proxy.ts";
+import { AUDIT_PATH, type BundleConfig, CONFIG_PATH, READY_PATH, STATE_DIR } from "./config.ts";
+
+// deno-lint-ignore no-console
+const say = (message: string) => console.log(`bundle: ${message}`);
+
+async function main(daemons: AsyncDisposableStack): Promise<void> {
+  const config: BundleConfig = JSON.parse(await Deno.readTextFile(CONFIG_PATH));
+  // The config holds credential values; keep them in memory only.
+  await Deno.remove(CONFIG_PATH);
+  const audit = new AuditLog(AUDIT_PATH);
+
+  const caDir = join(STATE_DIR, "ca");
+  await createCa(caDir, config.instance);
+  const routeHosts = config.egress.routes.map((r) => r.host);
+  // A leaf needs at least one name; with no routes nothing is ever intercepted.
+  const leaf = await issueLeaf(caDir, routeHosts.length > 0 ? routeHosts : ["bot-bottle.invalid"]);
+
+  const authorities = new AuthorityMap();
+  const intercept = startInterceptServer({
+    cert: leaf.leafCert,
+    key: leaf.leafKey,
+    routes: config.egress.routes,
+    authorities,
+    audit,
+    upstreamCa: config.egress.upstreamCa,
+  });
+  daemons.defer(() => intercept.server.shutdown());
+  const policy = new Policy(config.egress.allow, routeHosts);
+  const proxy = startProxy({
+    hostname: config.listenAddress,
+    port: config.ports.proxy,
+    policy: () => policy,
+    audit,
+    authorities,
+    interceptPort: () => intercept.port,
+  });
+  daemons.defer(() => proxy.close());
+  say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
+
+  audit.write({ kind: "bundle", action: "ready", instance: config.instance });
+  await audit.flush();
+  await Deno.writeTextFile(READY_PATH, new Date().toISOString());
+  say("ready");
+}
+
+// Daemons are closed on SIGTERM or a failed start; with nothing left listening the
+// process ends by itself, so nothing here calls Deno.exit().
+const daemons = new AsyncDisposableStack();
+const stop = async () => {
+  say("stopping");
+  for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(signal, stop);
+  await daemons.disposeAsync();
+};
+Deno.addSignalListener("SIGTERM", stop);
+Deno.addSignalListener("SIGINT", stop);
+main(daemons).catch(async (error) => {
+  // deno-lint-ignore no-console
+  console.error(`bundle: failed to start: ${error instanceof Error ? error.message : error}`);
+  Deno.exitCode = 1;
+  await stop();
+});

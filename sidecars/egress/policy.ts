@@ -1,0 +1,50 @@
+/**
+ * @module
+ * The egress decision for one destination: intercept (a route host: TLS terminated so
+ * headers can be set), tunnel (an allowed host: bytes passed through), or deny with a
+ * reason the agent can read.
+ */
+
+import { type HostPattern, parseHostPattern, patternMatches } from "../../lib/manifest/hosts.ts";
+
+/** What the proxy does with a destination. */
+export type Decision =
+  | { action: "intercept" }
+  | { action: "tunnel" }
+  | { action: "deny"; reason: string };
+
+/** The allowlist and the route hosts of one bottle. */
+export class Policy {
+  readonly #patterns: HostPattern[];
+  readonly #routes: Set<string>;
+
+  constructor(allow: string[], routeHosts: string[]) {
+    this.#patterns = [...allow, ...routeHosts].flatMap((source) => {
+      const parsed = parseHostPattern(source);
+      return typeof parsed === "string" ? [] : [parsed];
+    });
+    this.#routes = new Set(routeHosts);
+  }
+
+  /** Decides for `host:port`. Route hosts are intercepted on 443 only. */
+  decide(host: string, port: number): Decision {
+    const h = host.toLowerCase().replace(/\.$/, "");
+    if (this.#routes.has(h)) {
+      if (port === 443) return { action: "intercept" };
+      return {
+        action: "deny",
+        reason: `"${h}" is a credential route and is reached on port 443 only`,
+      };
+    }
+    if (this.#patterns.some((p) => patternMatches(p, h, port))) return { action: "tunnel" };
+    return {
+      action: "deny",
+      reason: `"${h}:${port}" is not in this bottle's egress allowlist`,
+    };
+  }
+
+  /** Whether `host` is a route host (for plain-HTTP refusals). */
+  isRoute(host: string): boolean {
+    return this.#routes.has(host.toLowerCase());
+  }
+}
