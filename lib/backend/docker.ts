@@ -19,6 +19,7 @@ import { BackendError, InterruptedError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { $ } from "../shell.ts";
+import { heartbeatAlive } from "../state.ts";
 import { fileTar } from "../tar.ts";
 import type {
   AttachOptions,
@@ -33,7 +34,6 @@ import type {
 
 /** Extra labels on the agent container, read by `ls`, `exec` and `cleanup`. */
 const LABEL_MODE = "bot-bottle.mode";
-const LABEL_OWNER_PID = "bot-bottle.owner-pid";
 const LABEL_OWNER_HOST = "bot-bottle.owner-host";
 const LABEL_WORKDIR = "bot-bottle.workdir";
 const LABEL_BACKEND = "bot-bottle.backend";
@@ -201,7 +201,6 @@ export class DockerBackend implements Backend {
       labels: {
         ...labels("agent"),
         [LABEL_MODE]: options.mode,
-        [LABEL_OWNER_PID]: String(Deno.pid),
         [LABEL_OWNER_HOST]: hostName(),
         [LABEL_WORKDIR]: plan.guest.workdir,
       },
@@ -315,7 +314,7 @@ export class DockerBackend implements Backend {
     });
   }
 
-  async leftovers(): Promise<string[]> {
+  async leftovers(env: Record<string, string | undefined>): Promise<string[]> {
     const containers = await docker.containersByLabel(`${LABEL_TOOL}=1`);
     const networks = await docker.networksByLabel(`${LABEL_TOOL}=1`);
     const byInstance = new Map<string, docker.Labelled[]>();
@@ -325,21 +324,22 @@ export class DockerBackend implements Backend {
     }
     const stale = new Set<string>();
     for (const [name, list] of byInstance) {
+      // A live start or up (still starting, or running claude) beats; leave it alone.
+      if (await heartbeatAlive(env, name)) continue;
       const agent = list.find((c) => c.labels[LABEL_ROLE] === "agent");
       const bundle = list.find((c) => c.labels[LABEL_ROLE] === "bundle");
-      const allRunning = list.every((c) => c.state === "running");
-      if (!agent || !bundle || !allRunning) {
+      if (!agent || !bundle || !list.every((c) => c.state === "running")) {
         stale.add(name);
       } else if (
         agent.labels[LABEL_MODE] === "start" && agent.labels[LABEL_OWNER_HOST] === hostName()
       ) {
         // A `start` bottle lives exactly as long as the process that started it.
-        if (!processAlive(Number(agent.labels[LABEL_OWNER_PID]))) stale.add(name);
+        stale.add(name);
       }
     }
     for (const n of networks) {
       const name = n.labels[LABEL_BOTTLE];
-      if (name && !byInstance.has(name)) stale.add(name);
+      if (name && !byInstance.has(name) && !(await heartbeatAlive(env, name))) stale.add(name);
     }
     return [...stale].toSorted();
   }
@@ -371,24 +371,5 @@ export class DockerBackend implements Backend {
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
-  }
-}
-
-/**
- * Whether a process with `pid` exists on this host. Reads /proc where there is one;
- * elsewhere answers "alive" so that cleanup never removes a bottle it cannot judge.
- */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    Deno.statSync("/proc/self");
-  } catch {
-    return true;
-  }
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
   }
 }

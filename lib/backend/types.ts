@@ -90,8 +90,8 @@ export interface Backend {
   remove(instance: string): Promise<void>;
   /** Bottles this backend knows of. */
   list(): Promise<BottleSummary[]>;
-  /** Names of bottles a crashed run left behind. */
-  leftovers(): Promise<string[]>;
+  /** Names of bottles a crashed run left behind (judged by heartbeats in `env`'s state dir). */
+  leftovers(env: Record<string, string | undefined>): Promise<string[]>;
   /** The audit log (JSONL) of a running bottle, written to `sink` as it arrives. */
   auditLog(
     instance: string,

@@ -8,6 +8,7 @@ import type { Backend, BottleSummary } from "../../backend/types.ts";
 import { bringUp } from "../../bottle/launch.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { log, out } from "../../log.ts";
+import { startHeartbeat } from "../../state.ts";
 import type { Command } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS } from "./plan.ts";
@@ -50,6 +51,9 @@ name is printed on stdout. Use \`exec NAME -- claude\` to run the agent in it, a
   examples: ['name=$(bot-bottle up claude) && bot-bottle exec "$name" -it -- claude'],
   async run(ctx) {
     const { plan } = await resolvePlan(ctx);
+    // Keeps `cleanup` off the bottle while it comes up; an up bottle that is whole
+    // needs no heartbeat after that.
+    await using _beat = await startHeartbeat(ctx.env, plan.instance);
     const stack = new AsyncDisposableStack();
     try {
       await bringUp(plan, { env: ctx.env, mode: "up", stack, signal: ctx.signal });
@@ -114,7 +118,7 @@ export const downCommand: Command = {
       const names = name !== undefined ? [name] : [
         ...new Set([
           ...(await backend.list()).map((b) => b.name),
-          ...(await backend.leftovers()),
+          ...(await backend.leftovers(ctx.env)),
         ]),
       ];
       if (name !== undefined && !(await backend.list()).some((b) => b.name === name)) {
@@ -212,10 +216,10 @@ stopped or missing) or whose \`start\` process is gone. Bottles started with \`u
 are still whole are kept; remove those with \`down\`.`,
   options: {},
   args: { min: 0, max: 0, names: "" },
-  async run() {
+  async run(ctx) {
     let removed = 0;
     for (const backend of await availableBackends()) {
-      for (const name of await backend.leftovers()) {
+      for (const name of await backend.leftovers(ctx.env)) {
         await backend.remove(name);
         log.info(`Removed ${name}`);
         removed++;

@@ -6,6 +6,7 @@
 
 import { bringUp } from "../../bottle/launch.ts";
 import { log } from "../../log.ts";
+import { startHeartbeat } from "../../state.ts";
 import type { Command } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS, runPlan } from "./plan.ts";
@@ -49,6 +50,8 @@ instead (like \`plan\`).`,
     const { plan } = await resolvePlan(ctx);
     await using stack = new AsyncDisposableStack();
     stack.defer(() => log.step(`Removing bottle ${plan.instance}`));
+    // Tells `cleanup` this bottle's process is alive; a crashed start stops beating.
+    stack.use(await startHeartbeat(ctx.env, plan.instance));
     const { backend } = await bringUp(plan, {
       env: ctx.env,
       mode: "start",

@@ -1,0 +1,58 @@
+/**
+ * @module
+ * bot-bottle's state directory on the host (`$BOT_BOTTLE_STATE_DIR`, else
+ * `$XDG_STATE_HOME/bot-bottle`, else `~/.local/state/bot-bottle`), and the heartbeat a
+ * running `start` keeps there so that `cleanup` can tell a live bottle from one whose
+ * process crashed. A heartbeat is a file touched every few seconds; scoped permissions
+ * (and macOS) offer no portable way to ask whether a process id is alive.
+ */
+
+import { join } from "node:path";
+
+/** How often a running start touches its heartbeat. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+/** A heartbeat older than this means its process is gone. */
+export const HEARTBEAT_STALE_MS = 10_000;
+
+/** The state directory for `env`. */
+export function stateDir(env: Record<string, string | undefined>): string {
+  if (env.BOT_BOTTLE_STATE_DIR) return env.BOT_BOTTLE_STATE_DIR;
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "bot-bottle");
+  return join(env.HOME ?? "/tmp", ".local", "state", "bot-bottle");
+}
+
+function heartbeatPath(env: Record<string, string | undefined>, instance: string): string {
+  return join(stateDir(env), "heartbeats", instance);
+}
+
+/** Starts touching the heartbeat of `instance`; disposing stops it and removes the file. */
+export async function startHeartbeat(
+  env: Record<string, string | undefined>,
+  instance: string,
+): Promise<AsyncDisposable> {
+  const path = heartbeatPath(env, instance);
+  await Deno.mkdir(join(stateDir(env), "heartbeats"), { recursive: true, mode: 0o700 });
+  const touch = () => Deno.writeTextFile(path, String(Date.now())).catch(() => {});
+  await touch();
+  const timer = setInterval(touch, HEARTBEAT_INTERVAL_MS);
+  return {
+    async [Symbol.asyncDispose]() {
+      clearInterval(timer);
+      await Deno.remove(path).catch(() => {});
+    },
+  };
+}
+
+/** Whether the heartbeat of `instance` is fresh. */
+export async function heartbeatAlive(
+  env: Record<string, string | undefined>,
+  instance: string,
+  now = Date.now(),
+): Promise<boolean> {
+  try {
+    const info = await Deno.stat(heartbeatPath(env, instance));
+    return info.mtime !== null && now - info.mtime.getTime() < HEARTBEAT_STALE_MS;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * The Docker bottle's promises, proven against real containers: the real `claude` CLI
+ * talks to a fake Anthropic API through the bundle's proxy, the real key reaches the
+ * fake and appears nowhere in the agent, the allowlist holds, provisioning lands with
+ * the right owners, and nothing is left behind after `down`, Ctrl-C or a crash.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { runBotBottle, tempDir } from "../helpers.ts";
+import { dockerTest } from "./docker.ts";
+import { buildCaEnv, startUpstream, type Upstream } from "./upstream.ts";
+
+const KEY = `sk-ant-api03-${crypto.randomUUID()}-bottle-test`;
+const REPLY = "PONG from the fake Anthropic API";
+const HOSTS = ["api.anthropic.com", "plain.fake.test", "denied.fake.test"];
+
+const MANIFEST = `
+bottles:
+  dev:
+    egress:
+      allow: [plain.fake.test]
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+agents:
+  claude:
+    bottle: dev
+    prompt: "You are inside a bot-bottle test. Be brief."
+    skills: [skills/review]
+`;
+
+/** A project directory with a manifest, a skill and a git working tree. */
+async function project(dir: string): Promise<string> {
+  await Deno.writeTextFile(join(dir, "bot-bottle.yaml"), MANIFEST);
+  await Deno.mkdir(join(dir, "skills/review/scripts"), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "skills/review/SKILL.md"),
+    "---\nname: review\n---\nReview code.\n",
+  );
+  await Deno.writeTextFile(join(dir, "skills/review/scripts/run.sh"), "#!/bin/sh\necho review\n", {
+    mode: 0o755,
+  });
+  await Deno.chmod(join(dir, "skills/review/scripts/run.sh"), 0o755);
+  const tree = join(dir, "tree");
+  await Deno.mkdir(tree);
+  await Deno.writeTextFile(join(tree, "README.md"), "# test tree\n");
+  const git = (args: string[]) => captureRaw($`git -C ${tree} ${args}`);
+  await git(["init", "-q", "-b", "main"]);
+  await git(["-c", "user.name=t", "-c", "user.email=t@t.invalid", "add", "."]);
+  await git(["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "first"]);
+  return tree;
+}
+
+async function env(upstream: Upstream): Promise<Record<string, string>> {
+  return {
+    ANTHROPIC_API_KEY: KEY,
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    ...(await buildCaEnv()),
+  };
+}
+
+/** Everything docker holds that carries `label`. */
+async function labelled(label: string): Promise<string[]> {
+  const [c, n, v] = await Promise.all([
+    captureRaw($`docker ps --all --quiet --filter ${`label=${label}`}`),
+    captureRaw($`docker network ls --quiet --filter ${`label=${label}`}`),
+    captureRaw($`docker volume ls --quiet --filter ${`label=${label}`}`),
+  ]);
+  return [c.stdout, n.stdout, v.stdout].join("\n").split("\n").filter(Boolean);
+}
+
+async function agentExec(
+  name: string,
+  user: string,
+  script: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return await captureRaw(
+    $`docker exec --user ${user} ${`bot-bottle-${name}-agent`} sh -c ${script}`,
+    "2m",
+  );
+}
+
+dockerTest(
+  "start runs the real claude against the fake API with the injected key, then removes the bottle",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path);
+    const r = await runBotBottle(["start", "claude", "--", "-p", "Say hello"], {
+      cwd: dir.path,
+      env: await env(upstream),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(REPLY));
+    const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)?.[1];
+    assert.ok(name, r.stderr);
+    assert.match(r.stderr, /Bottle CA sha256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), "the key is not printed");
+
+    const messages = (await upstream.received()).filter((e) =>
+      String(e.path).startsWith("/v1/messages")
+    );
+    assert.ok(messages.length > 0, "the fake API received the request");
+    for (const m of messages) {
+      assert.equal(m.xApiKey, KEY, "the fake received the real key from the host env");
+    }
+    assert.ok(
+      messages.some((m) => String(m.body).includes("You are inside a bot-bottle test")),
+      "the prompt was appended",
+    );
+    assert.deepEqual(
+      await labelled(`bot-bottle.bottle=${name}`),
+      [],
+      "nothing of the bottle remains",
+    );
+  },
+);
+
+dockerTest("a bottle started with up is sealed, provisioned, and removed by down", async (t) => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  const tree = await project(dir.path);
+  const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
+  const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: tree, env: e });
+  assert.equal(up.code, 0, up.stderr);
+  const name = up.stdout.trim();
+  assert.match(name, /^claude-[a-z0-9]{6}$/, "up prints only the bottle name on stdout");
+  const agent = `bot-bottle-${name}-agent`;
+
+  try {
+    await t.step("claude -p through exec reaches the fake with the real key", async () => {
+      const r = await runBotBottle(["exec", name, "--", "claude", "-p", "Say hello"], { env: e });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(REPLY));
+    });
+
+    await t.step("the key is in no process environment, no file, no inspect output", async () => {
+      for (const user of ["0:0", "1000:1000"]) {
+        const env = await agentExec(
+          name,
+          user,
+          "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'",
+        );
+        assert.match(env.stdout, /HTTPS_PROXY=http:\/\//, `environments were readable as ${user}`);
+        assert.match(env.stdout, /ANTHROPIC_API_KEY=bot-bottle-placeholder/);
+        assert.ok(!env.stdout.includes(KEY), `key in a process environment (as ${user})`);
+      }
+      const files = await agentExec(
+        name,
+        "0:0",
+        `grep -rlF -e ${
+          JSON.stringify(KEY)
+        } /etc /tmp /var /opt /usr/local /root 2>/dev/null; echo scanned`,
+      );
+      assert.equal(files.stdout.trim(), "scanned", `key found in: ${files.stdout}`);
+      const home = await agentExec(
+        name,
+        "1000:1000",
+        `grep -rlF -e ${
+          JSON.stringify(KEY)
+        } /home/node /tmp 2>/dev/null; grep -rlF 'bot-bottle test' /home/node/.bot-bottle-prompt.txt`,
+      );
+      assert.equal(
+        home.stdout.trim(),
+        "/home/node/.bot-bottle-prompt.txt",
+        "only the sanity match, never the key",
+      );
+      const inspect = await captureRaw($`docker inspect ${agent}`);
+      assert.equal(inspect.code, 0);
+      assert.ok(!inspect.stdout.includes(KEY), "key in docker inspect of the agent");
+      const bundleInspect = await captureRaw($`docker inspect ${`bot-bottle-${name}-bundle`}`);
+      assert.ok(!bundleInspect.stdout.includes(KEY), "key in docker inspect of the bundle");
+      const plan = await runBotBottle(["plan", "claude", "--format", "json"], {
+        cwd: tree,
+        env: e,
+      });
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.ok(!plan.stdout.includes(KEY) && !plan.stderr.includes(KEY), "key in plan output");
+      const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+      assert.ok(!logs.stdout.includes(KEY), "key in the audit log");
+    });
+
+    await t.step(
+      "a host outside the allowlist gets the proxy's reason, and it is logged",
+      async () => {
+        const plain = await runBotBottle([
+          "exec",
+          name,
+          "--",
+          "curl",
+          "-sS",
+          "-i",
+          "http://denied.fake.test/",
+        ], { env: e });
+        assert.match(plain.stdout, /HTTP\/1\.1 403 Forbidden/);
+        assert.match(
+          plain.stdout,
+          /bot-bottle: "denied\.fake\.test:80" is not in this bottle's egress allowlist/,
+        );
+        const tls = await runBotBottle([
+          "exec",
+          name,
+          "--",
+          "curl",
+          "-sS",
+          "https://denied.fake.test/",
+        ], { env: e });
+        assert.notEqual(tls.code, 0);
+        assert.match(tls.stderr, /403/);
+        const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+        const entries = logs.stdout.trim().split("\n").map((l) => JSON.parse(l));
+        assert.ok(
+          entries.some((x) =>
+            x.action === "deny" && x.host === "denied.fake.test" && x.port === 443
+          ),
+        );
+        assert.ok(
+          entries.some((x) =>
+            x.action === "deny" && x.host === "denied.fake.test" && x.port === 80
+          ),
+        );
+        assert.ok(entries.some((x) => x.action === "intercept" && x.host === "api.anthropic.com"));
+        const text = await runBotBottle(["logs", name], { env: e });
+        assert.match(text.stdout, /egress {2}DENY {2}denied\.fake\.test:443/);
+      },
+    );
+
+    await t.step("an allowed host is reached through the proxy", async () => {
+      const r = await runBotBottle(["exec", name, "--", "curl", "-sS", "http://plain.fake.test/"], {
+        env: e,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "plain hello from plain.fake.test\n");
+    });
+
+    await t.step("a direct connection that skips the proxy fails", async () => {
+      const direct = await runBotBottle([
+        "exec",
+        name,
+        "--",
+        "curl",
+        "-sS",
+        "--noproxy",
+        "*",
+        "--max-time",
+        "5",
+        `http://${upstream.ip}/`,
+      ], { env: e });
+      assert.notEqual(direct.code, 0, "the fake's address must be unreachable from the agent");
+      const byName = await runBotBottle(
+        [
+          "exec",
+          name,
+          "--",
+          "curl",
+          "-sS",
+          "--noproxy",
+          "*",
+          "--max-time",
+          "5",
+          "http://plain.fake.test/",
+        ],
+        { env: e },
+      );
+      assert.notEqual(byName.code, 0);
+      assert.match(byName.stderr, /resolv/i, "outside names do not resolve in the agent");
+    });
+
+    await t.step(
+      "prompt, skills and the working tree arrive with the right owner and mode",
+      async () => {
+        const r = await agentExec(
+          name,
+          "1000:1000",
+          "stat -c '%U %a %n' /home/node/.bot-bottle-prompt.txt /home/node/.claude/skills/review/SKILL.md " +
+            "/home/node/.claude/skills/review/scripts/run.sh /home/node/workspace/README.md /home/node/workspace/.git/HEAD && " +
+            "cat /home/node/.bot-bottle-prompt.txt && echo && git -C /home/node/workspace log --format=%s",
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split("\n");
+        assert.equal(lines[0], "node 600 /home/node/.bot-bottle-prompt.txt");
+        assert.match(lines[1]!, /^node 6\d\d \/home\/node\/\.claude\/skills\/review\/SKILL\.md$/);
+        assert.match(lines[2]!, /^node 7\d\d .*run\.sh$/, "the skill's executable bit is kept");
+        assert.match(lines[3]!, /^node \d+ \/home\/node\/workspace\/README\.md$/);
+        assert.match(lines[4]!, /^node \d+ \/home\/node\/workspace\/\.git\/HEAD$/);
+        assert.equal(lines[5], "You are inside a bot-bottle test. Be brief.");
+        assert.equal(lines[6], "first");
+      },
+    );
+
+    await t.step("the agent has no capabilities and cannot gain privileges", async () => {
+      const r = await agentExec(
+        name,
+        "1000:1000",
+        "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status",
+      );
+      assert.match(r.stdout, /CapEff:\s+0+\n/);
+      assert.match(r.stdout, /CapBnd:\s+0+\n/);
+      assert.match(r.stdout, /NoNewPrivs:\s+1/);
+    });
+
+    await t.step("exec passes the guest's exit code through", async () => {
+      const r = await runBotBottle(["exec", name, "--", "sh", "-c", "exit 7"], { env: e });
+      assert.equal(r.code, 7);
+    });
+
+    await t.step("ls lists the bottle", async () => {
+      const r = await runBotBottle(["ls", "--format", "json"], { env: e });
+      assert.equal(r.code, 0, r.stderr);
+      const row = JSON.parse(r.stdout).find((b: { name: string }) => b.name === name);
+      assert.deepEqual({ ...row, created: undefined }, {
+        name,
+        agent: "claude",
+        backend: "docker",
+        status: "running",
+        mode: "up",
+        created: undefined,
+      });
+    });
+  } finally {
+    const down = await runBotBottle(["down", name], { env: e });
+    assert.equal(down.code, 0, down.stderr);
+  }
+  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "nothing remains after down");
+  const again = await runBotBottle(["down", name], { env: e });
+  assert.equal(again.code, 0, "down is idempotent");
+});
+
+dockerTest("a missing skill stops start before anything is created", async () => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  await project(dir.path);
+  await Deno.remove(join(dir.path, "skills/review"), { recursive: true });
+  const before = await labelled("bot-bottle.tool");
+  const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], {
+    cwd: dir.path,
+    env: await env(upstream),
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Skill "review": ".*skills\/review" not found/);
+  assert.deepEqual(await labelled("bot-bottle.tool"), before);
+});
+
+/** Starts `start` with a prompt the fake never answers; resolves once claude is waiting. */
+async function hangingStart(
+  upstream: Upstream,
+  cwd: string,
+): Promise<{ child: Deno.ChildProcess; name: string }> {
+  const { toolRunFlags, ROOT } = await import("../helpers.ts");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...toolRunFlags(),
+      join(ROOT, "main.ts"),
+      "start",
+      "claude",
+      "--",
+      "-p",
+      "SLOW: wait for me",
+    ],
+    cwd,
+    env: { ...(await env(upstream)), NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  for (let i = 0; i < 600; i++) {
+    const waiting = (await upstream.received()).some((x) =>
+      String(x.body).includes("SLOW: wait for me")
+    );
+    if (waiting) {
+      const r = await captureRaw(
+        $`docker ps --filter label=bot-bottle.role=agent --format ${'{{.Label "bot-bottle.bottle"}}'}`,
+      );
+      const names = r.stdout.trim().split("\n").filter(Boolean);
+      if (names.length === 1) return { child, name: names[0]! };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error("start never reached the fake API");
+}
+
+dockerTest("SIGINT to a running start removes the bottle and exits 130", async () => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  await project(dir.path);
+  const { child, name } = await hangingStart(upstream, dir.path);
+  child.kill("SIGINT");
+  const output = await child.output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 130, stderr);
+  assert.match(stderr, /Interrupted by SIGINT/);
+  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+});
+
+dockerTest("cleanup removes everything a killed start left behind", async () => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  await project(dir.path);
+  const { child, name } = await hangingStart(upstream, dir.path);
+  child.kill("SIGKILL");
+  // The orphaned `docker exec` still holds the stderr pipe: wait for the exit only.
+  await child.status;
+  await child.stderr.cancel();
+  assert.notDeepEqual(
+    await labelled(`bot-bottle.bottle=${name}`),
+    [],
+    "a killed run leaves its bottle",
+  );
+  // Right after the kill its heartbeat is still fresh, so cleanup must leave it be;
+  // once the heartbeat is stale, cleanup removes it.
+  const early = await runBotBottle(["cleanup"]);
+  assert.equal(early.code, 0, early.stderr);
+  assert.notDeepEqual(
+    await labelled(`bot-bottle.bottle=${name}`),
+    [],
+    "a fresh heartbeat protects the bottle",
+  );
+  let removed = false;
+  for (let i = 0; i < 15 && !removed; i++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const r = await runBotBottle(["cleanup"]);
+    assert.equal(r.code, 0, r.stderr);
+    removed = r.stderr.includes(`Removed ${name}`);
+  }
+  assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
+  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+});
