@@ -7,7 +7,9 @@
 
 import { join } from "node:path";
 import { $, capture, captureRaw } from "../../lib/shell.ts";
-import { ROOT } from "../helpers.ts";
+import { BUNDLE_SOURCE } from "../../lib/images/sources.ts";
+import { imageTag } from "../../lib/images/tags.ts";
+import { ROOT, runBotBottle } from "../helpers.ts";
 
 /** A running fake upstream and its network. */
 export interface Upstream extends AsyncDisposable {
@@ -22,10 +24,20 @@ export interface Upstream extends AsyncDisposable {
   received(): Promise<Record<string, string | number | null>[]>;
 }
 
+let built: Promise<void> | undefined;
+
+/** Builds the bot-bottle images once per test run (with the build CA, where needed). */
+export function ensureImagesBuilt(): Promise<void> {
+  built ??= (async () => {
+    const r = await runBotBottle(["build"], { env: await buildCaEnv() });
+    if (r.code !== 0) throw new Error(`bot-bottle build failed:\n${r.stderr}`);
+  })();
+  return built;
+}
+
 /** The image the fake runs in: the bundle image already holds Deno and openssl. */
 export async function fakeImage(): Promise<string> {
-  const { imageTag } = await import("../../lib/images/tags.ts");
-  const { BUNDLE_SOURCE } = await import("../../lib/images/sources.ts");
+  await ensureImagesBuilt();
   return await imageTag(BUNDLE_SOURCE);
 }
 
