@@ -82,13 +82,11 @@ export function startInterceptServer(
       options.audit.write({ ...base, action: "deny", reason: "no CONNECT for this connection" });
       return text(421, "request did not come through a CONNECT");
     }
-    const hostHeader = (req.headers.get("host") ?? "").toLowerCase().replace(/:443$/, "").replace(
-      /\.$/,
-      "",
-    );
-    if (hostHeader !== authority.host) {
-      const reason =
-        `Host "${hostHeader}" does not match the CONNECT authority "${authority.host}"`;
+    // req.url carries the Host header (HTTP/1.1) or :authority (HTTP/2).
+    const requested = url.hostname.toLowerCase().replace(/\.$/, "");
+    const requestedPort = url.port ? Number(url.port) : 443;
+    if (requested !== authority.host || requestedPort !== authority.port) {
+      const reason = `Host "${url.host}" does not match the CONNECT authority "${authority.host}"`;
       options.audit.write({
         ...base,
         action: "deny",

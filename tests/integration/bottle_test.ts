@@ -229,6 +229,59 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       },
     );
 
+    await t.step("server-sent events stream through the interception unbuffered", async () => {
+      const r = await agentExec(
+        name,
+        "1000:1000",
+        'curl -sSN https://api.anthropic.com/drip | while read -r line; do if [ -n "$line" ]; then echo "$(date +%s%N) $line"; fi; done',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const [first, second] = r.stdout.trim().split("\n").map((l) => l.split(" "));
+      assert.equal(first![2], "first");
+      assert.equal(second![2], "second");
+      const gapMs = (Number(second![0]) - Number(first![0])) / 1e6;
+      assert.ok(gapMs > 1000, `the first event arrived ${gapMs} ms before the second, not with it`);
+    });
+
+    await t.step(
+      "a Host header naming another host than the CONNECT authority is refused",
+      async () => {
+        const r = await agentExec(
+          name,
+          "1000:1000",
+          "curl -sS --http1.1 -o /dev/stderr -w '%{http_code}' -H 'Host: plain.fake.test' https://api.anthropic.com/v1/models",
+        );
+        assert.equal(r.stdout, "421");
+        assert.match(
+          r.stderr,
+          /Host "plain\.fake\.test" does not match the CONNECT authority "api\.anthropic\.com"/,
+        );
+        const fronted = (await upstream.received()).filter((x) => x.path === "/v1/models");
+        assert.deepEqual(fronted, [], "nothing reached the upstream");
+      },
+    );
+
+    await t.step("the agent image does not trust the build-time CA", async () => {
+      const buildCa = (await buildCaEnv()).BOT_BOTTLE_BUILD_CA;
+      if (!buildCa) return; // no build CA on this machine: nothing to leave behind
+      const pem = await Deno.readTextFile(buildCa);
+      const first = pem.split("-----END CERTIFICATE-----")[0]!.replace(
+        /-----BEGIN CERTIFICATE-----|\s+/g,
+        "",
+      );
+      const image =
+        JSON.parse((await captureRaw($`docker inspect ${agent}`)).stdout)[0].Config.Image;
+      const bundle = await captureRaw(
+        $`docker run --rm --network none --entrypoint cat ${image} /etc/ssl/certs/ca-certificates.crt`,
+      );
+      assert.equal(bundle.code, 0, bundle.stderr);
+      assert.ok(bundle.stdout.includes("BEGIN CERTIFICATE"));
+      assert.ok(
+        !bundle.stdout.replace(/\s+/g, "").includes(first),
+        "the build CA is in the agent image's trust store",
+      );
+    });
+
     await t.step("an allowed host is reached through the proxy", async () => {
       const r = await runBotBottle(["exec", name, "--", "curl", "-sS", "http://plain.fake.test/"], {
         env: e,
@@ -386,18 +439,20 @@ async function hangingStart(
   throw new Error("start never reached the fake API");
 }
 
-dockerTest("SIGINT to a running start removes the bottle and exits 130", async () => {
-  await using upstream = await startUpstream(HOSTS, REPLY);
-  await using dir = await tempDir();
-  await project(dir.path);
-  const { child, name } = await hangingStart(upstream, dir.path);
-  child.kill("SIGINT");
-  const output = await child.output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 130, stderr);
-  assert.match(stderr, /Interrupted by SIGINT/);
-  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  dockerTest(`${signal} to a running start removes the bottle and exits 130`, async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path);
+    const { child, name } = await hangingStart(upstream, dir.path);
+    child.kill(signal);
+    const output = await child.output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 130, stderr);
+    assert.match(stderr, new RegExp(`Interrupted by ${signal}`));
+    assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+  });
+}
 
 dockerTest("cleanup removes everything a killed start left behind", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);

@@ -1,0 +1,204 @@
+/**
+ * Benchmarks of a real Docker bottle, each printed as a ratio against a baseline
+ * measured in the same run:
+ *
+ * - start-to-ready: `bot-bottle up` (bundle, agent, provisioning) against a bare
+ *   `docker run` of the agent image;
+ * - per-request latency and download throughput through the bundle's proxy (plain
+ *   HTTP forward, CONNECT tunnel, TLS interception with credential injection) against
+ *   a client container that reaches the same fake upstream directly.
+ *
+ * Traffic goes only to the fake upstream container on a hermetic --internal network.
+ * Numbers inside containers are curl's own timings, so docker exec overhead is not
+ * counted. Usage: deno task bench [--quick]
+ */
+
+import { join } from "node:path";
+import { $, capture, captureRaw } from "../lib/shell.ts";
+import { runBotBottle, tempDir } from "../tests/helpers.ts";
+import { dockerUnavailable } from "../tests/integration/docker.ts";
+import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integration/upstream.ts";
+import { AGENT_SOURCE } from "../lib/images/sources.ts";
+import { imageTag } from "../lib/images/tags.ts";
+
+const quick = Deno.args.includes("--quick");
+const STARTS = quick ? 2 : 4;
+const REQUESTS = quick ? 15 : 40;
+const DOWNLOADS = quick ? 2 : 4;
+const DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+// deno-lint-ignore no-console
+const say = (line: string) => console.log(line);
+
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Runs curl `count` times in `container`; returns [seconds, bytes/s] per request. */
+async function curlLoop(
+  container: string,
+  count: number,
+  args: string[],
+): Promise<[number, number][]> {
+  const quoted = args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  const script =
+    `i=0; while [ $i -lt ${count} ]; do curl -sS -o /dev/null -w '%{time_total} %{speed_download}\\n' ${quoted} || exit 1; i=$((i+1)); done`;
+  const out = await capture(
+    `curl loop in ${container}`,
+    $`docker exec ${container} sh -c ${script}`,
+    "10m",
+  );
+  return out.trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]);
+}
+
+const rows: string[][] = [];
+function row(
+  metric: string,
+  baseline: number,
+  measured: number,
+  unit: string,
+  lowerIsBetter: boolean,
+): void {
+  const ratio = measured / baseline;
+  rows.push([
+    metric,
+    `${baseline.toFixed(unit === "ms" ? 1 : 0)} ${unit}`,
+    `${measured.toFixed(unit === "ms" ? 1 : 0)} ${unit}`,
+    `${ratio.toFixed(2)}x ${
+      lowerIsBetter ? (ratio >= 1 ? "slower" : "faster") : (ratio >= 1 ? "faster" : "slower")
+    }`,
+  ]);
+}
+
+function printTable(): void {
+  const header = ["metric", "baseline", "bottle", "ratio"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows]) say(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+}
+
+const reason = await dockerUnavailable();
+if (reason) {
+  say(`bench: skipped, ${reason}`);
+} else {
+  await ensureImagesBuilt();
+  const agentImage = await imageTag(AGENT_SOURCE);
+  await using upstream = await startUpstream([
+    "api.anthropic.com",
+    "plain.fake.test",
+    "tunnel.fake.test",
+  ], "bench");
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    join(dir.path, "bot-bottle.yaml"),
+    `bottles:
+  bench:
+    egress:
+      allow: [plain.fake.test, tunnel.fake.test]
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+agents:
+  bench:
+    bottle: bench
+`,
+  );
+  const env = {
+    ANTHROPIC_API_KEY: "sk-bench-not-a-real-key",
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    ...(await buildCaEnv()),
+  };
+
+  say(`start-to-ready, median of ${STARTS}...`);
+  const bare: number[] = [];
+  const bottle: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    bare.push(
+      await timed(async () => {
+        await capture("bare docker run", $`docker run --rm --network none ${agentImage} true`);
+      }),
+    );
+    let name = "";
+    bottle.push(
+      await timed(async () => {
+        const r = await runBotBottle(["up", "bench"], { cwd: dir.path, env });
+        if (r.code !== 0) throw new Error(r.stderr);
+        name = r.stdout.trim();
+      }),
+    );
+    await runBotBottle(["down", name], { env });
+  }
+  row(
+    "start to ready (bare docker run vs bot-bottle up)",
+    median(bare),
+    median(bottle),
+    "ms",
+    true,
+  );
+
+  const up = await runBotBottle(["up", "bench"], { cwd: dir.path, env });
+  if (up.code !== 0) throw new Error(up.stderr);
+  const name = up.stdout.trim();
+  const agent = `bot-bottle-${name}-agent`;
+  const client = `bot-bottle-bench-client-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await capture(
+      "client",
+      $`docker run --detach --name ${client} --label bot-bottle.test=1 --network ${upstream.network} ${agentImage} sleep infinity`,
+    );
+    const ca = await Deno.readFile(upstream.caFile);
+    for (const [container, user] of [[client, "0"], [agent, "1000"]] as const) {
+      await capture(
+        "copy fake CA",
+        $`docker exec -i --user ${user} ${container} sh -c ${"cat > /tmp/fake-ca.crt"}`.stdin(ca),
+      );
+    }
+    const paths: [string, string, string[]][] = [
+      ["plain HTTP forward", "http://plain.fake.test/bytes", []],
+      ["CONNECT tunnel (TLS end to end)", "https://tunnel.fake.test/bytes", [
+        "--cacert",
+        "/tmp/fake-ca.crt",
+      ]],
+      ["TLS interception + key injection", "https://api.anthropic.com/bytes", []],
+    ];
+    for (const [label, url, extra] of paths) {
+      say(
+        `${label}: ${REQUESTS} small requests, ${DOWNLOADS} downloads of ${
+          DOWNLOAD_BYTES >> 20
+        } MiB...`,
+      );
+      // Direct: the client trusts the fake's CA for every host it serves.
+      const directArgs = url.startsWith("https") ? ["--cacert", "/tmp/fake-ca.crt"] : [];
+      const small = `${url}?n=16`;
+      const big = `${url}?n=${DOWNLOAD_BYTES}`;
+      const dLat = median(
+        (await curlLoop(client, REQUESTS, [...directArgs, small])).map(([t]) => t * 1000),
+      );
+      const pLat = median(
+        (await curlLoop(agent, REQUESTS, [...extra, small])).map(([t]) => t * 1000),
+      );
+      row(`${label}: latency per request`, dLat, pLat, "ms", true);
+      const dTp = median(
+        (await curlLoop(client, DOWNLOADS, [...directArgs, big])).map(([, s]) => s / 2 ** 20),
+      );
+      const pTp = median(
+        (await curlLoop(agent, DOWNLOADS, [...extra, big])).map(([, s]) => s / 2 ** 20),
+      );
+      row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
+    }
+  } finally {
+    await captureRaw($`docker rm --force ${client}`);
+    await runBotBottle(["down", name], { env });
+  }
+  say("");
+  printTable();
+}
