@@ -61,6 +61,8 @@ export function startProxy(options: ProxyOptions): Deno.Listener {
   });
   (async () => {
     for await (const conn of listener) {
+      // Small writes (TLS records, request heads) must not wait for delayed ACKs.
+      conn.setNoDelay(true);
       handle(conn, options).catch(() => {
         try {
           conn.close();
@@ -119,10 +121,12 @@ async function connect(conn: Deno.Conn, head: RequestHead, options: ProxyOptions
   let upstream: Deno.Conn;
   if (decision.action === "intercept") {
     upstream = await Deno.connect({ hostname: "127.0.0.1", port: options.interceptPort() });
+    upstream.setNoDelay(true);
     options.authorities.set((upstream.localAddr as Deno.NetAddr).port, authority);
   } else {
     try {
       upstream = await Deno.connect({ hostname: authority.host, port: authority.port });
+      upstream.setNoDelay(true);
     } catch (error) {
       const reason = `cannot reach "${authority.host}:${authority.port}": ${
         (error as Error).message
@@ -168,6 +172,7 @@ async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptio
   let upstream: Deno.Conn;
   try {
     upstream = await Deno.connect({ hostname: host, port });
+    upstream.setNoDelay(true);
   } catch (error) {
     const reason = `cannot reach "${host}:${port}": ${(error as Error).message}`;
     options.audit.write({ ...entry, action: "error", reason });
