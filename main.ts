@@ -17,7 +17,10 @@ import { log } from "./lib/log.ts";
 /** Runs the CLI and returns the process exit code; never exits by itself. */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  // SIGHUP: the terminal went away, which must tear the bottle down like Ctrl-C.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM", "SIGHUP"];
   const handlers = signals.map((signal) => {
     const handler = () => {
       if (controller.signal.aborted) return;

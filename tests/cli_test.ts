@@ -205,3 +205,13 @@ Deno.test("BOT_BOTTLE_BACKEND with an unknown value is a usage error", async () 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /BOT_BOTTLE_BACKEND: unknown backend "vmware"/);
 });
+
+Deno.test("start with an unset route variable fails with exit 2 before creating anything", async () => {
+  const r = await runBotBottle(["start", "claude", "-m", EXAMPLE], { clearEnv: true });
+  assert.equal(r.code, 2);
+  assert.match(
+    r.stderr,
+    /cannot start:\n {2}Route "api\.anthropic\.com" header "x-api-key": host variable ANTHROPIC_API_KEY is not set/,
+  );
+  assert.doesNotMatch(r.stderr, /Creating networks|Building/);
+});

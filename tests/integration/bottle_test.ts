@@ -282,6 +282,50 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       );
     });
 
+    await t.step("logs --follow prints new decisions as they happen", async () => {
+      const { toolRunFlags, ROOT } = await import("../helpers.ts");
+      const follower = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          ...toolRunFlags(),
+          join(ROOT, "main.ts"),
+          "logs",
+          name,
+          "--follow",
+        ],
+        env: { ...e, NO_COLOR: "1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let seen = "";
+      const marker = `follow-${crypto.randomUUID().slice(0, 6)}.fake.test`;
+      const deadline = Date.now() + 30_000;
+      let requested = false;
+      while (!seen.includes(marker) && Date.now() < deadline) {
+        const { value, done } = await Promise.race([
+          reader.read(),
+          new Promise<{ value: undefined; done: false }>((r) =>
+            setTimeout(() => r({ value: undefined, done: false }), 1000)
+          ),
+        ]);
+        if (done) break;
+        seen += value ?? "";
+        if (!requested && seen.includes("READY")) {
+          requested = true;
+          await agentExec(name, "1000:1000", `curl -s -o /dev/null http://${marker}/`);
+        }
+      }
+      follower.kill("SIGINT");
+      await reader.cancel();
+      const status = await follower.status;
+      await follower.stderr.cancel();
+      assert.match(seen, new RegExp(`egress {2}DENY {2}${marker.replaceAll(".", "\\.")}:80`));
+      assert.equal(status.code, 130);
+    });
+
     await t.step("an allowed host is reached through the proxy", async () => {
       const r = await runBotBottle(["exec", name, "--", "curl", "-sS", "http://plain.fake.test/"], {
         env: e,
@@ -439,7 +483,7 @@ async function hangingStart(
   throw new Error("start never reached the fake API");
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   dockerTest(`${signal} to a running start removes the bottle and exits 130`, async () => {
     await using upstream = await startUpstream(HOSTS, REPLY);
     await using dir = await tempDir();

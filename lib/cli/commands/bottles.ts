@@ -92,10 +92,12 @@ export const execCommand: Command = {
     }
     const name = ctx.positionals[0]!;
     const backend = await backendHolding(name);
-    return await backend.attach(name, ctx.rest, {
+    const code = await backend.attach(name, ctx.rest, {
       tty: ctx.values.tty === true,
       interactive: ctx.values.interactive === true,
     }, ctx.signal);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return code;
   },
 };
 
@@ -203,6 +205,7 @@ export const logsCommand: Command = {
       }
     }, ctx.signal);
     if (pending) await out.write(`${json ? pending : formatAuditLine(pending)}\n`);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
   },
 };
 
