@@ -118,7 +118,7 @@ async function connect(conn: Deno.Conn, head: RequestHead, options: ProxyOptions
     options.audit.write({ ...entry, action: "deny", reason: decision.reason });
     return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
   }
-  let upstream: Deno.Conn;
+  let upstream: Deno.TcpConn;
   if (decision.action === "intercept") {
     upstream = await Deno.connect({ hostname: "127.0.0.1", port: options.interceptPort() });
     upstream.setNoDelay(true);
@@ -169,7 +169,7 @@ async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptio
     options.audit.write({ ...entry, action: "deny", reason: decision.reason });
     return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
   }
-  let upstream: Deno.Conn;
+  let upstream: Deno.TcpConn;
   try {
     upstream = await Deno.connect({ hostname: host, port });
     upstream.setNoDelay(true);

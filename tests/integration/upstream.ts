@@ -62,7 +62,7 @@ export async function startUpstream(hosts: string[], reply: string): Promise<Ups
       "start fake upstream",
       $`docker run --detach --name ${container} --label bot-bottle.test=1 --network ${network} ${aliases} --user 0:0 --volume ${`${
         join(ROOT, "tests/fixtures/fake_upstream.ts")
-      }:/srv/fake_upstream.ts:ro`} --entrypoint /usr/local/bin/deno ${await fakeImage()} run --allow-all /srv/fake_upstream.ts ${reply} ${hosts}`,
+      }:/opt/bot-bottle/tests/fixtures/fake_upstream.ts:ro`} --entrypoint /usr/local/bin/deno ${await fakeImage()} run --allow-all /opt/bot-bottle/tests/fixtures/fake_upstream.ts ${reply} ${hosts}`,
     );
     for (let i = 0; i < 100; i++) {
       if ((await captureRaw($`docker exec ${container} test -f /srv/out/ready`)).code === 0) break;
@@ -71,7 +71,7 @@ export async function startUpstream(hosts: string[], reply: string): Promise<Ups
     const caFile = join(dir, "upstream-ca.crt");
     await Deno.writeTextFile(
       caFile,
-      await capture("read fake CA", $`docker exec ${container} cat /srv/out/ca.crt`),
+      await capture("read fake CA", $`docker exec ${container} cat /srv/out/ca/ca.crt`),
     );
     const ip = (await capture(
       "fake address",
