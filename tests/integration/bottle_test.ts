@@ -531,3 +531,49 @@ dockerTest("cleanup removes everything a killed start left behind", async () => 
   assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
   assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
 });
+
+dockerTest("a launch that fails half-way removes what it created and exits 1", async () => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  await project(dir.path);
+  const before = await labelled("bot-bottle.tool");
+  const e = {
+    ...(await env(upstream)),
+    BOT_BOTTLE_EGRESS_NETWORK: "bot-bottle-test-no-such-network",
+  };
+  const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], { cwd: dir.path, env: e });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /Creating networks/,
+    "the internal network was created before the failure",
+  );
+  assert.match(
+    r.stderr,
+    /BOT_BOTTLE_EGRESS_NETWORK: network "bot-bottle-test-no-such-network" does not exist/,
+  );
+  assert.deepEqual(
+    await labelled("bot-bottle.tool"),
+    before,
+    "the internal network was removed again",
+  );
+});
+
+dockerTest("down --all removes every bottle", async () => {
+  await using upstream = await startUpstream(HOSTS, REPLY);
+  await using dir = await tempDir();
+  await project(dir.path);
+  const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
+  const names = [];
+  for (let i = 0; i < 2; i++) {
+    const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env: e });
+    assert.equal(up.code, 0, up.stderr);
+    names.push(up.stdout.trim());
+  }
+  const r = await runBotBottle(["down", "--all"], { env: e });
+  assert.equal(r.code, 0, r.stderr);
+  for (const name of names) assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+  const usage = await runBotBottle(["down"], { env: e });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /needs a bottle NAME or --all/);
+});
