@@ -49,10 +49,37 @@ export async function bundleConfig(
       );
     }
   }
+  const git = [];
+  for (const entry of plan.git) {
+    const read = async (what: string, path: string) => {
+      try {
+        return await Deno.readTextFile(path);
+      } catch (error) {
+        throw new BotBottleError(
+          `Git entry "${entry.name}": ${what} "${path}" cannot be read: ${
+            (error as Error).message
+          }`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
+    };
+    git.push({
+      name: entry.name,
+      upstream: entry.upstream,
+      identity: await read("identity file", entry.identityFile),
+      knownHosts: await read("known_hosts file", entry.knownHosts),
+      allowForcePush: entry.allowForcePush,
+      allowDelete: entry.allowDelete,
+      protectedPaths: entry.protectedPaths,
+    });
+  }
   return {
     instance: plan.instance,
     listenAddress: plan.bundle.address,
     ports: plan.bundle.ports,
     egress: { allow: plan.egress.allow, routes, ...(upstreamCa ? { upstreamCa } : {}) },
+    git,
   };
 }

@@ -15,6 +15,12 @@ import egressIntercept from "../../sidecars/egress/intercept.ts" with { type: "t
 import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
 import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
 import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
+import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
+import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
+import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
+import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
+import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
+import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
 import hosts from "../manifest/hosts.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
@@ -47,6 +53,12 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/pipe.ts": egressPipe,
     "sidecars/egress/policy.ts": egressPolicy,
     "sidecars/egress/proxy.ts": egressProxy,
+    "sidecars/gate/diff.ts": gateDiff,
+    "sidecars/gate/gate.ts": gateGate,
+    "sidecars/gate/git.ts": gateGit,
+    "sidecars/gate/hook.ts": gateHook,
+    "sidecars/gate/policy.ts": gatePolicy,
+    "sidecars/gate/scan.ts": gateScan,
     "lib/manifest/hosts.ts": hosts,
   },
 };

@@ -31,4 +31,27 @@ export interface BundleConfig {
     /** Extra PEM CA trusted for upstream TLS. */
     upstreamCa?: string;
   };
+  /** Repositories the git gate serves; the key material stays in the bundle. */
+  git: GateEntry[];
+}
+
+/** One git gate entry, with the key and known_hosts contents read on the host. */
+export interface GateEntry {
+  name: string;
+  upstream: string;
+  identity: string;
+  knownHosts: string;
+  allowForcePush: boolean;
+  allowDelete: boolean;
+  protectedPaths: string[];
+}
+
+/** Where the gate keeps an entry's key, known_hosts and rules. */
+export function gateDir(name: string): string {
+  return `${STATE_DIR}/gate/${name}`;
+}
+
+/** The gate's bare mirror of an entry, served as `<name>.git`. */
+export function gateRepo(name: string): string {
+  return `${STATE_DIR}/git/${name}.git`;
 }

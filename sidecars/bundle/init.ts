@@ -10,6 +10,7 @@ import { createCa, issueLeaf } from "../egress/ca.ts";
 import { AuthorityMap, startInterceptServer } from "../egress/intercept.ts";
 import { Policy } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
+import { startGitGate } from "../gate/gate.ts";
 import { AUDIT_PATH, type BundleConfig, CONFIG_PATH, READY_PATH, STATE_DIR } from "./config.ts";
 
 // deno-lint-ignore no-console
@@ -48,6 +49,10 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
+
+  const stopGate = await startGitGate(config, audit);
+  daemons.defer(stopGate);
+  if (config.git.length > 0) say(`git gate on ${config.listenAddress}:${config.ports.git}`);
 
   audit.write({ kind: "bundle", action: "ready", instance: config.instance });
   await audit.flush();

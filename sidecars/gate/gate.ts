@@ -1,0 +1,133 @@
+/**
+ * @module
+ * The git gate: for each entry a bare mirror of the upstream, fetched with the gate's
+ * own key (host keys checked strictly, so an unknown host key fails the bottle), and
+ * one `git daemon` on the internal address serving `<name>.git`. Fetches refresh the
+ * mirror first; pushes go through the pre-receive hook, which scans and forwards.
+ */
+
+import { type AuditLog } from "../egress/audit.ts";
+import { type BundleConfig, gateDir, gateRepo, STATE_DIR } from "../bundle/config.ts";
+import { followUpstreamHead, gitOk } from "./git.ts";
+
+/** The deno command a git hook runs, with the hook's narrow permissions. */
+export const HOOK_COMMAND =
+  "exec /usr/local/bin/deno run --quiet --no-prompt --allow-env --allow-run=git,ssh " +
+  `--allow-read --allow-write=${STATE_DIR} /opt/bot-bottle/sidecars/gate/hook.ts`;
+
+function sshCommand(name: string): string {
+  const dir = gateDir(name);
+  return [
+    "ssh",
+    `-i ${dir}/id`,
+    "-o IdentitiesOnly=yes",
+    "-o StrictHostKeyChecking=yes",
+    `-o UserKnownHostsFile=${dir}/known_hosts`,
+    "-o GlobalKnownHostsFile=/dev/null",
+    "-o BatchMode=yes",
+    "-o ConnectTimeout=20",
+    "-F /dev/null",
+  ].join(" ");
+}
+
+/** Sets up every entry's mirror and starts the daemon; the returned function stops it. */
+export async function startGitGate(
+  config: BundleConfig,
+  audit: AuditLog,
+): Promise<() => Promise<void>> {
+  if (config.git.length === 0) return () => Promise.resolve();
+  const secrets = config.egress.routes.flatMap((r) => Object.values(r.headers));
+  await Deno.mkdir(`${STATE_DIR}/git`, { recursive: true, mode: 0o700 });
+  for (const entry of config.git) {
+    const dir = gateDir(entry.name);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(
+      `${dir}/id`,
+      entry.identity.endsWith("\n") ? entry.identity : `${entry.identity}\n`,
+      { mode: 0o600 },
+    );
+    await Deno.writeTextFile(`${dir}/known_hosts`, entry.knownHosts, { mode: 0o600 });
+    await Deno.writeTextFile(
+      `${dir}/rules.json`,
+      JSON.stringify({
+        upstream: entry.upstream,
+        allowForcePush: entry.allowForcePush,
+        allowDelete: entry.allowDelete,
+        protectedPaths: entry.protectedPaths,
+        secrets,
+      }),
+      { mode: 0o600 },
+    );
+    const repo = gateRepo(entry.name);
+    await gitOk(`git gate "${entry.name}": init`, ["init", "--quiet", "--bare", repo]);
+    const set = (key: string, value: string) =>
+      gitOk(`git config ${key}`, ["config", key, value], { cwd: repo });
+    await set("core.sshCommand", sshCommand(entry.name));
+    await set("remote.upstream.url", entry.upstream);
+    await set("remote.upstream.fetch", "+refs/heads/*:refs/heads/*");
+    await gitOk("git config", [
+      "config",
+      "--add",
+      "remote.upstream.fetch",
+      "+refs/tags/*:refs/tags/*",
+    ], { cwd: repo });
+    await set("daemon.receivepack", "true");
+    await set("receive.denyNonFastForwards", "false");
+    await set("receive.denyDeletes", "false");
+    await Deno.writeTextFile(
+      `${repo}/hooks/pre-receive`,
+      `#!/bin/sh\n${HOOK_COMMAND} pre-receive ${entry.name}\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    try {
+      await gitOk(`fetching ${entry.upstream}`, ["fetch", "--quiet", "--prune", "upstream"], {
+        cwd: repo,
+      });
+    } catch (error) {
+      audit.write({
+        kind: "git",
+        action: "error",
+        repo: entry.name,
+        reason: (error as Error).message,
+      });
+      throw new Error(`git gate "${entry.name}": ${(error as Error).message}`);
+    }
+    audit.write({ kind: "git", action: "mirror", repo: entry.name, upstream: entry.upstream });
+  }
+  const accessHook = `${STATE_DIR}/gate/access-hook`;
+  await Deno.writeTextFile(accessHook, `#!/bin/sh\n${HOOK_COMMAND} access "$@"\n`, { mode: 0o755 });
+  const daemon = new Deno.Command("git", {
+    args: [
+      "daemon",
+      "--reuseaddr",
+      `--listen=${config.listenAddress}`,
+      `--port=${config.ports.git}`,
+      `--base-path=${STATE_DIR}/git`,
+      "--export-all",
+      "--informative-errors",
+      `--access-hook=${accessHook}`,
+      `${STATE_DIR}/git`,
+    ],
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // Wait until the daemon answers on its port, so "ready" means ready.
+  for (let i = 0; i < 100; i++) {
+    try {
+      const conn = await Deno.connect({ hostname: config.listenAddress, port: config.ports.git });
+      conn.close();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return async () => {
+    try {
+      daemon.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await daemon.status;
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * @module
+ * Running git in the bundle, with failures that name the call and quote git.
+ */
+
+/** Output of a git call. */
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `git ARGS` (in `cwd`); never throws on exit code. */
+export async function git(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<GitResult> {
+  const r = await new Deno.Command("git", {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
+}
+
+/** Runs git and returns stdout; throws an Error naming `what` on failure. */
+export async function gitOk(
+  what: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const r = await git(args, options);
+  if (r.code !== 0) throw new Error(`${what}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+/** Points the mirror's HEAD at upstream's default branch, so clones check it out. */
+export async function followUpstreamHead(repo: string): Promise<void> {
+  const r = await git(["ls-remote", "--symref", "upstream", "HEAD"], { cwd: repo });
+  const m = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(r.stdout);
+  if (r.code === 0 && m) await git(["symbolic-ref", "HEAD", m[1]!], { cwd: repo });
+}

@@ -1,0 +1,168 @@
+/**
+ * @module
+ * The git gate's hooks, run by git in the bundle:
+ *
+ * - `access SERVICE PATH ...` (git daemon's access hook): before a fetch, refresh the
+ *   mirror from upstream; log every fetch and push attempt.
+ * - `pre-receive NAME` (the mirror's pre-receive hook): decide every ref update, tell
+ *   the pusher exactly why a push is refused (never the secret), and forward an
+ *   accepted push upstream with the gate's key, so the pusher sees upstream's result.
+ */
+
+import { AuditLog } from "../egress/audit.ts";
+import { AUDIT_PATH, gateDir, STATE_DIR } from "../bundle/config.ts";
+import { addedLines } from "./diff.ts";
+import { followUpstreamHead, git } from "./git.ts";
+import {
+  type CommitFacts,
+  decide,
+  type GateRules,
+  type RefUpdate,
+  type Refusal,
+  ZERO,
+} from "./policy.ts";
+
+const audit = new AuditLog(AUDIT_PATH);
+// deno-lint-ignore no-console
+const tell = (line: string) => console.error(`bot-bottle gate: ${line}`);
+
+function repoName(path: string): string {
+  return path.replace(/\/+$/, "").split("/").pop()!.replace(/\.git$/, "");
+}
+
+async function access(service: string, path: string): Promise<number> {
+  const name = repoName(path);
+  const repo = path.startsWith("/") ? path : `${STATE_DIR}/git/${path}`;
+  if (service === "upload-pack") {
+    const r = await git(["fetch", "--quiet", "--prune", "upstream"], { cwd: repo });
+    if (r.code !== 0) {
+      // The mirror still serves what it has; the agent is told it may be stale.
+      tell(`could not refresh from upstream, serving the last fetched state: ${r.stderr.trim()}`);
+      audit.write({
+        kind: "git",
+        action: "fetch",
+        repo: name,
+        refreshed: false,
+        reason: r.stderr.trim(),
+      });
+    } else {
+      await followUpstreamHead(repo);
+      audit.write({ kind: "git", action: "fetch", repo: name, refreshed: true });
+    }
+  } else {
+    audit.write({ kind: "git", action: "push-attempt", repo: name });
+  }
+  await audit.flush();
+  return 0;
+}
+
+async function commitFacts(sha: string): Promise<CommitFacts> {
+  const common = [
+    "diff-tree",
+    "--root",
+    "--no-commit-id",
+    "-r",
+    "-m",
+    "--first-parent",
+    "--no-ext-diff",
+    "--no-color",
+  ];
+  const files = await git([...common, "--name-only", sha]);
+  const patch = await git([...common, "-p", "-U0", sha]);
+  if (files.code !== 0 || patch.code !== 0) {
+    throw new Error(`cannot read commit ${sha}: ${files.stderr}${patch.stderr}`);
+  }
+  return { sha, files: files.stdout.split("\n").filter(Boolean), added: addedLines(patch.stdout) };
+}
+
+async function preReceive(name: string): Promise<number> {
+  const rules: GateRules & { upstream: string } = JSON.parse(
+    await Deno.readTextFile(`${gateDir(name)}/rules.json`),
+  );
+  const input = await new Response(Deno.stdin.readable).text();
+  const updates: RefUpdate[] = input.split("\n").filter(Boolean).map((line) => {
+    const [old, next, ref] = line.split(" ");
+    return { old: old!, new: next!, ref: ref! };
+  });
+  const refusals: Refusal[] = [];
+  const forward: { update: RefUpdate; force: boolean }[] = [];
+  for (const update of updates) {
+    let fastForward = true;
+    let commits: CommitFacts[] = [];
+    if (update.new !== ZERO) {
+      if (update.old !== ZERO) {
+        fastForward =
+          (await git(["merge-base", "--is-ancestor", update.old, update.new])).code === 0;
+      }
+      const list = await git(["rev-list", update.new, "--not", "--all"]);
+      if (list.code !== 0) throw new Error(`rev-list failed: ${list.stderr}`);
+      for (const sha of list.stdout.split("\n").filter(Boolean)) {
+        commits.push(await commitFacts(sha));
+      }
+    }
+    const found = decide(update, { fastForward, commits }, rules);
+    refusals.push(...found);
+    if (found.length === 0) forward.push({ update, force: !fastForward });
+    commits = [];
+  }
+  if (refusals.length > 0) {
+    tell(`push refused; nothing was sent upstream:`);
+    for (const r of refusals) {
+      tell(`  ${r.ref}: ${r.message}`);
+      audit.write({
+        kind: "git",
+        action: "refuse",
+        repo: name,
+        ref: r.ref,
+        rule: r.rule,
+        ...(r.commit ? { commit: r.commit } : {}),
+        ...(r.file ? { file: r.file, line: r.line } : {}),
+      });
+    }
+    if (refusals.some((r) => r.commit)) {
+      tell("rewrite those commits without the secret or the protected change, then push again,");
+      tell("or ask the person supervising this bottle for an override.");
+    }
+    await audit.flush();
+    return 1;
+  }
+  for (const { update, force } of forward) {
+    const spec = update.new === ZERO
+      ? `:${update.ref}`
+      : `${force ? "+" : ""}${update.new}:${update.ref}`;
+    // By URL, not by remote name: a remote's tracking refs may not move in quarantine.
+    const r = await git(["push", "--porcelain", rules.upstream, spec]);
+    if (r.code !== 0) {
+      tell(`upstream rejected ${update.ref}:`);
+      for (const line of (r.stderr + r.stdout).trim().split("\n")) tell(`  ${line}`);
+      audit.write({
+        kind: "git",
+        action: "upstream-reject",
+        repo: name,
+        ref: update.ref,
+        reason: r.stderr.trim().split("\n").at(-1),
+      });
+      await audit.flush();
+      return 1;
+    }
+    audit.write({
+      kind: "git",
+      action: "push",
+      repo: name,
+      ref: update.ref,
+      old: update.old,
+      new: update.new,
+      forced: force,
+    });
+  }
+  await audit.flush();
+  return 0;
+}
+
+const [mode, ...args] = Deno.args;
+try {
+  Deno.exitCode = mode === "access" ? await access(args[0]!, args[1]!) : await preReceive(args[0]!);
+} catch (error) {
+  tell(`internal error, push refused: ${(error as Error).message}`);
+  Deno.exitCode = 1;
+}

@@ -1,0 +1,245 @@
+/**
+ * The git gate's promises, against a real git server over SSH on a hermetic network:
+ * the agent clones and pushes its upstream URL through the gate; a clean push lands;
+ * secrets and force-pushes are refused with a readable reason and upstream is left
+ * unchanged; the agent holds no private key; an unknown host key fails closed.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { runBotBottle, tempDir } from "../helpers.ts";
+import { dockerTest } from "./docker.ts";
+import { startGitServer } from "./git_server.ts";
+import { buildCaEnv, startUpstream } from "./upstream.ts";
+
+const UPSTREAM = "git@git.fake.test:project.git";
+
+function manifest(identity: string, knownHosts: string): string {
+  return `
+bottles:
+  dev:
+    egress:
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+    git:
+      - name: project
+        upstream: ${UPSTREAM}
+        identity_file: ${identity}
+        known_hosts: ${knownHosts}
+        protected_paths: [".github/workflows/**"]
+agents:
+  claude:
+    bottle: dev
+`;
+}
+
+async function inAgent(name: string, script: string, user = "1000:1000") {
+  return await captureRaw(
+    $`docker exec --user ${user} ${`bot-bottle-${name}-agent`} sh -c ${script}`,
+    "2m",
+  );
+}
+
+async function labelled(name: string): Promise<string> {
+  const r = await captureRaw(
+    $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+  );
+  const n = await captureRaw(
+    $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+  );
+  return (r.stdout + n.stdout).trim();
+}
+
+dockerTest(
+  "the git gate clones, forwards clean pushes, and refuses secrets and force-pushes",
+  async (t) => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    await using server = await startGitServer(upstream.network, dir.path);
+    await Deno.writeTextFile(
+      join(dir.path, "bot-bottle.yaml"),
+      manifest(server.identityFile, server.knownHostsFile),
+    );
+    // A working tree whose origin is the upstream, for --cwd.
+    const tree = join(dir.path, "tree");
+    await Deno.mkdir(tree);
+    for (const args of [["init", "-q", "-b", "work"], ["remote", "add", "origin", UPSTREAM]]) {
+      await captureRaw($`git -C ${tree} ${args}`);
+    }
+    const env = {
+      ANTHROPIC_API_KEY: "sk-ant-gate-test-credential-value",
+      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+      BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml"),
+      ...(await buildCaEnv()),
+    };
+    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: tree, env });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    try {
+      await t.step("git clone of the upstream URL works in the agent", async () => {
+        const r = await inAgent(
+          name,
+          `cd /tmp && git clone -q ${UPSTREAM} c && cat c/README.md && git -C c log --format=%s`,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "# upstream project\nupstream: first\n");
+      });
+
+      await t.step("a clean commit pushed lands upstream", async () => {
+        const r = await inAgent(
+          name,
+          "cd /tmp/c && echo hello > hello.txt && git add hello.txt && git commit -qm 'agent: clean' && git push -q origin main",
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(await server.log("project"), ["agent: clean", "upstream: first"]);
+      });
+
+      const refused = async (what: string, script: string, rule: RegExp) => {
+        const before = await server.log("project");
+        const r = await inAgent(name, `cd /tmp/c && ${script} && git push origin main`);
+        assert.notEqual(r.code, 0, `${what} was accepted`);
+        assert.match(r.stderr, /bot-bottle gate: push refused; nothing was sent upstream/);
+        assert.match(r.stderr, rule);
+        assert.deepEqual(await server.log("project"), before, `${what} changed upstream`);
+        await inAgent(name, "cd /tmp/c && git reset -q --hard origin/main");
+        return r.stderr;
+      };
+
+      await t.step(
+        "a commit adding an AWS access key is refused with file, line and rule, never the key",
+        async () => {
+          const key = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+          const stderr = await refused(
+            "an AWS key",
+            `printf '# prod\\nAWS_ACCESS_KEY_ID=${key}\\n' > prod.env && git add prod.env && git commit -qm 'agent: config'`,
+            /commit [0-9a-f]{12} prod\.env:2: AWS access key ID \(rule aws-access-key-id\)/,
+          );
+          assert.ok(!stderr.includes(key), "the refusal does not repeat the secret");
+        },
+      );
+
+      await t.step("a commit adding a private key is refused", async () => {
+        await refused(
+          "a private key",
+          "ssh-keygen -q -t ed25519 -N '' -f id_test 2>/dev/null || printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Blbg==\\n-----END OPENSSH PRIVATE KEY-----\\n' > id_test; git add id_test && git commit -qm 'agent: key'",
+          /id_test:1: private key \(rule private-key\)/,
+        );
+      });
+
+      await t.step("a commit carrying the bottle's own credential is refused", async () => {
+        await refused(
+          "the bottle's credential",
+          `echo 'key=${env.ANTHROPIC_API_KEY}' > notes.txt && git add notes.txt && git commit -qm 'agent: notes'`,
+          /notes\.txt:1: .*\(rule (bottle-credential|anthropic-api-key)\)/,
+        );
+      });
+
+      await t.step("a change to a protected path is refused", async () => {
+        await refused(
+          "a workflow change",
+          "mkdir -p .github/workflows && echo 'on: push' > .github/workflows/ci.yml && git add .github && git commit -qm 'agent: ci'",
+          /matches the protected path "\.github\/workflows\/\*\*"/,
+        );
+      });
+
+      await t.step("a force-push is refused", async () => {
+        const before = await server.log("project");
+        const r = await inAgent(
+          name,
+          "cd /tmp/c && git reset -q --hard HEAD~1 && echo other > other.txt && git add other.txt && git commit -qm 'agent: rewrite' && git push -f origin main",
+        );
+        assert.notEqual(r.code, 0);
+        assert.match(
+          r.stderr,
+          /force-push is not allowed \(rule|not a fast-forward, and force-push is not allowed/,
+        );
+        assert.deepEqual(await server.log("project"), before);
+      });
+
+      await t.step("the copied working tree's origin works through the gate", async () => {
+        const r = await inAgent(
+          name,
+          "cd /home/node/workspace && git fetch -q origin && git checkout -q -b feature origin/main && echo f > f.txt && git add f.txt && git commit -qm 'agent: from cwd' && git push -q origin feature",
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(await server.log("project", "feature"), [
+          "agent: from cwd",
+          "agent: clean",
+          "upstream: first",
+        ]);
+      });
+
+      await t.step(
+        "the agent holds no private key: not in files, environment or an ssh-agent",
+        async () => {
+          const pub = (await Deno.readTextFile(`${server.identityFile}.pub`)).split(" ")[1]!;
+          const keyBody = (await Deno.readTextFile(server.identityFile)).split("\n")[1]!;
+          for (const user of ["0:0", "1000:1000"]) {
+            const r = await inAgent(
+              name,
+              `grep -rlF -e '${keyBody}' -e '${pub}' / --exclude-dir=proc --exclude-dir=sys 2>/dev/null; ` +
+                `cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c SSH_AUTH_SOCK; ls /home/node/.ssh 2>&1`,
+              user,
+            );
+            assert.equal(
+              r.stdout.trim(),
+              "0\nls: cannot access '/home/node/.ssh': No such file or directory",
+              `as ${user}: ${r.stdout}`,
+            );
+          }
+        },
+      );
+
+      await t.step("every fetch and push, accepted or refused, is in the audit log", async () => {
+        const r = await runBotBottle(["logs", name, "--format", "json"], { env });
+        const entries = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
+          e.kind === "git"
+        );
+        const actions = new Set(entries.map((e) => e.action));
+        for (const action of ["mirror", "fetch", "push", "refuse"]) {
+          assert.ok(actions.has(action), action);
+        }
+        const rules = new Set(
+          entries.filter((e) => e.action === "refuse").map((e) => e.rule),
+        );
+        for (
+          const rule of ["aws-access-key-id", "private-key", "protected-path", "no-force-push"]
+        ) {
+          assert.ok(rules.has(rule), rule);
+        }
+        assert.ok(!r.stdout.includes(env.ANTHROPIC_API_KEY), "no credential in the log");
+      });
+    } finally {
+      await runBotBottle(["down", name], { env });
+    }
+  },
+);
+
+dockerTest("an unknown upstream host key fails the start closed", async () => {
+  await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+  await using dir = await tempDir();
+  await using server = await startGitServer(upstream.network, dir.path);
+  await Deno.writeTextFile(
+    join(dir.path, "bot-bottle.yaml"),
+    manifest(server.identityFile, server.wrongKnownHostsFile),
+  );
+  const env = {
+    ANTHROPIC_API_KEY: "sk-ant-gate-test",
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    ...(await buildCaEnv()),
+  };
+  const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], { cwd: dir.path, env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /The bundle stopped before it was ready/);
+  assert.match(
+    r.stderr,
+    /git gate "project": fetching git@git\.fake\.test:project\.git: .*Host key verification failed/s,
+  );
+  const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
+  assert.equal(await labelled(name), "", "nothing of the bottle remains");
+});
