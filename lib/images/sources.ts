@@ -21,6 +21,7 @@ import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
 import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
 import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
 import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
+import gateSecretlint from "../../sidecars/gate/secretlint.ts" with { type: "text" };
 import hosts from "../manifest/hosts.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
@@ -59,6 +60,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/gate/hook.ts": gateHook,
     "sidecars/gate/policy.ts": gatePolicy,
     "sidecars/gate/scan.ts": gateScan,
+    "sidecars/gate/secretlint.ts": gateSecretlint,
     "lib/manifest/hosts.ts": hosts,
   },
 };

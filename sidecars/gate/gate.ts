@@ -85,6 +85,7 @@ export async function startGitGate(
       await gitOk(`fetching ${entry.upstream}`, ["fetch", "--quiet", "--prune", "upstream"], {
         cwd: repo,
       });
+      await followUpstreamHead(repo);
     } catch (error) {
       audit.write({
         kind: "git",

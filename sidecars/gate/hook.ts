@@ -13,6 +13,7 @@ import { AuditLog } from "../egress/audit.ts";
 import { AUDIT_PATH, gateDir, STATE_DIR } from "../bundle/config.ts";
 import { addedLines } from "./diff.ts";
 import { followUpstreamHead, git } from "./git.ts";
+import { scanAdded } from "./scan.ts";
 import {
   type CommitFacts,
   decide,
@@ -56,7 +57,7 @@ async function access(service: string, path: string): Promise<number> {
   return 0;
 }
 
-async function commitFacts(sha: string): Promise<CommitFacts> {
+async function commitFacts(sha: string, secrets: string[]): Promise<CommitFacts> {
   const common = [
     "diff-tree",
     "--root",
@@ -72,7 +73,8 @@ async function commitFacts(sha: string): Promise<CommitFacts> {
   if (files.code !== 0 || patch.code !== 0) {
     throw new Error(`cannot read commit ${sha}: ${files.stderr}${patch.stderr}`);
   }
-  return { sha, files: files.stdout.split("\n").filter(Boolean), added: addedLines(patch.stdout) };
+  const findings = await scanAdded(addedLines(patch.stdout), secrets);
+  return { sha, files: files.stdout.split("\n").filter(Boolean), findings };
 }
 
 async function preReceive(name: string): Promise<number> {
@@ -97,7 +99,7 @@ async function preReceive(name: string): Promise<number> {
       const list = await git(["rev-list", update.new, "--not", "--all"]);
       if (list.code !== 0) throw new Error(`rev-list failed: ${list.stderr}`);
       for (const sha of list.stdout.split("\n").filter(Boolean)) {
-        commits.push(await commitFacts(sha));
+        commits.push(await commitFacts(sha, rules.secrets));
       }
     }
     const found = decide(update, { fastForward, commits }, rules);

@@ -5,8 +5,8 @@
  * protected path, and no secret on any added line.
  */
 
-import { type AddedLine, globMatch } from "./diff.ts";
-import { scanLine } from "./scan.ts";
+import { globMatch } from "./diff.ts";
+import type { LocatedFinding } from "./scan.ts";
 
 /** The zero object id git uses for "no ref". */
 export const ZERO = "0000000000000000000000000000000000000000";
@@ -18,11 +18,12 @@ export interface RefUpdate {
   ref: string;
 }
 
-/** A new commit the push brings, as the hook read it. */
+/** A new commit the push brings, as the hook read and scanned it. */
 export interface CommitFacts {
   sha: string;
   files: string[];
-  added: AddedLine[];
+  /** Secrets on its added lines (see `scanAdded`). */
+  findings: LocatedFinding[];
 }
 
 /** The entry's rules and the values the scanner must also look for. */
@@ -30,7 +31,7 @@ export interface GateRules {
   allowForcePush: boolean;
   allowDelete: boolean;
   protectedPaths: string[];
-  /** The bottle's credential values; matched verbatim, never printed. */
+  /** The bottle's credential values; the hook scans for them, never prints them. */
   secrets: string[];
 }
 
@@ -80,18 +81,16 @@ export function decide(
         });
       }
     }
-    for (const added of commit.added) {
-      for (const finding of scanLine(added.text, rules.secrets)) {
-        refusals.push({
-          ref: update.ref,
-          commit: short,
-          file: added.file,
-          line: added.line,
-          rule: finding.rule,
-          message:
-            `commit ${short} ${added.file}:${added.line}: ${finding.description} (rule ${finding.rule})`,
-        });
-      }
+    for (const finding of commit.findings) {
+      refusals.push({
+        ref: update.ref,
+        commit: short,
+        file: finding.file,
+        line: finding.line,
+        rule: finding.rule,
+        message:
+          `commit ${short} ${finding.file}:${finding.line}: ${finding.description} (rule ${finding.rule})`,
+      });
     }
   }
   return refusals;

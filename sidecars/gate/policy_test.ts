@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { addedLines, globMatch } from "./diff.ts";
 import { type CommitFacts, decide, type GateRules, ZERO } from "./policy.ts";
+import { scanAdded } from "./scan.ts";
 
 const RULES: GateRules = {
   allowForcePush: false,
@@ -11,21 +12,22 @@ const RULES: GateRules = {
 const A = "a".repeat(40);
 const B = "b".repeat(40);
 
-function commit(files: Record<string, string[]>): CommitFacts {
+async function commit(files: Record<string, string[]>): Promise<CommitFacts> {
+  const added = Object.entries(files).flatMap(([file, lines]) =>
+    lines.map((text, i) => ({ file, line: i + 1, text }))
+  );
   return {
     sha: "c0ffee".padEnd(40, "0"),
     files: Object.keys(files),
-    added: Object.entries(files).flatMap(([file, lines]) =>
-      lines.map((text, i) => ({ file, line: i + 1, text }))
-    ),
+    findings: await scanAdded(added),
   };
 }
 
-Deno.test("decide() accepts a clean fast-forward", () => {
+Deno.test("decide() accepts a clean fast-forward", async () => {
   assert.deepEqual(
     decide({ old: A, new: B, ref: "refs/heads/main" }, {
       fastForward: true,
-      commits: [commit({ "a.ts": ["x"] })],
+      commits: [await commit({ "a.ts": ["x"] })],
     }, RULES),
     [],
   );
@@ -67,11 +69,11 @@ Deno.test("decide() refuses a force-push and a deletion unless the entry allows 
   );
 });
 
-Deno.test("decide() names commit, file, line and rule of a secret, never the secret", () => {
+Deno.test("decide() names commit, file, line and rule of a secret, never the secret", async () => {
   const secret = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
   const [r] = decide({ old: A, new: B, ref: "refs/heads/main" }, {
     fastForward: true,
-    commits: [commit({ "config/prod.env": ["# creds", `AWS_ACCESS_KEY_ID=${secret}`] })],
+    commits: [await commit({ "config/prod.env": ["# creds", `AWS_ACCESS_KEY_ID=${secret}`] })],
   }, RULES);
   assert.equal(
     r!.message,
@@ -80,10 +82,10 @@ Deno.test("decide() names commit, file, line and rule of a secret, never the sec
   assert.ok(!JSON.stringify(r).includes(secret));
 });
 
-Deno.test("decide() refuses changes to protected paths", () => {
+Deno.test("decide() refuses changes to protected paths", async () => {
   const refusals = decide({ old: A, new: B, ref: "refs/heads/main" }, {
     fastForward: true,
-    commits: [commit({ ".github/workflows/ci.yml": ["on: push"] })],
+    commits: [await commit({ ".github/workflows/ci.yml": ["on: push"] })],
   }, RULES);
   assert.deepEqual(refusals.map((r) => r.rule), ["protected-path"]);
 });

@@ -1,9 +1,14 @@
 /**
  * @module
  * The secret scanner the git gate runs on every line a push adds (and the proxy's DLP
- * will reuse): a rule set drawn from gitleaks' and secretlint's recommended rules, plus
- * the bottle's own credential values. A finding names the rule, never the secret.
+ * will reuse): secretlint's recommended preset in-process, our own rules (drawn from
+ * gitleaks; they catch what secretlint wants more context for, such as a bare AWS key
+ * id or a private key header), and the bottle's own credential values. A finding
+ * names the rule, never the secret.
  */
+
+import type { AddedLine } from "./diff.ts";
+import { secretlint } from "./secretlint.ts";
 
 /** One rule: a name and a pattern for a secret on one line. */
 export interface SecretRule {
@@ -96,4 +101,36 @@ export function scanLine(line: string, values: readonly string[] = []): Finding[
     }
   }
   return findings;
+}
+
+/** A finding located in a commit's added lines. */
+export interface LocatedFinding extends Finding {
+  file: string;
+  line: number;
+}
+
+/**
+ * Scans every added line: each file's added lines are linted together by secretlint
+ * (so multi-line rules see their context) and line by line by our rules. Findings of
+ * both are merged, one per rule and line.
+ */
+export async function scanAdded(
+  added: readonly AddedLine[],
+  values: readonly string[] = [],
+): Promise<LocatedFinding[]> {
+  const out = new Map<string, LocatedFinding>();
+  const add = (f: LocatedFinding) => out.set(`${f.file}:${f.line}:${f.rule}`, f);
+  const byFile = Map.groupBy(added, (a) => a.file);
+  for (const [file, lines] of byFile) {
+    for (const l of lines) {
+      for (const f of scanLine(l.text, values)) add({ ...f, file, line: l.line });
+    }
+    for (const hit of await secretlint(file, lines.map((l) => l.text).join("\n"))) {
+      const source = lines[hit.line - 1];
+      if (source) {
+        add({ rule: hit.rule, description: "secret (secretlint)", file, line: source.line });
+      }
+    }
+  }
+  return [...out.values()].toSorted((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }

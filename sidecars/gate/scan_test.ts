@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanLine } from "./scan.ts";
+import { scanAdded, scanLine } from "./scan.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const AWS_ID = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -50,4 +50,28 @@ Deno.test("scanLine() finds the bottle's own credential values verbatim", () => 
     ],
   );
   assert.deepEqual(scanLine("short", ["short"]), [], "values under 8 characters are not matched");
+});
+
+Deno.test("scanAdded() adds secretlint's findings, located at the added line's real number", async () => {
+  const lines = [
+    "config: 1",
+    "slack: xoxb-" + "1234567890-abcdefghij",
+    "token: ghp_" + "b".repeat(36),
+  ];
+  const added = lines.map((text, i) => ({ file: "app.yml", line: 40 + i, text }));
+  const findings = await scanAdded(added);
+  const rules = findings.map((f) => `${f.line} ${f.rule}`);
+  assert.ok(rules.includes("41 slack-token"), rules.join(", "));
+  assert.ok(rules.includes("41 secretlint/slack"), rules.join(", "));
+  assert.ok(rules.includes("42 secretlint/github"), rules.join(", "));
+  assert.ok(findings.every((f) => f.file === "app.yml"));
+});
+
+Deno.test("scanAdded() finds nothing in ordinary code", async () => {
+  const added = ["import x from 'y';", "export const n = 42;"].map((text, i) => ({
+    file: "a.ts",
+    line: i + 1,
+    text,
+  }));
+  assert.deepEqual(await scanAdded(added), []);
 });

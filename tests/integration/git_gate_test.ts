@@ -98,6 +98,31 @@ dockerTest(
         assert.deepEqual(await server.log("project"), ["agent: clean", "upstream: first"]);
       });
 
+      await t.step("fetch serves upstream's current state", async () => {
+        await server.run(
+          "set -e; t=$(mktemp -d); git clone -q /home/git/project.git $t/w; cd $t/w; echo u > up.txt; git add up.txt; " +
+            "git -c user.name=up -c user.email=up@x.invalid commit -qm 'upstream: later'; git push -q origin main",
+        );
+        const r = await inAgent(
+          name,
+          "cd /tmp/c && git pull -q --rebase origin main && git log --format=%s -1",
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), "upstream: later");
+      });
+
+      await t.step("a push upstream rejects is a failed push for the agent", async () => {
+        await server.run(
+          'printf \'#!/bin/sh\\nwhile read o n r; do [ "$r" = refs/heads/frozen ] && echo "frozen is closed" && exit 1; done; exit 0\\n\' ' +
+            "> /home/git/project.git/hooks/pre-receive && chmod +x /home/git/project.git/hooks/pre-receive",
+        );
+        const r = await inAgent(name, "cd /tmp/c && git push origin HEAD:refs/heads/frozen");
+        assert.notEqual(r.code, 0, "the agent's push must fail");
+        assert.match(r.stderr, /upstream rejected refs\/heads\/frozen/);
+        assert.match(r.stderr, /frozen is closed/);
+        assert.deepEqual(await server.log("project", "frozen"), []);
+      });
+
       const refused = async (what: string, script: string, rule: RegExp) => {
         const before = await server.log("project");
         const r = await inAgent(name, `cd /tmp/c && ${script} && git push origin main`);
@@ -121,6 +146,16 @@ dockerTest(
           assert.ok(!stderr.includes(key), "the refusal does not repeat the secret");
         },
       );
+
+      await t.step("secretlint's recommended preset runs in the gate", async () => {
+        await refused(
+          "a GitHub token",
+          `echo 'token: ghp_${
+            "d".repeat(36)
+          }' > gh.yml && git add gh.yml && git commit -qm 'agent: gh'`,
+          /gh\.yml:1: secret \(secretlint\) \(rule secretlint\/github\)/,
+        );
+      });
 
       await t.step("a commit adding a private key is refused", async () => {
         await refused(
@@ -168,6 +203,7 @@ dockerTest(
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(await server.log("project", "feature"), [
           "agent: from cwd",
+          "upstream: later",
           "agent: clean",
           "upstream: first",
         ]);

@@ -22,6 +22,8 @@ export interface GitServer extends AsyncDisposable {
   wrongKnownHostsFile: string;
   /** `git log --format=%s BRANCH` in the server's repository. */
   log(repo: string, branch?: string): Promise<string[]>;
+  /** Runs a shell script on the server as the repositories' owner. */
+  run(script: string): Promise<void>;
 }
 
 async function image(): Promise<string> {
@@ -100,6 +102,9 @@ export async function startGitServer(
           $`docker exec --user git ${container} git -C ${`/home/git/${name}.git`} log --format=%s ${branch}`,
         );
         return r.code === 0 ? r.stdout.trim().split("\n") : [];
+      },
+      async run(script: string) {
+        await capture("git server script", $`docker exec --user git ${container} sh -c ${script}`);
       },
       [Symbol.asyncDispose]: cleanup,
     };
