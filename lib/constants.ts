@@ -8,6 +8,8 @@
 export const LABEL_BOTTLE = "bot-bottle.bottle";
 /** Label naming the manifest agent, for `ls`. */
 export const LABEL_AGENT = "bot-bottle.agent";
+/** Label naming the manifest bottle (policy) an instance was made from. */
+export const LABEL_POLICY = "bot-bottle.policy";
 /** Label naming the resource's role: bundle, agent, internal, egress. */
 export const LABEL_ROLE = "bot-bottle.role";
 /** Label set on everything bot-bottle creates, for `cleanup`. */

@@ -344,6 +344,36 @@ export class DockerBackend implements Backend {
     return [...stale].toSorted();
   }
 
+  async superviseCall(instance: string, args: string[]): Promise<string | undefined> {
+    const bundle = (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`)).find((c) =>
+      c.labels[LABEL_ROLE] === "bundle" && c.state === "running"
+    );
+    if (!bundle) {
+      throw new BackendError(`No running bottle named "${instance}"`, {
+        hint: "Run `bot-bottle ls`",
+      });
+    }
+    const r = await docker.execCapture(bundle.name, [
+      "/usr/local/bin/deno",
+      "run",
+      "--quiet",
+      "--cached-only",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      "/opt/bot-bottle/sidecars/supervise/client.ts",
+      ...args,
+    ], { timeout: "30s" });
+    if (r.code !== 0 && /Connection refused|ECONNREFUSED|os error 111/i.test(r.stderr)) {
+      return undefined;
+    }
+    if (r.code !== 0 && !r.stdout.trim().startsWith("{")) {
+      throw new BackendError(
+        `Supervise call in "${instance}" failed: ${(r.stderr || r.stdout).trim()}`,
+      );
+    }
+    return r.stdout;
+  }
+
   async auditLog(
     instance: string,
     follow: boolean,

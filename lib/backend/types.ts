@@ -92,6 +92,12 @@ export interface Backend {
   list(): Promise<BottleSummary[]>;
   /** Names of bottles a crashed run left behind (judged by heartbeats in `env`'s state dir). */
   leftovers(env: Record<string, string | undefined>): Promise<string[]>;
+  /**
+   * Calls the supervise control API inside bottle `instance`'s bundle (`list`, or
+   * `answer ID DECISION COMMENT`); returns its JSON text, or undefined when the bottle
+   * runs no supervise server.
+   */
+  superviseCall(instance: string, args: string[]): Promise<string | undefined>;
   /** The audit log (JSONL) of a running bottle, written to `sink` as it arrives. */
   auditLog(
     instance: string,

@@ -9,6 +9,9 @@ import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { BotBottleError } from "../errors.ts";
 import type { BottlePlan } from "../plan/types.ts";
 
+/** How long a supervise tool call waits for a person (the agent is told). */
+export const SUPERVISE_TIMEOUT_MS = 10 * 60_000;
+
 /** Builds the bundle config for `plan`, reading route values from `env`. */
 export async function bundleConfig(
   plan: BottlePlan,
@@ -81,5 +84,6 @@ export async function bundleConfig(
     ports: plan.bundle.ports,
     egress: { allow: plan.egress.allow, routes, ...(upstreamCa ? { upstreamCa } : {}) },
     git,
+    supervise: { enabled: plan.supervise.enabled, timeoutMs: SUPERVISE_TIMEOUT_MS },
   };
 }

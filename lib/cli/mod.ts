@@ -26,13 +26,9 @@ import { pending } from "./commands/pending.ts";
 import { planCommand } from "./commands/plan.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import { startCommand } from "./commands/start.ts";
+import { superviseCommand } from "./commands/supervise.ts";
 import { versionCommand } from "./commands/version.ts";
 
-const FORMAT = {
-  type: "string",
-  choices: ["text", "json"],
-  description: "Output format (default: text)",
-} as const;
 const NONE = { min: 0, max: 0, names: "" };
 
 /** Every command, in the order `--help` lists them. */
@@ -45,14 +41,7 @@ export const COMMANDS: Command[] = [
   lsCommand,
   logsCommand,
   cleanupCommand,
-  pending({
-    name: "supervise",
-    summary: "List and answer the agents' approval requests",
-    synopsis: "[approve ID | deny ID | answer ID TEXT] [--format text|json]",
-    description: "",
-    options: { format: FORMAT },
-    args: { min: 0, max: 3, names: "an action" },
-  }),
+  superviseCommand,
   buildCommand,
   pending({
     name: "doctor",

@@ -22,6 +22,10 @@ import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
 import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
 import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
 import gateSecretlint from "../../sidecars/gate/secretlint.ts" with { type: "text" };
+import superviseClient from "../../sidecars/supervise/client.ts" with { type: "text" };
+import superviseControl from "../../sidecars/supervise/control.ts" with { type: "text" };
+import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" };
+import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
 import hosts from "../manifest/hosts.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
@@ -61,6 +65,10 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/gate/policy.ts": gatePolicy,
     "sidecars/gate/scan.ts": gateScan,
     "sidecars/gate/secretlint.ts": gateSecretlint,
+    "sidecars/supervise/client.ts": superviseClient,
+    "sidecars/supervise/control.ts": superviseControl,
+    "sidecars/supervise/mcp.ts": superviseMcp,
+    "sidecars/supervise/queue.ts": superviseQueue,
     "lib/manifest/hosts.ts": hosts,
   },
 };

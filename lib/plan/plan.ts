@@ -12,6 +12,7 @@ import {
   GUEST_USER,
   LABEL_AGENT,
   LABEL_BOTTLE,
+  LABEL_POLICY,
   LABEL_TOOL,
   PLACEHOLDER,
   PORTS,
@@ -209,7 +210,12 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     bottle: agent.bottle,
     instance,
     backend,
-    labels: { [LABEL_TOOL]: "1", [LABEL_BOTTLE]: instance, [LABEL_AGENT]: options.agent },
+    labels: {
+      [LABEL_TOOL]: "1",
+      [LABEL_BOTTLE]: instance,
+      [LABEL_AGENT]: options.agent,
+      [LABEL_POLICY]: agent.bottle,
+    },
     images: { ...facts.images },
     networks: {
       internal: { name: `${prefix}-internal`, subnet: formatCidr(subnet), gateway },

@@ -33,6 +33,8 @@ export interface BundleConfig {
   };
   /** Repositories the git gate serves; the key material stays in the bundle. */
   git: GateEntry[];
+  /** The supervise MCP server; `timeoutMs` bounds how long a tool call waits. */
+  supervise: { enabled: boolean; timeoutMs: number };
 }
 
 /** One git gate entry, with the key and known_hosts contents read on the host. */
@@ -49,6 +51,11 @@ export interface GateEntry {
 /** Where the gate keeps an entry's key, known_hosts and rules. */
 export function gateDir(name: string): string {
   return `${STATE_DIR}/gate/${name}`;
+}
+
+/** Commits a person allowed through the gate despite its findings, one per line. */
+export function gateOverrides(name: string): string {
+  return `${gateDir(name)}/overrides`;
 }
 
 /** The gate's bare mirror of an entry, served as `<name>.git`. */

@@ -8,10 +8,20 @@ import { join } from "node:path";
 import { AuditLog } from "../egress/audit.ts";
 import { createCa, issueLeaf } from "../egress/ca.ts";
 import { AuthorityMap, startInterceptServer } from "../egress/intercept.ts";
-import { Policy } from "../egress/policy.ts";
+import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
 import { startGitGate } from "../gate/gate.ts";
-import { AUDIT_PATH, type BundleConfig, CONFIG_PATH, READY_PATH, STATE_DIR } from "./config.ts";
+import { startControl } from "../supervise/control.ts";
+import { startMcpServer, type SuperviseEffects } from "../supervise/mcp.ts";
+import { SuperviseQueue } from "../supervise/queue.ts";
+import {
+  AUDIT_PATH,
+  type BundleConfig,
+  CONFIG_PATH,
+  gateOverrides,
+  READY_PATH,
+  STATE_DIR,
+} from "./config.ts";
 
 // deno-lint-ignore no-console
 const say = (message: string) => console.log(`bundle: ${message}`);
@@ -38,17 +48,44 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     upstreamCa: config.egress.upstreamCa,
   });
   daemons.defer(() => intercept.server.shutdown());
-  const policy = new Policy(config.egress.allow, routeHosts);
+  const allowlist = new LiveAllowlist(config.egress.allow, routeHosts);
   const proxy = startProxy({
     hostname: config.listenAddress,
     port: config.ports.proxy,
-    policy: () => policy,
+    policy: () => allowlist.current(),
+    denyHint: config.supervise.enabled
+      ? "If the work needs this host, ask for it with the supervise MCP tool request_egress"
+      : undefined,
     audit,
     authorities,
     interceptPort: () => intercept.port,
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
+
+  if (config.supervise.enabled) {
+    const queue = new SuperviseQueue(`${STATE_DIR}/supervise`, config.instance, audit);
+    await queue.load();
+    const effects: SuperviseEffects = {
+      allowHost(host) {
+        if (allowlist.add(host)) audit.write({ kind: "egress", action: "allowlist-add", host });
+      },
+      async allowPush(repo, commit) {
+        await Deno.writeTextFile(gateOverrides(repo), `${commit}\n`, { append: true, mode: 0o600 });
+      },
+    };
+    const control = startControl(queue);
+    daemons.defer(() => control.shutdown());
+    const mcp = startMcpServer({
+      hostname: config.listenAddress,
+      port: config.ports.supervise,
+      queue,
+      effects,
+      timeoutMs: config.supervise.timeoutMs,
+    });
+    daemons.defer(() => mcp.shutdown());
+    say(`supervise MCP server on ${config.listenAddress}:${config.ports.supervise}`);
+  }
 
   const stopGate = await startGitGate(config, audit);
   daemons.defer(stopGate);

@@ -48,3 +48,33 @@ export class Policy {
     return this.#routes.has(host.toLowerCase());
   }
 }
+
+/**
+ * The running bottle's policy. An approved host replaces the policy object (never
+ * mutates it), so connections already open keep going and the next one sees the new
+ * list.
+ */
+export class LiveAllowlist {
+  readonly #allow: string[];
+  readonly #routes: string[];
+  #policy: Policy;
+
+  constructor(allow: string[], routeHosts: string[]) {
+    this.#allow = [...allow];
+    this.#routes = [...routeHosts];
+    this.#policy = new Policy(this.#allow, this.#routes);
+  }
+
+  /** The policy in force now. */
+  current(): Policy {
+    return this.#policy;
+  }
+
+  /** Allows `host` (a host pattern) from now on; returns false when it already was. */
+  add(host: string): boolean {
+    if (this.#allow.includes(host)) return false;
+    this.#allow.push(host);
+    this.#policy = new Policy(this.#allow, this.#routes);
+    return true;
+  }
+}

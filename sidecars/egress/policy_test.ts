@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Policy } from "./policy.ts";
+import { LiveAllowlist, Policy } from "./policy.ts";
 
 const policy = new Policy(["registry.npmjs.org", "*.example.com", "api.other.dev:8443"], [
   "api.anthropic.com",
@@ -28,4 +28,23 @@ Deno.test("Policy denies everything else with a reason naming host and port", ()
   });
   assert.equal(policy.decide("evil.example.com.attacker.net", 443).action, "deny");
   assert.equal(policy.decide("127.0.0.1", 443).action, "deny");
+});
+
+Deno.test("LiveAllowlist allows an approved host at once and leaves earlier policies untouched", () => {
+  const live = new LiveAllowlist(["a.example.com"], ["api.anthropic.com"]);
+  const before = live.current();
+  assert.equal(before.decide("docs.example.org", 443).action, "deny");
+  assert.equal(live.add("docs.example.org"), true);
+  assert.equal(live.current().decide("docs.example.org", 443).action, "tunnel");
+  assert.equal(
+    live.current().decide("api.anthropic.com", 443).action,
+    "intercept",
+    "routes survive a reload",
+  );
+  assert.equal(
+    before.decide("docs.example.org", 443).action,
+    "deny",
+    "a policy object never changes",
+  );
+  assert.equal(live.add("docs.example.org"), false);
 });

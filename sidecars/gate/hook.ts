@@ -10,7 +10,7 @@
  */
 
 import { AuditLog } from "../egress/audit.ts";
-import { AUDIT_PATH, gateDir, STATE_DIR } from "../bundle/config.ts";
+import { AUDIT_PATH, gateDir, gateOverrides, STATE_DIR } from "../bundle/config.ts";
 import { addedLines } from "./diff.ts";
 import { followUpstreamHead, git } from "./git.ts";
 import { scanAdded } from "./scan.ts";
@@ -81,6 +81,9 @@ async function preReceive(name: string): Promise<number> {
   const rules: GateRules & { upstream: string } = JSON.parse(
     await Deno.readTextFile(`${gateDir(name)}/rules.json`),
   );
+  // Commits a person approved through supervise despite their findings.
+  const overrides = (await Deno.readTextFile(gateOverrides(name)).catch(() => "")).split("\n")
+    .filter(Boolean);
   const input = await new Response(Deno.stdin.readable).text();
   const updates: RefUpdate[] = input.split("\n").filter(Boolean).map((line) => {
     const [old, next, ref] = line.split(" ");
@@ -99,6 +102,16 @@ async function preReceive(name: string): Promise<number> {
       const list = await git(["rev-list", update.new, "--not", "--all"]);
       if (list.code !== 0) throw new Error(`rev-list failed: ${list.stderr}`);
       for (const sha of list.stdout.split("\n").filter(Boolean)) {
+        if (overrides.some((o) => sha.startsWith(o))) {
+          audit.write({
+            kind: "git",
+            action: "override",
+            repo: name,
+            ref: update.ref,
+            commit: sha.slice(0, 12),
+          });
+          continue;
+        }
         commits.push(await commitFacts(sha, rules.secrets));
       }
     }

@@ -30,6 +30,7 @@ bottles:
         identity_file: ${identity}
         known_hosts: ${knownHosts}
         protected_paths: [".github/workflows/**"]
+    supervise: true
 agents:
   claude:
     bottle: dev
@@ -195,6 +196,53 @@ dockerTest(
         assert.deepEqual(await server.log("project"), before);
       });
 
+      await t.step(
+        "an approved request_push_override lets the refused commit through",
+        async () => {
+          const made = await inAgent(
+            name,
+            "cd /tmp/c && git fetch -q origin && git reset -q --hard origin/main && echo 'fixture: AKIA" +
+              "Q3EGQ2VFOW7ZXM4N' > fixture.txt && git add fixture.txt && " +
+              "git commit -qm 'agent: test fixture' && git rev-parse HEAD && git push -q origin main",
+          );
+          assert.notEqual(made.code, 0, "the first push is refused");
+          const sha = made.stdout.trim();
+          const bundleIp = (await captureRaw(
+            $`docker inspect --format ${`{{(index .NetworkSettings.Networks "bot-bottle-${name}-internal").IPAddress}}`} ${`bot-bottle-${name}-bundle`}`,
+          )).stdout.trim();
+          const body = JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: {
+              name: "request_push_override",
+              arguments: { repo: "project", commit: sha, reason: "a test fixture, not a key" },
+            },
+          });
+          const reply = captureRaw(
+            $`docker exec --user 1000:1000 ${`bot-bottle-${name}-agent`} curl -sS -X POST ${`http://${bundleIp}:9100/`} -H ${"content-type: application/json"} -H ${"accept: application/json, text/event-stream"} -d ${body}`,
+            "2m",
+          );
+          let id = "";
+          for (let i = 0; i < 100 && !id; i++) {
+            const list = JSON.parse(
+              (await runBotBottle(["supervise", "--format", "json"], { env })).stdout,
+            );
+            id = list.find((r: { kind: string }) => r.kind === "push-override")?.id ?? "";
+            if (!id) await new Promise((r) => setTimeout(r, 200));
+          }
+          assert.ok(id, "the override request reached the host");
+          assert.equal((await runBotBottle(["supervise", "approve", id], { env })).code, 0);
+          assert.match(
+            (await reply).stdout,
+            /approved\. Push commit [0-9a-f]{40} to project again\./,
+          );
+          const again = await inAgent(name, "cd /tmp/c && git push -q origin main");
+          assert.equal(again.code, 0, again.stderr);
+          assert.equal((await server.log("project"))[0], "agent: test fixture");
+        },
+      );
+
       await t.step("the copied working tree's origin works through the gate", async () => {
         const r = await inAgent(
           name,
@@ -203,6 +251,7 @@ dockerTest(
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(await server.log("project", "feature"), [
           "agent: from cwd",
+          "agent: test fixture",
           "upstream: later",
           "agent: clean",
           "upstream: first",

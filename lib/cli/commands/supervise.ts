@@ -1,0 +1,187 @@
+/**
+ * @module
+ * `bot-bottle supervise`: the person's side of the agents' requests. Lists pending
+ * requests across bottles and answers them; `--watch` shows new ones as they arrive
+ * and prompts. The queue lives in each bottle's bundle, so answers take effect there
+ * at once, and a restarted command sees the same queue.
+ */
+
+import { allBackends } from "../../backend/mod.ts";
+import type { Backend } from "../../backend/types.ts";
+import { LABEL_BOTTLE, LABEL_POLICY } from "../../constants.ts";
+import { containersByLabel } from "../../docker/cli.ts";
+import { BotBottleError, UsageError } from "../../errors.ts";
+import { log, out } from "../../log.ts";
+import type { Command, CommandContext } from "../command.ts";
+
+/** One request, as the bundle reports it, with the bottle it came from. */
+interface Listed {
+  id: string;
+  kind: string;
+  reason: string;
+  details: Record<string, unknown>;
+  created: string;
+  status: string;
+  answer?: { decision: string; comment: string };
+  bottle: string;
+}
+
+const USAGE =
+  "Usage: bot-bottle supervise [approve ID | deny ID | answer ID TEXT] [--comment TEXT] [--all] [--watch]";
+
+async function bottles(): Promise<{ backend: Backend; name: string }[]> {
+  const found: { backend: Backend; name: string }[] = [];
+  for (const backend of allBackends()) {
+    if (await backend.unavailable()) continue;
+    for (const b of await backend.list()) {
+      if (b.status === "running") found.push({ backend, name: b.name });
+    }
+  }
+  return found;
+}
+
+async function listAll(): Promise<Listed[]> {
+  const all: Listed[] = [];
+  for (const { backend, name } of await bottles()) {
+    const text = await backend.superviseCall(name, ["list"]);
+    if (text === undefined) continue;
+    for (const r of JSON.parse(text)) all.push({ ...r, bottle: name });
+  }
+  return all.toSorted((a, b) => a.created.localeCompare(b.created));
+}
+
+function describe(r: Listed): string {
+  const d = r.details;
+  const what = r.kind === "egress"
+    ? `wants to reach ${d.host}`
+    : r.kind === "ask"
+    ? `asks: ${d.question}${Array.isArray(d.choices) ? ` (choices: ${d.choices.join(", ")})` : ""}`
+    : `asks to push ${d.commit} to ${d.repo} despite the gate`;
+  const status = r.status === "pending"
+    ? ""
+    : `  [${r.status}${r.answer?.comment ? `: ${r.answer.comment}` : ""}]`;
+  return `${r.id}  ${what}${r.reason ? `\n    reason: ${r.reason}` : ""}${status}`;
+}
+
+async function answer(
+  id: string,
+  decision: "approved" | "denied" | "answered",
+  comment: string,
+): Promise<Listed> {
+  const bottle = id.replace(/-r\d+$/, "");
+  if (bottle === id) {
+    throw new UsageError(`"${id}" is not a request id (like claude-ab12cd-r1)`, { usage: USAGE });
+  }
+  const found = (await bottles()).find((b) => b.name === bottle);
+  if (!found) throw new BotBottleError(`No running bottle "${bottle}" for request "${id}"`);
+  const text = await found.backend.superviseCall(bottle, ["answer", id, decision, comment]);
+  if (text === undefined) throw new BotBottleError(`Bottle "${bottle}" runs no supervise server`);
+  const parsed = JSON.parse(text);
+  if (parsed.error) throw new BotBottleError(`Cannot answer "${id}": ${parsed.error}`);
+  const r: Listed = { ...parsed, bottle };
+  if (decision === "approved" && r.kind === "egress") {
+    log.info(
+      `"${r.details.host}" is allowed in ${bottle} until it stops. To make it permanent, add to the manifest:\n` +
+        `  bottles.${await policyOf(bottle)}.egress.allow:\n    - ${r.details.host}`,
+    );
+  }
+  return r;
+}
+
+/** The manifest bottle an instance was made from (its bundle is a container on every backend). */
+async function policyOf(bottle: string): Promise<string> {
+  const c = (await containersByLabel(`${LABEL_BOTTLE}=${bottle}`))[0];
+  return c?.labels[LABEL_POLICY] ?? "<bottle>";
+}
+
+async function watch(ctx: CommandContext): Promise<void> {
+  const seen = new Set<string>();
+  const interactive = Deno.stdin.isTerminal();
+  log.info("Watching for requests (Ctrl-C to stop)");
+  while (!ctx.signal.aborted) {
+    for (const r of await listAll()) {
+      if (r.status !== "pending" || seen.has(r.id)) continue;
+      seen.add(r.id);
+      out.line(describe(r));
+      if (!interactive) continue;
+      const reply = prompt(
+        r.kind === "ask" ? "  your answer (empty to skip):" : "  approve? [y]es / [n]o / [s]kip:",
+      );
+      if (reply === null || reply.trim() === "" || reply.trim() === "s") continue;
+      const comment = r.kind === "ask"
+        ? reply.trim()
+        : (prompt("  comment (optional):") ?? "").trim();
+      const decision = r.kind === "ask"
+        ? "answered"
+        : /^y/i.test(reply.trim())
+        ? "approved"
+        : "denied";
+      await answer(r.id, decision, comment).catch((e) => log.error((e as Error).message));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export const superviseCommand: Command = {
+  name: "supervise",
+  summary: "List and answer the agents' requests (egress, questions, push overrides)",
+  synopsis:
+    "[approve ID | deny ID | answer ID TEXT] [--comment TEXT] [--all] [--watch] [--format text|json]",
+  description: `
+Without an action, lists the pending requests of every running bottle (--all includes
+answered ones). approve and deny decide an egress or push-override request; answer
+replies to a question. An approved host is allowed at once in that bottle; the command
+prints the manifest change that would make it permanent. --watch shows new requests as
+they arrive and, on a terminal, prompts for each.`,
+  options: {
+    comment: {
+      type: "string",
+      valueName: "TEXT",
+      description: "A comment the agent sees with the decision",
+    },
+    all: { type: "boolean", description: "List answered and expired requests too" },
+    watch: {
+      type: "boolean",
+      short: "w",
+      description: "Show new requests as they arrive and prompt",
+    },
+    format: {
+      type: "string",
+      choices: ["text", "json"],
+      description: "Output format (default: text)",
+    },
+  },
+  args: { min: 0, max: 1000, names: "an action" },
+  examples: [
+    "bot-bottle supervise",
+    "bot-bottle supervise approve claude-ab12cd-r1 --comment 'ok for today'",
+  ],
+  async run(ctx) {
+    const [action, id, ...text] = ctx.positionals;
+    const json = ctx.values.format === "json";
+    if (action === undefined) {
+      if (ctx.values.watch) return await watch(ctx);
+      const all = (await listAll()).filter((r) => ctx.values.all || r.status === "pending");
+      if (json) out.json(all);
+      else if (all.length === 0) log.info("No pending requests");
+      else out.line(all.map(describe).join("\n"));
+      return;
+    }
+    if (!["approve", "deny", "answer"].includes(action) || id === undefined) {
+      throw new UsageError(`Unknown supervise action "${action}"`, { usage: USAGE });
+    }
+    if (action === "answer" && text.length === 0) {
+      throw new UsageError('"answer" needs the answer TEXT', { usage: USAGE });
+    }
+    if (action !== "answer" && text.length > 0) {
+      throw new UsageError(`"${action}" takes only an ID`, { usage: USAGE });
+    }
+    const decision = action === "approve" ? "approved" : action === "deny" ? "denied" : "answered";
+    const comment = action === "answer"
+      ? text.join(" ")
+      : (ctx.values.comment as string | undefined) ?? "";
+    const r = await answer(id, decision, comment);
+    if (json) out.json(r);
+    else log.info(`${r.id}: ${r.status}`);
+  },
+};

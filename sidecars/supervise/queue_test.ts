@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { AuditLog } from "../egress/audit.ts";
+import { SuperviseQueue } from "./queue.ts";
+
+async function withQueue(
+  fn: (q: SuperviseQueue, dir: string, log: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/audit.jsonl`;
+    const q = new SuperviseQueue(`${dir}/q`, "demo-abc123", new AuditLog(log));
+    await q.load();
+    await fn(q, dir, log);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SuperviseQueue answers a waiting request and logs both", async () => {
+  await withQueue(async (q, _dir, log) => {
+    const r = await q.create("egress", "need the docs", { host: "docs.example.com" });
+    assert.equal(r.id, "demo-abc123-r1");
+    const waiting = q.wait(r.id, 10_000);
+    await q.answer(r.id, "approved", "ok for today");
+    const done = await waiting;
+    assert.equal(done.status, "approved");
+    assert.equal(done.answer?.comment, "ok for today");
+    await new AuditLog(log).flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const actions = (await Deno.readTextFile(log)).trim().split("\n").map((l) =>
+      JSON.parse(l).action
+    );
+    assert.deepEqual(actions, ["request", "approved"]);
+  });
+});
+
+Deno.test("SuperviseQueue expires a request nobody answers, and refuses a second answer", async () => {
+  await withQueue(async (q) => {
+    const r = await q.create("ask", "which branch?", { question: "main or dev?" });
+    assert.equal((await q.wait(r.id, 20)).status, "expired");
+    await assert.rejects(() => q.answer(r.id, "answered", "main"), /already expired/);
+    await assert.rejects(() => q.answer("nope", "denied", ""), /no request "nope"/);
+  });
+});
+
+Deno.test("SuperviseQueue is durable: a new queue on the same directory sees every request", async () => {
+  await withQueue(async (q, dir) => {
+    const a = await q.create("egress", "r1", { host: "a.example.com" });
+    await q.create("egress", "r2", { host: "b.example.com" });
+    await q.answer(a.id, "denied", "no");
+    const again = new SuperviseQueue(`${dir}/q`, "demo-abc123", new AuditLog(`${dir}/other.jsonl`));
+    await again.load();
+    assert.deepEqual(again.list().map((r) => [r.id, r.status]), [["demo-abc123-r1", "denied"], [
+      "demo-abc123-r2",
+      "pending",
+    ]]);
+    assert.equal((await again.create("ask", "x", {})).id, "demo-abc123-r3", "ids keep counting");
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * Supervise, end to end: from inside a bottle an MCP client calls the supervise tools;
+ * the host lists and answers with `bot-bottle supervise`; an approved host is reachable
+ * at once, a denied one stays blocked, and the agent has no way to answer itself.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { runBotBottle, tempDir } from "../helpers.ts";
+import { dockerTest } from "./docker.ts";
+import { buildCaEnv, startUpstream } from "./upstream.ts";
+
+const MANIFEST = `
+bottles:
+  dev:
+    egress:
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+    supervise: true
+agents:
+  claude:
+    bottle: dev
+`;
+
+dockerTest(
+  "supervise: the agent asks over MCP, the host answers, and the answer takes effect at once",
+  async (t) => {
+    await using upstream = await startUpstream([
+      "api.anthropic.com",
+      "plain.fake.test",
+      "denied.fake.test",
+    ], "ok");
+    await using dir = await tempDir();
+    await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), MANIFEST);
+    const env = {
+      ANTHROPIC_API_KEY: "sk-ant-supervise-test",
+      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+      ...(await buildCaEnv()),
+    };
+    const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    const agent = `bot-bottle-${name}-agent`;
+    const bundleIp = (await captureRaw(
+      $`docker inspect --format ${`{{(index .NetworkSettings.Networks "bot-bottle-${name}-internal").IPAddress}}`} ${`bot-bottle-${name}-bundle`}`,
+    )).stdout.trim();
+    const mcpUrl = `http://${bundleIp}:9100/`;
+
+    /** Starts a JSON-RPC call from inside the agent; resolves with its parsed reply. */
+    const call = (method: string, params: unknown) => {
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
+      return captureRaw(
+        $`docker exec --user 1000:1000 ${agent} curl -sS -X POST ${mcpUrl} -H ${"content-type: application/json"} -H ${"accept: application/json, text/event-stream"} -d ${body}`,
+        "5m",
+      ).then((r) => {
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout);
+      });
+    };
+    const pending = async () => {
+      const r = await runBotBottle(["supervise", "--format", "json"], { env });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as {
+        id: string;
+        kind: string;
+        bottle: string;
+        details: Record<string, unknown>;
+      }[];
+    };
+    const waitPending = async (
+      predicate: (r: { kind: string; details: Record<string, unknown> }) => boolean,
+    ) => {
+      for (let i = 0; i < 100; i++) {
+        const found = (await pending()).find((r) => predicate(r));
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error("the request never appeared on the host");
+    };
+    const curl = (url: string) =>
+      captureRaw($`docker exec --user 1000:1000 ${agent} curl -sS -i ${url}`);
+
+    try {
+      await t.step(
+        "the claude CLI in the agent is registered with the supervise server",
+        async () => {
+          const r = await captureRaw(
+            $`docker exec --user 1000:1000 ${agent} claude mcp list`,
+            "2m",
+          );
+          assert.match(r.stdout, /supervise: http:\/\/[\d.]+:9100\/ \(HTTP\) - ✔ Connected/);
+        },
+      );
+
+      await t.step("the proxy's refusal tells the agent it can ask", async () => {
+        const r = await curl("http://plain.fake.test/");
+        assert.match(
+          r.stdout,
+          /403 Forbidden[\s\S]*ask for it with the supervise MCP tool request_egress/,
+        );
+      });
+
+      await t.step(
+        "an approved request_egress returns approved and the host is reachable at once",
+        async () => {
+          const reply = call("tools/call", {
+            name: "request_egress",
+            arguments: { host: "plain.fake.test", reason: "need the docs" },
+          });
+          const request = await waitPending((r) =>
+            r.kind === "egress" && r.details.host === "plain.fake.test"
+          );
+          assert.equal(request.bottle, name);
+          const approve = await runBotBottle([
+            "supervise",
+            "approve",
+            request.id,
+            "--comment",
+            "ok for today",
+          ], { env });
+          assert.equal(approve.code, 0, approve.stderr);
+          assert.match(approve.stderr, /bottles\.dev\.egress\.allow:\n {4}- plain\.fake\.test/);
+          const result = (await reply).result;
+          assert.equal(result.isError, false);
+          assert.match(
+            result.content[0].text,
+            /^approved\. "plain\.fake\.test" is now allowed\. Comment from the person: ok for today$/,
+          );
+          const after = await curl("http://plain.fake.test/");
+          assert.match(after.stdout, /200 OK[\s\S]*plain hello from plain\.fake\.test/);
+        },
+      );
+
+      await t.step("a denied request stays blocked", async () => {
+        const reply = call("tools/call", {
+          name: "request_egress",
+          arguments: { host: "denied.fake.test", reason: "curious" },
+        });
+        const request = await waitPending((r) => r.details.host === "denied.fake.test");
+        assert.equal(
+          (await runBotBottle(["supervise", "deny", request.id, "--comment", "not needed"], {
+            env,
+          })).code,
+          0,
+        );
+        const result = (await reply).result;
+        assert.equal(result.isError, true);
+        assert.match(result.content[0].text, /^denied\. Comment from the person: not needed$/);
+        assert.match((await curl("http://denied.fake.test/")).stdout, /403 Forbidden/);
+      });
+
+      await t.step("ask returns the person's answer", async () => {
+        const reply = call("tools/call", {
+          name: "ask",
+          arguments: { question: "main or dev?", choices: ["main", "dev"] },
+        });
+        const request = await waitPending((r) => r.kind === "ask");
+        assert.equal(
+          (await runBotBottle(["supervise", "answer", request.id, "use", "dev"], { env })).code,
+          0,
+        );
+        assert.equal((await reply).result.content[0].text, "answer: use dev");
+      });
+
+      await t.step("the agent cannot answer its own request", async () => {
+        const reply = call("tools/call", {
+          name: "request_egress",
+          arguments: { host: "denied.fake.test", reason: "again" },
+        });
+        const request = await waitPending((r) => r.details.host === "denied.fake.test");
+        const tools = await call("tools/list", {});
+        assert.deepEqual(tools.result.tools.map((x: { name: string }) => x.name).toSorted(), [
+          "ask",
+          "request_egress",
+          "request_push_override",
+        ]);
+        const approve = await call("tools/call", {
+          name: "approve",
+          arguments: { id: request.id },
+        });
+        assert.ok(approve.error || approve.result?.isError, "there is no approve tool");
+        const control = await captureRaw(
+          $`docker exec --user 1000:1000 ${agent} curl -sS --max-time 5 -X POST ${`http://${bundleIp}:9101/requests/${request.id}`} -d ${'{"decision":"approved"}'}`,
+        );
+        assert.notEqual(control.code, 0, "the control API is not reachable from the agent");
+        const viaMcp = await captureRaw(
+          $`docker exec --user 1000:1000 ${agent} curl -sS -X POST ${`${mcpUrl}requests/${request.id}`} -H ${"content-type: application/json"} -d ${'{"decision":"approved"}'}`,
+        );
+        assert.doesNotMatch(viaMcp.stdout, /"status":"approved"/);
+        assert.ok(
+          (await pending()).some((r) => r.id === request.id),
+          "the request is still pending",
+        );
+        assert.match((await curl("http://denied.fake.test/")).stdout, /403 Forbidden/);
+        await runBotBottle(["supervise", "deny", request.id], { env });
+        await reply;
+      });
+
+      await t.step("requests and answers are durable and in the audit log", async () => {
+        const all = await runBotBottle(["supervise", "--all", "--format", "json"], { env });
+        const statuses = JSON.parse(all.stdout).filter((r: { bottle: string }) => r.bottle === name)
+          .map((r: { status: string }) => r.status);
+        assert.deepEqual(statuses, ["approved", "denied", "answered", "denied"]);
+        const logs = await runBotBottle(["logs", name, "--format", "json"], { env });
+        const actions = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
+          e.kind === "supervise"
+        )
+          .map((e) => e.action);
+        assert.deepEqual(actions, [
+          "request",
+          "approved",
+          "request",
+          "denied",
+          "request",
+          "answered",
+          "request",
+          "denied",
+        ]);
+      });
+    } finally {
+      await runBotBottle(["down", name], { env });
+    }
+  },
+);
