@@ -32,6 +32,7 @@ dockerTest(
       "api.anthropic.com",
       "plain.fake.test",
       "denied.fake.test",
+      "watch.fake.test",
     ], "ok");
     await using dir = await tempDir();
     await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), MANIFEST);
@@ -200,11 +201,63 @@ dockerTest(
         await reply;
       });
 
+      await t.step(
+        "supervise --watch shows a new request and approves it at the prompt",
+        async () => {
+          const haveTmux = (await captureRaw($`sh -c ${"command -v tmux"}`)).code === 0;
+          if (!haveTmux) return;
+          const session = `bot-bottle-test-watch-${crypto.randomUUID().slice(0, 6)}`;
+          const { toolRunFlags, ROOT } = await import("../helpers.ts");
+          const cmd = [
+            Deno.execPath(),
+            "run",
+            "--quiet",
+            ...toolRunFlags(),
+            join(ROOT, "main.ts"),
+            "supervise",
+            "--watch",
+          ]
+            .map((a) => `'${a}'`).join(" ");
+          await captureRaw(
+            $`tmux new-session -d -s ${session} -x 150 -y 30 ${`NO_COLOR=1 ${cmd}; sleep 30`}`,
+          );
+          const screen = async () =>
+            (await captureRaw($`tmux capture-pane -p -t ${session}`)).stdout;
+          const waitScreen = async (re: RegExp) => {
+            for (let i = 0; i < 150; i++) {
+              const text = await screen();
+              if (re.test(text)) return text;
+              await new Promise((r) => setTimeout(r, 200));
+            }
+            throw new Error(`timed out waiting for ${re}; screen:\n${await screen()}`);
+          };
+          try {
+            await waitScreen(/Watching for requests/);
+            const reply = call("tools/call", {
+              name: "request_egress",
+              arguments: { host: "watch.fake.test", reason: "watch test" },
+            });
+            await waitScreen(/wants to reach watch\.fake\.test[\s\S]*approve\? \[y\]es/);
+            await captureRaw($`tmux send-keys -t ${session} y Enter`);
+            await waitScreen(/comment \(optional\):/);
+            await captureRaw($`tmux send-keys -t ${session} ${"looks fine"} Enter`);
+            const result = (await reply).result;
+            assert.match(
+              result.content[0].text,
+              /^approved\. "watch\.fake\.test" is now allowed\. Comment from the person: looks fine$/,
+            );
+            assert.match((await curl("http://watch.fake.test/")).stdout, /200 OK/);
+          } finally {
+            await captureRaw($`tmux kill-session -t ${session}`);
+          }
+        },
+      );
+
       await t.step("requests and answers are durable and in the audit log", async () => {
         const all = await runBotBottle(["supervise", "--all", "--format", "json"], { env });
         const statuses = JSON.parse(all.stdout).filter((r: { bottle: string }) => r.bottle === name)
           .map((r: { status: string }) => r.status);
-        assert.deepEqual(statuses, ["approved", "denied", "answered", "denied"]);
+        assert.deepEqual(statuses, ["approved", "denied", "answered", "denied", "approved"]);
         const logs = await runBotBottle(["logs", name, "--format", "json"], { env });
         const actions = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
           e.kind === "supervise"
@@ -219,6 +272,8 @@ dockerTest(
           "answered",
           "request",
           "denied",
+          "request",
+          "approved",
         ]);
       });
     } finally {
