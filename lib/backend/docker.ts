@@ -155,6 +155,9 @@ export class DockerBackend implements Backend {
       internal: true,
       subnet: plan.networks.internal.subnet,
       labels: labels("internal"),
+      // Without this the host holds the bridge's gateway address and every host
+      // service listening on all interfaces is one connect away from the agent.
+      driverOptions: { "com.docker.network.bridge.inhibit_ipv4": "true" },
     });
     check();
     if (plan.networks.egress.external) {
@@ -179,7 +182,8 @@ export class DockerBackend implements Backend {
       network: plan.networks.internal.name,
       ip: plan.bundle.address,
       hostname: "bundle",
-      flags: HARDENING,
+      // Lets the unprivileged bundle bind DNS (53) without any capability.
+      flags: [...HARDENING, "--sysctl", "net.ipv4.ip_unprivileged_port_start=53"],
     });
     await docker.networkConnect(plan.networks.egress.name, plan.bundle.name);
     const configBytes = new TextEncoder().encode(JSON.stringify(config));
@@ -210,8 +214,9 @@ export class DockerBackend implements Backend {
       hostname: "bottle",
       workdir: plan.guest.workdir,
       env: { ...plan.guest.env, HOME: plan.guest.home },
-      // Outside names must not resolve: lookups docker would forward go nowhere.
-      dns: ["127.0.0.1"],
+      // Outside names must not resolve: docker answers the bottle's own names and
+      // forwards the rest to the bundle, which refuses them and forwards nothing.
+      dns: [plan.bundle.address],
       flags: HARDENING,
       command: ["sleep", "infinity"],
     });

@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provision } from "../provision/mod.ts";
 import { bundleConfig } from "./config.ts";
+import { selfTest } from "./selftest.ts";
 
 /** A bottle that is up and provisioned. */
 export interface UpBottle {
@@ -55,6 +56,11 @@ export async function bringUp(
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
+  // Fail closed: the agent gets the bottle only if the bottle holds.
+  await selfTest(plan, bottle.guest);
+  log.info(
+    "Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable",
+  );
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
   return { backend, bottle };
 }

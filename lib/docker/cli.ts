@@ -30,10 +30,16 @@ export async function imageExists(tag: string): Promise<boolean> {
 
 export async function networkCreate(
   name: string,
-  options: { internal: boolean; subnet?: string; labels: Record<string, string> },
+  options: {
+    internal: boolean;
+    subnet?: string;
+    labels: Record<string, string>;
+    driverOptions?: Record<string, string>;
+  },
 ): Promise<void> {
   const args = [
     ...(options.internal ? ["--internal"] : []),
+    ...Object.entries(options.driverOptions ?? {}).flatMap(([k, v]) => ["--opt", `${k}=${v}`]),
     ...(options.subnet ? ["--subnet", options.subnet] : []),
     ...labelArgs(options.labels),
     name,

@@ -8,6 +8,7 @@ import agentDockerfile from "../../sidecars/agent/Dockerfile" with { type: "text
 import bundleDockerfile from "../../sidecars/bundle/Dockerfile" with { type: "text" };
 import bundleConfig from "../../sidecars/bundle/config.ts" with { type: "text" };
 import bundleInit from "../../sidecars/bundle/init.ts" with { type: "text" };
+import dnsDns from "../../sidecars/dns/dns.ts" with { type: "text" };
 import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
 import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
 import egressHttpHead from "../../sidecars/egress/http_head.ts" with { type: "text" };
@@ -51,6 +52,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "Dockerfile": bundleDockerfile,
     "sidecars/bundle/config.ts": bundleConfig,
     "sidecars/bundle/init.ts": bundleInit,
+    "sidecars/dns/dns.ts": dnsDns,
     "sidecars/egress/audit.ts": egressAudit,
     "sidecars/egress/ca.ts": egressCa,
     "sidecars/egress/http_head.ts": egressHttpHead,

@@ -10,6 +10,7 @@ import { createCa, issueLeaf } from "../egress/ca.ts";
 import { AuthorityMap, startInterceptServer } from "../egress/intercept.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
+import { startDns } from "../dns/dns.ts";
 import { startGitGate } from "../gate/gate.ts";
 import { startControl } from "../supervise/control.ts";
 import { startMcpServer, type SuperviseEffects } from "../supervise/mcp.ts";
@@ -62,6 +63,9 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
+
+  // The agent's only resolver: every outside name is refused here, nothing forwarded.
+  daemons.defer(await startDns(config.listenAddress, audit));
 
   if (config.supervise.enabled) {
     const queue = new SuperviseQueue(`${STATE_DIR}/supervise`, config.instance, audit);

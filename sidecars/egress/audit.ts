@@ -6,7 +6,7 @@
 
 /** One audit entry; `kind` says which daemon wrote it. */
 export interface AuditEntry {
-  kind: "egress" | "git" | "supervise" | "bundle";
+  kind: "egress" | "git" | "supervise" | "bundle" | "dns";
   action: string;
   [key: string]: unknown;
 }

@@ -99,6 +99,10 @@ dockerTest(
     const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)?.[1];
     assert.ok(name, r.stderr);
     assert.match(r.stderr, /Bottle CA sha256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    assert.match(
+      r.stderr,
+      /Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable/,
+    );
     assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), "the key is not printed");
 
     const messages = (await upstream.received()).filter((e) =>
@@ -332,6 +336,26 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, "plain hello from plain.fake.test\n");
+    });
+
+    await t.step("the host holds no address on the bottle's internal network", async () => {
+      const subnet = JSON.parse(
+        (await captureRaw($`docker network inspect ${`bot-bottle-${name}-internal`}`)).stdout,
+      )[0]
+        .IPAM.Config[0].Subnet as string;
+      const prefix = subnet.split(".").slice(0, 3).join(".");
+      const onHost = Deno.networkInterfaces().filter((i) =>
+        i.family === "IPv4" && i.address.startsWith(`${prefix}.`)
+      );
+      const { parseCidr, overlaps } = await import("../../lib/plan/subnet.ts");
+      const inside = onHost.filter((i) =>
+        overlaps(parseCidr(`${i.address}/32`), parseCidr(subnet))
+      );
+      assert.deepEqual(
+        inside,
+        [],
+        "a host interface in the bottle's subnet is reachable from the agent",
+      );
     });
 
     await t.step("a direct connection that skips the proxy fails", async () => {

@@ -1,0 +1,82 @@
+/**
+ * @module
+ * The start-up self-test, run from inside the guest before the agent gets it: the
+ * proxy answers, an outside name does not resolve, and the host is not reachable
+ * through the bottle's network. If any check fails the bottle does not start.
+ */
+
+import type { Guest } from "../backend/types.ts";
+import { BackendError } from "../errors.ts";
+import type { BottlePlan } from "../plan/types.ts";
+
+/** One check's outcome. */
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** A name the bottle uses (so an open resolver would answer it), else a well-known one. */
+function probeName(plan: BottlePlan): string {
+  const exact = plan.egress.allow.find((h) => !h.includes("*") && !/^\d/.test(h));
+  return (exact ?? "example.com").replace(/:\d+$/, "");
+}
+
+/** The shell script the guest runs; one `NAME STATUS DETAIL` line per check. */
+export function selfTestScript(plan: BottlePlan): string {
+  const proxy = `http://${plan.bundle.address}:${plan.bundle.ports.proxy}/`;
+  return [
+    `code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 ${proxy}); echo "proxy $code"`,
+    `if getent hosts ${
+      probeName(plan)
+    } >/dev/null 2>&1; then echo "dns resolved"; else echo "dns refused"; fi`,
+    `out=$(curl -sS -o /dev/null --noproxy '*' --max-time 1 http://${plan.networks.internal.gateway}:9/ 2>&1); ` +
+    `echo "gateway $?" "$out"`,
+  ].join("\n");
+}
+
+/** Reads the script's output into check results. */
+export function judgeSelfTest(output: string, plan: BottlePlan): CheckResult[] {
+  const line = (name: string) =>
+    output.split("\n").find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? "";
+  const proxy = line("proxy");
+  const dns = line("dns");
+  const gateway = line("gateway");
+  const gatewayCode = gateway.split(" ")[0];
+  return [
+    {
+      check: "the proxy answers",
+      ok: proxy === "400",
+      detail: proxy === "400"
+        ? ""
+        : `the proxy at ${plan.bundle.address} gave "${proxy || "no answer"}"`,
+    },
+    {
+      check: "outside names do not resolve",
+      ok: dns === "refused",
+      detail: dns === "refused" ? "" : `"${probeName(plan)}" resolved inside the guest`,
+    },
+    {
+      // Timed out (28) or unreachable is closed; a refused or answered connection
+      // means the host is reachable from the guest.
+      check: "the host is not reachable through the bottle's network",
+      ok: gatewayCode === "28" || /No route|unreachable/i.test(gateway),
+      detail: `${plan.networks.internal.gateway}: ${gateway || "no result"}`,
+    },
+  ];
+}
+
+/** Runs the self-test in `guest`; throws naming every failed check. */
+export async function selfTest(plan: BottlePlan, guest: Guest): Promise<CheckResult[]> {
+  const r = await guest.exec(["sh", "-c", selfTestScript(plan)], { user: "agent", timeout: "1m" });
+  const results = judgeSelfTest(r.stdout, plan);
+  const failed = results.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    throw new BackendError(
+      `The bottle's self-test failed, so it was not started:\n  ${
+        failed.map((c) => `${c.check}: ${c.detail}`).join("\n  ")
+      }`,
+    );
+  }
+  return results;
+}

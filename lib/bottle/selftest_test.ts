@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import type { Guest, GuestResult } from "../backend/types.ts";
+import { BackendError } from "../errors.ts";
+import { parseManifest } from "../manifest/load.ts";
+import { planBottle } from "../plan/plan.ts";
+import { judgeSelfTest, selfTest, selfTestScript } from "./selftest.ts";
+
+const plan = planBottle(
+  parseManifest(
+    "bottles: {dev: {egress: {allow: [docs.example.org]}}}\nagents: {a: {bottle: dev}}",
+    "m",
+  ),
+  { agent: "a", claudeArgs: [] },
+  {
+    runId: "t1",
+    env: {},
+    home: "/h",
+    manifestDir: "/p",
+    paths: {},
+    usedSubnets: [],
+    images: { agent: "a", bundle: "b" },
+  },
+);
+
+function guest(stdout: string): Guest {
+  return {
+    putFile: () => Promise.resolve(),
+    exec: (): Promise<GuestResult> => Promise.resolve({ code: 0, stdout, stderr: "" }),
+  };
+}
+
+const PASS =
+  "proxy 400\ndns refused\ngateway 28 curl: (28) Connection timed out after 2001 milliseconds\n";
+
+Deno.test("selfTest() passes a sealed guest", async () => {
+  const results = await selfTest(plan, guest(PASS));
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+});
+
+Deno.test("selfTest() fails closed and names every failed check", async () => {
+  const leaky =
+    "proxy 000\ndns resolved\ngateway 7 curl: (7) Failed to connect to 10.0.0.1 port 9: Connection refused\n";
+  await assert.rejects(() => selfTest(plan, guest(leaky)), (e: unknown) => {
+    assert.ok(e instanceof BackendError);
+    assert.match(e.message, /self-test failed, so it was not started/);
+    assert.match(e.message, /the proxy answers: the proxy at [\d.]+ gave "000"/);
+    assert.match(
+      e.message,
+      /outside names do not resolve: "docs\.example\.org" resolved inside the guest/,
+    );
+    assert.match(
+      e.message,
+      /the host is not reachable through the bottle's network: .*Connection refused/,
+    );
+    return true;
+  });
+});
+
+Deno.test("judgeSelfTest() treats missing output as failure", () => {
+  assert.deepEqual(judgeSelfTest("", plan).map((r) => r.ok), [false, false, false]);
+});
+
+Deno.test("selfTestScript() probes the bundle's proxy, a name the bottle uses, and the gateway", () => {
+  const script = selfTestScript(plan);
+  assert.match(script, new RegExp(`http://${plan.bundle.address}:3128/`));
+  assert.match(script, /getent hosts docs\.example\.org/);
+  assert.match(script, new RegExp(`http://${plan.networks.internal.gateway}:9/`));
+});
