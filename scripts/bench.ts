@@ -102,6 +102,7 @@ if (reason) {
   bench:
     egress:
       allow: [plain.fake.test, tunnel.fake.test]
+      allow_private: ["${upstream.subnet}"]
       routes:
         - host: api.anthropic.com
           headers:

@@ -82,7 +82,12 @@ export async function bundleConfig(
     instance: plan.instance,
     listenAddress: plan.bundle.address,
     ports: plan.bundle.ports,
-    egress: { allow: plan.egress.allow, routes, ...(upstreamCa ? { upstreamCa } : {}) },
+    egress: {
+      allow: plan.egress.allow,
+      routes,
+      allowPrivate: plan.egress.allowPrivate,
+      ...(upstreamCa ? { upstreamCa } : {}),
+    },
     git,
     supervise: { enabled: plan.supervise.enabled, timeoutMs: SUPERVISE_TIMEOUT_MS },
   };

@@ -16,6 +16,7 @@ import egressIntercept from "../../sidecars/egress/intercept.ts" with { type: "t
 import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
 import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
 import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
+import egressResolve from "../../sidecars/egress/resolve.ts" with { type: "text" };
 import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
 import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
@@ -28,6 +29,7 @@ import superviseControl from "../../sidecars/supervise/control.ts" with { type: 
 import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" };
 import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
 import hosts from "../manifest/hosts.ts" with { type: "text" };
+import subnet from "../plan/subnet.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
 export interface ImageSource {
@@ -60,6 +62,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/pipe.ts": egressPipe,
     "sidecars/egress/policy.ts": egressPolicy,
     "sidecars/egress/proxy.ts": egressProxy,
+    "sidecars/egress/resolve.ts": egressResolve,
     "sidecars/gate/diff.ts": gateDiff,
     "sidecars/gate/gate.ts": gateGate,
     "sidecars/gate/git.ts": gateGit,
@@ -72,5 +75,6 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/supervise/mcp.ts": superviseMcp,
     "sidecars/supervise/queue.ts": superviseQueue,
     "lib/manifest/hosts.ts": hosts,
+    "lib/plan/subnet.ts": subnet,
   },
 };

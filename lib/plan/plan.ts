@@ -233,7 +233,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       env,
       command,
     },
-    egress: { allow, routes },
+    egress: { allow, routes, allowPrivate: bottle.egress.allow_private },
     git,
     supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
     provisioning,

@@ -54,6 +54,10 @@ export function renderPlanText(plan: BottlePlan): string {
   if (plan.egress.allow.length === 0) item("(none: every outbound request is refused)");
   for (const host of plan.egress.allow) item(host);
 
+  if (plan.egress.allowPrivate.length > 0) {
+    item(`(names may resolve to private ranges: ${plan.egress.allowPrivate.join(", ")})`);
+  }
+
   section("Routes (credentials injected by the proxy)");
   if (plan.egress.routes.length === 0) item("(none)");
   for (const route of plan.egress.routes) {

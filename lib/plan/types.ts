@@ -108,7 +108,7 @@ export interface BottlePlan {
     env: Record<string, string>;
     command: string[];
   };
-  egress: { allow: string[]; routes: PlannedRoute[] };
+  egress: { allow: string[]; routes: PlannedRoute[]; allowPrivate: string[] };
   git: PlannedGitEntry[];
   supervise: { enabled: boolean; url?: string };
   provisioning: ProvisionStep[];

@@ -30,6 +30,8 @@ export interface BundleConfig {
     routes: { host: string; headers: Record<string, string> }[];
     /** Extra PEM CA trusted for upstream TLS. */
     upstreamCa?: string;
+    /** Private ranges allowed names may resolve to. */
+    allowPrivate: string[];
   };
   /** Repositories the git gate serves; the key material stays in the bundle. */
   git: GateEntry[];

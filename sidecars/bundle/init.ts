@@ -47,6 +47,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     authorities,
     audit,
     upstreamCa: config.egress.upstreamCa,
+    allowPrivate: config.egress.allowPrivate,
   });
   daemons.defer(() => intercept.server.shutdown());
   const allowlist = new LiveAllowlist(config.egress.allow, routeHosts);
@@ -60,6 +61,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     audit,
     authorities,
     interceptPort: () => intercept.port,
+    allowPrivate: config.egress.allowPrivate,
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);

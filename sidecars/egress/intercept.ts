@@ -7,6 +7,7 @@
  */
 
 import type { AuditLog } from "./audit.ts";
+import { resolveTarget } from "./resolve.ts";
 
 /** A route with the real header values the host passed in. */
 export interface RouteSecrets {
@@ -50,6 +51,8 @@ export interface InterceptOptions {
   audit: AuditLog;
   /** Extra CA (PEM) trusted for upstream TLS, from BOT_BOTTLE_UPSTREAM_CA. */
   upstreamCa?: string;
+  /** Private ranges allowed names may resolve to. */
+  allowPrivate: string[];
 }
 
 function text(status: number, body: string, extra: Record<string, string> = {}): Response {
@@ -111,6 +114,18 @@ export function startInterceptServer(
     const upstreamUrl = `https://${authority.host}${
       authority.port === 443 ? "" : `:${authority.port}`
     }${url.pathname}${url.search}`;
+    // fetch resolves the name again; this check closes rebinding to a private address
+    // except in the moment between the two lookups.
+    const target = await resolveTarget(authority.host, options.allowPrivate);
+    if ("refused" in target) {
+      options.audit.write({
+        ...base,
+        action: "deny",
+        host: authority.host,
+        reason: target.refused,
+      });
+      return text(403, target.refused);
+    }
     let upstream: Response;
     try {
       upstream = await fetch(upstreamUrl, {

@@ -11,6 +11,7 @@ import { parseAuthority } from "./http_head.ts";
 import type { AuthorityMap } from "./intercept.ts";
 import { pipeBoth, writeAll } from "./pipe.ts";
 import type { Policy } from "./policy.ts";
+import { resolveTarget } from "./resolve.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   interceptPort: () => number;
   /** Hint appended to denial reasons (for example, how to ask for access). */
   denyHint?: string;
+  /** Private ranges allowed names may resolve to. */
+  allowPrivate: string[];
 }
 
 function response(status: number, statusText: string, body: string): Uint8Array {
@@ -124,8 +127,13 @@ async function connect(conn: Deno.Conn, head: RequestHead, options: ProxyOptions
     upstream.setNoDelay(true);
     options.authorities.set((upstream.localAddr as Deno.NetAddr).port, authority);
   } else {
+    const target = await resolveTarget(authority.host, options.allowPrivate);
+    if ("refused" in target) {
+      options.audit.write({ ...entry, action: "deny", reason: target.refused });
+      return refuse(conn, 403, "Forbidden", target.refused);
+    }
     try {
-      upstream = await Deno.connect({ hostname: authority.host, port: authority.port });
+      upstream = await Deno.connect({ hostname: target.address, port: authority.port });
       upstream.setNoDelay(true);
     } catch (error) {
       const reason = `cannot reach "${authority.host}:${authority.port}": ${
@@ -169,9 +177,14 @@ async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptio
     options.audit.write({ ...entry, action: "deny", reason: decision.reason });
     return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
   }
+  const target = await resolveTarget(host, options.allowPrivate);
+  if ("refused" in target) {
+    options.audit.write({ ...entry, action: "deny", reason: target.refused });
+    return refuse(conn, 403, "Forbidden", target.refused);
+  }
   let upstream: Deno.TcpConn;
   try {
-    upstream = await Deno.connect({ hostname: host, port });
+    upstream = await Deno.connect({ hostname: target.address, port });
     upstream.setNoDelay(true);
   } catch (error) {
     const reason = `cannot reach "${host}:${port}": ${(error as Error).message}`;

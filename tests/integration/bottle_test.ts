@@ -16,11 +16,12 @@ const KEY = `sk-ant-api03-${crypto.randomUUID()}-bottle-test`;
 const REPLY = "PONG from the fake Anthropic API";
 const HOSTS = ["api.anthropic.com", "plain.fake.test", "denied.fake.test"];
 
-const MANIFEST = `
+const manifest = (subnet: string) => `
 bottles:
   dev:
     egress:
       allow: [plain.fake.test]
+      allow_private: ["${subnet}"]
       routes:
         - host: api.anthropic.com
           headers:
@@ -33,8 +34,8 @@ agents:
 `;
 
 /** A project directory with a manifest, a skill and a git working tree. */
-async function project(dir: string): Promise<string> {
-  await Deno.writeTextFile(join(dir, "bot-bottle.yaml"), MANIFEST);
+async function project(dir: string, subnet: string): Promise<string> {
+  await Deno.writeTextFile(join(dir, "bot-bottle.yaml"), manifest(subnet));
   await Deno.mkdir(join(dir, "skills/review/scripts"), { recursive: true });
   await Deno.writeTextFile(
     join(dir, "skills/review/SKILL.md"),
@@ -89,7 +90,7 @@ dockerTest(
   async () => {
     await using upstream = await startUpstream(HOSTS, REPLY);
     await using dir = await tempDir();
-    await project(dir.path);
+    await project(dir.path, upstream.subnet);
     const r = await runBotBottle(["start", "claude", "--", "-p", "Say hello"], {
       cwd: dir.path,
       env: await env(upstream),
@@ -127,7 +128,7 @@ dockerTest(
 dockerTest("a bottle started with up is sealed, provisioned, and removed by down", async (t) => {
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
-  const tree = await project(dir.path);
+  const tree = await project(dir.path, upstream.subnet);
   const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
   const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: tree, env: e });
   assert.equal(up.code, 0, up.stderr);
@@ -454,7 +455,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
 dockerTest("a missing skill stops start before anything is created", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
-  await project(dir.path);
+  await project(dir.path, upstream.subnet);
   await Deno.remove(join(dir.path, "skills/review"), { recursive: true });
   const before = await labelled("bot-bottle.tool");
   const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], {
@@ -511,7 +512,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   dockerTest(`${signal} to a running start removes the bottle and exits 130`, async () => {
     await using upstream = await startUpstream(HOSTS, REPLY);
     await using dir = await tempDir();
-    await project(dir.path);
+    await project(dir.path, upstream.subnet);
     const { child, name } = await hangingStart(upstream, dir.path);
     child.kill(signal);
     const output = await child.output();
@@ -525,7 +526,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 dockerTest("cleanup removes everything a killed start left behind", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
-  await project(dir.path);
+  await project(dir.path, upstream.subnet);
   const { child, name } = await hangingStart(upstream, dir.path);
   child.kill("SIGKILL");
   // The orphaned `docker exec` still holds the stderr pipe: wait for the exit only.
@@ -559,7 +560,7 @@ dockerTest("cleanup removes everything a killed start left behind", async () => 
 dockerTest("a launch that fails half-way removes what it created and exits 1", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
-  await project(dir.path);
+  await project(dir.path, upstream.subnet);
   const before = await labelled("bot-bottle.tool");
   const e = {
     ...(await env(upstream)),
@@ -586,7 +587,7 @@ dockerTest("a launch that fails half-way removes what it created and exits 1", a
 dockerTest("down --all removes every bottle", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
-  await project(dir.path);
+  await project(dir.path, upstream.subnet);
   const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
   const names = [];
   for (let i = 0; i < 2; i++) {
@@ -601,3 +602,63 @@ dockerTest("down --all removes every bottle", async () => {
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /needs a bottle NAME or --all/);
 });
+
+dockerTest(
+  "an allowed name that resolves to a private address is refused unless its range is allowed",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    const text = await Deno.readTextFile(join(dir.path, "bot-bottle.yaml"));
+    await Deno.writeTextFile(
+      join(dir.path, "bot-bottle.yaml"),
+      text.replace(/ +allow_private: .*\n/, ""),
+    );
+    const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
+    const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env: e });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    try {
+      const plain = await runBotBottle([
+        "exec",
+        name,
+        "--",
+        "curl",
+        "-sS",
+        "-i",
+        "http://plain.fake.test/",
+      ], { env: e });
+      assert.match(plain.stdout, /403 Forbidden/);
+      assert.match(
+        plain.stdout,
+        new RegExp(
+          `"plain\\.fake\\.test" resolves to ${
+            upstream.ip.replaceAll(".", "\\.")
+          }, a private or local address`,
+        ),
+      );
+      const route = await runBotBottle([
+        "exec",
+        name,
+        "--",
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "https://api.anthropic.com/v1/models",
+      ], { env: e });
+      assert.equal(route.stdout, "403", "an intercepted route is checked too");
+      assert.deepEqual(
+        (await upstream.received()).filter((x) => x.path === "/v1/models"),
+        [],
+        "nothing reached the upstream",
+      );
+      const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+      assert.match(logs.stdout, /a private or local address this bottle does not allow/);
+    } finally {
+      await runBotBottle(["down", name], { env: e });
+    }
+  },
+);

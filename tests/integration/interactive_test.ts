@@ -39,7 +39,8 @@ if (haveTmux) {
       await using dir = await tempDir();
       await Deno.writeTextFile(
         join(dir.path, "bot-bottle.yaml"),
-        await Deno.readTextFile(join(ROOT, "examples/bot-bottle.yaml")),
+        (await Deno.readTextFile(join(ROOT, "examples/bot-bottle.yaml")))
+          .replace(/( +)allow: \[\]/, `$1allow: []\n$1allow_private: ["${upstream.subnet}"]`),
       );
       const env = {
         ANTHROPIC_API_KEY: "sk-ant-interactive-test",

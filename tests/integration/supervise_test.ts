@@ -11,10 +11,11 @@ import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
 import { buildCaEnv, startUpstream } from "./upstream.ts";
 
-const MANIFEST = `
+const manifest = (subnet: string) => `
 bottles:
   dev:
     egress:
+      allow_private: ["${subnet}"]
       routes:
         - host: api.anthropic.com
           headers:
@@ -35,7 +36,7 @@ dockerTest(
       "watch.fake.test",
     ], "ok");
     await using dir = await tempDir();
-    await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), MANIFEST);
+    await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), manifest(upstream.subnet));
     const env = {
       ANTHROPIC_API_KEY: "sk-ant-supervise-test",
       BOT_BOTTLE_EGRESS_NETWORK: upstream.network,

@@ -18,6 +18,8 @@ export interface Upstream extends AsyncDisposable {
   container: string;
   /** The fake's address on the hermetic network. */
   ip: string;
+  /** The hermetic network's subnet: a private range a manifest must allow explicitly. */
+  subnet: string;
   /** Host file holding the fake's CA; pass it as BOT_BOTTLE_UPSTREAM_CA. */
   caFile: string;
   /** Every request the fake received so far. */
@@ -77,10 +79,15 @@ export async function startUpstream(hosts: string[], reply: string): Promise<Ups
       "fake address",
       $`docker inspect --format ${`{{(index .NetworkSettings.Networks "${network}").IPAddress}}`} ${container}`,
     )).trim();
+    const subnet = (await capture(
+      "hermetic subnet",
+      $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}}{{end}}"} ${network}`,
+    )).trim();
     return {
       network,
       container,
       ip,
+      subnet,
       caFile,
       async received() {
         const r = await captureRaw($`docker exec ${container} cat /srv/out/received.jsonl`);

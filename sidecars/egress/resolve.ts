@@ -1,0 +1,59 @@
+/**
+ * @module
+ * Where an allowed name may lead. The proxy resolves a name itself (IPv4 only: the
+ * bottle has no IPv6 path) and connects to the address it checked, so a name that
+ * resolves to a loopback, private, link-local or metadata address (DNS rebinding,
+ * SSRF into the host's network) is refused unless the bottle allows that range.
+ */
+
+import { type Cidr, overlaps, parseCidr } from "../../lib/plan/subnet.ts";
+
+/** Ranges no allowed name may lead to, unless explicitly allowed. */
+export const BLOCKED_RANGES: readonly string[] = [
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+];
+
+const blocked = BLOCKED_RANGES.map(parseCidr);
+
+/** Resolves a name to IPv4 addresses. */
+export type Resolver = (host: string) => Promise<string[]>;
+
+/** The system resolver (in the bundle: Docker's, which knows the egress network). */
+export const systemResolver: Resolver = (host) => Deno.resolveDns(host, "A");
+
+/** The address to connect to for `host`, or the reason there is none. */
+export async function resolveTarget(
+  host: string,
+  allowedPrivate: readonly string[],
+  resolve: Resolver = systemResolver,
+): Promise<{ address: string } | { refused: string }> {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return { address: host }; // an IP the allowlist names
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch (error) {
+    return { refused: `"${host}" does not resolve: ${(error as Error).message}` };
+  }
+  if (addresses.length === 0) return { refused: `"${host}" has no IPv4 address` };
+  const allowed: Cidr[] = allowedPrivate.map(parseCidr);
+  for (const address of addresses) {
+    const one = parseCidr(`${address}/32`);
+    if (blocked.some((b) => overlaps(b, one)) && !allowed.some((a) => overlaps(a, one))) {
+      return {
+        refused:
+          `"${host}" resolves to ${address}, a private or local address this bottle does not allow`,
+      };
+    }
+  }
+  return { address: addresses[0]! };
+}
