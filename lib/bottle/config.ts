@@ -86,6 +86,7 @@ export async function bundleConfig(
       allow: plan.egress.allow,
       routes,
       allowPrivate: plan.egress.allowPrivate,
+      dlp: plan.egress.dlp,
       ...(upstreamCa ? { upstreamCa } : {}),
     },
     git,

@@ -11,6 +11,7 @@ import bundleInit from "../../sidecars/bundle/init.ts" with { type: "text" };
 import dnsDns from "../../sidecars/dns/dns.ts" with { type: "text" };
 import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
 import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
+import egressDlp from "../../sidecars/egress/dlp.ts" with { type: "text" };
 import egressHttpHead from "../../sidecars/egress/http_head.ts" with { type: "text" };
 import egressIntercept from "../../sidecars/egress/intercept.ts" with { type: "text" };
 import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
@@ -57,6 +58,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/dns/dns.ts": dnsDns,
     "sidecars/egress/audit.ts": egressAudit,
     "sidecars/egress/ca.ts": egressCa,
+    "sidecars/egress/dlp.ts": egressDlp,
     "sidecars/egress/http_head.ts": egressHttpHead,
     "sidecars/egress/intercept.ts": egressIntercept,
     "sidecars/egress/pipe.ts": egressPipe,

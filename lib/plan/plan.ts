@@ -233,7 +233,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       env,
       command,
     },
-    egress: { allow, routes, allowPrivate: bottle.egress.allow_private },
+    egress: { allow, routes, allowPrivate: bottle.egress.allow_private, dlp: bottle.egress.dlp },
     git,
     supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
     provisioning,

@@ -58,6 +58,14 @@ export function renderPlanText(plan: BottlePlan): string {
     item(`(names may resolve to private ranges: ${plan.egress.allowPrivate.join(", ")})`);
   }
 
+  item(
+    `(DLP: ${
+      plan.egress.dlp === "block"
+        ? "requests carrying a secret are blocked"
+        : "secrets in requests are only logged"
+    })`,
+  );
+
   section("Routes (credentials injected by the proxy)");
   if (plan.egress.routes.length === 0) item("(none)");
   for (const route of plan.egress.routes) {

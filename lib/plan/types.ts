@@ -108,7 +108,12 @@ export interface BottlePlan {
     env: Record<string, string>;
     command: string[];
   };
-  egress: { allow: string[]; routes: PlannedRoute[]; allowPrivate: string[] };
+  egress: {
+    allow: string[];
+    routes: PlannedRoute[];
+    allowPrivate: string[];
+    dlp: "block" | "audit";
+  };
   git: PlannedGitEntry[];
   supervise: { enabled: boolean; url?: string };
   provisioning: ProvisionStep[];

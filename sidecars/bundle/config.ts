@@ -32,6 +32,8 @@ export interface BundleConfig {
     upstreamCa?: string;
     /** Private ranges allowed names may resolve to. */
     allowPrivate: string[];
+    /** What a DLP finding does. */
+    dlp: "block" | "audit";
   };
   /** Repositories the git gate serves; the key material stays in the bundle. */
   git: GateEntry[];

@@ -48,6 +48,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     audit,
     upstreamCa: config.egress.upstreamCa,
     allowPrivate: config.egress.allowPrivate,
+    dlp: config.egress.dlp,
   });
   daemons.defer(() => intercept.server.shutdown());
   const allowlist = new LiveAllowlist(config.egress.allow, routeHosts);
@@ -62,6 +63,8 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     authorities,
     interceptPort: () => intercept.port,
     allowPrivate: config.egress.allowPrivate,
+    dlp: config.egress.dlp,
+    secrets: config.egress.routes.flatMap((r) => Object.values(r.headers)),
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);

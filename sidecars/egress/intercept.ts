@@ -7,6 +7,7 @@
  */
 
 import type { AuditLog } from "./audit.ts";
+import { describeFindings, scanRequest, scrubStream } from "./dlp.ts";
 import { resolveTarget } from "./resolve.ts";
 
 /** A route with the real header values the host passed in. */
@@ -53,7 +54,14 @@ export interface InterceptOptions {
   upstreamCa?: string;
   /** Private ranges allowed names may resolve to. */
   allowPrivate: string[];
+  /** What a DLP finding does. */
+  dlp: "block" | "audit";
 }
+
+/** Bodies larger than this are not scanned; in block mode they are refused. */
+export const DLP_MAX_BODY = 32 * 1024 * 1024;
+
+const TEXTUAL = /^(text\/|application\/(json|[\w.+-]+\+json|xml|javascript|x-ndjson)|$)/i;
 
 function text(status: number, body: string, extra: Record<string, string> = {}): Response {
   return new Response(`bot-bottle: ${body}\n`, {
@@ -67,6 +75,9 @@ export function startInterceptServer(
   options: InterceptOptions,
 ): { server: Deno.HttpServer; port: number } {
   const routes = new Map(options.routes.map((r) => [r.host, r.headers]));
+  // Every injected value: DLP refuses it in a request (to any host), the scrubber
+  // removes it from responses.
+  const values = options.routes.flatMap((r) => Object.values(r.headers));
   const client = options.upstreamCa
     ? Deno.createHttpClient({ caCerts: [options.upstreamCa] })
     : undefined;
@@ -104,6 +115,41 @@ export function startInterceptServer(
       options.audit.write({ ...base, action: "deny", host: authority.host, reason: "not a route" });
       return text(403, `"${authority.host}" is not a route`);
     }
+    // DLP: scan what the agent sends before anything leaves.
+    const length = Number(req.headers.get("content-length") ?? "0");
+    if (length > DLP_MAX_BODY && options.dlp === "block") {
+      options.audit.write({
+        ...base,
+        action: "deny",
+        host: authority.host,
+        reason: "body too large to scan",
+      });
+      return text(
+        413,
+        `a request body over ${DLP_MAX_BODY} bytes cannot be scanned, so it is refused`,
+      );
+    }
+    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+    const findings = body && body.length > DLP_MAX_BODY ? [] : scanRequest({
+      url: `${url.pathname}${url.search}`,
+      headers: [...req.headers].filter(([n]) =>
+        !Object.keys(secrets).some((s) => s.toLowerCase() === n)
+      ),
+      body: body ? new TextDecoder().decode(body) : undefined,
+    }, values);
+    if (findings.length > 0) {
+      const reason = describeFindings(findings);
+      const block = options.dlp === "block";
+      options.audit.write({
+        ...base,
+        action: block ? "dlp-block" : "dlp-audit",
+        host: authority.host,
+        rules: findings.map((f) =>
+          `${f.rule}@${f.where}${f.encoding === "plain" ? "" : `/${f.encoding}`}`
+        ),
+      });
+      if (block) return text(403, `request blocked: it carries ${reason}`);
+    }
     const headers = new Headers();
     for (const [name, value] of req.headers) {
       if (!HOP_BY_HOP.has(name.toLowerCase())) headers.set(name, value);
@@ -131,7 +177,7 @@ export function startInterceptServer(
       upstream = await fetch(upstreamUrl, {
         method: req.method,
         headers,
-        body: req.body,
+        body,
         redirect: "manual",
         ...(client ? { client } : {}),
       });
@@ -150,7 +196,22 @@ export function startInterceptServer(
     for (const [name, value] of upstream.headers) {
       if (!HOP_BY_HOP.has(name.toLowerCase())) responseHeaders.set(name, value);
     }
-    return new Response(upstream.body, {
+    // Injected credentials an upstream echoes back never reach the agent.
+    let responseBody: ReadableStream<Uint8Array> | null = upstream.body;
+    if (
+      responseBody && values.length > 0 && TEXTUAL.test(upstream.headers.get("content-type") ?? "")
+    ) {
+      responseHeaders.delete("content-length");
+      responseBody = responseBody.pipeThrough(scrubStream(values, () => {
+        options.audit.write({
+          ...base,
+          action: "scrub",
+          host: authority.host,
+          reason: "an injected credential came back",
+        });
+      }));
+    }
+    return new Response(responseBody, {
       status: upstream.status,
       statusText: upstream.statusText,
       headers: responseHeaders,

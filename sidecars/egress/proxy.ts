@@ -11,6 +11,7 @@ import { parseAuthority } from "./http_head.ts";
 import type { AuthorityMap } from "./intercept.ts";
 import { pipeBoth, writeAll } from "./pipe.ts";
 import type { Policy } from "./policy.ts";
+import { describeFindings, scanRequest } from "./dlp.ts";
 import { resolveTarget } from "./resolve.ts";
 
 const encoder = new TextEncoder();
@@ -28,6 +29,9 @@ export interface ProxyOptions {
   denyHint?: string;
   /** Private ranges allowed names may resolve to. */
   allowPrivate: string[];
+  /** What a DLP finding does, and the injected values it looks for. */
+  dlp: "block" | "audit";
+  secrets: string[];
 }
 
 function response(status: number, statusText: string, body: string): Uint8Array {
@@ -176,6 +180,24 @@ async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptio
   if (decision.action === "deny") {
     options.audit.write({ ...entry, action: "deny", reason: decision.reason });
     return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
+  }
+  // Plain HTTP bodies pass as a byte stream; the request line and headers are scanned.
+  const findings = scanRequest({ url: head.target, headers: head.headers }, options.secrets);
+  if (findings.length > 0) {
+    const block = options.dlp === "block";
+    options.audit.write({
+      ...entry,
+      action: block ? "dlp-block" : "dlp-audit",
+      rules: findings.map((f) => f.rule),
+    });
+    if (block) {
+      return refuse(
+        conn,
+        403,
+        "Forbidden",
+        `request blocked: it carries ${describeFindings(findings)}`,
+      );
+    }
   }
   const target = await resolveTarget(host, options.allowPrivate);
   if ("refused" in target) {

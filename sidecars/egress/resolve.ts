@@ -29,7 +29,9 @@ const blocked = BLOCKED_RANGES.map(parseCidr);
 export type Resolver = (host: string) => Promise<string[]>;
 
 /** The system resolver (in the bundle: Docker's, which knows the egress network). */
-export const systemResolver: Resolver = (host) => Deno.resolveDns(host, "A");
+export function systemResolver(host: string): Promise<string[]> {
+  return Deno.resolveDns(host, "A");
+}
 
 /** The address to connect to for `host`, or the reason there is none. */
 export async function resolveTarget(

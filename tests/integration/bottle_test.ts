@@ -287,6 +287,66 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       );
     });
 
+    await t.step(
+      "DLP blocks a secret in a request's body, URL or headers, encoded or not, and logs the rule",
+      async () => {
+        const aws = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+        const probes: [string, string[], RegExp][] = [
+          ["body", ["-d", `{"notes":"${aws}"}`, "https://api.anthropic.com/echo"], /in the body/],
+          ["url", [`https://api.anthropic.com/echo?k=${aws}`], /in the url/],
+          ["base64 header", [
+            "-H",
+            `x-data: ${btoa(`key=${aws}`)}`,
+            "https://api.anthropic.com/echo",
+          ], /in the header, base64-encoded/],
+          ["plain HTTP URL", [`http://plain.fake.test/?k=${aws}`], /in the url/],
+        ];
+        for (const [what, args, where] of probes) {
+          const r = await runBotBottle(["exec", name, "--", "curl", "-sS", "-i", ...args], {
+            env: e,
+          });
+          assert.match(r.stdout, /^HTTP\/\S+ 403/m, what);
+          assert.match(
+            r.stdout,
+            /request blocked: it carries AWS access key ID \(rule aws-access-key-id\)/,
+            what,
+          );
+          assert.match(r.stdout, where, what);
+          assert.ok(
+            !r.stdout.includes(aws) || what === "none",
+            `${what}: the refusal repeats the secret`,
+          );
+        }
+        const reached = (await upstream.received()).filter((x) => JSON.stringify(x).includes(aws));
+        assert.deepEqual(reached, [], "no secret reached the upstream");
+        const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+        const blocks = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((x) =>
+          x.action === "dlp-block"
+        );
+        assert.equal(blocks.length, 4);
+        assert.ok(!logs.stdout.includes(aws), "the log names rules, never the secret");
+      },
+    );
+
+    await t.step(
+      "an injected credential echoed back by the upstream is scrubbed before the agent sees it",
+      async () => {
+        const r = await runBotBottle([
+          "exec",
+          name,
+          "--",
+          "curl",
+          "-sS",
+          "https://api.anthropic.com/echo",
+        ], { env: e });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout).xApiKey, "[redacted by bot-bottle]");
+        assert.ok(!r.stdout.includes(KEY));
+        const echoed = (await upstream.received()).filter((x) => x.path === "/echo");
+        assert.equal(echoed.at(-1)!.xApiKey, KEY, "the upstream did get the real key");
+      },
+    );
+
     await t.step("logs --follow prints new decisions as they happen", async () => {
       const { toolRunFlags, ROOT } = await import("../helpers.ts");
       const follower = new Deno.Command(Deno.execPath(), {

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { describeFindings, scanRequest, scrubStream } from "./dlp.ts";
+
+const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+const KEY = "sk-bottle-injected-0123456789";
+
+Deno.test("scanRequest() finds a secret in the body, URL and headers, as written", () => {
+  const f = scanRequest({
+    url: `https://api.example.com/v1?token=${AWS}`,
+    headers: [["x-note", `ghp_${"a".repeat(36)}`]],
+    body: JSON.stringify({ text: `here: ${AWS}` }),
+  }, []);
+  assert.deepEqual(f.map((x) => `${x.where}:${x.rule}`).toSorted(), [
+    "body:aws-access-key-id",
+    "header:github-token",
+    "url:aws-access-key-id",
+  ]);
+});
+
+Deno.test("scanRequest() finds secrets base64- and URL-encoded", () => {
+  const b64 = btoa(`AWS_ACCESS_KEY_ID=${AWS}`);
+  const f = scanRequest({
+    url: "https://a.example.com/",
+    headers: [["x-data", b64]],
+    body: encodeURIComponent(`k=${AWS}&x=1`),
+  }, []);
+  assert.deepEqual(f.map((x) => `${x.where}:${x.encoding}:${x.rule}`).toSorted(), [
+    "body:url:aws-access-key-id",
+    "header:base64:aws-access-key-id",
+  ]);
+});
+
+Deno.test("scanRequest() finds the bottle's own credential values anywhere", () => {
+  const f = scanRequest({
+    url: "https://other.example.com/",
+    headers: [],
+    body: `{"leak":"${btoa(KEY)}"}`,
+  }, [KEY]);
+  assert.deepEqual(f.map((x) => `${x.encoding}:${x.rule}`), ["base64:bottle-credential"]);
+});
+
+Deno.test("scanRequest() leaves an ordinary API request alone", () => {
+  const body = JSON.stringify({
+    model: "claude",
+    messages: [{ role: "user", content: "Summarise README.md, please." }],
+  });
+  assert.deepEqual(
+    scanRequest({
+      url: "https://api.anthropic.com/v1/messages?beta=true",
+      headers: [["content-type", "application/json"]],
+      body,
+    }, [KEY]),
+    [],
+  );
+});
+
+Deno.test("describeFindings() never repeats the secret", () => {
+  const text = describeFindings(
+    scanRequest({ url: `https://a.example.com/?k=${AWS}`, headers: [] }, []),
+  );
+  assert.equal(text, "AWS access key ID (rule aws-access-key-id) in the url");
+  assert.ok(!text.includes(AWS));
+});
+
+Deno.test("scrubStream() removes a credential even when it is split across chunks", async () => {
+  const parts = [`{"echo":"${KEY.slice(0, 10)}`, `${KEY.slice(10)}", "again": "${KEY}"}`];
+  const stream = ReadableStream.from(parts.map((p) => new TextEncoder().encode(p))).pipeThrough(
+    scrubStream([KEY]),
+  );
+  const text = await new Response(stream).text();
+  assert.equal(text, '{"echo":"[redacted by bot-bottle]", "again": "[redacted by bot-bottle]"}');
+});
+
+Deno.test("scrubStream() passes text through at once when no secret could be starting", async () => {
+  const scrub = scrubStream([KEY]);
+  const writer = scrub.writable.getWriter();
+  const reader = scrub.readable.getReader();
+  void writer.write(new TextEncoder().encode("data: first\n\n"));
+  const { value } = await reader.read();
+  assert.equal(new TextDecoder().decode(value), "data: first\n\n", "nothing held back");
+  void writer.write(new TextEncoder().encode(`x ${KEY.slice(0, 5)}`));
+  const next = await reader.read();
+  assert.equal(
+    new TextDecoder().decode(next.value),
+    "x ",
+    "only a possible start of the secret is held",
+  );
+  await writer.close();
+  assert.equal(new TextDecoder().decode((await reader.read()).value), KEY.slice(0, 5));
+});
