@@ -82,3 +82,11 @@ Deno.test("testdata holds a golden file for every bad manifest", () => {
     assert.ok(Deno.statSync(join(DATA, golden)).isFile, golden);
   }
 });
+
+Deno.test("the README's manifest reference is a valid manifest", () => {
+  const readme = Deno.readTextFileSync(join(import.meta.dirname!, "../../README.md"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, "README has a yaml block");
+  const manifest = parseManifest(block, "README.md");
+  assert.equal(manifest.bottles.dev?.egress.dlp, "block");
+});
