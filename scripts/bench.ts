@@ -20,6 +20,7 @@ import { dockerUnavailable } from "../tests/integration/docker.ts";
 import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integration/upstream.ts";
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
 import { imageTag } from "../lib/images/tags.ts";
+import { scanRequest } from "../sidecars/egress/dlp.ts";
 
 const quick = Deno.args.includes("--quick");
 const STARTS = quick ? 2 : 4;
@@ -84,9 +85,37 @@ function printTable(): void {
   for (const r of [header, ...rows]) say(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 }
 
+/** DLP scan throughput in-process, against decoding the same 1 MiB body. */
+function dlpThroughput(): void {
+  const line = JSON.stringify({
+    role: "user",
+    content: "function add(a, b) { return a + b; } // sum two numbers ",
+  });
+  const body = new TextEncoder().encode(
+    `[${Array(Math.ceil((1 << 20) / line.length)).fill(line).join(",")}]`,
+  );
+  const mib = body.length / 2 ** 20;
+  const rate = (fn: () => void) => {
+    for (let i = 0; i < 3; i++) fn();
+    const n = quick ? 10 : 30;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    return (mib * n) / ((performance.now() - start) / 1000);
+  };
+  const decode = rate(() => void new TextDecoder().decode(body));
+  const scan = rate(() =>
+    void scanRequest({ url: "/", headers: [], body: new TextDecoder().decode(body) }, [
+      "sk-x-0123456789",
+    ])
+  );
+  row("DLP scan throughput (decode only vs decode + scan)", decode, scan, "MiB/s", false);
+}
+
+dlpThroughput();
 const reason = await dockerUnavailable();
 if (reason) {
-  say(`bench: skipped, ${reason}`);
+  say(`bench: Docker benchmarks skipped, ${reason}`);
+  printTable();
 } else {
   await ensureImagesBuilt();
   const agentImage = await imageTag(AGENT_SOURCE);
@@ -195,6 +224,56 @@ agents:
         (await curlLoop(agent, DOWNLOADS, [...extra, big])).map(([, s]) => s / 2 ** 20),
       );
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
+    }
+    // DLP: the same 256 KiB API request through a bottle that scans and one that does not.
+    say(`DLP: ${REQUESTS} requests with a 256 KiB body, scanned and not scanned...`);
+    const offDir = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      join(offDir, "bot-bottle.yaml"),
+      (await Deno.readTextFile(join(dir.path, "bot-bottle.yaml"))).replace(
+        "allow_private:",
+        "dlp: off\n      allow_private:",
+      ),
+    );
+    const off = await runBotBottle(["up", "bench"], { cwd: offDir, env });
+    if (off.code !== 0) throw new Error(off.stderr);
+    const offAgent = `bot-bottle-${off.stdout.trim()}-agent`;
+    try {
+      const body = JSON.stringify({
+        model: "m",
+        max_tokens: 1,
+        messages: [{ role: "user", content: "x".repeat(256 * 1024) }],
+      });
+      for (const container of [agent, offAgent]) {
+        await capture(
+          "body",
+          $`docker exec -i --user 1000 ${container} sh -c ${"cat > /tmp/body.json"}`.stdin(
+            new TextEncoder().encode(body),
+          ),
+        );
+      }
+      const args = [
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        "@/tmp/body.json",
+        "https://api.anthropic.com/v1/messages",
+      ];
+      // Warm both bundles (connection pools, JIT), then interleave the two so that
+      // neither gets the quieter moments.
+      for (const container of [agent, offAgent]) await curlLoop(container, 15, args);
+      const plainTimes: number[] = [];
+      const scannedTimes: number[] = [];
+      for (let i = 0; i < REQUESTS; i++) {
+        plainTimes.push((await curlLoop(offAgent, 1, args))[0]![0] * 1000);
+        scannedTimes.push((await curlLoop(agent, 1, args))[0]![0] * 1000);
+      }
+      const plain = median(plainTimes);
+      const scanned = median(scannedTimes);
+      row("DLP: 256 KiB request, not scanned vs scanned", plain, scanned, "ms", true);
+    } finally {
+      await runBotBottle(["down", off.stdout.trim()], { env });
+      await Deno.remove(offDir, { recursive: true });
     }
   } finally {
     await captureRaw($`docker rm --force ${client}`);

@@ -87,6 +87,13 @@ export async function bundleConfig(
       routes,
       allowPrivate: plan.egress.allowPrivate,
       dlp: plan.egress.dlp,
+      secretValues: plan.egress.secrets.map((name) => {
+        const value = env[name];
+        if (!value) {
+          throw new BotBottleError(`DLP secret: host variable ${name} is not set`, { exitCode: 2 });
+        }
+        return value;
+      }),
       ...(upstreamCa ? { upstreamCa } : {}),
     },
     git,

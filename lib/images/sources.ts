@@ -18,6 +18,7 @@ import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
 import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
 import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
 import egressResolve from "../../sidecars/egress/resolve.ts" with { type: "text" };
+import egressSni from "../../sidecars/egress/sni.ts" with { type: "text" };
 import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
 import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
@@ -65,6 +66,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/policy.ts": egressPolicy,
     "sidecars/egress/proxy.ts": egressProxy,
     "sidecars/egress/resolve.ts": egressResolve,
+    "sidecars/egress/sni.ts": egressSni,
     "sidecars/gate/diff.ts": gateDiff,
     "sidecars/gate/gate.ts": gateGate,
     "sidecars/gate/git.ts": gateGit,

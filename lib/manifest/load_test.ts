@@ -47,7 +47,7 @@ Deno.test("parseManifest() fills defaults", () => {
   const m = parseManifest(Deno.readTextFileSync(join(DATA, "valid_minimal.yaml")), "m.yaml");
   assert.deepEqual(m.bottles.dev, {
     backend: "docker",
-    egress: { allow: [], routes: [], dlp: "block", allow_private: [] },
+    egress: { allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] },
     git: [],
     supervise: false,
   });

@@ -96,8 +96,11 @@ export const Egress = z.strictObject({
     "Hosts the agent may reach: exact names, *.domain, or IPv4, each with an optional :port",
   ),
   routes: z.array(Route).default([]),
-  dlp: z.enum(["block", "audit"]).default("block").describe(
-    "What a secret found in an outbound request does: block it (default) or only log it",
+  secrets: z.array(EnvName).default([]).describe(
+    "Host environment variables whose values DLP refuses to let out (the values never enter the agent)",
+  ),
+  dlp: z.enum(["block", "audit", "off"]).default("block").describe(
+    "What a secret found in an outbound request does: block it (default), only log it, or off (no scanning)",
   ),
   allow_private: z.array(
     z.string().refine((c) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), {
@@ -113,7 +116,7 @@ export const Bottle = z.strictObject({
   backend: z.enum(["docker", "smolvm"]).default("docker").describe(
     "Where the agent runs; BOT_BOTTLE_BACKEND and --backend override it",
   ),
-  egress: Egress.default({ allow: [], routes: [], dlp: "block", allow_private: [] }),
+  egress: Egress.default({ allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] }),
   git: z.array(GitEntry).default([]),
   supervise: z.boolean().default(false).describe(
     "Run the supervise MCP server so the agent can ask a person on the host",

@@ -123,6 +123,11 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     }),
   }));
   const allow = [...new Set([...bottle.egress.allow, ...routes.map((r) => r.host)])];
+  for (const name of bottle.egress.secrets) {
+    if ((facts.env[name] ?? "") === "") {
+      problems.push(`DLP secret: host variable ${name} is not set`);
+    }
+  }
 
   const git: PlannedGitEntry[] = bottle.git.map((entry) => {
     const upstream = parseUpstream(entry.upstream)!;
@@ -233,7 +238,13 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       env,
       command,
     },
-    egress: { allow, routes, allowPrivate: bottle.egress.allow_private, dlp: bottle.egress.dlp },
+    egress: {
+      allow,
+      routes,
+      allowPrivate: bottle.egress.allow_private,
+      dlp: bottle.egress.dlp,
+      secrets: bottle.egress.secrets,
+    },
     git,
     supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
     provisioning,

@@ -112,7 +112,9 @@ export interface BottlePlan {
     allow: string[];
     routes: PlannedRoute[];
     allowPrivate: string[];
-    dlp: "block" | "audit";
+    dlp: "block" | "audit" | "off";
+    /** Host variables whose values DLP looks for (names only, never values). */
+    secrets: string[];
   };
   git: PlannedGitEntry[];
   supervise: { enabled: boolean; url?: string };

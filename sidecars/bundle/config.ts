@@ -33,7 +33,9 @@ export interface BundleConfig {
     /** Private ranges allowed names may resolve to. */
     allowPrivate: string[];
     /** What a DLP finding does. */
-    dlp: "block" | "audit";
+    dlp: "block" | "audit" | "off";
+    /** Values of host variables the manifest marks secret; DLP refuses them. */
+    secretValues: string[];
   };
   /** Repositories the git gate serves; the key material stays in the bundle. */
   git: GateEntry[];

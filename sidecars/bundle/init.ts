@@ -49,6 +49,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     upstreamCa: config.egress.upstreamCa,
     allowPrivate: config.egress.allowPrivate,
     dlp: config.egress.dlp,
+    extraSecrets: config.egress.secretValues,
   });
   daemons.defer(() => intercept.server.shutdown());
   const allowlist = new LiveAllowlist(config.egress.allow, routeHosts);
@@ -64,7 +65,10 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     interceptPort: () => intercept.port,
     allowPrivate: config.egress.allowPrivate,
     dlp: config.egress.dlp,
-    secrets: config.egress.routes.flatMap((r) => Object.values(r.headers)),
+    secrets: [
+      ...config.egress.routes.flatMap((r) => Object.values(r.headers)),
+      ...config.egress.secretValues,
+    ],
   });
   daemons.defer(() => proxy.close());
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);

@@ -55,7 +55,9 @@ export interface InterceptOptions {
   /** Private ranges allowed names may resolve to. */
   allowPrivate: string[];
   /** What a DLP finding does. */
-  dlp: "block" | "audit";
+  dlp: "block" | "audit" | "off";
+  /** Values of host variables marked secret: refused in requests, like injected ones. */
+  extraSecrets: string[];
 }
 
 /** Bodies larger than this are not scanned; in block mode they are refused. */
@@ -77,7 +79,10 @@ export function startInterceptServer(
   const routes = new Map(options.routes.map((r) => [r.host, r.headers]));
   // Every injected value: DLP refuses it in a request (to any host), the scrubber
   // removes it from responses.
-  const values = options.routes.flatMap((r) => Object.values(r.headers));
+  const values = [
+    ...options.routes.flatMap((r) => Object.values(r.headers)),
+    ...options.extraSecrets,
+  ];
   const client = options.upstreamCa
     ? Deno.createHttpClient({ caCerts: [options.upstreamCa] })
     : undefined;
@@ -130,13 +135,15 @@ export function startInterceptServer(
       );
     }
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
-    const findings = body && body.length > DLP_MAX_BODY ? [] : scanRequest({
-      url: `${url.pathname}${url.search}`,
-      headers: [...req.headers].filter(([n]) =>
-        !Object.keys(secrets).some((s) => s.toLowerCase() === n)
-      ),
-      body: body ? new TextDecoder().decode(body) : undefined,
-    }, values);
+    const findings = options.dlp === "off" || (body && body.length > DLP_MAX_BODY)
+      ? []
+      : scanRequest({
+        url: `${url.pathname}${url.search}`,
+        headers: [...req.headers].filter(([n]) =>
+          !Object.keys(secrets).some((s) => s.toLowerCase() === n)
+        ),
+        body: body ? new TextDecoder().decode(body) : undefined,
+      }, values);
     if (findings.length > 0) {
       const reason = describeFindings(findings);
       const block = options.dlp === "block";

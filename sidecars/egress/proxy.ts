@@ -13,6 +13,7 @@ import { pipeBoth, writeAll } from "./pipe.ts";
 import type { Policy } from "./policy.ts";
 import { describeFindings, scanRequest } from "./dlp.ts";
 import { resolveTarget } from "./resolve.ts";
+import { parseSni } from "./sni.ts";
 
 const encoder = new TextEncoder();
 
@@ -30,7 +31,7 @@ export interface ProxyOptions {
   /** Private ranges allowed names may resolve to. */
   allowPrivate: string[];
   /** What a DLP finding does, and the injected values it looks for. */
-  dlp: "block" | "audit";
+  dlp: "block" | "audit" | "off";
   secrets: string[];
 }
 
@@ -151,7 +152,17 @@ async function connect(conn: Deno.Conn, head: RequestHead, options: ProxyOptions
   const localPort = (upstream.localAddr as Deno.NetAddr).port;
   try {
     await writeAll(conn, encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
-    await pipeBoth(conn, upstream, head.rest);
+    // TLS must name the host the CONNECT named: no fronting through an allowed host.
+    await pipeBoth(conn, upstream, head.rest, (first) => {
+      const sni = parseSni(first);
+      if (typeof sni !== "string" || sni === authority.host) return true;
+      options.audit.write({
+        ...entry,
+        action: "deny",
+        reason: `TLS names "${sni}", not the CONNECT authority "${authority.host}"`,
+      });
+      return false;
+    });
   } finally {
     if (decision.action === "intercept") options.authorities.delete(localPort);
   }
@@ -182,7 +193,9 @@ async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptio
     return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
   }
   // Plain HTTP bodies pass as a byte stream; the request line and headers are scanned.
-  const findings = scanRequest({ url: head.target, headers: head.headers }, options.secrets);
+  const findings = options.dlp === "off"
+    ? []
+    : scanRequest({ url: head.target, headers: head.headers }, options.secrets);
   if (findings.length > 0) {
     const block = options.dlp === "block";
     options.audit.write({

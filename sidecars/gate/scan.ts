@@ -97,7 +97,7 @@ export function scanLine(line: string, values: readonly string[] = []): Finding[
   }
   for (const value of values) {
     if (value.length >= 8 && line.includes(value)) {
-      findings.push({ rule: "bottle-credential", description: "a credential this bottle injects" });
+      findings.push({ rule: "bottle-credential", description: "a secret of this bottle" });
     }
   }
   return findings;

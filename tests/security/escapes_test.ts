@@ -121,6 +121,25 @@ node /tmp/relay.js & sleep 1; curl -sS --max-time 5 -x http://127.0.0.1:8888 htt
     );
 
     await t.step(
+      "domain fronting: TLS naming another host than the CONNECT authority is cut off",
+      async () => {
+        // CONNECT to an allowed host, TLS (SNI) for a denied one on the same server.
+        const r = await sh(
+          "curl -sS --max-time 5 -k --connect-to denied.fake.test:443:plain.fake.test:443 https://denied.fake.test/; echo rc=$?",
+        );
+        assert.match(r.stdout + r.stderr, /rc=(35|56)/, "the TLS handshake never completes");
+        assert.ok((await log()).some((e) =>
+          e.action === "deny" && e.host === "plain.fake.test" &&
+          /TLS names "denied\.fake\.test"/.test(e.reason)
+        ));
+        const ok = await sh(
+          "curl -sS -k -o /dev/null -w '%{http_code}' 'https://plain.fake.test/bytes?n=1'",
+        );
+        assert.equal(ok.stdout, "200", "the same tunnel with matching SNI works");
+      },
+    );
+
+    await t.step(
       "DNS exfiltration by query name and TXT lookup gets no answer and leaves nothing",
       async () => {
         const r = await sh(
