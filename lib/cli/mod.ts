@@ -21,15 +21,13 @@ import {
   upCommand,
 } from "./commands/bottles.ts";
 import { buildCommand } from "./commands/build.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { initCommand } from "./commands/init.ts";
-import { pending } from "./commands/pending.ts";
 import { planCommand } from "./commands/plan.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import { startCommand } from "./commands/start.ts";
 import { superviseCommand } from "./commands/supervise.ts";
 import { versionCommand } from "./commands/version.ts";
-
-const NONE = { min: 0, max: 0, names: "" };
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Command[] = [
@@ -43,14 +41,7 @@ export const COMMANDS: Command[] = [
   cleanupCommand,
   superviseCommand,
   buildCommand,
-  pending({
-    name: "doctor",
-    summary: "Check that this machine can run bottles, and say how to fix what cannot",
-    synopsis: "",
-    description: "",
-    options: {},
-    args: NONE,
-  }),
+  doctorCommand,
   initCommand,
   schemaCommand,
   versionCommand,

@@ -1,0 +1,234 @@
+/**
+ * @module
+ * `bot-bottle doctor`: checks that this machine can run bottles and says how to fix
+ * what it cannot. Exit code 0 only when the default backend can start a bottle.
+ */
+
+import { imageExists } from "../../docker/cli.ts";
+import { BotBottleError } from "../../errors.ts";
+import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
+import { imageTag } from "../../images/tags.ts";
+import { out } from "../../log.ts";
+import { loadManifest, manifestPath } from "../../manifest/load.ts";
+import { gatherHostFacts } from "../../plan/facts.ts";
+import { chooseBackend, planBottle } from "../../plan/plan.ts";
+import { $, captureRaw } from "../../shell.ts";
+import type { Command, CommandContext } from "../command.ts";
+
+/** One check: what it looked at, whether it passed, and the fix when it did not. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** A check that fails without stopping the default backend. */
+  optional?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const MIN_FREE_GIB = 5;
+
+async function dockerChecks(): Promise<Check[]> {
+  const info = await captureRaw(
+    $`docker info --format ${"{{.ServerVersion}} {{.DockerRootDir}}"}`,
+    "20s",
+  ).catch((e) => ({
+    code: 127,
+    stdout: "",
+    stderr: (e as Error).message,
+  }));
+  if (info.code !== 0) {
+    return [{
+      name: "docker engine",
+      ok: false,
+      detail: (info.stderr.trim().split("\n").at(-1) ?? "") || "docker does not answer",
+      fix: "Install Docker and start it (Docker Desktop, or `sudo systemctl start docker`)",
+    }];
+  }
+  const [version, root] = info.stdout.trim().split(" ");
+  const checks: Check[] = [{ name: "docker engine", ok: true, detail: `version ${version}` }];
+  const image = [await imageTag(BUNDLE_SOURCE), "debian:bookworm-slim"];
+  let runnable: string | undefined;
+  for (const tag of image) if (!runnable && await imageExists(tag)) runnable = tag;
+  if (runnable) {
+    const run = await captureRaw(
+      $`docker run --rm --network none --entrypoint true ${runnable}`,
+      "1m",
+    );
+    checks.push({
+      name: "docker can run a container",
+      ok: run.code === 0,
+      detail: run.code === 0 ? `ran ${runnable}` : run.stderr.trim().split("\n").at(-1) ?? "",
+      fix: run.code === 0
+        ? undefined
+        : "Check that your user may run containers (the docker group, or rootless Docker)",
+    });
+  } else {
+    checks.push({
+      name: "docker can run a container",
+      ok: true,
+      detail: "not tried: no local image yet (bot-bottle build makes them)",
+    });
+  }
+  checks.push(await diskCheck(root ?? "/"));
+  return checks;
+}
+
+async function diskCheck(path: string): Promise<Check> {
+  const df = await captureRaw($`df -Pk ${path}`, "20s").catch(() => ({
+    code: 1,
+    stdout: "",
+    stderr: "",
+  }));
+  const line = df.stdout.trim().split("\n")[1];
+  const freeKib = Number(line?.split(/\s+/)[3]);
+  if (df.code !== 0 || !Number.isFinite(freeKib)) {
+    return { name: "free disk", ok: true, optional: true, detail: `unknown for ${path}` };
+  }
+  const gib = freeKib / 1024 / 1024;
+  return {
+    name: "free disk",
+    ok: gib >= MIN_FREE_GIB,
+    detail: `${gib.toFixed(1)} GiB free in ${path}`,
+    fix: gib >= MIN_FREE_GIB
+      ? undefined
+      : `Free at least ${MIN_FREE_GIB} GiB (the agent image is about 1.4 GB): docker system prune`,
+  };
+}
+
+async function imageChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const source of [AGENT_SOURCE, BUNDLE_SOURCE]) {
+    const tag = await imageTag(source);
+    const present = await imageExists(tag).catch(() => false);
+    checks.push({
+      name: `image ${source.repository}`,
+      ok: present,
+      optional: true,
+      detail: present ? `${tag} is current` : `${tag} is not built yet`,
+      fix: present ? undefined : "Run `bot-bottle build` (start and up also build it, once)",
+    });
+  }
+  return checks;
+}
+
+async function smolvmChecks(): Promise<Check[]> {
+  const version = await captureRaw($`smolvm --version`, "20s").catch(() => undefined);
+  if (!version || version.code !== 0) {
+    return [{
+      name: "smolvm",
+      ok: false,
+      optional: true,
+      detail: "not found on PATH",
+      fix: "Install smolvm 1.9 or later (Linux with /dev/kvm, or macOS) for the microVM backend",
+    }];
+  }
+  const checks: Check[] = [{
+    name: "smolvm",
+    ok: true,
+    optional: true,
+    detail: version.stdout.trim(),
+  }];
+  if (Deno.build.os === "linux") {
+    let kvm = false;
+    try {
+      kvm = Deno.statSync("/dev/kvm") !== undefined;
+    } catch { /* absent */ }
+    checks.push({
+      name: "KVM",
+      ok: kvm,
+      optional: true,
+      detail: kvm ? "/dev/kvm present" : "/dev/kvm missing",
+      fix: kvm ? undefined : "Enable virtualisation (KVM) on this machine",
+    });
+  }
+  return checks;
+}
+
+async function manifestChecks(
+  ctx: CommandContext,
+): Promise<{ checks: Check[]; backend: "docker" | "smolvm" }> {
+  const file = manifestPath(ctx.values.manifest as string | undefined, ctx.env.BOT_BOTTLE_MANIFEST);
+  let loaded;
+  try {
+    loaded = await loadManifest(file, ctx.cwd);
+  } catch (error) {
+    return {
+      checks: [{
+        name: "manifest",
+        ok: false,
+        optional: true,
+        detail: (error as Error).message.split("\n")[0]!,
+        fix: (error as BotBottleError).hint ?? `Fix ${file} (bot-bottle plan shows every problem)`,
+      }],
+      backend: chooseBackend(undefined, ctx.env.BOT_BOTTLE_BACKEND, "docker"),
+    };
+  }
+  const checks: Check[] = [{ name: "manifest", ok: true, detail: `${file} is valid` }];
+  let backend: "docker" | "smolvm" = "docker";
+  for (const agent of Object.keys(loaded.manifest.agents)) {
+    const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, {
+      env: ctx.env,
+      querySubnets: false,
+    });
+    const plan = planBottle(loaded.manifest, { agent, claudeArgs: [] }, facts);
+    backend = plan.backend;
+    checks.push({
+      name: `agent ${agent}`,
+      ok: plan.problems.length === 0,
+      optional: true,
+      detail: plan.problems.length === 0 ? "ready to start" : plan.problems.join("; "),
+      fix: plan.problems.length === 0 ? undefined : "Set the variables and files named above",
+    });
+  }
+  return { checks, backend };
+}
+
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "Check that this machine can run bottles, and say how to fix what cannot",
+  synopsis: "[--format text|json]",
+  description: `
+Checks the Docker engine (reachable, its version, can run a container), free disk, the
+images, smolvm (present, version, KVM), and the manifest (valid; every agent's route
+variables and files present). Exits 0 only when the default backend can start a bottle.`,
+  options: {
+    format: {
+      type: "string",
+      choices: ["text", "json"],
+      description: "Output format (default: text)",
+    },
+  },
+  args: { min: 0, max: 0, names: "" },
+  async run(ctx) {
+    const manifest = await manifestChecks(ctx);
+    const docker = await dockerChecks();
+    const smolvm = await smolvmChecks();
+    const checks = [
+      ...docker,
+      ...(docker[0]!.ok ? await imageChecks() : []),
+      ...smolvm,
+      ...manifest.checks,
+    ];
+    // smolvm checks stop the default backend only when it is the default.
+    const required = (c: Check) =>
+      !c.optional || (manifest.backend === "smolvm" && (c.name === "smolvm" || c.name === "KVM"));
+    const blocking = checks.filter((c) => !c.ok && required(c));
+    if (ctx.values.format === "json") {
+      out.json({ ok: blocking.length === 0, backend: manifest.backend, checks });
+    } else {
+      const width = Math.max(...checks.map((c) => c.name.length));
+      for (const c of checks) {
+        out.line(
+          `${c.ok ? "ok  " : required(c) ? "FAIL" : "warn"}  ${c.name.padEnd(width)}  ${c.detail}`,
+        );
+        if (!c.ok && c.fix) out.line(`      ${"".padEnd(width)}  fix: ${c.fix}`);
+      }
+      out.line(
+        blocking.length === 0
+          ? `\nThe ${manifest.backend} backend can start a bottle.`
+          : `\nThe ${manifest.backend} backend cannot start a bottle yet.`,
+      );
+    }
+    return blocking.length === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * `doctor` on both sides: with the engine answering it says the Docker backend can start
+ * a bottle and exits 0; with the engine unreachable it says why, how to fix it, and exits 1.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
+import { dockerTest } from "./docker.ts";
+
+const EXAMPLE = join(ROOT, "examples/bot-bottle.yaml");
+
+dockerTest("doctor passes where Docker can start a bottle, and reports each check", async () => {
+  const r = await runBotBottle(["doctor", "-m", EXAMPLE, "--format", "json"], {
+    env: { ANTHROPIC_API_KEY: "x" },
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.ok, true);
+  assert.equal(report.backend, "docker");
+  const names = report.checks.map((c: { name: string }) => c.name);
+  for (
+    const name of [
+      "docker engine",
+      "docker can run a container",
+      "free disk",
+      "smolvm",
+      "manifest",
+      "agent claude",
+    ]
+  ) {
+    assert.ok(names.includes(name), name);
+  }
+  const text = await runBotBottle(["doctor", "-m", EXAMPLE], { env: { ANTHROPIC_API_KEY: "x" } });
+  assert.match(text.stdout, /^ok {4}docker engine +version \S+/m);
+  assert.match(text.stdout, /The docker backend can start a bottle\./);
+});
+
+Deno.test("doctor fails with a fix when the Docker engine does not answer", async () => {
+  await using dir = await tempDir();
+  const r = await runBotBottle(["doctor", "-m", EXAMPLE], {
+    env: { DOCKER_HOST: `unix://${dir.path}/no-docker.sock`, ANTHROPIC_API_KEY: "x" },
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^FAIL {2}docker engine/m);
+  assert.match(r.stdout, /fix: Install Docker and start it/);
+  assert.match(r.stdout, /The docker backend cannot start a bottle yet\./);
+});
+
+Deno.test("doctor warns about an unset route variable without failing the engine checks", async () => {
+  await using dir = await tempDir();
+  const r = await runBotBottle(["doctor", "-m", EXAMPLE, "--format", "json"], {
+    env: { DOCKER_HOST: `unix://${dir.path}/no-docker.sock` },
+    clearEnv: true,
+  });
+  const agent = JSON.parse(r.stdout).checks.find((c: { name: string }) =>
+    c.name === "agent claude"
+  );
+  assert.equal(agent.ok, false);
+  assert.match(agent.detail, /ANTHROPIC_API_KEY is not set/);
+});
