@@ -111,7 +111,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
 }
 
 // Daemons are closed on SIGTERM or a failed start; with nothing left listening the
-// process ends by itself, so nothing here calls Deno.exit().
+// process ends by itself; nothing here ends it by force.
 const daemons = new AsyncDisposableStack();
 const stop = async () => {
   say("stopping");
