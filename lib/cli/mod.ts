@@ -21,6 +21,7 @@ import {
   upCommand,
 } from "./commands/bottles.ts";
 import { buildCommand } from "./commands/build.ts";
+import { completionsCommand } from "./commands/completions.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { initCommand } from "./commands/init.ts";
 import { planCommand } from "./commands/plan.ts";
@@ -45,6 +46,7 @@ export const COMMANDS: Command[] = [
   initCommand,
   schemaCommand,
   versionCommand,
+  completionsCommand(() => COMMANDS),
 ];
 
 /** Top-level help. */
