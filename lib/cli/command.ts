@@ -51,6 +51,13 @@ export interface Command {
   run(ctx: CommandContext): Promise<number | void>;
 }
 
+/** `--format text|json`, for every command that prints data. */
+export const FORMAT_OPTION: OptionSpec = {
+  type: "string",
+  choices: ["text", "json"],
+  description: "Output format (default: text)",
+};
+
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   manifest: {

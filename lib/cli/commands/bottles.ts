@@ -9,15 +9,9 @@ import { bringUp } from "../../bottle/launch.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { log, out } from "../../log.ts";
 import { startHeartbeat } from "../../state.ts";
-import type { Command } from "../command.ts";
+import { type Command, FORMAT_OPTION } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS } from "./plan.ts";
-
-const FORMAT = {
-  type: "string",
-  choices: ["text", "json"],
-  description: "Output format (default: text)",
-} as const;
 
 async function availableBackends(): Promise<Backend[]> {
   const usable: Backend[] = [];
@@ -149,7 +143,7 @@ export const lsCommand: Command = {
   summary: "List bottles",
   synopsis: "[--format text|json]",
   description: "",
-  options: { format: FORMAT },
+  options: { format: FORMAT_OPTION },
   args: { min: 0, max: 0, names: "" },
   async run(ctx) {
     const rows: BottleSummary[] = [];
@@ -187,7 +181,7 @@ export const logsCommand: Command = {
   description: "With --format json, prints the log as JSON Lines (one object per line).",
   options: {
     follow: { type: "boolean", short: "f", description: "Keep printing new entries" },
-    format: FORMAT,
+    format: FORMAT_OPTION,
   },
   args: { min: 1, max: 1, names: "a bottle NAME" },
   async run(ctx) {

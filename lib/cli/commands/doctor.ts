@@ -13,7 +13,7 @@ import { loadManifest, manifestPath } from "../../manifest/load.ts";
 import { gatherHostFacts } from "../../plan/facts.ts";
 import { chooseBackend, planBottle } from "../../plan/plan.ts";
 import { $, captureRaw } from "../../shell.ts";
-import type { Command, CommandContext } from "../command.ts";
+import { type Command, type CommandContext, FORMAT_OPTION } from "../command.ts";
 
 /** One check: what it looked at, whether it passed, and the fix when it did not. */
 export interface Check {
@@ -192,11 +192,7 @@ Checks the Docker engine (reachable, its version, can run a container), free dis
 images, smolvm (present, version, KVM), and the manifest (valid; every agent's route
 variables and files present). Exits 0 only when the default backend can start a bottle.`,
   options: {
-    format: {
-      type: "string",
-      choices: ["text", "json"],
-      description: "Output format (default: text)",
-    },
+    format: FORMAT_OPTION,
   },
   args: { min: 0, max: 0, names: "" },
   async run(ctx) {

@@ -6,7 +6,7 @@
 import { log, out } from "../../log.ts";
 import { renderPlanText } from "../../plan/render.ts";
 import type { BottlePlan } from "../../plan/types.ts";
-import type { Command, CommandContext, OptionSpec } from "../command.ts";
+import { type Command, type CommandContext, FORMAT_OPTION, type OptionSpec } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 
 /** Flags shared by every command that plans a bottle. */
@@ -47,11 +47,7 @@ provisioning steps and the guest's environment. Problems that would make \`start
 fail, such as a route variable that is not set, are printed as warnings.`,
   options: {
     ...PLAN_OPTIONS,
-    format: {
-      type: "string",
-      choices: ["text", "json"],
-      description: "Output format (default: text)",
-    },
+    format: FORMAT_OPTION,
   },
   args: { min: 1, max: 1, names: "an AGENT name" },
   examples: ["bot-bottle plan claude", "bot-bottle plan claude --cwd --format json | jq .egress"],

@@ -7,7 +7,7 @@
 import { bringUp } from "../../bottle/launch.ts";
 import { log } from "../../log.ts";
 import { startHeartbeat } from "../../state.ts";
-import type { Command } from "../command.ts";
+import { type Command, FORMAT_OPTION } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS, runPlan } from "./plan.ts";
 
@@ -32,11 +32,7 @@ instead (like \`plan\`).`,
   options: {
     ...PLAN_OPTIONS,
     "dry-run": { type: "boolean", description: "Print the plan and create nothing" },
-    format: {
-      type: "string",
-      choices: ["text", "json"],
-      description: "Plan format with --dry-run",
-    },
+    format: { ...FORMAT_OPTION, description: "Plan format with --dry-run" },
   },
   args: { min: 1, max: 1, names: "an AGENT name" },
   passthrough: true,

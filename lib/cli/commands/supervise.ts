@@ -12,7 +12,7 @@ import { LABEL_BOTTLE, LABEL_POLICY } from "../../constants.ts";
 import { containersByLabel } from "../../docker/cli.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { log, out } from "../../log.ts";
-import type { Command, CommandContext } from "../command.ts";
+import { type Command, type CommandContext, FORMAT_OPTION } from "../command.ts";
 
 /** One request, as the bundle reports it, with the bottle it came from. */
 interface Listed {
@@ -145,11 +145,7 @@ they arrive and, on a terminal, prompts for each.`,
       short: "w",
       description: "Show new requests as they arrive and prompt",
     },
-    format: {
-      type: "string",
-      choices: ["text", "json"],
-      description: "Output format (default: text)",
-    },
+    format: FORMAT_OPTION,
   },
   args: { min: 0, max: 1000, names: "an action" },
   examples: [

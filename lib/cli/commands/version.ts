@@ -5,7 +5,7 @@
 
 import { out } from "../../log.ts";
 import { COMMIT, VERSION } from "../../version.ts";
-import type { Command } from "../command.ts";
+import { type Command, FORMAT_OPTION } from "../command.ts";
 
 export const versionCommand: Command = {
   name: "version",
@@ -13,11 +13,7 @@ export const versionCommand: Command = {
   synopsis: "[--format text|json]",
   description: "",
   options: {
-    format: {
-      type: "string",
-      choices: ["text", "json"],
-      description: "Output format (default: text)",
-    },
+    format: FORMAT_OPTION,
   },
   args: { min: 0, max: 0, names: "" },
   run(ctx) {
