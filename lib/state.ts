@@ -21,6 +21,17 @@ export function stateDir(env: Record<string, string | undefined>): string {
   return join(env.HOME ?? "/tmp", ".local", "state", "bot-bottle");
 }
 
+/**
+ * The cache directory for `env` (`$BOT_BOTTLE_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/bot-bottle`, else `~/.cache/bot-bottle`): things that can be made
+ * again, such as the agent image archive smolvm boots from.
+ */
+export function cacheDir(env: Record<string, string | undefined>): string {
+  if (env.BOT_BOTTLE_CACHE_DIR) return env.BOT_BOTTLE_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "bot-bottle");
+  return join(env.HOME ?? "/tmp", ".cache", "bot-bottle");
+}
+
 function heartbeatPath(env: Record<string, string | undefined>, instance: string): string {
   return join(stateDir(env), "heartbeats", instance);
 }

@@ -5,22 +5,29 @@
  * container with no capabilities, no new privileges and no outside DNS.
  */
 
-import {
-  AUDIT_PATH,
-  BUNDLE_UID,
-  type BundleConfig,
-  CA_CERT_PATH,
-  CONFIG_PATH,
-  READY_PATH,
-} from "../../sidecars/bundle/config.ts";
 import { LABEL_BOTTLE, LABEL_ROLE, LABEL_TOOL } from "../constants.ts";
 import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
+import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
-import { fileTar } from "../tar.ts";
+import {
+  bundleAuditLog,
+  bundleCaCertificate,
+  bundleSuperviseCall,
+  createNetworks,
+  HARDENING,
+  hostName,
+  LABEL_BACKEND,
+  LABEL_MODE,
+  LABEL_OWNER_HOST,
+  LABEL_WORKDIR,
+  removeDockerResources,
+  roleLabels,
+  startBundle,
+} from "./bundle.ts";
 import type {
   AttachOptions,
   Backend,
@@ -32,32 +39,7 @@ import type {
   LaunchedBottle,
 } from "./types.ts";
 
-/** Extra labels on the agent container, read by `ls`, `exec` and `cleanup`. */
-const LABEL_MODE = "bot-bottle.mode";
-const LABEL_OWNER_HOST = "bot-bottle.owner-host";
-const LABEL_WORKDIR = "bot-bottle.workdir";
-const LABEL_BACKEND = "bot-bottle.backend";
-
 const USERS: Record<GuestUser, string> = { root: "0:0", agent: "1000:1000" };
-
-/** Hardening every bottle container gets. */
-const HARDENING = [
-  "--cap-drop",
-  "ALL",
-  "--security-opt",
-  "no-new-privileges",
-  "--init",
-  "--pids-limit",
-  "4096",
-];
-
-function hostName(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown";
-  }
-}
 
 /** A docker container as a provisioning target. */
 export class DockerGuest implements Guest {
@@ -102,28 +84,6 @@ export class DockerGuest implements Guest {
   }
 }
 
-async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
-    const ready = await docker.execCapture(name, ["test", "-f", READY_PATH], { timeout: "20s" });
-    if (ready.code === 0) return;
-    const state = await docker.containerState(name);
-    if (!state || state.status === "exited" || state.status === "dead") {
-      const logs = await docker.containerLogsTail(name);
-      throw new BackendError(
-        `The bundle stopped before it was ready${
-          logs ? `:\n  ${logs.split("\n").join("\n  ")}` : ""
-        }`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new BackendError(
-    `The bundle was not ready within 60 s: ${await docker.containerLogsTail(name)}`,
-  );
-}
-
 /** The Docker backend. */
 export class DockerBackend implements Backend {
   readonly name = "docker" as const;
@@ -138,72 +98,18 @@ export class DockerBackend implements Backend {
     options: { mode: "start" | "up"; stack: AsyncDisposableStack; signal: AbortSignal },
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
-    const check = () => {
-      if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
-    };
     // One disposer removes everything by label, so a resource whose creation was
     // interrupted half-way is removed too.
     stack.defer(() => this.remove(plan.instance));
-    const labels = (role: string) => ({
-      ...plan.labels,
-      [LABEL_ROLE]: role,
-      [LABEL_BACKEND]: "docker",
-    });
-
-    log.step(`Creating networks for ${plan.instance}`);
-    await docker.networkCreate(plan.networks.internal.name, {
-      internal: true,
-      subnet: plan.networks.internal.subnet,
-      labels: labels("internal"),
-      // Without this the host holds the bridge's gateway address and every host
-      // service listening on all interfaces is one connect away from the agent.
-      driverOptions: { "com.docker.network.bridge.inhibit_ipv4": "true" },
-    });
-    check();
-    if (plan.networks.egress.external) {
-      if (!(await docker.networkExists(plan.networks.egress.name))) {
-        throw new BackendError(
-          `BOT_BOTTLE_EGRESS_NETWORK: network "${plan.networks.egress.name}" does not exist`,
-        );
-      }
-    } else {
-      await docker.networkCreate(plan.networks.egress.name, {
-        internal: false,
-        labels: labels("egress"),
-      });
-    }
-    check();
-
-    log.step("Starting the bundle (egress proxy)");
-    await docker.containerCreate({
-      name: plan.bundle.name,
-      image: plan.images.bundle,
-      labels: labels("bundle"),
-      network: plan.networks.internal.name,
-      ip: plan.bundle.address,
-      hostname: "bundle",
-      // Lets the unprivileged bundle bind DNS (53) without any capability.
-      flags: [...HARDENING, "--sysctl", "net.ipv4.ip_unprivileged_port_start=53"],
-    });
-    await docker.networkConnect(plan.networks.egress.name, plan.bundle.name);
-    const configBytes = new TextEncoder().encode(JSON.stringify(config));
-    const configName = CONFIG_PATH.split("/").at(-1)!;
-    const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf("/"));
-    await docker.copyTarInto(
-      plan.bundle.name,
-      configDir,
-      fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
-    );
-    await docker.containerStart(plan.bundle.name);
-    await waitForBundle(plan.bundle.name, signal);
-    check();
+    await createNetworks(plan, "docker", signal);
+    await startBundle(plan, config, "docker", signal);
 
     log.step("Starting the agent container");
     await docker.containerRun({
       name: plan.guest.name,
       image: plan.images.agent,
       labels: {
-        ...labels("agent"),
+        ...roleLabels(plan, "agent", "docker"),
         [LABEL_MODE]: options.mode,
         [LABEL_OWNER_HOST]: hostName(),
         [LABEL_WORKDIR]: plan.guest.workdir,
@@ -220,20 +126,12 @@ export class DockerBackend implements Backend {
       flags: HARDENING,
       command: ["sleep", "infinity"],
     });
-    check();
+    if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
 
     const bundle = plan.bundle.name;
     return {
       guest: new DockerGuest(plan.guest.name),
-      async caCertificate() {
-        const r = await docker.execCapture(bundle, ["cat", CA_CERT_PATH], { timeout: "30s" });
-        if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) {
-          throw new BackendError(
-            `Reading the bottle's CA from the bundle failed: ${r.stderr.trim()}`,
-          );
-        }
-        return r.stdout;
-      },
+      caCertificate: () => bundleCaCertificate(bundle),
     };
   }
 
@@ -270,30 +168,9 @@ export class DockerBackend implements Backend {
   }
 
   async remove(instance: string): Promise<void> {
-    const label = `${LABEL_BOTTLE}=${instance}`;
-    const failures: string[] = [];
-    const attempt = async (what: string, fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (error) {
-        failures.push(`${what}: ${(error as Error).message}`);
-      }
-    };
     // Containers first (agent before bundle), then networks, then volumes.
-    const containers = await docker.containersByLabel(label);
-    const order = (c: docker.Labelled) => (c.labels[LABEL_ROLE] === "agent" ? 0 : 1);
-    await attempt(
-      "containers",
-      () =>
-        docker.containersRemove(
-          containers.toSorted((a, b) => order(a) - order(b)).map((c) => c.id),
-        ),
-    );
-    await attempt(
-      "networks",
-      async () => docker.networksRemove((await docker.networksByLabel(label)).map((n) => n.id)),
-    );
-    await attempt("volumes", async () => docker.volumesRemove(await docker.volumesByLabel(label)));
+    const failures: string[] = [];
+    await removeDockerResources(instance, failures);
     if (failures.length > 0) {
       throw new BackendError(`Removing bottle "${instance}" failed:\n  ${failures.join("\n  ")}`);
     }
@@ -320,8 +197,10 @@ export class DockerBackend implements Backend {
   }
 
   async leftovers(env: Record<string, string | undefined>): Promise<string[]> {
-    const containers = await docker.containersByLabel(`${LABEL_TOOL}=1`);
-    const networks = await docker.networksByLabel(`${LABEL_TOOL}=1`);
+    // Bottles of another backend (a smolvm bundle has no agent container) are not ours.
+    const ours = (r: docker.Labelled) => (r.labels[LABEL_BACKEND] ?? "docker") === "docker";
+    const containers = (await docker.containersByLabel(`${LABEL_TOOL}=1`)).filter(ours);
+    const networks = (await docker.networksByLabel(`${LABEL_TOOL}=1`)).filter(ours);
     const byInstance = new Map<string, docker.Labelled[]>();
     for (const c of containers) {
       const name = c.labels[LABEL_BOTTLE];
@@ -349,62 +228,16 @@ export class DockerBackend implements Backend {
     return [...stale].toSorted();
   }
 
-  async superviseCall(instance: string, args: string[]): Promise<string | undefined> {
-    const bundle = (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`)).find((c) =>
-      c.labels[LABEL_ROLE] === "bundle" && c.state === "running"
-    );
-    if (!bundle) {
-      throw new BackendError(`No running bottle named "${instance}"`, {
-        hint: "Run `bot-bottle ls`",
-      });
-    }
-    const r = await docker.execCapture(bundle.name, [
-      "/usr/local/bin/deno",
-      "run",
-      "--quiet",
-      "--cached-only",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      "/opt/bot-bottle/sidecars/supervise/client.ts",
-      ...args,
-    ], { timeout: "30s" });
-    if (r.code !== 0 && /Connection refused|ECONNREFUSED|os error 111/i.test(r.stderr)) {
-      return undefined;
-    }
-    if (r.code !== 0 && !r.stdout.trim().startsWith("{")) {
-      throw new BackendError(
-        `Supervise call in "${instance}" failed: ${(r.stderr || r.stdout).trim()}`,
-      );
-    }
-    return r.stdout;
+  superviseCall(instance: string, args: string[]): Promise<string | undefined> {
+    return bundleSuperviseCall(instance, args);
   }
 
-  async auditLog(
+  auditLog(
     instance: string,
     follow: boolean,
     sink: (chunk: Uint8Array) => Promise<void>,
     signal?: AbortSignal,
   ): Promise<void> {
-    const bundle = (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`)).find((c) =>
-      c.labels[LABEL_ROLE] === "bundle"
-    );
-    if (!bundle) {
-      throw new BackendError(`No bottle named "${instance}"`, {
-        hint: "Run `bot-bottle ls` to see the bottles",
-      });
-    }
-    if (bundle.state !== "running") {
-      throw new BackendError(`Bottle "${instance}" is not running; its log went with it`);
-    }
-    const args = follow ? ["tail", "-n", "+1", "-F", AUDIT_PATH] : ["cat", AUDIT_PATH];
-    const child = $`docker exec ${bundle.name} ${args}`.stdout("piped").stderr("piped").spawn();
-    const onAbort = () => child.kill("SIGTERM");
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      for await (const chunk of child.stdout()) await sink(chunk);
-      await child;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-    }
+    return bundleAuditLog(instance, follow, sink, signal);
   }
 }

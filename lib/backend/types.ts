@@ -45,6 +45,11 @@ export interface LaunchedBottle {
   guest: Guest;
   /** PEM of the bottle's CA, read from the bundle (the key stays there). */
   caCertificate(): Promise<string>;
+  /**
+   * Whether the guest's own egress policy (not the host) refused a connection to
+   * `address`; set by backends whose guest has such a policy, for the self-test.
+   */
+  deniedByPolicy?(address: string): Promise<boolean>;
 }
 
 /** How `run` attaches the terminal. */
@@ -77,7 +82,12 @@ export interface Backend {
   launch(
     plan: BottlePlan,
     config: BundleConfig,
-    options: { mode: "start" | "up"; stack: AsyncDisposableStack; signal: AbortSignal },
+    options: {
+      mode: "start" | "up";
+      stack: AsyncDisposableStack;
+      signal: AbortSignal;
+      env: Record<string, string | undefined>;
+    },
   ): Promise<LaunchedBottle>;
   /** Runs `argv` as the agent user in bottle `instance` with stdio attached. */
   attach(

@@ -57,7 +57,7 @@ export async function bringUp(
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
   // Fail closed: the agent gets the bottle only if the bottle holds.
-  await selfTest(plan, bottle.guest);
+  await selfTest(plan, bottle);
   log.info(
     "Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable",
   );

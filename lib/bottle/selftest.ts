@@ -35,8 +35,16 @@ export function selfTestScript(plan: BottlePlan): string {
   ].join("\n");
 }
 
-/** Reads the script's output into check results. */
-export function judgeSelfTest(output: string, plan: BottlePlan): CheckResult[] {
+/**
+ * Reads the script's output into check results. `policyDenied` says that the guest's
+ * own egress policy reported refusing the gateway probe (smolvm), which makes a
+ * refused connection a closed one rather than an answer from the host.
+ */
+export function judgeSelfTest(
+  output: string,
+  plan: BottlePlan,
+  policyDenied = false,
+): CheckResult[] {
   const line = (name: string) =>
     output.split("\n").find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? "";
   const proxy = line("proxy");
@@ -61,16 +69,27 @@ export function judgeSelfTest(output: string, plan: BottlePlan): CheckResult[] {
       // means the host is reachable from the guest. A host on the bridge answers a SYN
       // in well under a millisecond, so 0.3 s without an answer is a sound "closed".
       check: "the host is not reachable through the bottle's network",
-      ok: gatewayCode === "28" || /No route|unreachable/i.test(gateway),
+      ok: gatewayCode === "28" || /No route|unreachable/i.test(gateway) ||
+        (policyDenied && gatewayCode === "7"),
       detail: `${plan.networks.internal.gateway}: ${gateway || "no result"}`,
     },
   ];
 }
 
-/** Runs the self-test in `guest`; throws naming every failed check. */
-export async function selfTest(plan: BottlePlan, guest: Guest): Promise<CheckResult[]> {
-  const r = await guest.exec(["sh", "-c", selfTestScript(plan)], { user: "agent", timeout: "1m" });
-  const results = judgeSelfTest(r.stdout, plan);
+/** Runs the self-test in the bottle's guest; throws naming every failed check. */
+export async function selfTest(
+  plan: BottlePlan,
+  bottle: { guest: Guest; deniedByPolicy?(address: string): Promise<boolean> },
+): Promise<CheckResult[]> {
+  const r = await bottle.guest.exec(["sh", "-c", selfTestScript(plan)], {
+    user: "agent",
+    timeout: "1m",
+  });
+  const gateway = plan.networks.internal.gateway;
+  const policyDenied = bottle.deniedByPolicy !== undefined &&
+    /^gateway 7\b/m.test(r.stdout) &&
+    await bottle.deniedByPolicy(gateway);
+  const results = judgeSelfTest(r.stdout, plan, policyDenied);
   const failed = results.filter((c) => !c.ok);
   if (failed.length > 0) {
     throw new BackendError(

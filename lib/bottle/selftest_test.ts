@@ -22,10 +22,12 @@ const plan = planBottle(
   },
 );
 
-function guest(stdout: string): Guest {
+function guest(stdout: string): { guest: Guest } {
   return {
-    putFile: () => Promise.resolve(),
-    exec: (): Promise<GuestResult> => Promise.resolve({ code: 0, stdout, stderr: "" }),
+    guest: {
+      putFile: () => Promise.resolve(),
+      exec: (): Promise<GuestResult> => Promise.resolve({ code: 0, stdout, stderr: "" }),
+    },
   };
 }
 
@@ -54,6 +56,27 @@ Deno.test("selfTest() fails closed and names every failed check", async () => {
     );
     return true;
   });
+});
+
+const REFUSED =
+  "proxy 400\ndns refused\ngateway 7 curl: (7) Failed to connect to 10.0.0.1 port 9: Connection refused\n";
+
+Deno.test("selfTest() takes a refused gateway as closed only when the guest's policy reports the denial", async () => {
+  const asked: string[] = [];
+  const withPolicy = (denied: boolean) => ({
+    ...guest(REFUSED),
+    deniedByPolicy(address: string) {
+      asked.push(address);
+      return Promise.resolve(denied);
+    },
+  });
+  const results = await selfTest(plan, withPolicy(true));
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+  assert.deepEqual(asked, [plan.networks.internal.gateway]);
+  // The policy saw nothing: the refusal came from the host, which is reachable.
+  await assert.rejects(() => selfTest(plan, withPolicy(false)), /host is not reachable/);
+  // A backend without a policy of its own never turns a refusal into a pass.
+  await assert.rejects(() => selfTest(plan, guest(REFUSED)), /host is not reachable/);
 });
 
 Deno.test("judgeSelfTest() treats missing output as failure", () => {

@@ -28,6 +28,20 @@ export async function imageExists(tag: string): Promise<boolean> {
   return (await captureRaw($`docker image inspect --format ${"{{.Id}}"} ${tag}`, "30s")).code === 0;
 }
 
+/** The content ID (`sha256:...`) of a local image. */
+export async function imageId(tag: string): Promise<string> {
+  return (await capture(
+    `docker image inspect ${tag}`,
+    $`docker image inspect --format ${"{{.Id}}"} ${tag}`,
+    "30s",
+  )).trim();
+}
+
+/** Writes `tag` as a `docker save` archive to `path`. */
+export async function imageSave(tag: string, path: string): Promise<void> {
+  await capture(`docker save ${tag}`, $`docker save --output ${path} ${tag}`, "30m");
+}
+
 export async function networkCreate(
   name: string,
   options: {

@@ -209,6 +209,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
   command.push(...options.claudeArgs);
 
   const egressExternal = facts.env.BOT_BOTTLE_EGRESS_NETWORK;
+  const microvm = backend === "smolvm";
   return {
     planVersion: 1,
     agent: options.agent,
@@ -223,7 +224,12 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     },
     images: { ...facts.images },
     networks: {
-      internal: { name: `${prefix}-internal`, subnet: formatCidr(subnet), gateway },
+      internal: {
+        name: `${prefix}-internal`,
+        subnet: formatCidr(subnet),
+        gateway,
+        hostReachable: microvm,
+      },
       egress: egressExternal
         ? { name: egressExternal, external: true }
         : { name: `${prefix}-egress`, external: false },
@@ -231,7 +237,10 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     bundle: { name: `${prefix}-bundle`, address: bundleAddress, ports: { ...PORTS } },
     guest: {
       name: `${prefix}-agent`,
-      address: guestAddress,
+      kind: microvm ? "microvm" : "container",
+      ...(microvm
+        ? { vm: { allowCidrs: [`${bundleAddress}/32`], dns: bundleAddress } }
+        : { address: guestAddress }),
       user: GUEST_USER,
       home: GUEST_HOME,
       workdir: options.cwd !== undefined ? GUEST_PATHS.workspace : GUEST_HOME,

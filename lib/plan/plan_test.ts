@@ -107,7 +107,7 @@ Deno.test("planBottle() keeps the internal network, bundle and guest in one /28"
   const plan = planBottle(EXAMPLE, { agent: "claude", claudeArgs: [] }, facts());
   const [base] = plan.networks.internal.subnet.split("/");
   const prefix = base!.split(".").slice(0, 3).join(".");
-  assert.ok(plan.bundle.address.startsWith(prefix) && plan.guest.address.startsWith(prefix));
+  assert.ok(plan.bundle.address.startsWith(prefix) && plan.guest.address!.startsWith(prefix));
   assert.notEqual(plan.bundle.address, plan.guest.address);
   assert.ok(plan.guest.env.HTTPS_PROXY!.includes(plan.bundle.address));
 });

@@ -42,13 +42,23 @@ export function renderPlanText(plan: BottlePlan): string {
   item(`bundle  ${plan.images.bundle}`);
 
   section("Networks");
-  item(`internal  ${plan.networks.internal.name}  ${plan.networks.internal.subnet} (no route out)`);
+  item(
+    `internal  ${plan.networks.internal.name}  ${plan.networks.internal.subnet} (no route out${
+      plan.networks.internal.hostReachable ? "; the host routes the VM's traffic to the bundle" : ""
+    })`,
+  );
   item(
     `egress    ${plan.networks.egress.name}` +
       (plan.networks.egress.external ? " (existing, from BOT_BOTTLE_EGRESS_NETWORK)" : ""),
   );
   item(`bundle    ${plan.bundle.name}  ${plan.bundle.address}  proxy :${plan.bundle.ports.proxy}`);
-  item(`agent     ${plan.guest.name}  ${plan.guest.address}  (internal network only)`);
+  item(
+    plan.guest.vm
+      ? `agent     ${plan.guest.name}  microVM; may reach only ${
+        plan.guest.vm.allowCidrs.join(", ")
+      }; resolver ${plan.guest.vm.dns}`
+      : `agent     ${plan.guest.name}  ${plan.guest.address}  (internal network only)`,
+  );
 
   section("Egress allowlist");
   if (plan.egress.allow.length === 0) item("(none: every outbound request is refused)");

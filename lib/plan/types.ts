@@ -91,7 +91,12 @@ export interface BottlePlan {
   labels: Record<string, string>;
   images: { agent: string; bundle: string };
   networks: {
-    internal: { name: string; subnet: string; gateway: string };
+    /**
+     * `hostReachable`: the host keeps its address on the bridge, so that a microVM
+     * (whose traffic leaves through the host) reaches the bundle; for containers the
+     * host's address is removed, since it would be an escape.
+     */
+    internal: { name: string; subnet: string; gateway: string; hostReachable: boolean };
     egress: { name: string; external: boolean };
   };
   bundle: {
@@ -101,7 +106,12 @@ export interface BottlePlan {
   };
   guest: {
     name: string;
-    address: string;
+    /** A Docker container on the internal network, or a smolvm microVM. */
+    kind: "container" | "microvm";
+    /** The container's pinned address (containers only; a VM has none on the bridge). */
+    address?: string;
+    /** The microVM's own egress policy (microVMs only): IPs it may reach, its resolver. */
+    vm?: { allowCidrs: string[]; dns: string };
     user: string;
     home: string;
     workdir: string;

@@ -6,12 +6,15 @@ async function withQueue(
   fn: (q: SuperviseQueue, dir: string, log: string) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
+  const log = `${dir}/audit.jsonl`;
+  const audit = new AuditLog(log);
   try {
-    const log = `${dir}/audit.jsonl`;
-    const q = new SuperviseQueue(`${dir}/q`, "demo-abc123", new AuditLog(log));
+    const q = new SuperviseQueue(`${dir}/q`, "demo-abc123", audit);
     await q.load();
     await fn(q, dir, log);
   } finally {
+    // The log writes in the background; let it finish before its directory goes.
+    await audit.flush();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -48,12 +51,14 @@ Deno.test("SuperviseQueue is durable: a new queue on the same directory sees eve
     const a = await q.create("egress", "r1", { host: "a.example.com" });
     await q.create("egress", "r2", { host: "b.example.com" });
     await q.answer(a.id, "denied", "no");
-    const again = new SuperviseQueue(`${dir}/q`, "demo-abc123", new AuditLog(`${dir}/other.jsonl`));
+    const otherLog = new AuditLog(`${dir}/other.jsonl`);
+    const again = new SuperviseQueue(`${dir}/q`, "demo-abc123", otherLog);
     await again.load();
     assert.deepEqual(again.list().map((r) => [r.id, r.status]), [["demo-abc123-r1", "denied"], [
       "demo-abc123-r2",
       "pending",
     ]]);
     assert.equal((await again.create("ask", "x", {})).id, "demo-abc123-r3", "ids keep counting");
+    await otherLog.flush();
   });
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
+import { fakeSmolvm } from "./smolvm_fake.ts";
 
 const EXAMPLE = join(ROOT, "examples/bot-bottle.yaml");
 
@@ -58,4 +59,51 @@ Deno.test("doctor warns about an unset route variable without failing the engine
   );
   assert.equal(agent.ok, false);
   assert.match(agent.detail, /ANTHROPIC_API_KEY is not set/);
+});
+
+dockerTest("doctor says which smolvm is usable, and why one is not", async (t) => {
+  await using fake = await fakeSmolvm();
+  await using dir = await tempDir();
+  const base = { ANTHROPIC_API_KEY: "x", BOT_BOTTLE_BACKEND: "smolvm" };
+
+  await t.step("a current smolvm (the fake, 1.9.2) makes the smolvm backend ready", async () => {
+    const r = await runBotBottle(["doctor", "-m", EXAMPLE, "--format", "json"], {
+      env: { ...base, ...fake.env },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.backend, "smolvm");
+    const smolvm = report.checks.find((c: { name: string }) => c.name === "smolvm");
+    assert.equal(smolvm.ok, true);
+    assert.match(smolvm.detail, /^1\.9\.2 /);
+  });
+
+  await t.step("an old smolvm fails the smolvm backend with an upgrade fix", async () => {
+    const bin = join(dir.path, "old");
+    await Deno.mkdir(bin);
+    await Deno.writeTextFile(join(bin, "smolvm"), "#!/bin/sh\necho 'smolvm 0.8.0'\n", {
+      mode: 0o755,
+    });
+    await Deno.chmod(join(bin, "smolvm"), 0o755);
+    const r = await runBotBottle(["doctor", "-m", EXAMPLE], {
+      env: { ...base, PATH: `${bin}:${Deno.env.get("PATH")}` },
+    });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^FAIL {2}smolvm +0\.8\.0: smolvm 0\.8\.0 is older than 1\.9\.0/m);
+    assert.match(r.stdout, /fix: Upgrade smolvm to 1\.9\.0 or later/);
+    assert.match(r.stdout, /The smolvm backend cannot start a bottle yet\./);
+    // The same smolvm is only a warning while Docker is the default backend.
+    const docker = await runBotBottle(["doctor", "-m", EXAMPLE], {
+      env: { ANTHROPIC_API_KEY: "x", PATH: `${bin}:${Deno.env.get("PATH")}` },
+    });
+    assert.equal(docker.code, 0, docker.stdout);
+    assert.match(docker.stdout, /^warn {2}smolvm/m);
+  });
+
+  await t.step("no smolvm on PATH fails the smolvm backend with an install fix", async () => {
+    const r = await runBotBottle(["doctor", "-m", EXAMPLE], { env: base });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^FAIL {2}smolvm +smolvm is not on PATH/m);
+    assert.match(r.stdout, /fix: Install smolvm 1\.9\.0 or later/);
+  });
 });

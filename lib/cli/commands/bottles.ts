@@ -100,7 +100,7 @@ export const downCommand: Command = {
   summary: "Remove a bottle and everything it created",
   synopsis: "NAME | --all",
   description:
-    "Finds the bottle's containers, networks and volumes by label and removes them. Removing a bottle that is already gone is not an error.",
+    "Finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first). Removing a bottle that is already gone is not an error.",
   options: { all: { type: "boolean", description: "Remove every bottle" } },
   args: { min: 0, max: 1, names: "a bottle NAME or --all" },
   async run(ctx) {
@@ -110,17 +110,27 @@ export const downCommand: Command = {
         usage: "Usage: bot-bottle down NAME | --all",
       });
     }
-    for (const backend of await availableBackends()) {
-      const names = name !== undefined ? [name] : [
-        ...new Set([
-          ...(await backend.list()).map((b) => b.name),
-          ...(await backend.leftovers(ctx.env)),
-        ]),
-      ];
-      if (name !== undefined && !(await backend.list()).some((b) => b.name === name)) {
-        // Idempotent: still sweep by label, in case only networks remain.
-        log.debug(`${name}: no agent container in ${backend.name}`);
+    const backends = await availableBackends();
+    if (name !== undefined) {
+      // The backend holding the bottle removes it, in its own order (a VM before the
+      // network it hangs on). A bottle nobody lists may still have left networks:
+      // sweep by label everywhere, which is idempotent.
+      const holders = [];
+      for (const backend of backends) {
+        if ((await backend.list()).some((b) => b.name === name)) holders.push(backend);
       }
+      if (holders.length === 0) log.debug(`${name}: no backend lists it; sweeping by label`);
+      for (const backend of holders.length > 0 ? holders : backends.toReversed()) {
+        await backend.remove(name);
+      }
+      log.info(`Removed ${name}`);
+      return;
+    }
+    for (const backend of backends) {
+      const names = new Set([
+        ...(await backend.list()).map((b) => b.name),
+        ...(await backend.leftovers(ctx.env)),
+      ]);
       for (const n of names) {
         await backend.remove(n);
         log.info(`Removed ${n}`);

@@ -4,6 +4,7 @@
  * what it cannot. Exit code 0 only when the default backend can start a bottle.
  */
 
+import { MIN_SMOLVM, smolvmHost } from "../../backend/smolvm.ts";
 import { imageExists } from "../../docker/cli.ts";
 import { BotBottleError } from "../../errors.ts";
 import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
@@ -112,36 +113,33 @@ async function imageChecks(): Promise<Check[]> {
 }
 
 async function smolvmChecks(): Promise<Check[]> {
-  const version = await captureRaw($`smolvm --version`, "20s").catch(() => undefined);
-  if (!version || version.code !== 0) {
+  const host = await smolvmHost();
+  if (!host.version) {
     return [{
       name: "smolvm",
       ok: false,
       optional: true,
-      detail: "not found on PATH",
-      fix: "Install smolvm 1.9 or later (Linux with /dev/kvm, or macOS) for the microVM backend",
+      detail: host.problem ?? "not found on PATH",
+      fix: `Install smolvm ${
+        MIN_SMOLVM.join(".")
+      } or later (Linux with /dev/kvm) for the microVM backend`,
     }];
   }
-  const checks: Check[] = [{
+  return [{
     name: "smolvm",
-    ok: true,
+    ok: host.problem === undefined,
     optional: true,
-    detail: version.stdout.trim(),
+    detail: host.problem
+      ? `${host.version}: ${host.problem}`
+      : `${host.version} (KVM access is checked by smolvm when a VM starts)`,
+    fix: host.problem === undefined
+      ? undefined
+      : /older/.test(host.problem)
+      ? `Upgrade smolvm to ${MIN_SMOLVM.join(".")} or later`
+      : /kvm/i.test(host.problem)
+      ? "Enable hardware virtualisation (KVM) and give this user access to /dev/kvm"
+      : "Use --backend docker on this machine",
   }];
-  if (Deno.build.os === "linux") {
-    let kvm = false;
-    try {
-      kvm = Deno.statSync("/dev/kvm") !== undefined;
-    } catch { /* absent */ }
-    checks.push({
-      name: "KVM",
-      ok: kvm,
-      optional: true,
-      detail: kvm ? "/dev/kvm present" : "/dev/kvm missing",
-      fix: kvm ? undefined : "Enable virtualisation (KVM) on this machine",
-    });
-  }
-  return checks;
 }
 
 async function manifestChecks(
@@ -189,7 +187,7 @@ export const doctorCommand: Command = {
   synopsis: "[--format text|json]",
   description: `
 Checks the Docker engine (reachable, its version, can run a container), free disk, the
-images, smolvm (present, version, KVM), and the manifest (valid; every agent's route
+images, smolvm (present, version 1.9+, a supported OS), and the manifest (valid; every agent's route
 variables and files present). Exits 0 only when the default backend can start a bottle.`,
   options: {
     format: FORMAT_OPTION,
@@ -207,7 +205,7 @@ variables and files present). Exits 0 only when the default backend can start a 
     ];
     // smolvm checks stop the default backend only when it is the default.
     const required = (c: Check) =>
-      !c.optional || (manifest.backend === "smolvm" && (c.name === "smolvm" || c.name === "KVM"));
+      !c.optional || (manifest.backend === "smolvm" && c.name === "smolvm");
     const blocking = checks.filter((c) => !c.ok && required(c));
     if (ctx.values.format === "json") {
       out.json({ ok: blocking.length === 0, backend: manifest.backend, checks });

@@ -1,0 +1,262 @@
+/**
+ * @module
+ * The Docker side every backend shares: the bottle's networks, the bundle container
+ * (egress proxy, DNS, git gate, supervise), its CA, its audit log and supervise control
+ * calls, and removal by label. The backends differ only in how the agent guest runs.
+ */
+
+import {
+  AUDIT_PATH,
+  BUNDLE_UID,
+  type BundleConfig,
+  CA_CERT_PATH,
+  CONFIG_PATH,
+  READY_PATH,
+} from "../../sidecars/bundle/config.ts";
+import { LABEL_BOTTLE, LABEL_ROLE } from "../constants.ts";
+import * as docker from "../docker/cli.ts";
+import { BackendError, InterruptedError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { BackendName, BottlePlan } from "../plan/types.ts";
+import { $ } from "../shell.ts";
+import { fileTar } from "../tar.ts";
+
+/** Labels read by `ls`, `exec` and `cleanup` besides the plan's own. */
+export const LABEL_MODE = "bot-bottle.mode";
+export const LABEL_OWNER_HOST = "bot-bottle.owner-host";
+export const LABEL_WORKDIR = "bot-bottle.workdir";
+export const LABEL_BACKEND = "bot-bottle.backend";
+
+/** Hardening every bottle container gets. */
+export const HARDENING = [
+  "--cap-drop",
+  "ALL",
+  "--security-opt",
+  "no-new-privileges",
+  "--init",
+  "--pids-limit",
+  "4096",
+];
+
+/** This host's name, for telling whose `start` bottle a container is. */
+export function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The plan's labels plus role and backend. */
+export function roleLabels(
+  plan: BottlePlan,
+  role: string,
+  backend: BackendName,
+): Record<string, string> {
+  return { ...plan.labels, [LABEL_ROLE]: role, [LABEL_BACKEND]: backend };
+}
+
+function check(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
+}
+
+/**
+ * Creates the internal network (agent side) and the egress network (bundle only).
+ * A Docker agent shares the internal bridge, where the host's address would be an
+ * escape, so the host gets none; a microVM's traffic leaves through the host's own
+ * network stack, so there the plan keeps it (`hostReachable`) and the VM's egress
+ * policy allows only the bundle.
+ */
+export async function createNetworks(
+  plan: BottlePlan,
+  backend: BackendName,
+  signal: AbortSignal,
+): Promise<void> {
+  log.step(`Creating networks for ${plan.instance}`);
+  await docker.networkCreate(plan.networks.internal.name, {
+    internal: true,
+    subnet: plan.networks.internal.subnet,
+    labels: roleLabels(plan, "internal", backend),
+    driverOptions: plan.networks.internal.hostReachable
+      ? undefined
+      : { "com.docker.network.bridge.inhibit_ipv4": "true" },
+  });
+  check(signal);
+  if (plan.networks.egress.external) {
+    if (!(await docker.networkExists(plan.networks.egress.name))) {
+      throw new BackendError(
+        `BOT_BOTTLE_EGRESS_NETWORK: network "${plan.networks.egress.name}" does not exist`,
+      );
+    }
+  } else {
+    await docker.networkCreate(plan.networks.egress.name, {
+      internal: false,
+      labels: roleLabels(plan, "egress", backend),
+    });
+  }
+  check(signal);
+}
+
+async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    check(signal);
+    const ready = await docker.execCapture(name, ["test", "-f", READY_PATH], { timeout: "20s" });
+    if (ready.code === 0) return;
+    const state = await docker.containerState(name);
+    if (!state || state.status === "exited" || state.status === "dead") {
+      const logs = await docker.containerLogsTail(name);
+      throw new BackendError(
+        `The bundle stopped before it was ready${
+          logs ? `:\n  ${logs.split("\n").join("\n  ")}` : ""
+        }`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new BackendError(
+    `The bundle was not ready within 60 s: ${await docker.containerLogsTail(name)}`,
+  );
+}
+
+/**
+ * Creates the bundle with its pinned address, copies the config (which holds the
+ * credential values) in before it starts, and waits until its daemons answer.
+ */
+export async function startBundle(
+  plan: BottlePlan,
+  config: BundleConfig,
+  backend: BackendName,
+  signal: AbortSignal,
+): Promise<void> {
+  log.step("Starting the bundle (egress proxy)");
+  await docker.containerCreate({
+    name: plan.bundle.name,
+    image: plan.images.bundle,
+    labels: roleLabels(plan, "bundle", backend),
+    network: plan.networks.internal.name,
+    ip: plan.bundle.address,
+    hostname: "bundle",
+    // Lets the unprivileged bundle bind DNS (53) without any capability.
+    flags: [...HARDENING, "--sysctl", "net.ipv4.ip_unprivileged_port_start=53"],
+  });
+  await docker.networkConnect(plan.networks.egress.name, plan.bundle.name);
+  const configBytes = new TextEncoder().encode(JSON.stringify(config));
+  const configName = CONFIG_PATH.split("/").at(-1)!;
+  const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf("/"));
+  await docker.copyTarInto(
+    plan.bundle.name,
+    configDir,
+    fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
+  );
+  await docker.containerStart(plan.bundle.name);
+  await waitForBundle(plan.bundle.name, signal);
+  check(signal);
+}
+
+/** PEM of the bottle's CA, read from the bundle (the key stays there). */
+export async function bundleCaCertificate(bundle: string): Promise<string> {
+  const r = await docker.execCapture(bundle, ["cat", CA_CERT_PATH], { timeout: "30s" });
+  if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) {
+    throw new BackendError(`Reading the bottle's CA from the bundle failed: ${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+/** Removes the bottle's containers (`first` roles first), networks and volumes. */
+export async function removeDockerResources(
+  instance: string,
+  failures: string[],
+): Promise<void> {
+  const label = `${LABEL_BOTTLE}=${instance}`;
+  const attempt = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (error) {
+      failures.push(`${what}: ${(error as Error).message}`);
+    }
+  };
+  await attempt("containers", async () => {
+    const containers = await docker.containersByLabel(label);
+    const order = (c: docker.Labelled) => (c.labels[LABEL_ROLE] === "agent" ? 0 : 1);
+    await docker.containersRemove(
+      containers.toSorted((a, b) => order(a) - order(b)).map((c) => c.id),
+    );
+  });
+  await attempt(
+    "networks",
+    async () => docker.networksRemove((await docker.networksByLabel(label)).map((n) => n.id)),
+  );
+  await attempt("volumes", async () => docker.volumesRemove(await docker.volumesByLabel(label)));
+}
+
+/** The bundle container of `instance`, as docker lists it. */
+export async function findBundle(instance: string): Promise<docker.Labelled> {
+  const bundle = (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`)).find((c) =>
+    c.labels[LABEL_ROLE] === "bundle"
+  );
+  if (!bundle) {
+    throw new BackendError(`No bottle named "${instance}"`, {
+      hint: "Run `bot-bottle ls` to see the bottles",
+    });
+  }
+  return bundle;
+}
+
+/**
+ * Calls the supervise control API in `instance`'s bundle; its JSON text, or undefined
+ * when the bottle runs no supervise server.
+ */
+export async function bundleSuperviseCall(
+  instance: string,
+  args: string[],
+): Promise<string | undefined> {
+  const bundle = await findBundle(instance);
+  if (bundle.state !== "running") {
+    throw new BackendError(`No running bottle named "${instance}"`, {
+      hint: "Run `bot-bottle ls`",
+    });
+  }
+  const r = await docker.execCapture(bundle.name, [
+    "/usr/local/bin/deno",
+    "run",
+    "--quiet",
+    "--cached-only",
+    "--no-prompt",
+    "--allow-net=127.0.0.1",
+    "/opt/bot-bottle/sidecars/supervise/client.ts",
+    ...args,
+  ], { timeout: "30s" });
+  if (r.code !== 0 && /Connection refused|ECONNREFUSED|os error 111/i.test(r.stderr)) {
+    return undefined;
+  }
+  if (r.code !== 0 && !r.stdout.trim().startsWith("{")) {
+    throw new BackendError(
+      `Supervise call in "${instance}" failed: ${(r.stderr || r.stdout).trim()}`,
+    );
+  }
+  return r.stdout;
+}
+
+/** Writes the bundle's audit log (JSONL) to `sink`; with `follow`, until `signal`. */
+export async function bundleAuditLog(
+  instance: string,
+  follow: boolean,
+  sink: (chunk: Uint8Array) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const bundle = await findBundle(instance);
+  if (bundle.state !== "running") {
+    throw new BackendError(`Bottle "${instance}" is not running; its log went with it`);
+  }
+  const args = follow ? ["tail", "-n", "+1", "-F", AUDIT_PATH] : ["cat", AUDIT_PATH];
+  const child = $`docker exec ${bundle.name} ${args}`.stdout("piped").stderr("piped").spawn();
+  const onAbort = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for await (const chunk of child.stdout()) await sink(chunk);
+    await child;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
