@@ -47,3 +47,27 @@ export async function capture(
   }
   return result.stdout;
 }
+
+/**
+ * Runs a command with this process's stdio attached (stdin only when `interactive`);
+ * returns its exit code. `signal` stops it with SIGTERM.
+ */
+export async function runAttached(
+  command: CommandBuilder,
+  interactive: boolean,
+  signal?: AbortSignal,
+): Promise<number> {
+  const child = command
+    .stdin(interactive ? "inherit" : "null")
+    .stdout("inherit")
+    .stderr("inherit")
+    .noThrow()
+    .spawn();
+  const onAbort = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return (await child).code;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}

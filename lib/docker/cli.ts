@@ -6,7 +6,7 @@
  */
 
 import { BackendError } from "../errors.ts";
-import { $, capture, captureRaw } from "../shell.ts";
+import { $, capture, captureRaw, runAttached } from "../shell.ts";
 
 /** `--label k=v` pairs. */
 function labelArgs(labels: Record<string, string>): string[] {
@@ -196,19 +196,11 @@ export async function execAttached(
   signal?: AbortSignal,
 ): Promise<number> {
   const flags = [...(spec.interactive ? ["--interactive"] : []), ...(spec.tty ? ["--tty"] : [])];
-  const child = $`docker exec ${execArgs(container, argv, spec, flags)}`
-    .stdin(spec.interactive ? "inherit" : "null")
-    .stdout("inherit")
-    .stderr("inherit")
-    .noThrow()
-    .spawn();
-  const onAbort = () => child.kill("SIGTERM");
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    return (await child).code;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
+  return await runAttached(
+    $`docker exec ${execArgs(container, argv, spec, flags)}`,
+    spec.interactive === true,
+    signal,
+  );
 }
 
 /** A docker object found by label. */

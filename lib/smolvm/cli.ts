@@ -10,7 +10,7 @@
 
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
-import { $, captureRaw } from "../shell.ts";
+import { $, captureRaw, runAttached } from "../shell.ts";
 
 /** What `machine create` is given. */
 export interface CreateSpec {
@@ -341,17 +341,9 @@ export async function execAttached(
   spec: ExecSpec,
   signal?: AbortSignal,
 ): Promise<number> {
-  const child = $`smolvm ${execArgs(name, argv, spec)}`
-    .stdin(spec.interactive ? "inherit" : "null")
-    .stdout("inherit")
-    .stderr("inherit")
-    .noThrow()
-    .spawn();
-  const onAbort = () => child.kill("SIGTERM");
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    return (await child).code;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
+  return await runAttached(
+    $`smolvm ${execArgs(name, argv, spec)}`,
+    spec.interactive === true,
+    signal,
+  );
 }
