@@ -100,7 +100,10 @@ export class DockerBackend implements Backend {
     const { stack, signal } = options;
     // One disposer removes everything by label, so a resource whose creation was
     // interrupted half-way is removed too.
-    stack.defer(() => this.remove(plan.instance));
+    stack.defer(async () => {
+      log.step(`Removing bottle ${plan.instance}`);
+      await this.remove(plan.instance);
+    });
     await createNetworks(plan, "docker", signal);
     await startBundle(plan, config, "docker", signal);
 

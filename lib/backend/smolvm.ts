@@ -86,11 +86,7 @@ export async function smolvmHost(): Promise<{ version?: string; problem?: string
   if (!versionSupported(version)) {
     return { version, problem: `smolvm ${version} is older than ${MIN_SMOLVM.join(".")}` };
   }
-  if (Deno.build.os === "linux") {
-    // Deno's permissions keep /dev, /proc and /sys from a tool run with scoped flags,
-    // so whether /dev/kvm is usable is smolvm's to report (it names it when a VM
-    // cannot start).
-  } else if (Deno.build.os === "darwin") {
+  if (Deno.build.os === "darwin") {
     // Docker Desktop's container addresses are not routable from the host, so the
     // guest would have to reach the bundle through host loopback, opening every
     // loopback port to it. Refuse rather than weaken the bottle.
@@ -99,9 +95,12 @@ export async function smolvmHost(): Promise<{ version?: string; problem?: string
       problem: "on macOS the bundle is not routable from the VM without opening host loopback; " +
         "this version supports smolvm on Linux with KVM",
     };
-  } else {
+  }
+  if (Deno.build.os !== "linux") {
     return { version, problem: `smolvm does not run on ${Deno.build.os}` };
   }
+  // On Linux, whether /dev/kvm is usable is smolvm's to report (it names it when a VM
+  // cannot start): Deno's scoped permissions keep /dev, /proc and /sys from this tool.
   return { version };
 }
 
@@ -177,7 +176,10 @@ export class SmolvmBackend implements Backend {
     const image = await agentImageArchive(plan.images.agent, cacheDir(options.env));
     check();
     // Registered before anything exists, so a half-made bottle is removed too.
-    stack.defer(() => this.remove(plan.instance));
+    stack.defer(async () => {
+      log.step(`Removing bottle ${plan.instance}`);
+      await this.remove(plan.instance);
+    });
     await createNetworks(plan, "smolvm", signal);
     await startBundle(plan, config, "smolvm", signal);
 

@@ -52,7 +52,6 @@ name is printed on stdout. Use \`exec NAME -- claude\` to run the agent in it, a
     try {
       await bringUp(plan, { env: ctx.env, mode: "up", stack, signal: ctx.signal });
     } catch (error) {
-      log.step(`Removing bottle ${plan.instance}`);
       await stack.disposeAsync();
       throw error;
     }

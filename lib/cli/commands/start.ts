@@ -45,7 +45,6 @@ instead (like \`plan\`).`,
     if (ctx.values["dry-run"]) return await runPlan(ctx);
     const { plan } = await resolvePlan(ctx);
     await using stack = new AsyncDisposableStack();
-    stack.defer(() => log.step(`Removing bottle ${plan.instance}`));
     // Tells `cleanup` this bottle's process is alive; a crashed start stops beating.
     stack.use(await startHeartbeat(ctx.env, plan.instance));
     const { backend } = await bringUp(plan, {
