@@ -34,13 +34,32 @@ export async function main(argv: string[]): Promise<number> {
     return await runCli(argv, {
       signal: controller.signal,
       env: Deno.env.toObject(),
-      cwd: Deno.cwd(),
+      cwd: invocationDir(),
     });
   } catch (error) {
     return report(error);
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   }
+}
+
+/**
+ * The directory the user ran the command from. `deno task` runs tasks in the config
+ * file's directory and keeps the caller's in INIT_CWD, so `--cwd` and the default
+ * manifest mean the user's directory there too.
+ */
+function invocationDir(): string {
+  const init = Deno.env.get("INIT_CWD");
+  // Only under this checkout's own `deno task` (which runs here), never inherited.
+  const checkout = import.meta.url.startsWith("file:")
+    ? new URL(".", import.meta.url).pathname.replace(/\/$/, "")
+    : undefined;
+  if (init && checkout && Deno.cwd() === checkout) {
+    try {
+      if (Deno.statSync(init).isDirectory) return init;
+    } catch { /* gone: use the process's own */ }
+  }
+  return Deno.cwd();
 }
 
 /** Prints an error for people and returns its exit code. */

@@ -1,8 +1,8 @@
 /**
  * @module
- * A minimal ustar writer (with PAX headers for long names) that streams a directory
- * tree into a file. Provisioning uses it to carry skills and the working tree into
- * a guest as one file, unpacked there; it needs no `tar` on the host.
+ * A minimal ustar writer (with PAX headers for long names) that streams members into
+ * a file. Provisioning uses it to carry skills and the working tree into a guest, and
+ * a git gate's seed into the bundle, as one file each; it needs no `tar` on the host.
  */
 
 import { join } from "node:path";
@@ -10,34 +10,28 @@ import { join } from "node:path";
 const BLOCK = 512;
 const encoder = new TextEncoder();
 
-/** One member of an archive. */
-interface Entry {
+/** Owner written into every header; the unpacking side decides whether to keep it. */
+export interface TarOwner {
+  uid: number;
+  gid: number;
+}
+
+interface Header {
   name: string;
-  type: "file" | "dir" | "symlink";
+  type: string;
   mode: number;
   size: number;
   mtime: number;
   linkname?: string;
-  /** For files: the host path to read the bytes from. */
-  source?: string;
+  uid?: number;
+  gid?: number;
 }
 
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, "0") + "\0";
 }
 
-function header(
-  entry: {
-    name: string;
-    type: string;
-    mode: number;
-    size: number;
-    mtime: number;
-    linkname?: string;
-    uid?: number;
-    gid?: number;
-  },
-): Uint8Array {
+function header(entry: Header): Uint8Array {
   const buf = new Uint8Array(BLOCK);
   const put = (text: string, offset: number, width: number) => {
     const bytes = encoder.encode(text);
@@ -45,11 +39,10 @@ function header(
   };
   put(entry.name, 0, 100);
   put(octal(entry.mode & 0o7777, 8), 100, 8);
-  // Trees carry uid 0: the unpacking user owns what it unpacks (--no-same-owner).
   put(octal(entry.uid ?? 0, 8), 108, 8);
   put(octal(entry.gid ?? 0, 8), 116, 8);
   put(octal(entry.size, 12), 124, 12);
-  put(octal(Math.floor(entry.mtime), 12), 136, 12);
+  put(octal(Math.max(0, Math.floor(entry.mtime)), 12), 136, 12);
   put("        ", 148, 8);
   put(entry.type, 156, 1);
   put(entry.linkname ?? "", 157, 100);
@@ -63,8 +56,10 @@ function header(
 
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
-  let length = body.length + 1;
-  while (`${length}${body}`.length !== length) length = `${length}${body}`.length;
+  let length = encoder.encode(body).length + 1;
+  while (encoder.encode(`${length}${body}`).length !== length) {
+    length = encoder.encode(`${length}${body}`).length;
+  }
   return `${length}${body}`;
 }
 
@@ -73,65 +68,30 @@ function padding(size: number): Uint8Array {
   return new Uint8Array(rest === 0 ? 0 : BLOCK - rest);
 }
 
-function headersFor(entry: Entry): Uint8Array[] {
-  const typeFlag = entry.type === "file" ? "0" : entry.type === "dir" ? "5" : "2";
-  const name = entry.type === "dir" ? `${entry.name}/` : entry.name;
+/** Headers of one member, with a PAX header first when a name does not fit ustar. */
+function headersFor(entry: Header): Uint8Array[] {
   const blocks: Uint8Array[] = [];
-  const needsPax = encoder.encode(name).length > 100 ||
+  const needsPax = encoder.encode(entry.name).length > 100 ||
     encoder.encode(entry.linkname ?? "").length > 100;
   if (needsPax) {
-    let records = paxRecord("path", name);
+    let records = paxRecord("path", entry.name);
     if (entry.linkname) records += paxRecord("linkpath", entry.linkname);
     const data = encoder.encode(records);
     blocks.push(
-      header({ name: "PaxHeader", type: "x", mode: 0o644, size: data.length, mtime: entry.mtime }),
+      header({
+        name: "PaxHeader",
+        type: "x",
+        mode: 0o644,
+        size: data.length,
+        mtime: entry.mtime,
+        uid: entry.uid,
+        gid: entry.gid,
+      }),
     );
     blocks.push(data, padding(data.length));
   }
-  blocks.push(header({
-    name: needsPax ? name.slice(-99) : name,
-    type: typeFlag,
-    mode: entry.mode,
-    size: entry.type === "file" ? entry.size : 0,
-    mtime: entry.mtime,
-    linkname: entry.linkname,
-  }));
+  blocks.push(header({ ...entry, name: needsPax ? entry.name.slice(-99) : entry.name }));
   return blocks;
-}
-
-async function* walk(root: string, rel: string): AsyncGenerator<Entry> {
-  const entries = [];
-  for await (const e of Deno.readDir(join(root, rel))) entries.push(e);
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const relPath = rel ? `${rel}/${e.name}` : e.name;
-    const abs = join(root, relPath);
-    const info = await Deno.lstat(abs);
-    const mtime = (info.mtime?.getTime() ?? 0) / 1000;
-    if (info.isSymlink) {
-      yield {
-        name: relPath,
-        type: "symlink",
-        mode: 0o777,
-        size: 0,
-        mtime,
-        linkname: await Deno.readLink(abs),
-      };
-    } else if (info.isDirectory) {
-      yield { name: relPath, type: "dir", mode: (info.mode ?? 0o755) & 0o777, size: 0, mtime };
-      yield* walk(root, relPath);
-    } else if (info.isFile) {
-      yield {
-        name: relPath,
-        type: "file",
-        mode: (info.mode ?? 0o644) & 0o777,
-        size: info.size,
-        mtime,
-        source: abs,
-      };
-    }
-    // Sockets, FIFOs and devices are skipped: they cannot be carried.
-  }
 }
 
 /** Archive statistics, for progress messages. */
@@ -141,50 +101,143 @@ export interface TarStats {
 }
 
 /**
- * Writes the contents of `dir` (not `dir` itself) to a tar file at `out`. Symlinks
- * are stored as links, never followed, so nothing outside `dir` is read.
+ * Writes members one by one to a tar file. Symlinks are stored as links, never
+ * followed, so nothing outside what is added is read. Close with `finish()`.
+ */
+export class TarWriter {
+  readonly stats: TarStats = { files: 0, bytes: 0 };
+  readonly #file: Deno.FsFile;
+  readonly #owner: TarOwner;
+
+  private constructor(file: Deno.FsFile, owner: TarOwner) {
+    this.#file = file;
+    this.#owner = owner;
+  }
+
+  /** Creates (or truncates) `path`, mode 600; every member gets `owner` (default 0:0). */
+  static async create(path: string, owner: TarOwner = { uid: 0, gid: 0 }): Promise<TarWriter> {
+    const file = await Deno.open(path, { write: true, create: true, truncate: true, mode: 0o600 });
+    return new TarWriter(file, owner);
+  }
+
+  async #write(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) off += await this.#file.write(data.subarray(off));
+  }
+
+  async #headers(entry: Header): Promise<void> {
+    for (const block of headersFor({ ...this.#owner, ...entry })) await this.#write(block);
+  }
+
+  /** Adds a directory member. */
+  async dir(name: string, mode = 0o755, mtime = Date.now() / 1000): Promise<void> {
+    await this.#headers({ name: `${name.replace(/\/+$/, "")}/`, type: "5", mode, size: 0, mtime });
+  }
+
+  /** Adds a file member holding `data`. */
+  async bytes(
+    name: string,
+    data: Uint8Array,
+    mode = 0o644,
+    mtime = Date.now() / 1000,
+  ): Promise<void> {
+    await this.#headers({ name, type: "0", mode, size: data.length, mtime });
+    await this.#write(data);
+    await this.#write(padding(data.length));
+    this.stats.files++;
+    this.stats.bytes += data.length;
+  }
+
+  /**
+   * Adds what `hostPath` is (file, directory or symlink; other kinds are skipped) as
+   * `name`, reading files as they are now. Returns false when it was skipped.
+   */
+  async path(name: string, hostPath: string): Promise<boolean> {
+    const info = await Deno.lstat(hostPath);
+    const mtime = (info.mtime?.getTime() ?? 0) / 1000;
+    if (info.isSymlink) {
+      const linkname = await Deno.readLink(hostPath);
+      await this.#headers({ name, type: "2", mode: 0o777, size: 0, mtime, linkname });
+      return true;
+    }
+    if (info.isDirectory) {
+      await this.dir(name, (info.mode ?? 0o755) & 0o777, mtime);
+      return true;
+    }
+    if (!info.isFile) return false; // sockets, FIFOs and devices cannot be carried
+    const src = await Deno.open(hostPath, { read: true });
+    try {
+      // The size in the header is what is copied, even if the file changes meanwhile.
+      const size = (await src.stat()).size;
+      await this.#headers({ name, type: "0", mode: (info.mode ?? 0o644) & 0o777, size, mtime });
+      let copied = 0;
+      const buf = new Uint8Array(64 * 1024);
+      while (copied < size) {
+        const n = await src.read(buf.subarray(0, Math.min(buf.length, size - copied)));
+        if (n === null) break;
+        await this.#write(buf.subarray(0, n));
+        copied += n;
+      }
+      // A file that shrank while being read is padded with zeros to its header size.
+      if (copied < size) await this.#write(new Uint8Array(size - copied));
+      await this.#write(padding(size));
+      this.stats.files++;
+      this.stats.bytes += size;
+    } finally {
+      src.close();
+    }
+    return true;
+  }
+
+  /** Adds `hostDir`'s contents under `prefix` (empty: at the top), in name order. */
+  async tree(
+    hostDir: string,
+    prefix = "",
+    skip: (rel: string) => boolean = () => false,
+  ): Promise<void> {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(hostDir)) names.push(e.name);
+    names.sort();
+    for (const n of names) {
+      const rel = prefix ? `${prefix}/${n}` : n;
+      if (skip(rel)) continue;
+      const abs = join(hostDir, n);
+      if (!(await this.path(rel, abs))) continue;
+      if ((await Deno.lstat(abs)).isDirectory) await this.tree(abs, rel, skip);
+    }
+  }
+
+  /** Writes the end-of-archive blocks and closes the file. */
+  async finish(): Promise<TarStats> {
+    try {
+      await this.#write(new Uint8Array(BLOCK * 2));
+    } finally {
+      this.#file.close();
+    }
+    return this.stats;
+  }
+
+  /** Closes the file without finishing it (after a failure). */
+  abort(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/**
+ * Writes the contents of `dir` (not `dir` itself) to a tar file at `out`. Trees carry
+ * uid 0: the unpacking user owns what it unpacks (`--no-same-owner`).
  */
 export async function writeTreeTar(dir: string, out: string): Promise<TarStats> {
-  const file = await Deno.open(out, { write: true, create: true, truncate: true, mode: 0o600 });
-  const stats: TarStats = { files: 0, bytes: 0 };
+  const tar = await TarWriter.create(out);
   try {
-    const write = async (data: Uint8Array) => {
-      let off = 0;
-      while (off < data.length) off += await file.write(data.subarray(off));
-    };
-    for await (const entry of walk(dir, "")) {
-      if (entry.type === "file") {
-        // The size in the header must match what is copied, even if the file changes.
-        const info = await Deno.stat(entry.source!);
-        entry.size = info.size;
-      }
-      for (const block of headersFor(entry)) await write(block);
-      if (entry.type === "file") {
-        const src = await Deno.open(entry.source!, { read: true });
-        let copied = 0;
-        try {
-          const buf = new Uint8Array(64 * 1024);
-          while (copied < entry.size) {
-            const n = await src.read(buf.subarray(0, Math.min(buf.length, entry.size - copied)));
-            if (n === null) break;
-            await write(buf.subarray(0, n));
-            copied += n;
-          }
-        } finally {
-          src.close();
-        }
-        // A file that shrank while being read is padded with zeros to its header size.
-        if (copied < entry.size) await write(new Uint8Array(entry.size - copied));
-        await write(padding(entry.size));
-        stats.files++;
-        stats.bytes += entry.size;
-      }
-    }
-    await write(new Uint8Array(BLOCK * 2));
-  } finally {
-    file.close();
+    await tar.tree(dir);
+  } catch (error) {
+    tar.abort();
+    throw error;
   }
-  return stats;
+  return await tar.finish();
 }
 
 /** A one-file archive with the given owner and mode, for `docker cp -` into a container. */

@@ -12,12 +12,14 @@ import {
   CA_CERT_PATH,
   CONFIG_PATH,
   READY_PATH,
+  STATE_DIR,
 } from "../../sidecars/bundle/config.ts";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../constants.ts";
 import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BackendName, BottlePlan } from "../plan/types.ts";
+import type { BundleAccess } from "./types.ts";
 import { $ } from "../shell.ts";
 import { fileTar } from "../tar.ts";
 
@@ -128,6 +130,7 @@ export async function startBundle(
   config: BundleConfig,
   backend: BackendName,
   signal: AbortSignal,
+  seed?: string,
 ): Promise<void> {
   log.step("Starting the bundle (egress proxy)");
   await docker.containerCreate({
@@ -149,6 +152,8 @@ export async function startBundle(
     configDir,
     fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
   );
+  // The gate's seed repository (a --cwd workspace's objects and refs).
+  if (seed) await docker.copyTarFileInto(plan.bundle.name, STATE_DIR, seed);
   await docker.containerStart(plan.bundle.name);
   await waitForBundle(plan.bundle.name, signal);
   check(signal);
@@ -188,6 +193,29 @@ export async function removeDockerResources(
     async () => docker.networksRemove((await docker.networksByLabel(label)).map((n) => n.id)),
   );
   await attempt("volumes", async () => docker.volumesRemove(await docker.volumesByLabel(label)));
+}
+
+/** The bundle of `instance` for bringing work home: exec while it runs, copies always. */
+export function bundleAccess(instance: string): BundleAccess {
+  const find = () =>
+    docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`).then((list) =>
+      list.find((c) => c.labels[LABEL_ROLE] === "bundle")
+    );
+  return {
+    async running() {
+      return (await find().catch(() => undefined))?.state === "running";
+    },
+    async exec(argv) {
+      const bundle = await find();
+      if (!bundle) return { code: 1, stdout: "", stderr: `no bundle for "${instance}"` };
+      return await docker.execCapture(bundle.name, argv, { timeout: "10m" });
+    },
+    async copyOut(path, hostPath) {
+      const bundle = await find();
+      if (!bundle) throw new BackendError(`No bundle for "${instance}"`);
+      await docker.copyOut(bundle.name, path, hostPath);
+    },
+  };
 }
 
 /** The bundle container of `instance`, as docker lists it. */

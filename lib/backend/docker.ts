@@ -14,6 +14,7 @@ import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
 import {
+  bundleAccess,
   bundleAuditLog,
   bundleCaCertificate,
   bundleSuperviseCall,
@@ -36,6 +37,7 @@ import type {
   GuestExecOptions,
   GuestResult,
   GuestUser,
+  HomeAccess,
   LaunchedBottle,
 } from "./types.ts";
 
@@ -73,6 +75,10 @@ export class DockerGuest implements Guest {
     }
   }
 
+  async getFile(guestPath: string, hostPath: string): Promise<void> {
+    await docker.copyOut(this.container, guestPath, hostPath);
+  }
+
   exec(argv: string[], options: GuestExecOptions = {}): Promise<GuestResult> {
     return docker.execCapture(this.container, argv, {
       user: USERS[options.user ?? "agent"],
@@ -95,7 +101,12 @@ export class DockerBackend implements Backend {
   async launch(
     plan: BottlePlan,
     config: BundleConfig,
-    options: { mode: "start" | "up"; stack: AsyncDisposableStack; signal: AbortSignal },
+    options: {
+      mode: "start" | "up";
+      stack: AsyncDisposableStack;
+      signal: AbortSignal;
+      bundleSeed?: string;
+    },
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
     // One disposer removes everything by label, so a resource whose creation was
@@ -105,7 +116,7 @@ export class DockerBackend implements Backend {
       await this.remove(plan.instance);
     });
     await createNetworks(plan, "docker", signal);
-    await startBundle(plan, config, "docker", signal);
+    await startBundle(plan, config, "docker", signal, options.bundleSeed);
 
     log.step("Starting the agent container");
     await docker.containerRun({
@@ -135,6 +146,27 @@ export class DockerBackend implements Backend {
     return {
       guest: new DockerGuest(plan.guest.name),
       caCertificate: () => bundleCaCertificate(bundle),
+    };
+  }
+
+  async homeAccess(instance: string): Promise<HomeAccess> {
+    const find = async () =>
+      (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`).catch(() => []))
+        .find((c) => c.labels[LABEL_ROLE] === "agent");
+    let agent = await find();
+    if (agent && agent.state !== "running") {
+      // A stopped agent (the engine restarted) starts again on its own network, so its
+      // unpushed work can still be collected.
+      await docker.containerStart(agent.name).catch(() => {});
+      agent = await find();
+    }
+    const name = agent?.name;
+    return {
+      ...(agent?.state === "running" ? { guest: new DockerGuest(agent.name) } : {}),
+      bundle: bundleAccess(instance),
+      ...(name
+        ? { salvage: (guestPath: string, file: string) => docker.saveTar(name, guestPath, file) }
+        : {}),
     };
   }
 

@@ -18,6 +18,7 @@ import type { BottlePlan } from "../plan/types.ts";
 import * as smolvm from "../smolvm/cli.ts";
 import { cacheDir, heartbeatAlive } from "../state.ts";
 import {
+  bundleAccess,
   bundleAuditLog,
   bundleCaCertificate,
   bundleSuperviseCall,
@@ -39,6 +40,7 @@ import type {
   GuestExecOptions,
   GuestResult,
   GuestUser,
+  HomeAccess,
   LaunchedBottle,
 } from "./types.ts";
 
@@ -117,6 +119,10 @@ export class SmolvmGuest implements Guest {
     await smolvm.cp(hostPath, this.machine, guestPath, { mode: owner.mode, uid: id, gid: id });
   }
 
+  async getFile(guestPath: string, hostPath: string): Promise<void> {
+    await smolvm.cpFrom(this.machine, guestPath, hostPath);
+  }
+
   exec(argv: string[], options: GuestExecOptions = {}): Promise<GuestResult> {
     const user = options.user ?? "agent";
     return smolvm.execCapture(this.machine, asGuestUser(user, argv), {
@@ -165,6 +171,7 @@ export class SmolvmBackend implements Backend {
       stack: AsyncDisposableStack;
       signal: AbortSignal;
       env: Record<string, string | undefined>;
+      bundleSeed?: string;
     },
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
@@ -181,7 +188,7 @@ export class SmolvmBackend implements Backend {
       await this.remove(plan.instance);
     });
     await createNetworks(plan, "smolvm", signal);
-    await startBundle(plan, config, "smolvm", signal);
+    await startBundle(plan, config, "smolvm", signal, options.bundleSeed);
 
     log.step("Starting the agent microVM");
     await smolvm.create({
@@ -211,6 +218,17 @@ export class SmolvmBackend implements Backend {
         const events = await smolvm.egressEvents(machine);
         return events.some((e) => e.dest === address || e.dest.startsWith(`${address}:`));
       },
+    };
+  }
+
+  async homeAccess(instance: string): Promise<HomeAccess> {
+    // `machine exec` starts a stopped machine by itself.
+    const machine = agentMachines(await smolvm.list().catch(() => [])).find((m) =>
+      m.labels[LABEL_BOTTLE] === instance && (m.state === "running" || m.state === "stopped")
+    );
+    return {
+      ...(machine ? { guest: new SmolvmGuest(machine.name) } : {}),
+      bundle: bundleAccess(instance),
     };
   }
 

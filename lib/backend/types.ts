@@ -36,8 +36,31 @@ export interface Guest {
     guestPath: string,
     owner: { user: GuestUser; mode: number },
   ): Promise<void>;
+  /** Copies a guest file out to `hostPath` (the host's user owns the copy). */
+  getFile(guestPath: string, hostPath: string): Promise<void>;
   /** Runs `argv` and captures its output; never throws on a non-zero exit. */
   exec(argv: string[], options?: GuestExecOptions): Promise<GuestResult>;
+}
+
+/** The bundle as home-coming needs it; it may have stopped (its files stay readable). */
+export interface BundleAccess {
+  running(): Promise<boolean>;
+  /** Runs a command in the running bundle as its user. */
+  exec(argv: string[]): Promise<GuestResult>;
+  /** Copies a file or directory out of the bundle, running or stopped. */
+  copyOut(path: string, hostPath: string): Promise<void>;
+}
+
+/** What bringing a bottle's work home can reach. */
+export interface HomeAccess {
+  /** The agent guest, when it runs (or could be started again). */
+  guest?: Guest;
+  bundle: BundleAccess;
+  /**
+   * When the guest cannot run: saves its workspace directory, unscanned, as a tar
+   * archive at `hostFile`, so that nothing is lost.
+   */
+  salvage?(guestPath: string, hostFile: string): Promise<void>;
 }
 
 /** A bottle whose bundle answers and whose guest is up. */
@@ -87,8 +110,15 @@ export interface Backend {
       stack: AsyncDisposableStack;
       signal: AbortSignal;
       env: Record<string, string | undefined>;
+      /** A tar archive unpacked into the bundle's state directory before it starts. */
+      bundleSeed?: string;
     },
   ): Promise<LaunchedBottle>;
+  /**
+   * What bringing `instance`'s work home needs: its agent guest while it runs, and its
+   * bundle (running or stopped).
+   */
+  homeAccess(instance: string): Promise<HomeAccess>;
   /** Runs `argv` as the agent user in bottle `instance` with stdio attached. */
   attach(
     instance: string,

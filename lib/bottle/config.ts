@@ -97,6 +97,14 @@ export async function bundleConfig(
       ...(upstreamCa ? { upstreamCa } : {}),
     },
     git,
+    ...(plan.workspace
+      ? {
+        workspace: {
+          allowForcePush: plan.workspace.gate.allowForcePush,
+          protectedPaths: plan.workspace.gate.protectedPaths,
+        },
+      }
+      : {}),
     supervise: { enabled: plan.supervise.enabled, timeoutMs: SUPERVISE_TIMEOUT_MS },
   };
 }

@@ -12,6 +12,7 @@ import { ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provision } from "../provision/mod.ts";
+import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
 import { selfTest } from "./selftest.ts";
 
@@ -47,11 +48,22 @@ export async function bringUp(
   });
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
 
-  log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
-  const bottle = await backend.launch(plan, config, options);
   // Staged copies (prompt, archives) live only while they are copied in.
   const staging = await Deno.makeTempDir({ prefix: "bot-bottle-stage-" });
+  let bottle: LaunchedBottle;
+  let prepared = false;
   try {
+    const workspace = plan.workspace
+      ? await prepareWorkspace(plan, options.env, staging)
+      : undefined;
+    prepared = workspace !== undefined;
+    // Disposed last: the record says where the work goes until the bottle is gone.
+    if (workspace) options.stack.defer(() => forgetRecord(options.env, plan.instance));
+    log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
+    bottle = await backend.launch(plan, config, {
+      ...options,
+      ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
+    });
     await provision(plan, bottle, staging);
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
@@ -61,6 +73,12 @@ export async function bringUp(
   log.info(
     "Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable",
   );
+  // Disposed before the bottle is removed: what the agent did comes home first.
+  if (prepared) {
+    options.stack.defer(async () => {
+      await bringHome(options.env, plan.instance, await backend.homeAccess(plan.instance));
+    });
+  }
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
   return { backend, bottle };
 }

@@ -26,6 +26,7 @@ function guest(stdout: string): { guest: Guest } {
   return {
     guest: {
       putFile: () => Promise.resolve(),
+      getFile: () => Promise.resolve(),
       exec: (): Promise<GuestResult> => Promise.resolve({ code: 0, stdout, stderr: "" }),
     },
   };

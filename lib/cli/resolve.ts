@@ -44,11 +44,17 @@ export async function resolvePlan(
 ): Promise<{ loaded: LoadedManifest; plan: BottlePlan }> {
   const loaded = await loadContextManifest(ctx);
   const agent = ctx.positionals[0]!;
-  const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, { env: ctx.env });
+  const cwd = workingTree(ctx);
+  const include = (ctx.values.include as string[] | undefined) ?? [];
+  if (include.length > 0 && cwd === undefined) {
+    throw new UsageError("--include needs --cwd (it names paths of the working tree)");
+  }
+  const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, { env: ctx.env, cwd });
   const plan = planBottle(loaded.manifest, {
     agent,
     backend: ctx.values.backend as BackendName | undefined,
-    cwd: workingTree(ctx),
+    cwd,
+    include,
     claudeArgs: ctx.rest,
   }, facts);
   return { loaded, plan };

@@ -130,6 +130,35 @@ export async function copyTarInto(container: string, dir: string, tar: Uint8Arra
   );
 }
 
+/** Streams a tar archive file into `dir` of a container (created or running). */
+export async function copyTarFileInto(container: string, dir: string, tar: string): Promise<void> {
+  const file = await Deno.open(tar, { read: true });
+  await capture(
+    `docker cp into ${container}:${dir}`,
+    $`docker cp - ${`${container}:${dir}`}`.stdin(file.readable),
+    "30m",
+  );
+}
+
+/** Copies a file or directory out of a container, running or stopped. */
+export async function copyOut(container: string, path: string, hostPath: string): Promise<void> {
+  await capture(
+    `docker cp ${container}:${path}`,
+    $`docker cp ${`${container}:${path}`} ${hostPath}`,
+    "30m",
+  );
+}
+
+/** Saves `path` of a container (running or stopped) as a tar archive at `file`, mode 600. */
+export async function saveTar(container: string, path: string, file: string): Promise<void> {
+  const out = await Deno.open(file, { write: true, create: true, truncate: true, mode: 0o600 });
+  const r = await $`docker cp ${`${container}:${path}`} -`.stdout(out.writable).stderr("piped")
+    .noThrow().timeout("30m");
+  if (r.code !== 0) {
+    throw new BackendError(`docker cp ${container}:${path} failed: ${r.stderr.trim()}`);
+  }
+}
+
 /** `docker inspect` state of a container, or undefined when it does not exist. */
 export async function containerState(
   name: string,

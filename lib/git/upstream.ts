@@ -62,6 +62,10 @@ export function renderGitconfig(entries: { upstream: string; gateUrl: string }[]
     "[user]",
     "\tname = bot-bottle agent",
     "\temail = agent@bot-bottle.invalid",
+    // `git push` of a new branch just works: it goes to origin (the gate) by its name.
+    "[push]",
+    "\tdefault = current",
+    "\tautoSetupRemote = true",
   ];
   for (const entry of entries) {
     lines.push(`[url "${entry.gateUrl}"]`);

@@ -49,9 +49,10 @@ Deno.test("parseManifest() fills defaults", () => {
     backend: "docker",
     egress: { allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] },
     git: [],
+    workspace: { allow_force_push: true, protected_paths: [] },
     supervise: false,
   });
-  assert.deepEqual(m.agents.a, { bottle: "dev", skills: [] });
+  assert.deepEqual(m.agents.a, { bottle: "dev", skills: [], permissions: "unattended" });
 });
 
 Deno.test("manifestPath() prefers --manifest, then BOT_BOTTLE_MANIFEST, then the default", () => {

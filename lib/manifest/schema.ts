@@ -111,6 +111,16 @@ export const Egress = z.strictObject({
   ),
 });
 
+/** The git gate's rules for the work a `--cwd` agent brings home. */
+export const WorkspaceRules = z.strictObject({
+  allow_force_push: z.boolean().default(true).describe(
+    "Whether the agent may rewrite its own branches (they come home under refs/heads/bot-bottle/<bottle>/, never onto yours)",
+  ),
+  protected_paths: z.array(z.string().min(1)).default([]).describe(
+    "Glob patterns the agent's work may not touch, such as .github/workflows/**",
+  ),
+});
+
 /** A sandbox policy. */
 export const Bottle = z.strictObject({
   backend: z.enum(["docker", "smolvm"]).default("docker").describe(
@@ -118,6 +128,9 @@ export const Bottle = z.strictObject({
   ),
   egress: Egress.default({ allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] }),
   git: z.array(GitEntry).default([]),
+  workspace: WorkspaceRules.default({ allow_force_push: true, protected_paths: [] }).describe(
+    "How the git gate treats the work of a --cwd agent on its way home",
+  ),
   supervise: z.boolean().default(false).describe(
     "Run the supervise MCP server so the agent can ask a person on the host",
   ),
@@ -129,6 +142,9 @@ export const Agent = z.strictObject({
   prompt: z.string().optional().describe("Appended to Claude Code's system prompt"),
   skills: z.array(z.string().min(1)).default([]).describe(
     "Skill directories (each holding SKILL.md), relative to the manifest",
+  ),
+  permissions: z.enum(["unattended", "ask"]).default("unattended").describe(
+    "unattended (default): the agent runs commands without asking, the bottle is the guard; ask: it asks before each command, as outside a bottle",
   ),
 });
 
@@ -145,6 +161,7 @@ export type BottleSpec = z.output<typeof Bottle>;
 export type AgentSpec = z.output<typeof Agent>;
 export type GitEntrySpec = z.output<typeof GitEntry>;
 export type RouteSpec = z.output<typeof Route>;
+export type WorkspaceRulesSpec = z.output<typeof WorkspaceRules>;
 
 /** The JSON Schema of the manifest as users write it (defaults optional). */
 export function manifestJsonSchema(): Record<string, unknown> {

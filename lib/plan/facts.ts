@@ -4,13 +4,13 @@
  * so that `planBottle` itself stays pure. Reads only; creates nothing.
  */
 
-import { join } from "node:path";
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { AGENT_SOURCE, BUNDLE_SOURCE } from "../images/sources.ts";
 import { imageTag } from "../images/tags.ts";
 import { log } from "../log.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { $, captureRaw } from "../shell.ts";
+import { locateWorkspace } from "../workspace/select.ts";
 import { referencedPaths } from "./plan.ts";
 import type { HostFacts, PathKind } from "./types.ts";
 
@@ -65,12 +65,33 @@ export async function usedSubnets(): Promise<string[]> {
   return subnets;
 }
 
+/**
+ * Where a `--cwd` directory sits: in a git repository, its top level; else itself. A
+ * repository whose top level is the home directory or `/` (a dotfiles repository) is
+ * not the project: the directory is then taken on its own.
+ */
+export async function workspaceFacts(
+  dir: string,
+  home: string,
+): Promise<NonNullable<HostFacts["workspace"]>> {
+  const at = await locateWorkspace(dir);
+  if (!at.git || at.root === "/" || at.root === resolve(home)) {
+    return { root: at.source, subdir: "", git: false };
+  }
+  return { root: at.root, subdir: at.subdir, git: true };
+}
+
 /** Everything `planBottle` needs to know about the host. */
 export async function gatherHostFacts(
   manifest: Manifest,
   manifestPath: string,
   agent: string,
-  options: { env?: Record<string, string | undefined>; querySubnets?: boolean } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    querySubnets?: boolean;
+    /** The `--cwd` directory, when there is one. */
+    cwd?: string;
+  } = {},
 ): Promise<HostFacts> {
   const env = options.env ?? Deno.env.toObject();
   const home = env.HOME ?? Deno.env.get("HOME") ?? "/";
@@ -86,5 +107,6 @@ export async function gatherHostFacts(
     paths,
     usedSubnets: options.querySubnets === false ? [] : await usedSubnets(),
     images: { agent: await imageTag(AGENT_SOURCE), bundle: await imageTag(BUNDLE_SOURCE) },
+    ...(options.cwd !== undefined ? { workspace: await workspaceFacts(options.cwd, home) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * plan; it reads no file, runs nothing and creates nothing.
  */
 
-import { basename, isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import {
   DEFAULT_SUBNET_POOL,
   GUEST_HOME,
@@ -20,6 +20,8 @@ import {
 import { BotBottleError, UsageError } from "../errors.ts";
 import { gateUrl, parseUpstream, renderGitconfig } from "../git/upstream.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import { stateDir } from "../state.ts";
+import { branchPrefix, WORKSPACE_ENTRY } from "../workspace/refs.ts";
 import { formatCidr, hostAt, pickSubnet } from "./subnet.ts";
 import type {
   BackendName,
@@ -27,6 +29,7 @@ import type {
   HostFacts,
   PlannedGitEntry,
   PlannedRoute,
+  PlannedWorkspace,
   PlanOptions,
   ProvisionStep,
 } from "./types.ts";
@@ -171,10 +174,29 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     }
     provisioning.push({ kind: "skill", name, source, guestPath: `${GUEST_PATHS.skills}/${name}` });
   }
+  let workspace: PlannedWorkspace | undefined;
   if (options.cwd !== undefined) {
-    provisioning.push({ kind: "workspace", source: options.cwd, guestPath: GUEST_PATHS.workspace });
+    const at = facts.workspace ?? { root: options.cwd, subdir: "", git: false };
+    workspace = {
+      source: options.cwd,
+      root: at.root,
+      kind: at.git ? "git" : "dir",
+      guestPath: GUEST_PATHS.workspace,
+      include: options.include ?? [],
+      gate: {
+        name: WORKSPACE_ENTRY,
+        url: gateUrl(bundleAddress, PORTS.git, WORKSPACE_ENTRY),
+        allowForcePush: bottle.workspace.allow_force_push,
+        protectedPaths: bottle.workspace.protected_paths,
+      },
+      home: {
+        repo: at.git ? at.root : join(stateDir(facts.env), "work", instance, "home.git"),
+        refPrefix: branchPrefix(instance),
+      },
+    };
+    provisioning.push({ kind: "workspace", source: at.root, guestPath: GUEST_PATHS.workspace });
   }
-  if (git.length > 0) {
+  if (git.length > 0 || workspace) {
     provisioning.push({
       kind: "gitconfig",
       guestPath: GUEST_PATHS.gitconfig,
@@ -187,6 +209,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
   provisioning.push({
     kind: "claude-config",
     placeholderKey: placeholderVars.includes("ANTHROPIC_API_KEY"),
+    permissions: agent.permissions,
   });
   if (superviseUrl) provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl });
 
@@ -243,7 +266,9 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
         : { address: guestAddress }),
       user: GUEST_USER,
       home: GUEST_HOME,
-      workdir: options.cwd !== undefined ? GUEST_PATHS.workspace : GUEST_HOME,
+      workdir: workspace
+        ? [GUEST_PATHS.workspace, facts.workspace?.subdir].filter(Boolean).join("/")
+        : GUEST_HOME,
       env,
       command,
     },
@@ -256,6 +281,8 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     },
     git,
     supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
+    ...(workspace ? { workspace } : {}),
+    permissions: agent.permissions,
     provisioning,
     problems,
   };

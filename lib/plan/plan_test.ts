@@ -27,6 +27,7 @@ interface Case {
   env?: Record<string, string>;
   paths?: HostFacts["paths"];
   usedSubnets?: string[];
+  workspace?: HostFacts["workspace"];
 }
 
 for (
@@ -46,6 +47,7 @@ for (
         env: c.env ?? {},
         paths: c.paths ?? {},
         usedSubnets: c.usedSubnets ?? [],
+        ...(c.workspace ? { workspace: c.workspace } : {}),
       }),
     );
     const actual = JSON.stringify(plan, null, 2) + "\n";

@@ -14,15 +14,19 @@ function describeStep(step: ProvisionStep): string {
     case "skill":
       return `skill "${step.name}" from ${step.source} to ${step.guestPath}`;
     case "workspace":
-      return `working tree ${step.source} (with .git) to ${step.guestPath}`;
+      return `working tree ${step.source} to ${step.guestPath} (scanned for secrets first)`;
     case "gitconfig":
       return `gitconfig at ${step.guestPath} sending upstreams to the git gate`;
     case "mcp":
       return `register MCP server "${step.name}" at ${step.url}`;
     case "claude-config":
-      return step.placeholderKey
-        ? "Claude Code settings: onboarding done, placeholder API key accepted"
-        : "Claude Code settings: onboarding done";
+      return [
+        "Claude Code settings: onboarding done",
+        step.permissions === "unattended"
+          ? "no permission prompts (bypassPermissions)"
+          : "asks before commands",
+        ...(step.placeholderKey ? ["placeholder API key accepted"] : []),
+      ].join(", ");
   }
 }
 
@@ -98,6 +102,36 @@ export function renderPlanText(plan: BottlePlan): string {
     item(`  ${rules.join("; ")}`);
   }
 
+  section("Workspace (--cwd)");
+  const ws = plan.workspace;
+  if (!ws) item("(none: the agent starts in its home directory)");
+  else {
+    item(
+      ws.kind === "git"
+        ? `${ws.root} (git repository) -> ${ws.guestPath}`
+        : `${ws.root} (not a git repository: copied whole) -> ${ws.guestPath}`,
+    );
+    item(
+      ws.kind === "git"
+        ? "  carries tracked files, untracked files .gitignore does not exclude, and .git (objects and refs; no hooks or config)"
+        : "  carries every file; a baseline commit of them is made first",
+    );
+    item("  files holding a secret are left out and listed");
+    if (ws.include.length > 0) item(`  also carried (--include): ${ws.include.join(", ")}`);
+    item(`  origin is the git gate: ${ws.gate.url}`);
+    item(
+      `  ${
+        [
+          ws.gate.allowForcePush ? "force-push allowed" : "no force-push",
+          ...(ws.gate.protectedPaths.length
+            ? [`protected: ${ws.gate.protectedPaths.join(", ")}`]
+            : []),
+        ].join("; ")
+      }; secrets refused`,
+    );
+    item(`  work comes home to ${ws.home.repo} as ${ws.home.refPrefix}<branch>`);
+  }
+
   section("Supervise");
   item(plan.supervise.enabled ? `MCP server at ${plan.supervise.url}` : "off");
 
@@ -106,6 +140,11 @@ export function renderPlanText(plan: BottlePlan): string {
 
   section("Guest");
   item(`user ${plan.guest.user}, home ${plan.guest.home}, workdir ${plan.guest.workdir}`);
+  item(
+    plan.permissions === "unattended"
+      ? "permissions: unattended (the agent runs commands without asking; the bottle is the guard)"
+      : "permissions: ask (the agent asks before running commands)",
+  );
   for (const [k, v] of Object.entries(plan.guest.env).toSorted(([a], [b]) => a.localeCompare(b))) {
     item(`${k}=${v}`);
   }

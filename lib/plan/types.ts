@@ -13,8 +13,10 @@ export interface PlanOptions {
   agent: string;
   /** `--backend`, overriding the environment and the manifest. */
   backend?: BackendName;
-  /** `--cwd DIR`: the absolute working tree to copy in. */
+  /** `--cwd`: the absolute directory the user started from. */
   cwd?: string;
+  /** `--include PATH`: paths under the working tree carried although ignored or flagged. */
+  include?: string[];
   /** Arguments after `--`, passed to claude. */
   claudeArgs: string[];
 }
@@ -34,6 +36,11 @@ export interface HostFacts {
   usedSubnets: string[];
   /** Content-hashed image tags. */
   images: { agent: string; bundle: string };
+  /**
+   * Where `--cwd` sits: `root` is the git repository's top level (`git: true`), or the
+   * directory itself outside git; `subdir` is the directory relative to `root`.
+   */
+  workspace?: { root: string; subdir: string; git: boolean };
 }
 
 /** What a path is on the host, for checks that need no I/O while planning. */
@@ -77,7 +84,30 @@ export type ProvisionStep =
   | { kind: "workspace"; source: string; guestPath: string }
   | { kind: "gitconfig"; guestPath: string; content: string }
   | { kind: "mcp"; name: string; url: string }
-  | { kind: "claude-config"; placeholderKey: boolean };
+  | {
+    kind: "claude-config";
+    placeholderKey: boolean;
+    /** `unattended`: no permission prompts (bypassPermissions); `ask`: Claude Code's default. */
+    permissions: "unattended" | "ask";
+  };
+
+/** The working tree an agent works on, and where its work comes home. */
+export interface PlannedWorkspace {
+  /** The directory the user started from. */
+  source: string;
+  /** What is copied: the repository's top level, or `source` outside git. */
+  root: string;
+  /** `git`: work comes home to the repository; `dir`: to a baseline repository and patches. */
+  kind: "git" | "dir";
+  /** Where `root` lands in the guest. */
+  guestPath: string;
+  /** Paths carried although ignored or holding a secret (`--include`), relative to `source`. */
+  include: string[];
+  /** The gate entry the agent's origin points at, and its rules. */
+  gate: { name: string; url: string; allowForcePush: boolean; protectedPaths: string[] };
+  /** The host repository the work comes home to, and the prefix of its branches there. */
+  home: { repo: string; refPrefix: string };
+}
 
 /** Everything one bottle will be. */
 export interface BottlePlan {
@@ -128,6 +158,10 @@ export interface BottlePlan {
   };
   git: PlannedGitEntry[];
   supervise: { enabled: boolean; url?: string };
+  /** The `--cwd` working tree, when there is one. */
+  workspace?: PlannedWorkspace;
+  /** Whether the agent asks before running commands (`ask`) or not (`unattended`). */
+  permissions: "unattended" | "ask";
   provisioning: ProvisionStep[];
   /** Things that are fine for a dry run but make `start` fail. */
   problems: string[];

@@ -13,6 +13,7 @@ import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
 import { writeTreeTar } from "../tar.ts";
+import { GUEST_ARCHIVE, preparedArchive, UNPACK_SCRIPT } from "../workspace/mod.ts";
 
 /** SHA-256 fingerprint of a PEM certificate, as `AB:CD:...`. */
 export async function certificateFingerprint(pem: string): Promise<string> {
@@ -61,7 +62,18 @@ async function copyTree(
   await Deno.remove(archive);
 }
 
-/** Claude Code's user settings: onboarding done, the placeholder key accepted. */
+/**
+ * Claude Code's `~/.claude/settings.json`. Unattended: no permission prompts
+ * (bypassPermissions) and no consent dialog for that mode, because the bottle is the
+ * guard those prompts stand in for; claude still runs as an unprivileged user.
+ */
+export function claudeUserSettings(permissions: "unattended" | "ask"): Record<string, unknown> {
+  return permissions === "unattended"
+    ? { permissions: { defaultMode: "bypassPermissions" }, skipDangerousModePermissionPrompt: true }
+    : { permissions: { defaultMode: "default" } };
+}
+
+/** Claude Code's `~/.claude.json`: onboarding done, the placeholder key accepted. */
 export function claudeSettings(plan: BottlePlan, placeholderKey: boolean): Record<string, unknown> {
   const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
   return {
@@ -101,10 +113,20 @@ async function applyStep(
     case "skill":
       await copyTree(guest, step.source, step.guestPath, staging, `skill-${step.name}`);
       return;
-    case "workspace":
+    case "workspace": {
+      // Selected, scanned and packed before the bottle started (lib/workspace).
       log.step(`Copying ${step.source} to ${step.guestPath}`);
-      await copyTree(guest, step.source, step.guestPath, staging, "workspace");
+      await guest.putFile(preparedArchive(staging), GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
+      await must(guest, "the workspace", [
+        "sh",
+        "-c",
+        UNPACK_SCRIPT,
+        "sh",
+        step.guestPath,
+        GUEST_ARCHIVE,
+      ]);
       return;
+    }
     case "gitconfig": {
       const file = join(staging, "gitconfig");
       await Deno.writeTextFile(file, step.content);
@@ -118,6 +140,15 @@ async function applyStep(
         JSON.stringify(claudeSettings(plan, step.placeholderKey), null, 2),
       );
       await guest.putFile(file, `${GUEST_HOME}/.claude.json`, { user: "agent", mode: 0o600 });
+      const settings = join(staging, "settings.json");
+      await Deno.writeTextFile(
+        settings,
+        JSON.stringify(claudeUserSettings(step.permissions), null, 2),
+      );
+      await guest.putFile(settings, `${GUEST_HOME}/.claude/settings.json`, {
+        user: "agent",
+        mode: 0o600,
+      });
       return;
     }
     case "mcp": {

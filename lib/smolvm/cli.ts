@@ -317,6 +317,19 @@ export async function cp(
   await must(cpArgs(source, machine, guestPath, owner), "10m");
 }
 
+/** `smolvm machine cp N:/path DST`: copies a guest file out to the host. */
+export function cpFromArgs(machine: string, guestPath: string, hostPath: string): string[] {
+  if (!guestPath.startsWith("/")) {
+    throw new BackendError(`smolvm cp needs an absolute guest path, got "${guestPath}"`);
+  }
+  return ["machine", "cp", `${machine}:${guestPath}`, hostPath];
+}
+
+/** Copies a guest file out to `hostPath`. */
+export async function cpFrom(machine: string, guestPath: string, hostPath: string): Promise<void> {
+  await must(cpFromArgs(machine, guestPath, hostPath), "10m");
+}
+
 /** Runs a command in the machine and captures its output; never throws on exit code. */
 export async function execCapture(
   name: string,

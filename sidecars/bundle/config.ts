@@ -39,6 +39,12 @@ export interface BundleConfig {
   };
   /** Repositories the git gate serves; the key material stays in the bundle. */
   git: GateEntry[];
+  /**
+   * The repository a `--cwd` agent's work comes home through: served by the gate like
+   * an entry, seeded with the host's objects and refs (copied in before start), with no
+   * upstream: what it accepts stays in the bundle until the host fetches it.
+   */
+  workspace?: { allowForcePush: boolean; protectedPaths: string[] };
   /** The supervise MCP server; `timeoutMs` bounds how long a tool call waits. */
   supervise: { enabled: boolean; timeoutMs: number };
 }
@@ -53,6 +59,12 @@ export interface GateEntry {
   allowDelete: boolean;
   protectedPaths: string[];
 }
+
+/** The gate entry name of a `--cwd` agent's work (outside the manifest's name space). */
+export const WORKSPACE_ENTRY = "_workspace";
+
+/** The gate ref bot-bottle pushes the agent's uncommitted work to at exit. */
+export const WIP_REF = "refs/bot-bottle/wip";
 
 /** Where the gate keeps an entry's key, known_hosts and rules. */
 export function gateDir(name: string): string {

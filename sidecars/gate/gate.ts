@@ -7,7 +7,13 @@
  */
 
 import { type AuditLog } from "../egress/audit.ts";
-import { type BundleConfig, gateDir, gateRepo, STATE_DIR } from "../bundle/config.ts";
+import {
+  type BundleConfig,
+  gateDir,
+  gateRepo,
+  STATE_DIR,
+  WORKSPACE_ENTRY,
+} from "../bundle/config.ts";
 import { followUpstreamHead, gitOk } from "./git.ts";
 
 /** The deno command a git hook runs, with the hook's narrow permissions. */
@@ -30,14 +36,67 @@ function sshCommand(name: string): string {
   ].join(" ");
 }
 
+/** Lets the daemon receive pushes into `repo`, each decided by the pre-receive hook. */
+async function acceptPushes(repo: string, name: string): Promise<void> {
+  const set = (key: string, value: string) =>
+    gitOk(`git config ${key}`, ["config", key, value], { cwd: repo });
+  await set("daemon.receivepack", "true");
+  // The hook decides force-pushes and deletions, with reasons the agent can read.
+  await set("receive.denyNonFastForwards", "false");
+  await set("receive.denyDeletes", "false");
+  // Malformed objects from the agent are refused before any hook runs.
+  await set("receive.fsckObjects", "true");
+  await set("gc.auto", "0");
+  await Deno.writeTextFile(
+    `${repo}/hooks/pre-receive`,
+    `#!/bin/sh\n${HOOK_COMMAND} pre-receive ${name}\n`,
+    { mode: 0o755 },
+  );
+}
+
+/**
+ * The repository a `--cwd` agent's work comes home through. The host copied the seed
+ * (its objects and refs) in before the bundle started; it has no upstream, so an
+ * accepted push stays here until the host fetches it.
+ */
+async function setUpWorkspace(
+  rules: NonNullable<BundleConfig["workspace"]>,
+  secrets: string[],
+  audit: AuditLog,
+): Promise<void> {
+  const dir = gateDir(WORKSPACE_ENTRY);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(
+    `${dir}/rules.json`,
+    JSON.stringify({
+      upstream: null,
+      allowForcePush: rules.allowForcePush,
+      allowDelete: true,
+      protectedPaths: rules.protectedPaths,
+      secrets,
+    }),
+    { mode: 0o600 },
+  );
+  const repo = gateRepo(WORKSPACE_ENTRY);
+  await gitOk("git gate workspace: init", ["init", "--quiet", "--bare", repo]);
+  await acceptPushes(repo, WORKSPACE_ENTRY);
+  audit.write({ kind: "git", action: "mirror", repo: WORKSPACE_ENTRY, upstream: "host" });
+}
+
 /** Sets up every entry's mirror and starts the daemon; the returned function stops it. */
 export async function startGitGate(
   config: BundleConfig,
   audit: AuditLog,
 ): Promise<() => Promise<void>> {
-  if (config.git.length === 0) return () => Promise.resolve();
-  const secrets = config.egress.routes.flatMap((r) => Object.values(r.headers));
+  if (config.git.length === 0 && !config.workspace) return () => Promise.resolve();
+  // Every value DLP refuses, the gate refuses too: injected credentials and the
+  // bottle's own secrets.
+  const secrets = [
+    ...config.egress.routes.flatMap((r) => Object.values(r.headers)),
+    ...config.egress.secretValues,
+  ];
   await Deno.mkdir(`${STATE_DIR}/git`, { recursive: true, mode: 0o700 });
+  if (config.workspace) await setUpWorkspace(config.workspace, secrets, audit);
   for (const entry of config.git) {
     const dir = gateDir(entry.name);
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -71,16 +130,7 @@ export async function startGitGate(
       "remote.upstream.fetch",
       "+refs/tags/*:refs/tags/*",
     ], { cwd: repo });
-    await set("daemon.receivepack", "true");
-    await set("receive.denyNonFastForwards", "false");
-    await set("receive.denyDeletes", "false");
-    await Deno.writeTextFile(
-      `${repo}/hooks/pre-receive`,
-      `#!/bin/sh\n${HOOK_COMMAND} pre-receive ${entry.name}\n`,
-      {
-        mode: 0o755,
-      },
-    );
+    await acceptPushes(repo, entry.name);
     try {
       await gitOk(`fetching ${entry.upstream}`, ["fetch", "--quiet", "--prune", "upstream"], {
         cwd: repo,

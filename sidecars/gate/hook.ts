@@ -10,7 +10,7 @@
  */
 
 import { AuditLog } from "../egress/audit.ts";
-import { AUDIT_PATH, gateDir, gateOverrides, STATE_DIR } from "../bundle/config.ts";
+import { AUDIT_PATH, gateDir, gateOverrides, STATE_DIR, WIP_REF } from "../bundle/config.ts";
 import { addedLines } from "./diff.ts";
 import { followUpstreamHead, git } from "./git.ts";
 import { scanAdded } from "./scan.ts";
@@ -34,7 +34,11 @@ function repoName(path: string): string {
 async function access(service: string, path: string): Promise<number> {
   const name = repoName(path);
   const repo = path.startsWith("/") ? path : `${STATE_DIR}/git/${path}`;
-  if (service === "upload-pack") {
+  const hasUpstream =
+    (await git(["config", "--get", "remote.upstream.url"], { cwd: repo })).code === 0;
+  if (service === "upload-pack" && !hasUpstream) {
+    audit.write({ kind: "git", action: "fetch", repo: name, refreshed: false });
+  } else if (service === "upload-pack") {
     const r = await git(["fetch", "--quiet", "--prune", "upstream"], { cwd: repo });
     if (r.code !== 0) {
       // The mirror still serves what it has; the agent is told it may be stale.
@@ -78,7 +82,8 @@ async function commitFacts(sha: string, secrets: string[]): Promise<CommitFacts>
 }
 
 async function preReceive(name: string): Promise<number> {
-  const rules: GateRules & { upstream: string } = JSON.parse(
+  // `upstream` is null for the workspace repository: accepted work stays in the bundle.
+  const rules: GateRules & { upstream: string | null } = JSON.parse(
     await Deno.readTextFile(`${gateDir(name)}/rules.json`),
   );
   // Commits a person approved through supervise despite their findings.
@@ -92,6 +97,14 @@ async function preReceive(name: string): Promise<number> {
   const refusals: Refusal[] = [];
   const forward: { update: RefUpdate; force: boolean }[] = [];
   for (const update of updates) {
+    if (rules.upstream === null && !homeRefAllowed(update.ref)) {
+      refusals.push({
+        ref: update.ref,
+        rule: "ref-namespace",
+        message: "only branches and tags come home from a bottle (push to refs/heads/NAME)",
+      });
+      continue;
+    }
     let fastForward = true;
     let commits: CommitFacts[] = [];
     if (update.new !== ZERO) {
@@ -130,6 +143,7 @@ async function preReceive(name: string): Promise<number> {
         repo: name,
         ref: r.ref,
         rule: r.rule,
+        message: r.message,
         ...(r.commit ? { commit: r.commit } : {}),
         ...(r.file ? { file: r.file, line: r.line } : {}),
       });
@@ -142,6 +156,19 @@ async function preReceive(name: string): Promise<number> {
     return 1;
   }
   for (const { update, force } of forward) {
+    if (rules.upstream === null) {
+      // The workspace repository: git stores the refs once this hook says yes.
+      audit.write({
+        kind: "git",
+        action: "accept",
+        repo: name,
+        ref: update.ref,
+        old: update.old,
+        new: update.new,
+        forced: force,
+      });
+      continue;
+    }
     const spec = update.new === ZERO
       ? `:${update.ref}`
       : `${force ? "+" : ""}${update.new}:${update.ref}`;
@@ -172,6 +199,11 @@ async function preReceive(name: string): Promise<number> {
   }
   await audit.flush();
   return 0;
+}
+
+/** Refs the workspace repository takes: branches, tags and the exit-time wip ref. */
+function homeRefAllowed(ref: string): boolean {
+  return ref === WIP_REF || /^refs\/(heads|tags)\/./.test(ref);
 }
 
 const [mode, ...args] = Deno.args;

@@ -117,6 +117,7 @@ export interface LocatedFinding extends Finding {
 export async function scanAdded(
   added: readonly AddedLine[],
   values: readonly string[] = [],
+  options: { secretlint?: boolean } = {},
 ): Promise<LocatedFinding[]> {
   const out = new Map<string, LocatedFinding>();
   const add = (f: LocatedFinding) => out.set(`${f.file}:${f.line}:${f.rule}`, f);
@@ -125,6 +126,7 @@ export async function scanAdded(
     for (const l of lines) {
       for (const f of scanLine(l.text, values)) add({ ...f, file, line: l.line });
     }
+    if (options.secretlint === false) continue;
     for (const hit of await secretlint(file, lines.map((l) => l.text).join("\n"))) {
       const source = lines[hit.line - 1];
       if (source) {

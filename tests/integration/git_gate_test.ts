@@ -243,10 +243,10 @@ dockerTest(
         },
       );
 
-      await t.step("the copied working tree's origin works through the gate", async () => {
+      await t.step("the copied working tree has the entry as a remote by its name", async () => {
         const r = await inAgent(
           name,
-          "cd /home/node/workspace && git fetch -q origin && git checkout -q -b feature origin/main && echo f > f.txt && git add f.txt && git commit -qm 'agent: from cwd' && git push -q origin feature",
+          "cd /home/node/workspace && git fetch -q project && git checkout -q -b feature project/main && echo f > f.txt && git add f.txt && git commit -qm 'agent: from cwd' && git push -q project feature",
         );
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(await server.log("project", "feature"), [

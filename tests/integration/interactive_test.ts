@@ -1,8 +1,9 @@
 /**
- * The main job as a person runs it: `bot-bottle start` in a real terminal (tmux), the
- * Claude Code TUI comes up without onboarding or trust dialogs, answers a prompt from
- * the fake API, and quitting claude (Ctrl-C twice, which goes to claude through the
- * TTY, not to bot-bottle) removes the bottle with exit code 0.
+ * The main job as a person runs it: `bot-bottle start --cwd` in a real terminal (tmux)
+ * on a repository, the Claude Code TUI comes up without onboarding, trust or consent
+ * dialogs, runs the scripted model's command without a permission prompt, and quitting
+ * claude (Ctrl-C twice, which goes to claude through the TTY, not to bot-bottle) brings
+ * the commit home as a branch and removes the bottle with exit code 0.
  */
 
 import assert from "node:assert/strict";
@@ -35,14 +36,31 @@ async function waitFor(session: string, pattern: RegExp, what: string): Promise<
 if (haveTmux) {
   for (const backend of ["docker", "smolvm"] as const) {
     dockerTest(
-      `start in a terminal runs the Claude Code TUI and removes the bottle when claude exits (${backend}${
+      `start --cwd in a terminal: the TUI runs commands without prompts, the work comes home, the bottle goes (${backend}${
         backend === "smolvm" ? ", strict fake" : ""
       })`,
       async () => {
         await using fake = await fakeSmolvm();
         await using cache = await tempDir();
-        await using upstream = await startUpstream(["api.anthropic.com"], "Interactive PONG");
+        await using upstream = await startUpstream(["api.anthropic.com"], "Interactive PONG", {
+          script: {
+            steps: [
+              "echo from-the-tui > proof.txt && git add proof.txt && git commit -qm 'agent: proof' && echo tui-ok",
+            ],
+            final: "Interactive PONG",
+          },
+        });
         await using dir = await tempDir();
+        const repo = join(dir.path, "repo");
+        await Deno.mkdir(repo);
+        await Deno.writeTextFile(join(repo, "README.md"), "# repo\n");
+        for (
+          const args of [
+            ["init", "-q", "-b", "main"],
+            ["add", "."],
+            ["-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "user: first"],
+          ]
+        ) await captureRaw($`git -C ${repo} ${args}`);
         await Deno.writeTextFile(
           join(dir.path, "bot-bottle.yaml"),
           (await Deno.readTextFile(join(ROOT, "examples/bot-bottle.yaml")))
@@ -50,6 +68,8 @@ if (haveTmux) {
         );
         const env = {
           ANTHROPIC_API_KEY: "sk-ant-interactive-test",
+          BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml"),
+          BOT_BOTTLE_STATE_DIR: join(dir.path, "state"),
           BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
           BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
           ...(await buildCaEnv()),
@@ -68,18 +88,16 @@ if (haveTmux) {
           join(ROOT, "main.ts"),
           "start",
           "claude",
+          "--cwd",
         ].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-        const script = `cd '${dir.path}' && ${command}; echo "EXITED=$?"; sleep 60`;
+        const script = `cd '${repo}' && ${command}; echo "EXITED=$?"; sleep 60`;
         const started = await captureRaw(
           $`tmux new-session -d -s ${session} -x 150 -y 40 ${script}`,
         );
         assert.equal(started.code, 0, started.stderr);
         try {
-          await waitFor(
-            session,
-            /auto mode|bypass permissions|\? for shortcuts|❯/,
-            "the claude prompt",
-          );
+          const ready = await waitFor(session, /\? for shortcuts|❯/, "the claude prompt");
+          assert.doesNotMatch(ready, /I accept|Do you trust|trust this folder/i, "a dialog waits");
           const name = /Running claude in (claude-[a-z0-9]{6})/.exec(await screen(session))?.[1] ??
             (await fake.calls()).flat().find((a) => a.startsWith("bot-bottle.bottle="))?.split(
               "=",
@@ -89,14 +107,24 @@ if (haveTmux) {
             ))
               .stdout.trim();
           assert.match(name, /^claude-[a-z0-9]{6}$/);
-          await captureRaw($`tmux send-keys -t ${session} ${"say hello"} Enter`);
+          await captureRaw($`tmux send-keys -t ${session} ${"do the work"} Enter`);
           await waitFor(session, /Interactive PONG/, "the fake's reply");
+          const [result, ...more] = await upstream.toolResults();
+          assert.equal(more.length, 0);
+          assert.ok(
+            result && !result.isError && result.output.includes("tui-ok"),
+            JSON.stringify(result),
+          );
           await captureRaw($`tmux send-keys -t ${session} C-c`);
           await new Promise((r) => setTimeout(r, 500));
           await captureRaw($`tmux send-keys -t ${session} C-c`);
           const end = await waitFor(session, /EXITED=\d+/, "start to exit");
           assert.match(end, /EXITED=0/);
           assert.match(end, /Removing bottle/);
+          const home = await captureRaw(
+            $`git -C ${repo} log --format=%s ${`bot-bottle/${name}/main`}`,
+          );
+          assert.equal(home.stdout, "agent: proof\nuser: first\n", home.stderr);
           const left = await captureRaw(
             $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
           );

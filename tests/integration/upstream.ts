@@ -24,6 +24,64 @@ export interface Upstream extends AsyncDisposable {
   caFile: string;
   /** Every request the fake received so far. */
   received(): Promise<Record<string, string | number | null>[]>;
+  /**
+   * With a script: what each scripted command returned to the model, in order, read
+   * from the tool results the fake received (the longest conversation wins).
+   */
+  toolResults(): Promise<ToolResult[]>;
+}
+
+/** A scripted Bash command and what Claude Code sent back for it. */
+export interface ToolResult {
+  command: string;
+  output: string;
+  isError: boolean;
+}
+
+/** A scripted model: Bash commands one per turn, then a final text. */
+export interface ModelScript {
+  steps: string[];
+  final?: string;
+}
+
+type Block = {
+  type?: string;
+  id?: string;
+  tool_use_id?: string;
+  input?: { command?: string };
+  content?: unknown;
+  is_error?: boolean;
+};
+
+/** The tool results in one Messages API request body, paired with their commands. */
+export function toolResultsOf(body: string): ToolResult[] {
+  let request: { messages?: { content?: unknown }[] };
+  try {
+    request = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const commands = new Map<string, string>();
+  const results: ToolResult[] = [];
+  for (const m of request.messages ?? []) {
+    if (!Array.isArray(m.content)) continue;
+    for (const b of m.content as Block[]) {
+      if (b.type === "tool_use" && b.id) commands.set(b.id, b.input?.command ?? "");
+      if (b.type === "tool_result" && b.tool_use_id?.startsWith("toolu_bb")) {
+        const output = typeof b.content === "string"
+          ? b.content
+          : Array.isArray(b.content)
+          ? (b.content as Block[]).map((c) => (c as { text?: string }).text ?? "").join("")
+          : "";
+        results.push({
+          command: commands.get(b.tool_use_id) ?? "",
+          output,
+          isError: b.is_error === true,
+        });
+      }
+    }
+  }
+  return results;
 }
 
 let built: Promise<void> | undefined;
@@ -43,8 +101,15 @@ export async function fakeImage(): Promise<string> {
   return await imageTag(BUNDLE_SOURCE);
 }
 
-/** Starts a fake upstream answering as each of `hosts`, replying `reply` to the Messages API. */
-export async function startUpstream(hosts: string[], reply: string): Promise<Upstream> {
+/**
+ * Starts a fake upstream answering as each of `hosts`, replying `reply` to the Messages
+ * API, or playing a model that runs `script` through Claude Code's Bash tool.
+ */
+export async function startUpstream(
+  hosts: string[],
+  reply: string,
+  options: { script?: ModelScript } = {},
+): Promise<Upstream> {
   const id = crypto.randomUUID().slice(0, 8);
   const network = `bot-bottle-test-egress-${id}`;
   const container = `bot-bottle-test-fake-${id}`;
@@ -60,9 +125,16 @@ export async function startUpstream(hosts: string[], reply: string): Promise<Ups
       $`docker network create --internal --label bot-bottle.test=1 ${network}`,
     );
     const aliases = hosts.flatMap((h) => ["--network-alias", h]);
+    const scriptMount: string[] = [];
+    if (options.script) {
+      const file = join(dir, "script.json");
+      await Deno.writeTextFile(file, JSON.stringify(options.script));
+      await Deno.chmod(dir, 0o755);
+      scriptMount.push("--volume", `${file}:/srv/script.json:ro`);
+    }
     await capture(
       "start fake upstream",
-      $`docker run --detach --name ${container} --label bot-bottle.test=1 --network ${network} ${aliases} --user 0:0 --volume ${`${
+      $`docker run --detach --name ${container} --label bot-bottle.test=1 --network ${network} ${aliases} ${scriptMount} --user 0:0 --volume ${`${
         join(ROOT, "tests/fixtures/fake_upstream.ts")
       }:/opt/bot-bottle/tests/fixtures/fake_upstream.ts:ro`} --entrypoint /usr/local/bin/deno ${await fakeImage()} run --allow-all /opt/bot-bottle/tests/fixtures/fake_upstream.ts ${reply} ${hosts}`,
     );
@@ -83,15 +155,25 @@ export async function startUpstream(hosts: string[], reply: string): Promise<Ups
       "hermetic subnet",
       $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}}{{end}}"} ${network}`,
     )).trim();
+    const received = async () => {
+      const r = await captureRaw($`docker exec ${container} cat /srv/out/received.jsonl`);
+      return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    };
     return {
       network,
       container,
       ip,
       subnet,
       caFile,
-      async received() {
-        const r = await captureRaw($`docker exec ${container} cat /srv/out/received.jsonl`);
-        return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      received,
+      async toolResults() {
+        let best: ToolResult[] = [];
+        for (const entry of await received()) {
+          if (!String(entry.path).startsWith("/v1/messages")) continue;
+          const results = toolResultsOf(String(entry.body ?? ""));
+          if (results.length > best.length) best = results;
+        }
+        return best;
       },
       [Symbol.asyncDispose]: cleanup,
     };

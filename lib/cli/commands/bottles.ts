@@ -9,6 +9,7 @@ import { bringUp } from "../../bottle/launch.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { log, out } from "../../log.ts";
 import { startHeartbeat } from "../../state.ts";
+import { bringHome, forgetRecord } from "../../workspace/mod.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS } from "./plan.ts";
@@ -20,6 +21,21 @@ async function availableBackends(): Promise<Backend[]> {
   }
   if (usable.length === 0) await requireAvailable(allBackends()[0]!);
   return usable;
+}
+
+/**
+ * Brings `name`'s work home (when it has a `--cwd` workspace), removes it, and forgets
+ * its record. A failure to bring the work home keeps the bottle: removing it would
+ * lose the work.
+ */
+export async function removeBottle(
+  backend: Backend,
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  await bringHome(env, name, await backend.homeAccess(name));
+  await backend.remove(name);
+  await forgetRecord(env, name);
 }
 
 /** The backend holding bottle `name`. */
@@ -99,7 +115,7 @@ export const downCommand: Command = {
   summary: "Remove a bottle and everything it created",
   synopsis: "NAME | --all",
   description:
-    "Finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first). Removing a bottle that is already gone is not an error.",
+    "Brings a --cwd bottle's work home first (as branches under refs/heads/bot-bottle/NAME/), then finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first). Removing a bottle that is already gone is not an error.",
   options: { all: { type: "boolean", description: "Remove every bottle" } },
   args: { min: 0, max: 1, names: "a bottle NAME or --all" },
   async run(ctx) {
@@ -120,7 +136,7 @@ export const downCommand: Command = {
       }
       if (holders.length === 0) log.debug(`${name}: no backend lists it; sweeping by label`);
       for (const backend of holders.length > 0 ? holders : backends.toReversed()) {
-        await backend.remove(name);
+        await removeBottle(backend, name, ctx.env);
       }
       log.info(`Removed ${name}`);
       return;
@@ -131,7 +147,7 @@ export const downCommand: Command = {
         ...(await backend.leftovers(ctx.env)),
       ]);
       for (const n of names) {
-        await backend.remove(n);
+        await removeBottle(backend, n, ctx.env);
         log.info(`Removed ${n}`);
       }
     }
@@ -226,7 +242,7 @@ are still whole are kept; remove those with \`down\`.`,
     let removed = 0;
     for (const backend of await availableBackends()) {
       for (const name of await backend.leftovers(ctx.env)) {
-        await backend.remove(name);
+        await removeBottle(backend, name, ctx.env);
         log.info(`Removed ${name}`);
         removed++;
       }

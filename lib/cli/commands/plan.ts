@@ -13,7 +13,15 @@ import { resolvePlan } from "../resolve.ts";
 export const PLAN_OPTIONS: Record<string, OptionSpec> = {
   cwd: {
     type: "boolean",
-    description: "Copy the current directory (with its .git) to ~/workspace in the agent",
+    description:
+      "Work on the current directory's project: a copy goes in, the work comes home as branches",
+  },
+  include: {
+    type: "string",
+    multiple: true,
+    valueName: "PATH",
+    description:
+      "With --cwd, also carry PATH although .gitignore excludes it or it holds a secret (repeatable)",
   },
   backend: {
     type: "string",

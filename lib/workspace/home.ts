@@ -1,0 +1,419 @@
+/**
+ * @module
+ * Bringing the agent's work home when a bottle ends (claude exits, a signal, `down`,
+ * `cleanup`, the reaper). First, in the agent, everything it did not push goes through
+ * the gate like any push: every local branch, and its uncommitted and untracked work
+ * as one commit. Then the refs the gate accepted cross to the host repository as a git
+ * bundle file, fetched with hooks off under `refs/heads/bot-bottle/<bottle>/`: only
+ * objects and those refs, never hooks, config, the index or the checked-out branch.
+ * Work the gate refused is kept in bot-bottle's state directory (mode 600) and the
+ * user is told where and why, without the secret.
+ */
+
+import { join } from "node:path";
+import { AUDIT_PATH, gateRepo } from "../../sidecars/bundle/config.ts";
+import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
+import { log } from "../log.ts";
+import { $, captureRaw } from "../shell.ts";
+import { homeRefs, shortRef, WIP_REF } from "./refs.ts";
+import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
+import { type HomeReport, renderSummary } from "./summary.ts";
+
+/** Git in the agent with its own hooks and helpers turned off. */
+const AGENT_GIT =
+  'G() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c gc.auto=0 -c maintenance.auto=false "$@"; }';
+
+/**
+ * The agent-side script: saves uncommitted and untracked work (what .gitignore does
+ * not exclude) as a commit on top of HEAD without touching the agent's branch or
+ * index, then lists it and every local branch as `KIND SHA REF` lines.
+ */
+export const COLLECT_SCRIPT = `set -u
+cd "$1" 2>/dev/null || { echo "missing $1"; exit 0; }
+${AGENT_GIT}
+G rev-parse --git-dir >/dev/null 2>&1 || { echo "nogit"; exit 0; }
+idx=$(mktemp)
+cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
+if G rev-parse -q --verify HEAD >/dev/null; then base=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else base=""; parent=""; fi
+if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
+  tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
+  if [ -n "$tree" ] && [ "$tree" != "$base" ]; then
+    wip=$(echo "bot-bottle: uncommitted and untracked work at exit" | G -c user.name=bot-bottle -c user.email=wip@bot-bottle.invalid commit-tree "$tree" $parent)
+    [ -n "$wip" ] && G update-ref ${WIP_REF} "$wip" && echo "wip $wip ${WIP_REF}"
+  fi
+fi
+rm -f "$idx"
+G for-each-ref --format='branch %(objectname) %(refname)' refs/heads
+`;
+
+/** Pushes one local ref to the gate; a refusal is printed by git, never fatal here. */
+export const PUSH_SCRIPT = `set -u
+cd "$1" || exit 3
+${AGENT_GIT}
+G push --quiet "$2" "+$3:$4" 2>&1
+`;
+
+/** One local ref of the agent at exit. */
+interface AgentRef {
+  kind: "wip" | "branch";
+  sha: string;
+  ref: string;
+}
+
+function parseCollect(stdout: string): AgentRef[] {
+  const refs: AgentRef[] = [];
+  for (const line of stdout.split("\n")) {
+    const m = /^(wip|branch) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+    if (m) refs.push({ kind: m[1] as AgentRef["kind"], sha: m[2]!, ref: m[3]! });
+  }
+  return refs;
+}
+
+function parseRefs(stdout: string): Record<string, string> {
+  const refs: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const m = /^([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line.trim());
+    if (m) refs[m[2]!] = m[1]!;
+  }
+  return refs;
+}
+
+async function hostGit(repo: string, args: string[]) {
+  return await captureRaw(
+    $`git -C ${repo} -c core.hooksPath=/dev/null -c core.fsmonitor=false -c gc.auto=0 -c maintenance.auto=false ${args}`,
+    "10m",
+  );
+}
+
+/** Why the gate refused each ref, from its audit log (never the secret). */
+async function refusalReasons(
+  bundle: BundleAccess,
+  gateName: string,
+  staging: string,
+  since: string,
+) {
+  const reasons = new Map<string, string[]>();
+  let text = "";
+  if (await bundle.running()) {
+    text = (await bundle.exec(["cat", AUDIT_PATH])).stdout;
+  } else {
+    const file = join(staging, "audit.jsonl");
+    await bundle.copyOut(AUDIT_PATH, file).catch(() => {});
+    text = await Deno.readTextFile(file).catch(() => "");
+  }
+  for (const line of text.split("\n")) {
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e.kind !== "git" || e.action !== "refuse" || e.repo !== gateName) continue;
+    if (String(e.ts ?? "") < since) continue;
+    const reason = String(e.message ?? `refused (rule ${e.rule})`);
+    const list = reasons.get(String(e.ref)) ?? [];
+    if (!list.includes(reason)) list.push(reason);
+    reasons.set(String(e.ref), list);
+  }
+  return reasons;
+}
+
+/** The gate's refs and, when some come home, a git bundle file holding them. */
+async function gateHome(
+  record: WorkspaceRecord,
+  bundle: BundleAccess,
+  staging: string,
+): Promise<{ refs: Record<string, string>; file?: string; error?: string }> {
+  const repo = gateRepo(record.gateName);
+  const seeds = [...new Set(Object.values(record.seed))];
+  if (await bundle.running()) {
+    const listed = await bundle.exec([
+      "git",
+      "-C",
+      repo,
+      "for-each-ref",
+      "--format=%(objectname) %(refname)",
+    ]);
+    if (listed.code !== 0) return { refs: {}, error: `the gate's refs: ${listed.stderr.trim()}` };
+    const refs = parseRefs(listed.stdout);
+    const home = homeRefs(record.instance, refs, record.seed);
+    if (home.length === 0) return { refs };
+    const inBundle = `/var/lib/bot-bottle/home-${Date.now()}.bundle`;
+    const made = await bundle.exec([
+      "git",
+      "-C",
+      repo,
+      "bundle",
+      "create",
+      "--quiet",
+      inBundle,
+      ...home.map((h) => h.gate),
+      ...(seeds.length ? ["--not", ...seeds] : []),
+    ]);
+    if (made.code !== 0) return { refs, error: `packing the work: ${made.stderr.trim()}` };
+    const file = join(staging, "home.bundle");
+    await bundle.copyOut(inBundle, file);
+    await bundle.exec(["rm", "-f", inBundle]);
+    return { refs, file };
+  }
+  // The bundle stopped (it died, or the engine restarted): read its repository as files.
+  const copy = join(staging, "gate.git");
+  try {
+    await bundle.copyOut(repo, copy);
+  } catch (error) {
+    return { refs: {}, error: `the gate's repository is gone: ${(error as Error).message}` };
+  }
+  const listed = await hostGit(copy, ["for-each-ref", "--format=%(objectname) %(refname)"]);
+  const refs = parseRefs(listed.stdout);
+  const home = homeRefs(record.instance, refs, record.seed);
+  if (home.length === 0) return { refs };
+  const file = join(staging, "home.bundle");
+  const made = await hostGit(copy, [
+    "bundle",
+    "create",
+    "--quiet",
+    file,
+    ...home.map((h) => h.gate),
+    ...(seeds.length ? ["--not", ...seeds] : []),
+  ]);
+  return made.code === 0
+    ? { refs, file }
+    : { refs, error: `packing the work: ${made.stderr.trim()}` };
+}
+
+/**
+ * Collects the agent's unpushed work through the gate. Returns the refs that did not
+ * reach the gate (refused, or the push failed), each with what git said.
+ */
+async function collect(
+  record: WorkspaceRecord,
+  guest: Guest,
+): Promise<{ pending: AgentRef[]; outputs: Map<string, string>; problem?: string }> {
+  const listed = await guest.exec(["sh", "-c", COLLECT_SCRIPT, "sh", record.guestPath], {
+    user: "agent",
+    timeout: "5m",
+  });
+  if (listed.code !== 0) {
+    return {
+      pending: [],
+      outputs: new Map(),
+      problem: `collecting the agent's work failed: ${listed.stderr.trim()}`,
+    };
+  }
+  if (/^(missing|nogit)/m.test(listed.stdout)) {
+    return {
+      pending: [],
+      outputs: new Map(),
+      problem: `the agent's workspace (${record.guestPath}) no longer holds a git repository`,
+    };
+  }
+  const refs = parseCollect(listed.stdout);
+  const outputs = new Map<string, string>();
+  for (const r of refs) {
+    const target = r.kind === "wip" ? WIP_REF : r.ref;
+    const pushed = await guest.exec(
+      ["sh", "-c", PUSH_SCRIPT, "sh", record.guestPath, record.gateUrl, r.sha, target],
+      { user: "agent", timeout: "10m" },
+    );
+    outputs.set(r.ref, (pushed.stdout + pushed.stderr).trim());
+  }
+  return { pending: refs, outputs };
+}
+
+/** Keeps refs that did not come home as a bundle file in the state directory. */
+async function keepRefused(
+  record: WorkspaceRecord,
+  guest: Guest,
+  refs: AgentRef[],
+  dir: string,
+): Promise<string | undefined> {
+  const seeds = [...new Set(Object.values(record.seed))];
+  const inGuest = `/tmp/bot-bottle-kept-${Date.now()}.bundle`;
+  const made = await guest.exec([
+    "sh",
+    "-c",
+    `cd "$1" && ${AGENT_GIT} && shift && G bundle create --quiet "$@"`,
+    "sh",
+    record.guestPath,
+    inGuest,
+    ...refs.map((r) => r.ref),
+    ...(seeds.length ? ["--not", ...seeds] : []),
+  ], { user: "agent", timeout: "10m" });
+  if (made.code !== 0) return undefined;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `kept-${new Date().toISOString().replace(/[:.]/g, "-")}.bundle`);
+  await guest.getFile(inGuest, file);
+  await Deno.chmod(file, 0o600);
+  return file;
+}
+
+/** The host repository's current branch, for the `git diff` hint. */
+async function currentBranch(repo: string): Promise<string | undefined> {
+  const r = await hostGit(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
+  return r.code === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/**
+ * Brings `instance`'s work home, if it has a workspace; prints and returns the report.
+ * `guest` is the agent when it still runs (its unpushed work is collected first).
+ */
+export async function bringHome(
+  env: Record<string, string | undefined>,
+  instance: string,
+  access: HomeAccess,
+): Promise<HomeReport | undefined> {
+  const { guest, bundle } = access;
+  const record = await readRecord(env, instance);
+  if (!record) return undefined;
+  // Refusals from earlier in the session may since have been fixed; only this round's count.
+  const since = new Date(Date.now() - 1000).toISOString();
+  log.step(`Bringing the work of ${instance} home`);
+  const dir = workDir(env, instance);
+  const staging = await Deno.makeTempDir({ prefix: "bot-bottle-home-" });
+  const report: HomeReport = {
+    instance,
+    kind: record.kind,
+    homeRepo: record.homeRepo,
+    source: record.source,
+    arrived: [],
+    refused: [],
+    problems: [],
+  };
+  try {
+    let pending: AgentRef[] = [];
+    let outputs = new Map<string, string>();
+    if (guest) {
+      const collected = await collect(record, guest).catch((error) => ({
+        pending: [] as AgentRef[],
+        outputs: new Map<string, string>(),
+        problem: `collecting the agent's work failed: ${(error as Error).message}`,
+      }));
+      pending = collected.pending;
+      outputs = collected.outputs;
+      if (collected.problem) report.problems.push(collected.problem);
+    } else if (access.salvage) {
+      // Nothing can run in the agent: keep its whole workspace, unscanned, as an archive.
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = join(dir, "agent-workspace.tar");
+      try {
+        await access.salvage(record.guestPath, file);
+        report.problems.push(
+          `the agent could not run, so its workspace was saved unscanned (it may hold secrets) as ${file}; extract it with tar --no-same-owner --no-same-permissions`,
+        );
+      } catch (error) {
+        report.problems.push(
+          `the agent's workspace could not be saved: ${(error as Error).message}`,
+        );
+      }
+    } else {
+      report.problems.push("the agent is gone, so work it had not pushed could not be collected");
+    }
+
+    const gate = await gateHome(record, bundle, staging);
+    if (gate.error) report.problems.push(gate.error);
+    // What the gate does not hold at the agent's sha did not get through.
+    const missed = pending.filter((r) =>
+      gate.refs[r.kind === "wip" ? WIP_REF : r.ref] !== r.sha &&
+      !(r.kind === "branch" && record.seed[r.ref] === r.sha)
+    );
+    if (missed.length > 0 && guest) {
+      const reasons = await refusalReasons(bundle, record.gateName, staging, since);
+      const kept = await keepRefused(record, guest, missed, dir).catch(() => undefined);
+      for (const r of missed) {
+        const gateRef = r.kind === "wip" ? WIP_REF : r.ref;
+        const why = reasons.get(gateRef) ?? [];
+        report.refused.push({
+          ref: r.kind === "wip" ? "uncommitted work" : shortRef(r.ref),
+          reasons: why.length > 0
+            ? why
+            : [lastLine(outputs.get(r.ref)) || "the push did not reach the gate"],
+          ...(kept ? { keptIn: kept } : {}),
+        });
+      }
+      if (!kept) {
+        report.problems.push("work that did not come home could not be saved from the agent");
+      }
+    }
+
+    const home = homeRefs(instance, gate.refs, record.seed);
+    if (gate.file && home.length > 0) {
+      const fetched = await hostGit(record.homeRepo, [
+        "-c",
+        "transfer.fsckObjects=true",
+        "-c",
+        "fetch.writeCommitGraph=false",
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-prune",
+        "--no-write-fetch-head",
+        gate.file,
+        ...home.map((h) => `+${h.gate}:${h.home}`),
+      ]);
+      if (fetched.code !== 0) {
+        await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+        const keep = join(dir, "home.bundle");
+        await Deno.copyFile(gate.file, keep);
+        await Deno.chmod(keep, 0o600);
+        report.problems.push(
+          `fetching into ${record.homeRepo} failed (${
+            lastLine(fetched.stderr)
+          }); the work is kept in ${keep}`,
+        );
+      } else {
+        const seeds = [...new Set(Object.values(record.seed))];
+        for (const h of home) {
+          const count = await hostGit(record.homeRepo, [
+            "rev-list",
+            "--count",
+            h.home,
+            ...(seeds.length ? ["--not", ...seeds] : []),
+          ]);
+          const arrived: HomeReport["arrived"][number] = {
+            ref: shortRef(h.home),
+            commits: Number(count.stdout.trim()) || 0,
+            wip: h.gate === WIP_REF,
+          };
+          if (record.kind === "dir") {
+            arrived.patch = await writePatch(record, h.home, dir);
+          }
+          report.arrived.push(arrived);
+        }
+      }
+    }
+    if (record.kind === "git") {
+      const base = await currentBranch(record.homeRepo);
+      if (base) report.baseBranch = base;
+    }
+    if (report.refused.length > 0 || record.kind === "dir") report.keptAt = dir;
+    const text = renderSummary(report);
+    log.info(text);
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(join(dir, "summary.txt"), text + "\n", { mode: 0o600 });
+    return report;
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** For a directory outside git: the branch's change against the baseline, as a patch. */
+async function writePatch(record: WorkspaceRecord, ref: string, dir: string): Promise<string> {
+  const baseline = record.seed["refs/heads/main"];
+  const diff = await hostGit(record.homeRepo, ["diff", "--binary", baseline ?? ref, ref]);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${shortRef(ref).replaceAll("/", "_")}.patch`);
+  await Deno.writeTextFile(file, diff.stdout, { mode: 0o600 });
+  return file;
+}
+
+function lastLine(text: string | undefined): string {
+  return (text ?? "").trim().split("\n").at(-1)?.replace(/^remote:\s*/, "") ?? "";
+}
+
+/** After the bottle is removed: forget its record (its work directory stays). */
+export async function forgetWorkspace(
+  env: Record<string, string | undefined>,
+  instance: string,
+): Promise<void> {
+  await forgetRecord(env, instance);
+}

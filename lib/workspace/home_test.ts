@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
+import { configureLog } from "../log.ts";
+import { $, captureRaw } from "../shell.ts";
+import { bringHome } from "./home.ts";
+import { writeRecord } from "./record.ts";
+
+/**
+ * The refusal path without containers: the agent's workspace, the gate's repository
+ * (with a pre-receive hook that refuses a marker the way the gate refuses a secret,
+ * and logs it as the gate does) and the user's repository are local directories, and
+ * the guest and bundle run their commands here. The scripts and git calls are the real
+ * ones `bringHome` runs in a bottle.
+ */
+
+const MARKER = "NOT-FOR-HOME";
+
+async function sh(script: string, cwd?: string): Promise<string> {
+  const r = await captureRaw(
+    $`sh -c ${script}`.cwd(cwd ?? Deno.cwd()).env({
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t.invalid",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t.invalid",
+    }),
+  );
+  if (r.code !== 0) throw new Error(`${script}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function local(argv: string[], cwd?: string): Promise<GuestResult> {
+  return captureRaw(
+    $`${argv}`.cwd(cwd ?? "/").env({
+      GIT_AUTHOR_NAME: "agent",
+      GIT_AUTHOR_EMAIL: "a@a.invalid",
+      GIT_COMMITTER_NAME: "agent",
+      GIT_COMMITTER_EMAIL: "a@a.invalid",
+    }),
+  );
+}
+
+Deno.test("bringHome() brings accepted work home and keeps refused work in the state directory", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const host = join(dir, "host");
+    const bundleRoot = join(dir, "bundle");
+    const gate = join(bundleRoot, "git", "_workspace.git");
+    const agent = join(dir, "agent");
+    await sh(
+      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && git commit -qm first`,
+    );
+    const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
+    await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+    const audit = join(bundleRoot, "audit.jsonl");
+    await Deno.writeTextFile(
+      join(gate, "hooks", "pre-receive"),
+      `#!/bin/sh
+while read old new ref; do
+  if git log -p "$new" --not --all | grep -q ${MARKER}; then
+    echo "bot-bottle gate: $ref: refused, it holds the marker" >&2
+    printf '{"ts":"%s","kind":"git","action":"refuse","repo":"_workspace","ref":"%s","rule":"marker","message":"commit in marker.txt:1: the marker (rule marker)"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" "$ref" >> ${audit}
+    exit 1
+  fi
+done
+`,
+      { mode: 0o755 },
+    );
+    // The agent's session: a clean commit on main, the marker on its own branch, an
+    // untracked file, and a pre-push hook that would block every push.
+    await sh(
+      `echo work > work.txt && git add work.txt && git commit -qm 'agent: work' && ` +
+        `git checkout -qb leak && echo ${MARKER} > marker.txt && git add marker.txt && git commit -qm 'agent: leak' && ` +
+        `git checkout -q main && echo scratch > scratch.txt && ` +
+        `printf '#!/bin/sh\\nexit 1\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push`,
+      agent,
+    );
+    const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
+    await writeRecord(env, {
+      version: 1,
+      instance: "c-1",
+      source: host,
+      kind: "git",
+      homeRepo: host,
+      seed: { "refs/heads/main": seedSha },
+      gateName: "_workspace",
+      gateUrl: gate,
+      guestPath: agent,
+      created: new Date().toISOString(),
+    });
+    const guest: Guest = {
+      putFile: () => Promise.reject(new Error("not used")),
+      getFile: (from, to) => Deno.copyFile(from, to),
+      exec: (argv) => local(argv),
+    };
+    const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
+    const bundle: BundleAccess = {
+      running: () => Promise.resolve(true),
+      exec: (argv) => local(argv.map(toBundle)),
+      copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
+    };
+    const report = await bringHome(env, "c-1", { guest, bundle });
+    assert.ok(report);
+    assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), [
+      ["bot-bottle/c-1/wip", 2, true],
+      ["bot-bottle/c-1/main", 1, false],
+    ]);
+    assert.equal(report.refused.length, 1);
+    assert.equal(report.refused[0]!.ref, "leak");
+    assert.deepEqual(report.refused[0]!.reasons, [
+      "commit in marker.txt:1: the marker (rule marker)",
+    ]);
+    const kept = report.refused[0]!.keptIn!;
+    assert.ok(kept.startsWith(join(dir, "state", "work", "c-1")));
+    assert.equal((await Deno.stat(kept)).mode! & 0o777, 0o600);
+    assert.match(await sh(`git -C ${host} bundle list-heads ${kept}`), /refs\/heads\/leak/);
+    // At home: the accepted work, not the marker, and the user's branch untouched.
+    assert.equal((await sh(`git -C ${host} rev-parse main`)).trim(), seedSha);
+    assert.equal(
+      (await sh(`git -C ${host} show bot-bottle/c-1/wip:scratch.txt`)).trim(),
+      "scratch",
+    );
+    const objects = await sh(`git -C ${host} cat-file --batch-all-objects --batch`);
+    assert.ok(!objects.includes(MARKER), "the refused content reached the user's repository");
+    const summary = await Deno.readTextFile(join(dir, "state", "work", "c-1", "summary.txt"));
+    assert.match(summary, /bot-bottle\/c-1\/main {2}1 commit/);
+    assert.match(summary, /leak:\n {4}commit in marker\.txt:1: the marker \(rule marker\)/);
+  } finally {
+    configureLog({ quiet: false });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bringHome() without a record does nothing", async () => {
+  const none = await bringHome({ BOT_BOTTLE_STATE_DIR: "/nonexistent" }, "c-2", {
+    bundle: {
+      running: () => Promise.reject(new Error("must not be called")),
+      exec: () => Promise.reject(new Error("must not be called")),
+      copyOut: () => Promise.reject(new Error("must not be called")),
+    },
+  });
+  assert.equal(none, undefined);
+});

@@ -1,0 +1,123 @@
+/**
+ * @module
+ * The `--cwd` working tree, written once for every backend: what goes in (selected,
+ * scanned, packed for the agent and as the gate's seed) and what comes home (see
+ * `home.ts`). Provisioning and teardown call it; the rule "only objects and namespaced
+ * refs cross" lives in this room only.
+ */
+
+import { join } from "node:path";
+import { BotBottleError } from "../errors.ts";
+import { inert } from "../inert.ts";
+import { log } from "../log.ts";
+import type { BottlePlan } from "../plan/types.ts";
+import { $, captureRaw } from "../shell.ts";
+import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
+import { workDir, writeRecord } from "./record.ts";
+import { locateWorkspace, type Selection, selectWorkspace } from "./select.ts";
+
+export { bringHome } from "./home.ts";
+export { forgetRecord, readRecord } from "./record.ts";
+
+/** A working tree ready to go in. */
+export interface PreparedWorkspace {
+  /** Unpacked into the agent's workspace directory. */
+  agentTar: string;
+  /** Unpacked into the bundle's state directory before it starts. */
+  seedTar: string;
+  selection: Selection;
+}
+
+/** Ignored paths (directories collapsed) that stay out, for the "left out" list. */
+async function ignoredPaths(root: string): Promise<string[]> {
+  const r = await captureRaw(
+    $`git -C ${root} ls-files -z --others --ignored --exclude-standard --directory`,
+    "2m",
+  );
+  return r.code === 0 ? r.stdout.split("\0").filter(Boolean).toSorted() : [];
+}
+
+/** Tells the user what stayed out, and how to carry it anyway. */
+function reportLeftOut(selection: Selection, ignored: string[]): void {
+  const flagged = selection.flagged.filter((f) => !f.included);
+  if (flagged.length > 0) {
+    log.warn(
+      `Left out of the agent because they hold a secret (--include PATH carries one anyway):\n` +
+        flagged.map((f) => `  ${inert(f.path, 200)}:${f.line} (rule ${f.rule})`).join("\n"),
+    );
+  }
+  for (const f of selection.flagged.filter((f) => f.included)) {
+    log.warn(`Carried although it holds a secret (--include): ${inert(f.path, 200)}`);
+  }
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 8).map((p) => inert(p, 120)).join(", ");
+    log.info(
+      `Left out, as .gitignore says: ${shown}${
+        ignored.length > 8 ? ` and ${ignored.length - 8} more` : ""
+      } (--include PATH carries one)`,
+    );
+  }
+}
+
+/**
+ * Selects, scans and packs `plan.workspace` into `staging`, and records where its work
+ * comes home. Creates nothing in Docker.
+ */
+export async function prepareWorkspace(
+  plan: BottlePlan,
+  env: Record<string, string | undefined>,
+  staging: string,
+): Promise<PreparedWorkspace> {
+  const ws = plan.workspace!;
+  const location = await locateWorkspace(ws.source);
+  if (ws.kind === "dir") delete location.git; // a dotfiles repository around it is not the project
+  if (location.root !== ws.root) {
+    throw new BotBottleError(`--cwd: "${ws.source}" moved while the bottle was planned`);
+  }
+  log.step(`Scanning ${ws.root} for what goes into the agent`);
+  const selection = await selectWorkspace(location, ws.include);
+  const ignored = location.git ? await ignoredPaths(ws.root) : [];
+  reportLeftOut(selection, ignored.filter((p) => !selection.paths.includes(p)));
+  const source = ws.kind === "git"
+    ? await repositorySource(location, selection, staging)
+    : await baselineRepository(location, selection, ws.home.repo, staging);
+  const packed = await packWorkspace(location, selection, source, {
+    staging,
+    gateUrl: ws.gate.url,
+    gateName: ws.gate.name,
+    remotes: plan.git.map((g) => ({ name: g.name, url: g.upstream })),
+  });
+  log.info(
+    `Carrying ${selection.paths.length} file(s) from ${ws.root}${
+      ws.kind === "git" ? " and its history" : ""
+    }`,
+  );
+  await writeRecord(env, {
+    version: 1,
+    instance: plan.instance,
+    source: ws.source,
+    kind: ws.kind,
+    homeRepo: ws.home.repo,
+    ...(ws.kind === "dir" ? { baselineOf: ws.root } : {}),
+    seed: packed.seed,
+    gateName: ws.gate.name,
+    gateUrl: ws.gate.url,
+    guestPath: ws.guestPath,
+    created: new Date().toISOString(),
+  });
+  if (ws.kind === "dir") await Deno.mkdir(workDir(env, plan.instance), { recursive: true });
+  return { agentTar: packed.agentTar, seedTar: packed.seedTar, selection };
+}
+
+/** The agent-side unpacking of a prepared workspace archive (as the agent user). */
+export const UNPACK_SCRIPT =
+  'mkdir -p "$1" && tar -xf "$2" -C "$1" --no-same-owner && rm -f "$2" && ' +
+  'cd "$1" && { git update-index -q --refresh >/dev/null 2>&1; true; }';
+
+/** The guest path a prepared archive is copied to before unpacking. */
+export const GUEST_ARCHIVE = "/tmp/bot-bottle-workspace.tar";
+
+/** Where a prepared archive lives on the host (for provisioning). */
+export function preparedArchive(staging: string): string {
+  return join(staging, "workspace.tar");
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../shell.ts";
+import { agentGitConfig, packedRefs } from "./pack.ts";
+import { locateWorkspace, selectWorkspace } from "./select.ts";
+
+async function repo(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const g = (args: string[]) =>
+    captureRaw($`git -C ${dir} -c user.name=t -c user.email=t@t.invalid ${args}`);
+  await g(["init", "-q", "-b", "main"]);
+  await Deno.writeTextFile(join(dir, ".gitignore"), ".env\ndist/\n");
+  await Deno.writeTextFile(join(dir, ".env"), "PASSWORD=x\n");
+  await Deno.mkdir(join(dir, "dist"));
+  await Deno.writeTextFile(join(dir, "dist", "app.js"), "x\n");
+  await Deno.mkdir(join(dir, "src"));
+  await Deno.writeTextFile(join(dir, "src", "app.ts"), "export const x = 1;\n");
+  await Deno.writeTextFile(
+    join(dir, "src", "keys.ts"),
+    `export const id = "AKIA${"QYLPMN5HFIQR7XZB"}";\n`,
+  );
+  await g(["add", "."]);
+  await g(["commit", "-qm", "first"]);
+  await Deno.writeTextFile(join(dir, "src", "new.ts"), "new\n");
+  return dir;
+}
+
+Deno.test("selectWorkspace() carries what git would, and leaves out ignored and flagged files", async () => {
+  const dir = await repo();
+  try {
+    const at = await locateWorkspace(join(dir, "src"));
+    assert.equal(at.root, dir);
+    assert.equal(at.subdir, "src");
+    const sel = await selectWorkspace(at, []);
+    assert.deepEqual(sel.paths, [".gitignore", "src/app.ts", "src/new.ts"]);
+    assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule, f.line, f.included]), [
+      ["src/keys.ts", "aws-access-key-id", 1, false],
+    ]);
+    assert.deepEqual(sel.trackedLeftOut, ["src/keys.ts"]);
+    const inc = await selectWorkspace(at, ["keys.ts", "../.env"]);
+    assert.deepEqual(inc.paths, [".env", ".gitignore", "src/app.ts", "src/keys.ts", "src/new.ts"]);
+    assert.deepEqual(inc.ignoredIncluded, [".env"]);
+    assert.equal(inc.flagged[0]!.included, true);
+    await assert.rejects(() => selectWorkspace(at, ["../../outside"]), /not a path inside/);
+    await assert.rejects(() => selectWorkspace(at, ["missing.ts"]), /does not exist/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("selectWorkspace() outside git takes the directory whole, still scanned", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "a\n");
+    await Deno.writeTextFile(
+      join(dir, ".env"),
+      `TOKEN=ghp_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}\n`,
+    );
+    const at = await locateWorkspace(dir);
+    assert.equal(at.git, undefined);
+    const sel = await selectWorkspace(at, []);
+    assert.deepEqual(sel.paths, ["a.txt"]);
+    assert.deepEqual(sel.flagged.map((f) => f.path), [".env"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agentGitConfig() points origin at the gate and keeps nothing of the host", () => {
+  const text = agentGitConfig(
+    "git://10.0.0.2:9418/_workspace.git",
+    "ref: refs/heads/main",
+    { "refs/heads/main": "a".repeat(40) },
+    undefined,
+    [{ name: "project", url: "git@github.com:me/p.git" }, { name: "origin", url: "x" }],
+  );
+  assert.match(text, /\[remote "origin"\]\n\turl = git:\/\/10\.0\.0\.2:9418\/_workspace\.git/);
+  assert.match(text, /\[remote "project"\]\n\turl = git@github\.com:me\/p\.git/);
+  assert.match(text, /\[branch "main"\]\n\tremote = origin\n\tmerge = refs\/heads\/main/);
+  assert.equal(text.match(/\[remote /g)?.length, 2, "an entry named origin does not replace it");
+  assert.doesNotMatch(text, /hooksPath|fsmonitor|credential|sshCommand/);
+  assert.equal(
+    packedRefs({ "refs/tags/v1": "b".repeat(40), "refs/heads/main": "a".repeat(40) }),
+    `${"a".repeat(40)} refs/heads/main\n${"b".repeat(40)} refs/tags/v1\n`,
+  );
+});

@@ -1,0 +1,79 @@
+/**
+ * @module
+ * The short summary a person reads when a bottle ends: which branches arrived with how
+ * many commits, what was refused and where it is kept, and the commands to look at it.
+ * Every name in it came from the agent, so each is made inert first.
+ */
+
+import { inert } from "../inert.ts";
+
+/** What came home from one bottle. */
+export interface HomeReport {
+  instance: string;
+  kind: "git" | "dir";
+  /** The repository the work arrived in. */
+  homeRepo: string;
+  /** The directory the bottle was started from. */
+  source: string;
+  arrived: { ref: string; commits: number; wip: boolean; patch?: string }[];
+  refused: { ref: string; reasons: string[]; keptIn?: string }[];
+  /** The state directory holding what did not arrive (and patches, for `dir`). */
+  keptAt?: string;
+  /** The host repository's current branch, for `git diff BASE...BRANCH`. */
+  baseBranch?: string;
+  problems: string[];
+}
+
+function quote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The summary as lines for a terminal. */
+export function renderSummary(report: HomeReport): string {
+  const lines: string[] = [];
+  const where = report.kind === "git"
+    ? report.homeRepo
+    : `${report.homeRepo} (${report.source} is not a git repository, so the work came home to a baseline repository and as patches)`;
+  if (report.arrived.length === 0) {
+    lines.push(`Nothing new came home from ${report.instance}.`);
+  } else {
+    lines.push(`Work from ${report.instance} came home to ${where}:`);
+    const width = Math.max(...report.arrived.map((a) => inert(a.ref, 200).length));
+    for (const a of report.arrived) {
+      const what = a.wip
+        ? "uncommitted and untracked work, as one commit"
+        : `${a.commits} commit${a.commits === 1 ? "" : "s"}`;
+      lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${what}`);
+      if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
+    }
+  }
+  if (report.refused.length > 0) {
+    lines.push("Refused by the git gate (the secret is not shown), kept outside the repository:");
+    for (const r of report.refused) {
+      lines.push(`  ${inert(r.ref, 200)}:`);
+      for (const reason of r.reasons.slice(0, 5)) lines.push(`    ${inert(reason, 300)}`);
+      if (r.reasons.length > 5) lines.push(`    ... and ${r.reasons.length - 5} more`);
+    }
+    const kept = report.refused.find((r) => r.keptIn)?.keptIn;
+    if (kept) {
+      lines.push(
+        `  kept in ${kept} (mode 600); it holds the secret: inspect it with`,
+        `  git bundle list-heads ${quote(kept)}`,
+      );
+    }
+  }
+  for (const p of report.problems) lines.push(`Note: ${inert(p, 400)}`);
+  const first = report.arrived.find((a) => !a.wip) ?? report.arrived[0];
+  if (first) {
+    const repo = report.kind === "git" ? "" : `--git-dir=${quote(report.homeRepo)} `;
+    const ref = quote(first.ref);
+    lines.push("Look at it:");
+    lines.push(`  git ${repo}log --oneline ${ref}`);
+    if (report.kind === "git" && report.baseBranch) {
+      lines.push(`  git diff ${quote(report.baseBranch)}...${ref}`);
+    } else if (report.kind === "dir" && first.patch) {
+      lines.push(`  cd ${quote(report.source)} && git apply ${quote(first.patch)}`);
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,438 @@
+/**
+ * The whole session as a person has it: `start --cwd` on their repository, the real
+ * claude (driven by a scripted model) works unattended, and when it ends the work is in
+ * the repository as branches under refs/heads/bot-bottle/<bottle>/, with nothing else
+ * of the repository changed and no secret in any object. The same after SIGINT, after
+ * SIGKILL and `cleanup`, for `up`/`down`, and for a directory outside git.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
+import { dockerTest } from "./docker.ts";
+import { buildCaEnv, type ModelScript, startUpstream, type Upstream } from "./upstream.ts";
+
+/**
+ * Shell that writes a fresh AWS key pair to creds.env. The key is made in the agent
+ * from /dev/urandom: written into the script, it would travel in the conversation and
+ * the proxy's DLP would (rightly) refuse the model's next request.
+ */
+const WRITE_CREDS = "id=AKIA$(head -c 4096 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16); " +
+  "key=$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 40); " +
+  'printf \'AWS_ACCESS_KEY_ID=%s\\nAWS_SECRET_ACCESS_KEY=%s\\n\' "$id" "$key" > creds.env';
+
+/** The key pair a kept bundle's `creds` branch holds (read back for the assertions). */
+async function keptPair(repo: string, bundle: string): Promise<{ id: string; secret: string }> {
+  await using dir = await tempDir();
+  // A clone of the user's repository holds the bundle's prerequisites (their history).
+  await captureRaw($`git clone -q --bare ${repo} ${dir.path}/r.git`);
+  const r = `${dir.path}/r.git`;
+  const fetched = await captureRaw(
+    $`git -C ${r} fetch -q ${bundle} refs/heads/creds:refs/heads/creds`,
+  );
+  assert.equal(fetched.code, 0, fetched.stderr);
+  const text = (await captureRaw($`git -C ${r} show creds:creds.env`)).stdout;
+  const id = /AWS_ACCESS_KEY_ID=(AKIA[A-Z2-7]{16})/.exec(text)?.[1];
+  const secret = /AWS_SECRET_ACCESS_KEY=([A-Za-z0-9]{40})/.exec(text)?.[1];
+  assert.ok(id && secret, `the kept bundle holds the key pair: ${text}`);
+  return { id, secret };
+}
+
+const manifest = (subnet: string, permissions = "unattended") => `
+bottles:
+  dev:
+    egress:
+      allow_private: ["${subnet}"]
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+agents:
+  claude:
+    bottle: dev
+    permissions: ${permissions}
+`;
+
+async function git(repo: string, args: string[]): Promise<string> {
+  const r = await captureRaw(
+    $`git -C ${repo} -c user.name=t -c user.email=t@t.invalid ${args}`,
+  );
+  if (r.code !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A project: a manifest beside a repository with one commit. */
+async function project(dir: string, upstream: Upstream, permissions?: string) {
+  const manifestFile = join(dir, "bot-bottle.yaml");
+  await Deno.writeTextFile(manifestFile, manifest(upstream.subnet, permissions));
+  const repo = join(dir, "repo");
+  await Deno.mkdir(repo);
+  await Deno.writeTextFile(join(repo, "README.md"), "# the user's project\n");
+  await git(repo, ["init", "-q", "-b", "main"]);
+  await git(repo, ["add", "."]);
+  await git(repo, ["commit", "-qm", "user: first"]);
+  const env = {
+    ANTHROPIC_API_KEY: `sk-ant-api03-${crypto.randomUUID()}`,
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    BOT_BOTTLE_MANIFEST: manifestFile,
+    BOT_BOTTLE_STATE_DIR: join(dir, "state"),
+    ...(await buildCaEnv()),
+  };
+  return { repo, env, state: join(dir, "state") };
+}
+
+/** Everything of a repository that bot-bottle must never change. */
+async function snapshot(repo: string): Promise<Record<string, string>> {
+  const hash = async (path: string) => {
+    try {
+      const data = await Deno.readFile(join(repo, ".git", path));
+      return Array.from(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", data)),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+    } catch {
+      return "missing";
+    }
+  };
+  const refs = (await git(repo, ["for-each-ref", "--format=%(objectname) %(refname)"]))
+    .split("\n").filter((l) => l && !l.includes(" refs/heads/bot-bottle/")).join("\n");
+  return {
+    head: await hash("HEAD"),
+    index: await hash("index"),
+    config: await hash("config"),
+    hooks: (await Array.fromAsync(Deno.readDir(join(repo, ".git", "hooks")))).map((e) => e.name)
+      .toSorted().join(","),
+    status: await git(repo, ["status", "--porcelain", "--ignored"]),
+    refs,
+  };
+}
+
+async function labelled(name: string): Promise<string> {
+  const c = await captureRaw(
+    $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+  );
+  const n = await captureRaw(
+    $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+  );
+  return (c.stdout + n.stdout).trim();
+}
+
+/** Every object in the repository (reachable or not) holds none of `needles`. */
+async function inNoObject(repo: string, needles: string[]): Promise<void> {
+  const all = await captureRaw(
+    $`git -C ${repo} cat-file --batch-all-objects --batch`,
+    "2m",
+  );
+  assert.equal(all.code, 0, all.stderr);
+  for (const n of needles) assert.ok(!all.stdout.includes(n), "a secret is in an object at home");
+}
+
+/** The work a script leaves: a commit, a secret on its own branch, planted hooks, a scratch file. */
+function workScript(tail: string[] = []): ModelScript {
+  return {
+    steps: [
+      "echo ran-as-$(whoami)",
+      "echo 'hello from the agent' > agent.txt && git add agent.txt && git commit -qm 'agent: add agent.txt' && echo committed",
+      `git checkout -qb creds && ${WRITE_CREDS} && git add creds.env && git commit -qm 'agent: add credentials' && git checkout -q main && echo secret-committed`,
+      "printf '#!/bin/sh\\nexit 1\\n' > .git/hooks/pre-push && printf '#!/bin/sh\\ntouch /tmp/hook-ran\\n' > .git/hooks/post-checkout && chmod +x .git/hooks/* && git config core.hooksPath .git/hooks && git config core.fsmonitor 'touch /tmp/fsmonitor-ran' && echo planted",
+      "echo 'scratch notes' > notes.txt && echo untracked",
+      ...tail,
+    ],
+    final: "ALL DONE",
+  };
+}
+
+/** What every home-coming of `workScript` must leave in the host repository. */
+async function assertWorkCameHome(
+  repo: string,
+  state: string,
+  name: string,
+  before: Record<string, string>,
+  stderr: string,
+): Promise<void> {
+  const prefix = `bot-bottle/${name}`;
+  const refs =
+    (await git(repo, ["for-each-ref", "--format=%(refname:short)", "refs/heads/bot-bottle"]))
+      .trim().split("\n").toSorted();
+  assert.deepEqual(refs, [`${prefix}/main`, `${prefix}/wip`], stderr);
+  assert.equal(
+    (await git(repo, ["log", "--format=%s", `${prefix}/main`])).trim(),
+    "agent: add agent.txt\nuser: first",
+  );
+  assert.equal(
+    (await git(repo, ["show", `${prefix}/wip:notes.txt`])).trim(),
+    "scratch notes",
+    "the untracked file came home on the wip branch",
+  );
+  assert.deepEqual(await snapshot(repo), before, "HEAD, index, config, hooks, worktree unchanged");
+  assert.match(stderr, new RegExp(`Work from ${name} came home to ${repo}`));
+  assert.match(stderr, new RegExp(`${prefix}/main +1 commit`));
+  assert.match(stderr, /Refused by the git gate/);
+  assert.match(stderr, /creds:\n.*creds\.env:1: AWS access key ID \(rule aws-access-key-id\)/);
+  const kept = /kept in (\S+\.bundle) \(mode 600\)/.exec(stderr)?.[1] ?? "";
+  assert.ok(kept.startsWith(join(state, "work", name)), stderr);
+  assert.equal((await Deno.stat(kept)).mode! & 0o777, 0o600);
+  const heads = await captureRaw($`git -C ${repo} bundle list-heads ${kept}`);
+  assert.match(heads.stdout, /refs\/heads\/creds/);
+  const key = await keptPair(repo, kept);
+  await inNoObject(repo, [key.id, key.secret]);
+  assert.ok(!stderr.includes(key.id) && !stderr.includes(key.secret), "the secret was printed");
+  assert.equal(await labelled(name), "", "nothing of the bottle remains");
+}
+
+function check(results: { output: string; isError: boolean }[], expected: string[]): void {
+  assert.deepEqual(
+    results.map((r) => r.isError),
+    expected.map(() => false),
+    JSON.stringify(results),
+  );
+  expected.forEach((e, i) =>
+    assert.ok(results[i]!.output.includes(e), `step ${i}: ${results[i]!.output}`)
+  );
+}
+
+dockerTest(
+  "start --cwd: claude works unattended and its work comes home as branches, nothing else changed",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+      script: workScript(),
+    });
+    await using dir = await tempDir();
+    const { repo, env, state } = await project(dir.path, upstream);
+    const before = await snapshot(repo);
+    const plan = await runBotBottle(["plan", "claude", "--cwd"], { cwd: repo, env });
+    assert.match(plan.stdout, /permissions: unattended/);
+    assert.match(plan.stdout, /work comes home to .*repo as refs\/heads\/bot-bottle\/claude-/);
+    const r = await runBotBottle(["start", "claude", "--cwd", "--", "-p", "do the work"], {
+      cwd: repo,
+      env,
+    });
+    assert.equal(
+      r.code,
+      0,
+      `${r.stdout}\n${JSON.stringify(await upstream.toolResults())}\n${r.stderr}`,
+    );
+    assert.match(r.stdout, /ALL DONE/);
+    check(await upstream.toolResults(), [
+      "ran-as-node",
+      "committed",
+      "secret-committed",
+      "planted",
+      "untracked",
+    ]);
+    const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
+    await assertWorkCameHome(repo, state, name, before, r.stderr);
+  },
+);
+
+dockerTest("permissions: ask keeps Claude Code's prompts, so in -p it runs nothing", async () => {
+  await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+    script: { steps: ["touch /tmp/asked && echo ran"], final: "GAVE UP" },
+  });
+  await using dir = await tempDir();
+  const { repo, env } = await project(dir.path, upstream, "ask");
+  const plan = await runBotBottle(["plan", "claude"], { cwd: repo, env });
+  assert.match(plan.stdout, /permissions: ask/);
+  const r = await runBotBottle(["start", "claude", "--", "-p", "try"], { cwd: repo, env });
+  assert.equal(r.code, 0, r.stderr);
+  const [result] = await upstream.toolResults();
+  assert.ok(result, "claude answered the tool call");
+  assert.ok(!result.output.includes("ran"), `the command ran: ${result.output}`);
+  assert.match(result.output, /permission|approv/i);
+});
+
+/** Starts `start --cwd` in the background; resolves once `steps` tool results are in. */
+async function startUntil(
+  upstream: Upstream,
+  repo: string,
+  env: Record<string, string>,
+  steps: number,
+): Promise<{ child: Deno.ChildProcess; name: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...toolRunFlags(),
+      join(ROOT, "main.ts"),
+      "start",
+      "claude",
+      "--cwd",
+      "--",
+      "-p",
+      "work",
+    ],
+    cwd: repo,
+    env: { ...env, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  for (let i = 0; i < 900; i++) {
+    if ((await upstream.toolResults()).length >= steps) {
+      const r = await captureRaw(
+        $`docker ps --filter label=bot-bottle.role=agent --filter ${`label=bot-bottle.agent=claude`} --format ${'{{.Label "bot-bottle.bottle"}}'}`,
+      );
+      const names = r.stdout.trim().split("\n").filter(Boolean);
+      if (names.length === 1) return { child, name: names[0]! };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error("start never got that far");
+}
+
+dockerTest(
+  "SIGINT in the middle of a session: the work comes home before the bottle goes",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+      script: workScript(["echo SLOW"]),
+    });
+    await using dir = await tempDir();
+    const { repo, env, state } = await project(dir.path, upstream);
+    const before = await snapshot(repo);
+    // After the sixth step the fake holds the model's answer (SLOW): claude is mid-session.
+    const { child, name } = await startUntil(upstream, repo, env, 6);
+    child.kill("SIGINT");
+    const output = await child.output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 130, stderr);
+    await assertWorkCameHome(repo, state, name, before, stderr);
+  },
+);
+
+dockerTest(
+  "SIGKILL of start, then cleanup: the work comes home before the bottle goes",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+      script: workScript(["echo SLOW"]),
+    });
+    await using dir = await tempDir();
+    const { repo, env, state } = await project(dir.path, upstream);
+    const before = await snapshot(repo);
+    const { child, name } = await startUntil(upstream, repo, env, 6);
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stderr.cancel();
+    // Once the dead start's heartbeat is stale, cleanup takes the bottle.
+    let cleaned;
+    for (let i = 0; i < 30; i++) {
+      cleaned = await runBotBottle(["cleanup"], { env });
+      assert.equal(cleaned.code, 0, cleaned.stderr);
+      if (cleaned.stderr.includes(`Removed ${name}`)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await assertWorkCameHome(repo, state, name, before, cleaned!.stderr);
+  },
+);
+
+dockerTest(
+  "--cwd leaves out ignored files and files holding a secret, and says so; --include carries one",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    const token = `ghp_${crypto.randomUUID().replaceAll("-", "").slice(0, 36).padEnd(36, "x")}`;
+    await Deno.writeTextFile(join(repo, ".gitignore"), ".env\nbuild/\n");
+    await Deno.writeTextFile(
+      join(repo, ".env"),
+      `DATABASE_PASSWORD=hunter2-${crypto.randomUUID()}\n`,
+    );
+    await Deno.mkdir(join(repo, "build"));
+    await Deno.writeTextFile(join(repo, "build", "out.js"), "built\n");
+    await Deno.mkdir(join(repo, "config"));
+    await Deno.writeTextFile(join(repo, "config", "settings.py"), `GITHUB_TOKEN = "${token}"\n`);
+    await git(repo, ["add", "."]);
+    await git(repo, ["commit", "-qm", "user: config"]);
+    await Deno.writeTextFile(join(repo, "draft.md"), "an untracked draft\n");
+
+    const look =
+      "ls -A; git status --short; cat config/settings.py 2>/dev/null || echo no-settings";
+    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: repo, env });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    try {
+      assert.match(up.stderr, /Left out of the agent because they hold a secret/);
+      assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
+      assert.match(up.stderr, /Left out, as \.gitignore says: \.env, build\//);
+      assert.ok(!up.stderr.includes(token), "the token was printed");
+      const r = await runBotBottle(["exec", name, "--", "sh", "-c", look], { env });
+      assert.equal(r.code, 0, r.stderr);
+      const files = r.stdout.split("\n");
+      for (const f of [".git", ".gitignore", "README.md", "draft.md"]) {
+        assert.ok(files.includes(f), `${f} went in: ${r.stdout}`);
+      }
+      // config/ held only the flagged file.
+      for (const f of [".env", "build", "config"]) assert.ok(!files.includes(f), r.stdout);
+      assert.match(r.stdout, /no-settings/);
+      assert.match(r.stdout, /^\?\? draft\.md$/m);
+      assert.ok(!/ D config/.test(r.stdout), "the left-out tracked file is not seen as deleted");
+      const hooks = await runBotBottle(["exec", name, "--", "ls", ".git/hooks"], { env });
+      assert.equal(hooks.stdout.trim(), "", "no host hook went in");
+    } finally {
+      assert.equal((await runBotBottle(["down", name], { env })).code, 0);
+    }
+
+    const up2 = await runBotBottle(["up", "claude", "--cwd", "--include", "config/settings.py"], {
+      cwd: repo,
+      env,
+    });
+    assert.equal(up2.code, 0, up2.stderr);
+    const name2 = up2.stdout.trim();
+    try {
+      assert.match(
+        up2.stderr,
+        /Carried although it holds a secret \(--include\): config\/settings\.py/,
+      );
+      const r = await runBotBottle(["exec", name2, "--", "sh", "-c", look], { env });
+      assert.match(r.stdout, /GITHUB_TOKEN/);
+    } finally {
+      assert.equal((await runBotBottle(["down", name2], { env })).code, 0);
+    }
+  },
+);
+
+dockerTest(
+  "up, exec, down: down brings the work home; outside git it comes home as a patch",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    const { env, state } = await project(dir.path, upstream);
+    const plain = join(dir.path, "plain");
+    await Deno.mkdir(plain);
+    await Deno.writeTextFile(join(plain, "notes.txt"), "line one\n");
+    const plan = await runBotBottle(["plan", "claude", "--cwd"], { cwd: plain, env });
+    assert.match(plan.stdout, /not a git repository: copied whole/);
+    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: plain, env });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    const work = await runBotBottle([
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      "echo 'line two' >> notes.txt && git add -A && git commit -qm 'agent: second line' && echo new > new.txt",
+    ], { env });
+    assert.equal(work.code, 0, work.stderr);
+    const down = await runBotBottle(["down", name], { env });
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(
+      down.stderr,
+      new RegExp(`Work from ${name} came home to ${state}/work/${name}/home.git`),
+    );
+    assert.equal(
+      await Deno.readTextFile(join(plain, "notes.txt")),
+      "line one\n",
+      "the directory is untouched",
+    );
+    const patch = /patch: (\S+main\.patch)/.exec(down.stderr)?.[1];
+    assert.ok(patch, down.stderr);
+    assert.match(await Deno.readTextFile(patch), /\+line two/);
+    const apply = await captureRaw($`git -C ${plain} apply --check ${patch}`);
+    assert.equal(apply.code, 0, apply.stderr);
+    const wip = /patch: (\S+wip\.patch)/.exec(down.stderr)?.[1];
+    assert.match(await Deno.readTextFile(wip!), /\+new/);
+  },
+);
