@@ -50,15 +50,27 @@ export const log = {
   },
 };
 
+/**
+ * JSON with every non-ASCII character escaped (`\u202e`), so that text from an agent
+ * (bidi overrides, zero-width characters) cannot act on a terminal it is printed to.
+ * JSON.stringify already escapes control characters.
+ */
+export function asciiJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Data for programs, on stdout. */
 export const out = {
   /** Writes text followed by a newline. */
   line(text: string): void {
     console.log(text);
   },
-  /** Writes exactly one JSON document. */
+  /** Writes exactly one JSON document, ASCII only (see `asciiJson`). */
   json(value: unknown): void {
-    console.log(JSON.stringify(value, null, 2));
+    console.log(asciiJson(value, 2));
   },
   /** Writes raw bytes, for streaming logs. */
   async write(data: Uint8Array | string): Promise<void> {

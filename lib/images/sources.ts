@@ -23,6 +23,7 @@ import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
 import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
 import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
+import gateObjects from "../../sidecars/gate/objects.ts" with { type: "text" };
 import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
 import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
 import gateSecretlint from "../../sidecars/gate/secretlint.ts" with { type: "text" };
@@ -71,6 +72,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/gate/gate.ts": gateGate,
     "sidecars/gate/git.ts": gateGit,
     "sidecars/gate/hook.ts": gateHook,
+    "sidecars/gate/objects.ts": gateObjects,
     "sidecars/gate/policy.ts": gatePolicy,
     "sidecars/gate/scan.ts": gateScan,
     "sidecars/gate/secretlint.ts": gateSecretlint,

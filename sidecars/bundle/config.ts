@@ -76,6 +76,11 @@ export function gateOverrides(name: string): string {
   return `${gateDir(name)}/overrides`;
 }
 
+/** The gate's own record of refused pushes (JSON lines), which supervise shows a person. */
+export function gateRefusals(name: string): string {
+  return `${gateDir(name)}/refusals.jsonl`;
+}
+
 /** The gate's bare mirror of an entry, served as `<name>.git`. */
 export function gateRepo(name: string): string {
   return `${STATE_DIR}/git/${name}.git`;

@@ -13,15 +13,17 @@ import { startProxy } from "../egress/proxy.ts";
 import { startDns } from "../dns/dns.ts";
 import { startGitGate } from "../gate/gate.ts";
 import { startControl } from "../supervise/control.ts";
-import { startMcpServer, type SuperviseEffects } from "../supervise/mcp.ts";
+import { type GateRefusal, startMcpServer, type SuperviseEffects } from "../supervise/mcp.ts";
 import { SuperviseQueue } from "../supervise/queue.ts";
 import {
   AUDIT_PATH,
   type BundleConfig,
   CONFIG_PATH,
   gateOverrides,
+  gateRefusals,
   READY_PATH,
   STATE_DIR,
+  WORKSPACE_ENTRY,
 } from "./config.ts";
 
 // deno-lint-ignore no-console
@@ -79,12 +81,34 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   if (config.supervise.enabled) {
     const queue = new SuperviseQueue(`${STATE_DIR}/supervise`, config.instance, audit);
     await queue.load();
+    const repos = [
+      ...config.git.map((g) => g.name),
+      ...(config.workspace ? [WORKSPACE_ENTRY] : []),
+    ];
     const effects: SuperviseEffects = {
       allowHost(host) {
         if (allowlist.add(host)) audit.write({ kind: "egress", action: "allowlist-add", host });
       },
-      async allowPush(repo, commit) {
-        await Deno.writeTextFile(gateOverrides(repo), `${commit}\n`, { append: true, mode: 0o600 });
+      repos,
+      async refusal(repo, commit, ref) {
+        if (!repos.includes(repo)) return undefined;
+        const text = await Deno.readTextFile(gateRefusals(repo)).catch(() => "");
+        let found: GateRefusal | undefined;
+        for (const line of text.split("\n").filter(Boolean)) {
+          const r = JSON.parse(line);
+          if (r.commit === commit && r.ref === ref) {
+            found = { findings: r.findings ?? [], protectedPaths: r.protectedPaths ?? [] };
+          }
+        }
+        return found;
+      },
+      async allowPush(repo, ref, commit, protectedPaths) {
+        if (!repos.includes(repo)) return;
+        await Deno.writeTextFile(
+          gateOverrides(repo),
+          JSON.stringify({ commit, ref, protectedPaths }) + "\n",
+          { append: true, mode: 0o600 },
+        );
       },
     };
     const control = startControl(queue);

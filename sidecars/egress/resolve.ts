@@ -39,7 +39,20 @@ export async function resolveTarget(
   allowedPrivate: readonly string[],
   resolve: Resolver = systemResolver,
 ): Promise<{ address: string } | { refused: string }> {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return { address: host }; // an IP the allowlist names
+  const allowed: Cidr[] = allowedPrivate.map(parseCidr);
+  const refusedRange = (address: string) => {
+    const one = parseCidr(`${address}/32`);
+    return blocked.some((b) => overlaps(b, one)) && !allowed.some((a) => overlaps(a, one));
+  };
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
+    // An IP the allowlist names (or a person approved) is held to the same ranges.
+    return refusedRange(host)
+      ? {
+        refused:
+          `${host} is a private, loopback, link-local or metadata address; list its range in egress.allow_private to reach it`,
+      }
+      : { address: host };
+  }
   let addresses: string[];
   try {
     addresses = await resolve(host);
@@ -47,10 +60,8 @@ export async function resolveTarget(
     return { refused: `"${host}" does not resolve: ${(error as Error).message}` };
   }
   if (addresses.length === 0) return { refused: `"${host}" has no IPv4 address` };
-  const allowed: Cidr[] = allowedPrivate.map(parseCidr);
   for (const address of addresses) {
-    const one = parseCidr(`${address}/32`);
-    if (blocked.some((b) => overlaps(b, one)) && !allowed.some((a) => overlaps(a, one))) {
+    if (refusedRange(address)) {
       return {
         refused:
           `"${host}" resolves to ${address}, a private or local address this bottle does not allow`,

@@ -37,17 +37,30 @@ for (
   });
 }
 
-Deno.test("resolveTarget() allows a private address inside an allowed range, and IP literals as named", async () => {
+Deno.test("resolveTarget() allows a private address inside an allowed range", async () => {
   const r = await resolveTarget(
     "internal.example.com",
     ["172.18.0.0/16"],
     fixed({ "internal.example.com": ["172.18.0.5"] }),
   );
   assert.deepEqual(r, { address: "172.18.0.5" });
-  assert.deepEqual(await resolveTarget("10.0.0.5", [], fixed({})), { address: "10.0.0.5" });
+  assert.deepEqual(await resolveTarget("10.0.0.5", ["10.0.0.0/24"], fixed({})), {
+    address: "10.0.0.5",
+  });
 });
 
 Deno.test("resolveTarget() reports a name that does not resolve", async () => {
   const r = await resolveTarget("nowhere.example.com", [], fixed({}));
   assert.ok("refused" in r && /does not resolve: NXDOMAIN/.test(r.refused));
+});
+
+Deno.test("resolveTarget() holds an allowed or approved IP literal to the same ranges", async () => {
+  const none = () => Promise.reject(new Error("no lookup for literals"));
+  const metadata = await resolveTarget("169.254.169.254", [], none);
+  assert.match("refused" in metadata ? metadata.refused : "", /link-local or metadata address/);
+  assert.ok("refused" in await resolveTarget("172.17.0.1", [], none), "the docker gateway");
+  assert.deepEqual(await resolveTarget("172.17.0.1", ["172.17.0.0/16"], none), {
+    address: "172.17.0.1",
+  });
+  assert.deepEqual(await resolveTarget("203.0.113.9", [], none), { address: "203.0.113.9" });
 });

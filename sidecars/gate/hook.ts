@@ -10,14 +10,20 @@
  */
 
 import { AuditLog } from "../egress/audit.ts";
-import { AUDIT_PATH, gateDir, gateOverrides, STATE_DIR, WIP_REF } from "../bundle/config.ts";
-import { addedLines } from "./diff.ts";
-import { followUpstreamHead, git } from "./git.ts";
-import { scanAdded } from "./scan.ts";
 import {
-  type CommitFacts,
+  AUDIT_PATH,
+  gateDir,
+  gateOverrides,
+  gateRefusals,
+  STATE_DIR,
+  WIP_REF,
+} from "../bundle/config.ts";
+import { followUpstreamHead, git } from "./git.ts";
+import { type PushScan, scanPush } from "./objects.ts";
+import {
   decide,
   type GateRules,
+  type Override,
   type RefUpdate,
   type Refusal,
   ZERO,
@@ -61,24 +67,47 @@ async function access(service: string, path: string): Promise<number> {
   return 0;
 }
 
-async function commitFacts(sha: string, secrets: string[]): Promise<CommitFacts> {
-  const common = [
-    "diff-tree",
-    "--root",
-    "--no-commit-id",
-    "-r",
-    "-m",
-    "--first-parent",
-    "--no-ext-diff",
-    "--no-color",
-  ];
-  const files = await git([...common, "--name-only", sha]);
-  const patch = await git([...common, "-p", "-U0", sha]);
-  if (files.code !== 0 || patch.code !== 0) {
-    throw new Error(`cannot read commit ${sha}: ${files.stderr}${patch.stderr}`);
+/** The overrides a person granted through supervise (JSON lines; see `Override`). */
+async function readOverrides(name: string): Promise<Override[]> {
+  const text = await Deno.readTextFile(gateOverrides(name)).catch(() => "");
+  const out: Override[] = [];
+  for (const line of text.split("\n").filter(Boolean)) {
+    try {
+      const o = JSON.parse(line);
+      if (typeof o.commit === "string" && typeof o.ref === "string") out.push(o);
+    } catch { /* an old or broken line grants nothing */ }
   }
-  const findings = await scanAdded(addedLines(patch.stdout), secrets);
-  return { sha, files: files.stdout.split("\n").filter(Boolean), findings };
+  return out;
+}
+
+async function spendOverrides(name: string, spent: Override[]): Promise<void> {
+  if (spent.length === 0) return;
+  const all = await readOverrides(name);
+  for (const o of all) {
+    if (spent.some((s) => s.commit === o.commit && s.ref === o.ref && !s.used)) o.used = true;
+  }
+  await Deno.writeTextFile(gateOverrides(name), all.map((o) => JSON.stringify(o) + "\n").join(""), {
+    mode: 0o600,
+  });
+}
+
+/**
+ * What supervise shows a person asked to override a refusal: the gate's own record of
+ * it (commit, ref, rules, files, protected paths), never the agent's account of it.
+ */
+async function recordRefusals(name: string, refusals: Refusal[]): Promise<void> {
+  const byCommit = Map.groupBy(refusals.filter((r) => r.commit), (r) => `${r.commit} ${r.ref}`);
+  let text = "";
+  for (const list of byCommit.values()) {
+    text += JSON.stringify({
+      commit: list[0]!.commit,
+      ref: list[0]!.ref,
+      at: new Date().toISOString(),
+      findings: list.filter((r) => r.rule !== "protected-path").map((r) => r.message),
+      protectedPaths: list.filter((r) => r.rule === "protected-path").map((r) => r.file),
+    }) + "\n";
+  }
+  if (text) await Deno.writeTextFile(gateRefusals(name), text, { append: true, mode: 0o600 });
 }
 
 async function preReceive(name: string): Promise<number> {
@@ -86,15 +115,14 @@ async function preReceive(name: string): Promise<number> {
   const rules: GateRules & { upstream: string | null } = JSON.parse(
     await Deno.readTextFile(`${gateDir(name)}/rules.json`),
   );
-  // Commits a person approved through supervise despite their findings.
-  const overrides = (await Deno.readTextFile(gateOverrides(name)).catch(() => "")).split("\n")
-    .filter(Boolean);
+  const overrides = await readOverrides(name);
   const input = await new Response(Deno.stdin.readable).text();
   const updates: RefUpdate[] = input.split("\n").filter(Boolean).map((line) => {
     const [old, next, ref] = line.split(" ");
     return { old: old!, new: next!, ref: ref! };
   });
   const refusals: Refusal[] = [];
+  const spent: Override[] = [];
   const forward: { update: RefUpdate; force: boolean }[] = [];
   for (const update of updates) {
     if (rules.upstream === null && !homeRefAllowed(update.ref)) {
@@ -106,32 +134,27 @@ async function preReceive(name: string): Promise<number> {
       continue;
     }
     let fastForward = true;
-    let commits: CommitFacts[] = [];
+    let scan: PushScan = { commits: [], findings: [], oversized: [] };
     if (update.new !== ZERO) {
       if (update.old !== ZERO) {
         fastForward =
           (await git(["merge-base", "--is-ancestor", update.old, update.new])).code === 0;
       }
-      const list = await git(["rev-list", update.new, "--not", "--all"]);
-      if (list.code !== 0) throw new Error(`rev-list failed: ${list.stderr}`);
-      for (const sha of list.stdout.split("\n").filter(Boolean)) {
-        if (overrides.some((o) => sha.startsWith(o))) {
-          audit.write({
-            kind: "git",
-            action: "override",
-            repo: name,
-            ref: update.ref,
-            commit: sha.slice(0, 12),
-          });
-          continue;
-        }
-        commits.push(await commitFacts(sha, rules.secrets));
-      }
+      scan = await scanPush(update.new, rules.secrets);
     }
-    const found = decide(update, { fastForward, commits }, rules);
-    refusals.push(...found);
-    if (found.length === 0) forward.push({ update, force: !fastForward });
-    commits = [];
+    const decision = decide(update, { fastForward, scan }, rules, overrides);
+    refusals.push(...decision.refusals);
+    for (const o of decision.used) {
+      spent.push(o);
+      audit.write({
+        kind: "git",
+        action: "override",
+        repo: name,
+        ref: update.ref,
+        commit: o.commit.slice(0, 12),
+      });
+    }
+    if (decision.refusals.length === 0) forward.push({ update, force: !fastForward });
   }
   if (refusals.length > 0) {
     tell(`push refused; nothing was sent upstream:`);
@@ -149,8 +172,11 @@ async function preReceive(name: string): Promise<number> {
       });
     }
     if (refusals.some((r) => r.commit)) {
+      await recordRefusals(name, refusals);
       tell("rewrite those commits without the secret or the protected change, then push again,");
-      tell("or ask the person supervising this bottle for an override.");
+      tell(
+        "or ask the person supervising this bottle for an override (the full commit id and ref).",
+      );
     }
     await audit.flush();
     return 1;
@@ -197,6 +223,8 @@ async function preReceive(name: string): Promise<number> {
       forced: force,
     });
   }
+  // Each override grants one push: spent once the push went through.
+  await spendOverrides(name, spent);
   await audit.flush();
   return 0;
 }

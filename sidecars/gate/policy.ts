@@ -1,12 +1,14 @@
 /**
  * @module
- * What the gate decides for each ref a push updates, from facts the hook gathers with
- * git: deletions and force-pushes only where the entry allows them, no change to a
- * protected path, and no secret on any added line.
+ * What the gate decides for each ref a push updates, from what the hook read with git
+ * (`objects.ts`): deletions and force-pushes only where the entry allows them, refs
+ * that name a commit (or a tag of one), no blob over the scan limit, no change to a
+ * protected path, and no secret anywhere the push carries. A person's override excuses
+ * exactly one commit on one ref, once.
  */
 
 import { globMatch } from "./diff.ts";
-import type { LocatedFinding } from "./scan.ts";
+import { MAX_BLOB_BYTES, type PushScan } from "./objects.ts";
 
 /** The zero object id git uses for "no ref". */
 export const ZERO = "0000000000000000000000000000000000000000";
@@ -18,14 +20,6 @@ export interface RefUpdate {
   ref: string;
 }
 
-/** A new commit the push brings, as the hook read and scanned it. */
-export interface CommitFacts {
-  sha: string;
-  files: string[];
-  /** Secrets on its added lines (see `scanAdded`). */
-  findings: LocatedFinding[];
-}
-
 /** The entry's rules and the values the scanner must also look for. */
 export interface GateRules {
   allowForcePush: boolean;
@@ -33,6 +27,18 @@ export interface GateRules {
   protectedPaths: string[];
   /** The bottle's credential values; the hook scans for them, never prints them. */
   secrets: string[];
+}
+
+/**
+ * A person's approval of one refused push: this commit, on this ref, once. It excuses
+ * the commit's secret findings, and its protected paths only if the person was shown
+ * them (`protectedPaths`).
+ */
+export interface Override {
+  commit: string;
+  ref: string;
+  protectedPaths: boolean;
+  used?: boolean;
 }
 
 /** Why one ref update is refused. Never holds a secret. */
@@ -45,20 +51,43 @@ export interface Refusal {
   message: string;
 }
 
-/** Decides one ref update; an empty list means it may go upstream. */
+/** The decision for one ref update: refusals (empty: it may go), and overrides it spent. */
+export interface Decision {
+  refusals: Refusal[];
+  used: Override[];
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Decides one ref update. */
 export function decide(
   update: RefUpdate,
-  facts: { fastForward: boolean; commits: CommitFacts[] },
+  facts: { fastForward: boolean; scan: PushScan },
   rules: GateRules,
-): Refusal[] {
+  overrides: readonly Override[] = [],
+): Decision {
   if (update.new === ZERO) {
-    return rules.allowDelete ? [] : [{
-      ref: update.ref,
-      rule: "no-delete",
-      message: `deleting ${update.ref} is not allowed through this gate`,
-    }];
+    return {
+      refusals: rules.allowDelete ? [] : [{
+        ref: update.ref,
+        rule: "no-delete",
+        message: `deleting ${update.ref} is not allowed through this gate`,
+      }],
+      used: [],
+    };
   }
   const refusals: Refusal[] = [];
+  const used: Override[] = [];
+  const { scan } = facts;
+  if (scan.badTarget) {
+    refusals.push({
+      ref: update.ref,
+      rule: "not-a-commit",
+      message: `${update.ref} cannot be pushed: ${scan.badTarget}`,
+    });
+  }
   if (update.old !== ZERO && !facts.fastForward && !rules.allowForcePush) {
     refusals.push({
       ref: update.ref,
@@ -67,24 +96,41 @@ export function decide(
         "not a fast-forward, and force-push is not allowed (pull, rebase onto it, and push again)",
     });
   }
-  for (const commit of facts.commits) {
+  for (const big of scan.oversized) {
+    refusals.push({
+      ref: update.ref,
+      file: big.path,
+      rule: "too-large",
+      message: `${big.path} is ${mib(big.bytes)}, over the gate's scan limit of ${
+        mib(MAX_BLOB_BYTES)
+      }; it cannot be checked, so it cannot pass`,
+    });
+  }
+  for (const commit of scan.commits) {
     const short = commit.sha.slice(0, 12);
-    for (const file of commit.files) {
+    const override = overrides.find((o) =>
+      !o.used && o.commit === commit.sha && o.ref === update.ref
+    );
+    if (override) used.push(override);
+    for (const file of commit.touched) {
       const glob = rules.protectedPaths.find((g) => globMatch(g, file));
-      if (glob) {
+      if (glob && !override?.protectedPaths) {
         refusals.push({
           ref: update.ref,
-          commit: short,
+          commit: commit.sha,
           file,
           rule: "protected-path",
-          message: `commit ${short} changes ${file}, which matches the protected path "${glob}"`,
+          message: `commit ${short} changes ${
+            JSON.stringify(file)
+          }, which matches the protected path "${glob}"`,
         });
       }
     }
+    if (override) continue;
     for (const finding of commit.findings) {
       refusals.push({
         ref: update.ref,
-        commit: short,
+        commit: commit.sha,
         file: finding.file,
         line: finding.line,
         rule: finding.rule,
@@ -93,5 +139,14 @@ export function decide(
       });
     }
   }
-  return refusals;
+  for (const finding of scan.findings) {
+    refusals.push({
+      ref: update.ref,
+      file: finding.file,
+      line: finding.line,
+      rule: finding.rule,
+      message: `${finding.file}:${finding.line}: ${finding.description} (rule ${finding.rule})`,
+    });
+  }
+  return { refusals, used: refusals.length === 0 ? used : [] };
 }

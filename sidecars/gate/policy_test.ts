@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { addedLines, globMatch } from "./diff.ts";
-import { type CommitFacts, decide, type GateRules, ZERO } from "./policy.ts";
+import { globMatch } from "./diff.ts";
+import type { CommitScan, PushScan } from "./objects.ts";
+import { decide, type GateRules, type Override, ZERO } from "./policy.ts";
 import { scanAdded } from "./scan.ts";
 
 const RULES: GateRules = {
@@ -11,58 +12,53 @@ const RULES: GateRules = {
 };
 const A = "a".repeat(40);
 const B = "b".repeat(40);
+const C = "c0ffee".padEnd(40, "0");
+const MAIN = { old: A, new: B, ref: "refs/heads/main" };
 
-async function commit(files: Record<string, string[]>): Promise<CommitFacts> {
+async function commit(files: Record<string, string[]>, sha = C): Promise<CommitScan> {
   const added = Object.entries(files).flatMap(([file, lines]) =>
     lines.map((text, i) => ({ file, line: i + 1, text }))
   );
-  return {
-    sha: "c0ffee".padEnd(40, "0"),
-    files: Object.keys(files),
-    findings: await scanAdded(added),
-  };
+  return { sha, touched: Object.keys(files), findings: await scanAdded(added) };
+}
+
+function scan(commits: CommitScan[], extra: Partial<PushScan> = {}): PushScan {
+  return { commits, findings: [], oversized: [], ...extra };
 }
 
 Deno.test("decide() accepts a clean fast-forward", async () => {
-  assert.deepEqual(
-    decide({ old: A, new: B, ref: "refs/heads/main" }, {
-      fastForward: true,
-      commits: [await commit({ "a.ts": ["x"] })],
-    }, RULES),
-    [],
+  const d = decide(
+    MAIN,
+    { fastForward: true, scan: scan([await commit({ "a.ts": ["x"] })]) },
+    RULES,
   );
+  assert.deepEqual(d, { refusals: [], used: [] });
 });
 
 Deno.test("decide() refuses a force-push and a deletion unless the entry allows them", () => {
-  const force = decide({ old: A, new: B, ref: "refs/heads/main" }, {
-    fastForward: false,
-    commits: [],
-  }, RULES);
-  assert.deepEqual(force.map((r) => r.rule), ["no-force-push"]);
+  const rules = (d: ReturnType<typeof decide>) => d.refusals.map((r) => r.rule);
+  assert.deepEqual(rules(decide(MAIN, { fastForward: false, scan: scan([]) }, RULES)), [
+    "no-force-push",
+  ]);
   assert.deepEqual(
-    decide({ old: A, new: B, ref: "refs/heads/main" }, { fastForward: false, commits: [] }, {
-      ...RULES,
-      allowForcePush: true,
-    }),
+    rules(decide(MAIN, { fastForward: false, scan: scan([]) }, { ...RULES, allowForcePush: true })),
     [],
   );
-  const del = decide({ old: A, new: ZERO, ref: "refs/heads/x" }, {
-    fastForward: false,
-    commits: [],
-  }, RULES);
-  assert.deepEqual(del.map((r) => r.rule), ["no-delete"]);
+  const del = { old: A, new: ZERO, ref: "refs/heads/x" };
+  assert.deepEqual(rules(decide(del, { fastForward: false, scan: scan([]) }, RULES)), [
+    "no-delete",
+  ]);
   assert.deepEqual(
-    decide({ old: A, new: ZERO, ref: "refs/heads/x" }, { fastForward: false, commits: [] }, {
-      ...RULES,
-      allowDelete: true,
-    }),
+    rules(decide(del, { fastForward: false, scan: scan([]) }, { ...RULES, allowDelete: true })),
     [],
   );
   assert.deepEqual(
-    decide(
-      { old: ZERO, new: B, ref: "refs/heads/new" },
-      { fastForward: false, commits: [] },
-      RULES,
+    rules(
+      decide(
+        { old: ZERO, new: B, ref: "refs/heads/new" },
+        { fastForward: false, scan: scan([]) },
+        RULES,
+      ),
     ),
     [],
     "a new branch is no force-push",
@@ -71,9 +67,9 @@ Deno.test("decide() refuses a force-push and a deletion unless the entry allows 
 
 Deno.test("decide() names commit, file, line and rule of a secret, never the secret", async () => {
   const secret = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
-  const [r] = decide({ old: A, new: B, ref: "refs/heads/main" }, {
+  const { refusals: [r] } = decide(MAIN, {
     fastForward: true,
-    commits: [await commit({ "config/prod.env": ["# creds", `AWS_ACCESS_KEY_ID=${secret}`] })],
+    scan: scan([await commit({ "config/prod.env": ["# creds", `AWS_ACCESS_KEY_ID=${secret}`] })]),
   }, RULES);
   assert.equal(
     r!.message,
@@ -82,43 +78,64 @@ Deno.test("decide() names commit, file, line and rule of a secret, never the sec
   assert.ok(!JSON.stringify(r).includes(secret));
 });
 
-Deno.test("decide() refuses changes to protected paths", async () => {
-  const refusals = decide({ old: A, new: B, ref: "refs/heads/main" }, {
+Deno.test("decide() refuses protected paths by their raw names, whatever the characters", async () => {
+  const refusals = decide(MAIN, {
     fastForward: true,
-    commits: [await commit({ ".github/workflows/ci.yml": ["on: push"] })],
-  }, RULES);
-  assert.deepEqual(refusals.map((r) => r.rule), ["protected-path"]);
+    scan: scan([await commit({ ".github/workflows/é.yml": ["on: push"] })]),
+  }, RULES).refusals;
+  assert.deepEqual(refusals.map((r) => [r.rule, r.file]), [[
+    "protected-path",
+    ".github/workflows/é.yml",
+  ]]);
 });
 
-Deno.test("addedLines() reads files and new line numbers from a zero-context patch", () => {
-  const patch = [
-    "diff --git a/src/a.ts b/src/a.ts",
-    "index 1..2 100644",
-    "--- a/src/a.ts",
-    "+++ b/src/a.ts",
-    "@@ -3,0 +4,2 @@ fn",
-    "+one",
-    "+two",
-    "@@ -10 +12 @@",
-    "-old",
-    "+new",
-    "diff --git a/gone.txt b/gone.txt",
-    "--- a/gone.txt",
-    "+++ /dev/null",
-    "@@ -1 +0,0 @@",
-    "-bye",
-    'diff --git "a/sp ace.txt" "b/sp ace.txt"',
-    "--- /dev/null",
-    '+++ "b/sp ace.txt"',
-    "@@ -0,0 +1 @@",
-    "+hi",
-  ].join("\n");
-  assert.deepEqual(addedLines(patch), [
-    { file: "src/a.ts", line: 4, text: "one" },
-    { file: "src/a.ts", line: 5, text: "two" },
-    { file: "src/a.ts", line: 12, text: "new" },
-    { file: "sp ace.txt", line: 1, text: "hi" },
+Deno.test("decide() refuses a ref that names no commit, an oversized blob, and secrets in tags", () => {
+  const d = decide(MAIN, {
+    fastForward: true,
+    scan: scan([], {
+      badTarget: "it points at a blob, not a commit or a tag of one",
+      oversized: [{ path: "big.bin", bytes: 40 * 2 ** 20 }],
+      findings: [{
+        file: "(tag v1 message)",
+        line: 1,
+        rule: "github-token",
+        description: "GitHub token",
+      }],
+    }),
+  }, RULES);
+  assert.deepEqual(d.refusals.map((r) => r.rule), ["not-a-commit", "too-large", "github-token"]);
+  assert.match(
+    d.refusals[1]!.message,
+    /big\.bin is 40\.0 MiB, over the gate's scan limit of 32\.0 MiB/,
+  );
+});
+
+Deno.test("decide() lets an override excuse exactly its commit on its ref, protected paths only if approved", async () => {
+  const secret = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+  const c = await commit({
+    "a.env": [`AWS_ACCESS_KEY_ID=${secret}`],
+    ".github/workflows/ci.yml": ["x"],
+  });
+  const facts = { fastForward: true, scan: scan([c]) };
+  const exact: Override = { commit: C, ref: "refs/heads/main", protectedPaths: false };
+  assert.deepEqual(decide(MAIN, facts, RULES, [exact]).refusals.map((r) => r.rule), [
+    "protected-path",
   ]);
+  const withPaths: Override = { ...exact, protectedPaths: true };
+  assert.deepEqual(decide(MAIN, facts, RULES, [withPaths]), { refusals: [], used: [withPaths] });
+  for (
+    const other of [
+      { ...withPaths, ref: "refs/heads/other" },
+      { ...withPaths, commit: C.slice(0, 7) },
+      { ...withPaths, used: true },
+    ]
+  ) {
+    assert.deepEqual(
+      decide(MAIN, facts, RULES, [other]).refusals.map((r) => r.rule).toSorted(),
+      ["aws-access-key-id", "protected-path"],
+      JSON.stringify(other),
+    );
+  }
 });
 
 Deno.test("globMatch() treats ** as any depth and * as one segment", () => {

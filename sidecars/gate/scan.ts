@@ -7,7 +7,6 @@
  * names the rule, never the secret.
  */
 
-import type { AddedLine } from "./diff.ts";
 import { secretlint } from "./secretlint.ts";
 
 /** One rule: a name and a pattern for a secret on one line. */
@@ -78,6 +77,13 @@ export const RULES: readonly SecretRule[] = [
     pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:[^\s/:@'"$]{3,}@[A-Za-z0-9.-]+/i,
   },
 ];
+
+/** One line of a file (or message), located. */
+export interface AddedLine {
+  file: string;
+  line: number;
+  text: string;
+}
 
 /** A secret found on a line. */
 export interface Finding {

@@ -92,6 +92,13 @@ export class SuperviseQueue {
     );
   }
 
+  /** How many requests wait for a person. */
+  pending(): number {
+    let n = 0;
+    for (const r of this.#requests.values()) if (r.status === "pending") n++;
+    return n;
+  }
+
   get(id: string): SuperviseRequest | undefined {
     return this.#requests.get(id);
   }

@@ -197,7 +197,7 @@ dockerTest(
       });
 
       await t.step(
-        "an approved request_push_override lets the refused commit through",
+        "an approved request_push_override lets exactly that commit through to that ref, once",
         async () => {
           const made = await inAgent(
             name,
@@ -210,19 +210,39 @@ dockerTest(
           const bundleIp = (await captureRaw(
             $`docker inspect --format ${`{{(index .NetworkSettings.Networks "bot-bottle-${name}-internal").IPAddress}}`} ${`bot-bottle-${name}-bundle`}`,
           )).stdout.trim();
-          const body = JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "tools/call",
-            params: {
-              name: "request_push_override",
-              arguments: { repo: "project", commit: sha, reason: "a test fixture, not a key" },
-            },
+          const override = (args: Record<string, string>) =>
+            captureRaw(
+              $`docker exec --user 1000:1000 ${`bot-bottle-${name}-agent`} curl -sS -X POST ${`http://${bundleIp}:9100/`} -H ${"content-type: application/json"} -H ${"accept: application/json, text/event-stream"} -d ${
+                JSON.stringify({
+                  jsonrpc: "2.0",
+                  id: 1,
+                  method: "tools/call",
+                  params: { name: "request_push_override", arguments: args },
+                })
+              }`,
+              "2m",
+            );
+          const reason = "a test fixture, not a key";
+          const short = await override({
+            repo: "project",
+            ref: "main",
+            commit: sha.slice(0, 7),
+            reason,
           });
-          const reply = captureRaw(
-            $`docker exec --user 1000:1000 ${`bot-bottle-${name}-agent`} curl -sS -X POST ${`http://${bundleIp}:9100/`} -H ${"content-type: application/json"} -H ${"accept: application/json, text/event-stream"} -d ${body}`,
-            "2m",
+          assert.match(short.stdout, /"isError":true/, "a commit prefix is refused");
+          const traversal = await override({
+            repo: "../project",
+            ref: "main",
+            commit: sha,
+            reason,
+          });
+          assert.match(traversal.stdout, /not a repository of this gate/);
+          const elsewhere = await override({ repo: "project", ref: "other", commit: sha, reason });
+          assert.match(
+            elsewhere.stdout,
+            /has not refused a push of [0-9a-f]{40} to refs\/heads\/other/,
           );
+          const reply = override({ repo: "project", ref: "main", commit: sha, reason });
           let id = "";
           for (let i = 0; i < 100 && !id; i++) {
             const list = JSON.parse(
@@ -232,11 +252,27 @@ dockerTest(
             if (!id) await new Promise((r) => setTimeout(r, 200));
           }
           assert.ok(id, "the override request reached the host");
+          const shown = await runBotBottle(["supervise"], { env });
+          assert.match(
+            shown.stdout,
+            new RegExp(
+              `asks to push commit ${sha} to refs/heads/main of project despite the gate, once`,
+            ),
+          );
+          assert.match(
+            shown.stdout,
+            /gate found: commit [0-9a-f]{12} fixture\.txt:1: AWS access key ID/,
+          );
           assert.equal((await runBotBottle(["supervise", "approve", id], { env })).code, 0);
           assert.match(
             (await reply).stdout,
-            /approved\. Push commit [0-9a-f]{40} to project again\./,
+            /approved\. Push commit [0-9a-f]{40} to refs\/heads\/main in project again \(once\)\./,
           );
+          const other = await inAgent(
+            name,
+            "cd /tmp/c && git push -q origin HEAD:refs/heads/other",
+          );
+          assert.notEqual(other.code, 0, "the override is for main only");
           const again = await inAgent(name, "cd /tmp/c && git push -q origin main");
           assert.equal(again.code, 0, again.stderr);
           assert.equal((await server.log("project"))[0], "agent: test fixture");

@@ -22,8 +22,8 @@ export interface GitServer extends AsyncDisposable {
   wrongKnownHostsFile: string;
   /** `git log --format=%s BRANCH` in the server's repository. */
   log(repo: string, branch?: string): Promise<string[]>;
-  /** Runs a shell script on the server as the repositories' owner. */
-  run(script: string): Promise<void>;
+  /** Runs a shell script on the server as the repositories' owner; returns its stdout. */
+  run(script: string): Promise<string>;
 }
 
 async function image(): Promise<string> {
@@ -104,7 +104,10 @@ export async function startGitServer(
         return r.code === 0 ? r.stdout.trim().split("\n") : [];
       },
       async run(script: string) {
-        await capture("git server script", $`docker exec --user git ${container} sh -c ${script}`);
+        return await capture(
+          "git server script",
+          $`docker exec --user git ${container} sh -c ${script}`,
+        );
       },
       [Symbol.asyncDispose]: cleanup,
     };

@@ -7,7 +7,8 @@ import { allBackends, requireAvailable } from "../../backend/mod.ts";
 import type { Backend, BottleSummary } from "../../backend/types.ts";
 import { bringUp } from "../../bottle/launch.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
-import { log, out } from "../../log.ts";
+import { inert } from "../../inert.ts";
+import { asciiJson, log, out } from "../../log.ts";
 import { startHeartbeat } from "../../state.ts";
 import { bringHome, forgetRecord } from "../../workspace/mod.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
@@ -179,13 +180,22 @@ export const lsCommand: Command = {
   },
 };
 
-/** One audit entry as a line for people. */
+/** One audit entry as a JSON line, ASCII only; a line that is not JSON becomes a string. */
+function jsonLine(line: string): string {
+  try {
+    return asciiJson(JSON.parse(line));
+  } catch {
+    return asciiJson({ unparsed: line });
+  }
+}
+
+/** One audit entry as a line for people; what the agent wrote in it is made inert. */
 export function formatAuditLine(line: string): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line);
   } catch {
-    return line;
+    return inert(line, 2000);
   }
   const { ts, kind, action, host, port, method, path, status, reason, ...rest } = entry;
   const target = host ? `${host}${port ? `:${port}` : ""}` : "";
@@ -196,7 +206,7 @@ export function formatAuditLine(line: string): string {
   const extra = Object.entries(rest).map(([k, v]) =>
     `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
   );
-  return [...parts.filter((p) => p !== ""), ...extra].join("  ");
+  return inert([...parts.filter((p) => p !== ""), ...extra].join("  "), 2000);
 }
 
 export const logsCommand: Command = {
@@ -220,10 +230,10 @@ export const logsCommand: Command = {
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const line of lines.filter(Boolean)) {
-        await out.write(`${json ? line : formatAuditLine(line)}\n`);
+        await out.write(`${json ? jsonLine(line) : formatAuditLine(line)}\n`);
       }
     }, ctx.signal);
-    if (pending) await out.write(`${json ? pending : formatAuditLine(pending)}\n`);
+    if (pending) await out.write(`${json ? jsonLine(pending) : formatAuditLine(pending)}\n`);
     if (ctx.signal.aborted) throw ctx.signal.reason;
   },
 };

@@ -11,11 +11,13 @@ import type { Backend } from "../../backend/types.ts";
 import { LABEL_BOTTLE, LABEL_POLICY } from "../../constants.ts";
 import { containersByLabel } from "../../docker/cli.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
+import { inert } from "../../inert.ts";
 import { log, out } from "../../log.ts";
+import { isIpv4 } from "../../manifest/hosts.ts";
 import { type Command, type CommandContext, FORMAT_OPTION } from "../command.ts";
 
 /** One request, as the bundle reports it, with the bottle it came from. */
-interface Listed {
+export interface Listed {
   id: string;
   kind: string;
   reason: string;
@@ -50,17 +52,63 @@ async function listAll(): Promise<Listed[]> {
   return all.toSorted((a, b) => a.created.localeCompare(b.created));
 }
 
-function describe(r: Listed): string {
+/** A private, loopback, link-local or metadata IPv4 literal, said in words. */
+export function privateAddressNote(host: string): string | undefined {
+  const ip = host.replace(/:\d+$/, "");
+  if (!isIpv4(ip)) return undefined;
+  const [a, b] = ip.split(".").map(Number) as [number, number];
+  const kind = a === 127
+    ? "a loopback address (this machine)"
+    : a === 169 && b === 254
+    ? "a link-local address (cloud metadata lives here)"
+    : a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)
+    ? "a private network address (your LAN, or Docker's own networks)"
+    : a === 0 || (a === 100 && b >= 64 && b <= 127) || a >= 224
+    ? "a reserved address"
+    : undefined;
+  return kind
+    ? `WARNING: ${ip} is ${kind}; approving it has no effect unless egress.allow_private covers it`
+    : undefined;
+}
+
+/**
+ * One request as the person reads it. Everything the agent wrote is made inert and cut
+ * to size; what is approved (host, repo, ref, commit) is shown as the bundle parsed it,
+ * and a push override lists the gate's own findings, not the agent's account of them.
+ */
+export function describe(r: Listed): string {
   const d = r.details;
-  const what = r.kind === "egress"
-    ? `wants to reach ${d.host}`
-    : r.kind === "ask"
-    ? `asks: ${d.question}${Array.isArray(d.choices) ? ` (choices: ${d.choices.join(", ")})` : ""}`
-    : `asks to push ${d.commit} to ${d.repo} despite the gate`;
-  const status = r.status === "pending"
-    ? ""
-    : `  [${r.status}${r.answer?.comment ? `: ${r.answer.comment}` : ""}]`;
-  return `${r.id}  ${what}${r.reason ? `\n    reason: ${r.reason}` : ""}${status}`;
+  const lines: string[] = [];
+  if (r.kind === "egress") {
+    lines.push(`${r.id}  wants to reach ${inert(String(d.host), 260)}`);
+    const note = privateAddressNote(String(d.host));
+    if (note) lines.push(`    ${note}`);
+  } else if (r.kind === "ask") {
+    lines.push(`${r.id}  asks: ${inert(String(d.question), 1000)}`);
+    if (Array.isArray(d.choices)) {
+      lines.push(
+        `    choices: ${d.choices.slice(0, 20).map((c) => inert(String(c), 100)).join(" | ")}`,
+      );
+    }
+  } else {
+    lines.push(
+      `${r.id}  asks to push commit ${inert(String(d.commit), 64)} to ${
+        inert(String(d.ref ?? "?"), 200)
+      } of ${inert(String(d.repo), 64)} despite the gate, once`,
+    );
+    const findings = Array.isArray(d.findings) ? d.findings : [];
+    for (const f of findings.slice(0, 10)) lines.push(`    gate found: ${inert(String(f), 300)}`);
+    if (findings.length > 10) lines.push(`    ... and ${findings.length - 10} more findings`);
+    const paths = Array.isArray(d.protectedPaths) ? d.protectedPaths : [];
+    for (const p of paths.slice(0, 10)) {
+      lines.push(`    touches protected path: ${inert(String(p), 300)} (approving allows it too)`);
+    }
+  }
+  if (r.reason) lines.push(`    reason (from the agent): ${inert(r.reason, 500)}`);
+  if (r.status !== "pending") {
+    lines.push(`    [${r.status}${r.answer?.comment ? `: ${inert(r.answer.comment, 500)}` : ""}]`);
+  }
+  return lines.join("\n");
 }
 
 async function answer(
@@ -80,10 +128,13 @@ async function answer(
   if (parsed.error) throw new BotBottleError(`Cannot answer "${id}": ${parsed.error}`);
   const r: Listed = { ...parsed, bottle };
   if (decision === "approved" && r.kind === "egress") {
+    const host = inert(String(r.details.host), 260);
     log.info(
-      `"${r.details.host}" is allowed in ${bottle} until it stops. To make it permanent, add to the manifest:\n` +
-        `  bottles.${await policyOf(bottle)}.egress.allow:\n    - ${r.details.host}`,
+      `"${host}" is allowed in ${bottle} until it stops. To make it permanent, add to the manifest:\n` +
+        `  bottles.${await policyOf(bottle)}.egress.allow:\n    - ${host}`,
     );
+    const note = privateAddressNote(String(r.details.host));
+    if (note) log.warn(note);
   }
   return r;
 }

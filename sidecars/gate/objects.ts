@@ -1,0 +1,218 @@
+/**
+ * @module
+ * Everything a push carries, read with git in the pre-receive hook (the pushed
+ * objects are visible in its quarantine, the refs are not updated yet): every new
+ * commit (its message and author fields, and the blobs it introduces, whatever git
+ * thinks of them as text or binary), every new tag object, and every other new blob
+ * (a tag may point straight at one). Paths are read raw (`-z`), never C-quoted.
+ */
+
+import { git } from "./git.ts";
+import { type LocatedFinding, scanAdded } from "./scan.ts";
+
+/** Blobs larger than this are not scanned: a push carrying one is refused. */
+export const MAX_BLOB_BYTES = 32 * 1024 * 1024;
+
+const ZERO_RE = /^0+$/;
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** What the gate learned about one new commit. */
+export interface CommitScan {
+  sha: string;
+  /** Paths it touches (old and new names, mode changes included) against every parent. */
+  touched: string[];
+  /** Secrets it introduces: in its message, author fields, or its new file content. */
+  findings: LocatedFinding[];
+}
+
+/** Everything one ref update brings, scanned. */
+export interface PushScan {
+  /** Why the update cannot go at all (the ref names no commit), when it cannot. */
+  badTarget?: string;
+  commits: CommitScan[];
+  /** Secrets in tag objects and in blobs no new commit introduces. */
+  findings: LocatedFinding[];
+  /** Blobs over the size limit, by path. */
+  oversized: { path: string; bytes: number }[];
+}
+
+async function out(args: string[]): Promise<string> {
+  const r = await git(args);
+  if (r.code !== 0) throw new Error(`git ${args[0]}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+async function bytes(args: string[]): Promise<Uint8Array> {
+  const r = await new Deno.Command("git", { args, stdout: "piped", stderr: "piped" }).output();
+  if (r.code !== 0) throw new Error(`git ${args[0]}: ${decoder.decode(r.stderr).trim()}`);
+  return r.stdout;
+}
+
+/** One entry of `git diff-tree -r -z --raw`. */
+interface RawChange {
+  oldSha: string;
+  newSha: string;
+  newMode: string;
+  status: string;
+  paths: string[];
+}
+
+/** Parses `diff-tree -r -z --raw` output (with or without a leading commit id). */
+export function parseRawZ(text: string): RawChange[] {
+  const parts = text.split("\0");
+  const changes: RawChange[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const head = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])(\d*)$/.exec(parts[i]!);
+    if (!head) continue;
+    const status = head[5]!;
+    const count = status === "R" || status === "C" ? 2 : 1;
+    const paths = parts.slice(i + 1, i + 1 + count);
+    i += count;
+    changes.push({ oldSha: head[3]!, newSha: head[4]!, newMode: head[2]!, status, paths });
+  }
+  return changes;
+}
+
+/** A git header line worth scanning: people and names, not hashes or signatures. */
+function scannableHeaders(raw: string): { lines: string[]; message: string[] } {
+  const split = raw.indexOf("\n\n");
+  const header = split === -1 ? raw : raw.slice(0, split);
+  const message = split === -1 ? "" : raw.slice(split + 2);
+  const lines = header.split("\n").filter((l) => /^(author|committer|tagger|tag) /.test(l));
+  // A signature block inside the message (tags) is base64 noise, not a secret.
+  const body = message.replace(
+    /-----BEGIN (PGP|SSH) SIGNATURE-----[\s\S]*?-----END (PGP|SSH) SIGNATURE-----/g,
+    "",
+  );
+  return { lines, message: body.split("\n") };
+}
+
+/** Scans the author fields and message of a commit or tag object. */
+async function scanObjectText(
+  sha: string,
+  type: "commit" | "tag",
+  label: string,
+  secrets: readonly string[],
+): Promise<LocatedFinding[]> {
+  const raw = await out(["cat-file", type, sha]);
+  const { lines, message } = scannableHeaders(raw);
+  const where = [
+    ...lines.map((text, i) => ({ file: `(${label} header)`, line: i + 1, text })),
+    ...message.map((text, i) => ({ file: `(${label} message)`, line: i + 1, text })),
+  ];
+  return await scanAdded(where, secrets);
+}
+
+/** Lines of a blob, for "was this already there" checks. */
+async function blobLines(sha: string): Promise<string[]> {
+  if (ZERO_RE.test(sha)) return [];
+  return decoder.decode(await bytes(["cat-file", "blob", sha])).split("\n");
+}
+
+/** Reads a pushed ref update and scans everything it brings that `--all` does not have. */
+export async function scanPush(newSha: string, secrets: readonly string[]): Promise<PushScan> {
+  const result: PushScan = { commits: [], findings: [], oversized: [] };
+  const peeled = (await git(["cat-file", "-t", `${newSha}^{}`])).stdout.trim();
+  if (peeled !== "commit") {
+    result.badTarget = `it points at a ${peeled || "missing object"}, not a commit or a tag of one`;
+  }
+  // Every object the push brings, with the path (or tag name) it is reached by.
+  const listed = await out([
+    "rev-list",
+    "--objects",
+    "--in-commit-order",
+    newSha,
+    "--not",
+    "--all",
+  ]);
+  const named = new Map<string, string>();
+  for (const line of listed.split("\n").filter(Boolean)) {
+    const space = line.indexOf(" ");
+    named.set(
+      space === -1 ? line : line.slice(0, space),
+      space === -1 ? "" : line.slice(space + 1),
+    );
+  }
+  const types = new Map<string, { type: string; size: number }>();
+  if (named.size > 0) {
+    const check = await new Deno.Command("git", {
+      args: ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = check.stdin.getWriter();
+    await writer.write(new TextEncoder().encode([...named.keys()].join("\n") + "\n"));
+    await writer.close();
+    const done = await check.output();
+    for (const line of decoder.decode(done.stdout).split("\n").filter(Boolean)) {
+      const [sha, type, size] = line.split(" ");
+      types.set(sha!, { type: type!, size: Number(size) });
+    }
+  }
+  const scanned = new Set<string>();
+  const scanBlob = async (sha: string, path: string, old: string[][]) => {
+    scanned.add(sha);
+    const size = types.get(sha)?.size ?? 0;
+    if (size > MAX_BLOB_BYTES) {
+      result.oversized.push({ path, bytes: size });
+      return [];
+    }
+    const lines = decoder.decode(await bytes(["cat-file", "blob", sha])).split("\n");
+    const before = new Set(old.flat());
+    const found = await scanAdded(
+      lines.map((text, i) => ({ file: path, line: i + 1, text })),
+      secrets,
+    );
+    // A line that was already there (in the version it replaces) is not this push's.
+    return found.filter((f) => !before.has(lines[f.line - 1] ?? ""));
+  };
+
+  const commits = (await out(["rev-list", "--reverse", "--topo-order", newSha, "--not", "--all"]))
+    .split("\n").filter(Boolean);
+  for (const sha of commits) {
+    const scan: CommitScan = { sha, touched: [], findings: [] };
+    scan.findings.push(...await scanObjectText(sha, "commit", "commit", secrets));
+    const parents = (await out(["rev-list", "--parents", "-n", "1", sha])).trim().split(" ").slice(
+      1,
+    );
+    const diffs = parents.length === 0
+      ? [parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", "--root", sha]))]
+      : await Promise.all(
+        parents.map(async (p) =>
+          parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", p, sha]))
+        ),
+      );
+    // Touched: changed against every parent (a merge that only takes one side's
+    // version touches nothing new; an "evil merge" does).
+    const sets = diffs.map((d) => new Set(d.flatMap((c) => c.paths)));
+    scan.touched = [...sets[0]!].filter((p) => sets.every((s) => s.has(p))).toSorted();
+    const introduced = new Map<string, { path: string; old: string[] }>();
+    for (const diff of diffs) {
+      for (const c of diff) {
+        if (ZERO_RE.test(c.newSha) || c.newMode === "160000" || !named.has(c.newSha)) continue;
+        const path = c.paths.at(-1)!;
+        const entry = introduced.get(c.newSha) ?? { path, old: [] };
+        if (!ZERO_RE.test(c.oldSha)) entry.old.push(c.oldSha);
+        introduced.set(c.newSha, entry);
+      }
+    }
+    for (const [blob, { path, old }] of introduced) {
+      if (scanned.has(blob) || !scan.touched.includes(path)) continue;
+      const olds = await Promise.all(old.map(blobLines));
+      scan.findings.push(...await scanBlob(blob, path, olds));
+    }
+    result.commits.push(scan);
+  }
+  for (const [sha, name] of named) {
+    const info = types.get(sha);
+    if (info?.type === "tag") {
+      result.findings.push(
+        ...await scanObjectText(sha, "tag", `tag ${name || sha.slice(0, 12)}`, secrets),
+      );
+    } else if (info?.type === "blob" && !scanned.has(sha)) {
+      result.findings.push(...await scanBlob(sha, name || `(blob ${sha.slice(0, 12)})`, []));
+    }
+  }
+  return result;
+}
