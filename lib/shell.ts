@@ -9,12 +9,31 @@ import type { CommandResult } from "./deps.ts";
 import { BackendError } from "./errors.ts";
 import { log } from "./log.ts";
 
-/**
- * The configured `$`: arguments are interpolated (escaped), never concatenated; stdin
- * is closed unless a call asks for it; output is captured unless a call inherits it.
- */
-export const $ = build$({
+const base$ = build$({
   commandBuilder: new CommandBuilder().stdin("null").stdout("piped").stderr("piped").noThrow(),
+});
+
+/**
+ * One argument, always single-quoted. dax 0.44 leaves a plain word unquoted, and its
+ * parser then refuses shell reserved words (`done`, `if`, `then`...) as arguments: a
+ * person answering "done" or a branch called "if" would break a call.
+ */
+function quoted(value: unknown): unknown {
+  if (typeof value === "string") return base$.rawArg(`'${value.replaceAll("'", `'"'"'`)}'`);
+  if (Array.isArray(value)) return value.map(quoted);
+  return value;
+}
+
+/**
+ * The configured `$`: arguments are interpolated (always quoted), never concatenated;
+ * stdin is closed unless a call asks for it; output is captured unless a call
+ * inherits it.
+ */
+export const $: typeof base$ = new Proxy(base$, {
+  apply(target, thisArg, args: unknown[]) {
+    const [strings, ...exprs] = args;
+    return Reflect.apply(target, thisArg, [strings, ...exprs.map(quoted)]);
+  },
 });
 
 /** Output of a captured call. */

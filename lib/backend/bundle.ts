@@ -36,9 +36,16 @@ export const HARDENING = [
   "--security-opt",
   "no-new-privileges",
   "--init",
-  "--pids-limit",
-  "4096",
 ];
+
+/** The agent's limits: room for builds and test runs, not for a fork bomb. */
+export const AGENT_LIMITS = ["--pids-limit", "4096", "--memory", "8g"];
+
+/**
+ * The bundle's limits. The proxy holds at most one request body per connection in
+ * memory (32 MiB, the DLP limit), so a flood of uploads fails there, not on the host.
+ */
+export const BUNDLE_LIMITS = ["--pids-limit", "512", "--memory", "512m"];
 
 /** This host's name, for telling whose `start` bottle a container is. */
 export function hostName(): string {
@@ -141,7 +148,12 @@ export async function startBundle(
     ip: plan.bundle.address,
     hostname: "bundle",
     // Lets the unprivileged bundle bind DNS (53) without any capability.
-    flags: [...HARDENING, "--sysctl", "net.ipv4.ip_unprivileged_port_start=53"],
+    flags: [
+      ...HARDENING,
+      ...BUNDLE_LIMITS,
+      "--sysctl",
+      "net.ipv4.ip_unprivileged_port_start=53",
+    ],
   });
   await docker.networkConnect(plan.networks.egress.name, plan.bundle.name);
   const configBytes = new TextEncoder().encode(JSON.stringify(config));

@@ -14,6 +14,7 @@ import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
 import {
+  AGENT_LIMITS,
   bundleAccess,
   bundleAuditLog,
   bundleCaCertificate,
@@ -137,7 +138,7 @@ export class DockerBackend implements Backend {
       // Outside names must not resolve: docker answers the bottle's own names and
       // forwards the rest to the bundle, which refuses them and forwards nothing.
       dns: [plan.bundle.address],
-      flags: HARDENING,
+      flags: [...HARDENING, ...AGENT_LIMITS],
       command: ["sleep", "infinity"],
     });
     if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");

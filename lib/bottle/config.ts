@@ -84,6 +84,7 @@ export async function bundleConfig(
     ports: plan.bundle.ports,
     egress: {
       allow: plan.egress.allow,
+      passthrough: plan.egress.passthrough,
       routes,
       allowPrivate: plan.egress.allowPrivate,
       dlp: plan.egress.dlp,

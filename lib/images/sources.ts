@@ -12,13 +12,17 @@ import dnsDns from "../../sidecars/dns/dns.ts" with { type: "text" };
 import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
 import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
 import egressDlp from "../../sidecars/egress/dlp.ts" with { type: "text" };
-import egressHttpHead from "../../sidecars/egress/http_head.ts" with { type: "text" };
-import egressIntercept from "../../sidecars/egress/intercept.ts" with { type: "text" };
-import egressPipe from "../../sidecars/egress/pipe.ts" with { type: "text" };
+import egressExchange from "../../sidecars/egress/exchange.ts" with { type: "text" };
+import egressHttp1 from "../../sidecars/egress/http1.ts" with { type: "text" };
+import egressIo from "../../sidecars/egress/io.ts" with { type: "text" };
+import egressLeaves from "../../sidecars/egress/leaves.ts" with { type: "text" };
 import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
 import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
 import egressResolve from "../../sidecars/egress/resolve.ts" with { type: "text" };
+import egressScrub from "../../sidecars/egress/scrub.ts" with { type: "text" };
 import egressSni from "../../sidecars/egress/sni.ts" with { type: "text" };
+import egressUpstream from "../../sidecars/egress/upstream.ts" with { type: "text" };
+import egressX509 from "../../sidecars/egress/x509.ts" with { type: "text" };
 import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
 import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
@@ -61,13 +65,17 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/audit.ts": egressAudit,
     "sidecars/egress/ca.ts": egressCa,
     "sidecars/egress/dlp.ts": egressDlp,
-    "sidecars/egress/http_head.ts": egressHttpHead,
-    "sidecars/egress/intercept.ts": egressIntercept,
-    "sidecars/egress/pipe.ts": egressPipe,
+    "sidecars/egress/exchange.ts": egressExchange,
+    "sidecars/egress/http1.ts": egressHttp1,
+    "sidecars/egress/io.ts": egressIo,
+    "sidecars/egress/leaves.ts": egressLeaves,
     "sidecars/egress/policy.ts": egressPolicy,
     "sidecars/egress/proxy.ts": egressProxy,
     "sidecars/egress/resolve.ts": egressResolve,
+    "sidecars/egress/scrub.ts": egressScrub,
     "sidecars/egress/sni.ts": egressSni,
+    "sidecars/egress/upstream.ts": egressUpstream,
+    "sidecars/egress/x509.ts": egressX509,
     "sidecars/gate/diff.ts": gateDiff,
     "sidecars/gate/gate.ts": gateGate,
     "sidecars/gate/git.ts": gateGit,

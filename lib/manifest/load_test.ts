@@ -47,7 +47,14 @@ Deno.test("parseManifest() fills defaults", () => {
   const m = parseManifest(Deno.readTextFileSync(join(DATA, "valid_minimal.yaml")), "m.yaml");
   assert.deepEqual(m.bottles.dev, {
     backend: "docker",
-    egress: { allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] },
+    egress: {
+      allow: [],
+      routes: [],
+      passthrough: [],
+      secrets: [],
+      dlp: "block",
+      allow_private: [],
+    },
     git: [],
     workspace: { allow_force_push: true, protected_paths: [] },
     supervise: false,

@@ -96,6 +96,9 @@ export const Egress = z.strictObject({
     "Hosts the agent may reach: exact names, *.domain, or IPv4, each with an optional :port",
   ),
   routes: z.array(Route).default([]),
+  passthrough: z.array(HostPatternString).default([]).describe(
+    "Allowed hosts tunnelled end to end, unscanned (clients that pin certificates or use mTLS); every other allowed HTTPS host is intercepted so that DLP sees its requests",
+  ),
   secrets: z.array(EnvName).default([]).describe(
     "Host environment variables whose values DLP refuses to let out (the values never enter the agent)",
   ),
@@ -126,7 +129,14 @@ export const Bottle = z.strictObject({
   backend: z.enum(["docker", "smolvm"]).default("docker").describe(
     "Where the agent runs; BOT_BOTTLE_BACKEND and --backend override it",
   ),
-  egress: Egress.default({ allow: [], routes: [], secrets: [], dlp: "block", allow_private: [] }),
+  egress: Egress.default({
+    allow: [],
+    routes: [],
+    passthrough: [],
+    secrets: [],
+    dlp: "block",
+    allow_private: [],
+  }),
   git: z.array(GitEntry).default([]),
   workspace: WorkspaceRules.default({ allow_force_push: true, protected_paths: [] }).describe(
     "How the git gate treats the work of a --cwd agent on its way home",

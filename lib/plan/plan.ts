@@ -125,7 +125,15 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       return { name, env: source.env, set };
     }),
   }));
-  const allow = [...new Set([...bottle.egress.allow, ...routes.map((r) => r.host)])];
+  const passthrough = [...new Set(bottle.egress.passthrough)];
+  const allow = [
+    ...new Set([...bottle.egress.allow, ...passthrough, ...routes.map((r) => r.host)]),
+  ];
+  for (const host of passthrough) {
+    if (routes.some((r) => r.host === host.replace(/:\d+$/, ""))) {
+      problems.push(`egress.passthrough: "${host}" is a route; a route's TLS must be intercepted`);
+    }
+  }
   for (const name of bottle.egress.secrets) {
     if ((facts.env[name] ?? "") === "") {
       problems.push(`DLP secret: host variable ${name} is not set`);
@@ -274,6 +282,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     },
     egress: {
       allow,
+      passthrough,
       routes,
       allowPrivate: bottle.egress.allow_private,
       dlp: bottle.egress.dlp,

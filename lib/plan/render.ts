@@ -66,7 +66,16 @@ export function renderPlanText(plan: BottlePlan): string {
 
   section("Egress allowlist");
   if (plan.egress.allow.length === 0) item("(none: every outbound request is refused)");
-  for (const host of plan.egress.allow) item(host);
+  for (const host of plan.egress.allow) {
+    item(
+      plan.egress.passthrough.includes(host) ? `${host}  (passthrough: tunnelled unscanned)` : host,
+    );
+  }
+  if (plan.egress.allow.length > 0) {
+    item(
+      "(HTTPS to every host above is intercepted and scanned, except passthrough hosts)",
+    );
+  }
 
   if (plan.egress.allowPrivate.length > 0) {
     item(`(names may resolve to private ranges: ${plan.egress.allowPrivate.join(", ")})`);

@@ -150,6 +150,8 @@ export interface BottlePlan {
   };
   egress: {
     allow: string[];
+    /** Allowed hosts tunnelled unscanned; every other allowed HTTPS host is intercepted. */
+    passthrough: string[];
     routes: PlannedRoute[];
     allowPrivate: string[];
     dlp: "block" | "audit" | "off";

@@ -26,6 +26,8 @@ export interface BundleConfig {
   ports: { proxy: number; git: number; supervise: number };
   egress: {
     allow: string[];
+    /** Hosts tunnelled end to end, unscanned (clients that pin certificates or use mTLS). */
+    passthrough: string[];
     /** Route hosts with the real header values. */
     routes: { host: string; headers: Record<string, string> }[];
     /** Extra PEM CA trusted for upstream TLS. */

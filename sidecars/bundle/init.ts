@@ -6,10 +6,12 @@
 
 import { join } from "node:path";
 import { AuditLog } from "../egress/audit.ts";
-import { createCa, issueLeaf } from "../egress/ca.ts";
-import { AuthorityMap, startInterceptServer } from "../egress/intercept.ts";
+import { createCa } from "../egress/ca.ts";
+import { Leaves } from "../egress/leaves.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
+import { cachedResolver, resolveTarget } from "../egress/resolve.ts";
+import { UpstreamPool } from "../egress/upstream.ts";
 import { startDns } from "../dns/dns.ts";
 import { startGitGate } from "../gate/gate.ts";
 import { startControl } from "../supervise/control.ts";
@@ -34,28 +36,19 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   // The config holds credential values; keep them in memory only.
   await Deno.remove(CONFIG_PATH);
   const audit = new AuditLog(AUDIT_PATH);
+  // Summaries of rate-limited refusals are written at least once a minute.
+  const flusher = setInterval(() => void audit.flush(), 60_000);
+  daemons.defer(() => clearInterval(flusher));
 
-  const caDir = join(STATE_DIR, "ca");
-  await createCa(caDir, config.instance);
+  const ca = await createCa(join(STATE_DIR, "ca"), config.instance);
   const routeHosts = config.egress.routes.map((r) => r.host);
-  // A leaf needs at least one name; with no routes nothing is ever intercepted.
-  const leaf = await issueLeaf(caDir, routeHosts.length > 0 ? routeHosts : ["bot-bottle.invalid"]);
-
-  const authorities = new AuthorityMap();
-  const intercept = startInterceptServer({
-    cert: leaf.leafCert,
-    key: leaf.leafKey,
-    routes: config.egress.routes,
-    authorities,
-    audit,
-    upstreamCa: config.egress.upstreamCa,
-    allowPrivate: config.egress.allowPrivate,
-    dlp: config.egress.dlp,
-    extraSecrets: config.egress.secretValues,
-  });
-  daemons.defer(() => intercept.server.shutdown());
-  const allowlist = new LiveAllowlist(config.egress.allow, routeHosts);
-  const proxy = startProxy({
+  const allowlist = new LiveAllowlist(config.egress.allow, routeHosts, config.egress.passthrough);
+  const injected = config.egress.routes.flatMap((r) => Object.values(r.headers));
+  const upstream = new UpstreamPool(
+    config.egress.upstreamCa ? { caCerts: [config.egress.upstreamCa] } : {},
+  );
+  const resolver = cachedResolver();
+  const proxy = await startProxy({
     hostname: config.listenAddress,
     port: config.ports.proxy,
     policy: () => allowlist.current(),
@@ -63,16 +56,18 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
       ? "If the work needs this host, ask for it with the supervise MCP tool request_egress"
       : undefined,
     audit,
-    authorities,
-    interceptPort: () => intercept.port,
-    allowPrivate: config.egress.allowPrivate,
     dlp: config.egress.dlp,
-    secrets: [
-      ...config.egress.routes.flatMap((r) => Object.values(r.headers)),
-      ...config.egress.secretValues,
-    ],
+    dlpValues: [...injected, ...config.egress.secretValues],
+    routes: new Map(config.egress.routes.map((r) => [r.host, r.headers])),
+    scrubValues: [...injected, ...config.egress.secretValues],
+    upstream,
+    resolve: (host) => resolveTarget(host, config.egress.allowPrivate, resolver),
+    leaves: new Leaves(ca),
   });
-  daemons.defer(() => proxy.close());
+  daemons.defer(async () => {
+    await proxy.stop();
+    upstream.close();
+  });
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
 
   // The agent's only resolver: every outside name is refused here, nothing forwarded.

@@ -1,7 +1,9 @@
 /**
  * @module
  * The bottle's audit log: one JSON object per line, appended by every daemon. Entries
- * name hosts, methods, paths and decisions, never header values or bodies.
+ * name hosts, methods, paths and decisions, never header values or bodies. Refusals
+ * repeated in a burst (an agent hammering a denied host) are rate-limited: after a few
+ * alike in a minute, one summary line counts the rest.
  */
 
 /** One audit entry; `kind` says which daemon wrote it. */
@@ -11,19 +13,29 @@ export interface AuditEntry {
   [key: string]: unknown;
 }
 
-/** Appends entries to a JSONL file (and mirrors them to stdout for `docker logs`). */
+/** Actions an agent can repeat at will; they are rate-limited per kind. */
+const NOISY = new Set(["deny", "dlp-block", "dlp-audit", "error", "tls-error", "refuse", "query"]);
+
+/** Alike noisy entries written per window before the rest are only counted. */
+export const BURST = 20;
+/** The rate-limiting window. */
+export const WINDOW_MS = 60_000;
+
+/** Appends entries to a JSONL file. */
 export class AuditLog {
   readonly #path: string;
   readonly #encoder = new TextEncoder();
+  readonly #now: () => number;
+  readonly #windows = new Map<string, { start: number; written: number; dropped: number }>();
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, now: () => number = Date.now) {
     this.#path = path;
+    this.#now = now;
   }
 
-  /** Records an entry; writes are serialised so lines never interleave. */
-  write(entry: AuditEntry): void {
-    const line = JSON.stringify({ ts: new Date().toISOString(), ...entry }) + "\n";
+  #append(entry: Record<string, unknown>): void {
+    const line = JSON.stringify({ ts: new Date(this.#now()).toISOString(), ...entry }) + "\n";
     this.#queue = this.#queue.then(() =>
       Deno.writeFile(this.#path, this.#encoder.encode(line), { append: true, mode: 0o640 })
     ).catch((error) => {
@@ -32,8 +44,53 @@ export class AuditLog {
     });
   }
 
-  /** Resolves when every entry so far is on disk. */
+  /** Records an entry; writes are serialised so lines never interleave. */
+  write(entry: AuditEntry): void {
+    if (!NOISY.has(entry.action)) return this.#append(entry);
+    const key = [
+      entry.kind,
+      entry.action,
+      entry.host ?? entry.repo ?? entry.name ?? "",
+      entry.rule ?? "",
+    ]
+      .join("|");
+    const now = this.#now();
+    let w = this.#windows.get(key);
+    if (!w || now - w.start >= WINDOW_MS) {
+      if (w && w.dropped > 0) this.#summary(key, w.dropped);
+      w = { start: now, written: 0, dropped: 0 };
+      this.#windows.set(key, w);
+      if (this.#windows.size > 10_000) this.#windows.clear();
+    }
+    if (w.written < BURST) {
+      w.written++;
+      this.#append(entry);
+    } else {
+      w.dropped++;
+    }
+  }
+
+  #summary(key: string, dropped: number): void {
+    const [kind, action, target, rule] = key.split("|");
+    this.#append({
+      kind,
+      action: "suppressed",
+      of: action,
+      ...(target ? { target } : {}),
+      ...(rule ? { rule } : {}),
+      count: dropped,
+      reason: `${dropped} more alike within a minute were not logged one by one`,
+    });
+  }
+
+  /** Resolves when every entry so far is on disk (summaries of open windows included). */
   flush(): Promise<void> {
+    for (const [key, w] of this.#windows) {
+      if (w.dropped > 0) {
+        this.#summary(key, w.dropped);
+        w.dropped = 0;
+      }
+    }
     return this.#queue;
   }
 }

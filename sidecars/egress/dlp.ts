@@ -3,8 +3,7 @@
  * Data loss prevention for what the agent sends through the proxy: the URL, header
  * values and body of each visible request are scanned with the gate's rule set and
  * the bottle's own credential values, as written and in their base64 and URL-encoded
- * forms. A finding names the rule and where it was found, never the secret. Also the
- * scrubber that removes injected credentials an upstream echoes back.
+ * forms. A finding names the rule and where it was found, never the secret.
  */
 
 import { type Finding, scanLine } from "../gate/scan.ts";
@@ -80,49 +79,4 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
     }`
   )
     .join("; ");
-}
-
-/** Replaces every occurrence of `values` in a text stream, across chunk boundaries. */
-export function scrubStream(
-  values: readonly string[],
-  onScrub: () => void = () => {},
-  replacement = "[redacted by bot-bottle]",
-): TransformStream<Uint8Array, Uint8Array> {
-  const secrets = values.filter((v) => v.length >= 8);
-  const keep = Math.max(0, ...secrets.map((v) => v.length)) - 1;
-  const textDecoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let carry = "";
-  /** Length of the longest tail of `text` that is a proper prefix of a secret. */
-  const heldTail = (text: string) => {
-    for (let k = Math.min(keep, text.length); k > 0; k--) {
-      const tail = text.slice(text.length - k);
-      if (secrets.some((v) => v.startsWith(tail))) return k;
-    }
-    return 0;
-  };
-  let reported = false;
-  const scrub = (text: string) =>
-    secrets.reduce((t, v) => {
-      if (!t.includes(v)) return t;
-      if (!reported) {
-        reported = true;
-        onScrub();
-      }
-      return t.replaceAll(v, replacement);
-    }, text);
-  return new TransformStream({
-    transform(chunk, controller) {
-      const text = scrub(carry + textDecoder.decode(chunk, { stream: true }));
-      // Hold back only a tail that could be the start of a secret split across
-      // chunks, so streams (server-sent events) are not delayed.
-      const hold = heldTail(text);
-      carry = text.slice(text.length - hold);
-      if (text.length > hold) controller.enqueue(encoder.encode(text.slice(0, text.length - hold)));
-    },
-    flush(controller) {
-      const rest = scrub(carry + textDecoder.decode());
-      if (rest) controller.enqueue(encoder.encode(rest));
-    },
-  });
 }

@@ -1,8 +1,9 @@
 /**
  * @module
- * The egress decision for one destination: intercept (a route host: TLS terminated so
- * headers can be set), tunnel (an allowed host: bytes passed through), or deny with a
- * reason the agent can read.
+ * The egress decision for one destination: intercept (an allowed host: TLS terminated
+ * so that every request is scanned, and route hosts get their headers), tunnel (a
+ * passthrough host: bytes passed through unscanned), or deny with a reason the agent
+ * can read.
  */
 
 import { type HostPattern, parseHostPattern, patternMatches } from "../../lib/manifest/hosts.ts";
@@ -13,16 +14,22 @@ export type Decision =
   | { action: "tunnel" }
   | { action: "deny"; reason: string };
 
-/** The allowlist and the route hosts of one bottle. */
+function patterns(sources: string[]): HostPattern[] {
+  return sources.flatMap((source) => {
+    const parsed = parseHostPattern(source);
+    return typeof parsed === "string" ? [] : [parsed];
+  });
+}
+
+/** The allowlist, the route hosts and the passthrough hosts of one bottle. */
 export class Policy {
   readonly #patterns: HostPattern[];
+  readonly #passthrough: HostPattern[];
   readonly #routes: Set<string>;
 
-  constructor(allow: string[], routeHosts: string[]) {
-    this.#patterns = [...allow, ...routeHosts].flatMap((source) => {
-      const parsed = parseHostPattern(source);
-      return typeof parsed === "string" ? [] : [parsed];
-    });
+  constructor(allow: string[], routeHosts: string[], passthrough: string[] = []) {
+    this.#patterns = patterns([...allow, ...routeHosts]);
+    this.#passthrough = patterns(passthrough);
     this.#routes = new Set(routeHosts);
   }
 
@@ -36,7 +43,8 @@ export class Policy {
         reason: `"${h}" is a credential route and is reached on port 443 only`,
       };
     }
-    if (this.#patterns.some((p) => patternMatches(p, h, port))) return { action: "tunnel" };
+    if (this.#passthrough.some((p) => patternMatches(p, h, port))) return { action: "tunnel" };
+    if (this.#patterns.some((p) => patternMatches(p, h, port))) return { action: "intercept" };
     return {
       action: "deny",
       reason: `"${h}:${port}" is not in this bottle's egress allowlist`,
@@ -57,12 +65,14 @@ export class Policy {
 export class LiveAllowlist {
   readonly #allow: string[];
   readonly #routes: string[];
+  readonly #passthrough: string[];
   #policy: Policy;
 
-  constructor(allow: string[], routeHosts: string[]) {
+  constructor(allow: string[], routeHosts: string[], passthrough: string[] = []) {
     this.#allow = [...allow];
     this.#routes = [...routeHosts];
-    this.#policy = new Policy(this.#allow, this.#routes);
+    this.#passthrough = [...passthrough];
+    this.#policy = new Policy(this.#allow, this.#routes, this.#passthrough);
   }
 
   /** The policy in force now. */
@@ -74,7 +84,7 @@ export class LiveAllowlist {
   add(host: string): boolean {
     if (this.#allow.includes(host)) return false;
     this.#allow.push(host);
-    this.#policy = new Policy(this.#allow, this.#routes);
+    this.#policy = new Policy(this.#allow, this.#routes, this.#passthrough);
     return true;
   }
 }

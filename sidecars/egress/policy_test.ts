@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { LiveAllowlist, Policy } from "./policy.ts";
 
-const policy = new Policy(["registry.npmjs.org", "*.example.com", "api.other.dev:8443"], [
-  "api.anthropic.com",
-]);
+const policy = new Policy(
+  ["registry.npmjs.org", "*.example.com", "api.other.dev:8443"],
+  ["api.anthropic.com"],
+  ["pinned.example.net"],
+);
 
 Deno.test("Policy intercepts route hosts on 443 and refuses them on other ports", () => {
   assert.deepEqual(policy.decide("api.anthropic.com", 443), { action: "intercept" });
@@ -12,12 +14,17 @@ Deno.test("Policy intercepts route hosts on 443 and refuses them on other ports"
   assert.equal(denied.action, "deny");
 });
 
-Deno.test("Policy tunnels allowlisted hosts on their ports only", () => {
-  assert.deepEqual(policy.decide("registry.npmjs.org", 443), { action: "tunnel" });
-  assert.deepEqual(policy.decide("a.example.com", 80), { action: "tunnel" });
-  assert.deepEqual(policy.decide("api.other.dev", 8443), { action: "tunnel" });
+Deno.test("Policy intercepts (scans) allowlisted hosts on their ports only", () => {
+  assert.deepEqual(policy.decide("registry.npmjs.org", 443), { action: "intercept" });
+  assert.deepEqual(policy.decide("a.example.com", 80), { action: "intercept" });
+  assert.deepEqual(policy.decide("api.other.dev", 8443), { action: "intercept" });
   assert.equal(policy.decide("api.other.dev", 443).action, "deny");
   assert.equal(policy.decide("registry.npmjs.org", 22).action, "deny");
+});
+
+Deno.test("Policy tunnels passthrough hosts unscanned", () => {
+  assert.deepEqual(policy.decide("pinned.example.net", 443), { action: "tunnel" });
+  assert.equal(policy.decide("pinned.example.net", 22).action, "deny");
 });
 
 Deno.test("Policy denies everything else with a reason naming host and port", () => {
@@ -35,7 +42,7 @@ Deno.test("LiveAllowlist allows an approved host at once and leaves earlier poli
   const before = live.current();
   assert.equal(before.decide("docs.example.org", 443).action, "deny");
   assert.equal(live.add("docs.example.org"), true);
-  assert.equal(live.current().decide("docs.example.org", 443).action, "tunnel");
+  assert.equal(live.current().decide("docs.example.org", 443).action, "intercept");
   assert.equal(
     live.current().decide("api.anthropic.com", 443).action,
     "intercept",

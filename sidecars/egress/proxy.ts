@@ -1,239 +1,248 @@
 /**
  * @module
- * The egress proxy's front: a raw TCP listener on the bundle's internal address that
- * speaks just enough HTTP/1.1 to handle CONNECT and absolute-form plain HTTP requests.
+ * The egress proxy: one listener on the bundle's internal address. A plain HTTP request
+ * (absolute URL) is handled in place, as is every further request on a kept
+ * connection. A CONNECT to an allowed host is answered, then the TLS inside it is
+ * terminated on the same socket with a leaf for that host, and each request in it is
+ * handled like a plain one; the ClientHello must name the CONNECT host. A CONNECT to a
+ * passthrough host is tunnelled end to end, unscanned, after the same SNI check.
  * Denied destinations get a 403 whose body tells the agent why.
  */
 
-import type { AuditLog } from "./audit.ts";
-import { readRequestHead, type RequestHead } from "./http_head.ts";
-import { parseAuthority } from "./http_head.ts";
-import type { AuthorityMap } from "./intercept.ts";
-import { pipeBoth, writeAll } from "./pipe.ts";
-import type { Policy } from "./policy.ts";
-import { describeFindings, scanRequest } from "./dlp.ts";
-import { resolveTarget } from "./resolve.ts";
-import { parseSni } from "./sni.ts";
+import net from "node:net";
+import tls from "node:tls";
+import { exchange, type Origin, proxyAnswer, type ProxyContext } from "./exchange.ts";
+import { HttpError, readRequest, type RequestHead } from "./http1.ts";
+import { Buffered, concat, ConnIO, SocketIO } from "./io.ts";
+import type { Leaves } from "./leaves.ts";
+import { clientHello, MAX_HELLO, parseSni } from "./sni.ts";
 
-const encoder = new TextEncoder();
-
-/** Options of the proxy front. */
-export interface ProxyOptions {
+/** Options of the proxy. */
+export interface ProxyOptions extends ProxyContext {
   hostname: string;
   port: number;
-  policy: () => Policy;
-  audit: AuditLog;
-  authorities: AuthorityMap;
-  /** Port of the loopback interception server. */
-  interceptPort: () => number;
-  /** Hint appended to denial reasons (for example, how to ask for access). */
-  denyHint?: string;
-  /** Private ranges allowed names may resolve to. */
-  allowPrivate: string[];
-  /** What a DLP finding does, and the injected values it looks for. */
-  dlp: "block" | "audit" | "off";
-  secrets: string[];
+  leaves: Leaves;
 }
 
-function response(status: number, statusText: string, body: string): Uint8Array {
-  const payload = `bot-bottle: ${body}\n`;
-  return encoder.encode(
-    `HTTP/1.1 ${status} ${statusText}\r\n` +
-      `Content-Type: text/plain; charset=utf-8\r\n` +
-      `X-Bot-Bottle-Reason: ${body.replace(/[\r\n]/g, " ")}\r\n` +
-      `Content-Length: ${encoder.encode(payload).length}\r\n` +
-      `Connection: close\r\n\r\n${payload}`,
-  );
+const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
+/** An idle client connection is closed after this long. */
+const IDLE_MS = 10 * 60_000;
+
+/** A running proxy. */
+export interface RunningProxy {
+  port: number;
+  stop(): Promise<void>;
 }
 
-async function refuse(
-  conn: Deno.Conn,
-  status: number,
-  statusText: string,
-  body: string,
+/** Starts the proxy. */
+export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const server = net.createServer({ noDelay: true } as net.ServerOpts, (socket) => {
+    socket.setNoDelay(true);
+    socket.setTimeout(IDLE_MS, () => socket.destroy());
+    const io = new SocketIO(socket);
+    serve(new Buffered(io), io, options).catch(() => io.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => {
+      server.off("error", reject);
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        stop: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/** Serves requests on one client connection until it ends or must close. */
+async function serve(
+  reader: Buffered,
+  io: SocketIO,
+  options: ProxyOptions,
+  origin?: Origin,
 ): Promise<void> {
   try {
-    await writeAll(conn, response(status, statusText, body));
-  } catch { /* client gone */ }
-  try {
-    conn.close();
-  } catch { /* closed */ }
-}
-
-/** Starts the front listener; returns it so the caller can close it. */
-export function startProxy(options: ProxyOptions): Deno.Listener {
-  const listener = Deno.listen({
-    hostname: options.hostname,
-    port: options.port,
-    transport: "tcp",
-  });
-  (async () => {
-    for await (const conn of listener) {
-      // Small writes (TLS records, request heads) must not wait for delayed ACKs.
-      conn.setNoDelay(true);
-      handle(conn, options).catch(() => {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      });
+    for (;;) {
+      let req: RequestHead | undefined;
+      try {
+        req = await readRequest(reader);
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : 400;
+        await io.write(proxyAnswer(status, (error as Error).message, true));
+        return;
+      }
+      if (!req) return;
+      if (!origin && req.method === "CONNECT") return await connect(req, reader, io, options);
+      if (!(await exchange(req, reader, io, options, origin))) return;
     }
-  })();
-  return listener;
-}
-
-async function handle(conn: Deno.Conn, options: ProxyOptions): Promise<void> {
-  const reader = conn.readable.getReader();
-  let head: RequestHead | undefined;
-  try {
-    head = await readRequestHead(reader);
-  } catch (error) {
-    reader.releaseLock();
-    return refuse(conn, 400, "Bad Request", (error as Error).message);
+  } finally {
+    io.end();
   }
-  reader.releaseLock();
-  if (!head) {
-    conn.close();
-    return;
-  }
-  if (head.method === "CONNECT") return connect(conn, head, options);
-  return plainHttp(conn, head, options);
 }
 
 function deny(options: ProxyOptions, reason: string): string {
   return options.denyHint ? `${reason}. ${options.denyHint}` : reason;
 }
 
-async function connect(conn: Deno.Conn, head: RequestHead, options: ProxyOptions): Promise<void> {
-  const authority = parseAuthority(head.target);
-  if (!authority) {
-    options.audit.write({
-      kind: "egress",
-      action: "deny",
-      method: "CONNECT",
-      target: head.target,
-      reason: "bad authority",
-    });
-    return refuse(conn, 400, "Bad Request", `"${head.target}" is not host:port`);
+/** Splits `host:port` (IPv6 in brackets) into parts; undefined when malformed. */
+export function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]\s]+):(\d{1,5})$/.exec(authority);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.toLowerCase().replace(/\.$/, ""), port };
+}
+
+/** Reads the client's first bytes after the 200: its whole ClientHello, if it speaks TLS. */
+async function firstFlight(reader: Buffered): Promise<
+  { tls: true; sni: string | null | undefined } | { tls: false } | { invalid: string }
+> {
+  while (reader.pending.length === 0) {
+    if (!(await reader.fill())) return { invalid: "the client closed the tunnel" };
   }
-  const decision = options.policy().decide(authority.host, authority.port);
-  const entry = {
-    kind: "egress" as const,
-    method: "CONNECT",
-    host: authority.host,
-    port: authority.port,
-  };
-  if (decision.action === "deny") {
-    options.audit.write({ ...entry, action: "deny", reason: decision.reason });
-    return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
-  }
-  let upstream: Deno.TcpConn;
-  if (decision.action === "intercept") {
-    upstream = await Deno.connect({ hostname: "127.0.0.1", port: options.interceptPort() });
-    upstream.setNoDelay(true);
-    options.authorities.set((upstream.localAddr as Deno.NetAddr).port, authority);
-  } else {
-    const target = await resolveTarget(authority.host, options.allowPrivate);
-    if ("refused" in target) {
-      options.audit.write({ ...entry, action: "deny", reason: target.refused });
-      return refuse(conn, 403, "Forbidden", target.refused);
+  if (reader.pending[0] !== 0x16) return { tls: false };
+  for (;;) {
+    const hello = clientHello(reader.pending);
+    if (hello.state === "complete") return { tls: true, sni: parseSni(hello.message) };
+    if (hello.state === "invalid") return { invalid: hello.reason };
+    if (reader.pending.length > MAX_HELLO + 1024 || !(await reader.fill())) {
+      return { invalid: "the ClientHello never completed" };
     }
-    try {
-      upstream = await Deno.connect({ hostname: target.address, port: authority.port });
-      upstream.setNoDelay(true);
-    } catch (error) {
-      const reason = `cannot reach "${authority.host}:${authority.port}": ${
-        (error as Error).message
-      }`;
-      options.audit.write({ ...entry, action: "error", reason });
-      return refuse(conn, 502, "Bad Gateway", reason);
-    }
-    options.audit.write({ ...entry, action: "tunnel" });
-  }
-  const localPort = (upstream.localAddr as Deno.NetAddr).port;
-  try {
-    await writeAll(conn, encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
-    // TLS must name the host the CONNECT named: no fronting through an allowed host.
-    await pipeBoth(conn, upstream, head.rest, (first) => {
-      const sni = parseSni(first);
-      if (typeof sni !== "string" || sni === authority.host) return true;
-      options.audit.write({
-        ...entry,
-        action: "deny",
-        reason: `TLS names "${sni}", not the CONNECT authority "${authority.host}"`,
-      });
-      return false;
-    });
-  } finally {
-    if (decision.action === "intercept") options.authorities.delete(localPort);
   }
 }
 
-async function plainHttp(conn: Deno.Conn, head: RequestHead, options: ProxyOptions): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(head.target);
-  } catch {
-    return refuse(conn, 400, "Bad Request", "a proxy request needs an absolute http:// URL");
-  }
-  if (url.protocol !== "http:") {
-    return refuse(conn, 400, "Bad Request", `"${url.protocol}" requests go through CONNECT`);
-  }
-  const host = url.hostname.toLowerCase();
-  const port = url.port ? Number(url.port) : 80;
-  const entry = { kind: "egress" as const, method: head.method, host, port, path: url.pathname };
-  const policy = options.policy();
-  if (policy.isRoute(host)) {
-    const reason = `"${host}" is a credential route and is reached over HTTPS only`;
-    options.audit.write({ ...entry, action: "deny", reason });
-    return refuse(conn, 403, "Forbidden", reason);
-  }
-  const decision = policy.decide(host, port);
-  if (decision.action === "deny") {
-    options.audit.write({ ...entry, action: "deny", reason: decision.reason });
-    return refuse(conn, 403, "Forbidden", deny(options, decision.reason));
-  }
-  // Plain HTTP bodies pass as a byte stream; the request line and headers are scanned.
-  const findings = options.dlp === "off"
-    ? []
-    : scanRequest({ url: head.target, headers: head.headers }, options.secrets);
-  if (findings.length > 0) {
-    const block = options.dlp === "block";
-    options.audit.write({
-      ...entry,
-      action: block ? "dlp-block" : "dlp-audit",
-      rules: findings.map((f) => f.rule),
+async function connect(
+  req: RequestHead,
+  reader: Buffered,
+  io: SocketIO,
+  options: ProxyOptions,
+): Promise<void> {
+  const { audit } = options;
+  const authority = parseAuthority(req.target);
+  if (!authority) {
+    audit.write({
+      kind: "egress",
+      action: "deny",
+      method: "CONNECT",
+      target: req.target.slice(0, 200),
+      reason: "bad authority",
     });
-    if (block) {
-      return refuse(
-        conn,
-        403,
-        "Forbidden",
-        `request blocked: it carries ${describeFindings(findings)}`,
-      );
-    }
+    await io.write(proxyAnswer(400, `"${req.target.slice(0, 200)}" is not host:port`, true));
+    return;
   }
-  const target = await resolveTarget(host, options.allowPrivate);
+  const entry = { kind: "egress" as const, method: "CONNECT", ...authority };
+  const decision = options.policy().decide(authority.host, authority.port);
+  if (decision.action === "deny") {
+    audit.write({ ...entry, action: "deny", reason: decision.reason });
+    await io.write(proxyAnswer(403, deny(options, decision.reason), true));
+    return;
+  }
+  if (reader.pending.length > 0) {
+    audit.write({
+      ...entry,
+      action: "deny",
+      reason: "data sent before the tunnel was established",
+    });
+    await io.write(proxyAnswer(400, "send nothing before the tunnel is established", true));
+    return;
+  }
+  await io.write(ESTABLISHED);
+  const first = await firstFlight(reader);
+  if ("invalid" in first) {
+    audit.write({ ...entry, action: "deny", reason: `TLS: ${first.invalid}` });
+    return;
+  }
+  if (first.tls && first.sni !== authority.host) {
+    // Fronting: TLS naming another host than the one the policy allowed (or none).
+    const named = first.sni === null
+      ? "no server name"
+      : first.sni === undefined
+      ? "a malformed server name"
+      : `"${first.sni}"`;
+    audit.write({
+      ...entry,
+      action: "deny",
+      reason: `TLS names ${named}, not the CONNECT authority "${authority.host}"`,
+    });
+    return;
+  }
+  if (decision.action === "tunnel") {
+    if (!first.tls) {
+      audit.write({ ...entry, action: "deny", reason: "a passthrough tunnel carries TLS only" });
+      return;
+    }
+    return await tunnel(authority, reader, io, options);
+  }
+  if (!first.tls) {
+    // Plain HTTP inside a tunnel: handled like any request to that origin.
+    audit.write({ ...entry, action: "open" });
+    return await serve(reader, io, options, { scheme: "http", ...authority });
+  }
+  // Terminate TLS on this very socket, with a leaf naming the host.
+  const context = await options.leaves.context(authority.host);
+  const rest = concat([reader.drain(), ...io.detach()]);
+  const socket = io.socket;
+  if (rest.length > 0) socket.unshift(rest);
+  const secure = new tls.TLSSocket(socket, {
+    isServer: true,
+    secureContext: context,
+    ALPNProtocols: ["http/1.1"],
+  } as tls.TLSSocketOptions);
+  secure.setNoDelay?.(true);
+  secure.on("error", (error: Error) => {
+    audit.write({
+      ...entry,
+      action: "tls-error",
+      reason:
+        `${error.message} (a client that pins certificates needs the host in egress.passthrough)`,
+    });
+  });
+  audit.write({ ...entry, action: "open" });
+  const inner = new SocketIO(secure as unknown as net.Socket);
+  await serve(new Buffered(inner), inner, options, { scheme: "https", ...authority });
+}
+
+/** A passthrough tunnel: the ClientHello (already checked) and then bytes both ways. */
+async function tunnel(
+  authority: { host: string; port: number },
+  reader: Buffered,
+  io: SocketIO,
+  options: ProxyOptions,
+): Promise<void> {
+  const entry = { kind: "egress" as const, method: "CONNECT", ...authority };
+  const target = await options.resolve(authority.host);
   if ("refused" in target) {
     options.audit.write({ ...entry, action: "deny", reason: target.refused });
-    return refuse(conn, 403, "Forbidden", target.refused);
+    return;
   }
   let upstream: Deno.TcpConn;
   try {
-    upstream = await Deno.connect({ hostname: target.address, port });
+    upstream = await Deno.connect({ hostname: target.address, port: authority.port });
     upstream.setNoDelay(true);
   } catch (error) {
-    const reason = `cannot reach "${host}:${port}": ${(error as Error).message}`;
-    options.audit.write({ ...entry, action: "error", reason });
-    return refuse(conn, 502, "Bad Gateway", reason);
+    options.audit.write({ ...entry, action: "error", reason: (error as Error).message });
+    return;
   }
-  options.audit.write({ ...entry, action: "forward" });
-  // The Host sent upstream is the one the policy checked, whatever the client wrote.
-  const headers = head.headers.filter(([name]) =>
-    !/^(proxy-|connection$|keep-alive$|host$)/i.test(name)
-  );
-  const rewritten = `${head.method} ${url.pathname}${url.search} ${head.version}\r\n` +
-    `Host: ${url.host}\r\n` + headers.map(([n, v]) => `${n}: ${v}\r\n`).join("") +
-    "Connection: close\r\n\r\n";
-  const prefix = new Uint8Array([...encoder.encode(rewritten), ...head.rest]);
-  await pipeBoth(conn, upstream, prefix);
+  options.audit.write({ ...entry, action: "tunnel", reason: "passthrough: not scanned" });
+  const up = new ConnIO(upstream);
+  const toUpstream = (async () => {
+    await up.write(reader.drain());
+    for (;;) {
+      const data = await io.read();
+      if (data === null) break;
+      await up.write(data);
+    }
+    up.end();
+  })();
+  const toClient = (async () => {
+    for (;;) {
+      const data = await up.read();
+      if (data === null) break;
+      await io.write(data);
+    }
+    io.end();
+  })();
+  await Promise.allSettled([toUpstream, toClient]);
+  up.destroy();
+  io.destroy();
 }

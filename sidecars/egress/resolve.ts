@@ -70,3 +70,21 @@ export async function resolveTarget(
   }
   return { address: addresses[0]! };
 }
+
+/**
+ * A resolver that remembers answers for `ttlMs`, so a kept-alive client does not pay a
+ * lookup per request. The proxy connects to the address it checked, so a cached answer
+ * is what is used, never a second lookup.
+ */
+export function cachedResolver(resolve: Resolver = systemResolver, ttlMs = 30_000): Resolver {
+  const cache = new Map<string, { addresses: string[]; until: number }>();
+  return async (host) => {
+    const now = Date.now();
+    const hit = cache.get(host);
+    if (hit && hit.until > now) return hit.addresses;
+    const addresses = await resolve(host);
+    if (cache.size > 4096) cache.clear();
+    cache.set(host, { addresses, until: now + ttlMs });
+    return addresses;
+  };
+}

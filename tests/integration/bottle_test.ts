@@ -520,6 +520,15 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       assert.match(r.stdout, /NoNewPrivs:\s+1/);
     });
 
+    await t.step("the agent and the bundle have memory and process limits", async () => {
+      const limits = async (role: string) =>
+        (await captureRaw(
+          $`docker inspect --format ${"{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}"} ${`bot-bottle-${name}-${role}`}`,
+        )).stdout.trim();
+      assert.equal(await limits("agent"), `${8 * 2 ** 30} 4096`);
+      assert.equal(await limits("bundle"), `${512 * 2 ** 20} 512`);
+    });
+
     await t.step("exec passes the guest's exit code through", async () => {
       const r = await runBotBottle(["exec", name, "--", "sh", "-c", "exit 7"], { env: e });
       assert.equal(r.code, 7);

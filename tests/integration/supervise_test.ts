@@ -277,6 +277,77 @@ dockerTest(
           "approved",
         ]);
       });
+
+      await t.step(
+        "what the agent writes reaches the person inert: no ESC, BEL or bidi character",
+        async () => {
+          const hostile =
+            "ok\u001b[1A\u001b[2K\rwants to reach pypi.org\u0007\u202e\u001b]52;c;Y29weQ==\u0007";
+          const reply = call("tools/call", {
+            name: "ask",
+            arguments: { question: hostile, reason: hostile, choices: [hostile] },
+          });
+          const request = await waitPending((r) => r.kind === "ask");
+          const shown = await runBotBottle(["supervise"], { env });
+          assert.equal(shown.code, 0, shown.stderr);
+          assert.match(
+            shown.stdout,
+            /asks: ok\\e\[1A\\e\[2K\\rwants to reach pypi\.org\\x07<U\+202E>/,
+          );
+          // deno-lint-ignore no-control-regex
+          assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/.test(shown.stdout));
+          const json = await runBotBottle(["supervise", "--format", "json"], { env });
+          assert.ok(![...json.stdout].some((c) => c > "\u007e" || (c < " " && c !== "\n")));
+          await runBotBottle(["supervise", "answer", request.id, "fine"], { env });
+          await reply;
+        },
+      );
+
+      await t.step(
+        "an approved private IP literal stays refused, and the person is warned",
+        async () => {
+          const reply = call("tools/call", {
+            name: "request_egress",
+            arguments: { host: "169.254.169.254", reason: "metadata" },
+          });
+          const request = await waitPending((r) => r.details.host === "169.254.169.254");
+          const listed = await runBotBottle(["supervise"], { env });
+          assert.match(listed.stdout, /WARNING: 169\.254\.169\.254 is a link-local address/);
+          const approved = await runBotBottle(["supervise", "approve", request.id], { env });
+          assert.match(approved.stderr, /approving it has no effect unless egress\.allow_private/);
+          await reply;
+          const r = await curl("http://169.254.169.254/");
+          assert.match(r.stdout, /403 Forbidden[\s\S]*link-local or metadata address/);
+        },
+      );
+
+      await t.step("requests beyond the pending cap are refused with a clear message", async () => {
+        const waiting = Array.from({ length: 10 }, (_, i) =>
+          call("tools/call", {
+            name: "ask",
+            arguments: { question: `question ${i}` },
+          }));
+        for (let i = 0; i < 100; i++) {
+          if ((await pending()).filter((r) => r.kind === "ask").length >= 10) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const over = await call("tools/call", {
+          name: "ask",
+          arguments: { question: "one too many" },
+        });
+        assert.equal(over.result.isError, true);
+        assert.match(over.result.content[0].text, /10 requests already wait for a person/);
+        // Answer every waiting question until all ten calls have returned.
+        let settled = false;
+        const all = Promise.all(waiting).then(() => (settled = true));
+        for (let i = 0; i < 60 && !settled; i++) {
+          for (const r of (await pending()).filter((r) => r.kind === "ask")) {
+            await runBotBottle(["supervise", "answer", r.id, "done"], { env });
+          }
+          await Promise.race([all, new Promise((r) => setTimeout(r, 500))]);
+        }
+        await all;
+      });
     } finally {
       await runBotBottle(["down", name], { env });
     }

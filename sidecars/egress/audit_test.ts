@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { AuditLog, BURST, WINDOW_MS } from "./audit.ts";
+
+Deno.test("AuditLog rate-limits a burst of alike refusals and counts the rest", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let now = 1_000_000;
+    const log = new AuditLog(`${dir}/a.jsonl`, () => now);
+    for (let i = 0; i < BURST + 30; i++) {
+      log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
+    }
+    log.write({ kind: "egress", action: "deny", host: "other.example", reason: "not allowed" });
+    log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
+    now += WINDOW_MS;
+    log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
+    await log.flush();
+    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const evil = lines.filter((l) => l.host === "evil.example");
+    assert.equal(evil.length, BURST + 1, "a burst, then one more in the next window");
+    const summary = lines.find((l) => l.action === "suppressed");
+    assert.equal(summary.count, 30);
+    assert.equal(summary.target, "evil.example");
+    assert.equal(lines.filter((l) => l.host === "other.example").length, 1, "keys are separate");
+    assert.equal(
+      lines.filter((l) => l.action === "intercept").length,
+      1,
+      "decisions are not limited",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

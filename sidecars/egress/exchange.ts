@@ -1,0 +1,348 @@
+/**
+ * @module
+ * One HTTP request through the proxy, the same whether it came as plain HTTP or inside
+ * an intercepted TLS connection: where it goes (the CONNECT authority, or the URL, and
+ * the allowlist), what it carries (DLP over URL, headers and the whole body, counted
+ * as it streams and refused over the limit whatever its framing), the credentials a
+ * route adds, the upstream exchange on a kept connection, and the answer with echoed
+ * credentials scrubbed from headers and body.
+ */
+
+import type { AuditLog } from "./audit.ts";
+import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
+import {
+  chunk,
+  collectBody,
+  endToEnd,
+  headerValues,
+  HttpError,
+  LAST_CHUNK,
+  readBody,
+  type RequestHead,
+  serializeHead,
+} from "./http1.ts";
+import type { Buffered, Sink } from "./io.ts";
+import type { Policy } from "./policy.ts";
+import { Scrubber } from "./scrub.ts";
+import type { UpstreamPool, UpstreamResponse } from "./upstream.ts";
+
+/** Request bodies larger than this cannot be scanned, so they are refused. */
+export const DLP_MAX_BODY = 32 * 1024 * 1024;
+
+/** What every exchange of one bottle shares. */
+export interface ProxyContext {
+  policy: () => Policy;
+  audit: AuditLog;
+  /** Appended to denial reasons (how to ask for access). */
+  denyHint?: string;
+  dlp: "block" | "audit" | "off";
+  /** Values DLP refuses in any request: injected credentials and the bottle's secrets. */
+  dlpValues: string[];
+  /** Route hosts and the headers the proxy sets on them. */
+  routes: Map<string, Record<string, string>>;
+  /** Values scrubbed from what route hosts send back. */
+  scrubValues: string[];
+  upstream: UpstreamPool;
+  /** The checked address of an allowed name, or why there is none. */
+  resolve(host: string): Promise<{ address: string } | { refused: string }>;
+}
+
+/** Where requests on a connection go when the connection itself says (a CONNECT). */
+export interface Origin {
+  scheme: "https" | "http";
+  host: string;
+  port: number;
+}
+
+const encoder = new TextEncoder();
+
+/** A short answer from the proxy itself; its reason is also in a header. */
+export function proxyAnswer(status: number, reason: string, close: boolean): Uint8Array {
+  const payload = encoder.encode(`bot-bottle: ${reason}\n`);
+  const text = STATUS_TEXT[status] ?? "Error";
+  const head = serializeHead(`HTTP/1.1 ${status} ${text}`, [
+    ["Content-Type", "text/plain; charset=utf-8"],
+    ["X-Bot-Bottle-Reason", reason.replace(/[\r\n]/g, " ")],
+    ["Content-Length", String(payload.length)],
+    ...(close ? [["Connection", "close"] as [string, string]] : []),
+  ]);
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head);
+  out.set(payload, head.length);
+  return out;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  403: "Forbidden",
+  413: "Content Too Large",
+  421: "Misdirected Request",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+};
+
+function defaultPort(scheme: string): number {
+  return scheme === "https" ? 443 : 80;
+}
+
+/** Decoding of upstream content encodings the scrubber must see through. */
+function decoded(
+  body: AsyncIterable<Uint8Array>,
+  encoding: "gzip" | "deflate",
+): AsyncIterable<Uint8Array> {
+  return ReadableStream.from(body).pipeThrough(
+    new DecompressionStream(encoding) as unknown as TransformStream<Uint8Array, Uint8Array>,
+  );
+}
+
+/**
+ * Handles one request whose head was read from `reader`; answers on `sink`. Returns
+ * whether the connection can carry another request.
+ */
+export async function exchange(
+  req: RequestHead,
+  reader: Buffered,
+  sink: Sink,
+  ctx: ProxyContext,
+  origin?: Origin,
+): Promise<boolean> {
+  // Where the request goes.
+  let scheme: "http" | "https";
+  let host: string;
+  let port: number;
+  let path: string;
+  const refuse = async (status: number, reason: string, entry: Record<string, unknown>) => {
+    ctx.audit.write({ kind: "egress", action: "deny", ...entry, reason });
+    // A body not read yet would be taken for the next request: close instead.
+    const close = !req.keepAlive || req.framing.kind !== "none";
+    await sink.write(proxyAnswer(status, reason, close));
+    return !close;
+  };
+  if (origin) {
+    scheme = origin.scheme;
+    host = origin.host;
+    port = origin.port;
+    const hosts = headerValues(req.headers, "host");
+    const expected = port === defaultPort(scheme) ? [host, `${host}:${port}`] : [`${host}:${port}`];
+    const given = (hosts[0] ?? "").toLowerCase().replace(/\.(?=:|$)/, "");
+    const base = { method: req.method, host, port, path: req.target.slice(0, 200) };
+    if (req.method === "CONNECT") {
+      return await refuse(400, "a CONNECT inside a tunnel is not allowed", base);
+    }
+    if (!req.target.startsWith("/")) {
+      return await refuse(400, "requests in a tunnel must name a path", base);
+    }
+    if (hosts.length !== 1 || !expected.includes(given)) {
+      return await refuse(
+        421,
+        `Host "${hosts.join(", ")}" does not match the CONNECT authority "${host}"`,
+        base,
+      );
+    }
+    path = req.target;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(req.target);
+    } catch {
+      return await refuse(400, "a proxy request needs an absolute http:// URL", {
+        method: req.method,
+      });
+    }
+    if (url.protocol !== "http:") {
+      return await refuse(400, `"${url.protocol}" requests go through CONNECT`, {
+        method: req.method,
+      });
+    }
+    scheme = "http";
+    host = url.hostname.toLowerCase().replace(/\.$/, "");
+    port = url.port ? Number(url.port) : 80;
+    path = `${url.pathname}${url.search}`;
+    const base = { method: req.method, host, port, path: url.pathname.slice(0, 200) };
+    const policy = ctx.policy();
+    if (policy.isRoute(host)) {
+      return await refuse(
+        403,
+        `"${host}" is a credential route and is reached over HTTPS only`,
+        base,
+      );
+    }
+    const decision = policy.decide(host, port);
+    if (decision.action === "deny") {
+      const reason = ctx.denyHint ? `${decision.reason}. ${ctx.denyHint}` : decision.reason;
+      return await refuse(403, reason, base);
+    }
+  }
+  const entry = {
+    kind: "egress" as const,
+    method: req.method,
+    host,
+    port,
+    path: path.split("?")[0]!.slice(0, 200),
+  };
+  if (headerValues(req.headers, "upgrade").length > 0) {
+    return await refuse(
+      501,
+      "protocol upgrades (WebSocket) are not supported through the proxy",
+      entry,
+    );
+  }
+
+  // What it carries.
+  const route = scheme === "https" && port === 443 ? ctx.routes.get(host) : undefined;
+  const set = new Set(Object.keys(route ?? {}).map((h) => h.toLowerCase()));
+  const sent = endToEnd(req.headers).filter(([n]) => !set.has(n.toLowerCase()));
+  const findings: DlpFinding[] = ctx.dlp === "off"
+    ? []
+    : scanRequest({ url: path, headers: sent }, ctx.dlpValues);
+  const logFindings = (found: DlpFinding[]) => {
+    ctx.audit.write({
+      ...entry,
+      action: ctx.dlp === "block" ? "dlp-block" : "dlp-audit",
+      rules: found.map((f) =>
+        `${f.rule}@${f.where}${f.encoding === "plain" ? "" : `/${f.encoding}`}`
+      ),
+    });
+  };
+  if (findings.length > 0 && ctx.dlp === "block") {
+    // Refused on its URL or headers, before a byte of its body is read.
+    logFindings(findings);
+    const close = !req.keepAlive || req.framing.kind !== "none";
+    await sink.write(
+      proxyAnswer(403, `request blocked: it carries ${describeFindings(findings)}`, close),
+    );
+    return !close;
+  }
+  let body: Uint8Array | AsyncIterable<Uint8Array> | null = null;
+  if (req.framing.kind !== "none") {
+    if (req.expectContinue) await sink.write(encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
+    if (ctx.dlp === "off") {
+      body = readBody(reader, req.framing);
+    } else {
+      try {
+        body = await collectBody(reader, req.framing, DLP_MAX_BODY);
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : 400;
+        ctx.audit.write({ ...entry, action: "deny", reason: (error as Error).message });
+        await sink.write(proxyAnswer(status, (error as Error).message, true));
+        return false;
+      }
+      findings.push(
+        ...scanRequest(
+          { url: "", headers: [], body: new TextDecoder().decode(body) },
+          ctx.dlpValues,
+        ),
+      );
+    }
+  }
+  if (findings.length > 0) {
+    logFindings(findings);
+    if (ctx.dlp === "block") {
+      await sink.write(
+        proxyAnswer(
+          403,
+          `request blocked: it carries ${describeFindings(findings)}`,
+          !req.keepAlive,
+        ),
+      );
+      return req.keepAlive;
+    }
+  }
+
+  // The upstream exchange.
+  const target = await ctx.resolve(host);
+  if ("refused" in target) return await refuse(403, target.refused, entry);
+  const headers: [string, string][] = [...sent];
+  for (const [name, value] of Object.entries(route ?? {})) headers.push([name, value]);
+  if (route) {
+    // Identity encoding keeps what comes back readable for scrubbing.
+    for (let i = headers.length - 1; i >= 0; i--) {
+      if (headers[i]![0].toLowerCase() === "accept-encoding") headers.splice(i, 1);
+    }
+    headers.push(["Accept-Encoding", "identity"]);
+  }
+  let response: UpstreamResponse;
+  try {
+    response = await ctx.upstream.request(
+      { tls: scheme === "https", host, port, address: target.address },
+      { method: req.method, path, headers },
+      body,
+    );
+  } catch (error) {
+    const reason = `upstream "${host}" failed: ${(error as Error).message}`;
+    ctx.audit.write({ ...entry, action: "error", reason });
+    await sink.write(proxyAnswer(502, reason, true));
+    return false;
+  }
+
+  // The answer, with echoed credentials scrubbed.
+  const scrubber = route
+    ? new Scrubber(
+      ctx.scrubValues,
+      () =>
+        ctx.audit.write({ ...entry, action: "scrub", reason: "an injected credential came back" }),
+    )
+    : undefined;
+  let out: AsyncIterable<Uint8Array> = response.body;
+  const outHeaders = endToEnd(response.headers).map(([n, v]) =>
+    [n, scrubber ? scrubber.text(v) : v] as [string, string]
+  );
+  let rewritten = scrubber?.active === true;
+  if (scrubber?.active) {
+    const encoding = headerValues(response.headers, "content-encoding").join(",").toLowerCase()
+      .trim();
+    if (encoding === "gzip" || encoding === "deflate") {
+      out = decoded(out, encoding);
+      for (let i = outHeaders.length - 1; i >= 0; i--) {
+        if (outHeaders[i]![0].toLowerCase() === "content-encoding") outHeaders.splice(i, 1);
+      }
+    } else if (encoding !== "" && encoding !== "identity") {
+      response.abort();
+      const reason = `"${host}" answered in "${encoding}" encoding, which the proxy cannot check`;
+      ctx.audit.write({ ...entry, action: "error", reason });
+      await sink.write(proxyAnswer(502, reason, true));
+      return false;
+    }
+    rewritten = true;
+  }
+  const hasBody = response.framing.kind !== "none";
+  const http11 = req.version === "HTTP/1.1";
+  let keepAlive = req.keepAlive;
+  let chunked = false;
+  if (!hasBody) {
+    if (req.method === "HEAD") {
+      const length = headerValues(response.headers, "content-length")[0];
+      if (length !== undefined) outHeaders.push(["Content-Length", length]);
+    } else if (response.status !== 204 && response.status !== 304) {
+      outHeaders.push(["Content-Length", "0"]);
+    }
+  } else if (response.framing.kind === "length" && !rewritten) {
+    outHeaders.push(["Content-Length", String(response.framing.length)]);
+  } else if (http11) {
+    chunked = true;
+    outHeaders.push(["Transfer-Encoding", "chunked"]);
+  } else {
+    keepAlive = false;
+  }
+  if (!keepAlive) outHeaders.push(["Connection", "close"]);
+  ctx.audit.write({
+    ...entry,
+    action: origin?.scheme === "https" ? "intercept" : "forward",
+    status: response.status,
+  });
+  try {
+    await sink.write(serializeHead(`HTTP/1.1 ${response.status} ${response.reason}`, outHeaders));
+    for await (const part of out) {
+      const data = scrubber ? scrubber.push(part) : part;
+      if (data.length > 0) await sink.write(chunked ? chunk(data) : data);
+    }
+    const rest = scrubber?.flush();
+    if (rest && rest.length > 0) await sink.write(chunked ? chunk(rest) : rest);
+    if (chunked) await sink.write(LAST_CHUNK);
+  } catch {
+    response.abort();
+    return false;
+  }
+  return keepAlive;
+}

