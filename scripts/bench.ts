@@ -21,6 +21,7 @@ import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integrati
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
 import { imageTag } from "../lib/images/tags.ts";
 import { scanRequest } from "../sidecars/egress/dlp.ts";
+import { detectionReport } from "./detection.ts";
 
 const quick = Deno.args.includes("--quick");
 const STARTS = quick ? 2 : 4;
@@ -35,6 +36,12 @@ function median(values: number[]): number {
   const sorted = values.toSorted((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function timedSync(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -85,33 +92,72 @@ function printTable(): void {
   for (const r of [header, ...rows]) say(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 }
 
-/** DLP scan throughput in-process, against decoding the same 1 MiB body. */
-function dlpThroughput(): void {
-  const line = JSON.stringify({
-    role: "user",
-    content: "function add(a, b) { return a + b; } // sum two numbers ",
-  });
-  const body = new TextEncoder().encode(
-    `[${Array(Math.ceil((1 << 20) / line.length)).fill(line).join(",")}]`,
-  );
-  const mib = body.length / 2 ** 20;
-  const rate = (fn: () => void) => {
-    for (let i = 0; i < 3; i++) fn();
-    const n = quick ? 10 : 30;
-    const start = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    return (mib * n) / ((performance.now() - start) / 1000);
+/**
+ * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
+ * checkout's own, as a coding agent sends them), and a worst case made of base64 runs
+ * (every one decoded and scanned again).
+ */
+async function dlpBodies(): Promise<[string, Uint8Array][]> {
+  const sources: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    for await (const entry of Deno.readDir(path)) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory) await walk(child);
+      else if (entry.name.endsWith(".ts")) sources.push(await Deno.readTextFile(child));
+    }
   };
-  const decode = rate(() => void new TextDecoder().decode(body));
-  const scan = rate(() =>
-    void scanRequest({ url: "/", headers: [], body: new TextDecoder().decode(body) }, [
-      "sk-x-0123456789",
-    ])
-  );
-  row("DLP scan throughput (decode only vs decode + scan)", decode, scan, "MiB/s", false);
+  for (const folder of ["lib", "sidecars"]) await walk(join(import.meta.dirname!, "..", folder));
+  sources.sort();
+  const messages = [];
+  for (let i = 0, size = 0; size < 1 << 20; i++) {
+    const content = sources[i % sources.length]!;
+    messages.push({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: `toolu_${i}`, content }],
+    });
+    size += content.length;
+  }
+  const api = JSON.stringify({ model: "claude", max_tokens: 1024, messages }).slice(0, 1 << 20);
+  const random = new Uint8Array(3 << 18);
+  for (let i = 0; i < random.length; i += 65536) {
+    crypto.getRandomValues(random.subarray(i, i + 65536));
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < random.length; i += 57) {
+    lines.push(btoa(String.fromCharCode(...random.subarray(i, i + 57))));
+  }
+  const base64 = lines.join("\n");
+  const encode = (s: string) => new TextEncoder().encode(s);
+  return [["API request with source code", encode(api)], [
+    "base64 lines (worst case)",
+    encode(base64),
+  ]];
 }
 
-dlpThroughput();
+/** DLP scan throughput in-process, against decoding the same 1 MiB body. */
+async function dlpThroughput(): Promise<void> {
+  for (const [what, body] of await dlpBodies()) {
+    const mib = body.length / 2 ** 20;
+    // Median of single runs after a warm-up (the JIT, the detector's tables).
+    const rate = (fn: () => void) => {
+      for (let i = 0; i < 10; i++) fn();
+      const times: number[] = [];
+      for (let i = 0; i < (quick ? 10 : 30); i++) times.push(timedSync(fn));
+      return mib / (median(times) / 1000);
+    };
+    const decode = rate(() => void new TextDecoder().decode(body));
+    const scan = rate(() =>
+      void scanRequest({ url: "/", headers: [], body: new TextDecoder().decode(body) }, [
+        "sk-x-0123456789",
+      ])
+    );
+    row(`DLP scan of a 1 MiB ${what} (decode only vs decode + scan)`, decode, scan, "MiB/s", false);
+  }
+}
+
+await detectionReport();
+say("");
+await dlpThroughput();
 const reason = await dockerUnavailable();
 if (reason) {
   say(`bench: Docker benchmarks skipped, ${reason}`);

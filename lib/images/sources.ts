@@ -30,13 +30,18 @@ import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
 import gateObjects from "../../sidecars/gate/objects.ts" with { type: "text" };
 import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
 import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
-import gateSecretlint from "../../sidecars/gate/secretlint.ts" with { type: "text" };
 import superviseClient from "../../sidecars/supervise/client.ts" with { type: "text" };
 import superviseControl from "../../sidecars/supervise/control.ts" with { type: "text" };
 import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" };
 import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
-import hosts from "../manifest/hosts.ts" with { type: "text" };
-import subnet from "../plan/subnet.ts" with { type: "text" };
+import hosts from "../net/hosts.ts" with { type: "text" };
+import subnet from "../net/subnet.ts" with { type: "text" };
+import secretsDecode from "../secrets/decode.ts" with { type: "text" };
+import secretsEngine from "../secrets/engine.ts" with { type: "text" };
+import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
+import secretsMod from "../secrets/mod.ts" with { type: "text" };
+import secretsRules from "../secrets/rules.ts" with { type: "text" };
+import secretsWords from "../secrets/words.ts" with { type: "text" };
 
 /** One image's build context: file path (relative to the context) to contents. */
 export interface ImageSource {
@@ -52,8 +57,9 @@ export const AGENT_SOURCE: ImageSource = {
 };
 
 /**
- * The bundle image's build context: the daemons and the one host module they share
- * (host pattern matching), at the same relative paths as in the checkout.
+ * The bundle image's build context: the daemons and the host modules they share (host
+ * pattern matching, the subnet helpers, the secret detector), at the same relative
+ * paths as in the checkout.
  */
 export const BUNDLE_SOURCE: ImageSource = {
   repository: "bot-bottle-bundle",
@@ -83,12 +89,17 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/gate/objects.ts": gateObjects,
     "sidecars/gate/policy.ts": gatePolicy,
     "sidecars/gate/scan.ts": gateScan,
-    "sidecars/gate/secretlint.ts": gateSecretlint,
     "sidecars/supervise/client.ts": superviseClient,
     "sidecars/supervise/control.ts": superviseControl,
     "sidecars/supervise/mcp.ts": superviseMcp,
     "sidecars/supervise/queue.ts": superviseQueue,
-    "lib/manifest/hosts.ts": hosts,
-    "lib/plan/subnet.ts": subnet,
+    "lib/net/hosts.ts": hosts,
+    "lib/net/subnet.ts": subnet,
+    "lib/secrets/decode.ts": secretsDecode,
+    "lib/secrets/engine.ts": secretsEngine,
+    "lib/secrets/keywords.ts": secretsKeywords,
+    "lib/secrets/mod.ts": secretsMod,
+    "lib/secrets/rules.ts": secretsRules,
+    "lib/secrets/words.ts": secretsWords,
   },
 };

@@ -5,7 +5,7 @@
  */
 
 import { z } from "../deps.ts";
-import { parseHostPattern } from "./hosts.ts";
+import { parseHostPattern } from "../net/hosts.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -22,7 +22,7 @@ import { gateUrl, parseUpstream, renderGitconfig } from "../git/upstream.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { stateDir } from "../state.ts";
 import { branchPrefix, WORKSPACE_ENTRY } from "../workspace/refs.ts";
-import { formatCidr, hostAt, pickSubnet } from "./subnet.ts";
+import { formatCidr, hostAt, pickSubnet } from "../net/subnet.ts";
 import type {
   BackendName,
   BottlePlan,

@@ -61,9 +61,6 @@ export interface Selection {
   ignoredIncluded: string[];
 }
 
-/** Files larger than this are scanned with bot-bottle's rules only (not secretlint). */
-const FULL_SCAN_MAX = 2 * 1024 * 1024;
-
 function splitZ(text: string): string[] {
   return text.split("\0").filter(Boolean);
 }
@@ -130,7 +127,7 @@ async function scanFiles(root: string, files: string[]): Promise<Map<string, Fla
     if (!info.isFile) continue;
     const text = decoder.decode(await Deno.readFile(abs));
     const lines = text.split("\n").map((line, i) => ({ file, line: i + 1, text: line }));
-    const findings = await scanAdded(lines, [], { secretlint: info.size <= FULL_SCAN_MAX });
+    const findings = scanAdded(lines);
     const first = findings[0];
     if (first) {
       flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });

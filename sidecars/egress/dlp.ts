@@ -1,61 +1,58 @@
 /**
  * @module
- * Data loss prevention for what the agent sends through the proxy: the URL, header
- * values and body of each visible request are scanned with the gate's rule set and
- * the bottle's own credential values, as written and in their base64 and URL-encoded
- * forms. A finding names the rule and where it was found, never the secret.
+ * Data loss prevention for what the agent sends through the proxy: the URL, each
+ * header and the body of every request, scanned with the one secret detector
+ * (`lib/secrets`) as written and in every decoded form, plus the fields of the request
+ * glued together (a secret split across query parameters, headers or JSON values).
+ * A finding names the rule and where it was found, never the secret.
  */
 
-import { type Finding, scanLine } from "../gate/scan.ts";
+import { type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
 
 /** Where in a request a finding was. */
-export type DlpWhere = "url" | "header" | "body";
+export type DlpWhere = "url" | "header" | "body" | "fields";
 
 /** One DLP finding. */
-export interface DlpFinding extends Finding {
+export interface DlpFinding {
+  rule: string;
+  description: string;
   where: DlpWhere;
-  encoding: "plain" | "base64" | "url";
+  encoding: Encoding;
 }
 
-const BASE64 = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
-const decoder = new TextDecoder("utf-8", { fatal: false });
-
-function decodeBase64(token: string): string | undefined {
+/** Short string values (and keys) of a JSON document, in order (for secrets split across fields). */
+function jsonStrings(body: string): string[] {
+  const first = body.trimStart()[0];
+  if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return [];
+  let root: unknown;
   try {
-    const normal = token.replace(/-/g, "+").replace(/_/g, "/");
-    const bin = atob(normal + "=".repeat((4 - (normal.length % 4)) % 4));
-    const text = decoder.decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-    // Only text can carry a secret the rules recognise.
-    const printable = [...text].filter((c) => c >= " " && c <= "~").length;
-    return printable >= text.length * 0.9 ? text : undefined;
+    root = JSON.parse(body);
   } catch {
-    return undefined;
+    return [];
   }
+  const out: string[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.length <= 256) out.push(v);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else if (v !== null && typeof v === "object") {
+      const values = Object.values(v);
+      for (let i = values.length - 1; i >= 0; i--) stack.push(values[i]);
+    }
+  }
+  return out;
 }
 
-function scanText(
-  text: string,
-  values: readonly string[],
-  where: DlpWhere,
-  out: DlpFinding[],
-): void {
-  const add = (encoding: DlpFinding["encoding"], found: Finding[]) => {
-    for (const f of found) {
-      if (!out.some((o) => o.rule === f.rule && o.where === where && o.encoding === encoding)) {
-        out.push({ ...f, where, encoding });
-      }
-    }
-  };
-  for (const line of text.split("\n")) add("plain", scanLine(line, values));
-  if (/%[0-9A-Fa-f]{2}/.test(text)) {
-    try {
-      const decoded = decodeURIComponent(text.replace(/\+/g, " "));
-      for (const line of decoded.split("\n")) add("url", scanLine(line, values));
-    } catch { /* not valid percent-encoding */ }
-  }
-  for (const token of text.match(BASE64) ?? []) {
-    const decoded = decodeBase64(token);
-    if (decoded) { for (const line of decoded.split("\n")) add("base64", scanLine(line, values)); }
+function queryValues(url: string): string[] {
+  const q = url.indexOf("?");
+  if (q === -1) return [];
+  try {
+    return [...new URLSearchParams(url.slice(q + 1)).values()];
+  } catch {
+    return [];
   }
 }
 
@@ -65,18 +62,35 @@ export function scanRequest(
   values: readonly string[],
 ): DlpFinding[] {
   const out: DlpFinding[] = [];
-  scanText(request.url, values, "url", out);
-  for (const [name, value] of request.headers) scanText(`${name}: ${value}`, values, "header", out);
-  if (request.body) scanText(request.body, values, "body", out);
+  const add = (
+    where: DlpWhere,
+    found: { rule: string; description: string; encoding: Encoding }[],
+  ) => {
+    for (const f of found) {
+      if (!out.some((o) => o.rule === f.rule && o.where === where && o.encoding === f.encoding)) {
+        out.push({ rule: f.rule, description: f.description, where, encoding: f.encoding });
+      }
+    }
+  };
+  const headers = [...request.headers];
+  add("url", findSecrets(request.url, { values }));
+  for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
+  if (request.body) add("body", findSecrets(request.body, { values }));
+  // Split across fields: reported only when no single field showed that kind already.
+  const split = findSplitSecrets([
+    ...queryValues(request.url),
+    ...headers.map(([, v]) => v),
+    ...(request.body ? jsonStrings(request.body) : []),
+  ], values);
+  add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
 }
 
 /** What a refused request is told: the rules and places, never the matched text. */
 export function describeFindings(findings: readonly DlpFinding[]): string {
   return findings.map((f) =>
-    `${f.description} (rule ${f.rule}) in the ${f.where}${
-      f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
-    }`
-  )
-    .join("; ");
+    `${f.description} (rule ${f.rule}) in the ${
+      f.where === "fields" ? "request's fields, joined" : f.where
+    }${f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`}`
+  ).join("; ");
 }

@@ -6,7 +6,7 @@
  * can read.
  */
 
-import { type HostPattern, parseHostPattern, patternMatches } from "../../lib/manifest/hosts.ts";
+import { type HostPattern, parseHostPattern, patternMatches } from "../../lib/net/hosts.ts";
 
 /** What the proxy does with a destination. */
 export type Decision =

@@ -6,7 +6,7 @@
  * SSRF into the host's network) is refused unless the bottle allows that range.
  */
 
-import { type Cidr, overlaps, parseCidr } from "../../lib/plan/subnet.ts";
+import { type Cidr, overlaps, parseCidr } from "../../lib/net/subnet.ts";
 
 /** Ranges no allowed name may lead to, unless explicitly allowed. */
 export const BLOCKED_RANGES: readonly string[] = [

@@ -8,7 +8,7 @@
 import { McpServer } from "npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js";
 import { z } from "npm:zod@4.6.7";
-import { parseHostPattern } from "../../lib/manifest/hosts.ts";
+import { parseHostPattern } from "../../lib/net/hosts.ts";
 import type { SuperviseQueue, SuperviseRequest } from "./queue.ts";
 
 /** What approving a request changes in the running bottle. */

@@ -443,7 +443,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       const onHost = Deno.networkInterfaces().filter((i) =>
         i.family === "IPv4" && i.address.startsWith(`${prefix}.`)
       );
-      const { parseCidr, overlaps } = await import("../../lib/plan/subnet.ts");
+      const { parseCidr, overlaps } = await import("../../lib/net/subnet.ts");
       const inside = onHost.filter((i) =>
         overlaps(parseCidr(`${i.address}/32`), parseCidr(subnet))
       );

@@ -148,20 +148,22 @@ dockerTest(
         },
       );
 
-      await t.step("secretlint's recommended preset runs in the gate", async () => {
-        await refused(
-          "a GitHub token",
-          `echo 'token: ghp_${
-            "d".repeat(36)
-          }' > gh.yml && git add gh.yml && git commit -qm 'agent: gh'`,
-          /gh\.yml:1: secret \(secretlint\) \(rule secretlint\/github\)/,
-        );
-      });
+      await t.step(
+        "a token hidden in base64 is found by the same decoding layer as the DLP's",
+        async () => {
+          const encoded = btoa("token: ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5");
+          await refused(
+            "a base64-encoded GitHub token",
+            `echo '${encoded}' > gh.txt && git add gh.txt && git commit -qm 'agent: gh'`,
+            /gh\.txt:1: GitHub token, base64-encoded \(rule github-token\)/,
+          );
+        },
+      );
 
       await t.step("a commit adding a private key is refused", async () => {
         await refused(
           "a private key",
-          "ssh-keygen -q -t ed25519 -N '' -f id_test 2>/dev/null || printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Blbg==\\n-----END OPENSSH PRIVATE KEY-----\\n' > id_test; git add id_test && git commit -qm 'agent: key'",
+          `node -e "process.stdout.write(require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }))" > id_test && git add id_test && git commit -qm 'agent: key'`,
           /id_test:1: private key \(rule private-key\)/,
         );
       });

@@ -13,7 +13,7 @@ import { containersByLabel } from "../../docker/cli.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { inert } from "../../inert.ts";
 import { log, out } from "../../log.ts";
-import { isIpv4 } from "../../manifest/hosts.ts";
+import { isIpv4 } from "../../net/hosts.ts";
 import { type Command, type CommandContext, FORMAT_OPTION } from "../command.ts";
 
 /** One request, as the bundle reports it, with the bottle it came from. */

@@ -1,0 +1,413 @@
+/**
+ * @module
+ * The one decoding layer both detectors share: the forms a secret takes to slip past
+ * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
+ * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes and
+ * runs of base64 (standard and URL-safe, at any alignment), hex and base32 are decoded;
+ * from binary output only the printable runs are kept. Each variant says how it was
+ * made and where in the original it came from.
+ */
+
+import { KeywordMatcher, type Survey } from "./keywords.ts";
+
+/** One decoded form of (part of) a text. */
+export interface Variant {
+  text: string;
+  /** How it was obtained from the original. */
+  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32";
+  /** Offset in the original text the variant stands for. */
+  at: number;
+}
+
+/** Look-alike letters (Cyrillic, Greek, full-width forms NFKC leaves) mapped to ASCII. */
+const CONFUSABLES: Record<string, string> = {
+  "а": "a",
+  "е": "e",
+  "о": "o",
+  "р": "p",
+  "с": "c",
+  "у": "y",
+  "х": "x",
+  "і": "i",
+  "ј": "j",
+  "ѕ": "s",
+  "ԁ": "d",
+  "ɡ": "g",
+  "һ": "h",
+  "ӏ": "l",
+  "к": "k",
+  "м": "m",
+  "т": "t",
+  "в": "b",
+  "н": "h",
+  "А": "A",
+  "В": "B",
+  "Е": "E",
+  "К": "K",
+  "М": "M",
+  "Н": "H",
+  "О": "O",
+  "Р": "P",
+  "С": "C",
+  "Т": "T",
+  "Х": "X",
+  "У": "Y",
+  "І": "I",
+  "Ј": "J",
+  "Ѕ": "S",
+  "Ԁ": "D",
+  "α": "a",
+  "ο": "o",
+  "ρ": "p",
+  "ν": "v",
+  "τ": "t",
+  "ι": "i",
+  "κ": "k",
+  "χ": "x",
+  "υ": "u",
+  "Α": "A",
+  "Β": "B",
+  "Ε": "E",
+  "Ζ": "Z",
+  "Η": "H",
+  "Ι": "I",
+  "Κ": "K",
+  "Μ": "M",
+  "Ν": "N",
+  "Ο": "O",
+  "Ρ": "P",
+  "Τ": "T",
+  "Υ": "Y",
+  "Χ": "X",
+};
+const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
+const INVISIBLE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+
+/** The text with invisible characters removed and look-alikes mapped to ASCII. */
+export function normalize(text: string): string {
+  return text.normalize("NFKC").replace(INVISIBLE, "").replace(
+    CONFUSABLE_RE,
+    (c) => CONFUSABLES[c] ?? c,
+  );
+}
+
+/** Percent-decoding that survives malformed sequences (they stay as written). */
+export function percentDecode(text: string): string {
+  return text.replace(/\+/g, " ").replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+  });
+}
+
+/** JSON string escapes (`\"`, `\n`, `\u0041`) resolved in place, without parsing JSON. */
+export function jsonUnescape(text: string): string {
+  return text.replace(/\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g, (_, hex, ch) => {
+    if (hex) return String.fromCharCode(parseInt(hex, 16));
+    return ({ b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" } as Record<string, string>)[ch] ?? ch;
+  });
+}
+
+/**
+ * Decoded bytes go to one reused buffer (a decode allocates nothing): each decoder
+ * returns how many bytes it wrote, and `printableRuns` reads them before the next one.
+ */
+let scratch = new Uint8Array(1 << 16);
+function room(bytes: number): Uint8Array {
+  if (scratch.length < bytes) scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
+  return scratch;
+}
+
+/** Printable ASCII runs of at least `min` characters in the first `length` bytes decoded, one per line. */
+function printableRuns(length: number, min = 8): string {
+  const bytes = scratch;
+  let out = "";
+  let start = -1;
+  for (let i = 0; i <= length; i++) {
+    const b = i < length ? bytes[i]! : 0;
+    const ok = b >= 0x20 && b < 0x7f;
+    if (ok && start === -1) start = i;
+    else if (!ok && start !== -1) {
+      if (i - start >= min) {
+        if (out) out += "\n";
+        out += String.fromCharCode(...bytes.subarray(start, i));
+      }
+      start = -1;
+    }
+  }
+  return out;
+}
+
+const B64_VALUE = new Int16Array(128).fill(-1);
+for (
+  const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"].entries()
+) {
+  B64_VALUE[c.charCodeAt(0)] = i;
+}
+B64_VALUE["+".charCodeAt(0)] = 62;
+B64_VALUE["/".charCodeAt(0)] = 63;
+B64_VALUE["-".charCodeAt(0)] = 62;
+B64_VALUE["_".charCodeAt(0)] = 63;
+
+/**
+ * The printable runs (8+ characters) of the base64 (either alphabet, padding optional)
+ * of `run` decoded from `offset`, found while decoding: one pass, and a string only for
+ * what is printable.
+ */
+function base64Printable(run: string, offset: number, min = 8): string {
+  const out = room(Math.ceil(((run.length - offset) * 3) / 4));
+  let printable = "";
+  let n = 0;
+  let start = -1;
+  let acc = 0;
+  let bits = 0;
+  const end = run.length;
+  for (let i = offset; i < end; i++) {
+    const c = run.charCodeAt(i);
+    const v = c < 128 ? B64_VALUE[c]! : -1;
+    if (v < 0) break;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const b = (acc >> bits) & 0xff;
+      out[n] = b;
+      if (b >= 0x20 && b < 0x7f) {
+        if (start < 0) start = n;
+      } else if (start >= 0) {
+        if (n - start >= min) {
+          printable += (printable ? "\n" : "") + String.fromCharCode(...out.subarray(start, n));
+        }
+        start = -1;
+      }
+      n++;
+    }
+  }
+  if (start >= 0 && n - start >= min) {
+    printable += (printable ? "\n" : "") + String.fromCharCode(...out.subarray(start, n));
+  }
+  return printable;
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
+  HEX_VALUE["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
+/** Decodes the hex digits of `run` from `offset`, two to a byte. */
+function hexBytes(run: string, offset: number): number {
+  const n = Math.floor((run.length - offset) / 2);
+  const out = room(n);
+  for (let i = 0; i < n; i++) {
+    const at = offset + i * 2;
+    out[i] = (HEX_VALUE[run.charCodeAt(at)]! << 4) | HEX_VALUE[run.charCodeAt(at + 1)]!;
+  }
+  return n;
+}
+
+const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+function base32Bytes(run: string): number {
+  const out = room(Math.ceil((run.length * 5) / 8));
+  let n = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < run.length; i++) {
+    const v = B32.indexOf(run[i]!.toUpperCase());
+    if (v < 0) break;
+    acc = ((acc << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+    }
+  }
+  return n;
+}
+
+const MIN_BASE64 = 20, MIN_HEX = 20, MIN_BASE32 = 16;
+/** Which alphabets (bits) each ASCII character belongs to. */
+const HEX_CHAR = 1, BASE32_UPPER = 2, BASE32_LOWER = 4;
+const ALPHABET = new Uint8Array(128);
+for (const c of "0123456789abcdefABCDEF") ALPHABET[c.charCodeAt(0)]! |= HEX_CHAR;
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_UPPER;
+for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_LOWER;
+
+/** Maximal runs of hex (20+) and of base32 in one case (16+) in `run`: `[alphabet, from, to]`. */
+function subRuns(run: string): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let hex = -1;
+  let upper = -1;
+  let lower = -1;
+  const end = run.length;
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? run.charCodeAt(i) : 0;
+    const k = c < 128 ? ALPHABET[c]! : 0;
+    if (k & HEX_CHAR) {
+      if (hex < 0) hex = i;
+    } else if (hex >= 0) {
+      if (i - hex >= MIN_HEX) out.push([HEX_CHAR, hex, i]);
+      hex = -1;
+    }
+    if (k & BASE32_UPPER) {
+      if (upper < 0) upper = i;
+    } else if (upper >= 0) {
+      if (i - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, i]);
+      upper = -1;
+    }
+    if (k & BASE32_LOWER) {
+      if (lower < 0) lower = i;
+    } else if (lower >= 0) {
+      if (i - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, i]);
+      lower = -1;
+    }
+  }
+  return out;
+}
+
+/** Whether `text` has `count` hex digits from `at`. */
+function hexDigitsAt(text: string, at: number, count: number): boolean {
+  if (at + count > text.length) return false;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** Offsets of characters normalising would change, of `%XX`, and of `\\uXXXX` and `\\/`. */
+function triggered(text: string, triggers: readonly number[]) {
+  const odd: number[] = [];
+  const percent: number[] = [];
+  const escape: number[] = [];
+  for (const i of triggers) {
+    const c = text.charCodeAt(i);
+    if (c === 37) {
+      if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
+    } else if (c === 92) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) escape.push(i);
+    } else if (normalizingChanges(String.fromCodePoint(text.codePointAt(i)!))) {
+      odd.push(i);
+    }
+  }
+  return { odd, percent, escape };
+}
+
+/** How far around a trigger a decoded window reaches: longer than any token. */
+const RADIUS = 256;
+/** Decoding stops after this many bytes of decoded output per text (a bound, not a gap: the plain text is always scanned). */
+const MAX_DECODED = 8 * 1024 * 1024;
+
+const changesCache = new Map<string, boolean>();
+/** Whether normalising changes `ch` (NFKC, an invisible character, a look-alike). */
+function normalizingChanges(ch: string): boolean {
+  let changes = changesCache.get(ch);
+  if (changes === undefined) {
+    changes = normalize(ch) !== ch;
+    if (changesCache.size < 4096) changesCache.set(ch, changes);
+  }
+  return changes;
+}
+
+/** Merged windows of `RADIUS` around each offset (in increasing order). */
+function windowsAround(length: number, offsets: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const at of offsets) {
+    const from = Math.max(0, at - RADIUS);
+    const to = Math.min(length, at + RADIUS);
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+/**
+ * The base64 of a file's first bytes: PNG, JPEG, GIF, WebP/RIFF, PDF, gzip, zip, and
+ * the image formats models accept.
+ */
+const FILE_MAGIC = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|H4sI|UEsDB)/;
+
+/** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
+function base64Candidate(run: string): boolean {
+  return /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9+/]/.test(run);
+}
+
+/**
+ * Every decoded form of `text` worth scanning, one level deep. Normalising,
+ * percent-decoding and JSON-unescaping are done only around what they would change,
+ * so that a large text costs what its encoded parts cost.
+ */
+export function variants(
+  text: string,
+  survey: Pick<Survey, "runs" | "triggers"> = surveyText(text),
+): Variant[] {
+  const out: Variant[] = [];
+  let budget = MAX_DECODED;
+  const add = (v: Variant) => {
+    if (v.text.length === 0 || budget <= 0) return;
+    budget -= v.text.length;
+    out.push(v);
+  };
+  const found = triggered(text, survey.triggers);
+  const local = (
+    encoding: Variant["encoding"],
+    offsets: number[],
+    decode: (s: string) => string,
+  ) => {
+    for (const [from, to] of windowsAround(text.length, offsets)) {
+      if (budget <= 0) return;
+      const window = text.slice(from, to);
+      const decoded = decode(window);
+      if (decoded !== window) add({ text: decoded, encoding, at: from });
+    }
+  };
+  local("normalized", found.odd, normalize);
+  local("url", found.percent, percentDecode);
+  local("json", found.escape, jsonUnescape);
+  const runs = survey.runs;
+  for (let r = 0; r < runs.length && budget > 0; r += 2) {
+    const from = runs[r]!;
+    let to = runs[r + 1]!;
+    while (to < text.length && to - runs[r + 1]! < 6 && text.charCodeAt(to) === 61) to++;
+    const run = text.slice(from, to);
+    if (run.length >= MIN_BASE64 && base64Candidate(run)) {
+      const body = run.replace(/=+$/, "");
+      // Any alignment: a character glued in front shifts the groups of four. A file
+      // (an image in a model request) is decoded at its own alignment only.
+      const alignments = FILE_MAGIC.test(body) ? 1 : 4;
+      const parts: string[] = [];
+      for (let offset = 0; offset < alignments && offset < body.length - 16; offset++) {
+        const printable = base64Printable(body, offset);
+        if (printable) parts.push(printable);
+      }
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: from });
+    }
+    if (run.length < MIN_BASE32) continue;
+    for (const [alphabet, from2, to2] of subRuns(run)) {
+      const sub = run.slice(from2, to2);
+      if (alphabet === HEX_CHAR) {
+        const parts = [printableRuns(hexBytes(sub, 0)), printableRuns(hexBytes(sub, 1))].filter(
+          Boolean,
+        );
+        if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: from + from2 });
+      } else {
+        const printable = printableRuns(base32Bytes(sub));
+        if (printable) add({ text: printable, encoding: "base32", at: from + from2 });
+      }
+    }
+  }
+  return out;
+}
+
+let plain: KeywordMatcher | undefined;
+/** Runs and triggers of `text`, for a caller without a detector's survey at hand. */
+function surveyText(text: string): Survey {
+  plain ??= new KeywordMatcher([]);
+  return plain.survey(text);
+}

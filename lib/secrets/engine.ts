@@ -1,0 +1,222 @@
+/**
+ * @module
+ * The secret detector: rules (a keyword prefilter, a pattern, an entropy floor, a
+ * placeholder allowlist) run only where one of their keywords occurs. One instance
+ * serves the egress DLP and the git gate alike. A finding names the rule and where it
+ * is, never the secret.
+ */
+
+import { KeywordMatcher, type Survey } from "./keywords.ts";
+
+/** One kind of secret. */
+export interface Rule {
+  id: string;
+  description: string;
+  /**
+   * `token`: recognisable by itself (a prefix and a shape); `named`: needs a name
+   * nearby saying what it is; `structure`: key blocks, URLs, headers; `generic`: any
+   * random-looking value assigned to a secret-sounding name.
+   */
+  kind?: "token" | "named" | "structure" | "generic";
+  /** Lower-case literals; the rule runs near an occurrence of one of them. */
+  keywords: readonly string[];
+  /** Global pattern; its first group (or the whole match) is the secret. */
+  pattern: RegExp;
+  /** Minimum Shannon entropy of the secret, in bits per character. */
+  entropy?: number;
+  /** How far before and after a keyword the pattern may start and end. */
+  window?: { before: number; after: number };
+  /** Whether a secret that looks like a placeholder still counts (strong token shapes). */
+  placeholders?: boolean;
+  /** Extra judgement of the secret. */
+  check?: (secret: string) => boolean;
+  /** Which group is the secret (default: the first, else the whole match). */
+  group?: number;
+  /** Extra judgement of the whole match (the name a value was assigned to, say). */
+  checkMatch?: (match: RegExpExecArray) => boolean;
+}
+
+/** A secret found in a text: the rule and where, never the value. */
+export interface Finding {
+  rule: string;
+  description: string;
+  /** Offset of the secret in the scanned text. */
+  index: number;
+  length: number;
+}
+
+/** Shannon entropy of `s`, in bits per character. */
+export function entropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+const PLACEHOLDER = new RegExp(
+  [
+    "example",
+    "x{5,}",
+    "\\*{3,}",
+    "\\.\\.\\.",
+    "…",
+    "<[^>]*>",
+    "\\$\\{",
+    "\\{\\{",
+    "\\$\\(",
+    "%\\(",
+    "^\\$[A-Za-z_]",
+    "^(?:your|my|insert|enter|replace|put|add)[_-]",
+    "placeholder",
+    "redacted",
+    "changeme",
+    "change_me",
+    "dummy",
+    "notreal",
+    "not_a_real",
+    "here$",
+    "bot-bottle",
+  ].join("|"),
+  "i",
+);
+
+/** Whether `secret` is a stand-in, not a value: `xxxx`, `EXAMPLE`, `${VAR}`, `<key>`, one repeated character. */
+export function isPlaceholder(secret: string): boolean {
+  if (PLACEHOLDER.test(secret)) return true;
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const top = Math.max(...counts.values());
+  return secret.length >= 8 && top / secret.length > 0.6;
+}
+
+const DEFAULT_WINDOW = { before: 80, after: 600 };
+
+/** How specific a kind of rule is: a finding yields to a more specific one over the same text. */
+export const RANK = { token: 0, named: 1, structure: 2, generic: 3 } as const;
+
+/**
+ * One finding per secret: a finding overlapping one of a more specific rule is left out
+ * (a token in an Authorization header is the token; a key assigned to `api_key` is the
+ * key's own kind).
+ */
+export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => number): T[] {
+  return findings.filter((f) =>
+    !findings.some((g) =>
+      g !== f && rank(g) < rank(f) && g.index < f.index + f.length && f.index < g.index + g.length
+    )
+  );
+}
+
+/** A compiled rule set. */
+export class Detector {
+  readonly rules: readonly Rule[];
+  readonly #matcher: KeywordMatcher;
+  /** For each keyword, the rules it wakes. */
+  readonly #wakes: number[][];
+
+  constructor(rules: readonly Rule[]) {
+    this.rules = rules;
+    const keywords: string[] = [];
+    const index = new Map<string, number>();
+    const wakes: number[][] = [];
+    rules.forEach((rule, r) => {
+      if (rule.keywords.length === 0) throw new Error(`rule ${rule.id} has no keyword`);
+      for (const k of rule.keywords) {
+        let i = index.get(k);
+        if (i === undefined) {
+          i = keywords.length;
+          keywords.push(k);
+          index.set(k, i);
+          wakes.push([]);
+        }
+        wakes[i]!.push(r);
+      }
+    });
+    this.#matcher = new KeywordMatcher(keywords);
+    this.#wakes = wakes;
+  }
+
+  /** How specific the rule named `id` is (see `RANK`); the bottle's own values count as tokens. */
+  rank(id: string): number {
+    const rule = this.rules.find((r) => r.id === id);
+    return rule ? RANK[rule.kind ?? "structure"] : RANK.token;
+  }
+
+  /** Every secret in `text`, at most one finding per rule and offset. */
+  scan(text: string): Finding[] {
+    return this.findings(text, this.survey(text));
+  }
+
+  /** Keywords, encoded runs and decoding triggers in `text` (one pass). */
+  survey(text: string): Survey {
+    return this.#matcher.survey(text);
+  }
+
+  /** Every secret in `text`, given its survey. */
+  findings(text: string, survey: Survey): Finding[] {
+    // Where each woken rule should look: merged windows around keyword hits.
+    const windows = new Map<number, [number, number][]>();
+    const keywords = this.#matcher.keywords;
+    const hits = survey.hits;
+    for (let h = 0; h < hits.length; h += 2) {
+      const k = hits[h]!;
+      const end = hits[h + 1]!;
+      const start = end - keywords[k]!.length;
+      for (const r of this.#wakes[k]!) {
+        const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
+        const from = Math.max(0, start - w.before);
+        const to = Math.min(text.length, end + w.after);
+        const list = windows.get(r);
+        const last = list?.[list.length - 1];
+        if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+        else if (list) list.push([from, to]);
+        else windows.set(r, [[from, to]]);
+      }
+    }
+    const findings: (Finding & { r: number })[] = [];
+    const seen = new Set<string>();
+    for (const [r, list] of windows) {
+      const rule = this.rules[r]!;
+      for (const [start, to] of list) {
+        // A few characters more in front, so that lookbehinds see what precedes.
+        const from = Math.max(0, start - 16);
+        const slice = text.slice(from, to);
+        const pattern = rule.pattern;
+        pattern.lastIndex = 0;
+        for (let m = pattern.exec(slice); m !== null; m = pattern.exec(slice)) {
+          if (m[0].length === 0) pattern.lastIndex++;
+          const g = rule.group ?? 1;
+          const secret = m[g] ?? m[0];
+          const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+          if (!this.#accept(rule, secret)) continue;
+          if (rule.checkMatch && !rule.checkMatch(m)) continue;
+          const key = `${r}:${at}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          findings.push({
+            rule: rule.id,
+            description: rule.description,
+            index: at,
+            length: secret.length,
+            r,
+          });
+        }
+      }
+    }
+    return dropShadowed(findings, (f) => RANK[this.rules[f.r]!.kind ?? "structure"])
+      .map(({ r: _, ...f }) => f)
+      .toSorted((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
+  }
+
+  #accept(rule: Rule, secret: string): boolean {
+    if (rule.entropy !== undefined && entropy(secret) < rule.entropy) return false;
+    if (!rule.placeholders && isPlaceholder(secret)) return false;
+    if (rule.check && !rule.check(secret)) return false;
+    return true;
+  }
+}

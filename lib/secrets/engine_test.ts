@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { Detector, entropy, isPlaceholder, type Rule } from "./engine.ts";
+import { KeywordMatcher } from "./keywords.ts";
+import { findSecrets } from "./mod.ts";
+
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+
+Deno.test("isPlaceholder() knows the stand-ins people write in place of a secret", () => {
+  for (
+    const s of [
+      "xxxxxxxxxxxxxxxxxxxx",
+      "AKIAIOSFODNN7EXAMPLE",
+      "YOUR_API_KEY",
+      "your-token-here",
+      "${GITHUB_TOKEN}",
+      "{{ secrets.TOKEN }}",
+      "<your-key>",
+      "$API_KEY",
+      "********",
+      "sk-...",
+      "changeme",
+      "aaaaaaaaaaaaaaaaaaaaaaaa",
+      "REDACTED",
+      "insert_key_here",
+    ]
+  ) {
+    assert.ok(isPlaceholder(s), s);
+  }
+  for (const s of [GH.slice(4), "q7Z3kLm9Xw2Rt5Vn1Xc4", "9f86d081884c7d659a2feaa0c55ad015"]) {
+    assert.ok(!isPlaceholder(s), s);
+  }
+});
+
+Deno.test("placeholders in token shapes, templates and documentation are not findings", () => {
+  for (
+    const text of [
+      "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+      "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+      "Authorization: Bearer ${TOKEN}",
+      "Authorization: Bearer <your-token>",
+      "api_key: {{ .Values.apiKey }}",
+      "password = YOUR_PASSWORD_HERE",
+      "https://user:${PASSWORD}@db.example.com/app",
+      "https://example.com/path?x=1&y=two",
+      "postgres://localhost:5432/app",
+      "const key = process.env.API_KEY;",
+    ]
+  ) {
+    assert.deepEqual(findSecrets(text), [], text);
+  }
+});
+
+Deno.test("entropy() is bits per character", () => {
+  assert.equal(entropy(""), 0);
+  assert.equal(entropy("aaaa"), 0);
+  assert.equal(entropy("abab"), 1);
+  assert.equal(entropy("abcd"), 2);
+});
+
+Deno.test("KeywordMatcher.survey() finds every keyword, in any case, with overlaps", () => {
+  const m = new KeywordMatcher(["ghp_", "hp_x", "key"]);
+  const { hits } = m.survey("a GHP_X then KEY and monkey");
+  const found: string[] = [];
+  for (let i = 0; i < hits.length; i += 2) found.push(`${m.keywords[hits[i]!]}@${hits[i + 1]}`);
+  assert.deepEqual(found, ["ghp_@6", "hp_x@7", "key@16", "key@27"]);
+});
+
+Deno.test("KeywordMatcher.survey() reports base64-alphabet runs and characters to decode", () => {
+  const m = new KeywordMatcher(["x"]);
+  const text = "short abcdefghijklmnopqrstuv 50%25 caf\u00e9 a\\u0041";
+  const { runs, triggers } = m.survey(text);
+  assert.deepEqual(runs, [6, 28]);
+  assert.deepEqual(triggers.map((i) => text[i]), ["%", "\u00e9", "\\"]);
+});
+
+Deno.test("a rule runs only near its keywords, and its entropy floor and check apply", () => {
+  const rule: Rule = {
+    id: "demo",
+    description: "demo token",
+    kind: "token",
+    keywords: ["demo_"],
+    pattern: /demo_([A-Za-z0-9]{12})/g,
+    entropy: 3,
+    check: (s) => !s.startsWith("0"),
+    window: { before: 0, after: 20 },
+  };
+  const d = new Detector([rule]);
+  assert.deepEqual(d.scan("x demo_q7Z3kLm9Xw2R y").map((f) => [f.rule, f.index, f.length]), [[
+    "demo",
+    7,
+    12,
+  ]]);
+  assert.deepEqual(d.scan("demo_aaaaaaaaaaaa"), [], "entropy floor");
+  assert.deepEqual(d.scan("demo_0q7Z3kLm9Xw2"), [], "check");
+});
+
+Deno.test("one finding per secret: a more specific rule's finding shadows a general one", () => {
+  const rules = findSecrets(`Authorization: token ${GH}`).map((f) => f.rule);
+  assert.deepEqual(rules, ["github-token"]);
+  const generic = findSecrets(`my_service_secret = "q7Z3kLm9Xw2Rt5Vn1Xc4Bm7Hk0Jp"`).map((f) =>
+    f.rule
+  );
+  assert.deepEqual(generic, ["generic-secret"]);
+});

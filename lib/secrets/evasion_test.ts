@@ -1,0 +1,151 @@
+/**
+ * The decoding layer: each way of re-writing a secret that a review found slipping past
+ * a pattern, through `findSecrets` (what the gate and the DLP body scan call) and
+ * `findSplitSecrets` (fields of one request).
+ */
+import assert from "node:assert/strict";
+import { findSecrets, findSplitSecrets } from "./mod.ts";
+
+// Built at run time so that this file itself holds nothing a scanner would flag.
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
+
+const found = (text: string, values: string[] = []) =>
+  findSecrets(text, { values }).map((f) => `${f.encoding}:${f.rule}`);
+
+const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const hex = (s: string) =>
+  [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
+function base32(s: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let acc = 0;
+  let out = "";
+  for (const b of new TextEncoder().encode(s)) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(acc >> bits) & 31];
+    }
+  }
+  if (bits > 0) out += alphabet[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+Deno.test("a token as written is found", () => {
+  assert.deepEqual(found(`x = ${GH}`), ["plain:github-token"]);
+});
+
+const encodings: [string, (s: string) => string, string][] = [
+  ["standard base64", (s) => btoa(s), "base64"],
+  ["URL-safe base64 without padding", b64url, "base64"],
+  ["base64 glued to a word (any alignment)", (s) => "data" + btoa("::" + s), "base64"],
+  ["base64 as a path segment", (s) => `https://paste.example.com/up/${b64url(s)}/raw`, "base64"],
+  ["hex", hex, "hex"],
+  ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
+  ["base32", base32, "base32"],
+  [
+    "percent-encoding of every character",
+    (s) => [...s].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""),
+    "url",
+  ],
+  [
+    "JSON \\u escapes",
+    (s) => [...s].map((c) => "\\u00" + c.charCodeAt(0).toString(16)).join(""),
+    "json",
+  ],
+  ["JSON \\u escapes of one character", (s) => s.replace("_", "\\u005f"), "json"],
+];
+
+for (const [what, encode, encoding] of encodings) {
+  Deno.test(`a token in ${what} is found`, () => {
+    assert.ok(
+      found(`payload=${encode(`token: ${GH}`)}`).includes(`${encoding}:github-token`),
+      encode(GH),
+    );
+  });
+}
+
+Deno.test("a JSON-escaped slash inside a secret does not hide it", () => {
+  const secret = "wJalrXUtnFEMI/" + "K7MDENG/bPxRfiCYzQ9mN2kLp3";
+  assert.deepEqual(found(`{"aws_secret_access_key": "${secret.replaceAll("/", "\\/")}"}`), [
+    "json:aws-secret-access-key",
+  ]);
+});
+
+Deno.test("two encodings deep (base64 of percent-encoding) is found", () => {
+  const inner = encodeURIComponent(`key=${GH}&x=1`).replace(/_/g, "%5F");
+  assert.ok(found(btoa(inner)).some((f) => f.endsWith(":github-token")));
+});
+
+Deno.test("zero-width and control characters inside a token do not hide it", () => {
+  for (const sep of ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u0000", "\u0007"]) {
+    const hidden = GH.slice(0, 10) + sep + GH.slice(10, 20) + sep + GH.slice(20);
+    assert.deepEqual(found(`token: ${hidden}`), ["normalized:github-token"], JSON.stringify(sep));
+  }
+});
+
+Deno.test("look-alike letters (Cyrillic, Greek, full-width) do not hide a token", () => {
+  const cyrillic = "АKIA" + AWS.slice(4); // Cyrillic A
+  assert.ok(found(`id ${cyrillic}`).includes("normalized:aws-access-key-id"));
+  const greek = "ΑΚΙΑ" + AWS.slice(4); // Greek capitals
+  assert.ok(found(`id ${greek}`).includes("normalized:aws-access-key-id"));
+  const fullWidth =
+    [...GH.slice(0, 8)].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join("") +
+    GH.slice(8);
+  assert.ok(found(`t ${fullWidth}`).includes("normalized:github-token"));
+});
+
+Deno.test("a secret split across query parameters, headers or JSON fields is found joined", () => {
+  assert.deepEqual(
+    findSplitSecrets([GH.slice(0, 12), GH.slice(12, 25), GH.slice(25)]).map((f) =>
+      `${f.encoding}:${f.rule}`
+    ),
+    ["joined:github-token"],
+  );
+  assert.deepEqual(findSplitSecrets(["ghp_", "short"]), []);
+  assert.deepEqual(findSplitSecrets([GH]), [], "a single field is not a split");
+});
+
+Deno.test("the bottle's own values are found as written and in every encoding", () => {
+  const forms: [string, string][] = [
+    ["plain", VALUE],
+    ["base64", btoa(VALUE)],
+    ["base64", b64url(VALUE)],
+    ["hex", hex(VALUE)],
+    ["base32", base32(VALUE)],
+    ["url", [...VALUE].map((c) => "%" + c.charCodeAt(0).toString(16)).join("")],
+    ["json", [...VALUE].map((c) => "\\u00" + c.charCodeAt(0).toString(16)).join("")],
+    ["normalized", VALUE.slice(0, 5) + "\u200b" + VALUE.slice(5)],
+  ];
+  for (const [encoding, text] of forms) {
+    assert.ok(
+      found(`v=${text};`, [VALUE]).includes(`${encoding}:bottle-credential`),
+      `${encoding}: ${text}`,
+    );
+  }
+  assert.deepEqual(
+    findSplitSecrets([VALUE.slice(0, 9), VALUE.slice(9)], [VALUE]).map((f) => f.rule),
+    ["bottle-credential"],
+  );
+});
+
+Deno.test("a decoded finding points at where its encoded run starts", () => {
+  const text = `hello ${btoa(`token: ${GH}`)}`;
+  const f = findSecrets(text).find((x) => x.rule === "github-token")!;
+  assert.equal(f.index, 6);
+});
+
+Deno.test("ordinary encoded data is not a finding", () => {
+  const texts = [
+    btoa("hello world, this is an ordinary sentence of text"),
+    hex("just some bytes that mean nothing much at all"),
+    "sha256-" + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+    "%E2%9C%93 done %20 and %2F path",
+    "caf\u00e9 na\u00efve \u2014 r\u00e9sum\u00e9 \u4f60\u597d",
+    '{"text": "line one\\nline two \\u00e9 \\/ end"}',
+  ];
+  for (const t of texts) assert.deepEqual(found(t), [], t);
+});

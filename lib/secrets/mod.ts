@@ -1,0 +1,125 @@
+/**
+ * @module
+ * The secret detector bot-bottle runs everywhere a secret could leave or enter: the
+ * egress proxy's DLP, the git gate, and the `--cwd` copy. One rule set, one decoding
+ * layer; a rule added once guards every path. Findings name the rule and where, never
+ * the secret. No dependencies beyond this folder, so the bundle carries it as is.
+ */
+
+import { Detector, dropShadowed, type Finding } from "./engine.ts";
+import { RULES } from "./rules.ts";
+import { type Variant, variants } from "./decode.ts";
+import type { Survey } from "./keywords.ts";
+
+export { type Finding, isPlaceholder } from "./engine.ts";
+export { normalize } from "./decode.ts";
+
+/** How a secret was written where it was found. */
+export type Encoding = "plain" | Variant["encoding"] | "joined";
+
+/** A secret found, with how it was encoded. */
+export interface Located extends Finding {
+  encoding: Encoding;
+}
+
+const WINDOWED = new Set<Encoding>(["normalized", "url", "json"]);
+
+let shared: Detector | undefined;
+let joinedOnly: Detector | undefined;
+
+/** The detector over every rule. */
+export function detector(): Detector {
+  shared ??= new Detector(RULES);
+  return shared;
+}
+
+/** Rules strong enough to judge text glued together from several fields. */
+function tokenDetector(): Detector {
+  joinedOnly ??= new Detector(
+    RULES.filter((r) => r.kind === "token"),
+  );
+  return joinedOnly;
+}
+
+/** The bottle's own values (at least 8 characters) that occur in `text`. */
+function valueFindings(text: string, values: readonly string[], at: number): Finding[] {
+  const out: Finding[] = [];
+  for (const v of values) {
+    if (v.length < 8) continue;
+    const i = text.indexOf(v);
+    if (i !== -1) {
+      out.push({
+        rule: "bottle-credential",
+        description: "a secret of this bottle",
+        index: at + i,
+        length: v.length,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Every secret in `text`: rule matches and the bottle's `values`, as written and in
+ * each decoded form (two levels deep: base64 of percent-encoding, and so on).
+ * Offsets of decoded findings point at where the encoded run starts.
+ */
+export function findSecrets(
+  text: string,
+  options: { values?: readonly string[]; decode?: boolean } = {},
+): Located[] {
+  const values = options.values ?? [];
+  const out: Located[] = [];
+  const seen = new Set<string>();
+  const add = (findings: Finding[], encoding: Encoding) => {
+    for (const f of findings) {
+      const index = f.index;
+      const key = `${f.rule}:${index}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...f, index, encoding });
+    }
+  };
+  const survey = detector().survey(text);
+  add(detector().findings(text, survey), "plain");
+  add(valueFindings(text, values, 0), "plain");
+  if (options.decode === false) return out;
+  const level = (source: string, surveyed: Survey, depth: number, at: number) => {
+    for (const v of variants(source, surveyed)) {
+      const where = at + v.at;
+      // A window decoded in place keeps offsets roughly; a decoded run points at its start.
+      const inPlace = WINDOWED.has(v.encoding);
+      const place = (fs: Finding[]) =>
+        fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
+      const inner = detector().survey(v.text);
+      add(place(detector().findings(v.text, inner)), v.encoding);
+      add(place(valueFindings(v.text, values, 0)), v.encoding);
+      if (depth === 0) level(v.text, inner, 1, where);
+    }
+  };
+  level(text, survey, 0, 0);
+  const ranks = new Map<string, number>();
+  const rank = (f: Located) => {
+    let r = ranks.get(f.rule);
+    if (r === undefined) ranks.set(f.rule, r = detector().rank(f.rule));
+    return r;
+  };
+  return dropShadowed(out, rank).toSorted((a, b) => a.index - b.index);
+}
+
+/**
+ * Secrets split across the fields of one message (query parameters, headers, JSON
+ * values): the fields are glued together and scanned with the token rules and the
+ * bottle's values.
+ */
+export function findSplitSecrets(
+  fields: readonly string[],
+  values: readonly string[] = [],
+): Located[] {
+  if (fields.length < 2) return [];
+  const joined = fields.join("");
+  return [
+    ...tokenDetector().scan(joined),
+    ...valueFindings(joined, values, 0),
+  ].map((f) => ({ ...f, encoding: "joined" as const }));
+}

@@ -1,0 +1,1136 @@
+/**
+ * @module
+ * The secret rules, written from the token formats providers publish (prefixes,
+ * alphabets, lengths) and from how secrets sit in code and configuration: a token
+ * with its own prefix is found anywhere; a value without one is found where a name
+ * says what it is (`stripe_key = ...`); a private key by its armour and body; a
+ * password in a URL, a `curl -u` or an Authorization header; and any assignment to a
+ * secret-sounding name whose value looks random enough.
+ */
+
+import { entropy, isPlaceholder, type Rule } from "./engine.ts";
+import { STOPWORDS } from "./words.ts";
+
+const STOPWORD = new RegExp(STOPWORDS.join("|"), "i");
+
+/** Characters that may continue a token: a match must not be cut out of a longer word. */
+const WORD = "A-Za-z0-9_\\-";
+const BEFORE = `(?<![${WORD}.])`;
+const AFTER = `(?![${WORD}])`;
+
+interface Options {
+  /** How far before the keyword the token may start (the keyword is inside it). */
+  before?: number;
+  entropy?: number;
+  placeholders?: boolean;
+  after?: number;
+  /** Named values: whether one without a digit still counts (hex formats). */
+  anyValue?: boolean;
+  check?: (secret: string) => boolean;
+  flags?: string;
+}
+
+/** A token recognisable by itself: a prefix and a body. `keywords` are lower case. */
+function token(
+  id: string,
+  description: string,
+  keywords: string[],
+  source: string,
+  options: Options = {},
+): Rule {
+  return {
+    id,
+    description,
+    kind: "token",
+    keywords,
+    pattern: new RegExp(`${BEFORE}(${source})${AFTER}`, options.flags ?? "g"),
+    placeholders: options.placeholders,
+    // Even a token with its own prefix must look random (not 12312312...).
+    entropy: options.entropy ?? (options.placeholders ? 0 : 3),
+    ...(options.check ? { check: options.check } : {}),
+    window: { before: options.before ?? 8, after: options.after ?? 600 },
+  };
+}
+
+/**
+ * A keyword as a word of an identifier, in any case: at its start, after a separator,
+ * or at a camelCase boundary (`myEtsyToken`), and not running on into a longer
+ * lower-case word (`SetSysctl` is not `etsy`, `sumOfX` is not `sumo`).
+ */
+export function wordSource(keyword: string): string {
+  const letters = [...keyword].map((c) =>
+    /[a-z]/i.test(c)
+      ? `[${c.toLowerCase()}${c.toUpperCase()}]`
+      : c.replace(/[.+?^${}()|[\]\\-]/g, "\\$&")
+  );
+  const first = keyword[0]!;
+  const rest = letters.slice(1).join("");
+  const start = /[a-z]/i.test(first)
+    ? `(?:(?<![A-Za-z0-9])${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()})`
+    : `(?<![A-Za-z0-9])${letters[0]}`;
+  return `${start}${rest}(?![a-z])`;
+}
+
+/** A value pattern written in lower case, made to accept either case (hex stays as written). */
+function anyCase(value: string): string {
+  return value.replaceAll("a-z", "a-zA-Z");
+}
+
+/** Separators between a name and its value: quotes, spaces, an assignment operator. */
+const ASSIGN =
+  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)?(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
+/** Between a secret-sounding name and its value, an operator is required. */
+const OPERATOR =
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+
+/** A value named by a keyword nearby (`adafruit_token = "..."`). */
+function named(
+  id: string,
+  description: string,
+  keywords: string[],
+  value: string,
+  options: Options = {},
+): Rule {
+  const names = keywords.map(wordSource).join("|");
+  const check = options.check;
+  return {
+    id,
+    description,
+    kind: "named",
+    keywords,
+    pattern: new RegExp(`(?:${names})${ASSIGN}(${anyCase(value)})${END}`, options.flags ?? "g"),
+    entropy: options.entropy ?? 3,
+    placeholders: options.placeholders,
+    // A value without a digit is, far more often than not, a word.
+    check: (s) => (options.anyValue || /\d/.test(s)) && (check ? check(s) : true),
+    window: { before: 4, after: options.after ?? 160 },
+  };
+}
+
+const HEX32 = "[a-f0-9]{32}";
+const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
+/** Test data: a run of six or more consecutive characters (`123456`, `abcdef`). */
+export function isSequence(s: string): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 6) return true;
+  }
+  return false;
+}
+
+/** The words of an identifier or value: split at separators and camelCase. */
+function words(s: string): string[] {
+  return s.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.toLowerCase());
+}
+
+/** Words that make a `...key`/`...token` name something other than a secret. */
+const NOT_SECRET_NAMES = new Set([
+  "public",
+  "pub",
+  "primary",
+  "foreign",
+  "sort",
+  "partition",
+  "cache",
+  "hash",
+  "event",
+  "down",
+  "up",
+  "press",
+  "pressed",
+  "code",
+  "name",
+  "names",
+  "size",
+  "length",
+  "len",
+  "type",
+  "types",
+  "vault",
+  "file",
+  "path",
+  "pair",
+  "ring",
+  "board",
+  "frame",
+  "field",
+  "index",
+  "column",
+  "prefix",
+  "suffix",
+  "format",
+  "version",
+  "count",
+  "max",
+  "min",
+  "schema",
+  "map",
+  "mapping",
+  "label",
+  "chars",
+  "url",
+  "uri",
+  "endpoint",
+  "region",
+  "host",
+  "port",
+  "timeout",
+  "expiry",
+  "expires",
+  "algorithm",
+  "alg",
+  "usage",
+  "ref",
+  "spec",
+  "word",
+  "keyword",
+  "keywords",
+  "csrf",
+  "xsrf",
+  "nonce",
+  "id",
+  "ids",
+  "header",
+  "param",
+  "location",
+  "store",
+  "policy",
+  "provider",
+  "mode",
+]);
+
+/** Mostly words of three letters or more: a name, a constant, a sentence. */
+function wordy(secret: string): boolean {
+  const parts = words(secret);
+  return parts.length >= 3 && parts.filter((w) => /^[a-z]{3,}$/.test(w)).length * 2 >= parts.length;
+}
+
+/**
+ * Hex digits in both cases (`acdeFf05b1...`): programs print hex in one case, and a
+ * random alphanumeric value of this length holding only the letters a-f is beyond
+ * chance, so this was typed by a person.
+ */
+function mixedCaseHex(secret: string): boolean {
+  return secret.length >= 16 && /^[0-9a-fA-F]+$/.test(secret) && /[a-f]/.test(secret) &&
+    /[A-F]/.test(secret);
+}
+
+/** Base64 of prose: printable ASCII with spaces once decoded (`ZHVtbXkgdGV4dA==`). */
+function encodedProse(secret: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || secret.length % 4 !== 0) return false;
+  try {
+    const text = atob(secret);
+    return /^[\x20-\x7e\t\r\n]+$/.test(text) && / \S+ /.test(text);
+  } catch {
+    return false;
+  }
+}
+
+/** Values that are names, versions, hosts, paths or prose rather than secrets. */
+function looksRandom(secret: string): boolean {
+  if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
+    return false;
+  }
+  if (/^(?:\.{1,2}|~)?\/|\/\w+\//.test(secret)) return false; // a path
+  if (/\d+\.\d+\.\d+|snapshot|release/i.test(secret)) return false; // a version
+  if (/^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?::\d+)?$/i.test(secret)) return false; // a host or a file
+  if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(secret)) return false; // a dotted name
+  if (isSequence(secret)) return false;
+  const parts = words(secret);
+  // Mostly words: a name, a constant, a sentence.
+  if (parts.length > 0 && parts.every((w) => /^[a-z]{2,}$/.test(w) && /[aeiouy]/.test(w))) {
+    return false;
+  }
+  if (wordy(secret) || encodedProse(secret) || mixedCaseHex(secret)) return false;
+  return /\d/.test(secret) || /[A-Z]/.test(secret) && /[a-z]/.test(secret);
+}
+
+/** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
+function secretName(name: string): boolean {
+  return !words(name).some((w) => NOT_SECRET_NAMES.has(w));
+}
+
+/** The part of an identifier that runs up to `at` (at most 40 characters). */
+function nameBefore(text: string, at: number): string {
+  let from = at;
+  while (from > 0 && at - from < 40 && /[A-Za-z0-9_.\-]/.test(text[from - 1]!)) from--;
+  return text.slice(from, at);
+}
+
+let prefixes: RegExp | undefined;
+/**
+ * Whether a value starts with a provider's own prefix (`xoxp-`, `ghp_`): its
+ * provider's rule judges it, and a value that rule turned down (`xoxp-1234-1234`) is
+ * not a generic secret either.
+ */
+function claimedPrefix(secret: string): boolean {
+  prefixes ??= new RegExp(
+    `^(?:${
+      RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
+        .filter((k) => k.length >= 4 && /[_\-.]$/.test(k))
+        .map((k) => k.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")).join("|")
+    })`,
+    "i",
+  );
+  return prefixes.test(secret);
+}
+
+/** Names that say a value is a secret. */
+const GENERIC_NAMES = [
+  "key",
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "pwd",
+  "auth",
+  "credential",
+  "credentials",
+  "creds",
+  "api",
+  "apikey",
+];
+
+/** The catalogue. */
+export const RULES: readonly Rule[] = [
+  // --- Cloud providers -------------------------------------------------------------
+  token(
+    "aws-access-key-id",
+    "AWS access key ID",
+    ["akia", "asia", "abia", "acca", "a3t"],
+    "(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
+  ),
+  named(
+    "aws-secret-access-key",
+    "AWS secret access key",
+    ["aws_secret", "aws-secret", "awssecret", "secret_access_key", "secretaccesskey", "aws_key"],
+    "[A-Za-z0-9/+]{40}",
+    { entropy: 3.5 },
+  ),
+  token(
+    "aws-bedrock-api-key",
+    "Amazon Bedrock API key",
+    ["absk", "bedrock-api-key-"],
+    "ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{100,}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=&%_-]*",
+    { placeholders: true, after: 1200 },
+  ),
+  token("gcp-api-key", "Google API key", ["aiza"], "AIza[\\w-]{35}"),
+  token(
+    "azure-ad-client-secret",
+    "Azure AD client secret",
+    ["q~"],
+    "[a-zA-Z0-9_~.]{3}\\dQ~[a-zA-Z0-9_~.\\-]{31,34}",
+    { entropy: 3, before: 6 },
+  ),
+  named("azure-storage-key", "Azure storage account key", ["accountkey"], "[A-Za-z0-9+/]{86}==", {
+    entropy: 4,
+  }),
+  token("alibaba-access-key-id", "Alibaba Cloud access key ID", ["ltai"], "LTAI[A-Za-z0-9]{20}"),
+  named("alibaba-secret-key", "Alibaba Cloud secret key", ["alibaba"], "[a-z0-9]{30}"),
+  token(
+    "digitalocean-token",
+    "DigitalOcean token",
+    ["doo_v1_", "dop_v1_", "dor_v1_"],
+    "do[opr]_v1_[a-f0-9]{64}",
+  ),
+  token(
+    "yandex-access-token",
+    "Yandex access token",
+    ["t1."],
+    "t1\\.[A-Z0-9a-z_\\-]+={0,2}\\.[A-Z0-9a-z_\\-]{86}={0,2}",
+  ),
+  token("yandex-api-key", "Yandex API key", ["aqvn"], "AQVN[A-Za-z0-9_\\-]{35,38}"),
+  token("yandex-aws-access-token", "Yandex AWS access token", ["yc"], "YC[a-zA-Z0-9_\\-]{38}", {
+    entropy: 3.5,
+  }),
+  token(
+    "ibm-cloud-api-key",
+    "IBM Cloud API key",
+    ["ibm"],
+    "(?<=ibm[\\w.\\-]{0,30}[\"'\\s:=]{1,5})[A-Za-z0-9_\\-]{44}",
+    { entropy: 3.5, flags: "gi" },
+  ),
+  token(
+    "heroku-api-key-v2",
+    "Heroku API key",
+    ["hrku-"],
+    "HRKU-AA[0-9a-zA-Z_\\-]{58}",
+  ),
+  named("heroku-api-key", "Heroku API key", ["heroku"], UUID),
+  token(
+    "flyio-access-token",
+    "Fly.io access token",
+    ["fo1_", "fm1", "fm2"],
+    "fo1_[\\w\\-=]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
+    {
+      after: 2000,
+    },
+  ),
+  token(
+    "cloudflare-origin-ca-key",
+    "Cloudflare origin CA key",
+    ["v1.0-"],
+    "v1\\.0-[a-f0-9]{24}-[a-f0-9]{146}",
+  ),
+  token(
+    "cloudflare-api-token",
+    "Cloudflare API token",
+    ["cfat_", "cfut_"],
+    "cf[au]t_[A-Za-z0-9]{40}[a-f0-9]{8}",
+  ),
+  named("cloudflare-api-key", "Cloudflare API key", ["cloudflare"], "[\\w\\-]{40}"),
+  named("cloudflare-global-api-key", "Cloudflare global API key", ["cloudflare"], "[a-f0-9]{37}"),
+  token(
+    "vault-service-token",
+    "HashiCorp Vault token",
+    ["hvs.", "hvb.", "hvr."],
+    "hvs\\.[\\w\\-]{90,120}|hvb\\.[\\w\\-]{138,300}|hvr\\.[\\w\\-]{90,120}",
+  ),
+  named("vault-legacy-token", "HashiCorp Vault token", ["vault", "token"], "s\\.[a-zA-Z0-9]{24}", {
+    flags: "g",
+  }),
+  token(
+    "hashicorp-tf-api-token",
+    "Terraform Cloud API token",
+    ["atlasv1"],
+    "[a-z0-9]{14}\\.atlasv1\\.[a-z0-9\\-_=]{60,70}",
+    { flags: "gi", before: 20 },
+  ),
+  token("pulumi-api-token", "Pulumi API token", ["pul-"], "pul-[a-f0-9]{40}"),
+  token("doppler-api-token", "Doppler API token", ["dp.pt."], "dp\\.pt\\.[a-z0-9]{43}", {
+    flags: "gi",
+  }),
+  token("scalingo-api-token", "Scalingo API token", ["tk-us-"], "tk-us-[\\w\\-]{48}"),
+  token("openshift-user-token", "OpenShift user token", ["sha256~"], "sha256~[\\w\\-]{43}"),
+  token(
+    "harness-api-key",
+    "Harness API key",
+    ["pat.", "sat."],
+    "(?:pat|sat)\\.[\\w\\-]{22}\\.[\\w]{24}\\.[\\w]{20}",
+  ),
+  token("databricks-api-token", "Databricks token", ["dapi"], "dapi[a-fA-F0-9]{32}(?:-\\d)?"),
+  token(
+    "clickhouse-cloud-api-secret-key",
+    "ClickHouse Cloud API secret",
+    ["4b1d"],
+    "4b1d[A-Za-z0-9]{38}",
+  ),
+  token(
+    "planetscale-token",
+    "PlanetScale token",
+    ["pscale_"],
+    "pscale_(?:tkn|oauth|pw)_[\\w=.\\-]{32,64}",
+  ),
+  // --- Code hosts, CI and registries -----------------------------------------------
+  token(
+    "github-token",
+    "GitHub token",
+    ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    "gh[pousr]_[A-Za-z0-9]{36}",
+  ),
+  token(
+    "github-app-installation-token",
+    "GitHub app installation token",
+    ["ghs_"],
+    "ghs_\\d+_eyJ[\\w\\-]+\\.[\\w\\-]+\\.[\\w\\-]+",
+  ),
+  token(
+    "github-fine-grained-token",
+    "GitHub fine-grained token",
+    ["github_pat_"],
+    "github_pat_\\w{82}",
+  ),
+  token(
+    "gitlab-token",
+    "GitLab token",
+    [
+      "glpat-",
+      "glcbt-",
+      "gldt-",
+      "glffct-",
+      "glft-",
+      "glimt-",
+      "glagent-",
+      "gloas-",
+      "glptt-",
+      "glrt-",
+      "glsoat-",
+      "gr1348941",
+    ],
+    "glpat-[\\w\\-]{20}|glpat-[\\w\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}|glcbt-[0-9a-zA-Z]{1,5}_[\\w\\-]{20}|gldt-[\\w\\-]{20}|glffct-[\\w\\-]{20}|glft-[\\w\\-]{20}|glimt-[\\w\\-]{25}|glagent-[\\w\\-]{50}|gloas-[\\w\\-]{64}|glptt-[0-9a-f]{40}|glrt-(?:t\\d_)?[\\w\\-]{20,27}(?:\\.[0-9a-z]{9})?|glsoat-[\\w\\-]{20}|GR1348941[\\w\\-]{20}",
+  ),
+  {
+    id: "gitlab-session-cookie",
+    description: "GitLab session cookie",
+    kind: "token",
+    keywords: ["_gitlab_session"],
+    pattern: /_gitlab_session=([0-9a-z]{32})/g,
+    window: { before: 0, after: 60 },
+  },
+  token("bitbucket-app-password", "Bitbucket app password", ["atbb"], "ATBB[a-zA-Z0-9_=.\\-]{32}"),
+  named("bitbucket-client-id", "Bitbucket client ID", ["bitbucket"], "[a-z0-9]{32}"),
+  named("bitbucket-client-secret", "Bitbucket client secret", ["bitbucket"], "[a-z0-9=_\\-]{64}"),
+  token("atlassian-api-token", "Atlassian API token", ["atatt3"], "ATATT3[A-Za-z0-9_\\-=]{186}"),
+  named(
+    "atlassian-api-token-legacy",
+    "Atlassian API token",
+    ["atlassian", "confluence", "jira"],
+    "[a-zA-Z0-9]{24}",
+    { entropy: 3.5 },
+  ),
+  token("npm-access-token", "npm access token", ["npm_"], "npm_[a-zA-Z0-9]{36}"),
+  token(
+    "pypi-upload-token",
+    "PyPI upload token",
+    ["pypi-ageichlwas5vcmc"],
+    "pypi-AgEIcHlwaS5vcmc[\\w\\-]{50,}",
+  ),
+  token("rubygems-api-token", "RubyGems API token", ["rubygems_"], "rubygems_[a-f0-9]{48}"),
+  token("clojars-api-token", "Clojars API token", ["clojars_"], "CLOJARS_[a-z0-9]{60}", {
+    flags: "gi",
+  }),
+  token(
+    "docker-pat",
+    "Docker personal access token",
+    ["dckr_pat_", "dckr_oat_"],
+    "dckr_(?:pat|oat)_[\\w\\-]{27,}",
+  ),
+  token(
+    "artifactory-api-key",
+    "Artifactory API key",
+    ["akcp"],
+    "AKCp[A-Za-z0-9]{69}",
+    { entropy: 3 },
+  ),
+  token(
+    "artifactory-reference-token",
+    "Artifactory reference token",
+    ["cmvmd"],
+    "cmVmd[A-Za-z0-9]{59}",
+    { entropy: 3 },
+  ),
+  named(
+    "jfrog-api-key",
+    "JFrog API key",
+    ["jfrog", "artifactory", "bintray", "xray"],
+    "[a-z0-9]{73}",
+  ),
+  named(
+    "jfrog-identity-token",
+    "JFrog identity token",
+    ["jfrog", "artifactory", "bintray", "xray"],
+    "[a-z0-9]{64}",
+  ),
+  named("travisci-access-token", "Travis CI token", ["travis"], "[a-z0-9]{22}"),
+  named("confluent-access-token", "Confluent access key", ["confluent"], "[a-z0-9]{16}"),
+  named("confluent-secret-key", "Confluent secret", ["confluent"], "[a-z0-9]{64}"),
+  named(
+    "dropbox-api-token",
+    "Dropbox token",
+    ["dropbox"],
+    "[a-z0-9]{15}|sl\\.[a-z0-9\\-=_]{135}|[a-z0-9]{11}AAAAAAAAAA[a-z0-9\\-_=]{43}",
+  ),
+  named("droneci-access-token", "Drone CI token", ["droneci", "drone"], "[a-z0-9]{32}"),
+  named("codecov-access-token", "Codecov token", ["codecov"], "[a-z0-9]{32}"),
+  named("sonar-api-token", "SonarQube token", ["sonar"], "(?:squ_|sqp_|sqa_)?[a-z0-9=_\\-]{40}", {
+    entropy: 2.8,
+  }),
+  token(
+    "sourcegraph-access-token",
+    "Sourcegraph token",
+    ["sgp_"],
+    "sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}|sgp_[a-fA-F0-9]{40}",
+    {
+      entropy: 3,
+    },
+  ),
+  named("sourcegraph-legacy-token", "Sourcegraph token", ["sourcegraph"], "[a-fA-F0-9]{40}"),
+  token("octopus-deploy-api-key", "Octopus Deploy API key", ["api-"], "API-[A-Z0-9]{26}", {
+    entropy: 3,
+  }),
+  token("buildkite-token", "Buildkite token", ["bkua_"], "bkua_[a-f0-9]{40}"),
+  token("circleci-token", "CircleCI token", ["ccipat_"], "CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}"),
+  token("figma-token", "Figma token", ["figd_"], "figd_[\\w\\-]{40,}"),
+  {
+    id: "tailscale-key",
+    description: "Tailscale key",
+    kind: "token",
+    keywords: ["tskey-"],
+    pattern: /(?<![A-Za-z])tskey-[a-z]+-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}/g,
+    placeholders: true,
+    window: { before: 0, after: 200 },
+  },
+  token(
+    "vercel-token",
+    "Vercel token",
+    ["vcp_", "vci_", "vca_", "vcr_", "vck_"],
+    "vc[picrk]_[A-Za-z0-9]{24,80}",
+  ),
+  token(
+    "linear-api-key",
+    "Linear API key",
+    ["lin_api_"],
+    "lin_api_[a-zA-Z0-9]{40}",
+  ),
+  named("linear-client-secret", "Linear client secret", ["linear"], HEX32),
+  token("notion-token", "Notion token", ["ntn_"], "ntn_[0-9]{11}[A-Za-z0-9]{32}[A-Za-z0-9]{3}"),
+  named("notion-legacy-token", "Notion token", ["notion"], "secret_[A-Za-z0-9]{43}"),
+  token("postman-api-token", "Postman API key", ["pmak-"], "PMAK-[a-f0-9]{24}-[a-f0-9]{34}", {
+    flags: "gi",
+  }),
+  token("prefect-api-token", "Prefect API key", ["pnu_"], "pnu_[a-z0-9]{36}", { flags: "gi" }),
+  token("readme-api-token", "ReadMe API key", ["rdme_"], "rdme_[a-z0-9]{70}", { flags: "gi" }),
+  token("typeform-api-token", "Typeform token", ["tfp_"], "tfp_[a-z0-9\\-_.=]{59}", {
+    flags: "gi",
+  }),
+  token("frameio-api-token", "Frame.io token", ["fio-u-"], "fio-u-[\\w\\-=]{64}", {
+    flags: "gi",
+  }),
+  token("infracost-api-token", "Infracost API key", ["ico-"], "ico-[a-zA-Z0-9]{32}", {
+    entropy: 3,
+  }),
+  token(
+    "defined-networking-api-token",
+    "Defined Networking API token",
+    ["dnkey-"],
+    "dnkey-[a-z0-9=_\\-]{26}-[a-z0-9=_\\-]{52}",
+  ),
+  token("grafana-api-key", "Grafana API key", ["eyjrijoi"], "eyJrIjoi[A-Za-z0-9]{70,400}={0,2}"),
+  token(
+    "grafana-cloud-api-token",
+    "Grafana Cloud token",
+    ["glc_"],
+    "glc_[A-Za-z0-9+/]{32,400}={0,2}",
+    {
+      entropy: 3,
+    },
+  ),
+  token(
+    "grafana-service-account-token",
+    "Grafana service account token",
+    ["glsa_"],
+    "glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}",
+  ),
+  token(
+    "sentry-org-token",
+    "Sentry organization token",
+    ["sntrys_"],
+    "sntrys_eyJpYXQiO[A-Za-z0-9+/]{10,400}={0,2}_[A-Za-z0-9+/]{43}",
+    {
+      after: 1000,
+    },
+  ),
+  token("sentry-user-token", "Sentry user token", ["sntryu_"], "sntryu_[a-f0-9]{64}"),
+  named("sentry-access-token", "Sentry token", ["sentry"], "[a-f0-9]{64}"),
+  token(
+    "new-relic-key",
+    "New Relic key",
+    ["nrak-", "nrjs-", "nrii-"],
+    "NRAK-[a-z0-9]{27}|NRJS-[a-f0-9]{19}|NRII-[a-z0-9\\-]{32}",
+    { flags: "gi" },
+  ),
+  named(
+    "new-relic-user-api-id",
+    "New Relic user API ID",
+    ["new-relic", "newrelic", "new_relic"],
+    "[a-z0-9]{64}",
+  ),
+  named("datadog-access-token", "Datadog token", ["datadog"], "[a-z0-9]{40}"),
+  token(
+    "dynatrace-api-token",
+    "Dynatrace API token",
+    ["dt0c01."],
+    "dt0c01\\.[a-z0-9]{24}\\.[a-z0-9]{64}",
+    {
+      flags: "gi",
+    },
+  ),
+  named("launchdarkly-access-token", "LaunchDarkly token", ["launchdarkly"], "[a-z0-9=_\\-]{40}"),
+  named("netlify-access-token", "Netlify token", ["netlify"], "[a-z0-9=_\\-]{40,46}"),
+  named("snyk-api-token", "Snyk token", ["snyk"], UUID, { entropy: 2.5 }),
+  // --- AI providers -------------------------------------------------------------------
+  token(
+    "anthropic-api-key",
+    "Anthropic API key",
+    ["sk-ant-api03-", "sk-ant-admin01-"],
+    "sk-ant-(?:api03|admin01)-[\\w\\-]{93}AA",
+  ),
+  token(
+    "anthropic-oauth-token",
+    "Anthropic OAuth token",
+    ["sk-ant-oat01-", "sk-ant-ort01-"],
+    "sk-ant-o[ar]t01-[\\w\\-]{40,}",
+  ),
+  token(
+    "openai-api-key",
+    "OpenAI API key",
+    ["t3blbkfj"],
+    "sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\\-]{20,74}T3BlbkFJ[A-Za-z0-9_\\-]{20,74}",
+    { before: 90 },
+  ),
+  named("cohere-api-token", "Cohere API key", ["cohere", "co_api_key"], "[a-zA-Z0-9]{40}", {
+    entropy: 4,
+  }),
+  token("perplexity-api-key", "Perplexity API key", ["pplx-"], "pplx-[a-zA-Z0-9]{48}"),
+  token("groq-api-key", "Groq API key", ["gsk_"], "gsk_[a-zA-Z0-9]{52}"),
+  token("huggingface-access-token", "Hugging Face token", ["hf_"], "hf_[a-zA-Z]{34}"),
+  token(
+    "huggingface-organization-api-token",
+    "Hugging Face organization token",
+    ["api_org_"],
+    "api_org_[a-zA-Z]{34}",
+  ),
+  token("xai-api-key", "xAI API key", ["xai-"], "xai-[a-zA-Z0-9]{80}"),
+  token("replicate-api-token", "Replicate API token", ["r8_"], "r8_[a-zA-Z0-9]{37}"),
+  named(
+    "privateai-api-token",
+    "Private AI API key",
+    ["privateai", "private_ai", "private-ai"],
+    "[a-z0-9]{32}",
+  ),
+  // --- Chat and collaboration ---------------------------------------------------------
+  token(
+    "slack-token",
+    "Slack token",
+    ["xoxb-", "xoxp-", "xoxe-", "xoxo-", "xoxs-"],
+    "xoxb-[0-9]{8,14}-[0-9]{8,14}(?:-[a-zA-Z0-9]{18,34})?|xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}|xox[pe]-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[a-zA-Z0-9]{28,34}|xox[os]-[0-9]+-[0-9]+-[0-9]+-[a-fA-F0-9]+",
+    { entropy: 2.5 },
+  ),
+  token(
+    "slack-workspace-token",
+    "Slack workspace token",
+    ["xoxa-", "xoxr-"],
+    "xox[ar]-(?:\\d-)?[0-9a-zA-Z]{8,48}(?:-[0-9a-zA-Z]{8,48})*",
+    { entropy: 2 },
+  ),
+  token(
+    "slack-config-token",
+    "Slack configuration token",
+    ["xoxe"],
+    "xoxe\\.xox[bp]-\\d-[A-Za-z0-9]{100,300}|xoxe-\\d-[A-Za-z0-9]{100,300}",
+    { after: 800 },
+  ),
+  token("slack-app-token", "Slack app token", ["xapp-"], "xapp-\\d-[A-Z0-9]+-\\d+-[a-z0-9]+", {
+    flags: "gi",
+  }),
+  {
+    id: "slack-webhook",
+    description: "Slack webhook URL",
+    kind: "token",
+    keywords: ["hooks.slack.com"],
+    pattern:
+      /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/]{43,56}|T[A-Za-z0-9_]+\/B[A-Za-z0-9_]+\/[A-Za-z0-9_]{20,})/g,
+    window: { before: 0, after: 200 },
+  },
+  {
+    id: "microsoft-teams-webhook",
+    description: "Microsoft Teams webhook URL",
+    kind: "token",
+    keywords: ["webhook.office.com"],
+    pattern:
+      /https:\/\/[a-z0-9]+\.webhook\.office\.com\/webhookb2\/([a-z0-9]{8}-(?:[a-z0-9]{4}-){3}[a-z0-9]{12}@[a-z0-9]{8}-(?:[a-z0-9]{4}-){3}[a-z0-9]{12}\/IncomingWebhook\/[a-z0-9]{32}\/[a-z0-9]{8}-(?:[a-z0-9]{4}-){3}[a-z0-9]{12})/g,
+    window: { before: 40, after: 300 },
+  },
+  named("discord-api-token", "Discord token", ["discord"], "[a-f0-9]{64}"),
+  named("discord-client-id", "Discord client ID", ["discord"], "[0-9]{18}", { entropy: 2.5 }),
+  named("discord-client-secret", "Discord client secret", ["discord"], "[a-z0-9=_\\-]{32}"),
+  named(
+    "telegram-bot-token",
+    "Telegram bot token",
+    ["telegram", "tgbot", "tg_bot", "bot_token"],
+    "[0-9]{5,16}:A[a-zA-Z0-9_\\-]{34}",
+  ),
+  named("mattermost-access-token", "Mattermost token", ["mattermost"], "[a-z0-9]{26}"),
+  named("gitter-access-token", "Gitter token", ["gitter"], "[a-z0-9_\\-]{40}"),
+  named("intercom-api-key", "Intercom token", ["intercom"], "[a-z0-9=_\\-]{60}"),
+  named("zendesk-secret-key", "Zendesk secret", ["zendesk"], "[a-z0-9]{40}"),
+  named("asana-client-id", "Asana client ID", ["asana"], "[0-9]{16}", { entropy: 2.5 }),
+  named("asana-client-secret", "Asana client secret", ["asana"], "[a-z0-9]{32}"),
+  named("airtable-api-key", "Airtable API key", ["airtable"], "[a-z0-9]{17}"),
+  token(
+    "airtable-pat",
+    "Airtable personal access token",
+    ["pat"],
+    "pat[A-Za-z0-9]{14}\\.[a-f0-9]{64}",
+    {
+      after: 120,
+    },
+  ),
+  named("beamer-api-token", "Beamer token", ["beamer"], "b_[a-z0-9=_\\-]{44}"),
+  named("etsy-access-token", "Etsy token", ["etsy"], "[a-z0-9]{24}", {
+    check: (s) => /\d/.test(s),
+  }),
+  named("linkedin-client-id", "LinkedIn client ID", ["linkedin", "linked-in"], "[a-z0-9]{14}"),
+  named(
+    "linkedin-client-secret",
+    "LinkedIn client secret",
+    ["linkedin", "linked-in"],
+    "[a-z0-9]{16}",
+  ),
+  named("looker-client-id", "Looker client ID", ["looker"], "[a-z0-9]{20}"),
+  named("looker-client-secret", "Looker client secret", ["looker"], "[a-z0-9]{24}"),
+  named("messagebird-api-token", "MessageBird token", [
+    "messagebird",
+    "message-bird",
+    "message_bird",
+  ], "[a-z0-9]{25}"),
+  named(
+    "messagebird-client-id",
+    "MessageBird client ID",
+    ["messagebird", "message-bird", "message_bird"],
+    UUID,
+    {
+      entropy: 2.5,
+    },
+  ),
+  named("sendbird-access-id", "Sendbird app ID", ["sendbird"], UUID, { entropy: 2.5 }),
+  named("sendbird-access-token", "Sendbird token", ["sendbird"], "[a-f0-9]{40}"),
+  named("twitch-api-token", "Twitch token", ["twitch"], "[a-z0-9]{30}"),
+  named("twitter-api-key", "Twitter API key", ["twitter"], "[a-z0-9]{25}"),
+  named("twitter-api-secret", "Twitter API secret", ["twitter"], "[a-z0-9]{50}"),
+  named(
+    "twitter-access-token",
+    "Twitter access token",
+    ["twitter"],
+    "[0-9]{15,25}-[a-zA-Z0-9]{20,40}",
+  ),
+  named("twitter-access-secret", "Twitter access secret", ["twitter"], "[a-z0-9]{45}"),
+  token(
+    "twitter-bearer-token",
+    "Twitter bearer token",
+    ["aaaaaaaaaaaaaaaaaaaaa"],
+    "A{22}[a-zA-Z0-9%]{80,100}",
+    {
+      placeholders: true,
+    },
+  ),
+  token(
+    "facebook-page-access-token",
+    "Facebook access token",
+    ["eaam", "eaac"],
+    "EAA[MC][a-zA-Z0-9]{100,}",
+    {
+      after: 600,
+    },
+  ),
+  {
+    id: "facebook-access-token",
+    description: "Facebook access token",
+    kind: "token",
+    keywords: ["facebook"],
+    pattern: /(?<![\w-])(\d{15,16}(?:\||%7C)[0-9a-zA-Z\-_]{27,40})(?![\w-])/g,
+    window: { before: 10, after: 200 },
+  },
+  named("facebook-secret", "Facebook app secret", ["facebook"], HEX32),
+  named("flickr-access-token", "Flickr token", ["flickr"], "[a-z0-9]{32}"),
+  named("nytimes-access-token", "New York Times token", [
+    "nytimes",
+    "new-york-times",
+    "newyorktimes",
+  ], "[a-z0-9=_\\-]{32}"),
+  named("squarespace-access-token", "Squarespace token", ["squarespace"], UUID, { entropy: 2.5 }),
+  named("rapidapi-access-token", "RapidAPI key", ["rapidapi"], "[a-z0-9_\\-]{50}"),
+  named("adafruit-api-key", "Adafruit IO key", ["adafruit"], "[a-z0-9_\\-]{32}"),
+  named("adobe-client-id", "Adobe client ID", ["adobe"], HEX32),
+  token("adobe-client-secret", "Adobe client secret", ["p8e-"], "p8e-[a-z0-9]{32}", {
+    flags: "gi",
+  }),
+  named("algolia-api-key", "Algolia API key", ["algolia"], "[a-z0-9]{32}"),
+  named("cisco-meraki-api-key", "Cisco Meraki API key", ["meraki"], "[0-9a-f]{40}", {
+    entropy: 3.5,
+  }),
+  named("contentful-delivery-api-token", "Contentful token", ["contentful"], "[a-z0-9=_\\-]{43}"),
+  named("fastly-api-token", "Fastly token", ["fastly"], "[a-z0-9=_\\-]{32}"),
+  named("freshbooks-access-token", "FreshBooks token", ["freshbooks"], "[a-z0-9]{64}"),
+  named("hubspot-api-key", "HubSpot API key", ["hubspot"], UUID, { entropy: 2.5 }),
+  named("mapbox-token-named", "Mapbox token", ["mapbox"], "pk\\.[a-z0-9]{60}\\.[a-z0-9]{22}"),
+  token(
+    "mapbox-secret-token",
+    "Mapbox secret token",
+    ["sk.ey"],
+    "sk\\.eyJ[A-Za-z0-9_\\-]{20,}\\.[A-Za-z0-9_\\-]{20,}",
+  ),
+  named(
+    "maxmind-license-key",
+    "MaxMind license key",
+    ["maxmind", "geoip"],
+    "[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk",
+  ),
+  named("okta-access-token", "Okta API token", ["okta"], "00[\\w=\\-]{40}", { entropy: 4 }),
+  named("zoho-token", "Zoho token", ["zoho"], "1000\\.[a-f0-9]{32}\\.[a-f0-9]{32}"),
+  // --- Payments and commerce -----------------------------------------------------------
+  token(
+    "stripe-secret-key",
+    "Stripe secret key",
+    ["sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_"],
+    "(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{24,99}",
+    { placeholders: true, check: (s) => !/x{5,}/i.test(s) },
+  ),
+  token(
+    "square-access-token",
+    "Square access token",
+    ["eaaa", "sq0atp-", "sq0csp-"],
+    "(?:EAAA|sq0atp-|sq0csp-)[\\w\\-]{22,60}",
+    {
+      entropy: 3.5,
+    },
+  ),
+  token(
+    "shopify-token",
+    "Shopify token",
+    ["shpat_", "shpca_", "shppa_", "shpss_"],
+    "shp(?:at|ca|pa|ss)_[a-zA-Z0-9]{32,64}",
+  ),
+  token("shippo-api-token", "Shippo token", ["shippo_"], "shippo_(?:live|test)_[a-fA-F0-9]{40}"),
+  token("easypost-api-token", "EasyPost API key", ["ezak", "eztk"], "EZ[AT]K[a-zA-Z0-9]{54}"),
+  token(
+    "flutterwave-key",
+    "Flutterwave key",
+    ["flwpubk_test-", "flwseck_test-", "flwpubk-", "flwseck-"],
+    "FLW(?:PUBK|SECK)(?:_TEST)?-[a-h0-9]{32}-X|FLWSECK_TEST-[a-h0-9]{12}",
+    { flags: "gi" },
+  ),
+  token("duffel-api-token", "Duffel token", ["duffel_"], "duffel_(?:test|live)_[a-z0-9_\\-=]{43}", {
+    flags: "gi",
+  }),
+  named("gocardless-api-token", "GoCardless token", ["gocardless"], "live_[a-z0-9_=\\-]{40}"),
+  named("plaid-client-id", "Plaid client ID", ["plaid"], "[a-z0-9]{24}"),
+  named("plaid-secret-key", "Plaid secret", ["plaid"], "[a-z0-9]{30}"),
+  token(
+    "plaid-api-token",
+    "Plaid access token",
+    ["access-sandbox-", "access-development-", "access-production-"],
+    `access-(?:sandbox|development|production)-${UUID}`,
+    { entropy: 2.5 },
+  ),
+  named("finicity-api-token", "Finicity token", ["finicity"], HEX32),
+  named("finicity-client-secret", "Finicity client secret", ["finicity"], "[a-z0-9]{20}"),
+  named("finnhub-access-token", "Finnhub token", ["finnhub"], "[a-z0-9]{20}"),
+  named("bittrex-key", "Bittrex key", ["bittrex"], "[a-z0-9]{32}"),
+  named("coinbase-access-token", "Coinbase token", ["coinbase"], "[a-z0-9_\\-]{64}"),
+  named("kraken-access-token", "Kraken token", ["kraken"], "[a-z0-9/=_+\\-]{80,90}"),
+  named("kucoin-access-token", "KuCoin key", ["kucoin"], "[a-f0-9]{24}"),
+  named("kucoin-secret-key", "KuCoin secret", ["kucoin"], UUID, { entropy: 2.5 }),
+  named("lob-api-key", "Lob API key", ["lob"], "(?:live|test)_(?:pub_)?[a-f0-9]{31,35}"),
+  // --- Mail and messaging --------------------------------------------------------------
+  token(
+    "sendgrid-api-token",
+    "SendGrid API key",
+    ["sg."],
+    "SG\\.[\\w\\-=.]{16,32}\\.[\\w\\-=.]{16,64}|SG\\.[\\w\\-=.]{66}",
+    {
+      entropy: 3.5,
+    },
+  ),
+  token(
+    "sendinblue-api-token",
+    "Sendinblue API key",
+    ["xkeysib-"],
+    "xkeysib-[a-f0-9]{64}-[a-z0-9]{16}",
+    {
+      flags: "gi",
+    },
+  ),
+  token("mailgun-key", "Mailgun key", ["key-", "pubkey-"], "(?:pub)?key-[a-f0-9]{32}"),
+  named(
+    "mailgun-signing-key",
+    "Mailgun signing key",
+    ["mailgun"],
+    "[a-h0-9]{32}-[a-h0-9]{8}-[a-h0-9]{8}",
+  ),
+  token("mailchimp-api-key", "Mailchimp API key", ["-us"], "[a-f0-9]{32}-us\\d{1,2}", {
+    entropy: 3,
+    before: 40,
+  }),
+  token("twilio-api-key", "Twilio API key", ["sk"], "SK[0-9a-fA-F]{32}", { entropy: 3.5 }),
+  token(
+    "postmark-token",
+    "Postmark server token",
+    ["postmark"],
+    `(?<=postmark[\\w.\\-]{0,30}["'\\s:=]{1,5})${UUID}`,
+    {
+      flags: "gi",
+      entropy: 2.5,
+    },
+  ),
+  named("sumologic-access-id", "Sumo Logic access ID", ["sumo", "sumologic"], "su[a-zA-Z0-9]{12}", {
+    check: (s) => /\d/.test(s) || /[A-Z]/.test(s.slice(2)),
+  }),
+  named("sumologic-access-token", "Sumo Logic access key", ["sumo", "sumologic"], "[a-z0-9]{64}"),
+  // --- Keys, tokens and credentials by structure ------------------------------------
+  {
+    id: "private-key",
+    description: "private key",
+    kind: "token",
+    keywords: ["-----begin"],
+    pattern:
+      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----((?:\s|\\[rn])*(?:[A-Za-z0-9+/=]|(?:\s|\\[rn])+[A-Za-z0-9+/=]|[:,-]| )*?)(?:\s|\\[rn])*-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g,
+    placeholders: true,
+    check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 64,
+    window: { before: 0, after: 32_768 },
+  },
+  {
+    id: "private-key-header",
+    description: "private key",
+    kind: "structure",
+    keywords: ["-----begin"],
+    // A key block cut short (a diff, a log line) still names itself.
+    pattern:
+      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])*([A-Za-z0-9+/]{40,})/g,
+    entropy: 3.5,
+    window: { before: 0, after: 400 },
+  },
+  token(
+    "age-secret-key",
+    "age secret key",
+    ["age-secret-key-1"],
+    "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+    { placeholders: true },
+  ),
+  token(
+    "1password-secret-key",
+    "1Password secret key",
+    ["a3-"],
+    "A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
+    { check: (s) => !/X{4}/.test(s) },
+  ),
+  token(
+    "1password-service-account-token",
+    "1Password service account token",
+    ["ops_eyj"],
+    "ops_eyJ[a-zA-Z0-9+/]{250,}={0,3}",
+    { after: 4000 },
+  ),
+  token(
+    "authress-service-client-access-key",
+    "Authress access key",
+    ["acc_", "acc-"],
+    "(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\\.[a-z0-9]{4,6}\\.acc[_-][a-z0-9\\-]{10,32}\\.[a-z0-9+/_=\\-]{30,120}",
+    { flags: "gi" },
+  ),
+  token(
+    "intra42-client-secret",
+    "42 Intra client secret",
+    ["s-s4t2"],
+    "s-s4t2(?:ud|af)-[a-f0-9]{64}",
+  ),
+  token(
+    "settlemint-token",
+    "SettleMint token",
+    ["sm_aat_", "sm_pat_", "sm_sat_"],
+    "sm_[aps]at_[a-zA-Z0-9]{16}",
+  ),
+  {
+    id: "jwt",
+    description: "JSON Web Token",
+    kind: "token",
+    keywords: ["eyj"],
+    pattern:
+      /(?<![\w-])(ey[a-zA-Z0-9_-]{10,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)(?![\w-])/g,
+    entropy: 3,
+    window: { before: 2, after: 4000 },
+  },
+  named(
+    "sidekiq-secret",
+    "Sidekiq Enterprise credentials",
+    ["bundle_enterprise__contribsys__com", "bundle_gems__contribsys__com"],
+    "[a-f0-9]{8}:[a-f0-9]{8}",
+    { entropy: 2.5, placeholders: true, anyValue: true },
+  ),
+  {
+    id: "sidekiq-sensitive-url",
+    description: "Sidekiq Enterprise credentials in a URL",
+    kind: "structure",
+    keywords: ["contribsys.com"],
+    pattern: /https?:\/\/([a-f0-9]{8}:[a-f0-9]{8})@(?:gems|enterprise)\.contribsys\.com/gi,
+    placeholders: true,
+    window: { before: 40, after: 20 },
+  },
+  {
+    id: "url-password",
+    description: "password in a URL",
+    kind: "structure",
+    keywords: ["://"],
+    pattern:
+      /\b[a-z][a-z0-9+.\-]{1,20}:\/\/[^\s/:@'"`<>]{1,100}:([^\s/:@'"`<>$]{3,100})@[A-Za-z0-9.\-]+/gi,
+    // A password of one repeated character, or a word that names the field, is a stand-in.
+    entropy: 1.5,
+    check: (password) =>
+      password.length >= 4 && !/[{}[\]%]/.test(password) &&
+      !/passw(?:or)?d|^(?:pwd|secret|\*+|x+|changeme)$/i.test(password),
+    checkMatch: (m) => {
+      // Identical user and password are a default, not a secret (postgres:postgres).
+      const auth = /:\/\/([^:/@]+):([^@]+)@/.exec(m[0]);
+      return !auth || auth[1] !== auth[2];
+    },
+    window: { before: 30, after: 300 },
+  },
+  {
+    id: "curl-auth-user",
+    description: "credentials on a curl command line",
+    kind: "structure",
+    keywords: ["curl"],
+    pattern: /\bcurl\b[\s\S]{0,400}?\s(?:-u|--user)(?:=|\s+)((?:"[^"\n]*"|'[^'\n]*'|[^\s"']+)+)/g,
+    placeholders: true,
+    check: (arg) => {
+      const plain = arg.replace(/["'{}]/g, "");
+      const colon = plain.indexOf(":");
+      if (colon === -1 || /[$\[\]<>]/.test(plain)) return false;
+      const [user, pass] = [plain.slice(0, colon), plain.slice(colon + 1)];
+      const secret = pass || user;
+      return secret.length >= 4 && user !== pass && !isPlaceholder(secret) &&
+        !/^(?:password|pass|pwd|secret|token|test|username|user|changeme)$/i.test(secret) &&
+        entropy(secret) >= 2.5;
+    },
+    window: { before: 0, after: 600 },
+  },
+  {
+    id: "authorization-header",
+    description: "credentials in an Authorization or API-key header",
+    kind: "structure",
+    keywords: ["authorization", "token:", "apikey:", "api-key:", "api-token:", "x-auth"],
+    pattern:
+      /(?<![\w-])(?:authorization|(?:x-)?(?:[\w-]*-)?(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
+    entropy: 3,
+    // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
+    check: (s) => !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s),
+    window: { before: 40, after: 400 },
+  },
+  {
+    id: "connection-string",
+    description: "password in a connection string",
+    kind: "structure",
+    keywords: ["password=", "pwd="],
+    pattern: /(?:password|pwd)=([^;"'\s]{4,100})(?=[;"'\s]|$)/gi,
+    entropy: 2.5,
+    check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p),
+    window: { before: 0, after: 120 },
+  },
+  // --- Anything assigned to a secret-sounding name ------------------------------------
+  {
+    id: "generic-secret",
+    description: "secret assigned to a name that says so",
+    kind: "generic",
+    keywords: ["key", "token", "secret", "passw", "pwd", "auth", "cred", "api"],
+    pattern: new RegExp(
+      // The match starts at the name's secret-sounding word; the check reads back to
+      // the start of the name (a lazy prefix in the pattern costs a regex attempt per
+      // character).
+      String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
+        String.raw`)[A-Za-z0-9_.\-]{0,25}?)` + OPERATOR +
+        String.raw`([A-Za-z0-9\-_.~+/=:]{20,150})` + END,
+      "g",
+    ),
+    entropy: 3.8,
+    group: 2,
+    check: (s) =>
+      looksRandom(s) && !/^[0-9.:]+$/.test(s) && !/^[a-f0-9]{40}$/.test(s) && !STOPWORD.test(s) &&
+      !claimedPrefix(s),
+    checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
+    window: { before: 4, after: 200 },
+  },
+];

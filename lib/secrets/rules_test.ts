@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { findSecrets } from "./mod.ts";
+import { RULES } from "./rules.ts";
+
+// Random-looking bodies, put together at run time so that this file holds no secret.
+const R = "q7Z3kLm9Xw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5Nu8Wv";
+const body = (n: number) => (R + R.split("").reverse().join("")).repeat(3).slice(0, n);
+const hex = (n: number) =>
+  "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".slice(0, n);
+
+const cases: [string, string][] = [
+  ["aws-access-key-id", "AKIA" + "Q3EGQ2VFOW7ZXM4N"],
+  ["aws-secret-access-key", `aws_secret_access_key = "${body(40)}"`],
+  ["github-token", "ghp_" + body(36)],
+  ["gitlab-token", "glpat-" + body(20)],
+  ["anthropic-api-key", "sk-ant-api03-" + body(93) + "AA"],
+  ["anthropic-oauth-token", "sk-ant-oat01-" + body(60)],
+  ["openai-api-key", "sk-proj-" + body(74) + "T3BlbkFJ" + body(74)],
+  ["stripe-secret-key", "sk_live_" + body(24)],
+  ["slack-token", "xoxb-" + "123456789012-1234567890123-" + body(24)],
+  ["npm-access-token", "npm_" + body(36)],
+  [
+    "jwt",
+    "eyJhbGciOiJIUzI1NiJ9." + btoa('{"sub":"1234567890","name":"x"}').replace(/=+$/, "") + "." +
+    body(43),
+  ],
+  [
+    "private-key",
+    "-----BEGIN " + "EC PRIVATE KEY-----\n" + btoa(body(60)) + "\n-----END " +
+    "EC PRIVATE KEY-----",
+  ],
+  ["url-password", "postgres://app:" + body(16) + "@db.internal:5432/app"],
+  ["connection-string", "Server=db;User Id=sa;Password=" + body(14) + ";"],
+  ["curl-auth-user", `curl -u admin:${body(14)} https://api.example.com`],
+  ["authorization-header", `-H "Authorization: Bearer ${body(32)}"`],
+  ["sendgrid-api-token", "SG." + body(22) + "." + body(43)],
+  ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
+  ["generic-secret", `service_secret: "${body(28)}"`],
+  ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
+];
+
+for (const [rule, text] of cases) {
+  Deno.test(`rule ${rule} finds its kind of secret`, () => {
+    const rules = findSecrets(text).map((f) => f.rule);
+    assert.ok(rules.includes(rule), `${rule} not in [${rules}] for ${text.slice(0, 60)}`);
+  });
+}
+
+Deno.test("ordinary code, prose, hashes, ids and URLs are not findings", () => {
+  const texts = [
+    "const apiKey = config.get('apiKey');",
+    "token_count = len(tokens)",
+    "password_min_length = 12",
+    "primaryKey: 'user_id'",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    `integrity: "sha512-${btoa(hex(64))}"`,
+    `id: "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`,
+    "See https://docs.example.com/reference/authentication#api-keys for details.",
+    "The secret to good software is small, well-tested steps.",
+    "auth: { type: 'oauth', scopes: ['repo', 'read:org'] }",
+    "export KEY_PREFIX=bot-bottle",
+    "Authorization: Bearer $(cat /run/token)",
+  ];
+  for (const t of texts) assert.deepEqual(findSecrets(t), [], t);
+});
+
+Deno.test("the catalogue: 200+ kinds, unique ids, lower-case keywords, global patterns", () => {
+  assert.ok(RULES.length >= 200, `${RULES.length} rules`);
+  assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
+  for (const r of RULES) {
+    assert.ok(r.keywords.length > 0 && r.keywords.every((k) => k === k.toLowerCase()), r.id);
+    assert.ok(r.pattern.global, r.id);
+  }
+});
