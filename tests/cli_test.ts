@@ -23,8 +23,11 @@ Deno.test("plan --format json prints exactly one plan document and no secret", a
   assert.deepEqual(plan.egress.routes[0].headers, [{
     name: "x-api-key",
     env: "ANTHROPIC_API_KEY",
+    value: { env: "ANTHROPIC_API_KEY" },
+    vars: ["ANTHROPIC_API_KEY"],
     set: true,
   }]);
+  assert.deepEqual(plan.egress.routes[0].agentEnv, ["ANTHROPIC_API_KEY"]);
   assert.deepEqual(plan.problems, []);
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
   assert.equal(r.stderr, "");
@@ -103,7 +106,7 @@ Deno.test("a bad manifest reports every problem with line:column and exits 2", a
   ]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, "");
-  assert.match(r.stderr, /Manifest ".*bad_everything\.yaml" has 23 problems:/);
+  assert.match(r.stderr, /Manifest ".*bad_everything\.yaml" has 22 problems:/);
   assert.match(r.stderr, /line 21:13: agents\.demo\.bottle: unknown bottle "prod"/);
   assert.match(
     r.stderr,
@@ -159,6 +162,36 @@ Deno.test("init writes a starter manifest that plans, and never overwrites one",
     clearEnv: true,
   });
   assert.equal(plan.code, 0, plan.stderr);
+});
+
+Deno.test("init --login subscription writes the token route, and the plan holds the token nowhere", async () => {
+  await using dir = await tempDir();
+  const r = await runBotBottle(["init", "--login", "subscription"], {
+    cwd: dir.path,
+    clearEnv: true,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /claude setup-token/);
+  const written = await Deno.readTextFile(join(dir.path, "bot-bottle.yaml"));
+  assert.match(written, /authorization: "Bearer \$\{CLAUDE_CODE_OAUTH_TOKEN\}"/);
+  assert.doesNotMatch(written, /x-api-key/);
+  const token = "sk-ant-oat01-" + crypto.randomUUID() + crypto.randomUUID();
+  const plan = await runBotBottle(["plan", "claude", "--format", "json"], {
+    cwd: dir.path,
+    clearEnv: true,
+    env: { CLAUDE_CODE_OAUTH_TOKEN: token },
+  });
+  assert.equal(plan.code, 0, plan.stderr);
+  const parsed = JSON.parse(plan.stdout);
+  assert.deepEqual(parsed.egress.routes[0].agentEnv, ["CLAUDE_CODE_OAUTH_TOKEN"]);
+  assert.equal(parsed.guest.env.CLAUDE_CODE_OAUTH_TOKEN, "sk-ant-oat01-bot-bottle-placeholder");
+  assert.equal(parsed.guest.env.ANTHROPIC_API_KEY, undefined);
+  assert.ok(!plan.stdout.includes(token) && !plan.stderr.includes(token));
+  const bad = await runBotBottle(["init", "--login", "password", "-m", "x.yaml"], {
+    cwd: dir.path,
+  });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--login: unknown value "password"/);
 });
 
 Deno.test("version prints the version, the Deno version and the commit", async () => {

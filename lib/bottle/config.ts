@@ -6,6 +6,7 @@
  */
 
 import type { BundleConfig } from "../../sidecars/bundle/config.ts";
+import { renderHeader } from "../credentials.ts";
 import { BotBottleError } from "../errors.ts";
 import type { BottlePlan } from "../plan/types.ts";
 
@@ -17,28 +18,30 @@ export async function bundleConfig(
   plan: BottlePlan,
   env: Record<string, string | undefined>,
 ): Promise<BundleConfig> {
-  const routes = plan.egress.routes.map((route) => ({
-    host: route.host,
-    headers: Object.fromEntries(route.headers.map((h) => {
-      const value = env[h.env];
-      if (value === undefined || value === "") {
+  const routes = plan.egress.routes.map((route) => {
+    const secrets: string[] = [];
+    const headers = Object.fromEntries(route.headers.map((h) => {
+      const rendered = renderHeader(h.value, env, (name) =>
+        new BotBottleError(
+          `Route "${route.host}" header "${h.name}": host variable ${name} is not set`,
+          { exitCode: 2, hint: `export ${name}=... before starting the bottle` },
+        ));
+      if (/[\r\n]/.test(rendered.value)) {
         throw new BotBottleError(
-          `Route "${route.host}" header "${h.name}": host variable ${h.env} is not set`,
-          {
-            exitCode: 2,
-            hint: `export ${h.env}=... before starting the bottle`,
-          },
-        );
-      }
-      if (/[\r\n]/.test(value)) {
-        throw new BotBottleError(
-          `Host variable ${h.env} holds a line break, which no HTTP header may carry`,
+          `Route "${route.host}" header "${h.name}": a host variable holds a line break, which no HTTP header may carry`,
           { exitCode: 2 },
         );
       }
-      return [h.name, value];
-    })),
-  }));
+      secrets.push(...rendered.secrets);
+      return [h.name, rendered.value];
+    }));
+    // DLP and echo scrubbing cover the rendered value and each raw token in it.
+    return {
+      host: route.host,
+      headers,
+      secrets: [...new Set(secrets)].filter((v) => v.length >= 8),
+    };
+  });
   let upstreamCa: string | undefined;
   if (env.BOT_BOTTLE_UPSTREAM_CA) {
     try {

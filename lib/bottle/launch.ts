@@ -43,6 +43,7 @@ export async function bringUp(
   // Read (and check) credential values before anything is created.
   const config = await bundleConfig(plan, options.env);
   await ensureImages(plan.images, {
+    kind: plan.agentKind,
     buildCa: options.env.BOT_BOTTLE_BUILD_CA,
     signal: options.signal,
   });

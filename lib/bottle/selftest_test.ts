@@ -10,7 +10,7 @@ const plan = planBottle(
     "bottles: {dev: {egress: {allow: [docs.example.org]}}}\nagents: {a: {bottle: dev}}",
     "m",
   ),
-  { agent: "a", claudeArgs: [] },
+  { agent: "a", agentArgs: [] },
   {
     runId: "t1",
     env: {},

@@ -55,7 +55,7 @@ export async function resolvePlan(
     backend: ctx.values.backend as BackendName | undefined,
     cwd,
     include,
-    claudeArgs: ctx.rest,
+    agentArgs: ctx.rest,
   }, facts);
   return { loaded, plan };
 }

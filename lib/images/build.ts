@@ -10,7 +10,8 @@ import { imageExists } from "../docker/cli.ts";
 import { BackendError, BotBottleError } from "../errors.ts";
 import { log } from "../log.ts";
 import { $ } from "../shell.ts";
-import { AGENT_SOURCE, BUNDLE_SOURCE, type ImageSource } from "./sources.ts";
+import type { AgentKind } from "../agents/mod.ts";
+import { agentSource, BUNDLE_SOURCE, type ImageSource } from "./sources.ts";
 
 /** Options of an image build. */
 export interface BuildOptions {
@@ -48,6 +49,7 @@ async function buildOne(source: ImageSource, tag: string, options: BuildOptions)
       tag,
       "--label",
       `${LABEL_TOOL}=1`,
+      ...Object.entries(source.buildArgs ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
       ...(pem ? ["--build-arg", `BOT_BOTTLE_BUILD_CA=${pem}`] : []),
       context,
     ];
@@ -92,9 +94,10 @@ async function buildOne(source: ImageSource, tag: string, options: BuildOptions)
 /** Builds whichever of the two images is missing (or both, with `force`). */
 export async function ensureImages(
   tags: { agent: string; bundle: string },
-  options: BuildOptions = {},
+  options: BuildOptions & { kind?: AgentKind } = {},
 ): Promise<void> {
-  for (const [source, tag] of [[BUNDLE_SOURCE, tags.bundle], [AGENT_SOURCE, tags.agent]] as const) {
+  const agent = agentSource(options.kind ?? "claude");
+  for (const [source, tag] of [[BUNDLE_SOURCE, tags.bundle], [agent, tags.agent]] as const) {
     if (!options.force && await imageExists(tag)) {
       log.debug(`${tag} present`);
       continue;

@@ -4,6 +4,7 @@
  * binary and a `deno run <url>` run carry them exactly as the checkout does.
  */
 
+import { type AgentKind, profile } from "../agents/mod.ts";
 import agentDockerfile from "../../sidecars/agent/Dockerfile" with { type: "text" };
 import bundleDockerfile from "../../sidecars/bundle/Dockerfile" with { type: "text" };
 import bundleConfig from "../../sidecars/bundle/config.ts" with { type: "text" };
@@ -48,13 +49,22 @@ export interface ImageSource {
   /** Repository part of the tag, such as `bot-bottle-agent`. */
   repository: string;
   files: Record<string, string>;
+  /** Build arguments that shape the image (part of its tag). */
+  buildArgs?: Record<string, string>;
 }
 
-/** The agent image's build context. */
-export const AGENT_SOURCE: ImageSource = {
-  repository: "bot-bottle-agent",
-  files: { Dockerfile: agentDockerfile },
-};
+/** The agent image's build context for a kind of agent: the CLI its profile names. */
+export function agentSource(kind: AgentKind): ImageSource {
+  const p = profile(kind);
+  return {
+    repository: kind === "claude" ? "bot-bottle-agent" : `bot-bottle-agent-${kind}`,
+    files: { Dockerfile: agentDockerfile },
+    buildArgs: { AGENT_PACKAGE: `${p.npm.package}@${p.npm.version}`, AGENT_BINARY: p.binary },
+  };
+}
+
+/** The Claude Code agent image's build context. */
+export const AGENT_SOURCE: ImageSource = agentSource("claude");
 
 /**
  * The bundle image's build context: the daemons and the host modules they share (host

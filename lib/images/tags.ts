@@ -26,8 +26,9 @@ export async function imageTag(
     const body = source.files[path]!;
     parts.push(`file ${path.length}:${path} ${body.length}:${body}`);
   }
-  for (const key of Object.keys(buildArgs).toSorted()) {
-    parts.push(`arg ${key}=${buildArgs[key]}`);
+  const args = { ...source.buildArgs, ...buildArgs };
+  for (const key of Object.keys(args).toSorted()) {
+    parts.push(`arg ${key}=${args[key]}`);
   }
   return `${source.repository}:${(await sha256Hex(parts.join("\n"))).slice(0, 12)}`;
 }

@@ -250,6 +250,38 @@ function describeIssue(
       return { path: formatPath([...path, key]), ...at(offsetOfKey(doc, path, key)), message };
     });
   }
+  if (issue.code === "invalid_union") {
+    // The branch whose shape the value has (its keys, or a string for a string branch)
+    // says what is wrong; when none has, list the forms.
+    const input = valueIn(data, path);
+    const shaped = issue.errors.filter((branch) =>
+      branch.length > 0 && !branch.some((i) =>
+        i.path.length === 0 &&
+        (i.code === "unrecognized_keys" || i.code === "invalid_type")
+      ) && !branch.some((i) =>
+        i.code === "invalid_type" && i.path.length === 1 &&
+        valueIn(input, i.path as Path) === undefined
+      )
+    );
+    if (shaped.length === 1) {
+      return shaped[0]!.flatMap((inner) =>
+        describeIssue(
+          doc,
+          data,
+          { ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue,
+          at,
+        )
+      );
+    }
+    const forms = path.includes("headers")
+      ? '{ env: NAME }, "Bearer ${NAME}" (a template), { template: "..." } or { basic: { user, password_env } }'
+      : "one of the accepted forms";
+    return [{
+      path: formatPath(path),
+      ...at(offsetOfPath(doc, path)),
+      message: `expected ${forms}, got ${describeValue(input)}`,
+    }];
+  }
   let message = issue.message;
   if (issue.code === "invalid_key") {
     const inner = issue.issues[0]?.message ?? "invalid";

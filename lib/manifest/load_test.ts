@@ -59,7 +59,12 @@ Deno.test("parseManifest() fills defaults", () => {
     workspace: { allow_force_push: true, protected_paths: [] },
     supervise: false,
   });
-  assert.deepEqual(m.agents.a, { bottle: "dev", skills: [], permissions: "unattended" });
+  assert.deepEqual(m.agents.a, {
+    kind: "claude",
+    bottle: "dev",
+    skills: [],
+    permissions: "unattended",
+  });
 });
 
 Deno.test("manifestPath() prefers --manifest, then BOT_BOTTLE_MANIFEST, then the default", () => {
@@ -97,4 +102,56 @@ Deno.test("the README's manifest reference is a valid manifest", () => {
   assert.ok(block, "README has a yaml block");
   const manifest = parseManifest(block, "README.md");
   assert.equal(manifest.bottles.dev?.egress.dlp, "block");
+});
+
+Deno.test("route headers: a template string, a template object, Basic auth, agent_env", () => {
+  const m = parseManifest(
+    `bottles:
+  dev:
+    egress:
+      routes:
+        - host: api.github.com
+          headers:
+            authorization: "Bearer \${GITHUB_TOKEN}"
+        - host: git.example.com
+          headers:
+            authorization: { basic: { user: x-access-token, password_env: GIT_TOKEN } }
+            x-extra: { template: "id=\${ID}" }
+          agent_env: GIT_PLACEHOLDER
+agents:
+  a: { bottle: dev }
+`,
+    "m.yaml",
+  );
+  const [gh, git] = m.bottles.dev!.egress.routes;
+  assert.deepEqual(gh!.headers.authorization, { template: "Bearer ${GITHUB_TOKEN}" });
+  assert.deepEqual(git!.headers.authorization, {
+    basic: { user: "x-access-token", password_env: "GIT_TOKEN" },
+  });
+  assert.deepEqual(git!.headers["x-extra"], { template: "id=${ID}" });
+  assert.deepEqual(git!.agent_env, ["GIT_PLACEHOLDER"]);
+});
+
+Deno.test("route headers: a literal value, a secret in a template, or Basic without a user are refused", () => {
+  const bad = (header: string) => {
+    try {
+      parseManifest(
+        `bottles:\n  dev:\n    egress:\n      routes:\n        - host: h.example.com\n          headers:\n            ${header}\nagents:\n  a: { bottle: dev }\n`,
+        "m.yaml",
+      );
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "accepted";
+  };
+  assert.match(bad('authorization: "Bearer abc"'), /written from host variables, as \$\{NAME\}/);
+  assert.match(
+    bad(`authorization: "Bearer \${T} ${"ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5"}"`),
+    /looks like a secret; put it in a host variable/,
+  );
+  assert.match(
+    bad("authorization: { basic: { password_env: T } }"),
+    /exactly one of user and user_env/,
+  );
+  assert.match(bad("authorization: { token: T }"), /expected \{ env: NAME \}, "Bearer \$\{NAME\}"/);
 });

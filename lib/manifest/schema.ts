@@ -5,7 +5,9 @@
  */
 
 import { z } from "../deps.ts";
+import { type AgentKind, PROFILES } from "../agents/mod.ts";
 import { parseHostPattern } from "../net/hosts.ts";
+import { findSecrets } from "../secrets/mod.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -51,10 +53,58 @@ const RouteHost = z.string().superRefine((value, ctx) => {
 
 const EnvName = z.string().regex(ENV_NAME, "must be an environment variable name");
 
-/** Where a route header's value comes from: always the host's environment. */
-export const HeaderSource = z.strictObject({
-  env: EnvName.describe("Host environment variable holding the value; never enters the agent"),
+const TEMPLATE_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** A header value written around host variables: `"Bearer ${GITHUB_TOKEN}"`. */
+const Template = z.string().min(1).superRefine((value, ctx) => {
+  if (![...value.matchAll(TEMPLATE_VAR)].length) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "a header value is written from host variables, as ${NAME}; put the secret in a host variable, not in the manifest",
+    });
+  }
+  const rest = value.replace(TEMPLATE_VAR, "");
+  if (/\$\{/.test(rest)) {
+    ctx.addIssue({ code: "custom", message: "a ${...} that is not a variable name" });
+  }
+  if (/[\r\n]/.test(rest)) ctx.addIssue({ code: "custom", message: "no line breaks in a header" });
+  if (findSecrets(rest).length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: "the template holds what looks like a secret; put it in a host variable",
+    });
+  }
 });
+
+/**
+ * Where a route header's value comes from: always the host's environment. A host
+ * variable as is (`{ env: NAME }`), a template around variables (`"Bearer ${NAME}"` or
+ * `{ template: ... }`), or Basic auth from a user and a password variable.
+ */
+export const HeaderSource = z.union([
+  z.strictObject({
+    env: EnvName.describe("Host environment variable holding the value; never enters the agent"),
+  }),
+  Template.transform((template) => ({ template })).describe(
+    'The value written around host variables, such as "Bearer ${GITHUB_TOKEN}"',
+  ),
+  z.strictObject({
+    template: Template.describe(
+      'The value written around host variables, such as "Bearer ${GITHUB_TOKEN}"',
+    ),
+  }),
+  z.strictObject({
+    basic: z.strictObject({
+      user: z.string().regex(/^[^:\r\n]*$/, "a user name has no ':' or line break").optional()
+        .describe("The user name, when it is no secret (x-access-token, oauth2)"),
+      user_env: EnvName.optional().describe("Host variable holding the user name"),
+      password_env: EnvName.describe("Host variable holding the password or token"),
+    }).refine((b) => (b.user === undefined) !== (b.user_env === undefined), {
+      message: "give exactly one of user and user_env",
+    }),
+  }).describe("HTTP Basic auth: Authorization: Basic base64(user:password)"),
+]);
 
 const HeaderName = z.string().regex(HEADER_NAME, "must be an HTTP header name").refine(
   (h) => !RESERVED_HEADERS.has(h.toLowerCase()),
@@ -67,6 +117,10 @@ export const Route = z.strictObject({
   headers: z.record(HeaderName, HeaderSource).default({}).describe(
     "Headers the proxy sets on every request to the host",
   ),
+  agent_env: z.union([EnvName.transform((name) => [name]), z.array(EnvName)]).optional()
+    .describe(
+      "Agent variables that hold a placeholder for this route's credential, where the agent's CLI looks (default: what the CLI reads for this host and header, else the host variables' names)",
+    ),
 });
 
 const GitUpstream = z.string().refine(
@@ -148,10 +202,15 @@ export const Bottle = z.strictObject({
 
 /** What runs inside a bottle. */
 export const Agent = z.strictObject({
+  kind: z.enum(Object.keys(PROFILES) as [AgentKind, ...AgentKind[]]).default("claude").describe(
+    "Which agent CLI runs in the bottle (claude: Claude Code)",
+  ),
   bottle: Name.describe("Name of a bottle in this manifest"),
-  prompt: z.string().optional().describe("Appended to Claude Code's system prompt"),
+  prompt: z.string().optional().describe(
+    "Added to the agent's instructions (Claude Code: appended to its system prompt)",
+  ),
   skills: z.array(z.string().min(1)).default([]).describe(
-    "Skill directories (each holding SKILL.md), relative to the manifest",
+    "Skill directories (each holding SKILL.md), relative to the manifest (Claude Code only)",
   ),
   permissions: z.enum(["unattended", "ask"]).default("unattended").describe(
     "unattended (default): the agent runs commands without asking, the bottle is the guard; ask: it asks before each command, as outside a bottle",

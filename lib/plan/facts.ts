@@ -5,7 +5,7 @@
  */
 
 import { dirname, join, resolve } from "node:path";
-import { AGENT_SOURCE, BUNDLE_SOURCE } from "../images/sources.ts";
+import { agentSource, BUNDLE_SOURCE } from "../images/sources.ts";
 import { imageTag } from "../images/tags.ts";
 import { log } from "../log.ts";
 import type { Manifest } from "../manifest/schema.ts";
@@ -106,7 +106,10 @@ export async function gatherHostFacts(
     ...base,
     paths,
     usedSubnets: options.querySubnets === false ? [] : await usedSubnets(),
-    images: { agent: await imageTag(AGENT_SOURCE), bundle: await imageTag(BUNDLE_SOURCE) },
+    images: {
+      agent: await imageTag(agentSource(manifest.agents[agent]?.kind ?? "claude")),
+      bundle: await imageTag(BUNDLE_SOURCE),
+    },
     ...(options.cwd !== undefined ? { workspace: await workspaceFacts(options.cwd, home) } : {}),
   };
 }

@@ -5,6 +5,8 @@
  */
 
 import { basename, isAbsolute, join, resolve } from "node:path";
+import { type AgentSetup, knownCredential, placeholderFor, profile } from "../agents/mod.ts";
+import { headerVars } from "../credentials.ts";
 import {
   DEFAULT_SUBNET_POOL,
   GUEST_HOME,
@@ -113,18 +115,27 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
   const guestAddress = hostAt(subnet, 3);
   const proxyUrl = `http://${bundleAddress}:${PORTS.proxy}`;
 
-  const routes: PlannedRoute[] = bottle.egress.routes.map((route) => ({
-    host: route.host,
-    headers: Object.entries(route.headers).map(([name, source]) => {
-      const set = (facts.env[source.env] ?? "") !== "";
-      if (!set) {
-        problems.push(
-          `Route "${route.host}" header "${name}": host variable ${source.env} is not set`,
-        );
+  const kind = agent.kind;
+  const agentProfile = profile(kind);
+  const routes: PlannedRoute[] = bottle.egress.routes.map((route) => {
+    const headers = Object.entries(route.headers).map(([name, value]) => {
+      const vars = headerVars(value);
+      const unset = vars.filter((v) => (facts.env[v] ?? "") === "");
+      for (const v of unset) {
+        problems.push(`Route "${route.host}" header "${name}": host variable ${v} is not set`);
       }
-      return { name, env: source.env, set };
-    }),
-  }));
+      return { name, env: vars[0]!, value, vars, set: unset.length === 0 };
+    });
+    // Where the agent's CLI looks for this credential: said by the route, known to the
+    // agent's profile for this host and header, or else the host variables' own names.
+    const agentEnv = route.agent_env ?? [
+      ...new Set(headers.flatMap((h) => {
+        const known = knownCredential(kind, route.host, h.name);
+        return known ? [known.agentEnv] : h.vars;
+      })),
+    ];
+    return { host: route.host, headers, agentEnv };
+  });
   const passthrough = [...new Set(bottle.egress.passthrough)];
   const allow = [
     ...new Set([...bottle.egress.allow, ...passthrough, ...routes.map((r) => r.host)]),
@@ -169,7 +180,17 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
   const provisioning: ProvisionStep[] = [{ kind: "ca", guestPath: GUEST_PATHS.ca }];
   const prompt = agent.prompt?.trim() ? agent.prompt : undefined;
   if (prompt !== undefined) {
-    provisioning.push({ kind: "prompt", guestPath: GUEST_PATHS.prompt, text: prompt });
+    provisioning.push({
+      kind: "prompt",
+      guestPath: agentProfile.promptPath(GUEST_HOME),
+      text: prompt,
+    });
+  }
+  const skillsPath = agentProfile.skillsPath?.(GUEST_HOME);
+  if (agent.skills.length > 0 && !skillsPath) {
+    problems.push(
+      `Skills: ${agentProfile.title} has no skills; remove "skills" from agent "${options.agent}"`,
+    );
   }
   for (const skill of agent.skills) {
     const source = resolveManifestPath(skill, facts);
@@ -180,7 +201,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     } else if (kind !== "skill") {
       problems.push(`Skill "${name}": "${source}" is not a directory holding SKILL.md`);
     }
-    provisioning.push({ kind: "skill", name, source, guestPath: `${GUEST_PATHS.skills}/${name}` });
+    provisioning.push({ kind: "skill", name, source, guestPath: `${skillsPath}/${name}` });
   }
   let workspace: PlannedWorkspace | undefined;
   if (options.cwd !== undefined) {
@@ -211,15 +232,37 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       content: renderGitconfig(git.map((g) => ({ upstream: g.upstream, gateUrl: g.gateUrl }))),
     });
   }
-  const placeholderVars = [...new Set(routes.flatMap((r) => r.headers.map((h) => h.env)))]
-    .toSorted();
-  // Before `claude mcp add`, which edits the same ~/.claude.json.
-  provisioning.push({
-    kind: "claude-config",
-    placeholderKey: placeholderVars.includes("ANTHROPIC_API_KEY"),
+  // Clients that refuse to start without a credential get a placeholder, shaped like
+  // the real one where the profile knows it; the proxy replaces the header on the way
+  // out, so the real value never enters the guest.
+  const placeholders: Record<string, string> = {};
+  for (const name of [...new Set(routes.flatMap((r) => r.agentEnv))].toSorted()) {
+    placeholders[name] = placeholderFor(kind, name, PLACEHOLDER);
+  }
+  const workdir = workspace
+    ? [GUEST_PATHS.workspace, facts.workspace?.subdir].filter(Boolean).join("/")
+    : GUEST_HOME;
+  const setup: AgentSetup = {
+    home: GUEST_HOME,
+    workdir,
     permissions: agent.permissions,
+    placeholders,
+    ...(superviseUrl ? { mcp: { name: "supervise", url: superviseUrl } } : {}),
+    caPath: GUEST_PATHS.ca,
+    prompt: prompt !== undefined,
+    args: options.agentArgs,
+  };
+  provisioning.push({
+    kind: "agent-config",
+    agent: kind,
+    permissions: agent.permissions,
+    placeholders: Object.keys(placeholders),
+    files: agentProfile.files(setup),
   });
-  if (superviseUrl) provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl });
+  const mcpArgv = agentProfile.mcpCommand?.(setup);
+  if (superviseUrl && mcpArgv) {
+    provisioning.push({ kind: "mcp", name: "supervise", url: superviseUrl, argv: mcpArgv });
+  }
 
   const env: Record<string, string> = {
     HTTPS_PROXY: proxyUrl,
@@ -230,20 +273,17 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
     no_proxy: `${bundleAddress},localhost,127.0.0.1`,
     NODE_EXTRA_CA_CERTS: GUEST_PATHS.ca,
     BOT_BOTTLE_BOTTLE: instance,
+    ...agentProfile.env(setup),
+    ...placeholders,
   };
-  // Clients that refuse to start without a credential get a placeholder; the proxy
-  // replaces the header on the way out, so the real value never enters the guest.
-  for (const name of placeholderVars) env[name] = PLACEHOLDER;
-
-  const command = ["claude"];
-  if (prompt !== undefined) command.push("--append-system-prompt-file", GUEST_PATHS.prompt);
-  command.push(...options.claudeArgs);
+  const command = agentProfile.command(setup);
 
   const egressExternal = facts.env.BOT_BOTTLE_EGRESS_NETWORK;
   const microvm = backend === "smolvm";
   return {
     planVersion: 1,
     agent: options.agent,
+    agentKind: kind,
     bottle: agent.bottle,
     instance,
     backend,
@@ -274,9 +314,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
         : { address: guestAddress }),
       user: GUEST_USER,
       home: GUEST_HOME,
-      workdir: workspace
-        ? [GUEST_PATHS.workspace, facts.workspace?.subdir].filter(Boolean).join("/")
-        : GUEST_HOME,
+      workdir,
       env,
       command,
     },

@@ -69,7 +69,7 @@ const EXAMPLE = parseManifest(
 
 Deno.test("planBottle() is a pure function of its inputs", () => {
   const f = facts({ env: { ANTHROPIC_API_KEY: "k" } });
-  const options = { agent: "claude", claudeArgs: [] };
+  const options = { agent: "claude", agentArgs: [] };
   assert.deepEqual(
     planBottle(EXAMPLE, options, f),
     planBottle(EXAMPLE, options, structuredClone(f)),
@@ -78,7 +78,7 @@ Deno.test("planBottle() is a pure function of its inputs", () => {
 
 Deno.test("planBottle() refuses an agent the manifest does not define", () => {
   assert.throws(
-    () => planBottle(EXAMPLE, { agent: "nobody", claudeArgs: [] }, facts()),
+    () => planBottle(EXAMPLE, { agent: "nobody", agentArgs: [] }, facts()),
     (e: unknown) =>
       e instanceof UsageError && /Unknown agent "nobody" \(known: "claude"\)/.test(e.message),
   );
@@ -87,7 +87,7 @@ Deno.test("planBottle() refuses an agent the manifest does not define", () => {
 Deno.test("planBottle() gives the agent a placeholder, never the route's value", () => {
   const plan = planBottle(
     EXAMPLE,
-    { agent: "claude", claudeArgs: [] },
+    { agent: "claude", agentArgs: [] },
     facts({ env: { ANTHROPIC_API_KEY: "sk-real" } }),
   );
   assert.equal(plan.guest.env.ANTHROPIC_API_KEY, "bot-bottle-placeholder");
@@ -100,13 +100,13 @@ Deno.test("planBottle() passes the prompt flag only when the agent has a prompt"
     "bottles: {dev: {}}\nagents: {a: {bottle: dev, prompt: '  '}}",
     "m.yaml",
   );
-  const plan = planBottle(noPrompt, { agent: "a", claudeArgs: ["-p", "hi"] }, facts());
+  const plan = planBottle(noPrompt, { agent: "a", agentArgs: ["-p", "hi"] }, facts());
   assert.deepEqual(plan.guest.command, ["claude", "-p", "hi"]);
   assert.ok(!plan.provisioning.some((s) => s.kind === "prompt"));
 });
 
 Deno.test("planBottle() keeps the internal network, bundle and guest in one /28", () => {
-  const plan = planBottle(EXAMPLE, { agent: "claude", claudeArgs: [] }, facts());
+  const plan = planBottle(EXAMPLE, { agent: "claude", agentArgs: [] }, facts());
   const [base] = plan.networks.internal.subnet.split("/");
   const prefix = base!.split(".").slice(0, 3).join(".");
   assert.ok(plan.bundle.address.startsWith(prefix) && plan.guest.address!.startsWith(prefix));
@@ -119,7 +119,7 @@ Deno.test("planBottle() fails plainly when the subnet pool is full", () => {
     () =>
       planBottle(
         EXAMPLE,
-        { agent: "claude", claudeArgs: [] },
+        { agent: "claude", agentArgs: [] },
         facts({ usedSubnets: ["10.213.0.0/16"] }),
       ),
     /No free \/28 left in the subnet pool 10.213.0.0\/16/,

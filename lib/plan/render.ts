@@ -3,6 +3,8 @@
  * The plan as people read it. The JSON form is the plan object itself.
  */
 
+import { profile } from "../agents/mod.ts";
+import { describeHeader } from "../credentials.ts";
 import type { BottlePlan, ProvisionStep } from "./types.ts";
 
 function describeStep(step: ProvisionStep): string {
@@ -18,14 +20,16 @@ function describeStep(step: ProvisionStep): string {
     case "gitconfig":
       return `gitconfig at ${step.guestPath} sending upstreams to the git gate`;
     case "mcp":
-      return `register MCP server "${step.name}" at ${step.url}`;
-    case "claude-config":
+      return `register MCP server "${step.name}" at ${step.url} (${
+        step.argv.slice(0, 3).join(" ")
+      })`;
+    case "agent-config":
       return [
-        "Claude Code settings: onboarding done",
-        step.permissions === "unattended"
-          ? "no permission prompts (bypassPermissions)"
-          : "asks before commands",
-        ...(step.placeholderKey ? ["placeholder API key accepted"] : []),
+        `${profile(step.agent).title} settings (${
+          step.files.map((f) => f.path).join(", ")
+        }): onboarding done`,
+        step.permissions === "unattended" ? "no permission prompts" : "asks before commands",
+        ...(step.placeholders.length ? [`placeholder in ${step.placeholders.join(", ")}`] : []),
       ].join(", ");
   }
 }
@@ -37,7 +41,9 @@ export function renderPlanText(plan: BottlePlan): string {
   const item = (text: string) => lines.push(`  ${text}`);
 
   lines.push(
-    `Bottle "${plan.instance}" for agent "${plan.agent}" (bottle policy "${plan.bottle}")`,
+    `Bottle "${plan.instance}" for agent "${plan.agent}" (${
+      profile(plan.agentKind).title
+    }, bottle policy "${plan.bottle}")`,
   );
   lines.push(`Backend: ${plan.backend}`);
 
@@ -94,7 +100,10 @@ export function renderPlanText(plan: BottlePlan): string {
   for (const route of plan.egress.routes) {
     item(route.host);
     for (const h of route.headers) {
-      item(`  ${h.name}: from $${h.env}${h.set ? "" : "  (NOT SET)"}`);
+      item(`  ${h.name}: from ${describeHeader(h.value)}${h.set ? "" : "  (NOT SET)"}`);
+    }
+    if (route.agentEnv.length) {
+      item(`  the agent holds a placeholder in ${route.agentEnv.join(", ")}`);
     }
   }
 

@@ -5,6 +5,8 @@
  * decisions of its own. It never holds a secret value, only where one comes from.
  */
 
+import type { AgentFile, AgentKind, HeaderValue } from "../agents/mod.ts";
+
 /** Which transport runs the agent guest. */
 export type BackendName = "docker" | "smolvm";
 
@@ -17,8 +19,8 @@ export interface PlanOptions {
   cwd?: string;
   /** `--include PATH`: paths under the working tree carried although ignored or flagged. */
   include?: string[];
-  /** Arguments after `--`, passed to claude. */
-  claudeArgs: string[];
+  /** Arguments after `--`, passed to the agent's CLI. */
+  agentArgs: string[];
 }
 
 /** What the host looks like, gathered (impurely) before planning. */
@@ -49,8 +51,13 @@ export type PathKind = "file" | "dir" | "missing" | "skill";
 /** A header the proxy sets on a route, by name and source; never by value. */
 export interface PlannedHeader {
   name: string;
+  /** The first host variable it reads (the only one, for `{ env }`). */
   env: string;
-  /** Whether the host variable is set now (a `start` with an unset one fails). */
+  /** How the value is written from host variables (see `lib/credentials.ts`). */
+  value: HeaderValue;
+  /** Every host variable it reads. */
+  vars: string[];
+  /** Whether every host variable is set now (a `start` with an unset one fails). */
   set: boolean;
 }
 
@@ -58,6 +65,8 @@ export interface PlannedHeader {
 export interface PlannedRoute {
   host: string;
   headers: PlannedHeader[];
+  /** Agent variables holding this route's placeholder. */
+  agentEnv: string[];
 }
 
 /** One repository served by the git gate. */
@@ -83,12 +92,16 @@ export type ProvisionStep =
   | { kind: "skill"; name: string; source: string; guestPath: string }
   | { kind: "workspace"; source: string; guestPath: string }
   | { kind: "gitconfig"; guestPath: string; content: string }
-  | { kind: "mcp"; name: string; url: string }
+  | { kind: "mcp"; name: string; url: string; argv: string[] }
   | {
-    kind: "claude-config";
-    placeholderKey: boolean;
-    /** `unattended`: no permission prompts (bypassPermissions); `ask`: Claude Code's default. */
+    /** The agent CLI's configuration files (onboarding, unattended mode, MCP servers). */
+    kind: "agent-config";
+    agent: AgentKind;
+    /** `unattended`: no permission prompts; `ask`: the CLI's default. */
     permissions: "unattended" | "ask";
+    /** Agent variables holding a placeholder. */
+    placeholders: string[];
+    files: AgentFile[];
   };
 
 /** The working tree an agent works on, and where its work comes home. */
@@ -113,6 +126,8 @@ export interface PlannedWorkspace {
 export interface BottlePlan {
   planVersion: 1;
   agent: string;
+  /** Which agent CLI runs (its profile in `lib/agents`). */
+  agentKind: AgentKind;
   /** The manifest's bottle (policy) name. */
   bottle: string;
   /** Unique name of this running instance; the value of the bottle label. */

@@ -2,13 +2,12 @@
  * @module
  * Provisioning, written once for every backend over the `Guest` interface (copy a file
  * in, run a command): the bottle's CA, the prompt, skills, the working tree, the
- * gitconfig, Claude Code's settings and the MCP registration. Each step runs as the
+ * gitconfig, the agent CLI's settings (from its profile) and the MCP registration. Each step runs as the
  * user who owns what it writes, so the guest needs no capability.
  */
 
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import type { Guest, LaunchedBottle } from "../backend/types.ts";
-import { GUEST_HOME, PLACEHOLDER } from "../constants.ts";
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
@@ -62,34 +61,8 @@ async function copyTree(
   await Deno.remove(archive);
 }
 
-/**
- * Claude Code's `~/.claude/settings.json`. Unattended: no permission prompts
- * (bypassPermissions) and no consent dialog for that mode, because the bottle is the
- * guard those prompts stand in for; claude still runs as an unprivileged user.
- */
-export function claudeUserSettings(permissions: "unattended" | "ask"): Record<string, unknown> {
-  return permissions === "unattended"
-    ? { permissions: { defaultMode: "bypassPermissions" }, skipDangerousModePermissionPrompt: true }
-    : { permissions: { defaultMode: "default" } };
-}
-
-/** Claude Code's `~/.claude.json`: onboarding done, the placeholder key accepted. */
-export function claudeSettings(plan: BottlePlan, placeholderKey: boolean): Record<string, unknown> {
-  const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
-  return {
-    hasCompletedOnboarding: true,
-    theme: "dark",
-    autoUpdates: false,
-    ...(placeholderKey
-      ? { customApiKeyResponses: { approved: [PLACEHOLDER.slice(-20)], rejected: [] } }
-      : {}),
-    projects: { [plan.guest.workdir]: trusted, [GUEST_HOME]: trusted },
-  };
-}
-
 async function applyStep(
   step: ProvisionStep,
-  plan: BottlePlan,
   bottle: LaunchedBottle,
   staging: string,
 ): Promise<void> {
@@ -133,29 +106,18 @@ async function applyStep(
       await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o644 });
       return;
     }
-    case "claude-config": {
-      const file = join(staging, "claude.json");
-      await Deno.writeTextFile(
-        file,
-        JSON.stringify(claudeSettings(plan, step.placeholderKey), null, 2),
-      );
-      await guest.putFile(file, `${GUEST_HOME}/.claude.json`, { user: "agent", mode: 0o600 });
-      const settings = join(staging, "settings.json");
-      await Deno.writeTextFile(
-        settings,
-        JSON.stringify(claudeUserSettings(step.permissions), null, 2),
-      );
-      await guest.putFile(settings, `${GUEST_HOME}/.claude/settings.json`, {
-        user: "agent",
-        mode: 0o600,
-      });
+    case "agent-config": {
+      const dirs = [...new Set(step.files.map((f) => posix.dirname(f.path)))];
+      if (dirs.length) await must(guest, "the agent's config folders", ["mkdir", "-p", ...dirs]);
+      for (const [i, f] of step.files.entries()) {
+        const local = join(staging, `agent-config-${i}`);
+        await Deno.writeTextFile(local, f.content, { mode: 0o600 });
+        await guest.putFile(local, f.path, { user: "agent", mode: f.mode });
+      }
       return;
     }
     case "mcp": {
-      const r = await guest.exec(
-        ["claude", "mcp", "add", "--scope", "user", "--transport", "http", step.name, step.url],
-        { user: "agent", timeout: "2m" },
-      );
+      const r = await guest.exec(step.argv, { user: "agent", timeout: "2m" });
       // The bottle works without it; the agent just cannot ask for approval.
       if (r.code !== 0) {
         log.warn(`Registering MCP server "${step.name}" failed: ${(r.stderr || r.stdout).trim()}`);
@@ -174,6 +136,6 @@ export async function provision(
   log.step("Provisioning the agent");
   for (const step of plan.provisioning) {
     log.debug(`provision: ${step.kind}`);
-    await applyStep(step, plan, bottle, staging);
+    await applyStep(step, bottle, staging);
   }
 }

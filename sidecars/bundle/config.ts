@@ -28,8 +28,11 @@ export interface BundleConfig {
     allow: string[];
     /** Hosts tunnelled end to end, unscanned (clients that pin certificates or use mTLS). */
     passthrough: string[];
-    /** Route hosts with the real header values. */
-    routes: { host: string; headers: Record<string, string> }[];
+    /**
+     * Route hosts with the real header values, and the secrets in them (rendered values,
+     * raw tokens) that DLP refuses and scrubbing removes.
+     */
+    routes: { host: string; headers: Record<string, string>; secrets?: string[] }[];
     /** Extra PEM CA trusted for upstream TLS. */
     upstreamCa?: string;
     /** Private ranges allowed names may resolve to. */

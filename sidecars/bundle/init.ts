@@ -43,7 +43,11 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   const ca = await createCa(join(STATE_DIR, "ca"), config.instance);
   const routeHosts = config.egress.routes.map((r) => r.host);
   const allowlist = new LiveAllowlist(config.egress.allow, routeHosts, config.egress.passthrough);
-  const injected = config.egress.routes.flatMap((r) => Object.values(r.headers));
+  const injected = [
+    ...new Set(
+      config.egress.routes.flatMap((r) => [...Object.values(r.headers), ...(r.secrets ?? [])]),
+    ),
+  ];
   const upstream = new UpstreamPool(
     config.egress.upstreamCa ? { caCerts: [config.egress.upstreamCa] } : {},
   );

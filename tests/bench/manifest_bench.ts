@@ -44,5 +44,5 @@ Deno.bench({
 Deno.bench({
   name: "planBottle with 200 subnets in use",
   group: "plan",
-  fn: () => void planBottle(manifest, { agent: "claude", claudeArgs: [] }, facts),
+  fn: () => void planBottle(manifest, { agent: "claude", agentArgs: [] }, facts),
 });

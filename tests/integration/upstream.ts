@@ -108,7 +108,14 @@ export async function fakeImage(): Promise<string> {
 export async function startUpstream(
   hosts: string[],
   reply: string,
-  options: { script?: ModelScript } = {},
+  options: {
+    script?: ModelScript;
+    /**
+     * Per host, headers a request must carry (lower-case names, exact values); any
+     * other request to that host gets 401, as a real API would answer a bad key.
+     */
+    expect?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<Upstream> {
   const id = crypto.randomUUID().slice(0, 8);
   const network = `bot-bottle-test-egress-${id}`;
@@ -131,6 +138,12 @@ export async function startUpstream(
       await Deno.writeTextFile(file, JSON.stringify(options.script));
       await Deno.chmod(dir, 0o755);
       scriptMount.push("--volume", `${file}:/srv/script.json:ro`);
+    }
+    if (options.expect) {
+      const file = join(dir, "expect.json");
+      await Deno.writeTextFile(file, JSON.stringify(options.expect));
+      await Deno.chmod(dir, 0o755);
+      scriptMount.push("--volume", `${file}:/srv/expect.json:ro`);
     }
     await capture(
       "start fake upstream",

@@ -6,7 +6,8 @@
 import { requireAvailable } from "../../backend/mod.ts";
 import { DockerBackend } from "../../backend/docker.ts";
 import { ensureImages } from "../../images/build.ts";
-import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
+import { type AgentKind, PROFILES } from "../../agents/mod.ts";
+import { agentSource, BUNDLE_SOURCE } from "../../images/sources.ts";
 import { imageTag } from "../../images/tags.ts";
 import { out } from "../../log.ts";
 import type { Command } from "../command.ts";
@@ -14,13 +15,19 @@ import type { Command } from "../command.ts";
 export const buildCommand: Command = {
   name: "build",
   summary: "Build the agent and bundle images",
-  synopsis: "[--force] [--ca-cert FILE]",
+  synopsis: "[--kind claude|codex|gemini] [--force] [--ca-cert FILE]",
   description: `
 Builds the images whose content-hashed tags are missing (start and up do this on their
-own), and prints the tags on stdout. --ca-cert (or BOT_BOTTLE_BUILD_CA) names a PEM file
+own), and prints the tags on stdout: the bundle, and the agent image of --kind (default
+claude; each kind of agent has its own image holding its CLI). --ca-cert (or BOT_BOTTLE_BUILD_CA) names a PEM file
 trusted while building only, for networks that intercept TLS; it is not left in the
 agent image's trust store.`,
   options: {
+    kind: {
+      type: "string",
+      choices: Object.keys(PROFILES),
+      description: "Which agent CLI's image to build (default claude)",
+    },
     force: { type: "boolean", description: "Rebuild even when the images exist" },
     "ca-cert": {
       type: "string",
@@ -31,8 +38,13 @@ agent image's trust store.`,
   args: { min: 0, max: 0, names: "" },
   async run(ctx) {
     await requireAvailable(new DockerBackend());
-    const tags = { agent: await imageTag(AGENT_SOURCE), bundle: await imageTag(BUNDLE_SOURCE) };
+    const kind = (ctx.values.kind as AgentKind | undefined) ?? "claude";
+    const tags = {
+      agent: await imageTag(agentSource(kind)),
+      bundle: await imageTag(BUNDLE_SOURCE),
+    };
     await ensureImages(tags, {
+      kind,
       force: ctx.values.force === true,
       buildCa: (ctx.values["ca-cert"] as string | undefined) ?? ctx.env.BOT_BOTTLE_BUILD_CA,
       signal: ctx.signal,

@@ -4,7 +4,9 @@
  * what it cannot. Exit code 0 only when the default backend can start a bottle.
  */
 
+import { profile } from "../../agents/mod.ts";
 import { MIN_SMOLVM, smolvmHost } from "../../backend/smolvm.ts";
+import { headerMistakes } from "../../credentials.ts";
 import { imageExists } from "../../docker/cli.ts";
 import { BotBottleError } from "../../errors.ts";
 import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
@@ -168,7 +170,7 @@ async function manifestChecks(
       env: ctx.env,
       querySubnets: false,
     });
-    const plan = planBottle(loaded.manifest, { agent, claudeArgs: [] }, facts);
+    const plan = planBottle(loaded.manifest, { agent, agentArgs: [] }, facts);
     backend = plan.backend;
     checks.push({
       name: `agent ${agent}`,
@@ -177,6 +179,29 @@ async function manifestChecks(
       detail: plan.problems.length === 0 ? "ready to start" : plan.problems.join("; "),
       fix: plan.problems.length === 0 ? undefined : "Set the variables and files named above",
     });
+    // Credentials in the wrong header or shape: read on this host, never printed.
+    const mistakes = plan.egress.routes.flatMap((route) =>
+      route.headers.flatMap((h) =>
+        headerMistakes(
+          route.host,
+          h.name,
+          h.value,
+          ctx.env,
+          profile(plan.agentKind).credentials.filter((c) => c.host === route.host),
+        )
+      )
+    );
+    if (plan.egress.routes.length > 0) {
+      checks.push({
+        name: `agent ${agent} login`,
+        ok: mistakes.length === 0,
+        optional: true,
+        detail: mistakes.length === 0
+          ? `${plan.egress.routes.map((r) => r.host).join(", ")}: headers look right`
+          : mistakes.join("; "),
+        fix: mistakes.length === 0 ? undefined : "Change the route in the manifest as said above",
+      });
+    }
   }
   return { checks, backend };
 }
@@ -188,7 +213,8 @@ export const doctorCommand: Command = {
   description: `
 Checks the Docker engine (reachable, its version, can run a container), free disk, the
 images, smolvm (present, version 1.9+, a supported OS), and the manifest (valid; every agent's route
-variables and files present). Exits 0 only when the default backend can start a bottle.`,
+variables and files present; credentials in the header their agent sends them in, such as a
+subscription token in an x-api-key route). Values are read, never printed. Exits 0 only when the default backend can start a bottle.`,
   options: {
     format: FORMAT_OPTION,
   },
