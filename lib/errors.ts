@@ -65,7 +65,9 @@ export class ManifestError extends BotBottleError {
   static format(file: string, problems: ManifestProblem[]): string {
     const lines = problems.map((p) => {
       const where = p.line !== undefined ? `line ${p.line}:${p.column ?? 1}: ` : "";
-      const path = p.path ? `${p.path}: ` : "";
+      // A deeply nested document has a path too long to read: keep its ends.
+      const shown = p.path.length > 120 ? `${p.path.slice(0, 70)}...${p.path.slice(-40)}` : p.path;
+      const path = shown ? `${shown}: ` : "";
       return `${where}${path}${p.message}`;
     });
     if (lines.length === 1) {
@@ -78,6 +80,15 @@ export class ManifestError extends BotBottleError {
 
 /** A docker or smolvm call that failed; names the call and its stderr. Exit code 1. */
 export class BackendError extends BotBottleError {}
+
+/** The plan's subnet was taken between planning and creating the network; plan again. */
+export class SubnetTakenError extends BackendError {
+  readonly subnet: string;
+  constructor(subnet: string) {
+    super(`The subnet ${subnet} was taken by another network before this bottle could use it`);
+    this.subnet = subnet;
+  }
+}
 
 /** The run was cancelled by SIGINT or SIGTERM. Exit code 130. */
 export class InterruptedError extends BotBottleError {

@@ -30,23 +30,38 @@ export function configureLog(options: { quiet?: boolean; verbose?: boolean }): v
   if (options.verbose !== undefined) verbose = options.verbose;
 }
 
+let sinkFile: Deno.FsFile | undefined;
+
+/**
+ * Sends every message for people to `path` (appended, mode 600) instead of stderr: for a
+ * process nobody watches (the reaper), whose report must still be found.
+ */
+export function logToFile(path: string): void {
+  sinkFile = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+}
+
+function emit(text: string): void {
+  if (sinkFile) sinkFile.writeSync(encoder.encode(`${new Date().toISOString()} ${text}\n`));
+  else console.error(text);
+}
+
 /** Messages for people, on stderr. */
 export const log = {
   /** A step of long work, so the user sees progress. */
   step(message: string): void {
-    if (!quiet) console.error(`${colour(36, "==>")} ${message}`);
+    if (!quiet) emit(`${colour(36, "==>")} ${message}`);
   },
   info(message: string): void {
-    if (!quiet) console.error(message);
+    if (!quiet) emit(message);
   },
   warn(message: string): void {
-    console.error(`${colour(33, "warning:")} ${message}`);
+    emit(`${colour(33, "warning:")} ${message}`);
   },
   error(message: string): void {
-    console.error(`${colour(31, "error:")} ${message}`);
+    emit(`${colour(31, "error:")} ${message}`);
   },
   debug(message: string): void {
-    if (verbose) console.error(colour(90, `debug: ${message}`));
+    if (verbose) emit(colour(90, `debug: ${message}`));
   },
 };
 

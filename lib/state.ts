@@ -67,3 +67,53 @@ export async function heartbeatAlive(
     return false;
   }
 }
+
+/** How long a removal claim holds off another process (a removal that died is retried after). */
+export const REMOVAL_CLAIM_MS = 5 * 60_000;
+
+/**
+ * Claims the removal of `instance` for this process, so that a reaper and a `cleanup`
+ * (or `down`) never remove the same bottle at once, bringing its work home twice. Undefined
+ * when another process holds a fresh claim.
+ */
+export async function claimRemoval(
+  env: Record<string, string | undefined>,
+  instance: string,
+): Promise<AsyncDisposable | undefined> {
+  const dir = join(stateDir(env), "removing");
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, instance);
+  const take = async () => {
+    await Deno.writeTextFile(path, String(Date.now()), { createNew: true });
+    return { [Symbol.asyncDispose]: () => Deno.remove(path).catch(() => {}) };
+  };
+  try {
+    return await take();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info?.mtime && Date.now() - info.mtime.getTime() < REMOVAL_CLAIM_MS) return undefined;
+  await Deno.remove(path).catch(() => {});
+  try {
+    return await take();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a heartbeat file for `instance` exists at all (fresh or not). */
+export async function heartbeatExists(
+  env: Record<string, string | undefined>,
+  instance: string,
+): Promise<boolean> {
+  return await Deno.stat(heartbeatPath(env, instance)).then(() => true, () => false);
+}
+
+/** Removes the heartbeat of `instance` (a reaped bottle's). */
+export async function dropHeartbeat(
+  env: Record<string, string | undefined>,
+  instance: string,
+): Promise<void> {
+  await Deno.remove(heartbeatPath(env, instance)).catch(() => {});
+}

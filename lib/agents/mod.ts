@@ -5,6 +5,8 @@
  */
 
 import { claude } from "./claude.ts";
+import { codex } from "./codex.ts";
+import { gemini } from "./gemini.ts";
 import type { AgentKind, AgentProfile, Credential } from "./types.ts";
 
 export type {
@@ -18,13 +20,11 @@ export type {
 export { AGENT_KINDS } from "./types.ts";
 
 /** Every profile, by kind. */
-export const PROFILES: Readonly<Partial<Record<AgentKind, AgentProfile>>> = { claude };
+export const PROFILES: Readonly<Record<AgentKind, AgentProfile>> = { claude, codex, gemini };
 
 /** The profile of `kind`. */
 export function profile(kind: AgentKind): AgentProfile {
-  const found = PROFILES[kind];
-  if (!found) throw new Error(`no agent profile for "${kind}"`);
-  return found;
+  return PROFILES[kind];
 }
 
 /** The credential a kind of agent sends to `host` in `header`, if it is one it knows. */

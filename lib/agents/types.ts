@@ -66,8 +66,11 @@ export interface AgentProfile {
   title: string;
   /** The executable. */
   binary: string;
-  /** The npm package the image installs, pinned to the release bot-bottle is tested with. */
-  npm: { package: string; version: string };
+  /**
+   * The npm package the image installs, pinned to the release bot-bottle is tested with,
+   * and packages it needs first (a newer node than Debian's, from the npm registry).
+   */
+  npm: { package: string; version: string; requires?: string[] };
   credentials: readonly Credential[];
   /** Where the manifest's prompt goes in the guest. */
   promptPath(home: string): string;

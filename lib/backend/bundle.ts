@@ -14,12 +14,14 @@ import {
   READY_PATH,
   STATE_DIR,
 } from "../../sidecars/bundle/config.ts";
+import { join } from "node:path";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../constants.ts";
+import { pruneLogs } from "../logs.ts";
 import * as docker from "../docker/cli.ts";
-import { BackendError, InterruptedError } from "../errors.ts";
+import { BackendError, InterruptedError, SubnetTakenError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BackendName, BottlePlan } from "../plan/types.ts";
-import type { BundleAccess } from "./types.ts";
+import type { BundleAccess, RemoveOptions } from "./types.ts";
 import { $ } from "../shell.ts";
 import { fileTar } from "../tar.ts";
 
@@ -82,14 +84,22 @@ export async function createNetworks(
   signal: AbortSignal,
 ): Promise<void> {
   log.step(`Creating networks for ${plan.instance}`);
-  await docker.networkCreate(plan.networks.internal.name, {
-    internal: true,
-    subnet: plan.networks.internal.subnet,
-    labels: roleLabels(plan, "internal", backend),
-    driverOptions: plan.networks.internal.hostReachable
-      ? undefined
-      : { "com.docker.network.bridge.inhibit_ipv4": "true" },
-  });
+  try {
+    await docker.networkCreate(plan.networks.internal.name, {
+      internal: true,
+      subnet: plan.networks.internal.subnet,
+      labels: roleLabels(plan, "internal", backend),
+      driverOptions: plan.networks.internal.hostReachable
+        ? undefined
+        : { "com.docker.network.bridge.inhibit_ipv4": "true" },
+    });
+  } catch (error) {
+    // Another bottle (or anything else) took the subnet since the plan looked.
+    if (/overlap/i.test((error as Error).message)) {
+      throw new SubnetTakenError(plan.networks.internal.subnet);
+    }
+    throw error;
+  }
   check(signal);
   if (plan.networks.egress.external) {
     if (!(await docker.networkExists(plan.networks.egress.name))) {
@@ -184,6 +194,7 @@ export async function bundleCaCertificate(bundle: string): Promise<string> {
 export async function removeDockerResources(
   instance: string,
   failures: string[],
+  options: RemoveOptions = {},
 ): Promise<void> {
   const label = `${LABEL_BOTTLE}=${instance}`;
   const attempt = async (what: string, fn: () => Promise<void>) => {
@@ -193,6 +204,7 @@ export async function removeDockerResources(
       failures.push(`${what}: ${(error as Error).message}`);
     }
   };
+  if (options.archiveDir) await saveAuditLog(instance, options.archiveDir);
   await attempt("containers", async () => {
     const containers = await docker.containersByLabel(label);
     const order = (c: docker.Labelled) => (c.labels[LABEL_ROLE] === "agent" ? 0 : 1);
@@ -205,6 +217,29 @@ export async function removeDockerResources(
     async () => docker.networksRemove((await docker.networksByLabel(label)).map((n) => n.id)),
   );
   await attempt("volumes", async () => docker.volumesRemove(await docker.volumesByLabel(label)));
+}
+
+/**
+ * Copies the bundle's audit log (running or stopped) to `<dir>/<instance>.jsonl` before
+ * the bundle goes, and prunes old saved logs. A bundle that is gone, or never wrote a
+ * log, leaves nothing to save; that is not a failure of the removal.
+ */
+export async function saveAuditLog(instance: string, dir: string): Promise<void> {
+  const bundle = (await docker.containersByLabel(`${LABEL_BOTTLE}=${instance}`).catch(() => []))
+    .find((c) => c.labels[LABEL_ROLE] === "bundle");
+  if (!bundle) return;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const target = join(dir, `${instance}.jsonl`);
+    const partial = `${target}.partial`;
+    await docker.copyOut(bundle.name, AUDIT_PATH, partial);
+    await Deno.chmod(partial, 0o600);
+    await Deno.rename(partial, target);
+    log.debug(`Saved the audit log of ${instance} to ${target}`);
+    await pruneLogs(dir);
+  } catch (error) {
+    log.debug(`No audit log saved for ${instance}: ${(error as Error).message}`);
+  }
 }
 
 /** The bundle of `instance` for bringing work home: exec while it runs, copies always. */

@@ -9,6 +9,7 @@ import { LABEL_BOTTLE, LABEL_ROLE, LABEL_TOOL } from "../constants.ts";
 import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
 import { log } from "../log.ts";
+import { logsDir } from "../logs.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
@@ -40,6 +41,7 @@ import type {
   GuestUser,
   HomeAccess,
   LaunchedBottle,
+  RemoveOptions,
 } from "./types.ts";
 
 const USERS: Record<GuestUser, string> = { root: "0:0", agent: "1000:1000" };
@@ -106,6 +108,7 @@ export class DockerBackend implements Backend {
       mode: "start" | "up";
       stack: AsyncDisposableStack;
       signal: AbortSignal;
+      env: Record<string, string | undefined>;
       bundleSeed?: string;
     },
   ): Promise<LaunchedBottle> {
@@ -114,7 +117,7 @@ export class DockerBackend implements Backend {
     // interrupted half-way is removed too.
     stack.defer(async () => {
       log.step(`Removing bottle ${plan.instance}`);
-      await this.remove(plan.instance);
+      await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
     await createNetworks(plan, "docker", signal);
     await startBundle(plan, config, "docker", signal, options.bundleSeed);
@@ -203,10 +206,14 @@ export class DockerBackend implements Backend {
     }, signal);
   }
 
-  async remove(instance: string): Promise<void> {
+  bundleRunning(instance: string): Promise<boolean> {
+    return bundleAccess(instance).running();
+  }
+
+  async remove(instance: string, options: RemoveOptions = {}): Promise<void> {
     // Containers first (agent before bundle), then networks, then volumes.
     const failures: string[] = [];
-    await removeDockerResources(instance, failures);
+    await removeDockerResources(instance, failures, options);
     if (failures.length > 0) {
       throw new BackendError(`Removing bottle "${instance}" failed:\n  ${failures.join("\n  ")}`);
     }

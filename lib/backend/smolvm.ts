@@ -14,6 +14,7 @@ import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
 import { agentImageArchive } from "../images/archive.ts";
 import { log } from "../log.ts";
+import { logsDir } from "../logs.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import * as smolvm from "../smolvm/cli.ts";
 import { cacheDir, heartbeatAlive } from "../state.ts";
@@ -42,6 +43,7 @@ import type {
   GuestUser,
   HomeAccess,
   LaunchedBottle,
+  RemoveOptions,
 } from "./types.ts";
 
 /** The oldest smolvm whose CLI this backend speaks (`cp --mode/--uid/--gid`). */
@@ -185,7 +187,7 @@ export class SmolvmBackend implements Backend {
     // Registered before anything exists, so a half-made bottle is removed too.
     stack.defer(async () => {
       log.step(`Removing bottle ${plan.instance}`);
-      await this.remove(plan.instance);
+      await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
     await createNetworks(plan, "smolvm", signal);
     await startBundle(plan, config, "smolvm", signal, options.bundleSeed);
@@ -264,7 +266,11 @@ export class SmolvmBackend implements Backend {
     }, signal);
   }
 
-  async remove(instance: string): Promise<void> {
+  bundleRunning(instance: string): Promise<boolean> {
+    return bundleAccess(instance).running();
+  }
+
+  async remove(instance: string, options: RemoveOptions = {}): Promise<void> {
     const failures: string[] = [];
     // Reverse order of creation: the VM, then the bundle, then the networks.
     try {
@@ -279,7 +285,7 @@ export class SmolvmBackend implements Backend {
     } catch (error) {
       failures.push(`machines: ${(error as Error).message}`);
     }
-    await removeDockerResources(instance, failures);
+    await removeDockerResources(instance, failures, options);
     if (failures.length > 0) {
       throw new BackendError(`Removing bottle "${instance}" failed:\n  ${failures.join("\n  ")}`);
     }

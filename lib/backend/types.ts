@@ -126,8 +126,10 @@ export interface Backend {
     options: AttachOptions,
     signal?: AbortSignal,
   ): Promise<number>;
+  /** Whether the bundle of `instance` is running (it is the agent's only way out). */
+  bundleRunning(instance: string): Promise<boolean>;
   /** Removes everything labelled with `instance`; idempotent. */
-  remove(instance: string): Promise<void>;
+  remove(instance: string, options?: RemoveOptions): Promise<void>;
   /** Bottles this backend knows of. */
   list(): Promise<BottleSummary[]>;
   /** Names of bottles a crashed run left behind (judged by heartbeats in `env`'s state dir). */
@@ -145,4 +147,10 @@ export interface Backend {
     sink: (chunk: Uint8Array) => Promise<void>,
     signal?: AbortSignal,
   ): Promise<void>;
+}
+
+/** How a bottle is removed. */
+export interface RemoveOptions {
+  /** Where the bundle's audit log is saved first (`lib/logs.ts`); not saved when absent. */
+  archiveDir?: string;
 }

@@ -8,7 +8,7 @@
 import { backendFor, requireAvailable } from "../backend/mod.ts";
 import type { Backend, LaunchedBottle } from "../backend/types.ts";
 import { BotBottleError, InterruptedError } from "../errors.ts";
-import { ensureImages } from "../images/build.ts";
+import { buildCaSource, ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provision } from "../provision/mod.ts";
@@ -44,7 +44,7 @@ export async function bringUp(
   const config = await bundleConfig(plan, options.env);
   await ensureImages(plan.images, {
     kind: plan.agentKind,
-    buildCa: options.env.BOT_BOTTLE_BUILD_CA,
+    buildCa: buildCaSource(undefined, options.env),
     signal: options.signal,
   });
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");

@@ -18,6 +18,7 @@ import {
   execCommand,
   logsCommand,
   lsCommand,
+  reapCommand,
   upCommand,
 } from "./commands/bottles.ts";
 import { buildCommand } from "./commands/build.ts";
@@ -115,7 +116,7 @@ export async function runCli(
     out.line(target ? commandHelp(target) : mainHelp());
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = [...COMMANDS, reapCommand].find((c) => c.name === name);
   if (!command) {
     const near = COMMANDS.find((c) => c.name.startsWith(name.slice(0, 2)));
     throw new UsageError(`Unknown command "${name}"`, {

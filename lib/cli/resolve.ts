@@ -5,7 +5,9 @@
  */
 
 import { resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { bringUp, type UpBottle } from "../bottle/launch.ts";
+import { SubnetTakenError, UsageError } from "../errors.ts";
+import { log } from "../log.ts";
 import { type LoadedManifest, loadManifest, manifestPath } from "../manifest/load.ts";
 import { gatherHostFacts } from "../plan/facts.ts";
 import { planBottle } from "../plan/plan.ts";
@@ -41,6 +43,7 @@ export function workingTree(ctx: CommandContext): string | undefined {
 /** Loads, gathers and plans for `ctx.positionals[0]`. */
 export async function resolvePlan(
   ctx: CommandContext,
+  again?: { runId: string; avoid: string[] },
 ): Promise<{ loaded: LoadedManifest; plan: BottlePlan }> {
   const loaded = await loadContextManifest(ctx);
   const agent = ctx.positionals[0]!;
@@ -49,7 +52,11 @@ export async function resolvePlan(
   if (include.length > 0 && cwd === undefined) {
     throw new UsageError("--include needs --cwd (it names paths of the working tree)");
   }
-  const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, { env: ctx.env, cwd });
+  const facts = await gatherHostFacts(loaded.manifest, loaded.path, agent, {
+    env: ctx.env,
+    cwd,
+    ...(again ?? {}),
+  });
   const plan = planBottle(loaded.manifest, {
     agent,
     backend: ctx.values.backend as BackendName | undefined,
@@ -58,4 +65,30 @@ export async function resolvePlan(
     agentArgs: ctx.rest,
   }, facts);
   return { loaded, plan };
+}
+
+/**
+ * Brings the planned bottle up, planning it again (same name, another subnet) when a
+ * bottle started at the same moment took its subnet first: up to five times.
+ */
+export async function bringUpPlanned(
+  ctx: CommandContext,
+  first: BottlePlan,
+  options: { mode: "start" | "up"; stack: AsyncDisposableStack },
+  deps: { bringUp: typeof bringUp; resolvePlan: typeof resolvePlan } = { bringUp, resolvePlan },
+): Promise<{ plan: BottlePlan; up: UpBottle }> {
+  const avoid: string[] = [];
+  let plan = first;
+  for (let attempt = 1;; attempt++) {
+    try {
+      const up = await deps.bringUp(plan, { env: ctx.env, ...options, signal: ctx.signal });
+      return { plan, up };
+    } catch (error) {
+      if (!(error instanceof SubnetTakenError) || attempt >= 5) throw error;
+      avoid.push(error.subnet);
+      log.info(`${error.message}; planning again`);
+      const runId = plan.instance.slice(plan.instance.lastIndexOf("-") + 1);
+      plan = (await deps.resolvePlan(ctx, { runId, avoid })).plan;
+    }
+  }
 }

@@ -17,26 +17,79 @@ import { agentSource, BUNDLE_SOURCE, type ImageSource } from "./sources.ts";
 export interface BuildOptions {
   /** Rebuild even when the tag exists. */
   force?: boolean;
-  /** Path of a PEM file trusted during the build only (TLS-intercepting networks). */
-  buildCa?: string;
+  /** A PEM file trusted during the build only (TLS-intercepting networks). */
+  buildCa?: BuildCa;
   signal?: AbortSignal;
 }
 
-/** Reads the build-time CA file named by `--ca-cert` or BOT_BOTTLE_BUILD_CA. */
-export async function readBuildCa(path: string | undefined): Promise<string | undefined> {
-  if (!path) return undefined;
+/** A build-time CA file, and where its name came from (said to the person). */
+export interface BuildCa {
+  path: string;
+  from: string;
+}
+
+/**
+ * The build-time CA: `--ca-cert`, else BOT_BOTTLE_BUILD_CA, else the extra CAs the host
+ * already names for its tools (NODE_EXTRA_CA_CERTS, DENO_CERT, SSL_CERT_FILE), which on a
+ * TLS-intercepting network are the ones a build needs.
+ */
+export function buildCaSource(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): BuildCa | undefined {
+  if (flag) return { path: flag, from: "--ca-cert" };
+  for (const name of ["BOT_BOTTLE_BUILD_CA", "NODE_EXTRA_CA_CERTS", "DENO_CERT", "SSL_CERT_FILE"]) {
+    const path = env[name];
+    if (path) return { path, from: name };
+  }
+  return undefined;
+}
+
+/** Reads a build-time CA file, which must hold at least one PEM certificate. */
+export async function readBuildCa(ca: BuildCa | undefined): Promise<string | undefined> {
+  if (!ca) return undefined;
   try {
-    const pem = await Deno.readTextFile(path);
+    const pem = await Deno.readTextFile(ca.path);
     if (!pem.includes("BEGIN CERTIFICATE")) throw new Error("no PEM certificate in it");
     return pem;
   } catch (error) {
-    throw new BotBottleError(`Build CA "${path}" cannot be used: ${(error as Error).message}`, {
-      exitCode: 2,
-    });
+    throw new BotBottleError(
+      `Build CA "${ca.path}" (from ${ca.from}) cannot be used: ${(error as Error).message}`,
+      { exitCode: 2 },
+    );
   }
 }
 
-async function buildOne(source: ImageSource, tag: string, options: BuildOptions): Promise<void> {
+/**
+ * `docker build` arguments. The CA travels as a file in the build context (a build
+ * argument of a whole trust store is too long for an argument list) and is read in a
+ * build stage the final image does not keep.
+ */
+export function buildArgs(source: ImageSource, tag: string, context: string): string[] {
+  return [
+    "--tag",
+    tag,
+    "--label",
+    `${LABEL_TOOL}=1`,
+    // A failed step leaves no stopped container behind.
+    "--force-rm",
+    ...Object.entries(source.buildArgs ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    context,
+  ];
+}
+
+/** The step a failed legacy-builder build stopped at, from its output. */
+export function failedStep(lines: readonly string[]): string | undefined {
+  const step = lines.findLast((l) => /^Step \d+\/\d+ :/.test(l));
+  return step?.replace(/^Step (\d+\/\d+) : /, "step $1: ").slice(0, 160);
+}
+
+/** Builds `source` as `tag`, with progress on stderr; a failure names the step it stopped at. */
+export async function buildImage(
+  source: ImageSource,
+  tag: string,
+  options: BuildOptions,
+): Promise<void> {
   const context = await Deno.makeTempDir({ prefix: "bot-bottle-build-" });
   try {
     for (const [path, text] of Object.entries(source.files)) {
@@ -44,21 +97,22 @@ async function buildOne(source: ImageSource, tag: string, options: BuildOptions)
       await Deno.writeTextFile(join(context, path), text);
     }
     const pem = await readBuildCa(options.buildCa);
-    const args = [
-      "--tag",
-      tag,
-      "--label",
-      `${LABEL_TOOL}=1`,
-      ...Object.entries(source.buildArgs ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-      ...(pem ? ["--build-arg", `BOT_BOTTLE_BUILD_CA=${pem}`] : []),
-      context,
-    ];
+    if (pem) {
+      log.info(
+        `Trusting the CAs in ${options.buildCa!.path} (from ${
+          options.buildCa!.from
+        }) while building only`,
+      );
+    }
+    await Deno.writeTextFile(join(context, "build-ca.crt"), pem ?? "");
+    const args = buildArgs(source, tag, context);
     log.step(`Building ${tag} (this takes a few minutes the first time)`);
     const started = Date.now();
     const child = $`docker build ${args}`.stdout("piped").stderr("piped").spawn();
     const onAbort = () => child.kill("SIGTERM");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const tail: string[] = [];
+    const steps: string[] = [];
     const forward = async (stream: ReadableStream<Uint8Array>) => {
       let pending = "";
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -68,8 +122,10 @@ async function buildOne(source: ImageSource, tag: string, options: BuildOptions)
         for (const line of lines) {
           tail.push(line);
           if (tail.length > 30) tail.shift();
-          if (/^Step \d+\/\d+ :/.test(line)) log.info(`  ${line.slice(0, 140)}`);
-          else log.debug(line);
+          if (/^Step \d+\/\d+ :/.test(line)) {
+            steps.push(line);
+            log.info(`  ${line.slice(0, 140)}`);
+          } else log.debug(line);
         }
       }
     };
@@ -78,8 +134,16 @@ async function buildOne(source: ImageSource, tag: string, options: BuildOptions)
       const result = await child;
       if (options.signal?.aborted) throw options.signal.reason;
       if (result.code !== 0) {
+        const step = failedStep(steps);
         throw new BackendError(
-          `Building ${tag} failed (exit ${result.code}):\n  ${tail.join("\n  ")}`,
+          `Building ${tag} failed${step ? ` at ${step}` : ""} (exit ${result.code}):\n  ${
+            tail.join("\n  ")
+          }`,
+          {
+            hint: options.buildCa
+              ? undefined
+              : "Behind a TLS-intercepting network? Pass --ca-cert FILE (or set BOT_BOTTLE_BUILD_CA)",
+          },
         );
       }
     } finally {
@@ -102,6 +166,6 @@ export async function ensureImages(
       log.debug(`${tag} present`);
       continue;
     }
-    await buildOne(source, tag, options);
+    await buildImage(source, tag, options);
   }
 }

@@ -59,7 +59,10 @@ export function agentSource(kind: AgentKind): ImageSource {
   return {
     repository: kind === "claude" ? "bot-bottle-agent" : `bot-bottle-agent-${kind}`,
     files: { Dockerfile: agentDockerfile },
-    buildArgs: { AGENT_PACKAGE: `${p.npm.package}@${p.npm.version}`, AGENT_BINARY: p.binary },
+    buildArgs: {
+      AGENT_PACKAGE: [...(p.npm.requires ?? []), `${p.npm.package}@${p.npm.version}`].join(" "),
+      AGENT_BINARY: p.binary,
+    },
   };
 }
 

@@ -63,13 +63,27 @@ export async function loadManifest(
 
 type Path = (string | number)[];
 
+/** The largest manifest read: a manifest is a small file, and parsing is not free. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
 /** Parses and validates manifest text; `file` is used only in messages. */
 export function parseManifest(text: string, file: string): Manifest {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    throw new ManifestError(file, [{
+      path: "",
+      line: 1,
+      column: 1,
+      message: `the manifest is ${text.length} characters; a manifest is at most ${
+        MAX_MANIFEST_BYTES >> 10
+      } KiB (put long prompts in skills)`,
+    }]);
+  }
   const lineCounter = new YAML.LineCounter();
+  // Duplicate keys are found below with a set: the parser's own check is quadratic.
   const doc = YAML.parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
     strict: true,
   });
   const at = (offset: number | undefined) => {
@@ -80,6 +94,28 @@ export function parseManifest(text: string, file: string): Manifest {
 
   const problems: ManifestProblem[] = [];
   let onlyDuplicateKeys = true;
+  YAML.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!YAML.isScalar(key)) continue;
+        const name = String(key.value);
+        if (!seen.has(name)) {
+          seen.add(name);
+          continue;
+        }
+        const offset = key.range?.[0];
+        problems.push({
+          path: offset === undefined ? "" : pathOfOffset(doc, offset),
+          ...at(offset),
+          message: `duplicate key ${
+            offset === undefined ? `"${name}"` : describeKeyAt(text, offset)
+          }`,
+        });
+      }
+    },
+  });
   for (const error of doc.errors) {
     if (error.code !== "DUPLICATE_KEY") onlyDuplicateKeys = false;
     const message = error.code === "DUPLICATE_KEY"
@@ -95,7 +131,13 @@ export function parseManifest(text: string, file: string): Manifest {
   try {
     data = doc.toJS({ maxAliasCount: 50 });
   } catch (error) {
-    throw new ManifestError(file, [{ path: "", message: `YAML: ${(error as Error).message}` }]);
+    // Alias expansion is what fails here: point at the first alias.
+    const alias = /(?:^|[\s[,{:])\*[^\s,\]}]/m.exec(text);
+    throw new ManifestError(file, [{
+      path: "",
+      ...at(alias ? alias.index + alias[0].indexOf("*") : 0),
+      message: `YAML: ${(error as Error).message}`,
+    }]);
   }
   if (data === null || data === undefined) {
     throw new ManifestError(file, [{

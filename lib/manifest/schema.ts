@@ -203,7 +203,7 @@ export const Bottle = z.strictObject({
 /** What runs inside a bottle. */
 export const Agent = z.strictObject({
   kind: z.enum(Object.keys(PROFILES) as [AgentKind, ...AgentKind[]]).default("claude").describe(
-    "Which agent CLI runs in the bottle (claude: Claude Code)",
+    "Which agent CLI runs in the bottle: claude (Claude Code), codex (OpenAI Codex CLI) or gemini (Gemini CLI)",
   ),
   bottle: Name.describe("Name of a bottle in this manifest"),
   prompt: z.string().optional().describe(

@@ -91,6 +91,10 @@ export async function gatherHostFacts(
     querySubnets?: boolean;
     /** The `--cwd` directory, when there is one. */
     cwd?: string;
+    /** Keep this run id (a bottle planned again keeps its name). */
+    runId?: string;
+    /** Subnets to treat as used besides those docker reports (taken since it reported). */
+    avoid?: string[];
   } = {},
 ): Promise<HostFacts> {
   const env = options.env ?? Deno.env.toObject();
@@ -101,11 +105,14 @@ export async function gatherHostFacts(
   for (const p of refs.skills) paths[p] = await pathKind(p, true);
   for (const p of refs.files) paths[p] = await pathKind(p, false);
   return {
-    runId: newRunId(),
+    runId: options.runId ?? newRunId(),
     env,
     ...base,
     paths,
-    usedSubnets: options.querySubnets === false ? [] : await usedSubnets(),
+    usedSubnets: [
+      ...(options.querySubnets === false ? [] : await usedSubnets()),
+      ...(options.avoid ?? []),
+    ],
     images: {
       agent: await imageTag(agentSource(manifest.agents[agent]?.kind ?? "claude")),
       bundle: await imageTag(BUNDLE_SOURCE),

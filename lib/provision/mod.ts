@@ -80,6 +80,7 @@ async function applyStep(
     case "prompt": {
       const file = join(staging, "prompt.txt");
       await Deno.writeTextFile(file, step.text, { mode: 0o600 });
+      await must(guest, "the prompt's folder", ["mkdir", "-p", posix.dirname(step.guestPath)]);
       await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o600 });
       return;
     }

@@ -289,6 +289,18 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         !bundle.stdout.replace(/\s+/g, "").includes(first),
         "the build CA is in the agent image's trust store",
       );
+      // Nor in any layer: it was read in a build stage the images do not keep.
+      const needle = first.slice(0, 60);
+      for (const img of [image, `bot-bottle-${name}-bundle`]) {
+        const tag = img.startsWith("bot-bottle-")
+          ? JSON.parse((await captureRaw($`docker inspect ${img}`)).stdout)[0].Config.Image
+          : img;
+        const layers = await captureRaw(
+          $`sh -c ${`docker save "$1" | tar -xO --wildcards '*' 2>/dev/null | grep -c -F "$2" || true`} sh ${tag} ${needle}`,
+          "5m",
+        );
+        assert.equal(layers.stdout.trim(), "0", `the build CA is in a layer of ${tag}`);
+      }
     });
 
     await t.step(
@@ -575,6 +587,7 @@ dockerTest("a missing skill stops start before anything is created", async () =>
 async function hangingStart(
   upstream: Upstream,
   cwd: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ child: Deno.ChildProcess; name: string }> {
   const { toolRunFlags, ROOT } = await import("../helpers.ts");
   const child = new Deno.Command(Deno.execPath(), {
@@ -590,7 +603,7 @@ async function hangingStart(
       "SLOW: wait for me",
     ],
     cwd,
-    env: { ...(await env(upstream)), NO_COLOR: "1" },
+    env: { ...(await env(upstream)), NO_COLOR: "1", ...extraEnv },
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -627,39 +640,94 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-dockerTest("cleanup removes everything a killed start left behind", async () => {
-  await using upstream = await startUpstream(HOSTS, REPLY);
-  await using dir = await tempDir();
-  await project(dir.path, upstream.subnet);
-  const { child, name } = await hangingStart(upstream, dir.path);
-  child.kill("SIGKILL");
-  // The orphaned `docker exec` still holds the stderr pipe: wait for the exit only.
-  await child.status;
-  await child.stderr.cancel();
-  assert.notDeepEqual(
-    await labelled(`bot-bottle.bottle=${name}`),
-    [],
-    "a killed run leaves its bottle",
-  );
-  // Right after the kill its heartbeat is still fresh, so cleanup must leave it be;
-  // once the heartbeat is stale, cleanup removes it.
-  const early = await runBotBottle(["cleanup"]);
-  assert.equal(early.code, 0, early.stderr);
-  assert.notDeepEqual(
-    await labelled(`bot-bottle.bottle=${name}`),
-    [],
-    "a fresh heartbeat protects the bottle",
-  );
-  let removed = false;
-  for (let i = 0; i < 15 && !removed; i++) {
-    await new Promise((r) => setTimeout(r, 2000));
-    const r = await runBotBottle(["cleanup"]);
-    assert.equal(r.code, 0, r.stderr);
-    removed = r.stderr.includes(`Removed ${name}`);
-  }
-  assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
-  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
-});
+dockerTest(
+  "SIGKILL of start: the reaper removes the bottle within 30 s, with no command typed",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    const { child, name } = await hangingStart(upstream, dir.path);
+    const killed = Date.now();
+    child.kill("SIGKILL");
+    // The orphaned `docker exec` still holds the stderr pipe: wait for the exit only.
+    await child.status;
+    await child.stderr.cancel();
+    let left = await labelled(`bot-bottle.bottle=${name}`);
+    assert.notDeepEqual(left, [], "the kill itself removes nothing");
+    while (left.length > 0 && Date.now() - killed < 30_000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      left = await labelled(`bot-bottle.bottle=${name}`);
+    }
+    assert.deepEqual(
+      left,
+      [],
+      `still there ${Math.round((Date.now() - killed) / 1000)} s after the kill`,
+    );
+    // Its audit log was kept: `logs` still shows what the agent tried.
+    const logs = await runBotBottle(["logs", name]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /egress/);
+    const ls = await runBotBottle(["ls", "--all"]);
+    assert.match(ls.stdout, new RegExp(`${name} .*removed \\(log kept\\)`));
+  },
+);
+
+dockerTest(
+  "the bundle killed mid-session: the agent is cut off, start says so and removes the bottle",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    const { child, name } = await hangingStart(upstream, dir.path);
+    const kill = await captureRaw($`docker kill ${`bot-bottle-${name}-bundle`}`);
+    assert.equal(kill.code, 0, kill.stderr);
+    const stderr = new TextDecoder().decode(
+      await new Response(child.stderr).arrayBuffer().then((b) => new Uint8Array(b)),
+    );
+    const status = await child.status;
+    assert.equal(status.code, 1, stderr);
+    assert.match(
+      stderr,
+      new RegExp(`The bundle of ${name} stopped while Claude Code ran: the agent was cut off`),
+    );
+    assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "the bottle was removed");
+  },
+);
+
+dockerTest(
+  "cleanup removes what a killed start left (no reaper), and says what it leaves alone",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    const { child, name } = await hangingStart(upstream, dir.path, { BOT_BOTTLE_NO_REAPER: "1" });
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stderr.cancel();
+    // Right after the kill its heartbeat is still fresh, so cleanup must leave it be, and
+    // say why; once the heartbeat is stale, cleanup removes it.
+    const early = await runBotBottle(["cleanup"]);
+    assert.equal(early.code, 0, early.stderr);
+    assert.match(
+      early.stderr,
+      new RegExp(`Left alone: .*${name} \\(still owned by a live process\\)`),
+    );
+    assert.notDeepEqual(
+      await labelled(`bot-bottle.bottle=${name}`),
+      [],
+      "a fresh heartbeat protects the bottle",
+    );
+    let removed = false;
+    for (let i = 0; i < 15 && !removed; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const r = await runBotBottle(["cleanup"]);
+      assert.equal(r.code, 0, r.stderr);
+      removed = r.stderr.includes(`Removed ${name}`);
+    }
+    assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
+    assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+  },
+);
 
 dockerTest("a launch that fails half-way removes what it created and exits 1", async () => {
   await using upstream = await startUpstream(HOSTS, REPLY);

@@ -13,7 +13,7 @@ const EXAMPLE = join(ROOT, "examples/bot-bottle.yaml");
 
 dockerTest("doctor passes where Docker can start a bottle, and reports each check", async () => {
   const r = await runBotBottle(["doctor", "-m", EXAMPLE, "--format", "json"], {
-    env: { ANTHROPIC_API_KEY: "x" },
+    env: { ANTHROPIC_API_KEY: "x", BOT_BOTTLE_OFFLINE: "1" },
   });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const report = JSON.parse(r.stdout);
@@ -32,7 +32,9 @@ dockerTest("doctor passes where Docker can start a bottle, and reports each chec
   ) {
     assert.ok(names.includes(name), name);
   }
-  const text = await runBotBottle(["doctor", "-m", EXAMPLE], { env: { ANTHROPIC_API_KEY: "x" } });
+  const text = await runBotBottle(["doctor", "-m", EXAMPLE], {
+    env: { ANTHROPIC_API_KEY: "x", BOT_BOTTLE_OFFLINE: "1" },
+  });
   assert.match(text.stdout, /^ok {4}docker engine +version \S+/m);
   assert.match(text.stdout, /The docker backend can start a bottle\./);
 });
@@ -40,7 +42,11 @@ dockerTest("doctor passes where Docker can start a bottle, and reports each chec
 Deno.test("doctor fails with a fix when the Docker engine does not answer", async () => {
   await using dir = await tempDir();
   const r = await runBotBottle(["doctor", "-m", EXAMPLE], {
-    env: { DOCKER_HOST: `unix://${dir.path}/no-docker.sock`, ANTHROPIC_API_KEY: "x" },
+    env: {
+      DOCKER_HOST: `unix://${dir.path}/no-docker.sock`,
+      ANTHROPIC_API_KEY: "x",
+      BOT_BOTTLE_OFFLINE: "1",
+    },
   });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^FAIL {2}docker engine/m);
@@ -51,7 +57,7 @@ Deno.test("doctor fails with a fix when the Docker engine does not answer", asyn
 Deno.test("doctor warns about an unset route variable without failing the engine checks", async () => {
   await using dir = await tempDir();
   const r = await runBotBottle(["doctor", "-m", EXAMPLE, "--format", "json"], {
-    env: { DOCKER_HOST: `unix://${dir.path}/no-docker.sock` },
+    env: { DOCKER_HOST: `unix://${dir.path}/no-docker.sock`, BOT_BOTTLE_OFFLINE: "1" },
     clearEnv: true,
   });
   const agent = JSON.parse(r.stdout).checks.find((c: { name: string }) =>

@@ -3,16 +3,18 @@
  * Commands acting on running bottles: `up`, `exec`, `down`, `ls`, `logs`, `cleanup`.
  */
 
+import { dirname } from "node:path";
 import { allBackends, requireAvailable } from "../../backend/mod.ts";
 import type { Backend, BottleSummary } from "../../backend/types.ts";
-import { bringUp } from "../../bottle/launch.ts";
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { inert } from "../../inert.ts";
-import { asciiJson, log, out } from "../../log.ts";
-import { startHeartbeat } from "../../state.ts";
+import { asciiJson, log, logToFile, out } from "../../log.ts";
+import { LOG_MAX_AGE_DAYS, LOG_MAX_TOTAL_BYTES, logsDir, savedLog, savedLogs } from "../../logs.ts";
+import { reap, REAP_COMMAND, reaperLog, spawnReaper } from "../../reaper.ts";
+import { claimRemoval, heartbeatAlive, startHeartbeat } from "../../state.ts";
 import { bringHome, forgetRecord } from "../../workspace/mod.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
-import { resolvePlan } from "../resolve.ts";
+import { bringUpPlanned, resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS } from "./plan.ts";
 
 async function availableBackends(): Promise<Backend[]> {
@@ -35,9 +37,54 @@ export async function removeBottle(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   await bringHome(env, name, await backend.homeAccess(name));
-  await backend.remove(name);
+  await backend.remove(name, { archiveDir: logsDir(env) });
   await forgetRecord(env, name);
 }
+
+/** `removeBottle` under this process's claim; false when another process is removing it. */
+async function removeClaimed(
+  backend: Backend,
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<boolean> {
+  await using claim = await claimRemoval(env, name);
+  if (!claim) return false;
+  await removeBottle(backend, name, env);
+  return true;
+}
+
+/** The hidden command a reaper runs as (see `lib/reaper.ts`); not in help or completions. */
+export const reapCommand: Command = {
+  name: REAP_COMMAND,
+  summary: "(internal) remove a bottle whose owner process died",
+  synopsis: "NAME",
+  description: "",
+  options: {},
+  args: { min: 1, max: 1, names: "a bottle NAME" },
+  async run(ctx) {
+    const name = ctx.positionals[0]!;
+    const report = reaperLog(ctx.env, name);
+    await Deno.mkdir(dirname(report), { recursive: true, mode: 0o700 });
+    logToFile(report);
+    const stop = new AbortController();
+    const onTerm = () => stop.abort();
+    Deno.addSignalListener("SIGTERM", onTerm);
+    try {
+      const outcome = await reap(
+        ctx.env,
+        name,
+        availableBackends,
+        (backend, n) => removeBottle(backend, n, ctx.env),
+        { signal: stop.signal },
+      );
+      if (outcome === "reaped") log.info(`Reaped ${name}`);
+      // Nothing to report when the owner finished by itself.
+      else await Deno.remove(report).catch(() => {});
+    } finally {
+      Deno.removeSignalListener("SIGTERM", onTerm);
+    }
+  },
+};
 
 /** The backend holding bottle `name`. */
 async function backendHolding(name: string): Promise<Backend> {
@@ -45,7 +92,7 @@ async function backendHolding(name: string): Promise<Backend> {
     if ((await backend.list()).some((b) => b.name === name)) return backend;
   }
   throw new BotBottleError(`No bottle named "${name}"`, {
-    hint: "Run `bot-bottle ls` to see the bottles",
+    hint: "Run `bot-bottle ls --all` to see the bottles and the kept logs of removed ones",
   });
 }
 
@@ -61,13 +108,16 @@ name is printed on stdout. Use \`exec NAME -- claude\` to run the agent in it, a
   args: { min: 1, max: 1, names: "an AGENT name" },
   examples: ['name=$(bot-bottle up claude) && bot-bottle exec "$name" -it -- claude'],
   async run(ctx) {
-    const { plan } = await resolvePlan(ctx);
+    const { plan: first } = await resolvePlan(ctx);
     // Keeps `cleanup` off the bottle while it comes up; an up bottle that is whole
     // needs no heartbeat after that.
-    await using _beat = await startHeartbeat(ctx.env, plan.instance);
+    await using _beat = await startHeartbeat(ctx.env, first.instance);
+    // If this process dies while the bottle comes up, the reaper removes what it made.
+    spawnReaper(ctx.env, first.instance);
     const stack = new AsyncDisposableStack();
+    let plan = first;
     try {
-      await bringUp(plan, { env: ctx.env, mode: "up", stack, signal: ctx.signal });
+      plan = (await bringUpPlanned(ctx, first, { mode: "up", stack })).plan;
     } catch (error) {
       await stack.disposeAsync();
       throw error;
@@ -137,7 +187,12 @@ export const downCommand: Command = {
       }
       if (holders.length === 0) log.debug(`${name}: no backend lists it; sweeping by label`);
       for (const backend of holders.length > 0 ? holders : backends.toReversed()) {
-        await removeBottle(backend, name, ctx.env);
+        if (!(await removeClaimed(backend, name, ctx.env))) {
+          log.info(
+            `${name} is being removed by another bot-bottle process (its reaper, or cleanup)`,
+          );
+          return;
+        }
       }
       log.info(`Removed ${name}`);
       return;
@@ -148,14 +203,17 @@ export const downCommand: Command = {
         ...(await backend.leftovers(ctx.env)),
       ]);
       for (const n of names) {
-        await removeBottle(backend, n, ctx.env);
-        log.info(`Removed ${n}`);
+        log.info(
+          await removeClaimed(backend, n, ctx.env)
+            ? `Removed ${n}`
+            : `${n} is being removed by another bot-bottle process`,
+        );
       }
     }
   },
 };
 
-function renderTable(rows: BottleSummary[]): string {
+function renderTable(rows: (Omit<BottleSummary, "backend"> & { backend: string })[]): string {
   const header = ["NAME", "AGENT", "BACKEND", "MODE", "STATUS", "CREATED"];
   const cells = rows.map((r) => [r.name, r.agent, r.backend, r.mode, r.status, r.created]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
@@ -167,16 +225,36 @@ function renderTable(rows: BottleSummary[]): string {
 export const lsCommand: Command = {
   name: "ls",
   summary: "List bottles",
-  synopsis: "[--format text|json]",
-  description: "",
-  options: { format: FORMAT_OPTION },
+  synopsis: "[--all] [--format text|json]",
+  description: `
+Lists the running bottles. --all adds removed bottles whose audit logs are kept (for
+${LOG_MAX_AGE_DAYS} days), which \`logs NAME\` still shows.`,
+  options: {
+    all: { type: "boolean", short: "a", description: "Also list removed bottles with kept logs" },
+    format: FORMAT_OPTION,
+  },
   args: { min: 0, max: 0, names: "" },
   async run(ctx) {
-    const rows: BottleSummary[] = [];
+    const rows: (Omit<BottleSummary, "backend"> & { backend: string })[] = [];
     for (const backend of await availableBackends()) rows.push(...await backend.list());
+    if (ctx.values.all) {
+      const live = new Set(rows.map((r) => r.name));
+      for (const saved of await savedLogs(logsDir(ctx.env))) {
+        if (live.has(saved.name)) continue;
+        rows.push({
+          name: saved.name,
+          agent: saved.name.replace(/-[a-z0-9]{6}$/, ""),
+          backend: "-",
+          status: "removed (log kept)",
+          created: saved.saved.toISOString(),
+          mode: "-",
+        });
+      }
+    }
     if (ctx.values.format === "json") out.json(rows);
-    else if (rows.length === 0) log.info("No bottles");
-    else out.line(renderTable(rows));
+    else if (rows.length === 0) {
+      log.info(ctx.values.all ? "No bottles and no kept logs" : "No bottles");
+    } else out.line(renderTable(rows));
   },
 };
 
@@ -213,7 +291,11 @@ export const logsCommand: Command = {
   name: "logs",
   summary: "Show a bottle's audit log (egress, git, supervise decisions)",
   synopsis: "NAME [--follow] [--format text|json]",
-  description: "With --format json, prints the log as JSON Lines (one object per line).",
+  description: `
+Prints a bottle's audit log: every egress decision, git fetch and push, and supervise
+request with the person's answer. A removed bottle's log is kept in the state directory
+(${LOG_MAX_AGE_DAYS} days, ${LOG_MAX_TOTAL_BYTES >> 20} MiB in all) and shown the same way;
+\`ls --all\` lists them. With --format json, prints JSON Lines (one object per line).`,
   options: {
     follow: { type: "boolean", short: "f", description: "Keep printing new entries" },
     format: FORMAT_OPTION,
@@ -221,18 +303,26 @@ export const logsCommand: Command = {
   args: { min: 1, max: 1, names: "a bottle NAME" },
   async run(ctx) {
     const name = ctx.positionals[0]!;
-    const backend = await backendHolding(name);
     const json = ctx.values.format === "json";
     const decoder = new TextDecoder();
     let pending = "";
-    await backend.auditLog(name, ctx.values.follow === true, async (chunk) => {
+    const sink = async (chunk: Uint8Array) => {
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const line of lines.filter(Boolean)) {
         await out.write(`${json ? jsonLine(line) : formatAuditLine(line)}\n`);
       }
-    }, ctx.signal);
+    };
+    const backend = await backendHolding(name).catch(async (error) => {
+      // A removed bottle: its log was kept when it went.
+      const saved = await savedLog(logsDir(ctx.env), name);
+      if (!saved) throw error;
+      if (ctx.values.follow) log.info(`Bottle ${name} was removed; its log is complete`);
+      await sink(await Deno.readFile(saved));
+      return undefined;
+    });
+    if (backend) await backend.auditLog(name, ctx.values.follow === true, sink, ctx.signal);
     if (pending) await out.write(`${json ? jsonLine(pending) : formatAuditLine(pending)}\n`);
     if (ctx.signal.aborted) throw ctx.signal.reason;
   },
@@ -250,13 +340,27 @@ are still whole are kept; remove those with \`down\`.`,
   args: { min: 0, max: 0, names: "" },
   async run(ctx) {
     let removed = 0;
+    const leftAlone: string[] = [];
     for (const backend of await availableBackends()) {
-      for (const name of await backend.leftovers(ctx.env)) {
-        await removeBottle(backend, name, ctx.env);
-        log.info(`Removed ${name}`);
-        removed++;
+      const leftovers = await backend.leftovers(ctx.env);
+      for (const name of leftovers) {
+        if (await removeClaimed(backend, name, ctx.env)) {
+          log.info(`Removed ${name}`);
+          removed++;
+        } else {
+          leftAlone.push(`${name} (another bot-bottle process is removing it)`);
+        }
+      }
+      for (const b of await backend.list()) {
+        if (leftovers.includes(b.name)) continue;
+        leftAlone.push(
+          await heartbeatAlive(ctx.env, b.name)
+            ? `${b.name} (still owned by a live process)`
+            : `${b.name} (started with up and whole; remove it with \`bot-bottle down ${b.name}\`)`,
+        );
       }
     }
     log.info(removed === 0 ? "Nothing to clean up" : `Removed ${removed} bottle(s)`);
+    if (leftAlone.length) log.info(`Left alone: ${leftAlone.join("; ")}`);
   },
 };

@@ -5,7 +5,7 @@
 
 import { requireAvailable } from "../../backend/mod.ts";
 import { DockerBackend } from "../../backend/docker.ts";
-import { ensureImages } from "../../images/build.ts";
+import { buildCaSource, ensureImages } from "../../images/build.ts";
 import { type AgentKind, PROFILES } from "../../agents/mod.ts";
 import { agentSource, BUNDLE_SOURCE } from "../../images/sources.ts";
 import { imageTag } from "../../images/tags.ts";
@@ -19,9 +19,14 @@ export const buildCommand: Command = {
   description: `
 Builds the images whose content-hashed tags are missing (start and up do this on their
 own), and prints the tags on stdout: the bundle, and the agent image of --kind (default
-claude; each kind of agent has its own image holding its CLI). --ca-cert (or BOT_BOTTLE_BUILD_CA) names a PEM file
-trusted while building only, for networks that intercept TLS; it is not left in the
-agent image's trust store.`,
+claude; each kind of agent has its own image holding its CLI).
+
+--ca-cert names a PEM file (one CA or a whole trust store) trusted while building only,
+for networks that intercept TLS. Without it, bot-bottle uses BOT_BOTTLE_BUILD_CA, else
+the CAs the host already names for its tools (NODE_EXTRA_CA_CERTS, DENO_CERT,
+SSL_CERT_FILE), and says which. The file goes into the build context and is read in a
+build stage the final image does not keep: no layer of the images holds it. A failed
+build says the step it stopped at and leaves no container behind.`,
   options: {
     kind: {
       type: "string",
@@ -46,7 +51,7 @@ agent image's trust store.`,
     await ensureImages(tags, {
       kind,
       force: ctx.values.force === true,
-      buildCa: (ctx.values["ca-cert"] as string | undefined) ?? ctx.env.BOT_BOTTLE_BUILD_CA,
+      buildCa: buildCaSource(ctx.values["ca-cert"] as string | undefined, ctx.env),
       signal: ctx.signal,
     });
     out.line(tags.bundle);

@@ -10,6 +10,7 @@ import { headerMistakes } from "../../credentials.ts";
 import { imageExists } from "../../docker/cli.ts";
 import { BotBottleError } from "../../errors.ts";
 import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
+import { registryVerdict } from "../../images/registry.ts";
 import { imageTag } from "../../images/tags.ts";
 import { out } from "../../log.ts";
 import { loadManifest, manifestPath } from "../../manifest/load.ts";
@@ -74,6 +75,20 @@ async function dockerChecks(): Promise<Check[]> {
   }
   checks.push(await diskCheck(root ?? "/"));
   return checks;
+}
+
+/** Whether images can build here: the npm registry answers, or which CA would make it. */
+async function registryCheck(env: Record<string, string | undefined>): Promise<Check> {
+  if (env.BOT_BOTTLE_OFFLINE === "1") {
+    return {
+      name: "npm registry",
+      ok: true,
+      optional: true,
+      detail: "not checked (BOT_BOTTLE_OFFLINE=1)",
+    };
+  }
+  const v = await registryVerdict(env);
+  return { name: "npm registry", ok: v.ok, optional: true, detail: v.detail, fix: v.fix };
 }
 
 async function diskCheck(path: string): Promise<Check> {
@@ -212,7 +227,8 @@ export const doctorCommand: Command = {
   synopsis: "[--format text|json]",
   description: `
 Checks the Docker engine (reachable, its version, can run a container), free disk, the
-images, smolvm (present, version 1.9+, a supported OS), and the manifest (valid; every agent's route
+images, the npm registry images build from (and, behind a TLS-intercepting network, which
+CA file would let a build through), smolvm (present, version 1.9+, a supported OS), and the manifest (valid; every agent's route
 variables and files present; credentials in the header their agent sends them in, such as a
 subscription token in an x-api-key route). Values are read, never printed. Exits 0 only when the default backend can start a bottle.`,
   options: {
@@ -226,6 +242,7 @@ subscription token in an x-api-key route). Values are read, never printed. Exits
     const checks = [
       ...docker,
       ...(docker[0]!.ok ? await imageChecks() : []),
+      await registryCheck(ctx.env),
       ...smolvm,
       ...manifest.checks,
     ];

@@ -4,12 +4,17 @@
  * interactively and removes everything when claude exits, on error, or on a signal.
  */
 
-import { bringUp } from "../../bottle/launch.ts";
+import { profile } from "../../agents/mod.ts";
+import { BackendError } from "../../errors.ts";
 import { log } from "../../log.ts";
+import { spawnReaper } from "../../reaper.ts";
 import { startHeartbeat } from "../../state.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
-import { resolvePlan } from "../resolve.ts";
+import { bringUpPlanned, resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS, runPlan } from "./plan.ts";
+
+/** How often `start` checks that the bundle still runs. */
+const BUNDLE_WATCH_MS = 2_000;
 
 function isTerminal(file: { isTerminal(): boolean }): boolean {
   try {
@@ -43,28 +48,49 @@ instead (like \`plan\`).`,
   ],
   async run(ctx) {
     if (ctx.values["dry-run"]) return await runPlan(ctx);
-    const { plan } = await resolvePlan(ctx);
+    const { plan: first } = await resolvePlan(ctx);
     await using stack = new AsyncDisposableStack();
     // Tells `cleanup` this bottle's process is alive; a crashed start stops beating.
-    stack.use(await startHeartbeat(ctx.env, plan.instance));
-    const { backend } = await bringUp(plan, {
-      env: ctx.env,
-      mode: "start",
-      stack,
-      signal: ctx.signal,
-    });
+    stack.use(await startHeartbeat(ctx.env, first.instance));
+    // Should this process die (SIGKILL, OOM), the reaper brings the work home and
+    // removes the bottle within seconds.
+    spawnReaper(ctx.env, first.instance);
+    const { plan, up: { backend } } = await bringUpPlanned(ctx, first, { mode: "start", stack });
     const tty = isTerminal(Deno.stdin) && isTerminal(Deno.stdout);
+    const title = profile(plan.agentKind).title;
     log.step(
-      `Running claude in ${plan.instance}${
-        tty ? " (the bottle is removed when claude exits)" : ""
+      `Running ${title} in ${plan.instance}${
+        tty ? ` (the bottle is removed when ${title} exits)` : ""
       }`,
     );
-    const code = await backend.attach(plan.instance, plan.guest.command, {
-      tty,
-      interactive: true,
-      workdir: plan.guest.workdir,
-    }, ctx.signal);
+    // The bundle is the agent's only way out; should it die, the agent is cut off
+    // (nothing else routes), and this run ends: the work comes home, the bottle goes.
+    const bundleGone = new AbortController();
+    const watch = setInterval(async () => {
+      if (!bundleGone.signal.aborted && !(await backend.bundleRunning(plan.instance))) {
+        bundleGone.abort();
+      }
+    }, BUNDLE_WATCH_MS);
+    let code: number;
+    try {
+      code = await backend.attach(plan.instance, plan.guest.command, {
+        tty,
+        interactive: true,
+        workdir: plan.guest.workdir,
+      }, AbortSignal.any([ctx.signal, bundleGone.signal]));
+    } finally {
+      clearInterval(watch);
+    }
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (bundleGone.signal.aborted) {
+      throw new BackendError(
+        `The bundle of ${plan.instance} stopped while ${title} ran: the agent was cut off from the network, its git gate and supervise`,
+        {
+          hint:
+            "Its work is brought home and the bottle removed; `bot-bottle logs` shows what it did until then",
+        },
+      );
+    }
     return code;
   },
 };

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { buildArgs, buildCaSource, failedStep, readBuildCa } from "./build.ts";
+import { agentSource, BUNDLE_SOURCE } from "./sources.ts";
+
+Deno.test("buildCaSource(): the flag, then BOT_BOTTLE_BUILD_CA, then the CAs the host names for its tools", () => {
+  const env = { NODE_EXTRA_CA_CERTS: "/n.pem", DENO_CERT: "/d.pem", SSL_CERT_FILE: "/s.pem" };
+  assert.deepEqual(buildCaSource("/flag.pem", { ...env, BOT_BOTTLE_BUILD_CA: "/b.pem" }), {
+    path: "/flag.pem",
+    from: "--ca-cert",
+  });
+  assert.deepEqual(
+    buildCaSource(undefined, { ...env, BOT_BOTTLE_BUILD_CA: "/b.pem" })?.from,
+    "BOT_BOTTLE_BUILD_CA",
+  );
+  assert.deepEqual(buildCaSource(undefined, env), { path: "/n.pem", from: "NODE_EXTRA_CA_CERTS" });
+  assert.deepEqual(buildCaSource(undefined, { SSL_CERT_FILE: "/s.pem" })?.from, "SSL_CERT_FILE");
+  assert.equal(buildCaSource(undefined, {}), undefined);
+});
+
+Deno.test("build arguments never carry the CA, however large: it travels as a file", async () => {
+  // A whole trust store (some hundred KB) used to overflow the argument list.
+  const store = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(64 * 3000) +
+    "\n-----END CERTIFICATE-----\n";
+  const file = await Deno.makeTempFile({ suffix: ".pem" });
+  try {
+    await Deno.writeTextFile(file, store);
+    assert.equal(await readBuildCa({ path: file, from: "--ca-cert" }), store);
+    for (const source of [BUNDLE_SOURCE, agentSource("claude"), agentSource("codex")]) {
+      const args = buildArgs(source, "t:1", "/ctx");
+      assert.ok(args.includes("--force-rm"), "a failed step leaves no container");
+      assert.ok(!args.some((a) => a.includes("BEGIN CERTIFICATE") || a.includes("BUILD_CA")));
+      assert.ok(args.join(" ").length < 1000);
+    }
+    assert.deepEqual(
+      buildArgs(agentSource("codex"), "t:1", "/ctx").filter((a) => a.startsWith("AGENT_")),
+      ["AGENT_PACKAGE=@openai/codex@0.171.0", "AGENT_BINARY=codex"],
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+  await assert.rejects(
+    readBuildCa({ path: "/nonexistent.pem", from: "SSL_CERT_FILE" }),
+    /from SSL_CERT_FILE/,
+  );
+});
+
+Deno.test("failedStep() names the step a build stopped at", () => {
+  assert.equal(
+    failedStep([
+      "Step 1/9 : FROM debian",
+      "x",
+      "Step 7/9 : RUN npm install -g x",
+      "npm ERR! network",
+    ]),
+    "step 7/9: RUN npm install -g x",
+  );
+  assert.equal(failedStep(["no steps"]), undefined);
+});

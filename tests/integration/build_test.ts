@@ -1,0 +1,78 @@
+/**
+ * Image builds: a failed build names the step it stopped at and leaves no stopped
+ * container behind; a build trusting a whole system trust store as its CA (too large to
+ * pass as a build argument) goes through.
+ */
+
+import assert from "node:assert/strict";
+import { buildImage } from "../../lib/images/build.ts";
+import { $, captureRaw } from "../../lib/shell.ts";
+import { dockerTest } from "./docker.ts";
+
+const containers = async () =>
+  (await captureRaw($`docker ps -aq --no-trunc`)).stdout.split("\n").filter(Boolean).toSorted();
+
+dockerTest("a failed build says which step failed and leaves no container", async () => {
+  const before = await containers();
+  const tag = `bot-bottle-test-failing:${crypto.randomUUID().slice(0, 8)}`;
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(
+      buildImage(
+        {
+          repository: "bot-bottle-test-failing",
+          files: {
+            Dockerfile:
+              "FROM debian:bookworm-slim\nRUN echo one > /one\nRUN exit 3\nRUN echo never\n",
+          },
+        },
+        tag,
+        {},
+      ),
+      /failed at step \d+\/\d+: RUN exit 3 \(exit \d+\)/,
+    );
+  }
+  assert.deepEqual(await containers(), before, "a failed build left a container");
+});
+
+dockerTest("a build with a whole system trust store as its CA goes through", async () => {
+  const store = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+    .find((p) => {
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    });
+  const system = store ? Deno.readTextFileSync(store) : "";
+  assert.ok(system.length > 100_000, "a system trust store of some hundred KB");
+  // The whole store, plus one certificate block found nowhere else, to look for in layers.
+  const marker = btoa(crypto.randomUUID() + crypto.randomUUID()).replace(/=+$/, "");
+  const file = await Deno.makeTempFile({ suffix: ".pem" });
+  await Deno.writeTextFile(
+    file,
+    `${system}\n-----BEGIN CERTIFICATE-----\n${marker}\n-----END CERTIFICATE-----\n`,
+  );
+  const tag = `bot-bottle-test-ca:${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await buildImage(
+      {
+        repository: "bot-bottle-test-ca",
+        files: {
+          Dockerfile: "FROM debian:bookworm-slim AS use\nCOPY build-ca.crt /tmp/ca.crt\n" +
+            "RUN test \"$(grep -c 'BEGIN CERTIFICATE' /tmp/ca.crt)\" -gt 100\n" +
+            "FROM debian:bookworm-slim\nCOPY --from=use /etc/hostname /copied\n",
+        },
+      },
+      tag,
+      { buildCa: { path: file, from: "--ca-cert" } },
+    );
+    const layers = await captureRaw(
+      $`sh -c ${`docker save "$1" | tar -xO --wildcards '*' 2>/dev/null | grep -c -F "$2" || true`} sh ${tag} ${marker}`,
+      "5m",
+    );
+    assert.equal(layers.stdout.trim(), "0", "the CA is in a layer of the final image");
+  } finally {
+    await captureRaw($`docker rmi --force ${tag}`);
+    await Deno.remove(file);
+  }
+});
