@@ -2,11 +2,14 @@
  * Benchmarks of a real Docker bottle, each printed as a ratio against a baseline
  * measured in the same run:
  *
+ * - detection quality on the gitleaks and secretlint samples, and DLP scan throughput;
  * - start-to-ready: `bot-bottle up` (bundle, agent, provisioning) against a bare
- *   `docker run` of the agent image;
- * - per-request latency and download throughput through the bundle's proxy (plain
- *   HTTP forward, CONNECT tunnel, TLS interception with credential injection) against
- *   a client container that reaches the same fake upstream directly.
+ *   `docker run` of the agent image, with the median of each phase;
+ * - latency (new connection, and kept alive) and download throughput through the
+ *   bundle's proxy (plain HTTP forward, a passthrough tunnel, TLS interception with
+ *   credential injection) against a client container that reaches the same fake
+ *   upstream directly, and against mitmproxy (Debian's package, with an addon adding the
+ *   same header) on the same network, measured the same way.
  *
  * Traffic goes only to the fake upstream container on a hermetic --internal network.
  * Numbers inside containers are curl's own timings, so docker exec overhead is not
@@ -19,7 +22,7 @@ import { runBotBottle, tempDir } from "../tests/helpers.ts";
 import { dockerUnavailable } from "../tests/integration/docker.ts";
 import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integration/upstream.ts";
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
-import { imageTag } from "../lib/images/tags.ts";
+import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { scanRequest } from "../sidecars/egress/dlp.ts";
 import { detectionReport } from "./detection.ts";
 
@@ -65,6 +68,64 @@ async function curlLoop(
     "10m",
   );
   return out.trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]);
+}
+
+/**
+ * One curl fetching `url` `count` times over one connection (curl keeps it alive between
+ * the URLs of one run); returns each transfer's time in ms (the first opens the connection).
+ */
+async function curlSeries(
+  container: string,
+  count: number,
+  args: string[],
+  url: string,
+): Promise<number[]> {
+  const quoted = [...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  const urls = Array.from({ length: count }, () => `-o /dev/null '${url}'`).join(" ");
+  const script = `curl -sS -w '%{time_total}\\n' ${quoted} ${urls}`;
+  const out = await capture(
+    `curl series in ${container}`,
+    $`docker exec ${container} sh -c ${script}`,
+    "10m",
+  );
+  return out.trim().split("\n").map((l) => Number(l) * 1000);
+}
+
+/** mitmproxy (Debian's package) on the test network, adding the route's header. */
+async function startMitmproxy(
+  network: string,
+  upstreamCa: string,
+): Promise<{ name: string; ca: Uint8Array }> {
+  const dir = join(import.meta.dirname!, "bench");
+  const tag = `bot-bottle-bench-mitmproxy:${
+    (await sha256Hex(
+      (await Deno.readTextFile(join(dir, "mitmproxy.Dockerfile"))) +
+        (await Deno.readTextFile(join(dir, "addon.py"))),
+    )).slice(0, 12)
+  }`;
+  if ((await captureRaw($`docker image inspect ${tag}`)).code !== 0) {
+    say(`building ${tag} (Debian's mitmproxy)...`);
+    await capture(
+      "build mitmproxy",
+      $`docker build --force-rm --label bot-bottle.test=1 -t ${tag} -f ${
+        join(dir, "mitmproxy.Dockerfile")
+      } ${dir}`,
+      "20m",
+    );
+  }
+  const name = `bot-bottle-bench-mitm-${crypto.randomUUID().slice(0, 8)}`;
+  await capture(
+    "start mitmproxy",
+    $`docker run --detach --name ${name} --label bot-bottle.test=1 --network ${network} --volume ${`${upstreamCa}:/fake-ca.crt:ro`} ${tag} mitmdump -q --listen-host 0.0.0.0 --listen-port 8080 -s /addon.py --set ssl_verify_upstream_trusted_ca=/fake-ca.crt --set stream_large_bodies=1m`,
+  );
+  for (let i = 0; i < 100; i++) {
+    const r = await captureRaw($`docker exec ${name} cat /root/.mitmproxy/mitmproxy-ca-cert.pem`);
+    if (r.code === 0 && r.stdout.includes("BEGIN CERTIFICATE")) {
+      return { name, ca: new TextEncoder().encode(r.stdout) };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`mitmproxy did not start: ${(await captureRaw($`docker logs ${name}`)).stderr}`);
 }
 
 const rows: string[][] = [];
@@ -176,7 +237,8 @@ if (reason) {
     `bottles:
   bench:
     egress:
-      allow: [plain.fake.test, tunnel.fake.test]
+      allow: [plain.fake.test]
+      passthrough: [tunnel.fake.test]
       allow_private: ["${upstream.subnet}"]
       routes:
         - host: api.anthropic.com
@@ -197,6 +259,7 @@ agents:
   say(`start-to-ready, median of ${STARTS}...`);
   const bare: number[] = [];
   const bottle: number[] = [];
+  const phases = new Map<string, number[]>();
   for (let i = 0; i < STARTS; i++) {
     bare.push(
       await timed(async () => {
@@ -206,9 +269,17 @@ agents:
     let name = "";
     bottle.push(
       await timed(async () => {
-        const r = await runBotBottle(["up", "bench"], { cwd: dir.path, env });
+        const r = await runBotBottle(["up", "bench"], {
+          cwd: dir.path,
+          env: { ...env, BOT_BOTTLE_TIMINGS: "1" },
+        });
         if (r.code !== 0) throw new Error(r.stderr);
         name = r.stdout.trim();
+        const spans = JSON.parse(/timings: (.*)/.exec(r.stderr)?.[1] ?? "[]") as {
+          phase: string;
+          ms: number;
+        }[];
+        for (const { phase, ms } of spans) phases.set(phase, [...(phases.get(phase) ?? []), ms]);
       }),
     );
     await runBotBottle(["down", name], { env });
@@ -220,12 +291,17 @@ agents:
     "ms",
     true,
   );
+  say(
+    "  phases of up (median ms; bundle and agent start together, as do provisioning and the self-test): " +
+      [...phases].map(([phase, ms]) => `${phase} ${Math.round(median(ms))}`).join(", "),
+  );
 
   const up = await runBotBottle(["up", "bench"], { cwd: dir.path, env });
   if (up.code !== 0) throw new Error(up.stderr);
   const name = up.stdout.trim();
   const agent = `bot-bottle-${name}-agent`;
   const client = `bot-bottle-bench-client-${crypto.randomUUID().slice(0, 8)}`;
+  const mitm = await startMitmproxy(upstream.network, upstream.caFile);
   try {
     await capture(
       "client",
@@ -238,38 +314,61 @@ agents:
         $`docker exec -i --user ${user} ${container} sh -c ${"cat > /tmp/fake-ca.crt"}`.stdin(ca),
       );
     }
-    const paths: [string, string, string[]][] = [
-      ["plain HTTP forward", "http://plain.fake.test/bytes", []],
-      ["CONNECT tunnel (TLS end to end)", "https://tunnel.fake.test/bytes", [
+    await capture(
+      "copy mitmproxy CA",
+      $`docker exec -i ${client} sh -c ${"cat > /tmp/mitm-ca.crt"}`.stdin(mitm.ca),
+    );
+    // Direct: the client trusts the fake's CA for every host it serves. The peer:
+    // the same client through mitmproxy, trusting mitmproxy's CA.
+    const direct = ["--cacert", "/tmp/fake-ca.crt"];
+    const peer = ["--proxy", `http://${mitm.name}:8080`, "--cacert", "/tmp/mitm-ca.crt"];
+    const paths: [string, string, string[], string[] | undefined][] = [
+      ["plain HTTP forward", "http://plain.fake.test/bytes", [], undefined],
+      ["CONNECT tunnel (passthrough, TLS end to end)", "https://tunnel.fake.test/bytes", [
         "--cacert",
         "/tmp/fake-ca.crt",
-      ]],
-      ["TLS interception + key injection", "https://api.anthropic.com/bytes", []],
+      ], undefined],
+      ["TLS interception + key injection", "https://api.anthropic.com/bytes", [], peer],
     ];
-    for (const [label, url, extra] of paths) {
+    for (const [label, url, extra, peerArgs] of paths) {
       say(
-        `${label}: ${REQUESTS} small requests, ${DOWNLOADS} downloads of ${
+        `${label}: ${REQUESTS} new connections, ${REQUESTS} kept-alive requests, ${DOWNLOADS} downloads of ${
           DOWNLOAD_BYTES >> 20
         } MiB...`,
       );
-      // Direct: the client trusts the fake's CA for every host it serves.
-      const directArgs = url.startsWith("https") ? ["--cacert", "/tmp/fake-ca.crt"] : [];
+      const directArgs = url.startsWith("https") ? direct : [];
       const small = `${url}?n=16`;
       const big = `${url}?n=${DOWNLOAD_BYTES}`;
-      const dLat = median(
-        (await curlLoop(client, REQUESTS, [...directArgs, small])).map(([t]) => t * 1000),
-      );
-      const pLat = median(
-        (await curlLoop(agent, REQUESTS, [...extra, small])).map(([t]) => t * 1000),
-      );
-      row(`${label}: latency per request`, dLat, pLat, "ms", true);
-      const dTp = median(
-        (await curlLoop(client, DOWNLOADS, [...directArgs, big])).map(([, s]) => s / 2 ** 20),
-      );
-      const pTp = median(
-        (await curlLoop(agent, DOWNLOADS, [...extra, big])).map(([, s]) => s / 2 ** 20),
-      );
+      const newConn = async (container: string, args: string[]) =>
+        median((await curlLoop(container, REQUESTS, [...args, small])).map(([t]) => t * 1000));
+      const kept = async (container: string, args: string[]) =>
+        median((await curlSeries(container, REQUESTS + 1, [...args], small)).slice(1));
+      const download = async (container: string, args: string[]) =>
+        median((await curlLoop(container, DOWNLOADS, [...args, big])).map(([, s]) => s / 2 ** 20));
+      const dLat = await newConn(client, directArgs);
+      row(`${label}: latency, new connection`, dLat, await newConn(agent, extra), "ms", true);
+      const dKept = await kept(client, directArgs);
+      const pKept = await kept(agent, extra);
+      row(`${label}: latency, kept-alive connection`, dKept, pKept, "ms", true);
+      say(`  kept-alive: ${(pKept - dKept).toFixed(2)} ms added at p50`);
+      const dTp = await download(client, directArgs);
+      const pTp = await download(agent, extra);
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
+      if (peerArgs) {
+        // The peer in the same run: ratios of bot-bottle against mitmproxy.
+        const mLat = await newConn(client, peerArgs);
+        row(
+          `${label}: latency, new connection (mitmproxy vs bot-bottle)`,
+          mLat,
+          await newConn(agent, extra),
+          "ms",
+          true,
+        );
+        const mKept = await kept(client, peerArgs);
+        row(`${label}: latency, kept-alive (mitmproxy vs bot-bottle)`, mKept, pKept, "ms", true);
+        const mTp = await download(client, peerArgs);
+        row(`${label}: throughput (mitmproxy vs bot-bottle)`, mTp, pTp, "MiB/s", false);
+      }
     }
     // DLP: the same 256 KiB API request through a bottle that scans and one that does not.
     say(`DLP: ${REQUESTS} requests with a 256 KiB body, scanned and not scanned...`);
@@ -322,7 +421,7 @@ agents:
       await Deno.remove(offDir, { recursive: true });
     }
   } finally {
-    await captureRaw($`docker rm --force ${client}`);
+    await captureRaw($`docker rm --force ${client} ${mitm.name}`);
     await runBotBottle(["down", name], { env });
   }
   say("");

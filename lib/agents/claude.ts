@@ -21,7 +21,10 @@ export function claudeUserSettings(permissions: "unattended" | "ask"): Record<st
     : { permissions: { defaultMode: "default" } };
 }
 
-/** `~/.claude.json`: onboarding done, the workspace trusted, a placeholder API key accepted. */
+/**
+ * `~/.claude.json`: onboarding done, the workspace trusted, a placeholder API key
+ * accepted, the supervise MCP server registered at user scope.
+ */
 export function claudeState(setup: AgentSetup): Record<string, unknown> {
   const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
   const key = setup.placeholders.ANTHROPIC_API_KEY;
@@ -30,6 +33,10 @@ export function claudeState(setup: AgentSetup): Record<string, unknown> {
     theme: "dark",
     autoUpdates: false,
     ...(key ? { customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] } } : {}),
+    // What `claude mcp add --scope user --transport http` writes, without starting node.
+    ...(setup.mcp
+      ? { mcpServers: { [setup.mcp.name]: { type: "http", url: setup.mcp.url } } }
+      : {}),
     projects: { [setup.workdir]: trusted, [setup.home]: trusted },
   };
 }
@@ -72,21 +79,6 @@ export const claude: AgentProfile = {
       mode: 0o600,
     },
   ],
-  // After ~/.claude.json is written: `claude mcp add` edits the same file.
-  mcpCommand: (setup) =>
-    setup.mcp
-      ? [
-        "claude",
-        "mcp",
-        "add",
-        "--scope",
-        "user",
-        "--transport",
-        "http",
-        setup.mcp.name,
-        setup.mcp.url,
-      ]
-      : undefined,
   command: (setup) => [
     "claude",
     ...(setup.prompt ? ["--append-system-prompt-file", claude.promptPath(setup.home)] : []),

@@ -84,6 +84,21 @@ export async function createNetworks(
   signal: AbortSignal,
 ): Promise<void> {
   log.step(`Creating networks for ${plan.instance}`);
+  // The two networks do not depend on each other.
+  const egress = plan.networks.egress.external
+    ? docker.networkExists(plan.networks.egress.name).then((exists) => {
+      if (!exists) {
+        throw new BackendError(
+          `BOT_BOTTLE_EGRESS_NETWORK: network "${plan.networks.egress.name}" does not exist`,
+        );
+      }
+    })
+    : docker.networkCreate(plan.networks.egress.name, {
+      internal: false,
+      labels: roleLabels(plan, "egress", backend),
+    });
+  // Settled before this returns, whatever the internal network does.
+  const egressDone = egress.then(() => undefined, (error) => error as Error);
   try {
     await docker.networkCreate(plan.networks.internal.name, {
       internal: true,
@@ -94,25 +109,15 @@ export async function createNetworks(
         : { "com.docker.network.bridge.inhibit_ipv4": "true" },
     });
   } catch (error) {
+    await egressDone;
     // Another bottle (or anything else) took the subnet since the plan looked.
     if (/overlap/i.test((error as Error).message)) {
       throw new SubnetTakenError(plan.networks.internal.subnet);
     }
     throw error;
   }
-  check(signal);
-  if (plan.networks.egress.external) {
-    if (!(await docker.networkExists(plan.networks.egress.name))) {
-      throw new BackendError(
-        `BOT_BOTTLE_EGRESS_NETWORK: network "${plan.networks.egress.name}" does not exist`,
-      );
-    }
-  } else {
-    await docker.networkCreate(plan.networks.egress.name, {
-      internal: false,
-      labels: roleLabels(plan, "egress", backend),
-    });
-  }
+  const egressError = await egressDone;
+  if (egressError) throw egressError;
   check(signal);
 }
 
@@ -131,7 +136,7 @@ async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
         }`,
       );
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new BackendError(
     `The bundle was not ready within 60 s: ${await docker.containerLogsTail(name)}`,

@@ -10,6 +10,7 @@ import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
 import { log } from "../log.ts";
 import { logsDir } from "../logs.ts";
+import { timed } from "../timings.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
@@ -119,16 +120,30 @@ export class DockerBackend implements Backend {
       log.step(`Removing bottle ${plan.instance}`);
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
-    await createNetworks(plan, "docker", signal);
-    await startBundle(plan, config, "docker", signal, options.bundleSeed);
+    await timed("networks", () => createNetworks(plan, "docker", signal));
+    // The agent's container needs nothing from the bundle until provisioning: both
+    // start at once.
+    log.step("Starting the bundle and the agent container");
+    await Promise.all([
+      timed("bundle", () => startBundle(plan, config, "docker", signal, options.bundleSeed)),
+      timed("agent", () => this.#runAgent(plan, options.mode)),
+    ]);
+    if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
 
-    log.step("Starting the agent container");
+    const bundle = plan.bundle.name;
+    return {
+      guest: new DockerGuest(plan.guest.name),
+      caCertificate: () => bundleCaCertificate(bundle),
+    };
+  }
+
+  async #runAgent(plan: BottlePlan, mode: "start" | "up"): Promise<void> {
     await docker.containerRun({
       name: plan.guest.name,
       image: plan.images.agent,
       labels: {
         ...roleLabels(plan, "agent", "docker"),
-        [LABEL_MODE]: options.mode,
+        [LABEL_MODE]: mode,
         [LABEL_OWNER_HOST]: hostName(),
         [LABEL_WORKDIR]: plan.guest.workdir,
       },
@@ -144,13 +159,6 @@ export class DockerBackend implements Backend {
       flags: [...HARDENING, ...AGENT_LIMITS],
       command: ["sleep", "infinity"],
     });
-    if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
-
-    const bundle = plan.bundle.name;
-    return {
-      guest: new DockerGuest(plan.guest.name),
-      caCertificate: () => bundleCaCertificate(bundle),
-    };
   }
 
   async homeAccess(instance: string): Promise<HomeAccess> {

@@ -12,6 +12,7 @@ import { buildCaSource, ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provision } from "../provision/mod.ts";
+import { phaseTimings, timed } from "../timings.ts";
 import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
 import { selfTest } from "./selftest.ts";
@@ -39,14 +40,15 @@ export async function bringUp(
     );
   }
   const backend = backendFor(plan.backend);
-  await requireAvailable(backend);
+  await timed("engine", () => requireAvailable(backend));
   // Read (and check) credential values before anything is created.
   const config = await bundleConfig(plan, options.env);
-  await ensureImages(plan.images, {
-    kind: plan.agentKind,
-    buildCa: buildCaSource(undefined, options.env),
-    signal: options.signal,
-  });
+  await timed("images", () =>
+    ensureImages(plan.images, {
+      kind: plan.agentKind,
+      buildCa: buildCaSource(undefined, options.env),
+      signal: options.signal,
+    }));
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
 
   // Staged copies (prompt, archives) live only while they are copied in.
@@ -55,7 +57,7 @@ export async function bringUp(
   let prepared = false;
   try {
     const workspace = plan.workspace
-      ? await prepareWorkspace(plan, options.env, staging)
+      ? await timed("workspace", () => prepareWorkspace(plan, options.env, staging))
       : undefined;
     prepared = workspace !== undefined;
     // Disposed last: the record says where the work goes until the bottle is gone.
@@ -65,12 +67,19 @@ export async function bringUp(
       ...options,
       ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
     });
-    await provision(plan, bottle, staging);
+    const launched = bottle;
+    // Fail closed: the agent gets the bottle only if the bottle holds. The self-test
+    // needs nothing provisioning writes, so both run at once; both must pass.
+    await Promise.all([
+      timed("provision", () => provision(plan, launched, staging)),
+      timed("self-test", () => selfTest(plan, launched)),
+    ]);
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
-  // Fail closed: the agent gets the bottle only if the bottle holds.
-  await selfTest(plan, bottle);
+  if (options.env.BOT_BOTTLE_TIMINGS === "1") {
+    log.info(`timings: ${JSON.stringify(phaseTimings())}`);
+  }
   log.info(
     "Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable",
   );

@@ -17,7 +17,7 @@ export type Reach = "ok" | "tls" | "unreachable";
 export type Probe = (url: string, caPem?: string) => Promise<Reach>;
 
 /** The real probe: a GET with a timeout; a certificate error is `tls`. */
-export const probeRegistry: Probe = async (url, caPem) => {
+export const probeRegistry: Probe = async (url: string, caPem?: string): Promise<Reach> => {
   const client = caPem ? Deno.createHttpClient({ caCerts: [caPem] }) : undefined;
   try {
     const r = await fetch(url, { client, signal: AbortSignal.timeout(8000) });

@@ -10,6 +10,7 @@ import { join, posix } from "node:path";
 import type { Guest, LaunchedBottle } from "../backend/types.ts";
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
+import { timed } from "../timings.ts";
 import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
 import { writeTreeTar } from "../tar.ts";
 import { GUEST_ARCHIVE, preparedArchive, UNPACK_SCRIPT } from "../workspace/mod.ts";
@@ -21,6 +22,11 @@ export async function certificateFingerprint(pem: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
 }
+
+/** Trusts the PEM at $1 system-wide: the CA bundle file (curl, git, openssl) and the hashed directory. */
+const TRUST_CA = 'set -e; cat "$1" >> /etc/ssl/certs/ca-certificates.crt; ' +
+  'ln -sf "$1" /etc/ssl/certs/bot-bottle-ca.pem; ' +
+  'ln -sf /etc/ssl/certs/bot-bottle-ca.pem "/etc/ssl/certs/$(openssl x509 -hash -noout -in "$1").0"';
 
 async function must(
   guest: Guest,
@@ -65,6 +71,7 @@ async function applyStep(
   step: ProvisionStep,
   bottle: LaunchedBottle,
   staging: string,
+  prepared: string,
 ): Promise<void> {
   const guest = bottle.guest;
   switch (step.kind) {
@@ -73,7 +80,9 @@ async function applyStep(
       const file = join(staging, "ca.crt");
       await Deno.writeTextFile(file, pem);
       await guest.putFile(file, step.guestPath, { user: "root", mode: 0o644 });
-      await must(guest, "the CA", ["update-ca-certificates"], "root");
+      // What update-ca-certificates would do for one certificate, without rebuilding the
+      // whole store (seconds): add it to the bundle file and link it by subject hash.
+      await must(guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root");
       log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(pem)}`);
       return;
     }
@@ -90,7 +99,7 @@ async function applyStep(
     case "workspace": {
       // Selected, scanned and packed before the bottle started (lib/workspace).
       log.step(`Copying ${step.source} to ${step.guestPath}`);
-      await guest.putFile(preparedArchive(staging), GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
+      await guest.putFile(preparedArchive(prepared), GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
       await must(guest, "the workspace", [
         "sh",
         "-c",
@@ -128,15 +137,25 @@ async function applyStep(
   }
 }
 
-/** Applies every provisioning step of the plan, in order. */
+/**
+ * Applies every provisioning step of the plan. Steps write different places, so they
+ * run side by side; only a command that edits what another step wrote (`mcp`, which
+ * edits the agent's config) waits for the rest.
+ */
 export async function provision(
   plan: BottlePlan,
   bottle: LaunchedBottle,
   staging: string,
 ): Promise<void> {
   log.step("Provisioning the agent");
-  for (const step of plan.provisioning) {
-    log.debug(`provision: ${step.kind}`);
-    await applyStep(step, bottle, staging);
-  }
+  const run = (step: ProvisionStep, i: number) =>
+    timed(`provision:${step.kind}`, () => {
+      log.debug(`provision: ${step.kind}`);
+      // Each step stages under its own name; the workspace archive was prepared before.
+      return applyStep(step, bottle, join(staging, `${i}`), staging);
+    });
+  const steps = plan.provisioning.map((step, i) => [step, i] as const);
+  for (const [, i] of steps) await Deno.mkdir(join(staging, `${i}`));
+  await Promise.all(steps.filter(([s]) => s.kind !== "mcp").map(([s, i]) => run(s, i)));
+  for (const [s, i] of steps.filter(([s]) => s.kind === "mcp")) await run(s, i);
 }

@@ -3,7 +3,8 @@
  * The one decoding layer both detectors share: the forms a secret takes to slip past
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes and
- * runs of base64 (standard and URL-safe, at any alignment), hex and base32 are decoded;
+ * runs of base64 (standard and URL-safe, at any alignment, also wrapped across lines),
+ * hex and base32 are decoded, and a token cut across lines is joined;
  * from binary output only the printable runs are kept. Each variant says how it was
  * made and where in the original it came from.
  */
@@ -14,7 +15,7 @@ import { KeywordMatcher, type Survey } from "./keywords.ts";
 export interface Variant {
   text: string;
   /** How it was obtained from the original. */
-  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32";
+  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32" | "lines";
   /** Offset in the original text the variant stands for. */
   at: number;
 }
@@ -371,6 +372,33 @@ export function variants(
   local("url", found.percent, percentDecode);
   local("json", found.escape, jsonUnescape);
   const runs = survey.runs;
+  // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
+  // one another with only a line break between are joined, scanned as they are and,
+  // when they may be base64, decoded as one.
+  for (let r = 0; r + 2 < runs.length && budget > 0;) {
+    let end = r;
+    while (end + 2 < runs.length && /^\r?\n$/.test(text.slice(runs[end + 1]!, runs[end + 2]!))) {
+      end += 2;
+    }
+    if (end === r) {
+      r += 2;
+      continue;
+    }
+    let tail = runs[end + 1]!;
+    while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
+    const joined = text.slice(runs[r]!, tail).replace(/\r?\n/g, "");
+    add({ text: joined, encoding: "lines", at: runs[r]! });
+    const body = joined.replace(/=+$/, "");
+    if (base64Candidate(body)) {
+      const parts: string[] = [];
+      for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
+        const printable = base64Printable(body, offset);
+        if (printable) parts.push(printable);
+      }
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: runs[r]! });
+    }
+    r = end + 2;
+  }
   for (let r = 0; r < runs.length && budget > 0; r += 2) {
     const from = runs[r]!;
     let to = runs[r + 1]!;

@@ -75,6 +75,17 @@ Deno.test("a JSON-escaped slash inside a secret does not hide it", () => {
   ]);
 });
 
+Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found joined", () => {
+  assert.ok(
+    found(`const t = \n${GH.slice(0, 20)}\n${GH.slice(20)}\n`).includes("lines:github-token"),
+  );
+  const wrapped = btoa(`config:\n  token: ${GH}\n  note: ${"x".repeat(60)}`).match(/.{1,76}/g)!
+    .join("\n");
+  assert.ok(wrapped.includes("\n"));
+  assert.ok(found(wrapped).includes("base64:github-token"), wrapped);
+  assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
+});
+
 Deno.test("two encodings deep (base64 of percent-encoding) is found", () => {
   const inner = encodeURIComponent(`key=${GH}&x=1`).replace(/_/g, "%5F");
   assert.ok(found(btoa(inner)).some((f) => f.endsWith(":github-token")));
