@@ -246,18 +246,37 @@ export function fileTar(
   data: Uint8Array,
   owner: { uid: number; gid: number; mode: number },
 ): Uint8Array {
-  const head = header({
-    name,
-    type: "0",
-    mode: owner.mode,
-    size: data.length,
-    mtime: Date.now() / 1000,
-    uid: owner.uid,
-    gid: owner.gid,
-  });
-  const pad = padding(data.length);
-  const out = new Uint8Array(head.length + data.length + pad.length + BLOCK * 2);
-  out.set(head, 0);
-  out.set(data, head.length);
+  return filesTar([{ name, data, ...owner }]);
+}
+
+/** An in-memory archive of small files (names under 100 bytes), each with its owner and mode. */
+export function filesTar(
+  files: readonly { name: string; data: Uint8Array; mode: number; uid?: number; gid?: number }[],
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const mtime = Date.now() / 1000;
+  for (const f of files) {
+    if (encoder.encode(f.name).length >= 100) throw new Error(`tar name too long: ${f.name}`);
+    parts.push(
+      header({
+        name: f.name,
+        type: "0",
+        mode: f.mode,
+        size: f.data.length,
+        mtime,
+        uid: f.uid,
+        gid: f.gid,
+      }),
+      f.data,
+      padding(f.data.length),
+    );
+  }
+  parts.push(new Uint8Array(BLOCK * 2));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -121,11 +121,17 @@ export async function createNetworks(
   check(signal);
 }
 
+/**
+ * Waits for the bundle's ready file. Each exec waits inside the container for up to
+ * 2 s (a shell loop costs nothing, while every `docker exec` costs the engine a process
+ * start), so a bundle that comes up in a second is seen with one exec.
+ */
 async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + 60_000;
+  const wait = `for i in $(seq 1 100); do [ -f ${READY_PATH} ] && exit 0; sleep 0.02; done; exit 1`;
   while (Date.now() < deadline) {
     check(signal);
-    const ready = await docker.execCapture(name, ["test", "-f", READY_PATH], { timeout: "20s" });
+    const ready = await docker.execCapture(name, ["sh", "-c", wait], { timeout: "20s" });
     if (ready.code === 0) return;
     const state = await docker.containerState(name);
     if (!state || state.status === "exited" || state.status === "dead") {

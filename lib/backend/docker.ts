@@ -111,9 +111,11 @@ export class DockerBackend implements Backend {
       signal: AbortSignal;
       env: Record<string, string | undefined>;
       bundleSeed?: string;
+      onGuest?: (guest: Guest) => Promise<void>;
     },
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
+    const guest = new DockerGuest(plan.guest.name);
     // One disposer removes everything by label, so a resource whose creation was
     // interrupted half-way is removed too.
     stack.defer(async () => {
@@ -121,18 +123,18 @@ export class DockerBackend implements Backend {
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
     await timed("networks", () => createNetworks(plan, "docker", signal));
-    // The agent's container needs nothing from the bundle until provisioning: both
-    // start at once.
+    // The agent's container needs nothing from the bundle until its CA is trusted: both
+    // start at once, and the guest's own provisioning runs while the bundle starts.
     log.step("Starting the bundle and the agent container");
     await Promise.all([
       timed("bundle", () => startBundle(plan, config, "docker", signal, options.bundleSeed)),
-      timed("agent", () => this.#runAgent(plan, options.mode)),
+      timed("agent", () => this.#runAgent(plan, options.mode)).then(() => options.onGuest?.(guest)),
     ]);
     if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
 
     const bundle = plan.bundle.name;
     return {
-      guest: new DockerGuest(plan.guest.name),
+      guest,
       caCertificate: () => bundleCaCertificate(bundle),
     };
   }

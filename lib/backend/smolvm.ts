@@ -174,6 +174,7 @@ export class SmolvmBackend implements Backend {
       signal: AbortSignal;
       env: Record<string, string | undefined>;
       bundleSeed?: string;
+      onGuest?: (guest: Guest) => Promise<void>;
     },
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
@@ -213,8 +214,11 @@ export class SmolvmBackend implements Backend {
 
     const bundle = plan.bundle.name;
     const machine = plan.guest.name;
+    const guest = new SmolvmGuest(machine);
+    await options.onGuest?.(guest);
+    check();
     return {
-      guest: new SmolvmGuest(machine),
+      guest,
       caCertificate: () => bundleCaCertificate(bundle),
       async deniedByPolicy(address: string) {
         const events = await smolvm.egressEvents(machine);

@@ -112,6 +112,11 @@ export interface Backend {
       env: Record<string, string | undefined>;
       /** A tar archive unpacked into the bundle's state directory before it starts. */
       bundleSeed?: string;
+      /**
+       * Work on the guest that needs no bundle (provisioning its files), run as soon as
+       * the guest runs, while the bundle may still be starting; launch resolves after it.
+       */
+      onGuest?: (guest: Guest) => Promise<void>;
     },
   ): Promise<LaunchedBottle>;
   /**

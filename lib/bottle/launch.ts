@@ -11,11 +11,12 @@ import { BotBottleError, InterruptedError } from "../errors.ts";
 import { buildCaSource, ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { provision } from "../provision/mod.ts";
+import { provisionGuest, trustBottleCa } from "../provision/mod.ts";
 import { phaseTimings, timed } from "../timings.ts";
 import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
 import { selfTest } from "./selftest.ts";
+import { cacheDir } from "../state.ts";
 
 /** A bottle that is up and provisioned. */
 export interface UpBottle {
@@ -48,6 +49,7 @@ export async function bringUp(
       kind: plan.agentKind,
       buildCa: buildCaSource(undefined, options.env),
       signal: options.signal,
+      lockDir: cacheDir(options.env),
     }));
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
 
@@ -66,12 +68,14 @@ export async function bringUp(
     bottle = await backend.launch(plan, config, {
       ...options,
       ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
+      // Files, skills and the tree go in while the bundle is still starting.
+      onGuest: (guest) => timed("provision", () => provisionGuest(plan, guest, staging)),
     });
     const launched = bottle;
     // Fail closed: the agent gets the bottle only if the bottle holds. The self-test
-    // needs nothing provisioning writes, so both run at once; both must pass.
+    // needs nothing the CA step writes, so both run at once; both must pass.
     await Promise.all([
-      timed("provision", () => provision(plan, launched, staging)),
+      timed("provision:ca", () => trustBottleCa(plan, launched)),
       timed("self-test", () => selfTest(plan, launched)),
     ]);
   } finally {

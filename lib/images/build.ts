@@ -20,6 +20,11 @@ export interface BuildOptions {
   /** A PEM file trusted during the build only (TLS-intercepting networks). */
   buildCa?: BuildCa;
   signal?: AbortSignal;
+  /**
+   * Where build locks live (the cache directory): processes building the same tag take
+   * turns, and the second finds the image built instead of building it again.
+   */
+  lockDir?: string;
 }
 
 /** A build-time CA file, and where its name came from (said to the person). */
@@ -166,6 +171,47 @@ export async function ensureImages(
       log.debug(`${tag} present`);
       continue;
     }
-    await buildImage(source, tag, options);
+    await withBuildLock(options.lockDir, tag, async (waited) => {
+      // Another process built it while this one waited: nothing left to do.
+      if (waited && !options.force && await imageExists(tag)) {
+        log.info(`${tag} was built by another bot-bottle process`);
+        return;
+      }
+      await buildImage(source, tag, options);
+    });
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock on building `tag` (an flock on a file in `dir`,
+ * released by the kernel if the process dies), saying so when another process holds it.
+ * `fn` learns whether it had to wait.
+ */
+export async function withBuildLock<T>(
+  dir: string | undefined,
+  tag: string,
+  fn: (waited: boolean) => Promise<T>,
+): Promise<T> {
+  if (!dir) return await fn(false);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  using file = await Deno.open(join(dir, `build-${tag.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`), {
+    create: true,
+    write: true,
+  });
+  const locked = file.lock(true).then(() => true);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = !(await Promise.race([
+    locked,
+    new Promise<false>((r) => timer = setTimeout(() => r(false), 300)),
+  ]));
+  clearTimeout(timer);
+  if (waited) {
+    log.step(`Waiting for another bot-bottle process that is building ${tag}`);
+    await locked;
+  }
+  try {
+    return await fn(waited);
+  } finally {
+    await file.unlock();
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildArgs, buildCaSource, failedStep, readBuildCa } from "./build.ts";
+import { buildArgs, buildCaSource, failedStep, readBuildCa, withBuildLock } from "./build.ts";
 import { agentSource, BUNDLE_SOURCE } from "./sources.ts";
 
 Deno.test("buildCaSource(): the flag, then BOT_BOTTLE_BUILD_CA, then the CAs the host names for its tools", () => {
@@ -55,4 +55,35 @@ Deno.test("failedStep() names the step a build stopped at", () => {
     "step 7/9: RUN npm install -g x",
   );
   assert.equal(failedStep(["no steps"]), undefined);
+});
+
+Deno.test("withBuildLock(): a second builder of one tag waits its turn, then learns it waited", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    const first = withBuildLock(dir, "bot-bottle-agent:abc", async (waited) => {
+      order.push(`first ${waited}`);
+      await held;
+      order.push("first done");
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = withBuildLock(dir, "bot-bottle-agent:abc", (waited) => {
+      order.push(`second ${waited}`);
+      return Promise.resolve();
+    });
+    // Another tag does not wait.
+    await withBuildLock(dir, "bot-bottle-bundle:abc", (waited) => {
+      order.push(`other ${waited}`);
+      return Promise.resolve();
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(order, ["first false", "other false"], "the second builder waits");
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ["first false", "other false", "first done", "second true"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

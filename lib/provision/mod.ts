@@ -12,7 +12,7 @@ import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
 import { timed } from "../timings.ts";
 import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
-import { writeTreeTar } from "../tar.ts";
+import { filesTar, writeTreeTar } from "../tar.ts";
 import { GUEST_ARCHIVE, preparedArchive, UNPACK_SCRIPT } from "../workspace/mod.ts";
 
 /** SHA-256 fingerprint of a PEM certificate, as `AB:CD:...`. */
@@ -23,8 +23,13 @@ export async function certificateFingerprint(pem: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
 }
 
-/** Trusts the PEM at $1 system-wide: the CA bundle file (curl, git, openssl) and the hashed directory. */
-const TRUST_CA = 'set -e; cat "$1" >> /etc/ssl/certs/ca-certificates.crt; ' +
+/**
+ * Writes the PEM on stdin to $1 and trusts it system-wide: the CA bundle file (curl, git,
+ * openssl) and the hashed directory. One exec, what update-ca-certificates would do for
+ * one certificate without rebuilding the whole store (seconds).
+ */
+const TRUST_CA = 'set -e; umask 022; cat > "$1"; chmod 644 "$1"; ' +
+  'cat "$1" >> /etc/ssl/certs/ca-certificates.crt; ' +
   'ln -sf "$1" /etc/ssl/certs/bot-bottle-ca.pem; ' +
   'ln -sf /etc/ssl/certs/bot-bottle-ca.pem "/etc/ssl/certs/$(openssl x509 -hash -noout -in "$1").0"';
 
@@ -33,8 +38,13 @@ async function must(
   what: string,
   argv: string[],
   user: "root" | "agent" = "agent",
+  stdin?: string,
 ): Promise<string> {
-  const r = await guest.exec(argv, { user, timeout: "10m" });
+  const r = await guest.exec(argv, {
+    user,
+    timeout: "10m",
+    ...(stdin !== undefined ? { stdin: new TextEncoder().encode(stdin) } : {}),
+  });
   if (r.code !== 0) {
     throw new BackendError(
       `Provisioning ${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
@@ -69,30 +79,19 @@ async function copyTree(
 
 async function applyStep(
   step: ProvisionStep,
-  bottle: LaunchedBottle,
+  guest: Guest,
   staging: string,
   prepared: string,
 ): Promise<void> {
-  const guest = bottle.guest;
   switch (step.kind) {
-    case "ca": {
-      const pem = await bottle.caCertificate();
-      const file = join(staging, "ca.crt");
-      await Deno.writeTextFile(file, pem);
-      await guest.putFile(file, step.guestPath, { user: "root", mode: 0o644 });
-      // What update-ca-certificates would do for one certificate, without rebuilding the
-      // whole store (seconds): add it to the bundle file and link it by subject hash.
-      await must(guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root");
-      log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(pem)}`);
+    case "ca":
+      // Needs the bundle: trustBottleCa().
       return;
-    }
-    case "prompt": {
-      const file = join(staging, "prompt.txt");
-      await Deno.writeTextFile(file, step.text, { mode: 0o600 });
-      await must(guest, "the prompt's folder", ["mkdir", "-p", posix.dirname(step.guestPath)]);
-      await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o600 });
+    case "prompt":
+    case "gitconfig":
+    case "agent-config":
+      // Written together by writeAgentFiles().
       return;
-    }
     case "skill":
       await copyTree(guest, step.source, step.guestPath, staging, `skill-${step.name}`);
       return;
@@ -110,22 +109,6 @@ async function applyStep(
       ]);
       return;
     }
-    case "gitconfig": {
-      const file = join(staging, "gitconfig");
-      await Deno.writeTextFile(file, step.content);
-      await guest.putFile(file, step.guestPath, { user: "agent", mode: 0o644 });
-      return;
-    }
-    case "agent-config": {
-      const dirs = [...new Set(step.files.map((f) => posix.dirname(f.path)))];
-      if (dirs.length) await must(guest, "the agent's config folders", ["mkdir", "-p", ...dirs]);
-      for (const [i, f] of step.files.entries()) {
-        const local = join(staging, `agent-config-${i}`);
-        await Deno.writeTextFile(local, f.content, { mode: 0o600 });
-        await guest.putFile(local, f.path, { user: "agent", mode: f.mode });
-      }
-      return;
-    }
     case "mcp": {
       const r = await guest.exec(step.argv, { user: "agent", timeout: "2m" });
       // The bottle works without it; the agent just cannot ask for approval.
@@ -137,14 +120,64 @@ async function applyStep(
   }
 }
 
+/** Step kinds whose files writeAgentFiles() writes in one go. */
+const WRITTEN_TOGETHER = new Set<ProvisionStep["kind"]>(["prompt", "gitconfig", "agent-config"]);
+
+/** The small files the agent owns (prompt, gitconfig, the CLI's settings): path, text, mode. */
+function agentFiles(
+  steps: readonly ProvisionStep[],
+): { path: string; content: string; mode: number }[] {
+  return steps.flatMap((step) => {
+    switch (step.kind) {
+      case "prompt":
+        return [{ path: step.guestPath, content: step.text, mode: 0o600 }];
+      case "gitconfig":
+        return [{ path: step.guestPath, content: step.content, mode: 0o644 }];
+      case "agent-config":
+        return step.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+      default:
+        return [];
+    }
+  });
+}
+
 /**
- * Applies every provisioning step of the plan. Steps write different places, so they
- * run side by side; only a command that edits what another step wrote (`mcp`, which
- * edits the agent's config) waits for the rest.
+ * Writes the agent's small files in one exec: an archive on stdin unpacked by the agent
+ * user, who thereby owns every file and the folders tar makes for them.
  */
-export async function provision(
+async function writeAgentFiles(
+  guest: Guest,
+  files: { path: string; content: string; mode: number }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  const encoder = new TextEncoder();
+  const tar = filesTar(files.map((f) => ({
+    name: posix.relative("/", f.path),
+    data: encoder.encode(f.content),
+    mode: f.mode,
+  })));
+  const r = await guest.exec(["tar", "-x", "-p", "--no-same-owner", "-f", "-", "-C", "/"], {
+    user: "agent",
+    timeout: "2m",
+    stdin: tar,
+  });
+  if (r.code !== 0) {
+    throw new BackendError(
+      `Provisioning the agent's files (${
+        files.map((f) => f.path).join(", ")
+      }) failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+    );
+  }
+}
+
+/**
+ * Applies every provisioning step that needs only the guest (all but the CA, which the
+ * bundle makes): the agent's small files in one exec, skills and the working tree beside
+ * them; a command that edits what another step wrote (`mcp`) waits for the rest.
+ */
+export async function provisionGuest(
   plan: BottlePlan,
-  bottle: LaunchedBottle,
+  guest: Guest,
   staging: string,
 ): Promise<void> {
   log.step("Provisioning the agent");
@@ -152,10 +185,24 @@ export async function provision(
     timed(`provision:${step.kind}`, () => {
       log.debug(`provision: ${step.kind}`);
       // Each step stages under its own name; the workspace archive was prepared before.
-      return applyStep(step, bottle, join(staging, `${i}`), staging);
+      return applyStep(step, guest, join(staging, `${i}`), staging);
     });
   const steps = plan.provisioning.map((step, i) => [step, i] as const);
   for (const [, i] of steps) await Deno.mkdir(join(staging, `${i}`));
-  await Promise.all(steps.filter(([s]) => s.kind !== "mcp").map(([s, i]) => run(s, i)));
+  await Promise.all([
+    timed("provision:files", () => writeAgentFiles(guest, agentFiles(plan.provisioning))),
+    ...steps.filter(([s]) => !WRITTEN_TOGETHER.has(s.kind) && s.kind !== "mcp" && s.kind !== "ca")
+      .map(([s, i]) => run(s, i)),
+  ]);
   for (const [s, i] of steps.filter(([s]) => s.kind === "mcp")) await run(s, i);
+}
+
+/** Trusts the bottle's CA (read from the running bundle; its key stays there) in the guest. */
+export async function trustBottleCa(plan: BottlePlan, bottle: LaunchedBottle): Promise<void> {
+  for (const step of plan.provisioning) {
+    if (step.kind !== "ca") continue;
+    const pem = await bottle.caCertificate();
+    await must(bottle.guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root", pem);
+    log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(pem)}`);
+  }
 }

@@ -316,7 +316,7 @@ export const RULES: readonly Rule[] = [
     "Amazon Bedrock API key",
     ["absk", "bedrock-api-key-"],
     "ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{100,}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=&%_-]*",
-    { placeholders: true, after: 1200 },
+    { after: 1200 },
   ),
   token("gcp-api-key", "Google API key", ["aiza"], "AIza[\\w-]{35}"),
   token(

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
-import { dockerTest } from "./docker.ts";
+import { bottleOf, dockerTest } from "./docker.ts";
 import { buildCaEnv, startUpstream, type Upstream } from "./upstream.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-bottle-test`;
@@ -583,6 +583,9 @@ dockerTest("a missing skill stops start before anything is created", async () =>
   assert.deepEqual(await labelled("bot-bottle.tool"), before);
 });
 
+/** The state directory of the bottles started in the project directory `cwd`. */
+const stateOf = (cwd: string) => join(cwd, "state");
+
 /** Starts `start` with a prompt the fake never answers; resolves once claude is waiting. */
 async function hangingStart(
   upstream: Upstream,
@@ -603,7 +606,12 @@ async function hangingStart(
       "SLOW: wait for me",
     ],
     cwd,
-    env: { ...(await env(upstream)), NO_COLOR: "1", ...extraEnv },
+    env: {
+      ...(await env(upstream)),
+      NO_COLOR: "1",
+      BOT_BOTTLE_STATE_DIR: stateOf(cwd),
+      ...extraEnv,
+    },
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -612,33 +620,36 @@ async function hangingStart(
     const waiting = (await upstream.received()).some((x) =>
       String(x.body).includes("SLOW: wait for me")
     );
-    if (waiting) {
-      const r = await captureRaw(
-        $`docker ps --filter label=bot-bottle.role=agent --format ${'{{.Label "bot-bottle.bottle"}}'}`,
-      );
-      const names = r.stdout.trim().split("\n").filter(Boolean);
-      if (names.length === 1) return { child, name: names[0]! };
-    }
+    const name = waiting ? await bottleOf(stateOf(cwd)) : undefined;
+    if (name) return { child, name };
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill("SIGKILL");
   throw new Error("start never reached the fake API");
 }
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  dockerTest(`${signal} to a running start removes the bottle and exits 130`, async () => {
-    await using upstream = await startUpstream(HOSTS, REPLY);
-    await using dir = await tempDir();
-    await project(dir.path, upstream.subnet);
-    const { child, name } = await hangingStart(upstream, dir.path);
-    child.kill(signal);
-    const output = await child.output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 130, stderr);
-    assert.match(stderr, new RegExp(`Interrupted by ${signal}`));
-    assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
-  });
-}
+// The three signals, each to its own bottle, side by side.
+dockerTest(
+  "SIGINT, SIGTERM and SIGHUP to a running start each remove the bottle and exit 130",
+  async () => {
+    await Promise.all((["SIGINT", "SIGTERM", "SIGHUP"] as const).map(async (signal) => {
+      await using upstream = await startUpstream(HOSTS, REPLY);
+      await using dir = await tempDir();
+      await project(dir.path, upstream.subnet);
+      const { child, name } = await hangingStart(upstream, dir.path);
+      child.kill(signal);
+      const output = await child.output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 130, `${signal}: ${stderr}`);
+      assert.match(stderr, new RegExp(`Interrupted by ${signal}`));
+      assert.deepEqual(
+        await labelled(`bot-bottle.bottle=${name}`),
+        [],
+        `${signal} left the bottle`,
+      );
+    }));
+  },
+);
 
 dockerTest(
   "SIGKILL of start: the reaper removes the bottle within 30 s, with no command typed",
@@ -664,10 +675,11 @@ dockerTest(
       `still there ${Math.round((Date.now() - killed) / 1000)} s after the kill`,
     );
     // Its audit log was kept: `logs` still shows what the agent tried.
-    const logs = await runBotBottle(["logs", name]);
+    const state = { env: { BOT_BOTTLE_STATE_DIR: stateOf(dir.path) } };
+    const logs = await runBotBottle(["logs", name], state);
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /egress/);
-    const ls = await runBotBottle(["ls", "--all"]);
+    const ls = await runBotBottle(["ls", "--all"], state);
     assert.match(ls.stdout, new RegExp(`${name} .*removed \\(log kept\\)`));
   },
 );
@@ -706,7 +718,8 @@ dockerTest(
     await child.stderr.cancel();
     // Right after the kill its heartbeat is still fresh, so cleanup must leave it be, and
     // say why; once the heartbeat is stale, cleanup removes it.
-    const early = await runBotBottle(["cleanup"]);
+    const state = { env: { BOT_BOTTLE_STATE_DIR: stateOf(dir.path) } };
+    const early = await runBotBottle(["cleanup"], state);
     assert.equal(early.code, 0, early.stderr);
     assert.match(
       early.stderr,
@@ -720,7 +733,7 @@ dockerTest(
     let removed = false;
     for (let i = 0; i < 15 && !removed; i++) {
       await new Promise((r) => setTimeout(r, 2000));
-      const r = await runBotBottle(["cleanup"]);
+      const r = await runBotBottle(["cleanup"], state);
       assert.equal(r.code, 0, r.stderr);
       removed = r.stderr.includes(`Removed ${name}`);
     }

@@ -44,6 +44,21 @@ export function dockerTest(name: string, fn: (t: Deno.TestContext) => Promise<vo
   });
 }
 
+/**
+ * The bottle a `start` or `up` with `BOT_BOTTLE_STATE_DIR=stateDir` runs, from its
+ * heartbeat (the one bottle of that state directory), or undefined before it beats.
+ */
+export async function bottleOf(stateDir: string): Promise<string | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${stateDir}/heartbeats`)) names.push(e.name);
+  } catch {
+    return undefined;
+  }
+  if (names.length > 1) throw new Error(`more than one bottle in ${stateDir}: ${names}`);
+  return names[0];
+}
+
 /** Sorted ids of every container, network and volume, to compare before and after. */
 export async function dockerResources(): Promise<string[]> {
   const [containers, networks, volumes] = await Promise.all([

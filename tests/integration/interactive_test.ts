@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, tempDir, toolRunFlags } from "../helpers.ts";
-import { dockerTest } from "./docker.ts";
+import { bottleOf, dockerTest } from "./docker.ts";
 import { fakeSmolvm } from "./smolvm_fake.ts";
 import { buildCaEnv, startUpstream } from "./upstream.ts";
 
@@ -102,10 +102,7 @@ if (haveTmux) {
             (await fake.calls()).flat().find((a) => a.startsWith("bot-bottle.bottle="))?.split(
               "=",
             )[1] ??
-            (await captureRaw(
-              $`docker ps --filter label=bot-bottle.agent=claude --filter label=bot-bottle.role=agent --format ${'{{.Label "bot-bottle.bottle"}}'}`,
-            ))
-              .stdout.trim();
+            await bottleOf(env.BOT_BOTTLE_STATE_DIR) ?? "";
           assert.match(name, /^claude-[a-z0-9]{6}$/);
           await captureRaw($`tmux send-keys -t ${session} ${"do the work"} Enter`);
           await waitFor(session, /Interactive PONG/, "the fake's reply");

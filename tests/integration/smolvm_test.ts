@@ -107,9 +107,15 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
         assert.ok(flag("--label").includes(`bot-bottle.bottle=${name}`));
         assert.ok(flag("-e").includes(`HTTPS_PROXY=http://${bundleIp}:3128`));
         assert.ok(!create.some((a) => a.includes(KEY)), "the key is not in the VM's config");
-        const cps = (await fake.calls()).filter((a) => a[1] === "cp");
-        assert.ok(cps.length >= 3, "provisioning copied files in");
-        for (const cp of cps) assert.deepEqual([cp[2], cp[4], cp[6]], ["--mode", "--uid", "--gid"]);
+        // The agent's files go in as one archive on an exec's stdin; any copy sets owners.
+        const calls = await fake.calls();
+        assert.ok(
+          calls.some((a) => a[1] === "exec" && a.includes("-i") && a.includes("tar")),
+          "provisioning streamed the agent's files in",
+        );
+        for (const cp of calls.filter((a) => a[1] === "cp")) {
+          assert.deepEqual([cp[2], cp[4], cp[6]], ["--mode", "--uid", "--gid"]);
+        }
       },
     );
 

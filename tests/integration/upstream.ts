@@ -121,7 +121,13 @@ export async function startUpstream(
   const network = `bot-bottle-test-egress-${id}`;
   const container = `bot-bottle-test-fake-${id}`;
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-upstream-" });
+  // The fake writes what it saw here (a bind mount), so tests read it without an exec.
+  const out = join(dir, "out");
+  await Deno.mkdir(out, { mode: 0o777 });
+  await Deno.chmod(out, 0o777);
   const cleanup = async () => {
+    // Files the fake (root) wrote become removable by a test run as any user.
+    await captureRaw($`docker exec ${container} chmod -R a+rwX /srv/out`);
     await captureRaw($`docker rm --force ${container}`);
     await captureRaw($`docker network rm ${network}`);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -147,19 +153,16 @@ export async function startUpstream(
     }
     await capture(
       "start fake upstream",
-      $`docker run --detach --name ${container} --label bot-bottle.test=1 --network ${network} ${aliases} ${scriptMount} --user 0:0 --volume ${`${
+      $`docker run --detach --name ${container} --label bot-bottle.test=1 --network ${network} ${aliases} ${scriptMount} --user 0:0 --volume ${`${out}:/srv/out`} --volume ${`${
         join(ROOT, "tests/fixtures/fake_upstream.ts")
       }:/opt/bot-bottle/tests/fixtures/fake_upstream.ts:ro`} --entrypoint /usr/local/bin/deno ${await fakeImage()} run --allow-all /opt/bot-bottle/tests/fixtures/fake_upstream.ts ${reply} ${hosts}`,
     );
-    for (let i = 0; i < 100; i++) {
-      if ((await captureRaw($`docker exec ${container} test -f /srv/out/ready`)).code === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
+    const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+    for (let i = 0; i < 300 && !(await exists(join(out, "ready"))); i++) {
+      await new Promise((r) => setTimeout(r, 50));
     }
     const caFile = join(dir, "upstream-ca.crt");
-    await Deno.writeTextFile(
-      caFile,
-      await capture("read fake CA", $`docker exec ${container} cat /srv/out/ca/ca.crt`),
-    );
+    await Deno.copyFile(join(out, "ca", "ca.crt"), caFile);
     const ip = (await capture(
       "fake address",
       $`docker inspect --format ${`{{(index .NetworkSettings.Networks "${network}").IPAddress}}`} ${container}`,
@@ -169,8 +172,9 @@ export async function startUpstream(
       $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}}{{end}}"} ${network}`,
     )).trim();
     const received = async () => {
-      const r = await captureRaw($`docker exec ${container} cat /srv/out/received.jsonl`);
-      return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const text = await Deno.readTextFile(join(out, "received.jsonl")).catch(() => "");
+      // A line still being written is left for the next read.
+      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l));
     };
     return {
       network,

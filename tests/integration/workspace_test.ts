@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
-import { dockerTest } from "./docker.ts";
+import { bottleOf, dockerTest } from "./docker.ts";
 import { buildCaEnv, type ModelScript, startUpstream, type Upstream } from "./upstream.ts";
 
 /**
@@ -270,13 +270,10 @@ async function startUntil(
     stderr: "piped",
   }).spawn();
   for (let i = 0; i < 900; i++) {
-    if ((await upstream.toolResults()).length >= steps) {
-      const r = await captureRaw(
-        $`docker ps --filter label=bot-bottle.role=agent --filter ${`label=bot-bottle.agent=claude`} --format ${'{{.Label "bot-bottle.bottle"}}'}`,
-      );
-      const names = r.stdout.trim().split("\n").filter(Boolean);
-      if (names.length === 1) return { child, name: names[0]! };
-    }
+    const name = (await upstream.toolResults()).length >= steps
+      ? await bottleOf(env.BOT_BOTTLE_STATE_DIR!)
+      : undefined;
+    if (name) return { child, name };
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill("SIGKILL");

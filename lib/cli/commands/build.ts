@@ -9,6 +9,7 @@ import { buildCaSource, ensureImages } from "../../images/build.ts";
 import { type AgentKind, PROFILES } from "../../agents/mod.ts";
 import { agentSource, BUNDLE_SOURCE } from "../../images/sources.ts";
 import { imageTag } from "../../images/tags.ts";
+import { cacheDir } from "../../state.ts";
 import { out } from "../../log.ts";
 import type { Command } from "../command.ts";
 
@@ -53,6 +54,7 @@ build says the step it stopped at and leaves no container behind.`,
       force: ctx.values.force === true,
       buildCa: buildCaSource(ctx.values["ca-cert"] as string | undefined, ctx.env),
       signal: ctx.signal,
+      lockDir: cacheDir(ctx.env),
     });
     out.line(tags.bundle);
     out.line(tags.agent);
