@@ -769,24 +769,41 @@ dockerTest("a launch that fails half-way removes what it created and exits 1", a
   );
 });
 
-dockerTest("down --all removes every bottle", async () => {
-  await using upstream = await startUpstream(HOSTS, REPLY);
-  await using dir = await tempDir();
-  await project(dir.path, upstream.subnet);
-  const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
-  const names = [];
-  for (let i = 0; i < 2; i++) {
-    const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env: e });
-    assert.equal(up.code, 0, up.stderr);
-    names.push(up.stdout.trim());
-  }
-  const r = await runBotBottle(["down", "--all"], { env: e });
-  assert.equal(r.code, 0, r.stderr);
-  for (const name of names) assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
-  const usage = await runBotBottle(["down"], { env: e });
-  assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /needs a bottle NAME or --all/);
-});
+dockerTest(
+  "cleanup removes a bottle an engine restart stopped, and down --all every bottle",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    const e = { ...(await env(upstream)), BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml") };
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env: e });
+      assert.equal(up.code, 0, up.stderr);
+      names.push(up.stdout.trim());
+    }
+    // An engine restart stops every container without a restart policy; networks stay.
+    const [stopped, ...whole] = names as [string, ...string[]];
+    const stop = await captureRaw(
+      $`docker stop --time 0 ${`bot-bottle-${stopped}-agent`} ${`bot-bottle-${stopped}-bundle`}`,
+    );
+    assert.equal(stop.code, 0, stop.stderr);
+    const clean = await runBotBottle(["cleanup"], { env: e });
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stderr, new RegExp(`Removed ${stopped}`));
+    assert.deepEqual(await labelled(`bot-bottle.bottle=${stopped}`), []);
+    for (const name of whole) {
+      assert.match(clean.stderr, new RegExp(`${name} \\(started with up and whole`));
+      assert.notDeepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "a whole bottle stays");
+    }
+    const r = await runBotBottle(["down", "--all"], { env: e });
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of names) assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+    const usage = await runBotBottle(["down"], { env: e });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /needs a bottle NAME or --all/);
+  },
+);
 
 dockerTest(
   "an allowed name that resolves to a private address is refused unless its range is allowed",
