@@ -581,7 +581,7 @@ dockerTest("a missing skill stops start before anything is created", async () =>
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Skill "review": ".*skills\/review" not found/);
   assert.deepEqual(await labelled("bot-bottle.tool"), before);
-});
+}, { exclusive: true });
 
 /** The state directory of the bottles started in the project directory `cwd`. */
 const stateOf = (cwd: string) => join(cwd, "state");
@@ -740,6 +740,7 @@ dockerTest(
     assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
     assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
   },
+  { exclusive: true },
 );
 
 dockerTest("a launch that fails half-way removes what it created and exits 1", async () => {
@@ -767,7 +768,7 @@ dockerTest("a launch that fails half-way removes what it created and exits 1", a
     before,
     "the internal network was removed again",
   );
-});
+}, { exclusive: true });
 
 dockerTest(
   "cleanup removes a bottle an engine restart stopped, and down --all every bottle",
@@ -803,6 +804,7 @@ dockerTest(
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /needs a bottle NAME or --all/);
   },
+  { exclusive: true },
 );
 
 dockerTest(

@@ -32,7 +32,7 @@ dockerTest("a failed build says which step failed and leaves no container", asyn
     );
   }
   assert.deepEqual(await containers(), before, "a failed build left a container");
-});
+}, { exclusive: true });
 
 dockerTest("a build with a whole system trust store as its CA goes through", async () => {
   const store = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]

@@ -33,12 +33,51 @@ if (reason) {
   console.error(`skipping Docker integration tests: ${reason}`);
 }
 
+/**
+ * Test files run two at a time (`deno test --parallel`, DENO_JOBS=2 in the test task):
+ * a serial run leaves a third of the CPU idle while engines start containers. Most
+ * Docker tests touch only what they create and share the engine; a test that looks at
+ * or sweeps the whole engine (`cleanup`, `down --all`, every container before and after)
+ * runs `exclusive`: it waits for the tests in flight to end and holds new ones off.
+ *
+ * A readers-writer lock from two flock files in the temp directory, writer first: a
+ * writer holds the gate while it waits for the readers to drain, and a reader passes
+ * the gate only to take its shared lock. flock works between the test workers of one
+ * process (each open file is its own holder) and is released if the process dies.
+ */
+async function engineLock(exclusive: boolean): Promise<() => void> {
+  const dir = Deno.env.get("TMPDIR") ?? "/tmp";
+  const open = (name: string) =>
+    Deno.open(`${dir}/bot-bottle-tests-${name}.lock`, { create: true, write: true });
+  const gate = await open("gate");
+  const rw = await open("rw");
+  await gate.lock(true);
+  try {
+    await rw.lock(exclusive);
+  } finally {
+    await gate.unlock();
+    gate.close();
+  }
+  return () => rw.close();
+}
+
 /** Deno.test that needs Docker: ignored (with the reason printed once) when absent. */
-export function dockerTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+export function dockerTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+  options: { exclusive?: boolean } = {},
+): void {
   Deno.test({
     name,
     ignore: reason !== undefined,
-    fn,
+    async fn(t) {
+      const release = await engineLock(options.exclusive === true);
+      try {
+        await fn(t);
+      } finally {
+        release();
+      }
+    },
     sanitizeOps: false,
     sanitizeResources: false,
   });

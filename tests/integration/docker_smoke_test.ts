@@ -32,4 +32,4 @@ dockerTest("plan creates no container, network or volume", async () => {
     assert.equal(r.code, 0, r.stderr);
   }
   assert.deepEqual(await dockerResources(), before);
-});
+}, { exclusive: true });

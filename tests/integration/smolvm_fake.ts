@@ -38,7 +38,7 @@ export async function fakeSmolvm(): Promise<FakeSmolvm> {
   await Deno.chmod(script, 0o755);
   const containers = async () =>
     (await captureRaw(
-      $`docker ps --all --filter label=fake-smolvm=1 --format ${'{{.Label "fake-smolvm.machine"}}'}`,
+      $`docker ps --all --filter ${`label=fake-smolvm.state=${state}`} --format ${'{{.Label "fake-smolvm.machine"}}'}`,
     )).stdout.split("\n").filter(Boolean);
   return {
     env: { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}`, FAKE_SMOLVM_STATE: state },

@@ -52,10 +52,11 @@ async function withFakeOnPath<T>(env: Record<string, string>, fn: () => Promise<
   }
 }
 
-dockerTest("the smolvm backend runs a whole bottle through the strict fake", async (t) => {
-  await using upstream = await startUpstream(["api.anthropic.com", "plain.fake.test"], REPLY);
-  await using fake = await fakeSmolvm();
-  await using dir = await tempDir();
+/** A fake API, the fake smolvm, a project with a smolvm manifest and the env to use them. */
+async function setup() {
+  const upstream = await startUpstream(["api.anthropic.com", "plain.fake.test"], REPLY);
+  const fake = await fakeSmolvm();
+  const dir = await tempDir();
   await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), manifest(upstream.subnet));
   const env = {
     ...fake.env,
@@ -65,6 +66,22 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
     BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
     BOT_BOTTLE_CACHE_DIR: join(dir.path, "cache"),
   };
+  return {
+    upstream,
+    fake,
+    dir,
+    env,
+    async [Symbol.asyncDispose]() {
+      await dir[Symbol.asyncDispose]();
+      await fake[Symbol.asyncDispose]();
+      await upstream[Symbol.asyncDispose]();
+    },
+  };
+}
+
+dockerTest("the smolvm backend runs a whole bottle through the strict fake", async (t) => {
+  await using project = await setup();
+  const { upstream, fake, dir, env } = project;
 
   // A host service listening on every interface: the VM must not reach it.
   await using host = await hostService();
@@ -223,8 +240,14 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
       "the fake holds no machine",
     );
   });
+});
 
-  await t.step("cleanup finds a broken smolvm bottle by label and removes VM and all", async () => {
+// cleanup sweeps the whole engine, so it runs with no other test in flight.
+dockerTest(
+  "cleanup finds a broken smolvm bottle by label and removes VM and all",
+  async () => {
+    await using project = await setup();
+    const { fake, dir, env } = project;
     const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
     assert.equal(up.code, 0, up.stderr);
     const broken = up.stdout.trim();
@@ -237,8 +260,9 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
       $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${broken}`}`,
     );
     assert.equal(nets.stdout.trim(), "");
-  });
-});
+  },
+  { exclusive: true },
+);
 
 Deno.test("the fake smolvm rejects the argv forms the current CLI rejects", async () => {
   await using fake = await fakeSmolvm();
