@@ -224,7 +224,7 @@ async function tunnel(
     return;
   }
   options.audit.write({ ...entry, action: "tunnel", reason: "passthrough: not scanned" });
-  const up = new ConnIO(upstream);
+  const up = new ConnIO(upstream, 256 * 1024);
   const toUpstream = (async () => {
     await up.write(reader.drain());
     for (;;) {
