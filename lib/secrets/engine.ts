@@ -159,7 +159,17 @@ export class Detector {
 
   /** Every secret in `text`, given its survey. */
   findings(text: string, survey: Survey): Finding[] {
-    // Where each woken rule should look: merged windows around keyword hits.
+    // Two small functions rather than one with two long loops: V8 optimises each whole,
+    // where one function was entered mid-loop (OSR) and thrown away again at code its
+    // interpreter had not run yet, hundreds of times over a scan of 1 MiB.
+    const findings = this.#match(text, this.#windowsOf(survey, text.length));
+    return dropShadowed(findings, (f) => RANK[this.rules[f.r]!.kind ?? "structure"])
+      .map(({ r: _, ...f }) => f)
+      .toSorted((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
+  }
+
+  /** Where each woken rule should look: merged windows around keyword hits. */
+  #windowsOf(survey: Survey, length: number): Map<number, [number, number][]> {
     const windows = new Map<number, [number, number][]>();
     const keywords = this.#matcher.keywords;
     const hits = survey.hits;
@@ -170,7 +180,7 @@ export class Detector {
       for (const r of this.#wakes[k]!) {
         const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
         const from = Math.max(0, start - w.before);
-        const to = Math.min(text.length, end + w.after);
+        const to = Math.min(length, end + w.after);
         const list = windows.get(r);
         const last = list?.[list.length - 1];
         if (last && from <= last[1]) last[1] = Math.max(last[1], to);
@@ -178,6 +188,11 @@ export class Detector {
         else windows.set(r, [[from, to]]);
       }
     }
+    return windows;
+  }
+
+  /** Each woken rule's matches in its windows. */
+  #match(text: string, windows: Map<number, [number, number][]>): (Finding & { r: number })[] {
     const findings: (Finding & { r: number })[] = [];
     const seen = new Set<string>();
     for (const [r, list] of windows) {
@@ -208,9 +223,7 @@ export class Detector {
         }
       }
     }
-    return dropShadowed(findings, (f) => RANK[this.rules[f.r]!.kind ?? "structure"])
-      .map(({ r: _, ...f }) => f)
-      .toSorted((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
+    return findings;
   }
 
   #accept(rule: Rule, secret: string): boolean {

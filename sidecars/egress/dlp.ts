@@ -20,28 +20,49 @@ export interface DlpFinding {
   encoding: Encoding;
 }
 
-/** Short string values (and keys) of a JSON document, in order (for secrets split across fields). */
-function jsonStrings(body: string): string[] {
+/** The longest string value kept for joining: field-split secrets come in short pieces. */
+const FIELD_MAX = 256;
+
+/**
+ * Short string values of a JSON document, in order (for secrets split across fields),
+ * found by scanning the text for string literals rather than parsing it: a body cut short
+ * or otherwise malformed still yields its fields, and a large body costs a pass of
+ * `indexOf` jumps instead of a parse (a failed `JSON.parse` of a fresh 1 MiB string took
+ * 15 ms). Keys are left out, so that `{"a":"ghp_x","b":"y"}` joins to `ghp_xy`.
+ */
+export function jsonStrings(body: string): string[] {
   const first = body.trimStart()[0];
   if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return [];
-  let root: unknown;
-  try {
-    root = JSON.parse(body);
-  } catch {
-    return [];
-  }
   const out: string[] = [];
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === "string") {
-      if (v.length <= 256) out.push(v);
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
-    } else if (v !== null && typeof v === "object") {
-      const values = Object.values(v);
-      for (let i = values.length - 1; i >= 0; i--) stack.push(values[i]);
+  let open = body.indexOf('"');
+  while (open !== -1) {
+    // The closing quote: the next one not escaped by an odd run of backslashes.
+    let close = body.indexOf('"', open + 1);
+    for (;;) {
+      if (close === -1) return out;
+      let slashes = 0;
+      while (body.charCodeAt(close - 1 - slashes) === 92) slashes++;
+      if (slashes % 2 === 0) break;
+      close = body.indexOf('"', close + 1);
     }
+    let next = close + 1;
+    for (let c = body.charCodeAt(next); c === 32 || c === 9 || c === 10 || c === 13;) {
+      c = body.charCodeAt(++next);
+    }
+    const isKey = body.charCodeAt(next) === 58; // ":"
+    const raw = body.slice(open + 1, close);
+    if (!isKey && raw.length <= FIELD_MAX * 6) {
+      let value: string | undefined = raw;
+      if (raw.includes("\\")) {
+        try {
+          value = JSON.parse(`"${raw}"`);
+        } catch {
+          value = undefined;
+        }
+      }
+      if (value !== undefined && value.length <= FIELD_MAX) out.push(value);
+    }
+    open = body.indexOf('"', close + 1);
   }
   return out;
 }

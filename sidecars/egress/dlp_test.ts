@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeFindings, scanRequest } from "./dlp.ts";
+import { describeFindings, jsonStrings, scanRequest } from "./dlp.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
@@ -61,4 +61,23 @@ Deno.test("describeFindings() never repeats the secret", () => {
   );
   assert.equal(text, "AWS access key ID (rule aws-access-key-id) in the url");
   assert.ok(!text.includes(AWS));
+});
+
+Deno.test("jsonStrings() takes short values in order, not keys, from whole or cut-short JSON", () => {
+  const body = JSON.stringify({
+    a: "ghp_",
+    b: ["Zq8L", { c: 'w2\u00e9"q' }],
+    long: "x".repeat(300),
+    n: 1,
+    'k"ey': "tail",
+  });
+  assert.deepEqual(jsonStrings(body), ["ghp_", "Zq8L", 'w2\u00e9"q', "tail"]);
+  // Cut short (a body over a size limit, or malformed): what came before still counts.
+  assert.deepEqual(jsonStrings(body.slice(0, body.indexOf("long") + 10)), [
+    "ghp_",
+    "Zq8L",
+    'w2\u00e9"q',
+  ]);
+  assert.deepEqual(jsonStrings('{"a": "b\\\\", "c" : "d"}'), ["b\\", "d"]);
+  assert.deepEqual(jsonStrings("not json"), []);
 });
