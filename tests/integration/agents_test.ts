@@ -10,7 +10,7 @@ import type { AgentKind } from "../../lib/agents/mod.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
 import { agentExec, assertNowhereInGuest } from "./guest.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { buildCaEnv, startUpstream, upstreamEnv } from "./upstream.ts";
 
 interface Case {
   kind: AgentKind;
@@ -81,9 +81,7 @@ agents:
       );
       const env = {
         [c.hostEnv]: c.key,
-        BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-        BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-        ...(await buildCaEnv()),
+        ...(await upstreamEnv(upstream)),
       };
 
       await t.step(

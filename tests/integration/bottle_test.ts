@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
-import { buildCaEnv, startUpstream, type Upstream } from "./upstream.ts";
+import { buildCaEnv, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-bottle-test`;
 const REPLY = "PONG from the fake Anthropic API";
@@ -62,9 +62,7 @@ async function env(upstream: Upstream): Promise<Record<string, string>> {
   return {
     ANTHROPIC_API_KEY: KEY,
     BB_TEST_DB_PASSWORD: DB_PASSWORD,
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
 }
 

@@ -11,7 +11,7 @@ import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
 import { startGitServer } from "./git_server.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const UPSTREAM = "git@git.fake.test:project.git";
 
@@ -72,10 +72,8 @@ dockerTest(
     }
     const env = {
       ANTHROPIC_API_KEY: "sk-ant-gate-test-credential-value",
-      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
       BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml"),
-      ...(await buildCaEnv()),
+      ...(await upstreamEnv(upstream)),
     };
     const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: tree, env });
     assert.equal(up.code, 0, up.stderr);
@@ -352,9 +350,7 @@ dockerTest("an unknown upstream host key fails the start closed", async () => {
   );
   const env = {
     ANTHROPIC_API_KEY: "sk-ant-gate-test",
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
   const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], { cwd: dir.path, env });
   assert.equal(r.code, 1, r.stderr);

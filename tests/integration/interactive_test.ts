@@ -12,7 +12,7 @@ import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
 import { fakeSmolvm } from "./smolvm_fake.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const haveTmux =
   (await captureRaw($`sh -c ${"command -v tmux"}`).catch(() => ({ code: 1 }))).code === 0;
@@ -70,9 +70,7 @@ if (haveTmux) {
           ANTHROPIC_API_KEY: "sk-ant-interactive-test",
           BOT_BOTTLE_MANIFEST: join(dir.path, "bot-bottle.yaml"),
           BOT_BOTTLE_STATE_DIR: join(dir.path, "state"),
-          BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-          BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-          ...(await buildCaEnv()),
+          ...(await upstreamEnv(upstream)),
           ...(backend === "smolvm"
             ? { ...fake.env, BOT_BOTTLE_BACKEND: "smolvm", BOT_BOTTLE_CACHE_DIR: cache.path }
             : {}),

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
 import { agentExec, assertNowhereInGuest } from "./guest.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const REPLY = "PONG through the login route";
 const OAUTH = `sk-ant-oat01-${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll("-", "x");
@@ -63,9 +63,7 @@ agents:
       ANTHROPIC_API_KEY: "",
       GH_TOKEN: GH,
       GIT_TOKEN,
-      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-      ...(await buildCaEnv()),
+      ...(await upstreamEnv(upstream)),
     };
     const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
     assert.equal(up.code, 0, up.stderr);
@@ -169,9 +167,7 @@ agents:
   const env = {
     WORK_CLAUDE_KEY: KEY,
     ANTHROPIC_API_KEY: "",
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
   const r = await runBotBottle(["start", "claude", "--", "-p", "Say hello"], {
     cwd: dir.path,

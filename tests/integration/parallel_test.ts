@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const COUNT = Number(Deno.env.get("BOT_BOTTLE_PARALLEL") ?? "3");
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-parallel`;
@@ -57,9 +57,7 @@ agents:
     );
     const env = {
       ANTHROPIC_API_KEY: KEY,
-      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-      ...(await buildCaEnv()),
+      ...(await upstreamEnv(upstream)),
     };
     // Images first, so that the parallel part measures bottles, not one build.
     assert.equal((await runBotBottle(["build"], { env })).code, 0);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
-import { buildCaEnv, startUpstream } from "./upstream.ts";
+import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const manifest = (subnet: string) => `
 bottles:
@@ -39,9 +39,7 @@ dockerTest(
     await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), manifest(upstream.subnet));
     const env = {
       ANTHROPIC_API_KEY: "sk-ant-supervise-test",
-      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-      ...(await buildCaEnv()),
+      ...(await upstreamEnv(upstream)),
     };
     const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
     assert.equal(up.code, 0, up.stderr);

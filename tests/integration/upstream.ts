@@ -201,6 +201,18 @@ export async function startUpstream(
 }
 
 /**
+ * What a bot-bottle run needs to reach `upstream`: its network as the bundle's egress,
+ * its CA trusted by the proxy, and the build CA (see buildCaEnv).
+ */
+export async function upstreamEnv(upstream: Upstream): Promise<Record<string, string>> {
+  return {
+    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
+    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
+    ...(await buildCaEnv()),
+  };
+}
+
+/**
  * Environment for image builds on machines whose network intercepts TLS: the CAs in
  * /usr/local/share/ca-certificates, trusted during the build only.
  */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
-import { buildCaEnv, type ModelScript, startUpstream, type Upstream } from "./upstream.ts";
+import { type ModelScript, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
 
 /**
  * Shell that writes a fresh AWS key pair to creds.env. The key is made in the agent
@@ -74,11 +74,9 @@ async function project(dir: string, upstream: Upstream, permissions?: string) {
   await git(repo, ["commit", "-qm", "user: first"]);
   const env = {
     ANTHROPIC_API_KEY: `sk-ant-api03-${crypto.randomUUID()}`,
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
     BOT_BOTTLE_MANIFEST: manifestFile,
     BOT_BOTTLE_STATE_DIR: join(dir, "state"),
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
   return { repo, env, state: join(dir, "state") };
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "../integration/docker.ts";
-import { buildCaEnv, startUpstream } from "../integration/upstream.ts";
+import { startUpstream, upstreamEnv } from "../integration/upstream.ts";
 
 const manifest = (subnet: string) => `
 bottles:
@@ -36,9 +36,7 @@ dockerTest("escapes from inside the agent are refused and logged", async (t) => 
   await Deno.writeTextFile(join(dir.path, "bot-bottle.yaml"), manifest(upstream.subnet));
   const env = {
     ANTHROPIC_API_KEY: "sk-ant-escape-test-credential",
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
   const names: string[] = [];
   for (let i = 0; i < 2; i++) {

@@ -14,7 +14,7 @@ import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "../integration/docker.ts";
 import { startGitServer } from "../integration/git_server.ts";
-import { buildCaEnv, startUpstream } from "../integration/upstream.ts";
+import { startUpstream, upstreamEnv } from "../integration/upstream.ts";
 
 const UPSTREAM = "git@git.fake.test:project.git";
 
@@ -58,9 +58,7 @@ agents:
     const env = {
       ANTHROPIC_API_KEY: "sk-ant-gate-bypass-test",
       BB_GATE_DB_PASSWORD: dbPassword,
-      BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-      BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-      ...(await buildCaEnv()),
+      ...(await upstreamEnv(upstream)),
     };
     const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
     assert.equal(up.code, 0, up.stderr);

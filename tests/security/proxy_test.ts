@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "../integration/docker.ts";
-import { buildCaEnv, startUpstream } from "../integration/upstream.ts";
+import { startUpstream, upstreamEnv } from "../integration/upstream.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-proxy-test`;
 
@@ -69,9 +69,7 @@ agents:
   );
   const env = {
     ANTHROPIC_API_KEY: KEY,
-    BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
-    BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    ...(await buildCaEnv()),
+    ...(await upstreamEnv(upstream)),
   };
   const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
   assert.equal(up.code, 0, up.stderr);
