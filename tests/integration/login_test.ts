@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
 import { agentExec, assertNowhereInGuest } from "./guest.ts";
-import { startUpstream, upstreamEnv } from "./upstream.ts";
+import { claudeManifest, startUpstream, upstreamEnv } from "./upstream.ts";
 
 const REPLY = "PONG through the login route";
 const OAUTH = `sk-ant-oat01-${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll("-", "x");
@@ -150,19 +150,7 @@ dockerTest("an API key kept in a host variable of any name logs claude in", asyn
   await using dir = await tempDir();
   await Deno.writeTextFile(
     join(dir.path, "bot-bottle.yaml"),
-    `
-bottles:
-  dev:
-    egress:
-      allow_private: ["${upstream.subnet}"]
-      routes:
-        - host: api.anthropic.com
-          headers:
-            x-api-key: { env: WORK_CLAUDE_KEY }
-agents:
-  claude:
-    bottle: dev
-`,
+    claudeManifest(upstream.subnet, { keyEnv: "WORK_CLAUDE_KEY" }),
   );
   const env = {
     WORK_CLAUDE_KEY: KEY,

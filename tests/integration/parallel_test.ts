@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
-import { startUpstream, upstreamEnv } from "./upstream.ts";
+import { claudeManifest, startUpstream, upstreamEnv } from "./upstream.ts";
 
 const COUNT = Number(Deno.env.get("BOT_BOTTLE_PARALLEL") ?? "3");
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-parallel`;
@@ -41,19 +41,7 @@ dockerTest(
     await using dir = await tempDir();
     await Deno.writeTextFile(
       join(dir.path, "bot-bottle.yaml"),
-      `
-bottles:
-  dev:
-    egress:
-      allow_private: ["${upstream.subnet}"]
-      routes:
-        - host: api.anthropic.com
-          headers:
-            x-api-key: { env: ANTHROPIC_API_KEY }
-agents:
-  claude:
-    bottle: dev
-`,
+      claudeManifest(upstream.subnet),
     );
     const env = {
       ANTHROPIC_API_KEY: KEY,

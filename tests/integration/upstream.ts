@@ -201,6 +201,31 @@ export async function startUpstream(
 }
 
 /**
+ * The manifest most tests use: bottle `dev` reaching the fake's subnet, with the Anthropic
+ * route injecting `x-api-key` from the host variable `keyEnv`, and agent `claude` in it.
+ * `egress` and `agent` add lines to those two blocks.
+ */
+export function claudeManifest(
+  subnet: string,
+  options: { keyEnv?: string; egress?: string[]; agent?: string[] } = {},
+): string {
+  const lines = (extra: string[] | undefined, indent: string) =>
+    (extra ?? []).map((l) => `${indent}${l}\n`).join("");
+  return `bottles:
+  dev:
+    egress:
+${lines(options.egress, "      ")}      allow_private: ["${subnet}"]
+      routes:
+        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ${options.keyEnv ?? "ANTHROPIC_API_KEY"} }
+agents:
+  claude:
+    bottle: dev
+${lines(options.agent, "    ")}`;
+}
+
+/**
  * What a bot-bottle run needs to reach `upstream`: its network as the bundle's egress,
  * its CA trusted by the proxy, and the build CA (see buildCaEnv).
  */

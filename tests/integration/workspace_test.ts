@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
-import { type ModelScript, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
+import {
+  claudeManifest,
+  type ModelScript,
+  startUpstream,
+  type Upstream,
+  upstreamEnv,
+} from "./upstream.ts";
 
 /**
  * Shell that writes a fresh AWS key pair to creds.env. The key is made in the agent
@@ -39,20 +45,8 @@ async function keptPair(repo: string, bundle: string): Promise<{ id: string; sec
   return { id, secret };
 }
 
-const manifest = (subnet: string, permissions = "unattended") => `
-bottles:
-  dev:
-    egress:
-      allow_private: ["${subnet}"]
-      routes:
-        - host: api.anthropic.com
-          headers:
-            x-api-key: { env: ANTHROPIC_API_KEY }
-agents:
-  claude:
-    bottle: dev
-    permissions: ${permissions}
-`;
+const manifest = (subnet: string, permissions = "unattended") =>
+  claudeManifest(subnet, { agent: [`permissions: ${permissions}`] });
 
 async function git(repo: string, args: string[]): Promise<string> {
   const r = await captureRaw(

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "../integration/docker.ts";
-import { startUpstream, upstreamEnv } from "../integration/upstream.ts";
+import { claudeManifest, startUpstream, upstreamEnv } from "../integration/upstream.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-proxy-test`;
 
@@ -51,21 +51,9 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
   await using dir = await tempDir();
   await Deno.writeTextFile(
     join(dir.path, "bot-bottle.yaml"),
-    `
-bottles:
-  dev:
-    egress:
-      allow: [plain.fake.test]
-      passthrough: [pinned.fake.test]
-      allow_private: ["${upstream.subnet}"]
-      routes:
-        - host: api.anthropic.com
-          headers:
-            x-api-key: { env: ANTHROPIC_API_KEY }
-agents:
-  claude:
-    bottle: dev
-`,
+    claudeManifest(upstream.subnet, {
+      egress: ["allow: [plain.fake.test]", "passthrough: [pinned.fake.test]"],
+    }),
   );
   const env = {
     ANTHROPIC_API_KEY: KEY,
