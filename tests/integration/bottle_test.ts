@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
+import { agentExec } from "./guest.ts";
 import { buildCaEnv, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-bottle-test`;
@@ -74,17 +75,6 @@ async function labelled(label: string): Promise<string[]> {
     captureRaw($`docker volume ls --quiet --filter ${`label=${label}`}`),
   ]);
   return [c.stdout, n.stdout, v.stdout].join("\n").split("\n").filter(Boolean);
-}
-
-async function agentExec(
-  name: string,
-  user: string,
-  script: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return await captureRaw(
-    $`docker exec --user ${user} ${`bot-bottle-${name}-agent`} sh -c ${script}`,
-    "2m",
-  );
 }
 
 dockerTest(
