@@ -26,6 +26,11 @@ export interface Rule {
   entropy?: number;
   /** How far before and after a keyword the pattern may start and end. */
   window?: { before: number; after: number };
+  /**
+   * Every match starts where one of the keywords starts (a name the pattern begins
+   * with): the pattern is tried at those places only, not across a window.
+   */
+  anchored?: boolean;
   /** Whether a secret that looks like a placeholder still counts (strong token shapes). */
   placeholders?: boolean;
   /** Extra judgement of the secret. */
@@ -118,6 +123,8 @@ export class Detector {
   readonly #matcher: KeywordMatcher;
   /** For each keyword, the rules it wakes. */
   readonly #wakes: number[][];
+  /** Sticky copies of the anchored rules' patterns, by rule index. */
+  readonly #sticky: (RegExp | undefined)[];
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
@@ -139,6 +146,9 @@ export class Detector {
     });
     this.#matcher = new KeywordMatcher(keywords);
     this.#wakes = wakes;
+    this.#sticky = rules.map((rule) =>
+      rule.anchored ? new RegExp(rule.pattern.source, rule.pattern.flags + "y") : undefined
+    );
   }
 
   /** How specific the rule named `id` is (see `RANK`); the bottle's own values count as tokens. */
@@ -168,58 +178,90 @@ export class Detector {
       .toSorted((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
   }
 
-  /** Where each woken rule should look: merged windows around keyword hits. */
+  /**
+   * Where each woken rule should look: merged windows around keyword hits, or for an
+   * anchored rule the places its keywords start (as `[start, start]`, in order).
+   */
   #windowsOf(survey: Survey, length: number): Map<number, [number, number][]> {
     const windows = new Map<number, [number, number][]>();
     const keywords = this.#matcher.keywords;
     const hits = survey.hits;
+    const anchored: number[] = [];
     for (let h = 0; h < hits.length; h += 2) {
       const k = hits[h]!;
       const end = hits[h + 1]!;
       const start = end - keywords[k]!.length;
       for (const r of this.#wakes[k]!) {
+        const list = windows.get(r);
+        if (this.#sticky[r]) {
+          if (list) list.push([start, start]);
+          else {
+            windows.set(r, [[start, start]]);
+            anchored.push(r);
+          }
+          continue;
+        }
         const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
         const from = Math.max(0, start - w.before);
         const to = Math.min(length, end + w.after);
-        const list = windows.get(r);
         const last = list?.[list.length - 1];
         if (last && from <= last[1]) last[1] = Math.max(last[1], to);
         else if (list) list.push([from, to]);
         else windows.set(r, [[from, to]]);
       }
     }
+    // Hits come in the order their keywords end; starts of keywords of different lengths
+    // can come out of order.
+    for (const r of anchored) windows.get(r)!.sort((a, b) => a[0] - b[0]);
     return windows;
   }
 
-  /** Each woken rule's matches in its windows. */
+  /** Each woken rule's matches in its windows (or at its anchors). */
   #match(text: string, windows: Map<number, [number, number][]>): (Finding & { r: number })[] {
     const findings: (Finding & { r: number })[] = [];
     const seen = new Set<string>();
-    for (const [r, list] of windows) {
+    const take = (r: number, m: RegExpExecArray, from: number) => {
       const rule = this.rules[r]!;
+      const g = rule.group ?? 1;
+      const secret = m[g] ?? m[0];
+      const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+      if (!this.#accept(rule, secret)) return;
+      if (rule.checkMatch && !rule.checkMatch(m)) return;
+      const key = `${r}:${at}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      findings.push({
+        rule: rule.id,
+        description: rule.description,
+        index: at,
+        length: secret.length,
+        r,
+      });
+    };
+    for (const [r, list] of windows) {
+      const sticky = this.#sticky[r];
+      if (sticky) {
+        // As a scan of the text would: a match hides the anchors inside it.
+        let next = 0;
+        for (const [start] of list) {
+          if (start < next) continue;
+          sticky.lastIndex = start;
+          const m = sticky.exec(text);
+          if (m === null) continue;
+          next = start + Math.max(1, m[0].length);
+          take(r, m, 0);
+        }
+        continue;
+      }
+      const pattern = this.rules[r]!.pattern;
       for (const [start, to] of list) {
         // A few characters more in front, so that lookbehinds see what precedes.
         const from = Math.max(0, start - 16);
         const slice = text.slice(from, to);
-        const pattern = rule.pattern;
         pattern.lastIndex = 0;
         for (let m = pattern.exec(slice); m !== null; m = pattern.exec(slice)) {
           if (m[0].length === 0) pattern.lastIndex++;
-          const g = rule.group ?? 1;
-          const secret = m[g] ?? m[0];
-          const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
-          if (!this.#accept(rule, secret)) continue;
-          if (rule.checkMatch && !rule.checkMatch(m)) continue;
-          const key = `${r}:${at}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          findings.push({
-            rule: rule.id,
-            description: rule.description,
-            index: at,
-            length: secret.length,
-            r,
-          });
+          take(r, m, from);
         }
       }
     }

@@ -94,6 +94,28 @@ Deno.test("a rule runs only near its keywords, and its entropy floor and check a
   assert.deepEqual(d.scan("demo_0q7Z3kLm9Xw2"), [], "check");
 });
 
+Deno.test("an anchored rule is tried where its keywords start, as a scan would", () => {
+  const rule: Rule = {
+    id: "named",
+    description: "named value",
+    kind: "named",
+    keywords: ["tok", "secret"],
+    pattern: /(?<![A-Za-z])(?:tok|secret)[a-z_]*\s*=\s*([A-Za-z0-9]{12,})/gi,
+    anchored: true,
+  };
+  const d = new Detector([rule]);
+  const found = (text: string) => d.scan(text).map((f) => text.slice(f.index, f.index + f.length));
+  // Either keyword, in any case.
+  assert.deepEqual(found("SECRET = q7Z3kLm9Xw2Rt5 and tok_x = Vn1Xc4Bm7Hk0Jp"), [
+    "q7Z3kLm9Xw2Rt5",
+    "Vn1Xc4Bm7Hk0Jp",
+  ]);
+  // The lookbehind sees the text before the anchor: "mytok" is no name.
+  assert.deepEqual(found("mytok = q7Z3kLm9Xw2Rt5"), []);
+  // A keyword inside a match is no second anchor.
+  assert.deepEqual(found("tok = secret9Xw2Rt5q7Z3 = Vn1Xc4Bm7Hk0Jp"), ["secret9Xw2Rt5q7Z3"]);
+});
+
 Deno.test("one finding per secret: a more specific rule's finding shadows a general one", () => {
   const rules = findSecrets(`Authorization: token ${GH}`).map((f) => f.rule);
   assert.deepEqual(rules, ["github-token"]);

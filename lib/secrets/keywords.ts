@@ -32,10 +32,14 @@ export class KeywordMatcher {
   /** Character code → character class (0: no keyword uses it) | RUN | TRIGGER. */
   readonly #classes = new Uint16Array(65536);
   readonly #classCount: number;
+  /**
+   * Transitions: `table[state + class]` is the next state. States are numbered by their
+   * offset in the table (a multiple of the class count), and those where a keyword ends
+   * come last, from `#firstFinal` on: the loop tests a number, not a second table.
+   */
   readonly #table: Uint16Array | Uint32Array;
-  /** 1 where some keyword ends in that state. */
-  readonly #final: Uint8Array;
-  /** For each state, the keywords (indices) ending there, through failure links. */
+  readonly #firstFinal: number;
+  /** For each state (by offset / class count), the keywords ending there. */
   readonly #outputs: number[][];
 
   constructor(keywords: readonly string[]) {
@@ -81,9 +85,7 @@ export class KeywordMatcher {
       ends[s]!.push(index);
     });
     const states = goto.length;
-    const table = states < 65536
-      ? new Uint16Array(states * classCount)
-      : new Uint32Array(states * classCount);
+    const dfa = new Int32Array(states * classCount);
     const fail = new Int32Array(states);
     const outputs: number[][] = new Array(states);
     outputs[0] = ends[0]!;
@@ -92,7 +94,7 @@ export class KeywordMatcher {
     for (let c = 0; c < classCount; c++) {
       const next = goto[0]!.get(c);
       if (next !== undefined) {
-        table[c] = next;
+        dfa[c] = next;
         queue.push(next);
       }
     }
@@ -102,54 +104,70 @@ export class KeywordMatcher {
       for (let c = 0; c < classCount; c++) {
         const next = goto[s]!.get(c);
         if (next !== undefined) {
-          fail[next] = table[fail[s]! * classCount + c]!;
-          table[s * classCount + c] = next;
+          fail[next] = dfa[fail[s]! * classCount + c]!;
+          dfa[s * classCount + c] = next;
           queue.push(next);
         } else {
-          table[s * classCount + c] = table[fail[s]! * classCount + c]!;
+          dfa[s * classCount + c] = dfa[fail[s]! * classCount + c]!;
         }
       }
     }
+    // Renumber: the root first, states without output next, final states last.
+    const order = [...Array(states).keys()].sort((a, b) =>
+      Number(outputs[a]!.length > 0) - Number(outputs[b]!.length > 0) || a - b
+    );
+    const offset = new Int32Array(states);
+    order.forEach((s, i) => (offset[s] = i * classCount));
+    const table = states * classCount < 65536
+      ? new Uint16Array(states * classCount)
+      : new Uint32Array(states * classCount);
+    for (let s = 0; s < states; s++) {
+      for (let c = 0; c < classCount; c++) {
+        table[offset[s]! + c] = offset[dfa[s * classCount + c]!]!;
+      }
+    }
     this.#table = table;
-    this.#outputs = outputs;
-    this.#final = new Uint8Array(states);
-    for (let s = 0; s < states; s++) this.#final[s] = outputs[s]!.length > 0 ? 1 : 0;
+    this.#outputs = order.map((s) => outputs[s]!);
+    const firstFinal = order.findIndex((s) => outputs[s]!.length > 0);
+    this.#firstFinal = firstFinal === -1 ? table.length : firstFinal * classCount;
   }
 
   /** Keywords, runs and triggers in `text`, in one pass. */
   survey(text: string): Survey {
     const classes = this.#classes;
     const table = this.#table;
-    const final = this.#final;
+    const firstFinal = this.#firstFinal;
     const outputs = this.#outputs;
     const width = this.#classCount;
     const hits: number[] = [];
     const runs: number[] = [];
     const triggers: number[] = [];
     let s = 0;
-    let start = 0;
+    // The length of the base64-alphabet run ending here, kept without a branch on each
+    // character's class: in source text that branch goes either way every few
+    // characters, and its mispredictions cost more than the automaton.
+    let run = 0;
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const c = classes[text.charCodeAt(i)]!;
-      s = table[s * width + (c & CLASS)]!;
-      if (final[s] !== 0) {
-        const out = outputs[s]!;
+      s = table[s + (c & CLASS)]!;
+      if (s >= firstFinal) {
+        const out = outputs[s / width]!;
         for (let k = 0; k < out.length; k++) hits.push(out[k]!, i + 1);
       }
-      if ((c & RUN) === 0) {
-        if (i - start >= MIN_RUN) runs.push(start, i);
-        start = i + 1;
-        if (c & TRIGGER) {
-          // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
-          if ((c & BACKSLASH) === 0) triggers.push(i);
-          else {
-            const next = text.charCodeAt(i + 1);
-            if (next === 117 || next === 47) triggers.push(i);
-          }
+      const ended = run;
+      run = (run + 1) & -((c >> 8) & 1);
+      if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
+      if ((c & TRIGGER) !== 0) {
+        // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
+        if ((c & BACKSLASH) === 0) triggers.push(i);
+        else {
+          const next = text.charCodeAt(i + 1);
+          if (next === 117 || next === 47) triggers.push(i);
         }
       }
     }
-    if (n - start >= MIN_RUN) runs.push(start, n);
+    if (run >= MIN_RUN) runs.push(n - run, n);
     return { hits, runs, triggers };
   }
 }

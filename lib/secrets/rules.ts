@@ -105,6 +105,7 @@ function named(
     // A value without a digit is, far more often than not, a word.
     check: (s) => (options.anyValue || /\d/.test(s)) && (check ? check(s) : true),
     window: { before: 4, after: options.after ?? 160 },
+    anchored: true,
   };
 }
 
@@ -1132,5 +1133,7 @@ export const RULES: readonly Rule[] = [
       !claimedPrefix(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },
+    // Every name above starts with one of the keywords.
+    anchored: true,
   },
 ];
