@@ -176,17 +176,20 @@ export async function startBundle(
       "net.ipv4.ip_unprivileged_port_start=53",
     ],
   });
-  await docker.networkConnect(plan.networks.egress.name, plan.bundle.name);
   const configBytes = new TextEncoder().encode(JSON.stringify(config));
   const configName = CONFIG_PATH.split("/").at(-1)!;
   const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf("/"));
-  await docker.copyTarInto(
-    plan.bundle.name,
-    configDir,
-    fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
-  );
-  // The gate's seed repository (a --cwd workspace's objects and refs).
-  if (seed) await docker.copyTarFileInto(plan.bundle.name, STATE_DIR, seed);
+  // The second network, the config and the gate's seed repository (a --cwd workspace's
+  // objects and refs) go to the created container at once.
+  await Promise.all([
+    docker.networkConnect(plan.networks.egress.name, plan.bundle.name),
+    docker.copyTarInto(
+      plan.bundle.name,
+      configDir,
+      fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
+    ),
+    seed ? docker.copyTarFileInto(plan.bundle.name, STATE_DIR, seed) : undefined,
+  ]);
   await docker.containerStart(plan.bundle.name);
   await waitForBundle(plan.bundle.name, signal);
   check(signal);

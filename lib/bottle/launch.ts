@@ -41,16 +41,23 @@ export async function bringUp(
     );
   }
   const backend = backendFor(plan.backend);
-  await timed("engine", () => requireAvailable(backend));
-  // Read (and check) credential values before anything is created.
-  const config = await bundleConfig(plan, options.env);
+  // The engine check and the credential values (read and checked before anything is
+  // created or built) while the images are looked up.
+  const ready = (async () => {
+    await timed("engine", () => requireAvailable(backend));
+    return await bundleConfig(plan, options.env);
+  })();
+  // Awaited below; until then a failure must not count as unhandled.
+  ready.catch(() => {});
   await timed("images", () =>
     ensureImages(plan.images, {
       kind: plan.agentKind,
       buildCa: buildCaSource(undefined, options.env),
       signal: options.signal,
       lockDir: cacheDir(options.env),
+      ready,
     }));
+  const config = await ready;
   if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
 
   // Staged copies (prompt, archives) live only while they are copied in.

@@ -163,11 +163,21 @@ export async function buildImage(
 /** Builds whichever of the two images is missing (or both, with `force`). */
 export async function ensureImages(
   tags: { agent: string; bundle: string },
-  options: BuildOptions & { kind?: AgentKind } = {},
+  options: BuildOptions & {
+    kind?: AgentKind;
+    /** Awaited after the lookups and before any build (the engine check, say). */
+    ready?: Promise<unknown>;
+  } = {},
 ): Promise<void> {
   const agent = agentSource(options.kind ?? "claude");
-  for (const [source, tag] of [[BUNDLE_SOURCE, tags.bundle], [agent, tags.agent]] as const) {
-    if (!options.force && await imageExists(tag)) {
+  const wanted = [[BUNDLE_SOURCE, tags.bundle], [agent, tags.agent]] as const;
+  // Both looked up at once, and at once with whatever the caller waits for in `ready`.
+  const present = await Promise.all(
+    wanted.map(([, tag]) => !options.force && imageExists(tag).catch(() => false)),
+  );
+  await options.ready;
+  for (const [i, [source, tag]] of wanted.entries()) {
+    if (present[i]) {
       log.debug(`${tag} present`);
       continue;
     }

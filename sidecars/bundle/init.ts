@@ -15,7 +15,12 @@ import { UpstreamPool } from "../egress/upstream.ts";
 import { startDns } from "../dns/dns.ts";
 import { startGitGate } from "../gate/gate.ts";
 import { startControl } from "../supervise/control.ts";
-import { type GateRefusal, startMcpServer, type SuperviseEffects } from "../supervise/mcp.ts";
+import {
+  type GateRefusal,
+  loadSdk,
+  startMcpServer,
+  type SuperviseEffects,
+} from "../supervise/mcp.ts";
 import { SuperviseQueue } from "../supervise/queue.ts";
 import {
   AUDIT_PATH,
@@ -131,6 +136,8 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   await audit.flush();
   await Deno.writeTextFile(READY_PATH, new Date().toISOString());
   say("ready");
+  // Loaded after the ready mark, while the host provisions the agent.
+  if (config.supervise.enabled) await loadSdk();
 }
 
 // Daemons are closed on SIGTERM or a failed start; with nothing left listening the

@@ -5,9 +5,9 @@
  * for a person's answer, up to a timeout the tool descriptions state.
  */
 
-import { McpServer } from "npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js";
-import { z } from "npm:zod@4.6.7";
+import type { McpServer } from "npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js";
+import type { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js";
+import type { z } from "npm:zod@4.6.7";
 import { parseHostPattern } from "../../lib/net/hosts.ts";
 import type { SuperviseQueue, SuperviseRequest } from "./queue.ts";
 
@@ -35,8 +35,32 @@ export interface GateRefusal {
 /** Requests waiting for a person, per bottle; more are refused until some are answered. */
 export const MAX_PENDING = 10;
 
-/** Field limits: what the agent writes is shown to a person, so it is kept readable. */
-const REASON = z.string().min(1).max(2000);
+/** The MCP SDK and zod. */
+interface Sdk {
+  McpServer: typeof McpServer;
+  Transport: typeof WebStandardStreamableHTTPServerTransport;
+  z: typeof z;
+}
+
+let sdk: Promise<Sdk> | undefined;
+
+/**
+ * Loads the MCP SDK (once). Loading it takes about a quarter of a second, most of the
+ * bundle's own start: the bundle says it is ready first and loads this after (or on
+ * the first request, whichever comes first).
+ */
+export function loadSdk(): Promise<Sdk> {
+  sdk ??= Promise.all([
+    import("npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js"),
+    import("npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js"),
+    import("npm:zod@4.6.7"),
+  ]).then(([mcp, http, zod]) => ({
+    McpServer: mcp.McpServer,
+    Transport: http.WebStandardStreamableHTTPServerTransport,
+    z: zod.z,
+  }));
+  return sdk;
+}
 
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 
@@ -56,10 +80,13 @@ function result(r: SuperviseRequest, approved: string): ToolResult {
 }
 
 function buildServer(
+  { McpServer, z }: Sdk,
   queue: SuperviseQueue,
   effects: SuperviseEffects,
   timeoutMs: number,
 ): McpServer {
+  // Field limits: what the agent writes is shown to a person, so it is kept readable.
+  const REASON = z.string().min(1).max(2000);
   const server = new McpServer({ name: "bot-bottle-supervise", version: "1.0.0" });
   const minutes = Math.round(timeoutMs / 60_000);
   const waits =
@@ -192,8 +219,9 @@ export function startMcpServer(
   return Deno.serve(
     { hostname: options.hostname, port: options.port, onListen: () => {} },
     async (req) => {
-      const server = buildServer(options.queue, options.effects, options.timeoutMs);
-      const transport = new WebStandardStreamableHTTPServerTransport({
+      const sdk = await loadSdk();
+      const server = buildServer(sdk, options.queue, options.effects, options.timeoutMs);
+      const transport = new sdk.Transport({
         sessionIdGenerator: undefined,
         enableJsonResponse: true,
       });
