@@ -52,6 +52,14 @@ async function withFakeOnPath<T>(env: Record<string, string>, fn: () => Promise<
   }
 }
 
+/**
+ * One image cache for the file's tests: the agent image is saved for smolvm (1.4 GB,
+ * the larger part of a test's time) by the first `up` and reused by the others, as a
+ * user's later bottles reuse it. The first test in the file asserts the save.
+ */
+const CACHE = await Deno.makeTempDir({ prefix: "bot-bottle-smolvm-cache-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(CACHE, { recursive: true }));
+
 /** A fake API, the fake smolvm, a project with a smolvm manifest and the env to use them. */
 async function setup() {
   const upstream = await startUpstream(["api.anthropic.com", "plain.fake.test"], REPLY);
@@ -64,7 +72,7 @@ async function setup() {
     ANTHROPIC_API_KEY: KEY,
     BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
     BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    BOT_BOTTLE_CACHE_DIR: join(dir.path, "cache"),
+    BOT_BOTTLE_CACHE_DIR: CACHE,
   };
   return {
     upstream,
@@ -118,7 +126,8 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
         assert.ok(create, "machine create was called");
         const flag = (f: string) => create.flatMap((a, i) => (a === f ? [create[i + 1]!] : []));
         assert.deepEqual(flag("--name"), [machine]);
-        assert.match(flag("--image")[0]!, /^\/.*\/cache\/images\/agent-[0-9a-f]{16}\.tar$/);
+        assert.match(flag("--image")[0]!, /^\/.*\/images\/agent-[0-9a-f]{16}\.tar$/);
+        assert.ok(flag("--image")[0]!.startsWith(`${CACHE}/`), "the archive is in the cache");
         assert.deepEqual(flag("--allow-cidr"), [`${bundleIp}/32`]);
         assert.deepEqual(flag("--dns"), [bundleIp]);
         assert.ok(flag("--label").includes(`bot-bottle.bottle=${name}`));
