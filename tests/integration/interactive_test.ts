@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
-import { fakeSmolvm } from "./smolvm_fake.ts";
+import { fakeSmolvm, SMOLVM_IMAGE_CACHE } from "./smolvm_fake.ts";
 import { startUpstream, upstreamEnv } from "./upstream.ts";
 
 const haveTmux =
@@ -41,7 +41,6 @@ if (haveTmux) {
       })`,
       async () => {
         await using fake = await fakeSmolvm();
-        await using cache = await tempDir();
         await using upstream = await startUpstream(["api.anthropic.com"], "Interactive PONG", {
           script: {
             steps: [
@@ -72,7 +71,11 @@ if (haveTmux) {
           BOT_BOTTLE_STATE_DIR: join(dir.path, "state"),
           ...(await upstreamEnv(upstream)),
           ...(backend === "smolvm"
-            ? { ...fake.env, BOT_BOTTLE_BACKEND: "smolvm", BOT_BOTTLE_CACHE_DIR: cache.path }
+            ? {
+              ...fake.env,
+              BOT_BOTTLE_BACKEND: "smolvm",
+              BOT_BOTTLE_CACHE_DIR: SMOLVM_IMAGE_CACHE,
+            }
             : {}),
         };
         const session = `bot-bottle-test-${crypto.randomUUID().slice(0, 8)}`;

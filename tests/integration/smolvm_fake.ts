@@ -10,6 +10,17 @@ import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { ROOT } from "../helpers.ts";
 
+/**
+ * The image cache the smolvm tests share (`BOT_BOTTLE_CACHE_DIR`): the agent image is
+ * saved for smolvm (1.4 GB, the larger part of such a test) by the first `up` of any
+ * test file, and reused by the others and by later runs, as a user's later bottles
+ * reuse it. Archives are kept by image ID, and a new one replaces the old.
+ */
+export const SMOLVM_IMAGE_CACHE: string = join(
+  Deno.env.get("TMPDIR") ?? "/tmp",
+  "bot-bottle-test-image-cache",
+);
+
 /** The fake on PATH, its state, and what it was asked. */
 export interface FakeSmolvm extends AsyncDisposable {
   /** Environment that puts the fake first on PATH. */

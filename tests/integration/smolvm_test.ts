@@ -10,10 +10,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SmolvmGuest } from "../../lib/backend/smolvm.ts";
+import { archivePath } from "../../lib/images/archive.ts";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "./docker.ts";
-import { fakeSmolvm } from "./smolvm_fake.ts";
+import { fakeSmolvm, SMOLVM_IMAGE_CACHE } from "./smolvm_fake.ts";
 import { assertSealed, bundleAddress, hostService } from "./smolvm_probes.ts";
 import { buildCaEnv, startUpstream } from "./upstream.ts";
 
@@ -52,14 +53,6 @@ async function withFakeOnPath<T>(env: Record<string, string>, fn: () => Promise<
   }
 }
 
-/**
- * One image cache for the file's tests: the agent image is saved for smolvm (1.4 GB,
- * the larger part of a test's time) by the first `up` and reused by the others, as a
- * user's later bottles reuse it. The first test in the file asserts the save.
- */
-const CACHE = await Deno.makeTempDir({ prefix: "bot-bottle-smolvm-cache-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(CACHE, { recursive: true }));
-
 /** A fake API, the fake smolvm, a project with a smolvm manifest and the env to use them. */
 async function setup() {
   const upstream = await startUpstream(["api.anthropic.com", "plain.fake.test"], REPLY);
@@ -72,7 +65,7 @@ async function setup() {
     ANTHROPIC_API_KEY: KEY,
     BOT_BOTTLE_EGRESS_NETWORK: upstream.network,
     BOT_BOTTLE_UPSTREAM_CA: upstream.caFile,
-    BOT_BOTTLE_CACHE_DIR: CACHE,
+    BOT_BOTTLE_CACHE_DIR: SMOLVM_IMAGE_CACHE,
   };
   return {
     upstream,
@@ -106,11 +99,18 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
   assert.equal(plan.networks.internal.hostReachable, true);
   assert.equal(await fake.calls().then((c) => c.filter((a) => a[0] === "machine").length), 0);
 
+  // Saved for smolvm unless another test (or run) already did, for this very image.
+  const id = await captureRaw($`docker image inspect --format ${"{{.Id}}"} ${plan.images.agent}`);
+  const cached = id.code === 0 &&
+    await Deno.stat(archivePath(SMOLVM_IMAGE_CACHE, id.stdout.trim())).then(
+      () => true,
+      () => false,
+    );
   const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
   assert.equal(up.code, 0, up.stderr);
   const name = up.stdout.trim();
   assert.match(name, /^claude-[a-z0-9]{6}$/);
-  assert.match(up.stderr, /Saving the agent image for smolvm/);
+  assert.equal(/Saving the agent image for smolvm/.test(up.stderr), !cached, up.stderr);
   assert.match(up.stderr, /Self-test passed/);
   const machine = `bot-bottle-${name}-agent`;
   const bundleIp = await bundleAddress(name);
@@ -127,7 +127,10 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
         const flag = (f: string) => create.flatMap((a, i) => (a === f ? [create[i + 1]!] : []));
         assert.deepEqual(flag("--name"), [machine]);
         assert.match(flag("--image")[0]!, /^\/.*\/images\/agent-[0-9a-f]{16}\.tar$/);
-        assert.ok(flag("--image")[0]!.startsWith(`${CACHE}/`), "the archive is in the cache");
+        assert.ok(
+          flag("--image")[0]!.startsWith(`${SMOLVM_IMAGE_CACHE}/`),
+          "the archive is in the cache",
+        );
         assert.deepEqual(flag("--allow-cidr"), [`${bundleIp}/32`]);
         assert.deepEqual(flag("--dns"), [bundleIp]);
         assert.ok(flag("--label").includes(`bot-bottle.bottle=${name}`));
