@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
-import { bottleOf, dockerTest } from "./docker.ts";
+import { bottleOf, dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 import { agentExec } from "./guest.ts";
 import { buildCaEnv, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
 
@@ -582,15 +582,16 @@ dockerTest("a missing skill stops start before anything is created", async () =>
   await using dir = await tempDir();
   await project(dir.path, upstream.subnet);
   await Deno.remove(join(dir.path, "skills/review"), { recursive: true });
-  const before = await labelled("bot-bottle.tool");
+  await using docker = await recordingDocker();
   const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], {
     cwd: dir.path,
-    env: await env(upstream),
+    env: { ...(await env(upstream)), ...docker.env },
   });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Skill "review": ".*skills\/review" not found/);
-  assert.deepEqual(await labelled("bot-bottle.tool"), before);
-}, { exclusive: true });
+  const calls = await docker.calls();
+  assert.deepEqual(calls.filter((c) => !READ_ONLY_DOCKER.test(c)), [], calls.join("\n"));
+});
 
 /** The state directory of the bottles started in the project directory `cwd`. */
 const stateOf = (cwd: string) => join(cwd, "state");
@@ -756,28 +757,30 @@ dockerTest("a launch that fails half-way removes what it created and exits 1", a
   await using upstream = await startUpstream(HOSTS, REPLY);
   await using dir = await tempDir();
   await project(dir.path, upstream.subnet);
-  const before = await labelled("bot-bottle.tool");
+  await using docker = await recordingDocker();
   const e = {
     ...(await env(upstream)),
+    ...docker.env,
     BOT_BOTTLE_EGRESS_NETWORK: "bot-bottle-test-no-such-network",
   };
   const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], { cwd: dir.path, env: e });
   assert.equal(r.code, 1, r.stderr);
   assert.match(
     r.stderr,
-    /Creating networks/,
-    "the internal network was created before the failure",
-  );
-  assert.match(
-    r.stderr,
     /BOT_BOTTLE_EGRESS_NETWORK: network "bot-bottle-test-no-such-network" does not exist/,
   );
-  assert.deepEqual(
-    await labelled("bot-bottle.tool"),
-    before,
-    "the internal network was removed again",
-  );
-}, { exclusive: true });
+  // What it created (by its own calls: other tests share the engine) is gone again.
+  const calls = await docker.calls();
+  const created = calls.flatMap((c) => /^network create .* (\S+)$/.exec(c)?.[1] ?? []);
+  assert.ok(created.length > 0, `the internal network was created first:\n${calls.join("\n")}`);
+  for (const network of created) {
+    const r = await captureRaw($`docker network inspect ${network}`);
+    assert.notEqual(r.code, 0, `network ${network} was left behind`);
+  }
+  const name = /Starting bottle (\S+)/.exec(r.stderr)?.[1];
+  assert.ok(name, r.stderr);
+  assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "nothing of it remains");
+});
 
 dockerTest(
   "cleanup removes a bottle an engine restart stopped, and down --all every bottle",

@@ -36,9 +36,10 @@ if (reason) {
 /**
  * Test files run two at a time (`deno test --parallel`, DENO_JOBS=2 in the test task):
  * a serial run leaves a third of the CPU idle while engines start containers. Most
- * Docker tests touch only what they create and share the engine; a test that looks at
- * or sweeps the whole engine (`cleanup`, `down --all`, every container before and after)
- * runs `exclusive`: it waits for the tests in flight to end and holds new ones off.
+ * Docker tests touch only what they create and share the engine (a test that must create
+ * nothing records its own docker calls: `recordingDocker`); a test that sweeps the whole
+ * engine (`cleanup`, `down --all`) runs `exclusive`: it waits for the tests in flight to
+ * end and holds new ones off.
  *
  * A readers-writer lock from two flock files in the temp directory, writer first: a
  * writer holds the gate while it waits for the readers to drain, and a reader passes
@@ -98,16 +99,48 @@ export async function bottleOf(stateDir: string): Promise<string | undefined> {
   return names[0];
 }
 
-/** Sorted ids of every container, network and volume, to compare before and after. */
-export async function dockerResources(): Promise<string[]> {
-  const [containers, networks, volumes] = await Promise.all([
-    captureRaw($`docker ps --all --quiet --no-trunc`),
-    captureRaw($`docker network ls --quiet --no-trunc`),
-    captureRaw($`docker volume ls --quiet`),
-  ]);
-  return [
-    ...containers.stdout.split("\n").filter(Boolean).map((id) => `container ${id}`),
-    ...networks.stdout.split("\n").filter(Boolean).map((id) => `network ${id}`),
-    ...volumes.stdout.split("\n").filter(Boolean).map((id) => `volume ${id}`),
-  ].toSorted();
+/** A `docker` first on PATH that records every call and runs the real one. */
+export interface RecordingDocker extends AsyncDisposable {
+  /** Environment that puts the recorder first on PATH. */
+  env: Record<string, string>;
+  /** Each call's arguments, joined by spaces, in order. */
+  calls(): Promise<string[]>;
+}
+
+/** Calls that only read: anything else creates, changes or removes something. */
+export const READ_ONLY_DOCKER =
+  /^(info|version|inspect|ps|images|(image|network|volume|container|context) (inspect|ls))\b/;
+
+/**
+ * Installs a recording `docker`: a test that must create nothing checks its own calls
+ * instead of every resource of an engine other tests use at the same time.
+ */
+export async function recordingDocker(): Promise<RecordingDocker> {
+  const path = Deno.env.get("PATH") ?? "";
+  let real: string | undefined;
+  for (const dir of path.split(":").filter(Boolean)) {
+    if (await Deno.stat(`${dir}/docker`).then((s) => s.isFile, () => false)) {
+      real = `${dir}/docker`;
+      break;
+    }
+  }
+  if (!real) throw new Error("no docker on PATH");
+  const root = await Deno.makeTempDir({ prefix: "bot-bottle-recording-docker-" });
+  const log = `${root}/calls.log`;
+  await Deno.mkdir(`${root}/bin`);
+  await Deno.writeTextFile(
+    `${root}/bin/docker`,
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return {
+    env: { PATH: `${root}/bin:${path}` },
+    async calls() {
+      const text = await Deno.readTextFile(log).catch(() => "");
+      return text.split("\n").filter(Boolean);
+    },
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
 }
