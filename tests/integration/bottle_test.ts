@@ -425,15 +425,20 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       const marker = `follow-${crypto.randomUUID().slice(0, 6)}.fake.test`;
       const deadline = Date.now() + 30_000;
       let requested = false;
+      // One read in flight at a time: a read left behind by the timeout keeps its chunk.
+      let reading = reader.read();
       while (!seen.includes(marker) && Date.now() < deadline) {
-        const { value, done } = await Promise.race([
-          reader.read(),
-          new Promise<{ value: undefined; done: false }>((r) =>
-            setTimeout(() => r({ value: undefined, done: false }), 1000)
-          ),
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const next = await Promise.race([
+          reading,
+          new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 1000))),
         ]);
-        if (done) break;
-        seen += value ?? "";
+        clearTimeout(timer);
+        if (next?.done) break;
+        if (next) {
+          seen += next.value;
+          reading = reader.read();
+        }
         if (!requested && seen.includes("READY")) {
           requested = true;
           await agentExec(name, "1000:1000", `curl -s -o /dev/null http://${marker}/`);
