@@ -253,6 +253,7 @@ dockerTest(
           }
           assert.ok(id, "the override request reached the host");
           const shown = await runBotBottle(["supervise"], { env });
+          assert.equal(shown.code, 0, shown.stderr);
           assert.match(
             shown.stdout,
             new RegExp(

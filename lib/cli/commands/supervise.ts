@@ -43,9 +43,27 @@ async function bottles(): Promise<{ backend: Backend; name: string }[]> {
 }
 
 async function listAll(): Promise<Listed[]> {
+  return await listRequests(await bottles());
+}
+
+/**
+ * The requests of `found` bottles, oldest first. Bottles come and go while this runs: one
+ * removed or stopped since it was found is passed over; a running one that fails to
+ * answer is an error.
+ */
+export async function listRequests(
+  found: { backend: Pick<Backend, "superviseCall" | "bundleRunning">; name: string }[],
+): Promise<Listed[]> {
   const all: Listed[] = [];
-  for (const { backend, name } of await bottles()) {
-    const text = await backend.superviseCall(name, ["list"]);
+  for (const { backend, name } of found) {
+    let text: string | undefined;
+    try {
+      text = await backend.superviseCall(name, ["list"]);
+    } catch (error) {
+      // A bottle removed or stopped since it was listed has nothing left to show.
+      if (!(await backend.bundleRunning(name).catch(() => false))) continue;
+      throw error;
+    }
     if (text === undefined) continue;
     for (const r of JSON.parse(text)) all.push({ ...r, bottle: name });
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, type Listed, privateAddressNote } from "./supervise.ts";
+import { describe, type Listed, listRequests, privateAddressNote } from "./supervise.ts";
 
 const base: Listed = {
   id: "claude-ab12cd-r1",
@@ -77,4 +77,31 @@ Deno.test("describe() cuts long fields", () => {
   const shown = describe({ ...base, kind: "ask", details: { question: "q".repeat(5000) } });
   assert.ok(shown.length < 1200, String(shown.length));
   assert.match(shown, /more characters cut/);
+});
+
+Deno.test("listRequests() passes over a bottle removed since it was found, not a failing one", async () => {
+  const request = {
+    id: "b-r1",
+    kind: "ask",
+    reason: "r",
+    details: {},
+    created: "2026-01-01T00:00:00Z",
+    status: "pending",
+  };
+  const bottle = (name: string, running: boolean, answer?: unknown) => ({
+    name,
+    backend: {
+      superviseCall: () =>
+        answer === undefined
+          ? Promise.reject(new Error(`No bottle named "${name}"`))
+          : Promise.resolve(JSON.stringify(answer)),
+      bundleRunning: () => Promise.resolve(running),
+    },
+  });
+  const listed = await listRequests([bottle("gone", false), bottle("b", true, [request])]);
+  assert.deepEqual(listed, [{ ...request, bottle: "b" }]);
+  await assert.rejects(
+    listRequests([bottle("broken", true), bottle("b", true, [request])]),
+    /No bottle named "broken"/,
+  );
 });
