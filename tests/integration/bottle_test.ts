@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
-import { bottleOf, dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
+import { bottleOf, dockerTest, exclusively, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 import { agentExec } from "./guest.ts";
 import { buildCaEnv, startUpstream, type Upstream, upstreamEnv } from "./upstream.ts";
 
@@ -731,31 +731,40 @@ dockerTest(
     child.kill("SIGKILL");
     await child.status;
     await child.stderr.cancel();
-    // Right after the kill its heartbeat is still fresh, so cleanup must leave it be, and
-    // say why; once the heartbeat is stale, cleanup removes it.
+    // cleanup sweeps the engine, so it runs alone; until the sweep may begin, the test
+    // keeps the dead start's heartbeat fresh, as a live owner would.
+    const heartbeat = join(stateOf(dir.path), "heartbeats", name);
+    const touch = () => Deno.utime(heartbeat, new Date(), new Date()).catch(() => {});
+    await touch();
+    const beat = setInterval(touch, 1000);
     const state = { env: { BOT_BOTTLE_STATE_DIR: stateOf(dir.path) } };
-    const early = await runBotBottle(["cleanup"], state);
-    assert.equal(early.code, 0, early.stderr);
-    assert.match(
-      early.stderr,
-      new RegExp(`Left alone: .*${name} \\(still owned by a live process\\)`),
-    );
-    assert.notDeepEqual(
-      await labelled(`bot-bottle.bottle=${name}`),
-      [],
-      "a fresh heartbeat protects the bottle",
-    );
-    let removed = false;
-    for (let i = 0; i < 15 && !removed; i++) {
-      await new Promise((r) => setTimeout(r, 2000));
-      const r = await runBotBottle(["cleanup"], state);
-      assert.equal(r.code, 0, r.stderr);
-      removed = r.stderr.includes(`Removed ${name}`);
-    }
-    assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
+    using _ = { [Symbol.dispose]: () => clearInterval(beat) };
+    await exclusively(async () => {
+      clearInterval(beat);
+      // With its heartbeat still fresh, cleanup must leave the bottle be, and say why;
+      // once the heartbeat is stale, cleanup removes it.
+      const early = await runBotBottle(["cleanup"], state);
+      assert.equal(early.code, 0, early.stderr);
+      assert.match(
+        early.stderr,
+        new RegExp(`Left alone: .*${name} \\(still owned by a live process\\)`),
+      );
+      assert.notDeepEqual(
+        await labelled(`bot-bottle.bottle=${name}`),
+        [],
+        "a fresh heartbeat protects the bottle",
+      );
+      let removed = false;
+      for (let i = 0; i < 15 && !removed; i++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        const r = await runBotBottle(["cleanup"], state);
+        assert.equal(r.code, 0, r.stderr);
+        removed = r.stderr.includes(`Removed ${name}`);
+      }
+      assert.ok(removed, "cleanup removed the crashed bottle once its heartbeat went stale");
+    });
     assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
   },
-  { exclusive: true },
 );
 
 dockerTest("a launch that fails half-way removes what it created and exits 1", async () => {

@@ -62,6 +62,29 @@ async function engineLock(exclusive: boolean): Promise<() => void> {
   return () => rw.close();
 }
 
+/** The engine lock the running Docker test holds (tests in one file run one at a time). */
+let held: { release: () => void } | undefined;
+
+/**
+ * Runs `fn` alone on the engine, from inside a shared `dockerTest`: the test's slow
+ * preparation (starting a bottle, say) shares the engine, and only its sweep waits for
+ * the tests in flight to end. Another exclusive test may run between the two locks, so
+ * what it must not sweep has to look alive meanwhile (a fresh heartbeat).
+ */
+export async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
+  const test = held;
+  if (!test) throw new Error("exclusively() runs inside a dockerTest");
+  test.release();
+  test.release = () => {};
+  const release = await engineLock(true);
+  try {
+    return await fn();
+  } finally {
+    release();
+    test.release = await engineLock(false);
+  }
+}
+
 /** Deno.test that needs Docker: ignored (with the reason printed once) when absent. */
 export function dockerTest(
   name: string,
@@ -72,11 +95,13 @@ export function dockerTest(
     name,
     ignore: reason !== undefined,
     async fn(t) {
-      const release = await engineLock(options.exclusive === true);
+      const test = { release: await engineLock(options.exclusive === true) };
+      held = test;
       try {
         await fn(t);
       } finally {
-        release();
+        held = undefined;
+        test.release();
       }
     },
     sanitizeOps: false,
