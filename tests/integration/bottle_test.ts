@@ -809,28 +809,35 @@ dockerTest(
       assert.equal(up.code, 0, up.stderr);
       names.push(up.stdout.trim());
     }
-    // An engine restart stops every container without a restart policy; networks stay.
-    const [stopped, ...whole] = names as [string, ...string[]];
-    const stop = await captureRaw(
-      $`docker stop --time 0 ${`bot-bottle-${stopped}-agent`} ${`bot-bottle-${stopped}-bundle`}`,
-    );
-    assert.equal(stop.code, 0, stop.stderr);
-    const clean = await runBotBottle(["cleanup"], { env: e });
-    assert.equal(clean.code, 0, clean.stderr);
-    assert.match(clean.stderr, new RegExp(`Removed ${stopped}`));
-    assert.deepEqual(await labelled(`bot-bottle.bottle=${stopped}`), []);
-    for (const name of whole) {
-      assert.match(clean.stderr, new RegExp(`${name} \\(started with up and whole`));
-      assert.notDeepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "a whole bottle stays");
-    }
-    const r = await runBotBottle(["down", "--all"], { env: e });
-    assert.equal(r.code, 0, r.stderr);
-    for (const name of names) assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
-    const usage = await runBotBottle(["down"], { env: e });
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /needs a bottle NAME or --all/);
+    // Whole `up` bottles are left alone by any cleanup; from here the test sweeps the
+    // engine, so it runs alone.
+    await exclusively(async () => {
+      // An engine restart stops every container without a restart policy; networks stay.
+      const [stopped, ...whole] = names as [string, ...string[]];
+      const stop = await captureRaw(
+        $`docker stop --time 0 ${`bot-bottle-${stopped}-agent`} ${`bot-bottle-${stopped}-bundle`}`,
+      );
+      assert.equal(stop.code, 0, stop.stderr);
+      const clean = await runBotBottle(["cleanup"], { env: e });
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(clean.stderr, new RegExp(`Removed ${stopped}`));
+      assert.deepEqual(await labelled(`bot-bottle.bottle=${stopped}`), []);
+      for (const name of whole) {
+        assert.match(clean.stderr, new RegExp(`${name} \\(started with up and whole`));
+        assert.notDeepEqual(
+          await labelled(`bot-bottle.bottle=${name}`),
+          [],
+          "a whole bottle stays",
+        );
+      }
+      const r = await runBotBottle(["down", "--all"], { env: e });
+      assert.equal(r.code, 0, r.stderr);
+      for (const name of names) assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), []);
+      const usage = await runBotBottle(["down"], { env: e });
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /needs a bottle NAME or --all/);
+    });
   },
-  { exclusive: true },
 );
 
 dockerTest(

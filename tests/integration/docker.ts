@@ -38,8 +38,8 @@ if (reason) {
  * a serial run leaves a third of the CPU idle while engines start containers. Most
  * Docker tests touch only what they create and share the engine (a test that must create
  * nothing records its own docker calls: `recordingDocker`); a test that sweeps the whole
- * engine (`cleanup`, `down --all`) runs `exclusive`: it waits for the tests in flight to
- * end and holds new ones off.
+ * engine (`cleanup`, `down --all`) does so inside `exclusively`, which waits for the
+ * tests in flight to end and holds new ones off.
  *
  * A readers-writer lock from two flock files in the temp directory, writer first: a
  * writer holds the gate while it waits for the readers to drain, and a reader passes
@@ -86,16 +86,12 @@ export async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Deno.test that needs Docker: ignored (with the reason printed once) when absent. */
-export function dockerTest(
-  name: string,
-  fn: (t: Deno.TestContext) => Promise<void>,
-  options: { exclusive?: boolean } = {},
-): void {
+export function dockerTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
   Deno.test({
     name,
     ignore: reason !== undefined,
     async fn(t) {
-      const test = { release: await engineLock(options.exclusive === true) };
+      const test = { release: await engineLock(false) };
       held = test;
       try {
         await fn(t);

@@ -13,7 +13,7 @@ import { SmolvmGuest } from "../../lib/backend/smolvm.ts";
 import { archivePath } from "../../lib/images/archive.ts";
 import { $, captureRaw } from "../../lib/shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
-import { dockerTest } from "./docker.ts";
+import { dockerTest, exclusively } from "./docker.ts";
 import { fakeSmolvm, SMOLVM_IMAGE_CACHE } from "./smolvm_fake.ts";
 import { assertSealed, bundleAddress, hostService } from "./smolvm_probes.ts";
 import { buildCaEnv, startUpstream } from "./upstream.ts";
@@ -254,27 +254,26 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
   });
 });
 
-// cleanup sweeps the whole engine, so it runs with no other test in flight.
-dockerTest(
-  "cleanup finds a broken smolvm bottle by label and removes VM and all",
-  async () => {
-    await using project = await setup();
-    const { fake, dir, env } = project;
-    const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
-    assert.equal(up.code, 0, up.stderr);
-    const broken = up.stdout.trim();
+dockerTest("cleanup finds a broken smolvm bottle by label and removes VM and all", async () => {
+  await using project = await setup();
+  const { fake, dir, env } = project;
+  const up = await runBotBottle(["up", "claude"], { cwd: dir.path, env });
+  assert.equal(up.code, 0, up.stderr);
+  const broken = up.stdout.trim();
+  // A whole `up` bottle is left alone by any cleanup; breaking it and sweeping the
+  // engine runs with no other test in flight.
+  await exclusively(async () => {
     await captureRaw($`docker rm --force ${`bot-bottle-${broken}-bundle`}`);
     const r = await runBotBottle(["cleanup"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`Removed ${broken}`));
-    assert.deepEqual(await fake.containers(), [], "the VM is deleted");
-    const nets = await captureRaw(
-      $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${broken}`}`,
-    );
-    assert.equal(nets.stdout.trim(), "");
-  },
-  { exclusive: true },
-);
+  });
+  assert.deepEqual(await fake.containers(), [], "the VM is deleted");
+  const nets = await captureRaw(
+    $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${broken}`}`,
+  );
+  assert.equal(nets.stdout.trim(), "");
+});
 
 Deno.test("the fake smolvm rejects the argv forms the current CLI rejects", async () => {
   await using fake = await fakeSmolvm();
