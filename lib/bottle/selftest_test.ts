@@ -90,3 +90,27 @@ Deno.test("selfTestScript() probes the bundle's proxy, a name the bottle uses, a
   assert.match(script, /getent hosts docs\.example\.org/);
   assert.match(script, new RegExp(`http://${plan.networks.internal.gateway}:9/`));
 });
+
+Deno.test("selfTestScript(): each check says its line (they run at once, in any order)", async () => {
+  // Stand-ins for curl and getent that answer as a sealed bottle does.
+  const bin = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${bin}/curl`,
+      `#!/bin/sh\ncase "$*" in *:9/*) sleep 0.2; echo "curl: (28) timed out" >&2; exit 28;; ` +
+        `*) printf 400;; esac\n`,
+      { mode: 0o755 },
+    );
+    await Deno.writeTextFile(`${bin}/getent`, "#!/bin/sh\nexit 2\n", { mode: 0o755 });
+    const out = await new Deno.Command("sh", {
+      args: ["-c", selfTestScript(plan)],
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+      stdout: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(text.trim().split("\n").length, 3, text);
+    assert.deepEqual(judgeSelfTest(text, plan).map((r) => r.ok), [true, true, true], text);
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+});
