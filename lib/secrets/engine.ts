@@ -117,6 +117,12 @@ export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => n
   );
 }
 
+/** Matches kept so far in one scan, and the rule and offset of each. */
+interface Found {
+  findings: (Finding & { r: number })[];
+  seen: Set<string>;
+}
+
 /** A compiled rule set. */
 export class Detector {
   readonly rules: readonly Rule[];
@@ -191,23 +197,9 @@ export class Detector {
       const k = hits[h]!;
       const end = hits[h + 1]!;
       const start = end - keywords[k]!.length;
-      for (const r of this.#wakes[k]!) {
-        const list = windows.get(r);
-        if (this.#sticky[r]) {
-          if (list) list.push([start, start]);
-          else {
-            windows.set(r, [[start, start]]);
-            anchored.push(r);
-          }
-          continue;
-        }
-        const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
-        const from = Math.max(0, start - w.before);
-        const to = Math.min(length, end + w.after);
-        const last = list?.[list.length - 1];
-        if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-        else if (list) list.push([from, to]);
-        else windows.set(r, [[from, to]]);
+      const wakes = this.#wakes[k]!;
+      for (let i = 0; i < wakes.length; i++) {
+        this.#wake(windows, anchored, wakes[i]!, start, end, length);
       }
     }
     // Hits come in the order their keywords end; starts of keywords of different lengths
@@ -216,56 +208,95 @@ export class Detector {
     return windows;
   }
 
-  /** Each woken rule's matches in its windows (or at its anchors). */
-  #match(text: string, windows: Map<number, [number, number][]>): (Finding & { r: number })[] {
-    const findings: (Finding & { r: number })[] = [];
-    const seen = new Set<string>();
-    const take = (r: number, m: RegExpExecArray, from: number) => {
-      const rule = this.rules[r]!;
-      const g = rule.group ?? 1;
-      const secret = m[g] ?? m[0];
-      const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
-      if (!this.#accept(rule, secret)) return;
-      if (rule.checkMatch && !rule.checkMatch(m)) return;
-      const key = `${r}:${at}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      findings.push({
-        rule: rule.id,
-        description: rule.description,
-        index: at,
-        length: secret.length,
-        r,
-      });
-    };
-    for (const [r, list] of windows) {
-      const sticky = this.#sticky[r];
-      if (sticky) {
-        // As a scan of the text would: a match hides the anchors inside it.
-        let next = 0;
-        for (const [start] of list) {
-          if (start < next) continue;
-          sticky.lastIndex = start;
-          const m = sticky.exec(text);
-          if (m === null) continue;
-          next = start + Math.max(1, m[0].length);
-          take(r, m, 0);
-        }
-        continue;
+  /** Adds rule `r`'s window (or anchor) for a keyword at `start`-`end`. */
+  #wake(
+    windows: Map<number, [number, number][]>,
+    anchored: number[],
+    r: number,
+    start: number,
+    end: number,
+    length: number,
+  ): void {
+    const list = windows.get(r);
+    if (this.#sticky[r]) {
+      if (list) list.push([start, start]);
+      else {
+        windows.set(r, [[start, start]]);
+        anchored.push(r);
       }
-      const pattern = this.rules[r]!.pattern;
-      for (const [start, to] of list) {
-        // A few characters more in front, so that lookbehinds see what precedes.
-        const from = Math.max(0, start - 16);
-        const slice = text.slice(from, to);
-        pattern.lastIndex = 0;
-        for (let m = pattern.exec(slice); m !== null; m = pattern.exec(slice)) {
-          if (m[0].length === 0) pattern.lastIndex++;
-          take(r, m, from);
-        }
+      return;
+    }
+    const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
+    const from = Math.max(0, start - w.before);
+    const to = Math.min(length, end + w.after);
+    const last = list?.[list.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else if (list) list.push([from, to]);
+    else windows.set(r, [[from, to]]);
+  }
+
+  /**
+   * Each woken rule's matches in its windows (or at its anchors). One small function per
+   * loop, for the same reason as in `findings`.
+   */
+  #match(text: string, windows: Map<number, [number, number][]>): (Finding & { r: number })[] {
+    const found: Found = { findings: [], seen: new Set() };
+    for (const [r, list] of windows) {
+      if (this.#sticky[r]) this.#matchAnchored(text, r, list, found);
+      else this.#matchWindows(text, r, list, found);
+    }
+    return found.findings;
+  }
+
+  /** Rule `r` at each anchor; as a scan of the text would, a match hides the anchors inside it. */
+  #matchAnchored(text: string, r: number, anchors: [number, number][], found: Found): void {
+    const sticky = this.#sticky[r]!;
+    let next = 0;
+    for (let i = 0; i < anchors.length; i++) {
+      const start = anchors[i]![0];
+      if (start < next) continue;
+      sticky.lastIndex = start;
+      const m = sticky.exec(text);
+      if (m === null) continue;
+      next = start + Math.max(1, m[0].length);
+      this.#take(r, m, 0, found);
+    }
+  }
+
+  /** Rule `r` across each window. */
+  #matchWindows(text: string, r: number, list: [number, number][], found: Found): void {
+    const pattern = this.rules[r]!.pattern;
+    for (let i = 0; i < list.length; i++) {
+      const [start, to] = list[i]!;
+      // A few characters more in front, so that lookbehinds see what precedes.
+      const from = Math.max(0, start - 16);
+      const slice = text.slice(from, to);
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(slice); m !== null; m = pattern.exec(slice)) {
+        if (m[0].length === 0) pattern.lastIndex++;
+        this.#take(r, m, from, found);
       }
     }
-    return findings;
+  }
+
+  /** Judges one match of rule `r` (found in text that starts at `from`) and keeps it. */
+  #take(r: number, m: RegExpExecArray, from: number, found: Found): void {
+    const rule = this.rules[r]!;
+    const g = rule.group ?? 1;
+    const secret = m[g] ?? m[0];
+    const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+    if (!this.#accept(rule, secret)) return;
+    if (rule.checkMatch && !rule.checkMatch(m)) return;
+    const key = `${r}:${at}`;
+    if (found.seen.has(key)) return;
+    found.seen.add(key);
+    found.findings.push({
+      rule: rule.id,
+      description: rule.description,
+      index: at,
+      length: secret.length,
+      r,
+    });
   }
 
   #accept(rule: Rule, secret: string): boolean {
