@@ -21,7 +21,8 @@ export interface Survey {
 
 /** The shortest run of the base64 alphabet worth a closer look (base32 needs 16). */
 export const MIN_RUN = 16;
-const RUN = 1 << 8;
+const RUN_BIT = 8;
+const RUN = 1 << RUN_BIT;
 const TRIGGER = 1 << 9;
 const BACKSLASH = 1 << 10;
 const CLASS = 0xff;
@@ -156,7 +157,7 @@ export class KeywordMatcher {
         for (let k = 0; k < out.length; k++) hits.push(out[k]!, i + 1);
       }
       const ended = run;
-      run = (run + 1) & -((c >> 8) & 1);
+      run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
       if ((c & TRIGGER) !== 0) {
         // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
