@@ -1,0 +1,88 @@
+/**
+ * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
+ * (a model API request carrying this checkout's own source files, as a coding agent sends
+ * them, and a worst case made of base64 runs, every one decoded and scanned again), each
+ * against decoding the same body. Prints JSON. Usage: deno run --allow-read
+ * scripts/dlp_rate.ts [--quick]
+ */
+
+import { join } from "node:path";
+import { scanRequest } from "../sidecars/egress/dlp.ts";
+
+const quick = Deno.args.includes("--quick");
+
+function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
+ * checkout's own, as a coding agent sends them), and a worst case made of base64 runs
+ * (every one decoded and scanned again).
+ */
+async function dlpBodies(): Promise<[string, Uint8Array][]> {
+  const sources: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    for await (const entry of Deno.readDir(path)) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory) await walk(child);
+      else if (entry.name.endsWith(".ts")) sources.push(await Deno.readTextFile(child));
+    }
+  };
+  for (const folder of ["lib", "sidecars"]) await walk(join(import.meta.dirname!, "..", folder));
+  sources.sort();
+  const messages = [];
+  for (let i = 0, size = 0; size < 1 << 20; i++) {
+    const content = sources[i % sources.length]!;
+    messages.push({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: `toolu_${i}`, content }],
+    });
+    size += content.length;
+  }
+  const api = JSON.stringify({ model: "claude", max_tokens: 1024, messages }).slice(0, 1 << 20);
+  const random = new Uint8Array(3 << 18);
+  for (let i = 0; i < random.length; i += 65536) {
+    crypto.getRandomValues(random.subarray(i, i + 65536));
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < random.length; i += 57) {
+    lines.push(btoa(String.fromCharCode(...random.subarray(i, i + 57))));
+  }
+  const base64 = lines.join("\n");
+  const encode = (s: string) => new TextEncoder().encode(s);
+  return [["API request with source code", encode(api)], [
+    "base64 lines (worst case)",
+    encode(base64),
+  ]];
+}
+
+/** MiB/s of `fn` over `mib`: the median of single runs after a warm-up (the JIT, the tables). */
+function rate(mib: number, fn: () => void): number {
+  for (let i = 0; i < 10; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 10 : 30); i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return mib / (median(times) / 1000);
+}
+
+const results = [];
+for (const [what, body] of await dlpBodies()) {
+  const mib = body.length / 2 ** 20;
+  const decode = rate(mib, () => void new TextDecoder().decode(body));
+  const scan = rate(
+    mib,
+    () =>
+      void scanRequest({ url: "/", headers: [], body: new TextDecoder().decode(body) }, [
+        "sk-x-0123456789",
+      ]),
+  );
+  results.push({ what, decode, scan });
+}
+// deno-lint-ignore no-console
+console.log(JSON.stringify(results));
