@@ -21,7 +21,7 @@ import {
   type RequestHead,
   serializeHead,
 } from "./http1.ts";
-import type { Buffered, Sink } from "./io.ts";
+import { type Buffered, relay, type Sink } from "./io.ts";
 import type { Policy } from "./policy.ts";
 import { Scrubber } from "./scrub.ts";
 import type { UpstreamPool, UpstreamResponse } from "./upstream.ts";
@@ -86,12 +86,18 @@ function defaultPort(scheme: string): number {
   return scheme === "https" ? 443 : 80;
 }
 
+/** Copies of `body`'s chunks, for a consumer that may hold one past the next read. */
+async function* copied(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  for await (const part of body) yield part.slice();
+}
+
 /** Decoding of upstream content encodings the scrubber must see through. */
 function decoded(
   body: AsyncIterable<Uint8Array>,
   encoding: "gzip" | "deflate",
 ): AsyncIterable<Uint8Array> {
-  return ReadableStream.from(body).pipeThrough(
+  // A stream queues what it pulls: it gets copies, not the connection's read buffers.
+  return ReadableStream.from(copied(body)).pipeThrough(
     new DecompressionStream(encoding) as unknown as TransformStream<Uint8Array, Uint8Array>,
   );
 }
@@ -333,10 +339,10 @@ export async function exchange(
   });
   try {
     await sink.write(serializeHead(`HTTP/1.1 ${response.status} ${response.reason}`, outHeaders));
-    for await (const part of out) {
+    await relay(out, async (part) => {
       const data = scrubber ? scrubber.push(part) : part;
       if (data.length > 0) await sink.write(chunked ? chunk(data) : data);
-    }
+    });
     const rest = scrubber?.flush();
     if (rest && rest.length > 0) await sink.write(chunked ? chunk(rest) : rest);
     if (chunked) await sink.write(LAST_CHUNK);

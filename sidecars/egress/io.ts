@@ -3,16 +3,26 @@
  * Byte plumbing for the proxy: one small interface over node sockets (the agent's
  * side, where TLS is terminated in place) and Deno connections (the upstream side),
  * and a buffered reader that parsers pull from without losing a byte.
+ *
+ * Ownership: a Deno connection reads into two buffers by turns (a fresh buffer per read
+ * is zeroed and faulted in by the allocator, which measured half of the relay's CPU), so
+ * a chunk it returns stays valid only until the read after next; a sink's `write`
+ * resolves once the bytes are handed on, after which the caller may reuse them. Every
+ * consumer either copies what it keeps (parsers decode, the scrubber slices its held
+ * tail, chunked framing concatenates) or writes a chunk and awaits it before reading on.
  */
 
 import type { Socket } from "node:net";
 
-/** Something read chunk by chunk; null at the end. */
+/** Something read chunk by chunk; null at the end. A chunk is valid until the read after next. */
 export interface Source {
   read(): Promise<Uint8Array | null>;
 }
 
-/** Something written to; `write` resolves once the bytes are accepted (back-pressure). */
+/**
+ * Something written to; `write` resolves once the bytes are handed on (back-pressure),
+ * after which the caller may reuse `data`.
+ */
 export interface Sink {
   write(data: Uint8Array): Promise<void>;
   /** Ends the write side (the peer reads end-of-stream). */
@@ -42,6 +52,38 @@ export function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
     return i;
   }
   return -1;
+}
+
+/** The chunks of `source` until its end. */
+export async function* chunks(source: Source): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const data = await source.read();
+    if (data === null) return;
+    yield data;
+  }
+}
+
+/**
+ * Writes each chunk of `parts` with `write`, reading the next chunk while one write is
+ * in flight (never two: a chunk from a connection is valid until the read after next).
+ */
+export async function relay(
+  parts: AsyncIterable<Uint8Array>,
+  write: (data: Uint8Array) => Promise<void>,
+): Promise<void> {
+  let flight: Promise<void> | undefined;
+  try {
+    for await (const part of parts) {
+      if (flight) await flight;
+      flight = write(part);
+      // Awaited before the next write or at the end; until then not "unhandled".
+      flight.catch(() => {});
+    }
+  } finally {
+    // Also when reading failed: the write in flight ends before its buffer can be reused.
+    await flight?.catch(() => {});
+  }
+  await flight;
 }
 
 const HIGH_WATER = 1024 * 1024;
@@ -101,10 +143,10 @@ export class SocketIO implements Source, Sink {
 
   write(data: Uint8Array): Promise<void> {
     if (this.socket.destroyed) return Promise.reject(new Error("the connection is closed"));
+    // Resolved by the write's own callback, not by "drain" or by the socket taking the
+    // bytes into its queue: only then are they out of `data`.
     return new Promise((resolve, reject) => {
-      const ok = this.socket.write(data, (error) => error && reject(error));
-      if (ok) resolve();
-      else this.socket.once("drain", resolve);
+      this.socket.write(data, (error) => error ? reject(error) : resolve());
     });
   }
 
@@ -133,12 +175,14 @@ export class SocketIO implements Source, Sink {
   }
 }
 
-/** A Deno connection as a Source and Sink. */
+/** A Deno connection as a Source and Sink; its reads take turns in two buffers. */
 export class ConnIO implements Source, Sink {
   readonly conn: Deno.Conn;
   #closed = false;
 
   readonly #readSize: number;
+  #buffers: Uint8Array[] = [];
+  #turn = 0;
 
   /**
    * `readSize`: bytes asked for per read. Measured (`deno task bench`): 64 KiB suits a
@@ -151,7 +195,12 @@ export class ConnIO implements Source, Sink {
   }
 
   async read(): Promise<Uint8Array | null> {
-    const buf = new Uint8Array(this.#readSize);
+    // Allocated on the first read: a pooled connection that is never read holds none.
+    if (this.#buffers.length === 0) {
+      this.#buffers = [new Uint8Array(this.#readSize), new Uint8Array(this.#readSize)];
+    }
+    const buf = this.#buffers[this.#turn]!;
+    this.#turn ^= 1;
     const n = await this.conn.read(buf);
     return n === null ? null : buf.subarray(0, n);
   }

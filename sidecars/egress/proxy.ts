@@ -13,7 +13,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { exchange, type Origin, proxyAnswer, type ProxyContext } from "./exchange.ts";
 import { HttpError, readRequest, type RequestHead } from "./http1.ts";
-import { Buffered, concat, ConnIO, SocketIO } from "./io.ts";
+import { Buffered, chunks, concat, ConnIO, relay, SocketIO } from "./io.ts";
 import type { Leaves } from "./leaves.ts";
 import { clientHello, MAX_HELLO, parseSni } from "./sni.ts";
 
@@ -227,19 +227,11 @@ async function tunnel(
   const up = new ConnIO(upstream, 256 * 1024);
   const toUpstream = (async () => {
     await up.write(reader.drain());
-    for (;;) {
-      const data = await io.read();
-      if (data === null) break;
-      await up.write(data);
-    }
+    await relay(chunks(io), (data) => up.write(data));
     up.end();
   })();
   const toClient = (async () => {
-    for (;;) {
-      const data = await up.read();
-      if (data === null) break;
-      await io.write(data);
-    }
+    await relay(chunks(up), (data) => io.write(data));
     io.end();
   })();
   await Promise.allSettled([toUpstream, toClient]);

@@ -1,0 +1,228 @@
+/**
+ * The proxy in process, between a client on loopback and upstreams on loopback: what it
+ * relays arrives byte for byte (its connections read into buffers they reuse), also
+ * while the client reads slowly, and a client that leaves mid-download frees the
+ * upstream connection.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AuditLog } from "./audit.ts";
+import { createCa } from "./ca.ts";
+import { Leaves } from "./leaves.ts";
+import { LiveAllowlist } from "./policy.ts";
+import { startProxy } from "./proxy.ts";
+import { UpstreamPool } from "./upstream.ts";
+import { issueLeafCert, makeAuthority } from "./x509.ts";
+
+const SIZE = 6 * 1024 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Random bytes: a chunk written from a reused buffer too early shows as a wrong hash. */
+function randomBody(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let off = 0; off < size; off += 65536) {
+    crypto.getRandomValues(out.subarray(off, Math.min(size, off + 65536)));
+  }
+  return out;
+}
+
+async function sha256(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}
+
+/**
+ * An HTTP/1.1 server answering every request with `body` (kept alive); `closed` counts
+ * connections that ended, and `failed` writes that the peer cut short.
+ */
+function serveBody(listener: Deno.Listener, body: Uint8Array) {
+  const stats = { closed: 0, failed: 0 };
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        const buf = new Uint8Array(16384);
+        let text = "";
+        try {
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            text += decoder.decode(buf.subarray(0, n));
+            while (text.includes("\r\n\r\n")) {
+              text = text.slice(text.indexOf("\r\n\r\n") + 4);
+              await writeAll(
+                conn,
+                encoder.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`),
+              );
+              await writeAll(conn, body);
+            }
+          }
+        } catch {
+          stats.failed++;
+        }
+        stats.closed++;
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      })();
+    }
+  })();
+  return stats;
+}
+
+/** Reads one response (Content-Length framed); `slow` pauses now and then. */
+async function readResponse(
+  conn: Deno.Conn,
+  slow: boolean,
+): Promise<{ status: number; body: Uint8Array }> {
+  const buf = new Uint8Array(7000);
+  let head = new Uint8Array(0);
+  let at = -1;
+  while (at === -1) {
+    const n = await conn.read(buf);
+    assert.notEqual(n, null, "the connection ended before the head");
+    const more = new Uint8Array(head.length + n!);
+    more.set(head);
+    more.set(buf.subarray(0, n!), head.length);
+    head = more;
+    at = decoder.decode(head).indexOf("\r\n\r\n");
+  }
+  const text = decoder.decode(head);
+  const status = Number(text.split(" ")[1]);
+  const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
+  const body = new Uint8Array(length);
+  const first = head.subarray(at + 4);
+  body.set(first);
+  let got = first.length;
+  let reads = 0;
+  while (got < length) {
+    const n = await conn.read(buf.subarray(0, Math.min(buf.length, length - got)));
+    assert.notEqual(n, null, `the body ended at ${got} of ${length} bytes`);
+    body.set(buf.subarray(0, n!), got);
+    got += n!;
+    // Now and then the proxy's writes wait on this reader while it reads on upstream.
+    if (slow && ++reads % 64 === 0) await new Promise((r) => setTimeout(r, 2));
+  }
+  return { status, body };
+}
+
+Deno.test("the proxy relays downloads byte for byte on every path, also to a slow reader", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const body = randomBody(SIZE);
+  const expected = await sha256(body);
+
+  const plainListener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const plainPort = (plainListener.addr as Deno.NetAddr).port;
+  const plain = serveBody(plainListener, body);
+  const upstreamCa = await makeAuthority("upstream test CA");
+  const leaf = await issueLeafCert(upstreamCa, ["tls.test", "tunnel.test"]);
+  const tlsListener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: leaf.certPem,
+    key: leaf.keyPem,
+    alpnProtocols: ["http/1.1"],
+  });
+  const tlsPort = (tlsListener.addr as Deno.NetAddr).port;
+  serveBody(tlsListener, body);
+
+  const ca = await createCa(join(dir, "ca"), "test");
+  const allow = new LiveAllowlist(
+    [`plain.test:${plainPort}`, `tls.test:${tlsPort}`, `tunnel.test:${tlsPort}`],
+    [],
+    [`tunnel.test:${tlsPort}`],
+  );
+  const upstream = new UpstreamPool({ caCerts: [upstreamCa.certPem] });
+  const proxy = await startProxy({
+    hostname: "127.0.0.1",
+    port: 0,
+    policy: () => allow.current(),
+    audit: new AuditLog(join(dir, "audit.jsonl")),
+    dlp: "block",
+    dlpValues: [],
+    routes: new Map(),
+    scrubValues: [],
+    upstream,
+    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+    leaves: new Leaves(ca),
+  });
+  const proxyCa = await Deno.readTextFile(join(dir, "ca", "ca.crt"));
+  const toProxy = () => Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  const tunnelTo = async (host: string) => {
+    const conn = await toProxy();
+    await writeAll(conn, encoder.encode(`CONNECT ${host}:${tlsPort} HTTP/1.1\r\n\r\n`));
+    const answer = new Uint8Array(1024);
+    const n = await conn.read(answer);
+    assert.match(decoder.decode(answer.subarray(0, n ?? 0)), /^HTTP\/1\.1 200 /);
+    return await Deno.startTls(conn, {
+      hostname: host,
+      caCerts: [host === "tunnel.test" ? upstreamCa.certPem : proxyCa],
+    });
+  };
+
+  try {
+    await t.step("plain HTTP, twice on one kept connection, the second read slowly", async () => {
+      const conn = await toProxy();
+      for (const slow of [false, true]) {
+        await writeAll(
+          conn,
+          encoder.encode(
+            `GET http://plain.test:${plainPort}/data HTTP/1.1\r\nHost: plain.test:${plainPort}\r\n\r\n`,
+          ),
+        );
+        const r = await readResponse(conn, slow);
+        assert.equal(r.status, 200);
+        assert.equal(await sha256(r.body), expected, `slow=${slow}`);
+      }
+      conn.close();
+    });
+
+    for (const host of ["tls.test", "tunnel.test"]) {
+      const how = host === "tls.test" ? "intercepted" : "passthrough";
+      await t.step(`${how} HTTPS, twice on one connection, the second read slowly`, async () => {
+        const conn = await tunnelTo(host);
+        for (const slow of [false, true]) {
+          await writeAll(
+            conn,
+            encoder.encode(`GET /data HTTP/1.1\r\nHost: ${host}:${tlsPort}\r\n\r\n`),
+          );
+          const r = await readResponse(conn, slow);
+          assert.equal(r.status, 200);
+          assert.equal(await sha256(r.body), expected, `slow=${slow}`);
+        }
+        conn.close();
+      });
+    }
+
+    await t.step("a client that leaves mid-download frees the upstream connection", async () => {
+      const before = plain.closed;
+      const conn = await toProxy();
+      await writeAll(
+        conn,
+        encoder.encode(
+          `GET http://plain.test:${plainPort}/data HTTP/1.1\r\nHost: plain.test:${plainPort}\r\n\r\n`,
+        ),
+      );
+      const buf = new Uint8Array(65536);
+      assert.ok((await conn.read(buf)) !== null);
+      conn.close();
+      const deadline = Date.now() + 10_000;
+      while (plain.closed === before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(plain.closed, before + 1, "the upstream connection was closed");
+    });
+  } finally {
+    upstream.close();
+    await proxy.stop();
+    plainListener.close();
+    tlsListener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
