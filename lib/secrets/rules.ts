@@ -324,7 +324,8 @@ export const RULES: readonly Rule[] = [
     "azure-ad-client-secret",
     "Azure AD client secret",
     ["q~"],
-    "[a-zA-Z0-9_~.]{3}\\dQ~[a-zA-Z0-9_~.\\-]{31,34}",
+    // Not cut from a longer run of its own alphabet (`~` is in it, not in a word).
+    "[a-zA-Z0-9_~.]{3}\\dQ~[a-zA-Z0-9_~.\\-]{31,34}(?!~)",
     { entropy: 3, before: 6 },
   ),
   named("azure-storage-key", "Azure storage account key", ["accountkey"], "[A-Za-z0-9+/]{86}==", {

@@ -37,6 +37,7 @@ const cases: [string, string][] = [
   ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
+  ["azure-ad-client-secret", `client_secret: ${body(3)}8Q~${body(34)}`],
 ];
 
 for (const [rule, text] of cases) {
@@ -60,6 +61,8 @@ Deno.test("ordinary code, prose, hashes, ids and URLs are not findings", () => {
     "auth: { type: 'oauth', scopes: ['repo', 'read:org'] }",
     "export KEY_PREFIX=bot-bottle",
     "Authorization: Bearer $(cat /run/token)",
+    // An Azure secret's shape inside a longer run of its alphabet (a Freenet key).
+    `Identity="USK@${body(43)},4~q8Q~${body(33)}~yk0,AQACAAE/x/2"`,
   ];
   for (const t of texts) assert.deepEqual(findSecrets(t), [], t);
 });
