@@ -122,17 +122,29 @@ export async function createNetworks(
 }
 
 /**
- * Waits for the bundle's ready file. Each exec waits inside the container for up to
- * 2 s (a shell loop costs nothing, while every `docker exec` costs the engine a process
- * start), so a bundle that comes up in a second is seen with one exec.
+ * Waits for the bundle's ready file and returns the bottle's CA certificate (written
+ * before it; the key stays in the bundle). Each exec waits inside the container for up
+ * to 2 s (a shell loop costs nothing, while every `docker exec` costs the engine a
+ * process start), so a bundle that comes up in a second is seen with one exec, which
+ * also reads the certificate.
  */
-async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
+async function waitForBundle(name: string, signal: AbortSignal): Promise<string> {
   const deadline = Date.now() + 60_000;
-  const wait = `for i in $(seq 1 100); do [ -f ${READY_PATH} ] && exit 0; sleep 0.02; done; exit 1`;
+  const wait = `for i in $(seq 1 100); do [ -f ${READY_PATH} ] && exec cat ${CA_CERT_PATH}; ` +
+    "sleep 0.02; done; exit 1";
   while (Date.now() < deadline) {
     check(signal);
     const ready = await docker.execCapture(name, ["sh", "-c", wait], { timeout: "20s" });
-    if (ready.code === 0) return;
+    if (ready.code === 0) {
+      if (!ready.stdout.includes("BEGIN CERTIFICATE")) {
+        throw new BackendError(
+          `Reading the bottle's CA from the bundle failed: ${
+            ready.stderr.trim() || "no certificate"
+          }`,
+        );
+      }
+      return ready.stdout;
+    }
     const state = await docker.containerState(name);
     if (!state || state.status === "exited" || state.status === "dead") {
       const logs = await docker.containerLogsTail(name);
@@ -151,7 +163,8 @@ async function waitForBundle(name: string, signal: AbortSignal): Promise<void> {
 
 /**
  * Creates the bundle with its pinned address, copies the config (which holds the
- * credential values) in before it starts, and waits until its daemons answer.
+ * credential values) in before it starts, and waits until its daemons answer; returns
+ * the PEM of the bottle's CA.
  */
 export async function startBundle(
   plan: BottlePlan,
@@ -159,7 +172,7 @@ export async function startBundle(
   backend: BackendName,
   signal: AbortSignal,
   seed?: string,
-): Promise<void> {
+): Promise<string> {
   log.step("Starting the bundle (egress proxy)");
   await docker.containerCreate({
     name: plan.bundle.name,
@@ -191,17 +204,9 @@ export async function startBundle(
     seed ? docker.copyTarFileInto(plan.bundle.name, STATE_DIR, seed) : undefined,
   ]);
   await docker.containerStart(plan.bundle.name);
-  await waitForBundle(plan.bundle.name, signal);
+  const ca = await waitForBundle(plan.bundle.name, signal);
   check(signal);
-}
-
-/** PEM of the bottle's CA, read from the bundle (the key stays there). */
-export async function bundleCaCertificate(bundle: string): Promise<string> {
-  const r = await docker.execCapture(bundle, ["cat", CA_CERT_PATH], { timeout: "30s" });
-  if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) {
-    throw new BackendError(`Reading the bottle's CA from the bundle failed: ${r.stderr.trim()}`);
-  }
-  return r.stdout;
+  return ca;
 }
 
 /** Removes the bottle's containers (`first` roles first), networks and volumes. */

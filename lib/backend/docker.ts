@@ -19,7 +19,6 @@ import {
   AGENT_LIMITS,
   bundleAccess,
   bundleAuditLog,
-  bundleCaCertificate,
   bundleSuperviseCall,
   createNetworks,
   HARDENING,
@@ -126,17 +125,12 @@ export class DockerBackend implements Backend {
     // The agent's container needs nothing from the bundle until its CA is trusted: both
     // start at once, and the guest's own provisioning runs while the bundle starts.
     log.step("Starting the bundle and the agent container");
-    await Promise.all([
+    const [ca] = await Promise.all([
       timed("bundle", () => startBundle(plan, config, "docker", signal, options.bundleSeed)),
       timed("agent", () => this.#runAgent(plan, options.mode)).then(() => options.onGuest?.(guest)),
     ]);
     if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
-
-    const bundle = plan.bundle.name;
-    return {
-      guest,
-      caCertificate: () => bundleCaCertificate(bundle),
-    };
+    return { guest, caCertificate: () => Promise.resolve(ca) };
   }
 
   async #runAgent(plan: BottlePlan, mode: "start" | "up"): Promise<void> {

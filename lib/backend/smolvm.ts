@@ -21,7 +21,6 @@ import { cacheDir, heartbeatAlive } from "../state.ts";
 import {
   bundleAccess,
   bundleAuditLog,
-  bundleCaCertificate,
   bundleSuperviseCall,
   createNetworks,
   hostName,
@@ -191,7 +190,7 @@ export class SmolvmBackend implements Backend {
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
     await createNetworks(plan, "smolvm", signal);
-    await startBundle(plan, config, "smolvm", signal, options.bundleSeed);
+    const ca = await startBundle(plan, config, "smolvm", signal, options.bundleSeed);
 
     log.step("Starting the agent microVM");
     await smolvm.create({
@@ -212,14 +211,13 @@ export class SmolvmBackend implements Backend {
     await smolvm.start(plan.guest.name);
     check();
 
-    const bundle = plan.bundle.name;
     const machine = plan.guest.name;
     const guest = new SmolvmGuest(machine);
     await options.onGuest?.(guest);
     check();
     return {
       guest,
-      caCertificate: () => bundleCaCertificate(bundle),
+      caCertificate: () => Promise.resolve(ca),
       async deniedByPolicy(address: string) {
         const events = await smolvm.egressEvents(machine);
         return events.some((e) => e.dest === address || e.dest.startsWith(`${address}:`));

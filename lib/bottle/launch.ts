@@ -15,7 +15,7 @@ import { provisionGuest, trustBottleCa } from "../provision/mod.ts";
 import { phaseTimings, timed } from "../timings.ts";
 import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
-import { selfTest } from "./selftest.ts";
+import { probeNetwork, selfTest } from "./selftest.ts";
 import { cacheDir } from "../state.ts";
 
 /** A bottle that is up and provisioned. */
@@ -72,18 +72,26 @@ export async function bringUp(
     // Disposed last: the record says where the work goes until the bottle is gone.
     if (workspace) options.stack.defer(() => forgetRecord(options.env, plan.instance));
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
+    let network: Promise<string> | undefined;
     bottle = await backend.launch(plan, config, {
       ...options,
       ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
-      // Files, skills and the tree go in while the bundle is still starting.
-      onGuest: (guest) => timed("provision", () => provisionGuest(plan, guest, staging)),
+      // Files, skills and the tree go in while the bundle is still starting, and the
+      // self-test's network probe (a 0.3 s timeout) runs then too.
+      onGuest: async (guest) => {
+        network = timed("self-test:network", () => probeNetwork(plan, guest));
+        await Promise.all([
+          timed("provision", () => provisionGuest(plan, guest, staging)),
+          network,
+        ]);
+      },
     });
     const launched = bottle;
     // Fail closed: the agent gets the bottle only if the bottle holds. The self-test
     // needs nothing the CA step writes, so both run at once; both must pass.
     await Promise.all([
       timed("provision:ca", () => trustBottleCa(plan, launched)),
-      timed("self-test", () => selfTest(plan, launched)),
+      timed("self-test", () => selfTest(plan, launched, network)),
     ]);
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});

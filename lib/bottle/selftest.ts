@@ -22,21 +22,25 @@ function probeName(plan: BottlePlan): string {
   return (exact ?? "example.com").replace(/:\d+$/, "");
 }
 
+/** The probe that needs only the guest's own network: whether the host answers on it. */
+export function networkProbe(plan: BottlePlan): string {
+  return `{ out=$(curl -sS -o /dev/null --noproxy '*' --connect-timeout 0.3 --max-time 1 http://${plan.networks.internal.gateway}:9/ 2>&1); ` +
+    `echo "gateway $?" "$out"; } &\nwait`;
+}
+
 /**
  * The shell script the guest runs; one `NAME STATUS DETAIL` line per check. The checks
  * run at once (the gateway's is a 0.3 s connect timeout), so their lines come in any
- * order.
+ * order. `network: false` leaves out the network probe (run earlier: see `selfTest`).
  */
-export function selfTestScript(plan: BottlePlan): string {
+export function selfTestScript(plan: BottlePlan, network = true): string {
   const proxy = `http://${plan.bundle.address}:${plan.bundle.ports.proxy}/`;
   return [
     `{ code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 ${proxy}); echo "proxy $code"; } &`,
     `{ if getent hosts ${
       probeName(plan)
     } >/dev/null 2>&1; then echo "dns resolved"; else echo "dns refused"; fi; } &`,
-    `{ out=$(curl -sS -o /dev/null --noproxy '*' --connect-timeout 0.3 --max-time 1 http://${plan.networks.internal.gateway}:9/ 2>&1); ` +
-    `echo "gateway $?" "$out"; } &`,
-    "wait",
+    network ? networkProbe(plan) : "wait",
   ].join("\n");
 }
 
@@ -81,20 +85,34 @@ export function judgeSelfTest(
   ];
 }
 
-/** Runs the self-test in the bottle's guest; throws naming every failed check. */
+/**
+ * Runs the network probe alone (it needs only the guest's own network, so it can run
+ * while the bundle still starts); its output goes to `selfTest`.
+ */
+export async function probeNetwork(plan: BottlePlan, guest: Guest): Promise<string> {
+  const r = await guest.exec(["sh", "-c", networkProbe(plan)], { user: "agent", timeout: "1m" });
+  return r.stdout;
+}
+
+/**
+ * Runs the self-test in the bottle's guest; throws naming every failed check. `network`
+ * is `probeNetwork`'s output when that ran earlier; without it all probes run now.
+ */
 export async function selfTest(
   plan: BottlePlan,
   bottle: { guest: Guest; deniedByPolicy?(address: string): Promise<boolean> },
+  network?: Promise<string>,
 ): Promise<CheckResult[]> {
-  const r = await bottle.guest.exec(["sh", "-c", selfTestScript(plan)], {
+  const r = await bottle.guest.exec(["sh", "-c", selfTestScript(plan, network === undefined)], {
     user: "agent",
     timeout: "1m",
   });
+  const output = network ? `${r.stdout}\n${await network}` : r.stdout;
   const gateway = plan.networks.internal.gateway;
   const policyDenied = bottle.deniedByPolicy !== undefined &&
-    /^gateway 7\b/m.test(r.stdout) &&
+    /^gateway 7\b/m.test(output) &&
     await bottle.deniedByPolicy(gateway);
-  const results = judgeSelfTest(r.stdout, plan, policyDenied);
+  const results = judgeSelfTest(output, plan, policyDenied);
   const failed = results.filter((c) => !c.ok);
   if (failed.length > 0) {
     throw new BackendError(

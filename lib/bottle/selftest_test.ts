@@ -3,7 +3,7 @@ import type { Guest, GuestResult } from "../backend/types.ts";
 import { BackendError } from "../errors.ts";
 import { parseManifest } from "../manifest/load.ts";
 import { planBottle } from "../plan/plan.ts";
-import { judgeSelfTest, selfTest, selfTestScript } from "./selftest.ts";
+import { judgeSelfTest, probeNetwork, selfTest, selfTestScript } from "./selftest.ts";
 
 const plan = planBottle(
   parseManifest(
@@ -113,4 +113,39 @@ Deno.test("selfTestScript(): each check says its line (they run at once, in any 
   } finally {
     await Deno.remove(bin, { recursive: true });
   }
+});
+
+Deno.test("selfTest() with the network probe run earlier: the rest runs now, all are judged", async () => {
+  const scripts: string[] = [];
+  const now = (stdout: string) => ({
+    guest: {
+      ...guest(stdout).guest,
+      exec: (argv: string[]): Promise<GuestResult> => {
+        scripts.push(argv.at(-1)!);
+        return Promise.resolve({ code: 0, stdout, stderr: "" });
+      },
+    },
+  });
+  const gatewayLine = "gateway 28 curl: (28) Connection timed out after 300 milliseconds\n";
+  const results = await selfTest(
+    plan,
+    now("dns refused\nproxy 400\n"),
+    probeNetwork(plan, now(gatewayLine).guest),
+  );
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+  const [early, rest] = scripts;
+  assert.match(early!, new RegExp(`http://${plan.networks.internal.gateway}:9/`));
+  assert.doesNotMatch(early!, /getent|:3128/);
+  assert.match(rest!, /getent hosts docs\.example\.org/);
+  assert.doesNotMatch(rest!, /:9\//, "the network probe does not run twice");
+  // An earlier probe that found the host reachable fails the test like a late one.
+  await assert.rejects(
+    () =>
+      selfTest(
+        plan,
+        now("dns refused\nproxy 400\n"),
+        Promise.resolve("gateway 7 curl: (7) Connection refused\n"),
+      ),
+    /host is not reachable/,
+  );
 });
