@@ -63,27 +63,82 @@ export async function* chunks(source: Source): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** Batch buffers relays share: a fresh one costs page faults on every response. */
+const BATCH = 64 * 1024;
+const batches: Uint8Array[] = [];
+
 /**
- * Writes each chunk of `parts` with `write`, reading the next chunk while one write is
- * in flight (never two: a chunk from a connection is valid until the read after next).
+ * Writes what `parts` yields with `write`, one write at a time, reading on while a write
+ * is in flight. What arrives meanwhile is copied into a batch that goes out as one write
+ * when the last one ends (a TLS connection yields one 16 KiB record per read, and each
+ * write costs more than copying it), so a read buffer is free as soon as its chunk is
+ * copied and a lone chunk (a server-sent event) goes out at once. A big chunk with
+ * nothing in flight goes out from its own buffer, and the read after next waits for it.
  */
 export async function relay(
   parts: AsyncIterable<Uint8Array>,
   write: (data: Uint8Array) => Promise<void>,
 ): Promise<void> {
+  let batch: Uint8Array | undefined;
+  let spare: Uint8Array | undefined;
+  let used = 0;
   let flight: Promise<void> | undefined;
+  let failed: { error: unknown } | undefined;
+  // Writes `data`, then (chained) whatever gathered in the batch while it was in flight.
+  const launch = (data: Uint8Array) => {
+    flight = write(data).then(
+      () => {
+        flight = undefined;
+        if (used > 0 && !failed) send();
+      },
+      (error) => {
+        failed = { error };
+        flight = undefined;
+      },
+    );
+  };
+  const send = () => {
+    const data = batch!.subarray(0, used);
+    [batch, spare] = [spare ?? batches.pop() ?? new Uint8Array(BATCH), batch];
+    used = 0;
+    launch(data);
+  };
+  // A write straight from a part's own buffer, which the read after next reuses.
+  let direct: Promise<void> | undefined;
   try {
     for await (const part of parts) {
-      if (flight) await flight;
-      flight = write(part);
-      // Awaited before the next write or at the end; until then not "unhandled".
-      flight.catch(() => {});
+      if (!flight && used === 0 && part.length >= BATCH / 2) {
+        // A big part with nothing before it goes out as it is: no copy.
+        launch(part);
+        direct = flight;
+        continue;
+      }
+      batch ??= batches.pop() ?? new Uint8Array(BATCH);
+      for (let off = 0; off < part.length;) {
+        if (failed) throw failed.error;
+        // A full batch waits for the write in flight (back-pressure), which sends it.
+        while (used === BATCH && flight) await flight;
+        if (used === BATCH) send();
+        const n = Math.min(part.length - off, BATCH - used);
+        batch.set(part.subarray(off, off + n), used);
+        used += n;
+        off += n;
+      }
+      if (!flight && used > 0) send();
+      // This part is copied; the next read reuses the buffer of a direct write before it.
+      if (direct) await direct;
+      direct = undefined;
+    }
+    while (flight || (used > 0 && !failed)) {
+      if (!flight) send();
+      await flight;
     }
   } finally {
-    // Also when reading failed: the write in flight ends before its buffer can be reused.
-    await flight?.catch(() => {});
+    // Also when reading failed: nothing is left writing from a buffer when it goes back.
+    while (flight) await flight;
+    for (const b of [batch, spare]) if (b && batches.length < 64) batches.push(b);
   }
-  await flight;
+  if (failed) throw failed.error;
 }
 
 const HIGH_WATER = 1024 * 1024;

@@ -106,8 +106,9 @@ async function readResponse(
     assert.notEqual(n, null, `the body ended at ${got} of ${length} bytes`);
     body.set(buf.subarray(0, n!), got);
     got += n!;
-    // Now and then the proxy's writes wait on this reader while it reads on upstream.
-    if (slow && ++reads % 64 === 0) await new Promise((r) => setTimeout(r, 2));
+    // The proxy's writes wait on this reader (its socket buffers full) while it reads on
+    // upstream: a buffer reused too early goes out with other bytes.
+    if (slow && ++reads % 16 === 1) await new Promise((r) => setTimeout(r, reads === 1 ? 200 : 5));
   }
   return { status, body };
 }

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { concat, relay } from "./io.ts";
+
+/** Chunks as a connection yields them: read into two buffers by turns. */
+async function* byTurns(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  const buffers = [new Uint8Array(1 << 18), new Uint8Array(1 << 18)];
+  let turn = 0;
+  for (const chunk of chunks) {
+    const buffer = buffers[turn]!;
+    turn ^= 1;
+    buffer.set(chunk);
+    yield buffer.subarray(0, chunk.length);
+  }
+}
+
+/** A small deterministic generator (tests repeat exactly). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+Deno.test("relay() sends every byte in order, though each write takes its bytes only when it ends", async () => {
+  for (
+    const [name, sizes] of [
+      ["a big chunk first (sent from its own buffer), then records", [65536, 16384, 16384, 16384]],
+      ["records, as a TLS connection reads", Array(40).fill(16384)],
+      ["mixed", [100, 70000, 5, 65536, 65536, 16384, 200000, 1, 40000, 16384]],
+    ] as [string, number[]][]
+  ) {
+    const next = random(sizes.length);
+    const chunks = sizes.map((n) => {
+      const c = new Uint8Array(n);
+      for (let i = 0; i < n; i++) c[i] = Math.floor(next() * 256);
+      return c;
+    });
+    const out: Uint8Array[] = [];
+    let inFlight = 0;
+    await relay(byTurns(chunks), (data) => {
+      inFlight++;
+      assert.equal(inFlight, 1, "one write at a time");
+      // Like a socket with full buffers: the bytes are taken when the write completes.
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          out.push(data.slice());
+          inFlight--;
+          resolve();
+        }, Math.floor(next() * 3))
+      );
+    });
+    const [got, want] = [concat(out), concat(chunks)];
+    assert.equal(got.length, want.length, name);
+    const differs = got.findIndex((b, i) => b !== want[i]);
+    assert.equal(differs, -1, `${name}: byte ${differs} differs`);
+  }
+});
+
+Deno.test("relay() sends a lone chunk at once and passes a write's failure on", async () => {
+  let sent: Uint8Array | undefined;
+  let release!: () => void;
+  const more = Promise.withResolvers<void>();
+  const source = (async function* () {
+    yield new TextEncoder().encode("data: first\n\n");
+    await more.promise;
+  })();
+  const done = relay(source, (data) => {
+    sent = data.slice();
+    return new Promise<void>((resolve) => (release = resolve));
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(new TextDecoder().decode(sent), "data: first\n\n", "sent before the source ends");
+  release();
+  more.resolve();
+  await done;
+
+  await assert.rejects(
+    () =>
+      relay(
+        byTurns([new Uint8Array(10), new Uint8Array(10)]),
+        () => Promise.reject(new Error("peer went away")),
+      ),
+    /peer went away/,
+  );
+});
