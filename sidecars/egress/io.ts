@@ -72,8 +72,9 @@ const batches: Uint8Array[] = [];
  * is in flight. What arrives meanwhile is copied into a batch that goes out as one write
  * when the last one ends (a TLS connection yields one 16 KiB record per read, and each
  * write costs more than copying it), so a read buffer is free as soon as its chunk is
- * copied and a lone chunk (a server-sent event) goes out at once. A big chunk with
- * nothing in flight goes out from its own buffer, and the read after next waits for it.
+ * copied and a lone chunk (a server-sent event) goes out at once. A big chunk (a plain
+ * connection's read) goes out from its own buffer after what came before it, and the
+ * read after next waits for it.
  */
 export async function relay(
   parts: AsyncIterable<Uint8Array>,
@@ -107,8 +108,13 @@ export async function relay(
   let direct: Promise<void> | undefined;
   try {
     for await (const part of parts) {
-      if (!flight && used === 0 && part.length >= BATCH / 2) {
-        // A big part with nothing before it goes out as it is: no copy.
+      if (part.length >= BATCH / 2) {
+        // A big part goes out as it is, after what came before it: no copy.
+        while ((flight || used > 0) && !failed) {
+          if (!flight) send();
+          await flight;
+        }
+        if (failed) throw failed.error;
         launch(part);
         direct = flight;
         continue;
