@@ -56,18 +56,34 @@ export async function listRequests(
 ): Promise<Listed[]> {
   const all: Listed[] = [];
   for (const { backend, name } of found) {
-    let text: string | undefined;
-    try {
-      text = await backend.superviseCall(name, ["list"]);
-    } catch (error) {
-      // A bottle removed or stopped since it was listed has nothing left to show.
-      if (!(await backend.bundleRunning(name).catch(() => false))) continue;
-      throw error;
-    }
+    const text = await listOne(backend, name);
     if (text === undefined) continue;
     for (const r of JSON.parse(text)) all.push({ ...r, bottle: name });
   }
   return all.toSorted((a, b) => a.created.localeCompare(b.created));
+}
+
+/** Pause before asking a failing bottle that still looks running once more. */
+const RETRY_MS = 500;
+
+/**
+ * One bottle's requests as JSON text; undefined for a bottle removed or stopped since it
+ * was found. A bottle being removed right now can still look running for a moment after
+ * its call failed, so a failure is asked once more before it counts.
+ */
+async function listOne(
+  backend: Pick<Backend, "superviseCall" | "bundleRunning">,
+  name: string,
+): Promise<string | undefined> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await backend.superviseCall(name, ["list"]);
+    } catch (error) {
+      if (!(await backend.bundleRunning(name).catch(() => false))) return undefined;
+      if (attempt === 2) throw error;
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
 }
 
 /** A private, loopback, link-local or metadata IPv4 literal, said in words. */

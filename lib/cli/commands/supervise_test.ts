@@ -104,4 +104,17 @@ Deno.test("listRequests() passes over a bottle removed since it was found, not a
     listRequests([bottle("broken", true), bottle("b", true, [request])]),
     /No bottle named "broken"/,
   );
+  // Going away right now: its call fails while it still looks running, then it is gone.
+  let checks = 0;
+  const leaving = {
+    name: "leaving",
+    backend: {
+      superviseCall: () => Promise.reject(new Error("Supervise call failed: ")),
+      bundleRunning: () => Promise.resolve(++checks === 1),
+    },
+  };
+  assert.deepEqual(await listRequests([leaving, bottle("b", true, [request])]), [
+    { ...request, bottle: "b" },
+  ]);
+  assert.equal(checks, 2, "asked once more, then found gone");
 });
