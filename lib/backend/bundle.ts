@@ -5,15 +5,7 @@
  * calls, and removal by label. The backends differ only in how the agent guest runs.
  */
 
-import {
-  AUDIT_PATH,
-  BUNDLE_UID,
-  type BundleConfig,
-  CA_CERT_PATH,
-  CONFIG_PATH,
-  READY_PATH,
-  STATE_DIR,
-} from "../../sidecars/bundle/config.ts";
+import { AUDIT_PATH, type BundleConfig, STATE_DIR } from "../../sidecars/bundle/config.ts";
 import { join } from "node:path";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../constants.ts";
 import { pruneLogs } from "../logs.ts";
@@ -23,7 +15,7 @@ import { log } from "../log.ts";
 import type { BackendName, BottlePlan } from "../plan/types.ts";
 import type { BundleAccess, RemoveOptions } from "./types.ts";
 import { $ } from "../shell.ts";
-import { fileTar } from "../tar.ts";
+import { timed } from "../timings.ts";
 
 /** Labels read by `ls`, `exec` and `cleanup` besides the plan's own. */
 export const LABEL_MODE = "bot-bottle.mode";
@@ -121,92 +113,71 @@ export async function createNetworks(
   check(signal);
 }
 
-/**
- * Waits for the bundle's ready file and returns the bottle's CA certificate (written
- * before it; the key stays in the bundle). Each exec waits inside the container for up
- * to 2 s (a shell loop costs nothing, while every `docker exec` costs the engine a
- * process start), so a bundle that comes up in a second is seen with one exec, which
- * also reads the certificate.
- */
-async function waitForBundle(name: string, signal: AbortSignal): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  const wait = `for i in $(seq 1 100); do [ -f ${READY_PATH} ] && exec cat ${CA_CERT_PATH}; ` +
-    "sleep 0.02; done; exit 1";
-  while (Date.now() < deadline) {
-    check(signal);
-    const ready = await docker.execCapture(name, ["sh", "-c", wait], { timeout: "20s" });
-    if (ready.code === 0) {
-      if (!ready.stdout.includes("BEGIN CERTIFICATE")) {
-        throw new BackendError(
-          `Reading the bottle's CA from the bundle failed: ${
-            ready.stderr.trim() || "no certificate"
-          }`,
-        );
-      }
-      return ready.stdout;
-    }
-    const state = await docker.containerState(name);
-    if (!state || state.status === "exited" || state.status === "dead") {
-      const logs = await docker.containerLogsTail(name);
-      throw new BackendError(
-        `The bundle stopped before it was ready${
-          logs ? `:\n  ${logs.split("\n").join("\n  ")}` : ""
-        }`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new BackendError(
-    `The bundle was not ready within 60 s: ${await docker.containerLogsTail(name)}`,
-  );
-}
+/** The line the bundle writes when every daemon listens (`sidecars/bundle/init.ts`). */
+const READY_LINE = "bundle: ready";
 
 /**
- * Creates the bundle with its pinned address, copies the config (which holds the
- * credential values) in before it starts, and waits until its daemons answer; returns
- * the PEM of the bottle's CA.
+ * Creates the bundle with its pinned address and starts it attached: the config (which
+ * holds the credential values and the CA's key) goes in on its stdin, never through a
+ * file or its environment, and the start ends when the bundle says its daemons listen.
+ * `onStarted` is called at the bundle's first line (its address answers by then, its
+ * daemons not yet).
  */
 export async function startBundle(
   plan: BottlePlan,
   config: BundleConfig,
   backend: BackendName,
   signal: AbortSignal,
-  seed?: string,
-): Promise<string> {
+  options: { seed?: string; onStarted?: () => void } = {},
+): Promise<void> {
   log.step("Starting the bundle (egress proxy)");
-  await docker.containerCreate({
-    name: plan.bundle.name,
-    image: plan.images.bundle,
-    labels: roleLabels(plan, "bundle", backend),
-    network: plan.networks.internal.name,
-    ip: plan.bundle.address,
-    hostname: "bundle",
-    // Lets the unprivileged bundle bind DNS (53) without any capability.
-    flags: [
-      ...HARDENING,
-      ...BUNDLE_LIMITS,
-      "--sysctl",
-      "net.ipv4.ip_unprivileged_port_start=53",
-    ],
-  });
-  const configBytes = new TextEncoder().encode(JSON.stringify(config));
-  const configName = CONFIG_PATH.split("/").at(-1)!;
-  const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf("/"));
-  // The second network, the config and the gate's seed repository (a --cwd workspace's
-  // objects and refs) go to the created container at once.
-  await Promise.all([
-    docker.networkConnect(plan.networks.egress.name, plan.bundle.name),
-    docker.copyTarInto(
+  await timed("bundle:create", () =>
+    docker.containerCreate({
+      name: plan.bundle.name,
+      image: plan.images.bundle,
+      labels: roleLabels(plan, "bundle", backend),
+      network: plan.networks.internal.name,
+      ip: plan.bundle.address,
+      hostname: "bundle",
+      interactive: true,
+      // Lets the unprivileged bundle bind DNS (53) without any capability.
+      flags: [
+        ...HARDENING,
+        ...BUNDLE_LIMITS,
+        "--sysctl",
+        "net.ipv4.ip_unprivileged_port_start=53",
+      ],
+    }));
+  // The second network and the gate's seed repository (a --cwd workspace's objects and
+  // refs) go to the created container at once.
+  await timed("bundle:config", () =>
+    Promise.all([
+      docker.networkConnect(plan.networks.egress.name, plan.bundle.name),
+      options.seed ? docker.copyTarFileInto(plan.bundle.name, STATE_DIR, options.seed) : undefined,
+    ]));
+  let started = false;
+  const result = await timed("bundle:start", () =>
+    docker.startAttached(
       plan.bundle.name,
-      configDir,
-      fileTar(configName, configBytes, { uid: BUNDLE_UID, gid: BUNDLE_UID, mode: 0o600 }),
-    ),
-    seed ? docker.copyTarFileInto(plan.bundle.name, STATE_DIR, seed) : undefined,
-  ]);
-  await docker.containerStart(plan.bundle.name);
-  const ca = await waitForBundle(plan.bundle.name, signal);
+      new TextEncoder().encode(JSON.stringify(config)),
+      (line) => {
+        if (!started) {
+          started = true;
+          options.onStarted?.();
+        }
+        return line === READY_LINE;
+      },
+      { timeoutMs: 60_000, signal },
+    ));
+  if (!result.ready) {
+    const output = result.output ? `:\n  ${result.output.split("\n").join("\n  ")}` : "";
+    throw new BackendError(
+      result.why === "timeout"
+        ? `The bundle was not ready within 60 s${output}`
+        : `The bundle stopped before it was ready${output}`,
+    );
+  }
   check(signal);
-  return ca;
 }
 
 /** Removes the bottle's containers (`first` roles first), networks and volumes. */

@@ -41,6 +41,7 @@ import type {
   GuestUser,
   HomeAccess,
   LaunchedBottle,
+  LaunchOptions,
   RemoveOptions,
 } from "./types.ts";
 
@@ -104,14 +105,7 @@ export class DockerBackend implements Backend {
   async launch(
     plan: BottlePlan,
     config: BundleConfig,
-    options: {
-      mode: "start" | "up";
-      stack: AsyncDisposableStack;
-      signal: AbortSignal;
-      env: Record<string, string | undefined>;
-      bundleSeed?: string;
-      onGuest?: (guest: Guest) => Promise<void>;
-    },
+    options: LaunchOptions,
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
     const guest = new DockerGuest(plan.guest.name);
@@ -125,12 +119,16 @@ export class DockerBackend implements Backend {
     // The agent's container needs nothing from the bundle until its CA is trusted: both
     // start at once, and the guest's own provisioning runs while the bundle starts.
     log.step("Starting the bundle and the agent container");
-    const [ca] = await Promise.all([
-      timed("bundle", () => startBundle(plan, config, "docker", signal, options.bundleSeed)),
+    await Promise.all([
+      timed("bundle", () =>
+        startBundle(plan, config, "docker", signal, {
+          seed: options.bundleSeed,
+          onStarted: options.onBundleStarted,
+        })),
       timed("agent", () => this.#runAgent(plan, options.mode)).then(() => options.onGuest?.(guest)),
     ]);
     if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
-    return { guest, caCertificate: () => Promise.resolve(ca) };
+    return { guest };
   }
 
   async #runAgent(plan: BottlePlan, mode: "start" | "up"): Promise<void> {

@@ -42,6 +42,7 @@ import type {
   GuestUser,
   HomeAccess,
   LaunchedBottle,
+  LaunchOptions,
   RemoveOptions,
 } from "./types.ts";
 
@@ -167,14 +168,7 @@ export class SmolvmBackend implements Backend {
   async launch(
     plan: BottlePlan,
     config: BundleConfig,
-    options: {
-      mode: "start" | "up";
-      stack: AsyncDisposableStack;
-      signal: AbortSignal;
-      env: Record<string, string | undefined>;
-      bundleSeed?: string;
-      onGuest?: (guest: Guest) => Promise<void>;
-    },
+    options: LaunchOptions,
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
     const vm = plan.guest.vm;
@@ -190,7 +184,10 @@ export class SmolvmBackend implements Backend {
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
     await createNetworks(plan, "smolvm", signal);
-    const ca = await startBundle(plan, config, "smolvm", signal, options.bundleSeed);
+    await startBundle(plan, config, "smolvm", signal, {
+      seed: options.bundleSeed,
+      onStarted: options.onBundleStarted,
+    });
 
     log.step("Starting the agent microVM");
     await smolvm.create({
@@ -217,7 +214,6 @@ export class SmolvmBackend implements Backend {
     check();
     return {
       guest,
-      caCertificate: () => Promise.resolve(ca),
       async deniedByPolicy(address: string) {
         const events = await smolvm.egressEvents(machine);
         return events.some((e) => e.dest === address || e.dest.startsWith(`${address}:`));

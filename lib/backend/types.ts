@@ -66,8 +66,6 @@ export interface HomeAccess {
 /** A bottle whose bundle answers and whose guest is up. */
 export interface LaunchedBottle {
   guest: Guest;
-  /** PEM of the bottle's CA, read from the bundle (the key stays there). */
-  caCertificate(): Promise<string>;
   /**
    * Whether the guest's own egress policy (not the host) refused a connection to
    * `address`; set by backends whose guest has such a policy, for the self-test.
@@ -93,6 +91,23 @@ export interface BottleSummary {
   mode: string;
 }
 
+/** How a backend launches a bottle. */
+export interface LaunchOptions {
+  mode: "start" | "up";
+  stack: AsyncDisposableStack;
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+  /** A tar archive unpacked into the bundle's state directory before it starts. */
+  bundleSeed?: string;
+  /**
+   * Work on the guest that needs no bundle (provisioning its files), run as soon as
+   * the guest runs, while the bundle may still be starting; launch resolves after it.
+   */
+  onGuest?: (guest: Guest) => Promise<void>;
+  /** Called once the bundle's container runs (its address answers), before its daemons do. */
+  onBundleStarted?: () => void;
+}
+
 /** A transport for bottles. */
 export interface Backend {
   readonly name: BackendName;
@@ -105,19 +120,7 @@ export interface Backend {
   launch(
     plan: BottlePlan,
     config: BundleConfig,
-    options: {
-      mode: "start" | "up";
-      stack: AsyncDisposableStack;
-      signal: AbortSignal;
-      env: Record<string, string | undefined>;
-      /** A tar archive unpacked into the bundle's state directory before it starts. */
-      bundleSeed?: string;
-      /**
-       * Work on the guest that needs no bundle (provisioning its files), run as soon as
-       * the guest runs, while the bundle may still be starting; launch resolves after it.
-       */
-      onGuest?: (guest: Guest) => Promise<void>;
-    },
+    options: LaunchOptions,
   ): Promise<LaunchedBottle>;
   /**
    * What bringing `instance`'s work home needs: its agent guest while it runs, and its

@@ -1,13 +1,15 @@
 /**
  * @module
  * The bundle's configuration, and the one place where credential values are read
- * from the host environment. The result goes to the bundle only; it is never logged,
- * printed or passed to the guest.
+ * from the host environment and the bottle's CA is made. The result goes to the bundle
+ * only; it is never logged, printed, written to the host's disk or passed to the guest
+ * (the guest gets the CA's certificate alone).
  */
 
 import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { renderHeader } from "../credentials.ts";
 import { BotBottleError } from "../errors.ts";
+import { makeAuthority } from "../net/x509.ts";
 import type { BottlePlan } from "../plan/types.ts";
 
 /** How long a supervise tool call waits for a person (the agent is told). */
@@ -81,10 +83,12 @@ export async function bundleConfig(
       protectedPaths: entry.protectedPaths,
     });
   }
+  const ca = await makeAuthority(`bot-bottle ${plan.instance} CA`);
   return {
     instance: plan.instance,
     listenAddress: plan.bundle.address,
     ports: plan.bundle.ports,
+    ca: { certPem: ca.certPem, keyPem: ca.keyPem },
     egress: {
       allow: plan.egress.allow,
       passthrough: plan.egress.passthrough,

@@ -6,16 +6,16 @@
  */
 
 import { backendFor, requireAvailable } from "../backend/mod.ts";
-import type { Backend, LaunchedBottle } from "../backend/types.ts";
+import type { Backend, Guest, LaunchedBottle } from "../backend/types.ts";
 import { BotBottleError, InterruptedError } from "../errors.ts";
 import { buildCaSource, ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { provisionGuest, trustBottleCa } from "../provision/mod.ts";
+import { provisionGuest } from "../provision/mod.ts";
 import { phaseTimings, timed } from "../timings.ts";
 import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
-import { probeNetwork, selfTest } from "./selftest.ts";
+import { probeGuest, selfTest } from "./selftest.ts";
 import { cacheDir } from "../state.ts";
 
 /** A bottle that is up and provisioned. */
@@ -72,27 +72,28 @@ export async function bringUp(
     // Disposed last: the record says where the work goes until the bottle is gone.
     if (workspace) options.stack.defer(() => forgetRecord(options.env, plan.instance));
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
-    let network: Promise<string> | undefined;
+    // The self-test's probes start once the guest and the bundle's container both run,
+    // and wait inside the guest for the proxy, so they end about when the bundle is ready.
+    const guestUp = Promise.withResolvers<Guest>();
+    const bundleStarted = Promise.withResolvers<void>();
+    const probed = Promise.all([guestUp.promise, bundleStarted.promise]).then(([guest]) =>
+      timed("self-test", () => probeGuest(plan, guest))
+    );
+    // Awaited below; a launch that fails first leaves it unread.
+    probed.catch(() => {});
     bottle = await backend.launch(plan, config, {
       ...options,
       ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
-      // Files, skills and the tree go in while the bundle is still starting, and the
-      // self-test's network probe (a 0.3 s timeout) runs then too.
+      onBundleStarted: () => bundleStarted.resolve(),
+      // The CA (made on the host), files, skills and the tree go in while the bundle is
+      // still starting.
       onGuest: async (guest) => {
-        network = timed("self-test:network", () => probeNetwork(plan, guest));
-        await Promise.all([
-          timed("provision", () => provisionGuest(plan, guest, staging)),
-          network,
-        ]);
+        guestUp.resolve(guest);
+        await timed("provision", () => provisionGuest(plan, guest, staging, config.ca.certPem));
       },
     });
-    const launched = bottle;
-    // Fail closed: the agent gets the bottle only if the bottle holds. The self-test
-    // needs nothing the CA step writes, so both run at once; both must pass.
-    await Promise.all([
-      timed("provision:ca", () => trustBottleCa(plan, launched)),
-      timed("self-test", () => selfTest(plan, launched, network)),
-    ]);
+    // Fail closed: the agent gets the bottle only if the bottle holds.
+    await selfTest(plan, bottle, probed);
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }

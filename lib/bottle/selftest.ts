@@ -22,25 +22,26 @@ function probeName(plan: BottlePlan): string {
   return (exact ?? "example.com").replace(/:\d+$/, "");
 }
 
-/** The probe that needs only the guest's own network: whether the host answers on it. */
-export function networkProbe(plan: BottlePlan): string {
-  return `{ out=$(curl -sS -o /dev/null --noproxy '*' --connect-timeout 0.3 --max-time 1 http://${plan.networks.internal.gateway}:9/ 2>&1); ` +
-    `echo "gateway $?" "$out"; } &\nwait`;
-}
-
 /**
  * The shell script the guest runs; one `NAME STATUS DETAIL` line per check. The checks
  * run at once (the gateway's is a 0.3 s connect timeout), so their lines come in any
- * order. `network: false` leaves out the network probe (run earlier: see `selfTest`).
+ * order. It may start as soon as the bundle's container runs: the proxy is asked until
+ * it answers (the bundle starts it last, so then the resolver listens too), for at most
+ * `waitSeconds`; "000" is no answer.
  */
-export function selfTestScript(plan: BottlePlan, network = true): string {
+export function selfTestScript(plan: BottlePlan, waitSeconds = 30): string {
   const proxy = `http://${plan.bundle.address}:${plan.bundle.ports.proxy}/`;
+  const ask =
+    `curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --connect-timeout 1 --max-time 5 ${proxy}`;
   return [
-    `{ code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 ${proxy}); echo "proxy $code"; } &`,
-    `{ if getent hosts ${
-      probeName(plan)
-    } >/dev/null 2>&1; then echo "dns resolved"; else echo "dns refused"; fi; } &`,
-    network ? networkProbe(plan) : "wait",
+    `{ end=$(( $(date +%s) + ${waitSeconds} )); while :; do code=$(${ask}); ` +
+    `{ [ "$code" != 000 ] || [ "$(date +%s)" -ge "$end" ]; } && break; sleep 0.05; done; ` +
+    `echo "proxy $code"; ` +
+    `if getent hosts ${probeName(plan)} >/dev/null 2>&1; then echo "dns resolved"; ` +
+    `else echo "dns refused"; fi; } &`,
+    `{ out=$(curl -sS -o /dev/null --noproxy '*' --connect-timeout 0.3 --max-time 1 http://${plan.networks.internal.gateway}:9/ 2>&1); ` +
+    `echo "gateway $?" "$out"; } &`,
+    "wait",
   ].join("\n");
 }
 
@@ -86,28 +87,24 @@ export function judgeSelfTest(
 }
 
 /**
- * Runs the network probe alone (it needs only the guest's own network, so it can run
- * while the bundle still starts); its output goes to `selfTest`.
+ * Runs the self-test's probes in `guest`, which may happen while the bundle's daemons
+ * still start (see `selfTestScript`); the output goes to `selfTest`.
  */
-export async function probeNetwork(plan: BottlePlan, guest: Guest): Promise<string> {
-  const r = await guest.exec(["sh", "-c", networkProbe(plan)], { user: "agent", timeout: "1m" });
+export async function probeGuest(plan: BottlePlan, guest: Guest): Promise<string> {
+  const r = await guest.exec(["sh", "-c", selfTestScript(plan)], { user: "agent", timeout: "1m" });
   return r.stdout;
 }
 
 /**
- * Runs the self-test in the bottle's guest; throws naming every failed check. `network`
- * is `probeNetwork`'s output when that ran earlier; without it all probes run now.
+ * The self-test of the bottle's guest; throws naming every failed check. `probed` is
+ * `probeGuest`'s output when the probes started earlier; without it they run now.
  */
 export async function selfTest(
   plan: BottlePlan,
   bottle: { guest: Guest; deniedByPolicy?(address: string): Promise<boolean> },
-  network?: Promise<string>,
+  probed?: Promise<string>,
 ): Promise<CheckResult[]> {
-  const r = await bottle.guest.exec(["sh", "-c", selfTestScript(plan, network === undefined)], {
-    user: "agent",
-    timeout: "1m",
-  });
-  const output = network ? `${r.stdout}\n${await network}` : r.stdout;
+  const output = await (probed ?? probeGuest(plan, bottle.guest));
   const gateway = plan.networks.internal.gateway;
   const policyDenied = bottle.deniedByPolicy !== undefined &&
     /^gateway 7\b/m.test(output) &&

@@ -3,7 +3,7 @@ import type { Guest, GuestResult } from "../backend/types.ts";
 import { BackendError } from "../errors.ts";
 import { parseManifest } from "../manifest/load.ts";
 import { planBottle } from "../plan/plan.ts";
-import { judgeSelfTest, probeNetwork, selfTest, selfTestScript } from "./selftest.ts";
+import { judgeSelfTest, probeGuest, selfTest, selfTestScript } from "./selftest.ts";
 
 const plan = planBottle(
   parseManifest(
@@ -91,33 +91,50 @@ Deno.test("selfTestScript() probes the bundle's proxy, a name the bottle uses, a
   assert.match(script, new RegExp(`http://${plan.networks.internal.gateway}:9/`));
 });
 
-Deno.test("selfTestScript(): each check says its line (they run at once, in any order)", async () => {
-  // Stand-ins for curl and getent that answer as a sealed bottle does.
+/** Runs `selfTestScript` with stand-ins for curl (`curl`, a shell body) and getent. */
+async function runScript(curl: string, waitSeconds?: number): Promise<string> {
   const bin = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(
-      `${bin}/curl`,
-      `#!/bin/sh\ncase "$*" in *:9/*) sleep 0.2; echo "curl: (28) timed out" >&2; exit 28;; ` +
-        `*) printf 400;; esac\n`,
-      { mode: 0o755 },
-    );
+    await Deno.writeTextFile(`${bin}/curl`, `#!/bin/sh\n${curl}\n`, { mode: 0o755 });
     await Deno.writeTextFile(`${bin}/getent`, "#!/bin/sh\nexit 2\n", { mode: 0o755 });
     const out = await new Deno.Command("sh", {
-      args: ["-c", selfTestScript(plan)],
-      env: { PATH: `${bin}:/usr/bin:/bin` },
+      args: ["-c", selfTestScript(plan, waitSeconds)],
+      env: { PATH: `${bin}:/usr/bin:/bin`, STATE: `${bin}/count` },
       stdout: "piped",
     }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    assert.equal(text.trim().split("\n").length, 3, text);
-    assert.deepEqual(judgeSelfTest(text, plan).map((r) => r.ok), [true, true, true], text);
+    return new TextDecoder().decode(out.stdout);
   } finally {
     await Deno.remove(bin, { recursive: true });
   }
+}
+
+/** The gateway's probe times out, as in a sealed bottle. */
+const GATEWAY = `case "$*" in *:9/*) sleep 0.2; echo "curl: (28) timed out" >&2; exit 28;; esac`;
+
+Deno.test("selfTestScript(): each check says its line (they run at once, in any order)", async () => {
+  const text = await runScript(`${GATEWAY}\nprintf 400`);
+  assert.equal(text.trim().split("\n").length, 3, text);
+  assert.deepEqual(judgeSelfTest(text, plan).map((r) => r.ok), [true, true, true], text);
 });
 
-Deno.test("selfTest() with the network probe run earlier: the rest runs now, all are judged", async () => {
+Deno.test("selfTestScript() asks the proxy again until it answers (the bundle still starting)", async () => {
+  // No answer ("000", connection refused) twice, then the proxy's 400.
+  const text = await runScript(
+    `${GATEWAY}\nn=$(cat "$STATE" 2>/dev/null || echo 0); echo $((n + 1)) > "$STATE"\n` +
+      `if [ "$n" -lt 2 ]; then printf 000; exit 7; fi; printf 400`,
+  );
+  assert.deepEqual(judgeSelfTest(text, plan).map((r) => r.ok), [true, true, true], text);
+});
+
+Deno.test("selfTestScript() gives up on a proxy that never answers, and says so", async () => {
+  const text = await runScript(`${GATEWAY}\nprintf 000; exit 7`, 1);
+  assert.match(text, /^proxy 000$/m);
+  assert.deepEqual(judgeSelfTest(text, plan).map((r) => r.ok), [false, true, true], text);
+});
+
+Deno.test("selfTest() judges probes that ran earlier, without running them again", async () => {
   const scripts: string[] = [];
-  const now = (stdout: string) => ({
+  const recording = (stdout: string) => ({
     guest: {
       ...guest(stdout).guest,
       exec: (argv: string[]): Promise<GuestResult> => {
@@ -126,26 +143,14 @@ Deno.test("selfTest() with the network probe run earlier: the rest runs now, all
       },
     },
   });
-  const gatewayLine = "gateway 28 curl: (28) Connection timed out after 300 milliseconds\n";
-  const results = await selfTest(
-    plan,
-    now("dns refused\nproxy 400\n"),
-    probeNetwork(plan, now(gatewayLine).guest),
-  );
+  const probed = probeGuest(plan, recording(PASS).guest);
+  const results = await selfTest(plan, recording(""), probed);
   assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
-  const [early, rest] = scripts;
-  assert.match(early!, new RegExp(`http://${plan.networks.internal.gateway}:9/`));
-  assert.doesNotMatch(early!, /getent|:3128/);
-  assert.match(rest!, /getent hosts docs\.example\.org/);
-  assert.doesNotMatch(rest!, /:9\//, "the network probe does not run twice");
-  // An earlier probe that found the host reachable fails the test like a late one.
+  assert.equal(scripts.length, 1, "the probes ran once");
+  assert.match(scripts[0]!, /getent hosts docs\.example\.org/);
+  // Earlier probes that found the host reachable fail the test like late ones.
   await assert.rejects(
-    () =>
-      selfTest(
-        plan,
-        now("dns refused\nproxy 400\n"),
-        Promise.resolve("gateway 7 curl: (7) Connection refused\n"),
-      ),
+    () => selfTest(plan, recording(PASS), Promise.resolve(REFUSED)),
     /host is not reachable/,
   );
 });

@@ -87,6 +87,8 @@ export interface ContainerSpec {
   dns?: string[];
   /** Extra hardening and resource flags. */
   flags?: string[];
+  /** Keep stdin open (`--interactive`), for `startAttached`. */
+  interactive?: boolean;
   command?: string[];
 }
 
@@ -103,6 +105,7 @@ function createArgs(spec: ContainerSpec): string[] {
     ...(spec.workdir ? ["--workdir", spec.workdir] : []),
     ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
     ...(spec.dns ?? []).flatMap((d) => ["--dns", d]),
+    ...(spec.interactive ? ["--interactive"] : []),
     ...(spec.flags ?? []),
     spec.image,
     ...(spec.command ?? []),
@@ -119,6 +122,88 @@ export async function containerRun(spec: ContainerSpec): Promise<void> {
 
 export async function containerStart(name: string): Promise<void> {
   await capture(`docker start ${name}`, $`docker start ${name}`, "1m");
+}
+
+/** How `startAttached` ended: ready, or not, with the container's last output lines. */
+export type AttachedStart = { ready: true } | {
+  ready: false;
+  why: "ended" | "timeout";
+  output: string;
+};
+
+/**
+ * Starts a container created with `interactive` attached to it: `input` goes to its
+ * stdin, which then closes (docker closes it for the container too), and its output is
+ * read line by line until `ready` accepts one. The attach then ends by SIGKILL, which
+ * docker cannot pass on, so the container keeps running. Not ready: the container ended
+ * first or `timeoutMs` passed. `signal` aborts the wait (and throws its reason).
+ */
+export async function startAttached(
+  name: string,
+  input: Uint8Array,
+  ready: (line: string) => boolean,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<AttachedStart> {
+  const child = $`docker start --attach --interactive ${name}`.stdin(input).stdout("piped")
+    .stderr("piped").noThrow().spawn();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, options.timeoutMs);
+  options.signal?.addEventListener("abort", kill, { once: true });
+  const seen: string[] = [];
+  const keep = (line: string) => {
+    seen.push(line);
+    if (seen.length > 20) seen.shift();
+  };
+  const errors = (async () => {
+    let rest = "";
+    for await (const chunk of child.stderr().pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      lines.forEach(keep);
+    }
+    if (rest) keep(rest);
+  })();
+  let found = false;
+  try {
+    let rest = "";
+    for await (const chunk of child.stdout().pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (found) continue;
+        keep(line);
+        // Read on until the killed client's output ends (dax owns the stream).
+        if (ready(line)) {
+          found = true;
+          kill();
+        }
+      }
+    }
+    if (rest && !found) keep(rest);
+  } finally {
+    kill();
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", kill);
+  }
+  await child;
+  await errors.catch(() => {});
+  if (found) return { ready: true };
+  if (options.signal?.aborted) throw options.signal.reason;
+  return {
+    ready: false,
+    why: timedOut ? "timeout" : "ended",
+    output: seen.filter((l) => l.trim()).join("\n"),
+  };
 }
 
 /** Streams a tar archive into `dir` of a container (created or running). */

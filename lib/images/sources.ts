@@ -23,7 +23,7 @@ import egressResolve from "../../sidecars/egress/resolve.ts" with { type: "text"
 import egressScrub from "../../sidecars/egress/scrub.ts" with { type: "text" };
 import egressSni from "../../sidecars/egress/sni.ts" with { type: "text" };
 import egressUpstream from "../../sidecars/egress/upstream.ts" with { type: "text" };
-import egressX509 from "../../sidecars/egress/x509.ts" with { type: "text" };
+import x509 from "../net/x509.ts" with { type: "text" };
 import gateDiff from "../../sidecars/gate/diff.ts" with { type: "text" };
 import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
@@ -94,7 +94,6 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/scrub.ts": egressScrub,
     "sidecars/egress/sni.ts": egressSni,
     "sidecars/egress/upstream.ts": egressUpstream,
-    "sidecars/egress/x509.ts": egressX509,
     "sidecars/gate/diff.ts": gateDiff,
     "sidecars/gate/gate.ts": gateGate,
     "sidecars/gate/git.ts": gateGit,
@@ -108,6 +107,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/supervise/queue.ts": superviseQueue,
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,
+    "lib/net/x509.ts": x509,
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/engine.ts": secretsEngine,
     "lib/secrets/keywords.ts": secretsKeywords,

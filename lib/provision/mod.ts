@@ -7,7 +7,7 @@
  */
 
 import { join, posix } from "node:path";
-import type { Guest, LaunchedBottle } from "../backend/types.ts";
+import type { Guest } from "../backend/types.ts";
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
 import { timed } from "../timings.ts";
@@ -82,10 +82,12 @@ async function applyStep(
   guest: Guest,
   staging: string,
   prepared: string,
+  caCert: string,
 ): Promise<void> {
   switch (step.kind) {
     case "ca":
-      // Needs the bundle: trustBottleCa().
+      await must(guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root", caCert);
+      log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(caCert)}`);
       return;
     case "prompt":
     case "gitconfig":
@@ -171,38 +173,30 @@ async function writeAgentFiles(
 }
 
 /**
- * Applies every provisioning step that needs only the guest (all but the CA, which the
- * bundle makes): the agent's small files in one exec, skills and the working tree beside
- * them; a command that edits what another step wrote (`mcp`) waits for the rest.
+ * Applies every provisioning step; none needs the bundle running: the bottle's CA
+ * (`caCert`, the PEM the host made) trusted as root, the agent's small files in one
+ * exec, skills and the working tree beside them; a command that edits what another
+ * step wrote (`mcp`) waits for the rest.
  */
 export async function provisionGuest(
   plan: BottlePlan,
   guest: Guest,
   staging: string,
+  caCert: string,
 ): Promise<void> {
   log.step("Provisioning the agent");
   const run = (step: ProvisionStep, i: number) =>
     timed(`provision:${step.kind}`, () => {
       log.debug(`provision: ${step.kind}`);
       // Each step stages under its own name; the workspace archive was prepared before.
-      return applyStep(step, guest, join(staging, `${i}`), staging);
+      return applyStep(step, guest, join(staging, `${i}`), staging, caCert);
     });
   const steps = plan.provisioning.map((step, i) => [step, i] as const);
   for (const [, i] of steps) await Deno.mkdir(join(staging, `${i}`));
   await Promise.all([
     timed("provision:files", () => writeAgentFiles(guest, agentFiles(plan.provisioning))),
-    ...steps.filter(([s]) => !WRITTEN_TOGETHER.has(s.kind) && s.kind !== "mcp" && s.kind !== "ca")
+    ...steps.filter(([s]) => !WRITTEN_TOGETHER.has(s.kind) && s.kind !== "mcp")
       .map(([s, i]) => run(s, i)),
   ]);
   for (const [s, i] of steps.filter(([s]) => s.kind === "mcp")) await run(s, i);
-}
-
-/** Trusts the bottle's CA (read from the running bundle; its key stays there) in the guest. */
-export async function trustBottleCa(plan: BottlePlan, bottle: LaunchedBottle): Promise<void> {
-  for (const step of plan.provisioning) {
-    if (step.kind !== "ca") continue;
-    const pem = await bottle.caCertificate();
-    await must(bottle.guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root", pem);
-    log.info(`Bottle CA sha256 fingerprint: ${await certificateFingerprint(pem)}`);
-  }
 }

@@ -1,18 +1,12 @@
 /**
  * @module
- * What the host hands the bundle at start, as one JSON file copied in before the
- * container starts (never through its environment, so `docker inspect` shows no
- * secret). The bundle deletes the file once it has read it.
+ * What the host hands the bundle at start, as one JSON text written to its stdin (never
+ * through its environment or a file, so `docker inspect` and the bundle's disk show no
+ * secret).
  */
 
 /** Where the bundle keeps its state. */
 export const STATE_DIR = "/var/lib/bot-bottle";
-/** The config file, readable only by the bundle's user. */
-export const CONFIG_PATH = `${STATE_DIR}/config.json`;
-/** Written when every daemon listens. */
-export const READY_PATH = `${STATE_DIR}/ready`;
-/** The public CA certificate the guest trusts. */
-export const CA_CERT_PATH = `${STATE_DIR}/ca/ca.crt`;
 /** The JSONL audit log. */
 export const AUDIT_PATH = `${STATE_DIR}/audit.jsonl`;
 /** uid and gid of the bundle's unprivileged user. */
@@ -24,6 +18,11 @@ export interface BundleConfig {
   /** The bundle's address on the internal network; public daemons bind here. */
   listenAddress: string;
   ports: { proxy: number; git: number; supervise: number };
+  /**
+   * The bottle's CA, made by the host for this bottle (P-256, PEM): the guest trusts the
+   * certificate; the key signs the proxy's leaves and is written only in the bundle.
+   */
+  ca: { certPem: string; keyPem: string };
   egress: {
     allow: string[];
     /** Hosts tunnelled end to end, unscanned (clients that pin certificates or use mTLS). */

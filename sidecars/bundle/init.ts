@@ -1,12 +1,12 @@
 /**
  * @module
- * The bundle's entry point: read the config the host copied in, create the bottle's
- * CA, start the daemons, and say "ready". Runs as the bundle's unprivileged user.
+ * The bundle's entry point: read the config the host writes to stdin, install the bottle's
+ * CA, start the daemons (the proxy last: once it answers, the rest listen too), and say
+ * "ready". Runs as the bundle's unprivileged user.
  */
 
-import { join } from "node:path";
 import { AuditLog } from "../egress/audit.ts";
-import { createCa } from "../egress/ca.ts";
+import { importAuthority } from "../../lib/net/x509.ts";
 import { Leaves } from "../egress/leaves.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
@@ -25,10 +25,8 @@ import { SuperviseQueue } from "../supervise/queue.ts";
 import {
   AUDIT_PATH,
   type BundleConfig,
-  CONFIG_PATH,
   gateOverrides,
   gateRefusals,
-  READY_PATH,
   STATE_DIR,
   WORKSPACE_ENTRY,
 } from "./config.ts";
@@ -37,48 +35,17 @@ import {
 const say = (message: string) => console.log(`bundle: ${message}`);
 
 async function main(daemons: AsyncDisposableStack): Promise<void> {
-  const config: BundleConfig = JSON.parse(await Deno.readTextFile(CONFIG_PATH));
-  // The config holds credential values; keep them in memory only.
-  await Deno.remove(CONFIG_PATH);
+  // The host writes the config to stdin and closes it; it holds credential values and
+  // the CA's key, kept in memory only.
+  const config: BundleConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const audit = new AuditLog(AUDIT_PATH);
   // Summaries of rate-limited refusals are written at least once a minute.
   const flusher = setInterval(() => void audit.flush(), 60_000);
   daemons.defer(() => clearInterval(flusher));
 
-  const ca = await createCa(join(STATE_DIR, "ca"), config.instance);
+  const ca = await importAuthority(config.ca.certPem, config.ca.keyPem);
   const routeHosts = config.egress.routes.map((r) => r.host);
   const allowlist = new LiveAllowlist(config.egress.allow, routeHosts, config.egress.passthrough);
-  const injected = [
-    ...new Set(
-      config.egress.routes.flatMap((r) => [...Object.values(r.headers), ...(r.secrets ?? [])]),
-    ),
-  ];
-  const upstream = new UpstreamPool(
-    config.egress.upstreamCa ? { caCerts: [config.egress.upstreamCa] } : {},
-  );
-  const resolver = cachedResolver();
-  const proxy = await startProxy({
-    hostname: config.listenAddress,
-    port: config.ports.proxy,
-    policy: () => allowlist.current(),
-    denyHint: config.supervise.enabled
-      ? "If the work needs this host, ask for it with the supervise MCP tool request_egress"
-      : undefined,
-    audit,
-    dlp: config.egress.dlp,
-    dlpValues: [...injected, ...config.egress.secretValues],
-    routes: new Map(config.egress.routes.map((r) => [r.host, r.headers])),
-    scrubValues: [...injected, ...config.egress.secretValues],
-    upstream,
-    resolve: (host) => resolveTarget(host, config.egress.allowPrivate, resolver),
-    leaves: new Leaves(ca),
-  });
-  daemons.defer(async () => {
-    await proxy.stop();
-    upstream.close();
-  });
-  say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
-
   // The agent's only resolver: every outside name is refused here, nothing forwarded.
   daemons.defer(await startDns(config.listenAddress, audit));
 
@@ -132,9 +99,41 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   daemons.defer(stopGate);
   if (config.git.length > 0) say(`git gate on ${config.listenAddress}:${config.ports.git}`);
 
+  // Last: the self-test polls the proxy, so when it answers everything else listens.
+  const injected = [
+    ...new Set(
+      config.egress.routes.flatMap((r) => [...Object.values(r.headers), ...(r.secrets ?? [])]),
+    ),
+  ];
+  const upstream = new UpstreamPool(
+    config.egress.upstreamCa ? { caCerts: [config.egress.upstreamCa] } : {},
+  );
+  const resolver = cachedResolver();
+  const proxy = await startProxy({
+    hostname: config.listenAddress,
+    port: config.ports.proxy,
+    policy: () => allowlist.current(),
+    denyHint: config.supervise.enabled
+      ? "If the work needs this host, ask for it with the supervise MCP tool request_egress"
+      : undefined,
+    audit,
+    dlp: config.egress.dlp,
+    dlpValues: [...injected, ...config.egress.secretValues],
+    routes: new Map(config.egress.routes.map((r) => [r.host, r.headers])),
+    scrubValues: [...injected, ...config.egress.secretValues],
+    upstream,
+    resolve: (host) => resolveTarget(host, config.egress.allowPrivate, resolver),
+    leaves: new Leaves(ca),
+  });
+  daemons.defer(async () => {
+    await proxy.stop();
+    upstream.close();
+  });
+  say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
+
   audit.write({ kind: "bundle", action: "ready", instance: config.instance });
   await audit.flush();
-  await Deno.writeTextFile(READY_PATH, new Date().toISOString());
+  // The host's start waits for exactly this line (lib/backend/bundle.ts).
   say("ready");
   // Loaded after the ready mark, while the host provisions the agent.
   if (config.supervise.enabled) await loadSdk();

@@ -1,13 +1,17 @@
 /**
  * @module
- * The bottle's CA, made inside the bundle at start (its key never leaves it), and
- * leaves for the hosts the proxy intercepts. The certificates are made in-process
- * (`x509.ts`); the CA's files are what the host reads (`ca.crt`) and what stays
- * private to the bundle's user (`ca.key`, mode 600).
+ * A CA and its leaves as files in a directory (`ca.crt`, and `ca.key` mode 600), for
+ * servers that read them (the tests' fake upstreams). The bottle's own CA never lands in
+ * a file: the host makes it (`lib/net/x509.ts`) and hands it to the bundle's memory.
  */
 
 import { join } from "node:path";
-import { type Authority, importAuthority, issueLeafCert, makeAuthority } from "./x509.ts";
+import {
+  type Authority,
+  importAuthority,
+  issueLeafCert,
+  makeAuthority,
+} from "../../lib/net/x509.ts";
 
 /** PEM files of the CA and of a leaf. */
 export interface CaFiles {
@@ -18,9 +22,10 @@ export interface CaFiles {
 
 /** Creates a P-256 CA valid for 30 days in `dir` (mode 700); returns it. */
 export async function createCa(dir: string, instance: string): Promise<Authority> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await makeAuthority(`bot-bottle ${instance} CA`);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(join(dir, "ca.key"), ca.keyPem, { mode: 0o600 });
+  await Deno.chmod(join(dir, "ca.key"), 0o600);
   await Deno.writeTextFile(join(dir, "ca.crt"), ca.certPem, { mode: 0o644 });
   await Deno.chmod(join(dir, "ca.crt"), 0o644);
   return ca;

@@ -5,7 +5,7 @@
  */
 
 import tls from "node:tls";
-import { type Authority, issueLeafCert } from "./x509.ts";
+import { type Authority, issueLeafCert } from "../../lib/net/x509.ts";
 
 /** The TLS contexts the proxy presents, one per host. */
 export class Leaves {

@@ -13,7 +13,7 @@ import { Leaves } from "./leaves.ts";
 import { LiveAllowlist } from "./policy.ts";
 import { startProxy } from "./proxy.ts";
 import { UpstreamPool } from "./upstream.ts";
-import { issueLeafCert, makeAuthority } from "./x509.ts";
+import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 
 const SIZE = 6 * 1024 * 1024;
 const encoder = new TextEncoder();

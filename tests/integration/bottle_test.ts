@@ -196,6 +196,17 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       assert.ok(!inspect.stdout.includes(KEY), "key in docker inspect of the agent");
       const bundleInspect = await captureRaw($`docker inspect ${`bot-bottle-${name}-bundle`}`);
       assert.ok(!bundleInspect.stdout.includes(KEY), "key in docker inspect of the bundle");
+      // The config (the key, the CA's key) came on the bundle's stdin: not in its output,
+      // and the CA's key (PKCS#8) is in no file there either; it lives in memory only.
+      const bundleLogs = await captureRaw($`docker logs ${`bot-bottle-${name}-bundle`}`);
+      const bundleOutput = bundleLogs.stdout + bundleLogs.stderr;
+      assert.match(bundleOutput, /^bundle: ready$/m);
+      assert.ok(!bundleOutput.includes(KEY), "the key in the bundle's output");
+      assert.ok(!bundleOutput.includes("PRIVATE KEY"), "a private key in the bundle's output");
+      const caKey = await captureRaw(
+        $`docker exec ${`bot-bottle-${name}-bundle`} sh -c ${"grep -rlF 'BEGIN PRIVATE KEY' /var/lib/bot-bottle /tmp /home 2>/dev/null; echo scanned"}`,
+      );
+      assert.equal(caKey.stdout.trim(), "scanned", `the CA's key in bundle files: ${caKey.stdout}`);
       const plan = await runBotBottle(["plan", "claude", "--format", "json"], {
         cwd: tree,
         env: e,
