@@ -113,6 +113,32 @@ export async function createNetworks(
   check(signal);
 }
 
+/**
+ * Creates the bottle's networks while `setup` (images, the config) is being made;
+ * returns what `setup` gives. Both settle before this does, so nothing is still being
+ * created when the caller's stack removes the bottle; `setup`'s error comes first.
+ */
+export async function networksBeside<T>(
+  plan: BottlePlan,
+  backend: BackendName,
+  signal: AbortSignal,
+  setup: Promise<T>,
+): Promise<T> {
+  const networks = timed("networks", () => createNetworks(plan, backend, signal))
+    .then(() => undefined, (error) => error as Error);
+  let ready: T;
+  try {
+    ready = await setup;
+  } catch (error) {
+    await networks;
+    throw error;
+  }
+  const failed = await networks;
+  if (failed) throw failed;
+  check(signal);
+  return ready;
+}
+
 /** The line the bundle writes when every daemon listens (`sidecars/bundle/init.ts`). */
 const READY_LINE = "bundle: ready";
 

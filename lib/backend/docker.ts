@@ -12,7 +12,6 @@ import { log } from "../log.ts";
 import { logsDir } from "../logs.ts";
 import { timed } from "../timings.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { $ } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
 import {
@@ -20,13 +19,13 @@ import {
   bundleAccess,
   bundleAuditLog,
   bundleSuperviseCall,
-  createNetworks,
   HARDENING,
   hostName,
   LABEL_BACKEND,
   LABEL_MODE,
   LABEL_OWNER_HOST,
   LABEL_WORKDIR,
+  networksBeside,
   removeDockerResources,
   roleLabels,
   startBundle,
@@ -42,6 +41,7 @@ import type {
   HomeAccess,
   LaunchedBottle,
   LaunchOptions,
+  LaunchSetup,
   RemoveOptions,
 } from "./types.ts";
 
@@ -104,7 +104,7 @@ export class DockerBackend implements Backend {
 
   async launch(
     plan: BottlePlan,
-    config: BundleConfig,
+    setup: Promise<LaunchSetup>,
     options: LaunchOptions,
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
@@ -115,14 +115,14 @@ export class DockerBackend implements Backend {
       log.step(`Removing bottle ${plan.instance}`);
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
-    await timed("networks", () => createNetworks(plan, "docker", signal));
+    const { config, bundleSeed } = await networksBeside(plan, "docker", signal, setup);
     // The agent's container needs nothing from the bundle until its CA is trusted: both
     // start at once, and the guest's own provisioning runs while the bundle starts.
     log.step("Starting the bundle and the agent container");
     await Promise.all([
       timed("bundle", () =>
         startBundle(plan, config, "docker", signal, {
-          seed: options.bundleSeed,
+          seed: bundleSeed,
           onStarted: options.onBundleStarted,
         })),
       timed("agent", () => this.#runAgent(plan, options.mode)).then(() => options.onGuest?.(guest)),

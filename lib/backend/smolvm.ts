@@ -8,7 +8,6 @@
  * bind the bundle's loopback, because smolvm's policy has no ports.
  */
 
-import type { BundleConfig } from "../../sidecars/bundle/config.ts";
 import { LABEL_BOTTLE, LABEL_ROLE, LABEL_TOOL } from "../constants.ts";
 import * as docker from "../docker/cli.ts";
 import { BackendError, InterruptedError } from "../errors.ts";
@@ -22,12 +21,12 @@ import {
   bundleAccess,
   bundleAuditLog,
   bundleSuperviseCall,
-  createNetworks,
   hostName,
   LABEL_BACKEND,
   LABEL_MODE,
   LABEL_OWNER_HOST,
   LABEL_WORKDIR,
+  networksBeside,
   removeDockerResources,
   roleLabels,
   startBundle,
@@ -43,6 +42,7 @@ import type {
   HomeAccess,
   LaunchedBottle,
   LaunchOptions,
+  LaunchSetup,
   RemoveOptions,
 } from "./types.ts";
 
@@ -167,7 +167,7 @@ export class SmolvmBackend implements Backend {
 
   async launch(
     plan: BottlePlan,
-    config: BundleConfig,
+    setup: Promise<LaunchSetup>,
     options: LaunchOptions,
   ): Promise<LaunchedBottle> {
     const { stack, signal } = options;
@@ -176,16 +176,16 @@ export class SmolvmBackend implements Backend {
     const check = () => {
       if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");
     };
-    const image = await agentImageArchive(plan.images.agent, cacheDir(options.env));
-    check();
     // Registered before anything exists, so a half-made bottle is removed too.
     stack.defer(async () => {
       log.step(`Removing bottle ${plan.instance}`);
       await this.remove(plan.instance, { archiveDir: logsDir(options.env) });
     });
-    await createNetworks(plan, "smolvm", signal);
+    const { config, bundleSeed } = await networksBeside(plan, "smolvm", signal, setup);
+    const image = await agentImageArchive(plan.images.agent, cacheDir(options.env));
+    check();
     await startBundle(plan, config, "smolvm", signal, {
-      seed: options.bundleSeed,
+      seed: bundleSeed,
       onStarted: options.onBundleStarted,
     });
 

@@ -91,14 +91,19 @@ export interface BottleSummary {
   mode: string;
 }
 
+/** What a launch needs besides the plan, made while its networks are created. */
+export interface LaunchSetup {
+  config: BundleConfig;
+  /** A tar archive unpacked into the bundle's state directory before it starts. */
+  bundleSeed?: string;
+}
+
 /** How a backend launches a bottle. */
 export interface LaunchOptions {
   mode: "start" | "up";
   stack: AsyncDisposableStack;
   signal: AbortSignal;
   env: Record<string, string | undefined>;
-  /** A tar archive unpacked into the bundle's state directory before it starts. */
-  bundleSeed?: string;
   /**
    * Work on the guest that needs no bundle (provisioning its files), run as soon as
    * the guest runs, while the bundle may still be starting; launch resolves after it.
@@ -114,12 +119,14 @@ export interface Backend {
   /** Why this backend cannot run here, or undefined when it can. */
   unavailable(): Promise<string | undefined>;
   /**
-   * Brings up networks, bundle and guest for `plan`. Everything created is removed by
-   * `stack` when it is disposed; `signal` aborts the launch.
+   * Brings up networks, bundle and guest for `plan`: the networks at once, the rest once
+   * `setup` (images built, the bundle's config) is ready; a failed `setup` fails the launch
+   * with its error. Everything created is removed by `stack` when it is disposed; `signal`
+   * aborts the launch.
    */
   launch(
     plan: BottlePlan,
-    config: BundleConfig,
+    setup: Promise<LaunchSetup>,
     options: LaunchOptions,
   ): Promise<LaunchedBottle>;
   /**

@@ -49,28 +49,33 @@ export async function bringUp(
   })();
   // Awaited below; until then a failure must not count as unhandled.
   ready.catch(() => {});
-  await timed("images", () =>
-    ensureImages(plan.images, {
-      kind: plan.agentKind,
-      buildCa: buildCaSource(undefined, options.env),
-      signal: options.signal,
-      lockDir: cacheDir(options.env),
-      ready,
-    }));
-  const config = await ready;
-  if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
 
   // Staged copies (prompt, archives) live only while they are copied in.
   const staging = await Deno.makeTempDir({ prefix: "bot-bottle-stage-" });
   let bottle: LaunchedBottle;
-  let prepared = false;
+  // Disposed last: the record says where the work goes until the bottle is gone.
+  if (plan.workspace) options.stack.defer(() => forgetRecord(options.env, plan.instance));
   try {
-    const workspace = plan.workspace
-      ? await timed("workspace", () => prepareWorkspace(plan, options.env, staging))
-      : undefined;
-    prepared = workspace !== undefined;
-    // Disposed last: the record says where the work goes until the bottle is gone.
-    if (workspace) options.stack.defer(() => forgetRecord(options.env, plan.instance));
+    // What the containers need (images, the config, a --cwd workspace) is made while the
+    // backend creates the bottle's networks.
+    const setup = (async () => {
+      await timed("images", () =>
+        ensureImages(plan.images, {
+          kind: plan.agentKind,
+          buildCa: buildCaSource(undefined, options.env),
+          signal: options.signal,
+          lockDir: cacheDir(options.env),
+          ready,
+        }));
+      const config = await ready;
+      if (options.signal.aborted) throw options.signal.reason ?? new InterruptedError("SIGINT");
+      const workspace = plan.workspace
+        ? await timed("workspace", () => prepareWorkspace(plan, options.env, staging))
+        : undefined;
+      return { config, ...(workspace ? { bundleSeed: workspace.seedTar } : {}) };
+    })();
+    // The backend awaits it (and reports its error); never an unhandled rejection.
+    setup.catch(() => {});
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
     // The self-test's probes start once the guest and the bundle's container both run,
     // and wait inside the guest for the proxy, so they end about when the bundle is ready.
@@ -81,14 +86,14 @@ export async function bringUp(
     );
     // Awaited below; a launch that fails first leaves it unread.
     probed.catch(() => {});
-    bottle = await backend.launch(plan, config, {
+    bottle = await backend.launch(plan, setup, {
       ...options,
-      ...(workspace ? { bundleSeed: workspace.seedTar } : {}),
       onBundleStarted: () => bundleStarted.resolve(),
       // The CA (made on the host), files, skills and the tree go in while the bundle is
       // still starting.
       onGuest: async (guest) => {
         guestUp.resolve(guest);
+        const { config } = await setup;
         await timed("provision", () => provisionGuest(plan, guest, staging, config.ca.certPem));
       },
     });
@@ -104,7 +109,7 @@ export async function bringUp(
     "Self-test passed: the proxy answers, outside names do not resolve, the host is not reachable",
   );
   // Disposed before the bottle is removed: what the agent did comes home first.
-  if (prepared) {
+  if (plan.workspace) {
     options.stack.defer(async () => {
       await bringHome(options.env, plan.instance, await backend.homeAccess(plan.instance));
     });
