@@ -6,15 +6,68 @@
  */
 
 import { BackendError } from "../errors.ts";
+import { log } from "../log.ts";
 import { $, capture, captureRaw, runAttached } from "../shell.ts";
+import { answerMessage, type EngineAnswer, engineRequest, processEngineSocket } from "./engine.ts";
+
+/**
+ * Asks the engine over its socket when this process may (`engine.ts`); undefined means
+ * "use the CLI". A failed request or an answer outside `ok` throws, naming `what`.
+ */
+async function viaEngine(
+  what: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+  ok: number[] = [200, 201, 204],
+): Promise<EngineAnswer | undefined> {
+  const socket = processEngineSocket();
+  if (!socket) return undefined;
+  log.debug(`engine: ${what}`);
+  let answer: EngineAnswer;
+  try {
+    answer = await engineRequest(socket, method, path, body);
+  } catch (error) {
+    throw new BackendError(`${what} failed: ${(error as Error).message}`);
+  }
+  if (!ok.includes(answer.status)) {
+    throw new BackendError(
+      `${what} failed:\n  Error response from daemon: ${answerMessage(answer)}`,
+    );
+  }
+  return answer;
+}
 
 /** `--label k=v` pairs. */
 function labelArgs(labels: Record<string, string>): string[] {
   return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
 }
 
+/** IPv4 and IPv6 subnets of every docker network. */
+export async function networkSubnets(): Promise<string[]> {
+  const answer = await viaEngine("docker network ls", "GET", "/networks");
+  if (answer) {
+    const networks = JSON.parse(answer.body) as { IPAM?: { Config?: { Subnet?: string }[] } }[];
+    return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""))
+      .filter(Boolean);
+  }
+  const ids = await capture("docker network ls", $`docker network ls --quiet --no-trunc`, "20s");
+  const list = ids.split("\n").filter(Boolean);
+  if (list.length === 0) return [];
+  const inspect = await captureRaw(
+    $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}} {{end}}"} ${list}`,
+    "20s",
+  );
+  return inspect.stdout.split(/\s+/).filter(Boolean);
+}
+
 /** Whether the engine answers; undefined when it does, else why not. */
 export async function engineProblem(): Promise<string | undefined> {
+  try {
+    if (await viaEngine("docker engine ping", "GET", "/_ping")) return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
   try {
     const r = await captureRaw($`docker info --format ${"{{.ServerVersion}}"}`, "20s");
     if (r.code === 0) return undefined;
@@ -25,6 +78,14 @@ export async function engineProblem(): Promise<string | undefined> {
 }
 
 export async function imageExists(tag: string): Promise<boolean> {
+  const answer = await viaEngine(
+    `docker image inspect ${tag}`,
+    "GET",
+    `/images/${encodeURIComponent(tag)}/json`,
+    undefined,
+    [200, 404],
+  );
+  if (answer) return answer.status === 200;
   return (await captureRaw($`docker image inspect --format ${"{{.Id}}"} ${tag}`, "30s")).code === 0;
 }
 
@@ -51,6 +112,15 @@ export async function networkCreate(
     driverOptions?: Record<string, string>;
   },
 ): Promise<void> {
+  const answer = await viaEngine(`docker network create ${name}`, "POST", "/networks/create", {
+    Name: name,
+    CheckDuplicate: true,
+    Internal: options.internal,
+    Labels: options.labels,
+    IPAM: { Driver: "default", Config: options.subnet ? [{ Subnet: options.subnet }] : [] },
+    Options: options.driverOptions ?? {},
+  });
+  if (answer) return;
   const args = [
     ...(options.internal ? ["--internal"] : []),
     ...Object.entries(options.driverOptions ?? {}).flatMap(([k, v]) => ["--opt", `${k}=${v}`]),
@@ -62,6 +132,9 @@ export async function networkCreate(
 }
 
 export async function networkConnect(network: string, container: string): Promise<void> {
+  const what = `docker network connect ${network} ${container}`;
+  const path = `/networks/${encodeURIComponent(network)}/connect`;
+  if (await viaEngine(what, "POST", path, { Container: container })) return;
   await capture(
     `docker network connect ${network} ${container}`,
     $`docker network connect ${network} ${container}`,
@@ -69,6 +142,12 @@ export async function networkConnect(network: string, container: string): Promis
 }
 
 export async function networkExists(name: string): Promise<boolean> {
+  const path = `/networks/${encodeURIComponent(name)}`;
+  const answer = await viaEngine(`docker network inspect ${name}`, "GET", path, undefined, [
+    200,
+    404,
+  ]);
+  if (answer) return answer.status === 200;
   return (await captureRaw($`docker network inspect --format ${"{{.Id}}"} ${name}`, "30s")).code ===
     0;
 }

@@ -9,7 +9,7 @@ import { agentSource, BUNDLE_SOURCE } from "../images/sources.ts";
 import { imageTag } from "../images/tags.ts";
 import { log } from "../log.ts";
 import type { Manifest } from "../manifest/schema.ts";
-import { $, captureRaw } from "../shell.ts";
+import * as docker from "../docker/cli.ts";
 import { locateWorkspace } from "../workspace/select.ts";
 import { referencedPaths } from "./plan.ts";
 import type { HostFacts, PathKind } from "./types.ts";
@@ -48,20 +48,13 @@ export async function usedSubnets(): Promise<string[]> {
   } catch (error) {
     log.debug(`network interfaces unavailable: ${(error as Error).message}`);
   }
-  const ids = await captureRaw($`docker network ls --quiet --no-trunc`, "20s").catch(() =>
-    undefined
-  );
-  if (!ids || ids.code !== 0) {
-    log.debug("docker is not reachable; planning without its networks");
-    return subnets;
+  try {
+    subnets.push(...(await docker.networkSubnets()).filter((s) => s.includes(".")));
+  } catch (error) {
+    log.debug(
+      `docker is not reachable (${(error as Error).message}); planning without its networks`,
+    );
   }
-  const list = ids.stdout.split("\n").filter(Boolean);
-  if (list.length === 0) return subnets;
-  const inspect = await captureRaw(
-    $`docker network inspect --format ${"{{range .IPAM.Config}}{{.Subnet}} {{end}}"} ${list}`,
-    "20s",
-  );
-  subnets.push(...inspect.stdout.split(/\s+/).filter((s) => s.includes(".")));
   return subnets;
 }
 

@@ -134,7 +134,9 @@ export const READ_ONLY_DOCKER =
 
 /**
  * Installs a recording `docker`: a test that must create nothing checks its own calls
- * instead of every resource of an engine other tests use at the same time.
+ * instead of every resource of an engine other tests use at the same time. Its
+ * environment also turns the engine socket shortcut off (`BOT_BOTTLE_DOCKER_API=0`), so
+ * that every call goes through the recorder.
  */
 export async function recordingDocker(): Promise<RecordingDocker> {
   const path = Deno.env.get("PATH") ?? "";
@@ -155,7 +157,7 @@ export async function recordingDocker(): Promise<RecordingDocker> {
     { mode: 0o755 },
   );
   return {
-    env: { PATH: `${root}/bin:${path}` },
+    env: { PATH: `${root}/bin:${path}`, BOT_BOTTLE_DOCKER_API: "0" },
     async calls() {
       const text = await Deno.readTextFile(log).catch(() => "");
       return text.split("\n").filter(Boolean);

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { answerMessage, ENGINE_SOCKET, engineSocket, parseAnswer } from "./engine.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("parseAnswer() reads a whole body and a chunked one, by bytes", () => {
+  assert.deepEqual(
+    parseAnswer(bytes('HTTP/1.1 201 Created\r\nContent-Length: 9\r\n\r\n{"Id":"x"}')),
+    { status: 201, body: '{"Id":"x"}' },
+  );
+  // "é" is two bytes, split across two chunks: sizes count bytes, not characters.
+  const e = new TextEncoder().encode("é");
+  const chunked = new Uint8Array([
+    ...bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n["a'),
+    e[0]!,
+    ...bytes("\r\n4\r\n"),
+    e[1]!,
+    ...bytes('b"]\r\n0\r\n\r\n'),
+  ]);
+  assert.deepEqual(parseAnswer(chunked), { status: 200, body: '["aéb"]' });
+});
+
+Deno.test("parseAnswer() refuses a cut or malformed answer instead of guessing", () => {
+  assert.throws(() => parseAnswer(bytes("HTTP/1.1 200 OK\r\nContent-Length: 3")), /end of headers/);
+  assert.throws(() => parseAnswer(bytes("SSH-2.0-x\r\n\r\n")), /answered/);
+  assert.throws(
+    () => parseAnswer(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab")),
+    /malformed/,
+  );
+  assert.throws(
+    () => parseAnswer(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nab")),
+    /ends early/,
+  );
+});
+
+Deno.test("answerMessage() quotes the engine's message, else the body", () => {
+  assert.equal(
+    answerMessage({ status: 400, body: '{"message":"Pool overlaps with other one"}' }),
+    "Pool overlaps with other one",
+  );
+  assert.equal(answerMessage({ status: 500, body: "" }), "HTTP 500");
+});
+
+Deno.test("engineSocket() picks the CLI wherever the CLI would reach another engine", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    const base = { HOME: home };
+    for (
+      const env of [
+        { ...base, BOT_BOTTLE_DOCKER_API: "0" },
+        { ...base, DOCKER_HOST: "tcp://10.0.0.2:2376" },
+        { ...base, DOCKER_HOST: "unix:///run/user/1000/docker.sock" },
+        { ...base, DOCKER_CONTEXT: "colima" },
+      ]
+    ) {
+      assert.equal(engineSocket(env), undefined, JSON.stringify(env));
+    }
+    await Deno.mkdir(join(home, ".docker"));
+    await Deno.writeTextFile(
+      join(home, ".docker", "config.json"),
+      JSON.stringify({ currentContext: "desktop-linux" }),
+    );
+    assert.equal(engineSocket(base), undefined, "a current context other than default");
+    // DOCKER_HOST wins over the config's context, as for the CLI.
+    const named = { ...base, DOCKER_HOST: `unix://${ENGINE_SOCKET}` };
+    const granted = Deno.permissions.querySync({ name: "net", host: `unix:${ENGINE_SOCKET}` })
+      .state === "granted";
+    const present = await Deno.stat(ENGINE_SOCKET).then(() => true, () => false);
+    assert.equal(engineSocket(named), granted && present ? ENGINE_SOCKET : undefined);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
