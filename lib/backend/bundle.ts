@@ -23,23 +23,14 @@ export const LABEL_OWNER_HOST = "bot-bottle.owner-host";
 export const LABEL_WORKDIR = "bot-bottle.workdir";
 export const LABEL_BACKEND = "bot-bottle.backend";
 
-/** Hardening every bottle container gets. */
-export const HARDENING = [
-  "--cap-drop",
-  "ALL",
-  "--security-opt",
-  "no-new-privileges",
-  "--init",
-];
-
 /** The agent's limits: room for builds and test runs, not for a fork bomb. */
-export const AGENT_LIMITS = ["--pids-limit", "4096", "--memory", "8g"];
+export const AGENT_LIMITS = { pids: 4096, memoryBytes: 8 * 1024 ** 3 };
 
 /**
  * The bundle's limits. The proxy holds at most one request body per connection in
  * memory (32 MiB, the DLP limit), so a flood of uploads fails there, not on the host.
  */
-export const BUNDLE_LIMITS = ["--pids-limit", "512", "--memory", "512m"];
+export const BUNDLE_LIMITS = { pids: 512, memoryBytes: 512 * 1024 ** 2 };
 
 /** This host's name, for telling whose `start` bottle a container is. */
 export function hostName(): string {
@@ -166,13 +157,10 @@ export async function startBundle(
       ip: plan.bundle.address,
       hostname: "bundle",
       interactive: true,
+      hardened: true,
+      limits: BUNDLE_LIMITS,
       // Lets the unprivileged bundle bind DNS (53) without any capability.
-      flags: [
-        ...HARDENING,
-        ...BUNDLE_LIMITS,
-        "--sysctl",
-        "net.ipv4.ip_unprivileged_port_start=53",
-      ],
+      sysctls: { "net.ipv4.ip_unprivileged_port_start": "53" },
     }));
   // The second network and the gate's seed repository (a --cwd workspace's objects and
   // refs) go to the created container at once.

@@ -19,7 +19,6 @@ import {
   bundleAccess,
   bundleAuditLog,
   bundleSuperviseCall,
-  HARDENING,
   hostName,
   LABEL_BACKEND,
   LABEL_MODE,
@@ -150,7 +149,8 @@ export class DockerBackend implements Backend {
       // Outside names must not resolve: docker answers the bottle's own names and
       // forwards the rest to the bundle, which refuses them and forwards nothing.
       dns: [plan.bundle.address],
-      flags: [...HARDENING, ...AGENT_LIMITS],
+      hardened: true,
+      limits: AGENT_LIMITS,
       command: ["sleep", "infinity"],
     });
   }

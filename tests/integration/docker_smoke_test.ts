@@ -100,3 +100,88 @@ dockerTest(
     }
   },
 );
+
+dockerTest(
+  "the engine socket and the CLI make the same containers (hardening, limits, address)",
+  async () => {
+    assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
+    const id = crypto.randomUUID().slice(0, 8);
+    const network = `bot-bottle-test-net-${id}`;
+    await docker.networkCreate(network, {
+      internal: true,
+      subnet: "10.250.8.0/28",
+      labels: { "bot-bottle.test": "1" },
+    });
+    const made: string[] = [];
+    const shape = async (name: string) => {
+      const [c] = JSON.parse((await captureRaw($`docker inspect ${name}`)).stdout);
+      const h = c.HostConfig;
+      return {
+        config: {
+          image: c.Config.Image,
+          labels: c.Config.Labels,
+          user: c.Config.User,
+          hostname: c.Config.Hostname,
+          workdir: c.Config.WorkingDir,
+          env: c.Config.Env.filter((e: string) => e.startsWith("BB_")),
+          cmd: c.Config.Cmd,
+          stdin: [c.Config.OpenStdin, c.Config.StdinOnce, c.Config.AttachStdin],
+        },
+        host: {
+          capDrop: h.CapDrop,
+          capAdd: h.CapAdd,
+          securityOpt: h.SecurityOpt,
+          init: h.Init,
+          privileged: h.Privileged,
+          pids: h.PidsLimit,
+          memory: h.Memory,
+          swap: h.MemorySwap,
+          sysctls: h.Sysctls,
+          dns: h.Dns,
+          networkMode: h.NetworkMode,
+        },
+        address: c.NetworkSettings.Networks[network]?.IPAMConfig,
+      };
+    };
+    try {
+      const shapes = [];
+      for (const [via, ip] of [["api", "10.250.8.5"], ["cli", "10.250.8.6"]] as const) {
+        const name = `bot-bottle-test-${via}-${id}`;
+        made.push(name);
+        if (via === "cli") Deno.env.set("BOT_BOTTLE_DOCKER_API", "0");
+        try {
+          await docker.containerCreate({
+            name,
+            image: "debian:bookworm-slim",
+            labels: { "bot-bottle.test": "1" },
+            network,
+            ip,
+            user: "1000:1000",
+            hostname: "bottle",
+            workdir: "/tmp",
+            env: { BB_A: "1", BB_B: "x=y" },
+            dns: ["10.250.8.2"],
+            hardened: true,
+            limits: { pids: 512, memoryBytes: 512 * 1024 ** 2 },
+            sysctls: { "net.ipv4.ip_unprivileged_port_start": "53" },
+            interactive: true,
+            command: ["sleep", "infinity"],
+          });
+        } finally {
+          Deno.env.delete("BOT_BOTTLE_DOCKER_API");
+        }
+        const { address, ...rest } = await shape(name);
+        assert.deepEqual(address, { IPv4Address: ip });
+        shapes.push(rest);
+      }
+      assert.deepEqual(shapes[0], shapes[1]);
+      assert.deepEqual(shapes[0]!.host.capDrop, ["ALL"]);
+      assert.deepEqual(shapes[0]!.host.securityOpt, ["no-new-privileges"]);
+      assert.equal(shapes[0]!.host.init, true);
+      assert.equal(shapes[0]!.host.pids, 512);
+    } finally {
+      for (const name of made) await captureRaw($`docker rm --force ${name}`);
+      await captureRaw($`docker network rm ${network}`);
+    }
+  },
+);
