@@ -123,7 +123,8 @@ dockerTest(
           user: c.Config.User,
           hostname: c.Config.Hostname,
           workdir: c.Config.WorkingDir,
-          env: c.Config.Env.filter((e: string) => e.startsWith("BB_")),
+          // The CLI does not keep the order of --env flags (nor need it).
+          env: c.Config.Env.filter((e: string) => e.startsWith("BB_")).sort(),
           cmd: c.Config.Cmd,
           stdin: [c.Config.OpenStdin, c.Config.StdinOnce, c.Config.AttachStdin],
         },
