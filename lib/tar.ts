@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { concat } from "./bytes.ts";
 
 const BLOCK = 512;
 const encoder = new TextEncoder();
@@ -272,11 +273,5 @@ export function filesTar(
     );
   }
   parts.push(new Uint8Array(BLOCK * 2));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }

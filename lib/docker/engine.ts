@@ -14,6 +14,7 @@
  */
 
 import { join } from "node:path";
+import { concat } from "../bytes.ts";
 
 /** The socket the permission flags grant. */
 export const ENGINE_SOCKET = "/var/run/docker.sock";
@@ -123,21 +124,13 @@ export async function engineRequest(
     if (payload) request.set(payload, headBytes.length);
     for (let sent = 0; sent < request.length;) sent += await conn.write(request.subarray(sent));
     const chunks: Uint8Array[] = [];
-    let total = 0;
     const buffer = new Uint8Array(64 * 1024);
     for (;;) {
       const n = await conn.read(buffer);
       if (n === null) break;
       chunks.push(buffer.slice(0, n));
-      total += n;
     }
-    const all = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      all.set(c, offset);
-      offset += c.length;
-    }
-    return parseAnswer(all);
+    return parseAnswer(concat(chunks));
   } finally {
     try {
       conn.close();

@@ -35,6 +35,7 @@ import superviseClient from "../../sidecars/supervise/client.ts" with { type: "t
 import superviseControl from "../../sidecars/supervise/control.ts" with { type: "text" };
 import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" };
 import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
+import bytes from "../bytes.ts" with { type: "text" };
 import hosts from "../net/hosts.ts" with { type: "text" };
 import subnet from "../net/subnet.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
@@ -105,6 +106,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/supervise/control.ts": superviseControl,
     "sidecars/supervise/mcp.ts": superviseMcp,
     "sidecars/supervise/queue.ts": superviseQueue,
+    "lib/bytes.ts": bytes,
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,
     "lib/net/x509.ts": x509,

@@ -6,6 +6,8 @@
  * Only the DER this needs is written here; nothing is parsed.
  */
 
+import { concat } from "../bytes.ts";
+
 /** A key pair and its certificate, as PEM. */
 export interface Issued {
   certPem: string;
@@ -28,16 +30,6 @@ function length(n: number): Uint8Array {
   const bytes: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {

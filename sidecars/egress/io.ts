@@ -13,6 +13,7 @@
  */
 
 import type { Socket } from "node:net";
+import { concat } from "../../lib/bytes.ts";
 
 /** Something read chunk by chunk; null at the end. A chunk is valid until the read after next. */
 export interface Source {
@@ -31,17 +32,7 @@ export interface Sink {
   destroy(): void;
 }
 
-/** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export { concat };
 
 /** Index of `needle` in `hay` from `from`, or -1. */
 export function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {

@@ -6,6 +6,8 @@
  * tunnel whose hello is missing, malformed or has no server name is refused.
  */
 
+import { concat } from "../../lib/bytes.ts";
+
 /** The longest ClientHello reassembled (post-quantum key shares run to a few KiB). */
 export const MAX_HELLO = 64 * 1024;
 
@@ -31,7 +33,7 @@ export function clientHello(data: Uint8Array): Hello {
     have += len;
     p += 5 + len;
     if (have >= 4) {
-      const joined = join(fragments);
+      const joined = concat(fragments);
       if (joined[0] !== 0x01) {
         return { state: "invalid", reason: "the first message is not a ClientHello" };
       }
@@ -44,17 +46,6 @@ export function clientHello(data: Uint8Array): Hello {
     return { state: "invalid", reason: "the ClientHello is too large" };
   }
   return { state: "more" };
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /**
