@@ -8,7 +8,13 @@
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
 import { $, capture, captureRaw, runAttached } from "../shell.ts";
-import { answerMessage, type EngineAnswer, engineRequest, processEngineSocket } from "./engine.ts";
+import {
+  answerMessage,
+  type EngineAnswer,
+  engineExec,
+  engineRequest,
+  processEngineSocket,
+} from "./engine.ts";
 
 /**
  * Asks the engine over its socket when this process may (`engine.ts`); undefined means
@@ -424,12 +430,42 @@ function execArgs(
   ];
 }
 
-/** Runs a command in a container and captures its output; never throws on exit code. */
+/** Milliseconds of a duration written as dax takes it (`500ms`, `30s`, `5m`, `1h`). */
+export function durationMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new Error(`not a duration: "${text}"`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms"];
+}
+
+/**
+ * Runs a command in a container and captures its output; never throws on exit code.
+ * Without input, through the engine socket when this process may (`engine.ts`); else
+ * the CLI. Either way 124 means it ran out of time.
+ */
 export async function execCapture(
   container: string,
   argv: string[],
   spec: ExecSpec = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const socket = spec.stdin === undefined ? processEngineSocket() : undefined;
+  if (socket) {
+    log.debug(`engine: docker exec ${container} ${argv[0]}`);
+    try {
+      return await engineExec(socket, container, argv, {
+        user: spec.user,
+        workdir: spec.workdir,
+        env: spec.env,
+        timeoutMs: durationMs(spec.timeout ?? "5m"),
+      });
+    } catch (error) {
+      // As the CLI says it (and exits 1): the container is gone or stopped, say.
+      return {
+        code: 1,
+        stdout: "",
+        stderr: `Error response from daemon: ${(error as Error).message}`,
+      };
+    }
+  }
   let cmd = $`docker exec ${execArgs(container, argv, spec, spec.stdin ? ["--interactive"] : [])}`;
   if (spec.stdin) cmd = cmd.stdin(spec.stdin);
   return await captureRaw(cmd, spec.timeout ?? "5m");

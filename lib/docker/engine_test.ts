@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { answerMessage, ENGINE_SOCKET, engineSocket, parseAnswer } from "./engine.ts";
+import { answerMessage, ENGINE_SOCKET, engineSocket, FrameReader, parseAnswer } from "./engine.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -70,5 +70,29 @@ Deno.test("engineSocket() picks the CLI wherever the CLI would reach another eng
     assert.equal(engineSocket(named), granted && present ? ENGINE_SOCKET : undefined);
   } finally {
     await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("FrameReader splits the exec stream by its frame headers, however it arrives", () => {
+  const frame = (stream: number, text: string) => {
+    const payload = new TextEncoder().encode(text);
+    const head = new Uint8Array(8);
+    head[0] = stream;
+    new DataView(head.buffer).setUint32(4, payload.length);
+    return new Uint8Array([...head, ...payload]);
+  };
+  const all = new Uint8Array([
+    ...frame(1, "out é"),
+    ...frame(2, "err"),
+    ...frame(1, "x".repeat(70_000)),
+  ]);
+  for (const step of [1, 3, 8, 9, 4096, all.length]) {
+    const reader = new FrameReader();
+    for (let at = 0; at < all.length; at += step) reader.push(all.slice(at, at + step));
+    const text = (parts: Uint8Array[]) =>
+      new TextDecoder().decode(new Uint8Array(parts.flatMap((p) => [...p])));
+    assert.equal(text(reader.stdout), `out é${"x".repeat(70_000)}`, `pieces of ${step}`);
+    assert.equal(text(reader.stderr), "err");
+    assert.equal(reader.leftover, 0);
   }
 });

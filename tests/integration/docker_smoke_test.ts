@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as docker from "../../lib/docker/cli.ts";
 import { ENGINE_SOCKET, engineSocket } from "../../lib/docker/engine.ts";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, capture, captureRaw } from "../../lib/shell.ts";
 import { ROOT, runBotBottle } from "../helpers.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 
@@ -186,3 +186,66 @@ dockerTest(
     }
   },
 );
+
+dockerTest(
+  "docker exec through the engine socket and through the CLI: same output and codes",
+  async () => {
+    assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
+    const name = `bot-bottle-test-exec-${crypto.randomUUID().slice(0, 8)}`;
+    await capture(
+      "test container",
+      $`docker run --detach --name ${name} --label bot-bottle.test=1 --network none debian:bookworm-slim sleep infinity`,
+    );
+    const cases: [string, string[], docker.ExecSpec][] = [
+      ["output on both streams and an exit code", [
+        "sh",
+        "-c",
+        'echo out; echo err >&2; printf "%s" "$A"; exit 3',
+      ], { env: { A: "x=y é" } }],
+      ["user and working directory", ["sh", "-c", "id -u; pwd"], {
+        user: "1000:1000",
+        workdir: "/tmp",
+      }],
+      // More output than a pipe holds, on both streams at once.
+      ["much output", ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; seq 1 50000 >&2"], {}],
+      ["no such command", ["/no/such/binary"], {}],
+      ["out of time", ["sleep", "5"], { timeout: "1s" }],
+    ];
+    try {
+      for (const [what, argv, spec] of cases) {
+        const api = await docker.execCapture(name, argv, spec);
+        const cli = await withoutEngine(() => docker.execCapture(name, argv, spec));
+        assert.equal(api.code, cli.code, `${what}: ${JSON.stringify([api, cli]).slice(0, 500)}`);
+        if (what === "no such command") {
+          assert.ok(api.code === 126 || api.code === 127, JSON.stringify(api));
+          assert.match(api.stdout + api.stderr, /no such file|not found/i);
+        } else {
+          assert.ok(api.stdout === cli.stdout && api.stderr === cli.stderr, what);
+        }
+      }
+      const first = await docker.execCapture(name, cases[0]![1], cases[0]![2]);
+      assert.deepEqual(first, { code: 3, stdout: "out\nx=y é", stderr: "err\n" });
+      // Input goes through the CLI (see engine.ts), also where the command never reads it.
+      const big = new Uint8Array(1024 * 1024).fill(97);
+      const read = await docker.execCapture(name, ["sh", "-c", "wc -c"], { stdin: big });
+      assert.deepEqual(read, { code: 0, stdout: `${big.length}\n`, stderr: "" });
+      // A stopped container: a failed call, as the CLI reports it.
+      await capture("stop", $`docker stop --time 0 ${name}`);
+      const stopped = await docker.execCapture(name, ["true"]);
+      assert.equal(stopped.code, 1);
+      assert.match(stopped.stderr, /not running/i);
+    } finally {
+      await captureRaw($`docker rm --force ${name}`);
+    }
+  },
+);
+
+/** Runs `fn` with the engine socket shortcut off (every call through the CLI). */
+async function withoutEngine<T>(fn: () => Promise<T>): Promise<T> {
+  Deno.env.set("BOT_BOTTLE_DOCKER_API", "0");
+  try {
+    return await fn();
+  } finally {
+    Deno.env.delete("BOT_BOTTLE_DOCKER_API");
+  }
+}
