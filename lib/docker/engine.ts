@@ -19,13 +19,36 @@ import { concat } from "../bytes.ts";
 /** The socket the permission flags grant. */
 export const ENGINE_SOCKET = "/var/run/docker.sock";
 
-/** API version of Docker 20.10, which every later engine still serves. */
-const API_VERSION = "v1.41";
-
-/** An answer of the engine. */
+/** An answer of the engine; header names in lower case. */
 export interface EngineAnswer {
   status: number;
+  headers: Record<string, string>;
   body: string;
+}
+
+/**
+ * The API version to ask in, as the CLI negotiates it: the engine's own (`Api-Version` of
+ * `/_ping`), so that an engine which no longer serves old versions (Docker 29 serves 1.44
+ * and later) is asked in one it does; the fields used here are in every version since
+ * 1.41 (Docker 20.10). Asked once per socket.
+ */
+const versions = new Map<string, Promise<string>>();
+
+/** The path prefix (`/v1.41`) a `/_ping` answer names; empty when it names no version. */
+export function apiPrefix(answer: EngineAnswer): string {
+  const version = answer.headers["api-version"];
+  return version && /^\d+\.\d+$/.test(version) ? `/v${version}` : "";
+}
+
+async function prefixFor(socket: string): Promise<string> {
+  let version = versions.get(socket);
+  if (!version) {
+    version = send(socket, "GET", "/_ping").then(apiPrefix);
+    versions.set(socket, version);
+    // A failed ping is asked again next time.
+    version.catch(() => versions.delete(socket));
+  }
+  return await version;
 }
 
 /**
@@ -69,12 +92,19 @@ export function parseAnswer(bytes: Uint8Array): EngineAnswer {
   const decoder = new TextDecoder();
   const end = headEnd(bytes);
   if (end < 0) throw new Error("the engine's answer has no end of headers");
-  const [statusLine, ...headers] = decoder.decode(bytes.subarray(0, end)).split("\r\n");
+  const [statusLine, ...lines] = decoder.decode(bytes.subarray(0, end)).split("\r\n");
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? "")?.[1]);
   if (!status) throw new Error(`the engine answered "${statusLine}"`);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon > 0) {
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+  }
   const rest = bytes.subarray(end + 4);
-  if (!headers.some((h) => /^transfer-encoding:\s*chunked\s*$/i.test(h))) {
-    return { status, body: decoder.decode(rest) };
+  if (!/^chunked$/i.test(headers["transfer-encoding"] ?? "")) {
+    return { status, headers, body: decoder.decode(rest) };
   }
   const parts: Uint8Array[] = [];
   let at = 0;
@@ -92,20 +122,29 @@ export function parseAnswer(bytes: Uint8Array): EngineAnswer {
   }
   return {
     status,
+    headers,
     body: parts.map((p) => decoder.decode(p, { stream: true })).join("") + decoder.decode(),
   };
 }
 
-/** Sends one request to the engine at `socket` and returns its answer. */
+/** Sends one request to the engine at `socket`, in its API version, and returns its answer. */
 export async function engineRequest(
   socket: string,
   method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,
 ): Promise<EngineAnswer> {
+  return await send(socket, method, `${await prefixFor(socket)}${path}`, body);
+}
+
+async function send(
+  socket: string,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<EngineAnswer> {
   const payload = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
-  const head =
-    `${method} /${API_VERSION}${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
+  const head = `${method} ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
     (payload
       ? `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`
       : "Content-Length: 0\r\n") +
@@ -248,7 +287,7 @@ export async function engineExec(
   try {
     const body = new TextEncoder().encode(JSON.stringify({ Detach: false, Tty: false }));
     const head = new TextEncoder().encode(
-      `POST /${API_VERSION}/exec/${id}/start HTTP/1.1\r\nHost: docker\r\n` +
+      `POST ${await prefixFor(socket)}/exec/${id}/start HTTP/1.1\r\nHost: docker\r\n` +
         "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n" +
         `Content-Length: ${body.length}\r\n\r\n`,
     );

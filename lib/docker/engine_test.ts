@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { answerMessage, ENGINE_SOCKET, engineSocket, FrameReader, parseAnswer } from "./engine.ts";
+import {
+  answerMessage,
+  apiPrefix,
+  ENGINE_SOCKET,
+  engineSocket,
+  FrameReader,
+  parseAnswer,
+} from "./engine.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 Deno.test("parseAnswer() reads a whole body and a chunked one, by bytes", () => {
   assert.deepEqual(
-    parseAnswer(bytes('HTTP/1.1 201 Created\r\nContent-Length: 9\r\n\r\n{"Id":"x"}')),
-    { status: 201, body: '{"Id":"x"}' },
+    parseAnswer(bytes('HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{"Id":"x"}')),
+    { status: 201, headers: { "content-length": "10" }, body: '{"Id":"x"}' },
   );
   // "é" is two bytes, split across two chunks: sizes count bytes, not characters.
   const e = new TextEncoder().encode("é");
@@ -18,7 +25,11 @@ Deno.test("parseAnswer() reads a whole body and a chunked one, by bytes", () => 
     e[1]!,
     ...bytes('b"]\r\n0\r\n\r\n'),
   ]);
-  assert.deepEqual(parseAnswer(chunked), { status: 200, body: '["aéb"]' });
+  assert.deepEqual(parseAnswer(chunked), {
+    status: 200,
+    headers: { "transfer-encoding": "chunked" },
+    body: '["aéb"]',
+  });
 });
 
 Deno.test("parseAnswer() refuses a cut or malformed answer instead of guessing", () => {
@@ -34,12 +45,25 @@ Deno.test("parseAnswer() refuses a cut or malformed answer instead of guessing",
   );
 });
 
+Deno.test("apiPrefix() asks in the engine's own API version, as the CLI negotiates it", () => {
+  const ping = (headers: Record<string, string>) => ({ status: 200, headers, body: "OK" });
+  assert.equal(apiPrefix(ping({ "api-version": "1.41" })), "/v1.41");
+  // Docker 29 no longer serves 1.41: a fixed old version would fail there.
+  assert.equal(apiPrefix(ping({ "api-version": "1.52" })), "/v1.52");
+  assert.equal(apiPrefix(ping({})), "");
+  assert.equal(apiPrefix(ping({ "api-version": "../../x" })), "");
+  const parsed = parseAnswer(
+    bytes("HTTP/1.1 200 OK\r\nApi-Version: 1.44\r\nContent-Length: 2\r\n\r\nOK"),
+  );
+  assert.equal(apiPrefix(parsed), "/v1.44");
+});
+
 Deno.test("answerMessage() quotes the engine's message, else the body", () => {
   assert.equal(
-    answerMessage({ status: 400, body: '{"message":"Pool overlaps with other one"}' }),
+    answerMessage({ status: 400, headers: {}, body: '{"message":"Pool overlaps with other one"}' }),
     "Pool overlaps with other one",
   );
-  assert.equal(answerMessage({ status: 500, body: "" }), "HTTP 500");
+  assert.equal(answerMessage({ status: 500, headers: {}, body: "" }), "HTTP 500");
 });
 
 Deno.test("engineSocket() picks the CLI wherever the CLI would reach another engine", async () => {
