@@ -35,7 +35,15 @@ dockerTest("doctor passes where Docker can start a bottle, and reports each chec
   const text = await runBotBottle(["doctor", "-m", EXAMPLE], {
     env: { ANTHROPIC_API_KEY: "x", BOT_BOTTLE_OFFLINE: "1" },
   });
-  assert.match(text.stdout, /^ok {4}docker engine +version \S+/m);
+  assert.match(
+    text.stdout,
+    /^ok {4}docker engine +version \S+, asked over \/var\/run\/docker\.sock /m,
+  );
+  // Where the CLI would reach another engine (or with the shortcut off), so does bot-bottle.
+  const cli = await runBotBottle(["doctor", "-m", EXAMPLE], {
+    env: { ANTHROPIC_API_KEY: "x", BOT_BOTTLE_OFFLINE: "1", BOT_BOTTLE_DOCKER_API: "0" },
+  });
+  assert.match(cli.stdout, /^ok {4}docker engine +version \S+, asked through the docker CLI/m);
   assert.match(text.stdout, /The docker backend can start a bottle\./);
 });
 

@@ -8,6 +8,7 @@ import { profile } from "../../agents/mod.ts";
 import { MIN_SMOLVM, smolvmHost } from "../../backend/smolvm.ts";
 import { headerMistakes } from "../../credentials.ts";
 import { imageExists } from "../../docker/cli.ts";
+import { processEngineSocket } from "../../docker/engine.ts";
 import { BotBottleError } from "../../errors.ts";
 import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
 import { registryVerdict } from "../../images/registry.ts";
@@ -49,7 +50,16 @@ async function dockerChecks(): Promise<Check[]> {
     }];
   }
   const [version, root] = info.stdout.trim().split(" ");
-  const checks: Check[] = [{ name: "docker engine", ok: true, detail: `version ${version}` }];
+  const socket = processEngineSocket();
+  const checks: Check[] = [{
+    name: "docker engine",
+    ok: true,
+    detail: `version ${version}, asked ${
+      socket
+        ? `over ${socket} (the docker CLI for attached sessions)`
+        : "through the docker CLI (another DOCKER_HOST or context)"
+    }`,
+  }];
   const image = [await imageTag(BUNDLE_SOURCE), "debian:bookworm-slim"];
   let runnable: string | undefined;
   for (const tag of image) if (!runnable && await imageExists(tag)) runnable = tag;
