@@ -64,8 +64,7 @@ dockerTest(
       for (const [via, subnet] of [["api", "10.250.7.0/28"], ["cli", "10.250.7.16/28"]] as const) {
         const name = `bot-bottle-test-${via}-${id}`;
         made.push(name);
-        if (via === "cli") Deno.env.set("BOT_BOTTLE_DOCKER_API", "0");
-        try {
+        const make = async () => {
           await docker.networkCreate(name, {
             internal: true,
             subnet,
@@ -74,9 +73,8 @@ dockerTest(
           });
           assert.ok(await docker.networkExists(name));
           assert.ok((await docker.networkSubnets()).includes(subnet));
-        } finally {
-          Deno.env.delete("BOT_BOTTLE_DOCKER_API");
-        }
+        };
+        await (via === "cli" ? withoutEngine(make) : make());
         const { subnets, ...rest } = await shape(name);
         assert.deepEqual(subnets, [subnet]);
         shapes.push(rest);
@@ -149,8 +147,7 @@ dockerTest(
       for (const [via, ip] of [["api", "10.250.8.5"], ["cli", "10.250.8.6"]] as const) {
         const name = `bot-bottle-test-${via}-${id}`;
         made.push(name);
-        if (via === "cli") Deno.env.set("BOT_BOTTLE_DOCKER_API", "0");
-        try {
+        const make = async () => {
           await docker.containerCreate({
             name,
             image: "debian:bookworm-slim",
@@ -168,9 +165,8 @@ dockerTest(
             interactive: true,
             command: ["sleep", "infinity"],
           });
-        } finally {
-          Deno.env.delete("BOT_BOTTLE_DOCKER_API");
-        }
+        };
+        await (via === "cli" ? withoutEngine(make) : make());
         const { address, ...rest } = await shape(name);
         assert.deepEqual(address, { IPv4Address: ip });
         shapes.push(rest);
