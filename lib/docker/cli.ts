@@ -11,6 +11,7 @@ import { $, capture, captureRaw, runAttached } from "../shell.ts";
 import {
   answerMessage,
   type EngineAnswer,
+  engineAttachStart,
   engineExec,
   engineRequest,
   processEngineSocket,
@@ -286,6 +287,8 @@ export async function startAttached(
   ready: (line: string) => boolean,
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<AttachedStart> {
+  const socket = processEngineSocket();
+  if (socket) return await startAttachedViaEngine(socket, name, input, ready, options);
   const child = $`docker start --attach --interactive ${name}`.stdin(input).stdout("piped")
     .stderr("piped").noThrow().spawn();
   const kill = () => {
@@ -344,6 +347,45 @@ export async function startAttached(
   return {
     ready: false,
     why: timedOut ? "timeout" : "ended",
+    output: seen.filter((l) => l.trim()).join("\n"),
+  };
+}
+
+/** `startAttached` over the engine socket: the same lines, no CLI process. */
+async function startAttachedViaEngine(
+  socket: string,
+  name: string,
+  input: Uint8Array,
+  ready: (line: string) => boolean,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<AttachedStart> {
+  const seen: string[] = [];
+  const decoders = { 1: new TextDecoder(), 2: new TextDecoder() };
+  const rest = { 1: "", 2: "" };
+  const keep = (line: string) => {
+    seen.push(line);
+    if (seen.length > 20) seen.shift();
+  };
+  let end: Awaited<ReturnType<typeof engineAttachStart>>;
+  try {
+    end = await engineAttachStart(socket, name, input, (stream, data) => {
+      const lines = (rest[stream] + decoders[stream].decode(data, { stream: true })).split("\n");
+      rest[stream] = lines.pop()!;
+      for (const line of lines) {
+        keep(line);
+        if (stream === 1 && ready(line)) return true;
+      }
+      return false;
+    }, options);
+  } catch (error) {
+    throw new BackendError(`docker start ${name} failed: ${(error as Error).message}`);
+  }
+  if (end === "ready") return { ready: true };
+  if (end === "aborted") throw options.signal?.reason;
+  for (const r of [rest[1], rest[2]]) if (r) keep(r);
+  return {
+    ready: false,
+    why: end === "timeout" ? "timeout" : "ended",
     output: seen.filter((l) => l.trim()).join("\n"),
   };
 }

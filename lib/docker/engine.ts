@@ -210,6 +210,9 @@ export class FrameReader {
   readonly stdout: Uint8Array[] = [];
   readonly stderr: Uint8Array[] = [];
 
+  /** With `onFrame`, each frame goes there (stream 1 or 2) instead of being kept. */
+  constructor(readonly onFrame?: (stream: 1 | 2, payload: Uint8Array) => void) {}
+
   push(bytes: Uint8Array): void {
     this.#parts.push(bytes.slice());
     this.#size += bytes.length;
@@ -219,7 +222,10 @@ export class FrameReader {
       // Joined only once a whole frame is here, so a frame in many pieces costs one copy.
       if (this.#size < 8 + size) return;
       const data = concat(this.#parts);
-      (data[0] === 2 ? this.stderr : this.stdout).push(data.slice(8, 8 + size));
+      const payload = data.slice(8, 8 + size);
+      const stream = data[0] === 2 ? 2 : 1;
+      if (this.onFrame) this.onFrame(stream, payload);
+      else (stream === 2 ? this.stderr : this.stdout).push(payload);
       const rest = data.subarray(8 + size);
       this.#parts = rest.length ? [rest] : [];
       this.#size = rest.length;
@@ -273,7 +279,7 @@ export async function engineExec(
   );
   if (created.status !== 201) throw new Error(answerMessage(created));
   const id = JSON.parse(created.body).Id as string;
-  const conn = await Deno.connect({ transport: "unix", path: socket });
+  const { conn, first } = await hijack(socket, `/exec/${id}/start`, { Detach: false, Tty: false });
   const frames = new FrameReader();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -285,31 +291,9 @@ export async function engineExec(
     }
   }, options.timeoutMs);
   try {
-    const body = new TextEncoder().encode(JSON.stringify({ Detach: false, Tty: false }));
-    const head = new TextEncoder().encode(
-      `POST ${await prefixFor(socket)}/exec/${id}/start HTTP/1.1\r\nHost: docker\r\n` +
-        "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n" +
-        `Content-Length: ${body.length}\r\n\r\n`,
-    );
-    await writeAll(conn, concat([head, body]));
-    // The answer's head (101, or 200 from an engine that does not upgrade), then the stream.
-    const buffer = new Uint8Array(64 * 1024);
-    let seen: Uint8Array = new Uint8Array(0);
-    let end = -1;
-    while (end < 0) {
-      const n = await conn.read(buffer);
-      if (n === null) throw new Error("the engine closed the exec before answering");
-      seen = concat([seen, buffer.slice(0, n)]);
-      end = headEnd(seen);
-    }
-    const status = Number(
-      /^HTTP\/1\.[01] (\d{3})/.exec(new TextDecoder().decode(seen.subarray(0, end)))?.[1],
-    );
-    if (status !== 101 && status !== 200) {
-      throw new Error(`the engine refused to start the exec (HTTP ${status})`);
-    }
-    frames.push(seen.subarray(end + 4));
+    frames.push(first);
     await conn.closeWrite();
+    const buffer = new Uint8Array(64 * 1024);
     for (;;) {
       const n = await conn.read(buffer);
       if (n === null) break;
@@ -337,6 +321,110 @@ export async function engineExec(
     stdout: decode(frames.stdout),
     stderr: decode(frames.stderr),
   };
+}
+
+/**
+ * Sends `POST path` asking to take the connection over (`Upgrade: tcp`, as the CLI does
+ * for exec and attach) and returns it once the engine agreed, with the bytes of the
+ * stream that came with its answer.
+ */
+async function hijack(
+  socket: string,
+  path: string,
+  body?: unknown,
+): Promise<{ conn: Deno.UnixConn; first: Uint8Array }> {
+  const payload = new TextEncoder().encode(body === undefined ? "" : JSON.stringify(body));
+  const conn = await Deno.connect({ transport: "unix", path: socket });
+  try {
+    const head = new TextEncoder().encode(
+      `POST ${await prefixFor(socket)}${path} HTTP/1.1\r\nHost: docker\r\n` +
+        "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n" +
+        `Content-Length: ${payload.length}\r\n\r\n`,
+    );
+    await writeAll(conn, concat([head, payload]));
+    const buffer = new Uint8Array(64 * 1024);
+    let seen: Uint8Array = new Uint8Array(0);
+    let end = -1;
+    while (end < 0) {
+      const n = await conn.read(buffer);
+      if (n === null) throw new Error("the engine closed the connection before answering");
+      seen = concat([seen, buffer.slice(0, n)]);
+      end = headEnd(seen);
+    }
+    // 101, or 200 from an engine that does not upgrade; the stream follows either way.
+    const answer = new TextDecoder().decode(seen.subarray(0, end));
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1]);
+    if (status !== 101 && status !== 200) {
+      const body = new TextDecoder().decode(seen.subarray(end + 4)).trim();
+      throw new Error(body ? answerMessage({ status, headers: {}, body }) : `HTTP ${status}`);
+    }
+    return { conn, first: seen.slice(end + 4) };
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+}
+
+/** How an attached start ended. */
+export type AttachEnd = "ready" | "ended" | "timeout" | "aborted";
+
+/**
+ * Attaches to `container` (created with its stdin open), starts it, writes `input` to its
+ * stdin and half-closes it (the container's stdin closes with it), and hands its output
+ * to `onOutput` (stream 1 or 2) until that returns true: then it detaches, and the
+ * container runs on. Otherwise it ends with the container's output ("ended"), after
+ * `timeoutMs`, or when `signal` aborts.
+ */
+export async function engineAttachStart(
+  socket: string,
+  container: string,
+  input: Uint8Array,
+  onOutput: (stream: 1 | 2, data: Uint8Array) => boolean,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<AttachEnd> {
+  const name = encodeURIComponent(container);
+  const { conn, first } = await hijack(
+    socket,
+    `/containers/${name}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+  );
+  let end: AttachEnd | undefined;
+  const stop = (why: AttachEnd) => {
+    end ??= why;
+    try {
+      conn.close();
+    } catch {
+      // Closed already.
+    }
+  };
+  const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
+  const onAbort = () => stop("aborted");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const frames = new FrameReader((stream, payload) => {
+    if (end === undefined && onOutput(stream, payload)) stop("ready");
+  });
+  try {
+    const started = await engineRequest(socket, "POST", `/containers/${name}/start`);
+    if (started.status !== 204 && started.status !== 304) {
+      throw new Error(answerMessage(started));
+    }
+    await writeAll(conn, input);
+    await conn.closeWrite();
+    frames.push(first);
+    const buffer = new Uint8Array(64 * 1024);
+    while (end === undefined) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      frames.push(buffer.subarray(0, n));
+    }
+  } catch (error) {
+    // Reads cut short by stop() end the loop; anything else is the engine's failure.
+    if (end === undefined) throw error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    stop(end ?? "ended");
+  }
+  return end ?? "ended";
 }
 
 /** Index of the blank line ending an HTTP head, or -1. */

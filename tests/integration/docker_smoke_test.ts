@@ -245,3 +245,66 @@ async function withoutEngine<T>(fn: () => Promise<T>): Promise<T> {
     Deno.env.delete("BOT_BOTTLE_DOCKER_API");
   }
 }
+
+dockerTest(
+  "an attached start through the engine socket and through the CLI: input, ready line, detach, failure",
+  async () => {
+    assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
+    const id = crypto.randomUUID().slice(0, 8);
+    const made: string[] = [];
+    const start = async (via: string, script: string, timeoutMs = 30_000) => {
+      const name = `bot-bottle-test-attach-${via}-${made.length}-${id}`;
+      made.push(name);
+      const run = async () => {
+        await docker.containerCreate({
+          name,
+          image: "debian:bookworm-slim",
+          labels: { "bot-bottle.test": "1" },
+          network: "none",
+          interactive: true,
+          command: ["sh", "-c", script],
+        });
+        const lines: string[] = [];
+        const result = await docker.startAttached(
+          name,
+          new TextEncoder().encode("secret-config\n"),
+          (line) => {
+            lines.push(line);
+            return line === "ready";
+          },
+          { timeoutMs },
+        );
+        return { result, lines };
+      };
+      return { name, ...(await (via === "cli" ? withoutEngine(run) : run())) };
+    };
+    try {
+      for (const via of ["api", "cli"]) {
+        // The input arrives whole and closed; at the ready line the start returns and the
+        // container runs on.
+        const up = await start(
+          via,
+          'read c; echo "got $c"; cat >/dev/null; echo closed; echo noise >&2; echo ready; sleep 60',
+        );
+        assert.deepEqual(up.result, { ready: true }, via);
+        assert.deepEqual(up.lines, ["got secret-config", "closed", "ready"], via);
+        const state = await captureRaw(
+          $`docker inspect --format ${"{{.State.Running}}"} ${up.name}`,
+        );
+        assert.equal(state.stdout.trim(), "true", `${via}: the container runs on`);
+        // One that ends first: not ready, with its last lines, from both streams.
+        const failed = await start(via, "echo starting; echo 'it broke' >&2; exit 3");
+        assert.equal(failed.result.ready, false, via);
+        assert.ok(!failed.result.ready && failed.result.why === "ended", via);
+        // Both streams' lines (their order between streams is not kept).
+        const output = !failed.result.ready ? failed.result.output.split("\n").sort() : [];
+        assert.deepEqual(output, ["it broke", "starting"], `${via}: ${JSON.stringify(failed)}`);
+        // One that never says it: not ready, timed out.
+        const slow = await start(via, "sleep 60", 1500);
+        assert.ok(!slow.result.ready && slow.result.why === "timeout", via);
+      }
+    } finally {
+      for (const name of made) await captureRaw($`docker rm --force ${name}`);
+    }
+  },
+);
