@@ -1,7 +1,8 @@
 /**
  * @module
- * The Docker Engine API over its local socket, for the few calls on `up`'s critical path
- * (each CLI call costs 60-100 ms of process start and client setup; the socket 1-2 ms).
+ * The Docker Engine API over its local socket, for network and container creation, the
+ * bundle's attached start, lookups and execs without input (each CLI call costs 60-100 ms
+ * of process start and client setup; the socket 1-2 ms).
  * It is used only where the CLI would reach that same engine: `DOCKER_HOST` unset (or
  * naming the socket), the default context, and this process allowed to open the socket
  * (the task and the binary grant `unix:/var/run/docker.sock` alone). Anywhere else, every
@@ -9,7 +10,8 @@
  * unchanged.
  *
  * One request per connection (`Connection: close`): the response is read to its end and
- * its body taken whole or de-chunked. Only the local engine is ever asked, never a host
+ * its body taken whole or de-chunked; exec and attach take the connection over (`hijack`)
+ * and split the engine's stream frames. Only the local engine is ever asked, never a host
  * the agent influences; `fetch` could not be used without also granting a TCP host.
  */
 
