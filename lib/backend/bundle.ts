@@ -137,15 +137,13 @@ const READY_LINE = "bundle: ready";
  * Creates the bundle with its pinned address and starts it attached: the config (which
  * holds the credential values and the CA's key) goes in on its stdin, never through a
  * file or its environment, and the start ends when the bundle says its daemons listen.
- * `onStarted` is called at the bundle's first line (its address answers by then, its
- * daemons not yet).
  */
 export async function startBundle(
   plan: BottlePlan,
   config: BundleConfig,
   backend: BackendName,
   signal: AbortSignal,
-  options: { seed?: string; onStarted?: () => void } = {},
+  options: { seed?: string } = {},
 ): Promise<void> {
   log.step("Starting the bundle (egress proxy)");
   await timed("bundle:create", () =>
@@ -169,18 +167,11 @@ export async function startBundle(
       docker.networkConnect(plan.networks.egress.name, plan.bundle.name),
       options.seed ? docker.copyTarFileInto(plan.bundle.name, STATE_DIR, options.seed) : undefined,
     ]));
-  let started = false;
   const result = await timed("bundle:start", () =>
     docker.startAttached(
       plan.bundle.name,
       new TextEncoder().encode(JSON.stringify(config)),
-      (line) => {
-        if (!started) {
-          started = true;
-          options.onStarted?.();
-        }
-        return line === READY_LINE;
-      },
+      (line) => line === READY_LINE,
       { timeoutMs: 60_000, signal },
     ));
   if (!result.ready) {

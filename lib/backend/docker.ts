@@ -119,11 +119,7 @@ export class DockerBackend implements Backend {
     // start at once, and the guest's own provisioning runs while the bundle starts.
     log.step("Starting the bundle and the agent container");
     await Promise.all([
-      timed("bundle", () =>
-        startBundle(plan, config, "docker", signal, {
-          seed: bundleSeed,
-          onStarted: options.onBundleStarted,
-        })),
+      timed("bundle", () => startBundle(plan, config, "docker", signal, { seed: bundleSeed })),
       timed("agent", () => this.#runAgent(plan, options.mode)).then(() => options.onGuest?.(guest)),
     ]);
     if (signal.aborted) throw signal.reason ?? new InterruptedError("SIGINT");

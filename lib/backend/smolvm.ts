@@ -184,10 +184,7 @@ export class SmolvmBackend implements Backend {
     const { config, bundleSeed } = await networksBeside(plan, "smolvm", signal, setup);
     const image = await agentImageArchive(plan.images.agent, cacheDir(options.env));
     check();
-    await startBundle(plan, config, "smolvm", signal, {
-      seed: bundleSeed,
-      onStarted: options.onBundleStarted,
-    });
+    await startBundle(plan, config, "smolvm", signal, { seed: bundleSeed });
 
     log.step("Starting the agent microVM");
     await smolvm.create({

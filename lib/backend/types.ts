@@ -109,8 +109,6 @@ export interface LaunchOptions {
    * the guest runs, while the bundle may still be starting; launch resolves after it.
    */
   onGuest?: (guest: Guest) => Promise<void>;
-  /** Called once the bundle's container runs (its address answers), before its daemons do. */
-  onBundleStarted?: () => void;
 }
 
 /** A transport for bottles. */

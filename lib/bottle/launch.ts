@@ -77,18 +77,16 @@ export async function bringUp(
     // The backend awaits it (and reports its error); never an unhandled rejection.
     setup.catch(() => {});
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
-    // The self-test's probes start once the guest and the bundle's container both run,
-    // and wait inside the guest for the proxy, so they end about when the bundle is ready.
+    // The self-test's probes start once the guest runs and wait inside it for the proxy
+    // (the bundle may still be starting), so they end about when the bundle is ready.
     const guestUp = Promise.withResolvers<Guest>();
-    const bundleStarted = Promise.withResolvers<void>();
-    const probed = Promise.all([guestUp.promise, bundleStarted.promise]).then(([guest]) =>
+    const probed = guestUp.promise.then((guest) =>
       timed("self-test", () => probeGuest(plan, guest))
     );
     // Awaited below; a launch that fails first leaves it unread.
     probed.catch(() => {});
     bottle = await backend.launch(plan, setup, {
       ...options,
-      onBundleStarted: () => bundleStarted.resolve(),
       // The CA (made on the host), files, skills and the tree go in while the bundle is
       // still starting.
       onGuest: async (guest) => {

@@ -25,14 +25,15 @@ function probeName(plan: BottlePlan): string {
 /**
  * The shell script the guest runs; one `NAME STATUS DETAIL` line per check. The checks
  * run at once (the gateway's is a 0.3 s connect timeout), so their lines come in any
- * order. It may start as soon as the bundle's container runs: the proxy is asked until
- * it answers (the bundle starts it last, so then the resolver listens too), for at most
- * `waitSeconds`; "000" is no answer.
+ * order. It may start before the bundle runs: the proxy is asked until it answers (the
+ * bundle starts it last, so then the resolver listens too), for at most `waitSeconds`;
+ * "000" is no answer. Each ask waits 0.2 s to connect: until the bundle's container runs,
+ * its address answers nothing, not even a refusal.
  */
 export function selfTestScript(plan: BottlePlan, waitSeconds = 30): string {
   const proxy = `http://${plan.bundle.address}:${plan.bundle.ports.proxy}/`;
   const ask =
-    `curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --connect-timeout 1 --max-time 5 ${proxy}`;
+    `curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --connect-timeout 0.2 --max-time 5 ${proxy}`;
   return [
     `{ end=$(( $(date +%s) + ${waitSeconds} )); while :; do code=$(${ask}); ` +
     `{ [ "$code" != 000 ] || [ "$(date +%s)" -ge "$end" ]; } && break; sleep 0.05; done; ` +

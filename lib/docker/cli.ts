@@ -10,6 +10,7 @@ import { log } from "../log.ts";
 import { $, capture, captureRaw, runAttached } from "../shell.ts";
 import {
   answerMessage,
+  ENGINE_STDIN_MAX,
   type EngineAnswer,
   engineAttachStart,
   engineExec,
@@ -481,15 +482,18 @@ export function durationMs(text: string): number {
 
 /**
  * Runs a command in a container and captures its output; never throws on exit code.
- * Without input, through the engine socket when this process may (`engine.ts`); else
- * the CLI. Either way 124 means it ran out of time.
+ * Without input or with a little given whole, through the engine socket when this process
+ * may (`engine.ts`); else the CLI. Either way 124 means it ran out of time.
  */
 export async function execCapture(
   container: string,
   argv: string[],
   spec: ExecSpec = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const socket = spec.stdin === undefined ? processEngineSocket() : undefined;
+  // Small input given whole goes through the engine too (see ENGINE_STDIN_MAX).
+  const small = spec.stdin === undefined ||
+    (spec.stdin instanceof Uint8Array && spec.stdin.length <= ENGINE_STDIN_MAX);
+  const socket = small ? processEngineSocket() : undefined;
   if (socket) {
     log.debug(`engine: docker exec ${container} ${argv[0]}`);
     try {
@@ -497,6 +501,7 @@ export async function execCapture(
         user: spec.user,
         workdir: spec.workdir,
         env: spec.env,
+        stdin: spec.stdin as Uint8Array | undefined,
         timeoutMs: durationMs(spec.timeout ?? "5m"),
       });
     } catch (error) {

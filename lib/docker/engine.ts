@@ -191,14 +191,20 @@ export interface ExecOutcome {
 }
 
 /**
- * How to run an exec through the engine. It takes no input: an exec whose process ends
- * without reading all of its input leaves the engine holding the stream open (seen with
- * 1 MiB, Docker 20.10), so execs with input go through the CLI.
+ * The most input an exec takes through the engine. An exec whose process ends without
+ * reading all of a larger input leaves the engine holding the stream open (seen with
+ * 1 MiB, Docker 20.10: its copy into the process's pipe blocks); what fits in a pipe's
+ * buffer is taken whole at once, read or not. Larger input goes through the CLI.
  */
+export const ENGINE_STDIN_MAX = 32 * 1024;
+
+/** How to run an exec through the engine. */
 export interface EngineExec {
   user?: string;
   workdir?: string;
   env?: Record<string, string>;
+  /** Written to the process's stdin, which then closes; at most `ENGINE_STDIN_MAX` bytes. */
+  stdin?: Uint8Array;
   timeoutMs: number;
 }
 
@@ -255,8 +261,8 @@ export class FrameReader {
 
 /**
  * Runs `argv` in `container` through the engine: creates the exec, starts it on a
- * hijacked connection, reads its output to the end and then asks the engine for its
- * exit code.
+ * hijacked connection, writes its input (if any) and half-closes, reads its output to
+ * the end and then asks the engine for its exit code.
  */
 export async function engineExec(
   socket: string,
@@ -264,12 +270,15 @@ export async function engineExec(
   argv: string[],
   options: EngineExec,
 ): Promise<ExecOutcome> {
+  if (options.stdin && options.stdin.length > ENGINE_STDIN_MAX) {
+    throw new Error(`exec input over ${ENGINE_STDIN_MAX} bytes goes through the CLI`);
+  }
   const created = await engineRequest(
     socket,
     "POST",
     `/containers/${encodeURIComponent(container)}/exec`,
     {
-      AttachStdin: false,
+      AttachStdin: options.stdin !== undefined,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -294,6 +303,7 @@ export async function engineExec(
   }, options.timeoutMs);
   try {
     frames.push(first);
+    if (options.stdin) await writeAll(conn, options.stdin);
     await conn.closeWrite();
     const buffer = new Uint8Array(64 * 1024);
     for (;;) {

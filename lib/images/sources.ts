@@ -35,6 +35,7 @@ import superviseClient from "../../sidecars/supervise/client.ts" with { type: "t
 import superviseControl from "../../sidecars/supervise/control.ts" with { type: "text" };
 import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" };
 import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
+import superviseSdk from "../../sidecars/supervise/sdk.ts" with { type: "text" };
 import bytes from "../bytes.ts" with { type: "text" };
 import hosts from "../net/hosts.ts" with { type: "text" };
 import subnet from "../net/subnet.ts" with { type: "text" };
@@ -106,6 +107,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/supervise/control.ts": superviseControl,
     "sidecars/supervise/mcp.ts": superviseMcp,
     "sidecars/supervise/queue.ts": superviseQueue,
+    "sidecars/supervise/sdk.ts": superviseSdk,
     "lib/bytes.ts": bytes,
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,

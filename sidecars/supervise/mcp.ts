@@ -5,9 +5,7 @@
  * for a person's answer, up to a timeout the tool descriptions state.
  */
 
-import type { McpServer } from "npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js";
-import type { WebStandardStreamableHTTPServerTransport } from "npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js";
-import type { z } from "npm:zod@4.6.7";
+import type * as SdkModule from "./sdk.ts";
 import { parseHostPattern } from "../../lib/net/hosts.ts";
 import type { SuperviseQueue, SuperviseRequest } from "./queue.ts";
 
@@ -36,13 +34,12 @@ export interface GateRefusal {
 export const MAX_PENDING = 10;
 
 /** The MCP SDK and zod. */
-interface Sdk {
-  McpServer: typeof McpServer;
-  Transport: typeof WebStandardStreamableHTTPServerTransport;
-  z: typeof z;
-}
+type Sdk = typeof SdkModule;
 
 let sdk: Promise<Sdk> | undefined;
+
+/** Not a literal: the bundle's module graph (resolved before it starts) stops here. */
+const SDK_MODULE = new URL("./sdk.ts", import.meta.url).href;
 
 /**
  * Loads the MCP SDK (once). Loading it takes about a quarter of a second, most of the
@@ -50,15 +47,7 @@ let sdk: Promise<Sdk> | undefined;
  * the first request, whichever comes first).
  */
 export function loadSdk(): Promise<Sdk> {
-  sdk ??= Promise.all([
-    import("npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js"),
-    import("npm:@modelcontextprotocol/sdk@1.32.2/server/webStandardStreamableHttp.js"),
-    import("npm:zod@4.6.7"),
-  ]).then(([mcp, http, zod]) => ({
-    McpServer: mcp.McpServer,
-    Transport: http.WebStandardStreamableHTTPServerTransport,
-    z: zod.z,
-  }));
+  sdk ??= import(SDK_MODULE) as Promise<Sdk>;
   return sdk;
 }
 
@@ -84,7 +73,7 @@ function buildServer(
   queue: SuperviseQueue,
   effects: SuperviseEffects,
   timeoutMs: number,
-): McpServer {
+): SdkModule.McpServer {
   // Field limits: what the agent writes is shown to a person, so it is kept readable.
   const REASON = z.string().min(1).max(2000);
   const server = new McpServer({ name: "bot-bottle-supervise", version: "1.0.0" });

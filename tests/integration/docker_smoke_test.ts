@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as docker from "../../lib/docker/cli.ts";
-import { ENGINE_SOCKET, engineSocket } from "../../lib/docker/engine.ts";
+import {
+  ENGINE_SOCKET,
+  ENGINE_STDIN_MAX,
+  engineExec,
+  engineSocket,
+} from "../../lib/docker/engine.ts";
 import { $, capture, captureRaw } from "../../lib/shell.ts";
 import { ROOT, runBotBottle } from "../helpers.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
@@ -206,6 +211,14 @@ dockerTest(
       ["much output", ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; seq 1 50000 >&2"], {}],
       ["no such command", ["/no/such/binary"], {}],
       ["out of time", ["sleep", "5"], { timeout: "1s" }],
+      // Input up to ENGINE_STDIN_MAX goes through the engine too: read, and never read.
+      ["small input, read", ["sh", "-c", "wc -c; head -c 5 /etc/hostname >/dev/null"], {
+        stdin: new Uint8Array(ENGINE_STDIN_MAX).fill(98),
+      }],
+      ["small input, never read", ["sh", "-c", "echo ignored; exit 5"], {
+        stdin: new Uint8Array(ENGINE_STDIN_MAX).fill(98),
+      }],
+      ["empty input", ["cat"], { stdin: new Uint8Array(0) }],
     ];
     try {
       for (const [what, argv, spec] of cases) {
@@ -221,7 +234,20 @@ dockerTest(
       }
       const first = await docker.execCapture(name, cases[0]![1], cases[0]![2]);
       assert.deepEqual(first, { code: 3, stdout: "out\nx=y é", stderr: "err\n" });
-      // Input goes through the CLI (see engine.ts), also where the command never reads it.
+      // The engine path itself takes input (execCapture could have fallen back to the CLI).
+      const direct = await engineExec(ENGINE_SOCKET, name, ["sh", "-c", "cat; echo"], {
+        stdin: new TextEncoder().encode("piped in"),
+        timeoutMs: 60_000,
+      });
+      assert.deepEqual(direct, { code: 0, stdout: "piped in\n", stderr: "" });
+      await assert.rejects(
+        engineExec(ENGINE_SOCKET, name, ["true"], {
+          stdin: new Uint8Array(ENGINE_STDIN_MAX + 1),
+          timeoutMs: 60_000,
+        }),
+        /goes through the CLI/,
+      );
+      // Larger input goes through the CLI (see engine.ts), also where it is never read.
       const big = new Uint8Array(1024 * 1024).fill(97);
       const read = await docker.execCapture(name, ["sh", "-c", "wc -c"], { stdin: big });
       assert.deepEqual(read, { code: 0, stdout: `${big.length}\n`, stderr: "" });
