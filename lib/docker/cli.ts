@@ -24,7 +24,7 @@ import {
  */
 async function viaEngine(
   what: string,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,
   ok: number[] = [200, 201, 204],
@@ -553,8 +553,32 @@ function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
+/** The engine's `filters` query for one label. */
+function labelFilter(label: string): string {
+  return `filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`;
+}
+
 /** Containers carrying `label` (`key` or `key=value`), running or not. */
 export async function containersByLabel(label: string): Promise<Labelled[]> {
+  const answer = await viaEngine(
+    "docker ps",
+    "GET",
+    `/containers/json?all=1&${labelFilter(label)}`,
+  );
+  if (answer) {
+    const found = JSON.parse(answer.body) as {
+      Id: string;
+      Names?: string[];
+      State?: string;
+      Labels?: Record<string, string> | null;
+    }[];
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+      state: c.State ?? "",
+      labels: c.Labels ?? {},
+    }));
+  }
   const out = await capture(
     "docker ps",
     $`docker ps --all --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Labels}}"}`,
@@ -568,6 +592,15 @@ export async function containersByLabel(label: string): Promise<Labelled[]> {
 
 /** Networks carrying `label`. */
 export async function networksByLabel(label: string): Promise<Labelled[]> {
+  const answer = await viaEngine("docker network ls", "GET", `/networks?${labelFilter(label)}`);
+  if (answer) {
+    const found = JSON.parse(answer.body) as {
+      Id: string;
+      Name: string;
+      Labels?: Record<string, string> | null;
+    }[];
+    return found.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
   const out = await capture(
     "docker network ls",
     $`docker network ls --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Name}}\t{{.Labels}}"}`,
@@ -581,6 +614,11 @@ export async function networksByLabel(label: string): Promise<Labelled[]> {
 
 /** Volumes carrying `label`. */
 export async function volumesByLabel(label: string): Promise<string[]> {
+  const answer = await viaEngine("docker volume ls", "GET", `/volumes?${labelFilter(label)}`);
+  if (answer) {
+    const found = JSON.parse(answer.body) as { Volumes?: { Name: string }[] | null };
+    return (found.Volumes ?? []).map((v) => v.Name);
+  }
   const out = await capture(
     "docker volume ls",
     $`docker volume ls --quiet --filter ${`label=${label}`}`,
@@ -589,9 +627,21 @@ export async function volumesByLabel(label: string): Promise<string[]> {
   return out.split("\n").filter(Boolean);
 }
 
-/** Removes containers (force), treating "no such container" as done. */
+/** Removes containers (force), in order, treating "no such container" as done. */
 export async function containersRemove(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
+  if (processEngineSocket()) {
+    for (const id of ids) {
+      await viaEngine(
+        "docker rm",
+        "DELETE",
+        `/containers/${encodeURIComponent(id)}?force=1&v=1`,
+        undefined,
+        [204, 404],
+      );
+    }
+    return;
+  }
   const r = await captureRaw($`docker rm --force --volumes ${ids}`, "2m");
   if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
     throw new BackendError(`docker rm failed: ${r.stderr.trim()}`);
@@ -601,6 +651,10 @@ export async function containersRemove(ids: string[]): Promise<void> {
 /** Removes networks, treating "not found" as done. */
 export async function networksRemove(ids: string[]): Promise<void> {
   for (const id of ids) {
+    const path = `/networks/${encodeURIComponent(id)}`;
+    if (await viaEngine(`docker network rm ${id}`, "DELETE", path, undefined, [204, 404])) {
+      continue;
+    }
     const r = await captureRaw($`docker network rm ${id}`, "1m");
     if (r.code !== 0 && !/not found|No such network/i.test(r.stderr)) {
       throw new BackendError(`docker network rm ${id} failed: ${r.stderr.trim()}`);
@@ -611,6 +665,13 @@ export async function networksRemove(ids: string[]): Promise<void> {
 /** Removes volumes, treating "no such volume" as done. */
 export async function volumesRemove(names: string[]): Promise<void> {
   if (names.length === 0) return;
+  if (processEngineSocket()) {
+    for (const name of names) {
+      const path = `/volumes/${encodeURIComponent(name)}?force=1`;
+      await viaEngine("docker volume rm", "DELETE", path, undefined, [204, 404]);
+    }
+    return;
+  }
   const r = await captureRaw($`docker volume rm --force ${names}`, "1m");
   if (r.code !== 0 && !/no such volume/i.test(r.stderr)) {
     throw new BackendError(`docker volume rm failed: ${r.stderr.trim()}`);

@@ -334,3 +334,87 @@ dockerTest(
     }
   },
 );
+
+dockerTest(
+  "lookups by label and removals through the engine socket and through the CLI agree",
+  async () => {
+    assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
+    const tag = crypto.randomUUID().slice(0, 8);
+    const label = `bot-bottle.test-lookup=${tag}`;
+    const made = async () => {
+      const name = `bot-bottle-test-lookup-${tag}`;
+      await capture(
+        "volume",
+        $`docker volume create --label ${label} --label ${"bot-bottle.test=1"} ${`${name}-v`}`,
+      );
+      await capture(
+        "network",
+        $`docker network create --internal --label ${label} --label ${"bot-bottle.test=1"} ${`${name}-n`}`,
+      );
+      const runs: [string, string[]][] = [["run", ["sleep", "infinity"]], ["done", ["true"]]];
+      for (const [suffix, command] of runs) {
+        await capture(
+          "container",
+          $`docker run --detach --name ${`${name}-${suffix}`} --label ${label} --label ${"a.comma=x,y"} --label ${"bot-bottle.test=1"} --network ${`${name}-n`} debian:bookworm-slim ${command}`,
+        );
+      }
+      await capture("wait", $`docker wait ${`${name}-done`}`);
+      return name;
+    };
+    const name = await made();
+    try {
+      const sorted = <T extends { name: string }>(xs: T[]) =>
+        xs.toSorted((a, b) => a.name.localeCompare(b.name));
+      const api = {
+        containers: sorted(await docker.containersByLabel(label)),
+        networks: await docker.networksByLabel(label),
+        volumes: await docker.volumesByLabel(label),
+      };
+      const cli = await withoutEngine(async () => ({
+        containers: sorted(await docker.containersByLabel(label)),
+        networks: await docker.networksByLabel(label),
+        volumes: await docker.volumesByLabel(label),
+      }));
+      assert.deepEqual(api.containers.map((c) => [c.name, c.state]), [
+        [`${name}-done`, "exited"],
+        [`${name}-run`, "running"],
+      ]);
+      assert.deepEqual(
+        api.containers.map(({ id, name, state }) => ({ id, name, state })),
+        cli.containers.map(({ id, name, state }) => ({ id, name, state })),
+      );
+      // The engine gives the labels as they are; the CLI's text splits a value at a comma.
+      assert.equal(api.containers[0]!.labels["a.comma"], "x,y");
+      assert.equal(api.containers[0]!.labels["bot-bottle.test-lookup"], tag);
+      assert.equal(cli.containers[0]!.labels["bot-bottle.test-lookup"], tag);
+      assert.deepEqual(api.networks, cli.networks);
+      assert.equal(api.networks.length, 1);
+      assert.deepEqual(api.volumes, [`${name}-v`]);
+      assert.deepEqual(api.volumes, cli.volumes);
+
+      // Removal through the socket: running or not, and again once gone.
+      await docker.containersRemove(api.containers.map((c) => c.id));
+      await docker.containersRemove(api.containers.map((c) => c.id));
+      await docker.networksRemove(api.networks.map((n) => n.id));
+      await docker.networksRemove(api.networks.map((n) => n.id));
+      await docker.volumesRemove(api.volumes);
+      await docker.volumesRemove(api.volumes);
+      assert.deepEqual(await docker.containersByLabel(label), []);
+      assert.deepEqual(await docker.networksByLabel(label), []);
+      assert.deepEqual(await docker.volumesByLabel(label), []);
+      // Nothing by that label left for the CLI's view either.
+      assert.deepEqual(await withoutEngine(() => docker.containersByLabel(label)), []);
+      // A removal the engine refuses fails as the CLI's does, naming the call.
+      const again = await made();
+      await assert.rejects(
+        docker.networksRemove([`${again}-n`]),
+        /docker network rm .* failed:.*(active endpoints|in use)/s,
+      );
+    } finally {
+      const left = await withoutEngine(() => docker.containersByLabel(label));
+      await captureRaw($`docker rm --force --volumes ${left.map((c) => c.id)}`);
+      await captureRaw($`docker network rm ${`${name}-n`}`);
+      await captureRaw($`docker volume rm --force ${`${name}-v`}`);
+    }
+  },
+);
