@@ -1,40 +1,52 @@
 /**
  * @module
- * The one configured dax `$` every subprocess goes through, and helpers that turn a
- * failed call into a BackendError naming the call and its stderr.
+ * The one configured dax `$` every subprocess goes through (`shell()`, loaded on first
+ * use), and helpers that turn a failed call into a BackendError naming the call and its
+ * stderr.
  */
 
-import { build$, CommandBuilder } from "./deps.ts";
-import type { CommandResult } from "./deps.ts";
+import { type $Type, type CommandBuilder, type CommandResult, loadDax } from "./deps.ts";
 import { BackendError } from "./errors.ts";
 import { log } from "./log.ts";
 
-const base$ = build$({
-  commandBuilder: new CommandBuilder().stdin("null").stdout("piped").stderr("piped").noThrow(),
-});
+/** dax's `$`, configured as below. */
+export type Shell = $Type;
 
-/**
- * One argument, always single-quoted. dax 0.44 leaves a plain word unquoted, and its
- * parser then refuses shell reserved words (`done`, `if`, `then`...) as arguments: a
- * person answering "done" or a branch called "if" would break a call.
- */
-function quoted(value: unknown): unknown {
-  if (typeof value === "string") return base$.rawArg(`'${value.replaceAll("'", `'"'"'`)}'`);
-  if (Array.isArray(value)) return value.map(quoted);
-  return value;
-}
+let loading: Promise<Shell> | undefined;
 
 /**
  * The configured `$`: arguments are interpolated (always quoted), never concatenated;
- * stdin is closed unless a call asks for it; output is captured unless a call
- * inherits it.
+ * stdin is closed unless a call asks for it; output is captured unless a call inherits
+ * it. dax is loaded on the first call (commands that only ask the engine's socket, like
+ * `up`, never load it).
  */
-export const $: typeof base$ = new Proxy(base$, {
-  apply(target, thisArg, args: unknown[]) {
-    const [strings, ...exprs] = args;
-    return Reflect.apply(target, thisArg, [strings, ...exprs.map(quoted)]);
-  },
-});
+export function shell(): Promise<Shell> {
+  loading ??= loadDax().then(({ build$, CommandBuilder }) => {
+    const base$ = build$({
+      commandBuilder: new CommandBuilder().stdin("null").stdout("piped").stderr("piped")
+        .noThrow(),
+    });
+    /**
+     * One argument, always single-quoted. dax 0.44 leaves a plain word unquoted, and its
+     * parser then refuses shell reserved words (`done`, `if`, `then`...) as arguments: a
+     * person answering "done" or a branch called "if" would break a call.
+     */
+    const quoted = (value: unknown): unknown => {
+      if (typeof value === "string") {
+        return base$.rawArg(`'${value.replaceAll("'", `'"'"'`)}'`);
+      }
+      if (Array.isArray(value)) return value.map(quoted);
+      return value;
+    };
+    return new Proxy(base$, {
+      apply(target, thisArg, args: unknown[]) {
+        const [strings, ...exprs] = args;
+        return Reflect.apply(target, thisArg, [strings, ...exprs.map(quoted)]);
+      },
+    });
+  });
+  return loading;
+}
 
 /** Output of a captured call. */
 export interface Captured {

@@ -17,13 +17,15 @@
  */
 
 import { join } from "node:path";
-import { $, capture, captureRaw } from "../lib/shell.ts";
+import { capture, captureRaw, shell } from "../lib/shell.ts";
 import { runBotBottle, tempDir } from "../tests/helpers.ts";
 import { dockerUnavailable } from "../tests/integration/docker.ts";
 import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integration/upstream.ts";
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
+
+const $ = await shell();
 
 const quick = Deno.args.includes("--quick");
 const STARTS = quick ? 2 : 4;

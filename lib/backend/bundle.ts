@@ -14,7 +14,7 @@ import { BackendError, InterruptedError, SubnetTakenError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { BackendName, BottlePlan } from "../plan/types.ts";
 import type { BundleAccess, RemoveOptions } from "./types.ts";
-import { $ } from "../shell.ts";
+import { shell } from "../shell.ts";
 import { timed } from "../timings.ts";
 
 /** Labels read by `ls`, `exec` and `cleanup` besides the plan's own. */
@@ -320,6 +320,7 @@ export async function bundleAuditLog(
     throw new BackendError(`Bottle "${instance}" is not running; its log went with it`);
   }
   const args = follow ? ["tail", "-n", "+1", "-F", AUDIT_PATH] : ["cat", AUDIT_PATH];
+  const $ = await shell();
   const child = $`docker exec ${bundle.name} ${args}`.stdout("piped").stderr("piped").spawn();
   const onAbort = () => child.kill("SIGTERM");
   signal?.addEventListener("abort", onAbort, { once: true });

@@ -12,7 +12,7 @@ import { log } from "../log.ts";
 import { logsDir } from "../logs.ts";
 import { timed } from "../timings.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { $ } from "../shell.ts";
+import { shell } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
 import {
   AGENT_LIMITS,
@@ -218,6 +218,7 @@ export class DockerBackend implements Backend {
   }
 
   async list(): Promise<BottleSummary[]> {
+    const $ = await shell();
     const out =
       await $`docker ps --all --no-trunc --filter ${`label=${LABEL_ROLE}=agent`} --filter ${`label=${LABEL_BACKEND}=docker`} --format ${"{{.Labels}}\t{{.State}}\t{{.CreatedAt}}"}`
         .text();

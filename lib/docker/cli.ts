@@ -7,7 +7,7 @@
 
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
-import { $, capture, captureRaw, runAttached } from "../shell.ts";
+import { capture, captureRaw, runAttached, shell } from "../shell.ts";
 import {
   answerMessage,
   ENGINE_STDIN_MAX,
@@ -59,6 +59,7 @@ export async function networkSubnets(): Promise<string[]> {
     return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""))
       .filter(Boolean);
   }
+  const $ = await shell();
   const ids = await capture("docker network ls", $`docker network ls --quiet --no-trunc`, "20s");
   const list = ids.split("\n").filter(Boolean);
   if (list.length === 0) return [];
@@ -77,6 +78,7 @@ export async function engineProblem(): Promise<string | undefined> {
     return (error as Error).message;
   }
   try {
+    const $ = await shell();
     const r = await captureRaw($`docker info --format ${"{{.ServerVersion}}"}`, "20s");
     if (r.code === 0) return undefined;
     return r.stderr.trim().split("\n").at(-1) || `docker info exited ${r.code}`;
@@ -94,11 +96,13 @@ export async function imageExists(tag: string): Promise<boolean> {
     [200, 404],
   );
   if (answer) return answer.status === 200;
+  const $ = await shell();
   return (await captureRaw($`docker image inspect --format ${"{{.Id}}"} ${tag}`, "30s")).code === 0;
 }
 
 /** The content ID (`sha256:...`) of a local image. */
 export async function imageId(tag: string): Promise<string> {
+  const $ = await shell();
   return (await capture(
     `docker image inspect ${tag}`,
     $`docker image inspect --format ${"{{.Id}}"} ${tag}`,
@@ -108,6 +112,7 @@ export async function imageId(tag: string): Promise<string> {
 
 /** Writes `tag` as a `docker save` archive to `path`. */
 export async function imageSave(tag: string, path: string): Promise<void> {
+  const $ = await shell();
   await capture(`docker save ${tag}`, $`docker save --output ${path} ${tag}`, "30m");
 }
 
@@ -136,6 +141,7 @@ export async function networkCreate(
     ...labelArgs(options.labels),
     name,
   ];
+  const $ = await shell();
   await capture(`docker network create ${name}`, $`docker network create ${args}`, "1m");
 }
 
@@ -143,6 +149,7 @@ export async function networkConnect(network: string, container: string): Promis
   const what = `docker network connect ${network} ${container}`;
   const path = `/networks/${encodeURIComponent(network)}/connect`;
   if (await viaEngine(what, "POST", path, { Container: container })) return;
+  const $ = await shell();
   await capture(
     `docker network connect ${network} ${container}`,
     $`docker network connect ${network} ${container}`,
@@ -156,6 +163,7 @@ export async function networkExists(name: string): Promise<boolean> {
     404,
   ]);
   if (answer) return answer.status === 200;
+  const $ = await shell();
   return (await captureRaw($`docker network inspect --format ${"{{.Id}}"} ${name}`, "30s")).code ===
     0;
 }
@@ -248,6 +256,7 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
 export async function containerCreate(spec: ContainerSpec): Promise<void> {
   const path = `/containers/create?name=${encodeURIComponent(spec.name)}`;
   if (await viaEngine(`docker create ${spec.name}`, "POST", path, createBody(spec))) return;
+  const $ = await shell();
   await capture(`docker create ${spec.name}`, $`docker create ${createArgs(spec)}`, "2m");
 }
 
@@ -261,10 +270,12 @@ export async function containerRun(spec: ContainerSpec): Promise<void> {
     );
     return;
   }
+  const $ = await shell();
   await capture(`docker run ${spec.name}`, $`docker run --detach ${createArgs(spec)}`, "2m");
 }
 
 export async function containerStart(name: string): Promise<void> {
+  const $ = await shell();
   await capture(`docker start ${name}`, $`docker start ${name}`, "1m");
 }
 
@@ -290,6 +301,7 @@ export async function startAttached(
 ): Promise<AttachedStart> {
   const socket = processEngineSocket();
   if (socket) return await startAttachedViaEngine(socket, name, input, ready, options);
+  const $ = await shell();
   const child = $`docker start --attach --interactive ${name}`.stdin(input).stdout("piped")
     .stderr("piped").noThrow().spawn();
   const kill = () => {
@@ -393,6 +405,7 @@ async function startAttachedViaEngine(
 
 /** Streams a tar archive into `dir` of a container (created or running). */
 export async function copyTarInto(container: string, dir: string, tar: Uint8Array): Promise<void> {
+  const $ = await shell();
   await capture(
     `docker cp into ${container}:${dir}`,
     $`docker cp - ${`${container}:${dir}`}`.stdin(tar),
@@ -403,6 +416,7 @@ export async function copyTarInto(container: string, dir: string, tar: Uint8Arra
 /** Streams a tar archive file into `dir` of a container (created or running). */
 export async function copyTarFileInto(container: string, dir: string, tar: string): Promise<void> {
   const file = await Deno.open(tar, { read: true });
+  const $ = await shell();
   await capture(
     `docker cp into ${container}:${dir}`,
     $`docker cp - ${`${container}:${dir}`}`.stdin(file.readable),
@@ -412,6 +426,7 @@ export async function copyTarFileInto(container: string, dir: string, tar: strin
 
 /** Copies a file or directory out of a container, running or stopped. */
 export async function copyOut(container: string, path: string, hostPath: string): Promise<void> {
+  const $ = await shell();
   await capture(
     `docker cp ${container}:${path}`,
     $`docker cp ${`${container}:${path}`} ${hostPath}`,
@@ -422,6 +437,7 @@ export async function copyOut(container: string, path: string, hostPath: string)
 /** Saves `path` of a container (running or stopped) as a tar archive at `file`, mode 600. */
 export async function saveTar(container: string, path: string, file: string): Promise<void> {
   const out = await Deno.open(file, { write: true, create: true, truncate: true, mode: 0o600 });
+  const $ = await shell();
   const r = await $`docker cp ${`${container}:${path}`} -`.stdout(out.writable).stderr("piped")
     .noThrow().timeout("30m");
   if (r.code !== 0) {
@@ -433,6 +449,7 @@ export async function saveTar(container: string, path: string, file: string): Pr
 export async function containerState(
   name: string,
 ): Promise<{ status: string; exitCode: number } | undefined> {
+  const $ = await shell();
   const r = await captureRaw(
     $`docker inspect --format ${"{{.State.Status}} {{.State.ExitCode}}"} ${name}`,
     "30s",
@@ -444,6 +461,7 @@ export async function containerState(
 
 /** The last lines a container printed, for error messages. */
 export async function containerLogsTail(name: string, lines = 20): Promise<string> {
+  const $ = await shell();
   const r = await captureRaw($`docker logs --tail ${String(lines)} ${name}`, "30s");
   return (r.stdout + r.stderr).trim();
 }
@@ -513,6 +531,7 @@ export async function execCapture(
       };
     }
   }
+  const $ = await shell();
   let cmd = $`docker exec ${execArgs(container, argv, spec, spec.stdin ? ["--interactive"] : [])}`;
   if (spec.stdin) cmd = cmd.stdin(spec.stdin);
   return await captureRaw(cmd, spec.timeout ?? "5m");
@@ -529,6 +548,7 @@ export async function execAttached(
   signal?: AbortSignal,
 ): Promise<number> {
   const flags = [...(spec.interactive ? ["--interactive"] : []), ...(spec.tty ? ["--tty"] : [])];
+  const $ = await shell();
   return await runAttached(
     $`docker exec ${execArgs(container, argv, spec, flags)}`,
     spec.interactive === true,
@@ -579,6 +599,7 @@ export async function containersByLabel(label: string): Promise<Labelled[]> {
       labels: c.Labels ?? {},
     }));
   }
+  const $ = await shell();
   const out = await capture(
     "docker ps",
     $`docker ps --all --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Labels}}"}`,
@@ -601,6 +622,7 @@ export async function networksByLabel(label: string): Promise<Labelled[]> {
     }[];
     return found.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
+  const $ = await shell();
   const out = await capture(
     "docker network ls",
     $`docker network ls --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Name}}\t{{.Labels}}"}`,
@@ -619,6 +641,7 @@ export async function volumesByLabel(label: string): Promise<string[]> {
     const found = JSON.parse(answer.body) as { Volumes?: { Name: string }[] | null };
     return (found.Volumes ?? []).map((v) => v.Name);
   }
+  const $ = await shell();
   const out = await capture(
     "docker volume ls",
     $`docker volume ls --quiet --filter ${`label=${label}`}`,
@@ -642,6 +665,7 @@ export async function containersRemove(ids: string[]): Promise<void> {
     }
     return;
   }
+  const $ = await shell();
   const r = await captureRaw($`docker rm --force --volumes ${ids}`, "2m");
   if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
     throw new BackendError(`docker rm failed: ${r.stderr.trim()}`);
@@ -655,6 +679,7 @@ export async function networksRemove(ids: string[]): Promise<void> {
     if (await viaEngine(`docker network rm ${id}`, "DELETE", path, undefined, [204, 404])) {
       continue;
     }
+    const $ = await shell();
     const r = await captureRaw($`docker network rm ${id}`, "1m");
     if (r.code !== 0 && !/not found|No such network/i.test(r.stderr)) {
       throw new BackendError(`docker network rm ${id} failed: ${r.stderr.trim()}`);
@@ -672,6 +697,7 @@ export async function volumesRemove(names: string[]): Promise<void> {
     }
     return;
   }
+  const $ = await shell();
   const r = await captureRaw($`docker volume rm --force ${names}`, "1m");
   if (r.code !== 0 && !/no such volume/i.test(r.stderr)) {
     throw new BackendError(`docker volume rm failed: ${r.stderr.trim()}`);

@@ -9,7 +9,7 @@ import { LABEL_TOOL } from "../constants.ts";
 import { imageExists } from "../docker/cli.ts";
 import { BackendError, BotBottleError } from "../errors.ts";
 import { log } from "../log.ts";
-import { $ } from "../shell.ts";
+import { shell } from "../shell.ts";
 import type { AgentKind } from "../agents/mod.ts";
 import { agentSource, BUNDLE_SOURCE, type ImageSource } from "./sources.ts";
 
@@ -113,6 +113,7 @@ export async function buildImage(
     const args = buildArgs(source, tag, context);
     log.step(`Building ${tag} (this takes a few minutes the first time)`);
     const started = Date.now();
+    const $ = await shell();
     const child = $`docker build ${args}`.stdout("piped").stderr("piped").spawn();
     const onAbort = () => child.kill("SIGTERM");
     options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -10,7 +10,7 @@
 
 import { BackendError } from "../errors.ts";
 import { log } from "../log.ts";
-import { $, captureRaw, runAttached } from "../shell.ts";
+import { captureRaw, runAttached, shell } from "../shell.ts";
 
 /** What `machine create` is given. */
 export interface CreateSpec {
@@ -179,6 +179,7 @@ export function callError(argv: string[], code: number, stderr: string): Backend
 async function run(argv: string[], timeout = "2m") {
   log.debug(`run: smolvm ${argv.join(" ")}`);
   try {
+    const $ = await shell();
     return await captureRaw($`smolvm ${argv}`, timeout);
   } catch (error) {
     throw new BackendError(`Cannot run smolvm: ${(error as Error).message}`, {
@@ -237,6 +238,7 @@ export function parseMachine(raw: Record<string, unknown>): MachineInfo {
 /** The version smolvm reports, or undefined when it cannot run. */
 export async function version(): Promise<string | undefined> {
   try {
+    const $ = await shell();
     const r = await captureRaw($`smolvm ${versionArgs()}`, "20s");
     if (r.code !== 0) return undefined;
     return r.stdout.trim().match(/\d+\.\d+\.\d+\S*/)?.[0] ?? r.stdout.trim();
@@ -338,6 +340,7 @@ export async function execCapture(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = execArgs(name, argv, { ...spec, interactive: spec.stdin !== undefined });
   log.debug(`run: smolvm ${args.slice(0, 4).join(" ")} -- ${argv[0]}`);
+  const $ = await shell();
   let cmd = $`smolvm ${args}`;
   if (spec.stdin) cmd = cmd.stdin(spec.stdin);
   // smolvm enforces --timeout itself (exit 124); the outer limit only catches a hang.
@@ -354,6 +357,7 @@ export async function execAttached(
   spec: ExecSpec,
   signal?: AbortSignal,
 ): Promise<number> {
+  const $ = await shell();
   return await runAttached(
     $`smolvm ${execArgs(name, argv, spec)}`,
     spec.interactive === true,

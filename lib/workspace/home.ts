@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { AUDIT_PATH, gateRepo } from "../../sidecars/bundle/config.ts";
 import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { log } from "../log.ts";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 import { homeRefs, shortRef, WIP_REF } from "./refs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
@@ -79,6 +79,7 @@ function parseRefs(stdout: string): Record<string, string> {
 }
 
 async function hostGit(repo: string, args: string[]) {
+  const $ = await shell();
   return await captureRaw(
     $`git -C ${repo} -c core.hooksPath=/dev/null -c core.fsmonitor=false -c gc.auto=0 -c maintenance.auto=false ${args}`,
     "10m",

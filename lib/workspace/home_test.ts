@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
 import { configureLog } from "../log.ts";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 import { bringHome } from "./home.ts";
 import { writeRecord } from "./record.ts";
+
+const $ = await shell();
 
 /**
  * The refusal path without containers: the agent's workspace, the gate's repository

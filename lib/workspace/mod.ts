@@ -11,7 +11,7 @@ import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
 import { workDir, writeRecord } from "./record.ts";
 import { locateWorkspace, type Selection, selectWorkspace } from "./select.ts";
@@ -30,6 +30,7 @@ export interface PreparedWorkspace {
 
 /** Ignored paths (directories collapsed) that stay out, for the "left out" list. */
 async function ignoredPaths(root: string): Promise<string[]> {
+  const $ = await shell();
   const r = await captureRaw(
     $`git -C ${root} ls-files -z --others --ignored --exclude-standard --directory`,
     "2m",

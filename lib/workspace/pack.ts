@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { BUNDLE_UID, gateRepo } from "../../sidecars/bundle/config.ts";
 import { BotBottleError } from "../errors.ts";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 import { TarWriter } from "../tar.ts";
 import type { Selection, WorkspaceLocation } from "./select.ts";
 
@@ -41,6 +41,7 @@ export interface PackedWorkspace {
 }
 
 async function git(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const $ = await shell();
   return await captureRaw($`git -C ${cwd} ${args}`.env(env), "10m");
 }
 
@@ -138,6 +139,7 @@ export async function baselineRepository(
   const index = join(staging, "baseline.index");
   const env = { GIT_DIR: homeRepo, GIT_WORK_TREE: location.root, GIT_INDEX_FILE: index };
   const list = new TextEncoder().encode(selection.paths.map((p) => `${p}\0`).join(""));
+  const $ = await shell();
   const add = await captureRaw(
     $`git -C ${location.root} update-index --add -z --stdin`.env(env).stdin(list),
     "10m",
@@ -196,6 +198,7 @@ export async function repositorySource(
     // Tracked files that stay out are marked so that the agent's git does not see
     // them as deleted (and commit their deletion).
     const list = new TextEncoder().encode(selection.trackedLeftOut.map((p) => `${p}\0`).join(""));
+    const $ = await shell();
     const r = await captureRaw(
       $`git -C ${location.root} update-index --skip-worktree -z --stdin`
         .env({ GIT_INDEX_FILE: index }).stdin(list),

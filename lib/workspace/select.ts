@@ -11,7 +11,7 @@
 import { join, relative, resolve, sep } from "node:path";
 import { scanAdded } from "../../sidecars/gate/scan.ts";
 import { UsageError } from "../errors.ts";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 
 /** Where a `--cwd` directory sits. */
 export interface WorkspaceLocation {
@@ -28,6 +28,7 @@ export interface WorkspaceLocation {
 /** Finds the repository (if any) around `dir`. Reads only. */
 export async function locateWorkspace(dir: string): Promise<WorkspaceLocation> {
   const source = resolve(dir);
+  const $ = await shell();
   const r = await captureRaw(
     $`git -C ${source} rev-parse --show-toplevel --absolute-git-dir --git-common-dir`,
     "30s",
@@ -66,6 +67,7 @@ function splitZ(text: string): string[] {
 }
 
 async function gitList(root: string, args: string[]): Promise<string[]> {
+  const $ = await shell();
   const r = await captureRaw($`git -C ${root} ${args}`, "5m");
   if (r.code !== 0) {
     throw new UsageError(`--cwd: listing the files of "${root}" failed: ${r.stderr.trim()}`);

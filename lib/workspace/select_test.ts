@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { $, captureRaw } from "../shell.ts";
+import { captureRaw, shell } from "../shell.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
+
+const $ = await shell();
 
 async function repo(): Promise<string> {
   const dir = await Deno.makeTempDir();

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { bottleOf, dockerTest, exclusively, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 import { agentExec } from "./guest.ts";

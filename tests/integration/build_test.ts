@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { buildImage } from "../../lib/images/build.ts";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import { dockerTest } from "./docker.ts";
 
 dockerTest("a failed build says which step failed and leaves no container", async () => {

@@ -5,7 +5,7 @@
  * failure instead, because CI installs and starts one.
  */
 
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 
 let ready: Promise<string | undefined> | undefined;
 

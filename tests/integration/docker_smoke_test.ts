@@ -12,7 +12,7 @@ import {
   engineExec,
   engineSocket,
 } from "../../lib/docker/engine.ts";
-import { $, capture, captureRaw } from "../../lib/shell.ts";
+import { $, capture, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle } from "../helpers.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 

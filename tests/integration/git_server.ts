@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/images/tags.ts";
-import { $, capture, captureRaw } from "../../lib/shell.ts";
+import { $, capture, captureRaw } from "../shell.ts";
 import { ROOT } from "../helpers.ts";
 
 /** A running git server and the files a manifest entry needs. */

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 
 /** Runs `script` with sh in the agent container of bottle `name`, as `user`. */
 export async function agentExec(

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import { ROOT } from "../helpers.ts";
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import type { CliResult } from "../helpers.ts";
 import { fakeImage } from "./upstream.ts";
 

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerUnavailable } from "./docker.ts";
 import { assertSealed, bundleAddress, hostService } from "./smolvm_probes.ts";

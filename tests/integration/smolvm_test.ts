@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SmolvmGuest } from "../../lib/backend/smolvm.ts";
 import { archivePath } from "../../lib/images/archive.ts";
-import { $, captureRaw } from "../../lib/shell.ts";
+import { $, captureRaw } from "../shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest, exclusively } from "./docker.ts";
 import { fakeSmolvm, SMOLVM_IMAGE_CACHE } from "./smolvm_fake.ts";

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { $, capture, captureRaw } from "../../lib/shell.ts";
+import { $, capture, captureRaw } from "../shell.ts";
 import { BUNDLE_SOURCE } from "../../lib/images/sources.ts";
 import { imageTag } from "../../lib/images/tags.ts";
 import { ROOT, runBotBottle } from "../helpers.ts";

@@ -17,7 +17,7 @@ import { out } from "../../log.ts";
 import { loadManifest, manifestPath } from "../../manifest/load.ts";
 import { gatherHostFacts } from "../../plan/facts.ts";
 import { chooseBackend, planBottle } from "../../plan/plan.ts";
-import { $, captureRaw } from "../../shell.ts";
+import { captureRaw, shell } from "../../shell.ts";
 import { type Command, type CommandContext, FORMAT_OPTION } from "../command.ts";
 
 /** One check: what it looked at, whether it passed, and the fix when it did not. */
@@ -33,6 +33,7 @@ export interface Check {
 const MIN_FREE_GIB = 5;
 
 async function dockerChecks(): Promise<Check[]> {
+  const $ = await shell();
   const info = await captureRaw(
     $`docker info --format ${"{{.ServerVersion}} {{.DockerRootDir}}"}`,
     "20s",
@@ -102,6 +103,7 @@ async function registryCheck(env: Record<string, string | undefined>): Promise<C
 }
 
 async function diskCheck(path: string): Promise<Check> {
+  const $ = await shell();
   const df = await captureRaw($`df -Pk ${path}`, "20s").catch(() => ({
     code: 1,
     stdout: "",
