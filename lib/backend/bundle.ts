@@ -227,7 +227,22 @@ export async function saveAuditLog(instance: string, dir: string): Promise<void>
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const target = join(dir, `${instance}.jsonl`);
     const partial = `${target}.partial`;
-    await docker.copyOut(bundle.name, AUDIT_PATH, partial);
+    // A running bundle prints it, up to 16 MiB (an exec the engine's socket takes, no
+    // docker process); a larger log, or a stopped bundle's, is copied (streamed).
+    const printed = bundle.state === "running"
+      ? await docker.execCapture(bundle.name, [
+        "sh",
+        "-c",
+        'test "$(stat -c %s "$1")" -le 16777216 && cat "$1"',
+        "sh",
+        AUDIT_PATH,
+      ], { timeout: "2m" })
+      : undefined;
+    if (printed?.code === 0) {
+      await Deno.writeTextFile(partial, printed.stdout, { mode: 0o600 });
+    } else {
+      await docker.copyOut(bundle.name, AUDIT_PATH, partial);
+    }
     await Deno.chmod(partial, 0o600);
     await Deno.rename(partial, target);
     log.debug(`Saved the audit log of ${instance} to ${target}`);

@@ -235,8 +235,26 @@ export function parseMachine(raw: Record<string, unknown>): MachineInfo {
   };
 }
 
-/** The version smolvm reports, or undefined when it cannot run. */
+/** Whether `command` is an executable file in a directory of PATH (no process started). */
+function onPath(command: string): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      const stat = Deno.statSync(`${dir}/${command}`);
+      if (stat.isFile && ((stat.mode ?? 0o111) & 0o111) !== 0) return true;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return false;
+}
+
+/**
+ * The version smolvm reports, or undefined when it cannot run. Without a `smolvm` on
+ * PATH nothing is started (every `down`, `ls` and `cleanup` asks).
+ */
 export async function version(): Promise<string | undefined> {
+  if (!onPath("smolvm")) return undefined;
   try {
     const $ = await shell();
     const r = await captureRaw($`smolvm ${versionArgs()}`, "20s");

@@ -13,7 +13,10 @@ import {
   engineSocket,
 } from "../../lib/docker/engine.ts";
 import { $, capture, captureRaw } from "../shell.ts";
-import { ROOT, runBotBottle } from "../helpers.ts";
+import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
+import { saveAuditLog } from "../../lib/backend/bundle.ts";
+import { LABEL_BOTTLE, LABEL_ROLE } from "../../lib/constants.ts";
+import { AUDIT_PATH, STATE_DIR } from "../../sidecars/bundle/config.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
 
 dockerTest("a container from debian:bookworm-slim runs and reports its OS", async () => {
@@ -415,6 +418,53 @@ dockerTest(
       await captureRaw($`docker rm --force --volumes ${left.map((c) => c.id)}`);
       await captureRaw($`docker network rm ${`${name}-n`}`);
       await captureRaw($`docker volume rm --force ${`${name}-v`}`);
+    }
+  },
+);
+
+dockerTest(
+  "the audit log is saved whole from a running bundle (printed) and a stopped one (copied)",
+  async () => {
+    const instance = `test-audit-${crypto.randomUUID().slice(0, 8)}`;
+    const name = `bot-bottle-${instance}-bundle`;
+    // Not ASCII, no newline at the end: the bytes must come home as written.
+    const text = '{"kind":"egress","host":"é.example"}\n'.repeat(3000) + '{"last":"ü"}';
+    await using dir = await tempDir();
+    try {
+      await capture(
+        "bundle stand-in",
+        $`docker run --detach --name ${name} --label ${`${LABEL_BOTTLE}=${instance}`} --label ${`${LABEL_ROLE}=bundle`} --label ${"bot-bottle.test=1"} --network none debian:bookworm-slim sleep infinity`,
+      );
+      await capture(
+        "write the log",
+        $`docker exec -i ${name} sh -c ${`mkdir -p ${STATE_DIR} && cat > ${AUDIT_PATH}`}`.stdin(
+          new TextEncoder().encode(text),
+        ),
+      );
+      const saved = join(dir.path, `${instance}.jsonl`);
+      // The engine's events say how: one exec, no copy.
+      const since = (Date.now() / 1000).toFixed(3);
+      await saveAuditLog(instance, dir.path);
+      assert.equal(await Deno.readTextFile(saved), text);
+      const events = await capture(
+        "events",
+        $`docker events --since ${since} --until ${
+          (Date.now() / 1000 + 1).toFixed(3)
+        } --filter ${`container=${name}`} --format ${"{{.Action}}"}`,
+      );
+      assert.deepEqual(
+        events.split("\n").filter((e) => /^(exec_create|archive-path|extract)/.test(e))
+          .map((e) => e.split(":")[0]),
+        ["exec_create"],
+        events,
+      );
+      assert.equal((await Deno.stat(saved)).mode! & 0o777, 0o600);
+      await Deno.remove(saved);
+      await capture("stop", $`docker stop --time 0 ${name}`);
+      await saveAuditLog(instance, dir.path);
+      assert.equal(await Deno.readTextFile(saved), text);
+    } finally {
+      await captureRaw($`docker rm --force ${name}`);
     }
   },
 );
