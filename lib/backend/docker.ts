@@ -12,7 +12,6 @@ import { log } from "../log.ts";
 import { logsDir } from "../logs.ts";
 import { timed } from "../timings.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { shell } from "../shell.ts";
 import { heartbeatAlive } from "../state.ts";
 import {
   AGENT_LIMITS,
@@ -218,24 +217,18 @@ export class DockerBackend implements Backend {
   }
 
   async list(): Promise<BottleSummary[]> {
-    const $ = await shell();
-    const out =
-      await $`docker ps --all --no-trunc --filter ${`label=${LABEL_ROLE}=agent`} --filter ${`label=${LABEL_BACKEND}=docker`} --format ${"{{.Labels}}\t{{.State}}\t{{.CreatedAt}}"}`
-        .text();
-    return out.split("\n").filter(Boolean).map((line) => {
-      const [labelText, state, created] = line.split("\t");
-      const labels = Object.fromEntries(
-        labelText!.split(",").map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
-      );
-      return {
-        name: labels[LABEL_BOTTLE] ?? "?",
-        agent: labels["bot-bottle.agent"] ?? "?",
-        backend: "docker" as const,
-        status: state ?? "?",
-        created: created ?? "",
-        mode: labels[LABEL_MODE] ?? "?",
-      };
-    });
+    const agents = await docker.containersByLabel([
+      `${LABEL_ROLE}=agent`,
+      `${LABEL_BACKEND}=docker`,
+    ]);
+    return agents.map(({ labels, state, created }) => ({
+      name: labels[LABEL_BOTTLE] ?? "?",
+      agent: labels["bot-bottle.agent"] ?? "?",
+      backend: "docker" as const,
+      status: state ?? "?",
+      created: created ?? "",
+      mode: labels[LABEL_MODE] ?? "?",
+    }));
   }
 
   async leftovers(env: Record<string, string | undefined>): Promise<string[]> {

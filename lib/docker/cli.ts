@@ -562,6 +562,15 @@ export interface Labelled {
   name: string;
   labels: Record<string, string>;
   state?: string;
+  /** When it was created (containers), ISO 8601 to the second. */
+  created?: string;
+}
+
+/** `docker ps`'s `CreatedAt` (`2026-11-30 04:03:37 +0000 UTC`) as ISO 8601. */
+export function isoCreated(text: string): string {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)/.exec(text);
+  const date = m ? new Date(`${m[1]}T${m[2]}${m[3]}:${m[4]}`) : new Date(NaN);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString().replace(".000Z", "Z");
 }
 
 function parseLabels(text: string): Record<string, string> {
@@ -573,13 +582,14 @@ function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
-/** The engine's `filters` query for one label. */
-function labelFilter(label: string): string {
-  return `filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`;
+/** The engine's `filters` query for labels (all of them). */
+function labelFilter(label: string | string[]): string {
+  const labels = typeof label === "string" ? [label] : label;
+  return `filters=${encodeURIComponent(JSON.stringify({ label: labels }))}`;
 }
 
-/** Containers carrying `label` (`key` or `key=value`), running or not. */
-export async function containersByLabel(label: string): Promise<Labelled[]> {
+/** Containers carrying `label` (`key` or `key=value`; several: all of them), running or not. */
+export async function containersByLabel(label: string | string[]): Promise<Labelled[]> {
   const answer = await viaEngine(
     "docker ps",
     "GET",
@@ -591,23 +601,35 @@ export async function containersByLabel(label: string): Promise<Labelled[]> {
       Names?: string[];
       State?: string;
       Labels?: Record<string, string> | null;
+      Created?: number;
     }[];
     return found.map((c) => ({
       id: c.Id,
       name: (c.Names?.[0] ?? "").replace(/^\//, ""),
       state: c.State ?? "",
       labels: c.Labels ?? {},
+      created: new Date((c.Created ?? 0) * 1000).toISOString().replace(".000Z", "Z"),
     }));
   }
   const $ = await shell();
+  const filters = (typeof label === "string" ? [label] : label).flatMap((l) => [
+    "--filter",
+    `label=${l}`,
+  ]);
   const out = await capture(
     "docker ps",
-    $`docker ps --all --no-trunc --filter ${`label=${label}`} --format ${"{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Labels}}"}`,
+    $`docker ps --all --no-trunc ${filters} --format ${"{{.ID}}\t{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.Labels}}"}`,
     "1m",
   );
   return out.split("\n").filter(Boolean).map((line) => {
-    const [id, name, state, labels] = line.split("\t");
-    return { id: id!, name: name!, state: state!, labels: parseLabels(labels ?? "") };
+    const [id, name, state, created, labels] = line.split("\t");
+    return {
+      id: id!,
+      name: name!,
+      state: state!,
+      created: isoCreated(created ?? ""),
+      labels: parseLabels(labels ?? ""),
+    };
   });
 }
 

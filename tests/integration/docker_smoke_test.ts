@@ -383,9 +383,15 @@ dockerTest(
         [`${name}-run`, "running"],
       ]);
       assert.deepEqual(
-        api.containers.map(({ id, name, state }) => ({ id, name, state })),
-        cli.containers.map(({ id, name, state }) => ({ id, name, state })),
+        api.containers.map(({ id, name, state, created }) => ({ id, name, state, created })),
+        cli.containers.map(({ id, name, state, created }) => ({ id, name, state, created })),
       );
+      assert.match(api.containers[0]!.created!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      // Several labels: containers with all of them.
+      const both = [label, "a.comma"];
+      assert.equal((await docker.containersByLabel(both)).length, 2);
+      assert.equal((await withoutEngine(() => docker.containersByLabel(both))).length, 2);
+      assert.deepEqual(await docker.containersByLabel([label, "no.such.label"]), []);
       // The engine gives the labels as they are; the CLI's text splits a value at a comma.
       assert.equal(api.containers[0]!.labels["a.comma"], "x,y");
       assert.equal(api.containers[0]!.labels["bot-bottle.test-lookup"], tag);
