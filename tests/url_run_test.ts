@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { extname, join, normalize } from "node:path";
 import { ROOT, tempDir, toolRunFlags } from "./helpers.ts";
 
-Deno.test("deno run from a URL runs plan --format json and schema", async () => {
+Deno.test("deno run from a URL runs plan (also --cwd, which runs git) and schema", async () => {
   const types: Record<string, string> = {
     ".ts": "application/typescript",
     ".yaml": "text/yaml",
@@ -65,6 +65,10 @@ Deno.test("deno run from a URL runs plan --format json and schema", async () => 
     const schema = await run(["schema"]);
     assert.equal(schema.code, 0, schema.stderr);
     assert.equal(JSON.parse(schema.stdout).title, "bot-bottle manifest");
+    // --cwd asks git (here: not a repository), so dax, loaded on first use, loads too.
+    const cwd = await run(["plan", "claude", "--cwd", "--format", "json"]);
+    assert.equal(cwd.code, 0, cwd.stderr);
+    assert.equal(JSON.parse(cwd.stdout).workspace.kind, "dir");
   } finally {
     await server.shutdown();
   }
