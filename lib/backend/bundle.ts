@@ -267,6 +267,11 @@ export function bundleAccess(instance: string): BundleAccess {
       if (!bundle) return { code: 1, stdout: "", stderr: `no bundle for "${instance}"` };
       return await docker.execCapture(bundle.name, argv, { timeout: "10m" });
     },
+    async execToFile(argv, hostPath) {
+      const bundle = await find();
+      if (!bundle) return { code: 1, stdout: "", stderr: `no bundle for "${instance}"` };
+      return await docker.execToFile(bundle.name, argv, hostPath, { timeout: "30m" });
+    },
     async copyOut(path, hostPath) {
       const bundle = await find();
       if (!bundle) throw new BackendError(`No bundle for "${instance}"`);

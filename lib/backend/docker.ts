@@ -55,9 +55,10 @@ export class DockerGuest implements Guest {
     owner: { user: GuestUser; mode: number },
   ): Promise<void> {
     // Written by the owning user through exec, so that no capability (CHOWN,
-    // DAC_OVERRIDE) is needed in a container that has none.
-    const data = await Deno.readFile(hostPath);
-    const script = 'umask 077 && cat > "$1" && chmod "$2" "$1"';
+    // DAC_OVERRIDE) is needed in a container that has none; streamed from the file. The
+    // input is read to its end even when the write fails (the engine needs that).
+    const script =
+      'umask 077; if cat > "$1"; then chmod "$2" "$1"; else cat > /dev/null; exit 1; fi';
     const r = await docker.execCapture(this.container, [
       "sh",
       "-c",
@@ -67,12 +68,12 @@ export class DockerGuest implements Guest {
       owner.mode.toString(8),
     ], {
       user: USERS[owner.user],
-      stdin: data,
+      stdinFile: hostPath,
       timeout: "5m",
     });
     if (r.code !== 0) {
       throw new BackendError(
-        `Copying to ${this.container}:${guestPath} failed: ${r.stderr.trim()}`,
+        `Copying to ${this.container}:${guestPath} failed (exit ${r.code}): ${r.stderr.trim()}`,
       );
     }
   }

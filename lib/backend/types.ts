@@ -47,6 +47,8 @@ export interface BundleAccess {
   running(): Promise<boolean>;
   /** Runs a command in the running bundle as its user. */
   exec(argv: string[]): Promise<GuestResult>;
+  /** `exec` with the command's stdout written to `hostPath` (mode 600) as it comes. */
+  execToFile(argv: string[], hostPath: string): Promise<GuestResult>;
   /** Copies a file or directory out of the bundle, running or stopped. */
   copyOut(path: string, hostPath: string): Promise<void>;
 }

@@ -15,6 +15,7 @@ import {
   engineAttachStart,
   engineExec,
   engineRequest,
+  engineUpload,
   processEngineSocket,
 } from "./engine.ts";
 
@@ -22,19 +23,28 @@ import {
  * Asks the engine over its socket when this process may (`engine.ts`); undefined means
  * "use the CLI". A failed request or an answer outside `ok` throws, naming `what`.
  */
-async function viaEngine(
+function viaEngine(
   what: string,
   method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,
   ok: number[] = [200, 201, 204],
 ): Promise<EngineAnswer | undefined> {
+  return askEngine(what, (socket) => engineRequest(socket, method, path, body), ok);
+}
+
+/** `viaEngine` for any call of `engine.ts`. */
+async function askEngine(
+  what: string,
+  call: (socket: string) => Promise<EngineAnswer>,
+  ok: number[],
+): Promise<EngineAnswer | undefined> {
   const socket = processEngineSocket();
   if (!socket) return undefined;
   log.debug(`engine: ${what}`);
   let answer: EngineAnswer;
   try {
-    answer = await engineRequest(socket, method, path, body);
+    answer = await call(socket);
   } catch (error) {
     throw new BackendError(`${what} failed: ${(error as Error).message}`);
   }
@@ -415,10 +425,12 @@ export async function copyTarInto(container: string, dir: string, tar: Uint8Arra
 
 /** Streams a tar archive file into `dir` of a container (created or running). */
 export async function copyTarFileInto(container: string, dir: string, tar: string): Promise<void> {
+  const what = `docker cp into ${container}:${dir}`;
+  if (await askEngine(what, (socket) => engineUpload(socket, container, dir, tar), [200])) return;
   const file = await Deno.open(tar, { read: true });
   const $ = await shell();
   await capture(
-    `docker cp into ${container}:${dir}`,
+    what,
     $`docker cp - ${`${container}:${dir}`}`.stdin(file.readable),
     "30m",
   );
@@ -472,6 +484,11 @@ export interface ExecSpec {
   workdir?: string;
   env?: Record<string, string>;
   stdin?: Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * A file streamed to stdin (never whole in memory), for a command that reads its input
+   * to the end whatever happens, as the engine needs of a large input (`ENGINE_STDIN_MAX`).
+   */
+  stdinFile?: string;
   timeout?: string;
 }
 
@@ -508,7 +525,8 @@ export async function execCapture(
   argv: string[],
   spec: ExecSpec = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Small input given whole goes through the engine too (see ENGINE_STDIN_MAX).
+  // Small input given whole goes through the engine too, and a file the command drains
+  // (see ENGINE_STDIN_MAX).
   const small = spec.stdin === undefined ||
     (spec.stdin instanceof Uint8Array && spec.stdin.length <= ENGINE_STDIN_MAX);
   const socket = small ? processEngineSocket() : undefined;
@@ -520,6 +538,7 @@ export async function execCapture(
         workdir: spec.workdir,
         env: spec.env,
         stdin: spec.stdin as Uint8Array | undefined,
+        stdinFile: spec.stdinFile,
         timeoutMs: durationMs(spec.timeout ?? "5m"),
       });
     } catch (error) {
@@ -532,9 +551,59 @@ export async function execCapture(
     }
   }
   const $ = await shell();
-  let cmd = $`docker exec ${execArgs(container, argv, spec, spec.stdin ? ["--interactive"] : [])}`;
-  if (spec.stdin) cmd = cmd.stdin(spec.stdin);
+  const input = spec.stdinFile
+    ? (await Deno.open(spec.stdinFile, { read: true })).readable
+    : spec.stdin;
+  let cmd = $`docker exec ${execArgs(container, argv, spec, input ? ["--interactive"] : [])}`;
+  if (input) cmd = cmd.stdin(input);
   return await captureRaw(cmd, spec.timeout ?? "5m");
+}
+
+/**
+ * Runs a command in a container with its stdout written to `hostFile` (created, mode
+ * 600) as it comes, so a large output is never held in memory; never throws on exit
+ * code. The result's stdout is empty. Through the engine socket when this process has it.
+ */
+export async function execToFile(
+  container: string,
+  argv: string[],
+  hostFile: string,
+  spec: Omit<ExecSpec, "stdin"> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = await Deno.open(hostFile, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: 0o600,
+  });
+  const socket = processEngineSocket();
+  if (socket) {
+    log.debug(`engine: docker exec ${container} ${argv[0]} > ${hostFile}`);
+    try {
+      return await engineExec(socket, container, argv, {
+        user: spec.user,
+        workdir: spec.workdir,
+        env: spec.env,
+        stdout: (bytes) => {
+          for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+        },
+        timeoutMs: durationMs(spec.timeout ?? "5m"),
+      });
+    } catch (error) {
+      return {
+        code: 1,
+        stdout: "",
+        stderr: `Error response from daemon: ${(error as Error).message}`,
+      };
+    } finally {
+      file.close();
+    }
+  }
+  const $ = await shell();
+  // dax closes the file when the command ends.
+  const r = await $`docker exec ${execArgs(container, argv, spec)}`.stdout(file.writable)
+    .stderr("piped").noThrow().timeout((spec.timeout ?? "5m") as `${number}m`);
+  return { code: r.code, stdout: "", stderr: r.stderr };
 }
 
 /**

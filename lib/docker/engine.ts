@@ -172,6 +172,51 @@ async function send(
   }
 }
 
+/**
+ * Extracts the tar archive `file` into `dir` of `container` (created or running), as
+ * `docker cp -` does: `PUT /containers/{id}/archive`, the archive streamed from disk.
+ */
+export async function engineUpload(
+  socket: string,
+  container: string,
+  dir: string,
+  file: string,
+): Promise<EngineAnswer> {
+  const path = `${await prefixFor(socket)}/containers/${encodeURIComponent(container)}/archive` +
+    `?path=${encodeURIComponent(dir)}`;
+  const source = await Deno.open(file, { read: true });
+  const conn = await Deno.connect({ transport: "unix", path: socket });
+  try {
+    const size = (await source.stat()).size;
+    await writeAll(
+      conn,
+      new TextEncoder().encode(
+        `PUT ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
+          `Content-Type: application/x-tar\r\nContent-Length: ${size}\r\n\r\n`,
+      ),
+    );
+    const buffer = new Uint8Array(256 * 1024);
+    let sent = 0;
+    for (let n = await source.read(buffer); n !== null; n = await source.read(buffer)) {
+      await writeAll(conn, buffer.subarray(0, n));
+      sent += n;
+    }
+    if (sent !== size) throw new Error(`${file} changed while it was sent`);
+    const chunks: Uint8Array[] = [];
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      chunks.push(buffer.slice(0, n));
+    }
+    return parseAnswer(concat(chunks));
+  } finally {
+    source.close();
+    try {
+      conn.close();
+    } catch {
+      // Closed by the engine already.
+    }
+  }
+}
+
 /** The engine's error message in an answer (`{"message": ...}`), else its body. */
 export function answerMessage(answer: EngineAnswer): string {
   try {
@@ -205,6 +250,13 @@ export interface EngineExec {
   env?: Record<string, string>;
   /** Written to the process's stdin, which then closes; at most `ENGINE_STDIN_MAX` bytes. */
   stdin?: Uint8Array;
+  /**
+   * A file streamed to the process's stdin, of any size: only for a command that reads
+   * its input to the end whatever happens (see `ENGINE_STDIN_MAX`).
+   */
+  stdinFile?: string;
+  /** Where stdout goes as it comes, instead of being kept (the outcome's is then empty). */
+  stdout?: (bytes: Uint8Array) => void;
   timeoutMs: number;
 }
 
@@ -278,7 +330,7 @@ export async function engineExec(
     "POST",
     `/containers/${encodeURIComponent(container)}/exec`,
     {
-      AttachStdin: options.stdin !== undefined,
+      AttachStdin: options.stdin !== undefined || options.stdinFile !== undefined,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -291,7 +343,12 @@ export async function engineExec(
   if (created.status !== 201) throw new Error(answerMessage(created));
   const id = JSON.parse(created.body).Id as string;
   const { conn, first } = await hijack(socket, `/exec/${id}/start`, { Detach: false, Tty: false });
-  const frames = new FrameReader();
+  const sink = options.stdout;
+  const frames = new FrameReader(
+    sink
+      ? (stream, payload) => stream === 1 ? sink(payload) : frames.stderr.push(payload)
+      : undefined,
+  );
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -301,16 +358,18 @@ export async function engineExec(
       // Closed already.
     }
   }, options.timeoutMs);
+  // The input is written while the output is read, so neither side waits on the other.
+  const writing = writeInput(conn, options).then(() => undefined, (error: Error) => error);
   try {
     frames.push(first);
-    if (options.stdin) await writeAll(conn, options.stdin);
-    await conn.closeWrite();
     const buffer = new Uint8Array(64 * 1024);
     for (;;) {
       const n = await conn.read(buffer);
       if (n === null) break;
       frames.push(buffer.subarray(0, n));
     }
+    const failed = await writing;
+    if (failed) throw failed;
   } catch (error) {
     if (!timedOut) throw error;
   } finally {
@@ -333,6 +392,23 @@ export async function engineExec(
     stdout: decode(frames.stdout),
     stderr: decode(frames.stderr),
   };
+}
+
+/** An exec's input (bytes or a file, streamed), then the half-close that ends it. */
+async function writeInput(conn: Deno.UnixConn, options: EngineExec): Promise<void> {
+  if (options.stdin) await writeAll(conn, options.stdin);
+  if (options.stdinFile) {
+    const file = await Deno.open(options.stdinFile, { read: true });
+    try {
+      const buffer = new Uint8Array(256 * 1024);
+      for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
+        await writeAll(conn, buffer.subarray(0, n));
+      }
+    } finally {
+      file.close();
+    }
+  }
+  await conn.closeWrite();
 }
 
 /**
@@ -415,12 +491,14 @@ export async function engineAttachStart(
     if (end === undefined && onOutput(stream, payload)) stop("ready");
   });
   try {
+    // The input goes in before the start (as `docker start -ai` copies it): the engine
+    // holds it for the container's stdin, so the process has it the moment it reads.
+    await writeAll(conn, input);
+    await conn.closeWrite();
     const started = await engineRequest(socket, "POST", `/containers/${name}/start`);
     if (started.status !== 204 && started.status !== 304) {
       throw new Error(answerMessage(started));
     }
-    await writeAll(conn, input);
-    await conn.closeWrite();
     frames.push(first);
     const buffer = new Uint8Array(64 * 1024);
     while (end === undefined) {

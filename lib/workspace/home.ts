@@ -53,6 +53,27 @@ ${AGENT_GIT}
 G push --quiet "$2" "+$3:$4" 2>&1
 `;
 
+/** How many of the agent's refs are pushed to the gate at a time. */
+const PUSHES_AT_ONCE = 3;
+
+/** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** One local ref of the agent at exit. */
 interface AgentRef {
   kind: "wip" | "branch";
@@ -139,22 +160,20 @@ async function gateHome(
     const refs = parseRefs(listed.stdout);
     const home = homeRefs(record.instance, refs, record.seed);
     if (home.length === 0) return { refs };
-    const inBundle = `/var/lib/bot-bottle/home-${Date.now()}.bundle`;
-    const made = await bundle.exec([
+    // Packed to stdout, straight into the host's file: nothing is left in the bundle.
+    const file = join(staging, "home.bundle");
+    const made = await bundle.execToFile([
       "git",
       "-C",
       repo,
       "bundle",
       "create",
       "--quiet",
-      inBundle,
+      "-",
       ...home.map((h) => h.gate),
       ...(seeds.length ? ["--not", ...seeds] : []),
-    ]);
+    ], file);
     if (made.code !== 0) return { refs, error: `packing the work: ${made.stderr.trim()}` };
-    const file = join(staging, "home.bundle");
-    await bundle.copyOut(inBundle, file);
-    await bundle.exec(["rm", "-f", inBundle]);
     return { refs, file };
   }
   // The bundle stopped (it died, or the engine restarted): read its repository as files.
@@ -209,15 +228,25 @@ async function collect(
     };
   }
   const refs = parseCollect(listed.stdout);
-  const outputs = new Map<string, string>();
-  for (const r of refs) {
-    const target = r.kind === "wip" ? WIP_REF : r.ref;
-    const pushed = await guest.exec(
-      ["sh", "-c", PUSH_SCRIPT, "sh", record.guestPath, record.gateUrl, r.sha, target],
+  // One push per ref (the gate's verdict on one must not hold back another), a few at
+  // once: each wakes the gate's hooks in the bundle, whose memory is capped.
+  const pushed = await mapLimited(refs, PUSHES_AT_ONCE, (r) =>
+    guest.exec(
+      [
+        "sh",
+        "-c",
+        PUSH_SCRIPT,
+        "sh",
+        record.guestPath,
+        record.gateUrl,
+        r.sha,
+        r.kind === "wip" ? WIP_REF : r.ref,
+      ],
       { user: "agent", timeout: "10m" },
-    );
-    outputs.set(r.ref, (pushed.stdout + pushed.stderr).trim());
-  }
+    ));
+  const outputs = new Map(
+    refs.map((r, i) => [r.ref, (pushed[i]!.stdout + pushed[i]!.stderr).trim()]),
+  );
   return { pending: refs, outputs };
 }
 

@@ -100,6 +100,12 @@ done
     const bundle: BundleAccess = {
       running: () => Promise.resolve(true),
       exec: (argv) => local(argv.map(toBundle)),
+      execToFile: async (argv, to) => {
+        const file = await Deno.open(to, { write: true, create: true, mode: 0o600 });
+        const r = await $`${argv.map(toBundle)}`.cwd("/").stdout(file.writable).stderr("piped")
+          .noThrow();
+        return { code: r.code, stdout: "", stderr: r.stderr };
+      },
       copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
     };
     const report = await bringHome(env, "c-1", { guest, bundle });
@@ -139,6 +145,7 @@ Deno.test("bringHome() without a record does nothing", async () => {
     bundle: {
       running: () => Promise.reject(new Error("must not be called")),
       exec: () => Promise.reject(new Error("must not be called")),
+      execToFile: () => Promise.reject(new Error("must not be called")),
       copyOut: () => Promise.reject(new Error("must not be called")),
     },
   });

@@ -15,6 +15,8 @@ import {
 import { $, capture, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
 import { saveAuditLog } from "../../lib/backend/bundle.ts";
+import { DockerGuest } from "../../lib/backend/docker.ts";
+import { filesTar } from "../../lib/tar.ts";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../../lib/constants.ts";
 import { AUDIT_PATH, STATE_DIR } from "../../sidecars/bundle/config.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
@@ -200,6 +202,14 @@ dockerTest(
       "test container",
       $`docker run --detach --name ${name} --label bot-bottle.test=1 --network none debian:bookworm-slim sleep infinity`,
     );
+    await using dir = await tempDir();
+    // Over 3 MiB, of random bytes (no pattern a short read could pass for).
+    const inFile = { path: join(dir.path, "in"), size: 48 * 65536 + 7 };
+    const content = new Uint8Array(inFile.size);
+    for (let at = 0; at < content.length; at += 65536) {
+      crypto.getRandomValues(content.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(inFile.path, content);
     const cases: [string, string[], docker.ExecSpec][] = [
       ["output on both streams and an exit code", [
         "sh",
@@ -222,6 +232,13 @@ dockerTest(
         stdin: new Uint8Array(ENGINE_STDIN_MAX).fill(98),
       }],
       ["empty input", ["cat"], { stdin: new Uint8Array(0) }],
+      // A file of any size is streamed in, for a command that drains its input.
+      ["a file streamed in", ["sh", "-c", "wc -c; md5sum"], { stdinFile: inFile.path }],
+      ["a file streamed in, drained after a failed write", [
+        "sh",
+        "-c",
+        "if cat > /nonexistent/x; then :; else cat > /dev/null; exit 4; fi",
+      ], { stdinFile: inFile.path }],
     ];
     try {
       for (const [what, argv, spec] of cases) {
@@ -254,6 +271,24 @@ dockerTest(
       const big = new Uint8Array(1024 * 1024).fill(97);
       const read = await docker.execCapture(name, ["sh", "-c", "wc -c"], { stdin: big });
       assert.deepEqual(read, { code: 0, stdout: `${big.length}\n`, stderr: "" });
+      const streamed = await docker.execCapture(name, ["md5sum"], { stdinFile: inFile.path });
+      const md5 = (await captureRaw($`md5sum ${inFile.path}`)).stdout.split(" ")[0];
+      assert.deepEqual(streamed, { code: 0, stdout: `${md5}  -\n`, stderr: "" });
+      // Output straight into a file, both ways: the same bytes, code and stderr.
+      for (const via of ["api", "cli"]) {
+        const file = join(dir.path, `out-${via}`);
+        const argv = ["sh", "-c", "seq 1 300000; echo err >&2; exit 2"];
+        const r = await (via === "cli"
+          ? withoutEngine(() =>
+            docker.execToFile(name, argv, file)
+          )
+          : docker.execToFile(name, argv, file));
+        assert.deepEqual(r, { code: 2, stdout: "", stderr: "err\n" }, via);
+        const text = await Deno.readTextFile(file);
+        assert.equal(text.length, 1988895, via);
+        assert.ok(text.startsWith("1\n2\n") && text.endsWith("\n300000\n"), via);
+        assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600, via);
+      }
       // A stopped container: a failed call, as the CLI reports it.
       await capture("stop", $`docker stop --time 0 ${name}`);
       const stopped = await docker.execCapture(name, ["true"]);
@@ -261,6 +296,78 @@ dockerTest(
       assert.match(stopped.stderr, /not running/i);
     } finally {
       await captureRaw($`docker rm --force ${name}`);
+    }
+  },
+);
+
+dockerTest(
+  "files into containers through the engine socket and through the CLI: a guest's file, an archive",
+  async () => {
+    assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
+    const id = crypto.randomUUID().slice(0, 8);
+    const running = `bot-bottle-test-put-${id}`;
+    const created = `bot-bottle-test-seed-${id}`;
+    await capture(
+      "test container",
+      $`docker run --detach --name ${running} --label bot-bottle.test=1 --network none --cap-drop ALL debian:bookworm-slim sleep infinity`,
+    );
+    await capture(
+      "created container",
+      $`docker create --name ${created} --label bot-bottle.test=1 debian:bookworm-slim true`,
+    );
+    await using dir = await tempDir();
+    try {
+      const source = join(dir.path, "source");
+      const bytes = new Uint8Array(40 * 65536 + 3);
+      for (let at = 0; at < bytes.length; at += 65536) {
+        crypto.getRandomValues(bytes.subarray(at, at + 65536));
+      }
+      await Deno.writeFile(source, bytes);
+      const md5 = (await captureRaw($`md5sum ${source}`)).stdout.split(" ")[0];
+      const guest = new DockerGuest(running);
+      for (const via of ["api", "cli"]) {
+        const target = `/tmp/put-${via}`;
+        const put = () => guest.putFile(source, target, { user: "agent", mode: 0o640 });
+        await (via === "cli" ? withoutEngine(put) : put());
+        const seen = await docker.execCapture(running, [
+          "sh",
+          "-c",
+          'stat -c "%u:%g %a %s" "$1"; md5sum < "$1"',
+          "sh",
+          target,
+        ], { user: "1000:1000" });
+        assert.equal(seen.stdout, `1000:1000 640 ${bytes.length}\n${md5}  -\n`, via);
+        // A write that fails ends at once, with the reason (the input is drained, so the
+        // engine does not hold the stream open until the exec's timeout).
+        const fail = () => guest.putFile(source, "/nonexistent/x", { user: "agent", mode: 0o600 });
+        await assert.rejects(
+          via === "cli" ? withoutEngine(fail) : fail(),
+          /Copying to .*\/nonexistent\/x failed \(exit 1\): .*(nonexistent|No such file)/s,
+          via,
+        );
+      }
+      // An archive into a created container (the bundle's seed), both ways.
+      for (const via of ["api", "cli"]) {
+        const tar = join(dir.path, `seed-${via}.tar`);
+        await Deno.writeFile(
+          tar,
+          filesTar([{ name: `seed-${via}/a.txt`, data: bytes.subarray(0, 100_000), mode: 0o600 }]),
+        );
+        const copy = () => docker.copyTarFileInto(created, "/tmp", tar);
+        await (via === "cli" ? withoutEngine(copy) : copy());
+      }
+      const out = join(dir.path, "out");
+      await docker.copyOut(created, "/tmp", out);
+      for (const via of ["api", "cli"]) {
+        const back = await Deno.readFile(join(out, `seed-${via}`, "a.txt"));
+        assert.deepEqual(back, bytes.subarray(0, 100_000), via);
+      }
+      await assert.rejects(
+        docker.copyTarFileInto(created, "/nonexistent", join(dir.path, "seed-api.tar")),
+        /docker cp into .*:\/nonexistent failed:/,
+      );
+    } finally {
+      await captureRaw($`docker rm --force ${running} ${created}`);
     }
   },
 );
