@@ -8,6 +8,7 @@
 
 import { type AuditLog } from "../egress/audit.ts";
 import {
+  AUDIT_PATH,
   type BundleConfig,
   gateDir,
   gateRepo,
@@ -20,6 +21,31 @@ import { followUpstreamHead, gitOk } from "./git.ts";
 export const HOOK_COMMAND =
   "exec /usr/local/bin/deno run --quiet --no-prompt --allow-env --allow-run=git,ssh " +
   `--allow-read --allow-write=${STATE_DIR} /opt/bot-bottle/sidecars/gate/hook.ts`;
+
+/**
+ * git daemon's access hook (`SERVICE PATH HOST...`). A fetch of a mirror refreshes it
+ * from upstream first, in Deno with the gate's key (`hook.ts access`); any other call
+ * (a push, a fetch of the workspace) is only logged, by the shell: a Deno start costs
+ * about 0.15 s, which every push would wait for. The repository's name comes from the
+ * path git daemon resolved (an exported repository), and is logged only if it is one.
+ */
+export function accessHookScript(mirrors: readonly string[], audit: string, hook: string): string {
+  const names = mirrors.filter((n) => /^[A-Za-z0-9_-]+$/.test(n));
+  return `#!/bin/sh
+name=\${2%/}; name=\${name##*/}; name=\${name%.git}
+case "$name" in ''|*[!A-Za-z0-9_-]*) name=unknown ;; esac
+${
+    names.length
+      ? `if [ "$1" = upload-pack ]; then case "$name" in ${
+        names.join("|")
+      }) ${hook} access "$@" ;; esac; fi
+`
+      : ""
+  }if [ "$1" = upload-pack ]; then action=fetch extra=',"refreshed":false'; else action=push-attempt extra=; fi
+printf '{"ts":"%s","kind":"git","action":"%s","repo":"%s"%s}\\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$action" "$name" "$extra" >> '${audit}'
+`;
+}
 
 function sshCommand(name: string): string {
   const dir = gateDir(name);
@@ -148,7 +174,11 @@ export async function startGitGate(
     audit.write({ kind: "git", action: "mirror", repo: entry.name, upstream: entry.upstream });
   }
   const accessHook = `${STATE_DIR}/gate/access-hook`;
-  await Deno.writeTextFile(accessHook, `#!/bin/sh\n${HOOK_COMMAND} access "$@"\n`, { mode: 0o755 });
+  await Deno.writeTextFile(
+    accessHook,
+    accessHookScript(config.git.map((g) => g.name), AUDIT_PATH, HOOK_COMMAND),
+    { mode: 0o755 },
+  );
   const daemon = new Deno.Command("git", {
     args: [
       "daemon",

@@ -322,7 +322,7 @@ dockerTest(
           e.kind === "git"
         );
         const actions = new Set(entries.map((e) => e.action));
-        for (const action of ["mirror", "fetch", "push", "refuse"]) {
+        for (const action of ["mirror", "fetch", "push-attempt", "push", "refuse"]) {
           assert.ok(actions.has(action), action);
         }
         const rules = new Set(
