@@ -185,7 +185,7 @@ export async function startBundle(
   check(signal);
 }
 
-/** Removes the bottle's containers (`first` roles first), networks and volumes. */
+/** Removes the bottle's containers, networks and volumes (its audit log saved first, if asked). */
 export async function removeDockerResources(
   instance: string,
   failures: string[],
@@ -199,13 +199,18 @@ export async function removeDockerResources(
       failures.push(`${what}: ${(error as Error).message}`);
     }
   };
-  if (options.archiveDir) await saveAuditLog(instance, options.archiveDir);
+  // The containers together (the agent can reach nothing but the bundle either way);
+  // the bundle's once its audit log is saved, while the others already go. Then the
+  // networks they were on.
   await attempt("containers", async () => {
     const containers = await docker.containersByLabel(label);
-    const order = (c: docker.Labelled) => (c.labels[LABEL_ROLE] === "agent" ? 0 : 1);
-    await docker.containersRemove(
-      containers.toSorted((a, b) => order(a) - order(b)).map((c) => c.id),
-    );
+    const isBundle = (c: docker.Labelled) => c.labels[LABEL_ROLE] === "bundle";
+    const others = docker.containersRemove(containers.filter((c) => !isBundle(c)).map((c) => c.id))
+      .then(() => undefined, (error: Error) => error);
+    if (options.archiveDir) await saveAuditLog(instance, options.archiveDir);
+    await docker.containersRemove(containers.filter(isBundle).map((c) => c.id));
+    const failed = await others;
+    if (failed) throw failed;
   });
   await attempt(
     "networks",

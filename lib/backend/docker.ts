@@ -209,7 +209,7 @@ export class DockerBackend implements Backend {
   }
 
   async remove(instance: string, options: RemoveOptions = {}): Promise<void> {
-    // Containers first (agent before bundle), then networks, then volumes.
+    // Containers first, then networks, then volumes.
     const failures: string[] = [];
     await removeDockerResources(instance, failures, options);
     if (failures.length > 0) {

@@ -745,15 +745,16 @@ export async function volumesByLabel(label: string): Promise<string[]> {
 export async function containersRemove(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   if (processEngineSocket()) {
-    for (const id of ids) {
-      await viaEngine(
+    // All at once, as `docker rm` does: each waits for its container's process to die.
+    await settleAll(ids.map((id) =>
+      viaEngine(
         "docker rm",
         "DELETE",
         `/containers/${encodeURIComponent(id)}?force=1&v=1`,
         undefined,
         [204, 404],
-      );
-    }
+      )
+    ));
     return;
   }
   const $ = await shell();
@@ -763,19 +764,25 @@ export async function containersRemove(ids: string[]): Promise<void> {
   }
 }
 
-/** Removes networks, treating "not found" as done. */
+/** Removes networks (all at once), treating "not found" as done. */
 export async function networksRemove(ids: string[]): Promise<void> {
-  for (const id of ids) {
+  await settleAll(ids.map(async (id) => {
     const path = `/networks/${encodeURIComponent(id)}`;
     if (await viaEngine(`docker network rm ${id}`, "DELETE", path, undefined, [204, 404])) {
-      continue;
+      return;
     }
     const $ = await shell();
     const r = await captureRaw($`docker network rm ${id}`, "1m");
     if (r.code !== 0 && !/not found|No such network/i.test(r.stderr)) {
       throw new BackendError(`docker network rm ${id} failed: ${r.stderr.trim()}`);
     }
-  }
+  }));
+}
+
+/** Waits for every promise to settle (nothing is still running), then throws the first failure. */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** Removes volumes, treating "no such volume" as done. */

@@ -589,6 +589,14 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
     assert.equal(down.code, 0, down.stderr);
   }
   assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "nothing remains after down");
+  // The audit log outlives the bottle: saved before its bundle went.
+  const saved = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+  assert.equal(saved.code, 0, saved.stderr);
+  const entries = saved.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(
+    entries.some((x) => x.action === "ready") && entries.some((x) => x.kind === "egress"),
+    saved.stdout.slice(0, 500),
+  );
   const again = await runBotBottle(["down", name], { env: e });
   assert.equal(again.code, 0, "down is idempotent");
 });
