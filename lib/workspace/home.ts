@@ -227,7 +227,11 @@ async function collect(
       problem: `the agent's workspace (${record.guestPath}) no longer holds a git repository`,
     };
   }
-  const refs = parseCollect(listed.stdout);
+  // A branch still where the seed had it needs no push (the gate has it): the branches
+  // of earlier sessions, come home into the repository and copied in again, say.
+  const refs = parseCollect(listed.stdout).filter((r) =>
+    r.kind === "wip" || record.seed[r.ref] !== r.sha
+  );
   // One push per ref (the gate's verdict on one must not hold back another), a few at
   // once: each wakes the gate's hooks in the bundle, whose memory is capped.
   const pushed = await mapLimited(refs, PUSHES_AT_ONCE, (r) =>

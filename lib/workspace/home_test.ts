@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
 import { configureLog } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { bringHome } from "./home.ts";
+import { bringHome, PUSH_SCRIPT } from "./home.ts";
+import { WIP_REF } from "./refs.ts";
 import { writeRecord } from "./record.ts";
 
 const $ = await shell();
@@ -50,11 +51,14 @@ Deno.test("bringHome() brings accepted work home and keeps refused work in the s
     const bundleRoot = join(dir, "bundle");
     const gate = join(bundleRoot, "git", "_workspace.git");
     const agent = join(dir, "agent");
+    // `earlier` stands for a branch of an earlier session: copied in, left as it was.
     await sh(
-      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && git commit -qm first`,
+      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && git commit -qm first && git branch earlier`,
     );
     const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
-    await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+    await sh(
+      `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && git -C ${agent} branch earlier origin/earlier`,
+    );
     const audit = join(bundleRoot, "audit.jsonl");
     await Deno.writeTextFile(
       join(gate, "hooks", "pre-receive"),
@@ -85,16 +89,20 @@ done
       source: host,
       kind: "git",
       homeRepo: host,
-      seed: { "refs/heads/main": seedSha },
+      seed: { "refs/heads/main": seedSha, "refs/heads/earlier": seedSha },
       gateName: "_workspace",
       gateUrl: gate,
       guestPath: agent,
       created: new Date().toISOString(),
     });
+    const pushed: string[] = [];
     const guest: Guest = {
       putFile: () => Promise.reject(new Error("not used")),
       getFile: (from, to) => Deno.copyFile(from, to),
-      exec: (argv) => local(argv),
+      exec: (argv) => {
+        if (argv[2] === PUSH_SCRIPT) pushed.push(argv[7]!);
+        return local(argv);
+      },
     };
     const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
     const bundle: BundleAccess = {
@@ -114,6 +122,8 @@ done
       ["bot-bottle/c-1/wip", 2, true],
       ["bot-bottle/c-1/main", 1, false],
     ]);
+    // Pushed: what changed, not the branch still where the seed had it.
+    assert.deepEqual(pushed.toSorted(), [WIP_REF, "refs/heads/leak", "refs/heads/main"]);
     assert.equal(report.refused.length, 1);
     assert.equal(report.refused[0]!.ref, "leak");
     assert.deepEqual(report.refused[0]!.reasons, [
