@@ -13,6 +13,7 @@ import {
   ENGINE_STDIN_MAX,
   type EngineAnswer,
   engineAttachStart,
+  type EngineExec,
   engineExec,
   engineRequest,
   engineUpload,
@@ -531,24 +532,10 @@ export async function execCapture(
     (spec.stdin instanceof Uint8Array && spec.stdin.length <= ENGINE_STDIN_MAX);
   const socket = small ? processEngineSocket() : undefined;
   if (socket) {
-    log.debug(`engine: docker exec ${container} ${argv[0]}`);
-    try {
-      return await engineExec(socket, container, argv, {
-        user: spec.user,
-        workdir: spec.workdir,
-        env: spec.env,
-        stdin: spec.stdin as Uint8Array | undefined,
-        stdinFile: spec.stdinFile,
-        timeoutMs: durationMs(spec.timeout ?? "5m"),
-      });
-    } catch (error) {
-      // As the CLI says it (and exits 1): the container is gone or stopped, say.
-      return {
-        code: 1,
-        stdout: "",
-        stderr: `Error response from daemon: ${(error as Error).message}`,
-      };
-    }
+    return await execLikeCli(socket, container, argv, spec, {
+      stdin: spec.stdin as Uint8Array | undefined,
+      stdinFile: spec.stdinFile,
+    });
   }
   const $ = await shell();
   const input = spec.stdinFile
@@ -557,6 +544,33 @@ export async function execCapture(
   let cmd = $`docker exec ${execArgs(container, argv, spec, input ? ["--interactive"] : [])}`;
   if (input) cmd = cmd.stdin(input);
   return await captureRaw(cmd, spec.timeout ?? "5m");
+}
+
+/** An exec through the engine; a failed call is reported as the CLI reports it (exit 1). */
+async function execLikeCli(
+  socket: string,
+  container: string,
+  argv: string[],
+  spec: ExecSpec,
+  io: Pick<EngineExec, "stdin" | "stdinFile" | "stdout">,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  log.debug(`engine: docker exec ${container} ${argv[0]}`);
+  try {
+    return await engineExec(socket, container, argv, {
+      user: spec.user,
+      workdir: spec.workdir,
+      env: spec.env,
+      ...io,
+      timeoutMs: durationMs(spec.timeout ?? "5m"),
+    });
+  } catch (error) {
+    // The container is gone or stopped, say.
+    return {
+      code: 1,
+      stdout: "",
+      stderr: `Error response from daemon: ${(error as Error).message}`,
+    };
+  }
 }
 
 /**
@@ -578,23 +592,12 @@ export async function execToFile(
   });
   const socket = processEngineSocket();
   if (socket) {
-    log.debug(`engine: docker exec ${container} ${argv[0]} > ${hostFile}`);
     try {
-      return await engineExec(socket, container, argv, {
-        user: spec.user,
-        workdir: spec.workdir,
-        env: spec.env,
+      return await execLikeCli(socket, container, argv, spec, {
         stdout: (bytes) => {
           for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
         },
-        timeoutMs: durationMs(spec.timeout ?? "5m"),
       });
-    } catch (error) {
-      return {
-        code: 1,
-        stdout: "",
-        stderr: `Error response from daemon: ${(error as Error).message}`,
-      };
     } finally {
       file.close();
     }

@@ -136,25 +136,41 @@ export async function engineRequest(
   path: string,
   body?: unknown,
 ): Promise<EngineAnswer> {
-  return await send(socket, method, `${await prefixFor(socket)}${path}`, body);
+  return await send(
+    socket,
+    method,
+    `${await prefixFor(socket)}${path}`,
+    body === undefined ? undefined : jsonContent(body),
+  );
+}
+
+/** A request's body: its type and length, and how it is written. */
+interface Content {
+  type: string;
+  length: number;
+  write(conn: Deno.Conn): Promise<void>;
+}
+
+function jsonContent(body: unknown): Content {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  return { type: "application/json", length: bytes.length, write: (conn) => writeAll(conn, bytes) };
 }
 
 async function send(
   socket: string,
-  method: "GET" | "POST" | "DELETE",
+  method: "GET" | "POST" | "DELETE" | "PUT",
   path: string,
-  body?: unknown,
+  content?: Content,
 ): Promise<EngineAnswer> {
-  const payload = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
   const head = `${method} ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
-    (payload
-      ? `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`
+    (content
+      ? `Content-Type: ${content.type}\r\nContent-Length: ${content.length}\r\n`
       : "Content-Length: 0\r\n") +
     "\r\n";
   const conn = await Deno.connect({ transport: "unix", path: socket });
   try {
-    const headBytes = new TextEncoder().encode(head);
-    await writeAll(conn, payload ? concat([headBytes, payload]) : headBytes);
+    await writeAll(conn, new TextEncoder().encode(head));
+    await content?.write(conn);
     const chunks: Uint8Array[] = [];
     const buffer = new Uint8Array(64 * 1024);
     for (;;) {
@@ -184,37 +200,16 @@ export async function engineUpload(
 ): Promise<EngineAnswer> {
   const path = `${await prefixFor(socket)}/containers/${encodeURIComponent(container)}/archive` +
     `?path=${encodeURIComponent(dir)}`;
-  const source = await Deno.open(file, { read: true });
-  const conn = await Deno.connect({ transport: "unix", path: socket });
-  try {
-    const size = (await source.stat()).size;
-    await writeAll(
-      conn,
-      new TextEncoder().encode(
-        `PUT ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
-          `Content-Type: application/x-tar\r\nContent-Length: ${size}\r\n\r\n`,
-      ),
-    );
-    const buffer = new Uint8Array(256 * 1024);
-    let sent = 0;
-    for (let n = await source.read(buffer); n !== null; n = await source.read(buffer)) {
-      await writeAll(conn, buffer.subarray(0, n));
-      sent += n;
-    }
-    if (sent !== size) throw new Error(`${file} changed while it was sent`);
-    const chunks: Uint8Array[] = [];
-    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
-      chunks.push(buffer.slice(0, n));
-    }
-    return parseAnswer(concat(chunks));
-  } finally {
-    source.close();
-    try {
-      conn.close();
-    } catch {
-      // Closed by the engine already.
-    }
-  }
+  const size = (await Deno.stat(file)).size;
+  return await send(socket, "PUT", path, {
+    type: "application/x-tar",
+    length: size,
+    write: async (conn) => {
+      if (await writeFile(conn, file) !== size) {
+        throw new Error(`${file} changed while it was sent`);
+      }
+    },
+  });
 }
 
 /** The engine's error message in an answer (`{"message": ...}`), else its body. */
@@ -397,18 +392,24 @@ export async function engineExec(
 /** An exec's input (bytes or a file, streamed), then the half-close that ends it. */
 async function writeInput(conn: Deno.UnixConn, options: EngineExec): Promise<void> {
   if (options.stdin) await writeAll(conn, options.stdin);
-  if (options.stdinFile) {
-    const file = await Deno.open(options.stdinFile, { read: true });
-    try {
-      const buffer = new Uint8Array(256 * 1024);
-      for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
-        await writeAll(conn, buffer.subarray(0, n));
-      }
-    } finally {
-      file.close();
-    }
-  }
+  if (options.stdinFile) await writeFile(conn, options.stdinFile);
   await conn.closeWrite();
+}
+
+/** Streams the file at `path` to `conn`; returns how many bytes it sent. */
+async function writeFile(conn: Deno.Conn, path: string): Promise<number> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = new Uint8Array(256 * 1024);
+    let sent = 0;
+    for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
+      await writeAll(conn, buffer.subarray(0, n));
+      sent += n;
+    }
+    return sent;
+  } finally {
+    file.close();
+  }
 }
 
 /**

@@ -27,19 +27,15 @@ Deno.test("the access hook logs pushes and workspace fetches itself and hands mi
     const push = await runHook(dir, ["receive-pack", "/var/lib/bot-bottle/git/project.git", "h"]);
     assert.equal(push.code, 0);
     assert.equal(push.stdout, "");
-    assert.deepEqual({ ...push.last, ts: undefined }, {
-      ts: undefined,
-      kind: "git",
-      action: "push-attempt",
-      repo: "project",
-    });
-    assert.ok(Math.abs(Date.parse(push.last.ts) - Date.now()) < 60_000, push.last.ts);
-    assert.match(push.last.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const { ts, ...entry } = push.last;
+    assert.deepEqual(entry, { kind: "git", action: "push-attempt", repo: "project" });
+    assert.ok(Math.abs(Date.parse(ts) - Date.now()) < 60_000, ts);
+    assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const fetch = await runHook(dir, ["upload-pack", "/var/lib/bot-bottle/git/_workspace.git/"]);
     assert.equal(fetch.stdout, "");
-    assert.deepEqual({ ...fetch.last, ts: undefined }, {
-      ts: undefined,
+    assert.deepEqual({ ...fetch.last, ts: "" }, {
+      ts: "",
       kind: "git",
       action: "fetch",
       repo: "_workspace",
