@@ -80,6 +80,27 @@ export function gateOverrides(name: string): string {
   return `${gateDir(name)}/overrides`;
 }
 
+/**
+ * Holds the lock on `name`'s overrides file until the returned file is disposed: the
+ * gate's hook rewrites the file when it spends an override (pushes to other refs may
+ * run at once) and supervise appends to it, and neither may lose the other's write.
+ */
+export function lockOverrides(name: string): Promise<Deno.FsFile> {
+  return lockFile(`${gateOverrides(name)}.lock`);
+}
+
+/** Waits for the exclusive lock on the file at `path` (made if missing); disposing frees it. */
+export async function lockFile(path: string): Promise<Deno.FsFile> {
+  const lock = await Deno.open(path, { write: true, create: true, mode: 0o600 });
+  try {
+    await lock.lock(true);
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
+  return lock;
+}
+
 /** The gate's own record of refused pushes (JSON lines), which supervise shows a person. */
 export function gateRefusals(name: string): string {
   return `${gateDir(name)}/refusals.jsonl`;

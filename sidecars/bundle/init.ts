@@ -27,6 +27,7 @@ import {
   type BundleConfig,
   gateOverrides,
   gateRefusals,
+  lockOverrides,
   STATE_DIR,
   WORKSPACE_ENTRY,
 } from "./config.ts";
@@ -75,6 +76,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
       },
       async allowPush(repo, ref, commit, protectedPaths) {
         if (!repos.includes(repo)) return;
+        using _lock = await lockOverrides(repo);
         await Deno.writeTextFile(
           gateOverrides(repo),
           JSON.stringify({ commit, ref, protectedPaths }) + "\n",

@@ -15,6 +15,7 @@ import {
   gateDir,
   gateOverrides,
   gateRefusals,
+  lockOverrides,
   STATE_DIR,
   WIP_REF,
 } from "../bundle/config.ts";
@@ -82,6 +83,7 @@ async function readOverrides(name: string): Promise<Override[]> {
 
 async function spendOverrides(name: string, spent: Override[]): Promise<void> {
   if (spent.length === 0) return;
+  using _lock = await lockOverrides(name);
   const all = await readOverrides(name);
   for (const o of all) {
     if (spent.some((s) => s.commit === o.commit && s.ref === o.ref && !s.used)) o.used = true;
