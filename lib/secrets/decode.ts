@@ -94,6 +94,31 @@ export function normalize(text: string): string {
   );
 }
 
+/** Whether `bytes` are binary, as git decides it: a NUL byte in the first 8000. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, 8000).includes(0);
+}
+
+/**
+ * The text a binary file shows, as `strings` would: printable ASCII, tabs and line
+ * breaks kept in place, every other byte a space, so line numbers still count the
+ * file's own line breaks. Scanned this way, a binary file costs what text does (decoded
+ * as UTF-8, its every byte past ASCII wakes the decoding layer: ~2.5 MB/s). A token cut
+ * by non-printable bytes is not put together, so this is for files whose author is not
+ * hiding anything (a user's own repository), not for what an agent pushes.
+ */
+export function printableText(bytes: Uint8Array): string {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = PRINTABLE[bytes[i]!]!;
+  return new TextDecoder().decode(out);
+}
+
+/** Each byte as `printableText` shows it. */
+const PRINTABLE = Uint8Array.from(
+  { length: 256 },
+  (_, b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x09 ? b : 0x20,
+);
+
 /** Percent-decoding that survives malformed sequences (they stay as written). */
 export function percentDecode(text: string): string {
   return text.replace(/\+/g, " ").replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Detector, entropy, isPlaceholder, type Rule } from "./engine.ts";
 import { KeywordMatcher } from "./keywords.ts";
-import { findSecrets } from "./mod.ts";
+import { findSecrets, looksBinary, printableText } from "./mod.ts";
 
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 
@@ -123,4 +123,33 @@ Deno.test("one finding per secret: a more specific rule's finding shadows a gene
     f.rule
   );
   assert.deepEqual(generic, ["generic-secret"]);
+});
+
+Deno.test("a binary file is scanned as the text it shows: a key in it is found, at its line", () => {
+  const random = new Uint8Array(200_000);
+  for (let at = 0; at < random.length; at += 65536) {
+    crypto.getRandomValues(random.subarray(at, at + 65536));
+  }
+  const key = new TextEncoder().encode(`\naws_key = "AKIA${"QYLPMN5HFIQR7XZB"}"\n`);
+  const bytes = new Uint8Array(random.length + key.length);
+  bytes.set(random.subarray(0, 100_000));
+  bytes[0] = 0; // binary, as git decides it
+  bytes.set(key, 100_000);
+  bytes.set(random.subarray(100_000), 100_000 + key.length);
+  assert.ok(looksBinary(bytes));
+  assert.ok(!looksBinary(new TextEncoder().encode("plain text\n")));
+  const text = printableText(bytes);
+  assert.equal(text.length, bytes.length, "one character a byte");
+  assert.equal(
+    text.split("\n").length,
+    bytes.filter((b) => b === 10).length + 1,
+    "line breaks kept",
+  );
+  const found = findSecrets(text).filter((f) => f.rule === "aws-access-key-id");
+  assert.equal(found.length, 1);
+  const line = text.slice(0, found[0]!.index).split("\n").length;
+  const expected = bytes.subarray(0, 100_001).filter((b) => b === 10).length + 1;
+  assert.equal(line, expected);
+  // Random bytes alone show no secret.
+  assert.deepEqual(findSecrets(printableText(random)).map((f) => f.rule), []);
 });

@@ -12,7 +12,7 @@ import { type Variant, variants } from "./decode.ts";
 import type { Survey } from "./keywords.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
-export { normalize } from "./decode.ts";
+export { looksBinary, normalize, printableText } from "./decode.ts";
 
 /** How a secret was written where it was found. */
 export type Encoding = "plain" | Variant["encoding"] | "joined";

@@ -9,7 +9,7 @@
  */
 
 import { join, relative, resolve, sep } from "node:path";
-import { scanAdded } from "../../sidecars/gate/scan.ts";
+import { findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
 import { UsageError } from "../errors.ts";
 import { captureRaw, shell } from "../shell.ts";
 
@@ -114,6 +114,15 @@ function under(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
+/** The 1-based line of `text` that offset `index` is on. */
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let at = text.indexOf("\n"); at !== -1 && at < index; at = text.indexOf("\n", at + 1)) {
+    line++;
+  }
+  return line;
+}
+
 /** Scans each file's text with the gate's detector; one finding per flagged file. */
 async function scanFiles(root: string, files: string[]): Promise<Map<string, Flagged>> {
   const flagged = new Map<string, Flagged>();
@@ -127,12 +136,14 @@ async function scanFiles(root: string, files: string[]): Promise<Map<string, Fla
       continue;
     }
     if (!info.isFile) continue;
-    const text = decoder.decode(await Deno.readFile(abs));
-    const lines = text.split("\n").map((line, i) => ({ file, line: i + 1, text: line }));
-    const findings = scanAdded(lines);
-    const first = findings[0];
+    const bytes = await Deno.readFile(abs);
+    // The user's own files: a binary one is scanned as the text it shows (see
+    // printableText); decoded whole, a large one took seconds per MB.
+    const text = looksBinary(bytes) ? printableText(bytes) : decoder.decode(bytes);
+    const first = findSecrets(text)[0];
     if (first) {
-      flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });
+      const line = lineAt(text, first.index);
+      flagged.set(file, { path: file, rule: first.rule, line, included: false });
     }
   }
   return flagged;

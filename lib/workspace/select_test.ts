@@ -68,6 +68,34 @@ Deno.test("selectWorkspace() outside git takes the directory whole, still scanne
   }
 });
 
+Deno.test("selectWorkspace() scans a binary file as the text it shows, at its line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // 3 MiB of random bytes (decoded as UTF-8, that took seconds to scan), with and
+    // without a key on the fourth line.
+    const random = new Uint8Array(3 << 20);
+    for (let at = 0; at < random.length; at += 65536) {
+      crypto.getRandomValues(random.subarray(at, at + 65536));
+    }
+    const clean = random.map((b) => (b === 10 ? 11 : b));
+    clean[0] = 0;
+    await Deno.writeFile(join(dir, "clean.bin"), clean);
+    const key = new TextEncoder().encode(`\n\n\nid = "AKIA${"QYLPMN5HFIQR7XZB"}"\n`);
+    const keyed = new Uint8Array(clean.length + key.length);
+    keyed.set(clean.subarray(0, 1000));
+    keyed.set(key, 1000);
+    keyed.set(clean.subarray(1000), 1000 + key.length);
+    await Deno.writeFile(join(dir, "keyed.bin"), keyed);
+    const sel = await selectWorkspace(await locateWorkspace(dir), []);
+    assert.deepEqual(sel.paths, ["clean.bin"]);
+    assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule, f.line]), [
+      ["keyed.bin", "aws-access-key-id", 4],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("agentGitConfig() points origin at the gate and keeps nothing of the host", () => {
   const text = agentGitConfig(
     "git://10.0.0.2:9418/_workspace.git",
