@@ -9,7 +9,7 @@
  */
 
 import { join, relative, resolve, sep } from "node:path";
-import { findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
+import { type Finding, findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
 import { UsageError } from "../errors.ts";
 import { captureRaw, shell } from "../shell.ts";
 
@@ -114,6 +114,33 @@ function under(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
+/** Text longer than this is scanned in pieces, the event loop let run between them. */
+const PIECE = 4 << 20;
+/** How much each piece repeats of the one before: more than any secret is long. */
+const OVERLAP = 64 << 10;
+
+/**
+ * The first secret in `text`. A long text is scanned piece by piece (each starting at a
+ * line, overlapping the last), letting timers and signals run between pieces: a
+ * heartbeat that cannot beat for ten seconds (a large file scanned at once) tells the
+ * reaper its bottle's owner died.
+ */
+export async function firstSecret(text: string, piece = PIECE): Promise<Finding | undefined> {
+  if (text.length <= piece) return findSecrets(text)[0];
+  for (let start = 0; start < text.length;) {
+    const end = Math.min(text.length, start + piece);
+    const found = findSecrets(text.slice(start, end))[0];
+    if (found) return { ...found, index: found.index + start };
+    if (end === text.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The next piece starts at a line, up to OVERLAP before this one's end.
+    const back = end - Math.min(OVERLAP, piece >> 1);
+    const line = text.lastIndexOf("\n", end - 1);
+    start = line >= back ? line + 1 : back;
+  }
+  return undefined;
+}
+
 /** The 1-based line of `text` that offset `index` is on. */
 function lineAt(text: string, index: number): number {
   let line = 1;
@@ -140,7 +167,7 @@ async function scanFiles(root: string, files: string[]): Promise<Map<string, Fla
     // The user's own files: a binary one is scanned as the text it shows (see
     // printableText); decoded whole, a large one took seconds per MB.
     const text = looksBinary(bytes) ? printableText(bytes) : decoder.decode(bytes);
-    const first = findSecrets(text)[0];
+    const first = await firstSecret(text);
     if (first) {
       const line = lineAt(text, first.index);
       flagged.set(file, { path: file, rule: first.rule, line, included: false });

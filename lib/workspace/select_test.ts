@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { captureRaw, shell } from "../shell.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
-import { locateWorkspace, selectWorkspace } from "./select.ts";
+import { firstSecret, locateWorkspace, selectWorkspace } from "./select.ts";
 
 const $ = await shell();
 
@@ -94,6 +94,36 @@ Deno.test("selectWorkspace() scans a binary file as the text it shows, at its li
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("firstSecret() scans a long text in pieces, finds a secret across their seams, and lets timers run", async () => {
+  const key = `id = "AKIA${"QYLPMN5HFIQR7XZB"}"`;
+  const filler = (n: number) => Array.from({ length: n }, (_, i) => `line ${i} of plain text`);
+  // Pieces of 1000 characters: the key's line starts a little before the first seam.
+  const lines = [...filler(40), "plain ".repeat(20), key, ...filler(4000)];
+  const text = lines.join("\n");
+  const seam = text.indexOf(key);
+  assert.ok(seam < 1000 && seam + key.length > 1000, `the key straddles the seam (${seam})`);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    const found = await firstSecret(text, 1000);
+    assert.equal(found?.rule, "aws-access-key-id");
+    assert.equal(text.slice(0, found!.index).split("\n").length, 42);
+    // One near the end, many pieces in.
+    const late = [...filler(4000), key].join("\n");
+    const atEnd = await firstSecret(late, 1000);
+    assert.equal(late.slice(0, atEnd!.index).split("\n").length, 4001);
+    assert.equal(await firstSecret(filler(4000).join("\n"), 1000), undefined);
+    // A line longer than a piece still moves on.
+    assert.equal(
+      (await firstSecret("x".repeat(5000) + "\n" + key, 1000))?.rule,
+      "aws-access-key-id",
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks > 0, "timers ran while the pieces were scanned");
 });
 
 Deno.test("agentGitConfig() points origin at the gate and keeps nothing of the host", () => {
