@@ -101,6 +101,9 @@ export interface TarStats {
   bytes: number;
 }
 
+/** How much a TarWriter gathers before it writes; files up to this size are read whole. */
+const WRITE_BUFFER = 1 << 20;
+
 /**
  * Writes members one by one to a tar file. Symlinks are stored as links, never
  * followed, so nothing outside what is added is read. Close with `finish()`.
@@ -109,6 +112,9 @@ export class TarWriter {
   readonly stats: TarStats = { files: 0, bytes: 0 };
   readonly #file: Deno.FsFile;
   readonly #owner: TarOwner;
+  /** Output gathered into large writes: a tree of small files was mostly write calls. */
+  readonly #buffer = new Uint8Array(WRITE_BUFFER);
+  #buffered = 0;
 
   private constructor(file: Deno.FsFile, owner: TarOwner) {
     this.#file = file;
@@ -122,6 +128,18 @@ export class TarWriter {
   }
 
   async #write(data: Uint8Array): Promise<void> {
+    if (this.#buffered + data.length > this.#buffer.length) await this.#flush();
+    if (data.length >= this.#buffer.length) return await this.#writeAll(data);
+    this.#buffer.set(data, this.#buffered);
+    this.#buffered += data.length;
+  }
+
+  async #flush(): Promise<void> {
+    await this.#writeAll(this.#buffer.subarray(0, this.#buffered));
+    this.#buffered = 0;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
     let off = 0;
     while (off < data.length) off += await this.#file.write(data.subarray(off));
   }
@@ -166,6 +184,11 @@ export class TarWriter {
       return true;
     }
     if (!info.isFile) return false; // sockets, FIFOs and devices cannot be carried
+    if (info.size <= WRITE_BUFFER) {
+      // Read whole in one call; the header says what was read.
+      await this.bytes(name, await Deno.readFile(hostPath), (info.mode ?? 0o644) & 0o777, mtime);
+      return true;
+    }
     const src = await Deno.open(hostPath, { read: true });
     try {
       // The size in the header is what is copied, even if the file changes meanwhile.
@@ -212,6 +235,7 @@ export class TarWriter {
   async finish(): Promise<TarStats> {
     try {
       await this.#write(new Uint8Array(BLOCK * 2));
+      await this.#flush();
     } finally {
       this.#file.close();
     }

@@ -15,9 +15,19 @@ Deno.test("writeTreeTar() writes an archive that tar lists and unpacks identical
     await Deno.symlink("top.txt", join(src, "link"));
     await Deno.mkdir(join(src, ".git"));
     await Deno.writeTextFile(join(src, ".git", "HEAD"), "ref: refs/heads/main\n");
+    // Larger than the writer's buffer (streamed), and many small files (gathered).
+    const big = new Uint8Array((5 << 19) + 7);
+    for (let at = 0; at < big.length; at += 65536) {
+      crypto.getRandomValues(big.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(join(src, "big.dat"), big);
+    await Deno.mkdir(join(src, "many"));
+    for (let i = 0; i < 300; i++) {
+      await Deno.writeFile(join(src, "many", `${i}`), big.subarray(i * 5000, i * 5000 + 4999));
+    }
 
     const stats = await writeTreeTar(src, join(dir, "out.tar"));
-    assert.equal(stats.files, 4);
+    assert.equal(stats.files, 305);
 
     const out = join(dir, "out");
     await Deno.mkdir(out);
@@ -36,6 +46,13 @@ Deno.test("writeTreeTar() writes an archive that tar lists and unpacks identical
     assert.equal(await Deno.readLink(join(out, "link")), "top.txt");
     assert.equal((await Deno.stat(join(out, "top.txt"))).mode! & 0o777, 0o600);
     assert.equal(await Deno.readTextFile(join(out, ".git", "HEAD")), "ref: refs/heads/main\n");
+    assert.deepEqual(await Deno.readFile(join(out, "big.dat")), big);
+    for (const i of [0, 1, 150, 299]) {
+      assert.deepEqual(
+        await Deno.readFile(join(out, "many", `${i}`)),
+        big.subarray(i * 5000, i * 5000 + 4999),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
