@@ -219,6 +219,51 @@ dockerTest(
   },
 );
 
+dockerTest(
+  "start --cwd with a 40 MB binary file: it goes in (a key in another binary stays out) and the work comes home",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+      script: {
+        steps: [
+          "wc -c < assets/blob.bin; ls assets; echo more >> README.md && git commit -qam 'agent: more' && echo committed",
+        ],
+        final: "BIG DONE",
+      },
+    });
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    // Random bytes: decoded as UTF-8 and scanned whole, this took ~19 s, time enough for
+    // the reaper to take the owner's blocked heartbeat for a dead one and remove the bottle.
+    const blob = new Uint8Array(40 << 20);
+    for (let at = 0; at < blob.length; at += 65536) {
+      crypto.getRandomValues(blob.subarray(at, at + 65536));
+    }
+    blob[0] = 0;
+    await Deno.mkdir(join(repo, "assets"));
+    await Deno.writeFile(join(repo, "assets", "blob.bin"), blob);
+    const key = new TextEncoder().encode(`\nid = "AKIA${"QYLPMN5HFIQR7XZB"}"\n`);
+    const keyed = new Uint8Array(4096 + key.length);
+    keyed.set(blob.subarray(0, 4096));
+    keyed.set(key, 4096);
+    await Deno.writeFile(join(repo, "assets", "keyed.bin"), keyed);
+    await git(repo, ["add", "."]);
+    await git(repo, ["commit", "-qm", "user: assets"]);
+    const r = await runBotBottle(["start", "claude", "--cwd", "--", "-p", "look"], {
+      cwd: repo,
+      env,
+    });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /BIG DONE/);
+    assert.match(r.stderr, /assets\/keyed\.bin:\d+ \(rule aws-access-key-id\)/);
+    check(await upstream.toolResults(), [`${blob.length}\nblob.bin\ncommitted`]);
+    const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
+    assert.equal(
+      (await git(repo, ["log", "--format=%s", "-1", `bot-bottle/${name}/main`])).trim(),
+      "agent: more",
+    );
+  },
+);
+
 dockerTest("permissions: ask keeps Claude Code's prompts, so in -p it runs nothing", async () => {
   await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
     script: { steps: ["touch /tmp/asked && echo ran"], final: "GAVE UP" },
