@@ -1,8 +1,9 @@
 /**
  * @module
- * Third-party dependencies, named with full `npm:` specifiers in this one module so
- * that `deno run <url>/main.ts` (which ignores deno.json's import map) resolves them
- * exactly as the checkout and the compiled binary do.
+ * Third-party dependencies, named with full `npm:` specifiers so that `deno run
+ * <url>/main.ts` (which ignores deno.json's import map) resolves them exactly as the
+ * checkout and the compiled binary do. The manifest's parser and validator (YAML, zod)
+ * are in `manifest/deps.ts`, loaded only when a manifest is parsed.
  */
 
 export type { $Type, CommandBuilder, CommandResult } from "npm:dax-sh@0.44.1";
@@ -13,5 +14,3 @@ export type { $Type, CommandBuilder, CommandResult } from "npm:dax-sh@0.44.1";
 export function loadDax(): Promise<typeof import("npm:dax-sh@0.44.1")> {
   return import("npm:dax-sh@0.44.1");
 }
-export { z } from "npm:zod@4.6.7";
-export * as YAML from "npm:yaml@2.9.1";

@@ -24,7 +24,7 @@ export function stateDir(env: Record<string, string | undefined>): string {
 /**
  * The cache directory for `env` (`$BOT_BOTTLE_CACHE_DIR`, else
  * `$XDG_CACHE_HOME/bot-bottle`, else `~/.cache/bot-bottle`): things that can be made
- * again, such as the agent image archive smolvm boots from.
+ * again: checked manifests, the agent image archive smolvm boots from.
  */
 export function cacheDir(env: Record<string, string | undefined>): string {
   if (env.BOT_BOTTLE_CACHE_DIR) return env.BOT_BOTTLE_CACHE_DIR;

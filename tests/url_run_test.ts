@@ -1,6 +1,6 @@
 /**
  * Running from a URL: the checkout served over loopback HTTP, `deno run <url>/main.ts`
- * resolves every dependency (full npm: specifiers in lib/deps.ts) and every embedded
+ * resolves every dependency (full npm: specifiers in lib/deps.ts and lib/manifest/deps.ts) and every embedded
  * file (text imports) without the project's deno.json.
  */
 

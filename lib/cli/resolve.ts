@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { bringUp, type UpBottle } from "../bottle/launch.ts";
 import { SubnetTakenError, UsageError } from "../errors.ts";
 import { log } from "../log.ts";
-import { type LoadedManifest, loadManifest, manifestPath } from "../manifest/load.ts";
+import { type LoadedManifest, loadManifest, manifestPath } from "../manifest/read.ts";
 import { gatherHostFacts } from "../plan/facts.ts";
 import { planBottle } from "../plan/plan.ts";
 import type { BackendName, BottlePlan } from "../plan/types.ts";

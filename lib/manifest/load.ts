@@ -1,65 +1,16 @@
 /**
  * @module
- * Finding, parsing and validating a manifest: YAML (or JSON, parsed by the same YAML
+ * Parsing and validating a manifest (`read.ts` finds and reads it, and caches what this
+ * makes of it): YAML (or JSON, parsed by the same YAML
  * parser so that both get line numbers and duplicate-key errors) to unknown to zod.
  * Every problem is collected and reported at once, each with its line:column and key
  * path.
  */
 
-import { basename, isAbsolute, resolve } from "node:path";
-import { YAML, z } from "../deps.ts";
+import { basename } from "node:path";
+import { YAML, z } from "./deps.ts";
 import { ManifestError, type ManifestProblem } from "../errors.ts";
 import { type Manifest, ManifestSchema } from "./schema.ts";
-
-/** The manifest file name looked for in the working directory. */
-export const DEFAULT_MANIFEST = "bot-bottle.yaml";
-
-/** A validated manifest and where it came from. */
-export interface LoadedManifest {
-  /** Absolute path of the file. */
-  path: string;
-  /** The path as the user gave it, for messages. */
-  displayPath: string;
-  manifest: Manifest;
-}
-
-/**
- * Which manifest file to use: `--manifest`, then `BOT_BOTTLE_MANIFEST`, then
- * `./bot-bottle.yaml`. Returns the path as given (resolved against `cwd` when read).
- */
-export function manifestPath(flag: string | undefined, env: string | undefined): string {
-  if (flag !== undefined && flag !== "") return flag;
-  if (env !== undefined && env !== "") return env;
-  return DEFAULT_MANIFEST;
-}
-
-/** Reads and validates the manifest at `file`; throws ManifestError with every problem. */
-export async function loadManifest(
-  file: string,
-  cwd: string = Deno.cwd(),
-): Promise<LoadedManifest> {
-  const path = isAbsolute(file) ? file : resolve(cwd, file);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ManifestError(file, [{ path: "", message: "file not found" }], {
-        hint: file === DEFAULT_MANIFEST
-          ? "Run `bot-bottle init` to write a starter manifest, or pass --manifest FILE"
-          : undefined,
-      });
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new ManifestError(file, [{ path: "", message: "is a directory, not a file" }]);
-    }
-    throw new ManifestError(file, [{
-      path: "",
-      message: `cannot be read: ${(error as Error).message}`,
-    }]);
-  }
-  return { path, displayPath: file, manifest: parseManifest(text, file) };
-}
 
 type Path = (string | number)[];
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { ManifestError } from "../errors.ts";
-import { DEFAULT_MANIFEST, loadManifest, manifestPath, parseManifest } from "./load.ts";
+import { parseManifest } from "./load.ts";
+import { DEFAULT_MANIFEST, loadManifest, manifestPath } from "./read.ts";
 
 const DATA = join(import.meta.dirname!, "../../tests/testdata/manifests");
 const UPDATE = Deno.env.get("BOT_BOTTLE_UPDATE_GOLDEN") === "1";

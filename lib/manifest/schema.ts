@@ -4,7 +4,7 @@
  * validates with it, and the plan reads the typed result.
  */
 
-import { z } from "../deps.ts";
+import { z } from "./deps.ts";
 import { type AgentKind, PROFILES } from "../agents/mod.ts";
 import { parseHostPattern } from "../net/hosts.ts";
 import { findSecrets } from "../secrets/mod.ts";

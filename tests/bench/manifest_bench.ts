@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import { YAML } from "../../lib/deps.ts";
+import { YAML } from "../../lib/manifest/deps.ts";
 import { parseManifest } from "../../lib/manifest/load.ts";
 import { planBottle } from "../../lib/plan/plan.ts";
 

@@ -14,7 +14,7 @@ import { AGENT_SOURCE, BUNDLE_SOURCE } from "../../images/sources.ts";
 import { registryVerdict } from "../../images/registry.ts";
 import { imageTag } from "../../images/tags.ts";
 import { out } from "../../log.ts";
-import { loadManifest, manifestPath } from "../../manifest/load.ts";
+import { loadManifest, manifestPath } from "../../manifest/read.ts";
 import { gatherHostFacts } from "../../plan/facts.ts";
 import { chooseBackend, planBottle } from "../../plan/plan.ts";
 import { captureRaw, shell } from "../../shell.ts";

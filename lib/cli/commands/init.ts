@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import starter from "../../../examples/bot-bottle.yaml" with { type: "text" };
 import { BotBottleError, UsageError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { manifestPath } from "../../manifest/load.ts";
+import { manifestPath } from "../../manifest/read.ts";
 import type { Command } from "../command.ts";
 
 /** The starter manifest `init` writes (the shipped example). */

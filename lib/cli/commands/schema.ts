@@ -4,7 +4,6 @@
  */
 
 import { out } from "../../log.ts";
-import { manifestJsonSchema } from "../../manifest/schema.ts";
 import type { Command } from "../command.ts";
 
 export const schemaCommand: Command = {
@@ -17,8 +16,9 @@ Point your editor at it for completion and checking, for example with a first li
   options: {},
   args: { min: 0, max: 0, names: "" },
   examples: ["bot-bottle schema > bot-bottle.schema.json"],
-  run() {
+  async run() {
+    // Loaded here: it loads zod, which no other command needs when the manifest is cached.
+    const { manifestJsonSchema } = await import("../../manifest/schema.ts");
     out.json(manifestJsonSchema());
-    return Promise.resolve();
   },
 };
