@@ -14,3 +14,10 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** `length` random bytes (`crypto.getRandomValues` fills at most 64 KiB a call). */
+export function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
+  return out;
+}

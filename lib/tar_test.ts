@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeTreeTar } from "./tar.ts";
+import { randomBytes } from "./bytes.ts";
 
 Deno.test("writeTreeTar() writes an archive that tar lists and unpacks identically", async () => {
   const dir = await Deno.makeTempDir();
@@ -16,10 +17,7 @@ Deno.test("writeTreeTar() writes an archive that tar lists and unpacks identical
     await Deno.mkdir(join(src, ".git"));
     await Deno.writeTextFile(join(src, ".git", "HEAD"), "ref: refs/heads/main\n");
     // Larger than the writer's buffer (streamed), and many small files (gathered).
-    const big = new Uint8Array((5 << 19) + 7);
-    for (let at = 0; at < big.length; at += 65536) {
-      crypto.getRandomValues(big.subarray(at, at + 65536));
-    }
+    const big = randomBytes((5 << 19) + 7);
     await Deno.writeFile(join(src, "big.dat"), big);
     await Deno.mkdir(join(src, "many"));
     for (let i = 0; i < 300; i++) {

@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { scanRequest } from "../sidecars/egress/dlp.ts";
+import { randomBytes } from "../lib/bytes.ts";
 
 const quick = Deno.args.includes("--quick");
 
@@ -43,10 +44,7 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     size += content.length;
   }
   const api = JSON.stringify({ model: "claude", max_tokens: 1024, messages }).slice(0, 1 << 20);
-  const random = new Uint8Array(3 << 18);
-  for (let i = 0; i < random.length; i += 65536) {
-    crypto.getRandomValues(random.subarray(i, i + 65536));
-  }
+  const random = randomBytes(3 << 18);
   const lines: string[] = [];
   for (let i = 0; i < random.length; i += 57) {
     lines.push(btoa(String.fromCharCode(...random.subarray(i, i + 57))));

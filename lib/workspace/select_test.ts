@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { captureRaw, shell } from "../shell.ts";
+import { randomBytes } from "../bytes.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
 import { firstSecret, locateWorkspace, selectWorkspace } from "./select.ts";
 
@@ -73,10 +74,7 @@ Deno.test("selectWorkspace() scans a binary file as the text it shows, at its li
   try {
     // 3 MiB of random bytes (decoded as UTF-8, that took seconds to scan), with and
     // without a key on the fourth line.
-    const random = new Uint8Array(3 << 20);
-    for (let at = 0; at < random.length; at += 65536) {
-      crypto.getRandomValues(random.subarray(at, at + 65536));
-    }
+    const random = randomBytes(3 << 20);
     const clean = random.map((b) => (b === 10 ? 11 : b));
     clean[0] = 0;
     await Deno.writeFile(join(dir, "clean.bin"), clean);

@@ -17,6 +17,7 @@ import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
 import { saveAuditLog } from "../../lib/backend/bundle.ts";
 import { DockerGuest } from "../../lib/backend/docker.ts";
 import { filesTar } from "../../lib/tar.ts";
+import { randomBytes } from "../../lib/bytes.ts";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../../lib/constants.ts";
 import { AUDIT_PATH, STATE_DIR } from "../../sidecars/bundle/config.ts";
 import { dockerTest, READ_ONLY_DOCKER, recordingDocker } from "./docker.ts";
@@ -205,10 +206,7 @@ dockerTest(
     await using dir = await tempDir();
     // Over 3 MiB, of random bytes (no pattern a short read could pass for).
     const inFile = { path: join(dir.path, "in"), size: 48 * 65536 + 7 };
-    const content = new Uint8Array(inFile.size);
-    for (let at = 0; at < content.length; at += 65536) {
-      crypto.getRandomValues(content.subarray(at, at + 65536));
-    }
+    const content = randomBytes(inFile.size);
     await Deno.writeFile(inFile.path, content);
     const cases: [string, string[], docker.ExecSpec][] = [
       ["output on both streams and an exit code", [
@@ -318,10 +316,7 @@ dockerTest(
     await using dir = await tempDir();
     try {
       const source = join(dir.path, "source");
-      const bytes = new Uint8Array(40 * 65536 + 3);
-      for (let at = 0; at < bytes.length; at += 65536) {
-        crypto.getRandomValues(bytes.subarray(at, at + 65536));
-      }
+      const bytes = randomBytes(40 * 65536 + 3);
       await Deno.writeFile(source, bytes);
       const md5 = (await captureRaw($`md5sum ${source}`)).stdout.split(" ")[0];
       const guest = new DockerGuest(running);

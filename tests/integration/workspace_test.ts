@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { $, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
+import { randomBytes } from "../../lib/bytes.ts";
 import {
   claudeManifest,
   type ModelScript,
@@ -234,10 +235,7 @@ dockerTest(
     const { repo, env } = await project(dir.path, upstream);
     // Random bytes: decoded as UTF-8 and scanned whole, this took ~19 s, time enough for
     // the reaper to take the owner's blocked heartbeat for a dead one and remove the bottle.
-    const blob = new Uint8Array(40 << 20);
-    for (let at = 0; at < blob.length; at += 65536) {
-      crypto.getRandomValues(blob.subarray(at, at + 65536));
-    }
+    const blob = randomBytes(40 << 20);
     blob[0] = 0;
     await Deno.mkdir(join(repo, "assets"));
     await Deno.writeFile(join(repo, "assets", "blob.bin"), blob);
