@@ -1,9 +1,9 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
  * (a model API request carrying this checkout's own source files, as a coding agent sends
- * them, and a worst case made of base64 runs, every one decoded and scanned again), each
- * against decoding the same body. Prints JSON. Usage: deno run --allow-read
- * scripts/dlp_rate.ts [--quick]
+ * them; a conversation in Japanese and one in Russian; and a worst case made of base64
+ * runs, every one decoded and scanned again), each against decoding the same body.
+ * Prints JSON. Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
 import { join } from "node:path";
@@ -20,8 +20,8 @@ function median(values: number[]): number {
 
 /**
  * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
- * checkout's own, as a coding agent sends them), and a worst case made of base64 runs
- * (every one decoded and scanned again).
+ * checkout's own, as a coding agent sends them), conversations in two scripts past ASCII,
+ * and a worst case made of base64 runs (every one decoded and scanned again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
   const sources: string[] = [];
@@ -51,10 +51,43 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
   }
   const base64 = lines.join("\n");
   const encode = (s: string) => new TextEncoder().encode(s);
-  return [["API request with source code", encode(api)], [
-    "base64 lines (worst case)",
-    encode(base64),
-  ]];
+  return [
+    ["API request with source code", encode(api)],
+    ["API request in Japanese", encode(conversation(JAPANESE))],
+    ["API request in Russian", encode(conversation(RUSSIAN))],
+    ["base64 lines (worst case)", encode(base64)],
+  ];
+}
+
+/**
+ * Prose a person writes to a coding agent, in scripts whose letters are not ASCII: in
+ * Japanese, full-width punctuation (which NFKC maps to ASCII) among characters it
+ * leaves alone; in Russian, letters of which many look like Latin ones.
+ */
+const JAPANESE = [
+  "このリポジトリのテストが失敗しています。原因を調べて、修正してください。",
+  "関数の名前を分かりやすく変更し、説明のコメントを追加してください（英語で）。",
+  "変更が終わったら、新しいブランチにコミットしてください！",
+];
+const RUSSIAN = [
+  "В этом репозитории падают тесты. Найди причину и исправь, пожалуйста.",
+  "Переименуй функции понятнее и добавь поясняющие комментарии (на английском).",
+  "Когда закончишь, сделай коммит в новую ветку!",
+];
+
+/** A 1 MiB model API request: turns of `sentences`, the person's and the model's by turns. */
+function conversation(sentences: string[]): string {
+  const messages = [];
+  for (let i = 0, size = 0; size < 1 << 20; i++) {
+    const content = Array.from({ length: 12 }, (_, k) => sentences[(i + k) % sentences.length])
+      .join(" ");
+    messages.push({ role: i % 2 ? "assistant" : "user", content });
+    size += new TextEncoder().encode(content).length;
+  }
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ model: "claude", max_tokens: 1024, messages }),
+  );
+  return new TextDecoder().decode(bytes.subarray(0, 1 << 20)).replace(/\uFFFD$/, "");
 }
 
 /** MiB/s of `fn` over `mib`: the median of single runs after a warm-up (the JIT, the tables). */

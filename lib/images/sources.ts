@@ -43,6 +43,7 @@ import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
+import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
 import secretsRules from "../secrets/rules.ts" with { type: "text" };
 import secretsWords from "../secrets/words.ts" with { type: "text" };
 
@@ -116,6 +117,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/engine.ts": secretsEngine,
     "lib/secrets/keywords.ts": secretsKeywords,
     "lib/secrets/mod.ts": secretsMod,
+    "lib/secrets/normalize.ts": secretsNormalize,
     "lib/secrets/rules.ts": secretsRules,
     "lib/secrets/words.ts": secretsWords,
   },

@@ -10,6 +10,9 @@
  */
 
 import { KeywordMatcher, type Survey } from "./keywords.ts";
+import { normalize } from "./normalize.ts";
+
+export { normalize };
 
 /** One decoded form of (part of) a text. */
 export interface Variant {
@@ -18,80 +21,6 @@ export interface Variant {
   encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32" | "lines";
   /** Offset in the original text the variant stands for. */
   at: number;
-}
-
-/** Look-alike letters (Cyrillic, Greek, full-width forms NFKC leaves) mapped to ASCII. */
-const CONFUSABLES: Record<string, string> = {
-  "а": "a",
-  "е": "e",
-  "о": "o",
-  "р": "p",
-  "с": "c",
-  "у": "y",
-  "х": "x",
-  "і": "i",
-  "ј": "j",
-  "ѕ": "s",
-  "ԁ": "d",
-  "ɡ": "g",
-  "һ": "h",
-  "ӏ": "l",
-  "к": "k",
-  "м": "m",
-  "т": "t",
-  "в": "b",
-  "н": "h",
-  "А": "A",
-  "В": "B",
-  "Е": "E",
-  "К": "K",
-  "М": "M",
-  "Н": "H",
-  "О": "O",
-  "Р": "P",
-  "С": "C",
-  "Т": "T",
-  "Х": "X",
-  "У": "Y",
-  "І": "I",
-  "Ј": "J",
-  "Ѕ": "S",
-  "Ԁ": "D",
-  "α": "a",
-  "ο": "o",
-  "ρ": "p",
-  "ν": "v",
-  "τ": "t",
-  "ι": "i",
-  "κ": "k",
-  "χ": "x",
-  "υ": "u",
-  "Α": "A",
-  "Β": "B",
-  "Ε": "E",
-  "Ζ": "Z",
-  "Η": "H",
-  "Ι": "I",
-  "Κ": "K",
-  "Μ": "M",
-  "Ν": "N",
-  "Ο": "O",
-  "Ρ": "P",
-  "Τ": "T",
-  "Υ": "Y",
-  "Χ": "X",
-};
-const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
-const INVISIBLE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
-
-/** The text with invisible characters removed and look-alikes mapped to ASCII. */
-export function normalize(text: string): string {
-  return text.normalize("NFKC").replace(INVISIBLE, "").replace(
-    CONFUSABLE_RE,
-    (c) => CONFUSABLES[c] ?? c,
-  );
 }
 
 /** Whether `bytes` are binary, as git decides it: a NUL byte in the first 8000. */
@@ -317,6 +246,10 @@ function triggered(text: string, triggers: readonly number[]) {
     } else if (c === 92) {
       const next = text.charCodeAt(i + 1);
       if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) escape.push(i);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      // The survey reports only characters of the BMP that normalising changes (and
+      // look-alikes only among ASCII).
+      odd.push(i);
     } else if (normalizingChanges(String.fromCodePoint(text.codePointAt(i)!))) {
       odd.push(i);
     }

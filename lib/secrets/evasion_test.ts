@@ -107,6 +107,12 @@ Deno.test("look-alike letters (Cyrillic, Greek, full-width) do not hide a token"
     [...GH.slice(0, 8)].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join("") +
     GH.slice(8);
   assert.ok(found(`t ${fullWidth}`).includes("normalized:github-token"));
+  // In prose of the look-alikes' own script, where its letters are not decoded, and
+  // after a JSON line break.
+  const prose = "\u0432\u043e\u0442 \u043a\u043b\u044e\u0447: ";
+  assert.ok(found(`${prose}${cyrillic}`).includes("normalized:aws-access-key-id"));
+  const json = JSON.stringify({ text: `${prose}\n${prose}${cyrillic}` });
+  assert.ok(found(json).includes("normalized:aws-access-key-id"));
 });
 
 Deno.test("a secret split across query parameters, headers or JSON fields is found joined", () => {

@@ -3,11 +3,14 @@
  * One pass over a text finds what the detector needs to know about it: every keyword
  * (Aho-Corasick, case-insensitive for ASCII letters: the prefilter that decides which
  * secret rules run, and where), every run of 16 or more base64-alphabet characters (what
- * might be encoded), and every character that calls for decoding nearby (non-ASCII or
- * control, `%`, `\\`). The automaton is a complete table over the characters the
+ * might be encoded), and every character that calls for decoding nearby (one normalising
+ * changes: a control or zero-width character, a look-alike, a compatibility form; `%`;
+ * `\\` before `u` or `/`). The automaton is a complete table over the characters the
  * keywords use (every other character is one class), so the pass costs a few
  * milliseconds per MiB whatever the number of keywords.
  */
+
+import { isLookAlike, unitChanges } from "./normalize.ts";
 
 /** What one pass over a text found. */
 export interface Survey {
@@ -15,7 +18,7 @@ export interface Survey {
   hits: number[];
   /** Pairs: start and end of each run of 16+ characters of `A-Za-z0-9+/_-`. */
   runs: number[];
-  /** Offsets of non-ASCII and control characters, `%` and `\\`. */
+  /** Offsets of characters normalising changes, of `%`, and of `\\` before `u` or `/`. */
   triggers: number[];
 }
 
@@ -25,6 +28,10 @@ const RUN_BIT = 8;
 const RUN = 1 << RUN_BIT;
 const TRIGGER = 1 << 9;
 const BACKSLASH = 1 << 10;
+/** Not yet known whether normalising changes this character (asked once, when first seen). */
+const UNCHECKED = 1 << 11;
+/** A look-alike letter: a trigger only in a token with ASCII letters or digits. */
+const LOOK_ALIKE = 1 << 12;
 const CLASS = 0xff;
 
 /** A compiled keyword set. */
@@ -62,8 +69,12 @@ export class KeywordMatcher {
       this.#classes[ch.charCodeAt(0)]! |= RUN;
     }
     for (let c = 0; c < 65536; c++) {
-      if (c >= 127 || (c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 37 || c === 92) {
+      if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 37 || c === 92) {
         this.#classes[c]! |= TRIGGER;
+      } else if (c >= 127) {
+        // Prose in most scripts is made of characters normalising leaves alone: such a
+        // character is no trigger, or a page of it would be decoded whole.
+        this.#classes[c]! |= TRIGGER | UNCHECKED;
       }
       if (c === 92) this.#classes[c]! |= BACKSLASH;
     }
@@ -133,6 +144,15 @@ export class KeywordMatcher {
     this.#firstFinal = firstFinal === -1 ? table.length : firstFinal * classCount;
   }
 
+  /** The class of `code` once the normaliser is asked about it (once; remembered). */
+  #check(code: number): number {
+    let c = this.#classes[code]! & ~UNCHECKED;
+    if (!unitChanges(code)) c &= ~TRIGGER;
+    else if (isLookAlike(code)) c |= LOOK_ALIKE;
+    this.#classes[code] = c;
+    return c;
+  }
+
   /** Keywords, runs and triggers in `text`, in one pass. */
   survey(text: string): Survey {
     const classes = this.#classes;
@@ -148,6 +168,9 @@ export class KeywordMatcher {
     // character's class: in source text that branch goes either way every few
     // characters, and its mispredictions cost more than the automaton.
     let run = 0;
+    // The token around the last look-alike: where it ends, and whether it mixes in ASCII.
+    let tokenEnd = -1;
+    let mixed = false;
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const c = classes[text.charCodeAt(i)]!;
@@ -161,14 +184,59 @@ export class KeywordMatcher {
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
       if ((c & TRIGGER) !== 0) {
         // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
-        if ((c & BACKSLASH) === 0) triggers.push(i);
-        else {
+        if ((c & BACKSLASH) !== 0) {
           const next = text.charCodeAt(i + 1);
           if (next === 117 || next === 47) triggers.push(i);
+        } else {
+          const k = (c & UNCHECKED) === 0 ? c : this.#check(text.charCodeAt(i));
+          if ((k & TRIGGER) === 0) continue;
+          if ((k & LOOK_ALIKE) !== 0) {
+            // In a word of its own script a look-alike is a letter: prose is not decoded.
+            if (i >= tokenEnd) {
+              const t = tokenAround(text, i);
+              tokenEnd = t >> 1;
+              mixed = (t & 1) === 1;
+            }
+            if (!mixed) continue;
+          }
+          triggers.push(i);
         }
       }
     }
     if (run >= MIN_RUN) runs.push(n - run, n);
     return { hits, runs, triggers };
   }
+}
+
+/** ASCII characters a token may hold: letters, digits and `_-+/=.`. */
+const TOKEN_ASCII = Uint8Array.from(
+  { length: 128 },
+  (_, c) => /[A-Za-z0-9_\-+/=.]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
+}
+
+/**
+ * The token around `at` (characters past ASCII, and ASCII letters, digits and `_-+/=.`):
+ * its end times two, plus one when it holds an ASCII letter or digit (Unicode's
+ * mixed-script confusables, UTS #39).
+ */
+function tokenAround(text: string, at: number): number {
+  let ascii = false;
+  for (let i = at - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (code < 128 && TOKEN_ASCII[code] === 0) break;
+    // The letter of an escape (JSON's `\n` before a word) is not part of the token.
+    if (i > 0 && text.charCodeAt(i - 1) === 92) break;
+    if (isAlnum(code)) ascii = true;
+  }
+  let end = at + 1;
+  for (; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    if (code < 128 && TOKEN_ASCII[code] === 0) break;
+    if (isAlnum(code)) ascii = true;
+  }
+  return end * 2 + (ascii ? 1 : 0);
 }
