@@ -9,7 +9,7 @@
  */
 
 import { join, relative, resolve, sep } from "node:path";
-import { type Finding, findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
+import { findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
 import { UsageError } from "../errors.ts";
 import { captureRaw, shell } from "../shell.ts";
 
@@ -114,46 +114,69 @@ function under(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
-/** Text longer than this is scanned in pieces, the event loop let run between them. */
+/** A file is read and scanned this many bytes at a time, the event loop let run between. */
 const PIECE = 4 << 20;
-/** How much each piece repeats of the one before: more than any secret is long. */
+/** How much each piece repeats of the text before it: more than any secret is long. */
 const OVERLAP = 64 << 10;
 
+/** Line breaks in `text` before offset `end`. */
+function linesBefore(text: string, end: number): number {
+  let n = 0;
+  for (let at = text.indexOf("\n"); at !== -1 && at < end; at = text.indexOf("\n", at + 1)) n++;
+  return n;
+}
+
 /**
- * The first secret in `text`. A long text is scanned piece by piece (each starting at a
- * line, overlapping the last), letting timers and signals run between pieces: a
- * heartbeat that cannot beat for ten seconds (a large file scanned at once) tells the
- * reaper its bottle's owner died.
+ * The first secret in the file at `path` and the 1-based line it is on. The file is
+ * read and scanned piece by piece (each piece's text after the tail of the one before,
+ * from a line start when one is near), so memory stays bounded whatever its size (a
+ * text longer than a JavaScript string can hold included), and timers and signals run
+ * between pieces: a heartbeat that cannot beat for ten seconds (a large file scanned at
+ * once) tells the reaper its bottle's owner died. A binary file (a NUL in its first
+ * 8000 bytes, as git decides) is scanned as the text it shows (see printableText):
+ * decoded as UTF-8, its every byte past ASCII would cost the decoding layer's time.
  */
-export async function firstSecret(text: string, piece = PIECE): Promise<Finding | undefined> {
-  if (text.length <= piece) return findSecrets(text)[0];
-  for (let start = 0; start < text.length;) {
-    const end = Math.min(text.length, start + piece);
-    const found = findSecrets(text.slice(start, end))[0];
-    if (found) return { ...found, index: found.index + start };
-    if (end === text.length) break;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    // The next piece starts at a line, up to OVERLAP before this one's end.
-    const back = end - Math.min(OVERLAP, piece >> 1);
-    const line = text.lastIndexOf("\n", end - 1);
-    start = line >= back ? line + 1 : back;
-  }
-  return undefined;
-}
-
-/** The 1-based line of `text` that offset `index` is on. */
-function lineAt(text: string, index: number): number {
+export async function firstSecretInFile(
+  path: string,
+  piece = PIECE,
+): Promise<{ rule: string; line: number } | undefined> {
+  using file = await Deno.open(path);
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  // One byte more than the file holds: a file read whole ends in its first piece.
+  const buf = new Uint8Array(Math.min(piece, (await file.stat()).size + 1));
+  let binary: boolean | undefined;
+  let carry = "";
   let line = 1;
-  for (let at = text.indexOf("\n"); at !== -1 && at < index; at = text.indexOf("\n", at + 1)) {
-    line++;
+  for (;;) {
+    let n = 0;
+    let end = false;
+    while (n < buf.length) {
+      const got = await file.read(buf.subarray(n));
+      if (got === null) {
+        end = true;
+        break;
+      }
+      n += got;
+    }
+    const bytes = buf.subarray(0, n);
+    binary ??= looksBinary(bytes);
+    const text = carry + (binary ? printableText(bytes) : decoder.decode(bytes, { stream: !end }));
+    const found = findSecrets(text)[0];
+    if (found) return { rule: found.rule, line: line + linesBefore(text, found.index) };
+    if (end) return undefined;
+    // The next piece goes after this one's tail, from a line start when one is near.
+    const back = Math.max(0, text.length - OVERLAP);
+    const lineStart = text.lastIndexOf("\n", text.length - 1);
+    const from = lineStart >= back ? lineStart + 1 : back;
+    line += linesBefore(text, from);
+    carry = text.slice(from);
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  return line;
 }
 
-/** Scans each file's text with the gate's detector; one finding per flagged file. */
+/** Scans each file with the gate's detector; one finding per flagged file. */
 async function scanFiles(root: string, files: string[]): Promise<Map<string, Flagged>> {
   const flagged = new Map<string, Flagged>();
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   for (const file of files) {
     const abs = join(root, file);
     let info: Deno.FileInfo;
@@ -163,14 +186,9 @@ async function scanFiles(root: string, files: string[]): Promise<Map<string, Fla
       continue;
     }
     if (!info.isFile) continue;
-    const bytes = await Deno.readFile(abs);
-    // The user's own files: a binary one is scanned as the text it shows (see
-    // printableText); decoded whole, a large one took seconds per MB.
-    const text = looksBinary(bytes) ? printableText(bytes) : decoder.decode(bytes);
-    const first = await firstSecret(text);
+    const first = await firstSecretInFile(abs);
     if (first) {
-      const line = lineAt(text, first.index);
-      flagged.set(file, { path: file, rule: first.rule, line, included: false });
+      flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });
     }
   }
   return flagged;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { captureRaw, shell } from "../shell.ts";
 import { randomBytes } from "../bytes.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
-import { firstSecret, locateWorkspace, selectWorkspace } from "./select.ts";
+import { firstSecretInFile, locateWorkspace, selectWorkspace } from "./select.ts";
 
 const $ = await shell();
 
@@ -94,32 +94,48 @@ Deno.test("selectWorkspace() scans a binary file as the text it shows, at its li
   }
 });
 
-Deno.test("firstSecret() scans a long text in pieces, finds a secret across their seams, and lets timers run", async () => {
+Deno.test("firstSecretInFile() reads a file in pieces, finds a secret across their seams, and lets timers run", async () => {
   const key = `id = "AKIA${"QYLPMN5HFIQR7XZB"}"`;
   const filler = (n: number) => Array.from({ length: n }, (_, i) => `line ${i} of plain text`);
-  // Pieces of 1000 characters: the key's line starts a little before the first seam.
-  const lines = [...filler(40), "plain ".repeat(20), key, ...filler(4000)];
-  const text = lines.join("\n");
-  const seam = text.indexOf(key);
-  assert.ok(seam < 1000 && seam + key.length > 1000, `the key straddles the seam (${seam})`);
+  const dir = await Deno.makeTempDir();
+  const scan = async (text: string | Uint8Array) => {
+    const path = join(dir, "f");
+    if (typeof text === "string") await Deno.writeTextFile(path, text);
+    else await Deno.writeFile(path, text);
+    // Pieces of 1000 bytes.
+    return await firstSecretInFile(path, 1000);
+  };
   let ticks = 0;
   const timer = setInterval(() => ticks++, 0);
   try {
-    const found = await firstSecret(text, 1000);
-    assert.equal(found?.rule, "aws-access-key-id");
-    assert.equal(text.slice(0, found!.index).split("\n").length, 42);
-    // One near the end, many pieces in.
-    const late = [...filler(4000), key].join("\n");
-    const atEnd = await firstSecret(late, 1000);
-    assert.equal(late.slice(0, atEnd!.index).split("\n").length, 4001);
-    assert.equal(await firstSecret(filler(4000).join("\n"), 1000), undefined);
-    // A line longer than a piece still moves on.
-    assert.equal(
-      (await firstSecret("x".repeat(5000) + "\n" + key, 1000))?.rule,
-      "aws-access-key-id",
-    );
+    // The key's line starts a little before the first seam.
+    const text = [...filler(40), "plain ".repeat(20), key, ...filler(4000)].join("\n");
+    const seam = text.indexOf(key);
+    assert.ok(seam < 1000 && seam + key.length > 1000, `the key straddles the seam (${seam})`);
+    assert.deepEqual(await scan(text), { rule: "aws-access-key-id", line: 42 });
+    // One near the end, many pieces in; none at all.
+    assert.deepEqual(await scan([...filler(4000), key].join("\n")), {
+      rule: "aws-access-key-id",
+      line: 4001,
+    });
+    assert.equal(await scan(filler(4000).join("\n")), undefined);
+    // A line longer than a piece still moves on, and counts as one line.
+    assert.deepEqual(await scan("x".repeat(5000) + "\n" + key), {
+      rule: "aws-access-key-id",
+      line: 2,
+    });
+    // Characters of several bytes cut by a seam are decoded whole: a key whose first
+    // letter is a Cyrillic look-alike cut by the fourth seam is still found.
+    const wide = "x" + "\u0436".repeat(1999) + "\u0410" + key.slice(7, -1);
+    assert.equal(new TextEncoder().encode(wide.slice(0, 2000)).length, 3999);
+    assert.deepEqual(await scan(wide), { rule: "aws-access-key-id", line: 1 });
+    // A binary file is scanned as the text it shows, lines counted as in the file.
+    const binary = new Uint8Array(3000);
+    binary.set(new TextEncoder().encode(`\0\0\n\n${key}\n`), 2500);
+    assert.deepEqual(await scan(binary), { rule: "aws-access-key-id", line: 3 });
   } finally {
     clearInterval(timer);
+    await Deno.remove(dir, { recursive: true });
   }
   assert.ok(ticks > 0, "timers ran while the pieces were scanned");
 });
