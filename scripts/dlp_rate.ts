@@ -1,8 +1,9 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
  * (a model API request carrying this checkout's own source files, as a coding agent sends
- * them; a conversation in Japanese and one in Russian; and a worst case made of base64
- * runs, every one decoded and scanned again), each against decoding the same body.
+ * them; a conversation in Japanese and one in Russian; one carrying an image; and a worst
+ * case made of base64 runs, every one decoded and scanned again), each against decoding
+ * the same body.
  * Prints JSON. Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
@@ -21,7 +22,8 @@ function median(values: number[]): number {
 /**
  * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
  * checkout's own, as a coding agent sends them), conversations in two scripts past ASCII,
- * and a worst case made of base64 runs (every one decoded and scanned again).
+ * one with an image, and a worst case made of base64 runs (every one decoded and scanned
+ * again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
   const sources: string[] = [];
@@ -55,6 +57,7 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["API request with source code", encode(api)],
     ["API request in Japanese", encode(conversation(JAPANESE))],
     ["API request in Russian", encode(conversation(RUSSIAN))],
+    ["API request with an image", encode(withImage())],
     ["base64 lines (worst case)", encode(base64)],
   ];
 }
@@ -88,6 +91,22 @@ function conversation(sentences: string[]): string {
     JSON.stringify({ model: "claude", max_tokens: 1024, messages }),
   );
   return new TextDecoder().decode(bytes.subarray(0, 1 << 20)).replace(/\uFFFD$/, "");
+}
+
+/**
+ * A 1 MiB model API request carrying a screenshot as base64 (a PNG's signature, then
+ * bytes as random as compressed pixels), as an agent sends one on every turn after.
+ */
+function withImage(): string {
+  const png = randomBytes(750 << 10);
+  png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const image = { type: "base64", media_type: "image/png", data: png.toBase64() };
+  const content = [{ type: "image", source: image }, { type: "text", text: "What is wrong here?" }];
+  return JSON.stringify({
+    model: "claude",
+    max_tokens: 1024,
+    messages: [{ role: "user", content }],
+  });
 }
 
 /** MiB/s of `fn` over `mib`: the median of single runs after a warm-up (the JIT, the tables). */

@@ -68,8 +68,8 @@ export function jsonUnescape(text: string): string {
 }
 
 /**
- * Decoded bytes go to one reused buffer (a decode allocates nothing): each decoder
- * returns how many bytes it wrote, and `printableRuns` reads them before the next one.
+ * Hex and base32 decode into one reused buffer (a decode allocates nothing): each
+ * decoder returns a view of what it wrote, which `printableRuns` reads before the next.
  */
 let scratch = new Uint8Array(1 << 16);
 function room(bytes: number): Uint8Array {
@@ -77,75 +77,50 @@ function room(bytes: number): Uint8Array {
   return scratch;
 }
 
-/** Printable ASCII runs of at least `min` characters in the first `length` bytes decoded, one per line. */
-function printableRuns(length: number, min = 8): string {
-  const bytes = scratch;
+/** 1 for a printable ASCII byte. */
+const PRINTABLE_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 0x7f ? 1 : 0));
+
+/**
+ * Printable ASCII runs of at least `min` characters in `bytes`, one per line. Without a
+ * branch on each byte (in decoded binary, printable or not goes either way by chance,
+ * and the mispredictions cost more than the work): where the current run starts is
+ * moved by arithmetic, and only a run long enough takes the branch.
+ */
+function printableRuns(bytes: Uint8Array, min = 8): string {
   let out = "";
-  let start = -1;
-  for (let i = 0; i <= length; i++) {
-    const b = i < length ? bytes[i]! : 0;
-    const ok = b >= 0x20 && b < 0x7f;
-    if (ok && start === -1) start = i;
-    else if (!ok && start !== -1) {
-      if (i - start >= min) {
-        if (out) out += "\n";
-        out += String.fromCharCode(...bytes.subarray(start, i));
-      }
-      start = -1;
+  let start = 0;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const outside = PRINTABLE_BYTE[bytes[i]!]! ^ 1;
+    if (outside & +(i - start >= min)) {
+      out += (out ? "\n" : "") + String.fromCharCode(...bytes.subarray(start, i));
     }
+    start += (i + 1 - start) * outside;
   }
+  if (n - start >= min) out += (out ? "\n" : "") + String.fromCharCode(...bytes.subarray(start, n));
   return out;
 }
 
-const B64_VALUE = new Int16Array(128).fill(-1);
-for (
-  const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"].entries()
-) {
-  B64_VALUE[c.charCodeAt(0)] = i;
-}
-B64_VALUE["+".charCodeAt(0)] = 62;
-B64_VALUE["/".charCodeAt(0)] = 63;
-B64_VALUE["-".charCodeAt(0)] = 62;
-B64_VALUE["_".charCodeAt(0)] = 63;
-
 /**
  * The printable runs (8+ characters) of the base64 (either alphabet, padding optional)
- * of `run` decoded from `offset`, found while decoding: one pass, and a string only for
- * what is printable.
+ * of `run` decoded from `offset` up to its first character outside the alphabets,
+ * decoded natively (a model request's image is megabytes of it).
  */
 function base64Printable(run: string, offset: number, min = 8): string {
-  const out = room(Math.ceil(((run.length - offset) * 3) / 4));
-  let printable = "";
-  let n = 0;
-  let start = -1;
-  let acc = 0;
-  let bits = 0;
-  const end = run.length;
-  for (let i = offset; i < end; i++) {
-    const c = run.charCodeAt(i);
-    const v = c < 128 ? B64_VALUE[c]! : -1;
-    if (v < 0) break;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      const b = (acc >> bits) & 0xff;
-      out[n] = b;
-      if (b >= 0x20 && b < 0x7f) {
-        if (start < 0) start = n;
-      } else if (start >= 0) {
-        if (n - start >= min) {
-          printable += (printable ? "\n" : "") + String.fromCharCode(...out.subarray(start, n));
-        }
-        start = -1;
-      }
-      n++;
-    }
+  let body = offset ? run.slice(offset) : run;
+  if (/[-_]/.test(body)) body = body.replaceAll("-", "+").replaceAll("_", "/");
+  // A last lone character holds no whole byte.
+  const whole = (s: string) => (s.length % 4 === 1 ? s.slice(0, -1) : s);
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.fromBase64(whole(body), { lastChunkHandling: "loose" });
+  } catch (error) {
+    // Not all of it is base64 (callers pass runs of the alphabet; this is a guard).
+    const bad = body.search(/[^A-Za-z0-9+/]/);
+    if (bad < 0) throw error;
+    bytes = Uint8Array.fromBase64(whole(body.slice(0, bad)), { lastChunkHandling: "loose" });
   }
-  if (start >= 0 && n - start >= min) {
-    printable += (printable ? "\n" : "") + String.fromCharCode(...out.subarray(start, n));
-  }
-  return printable;
+  return printableRuns(bytes, min);
 }
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
@@ -155,18 +130,18 @@ for (let i = 0; i < 16; i++) {
 }
 
 /** Decodes the hex digits of `run` from `offset`, two to a byte. */
-function hexBytes(run: string, offset: number): number {
+function hexBytes(run: string, offset: number): Uint8Array {
   const n = Math.floor((run.length - offset) / 2);
   const out = room(n);
   for (let i = 0; i < n; i++) {
     const at = offset + i * 2;
     out[i] = (HEX_VALUE[run.charCodeAt(at)]! << 4) | HEX_VALUE[run.charCodeAt(at + 1)]!;
   }
-  return n;
+  return out.subarray(0, n);
 }
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-function base32Bytes(run: string): number {
+function base32Bytes(run: string): Uint8Array {
   const out = room(Math.ceil((run.length * 5) / 8));
   let n = 0;
   let acc = 0;
@@ -181,46 +156,51 @@ function base32Bytes(run: string): number {
       out[n++] = (acc >> bits) & 0xff;
     }
   }
-  return n;
+  return out.subarray(0, n);
 }
 
 const MIN_BASE64 = 20, MIN_HEX = 20, MIN_BASE32 = 16;
 /** Which alphabets (bits) each ASCII character belongs to. */
 const HEX_CHAR = 1, BASE32_UPPER = 2, BASE32_LOWER = 4;
-const ALPHABET = new Uint8Array(128);
+/** Indexed by any UTF-16 code unit (those past ASCII are in no alphabet). */
+const ALPHABET = new Uint8Array(65536);
 for (const c of "0123456789abcdefABCDEF") ALPHABET[c.charCodeAt(0)]! |= HEX_CHAR;
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_UPPER;
 for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_LOWER;
 
-/** Maximal runs of hex (20+) and of base32 in one case (16+) in `run`: `[alphabet, from, to]`. */
+/**
+ * Maximal runs of hex (20+) and of base32 in one case (16+) in `run`: `[alphabet, from,
+ * to]`. Branch-free per character, as `printableRuns` (an image's base64 is megabytes
+ * where each character is in each alphabet or not by chance).
+ */
 function subRuns(run: string): [number, number, number][] {
   const out: [number, number, number][] = [];
-  let hex = -1;
-  let upper = -1;
-  let lower = -1;
+  // Where the current run of each alphabet starts (one past the last character outside it).
+  let hex = 0;
+  let upper = 0;
+  let lower = 0;
   const end = run.length;
-  for (let i = 0; i <= end; i++) {
-    const c = i < end ? run.charCodeAt(i) : 0;
-    const k = c < 128 ? ALPHABET[c]! : 0;
-    if (k & HEX_CHAR) {
-      if (hex < 0) hex = i;
-    } else if (hex >= 0) {
-      if (i - hex >= MIN_HEX) out.push([HEX_CHAR, hex, i]);
-      hex = -1;
+  for (let i = 0; i < end; i++) {
+    const k = ALPHABET[run.charCodeAt(i)]!;
+    const nh = (k & HEX_CHAR) ^ HEX_CHAR;
+    const nu = ((k & BASE32_UPPER) ^ BASE32_UPPER) >> 1;
+    const nl = ((k & BASE32_LOWER) ^ BASE32_LOWER) >> 2;
+    // A run long enough ends here: rare, so this branch is almost never taken.
+    if (
+      (nh & +(i - hex >= MIN_HEX)) | (nu & +(i - upper >= MIN_BASE32)) |
+      (nl & +(i - lower >= MIN_BASE32))
+    ) {
+      if (nh && i - hex >= MIN_HEX) out.push([HEX_CHAR, hex, i]);
+      if (nu && i - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, i]);
+      if (nl && i - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, i]);
     }
-    if (k & BASE32_UPPER) {
-      if (upper < 0) upper = i;
-    } else if (upper >= 0) {
-      if (i - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, i]);
-      upper = -1;
-    }
-    if (k & BASE32_LOWER) {
-      if (lower < 0) lower = i;
-    } else if (lower >= 0) {
-      if (i - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, i]);
-      lower = -1;
-    }
+    hex += (i + 1 - hex) * nh;
+    upper += (i + 1 - upper) * nu;
+    lower += (i + 1 - lower) * nl;
   }
+  if (end - hex >= MIN_HEX) out.push([HEX_CHAR, hex, end]);
+  if (end - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, end]);
+  if (end - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, end]);
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets } from "./mod.ts";
+import { variants } from "./decode.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -165,4 +166,18 @@ Deno.test("ordinary encoded data is not a finding", () => {
     '{"text": "line one\\nline two \\u00e9 \\/ end"}',
   ];
   for (const t of texts) assert.deepEqual(found(t), [], t);
+});
+
+Deno.test("decoded forms hold exactly the printable text that was encoded", () => {
+  const secret = "the hidden text: not a token";
+  const of = (text: string, encoding: string) =>
+    variants(text).filter((v) => v.encoding === encoding).map((v) => v.text.split("\n")[0]);
+  // Bytes outside ASCII around it, in base64 (both alphabets, a lone last character).
+  const bytes = String.fromCharCode(0, 1, 0x80, 0xff) + secret + String.fromCharCode(2, 0x9f);
+  assert.deepEqual(of(`x ${btoa(bytes).replace(/=+$/, "")} x`, "base64"), [secret]);
+  assert.deepEqual(of(`x ${b64url(bytes)}Q x`, "base64"), [secret]);
+  // Hex and base32 runs right after characters outside their alphabet.
+  assert.deepEqual(of(`zz${hex(secret)}zz`, "hex"), [secret]);
+  assert.deepEqual(of(`89${base32(secret).toLowerCase()}89`, "base32"), [secret]);
+  assert.deepEqual(of(`00${base32(secret)}11`, "base32"), [secret]);
 });
