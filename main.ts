@@ -13,9 +13,16 @@ import {
   UsageError,
 } from "./lib/errors.ts";
 import { log } from "./lib/log.ts";
+import { MIN_DENO, olderThan } from "./lib/version.ts";
 
 /** Runs the CLI and returns the process exit code; never exits by itself. */
 export async function main(argv: string[]): Promise<number> {
+  if (olderThan(Deno.version.deno, MIN_DENO)) {
+    // Run from a URL with an older Deno: say so, not fail later on a missing API.
+    log.error(`bot-bottle needs Deno ${MIN_DENO} or later; this is Deno ${Deno.version.deno}`);
+    log.info("Upgrade it with: deno upgrade");
+    return ExitCode.failure;
+  }
   const controller = new AbortController();
   // SIGHUP: the terminal went away, which must tear the bottle down like Ctrl-C.
   const signals: Deno.Signal[] = Deno.build.os === "windows"
