@@ -140,14 +140,20 @@ function hexBytes(run: string, offset: number): Uint8Array {
   return out.subarray(0, n);
 }
 
-const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/** Base32 digit values (either case), -1 outside the alphabet. */
+const B32_VALUE = new Int8Array(65536).fill(-1);
+for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"].entries()) {
+  B32_VALUE[c.charCodeAt(0)] = i;
+  B32_VALUE[c.toLowerCase().charCodeAt(0)] = i;
+}
+
 function base32Bytes(run: string): Uint8Array {
   const out = room(Math.ceil((run.length * 5) / 8));
   let n = 0;
   let acc = 0;
   let bits = 0;
   for (let i = 0; i < run.length; i++) {
-    const v = B32.indexOf(run[i]!.toUpperCase());
+    const v = B32_VALUE[run.charCodeAt(i)]!;
     if (v < 0) break;
     acc = ((acc << 5) | v) & 0xffff;
     bits += 5;
