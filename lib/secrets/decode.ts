@@ -68,8 +68,8 @@ export function jsonUnescape(text: string): string {
 }
 
 /**
- * Hex and base32 decode into one reused buffer (a decode allocates nothing): each
- * decoder returns a view of what it wrote, which `printableRuns` reads before the next.
+ * Base64, hex and base32 decode into one reused buffer (a decode allocates nothing):
+ * each decoder reads it with `printableRuns` before the next decode.
  */
 let scratch = new Uint8Array(1 << 16);
 function room(bytes: number): Uint8Array {
@@ -109,18 +109,22 @@ function printableRuns(bytes: Uint8Array, min = 8): string {
 function base64Printable(run: string, offset: number, min = 8): string {
   let body = offset ? run.slice(offset) : run;
   if (/[-_]/.test(body)) body = body.replaceAll("-", "+").replaceAll("_", "/");
-  // A last lone character holds no whole byte.
-  const whole = (s: string) => (s.length % 4 === 1 ? s.slice(0, -1) : s);
-  let bytes: Uint8Array;
+  // Into the reused buffer (a fresh one per image is megabytes of page faults); a last
+  // lone character holds no whole byte.
+  const out = room(Math.ceil((body.length * 3) / 4));
+  const decode = (s: string) =>
+    out.setFromBase64(s.length % 4 === 1 ? s.slice(0, -1) : s, { lastChunkHandling: "loose" })
+      .written;
+  let written: number;
   try {
-    bytes = Uint8Array.fromBase64(whole(body), { lastChunkHandling: "loose" });
+    written = decode(body);
   } catch (error) {
     // Not all of it is base64 (callers pass runs of the alphabet; this is a guard).
     const bad = body.search(/[^A-Za-z0-9+/]/);
     if (bad < 0) throw error;
-    bytes = Uint8Array.fromBase64(whole(body.slice(0, bad)), { lastChunkHandling: "loose" });
+    written = decode(body.slice(0, bad));
   }
-  return printableRuns(bytes, min);
+  return printableRuns(out.subarray(0, written), min);
 }
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
