@@ -27,6 +27,8 @@ import engineSource from "../secrets/engine.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
+import normalizeSource from "../secrets/normalize.ts" with { type: "text" };
+import errorsSource from "../errors.ts" with { type: "text" };
 
 /** The manifest file name looked for in the working directory. */
 export const DEFAULT_MANIFEST = "bot-bottle.yaml";
@@ -79,24 +81,30 @@ export async function loadManifest(
   return { path, displayPath: file, manifest: await validated(text, file, env) };
 }
 
-/** The sources validation runs: a cached manifest is good only for the same ones. */
-const VALIDATOR = [
-  loadSource,
-  schemaSource,
-  depsSource,
-  agentsSource,
-  claudeSource,
-  codexSource,
-  geminiSource,
-  agentTypesSource,
-  hostsSource,
-  secretsSource,
-  rulesSource,
-  engineSource,
-  decodeSource,
-  keywordsSource,
-  wordsSource,
-].join("\0");
+/**
+ * The sources validation runs, by repository path: a cached manifest is good only for
+ * the same ones (a test follows the imports of load.ts and finds each here).
+ */
+export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
+  "lib/manifest/load.ts": loadSource,
+  "lib/manifest/schema.ts": schemaSource,
+  "lib/manifest/deps.ts": depsSource,
+  "lib/errors.ts": errorsSource,
+  "lib/agents/mod.ts": agentsSource,
+  "lib/agents/claude.ts": claudeSource,
+  "lib/agents/codex.ts": codexSource,
+  "lib/agents/gemini.ts": geminiSource,
+  "lib/agents/types.ts": agentTypesSource,
+  "lib/net/hosts.ts": hostsSource,
+  "lib/secrets/mod.ts": secretsSource,
+  "lib/secrets/rules.ts": rulesSource,
+  "lib/secrets/engine.ts": engineSource,
+  "lib/secrets/decode.ts": decodeSource,
+  "lib/secrets/keywords.ts": keywordsSource,
+  "lib/secrets/normalize.ts": normalizeSource,
+  "lib/secrets/words.ts": wordsSource,
+};
+const VALIDATOR = Object.values(VALIDATOR_SOURCES).join("\0");
 
 /** Where the validated form of manifest `text` is cached. */
 export async function cachedManifestPath(
@@ -128,8 +136,26 @@ async function validated(
     const partial = `${cached}.${crypto.randomUUID()}.partial`;
     await Deno.writeTextFile(partial, JSON.stringify(manifest), { mode: 0o600 });
     await Deno.rename(partial, cached);
+    await pruneCache(join(cached, ".."));
   } catch {
     // A cache that cannot be written only costs the next command the parse.
   }
   return manifest;
+}
+
+/** Cached manifests kept: each edit of a manifest, and each upgrade, writes a new one. */
+export const CACHE_KEEP = 64;
+
+/** Removes all but the `keep` most recently written entries of the cache in `dir`. */
+export async function pruneCache(dir: string, keep = CACHE_KEEP): Promise<void> {
+  const entries: { path: string; mtime: number }[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const path = join(dir, entry.name);
+    const info = await Deno.stat(path).catch(() => undefined);
+    if (info) entries.push({ path, mtime: info.mtime?.getTime() ?? 0 });
+  }
+  if (entries.length <= keep) return;
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of entries.slice(keep)) await Deno.remove(path).catch(() => {});
 }
