@@ -4,20 +4,26 @@ import { lockFile } from "./config.ts";
 
 Deno.test("lockFile() makes a second holder wait until the first lets go", async () => {
   const dir = await Deno.makeTempDir();
+  // Whether another process can take the lock now (flock -n: 7 when it is held).
+  const free = async (path: string) =>
+    (await new Deno.Command("flock", { args: ["-n", "-E", "7", path, "true"] }).output()).code ===
+      0;
   try {
     const lock = join(dir, "overrides.lock");
-    const log: string[] = [];
     const first = await lockFile(lock);
+    assert.equal(await free(lock), false, "held by the first");
+    let got = false;
     const second = lockFile(lock).then((held) => {
-      log.push("second");
+      got = true;
       return held;
     });
-    // Time for the second to get the lock, were it free.
-    await new Promise((r) => setTimeout(r, 200));
-    log.push("first");
+    // The other process's try took a whole exec: the second is still waiting.
+    assert.equal(got, false);
     first.close();
-    (await second).close();
-    assert.deepEqual(log, ["first", "second"]);
+    const held = await second;
+    assert.equal(await free(lock), false, "held by the second");
+    held.close();
+    assert.equal(await free(lock), true);
     assert.equal((await Deno.stat(lock)).mode! & 0o777, 0o600);
   } finally {
     await Deno.remove(dir, { recursive: true });
