@@ -29,6 +29,7 @@ import gateGate from "../../sidecars/gate/gate.ts" with { type: "text" };
 import gateGit from "../../sidecars/gate/git.ts" with { type: "text" };
 import gateHook from "../../sidecars/gate/hook.ts" with { type: "text" };
 import gateObjects from "../../sidecars/gate/objects.ts" with { type: "text" };
+import gateCatFile from "../../sidecars/gate/catfile.ts" with { type: "text" };
 import gatePolicy from "../../sidecars/gate/policy.ts" with { type: "text" };
 import gateScan from "../../sidecars/gate/scan.ts" with { type: "text" };
 import superviseClient from "../../sidecars/supervise/client.ts" with { type: "text" };
@@ -37,6 +38,7 @@ import superviseMcp from "../../sidecars/supervise/mcp.ts" with { type: "text" }
 import superviseQueue from "../../sidecars/supervise/queue.ts" with { type: "text" };
 import superviseSdk from "../../sidecars/supervise/sdk.ts" with { type: "text" };
 import bytes from "../bytes.ts" with { type: "text" };
+import buffered from "../buffered.ts" with { type: "text" };
 import hosts from "../net/hosts.ts" with { type: "text" };
 import subnet from "../net/subnet.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
@@ -102,6 +104,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/gate/git.ts": gateGit,
     "sidecars/gate/hook.ts": gateHook,
     "sidecars/gate/objects.ts": gateObjects,
+    "sidecars/gate/catfile.ts": gateCatFile,
     "sidecars/gate/policy.ts": gatePolicy,
     "sidecars/gate/scan.ts": gateScan,
     "sidecars/supervise/client.ts": superviseClient,
@@ -110,6 +113,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/supervise/queue.ts": superviseQueue,
     "sidecars/supervise/sdk.ts": superviseSdk,
     "lib/bytes.ts": bytes,
+    "lib/buffered.ts": buffered,
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,
     "lib/net/x509.ts": x509,

@@ -7,6 +7,7 @@
  * (a tag may point straight at one). Paths are read raw (`-z`), never C-quoted.
  */
 
+import { CatFile } from "./catfile.ts";
 import { git } from "./git.ts";
 import { type LocatedFinding, scanAdded } from "./scan.ts";
 
@@ -39,12 +40,6 @@ export interface PushScan {
 async function out(args: string[]): Promise<string> {
   const r = await git(args);
   if (r.code !== 0) throw new Error(`git ${args[0]}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-async function bytes(args: string[]): Promise<Uint8Array> {
-  const r = await new Deno.Command("git", { args, stdout: "piped", stderr: "piped" }).output();
-  if (r.code !== 0) throw new Error(`git ${args[0]}: ${decoder.decode(r.stderr).trim()}`);
   return r.stdout;
 }
 
@@ -87,14 +82,26 @@ function scannableHeaders(raw: string): { lines: string[]; message: string[] } {
   return { lines, message: body.split("\n") };
 }
 
+/** The content of object `sha`, which must exist (the push brought it, or `--all` has it). */
+async function content(cat: CatFile, sha: string): Promise<{ type: string; bytes: Uint8Array }> {
+  const object = await cat.contents(sha);
+  if (!object) throw new Error(`git cat-file: object ${sha} is missing`);
+  return object;
+}
+
 /** Scans the author fields and message of a commit or tag object. */
 async function scanObjectText(
+  cat: CatFile,
   sha: string,
   type: "commit" | "tag",
   label: string,
   secrets: readonly string[],
 ): Promise<LocatedFinding[]> {
-  const raw = await out(["cat-file", type, sha]);
+  const object = await content(cat, sha);
+  if (object.type !== type) {
+    throw new Error(`git cat-file: ${sha} is a ${object.type}, not a ${type}`);
+  }
+  const raw = decoder.decode(object.bytes);
   const { lines, message } = scannableHeaders(raw);
   const where = [
     ...lines.map((text, i) => ({ file: `(${label} header)`, line: i + 1, text })),
@@ -104,15 +111,16 @@ async function scanObjectText(
 }
 
 /** Lines of a blob, for "was this already there" checks. */
-async function blobLines(sha: string): Promise<string[]> {
+async function blobLines(cat: CatFile, sha: string): Promise<string[]> {
   if (ZERO_RE.test(sha)) return [];
-  return decoder.decode(await bytes(["cat-file", "blob", sha])).split("\n");
+  return decoder.decode((await content(cat, sha)).bytes).split("\n");
 }
 
 /** Reads a pushed ref update and scans everything it brings that `--all` does not have. */
 export async function scanPush(newSha: string, secrets: readonly string[]): Promise<PushScan> {
+  await using cat = new CatFile();
   const result: PushScan = { commits: [], findings: [], oversized: [] };
-  const peeled = (await git(["cat-file", "-t", `${newSha}^{}`])).stdout.trim();
+  const peeled = (await cat.info(`${newSha}^{}`))?.type ?? "";
   if (peeled !== "commit") {
     result.badTarget = `it points at a ${peeled || "missing object"}, not a commit or a tag of one`;
   }
@@ -134,21 +142,9 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     );
   }
   const types = new Map<string, { type: string; size: number }>();
-  if (named.size > 0) {
-    const check = await new Deno.Command("git", {
-      args: ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = check.stdin.getWriter();
-    await writer.write(new TextEncoder().encode([...named.keys()].join("\n") + "\n"));
-    await writer.close();
-    const done = await check.output();
-    for (const line of decoder.decode(done.stdout).split("\n").filter(Boolean)) {
-      const [sha, type, size] = line.split(" ");
-      types.set(sha!, { type: type!, size: Number(size) });
-    }
+  for (const sha of named.keys()) {
+    const info = await cat.info(sha);
+    if (info) types.set(sha, info);
   }
   const scanned = new Set<string>();
   const scanBlob = async (sha: string, path: string, old: string[][]) => {
@@ -158,7 +154,7 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
       result.oversized.push({ path, bytes: size });
       return [];
     }
-    const lines = decoder.decode(await bytes(["cat-file", "blob", sha])).split("\n");
+    const lines = decoder.decode((await content(cat, sha)).bytes).split("\n");
     const before = new Set(old.flat());
     const found = await scanAdded(
       lines.map((text, i) => ({ file: path, line: i + 1, text })),
@@ -168,19 +164,24 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     return found.filter((f) => !before.has(lines[f.line - 1] ?? ""));
   };
 
-  const commits = (await out(["rev-list", "--reverse", "--topo-order", newSha, "--not", "--all"]))
-    .split("\n").filter(Boolean);
-  for (const sha of commits) {
-    const scan: CommitScan = { sha, touched: [], findings: [] };
-    scan.findings.push(...await scanObjectText(sha, "commit", "commit", secrets));
-    const parents = (await out(["rev-list", "--parents", "-n", "1", sha])).trim().split(" ").slice(
-      1,
-    );
+  // Each new commit with its parents, oldest first: one call, not one per commit.
+  const commits = (await out([
+    "rev-list",
+    "--parents",
+    "--reverse",
+    "--topo-order",
+    newSha,
+    "--not",
+    "--all",
+  ])).split("\n").filter(Boolean).map((line) => line.split(" "));
+  for (const [sha, ...parents] of commits) {
+    const scan: CommitScan = { sha: sha!, touched: [], findings: [] };
+    scan.findings.push(...await scanObjectText(cat, sha!, "commit", "commit", secrets));
     const diffs = parents.length === 0
-      ? [parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", "--root", sha]))]
+      ? [parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", "--root", sha!]))]
       : await Promise.all(
         parents.map(async (p) =>
-          parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", p, sha]))
+          parseRawZ(await out(["diff-tree", "-r", "-z", "--raw", "--no-renames", p, sha!]))
         ),
       );
     // Touched: changed against every parent (a merge that only takes one side's
@@ -197,9 +198,10 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
         introduced.set(c.newSha, entry);
       }
     }
+    const touched = new Set(scan.touched);
     for (const [blob, { path, old }] of introduced) {
-      if (scanned.has(blob) || !scan.touched.includes(path)) continue;
-      const olds = await Promise.all(old.map(blobLines));
+      if (scanned.has(blob) || !touched.has(path)) continue;
+      const olds = await Promise.all(old.map((sha) => blobLines(cat, sha)));
       scan.findings.push(...await scanBlob(blob, path, olds));
     }
     result.commits.push(scan);
@@ -208,7 +210,7 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     const info = types.get(sha);
     if (info?.type === "tag") {
       result.findings.push(
-        ...await scanObjectText(sha, "tag", `tag ${name || sha.slice(0, 12)}`, secrets),
+        ...await scanObjectText(cat, sha, "tag", `tag ${name || sha.slice(0, 12)}`, secrets),
       );
     } else if (info?.type === "blob" && !scanned.has(sha)) {
       result.findings.push(...await scanBlob(sha, name || `(blob ${sha.slice(0, 12)})`, []));

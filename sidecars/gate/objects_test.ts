@@ -146,3 +146,23 @@ Deno.test("parseRawZ() reads raw -z records, renames included", () => {
     ["R", ["old\tname", "new\nname"]],
   ]);
 });
+
+Deno.test("scanPush() reads a push of thousands of files through one git process", async () => {
+  await withRepo(async (dir) => {
+    // More answers than a pipe holds: writing every name before reading deadlocked.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4000; i++) files[`gen/f${i}.ts`] = `export const v${i} = ${i};\n`;
+    files["gen/f1234.ts"] = `export const token = "${TOKEN}";\n`;
+    const sha = await commitDetached(dir, files, "generated");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const scan = await Promise.race([
+      scanPush(sha, SECRETS),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("scanPush did not finish in 60 s")), 60_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(scan.commits.length, 1);
+    assert.equal(scan.commits[0]!.touched.length, 4000);
+    assert.deepEqual(scan.commits[0]!.findings.map((f) => [f.file, f.line]), [["gen/f1234.ts", 1]]);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * @module
+ * One `git cat-file --batch-command` for a whole push: the type, size and content of
+ * each object, asked and answered one at a time over its pipes. A process per blob
+ * made a push of a few thousand files take minutes; writing every name before reading
+ * any answer deadlocked once the answers filled the pipe (git stops reading until its
+ * output is read).
+ */
+
+import { Buffered } from "../../lib/buffered.ts";
+import { concat } from "../../lib/bytes.ts";
+
+/** What git says of an object. */
+export interface ObjectInfo {
+  type: string;
+  size: number;
+}
+
+const LF = new Uint8Array([10]);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A running `git cat-file --batch-command` in `cwd` (the repository). */
+export class CatFile implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #reader: Buffered;
+  readonly #out: ReadableStreamDefaultReader<Uint8Array>;
+  /** Requests go one at a time, in order: each answer is read before the next is asked. */
+  #turn: Promise<unknown> = Promise.resolve();
+
+  constructor(options: { cwd?: string } = {}) {
+    this.#child = new Deno.Command("git", {
+      args: ["cat-file", "--batch-command"],
+      cwd: options.cwd,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    const out = this.#out = this.#child.stdout.getReader();
+    this.#reader = new Buffered({
+      read: async () => {
+        const r = await out.read();
+        return r.done ? null : r.value;
+      },
+    });
+  }
+
+  /** The type and size of `name` (an object id or any revision), or undefined if missing. */
+  info(name: string): Promise<ObjectInfo | undefined> {
+    return this.#ask(`info ${name}`, (info) => Promise.resolve(info));
+  }
+
+  /** The type and content of `name`, or undefined if missing. */
+  contents(name: string): Promise<(ObjectInfo & { bytes: Uint8Array }) | undefined> {
+    return this.#ask(`contents ${name}`, async (info) => {
+      // Taken as it comes (a growing buffer would copy a large blob over and over).
+      const parts: Uint8Array[] = [];
+      for (let left = info.size; left > 0;) {
+        const part = await this.#reader.some(left);
+        if (part === null) throw new Error("git cat-file ended in the middle of an object");
+        parts.push(part);
+        left -= part.length;
+      }
+      if ((await this.#reader.until(LF, 1))?.length !== 1) {
+        throw new Error("git cat-file: no line break after an object");
+      }
+      return { ...info, bytes: concat(parts) };
+    });
+  }
+
+  #ask<T>(
+    command: string,
+    answer: (info: ObjectInfo) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (/[\n\0]/.test(command)) {
+      return Promise.reject(new Error("an object name with a line break"));
+    }
+    const run = async () => {
+      await this.#writer.write(encoder.encode(`${command}\n`));
+      const line = await this.#reader.until(LF, 4096);
+      if (line === undefined) throw new Error("git cat-file ended");
+      const head = decoder.decode(line).trimEnd();
+      const m = /^[0-9a-f]+ (\S+) (\d+)$/.exec(head);
+      if (!m) {
+        if (/ (missing|ambiguous)$/.test(head)) return undefined;
+        throw new Error(`git cat-file: unexpected answer "${head.slice(0, 200)}"`);
+      }
+      return await answer({ type: m[1]!, size: Number(m[2]) });
+    };
+    const result = this.#turn.then(run, run);
+    this.#turn = result.catch(() => {});
+    return result;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    await this.#out.cancel().catch(() => {});
+    await this.#child.status;
+  }
+}
