@@ -129,6 +129,20 @@ Deno.test("firstSecretInFile() reads a file in pieces, finds a secret across the
     const wide = "x" + "\u0436".repeat(1999) + "\u0410" + key.slice(7, -1);
     assert.equal(new TextEncoder().encode(wide.slice(0, 2000)).length, 3999);
     assert.deepEqual(await scan(wide), { rule: "aws-access-key-id", line: 1 });
+    // A small file is read in one call (its size known from the listing), lines counted
+    // the same; one that grew past a piece since is read in pieces after all.
+    const small = join(dir, "small");
+    await Deno.writeTextFile(small, `a\nb\n${key}\n`);
+    assert.deepEqual(await firstSecretInFile(small, 1000, 10), {
+      rule: "aws-access-key-id",
+      line: 3,
+    });
+    const grown = join(dir, "grown");
+    await Deno.writeTextFile(grown, [...filler(200), key].join("\n"));
+    assert.deepEqual(await firstSecretInFile(grown, 1000, 10), {
+      rule: "aws-access-key-id",
+      line: 201,
+    });
     // A binary file is scanned as the text it shows, lines counted as in the file.
     const binary = new Uint8Array(3000);
     binary.set(new TextEncoder().encode(`\0\0\n\n${key}\n`), 2500);
