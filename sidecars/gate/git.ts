@@ -27,6 +27,31 @@ export async function git(
   return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
 }
 
+/**
+ * Runs `git ARGS` with `input` on its stdin, written while its output is read (git stops
+ * reading once its output pipe is full); never throws on exit code.
+ */
+export async function gitWithInput(args: string[], input: string): Promise<GitResult> {
+  const child = new Deno.Command("git", {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Taken before `output()`, which would otherwise close stdin.
+  const writer = child.stdin.getWriter();
+  const writing = writer.write(new TextEncoder().encode(input)).then(() => writer.close()).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const r = await child.output();
+  const failed = await writing;
+  const d = new TextDecoder();
+  const result = { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
+  if (failed && result.code === 0) throw failed;
+  return result;
+}
+
 /** Runs git and returns stdout; throws an Error naming `what` on failure. */
 export async function gitOk(
   what: string,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseRawZ, scanPush } from "./objects.ts";
+import { parseRawSections, parseRawZ, scanPush } from "./objects.ts";
 
 // Built at run time so that this file holds nothing a scanner would flag.
 const TOKEN = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
@@ -164,5 +164,89 @@ Deno.test("scanPush() reads a push of thousands of files through one git process
     assert.equal(scan.commits.length, 1);
     assert.equal(scan.commits[0]!.touched.length, 4000);
     assert.deepEqual(scan.commits[0]!.findings.map((f) => [f.file, f.line]), [["gen/f1234.ts", 1]]);
+  });
+});
+
+Deno.test("scanPush() on merges: a clean one touches nothing new, an evil one what it adds", async () => {
+  await withRepo(async (dir) => {
+    const g = (args: string[]) => git(dir, args);
+    await g(["checkout", "-q", "--detach"]);
+    await g(["checkout", "-q", "-b", "left"]);
+    await Deno.writeTextFile(join(dir, "left.txt"), `left ${TOKEN}\n`);
+    await g(["add", "left.txt"]);
+    await g(["commit", "-qm", "left"]);
+    await g(["checkout", "-q", "main"]);
+    await g(["checkout", "-q", "-b", "right"]);
+    await Deno.writeTextFile(join(dir, "right.txt"), "right\n");
+    await g(["add", "right.txt"]);
+    await g(["commit", "-qm", "right"]);
+    await g(["merge", "-q", "--no-ff", "-m", "clean merge", "left"]);
+    const clean = await g(["rev-parse", "HEAD"]);
+    // An evil merge: a file neither side has, with a key in it.
+    await g(["checkout", "-q", "--detach", "right~0"]);
+    await g(["merge", "-q", "--no-ff", "--no-commit", "left"]);
+    await Deno.writeTextFile(join(dir, "evil.txt"), `evil ${TOKEN}\n`);
+    await g(["add", "evil.txt"]);
+    await g(["commit", "-qm", "evil merge"]);
+    const evil = await g(["rev-parse", "HEAD"]);
+    await g(["checkout", "-q", "-f", "main"]);
+    await g(["branch", "-D", "-q", "left", "right"]);
+
+    const scan = await scanPush(clean, SECRETS);
+    const bySubject = async (c: { sha: string }) => (await g(["log", "-1", "--format=%s", c.sha]));
+    const summary = await Promise.all(scan.commits.map(async (c) => ({
+      subject: await bySubject(c),
+      touched: c.touched,
+      found: c.findings.map((f) => f.file),
+    })));
+    assert.deepEqual(summary.toSorted((a, b) => a.subject.localeCompare(b.subject)), [
+      { subject: "clean merge", touched: [], found: [] },
+      { subject: "left", touched: ["left.txt"], found: ["left.txt"] },
+      { subject: "right", touched: ["right.txt"], found: [] },
+    ]);
+    const evilScan = await scanPush(evil, SECRETS);
+    const merge = evilScan.commits.find((c) => c.sha === evil)!;
+    assert.deepEqual(merge.touched, ["evil.txt"]);
+    assert.deepEqual(merge.findings.map((f) => [f.file, f.line]), [["evil.txt", 1]]);
+  });
+});
+
+Deno.test("parseRawSections() splits diff-tree --stdin output by commit, paths read with their change", () => {
+  const a = "a".repeat(40);
+  const b = "b".repeat(40);
+  const z = "0".repeat(40);
+  const change = (path: string) => [`:000000 100644 ${z} ${b} A`, path];
+  const text = [
+    a,
+    ...change("x.txt"),
+    // A path that looks like a commit id is the change's path, not a new section.
+    ...change("c".repeat(40)),
+    a, // an empty section (--always): a merge's parent with no difference
+    b,
+    ...change("y.txt"),
+    "",
+  ].join("\0");
+  assert.deepEqual(
+    parseRawSections(text).map((s) => s.map((c) => c.paths[0])),
+    [["x.txt", "c".repeat(40)], [], ["y.txt"]],
+  );
+  assert.throws(() => parseRawSections(`${change("x")[0]}\0x\0`), /before any commit/);
+});
+
+Deno.test("scanPush() on a merge with nothing new against one parent (-s ours)", async () => {
+  await withRepo(async (dir) => {
+    const g = (args: string[]) => git(dir, args);
+    await g(["checkout", "-q", "--detach"]);
+    await g(["checkout", "-q", "-b", "side"]);
+    await Deno.writeTextFile(join(dir, "side.txt"), "side\n");
+    await g(["add", "side.txt"]);
+    await g(["commit", "-qm", "side"]);
+    await g(["checkout", "-q", "--detach", "main"]);
+    await g(["merge", "-q", "-s", "ours", "-m", "ours", "side"]);
+    const merge = await g(["rev-parse", "HEAD"]);
+    await g(["checkout", "-q", "-f", "main"]);
+    await g(["branch", "-D", "-q", "side"]);
+    const scan = await scanPush(merge, SECRETS);
+    assert.deepEqual(scan.commits.map((c) => c.touched), [["side.txt"], []]);
   });
 });
