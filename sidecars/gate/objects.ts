@@ -159,9 +159,13 @@ async function scanObjectText(
   return await scanAdded(where, secrets);
 }
 
-/** Lines of a blob, for "was this already there" checks. */
+/**
+ * Lines of a blob, for "was this already there" checks. A version over the size limit is
+ * not read (the bundle would hold all of it in memory): nothing in it excuses a line.
+ */
 async function blobLines(cat: CatFile, sha: string): Promise<string[]> {
   if (ZERO_RE.test(sha)) return [];
+  if (((await cat.info(sha))?.size ?? 0) > MAX_BLOB_BYTES) return [];
   return decoder.decode((await content(cat, sha)).bytes).split("\n");
 }
 

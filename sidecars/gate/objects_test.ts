@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseRawSections, parseRawZ, scanPush } from "./objects.ts";
+import { MAX_BLOB_BYTES, parseRawSections, parseRawZ, scanPush } from "./objects.ts";
 
 // Built at run time so that this file holds nothing a scanner would flag.
 const TOKEN = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
@@ -126,6 +126,25 @@ Deno.test("scanPush() counts only lines the push adds, and reads raw path names"
     const scan = await scanPush(sha, SECRETS);
     assert.deepEqual(scan.commits[0]!.findings, []);
     assert.deepEqual(scan.commits[0]!.touched, [".github/workflows/é.yml", "config.txt"]);
+  });
+});
+
+Deno.test("scanPush() does not read an old version over the size limit: its lines excuse nothing", async () => {
+  await withRepo(async (dir) => {
+    // Upstream holds a file over the limit with the token in it; the push cuts it down to
+    // the token's line. Reading the old version whole would cost the bundle its size in
+    // memory; not read, the kept line counts as added.
+    const filler = "x".repeat(1023) + "\n";
+    await Deno.writeTextFile(
+      join(dir, "data.txt"),
+      `kept ${TOKEN}\n` + filler.repeat(Math.ceil(MAX_BLOB_BYTES / filler.length) + 1),
+    );
+    await git(dir, ["add", "data.txt"]);
+    await git(dir, ["commit", "-qm", "upstream: big"]);
+    const sha = await commitDetached(dir, { "data.txt": `kept ${TOKEN}\n` }, "cut down");
+    const scan = await scanPush(sha, SECRETS);
+    assert.deepEqual(scan.oversized, []);
+    assert.deepEqual(scan.commits[0]!.findings.map((f) => [f.file, f.line]), [["data.txt", 1]]);
   });
 });
 
