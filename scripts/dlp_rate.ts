@@ -1,9 +1,9 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
  * (a model API request carrying this checkout's own source files, as a coding agent sends
- * them; a conversation in Japanese and one in Russian; one carrying an image; and a worst
- * case made of base64 runs, every one decoded and scanned again), each against decoding
- * the same body.
+ * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
+ * case made of base64 runs, every one decoded and scanned again; uploads of binary
+ * files), each against decoding the same body.
  * Prints JSON. Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
@@ -52,6 +52,16 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     lines.push(btoa(String.fromCharCode(...random.subarray(i, i + 57))));
   }
   const base64 = lines.join("\n");
+  // An upload of a binary file: a MiB of an executable (this very Deno's code), and
+  // one of compressed data (as random as it).
+  using exe = await Deno.open(Deno.execPath());
+  await exe.seek(4 << 20, Deno.SeekMode.Start);
+  const executable = new Uint8Array(1 << 20);
+  for (let n = 0; n < executable.length;) {
+    const got = await exe.read(executable.subarray(n));
+    if (got === null) throw new Error(`${Deno.execPath()} is shorter than 5 MiB`);
+    n += got;
+  }
   const encode = (s: string) => new TextEncoder().encode(s);
   return [
     ["API request with source code", encode(api)],
@@ -59,6 +69,8 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["API request in Russian", encode(conversation(RUSSIAN))],
     ["API request with an image", encode(withImage())],
     ["base64 lines (worst case)", encode(base64)],
+    ["upload of an executable", executable],
+    ["upload of compressed data", randomBytes(1 << 20)],
   ];
 }
 

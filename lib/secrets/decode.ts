@@ -9,7 +9,7 @@
  * made and where in the original it came from.
  */
 
-import { KeywordMatcher, type Survey } from "./keywords.ts";
+import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 
 export { normalize };
@@ -224,56 +224,45 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
   return true;
 }
 
-/** Offsets of characters normalising would change, of `%XX`, and of `\\uXXXX` and `\\/`. */
+/** Offsets of `%XX`, and of `\\uXXXX` and `\\/`. */
 function triggered(text: string, triggers: readonly number[]) {
-  const odd: number[] = [];
   const percent: number[] = [];
   const escape: number[] = [];
   for (const i of triggers) {
-    const c = text.charCodeAt(i);
-    if (c === 37) {
+    if (text.charCodeAt(i) === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
-    } else if (c === 92) {
+    } else {
       const next = text.charCodeAt(i + 1);
       if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) escape.push(i);
-    } else if (c < 0xd800 || c > 0xdfff) {
-      // The survey reports only characters of the BMP that normalising changes (and
-      // look-alikes only among ASCII).
-      odd.push(i);
-    } else if (normalizingChanges(String.fromCodePoint(text.codePointAt(i)!))) {
-      odd.push(i);
     }
   }
-  return { odd, percent, escape };
+  return { percent, escape };
 }
 
 /** How far around a trigger a decoded window reaches: longer than any token. */
-const RADIUS = 256;
+const RADIUS = DECODE_RADIUS;
 /** Decoding stops after this many bytes of decoded output per text (a bound, not a gap: the plain text is always scanned). */
 const MAX_DECODED = 8 * 1024 * 1024;
 
-const changesCache = new Map<string, boolean>();
-/** Whether normalising changes `ch` (NFKC, an invisible character, a look-alike). */
-function normalizingChanges(ch: string): boolean {
-  let changes = changesCache.get(ch);
-  if (changes === undefined) {
-    changes = normalize(ch) !== ch;
-    if (changesCache.size < 4096) changesCache.set(ch, changes);
-  }
-  return changes;
-}
-
-/** Merged windows of `RADIUS` around each offset (in increasing order). */
-function windowsAround(length: number, offsets: readonly number[]): [number, number][] {
+/**
+ * Merged windows reaching `RADIUS` around each stretch (pairs of start and end, in
+ * increasing order; a single offset `at` is the stretch `at, at + 1`).
+ */
+function windowsAround(length: number, stretches: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
-  for (const at of offsets) {
-    const from = Math.max(0, at - RADIUS);
-    const to = Math.min(length, at + RADIUS);
+  for (let k = 0; k < stretches.length; k += 2) {
+    const from = Math.max(0, stretches[k]! - RADIUS);
+    const to = Math.min(length, stretches[k + 1]! - 1 + RADIUS);
     const last = out[out.length - 1];
-    if (last && from <= last[1]) last[1] = to;
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
     else out.push([from, to]);
   }
   return out;
+}
+
+/** Each offset as a stretch of one character. */
+function single(offsets: readonly number[]): number[] {
+  return offsets.flatMap((at) => [at, at + 1]);
 }
 
 /**
@@ -294,7 +283,7 @@ function base64Candidate(run: string): boolean {
  */
 export function variants(
   text: string,
-  survey: Pick<Survey, "runs" | "triggers"> = surveyText(text),
+  survey: Pick<Survey, "runs" | "triggers" | "odd"> = surveyText(text),
 ): Variant[] {
   const out: Variant[] = [];
   let budget = MAX_DECODED;
@@ -306,19 +295,19 @@ export function variants(
   const found = triggered(text, survey.triggers);
   const local = (
     encoding: Variant["encoding"],
-    offsets: number[],
+    stretches: readonly number[],
     decode: (s: string) => string,
   ) => {
-    for (const [from, to] of windowsAround(text.length, offsets)) {
+    for (const [from, to] of windowsAround(text.length, stretches)) {
       if (budget <= 0) return;
       const window = text.slice(from, to);
       const decoded = decode(window);
       if (decoded !== window) add({ text: decoded, encoding, at: from });
     }
   };
-  local("normalized", found.odd, normalize);
-  local("url", found.percent, percentDecode);
-  local("json", found.escape, jsonUnescape);
+  local("normalized", survey.odd, normalize);
+  local("url", single(found.percent), percentDecode);
+  local("json", single(found.escape), jsonUnescape);
   const runs = survey.runs;
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,

@@ -77,18 +77,24 @@ Deno.test("KeywordMatcher.survey() reports base64-alphabet runs and characters t
     "\u0432\u0430\u0441 a\\n\u0432\u0430\u0441 sk-\u0430pi \u{1d400} a\\u0041 a\\n";
   for (let pass = 0; pass < 2; pass++) {
     // The second pass reads what the first one learnt about each character.
-    const { runs, triggers } = m.survey(text);
+    const { runs, triggers, odd } = m.survey(text);
     assert.deepEqual(runs, [6, 28]);
-    assert.deepEqual(triggers.map((i) => [text[i], i]), [
-      ["%", 31],
-      ["\uff21", 45],
-      ["\u200b", 46],
-      ["\u0430", 62],
-      ["\ud835", 66],
-      ["\udc00", 67],
-      ["\\", 70],
-    ]);
+    assert.deepEqual(triggers.map((i) => [text[i], i]), [["%", 31], ["\\", 70]]);
+    // The characters to normalise (\uff21 at 45, \u200b, \u0430 at 62, and 𝐀 at 66-67)
+    // make one stretch: their windows would merge.
+    assert.deepEqual(odd, [45, 68]);
+    assert.deepEqual(m.survey(`\uff21${" ".repeat(600)}\u200b`).odd, [0, 1, 601, 602]);
   }
+});
+
+Deno.test("KeywordMatcher.survey() reports binary data as stretches, not a trigger per byte", () => {
+  const m = new KeywordMatcher(["x"]);
+  const binary = "\u0000\u0001ab\u0002".repeat(100_000);
+  assert.deepEqual(m.survey(binary).odd, [0, binary.length]);
+  // An emoji (outside the BMP) normalising leaves alone is prose; a lone half of a
+  // surrogate pair counts.
+  assert.deepEqual(m.survey("ok \u{1f600} fine").odd, []);
+  assert.deepEqual(m.survey("ok \ud800 fine").odd, [3, 4]);
 });
 
 Deno.test("a rule runs only near its keywords, and its entropy floor and check apply", () => {

@@ -99,6 +99,25 @@ Deno.test("zero-width and control characters inside a token do not hide it", () 
   }
 });
 
+Deno.test("control characters hide no token inside binary data, or in two places far apart", () => {
+  // Binary data is dense with control characters: decoded as one stretch, not per byte.
+  // A token split by NULs in the middle of it, and one at each end, are each found.
+  const bytes = new Uint8Array(1 << 20);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251 < 120 ? 0 : (i * 31) % 256;
+  const binary = new TextDecoder().decode(bytes);
+  const hidden = [...GH].join("\u0000");
+  for (const text of [`${binary}${hidden}${binary}`, `${hidden}${binary}`, `${binary}${hidden}`]) {
+    assert.ok(found(text).includes("normalized:github-token"));
+  }
+  // Two hidden tokens with plain text between them, far more than a window apart.
+  const plain = "plain words and numbers 12345 ".repeat(200);
+  const twice = `a ${hidden} ${plain} ${hidden.replace("ghp", "gho")} z`;
+  assert.deepEqual(
+    findSecrets(twice).filter((f) => f.encoding === "normalized").map((f) => f.rule),
+    ["github-token", "github-token"],
+  );
+});
+
 Deno.test("look-alike letters (Cyrillic, Greek, full-width) do not hide a token", () => {
   const cyrillic = "АKIA" + AWS.slice(4); // Cyrillic A
   assert.ok(found(`id ${cyrillic}`).includes("normalized:aws-access-key-id"));

@@ -10,7 +10,7 @@
  * milliseconds per MiB whatever the number of keywords.
  */
 
-import { isLookAlike, unitChanges } from "./normalize.ts";
+import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
 
 /** What one pass over a text found. */
 export interface Survey {
@@ -18,9 +18,19 @@ export interface Survey {
   hits: number[];
   /** Pairs: start and end of each run of 16+ characters of `A-Za-z0-9+/_-`. */
   runs: number[];
-  /** Offsets of characters normalising changes, of `%`, and of `\\` before `u` or `/`. */
+  /** Offsets of `%` and of `\\` before `u` or `/`. */
   triggers: number[];
+  /**
+   * Pairs: start and end of each stretch of text holding characters normalising changes,
+   * those less than `2 * DECODE_RADIUS` apart in one stretch (their decoding windows
+   * would merge anyway): binary data, dense with control characters, makes a few
+   * stretches rather than an offset per byte.
+   */
+  odd: number[];
 }
+
+/** How far around a character to decode a decoded window reaches: longer than any token. */
+export const DECODE_RADIUS = 256;
 
 /** The shortest run of the base64 alphabet worth a closer look (base32 needs 16). */
 export const MIN_RUN = 16;
@@ -163,6 +173,10 @@ export class KeywordMatcher {
     const hits: number[] = [];
     const runs: number[] = [];
     const triggers: number[] = [];
+    const odd: number[] = [];
+    // The stretch of characters normalising changes being gathered (none yet: -1).
+    let oddStart = -1;
+    let oddEnd = -1;
     let s = 0;
     // The length of the base64-alphabet run ending here, kept without a branch on each
     // character's class: in source text that branch goes either way every few
@@ -188,7 +202,12 @@ export class KeywordMatcher {
           const next = text.charCodeAt(i + 1);
           if (next === 117 || next === 47) triggers.push(i);
         } else {
-          const k = (c & UNCHECKED) === 0 ? c : this.#check(text.charCodeAt(i));
+          const code = text.charCodeAt(i);
+          if (code === 37) {
+            triggers.push(i);
+            continue;
+          }
+          const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
           if ((k & TRIGGER) === 0) continue;
           if ((k & LOOK_ALIKE) !== 0) {
             // In a word of its own script a look-alike is a letter: prose is not decoded.
@@ -198,14 +217,48 @@ export class KeywordMatcher {
               mixed = (t & 1) === 1;
             }
             if (!mixed) continue;
+          } else if ((code & 0xf800) === 0xd800 && !surrogateChanges(text, i)) {
+            continue;
           }
-          triggers.push(i);
+          if (oddStart < 0 || i - oddEnd > 2 * DECODE_RADIUS) {
+            if (oddStart >= 0) odd.push(oddStart, oddEnd + 1);
+            oddStart = i;
+          }
+          // A character outside the BMP ends with the second half of its pair.
+          oddEnd = (code & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+            ? i + 1
+            : i;
         }
       }
     }
     if (run >= MIN_RUN) runs.push(n - run, n);
-    return { hits, runs, triggers };
+    if (oddStart >= 0) odd.push(oddStart, oddEnd + 1);
+    return { hits, runs, triggers, odd };
   }
+}
+
+const pairCache = new Map<number, boolean>();
+/**
+ * Whether normalising changes the character a surrogate at `at` is half of: asked of
+ * the first half (and remembered); the second half of a pair is answered by it. A lone
+ * half counts as changing.
+ */
+function surrogateChanges(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  if (code >= 0xdc00) {
+    const before = text.charCodeAt(at - 1);
+    return !(at > 0 && before >= 0xd800 && before < 0xdc00);
+  }
+  const next = text.charCodeAt(at + 1);
+  if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+  const point = text.codePointAt(at)!;
+  let changes = pairCache.get(point);
+  if (changes === undefined) {
+    const ch = String.fromCodePoint(point);
+    changes = normalize(ch) !== ch;
+    if (pairCache.size < 4096) pairCache.set(point, changes);
+  }
+  return changes;
 }
 
 /** ASCII characters a token may hold: letters, digits and `_-+/=.`. */
