@@ -27,10 +27,12 @@ export const LABEL_BACKEND = "bot-bottle.backend";
 export const AGENT_LIMITS = { pids: 4096, memoryBytes: 8 * 1024 ** 3 };
 
 /**
- * The bundle's limits. The proxy holds at most one request body per connection in
- * memory (32 MiB, the DLP limit), so a flood of uploads fails there, not on the host.
+ * The bundle's limits. The proxy holds at most 32 MiB of request bodies at once, across
+ * connections (more waits for a 503 and a retry), so a flood of uploads fails there, not
+ * on the host. Scanning costs up to ~12 times a body's size (401 MB peak for 32 MiB of
+ * compressed data): room for that and for the gate's scan of a push beside it.
  */
-export const BUNDLE_LIMITS = { pids: 512, memoryBytes: 512 * 1024 ** 2 };
+export const BUNDLE_LIMITS = { pids: 512, memoryBytes: 1024 ** 3 };
 
 /** This host's name, for telling whose `start` bottle a container is. */
 export function hostName(): string {

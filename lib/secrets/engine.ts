@@ -110,11 +110,24 @@ export const RANK = { token: 0, named: 1, structure: 2, generic: 3 } as const;
  * key's own kind).
  */
 export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => number): T[] {
-  return findings.filter((f) =>
-    !findings.some((g) =>
-      g !== f && rank(g) < rank(f) && g.index < f.index + f.length && f.index < g.index + g.length
-    )
-  );
+  // One sweep in order of start, comparing each finding with those still open where it
+  // starts (a text of thousands of secrets compared every pair: 8000 took 2.5 s).
+  const ranks = findings.map(rank);
+  const order = findings.map((_, i) => i).sort((a, b) => findings[a]!.index - findings[b]!.index);
+  const dropped = new Uint8Array(findings.length);
+  let open: number[] = [];
+  for (const i of order) {
+    const start = findings[i]!.index;
+    const end = start + findings[i]!.length;
+    open = open.filter((j) => findings[j]!.index + findings[j]!.length > start);
+    for (const j of open) {
+      if (findings[j]!.index >= end) continue;
+      if (ranks[j]! < ranks[i]!) dropped[i] = 1;
+      else if (ranks[i]! < ranks[j]!) dropped[j] = 1;
+    }
+    open.push(i);
+  }
+  return findings.filter((_, i) => dropped[i] === 0);
 }
 
 /** Matches kept so far in one scan, and the rule and offset of each. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Detector, entropy, isPlaceholder, type Rule } from "./engine.ts";
+import { Detector, dropShadowed, entropy, isPlaceholder, type Rule } from "./engine.ts";
 import { KeywordMatcher } from "./keywords.ts";
 import { findSecrets, looksBinary, printableText } from "./mod.ts";
 import { randomBytes } from "../bytes.ts";
@@ -173,4 +173,42 @@ Deno.test("a binary file is scanned as the text it shows: a key in it is found, 
   assert.equal(line, expected);
   // Random bytes alone show no secret.
   assert.deepEqual(findSecrets(printableText(random)).map((f) => f.rule), []);
+});
+
+Deno.test("dropShadowed() keeps what comparing every pair keeps, and thousands of findings cost a sweep", () => {
+  type F = { rule: string; description: string; index: number; length: number; rank: number };
+  const pairwise = (fs: F[]) =>
+    fs.filter((f) =>
+      !fs.some((g) =>
+        g !== f && g.rank < f.rank && g.index < f.index + f.length && f.index < g.index + g.length
+      )
+    );
+  let seed = 11;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let round = 0; round < 300; round++) {
+    const fs: F[] = Array.from({ length: next(40) }, (_, i) => ({
+      rule: `r${i}`,
+      description: "",
+      index: next(100),
+      length: next(4) === 0 ? 0 : next(30),
+      rank: next(4),
+    }));
+    assert.deepEqual(dropShadowed(fs, (f) => f.rank), pairwise(fs));
+  }
+  // An empty finding where another starts, and one just past another's end: no overlap.
+  const edges: F[] = [
+    { rule: "a", description: "", index: 5, length: 10, rank: 0 },
+    { rule: "b", description: "", index: 5, length: 0, rank: 1 },
+    { rule: "c", description: "", index: 15, length: 3, rank: 2 },
+  ];
+  assert.deepEqual(dropShadowed(edges, (f) => f.rank), edges);
+  // 20000 findings side by side (a body of nothing but secrets), each shadowing nothing.
+  const many: F[] = Array.from({ length: 20_000 }, (_, i) => ({
+    rule: "t",
+    description: "",
+    index: i * 50,
+    length: 40,
+    rank: i % 4,
+  }));
+  assert.equal(dropShadowed(many, (f) => f.rank).length, 20_000);
 });

@@ -231,15 +231,84 @@ export async function* readBody(
   }
 }
 
-/** Collects a body of at most `limit` bytes. */
+/**
+ * Bytes of request bodies held in memory at once, across every connection of one proxy:
+ * many large uploads side by side must not take the bundle (and the git gate with it)
+ * past its memory limit.
+ */
+export class BodyBudget {
+  #held = 0;
+  constructor(readonly limit: number) {}
+
+  /** Takes `n` bytes of the budget; false (nothing taken) when they are not left. */
+  take(n: number): boolean {
+    if (this.#held + n > this.limit) return false;
+    this.#held += n;
+    return true;
+  }
+
+  /** Gives back `n` bytes taken. */
+  give(n: number): void {
+    this.#held = Math.max(0, this.#held - n);
+  }
+
+  /** Bytes held now. */
+  get held(): number {
+    return this.#held;
+  }
+}
+
+/**
+ * Collects a body of at most `limit` bytes, counted against `budget` as it arrives (a
+ * body of known length all at once, into one buffer, before `ready` runs and a byte is
+ * read). The caller gives the body's length back; a body refused half-way gives back
+ * what it took.
+ */
 export async function collectBody(
   reader: Buffered,
   frame: Framing,
   limit: number,
+  budget: BodyBudget = new BodyBudget(Infinity),
+  ready: () => Promise<void> = () => Promise.resolve(),
 ): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of readBody(reader, frame, limit)) parts.push(chunk);
-  return concat(parts);
+  let taken = 0;
+  const take = (n: number) => {
+    if (!budget.take(n)) {
+      throw new HttpError(
+        503,
+        `the proxy already holds ${
+          Math.round(budget.held / 2 ** 20)
+        } MiB of request bodies to scan (at most ${
+          Math.round(budget.limit / 2 ** 20)
+        } MiB at once); send this one again when one of them is through`,
+      );
+    }
+    taken += n;
+  };
+  try {
+    if (frame.kind === "length" && frame.length <= limit) {
+      take(frame.length);
+      await ready();
+      const body = new Uint8Array(frame.length);
+      let at = 0;
+      for await (const chunk of readBody(reader, frame, limit)) {
+        body.set(chunk, at);
+        at += chunk.length;
+      }
+      return body;
+    }
+    await ready();
+    const parts: Uint8Array[] = [];
+    for await (const chunk of readBody(reader, frame, limit)) {
+      take(chunk.length);
+      parts.push(chunk);
+    }
+    const body = concat(parts);
+    return body;
+  } catch (error) {
+    budget.give(taken);
+    throw error;
+  }
 }
 
 /** Serialises a head: a start line and header lines, in one buffer. */

@@ -124,6 +124,8 @@ export async function relay(
 }
 
 const HIGH_WATER = 1024 * 1024;
+/** How long a finished connection may go on sending what nobody reads. */
+const LINGER_MS = 5000;
 
 /** A node socket as a Source and Sink, pausing it while unread data piles up. */
 export class SocketIO implements Source, Sink {
@@ -189,6 +191,24 @@ export class SocketIO implements Source, Sink {
 
   end(): void {
     this.socket.end();
+  }
+
+  /**
+   * Ends the connection for good: the last answer goes out, and whatever the client still
+   * sends (the rest of a body the proxy refused unread) is thrown away until it closes,
+   * for `LINGER_MS` at most. Left paused with that body queued, the socket would hold it
+   * until the idle timeout, ten minutes on.
+   */
+  finish(): void {
+    this.socket.off("data", this.#onData);
+    this.#queue = [];
+    this.#queued = 0;
+    this.socket.on("data", () => {});
+    this.socket.end();
+    this.socket.resume();
+    if (this.socket.destroyed) return;
+    const timer = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    this.socket.once("close", () => clearTimeout(timer));
   }
 
   destroy(): void {

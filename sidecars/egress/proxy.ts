@@ -76,7 +76,7 @@ async function serve(
       if (!(await exchange(req, reader, io, options, origin))) return;
     }
   } finally {
-    io.end();
+    io.finish();
   }
 }
 

@@ -13,6 +13,7 @@ import { Leaves } from "./leaves.ts";
 import { LiveAllowlist } from "./policy.ts";
 import { startProxy } from "./proxy.ts";
 import { UpstreamPool } from "./upstream.ts";
+import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 
 const SIZE = 6 * 1024 * 1024;
@@ -224,6 +225,91 @@ Deno.test("the proxy relays downloads byte for byte on every path, also to a slo
     await proxy.stop();
     plainListener.close();
     tlsListener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("request bodies held for scanning share one budget: over it 503, given back when sent, refused or failed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  serveBody(listener, encoder.encode("ok"));
+  // A port with nothing listening: the upstream exchange fails.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const allow = new LiveAllowlist([`up.test:${port}`, `dead.test:${deadPort}`], [], []);
+  const upstream = new UpstreamPool({});
+  const audit = new AuditLog(join(dir, "audit.jsonl"));
+  const KiB = 1024;
+  const proxy = await startProxy({
+    hostname: "127.0.0.1",
+    port: 0,
+    policy: () => allow.current(),
+    audit,
+    dlp: "block",
+    dlpValues: [],
+    routes: new Map(),
+    scrubValues: [],
+    upstream,
+    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+    leaves: new Leaves(await createCa(join(dir, "ca"), "test")),
+    bodies: new BodyBudget(300 * KiB),
+  });
+  const head = (host: string, length: number) =>
+    encoder.encode(
+      `POST http://${host}/up HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${length}\r\n\r\n`,
+    );
+  /** One POST of `size` bytes of `fill` on a new connection; its status. */
+  const post = async (host: string, size: number, fill = "a") => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    try {
+      const body = encoder.encode(fill.repeat(Math.ceil(size / fill.length)).slice(0, size));
+      await writeAll(conn, head(host, size));
+      await writeAll(conn, body).catch(() => {});
+      return (await readResponse(conn, false)).status;
+    } finally {
+      conn.close();
+    }
+  };
+  try {
+    // A body of 200 KiB, half sent: its whole length is held while the rest comes.
+    const slow = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    await writeAll(slow, head(`up.test:${port}`, 200 * KiB));
+    await writeAll(slow, encoder.encode("a".repeat(100 * KiB)));
+    let answer = 0;
+    for (let tries = 0; tries < 25 && answer !== 503; tries++) {
+      // Until the proxy has read the first head, a second body still fits.
+      answer = await post(`up.test:${port}`, 200 * KiB);
+      if (answer !== 503) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(answer, 503, "a second 200 KiB body does not fit beside the first");
+    // A client waiting for "100 Continue" hears it does not fit before sending its body.
+    const asking = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    await writeAll(
+      asking,
+      encoder.encode(
+        `POST http://up.test:${port}/up HTTP/1.1\r\nHost: up.test:${port}\r\n` +
+          `Content-Length: ${200 * KiB}\r\nExpect: 100-continue\r\n\r\n`,
+      ),
+    );
+    assert.equal((await readResponse(asking, false)).status, 503);
+    asking.close();
+    await writeAll(slow, encoder.encode("a".repeat(100 * KiB)));
+    assert.equal((await readResponse(slow, false)).status, 200);
+    slow.close();
+    // Given back once sent: 250 KiB fits again, and again.
+    assert.equal(await post(`up.test:${port}`, 250 * KiB), 200);
+    assert.equal(await post(`up.test:${port}`, 250 * KiB), 200);
+    // Given back when DLP refuses the body, and when the upstream fails.
+    const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+    assert.equal(await post(`up.test:${port}`, 250 * KiB, `token=${token}\n`), 403);
+    assert.equal(await post(`dead.test:${deadPort}`, 250 * KiB), 502);
+    assert.equal(await post(`up.test:${port}`, 250 * KiB), 200);
+  } finally {
+    upstream.close();
+    await proxy.stop();
+    listener.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

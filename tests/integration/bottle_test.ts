@@ -563,7 +563,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
           $`docker inspect --format ${"{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}"} ${`bot-bottle-${name}-${role}`}`,
         )).stdout.trim();
       assert.equal(await limits("agent"), `${8 * 2 ** 30} 4096`);
-      assert.equal(await limits("bundle"), `${512 * 2 ** 20} 512`);
+      assert.equal(await limits("bundle"), `${2 ** 30} 512`);
     });
 
     await t.step("exec passes the guest's exit code through", async () => {
