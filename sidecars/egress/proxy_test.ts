@@ -11,7 +11,7 @@ import { AuditLog } from "./audit.ts";
 import { createCa } from "./ca.ts";
 import { Leaves } from "./leaves.ts";
 import { LiveAllowlist } from "./policy.ts";
-import { startProxy } from "./proxy.ts";
+import { type ProxyOptions, startProxy } from "./proxy.ts";
 import { UpstreamPool } from "./upstream.ts";
 import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
@@ -114,6 +114,32 @@ async function readResponse(
   return { status, body };
 }
 
+/**
+ * The proxy on loopback (its CA in `dir/ca`, its audit log in `dir`): DLP blocking, every
+ * name resolving to 127.0.0.1.
+ */
+async function loopbackProxy(
+  dir: string,
+  allow: LiveAllowlist,
+  upstream: UpstreamPool,
+  extra: Partial<ProxyOptions> = {},
+) {
+  return await startProxy({
+    hostname: "127.0.0.1",
+    port: 0,
+    policy: () => allow.current(),
+    audit: new AuditLog(join(dir, "audit.jsonl")),
+    dlp: "block",
+    dlpValues: [],
+    routes: new Map(),
+    scrubValues: [],
+    upstream,
+    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+    leaves: new Leaves(await createCa(join(dir, "ca"), "test")),
+    ...extra,
+  });
+}
+
 Deno.test("the proxy relays downloads byte for byte on every path, also to a slow reader", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
   const body = randomBody(SIZE);
@@ -134,26 +160,13 @@ Deno.test("the proxy relays downloads byte for byte on every path, also to a slo
   const tlsPort = (tlsListener.addr as Deno.NetAddr).port;
   serveBody(tlsListener, body);
 
-  const ca = await createCa(join(dir, "ca"), "test");
   const allow = new LiveAllowlist(
     [`plain.test:${plainPort}`, `tls.test:${tlsPort}`, `tunnel.test:${tlsPort}`],
     [],
     [`tunnel.test:${tlsPort}`],
   );
   const upstream = new UpstreamPool({ caCerts: [upstreamCa.certPem] });
-  const proxy = await startProxy({
-    hostname: "127.0.0.1",
-    port: 0,
-    policy: () => allow.current(),
-    audit: new AuditLog(join(dir, "audit.jsonl")),
-    dlp: "block",
-    dlpValues: [],
-    routes: new Map(),
-    scrubValues: [],
-    upstream,
-    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
-    leaves: new Leaves(ca),
-  });
+  const proxy = await loopbackProxy(dir, allow, upstream);
   const proxyCa = await Deno.readTextFile(join(dir, "ca", "ca.crt"));
   const toProxy = () => Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
   const tunnelTo = async (host: string) => {
@@ -240,22 +253,8 @@ Deno.test("request bodies held for scanning share one budget: over it 503, given
   closed.close();
   const allow = new LiveAllowlist([`up.test:${port}`, `dead.test:${deadPort}`], [], []);
   const upstream = new UpstreamPool({});
-  const audit = new AuditLog(join(dir, "audit.jsonl"));
   const KiB = 1024;
-  const proxy = await startProxy({
-    hostname: "127.0.0.1",
-    port: 0,
-    policy: () => allow.current(),
-    audit,
-    dlp: "block",
-    dlpValues: [],
-    routes: new Map(),
-    scrubValues: [],
-    upstream,
-    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
-    leaves: new Leaves(await createCa(join(dir, "ca"), "test")),
-    bodies: new BodyBudget(300 * KiB),
-  });
+  const proxy = await loopbackProxy(dir, allow, upstream, { bodies: new BodyBudget(300 * KiB) });
   const head = (host: string, length: number) =>
     encoder.encode(
       `POST http://${host}/up HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${length}\r\n\r\n`,
