@@ -212,3 +212,23 @@ Deno.test("dropShadowed() keeps what comparing every pair keeps, and thousands o
   }));
   assert.equal(dropShadowed(many, (f) => f.rank).length, 20_000);
 });
+
+Deno.test("findSecrets() over a long text, a piece at a time: each secret once, where it is, at the seams too", () => {
+  const PIECE = 4 << 20;
+  const filler = "plain words of a long file, nothing secret in them at all\n";
+  const chars = [...filler.repeat(Math.ceil((2 * PIECE + 300_000) / filler.length))];
+  // Tokens across the first seam, inside the overlap, in the last piece, and at the end.
+  const places = [100, PIECE - 10, PIECE + 1000, 2 * PIECE + 5, chars.length - GH.length - 1];
+  for (const at of places) chars.splice(at - 1, GH.length + 2, " ", ...GH, " ");
+  const text = chars.join("");
+  const found = findSecrets(text).filter((f) => f.encoding === "plain");
+  assert.deepEqual(found.map((f) => [f.rule, f.index]), places.map((at) => ["github-token", at]));
+  // One base64-encoded across the second seam, found once.
+  const encoded = btoa(`token: ${GH}`);
+  const at = 2 * PIECE - 20;
+  const withEncoded = text.slice(0, at - 1) + ` ${encoded} ` + text.slice(at + encoded.length + 1);
+  assert.equal(
+    findSecrets(withEncoded).filter((f) => f.encoding === "base64").length,
+    1,
+  );
+});

@@ -59,14 +59,49 @@ function valueFindings(text: string, values: readonly string[], at: number): Fin
   return out;
 }
 
+/** A text longer than this is scanned a piece at a time. */
+const PIECE = 4 << 20;
+/** How much each piece repeats of the one before: more than any secret, encoded, is long. */
+const OVERLAP = 64 << 10;
+
 /**
  * Every secret in `text`: rule matches and the bottle's `values`, as written and in
  * each decoded form (two levels deep: base64 of percent-encoding, and so on).
- * Offsets of decoded findings point at where the encoded run starts.
+ * Offsets of decoded findings point at where the encoded run starts. A long text is
+ * scanned in overlapping pieces, so that what a scan holds at once (decoded forms,
+ * normalised windows: up to ten times the text) stays bounded by the piece's size; a 32
+ * MiB blob of compressed data had taken a scan past 500 MB.
  */
 export function findSecrets(
   text: string,
   options: { values?: readonly string[]; decode?: boolean } = {},
+): Located[] {
+  if (text.length <= PIECE + OVERLAP) return findInPiece(text, options);
+  const out: Located[] = [];
+  const seen = new Set<string>();
+  for (let at = 0; at < text.length; at += PIECE) {
+    for (const f of findInPiece(text.slice(at, at + PIECE + OVERLAP), options)) {
+      const index = at + f.index;
+      const key = `${f.rule}:${f.encoding}:${index}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...f, index });
+    }
+    if (at + PIECE + OVERLAP >= text.length) break;
+  }
+  return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
+}
+
+const ranks = new Map<string, number>();
+function rankOf(f: Located): number {
+  let r = ranks.get(f.rule);
+  if (r === undefined) ranks.set(f.rule, r = detector().rank(f.rule));
+  return r;
+}
+
+function findInPiece(
+  text: string,
+  options: { values?: readonly string[]; decode?: boolean },
 ): Located[] {
   const values = options.values ?? [];
   const out: Located[] = [];
@@ -98,13 +133,7 @@ export function findSecrets(
     }
   };
   level(text, survey, 0, 0);
-  const ranks = new Map<string, number>();
-  const rank = (f: Located) => {
-    let r = ranks.get(f.rule);
-    if (r === undefined) ranks.set(f.rule, r = detector().rank(f.rule));
-    return r;
-  };
-  return dropShadowed(out, rank).toSorted((a, b) => a.index - b.index);
+  return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }
 
 /**
