@@ -30,7 +30,7 @@ export const AGENT_LIMITS = { pids: 4096, memoryBytes: 8 * 1024 ** 3 };
  * The bundle's limits. The proxy holds at most 32 MiB of request bodies at once, across
  * connections (more waits for a 503 and a retry), so a flood of uploads fails there, not
  * on the host. One 32 MiB body of compressed data takes the bundle to ~300 MB while it is
- * scanned, a push of a 31 MiB blob of it the gate's hook to ~390 MB: room for both at once.
+ * scanned, a push of a 31 MiB blob of it the gate's hook to ~300 MB: room for both at once.
  */
 export const BUNDLE_LIMITS = { pids: 512, memoryBytes: 1024 ** 3 };
 

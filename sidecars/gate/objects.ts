@@ -9,7 +9,7 @@
 
 import { CatFile } from "./catfile.ts";
 import { git, gitWithInput } from "./git.ts";
-import { type LocatedFinding, scanAdded } from "./scan.ts";
+import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
 
 /** Blobs larger than this are not scanned: a push carrying one is refused. */
 export const MAX_BLOB_BYTES = 32 * 1024 * 1024;
@@ -207,14 +207,17 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
       result.oversized.push({ path, bytes: size });
       return [];
     }
-    const lines = decoder.decode((await content(cat, sha)).bytes).split("\n");
-    const before = new Set(old.flat());
-    const found = await scanAdded(
-      lines.map((text, i) => ({ file: path, line: i + 1, text })),
-      secrets,
-    );
+    // Scanned as one text, not split into lines and joined again (a 31 MiB blob was held
+    // three times over).
+    const text = decoder.decode((await content(cat, sha)).bytes);
+    const starts = lineStarts(text);
+    const found = scanText(path, text, secrets, starts);
+    if (found.length === 0 || old.length === 0) return found;
     // A line that was already there (in the version it replaces) is not this push's.
-    return found.filter((f) => !before.has(lines[f.line - 1] ?? ""));
+    const before = new Set(old.flat());
+    const lineText = (line: number) =>
+      text.slice(starts[line - 1]!, line < starts.length ? starts[line]! - 1 : text.length);
+    return found.filter((f) => !before.has(lineText(f.line)));
   };
 
   // Each new commit with its parents, oldest first: one call, not one per commit.

@@ -25,38 +25,60 @@ export interface LocatedFinding extends Finding {
   line: number;
 }
 
+/** Offsets where each line of `text` starts. */
+export function lineStarts(text: string): Int32Array {
+  let count = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
+  const starts = new Int32Array(count);
+  let n = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) {
+    starts[n++] = at + 1;
+  }
+  return starts;
+}
+
 /**
- * Scans the lines of each file together (so multi-line secrets, such as key blocks,
- * are seen whole) with the one secret detector, and locates each finding at its line.
- * One finding per rule and line.
+ * Scans one file's text whole (so multi-line secrets, such as key blocks, are seen whole)
+ * with the one secret detector, and locates each finding at its line (1-based, as
+ * `lineOf` numbers them). One finding per rule and line.
+ */
+export function scanText(
+  file: string,
+  text: string,
+  values: readonly string[] = [],
+  starts: Int32Array = lineStarts(text),
+): LocatedFinding[] {
+  const out = new Map<string, LocatedFinding>();
+  for (const f of findSecrets(text, { values })) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= f.index) lo = mid;
+      else hi = mid - 1;
+    }
+    const line = lo + 1;
+    const description = f.encoding === "plain"
+      ? f.description
+      : `${f.description}, ${f.encoding}-encoded`;
+    out.set(`${line}:${f.rule}`, { rule: f.rule, description, file, line });
+  }
+  return [...out.values()].toSorted((a, b) => a.line - b.line);
+}
+
+/**
+ * Scans the lines of each file together (see `scanText`), each finding located at the
+ * number its line carries.
  */
 export function scanAdded(
   added: readonly AddedLine[],
   values: readonly string[] = [],
 ): LocatedFinding[] {
-  const out = new Map<string, LocatedFinding>();
+  const out: LocatedFinding[] = [];
   for (const [file, lines] of Map.groupBy(added, (a) => a.file)) {
-    const text = lines.map((l) => l.text).join("\n");
-    const starts: number[] = [];
-    let offset = 0;
-    for (const l of lines) {
-      starts.push(offset);
-      offset += l.text.length + 1;
-    }
-    for (const f of findSecrets(text, { values })) {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= f.index) lo = mid;
-        else hi = mid - 1;
-      }
-      const line = lines[lo]!.line;
-      const description = f.encoding === "plain"
-        ? f.description
-        : `${f.description}, ${f.encoding}-encoded`;
-      out.set(`${file}:${line}:${f.rule}`, { rule: f.rule, description, file, line });
+    for (const f of scanText(file, lines.map((l) => l.text).join("\n"), values)) {
+      out.push({ ...f, line: lines[f.line - 1]!.line });
     }
   }
-  return [...out.values()].toSorted((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return out.toSorted((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }

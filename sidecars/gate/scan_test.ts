@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanAdded } from "./scan.ts";
+import { lineStarts, scanAdded, scanText } from "./scan.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const AWS_ID = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -59,4 +59,17 @@ Deno.test("scanAdded() finds nothing in ordinary code", () => {
     )),
     [],
   );
+});
+
+Deno.test("scanText() locates each finding at its line; scanAdded() at the number each line carries", () => {
+  assert.deepEqual([...lineStarts("a\nbb\n")], [0, 2, 5]);
+  assert.deepEqual([...lineStarts("")], [0]);
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const text = `one\ntwo\nkey: ${token}\n\nlast ${token}`;
+  assert.deepEqual(scanText("f.txt", text).map((f) => [f.file, f.line, f.rule]), [
+    ["f.txt", 3, "github-token"],
+    ["f.txt", 5, "github-token"],
+  ]);
+  const added = text.split("\n").map((t, i) => ({ file: "f.txt", line: 10 + i * 2, text: t }));
+  assert.deepEqual(scanAdded(added).map((f) => f.line), [14, 18]);
 });
