@@ -59,10 +59,10 @@ function valueFindings(text: string, values: readonly string[], at: number): Fin
   return out;
 }
 
-/** A text longer than this is scanned a piece at a time. */
-const PIECE = 4 << 20;
+/** A text longer than this is scanned a piece at a time (a file is read in pieces of it too). */
+export const PIECE = 4 << 20;
 /** How much each piece repeats of the one before: more than any secret, encoded, is long. */
-const OVERLAP = 64 << 10;
+export const OVERLAP = 64 << 10;
 
 /**
  * Every secret in `text`: rule matches and the bottle's `values`, as written and in

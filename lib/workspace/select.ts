@@ -9,7 +9,9 @@
  */
 
 import { join, relative, resolve, sep } from "node:path";
-import { findSecrets, looksBinary, printableText } from "../secrets/mod.ts";
+// A file is read and scanned a piece at a time (the event loop let run between), each
+// piece after the tail of the one before: the detector's own piece and overlap.
+import { findSecrets, looksBinary, OVERLAP, PIECE, printableText } from "../secrets/mod.ts";
 import { UsageError } from "../errors.ts";
 import { captureRaw, shell } from "../shell.ts";
 
@@ -113,11 +115,6 @@ async function includedPaths(root: string, source: string, include: string[]): P
 function under(path: string, prefixes: string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}/`));
 }
-
-/** A file is read and scanned this many bytes at a time, the event loop let run between. */
-const PIECE = 4 << 20;
-/** How much each piece repeats of the text before it: more than any secret is long. */
-const OVERLAP = 64 << 10;
 
 /** Line breaks in `text` before offset `end`. */
 function linesBefore(text: string, end: number): number {
