@@ -23,22 +23,68 @@ import { type HomeReport, renderSummary } from "./summary.ts";
 const AGENT_GIT =
   'G() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c gc.auto=0 -c maintenance.auto=false "$@"; }';
 
+/** The ref, in the agent's repository, of the user's own uncommitted work as carried in. */
+export const BASELINE_REF = "refs/bot-bottle/baseline";
+
+/** The message of the baseline commit, which `bringHome` recognises as a wip's parent. */
+export const BASELINE_MESSAGE = "bot-bottle: your uncommitted and untracked work, as carried in";
+
+/** Commits a tree as bot-bottle, with no hooks: `C TREE [-p PARENT]` with the message on stdin. */
+const COMMIT_AS_BOT =
+  'C() { G -c user.name=bot-bottle -c user.email=wip@bot-bottle.invalid commit-tree "$@"; }';
+
+/**
+ * Run in the agent's workspace right after it is unpacked: when the user's tree held
+ * uncommitted or untracked work (it goes in as it is), records it as a commit on top of
+ * HEAD under `BASELINE_REF`, so that at exit the agent's own uncommitted work can be
+ * told from the user's. Never fails the unpacking.
+ */
+export const BASELINE_SCRIPT = `${AGENT_GIT}
+${COMMIT_AS_BOT}
+if G rev-parse -q --verify HEAD >/dev/null; then htree=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else htree=""; parent=""; fi
+idx=$(mktemp)
+cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
+if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
+  tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
+  if [ -n "$tree" ] && [ "$tree" != "$htree" ]; then
+    c=$(echo "${BASELINE_MESSAGE}" | C "$tree" $parent) && [ -n "$c" ] && G update-ref ${BASELINE_REF} "$c"
+  fi
+fi
+rm -f "$idx"
+true
+`;
+
 /**
  * The agent-side script: saves uncommitted and untracked work (what .gitignore does
- * not exclude) as a commit on top of HEAD without touching the agent's branch or
- * index, then lists it and every local branch as `KIND SHA REF` lines.
+ * not exclude) as a commit without touching the agent's branch or index, then lists it
+ * and every local branch as `KIND SHA REF` lines. Work the user had not committed goes
+ * in with the tree (see `BASELINE_SCRIPT`): it is not the agent's, so when nothing but
+ * it is left uncommitted there is no wip, and otherwise the wip sits on a commit
+ * holding it (on the agent's HEAD), so that the wip's own change is the agent's alone.
  */
 export const COLLECT_SCRIPT = `set -u
 cd "$1" 2>/dev/null || { echo "missing $1"; exit 0; }
 ${AGENT_GIT}
+${COMMIT_AS_BOT}
 G rev-parse --git-dir >/dev/null 2>&1 || { echo "nogit"; exit 0; }
 idx=$(mktemp)
 cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
-if G rev-parse -q --verify HEAD >/dev/null; then base=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else base=""; parent=""; fi
+if G rev-parse -q --verify HEAD >/dev/null; then head=$(G rev-parse HEAD); base=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else head=""; base=""; parent=""; fi
+carried=""
+if bl=$(G rev-parse -q --verify ${BASELINE_REF}^{commit}); then
+  if [ "$(G rev-parse -q --verify "$bl^" || true)" = "$head" ]; then
+    carried=$(G rev-parse "$bl^{tree}"); parent="-p $bl"
+  elif [ -n "$head" ] && merged=$(G merge-tree --write-tree "$bl" HEAD 2>/dev/null); then
+    carried=$(echo "$merged" | head -n 1)
+    if [ -n "$carried" ] && [ "$carried" != "$base" ]; then
+      on=$(echo "${BASELINE_MESSAGE}" | C "$carried" -p HEAD) && [ -n "$on" ] && parent="-p $on"
+    fi
+  fi
+fi
 if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
-  if [ -n "$tree" ] && [ "$tree" != "$base" ]; then
-    wip=$(echo "bot-bottle: uncommitted and untracked work at exit" | G -c user.name=bot-bottle -c user.email=wip@bot-bottle.invalid commit-tree "$tree" $parent)
+  if [ -n "$tree" ] && [ "$tree" != "$base" ] && [ "$tree" != "$carried" ]; then
+    wip=$(echo "bot-bottle: uncommitted and untracked work at exit" | C "$tree" $parent)
     [ -n "$wip" ] && G update-ref ${WIP_REF} "$wip" && echo "wip $wip ${WIP_REF}"
   fi
 fi
@@ -408,6 +454,18 @@ export async function bringHome(
             commits: Number(count.stdout.trim()) || 0,
             wip: h.gate === WIP_REF,
           };
+          if (arrived.wip && record.kind === "git") {
+            // On a commit of the user's own uncommitted work: its diff is the agent's alone.
+            const parent = await hostGit(record.homeRepo, [
+              "log",
+              "-1",
+              "--format=%s",
+              `${h.home}~1`,
+            ]);
+            if (parent.code === 0 && parent.stdout.trim() === BASELINE_MESSAGE) {
+              arrived.onYourWork = true;
+            }
+          }
           if (record.kind === "dir") {
             arrived.patch = await writePatch(record, h.home, dir);
           }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
 import { configureLog } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { bringHome, PUSH_SCRIPT } from "./home.ts";
+import { BASELINE_SCRIPT, bringHome, PUSH_SCRIPT } from "./home.ts";
 import { WIP_REF } from "./refs.ts";
 import { writeRecord } from "./record.ts";
 
@@ -160,4 +160,122 @@ Deno.test("bringHome() without a record does nothing", async () => {
     },
   });
   assert.equal(none, undefined);
+});
+
+/** A host repository with uncommitted work, copied into an agent as `--cwd` carries it. */
+async function dirtyWorld(dir: string) {
+  const host = join(dir, "host");
+  const gate = join(dir, "bundle", "git", "_workspace.git");
+  const agent = join(dir, "agent");
+  await sh(
+    `git init -q -b main ${host} && cd ${host} && echo hi > README.md && echo keep > kept.txt && ` +
+      `git add . && git commit -qm first`,
+  );
+  const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
+  await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+  // The user's own uncommitted work, in the host tree and (as --cwd carries it) the agent's.
+  for (const tree of [host, agent]) {
+    await sh(`echo "mine" >> README.md && echo notes > notes.txt`, tree);
+  }
+  await sh(BASELINE_SCRIPT, agent);
+  const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
+  await writeRecord(env, {
+    version: 1,
+    instance: "c-3",
+    source: host,
+    kind: "git",
+    homeRepo: host,
+    seed: { "refs/heads/main": seedSha },
+    gateName: "_workspace",
+    gateUrl: gate,
+    guestPath: agent,
+    created: new Date().toISOString(),
+  });
+  const guest: Guest = {
+    putFile: () => Promise.reject(new Error("not used")),
+    getFile: (from, to) => Deno.copyFile(from, to),
+    exec: (argv) => local(argv),
+  };
+  const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, join(dir, "bundle"));
+  const bundle: BundleAccess = {
+    running: () => Promise.resolve(true),
+    exec: (argv) => local(argv.map(toBundle)),
+    execToFile: async (argv, to) => {
+      const file = await Deno.open(to, { write: true, create: true, mode: 0o600 });
+      const r = await $`${argv.map(toBundle)}`.cwd("/").stdout(file.writable).stderr("piped")
+        .noThrow();
+      return { code: r.code, stdout: "", stderr: r.stderr };
+    },
+    copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
+  };
+  return { host, agent, env, home: () => bringHome(env, "c-3", { guest, bundle }) };
+}
+
+Deno.test("bringHome() tells the agent's uncommitted work from the user's own, carried in with the tree", async (t) => {
+  configureLog({ quiet: true });
+  const cases: [string, string, (host: string) => Promise<void>][] = [
+    [
+      "an agent that changed nothing brings nothing home (no wip of the user's own work)",
+      "true",
+      async () => {},
+    ],
+    [
+      "an agent that committed its work on a branch and left the user's work as it was: the branch only",
+      "git checkout -qb feature && echo ours > ours.txt && git add ours.txt && git commit -qm ours",
+      async () => {},
+    ],
+    [
+      "an agent's uncommitted work sits on a commit of the user's: its own diff is the agent's alone",
+      "echo agent >> kept.txt && echo new > agent.txt",
+      async (host) => {
+        assert.equal(
+          await sh(`git diff --name-only bot-bottle/c-3/wip~1 bot-bottle/c-3/wip`, host),
+          "agent.txt\nkept.txt\n",
+        );
+        assert.equal(
+          await sh(`git diff --name-only main bot-bottle/c-3/wip~1`, host),
+          "README.md\nnotes.txt\n",
+        );
+      },
+    ],
+    [
+      "on a branch of its own, the user's work is put on the agent's HEAD first",
+      "git checkout -qb feature && echo ours > ours.txt && git add ours.txt && git commit -qm ours && echo agent >> kept.txt",
+      async (host) => {
+        assert.equal(
+          await sh(`git diff --name-only bot-bottle/c-3/wip~1 bot-bottle/c-3/wip`, host),
+          "kept.txt\n",
+        );
+        assert.equal(
+          await sh(`git diff --name-only bot-bottle/c-3/feature bot-bottle/c-3/wip~1`, host),
+          "README.md\nnotes.txt\n",
+        );
+      },
+    ],
+  ];
+  const expected = [[], [["bot-bottle/c-3/feature", 1, false]], [
+    ["bot-bottle/c-3/wip", 2, true],
+  ], [["bot-bottle/c-3/wip", 3, true], ["bot-bottle/c-3/feature", 1, false]]];
+  try {
+    for (const [i, [name, agentDoes, check]] of cases.entries()) {
+      await t.step(name, async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          const world = await dirtyWorld(dir);
+          await sh(agentDoes, world.agent);
+          const report = await world.home();
+          assert.ok(report);
+          assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), expected[i]);
+          assert.equal(report.arrived.some((a) => a.onYourWork), i >= 2);
+          await check(world.host);
+          // The user's own tree is as it was.
+          assert.equal(await sh("git status --short", world.host), " M README.md\n?? notes.txt\n");
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      });
+    }
+  } finally {
+    configureLog({ quiet: false });
+  }
 });

@@ -16,6 +16,8 @@ import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
 import { workDir, writeRecord } from "./record.ts";
 import { locateWorkspace, type Selection, selectWorkspace } from "./select.ts";
 
+import { BASELINE_SCRIPT } from "./home.ts";
+
 export { bringHome } from "./home.ts";
 export { forgetRecord, readRecord } from "./record.ts";
 
@@ -110,10 +112,14 @@ export async function prepareWorkspace(
   return { agentTar: packed.agentTar, seedTar: packed.seedTar, selection };
 }
 
-/** The agent-side unpacking of a prepared workspace archive (as the agent user). */
-export const UNPACK_SCRIPT =
-  'mkdir -p "$1" && tar -xf "$2" -C "$1" --no-same-owner && rm -f "$2" && ' +
-  'cd "$1" && { git update-index -q --refresh >/dev/null 2>&1; true; }';
+/**
+ * The agent-side unpacking of a prepared workspace archive (as the agent user); then the
+ * user's uncommitted work in it is recorded as carried in (see `BASELINE_SCRIPT`).
+ */
+export const UNPACK_SCRIPT = `set -u
+{ mkdir -p "$1" && tar -xf "$2" -C "$1" --no-same-owner && rm -f "$2" && cd "$1" &&
+  { git update-index -q --refresh >/dev/null 2>&1; true; }; } || exit 1
+${BASELINE_SCRIPT}`;
 
 /** The guest path a prepared archive is copied to before unpacking. */
 export const GUEST_ARCHIVE = "/tmp/bot-bottle-workspace.tar";

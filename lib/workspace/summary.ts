@@ -15,7 +15,14 @@ export interface HomeReport {
   homeRepo: string;
   /** The directory the bottle was started from. */
   source: string;
-  arrived: { ref: string; commits: number; wip: boolean; patch?: string }[];
+  arrived: {
+    ref: string;
+    commits: number;
+    wip: boolean;
+    /** A wip on a commit holding the user's own uncommitted work as it went in. */
+    onYourWork?: boolean;
+    patch?: string;
+  }[];
   refused: { ref: string; reasons: string[]; keptIn?: string }[];
   /** The state directory holding what did not arrive (and patches, for `dir`). */
   keptAt?: string;
@@ -41,7 +48,9 @@ export function renderSummary(report: HomeReport): string {
     const width = Math.max(...report.arrived.map((a) => inert(a.ref, 200).length));
     for (const a of report.arrived) {
       const what = a.wip
-        ? "uncommitted and untracked work, as one commit"
+        ? `uncommitted and untracked work, as one commit${
+          a.onYourWork ? " (on one holding your own uncommitted work as it went in)" : ""
+        }`
         : `${a.commits} commit${a.commits === 1 ? "" : "s"}`;
       lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${what}`);
       if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
@@ -69,11 +78,17 @@ export function renderSummary(report: HomeReport): string {
     const ref = quote(first.ref);
     lines.push("Look at it:");
     lines.push(`  git ${repo}log --oneline ${ref}`);
-    if (report.kind === "git" && report.baseBranch) {
+    if (!first.onYourWork && report.kind === "git" && report.baseBranch) {
       lines.push(`  git diff ${quote(report.baseBranch)}...${ref}`);
     } else if (report.kind === "dir" && first.patch) {
       lines.push(`  cd ${quote(report.source)} && git apply ${quote(first.patch)}`);
     }
+  }
+  // A wip on the user's own uncommitted work: the diff from that commit is the agent's.
+  const wip = report.arrived.find((a) => a.onYourWork);
+  if (wip) {
+    const ref = quote(wip.ref);
+    lines.push(`  git diff ${ref}~1 ${ref}    # the agent's uncommitted changes alone`);
   }
   return lines.join("\n");
 }

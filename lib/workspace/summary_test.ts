@@ -33,6 +33,24 @@ Deno.test("renderSummary() lists what arrived with commit counts and how to look
   );
 });
 
+Deno.test("renderSummary() shows a wip on the user's own uncommitted work by its own diff", () => {
+  const text = renderSummary({
+    ...base,
+    baseBranch: "main",
+    arrived: [{ ref: "bot-bottle/claude-ab12cd/wip", commits: 2, wip: true, onYourWork: true }],
+  });
+  assert.equal(
+    text,
+    [
+      "Work from claude-ab12cd came home to /home/u/project:",
+      "  bot-bottle/claude-ab12cd/wip  uncommitted and untracked work, as one commit (on one holding your own uncommitted work as it went in)",
+      "Look at it:",
+      "  git log --oneline bot-bottle/claude-ab12cd/wip",
+      "  git diff bot-bottle/claude-ab12cd/wip~1 bot-bottle/claude-ab12cd/wip    # the agent's uncommitted changes alone",
+    ].join("\n"),
+  );
+});
+
 Deno.test("renderSummary() says where refused work is kept, and why, with agent text made inert", () => {
   const text = renderSummary({
     ...base,

@@ -194,6 +194,8 @@ dockerTest(
     });
     await using dir = await tempDir();
     const { repo, env, state } = await project(dir.path, upstream);
+    // The user's own work in progress goes in with the tree; it is not the agent's.
+    await Deno.writeTextFile(join(repo, "TODO.md"), "the user's own notes\n");
     const before = await snapshot(repo);
     const plan = await runBotBottle(["plan", "claude", "--cwd"], { cwd: repo, env });
     assert.match(plan.stdout, /permissions: unattended/);
@@ -217,6 +219,18 @@ dockerTest(
     ]);
     const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
     await assertWorkCameHome(repo, state, name, before, r.stderr);
+    // The wip sits on the user's own uncommitted work (put on the agent's new main), so
+    // its own change is the agent's alone, and the summary says how to see just that.
+    const wip = `bot-bottle/${name}/wip`;
+    assert.equal(await git(repo, ["diff", "--name-only", `${wip}~1`, wip]), "notes.txt\n");
+    assert.equal(
+      await git(repo, ["diff", "--name-only", `bot-bottle/${name}/main`, `${wip}~1`]),
+      "TODO.md\n",
+    );
+    assert.match(
+      r.stderr,
+      new RegExp(`git diff ${wip}~1 ${wip} +# the agent's uncommitted changes alone`),
+    );
   },
 );
 
