@@ -30,14 +30,21 @@ export interface PreparedWorkspace {
   selection: Selection;
 }
 
-/** Ignored paths (directories collapsed) that stay out, for the "left out" list. */
-async function ignoredPaths(root: string): Promise<string[]> {
+/**
+ * Ignored paths (directories collapsed) that stay out, for the "left out" list: the
+ * repository's, and those of the repositories inside it (`nested`, relative to `root`).
+ */
+async function ignoredPaths(root: string, nested: string[]): Promise<string[]> {
   const $ = await shell();
-  const r = await captureRaw(
-    $`git -C ${root} ls-files -z --others --ignored --exclude-standard --directory`,
-    "2m",
-  );
-  return r.code === 0 ? r.stdout.split("\0").filter(Boolean).toSorted() : [];
+  const out: string[] = [];
+  for (const prefix of ["", ...nested.map((n) => `${n}/`)]) {
+    const r = await captureRaw(
+      $`git -C ${join(root, prefix)} ls-files -z --others --ignored --exclude-standard --directory`,
+      "2m",
+    );
+    if (r.code === 0) out.push(...r.stdout.split("\0").filter(Boolean).map((p) => prefix + p));
+  }
+  return out.toSorted();
 }
 
 /** Tells the user what stayed out, and how to carry it anyway. */
@@ -79,7 +86,7 @@ export async function prepareWorkspace(
   }
   log.step(`Scanning ${ws.root} for what goes into the agent`);
   const selection = await selectWorkspace(location, ws.include);
-  const ignored = location.git ? await ignoredPaths(ws.root) : [];
+  const ignored = location.git ? await ignoredPaths(ws.root, selection.nested) : [];
   reportLeftOut(selection, ignored.filter((p) => !selection.paths.includes(p)));
   const source = ws.kind === "git"
     ? await repositorySource(location, selection, staging)

@@ -62,6 +62,8 @@ export interface Selection {
   trackedLeftOut: string[];
   /** Ignored files that went in because `--include` named them. */
   ignoredIncluded: string[];
+  /** Repositories inside the tree (submodules, clones), whose own git chose their files. */
+  nested: string[];
 }
 
 function splitZ(text: string): string[] {
@@ -90,6 +92,42 @@ async function walkFiles(root: string, dir: string, out: string[]): Promise<void
     const abs = join(dir, e.name);
     if (e.isDirectory) await walkFiles(root, abs, out);
     else if (e.isFile || e.isSymlink) out.push(relative(root, abs).split(sep).join("/"));
+  }
+}
+
+/**
+ * Expands what `git ls-files` listed in the repository at `prefix` (relative to `root`)
+ * into files: a directory it lists is a submodule or a repository inside the tree, whose
+ * files are what its own git would carry (tracked, and untracked but not ignored: its
+ * `.env` and build outputs stay out too), listed the same way in turn; a directory
+ * without a repository of its own (a submodule not checked out) whole.
+ */
+async function expandListed(
+  root: string,
+  prefix: string,
+  listed: string[],
+  out: string[],
+  nested: string[],
+): Promise<void> {
+  for (const entry of listed) {
+    const path = `${prefix}${entry.replace(/\/$/, "")}`;
+    const info = await Deno.lstat(join(root, path)).catch(() => undefined);
+    if (!info) continue; // deleted in the work tree
+    if (!info.isDirectory) {
+      out.push(path);
+      continue;
+    }
+    const dir = join(root, path);
+    if (!(await Deno.lstat(join(dir, ".git")).then(() => true, () => false))) {
+      await walkFiles(root, dir, out);
+      continue;
+    }
+    nested.push(path);
+    const inner = [
+      ...await gitList(dir, ["ls-files", "-z", "--cached"]),
+      ...await gitList(dir, ["ls-files", "-z", "--others", "--exclude-standard"]),
+    ];
+    await expandListed(root, `${path}/`, [...new Set(inner)], out, nested);
   }
 }
 
@@ -215,18 +253,15 @@ export async function selectWorkspace(
   let candidates: string[];
   let tracked = new Set<string>();
   const ignoredIncluded: string[] = [];
+  const nested: string[] = [];
   if (location.git) {
     tracked = new Set(await gitList(root, ["ls-files", "-z", "--cached"]));
     const untracked = await gitList(root, ["ls-files", "-z", "--others", "--exclude-standard"]);
     candidates = [...tracked, ...untracked];
-    // Submodules and nested repositories are listed as directories: carry their files.
+    // Submodules and nested repositories are listed as directories: carry their files,
+    // as their own git would.
     const expanded: string[] = [];
-    for (const path of candidates) {
-      const info = await Deno.lstat(join(root, path)).catch(() => undefined);
-      if (!info) continue; // deleted in the work tree
-      if (info.isDirectory) await walkFiles(root, join(root, path), expanded);
-      else expanded.push(path);
-    }
+    await expandListed(root, "", candidates, expanded, nested);
     candidates = expanded;
     if (includes.length > 0) {
       const all: string[] = [];
@@ -265,5 +300,6 @@ export async function selectWorkspace(
     flagged: [...flagged.values()].toSorted((a, b) => a.path.localeCompare(b.path)),
     trackedLeftOut,
     ignoredIncluded: ignoredIncluded.toSorted(),
+    nested: nested.toSorted(),
   };
 }

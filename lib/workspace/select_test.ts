@@ -51,6 +51,54 @@ Deno.test("selectWorkspace() carries what git would, and leaves out ignored and 
   }
 });
 
+Deno.test("selectWorkspace() carries a submodule and a repository inside the tree as their own git would", async () => {
+  const dir = await repo();
+  const lib = await Deno.makeTempDir();
+  try {
+    const g = (cwd: string, args: string[]) =>
+      captureRaw(
+        $`git -C ${cwd} -c user.name=t -c user.email=t@t.invalid -c protocol.file.allow=always ${args}`,
+      );
+    // A library with its own .gitignore, added as a submodule.
+    await g(lib, ["init", "-q", "-b", "main"]);
+    await Deno.writeTextFile(join(lib, ".gitignore"), ".env\nnode_modules/\n");
+    await Deno.writeTextFile(join(lib, "lib.ts"), "export {};\n");
+    await g(lib, ["add", "."]);
+    await g(lib, ["commit", "-qm", "lib"]);
+    assert.equal((await g(dir, ["submodule", "add", "-q", lib, "vendor/lib"])).code, 0);
+    await g(dir, ["commit", "-qm", "submodule"]);
+    await Deno.writeTextFile(join(dir, "vendor", "lib", ".env"), "DEBUG=1\n");
+    await Deno.mkdir(join(dir, "vendor", "lib", "node_modules", "x"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "vendor", "lib", "node_modules", "x", "i.js"), "x\n");
+    await Deno.writeTextFile(join(dir, "vendor", "lib", "wip.ts"), "wip\n");
+    // A clone inside the tree, not known to the outer repository, ignoring its build.
+    const clone = join(dir, "tools", "gen");
+    await Deno.mkdir(clone, { recursive: true });
+    await g(clone, ["init", "-q", "-b", "main"]);
+    await Deno.writeTextFile(join(clone, ".gitignore"), "build/\n");
+    await Deno.writeTextFile(join(clone, "gen.ts"), "gen\n");
+    await Deno.mkdir(join(clone, "build"));
+    await Deno.writeTextFile(join(clone, "build", "out.js"), "out\n");
+
+    const sel = await selectWorkspace(await locateWorkspace(dir), []);
+    assert.deepEqual(sel.paths, [
+      ".gitignore",
+      ".gitmodules",
+      "src/app.ts",
+      "src/new.ts",
+      "tools/gen/.gitignore",
+      "tools/gen/gen.ts",
+      "vendor/lib/.gitignore",
+      "vendor/lib/lib.ts",
+      "vendor/lib/wip.ts",
+    ]);
+    assert.deepEqual(sel.nested, ["tools/gen", "vendor/lib"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(lib, { recursive: true });
+  }
+});
+
 Deno.test("selectWorkspace() outside git takes the directory whole, still scanned", async () => {
   const dir = await Deno.makeTempDir();
   try {
