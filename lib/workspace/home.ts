@@ -15,7 +15,7 @@ import { AUDIT_PATH, gateRepo } from "../../sidecars/bundle/config.ts";
 import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { homeRefs, shortRef, WIP_REF } from "./refs.ts";
+import { homeRefs, shortRef, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 
@@ -32,6 +32,22 @@ export const BASELINE_MESSAGE = "bot-bottle: your uncommitted and untracked work
 /** Commits a tree as bot-bottle, with no hooks: `C TREE [-p PARENT]` with the message on stdin. */
 const COMMIT_AS_BOT =
   'C() { G -c user.name=bot-bottle -c user.email=wip@bot-bottle.invalid commit-tree "$@"; }';
+
+/** Where, in the agent's repository, a submodule's files as they went in are recorded. */
+export const SUBMODULE_BASE_REFS = "refs/bot-bottle/submodule-base/";
+
+/**
+ * Shell functions over the submodules of the agent's repository, which go in as plain
+ * files (their own git does not): `S` prints `HEX PATH` for each (the hex of its
+ * path names its refs; a path git quotes is skipped), and `T PATH` prints the tree of
+ * the files in it, with its own .gitignore heeded.
+ */
+const SUBMODULE_FUNCTIONS = String
+  .raw`S() { G ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-9]\t//p' | while IFS= read -r p; do
+  case "$p" in \"*) continue ;; esac
+  [ -d "$p" ] && printf '%s %s\n' "$(printf %s "$p" | od -An -tx1 -v | tr -d ' \n')" "$p"
+done; }
+T() { ti=$(mktemp) && rm -f "$ti" && top=$(pwd) && (cd "$1" && GIT_INDEX_FILE="$ti" G --git-dir="$top/.git" --work-tree=. add -A . >/dev/null 2>&1 && GIT_INDEX_FILE="$ti" G --git-dir="$top/.git" write-tree); rm -f "$ti"; }`;
 
 /**
  * Run in the agent's workspace right after it is unpacked: when the user's tree held
@@ -51,6 +67,11 @@ if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   fi
 fi
 rm -f "$idx"
+${SUBMODULE_FUNCTIONS}
+S | while read -r hex p; do
+  t=$(T "$p") && [ -n "$t" ] && c=$(echo "bot-bottle: the files of submodule $p, as carried in" | C "$t") &&
+    [ -n "$c" ] && G update-ref "${SUBMODULE_BASE_REFS}$hex" "$c"
+done
 true
 `;
 
@@ -89,6 +110,13 @@ if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   fi
 fi
 rm -f "$idx"
+${SUBMODULE_FUNCTIONS}
+S | while read -r hex p; do
+  b=$(G rev-parse -q --verify "${SUBMODULE_BASE_REFS}$hex^{commit}") || continue
+  t=$(T "$p") && [ -n "$t" ] && [ "$t" != "$(G rev-parse "$b^{tree}")" ] || continue
+  c=$(echo "bot-bottle: work in submodule $p at exit" | C "$t" -p "$b") && [ -n "$c" ] &&
+    G update-ref "${SUBMODULE_REFS}$hex" "$c" && echo "submodule $c ${SUBMODULE_REFS}$hex"
+done
 G for-each-ref --format='branch %(objectname) %(refname)' refs/heads
 `;
 
@@ -122,7 +150,7 @@ async function mapLimited<T, R>(
 
 /** One local ref of the agent at exit. */
 interface AgentRef {
-  kind: "wip" | "branch";
+  kind: "wip" | "branch" | "submodule";
   sha: string;
   ref: string;
 }
@@ -130,7 +158,7 @@ interface AgentRef {
 function parseCollect(stdout: string): AgentRef[] {
   const refs: AgentRef[] = [];
   for (const line of stdout.split("\n")) {
-    const m = /^(wip|branch) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+    const m = /^(wip|branch|submodule) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
     if (m) refs.push({ kind: m[1] as AgentRef["kind"], sha: m[2]!, ref: m[3]! });
   }
   return refs;
@@ -403,7 +431,11 @@ export async function bringHome(
         const gateRef = r.kind === "wip" ? WIP_REF : r.ref;
         const why = reasons.get(gateRef) ?? [];
         report.refused.push({
-          ref: r.kind === "wip" ? "uncommitted work" : shortRef(r.ref),
+          ref: r.kind === "wip"
+            ? "uncommitted work"
+            : r.kind === "submodule"
+            ? `work in submodule ${submoduleOf(r.ref)}`
+            : shortRef(r.ref),
           reasons: why.length > 0
             ? why
             : [lastLine(outputs.get(r.ref)) || "the push did not reach the gate"],
@@ -453,6 +485,7 @@ export async function bringHome(
             ref: shortRef(h.home),
             commits: Number(count.stdout.trim()) || 0,
             wip: h.gate === WIP_REF,
+            ...(h.submodule !== undefined ? { submodule: h.submodule } : {}),
           };
           if (arrived.wip && record.kind === "git") {
             // On a commit of the user's own uncommitted work: its diff is the agent's alone.

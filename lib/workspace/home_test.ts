@@ -162,6 +162,29 @@ Deno.test("bringHome() without a record does nothing", async () => {
   assert.equal(none, undefined);
 });
 
+/** The agent and the bundle as local directories: their commands run here. */
+function localAccess(bundleRoot: string): { guest: Guest; bundle: BundleAccess } {
+  const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
+  return {
+    guest: {
+      putFile: () => Promise.reject(new Error("not used")),
+      getFile: (from, to) => Deno.copyFile(from, to),
+      exec: (argv) => local(argv),
+    },
+    bundle: {
+      running: () => Promise.resolve(true),
+      exec: (argv) => local(argv.map(toBundle)),
+      execToFile: async (argv, to) => {
+        const file = await Deno.open(to, { write: true, create: true, mode: 0o600 });
+        const r = await $`${argv.map(toBundle)}`.cwd("/").stdout(file.writable).stderr("piped")
+          .noThrow();
+        return { code: r.code, stdout: "", stderr: r.stderr };
+      },
+      copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
+    },
+  };
+}
+
 /** A host repository with uncommitted work, copied into an agent as `--cwd` carries it. */
 async function dirtyWorld(dir: string) {
   const host = join(dir, "host");
@@ -191,24 +214,12 @@ async function dirtyWorld(dir: string) {
     guestPath: agent,
     created: new Date().toISOString(),
   });
-  const guest: Guest = {
-    putFile: () => Promise.reject(new Error("not used")),
-    getFile: (from, to) => Deno.copyFile(from, to),
-    exec: (argv) => local(argv),
+  return {
+    host,
+    agent,
+    env,
+    home: () => bringHome(env, "c-3", localAccess(join(dir, "bundle"))),
   };
-  const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, join(dir, "bundle"));
-  const bundle: BundleAccess = {
-    running: () => Promise.resolve(true),
-    exec: (argv) => local(argv.map(toBundle)),
-    execToFile: async (argv, to) => {
-      const file = await Deno.open(to, { write: true, create: true, mode: 0o600 });
-      const r = await $`${argv.map(toBundle)}`.cwd("/").stdout(file.writable).stderr("piped")
-        .noThrow();
-      return { code: r.code, stdout: "", stderr: r.stderr };
-    },
-    copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
-  };
-  return { host, agent, env, home: () => bringHome(env, "c-3", { guest, bundle }) };
 }
 
 Deno.test("bringHome() tells the agent's uncommitted work from the user's own, carried in with the tree", async (t) => {
@@ -277,5 +288,66 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
     }
   } finally {
     configureLog({ quiet: false });
+  }
+});
+
+Deno.test("bringHome() brings work inside a submodule home as a commit of its files, to apply there", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const lib = join(dir, "lib");
+    const host = join(dir, "host");
+    const gate = join(dir, "bundle", "git", "_workspace.git");
+    const agent = join(dir, "agent");
+    await sh(
+      `git init -q -b main ${lib} && cd ${lib} && printf '.env\\n' > .gitignore && echo one > lib.ts && ` +
+        `git add . && git commit -qm lib && git init -q -b main ${host} && cd ${host} && ` +
+        `echo hi > README.md && git add . && git commit -qm first && ` +
+        `git -c protocol.file.allow=always submodule add -q ${lib} lib/sub && git commit -qm sub`,
+    );
+    const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
+    // As --cwd carries it: the outer repository, and the submodule's files without its git.
+    await sh(
+      `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && ` +
+        `cp ${lib}/.gitignore ${lib}/lib.ts ${agent}/lib/sub/`,
+    );
+    await sh(BASELINE_SCRIPT, agent);
+    // The agent's work: in the submodule (a change, a new file, an ignored file), and outside.
+    await sh(
+      "echo two >> lib/sub/lib.ts && echo new > lib/sub/new.ts && echo SECRET=1 > lib/sub/.env && " +
+        "echo more >> README.md",
+      agent,
+    );
+    const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
+    await writeRecord(env, {
+      version: 1,
+      instance: "c-4",
+      source: host,
+      kind: "git",
+      homeRepo: host,
+      seed: { "refs/heads/main": seedSha },
+      gateName: "_workspace",
+      gateUrl: gate,
+      guestPath: agent,
+      created: new Date().toISOString(),
+    });
+    const report = await bringHome(env, "c-4", localAccess(join(dir, "bundle")));
+    assert.ok(report);
+    assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip, a.submodule]), [
+      ["bot-bottle/c-4/wip", 1, true, undefined],
+      ["bot-bottle/c-4/submodule/lib/sub", 2, false, "lib/sub"],
+    ]);
+    const ref = "bot-bottle/c-4/submodule/lib/sub";
+    assert.equal(await sh(`git diff --name-only ${ref}~1 ${ref}`, host), "lib.ts\nnew.ts\n");
+    // The summary's command applies it in the submodule.
+    const summary = await Deno.readTextFile(join(dir, "state", "work", "c-4", "summary.txt"));
+    const apply = summary.split("\n").find((l) => l.includes("apply"))!.trim();
+    assert.equal(apply, `git diff ${ref}~1 ${ref} | git -C ${host}/lib/sub apply`);
+    await sh(apply, host);
+    assert.equal(await Deno.readTextFile(join(host, "lib", "sub", "lib.ts")), "one\ntwo\n");
+    assert.equal(await Deno.readTextFile(join(host, "lib", "sub", "new.ts")), "new\n");
+  } finally {
+    configureLog({ quiet: false });
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -7,9 +7,9 @@
  * the user's own branches, HEAD, index, hooks and config are never written.
  */
 
-import { WIP_REF } from "../../sidecars/bundle/config.ts";
+import { SUBMODULE_REFS, WIP_REF } from "../../sidecars/bundle/config.ts";
 
-export { WIP_REF, WORKSPACE_ENTRY } from "../../sidecars/bundle/config.ts";
+export { SUBMODULE_REFS, WIP_REF, WORKSPACE_ENTRY } from "../../sidecars/bundle/config.ts";
 
 /** One ref that comes home. */
 export interface HomeRef {
@@ -18,6 +18,17 @@ export interface HomeRef {
   /** The ref it becomes in the host repository. */
   home: string;
   sha: string;
+  /** For work inside a submodule: the submodule's path. */
+  submodule?: string;
+}
+
+/** The submodule path a submodule work ref names (hex of its UTF-8), if it is one. */
+export function submoduleOf(ref: string): string | undefined {
+  if (!ref.startsWith(SUBMODULE_REFS)) return undefined;
+  const hex = ref.slice(SUBMODULE_REFS.length);
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return undefined;
+  const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+  return new TextDecoder().decode(bytes);
 }
 
 /** The host ref prefix for bottle `instance`'s branches. */
@@ -39,7 +50,7 @@ export function safeRefPart(name: string): boolean {
 /**
  * The refs of the gate repository that come home, and their host names. `seed` is what
  * the gate held at start (the host's own refs): unchanged refs stay behind. Refs
- * outside branches, tags and the wip ref never come home.
+ * outside branches, tags, the wip ref and the submodule work refs never come home.
  */
 export function homeRefs(
   instance: string,
@@ -49,9 +60,17 @@ export function homeRefs(
   const out: HomeRef[] = [];
   const taken = new Set<string>();
   let neutral = 0;
+  // Git keeps refs as paths: `x/wip` and `x/wip/a` cannot both be. A name inside a name
+  // taken gets that part renamed (`wip-2/a`); a name taken, or holding one, a suffix.
   const claim = (wanted: string) => {
     let name = wanted;
-    for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
+    for (let n = 2;; n++) {
+      const holder = [...taken].find((t) => name.startsWith(`${t}/`));
+      if (holder !== undefined) name = `${holder}-${n}${name.slice(holder.length)}`;
+      else if ([...taken].some((t) => t === name || t.startsWith(`${name}/`))) {
+        name = `${wanted}-${n}`;
+      } else break;
+    }
     taken.add(name);
     return name;
   };
@@ -59,6 +78,18 @@ export function homeRefs(
   // The wip ref claims its name first, so a branch called "wip" becomes "wip-2".
   for (const [ref, sha] of entries.filter(([ref]) => ref === WIP_REF)) {
     out.push({ gate: ref, home: claim(`${branchPrefix(instance)}wip`), sha });
+  }
+  // Work inside a submodule: `.../submodule/<its path>`.
+  for (const [ref, sha] of entries) {
+    const path = submoduleOf(ref);
+    if (path === undefined) continue;
+    const part = safeRefPart(path) ? path : `unnamed-${++neutral}`;
+    out.push({
+      gate: ref,
+      home: claim(`${branchPrefix(instance)}submodule/${part}`),
+      sha,
+      submodule: path,
+    });
   }
   for (const [ref, sha] of entries) {
     if (ref === WIP_REF || seed[ref] === sha) continue;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { homeRefs, safeRefPart, shortRef, WIP_REF } from "./refs.ts";
+import { homeRefs, safeRefPart, shortRef, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -29,6 +29,31 @@ Deno.test("homeRefs() names the uncommitted work wip, and a branch called wip gi
     "refs/heads/bot-bottle/c-1/wip",
     "refs/heads/bot-bottle/c-1/wip-2",
   ]);
+});
+
+Deno.test("homeRefs() brings work inside a submodule home by its path, and no two names clash as paths", () => {
+  const hex = (path: string) =>
+    Array.from(new TextEncoder().encode(path), (b) => b.toString(16).padStart(2, "0")).join("");
+  const gate = {
+    [WIP_REF]: A,
+    [`${SUBMODULE_REFS}${hex("lib/sub")}`]: B,
+    [`${SUBMODULE_REFS}${hex("vendor/ünï")}`]: C,
+    [`${SUBMODULE_REFS}xyz`]: C, // not hex: never crosses
+    "refs/heads/wip/more": A, // would sit inside .../wip
+    "refs/heads/submodule": B, // would hold .../submodule/lib/sub
+  };
+  assert.deepEqual(
+    homeRefs("c-1", gate, {}).map((r) => [r.home, r.submodule]),
+    [
+      ["refs/heads/bot-bottle/c-1/wip", undefined],
+      ["refs/heads/bot-bottle/c-1/submodule/lib/sub", "lib/sub"],
+      ["refs/heads/bot-bottle/c-1/submodule/unnamed-1", "vendor/ünï"],
+      ["refs/heads/bot-bottle/c-1/submodule-2", undefined],
+      ["refs/heads/bot-bottle/c-1/wip-2/more", undefined],
+    ],
+  );
+  assert.equal(submoduleOf(`${SUBMODULE_REFS}${hex("a b")}`), "a b");
+  assert.equal(submoduleOf("refs/heads/x"), undefined);
 });
 
 Deno.test("homeRefs() renames branch names a terminal or git could trip on", () => {

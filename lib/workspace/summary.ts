@@ -21,6 +21,8 @@ export interface HomeReport {
     wip: boolean;
     /** A wip on a commit holding the user's own uncommitted work as it went in. */
     onYourWork?: boolean;
+    /** Work inside this submodule: its files, on a commit of them as they went in. */
+    submodule?: string;
     patch?: string;
   }[];
   refused: { ref: string; reasons: string[]; keptIn?: string }[];
@@ -47,7 +49,9 @@ export function renderSummary(report: HomeReport): string {
     lines.push(`Work from ${report.instance} came home to ${where}:`);
     const width = Math.max(...report.arrived.map((a) => inert(a.ref, 200).length));
     for (const a of report.arrived) {
-      const what = a.wip
+      const what = a.submodule !== undefined
+        ? `work inside submodule ${inert(a.submodule, 200)}, as one commit of its files`
+        : a.wip
         ? `uncommitted and untracked work, as one commit${
           a.onYourWork ? " (on one holding your own uncommitted work as it went in)" : ""
         }`
@@ -72,7 +76,8 @@ export function renderSummary(report: HomeReport): string {
     }
   }
   for (const p of report.problems) lines.push(`Note: ${inert(p, 400)}`);
-  const first = report.arrived.find((a) => !a.wip) ?? report.arrived[0];
+  const first = report.arrived.find((a) => !a.wip && a.submodule === undefined) ??
+    report.arrived.find((a) => a.submodule === undefined);
   if (first) {
     const repo = report.kind === "git" ? "" : `--git-dir=${quote(report.homeRepo)} `;
     const ref = quote(first.ref);
@@ -84,11 +89,23 @@ export function renderSummary(report: HomeReport): string {
       lines.push(`  cd ${quote(report.source)} && git apply ${quote(first.patch)}`);
     }
   }
+  const hints: string[] = [];
   // A wip on the user's own uncommitted work: the diff from that commit is the agent's.
   const wip = report.arrived.find((a) => a.onYourWork);
   if (wip) {
     const ref = quote(wip.ref);
-    lines.push(`  git diff ${ref}~1 ${ref}    # the agent's uncommitted changes alone`);
+    hints.push(`  git diff ${ref}~1 ${ref}    # the agent's uncommitted changes alone`);
   }
+  // Work in a submodule (its files went in without its git): a patch to apply there.
+  for (const a of report.arrived.filter((a) => a.submodule !== undefined)) {
+    const ref = quote(a.ref);
+    hints.push(
+      `  git diff ${ref}~1 ${ref} | git -C ${
+        quote(`${report.homeRepo}/${inert(a.submodule!, 200)}`)
+      } apply`,
+    );
+  }
+  if (hints.length > 0 && !first) lines.push("Look at it:");
+  lines.push(...hints);
   return lines.join("\n");
 }

@@ -70,6 +70,12 @@ export const WORKSPACE_ENTRY = "_workspace";
 /** The gate ref bot-bottle pushes the agent's uncommitted work to at exit. */
 export const WIP_REF = "refs/bot-bottle/wip";
 
+/**
+ * The gate refs bot-bottle pushes the agent's work inside a submodule to at exit, one
+ * per submodule: this prefix and the hex of the submodule's path (any path is a ref).
+ */
+export const SUBMODULE_REFS = "refs/bot-bottle/submodule/";
+
 /** Where the gate keeps an entry's key, known_hosts and rules. */
 export function gateDir(name: string): string {
   return `${STATE_DIR}/gate/${name}`;

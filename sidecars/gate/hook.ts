@@ -17,13 +17,13 @@ import {
   gateRefusals,
   lockOverrides,
   STATE_DIR,
-  WIP_REF,
 } from "../bundle/config.ts";
 import { followUpstreamHead, git } from "./git.ts";
 import { type PushScan, scanPush } from "./objects.ts";
 import {
   decide,
   type GateRules,
+  homeRefAllowed,
   type Override,
   type RefUpdate,
   type Refusal,
@@ -229,11 +229,6 @@ async function preReceive(name: string): Promise<number> {
   await spendOverrides(name, spent);
   await audit.flush();
   return 0;
-}
-
-/** Refs the workspace repository takes: branches, tags and the exit-time wip ref. */
-function homeRefAllowed(ref: string): boolean {
-  return ref === WIP_REF || /^refs\/(heads|tags)\/./.test(ref);
 }
 
 const [mode, ...args] = Deno.args;

@@ -7,11 +7,23 @@
  * exactly one commit on one ref, once.
  */
 
+import { SUBMODULE_REFS, WIP_REF } from "../bundle/config.ts";
 import { globMatch } from "./diff.ts";
 import { MAX_BLOB_BYTES, type PushScan } from "./objects.ts";
 
 /** The zero object id git uses for "no ref". */
 export const ZERO = "0000000000000000000000000000000000000000";
+
+/**
+ * Refs the workspace repository (a `--cwd` bottle's, which has no upstream) takes:
+ * branches, tags, and the refs bot-bottle pushes the agent's work to at exit (the wip,
+ * and one per submodule, named by the hex of its path).
+ */
+export function homeRefAllowed(ref: string): boolean {
+  return ref === WIP_REF || /^refs\/(heads|tags)\/./.test(ref) ||
+    (ref.startsWith(SUBMODULE_REFS) &&
+      /^(?:[0-9a-f]{2}){1,1024}$/.test(ref.slice(SUBMODULE_REFS.length)));
+}
 
 /** One line of pre-receive input. */
 export interface RefUpdate {

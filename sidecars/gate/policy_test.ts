@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { globMatch } from "./diff.ts";
 import type { CommitScan, PushScan } from "./objects.ts";
-import { decide, type GateRules, type Override, ZERO } from "./policy.ts";
+import { decide, type GateRules, homeRefAllowed, type Override, ZERO } from "./policy.ts";
 import { scanAdded } from "./scan.ts";
 
 const RULES: GateRules = {
@@ -147,4 +147,29 @@ Deno.test("globMatch() treats ** as any depth and * as one segment", () => {
   assert.ok(!globMatch("*.pem", "keys/server.pem"));
   assert.ok(globMatch("Makefile", "Makefile"));
   assert.ok(!globMatch("a.b", "axb"));
+});
+
+Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs only", () => {
+  for (
+    const ok of [
+      "refs/heads/main",
+      "refs/heads/feature/x",
+      "refs/tags/v1",
+      "refs/bot-bottle/wip",
+      "refs/bot-bottle/submodule/6c69622f737562",
+    ]
+  ) assert.ok(homeRefAllowed(ok), ok);
+  for (
+    const bad of [
+      "refs/heads/",
+      "refs/notes/commits",
+      "refs/remotes/origin/main",
+      "refs/bot-bottle/baseline",
+      "refs/bot-bottle/submodule/",
+      "refs/bot-bottle/submodule/xyz",
+      "refs/bot-bottle/submodule/6c6",
+      "refs/bot-bottle/submodule/6c/69",
+      "HEAD",
+    ]
+  ) assert.ok(!homeRefAllowed(bad), bad);
 });

@@ -396,6 +396,25 @@ dockerTest(
     await git(repo, ["add", "."]);
     await git(repo, ["commit", "-qm", "user: config"]);
     await Deno.writeTextFile(join(repo, "draft.md"), "an untracked draft\n");
+    // A submodule with its own .gitignore, and an ignored file in it.
+    const lib = join(dir.path, "lib");
+    await Deno.mkdir(lib);
+    await git(lib, ["init", "-q", "-b", "main"]);
+    await Deno.writeTextFile(join(lib, ".gitignore"), ".env\n");
+    await Deno.writeTextFile(join(lib, "lib.ts"), "export {};\n");
+    await git(lib, ["add", "."]);
+    await git(lib, ["commit", "-qm", "lib"]);
+    await git(repo, [
+      "-c",
+      "protocol.file.allow=always",
+      "submodule",
+      "add",
+      "-q",
+      lib,
+      "vendor/lib",
+    ]);
+    await git(repo, ["commit", "-qm", "user: submodule"]);
+    await Deno.writeTextFile(join(repo, "vendor", "lib", ".env"), "LIB_DEBUG=1\n");
 
     const look =
       "ls -A; git status --short; cat config/settings.py 2>/dev/null || echo no-settings";
@@ -405,7 +424,7 @@ dockerTest(
     try {
       assert.match(up.stderr, /Left out of the agent because they hold a secret/);
       assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
-      assert.match(up.stderr, /Left out, as \.gitignore says: \.env, build\//);
+      assert.match(up.stderr, /Left out, as \.gitignore says: \.env, build\/, vendor\/lib\/\.env/);
       assert.ok(!up.stderr.includes(token), "the token was printed");
       const r = await runBotBottle(["exec", name, "--", "sh", "-c", look], { env });
       assert.equal(r.code, 0, r.stderr);
@@ -418,11 +437,32 @@ dockerTest(
       assert.match(r.stdout, /no-settings/);
       assert.match(r.stdout, /^\?\? draft\.md$/m);
       assert.ok(!/ D config/.test(r.stdout), "the left-out tracked file is not seen as deleted");
+      const sub = await runBotBottle(["exec", name, "--", "ls", "-A", "vendor/lib"], { env });
+      assert.equal(sub.stdout, ".gitignore\nlib.ts\n", "the submodule went in without its .env");
       const hooks = await runBotBottle(["exec", name, "--", "ls", ".git/hooks"], { env });
       assert.equal(hooks.stdout.trim(), "", "no host hook went in");
+      // Work inside the submodule, whose git did not go in, still comes home.
+      const edit = await runBotBottle(
+        ["exec", name, "--", "sh", "-c", "echo 'export const x = 1;' >> vendor/lib/lib.ts"],
+        { env },
+      );
+      assert.equal(edit.code, 0, edit.stderr);
     } finally {
-      assert.equal((await runBotBottle(["down", name], { env })).code, 0);
+      const down = await runBotBottle(["down", name], { env });
+      assert.equal(down.code, 0, down.stderr);
+      assert.match(down.stderr, new RegExp(`bot-bottle/${name}/submodule/vendor/lib +work inside`));
+      assert.doesNotMatch(down.stderr, /\/wip/, "the user's own draft is not the agent's work");
     }
+    assert.equal(
+      await git(repo, [
+        "diff",
+        `bot-bottle/${name}/submodule/vendor/lib~1`,
+        `bot-bottle/${name}/submodule/vendor/lib`,
+        "--",
+        "lib.ts",
+      ]).then((d) => d.includes("+export const x = 1;")),
+      true,
+    );
 
     const up2 = await runBotBottle(["up", "claude", "--cwd", "--include", "config/settings.py"], {
       cwd: repo,
