@@ -283,9 +283,17 @@ async function collect(
   record: WorkspaceRecord,
   guest: Guest,
 ): Promise<{ pending: AgentRef[]; outputs: Map<string, string>; problem?: string }> {
+  // The commits bot-bottle makes are dated when the bottle started, so that collecting
+  // the same work again (a `cleanup` after a home-coming cut short) makes the same
+  // commits, which the gate already holds, not new ones it would take for a force-push.
+  const created = Date.parse(record.created);
+  const started = `@${Math.floor(created / 1000)} +0000`;
   const listed = await guest.exec(["sh", "-c", COLLECT_SCRIPT, "sh", record.guestPath], {
     user: "agent",
     timeout: "5m",
+    ...(Number.isFinite(created)
+      ? { env: { GIT_AUTHOR_DATE: started, GIT_COMMITTER_DATE: started } }
+      : {}),
   });
   if (listed.code !== 0) {
     return {

@@ -32,13 +32,14 @@ async function sh(script: string, cwd?: string): Promise<string> {
   return r.stdout;
 }
 
-function local(argv: string[], cwd?: string): Promise<GuestResult> {
+function local(argv: string[], env: Record<string, string> = {}): Promise<GuestResult> {
   return captureRaw(
-    $`${argv}`.cwd(cwd ?? "/").env({
+    $`${argv}`.cwd("/").env({
       GIT_AUTHOR_NAME: "agent",
       GIT_AUTHOR_EMAIL: "a@a.invalid",
       GIT_COMMITTER_NAME: "agent",
       GIT_COMMITTER_EMAIL: "a@a.invalid",
+      ...env,
     }),
   );
 }
@@ -99,9 +100,9 @@ done
     const guest: Guest = {
       putFile: () => Promise.reject(new Error("not used")),
       getFile: (from, to) => Deno.copyFile(from, to),
-      exec: (argv) => {
+      exec: (argv, options) => {
         if (argv[2] === PUSH_SCRIPT) pushed.push(argv[7]!);
-        return local(argv);
+        return local(argv, options?.env);
       },
     };
     const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
@@ -169,7 +170,7 @@ function localAccess(bundleRoot: string): { guest: Guest; bundle: BundleAccess }
     guest: {
       putFile: () => Promise.reject(new Error("not used")),
       getFile: (from, to) => Deno.copyFile(from, to),
-      exec: (argv) => local(argv),
+      exec: (argv, options) => local(argv, options?.env),
     },
     bundle: {
       running: () => Promise.resolve(true),
@@ -279,6 +280,19 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
           assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), expected[i]);
           assert.equal(report.arrived.some((a) => a.onYourWork), i >= 2);
           await check(world.host);
+          // Collected again (a cleanup after a home-coming cut short): the same commits,
+          // which the gate holds already (new ones would be a force-push to it).
+          const shas = async () => {
+            const out: string[] = [];
+            for (const a of report.arrived) {
+              out.push(await sh(`git rev-parse ${a.ref}`, world.host));
+            }
+            return out;
+          };
+          const first = await shas();
+          const again = await world.home();
+          assert.deepEqual(again?.arrived.map((a) => a.ref), report.arrived.map((a) => a.ref));
+          assert.deepEqual(await shas(), first);
           // The user's own tree is as it was.
           assert.equal(await sh("git status --short", world.host), " M README.md\n?? notes.txt\n");
         } finally {
