@@ -14,7 +14,8 @@ import { BUNDLE_UID, gateRepo } from "../../sidecars/bundle/config.ts";
 import { BotBottleError } from "../errors.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { TarWriter } from "../tar.ts";
-import type { Selection, WorkspaceLocation } from "./select.ts";
+import { firstSecretInFile, type Selection, type WorkspaceLocation } from "./select.ts";
+import { log } from "../log.ts";
 
 /** Where a packed workspace's git data comes from. */
 export interface GitSource {
@@ -211,6 +212,27 @@ export async function repositorySource(
   return { ...source, index };
 }
 
+/** A merge, cherry-pick or revert in progress, as git keeps it in the git directory. */
+const IN_PROGRESS = ["MERGE_HEAD", "MERGE_MODE", "MERGE_MSG", "CHERRY_PICK_HEAD", "REVERT_HEAD"];
+
+/**
+ * Carries a merge, cherry-pick or revert in progress into the agent as it is, so that
+ * the commit resolving it is one (a merge keeps both parents). The message draft is
+ * scanned like any file, and stays out if it holds a secret.
+ */
+async function carryInProgress(gitDir: string, agent: TarWriter): Promise<void> {
+  for (const name of IN_PROGRESS) {
+    const file = join(gitDir, name);
+    if (!(await Deno.lstat(file).catch(() => undefined))?.isFile) continue;
+    const found = name.endsWith("_MSG") ? await firstSecretInFile(file) : undefined;
+    if (found) {
+      log.warn(`Left out of the agent: .git/${name} (rule ${found.rule})`);
+      continue;
+    }
+    await agent.path(`.git/${name}`, file);
+  }
+}
+
 /**
  * Writes the agent's archive and the gate's seed archive into `staging`. The agent's
  * `.git` gets refs/remotes/origin/* matching the gate, so `git status` compares with it.
@@ -238,6 +260,7 @@ export async function packWorkspace(
     for (const path of selection.paths) await agent.path(path, join(location.root, path));
     await agent.dir(".git");
     await agent.bytes(".git/HEAD", encoder.encode(`${head}\n`));
+    await carryInProgress(source.gitDir, agent);
     const remotes: Record<string, string> = {};
     for (const [ref, sha] of Object.entries(refs)) {
       if (ref.startsWith("refs/heads/")) {

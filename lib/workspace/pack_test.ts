@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { configureLog } from "../log.ts";
+import { captureRaw, shell } from "../shell.ts";
+import { packWorkspace, repositorySource } from "./pack.ts";
+import { locateWorkspace, selectWorkspace } from "./select.ts";
+
+const $ = await shell();
+
+async function sh(script: string, cwd: string): Promise<string> {
+  const r = await captureRaw(
+    $`sh -c ${script}`.cwd(cwd).env({
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t.invalid",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t.invalid",
+    }),
+  );
+  if (r.code !== 0) throw new Error(`${script}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Packs `repo` as `--cwd` would and unpacks the agent's archive into `into`. */
+async function carry(repo: string, into: string, staging: string): Promise<void> {
+  const location = await locateWorkspace(repo);
+  const selection = await selectWorkspace(location, []);
+  const source = await repositorySource(location, selection, staging);
+  const packed = await packWorkspace(location, selection, source, {
+    staging,
+    gateUrl: "git://gate/_workspace.git",
+    gateName: "_workspace",
+  });
+  await Deno.mkdir(into);
+  await sh(`tar -xf ${packed.agentTar} && git update-index -q --refresh || true`, into);
+}
+
+Deno.test("packWorkspace() carries a merge in progress, so the agent's resolution is a merge", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const repo = join(dir, "repo");
+    await Deno.mkdir(repo);
+    await sh(
+      "git init -q -b main && echo base > a.txt && git add . && git commit -qm base && " +
+        "git checkout -qb other && echo other > a.txt && git commit -qam other && " +
+        "git checkout -q main && echo main > a.txt && git commit -qam main && " +
+        "{ git merge other >/dev/null 2>&1 || true; }",
+      repo,
+    );
+    await carry(repo, join(dir, "agent"), await Deno.makeTempDir({ dir }));
+    const agent = join(dir, "agent");
+    assert.match(await sh("git status", agent), /You have unmerged paths/);
+    await sh("echo resolved > a.txt && git add a.txt && git commit -q --no-edit", agent);
+    const parents = (await sh("git rev-list --parents -n 1 HEAD", agent)).trim().split(" ");
+    assert.equal(parents.length, 3, "the resolution is a merge of main and other");
+    assert.equal(parents[2], (await sh("git rev-parse other", repo)).trim());
+    assert.match(await sh("git log -1 --format=%s", agent), /^Merge branch 'other'/);
+
+    // A message draft holding a secret stays out; the merge itself still goes in.
+    await Deno.writeTextFile(
+      join(repo, ".git", "MERGE_MSG"),
+      `Merge branch 'other'\n\nghp_${"R8bK2mQ7vX4nL9pT3wZ6yC1dF5hJ0sA8eG2u"}\n`,
+    );
+    await carry(repo, join(dir, "agent2"), await Deno.makeTempDir({ dir }));
+    const ls = await sh("ls .git", join(dir, "agent2"));
+    assert.match(ls, /^MERGE_HEAD$/m);
+    assert.doesNotMatch(ls, /^MERGE_MSG$/m);
+  } finally {
+    configureLog({ quiet: false });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
