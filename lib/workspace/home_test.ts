@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
 import { configureLog } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
+import { sh } from "../../tests/shell.ts";
 import { BASELINE_SCRIPT, bringHome, PUSH_SCRIPT } from "./home.ts";
 import { WIP_REF } from "./refs.ts";
 import { writeRecord } from "./record.ts";
@@ -19,19 +20,6 @@ const $ = await shell();
 
 const MARKER = "NOT-FOR-HOME";
 
-async function sh(script: string, cwd?: string): Promise<string> {
-  const r = await captureRaw(
-    $`sh -c ${script}`.cwd(cwd ?? Deno.cwd()).env({
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t.invalid",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t.invalid",
-    }),
-  );
-  if (r.code !== 0) throw new Error(`${script}: ${r.stderr}`);
-  return r.stdout;
-}
-
 function local(argv: string[], env: Record<string, string> = {}): Promise<GuestResult> {
   return captureRaw(
     $`${argv}`.cwd("/").env({
@@ -42,6 +30,29 @@ function local(argv: string[], env: Record<string, string> = {}): Promise<GuestR
       ...env,
     }),
   );
+}
+
+/** Records bottle `instance`'s workspace: `host` gets the work home from `<dir>/agent`. */
+async function record(
+  dir: string,
+  instance: string,
+  host: string,
+  seed: Record<string, string>,
+): Promise<Record<string, string>> {
+  const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
+  await writeRecord(env, {
+    version: 1,
+    instance,
+    source: host,
+    kind: "git",
+    homeRepo: host,
+    seed,
+    gateName: "_workspace",
+    gateUrl: join(dir, "bundle", "git", "_workspace.git"),
+    guestPath: join(dir, "agent"),
+    created: new Date().toISOString(),
+  });
+  return env;
 }
 
 Deno.test("bringHome() brings accepted work home and keeps refused work in the state directory", async () => {
@@ -83,41 +94,15 @@ done
         `printf '#!/bin/sh\\nexit 1\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push`,
       agent,
     );
-    const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
-    await writeRecord(env, {
-      version: 1,
-      instance: "c-1",
-      source: host,
-      kind: "git",
-      homeRepo: host,
-      seed: { "refs/heads/main": seedSha, "refs/heads/earlier": seedSha },
-      gateName: "_workspace",
-      gateUrl: gate,
-      guestPath: agent,
-      created: new Date().toISOString(),
+    const env = await record(dir, "c-1", host, {
+      "refs/heads/main": seedSha,
+      "refs/heads/earlier": seedSha,
     });
     const pushed: string[] = [];
-    const guest: Guest = {
-      putFile: () => Promise.reject(new Error("not used")),
-      getFile: (from, to) => Deno.copyFile(from, to),
-      exec: (argv, options) => {
-        if (argv[2] === PUSH_SCRIPT) pushed.push(argv[7]!);
-        return local(argv, options?.env);
-      },
-    };
-    const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
-    const bundle: BundleAccess = {
-      running: () => Promise.resolve(true),
-      exec: (argv) => local(argv.map(toBundle)),
-      execToFile: async (argv, to) => {
-        const file = await Deno.open(to, { write: true, create: true, mode: 0o600 });
-        const r = await $`${argv.map(toBundle)}`.cwd("/").stdout(file.writable).stderr("piped")
-          .noThrow();
-        return { code: r.code, stdout: "", stderr: r.stderr };
-      },
-      copyOut: (from, to) => Deno.copyFile(toBundle(from), to),
-    };
-    const report = await bringHome(env, "c-1", { guest, bundle });
+    const access = localAccess(bundleRoot, (argv) => {
+      if (argv[2] === PUSH_SCRIPT) pushed.push(argv[7]!);
+    });
+    const report = await bringHome(env, "c-1", access);
     assert.ok(report);
     assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), [
       ["bot-bottle/c-1/wip", 2, true],
@@ -163,14 +148,20 @@ Deno.test("bringHome() without a record does nothing", async () => {
   assert.equal(none, undefined);
 });
 
-/** The agent and the bundle as local directories: their commands run here. */
-function localAccess(bundleRoot: string): { guest: Guest; bundle: BundleAccess } {
+/** The agent and the bundle as local directories: their commands run here (`seen` first). */
+function localAccess(
+  bundleRoot: string,
+  seen: (argv: string[]) => void = () => {},
+): { guest: Guest; bundle: BundleAccess } {
   const toBundle = (a: string) => a.replace(/^\/var\/lib\/bot-bottle/, bundleRoot);
   return {
     guest: {
       putFile: () => Promise.reject(new Error("not used")),
       getFile: (from, to) => Deno.copyFile(from, to),
-      exec: (argv, options) => local(argv, options?.env),
+      exec: (argv, options) => {
+        seen(argv);
+        return local(argv, options?.env);
+      },
     },
     bundle: {
       running: () => Promise.resolve(true),
@@ -202,19 +193,7 @@ async function dirtyWorld(dir: string) {
     await sh(`echo "mine" >> README.md && echo notes > notes.txt`, tree);
   }
   await sh(BASELINE_SCRIPT, agent);
-  const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
-  await writeRecord(env, {
-    version: 1,
-    instance: "c-3",
-    source: host,
-    kind: "git",
-    homeRepo: host,
-    seed: { "refs/heads/main": seedSha },
-    gateName: "_workspace",
-    gateUrl: gate,
-    guestPath: agent,
-    created: new Date().toISOString(),
-  });
+  const env = await record(dir, "c-3", host, { "refs/heads/main": seedSha });
   return {
     host,
     agent,
@@ -225,61 +204,58 @@ async function dirtyWorld(dir: string) {
 
 Deno.test("bringHome() tells the agent's uncommitted work from the user's own, carried in with the tree", async (t) => {
   configureLog({ quiet: true });
-  const cases: [string, string, (host: string) => Promise<void>][] = [
-    [
-      "an agent that changed nothing brings nothing home (no wip of the user's own work)",
-      "true",
-      async () => {},
-    ],
-    [
-      "an agent that committed its work on a branch and left the user's work as it was: the branch only",
-      "git checkout -qb feature && echo ours > ours.txt && git add ours.txt && git commit -qm ours",
-      async () => {},
-    ],
-    [
-      "an agent's uncommitted work sits on a commit of the user's: its own diff is the agent's alone",
-      "echo agent >> kept.txt && echo new > agent.txt",
-      async (host) => {
-        assert.equal(
-          await sh(`git diff --name-only bot-bottle/c-3/wip~1 bot-bottle/c-3/wip`, host),
-          "agent.txt\nkept.txt\n",
-        );
-        assert.equal(
-          await sh(`git diff --name-only main bot-bottle/c-3/wip~1`, host),
-          "README.md\nnotes.txt\n",
-        );
-      },
-    ],
-    [
-      "on a branch of its own, the user's work is put on the agent's HEAD first",
-      "git checkout -qb feature && echo ours > ours.txt && git add ours.txt && git commit -qm ours && echo agent >> kept.txt",
-      async (host) => {
-        assert.equal(
-          await sh(`git diff --name-only bot-bottle/c-3/wip~1 bot-bottle/c-3/wip`, host),
-          "kept.txt\n",
-        );
-        assert.equal(
-          await sh(`git diff --name-only bot-bottle/c-3/feature bot-bottle/c-3/wip~1`, host),
-          "README.md\nnotes.txt\n",
-        );
-      },
-    ],
+  const branch = "git checkout -qb feature && echo ours > ours.txt && git add ours.txt && " +
+    "git commit -qm ours";
+  const cases: {
+    name: string;
+    agentDoes: string;
+    arrived: [string, number, boolean][];
+    /** For a wip: the files its own diff holds, and the ref the user's work sits on. */
+    wip?: { own: string; under: string };
+  }[] = [
+    {
+      name: "an agent that changed nothing brings nothing home (no wip of the user's own work)",
+      agentDoes: "true",
+      arrived: [],
+    },
+    {
+      name:
+        "an agent that committed its work on a branch and left the user's work as it was: the branch only",
+      agentDoes: branch,
+      arrived: [["bot-bottle/c-3/feature", 1, false]],
+    },
+    {
+      name:
+        "an agent's uncommitted work sits on a commit of the user's: its own diff is the agent's alone",
+      agentDoes: "echo agent >> kept.txt && echo new > agent.txt",
+      arrived: [["bot-bottle/c-3/wip", 2, true]],
+      wip: { own: "agent.txt\nkept.txt\n", under: "main" },
+    },
+    {
+      name: "on a branch of its own, the user's work is put on the agent's HEAD first",
+      agentDoes: `${branch} && echo agent >> kept.txt`,
+      arrived: [["bot-bottle/c-3/wip", 3, true], ["bot-bottle/c-3/feature", 1, false]],
+      wip: { own: "kept.txt\n", under: "bot-bottle/c-3/feature" },
+    },
   ];
-  const expected = [[], [["bot-bottle/c-3/feature", 1, false]], [
-    ["bot-bottle/c-3/wip", 2, true],
-  ], [["bot-bottle/c-3/wip", 3, true], ["bot-bottle/c-3/feature", 1, false]]];
   try {
-    for (const [i, [name, agentDoes, check]] of cases.entries()) {
-      await t.step(name, async () => {
+    for (const c of cases) {
+      await t.step(c.name, async () => {
         const dir = await Deno.makeTempDir();
         try {
           const world = await dirtyWorld(dir);
-          await sh(agentDoes, world.agent);
+          await sh(c.agentDoes, world.agent);
           const report = await world.home();
           assert.ok(report);
-          assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), expected[i]);
-          assert.equal(report.arrived.some((a) => a.onYourWork), i >= 2);
-          await check(world.host);
+          assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), c.arrived);
+          assert.equal(report.arrived.some((a) => a.onYourWork), c.wip !== undefined);
+          if (c.wip) {
+            const wip = "bot-bottle/c-3/wip";
+            const names = (from: string, to: string) =>
+              sh(`git diff --name-only ${from} ${to}`, world.host);
+            assert.equal(await names(`${wip}~1`, wip), c.wip.own);
+            assert.equal(await names(c.wip.under, `${wip}~1`), "README.md\nnotes.txt\n");
+          }
           // Collected again (a cleanup after a home-coming cut short): the same commits,
           // which the gate holds already (new ones would be a force-push to it).
           const shas = async () => {
@@ -332,19 +308,7 @@ Deno.test("bringHome() brings work inside a submodule home as a commit of its fi
         "echo more >> README.md",
       agent,
     );
-    const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
-    await writeRecord(env, {
-      version: 1,
-      instance: "c-4",
-      source: host,
-      kind: "git",
-      homeRepo: host,
-      seed: { "refs/heads/main": seedSha },
-      gateName: "_workspace",
-      gateUrl: gate,
-      guestPath: agent,
-      created: new Date().toISOString(),
-    });
+    const env = await record(dir, "c-4", host, { "refs/heads/main": seedSha });
     const report = await bringHome(env, "c-4", localAccess(join(dir, "bundle")));
     assert.ok(report);
     assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip, a.submodule]), [

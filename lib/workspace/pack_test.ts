@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { configureLog } from "../log.ts";
-import { captureRaw, shell } from "../shell.ts";
+import { sh } from "../../tests/shell.ts";
 import { packWorkspace, repositorySource } from "./pack.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
-
-const $ = await shell();
-
-async function sh(script: string, cwd: string): Promise<string> {
-  const r = await captureRaw(
-    $`sh -c ${script}`.cwd(cwd).env({
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t.invalid",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t.invalid",
-    }),
-  );
-  if (r.code !== 0) throw new Error(`${script}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Packs `repo` as `--cwd` would and unpacks the agent's archive into `into`. */
 async function carry(repo: string, into: string, staging: string): Promise<void> {
