@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { AUDIT_PATH, gateRepo } from "../../sidecars/bundle/config.ts";
 import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
+import { mapLimited } from "../async.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { homeRefs, shortRef, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
@@ -129,24 +130,6 @@ G push --quiet "$2" "+$3:$4" 2>&1
 
 /** How many of the agent's refs are pushed to the gate at a time. */
 const PUSHES_AT_ONCE = 3;
-
-/** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** One local ref of the agent at exit. */
 interface AgentRef {

@@ -108,10 +108,12 @@ async function expandListed(
   listed: string[],
   out: string[],
   nested: string[],
+  known: Stats,
 ): Promise<void> {
-  for (const entry of listed) {
-    const path = `${prefix}${entry.replace(/\/$/, "")}`;
-    const info = await Deno.lstat(join(root, path)).catch(() => undefined);
+  const paths = listed.map((entry) => `${prefix}${entry.replace(/\/$/, "")}`);
+  const infos = await statAll(root, paths, known);
+  for (const [i, path] of paths.entries()) {
+    const info = infos[i];
     if (!info) continue; // deleted in the work tree
     if (!info.isDirectory) {
       out.push(path);
@@ -127,7 +129,7 @@ async function expandListed(
       ...await gitList(dir, ["ls-files", "-z", "--cached"]),
       ...await gitList(dir, ["ls-files", "-z", "--others", "--exclude-standard"]),
     ];
-    await expandListed(root, `${path}/`, [...new Set(inner)], out, nested);
+    await expandListed(root, `${path}/`, [...new Set(inner)], out, nested, known);
   }
 }
 
@@ -178,9 +180,10 @@ export async function firstSecretInFile(
 ): Promise<{ rule: string; line: number } | undefined> {
   const decoder = new TextDecoder("utf-8", { fatal: false });
   if (size !== undefined && size < piece) {
-    // A small file (most of a repository) in one call: opening, reading and closing it
-    // by turns cost twice as long over thousands of files.
-    const bytes = await Deno.readFile(path);
+    // A small file (most of a repository) in one synchronous call: opening, reading and
+    // closing it by turns cost twice as long over thousands of files, and an
+    // asynchronous read a round trip to a worker thread.
+    const bytes = Deno.readFileSync(path);
     if (bytes.length < piece) {
       const text = looksBinary(bytes) ? printableText(bytes) : decoder.decode(bytes);
       const found = findSecrets(text)[0];
@@ -220,22 +223,65 @@ export async function firstSecretInFile(
   }
 }
 
-/** Scans each file with the gate's detector; one finding per flagged file. */
-async function scanFiles(root: string, files: string[]): Promise<Map<string, Flagged>> {
-  const flagged = new Map<string, Flagged>();
-  for (const file of files) {
-    const abs = join(root, file);
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.lstat(abs);
-    } catch {
-      continue;
+/** Every this many milliseconds of work on the files, timers and signals get to run. */
+const SLICE_MS = 20;
+
+/** Lets timers and signals run (see `SLICE_MS`). */
+function breather(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    since = performance.now();
+  };
+}
+
+/**
+ * `lstat` of each path under `root` (undefined when it is gone). Synchronous calls, a
+ * few microseconds each: an asynchronous one costs a round trip to a worker thread,
+ * which over a repository's thousands of files was most of the time.
+ */
+async function statAll(
+  root: string,
+  paths: string[],
+  known: Stats,
+): Promise<(Deno.FileInfo | undefined)[]> {
+  const breathe = breather();
+  const out: (Deno.FileInfo | undefined)[] = [];
+  for (const path of paths) {
+    if (!known.has(path)) {
+      try {
+        known.set(path, Deno.lstatSync(join(root, path)));
+      } catch {
+        known.set(path, undefined);
+      }
+      await breathe();
     }
-    if (!info.isFile) continue;
-    const first = await firstSecretInFile(abs, PIECE, info.size);
+    out.push(known.get(path));
+  }
+  return out;
+}
+
+/** What `statAll` found, by path: each path is looked at once. */
+type Stats = Map<string, Deno.FileInfo | undefined>;
+
+/** Scans each file with the gate's detector; one finding per flagged file. */
+async function scanFiles(
+  root: string,
+  files: string[],
+  known: Stats,
+): Promise<Map<string, Flagged>> {
+  const flagged = new Map<string, Flagged>();
+  const infos = await statAll(root, files, known);
+  const breathe = breather();
+  for (const [i, file] of files.entries()) {
+    const info = infos[i];
+    if (!info?.isFile) continue;
+    const first = await firstSecretInFile(join(root, file), PIECE, info.size);
     if (first) {
       flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });
     }
+    await breathe();
   }
   return flagged;
 }
@@ -254,6 +300,7 @@ export async function selectWorkspace(
   let tracked = new Set<string>();
   const ignoredIncluded: string[] = [];
   const nested: string[] = [];
+  const known: Stats = new Map();
   if (location.git) {
     tracked = new Set(await gitList(root, ["ls-files", "-z", "--cached"]));
     const untracked = await gitList(root, ["ls-files", "-z", "--others", "--exclude-standard"]);
@@ -261,7 +308,7 @@ export async function selectWorkspace(
     // Submodules and nested repositories are listed as directories: carry their files,
     // as their own git would.
     const expanded: string[] = [];
-    await expandListed(root, "", candidates, expanded, nested);
+    await expandListed(root, "", candidates, expanded, nested, known);
     candidates = expanded;
     if (includes.length > 0) {
       const all: string[] = [];
@@ -283,7 +330,7 @@ export async function selectWorkspace(
     await walkFiles(root, root, candidates);
   }
   candidates = [...new Set(candidates)].toSorted();
-  const flagged = await scanFiles(root, candidates);
+  const flagged = await scanFiles(root, candidates, known);
   const paths: string[] = [];
   const trackedLeftOut: string[] = [];
   for (const path of candidates) {

@@ -109,7 +109,10 @@ async function labelled(name: string): Promise<string> {
   const n = await captureRaw(
     $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
   );
-  return (c.stdout + n.stdout).trim();
+  const v = await captureRaw(
+    $`docker volume ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+  );
+  return (c.stdout + n.stdout + v.stdout).trim();
 }
 
 /** Every object in the repository (reachable or not) holds none of `needles`. */
