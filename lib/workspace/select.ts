@@ -13,6 +13,7 @@ import { join, relative, resolve, sep } from "node:path";
 // piece after the tail of the one before: the detector's own piece and overlap.
 import { findSecrets, looksBinary, OVERLAP, PIECE, printableText } from "../secrets/mod.ts";
 import { UsageError } from "../errors.ts";
+import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 
 /** Where a `--cwd` directory sits. */
@@ -265,7 +266,13 @@ async function statAll(
 /** What `statAll` found, by path: each path is looked at once. */
 type Stats = Map<string, Deno.FileInfo | undefined>;
 
-/** Scans each file with the gate's detector; one finding per flagged file. */
+/** How often a long scan says how far it got. */
+const PROGRESS_MS = 5_000;
+
+/**
+ * Scans each file with the gate's detector; one finding per flagged file. A long scan
+ * (a large tree) says how far it got every `PROGRESS_MS`.
+ */
 async function scanFiles(
   root: string,
   files: string[],
@@ -274,6 +281,9 @@ async function scanFiles(
   const flagged = new Map<string, Flagged>();
   const infos = await statAll(root, files, known);
   const breathe = breather();
+  const total = infos.reduce((sum, info) => sum + (info?.isFile ? info.size : 0), 0);
+  let done = 0;
+  let said = performance.now();
   for (const [i, file] of files.entries()) {
     const info = infos[i];
     if (!info?.isFile) continue;
@@ -281,9 +291,18 @@ async function scanFiles(
     if (first) {
       flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });
     }
+    done += info.size;
+    if (performance.now() - said >= PROGRESS_MS) {
+      said = performance.now();
+      log.info(`  scanned ${i + 1} of ${files.length} files (${mb(done)} of ${mb(total)} MB)`);
+    }
     await breathe();
   }
   return flagged;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
 }
 
 /**
