@@ -13,7 +13,7 @@ import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provisionGuest } from "../provision/mod.ts";
 import { phaseTimings, timed } from "../timings.ts";
-import { bringHome, forgetRecord, prepareWorkspace } from "../workspace/mod.ts";
+import { bringHome, forgetRecord, noteBaseline, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
 import { probeGuest, selfTest } from "./selftest.ts";
 import { cacheDir } from "../state.ts";
@@ -92,7 +92,13 @@ export async function bringUp(
       onGuest: async (guest) => {
         guestUp.resolve(guest);
         const { config } = await setup;
-        await timed("provision", () => provisionGuest(plan, guest, staging, config.ca.certPem));
+        const provisioned = await timed(
+          "provision",
+          () => provisionGuest(plan, guest, staging, config.ca.certPem),
+        );
+        if (plan.workspace && provisioned.baseline) {
+          await noteBaseline(options.env, plan.instance, provisioned.baseline);
+        }
       },
     });
     // Fail closed: the agent gets the bottle only if the bottle holds.

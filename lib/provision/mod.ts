@@ -83,7 +83,7 @@ async function applyStep(
   staging: string,
   prepared: string,
   caCert: string,
-): Promise<void> {
+): Promise<ProvisionResult | void> {
   switch (step.kind) {
     case "ca":
       await must(guest, "the CA", ["sh", "-c", TRUST_CA, "sh", step.guestPath], "root", caCert);
@@ -101,7 +101,7 @@ async function applyStep(
       // Selected, scanned and packed before the bottle started (lib/workspace).
       log.step(`Copying ${step.source} to ${step.guestPath}`);
       await guest.putFile(preparedArchive(prepared), GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
-      await must(guest, "the workspace", [
+      const out = await must(guest, "the workspace", [
         "sh",
         "-c",
         UNPACK_SCRIPT,
@@ -109,7 +109,9 @@ async function applyStep(
         step.guestPath,
         GUEST_ARCHIVE,
       ]);
-      return;
+      // Read before the agent ever ran in the guest, so it can be trusted at exit.
+      const baseline = /^baseline ([0-9a-f]{40,64})$/m.exec(out)?.[1];
+      return baseline ? { baseline } : {};
     }
     case "mcp": {
       const r = await guest.exec(step.argv, { user: "agent", timeout: "2m" });
@@ -178,12 +180,21 @@ async function writeAgentFiles(
  * exec, skills and the working tree beside them; a command that edits what another
  * step wrote (`mcp`) waits for the rest.
  */
+/** What provisioning learnt that the host keeps. */
+export interface ProvisionResult {
+  /**
+   * The commit recording the user's own uncommitted work, made in the guest as the
+   * workspace went in (see `BASELINE_SCRIPT`), when there was some.
+   */
+  baseline?: string;
+}
+
 export async function provisionGuest(
   plan: BottlePlan,
   guest: Guest,
   staging: string,
   caCert: string,
-): Promise<void> {
+): Promise<ProvisionResult> {
   log.step("Provisioning the agent");
   const run = (step: ProvisionStep, i: number) =>
     timed(`provision:${step.kind}`, () => {
@@ -193,10 +204,11 @@ export async function provisionGuest(
     });
   const steps = plan.provisioning.map((step, i) => [step, i] as const);
   for (const [, i] of steps) await Deno.mkdir(join(staging, `${i}`));
-  await Promise.all([
+  const [, ...results] = await Promise.all([
     timed("provision:files", () => writeAgentFiles(guest, agentFiles(plan.provisioning))),
     ...steps.filter(([s]) => !WRITTEN_TOGETHER.has(s.kind) && s.kind !== "mcp")
       .map(([s, i]) => run(s, i)),
   ]);
   for (const [s, i] of steps.filter(([s]) => s.kind === "mcp")) await run(s, i);
+  return Object.assign({}, ...results.filter((r) => r));
 }

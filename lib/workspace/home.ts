@@ -64,7 +64,8 @@ cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
 if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
   if [ -n "$tree" ] && [ "$tree" != "$htree" ]; then
-    c=$(echo "${BASELINE_MESSAGE}" | C "$tree" $parent) && [ -n "$c" ] && G update-ref ${BASELINE_REF} "$c"
+    c=$(echo "${BASELINE_MESSAGE}" | C "$tree" $parent) && [ -n "$c" ] && G update-ref ${BASELINE_REF} "$c" &&
+      echo "baseline $c"
   fi
 fi
 rm -f "$idx"
@@ -82,7 +83,8 @@ true
  * and every local branch as `KIND SHA REF` lines. Work the user had not committed goes
  * in with the tree (see `BASELINE_SCRIPT`): it is not the agent's, so when nothing but
  * it is left uncommitted there is no wip, and otherwise the wip sits on a commit
- * holding it (on the agent's HEAD), so that the wip's own change is the agent's alone.
+ * holding it (the baseline, or where the agent moved HEAD, a merge of the baseline into
+ * it), so that the wip's own change is the agent's alone.
  */
 export const COLLECT_SCRIPT = `set -u
 cd "$1" 2>/dev/null || { echo "missing $1"; exit 0; }
@@ -99,7 +101,7 @@ if bl=$(G rev-parse -q --verify ${BASELINE_REF}^{commit}); then
   elif [ -n "$head" ] && merged=$(G merge-tree --write-tree "$bl" HEAD 2>/dev/null); then
     carried=$(echo "$merged" | head -n 1)
     if [ -n "$carried" ] && [ "$carried" != "$base" ]; then
-      on=$(echo "${BASELINE_MESSAGE}" | C "$carried" -p HEAD) && [ -n "$on" ] && parent="-p $on"
+      on=$(echo "${BASELINE_MESSAGE}" | C "$carried" -p HEAD -p "$bl") && [ -n "$on" ] && parent="-p $on"
     fi
   fi
 fi
@@ -478,17 +480,8 @@ export async function bringHome(
             wip: h.gate === WIP_REF,
             ...(h.submodule !== undefined ? { submodule: h.submodule } : {}),
           };
-          if (arrived.wip && record.kind === "git") {
-            // On a commit of the user's own uncommitted work: its diff is the agent's alone.
-            const parent = await hostGit(record.homeRepo, [
-              "log",
-              "-1",
-              "--format=%s",
-              `${h.home}~1`,
-            ]);
-            if (parent.code === 0 && parent.stdout.trim() === BASELINE_MESSAGE) {
-              arrived.onYourWork = true;
-            }
+          if (arrived.wip && record.baseline) {
+            arrived.onYourWork = await onBaseline(record.homeRepo, h.home, record.baseline);
           }
           if (record.kind === "dir") {
             arrived.patch = await writePatch(record, h.home, dir);
@@ -510,6 +503,23 @@ export async function bringHome(
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Whether the wip `ref` sits on the user's own uncommitted work as it went in: its
+ * parent is the baseline commit recorded before the agent ran, or a merge of it into
+ * the agent's HEAD that git on the host makes the same. Everything in the wip came from
+ * the agent, which could dress its own changes up as the user's: nothing else counts.
+ */
+async function onBaseline(repo: string, ref: string, baseline: string): Promise<boolean> {
+  const parents = await hostGit(repo, ["rev-list", "--parents", "-n", "1", `${ref}~1`]);
+  if (parents.code !== 0) return false;
+  const [under, ...of] = parents.stdout.trim().split(" ");
+  if (under === baseline) return true;
+  if (of.length !== 2 || of[1] !== baseline) return false;
+  const merged = await hostGit(repo, ["merge-tree", "--write-tree", baseline, of[0]!]);
+  const tree = await hostGit(repo, ["rev-parse", `${ref}~1^{tree}`]);
+  return merged.code === 0 && merged.stdout.split("\n")[0] === tree.stdout.trim();
 }
 
 /** For a directory outside git: the branch's change against the baseline, as a patch. */

@@ -38,6 +38,7 @@ async function record(
   instance: string,
   host: string,
   seed: Record<string, string>,
+  baseline?: string,
 ): Promise<Record<string, string>> {
   const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
   await writeRecord(env, {
@@ -51,6 +52,7 @@ async function record(
     gateUrl: join(dir, "bundle", "git", "_workspace.git"),
     guestPath: join(dir, "agent"),
     created: new Date().toISOString(),
+    ...(baseline ? { baseline } : {}),
   });
   return env;
 }
@@ -192,8 +194,10 @@ async function dirtyWorld(dir: string) {
   for (const tree of [host, agent]) {
     await sh(`echo "mine" >> README.md && echo notes > notes.txt`, tree);
   }
-  await sh(BASELINE_SCRIPT, agent);
-  const env = await record(dir, "c-3", host, { "refs/heads/main": seedSha });
+  // What provisioning reads from the unpacking, before the agent runs.
+  const baseline = /^baseline ([0-9a-f]{40})$/m.exec(await sh(BASELINE_SCRIPT, agent))?.[1];
+  assert.ok(baseline, "the user's own work is recorded as it went in");
+  const env = await record(dir, "c-3", host, { "refs/heads/main": seedSha }, baseline);
   return {
     host,
     agent,
@@ -212,6 +216,8 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
     arrived: [string, number, boolean][];
     /** For a wip: the files its own diff holds, and the ref the user's work sits on. */
     wip?: { own: string; under: string };
+    /** Whether the summary may say the wip sits on the user's work (else: `wip` given). */
+    onYourWork?: boolean;
   }[] = [
     {
       name: "an agent that changed nothing brings nothing home (no wip of the user's own work)",
@@ -232,9 +238,18 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
       wip: { own: "agent.txt\nkept.txt\n", under: "main" },
     },
     {
+      name:
+        "an agent that moves the baseline to pass its own change off as the user's is not believed",
+      agentDoes: "echo sneaky >> kept.txt && git add -A && t=$(git write-tree) && " +
+        "git update-ref refs/bot-bottle/baseline $(echo x | git commit-tree $t -p HEAD) && " +
+        "echo visible > agent.txt",
+      arrived: [["bot-bottle/c-3/wip", 2, true]],
+      onYourWork: false,
+    },
+    {
       name: "on a branch of its own, the user's work is put on the agent's HEAD first",
       agentDoes: `${branch} && echo agent >> kept.txt`,
-      arrived: [["bot-bottle/c-3/wip", 3, true], ["bot-bottle/c-3/feature", 1, false]],
+      arrived: [["bot-bottle/c-3/wip", 4, true], ["bot-bottle/c-3/feature", 1, false]],
       wip: { own: "kept.txt\n", under: "bot-bottle/c-3/feature" },
     },
   ];
@@ -248,7 +263,10 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
           const report = await world.home();
           assert.ok(report);
           assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip]), c.arrived);
-          assert.equal(report.arrived.some((a) => a.onYourWork), c.wip !== undefined);
+          assert.equal(
+            report.arrived.some((a) => a.onYourWork),
+            c.onYourWork ?? c.wip !== undefined,
+          );
           if (c.wip) {
             const wip = "bot-bottle/c-3/wip";
             const names = (from: string, to: string) =>

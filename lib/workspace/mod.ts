@@ -19,7 +19,7 @@ import { locateWorkspace, type Selection, selectWorkspace } from "./select.ts";
 import { BASELINE_SCRIPT } from "./home.ts";
 
 export { bringHome } from "./home.ts";
-export { forgetRecord, readRecord } from "./record.ts";
+export { forgetRecord, noteBaseline, readRecord } from "./record.ts";
 
 /** A working tree ready to go in. */
 export interface PreparedWorkspace {

@@ -29,6 +29,21 @@ export interface WorkspaceRecord {
   /** The workspace directory in the guest. */
   guestPath: string;
   created: string;
+  /**
+   * The commit of the user's own uncommitted work the guest made as the workspace went
+   * in, before the agent ran (see `BASELINE_SCRIPT`).
+   */
+  baseline?: string;
+}
+
+/** Records the baseline commit of `instance`'s workspace (see `WorkspaceRecord`). */
+export async function noteBaseline(
+  env: Record<string, string | undefined>,
+  instance: string,
+  baseline: string,
+): Promise<void> {
+  const record = await readRecord(env, instance);
+  if (record) await writeRecord(env, { ...record, baseline });
 }
 
 /** The directory holding what a bottle's work left on the host (refused work, baseline). */
