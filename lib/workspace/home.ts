@@ -27,7 +27,7 @@ const AGENT_GIT =
 /** The ref, in the agent's repository, of the user's own uncommitted work as carried in. */
 export const BASELINE_REF = "refs/bot-bottle/baseline";
 
-/** The message of the baseline commit, which `bringHome` recognises as a wip's parent. */
+/** The message of the commit of the user's own work (the baseline, and its merge into a moved HEAD). */
 export const BASELINE_MESSAGE = "bot-bottle: your uncommitted and untracked work, as carried in";
 
 /** Commits a tree as bot-bottle, with no hooks: `C TREE [-p PARENT]` with the message on stdin. */
@@ -478,8 +478,12 @@ export async function bringHome(
             ref: shortRef(h.home),
             commits: Number(count.stdout.trim()) || 0,
             wip: h.gate === WIP_REF,
-            ...(h.submodule !== undefined ? { submodule: h.submodule } : {}),
           };
+          // The path came from the agent: only a submodule of the user's repository gets
+          // the command that applies the work there.
+          if (h.submodule !== undefined && await isSubmodule(record.homeRepo, h.submodule)) {
+            arrived.submodule = h.submodule;
+          }
           if (arrived.wip && record.baseline) {
             arrived.onYourWork = await onBaseline(record.homeRepo, h.home, record.baseline);
           }
@@ -520,6 +524,13 @@ async function onBaseline(repo: string, ref: string, baseline: string): Promise<
   const merged = await hostGit(repo, ["merge-tree", "--write-tree", baseline, of[0]!]);
   const tree = await hostGit(repo, ["rev-parse", `${ref}~1^{tree}`]);
   return merged.code === 0 && merged.stdout.split("\n")[0] === tree.stdout.trim();
+}
+
+/** Whether `path` is a submodule in `repo`'s index. */
+async function isSubmodule(repo: string, path: string): Promise<boolean> {
+  const r = await hostGit(repo, ["ls-files", "--stage", "-z", "--", `:(literal)${path}`]);
+  return r.code === 0 &&
+    r.stdout.split("\0").some((e) => e.startsWith("160000 ") && e.endsWith(`\t${path}`));
 }
 
 /** For a directory outside git: the branch's change against the baseline, as a patch. */

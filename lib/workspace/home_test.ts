@@ -326,11 +326,21 @@ Deno.test("bringHome() brings work inside a submodule home as a commit of its fi
         "echo more >> README.md",
       agent,
     );
+    // And a "submodule" of its own making: a gitlink and a base ref for a plain directory,
+    // whose work must not come with a command to apply it anywhere.
+    await sh(
+      "mkdir docs && echo x > docs/x.md && " +
+        "git update-index --add --cacheinfo 160000,$(git rev-parse HEAD),docs && " +
+        "git update-ref refs/bot-bottle/submodule-base/646f6373 " +
+        "$(echo fake | git commit-tree $(git hash-object -t tree /dev/null))",
+      agent,
+    );
     const env = await record(dir, "c-4", host, { "refs/heads/main": seedSha });
     const report = await bringHome(env, "c-4", localAccess(join(dir, "bundle")));
     assert.ok(report);
     assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip, a.submodule]), [
       ["bot-bottle/c-4/wip", 1, true, undefined],
+      ["bot-bottle/c-4/submodule/docs", 2, false, undefined],
       ["bot-bottle/c-4/submodule/lib/sub", 2, false, "lib/sub"],
     ]);
     const ref = "bot-bottle/c-4/submodule/lib/sub";
