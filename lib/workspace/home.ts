@@ -16,7 +16,7 @@ import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { mapLimited } from "../async.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { homeRefs, shortRef, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
+import { homeRefs, shortRef, STASH_REFS, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 
@@ -120,6 +120,13 @@ S | while read -r hex p; do
   c=$(echo "bot-bottle: work in submodule $p at exit" | C "$t" -p "$b") && [ -n "$c" ] &&
     G update-ref "${SUBMODULE_REFS}$hex" "$c" && echo "submodule $c ${SUBMODULE_REFS}$hex"
 done
+G stash list --format=%H 2>/dev/null | head -n 100 | {
+  n=0
+  while read -r s; do
+    G update-ref "${STASH_REFS}$n" "$s" && echo "stash $s ${STASH_REFS}$n"
+    n=$((n + 1))
+  done
+}
 G for-each-ref --format='branch %(objectname) %(refname)' refs/heads
 `;
 
@@ -135,7 +142,7 @@ const PUSHES_AT_ONCE = 3;
 
 /** One local ref of the agent at exit. */
 interface AgentRef {
-  kind: "wip" | "branch" | "submodule";
+  kind: "wip" | "branch" | "submodule" | "stash";
   sha: string;
   ref: string;
 }
@@ -143,7 +150,7 @@ interface AgentRef {
 function parseCollect(stdout: string): AgentRef[] {
   const refs: AgentRef[] = [];
   for (const line of stdout.split("\n")) {
-    const m = /^(wip|branch|submodule) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+    const m = /^(wip|branch|submodule|stash) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
     if (m) refs.push({ kind: m[1] as AgentRef["kind"], sha: m[2]!, ref: m[3]! });
   }
   return refs;
@@ -428,6 +435,8 @@ export async function bringHome(
             ? "uncommitted work"
             : r.kind === "submodule"
             ? `work in submodule ${submoduleOf(r.ref)}`
+            : r.kind === "stash"
+            ? `stash ${r.ref.slice(STASH_REFS.length)}`
             : shortRef(r.ref),
           reasons: why.length > 0
             ? why
@@ -478,6 +487,7 @@ export async function bringHome(
             ref: shortRef(h.home),
             commits: Number(count.stdout.trim()) || 0,
             wip: h.gate === WIP_REF,
+            ...(h.stash ? { stash: true } : {}),
           };
           // The path came from the agent: only a submodule of the user's repository gets
           // the command that applies the work there.

@@ -218,6 +218,8 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
     wip?: { own: string; under: string };
     /** Whether the summary may say the wip sits on the user's work (else: `wip` given). */
     onYourWork?: boolean;
+    /** What kept.txt holds in the stash that came home, applied on the user's tree. */
+    stashed?: string;
   }[] = [
     {
       name: "an agent that changed nothing brings nothing home (no wip of the user's own work)",
@@ -247,6 +249,14 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
       onYourWork: false,
     },
     {
+      name: "a stash the agent left comes home, to apply with git stash apply",
+      agentDoes: "echo agent >> kept.txt && git stash -q",
+      // The stash took the user's change to README.md too: what is left differs from it.
+      arrived: [["bot-bottle/c-3/wip", 2, true], ["bot-bottle/c-3/stash/0", 2, false]],
+      wip: { own: "README.md\n", under: "main" },
+      stashed: "keep\nagent\n",
+    },
+    {
       name: "on a branch of its own, the user's work is put on the agent's HEAD first",
       agentDoes: `${branch} && echo agent >> kept.txt`,
       arrived: [["bot-bottle/c-3/wip", 4, true], ["bot-bottle/c-3/feature", 1, false]],
@@ -273,6 +283,18 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
               sh(`git diff --name-only ${from} ${to}`, world.host);
             assert.equal(await names(`${wip}~1`, wip), c.wip.own);
             assert.equal(await names(c.wip.under, `${wip}~1`), "README.md\nnotes.txt\n");
+          }
+          if (c.stashed) {
+            const summary = await Deno.readTextFile(
+              join(dir, "state", "work", "c-3", "summary.txt"),
+            );
+            assert.match(summary, /stash\/0 +a stash the agent left/);
+            assert.match(summary, /git stash apply bot-bottle\/c-3\/stash\/0/);
+            const copy = join(dir, "copy");
+            await sh(
+              `git clone -q ${world.host} ${copy} && git -C ${copy} fetch -q origin "refs/heads/bot-bottle/*:refs/heads/bot-bottle/*" && git -C ${copy} stash apply -q bot-bottle/c-3/stash/0`,
+            );
+            assert.equal(await Deno.readTextFile(join(copy, "kept.txt")), c.stashed);
           }
           // Collected again (a cleanup after a home-coming cut short): the same commits,
           // which the gate holds already (new ones would be a force-push to it).

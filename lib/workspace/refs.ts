@@ -7,9 +7,14 @@
  * the user's own branches, HEAD, index, hooks and config are never written.
  */
 
-import { SUBMODULE_REFS, WIP_REF } from "../../sidecars/bundle/config.ts";
+import { STASH_REFS, SUBMODULE_REFS, WIP_REF } from "../../sidecars/bundle/config.ts";
 
-export { SUBMODULE_REFS, WIP_REF, WORKSPACE_ENTRY } from "../../sidecars/bundle/config.ts";
+export {
+  STASH_REFS,
+  SUBMODULE_REFS,
+  WIP_REF,
+  WORKSPACE_ENTRY,
+} from "../../sidecars/bundle/config.ts";
 
 /** One ref that comes home. */
 export interface HomeRef {
@@ -20,6 +25,8 @@ export interface HomeRef {
   sha: string;
   /** For work inside a submodule: the submodule's path. */
   submodule?: string;
+  /** A stash the agent left. */
+  stash?: boolean;
 }
 
 /** The submodule path a submodule work ref names (hex of its UTF-8), if it is one. */
@@ -50,7 +57,8 @@ export function safeRefPart(name: string): boolean {
 /**
  * The refs of the gate repository that come home, and their host names. `seed` is what
  * the gate held at start (the host's own refs): unchanged refs stay behind. Refs
- * outside branches, tags, the wip ref and the submodule work refs never come home.
+ * outside branches, tags, the wip ref, the submodule work refs and the stash refs never
+ * come home.
  */
 export function homeRefs(
   instance: string,
@@ -90,6 +98,12 @@ export function homeRefs(
       sha,
       submodule: path,
     });
+  }
+  // The stashes the agent left: `.../stash/N`.
+  for (const [ref, sha] of entries) {
+    const n = ref.startsWith(STASH_REFS) ? ref.slice(STASH_REFS.length) : "";
+    if (!/^(?:0|[1-9][0-9]{0,3})$/.test(n)) continue;
+    out.push({ gate: ref, home: claim(`${branchPrefix(instance)}stash/${n}`), sha, stash: true });
   }
   for (const [ref, sha] of entries) {
     if (ref === WIP_REF || seed[ref] === sha) continue;

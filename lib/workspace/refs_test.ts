@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { homeRefs, safeRefPart, shortRef, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
+import {
+  homeRefs,
+  safeRefPart,
+  shortRef,
+  STASH_REFS,
+  SUBMODULE_REFS,
+  submoduleOf,
+  WIP_REF,
+} from "./refs.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -41,6 +49,8 @@ Deno.test("homeRefs() brings work inside a submodule home by its path, and no tw
     [`${SUBMODULE_REFS}xyz`]: C, // not hex: never crosses
     "refs/heads/wip/more": A, // would sit inside .../wip
     "refs/heads/submodule": B, // would hold .../submodule/lib/sub
+    [`${STASH_REFS}0`]: A,
+    [`${STASH_REFS}01`]: A, // not a stash number: never crosses
   };
   assert.deepEqual(
     homeRefs("c-1", gate, {}).map((r) => [r.home, r.submodule]),
@@ -48,6 +58,7 @@ Deno.test("homeRefs() brings work inside a submodule home by its path, and no tw
       ["refs/heads/bot-bottle/c-1/wip", undefined],
       ["refs/heads/bot-bottle/c-1/submodule/lib/sub", "lib/sub"],
       ["refs/heads/bot-bottle/c-1/submodule/unnamed-1", "vendor/ünï"],
+      ["refs/heads/bot-bottle/c-1/stash/0", undefined],
       ["refs/heads/bot-bottle/c-1/submodule-2", undefined],
       ["refs/heads/bot-bottle/c-1/wip-2/more", undefined],
     ],

@@ -23,6 +23,8 @@ export interface HomeReport {
     onYourWork?: boolean;
     /** Work inside this submodule: its files, on a commit of them as they went in. */
     submodule?: string;
+    /** A stash the agent left. */
+    stash?: boolean;
     patch?: string;
   }[];
   refused: { ref: string; reasons: string[]; keptIn?: string }[];
@@ -49,7 +51,9 @@ export function renderSummary(report: HomeReport): string {
     lines.push(`Work from ${report.instance} came home to ${where}:`);
     const width = Math.max(...report.arrived.map((a) => inert(a.ref, 200).length));
     for (const a of report.arrived) {
-      const what = a.submodule !== undefined
+      const what = a.stash
+        ? "a stash the agent left"
+        : a.submodule !== undefined
         ? `work inside submodule ${inert(a.submodule, 200)}, as one commit of its files`
         : a.wip
         ? `uncommitted and untracked work, as one commit${
@@ -76,8 +80,8 @@ export function renderSummary(report: HomeReport): string {
     }
   }
   for (const p of report.problems) lines.push(`Note: ${inert(p, 400)}`);
-  const first = report.arrived.find((a) => !a.wip && a.submodule === undefined) ??
-    report.arrived.find((a) => a.submodule === undefined);
+  const plain = (a: HomeReport["arrived"][number]) => a.submodule === undefined && !a.stash;
+  const first = report.arrived.find((a) => !a.wip && plain(a)) ?? report.arrived.find(plain);
   if (first) {
     const repo = report.kind === "git" ? "" : `--git-dir=${quote(report.homeRepo)} `;
     const ref = quote(first.ref);
@@ -104,6 +108,9 @@ export function renderSummary(report: HomeReport): string {
         quote(`${report.homeRepo}/${inert(a.submodule!, 200)}`)
       } apply`,
     );
+  }
+  for (const a of report.arrived.filter((a) => a.stash && report.kind === "git")) {
+    hints.push(`  git stash apply ${quote(a.ref)}`);
   }
   if (hints.length > 0 && !first) lines.push("Look at it:");
   lines.push(...hints);

@@ -76,6 +76,9 @@ export const WIP_REF = "refs/bot-bottle/wip";
  */
 export const SUBMODULE_REFS = "refs/bot-bottle/submodule/";
 
+/** The gate refs bot-bottle pushes the stashes the agent left to at exit: `<prefix>N`. */
+export const STASH_REFS = "refs/bot-bottle/stash/";
+
 /** Where the gate keeps an entry's key, known_hosts and rules. */
 export function gateDir(name: string): string {
   return `${STATE_DIR}/gate/${name}`;

@@ -157,6 +157,8 @@ Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs
       "refs/tags/v1",
       "refs/bot-bottle/wip",
       "refs/bot-bottle/submodule/6c69622f737562",
+      "refs/bot-bottle/stash/0",
+      "refs/bot-bottle/stash/12",
     ]
   ) assert.ok(homeRefAllowed(ok), ok);
   for (
@@ -169,6 +171,10 @@ Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs
       "refs/bot-bottle/submodule/xyz",
       "refs/bot-bottle/submodule/6c6",
       "refs/bot-bottle/submodule/6c/69",
+      "refs/bot-bottle/stash/",
+      "refs/bot-bottle/stash/01",
+      "refs/bot-bottle/stash/x",
+      "refs/bot-bottle/stash/1/2",
       "HEAD",
     ]
   ) assert.ok(!homeRefAllowed(bad), bad);
