@@ -44,7 +44,7 @@ export const SUBMODULE_BASE_REFS = "refs/bot-bottle/submodule-base/";
  * the files in it, with its own .gitignore heeded.
  */
 const SUBMODULE_FUNCTIONS = String
-  .raw`S() { G ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-9]\t//p' | while IFS= read -r p; do
+  .raw`S() { G -c core.quotePath=false ls-files -s | sed -n 's/^160000 [0-9a-f]* [0-9]\t//p' | while IFS= read -r p; do
   case "$p" in \"*) continue ;; esac
   [ -d "$p" ] && printf '%s %s\n' "$(printf %s "$p" | od -An -tx1 -v | tr -d ' \n')" "$p"
 done; }

@@ -333,18 +333,18 @@ Deno.test("bringHome() brings work inside a submodule home as a commit of its fi
       `git init -q -b main ${lib} && cd ${lib} && printf '.env\\n' > .gitignore && echo one > lib.ts && ` +
         `git add . && git commit -qm lib && git init -q -b main ${host} && cd ${host} && ` +
         `echo hi > README.md && git add . && git commit -qm first && ` +
-        `git -c protocol.file.allow=always submodule add -q ${lib} lib/sub && git commit -qm sub`,
+        `git -c protocol.file.allow=always submodule add -q ${lib} lib/süb && git commit -qm sub`,
     );
     const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
     // As --cwd carries it: the outer repository, and the submodule's files without its git.
     await sh(
       `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && ` +
-        `cp ${lib}/.gitignore ${lib}/lib.ts ${agent}/lib/sub/`,
+        `cp ${lib}/.gitignore ${lib}/lib.ts ${agent}/lib/süb/`,
     );
     await sh(BASELINE_SCRIPT, agent);
     // The agent's work: in the submodule (a change, a new file, an ignored file), and outside.
     await sh(
-      "echo two >> lib/sub/lib.ts && echo new > lib/sub/new.ts && echo SECRET=1 > lib/sub/.env && " +
+      "echo two >> lib/süb/lib.ts && echo new > lib/süb/new.ts && echo SECRET=1 > lib/süb/.env && " +
         "echo more >> README.md",
       agent,
     );
@@ -363,17 +363,18 @@ Deno.test("bringHome() brings work inside a submodule home as a commit of its fi
     assert.deepEqual(report.arrived.map((a) => [a.ref, a.commits, a.wip, a.submodule]), [
       ["bot-bottle/c-4/wip", 1, true, undefined],
       ["bot-bottle/c-4/submodule/docs", 2, false, undefined],
-      ["bot-bottle/c-4/submodule/lib/sub", 2, false, "lib/sub"],
+      // A path past ASCII (git quotes it by default) is found; its ref has a neutral name.
+      ["bot-bottle/c-4/submodule/unnamed-1", 2, false, "lib/süb"],
     ]);
-    const ref = "bot-bottle/c-4/submodule/lib/sub";
+    const ref = "bot-bottle/c-4/submodule/unnamed-1";
     assert.equal(await sh(`git diff --name-only ${ref}~1 ${ref}`, host), "lib.ts\nnew.ts\n");
     // The summary's command applies it in the submodule.
     const summary = await Deno.readTextFile(join(dir, "state", "work", "c-4", "summary.txt"));
     const apply = summary.split("\n").find((l) => l.includes("apply"))!.trim();
-    assert.equal(apply, `git diff ${ref}~1 ${ref} | git -C ${host}/lib/sub apply`);
+    assert.equal(apply, `git diff ${ref}~1 ${ref} | git -C '${host}/lib/süb' apply`);
     await sh(apply, host);
-    assert.equal(await Deno.readTextFile(join(host, "lib", "sub", "lib.ts")), "one\ntwo\n");
-    assert.equal(await Deno.readTextFile(join(host, "lib", "sub", "new.ts")), "new\n");
+    assert.equal(await Deno.readTextFile(join(host, "lib", "süb", "lib.ts")), "one\ntwo\n");
+    assert.equal(await Deno.readTextFile(join(host, "lib", "süb", "new.ts")), "new\n");
   } finally {
     configureLog({ quiet: false });
     await Deno.remove(dir, { recursive: true });
