@@ -16,7 +16,15 @@ import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { mapLimited } from "../async.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { homeRefs, shortRef, STASH_REFS, SUBMODULE_REFS, submoduleOf, WIP_REF } from "./refs.ts";
+import {
+  HEAD_REF,
+  homeRefs,
+  shortRef,
+  STASH_REFS,
+  SUBMODULE_REFS,
+  submoduleOf,
+  WIP_REF,
+} from "./refs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 
@@ -26,6 +34,9 @@ const AGENT_GIT =
 
 /** The ref, in the agent's repository, of the user's own uncommitted work as carried in. */
 export const BASELINE_REF = "refs/bot-bottle/baseline";
+
+/** Where, in the agent's repository, the HEAD it started at is recorded. */
+export const START_REF = "refs/bot-bottle/start";
 
 /** The message of the commit of the user's own work (the baseline, and its merge into a moved HEAD). */
 export const BASELINE_MESSAGE = "bot-bottle: your uncommitted and untracked work, as carried in";
@@ -58,7 +69,7 @@ T() { ti=$(mktemp) && rm -f "$ti" && top=$(pwd) && (cd "$1" && GIT_INDEX_FILE="$
  */
 export const BASELINE_SCRIPT = `${AGENT_GIT}
 ${COMMIT_AS_BOT}
-if G rev-parse -q --verify HEAD >/dev/null; then htree=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else htree=""; parent=""; fi
+if G rev-parse -q --verify HEAD >/dev/null; then htree=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; G update-ref ${START_REF} HEAD; else htree=""; parent=""; fi
 idx=$(mktemp)
 cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
 if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
@@ -120,6 +131,11 @@ S | while read -r hex p; do
   c=$(echo "bot-bottle: work in submodule $p at exit" | C "$t" -p "$b") && [ -n "$c" ] &&
     G update-ref "${SUBMODULE_REFS}$hex" "$c" && echo "submodule $c ${SUBMODULE_REFS}$hex"
 done
+if [ -n "$head" ] && ! G symbolic-ref -q HEAD >/dev/null &&
+  [ "$head" != "$(G rev-parse -q --verify ${START_REF} || true)" ] &&
+  [ -z "$(G for-each-ref --count=1 --contains HEAD refs/heads refs/tags refs/remotes)" ]; then
+  G update-ref ${HEAD_REF} "$head" && echo "head $head ${HEAD_REF}"
+fi
 G stash list --format=%H 2>/dev/null | head -n 100 | {
   n=0
   while read -r s; do
@@ -142,7 +158,7 @@ const PUSHES_AT_ONCE = 3;
 
 /** One local ref of the agent at exit. */
 interface AgentRef {
-  kind: "wip" | "branch" | "submodule" | "stash";
+  kind: "wip" | "branch" | "submodule" | "stash" | "head";
   sha: string;
   ref: string;
 }
@@ -150,7 +166,7 @@ interface AgentRef {
 function parseCollect(stdout: string): AgentRef[] {
   const refs: AgentRef[] = [];
   for (const line of stdout.split("\n")) {
-    const m = /^(wip|branch|submodule|stash) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+    const m = /^(wip|branch|submodule|stash|head) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
     if (m) refs.push({ kind: m[1] as AgentRef["kind"], sha: m[2]!, ref: m[3]! });
   }
   return refs;
@@ -437,6 +453,8 @@ export async function bringHome(
             ? `work in submodule ${submoduleOf(r.ref)}`
             : r.kind === "stash"
             ? `stash ${r.ref.slice(STASH_REFS.length)}`
+            : r.kind === "head"
+            ? "commits on a detached HEAD"
             : shortRef(r.ref),
           reasons: why.length > 0
             ? why
@@ -488,6 +506,7 @@ export async function bringHome(
             commits: Number(count.stdout.trim()) || 0,
             wip: h.gate === WIP_REF,
             ...(h.stash ? { stash: true } : {}),
+            ...(h.detached ? { detached: true } : {}),
           };
           // The path came from the agent: only a submodule of the user's repository gets
           // the command that applies the work there.

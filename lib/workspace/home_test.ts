@@ -380,3 +380,54 @@ Deno.test("bringHome() brings work inside a submodule home as a commit of its fi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bringHome() brings commits the agent left on a detached HEAD home, and only those", async (t) => {
+  configureLog({ quiet: true });
+  try {
+    for (
+      const [name, agentDoes, arrived] of [
+        ["commits on the detached HEAD it started on", "echo x >> a.txt && git commit -qam x", [[
+          "bot-bottle/c-5/head",
+          2,
+          true,
+        ]]],
+        ["a detached HEAD it did not move", "true", []],
+        [
+          "a detached HEAD moved to a commit on a branch",
+          "git checkout -q --detach origin/main",
+          [],
+        ],
+      ] as const
+    ) {
+      await t.step(name, async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          const host = join(dir, "host");
+          const agent = join(dir, "agent");
+          await sh(
+            // The user is on a detached HEAD, at a commit of no branch.
+            `git init -q -b main ${host} && cd ${host} && echo a > a.txt && git add . && ` +
+              `git commit -qm a && git checkout -q --detach && echo b > a.txt && git commit -qam b`,
+          );
+          const seed = { "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim() };
+          await sh(
+            `git clone -q --bare ${host} ${join(dir, "bundle", "git", "_workspace.git")} && ` +
+              `git clone -q ${host} ${agent} 2>/dev/null`,
+          );
+          await sh(BASELINE_SCRIPT, agent);
+          await sh(agentDoes, agent);
+          const env = await record(dir, "c-5", host, seed);
+          const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
+          assert.deepEqual(
+            report?.arrived.map((a) => [a.ref, a.commits, a.detached ?? false]),
+            arrived,
+          );
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      });
+    }
+  } finally {
+    configureLog({ quiet: false });
+  }
+});

@@ -7,9 +7,10 @@
  * the user's own branches, HEAD, index, hooks and config are never written.
  */
 
-import { STASH_REFS, SUBMODULE_REFS, WIP_REF } from "../../sidecars/bundle/config.ts";
+import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_REF } from "../../sidecars/bundle/config.ts";
 
 export {
+  HEAD_REF,
   STASH_REFS,
   SUBMODULE_REFS,
   WIP_REF,
@@ -27,6 +28,8 @@ export interface HomeRef {
   submodule?: string;
   /** A stash the agent left. */
   stash?: boolean;
+  /** Commits the agent left on a detached HEAD. */
+  detached?: boolean;
 }
 
 /** The submodule path a submodule work ref names (hex of its UTF-8), if it is one. */
@@ -57,8 +60,8 @@ export function safeRefPart(name: string): boolean {
 /**
  * The refs of the gate repository that come home, and their host names. `seed` is what
  * the gate held at start (the host's own refs): unchanged refs stay behind. Refs
- * outside branches, tags, the wip ref, the submodule work refs and the stash refs never
- * come home.
+ * outside branches, tags and bot-bottle's exit-time refs (the wip, submodule work,
+ * stashes, a detached HEAD) never come home.
  */
 export function homeRefs(
   instance: string,
@@ -97,6 +100,15 @@ export function homeRefs(
       home: claim(`${branchPrefix(instance)}submodule/${part}`),
       sha,
       submodule: path,
+    });
+  }
+  // Commits the agent left on a detached HEAD, on no branch: `.../head`.
+  if (gateRefs[HEAD_REF]) {
+    out.push({
+      gate: HEAD_REF,
+      home: claim(`${branchPrefix(instance)}head`),
+      sha: gateRefs[HEAD_REF],
+      detached: true,
     });
   }
   // The stashes the agent left: `.../stash/N`.

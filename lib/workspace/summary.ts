@@ -25,6 +25,8 @@ export interface HomeReport {
     submodule?: string;
     /** A stash the agent left. */
     stash?: boolean;
+    /** Commits the agent left on a detached HEAD. */
+    detached?: boolean;
     patch?: string;
   }[];
   refused: { ref: string; reasons: string[]; keptIn?: string }[];
@@ -59,7 +61,9 @@ export function renderSummary(report: HomeReport): string {
         ? `uncommitted and untracked work, as one commit${
           a.onYourWork ? " (on one holding your own uncommitted work as it went in)" : ""
         }`
-        : `${a.commits} commit${a.commits === 1 ? "" : "s"}`;
+        : `${a.commits} commit${a.commits === 1 ? "" : "s"}${
+          a.detached ? " it left on a detached HEAD" : ""
+        }`;
       lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${what}`);
       if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
     }

@@ -76,6 +76,9 @@ export const WIP_REF = "refs/bot-bottle/wip";
  */
 export const SUBMODULE_REFS = "refs/bot-bottle/submodule/";
 
+/** The gate ref bot-bottle pushes commits the agent left on a detached HEAD to at exit. */
+export const HEAD_REF = "refs/bot-bottle/head";
+
 /** The gate refs bot-bottle pushes the stashes the agent left to at exit: `<prefix>N`. */
 export const STASH_REFS = "refs/bot-bottle/stash/";
 

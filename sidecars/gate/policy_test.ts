@@ -159,6 +159,7 @@ Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs
       "refs/bot-bottle/submodule/6c69622f737562",
       "refs/bot-bottle/stash/0",
       "refs/bot-bottle/stash/12",
+      "refs/bot-bottle/head",
     ]
   ) assert.ok(homeRefAllowed(ok), ok);
   for (
@@ -175,6 +176,8 @@ Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs
       "refs/bot-bottle/stash/01",
       "refs/bot-bottle/stash/x",
       "refs/bot-bottle/stash/1/2",
+      "refs/bot-bottle/start",
+      "refs/bot-bottle/head/x",
       "HEAD",
     ]
   ) assert.ok(!homeRefAllowed(bad), bad);
