@@ -212,24 +212,54 @@ export async function repositorySource(
   return { ...source, index };
 }
 
-/** A merge, cherry-pick or revert in progress, as git keeps it in the git directory. */
-const IN_PROGRESS = ["MERGE_HEAD", "MERGE_MODE", "MERGE_MSG", "CHERRY_PICK_HEAD", "REVERT_HEAD"];
+/** A merge, cherry-pick, revert or rebase in progress, as git keeps it in the git directory. */
+const IN_PROGRESS = [
+  "MERGE_HEAD",
+  "MERGE_MODE",
+  "MERGE_MSG",
+  "CHERRY_PICK_HEAD",
+  "REVERT_HEAD",
+  "REBASE_HEAD",
+  "ORIG_HEAD",
+  "AUTO_MERGE",
+  "rebase-merge",
+  "rebase-apply",
+  "sequencer",
+];
+
+/** The files under `dir`, at any depth. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) out.push(...await filesUnder(path));
+    else if (e.isFile) out.push(path);
+  }
+  return out;
+}
 
 /**
- * Carries a merge, cherry-pick or revert in progress into the agent as it is, so that
- * the commit resolving it is one (a merge keeps both parents). The message draft is
- * scanned like any file, and stays out if it holds a secret.
+ * Carries a merge, cherry-pick, revert or rebase in progress into the agent as it is, so
+ * that the commit resolving it is one (a merge keeps both parents) and a rebase can go
+ * on. Each piece is scanned like any file (message drafts, a rebase's patch), and stays
+ * out whole if anything in it holds a secret.
  */
 async function carryInProgress(gitDir: string, agent: TarWriter): Promise<void> {
   for (const name of IN_PROGRESS) {
-    const file = join(gitDir, name);
-    if (!(await Deno.lstat(file).catch(() => undefined))?.isFile) continue;
-    const found = name.endsWith("_MSG") ? await firstSecretInFile(file) : undefined;
+    const path = join(gitDir, name);
+    const info = await Deno.lstat(path).catch(() => undefined);
+    if (!info?.isFile && !info?.isDirectory) continue;
+    let found: { rule: string } | undefined;
+    for (const file of info.isFile ? [path] : await filesUnder(path)) {
+      found = await firstSecretInFile(file);
+      if (found) break;
+    }
     if (found) {
       log.warn(`Left out of the agent: .git/${name} (rule ${found.rule})`);
       continue;
     }
-    await agent.path(`.git/${name}`, file);
+    await agent.path(`.git/${name}`, path);
+    if (info.isDirectory) await agent.tree(path, `.git/${name}`);
   }
 }
 

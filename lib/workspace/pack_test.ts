@@ -55,3 +55,36 @@ Deno.test("packWorkspace() carries a merge in progress, so the agent's resolutio
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("packWorkspace() carries a rebase stopped on a conflict, so the agent can finish it", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const repo = join(dir, "repo");
+    await Deno.mkdir(repo);
+    await sh(
+      "git init -q -b main && echo base > a.txt && git add . && git commit -qm base && " +
+        "git checkout -qb feature && echo feature > a.txt && git commit -qam one && " +
+        "echo more > b.txt && git add b.txt && git commit -qm two && " +
+        "git checkout -q main && echo main > a.txt && git commit -qam main && " +
+        "git checkout -q feature && { git rebase main >/dev/null 2>&1 || true; }",
+      repo,
+    );
+    assert.match(await sh("git status", repo), /rebase in progress/);
+    await carry(repo, join(dir, "agent"), await Deno.makeTempDir({ dir }));
+    const agent = join(dir, "agent");
+    assert.match(await sh("git status", agent), /rebase in progress/);
+    await sh(
+      "echo resolved > a.txt && git add a.txt && GIT_EDITOR=true git rebase --continue >/dev/null 2>&1",
+      agent,
+    );
+    assert.equal((await sh("git log --format=%s main..feature", agent)).trim(), "two\none");
+    assert.equal(
+      (await sh("git rev-parse feature~2", agent)).trim(),
+      (await sh("git rev-parse main", repo)).trim(),
+    );
+  } finally {
+    configureLog({ quiet: false });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
