@@ -214,7 +214,10 @@ async function refusalReasons(
     }
     if (e.kind !== "git" || e.action !== "refuse" || e.repo !== gateName) continue;
     if (String(e.ts ?? "") < since) continue;
-    const reason = String(e.message ?? `refused (rule ${e.rule})`);
+    // The gate words its refusals for the agent; this one is read by the person.
+    const reason = e.rule === "no-force-push"
+      ? "its history was rewritten (a rebase or an amend of commits it had), and this gate takes no force-push (workspace.allow_force_push)"
+      : String(e.message ?? `refused (rule ${e.rule})`);
     const list = reasons.get(String(e.ref)) ?? [];
     if (!list.includes(reason)) list.push(reason);
     reasons.set(String(e.ref), list);

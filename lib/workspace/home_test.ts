@@ -67,11 +67,12 @@ Deno.test("bringHome() brings accepted work home and keeps refused work in the s
     const agent = join(dir, "agent");
     // `earlier` stands for a branch of an earlier session: copied in, left as it was.
     await sh(
-      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && git commit -qm first && git branch earlier`,
+      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && git commit -qm first && git branch earlier && git branch done`,
     );
     const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
     await sh(
-      `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && git -C ${agent} branch earlier origin/earlier`,
+      `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && git -C ${agent} branch earlier origin/earlier && ` +
+        `git -C ${agent} branch done origin/done`,
     );
     const audit = join(bundleRoot, "audit.jsonl");
     await Deno.writeTextFile(
@@ -83,6 +84,11 @@ while read old new ref; do
     printf '{"ts":"%s","kind":"git","action":"refuse","repo":"_workspace","ref":"%s","rule":"marker","message":"commit in marker.txt:1: the marker (rule marker)"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" "$ref" >> ${audit}
     exit 1
   fi
+  if [ "$ref" = refs/heads/done ]; then
+    echo "bot-bottle gate: $ref: not a fast-forward" >&2
+    printf '{"ts":"%s","kind":"git","action":"refuse","repo":"_workspace","ref":"%s","rule":"no-force-push","message":"not a fast-forward, and force-push is not allowed (pull, rebase onto it, and push again)"}\n' "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" "$ref" >> ${audit}
+    exit 1
+  fi
 done
 `,
       { mode: 0o755 },
@@ -92,6 +98,7 @@ done
     await sh(
       `echo work > work.txt && git add work.txt && git commit -qm 'agent: work' && ` +
         `git checkout -qb leak && echo ${MARKER} > marker.txt && git add marker.txt && git commit -qm 'agent: leak' && ` +
+        `git checkout -q done && git commit -q --amend -m 'agent: rewritten' && ` +
         `git checkout -q main && echo scratch > scratch.txt && ` +
         `printf '#!/bin/sh\\nexit 1\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push`,
       agent,
@@ -99,6 +106,7 @@ done
     const env = await record(dir, "c-1", host, {
       "refs/heads/main": seedSha,
       "refs/heads/earlier": seedSha,
+      "refs/heads/done": seedSha,
     });
     const pushed: string[] = [];
     const access = localAccess(bundleRoot, (argv) => {
@@ -111,11 +119,18 @@ done
       ["bot-bottle/c-1/main", 1, false],
     ]);
     // Pushed: what changed, not the branch still where the seed had it.
-    assert.deepEqual(pushed.toSorted(), [WIP_REF, "refs/heads/leak", "refs/heads/main"]);
-    assert.equal(report.refused.length, 1);
-    assert.equal(report.refused[0]!.ref, "leak");
-    assert.deepEqual(report.refused[0]!.reasons, [
-      "commit in marker.txt:1: the marker (rule marker)",
+    assert.deepEqual(pushed.toSorted(), [
+      WIP_REF,
+      "refs/heads/done",
+      "refs/heads/leak",
+      "refs/heads/main",
+    ]);
+    assert.deepEqual(report.refused.map((r) => [r.ref, r.reasons]), [
+      // A refusal the gate words for the agent is told to the person in their terms.
+      ["done", [
+        "its history was rewritten (a rebase or an amend of commits it had), and this gate takes no force-push (workspace.allow_force_push)",
+      ]],
+      ["leak", ["commit in marker.txt:1: the marker (rule marker)"]],
     ]);
     const kept = report.refused[0]!.keptIn!;
     assert.ok(kept.startsWith(join(dir, "state", "work", "c-1")));
