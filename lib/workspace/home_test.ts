@@ -32,6 +32,9 @@ function local(argv: string[], env: Record<string, string> = {}): Promise<GuestR
   );
 }
 
+/** When the recorded bottles started: a time long past, which commits made at exit carry. */
+const CREATED = "2026-01-02T03:04:05.000Z";
+
 /** Records bottle `instance`'s workspace: `host` gets the work home from `<dir>/agent`. */
 async function record(
   dir: string,
@@ -51,7 +54,7 @@ async function record(
     gateName: "_workspace",
     gateUrl: join(dir, "bundle", "git", "_workspace.git"),
     guestPath: join(dir, "agent"),
-    created: new Date().toISOString(),
+    created: CREATED,
     ...(baseline ? { baseline } : {}),
   });
   return env;
@@ -277,6 +280,18 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
       arrived: [["bot-bottle/c-3/wip", 4, true], ["bot-bottle/c-3/feature", 1, false]],
       wip: { own: "kept.txt\n", under: "bot-bottle/c-3/feature" },
     },
+    {
+      name:
+        "on a branch of its own, a merge of the user's work that git on the host does not make the same is not believed",
+      // A merge driver of the agent's own config: the merge at exit, made in the agent,
+      // puts its line into what is shown as the user's work.
+      agentDoes:
+        `git checkout -qb feature && echo theirs >> README.md && git commit -qam ours && ` +
+        `git config merge.mine.driver "echo sneaky > %A" && ` +
+        `echo "* merge=mine" > .git/info/attributes && echo agent >> kept.txt`,
+      arrived: [["bot-bottle/c-3/wip", 4, true], ["bot-bottle/c-3/feature", 1, false]],
+      onYourWork: false,
+    },
   ];
   try {
     for (const c of cases) {
@@ -321,6 +336,12 @@ Deno.test("bringHome() tells the agent's uncommitted work from the user's own, c
             return out;
           };
           const first = await shas();
+          // Dated when the bottle started, not now: the same work makes the same commits.
+          for (const a of report.arrived.filter((a) => a.wip)) {
+            const when = await sh(`git log -1 --format=%at,%ct ${a.ref}`, world.host);
+            const at = Date.parse(CREATED) / 1000;
+            assert.equal(when.trim(), `${at},${at}`);
+          }
           const again = await world.home();
           assert.deepEqual(again?.arrived.map((a) => a.ref), report.arrived.map((a) => a.ref));
           assert.deepEqual(await shas(), first);
