@@ -26,14 +26,15 @@ function isTerminal(file: { isTerminal(): boolean }): boolean {
 
 export const startCommand: Command = {
   name: "start",
-  summary: "Start a bottle for AGENT, run Claude Code in it, and remove it on exit",
-  synopsis: "AGENT [--cwd] [--backend docker|smolvm] [--dry-run] [-- CLAUDE_ARGS...]",
+  summary: "Start a bottle for AGENT, run its agent CLI in it, and remove it on exit",
+  synopsis: "AGENT [--cwd] [--backend docker|smolvm] [--dry-run] [-- AGENT_ARGS...]",
   description: `
 Builds missing images, creates the bottle's networks, its sidecar bundle and the agent
-guest, provisions the guest, then runs claude with your terminal attached. When claude
-exits, on error, on Ctrl-C or on SIGTERM, everything the bottle created is removed.
-Arguments after "--" go to claude. The exit code is claude's. --dry-run prints the plan
-instead (like \`plan\`).`,
+guest, provisions the guest, then runs the agent's CLI (claude, or codex or gemini as its
+\`kind\` says) with your terminal attached. When it exits, on error, on Ctrl-C or on
+SIGTERM, everything the bottle created is removed (with --cwd, after its work came home).
+Arguments after "--" go to the agent's CLI. The exit code is the CLI's. --dry-run prints
+the plan instead (like \`plan\`).`,
   options: {
     ...PLAN_OPTIONS,
     "dry-run": { type: "boolean", description: "Print the plan and create nothing" },
