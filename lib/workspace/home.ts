@@ -25,6 +25,7 @@ import {
   submoduleOf,
   WIP_REF,
 } from "./refs.ts";
+import { bringLfsHome, MAX_LFS_HOME, newPointers } from "./lfs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 
@@ -497,6 +498,7 @@ export async function bringHome(
         );
       } else {
         const seeds = [...new Set(Object.values(record.seed))];
+        report.problems.push(...await lfsContent(record, guest, home, seeds, staging));
         for (const h of home) {
           const count = await hostGit(record.homeRepo, [
             "rev-list",
@@ -556,6 +558,52 @@ async function onBaseline(repo: string, ref: string, baseline: string): Promise<
   const merged = await hostGit(repo, ["merge-tree", "--write-tree", baseline, of[0]!]);
   const tree = await hostGit(repo, ["rev-parse", `${ref}~1^{tree}`]);
   return merged.code === 0 && merged.stdout.split("\n")[0] === tree.stdout.trim();
+}
+
+/**
+ * Brings the Git LFS content the home refs point to (see `lfs.ts`); returns what the
+ * person should hear about content that did not come.
+ */
+async function lfsContent(
+  record: WorkspaceRecord,
+  guest: Guest | undefined,
+  home: { home: string }[],
+  seeds: string[],
+  staging: string,
+): Promise<string[]> {
+  try {
+    const pointers = await newPointers(record.homeRepo, home.map((h) => h.home), seeds);
+    if (pointers.length === 0) return [];
+    if (!guest) {
+      return [
+        `the agent is gone, so the content of ${pointers.length} Git LFS file(s) its commits point to could not come home`,
+      ];
+    }
+    const got = await bringLfsHome(record.homeRepo, guest, record.guestPath, pointers, staging);
+    const some = (paths: string[]) =>
+      `${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`;
+    return [
+      ...got.refused.map((r) =>
+        `the Git LFS content of ${r.path} holds a secret (rule ${r.rule}), so it did not come home; its commit points to content your repository lacks`
+      ),
+      ...(got.missing.length > 0
+        ? [
+          `the agent did not have the Git LFS content of ${
+            some(got.missing)
+          }, which its commits point to`,
+        ]
+        : []),
+      ...(got.tooLarge.length > 0
+        ? [
+          `the Git LFS content of ${some(got.tooLarge)} did not come home: together past ${
+            MAX_LFS_HOME / 1024 ** 3
+          } GiB, the most one bottle brings`,
+        ]
+        : []),
+    ];
+  } catch (error) {
+    return [`bringing Git LFS content home failed: ${(error as Error).message}`];
+  }
 }
 
 /** Whether `path` is a submodule in `repo`'s index. */

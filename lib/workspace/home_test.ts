@@ -5,6 +5,7 @@ import { configureLog } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { sh } from "../../tests/shell.ts";
 import { BASELINE_SCRIPT, bringHome, PUSH_SCRIPT } from "./home.ts";
+import { bringLfsHome, parsePointer } from "./lfs.ts";
 import { WIP_REF } from "./refs.ts";
 import { writeRecord } from "./record.ts";
 
@@ -20,16 +21,19 @@ const $ = await shell();
 
 const MARKER = "NOT-FOR-HOME";
 
-function local(argv: string[], env: Record<string, string> = {}): Promise<GuestResult> {
-  return captureRaw(
-    $`${argv}`.cwd("/").env({
-      GIT_AUTHOR_NAME: "agent",
-      GIT_AUTHOR_EMAIL: "a@a.invalid",
-      GIT_COMMITTER_NAME: "agent",
-      GIT_COMMITTER_EMAIL: "a@a.invalid",
-      ...env,
-    }),
-  );
+function local(
+  argv: string[],
+  env: Record<string, string> = {},
+  stdin?: Uint8Array,
+): Promise<GuestResult> {
+  const command = $`${argv}`.cwd("/").env({
+    GIT_AUTHOR_NAME: "agent",
+    GIT_AUTHOR_EMAIL: "a@a.invalid",
+    GIT_COMMITTER_NAME: "agent",
+    GIT_COMMITTER_EMAIL: "a@a.invalid",
+    ...env,
+  });
+  return captureRaw(stdin ? command.stdin(stdin) : command);
 }
 
 /** When the recorded bottles started: a time long past, which commits made at exit carry. */
@@ -180,7 +184,7 @@ function localAccess(
       getFile: (from, to) => Deno.copyFile(from, to),
       exec: (argv, options) => {
         seen(argv);
-        return local(argv, options?.env);
+        return local(argv, options?.env, options?.stdin);
       },
     },
     bundle: {
@@ -466,4 +470,115 @@ Deno.test("bringHome() brings commits the agent left on a detached HEAD home, an
   } finally {
     configureLog({ quiet: false });
   }
+});
+
+const hasLfs = (await captureRaw($`git lfs version`)).code === 0;
+
+Deno.test({
+  name:
+    "bringHome() brings the Git LFS content the agent's commits point to, checked against its sha256 and scanned",
+  ignore: !hasLfs,
+  async fn() {
+    configureLog({ quiet: true });
+    const dir = await Deno.makeTempDir();
+    try {
+      const host = join(dir, "host");
+      const gate = join(dir, "bundle", "git", "_workspace.git");
+      const agent = join(dir, "agent");
+      const lfs = "git lfs install --local --skip-repo >/dev/null";
+      await sh(
+        `git init -q -b main ${host} && cd ${host} && ${lfs} && git lfs track '*.bin' >/dev/null && ` +
+          `head -c 3000 /dev/urandom > model.bin && git add . && git commit -qm first`,
+      );
+      const seedSha = (await sh(`git -C ${host} rev-parse HEAD`)).trim();
+      // The agent's copy, as --cwd carries it: the files as they are, a store of its own.
+      await sh(
+        `git clone -q --bare ${host} ${gate} && cp -a ${host} ${agent} && rm -rf ${agent}/.git/lfs && ` +
+          `git -C ${agent} remote add origin ${gate}`,
+      );
+      // With Git LFS in the agent (its image has it), LFS files are not modified in its eyes.
+      assert.equal(await sh("git status --short", agent), "");
+      const token = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2";
+      await sh(
+        `git checkout -qb feature && head -c 5000 /dev/urandom > model.bin && ` +
+          `head -c 7000 /dev/urandom > new.bin && printf 'token = "${token}"\\n' > leak.bin && ` +
+          `head -c 900 /dev/urandom > gone.bin && head -c 800 /dev/urandom > forged.bin && ` +
+          `git add -A && git commit -qm "agent's assets" && git rm -q gone.bin forged.bin && ` +
+          `git commit -qm "two of them gone again"`,
+        agent,
+      );
+      const oid = async (path: string) =>
+        /oid sha256:([0-9a-f]{64})/.exec(await sh(`git show feature~1:${path}`, agent))![1]!;
+      const store = (root: string, o: string) =>
+        join(root, ".git", "lfs", "objects", o.slice(0, 2), o.slice(2, 4), o);
+      // Of two files in its history only (none in its tree, which git would clean again):
+      // content the agent no longer has, and content it swapped for other bytes.
+      await Deno.remove(store(agent, await oid("gone.bin")));
+      const forged = store(agent, await oid("forged.bin"));
+      await Deno.chmod(forged, 0o644);
+      await Deno.writeFile(forged, new Uint8Array(800));
+      const env = await record(dir, "c-9", host, { "refs/heads/main": seedSha });
+      const report = await bringHome(env, "c-9", localAccess(join(dir, "bundle")));
+      assert.ok(report);
+      assert.deepEqual(report.arrived.map((a) => a.ref), ["bot-bottle/c-9/feature"]);
+      // What arrived is what the agent made, byte for byte, where Git LFS looks for it.
+      for (const path of ["model.bin", "new.bin"]) {
+        assert.deepEqual(
+          await Deno.readFile(store(host, await oid(path))),
+          await Deno.readFile(join(agent, path)),
+          path,
+        );
+        assert.equal(
+          await sh(`git show bot-bottle/c-9/feature~1:${path} | git lfs smudge | sha256sum`, host),
+          await sh(`sha256sum < ${path}`, agent),
+        );
+      }
+      for (const path of ["leak.bin", "gone.bin", "forged.bin"]) {
+        const there = await Deno.stat(store(host, await oid(path))).then(() => true, () => false);
+        assert.equal(there, false, path);
+      }
+      assert.equal(report.problems.length, 2, report.problems.join("\n"));
+      assert.match(report.problems[0]!, /content of leak\.bin holds a secret \(rule github-/);
+      assert.ok(!report.problems[0]!.includes(token));
+      assert.match(
+        report.problems[1]!,
+        /did not have the Git LFS content of (gone|forged)\.bin, (gone|forged)\.bin/,
+      );
+      // The user's tree and branch are as they were.
+      assert.equal(await sh("git status --short", host), "");
+      assert.equal((await sh("git rev-parse main", host)).trim(), seedSha);
+      // Content after one the agent lacks still arrives: the stream skips the missing one.
+      await sh("head -c 1500 /dev/urandom > extra && git lfs clean < extra > extra.ptr", agent);
+      const extra = parsePointer(await Deno.readTextFile(join(agent, "extra.ptr")))!;
+      const gone = { oid: await oid("gone.bin"), size: 900, path: "gone.bin" };
+      const after = await bringLfsHome(
+        host,
+        localAccess(join(dir, "bundle")).guest,
+        agent,
+        [gone, { ...extra, path: "extra" }],
+        dir,
+      );
+      assert.deepEqual(after, { brought: 1, missing: ["gone.bin"], refused: [], tooLarge: [] });
+      assert.deepEqual(
+        await Deno.readFile(store(host, extra.oid)),
+        await Deno.readFile(join(agent, "extra")),
+      );
+      // Sizes are the agent's word: past the limit, nothing is asked of the agent.
+      const asked: string[][] = [];
+      const big = [{ oid: "a".repeat(64), size: 5000, path: "huge.bin" }];
+      const capped = await bringLfsHome(
+        host,
+        localAccess(join(dir, "bundle"), (argv) => asked.push(argv)).guest,
+        agent,
+        big,
+        dir,
+        4096,
+      );
+      assert.deepEqual(capped, { brought: 0, missing: [], refused: [], tooLarge: ["huge.bin"] });
+      assert.deepEqual(asked, []);
+    } finally {
+      configureLog({ quiet: false });
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
