@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { isAbsolute, join } from "node:path";
 import type { Guest } from "../backend/types.ts";
 import { captureRaw, shell } from "../shell.ts";
+import { log } from "../log.ts";
 import { firstSecretInFile } from "./select.ts";
 
 /** One LFS pointer a home ref brought. */
@@ -161,6 +162,11 @@ export async function bringLfsHome(
     wanted.push(p);
   }
   if (wanted.length === 0) return result;
+  if (total >= 64 << 20) {
+    log.info(
+      `Bringing ${Math.round(total / (1 << 20))} MB of Git LFS content home (checked and scanned)`,
+    );
+  }
   // One stream of the objects the agent has at their pointers' sizes, in order, and a
   // line for each saying whether it is in the stream; the host cuts the stream by the
   // sizes and checks every piece (a lie shifts what follows, which then fails too).
