@@ -9,6 +9,7 @@
 
 import { Buffered } from "../../lib/buffered.ts";
 import { concat } from "../../lib/bytes.ts";
+import { gitEnv } from "./git.ts";
 
 /** What git says of an object. */
 export interface ObjectInfo {
@@ -33,6 +34,7 @@ export class CatFile implements AsyncDisposable {
     this.#child = new Deno.Command("git", {
       args: ["cat-file", "--batch-command"],
       cwd: options.cwd,
+      env: gitEnv(),
       stdin: "piped",
       stdout: "piped",
       stderr: "null",

@@ -10,6 +10,23 @@ export interface GitResult {
   stderr: string;
 }
 
+/**
+ * Variables every git call of this module adds to the environment it inherits (in the
+ * hook, git's own: GIT_DIR, the quarantine). Tests set it instead of the process's
+ * environment, which test files running side by side share.
+ */
+let added: Record<string, string> | undefined;
+
+/** Sets (or, with nothing, clears) the variables every git call here adds. */
+export function setGitEnv(env?: Record<string, string>): void {
+  added = env;
+}
+
+/** The environment for one git call: `env` over the added variables. */
+export function gitEnv(env?: Record<string, string>): Record<string, string> | undefined {
+  return added || env ? { ...added, ...env } : undefined;
+}
+
 /** Runs `git ARGS` (in `cwd`); never throws on exit code. */
 export async function git(
   args: string[],
@@ -18,7 +35,7 @@ export async function git(
   const r = await new Deno.Command("git", {
     args,
     cwd: options.cwd,
-    env: options.env,
+    env: gitEnv(options.env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -34,6 +51,7 @@ export async function git(
 export async function gitWithInput(args: string[], input: string): Promise<GitResult> {
   const child = new Deno.Command("git", {
     args,
+    env: gitEnv(),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { setGitEnv } from "./git.ts";
 import { MAX_BLOB_BYTES, parseRawSections, parseRawZ, scanPush } from "./objects.ts";
 
 // Built at run time so that this file holds nothing a scanner would flag.
@@ -25,7 +26,8 @@ async function git(dir: string, args: string[], stdin?: string): Promise<string>
 
 /**
  * A repository whose refs hold `main` (what upstream has), with a work tree to make
- * new objects in; `scanPush` runs with GIT_DIR set, as git sets it for the hook.
+ * new objects in; `scanPush` runs with GIT_DIR set, as git sets it for the hook (for
+ * the gate's git calls only: the process's environment is shared with other test files).
  */
 async function withRepo(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -34,10 +36,10 @@ async function withRepo(fn: (dir: string) => Promise<void>): Promise<void> {
     await Deno.writeTextFile(join(dir, "config.txt"), `old line with ${TOKEN}\nplain\n`);
     await git(dir, ["add", "."]);
     await git(dir, ["commit", "-qm", "upstream: first"]);
-    Deno.env.set("GIT_DIR", join(dir, ".git"));
+    setGitEnv({ GIT_DIR: join(dir, ".git") });
     await fn(dir);
   } finally {
-    Deno.env.delete("GIT_DIR");
+    setGitEnv();
     await Deno.remove(dir, { recursive: true });
   }
 }
