@@ -498,7 +498,9 @@ export async function bringHome(
         );
       } else {
         const seeds = [...new Set(Object.values(record.seed))];
-        report.problems.push(...await lfsContent(record, guest, home, seeds, staging));
+        const lfs = await lfsContent(record, guest, home, seeds, staging);
+        if (lfs.brought > 0) report.lfsFiles = lfs.brought;
+        report.problems.push(...lfs.problems);
         for (const h of home) {
           const count = await hostGit(record.homeRepo, [
             "rev-list",
@@ -561,8 +563,8 @@ async function onBaseline(repo: string, ref: string, baseline: string): Promise<
 }
 
 /**
- * Brings the Git LFS content the home refs point to (see `lfs.ts`); returns what the
- * person should hear about content that did not come.
+ * Brings the Git LFS content the home refs point to (see `lfs.ts`): how many objects
+ * came, and what the person should hear about content that did not.
  */
 async function lfsContent(
   record: WorkspaceRecord,
@@ -570,39 +572,48 @@ async function lfsContent(
   home: { home: string }[],
   seeds: string[],
   staging: string,
-): Promise<string[]> {
+): Promise<{ brought: number; problems: string[] }> {
   try {
     const pointers = await newPointers(record.homeRepo, home.map((h) => h.home), seeds);
-    if (pointers.length === 0) return [];
+    if (pointers.length === 0) return { brought: 0, problems: [] };
     if (!guest) {
-      return [
-        `the agent is gone, so the content of ${pointers.length} Git LFS file(s) its commits point to could not come home`,
-      ];
+      return {
+        brought: 0,
+        problems: [
+          `the agent is gone, so the content of ${pointers.length} Git LFS file(s) its commits point to could not come home`,
+        ],
+      };
     }
     const got = await bringLfsHome(record.homeRepo, guest, record.guestPath, pointers, staging);
     const some = (paths: string[]) =>
       `${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`;
-    return [
-      ...got.refused.map((r) =>
-        `the Git LFS content of ${r.path} holds a secret (rule ${r.rule}), so it did not come home; its commit points to content your repository lacks`
-      ),
-      ...(got.missing.length > 0
-        ? [
-          `the agent did not have the Git LFS content of ${
-            some(got.missing)
-          }, which its commits point to`,
-        ]
-        : []),
-      ...(got.tooLarge.length > 0
-        ? [
-          `the Git LFS content of ${some(got.tooLarge)} did not come home: together past ${
-            MAX_LFS_HOME / 1024 ** 3
-          } GiB, the most one bottle brings`,
-        ]
-        : []),
-    ];
+    return {
+      brought: got.brought,
+      problems: [
+        ...got.refused.map((r) =>
+          `the Git LFS content of ${r.path} holds a secret (rule ${r.rule}), so it did not come home; its commit points to content your repository lacks`
+        ),
+        ...(got.missing.length > 0
+          ? [
+            `the agent did not have the Git LFS content of ${
+              some(got.missing)
+            }, which its commits point to`,
+          ]
+          : []),
+        ...(got.tooLarge.length > 0
+          ? [
+            `the Git LFS content of ${some(got.tooLarge)} did not come home: together past ${
+              MAX_LFS_HOME / 1024 ** 3
+            } GiB, the most one bottle brings`,
+          ]
+          : []),
+      ],
+    };
   } catch (error) {
-    return [`bringing Git LFS content home failed: ${(error as Error).message}`];
+    return {
+      brought: 0,
+      problems: [`bringing Git LFS content home failed: ${(error as Error).message}`],
+    };
   }
 }
 

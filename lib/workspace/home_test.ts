@@ -521,6 +521,7 @@ Deno.test({
       const report = await bringHome(env, "c-9", localAccess(join(dir, "bundle")));
       assert.ok(report);
       assert.deepEqual(report.arrived.map((a) => a.ref), ["bot-bottle/c-9/feature"]);
+      assert.equal(report.lfsFiles, 2);
       // What arrived is what the agent made, byte for byte, where Git LFS looks for it.
       for (const path of ["model.bin", "new.bin"]) {
         assert.deepEqual(

@@ -29,6 +29,8 @@ export interface HomeReport {
     detached?: boolean;
     patch?: string;
   }[];
+  /** Git LFS objects its commits point to, brought into the repository's LFS store. */
+  lfsFiles?: number;
   refused: { ref: string; reasons: string[]; keptIn?: string }[];
   /** The state directory holding what did not arrive (and patches, for `dir`). */
   keptAt?: string;
@@ -66,6 +68,10 @@ export function renderSummary(report: HomeReport): string {
         }`;
       lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${what}`);
       if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
+    }
+    if (report.lfsFiles) {
+      const n = report.lfsFiles;
+      lines.push(`  and the Git LFS content of ${n} file${n === 1 ? "" : "s"} they point to`);
     }
   }
   if (report.refused.length > 0) {

@@ -19,6 +19,7 @@ Deno.test("renderSummary() lists what arrived with commit counts and how to look
       { ref: "bot-bottle/claude-ab12cd/wip", commits: 2, wip: true },
       { ref: "bot-bottle/claude-ab12cd/main", commits: 1, wip: false },
     ],
+    lfsFiles: 2,
   });
   assert.equal(
     text,
@@ -26,6 +27,7 @@ Deno.test("renderSummary() lists what arrived with commit counts and how to look
       "Work from claude-ab12cd came home to /home/u/project:",
       "  bot-bottle/claude-ab12cd/wip   uncommitted and untracked work, as one commit",
       "  bot-bottle/claude-ab12cd/main  1 commit",
+      "  and the Git LFS content of 2 files they point to",
       "Look at it:",
       "  git log --oneline bot-bottle/claude-ab12cd/main",
       "  git diff main...bot-bottle/claude-ab12cd/main",
