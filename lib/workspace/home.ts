@@ -18,6 +18,7 @@ import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import {
   HEAD_REF,
+  type HomeRef,
   homeRefs,
   shortRef,
   STASH_REFS,
@@ -190,6 +191,27 @@ async function hostGit(repo: string, args: string[]) {
   );
 }
 
+/** The home refs whose commits the host lacks: those a bundle must carry. */
+async function needBundle(record: WorkspaceRecord, home: HomeRef[]): Promise<HomeRef[]> {
+  const held = await heldBy(record.homeRepo, home.map((h) => h.sha));
+  return home.filter((h) => !held.has(h.sha));
+}
+
+/**
+ * The shas among `shas` that `repo` already holds. A ref the agent made at a commit the
+ * user has (a branch at HEAD, a tag, a branch fast-forwarded to another of theirs) has
+ * nothing to carry: a bundle leaves it out (and refuses to be made of only such refs),
+ * so it is set directly, to an object the host already checked in.
+ */
+async function heldBy(repo: string, shas: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (const sha of new Set(shas)) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha)) continue;
+    if ((await hostGit(repo, ["cat-file", "-e", `${sha}^{commit}`])).code === 0) held.add(sha);
+  }
+  return held;
+}
+
 /** Why the gate refused each ref, from its audit log (never the secret). */
 async function refusalReasons(
   bundle: BundleAccess,
@@ -244,7 +266,7 @@ async function gateHome(
     ]);
     if (listed.code !== 0) return { refs: {}, error: `the gate's refs: ${listed.stderr.trim()}` };
     const refs = parseRefs(listed.stdout);
-    const home = homeRefs(record.instance, refs, record.seed);
+    const home = await needBundle(record, homeRefs(record.instance, refs, record.seed));
     if (home.length === 0) return { refs };
     // Packed to stdout, straight into the host's file: nothing is left in the bundle.
     const file = join(staging, "home.bundle");
@@ -271,7 +293,7 @@ async function gateHome(
   }
   const listed = await hostGit(copy, ["for-each-ref", "--format=%(objectname) %(refname)"]);
   const refs = parseRefs(listed.stdout);
-  const home = homeRefs(record.instance, refs, record.seed);
+  const home = await needBundle(record, homeRefs(record.instance, refs, record.seed));
   if (home.length === 0) return { refs };
   const file = join(staging, "home.bundle");
   const made = await hostGit(copy, [
@@ -472,24 +494,40 @@ export async function bringHome(
     }
 
     const home = homeRefs(instance, gate.refs, record.seed);
-    if (gate.file && home.length > 0) {
-      const fetched = await hostGit(record.homeRepo, [
-        "-c",
-        "transfer.fsckObjects=true",
-        "-c",
-        "fetch.writeCommitGraph=false",
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-prune",
-        "--no-write-fetch-head",
-        gate.file,
-        ...home.map((h) => `+${h.gate}:${h.home}`),
-      ]);
+    const held = await heldBy(record.homeRepo, home.map((h) => h.sha));
+    const carried = home.filter((h) => !held.has(h.sha));
+    if (home.length > 0 && (gate.file || carried.length === 0)) {
+      const fetched = carried.length === 0 ? { code: 0, stderr: "" } : await hostGit(
+        record.homeRepo,
+        [
+          "-c",
+          "transfer.fsckObjects=true",
+          "-c",
+          "fetch.writeCommitGraph=false",
+          "fetch",
+          "--quiet",
+          "--no-tags",
+          "--no-prune",
+          "--no-write-fetch-head",
+          gate.file!,
+          ...carried.map((h) => `+${h.gate}:${h.home}`),
+        ],
+      );
+      // The others name commits the user has: set to them directly.
+      const set = fetched.code !== 0 ? [] : await mapLimited(
+        home.filter((h) => held.has(h.sha)),
+        4,
+        async (h) => (await hostGit(record.homeRepo, ["update-ref", h.home, h.sha])).code === 0,
+      );
+      if (set.some((ok) => !ok)) {
+        report.problems.push(
+          "a branch naming a commit you have could not be set in your repository",
+        );
+      }
       if (fetched.code !== 0) {
         await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
         const keep = join(dir, "home.bundle");
-        await Deno.copyFile(gate.file, keep);
+        await Deno.copyFile(gate.file!, keep);
         await Deno.chmod(keep, 0o600);
         report.problems.push(
           `fetching into ${record.homeRepo} failed (${

@@ -583,3 +583,75 @@ Deno.test({
     }
   },
 });
+
+Deno.test("bringHome() brings branches and tags the agent made at commits you have, beside new work and alone", async (t) => {
+  configureLog({ quiet: true });
+  const cases: { name: string; agentDoes: string; arrived: [string, number][] }[] = [
+    {
+      name: "a branch at a commit you have, beside a new commit on main",
+      agentDoes: "git branch backup && echo x >> README.md && git commit -qam agent",
+      arrived: [["bot-bottle/c-5/backup", 0], ["bot-bottle/c-5/main", 1]],
+    },
+    {
+      name: "only new names for commits you have: a renamed branch and a new one",
+      agentDoes: "git branch -m main trunk && git branch spare",
+      arrived: [["bot-bottle/c-5/spare", 0], ["bot-bottle/c-5/trunk", 0]],
+    },
+    {
+      name: "main fast-forwarded to a branch of yours, and a commit elsewhere",
+      agentDoes: "git merge -q --ff-only origin/other && git checkout -qb feature && " +
+        "echo y > y.txt && git add y.txt && git commit -qm feature",
+      arrived: [["bot-bottle/c-5/feature", 1], ["bot-bottle/c-5/main", 0]],
+    },
+  ];
+  try {
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          const host = join(dir, "host");
+          const gate = join(dir, "bundle", "git", "_workspace.git");
+          const agent = join(dir, "agent");
+          await sh(
+            `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && ` +
+              `git commit -qm first && git checkout -qb other && echo o > o.txt && git add . && ` +
+              `git commit -qm other && git checkout -q main`,
+          );
+          const seed = {
+            "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim(),
+            "refs/heads/other": (await sh(`git -C ${host} rev-parse other`)).trim(),
+          };
+          await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+          await sh(c.agentDoes, agent);
+          const env = await record(dir, "c-5", host, seed);
+          const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
+          assert.ok(report);
+          assert.deepEqual(report.problems, []);
+          assert.deepEqual(report.refused, []);
+          assert.deepEqual(
+            report.arrived.map((a) => [a.ref, a.commits]).toSorted(),
+            c.arrived,
+          );
+          const summary = await Deno.readTextFile(
+            join(dir, "state", "work", "c-5", "summary.txt"),
+          );
+          assert.match(
+            summary,
+            /\/(backup|spare|main) +no new commits: a new name for a commit you have/,
+          );
+          for (const [ref] of c.arrived) {
+            assert.equal(
+              (await sh(`git -C ${host} rev-parse ${ref}`)).trim(),
+              (await sh(`git -C ${agent} rev-parse ${ref.split("/").slice(2).join("/")}`)).trim(),
+              ref,
+            );
+          }
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      });
+    }
+  } finally {
+    configureLog({ quiet: false });
+  }
+});

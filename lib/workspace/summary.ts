@@ -63,6 +63,8 @@ export function renderSummary(report: HomeReport): string {
         ? `uncommitted and untracked work, as one commit${
           a.onYourWork ? " (on one holding your own uncommitted work as it went in)" : ""
         }`
+        : a.commits === 0
+        ? "no new commits: a new name for a commit you have"
         : `${a.commits} commit${a.commits === 1 ? "" : "s"}${
           a.detached ? " it left on a detached HEAD" : ""
         }`;
