@@ -468,7 +468,12 @@ export async function bringHome(
     );
     if (missed.length > 0 && guest) {
       const reasons = await refusalReasons(bundle, record.gateName, staging, since);
-      const kept = await keepRefused(record, guest, missed, dir).catch(() => undefined);
+      // A refused ref naming a commit the user has (a branch moved back) holds nothing to keep.
+      const held = await heldBy(record.homeRepo, missed.map((r) => r.sha));
+      const keep = missed.filter((r) => !held.has(r.sha));
+      const kept = keep.length === 0
+        ? undefined
+        : await keepRefused(record, guest, keep, dir).catch(() => undefined);
       for (const r of missed) {
         const gateRef = r.kind === "wip" ? WIP_REF : r.ref;
         const why = reasons.get(gateRef) ?? [];
@@ -485,10 +490,10 @@ export async function bringHome(
           reasons: why.length > 0
             ? why
             : [lastLine(outputs.get(r.ref)) || "the push did not reach the gate"],
-          ...(kept ? { keptIn: kept } : {}),
+          ...(kept && !held.has(r.sha) ? { keptIn: kept } : {}),
         });
       }
-      if (!kept) {
+      if (!kept && keep.length > 0) {
         report.problems.push("work that did not come home could not be saved from the agent");
       }
     }

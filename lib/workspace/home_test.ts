@@ -91,7 +91,7 @@ while read old new ref; do
     printf '{"ts":"%s","kind":"git","action":"refuse","repo":"_workspace","ref":"%s","rule":"marker","message":"commit in marker.txt:1: the marker (rule marker)"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" "$ref" >> ${audit}
     exit 1
   fi
-  if [ "$ref" = refs/heads/done ]; then
+  if [ "$ref" = refs/heads/done ] || [ "$ref" = refs/heads/back ]; then
     echo "bot-bottle gate: $ref: not a fast-forward" >&2
     printf '{"ts":"%s","kind":"git","action":"refuse","repo":"_workspace","ref":"%s","rule":"no-force-push","message":"not a fast-forward, and force-push is not allowed (pull, rebase onto it, and push again)"}\n' "$(date -u +%Y-%m-%dT%H:%M:%S.999Z)" "$ref" >> ${audit}
     exit 1
@@ -106,7 +106,7 @@ done
       `echo work > work.txt && git add work.txt && git commit -qm 'agent: work' && ` +
         `git checkout -qb leak && echo ${MARKER} > marker.txt && git add marker.txt && git commit -qm 'agent: leak' && ` +
         `git checkout -q done && git commit -q --amend -m 'agent: rewritten' && ` +
-        `git checkout -q main && echo scratch > scratch.txt && ` +
+        `git checkout -q main && git branch back earlier && echo scratch > scratch.txt && ` +
         `printf '#!/bin/sh\\nexit 1\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push`,
       agent,
     );
@@ -128,18 +128,25 @@ done
     // Pushed: what changed, not the branch still where the seed had it.
     assert.deepEqual(pushed.toSorted(), [
       WIP_REF,
+      "refs/heads/back",
       "refs/heads/done",
       "refs/heads/leak",
       "refs/heads/main",
     ]);
     assert.deepEqual(report.refused.map((r) => [r.ref, r.reasons]), [
+      // A refused branch naming a commit the user has: nothing to keep, nothing lost.
+      ["back", [
+        "its history was rewritten (a rebase or an amend of commits it had), and this gate takes no force-push (workspace.allow_force_push)",
+      ]],
       // A refusal the gate words for the agent is told to the person in their terms.
       ["done", [
         "its history was rewritten (a rebase or an amend of commits it had), and this gate takes no force-push (workspace.allow_force_push)",
       ]],
       ["leak", ["commit in marker.txt:1: the marker (rule marker)"]],
     ]);
-    const kept = report.refused[0]!.keptIn!;
+    assert.equal(report.refused[0]!.keptIn, undefined);
+    assert.deepEqual(report.problems, []);
+    const kept = report.refused[1]!.keptIn!;
     assert.ok(kept.startsWith(join(dir, "state", "work", "c-1")));
     assert.equal((await Deno.stat(kept)).mode! & 0o777, 0o600);
     assert.match(await sh(`git -C ${host} bundle list-heads ${kept}`), /refs\/heads\/leak/);
