@@ -519,14 +519,16 @@ export async function bringHome(
         ],
       );
       // The others name commits the user has: set to them directly.
-      const set = fetched.code !== 0 ? [] : await mapLimited(
-        home.filter((h) => held.has(h.sha)),
+      const direct = fetched.code !== 0 ? [] : home.filter((h) => held.has(h.sha));
+      const set = await mapLimited(
+        direct,
         4,
         async (h) => (await hostGit(record.homeRepo, ["update-ref", h.home, h.sha])).code === 0,
       );
-      if (set.some((ok) => !ok)) {
+      const unset = new Set(direct.filter((_, i) => !set[i]).map((h) => h.home));
+      if (unset.size > 0) {
         report.problems.push(
-          "a branch naming a commit you have could not be set in your repository",
+          `${unset.size} branch(es) naming a commit you have could not be set in your repository`,
         );
       }
       if (fetched.code !== 0) {
@@ -544,7 +546,7 @@ export async function bringHome(
         const lfs = await lfsContent(record, guest, home, seeds, staging);
         if (lfs.brought > 0) report.lfsFiles = lfs.brought;
         report.problems.push(...lfs.problems);
-        for (const h of home) {
+        for (const h of home.filter((h) => !unset.has(h.home))) {
           const count = await hostGit(record.homeRepo, [
             "rev-list",
             "--count",
