@@ -104,6 +104,10 @@ cd "$1" 2>/dev/null || { echo "missing $1"; exit 0; }
 ${AGENT_GIT}
 ${COMMIT_AS_BOT}
 G rev-parse --git-dir >/dev/null 2>&1 || { echo "nogit"; exit 0; }
+gd=$(G rev-parse --git-dir)
+for op in MERGE_HEAD:merge rebase-merge:rebase rebase-apply:rebase CHERRY_PICK_HEAD:cherry-pick REVERT_HEAD:revert; do
+  [ -e "$gd/\${op%%:*}" ] && { echo "unfinished \${op#*:}"; break; }
+done
 idx=$(mktemp)
 cp .git/index "$idx" 2>/dev/null || rm -f "$idx"
 if G rev-parse -q --verify HEAD >/dev/null; then head=$(G rev-parse HEAD); base=$(G rev-parse HEAD^{tree}); parent="-p HEAD"; else head=""; base=""; parent=""; fi
@@ -316,7 +320,9 @@ async function gateHome(
 async function collect(
   record: WorkspaceRecord,
   guest: Guest,
-): Promise<{ pending: AgentRef[]; outputs: Map<string, string>; problem?: string }> {
+): Promise<
+  { pending: AgentRef[]; outputs: Map<string, string>; problem?: string; unfinished?: string }
+> {
   // The commits bot-bottle makes are dated when the bottle started, so that collecting
   // the same work again (a `cleanup` after a home-coming cut short) makes the same
   // commits, which the gate already holds, not new ones it would take for a force-push.
@@ -367,7 +373,8 @@ async function collect(
   const outputs = new Map(
     refs.map((r, i) => [r.ref, (pushed[i]!.stdout + pushed[i]!.stderr).trim()]),
   );
-  return { pending: refs, outputs };
+  const unfinished = /^unfinished (merge|rebase|cherry-pick|revert)$/m.exec(listed.stdout)?.[1];
+  return { pending: refs, outputs, ...(unfinished ? { unfinished } : {}) };
 }
 
 /** Keeps refs that did not come home as a bundle file in the state directory. */
@@ -441,6 +448,11 @@ export async function bringHome(
       pending = collected.pending;
       outputs = collected.outputs;
       if (collected.problem) report.problems.push(collected.problem);
+      if ("unfinished" in collected && collected.unfinished) {
+        report.problems.push(
+          `the agent left a ${collected.unfinished} unfinished: its uncommitted work holds the files as they were, conflict markers included`,
+        );
+      }
     } else if (access.salvage) {
       // Nothing can run in the agent: keep its whole workspace, unscanned, as an archive.
       await Deno.mkdir(dir, { recursive: true, mode: 0o700 });

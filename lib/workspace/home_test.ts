@@ -662,3 +662,37 @@ Deno.test("bringHome() brings branches and tags the agent made at commits you ha
     configureLog({ quiet: false });
   }
 });
+
+Deno.test("bringHome() says when the agent left a merge unfinished, and brings its files home as they were", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const host = join(dir, "host");
+    const gate = join(dir, "bundle", "git", "_workspace.git");
+    const agent = join(dir, "agent");
+    await sh(
+      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && ` +
+        `git commit -qm first`,
+    );
+    const seed = { "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim() };
+    await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+    await sh(
+      "git checkout -qb side && echo side > README.md && git commit -qam side && " +
+        "git checkout -q main && echo main > README.md && git commit -qam main && " +
+        "{ git merge -q side >/dev/null 2>&1 || true; } && test -f .git/MERGE_HEAD",
+      agent,
+    );
+    const env = await record(dir, "c-6", host, seed);
+    const report = await bringHome(env, "c-6", localAccess(join(dir, "bundle")));
+    assert.ok(report);
+    assert.deepEqual(report.problems, [
+      "the agent left a merge unfinished: its uncommitted work holds the files as they were, conflict markers included",
+    ]);
+    assert.match(await sh("git show bot-bottle/c-6/wip:README.md", host), /^<<<<<<< /m);
+    const summary = await Deno.readTextFile(join(dir, "state", "work", "c-6", "summary.txt"));
+    assert.match(summary, /Note: the agent left a merge unfinished/);
+  } finally {
+    configureLog({ quiet: false });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
