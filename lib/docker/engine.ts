@@ -84,9 +84,30 @@ export function engineSocket(env: Record<string, string | undefined>): string | 
   return ENGINE_SOCKET;
 }
 
+/** Set by tests to take the CLI path in this module's callers only (see `useCliOnly`). */
+let cliOnly = false;
+
+/**
+ * Makes this process's calls (in this worker) take the CLI, or not: what
+ * `BOT_BOTTLE_DOCKER_API=0` does, without changing the environment that test files
+ * running side by side share; the socket is then refused outright, so a call that took
+ * it anyway fails rather than passing for the CLI.
+ */
+export function useCliOnly(on: boolean): void {
+  cliOnly = on;
+}
+
+/** A connection to the engine's socket; refused while the CLI is required (`useCliOnly`). */
+function connectEngine(socket: string): Promise<Deno.UnixConn> {
+  if (cliOnly) {
+    return Promise.reject(new Error("the engine's socket was used while the CLI is required"));
+  }
+  return Deno.connect({ transport: "unix", path: socket });
+}
+
 /** `engineSocket` of this process's environment (a fraction of a millisecond). */
 export function processEngineSocket(): string | undefined {
-  return engineSocket(Deno.env.toObject());
+  return cliOnly ? undefined : engineSocket(Deno.env.toObject());
 }
 
 /** Splits an HTTP/1.1 response (read to its end) into status and body. */
@@ -167,7 +188,7 @@ async function send(
       ? `Content-Type: ${content.type}\r\nContent-Length: ${content.length}\r\n`
       : "Content-Length: 0\r\n") +
     "\r\n";
-  const conn = await Deno.connect({ transport: "unix", path: socket });
+  const conn = await connectEngine(socket);
   try {
     await writeAll(conn, new TextEncoder().encode(head));
     await content?.write(conn);
@@ -423,7 +444,7 @@ async function hijack(
   body?: unknown,
 ): Promise<{ conn: Deno.UnixConn; first: Uint8Array }> {
   const payload = new TextEncoder().encode(body === undefined ? "" : JSON.stringify(body));
-  const conn = await Deno.connect({ transport: "unix", path: socket });
+  const conn = await connectEngine(socket);
   try {
     const head = new TextEncoder().encode(
       `POST ${await prefixFor(socket)}${path} HTTP/1.1\r\nHost: docker\r\n` +

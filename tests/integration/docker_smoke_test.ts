@@ -11,6 +11,7 @@ import {
   ENGINE_STDIN_MAX,
   engineExec,
   engineSocket,
+  useCliOnly,
 } from "../../lib/docker/engine.ts";
 import { $, capture, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle, tempDir } from "../helpers.ts";
@@ -369,11 +370,11 @@ dockerTest(
 
 /** Runs `fn` with the engine socket shortcut off (every call through the CLI). */
 async function withoutEngine<T>(fn: () => Promise<T>): Promise<T> {
-  Deno.env.set("BOT_BOTTLE_DOCKER_API", "0");
+  useCliOnly(true);
   try {
     return await fn();
   } finally {
-    Deno.env.delete("BOT_BOTTLE_DOCKER_API");
+    useCliOnly(false);
   }
 }
 
