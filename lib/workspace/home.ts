@@ -571,6 +571,7 @@ export async function bringHome(
             wip: h.gate === WIP_REF,
             ...(h.stash ? { stash: true } : {}),
             ...(h.detached ? { detached: true } : {}),
+            ...(h.home.startsWith("refs/tags/") ? { tag: true } : {}),
           };
           // The path came from the agent: only a submodule of the user's repository gets
           // the command that applies the work there.

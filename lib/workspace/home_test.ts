@@ -593,7 +593,12 @@ Deno.test({
 
 Deno.test("bringHome() brings branches and tags the agent made at commits you have, beside new work and alone", async (t) => {
   configureLog({ quiet: true });
-  const cases: { name: string; agentDoes: string; arrived: [string, number][] }[] = [
+  const cases: {
+    name: string;
+    agentDoes: string;
+    arrived: [string, number][];
+    summary?: RegExp;
+  }[] = [
     {
       name: "a branch at a commit you have, beside a new commit on main",
       agentDoes: "git branch backup && echo x >> README.md && git commit -qam agent",
@@ -609,6 +614,13 @@ Deno.test("bringHome() brings branches and tags the agent made at commits you ha
       agentDoes: "git merge -q --ff-only origin/other && git checkout -qb feature && " +
         "echo y > y.txt && git add y.txt && git commit -qm feature",
       arrived: [["bot-bottle/c-5/feature", 1], ["bot-bottle/c-5/main", 0]],
+    },
+    {
+      name: "a tag it pushed, on a commit you have, beside a new commit on main",
+      agentDoes:
+        "git tag t1 && git push -q origin t1 && echo x >> README.md && git commit -qam agent",
+      arrived: [["bot-bottle/c-5/main", 1], ["bot-bottle/c-5/t1", 0]],
+      summary: /\/t1 +a tag: no new commits: a new name for a commit you have/,
     },
   ];
   try {
@@ -628,7 +640,11 @@ Deno.test("bringHome() brings branches and tags the agent made at commits you ha
             "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim(),
             "refs/heads/other": (await sh(`git -C ${host} rev-parse other`)).trim(),
           };
-          await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+          // As in a bottle, the agent's origin is the gate.
+          await sh(
+            `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && ` +
+              `git -C ${agent} remote set-url origin ${gate}`,
+          );
           await sh(c.agentDoes, agent);
           const env = await record(dir, "c-5", host, seed);
           const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
@@ -644,12 +660,13 @@ Deno.test("bringHome() brings branches and tags the agent made at commits you ha
           );
           assert.match(
             summary,
-            /\/(backup|spare|main) +no new commits: a new name for a commit you have/,
+            c.summary ?? /\/(backup|spare|main) +no new commits: a new name for a commit you have/,
           );
           for (const [ref] of c.arrived) {
             assert.equal(
-              (await sh(`git -C ${host} rev-parse ${ref}`)).trim(),
-              (await sh(`git -C ${agent} rev-parse ${ref.split("/").slice(2).join("/")}`)).trim(),
+              (await sh(`git -C ${host} rev-parse ${ref}^{commit}`)).trim(),
+              (await sh(`git -C ${agent} rev-parse ${ref.split("/").slice(2).join("/")}^{commit}`))
+                .trim(),
               ref,
             );
           }

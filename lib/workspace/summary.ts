@@ -27,6 +27,8 @@ export interface HomeReport {
     stash?: boolean;
     /** Commits the agent left on a detached HEAD. */
     detached?: boolean;
+    /** A tag the agent pushed (under `refs/tags/bot-bottle/...`), not a branch. */
+    tag?: boolean;
     patch?: string;
   }[];
   /** Git LFS objects its commits point to, brought into the repository's LFS store. */
@@ -68,7 +70,7 @@ export function renderSummary(report: HomeReport): string {
         : `${a.commits} commit${a.commits === 1 ? "" : "s"}${
           a.detached ? " it left on a detached HEAD" : ""
         }`;
-      lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${what}`);
+      lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${a.tag ? `a tag: ${what}` : what}`);
       if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
     }
     if (report.lfsFiles) {

@@ -18,6 +18,7 @@ Deno.test("renderSummary() lists what arrived with commit counts and how to look
     arrived: [
       { ref: "bot-bottle/claude-ab12cd/wip", commits: 2, wip: true },
       { ref: "bot-bottle/claude-ab12cd/main", commits: 1, wip: false },
+      { ref: "bot-bottle/claude-ab12cd/v1", commits: 2, wip: false, tag: true },
     ],
     lfsFiles: 2,
   });
@@ -27,6 +28,7 @@ Deno.test("renderSummary() lists what arrived with commit counts and how to look
       "Work from claude-ab12cd came home to /home/u/project:",
       "  bot-bottle/claude-ab12cd/wip   uncommitted and untracked work, as one commit",
       "  bot-bottle/claude-ab12cd/main  1 commit",
+      "  bot-bottle/claude-ab12cd/v1    a tag: 2 commits",
       "  and the Git LFS content of 2 files they point to",
       "Look at it:",
       "  git log --oneline bot-bottle/claude-ab12cd/main",
