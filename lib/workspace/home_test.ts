@@ -591,6 +591,32 @@ Deno.test({
   },
 });
 
+/**
+ * The user's repository (main, plus a commit on each of `branches`), the gate seeded
+ * from it, and the agent's clone, whose origin is the gate as in a bottle.
+ */
+async function plainWorld(dir: string, branches: string[] = []) {
+  const host = join(dir, "host");
+  const gate = join(dir, "bundle", "git", "_workspace.git");
+  const agent = join(dir, "agent");
+  await sh(
+    `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && ` +
+      `git commit -qm first` +
+      branches.map((b) =>
+        ` && git checkout -qb ${b} && echo ${b} > ${b}.txt && git add . && git commit -qm ${b}`
+      ).join("") + " && git checkout -q main",
+  );
+  const seed: Record<string, string> = {};
+  for (const b of ["main", ...branches]) {
+    seed[`refs/heads/${b}`] = (await sh(`git -C ${host} rev-parse ${b}`)).trim();
+  }
+  await sh(
+    `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && ` +
+      `git -C ${agent} remote set-url origin ${gate}`,
+  );
+  return { host, agent, seed };
+}
+
 Deno.test("bringHome() brings branches and tags the agent made at commits you have, beside new work and alone", async (t) => {
   configureLog({ quiet: true });
   const cases: {
@@ -628,23 +654,7 @@ Deno.test("bringHome() brings branches and tags the agent made at commits you ha
       await t.step(c.name, async () => {
         const dir = await Deno.makeTempDir();
         try {
-          const host = join(dir, "host");
-          const gate = join(dir, "bundle", "git", "_workspace.git");
-          const agent = join(dir, "agent");
-          await sh(
-            `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && ` +
-              `git commit -qm first && git checkout -qb other && echo o > o.txt && git add . && ` +
-              `git commit -qm other && git checkout -q main`,
-          );
-          const seed = {
-            "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim(),
-            "refs/heads/other": (await sh(`git -C ${host} rev-parse other`)).trim(),
-          };
-          // As in a bottle, the agent's origin is the gate.
-          await sh(
-            `git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent} && ` +
-              `git -C ${agent} remote set-url origin ${gate}`,
-          );
+          const { host, agent, seed } = await plainWorld(dir, ["other"]);
           await sh(c.agentDoes, agent);
           const env = await record(dir, "c-5", host, seed);
           const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
@@ -684,15 +694,7 @@ Deno.test("bringHome() says when the agent left a merge unfinished, and brings i
   configureLog({ quiet: true });
   const dir = await Deno.makeTempDir();
   try {
-    const host = join(dir, "host");
-    const gate = join(dir, "bundle", "git", "_workspace.git");
-    const agent = join(dir, "agent");
-    await sh(
-      `git init -q -b main ${host} && cd ${host} && echo hi > README.md && git add . && ` +
-        `git commit -qm first`,
-    );
-    const seed = { "refs/heads/main": (await sh(`git -C ${host} rev-parse main`)).trim() };
-    await sh(`git clone -q --bare ${host} ${gate} && git clone -q ${host} ${agent}`);
+    const { host, agent, seed } = await plainWorld(dir);
     await sh(
       "git checkout -qb side && echo side > README.md && git commit -qam side && " +
         "git checkout -q main && echo main > README.md && git commit -qam main && " +
