@@ -87,6 +87,46 @@ Deno.test("KeywordMatcher.survey() reports base64-alphabet runs and characters t
   }
 });
 
+Deno.test("KeywordMatcher.survey() finds the same across its slices, in prose and in code", () => {
+  // The pass goes a slice (4096 characters) at a time, judging the characters to decode
+  // after each slice, or, after a slice of prose dense with look-alikes, as it goes.
+  const m = new KeywordMatcher(["ghp_"]);
+  const word = "\u0432\u0430\u0441 "; // A Cyrillic word with a look-alike (а), and a space.
+  const prose = (n: number) => word.repeat(Math.ceil(n / word.length)).slice(0, n);
+  const code = (n: number) => "let x = 1; // ok\n".repeat(Math.ceil(n / 17)).slice(0, n);
+  const run = "Z".repeat(40);
+  const mixed = "sk-\u0430pi"; // The look-alike in a token with ASCII: to decode.
+  for (const filler of [prose, code]) {
+    // Each thing to find straddles a slice's end, once in the first slice and once
+    // later (in prose, when the pass judges as it goes).
+    for (const at of [4096, 3 * 4096]) {
+      const parts = [
+        filler(at - 3),
+        " gHp_ ",
+        filler(4096 - 4),
+        " % ",
+        filler(10),
+        ` ${run} `,
+        filler(4096 - 20 - 10 - 1),
+        " \\u0041 ",
+        filler(2000),
+        ` ${mixed} `,
+        filler(700),
+        ` ${mixed} `,
+        " \ud800 ",
+      ];
+      const text = parts.join("");
+      const where = (i: number) => parts.slice(0, i).join("").length;
+      const survey = m.survey(text);
+      assert.deepEqual(survey.hits, [0, where(1) + 5], `${filler.name} at ${at}`);
+      assert.deepEqual(survey.triggers, [where(3) + 1, where(7) + 1]);
+      assert.deepEqual(survey.runs, [where(5) + 1, where(5) + 1 + run.length]);
+      const look = (i: number) => where(i) + 4;
+      assert.deepEqual(survey.odd, [look(9), look(9) + 1, look(11), where(12) + 2]);
+    }
+  }
+});
+
 Deno.test("KeywordMatcher.survey() reports binary data as stretches, not a trigger per byte", () => {
   const m = new KeywordMatcher(["x"]);
   const binary = "\u0000\u0001ab\u0002".repeat(100_000);

@@ -5,9 +5,10 @@
  * secret rules run, and where), every run of 16 or more base64-alphabet characters (what
  * might be encoded), and every character that calls for decoding nearby (one normalising
  * changes: a control or zero-width character, a look-alike, a compatibility form; `%`;
- * `\\` before `u` or `/`). The automaton is a complete table over the characters the
- * keywords use (every other character is one class), so the pass costs a few
- * milliseconds per MiB whatever the number of keywords.
+ * `\\` before `u` or `/`: those three the automaton finds as keywords of its own). The
+ * automaton is a complete table over the characters the keywords use (every other
+ * character is one class), so the pass costs a few milliseconds per MiB whatever the
+ * number of keywords.
  */
 
 import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
@@ -37,12 +38,18 @@ export const MIN_RUN = 16;
 const RUN_BIT = 8;
 const RUN = 1 << RUN_BIT;
 const TRIGGER = 1 << 9;
-const BACKSLASH = 1 << 10;
 /** Not yet known whether normalising changes this character (asked once, when first seen). */
 const UNCHECKED = 1 << 11;
 /** A look-alike letter: a trigger only in a token with ASCII letters or digits. */
 const LOOK_ALIKE = 1 << 12;
 const CLASS = 0xff;
+
+/**
+ * What calls for decoding, found by the automaton beside the keywords (a branch per
+ * backslash in the pass had cost a tenth of it on JSON of source code, which escapes
+ * every quote and line end).
+ */
+const TRIGGER_WORDS = ["%", "\\u", "\\/"];
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
@@ -62,8 +69,10 @@ export class KeywordMatcher {
 
   constructor(keywords: readonly string[]) {
     this.keywords = keywords.map((k) => k.toLowerCase());
+    // The trigger words come last: a keyword index from `keywords.length` on is one.
+    const words = [...this.keywords, ...TRIGGER_WORDS];
     let classCount = 1;
-    for (const word of this.keywords) {
+    for (const word of words) {
       for (const ch of word) {
         const c = ch.charCodeAt(0);
         if (c >= 128) throw new Error(`keyword "${word}" is not ASCII`);
@@ -79,19 +88,18 @@ export class KeywordMatcher {
       this.#classes[ch.charCodeAt(0)]! |= RUN;
     }
     for (let c = 0; c < 65536; c++) {
-      if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 37 || c === 92) {
+      if (c < 32 && c !== 9 && c !== 10 && c !== 13) {
         this.#classes[c]! |= TRIGGER;
       } else if (c >= 127) {
         // Prose in most scripts is made of characters normalising leaves alone: such a
         // character is no trigger, or a page of it would be decoded whole.
         this.#classes[c]! |= TRIGGER | UNCHECKED;
       }
-      if (c === 92) this.#classes[c]! |= BACKSLASH;
     }
     this.#classCount = classCount;
     const goto: Map<number, number>[] = [new Map()];
     const ends: number[][] = [[]];
-    this.keywords.forEach((word, index) => {
+    words.forEach((word, index) => {
       let s = 0;
       for (const ch of word) {
         const c = this.#classes[ch.charCodeAt(0)]! & CLASS;
@@ -165,76 +173,161 @@ export class KeywordMatcher {
 
   /** Keywords, runs and triggers in `text`, in one pass. */
   survey(text: string): Survey {
+    const pass: Pass = {
+      state: 0,
+      run: 0,
+      finals: [],
+      runs: [],
+      marks: [],
+      odd: [],
+      oddStart: -1,
+      oddEnd: -1,
+      tokenEnd: -1,
+      mixed: false,
+    };
+    const n = text.length;
+    // Characters that may call for decoding are judged a slice at a time after the
+    // slice's pass: a loop without calls runs a fifth faster over source code. Over
+    // prose in a script of look-alike letters (Cyrillic, Greek), nearly every other
+    // character is one; there the next slice judges them as it goes, which is faster
+    // than gathering them.
+    let prose = false;
+    for (let from = 0; from < n; from += SLICE) {
+      const to = Math.min(n, from + SLICE);
+      if (prose) {
+        prose = this.#passJudging(text, from, to, pass) > SLICE / 16;
+      } else {
+        this.#pass(text, from, to, pass);
+        const marks = pass.marks;
+        prose = marks.length > SLICE / 16;
+        for (let m = 0; m < marks.length; m++) this.#judge(text, marks[m]!, pass);
+        marks.length = 0;
+      }
+    }
+    if (pass.run >= MIN_RUN) pass.runs.push(n - pass.run, n);
+    if (pass.oddStart >= 0) pass.odd.push(pass.oddStart, pass.oddEnd + 1);
+    // Final states into keywords and triggers.
+    const hits: number[] = [];
+    const triggers: number[] = [];
+    const { finals } = pass;
+    const outputs = this.#outputs;
+    const width = this.#classCount;
+    const count = this.keywords.length;
+    for (let f = 0; f < finals.length; f += 2) {
+      const out = outputs[finals[f]! / width]!;
+      const end = finals[f + 1]!;
+      for (let k = 0; k < out.length; k++) {
+        const word = out[k]!;
+        if (word < count) hits.push(word, end);
+        // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
+        else triggers.push(end - TRIGGER_WORDS[word - count]!.length);
+      }
+    }
+    return { hits, runs: pass.runs, triggers, odd: pass.odd };
+  }
+
+  /** The automaton over `from`-`to`: final states, runs, and marks for `#judge`. */
+  #pass(text: string, from: number, to: number, pass: Pass): void {
     const classes = this.#classes;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
-    const outputs = this.#outputs;
-    const width = this.#classCount;
-    const hits: number[] = [];
-    const runs: number[] = [];
-    const triggers: number[] = [];
-    const odd: number[] = [];
-    // The stretch of characters normalising changes being gathered (none yet: -1).
-    let oddStart = -1;
-    let oddEnd = -1;
-    let s = 0;
+    const { finals, runs, marks } = pass;
+    let s = pass.state;
     // The length of the base64-alphabet run ending here, kept without a branch on each
     // character's class: in source text that branch goes either way every few
     // characters, and its mispredictions cost more than the automaton.
-    let run = 0;
-    // The token around the last look-alike: where it ends, and whether it mixes in ASCII.
-    let tokenEnd = -1;
-    let mixed = false;
-    const n = text.length;
-    for (let i = 0; i < n; i++) {
+    let run = pass.run;
+    for (let i = from; i < to; i++) {
       const c = classes[text.charCodeAt(i)]!;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal) {
-        const out = outputs[s / width]!;
-        for (let k = 0; k < out.length; k++) hits.push(out[k]!, i + 1);
-      }
+      if (s >= firstFinal) finals.push(s, i + 1);
+      const ended = run;
+      run = (run + 1) & -((c >> RUN_BIT) & 1);
+      if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
+      if ((c & TRIGGER) !== 0) marks.push(i);
+    }
+    pass.state = s;
+    pass.run = run;
+  }
+
+  /** As `#pass`, judging each marked character at once; returns how many there were. */
+  #passJudging(text: string, from: number, to: number, pass: Pass): number {
+    const classes = this.#classes;
+    const table = this.#table;
+    const firstFinal = this.#firstFinal;
+    const { finals, runs } = pass;
+    let s = pass.state;
+    let run = pass.run;
+    let marked = 0;
+    for (let i = from; i < to; i++) {
+      const c = classes[text.charCodeAt(i)]!;
+      s = table[s + (c & CLASS)]!;
+      if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
       if ((c & TRIGGER) !== 0) {
-        // A backslash matters only before `u` or `/` (JSON's `\n` and `\"` hide nothing).
-        if ((c & BACKSLASH) !== 0) {
-          const next = text.charCodeAt(i + 1);
-          if (next === 117 || next === 47) triggers.push(i);
-        } else {
-          const code = text.charCodeAt(i);
-          if (code === 37) {
-            triggers.push(i);
-            continue;
-          }
-          const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
-          if ((k & TRIGGER) === 0) continue;
-          if ((k & LOOK_ALIKE) !== 0) {
-            // In a word of its own script a look-alike is a letter: prose is not decoded.
-            if (i >= tokenEnd) {
-              const t = tokenAround(text, i);
-              tokenEnd = t >> 1;
-              mixed = (t & 1) === 1;
-            }
-            if (!mixed) continue;
-          } else if ((code & 0xf800) === 0xd800 && !surrogateChanges(text, i)) {
-            continue;
-          }
-          if (oddStart < 0 || i - oddEnd > 2 * DECODE_RADIUS) {
-            if (oddStart >= 0) odd.push(oddStart, oddEnd + 1);
-            oddStart = i;
-          }
-          // A character outside the BMP ends with the second half of its pair.
-          oddEnd = (code & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-            ? i + 1
-            : i;
-        }
+        marked++;
+        // A look-alike in the word of its own script already seen is a letter.
+        if ((c & LOOK_ALIKE) === 0 || i >= pass.tokenEnd || pass.mixed) this.#judge(text, i, pass);
       }
     }
-    if (run >= MIN_RUN) runs.push(n - run, n);
-    if (oddStart >= 0) odd.push(oddStart, oddEnd + 1);
-    return { hits, runs, triggers, odd };
+    pass.state = s;
+    pass.run = run;
+    return marked;
   }
+
+  /** Adds the character at `i` to the stretches of `odd` if normalising changes it. */
+  #judge(text: string, i: number, pass: Pass): void {
+    if (i <= pass.oddEnd) return; // The second half of a pair already taken.
+    const code = text.charCodeAt(i);
+    const c = this.#classes[code]!;
+    const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
+    if ((k & TRIGGER) === 0) return;
+    if ((k & LOOK_ALIKE) !== 0) {
+      // In a word of its own script a look-alike is a letter: prose is not decoded.
+      if (i >= pass.tokenEnd) {
+        const t = tokenAround(text, i);
+        pass.tokenEnd = t >> 1;
+        pass.mixed = (t & 1) === 1;
+      }
+      if (!pass.mixed) return;
+    } else if ((code & 0xf800) === 0xd800 && !surrogateChanges(text, i)) {
+      return;
+    }
+    if (pass.oddStart < 0 || i - pass.oddEnd > 2 * DECODE_RADIUS) {
+      if (pass.oddStart >= 0) pass.odd.push(pass.oddStart, pass.oddEnd + 1);
+      pass.oddStart = i;
+    }
+    // A character outside the BMP ends with the second half of its pair.
+    pass.oddEnd = (code & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+      ? i + 1
+      : i;
+  }
+}
+
+/** Characters per slice of the survey's pass. */
+const SLICE = 4096;
+
+/** A survey under way. */
+interface Pass {
+  /** The automaton's state. */
+  state: number;
+  /** The length of the base64-alphabet run ending where the pass is. */
+  run: number;
+  /** Pairs: a final state, and the offset past the end of what reached it. */
+  finals: number[];
+  runs: number[];
+  /** Characters of the slice passed that may call for decoding. */
+  marks: number[];
+  /** Stretches of characters normalising changes (see `Survey`). */
+  odd: number[];
+  /** The stretch being gathered (none yet: -1). */
+  oddStart: number;
+  oddEnd: number;
+  /** The token around the last look-alike: where it ends, and whether it mixes in ASCII. */
+  tokenEnd: number;
+  mixed: boolean;
 }
 
 const pairCache = new Map<number, boolean>();
