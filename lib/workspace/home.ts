@@ -407,7 +407,11 @@ async function keepRefused(
 /** The host repository's current branch, for the `git diff` hint. */
 async function currentBranch(repo: string): Promise<string | undefined> {
   const r = await hostGit(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
-  return r.code === 0 ? r.stdout.trim() || undefined : undefined;
+  const branch = r.code === 0 ? r.stdout.trim() : "";
+  // A branch without a commit yet (a repository started empty) is nothing to diff against.
+  if (!branch) return undefined;
+  const born = await hostGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
+  return born.code === 0 ? branch : undefined;
 }
 
 /**

@@ -715,3 +715,26 @@ Deno.test("bringHome() says when the agent left a merge unfinished, and brings i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bringHome()'s summary offers a diff against your branch only when it has commits", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const { host, agent, seed } = await plainWorld(dir);
+    await sh("echo x >> README.md && git commit -qam agent", agent);
+    const env = await record(dir, "c-5", host, seed);
+    const summary = () => Deno.readTextFile(join(dir, "state", "work", "c-5", "summary.txt"));
+    // On a branch without a commit yet (a repository started empty, an orphan branch),
+    // `git diff fresh...` would fail: the log is offered alone.
+    await sh("git checkout -q --orphan fresh", host);
+    await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
+    assert.match(await summary(), /^ {2}git log --oneline bot-bottle\/c-5\/main$/m);
+    assert.doesNotMatch(await summary(), /git diff/);
+    await sh("git checkout -q -f main", host);
+    await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
+    assert.match(await summary(), /^ {2}git diff main\.\.\.bot-bottle\/c-5\/main$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    configureLog({ quiet: false });
+  }
+});
