@@ -11,8 +11,10 @@ import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
+import { cacheDir } from "../state.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
+import type { LeftOutBlob } from "./history.ts";
 import { workDir, writeRecord } from "./record.ts";
 import { locateWorkspace, type Selection, selectWorkspace } from "./select.ts";
 
@@ -70,6 +72,29 @@ function reportLeftOut(selection: Selection, ignored: string[]): void {
 }
 
 /**
+ * Tells the user which versions in the history stayed out. Those of files already
+ * listed as left out of the tree are counted, not listed again.
+ */
+function reportHistoryLeftOut(left: LeftOutBlob[], selection: Selection): void {
+  if (left.length === 0) return;
+  const listed = new Set(selection.flagged.filter((f) => !f.included).map((f) => f.path));
+  const others = left.filter((l) => !listed.has(l.path));
+  const theirs = left.length - others.length;
+  const lines = others.slice(0, 10).map((l) =>
+    `  ${inert(l.path, 200) || "(a blob no path names)"} at ${l.blob.slice(0, 12)}:${l.line} ` +
+    `(rule ${l.rule})`
+  );
+  if (others.length > 10) lines.push(`  ... and ${others.length - 10} more`);
+  if (theirs > 0) {
+    lines.push(`  ${others.length > 0 ? "and " : ""}${theirs} version(s) of the files above`);
+  }
+  // Git in the agent cannot show these; nothing else of the history is missing.
+  log.warn(
+    `Left out of the history the agent gets, because they hold a secret:\n${lines.join("\n")}`,
+  );
+}
+
+/**
  * Selects, scans and packs `plan.workspace` into `staging`, and records where its work
  * comes home. Creates nothing in Docker.
  */
@@ -96,7 +121,9 @@ export async function prepareWorkspace(
     gateUrl: ws.gate.url,
     gateName: ws.gate.name,
     remotes: plan.git.map((g) => ({ name: g.name, url: g.upstream })),
+    historyCache: join(cacheDir(env), "history-scan"),
   });
+  reportHistoryLeftOut(packed.historyLeftOut, selection);
   log.info(
     `Carrying ${selection.paths.length} file(s) from ${ws.root}${
       ws.kind === "git" ? " and its history" : ""

@@ -16,6 +16,7 @@ import { captureRaw, shell } from "../shell.ts";
 import { TarWriter } from "../tar.ts";
 import { firstSecretInFile, type Selection, type WorkspaceLocation } from "./select.ts";
 import { log } from "../log.ts";
+import { type CarriedHistory, inProgressTips, packHistory } from "./history.ts";
 
 /** Where a packed workspace's git data comes from. */
 export interface GitSource {
@@ -39,6 +40,8 @@ export interface PackedWorkspace {
   seed: Record<string, string>;
   /** HEAD of the host repository: `ref: refs/heads/x` or a commit. */
   head: string;
+  /** Blobs of the history left out because they hold a secret. */
+  historyLeftOut: CarriedHistory["leftOut"];
 }
 
 async function git(cwd: string, args: string[], env: Record<string, string> = {}) {
@@ -91,22 +94,29 @@ export function agentGitConfig(
   refs: Record<string, string>,
   objectFormat?: string,
   remotes: { name: string; url: string }[] = [],
+  partial = false,
 ): string {
   const lines = [
     "# Written by bot-bottle. origin is the bottle's git gate: what you push there is",
     "# scanned and comes home to the host repository under refs/heads/bot-bottle/.",
     "[core]",
-    `\trepositoryformatversion = ${objectFormat ? 1 : 0}`,
+    `\trepositoryformatversion = ${objectFormat || partial ? 1 : 0}`,
     "\tfilemode = true",
     "\tbare = false",
     "\tlogallrefupdates = true",
   ];
-  if (objectFormat) lines.push("[extensions]", `\tobjectformat = ${objectFormat}`);
+  if (objectFormat || partial) {
+    lines.push("[extensions]");
+    if (objectFormat) lines.push(`\tobjectformat = ${objectFormat}`);
+    // Blobs holding a secret stayed out: git takes them for ones origin would give.
+    if (partial) lines.push("\tpartialClone = origin");
+  }
   lines.push(
     '[remote "origin"]',
     `\turl = ${gateUrl}`,
     "\tfetch = +refs/heads/*:refs/remotes/origin/*",
   );
+  if (partial) lines.push("\tpromisor = true");
   for (const r of remotes.filter((r) => r.name !== "origin")) {
     lines.push(
       `[remote "${quoteSubsection(r.name)}"]`,
@@ -277,12 +287,46 @@ export async function packWorkspace(
     gateName: string;
     /** The manifest's git entries, as remotes of the agent's repository. */
     remotes?: { name: string; url: string }[];
+    /** Where blobs of the history found clean are remembered between starts. */
+    historyCache?: string;
   },
 ): Promise<PackedWorkspace> {
   const refs = await listRefs(source.commonDir);
   const head = (await Deno.readTextFile(join(source.gitDir, "HEAD"))).trim();
   const encoder = new TextEncoder();
-  const skipAlternates = (rel: string) => rel.endsWith("objects/info/alternates");
+  // The history that goes in: what the refs, HEAD, the index and a merge or rebase in
+  // progress reach, less the blobs holding a secret.
+  const tips = [
+    ...new Set([
+      ...Object.values(refs),
+      ...(/^[0-9a-f]{40,64}$/.test(head) ? [head] : []),
+      ...await inProgressTips(source.gitDir, IN_PROGRESS),
+    ]),
+  ];
+  const history = await packHistory(source.commonDir, tips, {
+    ...(source.index ? { index: source.index } : {}),
+    include: selection.included,
+    dir: join(options.staging, "history"),
+    ...(options.historyCache ? { cache: options.historyCache } : {}),
+  });
+  const partial = history.leftOut.length > 0;
+  /**
+   * The packs into `objects/pack` of a tar: the agent's (a promisor pack when blobs
+   * stayed out of it), and for the gate also those blobs.
+   */
+  const packInto = async (tar: TarWriter, objects: string, gate: boolean) => {
+    const mode = gate ? 0o700 : 0o755;
+    await tar.dir(objects, mode);
+    await tar.dir(`${objects}/pack`, mode);
+    for (const pack of [history.pack, gate ? history.heldBack : undefined]) {
+      if (!pack) continue;
+      await tar.path(`${objects}/pack/${pack.name}.pack`, pack.pack);
+      await tar.path(`${objects}/pack/${pack.name}.idx`, pack.idx);
+    }
+    if (partial && !gate && history.pack) {
+      await tar.bytes(`${objects}/pack/${history.pack.name}.promisor`, new Uint8Array());
+    }
+  };
 
   const agentTar = join(options.staging, "workspace.tar");
   const agent = await TarWriter.create(agentTar);
@@ -301,7 +345,14 @@ export async function packWorkspace(
     await agent.bytes(
       ".git/config",
       encoder.encode(
-        agentGitConfig(options.gateUrl, head, refs, source.objectFormat, options.remotes),
+        agentGitConfig(
+          options.gateUrl,
+          head,
+          refs,
+          source.objectFormat,
+          options.remotes,
+          partial,
+        ),
       ),
     );
     for (const dir of [".git/refs", ".git/refs/heads", ".git/refs/tags", ".git/hooks"]) {
@@ -315,8 +366,7 @@ export async function packWorkspace(
         await agent.path(`.git/${extra}`, join(source.commonDir, extra));
       } catch { /* not there */ }
     }
-    await agent.dir(".git/objects");
-    await agent.tree(join(source.commonDir, "objects"), ".git/objects", skipAlternates);
+    await packInto(agent, ".git/objects", false);
   } catch (error) {
     agent.abort();
     throw error;
@@ -333,25 +383,27 @@ export async function packWorkspace(
     await seed.bytes(`${repo}/HEAD`, encoder.encode(`${head}\n`), 0o600);
     await seed.bytes(`${repo}/packed-refs`, encoder.encode(packedRefs(refs)), 0o600);
     for (const dir of ["refs", "refs/heads", "refs/tags"]) await seed.dir(`${repo}/${dir}`, 0o700);
-    if (source.objectFormat) {
-      await seed.bytes(
-        `${repo}/config`,
-        encoder.encode(
-          `[core]\n\trepositoryformatversion = 1\n\tbare = true\n[extensions]\n\tobjectformat = ${source.objectFormat}\n`,
-        ),
-        0o600,
-      );
+    if (source.objectFormat || partial) {
+      const config = [
+        "[core]",
+        `\trepositoryformatversion = ${source.objectFormat ? 1 : 0}`,
+        "\tbare = true",
+        ...(source.objectFormat ? ["[extensions]", `\tobjectformat = ${source.objectFormat}`] : []),
+        // The gate holds the blobs kept from the agent: no fetch may hand them over (a
+        // clone into an empty directory would).
+        ...(partial ? ["[daemon]", "\tuploadpack = false"] : []),
+      ];
+      await seed.bytes(`${repo}/config`, encoder.encode(config.join("\n") + "\n"), 0o600);
     }
     try {
       await Deno.lstat(join(source.commonDir, "shallow"));
       await seed.path(`${repo}/shallow`, join(source.commonDir, "shallow"));
     } catch { /* not shallow */ }
-    await seed.dir(`${repo}/objects`, 0o700);
-    await seed.tree(join(source.commonDir, "objects"), `${repo}/objects`, skipAlternates);
+    await packInto(seed, `${repo}/objects`, true);
   } catch (error) {
     seed.abort();
     throw error;
   }
   await seed.finish();
-  return { agentTar, seedTar, seed: refs, head };
+  return { agentTar, seedTar, seed: refs, head, historyLeftOut: history.leftOut };
 }

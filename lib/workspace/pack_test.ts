@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { configureLog } from "../log.ts";
-import { sh } from "../../tests/shell.ts";
+import { $, captureRaw, sh } from "../../tests/shell.ts";
+import { gateRepo } from "../../sidecars/bundle/config.ts";
 import { packWorkspace, repositorySource } from "./pack.ts";
+import { packHistory } from "./history.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
 
 /** Packs `repo` as `--cwd` would and unpacks the agent's archive into `into`. */
@@ -86,5 +88,110 @@ Deno.test("packWorkspace() carries a rebase stopped on a conflict, so the agent 
         (await sh("git rev-parse feature~2", agent)).trim(),
         (await sh("git rev-parse main", repo)).trim(),
       );
+    },
+  ));
+
+Deno.test("packWorkspace() carries the history the refs and the index reach, less every blob holding a secret", () =>
+  withRepo(
+    "git init -q -b main && git config user.name u && git config user.email u@u.invalid && " +
+      "echo hi > README.md && git add . && git commit -qm first && " +
+      // A secret committed, and one committed and deleted again: both in the history.
+      `printf 'token: ghp_${"N7dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Ui"}\\n' > config.yml && ` +
+      `printf 'AWS_ACCESS_KEY_ID=AKIA${"QYLPMN5HFIQR7XZB"}\\n' > old.env && ` +
+      `printf 'token: ghp_${"K2dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Vi"}\\n' > carried.yml && ` +
+      "git add . && git commit -qm secrets && git rm -q old.env && git commit -qm gone && " +
+      // A .env staged once and unstaged again: a blob no ref reaches.
+      `printf 'TOKEN=ghp_${"Z3dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Wi"}\\n' > .env && ` +
+      "git add .env && git rm -q --cached .env",
+    async (repo, dir) => {
+      const staging = await Deno.makeTempDir({ dir });
+      const location = await locateWorkspace(repo);
+      // carried.yml holds a secret too, but --include carries it, its history with it.
+      const selection = await selectWorkspace(location, ["carried.yml"]);
+      const source = await repositorySource(location, selection, staging);
+      const packed = await packWorkspace(location, selection, source, {
+        staging,
+        gateUrl: "git://gate/_workspace.git",
+        gateName: "_workspace",
+      });
+      assert.deepEqual(
+        packed.historyLeftOut.map((l) => [l.path, l.rule]),
+        [["config.yml", "github-token"], ["old.env", "aws-access-key-id"]],
+      );
+      const agent = join(dir, "agent");
+      await Deno.mkdir(agent);
+      await sh(`tar -xf ${packed.agentTar}`, agent);
+      // Every object the agent has, printed: no secret but the one carried on purpose.
+      const all = await sh(
+        "git cat-file --batch-all-objects --batch-check='%(objectname)' | " +
+          "while read o; do git cat-file -p $o; done",
+        agent,
+      );
+      assert.deepEqual(all.match(/ghp_\w+|AKIA\w+/g), [`ghp_K2dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Vi`]);
+      // The rest of the history is whole: its log, the files, a commit and a gc work.
+      assert.equal((await sh("git log --format=%s", agent)).trim(), "gone\nsecrets\nfirst");
+      assert.equal(await sh("git show HEAD:README.md", agent), "hi\n");
+      assert.equal(await sh("git status --porcelain --untracked-files=no", agent), "");
+      await sh(
+        "echo more >> README.md && git -c user.name=a -c user.email=a@a.invalid commit -qam agent && " +
+          "git gc -q",
+        agent,
+      );
+      // What stayed out is missing for git there, which says so (and fetches nothing).
+      const shown = await captureRaw($`git -C ${agent} show HEAD~1:config.yml`);
+      assert.notEqual(shown.code, 0);
+      assert.match(shown.stderr, /could not fetch [0-9a-f]+ from promisor remote/);
+
+      // The gate has all of the history, so that it can check the links of what the agent
+      // pushes, and serves no fetch; a push naming a left-out blob is accepted.
+      const gate = join(dir, "seed");
+      await Deno.mkdir(gate);
+      await sh(`tar --no-same-owner -xf ${packed.seedTar}`, gate);
+      const bare = join(gate, gateRepo("_workspace").replace(/^\/var\/lib\/bot-bottle\//, ""));
+      assert.equal((await sh("git config daemon.uploadpack", bare)).trim(), "false");
+      assert.match(await sh("git show HEAD~1:config.yml", bare), /ghp_N7dQ/);
+      await sh("git config receive.fsckObjects true", bare);
+      await sh(`git push -q ${bare} HEAD:refs/heads/main`, agent);
+      assert.equal((await sh("git log -1 --format=%s main", bare)).trim(), "agent");
+    },
+  ));
+
+Deno.test("packWorkspace() of a repository holding no secret makes a whole clone that serves fetches", () =>
+  withRepo(
+    "git init -q -b main && echo hi > README.md && git add . && " +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm first",
+    async (repo, dir) => {
+      const agent = join(dir, "agent");
+      await carry(repo, agent, await Deno.makeTempDir({ dir }));
+      assert.equal(await sh("git config --get extensions.partialClone || true", agent), "");
+      assert.equal(await sh("ls .git/objects/pack | grep -c promisor || true", agent), "0\n");
+      await sh("git fsck --strict --no-progress", agent);
+    },
+  ));
+
+Deno.test("packHistory() remembers the blobs it found clean, for this detector, and reads them no more", () =>
+  withRepo(
+    "git init -q -b main && echo hi > README.md && " +
+      `printf 'token: ghp_${"N7dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Ui"}\\n' > config.yml && ` +
+      "git add . && git -c user.name=u -c user.email=u@u.invalid commit -qm first",
+    async (repo, dir) => {
+      const cache = join(dir, "cache");
+      const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
+      const readme = (await sh("git rev-parse HEAD:README.md", repo)).trim();
+      const secret = (await sh("git rev-parse HEAD:config.yml", repo)).trim();
+      const first = await packHistory(repo, tips, { dir: join(dir, "1"), cache });
+      assert.deepEqual(first.leftOut.map((l) => l.blob), [secret]);
+      const [file, ...others] = [...Deno.readDirSync(cache)].map((e) => join(cache, e.name));
+      assert.deepEqual(others, []);
+      assert.equal(await Deno.readTextFile(file!), `${readme}\n`, "only the clean blob is kept");
+      // What the cache says is believed: marked clean there, the secret goes in.
+      await Deno.writeTextFile(file!, `${readme}\n${secret}\n`);
+      const second = await packHistory(repo, tips, { dir: join(dir, "2"), cache });
+      assert.deepEqual(second.leftOut, []);
+      // A cache of another detector is not read, and goes.
+      await Deno.rename(file!, join(cache, "0123456789abcdef01234567"));
+      const third = await packHistory(repo, tips, { dir: join(dir, "3"), cache });
+      assert.deepEqual(third.leftOut.map((l) => l.blob), [secret]);
+      assert.deepEqual([...Deno.readDirSync(cache)].map((e) => join(cache, e.name)), [file]);
     },
   ));

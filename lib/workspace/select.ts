@@ -65,6 +65,8 @@ export interface Selection {
   ignoredIncluded: string[];
   /** Repositories inside the tree (submodules, clones), whose own git chose their files. */
   nested: string[];
+  /** The `--include` paths, relative to the root: their versions in the history go in too. */
+  included: string[];
 }
 
 function splitZ(text: string): string[] {
@@ -164,36 +166,53 @@ function linesBefore(text: string, end: number): number {
   return n;
 }
 
+/** The first secret in `bytes` (a whole file or blob) and the 1-based line it is on. */
+export function firstSecretInBytes(bytes: Uint8Array): { rule: string; line: number } | undefined {
+  const text = looksBinary(bytes)
+    ? printableText(bytes)
+    : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const found = findSecrets(text)[0];
+  return found && { rule: found.rule, line: 1 + linesBefore(text, found.index) };
+}
+
 /**
  * The first secret in the file at `path` and the 1-based line it is on. The file is
- * read and scanned piece by piece (each piece's text after the tail of the one before,
- * from a line start when one is near), so memory stays bounded whatever its size (a
- * text longer than a JavaScript string can hold included), and timers and signals run
- * between pieces: a heartbeat that cannot beat for ten seconds (a large file scanned at
- * once) tells the reaper its bottle's owner died. A binary file (a NUL in its first
- * 8000 bytes, as git decides) is scanned as the text it shows (see printableText):
- * decoded as UTF-8, its every byte past ASCII would cost the decoding layer's time.
+ * read and scanned piece by piece (see `firstSecretInStream`). A small file (most of a
+ * repository) is read in one synchronous call: opening, reading and closing it by turns
+ * cost twice as long over thousands of files, and an asynchronous read a round trip to
+ * a worker thread.
  */
 export async function firstSecretInFile(
   path: string,
   piece = PIECE,
   size?: number,
 ): Promise<{ rule: string; line: number } | undefined> {
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   if (size !== undefined && size < piece) {
-    // A small file (most of a repository) in one synchronous call: opening, reading and
-    // closing it by turns cost twice as long over thousands of files, and an
-    // asynchronous read a round trip to a worker thread.
     const bytes = Deno.readFileSync(path);
-    if (bytes.length < piece) {
-      const text = looksBinary(bytes) ? printableText(bytes) : decoder.decode(bytes);
-      const found = findSecrets(text)[0];
-      return found && { rule: found.rule, line: 1 + linesBefore(text, found.index) };
-    }
+    if (bytes.length < piece) return firstSecretInBytes(bytes);
   }
   using file = await Deno.open(path);
   // One byte more than the file holds: a file read whole ends in its first piece.
-  const buf = new Uint8Array(Math.min(piece, (await file.stat()).size + 1));
+  const length = Math.min(piece, (await file.stat()).size + 1);
+  return await firstSecretInStream((into) => file.read(into), length);
+}
+
+/**
+ * The first secret in what `read` yields (null at its end), scanned `piece` bytes at a
+ * time, each piece's text after the tail of the one before (from a line start when one
+ * is near), so memory stays bounded whatever its size (a text longer than a JavaScript
+ * string can hold included), and timers and signals run between pieces: a heartbeat
+ * that cannot beat for ten seconds (a large file scanned at once) tells the reaper its
+ * bottle's owner died. Binary content (a NUL in its first 8000 bytes, as git decides)
+ * is scanned as the text it shows (see printableText): decoded as UTF-8, its every byte
+ * past ASCII would cost the decoding layer's time.
+ */
+export async function firstSecretInStream(
+  read: (into: Uint8Array) => Promise<number | null>,
+  piece = PIECE,
+): Promise<{ rule: string; line: number } | undefined> {
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const buf = new Uint8Array(piece);
   let binary: boolean | undefined;
   let carry = "";
   let line = 1;
@@ -201,7 +220,7 @@ export async function firstSecretInFile(
     let n = 0;
     let end = false;
     while (n < buf.length) {
-      const got = await file.read(buf.subarray(n));
+      const got = await read(buf.subarray(n));
       if (got === null) {
         end = true;
         break;
@@ -367,5 +386,6 @@ export async function selectWorkspace(
     trackedLeftOut,
     ignoredIncluded: ignoredIncluded.toSorted(),
     nested: nested.toSorted(),
+    included: includes,
   };
 }

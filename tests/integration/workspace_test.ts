@@ -438,6 +438,19 @@ dockerTest(
     await Deno.writeTextFile(join(repo, "config", "settings.py"), `GITHUB_TOKEN = "${token}"\n`);
     await git(repo, ["add", "."]);
     await git(repo, ["commit", "-qm", "user: config"]);
+    // A key committed once and deleted again: it stays in the history.
+    const key = `AKIA${crypto.randomUUID().replace(/[^A-Z2-7]/gi, "").toUpperCase().slice(0, 16)}`;
+    await Deno.writeTextFile(
+      join(repo, "creds.txt"),
+      `aws_access_key_id = ${key.padEnd(20, "Q")}\n`,
+    );
+    await git(repo, ["add", "creds.txt"]);
+    await git(repo, ["commit", "-qm", "user: oops"]);
+    await git(repo, ["rm", "-q", "creds.txt"]);
+    await git(repo, ["commit", "-qm", "user: undo"]);
+    // The .env staged once by mistake and unstaged again: its blob stays in .git/objects.
+    await git(repo, ["add", "-f", ".env"]);
+    await git(repo, ["rm", "-q", "--cached", ".env"]);
     await Deno.writeTextFile(join(repo, "draft.md"), "an untracked draft\n");
     // A submodule with its own .gitignore, and an ignored file in it.
     const lib = join(dir.path, "lib");
@@ -459,14 +472,22 @@ dockerTest(
     await git(repo, ["commit", "-qm", "user: submodule"]);
     await Deno.writeTextFile(join(repo, "vendor", "lib", ".env"), "LIB_DEBUG=1\n");
 
+    // Every object the agent's repository holds, printed and searched.
     const look =
-      "ls -A; git status --short; cat config/settings.py 2>/dev/null || echo no-settings";
+      "ls -A; git status --short; cat config/settings.py 2>/dev/null || echo no-settings; " +
+      "for o in $(git cat-file --batch-all-objects --batch-check='%(objectname)'); do " +
+      'git cat-file -p "$o"; done 2>/dev/null | grep -c -e ghp_ -e hunter2 -e AKIA | sed "s/^/found: /"';
     const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: repo, env });
     assert.equal(up.code, 0, up.stderr);
     const name = up.stdout.trim();
     try {
       assert.match(up.stderr, /Left out of the agent because they hold a secret/);
       assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
+      // Its version in the history stays out too.
+      assert.match(
+        up.stderr,
+        /Left out of the history the agent gets, because they hold a secret:\n {2}creds\.txt at [0-9a-f]{12}:1 \(rule aws-access-key-id\)\n {2}and 1 version\(s\) of the files above\n/,
+      );
       assert.match(up.stderr, /Left out, as \.gitignore says: \.env, build\/, vendor\/lib\/\.env/);
       assert.ok(!up.stderr.includes(token), "the token was printed");
       const r = await runBotBottle(["exec", name, "--", "sh", "-c", look], { env });
@@ -478,6 +499,8 @@ dockerTest(
       // config/ held only the flagged file.
       for (const f of [".env", "build", "config"]) assert.ok(!files.includes(f), r.stdout);
       assert.match(r.stdout, /no-settings/);
+      // No object holds the token or the .env's password (staged once, in no commit).
+      assert.match(r.stdout, /^found: 0$/m);
       assert.match(r.stdout, /^\?\? draft\.md$/m);
       assert.ok(!/ D config/.test(r.stdout), "the left-out tracked file is not seen as deleted");
       const sub = await runBotBottle(["exec", name, "--", "ls", "-A", "vendor/lib"], { env });

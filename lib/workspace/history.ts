@@ -1,0 +1,324 @@
+/**
+ * @module
+ * What of a repository's history goes into the agent: the objects its branches, tags,
+ * HEAD, index and a merge or rebase in progress reach, as one pack, and not one more.
+ * Copying the object store whole carried what no ref reaches too (a `.env` staged once
+ * and unstaged again stays there as a blob), and every file version the history holds:
+ * a secret the tree scan left out of the working tree was still one `git show` away.
+ * Every blob is scanned with the same detector as the files; one holding a secret stays
+ * out, and the agent's repository is a partial clone of the gate, so that git there
+ * takes the missing blob for one its promisor remote has (and fails only where that
+ * content is needed: `git show` of it, a diff through it).
+ */
+
+import { join } from "node:path";
+import { BotBottleError } from "../errors.ts";
+import { log } from "../log.ts";
+import { captureRaw, shell } from "../shell.ts";
+import { Buffered } from "../buffered.ts";
+import { firstSecretInBytes, firstSecretInStream } from "./select.ts";
+import { PIECE } from "../secrets/mod.ts";
+import { RULES } from "../secrets/rules.ts";
+import { VERSION } from "../version.ts";
+
+/** A blob of the history left out because it holds a secret; never the value. */
+export interface LeftOutBlob {
+  blob: string;
+  /** A path the history holds it at. */
+  path: string;
+  rule: string;
+  line: number;
+}
+
+/** The history as it goes in. */
+export interface CarriedHistory {
+  /** The pack (`.pack` and `.idx` beside each other), absent when there is nothing to carry. */
+  pack?: Pack;
+  /**
+   * A pack of the blobs left out, for the gate alone: it checks every push's objects and
+   * their links (a new tree names the left-out blob beside the file it changes), and
+   * refuses the fetches that could carry these to the agent.
+   */
+  heldBack?: Pack;
+  leftOut: LeftOutBlob[];
+}
+
+/** A pack file and its index, by name (`pack-<hash>`). */
+export interface Pack {
+  pack: string;
+  idx: string;
+  name: string;
+}
+
+async function writePack(repo: string, dir: string, prefix: string, list: string[]): Promise<Pack> {
+  await Deno.mkdir(dir, { recursive: true });
+  const hash = (await git(repo, ["pack-objects", "-q", join(dir, prefix)], {
+    stdin: list.join("\n") + "\n",
+  })).trim();
+  const name = `${prefix}-${hash}`;
+  return { pack: join(dir, `${name}.pack`), idx: join(dir, `${name}.idx`), name };
+}
+
+/** How often a long scan says how far it got. */
+const PROGRESS_MS = 5_000;
+/** Every this many milliseconds of scanning, timers and signals get to run. */
+const SLICE_MS = 20;
+
+const HEX = /\b(?:[0-9a-f]{64}|[0-9a-f]{40})\b/g;
+
+/**
+ * The commits (and trees) a merge, cherry-pick, revert or rebase in progress names, from
+ * its files in `gitDir` (`names`: those files and directories).
+ */
+export async function inProgressTips(gitDir: string, names: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  const read = async (path: string): Promise<void> => {
+    const info = await Deno.lstat(path).catch(() => undefined);
+    if (info?.isFile && info.size < 1 << 20) {
+      for (const m of (await Deno.readTextFile(path)).matchAll(HEX)) out.add(m[0]);
+    } else if (info?.isDirectory) {
+      for await (const e of Deno.readDir(path)) await read(join(path, e.name));
+    }
+  };
+  for (const name of names) await read(join(gitDir, name));
+  return [...out];
+}
+
+async function git(
+  repo: string,
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+) {
+  const $ = await shell();
+  let command = $`git -C ${repo} ${args}`.env(options.env ?? {});
+  if (options.stdin !== undefined) command = command.stdinText(options.stdin);
+  const r = await captureRaw(command, "30m");
+  if (r.code !== 0) {
+    throw new BotBottleError(`git ${args[0]} in "${repo}" failed: ${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+/**
+ * Scans the blobs `blobs` (id and size) of `repo` in one `git cat-file --batch`; returns
+ * the first secret of each that holds one. Says how far it got every `PROGRESS_MS`.
+ */
+async function scanBlobs(
+  repo: string,
+  blobs: { sha: string; size: number }[],
+): Promise<Map<string, { rule: string; line: number }>> {
+  const found = new Map<string, { rule: string; line: number }>();
+  if (blobs.length === 0) return found;
+  const child = new Deno.Command("git", {
+    args: ["-C", repo, "cat-file", "--batch"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const writing = (async () => {
+    const writer = child.stdin.getWriter();
+    try {
+      const encoder = new TextEncoder();
+      for (let i = 0; i < blobs.length; i += 1024) {
+        const lines = blobs.slice(i, i + 1024).map((b) => `${b.sha}\n`).join("");
+        await writer.write(encoder.encode(lines));
+      }
+    } finally {
+      await writer.close().catch(() => {});
+    }
+  })();
+  const reader = child.stdout.getReader();
+  const input = new Buffered({
+    read: async () => {
+      const r = await reader.read();
+      return r.done ? null : r.value;
+    },
+  });
+  const newline = new Uint8Array([10]);
+  const total = blobs.reduce((sum, b) => sum + b.size, 0);
+  let done = 0;
+  let said = performance.now();
+  let breathed = said;
+  try {
+    for (const [i, blob] of blobs.entries()) {
+      const head = await input.until(newline, 1024);
+      const header = head ? new TextDecoder().decode(head).trim() : "";
+      const m = /^([0-9a-f]+) blob (\d+)$/.exec(header);
+      if (!m || m[1] !== blob.sha) {
+        throw new BotBottleError(`git cat-file answered "${header.slice(0, 120)}" for ${blob.sha}`);
+      }
+      let left = Number(m[2]);
+      const take = async (into: Uint8Array): Promise<number | null> => {
+        if (left === 0) return null;
+        const chunk = await input.some(Math.min(left, into.length));
+        if (chunk === null) throw new BotBottleError("git cat-file ended in the middle of a blob");
+        into.set(chunk);
+        left -= chunk.length;
+        return chunk.length;
+      };
+      let first: { rule: string; line: number } | undefined;
+      if (left < PIECE) {
+        const bytes = new Uint8Array(left);
+        for (let n = 0; n < bytes.length;) n += (await take(bytes.subarray(n)))!;
+        first = firstSecretInBytes(bytes);
+      } else {
+        first = await firstSecretInStream(take, PIECE);
+        // Whatever of the blob the scan did not need.
+        const rest = new Uint8Array(64 * 1024);
+        while ((await take(rest)) !== null) { /* skipped */ }
+      }
+      if (first) found.set(blob.sha, first);
+      await input.until(newline, 1);
+      done += blob.size;
+      if (performance.now() - said >= PROGRESS_MS) {
+        said = performance.now();
+        log.info(
+          `  scanned ${i + 1} of ${blobs.length} file versions of the history (${
+            (done / 1e6).toFixed(0)
+          } of ${(total / 1e6).toFixed(0)} MB)`,
+        );
+      }
+      // Reads of what the pipe already holds never leave the microtask queue: timers and
+      // signals (the heartbeat the reaper watches) get their turn every SLICE_MS.
+      if (performance.now() - breathed >= SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        breathed = performance.now();
+      }
+    }
+  } finally {
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await writing.catch(() => {});
+    // What it said matters only when its output was not what was asked for (thrown above).
+    await child.status;
+    await stderr;
+  }
+  return found;
+}
+
+/** The most blob ids a verdict cache keeps; past it, it starts again. */
+const MAX_CACHED = 2_000_000;
+
+let detectorKey: string | undefined;
+/**
+ * What names the detector's judgement: this version and every rule, with its checks'
+ * code. A blob found clean is clean again only for the same detector.
+ */
+async function detectorId(): Promise<string> {
+  if (detectorKey) return detectorKey;
+  const rules = RULES.map((r) => [
+    r.id,
+    r.kind,
+    r.keywords,
+    r.pattern.source,
+    r.pattern.flags,
+    r.entropy,
+    r.window,
+    r.anchored,
+    r.placeholders,
+    r.group,
+    String(r.check),
+    String(r.checkMatch),
+  ]);
+  const bytes = new TextEncoder().encode(JSON.stringify([VERSION, rules]));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  detectorKey = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+  return detectorKey;
+}
+
+/**
+ * Blob ids found clean before, by this detector (`dir/<detector id>`): a blob id is its
+ * content's hash, so a blob scanned once need not be read again at the next start.
+ */
+async function cleanBefore(dir: string): Promise<{ clean: Set<string>; file: string }> {
+  const file = join(dir, await detectorId());
+  const text = await Deno.readTextFile(file).catch(() => "");
+  return { clean: new Set(text.split("\n").filter((l) => /^[0-9a-f]{40,64}$/.test(l))), file };
+}
+
+async function rememberClean(file: string, clean: Set<string>): Promise<void> {
+  if (clean.size > MAX_CACHED) return;
+  try {
+    const dir = join(file, "..");
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    // Caches of other detectors are of no more use.
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && join(dir, e.name) !== file) await Deno.remove(join(dir, e.name));
+    }
+    const partial = `${file}.${crypto.randomUUID().slice(0, 8)}.partial`;
+    await Deno.writeTextFile(partial, [...clean].join("\n") + "\n", { mode: 0o600 });
+    await Deno.rename(partial, file);
+  } catch (error) {
+    log.debug(`Could not keep the history's scan verdicts: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Packs what of `repo`'s history goes in: the objects `tips` reach (and those `index`
+ * names, when given), less every blob holding a secret unless it sits at a path under
+ * one of `include`. Writes the pack into `dir`. With `cache`, blobs found clean are
+ * remembered there and not scanned again.
+ */
+export async function packHistory(
+  repo: string,
+  tips: readonly string[],
+  options: { index?: string; include?: readonly string[]; dir: string; cache?: string },
+): Promise<CarriedHistory> {
+  const indexEnv: Record<string, string> = options.index ? { GIT_INDEX_FILE: options.index } : {};
+  const args = ["rev-list", "--objects", "--stdin"];
+  if (options.index) args.push("--indexed-objects");
+  // Only tips the repository holds (a file of a merge in progress may name a gone one).
+  const held = tips.length === 0 ? [] : (await git(
+    repo,
+    ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+    { stdin: tips.join("\n") + "\n" },
+  )).split("\n").filter((l) => / (commit|tree|blob|tag)$/.test(l)).map((l) => l.split(" ")[0]!);
+  if (held.length === 0 && !options.index) return { leftOut: [] };
+  const listed = (await git(repo, args, { env: indexEnv, stdin: held.join("\n") + "\n" }))
+    .split("\n").filter(Boolean);
+  if (listed.length === 0) return { leftOut: [] };
+  const paths = new Map<string, string>();
+  for (const line of listed) {
+    const space = line.indexOf(" ");
+    if (space !== -1) paths.set(line.slice(0, space), line.slice(space + 1));
+  }
+  const checked = await git(
+    repo,
+    ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+    { stdin: listed.map((l) => l.split(" ")[0]).join("\n") + "\n" },
+  );
+  const blobs: { sha: string; size: number }[] = [];
+  for (const line of checked.split("\n").filter(Boolean)) {
+    const [sha, type, size] = line.split(" ");
+    if (type === "blob") blobs.push({ sha: sha!, size: Number(size) });
+  }
+  const include = options.include ?? [];
+  const under = (path: string) => include.some((p) => path === p || path.startsWith(`${p}/`));
+  const cache = options.cache ? await cleanBefore(options.cache) : undefined;
+  const unknown = cache ? blobs.filter((b) => !cache.clean.has(b.sha)) : blobs;
+  const found = await scanBlobs(repo, unknown);
+  const leftOut: LeftOutBlob[] = [];
+  for (const [sha, first] of found) {
+    const path = paths.get(sha) ?? "";
+    if (!under(path)) leftOut.push({ blob: sha, path, ...first });
+  }
+  if (cache && unknown.some((b) => !found.has(b.sha))) {
+    for (const b of unknown) if (!found.has(b.sha)) cache.clean.add(b.sha);
+    await rememberClean(cache.file, cache.clean);
+  }
+  const out = new Set(leftOut.map((l) => l.blob));
+  const pack = await writePack(
+    repo,
+    join(options.dir, "agent"),
+    "pack",
+    listed.filter((l) => !out.has(l.split(" ")[0]!)),
+  );
+  return {
+    pack,
+    ...(out.size > 0
+      ? { heldBack: await writePack(repo, join(options.dir, "held"), "pack", [...out]) }
+      : {}),
+    leftOut: leftOut.toSorted((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}
