@@ -266,7 +266,9 @@ export async function packHistory(
   options: { index?: string; include?: readonly string[]; dir: string; cache?: string },
 ): Promise<CarriedHistory> {
   const indexEnv: Record<string, string> = options.index ? { GIT_INDEX_FILE: options.index } : {};
-  const args = ["rev-list", "--objects", "--stdin"];
+  // Of a partial clone, what it holds: an object it lacks is left out, not fetched (that
+  // would reach your remote, with your credentials, during start).
+  const args = ["rev-list", "--objects", "--missing=allow-promisor", "--stdin"];
   if (options.index) args.push("--indexed-objects");
   // Only tips the repository holds (a file of a merge in progress may name a gone one).
   const held = tips.length === 0 ? [] : (await git(

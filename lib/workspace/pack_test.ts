@@ -195,3 +195,24 @@ Deno.test("packHistory() remembers the blobs it found clean, for this detector, 
       assert.deepEqual([...Deno.readDirSync(cache)].map((e) => join(cache, e.name)), [file]);
     },
   ));
+
+Deno.test("packHistory() of a partial clone carries what it holds and fetches nothing", () =>
+  withRepo(
+    "git init -q -b main && git config uploadpack.allowFilter true && " +
+      "for i in 1 2 3; do echo $i > f.txt && git add f.txt && " +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm c$i; done",
+    async (repo, dir) => {
+      const clone = join(dir, "clone");
+      await sh(`git clone -q --filter=blob:none file://${repo} ${clone}`);
+      const count = async () => (await sh("git count-objects -v", clone)).match(/in-pack: \d+/)![0];
+      const before = await count();
+      const tips = [(await sh("git rev-parse HEAD", clone)).trim()];
+      const history = await packHistory(clone, tips, { dir: join(dir, "out") });
+      assert.equal(await count(), before, "an object the clone lacked was fetched");
+      // Its three commits and trees, and the one version of f.txt it holds.
+      const packed = await sh(
+        `git verify-pack -v ${history.pack!.idx} | grep -c -E ' (commit|tree|blob) '`,
+      );
+      assert.equal(packed.trim(), "7");
+    },
+  ));
