@@ -310,6 +310,7 @@ export async function packHistory(
     await rememberClean(cache.file, cache.clean);
   }
   const out = new Set(leftOut.map((l) => l.blob));
+  if (listed.length >= 50_000) log.info(`  packing ${listed.length} objects of the history`);
   const pack = await writePack(
     repo,
     join(options.dir, "agent"),
