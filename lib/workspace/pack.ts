@@ -84,6 +84,16 @@ function quoteSubsection(name: string): string {
 }
 
 /**
+ * The promisor remote of an agent's repository whose history lacks blobs holding a
+ * secret: no repository, so that git fetches nothing and says, in the path it could not
+ * read, why the file version is missing.
+ */
+export const HELD_BACK = {
+  name: "bot-bottle-held-back",
+  url: "/bot-bottle: this file version holds a secret and stayed out of the bottle",
+};
+
+/**
  * The agent's `.git/config`: origin is the gate's workspace repository (the work comes
  * home from there), and each manifest git entry is a remote by its name (its upstream
  * URL, which the agent's gitconfig sends through the gate). Nothing of the host's config.
@@ -108,15 +118,18 @@ export function agentGitConfig(
   if (objectFormat || partial) {
     lines.push("[extensions]");
     if (objectFormat) lines.push(`\tobjectformat = ${objectFormat}`);
-    // Blobs holding a secret stayed out: git takes them for ones origin would give.
-    if (partial) lines.push("\tpartialClone = origin");
+    // Blobs holding a secret stayed out: git takes them for ones a promisor remote
+    // would give, and its error names why (see HELD_BACK).
+    if (partial) lines.push(`\tpartialClone = ${HELD_BACK.name}`);
   }
   lines.push(
     '[remote "origin"]',
     `\turl = ${gateUrl}`,
     "\tfetch = +refs/heads/*:refs/remotes/origin/*",
   );
-  if (partial) lines.push("\tpromisor = true");
+  if (partial) {
+    lines.push(`[remote "${HELD_BACK.name}"]`, `\turl = ${HELD_BACK.url}`, "\tpromisor = true");
+  }
   for (const r of remotes.filter((r) => r.name !== "origin")) {
     lines.push(
       `[remote "${quoteSubsection(r.name)}"]`,

@@ -140,6 +140,7 @@ Deno.test("packWorkspace() carries the history the refs and the index reach, les
       // What stayed out is missing for git there, which says so (and fetches nothing).
       const shown = await captureRaw($`git -C ${agent} show HEAD~1:config.yml`);
       assert.notEqual(shown.code, 0);
+      assert.match(shown.stderr, /this file version holds a secret and stayed out of the bottle/);
       assert.match(shown.stderr, /could not fetch [0-9a-f]+ from promisor remote/);
 
       // The gate has all of the history, so that it can check the links of what the agent
