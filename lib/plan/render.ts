@@ -131,10 +131,14 @@ export function renderPlanText(plan: BottlePlan): string {
     );
     item(
       ws.kind === "git"
-        ? "  carries tracked files, untracked files .gitignore does not exclude, and .git (objects and refs; no hooks or config)"
+        ? "  carries tracked files, untracked files .gitignore does not exclude, and .git (the objects its refs, HEAD and index reach, and refs; no hooks or config)"
         : "  carries every file; a baseline commit of them is made first",
     );
-    item("  files holding a secret are left out and listed");
+    item(
+      ws.kind === "git"
+        ? "  files and file versions in the history holding a secret are left out and listed"
+        : "  files holding a secret are left out and listed",
+    );
     if (ws.include.length > 0) item(`  also carried (--include): ${ws.include.join(", ")}`);
     item(`  origin is the git gate: ${ws.gate.url}`);
     item(
