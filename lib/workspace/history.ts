@@ -84,13 +84,19 @@ export async function inProgressTips(gitDir: string, names: readonly string[]): 
   return [...out];
 }
 
+/**
+ * Objects as they are stored: with `refs/replace/*` honoured, rev-list would walk the
+ * replacements while the pack takes the originals, and the pack would lack what they hold.
+ */
+const NO_REPLACE = { GIT_NO_REPLACE_OBJECTS: "1" };
+
 async function git(
   repo: string,
   args: string[],
   options: { env?: Record<string, string>; stdin?: string } = {},
 ) {
   const $ = await shell();
-  let command = $`git -C ${repo} ${args}`.env(options.env ?? {});
+  let command = $`git -C ${repo} ${args}`.env({ ...NO_REPLACE, ...options.env });
   if (options.stdin !== undefined) command = command.stdinText(options.stdin);
   const r = await captureRaw(command, "30m");
   if (r.code !== 0) {
@@ -111,6 +117,7 @@ async function scanBlobs(
   if (blobs.length === 0) return found;
   const child = new Deno.Command("git", {
     args: ["-C", repo, "cat-file", "--batch"],
+    env: NO_REPLACE,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -146,7 +153,14 @@ async function scanBlobs(
       const header = head ? new TextDecoder().decode(head).trim() : "";
       const m = /^([0-9a-f]+) blob (\d+)$/.exec(header);
       if (!m || m[1] !== blob.sha) {
-        throw new BotBottleError(`git cat-file answered "${header.slice(0, 120)}" for ${blob.sha}`);
+        try {
+          child.kill();
+        } catch { /* already gone */ }
+        const why = (await stderr).trim();
+        throw new BotBottleError(
+          `Reading the history of "${repo}" failed at ${blob.sha}: git cat-file answered ` +
+            `"${header.slice(0, 120)}"${why ? `: ${why.slice(0, 500)}` : ""}`,
+        );
       }
       let left = Number(m[2]);
       const take = async (into: Uint8Array): Promise<number | null> => {

@@ -217,3 +217,20 @@ Deno.test("packHistory() of a partial clone carries what it holds and fetches no
       assert.equal(packed.trim(), "7");
     },
   ));
+
+Deno.test("packHistory() packs the objects as stored, not as refs/replace shows them", () =>
+  withRepo(
+    "git init -q -b main && echo a > a && git add a && " +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm a && echo b > b && git add b && " +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm b && " +
+      "git replace HEAD~1 $(git -c user.name=u -c user.email=u@u.invalid commit-tree -m fake " +
+      "$(git mktree </dev/null))",
+    async (repo, dir) => {
+      const tips = [(await sh("git rev-parse main", repo)).trim()];
+      const history = await packHistory(repo, tips, { dir: join(dir, "out") });
+      const packed = await sh(`git verify-pack -v ${history.pack!.idx} | cut -d' ' -f1`);
+      // The first commit's own tree is in it, whatever replaces the commit.
+      const tree = (await sh("git --no-replace-objects rev-parse main~1^{tree}", repo)).trim();
+      assert.ok(packed.split("\n").includes(tree), packed);
+    },
+  ));
