@@ -6,9 +6,9 @@
  * and unstaged again stays there as a blob), and every file version the history holds:
  * a secret the tree scan left out of the working tree was still one `git show` away.
  * Every blob is scanned with the same detector as the files; one holding a secret stays
- * out, and the agent's repository is a partial clone of the gate, so that git there
- * takes the missing blob for one its promisor remote has (and fails only where that
- * content is needed: `git show` of it, a diff through it).
+ * out, and the agent's repository is a partial clone (see `HELD_BACK` in pack.ts), so
+ * that git there takes the missing blob for one a promisor remote has, fetches nothing,
+ * and fails only where that content is needed (`git show` of it, a diff through it).
  */
 
 import { join } from "node:path";

@@ -501,6 +501,19 @@ dockerTest(
       assert.match(r.stdout, /no-settings/);
       // No object holds the token or the .env's password (staged once, in no commit).
       assert.match(r.stdout, /^found: 0$/m);
+      // Nor can the agent have the gate hand it the history whole (the gate holds the
+      // left-out versions, to check the links of pushes): it serves no fetch.
+      const clone = await runBotBottle([
+        "exec",
+        name,
+        "--",
+        "sh",
+        "-c",
+        'git clone -q "$(git remote get-url origin)" /tmp/whole 2>&1; echo "clone: $?"; ' +
+        "git -C /tmp/whole log -p 2>/dev/null | grep -c ghp_ || true",
+      ], { env });
+      assert.match(clone.stdout, /service not enabled/);
+      assert.doesNotMatch(clone.stdout, /^clone: 0$/m);
       assert.match(r.stdout, /^\?\? draft\.md$/m);
       assert.ok(!/ D config/.test(r.stdout), "the left-out tracked file is not seen as deleted");
       const sub = await runBotBottle(["exec", name, "--", "ls", "-A", "vendor/lib"], { env });
