@@ -122,6 +122,12 @@ if bl=$(G rev-parse -q --verify ${BASELINE_REF}^{commit}); then
     fi
   fi
 fi
+# A file left out of the bottle (it holds a secret; skip-worktree in the index) that the
+# agent wrote anew is its work too: unmarked, so that add sees it (one it left alone stays
+# marked, or add would take it for deleted).
+GIT_INDEX_FILE="$idx" G ls-files -z -v 2>/dev/null | tr '\\000' '\\n' | sed -n 's/^S //p' |
+  while IFS= read -r p; do { [ -e "$p" ] || [ -L "$p" ]; } && printf '%s\\000' "$p"; done |
+  GIT_INDEX_FILE="$idx" G update-index -z --no-skip-worktree --stdin >/dev/null 2>&1
 if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
   if [ -n "$tree" ] && [ "$tree" != "$base" ] && [ "$tree" != "$carried" ]; then
@@ -585,6 +591,11 @@ export async function bringHome(
           if (arrived.wip && record.baseline) {
             arrived.onYourWork = await onBaseline(record.homeRepo, h.home, record.baseline);
           }
+          if (arrived.wip && record.leftOut?.length) {
+            report.problems.push(
+              ...await rewrittenLeftOut(record.homeRepo, h.home, record.leftOut),
+            );
+          }
           if (record.kind === "dir") {
             arrived.patch = await writePatch(record, h.home, dir);
           }
@@ -613,6 +624,28 @@ export async function bringHome(
  * the agent's HEAD that git on the host makes the same. Everything in the wip came from
  * the agent, which could dress its own changes up as the user's: nothing else counts.
  */
+/**
+ * Tracked files that stayed out of the bottle (they hold a secret) which the agent wrote
+ * anew: its wip holds its version in place of yours, made without seeing yours.
+ */
+async function rewrittenLeftOut(repo: string, wip: string, paths: string[]): Promise<string[]> {
+  const changed = await hostGit(repo, [
+    "diff",
+    "--name-only",
+    "-z",
+    "--no-renames",
+    `${wip}~1`,
+    wip,
+    "--",
+    ...paths.map((p) => `:(literal)${p}`),
+  ]);
+  if (changed.code !== 0) return [];
+  return changed.stdout.split("\0").filter(Boolean).map((path) =>
+    `the agent wrote ${path}, which stayed out of the bottle because it holds a secret: ` +
+    `${shortRef(wip)} has its version in place of yours, made without seeing yours`
+  );
+}
+
 async function onBaseline(repo: string, ref: string, baseline: string): Promise<boolean> {
   const parents = await hostGit(repo, ["rev-list", "--parents", "-n", "1", `${ref}~1`]);
   if (parents.code !== 0) return false;

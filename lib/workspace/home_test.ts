@@ -46,6 +46,7 @@ async function record(
   host: string,
   seed: Record<string, string>,
   baseline?: string,
+  leftOut?: string[],
 ): Promise<Record<string, string>> {
   const env = { BOT_BOTTLE_STATE_DIR: join(dir, "state") };
   await writeRecord(env, {
@@ -60,6 +61,7 @@ async function record(
     guestPath: join(dir, "agent"),
     created: CREATED,
     ...(baseline ? { baseline } : {}),
+    ...(leftOut ? { leftOut } : {}),
   });
   return env;
 }
@@ -733,6 +735,40 @@ Deno.test("bringHome()'s summary offers a diff against your branch only when it 
     await sh("git checkout -q -f main", host);
     await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
     assert.match(await summary(), /^ {2}git diff main\.\.\.bot-bottle\/c-5\/main$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    configureLog({ quiet: false });
+  }
+});
+
+Deno.test("bringHome() brings a file left out of the bottle that the agent wrote anew, and says so; one it left alone stays as it was", async () => {
+  configureLog({ quiet: true });
+  const dir = await Deno.makeTempDir();
+  try {
+    const { host, agent, seed } = await plainWorld(dir);
+    await sh(
+      "printf 'port: 80\\n' > config.yml && printf 'key: 1\\n' > other.yml && git add . && " +
+        "git commit -qm config",
+      host,
+    );
+    seed["refs/heads/main"] = (await sh(`git -C ${host} rev-parse main`)).trim();
+    // As the bottle carries them: in the agent's index, marked, and not in its tree.
+    await sh(
+      `git push -q origin main 2>/dev/null || true; git fetch -q ${host} main && git reset -q --hard FETCH_HEAD && ` +
+        "git update-index --skip-worktree config.yml other.yml && rm config.yml other.yml && " +
+        "printf 'port: 8080\\n' > config.yml",
+      agent,
+    );
+    const env = await record(dir, "c-5", host, seed, undefined, ["config.yml", "other.yml"]);
+    const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
+    // (main comes home too: the gate was seeded before the user's commit of config.yml.)
+    assert.ok(report?.arrived.some((a) => a.ref === "bot-bottle/c-5/wip" && a.wip));
+    const wip = "bot-bottle/c-5/wip";
+    assert.equal(await sh(`git -C ${host} show ${wip}:config.yml`), "port: 8080\n");
+    assert.equal(await sh(`git -C ${host} show ${wip}:other.yml`), "key: 1\n", "not deleted");
+    assert.deepEqual(report?.problems, [
+      `the agent wrote config.yml, which stayed out of the bottle because it holds a secret: ${wip} has its version in place of yours, made without seeing yours`,
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
     configureLog({ quiet: false });

@@ -141,6 +141,7 @@ export async function prepareWorkspace(
     gateUrl: ws.gate.url,
     guestPath: ws.guestPath,
     created: new Date().toISOString(),
+    ...(selection.trackedLeftOut.length ? { leftOut: selection.trackedLeftOut } : {}),
   });
   if (ws.kind === "dir") await Deno.mkdir(workDir(env, plan.instance), { recursive: true });
   return { agentTar: packed.agentTar, seedTar: packed.seedTar, selection };

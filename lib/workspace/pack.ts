@@ -129,6 +129,9 @@ export function agentGitConfig(
   );
   if (partial) {
     lines.push(`[remote "${HELD_BACK.name}"]`, `\turl = ${HELD_BACK.url}`, "\tpromisor = true");
+    // No delta search in packs it makes: a push of a new version of a file whose old
+    // version stayed out would read that version as a delta base, and fail.
+    lines.push("[pack]", "\twindow = 0");
   }
   for (const r of remotes.filter((r) => r.name !== "origin")) {
     lines.push(

@@ -154,6 +154,14 @@ Deno.test("packWorkspace() carries the history the refs and the index reach, les
       await sh("git config receive.fsckObjects true", bare);
       await sh(`git push -q ${bare} HEAD:refs/heads/main`, agent);
       assert.equal((await sh("git log -1 --format=%s main", bare)).trim(), "agent");
+      // A new version of a file whose old one stayed out goes too (no delta against it).
+      await sh(
+        "git update-index --no-skip-worktree config.yml && printf 'port: 1\\n' > config.yml && " +
+          "git add config.yml && git -c user.name=a -c user.email=a@a.invalid commit -qm config && " +
+          `git push -q ${bare} HEAD:refs/heads/main`,
+        agent,
+      );
+      assert.equal(await sh("git show main:config.yml", bare), "port: 1\n");
     },
   ));
 

@@ -34,6 +34,11 @@ export interface WorkspaceRecord {
    * in, before the agent ran (see `BASELINE_SCRIPT`).
    */
   baseline?: string;
+  /**
+   * Tracked files that stayed out (they hold a secret; skip-worktree in the agent's
+   * index), so that one the agent writes anew is told apart at home.
+   */
+  leftOut?: string[];
 }
 
 /** Records the baseline commit of `instance`'s workspace (see `WorkspaceRecord`). */
