@@ -568,7 +568,18 @@ export async function bringHome(
         const lfs = await lfsContent(record, guest, home, seeds, staging);
         if (lfs.brought > 0) report.lfsFiles = lfs.brought;
         report.problems.push(...lfs.problems);
-        for (const h of home.filter((h) => !unset.has(h.home))) {
+        const arrivedHome = home.filter((h) => !unset.has(h.home));
+        if (record.leftOut?.length) {
+          report.problems.push(
+            ...await rewrittenLeftOut(
+              record.homeRepo,
+              arrivedHome.map((h) => h.home),
+              seeds,
+              record.leftOut,
+            ),
+          );
+        }
+        for (const h of arrivedHome) {
           const count = await hostGit(record.homeRepo, [
             "rev-list",
             "--count",
@@ -590,11 +601,6 @@ export async function bringHome(
           }
           if (arrived.wip && record.baseline) {
             arrived.onYourWork = await onBaseline(record.homeRepo, h.home, record.baseline);
-          }
-          if (arrived.wip && record.leftOut?.length) {
-            report.problems.push(
-              ...await rewrittenLeftOut(record.homeRepo, h.home, record.leftOut),
-            );
           }
           if (record.kind === "dir") {
             arrived.patch = await writePatch(record, h.home, dir);
@@ -626,23 +632,40 @@ export async function bringHome(
  */
 /**
  * Tracked files that stayed out of the bottle (they hold a secret) which the agent wrote
- * anew: its wip holds its version in place of yours, made without seeing yours.
+ * anew, in any of `refs` (its commits past `seeds`, its wip): they hold its version in
+ * place of yours, made without seeing yours.
  */
-async function rewrittenLeftOut(repo: string, wip: string, paths: string[]): Promise<string[]> {
-  const changed = await hostGit(repo, [
-    "diff",
-    "--name-only",
-    "-z",
-    "--no-renames",
-    `${wip}~1`,
-    wip,
-    "--",
-    ...paths.map((p) => `:(literal)${p}`),
-  ]);
-  if (changed.code !== 0) return [];
-  return changed.stdout.split("\0").filter(Boolean).map((path) =>
+async function rewrittenLeftOut(
+  repo: string,
+  refs: string[],
+  seeds: string[],
+  paths: string[],
+): Promise<string[]> {
+  const by = new Map<string, string[]>();
+  for (const ref of refs) {
+    const changed = await hostGit(repo, [
+      "log",
+      "--format=",
+      "--name-only",
+      "-z",
+      "--no-renames",
+      ref,
+      ...(seeds.length ? ["--not", ...seeds] : []),
+      "--",
+      ...paths.map((p) => `:(literal)${p}`),
+    ]);
+    if (changed.code !== 0) continue;
+    const named = changed.stdout.split("\0").map((p) => p.replace(/^\n+/, ""));
+    for (const path of new Set(named.filter((p) => paths.includes(p)))) {
+      by.set(path, [...(by.get(path) ?? []), shortRef(ref)]);
+    }
+  }
+  return [...by].map(([path, where]) =>
     `the agent wrote ${path}, which stayed out of the bottle because it holds a secret: ` +
-    `${shortRef(wip)} has its version in place of yours, made without seeing yours`
+    `${where.toSorted().join(", ")} ${
+      where.length === 1 ? "has" : "have"
+    } its version in place of yours, ` +
+    `made without seeing yours`
   );
 }
 

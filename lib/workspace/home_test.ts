@@ -747,27 +747,35 @@ Deno.test("bringHome() brings a file left out of the bottle that the agent wrote
   try {
     const { host, agent, seed } = await plainWorld(dir);
     await sh(
-      "printf 'port: 80\\n' > config.yml && printf 'key: 1\\n' > other.yml && git add . && " +
-        "git commit -qm config",
+      "printf 'port: 80\\n' > config.yml && printf 'key: 1\\n' > other.yml && " +
+        "printf 'x: 1\\n' > third.yml && git add . && git commit -qm config",
       host,
     );
     seed["refs/heads/main"] = (await sh(`git -C ${host} rev-parse main`)).trim();
     // As the bottle carries them: in the agent's index, marked, and not in its tree.
     await sh(
       `git push -q origin main 2>/dev/null || true; git fetch -q ${host} main && git reset -q --hard FETCH_HEAD && ` +
-        "git update-index --skip-worktree config.yml other.yml && rm config.yml other.yml && " +
+        "git update-index --skip-worktree config.yml other.yml third.yml && " +
+        "rm config.yml other.yml third.yml && printf 'x: 2\\n' > third.yml && " +
+        "git update-index --no-skip-worktree third.yml && git add third.yml && git -c user.name=a -c user.email=a@a.invalid commit -qm third && " +
         "printf 'port: 8080\\n' > config.yml",
       agent,
     );
-    const env = await record(dir, "c-5", host, seed, undefined, ["config.yml", "other.yml"]);
+    const env = await record(dir, "c-5", host, seed, undefined, [
+      "config.yml",
+      "other.yml",
+      "third.yml",
+    ]);
     const report = await bringHome(env, "c-5", localAccess(join(dir, "bundle")));
     // (main comes home too: the gate was seeded before the user's commit of config.yml.)
     assert.ok(report?.arrived.some((a) => a.ref === "bot-bottle/c-5/wip" && a.wip));
     const wip = "bot-bottle/c-5/wip";
     assert.equal(await sh(`git -C ${host} show ${wip}:config.yml`), "port: 8080\n");
     assert.equal(await sh(`git -C ${host} show ${wip}:other.yml`), "key: 1\n", "not deleted");
-    assert.deepEqual(report?.problems, [
+    // Also one it unmarked and committed: main and the wip hold it.
+    assert.deepEqual(report?.problems.toSorted(), [
       `the agent wrote config.yml, which stayed out of the bottle because it holds a secret: ${wip} has its version in place of yours, made without seeing yours`,
+      `the agent wrote third.yml, which stayed out of the bottle because it holds a secret: bot-bottle/c-5/main, ${wip} have its version in place of yours, made without seeing yours`,
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
