@@ -221,13 +221,26 @@ export async function repositorySource(
   } catch {
     return source; // a repository with nothing staged yet has no index
   }
+  const $ = await shell();
+  // A split index (core.splitIndex) keeps part of itself in the git directory, which does
+  // not go in: the copy is made whole. Never split again (that would write a shared index
+  // into your repository).
+  const whole = await captureRaw(
+    $`git -C ${location.root} -c core.splitIndex=false update-index --no-split-index`
+      .env({ GIT_INDEX_FILE: index }),
+    "5m",
+  );
+  if (whole.code !== 0) {
+    throw new BotBottleError(
+      `Reading the index of "${location.root}" failed: ${whole.stderr.trim()}`,
+    );
+  }
   if (selection.trackedLeftOut.length > 0) {
     // Tracked files that stay out are marked so that the agent's git does not see
     // them as deleted (and commit their deletion).
     const list = new TextEncoder().encode(selection.trackedLeftOut.map((p) => `${p}\0`).join(""));
-    const $ = await shell();
     const r = await captureRaw(
-      $`git -C ${location.root} update-index --skip-worktree -z --stdin`
+      $`git -C ${location.root} -c core.splitIndex=false update-index --skip-worktree -z --stdin`
         .env({ GIT_INDEX_FILE: index }).stdin(list),
       "5m",
     );

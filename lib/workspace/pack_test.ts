@@ -242,3 +242,18 @@ Deno.test("packHistory() packs the objects as stored, not as refs/replace shows 
       assert.ok(packed.split("\n").includes(tree), packed);
     },
   ));
+
+Deno.test("packWorkspace() of a repository with a split index gives the agent a whole one, and writes nothing in yours", () =>
+  withRepo(
+    "git init -q -b main && git config core.splitIndex true && echo a > a && echo b > b && " +
+      "git add . && git -c user.name=u -c user.email=u@u.invalid commit -qm first && " +
+      "echo c > c && git add c",
+    async (repo, dir) => {
+      const shared = () => sh("ls .git | grep -c sharedindex || true", repo);
+      const before = await shared();
+      const agent = join(dir, "agent");
+      await carry(repo, agent, await Deno.makeTempDir({ dir }));
+      assert.equal(await sh("git ls-files", agent), "a\nb\nc\n");
+      assert.equal(await shared(), before);
+    },
+  ));
