@@ -1,12 +1,12 @@
 /**
  * @module
  * Packing the working tree for the agent and the git gate. The agent gets the selected
- * files plus a `.git` holding only objects, branches, tags, HEAD and the index, with a
- * config bot-bottle writes (its origin is the gate): never the host's hooks, config or
- * credentials. The gate gets the same objects and refs as its seed, so it serves the
- * host's history and scans only what the agent adds. A directory outside git first
- * gets a baseline repository in bot-bottle's state directory, and is then packed the
- * same way.
+ * files plus a `.git` holding only the history's pack (see history.ts), branches, tags,
+ * HEAD and the index, with a config bot-bottle writes (its origin is the gate): never the
+ * host's hooks, config or credentials. The gate gets the same pack and refs as its seed,
+ * and the blobs kept from the agent beside them, so it scans only what the agent adds
+ * (and serves no fetch when it holds such blobs). A directory outside git first gets a
+ * baseline repository in bot-bottle's state directory, and is then packed the same way.
  */
 
 import { join } from "node:path";
