@@ -563,6 +563,45 @@ dockerTest(
 );
 
 dockerTest(
+  "a file left out of the bottle for its secret, written anew by the agent, comes home in its wip and the summary says so",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    const token = `ghp_${crypto.randomUUID().replaceAll("-", "").slice(0, 36).padEnd(36, "x")}`;
+    const settings = `token: ${token}\nport: 80\n`;
+    await Deno.writeTextFile(join(repo, "settings.yml"), settings);
+    await git(repo, ["add", "."]);
+    await git(repo, ["commit", "-qm", "user: settings"]);
+    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: repo, env });
+    assert.equal(up.code, 0, up.stderr);
+    const name = up.stdout.trim();
+    // The agent finds no settings.yml (nor can git give it one) and writes its own.
+    const work = await runBotBottle([
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      "test ! -e settings.yml && git show HEAD:settings.yml 2>&1; " +
+      "printf 'port: 8080\\n' > settings.yml",
+    ], { env });
+    assert.equal(work.code, 0, work.stderr);
+    assert.match(work.stdout, /this file version holds a secret and stayed out of the bottle/);
+    const down = await runBotBottle(["down", name], { env });
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(
+      down.stderr,
+      new RegExp(
+        `Note: the agent wrote settings\\.yml, which stayed out of the bottle because it holds a secret: bot-bottle/${name}/wip has its version`,
+      ),
+    );
+    assert.equal(await git(repo, ["show", `bot-bottle/${name}/wip:settings.yml`]), "port: 8080\n");
+    assert.equal(await Deno.readTextFile(join(repo, "settings.yml")), settings, "yours untouched");
+  },
+);
+
+dockerTest(
   "up, exec, down: down brings the work home; outside git it comes home as a patch",
   async () => {
     await using upstream = await startUpstream(["api.anthropic.com"], "ok");
