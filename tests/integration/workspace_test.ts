@@ -562,6 +562,25 @@ dockerTest(
   },
 );
 
+/**
+ * `up --cwd` in `cwd`, `script` run in the agent with `exec`, then `down`; each must
+ * succeed. Returns the bottle's name, what the script printed and what `down` said.
+ */
+async function upWorkDown(
+  cwd: string,
+  env: Record<string, string>,
+  script: string,
+): Promise<{ name: string; work: string; down: string }> {
+  const up = await runBotBottle(["up", "claude", "--cwd"], { cwd, env });
+  assert.equal(up.code, 0, up.stderr);
+  const name = up.stdout.trim();
+  const work = await runBotBottle(["exec", name, "--", "sh", "-c", script], { env });
+  assert.equal(work.code, 0, work.stderr);
+  const down = await runBotBottle(["down", name], { env });
+  assert.equal(down.code, 0, down.stderr);
+  return { name, work: work.stdout, down: down.stderr };
+}
+
 dockerTest(
   "a file left out of the bottle for its secret, written anew by the agent, comes home in its wip and the summary says so",
   async () => {
@@ -573,25 +592,16 @@ dockerTest(
     await Deno.writeTextFile(join(repo, "settings.yml"), settings);
     await git(repo, ["add", "."]);
     await git(repo, ["commit", "-qm", "user: settings"]);
-    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: repo, env });
-    assert.equal(up.code, 0, up.stderr);
-    const name = up.stdout.trim();
     // The agent finds no settings.yml (nor can git give it one) and writes its own.
-    const work = await runBotBottle([
-      "exec",
-      name,
-      "--",
-      "sh",
-      "-c",
+    const { name, work, down } = await upWorkDown(
+      repo,
+      env,
       "test ! -e settings.yml && git show HEAD:settings.yml 2>&1; " +
-      "printf 'port: 8080\\n' > settings.yml",
-    ], { env });
-    assert.equal(work.code, 0, work.stderr);
-    assert.match(work.stdout, /this file version holds a secret and stayed out of the bottle/);
-    const down = await runBotBottle(["down", name], { env });
-    assert.equal(down.code, 0, down.stderr);
+        "printf 'port: 8080\\n' > settings.yml",
+    );
+    assert.match(work, /this file version holds a secret and stayed out of the bottle/);
     assert.match(
-      down.stderr,
+      down,
       new RegExp(
         `Note: the agent wrote settings\\.yml, which stayed out of the bottle because it holds a secret: bot-bottle/${name}/wip has its version`,
       ),
@@ -612,22 +622,13 @@ dockerTest(
     await Deno.writeTextFile(join(plain, "notes.txt"), "line one\n");
     const plan = await runBotBottle(["plan", "claude", "--cwd"], { cwd: plain, env });
     assert.match(plan.stdout, /not a git repository: copied whole/);
-    const up = await runBotBottle(["up", "claude", "--cwd"], { cwd: plain, env });
-    assert.equal(up.code, 0, up.stderr);
-    const name = up.stdout.trim();
-    const work = await runBotBottle([
-      "exec",
-      name,
-      "--",
-      "sh",
-      "-c",
+    const { name, down } = await upWorkDown(
+      plain,
+      env,
       "echo 'line two' >> notes.txt && git add -A && git commit -qm 'agent: second line' && echo new > new.txt",
-    ], { env });
-    assert.equal(work.code, 0, work.stderr);
-    const down = await runBotBottle(["down", name], { env });
-    assert.equal(down.code, 0, down.stderr);
+    );
     assert.match(
-      down.stderr,
+      down,
       new RegExp(`Work from ${name} came home to ${state}/work/${name}/home.git`),
     );
     assert.equal(
@@ -635,12 +636,12 @@ dockerTest(
       "line one\n",
       "the directory is untouched",
     );
-    const patch = /patch: (\S+main\.patch)/.exec(down.stderr)?.[1];
-    assert.ok(patch, down.stderr);
+    const patch = /patch: (\S+main\.patch)/.exec(down)?.[1];
+    assert.ok(patch, down);
     assert.match(await Deno.readTextFile(patch), /\+line two/);
     const apply = await captureRaw($`git -C ${plain} apply --check ${patch}`);
     assert.equal(apply.code, 0, apply.stderr);
-    const wip = /patch: (\S+wip\.patch)/.exec(down.stderr)?.[1];
+    const wip = /patch: (\S+wip\.patch)/.exec(down)?.[1];
     assert.match(await Deno.readTextFile(wip!), /\+new/);
   },
 );
