@@ -49,6 +49,11 @@ function token(
     entropy: options.entropy ?? (options.placeholders ? 0 : 3),
     ...(options.check ? { check: options.check } : {}),
     window: { before: options.before ?? 8, after: options.after ?? 600 },
+    // A token that starts with its keyword is tried where the keyword starts, not across
+    // a window around it (`pat` occurs in every `path` of source code).
+    anchored: keywords.every((k) =>
+      source.toLowerCase().startsWith(k) && !/[\\[\](){}.*+?^$|]/.test(k)
+    ),
   };
 }
 
