@@ -1062,8 +1062,11 @@ export const RULES: readonly Rule[] = [
     description: "password in a URL",
     kind: "structure",
     keywords: ["://"],
+    // From the `://`, the scheme read back: tried where the keyword is, not at every
+    // word of a window.
     pattern:
-      /\b[a-z][a-z0-9+.\-]{1,20}:\/\/[^\s/:@'"`<>]{1,100}:([^\s/:@'"`<>$]{3,100})@[A-Za-z0-9.\-]+/gi,
+      /(?<=\b[a-z][a-z0-9+.\-]{1,20}):\/\/[^\s/:@'"`<>]{1,100}:([^\s/:@'"`<>$]{3,100})@[A-Za-z0-9.\-]+/gi,
+    anchored: true,
     // A password of one repeated character, or a word that names the field, is a stand-in.
     entropy: 1.5,
     check: (password) =>
@@ -1100,8 +1103,11 @@ export const RULES: readonly Rule[] = [
     description: "credentials in an Authorization or API-key header",
     kind: "structure",
     keywords: ["authorization", "token:", "apikey:", "api-key:", "api-token:", "x-auth"],
+    // A header name ending in one of these words (`X-Api-Key`, `x-goog-api-key`): the
+    // word is at the name's start or after a hyphen, where no word character precedes
+    // it (a prefix matched as `[\w-]*-` was backtracked at every word of the window).
     pattern:
-      /(?<![\w-])(?:authorization|(?:x-)?(?:[\w-]*-)?(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
+      /(?:(?<![\w-])authorization|(?<!\w)(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
     entropy: 3,
     // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
     check: (s) => !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s),
