@@ -198,11 +198,12 @@ export class Detector {
   }
 
   /**
-   * Where each woken rule should look: merged windows around keyword hits, or for an
-   * anchored rule the places its keywords start (as `[start, start]`, in order).
+   * Where each woken rule should look: merged windows around keyword hits (pairs of
+   * start and end, flat), or for an anchored rule the places its keywords start, in
+   * order.
    */
-  #windowsOf(survey: Survey, length: number): Map<number, [number, number][]> {
-    const windows = new Map<number, [number, number][]>();
+  #windowsOf(survey: Survey, length: number): Map<number, number[]> {
+    const windows = new Map<number, number[]>();
     const keywords = this.#matcher.keywords;
     const hits = survey.hits;
     const anchored: number[] = [];
@@ -217,13 +218,21 @@ export class Detector {
     }
     // Hits come in the order their keywords end; starts of keywords of different lengths
     // can come out of order.
-    for (const r of anchored) windows.get(r)!.sort((a, b) => a[0] - b[0]);
+    for (const r of anchored) {
+      const starts = windows.get(r)!;
+      for (let i = 1; i < starts.length; i++) {
+        if (starts[i]! < starts[i - 1]!) {
+          starts.sort((a, b) => a - b);
+          break;
+        }
+      }
+    }
     return windows;
   }
 
   /** Adds rule `r`'s window (or anchor) for a keyword at `start`-`end`. */
   #wake(
-    windows: Map<number, [number, number][]>,
+    windows: Map<number, number[]>,
     anchored: number[],
     r: number,
     start: number,
@@ -232,9 +241,9 @@ export class Detector {
   ): void {
     const list = windows.get(r);
     if (this.#sticky[r]) {
-      if (list) list.push([start, start]);
+      if (list) list.push(start);
       else {
-        windows.set(r, [[start, start]]);
+        windows.set(r, [start]);
         anchored.push(r);
       }
       return;
@@ -242,17 +251,17 @@ export class Detector {
     const w = this.rules[r]!.window ?? DEFAULT_WINDOW;
     const from = Math.max(0, start - w.before);
     const to = Math.min(length, end + w.after);
-    const last = list?.[list.length - 1];
-    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-    else if (list) list.push([from, to]);
-    else windows.set(r, [[from, to]]);
+    if (list === undefined) windows.set(r, [from, to]);
+    else if (from <= list[list.length - 1]!) {
+      list[list.length - 1] = Math.max(list[list.length - 1]!, to);
+    } else list.push(from, to);
   }
 
   /**
    * Each woken rule's matches in its windows (or at its anchors). One small function per
    * loop, for the same reason as in `findings`.
    */
-  #match(text: string, windows: Map<number, [number, number][]>): (Finding & { r: number })[] {
+  #match(text: string, windows: Map<number, number[]>): (Finding & { r: number })[] {
     const found: Found = { findings: [], seen: new Set() };
     for (const [r, list] of windows) {
       if (this.#sticky[r]) this.#matchAnchored(text, r, list, found);
@@ -262,11 +271,11 @@ export class Detector {
   }
 
   /** Rule `r` at each anchor; as a scan of the text would, a match hides the anchors inside it. */
-  #matchAnchored(text: string, r: number, anchors: [number, number][], found: Found): void {
+  #matchAnchored(text: string, r: number, anchors: number[], found: Found): void {
     const sticky = this.#sticky[r]!;
     let next = 0;
     for (let i = 0; i < anchors.length; i++) {
-      const start = anchors[i]![0];
+      const start = anchors[i]!;
       if (start < next) continue;
       sticky.lastIndex = start;
       const m = sticky.exec(text);
@@ -277,10 +286,11 @@ export class Detector {
   }
 
   /** Rule `r` across each window. */
-  #matchWindows(text: string, r: number, list: [number, number][], found: Found): void {
+  #matchWindows(text: string, r: number, list: number[], found: Found): void {
     const pattern = this.rules[r]!.pattern;
-    for (let i = 0; i < list.length; i++) {
-      const [start, to] = list[i]!;
+    for (let i = 0; i < list.length; i += 2) {
+      const start = list[i]!;
+      const to = list[i + 1]!;
       // A few characters more in front, so that lookbehinds see what precedes.
       const from = Math.max(0, start - 16);
       const slice = text.slice(from, to);
