@@ -140,9 +140,11 @@ for (const [what, body] of await dlpBodies()) {
   const scan = rate(
     mib,
     () =>
-      void scanRequest({ url: "/", headers: [], body: new TextDecoder().decode(body) }, [
-        "sk-x-0123456789",
-      ]),
+      // As the proxy scans a body: the text, and the bytes it was decoded from.
+      void scanRequest(
+        { url: "/", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
+        ["sk-x-0123456789"],
+      ),
   );
   results.push({ what, decode, scan });
 }

@@ -181,9 +181,12 @@ export class Detector {
     return this.findings(text, this.survey(text));
   }
 
-  /** Keywords, encoded runs and decoding triggers in `text` (one pass). */
-  survey(text: string): Survey {
-    return this.#matcher.survey(text);
+  /**
+   * Keywords, encoded runs and decoding triggers in `text` (one pass); `utf8`, the bytes
+   * it was decoded from, when at hand, makes it faster.
+   */
+  survey(text: string, utf8?: Uint8Array): Survey {
+    return this.#matcher.survey(text, utf8);
   }
 
   /** Every secret in `text`, given its survey. */

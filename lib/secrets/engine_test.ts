@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Detector, dropShadowed, entropy, isPlaceholder, type Rule } from "./engine.ts";
 import { KeywordMatcher } from "./keywords.ts";
-import { findSecrets, looksBinary, printableText } from "./mod.ts";
+import { detector, findSecrets, looksBinary, printableText } from "./mod.ts";
 import { randomBytes } from "../bytes.ts";
 
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -271,4 +271,57 @@ Deno.test("findSecrets() over a long text, a piece at a time: each secret once, 
     findSecrets(withEncoded).filter((f) => f.encoding === "base64").length,
     1,
   );
+});
+
+Deno.test("the survey over the UTF-8 a text was decoded from finds what the survey of the text does", () => {
+  // The pass reads ASCII bytes in place of characters; slices with anything else are
+  // passed as text, offsets moved by the bytes of the characters past ASCII before them.
+  const d = detector();
+  const pieces = [
+    "let x = 1; // ok\n",
+    "api_key = ",
+    GH,
+    " token: ",
+    "q7Z3kLm9Xw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5",
+    "%41%4B",
+    "\\u0041",
+    "\\/",
+    "é",
+    "日本語",
+    "😀",
+    "gh\u200bp_",
+    "\u0430pi_key",
+    "\x01",
+    "\x7f",
+    "\u00a0",
+  ];
+  let seed = 5;
+  // The high bits: the low ones of this generator repeat every few draws.
+  const next = (n: number) =>
+    Math.floor((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 * n);
+  const encoder = new TextEncoder();
+  let used = 0;
+  for (let round = 0; round < 40; round++) {
+    // Mostly ASCII (else the bytes are not used), across a dozen slices, with long
+    // stretches of plain code between the rest: some slices are all ASCII, some not.
+    const parts: string[] = [];
+    for (let length = 0; length < 40_000 + next(20_000);) {
+      const part = next(4) === 0 ? pieces[next(pieces.length)]! : pieces[0]!.repeat(next(200));
+      parts.push(part);
+      length += part.length;
+    }
+    const text = parts.join("");
+    const bytes = encoder.encode(text);
+    if (bytes.length > text.length) used++;
+    assert.deepEqual(d.survey(text, bytes), d.survey(text), `round ${round}`);
+  }
+  assert.ok(used > 20, "texts past ASCII, whose offsets move");
+  // Bytes that are not the text's (a byte-order mark the decoder dropped): still right.
+  const text = `x${"let token = 1;\n".repeat(800)}é api_key = ${GH}`;
+  const withMark = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
+  assert.equal(new TextDecoder().decode(withMark), text);
+  assert.deepEqual(d.survey(text, withMark), d.survey(text));
+  // And the findings of a request body scanned with its bytes are those without.
+  const body = JSON.stringify({ content: `${"const a = 1;\n".repeat(2000)}é ${GH} \\u0067hp_` });
+  assert.deepEqual(findSecrets(body, { utf8: encoder.encode(body) }), findSecrets(body));
 });

@@ -66,7 +66,8 @@ export const OVERLAP = 64 << 10;
 
 /**
  * Every secret in `text`: rule matches and the bottle's `values`, as written and in
- * each decoded form (two levels deep: base64 of percent-encoding, and so on).
+ * each decoded form (two levels deep: base64 of percent-encoding, and so on). `utf8`:
+ * the bytes `text` was decoded from, when the caller holds them (a faster survey).
  * Offsets of decoded findings point at where the encoded run starts. A long text is
  * scanned in overlapping pieces, so that what a scan holds at once (decoded forms,
  * normalised windows: up to ten times the text) stays bounded by the piece's size; a 32
@@ -74,9 +75,11 @@ export const OVERLAP = 64 << 10;
  */
 export function findSecrets(
   text: string,
-  options: { values?: readonly string[]; decode?: boolean } = {},
+  options: { values?: readonly string[]; decode?: boolean; utf8?: Uint8Array } = {},
 ): Located[] {
   if (text.length <= PIECE + OVERLAP) return findInPiece(text, options);
+  // Pieces are scanned as text: where a piece starts in the bytes is not known.
+  options = { ...options, utf8: undefined };
   const out: Located[] = [];
   const seen = new Set<string>();
   for (let at = 0; at < text.length; at += PIECE) {
@@ -101,7 +104,7 @@ function rankOf(f: Located): number {
 
 function findInPiece(
   text: string,
-  options: { values?: readonly string[]; decode?: boolean },
+  options: { values?: readonly string[]; decode?: boolean; utf8?: Uint8Array },
 ): Located[] {
   const values = options.values ?? [];
   const out: Located[] = [];
@@ -115,7 +118,7 @@ function findInPiece(
       out.push({ ...f, index, encoding });
     }
   };
-  const survey = detector().survey(text);
+  const survey = detector().survey(text, options.utf8);
   add(detector().findings(text, survey), "plain");
   add(valueFindings(text, values, 0), "plain");
   if (options.decode === false) return out;

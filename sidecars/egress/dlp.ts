@@ -77,9 +77,17 @@ function queryValues(url: string): string[] {
   }
 }
 
-/** Scans a request; `headers` exclude the ones the proxy itself sets. */
+/**
+ * Scans a request; `headers` exclude the ones the proxy itself sets. `bodyBytes`: the
+ * bytes `body` was decoded from, when at hand (a faster scan).
+ */
 export function scanRequest(
-  request: { url: string; headers: Iterable<[string, string]>; body?: string },
+  request: {
+    url: string;
+    headers: Iterable<[string, string]>;
+    body?: string;
+    bodyBytes?: Uint8Array;
+  },
   values: readonly string[],
 ): DlpFinding[] {
   const out: DlpFinding[] = [];
@@ -96,7 +104,9 @@ export function scanRequest(
   const headers = [...request.headers];
   add("url", findSecrets(request.url, { values }));
   for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
-  if (request.body) add("body", findSecrets(request.body, { values }));
+  if (request.body) {
+    add("body", findSecrets(request.body, { values, utf8: request.bodyBytes }));
+  }
   // Split across fields: reported only when no single field showed that kind already.
   const split = findSplitSecrets([
     ...queryValues(request.url),

@@ -265,7 +265,7 @@ export async function exchange(
         }
         findings.push(
           ...scanRequest(
-            { url: "", headers: [], body: new TextDecoder().decode(body) },
+            { url: "", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
             ctx.dlpValues,
           ),
         );
