@@ -4,7 +4,7 @@
  * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
  * case made of base64 runs, every one decoded and scanned again; uploads of binary
  * files), each against decoding the same body.
- * Prints JSON. Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
+ * Prints JSON (`scan` the median run, `best` the fastest). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
 import { join } from "node:path";
@@ -121,8 +121,11 @@ function withImage(): string {
   });
 }
 
-/** MiB/s of `fn` over `mib`: the median of single runs after a warm-up (the JIT, the tables). */
-function rate(mib: number, fn: () => void): number {
+/**
+ * MiB/s of `fn` over `mib`, after a warm-up (the JIT, the tables): the median of single
+ * runs, and the fastest (on a shared VM, what the code costs when nothing else runs).
+ */
+function rates(mib: number, fn: () => void): { median: number; best: number } {
   for (let i = 0; i < 10; i++) fn();
   const times: number[] = [];
   for (let i = 0; i < (quick ? 10 : 30); i++) {
@@ -130,14 +133,18 @@ function rate(mib: number, fn: () => void): number {
     fn();
     times.push(performance.now() - start);
   }
-  return mib / (median(times) / 1000);
+  return { median: mib / (median(times) / 1000), best: mib / (Math.min(...times) / 1000) };
+}
+
+function rate(mib: number, fn: () => void): number {
+  return rates(mib, fn).median;
 }
 
 const results = [];
 for (const [what, body] of await dlpBodies()) {
   const mib = body.length / 2 ** 20;
   const decode = rate(mib, () => void new TextDecoder().decode(body));
-  const scan = rate(
+  const scan = rates(
     mib,
     () =>
       // As the proxy scans a body: the text, and the bytes it was decoded from.
@@ -146,7 +153,7 @@ for (const [what, body] of await dlpBodies()) {
         ["sk-x-0123456789"],
       ),
   );
-  results.push({ what, decode, scan });
+  results.push({ what, decode, scan: scan.median, best: scan.best });
 }
 // deno-lint-ignore no-console
 console.log(JSON.stringify(results));
