@@ -168,10 +168,12 @@ function linesBefore(text: string, end: number): number {
 
 /** The first secret in `bytes` (a whole file or blob) and the 1-based line it is on. */
 export function firstSecretInBytes(bytes: Uint8Array): { rule: string; line: number } | undefined {
-  const text = looksBinary(bytes)
+  const binary = looksBinary(bytes);
+  const text = binary
     ? printableText(bytes)
     : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  const found = findSecrets(text)[0];
+  // A text's own bytes make its survey faster (see findSecrets).
+  const found = findSecrets(text, binary ? {} : { utf8: bytes })[0];
   return found && { rule: found.rule, line: 1 + linesBefore(text, found.index) };
 }
 
