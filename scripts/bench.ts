@@ -9,7 +9,8 @@
  *   bundle's proxy (plain HTTP forward, a passthrough tunnel, TLS interception with
  *   credential injection) against a client container that reaches the same fake
  *   upstream directly, and against mitmproxy (Debian's package, with an addon adding the
- *   same header) on the same network, measured the same way.
+ *   same header) on the same network, measured the same way; plain HTTP throughput also
+ *   against socat relaying the same bytes (what a proxy copying in user space can move).
  *
  * Traffic goes only to the fake upstream container on a hermetic --internal network.
  * Numbers inside containers are curl's own timings, so docker exec overhead is not
@@ -273,6 +274,12 @@ agents:
   const agent = `bot-bottle-${name}-agent`;
   const client = `bot-bottle-bench-client-${crypto.randomUUID().slice(0, 8)}`;
   const mitm = await startMitmproxy(upstream.network, upstream.caFile);
+  // A byte relay in C (1 MiB buffers) to the plain upstream, beside mitmproxy.
+  const RELAY_PORT = 8081;
+  await capture(
+    "start socat",
+    $`docker exec --detach ${mitm.name} socat -b 1048576 TCP-LISTEN:${RELAY_PORT},fork,reuseaddr TCP:plain.fake.test:80`,
+  );
   try {
     await capture(
       "client",
@@ -334,6 +341,15 @@ agents:
       const dTp = await download(client, directArgs);
       const pTp = await download(agent, extra);
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
+      if (!url.startsWith("https")) {
+        // The same download through a relay that parses nothing: the cost of the copy.
+        const relayed = median(
+          (await curlLoop(client, DOWNLOADS, [
+            `http://${mitm.name}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
+          ])).map(([, s]) => s / 2 ** 20),
+        );
+        row(`${label}: throughput (socat relay vs bot-bottle)`, relayed, pTp, "MiB/s", false);
+      }
       if (peerArgs) {
         // The peer in the same run: ratios of bot-bottle against mitmproxy.
         const mLat = await newConn(client, peerArgs);

@@ -8,7 +8,8 @@
  * `\\` before `u` or `/`: those three the automaton finds as keywords of its own). The
  * automaton is a complete table over the characters the keywords use (every other
  * character is one class), so the pass costs a few milliseconds per MiB whatever the
- * number of keywords.
+ * number of keywords. Given the UTF-8 a text was decoded from, the pass reads its ASCII
+ * stretches as bytes, which is faster.
  */
 
 import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
