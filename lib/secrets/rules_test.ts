@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { findSecrets } from "./mod.ts";
+import { Detector } from "./engine.ts";
 import { RULES } from "./rules.ts";
 
 // Random-looking bodies, put together at run time so that this file holds no secret.
@@ -38,6 +39,10 @@ const cases: [string, string][] = [
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
   ["azure-ad-client-secret", `client_secret: ${body(3)}8Q~${body(34)}`],
+  // Keywords inside the token, not at its start.
+  ["mailchimp-api-key", `${hex(32)}-us12`],
+  ["airtable-pat", `pat${body(14)}.${hex(64)}`],
+  ["twilio-api-key", `SK${hex(32)}`],
 ];
 
 for (const [rule, text] of cases) {
@@ -46,6 +51,23 @@ for (const [rule, text] of cases) {
     assert.ok(rules.includes(rule), `${rule} not in [${rules}] for ${text.slice(0, 60)}`);
   });
 }
+
+Deno.test("rules tried only where their keywords start find what a scan around the keywords finds", () => {
+  // A rule is anchored when each of its matches starts with one of its keywords; tried
+  // across windows instead, it must find the same.
+  const windowed = new Detector(RULES.map((r) => ({ ...r, anchored: false })));
+  const anchored = new Detector(RULES);
+  const filler = "let path = patch(pattern); // skip the ask, key: token\n";
+  const texts = [
+    ...cases.map(([, text]) => text),
+    cases.map(([, text]) => text).join(` ${filler}`),
+    cases.map(([, text]) => `${filler}x${text}y ${text}`).join("\n"),
+  ];
+  for (const text of texts) {
+    assert.deepEqual(anchored.scan(text), windowed.scan(text), text.slice(0, 60));
+  }
+  assert.ok(RULES.filter((r) => r.anchored).length > 50);
+});
 
 Deno.test("ordinary code, prose, hashes, ids and URLs are not findings", () => {
   const texts = [
