@@ -79,7 +79,7 @@ export function renderSummary(report: HomeReport): string {
     }
   }
   if (report.refused.length > 0) {
-    lines.push("Refused by the git gate (the secret is not shown), kept outside the repository:");
+    lines.push("Refused by the git gate (no secret is shown), kept outside the repository:");
     for (const r of report.refused) {
       lines.push(`  ${inert(r.ref, 200)}:`);
       for (const reason of r.reasons.slice(0, 5)) lines.push(`    ${inert(reason, 300)}`);
@@ -87,9 +87,15 @@ export function renderSummary(report: HomeReport): string {
     }
     const kept = report.refused.find((r) => r.keptIn)?.keptIn;
     if (kept) {
+      // Refused for a secret, or for what the gate cannot check (a file over its limit):
+      // the work is the user's to take anyway, knowingly.
+      const repo = report.kind === "git" ? "" : `--git-dir=${quote(report.homeRepo)} `;
       lines.push(
-        `  kept in ${kept} (mode 600); it holds the secret: inspect it with`,
+        `  kept in ${kept} (mode 600); it may hold a secret: inspect it with`,
         `  git bundle list-heads ${quote(kept)}`,
+        `  git ${repo}fetch ${
+          quote(kept)
+        } 'refs/*:refs/heads/bot-bottle-kept/${report.instance}/*'    # takes it as it is`,
       );
     }
   }

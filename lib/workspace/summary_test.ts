@@ -66,11 +66,15 @@ Deno.test("renderSummary() says where refused work is kept, and why, with agent 
     keptAt: "/s/work/claude-ab12cd",
   });
   assert.match(text, /^Nothing new came home from claude-ab12cd\./);
-  assert.match(text, /Refused by the git gate \(the secret is not shown\)/);
+  assert.match(text, /Refused by the git gate \(no secret is shown\)/);
   assert.match(text, /creds\\e\]52;c;cHduZWQ=\\x07:/);
   assert.ok(![...text].some((c) => c < " " && c !== "\n"), "no control character is printed");
   assert.match(text, /kept in \/s\/work\/claude-ab12cd\/kept\.bundle \(mode 600\)/);
   assert.match(text, /git bundle list-heads \/s\/work\/claude-ab12cd\/kept\.bundle/);
+  assert.match(
+    text,
+    /git fetch \/s\/work\/claude-ab12cd\/kept\.bundle 'refs\/\*:refs\/heads\/bot-bottle-kept\/claude-ab12cd\/\*'/,
+  );
 });
 
 Deno.test("renderSummary() outside git points at the baseline repository and the patch", () => {
