@@ -304,7 +304,8 @@ export class KeywordMatcher {
   /**
    * `#pass` over bytes (the same loop: an ASCII byte is the character of its code); every
    * byte past ASCII, and DEL, is marked as calling for decoding, whatever the character
-   * it is part of.
+   * it is part of. A copy of the loop, not one loop reading either kind: that read,
+   * chosen at each step, made the pass over bytes a quarter slower.
    */
   #passBytes(bytes: Uint8Array, from: number, to: number, pass: Pass): number {
     const classes = this.#byteClasses;
