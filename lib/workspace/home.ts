@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import { AUDIT_PATH, gateRepo } from "../../sidecars/bundle/config.ts";
+import { AUDIT_PATH, gateRepo, MAX_BLOB_BYTES } from "../../sidecars/bundle/config.ts";
 import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { mapLimited } from "../async.ts";
 import { log } from "../log.ts";
@@ -24,6 +24,7 @@ import {
   STASH_REFS,
   SUBMODULE_REFS,
   submoduleOf,
+  WIP_LARGE_REF,
   WIP_REF,
 } from "./refs.ts";
 import { bringLfsHome, MAX_LFS_HOME, newPointers } from "./lfs.ts";
@@ -100,6 +101,7 @@ true
  * it), so that the wip's own change is the agent's alone.
  */
 export const COLLECT_SCRIPT = `set -u
+limit="\${2:-${MAX_BLOB_BYTES}}"
 cd "$1" 2>/dev/null || { echo "missing $1"; exit 0; }
 ${AGENT_GIT}
 ${COMMIT_AS_BOT}
@@ -131,8 +133,28 @@ GIT_INDEX_FILE="$idx" G ls-files -z -v 2>/dev/null | tr '\\000' '\\n' | sed -n '
 if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
   tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
   if [ -n "$tree" ] && [ "$tree" != "$base" ] && [ "$tree" != "$carried" ]; then
-    wip=$(echo "bot-bottle: uncommitted and untracked work at exit" | C "$tree" $parent)
-    [ -n "$wip" ] && G update-ref ${WIP_REF} "$wip" && echo "wip $wip ${WIP_REF}"
+    # Files larger than the gate can check go in a commit of their own on top of the
+    # wip: the gate refuses that one (it is kept) and the rest of the work comes home.
+    full="$tree"
+    if [ -n "$parent" ]; then under=$(G rev-parse "\${parent#-p }^{tree}"); else under=$(G hash-object -t tree /dev/null); fi
+    big=$(mktemp)
+    GIT_INDEX_FILE="$idx" G diff-index --cached --no-renames --diff-filter=AMT --raw -z "$under" 2>/dev/null |
+      tr '\\000' '\\n' | while IFS= read -r h && IFS= read -r p; do set -- $h; printf '%s %s\\n' "$4" "$p"; done |
+      G cat-file --batch-check='%(objectsize) %(rest)' 2>/dev/null |
+      while read -r size p; do [ "$size" -gt "$limit" ] 2>/dev/null && printf '%s\\000' "$p"; done > "$big"
+    if [ -s "$big" ] && GIT_INDEX_FILE="$idx" G --literal-pathspecs reset -q --pathspec-from-file="$big" --pathspec-file-nul "$under" >/dev/null 2>&1; then
+      tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
+    fi
+    rm -f "$big"
+    top="$parent"
+    if [ -n "$tree" ] && [ "$tree" != "$base" ] && [ "$tree" != "$carried" ]; then
+      wip=$(echo "bot-bottle: uncommitted and untracked work at exit" | C "$tree" $parent)
+      [ -n "$wip" ] && G update-ref ${WIP_REF} "$wip" && echo "wip $wip ${WIP_REF}" && top="-p $wip"
+    fi
+    if [ -n "$tree" ] && [ "$tree" != "$full" ]; then
+      large=$(echo "bot-bottle: uncommitted files too large for the git gate to check, at exit" | C "$full" $top)
+      [ -n "$large" ] && G update-ref ${WIP_LARGE_REF} "$large" && echo "wip-large $large ${WIP_LARGE_REF}"
+    fi
   fi
 fi
 rm -f "$idx"
@@ -170,7 +192,7 @@ const PUSHES_AT_ONCE = 3;
 
 /** One local ref of the agent at exit. */
 interface AgentRef {
-  kind: "wip" | "branch" | "submodule" | "stash" | "head";
+  kind: "wip" | "wip-large" | "branch" | "submodule" | "stash" | "head";
   sha: string;
   ref: string;
 }
@@ -178,7 +200,9 @@ interface AgentRef {
 function parseCollect(stdout: string): AgentRef[] {
   const refs: AgentRef[] = [];
   for (const line of stdout.split("\n")) {
-    const m = /^(wip|branch|submodule|stash|head) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+    const m = /^(wip|wip-large|branch|submodule|stash|head) ([0-9a-f]{40,64}) (refs\/\S+)$/.exec(
+      line,
+    );
     if (m) refs.push({ kind: m[1] as AgentRef["kind"], sha: m[2]!, ref: m[3]! });
   }
   return refs;
@@ -358,7 +382,7 @@ async function collect(
   // A branch still where the seed had it needs no push (the gate has it): the branches
   // of earlier sessions, come home into the repository and copied in again, say.
   const refs = parseCollect(listed.stdout).filter((r) =>
-    r.kind === "wip" || record.seed[r.ref] !== r.sha
+    r.kind === "wip" || r.kind === "wip-large" || record.seed[r.ref] !== r.sha
   );
   // One push per ref (the gate's verdict on one must not hold back another), a few at
   // once: each wakes the gate's hooks in the bundle, whose memory is capped.
@@ -484,8 +508,9 @@ export async function bringHome(
     const gate = await gateHome(record, bundle, staging);
     if (gate.error) report.problems.push(gate.error);
     // What the gate does not hold at the agent's sha did not get through.
+    // Files too large to check never come home, whatever the gate said: they are kept.
     const missed = pending.filter((r) =>
-      gate.refs[r.kind === "wip" ? WIP_REF : r.ref] !== r.sha &&
+      (r.kind === "wip-large" || gate.refs[r.kind === "wip" ? WIP_REF : r.ref] !== r.sha) &&
       !(r.kind === "branch" && record.seed[r.ref] === r.sha)
     );
     if (missed.length > 0 && guest) {
@@ -502,6 +527,8 @@ export async function bringHome(
         report.refused.push({
           ref: r.kind === "wip"
             ? "uncommitted work"
+            : r.kind === "wip-large"
+            ? "uncommitted files too large for the gate to check"
             : r.kind === "submodule"
             ? `work in submodule ${submoduleOf(r.ref)}`
             : r.kind === "stash"

@@ -13,6 +13,7 @@ export {
   HEAD_REF,
   STASH_REFS,
   SUBMODULE_REFS,
+  WIP_LARGE_REF,
   WIP_REF,
   WORKSPACE_ENTRY,
 } from "../../sidecars/bundle/config.ts";

@@ -67,8 +67,17 @@ export interface GateEntry {
 /** The gate entry name of a `--cwd` agent's work (outside the manifest's name space). */
 export const WORKSPACE_ENTRY = "_workspace";
 
+/** Blobs larger than this the git gate cannot scan: a push carrying one is refused. */
+export const MAX_BLOB_BYTES = 32 * 1024 * 1024;
+
 /** The gate ref bot-bottle pushes the agent's uncommitted work to at exit. */
 export const WIP_REF = "refs/bot-bottle/wip";
+
+/**
+ * The gate ref of the agent's uncommitted files too large for the gate to check, as a
+ * commit on top of the wip: refused, so the rest of the wip can come home.
+ */
+export const WIP_LARGE_REF = "refs/bot-bottle/wip-large";
 
 /**
  * The gate refs bot-bottle pushes the agent's work inside a submodule to at exit, one

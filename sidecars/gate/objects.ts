@@ -7,12 +7,12 @@
  * (a tag may point straight at one). Paths are read raw (`-z`), never C-quoted.
  */
 
+import { MAX_BLOB_BYTES } from "../bundle/config.ts";
 import { CatFile } from "./catfile.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
 
-/** Blobs larger than this are not scanned: a push carrying one is refused. */
-export const MAX_BLOB_BYTES = 32 * 1024 * 1024;
+export { MAX_BLOB_BYTES };
 
 const ZERO_RE = /^0+$/;
 const decoder = new TextDecoder("utf-8", { fatal: false });

@@ -7,7 +7,7 @@
  * exactly one commit on one ref, once.
  */
 
-import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_REF } from "../bundle/config.ts";
+import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_LARGE_REF, WIP_REF } from "../bundle/config.ts";
 import { globMatch } from "./diff.ts";
 import { MAX_BLOB_BYTES, type PushScan } from "./objects.ts";
 
@@ -16,11 +16,13 @@ export const ZERO = "0000000000000000000000000000000000000000";
 
 /**
  * Refs the workspace repository (a `--cwd` bottle's, which has no upstream) takes:
- * branches, tags, and the refs bot-bottle pushes the agent's work to at exit (the wip,
- * one per submodule, named by the hex of its path, one per stash, and a detached HEAD).
+ * branches, tags, and the refs bot-bottle pushes the agent's work to at exit (the wip and
+ * its files too large to check, one per submodule, named by the hex of its path, one per
+ * stash, and a detached HEAD).
  */
 export function homeRefAllowed(ref: string): boolean {
-  return ref === WIP_REF || ref === HEAD_REF || /^refs\/(heads|tags)\/./.test(ref) ||
+  return ref === WIP_REF || ref === WIP_LARGE_REF || ref === HEAD_REF ||
+    /^refs\/(heads|tags)\/./.test(ref) ||
     (ref.startsWith(SUBMODULE_REFS) &&
       /^(?:[0-9a-f]{2}){1,1024}$/.test(ref.slice(SUBMODULE_REFS.length))) ||
     (ref.startsWith(STASH_REFS) && /^(?:0|[1-9][0-9]{0,3})$/.test(ref.slice(STASH_REFS.length)));

@@ -645,3 +645,36 @@ dockerTest(
     assert.match(await Deno.readTextFile(wip!), /\+new/);
   },
 );
+
+dockerTest(
+  "uncommitted files too large for the gate to check are kept; the rest of the uncommitted work comes home",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    await Deno.writeTextFile(join(repo, "data.txt"), "small\n");
+    await git(repo, ["add", "."]);
+    await git(repo, ["commit", "-qm", "user: data"]);
+    // A build output over the gate's 32 MiB scan limit, a changed file, and a new one.
+    const { name, down } = await upWorkDown(
+      repo,
+      env,
+      "head -c 34000000 /dev/urandom > 'build output.bin' && echo changed > data.txt && echo new > notes.txt",
+    );
+    assert.match(down, new RegExp(`bot-bottle/${name}/wip +uncommitted and untracked work`));
+    assert.match(
+      down,
+      /uncommitted files too large for the gate to check:\n +build output\.bin is 32\.4 MiB, over the gate's scan limit of 32\.0 MiB/,
+    );
+    const wip = `bot-bottle/${name}/wip`;
+    assert.equal(await git(repo, ["show", `${wip}:data.txt`]), "changed\n");
+    assert.equal(await git(repo, ["show", `${wip}:notes.txt`]), "new\n");
+    const files = await git(repo, ["ls-tree", "-r", "--name-only", wip]);
+    assert.ok(!files.includes("build output.bin"), files);
+    // Kept, with the rest, in the bundle the summary names.
+    const kept = /kept in (\S+\.bundle)/.exec(down)?.[1];
+    assert.ok(kept, down);
+    const heads = await captureRaw($`git -C ${repo} bundle list-heads ${kept}`);
+    assert.match(heads.stdout, /refs\/bot-bottle\/wip-large/);
+  },
+);
