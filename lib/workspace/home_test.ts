@@ -4,7 +4,7 @@ import type { BundleAccess, Guest, GuestResult } from "../backend/types.ts";
 import { configureLog } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { sh } from "../../tests/shell.ts";
-import { BASELINE_SCRIPT, bringHome, PUSH_SCRIPT } from "./home.ts";
+import { BASELINE_SCRIPT, bringHome, COLLECT_SCRIPT, PUSH_SCRIPT } from "./home.ts";
 import { bringLfsHome, parsePointer } from "./lfs.ts";
 import { WIP_REF } from "./refs.ts";
 import { writeRecord } from "./record.ts";
@@ -780,5 +780,73 @@ Deno.test("bringHome() brings a file left out of the bottle that the agent wrote
   } finally {
     await Deno.remove(dir, { recursive: true });
     configureLog({ quiet: false });
+  }
+});
+
+Deno.test("the collect script puts uncommitted files too large for the gate in a commit of their own on top of the wip", async (t) => {
+  // The script as it runs in the agent, here with a limit of 1000 bytes for the gate's.
+  const collect = async (repo: string) => {
+    const r = await captureRaw($`sh -c ${COLLECT_SCRIPT} sh ${repo} 1000`.env({
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t.invalid",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t.invalid",
+    }));
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const files = (repo: string, ref: string) =>
+    sh(`git ls-tree -r --name-only ${ref}`, repo).then((s) => s.trim().split("\n"));
+  const dir = await Deno.makeTempDir();
+  try {
+    await t.step(
+      "new and changed large files: the wip holds the rest, yours as it was",
+      async () => {
+        const repo = join(dir, "a");
+        await sh(
+          `git init -q -b main ${repo} && cd ${repo} && head -c 500 /dev/urandom > data.bin && git add . && git commit -qm first && ` +
+            `head -c 5000 /dev/urandom > data.bin && head -c 5000 /dev/urandom > '*.txt' && echo small > notes.txt`,
+        );
+        const out = await collect(repo);
+        assert.match(out, /^wip [0-9a-f]{40} refs\/bot-bottle\/wip$/m);
+        assert.match(out, /^wip-large [0-9a-f]{40} refs\/bot-bottle\/wip-large$/m);
+        assert.deepEqual(await files(repo, "refs/bot-bottle/wip"), ["data.bin", "notes.txt"]);
+        assert.equal(
+          (await sh("git cat-file -s refs/bot-bottle/wip:data.bin", repo)).trim(),
+          "500",
+        );
+        assert.equal(
+          (await sh("git rev-parse refs/bot-bottle/wip-large^", repo)).trim(),
+          (await sh("git rev-parse refs/bot-bottle/wip", repo)).trim(),
+        );
+        // A name is a name, not a pattern (`*.txt` would take notes.txt along).
+        assert.deepEqual(await files(repo, "refs/bot-bottle/wip-large"), [
+          "*.txt",
+          "data.bin",
+          "notes.txt",
+        ]);
+      },
+    );
+    await t.step("only large files: no wip, the large commit on HEAD", async () => {
+      const repo = join(dir, "b");
+      await sh(
+        `git init -q -b main ${repo} && cd ${repo} && echo x > a.txt && git add . && git commit -qm first && head -c 5000 /dev/urandom > big.bin`,
+      );
+      const out = await collect(repo);
+      assert.doesNotMatch(out, /^wip /m);
+      assert.equal(
+        (await sh("git rev-parse refs/bot-bottle/wip-large^", repo)).trim(),
+        (await sh("git rev-parse HEAD", repo)).trim(),
+      );
+    });
+    await t.step("nothing large: one wip, as before", async () => {
+      const repo = join(dir, "c");
+      await sh(`git init -q -b main ${repo} && cd ${repo} && echo small > a.txt`);
+      const out = await collect(repo);
+      assert.match(out, /^wip /m);
+      assert.doesNotMatch(out, /wip-large/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
