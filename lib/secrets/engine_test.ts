@@ -321,6 +321,23 @@ Deno.test("the survey over the UTF-8 a text was decoded from finds what the surv
   const withMark = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
   assert.equal(new TextDecoder().decode(withMark), text);
   assert.deepEqual(d.survey(text, withMark), d.survey(text));
+  // A byte-order mark (three bytes the text lacks) and invalid bytes the decoder made
+  // replacement characters of, which a count of the text's UTF-8 takes for more bytes than
+  // they were: together the counts agree at the end while every offset between was wrong
+  // (a body crafted so would have hidden a secret from rules tried at the wrong places).
+  const crafted = new Uint8Array([
+    0xef,
+    0xbb,
+    0xbf,
+    ...encoder.encode(`x${"let token = 1;\n".repeat(800)}`),
+    0xe0,
+    0xa0,
+    0x20,
+    0x80,
+    ...encoder.encode(` api_key = ${GH}`),
+  ]);
+  const decoded = new TextDecoder().decode(crafted);
+  assert.deepEqual(d.survey(decoded, crafted), d.survey(decoded));
   // And the findings of a request body scanned with its bytes are those without.
   const body = JSON.stringify({ content: `${"const a = 1;\n".repeat(2000)}é ${GH} \\u0067hp_` });
   assert.deepEqual(findSecrets(body, { utf8: encoder.encode(body) }), findSecrets(body));

@@ -183,8 +183,10 @@ export class KeywordMatcher {
   survey(text: string, utf8?: Uint8Array): Survey {
     const pass = newPass();
     const n = text.length;
-    // Mostly ASCII, and decoded exactly (a replacement character stands for bytes that
-    // could be one or several).
+    // Mostly ASCII, and decoded exactly: a replacement character stands for one to three
+    // invalid bytes, so offsets counted from the text would drift, and the check at the end
+    // (the counts agree) could be made to pass by invalid bytes that cancel a byte-order
+    // mark: rules would then be tried at the wrong places.
     const bytes = utf8 && utf8.length <= n + (n >> 4) && !text.includes("\uFFFD")
       ? utf8
       : undefined;
