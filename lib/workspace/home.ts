@@ -138,10 +138,15 @@ if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
     full="$tree"
     if [ -n "$parent" ]; then under=$(G rev-parse "\${parent#-p }^{tree}"); else under=$(G hash-object -t tree /dev/null); fi
     big=$(mktemp)
-    GIT_INDEX_FILE="$idx" G diff-index --cached --no-renames --diff-filter=AMT --raw -z "$under" 2>/dev/null |
-      tr '\\000' '\\n' | while IFS= read -r h && IFS= read -r p; do set -- $h; printf '%s %s\\n' "$4" "$p"; done |
-      G cat-file --batch-check='%(objectsize) %(rest)' 2>/dev/null |
-      while read -r size p; do [ "$size" -gt "$limit" ] 2>/dev/null && printf '%s\\000' "$p"; done > "$big"
+    # Candidates by their size on disk (a look at thousands of git objects took seconds),
+    # then each one's blob: new or changed, and over the limit as git holds it (a Git LFS
+    # file's blob is a pointer).
+    find . -path ./.git -prune -o -type f -size +"$limit"c -printf '%P\\n' 2>/dev/null |
+      while IFS= read -r p; do
+        new=$(GIT_INDEX_FILE="$idx" G --literal-pathspecs ls-files -s -- "$p" | sed -n '1s/^[0-7]* \\([0-9a-f]*\\) .*/\\1/p')
+        [ -n "$new" ] && [ "$new" != "$(G rev-parse -q --verify "$under:$p" 2>/dev/null)" ] || continue
+        [ "$(G cat-file -s "$new" 2>/dev/null || echo 0)" -gt "$limit" ] && printf '%s\\000' "$p"
+      done > "$big"
     if [ -s "$big" ] && GIT_INDEX_FILE="$idx" G --literal-pathspecs reset -q --pathspec-from-file="$big" --pathspec-file-nul "$under" >/dev/null 2>&1; then
       tree=$(GIT_INDEX_FILE="$idx" G write-tree 2>/dev/null)
     fi
@@ -189,6 +194,9 @@ G push --quiet "$2" "+$3:$4" 2>&1
 
 /** How many of the agent's refs are pushed to the gate at a time. */
 const PUSHES_AT_ONCE = 3;
+
+/** While the gate checks the work, a line says so this often. */
+const BEAT_MS = 10_000;
 
 /** One local ref of the agent at exit. */
 interface AgentRef {
@@ -384,6 +392,17 @@ async function collect(
   const refs = parseCollect(listed.stdout).filter((r) =>
     r.kind === "wip" || r.kind === "wip-large" || record.seed[r.ref] !== r.sha
   );
+  // The gate reads every file the work adds: thousands take seconds, so it is said.
+  if (refs.length > 0) {
+    log.info(
+      `  the git gate checks the agent's work (${refs.length} ref${refs.length === 1 ? "" : "s"})`,
+    );
+  }
+  const checking = performance.now();
+  const beat = setInterval(() => {
+    const s = Math.round((performance.now() - checking) / 1000);
+    log.info(`  the git gate is still checking (${s} s)`);
+  }, BEAT_MS);
   // One push per ref (the gate's verdict on one must not hold back another), a few at
   // once: each wakes the gate's hooks in the bundle, whose memory is capped.
   const pushed = await mapLimited(refs, PUSHES_AT_ONCE, (r) =>
@@ -399,7 +418,7 @@ async function collect(
         r.kind === "wip" ? WIP_REF : r.ref,
       ],
       { user: "agent", timeout: "10m" },
-    ));
+    )).finally(() => clearInterval(beat));
   const outputs = new Map(
     refs.map((r, i) => [r.ref, (pushed[i]!.stdout + pushed[i]!.stderr).trim()]),
   );
