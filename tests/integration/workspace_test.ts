@@ -667,6 +667,7 @@ dockerTest(
       env,
       "head -c 34000000 /dev/urandom > 'build output.bin' && echo changed > data.txt && echo new > notes.txt",
     );
+    assert.match(down, /the git gate checks the agent's work \(2 refs\)/);
     assert.match(down, new RegExp(`bot-bottle/${name}/wip +uncommitted and untracked work`));
     assert.match(
       down,
