@@ -138,13 +138,14 @@ if GIT_INDEX_FILE="$idx" G add -A . >/dev/null 2>&1; then
     full="$tree"
     if [ -n "$parent" ]; then under=$(G rev-parse "\${parent#-p }^{tree}"); else under=$(G hash-object -t tree /dev/null); fi
     big=$(mktemp)
-    # Candidates by their size on disk (a look at thousands of git objects took seconds),
-    # then each one's blob: new or changed, and over the limit as git holds it (a Git LFS
-    # file's blob is a pointer).
-    find . -path ./.git -prune -o -type f -size +"$limit"c -printf '%P\\n' 2>/dev/null |
-      while IFS= read -r p; do
-        new=$(GIT_INDEX_FILE="$idx" G --literal-pathspecs ls-files -s -- "$p" | sed -n '1s/^[0-7]* \\([0-9a-f]*\\) .*/\\1/p')
-        [ -n "$new" ] && [ "$new" != "$(G rev-parse -q --verify "$under:$p" 2>/dev/null)" ] || continue
+    # Candidates by the size the index recorded of each file on disk (reading thousands of
+    # git objects' sizes took seconds), then each one's blob: new or changed, and over the
+    # limit as git holds it (a Git LFS file's blob is a pointer).
+    GIT_INDEX_FILE="$idx" G -c core.quotePath=false ls-files -s --debug 2>/dev/null |
+      awk -v limit="$limit" '/^[0-7]+ [0-9a-f]+ [0-3]\t/ { t = index($0, "\t"); split(substr($0, 1, t - 1), f, " "); sha = f[2]; p = substr($0, t + 1); next }
+        /^  size: / { if ($2 + 0 > limit + 0) print sha " " p }' |
+      while read -r new p; do
+        [ "$new" != "$(G rev-parse -q --verify "$under:$p" 2>/dev/null)" ] || continue
         [ "$(G cat-file -s "$new" 2>/dev/null || echo 0)" -gt "$limit" ] && printf '%s\\000' "$p"
       done > "$big"
     if [ -s "$big" ] && GIT_INDEX_FILE="$idx" G --literal-pathspecs reset -q --pathspec-from-file="$big" --pathspec-file-nul "$under" >/dev/null 2>&1; then
