@@ -14,6 +14,9 @@ import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts"
 
 export { MAX_BLOB_BYTES };
 
+/** Blob contents asked of git ahead of their scan, at most. */
+const PREFETCH_BYTES = 8 * 1024 * 1024;
+
 const ZERO_RE = /^0+$/;
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
@@ -194,13 +197,19 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
       space === -1 ? "" : line.slice(space + 1),
     );
   }
+  // Asked all at once: git answers them in one stream (see CatFile).
   const types = new Map<string, { type: string; size: number }>();
-  for (const sha of named.keys()) {
-    const info = await cat.info(sha);
-    if (info) types.set(sha, info);
-  }
+  const infos = await Promise.all([...named.keys()].map((sha) => cat.info(sha)));
+  [...named.keys()].forEach((sha, i) => {
+    if (infos[i]) types.set(sha, infos[i]!);
+  });
   const scanned = new Set<string>();
-  const scanBlob = async (sha: string, path: string, old: string[][]) => {
+  const scanBlob = async (
+    sha: string,
+    path: string,
+    old: string[][],
+    bytes?: Promise<{ bytes: Uint8Array }>,
+  ) => {
     scanned.add(sha);
     const size = types.get(sha)?.size ?? 0;
     if (size > MAX_BLOB_BYTES) {
@@ -209,7 +218,7 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     }
     // Scanned as one text, not split into lines and joined again (a 31 MiB blob was held
     // three times over).
-    const text = decoder.decode((await content(cat, sha)).bytes);
+    const text = decoder.decode((await (bytes ?? content(cat, sha))).bytes);
     const starts = lineStarts(text);
     const found = scanText(path, text, secrets, starts);
     if (found.length === 0 || old.length === 0) return found;
@@ -250,10 +259,32 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
       }
     }
     const touched = new Set(scan.touched);
-    for (const [blob, { path, old }] of introduced) {
-      if (scanned.has(blob) || !touched.has(path)) continue;
+    const todo = [...introduced].filter(([blob, { path }]) =>
+      !scanned.has(blob) && touched.has(path)
+    );
+    // Each blob's content is asked ahead of its scan while what is asked and not yet
+    // scanned stays within PREFETCH_BYTES, so git sends one while the last is scanned.
+    const ahead: (Promise<{ bytes: Uint8Array }> | undefined)[] = [];
+    const sizeOf = (sha: string) => Math.min(types.get(sha)?.size ?? 0, MAX_BLOB_BYTES + 1);
+    let asked = 0;
+    let held = 0;
+    for (const [i, [blob, { path, old }]] of todo.entries()) {
+      while (
+        asked < todo.length &&
+        (asked === i || held + sizeOf(todo[asked]![0]) <= PREFETCH_BYTES)
+      ) {
+        const sha = todo[asked]![0];
+        // One too large to scan is not read at all (see scanBlob).
+        const got = sizeOf(sha) > MAX_BLOB_BYTES ? undefined : content(cat, sha);
+        got?.catch(() => {}); // awaited in its turn, or dropped if the scan ends first
+        ahead.push(got);
+        held += sizeOf(sha);
+        asked++;
+      }
       const olds = await Promise.all(old.map((sha) => blobLines(cat, sha)));
-      scan.findings.push(...await scanBlob(blob, path, olds));
+      scan.findings.push(...await scanBlob(blob, path, olds, ahead[i]));
+      ahead[i] = undefined;
+      held -= sizeOf(blob);
     }
     result.commits.push(scan);
   }

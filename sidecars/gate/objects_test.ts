@@ -173,7 +173,12 @@ Deno.test("scanPush() reads a push of thousands of files through one git process
     // More answers than a pipe holds: writing every name before reading deadlocked.
     const files: Record<string, string> = {};
     for (let i = 0; i < 4000; i++) files[`gen/f${i}.ts`] = `export const v${i} = ${i};\n`;
-    files["gen/f1234.ts"] = `export const token = "${TOKEN}";\n`;
+    // Answers asked ahead come back in order: each finding at its own file and line.
+    files["gen/f12.ts"] = `export const token = "${TOKEN}";\n`;
+    files["gen/f1234.ts"] = `// one\nexport const token = "${TOKEN}";\n`;
+    files["gen/f3999.ts"] = `// one\n// two\nexport const token = "${TOKEN}";\n`;
+    // A file changed among them: its old version is read between the new ones.
+    files["config.txt"] = `old line with ${TOKEN}\nplain\nnew ${TOKEN}\n`;
     const sha = await commitDetached(dir, files, "generated");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const scan = await Promise.race([
@@ -183,8 +188,11 @@ Deno.test("scanPush() reads a push of thousands of files through one git process
       }),
     ]).finally(() => clearTimeout(timer));
     assert.equal(scan.commits.length, 1);
-    assert.equal(scan.commits[0]!.touched.length, 4000);
-    assert.deepEqual(scan.commits[0]!.findings.map((f) => [f.file, f.line]), [["gen/f1234.ts", 1]]);
+    assert.equal(scan.commits[0]!.touched.length, 4001);
+    assert.deepEqual(
+      scan.commits[0]!.findings.map((f) => [f.file, f.line]).toSorted(),
+      [["config.txt", 3], ["gen/f12.ts", 1], ["gen/f1234.ts", 2], ["gen/f3999.ts", 3]],
+    );
   });
 });
 
