@@ -31,7 +31,8 @@ const $ = await shell();
 const quick = Deno.args.includes("--quick");
 const STARTS = quick ? 2 : 4;
 const REQUESTS = quick ? 15 : 40;
-const DOWNLOADS = quick ? 2 : 4;
+/** Rounds of downloads (one from each side per round). */
+const DOWNLOADS = quick ? 3 : 9;
 const DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
 // deno-lint-ignore no-console
@@ -330,25 +331,33 @@ agents:
         median((await curlLoop(container, REQUESTS, [...args, small])).map(([t]) => t * 1000));
       const kept = async (container: string, args: string[]) =>
         median((await curlSeries(container, REQUESTS + 1, [...args], small)).slice(1));
-      const download = async (container: string, args: string[]) =>
-        median((await curlLoop(container, DOWNLOADS, [...args, big])).map(([, s]) => s / 2 ** 20));
+      // Downloads in rounds, one from each side per round, so that the machine's speed
+      // drifting over the run (a shared VM's does) weighs on every side alike.
+      const sides: [string, string[]][] = [[client, [...directArgs, big]], [agent, [
+        ...extra,
+        big,
+      ]]];
+      if (!url.startsWith("https")) {
+        // A relay that parses nothing, copying the same bytes: the cost of the copy.
+        sides.push([client, [`http://${mitm.name}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`]]);
+      }
+      if (peerArgs) sides.push([client, [...peerArgs, big]]);
+      const speeds: number[][] = sides.map(() => []);
+      for (let round = 0; round < DOWNLOADS; round++) {
+        for (const [i, [container, args]] of sides.entries()) {
+          speeds[i]!.push((await curlLoop(container, 1, args))[0]![1] / 2 ** 20);
+        }
+      }
+      const [dTp, pTp, ...others] = speeds.map(median) as [number, number, ...number[]];
       const dLat = await newConn(client, directArgs);
       row(`${label}: latency, new connection`, dLat, await newConn(agent, extra), "ms", true);
       const dKept = await kept(client, directArgs);
       const pKept = await kept(agent, extra);
       row(`${label}: latency, kept-alive connection`, dKept, pKept, "ms", true);
       say(`  kept-alive: ${(pKept - dKept).toFixed(2)} ms added at p50`);
-      const dTp = await download(client, directArgs);
-      const pTp = await download(agent, extra);
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
       if (!url.startsWith("https")) {
-        // The same download through a relay that parses nothing: the cost of the copy.
-        const relayed = median(
-          (await curlLoop(client, DOWNLOADS, [
-            `http://${mitm.name}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
-          ])).map(([, s]) => s / 2 ** 20),
-        );
-        row(`${label}: throughput (socat relay vs bot-bottle)`, relayed, pTp, "MiB/s", false);
+        row(`${label}: throughput (socat relay vs bot-bottle)`, others[0]!, pTp, "MiB/s", false);
       }
       if (peerArgs) {
         // The peer in the same run: ratios of bot-bottle against mitmproxy.
@@ -362,8 +371,7 @@ agents:
         );
         const mKept = await kept(client, peerArgs);
         row(`${label}: latency, kept-alive (mitmproxy vs bot-bottle)`, mKept, pKept, "ms", true);
-        const mTp = await download(client, peerArgs);
-        row(`${label}: throughput (mitmproxy vs bot-bottle)`, mTp, pTp, "MiB/s", false);
+        row(`${label}: throughput (mitmproxy vs bot-bottle)`, others.at(-1)!, pTp, "MiB/s", false);
       }
     }
     // DLP: the same 256 KiB API request through a bottle that scans and one that does not.
