@@ -17,6 +17,8 @@ import { bringHome, forgetRecord, noteBaseline, prepareWorkspace } from "../work
 import { bundleConfig } from "./config.ts";
 import { probeGuest, selfTest } from "./selftest.ts";
 import { cacheDir } from "../state.ts";
+import { logsDir } from "../logs.ts";
+import { savedRefusals } from "../refusals.ts";
 
 /** A bottle that is up and provisioned. */
 export interface UpBottle {
@@ -77,6 +79,13 @@ export async function bringUp(
     // The backend awaits it (and reports its error); never an unhandled rejection.
     setup.catch(() => {});
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
+    // Disposed after the bottle is removed (its audit log saved): what the proxy refused.
+    if (options.mode === "start") {
+      options.stack.defer(async () => {
+        const told = await savedRefusals(logsDir(options.env), plan.instance);
+        if (told) log.info(told);
+      });
+    }
     // The self-test's probes start once the guest runs and wait inside it for the proxy
     // (the bundle may still be starting), so they end about when the bundle is ready.
     const guestUp = Promise.withResolvers<Guest>();

@@ -587,6 +587,13 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
   } finally {
     const down = await runBotBottle(["down", name], { env: e });
     assert.equal(down.code, 0, down.stderr);
+    // The person is told what the proxy refused: rules and hosts, never a secret.
+    assert.match(down.stderr, new RegExp(`The egress proxy refused, while ${name} ran`));
+    assert.match(
+      down.stderr,
+      /\d+ requests carrying a secret \(aws-access-key-id, bottle-credential[^)]*\) to api\.anthropic\.com/,
+    );
+    assert.ok(!down.stderr.includes(DB_PASSWORD) && !down.stderr.includes(KEY), down.stderr);
   }
   assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "nothing remains after down");
   // The audit log outlives the bottle: saved before its bundle went.

@@ -202,15 +202,17 @@ dockerTest(
     }
     await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
       // A Git LFS file is as the user left it in the agent's eyes; the agent changes it.
-      script: workScript(
-        hasLfs
+      script: workScript([
+        // A host outside the allowlist: refused, and the person is told at the end.
+        "curl -sS -m 5 https://outside.fake.test/ 2>&1 | grep -o 'response 403'",
+        ...(hasLfs
           ? [
             // (Its fsmonitor is off: the step before planted one, which makes files when run.)
             `[ -z "$(git -c core.fsmonitor=false status --short model.bin)" ] && ` +
             `head -c 2000 /dev/urandom > model.bin && echo lfs-clean`,
           ]
-          : [],
-      ),
+          : []),
+      ]),
     });
     await using dir = await tempDir();
     const { repo, env, state } = await project(dir.path, upstream);
@@ -244,10 +246,18 @@ dockerTest(
       "secret-committed",
       "planted",
       "untracked",
+      "response 403",
       ...(hasLfs ? ["lfs-clean"] : []),
     ]);
     const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
     await assertWorkCameHome(repo, state, name, before, r.stderr);
+    // Told after the bottle went: what its proxy refused.
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Removing bottle ${name}\\nThe egress proxy refused, while ${name} ran[^\\n]*\\n.*connections? or requests? to [^\\n]*outside\\.fake\\.test`,
+      ),
+    );
     // The wip sits on the user's own uncommitted work (put on the agent's new main), so
     // its own change is the agent's alone, and the summary says how to see just that.
     const wip = `bot-bottle/${name}/wip`;

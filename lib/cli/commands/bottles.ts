@@ -13,6 +13,7 @@ import { LOG_MAX_AGE_DAYS, LOG_MAX_TOTAL_BYTES, logsDir, savedLog, savedLogs } f
 import { reap, REAP_COMMAND, reaperLog, spawnReaper } from "../../reaper.ts";
 import { claimRemoval, heartbeatAlive, startHeartbeat } from "../../state.ts";
 import { bringHome, forgetRecord } from "../../workspace/mod.ts";
+import { savedRefusals } from "../../refusals.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
 import { bringUpPlanned, resolvePlan } from "../resolve.ts";
 import { PLAN_OPTIONS } from "./plan.ts";
@@ -39,6 +40,8 @@ export async function removeBottle(
   await bringHome(env, name, await backend.homeAccess(name));
   await backend.remove(name, { archiveDir: logsDir(env) });
   await forgetRecord(env, name);
+  const told = await savedRefusals(logsDir(env), name);
+  if (told) log.info(told);
 }
 
 /** `removeBottle` under this process's claim; false when another process is removing it. */

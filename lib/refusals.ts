@@ -1,0 +1,117 @@
+/**
+ * @module
+ * What the egress proxy refused while a bottle ran, told to the person when the bottle
+ * goes: the requests that carried a secret (by rule and host, never the secret) and the
+ * hosts it would not reach. Someone who comes back to a stopped agent learns why (a
+ * model request refused because the conversation held a secret; a registry not in
+ * the allowlist) without reading the whole audit log. Host names came from the agent:
+ * each is made inert and the lists are cut short.
+ */
+
+import { inert } from "./inert.ts";
+import { savedLog } from "./logs.ts";
+
+/** Hosts and rules listed by name before the rest are counted. */
+const LISTED = 5;
+
+/** Counts by key, most first (ties by name). */
+class Tally {
+  readonly #counts = new Map<string, number>();
+  total = 0;
+
+  add(key: string, count = 1): void {
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + count);
+    this.total += count;
+  }
+
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  /** The keys, most counted first, the first `LISTED` by name, the rest counted. */
+  list(withCounts: boolean): string {
+    const sorted = [...this.#counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const named = sorted.slice(0, LISTED).map(([key, n]) =>
+      withCounts && this.#counts.size > 1 ? `${inert(key, 100)} (${n})` : inert(key, 100)
+    );
+    const rest = sorted.length - LISTED;
+    return named.join(", ") + (rest > 0 ? ` and ${rest} more` : "");
+  }
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The summary of the egress refusals in audit log `text` (JSON Lines), or undefined
+ * when there were none. Rate-limited bursts count in full (their summary lines carry
+ * the count); refusals that name no host (a malformed request) are left to `logs`.
+ */
+export function refusalSummary(text: string, instance: string): string | undefined {
+  const blocked = { hosts: new Tally(), rules: new Tally() };
+  const audited = { hosts: new Tally(), rules: new Tally() };
+  const denied = new Tally();
+  for (const line of text.split("\n")) {
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e === null || typeof e !== "object" || e.kind !== "egress") continue;
+    const suppressed = e.action === "suppressed";
+    const action = suppressed ? e.of : e.action;
+    const host = typeof (suppressed ? e.target : e.host) === "string"
+      ? String(suppressed ? e.target : e.host)
+      : undefined;
+    const count = suppressed && typeof e.count === "number" && e.count > 0 ? e.count : 1;
+    if (action === "dlp-block" || action === "dlp-audit") {
+      const into = action === "dlp-block" ? blocked : audited;
+      into.hosts.add(host ?? "(no host)", count);
+      // Each rule once per request, whatever the places it was found in.
+      const rules = Array.isArray(e.rules) ? e.rules : [];
+      for (const rule of new Set(rules.map((r) => String(r).split("@")[0]!))) into.rules.add(rule);
+    } else if (action === "deny" && host !== undefined) {
+      // By host: the log counts a burst per host, whatever its ports.
+      denied.add(host, count);
+    }
+  }
+  if (blocked.hosts.total + audited.hosts.total + denied.total === 0) return undefined;
+  const see = `\`bot-bottle logs ${instance}\` shows each`;
+  const lines: string[] = [];
+  if (blocked.hosts.total + denied.total > 0) {
+    lines.push(`The egress proxy refused, while ${instance} ran (${see}):`);
+  }
+  if (blocked.hosts.total > 0) {
+    lines.push(
+      `  ${plural(blocked.hosts.total, "request", "requests")} carrying a secret (${
+        blocked.rules.list(false)
+      }) to ${blocked.hosts.list(true)}; the secret is not shown`,
+    );
+  }
+  if (denied.total > 0) {
+    lines.push(
+      `  ${plural(denied.total, "connection or request", "connections or requests")} to ${
+        denied.list(true)
+      }`,
+      "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
+    );
+  }
+  if (audited.hosts.total > 0) {
+    lines.push(
+      `Let through, as \`dlp: audit\` asks: ${
+        plural(audited.hosts.total, "request", "requests")
+      } carrying a secret (${audited.rules.list(false)}) to ${audited.hosts.list(true)}${
+        lines.length === 0 ? ` (${see})` : ""
+      }`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The summary of `instance`'s saved audit log (see `refusalSummary`), if it has one. */
+export async function savedRefusals(dir: string, instance: string): Promise<string | undefined> {
+  const path = await savedLog(dir, instance);
+  if (!path) return undefined;
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return refusalSummary(text, instance);
+}

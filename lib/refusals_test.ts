@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { refusalSummary } from "./refusals.ts";
+
+const lines = (...entries: Record<string, unknown>[]) =>
+  entries.map((e) => JSON.stringify({ ts: "2026-11-30T00:00:00.000Z", ...e })).join("\n");
+
+Deno.test("the refusals summary counts secrets by rule and host, and hosts refused", () => {
+  const text = lines(
+    { kind: "bundle", action: "ready" },
+    // The self-test's request without a host is not the agent's doing.
+    { kind: "egress", action: "deny", method: "GET", reason: "needs an absolute URL" },
+    {
+      kind: "egress",
+      action: "dlp-block",
+      host: "api.anthropic.com",
+      port: 443,
+      rules: ["aws-access-key-id@body", "aws-access-key-id@url/base64", "github-token@body"],
+    },
+    { kind: "egress", action: "dlp-block", host: "api.anthropic.com", rules: ["jwt@header"] },
+    { kind: "egress", action: "dlp-block", host: "pypi.org", rules: ["aws-access-key-id@body"] },
+    { kind: "egress", action: "deny", host: "example.com", port: 443, reason: "not allowed" },
+    { kind: "egress", action: "deny", host: "example.com", port: 443, reason: "not allowed" },
+    { kind: "egress", action: "deny", host: "plain.test", port: 8080, reason: "not allowed" },
+    // A burst the log counted instead of writing.
+    { kind: "egress", action: "suppressed", of: "deny", target: "plain.test", count: 30 },
+    { kind: "egress", action: "open", host: "api.anthropic.com", port: 443 },
+    { kind: "git", action: "refuse", repo: "_workspace", rule: "secret" },
+    "not json at all" as unknown as Record<string, unknown>,
+  ) + "\n{broken";
+  const summary = refusalSummary(text, "claude-abc123")!;
+  assert.equal(
+    summary,
+    [
+      "The egress proxy refused, while claude-abc123 ran (`bot-bottle logs claude-abc123` shows each):",
+      "  3 requests carrying a secret (aws-access-key-id, github-token, jwt) to api.anthropic.com (2), pypi.org (1); the secret is not shown",
+      "  33 connections or requests to plain.test (31), example.com (2)",
+      "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
+    ].join("\n"),
+  );
+});
+
+Deno.test("the refusals summary says nothing when nothing was refused", () => {
+  assert.equal(
+    refusalSummary(lines({ kind: "egress", action: "open", host: "a.test", port: 443 }), "x"),
+    undefined,
+  );
+  assert.equal(refusalSummary("", "x"), undefined);
+});
+
+Deno.test("requests let through by dlp: audit are told apart from refusals", () => {
+  const summary = refusalSummary(
+    lines({ kind: "egress", action: "dlp-audit", host: "a.test", rules: ["jwt@body"] }),
+    "x",
+  )!;
+  assert.equal(
+    summary,
+    "Let through, as `dlp: audit` asks: 1 request carrying a secret (jwt) to a.test (`bot-bottle logs x` shows each)",
+  );
+});
+
+Deno.test("host names from the agent are made inert and long lists cut short", () => {
+  const hosts = Array.from({ length: 8 }, (_, i) => `h${i}.test`);
+  const summary = refusalSummary(
+    lines(
+      { kind: "egress", action: "deny", host: "evil\u001b]0;pwned\u0007.test", port: 443 },
+      ...hosts.map((host) => ({ kind: "egress", action: "deny", host, port: 443 })),
+    ),
+    "x",
+  )!;
+  assert.ok(!summary.includes("\u001b") && !summary.includes("\u0007"), summary);
+  assert.match(summary, /evil\\e\]0;pwned\\x07\.test/);
+  assert.match(summary, /9 connections or requests to .* and 4 more$/m);
+});
