@@ -5,7 +5,12 @@
  * calls, and removal by label. The backends differ only in how the agent guest runs.
  */
 
-import { AUDIT_PATH, type BundleConfig, STATE_DIR } from "../../sidecars/bundle/config.ts";
+import {
+  AUDIT_FLUSH_SCRIPT,
+  AUDIT_PATH,
+  type BundleConfig,
+  STATE_DIR,
+} from "../../sidecars/bundle/config.ts";
 import { join } from "node:path";
 import { LABEL_BOTTLE, LABEL_ROLE } from "../constants.ts";
 import { pruneLogs } from "../logs.ts";
@@ -240,7 +245,7 @@ export async function saveAuditLog(instance: string, dir: string): Promise<void>
       ? await docker.execCapture(bundle.name, [
         "sh",
         "-c",
-        'test "$(stat -c %s "$1")" -le 16777216 && cat "$1"',
+        `${AUDIT_FLUSH_SCRIPT}; test "$(stat -c %s "$1")" -le 16777216 && cat "$1"`,
         "sh",
         AUDIT_PATH,
       ], { timeout: "2m" })
@@ -346,7 +351,14 @@ export async function bundleAuditLog(
   if (bundle.state !== "running") {
     throw new BackendError(`Bottle "${instance}" is not running; its log went with it`);
   }
-  const args = follow ? ["tail", "-n", "+1", "-F", AUDIT_PATH] : ["cat", AUDIT_PATH];
+  // What the log holds back is asked for first: bursts counted in full.
+  const args = [
+    "sh",
+    "-c",
+    `${AUDIT_FLUSH_SCRIPT}; exec ${follow ? "tail -n +1 -F" : "cat"} "$1"`,
+    "sh",
+    AUDIT_PATH,
+  ];
   const $ = await shell();
   const child = $`docker exec ${bundle.name} ${args}`.stdout("piped").stderr("piped").spawn();
   const onAbort = () => child.kill("SIGTERM");

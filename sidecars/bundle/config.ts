@@ -9,6 +9,23 @@
 export const STATE_DIR = "/var/lib/bot-bottle";
 /** The JSONL audit log. */
 export const AUDIT_PATH = `${STATE_DIR}/audit.jsonl`;
+/**
+ * Asking the bundle to write what its audit log holds back (the counts of rate-limited
+ * bursts) before the log is read: a token is written to `AUDIT_FLUSH_ASK` and SIGWINCH
+ * sent (a signal whose default is to be ignored: asked before the bundle listens, or of
+ * one that never does, it cannot end the bundle); the token appears in
+ * `AUDIT_FLUSH_DONE` once every entry so far is on disk.
+ */
+export const AUDIT_FLUSH_ASK = `${STATE_DIR}/audit-flush-ask`;
+export const AUDIT_FLUSH_DONE = `${STATE_DIR}/audit-flush-done`;
+/**
+ * A shell script (run in the bundle, `$1` the audit log) that asks for the flush, waits
+ * for it up to two seconds (a bundle that does not answer is read as it is), and exits.
+ */
+export const AUDIT_FLUSH_SCRIPT =
+  `t="$$-$(date +%s%N)"; printf %s "$t" > ${AUDIT_FLUSH_ASK} && kill -WINCH 1 && ` +
+  `i=0; while [ "$(cat ${AUDIT_FLUSH_DONE} 2>/dev/null)" != "$t" ] && [ $i -lt 100 ]; ` +
+  `do sleep 0.02; i=$((i+1)); done`;
 /** uid and gid of the bundle's unprivileged user. */
 export const BUNDLE_UID = 999;
 

@@ -23,6 +23,8 @@ import {
 } from "../supervise/mcp.ts";
 import { SuperviseQueue } from "../supervise/queue.ts";
 import {
+  AUDIT_FLUSH_ASK,
+  AUDIT_FLUSH_DONE,
   AUDIT_PATH,
   type BundleConfig,
   gateOverrides,
@@ -40,9 +42,20 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   // the CA's key, kept in memory only.
   const config: BundleConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
   const audit = new AuditLog(AUDIT_PATH);
-  // Summaries of rate-limited refusals are written at least once a minute.
+  // Disposed last: what the log holds back goes to disk when the bundle stops.
+  daemons.defer(() => audit.flush());
+  // Summaries of rate-limited refusals are written at least once a minute, and when the
+  // host asks before it reads the log (`AUDIT_FLUSH_SCRIPT`).
   const flusher = setInterval(() => void audit.flush(), 60_000);
   daemons.defer(() => clearInterval(flusher));
+  const onFlush = async () => {
+    const token = await Deno.readTextFile(AUDIT_FLUSH_ASK).catch(() => "");
+    await audit.flush();
+    await Deno.writeTextFile(AUDIT_FLUSH_DONE, token.slice(0, 100), { mode: 0o600 })
+      .catch(() => {});
+  };
+  Deno.addSignalListener("SIGWINCH", onFlush);
+  daemons.defer(() => Deno.removeSignalListener("SIGWINCH", onFlush));
 
   const ca = await importAuthority(config.ca.certPem, config.ca.keyPem);
   const routeHosts = config.egress.routes.map((r) => r.host);

@@ -59,6 +59,20 @@ async function project(dir: string, subnet: string): Promise<string> {
 
 const DB_PASSWORD = `db-${crypto.randomUUID()}`;
 
+/** Refusals of burst.fake.test in a JSON Lines audit log: written, and counted in summaries. */
+function burstCount(log: string): number {
+  return log.trim().split("\n").map((l) => JSON.parse(l)).reduce(
+    (n, x) =>
+      n +
+      (x.action === "deny" && x.host === "burst.fake.test"
+        ? 1
+        : x.action === "suppressed" && x.of === "deny" && x.target === "burst.fake.test"
+        ? x.count
+        : 0),
+    0,
+  );
+}
+
 async function env(upstream: Upstream): Promise<Record<string, string>> {
   return {
     ANTHROPIC_API_KEY: KEY,
@@ -259,6 +273,24 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         assert.ok(entries.some((x) => x.action === "intercept" && x.host === "api.anthropic.com"));
         const text = await runBotBottle(["logs", name], { env: e });
         assert.match(text.stdout, /egress {2}DENY {2}denied\.fake\.test:443/);
+      },
+    );
+
+    await t.step(
+      "a burst of refusals is counted in full: the log writes 20 and a count of the rest",
+      async () => {
+        const r = await runBotBottle([
+          "exec",
+          name,
+          "--",
+          "sh",
+          "-c",
+          "for i in $(seq 25); do curl -s -m 3 -o /dev/null https://burst.fake.test/; done; echo sent",
+        ], { env: e });
+        assert.match(r.stdout, /sent/, r.stderr);
+        // Read within the minute: the count of the rest is asked for before the log is read.
+        const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
+        assert.equal(burstCount(logs.stdout), 25, logs.stdout);
       },
     );
 
@@ -594,11 +626,13 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       /\d+ requests carrying a secret \(aws-access-key-id, bottle-credential[^)]*\) to api\.anthropic\.com/,
     );
     assert.ok(!down.stderr.includes(DB_PASSWORD) && !down.stderr.includes(KEY), down.stderr);
+    assert.match(down.stderr, /burst\.fake\.test \(25\)/);
   }
   assert.deepEqual(await labelled(`bot-bottle.bottle=${name}`), [], "nothing remains after down");
   // The audit log outlives the bottle: saved before its bundle went.
   const saved = await runBotBottle(["logs", name, "--format", "json"], { env: e });
   assert.equal(saved.code, 0, saved.stderr);
+  assert.equal(burstCount(saved.stdout), 25, "the kept log counts the burst once, in full");
   const entries = saved.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(
     entries.some((x) => x.action === "ready") && entries.some((x) => x.kind === "egress"),
