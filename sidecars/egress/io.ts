@@ -267,6 +267,17 @@ export class ConnIO implements Source, Sink {
     while (off < data.length) off += await this.conn.write(data.subarray(off));
   }
 
+  /**
+   * Lets go of the read buffers (a connection going idle in a pool): the next read
+   * allocates new ones. An idle connection then holds no megabytes, and a chunk read
+   * before, which its consumer may still be writing on, is never read over by the next
+   * request's reads.
+   */
+  park(): void {
+    this.#buffers = [];
+    this.#turn = 0;
+  }
+
   end(): void {
     this.conn.closeWrite().catch(() => this.destroy());
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { concat, relay } from "./io.ts";
+import { concat, ConnIO, relay } from "./io.ts";
 
 /** Chunks as a connection yields them: read into two buffers by turns. */
 async function* byTurns(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
@@ -83,4 +83,29 @@ Deno.test("relay() sends a lone chunk at once and passes a write's failure on", 
       ),
     /peer went away/,
   );
+});
+
+Deno.test("ConnIO: a chunk read before park() is not read over by the reads after it", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const server = await accepted;
+  listener.close();
+  const io = new ConnIO(client, 1024);
+  const send = async (text: string) => {
+    await server.write(new TextEncoder().encode(text));
+    // One read takes what one write sent (loopback, small writes, one at a time).
+    return await io.read();
+  };
+  try {
+    const first = await send("first response");
+    // Its consumer may still be writing it on when the connection goes idle.
+    io.park();
+    await send("second, and longer, response");
+    await send("third one");
+    assert.equal(new TextDecoder().decode(first!), "first response");
+  } finally {
+    client.close();
+    server.close();
+  }
 });

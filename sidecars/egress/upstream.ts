@@ -116,6 +116,7 @@ export class UpstreamPool {
       return;
     }
     c.idleSince = Date.now();
+    c.io.park();
     list.push(c);
     this.#idle.set(key, list);
   }
