@@ -81,3 +81,18 @@ export async function pruneLogs(dir: string, now = new Date()): Promise<void> {
     await Deno.remove(join(dir, `${name}.jsonl`)).catch(() => {});
   }
 }
+
+/** The entries of an audit log's text (JSON Lines): each line that is a JSON object. */
+export function* auditEntries(text: string): Generator<Record<string, unknown>> {
+  for (const line of text.split("\n")) {
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
+      yield entry as Record<string, unknown>;
+    }
+  }
+}

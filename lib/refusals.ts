@@ -9,7 +9,7 @@
  */
 
 import { inert } from "./inert.ts";
-import { savedLog } from "./logs.ts";
+import { auditEntries, savedLog } from "./logs.ts";
 
 /** Hosts and rules listed by name before the rest are counted. */
 const LISTED = 5;
@@ -50,14 +50,8 @@ export function refusalSummary(text: string, instance: string): string | undefin
   const blocked = { hosts: new Tally(), rules: new Tally() };
   const audited = { hosts: new Tally(), rules: new Tally() };
   const denied = new Tally();
-  for (const line of text.split("\n")) {
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (e === null || typeof e !== "object" || e.kind !== "egress") continue;
+  for (const e of auditEntries(text)) {
+    if (e.kind !== "egress") continue;
     const suppressed = e.action === "suppressed";
     const action = suppressed ? e.of : e.action;
     const host = typeof (suppressed ? e.target : e.host) === "string"

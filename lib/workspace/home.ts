@@ -30,6 +30,7 @@ import {
 import { bringLfsHome, MAX_LFS_HOME, newPointers } from "./lfs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
+import { auditEntries } from "../logs.ts";
 
 /** Git in the agent with its own hooks and helpers turned off. */
 const AGENT_GIT =
@@ -271,13 +272,7 @@ async function refusalReasons(
     await bundle.copyOut(AUDIT_PATH, file).catch(() => {});
     text = await Deno.readTextFile(file).catch(() => "");
   }
-  for (const line of text.split("\n")) {
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line);
-    } catch {
-      continue;
-    }
+  for (const e of auditEntries(text)) {
     if (e.kind !== "git" || e.action !== "refuse" || e.repo !== gateName) continue;
     if (String(e.ts ?? "") < since) continue;
     // The gate words its refusals for the agent; this one is read by the person.
