@@ -1,8 +1,9 @@
 /**
  * @module
- * What the egress proxy refused while a bottle ran, told to the person when the bottle
- * goes: the requests that carried a secret (by rule and host, never the secret) and the
- * hosts it would not reach. Someone who comes back to a stopped agent learns why (a
+ * What the bottle refused while it ran, told to the person when the bottle goes: the
+ * requests that carried a secret (by rule and host, never the secret), the hosts the
+ * proxy would not reach, and the pushes the git gate refused (to repositories other than
+ * the `--cwd` workspace, whose refusals the home-coming summary tells). Someone who comes back to a stopped agent learns why (a
  * model request refused because the conversation held a secret; a registry not in
  * the allowlist) without reading the whole audit log. Host names came from the agent:
  * each is made inert and the lists are cut short.
@@ -10,6 +11,7 @@
 
 import { inert } from "./inert.ts";
 import { auditEntries, savedLog } from "./logs.ts";
+import { WORKSPACE_ENTRY } from "../sidecars/bundle/config.ts";
 
 /** Hosts and rules listed by name before the rest are counted. */
 const LISTED = 5;
@@ -42,7 +44,7 @@ class Tally {
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * The summary of the egress refusals in audit log `text` (JSON Lines), or undefined
+ * The summary of the refusals in audit log `text` (JSON Lines), or undefined
  * when there were none. Rate-limited bursts count in full (their summary lines carry
  * the count); refusals that name no host (a malformed request) are left to `logs`.
  */
@@ -50,7 +52,17 @@ export function refusalSummary(text: string, instance: string): string | undefin
   const blocked = { hosts: new Tally(), rules: new Tally() };
   const audited = { hosts: new Tally(), rules: new Tally() };
   const denied = new Tally();
+  // Pushes the git gate refused, by repository (the workspace's are in the home summary).
+  const pushes = new Map<string, { refs: number; rules: Tally }>();
   for (const e of auditEntries(text)) {
+    if (e.kind === "git" && e.action === "refuse" && e.repo !== WORKSPACE_ENTRY) {
+      const repo = String(e.repo ?? "");
+      const into = pushes.get(repo) ?? { refs: 0, rules: new Tally() };
+      into.refs++;
+      into.rules.add(String(e.rule ?? "refused"));
+      pushes.set(repo, into);
+      continue;
+    }
     if (e.kind !== "egress") continue;
     const suppressed = e.action === "suppressed";
     const action = suppressed ? e.of : e.action;
@@ -69,11 +81,13 @@ export function refusalSummary(text: string, instance: string): string | undefin
       denied.add(host, count);
     }
   }
-  if (blocked.hosts.total + audited.hosts.total + denied.total === 0) return undefined;
+  if (blocked.hosts.total + audited.hosts.total + denied.total + pushes.size === 0) {
+    return undefined;
+  }
   const see = `\`bot-bottle logs ${instance}\` shows each`;
   const lines: string[] = [];
-  if (blocked.hosts.total + denied.total > 0) {
-    lines.push(`The egress proxy refused, while ${instance} ran (${see}):`);
+  if (blocked.hosts.total + denied.total + pushes.size > 0) {
+    lines.push(`While ${instance} ran, the bottle refused (${see}):`);
   }
   if (blocked.hosts.total > 0) {
     lines.push(
@@ -90,6 +104,14 @@ export function refusalSummary(text: string, instance: string): string | undefin
       "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
     );
   }
+  for (const [repo, { refs, rules }] of [...pushes].slice(0, LISTED)) {
+    lines.push(
+      `  ${plural(refs, "ref", "refs")} pushed to ${inert(repo, 100)}, at the git gate (${
+        rules.list(false)
+      })`,
+    );
+  }
+  if (pushes.size > LISTED) lines.push(`  and pushes to ${pushes.size - LISTED} more repositories`);
   if (audited.hosts.total > 0) {
     lines.push(
       `Let through, as \`dlp: audit\` asks: ${

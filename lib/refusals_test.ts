@@ -24,17 +24,21 @@ Deno.test("the refusals summary counts secrets by rule and host, and hosts refus
     // A burst the log counted instead of writing.
     { kind: "egress", action: "suppressed", of: "deny", target: "plain.test", count: 30 },
     { kind: "egress", action: "open", host: "api.anthropic.com", port: 443 },
+    // The workspace's refusals are in the home-coming summary; another repository's here.
     { kind: "git", action: "refuse", repo: "_workspace", rule: "secret" },
+    { kind: "git", action: "refuse", repo: "upstream", ref: "refs/heads/a", rule: "secret" },
+    { kind: "git", action: "refuse", repo: "upstream", ref: "refs/heads/b", rule: "no-force-push" },
     "not json at all" as unknown as Record<string, unknown>,
   ) + "\n{broken";
   const summary = refusalSummary(text, "claude-abc123")!;
   assert.equal(
     summary,
     [
-      "The egress proxy refused, while claude-abc123 ran (`bot-bottle logs claude-abc123` shows each):",
+      "While claude-abc123 ran, the bottle refused (`bot-bottle logs claude-abc123` shows each):",
       "  3 requests carrying a secret (aws-access-key-id, github-token, jwt) to api.anthropic.com (2), pypi.org (1); the secret is not shown",
       "  33 connections or requests to plain.test (31), example.com (2)",
       "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
+      "  2 refs pushed to upstream, at the git gate (no-force-push, secret)",
     ].join("\n"),
   );
 });

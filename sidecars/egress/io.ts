@@ -232,19 +232,24 @@ export class SocketIO implements Source, Sink {
   }
 }
 
+/** The first read of a response: a small answer (most are) costs no large buffer. */
+const FIRST_READ = 16 * 1024;
+
 /** A Deno connection as a Source and Sink; its reads take turns in two buffers. */
 export class ConnIO implements Source, Sink {
   readonly conn: Deno.Conn;
   #closed = false;
 
   readonly #readSize: number;
-  #buffers: Uint8Array[] = [];
+  #buffers: (Uint8Array | undefined)[] = [];
   #turn = 0;
+  /** For each buffer, whether its last read filled it: more comes than a small one holds. */
+  #filled = [false, false];
 
   /**
-   * `readSize`: bytes asked for per read. Measured (`deno task bench`): 64 KiB suits a
-   * TLS connection read a record at a time; a raw byte relay (a passthrough tunnel)
-   * moves more per larger read.
+   * `readSize`: bytes asked for per read once a response proves large. Measured (`deno
+   * task bench`): 64 KiB suits a TLS connection read a record at a time; a raw byte relay
+   * (a plain connection, a passthrough tunnel) moves more per larger read.
    */
   constructor(conn: Deno.Conn, readSize = 64 * 1024) {
     this.conn = conn;
@@ -252,14 +257,20 @@ export class ConnIO implements Source, Sink {
   }
 
   async read(): Promise<Uint8Array | null> {
-    // Allocated on the first read: a pooled connection that is never read holds none.
-    if (this.#buffers.length === 0) {
-      this.#buffers = [new Uint8Array(this.#readSize), new Uint8Array(this.#readSize)];
+    // Allocated as they are first needed: small, then full-size once a read fills one (a
+    // buffer is replaced only on its own turn, when what was read into it is done with).
+    const turn = this.#turn;
+    let buf = this.#buffers[turn];
+    const grow = this.#filled[turn] || this.#filled[turn ^ 1];
+    if (buf === undefined || (grow && buf.length < this.#readSize)) {
+      buf = new Uint8Array(grow ? this.#readSize : Math.min(this.#readSize, FIRST_READ));
+      this.#buffers[turn] = buf;
     }
-    const buf = this.#buffers[this.#turn]!;
     this.#turn ^= 1;
     const n = await this.conn.read(buf);
-    return n === null ? null : buf.subarray(0, n);
+    if (n === null) return null;
+    this.#filled[turn] = n === buf.length;
+    return buf.subarray(0, n);
   }
 
   async write(data: Uint8Array): Promise<void> {
@@ -268,14 +279,14 @@ export class ConnIO implements Source, Sink {
   }
 
   /**
-   * Lets go of the read buffers (a connection going idle in a pool): the next read
-   * allocates new ones. An idle connection then holds no megabytes, and a chunk read
-   * before, which its consumer may still be writing on, is never read over by the next
-   * request's reads.
+   * Lets go of the buffer of the last read (a connection going idle in a pool): the chunk
+   * read into it, which its consumer may still be writing on, is never read over by the
+   * next request's reads, which allocate another (small, until a read fills one).
    */
   park(): void {
-    this.#buffers = [];
-    this.#turn = 0;
+    // The buffer of the last read may still be written from; the other is free.
+    this.#buffers[this.#turn ^ 1] = undefined;
+    this.#filled = [false, false];
   }
 
   end(): void {

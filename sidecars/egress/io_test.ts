@@ -109,3 +109,28 @@ Deno.test("ConnIO: a chunk read before park() is not read over by the reads afte
     server.close();
   }
 });
+
+Deno.test("ConnIO: reads start small and grow to full size once one fills its buffer", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const server = await accepted;
+  listener.close();
+  const io = new ConnIO(client, 256 * 1024);
+  try {
+    const writing = server.write(new Uint8Array(100 * 1024));
+    await writing;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sizes: number[] = [];
+    for (let got = 0; got < 100 * 1024;) {
+      const chunk = await io.read();
+      sizes.push(chunk!.length);
+      got += chunk!.length;
+    }
+    assert.equal(sizes[0], 16 * 1024, "a first read is small");
+    assert.ok(sizes.length <= 3, `then one large read takes the rest: ${sizes}`);
+  } finally {
+    client.close();
+    server.close();
+  }
+});

@@ -620,7 +620,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
     const down = await runBotBottle(["down", name], { env: e });
     assert.equal(down.code, 0, down.stderr);
     // The person is told what the proxy refused: rules and hosts, never a secret.
-    assert.match(down.stderr, new RegExp(`The egress proxy refused, while ${name} ran`));
+    assert.match(down.stderr, new RegExp(`While ${name} ran, the bottle refused`));
     assert.match(
       down.stderr,
       /\d+ requests carrying a secret \(aws-access-key-id, bottle-credential[^)]*\) to api\.anthropic\.com/,

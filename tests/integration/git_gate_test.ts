@@ -335,6 +335,16 @@ dockerTest(
         }
         assert.ok(!r.stdout.includes(env.ANTHROPIC_API_KEY), "no credential in the log");
       });
+
+      await t.step("down tells the person what the gate refused, by rule", async () => {
+        const down = await runBotBottle(["down", name], { env });
+        assert.equal(down.code, 0, down.stderr);
+        assert.match(
+          down.stderr,
+          /While \S+ ran, the bottle refused[^\n]*\n(?:.*\n)* {2}\d+ refs pushed to project, at the git gate \([^)]*aws-access-key-id[^)]*\)/,
+        );
+        assert.ok(!down.stderr.includes(env.ANTHROPIC_API_KEY));
+      });
     } finally {
       await runBotBottle(["down", name], { env });
     }

@@ -255,7 +255,7 @@ dockerTest(
     assert.match(
       r.stderr,
       new RegExp(
-        `Removing bottle ${name}\\nThe egress proxy refused, while ${name} ran[^\\n]*\\n.*connections? or requests? to [^\\n]*outside\\.fake\\.test`,
+        `Removing bottle ${name}\\nWhile ${name} ran, the bottle refused[^\\n]*\\n.*connections? or requests? to [^\\n]*outside\\.fake\\.test`,
       ),
     );
     // The wip sits on the user's own uncommitted work (put on the agent's new main), so
