@@ -3,10 +3,10 @@
  * What the bottle refused while it ran, told to the person when the bottle goes: the
  * requests that carried a secret (by rule and host, never the secret), the hosts the
  * proxy would not reach, and the pushes the git gate refused (to repositories other than
- * the `--cwd` workspace, whose refusals the home-coming summary tells). Someone who comes back to a stopped agent learns why (a
- * model request refused because the conversation held a secret; a registry not in
- * the allowlist) without reading the whole audit log. Host names came from the agent:
- * each is made inert and the lists are cut short.
+ * the `--cwd` workspace, whose refusals the home-coming summary tells). Someone who comes
+ * back to a stopped agent learns why (a model request refused because the conversation
+ * held a secret; a registry not in the allowlist) without reading the whole audit log.
+ * Host names came from the agent: each is made inert and the lists are cut short.
  */
 
 import { inert } from "./inert.ts";
@@ -24,10 +24,6 @@ class Tally {
   add(key: string, count = 1): void {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + count);
     this.total += count;
-  }
-
-  get size(): number {
-    return this.#counts.size;
   }
 
   /** The keys, most counted first, the first `LISTED` by name, the rest counted. */
@@ -55,21 +51,23 @@ export function refusalSummary(text: string, instance: string): string | undefin
   // Pushes the git gate refused, by repository (the workspace's are in the home summary).
   const pushes = new Map<string, { refs: number; rules: Tally }>();
   for (const e of auditEntries(text)) {
-    if (e.kind === "git" && e.action === "refuse" && e.repo !== WORKSPACE_ENTRY) {
-      const repo = String(e.repo ?? "");
+    // A rate-limited burst's summary line stands for `count` entries like it.
+    const suppressed = e.action === "suppressed";
+    const action = suppressed ? e.of : e.action;
+    const count = suppressed && typeof e.count === "number" && e.count > 0 ? e.count : 1;
+    if (e.kind === "git" && action === "refuse") {
+      const repo = String((suppressed ? e.target : e.repo) ?? "");
+      if (repo === WORKSPACE_ENTRY) continue;
       const into = pushes.get(repo) ?? { refs: 0, rules: new Tally() };
-      into.refs++;
-      into.rules.add(String(e.rule ?? "refused"));
+      into.refs += count;
+      into.rules.add(String(e.rule ?? "refused"), count);
       pushes.set(repo, into);
       continue;
     }
     if (e.kind !== "egress") continue;
-    const suppressed = e.action === "suppressed";
-    const action = suppressed ? e.of : e.action;
     const host = typeof (suppressed ? e.target : e.host) === "string"
       ? String(suppressed ? e.target : e.host)
       : undefined;
-    const count = suppressed && typeof e.count === "number" && e.count > 0 ? e.count : 1;
     if (action === "dlp-block" || action === "dlp-audit") {
       const into = action === "dlp-block" ? blocked : audited;
       into.hosts.add(host ?? "(no host)", count);

@@ -28,6 +28,15 @@ Deno.test("the refusals summary counts secrets by rule and host, and hosts refus
     { kind: "git", action: "refuse", repo: "_workspace", rule: "secret" },
     { kind: "git", action: "refuse", repo: "upstream", ref: "refs/heads/a", rule: "secret" },
     { kind: "git", action: "refuse", repo: "upstream", ref: "refs/heads/b", rule: "no-force-push" },
+    {
+      kind: "git",
+      action: "suppressed",
+      of: "refuse",
+      target: "upstream",
+      rule: "secret",
+      count: 3,
+    },
+    { kind: "git", action: "suppressed", of: "refuse", target: "_workspace", count: 9 },
     "not json at all" as unknown as Record<string, unknown>,
   ) + "\n{broken";
   const summary = refusalSummary(text, "claude-abc123")!;
@@ -38,7 +47,7 @@ Deno.test("the refusals summary counts secrets by rule and host, and hosts refus
       "  3 requests carrying a secret (aws-access-key-id, github-token, jwt) to api.anthropic.com (2), pypi.org (1); the secret is not shown",
       "  33 connections or requests to plain.test (31), example.com (2)",
       "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
-      "  2 refs pushed to upstream, at the git gate (no-force-push, secret)",
+      "  5 refs pushed to upstream, at the git gate (secret, no-force-push)",
     ].join("\n"),
   );
 });
