@@ -79,7 +79,7 @@ export async function bringUp(
     // The backend awaits it (and reports its error); never an unhandled rejection.
     setup.catch(() => {});
     log.step(`Starting bottle ${plan.instance} (${plan.backend})`);
-    // Disposed after the bottle is removed (its audit log saved): what the proxy refused.
+    // Disposed after the bottle is removed (its audit log saved): what the bottle refused.
     if (options.mode === "start") {
       options.stack.defer(async () => {
         const told = await savedRefusals(logsDir(options.env), plan.instance);
