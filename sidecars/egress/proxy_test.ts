@@ -15,6 +15,7 @@ import { type ProxyOptions, startProxy } from "./proxy.ts";
 import { UpstreamPool } from "./upstream.ts";
 import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
+import { serveBody, writeAll } from "../../tests/loopback_server.ts";
 
 const SIZE = 6 * 1024 * 1024;
 const encoder = new TextEncoder();
@@ -32,49 +33,6 @@ function randomBody(size: number): Uint8Array {
 async function sha256(data: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
-}
-
-/**
- * An HTTP/1.1 server answering every request with `body` (kept alive); `closed` counts
- * connections that ended, and `failed` writes that the peer cut short.
- */
-function serveBody(listener: Deno.Listener, body: Uint8Array) {
-  const stats = { closed: 0, failed: 0 };
-  (async () => {
-    for await (const conn of listener) {
-      (async () => {
-        const buf = new Uint8Array(16384);
-        let text = "";
-        try {
-          for (;;) {
-            const n = await conn.read(buf);
-            if (n === null) break;
-            text += decoder.decode(buf.subarray(0, n));
-            while (text.includes("\r\n\r\n")) {
-              text = text.slice(text.indexOf("\r\n\r\n") + 4);
-              await writeAll(
-                conn,
-                encoder.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`),
-              );
-              await writeAll(conn, body);
-            }
-          }
-        } catch {
-          stats.failed++;
-        }
-        stats.closed++;
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      })();
-    }
-  })();
-  return stats;
 }
 
 /** Reads one response (Content-Length framed); `slow` pauses now and then. */

@@ -1,44 +1,15 @@
 import assert from "node:assert/strict";
+import { serveBody } from "../../tests/loopback_server.ts";
 import { UpstreamPool } from "./upstream.ts";
-
-/** A keep-alive server answering every request with `body`, head and body in one write. */
-function serve(body: Uint8Array): { port: number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  (async () => {
-    for await (const conn of listener) {
-      (async () => {
-        const buf = new Uint8Array(16384);
-        let text = "";
-        try {
-          for (;;) {
-            const n = await conn.read(buf);
-            if (n === null) break;
-            text += new TextDecoder().decode(buf.subarray(0, n));
-            while (text.includes("\r\n\r\n")) {
-              text = text.slice(text.indexOf("\r\n\r\n") + 4);
-              const head = new TextEncoder().encode(
-                `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`,
-              );
-              const out = new Uint8Array(head.length + body.length);
-              out.set(head);
-              out.set(body, head.length);
-              for (let off = 0; off < out.length;) off += await conn.write(out.subarray(off));
-            }
-          }
-        } catch { /* the client left */ }
-        conn.close();
-      })();
-    }
-  })();
-  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
-}
 
 Deno.test("a pooled connection's next request never reads over the last chunk of the answer before", async () => {
   const body = new Uint8Array(3 * 1024 * 1024);
   for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 10)) & 0xff;
-  const server = serve(body);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  serveBody(listener, body);
+  const port = (listener.addr as Deno.NetAddr).port;
   const pool = new UpstreamPool();
-  const target = { tls: false, host: "up.test", port: server.port, address: "127.0.0.1" };
+  const target = { tls: false, host: "up.test", port, address: "127.0.0.1" };
   const get = () => pool.request(target, { method: "GET", path: "/", headers: [] }, null);
   try {
     // The first answer read to its end; its last chunk kept as the relay keeps one it is
@@ -59,6 +30,6 @@ Deno.test("a pooled connection's next request never reads over the last chunk of
     assert.deepEqual(last, copy, "the last chunk of the first answer was read over");
   } finally {
     pool.close();
-    server.close();
+    listener.close();
   }
 });
