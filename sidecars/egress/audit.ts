@@ -20,6 +20,8 @@ const NOISY = new Set(["deny", "dlp-block", "dlp-audit", "error", "tls-error", "
 export const BURST = 20;
 /** The rate-limiting window. */
 export const WINDOW_MS = 60_000;
+/** Keys tracked at once. */
+export const MAX_WINDOWS = 10_000;
 
 /** Appends entries to a JSONL file. */
 export class AuditLog {
@@ -59,8 +61,12 @@ export class AuditLog {
     if (!w || now - w.start >= WINDOW_MS) {
       if (w && w.dropped > 0) this.#summary(key, w.dropped);
       w = { start: now, written: 0, dropped: 0 };
+      if (this.#windows.size >= MAX_WINDOWS) {
+        // Too many keys at once (ever new host names): counts so far are written, not lost.
+        void this.flush();
+        this.#windows.clear();
+      }
       this.#windows.set(key, w);
-      if (this.#windows.size > 10_000) this.#windows.clear();
     }
     if (w.written < BURST) {
       w.written++;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AuditLog, BURST, WINDOW_MS } from "./audit.ts";
+import { AuditLog, BURST, MAX_WINDOWS, WINDOW_MS } from "./audit.ts";
 
 Deno.test("AuditLog rate-limits a burst of alike refusals and counts the rest", async () => {
   const dir = await Deno.makeTempDir();
@@ -28,6 +28,28 @@ Deno.test("AuditLog rate-limits a burst of alike refusals and counts the rest", 
       1,
       "decisions are not limited",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AuditLog: counts of bursts are written, not lost, when too many keys are tracked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = new AuditLog(`${dir}/a.jsonl`, () => 1_000_000);
+    for (let i = 0; i < BURST + 7; i++) {
+      log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
+    }
+    // Ever new host names, one refusal each, until the keys tracked are dropped.
+    for (let i = 0; i < MAX_WINDOWS; i++) {
+      log.write({ kind: "egress", action: "deny", host: `h${i}.example`, reason: "not allowed" });
+    }
+    await log.flush();
+    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const summary = lines.find((l) => l.action === "suppressed" && l.target === "evil.example");
+    assert.equal(summary?.count, 7);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
