@@ -41,6 +41,7 @@ import bytes from "../bytes.ts" with { type: "text" };
 import buffered from "../buffered.ts" with { type: "text" };
 import hosts from "../net/hosts.ts" with { type: "text" };
 import subnet from "../net/subnet.ts" with { type: "text" };
+import secretsCompressed from "../secrets/compressed.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
@@ -117,6 +118,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,
     "lib/net/x509.ts": x509,
+    "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/engine.ts": secretsEngine,
     "lib/secrets/keywords.ts": secretsKeywords,

@@ -24,6 +24,7 @@ import hostsSource from "../net/hosts.ts" with { type: "text" };
 import secretsSource from "../secrets/mod.ts" with { type: "text" };
 import rulesSource from "../secrets/rules.ts" with { type: "text" };
 import engineSource from "../secrets/engine.ts" with { type: "text" };
+import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
@@ -99,6 +100,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/mod.ts": secretsSource,
   "lib/secrets/rules.ts": rulesSource,
   "lib/secrets/engine.ts": engineSource,
+  "lib/secrets/compressed.ts": compressedSource,
   "lib/secrets/decode.ts": decodeSource,
   "lib/secrets/keywords.ts": keywordsSource,
   "lib/secrets/normalize.ts": normalizeSource,

@@ -4,13 +4,14 @@
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes and
  * runs of base64 (standard and URL-safe, at any alignment, also wrapped across lines),
- * hex and base32 are decoded, and a token cut across lines is joined;
- * from binary output only the printable runs are kept. Each variant says how it was
+ * hex and base32 are decoded, base64 of gzip is opened, and a token cut across lines is
+ * joined; from binary output only the printable runs are kept. Each variant says how it was
  * made and where in the original it came from.
  */
 
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
+import { gunzipLenient } from "./compressed.ts";
 
 export { normalize };
 
@@ -18,9 +19,14 @@ export { normalize };
 export interface Variant {
   text: string;
   /** How it was obtained from the original. */
-  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32" | "lines";
+  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32" | "lines" | "gzip";
   /** Offset in the original text the variant stands for. */
   at: number;
+  /**
+   * Set (with `text` empty) for compressed data that could not be opened within what a
+   * scan may decode: what it holds is unknown, which callers treat as a finding.
+   */
+  unchecked?: true;
 }
 
 /** Whether `bytes` are binary, as git decides it: a NUL byte in the first 8000. */
@@ -154,11 +160,11 @@ function printableRuns(bytes: Uint8Array, min = 8): string {
 }
 
 /**
- * The printable runs (8+ characters) of the base64 (either alphabet, padding optional)
- * of `run` decoded from `offset` up to its first character outside the alphabets,
- * decoded natively (a model request's image is megabytes of it).
+ * The bytes of the base64 (either alphabet, padding optional) of `run` decoded from
+ * `offset` up to its first character outside the alphabets, decoded natively (a model
+ * request's image is megabytes of it), in the reused buffer: good until the next decode.
  */
-function base64Printable(run: string, offset: number, min = 8): string {
+function base64Bytes(run: string, offset: number): Uint8Array {
   let body = offset ? run.slice(offset) : run;
   if (/[-_]/.test(body)) body = body.replaceAll("-", "+").replaceAll("_", "/");
   // Into the reused buffer (a fresh one per image is megabytes of page faults); a last
@@ -176,7 +182,12 @@ function base64Printable(run: string, offset: number, min = 8): string {
     if (bad < 0) throw error;
     written = decode(body.slice(0, bad));
   }
-  return printableRuns(out.subarray(0, written), min);
+  return out.subarray(0, written);
+}
+
+/** The printable runs (8+ characters) of `base64Bytes(run, offset)`. */
+function base64Printable(run: string, offset: number, min = 8): string {
+  return printableRuns(base64Bytes(run, offset), min);
 }
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
@@ -344,6 +355,14 @@ export function variants(
     budget -= v.text.length;
     out.push(v);
   };
+  // base64 of gzip (`gzip | base64`): opened, within what is left to decode (wrapped
+  // across lines, from the joined lines' own variants).
+  const gzip = (body: string, at: number) => {
+    if (!body.startsWith("H4sI")) return;
+    const opened = gunzipLenient(base64Bytes(body, 0), budget);
+    if (opened === "large") out.push({ text: "", encoding: "gzip", at, unchecked: true });
+    else if (opened) add({ text: new TextDecoder().decode(opened), encoding: "gzip", at });
+  };
   const found = triggered(text, survey.triggers);
   const local = (
     encoding: Variant["encoding"],
@@ -363,19 +382,23 @@ export function variants(
   const runs = survey.runs;
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,
-  // when they may be base64, decoded as one.
+  // when they may be base64, decoded as one. In a JSON string the break is escaped
+  // (`\n`, whose `n` starts the next run).
+  const broken = (end: number) => {
+    const gap = text.slice(runs[end + 1]!, runs[end + 2]!);
+    return /^\r?\n$/.test(gap) ||
+      (/^(?:\\r)?\\$/.test(gap) && text.charCodeAt(runs[end + 2]!) === 110);
+  };
   for (let r = 0; r + 2 < runs.length && budget > 0;) {
     let end = r;
-    while (end + 2 < runs.length && /^\r?\n$/.test(text.slice(runs[end + 1]!, runs[end + 2]!))) {
-      end += 2;
-    }
+    while (end + 2 < runs.length && broken(end)) end += 2;
     if (end === r) {
       r += 2;
       continue;
     }
     let tail = runs[end + 1]!;
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
-    const joined = text.slice(runs[r]!, tail).replace(/\r?\n/g, "");
+    const joined = text.slice(runs[r]!, tail).replace(/\r?\n|(?:\\r)?\\n/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });
     const body = joined.replace(/=+$/, "");
     if (base64Candidate(body)) {
@@ -395,6 +418,7 @@ export function variants(
     const run = text.slice(from, to);
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = run.replace(/=+$/, "");
+      gzip(body, from);
       // Any alignment: a character glued in front shifts the groups of four. A file
       // (an image in a model request) is decoded at its own alignment only.
       const alignments = FILE_MAGIC.test(body) ? 1 : 4;

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
+import { gzipSync } from "node:zlib";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -85,6 +86,47 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.ok(wrapped.includes("\n"));
   assert.ok(found(wrapped).includes("base64:github-token"), wrapped);
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
+});
+
+/** base64 of bytes, as `base64` writes it (`wrap`: lines of 76). */
+const b64bytes = (bytes: Uint8Array, wrap = false) => {
+  const text = btoa(String.fromCharCode(...bytes));
+  return wrap ? text.match(/.{1,76}/g)!.join("\n") : text;
+};
+
+Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wrapped, in JSON, cut short", () => {
+  const notes = (k: number) =>
+    Array.from({ length: 30 }, (_, i) => `${(i + k * 30) * 7919} of them`).join(", ");
+  const gz = gzipSync(
+    new TextEncoder().encode(
+      // The token past the first line of base64: found only with the lines joined.
+      `notes: ${notes(0)}\n  token: ${GH}\n  more notes: ${notes(1)}\n`,
+    ),
+  );
+  assert.ok(found(`payload=${b64bytes(gz)}`).includes("gzip:github-token"));
+  const wrapped = b64bytes(gz, true);
+  assert.ok(wrapped.includes("\n"));
+  assert.ok(found(wrapped).includes("gzip:github-token"), wrapped);
+  // In a JSON string, its line breaks escaped.
+  assert.ok(
+    found(JSON.stringify({ file: wrapped })).some((f) => f.endsWith(":github-token")),
+    "in JSON",
+  );
+  // Cut short: what a reader gets out of it is scanned.
+  const cut = b64bytes(gz.subarray(0, gz.length - 30));
+  assert.ok(found(cut).includes("gzip:github-token"));
+  // Nothing but ordinary text inside: not a finding.
+  const plain = gzipSync(new TextEncoder().encode(`just some notes: ${notes(2)}\n`));
+  assert.deepEqual(found(b64bytes(plain, true)), []);
+});
+
+Deno.test("gzip in base64 that opens to more than a scan may decode is a finding: a bomb hides nothing", () => {
+  const bomb = gzipSync(
+    new TextEncoder().encode(`${"\n".repeat(12 * 1024 * 1024)}token: ${GH}\n`),
+  );
+  const text = `data=${b64bytes(bomb)}`;
+  assert.ok(text.length < 100_000, "a small text");
+  assert.deepEqual(found(text), ["gzip:unchecked-compressed"]);
 });
 
 Deno.test("two encodings deep (base64 of percent-encoding) is found", () => {

@@ -10,6 +10,7 @@ import { Detector, dropShadowed, type Finding } from "./engine.ts";
 import { RULES } from "./rules.ts";
 import { type Variant, variants } from "./decode.ts";
 import type { Survey } from "./keywords.ts";
+import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -21,6 +22,15 @@ export type Encoding = "plain" | Variant["encoding"] | "joined";
 export interface Located extends Finding {
   encoding: Encoding;
 }
+
+/**
+ * Compressed data too large to open within a scan's bounds: what it holds is not known,
+ * so it counts as a finding (a gzip bomb with a secret at its end is no way past).
+ */
+const UNCHECKED = {
+  rule: UNCHECKED_RULE,
+  description: "compressed data too large to check",
+} as const;
 
 const WINDOWED = new Set<Encoding>(["normalized", "url", "json"]);
 
@@ -125,6 +135,10 @@ function findInPiece(
   const level = (source: string, surveyed: Survey, depth: number, at: number) => {
     for (const v of variants(source, surveyed)) {
       const where = at + v.at;
+      if (v.unchecked) {
+        add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
+        continue;
+      }
       // A window decoded in place keeps offsets roughly; a decoded run points at its start.
       const inPlace = WINDOWED.has(v.encoding);
       const place = (fs: Finding[]) =>

@@ -18,6 +18,8 @@ export interface DlpFinding {
   description: string;
   where: DlpWhere;
   encoding: Encoding;
+  /** The content codings the body was opened from (`gzip`, `br+gzip`), when it was. */
+  within?: string;
 }
 
 /** The longest string value kept for joining: field-split secrets come in short pieces. */
@@ -122,6 +124,8 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
   return findings.map((f) =>
     `${f.description} (rule ${f.rule}) in the ${
       f.where === "fields" ? "request's fields, joined" : f.where
-    }${f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`}`
+    }${f.within ? ` (${f.within}-compressed)` : ""}${
+      f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
+    }`
   ).join("; ");
 }

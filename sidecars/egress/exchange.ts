@@ -9,6 +9,12 @@
  */
 
 import type { AuditLog } from "./audit.ts";
+import {
+  type Coding,
+  CompressedError,
+  openBody,
+  UNCHECKED_RULE,
+} from "../../lib/secrets/compressed.ts";
 import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
 import {
   BodyBudget,
@@ -226,7 +232,9 @@ export async function exchange(
       ...entry,
       action: ctx.dlp === "block" ? "dlp-block" : "dlp-audit",
       rules: found.map((f) =>
-        `${f.rule}@${f.where}${f.encoding === "plain" ? "" : `/${f.encoding}`}`
+        `${f.rule}@${f.where}${f.within ? `:${f.within}` : ""}${
+          f.encoding === "plain" ? "" : `/${f.encoding}`
+        }`
       ),
     });
   };
@@ -263,12 +271,53 @@ export async function exchange(
           await sink.write(proxyAnswer(status, (error as Error).message, true));
           return false;
         }
-        findings.push(
-          ...scanRequest(
-            { url: "", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
+        // Compressed (a Content-Encoding, or a gzip file as it is): scanned opened, sent
+        // as it came.
+        let opened: { bytes: Uint8Array; codings: Coding[] };
+        try {
+          opened = await openBody(
+            body,
+            headerValues(req.headers, "content-encoding").join(","),
+            DLP_MAX_BODY,
+          );
+        } catch (error) {
+          if (!(error instanceof CompressedError)) throw error;
+          // What it holds is unknown: refused as a finding would be, saying why.
+          const rules = [`${UNCHECKED_RULE}@body`];
+          if (ctx.dlp === "block") {
+            const reason = `request blocked: ${error.message}`;
+            ctx.audit.write({ ...entry, action: "dlp-block", rules, reason });
+            await sink.write(proxyAnswer(error.kind === "large" ? 413 : 415, reason, true));
+            return false;
+          }
+          ctx.audit.write({ ...entry, action: "dlp-audit", rules, reason: error.message });
+          opened = { bytes: body, codings: [] };
+        }
+        let extra = 0;
+        if (opened.codings.length > 0) {
+          if (!bodies(ctx).take(opened.bytes.length)) {
+            const reason = "the proxy holds too many request bodies to scan; send this one again";
+            ctx.audit.write({ ...entry, action: "deny", reason });
+            await sink.write(proxyAnswer(503, reason, true));
+            return false;
+          }
+          extra = opened.bytes.length;
+        }
+        try {
+          const found = scanRequest(
+            {
+              url: "",
+              headers: [],
+              body: new TextDecoder().decode(opened.bytes),
+              bodyBytes: opened.bytes,
+            },
             ctx.dlpValues,
-          ),
-        );
+          );
+          const within = opened.codings.join("+");
+          findings.push(...(within ? found.map((f) => ({ ...f, within })) : found));
+        } finally {
+          bodies(ctx).give(extra);
+        }
       }
     }
     if (findings.length > 0) {

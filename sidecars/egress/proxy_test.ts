@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { AuditLog } from "./audit.ts";
 import { createCa } from "./ca.ts";
 import { Leaves } from "./leaves.ts";
@@ -284,6 +285,78 @@ Deno.test("request bodies held for scanning share one budget: over it 503, given
     upstream.close();
     await proxy.stop();
     listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a compressed request body is opened and scanned, refused when it cannot be, and sent as it came", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const got: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      got.push(await sha256(new Uint8Array(await req.arrayBuffer())));
+      return new Response("ok");
+    },
+  );
+  const port = server.addr.port;
+  const allow = new LiveAllowlist([`up.test:${port}`], [], []);
+  const upstream = new UpstreamPool({});
+  const proxy = await loopbackProxy(dir, allow, upstream);
+  const client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${proxy.port}` } });
+  const post = async (body: Uint8Array, encoding?: string) => {
+    const headers: Record<string, string> = encoding ? { "content-encoding": encoding } : {};
+    const r = await fetch(`http://up.test:${port}/up`, {
+      method: "POST",
+      body: body as Uint8Array<ArrayBuffer>,
+      headers,
+      client,
+    });
+    return { status: r.status, text: await r.text() };
+  };
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const secret = encoder.encode(`ci token ${token}\n`);
+  try {
+    const declared = await post(gzipSync(secret), "gzip");
+    assert.equal(declared.status, 403);
+    assert.match(declared.text, /rule github-token\) in the body \(gzip-compressed\)/);
+    // A gzip file posted as it is, and brotli over gzip.
+    assert.equal((await post(gzipSync(secret))).status, 403);
+    const layered = await post(brotliCompressSync(gzipSync(secret)), "br");
+    assert.match(layered.text, /in the body \(br\+gzip-compressed\)/);
+    // What cannot be opened: refused, saying why.
+    const zstd = await post(encoder.encode("hello"), "zstd");
+    assert.equal(zstd.status, 415);
+    assert.match(zstd.text, /"zstd" encoding, which the proxy cannot open/);
+    const bomb = await post(gzipSync(new Uint8Array(40 * 1024 * 1024)), "gzip");
+    assert.equal(bomb.status, 413);
+    assert.match(bomb.text, /opens to more than the 32 MiB/);
+    const cut = gzipSync(encoder.encode("a note, cut short ".repeat(50)));
+    assert.equal((await post(cut.subarray(0, cut.length - 9), "gzip")).status, 415);
+    assert.deepEqual(got, [], "nothing reached the upstream");
+    // A clean one goes, as it came.
+    const clean = gzipSync(encoder.encode("just a note about the build\n".repeat(100)));
+    const sent = await post(clean, "gzip");
+    assert.equal(sent.status, 200, sent.text);
+    assert.deepEqual(got, [await sha256(clean)]);
+    const entries = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n").map((
+      l,
+    ) => JSON.parse(l));
+    const blocked = entries.filter((e) => e.action === "dlp-block");
+    assert.deepEqual(blocked.map((e) => e.rules), [
+      ["github-token@body:gzip"],
+      ["github-token@body:gzip"],
+      ["github-token@body:br+gzip"],
+      ["unchecked-compressed@body"],
+      ["unchecked-compressed@body"],
+      ["unchecked-compressed@body"],
+    ]);
+    assert.ok(!JSON.stringify(entries).includes(token), "the log does not hold the secret");
+  } finally {
+    client.close();
+    upstream.close();
+    await proxy.stop();
+    await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });

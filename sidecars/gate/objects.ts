@@ -9,6 +9,7 @@
 
 import { MAX_BLOB_BYTES } from "../bundle/config.ts";
 import { CatFile } from "./catfile.ts";
+import { gunzipLenient, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
 
@@ -18,6 +19,12 @@ export { MAX_BLOB_BYTES };
 const PREFETCH_BYTES = 8 * 1024 * 1024;
 
 const ZERO_RE = /^0+$/;
+
+/** A gzip file that opens to more than a blob may hold: what it holds is not known. */
+const UNCHECKED = {
+  rule: UNCHECKED_RULE,
+  description: `compressed data that opens to more than ${MAX_BLOB_BYTES / 2 ** 20} MiB`,
+};
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 /** What the gate learned about one new commit. */
@@ -218,15 +225,23 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     }
     // Scanned as one text, not split into lines and joined again (a 31 MiB blob was held
     // three times over).
-    const text = decoder.decode((await (bytes ?? content(cat, sha))).bytes);
+    const raw = (await (bytes ?? content(cat, sha))).bytes;
+    const text = decoder.decode(raw);
     const starts = lineStarts(text);
+    // A gzip file (`secret.txt.gz`): what it holds is scanned too, as a reader sees it.
+    const opened = gunzipLenient(raw, MAX_BLOB_BYTES);
+    const inside: LocatedFinding[] = opened === "large"
+      ? [{ ...UNCHECKED, file: path, line: 1 }]
+      : opened
+      ? scanText(`${path} (gzip-compressed)`, decoder.decode(opened), secrets)
+      : [];
     const found = scanText(path, text, secrets, starts);
-    if (found.length === 0 || old.length === 0) return found;
+    if (found.length === 0 || old.length === 0) return [...found, ...inside];
     // A line that was already there (in the version it replaces) is not this push's.
     const before = new Set(old.flat());
     const lineText = (line: number) =>
       text.slice(starts[line - 1]!, line < starts.length ? starts[line]! - 1 : text.length);
-    return found.filter((f) => !before.has(lineText(f.line)));
+    return [...found.filter((f) => !before.has(lineText(f.line))), ...inside];
   };
 
   // Each new commit with its parents, oldest first: one call, not one per commit.

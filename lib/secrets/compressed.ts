@@ -1,0 +1,223 @@
+/**
+ * @module
+ * Compressed data, opened for scanning: a request body sent with a `Content-Encoding`
+ * (or one that is simply a gzip file) and base64 of gzip inside a text. Compression is
+ * the easiest re-encoding there is (`gzip | base64`, `curl -H 'Content-Encoding: gzip'`),
+ * so what cannot be opened whole is not let through: a coding the decoders here do not
+ * read strictly (zstd: Deno's decoder stops after the first frame and says nothing of
+ * the rest), a stream cut short or followed by other bytes, or more than the limit once
+ * opened (a small body can open to gigabytes).
+ */
+
+import { constants, gunzipSync, inflateRawSync } from "node:zlib";
+
+/** The content codings opened here. */
+export type Coding = "gzip" | "deflate" | "br";
+
+/** Why compressed data could not be opened for scanning. */
+export class CompressedError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "unsupported" | "malformed" | "large",
+  ) {
+    super(message);
+    this.name = "CompressedError";
+  }
+}
+
+/** The rule compressed data that cannot be opened to check is reported under. */
+export const UNCHECKED_RULE = "unchecked-compressed";
+
+/** Codings inside codings, at most: deeper nesting is refused. */
+export const MAX_LAYERS = 4;
+
+const GZIP_MAGIC = [0x1f, 0x8b, 0x08];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * The codings a `Content-Encoding` header lists, in the order they were applied;
+ * `identity` dropped. Throws for one this module cannot open.
+ */
+export function parseCodings(header: string): Coding[] {
+  const out: Coding[] = [];
+  for (const raw of header.split(",")) {
+    const name = raw.trim().toLowerCase();
+    if (name === "" || name === "identity") continue;
+    if (name === "gzip" || name === "x-gzip") out.push("gzip");
+    else if (name === "deflate") out.push("deflate");
+    else if (name === "br") out.push("br");
+    else {
+      throw new CompressedError(
+        `its body is in "${name.slice(0, 40)}" encoding, which the proxy cannot open to check`,
+        "unsupported",
+      );
+    }
+  }
+  return out;
+}
+
+/** gzip, strictly: every member (a second one may hold anything), nothing after them. */
+function gunzip(bytes: Uint8Array, limit: number): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    if (error instanceof RangeError) throw tooLarge("gzip", limit);
+    throw new CompressedError(
+      "its gzip data is cut short or malformed, so the proxy cannot check it",
+      "malformed",
+    );
+  }
+}
+
+function tooLarge(coding: string, limit: number): CompressedError {
+  return new CompressedError(
+    `its ${coding} data opens to more than the ${
+      Math.round(limit / 2 ** 20)
+    } MiB the proxy can check`,
+    "large",
+  );
+}
+
+/**
+ * A stream format opened by the web decoder, which fails on data cut short and on bytes
+ * after the end (checked for each: a decoder that stopped at the end of the first stream
+ * would let a second one through unseen).
+ */
+async function streamed(
+  bytes: Uint8Array,
+  format: "deflate" | "deflate-raw" | "brotli",
+  limit: number,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = ReadableStream.from([bytes]).pipeThrough(
+    new DecompressionStream(format as CompressionFormat) as unknown as TransformStream<
+      Uint8Array,
+      Uint8Array
+    >,
+  ).getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(format === "brotli" ? "br" : "deflate", limit);
+      }
+      parts.push(value);
+    }
+  } catch (error) {
+    if (error instanceof CompressedError) throw error;
+    throw new CompressedError(
+      `its ${
+        format === "brotli" ? "br" : "deflate"
+      } data is cut short or malformed, so the proxy cannot check it`,
+      "malformed",
+    );
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+async function open(bytes: Uint8Array, coding: Coding, limit: number): Promise<Uint8Array> {
+  if (coding === "gzip") return gunzip(bytes, limit);
+  if (coding === "br") return await streamed(bytes, "brotli", limit);
+  // HTTP's deflate is zlib-wrapped; some clients send it raw.
+  try {
+    return await streamed(bytes, "deflate", limit);
+  } catch (error) {
+    if ((error as CompressedError).kind === "large") throw error;
+    return await streamed(bytes, "deflate-raw", limit);
+  }
+}
+
+/**
+ * What a request body holds under its content codings (`contentEncoding`, the header's
+ * value) and under gzip it simply is, opened layer by layer, at most `limit` bytes.
+ * `codings` lists what was undone, outermost first; empty (and `bytes` the body itself)
+ * for a body that is not compressed. Throws `CompressedError` when the body cannot be
+ * opened whole.
+ */
+export async function openBody(
+  bytes: Uint8Array,
+  contentEncoding: string,
+  limit: number,
+): Promise<{ bytes: Uint8Array; codings: Coding[] }> {
+  const declared = parseCodings(contentEncoding);
+  if (declared.length > MAX_LAYERS) {
+    throw new CompressedError(
+      `its body is encoded ${declared.length} times over, more than the proxy opens`,
+      "unsupported",
+    );
+  }
+  const codings: Coding[] = [];
+  let out = bytes;
+  for (const coding of declared.toReversed()) {
+    out = await open(out, coding, limit);
+    codings.push(coding);
+  }
+  // A gzip file sent as it is (`--data-binary @x.gz`), or gzip inside the declared coding.
+  while (startsWith(out, GZIP_MAGIC)) {
+    if (codings.length >= MAX_LAYERS) {
+      throw new CompressedError(
+        `its body is compressed more than ${MAX_LAYERS} times over, more than the proxy opens`,
+        "unsupported",
+      );
+    }
+    out = gunzip(out, limit);
+    codings.push("gzip");
+  }
+  if (startsWith(out, ZSTD_MAGIC)) {
+    throw new CompressedError(
+      "its body is zstd-compressed, which the proxy cannot open to check",
+      "unsupported",
+    );
+  }
+  return { bytes: out, codings };
+}
+
+/** Where the deflate data of a gzip member starts: after its header's optional fields. */
+function gzipHeaderLength(bytes: Uint8Array): number {
+  const flags = bytes[3] ?? 0;
+  let at = 10;
+  if (flags & 4) at += 2 + ((bytes[10] ?? 0) | ((bytes[11] ?? 0) << 8)); // FEXTRA
+  for (const flag of [8, 16]) { // FNAME, FCOMMENT: text ending in NUL
+    if (flags & flag) {
+      while (at < bytes.length && bytes[at] !== 0) at++;
+      at++;
+    }
+  }
+  if (flags & 2) at += 2; // FHCRC
+  return at;
+}
+
+/**
+ * What a reader of gzip data `bytes` found inside a text sees of it, for scanning: every
+ * member, or as much as there is of data cut short, or the first member when other bytes
+ * follow it (as `gzip -d` shows it). "large" when it opens to more than `limit` bytes;
+ * undefined when it is not gzip or nothing can be read from it.
+ */
+export function gunzipLenient(bytes: Uint8Array, limit: number): Uint8Array | "large" | undefined {
+  if (!startsWith(bytes, GZIP_MAGIC)) return undefined;
+  const options = { maxOutputLength: Math.max(1, limit), finishFlush: constants.Z_SYNC_FLUSH };
+  try {
+    return gunzipSync(bytes, options);
+  } catch (error) {
+    if (error instanceof RangeError) return "large";
+  }
+  try {
+    return inflateRawSync(bytes.subarray(gzipHeaderLength(bytes)), options);
+  } catch (error) {
+    return error instanceof RangeError ? "large" : undefined;
+  }
+}

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import {
+  brotliCompressSync,
+  deflateRawSync,
+  deflateSync,
+  gzipSync,
+  zstdCompressSync,
+} from "node:zlib";
+import {
+  CompressedError,
+  gunzipLenient,
+  MAX_LAYERS,
+  openBody,
+  parseCodings,
+} from "./compressed.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const cat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+const TEXT = "the note says: secret-part ".repeat(40);
+const MiB = 2 ** 20;
+
+async function refused(promise: Promise<unknown>, kind: CompressedError["kind"], message: RegExp) {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof CompressedError, String(error));
+    assert.equal(error.kind, kind);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+Deno.test("Content-Encoding names the codings in the order applied; identity is none; others are refused", () => {
+  assert.deepEqual(parseCodings(""), []);
+  assert.deepEqual(parseCodings("identity"), []);
+  assert.deepEqual(parseCodings("GZIP"), ["gzip"]);
+  assert.deepEqual(parseCodings("x-gzip"), ["gzip"]);
+  assert.deepEqual(parseCodings("deflate, br"), ["deflate", "br"]);
+  for (const name of ["zstd", "compress", "pack200-gzip", "made-up"]) {
+    assert.throws(
+      () => parseCodings(`gzip, ${name}`),
+      (e: unknown) =>
+        e instanceof CompressedError && e.kind === "unsupported" && e.message.includes(`"${name}"`),
+    );
+  }
+});
+
+Deno.test("a body is opened under each coding it declares, and under gzip it simply is", async () => {
+  const plain = enc(TEXT);
+  const same = await openBody(plain, "", MiB);
+  assert.equal(same.bytes, plain, "a plain body is the body itself");
+  assert.deepEqual(same.codings, []);
+  const cases: [string, Uint8Array, string[]][] = [
+    ["gzip", gzipSync(plain), ["gzip"]],
+    ["deflate", deflateSync(plain), ["deflate"]],
+    ["deflate", deflateRawSync(plain), ["deflate"]], // sent raw by some clients
+    ["br", brotliCompressSync(plain), ["br"]],
+    ["gzip, br", brotliCompressSync(gzipSync(plain)), ["br", "gzip"]],
+    // No header: a gzip file posted as it is, and gzip inside a declared coding.
+    ["", gzipSync(plain), ["gzip"]],
+    ["br", brotliCompressSync(gzipSync(gzipSync(plain))), ["br", "gzip", "gzip"]],
+  ];
+  for (const [header, body, codings] of cases) {
+    const opened = await openBody(body, header, MiB);
+    assert.equal(dec(opened.bytes), TEXT, header);
+    assert.deepEqual(opened.codings, codings, header);
+  }
+  // Every member of a gzip file: a second one could hold anything.
+  const two = await openBody(cat(gzipSync(enc("first ")), gzipSync(enc("second"))), "gzip", MiB);
+  assert.equal(dec(two.bytes), "first second");
+});
+
+Deno.test("a body that cannot be opened whole is refused: cut short, followed by other bytes, too large, zstd, too deep", async () => {
+  const plain = enc(TEXT);
+  const gz = gzipSync(plain);
+  await refused(openBody(gz.subarray(0, gz.length >> 1), "gzip", MiB), "malformed", /gzip/);
+  await refused(openBody(cat(gz, enc("trailing bytes")), "gzip", MiB), "malformed", /gzip/);
+  await refused(openBody(enc("not compressed at all"), "gzip", MiB), "malformed", /gzip/);
+  const br = brotliCompressSync(plain);
+  await refused(openBody(br.subarray(0, br.length >> 1), "br", MiB), "malformed", /br /);
+  // A second brotli stream after the first: a decoder that stopped would not see it.
+  await refused(openBody(cat(br, brotliCompressSync(plain)), "br", MiB), "malformed", /br /);
+  await refused(openBody(enc("not compressed at all"), "deflate", MiB), "malformed", /deflate/);
+  // A small body that opens to more than the limit (a bomb), under each coding.
+  const bomb = new Uint8Array(4 * MiB);
+  await refused(openBody(gzipSync(bomb), "gzip", MiB), "large", /more than the 1 MiB/);
+  await refused(openBody(brotliCompressSync(bomb), "br", MiB), "large", /more than/);
+  await refused(openBody(deflateSync(bomb), "deflate", MiB), "large", /more than/);
+  await refused(openBody(gzipSync(bomb), "", MiB), "large", /more than/);
+  // zstd: Deno's decoder reads the first frame only.
+  await refused(openBody(zstdCompressSync(plain), "zstd", MiB), "unsupported", /zstd/);
+  await refused(openBody(zstdCompressSync(plain), "", MiB), "unsupported", /zstd/);
+  await refused(openBody(gzipSync(zstdCompressSync(plain)), "gzip", MiB), "unsupported", /zstd/);
+  // Nesting past the bound.
+  let deep: Uint8Array = plain;
+  for (let i = 0; i <= MAX_LAYERS; i++) deep = gzipSync(deep);
+  await refused(openBody(deep, "", MiB), "unsupported", /times over/);
+  await refused(
+    openBody(plain, Array(MAX_LAYERS + 1).fill("gzip").join(","), MiB),
+    "unsupported",
+    /times over/,
+  );
+});
+
+Deno.test("gzip found in a text is read as a reader would: cut short, with bytes after it, bounded", () => {
+  const gz = gzipSync(enc(TEXT));
+  assert.equal(dec(gunzipLenient(gz, MiB) as Uint8Array), TEXT);
+  const cut = gunzipLenient(gz.subarray(0, gz.length - 12), MiB) as Uint8Array;
+  assert.ok(cut.length > 0 && TEXT.startsWith(dec(cut)), "what there is of data cut short");
+  assert.equal(dec(gunzipLenient(cat(gz, enc("garbage!")), MiB) as Uint8Array), TEXT);
+  // Header fields (a file name) before the data.
+  const named = cat(
+    gz.subarray(0, 3),
+    Uint8Array.of(gz[3]! | 8),
+    gz.subarray(4, 10),
+    enc("f.txt\0"),
+    gz.subarray(10),
+    enc("x"),
+  );
+  assert.equal(dec(gunzipLenient(named, MiB) as Uint8Array), TEXT);
+  assert.equal(gunzipLenient(gzipSync(new Uint8Array(2 * MiB)), MiB), "large");
+  assert.equal(gunzipLenient(gzipSync(new Uint8Array(2 * MiB)), 0), "large");
+  assert.equal(gunzipLenient(enc("plain text"), MiB), undefined);
+  assert.equal(
+    gunzipLenient(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff), MiB),
+    undefined,
+  );
+});
