@@ -5,13 +5,14 @@
  * proxy would not reach, and the pushes the git gate refused (to repositories other than
  * the `--cwd` workspace, whose refusals the home-coming summary tells). Someone who comes
  * back to a stopped agent learns why (a model request refused because the conversation
- * held a secret; a registry not in the allowlist) without reading the whole audit log.
+ * held a secret; a registry not in the allowlist) without reading the whole audit log,
+ * and the secrets cut out of the agent's conversation with its model.
  * Host names came from the agent: each is made inert and the lists are cut short.
  */
 
 import { inert } from "./inert.ts";
 import { auditEntries, savedLog } from "./logs.ts";
-import { WORKSPACE_ENTRY } from "../sidecars/bundle/config.ts";
+import { CUT_OUT, WORKSPACE_ENTRY } from "../sidecars/bundle/config.ts";
 
 /** Hosts and rules listed by name before the rest are counted. */
 const LISTED = 5;
@@ -47,6 +48,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export function refusalSummary(text: string, instance: string): string | undefined {
   const blocked = { hosts: new Tally(), rules: new Tally() };
   const audited = { hosts: new Tally(), rules: new Tally() };
+  const cut = { hosts: new Tally(), rules: new Tally() };
   const denied = new Tally();
   // Pushes the git gate refused, by repository (the workspace's are in the home summary).
   const pushes = new Map<string, { refs: number; rules: Tally }>();
@@ -68,8 +70,8 @@ export function refusalSummary(text: string, instance: string): string | undefin
     const host = typeof (suppressed ? e.target : e.host) === "string"
       ? String(suppressed ? e.target : e.host)
       : undefined;
-    if (action === "dlp-block" || action === "dlp-audit") {
-      const into = action === "dlp-block" ? blocked : audited;
+    if (action === "dlp-block" || action === "dlp-audit" || action === "dlp-cut") {
+      const into = action === "dlp-block" ? blocked : action === "dlp-cut" ? cut : audited;
       into.hosts.add(host ?? "(no host)", count);
       // Each rule once per request, whatever the places it was found in.
       const rules = Array.isArray(e.rules) ? e.rules : [];
@@ -79,7 +81,9 @@ export function refusalSummary(text: string, instance: string): string | undefin
       denied.add(host, count);
     }
   }
-  if (blocked.hosts.total + audited.hosts.total + denied.total + pushes.size === 0) {
+  if (
+    blocked.hosts.total + audited.hosts.total + cut.hosts.total + denied.total + pushes.size === 0
+  ) {
     return undefined;
   }
   const see = `\`bot-bottle logs ${instance}\` shows each`;
@@ -110,6 +114,15 @@ export function refusalSummary(text: string, instance: string): string | undefin
     );
   }
   if (pushes.size > LISTED) lines.push(`  and pushes to ${pushes.size - LISTED} more repositories`);
+  if (cut.hosts.total > 0) {
+    lines.push(
+      `Cut out before they went: secrets (${cut.rules.list(false)}) in ${
+        plural(cut.hosts.total, "request", "requests")
+      } to the agent's model at ${cut.hosts.list(true)}; the model saw "${CUT_OUT}" instead${
+        lines.length === 0 ? ` (${see})` : ""
+      }`,
+    );
+  }
   if (audited.hosts.total > 0) {
     lines.push(
       `Let through, as \`dlp: audit\` asks: ${

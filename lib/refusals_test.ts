@@ -84,3 +84,39 @@ Deno.test("host names from the agent are made inert and long lists cut short", (
   assert.match(summary, /evil\\e\]0;pwned\\x07\.test/);
   assert.match(summary, /9 connections or requests to .* and 4 more$/m);
 });
+
+Deno.test("secrets cut out of the agent's conversation are told, counted in full, apart from refusals", () => {
+  const cut = { kind: "egress", action: "dlp-cut", host: "api.anthropic.com", port: 443 };
+  const alone = refusalSummary(
+    lines(
+      { ...cut, rules: ["aws-access-key-id@body", "github-token@body"] },
+      { ...cut, rules: ["aws-access-key-id@body"] },
+      {
+        kind: "egress",
+        action: "suppressed",
+        of: "dlp-cut",
+        target: "api.anthropic.com",
+        count: 7,
+      },
+    ),
+    "claude-abc123",
+  );
+  assert.equal(
+    alone,
+    'Cut out before they went: secrets (aws-access-key-id, github-token) in 9 requests to the agent\'s model at api.anthropic.com; the model saw "[secret cut out by bot-bottle]" instead (`bot-bottle logs claude-abc123` shows each)',
+  );
+  const both = refusalSummary(
+    lines({ ...cut, rules: ["jwt@body"] }, {
+      kind: "egress",
+      action: "deny",
+      host: "example.com",
+      reason: "not allowed",
+    }),
+    "claude-abc123",
+  )!.split("\n");
+  assert.equal(
+    both[0],
+    "While claude-abc123 ran, the bottle refused (`bot-bottle logs claude-abc123` shows each):",
+  );
+  assert.match(both.at(-1)!, /^Cut out before they went: secrets \(jwt\) in 1 request to/);
+});

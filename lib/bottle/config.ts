@@ -42,6 +42,7 @@ export async function bundleConfig(
       host: route.host,
       headers,
       secrets: [...new Set(secrets)].filter((v) => v.length >= 8),
+      ...(route.model ? { redact: true } : {}),
     };
   });
   let upstreamCa: string | undefined;

@@ -105,6 +105,9 @@ export function renderPlanText(plan: BottlePlan): string {
     if (route.agentEnv.length) {
       item(`  the agent holds a placeholder in ${route.agentEnv.join(", ")}`);
     }
+    if (route.model && plan.egress.dlp === "block") {
+      item("  the agent's model: a secret in its conversation is cut out, not sent");
+    }
   }
 
   section("Git gate");

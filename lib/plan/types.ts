@@ -67,6 +67,12 @@ export interface PlannedRoute {
   headers: PlannedHeader[];
   /** Agent variables holding this route's placeholder. */
   agentEnv: string[];
+  /**
+   * The agent's own model API (the profile knows this host and header): a secret in the
+   * conversation is cut out of the request rather than the request refused, which would
+   * refuse every later turn of the conversation too.
+   */
+  model: boolean;
 }
 
 /** One repository served by the git gate. */

@@ -48,7 +48,13 @@ export interface BundleConfig {
      * Route hosts with the real header values, and the secrets in them (rendered values,
      * raw tokens) that DLP refuses and scrubbing removes.
      */
-    routes: { host: string; headers: Record<string, string>; secrets?: string[] }[];
+    routes: {
+      host: string;
+      headers: Record<string, string>;
+      secrets?: string[];
+      /** The agent's model API: secrets in a request body are cut out, not refused. */
+      redact?: boolean;
+    }[];
     /** Extra PEM CA trusted for upstream TLS. */
     upstreamCa?: string;
     /** Private ranges allowed names may resolve to. */
@@ -148,3 +154,9 @@ export function gateRefusals(name: string): string {
 export function gateRepo(name: string): string {
   return `${STATE_DIR}/git/${name}.git`;
 }
+
+/**
+ * What a secret cut out of a request to the agent's model becomes: nothing JSON, a URL
+ * or a shell reads specially.
+ */
+export const CUT_OUT = "[secret cut out by bot-bottle]";

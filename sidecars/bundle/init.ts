@@ -135,6 +135,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     dlp: config.egress.dlp,
     dlpValues: [...injected, ...config.egress.secretValues],
     routes: new Map(config.egress.routes.map((r) => [r.host, r.headers])),
+    redactHosts: new Set(config.egress.routes.filter((r) => r.redact).map((r) => r.host)),
     scrubValues: [...injected, ...config.egress.secretValues],
     upstream,
     resolve: (host) => resolveTarget(host, config.egress.allowPrivate, resolver),

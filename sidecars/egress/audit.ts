@@ -14,7 +14,16 @@ export interface AuditEntry {
 }
 
 /** Actions an agent can repeat at will; they are rate-limited per kind. */
-const NOISY = new Set(["deny", "dlp-block", "dlp-audit", "error", "tls-error", "refuse", "query"]);
+const NOISY = new Set([
+  "deny",
+  "dlp-block",
+  "dlp-audit",
+  "dlp-cut",
+  "error",
+  "tls-error",
+  "refuse",
+  "query",
+]);
 
 /** Alike noisy entries written per window before the rest are only counted. */
 export const BURST = 20;

@@ -8,6 +8,7 @@
  */
 
 import { type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
+import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
 export type DlpWhere = "url" | "header" | "body" | "fields";
@@ -128,4 +129,41 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
       f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
     }`
   ).join("; ");
+}
+
+/**
+ * Request body `text` with every secret in it cut out, for a request that can go without
+ * them (the agent's conversation with its model: refusing it would refuse every later
+ * turn, which carries the same text). Undefined when a secret cannot be cut out exactly
+ * (found only decoded, or split across fields), when what is left still holds one, or
+ * when a JSON body would no longer parse: then the request is refused as before.
+ */
+export function cutOutSecrets(
+  text: string,
+  values: readonly string[],
+): { text: string; rules: string[] } | undefined {
+  const found = findSecrets(text, { values });
+  if (found.length === 0 || found.some((f) => f.encoding !== "plain")) return undefined;
+  let out = "";
+  let at = 0;
+  for (const f of found.toSorted((a, b) => a.index - b.index)) {
+    if (f.index + f.length <= at) continue;
+    out += text.slice(at, Math.max(at, f.index)) + CUT_OUT;
+    at = Math.max(at, f.index + f.length);
+  }
+  out += text.slice(at);
+  // The bottle's own values, everywhere (a value is reported where it first occurs).
+  for (const v of values) if (v.length >= 8) out = out.replaceAll(v, CUT_OUT);
+  if (scanRequest({ url: "", headers: [], body: out }, values).length > 0) return undefined;
+  if (parsesAsJson(text) && !parsesAsJson(out)) return undefined;
+  return { text: out, rules: [...new Set(found.map((f) => f.rule))] };
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describeFindings, jsonStrings, scanRequest } from "./dlp.ts";
+import { cutOutSecrets, describeFindings, jsonStrings, scanRequest } from "./dlp.ts";
+import { CUT_OUT } from "../bundle/config.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
@@ -80,4 +81,40 @@ Deno.test("jsonStrings() takes short values in order, not keys, from whole or cu
   ]);
   assert.deepEqual(jsonStrings('{"a": "b\\\\", "c" : "d"}'), ["b\\", "d"]);
   assert.deepEqual(jsonStrings("not json"), []);
+});
+
+Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's values everywhere, keeping JSON whole", () => {
+  const value = "bottle-injected-" + "k9X2mQ7pL4";
+  const body = JSON.stringify({
+    messages: [
+      { role: "user", content: `ran it:\ntoken=${GH}\nid ${AWS} and ${value}` },
+      { role: "user", content: `again ${value} and ${GH}` },
+    ],
+  });
+  const cut = cutOutSecrets(body, [value])!;
+  assert.ok(cut, "cut out");
+  assert.deepEqual(cut.rules.toSorted(), [
+    "aws-access-key-id",
+    "bottle-credential",
+    "github-token",
+  ]);
+  for (const secret of [GH, AWS, value]) assert.ok(!cut.text.includes(secret), secret);
+  const parsed = JSON.parse(cut.text);
+  assert.equal(
+    parsed.messages[0].content,
+    `ran it:\ntoken=${CUT_OUT}\nid ${CUT_OUT} and ${CUT_OUT}`,
+  );
+  assert.equal(parsed.messages[1].content, `again ${CUT_OUT} and ${CUT_OUT}`);
+  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, [value]), []);
+});
+
+Deno.test("cutOutSecrets() cuts nothing it cannot cut exactly: a secret found only decoded, or split across fields", () => {
+  assert.equal(cutOutSecrets(JSON.stringify({ note: btoa(`token ${GH}`) }), []), undefined);
+  assert.equal(
+    cutOutSecrets(JSON.stringify({ a: GH.slice(0, 20), b: GH.slice(20) }), []),
+    undefined,
+  );
+  // Cut out where written, yet still there encoded: not cut, refused.
+  assert.equal(cutOutSecrets(`${GH} and ${btoa(`token ${GH}`)}`, []), undefined);
+  assert.equal(cutOutSecrets(JSON.stringify({ note: "nothing secret here" }), []), undefined);
 });

@@ -15,7 +15,7 @@ import {
   openBody,
   UNCHECKED_RULE,
 } from "../../lib/secrets/compressed.ts";
-import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
+import { cutOutSecrets, describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
 import {
   BodyBudget,
   chunk,
@@ -53,6 +53,11 @@ export interface ProxyContext {
   dlpValues: string[];
   /** Route hosts and the headers the proxy sets on them. */
   routes: Map<string, Record<string, string>>;
+  /**
+   * Route hosts that are the agent's model API: secrets in a request body are cut out
+   * rather than the request refused (see `cutOutSecrets`).
+   */
+  redactHosts?: ReadonlySet<string>;
   /** Values scrubbed from what route hosts send back. */
   scrubValues: string[];
   upstream: UpstreamPool;
@@ -304,17 +309,31 @@ export async function exchange(
           extra = opened.bytes.length;
         }
         try {
+          const text = new TextDecoder().decode(opened.bytes);
           const found = scanRequest(
-            {
-              url: "",
-              headers: [],
-              body: new TextDecoder().decode(opened.bytes),
-              bodyBytes: opened.bytes,
-            },
+            { url: "", headers: [], body: text, bodyBytes: opened.bytes },
             ctx.dlpValues,
           );
           const within = opened.codings.join("+");
           findings.push(...(within ? found.map((f) => ({ ...f, within })) : found));
+          // The agent's conversation with its model: its secrets cut out, where they can be.
+          const cut = findings.length > 0 && ctx.dlp === "block" && route &&
+              ctx.redactHosts?.has(host) && !within && findings.every((f) => f.where === "body")
+            ? cutOutSecrets(text, ctx.dlpValues)
+            : undefined;
+          if (cut) {
+            ctx.audit.write({
+              ...entry,
+              action: "dlp-cut",
+              rules: findings.map((f) =>
+                `${f.rule}@${f.where}${f.encoding === "plain" ? "" : `/${f.encoding}`}`
+              ),
+            });
+            bodies(ctx).give(held);
+            body = encoder.encode(cut.text);
+            held = bodies(ctx).take(body.length) ? body.length : 0;
+            findings.length = 0;
+          }
         } finally {
           bodies(ctx).give(extra);
         }

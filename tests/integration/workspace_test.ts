@@ -23,8 +23,8 @@ import {
 
 /**
  * Shell that writes a fresh AWS key pair to creds.env. The key is made in the agent
- * from /dev/urandom: written into the script, it would travel in the conversation and
- * the proxy's DLP would (rightly) refuse the model's next request.
+ * from /dev/urandom: written into the script, it would travel in the conversation (and
+ * be cut out of the model's requests: see the test of a secret in the conversation).
  */
 const WRITE_CREDS = "id=AKIA$(head -c 4096 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16); " +
   "key=$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 40); " +
@@ -326,6 +326,51 @@ dockerTest(
     assert.equal(
       (await git(repo, ["log", "--format=%s", "-1", `bot-bottle/${name}/main`])).trim(),
       "agent: more",
+    );
+  },
+);
+
+dockerTest(
+  "a secret in the conversation is cut out of the model requests and the session goes on",
+  async () => {
+    // The key is made in the agent: the script itself carries none.
+    const key = "AKIA$(head -c 4096 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16)";
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
+      script: {
+        steps: [
+          `echo "found ${key} in the logs"`,
+          "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
+        ],
+        final: "CUT DONE",
+      },
+    });
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    const r = await runBotBottle(["start", "claude", "--cwd", "--", "-p", "look"], {
+      cwd: repo,
+      env,
+    });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /CUT DONE/);
+    // What the model was told the first command printed, and that the second one ran.
+    check(await upstream.toolResults(), [
+      "found [secret cut out by bot-bottle] in the logs",
+      "second step ran\ncommitted",
+    ]);
+    const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
+    assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
+    assert.ok(
+      !bodies.some((b) => /AKIA[A-Z2-7]{16}/.test(b)),
+      "no model request carried the key",
+    );
+    assert.match(
+      r.stderr,
+      /Cut out before they went: secrets \(aws-access-key-id\) in \d+ requests? to the agent's model at api\.anthropic\.com/,
+    );
+    const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
+    assert.equal(
+      (await git(repo, ["log", "--format=%s", "-1", `bot-bottle/${name}/main`])).trim(),
+      "agent: after the key",
     );
   },
 );
