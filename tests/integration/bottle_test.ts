@@ -356,11 +356,17 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
     });
 
     await t.step(
-      "DLP blocks a secret in a request's body, URL or headers, encoded or not, and logs the rule",
+      "DLP blocks a secret in a request's body, URL or headers, encoded or not, and logs the rule; the model route has one in its body cut out",
       async () => {
         const aws = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
         const probes: [string, string[], RegExp][] = [
-          ["body", ["-d", `{"notes":"${aws}"}`, "https://api.anthropic.com/echo"], /in the body/],
+          ["body", ["-d", `{"notes":"${aws}"}`, "https://plain.fake.test/echo"], /in the body/],
+          // On the model route, found only decoded: it cannot be cut out exactly.
+          [
+            "base64 body, model route",
+            ["-d", `{"notes":"${btoa(`key=${aws}`)}"}`, "https://api.anthropic.com/echo"],
+            /in the body, base64-encoded/,
+          ],
           ["url", [`https://api.anthropic.com/echo?k=${aws}`], /in the url/],
           ["base64 header", [
             "-H",
@@ -396,7 +402,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
             "-i",
             "-d",
             `{"found":"${DB_PASSWORD}"}`,
-            "https://api.anthropic.com/echo",
+            "https://plain.fake.test/echo",
           ],
           { env: e },
         );
@@ -404,6 +410,25 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         assert.match(
           db.stdout,
           /a secret of this bottle \(rule bottle-credential\) in the body/,
+        );
+        // The agent's model route: what is written as it is gets cut out, and the request goes.
+        const cut = await runBotBottle(
+          [
+            "exec",
+            name,
+            "--",
+            "curl",
+            "-sS",
+            "-d",
+            `{"notes":"found ${aws} and ${DB_PASSWORD} in a file"}`,
+            "https://api.anthropic.com/echo",
+          ],
+          { env: e },
+        );
+        assert.equal(cut.code, 0, cut.stderr);
+        assert.equal(
+          JSON.parse(JSON.parse(cut.stdout).body).notes,
+          "found [secret cut out by bot-bottle] and [secret cut out by bot-bottle] in a file",
         );
         const plan = await runBotBottle(["plan", "claude", "--format", "json"], {
           cwd: tree,
@@ -419,10 +444,12 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         );
         assert.deepEqual(reached, [], "no secret reached the upstream");
         const logs = await runBotBottle(["logs", name, "--format", "json"], { env: e });
-        const blocks = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((x) =>
-          x.action === "dlp-block"
+        const entries = logs.stdout.trim().split("\n").map((l) => JSON.parse(l));
+        assert.equal(entries.filter((x) => x.action === "dlp-block").length, 6);
+        assert.deepEqual(
+          entries.filter((x) => x.action === "dlp-cut").map((x) => [x.host, x.rules]),
+          [["api.anthropic.com", ["aws-access-key-id@body", "bottle-credential@body"]]],
         );
-        assert.equal(blocks.length, 5);
         assert.ok(!logs.stdout.includes(aws), "the log names rules, never the secret");
       },
     );
