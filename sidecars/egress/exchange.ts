@@ -116,6 +116,25 @@ function defaultPort(scheme: string): number {
   return scheme === "https" ? 443 : 80;
 }
 
+/** How the audit log names findings: rule, place, what the body was opened from, encoding. */
+function ruleList(found: readonly DlpFinding[]): string[] {
+  return found.map((f) =>
+    `${f.rule}@${f.where}${f.within ? `:${f.within}` : ""}${
+      f.encoding === "plain" ? "" : `/${f.encoding}`
+    }`
+  );
+}
+
+/** Whether `bytes` are UTF-8 throughout. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Copies of `body`'s chunks, for a consumer that may hold one past the next read. */
 async function* copied(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   for await (const part of body) yield part.slice();
@@ -236,11 +255,7 @@ export async function exchange(
     ctx.audit.write({
       ...entry,
       action: ctx.dlp === "block" ? "dlp-block" : "dlp-audit",
-      rules: found.map((f) =>
-        `${f.rule}@${f.where}${f.within ? `:${f.within}` : ""}${
-          f.encoding === "plain" ? "" : `/${f.encoding}`
-        }`
-      ),
+      rules: ruleList(found),
     });
   };
   if (findings.length > 0 && ctx.dlp === "block") {
@@ -317,17 +332,17 @@ export async function exchange(
           const within = opened.codings.join("+");
           findings.push(...(within ? found.map((f) => ({ ...f, within })) : found));
           // The agent's conversation with its model: its secrets cut out, where they can be.
+          // (Text only: a body that is not UTF-8 would not come back byte for byte.)
           const cut = findings.length > 0 && ctx.dlp === "block" && route &&
-              ctx.redactHosts?.has(host) && !within && findings.every((f) => f.where === "body")
+              ctx.redactHosts?.has(host) && !within &&
+              findings.every((f) => f.where === "body") && isUtf8(opened.bytes)
             ? cutOutSecrets(text, ctx.dlpValues)
             : undefined;
           if (cut) {
             ctx.audit.write({
               ...entry,
               action: "dlp-cut",
-              rules: findings.map((f) =>
-                `${f.rule}@${f.where}${f.encoding === "plain" ? "" : `/${f.encoding}`}`
-              ),
+              rules: ruleList(findings),
             });
             bodies(ctx).give(held);
             body = encoder.encode(cut.text);

@@ -1,0 +1,119 @@
+/**
+ * One request through `exchange()` inside an intercepted connection to the agent's model
+ * route, with a stand-in upstream that records what it was sent: secrets in the body cut
+ * out where they can be, the request refused where they cannot.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AuditLog } from "./audit.ts";
+import { exchange, type ProxyContext } from "./exchange.ts";
+import { readRequest } from "./http1.ts";
+import { Buffered } from "../../lib/buffered.ts";
+import { LiveAllowlist } from "./policy.ts";
+import type { UpstreamPool } from "./upstream.ts";
+import { CUT_OUT } from "../bundle/config.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const MODEL = "model.test";
+
+/** Runs one POST of `body` to `host` (intercepted, port 443); what the agent and upstream got. */
+async function post(host: string, body: Uint8Array, redact = true) {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-exchange-test-" });
+  const sent: Uint8Array[] = [];
+  const upstream = {
+    request: async (
+      _target: unknown,
+      _head: unknown,
+      payload: Uint8Array | AsyncIterable<Uint8Array> | null,
+    ) => {
+      assert.ok(payload instanceof Uint8Array);
+      sent.push(payload);
+      await Promise.resolve();
+      const answer = encoder.encode("ok");
+      return {
+        status: 200,
+        reason: "OK",
+        version: "HTTP/1.1",
+        headers: [["Content-Length", "2"]],
+        framing: { kind: "length", length: 2 },
+        keepAlive: true,
+        body: (async function* () {
+          yield answer;
+        })(),
+        abort() {},
+      };
+    },
+  } as unknown as UpstreamPool;
+  const ctx: ProxyContext = {
+    policy: () => new LiveAllowlist([MODEL, "other.test"], [], []).current(),
+    audit: new AuditLog(join(dir, "audit.jsonl")),
+    dlp: "block",
+    dlpValues: [],
+    routes: new Map([[MODEL, { "x-api-key": "real" }], ["other.test", { "x-api-key": "real" }]]),
+    redactHosts: new Set(redact ? [MODEL] : []),
+    scrubValues: [],
+    upstream,
+    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+  };
+  const head = encoder.encode(
+    `POST /v1/messages HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  const input = new Uint8Array(head.length + body.length);
+  input.set(head);
+  input.set(body, head.length);
+  let given = false;
+  const reader = new Buffered({
+    read: () => Promise.resolve(given ? null : (given = true, input)),
+  });
+  const out: Uint8Array[] = [];
+  const sink = {
+    write: (data: Uint8Array) => (out.push(data.slice()), Promise.resolve()),
+    end() {},
+    destroy() {},
+  };
+  try {
+    const req = (await readRequest(reader))!;
+    await exchange(req, reader, sink, ctx, { scheme: "https", host, port: 443 });
+    await ctx.audit.flush();
+    const log = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n")
+      .map((l) => JSON.parse(l));
+    const answer = decoder.decode(
+      out.reduce((a, b) => new Uint8Array([...a, ...b]), new Uint8Array()),
+    );
+    return { answer, sent, log };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const json = (content: string) =>
+  encoder.encode(JSON.stringify({ messages: [{ role: "user", content }] }));
+
+Deno.test("a secret in a request to the model route is cut out, and the request goes", async () => {
+  const { answer, sent, log } = await post(MODEL, json(`the output: token=${GH} done`));
+  assert.match(answer, /^HTTP\/1\.1 200/);
+  assert.equal(sent.length, 1);
+  const body = decoder.decode(sent[0]!);
+  assert.equal(JSON.parse(body).messages[0].content, `the output: token=${CUT_OUT} done`);
+  assert.deepEqual(log.map((e) => [e.action, e.rules]).filter(([a]) => a === "dlp-cut"), [
+    ["dlp-cut", ["github-token@body"]],
+  ]);
+});
+
+Deno.test("what cannot be cut out is refused: found decoded, a body not UTF-8, a route not the model's", async () => {
+  const cases: [string, string, Uint8Array, boolean][] = [
+    ["base64", MODEL, json(`note ${btoa(`token=${GH}`)}`), true],
+    ["not UTF-8", MODEL, new Uint8Array([...encoder.encode(`token=${GH} `), 0xff, 0xfe]), true],
+    ["another route", "other.test", json(`token=${GH}`), true],
+    ["the model route, cutting off", MODEL, json(`token=${GH}`), false],
+  ];
+  for (const [what, host, body, redact] of cases) {
+    const { answer, sent, log } = await post(host, body, redact);
+    assert.match(answer, /^HTTP\/1\.1 403/, what);
+    assert.equal(sent.length, 0, what);
+    assert.ok(log.some((e) => e.action === "dlp-block"), what);
+  }
+});
