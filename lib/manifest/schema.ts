@@ -157,7 +157,7 @@ export const Egress = z.strictObject({
     "Host environment variables whose values DLP refuses to let out (the values never enter the agent)",
   ),
   dlp: z.enum(["block", "audit", "off"]).default("block").describe(
-    "What a secret found in an outbound request does: block it (default), only log it, or off (no scanning)",
+    "What a secret found in an outbound request does: block it (default; in a request to the agent's own model, one written as it is is cut out instead), only log it, or off (no scanning)",
   ),
   allow_private: z.array(
     z.string().refine((c) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c), {
