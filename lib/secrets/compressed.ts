@@ -221,3 +221,37 @@ export function gunzipLenient(bytes: Uint8Array, limit: number): Uint8Array | "l
     return error instanceof RangeError ? "large" : undefined;
   }
 }
+
+/** gzip streams looked for inside one body, at most (each a candidate to open). */
+const MAX_EMBEDDED = 64;
+
+/**
+ * The gzip streams inside `bytes` past its first byte (a `.gz` file in a multipart upload,
+ * `curl -F file=@x.gz`), each opened as a reader sees it (see `gunzipLenient`). Bytes that
+ * only look like the start of gzip data open to nothing and are passed over. Throws
+ * `CompressedError` when together they open to more than `limit` bytes, or there are
+ * more than `MAX_EMBEDDED` of them.
+ */
+export function embeddedGzip(bytes: Uint8Array, limit: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = limit;
+  let tried = 0;
+  for (let at = bytes.indexOf(0x1f, 1); at !== -1; at = bytes.indexOf(0x1f, at + 1)) {
+    // The magic, deflate, and no reserved flag bits set.
+    if (bytes[at + 1] !== 0x8b || bytes[at + 2] !== 0x08 || (bytes[at + 3] ?? 0xff) & 0xe0) {
+      continue;
+    }
+    if (++tried > MAX_EMBEDDED) {
+      throw new CompressedError(
+        `its body holds more than ${MAX_EMBEDDED} gzip streams, more than the proxy opens`,
+        "large",
+      );
+    }
+    const opened = gunzipLenient(bytes.subarray(at), left);
+    if (opened === "large") throw tooLarge("gzip", limit);
+    if (!opened || opened.length === 0) continue;
+    out.push(opened);
+    left -= opened.length;
+  }
+  return out;
+}

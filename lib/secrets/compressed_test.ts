@@ -8,6 +8,7 @@ import {
 } from "node:zlib";
 import {
   CompressedError,
+  embeddedGzip,
   gunzipLenient,
   MAX_LAYERS,
   openBody,
@@ -132,4 +133,33 @@ Deno.test("gzip found in a text is read as a reader would: cut short, with bytes
     gunzipLenient(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff), MiB),
     undefined,
   );
+});
+
+Deno.test("gzip streams inside a body (a file in a multipart upload) are opened; bytes that only look like one are passed over", () => {
+  const part = (data: Uint8Array) =>
+    cat(
+      enc('--b\r\nContent-Disposition: form-data; name="file"; filename="x.gz"\r\n\r\n'),
+      data,
+      enc("\r\n--b--\r\n"),
+    );
+  const opened = embeddedGzip(part(gzipSync(enc(TEXT))), MiB);
+  assert.deepEqual(opened.map(dec), [TEXT]);
+  // Two files, and the magic bytes in data that is not gzip.
+  const two = embeddedGzip(
+    cat(
+      part(gzipSync(enc("first"))),
+      Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2),
+      part(gzipSync(enc("second"))),
+    ),
+    MiB,
+  );
+  assert.deepEqual(two.map(dec), ["first", "second"]);
+  // At its very start it is the body's own coding, opened by openBody.
+  assert.deepEqual(embeddedGzip(gzipSync(enc(TEXT)), MiB), []);
+  assert.throws(
+    () => embeddedGzip(part(gzipSync(new Uint8Array(2 * MiB))), MiB),
+    (e: unknown) => e instanceof CompressedError && e.kind === "large",
+  );
+  const many = cat(...Array.from({ length: 70 }, () => part(gzipSync(enc("x")))));
+  assert.throws(() => embeddedGzip(many, MiB), /more than 64 gzip streams/);
 });

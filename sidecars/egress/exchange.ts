@@ -10,8 +10,8 @@
 
 import type { AuditLog } from "./audit.ts";
 import {
-  type Coding,
   CompressedError,
+  embeddedGzip,
   openBody,
   UNCHECKED_RULE,
 } from "../../lib/secrets/compressed.ts";
@@ -114,6 +114,76 @@ function bodies(ctx: ProxyContext): BodyBudget {
 
 function defaultPort(scheme: string): number {
   return scheme === "https" ? 443 : 80;
+}
+
+/** What the scan of a request body came to. */
+type BodyVerdict =
+  /** What it carries; with `cut`, the body to send instead, its secrets cut out. */
+  | { findings: DlpFinding[]; cut?: string }
+  /** Compressed data that cannot be opened whole: what it holds is unknown. */
+  | { unchecked: CompressedError }
+  /** No room left to hold its opened form. */
+  | { busy: string };
+
+/**
+ * Scans a request body: as it is, opened under its content codings or as the gzip file
+ * it is, and each gzip stream inside it (a file in a multipart upload). With `mayCut`,
+ * secrets written as they are in a text body are cut out when they all can be.
+ */
+function scanBody(
+  body: Uint8Array,
+  contentEncoding: string,
+  ctx: ProxyContext,
+  mayCut: boolean,
+): Promise<BodyVerdict> {
+  return scanOpened(body, contentEncoding, ctx, mayCut).catch((error): BodyVerdict => {
+    if (error instanceof CompressedError) return { unchecked: error };
+    throw error;
+  });
+}
+
+async function scanOpened(
+  body: Uint8Array,
+  contentEncoding: string,
+  ctx: ProxyContext,
+  mayCut: boolean,
+): Promise<BodyVerdict> {
+  const opened = await openBody(body, contentEncoding, DLP_MAX_BODY);
+  const inner = embeddedGzip(
+    opened.bytes,
+    DLP_MAX_BODY - (opened.codings.length > 0 ? opened.bytes.length : 0),
+  );
+  // Opened forms are held beside the body while they are scanned.
+  const extra = (opened.codings.length > 0 ? opened.bytes.length : 0) +
+    inner.reduce((n, b) => n + b.length, 0);
+  if (!bodies(ctx).take(extra)) {
+    return { busy: "the proxy holds too many request bodies to scan; send this one again" };
+  }
+  try {
+    const text = new TextDecoder().decode(opened.bytes);
+    const scan = (bytes: Uint8Array, within: string, as = new TextDecoder().decode(bytes)) => {
+      const found = scanRequest(
+        { url: "", headers: [], body: as, bodyBytes: bytes },
+        ctx.dlpValues,
+      );
+      return within ? found.map((f) => ({ ...f, within })) : found;
+    };
+    const findings = [
+      ...scan(opened.bytes, opened.codings.join("+"), text),
+      ...inner.flatMap((bytes) => scan(bytes, [...opened.codings, "gzip"].join("+"))),
+    ];
+    // Text only: a body that is not UTF-8 would not come back byte for byte.
+    if (
+      mayCut && findings.length > 0 && opened.codings.length === 0 && inner.length === 0 &&
+      findings.every((f) => f.where === "body") && isUtf8(body)
+    ) {
+      const cut = cutOutSecrets(text, ctx.dlpValues);
+      if (cut) return { findings, cut: cut.text };
+    }
+    return { findings };
+  } finally {
+    bodies(ctx).give(extra);
+  }
 }
 
 /** How the audit log names findings: rule, place, what the body was opened from, encoding. */
@@ -291,18 +361,17 @@ export async function exchange(
           await sink.write(proxyAnswer(status, (error as Error).message, true));
           return false;
         }
-        // Compressed (a Content-Encoding, or a gzip file as it is): scanned opened, sent
-        // as it came.
-        let opened: { bytes: Uint8Array; codings: Coding[] };
-        try {
-          opened = await openBody(
-            body,
-            headerValues(req.headers, "content-encoding").join(","),
-            DLP_MAX_BODY,
-          );
-        } catch (error) {
-          if (!(error instanceof CompressedError)) throw error;
+        const verdict = await scanBody(
+          body,
+          headerValues(req.headers, "content-encoding").join(","),
+          ctx,
+          // The agent's conversation with its model: secrets cut out where they can be.
+          ctx.dlp === "block" && route !== undefined && ctx.redactHosts?.has(host) === true &&
+            findings.length === 0,
+        );
+        if ("unchecked" in verdict) {
           // What it holds is unknown: refused as a finding would be, saying why.
+          const error = verdict.unchecked;
           const rules = [`${UNCHECKED_RULE}@body`];
           if (ctx.dlp === "block") {
             const reason = `request blocked: ${error.message}`;
@@ -311,46 +380,24 @@ export async function exchange(
             return false;
           }
           ctx.audit.write({ ...entry, action: "dlp-audit", rules, reason: error.message });
-          opened = { bytes: body, codings: [] };
-        }
-        let extra = 0;
-        if (opened.codings.length > 0) {
-          if (!bodies(ctx).take(opened.bytes.length)) {
-            const reason = "the proxy holds too many request bodies to scan; send this one again";
-            ctx.audit.write({ ...entry, action: "deny", reason });
-            await sink.write(proxyAnswer(503, reason, true));
-            return false;
-          }
-          extra = opened.bytes.length;
-        }
-        try {
-          const text = new TextDecoder().decode(opened.bytes);
-          const found = scanRequest(
-            { url: "", headers: [], body: text, bodyBytes: opened.bytes },
-            ctx.dlpValues,
+          // Audited as it is, then.
+          findings.push(
+            ...scanRequest(
+              { url: "", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
+              ctx.dlpValues,
+            ),
           );
-          const within = opened.codings.join("+");
-          findings.push(...(within ? found.map((f) => ({ ...f, within })) : found));
-          // The agent's conversation with its model: its secrets cut out, where they can be.
-          // (Text only: a body that is not UTF-8 would not come back byte for byte.)
-          const cut = findings.length > 0 && ctx.dlp === "block" && route &&
-              ctx.redactHosts?.has(host) && !within &&
-              findings.every((f) => f.where === "body") && isUtf8(opened.bytes)
-            ? cutOutSecrets(text, ctx.dlpValues)
-            : undefined;
-          if (cut) {
-            ctx.audit.write({
-              ...entry,
-              action: "dlp-cut",
-              rules: ruleList(findings),
-            });
-            bodies(ctx).give(held);
-            body = encoder.encode(cut.text);
-            held = bodies(ctx).take(body.length) ? body.length : 0;
-            findings.length = 0;
-          }
-        } finally {
-          bodies(ctx).give(extra);
+        } else if ("busy" in verdict) {
+          ctx.audit.write({ ...entry, action: "deny", reason: verdict.busy });
+          await sink.write(proxyAnswer(503, verdict.busy, true));
+          return false;
+        } else if (verdict.cut) {
+          ctx.audit.write({ ...entry, action: "dlp-cut", rules: ruleList(verdict.findings) });
+          bodies(ctx).give(held);
+          body = encoder.encode(verdict.cut);
+          held = bodies(ctx).take(body.length) ? body.length : 0;
+        } else {
+          findings.push(...verdict.findings);
         }
       }
     }

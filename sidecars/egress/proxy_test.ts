@@ -332,6 +332,18 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     assert.equal((await post(gzipSync(secret))).status, 403);
     const layered = await post(brotliCompressSync(gzipSync(secret)), "br");
     assert.match(layered.text, /in the body \(br\+gzip-compressed\)/);
+    // A .gz file in a multipart upload.
+    const multipart = await post(
+      new Uint8Array([
+        ...encoder.encode(
+          '--b\r\nContent-Disposition: form-data; name="f"; filename="t.gz"\r\n\r\n',
+        ),
+        ...gzipSync(secret),
+        ...encoder.encode("\r\n--b--\r\n"),
+      ]),
+    );
+    assert.equal(multipart.status, 403);
+    assert.match(multipart.text, /in the body \(gzip-compressed\)/);
     // What cannot be opened: refused, saying why.
     const zstd = await post(encoder.encode("hello"), "zstd");
     assert.equal(zstd.status, 415);
@@ -355,6 +367,7 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
       ["github-token@body:gzip"],
       ["github-token@body:gzip"],
       ["github-token@body:br+gzip"],
+      ["github-token@body:gzip"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],

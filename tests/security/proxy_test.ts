@@ -137,6 +137,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "echo 'just some notes' | gzip > /tmp/ok.gz; " +
             post("/v1/gz-declared", "-H 'Content-Encoding: gzip' --data-binary @/tmp/t.gz") +
             post("/v1/gz-file", "--data-binary @/tmp/t.gz") +
+            post("/v1/gz-form", "-F file=@/tmp/t.gz") +
             `printf '{"file":"%s"}' "$(base64 < /tmp/t.gz | tr -d '\\n')" > /tmp/t.json; ` +
             post(
               "/v1/gz-base64",
@@ -146,7 +147,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             post("/echo", "-H 'Content-Encoding: gzip' --data-binary @/tmp/ok.gz"),
         );
         const codes = r.stdout.split("\n").filter((l) => /^\d{3}$/.test(l));
-        assert.deepEqual(codes, ["403", "403", "403", "415", "200"], r.stdout + r.stderr);
+        assert.deepEqual(codes, ["403", "403", "403", "403", "415", "200"], r.stdout + r.stderr);
         assert.match(
           r.stdout,
           /GitHub token \(rule github-token\) in the body \(gzip-compressed\)/,
@@ -154,14 +155,23 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(r.stdout, /in the body, gzip-encoded/);
         assert.match(r.stdout, /"compress" encoding, which the proxy cannot open to check/);
         assert.ok(!r.stdout.includes(token), "the refusals do not repeat the secret");
-        for (const path of ["/v1/gz-declared", "/v1/gz-file", "/v1/gz-base64", "/v1/compress"]) {
+        for (
+          const path of [
+            "/v1/gz-declared",
+            "/v1/gz-file",
+            "/v1/gz-form",
+            "/v1/gz-base64",
+            "/v1/compress",
+          ]
+        ) {
           assert.ok(!(await reached(path)), `${path} did not reach the host`);
         }
         assert.ok(await reached("/echo"), "a clean compressed body went");
         const rules = (await log()).filter((e) =>
           e.action === "dlp-block" && String(e.path).startsWith("/v1/")
         ).map((e) => e.rules);
-        assert.deepEqual(rules.slice(-4), [
+        assert.deepEqual(rules.slice(-5), [
+          ["github-token@body:gzip"],
           ["github-token@body:gzip"],
           ["github-token@body:gzip"],
           ["github-token@body/gzip"],
