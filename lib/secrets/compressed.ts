@@ -255,3 +255,60 @@ export function embeddedGzip(bytes: Uint8Array, limit: number): Uint8Array[] {
   }
   return out;
 }
+
+/** Entries of zip archives opened in one body, at most. */
+const MAX_ZIP_ENTRIES = 1024;
+
+/**
+ * The contents of the entries of each zip archive inside `bytes` (a `.zip` posted as it
+ * is, or in a multipart upload), found by their local headers: stored entries as they
+ * are, deflated ones inflated (up to the end of their deflate data, so that a size
+ * left out of the header, as streaming writers do, does not matter). Encrypted entries
+ * are passed over: no more can be read of them than of any encrypted data. Throws
+ * `CompressedError` for an entry in another compression method (bzip2, LZMA, zstd), when
+ * together they open to more than `limit` bytes, or past `MAX_ZIP_ENTRIES` entries.
+ */
+export function zipEntries(bytes: Uint8Array, limit: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = limit;
+  let entries = 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (
+    let at = bytes.indexOf(0x50);
+    at !== -1 && at + 30 <= bytes.length;
+    at = bytes.indexOf(0x50, at + 1)
+  ) {
+    if (view.getUint32(at, true) !== 0x04034b50) continue; // "PK\x03\x04"
+    if (++entries > MAX_ZIP_ENTRIES) {
+      throw new CompressedError(
+        `its body holds more than ${MAX_ZIP_ENTRIES} zip entries, more than the proxy opens`,
+        "large",
+      );
+    }
+    const flags = view.getUint16(at + 6, true);
+    const method = view.getUint16(at + 8, true);
+    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    if (flags & 1 || start > bytes.length) continue;
+    if (method === 0) continue; // stored: scanned where it is
+    if (method !== 8) {
+      throw new CompressedError(
+        `its zip data uses compression method ${method}, which the proxy cannot open to check`,
+        "unsupported",
+      );
+    }
+    let opened: Uint8Array;
+    try {
+      opened = inflateRawSync(bytes.subarray(start), {
+        maxOutputLength: Math.max(1, left),
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+    } catch (error) {
+      if (error instanceof RangeError) throw tooLarge("zip", limit);
+      continue; // not deflate data after all: nothing a reader gets out of it either
+    }
+    if (opened.length === 0) continue;
+    out.push(opened);
+    left -= opened.length;
+  }
+  return out;
+}

@@ -13,7 +13,9 @@ import {
   MAX_LAYERS,
   openBody,
   parseCodings,
+  zipEntries,
 } from "./compressed.ts";
+import { zipOf } from "../../tests/zip_fixture.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -162,4 +164,36 @@ Deno.test("gzip streams inside a body (a file in a multipart upload) are opened;
   );
   const many = cat(...Array.from({ length: 70 }, () => part(gzipSync(enc("x")))));
   assert.throws(() => embeddedGzip(many, MiB), /more than 64 gzip streams/);
+});
+
+Deno.test("the entries of a zip archive in a body are opened: deflated, with sizes left out, among other bytes", () => {
+  const a = enc(`first file: ${TEXT}`);
+  const b = enc("second file");
+  assert.deepEqual(zipEntries(zipOf([["a.txt", a], ["b.txt", b]]), MiB).map(dec), [dec(a), dec(b)]);
+  assert.deepEqual(
+    zipEntries(zipOf([["a.txt", a]], { flags: 8, sizes: false }), MiB).map(dec),
+    [dec(a)],
+  );
+  assert.deepEqual(
+    zipEntries(cat(enc("--b\r\n\r\n"), zipOf([["a.txt", a]]), enc("\r\n--b--")), MiB).map(dec),
+    [dec(a)],
+  );
+  // Stored entries are scanned where they are; encrypted ones are opaque like any cipher text.
+  assert.deepEqual(zipEntries(zipOf([["a.txt", a]], { method: 0 }), MiB), []);
+  assert.deepEqual(zipEntries(zipOf([["a.txt", a]], { flags: 1 }), MiB), []);
+  assert.deepEqual(zipEntries(enc("no archive here, PK\x03 almost"), MiB), []);
+  // What cannot be opened, or opens to too much, is refused.
+  assert.throws(
+    () => zipEntries(zipOf([["a.bz2", a]], { method: 12 }), MiB),
+    (e: unknown) =>
+      e instanceof CompressedError && e.kind === "unsupported" && /method 12/.test(e.message),
+  );
+  assert.throws(
+    () => zipEntries(zipOf([["z", new Uint8Array(2 * MiB)]]), MiB),
+    (e: unknown) => e instanceof CompressedError && e.kind === "large",
+  );
+  const many = zipOf(
+    Array.from({ length: 1025 }, (_, i) => [`f${i}`, enc("x")] as [string, Uint8Array]),
+  );
+  assert.throws(() => zipEntries(many, 64 * MiB), /more than 1024 zip entries/);
 });

@@ -14,6 +14,7 @@ import {
   embeddedGzip,
   openBody,
   UNCHECKED_RULE,
+  zipEntries,
 } from "../../lib/secrets/compressed.ts";
 import { cutOutSecrets, describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
 import {
@@ -127,7 +128,7 @@ type BodyVerdict =
 
 /**
  * Scans a request body: as it is, opened under its content codings or as the gzip file
- * it is, and each gzip stream inside it (a file in a multipart upload). With `mayCut`,
+ * it is, and each gzip stream and zip entry inside it (a file in a multipart upload). With `mayCut`,
  * secrets written as they are in a text body are cut out when they all can be.
  */
 function scanBody(
@@ -149,13 +150,18 @@ async function scanOpened(
   mayCut: boolean,
 ): Promise<BodyVerdict> {
   const opened = await openBody(body, contentEncoding, DLP_MAX_BODY);
-  const inner = embeddedGzip(
-    opened.bytes,
-    DLP_MAX_BODY - (opened.codings.length > 0 ? opened.bytes.length : 0),
-  );
+  // Files inside it: gzip streams and zip archives (a multipart upload, a .zip posted).
+  let room = DLP_MAX_BODY - (opened.codings.length > 0 ? opened.bytes.length : 0);
+  const inner: { coding: "gzip" | "zip"; bytes: Uint8Array }[] = [];
+  for (const coding of ["gzip", "zip"] as const) {
+    for (const bytes of (coding === "gzip" ? embeddedGzip : zipEntries)(opened.bytes, room)) {
+      inner.push({ coding, bytes });
+      room -= bytes.length;
+    }
+  }
   // Opened forms are held beside the body while they are scanned.
   const extra = (opened.codings.length > 0 ? opened.bytes.length : 0) +
-    inner.reduce((n, b) => n + b.length, 0);
+    inner.reduce((n, i) => n + i.bytes.length, 0);
   if (!bodies(ctx).take(extra)) {
     return { busy: "the proxy holds too many request bodies to scan; send this one again" };
   }
@@ -170,7 +176,7 @@ async function scanOpened(
     };
     const findings = [
       ...scan(opened.bytes, opened.codings.join("+"), text),
-      ...inner.flatMap((bytes) => scan(bytes, [...opened.codings, "gzip"].join("+"))),
+      ...inner.flatMap((i) => scan(i.bytes, [...opened.codings, i.coding].join("+"))),
     ];
     // Text only: a body that is not UTF-8 would not come back byte for byte.
     if (

@@ -17,6 +17,7 @@ import { UpstreamPool } from "./upstream.ts";
 import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 import { serveBody, writeAll } from "../../tests/loopback_server.ts";
+import { zipOf } from "../../tests/zip_fixture.ts";
 
 const SIZE = 6 * 1024 * 1024;
 const encoder = new TextEncoder();
@@ -344,6 +345,10 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     );
     assert.equal(multipart.status, 403);
     assert.match(multipart.text, /in the body \(gzip-compressed\)/);
+    // A zip archive posted as it is.
+    const zipped = await post(zipOf([["notes.txt", secret]]));
+    assert.equal(zipped.status, 403);
+    assert.match(zipped.text, /in the body \(zip-compressed\)/);
     // What cannot be opened: refused, saying why.
     const zstd = await post(encoder.encode("hello"), "zstd");
     assert.equal(zstd.status, 415);
@@ -368,6 +373,7 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
       ["github-token@body:gzip"],
       ["github-token@body:br+gzip"],
       ["github-token@body:gzip"],
+      ["github-token@body:zip"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],

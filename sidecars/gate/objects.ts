@@ -9,7 +9,12 @@
 
 import { MAX_BLOB_BYTES } from "../bundle/config.ts";
 import { CatFile } from "./catfile.ts";
-import { gunzipLenient, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
+import {
+  CompressedError,
+  gunzipLenient,
+  UNCHECKED_RULE,
+  zipEntries,
+} from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
 
@@ -26,6 +31,29 @@ const UNCHECKED = {
   description: `compressed data that opens to more than ${MAX_BLOB_BYTES / 2 ** 20} MiB`,
 };
 const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * What a compressed file holds, scanned too: a gzip file (`secret.txt.gz`) as a reader
+ * sees it, and the entries of a zip archive. One that opens to more than a blob may hold,
+ * or in a way the gate cannot read, is a finding: what it holds is not known.
+ */
+function scanInside(path: string, raw: Uint8Array, secrets: readonly string[]): LocatedFinding[] {
+  const gz = gunzipLenient(raw, MAX_BLOB_BYTES);
+  if (gz === "large") return [{ ...UNCHECKED, file: path, line: 1 }];
+  if (gz) return scanText(`${path} (gzip-compressed)`, decoder.decode(gz), secrets);
+  if (raw[0] !== 0x50 || raw[1] !== 0x4b) return []; // "PK": a zip archive
+  try {
+    return zipEntries(raw, MAX_BLOB_BYTES).flatMap((entry) =>
+      scanText(`${path} (zip-compressed)`, decoder.decode(entry), secrets)
+    );
+  } catch (error) {
+    if (!(error instanceof CompressedError)) throw error;
+    const description = error.kind === "large"
+      ? UNCHECKED.description
+      : "compressed data the gate cannot open to check";
+    return [{ rule: UNCHECKED_RULE, description, file: path, line: 1 }];
+  }
+}
 
 /** What the gate learned about one new commit. */
 export interface CommitScan {
@@ -228,13 +256,7 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     const raw = (await (bytes ?? content(cat, sha))).bytes;
     const text = decoder.decode(raw);
     const starts = lineStarts(text);
-    // A gzip file (`secret.txt.gz`): what it holds is scanned too, as a reader sees it.
-    const opened = gunzipLenient(raw, MAX_BLOB_BYTES);
-    const inside: LocatedFinding[] = opened === "large"
-      ? [{ ...UNCHECKED, file: path, line: 1 }]
-      : opened
-      ? scanText(`${path} (gzip-compressed)`, decoder.decode(opened), secrets)
-      : [];
+    const inside = scanInside(path, raw, secrets);
     const found = scanText(path, text, secrets, starts);
     if (found.length === 0 || old.length === 0) return [...found, ...inside];
     // A line that was already there (in the version it replaces) is not this push's.

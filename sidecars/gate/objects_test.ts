@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
+import { zipOf } from "../../tests/zip_fixture.ts";
 import { join } from "node:path";
 import { setGitEnv } from "./git.ts";
 import { MAX_BLOB_BYTES, parseRawSections, parseRawZ, scanPush } from "./objects.ts";
@@ -75,20 +76,24 @@ Deno.test("scanPush() finds a secret in a file git calls binary", async () => {
   });
 });
 
-Deno.test("scanPush() finds a secret inside a gzip file, and refuses one too large to open", async () => {
+Deno.test("scanPush() finds a secret inside a gzip file or a zip archive, and refuses one it cannot open", async () => {
   await withRepo(async (dir) => {
     const notes = "build notes\n".repeat(50);
     const sha = await commitDetached(dir, {
       "notes.txt.gz": gzipSync(new TextEncoder().encode(`${notes}token ${TOKEN}\n`)),
       "clean.txt.gz": gzipSync(new TextEncoder().encode(notes)),
       "bomb.gz": gzipSync(new Uint8Array(40 * 1024 * 1024)),
+      "bundle.zip": zipOf([["README", new TextEncoder().encode(`${notes}token ${TOKEN}\n`)]]),
+      "odd.zip": zipOf([["a.bz2", new TextEncoder().encode("x")]], { method: 12 }),
     }, "add compressed files");
     const scan = await scanPush(sha, SECRETS);
     assert.deepEqual(
       scan.commits[0]!.findings.map((f) => [f.file, f.rule, f.line]).toSorted(),
       [
         ["bomb.gz", "unchecked-compressed", 1],
+        ["bundle.zip (zip-compressed)", "github-token", 51],
         ["notes.txt.gz (gzip-compressed)", "github-token", 51],
+        ["odd.zip", "unchecked-compressed", 1],
       ],
     );
   });
