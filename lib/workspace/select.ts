@@ -12,6 +12,7 @@ import { join, relative, resolve, sep } from "node:path";
 // A file is read and scanned a piece at a time (the event loop let run between), each
 // piece after the tail of the one before: the detector's own piece and overlap.
 import { findSecrets, looksBinary, OVERLAP, PIECE, printableText } from "../secrets/mod.ts";
+import { gunzipLenient, zipEntries } from "../secrets/compressed.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
@@ -174,7 +175,26 @@ export function firstSecretInBytes(bytes: Uint8Array): { rule: string; line: num
     : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   // A text's own bytes make its survey faster (see findSecrets).
   const found = findSecrets(text, binary ? {} : { utf8: bytes })[0];
-  return found && { rule: found.rule, line: 1 + linesBefore(text, found.index) };
+  if (found) return { rule: found.rule, line: 1 + linesBefore(text, found.index) };
+  // A gzip file or a zip archive (`.env.gz`, `backup.zip`): what it holds, where it can be
+  // opened (the user's own files: one that cannot be opened goes in as it is).
+  for (const inner of compressedContents(bytes)) {
+    const hit = findSecrets(new TextDecoder().decode(inner))[0];
+    if (hit) return { rule: hit.rule, line: 1 };
+  }
+  return undefined;
+}
+
+/** What a gzip file or zip archive holds, as far as it opens within `PIECE` bytes. */
+function compressedContents(bytes: Uint8Array): Uint8Array[] {
+  const gz = gunzipLenient(bytes, PIECE);
+  if (gz instanceof Uint8Array) return [gz];
+  if (gz === "large" || bytes[0] !== 0x50 || bytes[1] !== 0x4b) return [];
+  try {
+    return zipEntries(bytes, PIECE);
+  } catch {
+    return [];
+  }
 }
 
 /**

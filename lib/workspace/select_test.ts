@@ -4,6 +4,8 @@ import { captureRaw, shell } from "../shell.ts";
 import { randomBytes } from "../bytes.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
 import { firstSecretInFile, locateWorkspace, selectWorkspace } from "./select.ts";
+import { gzipSync } from "node:zlib";
+import { zipOf } from "../../tests/zip_fixture.ts";
 
 const $ = await shell();
 
@@ -136,6 +138,26 @@ Deno.test("selectWorkspace() scans a binary file as the text it shows, at its li
     assert.deepEqual(sel.paths, ["clean.bin"]);
     assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule, f.line]), [
       ["keyed.bin", "aws-access-key-id", 4],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("selectWorkspace() leaves out a gzip file or a zip archive holding a secret", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const key = new TextEncoder().encode(`AWS_ACCESS_KEY_ID=AKIA${"QYLPMN5HFIQR7XZB"}\n`);
+    const notes = new TextEncoder().encode("just notes\n");
+    await Deno.writeFile(join(dir, "env.gz"), gzipSync(key));
+    await Deno.writeFile(join(dir, "backup.zip"), zipOf([["a.txt", notes], [".env", key]]));
+    await Deno.writeFile(join(dir, "notes.gz"), gzipSync(notes));
+    await Deno.writeFile(join(dir, "notes.zip"), zipOf([["a.txt", notes]]));
+    const sel = await selectWorkspace(await locateWorkspace(dir), []);
+    assert.deepEqual(sel.paths.toSorted(), ["notes.gz", "notes.zip"]);
+    assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule]).toSorted(), [
+      ["backup.zip", "aws-access-key-id"],
+      ["env.gz", "aws-access-key-id"],
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
