@@ -5,6 +5,7 @@
  */
 
 import { deflateRawSync } from "node:zlib";
+import { concat } from "../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,11 +32,5 @@ export function zipOf(
     parts.push(new Uint8Array(head.buffer), encoder.encode(name), body);
   }
   parts.push(encoder.encode("PK\x05\x06"), new Uint8Array(18));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }

@@ -16,18 +16,11 @@ import {
   zipEntries,
 } from "./compressed.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
+import { concat } from "../bytes.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const cat = (...parts: Uint8Array[]) => concat(parts);
 const TEXT = "the note says: secret-part ".repeat(40);
 const MiB = 2 ** 20;
 
