@@ -1,12 +1,14 @@
 /**
  * @module
  * Compressed data, opened for scanning: a request body sent with a `Content-Encoding`
- * (or one that is simply a gzip file) and base64 of gzip inside a text. Compression is
- * the easiest re-encoding there is (`gzip | base64`, `curl -H 'Content-Encoding: gzip'`),
- * so what cannot be opened whole is not let through: a coding the decoders here do not
- * read strictly (zstd: Deno's decoder stops after the first frame and says nothing of
- * the rest), a stream cut short or followed by other bytes, or more than the limit once
- * opened (a small body can open to gigabytes).
+ * (or one that is simply a gzip file), gzip streams and zip archives inside a body or a
+ * file (a multipart upload, a `.zip` pushed), and base64 of gzip inside a text.
+ * Compression is the easiest re-encoding there is (`gzip | base64`, `curl -H
+ * 'Content-Encoding: gzip'`, `curl -F f=@x.zip`), so what cannot be opened whole is not
+ * let through: a coding the decoders here do not read strictly (zstd: Deno's decoder
+ * stops after the first frame and says nothing of the rest), a stream cut short or
+ * followed by other bytes, or more than the limit once opened (a small body can open to
+ * gigabytes). No dependencies beyond `node:zlib`, so the bundle carries it as it is.
  */
 
 import { constants, gunzipSync, inflateRawSync } from "node:zlib";
