@@ -19,13 +19,17 @@ export const AUDIT_PATH = `${STATE_DIR}/audit.jsonl`;
 export const AUDIT_FLUSH_ASK = `${STATE_DIR}/audit-flush-ask`;
 export const AUDIT_FLUSH_DONE = `${STATE_DIR}/audit-flush-done`;
 /**
- * A shell script (run in the bundle, `$1` the audit log) that asks for the flush, waits
- * for it up to two seconds (a bundle that does not answer is read as it is), and exits.
+ * A shell script (run in the bundle, `$1` the audit log) that asks the bundle process
+ * (`pid`) for the flush, waits for it up to two seconds (a bundle that does not answer is
+ * read as it is), and exits. Only a bundle that listens is asked: it writes `done` when
+ * it starts to (one from an older bot-bottle never does, and is read at once).
  */
-export const AUDIT_FLUSH_SCRIPT =
-  `t="$$-$(date +%s%N)"; printf %s "$t" > ${AUDIT_FLUSH_ASK} && kill -WINCH 1 && ` +
-  `i=0; while [ "$(cat ${AUDIT_FLUSH_DONE} 2>/dev/null)" != "$t" ] && [ $i -lt 100 ]; ` +
-  `do sleep 0.02; i=$((i+1)); done`;
+export function auditFlushScript(ask: string, done: string, pid: string): string {
+  return `if [ -e ${done} ]; then t="$$-$(date +%s%N)"; printf %s "$t" > ${ask} && ` +
+    `kill -WINCH ${pid} && i=0; while [ "$(cat ${done} 2>/dev/null)" != "$t" ] && ` +
+    `[ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done; fi`;
+}
+export const AUDIT_FLUSH_SCRIPT = auditFlushScript(AUDIT_FLUSH_ASK, AUDIT_FLUSH_DONE, "1");
 /** uid and gid of the bundle's unprivileged user. */
 export const BUNDLE_UID = 999;
 

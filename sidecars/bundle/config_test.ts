@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { lockFile } from "./config.ts";
+import { auditFlushScript, lockFile } from "./config.ts";
 
 Deno.test("lockFile() makes a second holder wait until the first lets go", async () => {
   const dir = await Deno.makeTempDir();
@@ -26,6 +26,41 @@ Deno.test("lockFile() makes a second holder wait until the first lets go", async
     assert.equal(await free(lock), true);
     assert.equal((await Deno.stat(lock)).mode! & 0o777, 0o600);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the audit flush asks only a bundle that listens, and waits for its answer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-flush-test-" });
+  const ask = `${dir}/ask`;
+  const done = `${dir}/done`;
+  // A stand-in bundle: answers SIGWINCH by writing the token it was given.
+  const bundle = new Deno.Command("sh", {
+    args: [
+      "-c",
+      `trap 'cat ${ask} > ${done}.tmp && mv ${done}.tmp ${done}' WINCH; while :; do sleep 0.02; done`,
+    ],
+  }).spawn();
+  const run = async () => {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", auditFlushScript(ask, done, String(bundle.pid))],
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  };
+  const read = (path: string) => Deno.readTextFile(path).catch(() => undefined);
+  try {
+    // One from an older bot-bottle, which never says it listens: not asked at all.
+    await run();
+    assert.equal(await read(ask), undefined);
+    // One that listens: asked, and the script returns once the answer is there.
+    await Deno.writeTextFile(done, "listening");
+    await run();
+    const token = await read(ask);
+    assert.ok(token && token !== "listening");
+    assert.equal(await read(done), token);
+  } finally {
+    bundle.kill();
+    await bundle.status;
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -56,6 +56,8 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   };
   Deno.addSignalListener("SIGWINCH", onFlush);
   daemons.defer(() => Deno.removeSignalListener("SIGWINCH", onFlush));
+  // Says it listens: the host asks only a bundle that does.
+  await Deno.writeTextFile(AUDIT_FLUSH_DONE, "listening", { mode: 0o600 }).catch(() => {});
 
   const ca = await importAuthority(config.ca.certPem, config.ca.keyPem);
   const routeHosts = config.egress.routes.map((r) => r.host);
