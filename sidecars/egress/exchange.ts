@@ -136,22 +136,34 @@ function scanBody(
   contentEncoding: string,
   ctx: ProxyContext,
   mayCut: boolean,
+  own: number,
 ): Promise<BodyVerdict> {
-  return scanOpened(body, contentEncoding, ctx, mayCut).catch((error): BodyVerdict => {
-    if (error instanceof CompressedError) return { unchecked: error };
-    throw error;
+  // What is opened is held beside the other bodies being scanned: no more than they leave
+  // room for (several bodies opening at once could otherwise hold 32 MiB each). `own`:
+  // what this body holds of the budget itself.
+  const budget = bodies(ctx);
+  const room = Math.min(DLP_MAX_BODY, budget.limit - (budget.held - own));
+  return scanOpened(body, contentEncoding, ctx, mayCut, room, own).catch((error): BodyVerdict => {
+    if (!(error instanceof CompressedError)) throw error;
+    // Too large for the room others left: it may fit when they are through.
+    if (error.kind === "large" && room < DLP_MAX_BODY && budget.held > own) return { busy: BUSY };
+    return { unchecked: error };
   });
 }
+
+const BUSY = "the proxy holds too many request bodies to scan; send this one again";
 
 async function scanOpened(
   body: Uint8Array,
   contentEncoding: string,
   ctx: ProxyContext,
   mayCut: boolean,
+  limit: number,
+  own: number,
 ): Promise<BodyVerdict> {
-  const opened = await openBody(body, contentEncoding, DLP_MAX_BODY);
+  const opened = await openBody(body, contentEncoding, limit);
   // Files inside it: gzip streams and zip archives (a multipart upload, a .zip posted).
-  let room = DLP_MAX_BODY - (opened.codings.length > 0 ? opened.bytes.length : 0);
+  let room = limit - (opened.codings.length > 0 ? opened.bytes.length : 0);
   const inner: { coding: "gzip" | "zip"; bytes: Uint8Array }[] = [];
   for (const coding of ["gzip", "zip"] as const) {
     for (const bytes of (coding === "gzip" ? embeddedGzip : zipEntries)(opened.bytes, room)) {
@@ -159,12 +171,13 @@ async function scanOpened(
       room -= bytes.length;
     }
   }
-  // Opened forms are held beside the body while they are scanned.
-  const extra = (opened.codings.length > 0 ? opened.bytes.length : 0) +
+  // Opened forms are held beside the body while they are scanned: counted while others
+  // wait for room (they were opened within it), beyond the budget only for a body alone.
+  const opening = (opened.codings.length > 0 ? opened.bytes.length : 0) +
     inner.reduce((n, i) => n + i.bytes.length, 0);
-  if (!bodies(ctx).take(extra)) {
-    return { busy: "the proxy holds too many request bodies to scan; send this one again" };
-  }
+  const budget = bodies(ctx);
+  const extra = budget.take(opening) ? opening : 0;
+  if (extra === 0 && opening > 0 && budget.held > own) return { busy: BUSY };
   try {
     const text = new TextDecoder().decode(opened.bytes);
     const scan = (bytes: Uint8Array, within: string, as = new TextDecoder().decode(bytes)) => {
@@ -188,7 +201,7 @@ async function scanOpened(
     }
     return { findings };
   } finally {
-    bodies(ctx).give(extra);
+    budget.give(extra);
   }
 }
 
@@ -374,6 +387,7 @@ export async function exchange(
           // The agent's conversation with its model: secrets cut out where they can be.
           ctx.dlp === "block" && route !== undefined && ctx.redactHosts?.has(host) === true &&
             findings.length === 0,
+          held,
         );
         if ("unchecked" in verdict) {
           // What it holds is unknown: refused as a finding would be, saying why.
