@@ -156,6 +156,8 @@ export async function openBody(
   limit: number,
 ): Promise<{ bytes: Uint8Array; codings: Coding[] }> {
   const declared = parseCodings(contentEncoding);
+  // An empty body holds nothing, whatever its header says.
+  if (bytes.length === 0) return { bytes, codings: [] };
   if (declared.length > MAX_LAYERS) {
     throw new CompressedError(
       `its body is encoded ${declared.length} times over, more than the proxy opens`,

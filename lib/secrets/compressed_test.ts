@@ -50,6 +50,10 @@ Deno.test("Content-Encoding names the codings in the order applied; identity is 
 
 Deno.test("a body is opened under each coding it declares, and under gzip it simply is", async () => {
   const plain = enc(TEXT);
+  assert.deepEqual(await openBody(new Uint8Array(0), "gzip", MiB), {
+    bytes: new Uint8Array(0),
+    codings: [],
+  });
   const same = await openBody(plain, "", MiB);
   assert.equal(same.bytes, plain, "a plain body is the body itself");
   assert.deepEqual(same.codings, []);
