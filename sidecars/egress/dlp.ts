@@ -131,25 +131,49 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
   ).join("; ");
 }
 
+/** Encodings whose findings point at the start of the encoded run they were decoded from. */
+const RUNS = new Set<Encoding>(["base64", "hex", "base32", "lines", "gzip"]);
+
+/**
+ * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and
+ * the line breaks of a wrapped block (also escaped in a JSON string).
+ */
+function runEnd(text: string, from: number): number {
+  const run =
+    /(?:[A-Za-z0-9+/_-]|=(?=[=\s"\\]|$)|\r?\n(?=[A-Za-z0-9+/])|(?:\\r)?\\n(?=[A-Za-z0-9+/]))+/y;
+  run.lastIndex = from;
+  return run.exec(text) ? run.lastIndex : from;
+}
+
 /**
  * Request body `text` with every secret in it cut out, for a request that can go without
  * them (the agent's conversation with its model: refusing it would refuse every later
- * turn, which carries the same text). Undefined when a secret cannot be cut out exactly
- * (found only decoded, or split across fields), when what is left still holds one, or
- * when a JSON body would no longer parse: then the request is refused as before.
+ * turn, which carries the same text): one written as it is where it is, one found
+ * decoded from a run of base64, hex or base32 with its whole run. Undefined when a
+ * secret cannot be cut out so (found in a decoded window, or split across fields), when
+ * what is left still holds one, or when a JSON body would no longer parse: then the
+ * request is refused as before.
  */
 export function cutOutSecrets(
   text: string,
   values: readonly string[],
 ): { text: string; rules: string[] } | undefined {
   const found = findSecrets(text, { values });
-  if (found.length === 0 || found.some((f) => f.encoding !== "plain")) return undefined;
+  if (found.length === 0 || found.some((f) => f.encoding !== "plain" && !RUNS.has(f.encoding))) {
+    return undefined;
+  }
+  const spans = found.map((f) => {
+    if (f.encoding === "plain") return [f.index, f.index + f.length];
+    // A run found right after an escaped line break starts with the escape's letter.
+    const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
+    return [from, runEnd(text, from)];
+  }).toSorted((a, b) => a[0]! - b[0]!);
   let out = "";
   let at = 0;
-  for (const f of found.toSorted((a, b) => a.index - b.index)) {
-    if (f.index + f.length <= at) continue;
-    out += text.slice(at, Math.max(at, f.index)) + CUT_OUT;
-    at = Math.max(at, f.index + f.length);
+  for (const [from, to] of spans) {
+    if (to! <= at) continue;
+    out += text.slice(at, Math.max(at, from!)) + CUT_OUT;
+    at = Math.max(at, to!);
   }
   out += text.slice(at);
   // The bottle's own values, everywhere (a value is reported where it first occurs).

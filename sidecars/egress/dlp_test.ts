@@ -5,6 +5,8 @@ import { CUT_OUT } from "../bundle/config.ts";
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const hex = (s: string) =>
+  [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 Deno.test("scanRequest() finds a secret in the body, URL and headers, as written", () => {
   const f = scanRequest({
@@ -108,13 +110,32 @@ Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's valu
   assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, [value]), []);
 });
 
-Deno.test("cutOutSecrets() cuts nothing it cannot cut exactly: a secret found only decoded, or split across fields", () => {
-  assert.equal(cutOutSecrets(JSON.stringify({ note: btoa(`token ${GH}`) }), []), undefined);
+Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its whole run, wrapped lines included", () => {
+  const wrapped = btoa(`config:\n  token: ${GH}\n  note: ${"more text ".repeat(12)}`).match(
+    /.{1,76}/g,
+  )!;
+  const body = JSON.stringify({
+    messages: [
+      { role: "user", content: `one: ${btoa(`token=${GH}`)} two: ${hex(`key ${AWS}`)} end` },
+      { role: "user", content: `file:\n${wrapped.join("\n")}\n  after` },
+    ],
+  });
+  const cut = cutOutSecrets(body, [])!;
+  assert.ok(cut, "cut out");
+  const parsed = JSON.parse(cut.text);
+  assert.equal(parsed.messages[0].content, `one: ${CUT_OUT} two: ${CUT_OUT} end`);
+  assert.equal(parsed.messages[1].content, `file:\n${CUT_OUT}\n  after`);
+  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+});
+
+Deno.test("cutOutSecrets() cuts nothing it cannot cut so: a secret found in a decoded window, or split across fields", () => {
+  const percent = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
+  assert.equal(cutOutSecrets(JSON.stringify({ note: `t=${percent}` }), []), undefined);
   assert.equal(
     cutOutSecrets(JSON.stringify({ a: GH.slice(0, 20), b: GH.slice(20) }), []),
     undefined,
   );
-  // Cut out where written, yet still there encoded: not cut, refused.
-  assert.equal(cutOutSecrets(`${GH} and ${btoa(`token ${GH}`)}`, []), undefined);
+  // Cut out where written, yet still there in a form it cannot cut: refused.
+  assert.equal(cutOutSecrets(`${GH} and t=${percent}`, []), undefined);
   assert.equal(cutOutSecrets(JSON.stringify({ note: "nothing secret here" }), []), undefined);
 });

@@ -93,19 +93,30 @@ const json = (content: string) =>
   encoder.encode(JSON.stringify({ messages: [{ role: "user", content }] }));
 
 Deno.test("a secret in a request to the model route is cut out, and the request goes", async () => {
-  const { answer, sent, log } = await post(MODEL, json(`the output: token=${GH} done`));
+  const { answer, sent, log } = await post(
+    MODEL,
+    json(`the output: token=${GH} and ${btoa(`key=${GH}`)} done`),
+  );
   assert.match(answer, /^HTTP\/1\.1 200/);
   assert.equal(sent.length, 1);
   const body = decoder.decode(sent[0]!);
-  assert.equal(JSON.parse(body).messages[0].content, `the output: token=${CUT_OUT} done`);
+  assert.equal(
+    JSON.parse(body).messages[0].content,
+    `the output: token=${CUT_OUT} and ${CUT_OUT} done`,
+  );
   assert.deepEqual(log.map((e) => [e.action, e.rules]).filter(([a]) => a === "dlp-cut"), [
-    ["dlp-cut", ["github-token@body"]],
+    ["dlp-cut", ["github-token@body", "github-token@body/base64"]],
   ]);
 });
 
-Deno.test("what cannot be cut out is refused: found decoded, a body not UTF-8, a route not the model's", async () => {
+Deno.test("what cannot be cut out is refused: found in a decoded window, a body not UTF-8, a route not the model's", async () => {
   const cases: [string, string, Uint8Array, boolean][] = [
-    ["base64", MODEL, json(`note ${btoa(`token=${GH}`)}`), true],
+    [
+      "percent-encoded",
+      MODEL,
+      json(`t=${[...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("")}`),
+      true,
+    ],
     ["not UTF-8", MODEL, new Uint8Array([...encoder.encode(`token=${GH} `), 0xff, 0xfe]), true],
     ["another route", "other.test", json(`token=${GH}`), true],
     ["the model route, cutting off", MODEL, json(`token=${GH}`), false],

