@@ -75,6 +75,34 @@ async function readResponse(
 }
 
 /**
+ * One POST of `body` to `http://HOST/up` through the proxy on loopback, on a new
+ * connection (the tests may reach 127.0.0.1 only, not a name); `headers`: extra header
+ * lines. Its status and answer.
+ */
+async function postVia(
+  proxyPort: number,
+  host: string,
+  body: Uint8Array,
+  headers = "",
+): Promise<{ status: number; text: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
+  try {
+    await writeAll(
+      conn,
+      encoder.encode(
+        `POST http://${host}/up HTTP/1.1\r\nHost: ${host}\r\n${headers}` +
+          `Content-Length: ${body.length}\r\n\r\n`,
+      ),
+    );
+    await writeAll(conn, body).catch(() => {});
+    const answer = await readResponse(conn, false);
+    return { status: answer.status, text: decoder.decode(answer.body) };
+  } finally {
+    conn.close();
+  }
+}
+
+/**
  * The proxy on loopback (its CA in `dir/ca`, its audit log in `dir`): DLP blocking, every
  * name resolving to 127.0.0.1.
  */
@@ -270,22 +298,8 @@ Deno.test("request bodies held for scanning share one budget: over it 503, given
     // A compressed body opens only within the room the held ones leave: 503 while they are
     // held, scanned once they are through.
     const packed = gzipSync(encoder.encode("a".repeat(200 * KiB)));
-    const postPacked = async () => {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-      try {
-        await writeAll(
-          conn,
-          encoder.encode(
-            `POST http://up.test:${port}/up HTTP/1.1\r\nHost: up.test:${port}\r\n` +
-              `Content-Encoding: gzip\r\nContent-Length: ${packed.length}\r\n\r\n`,
-          ),
-        );
-        await writeAll(conn, packed);
-        return (await readResponse(conn, false)).status;
-      } finally {
-        conn.close();
-      }
-    };
+    const postPacked = async () =>
+      (await postVia(proxy.port, `up.test:${port}`, packed, "Content-Encoding: gzip\r\n")).status;
     assert.equal(await postPacked(), 503);
     await writeAll(slow, encoder.encode("a".repeat(100 * KiB)));
     assert.equal((await readResponse(slow, false)).status, 200);
@@ -325,25 +339,13 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
   const allow = new LiveAllowlist([`up.test:${port}`], [], []);
   const upstream = new UpstreamPool({});
   const proxy = await loopbackProxy(dir, allow, upstream);
-  // Raw requests on loopback (the tests may reach 127.0.0.1 only, not a name).
-  const post = async (body: Uint8Array, encoding?: string) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-    try {
-      await writeAll(
-        conn,
-        encoder.encode(
-          `POST http://up.test:${port}/up HTTP/1.1\r\nHost: up.test:${port}\r\n` +
-            `${encoding ? `Content-Encoding: ${encoding}\r\n` : ""}` +
-            `Content-Length: ${body.length}\r\n\r\n`,
-        ),
-      );
-      await writeAll(conn, body).catch(() => {});
-      const answer = await readResponse(conn, false);
-      return { status: answer.status, text: decoder.decode(answer.body) };
-    } finally {
-      conn.close();
-    }
-  };
+  const post = (body: Uint8Array, encoding?: string) =>
+    postVia(
+      proxy.port,
+      `up.test:${port}`,
+      body,
+      encoding ? `Content-Encoding: ${encoding}\r\n` : "",
+    );
   const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   const secret = encoder.encode(`ci token ${token}\n`);
   try {
