@@ -3,7 +3,8 @@
  * Data loss prevention for what the agent sends through the proxy: the URL, each
  * header and the body of every request, scanned with the one secret detector
  * (`lib/secrets`) as written and in every decoded form, plus the fields of the request
- * glued together (a secret split across query parameters, headers or JSON values).
+ * glued together (a secret split across query parameters, headers, JSON values or form
+ * fields).
  * A finding names the rule and where it was found, never the secret.
  */
 
@@ -70,6 +71,29 @@ export function jsonStrings(body: string): string[] {
   return out;
 }
 
+/**
+ * Short values of a form body: `a=1&b=2` (as a query), or the parts of a multipart body
+ * (what follows each part's headers). Empty for any other body.
+ */
+export function formValues(body: string): string[] {
+  if (body.length > 4 * 1024 * 1024) return [];
+  if (body.startsWith("--")) {
+    const boundary = body.slice(0, body.search(/\r?\n|$/));
+    return body.split(boundary).flatMap((part) => {
+      const start = part.search(/\r?\n\r?\n/);
+      if (start === -1) return [];
+      const value = part.slice(start).trim();
+      return value.length <= FIELD_MAX ? [value] : [];
+    });
+  }
+  if (!/^[^=&\s{["]+=/.test(body)) return [];
+  try {
+    return [...new URLSearchParams(body).values()].filter((v) => v.length <= FIELD_MAX);
+  } catch {
+    return [];
+  }
+}
+
 function queryValues(url: string): string[] {
   const q = url.indexOf("?");
   if (q === -1) return [];
@@ -115,6 +139,7 @@ export function scanRequest(
     ...queryValues(request.url),
     ...headers.map(([, v]) => v),
     ...(request.body ? jsonStrings(request.body) : []),
+    ...(request.body ? formValues(request.body) : []),
   ], values);
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;

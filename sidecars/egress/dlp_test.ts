@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cutOutSecrets, describeFindings, jsonStrings, scanRequest } from "./dlp.ts";
+import { cutOutSecrets, describeFindings, formValues, jsonStrings, scanRequest } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -138,4 +138,23 @@ Deno.test("cutOutSecrets() cuts nothing it cannot cut so: a secret found in a de
   // Cut out where written, yet still there in a form it cannot cut: refused.
   assert.equal(cutOutSecrets(`${GH} and t=${percent}`, []), undefined);
   assert.equal(cutOutSecrets(JSON.stringify({ note: "nothing secret here" }), []), undefined);
+});
+
+Deno.test("scanRequest() finds a secret split across the fields of a form, urlencoded or multipart", () => {
+  const [a, b, c] = [GH.slice(0, 12), GH.slice(12, 25), GH.slice(25)];
+  const urlencoded = `first=${a}&second=${encodeURIComponent(b)}&third=${c}`;
+  const multipart =
+    [a, b, c].map((v, i) => `--xyz\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${v}\r\n`)
+      .join("") + "--xyz--\r\n";
+  for (const body of [urlencoded, multipart]) {
+    assert.deepEqual(
+      scanRequest({ url: "/", headers: [], body }, []).map((f) => `${f.where}:${f.rule}`),
+      ["fields:github-token"],
+      body,
+    );
+  }
+  assert.deepEqual(formValues(urlencoded), [a, b, c]);
+  assert.deepEqual(formValues(multipart), [a, b, c]);
+  assert.deepEqual(formValues('{"a": "b=c"}'), [], "JSON is not a form");
+  assert.deepEqual(formValues("plain text, not a form"), []);
 });
