@@ -19,7 +19,17 @@ export { normalize };
 export interface Variant {
   text: string;
   /** How it was obtained from the original. */
-  encoding: "normalized" | "url" | "json" | "base64" | "hex" | "base32" | "lines" | "gzip";
+  encoding:
+    | "normalized"
+    | "url"
+    | "json"
+    | "escape"
+    | "html"
+    | "base64"
+    | "hex"
+    | "base32"
+    | "lines"
+    | "gzip";
   /** Offset in the original text the variant stands for. */
   at: number;
   /**
@@ -62,6 +72,38 @@ export function percentDecode(text: string): string {
     } catch {
       return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
     }
+  });
+}
+
+/**
+ * The escapes of program text (C, JavaScript, Python, a shell's `$'...'`) resolved in
+ * place: `\xHH`, `\u{H...}`, `\uHHHH` and octal `\N` to `\NNN`. Anything else stays as
+ * written.
+ */
+export function codeUnescape(text: string): string {
+  return text.replace(
+    /\\(?:x([0-9A-Fa-f]{2})|u\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7])))/g,
+    (all, x, braced, u, octal) => {
+      const code = x !== undefined
+        ? parseInt(x, 16)
+        : braced !== undefined
+        ? parseInt(braced, 16)
+        : u !== undefined
+        ? parseInt(u, 16)
+        : parseInt(octal, 8);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    },
+  );
+}
+
+/**
+ * HTML numeric character references (`&#95;`, `&#x5f;`, the `;` optional as browsers
+ * read them) resolved in place. Anything else stays as written.
+ */
+export function htmlUnescape(text: string): string {
+  return text.replace(/&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/g, (all, hex, dec) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
   });
 }
 
@@ -287,19 +329,31 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
   return true;
 }
 
-/** Offsets of `%XX`, and of `\\uXXXX` and `\\/`. */
+/**
+ * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`.
+ */
 function triggered(text: string, triggers: readonly number[]) {
   const percent: number[] = [];
   const escape: number[] = [];
+  const code: number[] = [];
+  const html: number[] = [];
   for (const i of triggers) {
-    if (text.charCodeAt(i) === 37) {
+    const c = text.charCodeAt(i);
+    if (c === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
     } else {
       const next = text.charCodeAt(i + 1);
       if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) escape.push(i);
+      else if (
+        (next === 120 && hexDigitsAt(text, i + 2, 2)) || (next === 117 && text[i + 2] === "{")
+      ) {
+        code.push(i);
+      }
     }
   }
-  return { percent, escape };
+  // Rare, and cheap to look for (no trigger word: see keywords.ts).
+  for (let i = text.indexOf("&#"); i !== -1; i = text.indexOf("&#", i + 2)) html.push(i);
+  return { percent, escape, code, html };
 }
 
 /** How far around a trigger a decoded window reaches: longer than any token. */
@@ -379,6 +433,8 @@ export function variants(
   local("normalized", survey.odd, normalize);
   local("url", single(found.percent), percentDecode);
   local("json", single(found.escape), jsonUnescape);
+  local("escape", single(found.code), codeUnescape);
+  local("html", single(found.html), htmlUnescape);
   const runs = survey.runs;
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,

@@ -59,6 +59,24 @@ const encodings: [string, (s: string) => string, string][] = [
     "json",
   ],
   ["JSON \\u escapes of one character", (s) => s.replace("_", "\\u005f"), "json"],
+  [
+    "\\x escapes",
+    (s) => [...s].map((c) => "\\x" + c.charCodeAt(0).toString(16)).join(""),
+    "escape",
+  ],
+  ["one \\x escape", (s) => s.replace("_", "\\x5f"), "escape"],
+  [
+    "\\u{} escapes",
+    (s) => [...s].map((c) => `\\u{${c.charCodeAt(0).toString(16)}}`).join(""),
+    "escape",
+  ],
+  ["HTML decimal references", (s) => [...s].map((c) => `&#${c.charCodeAt(0)};`).join(""), "html"],
+  [
+    "HTML hex references, no semicolons",
+    (s) => [...s].map((c) => `&#x${c.charCodeAt(0).toString(16)}`).join(""),
+    "html",
+  ],
+  ["one HTML reference", (s) => s.replace("_", "&#95;"), "html"],
 ];
 
 for (const [what, encode, encoding] of encodings) {
@@ -225,6 +243,8 @@ Deno.test("ordinary encoded data is not a finding", () => {
     "%E2%9C%93 done %20 and %2F path",
     "caf\u00e9 na\u00efve \u2014 r\u00e9sum\u00e9 \u4f60\u597d",
     '{"text": "line one\\nline two \\u00e9 \\/ end"}',
+    "<p>caf&#233; &#x2014; &amp; &#8220;quoted&#8221;</p>",
+    "printf(\"\\x1b[1mbold\\x1b[0m\\n\"); char nul = '\\x00';",
   ];
   for (const t of texts) assert.deepEqual(found(t), [], t);
 });

@@ -48,9 +48,14 @@ const CLASS = 0xff;
 /**
  * What calls for decoding, found by the automaton beside the keywords (a branch per
  * backslash in the pass had cost a tenth of it on JSON of source code, which escapes
- * every quote and line end).
+ * every quote and line end): percent-encoding, JSON and program-text escapes (`\\u`,
+ * `\\x`). Each word adds states, and each new character in them widens the automaton's
+ * table, which past 65,536 entries takes 32-bit entries and a tenth more time: HTML's
+ * `&#` (two new characters) is found with `indexOf` instead (see `decode.ts`); octal
+ * escapes (eight words, 3-4% of a scan of source code) are decoded only in a window
+ * another trigger opens.
  */
-const TRIGGER_WORDS = ["%", "\\u", "\\/"];
+const TRIGGER_WORDS = ["%", "\\u", "\\/", "\\x"];
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
