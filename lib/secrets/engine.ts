@@ -145,6 +145,11 @@ export class Detector {
   /** Sticky copies of the anchored rules' patterns, by rule index. */
   readonly #sticky: (RegExp | undefined)[];
 
+  /** The keyword automaton (for its size: see `KeywordMatcher.entryBits`). */
+  get matcher(): KeywordMatcher {
+    return this.#matcher;
+  }
+
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
     const keywords: string[] = [];

@@ -75,6 +75,14 @@ export class KeywordMatcher {
   /** For each state (by offset / class count), the keywords ending there. */
   readonly #outputs: number[][];
 
+  /**
+   * Bits per entry of the transition table: 16 while it has fewer than 65,536 entries
+   * (states times character classes), 32 past that, which costs a scan a tenth more.
+   */
+  get entryBits(): 16 | 32 {
+    return this.#table instanceof Uint16Array ? 16 : 32;
+  }
+
   constructor(keywords: readonly string[]) {
     this.keywords = keywords.map((k) => k.toLowerCase());
     // The trigger words come last: a keyword index from `keywords.length` on is one.
