@@ -2,11 +2,12 @@
  * @module
  * The one decoding layer both detectors share: the forms a secret takes to slip past
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
- * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes and
- * runs of base64 (standard and URL-safe, at any alignment, also wrapped across lines),
- * hex and base32 are decoded, base64 of gzip is opened, and a token cut across lines is
- * joined; from binary output only the printable runs are kept. Each variant says how it was
- * made and where in the original it came from.
+ * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes,
+ * program-text escapes (`\x5f`, `\u{5f}`), HTML numeric references (`&#95;`) and runs
+ * of base64 (standard and URL-safe, at any alignment, also wrapped across lines), hex and
+ * base32 are decoded, base64 of gzip is opened, and a token cut across lines is joined;
+ * from binary output only the printable runs are kept. Each variant says how it was made
+ * and where in the original it came from.
  */
 
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
