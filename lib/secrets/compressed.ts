@@ -316,3 +316,19 @@ export function zipEntries(bytes: Uint8Array, limit: number): Uint8Array[] {
   }
   return out;
 }
+
+/**
+ * What a file holds when it is compressed: a gzip file as a reader sees it, or the
+ * entries of a zip archive; undefined for any other file. Throws `CompressedError` when
+ * it opens to more than `limit` bytes, or is a zip archive that cannot be opened.
+ */
+export function fileContents(
+  bytes: Uint8Array,
+  limit: number,
+): { coding: "gzip" | "zip"; contents: Uint8Array[] } | undefined {
+  const gz = gunzipLenient(bytes, limit);
+  if (gz === "large") throw tooLarge("gzip", limit);
+  if (gz) return { coding: "gzip", contents: [gz] };
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) return undefined; // "PK"
+  return { coding: "zip", contents: zipEntries(bytes, limit) };
+}

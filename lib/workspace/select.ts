@@ -12,7 +12,7 @@ import { join, relative, resolve, sep } from "node:path";
 // A file is read and scanned a piece at a time (the event loop let run between), each
 // piece after the tail of the one before: the detector's own piece and overlap.
 import { findSecrets, looksBinary, OVERLAP, PIECE, printableText } from "../secrets/mod.ts";
-import { gunzipLenient, zipEntries } from "../secrets/compressed.ts";
+import { fileContents } from "../secrets/compressed.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
@@ -187,11 +187,8 @@ export function firstSecretInBytes(bytes: Uint8Array): { rule: string; line: num
 
 /** What a gzip file or zip archive holds, as far as it opens within `PIECE` bytes. */
 function compressedContents(bytes: Uint8Array): Uint8Array[] {
-  const gz = gunzipLenient(bytes, PIECE);
-  if (gz instanceof Uint8Array) return [gz];
-  if (gz === "large" || bytes[0] !== 0x50 || bytes[1] !== 0x4b) return [];
   try {
-    return zipEntries(bytes, PIECE);
+    return fileContents(bytes, PIECE)?.contents ?? [];
   } catch {
     return [];
   }

@@ -9,12 +9,7 @@
 
 import { MAX_BLOB_BYTES } from "../bundle/config.ts";
 import { CatFile } from "./catfile.ts";
-import {
-  CompressedError,
-  gunzipLenient,
-  UNCHECKED_RULE,
-  zipEntries,
-} from "../../lib/secrets/compressed.ts";
+import { CompressedError, fileContents, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
 
@@ -38,13 +33,10 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
  * or in a way the gate cannot read, is a finding: what it holds is not known.
  */
 function scanInside(path: string, raw: Uint8Array, secrets: readonly string[]): LocatedFinding[] {
-  const gz = gunzipLenient(raw, MAX_BLOB_BYTES);
-  if (gz === "large") return [{ ...UNCHECKED, file: path, line: 1 }];
-  if (gz) return scanText(`${path} (gzip-compressed)`, decoder.decode(gz), secrets);
-  if (raw[0] !== 0x50 || raw[1] !== 0x4b) return []; // "PK": a zip archive
   try {
-    return zipEntries(raw, MAX_BLOB_BYTES).flatMap((entry) =>
-      scanText(`${path} (zip-compressed)`, decoder.decode(entry), secrets)
+    const opened = fileContents(raw, MAX_BLOB_BYTES);
+    return (opened?.contents ?? []).flatMap((entry) =>
+      scanText(`${path} (${opened!.coding}-compressed)`, decoder.decode(entry), secrets)
     );
   } catch (error) {
     if (!(error instanceof CompressedError)) throw error;
