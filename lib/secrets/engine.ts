@@ -90,6 +90,16 @@ const PLACEHOLDER = new RegExp(
   "i",
 );
 
+/** Test data: a run of six or more consecutive characters (`123456`, `abcdef`). */
+export function isSequence(s: string): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 6) return true;
+  }
+  return false;
+}
+
 /** Whether `secret` is a stand-in, not a value: `xxxx`, `EXAMPLE`, `${VAR}`, `<key>`, one repeated character. */
 export function isPlaceholder(secret: string): boolean {
   if (PLACEHOLDER.test(secret)) return true;
@@ -97,6 +107,34 @@ export function isPlaceholder(secret: string): boolean {
   for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   const top = Math.max(...counts.values());
   return secret.length >= 8 && top / secret.length > 0.6;
+}
+
+/**
+ * Stand-in text a value may hold besides a real secret: placeholder words, a character
+ * or a short unit repeated, the alphabet in order. A real token with such text added
+ * (`<token>EXAMPLE`, `<token>xxxxx`, `<token>` then `aaaa...` to lower its entropy) is
+ * still that token. Elision (`...`, `***`) is not filler: what it leaves is part of a
+ * value, not the value (`ops_eyJzaWdu...`).
+ */
+const FILLER =
+  /example|x{5,}|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real|bot-bottle|(.{1,4}?)\1{4,}/gi;
+
+/** `secret` with its filler (and its ascending runs) blanked out, or undefined when it has none. */
+export function blankFiller(secret: string): string | undefined {
+  const out = secret.replace(FILLER, (f) => " ".repeat(f.length));
+  // Code units, not characters: each is blanked by one space and the offsets hold.
+  const units = out.split("");
+  let run = 1;
+  for (let i = 1; i <= units.length; i++) {
+    if (i < units.length && out.charCodeAt(i) === out.charCodeAt(i - 1) + 1 && units[i] !== " ") {
+      run++;
+      continue;
+    }
+    if (run >= 6) units.fill(" ", i - run, i);
+    run = 1;
+  }
+  const blanked = units.join("");
+  return blanked === secret ? undefined : blanked;
 }
 
 const DEFAULT_WINDOW = { before: 80, after: 600 };
@@ -144,6 +182,8 @@ export class Detector {
   readonly #wakes: number[][];
   /** Sticky copies of the anchored rules' patterns, by rule index. */
   readonly #sticky: (RegExp | undefined)[];
+  /** Each rule's pattern once more, for a second try at a match turned down (`#salvage`). */
+  readonly #again: (RegExp | undefined)[] = [];
 
   /** The keyword automaton (for its size: see `KeywordMatcher.entryBits`). */
   get matcher(): KeywordMatcher {
@@ -311,12 +351,16 @@ export class Detector {
   }
 
   /** Judges one match of rule `r` (found in text that starts at `from`) and keeps it. */
-  #take(r: number, m: RegExpExecArray, from: number, found: Found): void {
+  #take(r: number, m: RegExpExecArray, from: number, found: Found, salvage = true): void {
     const rule = this.rules[r]!;
     const g = rule.group ?? 1;
     const secret = m[g] ?? m[0];
-    const at = from + m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
-    if (!this.#accept(rule, secret)) return;
+    const inInput = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+    const at = from + inInput;
+    if (!this.#accept(rule, secret)) {
+      if (salvage) this.#salvage(r, m.input, inInput, secret, from, found);
+      return;
+    }
     if (rule.checkMatch && !rule.checkMatch(m)) return;
     const key = `${r}:${at}`;
     if (found.seen.has(key)) return;
@@ -328,6 +372,34 @@ export class Detector {
       length: secret.length,
       r,
     });
+  }
+
+  /**
+   * A match turned down as a placeholder or for its low entropy may be a real secret
+   * with filler added to hide it (`<jwt>EXAMPLE`, a token then `aaaa...`): the filler is
+   * blanked out (space for space, so offsets hold) and the rule tried again where the
+   * secret was. What was a placeholder through and through (`hf_xxxx...`) stays one.
+   */
+  #salvage(r: number, input: string, at: number, secret: string, from: number, found: Found) {
+    const blanked = blankFiller(secret);
+    if (blanked === undefined || !/[^ ]{8}/.test(blanked)) return;
+    const rule = this.rules[r]!;
+    const start = Math.max(0, at - (rule.window?.before ?? 0) - 64);
+    const end = at + secret.length;
+    const probe = input.slice(start, at) + blanked + input.slice(end, end + 16);
+    const pattern = this.#again[r] ??= new RegExp(
+      rule.pattern.source,
+      rule.pattern.flags.replace("y", "").replace("g", "") + "g",
+    );
+    const g = rule.group ?? 1;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(probe); m !== null; m = pattern.exec(probe)) {
+      if (m[0].length === 0) pattern.lastIndex++;
+      const s = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+      const length = (m[g] ?? m[0]).length;
+      if (s < at - start || s + length > end - start) continue;
+      this.#take(r, m, from + start, found, false);
+    }
   }
 
   #accept(rule: Rule, secret: string): boolean {

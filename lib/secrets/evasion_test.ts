@@ -262,3 +262,34 @@ Deno.test("decoded forms hold exactly the printable text that was encoded", () =
   assert.deepEqual(of(`89${base32(secret).toLowerCase()}89`, "base32"), [secret]);
   assert.deepEqual(of(`00${base32(secret)}11`, "base32"), [secret]);
 });
+
+Deno.test("placeholder words or padding added to a real token do not make it a placeholder", () => {
+  // A JWT runs as long as its signature: text glued to its end becomes part of the match.
+  const JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
+    "eyJzdWIiOiJhZ2VudCIsInNjb3BlIjoicmVwbyJ9.Qm7kXz2Lp9Rw4Tn8Vc1Hj6Yd3Fs5Ga0Ue7Ib2Ok4Nx";
+  for (
+    const text of [
+      `t=${JWT}EXAMPLE`,
+      `t=${JWT}xxxxxx`,
+      `t=${JWT}dummy`,
+      `t=${JWT}${"a".repeat(300)}`, // a long tail to lower the entropy of the match
+      `t=${JWT}${"ab".repeat(200)}`,
+    ]
+  ) assert.deepEqual(found(text), ["plain:jwt"], text.slice(-30));
+  const KEY = "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1";
+  for (const text of [`api_secret = "${KEY}EXAMPLE"`, `api_secret = "${KEY}xxxxx"`]) {
+    assert.deepEqual(found(text), ["plain:generic-secret"], text);
+  }
+});
+
+Deno.test("a placeholder through and through stays one, filler or not", () => {
+  for (
+    const text of [
+      'api_secret = "YOUR_API_SECRET_HERE"',
+      'api_secret = "xxxxxxxxxxxxxxxxxxxxxxxx"',
+      'api_secret = "EXAMPLEEXAMPLEEXAMPLE12"',
+      "token: hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+      "export OP_SERVICE_ACCOUNT_TOKEN=ops_eyJzaWduSW5BZGRyZXNzIjoiaHR0cHM6...",
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});

@@ -8,7 +8,7 @@
  * secret-sounding name whose value looks random enough.
  */
 
-import { entropy, isPlaceholder, type Rule } from "./engine.ts";
+import { entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
 import { STOPWORDS } from "./words.ts";
 
 const STOPWORD = new RegExp(STOPWORDS.join("|"), "i");
@@ -116,16 +116,6 @@ function named(
 
 const HEX32 = "[a-f0-9]{32}";
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-
-/** Test data: a run of six or more consecutive characters (`123456`, `abcdef`). */
-export function isSequence(s: string): boolean {
-  let run = 1;
-  for (let i = 1; i < s.length; i++) {
-    run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
-    if (run >= 6) return true;
-  }
-  return false;
-}
 
 /** The words of an identifier or value: split at separators and camelCase. */
 function words(s: string): string[] {
