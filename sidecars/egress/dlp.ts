@@ -145,12 +145,23 @@ export function scanRequest(
   return out;
 }
 
+/** What a body was opened from, in words: `gzip+pack` is "gzip-compressed, in git pack data". */
+function withinWords(within: string): string {
+  const parts = within.split("+");
+  const pack = parts.at(-1) === "pack";
+  const codings = pack ? parts.slice(0, -1) : parts;
+  return [
+    codings.length > 0 ? `${codings.join("+")}-compressed` : "",
+    pack ? "in git pack data" : "",
+  ].filter(Boolean).join(", ");
+}
+
 /** What a refused request is told: the rules and places, never the matched text. */
 export function describeFindings(findings: readonly DlpFinding[]): string {
   return findings.map((f) =>
     `${f.description} (rule ${f.rule}) in the ${
       f.where === "fields" ? "request's fields, joined" : f.where
-    }${f.within ? ` (${f.within}-compressed)` : ""}${
+    }${f.within ? ` (${withinWords(f.within)})` : ""}${
       f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
     }`
   ).join("; ");

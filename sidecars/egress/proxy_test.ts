@@ -17,6 +17,7 @@ import { UpstreamPool } from "./upstream.ts";
 import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 import { serveBody, writeAll } from "../../tests/loopback_server.ts";
+import { packOf } from "../../tests/pack_fixture.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
 
 const SIZE = 6 * 1024 * 1024;
@@ -372,6 +373,21 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     const zipped = await post(zipOf([["notes.txt", secret]]));
     assert.equal(zipped.status, 403);
     assert.match(zipped.text, /in the body \(zip-compressed\)/);
+    // A git push over HTTPS: its commands, then a pack of the commit's objects; and git's
+    // own gzip of a large push around it.
+    const push = new Uint8Array([
+      ...encoder.encode(
+        `0077${"0".repeat(40)} ${"1".repeat(40)} refs/heads/main\0report-status\n0000`,
+      ),
+      ...packOf([[3, secret], [1, encoder.encode("tree 0\n\nadd the ci token\n")]]),
+    ]);
+    const pushed = await post(push);
+    assert.equal(pushed.status, 403);
+    assert.match(pushed.text, /rule github-token\) in the body \(in git pack data\)/);
+    assert.match(
+      (await post(gzipSync(push), "gzip")).text,
+      /\(gzip-compressed, in git pack data\)/,
+    );
     // What cannot be opened: refused, saying why.
     const zstd = await post(encoder.encode("hello"), "zstd");
     assert.equal(zstd.status, 415);
@@ -386,7 +402,9 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     const clean = gzipSync(encoder.encode("just a note about the build\n".repeat(100)));
     const sent = await post(clean, "gzip");
     assert.equal(sent.status, 200, sent.text);
-    assert.deepEqual(got, [await sha256(clean)]);
+    const cleanPush = packOf([[3, encoder.encode("a note about the build\n")]]);
+    assert.equal((await post(cleanPush)).status, 200);
+    assert.deepEqual(got, [await sha256(clean), await sha256(cleanPush)]);
     const entries = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n").map((
       l,
     ) => JSON.parse(l));
@@ -397,6 +415,8 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
       ["github-token@body:br+gzip"],
       ["github-token@body:gzip"],
       ["github-token@body:zip"],
+      ["github-token@body:pack"],
+      ["github-token@body:gzip+pack"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],

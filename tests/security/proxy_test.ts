@@ -180,6 +180,39 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
       },
     );
 
+    await t.step(
+      "a git push over HTTPS to an allowed host: a commit holding a secret is refused, a clean one lands",
+      async () => {
+        const repo = "https://plain.fake.test/git/work.git";
+        const r = await sh(
+          "cd /tmp && rm -rf w && git init -q -b main w && cd w && " +
+            "git config user.email a@b.invalid && git config user.name agent && " +
+            "seq 1 400 | sed 's/^/line /' > notes.txt && git add . && git commit -qm notes && " +
+            `git push -q ${repo} main 2>&1; echo "clean=$?"; ` +
+            // The change goes as a delta against the file the server has: a thin pack.
+            `sed -i '200a token = ${token}' notes.txt && git commit -qam 'ci token' && ` +
+            `git push -q ${repo} main:leak 2>&1; echo "leak=$?"; ` +
+            // A pack past git's post buffer goes chunked, after a probe of four bytes.
+            `git -c http.postBuffer=1024 push -q ${repo} main:leak-chunked 2>&1; echo "chunked=$?"`,
+        );
+        assert.match(r.stdout, /clean=0\n/, r.stdout + r.stderr);
+        assert.match(r.stdout, /leak=[1-9]/, r.stdout);
+        assert.match(r.stdout, /chunked=[1-9]/, r.stdout);
+        assert.match(r.stdout, /403/, "git says the proxy refused it");
+        const pushes = (await upstream.received()).filter((e) =>
+          e.method === "POST" && String(e.path).endsWith("/git-receive-pack") &&
+          e.body !== "(4 bytes of git)"
+        );
+        assert.equal(pushes.length, 1, "only the clean push reached the host");
+        const blocked = (await log()).filter((e) =>
+          e.action === "dlp-block" && String(e.path).endsWith("/git-receive-pack")
+        );
+        assert.equal(blocked.length, 2);
+        for (const e of blocked) assert.match(String(e.rules), /^github-token@body:(gzip\+)?pack$/);
+        assert.ok(!JSON.stringify(blocked).includes(token), "the log does not hold the secret");
+      },
+    );
+
     await t.step("a second request on a kept plain-HTTP connection is scanned too", async () => {
       const proxy = "${HTTPS_PROXY#http://}";
       const r = await sh(

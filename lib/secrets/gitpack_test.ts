@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { sh } from "../../tests/shell.ts";
+import { concat } from "../bytes.ts";
+import { delta, packOf } from "../../tests/pack_fixture.ts";
+import { CompressedError } from "./compressed.ts";
+import { MAX_PACK_OBJECTS, packObjects } from "./gitpack.ts";
+import { findSecrets } from "./mod.ts";
+
+// Built at run time so that this file itself holds nothing a scanner would flag.
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const encode = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+const rules = (b: Uint8Array) => findSecrets(decode(b)).map((f) => f.rule);
+const opened = (pack: Uint8Array) => packObjects(pack, 32 << 20).map(decode).join("\n");
+
+/** A source file of `n` lines, different enough from line to line for git to deltify it. */
+const source = (n: number) =>
+  Array.from({ length: n }, (_, i) => `export const value${i} = compute(${i * 7}, "${i}");`)
+    .join("\n") + "\n";
+
+/** A repository in a temporary directory; `pack(revs)`: `git pack-objects` of those revisions. */
+async function repository() {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-pack-" });
+  await sh("git init -q -b main .", dir);
+  return {
+    dir,
+    commit: (file: string, text: string, message = "change") =>
+      Deno.writeTextFile(join(dir, file), text).then(() =>
+        sh(`git add -A && git commit -qm '${message}'`, dir)
+      ),
+    pack: async (revs: string, thin = false) => {
+      await sh(
+        `printf '${revs}' | git pack-objects --revs --stdout ${thin ? "--thin" : ""} > ../out.pack`,
+        dir,
+      );
+      return await Deno.readFile(join(dir, "..", "out.pack"));
+    },
+    [Symbol.asyncDispose]: async () => {
+      await Deno.remove(join(dir, "..", "out.pack")).catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a secret committed and packed for a push is found in the pack's objects", async () => {
+  await using repo = await repository();
+  await repo.commit("config.ts", `export const token = "${GH}";\n`, "add config");
+  const pack = await repo.pack("HEAD\\n");
+  assert.deepEqual(rules(pack), [], "compressed, the pack shows the scanner nothing");
+  const text = opened(pack);
+  assert.ok(text.includes(GH));
+  assert.ok(text.includes("add config"), "commit messages are opened too");
+  assert.deepEqual(findSecrets(text).map((f) => f.rule), ["github-token"]);
+});
+
+Deno.test("a push of a change (a thin pack: the file as a delta against what the server has) shows the lines it adds", async () => {
+  await using repo = await repository();
+  await repo.commit("app.ts", source(300));
+  const lines = source(300).split("\n");
+  lines.splice(150, 0, `const token = "${GH}";`);
+  await repo.commit("app.ts", lines.join("\n"));
+  const pack = await repo.pack("HEAD\\n^HEAD~1\\n", true);
+  const text = opened(pack);
+  assert.ok(text.includes(`const token = "${GH}`), text.slice(0, 400));
+  assert.deepEqual(findSecrets(text).map((f) => f.rule), ["github-token"]);
+  // The changed file went as a delta whose base is not in the pack: none of the lines
+  // it keeps are in the pack.
+  assert.ok(!text.includes("value10 "), "nothing of the base but what the delta inserts");
+});
+
+Deno.test("a token split between a file and a delta on it is found in the file the delta makes", async () => {
+  const half = GH.slice(0, 20);
+  const base = encode(`const a = "${half}`);
+  const rest = `${GH.slice(20)}";\n`;
+  const id = createHash("sha1").update(`blob ${base.length}\0`).update(base).digest("hex");
+  for (
+    const pack of [
+      packOf([[3, base], [6, [0, delta(base.length, base.length, rest)]]]),
+      packOf([[3, base], [7, [id, delta(base.length, base.length, rest)]]]),
+      // A delta on a delta, its base named by id and coming after it.
+      packOf([
+        [7, [id, delta(base.length, base.length, "x")]],
+        [3, base],
+        [6, [0, delta(base.length + 1, base.length, rest)]],
+      ]),
+    ]
+  ) {
+    // The fixture is a pack git itself reads.
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeFile(join(dir, "p.pack"), pack);
+      await sh("git init -q . && git index-pack p.pack >/dev/null", dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    // Each object is scanned by itself, as the proxy scans them.
+    assert.deepEqual(packObjects(pack, 1 << 20).flatMap(rules), ["github-token"]);
+  }
+});
+
+Deno.test("a push request (commands, then the pack) is opened; bytes that only look like a pack are not", async () => {
+  await using repo = await repository();
+  await repo.commit("config.ts", `export const token = "${GH}";\n`);
+  const pack = await repo.pack("HEAD\\n");
+  const command = `${"0".repeat(40)} ${"1".repeat(40)} refs/heads/main\0report-status`;
+  const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, "0") + s;
+  const body = concat([encode(pkt(command) + "0000"), pack]);
+  assert.ok(opened(body).includes(GH));
+  assert.deepEqual(packObjects(encode("PACK\0\0\0\x02\0\0\0\x01 not a pack at all"), 1 << 20), []);
+  assert.deepEqual(packObjects(encode("a PACKing list, PACK\0\0\0\x09"), 1 << 20), []);
+});
+
+Deno.test("a pack that opens past the limit, or holds too many objects, is refused, not scanned in part", () => {
+  const big = packOf([[3, new Uint8Array(2 << 20)]]);
+  assert.throws(
+    () => packObjects(big, 1 << 20),
+    (e) => e instanceof CompressedError && e.kind === "large",
+  );
+  const many = packOf([[3, encode("x")]]);
+  new DataView(many.buffer).setUint32(8, MAX_PACK_OBJECTS + 1);
+  assert.throws(
+    () => packObjects(many, 1 << 20),
+    (e) => e instanceof CompressedError && e.kind === "large",
+  );
+  // A delta whose result is past the limit.
+  const base = encode("abc");
+  const bomb = packOf([[3, base], [6, [0, delta(3, 3, "y".repeat(100))]]]);
+  assert.throws(
+    () => packObjects(bomb, 64),
+    (e) => e instanceof CompressedError && e.kind === "large",
+  );
+});
