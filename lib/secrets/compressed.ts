@@ -2,16 +2,17 @@
  * @module
  * Compressed data, opened for scanning: a request body sent with a `Content-Encoding`
  * (or one that is simply a gzip file), gzip streams and zip archives inside a body or a
- * file (a multipart upload, a `.zip` pushed), and base64 of gzip inside a text.
+ * file (a multipart upload, a `.zip` pushed), and base64 of gzip or zlib inside a text.
  * Compression is the easiest re-encoding there is (`gzip | base64`, `curl -H
  * 'Content-Encoding: gzip'`, `curl -F f=@x.zip`), so what cannot be opened whole is not
  * let through: a coding the decoders here do not read strictly (zstd: Deno's decoder
  * stops after the first frame and says nothing of the rest), a stream cut short or
  * followed by other bytes, or more than the limit once opened (a small body can open to
  * gigabytes). No dependencies beyond `node:zlib`, so the bundle carries it as it is.
+ * Base64 of a zlib stream (`base64.b64encode(zlib.compress(...))`) is opened as well.
  */
 
-import { constants, gunzipSync, inflateRawSync } from "node:zlib";
+import { constants, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 
 /** The content codings opened here. */
 export type Coding = "gzip" | "deflate" | "br";
@@ -221,6 +222,26 @@ export function gunzipLenient(bytes: Uint8Array, limit: number): Uint8Array | "l
   }
   try {
     return inflateRawSync(bytes.subarray(gzipHeaderLength(bytes)), options);
+  } catch (error) {
+    return error instanceof RangeError ? "large" : undefined;
+  }
+}
+
+/**
+ * As `gunzipLenient`, for a zlib stream (what `zlib.compress` makes, and deflate as HTTP
+ * names it): its two header bytes must say deflate and check out, and name no preset
+ * dictionary.
+ */
+export function inflateLenient(bytes: Uint8Array, limit: number): Uint8Array | "large" | undefined {
+  const [cmf = 0, flg = 0] = bytes;
+  if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0 || flg & 0x20) {
+    return undefined;
+  }
+  try {
+    return inflateSync(bytes, {
+      maxOutputLength: Math.max(1, limit),
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
   } catch (error) {
     return error instanceof RangeError ? "large" : undefined;
   }

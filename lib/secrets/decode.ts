@@ -5,14 +5,14 @@
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes,
  * program-text escapes (`\x5f`, `\u{5f}`), HTML numeric references (`&#95;`) and runs
  * of base64 (standard and URL-safe, at any alignment, also wrapped across lines), hex and
- * base32 are decoded, base64 of gzip is opened, and a token cut across lines is joined;
+ * base32 are decoded, base64 of gzip or of a zlib stream is opened, and a token cut across lines is joined;
  * from binary output only the printable runs are kept. Each variant says how it was made
  * and where in the original it came from.
  */
 
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
-import { gunzipLenient } from "./compressed.ts";
+import { gunzipLenient, inflateLenient } from "./compressed.ts";
 
 export { normalize };
 
@@ -30,7 +30,8 @@ export interface Variant {
     | "hex"
     | "base32"
     | "lines"
-    | "gzip";
+    | "gzip"
+    | "zlib";
   /** Offset in the original text the variant stands for. */
   at: number;
   /**
@@ -228,6 +229,12 @@ function base64Bytes(run: string, offset: number): Uint8Array {
   return out.subarray(0, written);
 }
 
+/** Whether `bytes` start with a zlib header: deflate, a window git or zlib would use, its check. */
+function zlibHeader(bytes: Uint8Array): boolean {
+  const [cmf = 0, flg = 0] = bytes;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (cmf * 256 + flg) % 31 === 0;
+}
+
 /** The printable runs (8+ characters) of `base64Bytes(run, offset)`. */
 function base64Printable(run: string, offset: number, min = 8): string {
   return printableRuns(base64Bytes(run, offset), min);
@@ -410,13 +417,17 @@ export function variants(
     budget -= v.text.length;
     out.push(v);
   };
-  // base64 of gzip (`gzip | base64`): opened, within what is left to decode (wrapped
-  // across lines, from the joined lines' own variants).
-  const gzip = (body: string, at: number) => {
-    if (!body.startsWith("H4sI")) return;
-    const opened = gunzipLenient(base64Bytes(body, 0), budget);
-    if (opened === "large") out.push({ text: "", encoding: "gzip", at, unchecked: true });
-    else if (opened) add({ text: new TextDecoder().decode(opened), encoding: "gzip", at });
+  // base64 of gzip (`gzip | base64`) or of a zlib stream (`zlib.compress`): opened,
+  // within what is left to decode (wrapped across lines, from the joined lines' own
+  // variants). A zlib stream is told by its header (its first base64 letter is `e`).
+  const compressed = (body: string, at: number) => {
+    const gz = body.startsWith("H4sI");
+    if (!gz && !(body[0] === "e" && zlibHeader(base64Bytes(body.slice(0, 4), 0)))) return;
+    const bytes = base64Bytes(body, 0);
+    const opened = gz ? gunzipLenient(bytes, budget) : inflateLenient(bytes, budget);
+    const encoding = gz ? "gzip" : "zlib";
+    if (opened === "large") out.push({ text: "", encoding, at, unchecked: true });
+    else if (opened) add({ text: new TextDecoder().decode(opened), encoding, at });
   };
   const found = triggered(text, survey.triggers);
   const local = (
@@ -475,7 +486,7 @@ export function variants(
     const run = text.slice(from, to);
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = run.replace(/=+$/, "");
-      gzip(body, from);
+      compressed(body, from);
       // Any alignment: a character glued in front shifts the groups of four. A file
       // (an image in a model request) is decoded at its own alignment only.
       const alignments = FILE_MAGIC.test(body) ? 1 : 4;

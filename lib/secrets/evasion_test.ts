@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
-import { gzipSync } from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -136,6 +136,23 @@ Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wr
   // Nothing but ordinary text inside: not a finding.
   const plain = gzipSync(new TextEncoder().encode(`just some notes: ${notes(2)}\n`));
   assert.deepEqual(found(b64bytes(plain, true)), []);
+});
+
+Deno.test("a token in base64 of a zlib stream (Python's `b64encode(zlib.compress(...))`) is found", () => {
+  const text = new TextEncoder().encode(`settings:\n  ci_token: ${GH}\n  region: north\n`);
+  for (const level of [1, 6, 9]) {
+    const z = deflateSync(text, { level });
+    assert.ok(found(`blob = "${b64bytes(z)}"`).includes("zlib:github-token"), `level ${level}`);
+    assert.ok(found(b64bytes(z.subarray(0, z.length - 6))).includes("zlib:github-token"), "cut");
+  }
+  // Other base64 starting with `e` (most is not zlib), and zlib of ordinary text: quiet.
+  assert.deepEqual(
+    found(b64bytes(deflateSync(new TextEncoder().encode("plain notes ".repeat(9))))),
+    [],
+  );
+  assert.deepEqual(found("eyJhbGciOiJub25lIn0 eXl5eXl5eXl5eXl5eXl5eXl5"), []);
+  const bomb = deflateSync(new TextEncoder().encode(`${"\n".repeat(12 << 20)}token: ${GH}\n`));
+  assert.deepEqual(found(`data=${b64bytes(bomb)}`), ["zlib:unchecked-compressed"]);
 });
 
 Deno.test("gzip in base64 that opens to more than a scan may decode is a finding: a bomb hides nothing", () => {
