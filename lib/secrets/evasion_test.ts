@@ -88,6 +88,15 @@ for (const [what, encode, encoding] of encodings) {
   });
 }
 
+Deno.test("an escape inside a JSON string (its backslash doubled, as in a model request) is decoded", () => {
+  assert.deepEqual(found(JSON.stringify({ command: `printf 'ghp\\x5f${GH.slice(4)}'` })), [
+    "escape:github-token",
+  ]);
+  assert.deepEqual(found(JSON.stringify({ command: `echo $'ghp\\u{5f}${GH.slice(4)}'` })), [
+    "escape:github-token",
+  ]);
+});
+
 Deno.test("a JSON-escaped slash inside a secret does not hide it", () => {
   const secret = "wJalrXUtnFEMI/" + "K7MDENG/bPxRfiCYzQ9mN2kLp3";
   assert.deepEqual(found(`{"aws_secret_access_key": "${secret.replaceAll("/", "\\/")}"}`), [
