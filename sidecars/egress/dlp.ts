@@ -8,7 +8,9 @@
  * A finding names the rule and where it was found, never the secret.
  */
 
-import { type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
+import { detector, type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
+import { RANK } from "../../lib/secrets/engine.ts";
+import { DECODE_RADIUS } from "../../lib/secrets/keywords.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
@@ -176,47 +178,111 @@ const RUNS = new Set<Encoding>(["base64", "hex", "base32", "lines", "gzip", "zli
  */
 function runEnd(text: string, from: number): number {
   const run =
-    /(?:[A-Za-z0-9+/_-]|=(?=[=\s"\\]|$)|\r?\n(?=[A-Za-z0-9+/])|(?:\\r)?\\n(?=[A-Za-z0-9+/]))+/y;
+    /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-])|\r?\n(?=[A-Za-z0-9+/])|(?:\\r)?\\n(?=[A-Za-z0-9+/]))+/y;
   run.lastIndex = from;
   return run.exec(text) ? run.lastIndex : from;
+}
+
+/** Encodings decoded in a window of text around what calls for it (an escape, `%XX`, a look-alike). */
+const WINDOWS = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
+
+/** What ends a run of text a secret could be written in: space, quotes, brackets, a comma. */
+const DELIMITER = /[\s"'`<>()[\]{},]/;
+/** What a run must hold to hide a secret from the plain scan: an escape, `%XX`, a character past ASCII. */
+const ENCODED = /%[0-9A-Fa-f]{2}|\\(?:[ux/]|[0-7])|&#|[^\x00-\x7f]/;
+/** Runs cut out for one request's decoded-window findings, at most: past them it is refused. */
+const MAX_WINDOW_CUTS = 16;
+
+/**
+ * The runs (between delimiters) within reach of a finding in a decoded window that hold
+ * an encoding: one of them is the secret as written. A window's finding points at or
+ * before where its secret starts (decoding shortens what comes before it), up to a
+ * window's width before it; a run ending in a backslash that escapes a quote keeps the
+ * backslash.
+ */
+function encodedRuns(text: string, at: number, length: number): [number, number][] {
+  // Encoding only lengthens a secret: a shorter run is not it (a name before it, say).
+  const out: [number, number][] = [];
+  const reach = Math.min(text.length, at + 2 * DECODE_RADIUS + 12 * length);
+  let i = at;
+  while (i > 0 && !DELIMITER.test(text[i - 1]!)) i--;
+  while (i < reach) {
+    while (i < reach && DELIMITER.test(text[i]!)) i++;
+    let j = i;
+    while (j < text.length && !DELIMITER.test(text[j]!)) j++;
+    let end = j;
+    let slashes = 0;
+    while (end - slashes > i && text.charCodeAt(end - slashes - 1) === 92) slashes++;
+    if (slashes % 2 === 1) end--;
+    if (end - i >= length && ENCODED.test(text.slice(i, end))) out.push([i, end]);
+    i = j;
+  }
+  return out;
 }
 
 /**
  * Request body `text` with every secret in it cut out, for a request that can go without
  * them (the agent's conversation with its model: refusing it would refuse every later
  * turn, which carries the same text): one written as it is where it is, one found
- * decoded from a run of base64, hex or base32 with its whole run. Undefined when a
- * secret cannot be cut out so (found in a decoded window, or split across fields), when
- * what is left still holds one, or when a JSON body would no longer parse: then the
- * request is refused as before.
+ * decoded from a run of base64, hex or base32 with its whole run, one found in a decoded
+ * window (percent-encoding, escapes, look-alikes) with the run it is written in (of the
+ * runs with an encoding within reach, the fewest in order that leave none). Undefined
+ * when a secret cannot be cut out so (split across fields), when what is left still holds
+ * one, or when a JSON body would no longer parse: then the request is refused as before.
  */
 export function cutOutSecrets(
   text: string,
   values: readonly string[],
 ): { text: string; rules: string[] } | undefined {
   const found = findSecrets(text, { values });
-  if (found.length === 0 || found.some((f) => f.encoding !== "plain" && !RUNS.has(f.encoding))) {
-    return undefined;
-  }
-  const spans = found.map((f) => {
+  // A secret written across runs (a key block, a header's name and value) is not cut
+  // out of a window: which runs are it is not known.
+  const cuttable = (f: (typeof found)[number]) =>
+    f.encoding === "plain" || RUNS.has(f.encoding) ||
+    (WINDOWS.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
+  if (found.length === 0 || !found.every(cuttable)) return undefined;
+  const spans: [number, number][] = found.filter((f) => !WINDOWS.has(f.encoding)).map((f) => {
     if (f.encoding === "plain") return [f.index, f.index + f.length];
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     return [from, runEnd(text, from)];
-  }).toSorted((a, b) => a[0]! - b[0]!);
+  });
+  const candidates = found.filter((f) => WINDOWS.has(f.encoding))
+    .flatMap((f) => encodedRuns(text, f.index, f.length))
+    .filter(([from], i, all) => all.findIndex(([other]) => other === from) === i)
+    .toSorted((a, b) => a[0] - b[0]);
+  const clean = (k: number) => {
+    const out = cut(text, [...spans, ...candidates.slice(0, k)], values);
+    return scanRequest({ url: "", headers: [], body: out }, values).length === 0 ? out : undefined;
+  };
+  // With the runs of decoded windows: as few as leave nothing (each try is a scan of the
+  // whole body, so the fewest are found by halving, from all of them at once).
+  let k = Math.min(candidates.length, MAX_WINDOW_CUTS);
+  let out = clean(k);
+  if (out === undefined) return undefined;
+  for (let low = candidates.length > 0 ? 1 : 0; low < k;) {
+    const mid = (low + k) >> 1;
+    const tried = clean(mid);
+    if (tried === undefined) low = mid + 1;
+    else [k, out] = [mid, tried];
+  }
+  if (parsesAsJson(text) && !parsesAsJson(out)) return undefined;
+  return { text: out, rules: [...new Set(found.map((f) => f.rule))] };
+}
+
+/** `text` with `spans` (overlapping or not) and the bottle's own values cut out. */
+function cut(text: string, spans: [number, number][], values: readonly string[]): string {
   let out = "";
   let at = 0;
-  for (const [from, to] of spans) {
-    if (to! <= at) continue;
-    out += text.slice(at, Math.max(at, from!)) + CUT_OUT;
-    at = Math.max(at, to!);
+  for (const [from, to] of spans.toSorted((a, b) => a[0] - b[0])) {
+    if (to <= at) continue;
+    out += text.slice(at, Math.max(at, from)) + CUT_OUT;
+    at = Math.max(at, to);
   }
   out += text.slice(at);
   // The bottle's own values, everywhere (a value is reported where it first occurs).
   for (const v of values) if (v.length >= 8) out = out.replaceAll(v, CUT_OUT);
-  if (scanRequest({ url: "", headers: [], body: out }, values).length > 0) return undefined;
-  if (parsesAsJson(text) && !parsesAsJson(out)) return undefined;
-  return { text: out, rules: [...new Set(found.map((f) => f.rule))] };
+  return out;
 }
 
 function parsesAsJson(text: string): boolean {

@@ -126,18 +126,74 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
   assert.equal(parsed.messages[0].content, `one: ${CUT_OUT} two: ${CUT_OUT} end`);
   assert.equal(parsed.messages[1].content, `file:\n${CUT_OUT}\n  after`);
   assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  // Its padding goes with it, whatever follows.
+  const padded = btoa(`id=${GH}`);
+  assert.ok(padded.endsWith("="));
+  const list = cutOutSecrets(JSON.stringify({ note: `a ${padded}, b` }), [])!;
+  assert.equal(JSON.parse(list.text).note, `a ${CUT_OUT}, b`);
 });
 
-Deno.test("cutOutSecrets() cuts nothing it cannot cut so: a secret found in a decoded window, or split across fields", () => {
+Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
   const percent = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
-  assert.equal(cutOutSecrets(JSON.stringify({ note: `t=${percent}` }), []), undefined);
+  const secretKey = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCY" + "Q3v9T1wKEY";
+  // A PHP-made JSON file (its slashes escaped) the agent printed, in the model request.
+  const php = JSON.stringify({ aws_secret_access_key: secretKey }).replaceAll("/", "\\/");
+  const cases: [string, string][] = [
+    ["percent-encoded", `see https://example.test/cb?t=${percent}&page=2 for it`],
+    ["\\x escape", `printf 'ghp\\x5f${GH.slice(4)}' > t.txt`],
+    ["HTML reference", `<input value="ghp&#95;${GH.slice(4)}">`],
+    ["look-alike letters", `token ${GH.replace("B", "\u0412").replace("T", "\u0422")}`],
+    ["escaped slashes in a JSON file", `cat creds.json\n${php}\n`],
+  ];
+  for (const [what, content] of cases) {
+    const body = JSON.stringify({
+      messages: [{ role: "user", content: `before ${content} after` }],
+    });
+    assert.ok(scanRequest({ url: "", headers: [], body }, []).length > 0, `${what}: found`);
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, `${what}: cut out`);
+    const text = JSON.parse(cut.text).messages[0].content as string;
+    assert.ok(text.startsWith("before ") && text.endsWith(" after"), `${what}: ${text}`);
+    assert.ok(text.includes(CUT_OUT), what);
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), [], what);
+  }
+  // Only the run that is the secret goes; the text around it stays.
+  const one = cutOutSecrets(JSON.stringify({ note: `a b t=${percent} c d` }), [])!;
+  assert.equal(JSON.parse(one.text).note, `a b ${CUT_OUT} c d`);
+});
+
+Deno.test("cutOutSecrets() cuts nothing it cannot cut so: a secret split across fields", () => {
   assert.equal(
     cutOutSecrets(JSON.stringify({ a: GH.slice(0, 20), b: GH.slice(20) }), []),
     undefined,
   );
-  // Cut out where written, yet still there in a form it cannot cut: refused.
-  assert.equal(cutOutSecrets(`${GH} and t=${percent}`, []), undefined);
   assert.equal(cutOutSecrets(JSON.stringify({ note: "nothing secret here" }), []), undefined);
+  // Found because its name is decoded; the value is written as it is, apart: cutting the
+  // name would hide the value from the scan, not take it out.
+  const value = "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1";
+  const named = JSON.stringify({ note: `api\\x5fsecret = '${value}'` });
+  assert.ok(scanRequest({ url: "", headers: [], body: named }, []).length > 0);
+  const cut = cutOutSecrets(named, []);
+  assert.ok(cut === undefined || !cut.text.includes(value), cut?.text);
+});
+
+Deno.test("cutOutSecrets() cuts a key block in a JSON string, its slashes escaped, whole: its escaped line breaks are no delimiters", () => {
+  const lines = Array.from(
+    { length: 8 },
+    (_, i) =>
+      btoa(String.fromCharCode(...Array.from({ length: 48 }, (_, j) => (i * 48 + j) * 37 % 256))),
+  );
+  const block = ["-----BEGIN RSA PRIVATE KEY-----", ...lines, "-----END RSA PRIVATE KEY-----"];
+  const escaped = JSON.stringify({ note: block.join("\n").replaceAll("/", "\\/") });
+  assert.deepEqual(
+    scanRequest({ url: "", headers: [], body: escaped }, []).map((f) => f.encoding),
+    [
+      "json",
+    ],
+  );
+  const cut = cutOutSecrets(escaped, [])!;
+  assert.ok(cut);
+  for (const line of lines) assert.ok(!cut.text.includes(line.slice(0, 20)), line);
 });
 
 Deno.test("scanRequest() finds a secret split across the fields of a form, urlencoded or multipart", () => {

@@ -109,12 +109,22 @@ Deno.test("a secret in a request to the model route is cut out, and the request 
   ]);
 });
 
-Deno.test("what cannot be cut out is refused: found in a decoded window, a body not UTF-8, a route not the model's", async () => {
+Deno.test("a secret found percent-encoded in a request to the model route is cut out with its run", async () => {
+  const percent = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
+  const { answer, sent, log } = await post(MODEL, json(`see t=${percent} there`));
+  assert.match(answer, /^HTTP\/1\.1 200/);
+  assert.equal(JSON.parse(decoder.decode(sent[0]!)).messages[0].content, `see ${CUT_OUT} there`);
+  assert.deepEqual(log.filter((e) => e.action === "dlp-cut").map((e) => e.rules), [
+    ["github-token@body/url"],
+  ]);
+});
+
+Deno.test("what cannot be cut out is refused: split across fields, a body not UTF-8, a route not the model's", async () => {
   const cases: [string, string, Uint8Array, boolean][] = [
     [
-      "percent-encoded",
+      "split across fields",
       MODEL,
-      json(`t=${[...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("")}`),
+      encoder.encode(JSON.stringify({ a: GH.slice(0, 20), b: GH.slice(20) })),
       true,
     ],
     ["not UTF-8", MODEL, new Uint8Array([...encoder.encode(`token=${GH} `), 0xff, 0xfe]), true],
