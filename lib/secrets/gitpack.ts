@@ -57,7 +57,7 @@ class Budget {
  * commands, then the pack): the commits, tags and files, deltas applied, and for a delta
  * whose base is not in the pack the bytes it inserts. Bytes that only look like the start
  * of a pack are passed over. Throws `CompressedError` when the objects open to more than
- * `limit` bytes, or number more than `MAX_PACK_OBJECTS`.
+ * `limit` bytes, number more than `MAX_PACK_OBJECTS`, or stop reading part way.
  */
 export function packObjects(bytes: Uint8Array, limit: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -103,8 +103,7 @@ function readSize(bytes: Uint8Array, p: number, first: number, shift: number) {
 }
 
 /** One zlib stream at `p`, which must open to `size` bytes. */
-function inflateAt(bytes: Uint8Array, p: number, size: number, budget: Budget) {
-  budget.take(size);
+function inflateAt(bytes: Uint8Array, p: number, size: number) {
   try {
     const r = inflateSync(bytes.subarray(p), {
       info: true,
@@ -125,8 +124,7 @@ function inflateAt(bytes: Uint8Array, p: number, size: number, budget: Budget) {
 
 /**
  * The objects of the pack at `start`, undefined when what is there is not one (its first
- * object does not read). A pack that stops reading part way holds what was read: a
- * server refuses the rest.
+ * object does not read). Throws `CompressedError` for one that stops reading part way.
  */
 function readPack(bytes: Uint8Array, start: number, count: number, budget: Budget) {
   const entries = new Map<number, Entry>();
@@ -150,18 +148,18 @@ function readPack(bytes: Uint8Array, start: number, count: number, budget: Budge
     } else if (type === REF_DELTA) {
       base = "";
     } else if (!TYPE_NAMES[type]) break;
-    let inflated = type === REF_DELTA ? undefined : inflateAt(bytes, p, head.size, budget);
+    budget.take(head.size);
+    let inflated: ReturnType<typeof inflateAt>;
     if (type === REF_DELTA) {
       // An object id of SHA-1 (20 bytes) or, in a SHA-256 repository, 32.
       for (const idLength of [20, 32]) {
-        inflated = inflateAt(bytes, p + idLength, head.size, budget);
+        inflated = inflateAt(bytes, p + idLength, head.size);
         if (inflated) {
           base = hex(bytes.subarray(p, p + idLength));
           break;
         }
-        budget.left += head.size;
       }
-    }
+    } else inflated = inflateAt(bytes, p, head.size);
     if (!inflated) {
       budget.left += head.size;
       break;
@@ -170,6 +168,13 @@ function readPack(bytes: Uint8Array, start: number, count: number, budget: Budge
     p = inflated.p;
   }
   if (entries.size === 0) return undefined;
+  if (entries.size < count) {
+    // What could not be read would reach the server unchecked: refused, not scanned in part.
+    throw new CompressedError(
+      "its git pack data cannot be read whole (an object does not open), so the proxy cannot check it",
+      "malformed",
+    );
+  }
   return { contents: contentsOf(entries, budget), end: p };
 }
 

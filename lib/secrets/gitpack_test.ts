@@ -124,6 +124,16 @@ Deno.test("a pack that opens past the limit, or holds too many objects, is refus
     () => packObjects(many, 1 << 20),
     (e) => e instanceof CompressedError && e.kind === "large",
   );
+  // A pack whose second object does not open: what the server would get is not known.
+  const pack = packOf([[3, encode("first file\n")], [3, encode("second file\n")]]);
+  const broken = pack.slice();
+  // The last byte of its zlib data: its checksum.
+  broken[broken.length - 21] = broken[broken.length - 21]! ^ 0xff;
+  assert.throws(
+    () => packObjects(broken, 1 << 20),
+    (e) => e instanceof CompressedError && e.kind === "malformed",
+  );
+  assert.equal(packObjects(pack, 1 << 20).length, 2);
   // A delta whose result is past the limit.
   const base = encode("abc");
   const bomb = packOf([[3, base], [6, [0, delta(3, 3, "y".repeat(100))]]]);
