@@ -189,7 +189,7 @@ const WINDOWS = new Set<Encoding>(["normalized", "url", "json", "escape", "html"
 /** What ends a run of text a secret could be written in: space, quotes, brackets, a comma. */
 const DELIMITER = /[\s"'`<>()[\]{},]/;
 /** What a run must hold to hide a secret from the plain scan: an escape, `%XX`, a character past ASCII. */
-const ENCODED = /%[0-9A-Fa-f]{2}|\\(?:[ux/]|[0-7])|&#|[^\x00-\x7f]/;
+const ENCODED = /%[0-9A-Fa-f]{2}|\\(?:[ux/]|[0-7])|&#|[\u0080-\uffff]/;
 /** Runs cut out for one request's decoded-window findings, at most: past them it is refused. */
 const MAX_WINDOW_CUTS = 16;
 
