@@ -14,6 +14,7 @@ import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
 import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
 import egressDlp from "../../sidecars/egress/dlp.ts" with { type: "text" };
 import egressExchange from "../../sidecars/egress/exchange.ts" with { type: "text" };
+import egressGitpush from "../../sidecars/egress/gitpush.ts" with { type: "text" };
 import egressHttp1 from "../../sidecars/egress/http1.ts" with { type: "text" };
 import egressIo from "../../sidecars/egress/io.ts" with { type: "text" };
 import egressLeaves from "../../sidecars/egress/leaves.ts" with { type: "text" };
@@ -92,6 +93,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/ca.ts": egressCa,
     "sidecars/egress/dlp.ts": egressDlp,
     "sidecars/egress/exchange.ts": egressExchange,
+    "sidecars/egress/gitpush.ts": egressGitpush,
     "sidecars/egress/http1.ts": egressHttp1,
     "sidecars/egress/io.ts": egressIo,
     "sidecars/egress/leaves.ts": egressLeaves,

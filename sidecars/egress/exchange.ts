@@ -32,6 +32,7 @@ import {
 } from "./http1.ts";
 import { type Buffered, relay, type Sink } from "./io.ts";
 import type { Policy } from "./policy.ts";
+import { gitPushRefusal } from "./gitpush.ts";
 import { Scrubber } from "./scrub.ts";
 import type { UpstreamPool, UpstreamResponse } from "./upstream.ts";
 
@@ -408,7 +409,10 @@ export async function exchange(
           if (ctx.dlp === "block") {
             const reason = `request blocked: ${error.message}`;
             ctx.audit.write({ ...entry, action: "dlp-block", rules, reason });
-            await sink.write(proxyAnswer(error.kind === "large" ? 413 : 415, reason, true));
+            await sink.write(
+              gitPushRefusal({ ...req, path }, body, error.message, true) ??
+                proxyAnswer(error.kind === "large" ? 413 : 415, reason, true),
+            );
             return false;
           }
           ctx.audit.write({ ...entry, action: "dlp-audit", rules, reason: error.message });
@@ -436,12 +440,15 @@ export async function exchange(
     if (findings.length > 0) {
       logFindings(findings);
       if (ctx.dlp === "block") {
+        const carries = `it carries ${describeFindings(findings)}`;
         await sink.write(
-          proxyAnswer(
-            403,
-            `request blocked: it carries ${describeFindings(findings)}`,
+          gitPushRefusal(
+            { ...req, path },
+            body instanceof Uint8Array ? body : undefined,
+            carries,
             !req.keepAlive,
-          ),
+          ) ??
+            proxyAnswer(403, `request blocked: ${carries}`, !req.keepAlive),
         );
         return req.keepAlive;
       }
