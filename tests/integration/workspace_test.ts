@@ -339,6 +339,8 @@ dockerTest(
       script: {
         steps: [
           `echo "found ${key} in the logs"`,
+          // Percent-encoded in a URL: found decoded, cut out with the run it is written in.
+          `printf 'callback: https://hooks.example/cb?k=%s&page=2\\n' "$(printf %s "${key}" | od -An -tx1 | tr -d ' \\n' | sed 's/../%&/g')"`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
         ],
         final: "CUT DONE",
@@ -355,13 +357,14 @@ dockerTest(
     // What the model was told the first command printed, and that the second one ran.
     check(await upstream.toolResults(), [
       "found [secret cut out by bot-bottle] in the logs",
+      "callback: [secret cut out by bot-bottle]",
       "second step ran\ncommitted",
     ]);
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
     assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
     assert.ok(
-      !bodies.some((b) => /AKIA[A-Z2-7]{16}/.test(b)),
-      "no model request carried the key",
+      !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41/i.test(b)),
+      "no model request carried the key, as written or percent-encoded",
     );
     assert.match(
       r.stderr,
