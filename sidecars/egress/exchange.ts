@@ -303,9 +303,13 @@ export async function exchange(
     try {
       url = new URL(req.target);
     } catch {
-      return await refuse(400, "a proxy request needs an absolute http:// URL", {
-        method: req.method,
-      });
+      // The bottle's self-test asks this way (it only wants an answer): the log says so,
+      // as nothing else tells the person what this first refusal of every bottle is.
+      return await refuse(
+        400,
+        "a request to the proxy itself: a proxy request needs an absolute http:// URL (the bottle's self-test sends one at start, to see the proxy answer)",
+        { method: req.method, path: req.target.slice(0, 200) },
+      );
     }
     if (url.protocol !== "http:") {
       return await refuse(400, `"${url.protocol}" requests go through CONNECT`, {

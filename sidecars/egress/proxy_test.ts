@@ -429,3 +429,31 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a request to the proxy itself is answered 400, and the log says what sends one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const upstream = new UpstreamPool({});
+  const proxy = await loopbackProxy(dir, new LiveAllowlist([], [], []), upstream);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    try {
+      // What the self-test's curl sends (`curl --noproxy '*' http://PROXY/`).
+      await writeAll(conn, encoder.encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      assert.equal((await readResponse(conn, false)).status, 400);
+    } finally {
+      conn.close();
+    }
+    const entries = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].action, "deny");
+    assert.match(
+      entries[0].reason,
+      /^a request to the proxy itself: .*the bottle's self-test sends one at start/,
+    );
+  } finally {
+    upstream.close();
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
