@@ -121,6 +121,9 @@ export const Route = z.strictObject({
     .describe(
       "Agent variables that hold a placeholder for this route's credential, where the agent's CLI looks (default: what the CLI reads for this host and header, else the host variables' names)",
     ),
+  model: z.boolean().optional().describe(
+    "Whether this route is the agent's model API (a gateway it talks to in place of the provider): with dlp: block a secret in its conversation is cut out of a request rather than the request refused (default: true for a host and header the agent's CLI is known to use)",
+  ),
 });
 
 const GitUpstream = z.string().refine(

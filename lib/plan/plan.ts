@@ -134,7 +134,8 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
         return known ? [known.agentEnv] : h.vars;
       })),
     ];
-    const model = headers.some((h) => knownCredential(kind, route.host, h.name) !== undefined);
+    const model = route.model ??
+      headers.some((h) => knownCredential(kind, route.host, h.name) !== undefined);
     return { host: route.host, headers, agentEnv, model };
   });
   const passthrough = [...new Set(bottle.egress.passthrough)];

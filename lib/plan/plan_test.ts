@@ -133,3 +133,35 @@ Deno.test("chooseBackend() takes the flag, then BOT_BOTTLE_BACKEND, then the man
   assert.equal(chooseBackend(undefined, undefined, "docker"), "docker");
   assert.throws(() => chooseBackend(undefined, "vmware", "docker"), UsageError);
 });
+
+Deno.test("planBottle() takes a route's `model` over what the agent's profile knows", () => {
+  const manifest = (extra: string) =>
+    parseManifest(
+      `bottles:
+  b:
+    egress:
+      routes:
+        - host: llm.gateway.example
+          headers:
+            authorization: "Bearer \${GATEWAY_TOKEN}"
+${extra}        - host: api.anthropic.com
+          headers:
+            x-api-key: { env: ANTHROPIC_API_KEY }
+          model: false
+agents:
+  claude:
+    bottle: b
+`,
+      "manifest.yaml",
+    );
+  const models = (extra: string) =>
+    planBottle(manifest(extra), { agent: "claude", agentArgs: [] }, facts()).egress.routes.map((
+      r,
+    ) => [r.host, r.model]);
+  // A gateway the agent talks to in place of the provider is its model route when it says so.
+  assert.deepEqual(models("          model: true\n"), [
+    ["llm.gateway.example", true],
+    ["api.anthropic.com", false],
+  ]);
+  assert.deepEqual(models(""), [["llm.gateway.example", false], ["api.anthropic.com", false]]);
+});
