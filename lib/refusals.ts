@@ -49,6 +49,8 @@ export function refusalSummary(text: string, instance: string): string | undefin
   const blocked = { hosts: new Tally(), rules: new Tally() };
   const audited = { hosts: new Tally(), rules: new Tally() };
   const cut = { hosts: new Tally(), rules: new Tally() };
+  // `git push` over HTTPS to an allowed host: around the git gate, told apart.
+  const gitPushes = { hosts: new Tally(), rules: new Tally() };
   const denied = new Tally();
   // Pushes the git gate refused, by repository (the workspace's are in the home summary).
   const pushes = new Map<string, { refs: number; rules: Tally }>();
@@ -71,7 +73,12 @@ export function refusalSummary(text: string, instance: string): string | undefin
       ? String(suppressed ? e.target : e.host)
       : undefined;
     if (action === "dlp-block" || action === "dlp-audit" || action === "dlp-cut") {
-      const into = action === "dlp-block" ? blocked : action === "dlp-cut" ? cut : audited;
+      const push = !suppressed && /\/git-receive-pack$/.test(String(e.path ?? ""));
+      const into = action === "dlp-block"
+        ? (push ? gitPushes : blocked)
+        : action === "dlp-cut"
+        ? cut
+        : audited;
       into.hosts.add(host ?? "(no host)", count);
       // Each rule once per request, whatever the places it was found in.
       const rules = Array.isArray(e.rules) ? e.rules : [];
@@ -81,21 +88,23 @@ export function refusalSummary(text: string, instance: string): string | undefin
       denied.add(host, count);
     }
   }
-  if (
-    blocked.hosts.total + audited.hosts.total + cut.hosts.total + denied.total + pushes.size === 0
-  ) {
-    return undefined;
-  }
+  const refused = blocked.hosts.total + gitPushes.hosts.total + denied.total + pushes.size;
+  if (refused + audited.hosts.total + cut.hosts.total === 0) return undefined;
   const see = `\`bot-bottle logs ${instance}\` shows each`;
   const lines: string[] = [];
-  if (blocked.hosts.total + denied.total + pushes.size > 0) {
-    lines.push(`While ${instance} ran, the bottle refused (${see}):`);
-  }
+  if (refused > 0) lines.push(`While ${instance} ran, the bottle refused (${see}):`);
   if (blocked.hosts.total > 0) {
     lines.push(
       `  ${plural(blocked.hosts.total, "request", "requests")} carrying a secret (${
         blocked.rules.list(false)
       }) to ${blocked.hosts.list(true)}; the secret is not shown`,
+    );
+  }
+  if (gitPushes.hosts.total > 0) {
+    lines.push(
+      `  ${plural(gitPushes.hosts.total, "git push", "git pushes")} over HTTPS carrying a secret (${
+        gitPushes.rules.list(false)
+      }) to ${gitPushes.hosts.list(true)}, around the git gate`,
     );
   }
   if (denied.total > 0) {

@@ -18,6 +18,15 @@ Deno.test("the refusals summary counts secrets by rule and host, and hosts refus
     },
     { kind: "egress", action: "dlp-block", host: "api.anthropic.com", rules: ["jwt@header"] },
     { kind: "egress", action: "dlp-block", host: "pypi.org", rules: ["aws-access-key-id@body"] },
+    // A git push over HTTPS to an allowed code host.
+    {
+      kind: "egress",
+      action: "dlp-block",
+      host: "github.com",
+      method: "POST",
+      path: "/someone/else.git/git-receive-pack",
+      rules: ["github-token@body:pack"],
+    },
     { kind: "egress", action: "deny", host: "example.com", port: 443, reason: "not allowed" },
     { kind: "egress", action: "deny", host: "example.com", port: 443, reason: "not allowed" },
     { kind: "egress", action: "deny", host: "plain.test", port: 8080, reason: "not allowed" },
@@ -45,6 +54,7 @@ Deno.test("the refusals summary counts secrets by rule and host, and hosts refus
     [
       "While claude-abc123 ran, the bottle refused (`bot-bottle logs claude-abc123` shows each):",
       "  3 requests carrying a secret (aws-access-key-id, github-token, jwt) to api.anthropic.com (2), pypi.org (1); the secret is not shown",
+      "  1 git push over HTTPS carrying a secret (github-token) to github.com, around the git gate",
       "  33 connections or requests to plain.test (31), example.com (2)",
       "  (a host the agent needs goes in the bottle's egress.allow; the log says why each was refused)",
       "  5 refs pushed to upstream, at the git gate (secret, no-force-push)",
