@@ -352,8 +352,15 @@ function triggered(text: string, triggers: readonly number[]) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
     } else {
       const next = text.charCodeAt(i + 1);
-      if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) escape.push(i);
-      else if (
+      if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) {
+        // After an even run of backslashes this one is escaped itself (`\\u0041` in JSON is
+        // a backslash, then `u0041`): not a JSON escape here, but an escape written in
+        // the string's text (a file the agent shows), decoded with the others.
+        let run = 1;
+        while (run <= i && text.charCodeAt(i - run) === 92) run++;
+        if (run % 2 === 1) escape.push(i);
+        else code.push(i);
+      } else if (
         (next === 120 && hexDigitsAt(text, i + 2, 2)) || (next === 117 && text[i + 2] === "{")
       ) {
         code.push(i);
@@ -451,7 +458,11 @@ export function variants(
   // Escapes written inside a JSON string (or another layer of quoting) have their
   // backslash doubled (`"printf '\\147'"`): a run of backslashes before an escape counts
   // as one, or each would leave a backslash inside the token.
-  local("escape", single(found.code), (w) => codeUnescape(w.replace(/\\+(?=[0-7xu])/g, "\\")));
+  local(
+    "escape",
+    single(found.code),
+    (w) => codeUnescape(w.replace(/\\+(?=[0-7xu])/g, "\\")).replace(/\\+\//g, "/"),
+  );
   local("html", single(found.html), htmlUnescape);
   const runs = survey.runs;
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow

@@ -97,6 +97,27 @@ Deno.test("an escape inside a JSON string (its backslash doubled, as in a model 
   ]);
 });
 
+Deno.test("a JSON file's escapes, shown inside a JSON body (their backslash doubled), are decoded", () => {
+  // `cat config.json` in a tool result: the file's `\u005f` and `\/` reach the model
+  // request as `\\u005f` and `\\/`, no JSON escapes of the body's own.
+  const file = `{"token": "ghp\\u005f${GH.slice(4)}"}`;
+  assert.deepEqual(found(JSON.stringify({ content: file })), ["escape:github-token"]);
+  const secret = "wJalrXUtnFEMI/" + "K7MDENG/bPxRfiCYzQ9mN2kLp3";
+  const php = `{"aws_secret_access_key": "${secret.replaceAll("/", "\\/")}"}`;
+  assert.deepEqual(found(JSON.stringify({ content: php })), ["escape:aws-secret-access-key"]);
+  // Three backslashes: the body's own escape after an escaped backslash.
+  assert.deepEqual(
+    found(`{"c": "\\\\\\u0067hp_${GH.slice(4)}"}`).includes("json:github-token"),
+    true,
+  );
+});
+
+Deno.test("a backslash written in source code (doubled in a JSON body) opens no JSON window", () => {
+  const source = JSON.stringify({ content: "const odd = /[\\u0080-\\uffff]/; // \\/ \\u00e9" });
+  assert.ok(source.includes("\\\\u0080"), source);
+  assert.deepEqual(variants(source).filter((v) => v.encoding === "json"), []);
+});
+
 Deno.test("a JSON-escaped slash inside a secret does not hide it", () => {
   const secret = "wJalrXUtnFEMI/" + "K7MDENG/bPxRfiCYzQ9mN2kLp3";
   assert.deepEqual(found(`{"aws_secret_access_key": "${secret.replaceAll("/", "\\/")}"}`), [

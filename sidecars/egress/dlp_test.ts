@@ -187,9 +187,8 @@ Deno.test("cutOutSecrets() cuts a key block in a JSON string, its slashes escape
   const escaped = JSON.stringify({ note: block.join("\n").replaceAll("/", "\\/") });
   assert.deepEqual(
     scanRequest({ url: "", headers: [], body: escaped }, []).map((f) => f.encoding),
-    [
-      "json",
-    ],
+    // The file's `\\/` is doubled in the body's JSON: an escape written in the text.
+    ["escape"],
   );
   const cut = cutOutSecrets(escaped, [])!;
   assert.ok(cut);
