@@ -183,24 +183,63 @@ function room(bytes: number): Uint8Array {
 /** 1 for a printable ASCII byte. */
 const PRINTABLE_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 0x7f ? 1 : 0));
 
+const ASCII = new TextDecoder();
+
 /**
- * Printable ASCII runs of at least `min` characters in `bytes`, one per line. Without a
- * branch on each byte (in decoded binary, printable or not goes either way by chance,
- * and the mispredictions cost more than the work): where the current run starts is
- * moved by arithmetic, and only a run long enough takes the branch.
+ * Printable ASCII runs of at least `min` characters in `bytes`, one per line. In decoded
+ * binary (an image's bytes), a byte is printable or not by chance, so a branch on each
+ * mispredicts half the time: the loop looks at every `min`th byte instead, and only
+ * around a printable one at the bytes before it, to see whether a run long enough could
+ * end there (see `runsOf`). A run is decoded natively: spread into `fromCharCode`, a long
+ * one (a text file's base64) had overflowed the stack.
  */
 function printableRuns(bytes: Uint8Array, min = 8): string {
-  let out = "";
-  let start = 0;
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) {
-    const outside = PRINTABLE_BYTE[bytes[i]!]! ^ 1;
-    if (outside & +(i - start >= min)) {
-      out += (out ? "\n" : "") + String.fromCharCode(...bytes.subarray(start, i));
-    }
-    start += (i + 1 - start) * outside;
+  const found = runsOf(bytes, PRINTABLE_BYTE, 1, min, []);
+  const parts: string[] = [];
+  for (let k = 0; k < found.length; k += 2) {
+    parts.push(ASCII.decode(bytes.subarray(found[k]!, found[k + 1]!)));
   }
-  if (n - start >= min) out += (out ? "\n" : "") + String.fromCharCode(...bytes.subarray(start, n));
+  return parts.join("\n");
+}
+
+/**
+ * Adds to `out` (start and end, in order) each maximal run of at least `min` bytes of
+ * `data` whose class in `table` has `bit`, and returns it. Skips ahead: a run that long
+ * covers every `min`th byte, so only those are tried, and from one inside, the bytes
+ * before it back to where a run would have to start.
+ */
+function runsOf(
+  data: Uint8Array,
+  table: Uint8Array,
+  bit: number,
+  min: number,
+  out: number[],
+): number[] {
+  const length = data.length;
+  // No run starts before `floor`: the byte before it is outside one.
+  let floor = 0;
+  for (let i = min - 1; i < length;) {
+    if ((table[data[i]!]! & bit) === 0) {
+      floor = i + 1;
+      i += min;
+      continue;
+    }
+    const low = Math.max(floor, i - min + 1);
+    let j = i - 1;
+    while (j >= low && (table[data[j]!]! & bit) !== 0) j--;
+    if (j >= low) {
+      floor = j + 1;
+      i = j + min;
+      continue;
+    }
+    let from = low;
+    while (from > floor && (table[data[from - 1]!]! & bit) !== 0) from--;
+    let to = i + 1;
+    while (to < length && (table[data[to]!]! & bit) !== 0) to++;
+    out.push(from, to);
+    floor = to + 1;
+    i = to + min;
+  }
   return out;
 }
 
@@ -286,46 +325,34 @@ function base32Bytes(run: string): Uint8Array {
 const MIN_BASE64 = 20, MIN_HEX = 20, MIN_BASE32 = 16;
 /** Which alphabets (bits) each ASCII character belongs to. */
 const HEX_CHAR = 1, BASE32_UPPER = 2, BASE32_LOWER = 4;
-/** Indexed by any UTF-16 code unit (those past ASCII are in no alphabet). */
-const ALPHABET = new Uint8Array(65536);
+/** Indexed by an ASCII character's code. */
+const ALPHABET = new Uint8Array(256);
+const SUB_ALPHABETS: readonly [number, number][] = [
+  [HEX_CHAR, MIN_HEX],
+  [BASE32_UPPER, MIN_BASE32],
+  [BASE32_LOWER, MIN_BASE32],
+];
+const TEXT_ENCODER = new TextEncoder();
 for (const c of "0123456789abcdefABCDEF") ALPHABET[c.charCodeAt(0)]! |= HEX_CHAR;
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_UPPER;
 for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_LOWER;
 
 /**
  * Maximal runs of hex (20+) and of base32 in one case (16+) in `run`: `[alphabet, from,
- * to]`. Branch-free per character, as `printableRuns` (an image's base64 is megabytes
- * where each character is in each alphabet or not by chance).
+ * to]`, in the order they end. Skipping ahead as `printableRuns` does (an image's base64
+ * is megabytes where each character is in each alphabet or not by chance).
  */
 function subRuns(run: string): [number, number, number][] {
+  // A run of the base64 alphabets is ASCII: its bytes, encoded natively, are its characters.
+  const bytes = room(run.length);
+  TEXT_ENCODER.encodeInto(run, bytes);
+  const data = bytes.subarray(0, run.length);
   const out: [number, number, number][] = [];
-  // Where the current run of each alphabet starts (one past the last character outside it).
-  let hex = 0;
-  let upper = 0;
-  let lower = 0;
-  const end = run.length;
-  for (let i = 0; i < end; i++) {
-    const k = ALPHABET[run.charCodeAt(i)]!;
-    const nh = (k & HEX_CHAR) ^ HEX_CHAR;
-    const nu = ((k & BASE32_UPPER) ^ BASE32_UPPER) >> 1;
-    const nl = ((k & BASE32_LOWER) ^ BASE32_LOWER) >> 2;
-    // A run long enough ends here: rare, so this branch is almost never taken.
-    if (
-      (nh & +(i - hex >= MIN_HEX)) | (nu & +(i - upper >= MIN_BASE32)) |
-      (nl & +(i - lower >= MIN_BASE32))
-    ) {
-      if (nh && i - hex >= MIN_HEX) out.push([HEX_CHAR, hex, i]);
-      if (nu && i - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, i]);
-      if (nl && i - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, i]);
-    }
-    hex += (i + 1 - hex) * nh;
-    upper += (i + 1 - upper) * nu;
-    lower += (i + 1 - lower) * nl;
+  for (const [alphabet, min] of SUB_ALPHABETS) {
+    const found = runsOf(data, ALPHABET, alphabet, min, []);
+    for (let k = 0; k < found.length; k += 2) out.push([alphabet, found[k]!, found[k + 1]!]);
   }
-  if (end - hex >= MIN_HEX) out.push([HEX_CHAR, hex, end]);
-  if (end - upper >= MIN_BASE32) out.push([BASE32_UPPER, upper, end]);
-  if (end - lower >= MIN_BASE32) out.push([BASE32_LOWER, lower, end]);
-  return out;
+  return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
 }
 
 /** Whether `text` has `count` hex digits from `at`. */

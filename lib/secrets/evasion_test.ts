@@ -142,6 +142,17 @@ const b64bytes = (bytes: Uint8Array, wrap = false) => {
   return wrap ? text.match(/.{1,76}/g)!.join("\n") : text;
 };
 
+Deno.test("a token in the base64 of a long one-line file (minified JSON, a megabyte) is found", () => {
+  // Its decoded text is one printable run: spread into one call, it had overflowed the
+  // stack, and the scan threw.
+  const json = JSON.stringify(
+    Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item ${i}` })),
+  );
+  const file = json.slice(0, 500_000) + `"token":"${GH}",` + json.slice(500_000);
+  assert.deepEqual(found(JSON.stringify({ upload: btoa(file) })), ["base64:github-token"]);
+  assert.deepEqual(found(JSON.stringify({ upload: btoa(json) })), []);
+});
+
 Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wrapped, in JSON, cut short", () => {
   const notes = (k: number) =>
     Array.from({ length: 30 }, (_, i) => `${(i + k * 30) * 7919} of them`).join(", ");

@@ -138,3 +138,17 @@ Deno.test("what cannot be cut out is refused: split across fields, a body not UT
     assert.ok(log.some((e) => e.action === "dlp-block"), what);
   }
 });
+
+Deno.test("a clean upload of a long one-line file in base64 goes through; with a token in it, it is refused", async () => {
+  const json = JSON.stringify(
+    Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item ${i}` })),
+  );
+  const clean = await post("other.test", encoder.encode(JSON.stringify({ file: btoa(json) })));
+  assert.match(clean.answer, /^HTTP\/1\.1 200/);
+  assert.equal(clean.sent.length, 1);
+  const leaky = json.slice(0, 500_000) + `"token":"${GH}",` + json.slice(500_000);
+  const refused = await post("other.test", encoder.encode(JSON.stringify({ file: btoa(leaky) })));
+  assert.match(refused.answer, /^HTTP\/1\.1 403/);
+  assert.match(refused.answer, /GitHub token \(rule github-token\) in the body, base64-encoded/);
+  assert.equal(refused.sent.length, 0);
+});
