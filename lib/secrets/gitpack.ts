@@ -83,7 +83,7 @@ export function packObjects(bytes: Uint8Array, limit: number): Uint8Array[] {
     }
     const pack = readPack(bytes, at, count, budget);
     if (pack === undefined) continue;
-    out.push(...pack.contents);
+    for (const content of pack.contents) out.push(content);
     k = pack.end - 1;
   }
   return out;

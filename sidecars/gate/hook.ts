@@ -145,7 +145,7 @@ async function preReceive(name: string): Promise<number> {
       scan = await scanPush(update.new, rules.secrets);
     }
     const decision = decide(update, { fastForward, scan }, rules, overrides);
-    refusals.push(...decision.refusals);
+    for (const r of decision.refusals) refusals.push(r);
     for (const o of decision.used) {
       spent.push(o);
       audit.write({

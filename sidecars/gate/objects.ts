@@ -271,7 +271,9 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
   const allDiffs = await diffsOf(commits);
   for (const [index, [sha]] of commits.entries()) {
     const scan: CommitScan = { sha: sha!, touched: [], findings: [] };
-    scan.findings.push(...await scanObjectText(cat, sha!, "commit", "commit", secrets));
+    for (const f of await scanObjectText(cat, sha!, "commit", "commit", secrets)) {
+      scan.findings.push(f);
+    }
     const diffs = allDiffs[index]!;
     // Touched: changed against every parent (a merge that only takes one side's
     // version touches nothing new; an "evil merge" does).
@@ -311,7 +313,8 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
         asked++;
       }
       const olds = await Promise.all(old.map((sha) => blobLines(cat, sha)));
-      scan.findings.push(...await scanBlob(blob, path, olds, ahead[i]));
+      // One push per finding: a spread of a file's many overflows the stack.
+      for (const f of await scanBlob(blob, path, olds, ahead[i])) scan.findings.push(f);
       ahead[i] = undefined;
       held -= sizeOf(blob);
     }
@@ -324,7 +327,9 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
         ...await scanObjectText(cat, sha, "tag", `tag ${name || sha.slice(0, 12)}`, secrets),
       );
     } else if (info?.type === "blob" && !scanned.has(sha)) {
-      result.findings.push(...await scanBlob(sha, name || `(blob ${sha.slice(0, 12)})`, []));
+      for (const f of await scanBlob(sha, name || `(blob ${sha.slice(0, 12)})`, [])) {
+        result.findings.push(f);
+      }
     }
   }
   return result;

@@ -304,3 +304,16 @@ Deno.test("scanPush() on a merge with nothing new against one parent (-s ours)",
     assert.deepEqual(scan.commits.map((c) => c.touched), [["side.txt"], []]);
   });
 });
+
+Deno.test("scanPush() reads a file of more secrets than a call takes arguments", async () => {
+  await withRepo(async (dir) => {
+    // Past ~120,000, spreading a file's findings into one push overflowed the stack.
+    const lines = Array.from(
+      { length: 140_000 },
+      (_, i) => `k${i} ${TOKEN.slice(0, -6)}${String(i).padStart(6, "0")}`,
+    );
+    const sha = await commitDetached(dir, { "dump.txt": lines.join("\n") }, "add a dump");
+    const scan = await scanPush(sha, SECRETS);
+    assert.equal(scan.commits[0]!.findings.length, 140_000);
+  });
+});

@@ -142,26 +142,66 @@ export function decide(
       }
     }
     if (override) continue;
-    for (const finding of commit.findings) {
+    for (const finding of capped(commit.findings)) {
       refusals.push({
         ref: update.ref,
         commit: commit.sha,
         file: finding.file,
-        line: finding.line,
         rule: finding.rule,
-        message:
-          `commit ${short} ${finding.file}:${finding.line}: ${finding.description} (rule ${finding.rule})`,
+        ...finding.line > 0 ? { line: finding.line } : {},
+        message: `commit ${short} ${finding.file}${
+          finding.line > 0 ? `:${finding.line}` : ""
+        }: ${finding.description} (rule ${finding.rule})`,
       });
     }
   }
-  for (const finding of scan.findings) {
+  for (const finding of capped(scan.findings)) {
     refusals.push({
       ref: update.ref,
       file: finding.file,
-      line: finding.line,
       rule: finding.rule,
-      message: `${finding.file}:${finding.line}: ${finding.description} (rule ${finding.rule})`,
+      ...finding.line > 0 ? { line: finding.line } : {},
+      message: `${finding.file}${
+        finding.line > 0 ? `:${finding.line}` : ""
+      }: ${finding.description} (rule ${finding.rule})`,
     });
   }
   return { refusals, used: refusals.length === 0 ? used : [] };
+}
+
+/** Findings named one by one per file; past them, one line counts the rest. */
+export const FINDINGS_PER_FILE = 10;
+
+/**
+ * `findings` with at most `FINDINGS_PER_FILE` per file, the rest of a file's folded into
+ * one (line 0: "N more", their rules): a file of a hundred thousand tokens would print
+ * as many lines to the agent, the audit log and the person's screen.
+ */
+function capped(
+  findings: readonly { file: string; line: number; rule: string; description: string }[],
+): { file: string; line: number; rule: string; description: string }[] {
+  const out: { file: string; line: number; rule: string; description: string }[] = [];
+  const rest = new Map<string, { count: number; rules: Set<string> }>();
+  const shown = new Map<string, number>();
+  for (const f of findings) {
+    const n = shown.get(f.file) ?? 0;
+    if (n < FINDINGS_PER_FILE) {
+      shown.set(f.file, n + 1);
+      out.push(f);
+      continue;
+    }
+    const more = rest.get(f.file) ?? { count: 0, rules: new Set<string>() };
+    more.count++;
+    more.rules.add(f.rule);
+    rest.set(f.file, more);
+  }
+  for (const [file, { count, rules }] of rest) {
+    out.push({
+      file,
+      line: 0,
+      rule: [...rules].toSorted().join(","),
+      description: `${count} more secret(s) in this file`,
+    });
+  }
+  return out;
 }

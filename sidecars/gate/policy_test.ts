@@ -182,3 +182,28 @@ Deno.test("homeRefAllowed() takes branches, tags and bot-bottle's exit-time refs
     ]
   ) assert.ok(!homeRefAllowed(bad), bad);
 });
+
+Deno.test("decide() names ten secrets a file, and counts the rest of that file's in one refusal", () => {
+  const many = (file: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      file,
+      line: i + 1,
+      rule: i % 2 ? "github-token" : "aws-access-key-id",
+      description: "a secret",
+    }));
+  const findings = [...many("dump.txt", 150_000), ...many("two.txt", 2)];
+  const d = decide(MAIN, {
+    fastForward: true,
+    scan: scan([{ sha: C, touched: ["dump.txt", "two.txt"], findings }]),
+  }, RULES);
+  assert.equal(d.refusals.length, 10 + 2 + 1);
+  assert.deepEqual(d.refusals.at(-1), {
+    ref: MAIN.ref,
+    commit: C,
+    file: "dump.txt",
+    rule: "aws-access-key-id,github-token",
+    message: "commit c0ffee000000 dump.txt: 149990 more secret(s) in this file " +
+      "(rule aws-access-key-id,github-token)",
+  });
+  assert.ok(d.refusals.slice(0, 12).every((r) => r.line !== undefined));
+});
