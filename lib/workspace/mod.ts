@@ -44,7 +44,8 @@ async function ignoredPaths(root: string, nested: string[]): Promise<string[]> {
       $`git -C ${join(root, prefix)} ls-files -z --others --ignored --exclude-standard --directory`,
       "2m",
     );
-    if (r.code === 0) out.push(...r.stdout.split("\0").filter(Boolean).map((p) => prefix + p));
+    // One push per path: a spread of a large repository's list overflows the stack.
+    if (r.code === 0) { for (const p of r.stdout.split("\0")) if (p) out.push(prefix + p); }
   }
   return out.toSorted();
 }
@@ -112,7 +113,8 @@ export async function prepareWorkspace(
   log.step(`Scanning ${ws.root} for what goes into the agent`);
   const selection = await selectWorkspace(location, ws.include);
   const ignored = location.git ? await ignoredPaths(ws.root, selection.nested) : [];
-  reportLeftOut(selection, ignored.filter((p) => !selection.paths.includes(p)));
+  const carried = new Set(selection.paths);
+  reportLeftOut(selection, ignored.filter((p) => !carried.has(p)));
   const source = ws.kind === "git"
     ? await repositorySource(location, selection, staging)
     : await baselineRepository(location, selection, ws.home.repo, staging);
