@@ -193,31 +193,74 @@ const ENCODED = /%[0-9A-Fa-f]{2}|\\(?:[ux/]|[0-7])|&#|[\u0080-\uffff]/;
 /** Runs cut out for one request's decoded-window findings, at most: past them it is refused. */
 const MAX_WINDOW_CUTS = 16;
 
+/** Whether the character at `i` ends a run: ASCII from a table, the rest by `DELIMITER`. */
+const ASCII_DELIMITER = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +DELIMITER.test(String.fromCharCode(c)),
+);
+function isDelimiter(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 ? ASCII_DELIMITER[c] === 1 : DELIMITER.test(text[i]!);
+}
+
 /**
- * The runs (between delimiters) within reach of a finding in a decoded window that hold
- * an encoding: one of them is the secret as written. A window's finding points at or
- * before where its secret starts (decoding shortens what comes before it), up to a
+ * The runs (between delimiters) within reach of each finding in a decoded window that
+ * hold an encoding: one of them is the secret as written. A window's finding points at
+ * or before where its secret starts (decoding shortens what comes before it), up to a
  * window's width before it; a run ending in a backslash that escapes a quote keeps the
- * backslash.
+ * backslash. Each stretch of text is split into runs once, however many findings reach
+ * it (a body of thousands of encoded tokens had taken seconds per thousand).
  */
-function encodedRuns(text: string, at: number, length: number): [number, number][] {
-  // Encoding only lengthens a secret: a shorter run is not it (a name before it, say).
-  const out: [number, number][] = [];
-  const reach = Math.min(text.length, at + 2 * DECODE_RADIUS + 12 * length);
-  let i = at;
-  while (i > 0 && !DELIMITER.test(text[i - 1]!)) i--;
-  while (i < reach) {
-    while (i < reach && DELIMITER.test(text[i]!)) i++;
-    let j = i;
-    while (j < text.length && !DELIMITER.test(text[j]!)) j++;
-    let end = j;
-    let slashes = 0;
-    while (end - slashes > i && text.charCodeAt(end - slashes - 1) === 92) slashes++;
-    if (slashes % 2 === 1) end--;
-    if (end - i >= length && ENCODED.test(text.slice(i, end))) out.push([i, end]);
-    i = j;
+function encodedRuns(
+  text: string,
+  findings: readonly { index: number; length: number }[],
+): [number, number][] {
+  const reachOf = (f: { index: number; length: number }) =>
+    Math.min(text.length, f.index + 2 * DECODE_RADIUS + 12 * f.length);
+  const sorted = findings.toSorted((a, b) => a.index - b.index);
+  // Runs that hold an encoding, in order: start, end, and where the run itself ends.
+  const runs: [number, number, number][] = [];
+  let done = 0;
+  for (let k = 0; k < sorted.length;) {
+    // The stretch the findings from `k` reach, overlapping ones merged.
+    let hi = reachOf(sorted[k]!);
+    let lo = Math.max(done, sorted[k]!.index);
+    while (lo > done && !isDelimiter(text, lo - 1)) lo--;
+    for (k++; k < sorted.length && sorted[k]!.index <= hi; k++) {
+      hi = Math.max(hi, reachOf(sorted[k]!));
+    }
+    let i = lo;
+    while (i < hi) {
+      while (i < hi && isDelimiter(text, i)) i++;
+      let j = i;
+      while (j < text.length && !isDelimiter(text, j)) j++;
+      let end = j;
+      let slashes = 0;
+      while (end - slashes > i && text.charCodeAt(end - slashes - 1) === 92) slashes++;
+      if (slashes % 2 === 1) end--;
+      if (end > i && ENCODED.test(text.slice(i, end))) runs.push([i, end, j]);
+      i = j;
+    }
+    done = Math.max(done, i);
   }
-  return out;
+  // Encoding only lengthens a secret: a run shorter than it is not it (a name before it).
+  const out = new Map<number, number>();
+  for (const f of sorted) {
+    const reach = reachOf(f);
+    // The first run ending at or after the finding (the one it is in, or the next).
+    let low = 0;
+    let high = runs.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (runs[mid]![2] < f.index) low = mid + 1;
+      else high = mid;
+    }
+    for (let r = low; r < runs.length && runs[r]![0] < reach; r++) {
+      const [from, end] = runs[r]!;
+      if (end - from >= f.length) out.set(from, end);
+    }
+  }
+  return [...out].toSorted((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -247,10 +290,7 @@ export function cutOutSecrets(
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     return [from, runEnd(text, from)];
   });
-  const candidates = found.filter((f) => WINDOWS.has(f.encoding))
-    .flatMap((f) => encodedRuns(text, f.index, f.length))
-    .filter(([from], i, all) => all.findIndex(([other]) => other === from) === i)
-    .toSorted((a, b) => a[0] - b[0]);
+  const candidates = encodedRuns(text, found.filter((f) => WINDOWS.has(f.encoding)));
   const clean = (k: number) => {
     const out = cut(text, [...spans, ...candidates.slice(0, k)], values);
     return scanRequest({ url: "", headers: [], body: out }, values).length === 0 ? out : undefined;

@@ -213,3 +213,20 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
   assert.deepEqual(formValues('{"a": "b=c"}'), [], "JSON is not a form");
   assert.deepEqual(formValues("plain text, not a form"), []);
 });
+
+Deno.test("cutOutSecrets() over thousands of secrets in decoded windows: cut where few runs hold them, refused past that", () => {
+  // A token a line, percent-encoded, each a different one (a grep of a log of callbacks).
+  const token = (i: number) => `ghp%5F${GH.slice(4, -5)}${String(i).padStart(5, "0")}`;
+  const lines = Array.from({ length: 3000 }, (_, i) => `cb?t=${token(i)}`);
+  // In a JSON string every line break is `\n`: one run, cut out whole.
+  const oneRun = cutOutSecrets(JSON.stringify({ content: lines.join("\n") }), [])!;
+  assert.equal(JSON.parse(oneRun.text).content, CUT_OUT);
+  // Three runs among plain words: each cut, the words kept.
+  const three = JSON.stringify({ content: `a ${lines[0]} b ${lines[1]} c ${lines[2]} d` });
+  assert.equal(
+    JSON.parse(cutOutSecrets(three, [])!.text).content,
+    `a ${CUT_OUT} b ${CUT_OUT} c ${CUT_OUT} d`,
+  );
+  // A run each, thousands: more than a request may have cut, so refused.
+  assert.equal(cutOutSecrets(JSON.stringify({ content: lines.join(" ") }), []), undefined);
+});
