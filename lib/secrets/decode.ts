@@ -100,14 +100,47 @@ export function codeUnescape(text: string): string {
 }
 
 /**
- * HTML numeric character references (`&#95;`, `&#x5f;`, the `;` optional as browsers
- * read them) resolved in place. Anything else stays as written.
+ * HTML's named references for the punctuation tokens are written with (`ghp&lowbar;...`,
+ * a key's `&sol;` and `&plus;`), and for the marks other encodings start with (`&percnt;`,
+ * `&bsol;`), each with its `;`. Letters and digits have none.
+ */
+export const HTML_NAMES: Readonly<Record<string, string>> = {
+  lowbar: "_",
+  UnderBar: "_",
+  period: ".",
+  sol: "/",
+  colon: ":",
+  equals: "=",
+  plus: "+",
+  percnt: "%",
+  bsol: "\\",
+};
+const HTML_NAMED = new RegExp(`^&(?:${Object.keys(HTML_NAMES).join("|")});`);
+/** 1 for the first letter of a name above. */
+const HTML_NAME_START = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +Object.keys(HTML_NAMES).some((n) => n.charCodeAt(0) === c),
+);
+
+const HTML_REFERENCE = new RegExp(
+  `&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?|${HTML_NAMED.source.slice(1)}`,
+  "g",
+);
+
+/**
+ * HTML character references resolved in place: numeric ones (`&#95;`, `&#x5f;`, the `;`
+ * optional as browsers read them) and the named ones above. Anything else stays as
+ * written.
  */
 export function htmlUnescape(text: string): string {
-  return text.replace(/&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/g, (all, hex, dec) => {
-    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-  });
+  return text.replace(
+    HTML_REFERENCE,
+    (all, hex, dec) => {
+      if (hex === undefined && dec === undefined) return HTML_NAMES[all.slice(1, -1)] ?? all;
+      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    },
+  );
 }
 
 /** What each one-character JSON escape stands for. */
@@ -397,7 +430,12 @@ function triggered(text: string, triggers: readonly number[]) {
   // Rare, and cheap to look for (no trigger word: see keywords.ts). Octal escapes alone
   // are not looked for: a search for a backslash and a digit took a third of a scan of
   // source code in JSON, which has a backslash every few characters.
-  for (let i = text.indexOf("&#"); i !== -1; i = text.indexOf("&#", i + 2)) html.push(i);
+  // So are character references: at each `&`, a `#` or one of the names above.
+  for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 35) html.push(i);
+    else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
+  }
   return { percent, escape, code, html };
 }
 

@@ -77,6 +77,7 @@ const encodings: [string, (s: string) => string, string][] = [
     "html",
   ],
   ["one HTML reference", (s) => s.replace("_", "&#95;"), "html"],
+  ["one HTML named reference", (s) => s.replace("_", "&lowbar;"), "html"],
 ];
 
 for (const [what, encode, encoding] of encodings) {
@@ -116,6 +117,14 @@ Deno.test("a backslash written in source code (doubled in a JSON body) opens no 
   const source = JSON.stringify({ content: "const odd = /[\\u0080-\\uffff]/; // \\/ \\u00e9" });
   assert.ok(source.includes("\\\\u0080"), source);
   assert.deepEqual(variants(source).filter((v) => v.encoding === "json"), []);
+});
+
+Deno.test("HTML named references for a key's slashes and plus signs do not hide it", () => {
+  const secret = "wJalrXUtnFEMI/" + "K7MDENG+bPxRfiCYzQ9mN2kLp3";
+  const html = secret.replaceAll("/", "&sol;").replaceAll("+", "&plus;");
+  assert.deepEqual(found(`<pre>aws_secret_access_key = ${html}</pre>`), [
+    "html:aws-secret-access-key",
+  ]);
 });
 
 Deno.test("a JSON-escaped slash inside a secret does not hide it", () => {
@@ -302,6 +311,7 @@ Deno.test("ordinary encoded data is not a finding", () => {
     "caf\u00e9 na\u00efve \u2014 r\u00e9sum\u00e9 \u4f60\u597d",
     '{"text": "line one\\nline two \\u00e9 \\/ end"}',
     "<p>caf&#233; &#x2014; &amp; &#8220;quoted&#8221;</p>",
+    "<p>a&period; b&colon; c&sol;d &lowbar;e &equals; f &plus; g&percnt; &lt;h&gt; &&amp;</p>",
     "printf(\"\\x1b[1mbold\\x1b[0m\\n\"); char nul = '\\x00';",
   ];
   for (const t of texts) assert.deepEqual(found(t), [], t);

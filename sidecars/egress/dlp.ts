@@ -11,6 +11,7 @@
 import { detector, type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS } from "../../lib/secrets/keywords.ts";
+import { HTML_NAMES } from "../../lib/secrets/decode.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
@@ -188,8 +189,15 @@ const WINDOWS = new Set<Encoding>(["normalized", "url", "json", "escape", "html"
 
 /** What ends a run of text a secret could be written in: space, quotes, brackets, a comma. */
 const DELIMITER = /[\s"'`<>()[\]{},]/;
-/** What a run must hold to hide a secret from the plain scan: an escape, `%XX`, a character past ASCII. */
-const ENCODED = /%[0-9A-Fa-f]{2}|\\(?:[ux/]|[0-7])|&#|[\u0080-\uffff]/;
+/**
+ * What a run must hold to hide a secret from the plain scan: an escape, `%XX`, a
+ * character reference, a character past ASCII.
+ */
+const ENCODED = new RegExp(
+  `%[0-9A-Fa-f]{2}|\\\\(?:[ux/]|[0-7])|&#|&(?:${
+    Object.keys(HTML_NAMES).join("|")
+  });|[\u0080-\uffff]`,
+);
 /** Runs cut out for one request's decoded-window findings, at most: past them it is refused. */
 const MAX_WINDOW_CUTS = 16;
 
