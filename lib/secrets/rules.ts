@@ -83,7 +83,7 @@ function anyCase(value: string): string {
 
 /** Separators between a name and its value: quotes, spaces, an assignment operator. */
 const ASSIGN =
-  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)?(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
 const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /** Between a secret-sounding name and its value, an operator is required. */
 const OPERATOR =
@@ -341,14 +341,23 @@ export const RULES: readonly Rule[] = [
     "t1\\.[A-Z0-9a-z_\\-]+={0,2}\\.[A-Z0-9a-z_\\-]{86}={0,2}",
   ),
   token("yandex-api-key", "Yandex API key", ["aqvn"], "AQVN[A-Za-z0-9_\\-]{35,38}"),
-  token("yandex-aws-access-token", "Yandex AWS access token", ["yc"], "YC[a-zA-Z0-9_\\-]{38}", {
-    entropy: 3.5,
-  }),
+  // Two letters of prefix are no mark of a key: random base64 (a wrapped image, a key
+  // block) holds `YC` and 38 more of its letters every megabyte or so. Only after a name
+  // that says Yandex.
+  token(
+    "yandex-aws-access-token",
+    "Yandex AWS access token",
+    ["yandex"],
+    "(?<=(?<![A-Za-z0-9])yandex[\\w.\\-]{0,30}[\"' \\t:=]{1,5})YC[a-zA-Z0-9_\\-]{38}",
+    { entropy: 3.5, flags: "gi" },
+  ),
   token(
     "ibm-cloud-api-key",
     "IBM Cloud API key",
     ["ibm"],
-    "(?<=ibm[\\w.\\-]{0,30}[\"'\\s:=]{1,5})[A-Za-z0-9_\\-]{44}",
+    // "ibm" starting a word, its value on its line: in base64 wrapped into lines, the
+    // letters come by chance, and a line break after them.
+    "(?<=(?<![A-Za-z0-9])ibm[\\w.\\-]{0,30}[\"' \\t:=]{1,5})[A-Za-z0-9_\\-]{44}",
     { entropy: 3.5, flags: "gi" },
   ),
   token(

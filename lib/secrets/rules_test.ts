@@ -97,3 +97,26 @@ Deno.test("the catalogue: 200+ kinds, unique ids, lower-case keywords, global pa
     assert.ok(r.pattern.global, r.id);
   }
 });
+
+Deno.test("base64 wrapped into lines does not make a name and a value by chance", () => {
+  // Random base64 holds any short run of letters now and then: a name at a line's end
+  // with the next line as its value, a name glued to letters running to the line's end,
+  // two letters of prefix and the right count after them. Each had come up about once
+  // in 4-32 MiB of random wrapped base64.
+  const line = (s: string) => (s + body(76)).slice(0, 76);
+  const texts = [
+    [line("Q2x/YC" + body(38) + "+a"), line("bQ")].join("\n"),
+    [body(60) + "/ibmAq9", body(44) + "+x/" + body(29)].join("\n"),
+    [body(40) + "+etsy7" + body(30), line("z")].join("\n"),
+    [body(71) + "/jira", body(24), line("Z")].join("\n"),
+  ];
+  assert.deepEqual(texts.map((t) => findSecrets(t).map((f) => f.rule)), [[], [], [], []]);
+});
+
+Deno.test("a name and its value still go together with a space or tab and no operator, on one line", () => {
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  assert.deepEqual(found(`ETSY_TOKEN ${body(24)}`), ["etsy-access-token"]);
+  assert.deepEqual(found(`jira_token\t"${body(24)}"`), ["atlassian-api-token-legacy"]);
+  assert.deepEqual(found(`YANDEX_ACCESS_KEY=YC${body(38)}`), ["yandex-aws-access-token"]);
+  assert.deepEqual(found(`"ibm_api_key": "${body(44)}"`), ["ibm-cloud-api-key"]);
+});
