@@ -21,6 +21,9 @@ import egressLeaves from "../../sidecars/egress/leaves.ts" with { type: "text" }
 import egressPolicy from "../../sidecars/egress/policy.ts" with { type: "text" };
 import egressProxy from "../../sidecars/egress/proxy.ts" with { type: "text" };
 import egressResolve from "../../sidecars/egress/resolve.ts" with { type: "text" };
+import egressScanjob from "../../sidecars/egress/scanjob.ts" with { type: "text" };
+import egressScanpool from "../../sidecars/egress/scanpool.ts" with { type: "text" };
+import egressScanWorker from "../../sidecars/egress/scan_worker.ts" with { type: "text" };
 import egressScrub from "../../sidecars/egress/scrub.ts" with { type: "text" };
 import egressSni from "../../sidecars/egress/sni.ts" with { type: "text" };
 import egressUpstream from "../../sidecars/egress/upstream.ts" with { type: "text" };
@@ -100,6 +103,9 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/egress/policy.ts": egressPolicy,
     "sidecars/egress/proxy.ts": egressProxy,
     "sidecars/egress/resolve.ts": egressResolve,
+    "sidecars/egress/scanjob.ts": egressScanjob,
+    "sidecars/egress/scanpool.ts": egressScanpool,
+    "sidecars/egress/scan_worker.ts": egressScanWorker,
     "sidecars/egress/scrub.ts": egressScrub,
     "sidecars/egress/sni.ts": egressSni,
     "sidecars/egress/upstream.ts": egressUpstream,

@@ -10,6 +10,7 @@ import { importAuthority } from "../../lib/net/x509.ts";
 import { Leaves } from "../egress/leaves.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
+import { ScanPool } from "../egress/scanpool.ts";
 import { cachedResolver, resolveTarget } from "../egress/resolve.ts";
 import { UpstreamPool } from "../egress/upstream.ts";
 import { startDns } from "../dns/dns.ts";
@@ -126,6 +127,10 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     config.egress.upstreamCa ? { caCerts: [config.egress.upstreamCa] } : {},
   );
   const resolver = cachedResolver();
+  // Two bodies scanned at once, off the event loop (a bundle has two cores' worth).
+  const scanner = new ScanPool(2, {
+    onFallBack: (why) => say(`request bodies are scanned on the event loop: ${why}`),
+  });
   const proxy = await startProxy({
     hostname: config.listenAddress,
     port: config.ports.proxy,
@@ -142,10 +147,12 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
     upstream,
     resolve: (host) => resolveTarget(host, config.egress.allowPrivate, resolver),
     leaves: new Leaves(ca),
+    scanner,
   });
   daemons.defer(async () => {
     await proxy.stop();
     upstream.close();
+    scanner.close();
   });
   say(`egress proxy on ${config.listenAddress}:${config.ports.proxy}`);
 
@@ -154,6 +161,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   // The host's start waits for exactly this line (lib/backend/bundle.ts).
   say("ready");
   // Loaded after the ready mark, while the host provisions the agent.
+  scanner.warm();
   if (config.supervise.enabled) await loadSdk();
 }
 

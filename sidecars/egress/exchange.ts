@@ -17,7 +17,9 @@ import {
   zipEntries,
 } from "../../lib/secrets/compressed.ts";
 import { packObjects } from "../../lib/secrets/gitpack.ts";
-import { cutOutSecrets, describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
+import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
+import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
+import type { ScanPool } from "./scanpool.ts";
 import {
   BodyBudget,
   chunk,
@@ -68,6 +70,8 @@ export interface ProxyContext {
   resolve(host: string): Promise<{ address: string } | { refused: string }>;
   /** Request bodies held for scanning, across connections (`DLP_MAX_HELD` when not given). */
   bodies?: BodyBudget;
+  /** Workers that scan request bodies off the event loop (in place when not given). */
+  scanner?: ScanPool;
 }
 
 /** Where requests on a connection go when the connection itself says (a CONNECT). */
@@ -193,29 +197,26 @@ async function scanOpened(
   const extra = budget.take(opening) ? opening : 0;
   if (extra === 0 && opening > 0 && budget.held > own) return { busy: BUSY };
   try {
-    const scan = (bytes: Uint8Array, within: string, as = new TextDecoder().decode(bytes)) => {
-      const found = scanRequest(
-        { url: "", headers: [], body: as, bodyBytes: bytes },
-        ctx.dlpValues,
-      );
-      return within ? found.map((f) => ({ ...f, within })) : found;
+    const job: ScanJob = {
+      parts: [
+        { bytes: opened.bytes, within: opened.codings.join("+") },
+        ...inner.map((i) => ({ bytes: i.bytes, within: [...opened.codings, i.coding].join("+") })),
+      ],
+      values: ctx.dlpValues,
+      mayCut: mayCut && opened.codings.length === 0 && inner.length === 0,
     };
-    const findings = [
-      ...scan(opened.bytes, opened.codings.join("+"), text),
-      ...inner.flatMap((i) => scan(i.bytes, [...opened.codings, i.coding].join("+"))),
-    ];
-    // Text only: a body that is not UTF-8 would not come back byte for byte.
-    if (
-      mayCut && findings.length > 0 && opened.codings.length === 0 && inner.length === 0 &&
-      findings.every((f) => f.where === "body") && isUtf8(body)
-    ) {
-      const cut = cutOutSecrets(text, ctx.dlpValues);
-      if (cut) return { findings, cut: cut.text };
-    }
-    return { findings };
+    const result = await scan(ctx, job);
+    return result.cut === undefined
+      ? { findings: result.findings }
+      : { findings: result.findings, cut: result.cut };
   } finally {
     budget.give(extra);
   }
+}
+
+/** Runs a scan job in the context's workers, or here when it has none. */
+function scan(ctx: ProxyContext, job: ScanJob): Promise<ScanResult> {
+  return ctx.scanner ? ctx.scanner.scan(job) : Promise.resolve().then(() => runScanJob(job));
 }
 
 /** How the audit log names findings: rule, place, what the body was opened from, encoding. */
@@ -225,16 +226,6 @@ function ruleList(found: readonly DlpFinding[]): string[] {
       f.encoding === "plain" ? "" : `/${f.encoding}`
     }`
   );
-}
-
-/** Whether `bytes` are UTF-8 throughout. */
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Copies of `body`'s chunks, for a consumer that may hold one past the next read. */
@@ -421,12 +412,12 @@ export async function exchange(
           }
           ctx.audit.write({ ...entry, action: "dlp-audit", rules, reason: error.message });
           // Audited as it is, then.
-          findings.push(
-            ...scanRequest(
-              { url: "", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
-              ctx.dlpValues,
-            ),
-          );
+          const asIs = await scan(ctx, {
+            parts: [{ bytes: body, within: "" }],
+            values: ctx.dlpValues,
+            mayCut: false,
+          });
+          for (const f of asIs.findings) findings.push(f);
         } else if ("busy" in verdict) {
           ctx.audit.write({ ...entry, action: "deny", reason: verdict.busy });
           await sink.write(proxyAnswer(503, verdict.busy, true));
@@ -437,7 +428,8 @@ export async function exchange(
           body = encoder.encode(verdict.cut);
           held = bodies(ctx).take(body.length) ? body.length : 0;
         } else {
-          findings.push(...verdict.findings);
+          // One by one: a pack's objects can bring more findings than a call takes.
+          for (const f of verdict.findings) findings.push(f);
         }
       }
     }

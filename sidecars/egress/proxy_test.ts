@@ -14,6 +14,8 @@ import { Leaves } from "./leaves.ts";
 import { LiveAllowlist } from "./policy.ts";
 import { type ProxyOptions, startProxy } from "./proxy.ts";
 import { UpstreamPool } from "./upstream.ts";
+import { ScanPool } from "./scanpool.ts";
+import type { ScanJob } from "./scanjob.ts";
 import { BodyBudget } from "./http1.ts";
 import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 import { serveBody, writeAll } from "../../tests/loopback_server.ts";
@@ -113,7 +115,9 @@ async function loopbackProxy(
   upstream: UpstreamPool,
   extra: Partial<ProxyOptions> = {},
 ) {
-  return await startProxy({
+  // Bodies are scanned in workers, as in the bundle.
+  const scanner = new ScanPool(2);
+  const proxy = await startProxy({
     hostname: "127.0.0.1",
     port: 0,
     policy: () => allow.current(),
@@ -125,8 +129,16 @@ async function loopbackProxy(
     upstream,
     resolve: () => Promise.resolve({ address: "127.0.0.1" }),
     leaves: new Leaves(await createCa(join(dir, "ca"), "test")),
+    scanner,
     ...extra,
   });
+  return {
+    port: proxy.port,
+    stop: async () => {
+      await proxy.stop();
+      scanner.close();
+    },
+  };
 }
 
 Deno.test("the proxy relays downloads byte for byte on every path, also to a slow reader", async (t) => {
@@ -454,6 +466,38 @@ Deno.test("a request to the proxy itself is answered 400, and the log says what 
   } finally {
     upstream.close();
     await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("request bodies are scanned in the proxy's workers, secrets found there refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => new Response(`got ${(await req.arrayBuffer()).byteLength}`),
+  );
+  const port = server.addr.port;
+  const allow = new LiveAllowlist([`up.test:${port}`], [], []);
+  const upstream = new UpstreamPool({});
+  const pool = new ScanPool(2);
+  const jobs: number[] = [];
+  const scanner = {
+    scan: (job: ScanJob) => (jobs.push(job.parts[0]!.bytes.length), pool.scan(job)),
+  } as unknown as ScanPool;
+  const proxy = await loopbackProxy(dir, allow, upstream, { scanner });
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  try {
+    const clean = await postVia(proxy.port, `up.test:${port}`, encoder.encode("clean text"));
+    assert.equal(clean.text, "got 10");
+    const leak = await postVia(proxy.port, `up.test:${port}`, encoder.encode(`t=${token}`));
+    assert.equal(leak.status, 403);
+    assert.match(leak.text, /rule github-token\) in the body/);
+    assert.deepEqual(jobs, [10, `t=${token}`.length]);
+  } finally {
+    upstream.close();
+    await proxy.stop();
+    pool.close();
+    await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * The scan of one request body's opened forms, as a job a worker runs off the proxy's
+ * event loop (see `scanpool.ts`) or the proxy runs in place: every finding, and for a
+ * body that may have its secrets cut out, the body without them.
+ */
+
+import { cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
+
+/** What one body's scan is given. */
+export interface ScanJob {
+  /** The body opened under its codings, then each file found inside it (`within`: what it was opened from). */
+  parts: { bytes: Uint8Array; within: string }[];
+  /** The bottle's own values, refused in any encoding. */
+  values: string[];
+  /**
+   * Whether secrets may be cut out of `parts[0]` (the body as it came, a model request):
+   * done when every finding is in its text and the body is UTF-8 throughout.
+   */
+  mayCut: boolean;
+}
+
+/** What it came to. */
+export interface ScanResult {
+  findings: DlpFinding[];
+  /** The body to send instead, its secrets cut out. */
+  cut?: string;
+}
+
+/** Runs `job` here. */
+export function runScanJob(job: ScanJob): ScanResult {
+  const texts = job.parts.map((p) => new TextDecoder().decode(p.bytes));
+  const findings = job.parts.flatMap((part, i) => {
+    const found = scanRequest(
+      { url: "", headers: [], body: texts[i]!, bodyBytes: part.bytes },
+      job.values,
+    );
+    return part.within ? found.map((f) => ({ ...f, within: part.within })) : found;
+  });
+  // Text only: a body that is not UTF-8 would not come back byte for byte.
+  if (
+    job.mayCut && job.parts.length === 1 && findings.length > 0 &&
+    findings.every((f) => f.where === "body") && isUtf8(job.parts[0]!.bytes)
+  ) {
+    const cut = cutOutSecrets(texts[0]!, job.values);
+    if (cut) return { findings, cut: cut.text };
+  }
+  return { findings };
+}
+
+/** Whether `bytes` are UTF-8 throughout. */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}

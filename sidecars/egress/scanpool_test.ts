@@ -1,0 +1,87 @@
+/**
+ * The scan pool: workers give the answers a scan in place gives, leave the event loop
+ * free while they work, and when none can start the scans run in place.
+ */
+
+import assert from "node:assert/strict";
+import { runScanJob, type ScanJob } from "./scanjob.ts";
+import { ScanPool } from "./scanpool.ts";
+import { CUT_OUT } from "../bundle/config.ts";
+
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const encoder = new TextEncoder();
+
+function job(text: string, mayCut = false, within = ""): ScanJob {
+  return { parts: [{ bytes: encoder.encode(text), within }], values: [], mayCut };
+}
+
+/** Lines of base64 of random bytes, each decoded and scanned again: a slow scan. */
+function slowBody(mib: number): string {
+  const lines: string[] = [];
+  const bytes = new Uint8Array(57);
+  for (let n = 0; n < (mib << 20); n += 77) {
+    crypto.getRandomValues(bytes);
+    lines.push(bytes.toBase64());
+  }
+  return lines.join("\n");
+}
+
+Deno.test("ScanPool answers as a scan in place does: findings, and a model request with its secret cut out", async () => {
+  const pool = new ScanPool(2);
+  try {
+    const jobs = [
+      job(`token=${GH}`),
+      job(JSON.stringify({ content: `see ${GH} there` }), true),
+      job("nothing here at all"),
+      { ...job(`key ${GH}`, false, "gzip"), values: ["sk-bottle-own-value-123"] },
+    ];
+    const answers = await Promise.all(jobs.map((j) => pool.scan(j)));
+    assert.deepEqual(answers, jobs.map(runScanJob));
+    assert.equal(JSON.parse(answers[1]!.cut!).content, `see ${CUT_OUT} there`);
+    assert.equal(answers[3]!.findings[0]!.within, "gzip");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("ScanPool leaves the event loop free while a large body is scanned", async () => {
+  const pool = new ScanPool(1);
+  try {
+    await pool.scan(job("warm the worker up"));
+    // Counted on the event loop while the scan runs: in place, no timer fires before
+    // the scan is over and the loop counts nothing.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const answer = await pool.scan(job(slowBody(4)));
+    const during = ticks;
+    clearInterval(timer);
+    assert.deepEqual(answer.findings, []);
+    assert.ok(during > 0, "the event loop ran while the body was scanned");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("ScanPool scans in place, and says why, when no worker can start", async () => {
+  const told: string[] = [];
+  const pool = new ScanPool(2, {
+    workerUrl: new URL("./no_such_worker.ts", import.meta.url),
+    onFallBack: (why) => told.push(why),
+  });
+  try {
+    const answers = await Promise.all([pool.scan(job(`token=${GH}`)), pool.scan(job("clean"))]);
+    assert.deepEqual(answers.map((a) => a.findings.map((f) => f.rule)), [["github-token"], []]);
+    assert.equal(told.length, 1, "told once");
+    assert.deepEqual((await pool.scan(job(GH))).findings.map((f) => f.rule), ["github-token"]);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("ScanPool fails the jobs it has not answered when closed", async () => {
+  const pool = new ScanPool(1);
+  const pending = pool.scan(job(slowBody(2)));
+  pool.close();
+  await assert.rejects(pending, /closed/);
+  await assert.rejects(pool.scan(job("x")), /closed/);
+});
