@@ -174,15 +174,18 @@ export const FINDINGS_PER_FILE = 10;
 
 /**
  * `findings` with at most `FINDINGS_PER_FILE` per file, the rest of a file's folded into
- * one (line 0: "N more", their rules): a file of a hundred thousand tokens would print
- * as many lines to the agent, the audit log and the person's screen.
+ * one a rule (line 0: "N more"): a file of a hundred thousand tokens would print as many
+ * lines to the agent, the audit log and the person's screen.
  */
 function capped(
   findings: readonly { file: string; line: number; rule: string; description: string }[],
 ): { file: string; line: number; rule: string; description: string }[] {
   const out: { file: string; line: number; rule: string; description: string }[] = [];
-  const rest = new Map<string, { count: number; rules: Set<string> }>();
   const shown = new Map<string, number>();
+  const rest = new Map<
+    string,
+    { file: string; rule: string; description: string; count: number }
+  >();
   for (const f of findings) {
     const n = shown.get(f.file) ?? 0;
     if (n < FINDINGS_PER_FILE) {
@@ -190,18 +193,14 @@ function capped(
       out.push(f);
       continue;
     }
-    const more = rest.get(f.file) ?? { count: 0, rules: new Set<string>() };
+    const key = JSON.stringify([f.file, f.rule]);
+    const more = rest.get(key) ??
+      { file: f.file, rule: f.rule, description: f.description, count: 0 };
     more.count++;
-    more.rules.add(f.rule);
-    rest.set(f.file, more);
+    rest.set(key, more);
   }
-  for (const [file, { count, rules }] of rest) {
-    out.push({
-      file,
-      line: 0,
-      rule: [...rules].toSorted().join(","),
-      description: `${count} more secret(s) in this file`,
-    });
+  for (const { file, rule, description, count } of rest.values()) {
+    out.push({ file, line: 0, rule, description: `${count} more: ${description}` });
   }
   return out;
 }
