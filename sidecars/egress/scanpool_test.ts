@@ -65,7 +65,14 @@ Deno.test("ScanPool leaves the event loop free while a large body is scanned", a
 Deno.test("ScanPool scans in place, and says why, when no worker can start", async () => {
   const told: string[] = [];
   const pool = new ScanPool(2, {
-    workerUrl: new URL("./no_such_worker.ts", import.meta.url),
+    // Deno prints the worker's uncaught error; this one says it is meant.
+    workerUrl: new URL(
+      `data:application/javascript,${
+        encodeURIComponent(
+          'throw new Error("a worker that cannot load, on purpose (scanpool_test)")',
+        )
+      }`,
+    ),
     onFallBack: (why) => told.push(why),
   });
   try {
