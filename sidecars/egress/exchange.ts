@@ -130,7 +130,9 @@ type BodyVerdict =
   /** Compressed data that cannot be opened whole: what it holds is unknown. */
   | { unchecked: CompressedError }
   /** No room left to hold its opened form. */
-  | { busy: string };
+  | { busy: string }
+  /** The scan itself failed (a worker gone, a fault): nothing is known of the body. */
+  | { failed: string };
 
 /**
  * Scans a request body: as it is, opened under its content codings or as the gzip file
@@ -151,7 +153,9 @@ function scanBody(
   const budget = bodies(ctx);
   const room = Math.min(DLP_MAX_BODY, budget.limit - (budget.held - own));
   return scanOpened(body, contentEncoding, ctx, mayCut, room, own).catch((error): BodyVerdict => {
-    if (!(error instanceof CompressedError)) throw error;
+    if (!(error instanceof CompressedError)) {
+      return { failed: `its body could not be scanned: ${(error as Error).message}` };
+    }
     // Too large for the room others left: it may fit when they are through.
     if (error.kind === "large" && room < DLP_MAX_BODY && budget.held > own) return { busy: BUSY };
     return { unchecked: error };
@@ -422,6 +426,14 @@ export async function exchange(
           ctx.audit.write({ ...entry, action: "deny", reason: verdict.busy });
           await sink.write(proxyAnswer(503, verdict.busy, true));
           return false;
+        } else if ("failed" in verdict) {
+          if (ctx.dlp === "block") {
+            // Sent unscanned, it could carry anything: refused, saying why.
+            ctx.audit.write({ ...entry, action: "deny", reason: verdict.failed });
+            await sink.write(proxyAnswer(503, verdict.failed, true));
+            return false;
+          }
+          ctx.audit.write({ ...entry, action: "dlp-audit", rules: [], reason: verdict.failed });
         } else if (verdict.cut) {
           ctx.audit.write({ ...entry, action: "dlp-cut", rules: ruleList(verdict.findings) });
           bodies(ctx).give(held);

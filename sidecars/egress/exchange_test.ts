@@ -13,6 +13,7 @@ import { Buffered } from "../../lib/buffered.ts";
 import { LiveAllowlist } from "./policy.ts";
 import type { UpstreamPool } from "./upstream.ts";
 import { CUT_OUT } from "../bundle/config.ts";
+import type { ScanPool } from "./scanpool.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -20,7 +21,12 @@ const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const MODEL = "model.test";
 
 /** Runs one POST of `body` to `host` (intercepted, port 443); what the agent and upstream got. */
-async function post(host: string, body: Uint8Array, redact = true) {
+async function post(
+  host: string,
+  body: Uint8Array,
+  redact = true,
+  extra: Partial<ProxyContext> = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-exchange-test-" });
   const sent: Uint8Array[] = [];
   const upstream = {
@@ -57,6 +63,7 @@ async function post(host: string, body: Uint8Array, redact = true) {
     scrubValues: [],
     upstream,
     resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+    ...extra,
   };
   const head = encoder.encode(
     `POST /v1/messages HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`,
@@ -151,4 +158,22 @@ Deno.test("a clean upload of a long one-line file in base64 goes through; with a
   assert.match(refused.answer, /^HTTP\/1\.1 403/);
   assert.match(refused.answer, /GitHub token \(rule github-token\) in the body, base64-encoded/);
   assert.equal(refused.sent.length, 0);
+});
+
+Deno.test("a body whose scan fails is refused with the reason, never sent unscanned", async () => {
+  const scanner = {
+    scan: () => Promise.reject(new Error("the scan worker failed: out of memory")),
+  } as unknown as ScanPool;
+  const { answer, sent, log } = await post("other.test", json("hello"), true, { scanner });
+  assert.match(answer, /^HTTP\/1\.1 503/);
+  assert.match(answer, /its body could not be scanned: the scan worker failed: out of memory/);
+  assert.equal(sent.length, 0);
+  assert.ok(log.some((e) => e.action === "deny" && /could not be scanned/.test(e.reason)));
+  // With the DLP auditing only, it goes, and the log says it went unscanned.
+  const audited = await post("other.test", json("hello"), true, { scanner, dlp: "audit" });
+  assert.match(audited.answer, /^HTTP\/1\.1 200/);
+  assert.equal(audited.sent.length, 1);
+  assert.ok(
+    audited.log.some((e) => e.action === "dlp-audit" && /could not be scanned/.test(e.reason)),
+  );
 });
