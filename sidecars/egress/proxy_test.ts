@@ -115,8 +115,8 @@ async function loopbackProxy(
   upstream: UpstreamPool,
   extra: Partial<ProxyOptions> = {},
 ) {
-  // Bodies are scanned in workers, as in the bundle.
-  const scanner = new ScanPool(2);
+  // Bodies are scanned in workers, as in the bundle (all of them, small ones too).
+  const scanner = new ScanPool(2, { inPlaceBelow: 0 });
   const proxy = await startProxy({
     hostname: "127.0.0.1",
     port: 0,
@@ -479,7 +479,7 @@ Deno.test("request bodies are scanned in the proxy's workers, secrets found ther
   const port = server.addr.port;
   const allow = new LiveAllowlist([`up.test:${port}`], [], []);
   const upstream = new UpstreamPool({});
-  const pool = new ScanPool(2);
+  const pool = new ScanPool(2, { inPlaceBelow: 0 });
   const jobs: number[] = [];
   const scanner = {
     scan: (job: ScanJob) => (jobs.push(job.parts[0]!.bytes.length), pool.scan(job)),

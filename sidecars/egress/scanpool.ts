@@ -24,6 +24,9 @@ interface Slot {
   ready: boolean;
 }
 
+/** Bodies smaller than this are scanned in place: well under a millisecond. */
+export const IN_PLACE_BELOW = 32 * 1024;
+
 /** The scan workers of one proxy. */
 export class ScanPool {
   readonly #size: number;
@@ -35,24 +38,31 @@ export class ScanPool {
 
   readonly #url: URL;
   readonly #onFallBack: (why: string) => void;
+  readonly #inPlaceBelow: number;
 
   /**
    * `size`: how many bodies may be scanned at once. `onFallBack`: told, once, why scans
-   * run on the event loop after all. `workerUrl`: the worker's module (tests).
+   * run on the event loop after all. `inPlaceBelow`: bodies smaller than this are scanned
+   * in place (a worker's round trip, ~0.2 ms, costs more than their scan holds the loop).
+   * `workerUrl`: the worker's module (tests).
    */
   constructor(
     size: number,
-    options: { onFallBack?: (why: string) => void; workerUrl?: URL } = {},
+    options: { onFallBack?: (why: string) => void; inPlaceBelow?: number; workerUrl?: URL } = {},
   ) {
     this.#size = Math.max(1, size);
     this.#url = options.workerUrl ?? new URL("./scan_worker.ts", import.meta.url);
     this.#onFallBack = options.onFallBack ?? (() => {});
+    this.#inPlaceBelow = options.inPlaceBelow ?? IN_PLACE_BELOW;
   }
 
   /** Scans a body's opened forms; in place when no worker can start. */
   scan(job: ScanJob): Promise<ScanResult> {
     if (this.#closed) return Promise.reject(new Error("the scan pool is closed"));
-    if (this.#broken) return Promise.resolve().then(() => runScanJob(job));
+    const bytes = job.parts.reduce((n, p) => n + p.bytes.length, 0);
+    if (this.#broken || bytes < this.#inPlaceBelow) {
+      return Promise.resolve().then(() => runScanJob(job));
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#next++, job, resolve, reject });
       this.#dispatch();

@@ -5,11 +5,18 @@
 
 import assert from "node:assert/strict";
 import { runScanJob, type ScanJob } from "./scanjob.ts";
-import { ScanPool } from "./scanpool.ts";
+import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
+
+/** A worker that cannot load (Deno prints its error; this one says it is meant). */
+const FAILING = new URL(
+  `data:application/javascript,${
+    encodeURIComponent('throw new Error("a worker that cannot load, on purpose (scanpool_test)")')
+  }`,
+);
 
 function job(text: string, mayCut = false, within = ""): ScanJob {
   return { parts: [{ bytes: encoder.encode(text), within }], values: [], mayCut };
@@ -27,7 +34,7 @@ function slowBody(mib: number): string {
 }
 
 Deno.test("ScanPool answers as a scan in place does: findings, and a model request with its secret cut out", async () => {
-  const pool = new ScanPool(2);
+  const pool = new ScanPool(2, { inPlaceBelow: 0 });
   try {
     const jobs = [
       job(`token=${GH}`),
@@ -45,7 +52,7 @@ Deno.test("ScanPool answers as a scan in place does: findings, and a model reque
 });
 
 Deno.test("ScanPool leaves the event loop free while a large body is scanned", async () => {
-  const pool = new ScanPool(1);
+  const pool = new ScanPool(1, { inPlaceBelow: 0 });
   try {
     await pool.scan(job("warm the worker up"));
     // Counted on the event loop while the scan runs: in place, no timer fires before
@@ -65,14 +72,8 @@ Deno.test("ScanPool leaves the event loop free while a large body is scanned", a
 Deno.test("ScanPool scans in place, and says why, when no worker can start", async () => {
   const told: string[] = [];
   const pool = new ScanPool(2, {
-    // Deno prints the worker's uncaught error; this one says it is meant.
-    workerUrl: new URL(
-      `data:application/javascript,${
-        encodeURIComponent(
-          'throw new Error("a worker that cannot load, on purpose (scanpool_test)")',
-        )
-      }`,
-    ),
+    workerUrl: FAILING,
+    inPlaceBelow: 0,
     onFallBack: (why) => told.push(why),
   });
   try {
@@ -80,6 +81,21 @@ Deno.test("ScanPool scans in place, and says why, when no worker can start", asy
     assert.deepEqual(answers.map((a) => a.findings.map((f) => f.rule)), [["github-token"], []]);
     assert.equal(told.length, 1, "told once");
     assert.deepEqual((await pool.scan(job(GH))).findings.map((f) => f.rule), ["github-token"]);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("ScanPool scans a small body in place, starting no worker for it", async () => {
+  const told: string[] = [];
+  const pool = new ScanPool(1, {
+    workerUrl: FAILING,
+    onFallBack: (why) => told.push(why),
+  });
+  try {
+    const answer = await pool.scan(job(`token=${GH} ${"x".repeat(IN_PLACE_BELOW - 100)}`));
+    assert.deepEqual(answer.findings.map((f) => f.rule), ["github-token"]);
+    assert.deepEqual(told, []);
   } finally {
     pool.close();
   }
