@@ -226,6 +226,19 @@ function encodedProse(secret: string): boolean {
   }
 }
 
+/**
+ * A value that reads as program text rather than a credential (`password=None):`,
+ * `key_password=self.key_password,`, `Token: Style(),`, `authorization.split(`): a call
+ * or an index, a name (dotted or not) without a digit (tokens hold digits), a language's
+ * empty value. Trailing punctuation is read past.
+ */
+function codeLike(value: string): boolean {
+  const v = value.replace(/[,;:)\]}]+$/, "");
+  return /[()[\]{}]/.test(v) ||
+    (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(v) && !/\d/.test(v)) ||
+    /^(?:none|null|nil|undefined|true|false|nullptr|password|passwd|pwd|secret|token)$/i.test(v);
+}
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
@@ -1109,7 +1122,7 @@ export const RULES: readonly Rule[] = [
       /(?:(?<![\w-])authorization|(?<!\w)(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
     entropy: 3,
     // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
-    check: (s) => !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s),
+    check: (s) => !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !codeLike(s),
     window: { before: 40, after: 400 },
   },
   {
@@ -1119,7 +1132,7 @@ export const RULES: readonly Rule[] = [
     keywords: ["password=", "pwd="],
     pattern: /(?:password|pwd)=([^;"'\s]{4,100})(?=[;"'\s]|$)/gi,
     entropy: 2.5,
-    check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p),
+    check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p),
     window: { before: 0, after: 120 },
   },
   // --- Anything assigned to a secret-sounding name ------------------------------------

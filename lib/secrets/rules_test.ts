@@ -120,3 +120,27 @@ Deno.test("a name and its value still go together with a space or tab and no ope
   assert.deepEqual(found(`YANDEX_ACCESS_KEY=YC${body(38)}`), ["yandex-aws-access-token"]);
   assert.deepEqual(found(`"ibm_api_key": "${body(44)}"`), ["ibm-cloud-api-key"]);
 });
+
+Deno.test("program text that names a password or token is not one", () => {
+  const code = [
+    "def login(user, password=None):",
+    "    return connect(host, password=password)",
+    "        key_password=self.key_password,",
+    "def read(self, name, pwd=None):",
+    "def check(self, user, realm=None, password=_UNSET):",
+    "    ctx.load(raw, password=passphrase)",
+    "    Token: Style(),",
+    "    Token:                      FG_DEFAULT,",
+    "            authorization = authorization.split(",
+    "const headers = { Authorization: process.env.API_TOKEN };",
+    "                            line_token,",
+  ];
+  assert.deepEqual(code.map((t) => findSecrets(t).map((f) => f.rule)), code.map(() => []));
+  // The same names with values that are credentials.
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  assert.deepEqual(found(`psycopg2.connect("host=db user=app password=${body(16)}")`), [
+    "connection-string",
+  ]);
+  assert.deepEqual(found(`curl -H "Authorization: Bearer ${body(32)}"`), ["authorization-header"]);
+  assert.deepEqual(found(`Token: ${body(24)},`), ["authorization-header"]);
+});
