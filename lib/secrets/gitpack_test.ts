@@ -30,15 +30,17 @@ async function repository() {
       Deno.writeTextFile(join(dir, file), text).then(() =>
         sh(`git add -A && git commit -qm '${message}'`, dir)
       ),
+    // Into the repository's own .git (a name in the shared /tmp clashed between test runs).
     pack: async (revs: string, thin = false) => {
       await sh(
-        `printf '${revs}' | git pack-objects --revs --stdout ${thin ? "--thin" : ""} > ../out.pack`,
+        `printf '${revs}' | git pack-objects --revs --stdout ${
+          thin ? "--thin" : ""
+        } > .git/out.pack`,
         dir,
       );
-      return await Deno.readFile(join(dir, "..", "out.pack"));
+      return await Deno.readFile(join(dir, ".git", "out.pack"));
     },
     [Symbol.asyncDispose]: async () => {
-      await Deno.remove(join(dir, "..", "out.pack")).catch(() => {});
       await Deno.remove(dir, { recursive: true });
     },
   };
