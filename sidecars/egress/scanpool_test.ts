@@ -69,13 +69,19 @@ Deno.test("ScanPool leaves the event loop free while a large body is scanned", a
   }
 });
 
-Deno.test("ScanPool scans in place, and says why, when no worker can start", async () => {
+/** A pool whose workers cannot load; `told`: what it said of falling back. */
+function failingPool(inPlaceBelow?: number) {
   const told: string[] = [];
   const pool = new ScanPool(2, {
     workerUrl: FAILING,
-    inPlaceBelow: 0,
-    onFallBack: (why) => told.push(why),
+    inPlaceBelow,
+    onFallBack: (w) => told.push(w),
   });
+  return { pool, told };
+}
+
+Deno.test("ScanPool scans in place, and says why, when no worker can start", async () => {
+  const { pool, told } = failingPool(0);
   try {
     const answers = await Promise.all([pool.scan(job(`token=${GH}`)), pool.scan(job("clean"))]);
     assert.deepEqual(answers.map((a) => a.findings.map((f) => f.rule)), [["github-token"], []]);
@@ -87,11 +93,7 @@ Deno.test("ScanPool scans in place, and says why, when no worker can start", asy
 });
 
 Deno.test("ScanPool scans a small body in place, starting no worker for it", async () => {
-  const told: string[] = [];
-  const pool = new ScanPool(1, {
-    workerUrl: FAILING,
-    onFallBack: (why) => told.push(why),
-  });
+  const { pool, told } = failingPool();
   try {
     const answer = await pool.scan(job(`token=${GH} ${"x".repeat(IN_PLACE_BELOW - 100)}`));
     assert.deepEqual(answer.findings.map((f) => f.rule), ["github-token"]);
