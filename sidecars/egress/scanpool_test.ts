@@ -59,10 +59,10 @@ Deno.test("ScanPool leaves the event loop free while a large body is scanned", a
     // the scan is over and the loop counts nothing.
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const answer = await pool.scan(job(slowBody(4)));
+    await pool.scan(job(slowBody(4)));
     const during = ticks;
     clearInterval(timer);
-    assert.deepEqual(answer.findings, []);
+    // (What random bytes hold is left unasked: by chance, now and then, a token's shape.)
     assert.ok(during > 0, "the event loop ran while the body was scanned");
   } finally {
     pool.close();
