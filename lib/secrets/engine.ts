@@ -39,6 +39,12 @@ export interface Rule {
   group?: number;
   /** Extra judgement of the whole match (the name a value was assigned to, say). */
   checkMatch?: (match: RegExpExecArray) => boolean;
+  /**
+   * The shape of this rule's values beyond a prefix (a Telegram bot token's `<bot
+   * id>:A...`): such a value is this rule's to judge, and one it turned down (a bot id
+   * too short, a secret too long) is no generic secret either.
+   */
+  claims?: RegExp;
 }
 
 /** A secret found in a text: the rule and where, never the value. */

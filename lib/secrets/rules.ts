@@ -28,6 +28,8 @@ interface Options {
   anyValue?: boolean;
   check?: (secret: string) => boolean;
   flags?: string;
+  /** See `Rule.claims`. */
+  claims?: RegExp;
 }
 
 /** A token recognisable by itself: a prefix and a body. `keywords` are lower case. */
@@ -111,6 +113,7 @@ function named(
     check: (s) => (options.anyValue || /\d/.test(s)) && (check ? check(s) : true),
     window: { before: 4, after: options.after ?? 160 },
     anchored: true,
+    ...(options.claims ? { claims: options.claims } : {}),
   };
 }
 
@@ -272,16 +275,20 @@ function nameBefore(text: string, at: number): string {
 
 let prefixes: RegExp | undefined;
 /**
- * Whether a value starts with a provider's own prefix (`xoxp-`, `ghp_`): its
- * provider's rule judges it, and a value that rule turned down (`xoxp-1234-1234`) is
- * not a generic secret either.
+ * Whether a value starts with a provider's own prefix (`xoxp-`, `ghp_`) or has the
+ * shape a provider's rule claims (`<bot id>:A...`): its provider's rule judges it, and
+ * a value that rule turned down (`xoxp-1234-1234`, a bot id of four digits) is not a
+ * generic secret either.
  */
-function claimedPrefix(secret: string): boolean {
+function claimed(secret: string): boolean {
   prefixes ??= new RegExp(
     `^(?:${
-      RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
-        .filter((k) => k.length >= 4 && /[_\-.]$/.test(k))
-        .map((k) => k.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")).join("|")
+      [
+        ...RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
+          .filter((k) => k.length >= 4 && /[_\-.]$/.test(k))
+          .map((k) => k.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")),
+        ...RULES.flatMap((r) => r.claims ? [`(?:${r.claims.source})`] : []),
+      ].join("|")
     })`,
     "i",
   );
@@ -762,6 +769,7 @@ export const RULES: readonly Rule[] = [
     "Telegram bot token",
     ["telegram", "tgbot", "tg_bot", "bot_token"],
     "[0-9]{5,16}:A[a-zA-Z0-9_\\-]{34}",
+    { claims: /[0-9]+:A[a-zA-Z0-9_\-]{20,}$/ },
   ),
   named("mattermost-access-token", "Mattermost token", ["mattermost"], "[a-z0-9]{26}"),
   named("gitter-access-token", "Gitter token", ["gitter"], "[a-z0-9_\\-]{40}"),
@@ -1154,7 +1162,7 @@ export const RULES: readonly Rule[] = [
     group: 2,
     check: (s) =>
       looksRandom(s) && !/^[0-9.:]+$/.test(s) && !/^[a-f0-9]{40}$/.test(s) && !STOPWORD.test(s) &&
-      !claimedPrefix(s),
+      !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.

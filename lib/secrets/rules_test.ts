@@ -144,3 +144,24 @@ Deno.test("program text that names a password or token is not one", () => {
   assert.deepEqual(found(`curl -H "Authorization: Bearer ${body(32)}"`), ["authorization-header"]);
   assert.deepEqual(found(`Token: ${body(24)},`), ["authorization-header"]);
 });
+
+Deno.test("a value of a Telegram bot token's shape is the Telegram rule's to judge", () => {
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  const secret = "A" + body(34);
+  // A bot id and a secret of the right lengths: a token.
+  assert.deepEqual(found(`telegram_api_token = "123456789:${secret}"`), ["telegram-bot-token"]);
+  // A bot id of four digits or of seventeen, a secret one character long or short: the
+  // Telegram rule turns them down, and the name does not make them a generic secret.
+  for (
+    const value of [
+      `5808:${secret}`,
+      `53104116693486978:${secret}`,
+      `86182184:${secret}x`,
+      `86182184:${secret.slice(0, -1)}`,
+    ]
+  ) {
+    assert.deepEqual(found(`telegram_api_token = "${value}"`), [], value);
+  }
+  // A pair that is not of that shape is still judged as any value assigned to a token.
+  assert.deepEqual(found(`api_token = "9f8e7d6c:${body(36)}"`), ["generic-secret"]);
+});
