@@ -295,6 +295,10 @@ function claimed(secret: string): boolean {
   return prefixes.test(secret);
 }
 
+/** URL schemes of databases and brokers (a JDBC URL's inner one: `jdbc:mysql://`). */
+const DATABASE_SCHEME =
+  /^(?:mysqlx?|mariadb|postgres(?:ql)?|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|cassandra|neo4j(?:\+s)?)$/i;
+
 /** Names that say a value is a secret. */
 const GENERIC_NAMES = [
   "key",
@@ -1095,7 +1099,11 @@ export const RULES: readonly Rule[] = [
     checkMatch: (m) => {
       // Identical user and password are a default, not a secret (postgres:postgres).
       const auth = /:\/\/([^:/@]+):([^@]+)@/.exec(m[0]);
-      return !auth || auth[1] !== auth[2];
+      if (auth && auth[1] === auth[2]) return false;
+      // `pass` in a database URL is the field's name, as every driver's documentation
+      // writes it (`postgres://user:pass@localhost/db`).
+      const scheme = /[a-z][a-z0-9+.\-]*$/i.exec(m.input.slice(Math.max(0, m.index - 21), m.index));
+      return !(auth?.[2] === "pass" && scheme && DATABASE_SCHEME.test(scheme[0]));
     },
     window: { before: 30, after: 300 },
   },

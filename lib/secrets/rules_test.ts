@@ -165,3 +165,20 @@ Deno.test("a value of a Telegram bot token's shape is the Telegram rule's to jud
   // A pair that is not of that shape is still judged as any value assigned to a token.
   assert.deepEqual(found(`api_token = "9f8e7d6c:${body(36)}"`), ["generic-secret"]);
 });
+
+Deno.test("`pass` as a database URL's password is the field's name; elsewhere it is a password", () => {
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  for (
+    const url of [
+      "jdbc:mysql://admin:pass@localhost:3306/mydb",
+      "postgres://user:pass@localhost/db",
+      "mongodb+srv://app:pass@cluster0.example.net/db",
+      "redis://default:pass@cache:6379",
+    ]
+  ) assert.deepEqual(found(`DATABASE_URL="${url}"`), [], url);
+  // A real password in a database URL, and `pass` in a web URL (secretlint's basic-auth
+  // examples), are found.
+  assert.deepEqual(found(`postgres://app:${body(12)}@db/app`), ["url-password"]);
+  assert.deepEqual(found("https://user:pass@example.com/test"), ["url-password"]);
+  assert.deepEqual(found("ftp://user:pass@example.com"), ["url-password"]);
+});
