@@ -274,25 +274,27 @@ function nameBefore(text: string, at: number): string {
 }
 
 let prefixes: RegExp | undefined;
+let shapes: RegExp | undefined;
 /**
- * Whether a value starts with a provider's own prefix (`xoxp-`, `ghp_`) or has the
- * shape a provider's rule claims (`<bot id>:A...`): its provider's rule judges it, and
- * a value that rule turned down (`xoxp-1234-1234`, a bot id of four digits) is not a
- * generic secret either.
+ * Whether a value starts with a provider's own prefix (`xoxp-`, `ghp_`, in any case) or
+ * has the shape a provider's rule claims (`<bot id>:A...`, as the rule writes it): its
+ * provider's rule judges it, and a value that rule turned down (`xoxp-1234-1234`, a bot
+ * id of four digits) is not a generic secret either.
  */
 function claimed(secret: string): boolean {
   prefixes ??= new RegExp(
     `^(?:${
-      [
-        ...RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
-          .filter((k) => k.length >= 4 && /[_\-.]$/.test(k))
-          .map((k) => k.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")),
-        ...RULES.flatMap((r) => r.claims ? [`(?:${r.claims.source})`] : []),
-      ].join("|")
+      RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
+        .filter((k) => k.length >= 4 && /[_\-.]$/.test(k))
+        .map((k) => k.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")).join("|")
     })`,
     "i",
   );
-  return prefixes.test(secret);
+  // No claimed shape at all: a pattern nothing matches (an empty one would match all).
+  shapes ??= new RegExp(
+    `^(?:${RULES.flatMap((r) => r.claims ? [`(?:${r.claims.source})`] : []).join("|") || "(?!)"})`,
+  );
+  return prefixes.test(secret) || shapes.test(secret);
 }
 
 /** URL schemes of databases and brokers (a JDBC URL's inner one: `jdbc:mysql://`). */

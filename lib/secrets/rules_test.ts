@@ -162,8 +162,10 @@ Deno.test("a value of a Telegram bot token's shape is the Telegram rule's to jud
   ) {
     assert.deepEqual(found(`telegram_api_token = "${value}"`), [], value);
   }
-  // A pair that is not of that shape is still judged as any value assigned to a token.
+  // A pair that is not of that shape (the shape's `A` is upper case) is still judged as
+  // any value assigned to a token.
   assert.deepEqual(found(`api_token = "9f8e7d6c:${body(36)}"`), ["generic-secret"]);
+  assert.deepEqual(found(`api_token = "100:a${body(34)}"`), ["generic-secret"]);
 });
 
 Deno.test("`pass` as a database URL's password is the field's name; elsewhere it is a password", () => {
