@@ -3,7 +3,7 @@
  * The one decoding layer both detectors share: the forms a secret takes to slip past
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes,
- * program-text escapes (`\x5f`, `\u{5f}`, and octal near those; also with their
+ * program-text escapes (`\x5f`, `\u{5f}`, octal `\137`; also with their
  * backslash doubled inside a JSON string), HTML numeric references (`&#95;`) and runs of base64
  * (standard and URL-safe, at any alignment, also wrapped across lines), hex and base32
  * are decoded, base64 of gzip or of a zlib stream is opened, and a token cut across
@@ -388,6 +388,36 @@ function subRuns(run: string): [number, number, number][] {
   return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
 }
 
+/**
+ * Characters of a token (letters, digits, `_-+/=.:@`): an octal escape that stands for
+ * one (`ghp\137...` is `ghp_...` to `printf`) may hide a secret. One that stands for
+ * anything else (C's `\0`, a regular expression's `\1`) opens no window: source code
+ * holds many.
+ */
+const TOKEN_CHAR = Uint8Array.from(
+  { length: 256 },
+  (_, c) => /[A-Za-z0-9_\-+/=.:@]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+/**
+ * The character an octal escape stands for, its digits at `at` (as `codeUnescape` reads
+ * them: three digits from `0` to `377`, else one or two not followed by another); -1
+ * when those digits are no escape.
+ */
+function octalAt(text: string, at: number): number {
+  const digit = (i: number) => {
+    const c = text.charCodeAt(i) - 48;
+    return c >= 0 && c <= 7 ? c : -1;
+  };
+  const d0 = digit(at);
+  const d1 = digit(at + 1);
+  const d2 = digit(at + 2);
+  if (d0 < 0) return -1;
+  if (d0 <= 3 && d1 >= 0 && d2 >= 0) return d0 * 64 + d1 * 8 + d2;
+  if (d1 < 0) return d0;
+  return d2 < 0 ? d0 * 8 + d1 : -1;
+}
+
 /** Whether `text` has `count` hex digits from `at`. */
 function hexDigitsAt(text: string, at: number, count: number): boolean {
   if (at + count > text.length) return false;
@@ -421,16 +451,15 @@ function triggered(text: string, triggers: readonly number[]) {
         if (run % 2 === 1) escape.push(i);
         else code.push(i);
       } else if (
-        (next === 120 && hexDigitsAt(text, i + 2, 2)) || (next === 117 && text[i + 2] === "{")
+        (next === 120 && hexDigitsAt(text, i + 2, 2)) || (next === 117 && text[i + 2] === "{") ||
+        (next >= 48 && next <= 55 && TOKEN_CHAR[octalAt(text, i + 1)] === 1)
       ) {
         code.push(i);
       }
     }
   }
-  // Rare, and cheap to look for (no trigger word: see keywords.ts). Octal escapes alone
-  // are not looked for: a search for a backslash and a digit took a third of a scan of
-  // source code in JSON, which has a backslash every few characters.
-  // So are character references: at each `&`, a `#` or one of the names above.
+  // Rare, and cheap to look for (no trigger word: see keywords.ts): character
+  // references, at each `&` a `#` or one of the names above.
   for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
     const next = text.charCodeAt(i + 1);
     if (next === 35) html.push(i);

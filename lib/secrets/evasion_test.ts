@@ -66,6 +66,14 @@ const encodings: [string, (s: string) => string, string][] = [
   ],
   ["one \\x escape", (s) => s.replace("_", "\\x5f"), "escape"],
   [
+    "octal escapes",
+    (s) => [...s].map((c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0")).join(""),
+    "escape",
+  ],
+  ["one octal escape", (s) => s.replace("_", "\\137"), "escape"],
+  ["one two-digit octal escape", (s) => s.replace("5", "\\65"), "escape"],
+  ["an octal escape at the token's start", (s) => s.replace("g", "\\147"), "escape"],
+  [
     "\\u{} escapes",
     (s) => [...s].map((c) => `\\u{${c.charCodeAt(0).toString(16)}}`).join(""),
     "escape",
@@ -95,6 +103,19 @@ Deno.test("an escape inside a JSON string (its backslash doubled, as in a model 
   ]);
   assert.deepEqual(found(JSON.stringify({ command: `echo $'ghp\\u{5f}${GH.slice(4)}'` })), [
     "escape:github-token",
+  ]);
+});
+
+Deno.test("an octal escape inside a JSON string is decoded; C's and regular expressions' open no window", () => {
+  assert.deepEqual(found(JSON.stringify({ command: `printf 'ghp\\137${GH.slice(4)}'` })), [
+    "escape:github-token",
+  ]);
+  // `\0` and `\1` stand for no character of a token: source code holds many, and each
+  // would be a window decoded and scanned again.
+  const source = JSON.stringify({ content: "char end = '\\0'; const re = /(a)\\1/; \"\\033[0m\"" });
+  assert.deepEqual(variants(source).filter((v) => v.encoding === "escape"), []);
+  assert.deepEqual(variants("ghp\\137x").map((v) => [v.encoding, v.text.includes("ghp_x")]), [
+    ["escape", true],
   ]);
 });
 

@@ -63,13 +63,22 @@ const CLASS = 0xff;
  * What calls for decoding, found by the automaton beside the keywords (a branch per
  * backslash in the pass had cost a tenth of it on JSON of source code, which escapes
  * every quote and line end): percent-encoding, JSON and program-text escapes (`\\u`,
- * `\\x`). Each word adds states, and each new character in them widens the automaton's
- * table, which past 65,536 entries takes 32-bit entries and a tenth more time: HTML's
- * `&#` (two new characters) is found with `indexOf` instead (see `decode.ts`); octal
- * escapes (eight words, 3-4% of a scan of source code) are decoded only in a window
- * another trigger opens.
+ * `\\x`, octal `\\0`, `\\1`, `\\5` to `\\7`: `decode.ts` opens a window only at those
+ * that stand for a character of a token). Each word adds states, and each new character
+ * in them widens the automaton's table, which past 65,536 entries takes 32-bit entries
+ * and a tenth more time: HTML's `&#` (two new characters) is found with `indexOf`
+ * instead (see `decode.ts`).
  */
-const TRIGGER_WORDS = ["%", "\\u", "\\/", "\\x"];
+const TRIGGER_WORDS = [
+  "%",
+  "\\u",
+  "\\/",
+  "\\x",
+  // Octal: `\\0` (three digits: NUL to `?`), `\\1` (`@` to DEL), `\\5` to `\\7` (two
+  // digits: `(` to `?`). `\\2` to `\\4` stand for nothing of a token (control characters,
+  // bytes past ASCII, ` ` to `'`): no word, which keeps the table under 65,536 entries.
+  ..."01567".split("").map((d) => `\\${d}`),
+];
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
