@@ -95,8 +95,14 @@ export class ScanPool {
       const pending = this.#queue.shift()!;
       slot.busy = pending;
       // Copies of just the bytes each view covers, handed over whole: a view's buffer
-      // would be cloned entire, and the body itself is still to be sent.
-      const parts = pending.job.parts.map((p) => ({ bytes: p.bytes.slice(), within: p.within }));
+      // would be cloned entire, and the body itself is still to be sent. Copied by the
+      // constructor, not `slice()`: a node Buffer's `slice()` is a view of the same buffer
+      // (opened data is in Buffers), and two parts handing over one buffer reached the
+      // worker empty.
+      const parts = pending.job.parts.map((p) => ({
+        bytes: new Uint8Array(p.bytes),
+        within: p.within,
+      }));
       slot.worker.postMessage(
         { id: pending.id, job: { ...pending.job, parts } },
         parts.map((p) => p.bytes.buffer),

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
@@ -109,4 +110,21 @@ Deno.test("ScanPool fails the jobs it has not answered when closed", async () =>
   pool.close();
   await assert.rejects(pending, /closed/);
   await assert.rejects(pool.scan(job("x")), /closed/);
+});
+
+Deno.test("ScanPool scans parts that are views of one buffer (opened data comes in node Buffers) and leaves them whole", async () => {
+  const pool = new ScanPool(1, { inPlaceBelow: 0 });
+  const shared = Buffer.from(`${"a".repeat(40_000)} ${GH} ${"b".repeat(40_000)}`);
+  const parts = [
+    { bytes: shared.subarray(0, 40_050), within: "" },
+    { bytes: shared.subarray(40_000), within: "gzip" },
+  ];
+  try {
+    const result = await pool.scan({ parts, values: [], mayCut: false });
+    assert.deepEqual(result, runScanJob({ parts, values: [], mayCut: false }));
+    assert.ok(result.findings.some((f) => f.rule === "github-token"), JSON.stringify(result));
+    assert.equal(shared.length, 80_042);
+  } finally {
+    pool.close();
+  }
 });
