@@ -30,6 +30,7 @@ import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
 import normalizeSource from "../secrets/normalize.ts" with { type: "text" };
 import errorsSource from "../errors.ts" with { type: "text" };
+import bytesSource from "../bytes.ts" with { type: "text" };
 
 /** The manifest file name looked for in the working directory. */
 export const DEFAULT_MANIFEST = "bot-bottle.yaml";
@@ -91,6 +92,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/manifest/schema.ts": schemaSource,
   "lib/manifest/deps.ts": depsSource,
   "lib/errors.ts": errorsSource,
+  "lib/bytes.ts": bytesSource,
   "lib/agents/mod.ts": agentsSource,
   "lib/agents/claude.ts": claudeSource,
   "lib/agents/codex.ts": codexSource,

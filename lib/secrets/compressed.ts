@@ -1,21 +1,23 @@
 /**
  * @module
  * Compressed data, opened for scanning: a request body sent with a `Content-Encoding`
- * (or one that is simply a gzip file), gzip streams and zip archives inside a body or a
- * file (a multipart upload, a `.zip` pushed), and base64 of gzip or zlib inside a text.
- * Compression is the easiest re-encoding there is (`gzip | base64`, `curl -H
- * 'Content-Encoding: gzip'`, `curl -F f=@x.zip`), so what cannot be opened whole is not
- * let through: a coding the decoders here do not read strictly (zstd: Deno's decoder
- * stops after the first frame and says nothing of the rest), a stream cut short or
- * followed by other bytes, or more than the limit once opened (a small body can open to
+ * (or one that is simply a gzip or zstd file), gzip and zstd streams and zip archives
+ * inside a body or a file (a multipart upload, a `.zip` pushed), and base64 of gzip,
+ * zlib or zstd inside a text. Compression is the easiest re-encoding there is (`gzip |
+ * base64`, `curl -H 'Content-Encoding: gzip'`, `curl -F f=@x.zip`), so what cannot be
+ * opened whole is not let through: a coding not read here, a stream cut short or followed
+ * by other bytes, or more than the limit once opened (a small body can open to
  * gigabytes). No dependencies beyond `node:zlib`, so the bundle carries it as it is.
- * Base64 of a zlib stream (`base64.b64encode(zlib.compress(...))`) is opened as well.
+ * Deno's zstd decoder reads the first of several frames only and returns nothing for one
+ * cut short, so zstd frames are found here by their headers and given to it one at a
+ * time.
  */
 
-import { constants, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
+import { concat } from "../bytes.ts";
+import { constants, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from "node:zlib";
 
 /** The content codings opened here. */
-export type Coding = "gzip" | "deflate" | "br";
+export type Coding = "gzip" | "deflate" | "br" | "zstd";
 
 /** Why compressed data could not be opened for scanning. */
 export class CompressedError extends Error {
@@ -53,6 +55,7 @@ export function parseCodings(header: string): Coding[] {
     if (name === "gzip" || name === "x-gzip") out.push("gzip");
     else if (name === "deflate") out.push("deflate");
     else if (name === "br") out.push("br");
+    else if (name === "zstd") out.push("zstd");
     else {
       throw new CompressedError(
         `its body is in "${name.slice(0, 40)}" encoding, which the proxy cannot open to check`,
@@ -134,6 +137,7 @@ async function streamed(
 
 async function open(bytes: Uint8Array, coding: Coding, limit: number): Promise<Uint8Array> {
   if (coding === "gzip") return gunzip(bytes, limit);
+  if (coding === "zstd") return unzstd(bytes, limit);
   if (coding === "br") return await streamed(bytes, "brotli", limit);
   // HTTP's deflate is zlib-wrapped; some clients send it raw.
   try {
@@ -171,22 +175,23 @@ export async function openBody(
     out = await open(out, coding, limit);
     codings.push(coding);
   }
-  // A gzip file sent as it is (`--data-binary @x.gz`), or gzip inside the declared coding.
-  while (startsWith(out, GZIP_MAGIC)) {
+  // A gzip or zstd file sent as it is (`--data-binary @x.gz`), or one inside the declared
+  // coding.
+  for (;;) {
+    const coding = startsWith(out, GZIP_MAGIC)
+      ? "gzip"
+      : startsWith(out, ZSTD_MAGIC)
+      ? "zstd"
+      : undefined;
+    if (coding === undefined) break;
     if (codings.length >= MAX_LAYERS) {
       throw new CompressedError(
         `its body is compressed more than ${MAX_LAYERS} times over, more than the proxy opens`,
         "unsupported",
       );
     }
-    out = gunzip(out, limit);
-    codings.push("gzip");
-  }
-  if (startsWith(out, ZSTD_MAGIC)) {
-    throw new CompressedError(
-      "its body is zstd-compressed, which the proxy cannot open to check",
-      "unsupported",
-    );
+    out = coding === "gzip" ? gunzip(out, limit) : unzstd(out, limit);
+    codings.push(coding);
   }
   return { bytes: out, codings };
 }
@@ -247,8 +252,253 @@ export function inflateLenient(bytes: Uint8Array, limit: number): Uint8Array | "
   }
 }
 
-/** gzip streams looked for inside one body, at most (each a candidate to open). */
+/** One zstd frame as its header and block headers lay it out (RFC 8878, 3.1.1). */
+interface ZstdFrame {
+  start: number;
+  /** Where its blocks start; past the last whole one; the header of the last whole one. */
+  blocks: number;
+  blocksEnd: number;
+  lastBlock: number;
+  /** Past the frame, its checksum too; undefined when it is cut short. */
+  end: number | undefined;
+  /** Its window descriptor; undefined for a single-segment frame. */
+  window: number | undefined;
+  /** The size of its content, when its header says. */
+  size: number | undefined;
+  /** Whether it needs a dictionary (one not at hand: its content cannot be read). */
+  dictionary: boolean;
+  /** Whether a block of it holds anything (a frame of empty blocks opens to nothing). */
+  content: boolean;
+}
+
+const ZSTD_FRAME = 0xfd2fb528;
+
+/**
+ * The zstd frame at `at`; `{ skip }` past a skippable frame (which decoders pass over);
+ * undefined when no frame starts there or one holds a reserved block type.
+ */
+function zstdFrame(bytes: Uint8Array, at: number): ZstdFrame | { skip: number } | undefined {
+  if (at + 4 > bytes.length) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(at, true);
+  if ((magic & 0xfffffff0) === 0x184d2a50) {
+    return at + 8 <= bytes.length ? { skip: at + 8 + view.getUint32(at + 4, true) } : undefined;
+  }
+  if (magic !== ZSTD_FRAME || at + 5 > bytes.length) return undefined;
+  const descriptor = bytes[at + 4]!;
+  if (descriptor & 0x08) return undefined; // the reserved bit
+  const single = (descriptor & 0x20) !== 0;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+  const sizeFlag = descriptor >> 6;
+  const sizeBytes = sizeFlag === 0 ? (single ? 1 : 0) : 1 << sizeFlag;
+  let p = at + 5;
+  const window = single ? undefined : bytes[p++];
+  if (p + dictionaryBytes + sizeBytes > bytes.length) return undefined;
+  let dictionary = false;
+  for (let i = 0; i < dictionaryBytes; i++) if (bytes[p + i] !== 0) dictionary = true;
+  p += dictionaryBytes;
+  let size: number | undefined;
+  if (sizeBytes > 0) {
+    size = 0;
+    for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + bytes[p + i]!;
+    if (sizeBytes === 2) size += 256;
+  }
+  p += sizeBytes;
+  const frame: ZstdFrame = {
+    start: at,
+    blocks: p,
+    blocksEnd: p,
+    lastBlock: -1,
+    end: undefined,
+    window,
+    size,
+    dictionary,
+    content: false,
+  };
+  for (;;) {
+    if (p + 3 > bytes.length) return frame;
+    const header = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16);
+    const type = (header >> 1) & 3;
+    if (type === 3) return undefined;
+    // A run-length block holds one byte, repeated as often as its size says.
+    const length = type === 1 ? 1 : header >>> 3;
+    if (p + 3 + length > bytes.length) return frame;
+    if (header >>> 3 > 0) frame.content = true;
+    frame.lastBlock = p;
+    p += 3 + length;
+    frame.blocksEnd = p;
+    if (header & 1) break;
+  }
+  if (descriptor & 0x04) p += 4; // the checksum
+  if (p <= bytes.length) frame.end = p;
+  return frame;
+}
+
+/**
+ * What a frame holds: a whole one as Deno's decoder opens it, one cut short as a reader
+ * streaming it gets it (its whole blocks, given to the decoder as a frame of their own).
+ * Throws a RangeError past `limit` bytes.
+ */
+function zstdContent(bytes: Uint8Array, frame: ZstdFrame, limit: number): Uint8Array {
+  const options = { maxOutputLength: Math.max(1, limit) };
+  if (frame.end !== undefined) {
+    return zstdDecompressSync(bytes.subarray(frame.start, frame.end), options);
+  }
+  if (frame.lastBlock < 0) return new Uint8Array(0);
+  // No content size, no checksum; the frame's own window, or one as large as its content.
+  let window = frame.window;
+  if (window === undefined) {
+    let exponent = 0;
+    while (exponent < 17 && 2 ** (10 + exponent) < (frame.size ?? 0)) exponent++;
+    window = exponent << 3;
+  }
+  // A copy (a node Buffer's `slice()` would be a view, and the original changed below).
+  const blocks = new Uint8Array(bytes.subarray(frame.blocks, frame.blocksEnd));
+  blocks[frame.lastBlock - frame.blocks]! |= 1;
+  return zstdDecompressSync(
+    concat([Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0, window), blocks]),
+    options,
+  );
+}
+
+/** zstd data that needs a dictionary: no reader without it can say what it holds. */
+function needsDictionary(): CompressedError {
+  return new CompressedError(
+    "its zstd data needs a dictionary, so the proxy cannot check it",
+    "unsupported",
+  );
+}
+
+/**
+ * zstd, strictly: every frame whole (skippable ones passed over), nothing after them,
+ * each opening to the size its header declares (Deno's decoder returns nothing, and no
+ * error, for a frame it cannot read).
+ */
+export function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
+  const malformed = new CompressedError(
+    "its zstd data is cut short or malformed, so the proxy cannot check it",
+    "malformed",
+  );
+  const parts: Uint8Array[] = [];
+  let left = limit;
+  for (let at = 0; at < bytes.length;) {
+    const frame = zstdFrame(bytes, at);
+    if (frame === undefined) throw malformed;
+    if ("skip" in frame) {
+      if (frame.skip > bytes.length) throw malformed;
+      at = frame.skip;
+      continue;
+    }
+    if (frame.dictionary) throw needsDictionary();
+    if (frame.end === undefined) throw malformed;
+    let opened: Uint8Array;
+    try {
+      opened = zstdContent(bytes, frame, left);
+    } catch (error) {
+      if (error instanceof RangeError) throw tooLarge("zstd", limit);
+      throw malformed;
+    }
+    if (
+      (frame.size !== undefined && opened.length !== frame.size) ||
+      (opened.length === 0 && frame.content)
+    ) {
+      throw malformed;
+    }
+    parts.push(opened);
+    left -= opened.length;
+    at = frame.end;
+  }
+  return concat(parts);
+}
+
+/**
+ * What a reader of zstd data `bytes` found inside a text or a body sees of it, for
+ * scanning (as `gunzipLenient` for gzip): its frames up to what does not read as one, a
+ * frame cut short up to its last whole block. "large" past `limit` bytes; undefined when
+ * it is not zstd or nothing can be read from it. Throws `CompressedError` for a frame
+ * that needs a dictionary.
+ */
+export function unzstdLenient(bytes: Uint8Array, limit: number): Uint8Array | "large" | undefined {
+  return unzstdRead(bytes, limit).opened;
+}
+
+/** As `unzstdLenient`, and where what was read of `bytes` ends. */
+function unzstdRead(
+  bytes: Uint8Array,
+  limit: number,
+): { opened: Uint8Array | "large" | undefined; end: number } {
+  if (!startsWith(bytes, ZSTD_MAGIC)) return { opened: undefined, end: 0 };
+  const parts: Uint8Array[] = [];
+  let left = limit;
+  let at = 0;
+  while (at < bytes.length) {
+    const frame = zstdFrame(bytes, at);
+    if (frame === undefined) break;
+    if ("skip" in frame) {
+      at = Math.min(frame.skip, bytes.length);
+      continue;
+    }
+    if (frame.dictionary) throw needsDictionary();
+    let opened: Uint8Array;
+    try {
+      opened = zstdContent(bytes, frame, left);
+    } catch (error) {
+      if (error instanceof RangeError) return { opened: "large", end: at };
+      break;
+    }
+    if (opened.length === 0 && frame.content) break;
+    parts.push(opened);
+    left -= opened.length;
+    if (frame.end === undefined) {
+      at = frame.blocksEnd;
+      break;
+    }
+    at = frame.end;
+  }
+  const out = concat(parts);
+  return { opened: out.length > 0 ? out : undefined, end: at };
+}
+
+/** Streams of one kind looked for inside one body, at most (each a candidate to open). */
 const MAX_EMBEDDED = 64;
+
+/**
+ * The streams of one kind inside `bytes` past its first byte, found by the first byte
+ * of their signature and `signed` (the rest of it), each opened as a reader sees it.
+ * Bytes that only look like the start of one open to nothing and are passed over.
+ */
+function embedded(
+  bytes: Uint8Array,
+  limit: number,
+  name: string,
+  first: number,
+  signed: (at: number) => boolean,
+  open: (
+    bytes: Uint8Array,
+    limit: number,
+  ) => { opened: Uint8Array | "large" | undefined; end?: number },
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = limit;
+  let tried = 0;
+  for (let at = bytes.indexOf(first, 1); at !== -1; at = bytes.indexOf(first, at + 1)) {
+    if (!signed(at)) continue;
+    if (++tried > MAX_EMBEDDED) {
+      throw new CompressedError(
+        `its body holds more than ${MAX_EMBEDDED} ${name} streams, more than the proxy opens`,
+        "large",
+      );
+    }
+    const { opened, end } = open(bytes.subarray(at), left);
+    if (opened === "large") throw tooLarge(name, limit);
+    if (!opened || opened.length === 0) continue;
+    out.push(opened);
+    left -= opened.length;
+    // Past what was read, when the opener says (a second frame is not a stream of its own).
+    if (end !== undefined && end > 1) at += end - 1;
+  }
+  return out;
+}
 
 /**
  * The gzip streams inside `bytes` past its first byte (a `.gz` file in a multipart upload,
@@ -258,27 +508,20 @@ const MAX_EMBEDDED = 64;
  * more than `MAX_EMBEDDED` of them.
  */
 export function embeddedGzip(bytes: Uint8Array, limit: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let left = limit;
-  let tried = 0;
-  for (let at = bytes.indexOf(0x1f, 1); at !== -1; at = bytes.indexOf(0x1f, at + 1)) {
-    // The magic, deflate, and no reserved flag bits set.
-    if (bytes[at + 1] !== 0x8b || bytes[at + 2] !== 0x08 || (bytes[at + 3] ?? 0xff) & 0xe0) {
-      continue;
-    }
-    if (++tried > MAX_EMBEDDED) {
-      throw new CompressedError(
-        `its body holds more than ${MAX_EMBEDDED} gzip streams, more than the proxy opens`,
-        "large",
-      );
-    }
-    const opened = gunzipLenient(bytes.subarray(at), left);
-    if (opened === "large") throw tooLarge("gzip", limit);
-    if (!opened || opened.length === 0) continue;
-    out.push(opened);
-    left -= opened.length;
-  }
-  return out;
+  // The magic, deflate, and no reserved flag bits set.
+  const signed = (at: number) =>
+    bytes[at + 1] === 0x8b && bytes[at + 2] === 0x08 && ((bytes[at + 3] ?? 0xff) & 0xe0) === 0;
+  return embedded(bytes, limit, "gzip", 0x1f, signed, (b, l) => ({ opened: gunzipLenient(b, l) }));
+}
+
+/**
+ * As `embeddedGzip`, for zstd data (a `.zst` file in a multipart upload), each opened as
+ * `unzstdLenient` opens it. Throws `CompressedError` too for one that needs a dictionary.
+ */
+export function embeddedZstd(bytes: Uint8Array, limit: number): Uint8Array[] {
+  const signed = (at: number) =>
+    bytes[at + 1] === 0xb5 && bytes[at + 2] === 0x2f && bytes[at + 3] === 0xfd;
+  return embedded(bytes, limit, "zstd", 0x28, signed, unzstdRead);
 }
 
 /** Entries of zip archives opened in one body, at most. */
@@ -339,17 +582,21 @@ export function zipEntries(bytes: Uint8Array, limit: number): Uint8Array[] {
 }
 
 /**
- * What a file holds when it is compressed: a gzip file as a reader sees it, or the
- * entries of a zip archive; undefined for any other file. Throws `CompressedError` when
- * it opens to more than `limit` bytes, or is a zip archive that cannot be opened.
+ * What a file holds when it is compressed: a gzip or zstd file as a reader sees it, or
+ * the entries of a zip archive; undefined for any other file. Throws `CompressedError` when
+ * it opens to more than `limit` bytes, is a zip archive that cannot be opened, or is zstd
+ * that needs a dictionary.
  */
 export function fileContents(
   bytes: Uint8Array,
   limit: number,
-): { coding: "gzip" | "zip"; contents: Uint8Array[] } | undefined {
+): { coding: "gzip" | "zstd" | "zip"; contents: Uint8Array[] } | undefined {
   const gz = gunzipLenient(bytes, limit);
   if (gz === "large") throw tooLarge("gzip", limit);
   if (gz) return { coding: "gzip", contents: [gz] };
+  const zst = unzstdLenient(bytes, limit);
+  if (zst === "large") throw tooLarge("zstd", limit);
+  if (zst) return { coding: "zstd", contents: [zst] };
   if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) return undefined; // "PK"
   return { coding: "zip", contents: zipEntries(bytes, limit) };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   brotliCompressSync,
+  constants,
   deflateRawSync,
   deflateSync,
   gzipSync,
@@ -9,10 +10,13 @@ import {
 import {
   CompressedError,
   embeddedGzip,
+  embeddedZstd,
+  fileContents,
   gunzipLenient,
   MAX_LAYERS,
   openBody,
   parseCodings,
+  unzstdLenient,
   zipEntries,
 } from "./compressed.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
@@ -39,7 +43,8 @@ Deno.test("Content-Encoding names the codings in the order applied; identity is 
   assert.deepEqual(parseCodings("GZIP"), ["gzip"]);
   assert.deepEqual(parseCodings("x-gzip"), ["gzip"]);
   assert.deepEqual(parseCodings("deflate, br"), ["deflate", "br"]);
-  for (const name of ["zstd", "compress", "pack200-gzip", "made-up"]) {
+  assert.deepEqual(parseCodings("zstd"), ["zstd"]);
+  for (const name of ["compress", "pack200-gzip", "made-up"]) {
     assert.throws(
       () => parseCodings(`gzip, ${name}`),
       (e: unknown) =>
@@ -66,6 +71,10 @@ Deno.test("a body is opened under each coding it declares, and under gzip it sim
     // No header: a gzip file posted as it is, and gzip inside a declared coding.
     ["", gzipSync(plain), ["gzip"]],
     ["br", brotliCompressSync(gzipSync(gzipSync(plain))), ["br", "gzip", "gzip"]],
+    ["zstd", zstdCompressSync(plain), ["zstd"]],
+    // A zstd file posted as it is, and one inside gzip.
+    ["", zstdCompressSync(plain), ["zstd"]],
+    ["gzip", gzipSync(zstdCompressSync(plain)), ["gzip", "zstd"]],
   ];
   for (const [header, body, codings] of cases) {
     const opened = await openBody(body, header, MiB);
@@ -75,9 +84,16 @@ Deno.test("a body is opened under each coding it declares, and under gzip it sim
   // Every member of a gzip file: a second one could hold anything.
   const two = await openBody(cat(gzipSync(enc("first ")), gzipSync(enc("second"))), "gzip", MiB);
   assert.equal(dec(two.bytes), "first second");
+  // Every frame of zstd data (Deno's decoder reads the first only), skippable ones passed
+  // over, and a frame with a checksum.
+  const skippable = Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3);
+  const frames = cat(zstdCompressSync(enc("first ")), skippable, zstdCompressSync(enc("second")));
+  assert.equal(dec((await openBody(frames, "zstd", MiB)).bytes), "first second");
+  const checked = zstdCompressSync(plain, { params: { [constants.ZSTD_c_checksumFlag]: 1 } });
+  assert.equal(dec((await openBody(checked, "zstd", MiB)).bytes), TEXT);
 });
 
-Deno.test("a body that cannot be opened whole is refused: cut short, followed by other bytes, too large, zstd, too deep", async () => {
+Deno.test("a body that cannot be opened whole is refused: cut short, followed by other bytes, too large, too deep", async () => {
   const plain = enc(TEXT);
   const gz = gzipSync(plain);
   await refused(openBody(gz.subarray(0, gz.length >> 1), "gzip", MiB), "malformed", /gzip/);
@@ -94,10 +110,21 @@ Deno.test("a body that cannot be opened whole is refused: cut short, followed by
   await refused(openBody(brotliCompressSync(bomb), "br", MiB), "large", /more than/);
   await refused(openBody(deflateSync(bomb), "deflate", MiB), "large", /more than/);
   await refused(openBody(gzipSync(bomb), "", MiB), "large", /more than/);
-  // zstd: Deno's decoder reads the first frame only.
-  await refused(openBody(zstdCompressSync(plain), "zstd", MiB), "unsupported", /zstd/);
-  await refused(openBody(zstdCompressSync(plain), "", MiB), "unsupported", /zstd/);
-  await refused(openBody(gzipSync(zstdCompressSync(plain)), "gzip", MiB), "unsupported", /zstd/);
+  // zstd cut short (Deno's decoder returns nothing for it, and no error), followed by
+  // other bytes, with a bad checksum, needing a dictionary, or too large.
+  const zst = zstdCompressSync(plain, { params: { [constants.ZSTD_c_checksumFlag]: 1 } });
+  await refused(openBody(zst.subarray(0, zst.length - 6), "zstd", MiB), "malformed", /zstd/);
+  await refused(openBody(zst.subarray(0, zst.length - 2), "", MiB), "malformed", /zstd/);
+  await refused(openBody(cat(zst, enc("trailing bytes")), "zstd", MiB), "malformed", /zstd/);
+  const corrupt = new Uint8Array(zst);
+  corrupt[corrupt.length - 1]! ^= 0xff;
+  await refused(openBody(corrupt, "zstd", MiB), "malformed", /zstd/);
+  await refused(openBody(enc("not compressed at all"), "zstd", MiB), "malformed", /zstd/);
+  const withDictionary = new Uint8Array(zst);
+  withDictionary[4]! |= 1; // a dictionary ID byte, which the frame's first block becomes
+  await refused(openBody(withDictionary, "zstd", MiB), "unsupported", /dictionary/);
+  await refused(openBody(zstdCompressSync(bomb), "zstd", MiB), "large", /more than/);
+  await refused(openBody(gzipSync(zstdCompressSync(bomb)), "gzip", MiB), "large", /more than/);
   // Nesting past the bound.
   let deep: Uint8Array = plain;
   for (let i = 0; i <= MAX_LAYERS; i++) deep = gzipSync(deep);
@@ -161,6 +188,45 @@ Deno.test("gzip streams inside a body (a file in a multipart upload) are opened;
   );
   const many = cat(...Array.from({ length: 70 }, () => part(gzipSync(enc("x")))));
   assert.throws(() => embeddedGzip(many, MiB), /more than 64 gzip streams/);
+});
+
+Deno.test("zstd inside a body or a file is opened as a reader sees it: every frame, a frame cut short up to its last whole block", () => {
+  const part = (data: Uint8Array) =>
+    cat(
+      enc('--b\r\nContent-Disposition: form-data; name="file"; filename="x.zst"\r\n\r\n'),
+      data,
+      enc("\r\n--b--\r\n"),
+    );
+  // Two files of two frames each, and the magic bytes in data that is not zstd.
+  const two = embeddedZstd(
+    cat(
+      part(cat(zstdCompressSync(enc("first ")), zstdCompressSync(enc("file")))),
+      Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0, 1, 2),
+      part(zstdCompressSync(enc("second"))),
+    ),
+    MiB,
+  );
+  assert.deepEqual(two.map(dec), ["first file", "second"]);
+  // At its very start it is the body's own coding, opened by openBody.
+  assert.deepEqual(embeddedZstd(zstdCompressSync(enc(TEXT)), MiB), []);
+  assert.throws(
+    () => embeddedZstd(part(zstdCompressSync(new Uint8Array(2 * MiB))), MiB),
+    (e: unknown) => e instanceof CompressedError && e.kind === "large",
+  );
+  // Cut short: what a reader streaming it gets, its whole blocks (of 128 KiB each).
+  const lines = Array.from({ length: 40_000 }, (_, i) => `line ${i}: ${(i * 7919) % 10007}`);
+  const long = enc(lines.join("\n"));
+  const zst = zstdCompressSync(long);
+  const cut = unzstdLenient(zst.subarray(0, zst.length - 10), 4 * MiB);
+  assert.ok(cut instanceof Uint8Array && cut.length >= 128 * 1024, String(cut));
+  assert.equal(dec(cut), dec(long.subarray(0, cut.length)));
+  assert.equal(dec(unzstdLenient(cat(zst, enc("other bytes")), 4 * MiB) as Uint8Array), dec(long));
+  assert.equal(unzstdLenient(zst.subarray(0, 20), MiB), undefined);
+  assert.equal(unzstdLenient(gzipSync(long), MiB), undefined);
+  // A zstd file pushed to the gate, or carried in with --cwd.
+  const file = fileContents(zst, 4 * MiB);
+  assert.equal(file?.coding, "zstd");
+  assert.deepEqual(file?.contents.map(dec), [dec(long)]);
 });
 
 Deno.test("the entries of a zip archive in a body are opened: deflated, with sizes left out, among other bytes", () => {

@@ -13,7 +13,7 @@
 
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
-import { gunzipLenient, inflateLenient } from "./compressed.ts";
+import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 
 export { normalize };
 
@@ -32,7 +32,8 @@ export interface Variant {
     | "base32"
     | "lines"
     | "gzip"
-    | "zlib";
+    | "zlib"
+    | "zstd";
   /** Offset in the original text the variant stands for. */
   at: number;
   /**
@@ -501,6 +502,9 @@ function single(offsets: readonly number[]): number[] {
 const FILE_MAGIC = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|H4sI|UEsDB)/;
 
 /** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
+/** A line break, then a last line of base64 shorter than a run, then its end. */
+const SHORT_LAST_LINE = /^(?:\r?\n|(?:\\r)?\\n)[A-Za-z0-9+/_-]{1,15}={0,2}(?![A-Za-z0-9+/_=-])/;
+
 function base64Candidate(run: string): boolean {
   return /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9+/]/.test(run);
 }
@@ -521,15 +525,31 @@ export function variants(
     budget -= v.text.length;
     out.push(v);
   };
-  // base64 of gzip (`gzip | base64`) or of a zlib stream (`zlib.compress`): opened,
-  // within what is left to decode (wrapped across lines, from the joined lines' own
-  // variants). A zlib stream is told by its header (its first base64 letter is `e`).
+  // base64 of gzip (`gzip | base64`), of a zlib stream (`zlib.compress`) or of zstd
+  // (`zstd | base64`): opened, within what is left to decode (wrapped across lines, from
+  // the joined lines' own variants). A zlib stream is told by its header (its first
+  // base64 letter is `e`). What cannot be opened to check (too large, zstd that needs a
+  // dictionary) is a finding of its own.
   const compressed = (body: string, at: number) => {
-    const gz = body.startsWith("H4sI");
-    if (!gz && !(body[0] === "e" && zlibHeader(base64Bytes(body.slice(0, 4), 0)))) return;
+    const encoding = body.startsWith("H4sI")
+      ? "gzip"
+      : body.startsWith("KLUv/") || body.startsWith("KLUv_")
+      ? "zstd"
+      : body[0] === "e" && zlibHeader(base64Bytes(body.slice(0, 4), 0))
+      ? "zlib"
+      : undefined;
+    if (encoding === undefined) return;
     const bytes = base64Bytes(body, 0);
-    const opened = gz ? gunzipLenient(bytes, budget) : inflateLenient(bytes, budget);
-    const encoding = gz ? "gzip" : "zlib";
+    let opened: Uint8Array | "large" | undefined;
+    try {
+      opened = encoding === "gzip"
+        ? gunzipLenient(bytes, budget)
+        : encoding === "zstd"
+        ? unzstdLenient(bytes, budget)
+        : inflateLenient(bytes, budget);
+    } catch {
+      opened = "large";
+    }
     if (opened === "large") out.push({ text: "", encoding, at, unchecked: true });
     else if (opened) add({ text: new TextDecoder().decode(opened), encoding, at });
   };
@@ -568,14 +588,18 @@ export function variants(
     return /^\r?\n$/.test(gap) ||
       (/^(?:\\r)?\\$/.test(gap) && text.charCodeAt(runs[end + 2]!) === 110);
   };
-  for (let r = 0; r + 2 < runs.length && budget > 0;) {
+  for (let r = 0; r < runs.length && budget > 0;) {
     let end = r;
     while (end + 2 < runs.length && broken(end)) end += 2;
-    if (end === r) {
+    let tail = runs[end + 1]!;
+    // The last line of wrapped base64 may be shorter than a run (`AQ==`): without it, a
+    // zstd frame of one block opens to nothing.
+    const short = SHORT_LAST_LINE.exec(text.slice(tail, tail + 24));
+    if (end === r && !short) {
       r += 2;
       continue;
     }
-    let tail = runs[end + 1]!;
+    if (short) tail += short[0].length;
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(runs[r]!, tail).replace(/\r?\n|(?:\\r)?\\n/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
-import { deflateSync, gzipSync } from "node:zlib";
+import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -206,6 +206,22 @@ Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wr
   assert.ok(found(cut).includes("gzip:github-token"));
   // Nothing but ordinary text inside: not a finding.
   const plain = gzipSync(new TextEncoder().encode(`just some notes: ${notes(2)}\n`));
+  assert.deepEqual(found(b64bytes(plain, true)), []);
+});
+
+Deno.test("a token in base64 of zstd (`zstd | base64`) is found: on one line, wrapped, of two frames", () => {
+  const notes = Array.from({ length: 30 }, (_, i) => `${i * 7919} of them`).join(", ");
+  const zst = zstdCompressSync(new TextEncoder().encode(`notes: ${notes}\n  token: ${GH}\n`));
+  assert.ok(found(`payload=${b64bytes(zst)}`).includes("zstd:github-token"));
+  assert.ok(found(b64bytes(zst, true)).includes("zstd:github-token"));
+  // The token in a second frame, which Deno's decoder would not read.
+  const two = new Uint8Array([
+    ...zstdCompressSync(new TextEncoder().encode(`notes: ${notes}\n`)),
+    ...zst,
+  ]);
+  assert.ok(found(`payload=${b64bytes(two)}`).includes("zstd:github-token"));
+  // Nothing but ordinary text inside: not a finding.
+  const plain = zstdCompressSync(new TextEncoder().encode(`just some notes: ${notes}\n`));
   assert.deepEqual(found(b64bytes(plain, true)), []);
 });
 

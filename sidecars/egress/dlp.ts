@@ -171,7 +171,7 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
 }
 
 /** Encodings whose findings point at the start of the encoded run they were decoded from. */
-const RUNS = new Set<Encoding>(["base64", "hex", "base32", "lines", "gzip", "zlib"]);
+const RUNS = new Set<Encoding>(["base64", "hex", "base32", "lines", "gzip", "zlib", "zstd"]);
 
 /**
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and

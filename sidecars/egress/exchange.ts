@@ -12,6 +12,7 @@ import type { AuditLog } from "./audit.ts";
 import {
   CompressedError,
   embeddedGzip,
+  embeddedZstd,
   openBody,
   UNCHECKED_RULE,
   zipEntries,
@@ -174,18 +175,20 @@ async function scanOpened(
 ): Promise<BodyVerdict> {
   const opened = await openBody(body, contentEncoding, limit);
   const text = new TextDecoder().decode(opened.bytes);
-  // Files inside it: gzip streams and zip archives (a multipart upload, a .zip posted),
-  // and the objects of a git pack (`git push` over HTTPS). Each is looked for only where
-  // the text holds the ASCII of its signature (which decoding keeps as it is): a search
-  // of the text is native, one of the bytes took a millisecond per MiB for each.
+  // Files inside it: gzip and zstd streams and zip archives (a multipart upload, a .zip
+  // posted), and the objects of a git pack (`git push` over HTTPS). Each is looked for
+  // only where the text holds its signature as decoding leaves it (ASCII as it is, a
+  // byte that is no UTF-8 as U+FFFD): a search of the text is native, one of the bytes
+  // took a millisecond per MiB for each.
   let room = limit - (opened.codings.length > 0 ? opened.bytes.length : 0);
-  const inner: { coding: "gzip" | "zip" | "pack"; bytes: Uint8Array }[] = [];
+  const inner: { coding: "gzip" | "zstd" | "zip" | "pack"; bytes: Uint8Array }[] = [];
   const openers = {
     gzip: [embeddedGzip, "\x1f"],
+    zstd: [embeddedZstd, "(\uFFFD/\uFFFD"],
     zip: [zipEntries, "PK\x03\x04"],
     pack: [packObjects, "PACK\0\0\0"],
   } as const;
-  for (const coding of ["gzip", "zip", "pack"] as const) {
+  for (const coding of ["gzip", "zstd", "zip", "pack"] as const) {
     const [open, signature] = openers[coding];
     if (!text.includes(signature)) continue;
     for (const bytes of open(opened.bytes, room)) {
