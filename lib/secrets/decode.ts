@@ -594,7 +594,11 @@ export function variants(
     let tail = runs[end + 1]!;
     // The last line of wrapped base64 may be shorter than a run (`AQ==`): without it, a
     // zstd frame of one block opens to nothing.
-    const short = SHORT_LAST_LINE.exec(text.slice(tail, tail + 24));
+    const c = text.charCodeAt(tail);
+    const next = text.charCodeAt(tail + 1);
+    const short = c === 10 || c === 13 || (c === 92 && (next === 110 || next === 114))
+      ? SHORT_LAST_LINE.exec(text.slice(tail, tail + 24))
+      : null;
     if (end === r && !short) {
       r += 2;
       continue;

@@ -76,9 +76,13 @@ const TRIGGER_WORDS = [
   "\\x",
   // Octal: `\\0` (three digits: NUL to `?`), `\\1` (`@` to DEL), `\\5` to `\\7` (two
   // digits: `(` to `?`). `\\2` to `\\4` stand for nothing of a token (control characters,
-  // bytes past ASCII, ` ` to `'`): no word, which keeps the table under 65,536 entries.
-  ..."01567".split("").map((d) => `\\${d}`),
+  // bytes past ASCII, ` ` to `'`): no word. `7`, which no keyword uses, shares the class of
+  // `6` (see the constructor): `\\6` finds `\\7` too, and the table keeps its width.
+  ..."0156".split("").map((d) => `\\${d}`),
 ];
+
+/** Octal digits no keyword uses take the class of this one (a class more widens the table). */
+const OCTAL_ALIAS = "6";
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
@@ -123,6 +127,10 @@ export class KeywordMatcher {
       }
     }
     if (classCount > 255) throw new Error("too many distinct keyword characters");
+    for (const digit of "01234567") {
+      const c = digit.charCodeAt(0);
+      if (this.#classes[c] === 0) this.#classes[c] = this.#classes[OCTAL_ALIAS.charCodeAt(0)]!;
+    }
     for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") {
       this.#classes[ch.charCodeAt(0)]! |= RUN;
     }
