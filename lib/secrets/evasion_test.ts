@@ -72,6 +72,7 @@ const encodings: [string, (s: string) => string, string][] = [
   ],
   ["one octal escape", (s) => s.replace("_", "\\137"), "escape"],
   ["one two-digit octal escape", (s) => s.replace("5", "\\65"), "escape"],
+  ["a two-digit octal escape from \\7", (s) => s.replace("8", "\\70"), "escape"],
   ["an octal escape at the token's start", (s) => s.replace("g", "\\147"), "escape"],
   [
     "\\u{} escapes",
