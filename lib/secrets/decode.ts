@@ -102,8 +102,9 @@ export function codeUnescape(text: string): string {
 
 /**
  * HTML's named references for the punctuation tokens are written with (`ghp&lowbar;...`,
- * a key's `&sol;` and `&plus;`), and for the marks other encodings start with (`&percnt;`,
- * `&bsol;`), each with its `;`. Letters and digits have none.
+ * a key's `&sol;` and `&plus;`, the `&commat;` between a URL's password and its host),
+ * and for the marks other encodings start with (`&percnt;`, `&bsol;`), each with its
+ * `;`. Letters and digits have none.
  */
 export const HTML_NAMES: Readonly<Record<string, string>> = {
   lowbar: "_",
@@ -113,6 +114,7 @@ export const HTML_NAMES: Readonly<Record<string, string>> = {
   colon: ":",
   equals: "=",
   plus: "+",
+  commat: "@",
   percnt: "%",
   bsol: "\\",
 };

@@ -141,11 +141,15 @@ Deno.test("a backslash written in source code (doubled in a JSON body) opens no 
   assert.deepEqual(variants(source).filter((v) => v.encoding === "json"), []);
 });
 
-Deno.test("HTML named references for a key's slashes and plus signs do not hide it", () => {
+Deno.test("HTML named references for a key's slashes and plus signs, or a URL's @, do not hide them", () => {
   const secret = "wJalrXUtnFEMI/" + "K7MDENG+bPxRfiCYzQ9mN2kLp3";
   const html = secret.replaceAll("/", "&sol;").replaceAll("+", "&plus;");
   assert.deepEqual(found(`<pre>aws_secret_access_key = ${html}</pre>`), [
     "html:aws-secret-access-key",
+  ]);
+  // A URL's password, its `@` written as a reference.
+  assert.deepEqual(found(`<a>https://deploy:q7Z3kLm9Xw2Rt5Vn&commat;git.example.com/</a>`), [
+    "html:url-password",
   ]);
 });
 
