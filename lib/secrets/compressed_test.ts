@@ -28,6 +28,14 @@ const cat = (...parts: Uint8Array[]) => concat(parts);
 const TEXT = "the note says: secret-part ".repeat(40);
 const MiB = 2 ** 20;
 
+/** `data` as a file in a multipart upload. */
+const part = (data: Uint8Array) =>
+  cat(
+    enc('--b\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\n'),
+    data,
+    enc("\r\n--b--\r\n"),
+  );
+
 async function refused(promise: Promise<unknown>, kind: CompressedError["kind"], message: RegExp) {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof CompressedError, String(error));
@@ -162,12 +170,6 @@ Deno.test("gzip found in a text is read as a reader would: cut short, with bytes
 });
 
 Deno.test("gzip streams inside a body (a file in a multipart upload) are opened; bytes that only look like one are passed over", () => {
-  const part = (data: Uint8Array) =>
-    cat(
-      enc('--b\r\nContent-Disposition: form-data; name="file"; filename="x.gz"\r\n\r\n'),
-      data,
-      enc("\r\n--b--\r\n"),
-    );
   const opened = embeddedGzip(part(gzipSync(enc(TEXT))), MiB);
   assert.deepEqual(opened.map(dec), [TEXT]);
   // Two files, and the magic bytes in data that is not gzip.
@@ -191,12 +193,6 @@ Deno.test("gzip streams inside a body (a file in a multipart upload) are opened;
 });
 
 Deno.test("zstd inside a body or a file is opened as a reader sees it: every frame, a frame cut short up to its last whole block", () => {
-  const part = (data: Uint8Array) =>
-    cat(
-      enc('--b\r\nContent-Disposition: form-data; name="file"; filename="x.zst"\r\n\r\n'),
-      data,
-      enc("\r\n--b--\r\n"),
-    );
   // Two files of two frames each, and the magic bytes in data that is not zstd.
   const two = embeddedZstd(
     cat(
