@@ -117,11 +117,12 @@ async function loopbackProxy(
 ) {
   // Bodies are scanned in workers, as in the bundle (all of them, small ones too).
   const scanner = new ScanPool(2, { inPlaceBelow: 0 });
+  const audit = new AuditLog(join(dir, "audit.jsonl"));
   const proxy = await startProxy({
     hostname: "127.0.0.1",
     port: 0,
     policy: () => allow.current(),
-    audit: new AuditLog(join(dir, "audit.jsonl")),
+    audit,
     dlp: "block",
     dlpValues: [],
     routes: new Map(),
@@ -134,6 +135,16 @@ async function loopbackProxy(
   });
   return {
     port: proxy.port,
+    /**
+     * The audit log's entries, once what was written to it is on disk (writes are queued:
+     * read at once, under load, the file was still empty).
+     */
+    // deno-lint-ignore no-explicit-any
+    entries: async (): Promise<any[]> => {
+      await audit.flush();
+      return (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n")
+        .map((l) => JSON.parse(l));
+    },
     stop: async () => {
       await proxy.stop();
       scanner.close();
@@ -432,9 +443,7 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     const cleanZstd = zstdCompressSync(encoder.encode("just a note about the build\n".repeat(100)));
     assert.equal((await post(cleanZstd, "zstd")).status, 200);
     assert.deepEqual(got, [await sha256(clean), await sha256(cleanPush), await sha256(cleanZstd)]);
-    const entries = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n").map((
-      l,
-    ) => JSON.parse(l));
+    const entries = await proxy.entries();
     const blocked = entries.filter((e) => e.action === "dlp-block");
     // What was found inside each (zstd keeps a small file's bytes as they are, so the
     // secret in the .zst upload is found in the raw body too).
@@ -477,8 +486,7 @@ Deno.test("a request to the proxy itself is answered 400, and the log says what 
     } finally {
       conn.close();
     }
-    const entries = (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n")
-      .map((l) => JSON.parse(l));
+    const entries = await proxy.entries();
     assert.equal(entries.length, 1);
     assert.equal(entries[0].action, "deny");
     assert.match(
