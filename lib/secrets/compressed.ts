@@ -412,20 +412,27 @@ export function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
 }
 
 /**
- * What a reader of zstd data `bytes` found inside a text or a body sees of it, for
- * scanning (as `gunzipLenient` for gzip): its frames up to what does not read as one, a
- * frame cut short up to its last whole block. "large" past `limit` bytes; undefined when
- * it is not zstd or nothing can be read from it. Throws `CompressedError` for a frame
- * that needs a dictionary.
+ * What a reader of zstd data `bytes` (a file, or a run of base64, that starts with it)
+ * sees of it, for scanning (as `gunzipLenient` for gzip): its frames up to what does not
+ * read as one, a frame cut short up to its last whole block. "large" past `limit` bytes;
+ * undefined when it is not zstd or nothing can be read from it. Throws `CompressedError`
+ * for a frame that needs a dictionary, or that Deno's decoder cannot open (`zstd
+ * --long=31` asks for a window of 2 GiB): what it holds is not known.
  */
 export function unzstdLenient(bytes: Uint8Array, limit: number): Uint8Array | "large" | undefined {
-  return unzstdRead(bytes, limit).opened;
+  return unzstdRead(bytes, limit, true).opened;
 }
 
-/** As `unzstdLenient`, and where what was read of `bytes` ends. */
+/**
+ * As `unzstdLenient`, and where what was read of `bytes` ends. `known`: whether `bytes`
+ * are known to be zstd (they start a file or a run), or were found by its four signature
+ * bytes inside other data, which random bytes hold now and then: such a frame that needs
+ * a dictionary or cannot be opened is passed over, not taken for zstd that hides something.
+ */
 function unzstdRead(
   bytes: Uint8Array,
   limit: number,
+  known: boolean,
 ): { opened: Uint8Array | "large" | undefined; end: number } {
   if (!startsWith(bytes, ZSTD_MAGIC)) return { opened: undefined, end: 0 };
   const parts: Uint8Array[] = [];
@@ -438,15 +445,25 @@ function unzstdRead(
       at = Math.min(frame.skip, bytes.length);
       continue;
     }
-    if (frame.dictionary) throw needsDictionary();
-    let opened: Uint8Array;
+    if (frame.dictionary) {
+      if (known) throw needsDictionary();
+      break;
+    }
+    let opened: Uint8Array | undefined;
     try {
       opened = zstdContent(bytes, frame, left);
     } catch (error) {
       if (error instanceof RangeError) return { opened: "large", end: at };
+    }
+    if (opened === undefined || (opened.length === 0 && frame.content)) {
+      if (known && frame.lastBlock >= 0) {
+        throw new CompressedError(
+          "its zstd data cannot be opened here (a window larger than 128 MiB, or damaged), so the proxy cannot check it",
+          "unsupported",
+        );
+      }
       break;
     }
-    if (opened.length === 0 && frame.content) break;
     parts.push(opened);
     left -= opened.length;
     if (frame.end === undefined) {
@@ -516,12 +533,13 @@ export function embeddedGzip(bytes: Uint8Array, limit: number): Uint8Array[] {
 
 /**
  * As `embeddedGzip`, for zstd data (a `.zst` file in a multipart upload), each opened as
- * `unzstdLenient` opens it. Throws `CompressedError` too for one that needs a dictionary.
+ * `unzstdLenient` opens it, save that one needing a dictionary or that cannot be opened is
+ * passed over (four bytes of random data are its signature now and then).
  */
 export function embeddedZstd(bytes: Uint8Array, limit: number): Uint8Array[] {
   const signed = (at: number) =>
     bytes[at + 1] === 0xb5 && bytes[at + 2] === 0x2f && bytes[at + 3] === 0xfd;
-  return embedded(bytes, limit, "zstd", 0x28, signed, unzstdRead);
+  return embedded(bytes, limit, "zstd", 0x28, signed, (b, l) => unzstdRead(b, l, false));
 }
 
 /** Entries of zip archives opened in one body, at most. */

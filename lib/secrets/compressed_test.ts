@@ -20,6 +20,7 @@ import {
   zipEntries,
 } from "./compressed.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
+import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { concat } from "../bytes.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -219,6 +220,16 @@ Deno.test("zstd inside a body or a file is opened as a reader sees it: every fra
   assert.equal(dec(unzstdLenient(cat(zst, enc("other bytes")), 4 * MiB) as Uint8Array), dec(long));
   assert.equal(unzstdLenient(zst.subarray(0, 20), MiB), undefined);
   assert.equal(unzstdLenient(gzipSync(long), MiB), undefined);
+  // One that cannot be opened here (a window of 2 GiB): not known what it holds, unless it
+  // was found by its signature inside other bytes (random data holds those four bytes now
+  // and then), where it is passed over, as is one that needs a dictionary.
+  const wide = wideWindowZstd(long);
+  assert.throws(() => unzstdLenient(wide, 4 * MiB), /cannot be opened here/);
+  assert.throws(() => fileContents(wide, 4 * MiB), /cannot be opened here/);
+  const withDictionary = new Uint8Array(zstdCompressSync(enc("x")));
+  withDictionary[4]! |= 1;
+  assert.throws(() => unzstdLenient(withDictionary, MiB), /dictionary/);
+  assert.deepEqual(embeddedZstd(part(cat(wide, withDictionary)), 4 * MiB), []);
   // A zstd file pushed to the gate, or carried in with --cwd.
   const file = fileContents(zst, 4 * MiB);
   assert.equal(file?.coding, "zstd");

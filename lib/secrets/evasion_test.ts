@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
+import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
@@ -228,6 +229,10 @@ Deno.test("a token in base64 of zstd (`zstd | base64`) is found: on one line, wr
   // Nothing but ordinary text inside: not a finding.
   const plain = zstdCompressSync(new TextEncoder().encode(`just some notes: ${notes}\n`));
   assert.deepEqual(found(b64bytes(plain, true)), []);
+  // zstd that cannot be opened here (a window of 2 GiB, as `zstd --long=31` writes): what it
+  // holds is not known, which is a finding of its own.
+  const wide = wideWindowZstd(new TextEncoder().encode(`just some notes: ${notes}\n`));
+  assert.deepEqual(found(`payload=${b64bytes(wide)}`), ["zstd:unchecked-compressed"]);
 });
 
 Deno.test("a token in base64 of a zlib stream (Python's `b64encode(zlib.compress(...))`) is found", () => {
