@@ -493,6 +493,7 @@ function embedded(
   open: (
     bytes: Uint8Array,
     limit: number,
+    at: number,
   ) => { opened: Uint8Array | "large" | undefined; end?: number },
 ): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -506,7 +507,7 @@ function embedded(
         "large",
       );
     }
-    const { opened, end } = open(bytes.subarray(at), left);
+    const { opened, end } = open(bytes.subarray(at), left, at);
     if (opened === "large") throw tooLarge(name, limit);
     if (!opened || opened.length === 0) continue;
     out.push(opened);
@@ -533,13 +534,25 @@ export function embeddedGzip(bytes: Uint8Array, limit: number): Uint8Array[] {
 
 /**
  * As `embeddedGzip`, for zstd data (a `.zst` file in a multipart upload), each opened as
- * `unzstdLenient` opens it, save that one needing a dictionary or that cannot be opened is
- * passed over (four bytes of random data are its signature now and then).
+ * `unzstdLenient` opens it. Where the data starts a part of a multipart body (after the
+ * blank line that ends the part's headers), one that needs a dictionary or cannot be
+ * opened is a `CompressedError`; anywhere else it is passed over: four bytes of random
+ * data are its signature now and then.
  */
 export function embeddedZstd(bytes: Uint8Array, limit: number): Uint8Array[] {
   const signed = (at: number) =>
     bytes[at + 1] === 0xb5 && bytes[at + 2] === 0x2f && bytes[at + 3] === 0xfd;
-  return embedded(bytes, limit, "zstd", 0x28, signed, (b, l) => unzstdRead(b, l, false));
+  const startsPart = (at: number) =>
+    at >= 4 && bytes[at - 4] === 13 && bytes[at - 3] === 10 && bytes[at - 2] === 13 &&
+    bytes[at - 1] === 10;
+  return embedded(
+    bytes,
+    limit,
+    "zstd",
+    0x28,
+    signed,
+    (b, l, at) => unzstdRead(b, l, startsPart(at)),
+  );
 }
 
 /** Entries of zip archives opened in one body, at most. */

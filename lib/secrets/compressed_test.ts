@@ -221,15 +221,19 @@ Deno.test("zstd inside a body or a file is opened as a reader sees it: every fra
   assert.equal(unzstdLenient(zst.subarray(0, 20), MiB), undefined);
   assert.equal(unzstdLenient(gzipSync(long), MiB), undefined);
   // One that cannot be opened here (a window of 2 GiB): not known what it holds, unless it
-  // was found by its signature inside other bytes (random data holds those four bytes now
-  // and then), where it is passed over, as is one that needs a dictionary.
+  // was found by its signature inside other bytes, not at a part's start (random data holds
+  // those four bytes now and then), where it is passed over, as is one that needs a
+  // dictionary.
   const wide = wideWindowZstd(long);
   assert.throws(() => unzstdLenient(wide, 4 * MiB), /cannot be opened here/);
   assert.throws(() => fileContents(wide, 4 * MiB), /cannot be opened here/);
   const withDictionary = new Uint8Array(zstdCompressSync(enc("x")));
   withDictionary[4]! |= 1;
   assert.throws(() => unzstdLenient(withDictionary, MiB), /dictionary/);
-  assert.deepEqual(embeddedZstd(part(cat(wide, withDictionary)), 4 * MiB), []);
+  assert.deepEqual(embeddedZstd(cat(enc("x"), wide, enc("y"), withDictionary), 4 * MiB), []);
+  // Where a part of a multipart upload starts, it is a file: one that cannot be opened is.
+  assert.throws(() => embeddedZstd(part(wide), 4 * MiB), /cannot be opened here/);
+  assert.throws(() => embeddedZstd(part(withDictionary), 4 * MiB), /dictionary/);
   // A zstd file pushed to the gate, or carried in with --cwd.
   const file = fileContents(zst, 4 * MiB);
   assert.equal(file?.coding, "zstd");

@@ -21,6 +21,7 @@ import { issueLeafCert, makeAuthority } from "../../lib/net/x509.ts";
 import { serveBody, writeAll } from "../../tests/loopback_server.ts";
 import { packOf } from "../../tests/pack_fixture.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
+import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 
 const SIZE = 6 * 1024 * 1024;
 const encoder = new TextEncoder();
@@ -428,6 +429,9 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
     const cutZstd = await post(zstdCut.subarray(0, zstdCut.length - 4), "zstd");
     assert.equal(cutZstd.status, 415);
     assert.match(cutZstd.text, /zstd data is cut short or malformed/);
+    const wideZstd = await upload("t.zst", wideWindowZstd(encoder.encode("notes\n".repeat(50))));
+    assert.equal(wideZstd.status, 415);
+    assert.match(wideZstd.text, /zstd data cannot be opened here/);
     const bomb = await post(gzipSync(new Uint8Array(40 * 1024 * 1024)), "gzip");
     assert.equal(bomb.status, 413);
     assert.match(bomb.text, /opens to more than the 32 MiB/);
@@ -459,6 +463,7 @@ Deno.test("a compressed request body is opened and scanned, refused when it cann
       ["github-token@body:zstd"],
       ["github-token@body:pack"],
       ["github-token@body:gzip+pack"],
+      ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
       ["unchecked-compressed@body"],
