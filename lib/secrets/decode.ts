@@ -3,7 +3,7 @@
  * The one decoding layer both detectors share: the forms a secret takes to slip past
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes,
- * program-text escapes (`\x5f`, `\u{5f}`, octal `\137`; also with their
+ * program-text escapes (`\x5f`, `\x{5f}`, `\u{5f}`, `\U0000005f`, octal `\137`; also with their
  * backslash doubled inside a JSON string), HTML numeric references (`&#95;`) and runs of base64
  * (standard and URL-safe, at any alignment, also wrapped across lines), hex and base32
  * are decoded, base64 of gzip or of a zlib stream is opened, and a token cut across
@@ -80,21 +80,16 @@ export function percentDecode(text: string): string {
 }
 
 /**
- * The escapes of program text (C, JavaScript, Python, a shell's `$'...'`) resolved in
- * place: `\xHH`, `\u{H...}`, `\uHHHH` and octal `\N` to `\NNN`. Anything else stays as
- * written.
+ * The escapes of program text (C, JavaScript, Python, Perl, a shell's `$'...'` and
+ * `printf`) resolved in place: `\xHH`, `\x{H...}`, `\u{H...}`, `\uHHHH`, `\UHHHHHHHH`
+ * and octal `\N` to `\NNN`. Anything else stays as written.
  */
 export function codeUnescape(text: string): string {
   return text.replace(
-    /\\(?:x([0-9A-Fa-f]{2})|u\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7])))/g,
-    (all, x, braced, u, octal) => {
-      const code = x !== undefined
-        ? parseInt(x, 16)
-        : braced !== undefined
-        ? parseInt(braced, 16)
-        : u !== undefined
-        ? parseInt(u, 16)
-        : parseInt(octal, 8);
+    /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7])))/g,
+    (all, x, braced, u, wide, octal) => {
+      const hex = x ?? braced ?? u ?? wide;
+      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(octal, 8);
       return code <= 0x10ffff ? String.fromCodePoint(code) : all;
     },
   );
@@ -454,7 +449,8 @@ function triggered(text: string, triggers: readonly number[]) {
         if (run % 2 === 1) escape.push(i);
         else code.push(i);
       } else if (
-        (next === 120 && hexDigitsAt(text, i + 2, 2)) || (next === 117 && text[i + 2] === "{") ||
+        (next === 120 && (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{")) ||
+        (next === 117 && text[i + 2] === "{") || (next === 85 && hexDigitsAt(text, i + 2, 8)) ||
         (next >= 48 && next <= 55 && TOKEN_CHAR[octalAt(text, i + 1)] === 1)
       ) {
         code.push(i);
@@ -577,7 +573,7 @@ export function variants(
   local(
     "escape",
     single(found.code),
-    (w) => codeUnescape(w.replace(/\\+(?=[0-7xu])/g, "\\")).replace(/\\+\//g, "/"),
+    (w) => codeUnescape(w.replace(/\\+(?=[0-7xuU])/g, "\\")).replace(/\\+\//g, "/"),
   );
   local("html", single(found.html), htmlUnescape);
   const runs = survey.runs;

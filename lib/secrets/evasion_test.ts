@@ -66,6 +66,13 @@ const encodings: [string, (s: string) => string, string][] = [
     "escape",
   ],
   ["one \\x escape", (s) => s.replace("_", "\\x5f"), "escape"],
+  ["one \\x{} escape (Perl)", (s) => s.replace("_", "\\x{5f}"), "escape"],
+  [
+    "\\U escapes (bash's printf, Python, C)",
+    (s) => [...s].map((c) => "\\U" + c.charCodeAt(0).toString(16).padStart(8, "0")).join(""),
+    "escape",
+  ],
+  ["one \\U escape", (s) => s.replace("_", "\\U0000005F"), "escape"],
   [
     "octal escapes",
     (s) => [...s].map((c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0")).join(""),
@@ -104,6 +111,9 @@ Deno.test("an escape inside a JSON string (its backslash doubled, as in a model 
     "escape:github-token",
   ]);
   assert.deepEqual(found(JSON.stringify({ command: `echo $'ghp\\u{5f}${GH.slice(4)}'` })), [
+    "escape:github-token",
+  ]);
+  assert.deepEqual(found(JSON.stringify({ command: `printf 'ghp\\U0000005f${GH.slice(4)}'` })), [
     "escape:github-token",
   ]);
 });

@@ -141,6 +141,8 @@ Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run 
   const cases: [string, string][] = [
     ["percent-encoded", `see https://example.test/cb?t=${percent}&page=2 for it`],
     ["\\x escape", `printf 'ghp\\x5f${GH.slice(4)}' > t.txt`],
+    ["\\U escape", `printf 'ghp\\U0000005f${GH.slice(4)}' > t.txt`],
+    ["octal escape", `printf 'ghp\\137${GH.slice(4)}' > t.txt`],
     ["HTML reference", `<input value="ghp&#95;${GH.slice(4)}">`],
     ["HTML named reference", `<input value="ghp&lowbar;${GH.slice(4)}">`],
     ["look-alike letters", `token ${GH.replace("B", "\u0412").replace("T", "\u0422")}`],
