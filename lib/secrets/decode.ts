@@ -3,7 +3,8 @@
  * The one decoding layer both detectors share: the forms a secret takes to slip past
  * a pattern. Text is normalised (NFKC, zero-width and control characters removed,
  * look-alike letters mapped to ASCII), and percent-encoding, JSON `\u` escapes,
- * program-text escapes (`\x5f`, `\x{5f}`, `\u{5f}`, `\U0000005f`, octal `\137`; also with their
+ * program-text escapes (`\x5f`, `\x{5f}`, `\u{5f}`, `\U0000005f`, octal `\137`,
+ * `\N{LOW LINE}`; also with their
  * backslash doubled inside a JSON string), HTML numeric references (`&#95;`) and runs of base64
  * (standard and URL-safe, at any alignment, also wrapped across lines), hex and base32
  * are decoded, base64 of gzip or of a zlib stream is opened, and a token cut across
@@ -80,14 +81,50 @@ export function percentDecode(text: string): string {
 }
 
 /**
+ * The Unicode names of the characters of a token (Python's and Perl's `\N{LOW LINE}`),
+ * upper case: letters, digits and `_-+/=.:@`.
+ */
+const CHARACTER_NAMES: ReadonlyMap<string, string> = new Map([
+  ...[..."ABCDEFGHIJKLMNOPQRSTUVWXYZ"].flatMap((c) => [
+    [`LATIN CAPITAL LETTER ${c}`, c],
+    [`LATIN SMALL LETTER ${c}`, c.toLowerCase()],
+  ]),
+  ...["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"].map((
+    d,
+    i,
+  ) => [`DIGIT ${d}`, String(i)]),
+  ["LOW LINE", "_"],
+  ["HYPHEN-MINUS", "-"],
+  ["PLUS SIGN", "+"],
+  ["SOLIDUS", "/"],
+  ["EQUALS SIGN", "="],
+  ["FULL STOP", "."],
+  ["COLON", ":"],
+  ["COMMERCIAL AT", "@"],
+] as [string, string][]);
+
+/** What `\N{name}` stands for (a name above, in any case, or `U+` and hex); undefined if not known. */
+function named(name: string): string | undefined {
+  const upper = name.trim().toUpperCase();
+  const hex = /^U\+([0-9A-F]{1,6})$/.exec(upper)?.[1];
+  if (hex !== undefined) {
+    const code = parseInt(hex, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+  }
+  return CHARACTER_NAMES.get(upper);
+}
+
+/**
  * The escapes of program text (C, JavaScript, Python, Perl, a shell's `$'...'` and
- * `printf`) resolved in place: `\xHH`, `\x{H...}`, `\u{H...}`, `\uHHHH`, `\UHHHHHHHH`
- * and octal `\N` to `\NNN`. Anything else stays as written.
+ * `printf`) resolved in place: `\xHH`, `\x{H...}`, `\u{H...}`, `\uHHHH`, `\UHHHHHHHH`,
+ * octal `\N` to `\NNN`, and `\N{...}` naming a character of a token. Anything else stays
+ * as written.
  */
 export function codeUnescape(text: string): string {
   return text.replace(
-    /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7])))/g,
-    (all, x, braced, u, wide, octal) => {
+    /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7]))|N\{([A-Za-z0-9 +-]{1,40})\})/g,
+    (all, x, braced, u, wide, octal, name) => {
+      if (name !== undefined) return named(name) ?? all;
       const hex = x ?? braced ?? u ?? wide;
       const code = hex !== undefined ? parseInt(hex, 16) : parseInt(octal, 8);
       return code <= 0x10ffff ? String.fromCodePoint(code) : all;
@@ -416,6 +453,14 @@ function octalAt(text: string, at: number): number {
   return d2 < 0 ? d0 * 8 + d1 : -1;
 }
 
+/** Whether the `\N{` whose name starts at `at` names a character of a token. */
+function namedAt(text: string, at: number): boolean {
+  const close = text.indexOf("}", at);
+  if (close === -1 || close - at > 40) return false;
+  const char = named(text.slice(at, close));
+  return char !== undefined && char.length === 1 && TOKEN_CHAR[char.charCodeAt(0)] === 1;
+}
+
 /** Whether `text` has `count` hex digits from `at`. */
 function hexDigitsAt(text: string, at: number, count: number): boolean {
   if (at + count > text.length) return false;
@@ -451,7 +496,8 @@ function triggered(text: string, triggers: readonly number[]) {
       } else if (
         (next === 120 && (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{")) ||
         (next === 117 && text[i + 2] === "{") || (next === 85 && hexDigitsAt(text, i + 2, 8)) ||
-        (next >= 48 && next <= 55 && TOKEN_CHAR[octalAt(text, i + 1)] === 1)
+        (next >= 48 && next <= 55 && TOKEN_CHAR[octalAt(text, i + 1)] === 1) ||
+        (next === 78 && namedAt(text, i + 3))
       ) {
         code.push(i);
       }
@@ -573,7 +619,7 @@ export function variants(
   local(
     "escape",
     single(found.code),
-    (w) => codeUnescape(w.replace(/\\+(?=[0-7xuU])/g, "\\")).replace(/\\+\//g, "/"),
+    (w) => codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/"),
   );
   local("html", single(found.html), htmlUnescape);
   const runs = survey.runs;

@@ -73,6 +73,20 @@ const encodings: [string, (s: string) => string, string][] = [
     "escape",
   ],
   ["one \\U escape", (s) => s.replace("_", "\\U0000005F"), "escape"],
+  ["one named escape (Python, Perl)", (s) => s.replace("_", "\\N{LOW LINE}"), "escape"],
+  ["one named escape by code point (Perl)", (s) => s.replace("_", "\\N{U+5F}"), "escape"],
+  [
+    "named escapes, in lower case",
+    (s) =>
+      [...s].map((c) =>
+        /[a-z]/.test(c)
+          ? `\\N{latin small letter ${c}}`
+          : /[A-Z]/.test(c)
+          ? `\\N{latin capital letter ${c.toLowerCase()}}`
+          : c
+      ).join(""),
+    "escape",
+  ],
   [
     "octal escapes",
     (s) => [...s].map((c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0")).join(""),
@@ -144,6 +158,14 @@ Deno.test("a JSON file's escapes, shown inside a JSON body (their backslash doub
     found(`{"c": "\\\\\\u0067hp_${GH.slice(4)}"}`).includes("json:github-token"),
     true,
   );
+});
+
+Deno.test("JSON's escaped line break before a `{` opens no window; a named escape of no token character neither", () => {
+  const source = JSON.stringify({
+    content: 'const a = f(\n{\n  b: 1\n});\nprint("\\N{BULLET} done")',
+  });
+  assert.ok(source.includes("\\n{"), source);
+  assert.deepEqual(variants(source).filter((v) => v.encoding === "escape"), []);
 });
 
 Deno.test("a backslash written in source code (doubled in a JSON body) opens no JSON window", () => {

@@ -76,13 +76,19 @@ const TRIGGER_WORDS = [
   "\\x",
   // Octal: `\\0` (three digits: NUL to `?`), `\\1` (`@` to DEL), `\\5` to `\\7` (two
   // digits: `(` to `?`). `\\2` to `\\4` stand for nothing of a token (control characters,
-  // bytes past ASCII, ` ` to `'`): no word. `7`, which no keyword uses, shares the class of
-  // `6` (see the constructor): `\\6` finds `\\7` too, and the table keeps its width.
+  // bytes past ASCII, ` ` to `'`): no word. `7` shares the class of `6` (see `ALIASES`):
+  // `\\6` finds `\\7` too.
   ..."0156".split("").map((d) => `\\${d}`),
+  // Python's and Perl's named escapes, `\\N{LOW LINE}` (the automaton is blind to case:
+  // JSON's `\\n` before a `{` is found too, and passed over).
+  "\\n{",
 ];
 
-/** Octal digits no keyword uses take the class of this one (a class more widens the table). */
-const OCTAL_ALIAS = "6";
+/**
+ * Characters only trigger words use, and one keywords use whose class each takes: a
+ * class more widens the table (see above), a shared one costs a rare needless wake.
+ */
+const ALIASES: readonly [string, string][] = [["7", "6"], ["{", "~"]];
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
@@ -115,7 +121,7 @@ export class KeywordMatcher {
     // The trigger words come last: a keyword index from `keywords.length` on is one.
     const words = [...this.keywords, ...TRIGGER_WORDS];
     let classCount = 1;
-    for (const word of words) {
+    const classify = (word: string) => {
       for (const ch of word) {
         const c = ch.charCodeAt(0);
         if (c >= 128) throw new Error(`keyword "${word}" is not ASCII`);
@@ -125,12 +131,14 @@ export class KeywordMatcher {
           classCount++;
         }
       }
+    };
+    for (const word of this.keywords) classify(word);
+    for (const [ch, like] of ALIASES) {
+      const c = ch.charCodeAt(0);
+      if (this.#classes[c] === 0) this.#classes[c] = this.#classes[like.charCodeAt(0)]!;
     }
+    for (const word of TRIGGER_WORDS) classify(word);
     if (classCount > 255) throw new Error("too many distinct keyword characters");
-    for (const digit of "01234567") {
-      const c = digit.charCodeAt(0);
-      if (this.#classes[c] === 0) this.#classes[c] = this.#classes[OCTAL_ALIAS.charCodeAt(0)]!;
-    }
     for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") {
       this.#classes[ch.charCodeAt(0)]! |= RUN;
     }

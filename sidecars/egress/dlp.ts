@@ -194,7 +194,7 @@ const DELIMITER = /[\s"'`<>()[\]{},]/;
  * character reference, a character past ASCII.
  */
 const ENCODED = new RegExp(
-  `%[0-9A-Fa-f]{2}|\\\\(?:[uUx/]|[0-7])|&#|&(?:${
+  `%[0-9A-Fa-f]{2}|\\\\(?:[uUx/]|[0-7]|N\\{)|&#|&(?:${
     Object.keys(HTML_NAMES).join("|")
   });|[\u0080-\uffff]`,
 );
