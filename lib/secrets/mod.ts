@@ -32,7 +32,13 @@ const UNCHECKED = {
   description: "compressed data too large to check",
 } as const;
 
-const WINDOWED = new Set<Encoding>(["normalized", "url", "json"]);
+/**
+ * Windows decoded in place: decoding only shortens what it changes, so a finding's offset
+ * in the decoded window, from the window's start, is at or before its secret's in the
+ * original (the cut-out reads on from there). A window of escapes is as long as the
+ * escapes in a row: pointed at its start, a secret far into it was out of reach.
+ */
+const WINDOWED = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
 
 let shared: Detector | undefined;
 let joinedOnly: Detector | undefined;

@@ -10,7 +10,7 @@
 
 import { detector, type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
-import { DECODE_RADIUS } from "../../lib/secrets/keywords.ts";
+import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { HTML_NAMES } from "../../lib/secrets/decode.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
@@ -184,6 +184,26 @@ function runEnd(text: string, from: number): number {
   return run.exec(text) ? run.lastIndex : from;
 }
 
+/**
+ * The run of an encoding (base64, hex, base32, compressed data in base64) a finding at
+ * `from` was decoded from: the run that starts there, or, for one found inside a decoded
+ * window (which points before its run, by what decoding shortened: at a quote, into a
+ * name), the first run from there as long as the shortest an encoded token makes.
+ * Undefined when there is none within a window's reach (the scan after the cut then says
+ * whether another finding took it).
+ */
+function encodedRunFrom(text: string, from: number): [number, number] | undefined {
+  const reach = Math.min(text.length, from + 2 * DECODE_RADIUS);
+  for (let at = from; at < reach; at++) {
+    if (at > from && RUN_CHAR.test(text[at - 1]!)) continue;
+    const end = runEnd(text, at);
+    if (end - at >= MIN_RUN) return [at, end];
+    if (end > at) at = end;
+  }
+  return undefined;
+}
+const RUN_CHAR = /[A-Za-z0-9+/_-]/;
+
 /** Encodings decoded in a window of text around what calls for it (an escape, `%XX`, a look-alike). */
 const WINDOWS = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
 
@@ -292,11 +312,12 @@ export function cutOutSecrets(
     f.encoding === "plain" || RUNS.has(f.encoding) ||
     (WINDOWS.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
-  const spans: [number, number][] = found.filter((f) => !WINDOWS.has(f.encoding)).map((f) => {
-    if (f.encoding === "plain") return [f.index, f.index + f.length];
+  const spans = found.filter((f) => !WINDOWS.has(f.encoding)).flatMap((f): [number, number][] => {
+    if (f.encoding === "plain") return [[f.index, f.index + f.length]];
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
-    return [from, runEnd(text, from)];
+    const run = encodedRunFrom(text, from);
+    return run ? [run] : [];
   });
   const candidates = encodedRuns(text, found.filter((f) => WINDOWS.has(f.encoding)));
   const clean = (k: number) => {
@@ -323,7 +344,7 @@ function cut(text: string, spans: [number, number][], values: readonly string[])
   let out = "";
   let at = 0;
   for (const [from, to] of spans.toSorted((a, b) => a[0] - b[0])) {
-    if (to <= at) continue;
+    if (to <= at || to <= from) continue;
     out += text.slice(at, Math.max(at, from)) + CUT_OUT;
     at = Math.max(at, to);
   }
