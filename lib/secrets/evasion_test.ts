@@ -381,6 +381,20 @@ Deno.test("a decoded finding points at where its encoded run starts", () => {
   assert.equal(f.index, 6);
 });
 
+Deno.test("a finding in a window of escapes points at or just before its secret, however long the window", () => {
+  // Escapes every 200 characters chain their windows into one of some 2,000 characters;
+  // the token written with an escape sits near its end.
+  const filler = Array.from({ length: 10 }, (_, i) => `note ${i} \\x41 ${"z".repeat(190)}`).join(
+    "",
+  );
+  const text = `${filler} key: ghp\\x5f${GH.slice(4)}`;
+  const at = text.indexOf("ghp\\x5f");
+  const f = findSecrets(text).find((x) => x.encoding === "escape")!;
+  assert.ok(f, "found");
+  // Each `\\x41` before it decodes to one character: the finding is at most 3 each before.
+  assert.ok(f.index <= at && f.index >= at - 3 * 11, `${f.index} against ${at}`);
+});
+
 Deno.test("ordinary encoded data is not a finding", () => {
   const texts = [
     btoa("hello world, this is an ordinary sentence of text"),

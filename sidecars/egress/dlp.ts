@@ -344,7 +344,7 @@ function cut(text: string, spans: [number, number][], values: readonly string[])
   let out = "";
   let at = 0;
   for (const [from, to] of spans.toSorted((a, b) => a[0] - b[0])) {
-    if (to <= at || to <= from) continue;
+    if (to <= at) continue;
     out += text.slice(at, Math.max(at, from)) + CUT_OUT;
     at = Math.max(at, to);
   }
