@@ -84,6 +84,23 @@ export async function bundleConfig(
       protectedPaths: entry.protectedPaths,
     });
   }
+  const secretValues = plan.egress.secrets.map((name) => {
+    const value = env[name];
+    if (!value) {
+      throw new BotBottleError(`DLP secret: host variable ${name} is not set`, { exitCode: 2 });
+    }
+    return value;
+  });
+  refusePublicCredentials(plan, [
+    ...routes.flatMap((r) => [
+      ...Object.values(r.headers).map((v) => ({ where: `route "${r.host}"`, value: v })),
+      ...r.secrets.map((v) => ({ where: `route "${r.host}"`, value: v })),
+    ]),
+    ...secretValues.map((value, i) => ({
+      where: `egress.secrets ${plan.egress.secrets[i]}`,
+      value,
+    })),
+  ]);
   const ca = await makeAuthority(`bot-bottle ${plan.instance} CA`);
   return {
     instance: plan.instance,
@@ -96,13 +113,7 @@ export async function bundleConfig(
       routes,
       allowPrivate: plan.egress.allowPrivate,
       dlp: plan.egress.dlp,
-      secretValues: plan.egress.secrets.map((name) => {
-        const value = env[name];
-        if (!value) {
-          throw new BotBottleError(`DLP secret: host variable ${name} is not set`, { exitCode: 2 });
-        }
-        return value;
-      }),
+      secretValues,
       ...(upstreamCa ? { upstreamCa } : {}),
     },
     git,
@@ -115,5 +126,25 @@ export async function bundleConfig(
       }
       : {}),
     supervise: { enabled: plan.supervise.enabled, timeoutMs: SUPERVISE_TIMEOUT_MS },
+    publicValues: plan.publicValues,
   };
+}
+
+/**
+ * A value declared public that holds one of the bottle's credentials would let that
+ * credential out unseen: refused, naming where the credential comes from, never it.
+ */
+function refusePublicCredentials(
+  plan: BottlePlan,
+  credentials: { where: string; value: string }[],
+): void {
+  for (const [i, open] of plan.publicValues.entries()) {
+    const held = credentials.find((c) => c.value.length >= 8 && open.includes(c.value));
+    if (held) {
+      throw new BotBottleError(
+        `public_values[${i}] of bottle "${plan.bottle}" holds the credential of ${held.where}; a credential is never public`,
+        { exitCode: 2, hint: "remove it from public_values" },
+      );
+    }
+  }
 }

@@ -59,6 +59,7 @@ Deno.test("parseManifest() fills defaults", () => {
     git: [],
     workspace: { allow_force_push: true, protected_paths: [] },
     supervise: false,
+    public_values: [],
   });
   assert.deepEqual(m.agents.a, {
     kind: "claude",

@@ -147,6 +147,12 @@ export const GitEntry = z.strictObject({
   ),
 });
 
+/** A value the person declares public; never a bottle's credential (checked at start). */
+const PublicValue = z.string().min(8, "must be 8 characters or more").max(4096).regex(
+  /^[\x21-\x7e]+$/,
+  "must be printable ASCII without spaces, as a token is written",
+);
+
 /** Egress policy of a bottle. */
 export const Egress = z.strictObject({
   allow: z.array(HostPatternString).default([]).describe(
@@ -200,6 +206,9 @@ export const Bottle = z.strictObject({
   ),
   supervise: z.boolean().default(false).describe(
     "Run the supervise MCP server so the agent can ask a person on the host",
+  ),
+  public_values: z.array(PublicValue).default([]).describe(
+    "Values that look like secrets but are public by design (a Firebase web API key, a search-only API key): exact values, as written; DLP, the git gate and the --cwd copy do not count them as secrets",
   ),
 });
 

@@ -329,6 +329,7 @@ export function planBottle(manifest: Manifest, options: PlanOptions, facts: Host
       secrets: bottle.egress.secrets,
     },
     git,
+    publicValues: bottle.public_values,
     supervise: superviseUrl ? { enabled: true, url: superviseUrl } : { enabled: false },
     ...(workspace ? { workspace } : {}),
     permissions: agent.permissions,

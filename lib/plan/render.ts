@@ -95,6 +95,16 @@ export function renderPlanText(plan: BottlePlan): string {
     })`,
   );
 
+  if (plan.publicValues.length > 0) {
+    // Declared public, yet shown by their start only: a real secret put there by mistake
+    // should not land in a terminal's scrollback or a CI log.
+    item(
+      `(not secrets, declared public: ${
+        plan.publicValues.map((v) => `${v.slice(0, 6)}... (${v.length} characters)`).join(", ")
+      })`,
+    );
+  }
+
   section("Routes (credentials injected by the proxy)");
   if (plan.egress.routes.length === 0) item("(none)");
   for (const route of plan.egress.routes) {

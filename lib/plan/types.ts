@@ -180,6 +180,8 @@ export interface BottlePlan {
     secrets: string[];
   };
   git: PlannedGitEntry[];
+  /** Values the person declared public: no scan counts them as secrets. */
+  publicValues: string[];
   supervise: { enabled: boolean; url?: string };
   /** The `--cwd` working tree, when there is one. */
   workspace?: PlannedWorkspace;

@@ -40,6 +40,31 @@ const UNCHECKED = {
  */
 const WINDOWED = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
 
+/**
+ * Values the person declared public (`public_values` in the manifest: a Firebase web API
+ * key, a search-only key): a finding whose text is one of them, as written or decoded, is
+ * no finding. Set once per process, from the bottle's plan or its bundle's config.
+ */
+let publicValues: ReadonlySet<string> = new Set();
+let publicList: readonly string[] = [];
+
+/** Sets the values no scan in this process reports (see `publicValues`). */
+export function setPublicValues(values: Iterable<string>): void {
+  publicValues = new Set(values);
+  publicList = [...publicValues].toSorted();
+}
+
+/** The values set by `setPublicValues`, in order (for a scan run in another worker). */
+export function getPublicValues(): readonly string[] {
+  return publicList;
+}
+
+/** `findings` in `source` without those whose text is a public value. */
+function notPublic(source: string, findings: Finding[]): Finding[] {
+  if (publicValues.size === 0) return findings;
+  return findings.filter((f) => !publicValues.has(source.slice(f.index, f.index + f.length)));
+}
+
 let shared: Detector | undefined;
 let joinedOnly: Detector | undefined;
 
@@ -135,7 +160,7 @@ function findInPiece(
     }
   };
   const survey = detector().survey(text, options.utf8);
-  add(detector().findings(text, survey), "plain");
+  add(notPublic(text, detector().findings(text, survey)), "plain");
   add(valueFindings(text, values, 0), "plain");
   if (options.decode === false) return out;
   const level = (source: string, surveyed: Survey, depth: number, at: number) => {
@@ -150,7 +175,7 @@ function findInPiece(
       const place = (fs: Finding[]) =>
         fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
       const inner = detector().survey(v.text);
-      add(place(detector().findings(v.text, inner)), v.encoding);
+      add(place(notPublic(v.text, detector().findings(v.text, inner))), v.encoding);
       add(place(valueFindings(v.text, values, 0)), v.encoding);
       if (depth === 0) level(v.text, inner, 1, where);
     }
@@ -171,7 +196,7 @@ export function findSplitSecrets(
   if (fields.length < 2) return [];
   const joined = fields.join("");
   return [
-    ...tokenDetector().scan(joined),
+    ...notPublic(joined, tokenDetector().scan(joined)),
     ...valueFindings(joined, values, 0),
   ].map((f) => ({ ...f, encoding: "joined" as const }));
 }

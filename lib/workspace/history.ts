@@ -17,7 +17,7 @@ import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { Buffered } from "../buffered.ts";
 import { firstSecretInBytes, firstSecretInStream } from "./select.ts";
-import { PIECE } from "../secrets/mod.ts";
+import { getPublicValues, PIECE } from "../secrets/mod.ts";
 import { RULES } from "../secrets/rules.ts";
 import { VERSION } from "../version.ts";
 
@@ -214,13 +214,16 @@ async function scanBlobs(
 /** The most blob ids a verdict cache keeps; past it, it starts again. */
 const MAX_CACHED = 2_000_000;
 
-let detectorKey: string | undefined;
+const detectorKeys = new Map<string, string>();
 /**
  * What names the detector's judgement: this version and every rule, with its checks'
- * code. A blob found clean is clean again only for the same detector.
+ * code, and the values declared public. A blob found clean is clean again only for the
+ * same detector (with fewer values public, one found clean may hold a secret).
  */
 async function detectorId(): Promise<string> {
-  if (detectorKey) return detectorKey;
+  const publicValues = getPublicValues();
+  const known = detectorKeys.get(publicValues.join("\n"));
+  if (known) return known;
   const rules = RULES.map((r) => [
     r.id,
     r.kind,
@@ -235,10 +238,11 @@ async function detectorId(): Promise<string> {
     String(r.check),
     String(r.checkMatch),
   ]);
-  const bytes = new TextEncoder().encode(JSON.stringify([VERSION, rules]));
+  const bytes = new TextEncoder().encode(JSON.stringify([VERSION, rules, publicValues]));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  detectorKey = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
-  return detectorKey;
+  const key = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+  detectorKeys.set(publicValues.join("\n"), key);
+  return key;
 }
 
 /**

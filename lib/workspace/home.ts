@@ -31,6 +31,7 @@ import { bringLfsHome, MAX_LFS_HOME, newPointers } from "./lfs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 import { auditEntries } from "../logs.ts";
+import { setPublicValues } from "../secrets/mod.ts";
 
 /** Git in the agent with its own hooks and helpers turned off. */
 const AGENT_GIT =
@@ -471,6 +472,7 @@ export async function bringHome(
   const { guest, bundle } = access;
   const record = await readRecord(env, instance);
   if (!record) return undefined;
+  setPublicValues(record.publicValues ?? []);
   // Refusals from earlier in the session may since have been fixed; only this round's count.
   const since = new Date(Date.now() - 1000).toISOString();
   log.step(`Bringing the work of ${instance} home`);

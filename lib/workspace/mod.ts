@@ -11,6 +11,7 @@ import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
+import { setPublicValues } from "../secrets/mod.ts";
 import { cacheDir } from "../state.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
@@ -55,7 +56,7 @@ function reportLeftOut(selection: Selection, ignored: string[]): void {
   const flagged = selection.flagged.filter((f) => !f.included);
   if (flagged.length > 0) {
     log.warn(
-      `Left out of the agent because they hold a secret (--include PATH carries one anyway):\n` +
+      `Left out of the agent because they hold a secret (--include PATH carries one anyway; a key public by design, listed in the bottle's public_values, is no secret):\n` +
         flagged.map((f) => `  ${inert(f.path, 200)}:${f.line} (rule ${f.rule})`).join("\n"),
     );
   }
@@ -110,6 +111,8 @@ export async function prepareWorkspace(
   if (location.root !== ws.root) {
     throw new BotBottleError(`--cwd: "${ws.source}" moved while the bottle was planned`);
   }
+  // A file whose only secret-looking value is one the person declared public goes in.
+  setPublicValues(plan.publicValues);
   log.step(`Scanning ${ws.root} for what goes into the agent`);
   const selection = await selectWorkspace(location, ws.include);
   const ignored = location.git ? await ignoredPaths(ws.root, selection.nested) : [];
@@ -144,6 +147,7 @@ export async function prepareWorkspace(
     guestPath: ws.guestPath,
     created: new Date().toISOString(),
     ...(selection.trackedLeftOut.length ? { leftOut: selection.trackedLeftOut } : {}),
+    ...(plan.publicValues.length ? { publicValues: plan.publicValues } : {}),
   });
   if (ws.kind === "dir") await Deno.mkdir(workDir(env, plan.instance), { recursive: true });
   return { agentTar: packed.agentTar, seedTar: packed.seedTar, selection };

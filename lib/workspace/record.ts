@@ -39,6 +39,8 @@ export interface WorkspaceRecord {
    * index), so that one the agent writes anew is told apart at home.
    */
   leftOut?: string[];
+  /** The bottle's `public_values`: the work's LFS content is scanned with them, as it went in. */
+  publicValues?: string[];
 }
 
 /** Records the baseline commit of `instance`'s workspace (see `WorkspaceRecord`). */

@@ -78,6 +78,8 @@ export interface BundleConfig {
   workspace?: { allowForcePush: boolean; protectedPaths: string[] };
   /** The supervise MCP server; `timeoutMs` bounds how long a tool call waits. */
   supervise: { enabled: boolean; timeoutMs: number };
+  /** Values the person declared public: neither DLP nor the gate counts them as secrets. */
+  publicValues: string[];
 }
 
 /** One git gate entry, with the key and known_hosts contents read on the host. */

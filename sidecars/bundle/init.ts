@@ -6,6 +6,7 @@
  */
 
 import { AuditLog } from "../egress/audit.ts";
+import { setPublicValues } from "../../lib/secrets/mod.ts";
 import { importAuthority } from "../../lib/net/x509.ts";
 import { Leaves } from "../egress/leaves.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
@@ -42,6 +43,8 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   // The host writes the config to stdin and closes it; it holds credential values and
   // the CA's key, kept in memory only.
   const config: BundleConfig = JSON.parse(await new Response(Deno.stdin.readable).text());
+  // Every scan in this process (DLP on the event loop, the gate's) spares them.
+  setPublicValues(config.publicValues ?? []);
   const audit = new AuditLog(AUDIT_PATH);
   // Disposed last: what the log holds back goes to disk when the bundle stops.
   daemons.defer(() => audit.flush());

@@ -18,6 +18,7 @@ import {
   zipEntries,
 } from "../../lib/secrets/compressed.ts";
 import { packObjects } from "../../lib/secrets/gitpack.ts";
+import { getPublicValues } from "../../lib/secrets/mod.ts";
 import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
 import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
 import type { ScanPool } from "./scanpool.ts";
@@ -210,6 +211,7 @@ async function scanOpened(
         ...inner.map((i) => ({ bytes: i.bytes, within: [...opened.codings, i.coding].join("+") })),
       ],
       values: ctx.dlpValues,
+      publicValues: [...getPublicValues()],
       mayCut: mayCut && opened.codings.length === 0 && inner.length === 0,
     };
     const result = await scan(ctx, job);
@@ -422,6 +424,7 @@ export async function exchange(
           const asIs = await scan(ctx, {
             parts: [{ bytes: body, within: "" }],
             values: ctx.dlpValues,
+            publicValues: [...getPublicValues()],
             mayCut: false,
           }).catch(() => ({ findings: [] }));
           for (const f of asIs.findings) findings.push(f);

@@ -6,6 +6,7 @@
  */
 
 import { cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
+import { setPublicValues } from "../../lib/secrets/mod.ts";
 
 /** What one body's scan is given. */
 export interface ScanJob {
@@ -13,6 +14,8 @@ export interface ScanJob {
   parts: { bytes: Uint8Array; within: string }[];
   /** The bottle's own values, refused in any encoding. */
   values: string[];
+  /** Values the person declared public (see `setPublicValues`); as set before when absent. */
+  publicValues?: string[];
   /**
    * Whether secrets may be cut out of `parts[0]` (the body as it came, a model request):
    * done when every finding is in its text and the body is UTF-8 throughout.
@@ -29,6 +32,8 @@ export interface ScanResult {
 
 /** Runs `job` here. */
 export function runScanJob(job: ScanJob): ScanResult {
+  // The same for every job of a bottle; set here for a worker, which has its own.
+  if (job.publicValues) setPublicValues(job.publicValues);
   const texts = job.parts.map((p) => new TextDecoder().decode(p.bytes));
   const findings = job.parts.flatMap((part, i) => {
     const found = scanRequest(

@@ -128,3 +128,17 @@ Deno.test("ScanPool scans parts that are views of one buffer (opened data comes 
     pool.close();
   }
 });
+
+Deno.test("ScanPool: a job's public values reach the worker; a value not public is found there", async () => {
+  const open = "AIzaSy" + "Dq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
+  const pool = new ScanPool(1, { inPlaceBelow: 0 });
+  try {
+    const body = `{"apiKey": "${open}"}`;
+    const spared = await pool.scan({ ...job(body), publicValues: [open] });
+    assert.deepEqual(spared.findings, []);
+    const found = await pool.scan({ ...job(body), publicValues: [] });
+    assert.deepEqual(found.findings.map((f) => f.rule), ["gcp-api-key"]);
+  } finally {
+    pool.close();
+  }
+});

@@ -16,6 +16,7 @@ import {
   WORKSPACE_ENTRY,
 } from "../bundle/config.ts";
 import { followUpstreamHead, gitOk } from "./git.ts";
+import type { GateRules } from "./policy.ts";
 
 /** The deno command a git hook runs, with the hook's narrow permissions. */
 export const HOOK_COMMAND =
@@ -88,19 +89,23 @@ async function acceptPushes(repo: string, name: string): Promise<void> {
 async function setUpWorkspace(
   rules: NonNullable<BundleConfig["workspace"]>,
   secrets: string[],
+  publicValues: string[],
   audit: AuditLog,
 ): Promise<void> {
   const dir = gateDir(WORKSPACE_ENTRY);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(
     `${dir}/rules.json`,
-    JSON.stringify({
-      upstream: null,
-      allowForcePush: rules.allowForcePush,
-      allowDelete: true,
-      protectedPaths: rules.protectedPaths,
-      secrets,
-    }),
+    JSON.stringify(
+      {
+        upstream: null,
+        allowForcePush: rules.allowForcePush,
+        allowDelete: true,
+        protectedPaths: rules.protectedPaths,
+        secrets,
+        publicValues,
+      } satisfies GateRules & { upstream: null },
+    ),
     { mode: 0o600 },
   );
   const repo = gateRepo(WORKSPACE_ENTRY);
@@ -122,7 +127,9 @@ export async function startGitGate(
     ...config.egress.secretValues,
   ];
   await Deno.mkdir(`${STATE_DIR}/git`, { recursive: true, mode: 0o700 });
-  if (config.workspace) await setUpWorkspace(config.workspace, secrets, audit);
+  if (config.workspace) {
+    await setUpWorkspace(config.workspace, secrets, config.publicValues ?? [], audit);
+  }
   for (const entry of config.git) {
     const dir = gateDir(entry.name);
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -134,13 +141,16 @@ export async function startGitGate(
     await Deno.writeTextFile(`${dir}/known_hosts`, entry.knownHosts, { mode: 0o600 });
     await Deno.writeTextFile(
       `${dir}/rules.json`,
-      JSON.stringify({
-        upstream: entry.upstream,
-        allowForcePush: entry.allowForcePush,
-        allowDelete: entry.allowDelete,
-        protectedPaths: entry.protectedPaths,
-        secrets,
-      }),
+      JSON.stringify(
+        {
+          upstream: entry.upstream,
+          allowForcePush: entry.allowForcePush,
+          allowDelete: entry.allowDelete,
+          protectedPaths: entry.protectedPaths,
+          secrets,
+          publicValues: config.publicValues ?? [],
+        } satisfies GateRules & { upstream: string },
+      ),
       { mode: 0o600 },
     );
     const repo = gateRepo(entry.name);

@@ -20,6 +20,7 @@ import {
 } from "../bundle/config.ts";
 import { followUpstreamHead, git } from "./git.ts";
 import { type PushScan, scanPush } from "./objects.ts";
+import { setPublicValues } from "../../lib/secrets/mod.ts";
 import {
   decide,
   type GateRules,
@@ -117,6 +118,7 @@ async function preReceive(name: string): Promise<number> {
   const rules: GateRules & { upstream: string | null } = JSON.parse(
     await Deno.readTextFile(`${gateDir(name)}/rules.json`),
   );
+  setPublicValues(rules.publicValues ?? []);
   const overrides = await readOverrides(name);
   const input = await new Response(Deno.stdin.readable).text();
   const updates: RefUpdate[] = input.split("\n").filter(Boolean).map((line) => {

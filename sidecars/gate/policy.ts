@@ -42,6 +42,8 @@ export interface GateRules {
   protectedPaths: string[];
   /** The bottle's credential values; the hook scans for them, never prints them. */
   secrets: string[];
+  /** Values the person declared public: not secrets to the scan. */
+  publicValues?: string[];
 }
 
 /**

@@ -207,7 +207,7 @@ export async function startUpstream(
  */
 export function claudeManifest(
   subnet: string,
-  options: { keyEnv?: string; egress?: string[]; agent?: string[] } = {},
+  options: { keyEnv?: string; egress?: string[]; agent?: string[]; bottle?: string[] } = {},
 ): string {
   const lines = (extra: string[] | undefined, indent: string) =>
     (extra ?? []).map((l) => `${indent}${l}\n`).join("");
@@ -219,7 +219,7 @@ ${lines(options.egress, "      ")}      allow_private: ["${subnet}"]
         - host: api.anthropic.com
           headers:
             x-api-key: { env: ${options.keyEnv ?? "ANTHROPIC_API_KEY"} }
-agents:
+${lines(options.bottle, "    ")}agents:
   claude:
     bottle: dev
 ${lines(options.agent, "    ")}`;
