@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { parseManifest } from "../manifest/load.ts";
 import { planBottle } from "../plan/plan.ts";
 import type { HostFacts } from "../plan/types.ts";
+import { hostFacts } from "../../tests/host_facts.ts";
 import { AGENT_KINDS, knownCredential, PROFILES } from "./mod.ts";
 
-const facts = (env: Record<string, string> = {}): HostFacts => ({
-  runId: "abc123",
-  env,
-  home: "/home/u",
-  manifestDir: "/proj",
-  paths: {},
-  usedSubnets: [],
-  images: { agent: "a:1", bundle: "b:1" },
-});
+const facts = (env: Record<string, string> = {}): HostFacts => hostFacts({ env });
 
 const plan = (kind: string, route: string, agentExtra = "", bottleExtra = "") =>
   planBottle(

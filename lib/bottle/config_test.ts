@@ -3,6 +3,7 @@ import { BotBottleError } from "../errors.ts";
 import { parseManifest } from "../manifest/load.ts";
 import { planBottle } from "../plan/plan.ts";
 import { bundleConfig } from "./config.ts";
+import { hostFacts } from "../../tests/host_facts.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const KEY = "sk-ant-api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -29,15 +30,7 @@ agents:
   const env = { ANTHROPIC_API_KEY: KEY, DLP_SECRET: DLP };
   return {
     env,
-    plan: planBottle(manifest, { agent: "claude", agentArgs: [] }, {
-      runId: "abc123",
-      env,
-      home: "/home/u",
-      manifestDir: "/proj",
-      paths: {},
-      usedSubnets: [],
-      images: { agent: "a:0", bundle: "b:1" },
-    }),
+    plan: planBottle(manifest, { agent: "claude", agentArgs: [] }, hostFacts({ env })),
   };
 }
 

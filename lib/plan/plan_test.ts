@@ -4,22 +4,12 @@ import { UsageError } from "../errors.ts";
 import { parseManifest } from "../manifest/load.ts";
 import { chooseBackend, planBottle } from "./plan.ts";
 import type { HostFacts, PlanOptions } from "./types.ts";
+import { hostFacts } from "../../tests/host_facts.ts";
 
 const DATA = join(import.meta.dirname!, "../../tests/testdata/plans");
 const UPDATE = Deno.env.get("BOT_BOTTLE_UPDATE_GOLDEN") === "1";
 
-function facts(overrides: Partial<HostFacts> = {}): HostFacts {
-  return {
-    runId: "abc123",
-    env: {},
-    home: "/home/u",
-    manifestDir: "/proj",
-    paths: {},
-    usedSubnets: [],
-    images: { agent: "bot-bottle-agent:000000000000", bundle: "bot-bottle-bundle:111111111111" },
-    ...overrides,
-  };
-}
+const facts = hostFacts;
 
 interface Case {
   description: string;
