@@ -10,6 +10,7 @@
 import { basename } from "node:path";
 import { YAML, z } from "./deps.ts";
 import { ManifestError, type ManifestProblem } from "../errors.ts";
+import { findSecrets } from "../secrets/mod.ts";
 import { type Manifest, ManifestSchema } from "./schema.ts";
 
 type Path = (string | number)[];
@@ -296,10 +297,9 @@ function describeIssue(
       ? `must be ${JSON.stringify(issue.values[0])}`
       : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   } else if (issue.code === "invalid_format" && issue.format === "regex") {
-    const value = valueAt(doc, path);
-    message = `${JSON.stringify(value)} ${issue.message}`;
+    message = `${quoted(valueAt(doc, path))} ${issue.message}`;
   } else if (issue.code === "too_small" && issue.origin === "string") {
-    message = "must not be empty";
+    message = Number(issue.minimum) <= 1 ? "must not be empty" : issue.message;
   }
   return [{ path: formatPath(path), ...at(offsetOfPath(doc, path)), message }];
 }
@@ -321,6 +321,17 @@ function valueIn(data: unknown, path: Path): unknown {
     value = (value as Record<string | number, unknown>)[segment];
   }
   return value;
+}
+
+/**
+ * A value as an error shows it, unless the secret detector flags it: a token pasted where
+ * a variable's name goes (`password_env: ghp_...`) would land in a terminal or a CI log.
+ */
+function quoted(value: unknown): string {
+  if (typeof value === "string" && findSecrets(value).length > 0) {
+    return "the value (it looks like a secret, so it is not shown)";
+  }
+  return JSON.stringify(value);
 }
 
 function describeValue(value: unknown): string {

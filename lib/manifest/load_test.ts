@@ -157,3 +157,57 @@ Deno.test("route headers: a literal value, a secret in a template, or Basic with
   );
   assert.match(bad("authorization: { token: T }"), /expected \{ env: NAME \}, "Bearer \$\{NAME\}"/);
 });
+
+Deno.test("a token where a host variable's name goes is refused, and not repeated", () => {
+  // Built at run time so that this file itself holds nothing a scanner would flag.
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const key = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+  const text = `bottles:
+  dev:
+    egress:
+      secrets: [${key}, DLP_SECRET]
+      routes:
+        - host: api.github.com
+          headers:
+            authorization: "Bearer \${${token}}"
+          agent_env: [${token}]
+        - host: git.example.com
+          headers:
+            authorization: { basic: { user: x, password_env: ${token} } }
+        - host: api.example.com
+          headers:
+            x-api-key: { env: ${key} }
+    public_values: ["Bearer ${token}", "short"]
+agents:
+  claude:
+    bottle: dev
+`;
+  let error: unknown;
+  try {
+    parseManifest(text, "m.yaml");
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ManifestError, String(error));
+  assert.equal(error.exitCode, 2);
+  const lines = problemLines(error);
+  const named = "looks like a secret, not the name of a host variable";
+  for (
+    const path of [
+      "bottles.dev.egress.secrets[0]",
+      "bottles.dev.egress.routes[0].headers.authorization",
+      "bottles.dev.egress.routes[0].agent_env[0]",
+      "bottles.dev.egress.routes[1].headers.authorization.basic.password_env",
+      "bottles.dev.egress.routes[2].headers.x-api-key.env",
+    ]
+  ) {
+    assert.ok(lines.includes(`${path}: ${named}`), `${path} in:\n${lines}`);
+  }
+  assert.match(
+    lines,
+    /public_values\[0\]: the value \(it looks like a secret, so it is not shown\) must be printable/,
+  );
+  assert.match(lines, /public_values\[1\]: must be 8 characters or more/);
+  assert.ok(!lines.includes(token) && !lines.includes(key), lines);
+  assert.ok(!lines.includes("DLP_SECRET"), "a plain variable name is no problem");
+});

@@ -51,7 +51,17 @@ const RouteHost = z.string().superRefine((value, ctx) => {
   }
 });
 
-const EnvName = z.string().regex(ENV_NAME, "must be an environment variable name");
+/**
+ * A token pasted where a variable's name goes (`password_env: ghp_...`) is a valid name:
+ * it would be printed by `plan` and given to the agent as a variable's name.
+ */
+const SECRET_AS_NAME =
+  "looks like a secret, not the name of a host variable: export the secret in a variable and name the variable here";
+
+const EnvName = z.string().regex(ENV_NAME, "must be an environment variable name").refine(
+  (name) => findSecrets(name).length === 0,
+  { message: SECRET_AS_NAME },
+);
 
 const TEMPLATE_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -63,6 +73,9 @@ const Template = z.string().min(1).superRefine((value, ctx) => {
       message:
         "a header value is written from host variables, as ${NAME}; put the secret in a host variable, not in the manifest",
     });
+  }
+  for (const [, name] of value.matchAll(TEMPLATE_VAR)) {
+    if (findSecrets(name!).length > 0) ctx.addIssue({ code: "custom", message: SECRET_AS_NAME });
   }
   const rest = value.replace(TEMPLATE_VAR, "");
   if (/\$\{/.test(rest)) {
