@@ -12,6 +12,8 @@ import { buildCaSource, ensureImages } from "../images/build.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { provisionGuest } from "../provision/mod.ts";
+import { refuseSecretsGoingIn } from "../provision/secrets.ts";
+import { setPublicValues } from "../secrets/mod.ts";
 import { phaseTimings, timed } from "../timings.ts";
 import { bringHome, forgetRecord, noteBaseline, prepareWorkspace } from "../workspace/mod.ts";
 import { bundleConfig } from "./config.ts";
@@ -43,10 +45,14 @@ export async function bringUp(
     );
   }
   const backend = backendFor(plan.backend);
-  // The engine check and the credential values (read and checked before anything is
-  // created or built) while the images are looked up.
+  // Every scan in this process (the prompt, skills, a --cwd tree, the work coming home)
+  // spares the values the person declared public.
+  setPublicValues(plan.publicValues);
+  // The engine check, the credential values and what goes into the agent (read and
+  // checked before anything is created or built) while the images are looked up.
   const ready = (async () => {
     await timed("engine", () => requireAvailable(backend));
+    await refuseSecretsGoingIn(plan);
     return await bundleConfig(plan, options.env);
   })();
   // Awaited below; until then a failure must not count as unhandled.

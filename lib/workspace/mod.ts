@@ -11,7 +11,6 @@ import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import { log } from "../log.ts";
 import type { BottlePlan } from "../plan/types.ts";
-import { setPublicValues } from "../secrets/mod.ts";
 import { cacheDir } from "../state.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
@@ -111,8 +110,6 @@ export async function prepareWorkspace(
   if (location.root !== ws.root) {
     throw new BotBottleError(`--cwd: "${ws.source}" moved while the bottle was planned`);
   }
-  // A file whose only secret-looking value is one the person declared public goes in.
-  setPublicValues(plan.publicValues);
   log.step(`Scanning ${ws.root} for what goes into the agent`);
   const selection = await selectWorkspace(location, ws.include);
   const ignored = location.git ? await ignoredPaths(ws.root, selection.nested) : [];

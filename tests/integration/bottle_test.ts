@@ -690,6 +690,34 @@ dockerTest("a missing skill stops start before anything is created", async () =>
   assert.deepEqual(calls.filter((c) => !READ_ONLY_DOCKER.test(c)), [], calls.join("\n"));
 });
 
+dockerTest(
+  "a skill file holding a secret stops start, naming the file, and nothing is left",
+  async () => {
+    await using upstream = await startUpstream(HOSTS, REPLY);
+    await using dir = await tempDir();
+    await project(dir.path, upstream.subnet);
+    // Built at run time so that this file itself holds nothing a scanner would flag.
+    const token = "ghp_" + crypto.randomUUID().replaceAll("-", "").slice(0, 30) + "Zq8Lw2";
+    await Deno.writeTextFile(join(dir.path, "skills/review/notes.md"), `push with ${token}\n`);
+    const r = await runBotBottle(["start", "claude", "--", "-p", "hi"], {
+      cwd: dir.path,
+      env: await env(upstream),
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /skill "review": notes\.md:1 \(rule github-token\)/);
+    assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token), "the secret was printed");
+    const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)?.[1];
+    assert.ok(name, r.stderr);
+    const left = await captureRaw(
+      $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+    );
+    const nets = await captureRaw(
+      $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
+    );
+    assert.equal((left.stdout + nets.stdout).trim(), "", "nothing of the bottle is left");
+  },
+);
+
 /** The state directory of the bottles started in the project directory `cwd`. */
 const stateOf = (cwd: string) => join(cwd, "state");
 

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * What the manifest puts into the agent (its prompt, its skills' files) holds no secret:
+ * checked with the one detector as the bottle starts, before the agent runs (as the `--cwd`
+ * copy is); what was created by then is removed.
+ */
+
+import { join, relative } from "node:path";
+import { BotBottleError } from "../errors.ts";
+import { inert } from "../inert.ts";
+import type { BottlePlan } from "../plan/types.ts";
+import { findSecrets } from "../secrets/mod.ts";
+import { firstSecretInFile } from "../workspace/select.ts";
+
+/** Regular files under `dir`, as the skill's archive carries them (links not followed). */
+async function* filesUnder(dir: string): AsyncGenerator<string> {
+  const entries = await Array.fromAsync(Deno.readDir(dir));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) yield* filesUnder(path);
+    else if (e.isFile) yield path;
+  }
+}
+
+/**
+ * Refuses (exit 2) a prompt or a skill file holding what the detector takes for a secret:
+ * it would be in the agent's files, and its model's every request. Names the place and
+ * the rule, never the value.
+ */
+export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
+  const problems: string[] = [];
+  for (const step of plan.provisioning) {
+    if (step.kind === "prompt") {
+      const found = findSecrets(step.text)[0];
+      if (found) {
+        const line = step.text.slice(0, found.index).split("\n").length;
+        problems.push(`agent "${plan.agent}" prompt, line ${line} (rule ${found.rule})`);
+      }
+    } else if (step.kind === "skill") {
+      for await (const file of filesUnder(step.source)) {
+        const found = await firstSecretInFile(file);
+        if (found) {
+          problems.push(
+            `skill "${step.name}": ${
+              inert(relative(step.source, file), 200)
+            }:${found.line} (rule ${found.rule})`,
+          );
+        }
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new BotBottleError(
+      `What the manifest puts into the agent holds what looks like a secret:\n  ${
+        problems.join("\n  ")
+      }`,
+      {
+        exitCode: 2,
+        hint:
+          "a credential goes in a route (a host variable the proxy adds to requests), never into the agent; a key public by design can be listed in the bottle's public_values",
+      },
+    );
+  }
+}
