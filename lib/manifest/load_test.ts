@@ -177,6 +177,10 @@ Deno.test("a token where a host variable's name goes is refused, and not repeate
         - host: api.example.com
           headers:
             x-api-key: { env: ${key} }
+    git:
+      - name: project
+        upstream: ssh://git:${token}@github.com/me/project.git
+        identity_file: ~/.ssh/id
     public_values: ["Bearer ${token}", "short"]
 agents:
   claude:
@@ -208,6 +212,7 @@ agents:
     /public_values\[0\]: the value \(it looks like a secret, so it is not shown\) must be printable/,
   );
   assert.match(lines, /public_values\[1\]: must be 8 characters or more/);
+  assert.match(lines, /git\[0\]\.upstream: holds what looks like a secret/);
   assert.ok(!lines.includes(token) && !lines.includes(key), lines);
   assert.ok(!lines.includes("DLP_SECRET"), "a plain variable name is no problem");
 });

@@ -143,7 +143,11 @@ const GitUpstream = z.string().refine(
   (u) =>
     /^ssh:\/\/[^/\s]+\/\S+$/.test(u) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/][^\s]*$/.test(u),
   { message: "must be an SSH URL: ssh://user@host[:port]/path or user@host:path" },
-);
+).refine((u) => findSecrets(u).length === 0, {
+  // It is in the plan and the agent's git config: the gate's key is the only credential.
+  message:
+    "holds what looks like a secret; the gate pushes with identity_file, so the URL needs none",
+});
 
 /** One upstream repository reached through the git gate. */
 export const GitEntry = z.strictObject({
