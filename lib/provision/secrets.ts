@@ -1,6 +1,7 @@
 /**
  * @module
- * What the manifest puts into the agent (its prompt, its skills' files) holds no secret:
+ * What the person puts into the agent (the prompt, the skills' files, the arguments given
+ * to the agent's CLI after `--`) holds no secret:
  * checked with the one detector as the bottle starts, before the agent runs (as the `--cwd`
  * copy is); what was created by then is removed.
  */
@@ -24,12 +25,16 @@ async function* filesUnder(dir: string): AsyncGenerator<string> {
 }
 
 /**
- * Refuses (exit 2) a prompt or a skill file holding what the detector takes for a secret:
- * it would be in the agent's files, and its model's every request. Names the place and
- * the rule, never the value.
+ * Refuses (exit 2) a prompt, a skill file or an argument holding what the detector takes
+ * for a secret: it would be in the agent's files or process list, and its model's every
+ * request. Names the place and the rule, never the value.
  */
 export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
   const problems: string[] = [];
+  for (const [i, arg] of plan.guest.command.entries()) {
+    const found = findSecrets(arg)[0];
+    if (found) problems.push(`the agent's command line, argument ${i} (rule ${found.rule})`);
+  }
   for (const step of plan.provisioning) {
     if (step.kind === "prompt") {
       const found = findSecrets(step.text)[0];
@@ -52,9 +57,7 @@ export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
   }
   if (problems.length > 0) {
     throw new BotBottleError(
-      `What the manifest puts into the agent holds what looks like a secret:\n  ${
-        problems.join("\n  ")
-      }`,
+      `What would go into the agent holds what looks like a secret:\n  ${problems.join("\n  ")}`,
       {
         exitCode: 2,
         hint:

@@ -11,7 +11,7 @@ import { refuseSecretsGoingIn } from "./secrets.ts";
 const TOKEN = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const OPEN = "AIzaSy" + "Dq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
 
-async function planWith(prompt: string, skill: Record<string, string>) {
+async function planWith(prompt: string, skill: Record<string, string>, agentArgs: string[] = []) {
   const dir = await Deno.makeTempDir();
   const skillDir = join(dir, "skills", "review");
   await Deno.mkdir(join(skillDir, "scripts"), { recursive: true });
@@ -26,14 +26,18 @@ async function planWith(prompt: string, skill: Record<string, string>) {
   );
   const plan = planBottle(
     manifest,
-    { agent: "claude", agentArgs: [] },
+    { agent: "claude", agentArgs },
     hostFacts({ manifestDir: dir, paths: { [skillDir]: "skill" } }),
   );
   return { plan, dir };
 }
 
-async function refusal(prompt: string, skill: Record<string, string>): Promise<string> {
-  const { plan, dir } = await planWith(prompt, skill);
+async function refusal(
+  prompt: string,
+  skill: Record<string, string>,
+  agentArgs: string[] = [],
+): Promise<string> {
+  const { plan, dir } = await planWith(prompt, skill, agentArgs);
   try {
     const error = await refuseSecretsGoingIn(plan).then(() => undefined, (e) => e);
     if (error === undefined) return "";
@@ -53,6 +57,16 @@ Deno.test("a prompt or a skill file holding a secret is refused, naming where an
   assert.match(message, /agent "claude" prompt, line 2 \(rule github-token\)/);
   assert.match(message, /skill "review": scripts\/run\.sh:2 \(rule github-token\)/);
   assert.ok(!message.includes(TOKEN), message);
+});
+
+Deno.test("an argument for the agent's CLI holding a secret is refused", async () => {
+  const message = await refusal("Review.", { "SKILL.md": "# review\n" }, [
+    "-p",
+    `push with ${TOKEN}`,
+  ]);
+  assert.match(message, /the agent's command line, argument \d+ \(rule github-token\)/);
+  assert.ok(!message.includes(TOKEN), message);
+  assert.equal(await refusal("Review.", { "SKILL.md": "# review\n" }, ["-p", "fix the tests"]), "");
 });
 
 Deno.test("a clean prompt and skill pass; a public value in them passes once declared", async () => {
