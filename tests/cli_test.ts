@@ -248,3 +248,28 @@ Deno.test("start with an unset route variable fails with exit 2 before creating 
   );
   assert.doesNotMatch(r.stderr, /Creating networks|Building/);
 });
+
+Deno.test("plan warns of a secret that would go into the agent, and start refuses it, neither showing it", async () => {
+  await using dir = await tempDir();
+  // Built at run time so that this file itself holds nothing a scanner would flag.
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const manifest = join(dir.path, "bot-bottle.yaml");
+  await Deno.writeTextFile(
+    manifest,
+    `bottles:\n  dev: {}\nagents:\n  claude:\n    bottle: dev\n    prompt: |\n      Be brief.\n      Push with ${token}.\n`,
+  );
+  const r = await runBotBottle(["plan", "claude", "-m", manifest, "--format", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /warning: a secret would go into the agent: agent "claude" prompt, line 2 \(rule github-token\) \(start would fail\)/,
+  );
+  assert.equal(JSON.parse(r.stdout).problems.length, 1);
+  // The JSON plan carries the prompt itself; the warning and the text plan do not.
+  assert.ok(!r.stderr.includes(token), r.stderr);
+  const start = await runBotBottle(["start", "claude", "-m", manifest, "--", "-p", `use ${token}`]);
+  assert.equal(start.code, 2, start.stderr);
+  assert.match(start.stderr, /argument \d+ \(rule github-token\)/);
+  assert.match(start.stderr, /prompt, line 2 \(rule github-token\)/);
+  assert.ok(!start.stderr.includes(token) && !start.stdout.includes(token), start.stderr);
+});

@@ -51,8 +51,8 @@ export async function bringUp(
   // The engine check, the credential values and what goes into the agent (read and
   // checked before anything is created or built) while the images are looked up.
   const ready = (async () => {
-    await timed("engine", () => requireAvailable(backend));
     await refuseSecretsGoingIn(plan);
+    await timed("engine", () => requireAvailable(backend));
     return await bundleConfig(plan, options.env);
   })();
   // Awaited below; until then a failure must not count as unhandled.

@@ -25,11 +25,11 @@ async function* filesUnder(dir: string): AsyncGenerator<string> {
 }
 
 /**
- * Refuses (exit 2) a prompt, a skill file or an argument holding what the detector takes
- * for a secret: it would be in the agent's files or process list, and its model's every
- * request. Names the place and the rule, never the value.
+ * Where a prompt, a skill file or an argument holds what the detector takes for a secret
+ * (it would be in the agent's files or process list, and its model's every request): the
+ * place and the rule, never the value.
  */
-export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
+export async function secretsGoingIn(plan: BottlePlan): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, arg] of plan.guest.command.entries()) {
     const found = findSecrets(arg)[0];
@@ -55,6 +55,12 @@ export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
       }
     }
   }
+  return problems;
+}
+
+/** Refuses (exit 2) a plan whose prompt, skills or arguments hold a secret (see `secretsGoingIn`). */
+export async function refuseSecretsGoingIn(plan: BottlePlan): Promise<void> {
+  const problems = await secretsGoingIn(plan);
   if (problems.length > 0) {
     throw new BotBottleError(
       `What would go into the agent holds what looks like a secret:\n  ${problems.join("\n  ")}`,

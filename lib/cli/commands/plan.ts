@@ -8,6 +8,8 @@ import { renderPlanText } from "../../plan/render.ts";
 import type { BottlePlan } from "../../plan/types.ts";
 import { type Command, type CommandContext, FORMAT_OPTION, type OptionSpec } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
+import { secretsGoingIn } from "../../provision/secrets.ts";
+import { setPublicValues } from "../../secrets/mod.ts";
 
 /** Flags shared by every command that plans a bottle. */
 export const PLAN_OPTIONS: Record<string, OptionSpec> = {
@@ -40,7 +42,13 @@ export function printPlan(plan: BottlePlan, format: string): void {
 /** Shared by `plan` and `start --dry-run`. */
 export async function runPlan(ctx: CommandContext): Promise<void> {
   const { plan } = await resolvePlan(ctx);
-  printPlan(plan, (ctx.values.format as string | undefined) ?? "text");
+  // What `start` would refuse to put into the agent, said now (public values spared).
+  setPublicValues(plan.publicValues);
+  const secrets = (await secretsGoingIn(plan)).map((p) => `a secret would go into the agent: ${p}`);
+  printPlan(
+    { ...plan, problems: [...plan.problems, ...secrets] },
+    (ctx.values.format as string | undefined) ?? "text",
+  );
 }
 
 export const planCommand: Command = {
