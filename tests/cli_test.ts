@@ -265,8 +265,20 @@ Deno.test("plan warns of a secret that would go into the agent, and start refuse
     /warning: a secret would go into the agent: agent "claude" prompt, line 2 \(rule github-token\) \(start would fail\)/,
   );
   assert.equal(JSON.parse(r.stdout).problems.length, 1);
-  // The JSON plan carries the prompt itself; the warning and the text plan do not.
-  assert.ok(!r.stderr.includes(token), r.stderr);
+  assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token), r.stdout);
+  const dry = await runBotBottle([
+    "start",
+    "claude",
+    "-m",
+    manifest,
+    "--dry-run",
+    "--",
+    "-p",
+    `use ${token}`,
+  ]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /command: claude .*\[holds what looks like a secret: not shown\]/);
+  assert.ok(!dry.stderr.includes(token) && !dry.stdout.includes(token), dry.stdout);
   const start = await runBotBottle(["start", "claude", "-m", manifest, "--", "-p", `use ${token}`]);
   assert.equal(start.code, 2, start.stderr);
   assert.match(start.stderr, /argument \d+ \(rule github-token\)/);

@@ -9,7 +9,7 @@ import type { BottlePlan } from "../../plan/types.ts";
 import { type Command, type CommandContext, FORMAT_OPTION, type OptionSpec } from "../command.ts";
 import { resolvePlan } from "../resolve.ts";
 import { secretsGoingIn } from "../../provision/secrets.ts";
-import { setPublicValues } from "../../secrets/mod.ts";
+import { findSecrets, setPublicValues } from "../../secrets/mod.ts";
 
 /** Flags shared by every command that plans a bottle. */
 export const PLAN_OPTIONS: Record<string, OptionSpec> = {
@@ -46,9 +46,27 @@ export async function runPlan(ctx: CommandContext): Promise<void> {
   setPublicValues(plan.publicValues);
   const secrets = (await secretsGoingIn(plan)).map((p) => `a secret would go into the agent: ${p}`);
   printPlan(
-    { ...plan, problems: [...plan.problems, ...secrets] },
+    { ...withoutSecrets(plan), problems: [...plan.problems, ...secrets] },
     (ctx.values.format as string | undefined) ?? "text",
   );
+}
+
+/** What the plan shows in place of a prompt or an argument that holds a secret. */
+const NOT_SHOWN = "[holds what looks like a secret: not shown]";
+
+/**
+ * `plan` as it is shown: an argument or a prompt holding what looks like a secret (which
+ * `start` refuses) is not printed, in the text or the JSON.
+ */
+function withoutSecrets(plan: BottlePlan): BottlePlan {
+  const hides = (text: string) => findSecrets(text).length > 0;
+  return {
+    ...plan,
+    guest: { ...plan.guest, command: plan.guest.command.map((a) => hides(a) ? NOT_SHOWN : a) },
+    provisioning: plan.provisioning.map((step) =>
+      step.kind === "prompt" && hides(step.text) ? { ...step, text: NOT_SHOWN } : step
+    ),
+  };
 }
 
 export const planCommand: Command = {
