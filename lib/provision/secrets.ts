@@ -6,23 +6,13 @@
  * copy is); what was created by then is removed.
  */
 
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { findSecrets } from "../secrets/mod.ts";
+import { filesUnder } from "../workspace/pack.ts";
 import { firstSecretInFile } from "../workspace/select.ts";
-
-/** Regular files under `dir`, as the skill's archive carries them (links not followed). */
-async function* filesUnder(dir: string): AsyncGenerator<string> {
-  const entries = await Array.fromAsync(Deno.readDir(dir));
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory) yield* filesUnder(path);
-    else if (e.isFile) yield path;
-  }
-}
 
 /**
  * Where a prompt, a skill file or an argument holds what the detector takes for a secret
@@ -43,7 +33,7 @@ export async function secretsGoingIn(plan: BottlePlan): Promise<string[]> {
         problems.push(`agent "${plan.agent}" prompt, line ${line} (rule ${found.rule})`);
       }
     } else if (step.kind === "skill") {
-      for await (const file of filesUnder(step.source)) {
+      for (const file of (await filesUnder(step.source)).toSorted()) {
         const found = await firstSecretInFile(file);
         if (found) {
           problems.push(

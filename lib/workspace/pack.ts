@@ -266,8 +266,8 @@ const IN_PROGRESS = [
   "sequencer",
 ];
 
-/** The files under `dir`, at any depth. */
-async function filesUnder(dir: string): Promise<string[]> {
+/** The regular files under `dir`, at any depth (links not followed). */
+export async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     const path = join(dir, e.name);
