@@ -2,7 +2,8 @@
  * Detection quality, measured on the secret samples gitleaks and secretlint publish
  * (`../shared/corpus/`, read in place; skipped with a message when absent): every
  * sample is fed to the egress DLP as a request body and to the git gate as the added
- * lines of one file. Prints, per corpus and per detector, recall on true positives,
+ * lines of one file, as are values drawn at random and assigned to a secret's name. Prints,
+ * per corpus and per detector, recall on true positives,
  * the share of false-positive samples flagged, and the kinds missed; then DLP scan
  * throughput on a 1 MiB body. Usage: deno run -A scripts/detection.ts [--verbose] [--kind K]
  */
@@ -93,24 +94,73 @@ async function measure(
   };
 }
 
+/**
+ * Values drawn at random (seeded: the same every run) from the alphabets secrets are
+ * written in, assigned to a secret's name in the forms code, configuration and requests
+ * use: what the generic rule must find whatever the value's characters happen to spell
+ * (slashes, capitals, a word).
+ */
+export function drawnSamples(): Sample[] {
+  let state = 20261201;
+  const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const alphabets: [string, string, number][] = [
+    ["base64", letters + "+/", 44],
+    ["base64", letters + "+/", 88],
+    ["base64url", letters + "-_", 43],
+    ["alphanumeric", letters, 32],
+    ["hex", "0123456789abcdef", 32],
+    ["hex", "0123456789abcdef", 64],
+  ];
+  const forms = [
+    (v: string) => `password = "${v}"`,
+    (v: string) => `SECRET_KEY=${v}`,
+    (v: string) => `{"client_secret": "${v}"}`,
+    (v: string) => `api_key: ${v}`,
+    (v: string) => `https://x.test/cb?token=${v}&a=1`,
+    (v: string) => `curl -H "Authorization: Bearer ${v}" https://x.test`,
+    (v: string) => `export API_TOKEN='${v}'`,
+  ];
+  const out: Sample[] = [];
+  for (const [name, alphabet, length] of alphabets) {
+    for (let i = 0; i < 50; i++) {
+      let value = "";
+      for (let c = 0; c < length; c++) value += alphabet[Math.floor(next() * alphabet.length)];
+      const form = forms[i % forms.length]!;
+      out.push({
+        id: `drawn/${name}-${length}/${i}`,
+        corpus: "drawn",
+        label: "tp",
+        kind: `${name}-${length}`,
+        text: form(value),
+      });
+    }
+  }
+  return out;
+}
+
 /** Prints the detection table; returns false when the corpus is absent. */
 export async function detectionReport(): Promise<boolean> {
   const gitleaks = await load("gitleaks.jsonl");
   const secretlint = await load("secretlint.jsonl");
+  const pick = (list: Sample[]) => (only ? list.filter((s) => s.kind === only) : list);
+  const sets: [string, Sample[]][] = [];
   if (!gitleaks || !secretlint) {
     say(`detection: corpus not found in ${CORPUS} (set BOT_BOTTLE_CORPUS); skipped`);
-    return false;
+  } else {
+    const allTp = new Set(gitleaks.filter((s) => s.label === "tp").map((s) => s.text.trim()));
+    sets.push(
+      [
+        "gitleaks, hand-written",
+        pick(
+          gitleaks.filter((s) => (s.label === "fp" && !allTp.has(s.text.trim())) || !s.generated),
+        ),
+      ],
+      ["gitleaks, all", pick(gitleaks)],
+      ["secretlint", pick(secretlint)],
+    );
   }
-  const pick = (list: Sample[]) => (only ? list.filter((s) => s.kind === only) : list);
-  const allTp = new Set(gitleaks.filter((s) => s.label === "tp").map((s) => s.text.trim()));
-  const sets: [string, Sample[]][] = [
-    [
-      "gitleaks, hand-written",
-      pick(gitleaks.filter((s) => (s.label === "fp" && !allTp.has(s.text.trim())) || !s.generated)),
-    ],
-    ["gitleaks, all", pick(gitleaks)],
-    ["secretlint", pick(secretlint)],
-  ];
+  sets.push(["random values, named", pick(drawnSamples())]);
   const rows: Row[] = [];
   for (const [name, samples] of sets) {
     for (const [detector, fn] of [["dlp", dlp], ["gate", gate]] as const) {
@@ -122,7 +172,7 @@ export async function detectionReport(): Promise<boolean> {
     r.corpus,
     r.detector,
     `${(r.recall * 100).toFixed(1)}% of ${r.tp}`,
-    `${(r.fpRate * 100).toFixed(1)}% of ${r.fp}`,
+    r.fp ? `${(r.fpRate * 100).toFixed(1)}% of ${r.fp}` : "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   for (const row of [header, ...cells]) say(row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
@@ -130,7 +180,7 @@ export async function detectionReport(): Promise<boolean> {
     const kinds = [...r.missed].toSorted((a, b) => b[1] - a[1]).map(([k, n]) => `${k} (${n})`);
     say(`missed by dlp in ${r.corpus}: ${kinds.join(", ")}`);
   }
-  return true;
+  return gitleaks !== undefined && secretlint !== undefined;
 }
 
 if (import.meta.main) await detectionReport();

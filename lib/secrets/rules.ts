@@ -11,7 +11,18 @@
 import { entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
 import { STOPWORDS } from "./words.ts";
 
-const STOPWORD = new RegExp(STOPWORDS.join("|"), "i");
+const STOPWORD = new RegExp(STOPWORDS.join("|"), "gi");
+
+/**
+ * Whether `value` holds one of the stop words as a word is written (`major`, `MAJOR`,
+ * `Major`), not letters of random text that spell one in mixed case (`MAjOR`).
+ */
+function holdsStopWord(value: string): boolean {
+  for (const m of value.matchAll(STOPWORD)) {
+    if (/^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)$/.test(m[0])) return true;
+  }
+  return false;
+}
 
 /** Characters that may continue a token: a match must not be cut out of a longer word. */
 const WORD = "A-Za-z0-9_\\-";
@@ -202,10 +213,16 @@ const NOT_SECRET_NAMES = new Set([
   "mode",
 ]);
 
-/** Mostly words of three letters or more: a name, a constant, a sentence. */
+/**
+ * Mostly words of three letters or more: a name, a constant, a sentence. A word has a
+ * vowel and no four consonants in a row: random base64 split at its capitals falls
+ * into parts of three letters or more too (`rGClgwoCzN...` into `gclgwo`, `cz`, ...).
+ */
 function wordy(secret: string): boolean {
   const parts = words(secret);
-  return parts.length >= 3 && parts.filter((w) => /^[a-z]{3,}$/.test(w)).length * 2 >= parts.length;
+  return parts.length >= 3 &&
+    parts.filter((w) => /^[a-z]{3,}$/.test(w) && /[aeiouy]/.test(w) && !/[^aeiouy]{4}/.test(w))
+            .length * 2 >= parts.length;
 }
 
 /**
@@ -230,6 +247,56 @@ function encodedProse(secret: string): boolean {
 }
 
 /**
+ * A digest named by its algorithm (`sha256=Fcb7Kq...` in a Python wheel's RECORD,
+ * `sha512-...` in a lockfile's integrity, `md5:...`): a hash of published content.
+ */
+function digest(secret: string): boolean {
+  return /^(?:md5|sha1|sha224|sha256|sha384|sha512|sha3-(?:224|256|384|512)|blake2[bs]?)[=:\-][A-Za-z0-9+/_\-]{16,}={0,2}$/i
+    .test(secret);
+}
+
+/** The length of the DER element whose header starts at `at`, and where its content starts. */
+function derElement(
+  der: Uint8Array,
+  at: number,
+): { tag: number; start: number; end: number } | undefined {
+  if (at + 2 > der.length) return undefined;
+  const tag = der[at]!;
+  let length = der[at + 1]!;
+  let start = at + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 3 || start + bytes > der.length) return undefined;
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i]!;
+    start += bytes;
+  }
+  const end = start + length;
+  return end <= der.length ? { tag, start, end } : undefined;
+}
+
+/**
+ * A public key as X.509 writes it (a SubjectPublicKeyInfo, base64 of its DER: `MFkwEwYH...`
+ * for P-256, `MCowBQYDK2Vw...` for Ed25519): an algorithm and a bit string, and nothing
+ * else. A private key's DER (PKCS #8, SEC 1) starts with a version number instead.
+ */
+function publicKeyInfo(secret: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || secret.length % 4 !== 0) return false;
+  let der: Uint8Array;
+  try {
+    der = Uint8Array.from(atob(secret), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  const info = derElement(der, 0);
+  if (!info || info.tag !== 0x30 || info.end !== der.length) return false;
+  const algorithm = derElement(der, info.start);
+  if (!algorithm || algorithm.tag !== 0x30 || der[algorithm.start] !== 0x06) return false;
+  const key = derElement(der, algorithm.end);
+  return key !== undefined && key.tag === 0x03 && key.end === info.end;
+}
+
+/**
  * A value that reads as program text rather than a credential (`password=None):`,
  * `key_password=self.key_password,`, `Token: Style(),`, `authorization.split(`): a call
  * or an index, a name (dotted or not) without a digit (tokens hold digits), a language's
@@ -242,22 +309,50 @@ function codeLike(value: string): boolean {
     /^(?:none|null|nil|undefined|true|false|nullptr|password|passwd|pwd|secret|token)$/i.test(v);
 }
 
+/**
+ * A path (`/usr/local/bin`, `src/Button2/index.tsx`), not base64 that happens to hold
+ * slashes: a random 40-character base64 value holds two or more one time in seven
+ * (`nDYP/mxfhcBe/4RJpwm...`), and its parts switch between capitals, small letters and
+ * digits at every other character, where a path's words switch once a word.
+ */
+function pathLike(value: string): boolean {
+  if (!/^(?:\.{1,2}|~)?\/|\/\w+\//.test(value) || value.includes("+")) return false;
+  return value.split("/").every((part) => {
+    const chars = part.replace(/[^A-Za-z0-9]/g, "");
+    if (chars.length < 4) return true;
+    let switches = 0;
+    for (let i = 1; i < chars.length; i++) {
+      if (charClass(chars.charCodeAt(i)) !== charClass(chars.charCodeAt(i - 1))) switches++;
+    }
+    return switches * 10 < chars.length * 3;
+  });
+}
+
+/** 0 for a digit, 1 for a capital, 2 for a small letter. */
+function charClass(code: number): number {
+  return code <= 0x39 ? 0 : code <= 0x5a ? 1 : 2;
+}
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
     return false;
   }
-  if (/^(?:\.{1,2}|~)?\/|\/\w+\//.test(secret)) return false; // a path
+  if (pathLike(secret)) return false;
   if (/\d+\.\d+\.\d+|snapshot|release/i.test(secret)) return false; // a version
   if (/^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?::\d+)?$/i.test(secret)) return false; // a host or a file
   if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(secret)) return false; // a dotted name
   if (isSequence(secret)) return false;
+  // A name in snake or kebab case (`gss_krb5_rfc1964_keydata`): small letters and
+  // digits in three parts or more, each with a letter.
+  if (/^[a-z][a-z0-9]*(?:[_-][a-z0-9]*[a-z][a-z0-9]*){2,}$/.test(secret)) return false;
   const parts = words(secret);
   // Mostly words: a name, a constant, a sentence.
   if (parts.length > 0 && parts.every((w) => /^[a-z]{2,}$/.test(w) && /[aeiouy]/.test(w))) {
     return false;
   }
   if (wordy(secret) || encodedProse(secret) || mixedCaseHex(secret)) return false;
+  if (digest(secret) || publicKeyInfo(secret)) return false;
   return /\d/.test(secret) || /[A-Z]/.test(secret) && /[a-z]/.test(secret);
 }
 
@@ -1140,7 +1235,8 @@ export const RULES: readonly Rule[] = [
       /(?:(?<![\w-])authorization|(?<!\w)(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
     entropy: 3,
     // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
-    check: (s) => !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !codeLike(s),
+    check: (s) =>
+      !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !codeLike(s) && !publicKeyInfo(s),
     window: { before: 40, after: 400 },
   },
   {
@@ -1168,11 +1264,13 @@ export const RULES: readonly Rule[] = [
         String.raw`([A-Za-z0-9\-_.~+/=:]{20,150})` + END,
       "g",
     ),
-    entropy: 3.8,
+    // Hex holds four bits a character at most: drawn at random, 32 hex digits measure
+    // 3.6 (3.25 one time in a hundred), where 3.8 is the floor for the wider alphabets.
+    entropy: 3.2,
     group: 2,
     check: (s) =>
-      looksRandom(s) && !/^[0-9.:]+$/.test(s) && !/^[a-f0-9]{40}$/.test(s) && !STOPWORD.test(s) &&
-      !claimed(s),
+      (/^[0-9a-f]+$/i.test(s) || entropy(s) >= 3.8) && looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
+      !/^[a-f0-9]{40}$/.test(s) && !holdsStopWord(s) && !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.

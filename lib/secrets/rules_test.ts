@@ -184,3 +184,74 @@ Deno.test("`pass` as a database URL's password is the field's name; elsewhere it
   assert.deepEqual(found("https://user:pass@example.com/test"), ["url-password"]);
   assert.deepEqual(found("ftp://user:pass@example.com"), ["url-password"]);
 });
+
+/** `n` values of `length` characters drawn from `alphabet` (seeded: the same every run). */
+function drawn(alphabet: string, length: number, n: number, seed: number): string[] {
+  let state = seed;
+  const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+  return Array.from(
+    { length: n },
+    () => Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join(""),
+  );
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+Deno.test("a random value assigned to a secret's name is found whatever its characters spell", () => {
+  const forms = [
+    (v: string) => `password = "${v}"`,
+    (v: string) => `SECRET_KEY=${v}`,
+    (v: string) => `{"client_secret": "${v}"}`,
+    (v: string) => `https://x.test/cb?token=${v}&a=1`,
+  ];
+  const values = [
+    ...drawn(BASE64, 44, 60, 1),
+    ...drawn(BASE64, 88, 30, 2),
+    ...drawn(BASE64.slice(0, 62) + "-_", 43, 30, 3),
+    ...drawn("0123456789abcdef", 32, 60, 4),
+    ...drawn("0123456789abcdef", 64, 30, 5),
+    // Slashes that made it a path, capitals that split it into "words", a stop word
+    // spelt in mixed case.
+    "nDYP/mxfhcBe/4RJpwmCZD/5WvDEK7XB5HQ/oBkf",
+    "rGClgwoCzN2PacNCkCJRIWcpQSroGsfSjlnMOFIg",
+    "0kqKHEAmJ9gMAjORLre4UedO1uf2xzDoqpI6zhU6",
+  ];
+  for (const value of values) {
+    for (const form of forms) {
+      const text = form(value);
+      assert.ok(findSecrets(text).length > 0, text);
+    }
+  }
+});
+
+Deno.test("public keys, digests and names in snake case are not secrets; a private key is", async () => {
+  const base64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+  const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ]);
+  const ed = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  for (const pair of [ec, ed]) {
+    const spki = base64(await crypto.subtle.exportKey("spki", pair.publicKey));
+    for (const text of [`{ key: "${spki}" }`, `verify_key = '${spki}'`, `apiKey: "${spki}"`]) {
+      assert.deepEqual(findSecrets(text), [], text);
+    }
+  }
+  const ed25519 = base64(await crypto.subtle.exportKey("pkcs8", ed.privateKey));
+  assert.deepEqual(
+    findSecrets(`signing_key = '${ed25519}'`).map((f) => f.rule),
+    ["generic-secret"],
+  );
+  for (
+    const text of [
+      `httplib2/auth.py,sha256=${btoa(hex(32)).replace(/=+$/, "")},2158`,
+      `pip/_internal/network/auth.py,sha256=${
+        drawn(BASE64, 43, 1, 6)[0]!.replace(/[+/]/g, "_")
+      },16507`,
+      "'gss_krb5_lucid_key', 'gss_krb5_rfc1964_keydata',",
+    ]
+  ) assert.deepEqual(findSecrets(text), [], text);
+});
