@@ -120,10 +120,14 @@ export function drawnSamples(): Sample[] {
     (v: string) => `https://x.test/cb?token=${v}&a=1`,
     (v: string) => `curl -H "Authorization: Bearer ${v}" https://x.test`,
     (v: string) => `export API_TOKEN='${v}'`,
+    (v: string) => `apiKey: string = "${v}";`,
+    (v: string) => `os.environ['SECRET_KEY'] = '${v}'`,
+    (v: string) => `<add key="ApiKey" value="${v}" />`,
+    (v: string) => `deploy --api-token ${v} --verbose`,
   ];
   const out: Sample[] = [];
   for (const [name, alphabet, length] of alphabets) {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 55; i++) {
       let value = "";
       for (let c = 0; c < length; c++) value += alphabet[Math.floor(next() * alphabet.length)];
       const form = forms[i % forms.length]!;

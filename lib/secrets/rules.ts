@@ -98,9 +98,13 @@ function anyCase(value: string): string {
 const ASSIGN =
   `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
 const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
-/** Between a secret-sounding name and its value, an operator is required. */
+/**
+ * Between a secret-sounding name and its value, an operator is required: after a type
+ * (`password string =` in Go, `apiKey: string =`, `api_key: str =`), a closing bracket
+ * (`os.environ['SECRET_KEY'] =`) or as .NET's settings write it (`key="ApiKey" value=`).
+ */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=)(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -201,6 +205,8 @@ const NOT_SECRET_NAMES = new Set([
   "keywords",
   "csrf",
   "xsrf",
+  // Rails' name for its CSRF token (`authenticity_token`), in every form it renders.
+  "authenticity",
   "nonce",
   "id",
   "ids",
@@ -1203,6 +1209,25 @@ export const RULES: readonly Rule[] = [
       return !(auth?.[2] === "pass" && scheme && DATABASE_SCHEME.test(scheme[0]));
     },
     window: { before: 30, after: 300 },
+  },
+  {
+    id: "secret-argument",
+    description: "secret after a command's flag, an ENV instruction or a .netrc password",
+    kind: "structure",
+    keywords: ["password", "passwd", "token", "secret", "api-key", "api_key", "apikey", "access"],
+    // A value after a space, where a name alone says what follows: a long flag
+    // (`--password X`, `--db-token X`, not `--password-file X`), a Dockerfile's
+    // `ENV API_KEY X`, a .netrc's `login me password X`.
+    pattern: new RegExp(
+      String
+        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\bENV[ \t]+[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|ACCESS_KEY)[A-Z0-9_]*|\blogin[ \t]+\S+[ \t]+password)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+      "g",
+    ),
+    group: 2,
+    entropy: 3,
+    placeholders: true,
+    check: (s) => !/^[$<{%(\[]/.test(s) && !isPlaceholder(s) && looksRandom(s) && !codeLike(s),
+    window: { before: 60, after: 200 },
   },
   {
     id: "curl-auth-user",

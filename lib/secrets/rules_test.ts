@@ -38,6 +38,7 @@ const cases: [string, string][] = [
   ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
+  ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["azure-ad-client-secret", `client_secret: ${body(3)}8Q~${body(34)}`],
   // Keywords inside the token, not at its start.
   ["mailchimp-api-key", `${hex(32)}-us12`],
@@ -203,6 +204,15 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `SECRET_KEY=${v}`,
     (v: string) => `{"client_secret": "${v}"}`,
     (v: string) => `https://x.test/cb?token=${v}&a=1`,
+    // After a type, a closing bracket, in .NET's settings; after a flag, a Dockerfile's
+    // ENV, a .netrc's login: a space alone.
+    (v: string) => `val password: String = "${v}"`,
+    (v: string) => `api_key: str = "${v}"`,
+    (v: string) => `os.environ['SECRET_KEY'] = '${v}'`,
+    (v: string) => `<add key="ApiKey" value="${v}" />`,
+    (v: string) => `deploy --api-token ${v} --verbose`,
+    (v: string) => `ENV SERVICE_TOKEN ${v}`,
+    (v: string) => `machine api.x.test login bot password ${v}`,
   ];
   const values = [
     ...drawn(BASE64, 44, 60, 1),
@@ -252,6 +262,11 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
         drawn(BASE64, 43, 1, 6)[0]!.replace(/[+/]/g, "_")
       },16507`,
       "'gss_krb5_lucid_key', 'gss_krb5_rfc1964_keydata',",
+      // Rails' CSRF token in the form it renders; flags and ENV naming no value.
+      `<input type="hidden" name="authenticity_token" value="${body(86)}" />`,
+      "mysql --password $DB_PASSWORD app",
+      "deploy --token-file /run/secrets/deploy_token --password <password>",
+      "ENV API_KEY_FILE /run/secrets/api_key",
     ]
   ) assert.deepEqual(findSecrets(text), [], text);
 });
