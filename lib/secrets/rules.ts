@@ -1108,6 +1108,18 @@ export const RULES: readonly Rule[] = [
     window: { before: 0, after: 32_768 },
   },
   {
+    // PuTTY's own key file (`.ppk`, versions 2 and 3): its private part is base64 lines
+    // after `Private-Lines:` (encrypted or not, as a PEM key is found either way).
+    id: "putty-private-key",
+    description: "PuTTY private key",
+    kind: "token",
+    keywords: ["putty-user-key-file-"],
+    pattern:
+      /PuTTY-User-Key-File-[23]:[^\n]*(?:\r?\n|\\r?\\n)(?:[^\n\\]*(?:\r?\n|\\r?\\n)){0,40}?Private-Lines:[ \t]*\d+[ \t]*(?:\r?\n|\\r?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|\\r?\\n|$)){1,200})/g,
+    check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 40,
+    window: { before: 0, after: 8_192 },
+  },
+  {
     id: "private-key-header",
     description: "private key",
     kind: "structure",
@@ -1225,8 +1237,7 @@ export const RULES: readonly Rule[] = [
     ),
     group: 2,
     entropy: 3,
-    placeholders: true,
-    check: (s) => !/^[$<{%(\[]/.test(s) && !isPlaceholder(s) && looksRandom(s) && !codeLike(s),
+    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
     window: { before: 60, after: 200 },
   },
   {

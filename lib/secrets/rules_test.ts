@@ -39,6 +39,11 @@ const cases: [string, string][] = [
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
+  [
+    "putty-private-key",
+    "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me\nPublic-Lines: 2\n" +
+    `${body(64)}\n${body(4)}\nPrivate-Lines: 1\n${body(48)}\nPrivate-MAC: ${hex(64)}\n`,
+  ],
   ["azure-ad-client-secret", `client_secret: ${body(3)}8Q~${body(34)}`],
   // Keywords inside the token, not at its start.
   ["mailchimp-api-key", `${hex(32)}-us12`],
@@ -267,6 +272,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "mysql --password $DB_PASSWORD app",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
+      "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\nPrivate-Lines: 1\n" +
+      "x".repeat(48) + "\n",
     ]
   ) assert.deepEqual(findSecrets(text), [], text);
 });
