@@ -101,10 +101,11 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /**
  * Between a secret-sounding name and its value, an operator is required: after a type
  * (`password string =` in Go, `apiKey: string =`, `api_key: str =`), a closing bracket
- * (`os.environ['SECRET_KEY'] =`) or as .NET's settings write it (`key="ApiKey" value=`).
+ * (`os.environ['SECRET_KEY'] =`) or as .NET's settings write it (`key="ApiKey" value=`),
+ * and a space alone after a Dockerfile's `ENV API_KEY`.
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=)(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=|(?<=\\bENV[ \\t]+[A-Z0-9_]+)(?=[ \\t]))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -1224,21 +1225,24 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: "secret-argument",
-    description: "secret after a command's flag, an ENV instruction or a .netrc password",
+    description: "secret after a command's flag or a .netrc password",
     kind: "structure",
-    keywords: ["password", "passwd", "token", "secret", "api-key", "api_key", "apikey", "access"],
+    keywords: ["--", "login"],
     // A value after a space, where a name alone says what follows: a long flag
-    // (`--password X`, `--db-token X`, not `--password-file X`), a Dockerfile's
-    // `ENV API_KEY X`, a .netrc's `login me password X`.
+    // (`--password X`, `--db-token X`, not `--password-file X`), a .netrc's
+    // `login me password X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\bENV[ \t]+[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|ACCESS_KEY)[A-Z0-9_]*|\blogin[ \t]+\S+[ \t]+password)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,
     entropy: 3,
     check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
-    window: { before: 60, after: 200 },
+    window: { before: 0, after: 240 },
+    // Tried only where a flag or a login starts (a window around every "token" in
+    // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
+    anchored: true,
   },
   {
     id: "curl-auth-user",
