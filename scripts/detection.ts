@@ -140,6 +140,25 @@ export function drawnSamples(): Sample[] {
       });
     }
   }
+  // Passwords of sixteen printable characters (a password manager's), in the forms a
+  // password is written.
+  const printable = letters + "!#$%&*+-.:;=?@^_~";
+  const passwordForms = [
+    (v: string) => `password = "${v}"`,
+    (v: string) => `{"db_password": "${v}"}`,
+    (v: string) => `ADMIN_PASSWORD='${v}'`,
+  ];
+  for (let i = 0; i < 30; i++) {
+    let value = "";
+    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
+    out.push({
+      id: `drawn/password-16/${i}`,
+      corpus: "drawn",
+      label: "tp",
+      kind: "password-16",
+      text: passwordForms[i % passwordForms.length]!(value),
+    });
+  }
   return out;
 }
 

@@ -1224,6 +1224,27 @@ export const RULES: readonly Rule[] = [
     window: { before: 30, after: 300 },
   },
   {
+    // A password written as a string literal: any printable characters (the generic rule
+    // reads only a token's alphabet, so `aB3$kL9!mN2@pQ5#rS8%` went unread), twelve or
+    // more of them, of three kinds at least (small, capital, digit, other), as a password
+    // policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
+    id: "password-literal",
+    description: "password written as a string",
+    kind: "structure",
+    keywords: ["password", "passwd", "pwd"],
+    pattern:
+      /(?:password|passwd|pwd)(?![a-z])[A-Za-z0-9_]{0,20}?["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*(["'`])([^\s"'`\\]{12,100})\1/gi,
+    group: 2,
+    entropy: 3,
+    check: (s) =>
+      [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
+      !/^[$<{%(\[]/.test(s) && !codeLike(s) && !wordy(s) &&
+      !encodedProse(s) && !claimed(s),
+    checkMatch: (m) => secretName(nameBefore(m.input, m.index) + /^\w*/.exec(m[0])![0]),
+    window: { before: 0, after: 160 },
+    anchored: true,
+  },
+  {
     id: "secret-argument",
     description: "secret after a command's flag or a .netrc password",
     kind: "structure",

@@ -37,8 +37,10 @@ const cases: [string, string][] = [
   ["sendgrid-api-token", "SG." + body(22) + "." + body(43)],
   ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
   ["generic-secret", `service_secret: "${body(28)}"`],
-  ["generic-secret", `export DB_PASSWORD='${body(22)}'`],
+  ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
+  ["password-literal", `db_password = "${body(7)}$!${body(5)}"`],
+  ["password-literal", `{"password": "${body(6)}#${body(13).slice(6)}"}`],
   [
     "putty-private-key",
     "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me\nPublic-Lines: 2\n" +
@@ -272,6 +274,11 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "mysql --password $DB_PASSWORD app",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
+      // Passwords of a test or a template, a hash, base64 of a sentence.
+      'password = "test1234"; admin_password: "Passw0rd!"; root_pwd = "summer2024vacation"',
+      'password: "${DB_PASSWORD}", password_hash = "' + "$2b$12$" + body(22) + '"',
+      `password: '${btoa("not my real password")}'`,
+      `password: "db-\${ENV}-Secret1", password_hash: "pbkdf2:sha256:260000$${body(12)}"`,
       "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\nPrivate-Lines: 1\n" +
       "x".repeat(48) + "\n",
     ]
