@@ -262,7 +262,7 @@ function digest(secret: string): boolean {
     .test(secret);
 }
 
-/** The length of the DER element whose header starts at `at`, and where its content starts. */
+/** The DER element whose header is at `at`: its tag, and where its content starts and ends. */
 function derElement(
   der: Uint8Array,
   at: number,
