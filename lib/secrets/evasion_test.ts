@@ -204,6 +204,25 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
 });
 
+Deno.test("base64 on consecutive lines is found at any alignment, in any line, of any width", () => {
+  // Each line its own base64 value (a list of them), or one value wrapped at widths that
+  // are not a multiple of four: the lines are decoded joined, at every alignment.
+  const filler = (n: number) => btoa("z".repeat(n)).replace(/=+$/, "");
+  for (let shift = 0; shift < 3; shift++) {
+    const list = [filler(30), filler(31), btoa("#".repeat(shift) + `token: ${GH}`), filler(29)];
+    // (Found with the lines joined, the token may be named by the `token:` before it.)
+    assert.ok(found(list.join("\n")).some((f) => f.startsWith("base64:")), list.join("\n"));
+    // A level down: the list itself sent as base64.
+    const outer = btoa(list.join("\n"));
+    assert.ok(found(outer).some((f) => f.startsWith("base64:")), outer);
+    for (const width of [75, 76, 77]) {
+      const text = btoa(`${"line of prose ".repeat(9 + shift)}token: ${GH}`)
+        .match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+      assert.ok(found(text).includes("base64:github-token"), `${width}: ${text}`);
+    }
+  }
+});
+
 /** base64 of bytes, as `base64` writes it (`wrap`: lines of 76). */
 const b64bytes = (bytes: Uint8Array, wrap = false) => {
   const text = btoa(String.fromCharCode(...bytes));
