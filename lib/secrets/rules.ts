@@ -454,6 +454,21 @@ export const RULES: readonly Rule[] = [
   named("azure-storage-key", "Azure storage account key", ["accountkey"], "[A-Za-z0-9+/]{86}==", {
     entropy: 4,
   }),
+  {
+    // A shared access signature: a storage URL's query (or a connection string's
+    // `SharedAccessSignature=`) that grants what it lists until it expires, to whoever
+    // holds it. Its `sig` is an HMAC; `sv=` (the service version, a date) marks the query.
+    id: "azure-sas-token",
+    description: "Azure shared access signature",
+    kind: "structure",
+    keywords: ["sig="],
+    pattern:
+      /(?<=(?:^|[?&;\s"'=])(?:[\w-]{1,20}=[^&\s"'#]{0,200}&){0,15}sv=\d{4}-\d{2}-\d{2}(?:&[\w-]{1,20}=[^&\s"'#]{0,200}){0,15}&)sig=((?:[A-Za-z0-9+/]|%2[bBfF]){30,100}(?:=|%3[dD]){0,2})(?![A-Za-z0-9%+/=])/g,
+    entropy: 3.5,
+    anchored: true,
+    // What precedes `sig=` is read back to `sv=` (a long query: the 600 characters before).
+    window: { before: 600, after: 160 },
+  },
   token("alibaba-access-key-id", "Alibaba Cloud access key ID", ["ltai"], "LTAI[A-Za-z0-9]{20}"),
   named("alibaba-secret-key", "Alibaba Cloud secret key", ["alibaba"], "[a-z0-9]{30}"),
   token(

@@ -39,6 +39,11 @@ const cases: [string, string][] = [
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
+  [
+    "azure-sas-token",
+    "https://acct.blob.core.windows.net/c/f?sp=r&se=2026-12-31T00:00:00Z&spr=https&sv=2022-11-02" +
+    `&sr=b&sig=${encodeURIComponent(btoa(body(32)))}`,
+  ],
   ["password-literal", `db_password = "${body(7)}$!${body(5)}"`],
   ["password-literal", `{"password": "${body(6)}#${body(13).slice(6)}"}`],
   [
@@ -274,6 +279,9 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "mysql --password $DB_PASSWORD app",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
+      // A `sig` that is no shared access signature (no `sv=`), and one left as a stand-in.
+      `https://x.test/a?sig=${encodeURIComponent(btoa(body(32)))}`,
+      `?sv=2022-11-02&sp=r&sig=${"x".repeat(43)}%3D`,
       // Passwords of a test or a template, a hash, base64 of a sentence.
       'password = "test1234"; admin_password: "Passw0rd!"; root_pwd = "summer2024vacation"',
       'password: "${DB_PASSWORD}", password_hash = "' + "$2b$12$" + body(22) + '"',
