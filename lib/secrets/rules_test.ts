@@ -274,6 +274,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
         drawn(BASE64, 43, 1, 6)[0]!.replace(/[+/]/g, "_")
       },16507`,
       "'gss_krb5_lucid_key', 'gss_krb5_rfc1964_keydata',",
+      // A digest of a secret, named so.
+      `password_sha256 = "${hex(64)}"; key_fingerprint: "${hex(32)}"`,
       // Rails' CSRF token in the form it renders; flags and ENV naming no value.
       `<input type="hidden" name="authenticity_token" value="${body(86)}" />`,
       "mysql --password $DB_PASSWORD app",
