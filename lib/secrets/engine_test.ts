@@ -207,10 +207,11 @@ Deno.test("a binary file is scanned as the text it shows: a key in it is found, 
     "line breaks kept",
   );
   const found = findSecrets(text).filter((f) => f.rule === "aws-access-key-id");
-  assert.equal(found.length, 1);
-  const line = text.slice(0, found[0]!.index).split("\n").length;
+  // As written; a `%` or `\` the random bytes put just before it may decode a window
+  // around it too (found again there, an offset or two off): on the same line.
+  assert.ok(found.some((f) => f.encoding === "plain"), JSON.stringify(found));
   const expected = bytes.subarray(0, 100_001).filter((b) => b === 10).length + 1;
-  assert.equal(line, expected);
+  for (const f of found) assert.equal(text.slice(0, f.index).split("\n").length, expected);
   // Random bytes alone show no secret.
   assert.deepEqual(findSecrets(printableText(random)).map((f) => f.rule), []);
 });
