@@ -3,7 +3,7 @@
  * (a model API request carrying this checkout's own source files, as a coding agent sends
  * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
  * case made of base64 runs, every one decoded and scanned again; uploads of binary
- * files), each against decoding the same body.
+ * files; rules' keywords over and over), each against decoding the same body.
  * Prints JSON (`scan` the median run, `best` the fastest). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
@@ -71,7 +71,20 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["base64 lines (worst case)", encode(base64)],
     ["upload of an executable", executable],
     ["upload of compressed data", randomBytes(1 << 20)],
+    ["body of keywords over and over (adversarial)", encode(repeatedKeywords())],
   ];
+}
+
+/**
+ * What an agent could send to make the rules work hardest: their keywords over and over,
+ * 256 KiB each, where every place is a place to try a rule (`_KEY` once made a scan read
+ * back over the whole run at each try: 100 KB took 104 s), on one line
+ * (`PuTTY-User-Key-File-2: `, whose rule read to the line's end at each) and in
+ * assignments without values (`api-key:`, `pwd=`).
+ */
+function repeatedKeywords(): string {
+  return ["_KEY", "PuTTY-User-Key-File-2: ", "api-key:", "pwd="]
+    .map((unit) => unit.repeat(Math.ceil((1 << 18) / unit.length)).slice(0, 1 << 18)).join("\n");
 }
 
 /**

@@ -105,7 +105,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * and a space alone after a Dockerfile's `ENV API_KEY`.
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=|(?<=\\bENV[ \\t]+[A-Z0-9_]+)(?=[ \\t]))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=|(?=[ \\t])(?<=\\bENV[ \\t]{1,4}[A-Z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -1139,7 +1139,7 @@ export const RULES: readonly Rule[] = [
     kind: "token",
     keywords: ["putty-user-key-file-"],
     pattern:
-      /PuTTY-User-Key-File-[23]:[^\n]*(?:\r?\n|\\r?\\n)(?:[^\n\\]*(?:\r?\n|\\r?\\n)){0,40}?Private-Lines:[ \t]*\d+[ \t]*(?:\r?\n|\\r?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|\\r?\\n|$)){1,200})/g,
+      /PuTTY-User-Key-File-[23]:[^\n]{0,200}(?:\r?\n|\\r?\\n)(?:[^\n\\]{0,400}(?:\r?\n|\\r?\\n)){0,40}?Private-Lines:[ \t]*\d+[ \t]*(?:\r?\n|\\r?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|\\r?\\n|$)){1,200})/g,
     check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 40,
     window: { before: 0, after: 8_192 },
   },

@@ -294,3 +294,52 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
     ]
   ) assert.deepEqual(findSecrets(text), [], text);
 });
+
+/** The lookbehind groups (`(?<=...)`, `(?<!...)`) of a pattern's source. */
+function lookbehinds(source: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] === "\\") i++;
+    else if (source.startsWith("(?<=", i) || source.startsWith("(?<!", i)) {
+      let depth = 0;
+      let inClass = false;
+      let j = i;
+      for (; j < source.length; j++) {
+        const c = source[j];
+        if (c === "\\") j++;
+        else if (inClass) inClass = c !== "]";
+        else if (c === "[") inClass = true;
+        else if (c === "(") depth++;
+        else if (c === ")" && --depth === 0) break;
+      }
+      out.push(source.slice(i, j + 1));
+    }
+  }
+  return out;
+}
+
+/** Whether a group holds `*`, `+` or `{n,}` outside a character class. */
+function unbounded(group: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < group.length; i++) {
+    const c = group[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "*" || c === "+" || (c === "{" && /^\{\d+,\}/.test(group.slice(i)))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Deno.test("no rule looks behind without a bound: read back at every place it is tried, it made scans quadratic", () => {
+  // `(?<=\bENV[ \t]+[A-Z0-9_]+)` in the generic rule's operator read back over a whole
+  // run of capitals at each of its tries: 100 KB of `_KEY` took 104 s to scan.
+  assert.ok(unbounded("(?<=\\bENV[ \\t]+[A-Z0-9_]+)") && !unbounded("(?<=a[+*]{1,4})"));
+  const found = RULES.flatMap((r) =>
+    lookbehinds(r.pattern.source).filter(unbounded).map((g) => `${r.id}: ${g}`)
+  );
+  assert.deepEqual(found, []);
+  assert.ok(RULES.some((r) => lookbehinds(r.pattern.source).length > 0));
+});
