@@ -109,6 +109,7 @@ export function drawnSamples(): Sample[] {
     ["base64", letters + "+/", 88],
     ["base64url", letters + "-_", 43],
     ["alphanumeric", letters, 32],
+    ["hex", "0123456789abcdef", 20],
     ["hex", "0123456789abcdef", 32],
     ["hex", "0123456789abcdef", 64],
   ];

@@ -348,6 +348,16 @@ function charClass(code: number): number {
   return code <= 0x39 ? 0 : code <= 0x5a ? 1 : 2;
 }
 
+/**
+ * The entropy below which `length` hex digits are too orderly to be drawn at random: four
+ * bits a digit at most, less the bias of a short sample (Miller-Madow: 15 / (2n ln 2)),
+ * less a spread that narrows as the value grows: one random value in two hundred falls
+ * under it (20 digits measure 3.38 as a median and 2.83 at that point; 32, 3.63 and 3.21).
+ */
+function hexFloor(length: number): number {
+  return 4 - 15 / (2 * length * Math.LN2) - 2.8 / Math.sqrt(length);
+}
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
@@ -1281,8 +1291,10 @@ export const RULES: readonly Rule[] = [
       "g",
     ),
     group: 2,
-    entropy: 3,
-    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
+    entropy: 2.5,
+    check: (s) =>
+      entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(Math.max(20, s.length)) : 3) &&
+      !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
     window: { before: 0, after: 240 },
     // Tried only where a flag or a login starts (a window around every "token" in
     // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
@@ -1348,12 +1360,13 @@ export const RULES: readonly Rule[] = [
         String.raw`([A-Za-z0-9\-_.~+/=:]{20,150})` + END,
       "g",
     ),
-    // Hex holds four bits a character at most: drawn at random, 32 hex digits measure
-    // 3.6 (3.25 one time in a hundred), where 3.8 is the floor for the wider alphabets.
-    entropy: 3.2,
+    // Hex holds four bits a character at most (see `hexFloor`), where 3.8 is the floor for
+    // the wider alphabets.
+    entropy: 2.8,
     group: 2,
     check: (s) =>
-      (/^[0-9a-f]+$/i.test(s) || entropy(s) >= 3.8) && looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
+      (/^[0-9a-f]+$/i.test(s) ? entropy(s) >= hexFloor(s.length) : entropy(s) >= 3.8) &&
+      looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
       !/^[a-f0-9]{40}$/.test(s) && !holdsStopWord(s) && !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },

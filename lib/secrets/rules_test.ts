@@ -232,6 +232,7 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     ...drawn(BASE64.slice(0, 62) + "-_", 43, 30, 3),
     ...drawn("0123456789abcdef", 32, 60, 4),
     ...drawn("0123456789abcdef", 64, 30, 5),
+    ...drawn("0123456789abcdef", 20, 40, 7),
     // Slashes that made it a path, capitals that split it into "words", a stop word
     // spelt in mixed case.
     "nDYP/mxfhcBe/4RJpwmCZD/5WvDEK7XB5HQ/oBkf",
