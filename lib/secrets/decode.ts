@@ -37,6 +37,8 @@ export interface Variant {
     | "zstd";
   /** Offset in the original text the variant stands for. */
   at: number;
+  /** For a window decoded in place: where in the original text the window ends. */
+  end?: number;
   /**
    * Set (with `text` empty) for compressed data that could not be opened within what a
    * scan may decode: what it holds is unknown, which callers treat as a finding.
@@ -607,7 +609,7 @@ export function variants(
       if (budget <= 0) return;
       const window = text.slice(from, to);
       const decoded = decode(window);
-      if (decoded !== window) add({ text: decoded, encoding, at: from });
+      if (decoded !== window) add({ text: decoded, encoding, at: from, end: to });
     }
   };
   local("normalized", survey.odd, normalize);

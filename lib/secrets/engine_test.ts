@@ -207,11 +207,12 @@ Deno.test("a binary file is scanned as the text it shows: a key in it is found, 
     "line breaks kept",
   );
   const found = findSecrets(text).filter((f) => f.rule === "aws-access-key-id");
-  // As written; a `%` or `\` the random bytes put just before it may decode a window
-  // around it too (found again there, an offset or two off): on the same line.
-  assert.ok(found.some((f) => f.encoding === "plain"), JSON.stringify(found));
+  // Once, as written, though a `%` or `\` the random bytes put just before it decodes a
+  // window around it (where it was found again, an offset or two off, one run in a hundred).
+  assert.deepEqual(found.map((f) => f.encoding), ["plain"]);
+  const line = text.slice(0, found[0]!.index).split("\n").length;
   const expected = bytes.subarray(0, 100_001).filter((b) => b === 10).length + 1;
-  for (const f of found) assert.equal(text.slice(0, f.index).split("\n").length, expected);
+  assert.equal(line, expected);
   // Random bytes alone show no secret.
   assert.deepEqual(findSecrets(printableText(random)).map((f) => f.rule), []);
 });

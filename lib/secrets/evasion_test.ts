@@ -473,3 +473,15 @@ Deno.test("a placeholder through and through stays one, filler or not", () => {
     ]
   ) assert.deepEqual(found(text), [], text);
 });
+
+Deno.test("a token found as written is not found again in a window decoded around it; one encoded beside it is", () => {
+  const types = (text: string) =>
+    findSecrets(text).filter((f) => f.rule === "github-token").map((f) => f.encoding);
+  // A `%` or `\` just before a token opens a decoding window around it.
+  for (const before of ["x%41y %\n", "a\\x41 \\", "&#65; "]) {
+    assert.deepEqual(types(`${before}token ${GH} after`), ["plain"], before);
+  }
+  // The same token also percent-encoded in the same window: found there too.
+  const encoded = [...GH].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  assert.deepEqual(types(`%41 ${GH} and ${encoded}`).toSorted(), ["plain", "url"]);
+});

@@ -175,13 +175,55 @@ function findInPiece(
       const place = (fs: Finding[]) =>
         fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
       const inner = detector().survey(v.text);
-      add(place(notPublic(v.text, detector().findings(v.text, inner))), v.encoding);
-      add(place(valueFindings(v.text, values, 0)), v.encoding);
+      let decoded = notPublic(v.text, detector().findings(v.text, inner));
+      let valued = valueFindings(v.text, values, 0);
+      // Found again in a window around it (a `%` or `\` nearby that decodes to something
+      // else), a secret written as it is stays one finding: the one where it is written.
+      if (inPlace && depth === 0 && v.end !== undefined) {
+        decoded = writtenElsewhere(decoded, v.text, text, out, where, v.end);
+        valued = writtenElsewhere(valued, v.text, text, out, where, v.end);
+      }
+      add(place(decoded), v.encoding);
+      add(place(valued), v.encoding);
       if (depth === 0) level(v.text, inner, 1, where);
     }
   };
   level(text, survey, 0, 0);
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
+}
+
+/**
+ * `findings` in window `decoded` (the text from `from` to `to` of `text`, decoded in
+ * place) less those that are a finding as written in that stretch, by the same rule and
+ * of the same text: each one found as written answers for the nearest found in the
+ * window (decoding moves what follows by what it shortens or lengthens before it).
+ */
+function writtenElsewhere(
+  findings: Finding[],
+  decoded: string,
+  text: string,
+  found: readonly Located[],
+  from: number,
+  to: number,
+): Finding[] {
+  const written = found.filter((p) =>
+    p.encoding === "plain" && p.index >= from && p.index + p.length <= to
+  );
+  if (written.length === 0) return findings;
+  const claimed = new Set<Located>();
+  return findings.filter((f) => {
+    const secret = decoded.slice(f.index, f.index + f.length);
+    let nearest: Located | undefined;
+    for (const p of written) {
+      if (claimed.has(p) || p.rule !== f.rule) continue;
+      if (text.slice(p.index, p.index + p.length) !== secret) continue;
+      const distance = Math.abs(p.index - (from + f.index));
+      if (!nearest || distance < Math.abs(nearest.index - (from + f.index))) nearest = p;
+    }
+    if (nearest === undefined) return true;
+    claimed.add(nearest);
+    return false;
+  });
 }
 
 /**
