@@ -105,7 +105,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * and a space alone after a Dockerfile's `ENV API_KEY`.
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*[A-Za-z_][\\w.<>\\[\\]?|]{0,30}(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=|(?=[ \\t])(?<=\\bENV[ \\t]{1,4}[A-Z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=([A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|value\\s*=|(?=[ \\t])(?<=\\bENV[ \\t]{1,4}[A-Z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -1363,7 +1363,8 @@ export const RULES: readonly Rule[] = [
     // Hex holds four bits a character at most (see `hexFloor`), where 3.8 is the floor for
     // the wider alphabets.
     entropy: 2.8,
-    group: 2,
+    // The value: group 2 is the operator's type, read whole (no backtracking into it).
+    group: 3,
     check: (s) =>
       (/^[0-9a-f]+$/i.test(s) ? entropy(s) >= hexFloor(s.length) : entropy(s) >= 3.8) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
