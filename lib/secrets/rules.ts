@@ -1257,23 +1257,30 @@ export const RULES: readonly Rule[] = [
     window: { before: 30, after: 300 },
   },
   {
-    // A password written as a string literal: any printable characters (the generic rule
-    // reads only a token's alphabet, so `aB3$kL9!mN2@pQ5#rS8%` went unread), twelve or
-    // more of them, of three kinds at least (small, capital, digit, other), as a password
-    // policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
+    // A password or a secret written as a string literal: any printable characters (the
+    // generic rule reads only a token's alphabet, so `aB3$kL9!mN2@pQ5#rS8%` and Django's
+    // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
+    // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
+    // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
     id: "password-literal",
-    description: "password written as a string",
+    description: "password or secret written as a string",
     kind: "structure",
-    keywords: ["password", "passwd", "pwd"],
+    keywords: ["password", "passwd", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|pwd)(?![a-z])[A-Za-z0-9_]{0,20}?["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*(["'`])([^\s"'`\\]{12,100})\1/gi,
+      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*(["'`])([^\s"'`\\]{12,100})\1/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
       [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
-      !/^[$<{%(\[]/.test(s) && !codeLike(s) && !wordy(s) &&
+      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
       !encodedProse(s) && !claimed(s),
-    checkMatch: (m) => secretName(nameBefore(m.input, m.index) + /^\w*/.exec(m[0])![0]),
+    checkMatch: (m) => {
+      const name = /^\w*/.exec(m[0])![0];
+      // A secret's value of twenty or more characters of a token's alphabet is the generic
+      // rule's to judge (and to name).
+      if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
+      return secretName(nameBefore(m.input, m.index) + name);
+    },
     window: { before: 0, after: 160 },
     anchored: true,
   },

@@ -46,6 +46,11 @@ const cases: [string, string][] = [
   ],
   ["password-literal", `db_password = "${body(7)}$!${body(5)}"`],
   ["password-literal", `{"password": "${body(6)}#${body(13).slice(6)}"}`],
+  // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
+  [
+    "password-literal",
+    `SECRET_KEY = 'django-insecure-${body(9)}(!${body(12).slice(9)}*=%)@${hex(6)}'`,
+  ],
   [
     "putty-private-key",
     "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me\nPublic-Lines: 2\n" +
@@ -290,6 +295,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'password: "${DB_PASSWORD}", password_hash = "' + "$2b$12$" + body(22) + '"',
       `password: '${btoa("not my real password")}'`,
       `password: "db-\${ENV}-Secret1", password_hash: "pbkdf2:sha256:260000$${body(12)}"`,
+      'SECRET_KEY = os.environ["SECRET_KEY"]; client_secret: "getClientSecret(env,2024)"',
       "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\nPrivate-Lines: 1\n" +
       "x".repeat(48) + "\n",
     ]
