@@ -112,6 +112,9 @@ export function drawnSamples(): Sample[] {
     ["hex", "0123456789abcdef", 20],
     ["hex", "0123456789abcdef", 32],
     ["hex", "0123456789abcdef", 64],
+    // Short values: a sixteen-character key or password, 64 bits of hex.
+    ["alphanumeric", letters, 16],
+    ["hex", "0123456789abcdef", 16],
   ];
   const forms = [
     (v: string) => `password = "${v}"`,

@@ -358,6 +358,16 @@ function hexFloor(length: number): number {
   return 4 - 15 / (2 * length * Math.LN2) - 2.8 / Math.sqrt(length);
 }
 
+/**
+ * The same for a value of the wider alphabets (letters and digits, base64): 3.8 bits, or
+ * for a value too short to show that many (a sample of sixteen holds fourteen distinct
+ * characters or so, 3.75 bits as a median), what one random value in two hundred of its
+ * length falls under (16 characters: 3.33; 20: 3.62; 24: 3.84).
+ */
+function wideFloor(length: number): number {
+  return Math.min(3.8, Math.log2(length) - 0.7);
+}
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
@@ -1364,16 +1374,16 @@ export const RULES: readonly Rule[] = [
       // character).
       String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
         String.raw`)[A-Za-z0-9_.\-]{0,25}?)` + OPERATOR +
-        String.raw`([A-Za-z0-9\-_.~+/=:]{20,150})` + END,
+        String.raw`([A-Za-z0-9\-_.~+/=:]{16,150})` + END,
       "g",
     ),
-    // Hex holds four bits a character at most (see `hexFloor`), where 3.8 is the floor for
-    // the wider alphabets.
-    entropy: 2.8,
+    // The lowest floor of the check's (`hexFloor(16)`): hex holds four bits a character at
+    // most, where the wider alphabets' floor is 3.8 (less for a short value: `wideFloor`).
+    entropy: 2.6,
     // The value: group 2 is the operator's type, read whole (no backtracking into it).
     group: 3,
     check: (s) =>
-      (/^[0-9a-f]+$/i.test(s) ? entropy(s) >= hexFloor(s.length) : entropy(s) >= 3.8) &&
+      entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(s.length) : wideFloor(s.length)) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
       !/^[a-f0-9]{40}$/.test(s) && !holdsStopWord(s) && !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),

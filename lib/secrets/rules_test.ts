@@ -252,6 +252,47 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
   }
 });
 
+Deno.test("a short random value (sixteen characters) assigned to a secret's name is found", () => {
+  const forms = [
+    (v: string) => `SECRET_KEY=${v}`,
+    (v: string) => `{"client_secret": "${v}"}`,
+    (v: string) => `api_key: ${v}`,
+    (v: string) => `https://x.test/cb?token=${v}&a=1`,
+    (v: string) => `export API_TOKEN='${v}'`,
+    (v: string) => `apiKey: string = "${v}";`,
+    (v: string) => `<add key="ApiKey" value="${v}" />`,
+  ];
+  // Drawn at random, a value this short now and then reads as words (one in forty of
+  // letters and digits) or repeats enough to fall under its entropy floor (one in two
+  // hundred): nearly all, not all.
+  for (const alphabet of [BASE64.slice(0, 62), "0123456789abcdef"]) {
+    const texts = drawn(alphabet, 16, 200, 11).flatMap((v) => forms.map((form) => form(v)));
+    const missed = texts.filter((text) => findSecrets(text).length === 0);
+    assert.ok(
+      missed.length <= texts.length * 0.03,
+      `${missed.length} missed: ${missed.slice(0, 5)}`,
+    );
+  }
+  // What code assigns to such names at that length is no secret.
+  for (
+    const text of [
+      `cache_key = "user:profile:1234"`,
+      `keyFile = "/etc/ssl/key.pem"`,
+      `secret = "my-app-secret-dev"`,
+      `token: "refreshTokenValue"`,
+      `key: "2024-01-01T00:00:00"`,
+      `apiVersion = "2023-06-01-beta"`,
+      `key = "com.example.myapp"`,
+      `tokenizer = "bert-base-uncased"`,
+      `key: "HKEY_LOCAL_MACHINE"`,
+      `api_key = "0123456789abcdef"`,
+      `SECRET_KEY=aaaaaaaaaaaaaaaa`,
+    ]
+  ) {
+    assert.deepEqual(findSecrets(text), [], text);
+  }
+});
+
 Deno.test("public keys, digests and names in snake case are not secrets; a private key is", async () => {
   const base64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
   const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
