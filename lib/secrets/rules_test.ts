@@ -222,7 +222,7 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `{"client_secret": "${v}"}`,
     (v: string) => `https://x.test/cb?token=${v}&a=1`,
     // After a type, a closing bracket, in .NET's settings; after a flag, a Dockerfile's
-    // ENV, a .netrc's login: a space alone.
+    // ENV, a .netrc's login, a command that sets a variable: a space alone.
     (v: string) => `val password: String = "${v}"`,
     (v: string) => `api_key: str = "${v}"`,
     (v: string) => `os.environ['SECRET_KEY'] = '${v}'`,
@@ -230,6 +230,11 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `deploy --api-token ${v} --verbose`,
     (v: string) => `ENV SERVICE_TOKEN ${v}`,
     (v: string) => `machine api.x.test login bot password ${v}`,
+    // fish's, Windows' and Tcl's commands that set a variable; R's assignment.
+    (v: string) => `set -gx API_TOKEN ${v}`,
+    (v: string) => `setx API_KEY "${v}"`,
+    (v: string) => `set client_secret "${v}"`,
+    (v: string) => `api_key <- "${v}"`,
   ];
   const values = [
     ...drawn(BASE64, 44, 60, 1),
