@@ -101,12 +101,14 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /**
  * Between a secret-sounding name and its value, an operator is required: after a type
  * (`password string =` in Go, `apiKey: string =`, `api_key: str =`), a closing bracket
- * (`os.environ['SECRET_KEY'] =`) or as .NET's settings write it (`key="ApiKey" value=`),
- * R's `<-`, and a space alone where a command sets a variable: a Dockerfile's `ENV API_KEY`,
+ * (`os.environ['SECRET_KEY'] =`), a value named as such after it (.NET's settings,
+ * `key="ApiKey" value=`; Kubernetes' and ECS's environment, `name: API_KEY` then `value:`
+ * on the next line, `{"name": "API_KEY", "value": ...}`; a Terraform variable's
+ * `default =`), R's `<-`, and a space alone where a command sets a variable: a Dockerfile's `ENV API_KEY`,
  * fish's `set -gx API_KEY` (and Tcl's `set api_key`), Windows' `setx API_KEY`.
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=([A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|value\\s*=|(?=[ \\t])(?<=\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=([A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(

@@ -235,6 +235,12 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `setx API_KEY "${v}"`,
     (v: string) => `set client_secret "${v}"`,
     (v: string) => `api_key <- "${v}"`,
+    // A value named as such after the name: Kubernetes' and ECS's environment, a
+    // Terraform variable's default, .NET's settings in either case.
+    (v: string) => `        - name: API_TOKEN\n          value: ${v}`,
+    (v: string) => `[{"name": "DB_PASSWORD", "value": "${v}"}]`,
+    (v: string) => `variable "api_key" {\n  default = "${v}"\n}`,
+    (v: string) => `<Setting Name="ApiKey" Value="${v}" />`,
   ];
   const values = [
     ...drawn(BASE64, 44, 60, 1),
