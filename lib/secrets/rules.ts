@@ -105,10 +105,11 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `key="ApiKey" value=`; Kubernetes' and ECS's environment, `name: API_KEY` then `value:`
  * on the next line, `{"name": "API_KEY", "value": ...}`; a Terraform variable's
  * `default =`), R's `<-`, and a space alone where a command sets a variable: a Dockerfile's `ENV API_KEY`,
- * fish's `set -gx API_KEY` (and Tcl's `set api_key`), Windows' `setx API_KEY`.
+ * fish's `set -gx API_KEY` (and Tcl's `set api_key`), Windows' `setx API_KEY`, C's
+ * `#define API_KEY`, SQL's `WITH PASSWORD`; a Rust type may be a reference (`&str`).
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=([A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -1275,12 +1276,13 @@ export const RULES: readonly Rule[] = [
     // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
     // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
     // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
+    // SQL names a role's password without an operator (`WITH PASSWORD '...'`).
     id: "password-literal",
     description: "password or secret written as a string",
     kind: "structure",
     keywords: ["password", "passwd", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*(["'`])([^\s"'`\\]{12,100})\1/gi,
+      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1304,10 +1306,10 @@ export const RULES: readonly Rule[] = [
     keywords: ["--", "login"],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, not `--password-file X`), a .netrc's
-    // `login me password X`.
+    // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`).
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,

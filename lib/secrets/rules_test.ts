@@ -39,6 +39,7 @@ const cases: [string, string][] = [
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
+  ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
   [
     "azure-sas-token",
     "https://acct.blob.core.windows.net/c/f?sp=r&se=2026-12-31T00:00:00Z&spr=https&sv=2022-11-02" +
@@ -46,6 +47,9 @@ const cases: [string, string][] = [
   ],
   ["password-literal", `db_password = "${body(7)}$!${body(5)}"`],
   ["password-literal", `{"password": "${body(6)}#${body(13).slice(6)}"}`],
+  // SQL: a role's or a user's password.
+  ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
+  ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
   [
     "password-literal",
@@ -235,6 +239,10 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `setx API_KEY "${v}"`,
     (v: string) => `set client_secret "${v}"`,
     (v: string) => `api_key <- "${v}"`,
+    // Rust's reference types, C's macros.
+    (v: string) => `const API_KEY: &str = "${v}";`,
+    (v: string) => `static API_KEY: &'static str = "${v}";`,
+    (v: string) => `#define API_KEY "${v}"`,
     // A value named as such after the name: Kubernetes' and ECS's environment, a
     // Terraform variable's default, .NET's settings in either case.
     (v: string) => `        - name: API_TOKEN\n          value: ${v}`,
@@ -339,6 +347,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "mysql --password $DB_PASSWORD app",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
+      'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
+      "CREATE USER app WITH PASSWORD :'password'; -- login with password authentication enabled",
       // A `sig` that is no shared access signature (no `sv=`), and one left as a stand-in.
       `https://x.test/a?sig=${encodeURIComponent(btoa(body(32)))}`,
       `?sv=2022-11-02&sp=r&sig=${"x".repeat(43)}%3D`,
