@@ -1276,13 +1276,15 @@ export const RULES: readonly Rule[] = [
     // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
     // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
     // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
-    // SQL names a role's password without an operator (`WITH PASSWORD '...'`).
+    // SQL names a role's password without an operator (`WITH PASSWORD '...'`), PHP's
+    // `define('DB_PASSWORD', '...')` with a comma (a comma alone after a quoted "password"
+    // is a test's pair of a password and its hash).
     id: "password-literal",
     description: "password or secret written as a string",
     kind: "structure",
     keywords: ["password", "passwd", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
+      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
     group: 2,
     entropy: 3,
     check: (s) =>

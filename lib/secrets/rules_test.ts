@@ -50,6 +50,8 @@ const cases: [string, string][] = [
   // SQL: a role's or a user's password.
   ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
+  // PHP's constants.
+  ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
   [
     "password-literal",
@@ -349,6 +351,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       "CREATE USER app WITH PASSWORD :'password'; -- login with password authentication enabled",
+      `[("password", '$5$rounds=1004$nacl$${body(43)}'), ("secret", 'sha1$54123$${hex(40)}')]`,
       // A `sig` that is no shared access signature (no `sv=`), and one left as a stand-in.
       `https://x.test/a?sig=${encodeURIComponent(btoa(body(32)))}`,
       `?sv=2022-11-02&sp=r&sig=${"x".repeat(43)}%3D`,
