@@ -1305,13 +1305,14 @@ export const RULES: readonly Rule[] = [
     id: "secret-argument",
     description: "secret after a command's flag or a .netrc password",
     kind: "structure",
-    keywords: ["--", "login"],
+    keywords: ["--", "login", "sshpass"],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, not `--password-file X`), a .netrc's
-    // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`).
+    // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`),
+    // `sshpass -p X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,

@@ -40,6 +40,7 @@ const cases: [string, string][] = [
   ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
+  ["secret-argument", `sshpass -p '${body(12)}!${hex(4)}' ssh deploy@host`],
   [
     "azure-sas-token",
     "https://acct.blob.core.windows.net/c/f?sp=r&se=2026-12-31T00:00:00Z&spr=https&sv=2022-11-02" +
@@ -350,6 +351,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
+      'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
       "CREATE USER app WITH PASSWORD :'password'; -- login with password authentication enabled",
       `[("password", '$5$rounds=1004$nacl$${body(43)}'), ("secret", 'sha1$54123$${hex(40)}')]`,
       // A `sig` that is no shared access signature (no `sv=`), and one left as a stand-in.
