@@ -88,7 +88,15 @@ const TRIGGER_WORDS = [
  * Characters only trigger words use, and one keywords use whose class each takes: a
  * class more widens the table (see above), a shared one costs a rare needless wake.
  */
-const ALIASES: readonly [string, string][] = [["7", "6"], ["{", "~"]];
+const ALIASES: readonly [string, string][] = [["{", "~"]];
+
+/**
+ * Characters that share one class: digits few keywords hold (`sha256~`, `r8_`, `4b1d`).
+ * Each class of its own cost a column of the table for every state (some 1,450 entries),
+ * room for more keywords; shared, `r2_` wakes what `r8_` does, and the rule's pattern
+ * turns it down.
+ */
+const SHARED = "2456789";
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
@@ -116,11 +124,18 @@ export class KeywordMatcher {
     return this.#table instanceof Uint16Array ? 16 : 32;
   }
 
+  /** Entries of the transition table (states times character classes). */
+  get tableEntries(): number {
+    return this.#table.length;
+  }
+
   constructor(keywords: readonly string[]) {
     this.keywords = keywords.map((k) => k.toLowerCase());
     // The trigger words come last: a keyword index from `keywords.length` on is one.
     const words = [...this.keywords, ...TRIGGER_WORDS];
     let classCount = 1;
+    for (const ch of SHARED) this.#classes[ch.charCodeAt(0)] = classCount;
+    classCount++;
     const classify = (word: string) => {
       for (const ch of word) {
         const c = ch.charCodeAt(0);

@@ -372,6 +372,19 @@ function wideFloor(length: number): number {
   return Math.min(3.8, Math.log2(length) - 0.7);
 }
 
+/**
+ * Whether a value's characters are as varied as a random one's of its alphabet and length
+ * are but one time in two hundred: hex (a UUID judged by its 32 digits: three in four
+ * random UUIDs fell under the wider alphabets' floor) or the wider alphabets.
+ */
+function randomEnough(value: string): boolean {
+  const digits = UUID_SHAPE.test(value) ? value.replace(/-/g, "") : value;
+  return /^[0-9a-f]+$/i.test(digits)
+    ? entropy(digits) >= hexFloor(digits.length)
+    : entropy(value) >= wideFloor(value.length);
+}
+const UUID_SHAPE = new RegExp(`^${UUID}$`);
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
@@ -383,8 +396,11 @@ function looksRandom(secret: string): boolean {
   if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(secret)) return false; // a dotted name
   if (isSequence(secret)) return false;
   // A name in snake or kebab case (`gss_krb5_rfc1964_keydata`): small letters and
-  // digits in three parts or more, each with a letter.
-  if (/^[a-z][a-z0-9]*(?:[_-][a-z0-9]*[a-z][a-z0-9]*){2,}$/.test(secret)) return false;
+  // digits in three parts or more, each with a letter (a UUID that starts with a letter
+  // has that shape too: it is hex).
+  if (
+    /^[a-z][a-z0-9]*(?:[_-][a-z0-9]*[a-z][a-z0-9]*){2,}$/.test(secret) && !UUID_SHAPE.test(secret)
+  ) return false;
   const parts = words(secret);
   // Mostly words: a name, a constant, a sentence.
   if (parts.length > 0 && parts.every((w) => /^[a-z]{2,}$/.test(w) && /[aeiouy]/.test(w))) {
@@ -582,9 +598,24 @@ export const RULES: readonly Rule[] = [
     { flags: "gi", before: 20 },
   ),
   token("pulumi-api-token", "Pulumi API token", ["pul-"], "pul-[a-f0-9]{40}"),
-  token("doppler-api-token", "Doppler API token", ["dp.pt."], "dp\\.pt\\.[a-z0-9]{43}", {
-    flags: "gi",
-  }),
+  token(
+    "doppler-api-token",
+    "Doppler API token",
+    // Personal, service, CLI, service account, SCIM and audit tokens.
+    ["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."],
+    // A service token names its config first (`dp.st.prd.<token>`).
+    "dp\\.(?:pt|st|ct|sa|scim|audit)\\.(?:[a-z0-9_\\-]{1,30}\\.)?[a-z0-9]{40,44}",
+    { flags: "gi" },
+  ),
+  token("supabase-access-token", "Supabase access token", ["sbp_"], "sbp_[a-f0-9]{40}"),
+  token(
+    "supabase-secret-key",
+    "Supabase secret key",
+    ["sb_secret_"],
+    "sb_secret_[A-Za-z0-9_\\-]{30,64}",
+  ),
+  token("neon-api-key", "Neon API key", ["napi_"], "napi_[A-Za-z0-9]{60,72}"),
+  token("render-api-key", "Render API key", ["rnd_"], "rnd_[A-Za-z0-9]{32}"),
   token("scalingo-api-token", "Scalingo API token", ["tk-us-"], "tk-us-[\\w\\-]{48}"),
   token("openshift-user-token", "OpenShift user token", ["sha256~"], "sha256~[\\w\\-]{43}"),
   token(
@@ -867,6 +898,25 @@ export const RULES: readonly Rule[] = [
   ),
   token("xai-api-key", "xAI API key", ["xai-"], "xai-[a-zA-Z0-9]{80}"),
   token("replicate-api-token", "Replicate API token", ["r8_"], "r8_[a-zA-Z0-9]{37}"),
+  token("openrouter-api-key", "OpenRouter API key", ["sk-or-v1-"], "sk-or-v1-[a-f0-9]{64}"),
+  token("nvidia-api-key", "NVIDIA API key", ["nvapi-"], "nvapi-[A-Za-z0-9_\\-]{64}"),
+  // `sk-` and 32 hex digits: DeepSeek's keys (others' `sk-` keys are longer or not hex).
+  token("deepseek-api-key", "DeepSeek API key", ["sk-"], "sk-[a-f0-9]{32}"),
+  token("fireworks-api-key", "Fireworks AI API key", ["fw_"], "fw_[A-Za-z0-9]{24}"),
+  token(
+    "langsmith-api-key",
+    "LangSmith API key",
+    ["lsv2_pt_", "lsv2_sk_"],
+    "lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}",
+  ),
+  token(
+    "pinecone-api-key",
+    "Pinecone API key",
+    ["pcsk_"],
+    "pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{40,80}",
+  ),
+  token("tavily-api-key", "Tavily API key", ["tvly-"], "tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"),
+  token("firecrawl-api-key", "Firecrawl API key", ["fc-"], "fc-[a-f0-9]{32}"),
   named(
     "privateai-api-token",
     "Private AI API key",
@@ -1052,6 +1102,14 @@ export const RULES: readonly Rule[] = [
     "(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{24,99}",
     { placeholders: true, check: (s) => !/x{5,}/i.test(s) },
   ),
+  token(
+    "stripe-webhook-secret",
+    "Stripe webhook signing secret",
+    ["whsec_"],
+    "whsec_[A-Za-z0-9+/]{32,88}={0,2}",
+  ),
+  token("resend-api-key", "Resend API key", ["re_"], "re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}"),
+  token("posthog-personal-api-key", "PostHog personal API key", ["phx_"], "phx_[A-Za-z0-9]{40,50}"),
   token(
     "square-access-token",
     "Square access token",
@@ -1391,7 +1449,7 @@ export const RULES: readonly Rule[] = [
     // The value: group 2 is the operator's type, read whole (no backtracking into it).
     group: 3,
     check: (s) =>
-      entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(s.length) : wideFloor(s.length)) &&
+      randomEnough(s) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
       !/^[a-f0-9]{40}$/.test(s) && !holdsStopWord(s) && !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),

@@ -64,6 +64,24 @@ const cases: [string, string][] = [
     `${body(64)}\n${body(4)}\nPrivate-Lines: 1\n${body(48)}\nPrivate-MAC: ${hex(64)}\n`,
   ],
   ["azure-ad-client-secret", `client_secret: ${body(3)}8Q~${body(34)}`],
+  // What AI tools and the platforms they deploy to issue.
+  ["openrouter-api-key", "sk-or-v1-" + hex(64)],
+  ["nvidia-api-key", "nvapi-" + body(64)],
+  ["deepseek-api-key", `DEEPSEEK="sk-${hex(32)}"`],
+  ["fireworks-api-key", "fw_" + body(24)],
+  ["langsmith-api-key", `lsv2_pt_${hex(32)}_${hex(10)}`],
+  ["pinecone-api-key", `pcsk_${body(5)}_${body(63)}`],
+  ["tavily-api-key", `tvly-dev-${body(32)}`],
+  ["firecrawl-api-key", `fc-${hex(32)}`],
+  ["doppler-api-token", `dp.st.prd.${body(40).toLowerCase()}`],
+  ["doppler-api-token", `dp.pt.${body(43).toLowerCase()}`],
+  ["supabase-access-token", "sbp_" + hex(40)],
+  ["supabase-secret-key", "sb_secret_" + body(31)],
+  ["neon-api-key", "napi_" + body(64)],
+  ["render-api-key", "rnd_" + body(32)],
+  ["stripe-webhook-secret", "whsec_" + body(32)],
+  ["resend-api-key", `re_${body(8)}_${body(24)}`],
+  ["posthog-personal-api-key", "phx_" + body(47)],
   // Keywords inside the token, not at its start.
   ["mailchimp-api-key", `${hex(32)}-us12`],
   ["airtable-pat", `pat${body(14)}.${hex(64)}`],
@@ -271,6 +289,22 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
       const text = form(value);
       assert.ok(findSecrets(text).length > 0, text);
     }
+  }
+});
+
+Deno.test("a UUID assigned to a secret's name is found, whatever its first character", () => {
+  // Many services' keys are UUIDs (Heroku's, Railway's, Exa's): hex in 8-4-4-4-12. One that
+  // starts with a letter has a kebab-case name's shape, and three in four fall under the
+  // floor of the wider alphabets: judged as the hex they are.
+  const uuids = drawn("0123456789abcdef", 32, 200, 12).map((h) =>
+    `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`
+  );
+  const missed = uuids.filter((u) => findSecrets(`RAILWAY_TOKEN=${u}`).length === 0);
+  assert.ok(missed.length <= 4, `${missed.length} missed: ${missed.slice(0, 5)}`);
+  assert.ok(uuids.filter((u) => /^[a-f]/.test(u)).length > 50);
+  // An id is no secret, a UUID or not.
+  for (const u of uuids.slice(0, 20)) {
+    assert.deepEqual(findSecrets(`api_key_id: "${u}"; tokenId = '${u}'`), [], u);
   }
 });
 
