@@ -702,6 +702,8 @@ export const RULES: readonly Rule[] = [
     "pypi-AgEIcHlwaS5vcmc[\\w\\-]{50,}",
   ),
   token("rubygems-api-token", "RubyGems API token", ["rubygems_"], "rubygems_[a-f0-9]{48}"),
+  token("crates-io-api-token", "crates.io API token", ["cio"], "cio[a-zA-Z0-9]{32}"),
+  token("nuget-api-key", "NuGet API key", ["oy2"], "oy2[a-z0-9]{43}"),
   token("clojars-api-token", "Clojars API token", ["clojars_"], "CLOJARS_[a-z0-9]{60}", {
     flags: "gi",
   }),
@@ -917,6 +919,22 @@ export const RULES: readonly Rule[] = [
   ),
   token("tavily-api-key", "Tavily API key", ["tvly-"], "tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"),
   token("firecrawl-api-key", "Firecrawl API key", ["fc-"], "fc-[a-f0-9]{32}"),
+  token("langfuse-secret-key", "Langfuse secret key", ["sk-lf-"], `sk-lf-${UUID}`),
+  token("e2b-api-key", "E2B API key", ["e2b_"], "e2b_[a-f0-9]{40}"),
+  token("cerebras-api-key", "Cerebras API key", ["csk-"], "csk-[a-z0-9]{40,56}"),
+  token("jina-api-key", "Jina AI API key", ["jina_"], "jina_[A-Za-z0-9_\\-]{40,80}"),
+  // Random, not a slug that starts with `pa-` (`pa-announces-new-...`).
+  token("voyage-api-key", "Voyage AI API key", ["pa-"], "pa-[A-Za-z0-9_\\-]{40,48}", {
+    check: (s) => /[A-Z]/.test(s) && /[0-9]/.test(s),
+  }),
+  token("elevenlabs-api-key", "ElevenLabs API key", ["sk_"], "sk_[a-f0-9]{48}"),
+  token("together-api-key", "Together AI API key", ["tgp_v1_"], "tgp_v1_[A-Za-z0-9_\\-]{40,64}"),
+  token(
+    "browserbase-api-key",
+    "Browserbase API key",
+    ["bb_live_", "bb_test_"],
+    "bb_(?:live|test)_[A-Za-z0-9_\\-]{24,40}",
+  ),
   named(
     "privateai-api-token",
     "Private AI API key",
@@ -948,6 +966,13 @@ export const RULES: readonly Rule[] = [
   token("slack-app-token", "Slack app token", ["xapp-"], "xapp-\\d-[A-Z0-9]+-\\d+-[a-z0-9]+", {
     flags: "gi",
   }),
+  token(
+    "discord-webhook",
+    "Discord webhook URL",
+    ["/api/webhooks/"],
+    "https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_\\-]{60,68}",
+    { before: 40 },
+  ),
   {
     id: "slack-webhook",
     description: "Slack webhook URL",

@@ -82,6 +82,20 @@ const cases: [string, string][] = [
   ["stripe-webhook-secret", "whsec_" + body(32)],
   ["resend-api-key", `re_${body(8)}_${body(24)}`],
   ["posthog-personal-api-key", "phx_" + body(47)],
+  ["langfuse-secret-key", `sk-lf-${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`],
+  ["e2b-api-key", "e2b_" + hex(40)],
+  ["cerebras-api-key", "csk-" + body(48).toLowerCase()],
+  ["jina-api-key", "jina_" + body(60)],
+  ["voyage-api-key", "pa-" + body(43)],
+  ["elevenlabs-api-key", "sk_" + hex(48)],
+  ["together-api-key", "tgp_v1_" + body(43)],
+  ["browserbase-api-key", "bb_live_" + body(27)],
+  ["crates-io-api-token", "cio" + body(32)],
+  ["nuget-api-key", "oy2" + body(43).toLowerCase()],
+  [
+    "discord-webhook",
+    `https://discord.com/api/webhooks/${"1147209167570829".repeat(2).slice(0, 18)}/${body(68)}`,
+  ],
   // Keywords inside the token, not at its start.
   ["mailchimp-api-key", `${hex(32)}-us12`],
   ["airtable-pat", `pat${body(14)}.${hex(64)}`],
@@ -386,6 +400,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
+      // Words that start as a short prefix does.
+      "https://news.x.test/pa-announces-new-policy-for-the-state-budget-2024 ask_user_for_token",
       "CREATE USER app WITH PASSWORD :'password'; -- login with password authentication enabled",
       `[("password", '$5$rounds=1004$nacl$${body(43)}'), ("secret", 'sha1$54123$${hex(40)}')]`,
       // A `sig` that is no shared access signature (no `sv=`), and one left as a stand-in.
