@@ -459,6 +459,9 @@ const GENERIC_NAMES = [
   "password",
   "passwd",
   "pwd",
+  // `DB_PASS`, `SMTP_PASS` (not `bypass`, `passing`), a key's passphrase.
+  "pass",
+  "passphrase",
   "auth",
   "credential",
   "credentials",
@@ -1365,9 +1368,9 @@ export const RULES: readonly Rule[] = [
     id: "password-literal",
     description: "password or secret written as a string",
     kind: "structure",
-    keywords: ["password", "passwd", "pwd", "secret"],
+    keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1395,7 +1398,7 @@ export const RULES: readonly Rule[] = [
     // `sshpass -p X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,
@@ -1458,7 +1461,7 @@ export const RULES: readonly Rule[] = [
     id: "generic-secret",
     description: "secret assigned to a name that says so",
     kind: "generic",
-    keywords: ["key", "token", "secret", "passw", "pwd", "auth", "cred", "api"],
+    keywords: ["key", "token", "secret", "pass", "pwd", "auth", "cred", "api"],
     pattern: new RegExp(
       // The match starts at the name's secret-sounding word; the check reads back to
       // the start of the name (a lazy prefix in the pattern costs a regex attempt per

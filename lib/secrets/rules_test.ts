@@ -51,6 +51,9 @@ const cases: [string, string][] = [
   // SQL: a role's or a user's password.
   ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
+  ["password-literal", `db_pass: '${body(6)}#${body(13).slice(6)}'`],
+  ["password-literal", `PASSPHRASE='${body(6)}&${body(13).slice(6)}'`],
+  ["secret-argument", `gpg --batch --passphrase ${body(24)} --decrypt notes.gpg`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
@@ -274,6 +277,9 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     (v: string) => `setx API_KEY "${v}"`,
     (v: string) => `set client_secret "${v}"`,
     (v: string) => `api_key <- "${v}"`,
+    // Names of a password shortened, or a key's passphrase.
+    (v: string) => `SMTP_PASS=${v}`,
+    (v: string) => `passphrase: ${v}`,
     // Rust's reference types, C's macros.
     (v: string) => `const API_KEY: &str = "${v}";`,
     (v: string) => `static API_KEY: &'static str = "${v}";`,
@@ -400,6 +406,9 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
+      // Words that end in `pass` or start with it, and a flag naming a file.
+      `bypass = '${body(6)}#${body(13).slice(6)}'; compass: "${body(6)}#${body(13).slice(6)}"`,
+      `passed = '${body(6)}#${body(13).slice(6)}'; gpg --passphrase-file /run/secrets/gpg`,
       // Words that start as a short prefix does.
       "https://news.x.test/pa-announces-new-policy-for-the-state-budget-2024 ask_user_for_token",
       "CREATE USER app WITH PASSWORD :'password'; -- login with password authentication enabled",
