@@ -1370,7 +1370,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`])([^\s"'`\\]{12,100})\1/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)([^\s"'`\\]{12,100})\1(?:(?<=["'`])|(?=\s|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1382,6 +1382,14 @@ export const RULES: readonly Rule[] = [
       // A secret's value of twenty or more characters of a token's alphabet is the generic
       // rule's to judge (and to name).
       if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
+      // Unquoted (`.env`, YAML, properties): to the end of the word, and not program text
+      // (`password: hashPassword(input),`), a YAML alias (`*db_password`) or a value SOPS
+      // encrypted (`ENC[AES256_GCM,...`).
+      if (m[1] === "" && (codeLike(m[2]!) || /^(?:ENC\[|[*&][\w.-]+$)/.test(m[2]!))) return false;
+      // A query's parameters are read one at a time (`?secret=...&issuer=...`).
+      if (m[1] === "" && /&\w+=/.test(m[2]!)) return false;
+      // A property path, digits or not (`pwd: pwd_js_1.pwdCommand,`).
+      if (m[1] === "" && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;]?$/.test(m[2]!)) return false;
       return secretName(nameBefore(m.input, m.index) + name);
     },
     window: { before: 0, after: 160 },

@@ -52,6 +52,9 @@ const cases: [string, string][] = [
   ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
   ["password-literal", `db_pass: '${body(6)}#${body(13).slice(6)}'`],
+  // Unquoted: YAML, a `.env` file, properties.
+  ["password-literal", `  password: ${body(6)}#${body(13).slice(6)} # prod`],
+  ["password-literal", `export DB_PASS=${body(6)}!${body(13).slice(6)}`],
   ["password-literal", `PASSPHRASE='${body(6)}&${body(13).slice(6)}'`],
   ["secret-argument", `gpg --batch --passphrase ${body(24)} --decrypt notes.gpg`],
   // PHP's constants.
@@ -312,6 +315,15 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
   }
 });
 
+Deno.test("a query's secret is found alone, not with the parameters after it", () => {
+  const seed = body(16).toUpperCase();
+  const text = `otpauth://totp/x?secret=${seed}&issuer=Big%20Corporation`;
+  assert.deepEqual(
+    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length)),
+    [seed],
+  );
+});
+
 Deno.test("a UUID assigned to a secret's name is found, whatever its first character", () => {
   // Many services' keys are UUIDs (Heroku's, Railway's, Exa's): hex in 8-4-4-4-12. One that
   // starts with a letter has a kebab-case name's shape, and three in four fall under the
@@ -406,6 +418,10 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
+      // Unquoted program text, a YAML alias, a value SOPS encrypted.
+      "password: hashPassword(input, 12), secret: process.env.APP_SECRET_2, pwd: getPw(cfg)[0]",
+      "pwd: pwd_js_1.pwdCommand, password: *db_password_anchor1",
+      "password: ENC[AES256_GCM,data:Tr0ub4dor3,iv:x=,tag:y==,type:str]",
       // Words that end in `pass` or start with it, and a flag naming a file.
       `bypass = '${body(6)}#${body(13).slice(6)}'; compass: "${body(6)}#${body(13).slice(6)}"`,
       `passed = '${body(6)}#${body(13).slice(6)}'; gpg --passphrase-file /run/secrets/gpg`,
