@@ -1242,6 +1242,18 @@ export const RULES: readonly Rule[] = [
     window: { before: 0, after: 32_768 },
   },
   {
+    // A JSON Web Key with its private member (`"d"`: an EC or OKP key's scalar, an RSA key's
+    // private exponent), near its `kty` in either order (WebCrypto writes `kty` first,
+    // others sort the members). A public key has no `d`.
+    id: "jwk-private-key",
+    description: "private key as a JSON Web Key",
+    kind: "structure",
+    keywords: ["kty"],
+    pattern: /(?<![\w$])["']?d["']?\s*:\s*["']([A-Za-z0-9_\-]{32,1024})["']/g,
+    entropy: 3.5,
+    window: { before: 2_000, after: 2_000 },
+  },
+  {
     // PuTTY's own key file (`.ppk`, versions 2 and 3): its private part is base64 lines
     // after `Private-Lines:` (encrypted or not, as a PEM key is found either way).
     id: "putty-private-key",

@@ -397,6 +397,16 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       assert.deepEqual(findSecrets(text), [], text);
     }
   }
+  // As JSON Web Keys: the private one (with `d`) is found, in either order of members.
+  for (const pair of [ec, ed]) {
+    const priv = await crypto.subtle.exportKey("jwk", pair.privateKey);
+    const pub = await crypto.subtle.exportKey("jwk", pair.publicKey);
+    const sorted = Object.fromEntries(Object.entries(priv).toSorted(([a], [b]) => a < b ? -1 : 1));
+    for (const text of [JSON.stringify(priv), JSON.stringify(sorted, null, 2)]) {
+      assert.deepEqual(findSecrets(text).map((f) => f.rule), ["jwk-private-key"], text);
+    }
+    assert.deepEqual(findSecrets(JSON.stringify({ keys: [pub] })), []);
+  }
   const ed25519 = base64(await crypto.subtle.exportKey("pkcs8", ed.privateKey));
   assert.deepEqual(
     findSecrets(`signing_key = '${ed25519}'`).map((f) => f.rule),
