@@ -1382,7 +1382,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)([^\s"'`\\]{12,100})\1(?:(?<=["'`])|(?=\s|$))/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1418,7 +1418,7 @@ export const RULES: readonly Rule[] = [
     // `sshpass -p X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,

@@ -52,11 +52,13 @@ const cases: [string, string][] = [
   ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
   ["password-literal", `db_pass: '${body(6)}#${body(13).slice(6)}'`],
+  ["password-literal", `<DB_PASSWORD>${body(6)}#${body(13).slice(6)}</DB_PASSWORD>`],
   // Unquoted: YAML, a `.env` file, properties.
   ["password-literal", `  password: ${body(6)}#${body(13).slice(6)} # prod`],
   ["password-literal", `export DB_PASS=${body(6)}!${body(13).slice(6)}`],
   ["password-literal", `PASSPHRASE='${body(6)}&${body(13).slice(6)}'`],
   ["secret-argument", `gpg --batch --passphrase ${body(24)} --decrypt notes.gpg`],
+  ["secret-argument", `deploy --dbpassword ${body(6)}#${body(13).slice(6)}`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
