@@ -1413,12 +1413,13 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["--", "login", "sshpass"],
     // A value after a space, where a name alone says what follows: a long flag
-    // (`--password X`, `--db-token X`, not `--password-file X`), a .netrc's
+    // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
+    // `--password-file X`), a .netrc's
     // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`),
     // `sshpass -p X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-token|client-secret)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,
@@ -1426,6 +1427,8 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(Math.max(20, s.length)) : 3) &&
       !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
+    // A flag naming something else's key (`--public-key`, `--sort-key`, `--primary-key`).
+    checkMatch: (m) => !m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!),
     window: { before: 0, after: 240 },
     // Tried only where a flag or a login starts (a window around every "token" in
     // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
@@ -1499,7 +1502,7 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       randomEnough(s) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
-      !/^[a-f0-9]{40}$/.test(s) && !holdsStopWord(s) && !claimed(s),
+      !holdsStopWord(s) && !claimed(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.

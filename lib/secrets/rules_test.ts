@@ -59,6 +59,7 @@ const cases: [string, string][] = [
   ["password-literal", `PASSPHRASE='${body(6)}&${body(13).slice(6)}'`],
   ["secret-argument", `gpg --batch --passphrase ${body(24)} --decrypt notes.gpg`],
   ["secret-argument", `deploy --dbpassword ${body(6)}#${body(13).slice(6)}`],
+  ["secret-argument", `sign --private-key ${body(40)} release.tar`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
@@ -303,6 +304,8 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     ...drawn("0123456789abcdef", 32, 60, 4),
     ...drawn("0123456789abcdef", 64, 30, 5),
     ...drawn("0123456789abcdef", 20, 40, 7),
+    // 40 hex digits: a SHA-1's length, and many services' keys.
+    ...drawn("0123456789abcdef", 40, 20, 13),
     // Slashes that made it a path, capitals that split it into "words", a stop word
     // spelt in mixed case.
     "nDYP/mxfhcBe/4RJpwmCZD/5WvDEK7XB5HQ/oBkf",
@@ -430,6 +433,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
+      `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
       // Unquoted program text, a YAML alias, a value SOPS encrypted.
       "password: hashPassword(input, 12), secret: process.env.APP_SECRET_2, pwd: getPw(cfg)[0]",
       "pwd: pwd_js_1.pwdCommand, password: *db_password_anchor1",
