@@ -1382,7 +1382,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]*[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1394,7 +1394,8 @@ export const RULES: readonly Rule[] = [
       // A secret's value of twenty or more characters of a token's alphabet is the generic
       // rule's to judge (and to name).
       if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
-      // Unquoted (`.env`, YAML, properties): to the end of the word, and not program text
+      // Unquoted (`.env`, YAML, properties): to the end of the word (one with brackets is
+      // passed over in the pattern already, cheaply: source code holds many), and not program text
       // (`password: hashPassword(input),`), a YAML alias (`*db_password`) or a value SOPS
       // encrypted (`ENC[AES256_GCM,...`).
       if (m[1] === "" && (codeLike(m[2]!) || /^(?:ENC\[|[*&][\w.-]+$)/.test(m[2]!))) return false;
