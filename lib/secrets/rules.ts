@@ -109,7 +109,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `#define API_KEY`, SQL's `WITH PASSWORD`; a Rust type may be a reference (`&str`).
  */
 const OPERATOR =
-  `(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -401,6 +401,8 @@ function looksRandom(secret: string): boolean {
   if (
     /^[a-z][a-z0-9]*(?:[_-][a-z0-9]*[a-z][a-z0-9]*){2,}$/.test(secret) && !UUID_SHAPE.test(secret)
   ) return false;
+  // A constant's name (`NL80211_ATTR_NSS`): capitals and digits in three parts or more.
+  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]*[A-Z][A-Z0-9]*){2,}$/.test(secret)) return false;
   const parts = words(secret);
   // Mostly words: a name, a constant, a sentence.
   if (parts.length > 0 && parts.every((w) => /^[a-z]{2,}$/.test(w) && /[aeiouy]/.test(w))) {
@@ -1382,13 +1384,13 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]*[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]*[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
       [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
       !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
-      !encodedProse(s) && !claimed(s),
+      !encodedProse(s) && !claimed(s) && !pathLike(s),
     checkMatch: (m) => {
       const name = /^\w*/.exec(m[0])![0];
       // A secret's value of twenty or more characters of a token's alphabet is the generic
@@ -1492,7 +1494,7 @@ export const RULES: readonly Rule[] = [
       // character).
       String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
         String.raw`)[A-Za-z0-9_.\-]{0,25}?)` + OPERATOR +
-        String.raw`([A-Za-z0-9\-_.~+/=:]{16,150})` + END,
+        String.raw`(?!:)([A-Za-z0-9\-_.~+/=:]{16,150})` + END,
       "g",
     ),
     // The lowest floor of the check's (`hexFloor(16)`): hex holds four bits a character at

@@ -437,6 +437,10 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       // Unquoted program text, a YAML alias, a value SOPS encrypted.
       "password: hashPassword(input, 12), secret: process.env.APP_SECRET_2, pwd: getPw(cfg)[0]",
       "pwd: pwd_js_1.pwdCommand, password: *db_password_anchor1",
+      // The shell's working directory, not a password; a constant's name; C++'s scope.
+      "env: { PWD: '/Users/maciej', OLDPWD: '/home/someone/src' }",
+      "enum k { NL80211_KEY_RX_TX, NL80211_KEY_NO_TX }; using llvm::Pass::doInitialization;",
+      '"key::ecdsa-sha2-nistp256"; # type options freq pass UUID=2cda1e08-1f22-490b-9101-c93d511bc9c9',
       "password: ENC[AES256_GCM,data:Tr0ub4dor3,iv:x=,tag:y==,type:str]",
       // Words that end in `pass` or start with it, and a flag naming a file.
       `bypass = '${body(6)}#${body(13).slice(6)}'; compass: "${body(6)}#${body(13).slice(6)}"`,
