@@ -1384,7 +1384,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]*[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>

@@ -466,10 +466,19 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
 
 /** The lookbehind groups (`(?<=...)`, `(?<!...)`) of a pattern's source. */
 function lookbehinds(source: string): string[] {
+  return lookarounds(source, ["(?<=", "(?<!"]);
+}
+
+/** The lookahead groups (`(?=...)`, `(?!...)`) of a pattern's source. */
+function lookaheads(source: string): string[] {
+  return lookarounds(source, ["(?=", "(?!"]);
+}
+
+function lookarounds(source: string, opens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < source.length; i++) {
     if (source[i] === "\\") i++;
-    else if (source.startsWith("(?<=", i) || source.startsWith("(?<!", i)) {
+    else if (opens.some((open) => source.startsWith(open, i))) {
       let depth = 0;
       let inClass = false;
       let j = i;
@@ -511,4 +520,18 @@ Deno.test("no rule looks behind without a bound: read back at every place it is 
   );
   assert.deepEqual(found, []);
   assert.ok(RULES.some((r) => lookbehinds(r.pattern.source).length > 0));
+});
+
+Deno.test("no rule looks ahead without a bound over what a keyword is made of: tried at every keyword, it made scans quadratic", () => {
+  // `(?![^\s"'\`\\<]*[()[\]{}])` in the password rule read ahead over the whole run at each
+  // of its tries: 256 KiB of `pwd=` took minutes. Unbounded whitespace is read once: no
+  // keyword starts inside it.
+  const unboundedAhead = (group: string) =>
+    unbounded(group.replaceAll("\\s*", "").replaceAll("\\s+", "").replaceAll("[ \\t]*", ""));
+  assert.ok(unboundedAhead(`(?![^\\s"'\`\\\\<]*[()[\\]{}])`) && !unboundedAhead("(?=\\s*:?=)"));
+  const found = RULES.flatMap((r) =>
+    lookaheads(r.pattern.source).filter(unboundedAhead).map((g) => `${r.id}: ${g}`)
+  );
+  assert.deepEqual(found, []);
+  assert.ok(RULES.some((r) => lookaheads(r.pattern.source).length > 0));
 });
