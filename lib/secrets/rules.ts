@@ -1376,15 +1376,16 @@ export const RULES: readonly Rule[] = [
     // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
     // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
     // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
-    // SQL names a role's password without an operator (`WITH PASSWORD '...'`), PHP's
+    // SQL names a role's password without an operator (`WITH PASSWORD '...'`, MySQL's
+    // `IDENTIFIED BY '...'`), PHP's
     // `define('DB_PASSWORD', '...')` with a comma (a comma alone after a quoted "password"
     // is a test's pair of a password and its hash).
     id: "password-literal",
     description: "password or secret written as a string",
     kind: "structure",
-    keywords: ["pass", "pwd", "secret"],
+    keywords: ["pass", "pwd", "secret", "identified"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret)(?![a-z])[A-Za-z0-9_]{0,20}?(?:["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
+      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1414,15 +1415,15 @@ export const RULES: readonly Rule[] = [
     id: "secret-argument",
     description: "secret after a command's flag or a .netrc password",
     kind: "structure",
-    keywords: ["--", "login", "sshpass"],
+    keywords: ["--", "login", "sshpass", "storepass", "keypass", "redis-cli"],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
     // `--password-file X`), a .netrc's
     // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`),
-    // `sshpass -p X`.
+    // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p|(?<=(?<![\w-])-(?:src|dest)?)(?:store|key)pass|\bredis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
       "g",
     ),
     group: 2,

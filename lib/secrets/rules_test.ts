@@ -51,6 +51,7 @@ const cases: [string, string][] = [
   // SQL: a role's or a user's password.
   ["password-literal", `CREATE USER app WITH PASSWORD '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `alter role app encrypted password '${body(6)}%${body(13).slice(6)}'`],
+  ["password-literal", `CREATE USER 'app'@'%' IDENTIFIED BY '${body(6)}#${body(13).slice(6)}';`],
   ["password-literal", `db_pass: '${body(6)}#${body(13).slice(6)}'`],
   ["password-literal", `<DB_PASSWORD>${body(6)}#${body(13).slice(6)}</DB_PASSWORD>`],
   // Unquoted: YAML, a `.env` file, properties.
@@ -60,6 +61,8 @@ const cases: [string, string][] = [
   ["secret-argument", `gpg --batch --passphrase ${body(24)} --decrypt notes.gpg`],
   ["secret-argument", `deploy --dbpassword ${body(6)}#${body(13).slice(6)}`],
   ["secret-argument", `sign --private-key ${body(40)} release.tar`],
+  ["secret-argument", `keytool -importkeystore -srcstorepass ${body(6)}#${body(13).slice(6)}`],
+  ["secret-argument", `redis-cli -h cache -a ${body(32)} ping`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
@@ -432,7 +435,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
-      'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host',
+      'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host; redis-cli -a "$REDIS_PASSWORD"',
+      "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
       // Unquoted program text, a YAML alias, a value SOPS encrypted.
       "password: hashPassword(input, 12), secret: process.env.APP_SECRET_2, pwd: getPw(cfg)[0]",
