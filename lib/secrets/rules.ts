@@ -385,6 +385,18 @@ function randomEnough(value: string): boolean {
 }
 const UUID_SHAPE = new RegExp(`^${UUID}$`);
 
+/**
+ * Whether a password written without quotes (`.env`, YAML, properties; read to the end of
+ * its word, one with brackets passed over in the pattern already) is one: not program text
+ * (`password: hashPassword(input),`), a property path, digits or not (`pwd_js_1.pwdCommand,`),
+ * a YAML alias (`*db_password`), a value SOPS encrypted (`ENC[AES256_GCM,...`) or a query's
+ * next parameters (`?secret=...&issuer=...`: each is read on its own).
+ */
+function unquotedPassword(value: string): boolean {
+  return !codeLike(value) && !/^(?:ENC\[|[*&][\w.-]+$)/.test(value) && !/&\w+=/.test(value) &&
+    !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;]?$/.test(value);
+}
+
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
 function looksRandom(secret: string): boolean {
   if (/^(?:true|false|null|none|undefined|required|optional|string|number)$/i.test(secret)) {
@@ -1377,9 +1389,8 @@ export const RULES: readonly Rule[] = [
     // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
     // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
     // SQL names a role's password without an operator (`WITH PASSWORD '...'`, MySQL's
-    // `IDENTIFIED BY '...'`), PHP's
-    // `define('DB_PASSWORD', '...')` with a comma (a comma alone after a quoted "password"
-    // is a test's pair of a password and its hash).
+    // `IDENTIFIED BY '...'`), PHP's `define('DB_PASSWORD', '...')` with a comma (a comma
+    // alone after a quoted "password" is a test's pair of a password and its hash).
     id: "password-literal",
     description: "password or secret written as a string",
     kind: "structure",
@@ -1397,15 +1408,7 @@ export const RULES: readonly Rule[] = [
       // A secret's value of twenty or more characters of a token's alphabet is the generic
       // rule's to judge (and to name).
       if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
-      // Unquoted (`.env`, YAML, properties): to the end of the word (one with brackets is
-      // passed over in the pattern already, cheaply: source code holds many), and not program text
-      // (`password: hashPassword(input),`), a YAML alias (`*db_password`) or a value SOPS
-      // encrypted (`ENC[AES256_GCM,...`).
-      if (m[1] === "" && (codeLike(m[2]!) || /^(?:ENC\[|[*&][\w.-]+$)/.test(m[2]!))) return false;
-      // A query's parameters are read one at a time (`?secret=...&issuer=...`).
-      if (m[1] === "" && /&\w+=/.test(m[2]!)) return false;
-      // A property path, digits or not (`pwd: pwd_js_1.pwdCommand,`).
-      if (m[1] === "" && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;]?$/.test(m[2]!)) return false;
+      if (m[1] === "" && !unquotedPassword(m[2]!)) return false;
       return secretName(nameBefore(m.input, m.index) + name);
     },
     window: { before: 0, after: 160 },
