@@ -369,6 +369,34 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
   );
   assert.deepEqual(findSplitSecrets(["ghp_", "short"]), []);
   assert.deepEqual(findSplitSecrets([GH]), [], "a single field is not a split");
+  // Among other fields, glued on either side: a JSON body's `role`s, a header's value.
+  for (
+    const fields of [
+      ["user", "assistant", GH.slice(0, 20), GH.slice(20), "user", "Fix the tests"],
+      ["application/json", GH.slice(0, 7), GH.slice(7), "gzip"],
+      ["v1", GH.slice(0, 4), GH.slice(4, 30), GH.slice(30), "next"],
+    ]
+  ) {
+    assert.deepEqual(
+      findSplitSecrets(fields).map((f) => f.rule),
+      ["github-token"],
+      fields.join(" | "),
+    );
+  }
+  // But a field is not cut into: a token's shape inside a longer word of one field, or
+  // across fields yet running on into a word, is no token; and a token whole in one
+  // field is that field's finding, not a split one.
+  for (
+    const fields of [
+      ["user", GH, "user"],
+      ["user", `x${GH}`, "user"],
+      ["user", `${GH}x`, "user"],
+      ["user", `${GH.slice(0, 20)}`, `${GH.slice(20)}x`, "user"],
+      ["user", `x${GH.slice(0, 20)}`, `${GH.slice(20)}`, "user"],
+    ]
+  ) {
+    assert.deepEqual(findSplitSecrets(fields), [], fields.join(" | "));
+  }
 });
 
 Deno.test("the bottle's own values are found as written and in every encoding", () => {

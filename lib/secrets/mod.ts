@@ -7,7 +7,7 @@
  */
 
 import { Detector, dropShadowed, type Finding } from "./engine.ts";
-import { RULES } from "./rules.ts";
+import { RULES, tokenEdges, unbounded } from "./rules.ts";
 import { type Variant, variants } from "./decode.ts";
 import type { Survey } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
@@ -74,11 +74,13 @@ export function detector(): Detector {
   return shared;
 }
 
-/** Rules strong enough to judge text glued together from several fields. */
+/**
+ * Rules strong enough to judge text glued together from several fields, without the
+ * boundaries a token has in running text (`findSplitSecrets` checks them, and the
+ * fields' edges).
+ */
 function tokenDetector(): Detector {
-  joinedOnly ??= new Detector(
-    RULES.filter((r) => r.kind === "token"),
-  );
+  joinedOnly ??= new Detector(RULES.filter((r) => r.kind === "token").map(unbounded));
   return joinedOnly;
 }
 
@@ -237,8 +239,25 @@ export function findSplitSecrets(
 ): Located[] {
   if (fields.length < 2) return [];
   const joined = fields.join("");
+  // Where each field starts (and the text ends): a token split across fields has an edge
+  // inside it, and starts and ends where a token may in running text or at an edge (the
+  // fields around it are glued on: `assistant` + `ghp_...` + `...` + `user`).
+  const edges = new Set<number>();
+  let at = 0;
+  for (const field of fields) {
+    edges.add(at);
+    at += field.length;
+  }
+  edges.add(at);
+  const split = tokenDetector().scan(joined).filter((f) => {
+    const end = f.index + f.length;
+    const [starts, ends] = tokenEdges(joined, f.index, end);
+    let across = false;
+    for (let e = f.index + 1; e < end && !across; e++) across = edges.has(e);
+    return across && (starts || edges.has(f.index)) && (ends || edges.has(end));
+  });
   return [
-    ...notPublic(joined, tokenDetector().scan(joined)),
+    ...notPublic(joined, split),
     ...valueFindings(joined, values, 0),
   ].map((f) => ({ ...f, encoding: "joined" as const }));
 }

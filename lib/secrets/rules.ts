@@ -29,6 +29,31 @@ const WORD = "A-Za-z0-9_\\-";
 const BEFORE = `(?<![${WORD}.])`;
 const AFTER = `(?![${WORD}])`;
 
+/**
+ * `rule` without the boundaries a token has in running text (not cut out of a longer
+ * word), for text glued together from fields, where a field's edge is one too: the
+ * caller checks them (`findSplitSecrets`). A rule with boundaries of its own keeps them.
+ */
+export function unbounded(rule: Rule): Rule {
+  const source = rule.pattern.source;
+  if (!source.startsWith(BEFORE) || !source.endsWith(AFTER)) return rule;
+  return {
+    ...rule,
+    pattern: new RegExp(source.slice(BEFORE.length, -AFTER.length), rule.pattern.flags),
+  };
+}
+
+const CONTINUES_BEFORE = new RegExp(`[${WORD}.]`);
+const CONTINUES_AFTER = new RegExp(`[${WORD}]`);
+
+/** Whether a token in `text` may start at `from` and end at `to`, as `BEFORE` and `AFTER` say. */
+export function tokenEdges(text: string, from: number, to: number): [boolean, boolean] {
+  return [
+    from === 0 || !CONTINUES_BEFORE.test(text[from - 1]!),
+    to === text.length || !CONTINUES_AFTER.test(text[to]!),
+  ];
+}
+
 interface Options {
   /** How far before the keyword the token may start (the keyword is inside it). */
   before?: number;

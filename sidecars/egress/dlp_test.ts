@@ -243,6 +243,27 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
       body,
     );
   }
+  // Among a request's other fields, which glue on to either end when joined: a model
+  // request's JSON, a query between other parameters, headers between others.
+  const json = JSON.stringify({
+    model: "claude",
+    messages: [{ role: "user", content: "hi", a, b, c }, { role: "assistant", content: "ok" }],
+  });
+  const requests: { url: string; headers: [string, string][]; body?: string }[] = [
+    { url: "/", headers: [], body: json },
+    { url: `/search?q=tests&a=${a}&b=${b}&c=${c}&page=2`, headers: [] },
+    {
+      url: "/",
+      headers: [["accept", "text/plain"], ["x-a", a], ["x-b", b + c], ["user-agent", "curl"]],
+    },
+  ];
+  for (const request of requests) {
+    assert.deepEqual(
+      scanRequest(request, []).map((f) => `${f.where}:${f.rule}`),
+      ["fields:github-token"],
+      JSON.stringify(request),
+    );
+  }
   assert.deepEqual(formValues(urlencoded), [a, b, c]);
   assert.deepEqual(formValues(multipart), [a, b, c]);
   assert.deepEqual(formValues('{"a": "b=c"}'), [], "JSON is not a form");
