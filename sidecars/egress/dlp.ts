@@ -109,7 +109,12 @@ function queryValues(url: string): string[] {
 
 /**
  * Scans a request; `headers` exclude the ones the proxy itself sets. `bodyBytes`: the
- * bytes `body` was decoded from, when at hand (a faster scan).
+ * bytes `body` was decoded from, when at hand (a faster scan). For a body scanned in
+ * stretches at once (`scanjob.ts`): `only`, one half of the scan, "text" the URL,
+ * headers and body as written and decoded, "fields" the fields joined (not filtered by
+ * what the text showed: the caller does that once it has every stretch's findings);
+ * `own`, the stretch's own part of `body` (from, to): a finding elsewhere is its
+ * neighbour's, which sees it whole.
  */
 export function scanRequest(
   request: {
@@ -119,7 +124,9 @@ export function scanRequest(
     bodyBytes?: Uint8Array;
   },
   values: readonly string[],
+  options: { only?: "text" | "fields"; own?: readonly [number, number] } = {},
 ): DlpFinding[] {
+  const { only, own } = options;
   const out: DlpFinding[] = [];
   const add = (
     where: DlpWhere,
@@ -132,11 +139,17 @@ export function scanRequest(
     }
   };
   const headers = [...request.headers];
-  add("url", findSecrets(request.url, { values }));
-  for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
-  if (request.body) {
-    add("body", findSecrets(request.body, { values, utf8: request.bodyBytes }));
+  if (only !== "fields") {
+    add("url", findSecrets(request.url, { values }));
+    for (const [name, value] of headers) {
+      add("header", findSecrets(`${name}: ${value}`, { values }));
+    }
+    if (request.body) {
+      const found = findSecrets(request.body, { values, utf8: request.bodyBytes });
+      add("body", own ? found.filter((f) => f.index >= own[0] && f.index < own[1]) : found);
+    }
   }
+  if (only === "text") return out;
   // Split across fields: reported only when no single field showed that kind already.
   const split = findSplitSecrets([
     ...queryValues(request.url),
