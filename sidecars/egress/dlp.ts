@@ -32,15 +32,18 @@ const FIELD_MAX = 256;
 
 /**
  * Short string values of a JSON document, in order (for secrets split across fields),
- * found by scanning the text for string literals rather than parsing it: a body cut short
- * or otherwise malformed still yields its fields, and a large body costs a pass of
- * `indexOf` jumps instead of a parse (a failed `JSON.parse` of a fresh 1 MiB string took
- * 15 ms). Keys are left out, so that `{"a":"ghp_x","b":"y"}` joins to `ghp_xy`.
+ * and apart from them its keys, found by scanning the text for string literals rather
+ * than parsing it: a body cut short or otherwise malformed still yields its fields, and
+ * a large body costs a pass of `indexOf` jumps instead of a parse (a failed `JSON.parse`
+ * of a fresh 1 MiB string took 15 ms). Values and keys are joined each on their own, so
+ * that `{"a":"ghp_x","b":"y"}` joins to `ghp_xy`, and `{"ghp_x":1,"y":2}` too.
  */
-export function jsonStrings(body: string): string[] {
+export function jsonFields(body: string): Fields {
+  const values: string[] = [];
+  const keys: string[] = [];
+  const out = { values, keys };
   const first = body.trimStart()[0];
-  if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return [];
-  const out: string[] = [];
+  if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return out;
   let open = body.indexOf('"');
   while (open !== -1) {
     // The closing quote: the next one not escaped by an odd run of backslashes.
@@ -58,7 +61,7 @@ export function jsonStrings(body: string): string[] {
     }
     const isKey = body.charCodeAt(next) === 58; // ":"
     const raw = body.slice(open + 1, close);
-    if (!isKey && raw.length <= FIELD_MAX * 6) {
+    if (raw.length <= FIELD_MAX * 6) {
       let value: string | undefined = raw;
       if (raw.includes("\\")) {
         try {
@@ -67,44 +70,61 @@ export function jsonStrings(body: string): string[] {
           value = undefined;
         }
       }
-      if (value !== undefined && value.length <= FIELD_MAX) out.push(value);
+      if (value !== undefined && value.length <= FIELD_MAX) (isKey ? keys : values).push(value);
     }
     open = body.indexOf('"', close + 1);
   }
   return out;
 }
 
+/** Fields of a request, for secrets split across them: values, and names apart. */
+interface Fields {
+  values: string[];
+  keys: string[];
+}
+
 /**
- * Short values of a form body: `a=1&b=2` (as a query), or the parts of a multipart body
- * (what follows each part's headers). Empty for any other body.
+ * Short fields of a form body: `a=1&b=2` (as a query: its values, and its names), or the
+ * parts of a multipart body (what follows each part's headers). Empty for any other body.
  */
-export function formValues(body: string): string[] {
-  if (body.length > 4 * 1024 * 1024) return [];
+export function formFields(body: string): Fields {
+  if (body.length > 4 * 1024 * 1024) return { values: [], keys: [] };
   if (body.startsWith("--")) {
     const boundary = body.slice(0, body.search(/\r?\n|$/));
-    return body.split(boundary).flatMap((part) => {
+    const values = body.split(boundary).flatMap((part) => {
       const start = part.search(/\r?\n\r?\n/);
       if (start === -1) return [];
       const value = part.slice(start).trim();
       return value.length <= FIELD_MAX ? [value] : [];
     });
+    return { values, keys: [] };
   }
-  if (!/^[^=&\s{["]+=/.test(body)) return [];
-  try {
-    return [...new URLSearchParams(body).values()].filter((v) => v.length <= FIELD_MAX);
-  } catch {
-    return [];
-  }
+  if (!/^[^=&\s{["]+=/.test(body)) return { values: [], keys: [] };
+  const { values, keys } = paramFields(body);
+  return {
+    values: values.filter((v) => v.length <= FIELD_MAX),
+    keys: keys.filter((k) => k.length <= FIELD_MAX),
+  };
 }
 
-function queryValues(url: string): string[] {
-  const q = url.indexOf("?");
-  if (q === -1) return [];
+/** The names and values of `a=1&b=2` (a query, a urlencoded form), each in order. */
+function paramFields(params: string): Fields {
+  const values: string[] = [];
+  const keys: string[] = [];
   try {
-    return [...new URLSearchParams(url.slice(q + 1)).values()];
+    for (const [key, value] of new URLSearchParams(params)) {
+      keys.push(key);
+      values.push(value);
+    }
   } catch {
-    return [];
+    // Not parameters: no fields.
   }
+  return { values, keys };
+}
+
+function queryFields(url: string): Fields {
+  const q = url.indexOf("?");
+  return q === -1 ? { values: [], keys: [] } : paramFields(url.slice(q + 1));
 }
 
 /**
@@ -151,12 +171,22 @@ export function scanRequest(
   }
   if (only === "text") return out;
   // Split across fields: reported only when no single field showed that kind already.
-  const split = findSplitSecrets([
-    ...queryValues(request.url),
-    ...headers.map(([, v]) => v),
-    ...(request.body ? jsonStrings(request.body) : []),
-    ...(request.body ? formValues(request.body) : []),
-  ], values);
+  // Values are joined in order, and names (query parameters', headers', a JSON body's
+  // keys, a form's) apart from them: either could carry the pieces.
+  const query = queryFields(request.url);
+  const none: Fields = { values: [], keys: [] };
+  const json = request.body ? jsonFields(request.body) : none;
+  const form = request.body ? formFields(request.body) : none;
+  const split = [
+    ...findSplitSecrets(
+      [...query.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
+      values,
+    ),
+    ...findSplitSecrets(
+      [...query.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
+      values,
+    ),
+  ];
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
 }

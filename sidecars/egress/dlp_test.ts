@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
-import { cutOutSecrets, describeFindings, formValues, jsonStrings, scanRequest } from "./dlp.ts";
+import { cutOutSecrets, describeFindings, formFields, jsonFields, scanRequest } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -67,7 +67,7 @@ Deno.test("describeFindings() never repeats the secret", () => {
   assert.ok(!text.includes(AWS));
 });
 
-Deno.test("jsonStrings() takes short values in order, not keys, from whole or cut-short JSON", () => {
+Deno.test("jsonFields() takes short values in order, and keys apart, from whole or cut-short JSON", () => {
   const body = JSON.stringify({
     a: "ghp_",
     b: ["Zq8L", { c: 'w2\u00e9"q' }],
@@ -75,15 +75,18 @@ Deno.test("jsonStrings() takes short values in order, not keys, from whole or cu
     n: 1,
     'k"ey': "tail",
   });
-  assert.deepEqual(jsonStrings(body), ["ghp_", "Zq8L", 'w2\u00e9"q', "tail"]);
+  assert.deepEqual(jsonFields(body), {
+    values: ["ghp_", "Zq8L", 'w2\u00e9"q', "tail"],
+    keys: ["a", "b", "c", "long", "n", 'k"ey'],
+  });
   // Cut short (a body over a size limit, or malformed): what came before still counts.
-  assert.deepEqual(jsonStrings(body.slice(0, body.indexOf("long") + 10)), [
+  assert.deepEqual(jsonFields(body.slice(0, body.indexOf("long") + 10)).values, [
     "ghp_",
     "Zq8L",
     'w2\u00e9"q',
   ]);
-  assert.deepEqual(jsonStrings('{"a": "b\\\\", "c" : "d"}'), ["b\\", "d"]);
-  assert.deepEqual(jsonStrings("not json"), []);
+  assert.deepEqual(jsonFields('{"a": "b\\\\", "c" : "d"}').values, ["b\\", "d"]);
+  assert.deepEqual(jsonFields("not json"), { values: [], keys: [] });
 });
 
 Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's values everywhere, keeping JSON whole", () => {
@@ -264,10 +267,28 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
       JSON.stringify(request),
     );
   }
-  assert.deepEqual(formValues(urlencoded), [a, b, c]);
-  assert.deepEqual(formValues(multipart), [a, b, c]);
-  assert.deepEqual(formValues('{"a": "b=c"}'), [], "JSON is not a form");
-  assert.deepEqual(formValues("plain text, not a form"), []);
+  // In the names instead (a JSON body's keys, a query's or a form's parameter names,
+  // headers' names), among others: joined apart from the values.
+  const named = [
+    { url: "/", headers: [], body: JSON.stringify({ model: "m", [a]: 1, [b]: 2, [c]: 3, n: 4 }) },
+    { url: `/search?q=tests&${a}=1&${b}=2&${c}=3&page=2`, headers: [] },
+    { url: "/", headers: [], body: `q=tests&${a}=1&${b}=2&${c}=3&page=2` },
+    { url: "/", headers: [["accept", "*/*"], [a, "1"], [b + c, "2"], ["user-agent", "curl"]] },
+  ] satisfies { url: string; headers: [string, string][]; body?: string }[];
+  for (const request of named) {
+    assert.deepEqual(
+      scanRequest(request, []).map((f) => `${f.where}:${f.rule}`),
+      ["fields:github-token"],
+      JSON.stringify(request),
+    );
+  }
+  assert.deepEqual(formFields(urlencoded), {
+    values: [a, b, c],
+    keys: ["first", "second", "third"],
+  });
+  assert.deepEqual(formFields(multipart).values, [a, b, c]);
+  assert.deepEqual(formFields('{"a": "b=c"}'), { values: [], keys: [] }, "JSON is not a form");
+  assert.deepEqual(formFields("plain text, not a form"), { values: [], keys: [] });
 });
 
 Deno.test("cutOutSecrets() over thousands of secrets in decoded windows: cut where few runs hold them, refused past that", () => {
