@@ -41,7 +41,8 @@ const FIELD_MAX = 256;
 export function jsonFields(body: string): Fields {
   const values: string[] = [];
   const keys: string[] = [];
-  const out = { values, keys };
+  const all: string[] = [];
+  const out = { values, keys, all };
   const first = body.trimStart()[0];
   if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return out;
   let open = body.indexOf('"');
@@ -70,25 +71,34 @@ export function jsonFields(body: string): Fields {
           value = undefined;
         }
       }
-      if (value !== undefined && value.length <= FIELD_MAX) (isKey ? keys : values).push(value);
+      if (value !== undefined && value.length <= FIELD_MAX) {
+        (isKey ? keys : values).push(value);
+        all.push(value);
+      }
     }
     open = body.indexOf('"', close + 1);
   }
   return out;
 }
 
-/** Fields of a request, for secrets split across them: values, and names apart. */
+/**
+ * Fields of a request, for secrets split across them: values, names apart, and both in
+ * the order they come (a name, then its value).
+ */
 interface Fields {
   values: string[];
   keys: string[];
+  all: string[];
 }
+
+const NO_FIELDS: Fields = { values: [], keys: [], all: [] };
 
 /**
  * Short fields of a form body: `a=1&b=2` (as a query: its values, and its names), or the
  * parts of a multipart body (what follows each part's headers). Empty for any other body.
  */
 export function formFields(body: string): Fields {
-  if (body.length > 4 * 1024 * 1024) return { values: [], keys: [] };
+  if (body.length > 4 * 1024 * 1024) return NO_FIELDS;
   if (body.startsWith("--")) {
     const boundary = body.slice(0, body.search(/\r?\n|$/));
     const values = body.split(boundary).flatMap((part) => {
@@ -97,34 +107,34 @@ export function formFields(body: string): Fields {
       const value = part.slice(start).trim();
       return value.length <= FIELD_MAX ? [value] : [];
     });
-    return { values, keys: [] };
+    return { values, keys: [], all: values };
   }
-  if (!/^[^=&\s{["]+=/.test(body)) return { values: [], keys: [] };
-  const { values, keys } = paramFields(body);
-  return {
-    values: values.filter((v) => v.length <= FIELD_MAX),
-    keys: keys.filter((k) => k.length <= FIELD_MAX),
-  };
+  if (!/^[^=&\s{["]+=/.test(body)) return NO_FIELDS;
+  const { values, keys, all } = paramFields(body);
+  const short = (v: string) => v.length <= FIELD_MAX;
+  return { values: values.filter(short), keys: keys.filter(short), all: all.filter(short) };
 }
 
 /** The names and values of `a=1&b=2` (a query, a urlencoded form), each in order. */
 function paramFields(params: string): Fields {
   const values: string[] = [];
   const keys: string[] = [];
+  const all: string[] = [];
   try {
     for (const [key, value] of new URLSearchParams(params)) {
       keys.push(key);
       values.push(value);
+      all.push(key, value);
     }
   } catch {
     // Not parameters: no fields.
   }
-  return { values, keys };
+  return { values, keys, all };
 }
 
 function queryFields(url: string): Fields {
   const q = url.indexOf("?");
-  return q === -1 ? { values: [], keys: [] } : paramFields(url.slice(q + 1));
+  return q === -1 ? NO_FIELDS : paramFields(url.slice(q + 1));
 }
 
 /**
@@ -171,22 +181,16 @@ export function scanRequest(
   }
   if (only === "text") return out;
   // Split across fields: reported only when no single field showed that kind already.
-  // Values are joined in order, and names (query parameters', headers', a JSON body's
-  // keys, a form's) apart from them: either could carry the pieces.
+  // Values are joined in order, names (query parameters', headers', a JSON body's keys, a
+  // form's) apart from them, and both as they come: any of them could carry the pieces.
   const query = queryFields(request.url);
-  const none: Fields = { values: [], keys: [] };
-  const json = request.body ? jsonFields(request.body) : none;
-  const form = request.body ? formFields(request.body) : none;
+  const json = request.body ? jsonFields(request.body) : NO_FIELDS;
+  const form = request.body ? formFields(request.body) : NO_FIELDS;
   const split = [
-    ...findSplitSecrets(
-      [...query.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
-      values,
-    ),
-    ...findSplitSecrets(
-      [...query.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
-      values,
-    ),
-  ];
+    [...query.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
+    [...query.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
+    [...query.all, ...headers.flat(), ...json.all, ...form.all],
+  ].flatMap((fields) => findSplitSecrets(fields, values));
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
 }

@@ -78,6 +78,7 @@ Deno.test("jsonFields() takes short values in order, and keys apart, from whole 
   assert.deepEqual(jsonFields(body), {
     values: ["ghp_", "Zq8L", 'w2\u00e9"q', "tail"],
     keys: ["a", "b", "c", "long", "n", 'k"ey'],
+    all: ["a", "ghp_", "b", "Zq8L", "c", 'w2\u00e9"q', "long", "n", 'k"ey', "tail"],
   });
   // Cut short (a body over a size limit, or malformed): what came before still counts.
   assert.deepEqual(jsonFields(body.slice(0, body.indexOf("long") + 10)).values, [
@@ -86,7 +87,7 @@ Deno.test("jsonFields() takes short values in order, and keys apart, from whole 
     'w2\u00e9"q',
   ]);
   assert.deepEqual(jsonFields('{"a": "b\\\\", "c" : "d"}').values, ["b\\", "d"]);
-  assert.deepEqual(jsonFields("not json"), { values: [], keys: [] });
+  assert.deepEqual(jsonFields("not json"), { values: [], keys: [], all: [] });
 });
 
 Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's values everywhere, keeping JSON whole", () => {
@@ -268,12 +269,16 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
     );
   }
   // In the names instead (a JSON body's keys, a query's or a form's parameter names,
-  // headers' names), among others: joined apart from the values.
+  // headers' names), among others: joined apart from the values; or in a name and its
+  // value, one after the other.
   const named = [
     { url: "/", headers: [], body: JSON.stringify({ model: "m", [a]: 1, [b]: 2, [c]: 3, n: 4 }) },
     { url: `/search?q=tests&${a}=1&${b}=2&${c}=3&page=2`, headers: [] },
     { url: "/", headers: [], body: `q=tests&${a}=1&${b}=2&${c}=3&page=2` },
     { url: "/", headers: [["accept", "*/*"], [a, "1"], [b + c, "2"], ["user-agent", "curl"]] },
+    { url: "/", headers: [], body: JSON.stringify({ model: "m", [a]: b + c, n: 4 }) },
+    { url: `/search?q=tests&${a}=${b}&${c}=&page=2`, headers: [] },
+    { url: "/", headers: [["accept", "*/*"], [a, b + c], ["user-agent", "curl"]] },
   ] satisfies { url: string; headers: [string, string][]; body?: string }[];
   for (const request of named) {
     assert.deepEqual(
@@ -285,10 +290,15 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
   assert.deepEqual(formFields(urlencoded), {
     values: [a, b, c],
     keys: ["first", "second", "third"],
+    all: ["first", a, "second", b, "third", c],
   });
   assert.deepEqual(formFields(multipart).values, [a, b, c]);
-  assert.deepEqual(formFields('{"a": "b=c"}'), { values: [], keys: [] }, "JSON is not a form");
-  assert.deepEqual(formFields("plain text, not a form"), { values: [], keys: [] });
+  assert.deepEqual(
+    formFields('{"a": "b=c"}'),
+    { values: [], keys: [], all: [] },
+    "JSON is not a form",
+  );
+  assert.deepEqual(formFields("plain text, not a form"), { values: [], keys: [], all: [] });
 });
 
 Deno.test("cutOutSecrets() over thousands of secrets in decoded windows: cut where few runs hold them, refused past that", () => {
