@@ -25,7 +25,6 @@ import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integrati
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
-import { SCAN_WORKERS } from "../sidecars/egress/scanpool.ts";
 
 const $ = await shell();
 
@@ -160,7 +159,7 @@ const DLP_PROCESSES = 3;
  * the row is the median of several and their figures are printed too.
  */
 async function dlpThroughput(): Promise<void> {
-  const runs: { what: string; decode: number; scan: number; best: number; pool: number }[][] = [];
+  const runs: { what: string; decode: number; scan: number; best: number }[][] = [];
   for (let i = 0; i < DLP_PROCESSES; i++) {
     const out = await capture(
       "DLP throughput",
@@ -182,23 +181,10 @@ async function dlpThroughput(): Promise<void> {
       false,
     );
     const best = runs.map((r) => r[i]!.best.toFixed(0)).join(", ");
-    const pools = runs.map((r) => r[i]!.pool);
     say(
       `  ${what}: ${
         scans.map((x) => x.toFixed(0)).join(", ")
-      } MiB/s in ${DLP_PROCESSES} processes (median run; fastest ${best}); by the proxy's ${SCAN_WORKERS} scan workers ${
-        pools.map((x) => x.toFixed(0)).join(", ")
-      }`,
-    );
-  }
-  // As the proxy scans a body: by its workers, a large body in shares at once.
-  for (const [i, { what }] of runs[0]!.entries()) {
-    row(
-      `DLP scan of a 1 MiB ${what} by the proxy's ${SCAN_WORKERS} scan workers (decode only vs decode + scan)`,
-      median(runs.map((r) => r[i]!.decode)),
-      median(runs.map((r) => r[i]!.pool)),
-      "MiB/s",
-      false,
+      } MiB/s in ${DLP_PROCESSES} processes (median run; fastest ${best})`,
     );
   }
 }

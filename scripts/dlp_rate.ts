@@ -3,15 +3,12 @@
  * (a model API request carrying this checkout's own source files, as a coding agent sends
  * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
  * case made of base64 runs, every one decoded and scanned again; uploads of binary
- * files; rules' keywords over and over), each against decoding the same body: scanned
- * here, on one thread, and as the proxy scans it, by its scan workers (a large body in
- * shares, each worker one at once).
- * Prints JSON (`scan` the median run, `best` the fastest; `pool` by the workers). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
+ * files; rules' keywords over and over), each against decoding the same body.
+ * Prints JSON (`scan` the median run, `best` the fastest). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
 import { join } from "node:path";
 import { scanRequest } from "../sidecars/egress/dlp.ts";
-import { SCAN_WORKERS, ScanPool } from "../sidecars/egress/scanpool.ts";
 import { randomBytes } from "../lib/bytes.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -156,20 +153,6 @@ function rate(mib: number, fn: () => void): number {
   return rates(mib, fn).median;
 }
 
-/** As `rates`, of work that ends when its promise does (the scan workers'). */
-async function ratesAwaited(mib: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 10; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < (quick ? 10 : 30); i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
-  }
-  return mib / (median(times) / 1000);
-}
-
-const pool = new ScanPool(SCAN_WORKERS);
-
 const results = [];
 for (const [what, body] of await dlpBodies()) {
   const mib = body.length / 2 ** 20;
@@ -183,18 +166,7 @@ for (const [what, body] of await dlpBodies()) {
         ["sk-x-0123456789"],
       ),
   );
-  // As the proxy scans a body it has read: its scan workers, sent the bytes.
-  const byPool = await ratesAwaited(
-    mib,
-    () =>
-      pool.scan({
-        parts: [{ bytes: body, within: "" }],
-        values: ["sk-x-0123456789"],
-        mayCut: false,
-      }),
-  );
-  results.push({ what, decode, scan: scan.median, best: scan.best, pool: byPool });
+  results.push({ what, decode, scan: scan.median, best: scan.best });
 }
-pool.close();
 // deno-lint-ignore no-console
 console.log(JSON.stringify(results));

@@ -11,7 +11,7 @@ import { importAuthority } from "../../lib/net/x509.ts";
 import { Leaves } from "../egress/leaves.ts";
 import { LiveAllowlist } from "../egress/policy.ts";
 import { startProxy } from "../egress/proxy.ts";
-import { SCAN_WORKERS, ScanPool } from "../egress/scanpool.ts";
+import { ScanPool } from "../egress/scanpool.ts";
 import { cachedResolver, resolveTarget } from "../egress/resolve.ts";
 import { UpstreamPool } from "../egress/upstream.ts";
 import { startDns } from "../dns/dns.ts";
@@ -131,7 +131,7 @@ async function main(daemons: AsyncDisposableStack): Promise<void> {
   );
   const resolver = cachedResolver();
   // Two bodies scanned at once, off the event loop (a bundle has two cores' worth).
-  const scanner = new ScanPool(SCAN_WORKERS, {
+  const scanner = new ScanPool(2, {
     onFallBack: (why) => say(`request bodies are scanned on the event loop: ${why}`),
   });
   const proxy = await startProxy({

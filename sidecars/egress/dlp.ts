@@ -139,12 +139,7 @@ function queryFields(url: string): Fields {
 
 /**
  * Scans a request; `headers` exclude the ones the proxy itself sets. `bodyBytes`: the
- * bytes `body` was decoded from, when at hand (a faster scan). For a body scanned in
- * stretches at once (`scanjob.ts`): `only`, one half of the scan, "text" the URL,
- * headers and body as written and decoded, "fields" the fields joined (not filtered by
- * what the text showed: the caller does that once it has every stretch's findings);
- * `own`, the stretch's own part of `body` (from, to): a finding elsewhere is its
- * neighbour's, which sees it whole.
+ * bytes `body` was decoded from, when at hand (a faster scan).
  */
 export function scanRequest(
   request: {
@@ -154,9 +149,7 @@ export function scanRequest(
     bodyBytes?: Uint8Array;
   },
   values: readonly string[],
-  options: { only?: "text" | "fields"; own?: readonly [number, number] } = {},
 ): DlpFinding[] {
-  const { only, own } = options;
   const out: DlpFinding[] = [];
   const add = (
     where: DlpWhere,
@@ -169,17 +162,11 @@ export function scanRequest(
     }
   };
   const headers = [...request.headers];
-  if (only !== "fields") {
-    add("url", findSecrets(request.url, { values }));
-    for (const [name, value] of headers) {
-      add("header", findSecrets(`${name}: ${value}`, { values }));
-    }
-    if (request.body) {
-      const found = findSecrets(request.body, { values, utf8: request.bodyBytes });
-      add("body", own ? found.filter((f) => f.index >= own[0] && f.index < own[1]) : found);
-    }
+  add("url", findSecrets(request.url, { values }));
+  for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
+  if (request.body) {
+    add("body", findSecrets(request.body, { values, utf8: request.bodyBytes }));
   }
-  if (only === "text") return out;
   // Split across fields: reported only when no single field showed that kind already.
   // Values are joined in order, names (query parameters', headers', a JSON body's keys, a
   // form's) apart from them, and both as they come: any of them could carry the pieces.

@@ -8,7 +8,7 @@
  * request is answered with an error, not sent) and is replaced.
  */
 
-import { mergeShares, runScanJob, type ScanJob, type ScanResult, shares } from "./scanjob.ts";
+import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
 
 interface Pending {
   id: number;
@@ -26,9 +26,6 @@ interface Slot {
 
 /** Bodies smaller than this are scanned in place: well under a millisecond. */
 export const IN_PLACE_BELOW = 32 * 1024;
-
-/** The proxy's scan workers: two bodies scanned at once, or a large one in two shares. */
-export const SCAN_WORKERS = 2;
 
 /** The scan workers of one proxy. */
 export class ScanPool {
@@ -59,36 +56,13 @@ export class ScanPool {
     this.#inPlaceBelow = options.inPlaceBelow ?? IN_PLACE_BELOW;
   }
 
-  /**
-   * Scans a body's opened forms; in place when no worker can start. A large body is
-   * scanned in stretches by every worker at once (a 1 MiB model request in about half
-   * the time with two), and when it holds a secret to cut out, whole again for that.
-   */
+  /** Scans a body's opened forms; in place when no worker can start. */
   scan(job: ScanJob): Promise<ScanResult> {
     if (this.#closed) return Promise.reject(new Error("the scan pool is closed"));
     const bytes = job.parts.reduce((n, p) => n + p.bytes.length, 0);
     if (this.#broken || bytes < this.#inPlaceBelow) {
       return Promise.resolve().then(() => runScanJob(job));
     }
-    const jobs = this.#size > 1 ? shares(job, this.#size) : undefined;
-    return jobs ? this.#shared(job, jobs) : this.#queued(job);
-  }
-
-  async #shared(job: ScanJob, jobs: ScanJob[]): Promise<ScanResult> {
-    const findings = mergeShares(job, await Promise.all(jobs.map((j) => this.#queued(j))));
-    if (findings.length === 0 || !job.mayCut) return { findings };
-    // Cut out where the whole body is scanned, and only secrets that scan found: what a
-    // share alone found (at a stretch's edge) stays a finding, and the body is refused.
-    const whole = await this.#queued(job);
-    const all = mergeShares(job, [whole, { findings }]);
-    return whole.cut !== undefined && all.length === whole.findings.length
-      ? { findings: whole.findings, cut: whole.cut }
-      : { findings: all };
-  }
-
-  #queued(job: ScanJob): Promise<ScanResult> {
-    if (this.#closed) return Promise.reject(new Error("the scan pool is closed"));
-    if (this.#broken) return Promise.resolve().then(() => runScanJob(job));
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#next++, job, resolve, reject });
       this.#dispatch();

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { runScanJob, type ScanJob, SHARE_FROM, shares } from "./scanjob.ts";
+import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
@@ -138,58 +138,6 @@ Deno.test("ScanPool: a job's public values reach the worker; a value not public 
     assert.deepEqual(spared.findings, []);
     const found = await pool.scan({ ...job(body), publicValues: [] });
     assert.deepEqual(found.findings.map((f) => f.rule), ["gcp-api-key"]);
-  } finally {
-    pool.close();
-  }
-});
-
-/** A model request of about `size` bytes, `secret` in the turn nearest `at` (0-1). */
-function modelRequest(size: number, secret = "", at = 0.5): string {
-  const messages = [];
-  const turns = Math.ceil(size / 2000);
-  for (let i = 0; i < turns; i++) {
-    const content = `${"Fix the failing test in lib/, then run it again. ".repeat(38)}${
-      i === Math.floor(turns * at) ? secret : ""
-    }`;
-    messages.push({ role: i % 2 ? "assistant" : "user", content });
-  }
-  return JSON.stringify({ model: "claude", max_tokens: 1024, messages });
-}
-
-Deno.test("ScanPool scans a large body in shares, its workers at once, and answers as a scan in place does", async () => {
-  const pool = new ScanPool(2, { inPlaceBelow: 0 });
-  try {
-    const bodies = [
-      modelRequest(SHARE_FROM * 2),
-      modelRequest(SHARE_FROM * 2, `token ${GH}`, 0.5),
-      modelRequest(SHARE_FROM * 2, `key: ${btoa(`token=${GH}`)}`, 0.49),
-      modelRequest(SHARE_FROM * 2, `last ${GH}`, 0.999),
-    ];
-    for (const body of bodies) {
-      const j = job(body);
-      assert.ok(shares(j, 2), "shared");
-      assert.deepEqual(await pool.scan(j), runScanJob(j));
-    }
-    // A model request's secret is cut out as the scan in place cuts it (compared so: a
-    // failed `deepEqual` would print both megabytes).
-    const cuttable = job(bodies[1]!, true);
-    const answer = await pool.scan(cuttable);
-    const here = runScanJob(cuttable);
-    assert.deepEqual(answer.findings, here.findings);
-    assert.ok(answer.cut !== undefined && answer.cut === here.cut, "cut as in place");
-    assert.ok(answer.cut.includes(CUT_OUT) && !answer.cut.includes(GH));
-  } finally {
-    pool.close();
-  }
-});
-
-Deno.test("ScanPool: a large body's shares are scanned in place when no worker can start", async () => {
-  const { pool } = failingPool(0);
-  try {
-    const j = job(modelRequest(SHARE_FROM * 2, `token ${GH}`), true);
-    const answer = await pool.scan(j);
-    assert.deepEqual(answer.findings, runScanJob(j).findings);
-    assert.ok(answer.cut !== undefined && answer.cut === runScanJob(j).cut, "cut as in place");
   } finally {
     pool.close();
   }
