@@ -228,33 +228,59 @@ function writtenElsewhere(
   });
 }
 
+/** Whether `text` holds white space (ASCII; a field past ASCII is kept). */
+function hasSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) return true;
+  }
+  return false;
+}
+
+/** The index of the first of `sorted` past `at` (its length when none is). */
+function firstAfter(sorted: readonly number[], at: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! <= at) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * Secrets split across the fields of one message (query parameters, headers, JSON
  * values): the fields are glued together and scanned with the token rules and the
- * bottle's values.
+ * bottle's values. A token holds no white space: fields with some (prose, a sentence's
+ * worth of a value) are left out, which glues the fields on either side of one together
+ * (a spacer between two pieces hides nothing) and keeps the text short.
  */
 export function findSplitSecrets(
-  fields: readonly string[],
+  all: readonly string[],
   values: readonly string[] = [],
 ): Located[] {
+  // Where each field starts, in order (and where the text ends): a token split across
+  // fields has an edge inside it, and starts and ends where a token may in running text
+  // or at an edge (the fields around it are glued on: `assistant` + `ghp_...` + `...` +
+  // `user`).
+  const fields: string[] = [];
+  const starts = [0];
+  for (const field of all) {
+    if (field.length === 0 || hasSpace(field)) continue;
+    fields.push(field);
+    starts.push(starts[starts.length - 1]! + field.length);
+  }
   if (fields.length < 2) return [];
   const joined = fields.join("");
-  // Where each field starts (and the text ends): a token split across fields has an edge
-  // inside it, and starts and ends where a token may in running text or at an edge (the
-  // fields around it are glued on: `assistant` + `ghp_...` + `...` + `user`).
-  const edges = new Set<number>();
-  let at = 0;
-  for (const field of fields) {
-    edges.add(at);
-    at += field.length;
-  }
-  edges.add(at);
-  const split = tokenDetector().scan(joined).filter((f) => {
+  const found = tokenDetector().scan(joined);
+  const split = found.filter((f) => {
     const end = f.index + f.length;
-    const [starts, ends] = tokenEdges(joined, f.index, end);
-    let across = false;
-    for (let e = f.index + 1; e < end && !across; e++) across = edges.has(e);
-    return across && (starts || edges.has(f.index)) && (ends || edges.has(end));
+    const [startsHere, endsHere] = tokenEdges(joined, f.index, end);
+    const next = firstAfter(starts, f.index);
+    const across = next < starts.length && starts[next]! < end;
+    return across && (startsHere || starts[next - 1] === f.index) &&
+      (endsHere || starts[firstAfter(starts, end - 1)] === end);
   });
   return [
     ...notPublic(joined, split),
