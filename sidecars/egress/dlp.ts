@@ -132,9 +132,26 @@ function paramFields(params: string): Fields {
   return { values, keys, all };
 }
 
-function queryFields(url: string): Fields {
+/**
+ * The fields of a URL: its path's segments (values, each decoded), then its query's
+ * parameters. A token cut at the path's slashes (`/ghp_Zq8L/w2Rt...`) is joined so.
+ */
+function urlFields(url: string): Fields {
   const q = url.indexOf("?");
-  return q === -1 ? NO_FIELDS : paramFields(url.slice(q + 1));
+  const path = (q === -1 ? url : url.slice(0, q)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "");
+  const segments = path.split("/").filter(Boolean).map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  });
+  const query = q === -1 ? NO_FIELDS : paramFields(url.slice(q + 1));
+  return {
+    values: [...segments, ...query.values],
+    keys: query.keys,
+    all: [...segments, ...query.all],
+  };
 }
 
 /**
@@ -168,15 +185,16 @@ export function scanRequest(
     add("body", findSecrets(request.body, { values, utf8: request.bodyBytes }));
   }
   // Split across fields: reported only when no single field showed that kind already.
-  // Values are joined in order, names (query parameters', headers', a JSON body's keys, a
-  // form's) apart from them, and both as they come: any of them could carry the pieces.
-  const query = queryFields(request.url);
+  // Values (the URL's path segments too) are joined in order, names (query parameters',
+  // headers', a JSON body's keys, a form's) apart from them, and both as they come: any
+  // of them could carry the pieces.
+  const url = urlFields(request.url);
   const json = request.body ? jsonFields(request.body) : NO_FIELDS;
   const form = request.body ? formFields(request.body) : NO_FIELDS;
   const split = [
-    [...query.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
-    [...query.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
-    [...query.all, ...headers.flat(), ...json.all, ...form.all],
+    [...url.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
+    [...url.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
+    [...url.all, ...headers.flat(), ...json.all, ...form.all],
   ].flatMap((fields) => findSplitSecrets(fields, values));
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;

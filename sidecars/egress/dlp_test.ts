@@ -256,6 +256,8 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
   const requests: { url: string; headers: [string, string][]; body?: string }[] = [
     { url: "/", headers: [], body: json },
     { url: `/search?q=tests&a=${a}&b=${b}&c=${c}&page=2`, headers: [] },
+    { url: `/v1/${a}/${encodeURIComponent(b)}/${c}/status`, headers: [] },
+    { url: `http://code.example/v1/${a}/${b}${c}?page=2`, headers: [] },
     {
       url: "/",
       headers: [["accept", "text/plain"], ["x-a", a], ["x-b", b + c], ["user-agent", "curl"]],
