@@ -1467,6 +1467,24 @@ export const RULES: readonly Rule[] = [
     anchored: true,
   },
   {
+    id: "pass-argument",
+    description: "password on a command line as pass:...",
+    kind: "structure",
+    keywords: ["pass:"],
+    // OpenSSL's and its tools' `-passin pass:X`, `-passout pass:X`, `-pass pass:X`,
+    // quoted whole or not (`env:` and `file:` name where the password is instead).
+    pattern: new RegExp(
+      String
+        .raw`pass:(?<=(?<![\w-])-pass(?:in|out|word)?[ \t]{1,4}(["']?)pass:)([^\s"'\\]{8,150})(?=\1(?:\s|$))`,
+      "g",
+    ),
+    group: 2,
+    entropy: 2.5,
+    check: (s) => !/^[$<{%(\[]/.test(s) && !codeLike(s),
+    window: { before: 0, after: 160 },
+    anchored: true,
+  },
+  {
     id: "curl-auth-user",
     description: "credentials on a curl command line",
     kind: "structure",

@@ -62,6 +62,8 @@ const cases: [string, string][] = [
   ["secret-argument", `deploy --dbpassword ${body(6)}#${body(13).slice(6)}`],
   ["secret-argument", `sign --private-key ${body(40)} release.tar`],
   ["secret-argument", `keytool -importkeystore -srcstorepass ${body(6)}#${body(13).slice(6)}`],
+  ["pass-argument", `openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:${body(14)}`],
+  ["pass-argument", `openssl enc -aes-256-cbc -d -in x.enc -pass "pass:${body(8)}#${body(6)}"`],
   ["secret-argument", `redis-cli -h cache -a ${body(32)} ping`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
@@ -437,6 +439,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host; redis-cli -a "$REDIS_PASSWORD"',
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
+      "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
       // Unquoted program text, a YAML alias, a value SOPS encrypted.
       "password: hashPassword(input, 12), secret: process.env.APP_SECRET_2, pwd: getPw(cfg)[0]",
