@@ -165,7 +165,15 @@ function findInPiece(
   add(notPublic(text, detector().findings(text, survey)), "plain");
   add(valueFindings(text, values, 0), "plain");
   if (options.decode === false) return out;
-  const level = (source: string, surveyed: Survey, depth: number, at: number) => {
+  // `span`: at depth 1, where in `text` the window decoded in place that `source` is
+  // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
+  const level = (
+    source: string,
+    surveyed: Survey,
+    depth: number,
+    at: number,
+    span?: [number, number],
+  ) => {
     for (const v of variants(source, surveyed)) {
       const where = at + v.at;
       if (v.unchecked) {
@@ -181,13 +189,21 @@ function findInPiece(
       let valued = valueFindings(v.text, values, 0);
       // Found again in a window around it (a `%` or `\` nearby that decodes to something
       // else), a secret written as it is stays one finding: the one where it is written.
-      if (inPlace && depth === 0 && v.end !== undefined) {
-        decoded = writtenElsewhere(decoded, v.text, text, out, where, v.end);
-        valued = writtenElsewhere(valued, v.text, text, out, where, v.end);
+      // So too in a window within such a window (a `%XX` near a zero-width character).
+      const within: [number, number] | undefined = depth > 0
+        ? span && [where, span[1]]
+        : v.end === undefined
+        ? undefined
+        : [where, v.end];
+      if (inPlace && within) {
+        decoded = writtenElsewhere(decoded, v.text, text, out, ...within);
+        valued = writtenElsewhere(valued, v.text, text, out, ...within);
       }
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
-      if (depth === 0) level(v.text, inner, 1, where);
+      if (depth === 0) {
+        level(v.text, inner, 1, where, inPlace && v.end !== undefined ? [where, v.end] : undefined);
+      }
     }
   };
   level(text, survey, 0, 0);
