@@ -1485,6 +1485,24 @@ export const RULES: readonly Rule[] = [
     anchored: true,
   },
   {
+    id: "mysql-password-argument",
+    description: "password on a MySQL client's command line",
+    kind: "structure",
+    keywords: ["mysql"],
+    // `mysql -uroot -pX db`, `mysqldump -pX`, `mysqladmin -u root -p'X'`: the client
+    // takes its password glued to `-p` (a `-p` alone asks for it; `-P` is the port).
+    pattern: new RegExp(
+      String
+        .raw`mysql(?:dump|admin|import|check|show)?(?=[ \t])[^\n|;&]{0,100}?[ \t]-p(["']?)([^\s"'\\-][^\s"'\\]{5,150})\1(?=\s|$)`,
+      "g",
+    ),
+    group: 2,
+    entropy: 2.5,
+    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
+    window: { before: 0, after: 240 },
+    anchored: true,
+  },
+  {
     id: "curl-auth-user",
     description: "credentials on a curl command line",
     kind: "structure",

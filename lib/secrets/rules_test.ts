@@ -63,6 +63,8 @@ const cases: [string, string][] = [
   ["secret-argument", `sign --private-key ${body(40)} release.tar`],
   ["secret-argument", `keytool -importkeystore -srcstorepass ${body(6)}#${body(13).slice(6)}`],
   ["pass-argument", `openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:${body(14)}`],
+  ["mysql-password-argument", `mysql -h db.internal -uroot -p${body(16)} app < dump.sql`],
+  ["mysql-password-argument", `mysqldump -u backup -p'${body(10)}#${body(5)}' --all-databases`],
   ["pass-argument", `openssl enc -aes-256-cbc -d -in x.enc -pass "pass:${body(8)}#${body(6)}"`],
   ["secret-argument", `redis-cli -h cache -a ${body(32)} ping`],
   // PHP's constants.
@@ -434,6 +436,9 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       // Rails' CSRF token in the form it renders; flags and ENV naming no value.
       `<input type="hidden" name="authenticity_token" value="${body(86)}" />`,
       "mysql --password $DB_PASSWORD app",
+      'mysql -u root -p app; mysql -uroot -p"$MYSQL_ROOT_PASSWORD"; mysql -P 3306 -p -h db',
+      "mysqladmin -u root -p${MYSQL_PASSWORD} ping; mysql -p$(cat /run/secrets/db) app",
+      "CFLAGS = -I/usr/include/mysql -pedantic -Wall; mysql client -prompt prefix",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
