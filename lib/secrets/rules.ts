@@ -341,6 +341,14 @@ function publicKeyInfo(secret: string): boolean {
 }
 
 /**
+ * Whether a value on a command line is one as written, not one the shell or a template
+ * fills in (`$VAR`, `${VAR}`, `$(cmd)`, `<password>`, `{{ x }}`, `%VAR%`) or program text.
+ */
+function commandValue(value: string): boolean {
+  return !/^[$<{%(\[]/.test(value) && !codeLike(value);
+}
+
+/**
  * A value that reads as program text rather than a credential (`password=None):`,
  * `key_password=self.key_password,`, `Token: Style(),`, `authorization.split(`): a call
  * or an index, a name (dotted or not) without a digit (tokens hold digits), a language's
@@ -1458,7 +1466,7 @@ export const RULES: readonly Rule[] = [
     entropy: 2.5,
     check: (s) =>
       entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(Math.max(20, s.length)) : 3) &&
-      !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
+      commandValue(s) && looksRandom(s),
     // A flag naming something else's key (`--public-key`, `--sort-key`, `--primary-key`).
     checkMatch: (m) => !m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!),
     window: { before: 0, after: 240 },
@@ -1480,7 +1488,7 @@ export const RULES: readonly Rule[] = [
     ),
     group: 2,
     entropy: 2.5,
-    check: (s) => !/^[$<{%(\[]/.test(s) && !codeLike(s),
+    check: commandValue,
     window: { before: 0, after: 160 },
     anchored: true,
   },
@@ -1498,7 +1506,7 @@ export const RULES: readonly Rule[] = [
     ),
     group: 2,
     entropy: 2.5,
-    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s) && !codeLike(s),
+    check: (s) => commandValue(s) && looksRandom(s),
     window: { before: 0, after: 240 },
     anchored: true,
   },
