@@ -439,6 +439,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'mysql -u root -p app; mysql -uroot -p"$MYSQL_ROOT_PASSWORD"; mysql -P 3306 -p -h db',
       "mysqladmin -u root -p${MYSQL_PASSWORD} ping; mysql -p$(cat /run/secrets/db) app",
       "CFLAGS = -I/usr/include/mysql -pedantic -Wall; mysql client -prompt prefix",
+      // Glued to `-p`, a value that reads as a name (a database's, a version), not a password.
+      "mysql -u app -pdev_db_name1 app; mysqldump -h db -p8.0.36-log --no-data",
       "deploy --token-file /run/secrets/deploy_token --password <password>",
       "ENV API_KEY_FILE /run/secrets/api_key",
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
