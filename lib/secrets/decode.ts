@@ -413,6 +413,7 @@ for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |
  * is megabytes where each character is in each alphabet or not by chance).
  */
 function subRuns(run: string): [number, number, number][] {
+  if (run.length <= 512) return shortSubRuns(run);
   // A run of the base64 alphabets is ASCII: its bytes, encoded natively, are its characters.
   const bytes = room(run.length);
   TEXT_ENCODER.encodeInto(run, bytes);
@@ -423,6 +424,37 @@ function subRuns(run: string): [number, number, number][] {
     for (let k = 0; k < found.length; k += 2) out.push([alphabet, found[k]!, found[k + 1]!]);
   }
   return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
+}
+
+/**
+ * `subRuns` of a short run (source code holds thousands: names, paths), in one pass
+ * with a count per alphabet: skipping ahead pays over megabytes, and on a run of a few
+ * dozen characters costs more than it saves (a copy into bytes, three passes, a sort).
+ */
+function shortSubRuns(run: string): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let hex = 0, upper = 0, lower = 0;
+  for (let i = 0; i <= run.length; i++) {
+    // A run is of the base64 alphabets (ASCII); past its end, no alphabet.
+    const c = i < run.length ? ALPHABET[run.charCodeAt(i)]! : 0;
+    // In the order `subRuns` gives: by where a run ends, then by alphabet.
+    if ((c & HEX_CHAR) !== 0) hex++;
+    else {
+      if (hex >= MIN_HEX) out.push([HEX_CHAR, i - hex, i]);
+      hex = 0;
+    }
+    if ((c & BASE32_UPPER) !== 0) upper++;
+    else {
+      if (upper >= MIN_BASE32) out.push([BASE32_UPPER, i - upper, i]);
+      upper = 0;
+    }
+    if ((c & BASE32_LOWER) !== 0) lower++;
+    else {
+      if (lower >= MIN_BASE32) out.push([BASE32_LOWER, i - lower, i]);
+      lower = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -538,7 +570,12 @@ function windowsAround(length: number, stretches: readonly number[]): [number, n
 
 /** Each offset as a stretch of one character. */
 function single(offsets: readonly number[]): number[] {
-  return offsets.flatMap((at) => [at, at + 1]);
+  const out = new Array<number>(offsets.length * 2);
+  for (let k = 0; k < offsets.length; k++) {
+    out[2 * k] = offsets[k]!;
+    out[2 * k + 1] = offsets[k]! + 1;
+  }
+  return out;
 }
 
 /**
@@ -630,9 +667,14 @@ export function variants(
   // when they may be base64, decoded as one. In a JSON string the break is escaped
   // (`\n`, whose `n` starts the next run).
   const broken = (end: number) => {
-    const gap = text.slice(runs[end + 1]!, runs[end + 2]!);
-    return /^\r?\n$/.test(gap) ||
-      (/^(?:\\r)?\\$/.test(gap) && text.charCodeAt(runs[end + 2]!) === 110);
+    const from = runs[end + 1]!;
+    const gap = runs[end + 2]! - from;
+    const c = text.charCodeAt(from);
+    if (gap === 1) return c === 10 || (c === 92 && text.charCodeAt(from + 1) === 110);
+    if (gap === 2) return c === 13 && text.charCodeAt(from + 1) === 10;
+    // `\r\`, then the `n` that starts the next run.
+    return gap === 3 && c === 92 && text.charCodeAt(from + 1) === 114 &&
+      text.charCodeAt(from + 2) === 92 && text.charCodeAt(from + 3) === 110;
   };
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64

@@ -471,6 +471,10 @@ Deno.test("decoded forms hold exactly the printable text that was encoded", () =
   assert.deepEqual(of(`zz${hex(secret)}zz`, "hex"), [secret]);
   assert.deepEqual(of(`89${base32(secret).toLowerCase()}89`, "base32"), [secret]);
   assert.deepEqual(of(`00${base32(secret)}11`, "base32"), [secret]);
+  // The same inside a run too long to be searched a character at a time (an image's).
+  const pad = "+/".repeat(300);
+  assert.deepEqual(of(`${pad}${hex(secret)}${pad}`, "hex"), [secret]);
+  assert.deepEqual(of(`${pad}${base32(secret).toLowerCase()}${pad}`, "base32"), [secret]);
 });
 
 Deno.test("placeholder words or padding added to a real token do not make it a placeholder", () => {
