@@ -8,7 +8,13 @@
  * A finding names the rule and where it was found, never the secret.
  */
 
-import { detector, type Encoding, findSecrets, findSplitSecrets } from "../../lib/secrets/mod.ts";
+import {
+  detector,
+  type Encoding,
+  findSecrets,
+  findSplitSecrets,
+  type Located,
+} from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { HTML_NAMES } from "../../lib/secrets/decode.ts";
@@ -156,7 +162,9 @@ function urlFields(url: string): Fields {
 
 /**
  * Scans a request; `headers` exclude the ones the proxy itself sets. `bodyBytes`: the
- * bytes `body` was decoded from, when at hand (a faster scan).
+ * bytes `body` was decoded from, when at hand (a faster scan). `bodyFound`: what
+ * `bodySecrets` found in the body, when the caller has it already (it is not scanned
+ * again).
  */
 export function scanRequest(
   request: {
@@ -166,11 +174,12 @@ export function scanRequest(
     bodyBytes?: Uint8Array;
   },
   values: readonly string[],
+  bodyFound?: readonly Located[],
 ): DlpFinding[] {
   const out: DlpFinding[] = [];
   const add = (
     where: DlpWhere,
-    found: { rule: string; description: string; encoding: Encoding }[],
+    found: readonly { rule: string; description: string; encoding: Encoding }[],
   ) => {
     for (const f of found) {
       if (!out.some((o) => o.rule === f.rule && o.where === where && o.encoding === f.encoding)) {
@@ -182,7 +191,7 @@ export function scanRequest(
   add("url", findSecrets(request.url, { values }));
   for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
   if (request.body) {
-    add("body", findSecrets(request.body, { values, utf8: request.bodyBytes }));
+    add("body", bodyFound ?? bodySecrets(request.body, values, request.bodyBytes));
   }
   // Split across fields: reported only when no single field showed that kind already.
   // Values (the URL's path segments too) are joined in order, names (query parameters',
@@ -198,6 +207,15 @@ export function scanRequest(
   ].flatMap((fields) => findSplitSecrets(fields, values));
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
+}
+
+/** Every secret in a request's body, where it is (`utf8`: the bytes it was decoded from). */
+export function bodySecrets(
+  body: string,
+  values: readonly string[],
+  utf8?: Uint8Array,
+): Located[] {
+  return findSecrets(body, { values, utf8 });
 }
 
 /** What a body was opened from, in words: `gzip+pack` is "gzip-compressed, in git pack data". */
@@ -356,8 +374,8 @@ function encodedRuns(
 export function cutOutSecrets(
   text: string,
   values: readonly string[],
+  found: readonly Located[] = bodySecrets(text, values),
 ): { text: string; rules: string[] } | undefined {
-  const found = findSecrets(text, { values });
   // A secret written across runs (a key block, a header's name and value) is not cut
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
@@ -387,7 +405,8 @@ export function cutOutSecrets(
     if (tried === undefined) low = mid + 1;
     else [k, out] = [mid, tried];
   }
-  if (parsesAsJson(text) && !parsesAsJson(out)) return undefined;
+  // What is left parses, as a rule: the text it came from is parsed only when it does not.
+  if (!parsesAsJson(out) && parsesAsJson(text)) return undefined;
   return { text: out, rules: [...new Set(found.map((f) => f.rule))] };
 }
 

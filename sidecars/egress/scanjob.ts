@@ -5,7 +5,7 @@
  * body that may have its secrets cut out, the body without them.
  */
 
-import { cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
+import { bodySecrets, cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
 import { setPublicValues } from "../../lib/secrets/mod.ts";
 
 /** What one body's scan is given. */
@@ -35,19 +35,23 @@ export function runScanJob(job: ScanJob): ScanResult {
   // The same for every job of a bottle; set here for a worker, which has its own.
   if (job.publicValues) setPublicValues(job.publicValues);
   const texts = job.parts.map((p) => new TextDecoder().decode(p.bytes));
+  // Where in a body that may be cut its secrets are: found once, for the scan and the cut.
+  const cuttable = job.mayCut && job.parts.length === 1;
+  const located = cuttable ? bodySecrets(texts[0]!, job.values, job.parts[0]!.bytes) : undefined;
   const findings = job.parts.flatMap((part, i) => {
     const found = scanRequest(
       { url: "", headers: [], body: texts[i]!, bodyBytes: part.bytes },
       job.values,
+      located,
     );
     return part.within ? found.map((f) => ({ ...f, within: part.within })) : found;
   });
   // Text only: a body that is not UTF-8 would not come back byte for byte.
   if (
-    job.mayCut && job.parts.length === 1 && findings.length > 0 &&
-    findings.every((f) => f.where === "body") && isUtf8(job.parts[0]!.bytes)
+    cuttable && findings.length > 0 && findings.every((f) => f.where === "body") &&
+    isUtf8(job.parts[0]!.bytes)
   ) {
-    const cut = cutOutSecrets(texts[0]!, job.values);
+    const cut = cutOutSecrets(texts[0]!, job.values, located);
     if (cut) return { findings, cut: cut.text };
   }
   return { findings };
