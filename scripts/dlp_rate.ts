@@ -3,12 +3,15 @@
  * (a model API request carrying this checkout's own source files, as a coding agent sends
  * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
  * case made of base64 runs, every one decoded and scanned again; uploads of binary
- * files; rules' keywords over and over), each against decoding the same body.
+ * files; rules' keywords over and over), each against decoding the same body; and the
+ * conversation in Japanese with a token in it, through the scan job of the model's route
+ * (scanned, the token cut out, what is left scanned again).
  * Prints JSON (`scan` the median run, `best` the fastest). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
 import { join } from "node:path";
 import { scanRequest } from "../sidecars/egress/dlp.ts";
+import { runScanJob } from "../sidecars/egress/scanjob.ts";
 import { randomBytes } from "../lib/bytes.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -73,6 +76,23 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["upload of compressed data", randomBytes(1 << 20)],
     ["body of keywords over and over (adversarial)", encode(repeatedKeywords())],
   ];
+}
+
+/**
+ * The request in Japanese, whole (JSON that parses), with a token in one turn (a
+ * command's output the agent saw): it comes again on every turn after, and has the
+ * token cut out each time.
+ */
+function withToken(): Uint8Array {
+  const messages = [];
+  for (let i = 0, size = 0; size < (1 << 20) - 1024; i++) {
+    let content = Array.from({ length: 12 }, (_, k) => JAPANESE[(i + k) % JAPANESE.length])
+      .join(" ");
+    if (i === 3) content += " GITHUB_TOKEN=ghp_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+    messages.push({ role: i % 2 ? "assistant" : "user", content });
+    size += new TextEncoder().encode(content).length;
+  }
+  return new TextEncoder().encode(JSON.stringify({ model: "claude", max_tokens: 1024, messages }));
 }
 
 /**
@@ -167,6 +187,22 @@ for (const [what, body] of await dlpBodies()) {
       ),
   );
   results.push({ what, decode, scan: scan.median, best: scan.best });
+}
+{
+  // As the proxy's scan job runs for the model's route: decoded, scanned, the token cut
+  // out, and what is left scanned again.
+  const body = withToken();
+  const job = () => runScanJob({ parts: [{ bytes: body, within: "" }], values: [], mayCut: true });
+  if (job().cut === undefined) throw new Error("the token was not cut out");
+  const mib = body.length / 2 ** 20;
+  const decode = rate(mib, () => void new TextDecoder().decode(body));
+  const scan = rates(mib, () => void job());
+  results.push({
+    what: "API request in Japanese, its token cut out (scan, cut, scan)",
+    decode,
+    scan: scan.median,
+    best: scan.best,
+  });
 }
 // deno-lint-ignore no-console
 console.log(JSON.stringify(results));
