@@ -49,7 +49,7 @@ export function runScanJob(job: ScanJob): ScanResult {
   // Text only: a body that is not UTF-8 would not come back byte for byte.
   if (
     cuttable && findings.length > 0 && findings.every((f) => f.where === "body") &&
-    isUtf8(job.parts[0]!.bytes)
+    isUtf8(job.parts[0]!.bytes, texts[0]!)
   ) {
     const cut = cutOutSecrets(texts[0]!, job.values, located);
     if (cut) return { findings, cut: cut.text };
@@ -57,8 +57,11 @@ export function runScanJob(job: ScanJob): ScanResult {
   return { findings };
 }
 
-/** Whether `bytes` are UTF-8 throughout. */
-function isUtf8(bytes: Uint8Array): boolean {
+/** Whether `bytes`, decoded as `text`, are UTF-8 throughout. */
+function isUtf8(bytes: Uint8Array, text: string): boolean {
+  // What is not UTF-8 decodes to U+FFFD: a text without one came from UTF-8 throughout
+  // (a search of the text, where a strict decode is a second pass over the bytes).
+  if (!text.includes("\uFFFD")) return true;
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     return true;
