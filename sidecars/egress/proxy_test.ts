@@ -146,9 +146,14 @@ async function loopbackProxy(
       return (await Deno.readTextFile(join(dir, "audit.jsonl"))).trim().split("\n")
         .map((l) => JSON.parse(l));
     },
+    /**
+     * Stops the proxy and waits for its audit log's queued writes: one still running once
+     * made removing the test's folder fail ("Directory not empty") under load.
+     */
     stop: async () => {
       await proxy.stop();
       scanner.close();
+      await audit.flush();
     },
   };
 }
