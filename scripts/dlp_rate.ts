@@ -85,14 +85,8 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
  * token cut out each time.
  */
 function withToken(): Uint8Array {
-  const messages = [];
-  for (let i = 0, size = 0; size < (1 << 20) - 1024; i++) {
-    let content = Array.from({ length: 12 }, (_, k) => JAPANESE[(i + k) % JAPANESE.length])
-      .join(" ");
-    if (i === 3) content += " GITHUB_TOKEN=ghp_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
-    messages.push({ role: i % 2 ? "assistant" : "user", content });
-    size += new TextEncoder().encode(content).length;
-  }
+  const messages = turns(JAPANESE);
+  messages[3]!.content += " GITHUB_TOKEN=ghp_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   return new TextEncoder().encode(JSON.stringify({ model: "claude", max_tokens: 1024, messages }));
 }
 
@@ -124,8 +118,8 @@ const RUSSIAN = [
   "Когда закончишь, сделай коммит в новую ветку!",
 ];
 
-/** A 1 MiB model API request: turns of `sentences`, the person's and the model's by turns. */
-function conversation(sentences: string[]): string {
+/** Turns of `sentences`, the person's and the model's by turns, until they hold 1 MiB. */
+function turns(sentences: string[]): { role: string; content: string }[] {
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
     const content = Array.from({ length: 12 }, (_, k) => sentences[(i + k) % sentences.length])
@@ -133,8 +127,13 @@ function conversation(sentences: string[]): string {
     messages.push({ role: i % 2 ? "assistant" : "user", content });
     size += new TextEncoder().encode(content).length;
   }
+  return messages;
+}
+
+/** A 1 MiB model API request: `turns` of `sentences`, cut at 1 MiB. */
+function conversation(sentences: string[]): string {
   const bytes = new TextEncoder().encode(
-    JSON.stringify({ model: "claude", max_tokens: 1024, messages }),
+    JSON.stringify({ model: "claude", max_tokens: 1024, messages: turns(sentences) }),
   );
   return new TextDecoder().decode(bytes.subarray(0, 1 << 20)).replace(/\uFFFD$/, "");
 }
