@@ -38,7 +38,11 @@ export class AuditLog {
   readonly #encoder = new TextEncoder();
   readonly #now: () => number;
   readonly #windows = new Map<string, { start: number; written: number; dropped: number }>();
-  #queue: Promise<void> = Promise.resolve();
+  /** Lines not yet handed to the file, and the write loop handing them on, while it runs. */
+  #pending: string[] = [];
+  #writing: Promise<void> | undefined;
+  /** Opened at the first write and kept: an open and a close per entry cost more than the write. */
+  #file: Deno.FsFile | undefined;
 
   constructor(path: string, now: () => number = Date.now) {
     this.#path = path;
@@ -46,13 +50,44 @@ export class AuditLog {
   }
 
   #append(entry: Record<string, unknown>): void {
-    const line = JSON.stringify({ ts: new Date(this.#now()).toISOString(), ...entry }) + "\n";
-    this.#queue = this.#queue.then(() =>
-      Deno.writeFile(this.#path, this.#encoder.encode(line), { append: true, mode: 0o640 })
-    ).catch((error) => {
-      // deno-lint-ignore no-console
-      console.error(`audit log write failed: ${error}`);
-    });
+    this.#pending.push(
+      JSON.stringify({ ts: new Date(this.#now()).toISOString(), ...entry }) + "\n",
+    );
+    this.#writing ??= this.#drain();
+  }
+
+  /**
+   * Writes what is pending, then what came meanwhile, until nothing is: entries that
+   * arrive while a write is out go together in the next. One loop at a time, so lines
+   * keep their order and never interleave (the file is opened for appending: each write
+   * lands at its end, after what other daemons appended).
+   */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const bytes = this.#encoder.encode(this.#pending.join(""));
+        this.#pending = [];
+        try {
+          this.#file ??= await Deno.open(this.#path, { append: true, create: true, mode: 0o640 });
+          for (let at = 0; at < bytes.length;) at += await this.#file.write(bytes.subarray(at));
+        } catch (error) {
+          // deno-lint-ignore no-console
+          console.error(`audit log write failed: ${error}`);
+          // These lines are lost, as the message says; the next are written to the file
+          // opened afresh.
+          this.#close();
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  #close(): void {
+    try {
+      this.#file?.close();
+    } catch { /* already closed */ }
+    this.#file = undefined;
   }
 
   /** Records an entry; writes are serialised so lines never interleave. */
@@ -106,6 +141,12 @@ export class AuditLog {
         w.dropped = 0;
       }
     }
-    return this.#queue;
+    return this.#writing ?? Promise.resolve();
+  }
+
+  /** Writes what is pending and closes the file (a later entry opens it again). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#close();
   }
 }

@@ -54,3 +54,35 @@ Deno.test("AuditLog: counts of bursts are written, not lost, when too many keys 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AuditLog: entries written in a burst are all on disk after flush, in order, beside another writer's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Two daemons append to one file (the bundle's proxy and the gate's hook).
+    const one = new AuditLog(`${dir}/a.jsonl`);
+    const two = new AuditLog(`${dir}/a.jsonl`);
+    for (let i = 0; i < 500; i++) {
+      one.write({ kind: "egress", action: "intercept", host: "one.example", n: i });
+      two.write({ kind: "git", action: "fetch", repo: "two", n: i });
+      // A write is out between some of them: what comes meanwhile goes in the next.
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all([one.flush(), two.flush()]);
+    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.equal(lines.length, 1000, "every entry of both, each line whole");
+    for (const [kind, n] of [["egress", 500], ["git", 500]] as const) {
+      const mine = lines.filter((l) => l.kind === kind).map((l) => l.n);
+      assert.deepEqual(mine, Array.from({ length: n }, (_, i) => i), `${kind}: all, in order`);
+    }
+    // Written after a flush, an entry is written too (the loop starts again).
+    one.write({ kind: "egress", action: "intercept", host: "one.example", n: 500 });
+    await one.close();
+    await two.close();
+    const after = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n");
+    assert.equal(after.length, 1001);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
