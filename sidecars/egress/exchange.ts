@@ -34,7 +34,7 @@ import {
   type RequestHead,
   serializeHead,
 } from "./http1.ts";
-import { type Buffered, relay, type Sink } from "./io.ts";
+import { type Buffered, concat, relay, type Sink } from "./io.ts";
 import type { Policy } from "./policy.ts";
 import { gitPushRefusal } from "./gitpush.ts";
 import { Scrubber } from "./scrub.ts";
@@ -554,14 +554,38 @@ export async function exchange(
     status: response.status,
   });
   try {
-    await sink.write(serializeHead(`HTTP/1.1 ${response.status} ${response.reason}`, outHeaders));
+    // Each write to the agent costs the proxy a TLS record and a system call, most of a
+    // kept-alive request's time: an answer of known length whose body came with its head
+    // goes out with its first part, and its last part with the end of the answer. Any
+    // other head goes at once (a stream's first event may be a while coming).
+    const head = serializeHead(`HTTP/1.1 ${response.status} ${response.reason}`, outHeaders);
+    const length = out === response.body && response.framing.kind === "length"
+      ? response.framing.length
+      : -1;
+    let prefix: Uint8Array | undefined = length > 0 && response.buffered ? head : undefined;
+    if (!prefix) await sink.write(head);
+    let seen = 0;
+    let ended = false;
+    const ending = (parts: Uint8Array[]) => {
+      const rest = scrubber?.flush();
+      if (rest && rest.length > 0) parts.push(chunked ? chunk(rest) : rest);
+      if (chunked) parts.push(LAST_CHUNK);
+      ended = true;
+    };
     await relay(out, async (part) => {
+      const parts: Uint8Array[] = [];
+      if (prefix) parts.push(prefix);
+      prefix = undefined;
+      seen += part.length;
       const data = scrubber ? scrubber.push(part) : part;
-      if (data.length > 0) await sink.write(chunked ? chunk(data) : data);
+      if (data.length > 0) parts.push(chunked ? chunk(data) : data);
+      if (seen === length) ending(parts);
+      if (parts.length === 1) await sink.write(parts[0]!);
+      else if (parts.length > 1) await sink.write(concat(parts));
     });
-    const rest = scrubber?.flush();
-    if (rest && rest.length > 0) await sink.write(chunked ? chunk(rest) : rest);
-    if (chunked) await sink.write(LAST_CHUNK);
+    const parts: Uint8Array[] = prefix ? [prefix] : [];
+    if (!ended) ending(parts);
+    if (parts.length > 0) await sink.write(concat(parts));
   } catch {
     response.abort();
     return false;

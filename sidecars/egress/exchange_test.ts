@@ -195,3 +195,120 @@ Deno.test("with the DLP auditing only, a body that cannot be opened goes even wh
   assert.equal(sent.length, 1);
   assert.ok(log.some((e) => e.action === "dlp-audit"));
 });
+
+/**
+ * One GET to the route host `MODEL` whose upstream answers `parts` (a length-framed body),
+ * its first part arriving with the head when `buffered`; each part is pulled only after
+ * `before(out)` checks what the agent was sent so far. Returns the agent's writes.
+ */
+async function answer(
+  parts: string[],
+  buffered: boolean,
+  before: (out: Uint8Array[], part: number) => void = () => {},
+) {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-exchange-test-" });
+  const out: Uint8Array[] = [];
+  const length = parts.reduce((n, p) => n + encoder.encode(p).length, 0);
+  const upstream = {
+    request: () =>
+      Promise.resolve({
+        status: 200,
+        reason: "OK",
+        version: "HTTP/1.1",
+        headers: [["Content-Length", String(length)]],
+        framing: { kind: "length", length },
+        keepAlive: true,
+        buffered,
+        body: (async function* () {
+          for (const [i, part] of parts.entries()) {
+            before(out, i);
+            yield encoder.encode(part);
+          }
+        })(),
+        abort() {},
+      }),
+  } as unknown as UpstreamPool;
+  const ctx: ProxyContext = {
+    policy: () => new LiveAllowlist([MODEL], [], []).current(),
+    audit: new AuditLog(join(dir, "audit.jsonl")),
+    dlp: "block",
+    dlpValues: [],
+    routes: new Map([[MODEL, { "x-api-key": "sk-real-key-value-0123" }]]),
+    scrubValues: ["sk-real-key-value-0123"],
+    upstream,
+    resolve: () => Promise.resolve({ address: "127.0.0.1" }),
+  };
+  const input = encoder.encode(`GET /v1/models HTTP/1.1\r\nHost: ${MODEL}\r\n\r\n`);
+  let given = false;
+  const reader = new Buffered({
+    read: () => Promise.resolve(given ? null : (given = true, input)),
+  });
+  const sink = {
+    write: (data: Uint8Array) => (out.push(data.slice()), Promise.resolve()),
+    end() {},
+    destroy() {},
+  };
+  try {
+    const req = (await readRequest(reader))!;
+    assert.equal(
+      await exchange(req, reader, sink, ctx, { scheme: "https", host: MODEL, port: 443 }),
+      true,
+    );
+    await ctx.audit.close();
+    return out.map((w) => decoder.decode(w));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The body of a chunked answer, and whether its last chunk ends it exactly once. */
+function dechunk(text: string): string {
+  let body = "";
+  let rest = text.slice(text.indexOf("\r\n\r\n") + 4);
+  for (;;) {
+    const line = rest.indexOf("\r\n");
+    const size = parseInt(rest.slice(0, line), 16);
+    if (size === 0) {
+      assert.equal(rest, "0\r\n\r\n", "the last chunk ends the answer, once");
+      return body;
+    }
+    body += rest.slice(line + 2, line + 2 + size);
+    rest = rest.slice(line + 2 + size + 2);
+  }
+}
+
+Deno.test("an answer whose body came with its head goes to the agent in one write, scrubbed and whole", async () => {
+  const writes = await answer(['{"echo":"sk-real-key-value-0123","ok":true}'], true);
+  // Head, body and last chunk in one TLS record: each write costs the proxy a record and
+  // a system call, most of a kept-alive request's time.
+  assert.equal(writes.length, 1, writes.join("|"));
+  assert.match(writes[0]!, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(writes[0]!, /\r\nTransfer-Encoding: chunked\r\n/i);
+  assert.equal(dechunk(writes[0]!), '{"echo":"[redacted by bot-bottle]","ok":true}');
+});
+
+Deno.test("an answer's head goes to the agent before its body has come (a stream's events wait for nothing)", async () => {
+  const writes = await answer(["data: first\n\n", "data: second\n\n"], false, (out, part) => {
+    if (part === 0) {
+      assert.equal(out.length, 1, "the head was sent before the body was read");
+      assert.match(decoder.decode(out[0]!), /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n$/);
+    } else {
+      assert.match(decoder.decode(out.at(-1)!), /data: first/, "the first event went on its own");
+    }
+  });
+  assert.equal(dechunk(writes.join("")), "data: first\n\ndata: second\n\n");
+});
+
+Deno.test("an answer in parts, its first with the head, keeps every byte and ends once", async () => {
+  const parts = ["a".repeat(100), "sk-real-key-", "value-0123", "b".repeat(50)];
+  const writes = await answer(parts, true);
+  assert.match(
+    writes[0]!,
+    /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n[0-9a-f]+\r\na/,
+    "head and first part",
+  );
+  assert.equal(
+    dechunk(writes.join("")),
+    `${"a".repeat(100)}[redacted by bot-bottle]${"b".repeat(50)}`,
+  );
+});

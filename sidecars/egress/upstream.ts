@@ -30,6 +30,8 @@ export interface UpstreamResponse extends ResponseHead {
   body: AsyncIterable<Uint8Array>;
   /** Drops the connection without reading the rest. */
   abort(): void;
+  /** Whether bytes of the body had arrived with the head (reading it starts without a wait). */
+  buffered: boolean;
 }
 
 interface Connection {
@@ -195,7 +197,8 @@ export class UpstreamPool {
       }
     })();
     if (head.framing.kind === "none") finish(true);
-    return { ...head, body, abort: () => finish(false) };
+    const buffered = c.reader.pending.length > 0;
+    return { ...head, body, abort: () => finish(false), buffered };
   }
 }
 
