@@ -20,6 +20,20 @@ const decoder = new TextDecoder();
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const MODEL = "model.test";
 
+/** The agent's side of one connection: `input` read once, what the proxy writes kept in `out`. */
+function agentSide(input: Uint8Array, out: Uint8Array[]) {
+  let given = false;
+  const reader = new Buffered({
+    read: () => Promise.resolve(given ? null : (given = true, input)),
+  });
+  const sink = {
+    write: (data: Uint8Array) => (out.push(data.slice()), Promise.resolve()),
+    end() {},
+    destroy() {},
+  };
+  return { reader, sink };
+}
+
 /** Runs one POST of `body` to `host` (intercepted, port 443); what the agent and upstream got. */
 async function post(
   host: string,
@@ -74,16 +88,8 @@ async function post(
   const input = new Uint8Array(head.length + body.length);
   input.set(head);
   input.set(body, head.length);
-  let given = false;
-  const reader = new Buffered({
-    read: () => Promise.resolve(given ? null : (given = true, input)),
-  });
   const out: Uint8Array[] = [];
-  const sink = {
-    write: (data: Uint8Array) => (out.push(data.slice()), Promise.resolve()),
-    end() {},
-    destroy() {},
-  };
+  const { reader, sink } = agentSide(input, out);
   try {
     const req = (await readRequest(reader))!;
     await exchange(req, reader, sink, ctx, { scheme: "https", host, port: 443 });
@@ -239,15 +245,7 @@ async function answer(
     resolve: () => Promise.resolve({ address: "127.0.0.1" }),
   };
   const input = encoder.encode(`GET /v1/models HTTP/1.1\r\nHost: ${MODEL}\r\n\r\n`);
-  let given = false;
-  const reader = new Buffered({
-    read: () => Promise.resolve(given ? null : (given = true, input)),
-  });
-  const sink = {
-    write: (data: Uint8Array) => (out.push(data.slice()), Promise.resolve()),
-    end() {},
-    destroy() {},
-  };
+  const { reader, sink } = agentSide(input, out);
   try {
     const req = (await readRequest(reader))!;
     assert.equal(
