@@ -86,3 +86,21 @@ Deno.test("AuditLog: entries written in a burst are all on disk after flush, in 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AuditLog: an entry nobody flushes reaches the file by itself", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = new AuditLog(`${dir}/a.jsonl`);
+    log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
+    // Written shortly, with whatever came meanwhile; waited for here, up to ten seconds.
+    let text = "";
+    for (let i = 0; i < 200 && !text.includes("api.example"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      text = await Deno.readTextFile(`${dir}/a.jsonl`).catch(() => "");
+    }
+    assert.match(text, /"host":"api\.example"/);
+    await log.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
