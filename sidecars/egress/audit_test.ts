@@ -1,106 +1,95 @@
 import assert from "node:assert/strict";
 import { AuditLog, BURST, MAX_WINDOWS, WINDOW_MS } from "./audit.ts";
+import { tempDir } from "../../tests/helpers.ts";
+
+/** The entries of the log at `path`, one object per line. */
+// deno-lint-ignore no-explicit-any
+async function entries(path: string): Promise<any[]> {
+  return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+}
 
 Deno.test("AuditLog rate-limits a burst of alike refusals and counts the rest", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    let now = 1_000_000;
-    const log = new AuditLog(`${dir}/a.jsonl`, () => now);
-    for (let i = 0; i < BURST + 30; i++) {
-      log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
-    }
-    log.write({ kind: "egress", action: "deny", host: "other.example", reason: "not allowed" });
-    log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
-    now += WINDOW_MS;
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  let now = 1_000_000;
+  const log = new AuditLog(`${dir}/a.jsonl`, () => now);
+  for (let i = 0; i < BURST + 30; i++) {
     log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
-    await log.flush();
-    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
-    const evil = lines.filter((l) => l.host === "evil.example");
-    assert.equal(evil.length, BURST + 1, "a burst, then one more in the next window");
-    const summary = lines.find((l) => l.action === "suppressed");
-    assert.equal(summary.count, 30);
-    assert.equal(summary.target, "evil.example");
-    assert.equal(lines.filter((l) => l.host === "other.example").length, 1, "keys are separate");
-    assert.equal(
-      lines.filter((l) => l.action === "intercept").length,
-      1,
-      "decisions are not limited",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  log.write({ kind: "egress", action: "deny", host: "other.example", reason: "not allowed" });
+  log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
+  now += WINDOW_MS;
+  log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
+  await log.flush();
+  const lines = await entries(`${dir}/a.jsonl`);
+  const evil = lines.filter((l) => l.host === "evil.example");
+  assert.equal(evil.length, BURST + 1, "a burst, then one more in the next window");
+  const summary = lines.find((l) => l.action === "suppressed");
+  assert.equal(summary.count, 30);
+  assert.equal(summary.target, "evil.example");
+  assert.equal(lines.filter((l) => l.host === "other.example").length, 1, "keys are separate");
+  assert.equal(
+    lines.filter((l) => l.action === "intercept").length,
+    1,
+    "decisions are not limited",
+  );
 });
 
 Deno.test("AuditLog: counts of bursts are written, not lost, when too many keys are tracked", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const log = new AuditLog(`${dir}/a.jsonl`, () => 1_000_000);
-    for (let i = 0; i < BURST + 7; i++) {
-      log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
-    }
-    // Ever new host names, one refusal each, until the keys tracked are dropped.
-    for (let i = 0; i < MAX_WINDOWS; i++) {
-      log.write({ kind: "egress", action: "deny", host: `h${i}.example`, reason: "not allowed" });
-    }
-    await log.flush();
-    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
-    const summary = lines.find((l) => l.action === "suppressed" && l.target === "evil.example");
-    assert.equal(summary?.count, 7);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const log = new AuditLog(`${dir}/a.jsonl`, () => 1_000_000);
+  for (let i = 0; i < BURST + 7; i++) {
+    log.write({ kind: "egress", action: "deny", host: "evil.example", reason: "not allowed" });
   }
+  // Ever new host names, one refusal each, until the keys tracked are dropped.
+  for (let i = 0; i < MAX_WINDOWS; i++) {
+    log.write({ kind: "egress", action: "deny", host: `h${i}.example`, reason: "not allowed" });
+  }
+  await log.flush();
+  const lines = await entries(`${dir}/a.jsonl`);
+  const summary = lines.find((l) => l.action === "suppressed" && l.target === "evil.example");
+  assert.equal(summary?.count, 7);
 });
 
 Deno.test("AuditLog: entries written in a burst are all on disk after flush, in order, beside another writer's", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    // Two daemons append to one file (the bundle's proxy and the gate's hook).
-    const one = new AuditLog(`${dir}/a.jsonl`);
-    const two = new AuditLog(`${dir}/a.jsonl`);
-    for (let i = 0; i < 500; i++) {
-      one.write({ kind: "egress", action: "intercept", host: "one.example", n: i });
-      two.write({ kind: "git", action: "fetch", repo: "two", n: i });
-      // A write is out between some of them: what comes meanwhile goes in the next.
-      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    await Promise.all([one.flush(), two.flush()]);
-    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
-    assert.equal(lines.length, 1000, "every entry of both, each line whole");
-    for (const [kind, n] of [["egress", 500], ["git", 500]] as const) {
-      const mine = lines.filter((l) => l.kind === kind).map((l) => l.n);
-      assert.deepEqual(mine, Array.from({ length: n }, (_, i) => i), `${kind}: all, in order`);
-    }
-    // Written after a flush, an entry is written too (the loop starts again).
-    one.write({ kind: "egress", action: "intercept", host: "one.example", n: 500 });
-    await one.close();
-    await two.close();
-    const after = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n");
-    assert.equal(after.length, 1001);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // Two daemons append to one file (the bundle's proxy and the gate's hook).
+  const one = new AuditLog(`${dir}/a.jsonl`);
+  const two = new AuditLog(`${dir}/a.jsonl`);
+  for (let i = 0; i < 500; i++) {
+    one.write({ kind: "egress", action: "intercept", host: "one.example", n: i });
+    two.write({ kind: "git", action: "fetch", repo: "two", n: i });
+    // A write is out between some of them: what comes meanwhile goes in the next.
+    if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
+  await Promise.all([one.flush(), two.flush()]);
+  const lines = await entries(`${dir}/a.jsonl`);
+  assert.equal(lines.length, 1000, "every entry of both, each line whole");
+  for (const [kind, n] of [["egress", 500], ["git", 500]] as const) {
+    const mine = lines.filter((l) => l.kind === kind).map((l) => l.n);
+    assert.deepEqual(mine, Array.from({ length: n }, (_, i) => i), `${kind}: all, in order`);
+  }
+  // Written after a flush, an entry is written too (the loop starts again).
+  one.write({ kind: "egress", action: "intercept", host: "one.example", n: 500 });
+  await one.close();
+  await two.close();
+  const after = (await Deno.readTextFile(`${dir}/a.jsonl`)).trim().split("\n");
+  assert.equal(after.length, 1001);
 });
 
 Deno.test("AuditLog: an entry nobody flushes reaches the file by itself", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const log = new AuditLog(`${dir}/a.jsonl`);
-    log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
-    // Written shortly, with whatever came meanwhile; waited for here, up to ten seconds.
-    let text = "";
-    for (let i = 0; i < 200 && !text.includes("api.example"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      text = await Deno.readTextFile(`${dir}/a.jsonl`).catch(() => "");
-    }
-    assert.match(text, /"host":"api\.example"/);
-    await log.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const log = new AuditLog(`${dir}/a.jsonl`);
+  log.write({ kind: "egress", action: "intercept", host: "api.example", status: 200 });
+  // Written shortly, with whatever came meanwhile; waited for here, up to ten seconds.
+  let text = "";
+  for (let i = 0; i < 200 && !text.includes("api.example"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    text = await Deno.readTextFile(`${dir}/a.jsonl`).catch(() => "");
   }
+  assert.match(text, /"host":"api\.example"/);
+  await log.close();
 });
