@@ -580,9 +580,19 @@ function single(offsets: readonly number[]): number[] {
 
 /**
  * The base64 of a file's first bytes: PNG, JPEG, GIF, WebP/RIFF, PDF, gzip, zip, and
- * the image formats models accept.
+ * the image formats models accept. Only the characters those bytes alone make: a
+ * character that takes bits from the next byte too (a PNG's eleventh) varies with it.
  */
-const FILE_MAGIC = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|H4sI|UEsDB)/;
+const FILE_MAGIC = /^(?:iVBORw0KGg|\/9j\/|R0lGOD|UklGR|JVBERi0|H4sI|UEsDB)/;
+
+/**
+ * Whether a run of base64 is a file's (it starts with one's signature), which is decoded
+ * at its own alignment only: a model request's image is megabytes, and decoding it at
+ * every alignment costs four times as much.
+ */
+export function isFileBase64(body: string): boolean {
+  return FILE_MAGIC.test(body);
+}
 
 /** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
 /** A line break, then a last line of base64 shorter than a run, then its end. */
@@ -729,7 +739,7 @@ export function variants(
       compressed(body, from);
       // Any alignment: a character glued in front shifts the groups of four. A file
       // (an image in a model request) is decoded at its own alignment only.
-      const alignments = decodedJoined[r >> 1] === 1 ? 0 : FILE_MAGIC.test(body) ? 1 : 4;
+      const alignments = decodedJoined[r >> 1] === 1 ? 0 : isFileBase64(body) ? 1 : 4;
       const parts: string[] = [];
       for (let offset = 0; offset < alignments && offset < body.length - 16; offset++) {
         const printable = base64Printable(body, offset);

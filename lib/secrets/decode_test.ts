@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jsonUnescape } from "./decode.ts";
+import { isFileBase64, jsonUnescape } from "./decode.ts";
 
 /** JSON string escapes resolved by their plain definition: one regex, each escape replaced. */
 function byDefinition(text: string): string {
@@ -30,5 +30,28 @@ Deno.test("jsonUnescape() resolves what its plain definition does, and leaves th
     let text = "";
     for (let j = 0; j < 14; j++) text += alphabet[next()];
     assert.equal(jsonUnescape(text), byDefinition(text), JSON.stringify(text));
+  }
+});
+
+Deno.test("isFileBase64() knows each file's base64 by its signature, whatever bytes follow it", () => {
+  const signatures: [string, number[]][] = [
+    ["PNG", [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+    ["JPEG", [0xff, 0xd8, 0xff]],
+    ["GIF87a", [...new TextEncoder().encode("GIF87a")]],
+    ["GIF89a", [...new TextEncoder().encode("GIF89a")]],
+    ["WebP", [...new TextEncoder().encode("RIFF")]],
+    ["PDF 1.7", [...new TextEncoder().encode("%PDF-1.7")]],
+    ["PDF 2.0", [...new TextEncoder().encode("%PDF-2.0")]],
+    ["gzip", [0x1f, 0x8b, 0x08]],
+    ["zip", [0x50, 0x4b, 0x03, 0x04]],
+  ];
+  for (const [kind, signature] of signatures) {
+    for (let next = 0; next < 256; next++) {
+      const bytes = Uint8Array.from([...signature, next, 0x55, 0xaa, 0x00, 0xff]);
+      assert.ok(isFileBase64(bytes.toBase64()), `${kind} then byte ${next}`);
+    }
+  }
+  for (const text of ["iVBOR", "a config file", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"]) {
+    assert.ok(!isFileBase64(new TextEncoder().encode(text).toBase64()), text);
   }
 });
