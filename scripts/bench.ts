@@ -4,7 +4,8 @@
  *
  * - detection quality on the gitleaks and secretlint samples, and DLP scan throughput;
  * - start-to-ready: `bot-bottle up` (bundle, agent, provisioning) against a bare
- *   `docker run` of the agent image, with the median of each phase;
+ *   `docker run` of the agent image and against what Docker alone takes to start a
+ *   bottle's network and two containers, with the median of each phase;
  * - latency (new connection, and kept alive) and download throughput through the
  *   bundle's proxy (plain HTTP forward, a passthrough tunnel, TLS interception with
  *   credential injection) against a client container that reaches the same fake
@@ -25,6 +26,8 @@ import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integrati
 import { AGENT_SOURCE } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
+import * as docker from "../lib/docker/cli.ts";
+import { AGENT_LIMITS, BUNDLE_LIMITS } from "../lib/backend/bundle.ts";
 
 const $ = await shell();
 
@@ -123,6 +126,53 @@ async function startMitmproxy(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`mitmproxy did not start: ${(await captureRaw($`docker logs ${name}`)).stderr}`);
+}
+
+/**
+ * What Docker alone takes to start a bottle's containers, through the engine calls `up`
+ * makes: an internal network, then two containers started together (one also joined to
+ * the egress network before it starts, as the bundle is), hardened and limited as the
+ * agent and the bundle are. Both only sleep: no bundle's daemons, no provisioning, no
+ * self-test. On a user-defined network each container's start also sets up Docker's
+ * embedded DNS (two re-executions of dockerd and a dozen iptables calls): part of it.
+ */
+async function dockerFloor(image: string, egress: string): Promise<number> {
+  const network = `bot-bottle-bench-floor-${crypto.randomUUID().slice(0, 8)}`;
+  const labels = { "bot-bottle.test": "1" };
+  const command = ["sleep", "infinity"];
+  const [agent, bundle] = [`${network}-agent`, `${network}-bundle`];
+  try {
+    return await timed(async () => {
+      await docker.networkCreate(network, { internal: true, labels });
+      await Promise.all([
+        docker.containerRun({
+          name: agent,
+          image,
+          labels,
+          network,
+          hardened: true,
+          limits: AGENT_LIMITS,
+          command,
+        }),
+        (async () => {
+          await docker.containerCreate({
+            name: bundle,
+            image,
+            labels,
+            network,
+            hardened: true,
+            limits: BUNDLE_LIMITS,
+            command,
+          });
+          await docker.networkConnect(egress, bundle);
+          await docker.containerStart(bundle);
+        })(),
+      ]);
+    });
+  } finally {
+    await captureRaw($`docker rm --force ${agent} ${bundle}`);
+    await captureRaw($`docker network rm ${network}`);
+  }
 }
 
 const rows: string[][] = [];
@@ -243,6 +293,7 @@ agents:
 
   say(`start-to-ready, median of ${STARTS}...`);
   const bare: number[] = [];
+  const floor: number[] = [];
   const bottle: number[] = [];
   const phases = new Map<string, number[]>();
   for (let i = 0; i < STARTS; i++) {
@@ -251,6 +302,7 @@ agents:
         await capture("bare docker run", $`docker run --rm --network none ${agentImage} true`);
       }),
     );
+    floor.push(await dockerFloor(agentImage, upstream.network));
     let name = "";
     bottle.push(
       await timed(async () => {
@@ -272,6 +324,13 @@ agents:
   row(
     "start to ready (bare docker run vs bot-bottle up)",
     median(bare),
+    median(bottle),
+    "ms",
+    true,
+  );
+  row(
+    "start to ready (Docker alone: a network, two containers started together, vs bot-bottle up)",
+    median(floor),
     median(bottle),
     "ms",
     true,

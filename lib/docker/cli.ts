@@ -286,6 +286,9 @@ export async function containerRun(spec: ContainerSpec): Promise<void> {
 }
 
 export async function containerStart(name: string): Promise<void> {
+  const path = `/containers/${encodeURIComponent(name)}/start`;
+  // 304: it was running already, as `docker start` takes it.
+  if (await viaEngine(`docker start ${name}`, "POST", path, undefined, [204, 304])) return;
   const $ = await shell();
   await capture(`docker start ${name}`, $`docker start ${name}`, "1m");
 }

@@ -112,7 +112,7 @@ dockerTest(
 );
 
 dockerTest(
-  "the engine socket and the CLI make the same containers (hardening, limits, address)",
+  "the engine socket and the CLI make the same containers (hardening, limits, address) and start them",
   async () => {
     assert.equal(engineSocket(Deno.env.toObject()), ENGINE_SOCKET, "the socket path is not in use");
     const id = crypto.randomUUID().slice(0, 8);
@@ -188,6 +188,24 @@ dockerTest(
       assert.deepEqual(shapes[0]!.host.securityOpt, ["no-new-privileges"]);
       assert.equal(shapes[0]!.host.init, true);
       assert.equal(shapes[0]!.host.pids, 512);
+      // Each started the way it was made; starting one that runs already is no error.
+      for (const [i, via] of (["api", "cli"] as const).entries()) {
+        const start = () => docker.containerStart(made[i]!);
+        for (let time = 0; time < 2; time++) await (via === "cli" ? withoutEngine(start) : start());
+        const running = await capture(
+          "inspect",
+          $`docker inspect --format ${"{{.State.Running}}"} ${made[i]!}`,
+        );
+        assert.equal(running.trim(), "true", via);
+      }
+      for (const via of ["api", "cli"]) {
+        const start = () => docker.containerStart(`bot-bottle-test-missing-${id}`);
+        await assert.rejects(
+          via === "cli" ? withoutEngine(start) : start(),
+          new RegExp(`docker start bot-bottle-test-missing-${id} failed`),
+          via,
+        );
+      }
     } finally {
       for (const name of made) await captureRaw($`docker rm --force ${name}`);
       await captureRaw($`docker network rm ${network}`);
