@@ -1282,8 +1282,13 @@ export const RULES: readonly Rule[] = [
     description: "private key",
     kind: "token",
     keywords: ["-----begin"],
+    // The body: base64, an encrypted key's headers (`Proc-Type: 4,ENCRYPTED`) and line
+    // breaks, also escaped (`\n` in a JSON string; `\\n` in one inside another, as a
+    // service account's file in a request): each character read one way only, so that a
+    // body with no end is given up in one pass (a space read either as a separator or as a
+    // header's had made `-----BEGIN ... KEY-----` and forty words take minutes).
     pattern:
-      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----((?:\s|\\[rn])*(?:[A-Za-z0-9+/=]|(?:\s|\\[rn])+[A-Za-z0-9+/=]|[:,-]| )*?)(?:\s|\\[rn])*-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g,
+      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----((?:[A-Za-z0-9+/=:,-]|\s|\\{1,16}[rn])*?)-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g,
     placeholders: true,
     check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 64,
     window: { before: 0, after: 32_768 },
@@ -1308,7 +1313,7 @@ export const RULES: readonly Rule[] = [
     kind: "token",
     keywords: ["putty-user-key-file-"],
     pattern:
-      /PuTTY-User-Key-File-[23]:[^\n]{0,200}(?:\r?\n|\\r?\\n)(?:[^\n\\]{0,400}(?:\r?\n|\\r?\\n)){0,40}?Private-Lines:[ \t]*\d+[ \t]*(?:\r?\n|\\r?\\n)((?:[A-Za-z0-9+/=]+(?:\r?\n|\\r?\\n|$)){1,200})/g,
+      /PuTTY-User-Key-File-[23]:[^\r\n\\]{0,200}(?:\r?\n|\\{1,16}(?:r\\{1,16})?n)(?:[^\r\n\\]{0,400}(?:\r?\n|\\{1,16}(?:r\\{1,16})?n)){0,40}?Private-Lines:[ \t]*\d+[ \t]*(?:\r?\n|\\{1,16}(?:r\\{1,16})?n)((?:[A-Za-z0-9+/=]+(?:\r?\n|\\{1,16}(?:r\\{1,16})?n|$)){1,200})/g,
     check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 40,
     window: { before: 0, after: 8_192 },
   },
@@ -1319,7 +1324,7 @@ export const RULES: readonly Rule[] = [
     keywords: ["-----begin"],
     // A key block cut short (a diff, a log line) still names itself.
     pattern:
-      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])*([A-Za-z0-9+/]{40,})/g,
+      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\{1,16}[rn])*([A-Za-z0-9+/]{40,})/g,
     entropy: 3.5,
     window: { before: 0, after: 400 },
   },

@@ -125,6 +125,28 @@ for (const [rule, text] of cases) {
   });
 }
 
+Deno.test("a key file's text is found at any depth of JSON strings: its line breaks escaped once per level", () => {
+  const keys: [string, string][] = [
+    [
+      "private-key",
+      `-----BEGIN PRIVATE KEY-----\n${body(64)}\n${body(64)}\n${
+        body(20)
+      }\n-----END PRIVATE KEY-----\n`,
+    ],
+    ["putty-private-key", cases.find(([rule]) => rule === "putty-private-key")![1]],
+  ];
+  for (const [rule, key] of keys) {
+    // A service account's file holds the key as a JSON string; a request carries the file's
+    // text as a string of its own (a model request's tool result), and so on.
+    let text = key;
+    for (let depth = 0; depth < 4; depth++) {
+      const rules = findSecrets(text).map((f) => f.rule);
+      assert.ok(rules.includes(rule), `${rule} at depth ${depth}: [${rules}] ${text.slice(0, 80)}`);
+      text = JSON.stringify({ type: "service_account", private_key: text, content: "x" });
+    }
+  }
+});
+
 Deno.test("rules tried only where their keywords start find what a scan around the keywords finds", () => {
   // A rule is anchored when each of its matches starts with one of its keywords; tried
   // across windows instead, it must find the same.
@@ -548,4 +570,109 @@ Deno.test("no rule looks ahead without a bound over what a keyword is made of: t
   );
   assert.deepEqual(found, []);
   assert.ok(RULES.some((r) => lookaheads(r.pattern.source).length > 0));
+});
+
+/**
+ * What follows a rule's start in `backtrackProbes`: text a pattern's repeated group may
+ * read more than one way (a word and a space, a line break written plainly or escaped,
+ * separators, quotes), many times over and never ended as the rule would end it.
+ */
+const FILLERS = [
+  "QUJD ",
+  "a ",
+  " a",
+  "a\n",
+  "a\\n",
+  "\\n",
+  "\\",
+  "a-",
+  "-a",
+  "a.",
+  "a=",
+  "a:",
+  "a,",
+  "a_",
+  "a/",
+  "\t",
+  " ",
+  "ab",
+  "a'",
+  'a"',
+  "a;",
+  "a@",
+  "%2",
+  "=a&",
+  "Ab1 ",
+  "a~",
+  "a$",
+  "a)",
+  "\r\n",
+  "\\r\\n",
+  "QUJD\\n",
+  "QUJD-",
+  "QUJD=",
+];
+
+/**
+ * Texts that start a rule's match and never end it: each positive sample above cut where
+ * its secret starts and in its middle, and each keyword as written and in capitals, then
+ * each filler 64 times. A pattern that backtracks exponentially (a group whose text can
+ * be split between its alternatives in more than one way) takes longer than the age of
+ * the universe over one of them.
+ */
+function backtrackProbes(): string[] {
+  const probes: string[] = [];
+  const starts: string[] = [];
+  for (const [, text] of cases) {
+    for (const f of findSecrets(text)) {
+      starts.push(text.slice(0, f.index), text.slice(0, f.index + Math.floor(f.length / 2)));
+    }
+  }
+  for (const rule of RULES) {
+    for (const k of rule.keywords) {
+      starts.push(k, k.toUpperCase(), `${k}="`, `${k.toUpperCase()}: `);
+    }
+  }
+  for (const start of new Set(starts)) {
+    for (const filler of FILLERS) probes.push(start + filler.repeat(64) + "\u0001");
+  }
+  return probes;
+}
+
+Deno.test("no rule backtracks without end over a match it cannot finish (the probes scanned in a worker that must answer)", async () => {
+  const probes = backtrackProbes();
+  assert.ok(probes.length > 10_000, `${probes.length} probes`);
+  // In a worker, so that a scan which never ends fails the test instead of hanging it.
+  const code = `
+    import { Detector } from ${JSON.stringify(new URL("./engine.ts", import.meta.url).href)};
+    import { RULES } from ${JSON.stringify(new URL("./rules.ts", import.meta.url).href)};
+    const detector = new Detector(RULES);
+    self.onmessage = (event) => {
+      for (const [i, probe] of event.data.entries()) {
+        self.postMessage({ at: i });
+        detector.scan(probe);
+      }
+      self.postMessage({ done: true });
+    };`;
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  try {
+    let at = 0;
+    const done = await new Promise<boolean>((resolve) => {
+      // Far beyond what the probes take (seconds); a pattern that backtracks exponentially
+      // takes years over one of them, so it cannot end in time by chance.
+      const limit = setTimeout(() => resolve(false), 120_000);
+      worker.onmessage = (event) => {
+        if (event.data.done) {
+          clearTimeout(limit);
+          resolve(true);
+        } else at = event.data.at;
+      };
+      worker.postMessage(probes);
+    });
+    assert.ok(done, `the scan of ${JSON.stringify(probes[at]!.slice(0, 120))}... did not end`);
+  } finally {
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
 });
