@@ -1,8 +1,9 @@
 /**
  * Detection quality, measured on the secret samples gitleaks and secretlint publish
  * (`../shared/corpus/`, read in place; skipped with a message when absent): every
- * sample is fed to the egress DLP as a request body and to the git gate as the added
- * lines of one file, as are values drawn at random and assigned to a secret's name. Prints,
+ * sample is fed to the egress DLP as a request body, and as a line of a file in a model
+ * request's JSON (as the DLP mostly sees text), and to the git gate as the added lines of
+ * one file, as are values drawn at random and assigned to a secret's name. Prints,
  * per corpus and per detector, recall on true positives,
  * the share of false-positive samples flagged, and the kinds missed; then DLP scan
  * throughput on a 1 MiB body. Usage: deno run -A scripts/detection.ts [--verbose] [--kind K]
@@ -40,6 +41,19 @@ async function load(file: string): Promise<Sample[] | undefined> {
 }
 
 const dlp = (s: Sample) => scanRequest({ url: "/", headers: [], body: s.text }, []).length > 0;
+/**
+ * The DLP over a sample as a model request carries it: a line of a file the agent read
+ * (after a command, so an escaped line break comes right before it) in a tool result's
+ * JSON string, where quotes are escaped too.
+ */
+const dlpInRequest = (s: Sample) => {
+  const content = `$ cat config\n${s.text}\n`;
+  const body = JSON.stringify({
+    model: "claude",
+    messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content }] }],
+  });
+  return scanRequest({ url: "/", headers: [], body }, []).length > 0;
+};
 const gate = async (s: Sample) =>
   (await scanAdded(
     s.text.split("\n").map((text, i) => ({ file: "sample.txt", line: i + 1, text })),
@@ -190,7 +204,8 @@ export async function detectionReport(): Promise<boolean> {
   sets.push(["random values, named", pick(drawnSamples())]);
   const rows: Row[] = [];
   for (const [name, samples] of sets) {
-    for (const [detector, fn] of [["dlp", dlp], ["gate", gate]] as const) {
+    const detectors = [["dlp", dlp], ["dlp, in a request", dlpInRequest], ["gate", gate]] as const;
+    for (const [detector, fn] of detectors) {
       rows.push(await measure(name, samples, detector, fn));
     }
   }
@@ -203,9 +218,9 @@ export async function detectionReport(): Promise<boolean> {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   for (const row of [header, ...cells]) say(row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
-  for (const r of rows.filter((r) => r.missed.size > 0 && r.detector === "dlp")) {
+  for (const r of rows.filter((r) => r.missed.size > 0 && r.detector.startsWith("dlp"))) {
     const kinds = [...r.missed].toSorted((a, b) => b[1] - a[1]).map(([k, n]) => `${k} (${n})`);
-    say(`missed by dlp in ${r.corpus}: ${kinds.join(", ")}`);
+    say(`missed by ${r.detector} in ${r.corpus}: ${kinds.join(", ")}`);
   }
   return gitleaks !== undefined && secretlint !== undefined;
 }

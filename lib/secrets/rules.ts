@@ -26,7 +26,15 @@ function holdsStopWord(value: string): boolean {
 
 /** Characters that may continue a token: a match must not be cut out of a longer word. */
 const WORD = "A-Za-z0-9_\\-";
-const BEFORE = `(?<![${WORD}.])`;
+/**
+ * A line break or tab written as an escape (`\n`, `\t` in a JSON string: every file a
+ * model request carries, every line after its first), after which a word starts though
+ * a letter comes before it: a token on a line of its own would otherwise run on from the
+ * escape's `n`. Not decoded (that would wake the decoding layer at every line of every
+ * request); read as the break it stands for.
+ */
+const ESCAPED = "(?<!\\\\[nrtbf])";
+const BEFORE = `(?<![${WORD}.]${ESCAPED})`;
 const AFTER = `(?![${WORD}])`;
 
 /**
@@ -49,7 +57,8 @@ const CONTINUES_AFTER = new RegExp(`[${WORD}]`);
 /** Whether a token in `text` may start at `from` and end at `to`, as `BEFORE` and `AFTER` say. */
 export function tokenEdges(text: string, from: number, to: number): [boolean, boolean] {
   return [
-    from === 0 || !CONTINUES_BEFORE.test(text[from - 1]!),
+    from === 0 || !CONTINUES_BEFORE.test(text[from - 1]!) ||
+    (from >= 2 && text[from - 2] === "\\" && "nrtbf".includes(text[from - 1]!)),
     to === text.length || !CONTINUES_AFTER.test(text[to]!),
   ];
 }
@@ -109,8 +118,8 @@ export function wordSource(keyword: string): string {
   const first = keyword[0]!;
   const rest = letters.slice(1).join("");
   const start = /[a-z]/i.test(first)
-    ? `(?:(?<![A-Za-z0-9])${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()})`
-    : `(?<![A-Za-z0-9])${letters[0]}`;
+    ? `(?:(?<![A-Za-z0-9]${ESCAPED})${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()})`
+    : `(?<![A-Za-z0-9]${ESCAPED})${letters[0]}`;
   return `${start}${rest}(?![a-z])`;
 }
 
@@ -121,7 +130,7 @@ function anyCase(value: string): string {
 
 /** Separators between a name and its value: quotes, spaces, an assignment operator. */
 const ASSIGN =
-  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
+  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
 const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /**
  * Between a secret-sounding name and its value, an operator is required: after a type
@@ -134,7 +143,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `#define API_KEY`, SQL's `WITH PASSWORD`; a Rust type may be a reference (`&str`).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -466,7 +475,11 @@ function secretName(name: string): boolean {
 /** The part of an identifier that runs up to `at` (at most 40 characters). */
 function nameBefore(text: string, at: number): string {
   let from = at;
-  while (from > 0 && at - from < 40 && /[A-Za-z0-9_.\-]/.test(text[from - 1]!)) from--;
+  while (from > 0 && at - from < 40 && /[A-Za-z0-9_.\-]/.test(text[from - 1]!)) {
+    // A line break written as an escape (`\n` in a JSON string) ends the name.
+    if (from >= 2 && text[from - 2] === "\\" && "nrtbf".includes(text[from - 1]!)) break;
+    from--;
+  }
   return text.slice(from, at);
 }
 
@@ -589,7 +602,7 @@ export const RULES: readonly Rule[] = [
     "yandex-aws-access-token",
     "Yandex AWS access token",
     ["yandex"],
-    "(?<=(?<![A-Za-z0-9])yandex[\\w.\\-]{0,30}[\"' \\t:=]{1,5})YC[a-zA-Z0-9_\\-]{38}",
+    "(?<=(?<![A-Za-z0-9](?<!\\\\[nrtbf]))yandex[\\w.\\-]{0,30}[\"' \\t:=]{1,5})YC[a-zA-Z0-9_\\-]{38}",
     { entropy: 3.5, flags: "gi" },
   ),
   token(
@@ -598,7 +611,7 @@ export const RULES: readonly Rule[] = [
     ["ibm"],
     // "ibm" starting a word, its value on its line: in base64 wrapped into lines, the
     // letters come by chance, and a line break after them.
-    "(?<=(?<![A-Za-z0-9])ibm[\\w.\\-]{0,30}[\"' \\t:=]{1,5})[A-Za-z0-9_\\-]{44}",
+    "(?<=(?<![A-Za-z0-9](?<!\\\\[nrtbf]))ibm[\\w.\\-]{0,30}[\"' \\t:=]{1,5})[A-Za-z0-9_\\-]{44}",
     { entropy: 3.5, flags: "gi" },
   ),
   token(
@@ -824,7 +837,7 @@ export const RULES: readonly Rule[] = [
     description: "Tailscale key",
     kind: "token",
     keywords: ["tskey-"],
-    pattern: /(?<![A-Za-z])tskey-[a-z]+-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}/g,
+    pattern: /(?<![A-Za-z](?<!\\[nrtbf]))tskey-[a-z]+-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}/g,
     placeholders: true,
     window: { before: 0, after: 200 },
   },
@@ -1129,7 +1142,7 @@ export const RULES: readonly Rule[] = [
     description: "Facebook access token",
     kind: "token",
     keywords: ["facebook"],
-    pattern: /(?<![\w-])(\d{15,16}(?:\||%7C)[0-9a-zA-Z\-_]{27,40})(?![\w-])/g,
+    pattern: /(?<![\w-](?<!\\[nrtbf]))(\d{15,16}(?:\||%7C)[0-9a-zA-Z\-_]{27,40})(?![\w-])/g,
     window: { before: 10, after: 200 },
   },
   named("facebook-secret", "Facebook app secret", ["facebook"], HEX32),
@@ -1301,7 +1314,7 @@ export const RULES: readonly Rule[] = [
     description: "private key as a JSON Web Key",
     kind: "structure",
     keywords: ["kty"],
-    pattern: /(?<![\w$])["']?d["']?\s*:\s*["']([A-Za-z0-9_\-]{32,1024})["']/g,
+    pattern: /(?<![\w$](?<!\\[nrtbf]))["']?d["']?\s*:\s*["']([A-Za-z0-9_\-]{32,1024})["']/g,
     entropy: 3.5,
     window: { before: 2_000, after: 2_000 },
   },
@@ -1374,7 +1387,7 @@ export const RULES: readonly Rule[] = [
     kind: "token",
     keywords: ["eyj"],
     pattern:
-      /(?<![\w-])(ey[a-zA-Z0-9_-]{10,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)(?![\w-])/g,
+      /(?<![\w-](?<!\\[nrtbf]))(ey[a-zA-Z0-9_-]{10,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)(?![\w-])/g,
     entropy: 3,
     window: { before: 2, after: 4000 },
   },
@@ -1434,7 +1447,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret", "identified"],
     pattern:
-      /(?:password|passwd|(?<![a-z])pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|["'\]]?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=\bdefine\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(["'`]?)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|$))/gi,
+      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|\\{1,16}[nrt]|$))/gi,
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1464,7 +1477,7 @@ export const RULES: readonly Rule[] = [
     // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-])--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|\blogin[ \t]+\S+[ \t]+password|\blogin(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|\bsshpass[ \t]+-p|(?<=(?<![\w-])-(?:src|dest)?)(?:store|key)pass|\bredis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(["']?)([^\s"'\\]{8,150})\1(?=\s|$)`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login[ \t]+\S+[ \t]+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt]|$)`,
       "g",
     ),
     group: 2,
@@ -1488,7 +1501,7 @@ export const RULES: readonly Rule[] = [
     // quoted whole or not (`env:` and `file:` name where the password is instead).
     pattern: new RegExp(
       String
-        .raw`pass:(?<=(?<![\w-])-pass(?:in|out|word)?[ \t]{1,4}(["']?)pass:)([^\s"'\\]{8,150})(?=\1(?:\s|$))`,
+        .raw`pass:(?<=(?<![\w-](?<!\\[nrtbf]))-pass(?:in|out|word)?[ \t]{1,4}(\\{0,16}["']|)pass:)([^\s"'\\]{8,150})(?=\1(?:\s|\\{1,16}[nrt]|$))`,
       "g",
     ),
     group: 2,
@@ -1520,10 +1533,13 @@ export const RULES: readonly Rule[] = [
     description: "credentials on a curl command line",
     kind: "structure",
     keywords: ["curl"],
-    pattern: /\bcurl\b[\s\S]{0,400}?\s(?:-u|--user)(?:=|\s+)((?:"[^"\n]*"|'[^'\n]*'|[^\s"']+)+)/g,
+    pattern:
+      /(?<!\w(?<!\\[nrtbf]))curl\b[\s\S]{0,400}?(?:\s|\\[nrt])(?:-u|--user)(?:=|\s+)((?:"[^"\n]*"|'[^'\n]*'|[^\s"']+)+)/g,
     placeholders: true,
     check: (arg) => {
-      const plain = arg.replace(/["'{}]/g, "");
+      // In a JSON string its quotes are escaped and a line break after it is `\n`.
+      const plain = arg.replace(/(?:\\+[nrt])+$/, "").replace(/\\+(?=["'])/g, "")
+        .replace(/["'{}]/g, "");
       const colon = plain.indexOf(":");
       if (colon === -1 || /[$\[\]<>]/.test(plain)) return false;
       const [user, pass] = [plain.slice(0, colon), plain.slice(colon + 1)];
@@ -1543,7 +1559,7 @@ export const RULES: readonly Rule[] = [
     // word is at the name's start or after a hyphen, where no word character precedes
     // it (a prefix matched as `[\w-]*-` was backtracked at every word of the window).
     pattern:
-      /(?:(?<![\w-])authorization|(?<!\w)(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
+      /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
     entropy: 3,
     // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
     check: (s) =>
@@ -1555,7 +1571,8 @@ export const RULES: readonly Rule[] = [
     description: "password in a connection string",
     kind: "structure",
     keywords: ["password=", "pwd="],
-    pattern: /(?:password|pwd)=([^;"'\s]{4,100})(?=[;"'\s]|$)/gi,
+    // No backslash: in a JSON string one starts an escape (`\n` ends the value).
+    pattern: /(?:password|pwd)=([^;"'\s\\]{4,100})(?=[;"'\s\\]|$)/gi,
     entropy: 2.5,
     check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p),
     window: { before: 0, after: 120 },

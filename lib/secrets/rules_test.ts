@@ -125,6 +125,23 @@ for (const [rule, text] of cases) {
   });
 }
 
+Deno.test("every rule's sample is found on a line of a file sent as a JSON string, one and two strings deep", () => {
+  // A model request carries a file the agent read as a string: every line after the first
+  // follows an escaped line break (`\n`, its `n` a letter right before the line's first
+  // word), a tab is `\t`, quotes are `\"`. Deeper, a request's body inside a log line.
+  for (const [rule, text] of cases) {
+    const file = `first line\n${text}\n\t${text}\nlast line`;
+    const once = JSON.stringify({ content: [{ type: "tool_result", content: file }] });
+    for (const [depth, body] of [[1, once], [2, JSON.stringify({ body: once })]] as const) {
+      const rules = findSecrets(body).map((f) => f.rule);
+      assert.ok(
+        rules.includes(rule),
+        `${rule}, ${depth} deep: [${rules}] for ${text.slice(0, 60)}`,
+      );
+    }
+  }
+});
+
 Deno.test("a key file's text is found at any depth of JSON strings: its line breaks escaped once per level", () => {
   const keys: [string, string][] = [
     [
