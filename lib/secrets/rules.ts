@@ -1314,7 +1314,8 @@ export const RULES: readonly Rule[] = [
     description: "private key as a JSON Web Key",
     kind: "structure",
     keywords: ["kty"],
-    pattern: /(?<![\w$](?<!\\[nrtbf]))["']?d["']?\s*:\s*["']([A-Za-z0-9_\-]{32,1024})["']/g,
+    pattern:
+      /(?<![\w$](?<!\\[nrtbf]))(?:\\{0,16}["'])?d(?:\\{0,16}["'])?\s*:\s*\\{0,16}["']([A-Za-z0-9_\-]{32,1024})\\{0,16}["']/g,
     entropy: 3.5,
     window: { before: 2_000, after: 2_000 },
   },

@@ -453,10 +453,14 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
     const priv = await crypto.subtle.exportKey("jwk", pair.privateKey);
     const pub = await crypto.subtle.exportKey("jwk", pair.publicKey);
     const sorted = Object.fromEntries(Object.entries(priv).toSorted(([a], [b]) => a < b ? -1 : 1));
-    for (const text of [JSON.stringify(priv), JSON.stringify(sorted, null, 2)]) {
+    const file = JSON.stringify(sorted, null, 2);
+    // Also the file's text in a request's JSON string, and in one inside another.
+    const sent = JSON.stringify({ content: `$ cat key.json\n${file}` });
+    for (const text of [JSON.stringify(priv), file, sent, JSON.stringify({ body: sent })]) {
       assert.deepEqual(findSecrets(text).map((f) => f.rule), ["jwk-private-key"], text);
     }
     assert.deepEqual(findSecrets(JSON.stringify({ keys: [pub] })), []);
+    assert.deepEqual(findSecrets(JSON.stringify({ content: JSON.stringify({ keys: [pub] }) })), []);
   }
   const ed25519 = base64(await crypto.subtle.exportKey("pkcs8", ed.privateKey));
   assert.deepEqual(
