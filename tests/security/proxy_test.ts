@@ -127,6 +127,21 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
+      "a secret on a line of a file sent as a JSON string (after an escaped line break) is refused",
+      async () => {
+        // As a model request carries a file the agent read: the token starts its line.
+        const r = await sh(
+          "curl -sS -o /tmp/refused -w '%{http_code}' -X POST -H 'content-type: application/json' " +
+            `--data '{"content":"$ cat config\\n${token}\\n"}' https://plain.fake.test/v1/file; ` +
+            "echo; cat /tmp/refused",
+        );
+        assert.match(r.stdout, /^403\n/, r.stderr);
+        assert.match(r.stdout, /GitHub token \(rule github-token\) in the body/);
+        assert.ok(!(await reached("/v1/file")), "nothing reached the host");
+      },
+    );
+
+    await t.step(
       "a compressed body is opened and scanned; one the proxy cannot open is refused",
       async () => {
         const post = (path: string, args: string) =>
