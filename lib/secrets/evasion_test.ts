@@ -377,6 +377,8 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
       ["v1", GH.slice(0, 4), GH.slice(4, 30), GH.slice(30), "next"],
       // A spacer of prose between the pieces: a token holds no white space, it is left out.
       ["user", GH.slice(0, 20), "see the notes below", "", GH.slice(20), "user"],
+      // A piece starting a line of a string that was itself JSON (its break still escaped).
+      ["user", `{"a":"note\\n${GH.slice(0, 20)}`, `${GH.slice(20)}"}`, "user"],
     ]
   ) {
     assert.deepEqual(

@@ -34,6 +34,11 @@ const WORD = "A-Za-z0-9_\\-";
  * request); read as the break it stands for.
  */
 const ESCAPED = "(?<!\\\\[nrtbf])";
+
+/** Whether the two characters before `at` are such an escape (`ESCAPED`, outside a pattern). */
+function afterEscape(text: string, at: number): boolean {
+  return at >= 2 && text[at - 2] === "\\" && "nrtbf".includes(text[at - 1]!);
+}
 const BEFORE = `(?<![${WORD}.]${ESCAPED})`;
 const AFTER = `(?![${WORD}])`;
 
@@ -57,8 +62,7 @@ const CONTINUES_AFTER = new RegExp(`[${WORD}]`);
 /** Whether a token in `text` may start at `from` and end at `to`, as `BEFORE` and `AFTER` say. */
 export function tokenEdges(text: string, from: number, to: number): [boolean, boolean] {
   return [
-    from === 0 || !CONTINUES_BEFORE.test(text[from - 1]!) ||
-    (from >= 2 && text[from - 2] === "\\" && "nrtbf".includes(text[from - 1]!)),
+    from === 0 || !CONTINUES_BEFORE.test(text[from - 1]!) || afterEscape(text, from),
     to === text.length || !CONTINUES_AFTER.test(text[to]!),
   ];
 }
@@ -477,7 +481,7 @@ function nameBefore(text: string, at: number): string {
   let from = at;
   while (from > 0 && at - from < 40 && /[A-Za-z0-9_.\-]/.test(text[from - 1]!)) {
     // A line break written as an escape (`\n` in a JSON string) ends the name.
-    if (from >= 2 && text[from - 2] === "\\" && "nrtbf".includes(text[from - 1]!)) break;
+    if (afterEscape(text, from)) break;
     from--;
   }
   return text.slice(from, at);
