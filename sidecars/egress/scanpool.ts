@@ -5,7 +5,9 @@
  * other connection of the bottle still, the model's streamed answers too. Each worker
  * runs one job at a time; jobs wait their turn in order. A worker that cannot start
  * leaves the scan to the event loop, as before; one that dies fails its job (the
- * request is answered with an error, not sent) and is replaced.
+ * request is answered with an error, not sent) and is replaced, as is one still on a
+ * job past the deadline: the rules are written to scan in linear time, and this holds
+ * if one does not (a body that could hang a worker for good is refused instead).
  */
 
 import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
@@ -20,12 +22,21 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy?: Pending;
+  /** Ends the busy job at the deadline. */
+  timer?: ReturnType<typeof setTimeout>;
   /** Whether its module loaded (it says so first). */
   ready: boolean;
 }
 
 /** Bodies smaller than this are scanned in place: well under a millisecond. */
 export const IN_PLACE_BELOW = 32 * 1024;
+
+/**
+ * How long a worker may take over one job: six times the slowest body measured, 32 MiB
+ * (the most a request may carry) of the rules' keywords over and over, 20 s on a
+ * two-core VM; 32 MiB of an executable or of random bytes takes two.
+ */
+export const SCAN_DEADLINE_MS = 120_000;
 
 /** The scan workers of one proxy. */
 export class ScanPool {
@@ -39,21 +50,29 @@ export class ScanPool {
   readonly #url: URL;
   readonly #onFallBack: (why: string) => void;
   readonly #inPlaceBelow: number;
+  readonly #deadlineMs: number;
 
   /**
    * `size`: how many bodies may be scanned at once. `onFallBack`: told, once, why scans
    * run on the event loop after all. `inPlaceBelow`: bodies smaller than this are scanned
    * in place (a worker's round trip, ~0.2 ms, costs more than their scan holds the loop).
-   * `workerUrl`: the worker's module (tests).
+   * `deadlineMs`: how long a worker may take over one job before it is stopped and
+   * the job fails. `workerUrl`: the worker's module (tests).
    */
   constructor(
     size: number,
-    options: { onFallBack?: (why: string) => void; inPlaceBelow?: number; workerUrl?: URL } = {},
+    options: {
+      onFallBack?: (why: string) => void;
+      inPlaceBelow?: number;
+      deadlineMs?: number;
+      workerUrl?: URL;
+    } = {},
   ) {
     this.#size = Math.max(1, size);
     this.#url = options.workerUrl ?? new URL("./scan_worker.ts", import.meta.url);
     this.#onFallBack = options.onFallBack ?? (() => {});
     this.#inPlaceBelow = options.inPlaceBelow ?? IN_PLACE_BELOW;
+    this.#deadlineMs = options.deadlineMs ?? SCAN_DEADLINE_MS;
   }
 
   /** Scans a body's opened forms; in place when no worker can start. */
@@ -78,6 +97,7 @@ export class ScanPool {
   close(): void {
     this.#closed = true;
     for (const slot of this.#slots) {
+      clearTimeout(slot.timer);
       slot.worker.terminate();
       slot.busy?.reject(new Error("the scan pool is closed"));
     }
@@ -94,6 +114,7 @@ export class ScanPool {
       if (!slot) return;
       const pending = this.#queue.shift()!;
       slot.busy = pending;
+      slot.timer = setTimeout(() => this.#overdue(slot), this.#deadlineMs);
       // Copies of just the bytes each view covers, handed over whole: a view's buffer
       // would be cloned entire, and the body itself is still to be sent. Copied by the
       // constructor, not `slice()`: a node Buffer's `slice()` is a view of the same buffer
@@ -128,6 +149,7 @@ export class ScanPool {
       }
       const pending = slot.busy;
       if (!pending || pending.id !== event.data.id) return;
+      clearTimeout(slot.timer);
       slot.busy = undefined;
       if (event.data.result) pending.resolve(event.data.result);
       else pending.reject(new Error(event.data.error ?? "the scan failed"));
@@ -136,6 +158,7 @@ export class ScanPool {
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       worker.terminate();
+      clearTimeout(slot.timer);
       const index = this.#slots.indexOf(slot);
       if (index !== -1) this.#slots.splice(index, 1);
       const job = slot.busy;
@@ -154,11 +177,28 @@ export class ScanPool {
     return slot;
   }
 
+  /** `slot`'s job ran past the deadline: the worker is stopped, the job fails, another takes over. */
+  #overdue(slot: Slot): void {
+    const job = slot.busy;
+    if (!job) return;
+    slot.busy = undefined;
+    slot.worker.terminate();
+    const index = this.#slots.indexOf(slot);
+    if (index !== -1) this.#slots.splice(index, 1);
+    job.reject(
+      new Error(
+        `its scan took longer than ${this.#deadlineMs / 1000} s, so it was stopped`,
+      ),
+    );
+    if (!this.#closed) this.#dispatch();
+  }
+
   /** No worker can start here: `jobs` and every later one are scanned in place. */
   #fallBack(jobs: Pending[], why: string): void {
     if (!this.#broken) this.#onFallBack(why);
     this.#broken = true;
     for (const slot of this.#slots.splice(0)) {
+      clearTimeout(slot.timer);
       slot.worker.terminate();
       if (slot.busy) jobs.push(slot.busy);
     }

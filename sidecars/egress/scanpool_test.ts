@@ -142,3 +142,45 @@ Deno.test("ScanPool: a job's public values reach the worker; a value not public 
     pool.close();
   }
 });
+
+/**
+ * A worker that answers every job with no findings, except one whose text holds "HANG":
+ * that one it never finishes (a rule that would not end).
+ */
+const HANGING = new URL(
+  `data:application/javascript,${
+    encodeURIComponent(`
+self.postMessage({ ready: true });
+self.onmessage = (event) => {
+  const { id, job } = event.data;
+  if (new TextDecoder().decode(job.parts[0].bytes).includes("HANG")) for (;;) {}
+  self.postMessage({ id, result: { findings: [] } });
+};`)
+  }`,
+);
+
+/** `promise`, or a failure if it has not settled within 20 s (a pool with no deadline). */
+function settles<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("not settled within 20 s")), 20_000);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("ScanPool stops a worker still scanning at the deadline: that job fails, the others are answered", async () => {
+  const pool = new ScanPool(1, { inPlaceBelow: 0, deadlineMs: 300, workerUrl: HANGING });
+  try {
+    assert.deepEqual(await pool.scan(job("first")), { findings: [] });
+    // The one worker hangs; the job queued behind it waits for the worker that replaces it.
+    const hung = pool.scan(job("HANG"));
+    const queued = pool.scan(job("after"));
+    // Read below; should an assertion fail first, the pool's closing fails it unread.
+    queued.catch(() => {});
+    await assert.rejects(settles(hung), /its scan took longer than 0.3 s, so it was stopped/);
+    assert.deepEqual(await settles(queued), { findings: [] });
+    assert.deepEqual(await pool.scan(job("and later")), { findings: [] });
+  } finally {
+    pool.close();
+  }
+});
