@@ -67,6 +67,8 @@ interface Row {
   fpRate: number;
   fp: number;
   missed: Map<string, number>;
+  /** The negatives flagged, by the kind whose list holds them. */
+  flaggedKinds: Map<string, number>;
 }
 
 async function measure(
@@ -91,9 +93,11 @@ async function measure(
     }
   }
   let flagged = 0;
+  const flaggedKinds = new Map<string, number>();
   for (const s of fps) {
     if (await found(s)) {
       flagged++;
+      flaggedKinds.set(s.kind, (flaggedKinds.get(s.kind) ?? 0) + 1);
       if (verbose) say(`  FP   ${detector} ${s.id}: ${s.text.slice(0, 160).replace(/\n/g, "\\n")}`);
     }
   }
@@ -105,6 +109,7 @@ async function measure(
     fpRate: fps.length ? flagged / fps.length : 0,
     fp: fps.length,
     missed,
+    flaggedKinds,
   };
 }
 
@@ -221,6 +226,15 @@ export async function detectionReport(): Promise<boolean> {
   for (const r of rows.filter((r) => r.missed.size > 0 && r.detector.startsWith("dlp"))) {
     const kinds = [...r.missed].toSorted((a, b) => b[1] - a[1]).map(([k, n]) => `${k} (${n})`);
     say(`missed by ${r.detector} in ${r.corpus}: ${kinds.join(", ")}`);
+  }
+  // The negatives are the same samples in every row of a corpus: told once for each list.
+  const told = new Set<string>();
+  for (const r of rows.filter((r) => r.flaggedKinds.size > 0 && r.detector === "dlp")) {
+    const kinds = [...r.flaggedKinds].toSorted((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} (${n})`).join(", ");
+    if (told.has(kinds)) continue;
+    told.add(kinds);
+    say(`negatives flagged by dlp in ${r.corpus}, by the rule whose list holds them: ${kinds}`);
   }
   return gitleaks !== undefined && secretlint !== undefined;
 }
