@@ -1573,7 +1573,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: "connection-string",
-    description: "password in a connection string",
+    description: "password given as password= or pwd= (a connection string, a form)",
     kind: "structure",
     keywords: ["password=", "pwd="],
     // No backslash: in a JSON string one starts an escape (`\n` ends the value).
