@@ -28,6 +28,7 @@ import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
 import * as docker from "../lib/docker/cli.ts";
 import { AGENT_LIMITS, BUNDLE_LIMITS } from "../lib/backend/bundle.ts";
+import type { Span } from "../lib/timings.ts";
 
 const $ = await shell();
 
@@ -51,6 +52,31 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
+}
+
+/**
+ * The machine's CPU time spent (every process and the kernel: not idle, not waiting on
+ * disk) in jiffies, from /proc/stat; undefined where there is none (macOS).
+ */
+async function busyJiffies(): Promise<number | undefined> {
+  const line = (await Deno.readTextFile("/proc/stat").catch(() => "")).split("\n")[0] ?? "";
+  if (!line.startsWith("cpu ")) return undefined;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1)
+    .map(Number);
+  return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+}
+
+/**
+ * Runs `fn`, timed; with the share of the machine's CPUs kept busy meanwhile (by anything:
+ * `up` starts processes in Docker, the kernel and containers), where /proc/stat tells it.
+ */
+async function timedBusy(fn: () => Promise<void>): Promise<{ ms: number; busy?: number }> {
+  const before = await busyJiffies();
+  const ms = await timed(fn);
+  const after = await busyJiffies();
+  if (before === undefined || after === undefined) return { ms };
+  // Jiffies are hundredths of a second on Linux (USER_HZ).
+  return { ms, busy: (after - before) * 10 / (ms * navigator.hardwareConcurrency) };
 }
 
 /** Runs curl `count` times in `container`; returns [seconds, bytes/s] per request. */
@@ -136,13 +162,16 @@ async function startMitmproxy(
  * self-test. On a user-defined network each container's start also sets up Docker's
  * embedded DNS (two re-executions of dockerd and a dozen iptables calls): part of it.
  */
-async function dockerFloor(image: string, egress: string): Promise<number> {
+async function dockerFloor(
+  image: string,
+  egress: string,
+): Promise<{ ms: number; busy?: number }> {
   const network = `bot-bottle-bench-floor-${crypto.randomUUID().slice(0, 8)}`;
   const labels = { "bot-bottle.test": "1" };
   const command = ["sleep", "infinity"];
   const [agent, bundle] = [`${network}-agent`, `${network}-bundle`];
   try {
-    return await timed(async () => {
+    return await timedBusy(async () => {
       await docker.networkCreate(network, { internal: true, labels });
       await Promise.all([
         docker.containerRun({
@@ -295,30 +324,36 @@ agents:
   const bare: number[] = [];
   const floor: number[] = [];
   const bottle: number[] = [];
-  const phases = new Map<string, number[]>();
+  const floorBusy: number[] = [];
+  const bottleBusy: number[] = [];
+  const phases = new Map<string, { at: number[]; ms: number[] }>();
   for (let i = 0; i < STARTS; i++) {
     bare.push(
       await timed(async () => {
         await capture("bare docker run", $`docker run --rm --network none ${agentImage} true`);
       }),
     );
-    floor.push(await dockerFloor(agentImage, upstream.network));
+    const alone = await dockerFloor(agentImage, upstream.network);
+    floor.push(alone.ms);
+    if (alone.busy !== undefined) floorBusy.push(alone.busy);
     let name = "";
-    bottle.push(
-      await timed(async () => {
-        const r = await runBotBottle(["up", "bench"], {
-          cwd: dir.path,
-          env: { ...env, BOT_BOTTLE_TIMINGS: "1" },
-        });
-        if (r.code !== 0) throw new Error(r.stderr);
-        name = r.stdout.trim();
-        const spans = JSON.parse(/timings: (.*)/.exec(r.stderr)?.[1] ?? "[]") as {
-          phase: string;
-          ms: number;
-        }[];
-        for (const { phase, ms } of spans) phases.set(phase, [...(phases.get(phase) ?? []), ms]);
-      }),
-    );
+    const up = await timedBusy(async () => {
+      const r = await runBotBottle(["up", "bench"], {
+        cwd: dir.path,
+        env: { ...env, BOT_BOTTLE_TIMINGS: "1" },
+      });
+      if (r.code !== 0) throw new Error(r.stderr);
+      name = r.stdout.trim();
+      const spans = JSON.parse(/timings: (.*)/.exec(r.stderr)?.[1] ?? "[]") as Span[];
+      for (const { phase, at, ms } of spans) {
+        const seen = phases.get(phase) ?? { at: [], ms: [] };
+        seen.at.push(at);
+        seen.ms.push(ms);
+        phases.set(phase, seen);
+      }
+    });
+    bottle.push(up.ms);
+    if (up.busy !== undefined) bottleBusy.push(up.busy);
     await runBotBottle(["down", name], { env });
   }
   row(
@@ -336,9 +371,20 @@ agents:
     true,
   );
   say(
-    "  phases of up (median ms; bundle and agent start together, as do provisioning and the self-test): " +
-      [...phases].map(([phase, ms]) => `${phase} ${Math.round(median(ms))}`).join(", "),
+    "  phases of up (median ms from the start of its process + median ms it took; the bundle and the agent start together, as do provisioning and the self-test): " +
+      [...phases].map(([phase, { at, ms }]) =>
+        `${phase} @${Math.round(median(at))}+${Math.round(median(ms))}`
+      ).join(", "),
   );
+  if (bottleBusy.length > 0 && floorBusy.length > 0) {
+    const share = (x: number[]) => `${Math.round(median(x) * 100)}%`;
+    say(
+      `  the machine's ${navigator.hardwareConcurrency} CPUs were ${
+        share(bottleBusy)
+      } busy while up ran, ${share(floorBusy)} while Docker alone started a bottle's containers ` +
+        "(every process and the kernel; median)",
+    );
+  }
 
   const up = await runBotBottle(["up", "bench"], { cwd: dir.path, env });
   if (up.code !== 0) throw new Error(up.stderr);
