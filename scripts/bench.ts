@@ -56,10 +56,12 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 
 /**
  * The machine's CPU time spent (every process and the kernel: not idle, not waiting on
- * disk) in jiffies, from /proc/stat; undefined where there is none (macOS).
+ * disk) in jiffies, from /proc/stat (which Deno reads only with every permission, so
+ * `head` does); undefined where there is none (macOS).
  */
 async function busyJiffies(): Promise<number | undefined> {
-  const line = (await Deno.readTextFile("/proc/stat").catch(() => "")).split("\n")[0] ?? "";
+  const stat = await captureRaw($`head -n 1 /proc/stat`);
+  const line = stat.code === 0 ? stat.stdout.split("\n")[0] ?? "" : "";
   if (!line.startsWith("cpu ")) return undefined;
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1)
     .map(Number);
