@@ -157,12 +157,7 @@ export class ScanPool {
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      worker.terminate();
-      clearTimeout(slot.timer);
-      const index = this.#slots.indexOf(slot);
-      if (index !== -1) this.#slots.splice(index, 1);
-      const job = slot.busy;
-      slot.busy = undefined;
+      const job = this.#retire(slot);
       if (!slot.ready) {
         // It never loaded (no permission to read its module, say): scans run in place.
         this.#fallBack(job ? [job] : [], event.message);
@@ -177,14 +172,21 @@ export class ScanPool {
     return slot;
   }
 
-  /** `slot`'s job ran past the deadline: the worker is stopped, the job fails, another takes over. */
-  #overdue(slot: Slot): void {
-    const job = slot.busy;
-    if (!job) return;
-    slot.busy = undefined;
+  /** Stops `slot`'s worker and takes it out of the pool; returns the job it was on. */
+  #retire(slot: Slot): Pending | undefined {
     slot.worker.terminate();
+    clearTimeout(slot.timer);
     const index = this.#slots.indexOf(slot);
     if (index !== -1) this.#slots.splice(index, 1);
+    const job = slot.busy;
+    slot.busy = undefined;
+    return job;
+  }
+
+  /** `slot`'s job ran past the deadline: the worker is stopped, the job fails, another takes over. */
+  #overdue(slot: Slot): void {
+    if (!slot.busy) return;
+    const job = this.#retire(slot)!;
     job.reject(
       new Error(
         `its scan took longer than ${this.#deadlineMs / 1000} s, so it was stopped`,
