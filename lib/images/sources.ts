@@ -47,6 +47,7 @@ import hosts from "../net/hosts.ts" with { type: "text" };
 import subnet from "../net/subnet.ts" with { type: "text" };
 import secretsCompressed from "../secrets/compressed.ts" with { type: "text" };
 import secretsGitpack from "../secrets/gitpack.ts" with { type: "text" };
+import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
@@ -131,6 +132,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/engine.ts": secretsEngine,
     "lib/secrets/gitpack.ts": secretsGitpack,
+    "lib/secrets/hexdump.ts": secretsHexdump,
     "lib/secrets/keywords.ts": secretsKeywords,
     "lib/secrets/mod.ts": secretsMod,
     "lib/secrets/normalize.ts": secretsNormalize,

@@ -15,6 +15,7 @@
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
+import { hexDumps } from "./hexdump.ts";
 
 export { normalize };
 
@@ -30,6 +31,7 @@ export interface Variant {
     | "html"
     | "base64"
     | "hex"
+    | "hexdump"
     | "base32"
     | "lines"
     | "gzip"
@@ -619,13 +621,15 @@ function base64Candidate(run: string): boolean {
  */
 export function variants(
   text: string,
-  survey: Pick<Survey, "runs" | "triggers" | "odd"> = surveyText(text),
+  survey: Pick<Survey, "runs" | "triggers" | "odd" | "dumps"> = surveyText(text),
 ): Variant[] {
   // Nothing to decode (most headers, URLs and decoded windows): no run, no trigger,
-  // nothing normalising changes, no `&` (character references are found by it).
+  // nothing normalising changes, no `&` (character references are found by it), no
+  // stretch of a hex dump.
+  const dumps = survey.dumps;
   if (
     survey.runs.length === 0 && survey.triggers.length === 0 && survey.odd.length === 0 &&
-    !text.includes("&")
+    dumps.length === 0 && !text.includes("&")
   ) {
     return [];
   }
@@ -689,6 +693,15 @@ export function variants(
     (w) => codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/"),
   );
   local("html", single(found.html), htmlUnescape);
+  // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
+  // in groups of more than a byte, each group reversed (`od -x`: little-endian words).
+  if (dumps.length > 0) {
+    for (const dump of hexDumps(text, dumps)) {
+      if (budget <= 0) break;
+      const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
+      if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });
+    }
+  }
   const runs = survey.runs;
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,

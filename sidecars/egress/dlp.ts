@@ -18,6 +18,7 @@ import {
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { HTML_NAMES } from "../../lib/secrets/decode.ts";
+import { dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
@@ -241,7 +242,16 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
 }
 
 /** Encodings whose findings point at the start of the encoded run they were decoded from. */
-const RUNS = new Set<Encoding>(["base64", "hex", "base32", "lines", "gzip", "zlib", "zstd"]);
+const RUNS = new Set<Encoding>([
+  "base64",
+  "hex",
+  "hexdump",
+  "base32",
+  "lines",
+  "gzip",
+  "zlib",
+  "zstd",
+]);
 
 /**
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and
@@ -384,6 +394,11 @@ export function cutOutSecrets(
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const spans = found.filter((f) => !WINDOWS.has(f.encoding)).flatMap((f): [number, number][] => {
     if (f.encoding === "plain") return [[f.index, f.index + f.length]];
+    // A hex dump goes whole, its text column too (the token is there, cut in lines).
+    if (f.encoding === "hexdump") {
+      const dump = dumpAt(text, f.index);
+      return dump ? [[dump.at, dump.end]] : [];
+    }
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     const run = encodedRunFrom(text, from);

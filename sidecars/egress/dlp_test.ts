@@ -138,6 +138,29 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
   assert.equal(JSON.parse(list.text).note, `a ${CUT_OUT}, b`);
 });
 
+Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
+  // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
+  const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);
+  const lines: string[] = [];
+  for (let at = 0; at < file.length; at += 16) {
+    const row = [...file.subarray(at, at + 16)];
+    const groups = [];
+    for (let i = 0; i < row.length; i += 2) {
+      groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
+    }
+    const text = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+    lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${text}`);
+  }
+  const body = JSON.stringify({
+    messages: [{ role: "user", content: `$ xxd .env\n${lines.join("\n")}\n$ echo done` }],
+  });
+  const cut = cutOutSecrets(body, [])!;
+  assert.ok(cut, "cut out");
+  assert.deepEqual(cut.rules.toSorted(), ["aws-access-key-id", "github-token"]);
+  assert.equal(JSON.parse(cut.text).messages[0].content, `$ xxd .env\n${CUT_OUT}\n$ echo done`);
+  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+});
+
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
   const percent = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
   const secretKey = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCY" + "Q3v9T1wKEY";

@@ -37,6 +37,19 @@ Deno.test("scanAdded() says how a secret was encoded, never the secret", () => {
   assert.ok(!JSON.stringify(findings).includes(GH));
 });
 
+Deno.test("scanAdded() finds a token in a committed hex dump, at the dump's first line", () => {
+  const bytes = [...new TextEncoder().encode(`token: ${GH}\n`)];
+  const lines = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const hex = bytes.slice(i, i + 16).map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    lines.push(`${i.toString(16).padStart(8, "0")}  ${hex}`);
+  }
+  const findings = scanAdded(at(["# captured:", ...lines], 7, "dump.txt"));
+  assert.deepEqual(findings.map((f) => `${f.line} ${f.rule} ${f.description}`), [
+    "8 github-token GitHub token, hexdump-encoded",
+  ]);
+});
+
 Deno.test("scanAdded() finds the bottle's own values, and only values of 8 characters or more", () => {
   const value = "some-internal-value-123";
   assert.deepEqual(scanAdded(at([`x=${value}`]), [value]).map((f) => f.rule), [

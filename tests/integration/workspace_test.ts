@@ -341,6 +341,9 @@ dockerTest(
           `echo "found ${key} in the logs"`,
           // Percent-encoded in a URL: found decoded, cut out with the run it is written in.
           `printf 'callback: https://hooks.example/cb?k=%s&page=2\\n' "$(printf %s "${key}" | od -An -tx1 | tr -d ' \\n' | sed 's/../%&/g')"`,
+          // A file holding it, hex-dumped: found in the dump's bytes, the dump cut out whole
+          // (its text column, which shows the key in pieces, too).
+          `printf 'id=%s\\n' "${key}" > k.txt && od -A x -t x1z k.txt && rm k.txt`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
         ],
         final: "CUT DONE",
@@ -358,13 +361,14 @@ dockerTest(
     check(await upstream.toolResults(), [
       "found [secret cut out by bot-bottle] in the logs",
       "callback: [secret cut out by bot-bottle]",
+      "[secret cut out by bot-bottle]\n000018",
       "second step ran\ncommitted",
     ]);
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
     assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
     assert.ok(
-      !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41/i.test(b)),
-      "no model request carried the key, as written or percent-encoded",
+      !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41|41 4b 49 41/i.test(b)),
+      "no model request carried the key, as written, percent-encoded or hex-dumped",
     );
     assert.match(
       r.stderr,

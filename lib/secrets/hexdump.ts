@@ -1,0 +1,266 @@
+/**
+ * @module
+ * Hex dumps read back into the bytes they show: what `xxd`, `hexdump -C`, `hexdump`,
+ * `od -tx1`, `od -x`, `xxd -i` and a list of hex bytes joined by spaces, colons or commas
+ * print. A token in a file so dumped is written nowhere as it is: its bytes are spread
+ * over groups and lines, between an offset column and a column of text cut every 16
+ * characters. A tool's output is sent to the model like any other, so the decoding layer
+ * reads dumps as it reads base64.
+ */
+
+import { DUMP_CHAR, MIN_DUMP } from "./keywords.ts";
+
+/** Bytes a dump must show to be read: fewer hold no token. */
+const MIN_BYTES = 8;
+
+/** How far a line's text column (`xxd`'s, `hexdump -C`'s) and break may part two lines' groups. */
+const MAX_GAP = 96;
+
+function isDumpChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 256 && DUMP_CHAR[c] === 1;
+}
+
+/** A dump read back: where it is in the text, and the bytes it shows. */
+export interface Dump {
+  at: number;
+  /** The end of its last line (the text column of `xxd` and `hexdump -C` included). */
+  end: number;
+  /** Its bytes as written, and (for groups of more than one byte) each group reversed. */
+  bytes: Uint8Array[];
+}
+
+/**
+ * The dumps `text` holds, from its survey's `dumps`: stretches on consecutive lines are
+ * one dump, and the line after the last is read too (its groups may be fewer than a
+ * stretch). A dump whose groups hold no letter (`1, 2, 3, ...`: decimal) is none.
+ */
+export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
+  const out: Dump[] = [];
+  for (let k = 0; k < stretches.length;) {
+    const rows = new Rows();
+    const at = stretches[k]!;
+    let end = at;
+    let letters = false;
+    let width = 0;
+    for (;;) {
+      const line = readLine(text, stretches[k]!, stretches[k + 1]!, width, rows);
+      if (line) {
+        width ||= line.width;
+        letters ||= line.letters;
+        end = lineEnd(text, line.end);
+      }
+      k += 2;
+      if (k >= stretches.length || !nextLine(text, stretches[k - 1]!, stretches[k]!)) break;
+    }
+    // The last line, shorter than a stretch (`00000070: 320a  2.`).
+    const after = lineAfter(text, stretches[k - 1]!);
+    if (after !== undefined && rows.lines.length > 0) {
+      // Groups no wider than the dump's: `readLine` takes none wider.
+      const last = readLine(text, after, Math.min(text.length, after + MAX_GAP), width, rows);
+      if (last) {
+        letters ||= last.letters;
+        end = lineEnd(text, last.end);
+      }
+    }
+    if (!letters) continue;
+    const bytes = rows.joined();
+    if (bytes.length < MIN_BYTES) continue;
+    out.push({ at, end, bytes: width > 2 ? [bytes, swapped(bytes, width)] : [bytes] });
+  }
+  return out;
+}
+
+/** The bytes of a dump's lines, each line's count apart. */
+class Rows {
+  #bytes = new Uint8Array(256);
+  #n = 0;
+  /** Bytes per line. */
+  readonly lines: number[] = [];
+
+  push(byte: number): void {
+    if (this.#n === this.#bytes.length) {
+      const grown = new Uint8Array(this.#bytes.length * 2);
+      grown.set(this.#bytes);
+      this.#bytes = grown;
+    }
+    this.#bytes[this.#n++] = byte;
+  }
+
+  /** Ends a line of `count` bytes. */
+  line(count: number): void {
+    this.lines.push(count);
+  }
+
+  /**
+   * The lines' bytes in a row, each line cut to the count most lines before the last
+   * have (the fewest of those most have, on a tie): a text column that happened to read
+   * as groups (`xxd`'s, `cafe beef`) is not taken for bytes.
+   */
+  joined(): Uint8Array {
+    const lines = this.lines;
+    const counts = new Map<number, number>();
+    for (let l = 0; l < Math.max(1, lines.length - 1); l++) {
+      counts.set(lines[l]!, (counts.get(lines[l]!) ?? 0) + 1);
+    }
+    let row = 0;
+    let most = 0;
+    for (const [count, n] of counts) {
+      if (n > most || (n === most && count < row)) [row, most] = [count, n];
+    }
+    let total = 0;
+    for (const count of lines) total += Math.min(count, row);
+    const out = new Uint8Array(total);
+    let n = 0;
+    let at = 0;
+    for (const count of lines) {
+      out.set(this.#bytes.subarray(at, at + Math.min(count, row)), n);
+      n += Math.min(count, row);
+      at += count;
+    }
+    return out;
+  }
+}
+
+/**
+ * The bytes of one line of a dump from `from` (an offset column, then groups of hex
+ * digits, each `0x`-prefixed or not, between spaces, `:` or `,`), up to the first token
+ * that is not a group of the line's width (the text column, a decimal `0`), pushed to
+ * `rows`. `width`: the digits per group lines before had (0: the first line's decide).
+ * Undefined if the line holds no group.
+ */
+function readLine(
+  text: string,
+  from: number,
+  to: number,
+  width: number,
+  rows: Rows,
+): { width: number; letters: boolean; end: number } | undefined {
+  const skip = (i: number) => {
+    while (i < to && isSeparator(text.charCodeAt(i))) i++;
+    return i;
+  };
+  // Where the token at `i` ends; -1 if there is none, or it runs on into a word (`after`).
+  const tokenEnd = (i: number) => {
+    let j = i;
+    while (j < to && isDumpChar(text, j) && !isSeparator(text.charCodeAt(j))) j++;
+    const c = text.charCodeAt(j);
+    const ends = j === text.length || isSeparator(c) || c === 10 || c === 13 || c === 92;
+    return j > i && ends ? j : -1;
+  };
+  let s = skip(from);
+  let e = tokenEnd(s);
+  if (e < 0) return undefined;
+  // An offset: `00000010:` (xxd), or six digits or more before shorter groups (hexdump,
+  // od, whose offsets have an odd number of digits).
+  const s1 = skip(e);
+  const e1 = s1 < to ? tokenEnd(s1) : -1;
+  if (e1 > 0) {
+    const colon = text.charCodeAt(e) === 58 && text.charCodeAt(e + 1) === 32 && e - s >= 4;
+    const long = e - s >= 6 && ((e - s) % 2 === 1 || e - s > e1 - s1);
+    if ((colon || long) && hexDigits(text, s, e)) [s, e] = [s1, e1];
+  }
+  let count = 0;
+  let letters = false;
+  let end = from;
+  while (e > 0) {
+    if (e - s > 2 && (text.charCodeAt(s + 1) | 0x20) === 120 && text.charCodeAt(s) === 48) s += 2;
+    const digits = e - s;
+    if (digits === 0 || digits % 2 === 1 || digits > 16 || !hexDigits(text, s, e)) break;
+    // Every group as wide as the first; the line's last may be narrower (an odd byte count).
+    if (width === 0) width = digits;
+    else if (digits > width) break;
+    for (let i = s; i < e; i += 2) {
+      const hi = HEX[text.charCodeAt(i)]!;
+      const lo = HEX[text.charCodeAt(i + 1)]!;
+      letters ||= hi > 9 || lo > 9;
+      rows.push((hi << 4) | lo);
+    }
+    count += digits / 2;
+    end = e;
+    if (digits < width) break;
+    s = skip(e);
+    e = s < to ? tokenEnd(s) : -1;
+  }
+  if (count === 0) return undefined;
+  rows.line(count);
+  return { width, letters, end };
+}
+
+function isSeparator(c: number): boolean {
+  return c === 32 || c === 58 || c === 44;
+}
+
+const HEX = new Int8Array(128).fill(-1);
+for (const [i, c] of [..."0123456789abcdef"].entries()) {
+  HEX[c.charCodeAt(0)] = i;
+  HEX[c.toUpperCase().charCodeAt(0)] = i;
+}
+
+function hexDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || HEX[c]! < 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the stretch at `next` starts the line after the one the stretch ending at
+ * `end` is on: one line break between them (`\n`, `\r\n`, or escaped in a JSON string),
+ * a line's text column before it at most.
+ */
+function nextLine(text: string, end: number, next: number): boolean {
+  if (next - end > MAX_GAP) return false;
+  const start = lineAfter(text, end);
+  return start !== undefined && start <= next && text.slice(start, next).trim() === "";
+}
+
+/** Where the line `at` is on ends (at its break), within `MAX_GAP`; else `at`. */
+function lineEnd(text: string, at: number): number {
+  const to = Math.min(text.length, at + MAX_GAP);
+  for (let i = at; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13 || (c === 92 && /[nr]/.test(text[i + 1] ?? ""))) return i;
+  }
+  return to === text.length ? to : at;
+}
+
+/**
+ * The dump that starts at `at` (where a finding decoded from it points), found again by
+ * reading `text` from there line by line: what cutting it out of a request takes.
+ */
+export function dumpAt(text: string, at: number): Dump | undefined {
+  const stretches: number[] = [];
+  for (let i = at; i < text.length;) {
+    let end = i;
+    while (end < text.length && isDumpChar(text, end)) end++;
+    if (end - i < MIN_DUMP) break;
+    stretches.push(i, end);
+    const next = lineAfter(text, end);
+    if (next === undefined) break;
+    i = next;
+  }
+  return hexDumps(text, stretches).find((d) => d.at === at);
+}
+
+/** Where the line after the one `at` is on starts, if within `MAX_GAP`. */
+function lineAfter(text: string, at: number): number | undefined {
+  const to = Math.min(text.length, at + MAX_GAP);
+  for (let i = at; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return i + 1;
+    if (c === 92 && text.charCodeAt(i + 1) === 110) return i + 2;
+  }
+  return undefined;
+}
+
+/** A copy of `bytes` with each group of `width` hex digits reversed (`od -x`, `hexdump`: little-endian words). */
+function swapped(bytes: Uint8Array, width: number): Uint8Array {
+  const size = width / 2;
+  const out = bytes.slice();
+  for (let g = 0; g + size <= out.length; g += size) {
+    for (let i = 0; i < size; i++) out[g + i] = bytes[g + size - 1 - i]!;
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+/**
+ * Hex dumps: a token in a file shown by `xxd`, `hexdump`, `od` or as a C array is found,
+ * in the tool's own layout (offsets, groups, a text column cut every 16 characters), as
+ * written and inside a model request's JSON; ordinary lists of numbers are not read as
+ * dumps; the survey finds a dump's lines wherever the scan's slices cut them.
+ */
+import assert from "node:assert/strict";
+import { findSecrets } from "./mod.ts";
+import { KeywordMatcher } from "./keywords.ts";
+import { dumpAt, hexDumps } from "./hexdump.ts";
+
+// Built at run time so that this file itself holds nothing a scanner would flag.
+const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+const FILE = `API_HOST=example.com\nGITHUB_TOKEN=${GH}\nAWS_ACCESS_KEY_ID=${AWS}\n`;
+
+const bytesOf = (s: string) => [...new TextEncoder().encode(s)];
+const h2 = (b: number) => b.toString(16).padStart(2, "0");
+const shown = (row: number[]) =>
+  row.map((b) => b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".").join("");
+const rows = (s: string, size = 16) => {
+  const b = bytesOf(s);
+  const out: number[][] = [];
+  for (let i = 0; i < b.length; i += size) out.push(b.slice(i, i + size));
+  return out;
+};
+
+/** `xxd` (`-g` bytes a group): `00000010: 2e63 6f6d ...  .com.GITHUB_TOKE`. */
+function xxd(s: string, group = 2): string {
+  return rows(s).map((row, r) => {
+    const groups: string[] = [];
+    for (let i = 0; i < row.length; i += group) {
+      groups.push(row.slice(i, i + group).map(h2).join(""));
+    }
+    const width = (16 / group) * (group * 2 + 1) - 1;
+    return `${h2(r * 16).padStart(8, "0")}: ${groups.join(" ").padEnd(width)}  ${shown(row)}`;
+  }).join("\n") + "\n";
+}
+
+/** `hexdump -C`: `00000000  41 50 49 5f 48 4f 53 54  3d 65 ...  |API_HOST=example|`. */
+function hexdumpC(s: string): string {
+  const lines = rows(s).map((row, r) => {
+    const left = row.slice(0, 8).map(h2).join(" ");
+    const right = row.slice(8).map(h2).join(" ");
+    return `${h2(r * 16).padStart(8, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${
+      shown(row)
+    }|`;
+  });
+  return [...lines, bytesOf(s).length.toString(16).padStart(8, "0")].join("\n") + "\n";
+}
+
+/** `hexdump` and `od -x`: little-endian words, `0000000 5041 5f49 ...`. */
+function words(s: string, radix: 8 | 16): string {
+  return rows(s).map((row, r) => {
+    const ws: string[] = [];
+    for (let i = 0; i < row.length; i += 2) ws.push(h2(row[i + 1] ?? 0) + h2(row[i]!));
+    return `${(r * 16).toString(radix).padStart(7, "0")} ${ws.join(" ")}`;
+  }).join("\n") + "\n";
+}
+
+/** `od -An -tx1`: ` 41 50 49 5f ...`. */
+const odBytes = (s: string) => rows(s).map((row) => " " + row.map(h2).join(" ")).join("\n") + "\n";
+
+/** `xxd -i`: a C array, twelve bytes a line. */
+const xxdI = (s: string) =>
+  `unsigned char env[] = {\n${
+    rows(s, 12).map((row) => "  " + row.map((b) => `0x${h2(b)}`).join(", ")).join(",\n")
+  }\n};\nunsigned int env_len = ${bytesOf(s).length};\n`;
+
+const found = (text: string) => findSecrets(text).map((f) => `${f.encoding}:${f.rule}`);
+
+const formats: [string, (s: string) => string][] = [
+  ["xxd", (s) => xxd(s)],
+  ["xxd -g1", (s) => xxd(s, 1)],
+  ["xxd -g4", (s) => xxd(s, 4)],
+  ["hexdump -C", hexdumpC],
+  ["hexdump (little-endian words, hex offsets)", (s) => words(s, 16)],
+  ["od -x (little-endian words, octal offsets)", (s) => words(s, 8)],
+  ["od -An -tx1", odBytes],
+  ["xxd -i (a C array)", xxdI],
+  ["bytes joined by colons", (s) => bytesOf(s).map(h2).join(":")],
+  ["bytes joined by spaces", (s) => bytesOf(s).map(h2).join(" ")],
+  ["bytes joined by commas", (s) => bytesOf(s).map((b) => "0x" + h2(b)).join(",")],
+];
+
+for (const [what, dump] of formats) {
+  Deno.test(`a token in a file shown by ${what} is found, as written and in a model request`, () => {
+    const text = dump(FILE);
+    const asJson = JSON.stringify({ messages: [{ role: "user", content: `$ cat .env\n${text}` }] });
+    for (const t of [text, asJson]) {
+      const f = found(t);
+      assert.ok(f.includes("hexdump:github-token"), `${what}: ${f}\n${t}`);
+      // The key ends the file: its last bytes are on a line of its own, shorter than the rest.
+      assert.ok(f.includes("hexdump:aws-access-key-id"), `${what}: ${f}\n${t}`);
+    }
+  });
+}
+
+Deno.test("a text column that reads as hex groups (`cafe beef`) adds no bytes to the dump", () => {
+  // The token starts on the first line: bytes read from its text column would split it.
+  const text = xxd(`dead beef cafe ${GH} and so on to the end of the file`);
+  assert.match(text.split("\n")[0]!, /dead beef cafe g$/);
+  assert.ok(found(text).includes("hexdump:github-token"), text);
+});
+
+Deno.test("numbers, fingerprints and byte arrays that show no text are no dump's finding", () => {
+  const texts = [
+    `[${Array.from({ length: 64 }, (_, i) => 10 + (i * 7) % 90).join(", ")}]`,
+    Array.from({ length: 32 }, (_, i) => h2((i * 53 + 17) % 256)).join(":").toUpperCase(),
+    "const MAGIC = [0x28, 0xb5, 0x2f, 0xfd, 0, 1, 2, 0x1f, 0x8b, 8, 0, 0, 0, 0xff, 0xff];",
+    xxd("an ordinary line of text, with nothing secret in it at all\n".repeat(3)),
+    hexdumpC("key = value\npassword prompt: disabled\n"),
+    "        \n".repeat(40) + " ".repeat(200),
+  ];
+  for (const t of texts) assert.deepEqual(found(t), [], t);
+  // Decimal numbers of two digits read as hex bytes, but hold no letter a dump's would.
+  const decimal = texts[0]!;
+  const survey = new KeywordMatcher([]).survey(decimal);
+  assert.equal(survey.dumps.length, 2);
+  assert.deepEqual(hexDumps(decimal, survey.dumps), []);
+});
+
+Deno.test("a dump is read from its first line to the end of its last, text column included", () => {
+  const text = `before\n${xxd(FILE)}after\n`;
+  const at = text.indexOf("00000000");
+  const dump = dumpAt(text, at);
+  assert.ok(dump);
+  assert.equal(dump.at, at);
+  assert.equal(text.slice(dump.end), "\nafter\n");
+  assert.equal(new TextDecoder().decode(dump.bytes[0]), FILE);
+});
+
+Deno.test("the survey finds a dump's lines wherever the scan's slices cut them, over bytes or text", () => {
+  const matcher = new KeywordMatcher(["key"]);
+  const line = " 41 50 49 5f 48 4f 53 54 3d 65 78 61 6d 70 6c 65";
+  for (let pad = 4040; pad < 4110; pad += 7) {
+    for (const before of ["", "\u00e9"]) {
+      const text = before + "lorem ipsum. ".repeat(Math.ceil(pad / 13)).slice(0, pad) + "\n" +
+        line + "\n" + line + "\n";
+      const utf8 = new TextEncoder().encode(text);
+      for (const survey of [matcher.survey(text), matcher.survey(text, utf8)]) {
+        const dumps: string[] = [];
+        for (let k = 0; k < survey.dumps.length; k += 2) {
+          dumps.push(text.slice(survey.dumps[k], survey.dumps[k + 1]));
+        }
+        assert.deepEqual(dumps, [line, line], `pad ${pad}, ${before ? "text" : "bytes"}`);
+      }
+    }
+  }
+});
+
+Deno.test("a letter past ASCII ends a dump's stretch, on either side", () => {
+  const matcher = new KeywordMatcher([]);
+  const line = "41 50 49 5f 48 4f 53 54 3d 65 78 61 6d 70 6c 65";
+  const text = `\u00e9${line}\u00e9 ${line}`;
+  const survey = matcher.survey(text, new TextEncoder().encode(text));
+  assert.deepEqual(survey.dumps, [1, 1 + line.length, line.length + 2, text.length]);
+  assert.equal(hexDumps(text, survey.dumps).length, 2);
+});
