@@ -18,7 +18,7 @@ import {
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { HTML_NAMES } from "../../lib/secrets/decode.ts";
-import { dumpAt } from "../../lib/secrets/hexdump.ts";
+import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
@@ -392,11 +392,14 @@ export function cutOutSecrets(
     f.encoding === "plain" || RUNS.has(f.encoding) ||
     (WINDOWS.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
+  const dumps = new Map<number, Dump | undefined>();
   const spans = found.filter((f) => !WINDOWS.has(f.encoding)).flatMap((f): [number, number][] => {
     if (f.encoding === "plain") return [[f.index, f.index + f.length]];
-    // A hex dump goes whole, its text column too (the token is there, cut in lines).
+    // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
+    // findings all point at its start: it is read once.
     if (f.encoding === "hexdump") {
-      const dump = dumpAt(text, f.index);
+      if (!dumps.has(f.index)) dumps.set(f.index, dumpAt(text, f.index));
+      const dump = dumps.get(f.index);
       return dump ? [[dump.at, dump.end]] : [];
     }
     // A run found right after an escaped line break starts with the escape's letter.
