@@ -494,26 +494,15 @@ const SLICE = 4096;
  * its own over a megabyte, read from memory, had cost a twentieth of a scan.
  */
 function dumpsInText(text: string, to: number, pass: Pass): void {
-  const at = (i: number) => {
-    const c = text.charCodeAt(i);
-    return c < 256 ? DUMP_CHAR[c]! : 0;
-  };
-  const length = text.length;
-  let floor = pass.dumpFloor;
-  let i = pass.dumpProbe;
-  for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
-    if ((at(i) & at(i + 1) & at(i + 2)) === 0) continue;
-    let from = i;
-    while (from > floor && at(from - 1) === 1) from--;
-    let end = i + 3;
-    while (end < length && at(end) === 1) end++;
-    if (end - from < MIN_DUMP) continue;
-    pass.dumps.push(from, end);
-    floor = end;
-    i = end - DUMP_STRIDE + 1;
-  }
-  pass.dumpFloor = floor;
-  pass.dumpProbe = i;
+  dumpsIn(
+    (i) => {
+      const c = text.charCodeAt(i);
+      return c < 256 ? DUMP_CHAR[c]! : 0;
+    },
+    text.length,
+    to,
+    pass,
+  );
 }
 
 /**
@@ -522,18 +511,19 @@ function dumpsInText(text: string, to: number, pass: Pass): void {
  * ASCII, whose bytes are no dump's: a stretch reaching it ends there either way.
  */
 function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass): void {
-  const length = bytes.length - shift;
+  dumpsIn((i) => DUMP_CHAR[bytes[i + shift]!]!, bytes.length - shift, to, pass);
+}
+
+/** `dumpsInText` over characters `at` tells (1: a dump's) of a text `length` long. */
+function dumpsIn(at: (i: number) => number, length: number, to: number, pass: Pass): void {
   let floor = pass.dumpFloor;
   let i = pass.dumpProbe;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
-    const b = i + shift;
-    if ((DUMP_CHAR[bytes[b]!]! & DUMP_CHAR[bytes[b + 1]!]! & DUMP_CHAR[bytes[b + 2]!]!) === 0) {
-      continue;
-    }
+    if ((at(i) & at(i + 1) & at(i + 2)) === 0) continue;
     let from = i;
-    while (from > floor && DUMP_CHAR[bytes[from - 1 + shift]!] === 1) from--;
+    while (from > floor && at(from - 1) === 1) from--;
     let end = i + 3;
-    while (end < length && DUMP_CHAR[bytes[end + shift]!] === 1) end++;
+    while (end < length && at(end) === 1) end++;
     if (end - from < MIN_DUMP) continue;
     pass.dumps.push(from, end);
     floor = end;
