@@ -33,19 +33,23 @@ export interface Dump {
 /**
  * The dumps `text` holds, from its survey's `dumps`: stretches on consecutive lines are
  * one dump, and the line after the last is read too (its groups may be fewer than a
- * stretch). A dump whose groups hold no letter (`1, 2, 3, ...`: decimal) is none.
+ * stretch). Groups that hold no letter are no hex dump's: each such stretch is read as
+ * bytes in decimal, joined by commas, if it is that (`[71, 73, 84, ...]`: Python's
+ * `list(data)`, a Node Buffer as JSON).
  */
 export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
   const out: Dump[] = [];
   for (let k = 0; k < stretches.length;) {
     const rows = new Rows();
-    const at = stretches[k]!;
-    let end = at;
+    const first = k;
+    let at = -1;
+    let end = 0;
     let letters = false;
     let width = 0;
     for (;;) {
       const line = readLine(text, stretches[k]!, stretches[k + 1]!, width, rows);
       if (line) {
+        if (at < 0) at = line.start;
         width ||= line.width;
         letters ||= line.letters;
         end = lineEnd(text, line.end);
@@ -63,12 +67,50 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
         end = lineEnd(text, last.end);
       }
     }
-    if (!letters) continue;
+    if (!letters) {
+      for (let d = first; d < k; d += 2) {
+        const list = decimalList(text, stretches[d]!, stretches[d + 1]!);
+        if (list) out.push(list);
+      }
+      continue;
+    }
     const bytes = rows.joined();
     if (bytes.length < MIN_BYTES) continue;
     out.push({ at, end, bytes: width > 2 ? [bytes, swapped(bytes, width)] : [bytes] });
   }
   return out;
+}
+
+/**
+ * The stretch `from`-`to` read as bytes in decimal joined by commas (spaces around them
+ * or not), up to the first number that is no byte: a dump if there are `MIN_BYTES` of
+ * them.
+ */
+function decimalList(text: string, from: number, to: number): Dump | undefined {
+  // From its first digit (a label's end, `a: ` of `data: `, may come before).
+  while (from < to && !(text.charCodeAt(from) >= 48 && text.charCodeAt(from) <= 57)) from++;
+  // A byte takes two characters at least (a digit, a comma).
+  const bytes = new Uint8Array((to - from + 1) >> 1);
+  let n = 0;
+  let end = from;
+  for (let i = from; i < to;) {
+    while (i < to && text.charCodeAt(i) === 32) i++;
+    let value = 0;
+    let j = i;
+    for (; j < to && j - i < 4; j++) {
+      const c = text.charCodeAt(j) - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+    }
+    if (j === i || j - i > 3 || value > 255) break;
+    bytes[n++] = value;
+    end = j;
+    while (j < to && text.charCodeAt(j) === 32) j++;
+    if (text.charCodeAt(j) !== 44) break;
+    i = j + 1;
+  }
+  if (n < MIN_BYTES) return undefined;
+  return { at: from, end, bytes: [bytes.subarray(0, n)] };
 }
 
 /** The bytes of a dump's lines, each line's count apart. */
@@ -135,7 +177,7 @@ function readLine(
   to: number,
   width: number,
   rows: Rows,
-): { width: number; letters: boolean; end: number } | undefined {
+): { width: number; letters: boolean; start: number; end: number } | undefined {
   const skip = (i: number) => {
     while (i < to && isSeparator(text.charCodeAt(i))) i++;
     return i;
@@ -145,12 +187,13 @@ function readLine(
     let j = i;
     while (j < to && isDumpChar(text, j) && !isSeparator(text.charCodeAt(j))) j++;
     const c = text.charCodeAt(j);
-    const ends = j === text.length || isSeparator(c) || c === 10 || c === 13 || c === 92;
+    const ends = j === text.length || c >= 128 || WORD[c] === 0;
     return j > i && ends ? j : -1;
   };
   let s = skip(from);
   let e = tokenEnd(s);
   if (e < 0) return undefined;
+  let start = s;
   // An offset: `00000010:` (xxd), or six digits or more before shorter groups (hexdump,
   // od, whose offsets have an odd number of digits).
   const s1 = skip(e);
@@ -159,6 +202,8 @@ function readLine(
     const colon = text.charCodeAt(e) === 58 && text.charCodeAt(e + 1) === 32 && e - s >= 4;
     const long = e - s >= 6 && ((e - s) % 2 === 1 || e - s > e1 - s1);
     if ((colon || long) && hexDigits(text, s, e)) [s, e] = [s1, e1];
+    // Or the end of a label before the groups (the `a:` of `data: 67 68 ...`).
+    else if (!isGroup(text, s, e)) [start, s, e] = [s1, s1, e1];
   }
   let count = 0;
   let letters = false;
@@ -184,8 +229,19 @@ function readLine(
   }
   if (count === 0) return undefined;
   rows.line(count);
-  return { width, letters, end };
+  return { width, letters, start, end };
 }
+
+/** Whether `from`-`to` is a group of hex digits (`0x` before them or not), whole bytes. */
+function isGroup(text: string, from: number, to: number): boolean {
+  if (to - from > 2 && text.charCodeAt(from) === 48 && (text.charCodeAt(from + 1) | 0x20) === 120) {
+    from += 2;
+  }
+  return to > from && (to - from) % 2 === 0 && hexDigits(text, from, to);
+}
+
+/** Characters a word goes on with: a token followed by one is cut out of a word (`af` of `after`). */
+const WORD = Uint8Array.from({ length: 128 }, (_, c) => +/\w/.test(String.fromCharCode(c)));
 
 function isSeparator(c: number): boolean {
   return c === 32 || c === 58 || c === 44;
@@ -216,12 +272,16 @@ function nextLine(text: string, end: number, next: number): boolean {
   return start !== undefined && start <= next && text.slice(start, next).trim() === "";
 }
 
-/** Where the line `at` is on ends (at its break), within `MAX_GAP`; else `at`. */
+/**
+ * Where the line `at` is on ends (at its break, or at the quote that ends the JSON string
+ * it is in), within `MAX_GAP`; else `at`.
+ */
 function lineEnd(text: string, at: number): number {
   const to = Math.min(text.length, at + MAX_GAP);
   for (let i = at; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 10 || c === 13 || (c === 92 && /[nr]/.test(text[i + 1] ?? ""))) return i;
+    if (c === 34 && text.charCodeAt(i - 1) !== 92) return i;
   }
   return to === text.length ? to : at;
 }

@@ -81,6 +81,11 @@ const formats: [string, (s: string) => string][] = [
   ["bytes joined by colons", (s) => bytesOf(s).map(h2).join(":")],
   ["bytes joined by spaces", (s) => bytesOf(s).map(h2).join(" ")],
   ["bytes joined by commas", (s) => bytesOf(s).map((b) => "0x" + h2(b)).join(",")],
+  [
+    "bytes after a label whose end reads as hex (`data: `)",
+    (s) => "data: " + bytesOf(s).map(h2).join(" "),
+  ],
+  ["a Node Buffer (`<Buffer 41 50 ...>`)", (s) => `<Buffer ${bytesOf(s).map(h2).join(" ")}>`],
 ];
 
 for (const [what, dump] of formats) {
@@ -113,11 +118,32 @@ Deno.test("numbers, fingerprints and byte arrays that show no text are no dump's
     "        \n".repeat(40) + " ".repeat(200),
   ];
   for (const t of texts) assert.deepEqual(found(t), [], t);
-  // Decimal numbers of two digits read as hex bytes, but hold no letter a dump's would.
+  // Numbers of two digits read as hex bytes too, but hold no letter a hex dump's would:
+  // they are read as the decimal bytes they are.
   const decimal = texts[0]!;
   const survey = new KeywordMatcher([]).survey(decimal);
   assert.equal(survey.dumps.length, 2);
-  assert.deepEqual(hexDumps(decimal, survey.dumps), []);
+  const dumps = hexDumps(decimal, survey.dumps);
+  assert.equal(dumps.length, 1);
+  assert.deepEqual(
+    [...dumps[0]!.bytes[0]!],
+    Array.from({ length: 64 }, (_, i) => 10 + (i * 7) % 90),
+  );
+});
+
+Deno.test("a token as bytes in decimal (Python's `list(data)`, a Node Buffer as JSON) is found", () => {
+  const bytes = bytesOf(`token=${GH}`);
+  const texts = [
+    `[${bytes.join(", ")}]`,
+    `data: ${bytes.join(", ")}`,
+    JSON.stringify({ file: { type: "Buffer", data: bytes } }),
+    JSON.stringify({ messages: [{ content: `>>> list(data)\n[${bytes.join(", ")}]\n` }] }),
+  ];
+  for (const t of texts) assert.ok(found(t).includes("hexdump:github-token"), t);
+  // A number past a byte ends the list there (`346` is no `Z`, 346 - 256), as does one not
+  // joined by a comma.
+  assert.deepEqual(found(`[${bytes.map((b, i) => i === 12 ? b + 256 : b).join(", ")}]`), []);
+  assert.deepEqual(found(bytes.join(" ; ")), []);
 });
 
 Deno.test("a dump is read from its first line to the end of its last, text column included", () => {

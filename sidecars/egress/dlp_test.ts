@@ -159,6 +159,17 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
   assert.deepEqual(cut.rules.toSorted(), ["aws-access-key-id", "github-token"]);
   assert.equal(JSON.parse(cut.text).messages[0].content, `$ xxd .env\n${CUT_OUT}\n$ echo done`);
   assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  // On one line at the end of a string, as bytes joined by spaces or in decimal: the dump
+  // goes up to the string's closing quote, no further, and the JSON still parses.
+  const bytes = [...new TextEncoder().encode(`id ${AWS}`)];
+  for (const dump of [bytes.map((b) => b.toString(16)).join(" "), `[${bytes.join(", ")}]`]) {
+    const one = cutOutSecrets(JSON.stringify({ messages: [{ content: `bytes: ${dump}` }] }), [])!;
+    assert.ok(one, dump);
+    assert.equal(
+      JSON.parse(one.text).messages[0].content,
+      `bytes: ${dump.startsWith("[") ? `[${CUT_OUT}]` : CUT_OUT}`,
+    );
+  }
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
