@@ -2,7 +2,8 @@
  * @module
  * Hex dumps read back into the bytes they show: what `xxd`, `hexdump -C`, `hexdump`,
  * `od -tx1`, `od -x`, `xxd -i` and a list of hex bytes joined by spaces, colons or commas
- * print. A token in a file so dumped is written nowhere as it is: its bytes are spread
+ * print, and bytes listed in decimal (`[71, 73, ...]`). A token in a file so dumped is
+ * written nowhere as it is: its bytes are spread
  * over groups and lines, between an offset column and a column of text cut every 16
  * characters. A tool's output is sent to the model like any other, so the decoding layer
  * reads dumps as it reads base64.
@@ -24,7 +25,10 @@ function isDumpChar(text: string, i: number): boolean {
 /** A dump read back: where it is in the text, and the bytes it shows. */
 export interface Dump {
   at: number;
-  /** The end of its last line (the text column of `xxd` and `hexdump -C` included). */
+  /**
+   * The end of its last line (the text column of `xxd` and `hexdump -C` included, up to the
+   * quote that ends a JSON string it is in); of a decimal list, its last number.
+   */
   end: number;
   /** Its bytes as written, and (for groups of more than one byte) each group reversed. */
   bytes: Uint8Array[];
