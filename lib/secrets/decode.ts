@@ -15,7 +15,7 @@
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
-import { hexDumps } from "./hexdump.ts";
+import { HEX_VALUE, hexDigits, hexDumps } from "./hexdump.ts";
 
 export { normalize };
 
@@ -352,12 +352,6 @@ function base64Printable(run: string, offset: number, min = 8): string {
   return printableRuns(base64Bytes(run, offset), min);
 }
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
-  HEX_VALUE["0123456789ABCDEF".charCodeAt(i)] = i;
-}
-
 /** Decodes the hex digits of `run` from `offset`, two to a byte. */
 function hexBytes(run: string, offset: number): Uint8Array {
   const n = Math.floor((run.length - offset) / 2);
@@ -499,12 +493,7 @@ function namedAt(text: string, at: number): boolean {
 
 /** Whether `text` has `count` hex digits from `at`. */
 function hexDigitsAt(text: string, at: number, count: number): boolean {
-  if (at + count > text.length) return false;
-  for (let i = at; i < at + count; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
+  return hexDigits(text, at, at + count);
 }
 
 /**

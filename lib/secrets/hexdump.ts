@@ -213,15 +213,15 @@ function readLine(
   let letters = false;
   let end = from;
   while (e > 0) {
-    if (e - s > 2 && (text.charCodeAt(s + 1) | 0x20) === 120 && text.charCodeAt(s) === 48) s += 2;
+    s = digitsFrom(text, s, e);
     const digits = e - s;
     if (digits === 0 || digits % 2 === 1 || digits > 16 || !hexDigits(text, s, e)) break;
     // Every group as wide as the first; the line's last may be narrower (an odd byte count).
     if (width === 0) width = digits;
     else if (digits > width) break;
     for (let i = s; i < e; i += 2) {
-      const hi = HEX[text.charCodeAt(i)]!;
-      const lo = HEX[text.charCodeAt(i + 1)]!;
+      const hi = HEX_VALUE[text.charCodeAt(i)]!;
+      const lo = HEX_VALUE[text.charCodeAt(i + 1)]!;
       letters ||= hi > 9 || lo > 9;
       rows.push((hi << 4) | lo);
     }
@@ -236,11 +236,16 @@ function readLine(
   return { width, letters, start, end };
 }
 
+/** Where the digits of the token `from`-`to` start: past a `0x` before them. */
+function digitsFrom(text: string, from: number, to: number): number {
+  const prefixed = to - from > 2 && text.charCodeAt(from) === 48 &&
+    (text.charCodeAt(from + 1) | 0x20) === 120;
+  return prefixed ? from + 2 : from;
+}
+
 /** Whether `from`-`to` is a group of hex digits (`0x` before them or not), whole bytes. */
 function isGroup(text: string, from: number, to: number): boolean {
-  if (to - from > 2 && text.charCodeAt(from) === 48 && (text.charCodeAt(from + 1) | 0x20) === 120) {
-    from += 2;
-  }
+  from = digitsFrom(text, from, to);
   return to > from && (to - from) % 2 === 0 && hexDigits(text, from, to);
 }
 
@@ -251,16 +256,19 @@ function isSeparator(c: number): boolean {
   return c === 32 || c === 58 || c === 44;
 }
 
-const HEX = new Int8Array(128).fill(-1);
+/** The value of each hex digit (either case) by its code; -1 for any other ASCII character. */
+export const HEX_VALUE = new Int8Array(128).fill(-1);
 for (const [i, c] of [..."0123456789abcdef"].entries()) {
-  HEX[c.charCodeAt(0)] = i;
-  HEX[c.toUpperCase().charCodeAt(0)] = i;
+  HEX_VALUE[c.charCodeAt(0)] = i;
+  HEX_VALUE[c.toUpperCase().charCodeAt(0)] = i;
 }
 
-function hexDigits(text: string, from: number, to: number): boolean {
+/** Whether `from`-`to` of `text` are all hex digits. */
+export function hexDigits(text: string, from: number, to: number): boolean {
+  if (to > text.length) return false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 128 || HEX[c]! < 0) return false;
+    if (c >= 128 || HEX_VALUE[c]! < 0) return false;
   }
   return true;
 }
