@@ -66,6 +66,32 @@ Deno.test("KeywordMatcher.survey() finds every keyword, in any case, with overla
   assert.deepEqual(found, ["ghp_@6", "hp_x@7", "key@16", "key@27"]);
 });
 
+Deno.test("KeywordMatcher.survey() matches a keyword of one character over and over once a run", () => {
+  // A MiB of `A` (zeros in base64) matched Twitter's `AAAA...` at every character.
+  const m = new KeywordMatcher(["aaaa", "key"]);
+  const run = "A".repeat(5000);
+  const text = `x ${run} aaaa-aaaaa key %%%%41`;
+  for (const utf8 of [undefined, new TextEncoder().encode(text)]) {
+    const { hits, triggers } = m.survey(text, utf8);
+    const found: string[] = [];
+    for (let i = 0; i < hits.length; i += 2) found.push(`${m.keywords[hits[i]!]}@${hits[i + 1]}`);
+    const at = text.indexOf(" aaaa-") + 5;
+    assert.deepEqual(found, ["aaaa@6", `aaaa@${at}`, `aaaa@${at + 5}`, `key@${at + 10}`]);
+    // A trigger word's every match: the `%` of `%41` ends a run of them.
+    assert.deepEqual(triggers, [0, 1, 2, 3].map((i) => text.indexOf("%") + i));
+  }
+});
+
+Deno.test("a token after a run of its keyword's character is found", () => {
+  const token = "A".repeat(22) + "Kq7Xm2Lp9Rt4Vn8Bz3Hw6Jd1Fs5Gy0CeUo".repeat(3).slice(0, 84);
+  const text = `${"A".repeat(1 << 16)} ${token}\n${"A".repeat(100)}${token}`;
+  // The second is no token: it starts inside a word.
+  assert.deepEqual(
+    detector().scan(text).map((f) => [f.rule, f.index]),
+    [["twitter-bearer-token", (1 << 16) + 1]],
+  );
+});
+
 Deno.test("KeywordMatcher.survey() reports base64-alphabet runs and characters to decode", () => {
   const m = new KeywordMatcher(["x"]);
   // Characters normalising leaves alone (é, CJK, a Cyrillic letter like no Latin one)

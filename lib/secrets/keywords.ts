@@ -131,6 +131,14 @@ export class KeywordMatcher {
   readonly #firstFinal: number;
   /** For each state (by offset / class count), the keywords ending there. */
   readonly #outputs: number[][];
+  /**
+   * By state offset, 1 for a final state where only keywords end: one that stays there
+   * from a character to the next is a keyword of one character over and over (Twitter's
+   * `AAAA...`), which a run of it would match at every character (a MiB of `A`, zeros in
+   * base64, took a survey 0.3 s): only the run's first match is kept. A trigger word's
+   * every match is (`%%%`, then the `%` that starts `%41`).
+   */
+  readonly #once: Uint8Array;
 
   /**
    * Bits per entry of the transition table: 16 while it has fewer than 65,536 entries
@@ -245,6 +253,13 @@ export class KeywordMatcher {
     }
     this.#table = table;
     this.#outputs = order.map((s) => outputs[s]!);
+    this.#once = new Uint8Array(table.length);
+    order.forEach((s, i) => {
+      const out = outputs[s]!;
+      if (out.length > 0 && out.every((word) => word < this.keywords.length)) {
+        this.#once[i * classCount] = 1;
+      }
+    });
     const firstFinal = order.findIndex((s) => outputs[s]!.length > 0);
     this.#firstFinal = firstFinal === -1 ? table.length : firstFinal * classCount;
   }
@@ -367,6 +382,7 @@ export class KeywordMatcher {
     const classes = this.#classes;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
+    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     // The length of the base64-alphabet run ending here, kept without a branch on each
@@ -376,8 +392,9 @@ export class KeywordMatcher {
     let seen = 0;
     for (let i = from; i < to; i++) {
       const c = classes[text.charCodeAt(i)]!;
+      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal) finals.push(s, i + 1);
+      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
@@ -398,14 +415,16 @@ export class KeywordMatcher {
     const classes = this.#byteClasses;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
+    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     let run = pass.run;
     let seen = 0;
     for (let i = from; i < to; i++) {
       const c = classes[bytes[i]!]!;
+      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal) finals.push(s, i + 1);
+      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
@@ -430,14 +449,16 @@ export class KeywordMatcher {
     const classes = this.#classes;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
+    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     let run = pass.run;
     let marked = 0;
     for (let i = from; i < to; i++) {
       const c = classes[text.charCodeAt(i)]!;
+      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal) finals.push(s, i + 1);
+      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);

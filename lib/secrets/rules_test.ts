@@ -181,6 +181,16 @@ Deno.test("rules tried only where their keywords start find what a scan around t
   assert.ok(RULES.filter((r) => r.anchored).length > 50);
 });
 
+Deno.test("a keyword of one character over and over is a token's or an anchored rule's", () => {
+  // The survey keeps only the first match of such a keyword in a run of its character:
+  // right for a token (one starts at a word's start, not inside a run of a word's
+  // character) and for a rule tried where its keyword starts; a rule looking around its
+  // keyword's matches would lose those inside the run.
+  const runs = RULES.filter((r) => r.keywords.some((k) => /^(.)\1*$/s.test(k)));
+  assert.deepEqual(runs.map((r) => r.id).sort(), ["secret-argument", "twitter-bearer-token"]);
+  for (const rule of runs) assert.ok(rule.kind === "token" || rule.anchored, rule.id);
+});
+
 Deno.test("ordinary code, prose, hashes, ids and URLs are not findings", () => {
   const texts = [
     "const apiKey = config.get('apiKey');",
