@@ -1,12 +1,12 @@
 /**
  * @module
- * Hex dumps read back into the bytes they show: what `xxd`, `hexdump -C`, `hexdump`,
+ * Dumps read back into the bytes they show: what `xxd`, `hexdump -C`, `hexdump`,
  * `od -tx1`, `od -x`, `xxd -i` and a list of hex bytes joined by spaces, colons or commas
- * print, and bytes listed in decimal (`[71, 73, ...]`). A token in a file so dumped is
- * written nowhere as it is: its bytes are spread
- * over groups and lines, between an offset column and a column of text cut every 16
- * characters. A tool's output is sent to the model like any other, so the decoding layer
- * reads dumps as it reads base64.
+ * print; `od`'s numbers (octal words, which it prints unasked; `-b`, `-tu1`, `-d`) and
+ * `xxd -b`'s bits; bytes listed in decimal (`[71, 73, ...]`). A token in a file so dumped
+ * is written nowhere as it is: its bytes are spread over groups and lines, between an
+ * offset column and a column of text cut every 16 characters. A tool's output is sent to
+ * the model like any other, so the decoding layer reads dumps as it reads base64.
  */
 
 import { DUMP_CHAR, MIN_DUMP } from "./keywords.ts";
@@ -37,9 +37,8 @@ export interface Dump {
 /**
  * The dumps `text` holds, from its survey's `dumps`: stretches on consecutive lines are
  * one dump, and the line after the last is read too (its groups may be fewer than a
- * stretch). Groups that hold no letter are no hex dump's: each such stretch is read as
- * bytes in decimal, joined by commas, if it is that (`[71, 73, 84, ...]`: Python's
- * `list(data)`, a Node Buffer as JSON).
+ * stretch). Lines of digits alone are read as numbers, each way `NUMBERS` lists (and as
+ * hex bytes, which may hold no letter).
  */
 export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
   const out: Dump[] = [];
@@ -72,10 +71,14 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
       }
     }
     if (!letters) {
-      for (let d = first; d < k; d += 2) {
-        const list = decimalList(text, stretches[d]!, stretches[d + 1]!);
-        if (list) out.push(list);
-      }
+      // Digits only: numbers in decimal, octal or bits (`od`'s own formats), or hex bytes
+      // that happen to hold no letter.
+      const lines = stretches.slice(first, k);
+      if (after !== undefined) lines.push(after, Math.min(text.length, after + MAX_GAP));
+      const numbers = numberDump(text, lines);
+      const hex = rows.lines.length > 0 ? rows.joined() : undefined;
+      if (numbers && hex && hex.length >= MIN_BYTES) numbers.bytes.push(hex);
+      if (numbers) out.push(numbers);
       continue;
     }
     const bytes = rows.joined();
@@ -86,35 +89,104 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
 }
 
 /**
- * The stretch `from`-`to` read as bytes in decimal joined by commas (spaces around them
- * or not), up to the first number that is no byte: a dump if there are `MIN_BYTES` of
- * them.
+ * Ways to read numbers as the bytes of a file: the radix, the digits a number takes
+ * (fewest, most), and the bytes each stands for (little-endian, as `od` prints words on
+ * the machines it runs on).
  */
-function decimalList(text: string, from: number, to: number): Dump | undefined {
-  // From its first digit (a label's end, `a: ` of `data: `, may come before).
-  while (from < to && !(text.charCodeAt(from) >= 48 && text.charCodeAt(from) <= 57)) from++;
-  // A byte takes two characters at least (a digit, a comma).
-  const bytes = new Uint8Array((to - from + 1) >> 1);
-  let n = 0;
-  let end = from;
-  for (let i = from; i < to;) {
-    while (i < to && text.charCodeAt(i) === 32) i++;
-    let value = 0;
-    let j = i;
-    for (; j < to && j - i < 4; j++) {
-      const c = text.charCodeAt(j) - 48;
-      if (c < 0 || c > 9) break;
-      value = value * 10 + c;
+const NUMBERS: readonly { radix: number; fewest: number; most: number; size: number }[] = [
+  // `[71, 73, ...]` (Python's `list(data)`, a Node Buffer as JSON), `od -An -tu1`.
+  { radix: 10, fewest: 1, most: 3, size: 1 },
+  // `od -b`.
+  { radix: 8, fewest: 3, most: 3, size: 1 },
+  // `od` itself (octal words, what it prints unasked), `od -o`.
+  { radix: 8, fewest: 6, most: 6, size: 2 },
+  // `od -d`, `od -tu2`.
+  { radix: 10, fewest: 1, most: 5, size: 2 },
+  // `xxd -b`.
+  { radix: 2, fewest: 8, most: 8, size: 1 },
+];
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * The lines `lines` (pairs of start and end) read as numbers joined by spaces or commas,
+ * in each way of `NUMBERS` up to the first number it cannot read (one past a byte, a
+ * digit its radix lacks): a dump, with every reading of `MIN_BYTES` or more, if any
+ * reading has that many. A line's first number is its offset if it has seven digits or
+ * more (`od`'s, `xxd -b`'s); what comes before the first line's first digit is a label.
+ */
+function numberDump(text: string, lines: readonly number[]): Dump | undefined {
+  // Pairs: start and end of each number, in order.
+  // Typed, and grown by doubling: pushed to a plain array, a million numbers took 0.2 s.
+  let tokens = new Int32Array(64);
+  let count = 0;
+  let at = -1;
+  read: for (let l = 0; l < lines.length; l += 2) {
+    const to = lines[l + 1]!;
+    let i = lines[l]!;
+    while (i < to && !isDigit(text.charCodeAt(i))) {
+      if (l > 0 && text.charCodeAt(i) !== 32) break read;
+      i++;
     }
-    if (j === i || j - i > 3 || value > 255) break;
-    bytes[n++] = value;
-    end = j;
-    while (j < to && text.charCodeAt(j) === 32) j++;
-    if (text.charCodeAt(j) !== 44) break;
-    i = j + 1;
+    for (let first = true; i < to; first = false) {
+      let j = i;
+      if (first) {
+        // An offset: seven digits or more (hex ones too: `0000000c:`), then `:` or a space.
+        while (j < to && text.charCodeAt(j) < 128 && HEX_VALUE[text.charCodeAt(j)]! >= 0) j++;
+        const c = text.charCodeAt(j);
+        if (j - i < 7 || (c !== 32 && c !== 58)) j = i;
+      }
+      const offset = j > i;
+      while (j < to && isDigit(text.charCodeAt(j))) j++;
+      const c = text.charCodeAt(j);
+      // None, or one that runs on into a word (`12ab`).
+      if (j === i || (j < text.length && c < 128 && WORD[c] === 1)) break;
+      if (at < 0) at = i;
+      if (!offset) {
+        if (count === tokens.length) {
+          const grown = new Int32Array(count * 2);
+          grown.set(tokens);
+          tokens = grown;
+        }
+        tokens[count++] = i;
+        tokens[count++] = j;
+      }
+      i = j;
+      while (i < to && text.charCodeAt(i) === 32) i++;
+      if (text.charCodeAt(i) === 44 || (first && text.charCodeAt(i) === 58)) i++;
+      while (i < to && text.charCodeAt(i) === 32) i++;
+      if (i === j) break;
+    }
   }
-  if (n < MIN_BYTES) return undefined;
-  return { at: from, end, bytes: [bytes.subarray(0, n)] };
+  const bytes: Uint8Array[] = [];
+  let end = at;
+  // How many numbers the reading in decimal bytes took.
+  let decimal = 0;
+  for (const { radix, fewest, most, size } of NUMBERS) {
+    // Words whose every number is a byte hold a zero every other byte: no text.
+    if (radix === 10 && size === 2 && decimal === count >> 1) continue;
+    const out = new Uint8Array((count >> 1) * size);
+    let n = 0;
+    const limit = size === 1 ? 0x100 : 0x10000;
+    let t = 0;
+    for (; t < count; t += 2) {
+      const from = tokens[t]!;
+      const to = tokens[t + 1]!;
+      if (to - from < fewest || to - from > most) break;
+      let value = 0;
+      for (let i = from; i < to && value < limit; i++) {
+        const d = text.charCodeAt(i) - 48;
+        value = d < radix ? value * radix + d : limit;
+      }
+      if (value >= limit) break;
+      out[n++] = value & 0xff;
+      if (size === 2) out[n++] = value >> 8;
+    }
+    if (t > 0) end = Math.max(end, tokens[t - 1]!);
+    if (radix === 10 && size === 1) decimal = n;
+    if (n >= MIN_BYTES) bytes.push(out.subarray(0, n));
+  }
+  return bytes.length > 0 ? { at, end, bytes } : undefined;
 }
 
 /** The bytes of a dump's lines, each line's count apart. */
@@ -222,7 +294,8 @@ function readLine(
     for (let i = s; i < e; i += 2) {
       const hi = HEX_VALUE[text.charCodeAt(i)]!;
       const lo = HEX_VALUE[text.charCodeAt(i + 1)]!;
-      letters ||= hi > 9 || lo > 9;
+      // A narrower group may be a text column's start (`e5` of `xxd -b`'s `e5.AWS`).
+      letters ||= digits === width && (hi > 9 || lo > 9);
       rows.push((hi << 4) | lo);
     }
     count += digits / 2;

@@ -67,6 +67,30 @@ const xxdI = (s: string) =>
     rows(s, 12).map((row) => "  " + row.map((b) => `0x${h2(b)}`).join(", ")).join(",\n")
   }\n};\nunsigned int env_len = ${bytesOf(s).length};\n`;
 
+/**
+ * `od`'s numbers: `od` itself (octal words), `od -b` (octal bytes), `od -tu1` (decimal
+ * bytes), `od -d` (decimal words); octal offsets unless `hexOffsets` (`hexdump -b`, `-d`).
+ */
+function odNumbers(s: string, radix: 8 | 10, size: 1 | 2, pad: number, hexOffsets = false) {
+  const lines = rows(s).map((row, r) => {
+    const numbers: string[] = [];
+    for (let i = 0; i < row.length; i += size) {
+      const value = size === 1 ? row[i]! : row[i]! | ((row[i + 1] ?? 0) << 8);
+      numbers.push(value.toString(radix).padStart(pad, radix === 8 ? "0" : " "));
+    }
+    return `${(r * 16).toString(hexOffsets ? 16 : 8).padStart(7, "0")} ${numbers.join(" ")}`;
+  });
+  return [...lines, bytesOf(s).length.toString(8).padStart(7, "0")].join("\n") + "\n";
+}
+
+/** `xxd -b`: six bytes a line in bits, `00000000: 01000001 01010000 ...  API_HO`. */
+const xxdBits = (s: string) =>
+  rows(s, 6).map((row, r) =>
+    `${h2(r * 6).padStart(8, "0")}: ${
+      row.map((b) => b.toString(2).padStart(8, "0")).join(" ").padEnd(53)
+    }  ${shown(row)}`
+  ).join("\n") + "\n";
+
 const found = (text: string) => findSecrets(text).map((f) => `${f.encoding}:${f.rule}`);
 
 const formats: [string, (s: string) => string][] = [
@@ -86,6 +110,14 @@ const formats: [string, (s: string) => string][] = [
     (s) => "data: " + bytesOf(s).map(h2).join(" "),
   ],
   ["a Node Buffer (`<Buffer 41 50 ...>`)", (s) => `<Buffer ${bytesOf(s).map(h2).join(" ")}>`],
+  ["od (octal words, what it prints unasked)", (s) => odNumbers(s, 8, 2, 6)],
+  ["od -b (octal bytes)", (s) => odNumbers(s, 8, 1, 3)],
+  ["hexdump -b (octal bytes, hex offsets)", (s) => odNumbers(s, 8, 1, 3, true)],
+  ["od -tu1 (decimal bytes)", (s) => odNumbers(s, 10, 1, 3)],
+  ["od -d (decimal words)", (s) => odNumbers(s, 10, 2, 5)],
+  ["hexdump -d (decimal words, hex offsets)", (s) => odNumbers(s, 10, 2, 7, true)],
+  ["od -An -tu1 (no offsets)", (s) => odNumbers(s, 10, 1, 3).replace(/^\d+ ?/gm, " ")],
+  ["xxd -b (bits)", xxdBits],
 ];
 
 for (const [what, dump] of formats) {
@@ -144,6 +176,14 @@ Deno.test("a token as bytes in decimal (Python's `list(data)`, a Node Buffer as 
   // joined by a comma.
   assert.deepEqual(found(`[${bytes.map((b, i) => i === 12 ? b + 256 : b).join(", ")}]`), []);
   assert.deepEqual(found(bytes.join(" ; ")), []);
+});
+
+Deno.test("a line that starts with other text ends a dump's numbers", () => {
+  const numbers = Array.from({ length: 16 }, (_, i) => 65 + i).join(" ");
+  const text = `${numbers}\nx: ${numbers}\n`;
+  const dumps = hexDumps(text, new KeywordMatcher([]).survey(text).dumps);
+  assert.equal(dumps.length, 1);
+  assert.equal(new TextDecoder().decode(dumps[0]!.bytes[0]), "ABCDEFGHIJKLMNOP");
 });
 
 Deno.test("a dump is read from its first line to the end of its last, text column included", () => {

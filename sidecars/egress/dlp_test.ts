@@ -170,6 +170,21 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
       `bytes: ${dump.startsWith("[") ? `[${CUT_OUT}]` : CUT_OUT}`,
     );
   }
+  // As `od` shows it, unasked: octal words, little-endian, after octal offsets; its last
+  // line, the file's length, stays.
+  const od: string[] = [];
+  for (let at = 0; at < file.length; at += 16) {
+    const words = [];
+    for (let i = at; i < Math.min(file.length, at + 16); i += 2) {
+      words.push((file[i]! | ((file[i + 1] ?? 0) << 8)).toString(8).padStart(6, "0"));
+    }
+    od.push(`${at.toString(8).padStart(7, "0")} ${words.join(" ")}`);
+  }
+  od.push(file.length.toString(8).padStart(7, "0"));
+  const asked = JSON.stringify({ messages: [{ content: `$ od .env\n${od.join("\n")}\n` }] });
+  const octal = cutOutSecrets(asked, [])!;
+  assert.deepEqual(octal.rules.toSorted(), ["aws-access-key-id", "github-token"]);
+  assert.equal(JSON.parse(octal.text).messages[0].content, `$ od .env\n${CUT_OUT}\n${od.at(-1)}\n`);
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
