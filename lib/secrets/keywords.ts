@@ -131,14 +131,6 @@ export class KeywordMatcher {
   readonly #firstFinal: number;
   /** For each state (by offset / class count), the keywords ending there. */
   readonly #outputs: number[][];
-  /**
-   * By state offset, 1 for a final state where only keywords end: one that stays there
-   * from a character to the next is a keyword of one character over and over (Twitter's
-   * `AAAA...`), which a run of it would match at every character (a MiB of `A`, zeros in
-   * base64, took a survey 0.3 s): only the run's first match is kept. A trigger word's
-   * every match is (`%%%`, then the `%` that starts `%41`).
-   */
-  readonly #once: Uint8Array;
 
   /**
    * Bits per entry of the transition table: 16 while it has fewer than 65,536 entries
@@ -209,8 +201,8 @@ export class KeywordMatcher {
       }
       ends[s]!.push(index);
     });
-    const states = goto.length;
-    const dfa = new Int32Array(states * classCount);
+    let states = goto.length;
+    let dfa = new Int32Array(states * classCount);
     const fail = new Int32Array(states);
     const outputs: number[][] = new Array(states);
     outputs[0] = ends[0]!;
@@ -237,6 +229,26 @@ export class KeywordMatcher {
         }
       }
     }
+    // A final state where only keywords end that stays there from a character to the
+    // next is a keyword of one character over and over (Twitter's `AAAA...`), which a run
+    // of it would match at every character (a MiB of `A`, zeros in base64, took a survey
+    // 0.3 s): the run goes on in a copy of the state that is not final, and only its first
+    // match is kept. A trigger word's every match is (`%%%`, then the `%` of `%41`).
+    for (let s = 0, n = states; s < n; s++) {
+      const words = outputs[s]!;
+      if (words.length === 0 || words.some((w) => w >= this.keywords.length)) continue;
+      for (let c = 0; c < classCount; c++) {
+        if (dfa[s * classCount + c] !== s) continue;
+        const grown = new Int32Array((states + 1) * classCount);
+        grown.set(dfa);
+        grown.copyWithin(states * classCount, s * classCount, (s + 1) * classCount);
+        grown[s * classCount + c] = states;
+        grown[states * classCount + c] = states;
+        dfa = grown;
+        outputs[states] = [];
+        states++;
+      }
+    }
     // Renumber: the root first, states without output next, final states last.
     const order = [...Array(states).keys()].sort((a, b) =>
       Number(outputs[a]!.length > 0) - Number(outputs[b]!.length > 0) || a - b
@@ -253,13 +265,6 @@ export class KeywordMatcher {
     }
     this.#table = table;
     this.#outputs = order.map((s) => outputs[s]!);
-    this.#once = new Uint8Array(table.length);
-    order.forEach((s, i) => {
-      const out = outputs[s]!;
-      if (out.length > 0 && out.every((word) => word < this.keywords.length)) {
-        this.#once[i * classCount] = 1;
-      }
-    });
     const firstFinal = order.findIndex((s) => outputs[s]!.length > 0);
     this.#firstFinal = firstFinal === -1 ? table.length : firstFinal * classCount;
   }
@@ -382,7 +387,6 @@ export class KeywordMatcher {
     const classes = this.#classes;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
-    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     // The length of the base64-alphabet run ending here, kept without a branch on each
@@ -392,9 +396,8 @@ export class KeywordMatcher {
     let seen = 0;
     for (let i = from; i < to; i++) {
       const c = classes[text.charCodeAt(i)]!;
-      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
+      if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
@@ -415,16 +418,14 @@ export class KeywordMatcher {
     const classes = this.#byteClasses;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
-    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     let run = pass.run;
     let seen = 0;
     for (let i = from; i < to; i++) {
       const c = classes[bytes[i]!]!;
-      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
+      if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
@@ -449,16 +450,14 @@ export class KeywordMatcher {
     const classes = this.#classes;
     const table = this.#table;
     const firstFinal = this.#firstFinal;
-    const once = this.#once;
     const { finals, runs } = pass;
     let s = pass.state;
     let run = pass.run;
     let marked = 0;
     for (let i = from; i < to; i++) {
       const c = classes[text.charCodeAt(i)]!;
-      const was = s;
       s = table[s + (c & CLASS)]!;
-      if (s >= firstFinal && (s !== was || once[s] === 0)) finals.push(s, i + 1);
+      if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
       run = (run + 1) & -((c >> RUN_BIT) & 1);
       if (ended >= MIN_RUN && run === 0) runs.push(i - ended, i);
