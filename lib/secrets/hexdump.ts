@@ -3,10 +3,11 @@
  * Dumps read back into the bytes they show: what `xxd`, `hexdump -C`, `hexdump`,
  * `od -tx1`, `od -x`, `xxd -i` and a list of hex bytes joined by spaces, colons or commas
  * print; `od`'s numbers (octal words, which it prints unasked; `-b`, `-tu1`, `-d`) and
- * `xxd -b`'s bits; bytes listed in decimal (`[71, 73, ...]`). A token in a file so dumped
- * is written nowhere as it is: its bytes are spread over groups and lines, between an
- * offset column and a column of text cut every 16 characters. A tool's output is sent to
- * the model like any other, so the decoding layer reads dumps as it reads base64.
+ * `xxd -b`'s bits; bytes listed in decimal (`[71, 73, ...]`); `od -c`'s characters, one
+ * in each cell of four, and characters spaced out. A token in a file so dumped is written
+ * nowhere as it is: its bytes are spread over groups and lines, between an offset column
+ * and a column of text cut every 16 characters. A tool's output is sent to the model like
+ * any other, so the decoding layer reads dumps as it reads base64.
  */
 
 import { DUMP_CHAR, MIN_DUMP } from "./keywords.ts";
@@ -19,7 +20,7 @@ const MAX_GAP = 96;
 
 function isDumpChar(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  return c < 256 && DUMP_CHAR[c] === 1;
+  return c < 256 && (DUMP_CHAR[c]! & 1) === 1;
 }
 
 /** A dump read back: where it is in the text, and the bytes it shows. */
@@ -189,12 +190,27 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
   return bytes.length > 0 ? { at, end, bytes } : undefined;
 }
 
-/** The bytes of a dump's lines, each line's count apart. */
+/** The bytes of a dump's lines, each line's count apart (a buffer that grows as it must). */
 class Rows {
   #bytes = new Uint8Array(256);
   #n = 0;
   /** Bytes per line. */
   readonly lines: number[] = [];
+
+  /** Bytes pushed. */
+  get length(): number {
+    return this.#n;
+  }
+
+  /** A copy of the bytes pushed. */
+  take(): Uint8Array {
+    return this.#bytes.slice(0, this.#n);
+  }
+
+  /** Starts again, empty. */
+  clear(): void {
+    this.#n = 0;
+  }
 
   push(byte: number): void {
     if (this.#n === this.#bytes.length) {
@@ -371,6 +387,215 @@ function lineEnd(text: string, at: number): number {
   return to === text.length ? to : at;
 }
 
+/** Bytes `od -c` writes as an escape, by the escape's letter. */
+const ESCAPES: Record<string, number> = {
+  "0": 0,
+  a: 7,
+  b: 8,
+  t: 9,
+  n: 10,
+  v: 11,
+  f: 12,
+  r: 13,
+  "\\": 92,
+};
+
+/** How many backslashes come right before `i`. */
+function backslashesBefore(text: string, i: number): number {
+  let n = 0;
+  while (i - n > 0 && text.charCodeAt(i - n - 1) === 92) n++;
+  return n;
+}
+
+/**
+ * The length of the line break at `i`: as written, `\n`; in a JSON string (`json`), its
+ * escape (`\\n`, the backslash not itself escaped). 0 if there is none.
+ */
+function breakAt(text: string, i: number, json: boolean): number {
+  if (!json) return +(text.charCodeAt(i) === 10);
+  return text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) === 110 &&
+      backslashesBefore(text, i) % 2 === 0
+    ? 2
+    : 0;
+}
+
+/**
+ * The bytes a cell of `od -c` (or a character of text spaced out) stands for: a
+ * character, an escape (`\\n`), three octal digits, or none for the `**` after a
+ * character of several bytes; undefined for anything else (a word).
+ */
+function cellBytes(cell: string): number[] | undefined {
+  if (cell.length === 1 && cell.charCodeAt(0) < 128) return [cell.charCodeAt(0)];
+  if (cell.length === 1 || (cell.length === 2 && cell.codePointAt(0)! > 0xffff)) {
+    return [...new TextEncoder().encode(cell)];
+  }
+  if (cell.length === 2 && cell[0] === "\\" && cell[1]! in ESCAPES) return [ESCAPES[cell[1]!]!];
+  if (cell.length === 3 && /^[0-3][0-7]{2}$/.test(cell)) return [parseInt(cell, 8)];
+  if (cell === "**") return [];
+  return undefined;
+}
+
+/**
+ * Text spaced out, from the survey's `spaced`: what `od -c` and `hexdump -c` print (an
+ * offset, then each byte right-aligned in a cell of four: a character, an escape, three
+ * octal digits; a space as a blank cell), and characters joined by spaces. Read from the
+ * line each place is on, line by line while the cells go on, both as written and as in a
+ * JSON string (line breaks and backslashes escaped; which one it is the text around
+ * cannot always tell: a cell `\\n` is an escaped line break's very letters); each run of
+ * `MIN_BYTES` cells or more is a dump, from its first cell (or its line's offset) to its
+ * last.
+ */
+export function spacedDumps(text: string, places: readonly number[]): Dump[] {
+  const out: Dump[] = [];
+  const rows = new Rows();
+  for (const json of [false, true]) {
+    let done = 0;
+    for (const place of places) {
+      if (place < done) continue;
+      // The line's start, within reach; else the first space from there.
+      let start = lineStart(text, place, json);
+      if (start === -2) continue;
+      if (start < 0) {
+        // A line too long to be a dump's: back from here over characters spaced out.
+        start = place;
+        while (start < text.length && text.charCodeAt(start) === 32) start++;
+        for (let k = start - 1; k > place - 2 * MAX_GAP; k--) {
+          let gap = 0;
+          for (; k >= 0 && text.charCodeAt(k) === 32; k--) gap++;
+          if (gap === 0 || gap > 7 || k < 0 || (k > 0 && text.charCodeAt(k - 1) !== 32)) break;
+          start = k;
+        }
+        // And the word before them, whose last character may be one of them.
+        for (let k = start - 2; text.charCodeAt(start - 1) === 32 && k > place - 3 * MAX_GAP; k--) {
+          if (k < 0 || text.charCodeAt(k) === 32) {
+            start = k + 1;
+            break;
+          }
+        }
+      } else {
+        // Lines before it that are cells too (no place of theirs may have shown it).
+        for (let back = 0; back < 4 && start > done; back++) {
+          const before = lineStart(text, start - (json ? 2 : 1) - 1, json);
+          if (before < 0 || !cellsFrom(text, before, json, rows)) break;
+          start = before;
+        }
+      }
+      done = readSpaced(text, start, place, json, out, rows);
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the line `at` is on starts, within `2 * MAX_GAP`; -1 past that. -2 in `json`
+ * mode if a line break as written comes first: no JSON string is there.
+ */
+function lineStart(text: string, at: number, json: boolean): number {
+  const reach = Math.max(0, at - 2 * MAX_GAP);
+  for (let i = at; i > reach; i--) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 10) return json ? -2 : i;
+    if (json && c === 110 && breakAt(text, i - 2, true) === 2) return i;
+  }
+  return reach === 0 ? 0 : -1;
+}
+
+/** Whether the line from `from` is cells of `od -c` (or spaced out) to its end. */
+function cellsFrom(text: string, from: number, json: boolean, rows: Rows): boolean {
+  const found: Dump[] = [];
+  const end = readSpaced(text, from, from, json, found, rows, true);
+  return found.length === 1 && found[0]!.end === end;
+}
+
+/**
+ * Reads spaced lines from `from` into `out` (the first only, if `one`), up to the first
+ * token past `place` that is no cell, gathering bytes in `bytes`; returns where it
+ * stopped.
+ */
+function readSpaced(
+  text: string,
+  from: number,
+  place: number,
+  json: boolean,
+  out: Dump[],
+  bytes: Rows,
+  one = false,
+): number {
+  bytes.clear();
+  let at = -1;
+  let end = from;
+  const close = () => {
+    if (bytes.length >= MIN_BYTES) out.push({ at, end, bytes: [bytes.take()] });
+    bytes.clear();
+    at = -1;
+  };
+  let i = from;
+  for (;;) {
+    // One line: an offset first, if it has one, then cells, while they go on.
+    let offset = -1;
+    let cells = 0;
+    // The end of the word before, if one came right before (`says:` of `says: g h p`).
+    let word = -1;
+    for (let first = true;; first = false) {
+      let gap = 0;
+      while (text.charCodeAt(i) === 32) {
+        i++;
+        gap++;
+      }
+      if (i >= text.length || breakAt(text, i, json) > 0) break;
+      const from = i;
+      for (; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 32 || (c === 10 && !json) || (c === 92 && json && breakAt(text, i, true))) break;
+      }
+      if (first && i - from >= 7 && hexDigits(text, from, i)) {
+        offset = from;
+        continue;
+      }
+      // Most cells are one character: read without a string made of it.
+      const code = text.charCodeAt(from);
+      let cell: number[] | undefined;
+      if (i - from !== 1 || code >= 128) {
+        const token = text.slice(from, i);
+        cell = cellBytes(json && token.includes("\\") ? token.replace(/\\(["\\/])/g, "$1") : token);
+        if (cell === undefined) {
+          // Characters spaced out may touch a word on either side (`... 5,`): its
+          // character next to them is one of them.
+          if (at >= 0 && gap === 1 && code < 128) {
+            bytes.push(code);
+            end = from + 1;
+          }
+          close();
+          if (i > place) return i;
+          word = i;
+          continue;
+        }
+      }
+      if (at < 0) {
+        // A run that starts on a line's first cell starts at its offset.
+        at = offset >= 0 ? offset : from;
+        if (offset < 0 && word >= 0 && gap === 1 && text.charCodeAt(word - 1) < 128) {
+          bytes.push(text.charCodeAt(word - 1));
+          at = word - 1;
+        }
+      }
+      for (let k = 0; k < gap >> 2; k++) bytes.push(32);
+      if (cell === undefined) bytes.push(code);
+      else for (const b of cell) bytes.push(b);
+      end = i;
+      cells++;
+      offset = -1;
+      word = -1;
+    }
+    const step = breakAt(text, i, json);
+    // A line with no cell (`od`'s last, the file's length alone) ends the run.
+    if (at < 0 || cells === 0 || step === 0 || one) break;
+    i += step;
+  }
+  close();
+  return i;
+}
+
 /**
  * The dump that starts at `at` (where a finding decoded from it points), found again by
  * reading `text` from there line by line: what cutting it out of a request takes.
@@ -386,7 +611,8 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     if (next === undefined) break;
     i = next;
   }
-  return hexDumps(text, stretches).find((d) => d.at === at);
+  return hexDumps(text, stretches).find((d) => d.at === at) ??
+    spacedDumps(text, [at]).find((d) => d.at <= at && at < d.end);
 }
 
 /** Where the line after the one `at` is on starts, if within `MAX_GAP`. */

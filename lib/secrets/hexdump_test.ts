@@ -1,13 +1,14 @@
 /**
- * Hex dumps: a token in a file shown by `xxd`, `hexdump`, `od` or as a C array is found,
- * in the tool's own layout (offsets, groups, a text column cut every 16 characters), as
- * written and inside a model request's JSON; ordinary lists of numbers are not read as
- * dumps; the survey finds a dump's lines wherever the scan's slices cut them.
+ * Dumps: a token in a file shown by `xxd`, `hexdump`, `od` (its numbers and its `-c`) or
+ * as a C array, or spaced out, is found, in the tool's own layout (offsets, groups, a
+ * text column cut every 16 characters, cells of four), as written and inside a model
+ * request's JSON; ordinary lists of numbers are not read as dumps; the survey finds a
+ * dump's lines wherever the scan's slices cut them.
  */
 import assert from "node:assert/strict";
 import { findSecrets } from "./mod.ts";
 import { KeywordMatcher } from "./keywords.ts";
-import { dumpAt, hexDumps } from "./hexdump.ts";
+import { dumpAt, hexDumps, spacedDumps } from "./hexdump.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -91,6 +92,35 @@ const xxdBits = (s: string) =>
     }  ${shown(row)}`
   ).join("\n") + "\n";
 
+/** Escapes `od -c` writes, by byte. */
+const OD_ESCAPES: Record<number, string> = {
+  0: "\\0",
+  7: "\\a",
+  8: "\\b",
+  9: "\\t",
+  10: "\\n",
+  11: "\\v",
+  12: "\\f",
+  13: "\\r",
+};
+
+/**
+ * `od -c` (octal offsets), `hexdump -c` (hex ones), `od -An -c` (none): each byte in a
+ * cell of four, as a character, an escape or three octal digits; the file's length last.
+ */
+function odChars(s: string, offsets: 8 | 16 | 0 = 8): string {
+  const offset = (n: number) => offsets ? n.toString(offsets).padStart(7, "0") : "";
+  const lines = rows(s).map((row, r) =>
+    offset(r * 16) +
+    row.map((b) =>
+      (OD_ESCAPES[b] ??
+        (b >= 32 && b < 127 ? String.fromCharCode(b) : b.toString(8).padStart(3, "0")))
+        .padStart(4)
+    ).join("")
+  );
+  return [...lines, offset(bytesOf(s).length)].join("\n") + "\n";
+}
+
 const found = (text: string) => findSecrets(text).map((f) => `${f.encoding}:${f.rule}`);
 
 const formats: [string, (s: string) => string][] = [
@@ -118,6 +148,10 @@ const formats: [string, (s: string) => string][] = [
   ["hexdump -d (decimal words, hex offsets)", (s) => odNumbers(s, 10, 2, 7, true)],
   ["od -An -tu1 (no offsets)", (s) => odNumbers(s, 10, 1, 3).replace(/^\d+ ?/gm, " ")],
   ["xxd -b (bits)", xxdBits],
+  ["od -c (a character in each cell of four)", (s) => odChars(s)],
+  ["hexdump -c", (s) => odChars(s, 16)],
+  ["od -An -c (no offsets)", (s) => odChars(s, 0)],
+  ["its characters spaced out", (s) => [...s].join(" ")],
 ];
 
 for (const [what, dump] of formats) {
@@ -132,6 +166,33 @@ for (const [what, dump] of formats) {
     }
   });
 }
+
+Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal go on a dump", () => {
+  const file = `say "hi" \\ \tcaf\u00e9 \x01\x7f  end\nGITHUB_TOKEN=${GH}\n`;
+  const text = odChars(file);
+  // As od prints it: `   "`, `   \\`, `  \\t`, a blank cell for a space, `303 251`.
+  assert.match(text, /" {7}\\ {6}\\t {3}c {3}a {3}f 303\n0000020 251 {5}001 177 {11}e/);
+  const asJson = JSON.stringify({ messages: [{ content: `$ od -c f\n${text}` }] });
+  for (const t of [text, asJson]) assert.deepEqual(found(t), ["hexdump:github-token"], t);
+  // Read as written, and as if in a JSON string (whose escaped line breaks an `\\n` cell
+  // would be): the first is the file, from the first offset to the last cell.
+  const [dump] = spacedDumps(text, new KeywordMatcher([]).survey(text).spaced);
+  assert.deepEqual(dump!.bytes[0], new TextEncoder().encode(file));
+  assert.deepEqual([dump!.at, text.slice(dump!.end)], [0, "\n0000120\n"]);
+});
+
+Deno.test("characters spaced out on a long line are read from the first of them", () => {
+  const spaced = [...`GITHUB_TOKEN=${GH}`].join(" ");
+  for (const before of ["", "a line longer than a dump's, ".repeat(10)]) {
+    // The token's last character touches a comma: `5,` is read as its `5`. So is the
+    // colon of `says:` read as the character before the token's first.
+    const text = `${before}it says: ${spaced}, and so on`;
+    const asJson = JSON.stringify({ messages: [{ content: text }] });
+    for (const t of [text, asJson]) assert.deepEqual(found(t), ["hexdump:github-token"], t);
+    const [dump] = spacedDumps(text, new KeywordMatcher([]).survey(text).spaced);
+    assert.equal(text.slice(dump!.at, dump!.end), `: ${spaced}`);
+  }
+});
 
 Deno.test("a text column that reads as hex groups (`cafe beef`) adds no bytes to the dump", () => {
   // The token starts on the first line: bytes read from its text column would split it.

@@ -185,6 +185,24 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
   const octal = cutOutSecrets(asked, [])!;
   assert.deepEqual(octal.rules.toSorted(), ["aws-access-key-id", "github-token"]);
   assert.equal(JSON.parse(octal.text).messages[0].content, `$ od .env\n${CUT_OUT}\n${od.at(-1)}\n`);
+  // `od -c`: a character in each cell of four, escapes for line breaks.
+  const chars: string[] = [];
+  for (let at = 0; at < file.length; at += 16) {
+    const cells = [...file.subarray(at, at + 16)].map((b) =>
+      (b === 10 ? "\\n" : String.fromCharCode(b)).padStart(4)
+    );
+    chars.push(`${at.toString(8).padStart(7, "0")}${cells.join("")}`);
+  }
+  chars.push(file.length.toString(8).padStart(7, "0"));
+  const spaced = cutOutSecrets(
+    JSON.stringify({ messages: [{ content: `$ od -c .env\n${chars.join("\n")}\n$ echo ok` }] }),
+    [],
+  )!;
+  assert.deepEqual(spaced.rules.toSorted(), ["aws-access-key-id", "github-token"]);
+  assert.equal(
+    JSON.parse(spaced.text).messages[0].content,
+    `$ od -c .env\n${CUT_OUT}\n${chars.at(-1)}\n$ echo ok`,
+  );
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
