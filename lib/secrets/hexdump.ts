@@ -419,6 +419,11 @@ function breakAt(text: string, i: number, json: boolean): number {
     : 0;
 }
 
+/** Whether the quote at `i` ends a JSON string (it is a quote, not escaped). */
+function quoteEnds(text: string, i: number): boolean {
+  return text.charCodeAt(i) === 34 && backslashesBefore(text, i) % 2 === 0;
+}
+
 /**
  * The bytes a cell of `od -c` (or a character of text spaced out) stands for: a
  * character, an escape (`\\n`), three octal digits, or none for the `**` after a
@@ -495,7 +500,9 @@ function lineStart(text: string, at: number, json: boolean): number {
   for (let i = at; i > reach; i--) {
     const c = text.charCodeAt(i - 1);
     if (c === 10) return json ? -2 : i;
+    // In a JSON string, its escaped line break or the quote that starts it.
     if (json && c === 110 && breakAt(text, i - 2, true) === 2) return i;
+    if (json && quoteEnds(text, i - 1)) return i;
   }
   return reach === 0 ? 0 : -1;
 }
@@ -542,12 +549,15 @@ function readSpaced(
         i++;
         gap++;
       }
-      if (i >= text.length || breakAt(text, i, json) > 0) break;
+      if (i >= text.length || breakAt(text, i, json) > 0 || (json && quoteEnds(text, i))) break;
       const from = i;
       for (; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        if (c === 32 || (c === 10 && !json) || (c === 92 && json && breakAt(text, i, true))) break;
+        if (c === 32 || (c === 10 && !json) || (json && quoteEnds(text, i))) break;
+        if (json && c === 92 && breakAt(text, i, true) === 2) break;
       }
+      // Nothing read (a character the checks above missed): no loop without end.
+      if (i === from) break;
       if (first && i - from >= 7 && hexDigits(text, from, i)) {
         offset = from;
         continue;
@@ -611,8 +621,10 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     if (next === undefined) break;
     i = next;
   }
+  // Of text spaced out, read both as written and as in a JSON string, the longer reading.
   return hexDumps(text, stretches).find((d) => d.at === at) ??
-    spacedDumps(text, [at]).find((d) => d.at <= at && at < d.end);
+    spacedDumps(text, [at]).filter((d) => d.at <= at && at < d.end)
+      .reduce<Dump | undefined>((a, d) => (a && a.end >= d.end ? a : d), undefined);
 }
 
 /** Where the line after the one `at` is on starts, if within `MAX_GAP`. */

@@ -181,6 +181,22 @@ Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal g
   assert.deepEqual([dump!.at, text.slice(dump!.end)], [0, "\n0000120\n"]);
 });
 
+Deno.test("od -c at the end of a JSON string is read up to its closing quote", () => {
+  const cells = odChars(FILE, 0).trimEnd();
+  assert.match(cells, /5 {2}\\n {3}A {3}W {3}S/);
+  for (const t of [JSON.stringify({ content: cells }), JSON.stringify([cells, cells])]) {
+    assert.deepEqual(
+      [...new Set(found(t))].toSorted(),
+      ["hexdump:aws-access-key-id", "hexdump:github-token"],
+    );
+    // The dump, read as in a JSON string, ends at its last cell (`\\n`), before the quote.
+    const dumps = spacedDumps(t, new KeywordMatcher([]).survey(t).spaced);
+    const longest = dumps.reduce((a, d) => (a.end - a.at >= d.end - d.at ? a : d));
+    assert.equal(t.slice(longest.end, longest.end + 1), '"');
+    assert.equal(new TextDecoder().decode(longest.bytes[0]), FILE);
+  }
+});
+
 Deno.test("characters spaced out on a long line are read from the first of them", () => {
   const spaced = [...`GITHUB_TOKEN=${GH}`].join(" ");
   for (const before of ["", "a line longer than a dump's, ".repeat(10)]) {

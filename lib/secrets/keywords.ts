@@ -67,7 +67,7 @@ export const MIN_RUN = 16;
 /** The shortest stretch of a hex dump's characters `Survey.dumps` holds: eight bytes as `hh `. */
 export const MIN_DUMP = 32;
 /** How far past a place the survey looks to tell text spaced out (see `dumpsIn`). */
-const SPACED_REACH = 23;
+const SPACED_REACH = 17;
 /** Characters from one three looked at (see `dumpsInText`) to the next. */
 const DUMP_STRIDE = MIN_DUMP - 2;
 /**
@@ -561,7 +561,6 @@ function dumpsIn(
   const length = bytes !== undefined ? bytes.length - shift : text.length;
   let floor = pass.dumpFloor;
   let i = pass.dumpProbe;
-  let skip = pass.spacedSkip;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
     const a = at(i);
     const b = at(i + 1);
@@ -578,24 +577,25 @@ function dumpsIn(
         continue;
       }
     }
-    // Spaced out: every other place (`od -c` is read on from where one shows it, and
-    // back a few lines), a space and a character among the three there, then see
-    // `spacedFrom`.
-    skip = !skip;
+    // Spaced out: a space among the three there, not four in a row (indentation), then
+    // see `spacedFrom`.
     if (
-      !skip && ((a | b | c) & 2) !== 0 && (a & b & c & 2) === 0 && i + SPACED_REACH < length &&
+      ((a | b | c) & 2) !== 0 && i + SPACED_REACH < length &&
+      ((a & b & c & 2) === 0 || (at(i + 3) & 2) === 0) &&
       spacedFrom(text, bytes, shift, i, a, b)
     ) pass.spaced.push(i);
   }
-  pass.spacedSkip = skip;
   pass.dumpFloor = floor;
   pass.dumpProbe = i;
 }
 
 /**
  * Whether the text is spaced out from `i` (`od -c`'s cells of four, a character every
- * other place): from a space among the three there (`a` and `b` the classes of the first
- * two), one every four places five times over, not all spaces between (indentation).
+ * other place): from the first space among the three there (`a` and `b` the classes of
+ * the first two; the spaces of such text recur every four places, whichever is taken),
+ * one every four places three times over, and three of the four cells so made end in a
+ * character after a space (`   A`, `  \n`, ` a b`; not `!== -1) {`, not indentation; a
+ * cell may be blank, for a space).
  */
 function spacedFrom(
   text: string,
@@ -605,17 +605,17 @@ function spacedFrom(
   a: number,
   b: number,
 ): boolean {
-  for (let k = i; k < i + 3; k++) {
-    if (k < i + 2 && ((k === i ? a : b) & 2) === 0) continue;
-    // One at a time: most places fail at the first.
-    let cells = 1;
-    while (cells < 6 && (dumpClass(text, bytes, shift, k + 4 * cells) & 2) !== 0) cells++;
-    if (cells < 6) continue;
-    const between = dumpClass(text, bytes, shift, k + 1) & dumpClass(text, bytes, shift, k + 2) &
-      dumpClass(text, bytes, shift, k + 3);
-    if ((between & 2) === 0) return true;
+  const k = (a & 2) !== 0 ? i : (b & 2) !== 0 ? i + 1 : i + 2;
+  // One at a time: most places fail at the first.
+  for (let c = k + 4; c < k + 16; c += 4) {
+    if ((dumpClass(text, bytes, shift, c) & 2) === 0) return false;
   }
-  return false;
+  let others = 0;
+  for (let c = k; c < k + 16 && others < 2; c += 4) {
+    const space = dumpClass(text, bytes, shift, c + 1) | dumpClass(text, bytes, shift, c + 2);
+    if ((space & 2) === 0 || (dumpClass(text, bytes, shift, c + 3) & 2) !== 0) others++;
+  }
+  return others < 2;
 }
 
 function newPass(): Pass {
@@ -626,7 +626,6 @@ function newPass(): Pass {
     runs: [],
     dumps: [],
     spaced: [],
-    spacedSkip: false,
     dumpFloor: 0,
     dumpProbe: 0,
     marks: [],
@@ -661,8 +660,6 @@ interface Pass {
   runs: number[];
   dumps: number[];
   spaced: number[];
-  /** Whether the next place looked at is passed over for `spaced` (every other one is). */
-  spacedSkip: boolean;
   /** No stretch of `dumps` still to find starts before it (a character offset). */
   dumpFloor: number;
   /** The next character looked at for one (see `dumpsInText`). */

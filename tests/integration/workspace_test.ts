@@ -344,6 +344,8 @@ dockerTest(
           // A file holding it, hex-dumped: found in the dump's bytes, the dump cut out whole
           // (its text column, which shows the key in pieces, too).
           `printf 'id=%s\\n' "${key}" > k.txt && od -A x -t x1z k.txt && rm k.txt`,
+          // As od prints it unasked (octal words) and with -c (a character in each cell).
+          `printf 'id=%s\\n' "${key}" > k.txt && od k.txt && od -c k.txt && rm k.txt`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
         ],
         final: "CUT DONE",
@@ -362,13 +364,14 @@ dockerTest(
       "found [secret cut out by bot-bottle] in the logs",
       "callback: [secret cut out by bot-bottle]",
       "[secret cut out by bot-bottle]\n000018",
+      "[secret cut out by bot-bottle]\n0000030\n[secret cut out by bot-bottle]\n0000030",
       "second step ran\ncommitted",
     ]);
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
     assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
     assert.ok(
-      !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41|41 4b 49 41/i.test(b)),
-      "no model request carried the key, as written, percent-encoded or hex-dumped",
+      !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41|41 4b 49 41|A {3}K {3}I {3}A/i.test(b)),
+      "no model request carried the key, as written, percent-encoded, dumped or spaced out",
     );
     assert.match(
       r.stderr,
