@@ -197,6 +197,44 @@ Deno.test("od -c at the end of a JSON string is read up to its closing quote", (
   }
 });
 
+Deno.test("od -c is read from its first line when only later ones show it spaced out", () => {
+  // Control bytes, each three octal digits in a cell, fill the first line up to the
+  // token's first four characters: no place on it looks spaced out.
+  const file = `${"\x01".repeat(12)}${GH}\n`;
+  const text = odChars(file);
+  assert.match(text.split("\n")[0]!, /^0000000( 001){12} {3}g {3}h {3}p {3}_$/);
+  const places = new KeywordMatcher([]).survey(text).spaced;
+  assert.ok(places.every((p) => p > text.indexOf("\n")), `${places}`);
+  assert.deepEqual(found(text), ["hexdump:github-token"]);
+});
+
+Deno.test("text spaced out is looked for in cells that end in a character, not in code", () => {
+  const code = [
+    "    if (i !== -1) {\n      return a + b;\n    }\n",
+    "        for (let k = 0; k < n; k++) x = y ? 1 : 2;\n",
+    "                                \n",
+    "const e = { a: 1, bb: 22, ccc: 333 }; // a, b, c\n",
+  ].join("").repeat(20);
+  for (const t of [code, JSON.stringify({ code })]) {
+    assert.deepEqual(new KeywordMatcher([]).survey(t).spaced, []);
+  }
+});
+
+Deno.test("a dump read both as written and as in a JSON string is cut as the longer", () => {
+  // As written, the first line's cells end at `e\n` (the escaped break reads as a word):
+  // a dump of that line alone, from the same place.
+  for (const offsets of [8, 0] as const) {
+    const body = JSON.stringify({ content: `$ od -c .env\n${odChars(FILE, offsets)}$ echo ok` });
+    const at = offsets ? body.indexOf("0000000") : body.indexOf("A   P");
+    const dump = dumpAt(body, at);
+    assert.ok(dump);
+    assert.equal(dump.at, at);
+    // Up to the file's length, the last line (empty without offsets).
+    assert.equal(body.slice(dump.end), `\\n${offsets ? "0000162" : ""}\\n$ echo ok"}`);
+    assert.equal(new TextDecoder().decode(dump.bytes[0]), FILE);
+  }
+});
+
 Deno.test("characters spaced out on a long line are read from the first of them", () => {
   const spaced = [...`GITHUB_TOKEN=${GH}`].join(" ");
   for (const before of ["", "a line longer than a dump's, ".repeat(10)]) {
