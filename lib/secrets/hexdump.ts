@@ -381,8 +381,10 @@ function lineEnd(text: string, at: number): number {
   const to = Math.min(text.length, at + MAX_GAP);
   for (let i = at; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || c === 13 || (c === 92 && /[nr]/.test(text[i + 1] ?? ""))) return i;
-    if (c === 34 && text.charCodeAt(i - 1) !== 92) return i;
+    if (c === 10 || c === 13 || quoteEnds(text, i)) return i;
+    if (c === 92 && /[nr]/.test(text[i + 1] ?? "") && backslashesBefore(text, i) % 2 === 0) {
+      return i;
+    }
   }
   return to === text.length ? to : at;
 }
@@ -631,9 +633,8 @@ export function dumpAt(text: string, at: number): Dump | undefined {
 function lineAfter(text: string, at: number): number | undefined {
   const to = Math.min(text.length, at + MAX_GAP);
   for (let i = at; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) return i + 1;
-    if (c === 92 && text.charCodeAt(i + 1) === 110) return i + 2;
+    const step = breakAt(text, i, false) || breakAt(text, i, true);
+    if (step > 0) return i + step;
   }
   return undefined;
 }
