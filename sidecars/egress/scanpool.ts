@@ -8,6 +8,12 @@
  * request is answered with an error, not sent) and is replaced, as is one still on a
  * job past the deadline: the rules are written to scan in linear time, and this holds
  * if one does not (a body that could hang a worker for good is refused instead).
+ *
+ * Deno cannot stop a worker in the middle of a scan: `terminate()` takes effect once the
+ * worker's code returns to its event loop (denoland/deno#35657, open), so a worker past
+ * the deadline runs its scan to the end before its thread goes, and only the pool is
+ * rid of it at once. The CPU that scan takes is spent all the same: a bound on it rests
+ * on the rules' linear time.
  */
 
 import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
@@ -56,7 +62,7 @@ export class ScanPool {
    * `size`: how many bodies may be scanned at once. `onFallBack`: told, once, why scans
    * run on the event loop after all. `inPlaceBelow`: bodies smaller than this are scanned
    * in place (a worker's round trip, ~0.2 ms, costs more than their scan holds the loop).
-   * `deadlineMs`: how long a worker may take over one job before it is stopped and
+   * `deadlineMs`: how long a worker may take over one job before it is given up and
    * the job fails. `workerUrl`: the worker's module (tests).
    */
   constructor(
@@ -183,13 +189,16 @@ export class ScanPool {
     return job;
   }
 
-  /** `slot`'s job ran past the deadline: the worker is stopped, the job fails, another takes over. */
+  /**
+   * `slot`'s job ran past the deadline: the job fails, another worker takes over, and this
+   * one goes once its scan ends (Deno cannot stop it sooner: see the module's note).
+   */
   #overdue(slot: Slot): void {
     if (!slot.busy) return;
     const job = this.#retire(slot)!;
     job.reject(
       new Error(
-        `its scan took longer than ${this.#deadlineMs / 1000} s, so it was stopped`,
+        `its scan took longer than ${this.#deadlineMs / 1000} s, so it was given up`,
       ),
     );
     if (!this.#closed) this.#dispatch();
