@@ -63,9 +63,31 @@ export function looksBinary(bytes: Uint8Array): boolean {
  */
 export function printableText(bytes: Uint8Array): string {
   const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = PRINTABLE[bytes[i]!]!;
-  return new TextDecoder().decode(out);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0 && utf16Zero(bytes, i)) continue;
+    out[n++] = PRINTABLE[b]!;
+  }
+  return new TextDecoder().decode(out.subarray(0, n));
 }
+
+/**
+ * Whether the zero at `i` is the other half of an ASCII character in UTF-16 (a file
+ * Windows saved as "Unicode", PowerShell's `>`): between two characters of text, in a
+ * row of such pairs. Left out, the text reads as written (as spaces, `K E Y = ...`, no
+ * secret showed); a zero between two strings of a program (C's ends) stays a space.
+ */
+function utf16Zero(bytes: Uint8Array, i: number): boolean {
+  return i > 0 && TEXT_BYTE[bytes[i - 1]!] === 1 && TEXT_BYTE[bytes[i + 1]!] === 1 &&
+    (bytes[i - 2] === 0 || bytes[i + 2] === 0);
+}
+
+/** 1 for a byte `printableText` keeps as it is. */
+const TEXT_BYTE = Uint8Array.from(
+  { length: 256 },
+  (_, b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x09 || b === 0x0d ? 1 : 0,
+);
 
 /** Each byte as `printableText` shows it. */
 const PRINTABLE = Uint8Array.from(
@@ -271,7 +293,65 @@ function printableRuns(bytes: Uint8Array, min = 8): string {
   for (let k = 0; k < found.length; k += 2) {
     parts.push(ASCII.decode(bytes.subarray(found[k]!, found[k + 1]!)));
   }
+  utf16Runs(bytes, min, parts);
   return parts.join("\n");
+}
+
+/** 1 for a byte ASCII text in UTF-16 is made of: a printable character's, or zero. */
+const UTF16_BYTE = Uint8Array.from({ length: 256 }, (_, b) => PRINTABLE_BYTE[b]! | +(b === 0));
+
+/**
+ * Adds to `parts` the printable ASCII runs of at least `min` characters that `bytes`
+ * hold as UTF-16, in either byte order: each character's byte beside a zero (what
+ * PowerShell's `-EncodedCommand` takes in base64, what .NET's `Encoding.Unicode` and
+ * Windows' "Unicode" files are). Read as bytes, such text is a printable byte every
+ * other place, never a run. In such a run every two bytes in a row hold a zero, which
+ * two random bytes do once in 128 times: the loop looks at a pair every `2 * min - 1`
+ * bytes (a run that long holds one), and reads the stretch of printable and zero bytes
+ * around a pair with a zero, at both parities (an image's bytes cost a pass over a
+ * fifteenth of them).
+ */
+function utf16Runs(bytes: Uint8Array, min: number, parts: string[]): void {
+  const length = bytes.length;
+  const step = 2 * min - 1;
+  let floor = 0;
+  for (let i = floor; i + 1 < length; i += step) {
+    if (bytes[i] !== 0 && bytes[i + 1] !== 0) continue;
+    let from = i;
+    while (from > floor && UTF16_BYTE[bytes[from - 1]!] === 1) from--;
+    let to = i;
+    while (to < length && UTF16_BYTE[bytes[to]!] === 1) to++;
+    if (to - from >= 2 * min) {
+      for (let parity = 0; parity < 2; parity++) utf16Text(bytes, from + parity, to, min, parts);
+    }
+    floor = to;
+    i = Math.max(i, to - step + 1);
+  }
+}
+
+/**
+ * `utf16Runs` in `from`-`to`, a stretch of printable and zero bytes, read as pairs from
+ * `from` on: each run of `min` or more pairs that hold a character and a zero in the
+ * same order.
+ */
+function utf16Text(bytes: Uint8Array, from: number, to: number, min: number, parts: string[]) {
+  let chars: number[] = [];
+  // Which byte of each pair holds the character (0 or 1); -1: neither.
+  let side = -1;
+  for (let i = from; i + 1 < to; i += 2) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1]!;
+    const s = b === 0 && a !== 0 ? 0 : a === 0 && b !== 0 ? 1 : -1;
+    // A run ends at another order, or grows long (a token is far shorter than what one
+    // spread into `fromCharCode` may take).
+    if (s !== side || chars.length >= 4096) {
+      if (chars.length >= min) parts.push(String.fromCharCode(...chars));
+      chars = [];
+    }
+    side = s;
+    if (s !== -1) chars.push(s === 0 ? a : b);
+  }
+  if (chars.length >= min) parts.push(String.fromCharCode(...chars));
 }
 
 /**

@@ -46,7 +46,14 @@ const encodings: [string, (s: string) => string, string][] = [
   ["URL-safe base64 without padding", b64url, "base64"],
   ["base64 glued to a word (any alignment)", (s) => "data" + btoa("::" + s), "base64"],
   ["base64 as a path segment", (s) => `https://paste.example.com/up/${b64url(s)}/raw`, "base64"],
+  [
+    "base64 of UTF-16 (PowerShell's -EncodedCommand)",
+    (s) => btoa([...s].map((c) => c + "\0").join("")),
+    "base64",
+  ],
+  ["base64 of big-endian UTF-16", (s) => btoa([...s].map((c) => "\0" + c).join("")), "base64"],
   ["hex", hex, "hex"],
+  ["hex of UTF-16", (s) => hex([...s].map((c) => c + "\0").join("")), "hex"],
   ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
   ["base32", base32, "base32"],
   [

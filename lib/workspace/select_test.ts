@@ -119,7 +119,7 @@ Deno.test("selectWorkspace() outside git takes the directory whole, still scanne
   }
 });
 
-Deno.test("selectWorkspace() scans a binary file as the text it shows, at its line", async () => {
+Deno.test("selectWorkspace() scans a binary file as the text it shows (UTF-16 as written), at its line", async () => {
   const dir = await Deno.makeTempDir();
   try {
     // 3 MiB of random bytes (decoded as UTF-8, that took seconds to scan), with and
@@ -134,10 +134,18 @@ Deno.test("selectWorkspace() scans a binary file as the text it shows, at its li
     keyed.set(key, 1000);
     keyed.set(clean.subarray(1000), 1000 + key.length);
     await Deno.writeFile(join(dir, "keyed.bin"), keyed);
+    // A script Windows PowerShell's `>` wrote: UTF-16 with a byte-order mark, so binary
+    // to git; the key on its second line.
+    const script = `# setup\r\n$env:AWS_KEY_ID = "AKIA${"QYLPMN5HFIQR7XZB"}"\r\n`;
+    await Deno.writeFile(
+      join(dir, "setup.ps1"),
+      new Uint8Array([0xff, 0xfe, ...[...script].flatMap((c) => [c.charCodeAt(0), 0])]),
+    );
     const sel = await selectWorkspace(await locateWorkspace(dir), []);
     assert.deepEqual(sel.paths, ["clean.bin"]);
-    assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule, f.line]), [
+    assert.deepEqual(sel.flagged.map((f) => [f.path, f.rule, f.line]).sort(), [
       ["keyed.bin", "aws-access-key-id", 4],
+      ["setup.ps1", "aws-access-key-id", 2],
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -601,6 +601,12 @@ dockerTest(
     await git(repo, ["add", "-f", ".env"]);
     await git(repo, ["rm", "-q", "--cached", ".env"]);
     await Deno.writeTextFile(join(repo, "draft.md"), "an untracked draft\n");
+    // A script Windows PowerShell's `>` wrote: UTF-16, binary to git, the key on line 2.
+    const script = `# setup\r\n$env:AWS_ACCESS_KEY_ID = "${key}"\r\n`;
+    await Deno.writeFile(
+      join(repo, "config", "setup.ps1"),
+      new Uint8Array([0xff, 0xfe, ...[...script].flatMap((c) => [c.charCodeAt(0), 0])]),
+    );
     // A submodule with its own .gitignore, and an ignored file in it.
     const lib = join(dir.path, "lib");
     await Deno.mkdir(lib);
@@ -632,6 +638,7 @@ dockerTest(
     try {
       assert.match(up.stderr, /Left out of the agent because they hold a secret/);
       assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
+      assert.match(up.stderr, /config\/setup\.ps1:2 \(rule aws-access-key-id\)/);
       // Its version in the history stays out too.
       assert.match(
         up.stderr,
