@@ -41,6 +41,17 @@ Deno.test("a token as written is found", () => {
   assert.deepEqual(found(`x = ${GH}`), ["plain:github-token"]);
 });
 
+Deno.test("a token glued to a word by `-`, `_` or `.` is found; one run together with letters is not", () => {
+  for (const glue of ["-", "_", "."]) {
+    for (const text of [`leak${glue}${GH}`, `${GH}${glue}x`, `a${glue}${AWS}${glue}b`]) {
+      assert.equal(found(text).length, 1, text);
+    }
+  }
+  // Inside a longer word (the middle of base64, an identifier) a prefix is no token's.
+  assert.deepEqual(found(`x${GH}`), []);
+  assert.deepEqual(found(`${AWS}Q`), []);
+});
+
 const encodings: [string, (s: string) => string, string][] = [
   ["standard base64", (s) => btoa(s), "base64"],
   ["URL-safe base64 without padding", b64url, "base64"],
