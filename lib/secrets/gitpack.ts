@@ -6,8 +6,8 @@
  * compressed bytes, so a secret committed and pushed to any allowed code host went out
  * unseen. Here each object is inflated and each delta applied to its base when the
  * base is in the pack; a delta against an object only the server has yields the bytes
- * it inserts, which hold whatever the change added. Trees (file names and object ids)
- * are left out. No dependencies beyond `node:zlib` and `node:crypto`.
+ * it inserts, which hold whatever the change added. Of a tree, the names it holds (its
+ * object ids left out). No dependencies beyond `node:zlib` and `node:crypto`.
  */
 
 import { createHash } from "node:crypto";
@@ -182,7 +182,7 @@ function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** What the entries hold: objects whole (trees left out), deltas resolved where they can be. */
+/** What the entries hold: objects whole (trees' names), deltas resolved where they can be. */
 function contentsOf(entries: Map<number, Entry>, budget: Budget): Uint8Array[] {
   const deltas = [...entries.values()].filter((e) => e.type === OFS_DELTA || e.type === REF_DELTA);
   // Object ids, only when a delta names its base by one (a thin pack's bases are not here).
@@ -219,13 +219,33 @@ function contentsOf(entries: Map<number, Entry>, budget: Budget): Uint8Array[] {
     if (!progress) break;
   }
   const out: Uint8Array[] = [];
+  const add = (type: number, content: Uint8Array) =>
+    out.push(type === TREE ? treeNames(content) : content);
   for (const e of entries.values()) {
     if (e.type === OFS_DELTA || e.type === REF_DELTA) {
       if (!e.resolved) out.push(insertedBytes(e.data));
-      else if (e.resolved.type !== TREE) out.push(e.resolved.content);
-    } else if (e.type !== TREE) out.push(e.data);
+      else add(e.resolved.type, e.resolved.content);
+    } else add(e.type, e.data);
   }
   return out.filter((c) => c.length > 0);
+}
+
+const NEWLINE = new Uint8Array([10]);
+
+/**
+ * The names a tree holds, a line each (its entries are a mode, a name and a binary
+ * object id): a file named for a token carries it as surely as its content does.
+ */
+function treeNames(tree: Uint8Array): Uint8Array {
+  const names: Uint8Array[] = [];
+  for (let at = 0; at < tree.length;) {
+    const space = tree.indexOf(32, at);
+    const nul = space === -1 ? -1 : tree.indexOf(0, space);
+    if (nul === -1) break;
+    names.push(tree.subarray(space + 1, nul), NEWLINE);
+    at = nul + 21;
+  }
+  return concat(names);
 }
 
 function objectId(type: number, content: Uint8Array): string {

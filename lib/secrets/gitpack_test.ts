@@ -57,6 +57,21 @@ Deno.test("a secret committed and packed for a push is found in the pack's objec
   assert.deepEqual(findSecrets(text).map((f) => f.rule), ["github-token"]);
 });
 
+Deno.test("a token in the name of a file or a directory is found in the pack's trees", async () => {
+  await using repo = await repository();
+  await Deno.mkdir(join(repo.dir, `cache-${GH}`));
+  await repo.commit(`cache-${GH}/index.txt`, "plain\n", "add a cache");
+  await repo.commit(`notes.${GH}.md`, "plain\n", "add notes");
+  const text = opened(await repo.pack("HEAD\n"));
+  // One line a name, object ids left out; each commit's root tree names the directory.
+  assert.deepEqual(text.split("\n").filter((l) => l.includes(GH)).sort(), [
+    `cache-${GH}`,
+    `cache-${GH}`,
+    `notes.${GH}.md`,
+  ]);
+  assert.equal(findSecrets(text).filter((f) => f.rule === "github-token").length, 3);
+});
+
 Deno.test("a push of a change (a thin pack: the file as a delta against what the server has) shows the lines it adds", async () => {
   await using repo = await repository();
   await repo.commit("app.ts", source(300));

@@ -26,6 +26,7 @@ import {
   type GateRules,
   homeRefAllowed,
   type Override,
+  refNameRefusal,
   type RefUpdate,
   type Refusal,
   ZERO,
@@ -129,6 +130,12 @@ async function preReceive(name: string): Promise<number> {
   const spent: Override[] = [];
   const forward: { update: RefUpdate; force: boolean }[] = [];
   for (const update of updates) {
+    // Its name is never printed, logged or recorded: its label is.
+    const named = refNameRefusal(update.ref, rules);
+    if (named) {
+      refusals.push(named);
+      continue;
+    }
     if (rules.upstream === null && !homeRefAllowed(update.ref)) {
       refusals.push({
         ref: update.ref,

@@ -12,6 +12,7 @@ import { CatFile } from "./catfile.ts";
 import { CompressedError, fileContents, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
+import { findSecrets } from "../../lib/secrets/mod.ts";
 
 export { MAX_BLOB_BYTES };
 
@@ -65,6 +66,54 @@ export interface PushScan {
   findings: LocatedFinding[];
   /** Blobs over the size limit, by path. */
   oversized: { path: string; bytes: number }[];
+  /**
+   * The new paths that hold a secret in their names, each with what is shown of it
+   * instead (see `pathLabel`): every message, log line and record names them so.
+   */
+  pathLabels?: Map<string, string>;
+}
+
+/** What stands for the part of a path from the name a secret is in (see `pathLabel`). */
+export const HIDDEN_NAME = "[name holding a secret]";
+
+/**
+ * What is shown of `path`, whose name holds a secret from offset `at` on: the path up to
+ * the name (a file's or a directory's) the secret starts in, then `HIDDEN_NAME` for the
+ * rest (a secret in base64 may run past a slash).
+ */
+export function pathLabel(path: string, at: number): string {
+  return path.slice(0, path.lastIndexOf("/", at - 1) + 1) + HIDDEN_NAME;
+}
+
+/**
+ * The secrets in the names of `paths` (one scan of them all, a line each), each path
+ * that holds one with its label: a file named for a token would carry it upstream as
+ * surely as its content.
+ */
+function secretsInPaths(
+  paths: readonly string[],
+  secrets: readonly string[],
+): { labels: Map<string, string>; findings: Map<string, LocatedFinding[]> } {
+  const labels = new Map<string, string>();
+  const findings = new Map<string, LocatedFinding[]>();
+  const list = [...new Set(paths)];
+  for (const f of scanText("(paths)", list.join("\n"), secrets)) {
+    const path = list[f.line - 1]!;
+    if (!labels.has(path)) {
+      // Where in its path the secret starts (or, decoded, the run that holds it).
+      const at = findSecrets(path, { values: secrets })[0]?.index ?? 0;
+      labels.set(path, pathLabel(path, at));
+    }
+    const found = findings.get(path) ?? [];
+    found.push({
+      ...f,
+      file: labels.get(path)!,
+      line: 0,
+      description: `${f.description} in its path`,
+    });
+    findings.set(path, found);
+  }
+  return { labels, findings };
 }
 
 async function out(args: string[]): Promise<string> {
@@ -202,7 +251,7 @@ async function blobLines(cat: CatFile, sha: string): Promise<string[]> {
 /** Reads a pushed ref update and scans everything it brings that `--all` does not have. */
 export async function scanPush(newSha: string, secrets: readonly string[]): Promise<PushScan> {
   await using cat = new CatFile();
-  const result: PushScan = { commits: [], findings: [], oversized: [] };
+  const result: PushScan = { commits: [], findings: [], oversized: [], pathLabels: new Map() };
   const peeled = (await cat.info(`${newSha}^{}`))?.type ?? "";
   if (peeled !== "commit") {
     result.badTarget = `it points at a ${peeled || "missing object"}, not a commit or a tag of one`;
@@ -269,12 +318,23 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
     "--all",
   ])).split("\n").filter(Boolean).map((line) => line.split(" "));
   const allDiffs = await diffsOf(commits);
+  // The names each commit gives (files it adds, and so the directories they are in; a
+  // file it only changes kept the name its parent had).
+  const given = allDiffs.map((diffs) =>
+    diffs.flatMap((diff) => diff.filter((c) => c.status === "A").map((c) => c.paths.at(-1)!))
+  );
+  const inPaths = secretsInPaths(given.flat(), secrets);
+  result.pathLabels = inPaths.labels;
+  const label = (path: string) => inPaths.labels.get(path) ?? path;
   for (const [index, [sha]] of commits.entries()) {
     const scan: CommitScan = { sha: sha!, touched: [], findings: [] };
     for (const f of await scanObjectText(cat, sha!, "commit", "commit", secrets)) {
       scan.findings.push(f);
     }
     const diffs = allDiffs[index]!;
+    for (const path of new Set(given[index])) {
+      for (const f of inPaths.findings.get(path) ?? []) scan.findings.push(f);
+    }
     // Touched: changed against every parent (a merge that only takes one side's
     // version touches nothing new; an "evil merge" does).
     const sets = diffs.map((d) => new Set(d.flatMap((c) => c.paths)));
@@ -314,7 +374,7 @@ export async function scanPush(newSha: string, secrets: readonly string[]): Prom
       }
       const olds = await Promise.all(old.map((sha) => blobLines(cat, sha)));
       // One push per finding: a spread of a file's many overflows the stack.
-      for (const f of await scanBlob(blob, path, olds, ahead[i])) scan.findings.push(f);
+      for (const f of await scanBlob(blob, label(path), olds, ahead[i])) scan.findings.push(f);
       ahead[i] = undefined;
       held -= sizeOf(blob);
     }

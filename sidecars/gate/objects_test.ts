@@ -324,3 +324,35 @@ Deno.test("scanPush() reads a file of more secrets than a call takes arguments",
     assert.equal(scan.commits[0]!.findings.length, 140_000);
   });
 });
+
+Deno.test("scanPush() finds a secret in the name of a file or a directory, and names them without it", async () => {
+  await withRepo(async (dir) => {
+    // A new file named for the token; a directory named for its base64; an existing file
+    // moved under a name holding it (its content is not new); a file that names it in
+    // its content too, in a directory so named.
+    await git(dir, ["checkout", "-q", "main"]);
+    await git(dir, ["mv", "config.txt", `moved-${TOKEN}.txt`]);
+    const sha = await commitDetached(dir, {
+      [`notes/${TOKEN}.md`]: "plain\n",
+      [`cache/${btoa(TOKEN)}/index`]: "plain\n",
+      [`keys/${TOKEN}/key.txt`]: `token = ${TOKEN}\n`,
+      "ordinary/file.txt": "plain\n",
+    }, "names");
+    const scan = await scanPush(sha, SECRETS);
+    const findings = scan.commits[0]!.findings.map((f) => [f.file, f.rule, f.line]).sort();
+    // Base64 holds slashes: its run starts the path, which is hidden whole.
+    assert.deepEqual(findings, [
+      ["[name holding a secret]", "github-token", 0],
+      ["[name holding a secret]", "github-token", 0],
+      ["keys/[name holding a secret]", "github-token", 0],
+      ["keys/[name holding a secret]", "github-token", 1],
+      ["notes/[name holding a secret]", "github-token", 0],
+    ]);
+    assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(TOKEN));
+    assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(btoa(TOKEN)));
+    assert.equal(scan.pathLabels?.get(`notes/${TOKEN}.md`), "notes/[name holding a secret]");
+    // A change to a file under a name it already had is no new name.
+    const edit = await commitDetached(dir, { "ordinary/file.txt": "plain, edited\n" }, "edit");
+    assert.deepEqual((await scanPush(edit, SECRETS)).commits.at(-1)!.findings, []);
+  });
+});

@@ -3,13 +3,15 @@
  * What the gate decides for each ref a push updates, from what the hook read with git
  * (`objects.ts`): deletions and force-pushes only where the entry allows them, refs
  * that name a commit (or a tag of one), no blob over the scan limit, no change to a
- * protected path, and no secret anywhere the push carries. A person's override excuses
+ * protected path, and no secret anywhere the push carries, the names of its refs and
+ * files included. A person's override excuses
  * exactly one commit on one ref, once.
  */
 
 import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_LARGE_REF, WIP_REF } from "../bundle/config.ts";
 import { globMatch } from "./diff.ts";
-import { MAX_BLOB_BYTES, type PushScan } from "./objects.ts";
+import { MAX_BLOB_BYTES, pathLabel, type PushScan } from "./objects.ts";
+import { findSecrets } from "../../lib/secrets/mod.ts";
 
 /** The zero object id git uses for "no ref". */
 export const ZERO = "0000000000000000000000000000000000000000";
@@ -74,6 +76,22 @@ export interface Decision {
   used: Override[];
 }
 
+/**
+ * The refusal of a ref whose name holds a secret (a branch named for a token carries it
+ * upstream as surely as a file does), named by its label (see `pathLabel`); undefined
+ * for any other. Asked before anything else about the update, deletions included.
+ */
+export function refNameRefusal(ref: string, rules: GateRules): Refusal | undefined {
+  const found = findSecrets(ref, { values: rules.secrets })[0];
+  if (!found) return undefined;
+  return {
+    ref: pathLabel(ref, found.index),
+    rule: found.rule,
+    message: `the ref's name holds a secret: ${found.description} (rule ${found.rule}); ` +
+      "push to a name without it",
+  };
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
@@ -129,9 +147,11 @@ export function decide(
       !o.used && o.commit === commit.sha && o.ref === update.ref
     );
     if (override) used.push(override);
-    for (const file of commit.touched) {
-      const glob = rules.protectedPaths.find((g) => globMatch(g, file));
+    for (const path of commit.touched) {
+      const glob = rules.protectedPaths.find((g) => globMatch(g, path));
       if (glob && !override?.protectedPaths) {
+        // A path whose name holds a secret is named by its label (see `pathLabel`).
+        const file = scan.pathLabels?.get(path) ?? path;
         refusals.push({
           ref: update.ref,
           commit: commit.sha,

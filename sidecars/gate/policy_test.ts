@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { globMatch } from "./diff.ts";
 import type { CommitScan, PushScan } from "./objects.ts";
-import { decide, type GateRules, homeRefAllowed, type Override, ZERO } from "./policy.ts";
+import {
+  decide,
+  type GateRules,
+  homeRefAllowed,
+  type Override,
+  refNameRefusal,
+  ZERO,
+} from "./policy.ts";
 import { scanAdded } from "./scan.ts";
 
 const RULES: GateRules = {
@@ -215,4 +222,41 @@ Deno.test("decide() names ten secrets a file, and counts the rest of that file's
     },
   ]);
   assert.ok(d.refusals.slice(0, 12).every((r) => r.line !== undefined));
+});
+
+Deno.test("refNameRefusal() refuses a ref named for a secret and names it without it; decide() names such a path so", async () => {
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  for (
+    const ref of [`refs/heads/leak/${token}`, `refs/tags/v1-${token}`, `refs/heads/${btoa(token)}`]
+  ) {
+    const r = refNameRefusal(ref, RULES);
+    assert.ok(r, ref);
+    assert.equal(r.rule, "github-token");
+    assert.ok(!JSON.stringify(r).includes(token) && !JSON.stringify(r).includes(btoa(token)), ref);
+    // Base64 holds slashes: its run may start the name, which is then hidden whole.
+    assert.match(r.ref, /\[name holding a secret\]$/);
+  }
+  // A bottle's own value in a name, and ordinary names.
+  assert.ok(
+    refNameRefusal("refs/heads/x-bottle-value-k9X2mQ7pL4", {
+      ...RULES,
+      secrets: ["bottle-value-k9X2mQ7pL4"],
+    }),
+  );
+  for (const ref of ["refs/heads/main", "refs/heads/feature/ghp-support", "refs/tags/v1.2.3"]) {
+    assert.equal(refNameRefusal(ref, RULES), undefined, ref);
+  }
+  // A protected path whose name holds a secret is named by its label.
+  const path = `.github/workflows/${token}.yml`;
+  const refusals = decide(MAIN, {
+    fastForward: true,
+    scan: scan([await commit({ [path]: ["on: push"] })], {
+      pathLabels: new Map([[path, ".github/workflows/[name holding a secret]"]]),
+    }),
+  }, RULES).refusals;
+  assert.deepEqual(refusals.map((r) => [r.rule, r.file]), [[
+    "protected-path",
+    ".github/workflows/[name holding a secret]",
+  ]]);
+  assert.ok(!JSON.stringify(refusals).includes(token));
 });

@@ -3,9 +3,10 @@
  * the real gate to a real sshd upstream: a token in a file git calls binary, in a
  * commit message, in the author field, in an annotated tag, in a lightweight tag
  * pointing straight at a blob; a protected path with a non-ASCII name, reached by a
- * rename or a mode change; a value the bottle marks secret. Each is refused with the
- * file, message or tag named and the token not repeated, and afterwards the token is
- * in none of the upstream's objects.
+ * rename or a mode change; a value the bottle marks secret; a token in a file's or a
+ * branch's name. Each is refused with the file, message or tag named and the token not
+ * repeated (nor logged), and afterwards the token is in none of the upstream's objects
+ * or refs.
  */
 
 import assert from "node:assert/strict";
@@ -78,7 +79,9 @@ agents:
       );
       assert.notEqual(r.code, 0, `${what}: the push went through\n${r.stdout}${r.stderr}`);
       assert.match(r.stderr, says, `${what}: ${r.stderr}`);
-      assert.ok(!(r.stdout + r.stderr).includes(secret), `${what}: the secret was repeated`);
+      // What the gate says comes as `remote:` lines (git itself repeats a ref it was given).
+      const gate = (r.stdout + r.stderr).split("\n").filter((l) => l.startsWith("remote:"));
+      assert.ok(gate.length > 0 && !gate.join("\n").includes(secret), `${what}: repeated`);
     };
     try {
       await t.step("a token in a file git treats as binary", () =>
@@ -140,6 +143,18 @@ agents:
           `echo "db=${dbPassword}" > db.conf && git add db.conf && git commit -qm db && git push -q origin main`,
           /db\.conf:1: a secret of this bottle \(rule bottle-credential\)/,
         ));
+      await t.step("a token in the name of a file", () =>
+        refused(
+          "file name",
+          `mkdir -p notes && echo x > "notes/from-$S.md" && git add -A && git commit -qm notes && git push -q origin main`,
+          /notes\/\[name holding a secret\]: GitHub token in its path \(rule github-token\)/,
+        ));
+      await t.step("a token in the name of a branch", () =>
+        refused(
+          "branch name",
+          `git push -q origin "main:refs/heads/leak-$S"`,
+          /refs\/heads\/\[name holding a secret\]: the ref's name holds a secret: GitHub token/,
+        ));
       await t.step("a clean push still goes through", async () => {
         const r = await sh(
           `set -e; rm -rf /tmp/w; git clone -q ${UPSTREAM} /tmp/w; cd /tmp/w; echo ok > ok.txt; git add ok.txt; git commit -qm 'agent: clean'; git push -q origin main`,
@@ -152,9 +167,15 @@ agents:
           "git -C /home/git/project.git cat-file --batch-all-objects --batch",
         );
         assert.ok(objects.includes("agent: clean"), "the objects were read");
+        const refs = await server.run("git -C /home/git/project.git for-each-ref");
         for (const secret of tokens) {
           assert.ok(!objects.includes(secret), "a token reached upstream");
+          assert.ok(!refs.includes(secret), "a ref named for a token reached upstream");
         }
+        // Nor did the gate write one to its log, refusing them.
+        const logs = await runBotBottle(["logs", name, "--format", "json"], { env });
+        assert.match(logs.stdout, /name holding a secret/);
+        for (const secret of tokens) assert.ok(!logs.stdout.includes(secret), "a token was logged");
       });
     } finally {
       await runBotBottle(["down", name], { env });

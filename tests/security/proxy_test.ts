@@ -196,7 +196,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a git push over HTTPS to an allowed host: a commit holding a secret is refused, a clean one lands",
+      "a git push over HTTPS to an allowed host: a commit holding a secret, in a file or a file's or branch's name, is refused, a clean one lands",
       async () => {
         const repo = "https://plain.fake.test/git/work.git";
         const r = await sh(
@@ -219,6 +219,17 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           /! \[remote rejected\] main -> leak \(bot-bottle refused this push: it carries GitHub token \(rule github-token\) in the body \(in git pack data\)\)/,
         );
         assert.ok(!r.stdout.includes(token), "git's output does not repeat the secret");
+        // The token in a file's name (in the pack's tree), and in a branch's name (in the
+        // push's commands, whose pack is empty: the server has the commit).
+        const named = await sh(
+          "cd /tmp/w && git reset -q --hard HEAD~1 && " +
+            `git mv notes.txt 'notes-${token}.txt' && git commit -qm rename && ` +
+            `git push ${repo} HEAD:named 2>&1; echo "file=$?"; ` +
+            `git push ${repo} 'HEAD~1:refs/heads/leak-${token}' 2>&1; echo "ref=$?"`,
+        );
+        assert.match(named.stdout, /file=[1-9]/, named.stdout);
+        assert.match(named.stdout, /ref=[1-9]/, named.stdout);
+        assert.match(named.stdout, /-> named \(bot-bottle refused this push/);
         const pushes = (await upstream.received()).filter((e) =>
           e.method === "POST" && String(e.path).endsWith("/git-receive-pack") &&
           e.body !== "(4 bytes of git)"
@@ -227,8 +238,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         const blocked = (await log()).filter((e) =>
           e.action === "dlp-block" && String(e.path).endsWith("/git-receive-pack")
         );
-        assert.equal(blocked.length, 2);
-        for (const e of blocked) assert.match(String(e.rules), /^github-token@body:(gzip\+)?pack$/);
+        assert.equal(blocked.length, 4);
+        for (const e of blocked) {
+          assert.match(String(e.rules), /^github-token@body(:(gzip\+)?pack)?$/);
+        }
         assert.ok(!JSON.stringify(blocked).includes(token), "the log does not hold the secret");
       },
     );
