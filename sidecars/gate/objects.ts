@@ -100,9 +100,11 @@ function secretsInPaths(
   for (const f of scanText("(paths)", list.join("\n"), secrets)) {
     const path = list[f.line - 1]!;
     if (!labels.has(path)) {
-      // Where in its path the secret starts (or, decoded, the run that holds it).
-      const at = findSecrets(path, { values: secrets })[0]?.index ?? 0;
-      labels.set(path, pathLabel(path, at));
+      // Where in its path the secret starts (or, decoded, the run that holds it); one
+      // found only with the next path's start (as lines of a file are joined) is none.
+      const own = findSecrets(path, { values: secrets })[0];
+      if (!own) continue;
+      labels.set(path, pathLabel(path, own.index));
     }
     const found = findings.get(path) ?? [];
     found.push({

@@ -351,6 +351,12 @@ Deno.test("scanPush() finds a secret in the name of a file or a directory, and n
     assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(TOKEN));
     assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(btoa(TOKEN)));
     assert.equal(scan.pathLabels?.get(`notes/${TOKEN}.md`), "notes/[name holding a secret]");
+    // Two names that make a token only joined (as lines of a file are): neither holds one.
+    const halves = await commitDetached(dir, {
+      [`a/${TOKEN.slice(0, 20)}`]: "plain\n",
+      [`b${TOKEN.slice(21)}`]: "plain\n",
+    }, "halves");
+    assert.deepEqual((await scanPush(halves, SECRETS)).commits.at(-1)!.findings, []);
     // A change to a file under a name it already had is no new name.
     const edit = await commitDetached(dir, { "ordinary/file.txt": "plain, edited\n" }, "edit");
     assert.deepEqual((await scanPush(edit, SECRETS)).commits.at(-1)!.findings, []);
