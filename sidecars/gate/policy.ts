@@ -4,8 +4,7 @@
  * (`objects.ts`): deletions and force-pushes only where the entry allows them, refs
  * that name a commit (or a tag of one), no blob over the scan limit, no change to a
  * protected path, and no secret anywhere the push carries, the names of its refs and
- * files included. A person's override excuses
- * exactly one commit on one ref, once.
+ * files included. A person's override excuses exactly one commit on one ref, once.
  */
 
 import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_LARGE_REF, WIP_REF } from "../bundle/config.ts";
