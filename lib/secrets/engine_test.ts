@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Detector, dropShadowed, entropy, isPlaceholder, type Rule } from "./engine.ts";
 import { KeywordMatcher } from "./keywords.ts";
-import { detector, findSecrets, looksBinary, printableText } from "./mod.ts";
+import { detector, findSecrets, looksBinary, printableText, secretInName } from "./mod.ts";
 import { randomBytes } from "../bytes.ts";
 
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -399,4 +399,22 @@ Deno.test("the survey's automaton over every rule's keywords keeps 16-bit table 
   const matcher = detector().matcher;
   assert.equal(matcher.entryBits, 16, `${matcher.tableEntries} entries`);
   assert.equal(new KeywordMatcher(["ghp_"]).entryBits, 16);
+});
+
+Deno.test("secretInName() shows a name up to the part a secret starts in, and finds none in an ordinary one", () => {
+  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  assert.equal(
+    secretInName(`refs/heads/fix/leak-${token}-now`)?.label,
+    "refs/heads/fix/[name holding a secret]",
+  );
+  assert.equal(secretInName(`${token}.txt`)?.label, "[name holding a secret]");
+  assert.equal(secretInName(`docs/${token}/a/b.md`)?.finding.rule, "github-token");
+  // The bottle's own value, given.
+  assert.equal(
+    secretInName("x/bottle-value-k9X2mQ7pL4", ["bottle-value-k9X2mQ7pL4"])?.label,
+    "x/[name holding a secret]",
+  );
+  for (const name of ["refs/heads/main", "src/secrets/token.ts", "a/b/c.txt"]) {
+    assert.equal(secretInName(name), undefined, name);
+  }
 });

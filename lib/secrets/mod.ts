@@ -54,6 +54,30 @@ export function setPublicValues(values: Iterable<string>): void {
   publicList = [...publicValues].toSorted();
 }
 
+/** What stands for the part of a name (a path, a ref) from where a secret in it starts. */
+export const HIDDEN_NAME = "[name holding a secret]";
+
+/**
+ * What is shown of `name`, a path or a ref whose text holds a secret from offset `at`
+ * on: up to the part (between slashes) the secret starts in, then `HIDDEN_NAME` for the
+ * rest (a secret in base64 may run past a slash).
+ */
+export function nameLabel(name: string, at: number): string {
+  return name.slice(0, name.lastIndexOf("/", at - 1) + 1) + HIDDEN_NAME;
+}
+
+/**
+ * The first secret in `name` (a path, a ref) and what is shown of it instead (see
+ * `nameLabel`); undefined when it holds none.
+ */
+export function secretInName(
+  name: string,
+  values: readonly string[] = [],
+): { finding: Located; label: string } | undefined {
+  const finding = findSecrets(name, { values })[0];
+  return finding && { finding, label: nameLabel(name, finding.index) };
+}
+
 /** The values set by `setPublicValues`, in order (for a scan run in another worker). */
 export function getPublicValues(): readonly string[] {
   return publicList;

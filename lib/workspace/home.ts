@@ -31,7 +31,7 @@ import { bringLfsHome, MAX_LFS_HOME, newPointers } from "./lfs.ts";
 import { forgetRecord, readRecord, workDir, type WorkspaceRecord } from "./record.ts";
 import { type HomeReport, renderSummary } from "./summary.ts";
 import { auditEntries } from "../logs.ts";
-import { setPublicValues } from "../secrets/mod.ts";
+import { secretInName, setPublicValues } from "../secrets/mod.ts";
 
 /** Git in the agent with its own hooks and helpers turned off. */
 const AGENT_GIT =
@@ -540,7 +540,9 @@ export async function bringHome(
         : await keepRefused(record, guest, keep, dir).catch(() => undefined);
       for (const r of missed) {
         const gateRef = r.kind === "wip" ? WIP_REF : r.ref;
-        const why = reasons.get(gateRef) ?? [];
+        // A ref named for a secret: the gate logged it by its label, and so it is shown.
+        const named = secretInName(gateRef);
+        const why = reasons.get(named?.label ?? gateRef) ?? [];
         report.refused.push({
           ref: r.kind === "wip"
             ? "uncommitted work"
@@ -552,10 +554,11 @@ export async function bringHome(
             ? `stash ${r.ref.slice(STASH_REFS.length)}`
             : r.kind === "head"
             ? "commits on a detached HEAD"
-            : shortRef(r.ref),
+            : shortRef(named?.label ?? r.ref),
+          // What git said repeats the ref's name.
           reasons: why.length > 0
             ? why
-            : [lastLine(outputs.get(r.ref)) || "the push did not reach the gate"],
+            : [(named ? "" : lastLine(outputs.get(r.ref))) || "the push did not reach the gate"],
           ...(kept && !held.has(r.sha) ? { keptIn: kept } : {}),
         });
       }

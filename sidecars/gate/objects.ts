@@ -12,7 +12,7 @@ import { CatFile } from "./catfile.ts";
 import { CompressedError, fileContents, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
-import { findSecrets } from "../../lib/secrets/mod.ts";
+import { secretInName } from "../../lib/secrets/mod.ts";
 
 export { MAX_BLOB_BYTES };
 
@@ -68,21 +68,9 @@ export interface PushScan {
   oversized: { path: string; bytes: number }[];
   /**
    * The new paths that hold a secret in their names, each with what is shown of it
-   * instead (see `pathLabel`): every message, log line and record names them so.
+   * instead (see `nameLabel`): every message, log line and record names them so.
    */
   pathLabels?: Map<string, string>;
-}
-
-/** What stands for the part of a path from the name a secret is in (see `pathLabel`). */
-export const HIDDEN_NAME = "[name holding a secret]";
-
-/**
- * What is shown of `path`, whose name holds a secret from offset `at` on: the path up to
- * the name (a file's or a directory's) the secret starts in, then `HIDDEN_NAME` for the
- * rest (a secret in base64 may run past a slash).
- */
-export function pathLabel(path: string, at: number): string {
-  return path.slice(0, path.lastIndexOf("/", at - 1) + 1) + HIDDEN_NAME;
 }
 
 /**
@@ -102,9 +90,9 @@ function secretsInPaths(
     if (!labels.has(path)) {
       // Where in its path the secret starts (or, decoded, the run that holds it); one
       // found only with the next path's start (as lines of a file are joined) is none.
-      const own = findSecrets(path, { values: secrets })[0];
+      const own = secretInName(path, secrets);
       if (!own) continue;
-      labels.set(path, pathLabel(path, own.index));
+      labels.set(path, own.label);
     }
     const found = findings.get(path) ?? [];
     found.push({

@@ -9,8 +9,8 @@
 
 import { HEAD_REF, STASH_REFS, SUBMODULE_REFS, WIP_LARGE_REF, WIP_REF } from "../bundle/config.ts";
 import { globMatch } from "./diff.ts";
-import { MAX_BLOB_BYTES, pathLabel, type PushScan } from "./objects.ts";
-import { findSecrets } from "../../lib/secrets/mod.ts";
+import { MAX_BLOB_BYTES, type PushScan } from "./objects.ts";
+import { secretInName } from "../../lib/secrets/mod.ts";
 
 /** The zero object id git uses for "no ref". */
 export const ZERO = "0000000000000000000000000000000000000000";
@@ -77,16 +77,17 @@ export interface Decision {
 
 /**
  * The refusal of a ref whose name holds a secret (a branch named for a token carries it
- * upstream as surely as a file does), named by its label (see `pathLabel`); undefined
+ * upstream as surely as a file does), named by its label (see `nameLabel`); undefined
  * for any other. Asked before anything else about the update, deletions included.
  */
 export function refNameRefusal(ref: string, rules: GateRules): Refusal | undefined {
-  const found = findSecrets(ref, { values: rules.secrets })[0];
-  if (!found) return undefined;
+  const held = secretInName(ref, rules.secrets);
+  if (!held) return undefined;
+  const { rule, description } = held.finding;
   return {
-    ref: pathLabel(ref, found.index),
-    rule: found.rule,
-    message: `the ref's name holds a secret: ${found.description} (rule ${found.rule}); ` +
+    ref: held.label,
+    rule,
+    message: `the ref's name holds a secret: ${description} (rule ${rule}); ` +
       "push to a name without it",
   };
 }
@@ -149,7 +150,7 @@ export function decide(
     for (const path of commit.touched) {
       const glob = rules.protectedPaths.find((g) => globMatch(g, path));
       if (glob && !override?.protectedPaths) {
-        // A path whose name holds a secret is named by its label (see `pathLabel`).
+        // A path whose name holds a secret is named by its label (see `nameLabel`).
         const file = scan.pathLabels?.get(path) ?? path;
         refusals.push({
           ref: update.ref,

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { $, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
 import { bottleOf, dockerTest } from "./docker.ts";
@@ -811,13 +811,23 @@ dockerTest(
     await Deno.writeTextFile(join(repo, "data.txt"), "small\n");
     await git(repo, ["add", "."]);
     await git(repo, ["commit", "-qm", "user: data"]);
-    // A build output over the gate's 32 MiB scan limit, a changed file, and a new one.
+    // A build output over the gate's 32 MiB scan limit, a changed file, and a new one;
+    // and a branch named for a token.
+    const token = `ghp_${crypto.randomUUID().replaceAll("-", "").slice(0, 36).padEnd(36, "x")}`;
     const { name, down } = await upWorkDown(
       repo,
       env,
-      "head -c 34000000 /dev/urandom > 'build output.bin' && echo changed > data.txt && echo new > notes.txt",
+      `git checkout -qb 'leak-${token}' && echo x > x.txt && git add x.txt && git commit -qm x && ` +
+        "git checkout -q main && " +
+        "head -c 34000000 /dev/urandom > 'build output.bin' && echo changed > data.txt && echo new > notes.txt",
     );
-    assert.match(down, /the git gate checks the agent's work \(2 refs\)/);
+    assert.match(down, /the git gate checks the agent's work \(3 refs\)/);
+    // Refused, and named without the token, here and in the summary kept beside the work.
+    assert.match(
+      down,
+      /\[name holding a secret\]:\n +the ref's name holds a secret: GitHub token \(rule github-token\)/,
+    );
+    assert.ok(!down.includes(token), down);
     assert.match(down, new RegExp(`bot-bottle/${name}/wip +uncommitted and untracked work`));
     assert.match(
       down,
@@ -833,5 +843,6 @@ dockerTest(
     assert.ok(kept, down);
     const heads = await captureRaw($`git -C ${repo} bundle list-heads ${kept}`);
     assert.match(heads.stdout, /refs\/bot-bottle\/wip-large/);
+    assert.ok(!(await Deno.readTextFile(join(dirname(kept), "summary.txt"))).includes(token));
   },
 );
