@@ -186,18 +186,19 @@ async function diffsOf(commits: readonly string[][]): Promise<RawChange[][][]> {
   return commits.map(([, ...parents]) => sections.slice(at, at += Math.max(1, parents.length)));
 }
 
-/** A git header line worth scanning: people and names, not hashes or signatures. */
+/**
+ * A commit's or tag's text as the gate scans it: every header line but those naming
+ * objects by hash (`tree`, `parent`, `object`, `type`), so people, names, a signature and
+ * any header git keeps without knowing it (`x-data ...`); and the message whole. A
+ * signature block is scanned too: its base64 is as random as an image's and finds
+ * nothing, and a block written into a message, or a header, hides nothing.
+ */
 function scannableHeaders(raw: string): { lines: string[]; message: string[] } {
   const split = raw.indexOf("\n\n");
   const header = split === -1 ? raw : raw.slice(0, split);
   const message = split === -1 ? "" : raw.slice(split + 2);
-  const lines = header.split("\n").filter((l) => /^(author|committer|tagger|tag) /.test(l));
-  // A signature block inside the message (tags) is base64 noise, not a secret.
-  const body = message.replace(
-    /-----BEGIN (PGP|SSH) SIGNATURE-----[\s\S]*?-----END (PGP|SSH) SIGNATURE-----/g,
-    "",
-  );
-  return { lines, message: body.split("\n") };
+  const lines = header.split("\n").filter((l) => !/^(tree|parent|object|type) [0-9a-f]+$/.test(l));
+  return { lines, message: message.split("\n") };
 }
 
 /** The content of object `sha`, which must exist (the push brought it, or `--all` has it). */

@@ -362,3 +362,43 @@ Deno.test("scanPush() finds a secret in the name of a file or a directory, and n
     assert.deepEqual((await scanPush(edit, SECRETS)).commits.at(-1)!.findings, []);
   });
 });
+
+Deno.test("scanPush() scans every header of a commit but its hashes, and a signature block in a message", async () => {
+  await withRepo(async (dir) => {
+    // A message with a token inside what looks like a signature block.
+    const signed = await commitDetached(
+      dir,
+      { "s.txt": "s\n" },
+      `subject\n\n-----BEGIN PGP SIGNATURE-----\n${TOKEN}\n-----END PGP SIGNATURE-----\n`,
+    );
+    assert.deepEqual(
+      (await scanPush(signed, SECRETS)).commits[0]!.findings.map((f) => [f.file, f.line, f.rule]),
+      [["(commit message)", 4, "github-token"]],
+    );
+    // A commit made by hand with a header git keeps without knowing it, and the token's
+    // base64 in a signature header.
+    const tree = await git(dir, ["rev-parse", `${signed}^{tree}`]);
+    const parent = await git(dir, ["rev-parse", "main"]);
+    const made = await git(
+      dir,
+      ["hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+      [
+        `tree ${tree}`,
+        `parent ${parent}`,
+        "author a <a@b.invalid> 1 +0000",
+        "committer a <a@b.invalid> 1 +0000",
+        `x-data ${TOKEN}`,
+        "gpgsig -----BEGIN PGP SIGNATURE-----",
+        ` ${btoa(TOKEN)}`,
+        " -----END PGP SIGNATURE-----",
+        "",
+        "plain",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      (await scanPush(made, SECRETS)).commits[0]!.findings.map((f) => [f.file, f.line, f.rule]),
+      [["(commit header)", 3, "github-token"], ["(commit header)", 5, "github-token"]],
+    );
+  });
+});

@@ -1,12 +1,12 @@
 /**
  * Ways past the git gate a review found, each pushed from inside a real agent through
  * the real gate to a real sshd upstream: a token in a file git calls binary, in a
- * commit message, in the author field, in an annotated tag, in a lightweight tag
- * pointing straight at a blob; a protected path with a non-ASCII name, reached by a
- * rename or a mode change; a value the bottle marks secret; a token in a file's or a
- * branch's name. Each is refused with the file, message or tag named and the token not
- * repeated (nor logged), and afterwards the token is in none of the upstream's objects
- * or refs.
+ * commit message (in a signature block too), in the author field, in an annotated tag,
+ * in a lightweight tag pointing straight at a blob; a protected path with a non-ASCII
+ * name, reached by a rename or a mode change; a value the bottle marks secret; a token
+ * in a file's or a branch's name. Each is refused with the file, message or tag named
+ * and the token not repeated (nor logged), and afterwards the token is in none of the
+ * upstream's objects or refs.
  */
 
 import assert from "node:assert/strict";
@@ -96,6 +96,15 @@ agents:
           `echo a > a.txt && git add a.txt && git commit -qm "deploy with $S" && git push -q origin main`,
           /\(commit message\):1: GitHub token/,
         ));
+      await t.step(
+        "a token in what looks like a signature block of a commit message",
+        () =>
+          refused(
+            "signature block",
+            `echo c > c.txt && git add c.txt && git commit -qm "$(printf 'sign\n\n-----BEGIN PGP SIGNATURE-----\n%s\n-----END PGP SIGNATURE-----' "$S")" && git push -q origin main`,
+            /\(commit message\):4: GitHub token/,
+          ),
+      );
       await t.step("a token in the author field", () =>
         refused(
           "author",
