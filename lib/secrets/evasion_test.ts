@@ -421,6 +421,42 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
   }
 });
 
+Deno.test("a secret encoded and split across fields (base64, hex, base32 in pieces) is found joined and decoded", () => {
+  const pieces = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, "g"))!;
+  for (
+    const [encoded, encoding] of [
+      [btoa(`token=${GH}`), "base64"],
+      [b64url(GH), "base64"],
+      [hex(GH), "hex"],
+      [base32(GH), "base32"],
+    ] as const
+  ) {
+    // Among a JSON body's roles, as query parameters or headers would come.
+    const fields = ["user", "assistant", ...pieces(encoded, 9), "user"];
+    assert.deepEqual(
+      findSplitSecrets(fields, [], { decode: true }).map((f) => `${f.encoding}:${f.rule}`),
+      [`${encoding}:github-token`],
+      fields.join(" | "),
+    );
+    assert.deepEqual(findSplitSecrets(fields), [], "only when asked to decode");
+  }
+  // The bottle's own value, in base64 pieces.
+  assert.deepEqual(
+    findSplitSecrets(pieces(btoa(VALUE), 6), [VALUE], { decode: true }).map((f) => f.rule),
+    ["bottle-credential"],
+  );
+  // Names and ordinary values glued together decode to nothing.
+  const ordinary = [
+    "claude",
+    "user",
+    "assistant",
+    "toolu_01A09q90qw90lq917835lq9",
+    "user",
+    "end_turn",
+  ];
+  assert.deepEqual(findSplitSecrets(ordinary, [], { decode: true }), []);
+});
+
 Deno.test("the bottle's own values are found as written and in every encoding", () => {
   const forms: [string, string][] = [
     ["plain", VALUE],

@@ -294,11 +294,13 @@ function firstAfter(sorted: readonly number[], at: number): number {
  * values): the fields are glued together and scanned with the token rules and the
  * bottle's values. A token holds no white space: fields with some (prose, a sentence's
  * worth of a value) are left out, which glues the fields on either side of one together
- * (a spacer between two pieces hides nothing) and keeps the text short.
+ * (a spacer between two pieces hides nothing) and keeps the text short. `decode`: also
+ * decode what only the gluing made a run of base64, hex or base32 (see `decodedAcross`).
  */
 export function findSplitSecrets(
   all: readonly string[],
   values: readonly string[] = [],
+  options: { decode?: boolean } = {},
 ): Located[] {
   // Where each field starts, in order (and where the text ends): a token split across
   // fields has an edge inside it, and starts and ends where a token may in running text
@@ -313,7 +315,8 @@ export function findSplitSecrets(
   }
   if (fields.length < 2) return [];
   const joined = fields.join("");
-  const found = tokenDetector().scan(joined);
+  const survey = tokenDetector().survey(joined);
+  const found = tokenDetector().findings(joined, survey);
   const split = found.filter((f) => {
     const end = f.index + f.length;
     const [startsHere, endsHere] = tokenEdges(joined, f.index, end);
@@ -323,7 +326,61 @@ export function findSplitSecrets(
       (endsHere || starts[firstAfter(starts, end - 1)] === end);
   });
   return [
-    ...notPublic(joined, split),
-    ...valueFindings(joined, values, 0),
-  ].map((f) => ({ ...f, encoding: "joined" as const }));
+    ...[...notPublic(joined, split), ...valueFindings(joined, values, 0)].map((f) => ({
+      ...f,
+      encoding: "joined" as const,
+    })),
+    ...(options.decode ? decodedAcross(joined, survey.runs, starts, values) : []),
+  ];
+}
+
+/**
+ * The secrets in the encoded runs of `joined` that only gluing its fields made (their
+ * pieces in two fields or more: `p1=Z2hwX1px&p2=OEx3...`), decoded (base64, hex,
+ * base32) and scanned with the token rules and the bottle's values; each pointing at
+ * its run. A run within one field was decoded with the text it came in.
+ */
+function decodedAcross(
+  joined: string,
+  runs: readonly number[],
+  starts: readonly number[],
+  values: readonly string[],
+): Located[] {
+  // The runs, a space apart (no line break: runs on lines in a row are joined), decoded
+  // in one call; `at`: where each starts in that text and in `joined`.
+  const pieces: string[] = [];
+  const at: [number, number][] = [];
+  let length = 0;
+  // The survey's runs of the base64 alphabets (which hex and base32 are within).
+  for (let r = 0; r < runs.length; r += 2) {
+    const from = runs[r]!;
+    const end = runs[r + 1]!;
+    const next = firstAfter(starts, from);
+    if (!(next < starts.length && starts[next]! < end)) continue;
+    const piece = joined.slice(from, end);
+    // Encoded data holds a digit, or both cases (base64 of random bytes lacks a digit once
+    // in a thousand forty-character runs; hex or base32 all but never): names glued
+    // together (`userassistantuser...`, a JSON body's roles) hold neither.
+    if (!/[0-9]/.test(piece) && !(/[a-z]/.test(piece) && /[A-Z]/.test(piece))) continue;
+    at.push([length, from]);
+    pieces.push(piece);
+    length += piece.length + 1;
+  }
+  if (pieces.length === 0) return [];
+  const out: Located[] = [];
+  const offsets = at.map(([offset]) => offset);
+  for (const v of variants(pieces.join(" "))) {
+    if (v.unchecked || !/^(base64|hex|base32)$/.test(v.encoding)) continue;
+    // The run the variant was decoded from (or from within).
+    const run = at[Math.max(0, firstAfter(offsets, v.at) - 1)]!;
+    for (
+      const f of [
+        ...notPublic(v.text, tokenDetector().scan(v.text)),
+        ...valueFindings(v.text, values, 0),
+      ]
+    ) {
+      out.push({ ...f, index: run[1], encoding: v.encoding });
+    }
+  }
+  return out;
 }

@@ -205,7 +205,11 @@ export function scanRequest(
     [...url.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
     [...url.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
     [...url.all, ...headers.flat(), ...json.all, ...form.all],
-  ].flatMap((fields) => findSplitSecrets(fields, values));
+  ].flatMap((fields, i) =>
+    // Encoded pieces: among the values or among the names, not both as they come (the
+    // names glued between the values' pieces would spoil what they decode to).
+    findSplitSecrets(fields, values, { decode: i < 2 })
+  );
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
 }

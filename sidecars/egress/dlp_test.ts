@@ -301,7 +301,7 @@ Deno.test("cutOutSecrets() cuts a key block in a JSON string, its slashes escape
   for (const line of lines) assert.ok(!cut.text.includes(line.slice(0, 20)), line);
 });
 
-Deno.test("scanRequest() finds a secret split across the fields of a form, urlencoded or multipart", () => {
+Deno.test("scanRequest() finds a secret split across the fields of a form, urlencoded or multipart, encoded or not", () => {
   const [a, b, c] = [GH.slice(0, 12), GH.slice(12, 25), GH.slice(25)];
   const urlencoded = `first=${a}&second=${encodeURIComponent(b)}&third=${c}`;
   const multipart =
@@ -353,6 +353,27 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
     assert.deepEqual(
       scanRequest(request, []).map((f) => `${f.where}:${f.rule}`),
       ["fields:github-token"],
+      JSON.stringify(request),
+    );
+  }
+  // Encoded, then split: base64 in a query's parameters, in headers, in JSON values, in
+  // a query's names.
+  const [x, y, z] = btoa(GH).match(/.{1,20}/g)!;
+  const encoded = [
+    {
+      url: `/search?q=tests&a=${encodeURIComponent(x!)}&b=${encodeURIComponent(y!)}&c=${
+        encodeURIComponent(z!)
+      }`,
+      headers: [],
+    },
+    { url: "/", headers: [["accept", "*/*"], ["x-a", x!], ["x-b", y!], ["x-c", z!]] },
+    { url: "/", headers: [], body: JSON.stringify({ model: "m", parts: [x, y, z] }) },
+    { url: `/search?${x}=1&${y}=2&${z}=3`, headers: [] },
+  ] satisfies { url: string; headers: [string, string][]; body?: string }[];
+  for (const request of encoded) {
+    assert.deepEqual(
+      scanRequest(request, []).map((f) => `${f.where}:${f.rule}:${f.encoding}`),
+      ["fields:github-token:base64"],
       JSON.stringify(request),
     );
   }
