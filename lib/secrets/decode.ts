@@ -577,19 +577,30 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
 }
 
 /**
- * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`.
+ * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`; and of `od -c`'s
+ * cell of a zero byte as a JSON string holds it (`  \\\\0 `: five places, not the four
+ * the survey's look for text spaced out expects, which a dump of UTF-16 text, a zero
+ * every other cell, never showed).
  */
 function triggered(text: string, triggers: readonly number[]) {
   const percent: number[] = [];
   const escape: number[] = [];
   const code: number[] = [];
   const html: number[] = [];
+  const zeroCells: number[] = [];
   for (const i of triggers) {
     const c = text.charCodeAt(i);
     if (c === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
     } else {
       const next = text.charCodeAt(i + 1);
+      if (
+        next === 48 && text.charCodeAt(i + 2) === 32 && text.charCodeAt(i - 1) === 92 &&
+        text.charCodeAt(i - 2) === 32 && text.charCodeAt(i - 3) === 32
+      ) {
+        zeroCells.push(i);
+        continue;
+      }
       if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) {
         // After an even run of backslashes this one is escaped itself (`\\u0041` in JSON is
         // a backslash, then `u0041`): not a JSON escape here, but an escape written in
@@ -615,7 +626,7 @@ function triggered(text: string, triggers: readonly number[]) {
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
-  return { percent, escape, code, html };
+  return { percent, escape, code, html, zeroCells };
 }
 
 /** How far around a trigger a decoded window reaches: longer than any token. */
@@ -765,8 +776,11 @@ export function variants(
   // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
   // in groups of more than a byte, each group reversed (`od -x`: little-endian words).
   // Text spaced out (`od -c`) too.
-  if (dumps.length > 0 || spaced.length > 0) {
-    for (const dump of [...hexDumps(text, dumps), ...spacedDumps(text, spaced)]) {
+  const cells = found.zeroCells.length === 0
+    ? spaced
+    : [...spaced, ...found.zeroCells].sort((a, b) => a - b);
+  if (dumps.length > 0 || cells.length > 0) {
+    for (const dump of [...hexDumps(text, dumps), ...spacedDumps(text, cells)]) {
       if (budget <= 0) break;
       const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
       if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });

@@ -167,6 +167,22 @@ for (const [what, dump] of formats) {
   });
 }
 
+Deno.test("a token in a UTF-16 file shown by xxd, hexdump -C or od -c is found, as written and in a model request", () => {
+  // Each character then a zero: the file as Windows saves "Unicode" text (ASCII here).
+  const utf16 = [...FILE].map((c) => c + "\0").join("");
+  for (
+    const [what, dump] of [["xxd", xxd], ["hexdump -C", hexdumpC], ["od -c", odChars]] as const
+  ) {
+    const text = dump(utf16);
+    const asJson = JSON.stringify({
+      messages: [{ role: "user", content: `$ ${what} .env\n${text}` }],
+    });
+    for (const t of [text, asJson]) {
+      assert.ok(found(t).includes("hexdump:github-token"), `${what}: ${found(t)}\n${t}`);
+    }
+  }
+});
+
 Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal go on a dump", () => {
   const file = `say "hi" \\ \tcaf\u00e9 \x01\x7f  end\nGITHUB_TOKEN=${GH}\n`;
   const text = odChars(file);
