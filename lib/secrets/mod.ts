@@ -55,14 +55,14 @@ export function setPublicValues(values: Iterable<string>): void {
 }
 
 /** What stands for the part of a name (a path, a ref) from where a secret in it starts. */
-export const HIDDEN_NAME = "[name holding a secret]";
+const HIDDEN_NAME = "[name holding a secret]";
 
 /**
  * What is shown of `name`, a path or a ref whose text holds a secret from offset `at`
  * on: up to the part (between slashes) the secret starts in, then `HIDDEN_NAME` for the
  * rest (a secret in base64 may run past a slash).
  */
-export function nameLabel(name: string, at: number): string {
+function nameLabel(name: string, at: number): string {
   return name.slice(0, name.lastIndexOf("/", at - 1) + 1) + HIDDEN_NAME;
 }
 
