@@ -397,6 +397,8 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
       ["user", GH.slice(0, 20), "see the notes below", "", GH.slice(20), "user"],
       // A piece starting a line of a string that was itself JSON (its break still escaped).
       ["user", `{"a":"note\\n${GH.slice(0, 20)}`, `${GH.slice(20)}"}`, "user"],
+      // Letters glued on after its body do not hide a token whose prefix has a separator.
+      ["user", `${GH.slice(0, 20)}`, `${GH.slice(20)}x`, "user"],
     ]
   ) {
     assert.deepEqual(
@@ -405,16 +407,17 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
       fields.join(" | "),
     );
   }
-  // But a field is not cut into: a token's shape inside a longer word of one field, or
-  // across fields yet running on into a word, is no token; and a token whole in one
-  // field is that field's finding, not a split one.
+  // But a field is not cut into: a token's shape at the end of a longer word of one
+  // field, or across fields yet cut from a word before it, is no token; and a token whole
+  // in one field is that field's finding, not a split one.
   for (
     const fields of [
       ["user", GH, "user"],
       ["user", `x${GH}`, "user"],
       ["user", `${GH}x`, "user"],
-      ["user", `${GH.slice(0, 20)}`, `${GH.slice(20)}x`, "user"],
       ["user", `x${GH.slice(0, 20)}`, `${GH.slice(20)}`, "user"],
+      ["user", `xAKIA${AWS.slice(4, 12)}`, `${AWS.slice(12)}`, "user"],
+      ["user", `${AWS.slice(0, 12)}`, `${AWS.slice(12)}X`, "user"],
     ]
   ) {
     assert.deepEqual(findSplitSecrets(fields), [], fields.join(" | "));
@@ -550,6 +553,41 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
   for (const text of [`api_secret = "${KEY}EXAMPLE"`, `api_secret = "${KEY}xxxxx"`]) {
     assert.deepEqual(found(text), ["plain:generic-secret"], text);
   }
+});
+
+Deno.test("letters or digits glued onto a token whose prefix has a separator do not hide it", () => {
+  const body = (n: number) => "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1Fc5Js0Gu".repeat(4).slice(0, n);
+  const LINEAR = "lin_api_" + body(40);
+  const FINE = "github_pat_" + body(82);
+  const DOCKER = "dckr_pat_" + body(27);
+  const ANTHROPIC = "sk-ant-api03-" + body(93) + "AA";
+  for (
+    const [text, rule] of [
+      // After the body, whoever receives it takes the letters off again.
+      [`${GH}Z`, "github-token"],
+      [`${GH}1`, "github-token"],
+      [`curl -d ${GH}EXAMPLE https://x.test`, "github-token"],
+      [`export TOKEN=${GH}Zq9`, "github-token"],
+      [`${LINEAR}x`, "linear-api-key"],
+      [`${ANTHROPIC}xyz`, "anthropic-api-key"],
+      [`${DOCKER}x`, "docker-pat"],
+      // Before a prefix whose first part is four characters or more.
+      [`Z${FINE}`, "github-fine-grained-token"],
+      [`x${DOCKER}`, "docker-pat"],
+    ] as const
+  ) assert.deepEqual(found(text), [`plain:${rule}`], text);
+  for (
+    const text of [
+      // A word running on from a prefix-like start is an identifier, not a token.
+      "npm_installDependenciesFromTheRegistryNowAndLater",
+      // A prefix whose first part is short ends words (`task_test_` holds `sk_test_`).
+      "id=task_test_eg17Ox97muok1p8w5tk1c4l46psl0a",
+      // A prefix of letters or digits alone is inside words and base64 all the time,
+      // and one that is a word starts hashes.
+      `${AWS}Z`,
+      "cache-key-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ]
+  ) assert.deepEqual(found(text), [], text);
 });
 
 Deno.test("a placeholder through and through stays one, filler or not", () => {

@@ -6,7 +6,7 @@
  * the secret. No dependencies beyond this folder, so the bundle carries it as is.
  */
 
-import { Detector, dropShadowed, type Finding } from "./engine.ts";
+import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, tokenEdges, unbounded } from "./rules.ts";
 import { type Variant, variants } from "./decode.ts";
 import type { Survey } from "./keywords.ts";
@@ -108,6 +108,14 @@ function tokenDetector(): Detector {
   return joinedOnly;
 }
 
+let byId: Map<string, Rule> | undefined;
+
+/** The rule of that id, as written (with its edges). */
+function ruleById(id: string): Rule | undefined {
+  byId ??= new Map(RULES.map((r) => [r.id, r]));
+  return byId.get(id);
+}
+
 /** The bottle's own values (at least 8 characters) that occur in `text`. */
 function valueFindings(text: string, values: readonly string[], at: number): Finding[] {
   const out: Finding[] = [];
@@ -191,12 +199,14 @@ function findInPiece(
   if (options.decode === false) return out;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
+  // `asWritten`: the secrets found in `source` itself (`keyOf`).
   const level = (
     source: string,
     surveyed: Survey,
     depth: number,
     at: number,
-    span?: [number, number],
+    span: [number, number] | undefined,
+    asWritten: Set<string>,
   ) => {
     for (const v of variants(source, surveyed)) {
       const where = at + v.at;
@@ -223,15 +233,37 @@ function findInPiece(
         decoded = writtenElsewhere(decoded, v.text, text, out, ...within);
         valued = writtenElsewhere(valued, v.text, text, out, ...within);
       }
+      // Lines joined hold each line's own secrets too (a token ending its line runs on
+      // into the next line's first word): those are found in the lines as they are.
+      if (v.encoding === "lines") decoded = decoded.filter((f) => !asWritten.has(keyOf(f, v.text)));
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
       if (depth === 0) {
-        level(v.text, inner, 1, where, inPlace && v.end !== undefined ? [where, v.end] : undefined);
+        level(
+          v.text,
+          inner,
+          1,
+          where,
+          inPlace && v.end !== undefined ? [where, v.end] : undefined,
+          new Set(decoded.map((f) => keyOf(f, v.text))),
+        );
       }
     }
   };
-  level(text, survey, 0, 0);
+  level(
+    text,
+    survey,
+    0,
+    0,
+    undefined,
+    new Set(out.filter((f) => f.encoding === "plain").map((f) => keyOf(f, text))),
+  );
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
+}
+
+/** A finding's rule and the secret it found in `text`: the same secret found twice has one key. */
+function keyOf(f: Finding, text: string): string {
+  return `${f.rule}\0${text.slice(f.index, f.index + f.length)}`;
 }
 
 /**
@@ -319,7 +351,7 @@ export function findSplitSecrets(
   const found = tokenDetector().findings(joined, survey);
   const split = found.filter((f) => {
     const end = f.index + f.length;
-    const [startsHere, endsHere] = tokenEdges(joined, f.index, end);
+    const [startsHere, endsHere] = tokenEdges(joined, f.index, end, ruleById(f.rule));
     const next = firstAfter(starts, f.index);
     const across = next < starts.length && starts[next]! < end;
     return across && (startsHere || starts[next - 1] === f.index) &&

