@@ -78,6 +78,19 @@ export function secretInName(
   return finding && { finding, label: nameLabel(name, finding.index) };
 }
 
+/**
+ * `text` as a log may keep it: unchanged when it holds no secret; else what comes before
+ * the word the first secret starts in, then a label naming the secret's kind (`[GitHub
+ * token hidden]`). A secret found decoded is placed at its encoded run, or roughly in a
+ * window decoded in place: nothing of that word or after it is kept.
+ */
+export function hideSecrets(text: string, values: readonly string[] = []): string {
+  const first = findSecrets(text, { values })[0];
+  if (!first) return text;
+  const start = Math.max(text.slice(0, first.index).search(/\S*$/), 0);
+  return `${text.slice(0, start)}[${first.description} hidden]`;
+}
+
 /** The values set by `setPublicValues`, in order (for a scan run in another worker). */
 export function getPublicValues(): readonly string[] {
   return publicList;

@@ -3,7 +3,13 @@
  * those whose text is exactly one of them, as written or decoded.
  */
 import assert from "node:assert/strict";
-import { findSecrets, findSplitSecrets, getPublicValues, setPublicValues } from "./mod.ts";
+import {
+  findSecrets,
+  findSplitSecrets,
+  getPublicValues,
+  hideSecrets,
+  setPublicValues,
+} from "./mod.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const OPEN = "AIzaSy" + "Dq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
@@ -60,4 +66,15 @@ Deno.test("setPublicValues replaces the set, and getPublicValues lists it in ord
   withPublic([OTHER, OPEN, OPEN], () => assert.deepEqual(getPublicValues(), [OTHER, OPEN].sort()));
   assert.deepEqual(getPublicValues(), []);
   assert.deepEqual(rules(`const apiKey = "${OPEN}";`), ["plain:gcp-api-key"]);
+});
+
+Deno.test("hideSecrets() keeps text without a secret, and what comes before the word a secret starts in", () => {
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  assert.equal(hideSecrets("may I reach docs.deno.com?"), "may I reach docs.deno.com?");
+  assert.equal(hideSecrets(`token=${token} please`), "[GitHub token hidden]");
+  assert.equal(hideSecrets(`push with ${token} then`), "push with [GitHub token hidden]");
+  // Encoded: nothing of its run is kept, nor of a window decoded around it.
+  assert.equal(hideSecrets(`as base64 ${btoa(token)}`), "as base64 [GitHub token hidden]");
+  const percent = [...token].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  assert.equal(hideSecrets(`see ${percent}`), "see [GitHub token hidden]");
 });

@@ -7,6 +7,7 @@
  */
 
 import type { AuditLog } from "../egress/audit.ts";
+import { hideSecrets } from "../../lib/secrets/mod.ts";
 
 /** What the agent asks for. */
 export type RequestKind = "egress" | "ask" | "push-override";
@@ -74,13 +75,15 @@ export class SuperviseQueue {
     };
     this.#requests.set(r.id, r);
     await this.#save(r);
+    // What the agent wrote (and, below, what the person answered) is kept in the log
+    // with any secret in it hidden; the request itself keeps it for the person to read.
     this.#audit.write({
       kind: "supervise",
       action: "request",
       id: r.id,
       request: kind,
-      reason,
-      ...details,
+      reason: hideSecrets(reason),
+      ...(hidden(details) as Record<string, unknown>),
     });
     return r;
   }
@@ -111,7 +114,13 @@ export class SuperviseQueue {
     r.status = decision;
     r.answer = { decision, comment, at: new Date().toISOString() };
     await this.#save(r);
-    this.#audit.write({ kind: "supervise", action: decision, id, request: r.kind, comment });
+    this.#audit.write({
+      kind: "supervise",
+      action: decision,
+      id,
+      request: r.kind,
+      comment: hideSecrets(comment),
+    });
     this.#waiters.get(id)?.(r);
     return r;
   }
@@ -137,4 +146,14 @@ export class SuperviseQueue {
       });
     });
   }
+}
+
+/** `value` with every string in it (in arrays and objects too) passed through `hideSecrets`. */
+function hidden(value: unknown): unknown {
+  if (typeof value === "string") return hideSecrets(value);
+  if (Array.isArray(value)) return value.map(hidden);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hidden(v)]));
+  }
+  return value;
 }

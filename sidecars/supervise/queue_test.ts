@@ -62,3 +62,24 @@ Deno.test("SuperviseQueue is durable: a new queue on the same directory sees eve
     await otherLog.flush();
   });
 });
+
+Deno.test("a secret the agent writes into a request, or the person into an answer, is hidden in the audit log", async () => {
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  await withQueue(async (q, _dir, log) => {
+    const r = await q.create("ask", `the key is ${token}`, {
+      question: `use ${btoa(token)} or not?`,
+      choices: ["yes", `no, ${token}`],
+    });
+    await q.answer(r.id, "answered", `fine, keep ${token} there`);
+    assert.equal(q.get(r.id)?.reason, `the key is ${token}`, "the request keeps it for the person");
+    await new AuditLog(log).flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const text = await Deno.readTextFile(log);
+    assert.ok(!text.includes(token) && !text.includes(btoa(token)), text);
+    const [request, answer] = text.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(request.reason, "the key is [GitHub token hidden]");
+    assert.equal(request.question, "use [GitHub token hidden]");
+    assert.deepEqual(request.choices, ["yes", "no, [GitHub token hidden]"]);
+    assert.equal(answer.comment, "fine, keep [GitHub token hidden]");
+  });
+});

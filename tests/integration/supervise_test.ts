@@ -153,10 +153,12 @@ dockerTest(
         assert.match((await curl("http://denied.fake.test/")).stdout, /403 Forbidden/);
       });
 
+      // A token the agent came across, written into a question.
+      const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
       await t.step("ask returns the person's answer", async () => {
         const reply = call("tools/call", {
           name: "ask",
-          arguments: { question: "main or dev?", choices: ["main", "dev"] },
+          arguments: { question: `main or dev? notes say ${token}`, choices: ["main", "dev"] },
         });
         const request = await waitPending((r) => r.kind === "ask");
         assert.equal(
@@ -252,29 +254,36 @@ dockerTest(
         },
       );
 
-      await t.step("requests and answers are durable and in the audit log", async () => {
-        const all = await runBotBottle(["supervise", "--all", "--format", "json"], { env });
-        const statuses = JSON.parse(all.stdout).filter((r: { bottle: string }) => r.bottle === name)
-          .map((r: { status: string }) => r.status);
-        assert.deepEqual(statuses, ["approved", "denied", "answered", "denied", "approved"]);
-        const logs = await runBotBottle(["logs", name, "--format", "json"], { env });
-        const actions = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
-          e.kind === "supervise"
-        )
-          .map((e) => e.action);
-        assert.deepEqual(actions, [
-          "request",
-          "approved",
-          "request",
-          "denied",
-          "request",
-          "answered",
-          "request",
-          "denied",
-          "request",
-          "approved",
-        ]);
-      });
+      await t.step(
+        "requests and answers are durable and in the audit log, secrets hidden",
+        async () => {
+          const all = await runBotBottle(["supervise", "--all", "--format", "json"], { env });
+          const statuses = JSON.parse(all.stdout).filter((r: { bottle: string }) =>
+            r.bottle === name
+          )
+            .map((r: { status: string }) => r.status);
+          assert.deepEqual(statuses, ["approved", "denied", "answered", "denied", "approved"]);
+          const logs = await runBotBottle(["logs", name, "--format", "json"], { env });
+          const actions = logs.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
+            e.kind === "supervise"
+          )
+            .map((e) => e.action);
+          assert.deepEqual(actions, [
+            "request",
+            "approved",
+            "request",
+            "denied",
+            "request",
+            "answered",
+            "request",
+            "denied",
+            "request",
+            "approved",
+          ]);
+          assert.ok(!logs.stdout.includes(token), "the log does not hold the token");
+          assert.match(logs.stdout, /"question":"main or dev\? notes say \[GitHub token hidden\]"/);
+        },
+      );
 
       await t.step(
         "what the agent writes reaches the person inert: no ESC, BEL or bidi character",
