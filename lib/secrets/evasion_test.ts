@@ -576,6 +576,13 @@ Deno.test("letters or digits glued onto a token whose prefix has a separator do 
       [`x${DOCKER}`, "docker-pat"],
     ] as const
   ) assert.deepEqual(found(text), [`plain:${rule}`], text);
+  // Found whole, so that a request to the model has all of it cut out: a routable GitLab
+  // token starts with a token of the short form.
+  const ROUTABLE = "glpat-" + body(31) + ".01" + "abc4def";
+  assert.deepEqual(
+    findSecrets(`t=${ROUTABLE}`).map((f) => [f.rule, f.length]),
+    [["gitlab-token", ROUTABLE.length]],
+  );
   for (
     const text of [
       // A word running on from a prefix-like start is an identifier, not a token.

@@ -798,7 +798,8 @@ export const RULES: readonly Rule[] = [
       "glrt-",
       "glsoat-",
     ],
-    "glpat-[\\w\\-]{20}|glpat-[\\w\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}|glcbt-[0-9a-zA-Z]{1,5}_[\\w\\-]{20}|gldt-[\\w\\-]{20}|glffct-[\\w\\-]{20}|glft-[\\w\\-]{20}|glimt-[\\w\\-]{25}|glagent-[\\w\\-]{50}|gloas-[\\w\\-]{64}|glptt-[0-9a-f]{40}|glrt-(?:t\\d_)?[\\w\\-]{20,27}(?:\\.[0-9a-z]{9})?|glsoat-[\\w\\-]{20}",
+    // A routable token first: without an edge after it, the short form would match its start.
+    "glpat-[\\w\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}|glpat-[\\w\\-]{20}|glcbt-[0-9a-zA-Z]{1,5}_[\\w\\-]{20}|gldt-[\\w\\-]{20}|glffct-[\\w\\-]{20}|glft-[\\w\\-]{20}|glimt-[\\w\\-]{25}|glagent-[\\w\\-]{50}|gloas-[\\w\\-]{64}|glptt-[0-9a-f]{40}|glrt-(?:t\\d_)?[\\w\\-]{20,27}(?:\\.[0-9a-z]{9})?|glsoat-[\\w\\-]{20}",
   ),
   // A runner registration token's prefix is letters and digits: it keeps both edges.
   token(
