@@ -609,6 +609,15 @@ Deno.test("a placeholder through and through stays one, filler or not", () => {
   ) assert.deepEqual(found(text), [], text);
 });
 
+Deno.test("a token ending its line is found once, where it is written, also within a window decoded around it", () => {
+  // Lines joined make it run on into the next line's first word.
+  for (const before of ["", "x%41 y\n", "a\\x41 \\\n", "\u00e9 \u200b\n"]) {
+    const text = `${before}${GH}\nword more`;
+    assert.deepEqual(found(text), ["plain:github-token"], JSON.stringify(text));
+    assert.deepEqual(found(JSON.stringify({ c: text })), ["plain:github-token"], text);
+  }
+});
+
 Deno.test("a token found as written is not found again in a window decoded around it; one encoded beside it is", () => {
   const types = (text: string) =>
     findSecrets(text).filter((f) => f.rule === "github-token").map((f) => f.encoding);

@@ -233,6 +233,9 @@ function findInPiece(
         fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
+      // What this text holds as written, for lines joined within it (all of it: a secret
+      // left out below as found elsewhere is still this text's own).
+      const own = new Set(decoded.map((f) => keyOf(f, v.text)));
       let valued = valueFindings(v.text, values, 0);
       // Found again in a window around it (a `%` or `\` nearby that decodes to something
       // else), a secret written as it is stays one finding: the one where it is written.
@@ -258,7 +261,7 @@ function findInPiece(
           1,
           where,
           inPlace && v.end !== undefined ? [where, v.end] : undefined,
-          new Set(decoded.map((f) => keyOf(f, v.text))),
+          own,
         );
       }
     }
