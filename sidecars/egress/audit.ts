@@ -1,10 +1,14 @@
 /**
  * @module
  * The bottle's audit log: one JSON object per line, appended by every daemon. Entries
- * name hosts, methods, paths and decisions, never header values or bodies. Refusals
- * repeated in a burst (an agent hammering a denied host) are rate-limited: after a few
- * alike in a minute, one summary line counts the rest.
+ * name hosts, methods, paths and decisions, never header values or bodies; a secret in
+ * what an entry holds (a path, a host name, a question the agent asked: text the agent
+ * chose) is hidden when the entry is written out. Refusals repeated in a burst (an agent
+ * hammering a denied host) are rate-limited: after a few alike in a minute, one summary
+ * line counts the rest.
  */
+
+import { hideSecrets } from "../../lib/secrets/mod.ts";
 
 /** One audit entry; `kind` says which daemon wrote it. */
 export interface AuditEntry {
@@ -46,8 +50,12 @@ export class AuditLog {
   readonly #encoder = new TextEncoder();
   readonly #now: () => number;
   readonly #windows = new Map<string, { start: number; written: number; dropped: number }>();
-  /** Lines not yet handed to the file, and the write loop handing them on, while it runs. */
-  #pending: string[] = [];
+  /**
+   * Entries not yet handed to the file, and the write loop handing them on, while it
+   * runs. Kept as they came: hiding secrets and making lines is left to the write loop,
+   * out of the requests that write them.
+   */
+  #pending: Record<string, unknown>[] = [];
   #writing: Promise<void> | undefined;
   /** Opened at the first write and kept: an open and a close per entry cost more than the write. */
   #file: Deno.FsFile | undefined;
@@ -60,9 +68,7 @@ export class AuditLog {
   }
 
   #append(entry: Record<string, unknown>): void {
-    this.#pending.push(
-      JSON.stringify({ ts: new Date(this.#now()).toISOString(), ...entry }) + "\n",
-    );
+    this.#pending.push({ ts: new Date(this.#now()).toISOString(), ...entry });
     if (this.#writing === undefined && this.#gathering === undefined) {
       this.#gathering = setTimeout(() => {
         this.#gathering = undefined;
@@ -84,7 +90,9 @@ export class AuditLog {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const bytes = this.#encoder.encode(this.#pending.join(""));
+        const bytes = this.#encoder.encode(
+          this.#pending.map((e) => JSON.stringify(hidden(e)) + "\n").join(""),
+        );
         this.#pending = [];
         try {
           this.#file ??= await Deno.open(this.#path, { append: true, create: true, mode: 0o640 });
@@ -172,4 +180,22 @@ export class AuditLog {
     await this.flush();
     this.#close();
   }
+}
+
+/** Fields the log writes itself (a time, a daemon, a decision): nothing to hide there. */
+const OWN = new Set(["ts", "kind", "action"]);
+
+/**
+ * `value` with every string in it (in arrays and objects too) passed through
+ * `hideSecrets`, but for the log's own fields and strings too short to hold a secret.
+ */
+function hidden(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    return value.length < 8 || OWN.has(key) ? value : hideSecrets(value);
+  }
+  if (Array.isArray(value)) return value.map((v) => hidden(v));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hidden(v, k)]));
+  }
+  return value;
 }

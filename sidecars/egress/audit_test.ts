@@ -93,3 +93,29 @@ Deno.test("AuditLog: an entry nobody flushes reaches the file by itself", async 
   assert.match(text, /"host":"api\.example"/);
   await log.close();
 });
+
+Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a question) is hidden", async () => {
+  await using tmp = await tempDir();
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const log = new AuditLog(`${tmp.path}/a.jsonl`);
+  log.write({ kind: "egress", action: "dlp-block", host: "pkg.example", path: `/v1/p/${token}` });
+  log.write({ kind: "dns", action: "query", name: `${btoa(token).slice(0, 60)}.x.example` });
+  log.write({
+    kind: "supervise",
+    action: "request",
+    reason: "needs docs",
+    choices: ["yes", `no, ${token}`],
+    details: { note: `key ${token}` },
+  });
+  await log.close();
+  const text = await Deno.readTextFile(`${tmp.path}/a.jsonl`);
+  assert.ok(!text.includes(token) && !text.includes(btoa(token).slice(0, 40)), text);
+  const [block, query, request] = await entries(`${tmp.path}/a.jsonl`);
+  assert.equal(block.path, "[GitHub token hidden]");
+  assert.equal(block.host, "pkg.example");
+  assert.equal(query.name, "[GitHub token hidden]");
+  assert.equal(request.reason, "needs docs");
+  assert.deepEqual(request.choices, ["yes", "no, [GitHub token hidden]"]);
+  assert.deepEqual(request.details, { note: "key [GitHub token hidden]" });
+  assert.deepEqual([block.kind, block.action], ["egress", "dlp-block"]);
+});

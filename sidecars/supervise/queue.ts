@@ -3,11 +3,12 @@
  * The supervise queue: requests the agent makes (egress, a question, a push override),
  * each waiting for a person's answer. Every request and answer is written to disk in
  * the bundle, so a restarted host command sees the same queue, and to the audit log.
- * Answers come only through `answer()`, which only the loopback control API calls.
+ * Answers come only through `answer()`, which only the loopback control API calls. The
+ * log hides a secret in what the agent wrote or the person answered (see `AuditLog`); the
+ * request keeps it as written, for the person to read.
  */
 
 import type { AuditLog } from "../egress/audit.ts";
-import { hideSecrets } from "../../lib/secrets/mod.ts";
 
 /** What the agent asks for. */
 export type RequestKind = "egress" | "ask" | "push-override";
@@ -75,15 +76,13 @@ export class SuperviseQueue {
     };
     this.#requests.set(r.id, r);
     await this.#save(r);
-    // What the agent wrote (and, below, what the person answered) is kept in the log
-    // with any secret in it hidden; the request itself keeps it for the person to read.
     this.#audit.write({
       kind: "supervise",
       action: "request",
       id: r.id,
       request: kind,
-      reason: hideSecrets(reason),
-      ...(hidden(details) as Record<string, unknown>),
+      reason,
+      ...details,
     });
     return r;
   }
@@ -114,13 +113,7 @@ export class SuperviseQueue {
     r.status = decision;
     r.answer = { decision, comment, at: new Date().toISOString() };
     await this.#save(r);
-    this.#audit.write({
-      kind: "supervise",
-      action: decision,
-      id,
-      request: r.kind,
-      comment: hideSecrets(comment),
-    });
+    this.#audit.write({ kind: "supervise", action: decision, id, request: r.kind, comment });
     this.#waiters.get(id)?.(r);
     return r;
   }
@@ -146,14 +139,4 @@ export class SuperviseQueue {
       });
     });
   }
-}
-
-/** `value` with every string in it (in arrays and objects too) passed through `hideSecrets`. */
-function hidden(value: unknown): unknown {
-  if (typeof value === "string") return hideSecrets(value);
-  if (Array.isArray(value)) return value.map(hidden);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hidden(v)]));
-  }
-  return value;
 }

