@@ -91,7 +91,7 @@ export class AuditLog {
     try {
       while (this.#pending.length > 0) {
         const bytes = this.#encoder.encode(
-          this.#pending.map((e) => JSON.stringify(hidden(e)) + "\n").join(""),
+          this.#pending.map((e) => line(e)).join(""),
         );
         this.#pending = [];
         try {
@@ -179,6 +179,19 @@ export class AuditLog {
   async close(): Promise<void> {
     await this.flush();
     this.#close();
+  }
+}
+
+/**
+ * One entry's line, its secrets hidden; should that fail, the entry without what it
+ * holds, rather than as it came or not at all.
+ */
+function line(entry: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(hidden(entry)) + "\n";
+  } catch (error) {
+    const { ts, kind, action } = entry;
+    return JSON.stringify({ ts, kind, action, unchecked: `${(error as Error).name}` }) + "\n";
   }
 }
 

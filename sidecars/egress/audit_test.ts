@@ -119,3 +119,20 @@ Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a que
   assert.deepEqual(request.details, { note: "key [GitHub token hidden]" });
   assert.deepEqual([block.kind, block.action], ["egress", "dlp-block"]);
 });
+
+Deno.test("AuditLog: an entry whose text cannot be checked is written without it, and the log goes on", async () => {
+  await using tmp = await tempDir();
+  const log = new AuditLog(`${tmp.path}/a.jsonl`);
+  // A value that throws when read (JSON has no BigInt): the text it came with is left out.
+  log.write({ kind: "egress", action: "deny", host: "x.example", path: "/a", size: 1n });
+  log.write({ kind: "egress", action: "deny", host: "y.example" });
+  await log.close();
+  const [first, second] = await entries(`${tmp.path}/a.jsonl`);
+  assert.deepEqual([first.kind, first.action, first.host, first.unchecked], [
+    "egress",
+    "deny",
+    undefined,
+    "TypeError",
+  ]);
+  assert.equal(second.host, "y.example");
+});
