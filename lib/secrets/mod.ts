@@ -84,8 +84,8 @@ export function secretInName(
  * token hidden]`). A secret found decoded is placed at its encoded run, or roughly in a
  * window decoded in place: nothing of that word or after it is kept.
  */
-export function hideSecrets(text: string, values: readonly string[] = []): string {
-  const first = findSecrets(text, { values })[0];
+export function hideSecrets(text: string): string {
+  const first = findSecrets(text)[0];
   if (!first) return text;
   const start = Math.max(text.slice(0, first.index).search(/\S*$/), 0);
   return `${text.slice(0, start)}[${first.description} hidden]`;
