@@ -224,6 +224,22 @@ Deno.test("od -c is read from its first line when only later ones show it spaced
   assert.deepEqual(found(text), ["hexdump:github-token"]);
 });
 
+Deno.test("od -c of characters that are all a hex dump's (`A   3   6   A   5   D`) is found wherever it lies", () => {
+  // Such cells are a stretch of a hex dump's characters too: the survey, probing every
+  // so many characters, took them for one when a probe fell inside, and the spaced-out
+  // text was read nowhere. Every alignment of the dump against the probes is tried.
+  const key = "AKIA" + "36A5D7CE362DA4B5";
+  const text = `id=${key}\n`;
+  for (let pad = 0; pad < 32; pad++) {
+    const cells = odChars(text);
+    for (
+      const t of [" ".repeat(pad) + "x\n" + cells, JSON.stringify({ c: "x".repeat(pad) + cells })]
+    ) {
+      assert.deepEqual(found(t), ["hexdump:aws-access-key-id"], `${pad}: ${t}`);
+    }
+  }
+});
+
 Deno.test("text spaced out is looked for in cells that end in a character, not in code", () => {
   const code = [
     "    if (i !== -1) {\n      return a + b;\n    }\n",

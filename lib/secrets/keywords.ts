@@ -572,6 +572,16 @@ function dumpsIn(
       while (end < length && (at(end) & 1) === 1) end++;
       if (end - from >= MIN_DUMP) {
         pass.dumps.push(from, end);
+        // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`)
+        // is such a stretch too: told here, where the probe passes over it.
+        const last = pass.spaced.at(-1) ?? -1;
+        for (let p = from; p < from + 4; p++) {
+          if ((at(p) & 2) === 0) continue;
+          if (p > last && p + SPACED_REACH < length && spacedFrom(text, bytes, shift, p, 2, 0)) {
+            pass.spaced.push(p);
+          }
+          break;
+        }
         floor = end;
         i = end - DUMP_STRIDE + 1;
         continue;

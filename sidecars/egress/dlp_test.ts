@@ -172,28 +172,13 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
   }
   // As `od` shows it, unasked: octal words, little-endian, after octal offsets; its last
   // line, the file's length, stays.
-  const od: string[] = [];
-  for (let at = 0; at < file.length; at += 16) {
-    const words = [];
-    for (let i = at; i < Math.min(file.length, at + 16); i += 2) {
-      words.push((file[i]! | ((file[i + 1] ?? 0) << 8)).toString(8).padStart(6, "0"));
-    }
-    od.push(`${at.toString(8).padStart(7, "0")} ${words.join(" ")}`);
-  }
-  od.push(file.length.toString(8).padStart(7, "0"));
+  const od = odWords(file);
   const asked = JSON.stringify({ messages: [{ content: `$ od .env\n${od.join("\n")}\n` }] });
   const octal = cutOutSecrets(asked, [])!;
   assert.deepEqual(octal.rules.toSorted(), ["aws-access-key-id", "github-token"]);
   assert.equal(JSON.parse(octal.text).messages[0].content, `$ od .env\n${CUT_OUT}\n${od.at(-1)}\n`);
   // `od -c`: a character in each cell of four, escapes for line breaks.
-  const chars: string[] = [];
-  for (let at = 0; at < file.length; at += 16) {
-    const cells = [...file.subarray(at, at + 16)].map((b) =>
-      (b === 10 ? "\\n" : String.fromCharCode(b)).padStart(4)
-    );
-    chars.push(`${at.toString(8).padStart(7, "0")}${cells.join("")}`);
-  }
-  chars.push(file.length.toString(8).padStart(7, "0"));
+  const chars = odCells(file);
   const spaced = cutOutSecrets(
     JSON.stringify({ messages: [{ content: `$ od -c .env\n${chars.join("\n")}\n$ echo ok` }] }),
     [],
@@ -203,6 +188,47 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
     JSON.parse(spaced.text).messages[0].content,
     `$ od -c .env\n${CUT_OUT}\n${chars.at(-1)}\n$ echo ok`,
   );
+});
+
+/** `od` of `file` as it prints unasked: octal words, little-endian, after octal offsets. */
+function odWords(file: Uint8Array): string[] {
+  const od: string[] = [];
+  for (let at = 0; at < file.length; at += 16) {
+    const words = [];
+    for (let i = at; i < Math.min(file.length, at + 16); i += 2) {
+      words.push((file[i]! | ((file[i + 1] ?? 0) << 8)).toString(8).padStart(6, "0"));
+    }
+    od.push(`${at.toString(8).padStart(7, "0")} ${words.join(" ")}`);
+  }
+  od.push(file.length.toString(8).padStart(7, "0"));
+  return od;
+}
+
+/** `od -c` of `file`: a character in each cell of four, escapes for line breaks. */
+function odCells(file: Uint8Array): string[] {
+  const chars: string[] = [];
+  for (let at = 0; at < file.length; at += 16) {
+    const cells = [...file.subarray(at, at + 16)].map((b) =>
+      (b === 10 ? "\\n" : String.fromCharCode(b)).padStart(4)
+    );
+    chars.push(`${at.toString(8).padStart(7, "0")}${cells.join("")}`);
+  }
+  chars.push(file.length.toString(8).padStart(7, "0"));
+  return chars;
+}
+
+Deno.test("cutOutSecrets() cuts `od` then `od -c` of a key whose cells are all a hex dump's characters, wherever they lie", () => {
+  // `A   3   6   A   5   D`: a stretch of a hex dump's characters too. Found, and so cut,
+  // at some alignments only, a model request after `od k.txt && od -c k.txt` was refused.
+  const file = new TextEncoder().encode(`id=AKIA${"36A5D7CE362DA4B5"}\n`);
+  const shown = [...odWords(file), ...odCells(file)].join("\n");
+  for (let pad = 0; pad < 32; pad++) {
+    const body = JSON.stringify({ messages: [{ content: "x".repeat(pad) }, { content: shown }] });
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, `cut out, ${pad} characters before`);
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+    assert.ok(!JSON.parse(cut.text).messages[1].content.includes("   3   6   A   5"));
+  }
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
