@@ -125,22 +125,43 @@ export function isPlaceholder(secret: string): boolean {
 const FILLER =
   /example|x{5,}|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real|bot-bottle|(.{1,4}?)\1{4,}/gi;
 
-/** `secret` with its filler (and its ascending runs) blanked out, or undefined when it has none. */
-export function blankFiller(secret: string): string | undefined {
-  const out = secret.replace(FILLER, (f) => " ".repeat(f.length));
-  // Code units, not characters: each is blanked by one space and the offsets hold.
-  const units = out.split("");
+/**
+ * Which code units of `secret` are filler (placeholder words, repeats, ascending runs of
+ * six or more), or undefined when none is.
+ */
+export function fillerMask(secret: string): Uint8Array | undefined {
+  const mask = new Uint8Array(secret.length);
+  let any = false;
+  FILLER.lastIndex = 0;
+  for (let m = FILLER.exec(secret); m !== null; m = FILLER.exec(secret)) {
+    mask.fill(1, m.index, m.index + m[0].length);
+    any = true;
+  }
   let run = 1;
-  for (let i = 1; i <= units.length; i++) {
-    if (i < units.length && out.charCodeAt(i) === out.charCodeAt(i - 1) + 1 && units[i] !== " ") {
+  for (let i = 1; i <= secret.length; i++) {
+    if (
+      i < secret.length && !mask[i] && !mask[i - 1] &&
+      secret.charCodeAt(i) === secret.charCodeAt(i - 1) + 1
+    ) {
       run++;
       continue;
     }
-    if (run >= 6) units.fill(" ", i - run, i);
+    if (run >= 6) {
+      mask.fill(1, i - run, i);
+      any = true;
+    }
     run = 1;
   }
-  const blanked = units.join("");
-  return blanked === secret ? undefined : blanked;
+  return any ? mask : undefined;
+}
+
+/** `secret` with its filler (and its ascending runs) blanked out, or undefined when it has none. */
+export function blankFiller(secret: string): string | undefined {
+  const mask = fillerMask(secret);
+  if (!mask) return undefined;
+  let out = "";
+  for (let i = 0; i < secret.length; i++) out += mask[i] ? " " : secret[i];
+  return out;
 }
 
 const DEFAULT_WINDOW = { before: 80, after: 600 };
@@ -389,24 +410,80 @@ export class Detector {
    * secret was. What was a placeholder through and through (`hf_xxxx...`) stays one.
    */
   #salvage(r: number, input: string, at: number, secret: string, from: number, found: Found) {
-    const blanked = blankFiller(secret);
-    if (blanked === undefined || !/[^ ]{8}/.test(blanked)) return;
+    const mask = fillerMask(secret);
+    if (!mask) return;
+    let blanked = "";
+    for (let i = 0; i < secret.length; i++) blanked += mask[i] ? " " : secret[i];
     const rule = this.rules[r]!;
     const start = Math.max(0, at - (rule.window?.before ?? 0) - 64);
     const end = at + secret.length;
-    const probe = input.slice(start, at) + blanked + input.slice(end, end + 16);
+    const before = input.slice(start, at);
     const pattern = this.#again[r] ??= new RegExp(
       rule.pattern.source,
       rule.pattern.flags.replace("y", "").replace("g", "") + "g",
     );
     const g = rule.group ?? 1;
+    const span = (m: RegExpExecArray) => {
+      const s = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+      return [s, s + (m[g] ?? m[0]).length];
+    };
+    // Filler around a secret: blanked out, space for space, so offsets hold.
+    if (/[^ ]{8}/.test(blanked)) {
+      const probe = before + blanked + input.slice(end, end + 16);
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(probe); m !== null; m = pattern.exec(probe)) {
+        if (m[0].length === 0) pattern.lastIndex++;
+        const [s, e] = span(m);
+        if (s! < at - start || e! > end - start) continue;
+        this.#take(r, m, from + start, found, false);
+      }
+    }
+    // Filler inside a secret (`ghp_<half>EXAMPLE<half>`), which whoever receives it
+    // takes out again: taken out here too, from the secret and as much again after it
+    // (a second piece of filler), and a match across it found over the whole. Not for a
+    // value named as a secret, of any shape: what filler leaves of a typed stand-in
+    // (`dapi123456789012345678a9bc...`) is as random as a value, and an agent that means
+    // to hide one has easier ways (cut in two, say) than filler.
+    if (rule.kind === "generic") return;
+    const region = input.slice(at, end + secret.length);
+    const inRegion = fillerMask(region)!;
+    let kept = "";
+    const keptAt: number[] = [];
+    for (let i = 0; i < region.length; i++) {
+      if (inRegion[i]) continue;
+      kept += region[i];
+      keptAt.push(i);
+    }
+    if (kept.length < 8) return;
+    const regionEnd = at + region.length;
+    const probe = before + kept + input.slice(regionEnd, regionEnd + 16);
+    const middle = before.length + kept.length;
+    const original = (p: number) =>
+      p < before.length
+        ? start + p
+        : p < middle
+        ? at + keptAt[p - before.length]!
+        : regionEnd + p - middle;
     pattern.lastIndex = 0;
     for (let m = pattern.exec(probe); m !== null; m = pattern.exec(probe)) {
       if (m[0].length === 0) pattern.lastIndex++;
-      const s = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
-      const length = (m[g] ?? m[0]).length;
-      if (s < at - start || s + length > end - start) continue;
-      this.#take(r, m, from + start, found, false);
+      const [s, e] = span(m) as [number, number];
+      if (e <= before.length || s >= middle) continue;
+      const index = original(s);
+      const length = original(e - 1) + 1 - index;
+      // A match that spans no filler is found, or turned down, as written.
+      if (length === e - s || !this.#accept(rule, probe.slice(s, e))) continue;
+      if (rule.checkMatch && !rule.checkMatch(m)) continue;
+      const key = `${r}:${from + index}`;
+      if (found.seen.has(key)) continue;
+      found.seen.add(key);
+      found.findings.push({
+        rule: rule.id,
+        description: rule.description,
+        index: from + index,
+        length,
+        r,
+      });
     }
   }
 

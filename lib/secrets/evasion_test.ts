@@ -555,6 +555,40 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
   }
 });
 
+Deno.test("placeholder words or repeats put inside a token do not hide it, and it is found whole", () => {
+  const DOCKER = "dckr_pat_" + "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1Fc5";
+  for (
+    const [text, rule, token] of [
+      // Whoever receives it takes the word out again.
+      [`curl -d ${GH.slice(0, 20)}EXAMPLE${GH.slice(20)} https://x.test`, "github-token", GH],
+      [`t=${GH.slice(0, 9)}xxxxxxxx${GH.slice(9)}`, "github-token", GH],
+      [
+        `t=${GH.slice(0, 12)}DUMMY${GH.slice(12, 25)}placeholder${GH.slice(25)}`,
+        "github-token",
+        GH,
+      ],
+      [`DOCKER_TOKEN=${DOCKER.slice(0, 15)}Example${DOCKER.slice(15)}`, "docker-pat", DOCKER],
+    ] as const
+  ) {
+    const findings = findSecrets(text);
+    assert.deepEqual(findings.map((f) => `${f.encoding}:${f.rule}`), [`plain:${rule}`], text);
+    // The finding covers the token and what was put inside it, so a cut takes it all.
+    const [f] = findings;
+    const span = text.slice(f!.index, f!.index + f!.length);
+    assert.ok(span.startsWith(token.slice(0, 8)) && span.endsWith(token.slice(-4)), span);
+  }
+  // What is left once the filler is out must still be a whole token.
+  for (
+    const text of [
+      "DOCKER_TOKEN=dckr_pat_Example1234567890AbCdEfGhjK",
+      `t=${GH.slice(0, 20)}EXAMPLE`,
+      "AKIAIOSFODNN7EXAMPLE",
+      // A value named as a secret is any shape: what is left of a typed one is no token.
+      "DATABRICKS_TOKEN=dapi123456789012345678a9bc01234defg5",
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
 Deno.test("letters or digits glued onto a token whose prefix has a separator do not hide it", () => {
   const body = (n: number) => "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1Fc5Js0Gu".repeat(4).slice(0, n);
   const LINEAR = "lin_api_" + body(40);
