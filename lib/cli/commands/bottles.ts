@@ -11,7 +11,7 @@ import { inert } from "../../inert.ts";
 import { asciiJson, log, logToFile, out } from "../../log.ts";
 import { LOG_MAX_AGE_DAYS, LOG_MAX_TOTAL_BYTES, logsDir, savedLog, savedLogs } from "../../logs.ts";
 import { reap, REAP_COMMAND, reaperLog, spawnReaper } from "../../reaper.ts";
-import { claimRemoval, heartbeatAlive, startHeartbeat } from "../../state.ts";
+import { claimRemoval, heartbeatAlive, heartbeatExists, startHeartbeat } from "../../state.ts";
 import { bringHome, forgetRecord } from "../../workspace/mod.ts";
 import { savedRefusals } from "../../refusals.ts";
 import { type Command, FORMAT_OPTION } from "../command.ts";
@@ -169,7 +169,7 @@ export const downCommand: Command = {
   summary: "Remove a bottle and everything it created",
   synopsis: "NAME | --all",
   description:
-    "Brings a --cwd bottle's work home first (as branches under refs/heads/bot-bottle/NAME/), then finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first), keeping its audit log, and sums up what the bottle refused (requests carrying a secret, hosts, pushes). Removing a bottle that is already gone is not an error.",
+    "Brings a --cwd bottle's work home first (as branches under refs/heads/bot-bottle/NAME/), then finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first), keeping its audit log, and sums up what the bottle refused (requests carrying a secret, hosts, pushes). Removing a bottle that is already gone (or never was) is not an error; down says there was nothing to remove.",
   options: { all: { type: "boolean", description: "Remove every bottle" } },
   args: { min: 0, max: 1, names: "a bottle NAME or --all" },
   async run(ctx) {
@@ -188,6 +188,11 @@ export const downCommand: Command = {
       for (const backend of backends) {
         if ((await backend.list()).some((b) => b.name === name)) holders.push(backend);
       }
+      // Nothing of it anywhere (a typo, or gone already): said so, not "Removed".
+      let known = holders.length > 0 || await heartbeatExists(ctx.env, name);
+      for (const backend of known ? [] : backends) {
+        if ((await backend.leftovers(ctx.env)).includes(name)) known = true;
+      }
       if (holders.length === 0) log.debug(`${name}: no backend lists it; sweeping by label`);
       for (const backend of holders.length > 0 ? holders : backends.toReversed()) {
         if (!(await removeClaimed(backend, name, ctx.env))) {
@@ -197,7 +202,11 @@ export const downCommand: Command = {
           return;
         }
       }
-      log.info(`Removed ${name}`);
+      log.info(
+        known
+          ? `Removed ${name}`
+          : `No bottle ${name} here: nothing to remove (\`bot-bottle ls\` lists the bottles)`,
+      );
       return;
     }
     for (const backend of backends) {
