@@ -167,3 +167,14 @@ export async function recordingDocker(): Promise<RecordingDocker> {
     },
   };
 }
+
+/** What of bottle `name` is left in the engine: the IDs of its containers, networks and volumes. */
+export async function leftOf(name: string): Promise<string[]> {
+  const label = `label=bot-bottle.bottle=${name}`;
+  const found = await Promise.all([
+    captureRaw($`docker ps --all --quiet --filter ${label}`),
+    captureRaw($`docker network ls --quiet --filter ${label}`),
+    captureRaw($`docker volume ls --quiet --filter ${label}`),
+  ]);
+  return found.flatMap((r) => r.stdout.split("\n")).filter(Boolean);
+}

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { $, captureRaw } from "../shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
-import { dockerTest } from "./docker.ts";
+import { dockerTest, leftOf } from "./docker.ts";
 import { startGitServer } from "./git_server.ts";
 import { startUpstream, upstreamEnv } from "./upstream.ts";
 
@@ -42,16 +42,6 @@ async function inAgent(name: string, script: string, user = "1000:1000") {
     $`docker exec --user ${user} ${`bot-bottle-${name}-agent`} sh -c ${script}`,
     "2m",
   );
-}
-
-async function labelled(name: string): Promise<string> {
-  const r = await captureRaw(
-    $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
-  );
-  const n = await captureRaw(
-    $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
-  );
-  return (r.stdout + n.stdout).trim();
 }
 
 dockerTest(
@@ -371,5 +361,5 @@ dockerTest("an unknown upstream host key fails the start closed", async () => {
     /git gate "project": fetching git@git\.fake\.test:project\.git: .*Host key verification failed/s,
   );
   const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
-  assert.equal(await labelled(name), "", "nothing of the bottle remains");
+  assert.deepEqual(await leftOf(name), [], "nothing of the bottle remains");
 });

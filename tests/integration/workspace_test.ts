@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { $, captureRaw } from "../shell.ts";
 import { ROOT, runBotBottle, tempDir, toolRunFlags } from "../helpers.ts";
-import { bottleOf, dockerTest } from "./docker.ts";
+import { bottleOf, dockerTest, leftOf } from "./docker.ts";
 import { randomBytes } from "../../lib/bytes.ts";
 import { findSecrets } from "../../lib/secrets/mod.ts";
 import {
@@ -103,19 +103,6 @@ async function snapshot(repo: string): Promise<Record<string, string>> {
   };
 }
 
-async function labelled(name: string): Promise<string> {
-  const c = await captureRaw(
-    $`docker ps --all --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
-  );
-  const n = await captureRaw(
-    $`docker network ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
-  );
-  const v = await captureRaw(
-    $`docker volume ls --quiet --filter ${`label=bot-bottle.bottle=${name}`}`,
-  );
-  return (c.stdout + n.stdout + v.stdout).trim();
-}
-
 /** Every object in the repository (reachable or not) holds none of `needles`. */
 async function inNoObject(repo: string, needles: string[]): Promise<void> {
   const all = await captureRaw(
@@ -176,7 +163,7 @@ async function assertWorkCameHome(
   const key = await keptPair(repo, kept);
   await inNoObject(repo, [key.id, key.secret]);
   assert.ok(!stderr.includes(key.id) && !stderr.includes(key.secret), "the secret was printed");
-  assert.equal(await labelled(name), "", "nothing of the bottle remains");
+  assert.deepEqual(await leftOf(name), [], "nothing of the bottle remains");
 }
 
 function check(results: { output: string; isError: boolean }[], expected: string[]): void {
@@ -531,6 +518,7 @@ dockerTest(
     const output = await child.output();
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 130, stderr);
+    assert.match(stderr, /Interrupted by SIGINT/);
     await assertWorkCameHome(repo, state, name, before, stderr);
   },
 );
@@ -547,20 +535,30 @@ dockerTest(
     const { child, name } = await startUntil(upstream, repo, env, 6);
     const killed = Date.now();
     child.kill("SIGKILL");
+    // The orphaned `docker exec` still holds the stderr pipe: wait for the exit only.
     await child.status;
     await child.stderr.cancel();
+    let left = await leftOf(name);
+    assert.notDeepEqual(left, [], "the kill itself removes nothing");
     // Nobody runs cleanup: the reaper notices the stale heartbeat and takes the bottle.
-    let left = ["?"];
     while (left.length > 0 && Date.now() - killed < 30_000) {
       await new Promise((r) => setTimeout(r, 1000));
-      left = (await captureRaw($`docker ps -aq --filter ${`label=bot-bottle.bottle=${name}`}`))
-        .stdout
-        .split("\n").filter(Boolean);
+      left = await leftOf(name);
     }
-    assert.deepEqual(left, [], "the bottle is gone within 30 s of the kill");
+    assert.deepEqual(
+      left,
+      [],
+      `still there ${Math.round((Date.now() - killed) / 1000)} s after the kill`,
+    );
     // The reaper's report says what came home and where the refused work was kept.
     const report = await Deno.readTextFile(join(state, "reaper", `${name}.log`));
     await assertWorkCameHome(repo, state, name, before, report);
+    // Its audit log was kept: `logs` still shows what the agent tried.
+    const logs = await runBotBottle(["logs", name], { env });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /egress/);
+    const ls = await runBotBottle(["ls", "--all"], { env });
+    assert.match(ls.stdout, new RegExp(`${name} .*removed \\(log kept\\)`));
   },
 );
 
