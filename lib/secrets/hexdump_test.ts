@@ -224,18 +224,24 @@ Deno.test("od -c is read from its first line when only later ones show it spaced
   assert.deepEqual(found(text), ["hexdump:github-token"]);
 });
 
-Deno.test("od -c of characters that are all a hex dump's (`A   3   6   A   5   D`) is found wherever it lies", () => {
+Deno.test("text spaced out of characters that are all a hex dump's (`A   3   6   A   5`) is found wherever it lies", () => {
   // Such cells are a stretch of a hex dump's characters too: the survey, probing every
   // so many characters, took them for one when a probe fell inside, and the spaced-out
-  // text was read nowhere. Every alignment of the dump against the probes is tried.
+  // text was read nowhere. Every alignment of the text against the probes is tried.
   const key = "AKIA" + "36A5D7CE362DA4B5";
-  const text = `id=${key}\n`;
-  for (let pad = 0; pad < 32; pad++) {
-    const cells = odChars(text);
-    for (
-      const t of [" ".repeat(pad) + "x\n" + cells, JSON.stringify({ c: "x".repeat(pad) + cells })]
-    ) {
-      assert.deepEqual(found(t), ["hexdump:aws-access-key-id"], `${pad}: ${t}`);
+  const file = `id=${key}\n`;
+  const shown: [string, string][] = [
+    ["od -c", odChars(file)],
+    ["hexdump -c", odChars(file, 16)],
+    ["od -An -c", odChars(file, 0)],
+    ["its characters spaced out", [...file].join(" ")],
+  ];
+  for (const [what, text] of shown) {
+    for (let pad = 0; pad < 32; pad++) {
+      const before = "x".repeat(pad + 2) + "\n";
+      for (const t of [before + text, JSON.stringify({ c: before + text })]) {
+        assert.deepEqual(found(t), ["hexdump:aws-access-key-id"], `${what}, ${pad}: ${t}`);
+      }
     }
   }
 });
