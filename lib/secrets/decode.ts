@@ -15,7 +15,7 @@
 import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
-import { HEX_VALUE, hexDigits, hexDumps, spacedDumps } from "./hexdump.ts";
+import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
 
 export { normalize };
 
@@ -701,15 +701,17 @@ function base64Candidate(run: string): boolean {
  */
 export function variants(
   text: string,
-  survey: Pick<Survey, "runs" | "triggers" | "odd" | "dumps" | "spaced"> = surveyText(text),
+  survey: Pick<Survey, "runs" | "triggers" | "odd" | "dumps" | "spaced" | "joined"> = surveyText(
+    text,
+  ),
 ): Variant[] {
   // Nothing to decode (most headers, URLs and decoded windows): no run, no trigger,
   // nothing normalising changes, no `&` (character references are found by it), no
   // stretch of a hex dump, nothing spaced out.
-  const { dumps, spaced } = survey;
+  const { dumps, spaced, joined } = survey;
   if (
     survey.runs.length === 0 && survey.triggers.length === 0 && survey.odd.length === 0 &&
-    dumps.length === 0 && spaced.length === 0 && !text.includes("&")
+    dumps.length === 0 && spaced.length === 0 && joined.length === 0 && !text.includes("&")
   ) {
     return [];
   }
@@ -775,12 +777,17 @@ export function variants(
   local("html", single(found.html), htmlUnescape);
   // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
   // in groups of more than a byte, each group reversed (`od -x`: little-endian words).
-  // Text spaced out (`od -c`) too.
+  // Text spaced out (`od -c`) too, and characters joined by a separator (`g,h,p,_`).
   const cells = found.zeroCells.length === 0
     ? spaced
     : [...spaced, ...found.zeroCells].sort((a, b) => a - b);
-  if (dumps.length > 0 || cells.length > 0) {
-    for (const dump of [...hexDumps(text, dumps), ...spacedDumps(text, cells)]) {
+  if (dumps.length > 0 || cells.length > 0 || joined.length > 0) {
+    const all = [
+      ...hexDumps(text, dumps),
+      ...spacedDumps(text, cells),
+      ...joinedDumps(text, joined),
+    ];
+    for (const dump of all) {
       if (budget <= 0) break;
       const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
       if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });

@@ -624,9 +624,99 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     i = next;
   }
   // Of text spaced out, read both as written and as in a JSON string, the longer reading.
+  // Characters joined by line breaks in a JSON string also read as lines of one cell.
   return hexDumps(text, stretches).find((d) => d.at === at) ??
+    joinedDumps(text, [at]).find((d) => d.at === at) ??
     spacedDumps(text, [at]).filter((d) => d.at <= at && at < d.end)
       .reduce<Dump | undefined>((a, d) => (a && a.end >= d.end ? a : d), undefined);
+}
+
+/**
+ * Single characters joined by a separator, from the survey's `joined`: `g,h,p,_`,
+ * `g-h-p-_`, `g, h, p`, one a line (`fold -w1`; in a JSON string, `g\\nh\\np`). The
+ * separator is one or two characters, no letter or digit, the same throughout; a run of
+ * `MIN_JOINED` characters or more is a dump, from its first character to its last.
+ */
+export function joinedDumps(text: string, places: readonly number[]): Dump[] {
+  const out: Dump[] = [];
+  let done = 0;
+  for (const place of places) {
+    if (place < done) continue;
+    const dump = joinedNear(text, place);
+    if (dump) {
+      out.push(dump);
+      done = dump.end;
+    }
+  }
+  return out;
+}
+
+/** The fewest characters a run of joined ones holds to be read: a short token's. */
+const MIN_JOINED = 16;
+
+function isJoiner(c: number): boolean {
+  return c === 9 || c === 10 || (c > 32 && c < 127 && !isAlnum(c));
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** The run of joined characters whose separators start within a period of `at`. */
+function joinedNear(text: string, at: number): Dump | undefined {
+  for (let period = 2; period <= 3; period++) {
+    for (let k = at; k < at + period; k++) {
+      if (!isJoiner(text.charCodeAt(k))) continue;
+      const sep = text.slice(k, k + period - 1);
+      // No letter or digit, but for an escaped line break or tab (in a JSON string).
+      if (sep === " ".repeat(period - 1) || (/[A-Za-z0-9]/.test(sep) && !/^\\[nrt]$/.test(sep))) {
+        continue;
+      }
+      const joins = (c: number) => c >= 0 && text.startsWith(sep, c + 1);
+      let ok = true;
+      for (let r = 1; r < 4 && ok; r++) ok = text.startsWith(sep, k + r * period);
+      if (!ok) continue;
+      // Joined by line breaks, each character is alone on its line (or at an end of the
+      // string it is in): the last of a line before (`$ fold -w1 f`) or the first of one
+      // after is not one of them.
+      const lines = sep === "\n" || sep === "\\n";
+      const edge = (c: number) => c < 0 || c >= text.length || /["'\n\r]/.test(text[c]!);
+      const joined = (c: number) =>
+        isPayload(text, c) &&
+        (!lines ||
+          ((edge(c - 1) || text.startsWith(sep, c - sep.length)) && (edge(c + 1) || joins(c))));
+      // Back to the first character, then on to the last.
+      let first = k - 1;
+      while (first - period >= 0 && joins(first - period) && joined(first - period)) {
+        first -= period;
+      }
+      if (!joined(first)) first += period;
+      let chars = "";
+      let last = first;
+      for (let c = first; c < text.length && joined(c); c += period) {
+        chars += text[c];
+        last = c;
+        if (!joins(c)) break;
+      }
+      // A rule drawn with a pattern (`-=-=-=`) joins nothing.
+      if (chars.length < MIN_JOINED || new Set(chars).size < 4) continue;
+      // A character at either end may be a word's, its separator only what follows the
+      // word (`abc,g,h,p`: the `c`): read with and without it.
+      const lead = first > 0 && isPayload(text, first - 1) ? 1 : 0;
+      const tail = isPayload(text, last + 1) ? 1 : 0;
+      const readings = [chars];
+      if (lead || tail) readings.push(chars.slice(lead, chars.length - tail));
+      if (lead && tail) readings.push(chars.slice(lead), chars.slice(0, -tail));
+      return { at: first, end: last + 1, bytes: readings.map((r) => new TextEncoder().encode(r)) };
+    }
+  }
+  return undefined;
+}
+
+/** Whether the character at `c` may be one of those joined: printable, no space. */
+function isPayload(text: string, c: number): boolean {
+  const code = text.charCodeAt(c);
+  return code > 32 && code < 127;
 }
 
 /** Where the line after the one `at` is on starts, if within `MAX_GAP`. */

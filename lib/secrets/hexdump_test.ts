@@ -246,6 +246,37 @@ Deno.test("text spaced out of characters that are all a hex dump's (`A   3   6  
   }
 });
 
+Deno.test("characters joined by a separator (`g,h,p`, `g-h-p`, `g, h, p`, one a line) are found wherever they lie", () => {
+  // `sed 's/./&,/g'`, `fold -w1`: as easy to write as characters spaced out. The AWS key
+  // is of hex-dump characters, so joined by `,` or `:` it is a stretch of a dump's too.
+  for (const token of [GH, "AKIA" + "36A5D7CE362DA4B5"]) {
+    for (const sep of [",", "-", "|", "_", ":", ";", ".", "/", "\t", "\n", ", ", "\\n"]) {
+      const joined = [...token].join(sep);
+      for (let pad = 0; pad < 32; pad++) {
+        // After a line of its own (a prompt: `$ fold -w1 f`), whose last character a
+        // line break joins on too.
+        const before = `$ cat ${"f".repeat(pad)}\n`;
+        const texts = [before + joined + "\n", JSON.stringify({ c: before + joined })];
+        // A backslash and an `n` are three characters in a JSON string: not joined.
+        for (const t of sep === "\\n" ? texts.slice(0, 1) : texts) {
+          const rule = token === GH ? "github-token" : "aws-access-key-id";
+          assert.deepEqual(found(t), [`hexdump:${rule}`], `${JSON.stringify(sep)}, ${pad}: ${t}`);
+        }
+      }
+    }
+  }
+  // Lists, rules and dates join nothing that is a secret.
+  for (
+    const t of [
+      Array.from({ length: 40 }, (_, i) => i % 2).join(","),
+      "-=".repeat(30),
+      "abcdefghijklmnopqrstuvwxyz".split("").join(", "),
+      "2024-01-02 10:11:12, 2024-01-03 10:11:12",
+      "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w",
+    ]
+  ) assert.deepEqual(found(t), [], t);
+});
+
 Deno.test("text spaced out is looked for in cells that end in a character, not in code", () => {
   const code = [
     "    if (i !== -1) {\n      return a + b;\n    }\n",

@@ -41,6 +41,11 @@ export interface Survey {
    * print, a character right-aligned in each cell of four.
    */
   spaced: number[];
+  /**
+   * Places where single characters are joined by a separator of one or two characters
+   * that are no letter or digit (`g,h,p,_`, `g-h-p`, `g, h, p`, one a line), in order.
+   */
+  joined: number[];
 }
 
 /**
@@ -56,7 +61,13 @@ class Surveyed implements Survey {
     readonly odd: number[],
     readonly dumps: number[],
     readonly spaced: number[],
+    readonly joined: number[],
   ) {}
+}
+
+/** `survey` with no dump, text spaced out or joined in it (a `Surveyed`, for one shape). */
+export function withoutDumps(survey: Survey): Survey {
+  return new Surveyed(survey.hits, survey.runs, survey.triggers, survey.odd, [], [], []);
 }
 
 /** How far around a character to decode a decoded window reaches: longer than any token. */
@@ -72,11 +83,16 @@ const SPACED_REACH = 17;
 const DUMP_STRIDE = MIN_DUMP - 2;
 /**
  * By code: 1 for a character a line of a hex dump is made of, before the text it shows
- * (if any); 2 more for a space.
+ * (if any); 2 more for a space; 4 for one that may join single characters (see
+ * `joinedFrom`): no letter, digit or space, or a tab or a line break.
  */
 export const DUMP_CHAR = Uint8Array.from(
   { length: 256 },
-  (_, c) => +/[0-9a-fA-FxX :,]/.test(String.fromCharCode(c)) | (c === 32 ? 2 : 0),
+  (_, c) =>
+    +/[0-9a-fA-FxX :,]/.test(String.fromCharCode(c)) | (c === 32 ? 2 : 0) |
+    (c === 9 || c === 10 || (c > 32 && c < 127 && !/[A-Za-z0-9]/.test(String.fromCharCode(c)))
+      ? 4
+      : 0),
 );
 const RUN_BIT = 8;
 const RUN = 1 << RUN_BIT;
@@ -326,7 +342,7 @@ export class KeywordMatcher {
         else triggers.push(end - TRIGGER_WORDS[word - count]!.length);
       }
     }
-    return new Surveyed(hits, pass.runs, triggers, pass.odd, pass.dumps, pass.spaced);
+    return new Surveyed(hits, pass.runs, triggers, pass.odd, pass.dumps, pass.spaced, pass.joined);
   }
 
   /**
@@ -562,8 +578,10 @@ function dumpsIn(
   let floor = pass.dumpFloor;
   let i = pass.dumpProbe;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
-    const a = at(i);
-    const b = at(i + 1);
+    const ca = charAt(text, bytes, shift, i);
+    const cb = charAt(text, bytes, shift, i + 1);
+    const a = ca < 256 ? DUMP_CHAR[ca]! : 0;
+    const b = cb < 256 ? DUMP_CHAR[cb]! : 0;
     const c = at(i + 2);
     if ((a & b & c & 1) !== 0) {
       let from = i;
@@ -582,6 +600,10 @@ function dumpsIn(
           }
           break;
         }
+        // So are characters joined by `,` or `:` (`A,3,6,A,5`).
+        if (joinedFrom(text, bytes, shift, from) && from > (pass.joined.at(-1) ?? -1)) {
+          pass.joined.push(from);
+        }
         floor = end;
         i = end - DUMP_STRIDE + 1;
         continue;
@@ -594,9 +616,68 @@ function dumpsIn(
       ((a & b & c & 2) === 0 || (at(i + 3) & 2) === 0) &&
       spacedFrom(text, bytes, shift, i, a, b)
     ) pass.spaced.push(i);
+    // Joined: a separator at the probe or just after it (see `joinedFrom`).
+    if (
+      (((a & 4) !== 0 && charAt(text, bytes, shift, i + 6) === ca) ||
+        ((b & 4) !== 0 && charAt(text, bytes, shift, i + 7) === cb) ||
+        ((c & 4) !== 0 &&
+          charAt(text, bytes, shift, i + 8) === charAt(text, bytes, shift, i + 2))) &&
+      joinedFrom(text, bytes, shift, i)
+    ) pass.joined.push(i);
   }
   pass.dumpFloor = floor;
   pass.dumpProbe = i;
+}
+
+/**
+ * Whether single characters are joined by a separator from `i` on: one of one or two
+ * characters that are no letter, digit or space, the same four times, one every second
+ * or third place, between characters not all the same (not a rule of `-----` or `=-=-`).
+ * Either way a separator's character recurs six places on, at `i`, `i + 1` or `i + 2`
+ * (a two-character separator whose second is a letter, `\\n` in a JSON string): looked at
+ * first, where a full look at each probe had cost a fifth of the survey.
+ */
+function joinedFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  let recurs = false;
+  for (let k = i; k < i + 3 && !recurs; k++) {
+    const c = charAt(text, bytes, shift, k);
+    recurs = c >= 0 && c < 256 && (DUMP_CHAR[c]! & 4) !== 0 &&
+      charAt(text, bytes, shift, k + 6) === c;
+  }
+  if (!recurs) return false;
+  for (let period = 2; period <= 3; period++) {
+    for (let k = i; k < i + period; k++) {
+      const s = charAt(text, bytes, shift, k);
+      if (s < 0 || s >= 256 || (DUMP_CHAR[s]! & 4) === 0) continue;
+      if (
+        charAt(text, bytes, shift, k + period) !== s ||
+        charAt(text, bytes, shift, k + 2 * period) !== s ||
+        charAt(text, bytes, shift, k + 3 * period) !== s
+      ) continue;
+      if (period === 3) {
+        const t = charAt(text, bytes, shift, k + 1);
+        if (charAt(text, bytes, shift, k + 4) !== t || charAt(text, bytes, shift, k + 7) !== t) {
+          continue;
+        }
+      }
+      const first = charAt(text, bytes, shift, k - 1);
+      if (
+        first !== charAt(text, bytes, shift, k + period - 1) ||
+        first !== charAt(text, bytes, shift, k + 2 * period - 1)
+      ) return true;
+    }
+  }
+  return false;
+}
+
+/** Character `i`'s code: byte `i + shift` of `bytes` if given, else of `text` (see `dumpClass`). */
+function charAt(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
+  return bytes !== undefined ? (bytes[i + shift] ?? -1) : text.charCodeAt(i);
 }
 
 /**
@@ -636,6 +717,7 @@ function newPass(): Pass {
     runs: [],
     dumps: [],
     spaced: [],
+    joined: [],
     dumpFloor: 0,
     dumpProbe: 0,
     marks: [],
@@ -670,6 +752,7 @@ interface Pass {
   runs: number[];
   dumps: number[];
   spaced: number[];
+  joined: number[];
   /** No stretch of `dumps` still to find starts before it (a character offset). */
   dumpFloor: number;
   /** The next character looked at for one (see `dumpsInText`). */

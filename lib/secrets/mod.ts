@@ -9,7 +9,7 @@
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, tokenEdges, unbounded } from "./rules.ts";
 import { type Variant, variants } from "./decode.ts";
-import type { Survey } from "./keywords.ts";
+import { type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -257,7 +257,9 @@ function findInPiece(
       if (depth === 0) {
         level(
           v.text,
-          inner,
+          // Dumps are read from the text as written: lines joined only glue a dump's lines
+          // together, and read again they would find what it shows a second time.
+          v.encoding === "lines" ? withoutDumps(inner) : inner,
           1,
           where,
           inPlace && v.end !== undefined ? [where, v.end] : undefined,

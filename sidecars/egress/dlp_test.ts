@@ -231,6 +231,22 @@ Deno.test("cutOutSecrets() cuts `od` then `od -c` of a key whose cells are all a
   }
 });
 
+Deno.test("cutOutSecrets() cuts characters joined by a separator whole", () => {
+  for (const sep of [",", "\n", ", "]) {
+    const joined = [...GH].join(sep);
+    const body = JSON.stringify({
+      messages: [{ content: `$ sed 's/./&,/g' f\n${joined}\n$ echo ok` }],
+    });
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, JSON.stringify(sep));
+    assert.equal(
+      JSON.parse(cut.text).messages[0].content,
+      `$ sed 's/./&,/g' f\n${CUT_OUT}\n$ echo ok`,
+    );
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a secret found in a decoded window with the run it is written in", () => {
   const percent = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
   const secretKey = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCY" + "Q3v9T1wKEY";

