@@ -155,15 +155,6 @@ export function fillerMask(secret: string): Uint8Array | undefined {
   return any ? mask : undefined;
 }
 
-/** `secret` with its filler (and its ascending runs) blanked out, or undefined when it has none. */
-export function blankFiller(secret: string): string | undefined {
-  const mask = fillerMask(secret);
-  if (!mask) return undefined;
-  let out = "";
-  for (let i = 0; i < secret.length; i++) out += mask[i] ? " " : secret[i];
-  return out;
-}
-
 const DEFAULT_WINDOW = { before: 80, after: 600 };
 
 /** How specific a kind of rule is: a finding yields to a more specific one over the same text. */
@@ -391,16 +382,16 @@ export class Detector {
       return;
     }
     if (rule.checkMatch && !rule.checkMatch(m)) return;
-    const key = `${r}:${at}`;
+    this.#record(r, at, secret.length, found);
+  }
+
+  /** Keeps a finding of rule `r`, once per rule and offset. */
+  #record(r: number, index: number, length: number, found: Found): void {
+    const key = `${r}:${index}`;
     if (found.seen.has(key)) return;
     found.seen.add(key);
-    found.findings.push({
-      rule: rule.id,
-      description: rule.description,
-      index: at,
-      length: secret.length,
-      r,
-    });
+    const rule = this.rules[r]!;
+    found.findings.push({ rule: rule.id, description: rule.description, index, length, r });
   }
 
   /**
@@ -474,16 +465,7 @@ export class Detector {
       // A match that spans no filler is found, or turned down, as written.
       if (length === e - s || !this.#accept(rule, probe.slice(s, e))) continue;
       if (rule.checkMatch && !rule.checkMatch(m)) continue;
-      const key = `${r}:${from + index}`;
-      if (found.seen.has(key)) continue;
-      found.seen.add(key);
-      found.findings.push({
-        rule: rule.id,
-        description: rule.description,
-        index: from + index,
-        length,
-        r,
-      });
+      this.#record(r, from + index, length, found);
     }
   }
 

@@ -654,19 +654,12 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
 /** The fewest characters a run of joined ones holds to be read: a short token's. */
 const MIN_JOINED = 16;
 
-function isJoiner(c: number): boolean {
-  return c === 9 || c === 10 || (c > 32 && c < 127 && !isAlnum(c));
-}
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
 /** The run of joined characters whose separators start within a period of `at`. */
 function joinedNear(text: string, at: number): Dump | undefined {
   for (let period = 2; period <= 3; period++) {
     for (let k = at; k < at + period; k++) {
-      if (!isJoiner(text.charCodeAt(k))) continue;
+      const c = text.charCodeAt(k);
+      if (!(c < 256 && (DUMP_CHAR[c]! & 4) !== 0)) continue;
       const sep = text.slice(k, k + period - 1);
       // No letter or digit, but for an escaped line break or tab (in a JSON string).
       if (sep === " ".repeat(period - 1) || (/[A-Za-z0-9]/.test(sep) && !/^\\[nrt]$/.test(sep))) {
