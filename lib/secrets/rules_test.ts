@@ -199,10 +199,18 @@ Deno.test("an AWS key drawn with letters repeated (under 3 bits of entropy) is f
       "aws-access-key-id",
     ]);
   }
+  // Drawn from a fixed seed, so the test is the same every run (a key with a letter five
+  // times in a row, one in 90,000, is a placeholder's run and may go unfound).
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let x = 0x9e3779b9;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % 32;
+  };
   for (let i = 0; i < 2000; i++) {
-    const body = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => alphabet[b % 32]);
-    const key = "AKIA" + body.join("");
+    const key = "AKIA" + Array.from({ length: 16 }, () => alphabet[next()]).join("");
     assert.ok(findSecrets(`id=${key}`).some((f) => f.rule === "aws-access-key-id"), key);
   }
   // A stand-in stays one.
