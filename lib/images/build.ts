@@ -25,6 +25,11 @@ export interface BuildOptions {
    * turns, and the second finds the image built instead of building it again.
    */
   lockDir?: string;
+  /**
+   * Put before each step line, when two builds run at once and their lines interleave
+   * (`[agent] Step 3/17 : ...`).
+   */
+  label?: string;
 }
 
 /** A build-time CA file, and where its name came from (said to the person). */
@@ -130,7 +135,7 @@ export async function buildImage(
           if (tail.length > 30) tail.shift();
           if (/^Step \d+\/\d+ :/.test(line)) {
             steps.push(line);
-            log.info(`  ${line.slice(0, 140)}`);
+            log.info(`  ${options.label ? `[${options.label}] ` : ""}${line.slice(0, 140)}`);
           } else log.debug(line);
         }
       }
@@ -161,7 +166,12 @@ export async function buildImage(
   }
 }
 
-/** Builds whichever of the two images is missing (or both, with `force`). */
+/**
+ * Builds whichever of the two images is missing (or both, with `force`). Both missing
+ * (the first start on a machine) are built at once: their downloads and installs overlap,
+ * and the first start waits for the longer build, not for the two in a row. One that
+ * fails stops the other, so nothing is left building; the first failure is reported.
+ */
 export async function ensureImages(
   tags: { agent: string; bundle: string },
   options: BuildOptions & {
@@ -177,20 +187,52 @@ export async function ensureImages(
     wanted.map(([, tag]) => !options.force && imageExists(tag).catch(() => false)),
   );
   await options.ready;
-  for (const [i, [source, tag]] of wanted.entries()) {
-    if (present[i]) {
-      log.debug(`${tag} present`);
-      continue;
-    }
-    await withBuildLock(options.lockDir, tag, async (waited) => {
-      // Another process built it while this one waited: nothing left to do.
-      if (waited && !options.force && await imageExists(tag)) {
-        log.info(`${tag} was built by another bot-bottle process`);
-        return;
-      }
-      await buildImage(source, tag, options);
-    });
-  }
+  for (const [i, [, tag]] of wanted.entries()) if (present[i]) log.debug(`${tag} present`);
+  await buildAtOnce(
+    wanted.filter((_, i) => !present[i]).map(([source, tag]) => ({
+      source,
+      tag,
+      label: source === BUNDLE_SOURCE ? "bundle" : "agent",
+    })),
+    options,
+  );
+}
+
+/**
+ * Builds the images at once, each under its build lock; one failing stops the rest, and
+ * the caller's signal stops all. Throws the caller's interruption, else the first failure.
+ */
+export async function buildAtOnce(
+  builds: readonly { source: ImageSource; tag: string; label: string }[],
+  options: BuildOptions,
+): Promise<void> {
+  const many = builds.length > 1;
+  // Either build failing stops the other; the caller's signal stops both.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  await Promise.allSettled(
+    builds.map(({ source, tag, label }) =>
+      withBuildLock(options.lockDir, tag, async (waited) => {
+        // Another process built it while this one waited: nothing left to do.
+        if (waited && !options.force && await imageExists(tag)) {
+          log.info(`${tag} was built by another bot-bottle process`);
+          return;
+        }
+        if (signal.aborted) throw signal.reason;
+        await buildImage(source, tag, {
+          ...options,
+          signal,
+          label: many ? label : undefined,
+        });
+      }).catch((error) => {
+        stop.abort(error);
+        throw error;
+      })
+    ),
+  );
+  // The caller's interruption first, else the failure that stopped the rest.
+  if (options.signal?.aborted) throw options.signal.reason;
+  if (stop.signal.aborted) throw stop.signal.reason;
 }
 
 /**

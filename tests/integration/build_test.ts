@@ -1,11 +1,11 @@
 /**
  * Image builds: a failed build names the step it stopped at and leaves no stopped
- * container behind; a build trusting a whole system trust store as its CA (too large to
+ * container behind, and stops a build running beside it; a build trusting a whole system trust store as its CA (too large to
  * pass as a build argument) goes through.
  */
 
 import assert from "node:assert/strict";
-import { buildImage } from "../../lib/images/build.ts";
+import { buildAtOnce, buildImage } from "../../lib/images/build.ts";
 import { $, captureRaw } from "../shell.ts";
 import { dockerTest } from "./docker.ts";
 
@@ -38,6 +38,48 @@ dockerTest("a failed build says which step failed and leaves no container", asyn
     "a failed build left a container",
   );
 });
+
+dockerTest(
+  "builds at once: one failing stops the other, names its step, and leaves no container",
+  async () => {
+    const mark = crypto.randomUUID().slice(0, 8);
+    const slow = `bot-bottle-test-slow:${mark}`;
+    await assert.rejects(
+      buildAtOnce([
+        {
+          source: {
+            repository: "bot-bottle-test-slow",
+            // Would take a minute and succeed, unless it is stopped.
+            files: { Dockerfile: `FROM debian:bookworm-slim\nRUN sleep 60 # ${mark}\n` },
+          },
+          tag: slow,
+          label: "slow",
+        },
+        {
+          source: {
+            repository: "bot-bottle-test-failing",
+            files: { Dockerfile: `FROM debian:bookworm-slim\nRUN sleep 2; exit 3 # ${mark}\n` },
+          },
+          tag: `bot-bottle-test-failing:${mark}`,
+          label: "failing",
+        },
+      ], {}),
+      new RegExp(`failed at step \\d+/\\d+: RUN sleep 2; exit 3 # ${mark} \\(exit \\d+\\)`),
+    );
+    const image = await captureRaw($`docker image inspect ${slow}`);
+    assert.notEqual(image.code, 0, "the slow build was not stopped: its image exists");
+    // The engine removes a cancelled build's container as it winds the build down.
+    let left: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ps = await captureRaw($`docker ps --all --no-trunc --format ${"{{.ID}} {{.Command}}"}`);
+      assert.equal(ps.code, 0, ps.stderr);
+      left = ps.stdout.split("\n").filter((line) => line.includes(mark));
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(left, [], "a build left a container");
+  },
+);
 
 dockerTest("a build with a whole system trust store as its CA goes through", async () => {
   const store = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
