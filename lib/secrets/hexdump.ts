@@ -674,8 +674,11 @@ function joinedNear(text: string, at: number): Dump | undefined {
       // after is not one of them.
       const lines = sep === "\n" || sep === "\\n";
       const edge = (c: number) => c < 0 || c >= text.length || /["'\n\r]/.test(text[c]!);
+      // Never a quote or a backslash: in a JSON string those are its end or an escape (a
+      // trailing separator, `g,h,p,"`, is followed by the string's end, not by a character
+      // of it, and a cut that took the quote would break the body).
       const joined = (c: number) =>
-        isPayload(text, c) &&
+        isPayload(text, c) && text[c] !== '"' && text[c] !== "\\" &&
         (!lines ||
           ((edge(c - 1) || text.startsWith(sep, c - sep.length)) && (edge(c + 1) || joins(c))));
       // Back to the first character, then on to the last.

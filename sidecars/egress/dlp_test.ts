@@ -244,6 +244,12 @@ Deno.test("cutOutSecrets() cuts characters joined by a separator whole", () => {
       `$ sed 's/./&,/g' f\n${CUT_OUT}\n$ echo ok`,
     );
     assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+    // `sed 's/./&,/g'` leaves a separator after the last character too; the tool's output
+    // may end the JSON string right there. The string's closing quote stays.
+    const trailing = JSON.stringify({ messages: [{ content: joined + sep }] });
+    const cutTrailing = cutOutSecrets(trailing, []);
+    assert.ok(cutTrailing, `${JSON.stringify(sep)} at the end of a string`);
+    assert.equal(JSON.parse(cutTrailing.text).messages[0].content, CUT_OUT + sep);
   }
 });
 
