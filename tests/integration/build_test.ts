@@ -1,7 +1,7 @@
 /**
- * Image builds: a failed build names the step it stopped at and leaves no stopped
- * container behind, and stops a build running beside it; a build trusting a whole system trust store as its CA (too large to
- * pass as a build argument) goes through.
+ * Image builds: a failed build names the step it stopped at, leaves no stopped container
+ * behind, and stops a build running beside it; a build trusting a whole system trust
+ * store as its CA (too large to pass as a build argument) goes through.
  */
 
 import assert from "node:assert/strict";
