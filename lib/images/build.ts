@@ -5,6 +5,7 @@
  */
 
 import { dirname, join } from "node:path";
+import { abortableSleep } from "../async.ts";
 import { LABEL_TOOL } from "../constants.ts";
 import { imageExists } from "../docker/cli.ts";
 import { BackendError, BotBottleError } from "../errors.ts";
@@ -224,7 +225,7 @@ export async function buildAtOnce(
           signal,
           label: many ? label : undefined,
         });
-      }).catch((error) => {
+      }, signal).catch((error) => {
         stop.abort(error);
         throw error;
       })
@@ -235,32 +236,35 @@ export async function buildAtOnce(
   if (stop.signal.aborted) throw stop.signal.reason;
 }
 
+/** How often a builder waiting for another process's build tries the lock again. */
+const LOCK_POLL_MS = 250;
+
 /**
  * Runs `fn` holding an exclusive lock on building `tag` (an flock on a file in `dir`,
  * released by the kernel if the process dies), saying so when another process holds it.
- * `fn` learns whether it had to wait.
+ * `fn` learns whether it had to wait. The wait ends when `signal` aborts (Ctrl-C), with
+ * its reason: the lock is tried again and again, not waited on in a blocking call, which
+ * would hold the process until the other build ended.
  */
 export async function withBuildLock<T>(
   dir: string | undefined,
   tag: string,
   fn: (waited: boolean) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   if (!dir) return await fn(false);
+  signal?.throwIfAborted();
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   using file = await Deno.open(join(dir, `build-${tag.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`), {
     create: true,
     write: true,
   });
-  const locked = file.lock(true).then(() => true);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const waited = !(await Promise.race([
-    locked,
-    new Promise<false>((r) => timer = setTimeout(() => r(false), 300)),
-  ]));
-  clearTimeout(timer);
+  const waited = !(await file.tryLock(true));
   if (waited) {
     log.step(`Waiting for another bot-bottle process that is building ${tag}`);
-    await locked;
+    while (!(await file.tryLock(true))) {
+      await abortableSleep(LOCK_POLL_MS, signal);
+    }
   }
   try {
     return await fn(waited);

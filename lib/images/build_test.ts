@@ -57,6 +57,41 @@ Deno.test("failedStep() names the step a build stopped at", () => {
   assert.equal(failedStep(["no steps"]), undefined);
 });
 
+Deno.test("withBuildLock(): Ctrl-C ends a wait for another process's build at once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    const first = withBuildLock(dir, "bot-bottle-agent:abc", () => held);
+    await new Promise((r) => setTimeout(r, 50));
+    const controller = new AbortController();
+    let ran = false;
+    const second = withBuildLock(dir, "bot-bottle-agent:abc", () => {
+      ran = true;
+      return Promise.resolve();
+    }, controller.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    const interrupted = new Error("interrupted");
+    controller.abort(interrupted);
+    // Settled while the first build still holds the lock: the wait does not outlast it.
+    const outcome = await Promise.race([
+      second.then(() => "ran", (error) => error),
+      new Promise((r) => setTimeout(() => r("still waiting"), 2_000)),
+    ]);
+    assert.equal(outcome, interrupted);
+    assert.equal(ran, false, "the interrupted builder never builds");
+    release();
+    await first;
+    // The lock is free again for the next builder.
+    await withBuildLock(dir, "bot-bottle-agent:abc", (waited) => {
+      assert.equal(waited, false);
+      return Promise.resolve();
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("withBuildLock(): a second builder of one tag waits its turn, then learns it waited", async () => {
   const dir = await Deno.makeTempDir();
   try {
