@@ -405,6 +405,19 @@ agents:
       "client",
       $`docker run --detach --name ${client} --label bot-bottle.test=1 --network ${upstream.network} ${agentImage} sleep infinity`,
     );
+    // The same relay in the bundle's place: joined to the agent's network too, so that
+    // the agent reaches the upstream through it as through the bundle (two networks, the
+    // agent's internal one and the upstream's).
+    const agentNetworks = (await capture(
+      "agent networks",
+      $`docker inspect -f ${"{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}"} ${agent}`,
+    )).trim().split(/\s+/);
+    const agentNetwork = agentNetworks[0]!;
+    await capture("join relay", $`docker network connect ${agentNetwork} ${mitm.name}`);
+    const relayAddress = (await capture(
+      "relay address",
+      $`docker inspect -f ${`{{(index .NetworkSettings.Networks "${agentNetwork}").IPAddress}}`} ${mitm.name}`,
+    )).trim();
     const ca = await Deno.readFile(upstream.caFile);
     for (const [container, user] of [[client, "0"], [agent, "1000"]] as const) {
       await capture(
@@ -459,6 +472,11 @@ agents:
       if (!url.startsWith("https")) {
         // A relay that parses nothing, copying the same bytes: the cost of the copy.
         sides.push([client, [`http://${mitm.name}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`]]);
+        sides.push([agent, [
+          "--noproxy",
+          "*",
+          `http://${relayAddress}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
+        ]]);
       }
       if (peerArgs) sides.push([client, [...peerArgs, big]]);
       const speeds: number[][] = sides.map(() => []);
@@ -477,6 +495,13 @@ agents:
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
       if (!url.startsWith("https")) {
         row(`${label}: throughput (socat relay vs bot-bottle)`, others[0]!, pTp, "MiB/s", false);
+        row(
+          `${label}: throughput (socat relay in the bundle's place vs bot-bottle)`,
+          others[1]!,
+          pTp,
+          "MiB/s",
+          false,
+        );
       }
       if (peerArgs) {
         // The peer in the same run: ratios of bot-bottle against mitmproxy.
