@@ -11,7 +11,9 @@
  *   credential injection) against a client container that reaches the same fake
  *   upstream directly, and against mitmproxy (Debian's package, with an addon adding the
  *   same header) on the same network, measured the same way; plain HTTP throughput also
- *   against socat relaying the same bytes (what a proxy copying in user space can move).
+ *   against socat relaying the same bytes (what a proxy copying in user space can move),
+ *   once from the client and once from the agent with socat in the bundle's place (joined
+ *   to the agent's network: the same two networks the bundle's proxy bridges).
  *
  * Traffic goes only to the fake upstream container on a hermetic --internal network.
  * Numbers inside containers are curl's own timings, so docker exec overhead is not
