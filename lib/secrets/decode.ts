@@ -704,6 +704,7 @@ export function variants(
   survey: Pick<Survey, "runs" | "triggers" | "odd" | "dumps" | "spaced" | "joined"> = surveyText(
     text,
   ),
+  tokenStart?: RegExp,
 ): Variant[] {
   // Nothing to decode (most headers, URLs and decoded windows): no run, no trigger,
   // nothing normalising changes, no `&` (character references are found by it), no
@@ -798,15 +799,28 @@ export function variants(
   // one another with only a line break between are joined, scanned as they are and,
   // when they may be base64, decoded as one. In a JSON string the break is escaped
   // (`\n`, whose `n` starts the next run).
+  // A line that starts with a token's own prefix (`tokenStart`: one with a separator,
+  // which no token's body holds) starts a token of its own: joined to the line before, a
+  // list of keys one a line read as one longer key (`sk_live_<23 A>` then `sk_test_...`).
+  const startsToken = (at: number) => {
+    if (!tokenStart) return false;
+    tokenStart.lastIndex = at;
+    return tokenStart.test(text);
+  };
   const broken = (end: number) => {
     const from = runs[end + 1]!;
-    const gap = runs[end + 2]! - from;
+    const next = runs[end + 2]!;
+    const gap = next - from;
     const c = text.charCodeAt(from);
-    if (gap === 1) return c === 10 || (c === 92 && text.charCodeAt(from + 1) === 110);
-    if (gap === 2) return c === 13 && text.charCodeAt(from + 1) === 10;
+    if (gap === 1) {
+      if (c === 10) return !startsToken(next);
+      return c === 92 && text.charCodeAt(from + 1) === 110 && !startsToken(next + 1);
+    }
+    if (gap === 2) return c === 13 && text.charCodeAt(from + 1) === 10 && !startsToken(next);
     // `\r\`, then the `n` that starts the next run.
     return gap === 3 && c === 92 && text.charCodeAt(from + 1) === 114 &&
-      text.charCodeAt(from + 2) === 92 && text.charCodeAt(from + 3) === 110;
+      text.charCodeAt(from + 2) === 92 && text.charCodeAt(from + 3) === 110 &&
+      !startsToken(next + 1);
   };
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64

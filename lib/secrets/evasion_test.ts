@@ -222,6 +222,21 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
 });
 
+Deno.test("a line that starts with a token's own prefix is not joined to the line before", () => {
+  // Keys one a line, each too short for its kind: joined, the first ran on into the
+  // second's prefix and read as one key long enough.
+  const short = (prefix: string, c: string) => `${prefix}${c.repeat(23)}`;
+  const list = `${short("sk_live_", "A")}\n${short("sk_test_", "B")}\n${short("rk_live_", "C")}`;
+  for (const text of [list, list.replaceAll("\n", "\r\n"), JSON.stringify(list)]) {
+    assert.deepEqual(found(text), [], text);
+  }
+  // Real tokens on consecutive lines are each found, where they are written.
+  const GL = "glpat-" + "Xk4mR8q2Zt9Wv6Ln3Pb1";
+  assert.deepEqual(found(`${GH}\n${GL}\n`), ["plain:github-token", "plain:gitlab-token"]);
+  // A cut before a body's own `_` is still joined: only a rule's prefix starts a token.
+  assert.ok(found("glpat-Xk4mR8q2Zt\nab_Wz7Tn5L\n").includes("lines:gitlab-token"));
+});
+
 Deno.test("base64 on consecutive lines is found at any alignment, in any line, of any width", () => {
   // Each line its own base64 value (a list of them), or one value wrapped at widths that
   // are not a multiple of four: the lines are decoded joined, at every alignment.

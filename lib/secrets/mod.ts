@@ -58,6 +58,24 @@ export function setPublicValues(values: Iterable<string>): void {
 const HIDDEN_NAME = "[name holding a secret]";
 
 /**
+ * Where a token's own prefix starts, for the decoding layer's joined lines: a prefix of
+ * four characters or more with a separator in it (`sk_test_`, `ghp_`, `glpat-`), which
+ * no token's body (letters, digits, at most `_` and `-` drawn at random) holds. A line
+ * that starts with one is a token of its own, not the rest of the line before.
+ */
+const TOKEN_START = new RegExp(
+  `(?:${
+    [
+      ...new Set(
+        RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
+          .filter((k) => k.length >= 4 && /[_\-.~]/.test(k)),
+      ),
+    ].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
+  })`,
+  "iy",
+);
+
+/**
  * What is shown of `name`, a path or a ref whose text holds a secret from offset `at`
  * on: up to the part (between slashes) the secret starts in, then `HIDDEN_NAME` for the
  * rest (a secret in base64 may run past a slash).
@@ -221,7 +239,7 @@ function findInPiece(
     span: [number, number] | undefined,
     asWritten: Set<string>,
   ) => {
-    for (const v of variants(source, surveyed)) {
+    for (const v of variants(source, surveyed, TOKEN_START)) {
       const where = at + v.at;
       if (v.unchecked) {
         add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
