@@ -27,7 +27,9 @@ for networks that intercept TLS. Without it, bot-bottle uses BOT_BOTTLE_BUILD_CA
 the CAs the host already names for its tools (NODE_EXTRA_CA_CERTS, DENO_CERT,
 SSL_CERT_FILE), and says which. The file goes into the build context and is read in a
 build stage the final image does not keep: no layer of the images holds it. A failed
-build says the step it stopped at and leaves no container behind.`,
+build says the step it stopped at and leaves no container behind. While another
+bot-bottle process builds the same image, this one waits for it (and says so; Ctrl-C
+ends the wait) and uses it.`,
   options: {
     kind: {
       type: "string",
