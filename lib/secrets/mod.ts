@@ -7,7 +7,7 @@
  */
 
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
-import { RULES, tokenEdges, unbounded } from "./rules.ts";
+import { RULES, separatedPrefix, tokenEdges, unbounded } from "./rules.ts";
 import { type Variant, variants } from "./decode.ts";
 import { type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
@@ -68,7 +68,7 @@ const TOKEN_START = new RegExp(
     [
       ...new Set(
         RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
-          .filter((k) => k.length >= 4 && /[_\-.~]/.test(k)),
+          .filter(separatedPrefix),
       ),
     ].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
   })`,

@@ -98,9 +98,17 @@ export function tokenEdges(
  * prefix of letters and digits alone (`AKIA`, `dapi`) or a short one (`hf_`) keeps both
  * edges: it is part of words and of base64 all the time. See `runsOnAsToken` too.
  */
+/**
+ * Whether `keyword` is a prefix of four characters or more with a separator in it
+ * (`ghp_`, `glpat-`, `sk_test_`): in no word, in no standard base64, and in no token's
+ * random body.
+ */
+export function separatedPrefix(keyword: string): boolean {
+  return keyword.length >= 4 && /[_\-.~]/.test(keyword);
+}
+
 function edgesFor(keywords: readonly string[]): [boolean, boolean] {
-  const separated = keywords.length > 0 &&
-    keywords.every((k) => k.length >= 4 && /[_\-.~]/.test(k));
+  const separated = keywords.length > 0 && keywords.every(separatedPrefix);
   if (!separated) return [true, true];
   const firstPart = Math.min(...keywords.map((k) => k.search(/[_\-.~]/)));
   return [firstPart < 4, false];
