@@ -410,11 +410,10 @@ agents:
     // The same relay in the bundle's place: joined to the agent's network too, so that
     // the agent reaches the upstream through it as through the bundle (two networks, the
     // agent's internal one and the upstream's).
-    const agentNetworks = (await capture(
-      "agent networks",
+    const agentNetwork = (await capture(
+      "agent network",
       $`docker inspect -f ${"{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}"} ${agent}`,
-    )).trim().split(/\s+/);
-    const agentNetwork = agentNetworks[0]!;
+    )).trim().split(/\s+/)[0]!;
     await capture("join relay", $`docker network connect ${agentNetwork} ${mitm.name}`);
     const relayAddress = (await capture(
       "relay address",
