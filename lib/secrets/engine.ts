@@ -81,7 +81,9 @@ const PLACEHOLDER = new RegExp(
     "\\{\\{",
     "\\$\\(",
     "%\\(",
-    "^\\$[A-Za-z_]",
+    // A variable (`$DB_PASS`, `$HOME/.key`, `$USER:$PASS`, `$this->key`, `$ENV{KEY}`), not
+    // a random password that starts with `$` and a letter (`$Q;at4.nbq1_r8sy`).
+    "^\\$[A-Za-z_]\\w*(?:$|[-/.:@$(){}[\\]])",
     "^(?:your|my|insert|enter|replace|put|add)[_-]",
     "placeholder",
     "redacted",

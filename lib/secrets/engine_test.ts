@@ -17,6 +17,11 @@ Deno.test("isPlaceholder() knows the stand-ins people write in place of a secret
       "{{ secrets.TOKEN }}",
       "<your-key>",
       "$API_KEY",
+      "$HOME/.secrets/db",
+      "$DB_USER:$DB_PASS",
+      "$this->dbPassword",
+      "$ENV{DB_PASSWORD}",
+      "$_ENV[DB_PASSWORD]",
       "********",
       "sk-...",
       "changeme",
@@ -27,7 +32,16 @@ Deno.test("isPlaceholder() knows the stand-ins people write in place of a secret
   ) {
     assert.ok(isPlaceholder(s), s);
   }
-  for (const s of [GH.slice(4), "q7Z3kLm9Xw2Rt5Vn1Xc4", "9f86d081884c7d659a2feaa0c55ad015"]) {
+  // A random password that starts with `$` and a letter is no variable (`;` ends none).
+  for (
+    const s of [
+      GH.slice(4),
+      "q7Z3kLm9Xw2Rt5Vn1Xc4",
+      "9f86d081884c7d659a2feaa0c55ad015",
+      "$Q;at4.nbq1_r8sy",
+      "$k9#Lm2!qZ7^wR4p",
+    ]
+  ) {
     assert.ok(!isPlaceholder(s), s);
   }
 });

@@ -350,6 +350,15 @@ function wordy(secret: string): boolean {
 }
 
 /**
+ * Letters alone that no one named: 16 or more, both cases, as random as a value of that
+ * length is, no common word in them (`XkqLmPzRtYvBnWsD`, not `accessTokenFromStorage`).
+ */
+function randomLetters(value: string): boolean {
+  return /^[A-Za-z]{16,}$/.test(value) && randomEnough(value) && looksRandom(value) &&
+    !holdsStopWord(value);
+}
+
+/**
  * Hex digits in both cases (`acdeFf05b1...`): programs print hex in one case, and a
  * random alphanumeric value of this length holding only the letters a-f is beyond
  * chance, so this was typed by a person.
@@ -1651,10 +1660,16 @@ export const RULES: readonly Rule[] = [
     // it (a prefix matched as `[\w-]*-` was backtracked at every word of the window).
     pattern:
       /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
-    entropy: 3,
-    // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`).
+    // Hex is read from its own floor, as a value assigned to a secret's name is (a random
+    // sixteen-digit hex falls under 3 one time in seven): the lowest, checked below.
+    entropy: 2.6,
+    // Not a template, and not a run of words (`AgencyIdentificationCodeContentType`). In
+    // this header a value of letters alone is a name only if it reads as one: random
+    // letters (`XkqLmPzRtYvBnWsD`) are what the header carries, a credential.
     check: (s) =>
-      !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !codeLike(s) && !publicKeyInfo(s),
+      (entropy(s) >= 3 || /^[0-9a-f]{16,}$/i.test(s) && randomEnough(s)) &&
+      !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !publicKeyInfo(s) &&
+      (!codeLike(s) || randomLetters(s)),
     window: { before: 40, after: 400 },
   },
   {

@@ -295,6 +295,36 @@ Deno.test("program text that names a password or token is not one", () => {
   assert.deepEqual(found(`Token: ${body(24)},`), ["authorization-header"]);
 });
 
+Deno.test("a credential header's value of letters alone is a credential unless it reads as a name", () => {
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  for (const value of ["qTfGXkqLmPzRtYvBnWsD", "WdJqVnXcPbRkZtMhLsGf"]) {
+    assert.deepEqual(found(`Authorization: Bearer ${value}`), ["authorization-header"], value);
+    assert.deepEqual(found(`X-Api-Key: ${value}`), ["authorization-header"], value);
+  }
+  for (
+    const name of [
+      "getAccessTokenFromStorage",
+      "refreshSessionCredentials",
+      "UseYourOwnTokenHere",
+      "FG_DEFAULT",
+    ]
+  ) {
+    assert.deepEqual(found(`Authorization: Bearer ${name}`), [], name);
+  }
+});
+
+Deno.test("a credential header's hex value is held to hex's entropy floor, not the wider alphabets'", () => {
+  // Sixteen random hex digits fall under 3 bits a character one time in seven; these
+  // are 2.95, 2.91 and 2.70, over hex's floor for sixteen (2.62).
+  for (const value of ["441761f73c78f742", "9e0c9e12f0b2e1c0", "5d05a3d4b5d0a35b"]) {
+    assert.deepEqual(
+      findSecrets(`curl -H "Authorization: Bearer ${value}" https://x.test`).map((f) => f.rule),
+      ["authorization-header"],
+      value,
+    );
+  }
+});
+
 Deno.test("a value of a Telegram bot token's shape is the Telegram rule's to judge", () => {
   const found = (text: string) => findSecrets(text).map((f) => f.rule);
   const secret = "A" + body(34);
