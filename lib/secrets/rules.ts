@@ -1547,7 +1547,8 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret", "identified"],
     pattern:
-      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))([^\s"'`\\<]{12,100})\1(?:(?<=["'`])|(?=[\s<]|\\{1,16}[nrt]|$))/gi,
+      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<]|\\{1,16}[nrt]|$))/gi,
+    // The value is read whole, as the connection string's is.
     group: 2,
     entropy: 3,
     check: (s) =>
@@ -1677,8 +1678,12 @@ export const RULES: readonly Rule[] = [
     description: "password given as password= or pwd= (a connection string, a form)",
     kind: "structure",
     keywords: ["password=", "pwd="],
-    // No backslash: in a JSON string one starts an escape (`\n` ends the value).
-    pattern: /(?:password|pwd)=([^;"'\s\\]{4,100})(?=[;"'\s\\]|$)/gi,
+    // No backslash: in a JSON string one starts an escape (`\n` ends the value). The value
+    // is read whole (a lookahead, then what it took): what may end it is no character of
+    // it, so only the whole run can be followed by its end, and a run too long to be one
+    // is not tried again at every shorter length (`pwd=pwd=...` had cost a hundred steps
+    // at each).
+    pattern: /(?:password|pwd)=(?=([^;"'\s\\]{4,100}))\1(?=[;"'\s\\]|$)/gi,
     entropy: 2.5,
     check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p),
     window: { before: 0, after: 120 },
@@ -1692,10 +1697,10 @@ export const RULES: readonly Rule[] = [
     pattern: new RegExp(
       // The match starts at the name's secret-sounding word; the check reads back to
       // the start of the name (a lazy prefix in the pattern costs a regex attempt per
-      // character).
+      // character). The value is read whole, as the connection string's is.
       String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
         String.raw`)[A-Za-z0-9_.\-]{0,25}?)` + OPERATOR +
-        String.raw`(?!:)([A-Za-z0-9\-_.~+/=:]{16,150})` + END,
+        String.raw`(?!:)(?=([A-Za-z0-9\-_.~+/=:]{16,150}))\3` + END,
       "g",
     ),
     // The lowest floor of the check's (`hexFloor(16)`): hex holds four bits a character at
