@@ -1697,9 +1697,14 @@ export const RULES: readonly Rule[] = [
     pattern: new RegExp(
       // The match starts at the name's secret-sounding word; the check reads back to
       // the start of the name (a lazy prefix in the pattern costs a regex attempt per
-      // character). The value is read whole, as the connection string's is.
+      // character). Before the name is tried at each length, a look ahead says whether
+      // anything an operator starts with comes within its reach (a character no name
+      // holds, or `.=`, or `value`/`default`): in `_KEY_KEY_...` none does, and each of
+      // the 26 lengths had been tried against every operator. The value is read whole, as
+      // the connection string's is.
       String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
-        String.raw`)[A-Za-z0-9_.\-]{0,25}?)` + OPERATOR +
+        String.raw`)(?=[A-Za-z0-9_.\-]{0,25}(?:[^A-Za-z0-9_\-]|[vVd]))[A-Za-z0-9_.\-]{0,25}?)` +
+        OPERATOR +
         String.raw`(?!:)(?=([A-Za-z0-9\-_.~+/=:]{16,150}))\3` + END,
       "g",
     ),
