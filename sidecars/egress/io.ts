@@ -40,8 +40,12 @@ export async function* chunks(source: Source): AsyncGenerator<Uint8Array> {
 }
 
 /** Batch buffers relays share: a fresh one costs page faults on every response. */
-const BATCH = 64 * 1024;
+const BATCH = 256 * 1024;
 const batches: Uint8Array[] = [];
+/** Batch buffers kept for reuse at most (4 MiB). */
+const POOLED = 16;
+/** A part this big goes out from its own buffer, not copied into a batch. */
+const DIRECT = 32 * 1024;
 
 /**
  * Writes what `parts` yields with `write`, one write at a time, reading on while a write
@@ -84,7 +88,7 @@ export async function relay(
   let direct: Promise<void> | undefined;
   try {
     for await (const part of parts) {
-      if (part.length >= BATCH / 2) {
+      if (part.length >= DIRECT) {
         // A big part goes out as it is, after what came before it: no copy.
         while ((flight || used > 0) && !failed) {
           if (!flight) send();
@@ -118,7 +122,7 @@ export async function relay(
   } finally {
     // Also when reading failed: nothing is left writing from a buffer when it goes back.
     while (flight) await flight;
-    for (const b of [batch, spare]) if (b && batches.length < 64) batches.push(b);
+    for (const b of [batch, spare]) if (b && batches.length < POOLED) batches.push(b);
   }
   if (failed) throw failed.error;
 }
