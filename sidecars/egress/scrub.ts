@@ -6,7 +6,7 @@
  * streams (server-sent events) are not delayed.
  */
 
-import { concat, indexOf } from "./io.ts";
+import { ByteSearch, concat } from "../../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -24,6 +24,7 @@ export function scrubValues(values: readonly string[]): string[] {
 /** A stateful scrubber for one response. */
 export class Scrubber {
   readonly #secrets: Uint8Array[];
+  readonly #searches: ByteSearch[];
   readonly #texts: string[];
   readonly #replacement: Uint8Array;
   readonly #replacementText: string;
@@ -38,6 +39,7 @@ export class Scrubber {
   ) {
     this.#texts = scrubValues(values);
     this.#secrets = this.#texts.map((v) => encoder.encode(v));
+    this.#searches = this.#secrets.map((s) => new ByteSearch(s));
     this.#replacementText = replacement;
     this.#replacement = encoder.encode(replacement);
     this.#onScrub = onScrub;
@@ -68,8 +70,9 @@ export class Scrubber {
 
   #replaceAll(data: Uint8Array): Uint8Array {
     let out = data;
-    for (const secret of this.#secrets) {
-      let at = indexOf(out, secret, 0);
+    for (const search of this.#searches) {
+      const secret = search.needle;
+      let at = search.find(out, 0);
       if (at === -1) continue;
       this.#report();
       const parts: Uint8Array[] = [];
@@ -77,7 +80,7 @@ export class Scrubber {
       while (at !== -1) {
         parts.push(out.subarray(from, at), this.#replacement);
         from = at + secret.length;
-        at = indexOf(out, secret, from);
+        at = search.find(out, from);
       }
       parts.push(out.subarray(from));
       out = concat(parts);
