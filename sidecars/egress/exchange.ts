@@ -34,7 +34,7 @@ import {
   type RequestHead,
   serializeHead,
 } from "./http1.ts";
-import { type Buffered, concat, relay, type Sink } from "./io.ts";
+import { type Buffered, Joiner, relay, type Sink } from "./io.ts";
 import type { Policy } from "./policy.ts";
 import { gitPushRefusal } from "./gitpush.ts";
 import { Scrubber } from "./scrub.ts";
@@ -566,9 +566,10 @@ export async function exchange(
     if (!prefix) await sink.write(head);
     let seen = 0;
     let ended = false;
+    const joiner = new Joiner();
     const ending = (parts: Uint8Array[]) => {
       const rest = scrubber?.flush();
-      if (rest && rest.length > 0) parts.push(chunked ? chunk(rest) : rest);
+      if (rest && rest.length > 0) parts.push(...(chunked ? chunk(rest) : [rest]));
       if (chunked) parts.push(LAST_CHUNK);
       ended = true;
     };
@@ -578,14 +579,13 @@ export async function exchange(
       prefix = undefined;
       seen += part.length;
       const data = scrubber ? scrubber.push(part) : part;
-      if (data.length > 0) parts.push(chunked ? chunk(data) : data);
+      if (data.length > 0) parts.push(...(chunked ? chunk(data) : [data]));
       if (seen === length) ending(parts);
-      if (parts.length === 1) await sink.write(parts[0]!);
-      else if (parts.length > 1) await sink.write(concat(parts));
+      if (parts.length > 0) await sink.write(joiner.join(parts));
     });
     const parts: Uint8Array[] = prefix ? [prefix] : [];
     if (!ended) ending(parts);
-    if (parts.length > 0) await sink.write(concat(parts));
+    if (parts.length > 0) await sink.write(joiner.join(parts));
   } catch {
     response.abort();
     return false;

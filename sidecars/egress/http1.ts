@@ -316,9 +316,9 @@ export function serializeHead(start: string, headers: readonly [string, string][
   return encoder.encode(`${start}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n`);
 }
 
-/** One chunk of chunked encoding. */
-export function chunk(data: Uint8Array): Uint8Array {
-  return concat([encoder.encode(data.length.toString(16) + "\r\n"), data, CRLF]);
+/** One chunk of chunked encoding, as its parts (`data` itself, not a copy, in the middle). */
+export function chunk(data: Uint8Array): Uint8Array[] {
+  return [encoder.encode(data.length.toString(16) + "\r\n"), data, CRLF];
 }
 
 /** The last chunk of chunked encoding. */

@@ -127,6 +127,30 @@ export async function relay(
   if (failed) throw failed.error;
 }
 
+/**
+ * Joins parts (a chunk's size line, its data and its end; an answer's head and first
+ * part) into one buffer it keeps for the next join, so that they go out in one write
+ * without a fresh buffer each time: 256 KiB of a scrubbed answer's chunk, allocated per
+ * write, was zeroed, faulted in and collected, and cost an intercepted download a fifth.
+ * What `join` returns is valid until the next join: the caller awaits each write first.
+ */
+export class Joiner {
+  #buffer = new Uint8Array(0);
+
+  join(parts: readonly Uint8Array[]): Uint8Array {
+    if (parts.length === 1) return parts[0]!;
+    let size = 0;
+    for (const p of parts) size += p.length;
+    if (this.#buffer.length < size) this.#buffer = new Uint8Array(size);
+    let off = 0;
+    for (const p of parts) {
+      this.#buffer.set(p, off);
+      off += p.length;
+    }
+    return this.#buffer.subarray(0, size);
+  }
+}
+
 const HIGH_WATER = 1024 * 1024;
 /** How long a finished connection may go on sending what nobody reads. */
 const LINGER_MS = 5000;

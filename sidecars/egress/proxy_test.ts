@@ -41,11 +41,51 @@ async function sha256(data: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Reads one response (Content-Length framed); `slow` pauses now and then. */
+/** Reads one response (Content-Length framed or chunked); `slow` pauses now and then. */
 async function readResponse(
   conn: Deno.Conn,
   slow: boolean,
 ): Promise<{ status: number; body: Uint8Array }> {
+  const { status, head, rest } = await readHead(conn);
+  // The proxy's writes wait on this reader (its socket buffers full) while it reads on
+  // upstream: a buffer reused too early goes out with other bytes.
+  let reads = 0;
+  const pace = async () => {
+    if (slow && ++reads % 16 === 1) await new Promise((r) => setTimeout(r, reads === 1 ? 200 : 5));
+  };
+  if (!/transfer-encoding: chunked/i.test(head)) {
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    return { status, body: await readExactly(conn, rest, length, pace) };
+  }
+  // Chunked: each size line, then that many bytes and CRLF, until the size 0.
+  const parts: Uint8Array[] = [];
+  let pending = rest;
+  for (;;) {
+    let line = decoder.decode(pending).indexOf("\r\n");
+    while (line === -1) {
+      pending = await readExactly(conn, pending, pending.length + 1, pace);
+      line = decoder.decode(pending).indexOf("\r\n");
+    }
+    const size = parseInt(decoder.decode(pending.subarray(0, line)), 16);
+    const chunk = await readExactly(conn, pending.subarray(line + 2), size + 2, pace);
+    assert.equal(decoder.decode(chunk.subarray(size, size + 2)), "\r\n", "a chunk's end");
+    if (size === 0) break;
+    parts.push(chunk.subarray(0, size));
+    pending = chunk.subarray(size + 2);
+  }
+  const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    body.set(p, off);
+    off += p.length;
+  }
+  return { status, body };
+}
+
+/** Reads an answer's head; what came after it is `rest`. */
+async function readHead(
+  conn: Deno.Conn,
+): Promise<{ status: number; head: string; rest: Uint8Array }> {
   const buf = new Uint8Array(7000);
   let head = new Uint8Array(0);
   let at = -1;
@@ -58,24 +98,32 @@ async function readResponse(
     head = more;
     at = decoder.decode(head).indexOf("\r\n\r\n");
   }
-  const text = decoder.decode(head);
-  const status = Number(text.split(" ")[1]);
-  const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
-  const body = new Uint8Array(length);
-  const first = head.subarray(at + 4);
+  const text = decoder.decode(head.subarray(0, at));
+  return { status: Number(text.split(" ")[1]), head: text, rest: head.subarray(at + 4) };
+}
+
+/**
+ * `length` bytes: what was read already (`first`, of which any past `length` are kept
+ * after them), then from `conn`, calling `pace` after each read.
+ */
+async function readExactly(
+  conn: Deno.Conn,
+  first: Uint8Array,
+  length: number,
+  pace: () => Promise<void>,
+): Promise<Uint8Array> {
+  const buf = new Uint8Array(7000);
+  const body = new Uint8Array(Math.max(length, first.length));
   body.set(first);
   let got = first.length;
-  let reads = 0;
   while (got < length) {
     const n = await conn.read(buf.subarray(0, Math.min(buf.length, length - got)));
     assert.notEqual(n, null, `the body ended at ${got} of ${length} bytes`);
     body.set(buf.subarray(0, n!), got);
     got += n!;
-    // The proxy's writes wait on this reader (its socket buffers full) while it reads on
-    // upstream: a buffer reused too early goes out with other bytes.
-    if (slow && ++reads % 16 === 1) await new Promise((r) => setTimeout(r, reads === 1 ? 200 : 5));
+    await pace();
   }
-  return { status, body };
+  return body;
 }
 
 /**
@@ -232,6 +280,25 @@ Deno.test("the proxy relays downloads byte for byte on every path, also to a slo
         conn.close();
       });
     }
+
+    await t.step(
+      "intercepted HTTPS answered chunked, twice on one connection, the second read slowly",
+      async () => {
+        // Chunks of many sizes, re-chunked by the proxy: each goes out as its size line, its
+        // bytes and its end joined in a buffer the next write reuses.
+        const conn = await tunnelTo("tls.test");
+        for (const slow of [false, true]) {
+          await writeAll(
+            conn,
+            encoder.encode(`GET /chunked HTTP/1.1\r\nHost: tls.test:${tlsPort}\r\n\r\n`),
+          );
+          const r = await readResponse(conn, slow);
+          assert.equal(r.status, 200);
+          assert.equal(await sha256(r.body), expected, `slow=${slow}`);
+        }
+        conn.close();
+      },
+    );
 
     await t.step("a client that leaves mid-download frees the upstream connection", async () => {
       const before = plain.closed;

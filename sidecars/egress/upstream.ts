@@ -7,7 +7,7 @@
  * request on a warm connection costs a write and a read.
  */
 
-import { Buffered, ConnIO } from "./io.ts";
+import { Buffered, ConnIO, Joiner } from "./io.ts";
 import {
   chunk,
   LAST_CHUNK,
@@ -160,7 +160,10 @@ export class UpstreamPool {
           await c.io.write(bytes);
           if (body instanceof Uint8Array) await c.io.write(body);
           else if (body !== null) {
-            for await (const part of body) if (part.length > 0) await c.io.write(chunk(part));
+            const joiner = new Joiner();
+            for await (const part of body) {
+              if (part.length > 0) await c.io.write(joiner.join(chunk(part)));
+            }
             await c.io.write(LAST_CHUNK);
           }
         }
