@@ -50,9 +50,17 @@ export interface Pack {
   name: string;
 }
 
+/**
+ * Packs the objects `list` names into `dir`. With no window, git looks for no new deltas:
+ * deltas the repository's packs already hold are reused, and an object stored whole goes
+ * whole. The pack only crosses to a container on this machine, where its size costs
+ * little, while the search (every object stored whole weighed against ten others, again
+ * at every start) took 13.7 of a start's 27 seconds for a history of 20,000 files and
+ * 370 MB; 3.1 without it.
+ */
 async function writePack(repo: string, dir: string, prefix: string, list: string[]): Promise<Pack> {
   await Deno.mkdir(dir, { recursive: true });
-  const hash = (await git(repo, ["pack-objects", "-q", join(dir, prefix)], {
+  const hash = (await git(repo, ["pack-objects", "-q", "--window=0", join(dir, prefix)], {
     stdin: list.join("\n") + "\n",
   })).trim();
   const name = `${prefix}-${hash}`;

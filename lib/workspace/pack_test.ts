@@ -226,6 +226,30 @@ Deno.test("packHistory() of a partial clone carries what it holds and fetches no
     },
   ));
 
+Deno.test("packHistory() searches for no new deltas, and keeps those the repository's packs hold", () =>
+  withRepo(
+    // Three versions of a file of 400 lines, each a line apart: loose objects, stored whole.
+    'git init -q -b main && for i in 1 2 3; do seq 1 400 | sed "s/^$i\\$/changed/" > f.txt && ' +
+      "git add f.txt && git -c user.name=u -c user.email=u@u.invalid commit -qm c$i; done",
+    async (repo, dir) => {
+      const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
+      // verify-pack -v names a delta's base as a seventh field.
+      const deltas = async (idx: string) =>
+        (await sh(`git verify-pack -v ${idx}`)).split("\n")
+          .filter((l) => /^[0-9a-f]{40,64} +\w+ +\d+ +\d+ +\d+ +\d+ +[0-9a-f]{40,64}$/.test(l))
+          .length;
+      const loose = await packHistory(repo, tips, { dir: join(dir, "1") });
+      assert.equal(await deltas(loose.pack!.idx), 0, "a delta was searched for");
+      await sh("git repack -q -a -d", repo);
+      const own = join(repo, ".git", "objects", "pack");
+      const idx = [...Deno.readDirSync(own)].find((e) => e.name.endsWith(".idx"))!.name;
+      const held = await deltas(join(own, idx));
+      assert.ok(held >= 2, `the repository's own pack holds ${held} deltas`);
+      const packed = await packHistory(repo, tips, { dir: join(dir, "2") });
+      assert.equal(await deltas(packed.pack!.idx), held, "the repository's deltas were not kept");
+    },
+  ));
+
 Deno.test("packHistory() packs the objects as stored, not as refs/replace shows them", () =>
   withRepo(
     "git init -q -b main && echo a > a && git add a && " +
