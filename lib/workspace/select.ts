@@ -339,7 +339,8 @@ async function scanFiles(
   return flagged;
 }
 
-function mb(bytes: number): string {
+/** Bytes as megabytes, one decimal below ten. */
+export function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
 }
 

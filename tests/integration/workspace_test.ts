@@ -635,6 +635,8 @@ dockerTest(
     const name = up.stdout.trim();
     try {
       assert.match(up.stderr, /Left out of the agent because they hold a secret/);
+      // How much goes in, said as it starts (a large repository takes a while).
+      assert.match(up.stderr, /Copying \S+ to \/home\/node\/workspace \(\d+(\.\d)? MB\)/);
       assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
       assert.match(up.stderr, /config\/setup\.ps1:2 \(rule aws-access-key-id\)/);
       // Its version in the history stays out too.
