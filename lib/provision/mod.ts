@@ -102,7 +102,8 @@ async function applyStep(
       const archive = preparedArchive(prepared);
       // Its size: a large repository takes a while here, with nothing else to show.
       const size = (await Deno.stat(archive)).size;
-      log.step(`Copying ${step.source} to ${step.guestPath} (${mb(size)} MB)`);
+      const shown = size < 1e6 ? `${Math.max(1, Math.round(size / 1e3))} kB` : `${mb(size)} MB`;
+      log.step(`Copying ${step.source} to ${step.guestPath} (${shown})`);
       await guest.putFile(archive, GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
       const out = await must(guest, "the workspace", [
         "sh",

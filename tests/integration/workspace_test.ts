@@ -636,7 +636,7 @@ dockerTest(
     try {
       assert.match(up.stderr, /Left out of the agent because they hold a secret/);
       // How much goes in, said as it starts (a large repository takes a while).
-      assert.match(up.stderr, /Copying \S+ to \/home\/node\/workspace \(\d+(\.\d)? MB\)/);
+      assert.match(up.stderr, /Copying \S+ to \/home\/node\/workspace \((\d+ kB|\d+(\.\d)? MB)\)/);
       assert.match(up.stderr, /config\/settings\.py:1 \(rule github-token\)/);
       assert.match(up.stderr, /config\/setup\.ps1:2 \(rule aws-access-key-id\)/);
       // Its version in the history stays out too.
@@ -799,6 +799,37 @@ dockerTest(
     assert.equal(apply.code, 0, apply.stderr);
     const wip = /patch: (\S+wip\.patch)/.exec(down)?.[1];
     assert.match(await Deno.readTextFile(wip!), /\+new/);
+  },
+);
+
+dockerTest(
+  "--cwd in a linked worktree: the agent starts on its branch with its uncommitted files, and the work comes home to the shared repository, both checkouts unchanged",
+  async () => {
+    await using upstream = await startUpstream(["api.anthropic.com"], "ok");
+    await using dir = await tempDir();
+    const { repo, env } = await project(dir.path, upstream);
+    const wt = join(dir.path, "wt");
+    await git(repo, ["worktree", "add", "-q", wt, "-b", "topic"]);
+    await Deno.writeTextFile(join(wt, "draft.txt"), "the user's draft\n");
+    const checkout = async () =>
+      (await git(wt, ["rev-parse", "HEAD"])) +
+      (await git(wt, ["status", "--porcelain", "--ignored"]));
+    const before = { main: await snapshot(repo), wt: await checkout() };
+    const { name, work, down } = await upWorkDown(
+      wt,
+      env,
+      "git rev-parse --abbrev-ref HEAD && cat draft.txt && echo more > topic.txt && " +
+        "git add topic.txt && git commit -qm 'agent: topic' && echo committed",
+    );
+    assert.match(work, /^topic\n(.|\n)*the user's draft\n(.|\n)*committed/, work);
+    assert.match(down, new RegExp(`Work from ${name} came home to ${wt}`));
+    assert.equal(
+      await git(repo, ["log", "--format=%s", `bot-bottle/${name}/topic`]),
+      "agent: topic\nuser: first\n",
+      "the branch came home to the repository the worktrees share",
+    );
+    assert.deepEqual(await snapshot(repo), before.main, "the main checkout changed");
+    assert.equal(await checkout(), before.wt, "the worktree changed");
   },
 );
 
