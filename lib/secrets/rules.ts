@@ -1642,9 +1642,16 @@ export const RULES: readonly Rule[] = [
       const plain = arg.replace(/(?:\\+[nrt])+$/, "").replace(/\\+(?=["'])/g, "")
         .replace(/["'{}]/g, "");
       const colon = plain.indexOf(":");
-      if (colon === -1 || /[$\[\]<>]/.test(plain)) return false;
+      if (colon === -1 || /[\[\]<>]/.test(plain)) return false;
       const [user, pass] = [plain.slice(0, colon), plain.slice(colon + 1)];
       const secret = pass || user;
+      // A variable or a template (`$PASS`, `${pw}`, `$(cat f)`, `$1`, `{{ .Values.pw }}`)
+      // stands for one; a `$` inside a password (`Summer2024$`, `pa$$w0rd`, `P@ss$1`) is
+      // one of its symbols.
+      if (
+        arg.includes("{{") || secret.trimStart().startsWith("$") ||
+        /(?<!\$)\$(?:[{(.]|[A-Za-z_])/.test(secret)
+      ) return false;
       return secret.length >= 4 && user !== pass && !isPlaceholder(secret) &&
         !/^(?:password|pass|pwd|secret|token|test|username|user|changeme)$/i.test(secret) &&
         entropy(secret) >= 2.5;

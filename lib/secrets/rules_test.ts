@@ -765,3 +765,25 @@ Deno.test("no rule backtracks without end over a match it cannot finish (the pro
     URL.revokeObjectURL(url);
   }
 });
+
+Deno.test("curl-auth-user: a `$` inside a password is one of its symbols; a variable in its place is no secret", () => {
+  const pw = body(10);
+  for (const arg of [`admin:${pw}$`, `admin:${pw.slice(0, 4)}$$${pw.slice(4)}`, `'ops:${pw}$1'`]) {
+    const found = findSecrets(`curl -sS -u ${arg} https://api.example.com/v1`);
+    assert.ok(found.some((f) => f.rule === "curl-auth-user"), arg);
+  }
+  for (
+    const arg of [
+      '"$USER:$PASS"',
+      '"$1:$2"',
+      '"deploy:${DEPLOY_PW}"',
+      `"deploy:$(cat pw.txt)"`,
+      `admin:${pw.slice(0, 6)}\${SUFFIX}`,
+      "<user:password>",
+      '"{{ .Values.user }}:{{ .Values.password }}"',
+    ]
+  ) {
+    const found = findSecrets(`curl -sS -u ${arg} https://api.example.com/v1`);
+    assert.ok(!found.some((f) => f.rule === "curl-auth-user"), arg);
+  }
+});
