@@ -435,19 +435,25 @@ async function keepRefused(
   const made = await guest.exec([
     "sh",
     "-c",
-    `cd "$1" && ${AGENT_GIT} && shift && G bundle create --quiet "$@"`,
+    `umask 077 && cd "$1" && ${AGENT_GIT} && shift && G bundle create --quiet "$@"`,
     "sh",
     record.guestPath,
     inGuest,
     ...refs.map((r) => r.ref),
     ...(seeds.length ? ["--not", ...seeds] : []),
   ], { user: "agent", timeout: "10m" });
-  if (made.code !== 0) return undefined;
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `kept-${new Date().toISOString().replace(/[:.]/g, "-")}.bundle`);
-  await guest.getFile(inGuest, file);
-  await Deno.chmod(file, 0o600);
-  return file;
+  try {
+    if (made.code !== 0) return undefined;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `kept-${new Date().toISOString().replace(/[:.]/g, "-")}.bundle`);
+    await guest.getFile(inGuest, file);
+    await Deno.chmod(file, 0o600);
+    return file;
+  } finally {
+    // It holds refused work, maybe a secret: not left in the guest's /tmp (a guest that
+    // outlives the session, or a stand-in running on the host, would keep it).
+    await guest.exec(["rm", "-f", inGuest], { user: "agent", timeout: "1m" }).catch(() => {});
+  }
 }
 
 /** The host repository's current branch, for the `git diff` hint. */

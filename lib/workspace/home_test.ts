@@ -118,8 +118,10 @@ done
       "refs/heads/done": seedSha,
     });
     const pushed: string[] = [];
+    const bundled: string[] = [];
     const access = localAccess(bundleRoot, (argv) => {
       if (argv[2] === PUSH_SCRIPT) pushed.push(argv[7]!);
+      if (argv[2]?.includes("bundle create")) bundled.push(argv[5]!);
     });
     const report = await bringHome(env, "c-1", access);
     assert.ok(report);
@@ -152,6 +154,9 @@ done
     assert.ok(kept.startsWith(join(dir, "state", "work", "c-1")));
     assert.equal((await Deno.stat(kept)).mode! & 0o777, 0o600);
     assert.match(await sh(`git -C ${host} bundle list-heads ${kept}`), /refs\/heads\/leak/);
+    // Made in the agent's /tmp, and gone from there once copied out (it holds the marker).
+    assert.equal(bundled.length, 1);
+    await assert.rejects(Deno.stat(bundled[0]!), Deno.errors.NotFound);
     // At home: the accepted work, not the marker, and the user's branch untouched.
     assert.equal((await sh(`git -C ${host} rev-parse main`)).trim(), seedSha);
     assert.equal(
