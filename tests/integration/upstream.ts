@@ -255,7 +255,20 @@ export async function buildCaEnv(): Promise<Record<string, string>> {
     return {};
   }
   if (pems.length === 0) return {};
-  const file = await Deno.makeTempFile({ prefix: "bot-bottle-build-ca-", suffix: ".pem" });
-  await Deno.writeTextFile(file, pems.join("\n"));
+  // One file per set of CAs, named by its hash and shared by every test and run: a
+  // fresh temporary file per call was left behind by each (hundreds in /tmp).
+  const text = pems.join("\n");
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  const hash = Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  const file = join(Deno.env.get("TMPDIR") ?? "/tmp", `bot-bottle-build-ca-${hash}.pem`);
+  const held = await Deno.readTextFile(file).catch(() => undefined);
+  if (held !== text) {
+    // Written whole under another name, then renamed: a reader never sees half of it.
+    const partial = await Deno.makeTempFile({ prefix: "bot-bottle-build-ca-", suffix: ".partial" });
+    await Deno.writeTextFile(partial, text);
+    await Deno.rename(partial, file);
+  }
   return { BOT_BOTTLE_BUILD_CA: file };
 }
