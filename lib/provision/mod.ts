@@ -13,7 +13,7 @@ import { log } from "../log.ts";
 import { timed } from "../timings.ts";
 import type { BottlePlan, ProvisionStep } from "../plan/types.ts";
 import { filesTar, writeTreeTar } from "../tar.ts";
-import { GUEST_ARCHIVE, mb, preparedArchive, UNPACK_SCRIPT } from "../workspace/mod.ts";
+import { GUEST_ARCHIVE, preparedArchive, sizeText, UNPACK_SCRIPT } from "../workspace/mod.ts";
 
 /** SHA-256 fingerprint of a PEM certificate, as `AB:CD:...`. */
 export async function certificateFingerprint(pem: string): Promise<string> {
@@ -101,9 +101,8 @@ async function applyStep(
       // Selected, scanned and packed before the bottle started (lib/workspace).
       const archive = preparedArchive(prepared);
       // Its size: a large repository takes a while here, with nothing else to show.
-      const size = (await Deno.stat(archive)).size;
-      const shown = size < 1e6 ? `${Math.max(1, Math.round(size / 1e3))} kB` : `${mb(size)} MB`;
-      log.step(`Copying ${step.source} to ${step.guestPath} (${shown})`);
+      const size = sizeText((await Deno.stat(archive)).size);
+      log.step(`Copying ${step.source} to ${step.guestPath} (${size})`);
       await guest.putFile(archive, GUEST_ARCHIVE, { user: "agent", mode: 0o600 });
       const out = await must(guest, "the workspace", [
         "sh",

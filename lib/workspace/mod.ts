@@ -16,12 +16,12 @@ import { captureRaw, shell } from "../shell.ts";
 import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
 import type { LeftOutBlob } from "./history.ts";
 import { workDir, writeRecord } from "./record.ts";
-import { locateWorkspace, mb, type Selection, selectWorkspace } from "./select.ts";
+import { locateWorkspace, type Selection, selectWorkspace, sizeText } from "./select.ts";
 
 import { BASELINE_SCRIPT } from "./home.ts";
 
 export { bringHome } from "./home.ts";
-export { mb };
+export { sizeText };
 export { forgetRecord, noteBaseline, readRecord } from "./record.ts";
 
 /** A working tree ready to go in. */

@@ -340,8 +340,13 @@ async function scanFiles(
 }
 
 /** Bytes as megabytes, one decimal below ten. */
-export function mb(bytes: number): string {
+function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+}
+
+/** A size to show a person: kB below a megabyte, else MB. */
+export function sizeText(bytes: number): string {
+  return bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} kB` : `${mb(bytes)} MB`;
 }
 
 /**

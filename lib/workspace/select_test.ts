@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { captureRaw, shell } from "../shell.ts";
 import { randomBytes } from "../bytes.ts";
 import { agentGitConfig, packedRefs } from "./pack.ts";
-import { firstSecretInFile, locateWorkspace, selectWorkspace } from "./select.ts";
+import { firstSecretInFile, locateWorkspace, selectWorkspace, sizeText } from "./select.ts";
 import { gzipSync } from "node:zlib";
 import { zipOf } from "../../tests/zip_fixture.ts";
 
@@ -248,5 +248,12 @@ Deno.test("agentGitConfig() points origin at the gate and keeps nothing of the h
   assert.equal(
     packedRefs({ "refs/tags/v1": "b".repeat(40), "refs/heads/main": "a".repeat(40) }),
     `${"a".repeat(40)} refs/heads/main\n${"b".repeat(40)} refs/tags/v1\n`,
+  );
+});
+
+Deno.test("sizeText() shows kB below a megabyte (never 0), MB with a decimal below ten", () => {
+  assert.deepEqual(
+    [10, 16_384, 999_499, 3_300_000, 677_000_000].map(sizeText),
+    ["1 kB", "16 kB", "999 kB", "3.3 MB", "677 MB"],
   );
 });
