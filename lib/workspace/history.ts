@@ -17,9 +17,8 @@ import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { Buffered } from "../buffered.ts";
 import { firstSecretInBytes, firstSecretInStream } from "./select.ts";
-import { getPublicValues, PIECE } from "../secrets/mod.ts";
-import { RULES } from "../secrets/rules.ts";
-import { VERSION } from "../version.ts";
+import { PIECE } from "../secrets/mod.ts";
+import type { CleanContents } from "./verdicts.ts";
 
 /** A blob of the history left out because it holds a secret; never the value. */
 export interface LeftOutBlob {
@@ -219,77 +218,21 @@ async function scanBlobs(
   return found;
 }
 
-/** The most blob ids a verdict cache keeps; past it, it starts again. */
-const MAX_CACHED = 2_000_000;
-
-const detectorKeys = new Map<string, string>();
-/**
- * What names the detector's judgement: this version and every rule, with its checks'
- * code, and the values declared public. A blob found clean is clean again only for the
- * same detector (with fewer values public, one found clean may hold a secret).
- */
-async function detectorId(): Promise<string> {
-  const publicValues = getPublicValues();
-  const known = detectorKeys.get(publicValues.join("\n"));
-  if (known) return known;
-  const rules = RULES.map((r) => [
-    r.id,
-    r.kind,
-    r.keywords,
-    r.pattern.source,
-    r.pattern.flags,
-    r.entropy,
-    r.window,
-    r.anchored,
-    r.placeholders,
-    r.group,
-    String(r.check),
-    String(r.checkMatch),
-  ]);
-  const bytes = new TextEncoder().encode(JSON.stringify([VERSION, rules, publicValues]));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const key = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
-  detectorKeys.set(publicValues.join("\n"), key);
-  return key;
-}
-
-/**
- * Blob ids found clean before, by this detector (`dir/<detector id>`): a blob id is its
- * content's hash, so a blob scanned once need not be read again at the next start.
- */
-async function cleanBefore(dir: string): Promise<{ clean: Set<string>; file: string }> {
-  const file = join(dir, await detectorId());
-  const text = await Deno.readTextFile(file).catch(() => "");
-  return { clean: new Set(text.split("\n").filter((l) => /^[0-9a-f]{40,64}$/.test(l))), file };
-}
-
-async function rememberClean(file: string, clean: Set<string>): Promise<void> {
-  if (clean.size > MAX_CACHED) return;
-  try {
-    const dir = join(file, "..");
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    // Caches of other detectors are of no more use.
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && join(dir, e.name) !== file) await Deno.remove(join(dir, e.name));
-    }
-    const partial = `${file}.${crypto.randomUUID().slice(0, 8)}.partial`;
-    await Deno.writeTextFile(partial, [...clean].join("\n") + "\n", { mode: 0o600 });
-    await Deno.rename(partial, file);
-  } catch (error) {
-    log.debug(`Could not keep the history's scan verdicts: ${(error as Error).message}`);
-  }
-}
-
 /**
  * Packs what of `repo`'s history goes in: the objects `tips` reach (and those `index`
  * names, when given), less every blob holding a secret unless it sits at a path under
- * one of `include`. Writes the pack into `dir`. With `cache`, blobs found clean are
- * remembered there and not scanned again.
+ * one of `include`. Writes the pack into `dir`. Blobs `clean` holds are not scanned; those
+ * found clean are added to it.
  */
 export async function packHistory(
   repo: string,
   tips: readonly string[],
-  options: { index?: string; include?: readonly string[]; dir: string; cache?: string },
+  options: {
+    index?: string;
+    include?: readonly string[];
+    dir: string;
+    clean?: CleanContents;
+  },
 ): Promise<CarriedHistory> {
   const indexEnv: Record<string, string> = options.index ? { GIT_INDEX_FILE: options.index } : {};
   // Of a partial clone, what it holds: an object it lacks is left out, not fetched (that
@@ -323,18 +266,15 @@ export async function packHistory(
   }
   const include = options.include ?? [];
   const under = (path: string) => include.some((p) => path === p || path.startsWith(`${p}/`));
-  const cache = options.cache ? await cleanBefore(options.cache) : undefined;
-  const unknown = cache ? blobs.filter((b) => !cache.clean.has(b.sha)) : blobs;
+  const clean = options.clean;
+  const unknown = clean ? blobs.filter((b) => !clean.has(b.sha)) : blobs;
   const found = await scanBlobs(repo, unknown);
   const leftOut: LeftOutBlob[] = [];
   for (const [sha, first] of found) {
     const path = paths.get(sha) ?? "";
     if (!under(path)) leftOut.push({ blob: sha, path, ...first });
   }
-  if (cache && unknown.some((b) => !found.has(b.sha))) {
-    for (const b of unknown) if (!found.has(b.sha)) cache.clean.add(b.sha);
-    await rememberClean(cache.file, cache.clean);
-  }
+  if (clean) { for (const b of unknown) if (!found.has(b.sha)) clean.add(b.sha); }
   const out = new Set(leftOut.map((l) => l.blob));
   if (listed.length >= 50_000) log.info(`  packing ${listed.length} objects of the history`);
   const pack = await writePack(

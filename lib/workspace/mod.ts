@@ -17,6 +17,7 @@ import { baselineRepository, packWorkspace, repositorySource } from "./pack.ts";
 import type { LeftOutBlob } from "./history.ts";
 import { workDir, writeRecord } from "./record.ts";
 import { locateWorkspace, type Selection, selectWorkspace, sizeText } from "./select.ts";
+import { CleanContents, type ObjectFormat } from "./verdicts.ts";
 
 import { BASELINE_SCRIPT } from "./home.ts";
 
@@ -31,6 +32,13 @@ export interface PreparedWorkspace {
   /** Unpacked into the bundle's state directory before it starts. */
   seedTar: string;
   selection: Selection;
+}
+
+/** How the repository at `root` names its objects. */
+async function objectFormat(root: string): Promise<ObjectFormat> {
+  const $ = await shell();
+  const r = await captureRaw($`git -C ${root} rev-parse --show-object-format`);
+  return r.code === 0 && r.stdout.trim() === "sha256" ? "sha256" : "sha1";
 }
 
 /**
@@ -112,7 +120,12 @@ export async function prepareWorkspace(
     throw new BotBottleError(`--cwd: "${ws.source}" moved while the bottle was planned`);
   }
   log.step(`Scanning ${ws.root} for what goes into the agent`);
-  const selection = await selectWorkspace(location, ws.include);
+  // One set of verdicts for the tree's files and the history's blobs, kept for the next start.
+  const clean = await CleanContents.open(
+    join(cacheDir(env), "history-scan"),
+    location.git ? await objectFormat(ws.root) : "sha1",
+  );
+  const selection = await selectWorkspace(location, ws.include, clean);
   const ignored = location.git ? await ignoredPaths(ws.root, selection.nested) : [];
   const carried = new Set(selection.paths);
   reportLeftOut(selection, ignored.filter((p) => !carried.has(p)));
@@ -124,8 +137,9 @@ export async function prepareWorkspace(
     gateUrl: ws.gate.url,
     gateName: ws.gate.name,
     remotes: plan.git.map((g) => ({ name: g.name, url: g.upstream })),
-    historyCache: join(cacheDir(env), "history-scan"),
+    clean,
   });
+  await clean.save();
   reportHistoryLeftOut(packed.historyLeftOut, selection);
   log.info(
     `Carrying ${selection.paths.length} file(s) from ${ws.root}${

@@ -17,6 +17,7 @@ import { TarWriter } from "../tar.ts";
 import { firstSecretInFile, type Selection, type WorkspaceLocation } from "./select.ts";
 import { log } from "../log.ts";
 import { type CarriedHistory, inProgressTips, packHistory } from "./history.ts";
+import type { CleanContents } from "./verdicts.ts";
 
 /** Where a packed workspace's git data comes from. */
 export interface GitSource {
@@ -316,8 +317,8 @@ export async function packWorkspace(
     gateName: string;
     /** The manifest's git entries, as remotes of the agent's repository. */
     remotes?: { name: string; url: string }[];
-    /** Where blobs of the history found clean are remembered between starts. */
-    historyCache?: string;
+    /** Contents found clean (the history's blobs it holds are not scanned again). */
+    clean?: CleanContents;
   },
 ): Promise<PackedWorkspace> {
   const refs = await listRefs(source.commonDir);
@@ -336,7 +337,7 @@ export async function packWorkspace(
     ...(source.index ? { index: source.index } : {}),
     include: selection.included,
     dir: join(options.staging, "history"),
-    ...(options.historyCache ? { cache: options.historyCache } : {}),
+    ...(options.clean ? { clean: options.clean } : {}),
   });
   const partial = history.leftOut.length > 0;
   /**

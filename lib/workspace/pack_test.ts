@@ -5,6 +5,7 @@ import { $, captureRaw, sh } from "../../tests/shell.ts";
 import { gateRepo } from "../../sidecars/bundle/config.ts";
 import { packWorkspace, repositorySource } from "./pack.ts";
 import { packHistory } from "./history.ts";
+import { CleanContents } from "./verdicts.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
 
 /** Packs `repo` as `--cwd` would and unpacks the agent's archive into `into`. */
@@ -188,18 +189,24 @@ Deno.test("packHistory() remembers the blobs it found clean, for this detector, 
       const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
       const readme = (await sh("git rev-parse HEAD:README.md", repo)).trim();
       const secret = (await sh("git rev-parse HEAD:config.yml", repo)).trim();
-      const first = await packHistory(repo, tips, { dir: join(dir, "1"), cache });
+      const pack = async (n: number) => {
+        const clean = await CleanContents.open(cache, "sha1");
+        const history = await packHistory(repo, tips, { dir: join(dir, `${n}`), clean });
+        await clean.save();
+        return history;
+      };
+      const first = await pack(1);
       assert.deepEqual(first.leftOut.map((l) => l.blob), [secret]);
       const [file, ...others] = [...Deno.readDirSync(cache)].map((e) => join(cache, e.name));
       assert.deepEqual(others, []);
       assert.equal(await Deno.readTextFile(file!), `${readme}\n`, "only the clean blob is kept");
       // What the cache says is believed: marked clean there, the secret goes in.
       await Deno.writeTextFile(file!, `${readme}\n${secret}\n`);
-      const second = await packHistory(repo, tips, { dir: join(dir, "2"), cache });
+      const second = await pack(2);
       assert.deepEqual(second.leftOut, []);
       // A cache of another detector is not read, and goes.
       await Deno.rename(file!, join(cache, "0123456789abcdef01234567"));
-      const third = await packHistory(repo, tips, { dir: join(dir, "3"), cache });
+      const third = await pack(3);
       assert.deepEqual(third.leftOut.map((l) => l.blob), [secret]);
       assert.deepEqual([...Deno.readDirSync(cache)].map((e) => join(cache, e.name)), [file]);
     },

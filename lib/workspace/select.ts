@@ -16,6 +16,7 @@ import { fileContents } from "../secrets/compressed.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
+import { type CleanContents, contentId } from "./verdicts.ts";
 
 /** Where a `--cwd` directory sits. */
 export interface WorkspaceLocation {
@@ -309,12 +310,14 @@ const PROGRESS_MS = 5_000;
 
 /**
  * Scans each file with the gate's detector; one finding per flagged file. A long scan
- * (a large tree) says how far it got every `PROGRESS_MS`.
+ * (a large tree) says how far it got every `PROGRESS_MS`. A file read whole (under
+ * `PIECE`) whose content `clean` holds is not scanned, and one found clean is added.
  */
 async function scanFiles(
   root: string,
   files: string[],
   known: Stats,
+  clean?: CleanContents,
 ): Promise<Map<string, Flagged>> {
   const flagged = new Map<string, Flagged>();
   const infos = await statAll(root, files, known);
@@ -325,7 +328,9 @@ async function scanFiles(
   for (const [i, file] of files.entries()) {
     const info = infos[i];
     if (!info?.isFile) continue;
-    const first = await firstSecretInFile(join(root, file), PIECE, info.size);
+    const first = clean && info.size < PIECE
+      ? await firstSecretKnowing(join(root, file), clean)
+      : await firstSecretInFile(join(root, file), PIECE, info.size);
     if (first) {
       flagged.set(file, { path: file, rule: first.rule, line: first.line, included: false });
     }
@@ -337,6 +342,24 @@ async function scanFiles(
     await breathe();
   }
   return flagged;
+}
+
+/**
+ * The first secret in the small file at `path` (read whole), unless `clean` holds its
+ * content (then none); content found clean is added. A file grown to `PIECE` since its
+ * size was taken is scanned piece by piece, as any large file.
+ */
+async function firstSecretKnowing(
+  path: string,
+  clean: CleanContents,
+): Promise<{ rule: string; line: number } | undefined> {
+  const bytes = Deno.readFileSync(path);
+  if (bytes.length >= PIECE) return await firstSecretInFile(path);
+  const id = contentId(bytes, clean.format);
+  if (clean.has(id)) return undefined;
+  const first = firstSecretInBytes(bytes);
+  if (!first) clean.add(id);
+  return first;
 }
 
 /** Bytes as megabytes, one decimal below ten. */
@@ -351,11 +374,13 @@ export function sizeText(bytes: number): string {
 
 /**
  * Chooses and scans what goes into the agent from `location`. `include` names paths
- * (relative to the source directory) to carry although ignored or flagged.
+ * (relative to the source directory) to carry although ignored or flagged. `clean`:
+ * contents found clean before (not scanned again), to which those found clean are added.
  */
 export async function selectWorkspace(
   location: WorkspaceLocation,
   include: string[],
+  clean?: CleanContents,
 ): Promise<Selection> {
   const { root } = location;
   const includes = await includedPaths(root, location.source, include);
@@ -393,7 +418,7 @@ export async function selectWorkspace(
     await walkFiles(root, root, candidates);
   }
   candidates = [...new Set(candidates)].toSorted();
-  const flagged = await scanFiles(root, candidates, known);
+  const flagged = await scanFiles(root, candidates, known, clean);
   const paths: string[] = [];
   const trackedLeftOut: string[] = [];
   for (const path of candidates) {

@@ -6,6 +6,7 @@ import { agentGitConfig, packedRefs } from "./pack.ts";
 import { firstSecretInFile, locateWorkspace, selectWorkspace, sizeText } from "./select.ts";
 import { gzipSync } from "node:zlib";
 import { zipOf } from "../../tests/zip_fixture.ts";
+import { CleanContents, contentId } from "./verdicts.ts";
 
 const $ = await shell();
 
@@ -50,6 +51,41 @@ Deno.test("selectWorkspace() carries what git would, and leaves out ignored and 
     await assert.rejects(() => selectWorkspace(at, ["missing.ts"]), /does not exist/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("selectWorkspace() shares its verdicts with the history's: a file's content is named as git names its blob", async () => {
+  for (const format of ["sha1", "sha256"] as const) {
+    const dir = await Deno.makeTempDir();
+    try {
+      const g = async (args: string[]) =>
+        (await captureRaw($`git -C ${dir} -c user.name=t -c user.email=t@t.invalid ${args}`))
+          .stdout.trim();
+      await g(["init", "-q", "-b", "main", `--object-format=${format}`]);
+      await Deno.writeTextFile(join(dir, "app.ts"), "export const x = 1;\n");
+      await Deno.writeTextFile(
+        join(dir, "keys.ts"),
+        `export const id = "AKIA${"QYLPMN5HFIQR7XZB"}";\n`,
+      );
+      await g(["add", "."]);
+      await g(["commit", "-qm", "first"]);
+      const app = await g(["rev-parse", "HEAD:app.ts"]);
+      const keys = await g(["rev-parse", "HEAD:keys.ts"]);
+      assert.equal(contentId(await Deno.readFile(join(dir, "app.ts")), format), app);
+      const clean = await CleanContents.open(undefined, format);
+      const sel = await selectWorkspace(await locateWorkspace(dir), [], clean);
+      assert.deepEqual(sel.paths, ["app.ts"]);
+      // The history's scan reads no blob the tree's found clean, and still reads the other.
+      assert.equal(clean.has(app), true, format);
+      assert.equal(clean.has(keys), false, format);
+      // A content held clean is not scanned again: here, one held so that is not.
+      clean.add(keys);
+      const again = await selectWorkspace(await locateWorkspace(dir), [], clean);
+      assert.deepEqual(again.paths, ["app.ts", "keys.ts"]);
+      assert.deepEqual(again.flagged, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 });
 
