@@ -247,6 +247,17 @@ Deno.test("packHistory() searches for no new deltas, and keeps those the reposit
           .length;
       const loose = await packHistory(repo, tips, { dir: join(dir, "1") });
       assert.equal(await deltas(loose.pack!.idx), 0, "a delta was searched for");
+      // Loose objects are compressed at zlib's fastest level: each entry's zlib header
+      // (after its size, of 7 bits a byte while the top one is set) says which.
+      const pack = await Deno.readFile(loose.pack!.pack);
+      const levels = (await sh(`git verify-pack -v ${loose.pack!.idx}`)).split("\n")
+        .filter((l) => / (?:commit|tree|blob) /.test(l)).map((l) => {
+          let at = Number(l.trim().split(/ +/)[4]);
+          while (pack[at++]! & 0x80) { /* the size's next byte */ }
+          return pack[at + 1]! >> 6; // FLEVEL: 0 fastest, 2 git's default
+        });
+      assert.equal(levels.length, 9);
+      assert.deepEqual(new Set(levels), new Set([0]));
       await sh("git repack -q -a -d", repo);
       const own = join(repo, ".git", "objects", "pack");
       const idx = [...Deno.readDirSync(own)].find((e) => e.name.endsWith(".idx"))!.name;
