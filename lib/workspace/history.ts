@@ -16,7 +16,7 @@ import { BotBottleError } from "../errors.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
 import { Buffered } from "../buffered.ts";
-import { firstSecretInBytes, firstSecretInStream } from "./select.ts";
+import { firstSecretInBytes, firstSecretInStream, mb } from "./select.ts";
 import { PIECE } from "../secrets/mod.ts";
 import type { CleanContents } from "./verdicts.ts";
 
@@ -72,6 +72,9 @@ async function writePack(repo: string, dir: string, prefix: string, list: string
 
 /** How often a long scan says how far it got. */
 const PROGRESS_MS = 5_000;
+/** After how long packing the history says that it does. */
+const PACK_NOTICE_MS = 2_000;
+
 /** Every this many milliseconds of scanning, timers and signals get to run. */
 const SLICE_MS = 20;
 
@@ -200,9 +203,9 @@ async function scanBlobs(
       if (performance.now() - said >= PROGRESS_MS) {
         said = performance.now();
         log.info(
-          `  scanned ${i + 1} of ${blobs.length} file versions of the history (${
-            (done / 1e6).toFixed(0)
-          } of ${(total / 1e6).toFixed(0)} MB)`,
+          `  scanned ${i + 1} of ${blobs.length} file versions of the history (${mb(done)} of ${
+            mb(total)
+          } MB)`,
         );
       }
       // Reads of what the pipe already holds never leave the microtask queue: timers and
@@ -237,6 +240,8 @@ export async function packHistory(
     include?: readonly string[];
     dir: string;
     clean?: CleanContents;
+    /** After how many milliseconds of packing to say so (`PACK_NOTICE_MS`). */
+    noticeAfter?: number;
   },
 ): Promise<CarriedHistory> {
   const indexEnv: Record<string, string> = options.index ? { GIT_INDEX_FILE: options.index } : {};
@@ -281,13 +286,19 @@ export async function packHistory(
   }
   if (clean) { for (const b of unknown) if (!found.has(b.sha)) clean.add(b.sha); }
   const out = new Set(leftOut.map((l) => l.blob));
-  if (listed.length >= 50_000) log.info(`  packing ${listed.length} objects of the history`);
-  const pack = await writePack(
-    repo,
-    join(options.dir, "agent"),
-    "pack",
-    listed.filter((l) => !out.has(l.split(" ")[0]!)),
+  const carried = listed.filter((l) => !out.has(l.split(" ")[0]!));
+  // Said when it takes a while (loose objects are compressed anew), once.
+  const bytes = blobs.reduce((sum, b) => sum + (out.has(b.sha) ? 0 : b.size), 0);
+  const saying = setTimeout(
+    () => log.info(`  packing the history: ${carried.length} objects, ${mb(bytes)} MB`),
+    options.noticeAfter ?? PACK_NOTICE_MS,
   );
+  let pack: Pack;
+  try {
+    pack = await writePack(repo, join(options.dir, "agent"), "pack", carried);
+  } finally {
+    clearTimeout(saying);
+  }
   return {
     pack,
     ...(out.size > 0

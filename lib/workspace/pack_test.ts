@@ -268,6 +268,34 @@ Deno.test("packHistory() searches for no new deltas, and keeps those the reposit
     },
   ));
 
+Deno.test("packHistory() says that it packs when packing takes a while, once, and not for a quick one", () =>
+  withRepo(
+    "git init -q -b main && seq 1 1000 > f.txt && git add f.txt && " +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm c",
+    async (repo, dir) => {
+      const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
+      const said: string[] = [];
+      // deno-lint-ignore no-console
+      const error = console.error;
+      // deno-lint-ignore no-console
+      console.error = (line: string) => said.push(line);
+      configureLog({ quiet: false });
+      try {
+        await packHistory(repo, tips, { dir: join(dir, "1"), noticeAfter: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(said, ["  packing the history: 3 objects, 0.0 MB"]);
+        said.length = 0;
+        await packHistory(repo, tips, { dir: join(dir, "2") });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(said, []);
+      } finally {
+        // deno-lint-ignore no-console
+        console.error = error;
+        configureLog({ quiet: true });
+      }
+    },
+  ));
+
 Deno.test("packHistory() packs the objects as stored, not as refs/replace shows them", () =>
   withRepo(
     "git init -q -b main && echo a > a && git add a && " +

@@ -363,7 +363,7 @@ async function firstSecretKnowing(
 }
 
 /** Bytes as megabytes, one decimal below ten. */
-function mb(bytes: number): string {
+export function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
 }
 
