@@ -26,7 +26,10 @@ export function contentId(bytes: Uint8Array, format: ObjectFormat): string {
   return hash.digest("hex");
 }
 
-/** The most ids kept; past it, the cache starts again. */
+/**
+ * The most ids kept (some 80 MB, read at every start); past it, the cache starts again
+ * from the contents this start met.
+ */
 const MAX_CACHED = 2_000_000;
 
 const detectorKeys = new Map<string, string>();
@@ -63,6 +66,8 @@ async function detectorId(): Promise<string> {
 /** Contents found clean: by this start, and (with a cache directory) by earlier ones. */
 export class CleanContents {
   #added = false;
+  /** The ids this start met: held clean before, or found clean now. */
+  #met = new Set<string>();
 
   private constructor(
     readonly format: ObjectFormat,
@@ -84,19 +89,27 @@ export class CleanContents {
   }
 
   has(id: string): boolean {
-    return this.ids.has(id);
+    if (!this.ids.has(id)) return false;
+    this.#met.add(id);
+    return true;
   }
 
   add(id: string): void {
+    this.#met.add(id);
     if (this.ids.has(id)) return;
     this.ids.add(id);
     this.#added = true;
   }
 
-  /** Keeps what this start added, for the next (a cache of another detector goes). */
-  async save(): Promise<void> {
+  /**
+   * Keeps what this start added, for the next (a cache of another detector goes); past
+   * `MAX_CACHED`, only what this start met. `max`: that bound (for tests).
+   */
+  async save(max = MAX_CACHED): Promise<void> {
     const file = this.file;
-    if (!file || !this.#added || this.ids.size > MAX_CACHED) return;
+    if (!file || !this.#added) return;
+    const ids = this.ids.size > max ? this.#met : this.ids;
+    if (ids.size > max) return;
     try {
       const dir = join(file, "..");
       await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -104,7 +117,7 @@ export class CleanContents {
         if (e.isFile && join(dir, e.name) !== file) await Deno.remove(join(dir, e.name));
       }
       const partial = `${file}.${crypto.randomUUID().slice(0, 8)}.partial`;
-      await Deno.writeTextFile(partial, [...this.ids].join("\n") + "\n", { mode: 0o600 });
+      await Deno.writeTextFile(partial, [...ids].join("\n") + "\n", { mode: 0o600 });
       await Deno.rename(partial, file);
       this.#added = false;
     } catch (error) {
