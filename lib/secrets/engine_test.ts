@@ -240,9 +240,10 @@ Deno.test("a binary file is scanned as the text it shows: a key in it is found, 
   assert.ok(looksBinary(bytes));
   assert.ok(!looksBinary(new TextEncoder().encode("plain text\n")));
   const text = printableText(bytes);
-  // A character a byte, but for the zeros of UTF-16 text (two printable bytes with a zero
-  // between, and another beside them), which random bytes hold now and then.
-  assert.ok(text.length <= bytes.length && text.length > bytes.length - 100);
+  // Runs of four printable characters or more, as `strings` shows them: random bytes are
+  // printable a third of the time, and hold such runs in some tenth of their length.
+  assert.ok(text.length < bytes.length / 5, `${text.length} of ${bytes.length}`);
+  assert.ok(text.includes(`aws_key = "AKIA${"QYLPMN5HFIQR7XZB"}"`));
   assert.equal(
     text.split("\n").length,
     bytes.filter((b) => b === 10).length + 1,
@@ -274,8 +275,11 @@ Deno.test("a binary file's UTF-16 text reads as written, either byte order; a pr
     const found = findSecrets(text).filter((f) => f.rule === "aws-access-key-id");
     assert.equal(text.slice(0, found[0]!.index).split("\n").length, 2, "at its line");
   }
-  // Strings of a program, each ended by a zero: not joined into one.
-  assert.equal(printableText(new TextEncoder().encode("key\0AKIA\0value\0")), "key AKIA value ");
+  // Strings of a program, each ended by a zero: not joined into one; one shorter than
+  // four characters is left out, a line break anywhere kept.
+  const strings = (s: string) => printableText(new TextEncoder().encode(s));
+  assert.equal(strings("token\0AKIA\0value\0"), "token AKIA value ");
+  assert.equal(strings("key\0AKIA\x01\x02ab\x03\n\x04c\nvalue"), "AKIA\n \nvalue");
 });
 
 Deno.test("dropShadowed() keeps what comparing every pair keeps, and thousands of findings cost a sweep", () => {

@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { log } from "../log.ts";
-import { getPublicValues } from "../secrets/mod.ts";
+import { getPublicValues, printableText } from "../secrets/mod.ts";
 import { RULES } from "../secrets/rules.ts";
-import { VERSION } from "../version.ts";
+import { COMMIT, VERSION } from "../version.ts";
 
 /** How a repository names its objects. */
 export type ObjectFormat = "sha1" | "sha256";
@@ -34,9 +34,10 @@ const MAX_CACHED = 2_000_000;
 
 const detectorKeys = new Map<string, string>();
 /**
- * What names the detector's judgement: this version and every rule, with its checks'
- * code, and the values declared public. Content found clean is clean again only for the
- * same detector (with fewer values public, content found clean may hold a secret).
+ * What names the detector's judgement: this version and build, every rule with its
+ * checks' code, the text a binary file is scanned as, and the values declared public.
+ * Content found clean is clean again only for the same detector (with fewer values
+ * public, content found clean may hold a secret).
  */
 async function detectorId(): Promise<string> {
   const publicValues = getPublicValues();
@@ -56,7 +57,9 @@ async function detectorId(): Promise<string> {
     String(r.check),
     String(r.checkMatch),
   ]);
-  const bytes = new TextEncoder().encode(JSON.stringify([VERSION, rules, publicValues]));
+  const bytes = new TextEncoder().encode(
+    JSON.stringify([VERSION, COMMIT, rules, String(printableText), publicValues]),
+  );
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const key = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
   detectorKeys.set(publicValues.join("\n"), key);
