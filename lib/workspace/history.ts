@@ -31,8 +31,11 @@ export interface LeftOutBlob {
 
 /** The history as it goes in. */
 export interface CarriedHistory {
-  /** The pack (`.pack` and `.idx` beside each other), absent when there is nothing to carry. */
-  pack?: Pack;
+  /**
+   * The packs (`.pack` and `.idx` beside each other): one, or for a large history one per
+   * core (see `packParts`); none when there is nothing to carry.
+   */
+  packs: Pack[];
   /**
    * A pack of the blobs left out, for the gate alone: it checks every push's objects and
    * their links (a new tree names the left-out blob beside the file it changes), and
@@ -68,6 +71,46 @@ async function writePack(repo: string, dir: string, prefix: string, list: string
   })).trim();
   const name = `${prefix}-${hash}`;
   return { pack: join(dir, `${name}.pack`), idx: join(dir, `${name}.idx`), name };
+}
+
+/** From this many bytes of file versions on, the history is packed in parts at once. */
+const SPLIT_BYTES = 64e6;
+
+/**
+ * How many packs to make of `bytes` of file versions: one per core (at most four) for a
+ * large history, else one. pack-objects compresses each loose object anew on one core:
+ * 14,000 loose objects took 6.1-6.6 s in one pack, 3.2-3.7 s in two made at once.
+ */
+function defaultParts(bytes: number): number {
+  return bytes < SPLIT_BYTES ? 1 : Math.max(1, Math.min(4, navigator.hardwareConcurrency));
+}
+
+/**
+ * `list` (rev-list's `<id> <path>` lines) in `ways` parts of about equal size: every
+ * version of a path in one part, so that the deltas between them are kept (a delta goes
+ * into a pack only with its base), the largest paths first, each to the lightest part.
+ */
+export function packParts(
+  list: readonly string[],
+  sizes: ReadonlyMap<string, number>,
+  ways: number,
+): string[][] {
+  if (ways <= 1) return [[...list]];
+  const byPath = new Map<string, { lines: string[]; bytes: number }>();
+  for (const line of list) {
+    const space = line.indexOf(" ");
+    const path = space === -1 ? "" : line.slice(space + 1);
+    const group = byPath.get(path) ?? byPath.set(path, { lines: [], bytes: 0 }).get(path)!;
+    group.lines.push(line);
+    group.bytes += sizes.get(space === -1 ? line : line.slice(0, space)) ?? 0;
+  }
+  const parts = Array.from({ length: ways }, () => ({ lines: [] as string[], bytes: 0 }));
+  for (const group of [...byPath.values()].sort((a, b) => b.bytes - a.bytes)) {
+    const lightest = parts.reduce((min, p) => (p.bytes < min.bytes ? p : min));
+    for (const line of group.lines) lightest.lines.push(line);
+    lightest.bytes += group.bytes;
+  }
+  return parts.map((p) => p.lines).filter((lines) => lines.length > 0);
 }
 
 /** How often a long scan says how far it got. */
@@ -242,6 +285,8 @@ export async function packHistory(
     clean?: CleanContents;
     /** After how many milliseconds of packing to say so (`PACK_NOTICE_MS`). */
     noticeAfter?: number;
+    /** How many packs to make at once (`defaultParts`). */
+    parts?: number;
   },
 ): Promise<CarriedHistory> {
   const indexEnv: Record<string, string> = options.index ? { GIT_INDEX_FILE: options.index } : {};
@@ -255,10 +300,10 @@ export async function packHistory(
     ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
     { stdin: tips.join("\n") + "\n" },
   )).split("\n").filter((l) => / (commit|tree|blob|tag)$/.test(l)).map((l) => l.split(" ")[0]!);
-  if (held.length === 0 && !options.index) return { leftOut: [] };
+  if (held.length === 0 && !options.index) return { packs: [], leftOut: [] };
   const listed = (await git(repo, args, { env: indexEnv, stdin: held.join("\n") + "\n" }))
     .split("\n").filter(Boolean);
-  if (listed.length === 0) return { leftOut: [] };
+  if (listed.length === 0) return { packs: [], leftOut: [] };
   const paths = new Map<string, string>();
   for (const line of listed) {
     const space = line.indexOf(" ");
@@ -270,8 +315,10 @@ export async function packHistory(
     { stdin: listed.map((l) => l.split(" ")[0]).join("\n") + "\n" },
   );
   const blobs: { sha: string; size: number }[] = [];
+  const sizes = new Map<string, number>();
   for (const line of checked.split("\n").filter(Boolean)) {
     const [sha, type, size] = line.split(" ");
+    sizes.set(sha!, Number(size));
     if (type === "blob") blobs.push({ sha: sha!, size: Number(size) });
   }
   const include = options.include ?? [];
@@ -293,14 +340,17 @@ export async function packHistory(
     () => log.info(`  packing the history: ${carried.length} objects, ${mb(bytes)} MB`),
     options.noticeAfter ?? PACK_NOTICE_MS,
   );
-  let pack: Pack;
+  let packs: Pack[];
   try {
-    pack = await writePack(repo, join(options.dir, "agent"), "pack", carried);
+    const parts = packParts(carried, sizes, options.parts ?? defaultParts(bytes));
+    packs = await Promise.all(
+      parts.map((part) => writePack(repo, join(options.dir, "agent"), "pack", part)),
+    );
   } finally {
     clearTimeout(saying);
   }
   return {
-    pack,
+    packs,
     ...(out.size > 0
       ? { heldBack: await writePack(repo, join(options.dir, "held"), "pack", [...out]) }
       : {}),

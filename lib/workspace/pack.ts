@@ -319,6 +319,8 @@ export async function packWorkspace(
     remotes?: { name: string; url: string }[];
     /** Contents found clean (the history's blobs it holds are not scanned again). */
     clean?: CleanContents;
+    /** How many packs the history is made in (by default, by its size: see `packHistory`). */
+    historyParts?: number;
   },
 ): Promise<PackedWorkspace> {
   const refs = await listRefs(source.commonDir);
@@ -338,6 +340,7 @@ export async function packWorkspace(
     include: selection.included,
     dir: join(options.staging, "history"),
     ...(options.clean ? { clean: options.clean } : {}),
+    ...(options.historyParts ? { parts: options.historyParts } : {}),
   });
   const partial = history.leftOut.length > 0;
   /**
@@ -348,13 +351,16 @@ export async function packWorkspace(
     const mode = gate ? 0o700 : 0o755;
     await tar.dir(objects, mode);
     await tar.dir(`${objects}/pack`, mode);
-    for (const pack of [history.pack, gate ? history.heldBack : undefined]) {
-      if (!pack) continue;
+    for (
+      const pack of [...history.packs, ...(gate && history.heldBack ? [history.heldBack] : [])]
+    ) {
       await tar.path(`${objects}/pack/${pack.name}.pack`, pack.pack);
       await tar.path(`${objects}/pack/${pack.name}.idx`, pack.idx);
     }
-    if (partial && !gate && history.pack) {
-      await tar.bytes(`${objects}/pack/${history.pack.name}.promisor`, new Uint8Array());
+    if (partial && !gate) {
+      for (const pack of history.packs) {
+        await tar.bytes(`${objects}/pack/${pack.name}.promisor`, new Uint8Array());
+      }
     }
   };
 

@@ -4,7 +4,7 @@ import { configureLog } from "../log.ts";
 import { $, captureRaw, sh } from "../../tests/shell.ts";
 import { gateRepo } from "../../sidecars/bundle/config.ts";
 import { packWorkspace, repositorySource } from "./pack.ts";
-import { packHistory } from "./history.ts";
+import { packHistory, packParts } from "./history.ts";
 import { CleanContents } from "./verdicts.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
 
@@ -104,65 +104,77 @@ Deno.test("packWorkspace() carries the history the refs and the index reach, les
       // A .env staged once and unstaged again: a blob no ref reaches.
       `printf 'TOKEN=ghp_${"Z3dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Wi"}\\n' > .env && ` +
       "git add .env && git rm -q --cached .env",
-    async (repo, dir) => {
-      const staging = await Deno.makeTempDir({ dir });
-      const location = await locateWorkspace(repo);
-      // carried.yml holds a secret too, but --include carries it, its history with it.
-      const selection = await selectWorkspace(location, ["carried.yml"]);
-      const source = await repositorySource(location, selection, staging);
-      const packed = await packWorkspace(location, selection, source, {
-        staging,
-        gateUrl: "git://gate/_workspace.git",
-        gateName: "_workspace",
-      });
-      assert.deepEqual(
-        packed.historyLeftOut.map((l) => [l.path, l.rule]),
-        [["config.yml", "github-token"], ["old.env", "aws-access-key-id"]],
-      );
-      const agent = join(dir, "agent");
-      await Deno.mkdir(agent);
-      await sh(`tar -xf ${packed.agentTar}`, agent);
-      // Every object the agent has, printed: no secret but the one carried on purpose.
-      const all = await sh(
-        "git cat-file --batch-all-objects --batch-check='%(objectname)' | " +
-          "while read o; do git cat-file -p $o; done",
-        agent,
-      );
-      assert.deepEqual(all.match(/ghp_\w+|AKIA\w+/g), [`ghp_K2dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Vi`]);
-      // The rest of the history is whole: its log, the files, a commit and a gc work.
-      assert.equal((await sh("git log --format=%s", agent)).trim(), "gone\nsecrets\nfirst");
-      assert.equal(await sh("git show HEAD:README.md", agent), "hi\n");
-      assert.equal(await sh("git status --porcelain --untracked-files=no", agent), "");
-      await sh(
-        "echo more >> README.md && git -c user.name=a -c user.email=a@a.invalid commit -qam agent && " +
-          "git gc -q",
-        agent,
-      );
-      // What stayed out is missing for git there, which says so (and fetches nothing).
-      const shown = await captureRaw($`git -C ${agent} show HEAD~1:config.yml`);
-      assert.notEqual(shown.code, 0);
-      assert.match(shown.stderr, /this file version holds a secret and stayed out of the bottle/);
-      assert.match(shown.stderr, /could not fetch [0-9a-f]+ from promisor remote/);
+    async (repo, top) => {
+      // In one pack, and in two made at once (as a large history is).
+      for (const parts of [1, 2]) {
+        const dir = join(top, `parts-${parts}`);
+        await Deno.mkdir(dir);
+        const staging = await Deno.makeTempDir({ dir });
+        const location = await locateWorkspace(repo);
+        // carried.yml holds a secret too, but --include carries it, its history with it.
+        const selection = await selectWorkspace(location, ["carried.yml"]);
+        const source = await repositorySource(location, selection, staging);
+        const packed = await packWorkspace(location, selection, source, {
+          staging,
+          gateUrl: "git://gate/_workspace.git",
+          gateName: "_workspace",
+          historyParts: parts,
+        });
+        assert.deepEqual(
+          packed.historyLeftOut.map((l) => [l.path, l.rule]),
+          [["config.yml", "github-token"], ["old.env", "aws-access-key-id"]],
+        );
+        const agent = join(dir, "agent");
+        await Deno.mkdir(agent);
+        await sh(`tar -xf ${packed.agentTar}`, agent);
+        // Every pack the agent has is a promisor's: what stayed out is not an error there.
+        const packFiles = await sh("ls .git/objects/pack", agent);
+        assert.equal(packFiles.match(/\.pack$/gm)?.length, parts, packFiles);
+        assert.equal(packFiles.match(/\.promisor$/gm)?.length, parts, packFiles);
+        // Every object the agent has, printed: no secret but the one carried on purpose.
+        const all = await sh(
+          "git cat-file --batch-all-objects --batch-check='%(objectname)' | " +
+            "while read o; do git cat-file -p $o; done",
+          agent,
+        );
+        assert.deepEqual(all.match(/ghp_\w+|AKIA\w+/g), [
+          `ghp_K2dQz8Lk3mXw1Yb6Rc5Tv2Hs9Jp4Ga0Fe7Vi`,
+        ]);
+        // The rest of the history is whole: its log, the files, a commit and a gc work.
+        assert.equal((await sh("git log --format=%s", agent)).trim(), "gone\nsecrets\nfirst");
+        assert.equal(await sh("git show HEAD:README.md", agent), "hi\n");
+        assert.equal(await sh("git status --porcelain --untracked-files=no", agent), "");
+        await sh(
+          "echo more >> README.md && git -c user.name=a -c user.email=a@a.invalid commit -qam agent && " +
+            "git gc -q",
+          agent,
+        );
+        // What stayed out is missing for git there, which says so (and fetches nothing).
+        const shown = await captureRaw($`git -C ${agent} show HEAD~1:config.yml`);
+        assert.notEqual(shown.code, 0);
+        assert.match(shown.stderr, /this file version holds a secret and stayed out of the bottle/);
+        assert.match(shown.stderr, /could not fetch [0-9a-f]+ from promisor remote/);
 
-      // The gate has all of the history, so that it can check the links of what the agent
-      // pushes, and serves no fetch; a push naming a left-out blob is accepted.
-      const gate = join(dir, "seed");
-      await Deno.mkdir(gate);
-      await sh(`tar --no-same-owner -xf ${packed.seedTar}`, gate);
-      const bare = join(gate, gateRepo("_workspace").replace(/^\/var\/lib\/bot-bottle\//, ""));
-      assert.equal((await sh("git config daemon.uploadpack", bare)).trim(), "false");
-      assert.match(await sh("git show HEAD~1:config.yml", bare), /ghp_N7dQ/);
-      await sh("git config receive.fsckObjects true", bare);
-      await sh(`git push -q ${bare} HEAD:refs/heads/main`, agent);
-      assert.equal((await sh("git log -1 --format=%s main", bare)).trim(), "agent");
-      // A new version of a file whose old one stayed out goes too (no delta against it).
-      await sh(
-        "git update-index --no-skip-worktree config.yml && printf 'port: 1\\n' > config.yml && " +
-          "git add config.yml && git -c user.name=a -c user.email=a@a.invalid commit -qm config && " +
-          `git push -q ${bare} HEAD:refs/heads/main`,
-        agent,
-      );
-      assert.equal(await sh("git show main:config.yml", bare), "port: 1\n");
+        // The gate has all of the history, so that it can check the links of what the agent
+        // pushes, and serves no fetch; a push naming a left-out blob is accepted.
+        const gate = join(dir, "seed");
+        await Deno.mkdir(gate);
+        await sh(`tar --no-same-owner -xf ${packed.seedTar}`, gate);
+        const bare = join(gate, gateRepo("_workspace").replace(/^\/var\/lib\/bot-bottle\//, ""));
+        assert.equal((await sh("git config daemon.uploadpack", bare)).trim(), "false");
+        assert.match(await sh("git show HEAD~1:config.yml", bare), /ghp_N7dQ/);
+        await sh("git config receive.fsckObjects true", bare);
+        await sh(`git push -q ${bare} HEAD:refs/heads/main`, agent);
+        assert.equal((await sh("git log -1 --format=%s main", bare)).trim(), "agent");
+        // A new version of a file whose old one stayed out goes too (no delta against it).
+        await sh(
+          "git update-index --no-skip-worktree config.yml && printf 'port: 1\\n' > config.yml && " +
+            "git add config.yml && git -c user.name=a -c user.email=a@a.invalid commit -qm config && " +
+            `git push -q ${bare} HEAD:refs/heads/main`,
+          agent,
+        );
+        assert.equal(await sh("git show main:config.yml", bare), "port: 1\n");
+      }
     },
   ));
 
@@ -227,7 +239,7 @@ Deno.test("packHistory() of a partial clone carries what it holds and fetches no
       assert.equal(await count(), before, "an object the clone lacked was fetched");
       // Its three commits and trees, and the one version of f.txt it holds.
       const packed = await sh(
-        `git verify-pack -v ${history.pack!.idx} | grep -c -E ' (commit|tree|blob) '`,
+        `git verify-pack -v ${history.packs[0]!.idx} | grep -c -E ' (commit|tree|blob) '`,
       );
       assert.equal(packed.trim(), "7");
     },
@@ -246,11 +258,11 @@ Deno.test("packHistory() searches for no new deltas, and keeps those the reposit
           .filter((l) => /^[0-9a-f]{40,64} +\w+ +\d+ +\d+ +\d+ +\d+ +[0-9a-f]{40,64}$/.test(l))
           .length;
       const loose = await packHistory(repo, tips, { dir: join(dir, "1") });
-      assert.equal(await deltas(loose.pack!.idx), 0, "a delta was searched for");
+      assert.equal(await deltas(loose.packs[0]!.idx), 0, "a delta was searched for");
       // Loose objects are compressed at zlib's fastest level: each entry's zlib header
       // (after its size, of 7 bits a byte while the top one is set) says which.
-      const pack = await Deno.readFile(loose.pack!.pack);
-      const levels = (await sh(`git verify-pack -v ${loose.pack!.idx}`)).split("\n")
+      const pack = await Deno.readFile(loose.packs[0]!.pack);
+      const levels = (await sh(`git verify-pack -v ${loose.packs[0]!.idx}`)).split("\n")
         .filter((l) => / (?:commit|tree|blob) /.test(l)).map((l) => {
           let at = Number(l.trim().split(/ +/)[4]);
           while (pack[at++]! & 0x80) { /* the size's next byte */ }
@@ -264,7 +276,11 @@ Deno.test("packHistory() searches for no new deltas, and keeps those the reposit
       const held = await deltas(join(own, idx));
       assert.ok(held >= 2, `the repository's own pack holds ${held} deltas`);
       const packed = await packHistory(repo, tips, { dir: join(dir, "2") });
-      assert.equal(await deltas(packed.pack!.idx), held, "the repository's deltas were not kept");
+      assert.equal(
+        await deltas(packed.packs[0]!.idx),
+        held,
+        "the repository's deltas were not kept",
+      );
     },
   ));
 
@@ -296,6 +312,76 @@ Deno.test("packHistory() says that it packs when packing takes a while, once, an
     },
   ));
 
+Deno.test("packParts() keeps every version of a path in one part, the parts about equal in size", () => {
+  const sizes = new Map<string, number>();
+  const list: string[] = ["c1", "c2"]; // commits: no path
+  for (
+    const [path, versions, size] of [["big", 2, 50], ["a", 3, 10], ["b", 3, 10], [
+      "c",
+      1,
+      20,
+    ]] as const
+  ) {
+    for (let v = 0; v < versions; v++) {
+      const id = `${path}${v}`;
+      sizes.set(id, size);
+      list.push(`${id} ${path}`);
+    }
+  }
+  assert.deepEqual(packParts(list, sizes, 1), [list]);
+  const parts = packParts(list, sizes, 2);
+  assert.equal(parts.length, 2);
+  assert.deepEqual(parts.flat().toSorted(), list.toSorted());
+  const partOf = (path: string) => parts.findIndex((p) => p.some((l) => l.endsWith(` ${path}`)));
+  for (const path of ["big", "a", "b", "c"]) {
+    assert.ok(parts.every((p, i) => i === partOf(path) || !p.some((l) => l.endsWith(` ${path}`))));
+  }
+  const bytes = parts.map((p) => p.reduce((sum, l) => sum + (sizes.get(l.split(" ")[0]!) ?? 0), 0));
+  assert.deepEqual(bytes.toSorted((a, b) => a - b), [80, 100]); // big alone; a, b and c together
+  // More parts than paths: no empty pack.
+  assert.equal(packParts(["x1 x"], new Map([["x1", 1]]), 4).length, 1);
+});
+
+Deno.test("packHistory() in parts carries the same objects, each version of a file and its deltas in one pack", () =>
+  withRepo(
+    'git init -q -b main && for i in 1 2 3; do seq 1 400 | sed "s/^$i\\$/changed/" > f.txt && ' +
+      'seq -f "entry %g of the other file, which is nothing like the first" 1 300 | ' +
+      'sed "s/^entry $i /changed /" > g.txt && git add . && ' +
+      "git -c user.name=u -c user.email=u@u.invalid commit -qm c$i; done && git repack -q -a -d",
+    async (repo, dir) => {
+      const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
+      const objects = async (packs: { idx: string }[]) => {
+        const ids: string[] = [];
+        for (const p of packs) {
+          const lines = (await sh(`git verify-pack -v ${p.idx}`)).split("\n");
+          for (const l of lines) if (/^[0-9a-f]{40} /.test(l)) ids.push(l.split(" ")[0]!);
+        }
+        return ids.toSorted();
+      };
+      const deltas = async (packs: { idx: string }[]) => {
+        let n = 0;
+        for (const p of packs) {
+          n += (await sh(`git verify-pack -v ${p.idx}`)).split("\n")
+            .filter((l) => /^[0-9a-f]{40} +\w+ +\d+ +\d+ +\d+ +\d+ +[0-9a-f]{40}$/.test(l)).length;
+        }
+        return n;
+      };
+      const one = await packHistory(repo, tips, { dir: join(dir, "1"), parts: 1 });
+      const two = await packHistory(repo, tips, { dir: join(dir, "2"), parts: 2 });
+      assert.equal(one.packs.length, 1);
+      assert.equal(two.packs.length, 2);
+      assert.deepEqual(await objects(two.packs), await objects(one.packs));
+      assert.ok(await deltas(one.packs) >= 4, "the repository's own deltas");
+      assert.equal(await deltas(two.packs), await deltas(one.packs), "a delta was lost");
+      // A repository of both packs is whole.
+      const copy = join(dir, "copy");
+      await sh(`git init -q --bare ${copy}`);
+      for (const p of two.packs) await sh(`cp ${p.pack} ${p.idx} ${copy}/objects/pack/`);
+      await sh(`git --git-dir=${copy} update-ref refs/heads/main ${tips[0]}`);
+      await sh(`git --git-dir=${copy} fsck --strict --no-progress`);
+    },
+  ));
+
 Deno.test("packHistory() packs the objects as stored, not as refs/replace shows them", () =>
   withRepo(
     "git init -q -b main && echo a > a && git add a && " +
@@ -306,7 +392,7 @@ Deno.test("packHistory() packs the objects as stored, not as refs/replace shows 
     async (repo, dir) => {
       const tips = [(await sh("git rev-parse main", repo)).trim()];
       const history = await packHistory(repo, tips, { dir: join(dir, "out") });
-      const packed = await sh(`git verify-pack -v ${history.pack!.idx} | cut -d' ' -f1`);
+      const packed = await sh(`git verify-pack -v ${history.packs[0]!.idx} | cut -d' ' -f1`);
       // The first commit's own tree is in it, whatever replaces the commit.
       const tree = (await sh("git --no-replace-objects rev-parse main~1^{tree}", repo)).trim();
       assert.ok(packed.split("\n").includes(tree), packed);
