@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { log } from "../log.ts";
 import { getPublicValues, printableText } from "../secrets/mod.ts";
 import { RULES } from "../secrets/rules.ts";
@@ -27,8 +27,8 @@ export function contentId(bytes: Uint8Array, format: ObjectFormat): string {
 }
 
 /**
- * The most ids kept (some 80 MB, read at every start); past it, the cache starts again
- * from the contents this start met.
+ * The most ids kept (40 MB of sha1 ids); past it, the cache starts again from the
+ * contents this start met.
  */
 const MAX_CACHED = 2_000_000;
 
@@ -66,42 +66,104 @@ async function detectorId(): Promise<string> {
   return key;
 }
 
-/** Contents found clean: by this start, and (with a cache directory) by earlier ones. */
+/** Bytes of an id in each format. */
+const WIDTH: Record<ObjectFormat, number> = { sha1: 20, sha256: 32 };
+
+/** Orders the `width`-byte records of `a` at `i` and `b` at `j`. */
+function compare(a: Uint8Array, i: number, b: Uint8Array, j: number, width: number): number {
+  for (let k = 0; k < width; k++) {
+    const d = a[i + k]! - b[j + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * `ids` (lower-case hex, `width` bytes each) as sorted records, one after another (hex
+ * sorts as its bytes do).
+ */
+function records(ids: Iterable<string>, width: number): Uint8Array {
+  return Uint8Array.fromHex([...ids].filter((id) => id.length === 2 * width).sort().join(""));
+}
+
+/** Two runs of sorted records, `a` and `b` (none in both), as one. */
+function merged(a: Uint8Array, b: Uint8Array, width: number): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const [from, at] = compare(a, i, b, j, width) < 0 ? [a, i] : [b, j];
+    for (let k = 0; k < width; k++) out[n + k] = from[at + k]!;
+    n += width;
+    if (from === a) i += width;
+    else j += width;
+  }
+  out.set(a.subarray(i), n);
+  out.set(b.subarray(j), n + a.length - i);
+  return out;
+}
+
+/**
+ * Contents found clean: by this start, and (with a cache directory) by earlier ones,
+ * kept as sorted ids of fixed width (a file of two million, 40 MB, reads in tens of
+ * milliseconds; as lines of hex in a set of strings it had taken 2.8 s, at every start).
+ */
 export class CleanContents {
-  #added = false;
+  /** Ids found clean by this start that were not kept. */
+  #added = new Set<string>();
   /** The ids this start met: held clean before, or found clean now. */
   #met = new Set<string>();
 
   private constructor(
     readonly format: ObjectFormat,
-    private readonly ids: Set<string>,
+    private readonly kept: Uint8Array,
     private readonly file?: string,
   ) {}
 
   /**
-   * The verdicts of this detector kept in `dir` (`dir/<detector id>`), or none kept
-   * when `dir` is undefined. `format`: how the tree's files are named (the history's
-   * blobs come named by git).
+   * The verdicts of this detector kept in `dir` (`dir/<detector id>.<format>`), or none
+   * kept when `dir` is undefined. `format`: how the repository names its objects (the
+   * tree's files are named so too).
    */
   static async open(dir: string | undefined, format: ObjectFormat): Promise<CleanContents> {
-    if (dir === undefined) return new CleanContents(format, new Set());
-    const file = join(dir, await detectorId());
-    const text = await Deno.readTextFile(file).catch(() => "");
-    const ids = new Set(text.split("\n").filter((l) => /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(l)));
-    return new CleanContents(format, ids, file);
+    if (dir === undefined) return new CleanContents(format, new Uint8Array());
+    const file = join(dir, `${await detectorId()}.${format}`);
+    const kept = await Deno.readFile(file).catch(() => new Uint8Array());
+    // A file cut short is not read: the next start writes it anew.
+    return new CleanContents(
+      format,
+      kept.length % WIDTH[format] === 0 ? kept : new Uint8Array(),
+      file,
+    );
+  }
+
+  /** Whether the file held `id` (a binary search). */
+  #kept(id: string): boolean {
+    const width = WIDTH[this.format];
+    if (id.length !== 2 * width || this.kept.length === 0) return false;
+    const key = Uint8Array.fromHex(id);
+    let low = 0;
+    let high = this.kept.length / width;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const c = compare(this.kept, mid * width, key, 0, width);
+      if (c === 0) return true;
+      if (c < 0) low = mid + 1;
+      else high = mid;
+    }
+    return false;
   }
 
   has(id: string): boolean {
-    if (!this.ids.has(id)) return false;
+    if (!this.#added.has(id) && !this.#kept(id)) return false;
     this.#met.add(id);
     return true;
   }
 
   add(id: string): void {
     this.#met.add(id);
-    if (this.ids.has(id)) return;
-    this.ids.add(id);
-    this.#added = true;
+    if (!this.#added.has(id) && !this.#kept(id)) this.#added.add(id);
   }
 
   /**
@@ -110,19 +172,26 @@ export class CleanContents {
    */
   async save(max = MAX_CACHED): Promise<void> {
     const file = this.file;
-    if (!file || !this.#added) return;
-    const ids = this.ids.size > max ? this.#met : this.ids;
-    if (ids.size > max) return;
+    if (!file || this.#added.size === 0) return;
+    const width = WIDTH[this.format];
+    const fresh = records(this.#added, width);
+    const out = (this.kept.length + fresh.length) / width > max
+      ? records(this.#met, width)
+      : merged(this.kept, fresh, width);
+    if (out.length / width > max) return;
     try {
       const dir = join(file, "..");
       await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      // Caches of other detectors are of no more use (this one's for another format is).
+      const detector = basename(file).split(".")[0]!;
+      const ours = new Set(Object.keys(WIDTH).map((f) => `${detector}.${f}`));
       for await (const e of Deno.readDir(dir)) {
-        if (e.isFile && join(dir, e.name) !== file) await Deno.remove(join(dir, e.name));
+        if (e.isFile && !ours.has(e.name)) await Deno.remove(join(dir, e.name));
       }
       const partial = `${file}.${crypto.randomUUID().slice(0, 8)}.partial`;
-      await Deno.writeTextFile(partial, [...ids].join("\n") + "\n", { mode: 0o600 });
+      await Deno.writeFile(partial, out, { mode: 0o600 });
       await Deno.rename(partial, file);
-      this.#added = false;
+      this.#added.clear();
     } catch (error) {
       log.debug(`Could not keep the scan's verdicts: ${(error as Error).message}`);
     }
