@@ -240,8 +240,10 @@ export async function buildAtOnce(
 const LOCK_POLL_MS = 250;
 
 /**
- * Runs `fn` holding an exclusive lock on building `tag` (an flock on a file in `dir`,
- * released by the kernel if the process dies), saying so when another process holds it.
+ * Runs `fn` holding an exclusive lock on building `tag`'s image (an flock on a file in
+ * `dir`, released by the kernel if the process dies), saying so when another process
+ * holds it. One lock file per image, whatever its version: a file per tag had been left
+ * behind for every version ever built.
  * `fn` learns whether it had to wait. The wait ends when `signal` aborts (Ctrl-C), with
  * its reason: the lock is tried again and again, not waited on in a blocking call, which
  * would hold the process until the other build ended.
@@ -255,13 +257,14 @@ export async function withBuildLock<T>(
   if (!dir) return await fn(false);
   signal?.throwIfAborted();
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  using file = await Deno.open(join(dir, `build-${tag.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`), {
+  const image = tag.replace(/:[^:/]*$/, "");
+  using file = await Deno.open(join(dir, `build-${image.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`), {
     create: true,
     write: true,
   });
   const waited = !(await file.tryLock(true));
   if (waited) {
-    log.step(`Waiting for another bot-bottle process that is building ${tag}`);
+    log.step(`Waiting for another bot-bottle process that is building ${image}`);
     while (!(await file.tryLock(true))) {
       await abortableSleep(LOCK_POLL_MS, signal);
     }

@@ -108,7 +108,11 @@ Deno.test("withBuildLock(): a second builder of one tag waits its turn, then lea
       order.push(`second ${waited}`);
       return Promise.resolve();
     });
-    // Another tag does not wait.
+    // Another version of the image waits too; another image does not.
+    const version = withBuildLock(dir, "bot-bottle-agent:def", (waited) => {
+      order.push(`version ${waited}`);
+      return Promise.resolve();
+    });
     await withBuildLock(dir, "bot-bottle-bundle:abc", (waited) => {
       order.push(`other ${waited}`);
       return Promise.resolve();
@@ -116,8 +120,14 @@ Deno.test("withBuildLock(): a second builder of one tag waits its turn, then lea
     await new Promise((r) => setTimeout(r, 400));
     assert.deepEqual(order, ["first false", "other false"], "the second builder waits");
     release();
-    await Promise.all([first, second]);
-    assert.deepEqual(order, ["first false", "other false", "first done", "second true"]);
+    await Promise.all([first, second, version]);
+    assert.deepEqual(order.slice(0, 3), ["first false", "other false", "first done"]);
+    assert.deepEqual(order.slice(3).toSorted(), ["second true", "version true"]);
+    // One lock file per image, whatever its versions.
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).toSorted(),
+      ["build-bot-bottle-agent.lock", "build-bot-bottle-bundle.lock"],
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
