@@ -249,8 +249,16 @@ function treeNames(tree: Uint8Array): Uint8Array {
 }
 
 function objectId(type: number, content: Uint8Array): string {
-  return createHash("sha1").update(`${TYPE_NAMES[type]} ${content.length}\0`).update(content)
-    .digest("hex");
+  return gitObjectId(TYPE_NAMES[type]!, content);
+}
+
+/** The id git gives `content` as an object of `kind` (`blob`, `tree`...), in `format`. */
+export function gitObjectId(
+  kind: string,
+  content: Uint8Array,
+  format: "sha1" | "sha256" = "sha1",
+): string {
+  return createHash(format).update(`${kind} ${content.length}\0`).update(content).digest("hex");
 }
 
 type Step =

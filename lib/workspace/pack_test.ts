@@ -4,7 +4,7 @@ import { configureLog } from "../log.ts";
 import { $, captureRaw, sh } from "../../tests/shell.ts";
 import { gateRepo } from "../../sidecars/bundle/config.ts";
 import { packWorkspace, repositorySource } from "./pack.ts";
-import { packHistory, packParts } from "./history.ts";
+import { type Pack, packHistory, packParts } from "./history.ts";
 import { CleanContents } from "./verdicts.ts";
 import { locateWorkspace, selectWorkspace } from "./select.ts";
 
@@ -20,6 +20,23 @@ async function carry(repo: string, into: string, staging: string): Promise<void>
   });
   await Deno.mkdir(into);
   await sh(`tar -xf ${packed.agentTar} && git update-index -q --refresh || true`, into);
+}
+
+/**
+ * The objects `packs` hold (sorted ids) and how many are deltas: `verify-pack -v` names
+ * a delta's base as a seventh field.
+ */
+async function packEntries(packs: { idx: string }[]): Promise<{ ids: string[]; deltas: number }> {
+  const ids: string[] = [];
+  let deltas = 0;
+  for (const p of packs) {
+    for (const line of (await sh(`git verify-pack -v ${p.idx}`)).split("\n")) {
+      if (!/^[0-9a-f]{40,64} +\w+ +\d+/.test(line)) continue;
+      ids.push(line.split(" ")[0]!);
+      if (/ [0-9a-f]{40,64}$/.test(line)) deltas++;
+    }
+  }
+  return { ids: ids.toSorted(), deltas };
 }
 
 /** Runs `body` on a repository `setup` made, in a directory removed afterwards. */
@@ -254,11 +271,7 @@ Deno.test("packHistory() searches for no new deltas, and keeps those the reposit
       "git add f.txt && git -c user.name=u -c user.email=u@u.invalid commit -qm c$i; done",
     async (repo, dir) => {
       const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
-      // verify-pack -v names a delta's base as a seventh field.
-      const deltas = async (idx: string) =>
-        (await sh(`git verify-pack -v ${idx}`)).split("\n")
-          .filter((l) => /^[0-9a-f]{40,64} +\w+ +\d+ +\d+ +\d+ +\d+ +[0-9a-f]{40,64}$/.test(l))
-          .length;
+      const deltas = async (idx: string) => (await packEntries([{ idx }])).deltas;
       const loose = await packHistory(repo, tips, { dir: join(dir, "1") });
       assert.equal(await deltas(loose.packs[0]!.idx), 0, "a delta was searched for");
       // Loose objects are compressed at zlib's fastest level: each entry's zlib header
@@ -352,22 +365,8 @@ Deno.test("packHistory() in parts carries the same objects, each version of a fi
       "git -c user.name=u -c user.email=u@u.invalid commit -qm c$i; done && git repack -q -a -d",
     async (repo, dir) => {
       const tips = [(await sh("git rev-parse HEAD", repo)).trim()];
-      const objects = async (packs: { idx: string }[]) => {
-        const ids: string[] = [];
-        for (const p of packs) {
-          const lines = (await sh(`git verify-pack -v ${p.idx}`)).split("\n");
-          for (const l of lines) if (/^[0-9a-f]{40} /.test(l)) ids.push(l.split(" ")[0]!);
-        }
-        return ids.toSorted();
-      };
-      const deltas = async (packs: { idx: string }[]) => {
-        let n = 0;
-        for (const p of packs) {
-          n += (await sh(`git verify-pack -v ${p.idx}`)).split("\n")
-            .filter((l) => /^[0-9a-f]{40} +\w+ +\d+ +\d+ +\d+ +\d+ +[0-9a-f]{40}$/.test(l)).length;
-        }
-        return n;
-      };
+      const objects = async (packs: Pack[]) => (await packEntries(packs)).ids;
+      const deltas = async (packs: Pack[]) => (await packEntries(packs)).deltas;
       const one = await packHistory(repo, tips, { dir: join(dir, "1"), parts: 1 });
       const two = await packHistory(repo, tips, { dir: join(dir, "2"), parts: 2 });
       assert.equal(one.packs.length, 1);

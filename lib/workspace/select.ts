@@ -16,7 +16,8 @@ import { fileContents } from "../secrets/compressed.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { captureRaw, shell } from "../shell.ts";
-import { type CleanContents, contentId } from "./verdicts.ts";
+import type { CleanContents } from "./verdicts.ts";
+import { gitObjectId } from "../secrets/gitpack.ts";
 
 /** Where a `--cwd` directory sits. */
 export interface WorkspaceLocation {
@@ -355,7 +356,7 @@ async function firstSecretKnowing(
 ): Promise<{ rule: string; line: number } | undefined> {
   const bytes = Deno.readFileSync(path);
   if (bytes.length >= PIECE) return await firstSecretInFile(path);
-  const id = contentId(bytes, clean.format);
+  const id = gitObjectId("blob", bytes, clean.format);
   if (clean.has(id)) return undefined;
   const first = firstSecretInBytes(bytes);
   if (!first) clean.add(id);

@@ -6,7 +6,8 @@ import { agentGitConfig, packedRefs } from "./pack.ts";
 import { firstSecretInFile, locateWorkspace, selectWorkspace, sizeText } from "./select.ts";
 import { gzipSync } from "node:zlib";
 import { zipOf } from "../../tests/zip_fixture.ts";
-import { CleanContents, contentId } from "./verdicts.ts";
+import { CleanContents } from "./verdicts.ts";
+import { gitObjectId } from "../secrets/gitpack.ts";
 
 const $ = await shell();
 
@@ -71,7 +72,7 @@ Deno.test("selectWorkspace() shares its verdicts with the history's: a file's co
       await g(["commit", "-qm", "first"]);
       const app = await g(["rev-parse", "HEAD:app.ts"]);
       const keys = await g(["rev-parse", "HEAD:keys.ts"]);
-      assert.equal(contentId(await Deno.readFile(join(dir, "app.ts")), format), app);
+      assert.equal(gitObjectId("blob", await Deno.readFile(join(dir, "app.ts")), format), app);
       const clean = await CleanContents.open(undefined, format);
       const sel = await selectWorkspace(await locateWorkspace(dir), [], clean);
       assert.deepEqual(sel.paths, ["app.ts"]);

@@ -8,7 +8,6 @@
  * An id is of the very bytes scanned, so a verdict is never taken for other content.
  */
 
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { log } from "../log.ts";
 import { getPublicValues, printableText } from "../secrets/mod.ts";
@@ -17,14 +16,6 @@ import { COMMIT, VERSION } from "../version.ts";
 
 /** How a repository names its objects. */
 export type ObjectFormat = "sha1" | "sha256";
-
-/** The id git gives `bytes` as a blob. */
-export function contentId(bytes: Uint8Array, format: ObjectFormat): string {
-  const hash = createHash(format);
-  hash.update(`blob ${bytes.length}\0`);
-  hash.update(bytes);
-  return hash.digest("hex");
-}
 
 /**
  * The most ids kept (40 MB of sha1 ids); past it, the cache starts again from the
