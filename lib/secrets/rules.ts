@@ -335,6 +335,12 @@ const NOT_SECRET_NAMES = new Set([
   "policy",
   "provider",
   "mode",
+  // What names something beside a secret: the key's namespace, an API's response, a
+  // stored object's ETag (a hash), a page of results' next token (a cursor).
+  "namespace",
+  "response",
+  "etag",
+  "next",
 ]);
 
 /**
@@ -377,6 +383,31 @@ function encodedProse(secret: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a password field's documentation writes for its value: the field's own name, and the like. */
+const STAND_IN_PASSWORD =
+  /^(?:password|passwd|pass|pwd|secret|token|test|username|user|changeme)$/i;
+
+/**
+ * Credentials written for show: `user:pass` (a Basic header's, base64-encoded, as
+ * `dXNlcm5hbWU6cGFzc3dvcmQ=` is `username:password`) whose password is a stand-in (a
+ * field's name, a placeholder), shorter than four characters (`foo:bar`) or the user's
+ * name again (`admin:admin`, a default).
+ */
+function standInCredentials(encoded: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return false;
+  let text: string;
+  try {
+    text = atob(encoded);
+  } catch {
+    return false;
+  }
+  const m = /^([!-~]*):([ -~]*)$/.exec(text);
+  if (!m) return false;
+  const [, user, password] = m as unknown as [string, string, string];
+  return password.length < 4 || password === user || STAND_IN_PASSWORD.test(password) ||
+    isPlaceholder(password);
 }
 
 /**
@@ -1561,7 +1592,10 @@ export const RULES: readonly Rule[] = [
       // rule's to judge (and to name).
       if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
       if (m[1] === "" && !unquotedPassword(m[2]!)) return false;
-      return secretName(nameBefore(m.input, m.index) + name);
+      const full = nameBefore(m.input, m.index) + name;
+      // A value that is its name again (`userPassword: UserPassword.`, a field documented).
+      if (m[2]!.replace(/[^A-Za-z0-9]+$/, "").toLowerCase() === full.toLowerCase()) return false;
+      return secretName(full);
     },
     window: { before: 0, after: 160 },
     anchored: true,
@@ -1653,7 +1687,7 @@ export const RULES: readonly Rule[] = [
         /(?<!\$)\$(?:[{(.]|[A-Za-z_])/.test(secret)
       ) return false;
       return secret.length >= 4 && user !== pass && !isPlaceholder(secret) &&
-        !/^(?:password|pass|pwd|secret|token|test|username|user|changeme)$/i.test(secret) &&
+        !STAND_IN_PASSWORD.test(secret) &&
         entropy(secret) >= 2.5;
     },
     window: { before: 0, after: 600 },
@@ -1677,7 +1711,7 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       (entropy(s) >= 3 || /^[0-9a-f]{16,}$/i.test(s) && randomEnough(s)) &&
       !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !publicKeyInfo(s) &&
-      (!codeLike(s) || randomLetters(s)),
+      (!codeLike(s) || randomLetters(s)) && !standInCredentials(s),
     window: { before: 40, after: 400 },
   },
   {
@@ -1690,7 +1724,9 @@ export const RULES: readonly Rule[] = [
     // it, so only the whole run can be followed by its end, and a run too long to be one
     // is not tried again at every shorter length (`pwd=pwd=...` had cost a hundred steps
     // at each).
-    pattern: /(?:password|pwd)=(?=([^;"'\s\\]{4,100}))\1(?=[;"'\s\\]|$)/gi,
+    // In a query or a form the next parameter (`&id=`) ends it too.
+    pattern:
+      /(?:password|pwd)=(?=((?:[^;"'\s\\&]|&(?![A-Za-z_][\w.\-]{0,40}=)){4,100}))\1(?=[;"'\s\\]|&[A-Za-z_][\w.\-]{0,40}=|$)/gi,
     entropy: 2.5,
     check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p),
     window: { before: 0, after: 120 },
@@ -1723,7 +1759,7 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       randomEnough(s) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
-      !holdsStopWord(s) && !claimed(s),
+      !holdsStopWord(s) && !claimed(s) && !standInCredentials(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.

@@ -787,3 +787,48 @@ Deno.test("curl-auth-user: a `$` inside a password is one of its symbols; a vari
     assert.ok(!found.some((f) => f.rule === "curl-auth-user"), arg);
   }
 });
+
+Deno.test("what ordinary code writes beside a secret's name is not one", () => {
+  const found = (text: string) =>
+    findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
+  // Met scanning 25,000 files of installed Python and JavaScript (an SDK, its vendored
+  // libraries, their tests and documentation).
+  for (
+    const text of [
+      // A form's or a query's next parameter ends a password: here it is a format's `%s`,
+      // or the field's name.
+      "url += '?username=%s&password=%s&id=%s&ip=%s'",
+      "login_body = 'username=test&password=password&from_page=/'",
+      // Names of something beside a secret: an API's response, an object's ETag, a page
+      // of results' next token, a namespace.
+      "self.assertEqual(api_response, 'rtbassoc-f8ad4891')",
+      "self.assertEqual(self.keyfile.key.etag, '098f6bcd4621d373cade4e832627b4f6')",
+      `<NextToken>${body(64)}</NextToken>`,
+      `"nextPageToken": "${body(40)}"`,
+      "_SECRET_NAMESPACE = 'oauth2client:secrets#ns'",
+      // A field documented by its own name.
+      "userPassword: UserPassword.",
+      // Credentials written for show, base64-encoded: `username:password`, `foo:bar`,
+      // `admin:admin`.
+      `BASIC_AUTH_ENCODING = "${btoa("username:password")}"`,
+      `{"authorization": "Basic ${btoa("foo:bar")}"}`,
+      `Authorization: Basic ${btoa("admin:admin")}`,
+    ]
+  ) assert.deepEqual(found(text), [], text);
+  // Each still finds the real thing.
+  const password = body(14);
+  assert.deepEqual(found(`jdbc:mysql://db/app?user=u&password=${password}&useSSL=false`), [
+    `connection-string:${password}`,
+  ]);
+  // An `&` that starts no parameter is part of the password.
+  assert.deepEqual(found(`Password=Tr0ub&dor3xQ;`).filter((f) => f.startsWith("conn")), [
+    "connection-string:Tr0ub&dor3xQ",
+  ]);
+  assert.deepEqual(found(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
+  assert.deepEqual(found(`userPassword: "Zq8!${body(10)}"`), [
+    `password-literal:Zq8!${body(10)}`,
+  ]);
+  const real = btoa(`deploy:${body(16)}`);
+  assert.deepEqual(found(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
+  assert.deepEqual(found(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
+});
