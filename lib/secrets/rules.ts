@@ -482,13 +482,34 @@ function codeLike(value: string): boolean {
 }
 
 /**
- * A path (`/usr/local/bin`, `src/Button2/index.tsx`), not base64 that happens to hold
- * slashes: a random 40-character base64 value holds two or more one time in seven
- * (`nDYP/mxfhcBe/4RJpwm...`), and its parts switch between capitals, small letters and
- * digits at every other character, where a path's words switch once a word.
+ * Words joined by hyphens, or a word that ends a sentence: what a field's documentation
+ * says of it (`token: Short-lived token sent to...`, `authorization: Optional.`).
+ */
+function hyphenated(value: string): boolean {
+  return /^[A-Za-z]+(?:-[A-Za-z]+)*[.,;:]?$/.test(value) && /[-.,;:]/.test(value);
+}
+
+/**
+ * A keyword argument, the value read after a comma in a call (`credentials, http=URLLIB3_HTTP`):
+ * a name, `=`, a name. No encoding of a secret holds `=` between two names.
+ */
+function keywordArgument(value: string): boolean {
+  return /^[A-Za-z_]\w*=[A-Za-z_][\w.]*$/.test(value);
+}
+
+/**
+ * A path (`/usr/local/bin`, `src/Button2/index.tsx`, `zones/us-central1-a`), not base64
+ * that happens to hold slashes: a random 40-character base64 value holds two or more one
+ * time in seven (`nDYP/mxfhcBe/4RJpwm...`), and its parts switch between capitals, small
+ * letters and digits at every other character, where a path's words switch once a word.
+ * With one slash and none in front it is a path only in small letters (one slash is in
+ * every other such value, and a short one's parts may switch seldom by chance).
  */
 function pathLike(value: string): boolean {
-  if (!/^(?:\.{1,2}|~)?\/|\/\w+\//.test(value) || value.includes("+")) return false;
+  if (
+    !/^(?:\.{1,2}|~)?\/|\/\w+\//.test(value) && !/^[a-z0-9._\-]+\/[a-z0-9._\-]+$/.test(value) ||
+    value.includes("+")
+  ) return false;
   return value.split("/").every((part) => {
     const chars = part.replace(/[^A-Za-z0-9]/g, "");
     if (chars.length < 4) return true;
@@ -1711,7 +1732,8 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       (entropy(s) >= 3 || /^[0-9a-f]{16,}$/i.test(s) && randomEnough(s)) &&
       !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !publicKeyInfo(s) &&
-      (!codeLike(s) || randomLetters(s)) && !standInCredentials(s),
+      (!codeLike(s) && !hyphenated(s) || randomLetters(s.replace(/[-.,;:]/g, ""))) &&
+      !standInCredentials(s),
     window: { before: 40, after: 400 },
   },
   {
@@ -1728,7 +1750,11 @@ export const RULES: readonly Rule[] = [
     pattern:
       /(?:password|pwd)=(?=((?:[^;"'\s\\&]|&(?![A-Za-z_][\w.\-]{0,40}=)){4,100}))\1(?=[;"'\s\\]|&[A-Za-z_][\w.\-]{0,40}=|$)/gi,
     entropy: 2.5,
-    check: (p) => !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p),
+    // Nor a path (`--sasl-password=projects/1/secrets/kafka/versions/1` names where one is
+    // kept) or a run of digits in order (`--password=123456`, documentation's).
+    check: (p) =>
+      !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p) && !pathLike(p) &&
+      !isSequence(p),
     window: { before: 0, after: 120 },
   },
   // --- Anything assigned to a secret-sounding name ------------------------------------
@@ -1758,7 +1784,7 @@ export const RULES: readonly Rule[] = [
     group: 3,
     check: (s) =>
       randomEnough(s) &&
-      looksRandom(s) && !/^[0-9.:]+$/.test(s) &&
+      looksRandom(s) && !/^[0-9.:]+$/.test(s) && !keywordArgument(s) &&
       !holdsStopWord(s) && !claimed(s) && !standInCredentials(s),
     checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
     window: { before: 4, after: 200 },

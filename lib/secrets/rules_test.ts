@@ -808,6 +808,14 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
       "_SECRET_NAMESPACE = 'oauth2client:secrets#ns'",
       // A field documented by its own name.
       "userPassword: UserPassword.",
+      // A keyword argument after a comma, and a path of one slash in small letters.
+      "AuthorizedHttp(\n    credentials, http=URLLIB3_HTTP\n).request",
+      "(location name is key). Example key: zones/us-central1-a Fields:",
+      // Fields documented (`name: What it is.`), and documentation's command lines.
+      ":type token: string\n:param token: Short-lived token sent to the endpoint",
+      "Fields:\n  authorization: Optional. Configuration related to authorization.",
+      "--sasl-password=projects/12345/secrets/my-sasl-secret/versions/1",
+      "my-profile --region=us-central1 --password=123456 --username=my-user",
       // Credentials written for show, base64-encoded: `username:password`, `foo:bar`,
       // `admin:admin`.
       `BASIC_AUTH_ENCODING = "${btoa("username:password")}"`,
@@ -825,9 +833,16 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
     "connection-string:Tr0ub&dor3xQ",
   ]);
   assert.deepEqual(found(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
+  // A value with one slash is a path only in small letters.
+  const slashed = "Zq8Lr2Xv9Kt4/Wm7Pn3Bc6Hd1Fj5";
+  assert.deepEqual(found(`api_key: ${slashed}`), [`generic-secret:${slashed}`]);
   assert.deepEqual(found(`userPassword: "Zq8!${body(10)}"`), [
     `password-literal:Zq8!${body(10)}`,
   ]);
+  // Random letters in the header are a credential, with hyphens or a period after them too.
+  for (const token of ["ZqLrxKvWqTpLmNbVcXzAsDf.", "ZqLrxKv-WqTpLmNbV-cXzAsDf"]) {
+    assert.deepEqual(found(`Authorization: Bearer ${token}`), [`authorization-header:${token}`]);
+  }
   const real = btoa(`deploy:${body(16)}`);
   assert.deepEqual(found(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
   assert.deepEqual(found(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
