@@ -59,6 +59,88 @@ Deno.test("scanRequest() leaves an ordinary API request alone", () => {
   );
 });
 
+Deno.test("scanRequest() leaves what package managers and tools send alone", () => {
+  // Request heads as these clients write them (their session ids, digests, signed URLs),
+  // and Claude Code's own model request head with its metadata.
+  const npm: [string, string][] = [
+    ["user-agent", "npm/10.8.2 node/v20.20.2 linux x64 workspaces/false"],
+    ["npm-command", "install"],
+    ["npm-session", "4e3a1f0b9c2d7e85"],
+    ["pacote-req-type", "packument"],
+    ["pacote-pkg-id", "registry:left-pad"],
+    ["accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"],
+    ["if-none-match", '"a1b2f0c93e7d4f1e8b6c0d2a9f3e5b7c"'],
+  ];
+  const pip = `pip/23.0.1 ${
+    JSON.stringify({
+      cpu: "x86_64",
+      distro: { id: "bookworm", libc: { lib: "glibc", version: "2.36" }, name: "Debian" },
+      implementation: { name: "CPython", version: "3.11.2" },
+      openssl_version: "OpenSSL 3.0.15 3 Sep 2024",
+      system: { name: "Linux", release: "6.1.0-28-cloud-amd64" },
+    })
+  }`;
+  const hex = (n: number) => "2f4b8e1c9d7a6b5c4e3f2a1b0c9d8e7f".repeat(4).slice(0, n);
+  const requests: { url: string; headers: [string, string][]; body?: string }[] = [
+    { url: "https://registry.npmjs.org/left-pad", headers: npm },
+    {
+      url: "https://registry.npmjs.org/-/npm/v1/security/advisories/bulk",
+      headers: npm,
+      body: '{"left-pad":["1.3.0"],"react":["18.3.1"]}',
+    },
+    { url: "https://pypi.org/simple/requests/", headers: [["User-Agent", pip]] },
+    {
+      url: `https://files.pythonhosted.org/packages/f9/9b/${
+        hex(60)
+      }/requests-2.32.3-py3-none-any.whl#sha256=${hex(64)}`,
+      headers: [["User-Agent", pip]],
+    },
+    {
+      url: "https://index.crates.io/se/rd/serde",
+      headers: [["user-agent", "cargo/1.75.0 (1d8b05cdd 2023-11-20)"]],
+    },
+    {
+      url: "https://proxy.golang.org/github.com/stretchr/testify/@v/v1.9.0.zip",
+      headers: [["user-agent", "Go-http-client/1.1"]],
+    },
+    {
+      url: "https://api.github.com/repos/denoland/deno/releases/latest",
+      headers: [["accept", "application/vnd.github+json"], ["x-github-api-version", "2022-11-28"]],
+    },
+    {
+      // A release asset's presigned URL: its signature signs this one request.
+      url:
+        `https://objects.githubusercontent.com/github-production-release-asset-2e65be/133442384/3a4e0c6e-0a7b-4f55-9b4e-b9e4b2c8a8b1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=releaseassetproduction%2F20261203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261203T203000Z&X-Amz-Expires=300&X-Amz-Signature=${
+          hex(64)
+        }&X-Amz-SignedHeaders=host&response-content-disposition=attachment%3B%20filename%3Ddeno.zip`,
+      headers: [["user-agent", "curl/7.88.1"]],
+    },
+    {
+      url: "https://deb.debian.org/debian/dists/bookworm/InRelease",
+      headers: [["User-Agent", "Debian APT-HTTP/1.3 (2.6.1)"]],
+    },
+    {
+      url: "https://api.anthropic.com/v1/messages?beta=true",
+      headers: [
+        ["anthropic-version", "2023-06-01"],
+        ["anthropic-beta", "claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14"],
+        ["x-stainless-retry-count", "0"],
+        ["x-claude-code-session-id", "6f1c2b9e-3d4a-4b8e-9f0a-1c2d3e4f5a6b"],
+        ["user-agent", "claude-cli/2.0.14 (external, cli)"],
+      ],
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 32000,
+        metadata: {
+          user_id: `user_${hex(64)}_account__session_6f1c2b9e-3d4a-4b8e-9f0a-1c2d3e4f5a6b`,
+        },
+        messages: [{ role: "user", content: "Run the tests." }],
+      }),
+    },
+  ];
+  for (const request of requests) assert.deepEqual(scanRequest(request, [KEY]), [], request.url);
+});
+
 Deno.test("describeFindings() never repeats the secret", () => {
   const text = describeFindings(
     scanRequest({ url: `https://a.example.com/?k=${AWS}`, headers: [] }, []),
