@@ -336,11 +336,10 @@ const NOT_SECRET_NAMES = new Set([
   "provider",
   "mode",
   // What names something beside a secret: the key's namespace, an API's response, a
-  // stored object's ETag (a hash), a page of results' next token (a cursor).
+  // stored object's ETag (a hash).
   "namespace",
   "response",
   "etag",
-  "next",
 ]);
 
 /**
@@ -601,7 +600,12 @@ function looksRandom(secret: string): boolean {
 
 /** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
 function secretName(name: string): boolean {
-  return !words(name).some((w) => NOT_SECRET_NAMES.has(w));
+  const parts = words(name);
+  // A page of results' next token is a cursor (`NextToken`, `nextPageToken`); NextAuth's
+  // secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are not.
+  return !parts.some((w, i) =>
+    NOT_SECRET_NAMES.has(w) || w === "next" && /^(?:token|page)$/.test(parts[i + 1] ?? "")
+  );
 }
 
 /** The part of an identifier that runs up to `at` (at most 40 characters). */

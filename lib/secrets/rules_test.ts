@@ -833,6 +833,8 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
     "connection-string:Tr0ub&dor3xQ",
   ]);
   assert.deepEqual(found(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
+  // `next` names a cursor only before a token or a page.
+  assert.deepEqual(found(`NEXT_AUTH_SECRET=${body(32)}`), [`generic-secret:${body(32)}`]);
   // A value with one slash is a path only in small letters.
   const slashed = "Zq8Lr2Xv9Kt4/Wm7Pn3Bc6Hd1Fj5";
   assert.deepEqual(found(`api_key: ${slashed}`), [`generic-secret:${slashed}`]);
