@@ -300,6 +300,26 @@ export async function treeReport(dirs: readonly string[]): Promise<void> {
 
 if (import.meta.main) {
   const tree = Deno.args.indexOf("--tree");
-  if (tree >= 0) await treeReport(Deno.args.slice(tree + 1));
-  else await detectionReport();
+  if (tree < 0) await detectionReport();
+  else {
+    const dirs = Deno.args.slice(tree + 1);
+    // A folder named wrong would otherwise read as a tree with nothing flagged.
+    const missing = dirs.filter((dir) => {
+      try {
+        return !Deno.statSync(dir).isDirectory;
+      } catch {
+        return true;
+      }
+    });
+    if (dirs.length === 0 || missing.length > 0) {
+      // deno-lint-ignore no-console
+      console.error(
+        dirs.length === 0
+          ? "usage: deno run -A scripts/detection.ts --tree DIR..."
+          : `detection: not a folder: ${missing.join(", ")}`,
+      );
+      Deno.exit(2);
+    }
+    await treeReport(dirs);
+  }
 }

@@ -32,6 +32,22 @@ Deno.test("detection --tree names each flagged text file by rule and line, never
     assert.match(text, /^1 of 2 text files flagged/);
     assert.match(text, /generic-secret: 1 file\(s\)\n +\S+conf\.py:2\n/);
     assert.ok(!text.includes(value));
+    // A folder named wrong is a usage error, not a tree with nothing flagged.
+    const wrong = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-read",
+        "--allow-env",
+        join(import.meta.dirname!, "detection.ts"),
+        "--tree",
+        join(dir, "missing"),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(wrong.code, 2);
+    assert.match(new TextDecoder().decode(wrong.stderr), /not a folder: .*missing/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

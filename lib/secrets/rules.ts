@@ -373,15 +373,20 @@ function mixedCaseHex(secret: string): boolean {
     /[A-F]/.test(secret);
 }
 
+/** What `secret` decodes to as standard base64 (a whole number of groups), if it is that. */
+function base64Text(secret: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || secret.length % 4 !== 0) return undefined;
+  try {
+    return atob(secret);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Base64 of prose: printable ASCII with spaces once decoded (`ZHVtbXkgdGV4dA==`). */
 function encodedProse(secret: string): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || secret.length % 4 !== 0) return false;
-  try {
-    const text = atob(secret);
-    return /^[\x20-\x7e\t\r\n]+$/.test(text) && / \S+ /.test(text);
-  } catch {
-    return false;
-  }
+  const text = base64Text(secret);
+  return text !== undefined && /^[\x20-\x7e\t\r\n]+$/.test(text) && / \S+ /.test(text);
 }
 
 /** What a password field's documentation writes for its value: the field's own name, and the like. */
@@ -395,14 +400,7 @@ const STAND_IN_PASSWORD =
  * name again (`admin:admin`, a default).
  */
 function standInCredentials(encoded: string): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return false;
-  let text: string;
-  try {
-    text = atob(encoded);
-  } catch {
-    return false;
-  }
-  const m = /^([!-~]*):([ -~]*)$/.exec(text);
+  const m = /^([!-~]*):([ -~]*)$/.exec(base64Text(encoded) ?? "");
   if (!m) return false;
   const [, user, password] = m as unknown as [string, string, string];
   return password.length < 4 || password === user || STAND_IN_PASSWORD.test(password) ||
