@@ -33,6 +33,12 @@ export interface Rule {
   anchored?: boolean;
   /** Whether a secret that looks like a placeholder still counts (strong token shapes). */
   placeholders?: boolean;
+  /**
+   * Whether a value written for show (`namesItself`: `password123`) still counts: a
+   * password in a URL does, as secretlint counts `https://user:pass@host` (its own
+   * check passes only the field's name, `password`).
+   */
+  shownValues?: boolean;
   /** Extra judgement of the secret. */
   check?: (secret: string) => boolean;
   /** Which group is the secret (default: the first, else the whole match). */
@@ -98,6 +104,29 @@ const PLACEHOLDER = new RegExp(
   "i",
 );
 
+/**
+ * A value written for show in documentation and tests: its letters spell its own kind,
+ * with a few small words, and nothing else (`password123`, `secretPassword123`,
+ * `abc_ThIsIsAsEcReT`, `MySuperSecret!`): a guess anyone makes first, not a credential.
+ * Those words and no letter more (`Passport1`, `passwordX` are not), and at most four
+ * digits or marks besides.
+ */
+export function namesItself(secret: string): boolean {
+  if (secret.length > 44) return false;
+  let letters = "";
+  for (let i = 0; i < secret.length; i++) {
+    const c = secret.charCodeAt(i) | 0x20;
+    if (c >= 0x61 && c <= 0x7a) letters += String.fromCharCode(c);
+  }
+  // A few digits or marks more (`Password1!`), not a number to guess (`pass82736491`).
+  return secret.length - letters.length <= 4 && /pass|pwd|secret/.test(letters) &&
+    SHOW_WORDS.test(letters);
+}
+
+/** What `namesItself` lets a value's letters be made of. */
+const SHOW_WORDS =
+  /^(?:password|passwd|pass|pwd|secret|my|the|this|is|a|super|top|very|your|abc|test)+$/;
+
 /** Test data: a run of six or more consecutive characters (`123456`, `abcdef`). */
 export function isSequence(s: string): boolean {
   let run = 1;
@@ -108,9 +137,12 @@ export function isSequence(s: string): boolean {
   return false;
 }
 
-/** Whether `secret` is a stand-in, not a value: `xxxx`, `EXAMPLE`, `${VAR}`, `<key>`, one repeated character. */
-export function isPlaceholder(secret: string): boolean {
-  if (PLACEHOLDER.test(secret)) return true;
+/**
+ * Whether `secret` is a stand-in, not a value: `xxxx`, `EXAMPLE`, `${VAR}`, `<key>`, one
+ * repeated character; unless `shown`, also a value written for show (`namesItself`).
+ */
+export function isPlaceholder(secret: string, shown = false): boolean {
+  if (PLACEHOLDER.test(secret) || (!shown && namesItself(secret))) return true;
   const counts = new Map<string, number>();
   for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   const top = Math.max(...counts.values());
@@ -473,7 +505,7 @@ export class Detector {
 
   #accept(rule: Rule, secret: string): boolean {
     if (rule.entropy !== undefined && entropy(secret) < rule.entropy) return false;
-    if (!rule.placeholders && isPlaceholder(secret)) return false;
+    if (!rule.placeholders && isPlaceholder(secret, rule.shownValues)) return false;
     if (rule.check && !rule.check(secret)) return false;
     return true;
   }

@@ -1573,6 +1573,7 @@ export const RULES: readonly Rule[] = [
     anchored: true,
     // A password of one repeated character, or a word that names the field, is a stand-in.
     entropy: 1.5,
+    shownValues: true,
     check: (password) =>
       password.length >= 4 && !/[{}[\]%]/.test(password) &&
       !/passw(?:or)?d|^(?:pwd|secret|\*+|x+|changeme)$/i.test(password),

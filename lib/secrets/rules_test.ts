@@ -849,3 +849,29 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
   assert.deepEqual(found(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
   assert.deepEqual(found(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
 });
+
+Deno.test("a value whose letters spell its own kind is written for show, except in a URL", () => {
+  const found = (text: string) =>
+    findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
+  // Met in an SDK's documented command lines and samples; each rule reads one of them.
+  for (
+    const text of [
+      "$ gcloud sql instances create prod --region=us-central1 --root-password=password123",
+      "--domain-user user@example.com --domain-password secretPassword123 --protocol LDAP",
+      'client_id = "YOUR-CLIENT-ID"\nclient_secret = "abc_ThIsIsAsEcReT"',
+      "DB_PASSWORD=MySuperSecret!",
+      `{"password": "Password1!"}`,
+    ]
+  ) assert.deepEqual(found(text), [], text);
+  // Letters besides those words, or more than a few digits, make a value again.
+  assert.deepEqual(found("--root-password=pass82736491"), [
+    "connection-string:pass82736491",
+  ]);
+  assert.deepEqual(found('client_secret = "PassportKq7Zt2"'), [
+    "password-literal:PassportKq7Zt2",
+  ]);
+  // A password in a web URL is one all the same, as secretlint counts it.
+  assert.deepEqual(found("https://user:secret123@api.example.com/endpoint"), [
+    "url-password:secret123",
+  ]);
+});
