@@ -599,11 +599,21 @@ function looksRandom(secret: string): boolean {
 /** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
 function secretName(name: string): boolean {
   const parts = words(name);
-  // A page of results' next token is a cursor (`NextToken`, `nextPageToken`); NextAuth's
-  // secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are not.
+  // A page of results' next token is a cursor (`NextToken`, `nextPageToken`,
+  // `page_token`); NextAuth's secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are
+  // not.
   return !parts.some((w, i) =>
-    NOT_SECRET_NAMES.has(w) || w === "next" && /^(?:token|page)$/.test(parts[i + 1] ?? "")
+    NOT_SECRET_NAMES.has(w) ||
+    (w === "next" || w === "page") && /^(?:token|page)$/.test(parts[i + 1] ?? "")
   );
+}
+
+/**
+ * Whether the word before the name at `at` is `page` or `next` (`Next page token:` in a
+ * listing's documentation): a cursor, as `nextPageToken` is.
+ */
+function afterCursorWord(text: string, at: number): boolean {
+  return /(?:^|[^A-Za-z])(?:page|next)[ -]$/i.test(text.slice(Math.max(0, at - 6), at));
 }
 
 /** The part of an identifier that runs up to `at` (at most 40 characters). */
@@ -1737,6 +1747,7 @@ export const RULES: readonly Rule[] = [
       !/^[$<{(\[%]/.test(s) && !wordy(s) && !mixedCaseHex(s) && !publicKeyInfo(s) &&
       (!codeLike(s) && !hyphenated(s) || randomLetters(s.replace(/[-.,;:]/g, ""))) &&
       !standInCredentials(s),
+    checkMatch: (m) => !afterCursorWord(m.input, m.index),
     window: { before: 40, after: 400 },
   },
   {
@@ -1789,7 +1800,11 @@ export const RULES: readonly Rule[] = [
       randomEnough(s) &&
       looksRandom(s) && !/^[0-9.:]+$/.test(s) && !keywordArgument(s) &&
       !holdsStopWord(s) && !claimed(s) && !standInCredentials(s),
-    checkMatch: (m) => secretName(nameBefore(m.input, m.index) + (m[1] ?? "")),
+    checkMatch: (m) => {
+      const before = nameBefore(m.input, m.index);
+      return secretName(before + (m[1] ?? "")) &&
+        !afterCursorWord(m.input, m.index - before.length);
+    },
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.
     anchored: true,

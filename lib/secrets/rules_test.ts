@@ -805,6 +805,9 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
       "self.assertEqual(self.keyfile.key.etag, '098f6bcd4621d373cade4e832627b4f6')",
       `<NextToken>${body(64)}</NextToken>`,
       `"nextPageToken": "${body(40)}"`,
+      `    Items remaining: 0\n    Next page token: ${body(25)}`,
+      `request = client.list(page_token="${body(25)}")`,
+      `X-Next-Token: ${body(25)}`,
       "_SECRET_NAMESPACE = 'oauth2client:secrets#ns'",
       // A field documented by its own name.
       "userPassword: UserPassword.",
@@ -841,6 +844,8 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
   assert.deepEqual(found(`userPassword: "Zq8!${body(10)}"`), [
     `password-literal:Zq8!${body(10)}`,
   ]);
+  assert.deepEqual(found(`  token: ${body(25)}`), [`authorization-header:${body(25)}`]);
+  assert.deepEqual(found(`homepage token: ${body(25)}`), [`authorization-header:${body(25)}`]);
   // Random letters in the header are a credential, with hyphens or a period after them too.
   for (const token of ["ZqLrxKvWqTpLmNbVcXzAsDf.", "ZqLrxKv-WqTpLmNbV-cXzAsDf"]) {
     assert.deepEqual(found(`Authorization: Bearer ${token}`), [`authorization-header:${token}`]);
