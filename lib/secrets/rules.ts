@@ -601,10 +601,12 @@ function secretName(name: string): boolean {
   const parts = words(name);
   // A page of results' next token is a cursor (`NextToken`, `nextPageToken`,
   // `page_token`); NextAuth's secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are
-  // not.
+  // not. `sentry_key` is a DSN's public key, which Sentry's SDKs send with every event
+  // (the DSN that holds it is no secret either); its auth tokens are.
   return !parts.some((w, i) =>
     NOT_SECRET_NAMES.has(w) ||
-    (w === "next" || w === "page") && /^(?:token|page)$/.test(parts[i + 1] ?? "")
+    (w === "next" || w === "page") && /^(?:token|page)$/.test(parts[i + 1] ?? "") ||
+    w === "sentry" && parts[i + 1] === "key" && i + 2 === parts.length
   );
 }
 

@@ -836,6 +836,14 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
     "connection-string:Tr0ub&dor3xQ",
   ]);
   assert.deepEqual(found(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
+  // A DSN's public key is no secret; its deprecated secret half and an auth token are.
+  const [publicKey, secretKey] = [
+    "9f3a1c2e7b4d4e8f9a0b1c2d3e4f5a6b",
+    "4e8f9a0b1c2d3e4f5a6b9f3a1c2e7b4d",
+  ];
+  assert.deepEqual(found(`sentry_key=${publicKey}, sentry_secret=${secretKey}`), [
+    `generic-secret:${secretKey}`,
+  ]);
   // `next` names a cursor only before a token or a page.
   assert.deepEqual(found(`NEXT_AUTH_SECRET=${body(32)}`), [`generic-secret:${body(32)}`]);
   // A value with one slash is a path only in small letters.

@@ -119,6 +119,22 @@ Deno.test("scanRequest() leaves what package managers and tools send alone", () 
       url: "https://deb.debian.org/debian/dists/bookworm/InRelease",
       headers: [["User-Agent", "Debian APT-HTTP/1.3 (2.6.1)"]],
     },
+    // An error report from Sentry's SDK: a DSN's public key, in the header (Python) or the
+    // query (a browser's envelope).
+    {
+      url: "https://o12345.ingest.sentry.io/api/67890/envelope/",
+      headers: [[
+        "X-Sentry-Auth",
+        `Sentry sentry_version=7, sentry_client=sentry.python/1.45.0, sentry_key=${hex(32)}`,
+      ]],
+      body: '{"event_id":"' + hex(32) + '","sent_at":"2026-12-03T23:40:00Z"}',
+    },
+    {
+      url: `https://o12345.ingest.sentry.io/api/67890/envelope/?sentry_key=${
+        hex(32)
+      }&sentry_version=7&sentry_client=sentry.javascript.browser%2F8.0.0`,
+      headers: [["content-type", "text/plain;charset=UTF-8"]],
+    },
     {
       url: "https://api.anthropic.com/v1/messages?beta=true",
       headers: [
