@@ -591,6 +591,11 @@ function looksRandom(secret: string): boolean {
   if (parts.length > 0 && parts.every((w) => /^[a-z]{2,}$/.test(w) && /[aeiouy]/.test(w))) {
     return false;
   }
+  // So is a name that starts with an acronym (`DBRecommendations`, `APIGateway`).
+  if (
+    /^[A-Z]{2,4}(?:[A-Z][a-z]+)+$/.test(secret) &&
+    parts.slice(1).every((w) => w.length >= 3 && /[aeiouy]/.test(w))
+  ) return false;
   if (wordy(secret) || encodedProse(secret) || mixedCaseHex(secret)) return false;
   if (digest(secret) || publicKeyInfo(secret)) return false;
   return /\d/.test(secret) || /[A-Z]/.test(secret) && /[a-z]/.test(secret);

@@ -809,6 +809,8 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
       `request = client.list(page_token="${body(25)}")`,
       `X-Next-Token: ${body(25)}`,
       "_SECRET_NAMESPACE = 'oauth2client:secrets#ns'",
+      // A name after an acronym, as a paginator's result key.
+      `"result_key": "DBRecommendations"`,
       // A field documented by its own name.
       "userPassword: UserPassword.",
       // A keyword argument after a comma, and a path of one slash in small letters.
