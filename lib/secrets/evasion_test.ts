@@ -8,6 +8,7 @@ import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
+import { base32Of as base32, base64UrlOf as b64url, hexOf as hex } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -16,26 +17,6 @@ const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
 
 const found = (text: string, values: string[] = []) =>
   findSecrets(text, { values }).map((f) => `${f.encoding}:${f.rule}`);
-
-const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const hex = (s: string) =>
-  [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
-function base32(s: string): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0;
-  let acc = 0;
-  let out = "";
-  for (const b of new TextEncoder().encode(s)) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += alphabet[(acc >> bits) & 31];
-    }
-  }
-  if (bits > 0) out += alphabet[(acc << (5 - bits)) & 31];
-  return out;
-}
 
 Deno.test("a token as written is found", () => {
   assert.deepEqual(found(`x = ${GH}`), ["plain:github-token"]);

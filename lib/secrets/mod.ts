@@ -100,13 +100,27 @@ export function secretInName(
  * `text` as a log may keep it: unchanged when it holds no secret; else what comes before
  * the word the first secret starts in, then a label naming the secret's kind (`[GitHub
  * token hidden]`). A secret found decoded is placed at its encoded run, or roughly in a
- * window decoded in place: nothing of that word or after it is kept.
+ * window decoded in place: nothing of that word or after it is kept. A path or a host
+ * name is also read as the DLP reads it, its pieces joined (a token cut at the slashes of
+ * `/ghp_Zq8L/w2Rt...`, its hex at the dots of `<hex>.<hex>.example.com`): where they hold
+ * one, the whole text is hidden.
  */
 export function hideSecrets(text: string): string {
   const first = findSecrets(text)[0];
-  if (!first) return text;
-  const start = Math.max(text.slice(0, first.index).search(/\S*$/), 0);
-  return `${text.slice(0, start)}[${first.description} hidden]`;
+  if (first) {
+    const start = Math.max(text.slice(0, first.index).search(/\S*$/), 0);
+    return `${text.slice(0, start)}[${first.description} hidden]`;
+  }
+  if (/\s/.test(text) || !/[./]/.test(text)) return text;
+  const pieces = text.split(/[./]/).map((piece) => {
+    try {
+      return decodeURIComponent(piece);
+    } catch {
+      return piece;
+    }
+  });
+  const split = findSplitSecrets(pieces, [], { decode: true })[0];
+  return split ? `[${split.description} hidden]` : text;
 }
 
 /** The values set by `setPublicValues`, in order (for a scan run in another worker). */

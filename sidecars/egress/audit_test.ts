@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AuditLog, BURST, MAX_WINDOWS, WINDOW_MS } from "./audit.ts";
 import { tempDir } from "../../tests/helpers.ts";
+import { hexOf } from "../../tests/encodings.ts";
 
 /** The entries of the log at `path`, one object per line. */
 // deno-lint-ignore no-explicit-any
@@ -100,6 +101,19 @@ Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a que
   const log = new AuditLog(`${tmp.path}/a.jsonl`);
   log.write({ kind: "egress", action: "dlp-block", host: "pkg.example", path: `/v1/p/${token}` });
   log.write({ kind: "dns", action: "query", name: `${btoa(token).slice(0, 60)}.x.example` });
+  // Cut as the DLP reads it joined: at a path's slashes, and hex at a host name's dots.
+  const hex = hexOf(token);
+  log.write({
+    kind: "egress",
+    action: "dlp-block",
+    host: "x.example",
+    path: `/a/${token.slice(0, 12)}/${token.slice(12)}`,
+  });
+  log.write({
+    kind: "egress",
+    action: "dlp-block",
+    host: `${hex.slice(0, 40)}.${hex.slice(40)}.wild.example`,
+  });
   log.write({
     kind: "supervise",
     action: "request",
@@ -110,7 +124,10 @@ Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a que
   await log.close();
   const text = await Deno.readTextFile(`${tmp.path}/a.jsonl`);
   assert.ok(!text.includes(token) && !text.includes(btoa(token).slice(0, 40)), text);
-  const [block, query, request] = await entries(`${tmp.path}/a.jsonl`);
+  assert.ok(!text.includes(token.slice(12)) && !text.includes(hex.slice(0, 40)), text);
+  const [block, query, slashed, dotted, request] = await entries(`${tmp.path}/a.jsonl`);
+  assert.equal(slashed.path, "[GitHub token hidden]");
+  assert.equal(dotted.host, "[GitHub token hidden]");
   assert.equal(block.path, "[GitHub token hidden]");
   assert.equal(block.host, "pkg.example");
   assert.equal(query.name, "[GitHub token hidden]");

@@ -22,7 +22,7 @@ import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
-export type DlpWhere = "url" | "header" | "body" | "fields";
+export type DlpWhere = "host" | "url" | "header" | "body" | "fields";
 
 /** One DLP finding. */
 export interface DlpFinding {
@@ -162,6 +162,17 @@ function urlFields(url: string): Fields {
 }
 
 /**
+ * The labels of a host name, in order: a secret too long for one label (63 characters),
+ * hex or base32 of a token, is cut at its dots (`<half>.<half>.allowed.example`), and a
+ * name under an allowed wildcard goes out in the DNS query, the TLS server name and the
+ * `Host` header alike.
+ */
+function hostFields(host: string): Fields {
+  const labels = host.split(".").filter(Boolean);
+  return { values: labels, keys: [], all: labels };
+}
+
+/**
  * Scans a request; `headers` exclude the ones the proxy itself sets. `bodyBytes`: the
  * bytes `body` was decoded from, when at hand (a faster scan). `bodyFound`: what
  * `bodySecrets` found in the body, when the caller has it already (it is not scanned
@@ -169,6 +180,8 @@ function urlFields(url: string): Fields {
  */
 export function scanRequest(
   request: {
+    /** The name the request goes to (a CONNECT's authority, an absolute URL's host). */
+    host?: string;
     url: string;
     headers: Iterable<[string, string]>;
     body?: string;
@@ -189,6 +202,7 @@ export function scanRequest(
     }
   };
   const headers = [...request.headers];
+  if (request.host) add("host", findSecrets(request.host, { values }));
   add("url", findSecrets(request.url, { values }));
   for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
   if (request.body) {
@@ -198,13 +212,14 @@ export function scanRequest(
   // Values (the URL's path segments too) are joined in order, names (query parameters',
   // headers', a JSON body's keys, a form's) apart from them, and both as they come: any
   // of them could carry the pieces.
+  const host = request.host ? hostFields(request.host) : NO_FIELDS;
   const url = urlFields(request.url);
   const json = request.body ? jsonFields(request.body) : NO_FIELDS;
   const form = request.body ? formFields(request.body) : NO_FIELDS;
   const split = [
-    [...url.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
+    [...host.values, ...url.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
     [...url.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
-    [...url.all, ...headers.flat(), ...json.all, ...form.all],
+    [...host.all, ...url.all, ...headers.flat(), ...json.all, ...form.all],
   ].flatMap((fields, i) =>
     // Encoded pieces: among the values or among the names, not both as they come (the
     // names glued between the values' pieces would spoil what they decode to).
@@ -238,7 +253,7 @@ function withinWords(within: string): string {
 export function describeFindings(findings: readonly DlpFinding[]): string {
   return findings.map((f) =>
     `${f.description} (rule ${f.rule}) in the ${
-      f.where === "fields" ? "request's fields, joined" : f.where
+      f.where === "fields" ? "request's fields, joined" : f.where === "host" ? "host name" : f.where
     }${f.within ? ` (${withinWords(f.within)})` : ""}${
       f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
     }`

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
 import { cutOutSecrets, describeFindings, formFields, jsonFields, scanRequest } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
+import { base32Of, hexOf } from "../../tests/encodings.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
@@ -154,7 +155,42 @@ Deno.test("scanRequest() leaves what package managers and tools send alone", () 
       }),
     },
   ];
-  for (const request of requests) assert.deepEqual(scanRequest(request, [KEY]), [], request.url);
+  // As the proxy scans them: the host apart (its labels are fields), the URL whole.
+  for (const request of requests) {
+    const host = new URL(request.url).hostname;
+    assert.deepEqual(scanRequest({ ...request, host }, [KEY]), [], request.url);
+  }
+});
+
+Deno.test("scanRequest() reads a host name's labels as fields: a token's hex or base32 cut at its dots is found", () => {
+  // DNS names are read without regard to case: base32 goes out in small letters.
+  const encodings: [string, string][] = [["hex", hexOf(GH)], [
+    "base32",
+    base32Of(GH).toLowerCase(),
+  ]];
+  for (const [encoding, encoded] of encodings) {
+    // Labels hold 63 characters at most: a wildcard's name carries it in two.
+    const host = `${encoded.slice(0, 40)}.${encoded.slice(40)}.cdn.example.com`;
+    const found = scanRequest({ host, url: "/", headers: [["Host", host]] }, []);
+    assert.deepEqual(found.map((f) => [f.rule, f.where, f.encoding]), [
+      ["github-token", "fields", encoding],
+    ], host);
+  }
+  // Whole in one label, it is the host name's own finding, named so.
+  const found = scanRequest(
+    { host: `${GH.toLowerCase()}.cdn.example.com`, url: "/", headers: [] },
+    [],
+  );
+  assert.match(describeFindings(found), /in the host name/);
+  // Ordinary names, short labels and long ones, are no finding.
+  for (
+    const host of [
+      "registry.npmjs.org",
+      "d1a2b3c4d5e6f7.cloudfront.net",
+      "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6.execute-api.us-east-1.amazonaws.com",
+      "my-bucket-2026.s3.eu-west-1.amazonaws.com",
+    ]
+  ) assert.deepEqual(scanRequest({ host, url: "/", headers: [["Host", host]] }, []), [], host);
 });
 
 Deno.test("describeFindings() never repeats the secret", () => {

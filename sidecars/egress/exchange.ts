@@ -8,7 +8,7 @@
  * credentials scrubbed from headers and body.
  */
 
-import type { AuditLog } from "./audit.ts";
+import type { AuditEntry, AuditLog } from "./audit.ts";
 import {
   CompressedError,
   embeddedGzip,
@@ -237,6 +237,29 @@ function ruleList(found: readonly DlpFinding[]): string[] {
   );
 }
 
+/**
+ * Scans the name a CONNECT asks for, before it is resolved, tunnelled or named in a leaf:
+ * a secret cut into labels under an allowed wildcard (`<hex>.<hex>.example.com`) would go
+ * out in the DNS query and the TLS server name, through a passthrough tunnel too, which
+ * nothing else scans. Audits what it finds; returns the refusal when the DLP blocks.
+ */
+export function scanAuthority(
+  ctx: ProxyContext,
+  entry: { kind: AuditEntry["kind"]; [key: string]: unknown },
+  host: string,
+): string | undefined {
+  if (ctx.dlp === "off") return undefined;
+  const findings = scanRequest({ host, url: "", headers: [] }, ctx.dlpValues);
+  if (findings.length === 0) return undefined;
+  const block = ctx.dlp === "block";
+  ctx.audit.write({
+    ...entry,
+    action: block ? "dlp-block" : "dlp-audit",
+    rules: ruleList(findings),
+  });
+  return block ? `CONNECT blocked: it carries ${describeFindings(findings)}` : undefined;
+}
+
 /** Copies of `body`'s chunks, for a consumer that may hold one past the next read. */
 async function* copied(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   for await (const part of body) yield part.slice();
@@ -356,7 +379,7 @@ export async function exchange(
   const sent = endToEnd(req.headers).filter(([n]) => !set.has(n.toLowerCase()));
   const findings: DlpFinding[] = ctx.dlp === "off"
     ? []
-    : scanRequest({ url: path, headers: sent }, ctx.dlpValues);
+    : scanRequest({ host, url: path, headers: sent }, ctx.dlpValues);
   const logFindings = (found: DlpFinding[]) => {
     ctx.audit.write({
       ...entry,

@@ -11,7 +11,13 @@
 
 import net from "node:net";
 import tls from "node:tls";
-import { exchange, type Origin, proxyAnswer, type ProxyContext } from "./exchange.ts";
+import {
+  exchange,
+  type Origin,
+  proxyAnswer,
+  type ProxyContext,
+  scanAuthority,
+} from "./exchange.ts";
 import { HttpError, readRequest, type RequestHead } from "./http1.ts";
 import { Buffered, chunks, concat, ConnIO, relay, SocketIO } from "./io.ts";
 import type { Leaves } from "./leaves.ts";
@@ -135,6 +141,11 @@ async function connect(
   if (decision.action === "deny") {
     audit.write({ ...entry, action: "deny", reason: decision.reason });
     await io.write(proxyAnswer(403, deny(options, decision.reason), true));
+    return;
+  }
+  const refusal = scanAuthority(options, entry, authority.host);
+  if (refusal) {
+    await io.write(proxyAnswer(403, refusal, true));
     return;
   }
   if (reader.pending.length > 0) {

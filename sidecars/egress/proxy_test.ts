@@ -22,6 +22,7 @@ import { serveBody, writeAll } from "../../tests/loopback_server.ts";
 import { packOf } from "../../tests/pack_fixture.ts";
 import { zipOf } from "../../tests/zip_fixture.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
+import { hexOf } from "../../tests/encodings.ts";
 
 const SIZE = 6 * 1024 * 1024;
 const encoder = new TextEncoder();
@@ -606,6 +607,56 @@ Deno.test("request bodies are scanned in the proxy's workers, secrets found ther
     await proxy.stop();
     pool.close();
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a secret cut into the host name a CONNECT asks for is refused before the name is resolved, passthrough too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const hex = hexOf(token);
+  // Names under wildcards: intercepted, and tunnelled unscanned.
+  const allow = new LiveAllowlist(["*.wild.test"], [], ["*.pass.test"]);
+  const upstream = new UpstreamPool({ caCerts: [] });
+  const resolved: string[] = [];
+  const proxy = await loopbackProxy(dir, allow, upstream, {
+    resolve: (host: string) => {
+      resolved.push(host);
+      return Promise.resolve({ address: "127.0.0.1" });
+    },
+  });
+  const connect = async (host: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    try {
+      await writeAll(conn, encoder.encode(`CONNECT ${host}:443 HTTP/1.1\r\n\r\n`));
+      return await readHead(conn);
+    } finally {
+      conn.close();
+    }
+  };
+  try {
+    for (const domain of ["wild.test", "pass.test"]) {
+      // Too long for one label (63 characters): cut in two, as a name must carry it.
+      const answer = await connect(`${hex.slice(0, 40)}.${hex.slice(40)}.${domain}`);
+      assert.equal(answer.status, 403, domain);
+      assert.match(answer.head, /CONNECT blocked: it carries GitHub token \(rule github-token\)/);
+      assert.ok(!answer.head.includes(hex.slice(0, 40)), "the refusal does not repeat it");
+      // Whole in one label, in the clear.
+      assert.equal((await connect(`${token.toLowerCase()}.${domain}`)).status, 403, domain);
+      // An ordinary name under the same wildcard is let through.
+      assert.equal((await connect(`cdn.${domain}`)).status, 200, domain);
+    }
+    assert.deepEqual(resolved, [], "no name was resolved: none went upstream");
+    const blocked = (await proxy.entries()).filter((e) => e.action === "dlp-block");
+    assert.equal(blocked.length, 4);
+    assert.deepEqual(blocked[0].rules, ["github-token@fields/hex"]);
+    assert.ok(
+      blocked.every((e) => e.method === "CONNECT" && e.host === "[GitHub token hidden]"),
+      JSON.stringify(blocked),
+    );
+  } finally {
+    upstream.close();
+    await proxy.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
