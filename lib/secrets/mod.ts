@@ -86,14 +86,47 @@ function nameLabel(name: string, at: number): string {
 
 /**
  * The first secret in `name` (a path, a ref) and what is shown of it instead (see
- * `nameLabel`); undefined when it holds none.
+ * `nameLabel`); undefined when it holds none. A secret cut at the name's slashes or dots
+ * (`refs/heads/ghp_Zq8L/w2Rt...`, a token's hex in a file's name and the directory
+ * above it) is found too, as the DLP finds one split across fields (see `splitInPieces`).
  */
 export function secretInName(
   name: string,
   values: readonly string[] = [],
 ): { finding: Located; label: string } | undefined {
   const finding = findSecrets(name, { values })[0];
-  return finding && { finding, label: nameLabel(name, finding.index) };
+  if (finding) return { finding, label: nameLabel(name, finding.index) };
+  const split = splitInPieces(name, values);
+  return split && { finding: split.finding, label: nameLabel(name, split.at + 1) };
+}
+
+/**
+ * A secret cut into the pieces of a name without white space (a path's or a ref's parts
+ * between slashes, a host name's labels between dots), each piece percent-decoded: the
+ * pieces joined are scanned as a request's fields are (`findSplitSecrets`). `at`: where
+ * in `name` the piece it starts in starts.
+ */
+function splitInPieces(
+  name: string,
+  values: readonly string[] = [],
+): { finding: Located; at: number } | undefined {
+  if (/\s/.test(name) || !/[./]/.test(name)) return undefined;
+  const starts: number[] = [];
+  const pieces: string[] = [];
+  for (const m of name.matchAll(/[^./]+/g)) {
+    starts.push(m.index);
+    try {
+      pieces.push(decodeURIComponent(m[0]));
+    } catch {
+      pieces.push(m[0]);
+    }
+  }
+  const finding = findSplitSecrets(pieces, values, { decode: true })[0];
+  if (!finding) return undefined;
+  // The piece the finding starts in, counted in the pieces as joined.
+  let k = 0;
+  for (let joined = pieces[0]!.length; joined <= finding.index; joined += pieces[++k]!.length);
+  return { finding, at: starts[k]! };
 }
 
 /**
@@ -102,8 +135,8 @@ export function secretInName(
  * token hidden]`). A secret found decoded is placed at its encoded run, or roughly in a
  * window decoded in place: nothing of that word or after it is kept. A path or a host
  * name is also read as the DLP reads it, its pieces joined (a token cut at the slashes of
- * `/ghp_Zq8L/w2Rt...`, its hex at the dots of `<hex>.<hex>.example.com`): where they hold
- * one, the whole text is hidden.
+ * `/ghp_Zq8L/w2Rt...`, its hex at the dots of `<hex>.<hex>.example.com`): what comes
+ * before the piece it starts in is kept.
  */
 export function hideSecrets(text: string): string {
   const first = findSecrets(text)[0];
@@ -111,16 +144,8 @@ export function hideSecrets(text: string): string {
     const start = Math.max(text.slice(0, first.index).search(/\S*$/), 0);
     return `${text.slice(0, start)}[${first.description} hidden]`;
   }
-  if (/\s/.test(text) || !/[./]/.test(text)) return text;
-  const pieces = text.split(/[./]/).map((piece) => {
-    try {
-      return decodeURIComponent(piece);
-    } catch {
-      return piece;
-    }
-  });
-  const split = findSplitSecrets(pieces, [], { decode: true })[0];
-  return split ? `[${split.description} hidden]` : text;
+  const split = splitInPieces(text);
+  return split ? `${text.slice(0, split.at)}[${split.finding.description} hidden]` : text;
 }
 
 /** The values set by `setPublicValues`, in order (for a scan run in another worker). */

@@ -126,7 +126,7 @@ Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a que
   assert.ok(!text.includes(token) && !text.includes(btoa(token).slice(0, 40)), text);
   assert.ok(!text.includes(token.slice(12)) && !text.includes(hex.slice(0, 40)), text);
   const [block, query, slashed, dotted, request] = await entries(`${tmp.path}/a.jsonl`);
-  assert.equal(slashed.path, "[GitHub token hidden]");
+  assert.equal(slashed.path, "/a/[GitHub token hidden]");
   assert.equal(dotted.host, "[GitHub token hidden]");
   assert.equal(block.path, "[GitHub token hidden]");
   assert.equal(block.host, "pkg.example");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
 import { cutOutSecrets, describeFindings, formFields, jsonFields, scanRequest } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
+import { runScanJob } from "./scanjob.ts";
 import { base32Of, hexOf } from "../../tests/encodings.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -588,4 +589,23 @@ Deno.test("cutOutSecrets() over thousands of secrets in decoded windows: cut whe
   );
   // A run each, thousands: more than a request may have cut, so refused.
   assert.equal(cutOutSecrets(JSON.stringify({ content: lines.join(" ") }), []), undefined);
+});
+
+Deno.test("a push's ref names are read as the git gate reads them: a token cut at their slashes is found", () => {
+  const pkt = (line: string) => (line.length + 4).toString(16).padStart(4, "0") + line;
+  const push = (ref: string) =>
+    new TextEncoder().encode(
+      pkt(`${"0".repeat(40)} ${"1a".repeat(20)} ${ref}\0report-status side-band-64k\n`) + "0000",
+    );
+  const found = (ref: string) =>
+    runScanJob({ parts: [{ bytes: push(ref), within: "" }], values: [], mayCut: false }).findings;
+  assert.deepEqual(
+    found(`refs/heads/${GH.slice(0, 14)}/${GH.slice(14)}`).map((f) => [f.rule, f.where]),
+    [["github-token", "body"]],
+  );
+  assert.match(
+    describeFindings(found(`refs/heads/${GH.slice(0, 14)}/${GH.slice(14)}`)),
+    /ref's name/,
+  );
+  assert.deepEqual(found("refs/heads/feature/ghp-support"), []);
 });

@@ -6,7 +6,8 @@
  */
 
 import { bodySecrets, cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
-import { setPublicValues } from "../../lib/secrets/mod.ts";
+import { pushCommands } from "./gitpush.ts";
+import { secretInName, setPublicValues } from "../../lib/secrets/mod.ts";
 
 /** What one body's scan is given. */
 export interface ScanJob {
@@ -46,6 +47,18 @@ export function runScanJob(job: ScanJob): ScanResult {
     );
     return part.within ? found.map((f) => ({ ...f, within: part.within })) : found;
   });
+  // A push's ref names, read as the git gate reads them: a token cut at their slashes is
+  // found too (`refs/heads/ghp_Zq8L/w2Rt...`).
+  for (const ref of pushCommands(job.parts[0]?.bytes ?? new Uint8Array())?.refs ?? []) {
+    const named = secretInName(ref, job.values);
+    if (!named || findings.some((f) => f.rule === named.finding.rule)) continue;
+    findings.push({
+      rule: named.finding.rule,
+      description: `${named.finding.description} in a pushed ref's name`,
+      where: "body",
+      encoding: named.finding.encoding,
+    });
+  }
   // Text only: a body that is not UTF-8 would not come back byte for byte.
   if (
     cuttable && findings.length > 0 && findings.every((f) => f.where === "body") &&

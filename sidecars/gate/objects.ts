@@ -74,9 +74,9 @@ export interface PushScan {
 }
 
 /**
- * The secrets in the names of `paths` (one scan of them all, a line each), each path
- * that holds one with its label: a file named for a token would carry it upstream as
- * surely as its content.
+ * The secrets in the names of `paths` (one scan of them all, a line each; then each
+ * path's parts joined), each path that holds one with its label: a file named for a
+ * token would carry it upstream as surely as its content.
  */
 function secretsInPaths(
   paths: readonly string[],
@@ -102,6 +102,22 @@ function secretsInPaths(
       description: `${f.description} in its path`,
     });
     findings.set(path, found);
+  }
+  // A secret cut at a path's slashes or dots (`docs/ghp_Zq8L/w2Rt....md`): its parts
+  // read joined, as the DLP reads a URL's (see `secretInName`).
+  for (const path of list) {
+    if (labels.has(path)) continue;
+    const own = secretInName(path, secrets);
+    if (!own) continue;
+    labels.set(path, own.label);
+    const { rule, description, encoding } = own.finding;
+    const how = encoding === "plain" ? "" : `, ${encoding}-encoded`;
+    findings.set(path, [{
+      rule,
+      description: `${description}${how}, cut across its path's parts`,
+      file: own.label,
+      line: 0,
+    }]);
   }
   return { labels, findings };
 }

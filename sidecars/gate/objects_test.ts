@@ -336,6 +336,9 @@ Deno.test("scanPush() finds a secret in the name of a file or a directory, and n
       [`notes/${TOKEN}.md`]: "plain\n",
       [`cache/${btoa(TOKEN)}/index`]: "plain\n",
       [`keys/${TOKEN}/key.txt`]: `token = ${TOKEN}\n`,
+      // Cut at a directory's slash: the path's parts are read joined, as the DLP reads a
+      // URL's.
+      [`split/${TOKEN.slice(0, 12)}/${TOKEN.slice(12)}.md`]: "plain\n",
       "ordinary/file.txt": "plain\n",
     }, "names");
     const scan = await scanPush(sha, SECRETS);
@@ -347,6 +350,7 @@ Deno.test("scanPush() finds a secret in the name of a file or a directory, and n
       ["keys/[name holding a secret]", "github-token", 0],
       ["keys/[name holding a secret]", "github-token", 1],
       ["notes/[name holding a secret]", "github-token", 0],
+      ["split/[name holding a secret]", "github-token", 0],
     ]);
     assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(TOKEN));
     assert.ok(!JSON.stringify(scan.commits[0]!.findings).includes(btoa(TOKEN)));

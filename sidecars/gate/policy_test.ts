@@ -227,7 +227,14 @@ Deno.test("decide() names ten secrets a file, and counts the rest of that file's
 Deno.test("refNameRefusal() refuses a ref named for a secret and names it without it; decide() names such a path so", async () => {
   const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   for (
-    const ref of [`refs/heads/leak/${token}`, `refs/tags/v1-${token}`, `refs/heads/${btoa(token)}`]
+    const ref of [
+      `refs/heads/leak/${token}`,
+      `refs/tags/v1-${token}`,
+      `refs/heads/${btoa(token)}`,
+      // Cut at a slash, or at a dot.
+      `refs/heads/${token.slice(0, 14)}/${token.slice(14)}`,
+      `refs/tags/${token.slice(0, 20)}.${token.slice(20)}`,
+    ]
   ) {
     const r = refNameRefusal(ref, RULES);
     assert.ok(r, ref);

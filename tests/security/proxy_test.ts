@@ -14,6 +14,7 @@ import { $, captureRaw } from "../shell.ts";
 import { runBotBottle, tempDir } from "../helpers.ts";
 import { dockerTest } from "../integration/docker.ts";
 import { claudeManifest, startUpstream, upstreamEnv } from "../integration/upstream.ts";
+import { hexOf } from "../encodings.ts";
 
 const KEY = `sk-ant-api03-${crypto.randomUUID()}-proxy-test`;
 
@@ -52,7 +53,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
   await Deno.writeTextFile(
     join(dir.path, "bot-bottle.yaml"),
     claudeManifest(upstream.subnet, {
-      egress: ["allow: [plain.fake.test]", "passthrough: [pinned.fake.test]"],
+      egress: [
+        'allow: [plain.fake.test, "*.wild.fake.test"]',
+        'passthrough: [pinned.fake.test, "*.pass.fake.test"]',
+      ],
     }),
   );
   const env = {
@@ -355,6 +359,32 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(r.stdout, /x-echo: \[redacted by bot-bottle\]/i);
         assert.match(r.stdout, /set-cookie: session=\[redacted by bot-bottle\]/i);
         assert.ok((await log()).some((e) => e.action === "scrub"));
+      },
+    );
+
+    await t.step(
+      "a token's hex cut into the labels of a name under an allowed wildcard is refused at the CONNECT, before the name is resolved, passthrough too, and logged with it hidden",
+      async () => {
+        const hex = hexOf(token);
+        for (const domain of ["wild.fake.test", "pass.fake.test"]) {
+          // A label holds 63 characters: the hex of a token takes two.
+          const r = await sh(
+            `curl -sS -o /dev/null -w '%{http_connect}' https://${hex.slice(0, 40)}.${
+              hex.slice(40)
+            }.${domain}/x; echo " $?"`,
+          );
+          // curl says what the proxy answered its CONNECT, and fails (56).
+          assert.equal(r.stdout.trim(), "403 56", r.stderr);
+        }
+        const blocked = (await log()).filter((e) =>
+          e.action === "dlp-block" && e.method === "CONNECT"
+        );
+        assert.deepEqual(blocked.map((e) => [e.host, e.rules]), [
+          ["[GitHub token hidden]", ["github-token@fields/hex"]],
+          ["[GitHub token hidden]", ["github-token@fields/hex"]],
+        ]);
+        const text = (await runBotBottle(["logs", name, "--format", "json"], { env })).stdout;
+        assert.ok(!text.includes(hex.slice(0, 40)) && !text.includes(hex.slice(40)));
       },
     );
 
