@@ -249,7 +249,12 @@ export function scanAuthority(
   host: string,
 ): string | undefined {
   if (ctx.dlp === "off") return undefined;
-  const findings = scanRequest({ host, url: "", headers: [] }, ctx.dlpValues);
+  // Its labels are its only fields: what they hold joined is in the host name.
+  const findings = scanRequest({ host, url: "", headers: [] }, ctx.dlpValues)
+    .map((f) => f.where === "fields" ? { ...f, where: "host" as const } : f)
+    .filter((f, i, all) =>
+      all.findIndex((o) => o.rule === f.rule && o.encoding === f.encoding) === i
+    );
   if (findings.length === 0) return undefined;
   const block = ctx.dlp === "block";
   ctx.audit.write({

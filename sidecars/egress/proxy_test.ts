@@ -639,7 +639,10 @@ Deno.test("a secret cut into the host name a CONNECT asks for is refused before 
       // Too long for one label (63 characters): cut in two, as a name must carry it.
       const answer = await connect(`${hex.slice(0, 40)}.${hex.slice(40)}.${domain}`);
       assert.equal(answer.status, 403, domain);
-      assert.match(answer.head, /CONNECT blocked: it carries GitHub token \(rule github-token\)/);
+      assert.match(
+        answer.head,
+        /CONNECT blocked: it carries GitHub token \(rule github-token\) in the host name, hex-encoded/,
+      );
       assert.ok(!answer.head.includes(hex.slice(0, 40)), "the refusal does not repeat it");
       // Whole in one label, in the clear.
       assert.equal((await connect(`${token.toLowerCase()}.${domain}`)).status, 403, domain);
@@ -649,7 +652,7 @@ Deno.test("a secret cut into the host name a CONNECT asks for is refused before 
     assert.deepEqual(resolved, [], "no name was resolved: none went upstream");
     const blocked = (await proxy.entries()).filter((e) => e.action === "dlp-block");
     assert.equal(blocked.length, 4);
-    assert.deepEqual(blocked[0].rules, ["github-token@fields/hex"]);
+    assert.deepEqual(blocked[0].rules, ["github-token@host/hex"]);
     assert.ok(
       blocked.every((e) => e.method === "CONNECT" && e.host === "[GitHub token hidden]"),
       JSON.stringify(blocked),

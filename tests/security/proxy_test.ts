@@ -380,8 +380,8 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           e.action === "dlp-block" && e.method === "CONNECT"
         );
         assert.deepEqual(blocked.map((e) => [e.host, e.rules]), [
-          ["[GitHub token hidden]", ["github-token@fields/hex"]],
-          ["[GitHub token hidden]", ["github-token@fields/hex"]],
+          ["[GitHub token hidden]", ["github-token@host/hex"]],
+          ["[GitHub token hidden]", ["github-token@host/hex"]],
         ]);
         const text = (await runBotBottle(["logs", name, "--format", "json"], { env })).stdout;
         assert.ok(!text.includes(hex.slice(0, 40)) && !text.includes(hex.slice(40)));
