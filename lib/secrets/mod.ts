@@ -115,17 +115,22 @@ function splitInPieces(
   const pieces: string[] = [];
   for (const m of name.matchAll(/[^./]+/g)) {
     starts.push(m.index);
+    // As written where decoding makes white space (`%20`): the join leaves out a field
+    // with some, which would shift every piece after it. A separator written encoded
+    // (`%2F`) separates too.
+    let piece = m[0];
     try {
-      pieces.push(decodeURIComponent(m[0]));
-    } catch {
-      pieces.push(m[0]);
-    }
+      piece = decodeURIComponent(piece).replace(/[./]/g, "");
+    } catch { /* not percent-encoding */ }
+    pieces.push(/\s/.test(piece) || piece === "" ? m[0] : piece);
   }
   const finding = findSplitSecrets(pieces, values, { decode: true })[0];
   if (!finding) return undefined;
   // The piece the finding starts in, counted in the pieces as joined.
   let k = 0;
-  for (let joined = pieces[0]!.length; joined <= finding.index; joined += pieces[++k]!.length);
+  for (let end = pieces[0]!.length; end <= finding.index && k < pieces.length - 1;) {
+    end += pieces[++k]!.length;
+  }
   return { finding, at: starts[k]! };
 }
 

@@ -146,13 +146,14 @@ function paramFields(params: string): Fields {
 function urlFields(url: string): Fields {
   const q = url.indexOf("?");
   const path = (q === -1 ? url : url.slice(0, q)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "");
-  const segments = path.split("/").filter(Boolean).map((segment) => {
+  // A slash written encoded (`%2F`) cuts a segment too.
+  const segments = path.split("/").flatMap((segment) => {
     try {
-      return decodeURIComponent(segment);
+      return decodeURIComponent(segment).split("/");
     } catch {
-      return segment;
+      return [segment];
     }
-  });
+  }).filter(Boolean);
   const query = q === -1 ? NO_FIELDS : paramFields(url.slice(q + 1));
   return {
     values: [...segments, ...query.values],

@@ -177,6 +177,13 @@ Deno.test("scanRequest() reads a host name's labels as fields: a token's hex or 
       ["github-token", "fields", encoding],
     ], host);
   }
+  // A path's segments likewise, a slash written encoded (`%2F`) cutting one too.
+  for (const cut of ["/", "%2F", "%2F/"]) {
+    const url = `/up/${GH.slice(0, 16)}${cut}${GH.slice(16)}`;
+    assert.deepEqual(scanRequest({ url, headers: [] }, []).map((f) => [f.rule, f.where]), [
+      ["github-token", "fields"],
+    ], url);
+  }
   // Whole in one label, it is the host name's own finding, named so.
   const found = scanRequest(
     { host: `${GH.toLowerCase()}.cdn.example.com`, url: "/", headers: [] },

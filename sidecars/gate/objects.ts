@@ -114,7 +114,7 @@ function secretsInPaths(
     const how = encoding === "plain" ? "" : `, ${encoding}-encoded`;
     findings.set(path, [{
       rule,
-      description: `${description}${how}, cut across its path's parts`,
+      description: `${description}${how} in its path`,
       file: own.label,
       line: 0,
     }]);
