@@ -96,6 +96,17 @@ export function secretInName(
 ): { finding: Located; label: string } | undefined {
   const finding = findSecrets(name, { values })[0];
   if (finding) return { finding, label: nameLabel(name, finding.index) };
+  return secretCutInName(name, values);
+}
+
+/**
+ * `secretInName` for a secret cut at the name's slashes or dots only, for a caller that
+ * scanned the name as written already (the gate scans a push's paths all at once).
+ */
+export function secretCutInName(
+  name: string,
+  values: readonly string[] = [],
+): { finding: Located; label: string } | undefined {
   const split = splitInPieces(name, values);
   return split && { finding: split.finding, label: nameLabel(name, split.at + 1) };
 }

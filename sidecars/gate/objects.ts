@@ -12,7 +12,7 @@ import { CatFile } from "./catfile.ts";
 import { CompressedError, fileContents, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
-import { secretInName } from "../../lib/secrets/mod.ts";
+import { secretCutInName, secretInName } from "../../lib/secrets/mod.ts";
 
 export { MAX_BLOB_BYTES };
 
@@ -107,7 +107,7 @@ function secretsInPaths(
   // read joined, as the DLP reads a URL's (see `secretInName`).
   for (const path of list) {
     if (labels.has(path)) continue;
-    const own = secretInName(path, secrets);
+    const own = secretCutInName(path, secrets);
     if (!own) continue;
     labels.set(path, own.label);
     const { rule, description, encoding } = own.finding;
