@@ -59,7 +59,7 @@ class Budget {
  * of a pack are passed over. Throws `CompressedError` when the objects open to more than
  * `limit` bytes, number more than `MAX_PACK_OBJECTS`, or stop reading part way.
  */
-export function packObjects(bytes: Uint8Array, limit: number): Uint8Array[] {
+export function packObjects(bytes: Uint8Array, limit: number, paths?: string[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   const budget = new Budget(limit, limit);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -84,6 +84,7 @@ export function packObjects(bytes: Uint8Array, limit: number): Uint8Array[] {
     const pack = readPack(bytes, at, count, budget);
     if (pack === undefined) continue;
     for (const content of pack.contents) out.push(content);
+    if (paths) { for (const path of treePaths(pack.trees)) paths.push(path); }
     k = pack.end - 1;
   }
   return out;
@@ -175,7 +176,8 @@ function readPack(bytes: Uint8Array, start: number, count: number, budget: Budge
       "malformed",
     );
   }
-  return { contents: contentsOf(entries, budget), end: p };
+  const trees: Uint8Array[] = [];
+  return { contents: contentsOf(entries, budget, trees), end: p, trees };
 }
 
 function hex(bytes: Uint8Array): string {
@@ -183,7 +185,11 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** What the entries hold: objects whole (trees' names), deltas resolved where they can be. */
-function contentsOf(entries: Map<number, Entry>, budget: Budget): Uint8Array[] {
+function contentsOf(
+  entries: Map<number, Entry>,
+  budget: Budget,
+  trees: Uint8Array[],
+): Uint8Array[] {
   const deltas = [...entries.values()].filter((e) => e.type === OFS_DELTA || e.type === REF_DELTA);
   // Object ids, only when a delta names its base by one (a thin pack's bases are not here).
   let ids: Map<string, { type: number; content: Uint8Array }> | undefined;
@@ -219,8 +225,10 @@ function contentsOf(entries: Map<number, Entry>, budget: Budget): Uint8Array[] {
     if (!progress) break;
   }
   const out: Uint8Array[] = [];
-  const add = (type: number, content: Uint8Array) =>
+  const add = (type: number, content: Uint8Array) => {
+    if (type === TREE) trees.push(content);
     out.push(type === TREE ? treeNames(content) : content);
+  };
   for (const e of entries.values()) {
     if (e.type === OFS_DELTA || e.type === REF_DELTA) {
       if (!e.resolved) out.push(insertedBytes(e.data));
@@ -246,6 +254,49 @@ function treeNames(tree: Uint8Array): Uint8Array {
     at = nul + 21;
   }
   return concat(names);
+}
+
+/** Paths `treePaths` makes, at most: a push of more is read no deeper than its trees' names. */
+export const MAX_PACK_PATHS = 20_000;
+/** Directories deep, at most. */
+const MAX_DEPTH = 64;
+
+/**
+ * The paths two levels deep or more that the pack's trees make, from each tree no other
+ * tree in it holds (a commit's root, or a directory changed under one only the server
+ * has). A token cut at a path's slash (a directory named for its first half, a file in it
+ * for the rest) sits in two trees, each of whose names is read alone (`treeNames`): the
+ * caller reads each path's parts joined (see `secretInName`).
+ */
+export function treePaths(trees: readonly Uint8Array[]): string[] {
+  const decoder = new TextDecoder();
+  const byId = new Map<string, { name: string; dir: boolean; id: string }[]>();
+  const held = new Set<string>();
+  for (const tree of trees) {
+    const entries = [];
+    for (let at = 0; at < tree.length;) {
+      const space = tree.indexOf(32, at);
+      const nul = space === -1 ? -1 : tree.indexOf(0, space);
+      if (nul === -1 || nul + 21 > tree.length) break;
+      const dir = decoder.decode(tree.subarray(at, space)) === "40000";
+      const id = hex(tree.subarray(nul + 1, nul + 21));
+      entries.push({ name: decoder.decode(tree.subarray(space + 1, nul)), dir, id });
+      if (dir) held.add(id);
+      at = nul + 21;
+    }
+    byId.set(objectId(TREE, tree), entries);
+  }
+  const paths: string[] = [];
+  const walk = (id: string, prefix: string, depth: number) => {
+    for (const entry of byId.get(id) ?? []) {
+      if (paths.length >= MAX_PACK_PATHS) return;
+      const path = prefix + entry.name;
+      if (prefix) paths.push(path);
+      if (entry.dir && depth < MAX_DEPTH) walk(entry.id, `${path}/`, depth + 1);
+    }
+  };
+  for (const id of byId.keys()) if (!held.has(id)) walk(id, "", 0);
+  return paths;
 }
 
 function objectId(type: number, content: Uint8Array): string {

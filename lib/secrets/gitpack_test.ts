@@ -6,6 +6,7 @@ import { concat } from "../bytes.ts";
 import { delta, packOf } from "../../tests/pack_fixture.ts";
 import { CompressedError } from "./compressed.ts";
 import { MAX_PACK_OBJECTS, packObjects } from "./gitpack.ts";
+import { secretInName } from "./mod.ts";
 import { findSecrets } from "./mod.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
@@ -115,6 +116,29 @@ Deno.test("a token split between a file and a delta on it is found in the file t
     // Each object is scanned by itself, as the proxy scans them.
     assert.deepEqual(packObjects(pack, 1 << 20).flatMap(rules), ["github-token"]);
   }
+});
+
+Deno.test("the paths a pack's trees make are listed, so that a token cut at a directory's slash is found", async () => {
+  await using repo = await repository();
+  await Deno.mkdir(join(repo.dir, "docs", GH.slice(0, 16)), { recursive: true });
+  await repo.commit(`docs/${GH.slice(0, 16)}/${GH.slice(16)}.md`, "plain\n", "cut");
+  await repo.commit("README.md", "a readme\n");
+  const paths: string[] = [];
+  const pack = await repo.pack("HEAD\n");
+  packObjects(pack, 32 << 20, paths);
+  // Two levels deep or more, from each commit's root (the root's own names are read in
+  // its tree).
+  assert.deepEqual(
+    new Set(paths),
+    new Set([`docs/${GH.slice(0, 16)}`, `docs/${GH.slice(0, 16)}/${GH.slice(16)}.md`]),
+  );
+  // Each name is read alone (a tree's names, an object apart from the next); the path
+  // holds the token, its parts joined.
+  assert.ok(packObjects(pack, 32 << 20).every((part) => !decode(part).includes(GH)));
+  assert.equal(
+    secretInName(`docs/${GH.slice(0, 16)}/${GH.slice(16)}.md`)?.finding.rule,
+    "github-token",
+  );
 });
 
 Deno.test("a push request (commands, then the pack) is opened; bytes that only look like a pack are not", async () => {

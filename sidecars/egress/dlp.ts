@@ -256,8 +256,8 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
     `${f.description} (rule ${f.rule}) in the ${
       f.where === "fields" ? "request's fields, joined" : f.where === "host" ? "host name" : f.where
     }${f.within ? ` (${withinWords(f.within)})` : ""}${
-      f.encoding === "plain" ? "" : `, ${f.encoding}-encoded`
-    }`
+      // Pieces joined as written are no encoding: the place says they were joined.
+      f.encoding === "plain" || f.encoding === "joined" ? "" : `, ${f.encoding}-encoded`}`
   ).join("; ");
 }
 

@@ -615,4 +615,20 @@ Deno.test("a push's ref names are read as the git gate reads them: a token cut a
     /ref's name/,
   );
   assert.deepEqual(found("refs/heads/feature/ghp-support"), []);
+  // And the paths its pack's trees make (`treePaths`).
+  const job = (paths: string[]) =>
+    runScanJob({
+      parts: [{ bytes: push("refs/heads/main"), within: "" }],
+      values: [],
+      mayCut: false,
+      paths,
+    })
+      .findings;
+  assert.match(
+    describeFindings(
+      job([`docs/${GH.slice(0, 16)}`, `docs/${GH.slice(0, 16)}/${GH.slice(16)}.md`]),
+    ),
+    /^GitHub token in a pushed path \(rule github-token\) in the body$/,
+  );
+  assert.deepEqual(job(["docs/guide", "docs/guide/setup.md"]), []);
 });

@@ -183,11 +183,13 @@ async function scanOpened(
   // took a millisecond per MiB for each.
   let room = limit - (opened.codings.length > 0 ? opened.bytes.length : 0);
   const inner: { coding: "gzip" | "zstd" | "zip" | "pack"; bytes: Uint8Array }[] = [];
+  // The paths a pack's trees make (see `treePaths`), read whole by the scan.
+  const paths: string[] = [];
   const openers = {
     gzip: [embeddedGzip, "\x1f"],
     zstd: [embeddedZstd, "(\uFFFD/\uFFFD"],
     zip: [zipEntries, "PK\x03\x04"],
-    pack: [packObjects, "PACK\0\0\0"],
+    pack: [(b: Uint8Array, room: number) => packObjects(b, room, paths), "PACK\0\0\0"],
   } as const;
   for (const coding of ["gzip", "zstd", "zip", "pack"] as const) {
     const [open, signature] = openers[coding];
@@ -213,6 +215,7 @@ async function scanOpened(
       values: ctx.dlpValues,
       publicValues: [...getPublicValues()],
       mayCut: mayCut && opened.codings.length === 0 && inner.length === 0,
+      ...(paths.length > 0 ? { paths: [...new Set(paths)] } : {}),
     };
     const result = await scan(ctx, job);
     return result.cut === undefined

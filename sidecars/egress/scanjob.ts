@@ -15,6 +15,11 @@ export interface ScanJob {
   parts: { bytes: Uint8Array; within: string }[];
   /** The bottle's own values, refused in any encoding. */
   values: string[];
+  /**
+   * The paths a pushed pack's trees make (`treePaths`): each read whole and its parts
+   * joined, as the git gate reads a pushed path.
+   */
+  paths?: string[];
   /** Values the person declared public (see `setPublicValues`); as set before when absent. */
   publicValues?: string[];
   /**
@@ -47,16 +52,22 @@ export function runScanJob(job: ScanJob): ScanResult {
     );
     return part.within ? found.map((f) => ({ ...f, within: part.within })) : found;
   });
-  // A push's ref names, read as the git gate reads them: a token cut at their slashes is
-  // found too (`refs/heads/ghp_Zq8L/w2Rt...`).
-  for (const ref of pushCommands(job.parts[0]?.bytes ?? new Uint8Array())?.refs ?? []) {
-    const named = secretInName(ref, job.values);
-    if (!named || findings.some((f) => f.rule === named.finding.rule)) continue;
+  // A push's ref names and its paths, read as the git gate reads them: a token cut at
+  // their slashes is found too (`refs/heads/ghp_Zq8L/w2Rt...`, `docs/<half>/<half>.md`).
+  const named = [
+    ...(pushCommands(job.parts[0]?.bytes ?? new Uint8Array())?.refs ?? []).map((name) =>
+      [name, "a pushed ref's name"] as const
+    ),
+    ...(job.paths ?? []).map((name) => [name, "a pushed path"] as const),
+  ];
+  for (const [name, what] of named) {
+    const found = secretInName(name, job.values)?.finding;
+    if (!found || findings.some((f) => f.rule === found.rule)) continue;
     findings.push({
-      rule: named.finding.rule,
-      description: `${named.finding.description} in a pushed ref's name`,
+      rule: found.rule,
+      description: `${found.description} in ${what}`,
       where: "body",
-      encoding: named.finding.encoding,
+      encoding: found.encoding,
     });
   }
   // Text only: a body that is not UTF-8 would not come back byte for byte.

@@ -111,7 +111,7 @@ function secretsInPaths(
     if (!own) continue;
     labels.set(path, own.label);
     const { rule, description, encoding } = own.finding;
-    const how = encoding === "plain" ? "" : `, ${encoding}-encoded`;
+    const how = encoding === "plain" || encoding === "joined" ? "" : `, ${encoding}-encoded`;
     findings.set(path, [{
       rule,
       description: `${description}${how} in its path`,

@@ -298,6 +298,18 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(named.stdout, /file=[1-9]/, named.stdout);
         assert.match(named.stdout, /ref=[1-9]/, named.stdout);
         assert.match(named.stdout, /-> named \(bot-bottle refused this push/);
+        // Cut at a slash: a directory named for the token's first half and a file in it for
+        // the rest (each name in a tree of its own), and a branch so named.
+        const [head, tail] = [token.slice(0, 16), token.slice(16)];
+        const cut = await sh(
+          "cd /tmp/w && git reset -q --hard HEAD~1 && " +
+            `mkdir -p 'docs/${head}' && git mv notes.txt 'docs/${head}/${tail}.txt' && ` +
+            `git commit -qm cut && git push ${repo} HEAD:cut 2>&1; echo "path=$?"; ` +
+            `git push ${repo} 'HEAD~1:refs/heads/${head}/${tail}' 2>&1; echo "cutref=$?"`,
+        );
+        assert.match(cut.stdout, /path=[1-9]/, cut.stdout);
+        assert.match(cut.stdout, /cutref=[1-9]/, cut.stdout);
+        assert.match(cut.stdout, /GitHub token in a pushed path \(rule github-token\)/);
         const pushes = (await upstream.received()).filter((e) =>
           e.method === "POST" && String(e.path).endsWith("/git-receive-pack") &&
           e.body !== "(4 bytes of git)"
@@ -306,9 +318,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         const blocked = (await log()).filter((e) =>
           e.action === "dlp-block" && String(e.path).endsWith("/git-receive-pack")
         );
-        assert.equal(blocked.length, 4);
+        assert.equal(blocked.length, 6);
         for (const e of blocked) {
-          assert.match(String(e.rules), /^github-token@body(:(gzip\+)?pack)?$/);
+          // A name cut at a slash is found joined.
+          assert.match(String(e.rules), /^github-token@body(:(gzip\+)?pack|\/joined)?$/);
         }
         assert.ok(!JSON.stringify(blocked).includes(token), "the log does not hold the secret");
       },
