@@ -256,8 +256,11 @@ function treeNames(tree: Uint8Array): Uint8Array {
   return concat(names);
 }
 
-/** Paths `treePaths` makes, at most: a push of more is read no deeper than its trees' names. */
-export const MAX_PACK_PATHS = 20_000;
+/**
+ * Distinct paths `treePaths` reads, at most: a pack whose trees make more is refused, not
+ * read in part (a cut token placed past the limit would pass).
+ */
+export const MAX_PACK_PATHS = 200_000;
 /** Directories deep, at most. */
 const MAX_DEPTH = 64;
 
@@ -266,7 +269,9 @@ const MAX_DEPTH = 64;
  * tree in it holds (a commit's root, or a directory changed under one only the server
  * has). A token cut at a path's slash (a directory named for its first half, a file in it
  * for the rest) sits in two trees, each of whose names is read alone (`treeNames`): the
- * caller reads each path's parts joined (see `secretInName`).
+ * caller reads each path's parts joined (see `secretCutInName`). A tree reached again
+ * under the same path (the same directory in each pushed commit) is followed once.
+ * Throws `CompressedError` past `MAX_PACK_PATHS`.
  */
 export function treePaths(trees: readonly Uint8Array[]): string[] {
   const decoder = new TextDecoder();
@@ -286,17 +291,26 @@ export function treePaths(trees: readonly Uint8Array[]): string[] {
     }
     byId.set(objectId(TREE, tree), entries);
   }
-  const paths: string[] = [];
+  const paths = new Set<string>();
+  const followed = new Set<string>();
   const walk = (id: string, prefix: string, depth: number) => {
+    const key = `${prefix}\0${id}`;
+    if (followed.has(key)) return;
+    followed.add(key);
     for (const entry of byId.get(id) ?? []) {
-      if (paths.length >= MAX_PACK_PATHS) return;
       const path = prefix + entry.name;
-      if (prefix) paths.push(path);
+      if (prefix) paths.add(path);
+      if (paths.size > MAX_PACK_PATHS) {
+        throw new CompressedError(
+          `its git pack's trees make more than ${MAX_PACK_PATHS} paths, more than the proxy reads`,
+          "large",
+        );
+      }
       if (entry.dir && depth < MAX_DEPTH) walk(entry.id, `${path}/`, depth + 1);
     }
   };
   for (const id of byId.keys()) if (!held.has(id)) walk(id, "", 0);
-  return paths;
+  return [...paths];
 }
 
 function objectId(type: number, content: Uint8Array): string {

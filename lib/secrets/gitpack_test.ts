@@ -5,9 +5,14 @@ import { sh } from "../../tests/shell.ts";
 import { concat } from "../bytes.ts";
 import { delta, packOf } from "../../tests/pack_fixture.ts";
 import { CompressedError } from "./compressed.ts";
-import { MAX_PACK_OBJECTS, packObjects } from "./gitpack.ts";
-import { secretInName } from "./mod.ts";
-import { findSecrets } from "./mod.ts";
+import {
+  gitObjectId,
+  MAX_PACK_OBJECTS,
+  MAX_PACK_PATHS,
+  packObjects,
+  treePaths,
+} from "./gitpack.ts";
+import { findSecrets, secretInName } from "./mod.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -139,6 +144,36 @@ Deno.test("the paths a pack's trees make are listed, so that a token cut at a di
     secretInName(`docs/${GH.slice(0, 16)}/${GH.slice(16)}.md`)?.finding.rule,
     "github-token",
   );
+});
+
+/** A tree object's content: entries as `[mode, name, id]`, in the order given. */
+function treeOf(entries: [string, string, string][]): Uint8Array {
+  return concat(entries.map(([mode, name, id]) =>
+    concat([
+      new TextEncoder().encode(`${mode} ${name}\0`),
+      new Uint8Array(id.match(/../g)!.map((h) => parseInt(h, 16))),
+    ])
+  ));
+}
+const treeId = (tree: Uint8Array) => gitObjectId("tree", tree);
+
+Deno.test("treePaths() follows a directory under each name it has, and refuses trees that make too many paths", () => {
+  // One directory under two names: read under the first only, the second (the token's
+  // first half, the file in it its rest) would pass.
+  const [head, tail] = [GH.slice(0, 16), GH.slice(16)];
+  const inner = treeOf([["100644", tail, "ab".repeat(20)]]);
+  const root = treeOf([["40000", "aaa", treeId(inner)], ["40000", head, treeId(inner)]]);
+  assert.deepEqual(treePaths([root, inner]).sort(), [`aaa/${tail}`, `${head}/${tail}`]);
+  // Two names at each of 18 levels for one tree each: 2^18 paths, past the limit. Refused,
+  // not read in part.
+  let tree = treeOf([["100644", "leaf", "cd".repeat(20)]]);
+  const trees = [tree];
+  for (let level = 0; level < 18; level++) {
+    tree = treeOf([["40000", "a", treeId(tree)], ["40000", "b", treeId(tree)]]);
+    trees.push(tree);
+  }
+  assert.ok(2 ** 18 > MAX_PACK_PATHS);
+  assert.throws(() => treePaths(trees), CompressedError);
 });
 
 Deno.test("a push request (commands, then the pack) is opened; bytes that only look like a pack are not", async () => {

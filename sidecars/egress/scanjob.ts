@@ -7,7 +7,7 @@
 
 import { bodySecrets, cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
 import { pushCommands } from "./gitpush.ts";
-import { secretInName, setPublicValues } from "../../lib/secrets/mod.ts";
+import { secretCutInName, secretInName, setPublicValues } from "../../lib/secrets/mod.ts";
 
 /** What one body's scan is given. */
 export interface ScanJob {
@@ -54,14 +54,15 @@ export function runScanJob(job: ScanJob): ScanResult {
   });
   // A push's ref names and its paths, read as the git gate reads them: a token cut at
   // their slashes is found too (`refs/heads/ghp_Zq8L/w2Rt...`, `docs/<half>/<half>.md`).
+  // A path's names were each read in its tree: only what they make joined is looked for.
   const named = [
     ...(pushCommands(job.parts[0]?.bytes ?? new Uint8Array())?.refs ?? []).map((name) =>
-      [name, "a pushed ref's name"] as const
+      [name, "a pushed ref's name", secretInName] as const
     ),
-    ...(job.paths ?? []).map((name) => [name, "a pushed path"] as const),
+    ...(job.paths ?? []).map((name) => [name, "a pushed path", secretCutInName] as const),
   ];
-  for (const [name, what] of named) {
-    const found = secretInName(name, job.values)?.finding;
+  for (const [name, what, look] of named) {
+    const found = look(name, job.values)?.finding;
     if (!found || findings.some((f) => f.rule === found.rule)) continue;
     findings.push({
       rule: found.rule,
