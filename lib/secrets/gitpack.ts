@@ -246,14 +246,28 @@ const NEWLINE = new Uint8Array([10]);
  */
 function treeNames(tree: Uint8Array): Uint8Array {
   const names: Uint8Array[] = [];
+  for (const { name } of treeEntries(tree)) names.push(name, NEWLINE);
+  return concat(names);
+}
+
+/**
+ * The entries of a tree: a mode, a name and a binary object id each (the last one's id
+ * cut short in a malformed tree: its name is still read).
+ */
+function* treeEntries(
+  tree: Uint8Array,
+): Generator<{ mode: Uint8Array; name: Uint8Array; id: Uint8Array }> {
   for (let at = 0; at < tree.length;) {
     const space = tree.indexOf(32, at);
     const nul = space === -1 ? -1 : tree.indexOf(0, space);
-    if (nul === -1) break;
-    names.push(tree.subarray(space + 1, nul), NEWLINE);
+    if (nul === -1) return;
+    yield {
+      mode: tree.subarray(at, space),
+      name: tree.subarray(space + 1, nul),
+      id: tree.subarray(nul + 1, nul + 21),
+    };
     at = nul + 21;
   }
-  return concat(names);
 }
 
 /**
@@ -279,15 +293,11 @@ export function treePaths(trees: readonly Uint8Array[]): string[] {
   const held = new Set<string>();
   for (const tree of trees) {
     const entries = [];
-    for (let at = 0; at < tree.length;) {
-      const space = tree.indexOf(32, at);
-      const nul = space === -1 ? -1 : tree.indexOf(0, space);
-      if (nul === -1 || nul + 21 > tree.length) break;
-      const dir = decoder.decode(tree.subarray(at, space)) === "40000";
-      const id = hex(tree.subarray(nul + 1, nul + 21));
-      entries.push({ name: decoder.decode(tree.subarray(space + 1, nul)), dir, id });
+    for (const entry of treeEntries(tree)) {
+      const dir = decoder.decode(entry.mode) === "40000";
+      const id = hex(entry.id);
+      entries.push({ name: decoder.decode(entry.name), dir, id });
       if (dir) held.add(id);
-      at = nul + 21;
     }
     byId.set(objectId(TREE, tree), entries);
   }
