@@ -252,11 +252,14 @@ function treeNames(tree: Uint8Array): Uint8Array {
 
 /**
  * The entries of a tree: a mode, a name and a binary object id each (the last one's id
- * cut short in a malformed tree: its name is still read).
+ * cut short in a malformed tree: its name is still read). Ids are of SHA-1 (20 bytes) or,
+ * in a SHA-256 repository, 32: read with the length that makes every mode a mode and
+ * ends at the tree's end (as `git fsck` reads one), else 20.
  */
 function* treeEntries(
   tree: Uint8Array,
 ): Generator<{ mode: Uint8Array; name: Uint8Array; id: Uint8Array }> {
+  const length = idLength(tree);
   for (let at = 0; at < tree.length;) {
     const space = tree.indexOf(32, at);
     const nul = space === -1 ? -1 : tree.indexOf(0, space);
@@ -264,10 +267,26 @@ function* treeEntries(
     yield {
       mode: tree.subarray(at, space),
       name: tree.subarray(space + 1, nul),
-      id: tree.subarray(nul + 1, nul + 21),
+      id: tree.subarray(nul + 1, nul + 1 + length),
     };
-    at = nul + 21;
+    at = nul + 1 + length;
   }
+}
+
+/** The length of a tree's object ids (see `treeEntries`). */
+function idLength(tree: Uint8Array): 20 | 32 {
+  const reads = (length: number) => {
+    let at = 0;
+    while (at < tree.length) {
+      const space = tree.indexOf(32, at);
+      const nul = space === -1 ? -1 : tree.indexOf(0, space);
+      if (nul === -1 || space - at < 5 || space - at > 6) return false;
+      for (let i = at; i < space; i++) if (tree[i]! < 0x30 || tree[i]! > 0x37) return false;
+      at = nul + 1 + length;
+    }
+    return at === tree.length;
+  };
+  return reads(20) || !reads(32) ? 20 : 32;
 }
 
 /**
@@ -299,7 +318,10 @@ export function treePaths(trees: readonly Uint8Array[]): string[] {
       entries.push({ name: decoder.decode(entry.name), dir, id });
       if (dir) held.add(id);
     }
-    byId.set(objectId(TREE, tree), entries);
+    byId.set(
+      gitObjectId("tree", tree, idLength(tree) === 32 ? "sha256" : "sha1"),
+      entries,
+    );
   }
   const paths = new Set<string>();
   const followed = new Set<string>();

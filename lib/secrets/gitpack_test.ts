@@ -176,6 +176,20 @@ Deno.test("treePaths() follows a directory under each name it has, and refuses t
   assert.throws(() => treePaths(trees), CompressedError);
 });
 
+Deno.test("a SHA-256 repository's trees are read with their 32-byte ids: every name, and the paths they make", () => {
+  const [head, tail] = [GH.slice(0, 16), GH.slice(16)];
+  const inner = treeOf([["100644", "a.txt", "ab".repeat(32)], ["100644", tail, "cd".repeat(32)]]);
+  const id = gitObjectId("tree", inner, "sha256");
+  const root = treeOf([["100644", "README.md", "ef".repeat(32)], ["40000", head, id]]);
+  // Read with 20-byte ids, every name after the first had been bytes of an id.
+  const names = packObjects(packOf([[2, root], [2, inner]]), 1 << 20).map(decode);
+  assert.deepEqual(names, [`README.md\n${head}\n`, `a.txt\n${tail}\n`]);
+  assert.deepEqual(
+    new Set(treePaths([root, inner])),
+    new Set([`${head}/a.txt`, `${head}/${tail}`]),
+  );
+});
+
 Deno.test("a push request (commands, then the pack) is opened; bytes that only look like a pack are not", async () => {
   await using repo = await repository();
   await repo.commit("config.ts", `export const token = "${GH}";\n`);
