@@ -1,6 +1,23 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
+/** `detection.ts --tree` over `dirs`, run as a user runs it. */
+function tree(...dirs: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-read",
+      "--allow-env",
+      join(import.meta.dirname!, "detection.ts"),
+      "--tree",
+      ...dirs,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test("detection --tree names each flagged text file by rule and line, never the value", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-tree-" });
   try {
@@ -14,38 +31,14 @@ Deno.test("detection --tree names each flagged text file by rule and line, never
       join(dir, "src", "blob.bin"),
       new TextEncoder().encode(`\0api_key = "${value}"`),
     );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--allow-read",
-        "--allow-env",
-        join(import.meta.dirname!, "detection.ts"),
-        "--tree",
-        dir,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.ok(out.success);
+    const out = await tree(dir);
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const text = new TextDecoder().decode(out.stdout);
     assert.match(text, /^1 of 2 text files flagged/);
     assert.match(text, /generic-secret: 1 file\(s\)\n +\S+conf\.py:2\n/);
     assert.ok(!text.includes(value));
     // A folder named wrong is a usage error, not a tree with nothing flagged.
-    const wrong = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--allow-read",
-        "--allow-env",
-        join(import.meta.dirname!, "detection.ts"),
-        "--tree",
-        join(dir, "missing"),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const wrong = await tree(join(dir, "missing"));
     assert.equal(wrong.code, 2);
     assert.match(new TextDecoder().decode(wrong.stderr), /not a folder: .*missing/);
   } finally {

@@ -788,9 +788,11 @@ Deno.test("curl-auth-user: a `$` inside a password is one of its symbols; a vari
   }
 });
 
+/** Each finding in `text` as its rule and the text it found (`rule:secret`). */
+const foundAs = (text: string) =>
+  findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
+
 Deno.test("what ordinary code writes beside a secret's name is not one", () => {
-  const found = (text: string) =>
-    findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
   // Met scanning 25,000 files of installed Python and JavaScript (an SDK, its vendored
   // libraries, their tests and documentation).
   for (
@@ -827,47 +829,45 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
       `{"authorization": "Basic ${btoa("foo:bar")}"}`,
       `Authorization: Basic ${btoa("admin:admin")}`,
     ]
-  ) assert.deepEqual(found(text), [], text);
+  ) assert.deepEqual(foundAs(text), [], text);
   // Each still finds the real thing.
   const password = body(14);
-  assert.deepEqual(found(`jdbc:mysql://db/app?user=u&password=${password}&useSSL=false`), [
+  assert.deepEqual(foundAs(`jdbc:mysql://db/app?user=u&password=${password}&useSSL=false`), [
     `connection-string:${password}`,
   ]);
   // An `&` that starts no parameter is part of the password.
-  assert.deepEqual(found(`Password=Tr0ub&dor3xQ;`).filter((f) => f.startsWith("conn")), [
+  assert.deepEqual(foundAs(`Password=Tr0ub&dor3xQ;`).filter((f) => f.startsWith("conn")), [
     "connection-string:Tr0ub&dor3xQ",
   ]);
-  assert.deepEqual(found(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
+  assert.deepEqual(foundAs(`api_key = "${body(32)}"`), [`generic-secret:${body(32)}`]);
   // A DSN's public key is no secret; its deprecated secret half and an auth token are.
   const [publicKey, secretKey] = [
     "9f3a1c2e7b4d4e8f9a0b1c2d3e4f5a6b",
     "4e8f9a0b1c2d3e4f5a6b9f3a1c2e7b4d",
   ];
-  assert.deepEqual(found(`sentry_key=${publicKey}, sentry_secret=${secretKey}`), [
+  assert.deepEqual(foundAs(`sentry_key=${publicKey}, sentry_secret=${secretKey}`), [
     `generic-secret:${secretKey}`,
   ]);
   // `next` names a cursor only before a token or a page.
-  assert.deepEqual(found(`NEXT_AUTH_SECRET=${body(32)}`), [`generic-secret:${body(32)}`]);
+  assert.deepEqual(foundAs(`NEXT_AUTH_SECRET=${body(32)}`), [`generic-secret:${body(32)}`]);
   // A value with one slash is a path only in small letters.
   const slashed = "Zq8Lr2Xv9Kt4/Wm7Pn3Bc6Hd1Fj5";
-  assert.deepEqual(found(`api_key: ${slashed}`), [`generic-secret:${slashed}`]);
-  assert.deepEqual(found(`userPassword: "Zq8!${body(10)}"`), [
+  assert.deepEqual(foundAs(`api_key: ${slashed}`), [`generic-secret:${slashed}`]);
+  assert.deepEqual(foundAs(`userPassword: "Zq8!${body(10)}"`), [
     `password-literal:Zq8!${body(10)}`,
   ]);
-  assert.deepEqual(found(`  token: ${body(25)}`), [`authorization-header:${body(25)}`]);
-  assert.deepEqual(found(`homepage token: ${body(25)}`), [`authorization-header:${body(25)}`]);
+  assert.deepEqual(foundAs(`  token: ${body(25)}`), [`authorization-header:${body(25)}`]);
+  assert.deepEqual(foundAs(`homepage token: ${body(25)}`), [`authorization-header:${body(25)}`]);
   // Random letters in the header are a credential, with hyphens or a period after them too.
   for (const token of ["ZqLrxKvWqTpLmNbVcXzAsDf.", "ZqLrxKv-WqTpLmNbV-cXzAsDf"]) {
-    assert.deepEqual(found(`Authorization: Bearer ${token}`), [`authorization-header:${token}`]);
+    assert.deepEqual(foundAs(`Authorization: Bearer ${token}`), [`authorization-header:${token}`]);
   }
   const real = btoa(`deploy:${body(16)}`);
-  assert.deepEqual(found(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
-  assert.deepEqual(found(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
+  assert.deepEqual(foundAs(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
+  assert.deepEqual(foundAs(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
 });
 
 Deno.test("a value whose letters spell its own kind is written for show, except in a URL", () => {
-  const found = (text: string) =>
-    findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
   // Met in an SDK's documented command lines and samples; each rule reads one of them.
   for (
     const text of [
@@ -877,16 +877,16 @@ Deno.test("a value whose letters spell its own kind is written for show, except 
       "DB_PASSWORD=MySuperSecret!",
       `{"password": "Password1!"}`,
     ]
-  ) assert.deepEqual(found(text), [], text);
+  ) assert.deepEqual(foundAs(text), [], text);
   // Letters besides those words, or more than a few digits, make a value again.
-  assert.deepEqual(found("--root-password=pass82736491"), [
+  assert.deepEqual(foundAs("--root-password=pass82736491"), [
     "connection-string:pass82736491",
   ]);
-  assert.deepEqual(found('client_secret = "PassportKq7Zt2"'), [
+  assert.deepEqual(foundAs('client_secret = "PassportKq7Zt2"'), [
     "password-literal:PassportKq7Zt2",
   ]);
   // A password in a web URL is one all the same, as secretlint counts it.
-  assert.deepEqual(found("https://user:secret123@api.example.com/endpoint"), [
+  assert.deepEqual(foundAs("https://user:secret123@api.example.com/endpoint"), [
     "url-password:secret123",
   ]);
 });
