@@ -22,7 +22,7 @@ import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
-export type DlpWhere = "host" | "url" | "header" | "body" | "fields";
+export type DlpWhere = "method" | "host" | "url" | "header" | "body" | "fields";
 
 /** One DLP finding. */
 export interface DlpFinding {
@@ -181,6 +181,11 @@ function hostFields(host: string): Fields {
  */
 export function scanRequest(
   request: {
+    /**
+     * The request's method: any run of capital letters goes upstream as one
+     * (`curl -X <anything>`), so it is a field the agent writes like the others.
+     */
+    method?: string;
     /** The name the request goes to (a CONNECT's authority, an absolute URL's host). */
     host?: string;
     url: string;
@@ -203,6 +208,7 @@ export function scanRequest(
     }
   };
   const headers = [...request.headers];
+  if (request.method) add("method", findSecrets(request.method, { values }));
   if (request.host) add("host", findSecrets(request.host, { values }));
   add("url", findSecrets(request.url, { values }));
   for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
@@ -213,14 +219,22 @@ export function scanRequest(
   // Values (the URL's path segments too) are joined in order, names (query parameters',
   // headers', a JSON body's keys, a form's) apart from them, and both as they come: any
   // of them could carry the pieces.
+  const method = request.method ? [request.method] : [];
   const host = request.host ? hostFields(request.host) : NO_FIELDS;
   const url = urlFields(request.url);
   const json = request.body ? jsonFields(request.body) : NO_FIELDS;
   const form = request.body ? formFields(request.body) : NO_FIELDS;
   const split = [
-    [...host.values, ...url.values, ...headers.map(([, v]) => v), ...json.values, ...form.values],
+    [
+      ...method,
+      ...host.values,
+      ...url.values,
+      ...headers.map(([, v]) => v),
+      ...json.values,
+      ...form.values,
+    ],
     [...url.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
-    [...host.all, ...url.all, ...headers.flat(), ...json.all, ...form.all],
+    [...method, ...host.all, ...url.all, ...headers.flat(), ...json.all, ...form.all],
   ].flatMap((fields, i) =>
     // Encoded pieces: among the values or among the names, not both as they come (the
     // names glued between the values' pieces would spoil what they decode to).

@@ -201,6 +201,19 @@ Deno.test("scanRequest() reads a host name's labels as fields: a token's hex or 
   ) assert.deepEqual(scanRequest({ host, url: "/", headers: [["Host", host]] }, []), [], host);
 });
 
+Deno.test("scanRequest() reads the method as a field: whole, and joined to the path", () => {
+  // Any run of capitals is a method (`curl -X`): a key id all of letters is one.
+  const key = "AKIA" + "QWERTYUIOPASDFGZ";
+  const whole = scanRequest({ method: key, url: "/", headers: [] }, []);
+  assert.deepEqual(whole.map((f) => [f.rule, f.where]), [["aws-access-key-id", "method"]]);
+  assert.match(describeFindings(whole), /in the method$/);
+  const cut = scanRequest({ method: key.slice(0, 12), url: `/${key.slice(12)}`, headers: [] }, []);
+  assert.deepEqual(cut.map((f) => [f.rule, f.where]), [["aws-access-key-id", "fields"]]);
+  for (const method of ["GET", "POST", "PROPFIND", "MKCALENDAR", "UPDATEREDIRECTREF"]) {
+    assert.deepEqual(scanRequest({ method, url: "/v1/messages", headers: [] }, []), [], method);
+  }
+});
+
 Deno.test("describeFindings() never repeats the secret", () => {
   const text = describeFindings(
     scanRequest({ url: `https://a.example.com/?k=${AWS}`, headers: [] }, []),

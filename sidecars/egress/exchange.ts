@@ -387,7 +387,7 @@ export async function exchange(
   const sent = endToEnd(req.headers).filter(([n]) => !set.has(n.toLowerCase()));
   const findings: DlpFinding[] = ctx.dlp === "off"
     ? []
-    : scanRequest({ host, url: path, headers: sent }, ctx.dlpValues);
+    : scanRequest({ method: req.method, host, url: path, headers: sent }, ctx.dlpValues);
   const logFindings = (found: DlpFinding[]) => {
     ctx.audit.write({
       ...entry,

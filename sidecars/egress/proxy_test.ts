@@ -128,22 +128,23 @@ async function readExactly(
 }
 
 /**
- * One POST of `body` to `http://HOST/up` through the proxy on loopback, on a new
- * connection (the tests may reach 127.0.0.1 only, not a name); `headers`: extra header
- * lines. Its status and answer.
+ * One POST (or `method`) of `body` to `http://HOST/up` through the proxy on loopback, on
+ * a new connection (the tests may reach 127.0.0.1 only, not a name); `headers`: extra
+ * header lines. Its status and answer.
  */
 async function postVia(
   proxyPort: number,
   host: string,
   body: Uint8Array,
   headers = "",
+  method = "POST",
 ): Promise<{ status: number; text: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
   try {
     await writeAll(
       conn,
       encoder.encode(
-        `POST http://${host}/up HTTP/1.1\r\nHost: ${host}\r\n${headers}` +
+        `${method} http://${host}/up HTTP/1.1\r\nHost: ${host}\r\n${headers}` +
           `Content-Length: ${body.length}\r\n\r\n`,
       ),
     );
@@ -606,6 +607,39 @@ Deno.test("request bodies are scanned in the proxy's workers, secrets found ther
     upstream.close();
     await proxy.stop();
     pool.close();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a secret sent as the request's method is refused before it goes upstream", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const methods: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => (methods.push(req.method), new Response("ok")),
+  );
+  const host = `up.test:${server.addr.port}`;
+  const upstream = new UpstreamPool({});
+  const proxy = await loopbackProxy(dir, new LiveAllowlist([host], [], []), upstream);
+  // Any run of capitals is a method to the proxy and to a server (`curl -X`): an AWS
+  // key id whose characters are all letters fits.
+  const key = "AKIA" + "QWERTYUIOPASDFGZ";
+  try {
+    const ordinary = await postVia(proxy.port, host, encoder.encode("x"), "", "PROPFIND");
+    assert.equal(ordinary.status, 200, ordinary.text);
+    const leak = await postVia(proxy.port, host, encoder.encode("x"), "", key);
+    assert.equal(leak.status, 403, leak.text);
+    assert.match(leak.text, /\(rule aws-access-key-id\) in the method/);
+    assert.ok(!leak.text.includes(key), "the refusal does not repeat it");
+    assert.deepEqual(methods, ["PROPFIND"], "only the ordinary method went upstream");
+    const blocked = (await proxy.entries()).filter((e) => e.action === "dlp-block");
+    assert.equal(blocked.length, 1);
+    assert.deepEqual(blocked[0].rules, ["aws-access-key-id@method"]);
+    assert.ok(!JSON.stringify(blocked[0]).includes(key.slice(4)), JSON.stringify(blocked[0]));
+  } finally {
+    upstream.close();
+    await proxy.stop();
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
