@@ -26,6 +26,7 @@ export interface Variant {
   encoding:
     | "normalized"
     | "url"
+    | "quoted-printable"
     | "json"
     | "escape"
     | "html"
@@ -156,6 +157,18 @@ export function percentDecode(text: string): string {
       return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
     }
   });
+}
+
+/**
+ * Quoted-printable decoding (RFC 2045; RFC 2047's `Q` writes a space as `_`, which is left
+ * as it is): `=XX` is the byte it names, in either case, and a soft line break (`=` at a
+ * line's end, written as it is or escaped in a JSON string) joins the lines it ends.
+ */
+export function qpDecode(text: string): string {
+  return text.replace(/=(?:\r?\n|(?:\\r)?\\n)/g, "").replace(
+    /=([0-9A-Fa-f]{2})/g,
+    (_, h) => String.fromCharCode(parseInt(h, 16)),
+  );
 }
 
 /**
@@ -636,6 +649,7 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
  */
 function triggered(text: string, triggers: readonly number[]) {
   const percent: number[] = [];
+  const qp: number[] = [];
   const escape: number[] = [];
   const code: number[] = [];
   const html: number[] = [];
@@ -644,6 +658,8 @@ function triggered(text: string, triggers: readonly number[]) {
     const c = text.charCodeAt(i);
     if (c === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
+    } else if (c === 61) {
+      if (qpAt(text, i)) qp.push(i);
     } else {
       const next = text.charCodeAt(i + 1);
       if (
@@ -678,7 +694,24 @@ function triggered(text: string, triggers: readonly number[]) {
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
-  return { percent, escape, code, html, zeroCells };
+  return { percent, qp, escape, code, html, zeroCells };
+}
+
+/**
+ * Whether the `=` at `i` is quoted-printable that may hide a token: `=XX` standing for one
+ * of its characters (`x=10` in code or a query opens no window), or a soft line break
+ * (`=`, then a line break written as it is or escaped in a JSON string) between two of
+ * them (`x =` ending a line of code is none).
+ */
+function qpAt(text: string, i: number): boolean {
+  const next = text.charCodeAt(i + 1);
+  if (next !== 10 && next !== 13 && next !== 92) {
+    return hexDigitsAt(text, i + 1, 2) &&
+      TOKEN_CHAR[(HEX_VALUE[next]! << 4) | HEX_VALUE[text.charCodeAt(i + 2)]!] === 1;
+  }
+  const eol = /^(?:\r?\n|(?:\\r)?\\n)/.exec(text.slice(i + 1, i + 6));
+  return eol !== null && TOKEN_CHAR[text.charCodeAt(i - 1)] === 1 &&
+    TOKEN_CHAR[text.charCodeAt(i + 1 + eol[0].length)] === 1;
 }
 
 /** How far around a trigger a decoded window reaches: longer than any token. */
@@ -818,6 +851,7 @@ export function variants(
   };
   local("normalized", survey.odd, normalize);
   local("url", single(found.percent), percentDecode);
+  local("quoted-printable", single(found.qp), qpDecode);
   local("json", single(found.escape), jsonUnescape);
   // Escapes written inside a JSON string (or another layer of quoting) have their
   // backslash doubled (`"printf '\\147'"`): a run of backslashes before an escape counts
@@ -860,8 +894,10 @@ export function variants(
     return tokenStart.test(text);
   };
   const broken = (end: number) => {
-    const from = runs[end + 1]!;
+    let from = runs[end + 1]!;
     const next = runs[end + 2]!;
+    // Quoted-printable's soft line break: a `=` ends the line it wraps.
+    if (text.charCodeAt(from) === 61) from++;
     const gap = next - from;
     const c = text.charCodeAt(from);
     if (gap === 1) {
@@ -895,7 +931,7 @@ export function variants(
     }
     if (short) tail += short[0].length;
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
-    const joined = text.slice(runs[r]!, tail).replace(/\r?\n|(?:\\r)?\\n/g, "");
+    const joined = text.slice(runs[r]!, tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });
     const body = withoutPadding(joined);
     if (base64Candidate(body)) {

@@ -108,6 +108,16 @@ const encodings: [string, (s: string) => string, string][] = [
   ],
   ["one HTML reference", (s) => s.replace("_", "&#95;"), "html"],
   ["one HTML named reference", (s) => s.replace("_", "&lowbar;"), "html"],
+  [
+    "quoted-printable, every character",
+    (s) => [...s].map((c) => "=" + c.charCodeAt(0).toString(16).toUpperCase()).join(""),
+    "quoted-printable",
+  ],
+  [
+    "RFC 2047's Q encoding (a mail header: `_` written `=5F`)",
+    (s) => `=?utf-8?Q?${s.replaceAll("_", "=5F").replaceAll(" ", "_")}?=`,
+    "quoted-printable",
+  ],
 ];
 
 for (const [what, encode, encoding] of encodings) {
@@ -201,6 +211,24 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.ok(wrapped.includes("\n"));
   assert.ok(found(wrapped).includes("base64:github-token"), wrapped);
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
+});
+
+Deno.test("a token wrapped by quoted-printable's soft line break (`=` at the line's end) is found joined", () => {
+  // Wherever the line is cut (at 76 columns), however short the piece on either side.
+  for (const cut of [1, 6, 20, 34, GH.length - 1]) {
+    for (const eol of ["\n", "\r\n"]) {
+      const text = `token: ${GH.slice(0, cut)}=${eol}${GH.slice(cut)} and more`;
+      assert.ok(found(text).includes("quoted-printable:github-token"), JSON.stringify(text));
+      // In a JSON string, its line break escaped.
+      assert.ok(found(JSON.stringify({ text })).includes("quoted-printable:github-token"), text);
+    }
+  }
+  // base64 wrapped so: decoded joined.
+  const b64 = btoa(`config:\n  token: ${GH}\n  note: ${"x".repeat(40)}`);
+  assert.ok(found(b64.match(/.{1,75}/g)!.join("=\r\n")).includes("base64:github-token"));
+  // Code and queries with `=` before digits, and lines of code ending in `=`, are no findings.
+  assert.deepEqual(found("a=41; width=100; x=3D; rgb=7F7F7F\nq=5F&page=2E"), []);
+  assert.deepEqual(found(`const token =\n  process.env.TOKEN;\nx=\ny`), []);
 });
 
 Deno.test("a line that starts with a token's own prefix is not joined to the line before", () => {

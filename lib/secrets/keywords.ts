@@ -108,7 +108,7 @@ const CLASS = 0xff;
  * backslash in the pass had cost a tenth of it on JSON of source code, which escapes
  * every quote and line end): percent-encoding, JSON and program-text escapes (`\\u`,
  * `\\x`, octal `\\0`, `\\1`, `\\5` to `\\7`: `decode.ts` opens a window only at those
- * that stand for a character of a token). Each word adds states, and each new character
+ * that stand for a character of a token), quoted-printable's `=XX`. Each word adds states, and each new character
  * in them widens the automaton's table, which past 65,536 entries takes 32-bit entries
  * and a tenth more time: HTML's `&#` (two new characters) is found with `indexOf`
  * instead (see `decode.ts`).
@@ -126,13 +126,22 @@ const TRIGGER_WORDS = [
   // Python's and Perl's named escapes, `\\N{LOW LINE}` (the automaton is blind to case:
   // JSON's `\\n` before a `{` is found too, and passed over).
   "\\n{",
+  // Quoted-printable (MIME bodies, RFC 2047's `=?utf-8?Q?...?=`, which writes `_` as
+  // `=5F`): `=2B` to `=7A` stand for a token's characters. `4` to `7` share the class of
+  // `2` (see `SHARED`): `=2` finds them too. Its soft line break, a `=` ending a line
+  // (`\n` and `\r` share the class of `~`: see `ALIASES`), also escaped in a JSON string.
+  "=2",
+  "=3",
+  "=\n",
+  "=\\",
 ];
 
 /**
- * Characters only trigger words use, and one keywords use whose class each takes: a
- * class more widens the table (see above), a shared one costs a rare needless wake.
+ * Characters only trigger words use (line breaks, after quoted-printable's `=`), and one
+ * keywords use whose class each takes: a class more widens the table (see above), a
+ * shared one costs a rare needless wake (`={` in JSX wakes the look for a soft line break).
  */
-const ALIASES: readonly [string, string][] = [["{", "~"]];
+const ALIASES: readonly [string, string][] = [["{", "~"], ["\n", "~"], ["\r", "~"]];
 
 /**
  * Characters that share one class: digits few keywords hold (`sha256~`, `r8_`, `4b1d`).

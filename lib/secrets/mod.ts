@@ -38,7 +38,14 @@ const UNCHECKED = {
  * original (the cut-out reads on from there). A window of escapes is as long as the
  * escapes in a row: pointed at its start, a secret far into it was out of reach.
  */
-const WINDOWED = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
+const WINDOWED = new Set<Encoding>([
+  "normalized",
+  "url",
+  "quoted-printable",
+  "json",
+  "escape",
+  "html",
+]);
 
 /**
  * Values the person declared public (`public_values` in the manifest: a Firebase web API

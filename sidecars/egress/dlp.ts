@@ -319,16 +319,23 @@ function encodedRunFrom(text: string, from: number): [number, number] | undefine
 const RUN_CHAR = /[A-Za-z0-9+/_-]/;
 
 /** Encodings decoded in a window of text around what calls for it (an escape, `%XX`, a look-alike). */
-const WINDOWS = new Set<Encoding>(["normalized", "url", "json", "escape", "html"]);
+const WINDOWS = new Set<Encoding>([
+  "normalized",
+  "url",
+  "quoted-printable",
+  "json",
+  "escape",
+  "html",
+]);
 
 /** What ends a run of text a secret could be written in: space, quotes, brackets, a comma. */
 const DELIMITER = /[\s"'`<>()[\]{},]/;
 /**
- * What a run must hold to hide a secret from the plain scan: an escape, `%XX`, a
- * character reference, a character past ASCII.
+ * What a run must hold to hide a secret from the plain scan: an escape, `%XX`, `=XX`,
+ * a character reference, a character past ASCII.
  */
 const ENCODED = new RegExp(
-  `%[0-9A-Fa-f]{2}|\\\\(?:[uUx/]|[0-7]|N\\{)|&#|&(?:${
+  `%[0-9A-Fa-f]{2}|=[0-9A-Fa-f]{2}|\\\\(?:[uUx/]|[0-7]|N\\{)|&#|&(?:${
     Object.keys(HTML_NAMES).join("|")
   });|[\u0080-\uffff]`,
 );

@@ -214,6 +214,37 @@ Deno.test("scanRequest() reads the method as a field: whole, and joined to the p
   }
 });
 
+Deno.test("scanRequest() reads a raw mail's quoted-printable: its `=XX` and its soft line breaks", () => {
+  // As a mail API takes a message (Gmail's `raw`, SES's `RawMessage`), before base64.
+  const mail = (part: string) =>
+    [
+      "Subject: =?utf-8?Q?build_notes?=",
+      "Content-Type: text/plain; charset=utf-8",
+      "Content-Transfer-Encoding: quoted-printable",
+      "",
+      part,
+    ].join("\r\n");
+  const header = scanRequest({
+    url: "/send",
+    headers: [],
+    body: mail(`t: ${GH.replace("_", "=5F")}`),
+  }, []);
+  assert.deepEqual(header.map((f) => [f.rule, f.where, f.encoding]), [
+    ["github-token", "body", "quoted-printable"],
+  ]);
+  assert.match(describeFindings(header), /in the body, quoted-printable-encoded$/);
+  // Wrapped at 76 columns: the token runs across a soft line break.
+  const wrapped = `${"x".repeat(60)} ${GH.slice(0, 14)}=\r\n${GH.slice(14)} done`;
+  assert.deepEqual(
+    scanRequest({ url: "/send", headers: [], body: mail(wrapped) }, []).map((f) => f.rule),
+    ["github-token"],
+  );
+  assert.deepEqual(
+    scanRequest({ url: "/send", headers: [], body: mail("caf=C3=A9 =3D 2=\r\nx") }, []),
+    [],
+  );
+});
+
 Deno.test("describeFindings() never repeats the secret", () => {
   const text = describeFindings(
     scanRequest({ url: `https://a.example.com/?k=${AWS}`, headers: [] }, []),
