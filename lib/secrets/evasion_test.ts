@@ -402,6 +402,21 @@ Deno.test("look-alike letters (Cyrillic, Greek, full-width) do not hide a token"
   assert.ok(found(json).includes("normalized:aws-access-key-id"));
 });
 
+Deno.test("digits of other scripts (Arabic-Indic, Devanagari, Thai) do not hide a token; prose keeps its own", () => {
+  for (const zero of [0x0660, 0x06f0, 0x0966, 0x09e6, 0x0e50]) {
+    const digits = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(zero + Number(d)));
+    assert.ok(found(`t ${digits(GH)}`).includes("normalized:github-token"), digits(GH));
+    assert.ok(found(`id ${digits(AWS)}`).includes("normalized:aws-access-key-id"), digits(AWS));
+  }
+  // An order number and a date in Arabic are left alone (not decoded, no finding).
+  assert.deepEqual(
+    found(
+      "\u0631\u0642\u0645 \u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662 \u0662\u0660\u0662\u0666/\u0661\u0662",
+    ),
+    [],
+  );
+});
+
 Deno.test("a secret split across query parameters, headers or JSON fields is found joined", () => {
   assert.deepEqual(
     findSplitSecrets([GH.slice(0, 12), GH.slice(12, 25), GH.slice(25)]).map((f) =>

@@ -6,7 +6,7 @@
  */
 
 /** Look-alike letters (Cyrillic, Greek, full-width forms NFKC leaves) mapped to ASCII. */
-export const CONFUSABLES: Readonly<Record<string, string>> = {
+const LETTERS: Readonly<Record<string, string>> = {
   "а": "a",
   "е": "e",
   "о": "o",
@@ -66,6 +66,33 @@ export const CONFUSABLES: Readonly<Record<string, string>> = {
   "Υ": "Y",
   "Χ": "X",
 };
+/**
+ * The decimal digits of other scripts that NFKC leaves (Arabic-Indic `٣`, Devanagari `३`,
+ * Thai, Bengali, ...: Unicode's `Nd`, which comes in runs of ten from zero) mapped to
+ * ASCII's: a token's digits written so read as its own.
+ */
+const DIGITS: Readonly<Record<string, string>> = (() => {
+  const out: Record<string, string> = {};
+  let zero = -1;
+  for (let c = 0x80; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c);
+    if (!/\p{Nd}/u.test(ch)) {
+      zero = -1;
+      continue;
+    }
+    if (zero === -1) zero = c;
+    if (ch.normalize("NFKC") === ch) out[ch] = String((c - zero) % 10);
+  }
+  return out;
+})();
+
+/**
+ * Look-alikes mapped to ASCII: letters of other scripts, and digits. Like a letter, a
+ * digit of another script disguises something only among ASCII letters and digits: in
+ * prose of its own script (a date in Arabic) it is left alone.
+ */
+export const CONFUSABLES: Readonly<Record<string, string>> = { ...LETTERS, ...DIGITS };
+
 /** Invisible characters (controls, zero-width, bidi, variation selectors), as ranges. */
 const INVISIBLE_RANGES: [number, number][] = [
   [0x0000, 0x0008],
