@@ -10,13 +10,23 @@ import { ByteSearch, concat } from "../../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 
-/** The values worth scrubbing: each whole, and a token after a scheme word (`Bearer x`). */
+/**
+ * The values worth scrubbing: each whole, and a token after a scheme word (`Bearer x`);
+ * each also as an upstream may echo it escaped: in a JSON string whose encoder escapes
+ * slashes (PHP's `json_encode`: an AWS secret key's `/` as `\/`) and percent-encoded (a
+ * URL or a form echoing it: `+`, `/` and `=` as `%2B`, `%2F`, `%3D`).
+ */
 export function scrubValues(values: readonly string[]): string[] {
   const out = new Set<string>();
+  const add = (v: string) => {
+    out.add(v);
+    out.add(JSON.stringify(v).slice(1, -1).replaceAll("/", "\\/"));
+    out.add(encodeURIComponent(v));
+  };
   for (const v of values) {
-    if (v.length >= 8) out.add(v);
+    if (v.length >= 8) add(v);
     const m = /^[A-Za-z][A-Za-z0-9_-]*\s+(\S{8,})$/.exec(v.trim());
-    if (m) out.add(m[1]!);
+    if (m) add(m[1]!);
   }
   return [...out].toSorted((a, b) => b.length - a.length);
 }

@@ -31,10 +31,30 @@ Deno.test("Scrubber works on any bytes, and on header values", () => {
 });
 
 Deno.test("scrubValues() adds the bare token of a scheme-prefixed value", () => {
-  assert.deepEqual(scrubValues([`Bearer ${KEY}`, "short"]), [`Bearer ${KEY}`, KEY]);
+  assert.deepEqual(scrubValues([`Bearer ${KEY}`, "short"]), [
+    `Bearer%20${KEY}`,
+    `Bearer ${KEY}`,
+    KEY,
+  ]);
   const s = new Scrubber([`Bearer ${KEY}`]);
   assert.equal(
     dec(s.push(enc(`{"token":"${KEY}"}`))) + dec(s.flush()),
     '{"token":"[redacted by bot-bottle]"}',
+  );
+});
+
+Deno.test("Scrubber removes a credential echoed escaped: slashes in JSON, percent-encoded", () => {
+  // An AWS secret key's alphabet holds `/`, `+` and `=`.
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY+EXAMPLE=";
+  const s = new Scrubber([secret]);
+  const echoed = [
+    `{"php":"${secret.replaceAll("/", "\\/")}"}`,
+    `?q=${encodeURIComponent(secret)}&x=1`,
+    `plain ${secret}`,
+  ].join("\n");
+  const out = dec(s.push(enc(echoed))) + dec(s.flush());
+  assert.equal(
+    out,
+    '{"php":"[redacted by bot-bottle]"}\n?q=[redacted by bot-bottle]&x=1\nplain [redacted by bot-bottle]',
   );
 });
