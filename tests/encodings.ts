@@ -1,7 +1,7 @@
 /**
  * @module
  * Encodings a test writes a secret in, as an agent could to hide it: URL-safe base64,
- * hex and base32 (RFC 4648, capitals, no padding) of its UTF-8.
+ * hex, base32 (RFC 4648, capitals, no padding) and bits of its UTF-8.
  */
 
 /** URL-safe base64 of `s`, without padding. */
@@ -12,9 +12,11 @@ export const base64UrlOf = (s: string): string =>
 export const hexOf = (s: string): string =>
   [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-/** Base32 of `s`'s bytes (RFC 4648's alphabet), without padding. */
-export function base32Of(s: string): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/**
+ * Base32 of `s`'s bytes (RFC 4648's alphabet, or its extended hex one that `basenc
+ * --base32hex` writes), without padding.
+ */
+export function base32Of(s: string, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"): string {
   let bits = 0;
   let acc = 0;
   let out = "";
@@ -29,3 +31,13 @@ export function base32Of(s: string): string {
   if (bits > 0) out += alphabet[(acc << (5 - bits)) & 31];
   return out;
 }
+
+/** Base32hex (RFC 4648's extended hex alphabet) of `s`'s bytes, without padding. */
+export const base32HexOf = (s: string): string => base32Of(s, "0123456789ABCDEFGHIJKLMNOPQRSTUV");
+
+/** The bits of `s`'s bytes, eight a byte, the high bit first or the low (`basenc --base2msbf`). */
+export const bitsOf = (s: string, msb = true): string =>
+  [...new TextEncoder().encode(s)].map((b) => {
+    const high = b.toString(2).padStart(8, "0");
+    return msb ? high : [...high].reverse().join("");
+  }).join("");

@@ -34,6 +34,7 @@ export interface Variant {
     | "hex"
     | "hexdump"
     | "base32"
+    | "base2"
     | "lines"
     | "gzip"
     | "zlib"
@@ -508,20 +509,26 @@ function hexBytes(run: string, offset: number): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** Base32 digit values (either case), -1 outside the alphabet. */
-const B32_VALUE = new Int8Array(65536).fill(-1);
-for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"].entries()) {
-  B32_VALUE[c.charCodeAt(0)] = i;
-  B32_VALUE[c.toLowerCase().charCodeAt(0)] = i;
+/** Digit values (either case) of an alphabet of 32, -1 outside it. */
+function base32Values(alphabet: string): Int8Array {
+  const values = new Int8Array(65536).fill(-1);
+  for (const [i, c] of [...alphabet].entries()) {
+    values[c.charCodeAt(0)] = i;
+    values[c.toLowerCase().charCodeAt(0)] = i;
+  }
+  return values;
 }
+/** Base32 (RFC 4648), and base32hex (its "extended hex" alphabet: `basenc --base32hex`). */
+const B32_VALUE = base32Values("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+const B32HEX_VALUE = base32Values("0123456789ABCDEFGHIJKLMNOPQRSTUV");
 
-function base32Bytes(run: string): Uint8Array {
+function base32Bytes(run: string, values = B32_VALUE): Uint8Array {
   const out = room(Math.ceil((run.length * 5) / 8));
   let n = 0;
   let acc = 0;
   let bits = 0;
   for (let i = 0; i < run.length; i++) {
-    const v = B32_VALUE[run.charCodeAt(i)]!;
+    const v = values[run.charCodeAt(i)]!;
     if (v < 0) break;
     acc = ((acc << 5) | v) & 0xffff;
     bits += 5;
@@ -533,25 +540,41 @@ function base32Bytes(run: string): Uint8Array {
   return out.subarray(0, n);
 }
 
+/** Bits (`basenc --base2msbf`): eight characters a byte, so as many as a token's eight. */
+const MIN_BITS = 64;
 const MIN_BASE64 = 20, MIN_HEX = 20, MIN_BASE32 = 16;
 /** Which alphabets (bits) each ASCII character belongs to. */
 const HEX_CHAR = 1, BASE32_UPPER = 2, BASE32_LOWER = 4;
+const BASE32HEX_UPPER = 8, BASE32HEX_LOWER = 16, BIT_CHAR = 32;
 /** Indexed by an ASCII character's code. */
 const ALPHABET = new Uint8Array(256);
+/** Alphabets looked for inside a long run (see `LONG_BODY` for the others). */
 const SUB_ALPHABETS: readonly [number, number][] = [
   [HEX_CHAR, MIN_HEX],
   [BASE32_UPPER, MIN_BASE32],
   [BASE32_LOWER, MIN_BASE32],
 ];
+/**
+ * A long run that is bits or base32hex (`basenc -w0` of a file), but for up to 32
+ * characters glued on either side: inside a long run such runs are looked for only so.
+ * Looked for anywhere in a megabyte of an image's base64, where half its characters are
+ * base32hex's, they had cost its scan a fifth more.
+ */
+const LONG_BODY =
+  /^([A-Za-z0-9+/_-]{0,32}?)([01]{480,}|[0-9A-V]{480,}|[0-9a-v]{480,})[A-Za-z0-9+/_-]{0,32}$/;
 const TEXT_ENCODER = new TextEncoder();
 for (const c of "0123456789abcdefABCDEF") ALPHABET[c.charCodeAt(0)]! |= HEX_CHAR;
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_UPPER;
 for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_LOWER;
+for (const c of "0123456789ABCDEFGHIJKLMNOPQRSTUV") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_UPPER;
+for (const c of "0123456789abcdefghijklmnopqrstuv") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_LOWER;
+for (const c of "01") ALPHABET[c.charCodeAt(0)]! |= BIT_CHAR;
 
 /**
- * Maximal runs of hex (20+) and of base32 in one case (16+) in `run`: `[alphabet, from,
- * to]`, in the order they end. Skipping ahead as `printableRuns` does (an image's base64
- * is megabytes where each character is in each alphabet or not by chance).
+ * Maximal runs of hex (20+), of base32 or base32hex in one case (16+) and of bits (64+)
+ * in `run`: `[alphabet, from, to]`, in the order they end. Skipping ahead as
+ * `printableRuns` does (an image's base64 is megabytes where each character is in each
+ * alphabet or not by chance).
  */
 function subRuns(run: string): [number, number, number][] {
   if (run.length <= 512) return shortSubRuns(run);
@@ -564,6 +587,12 @@ function subRuns(run: string): [number, number, number][] {
     const found = runsOf(data, ALPHABET, alphabet, min, []);
     for (let k = 0; k < found.length; k += 2) out.push([alphabet, found[k]!, found[k + 1]!]);
   }
+  const body = LONG_BODY.exec(run);
+  if (body) {
+    const from = body[1]!.length;
+    const alphabet = /^[01]+$/.test(body[2]!) ? BIT_CHAR : BASE32HEX_UPPER;
+    out.push([alphabet, from, from + body[2]!.length]);
+  }
   return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
 }
 
@@ -574,7 +603,7 @@ function subRuns(run: string): [number, number, number][] {
  */
 function shortSubRuns(run: string): [number, number, number][] {
   const out: [number, number, number][] = [];
-  let hex = 0, upper = 0, lower = 0;
+  let hex = 0, upper = 0, lower = 0, hexUpper = 0, hexLower = 0, bits = 0;
   for (let i = 0; i <= run.length; i++) {
     // A run is of the base64 alphabets (ASCII); past its end, no alphabet.
     const c = i < run.length ? ALPHABET[run.charCodeAt(i)]! : 0;
@@ -594,9 +623,42 @@ function shortSubRuns(run: string): [number, number, number][] {
       if (lower >= MIN_BASE32) out.push([BASE32_LOWER, i - lower, i]);
       lower = 0;
     }
+    if ((c & BASE32HEX_UPPER) !== 0) hexUpper++;
+    else {
+      if (hexUpper >= MIN_BASE32) out.push([BASE32HEX_UPPER, i - hexUpper, i]);
+      hexUpper = 0;
+    }
+    if ((c & BASE32HEX_LOWER) !== 0) hexLower++;
+    else {
+      if (hexLower >= MIN_BASE32) out.push([BASE32HEX_LOWER, i - hexLower, i]);
+      hexLower = 0;
+    }
+    if ((c & BIT_CHAR) !== 0) bits++;
+    else {
+      if (bits >= MIN_BITS) out.push([BIT_CHAR, i - bits, i]);
+      bits = 0;
+    }
   }
   return out;
 }
+
+/** Decodes a run of `0` and `1`, eight a byte, the first of each the high bit (`msb`) or the low. */
+function bitBytes(run: string, msb: boolean): Uint8Array {
+  const n = run.length >> 3;
+  const out = room(n);
+  for (let i = 0; i < n; i++) {
+    let byte = 0;
+    for (let k = 0; k < 8; k++) {
+      const bit = run.charCodeAt(i * 8 + k) - 48;
+      byte |= msb ? bit << (7 - k) : bit << k;
+    }
+    out[i] = byte;
+  }
+  return out.subarray(0, n);
+}
+
+/** Whether a base32hex run holds a digit value past hex's (`G` to `V`): else it is hex. */
+const PAST_HEX = /[G-Vg-v]/;
 
 /**
  * Characters of a token (letters, digits, `_-+/=.:@`): an octal escape that stands for
@@ -971,8 +1033,16 @@ export function variants(
           Boolean,
         );
         if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: from + from2 });
-      } else {
+      } else if (alphabet === BIT_CHAR) {
+        // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`).
+        const parts = [printableRuns(bitBytes(sub, true)), printableRuns(bitBytes(sub, false))]
+          .filter(Boolean);
+        if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: from + from2 });
+      } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER) {
         const printable = printableRuns(base32Bytes(sub));
+        if (printable) add({ text: printable, encoding: "base32", at: from + from2 });
+      } else if (PAST_HEX.test(sub)) {
+        const printable = printableRuns(base32Bytes(sub, B32HEX_VALUE));
         if (printable) add({ text: printable, encoding: "base32", at: from + from2 });
       }
     }

@@ -8,7 +8,13 @@ import { findSecrets, findSplitSecrets } from "./mod.ts";
 import { variants } from "./decode.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
-import { base32Of as base32, base64UrlOf as b64url, hexOf as hex } from "../../tests/encodings.ts";
+import {
+  base32HexOf,
+  base32Of as base32,
+  base64UrlOf as b64url,
+  bitsOf,
+  hexOf as hex,
+} from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -48,6 +54,10 @@ const encodings: [string, (s: string) => string, string][] = [
   ["hex of UTF-16", (s) => hex([...s].map((c) => c + "\0").join("")), "hex"],
   ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
   ["base32", base32, "base32"],
+  ["base32hex (`basenc --base32hex`)", base32HexOf, "base32"],
+  ["base32hex in small letters", (s) => base32HexOf(s).toLowerCase(), "base32"],
+  ["bits, high first (`basenc --base2msbf`)", (s) => bitsOf(s), "base2"],
+  ["bits, low first (`basenc --base2lsbf`)", (s) => bitsOf(s, false), "base2"],
   [
     "percent-encoding of every character",
     (s) => [...s].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""),
@@ -499,6 +509,20 @@ Deno.test("a secret encoded and split across fields (base64, hex, base32 in piec
   assert.deepEqual(findSplitSecrets(ordinary, [], { decode: true }), []);
 });
 
+Deno.test("a file in base32hex or bits on one line (`basenc -w0`) is decoded, long and glued on", () => {
+  const file = `# settings\nTOKEN=${GH}\n${"NOTE=".padEnd(900, "x")}\n`;
+  for (
+    const [encoded, encoding] of [
+      [base32HexOf(file), "base32"],
+      [base32HexOf(file).toLowerCase(), "base32"],
+      [bitsOf(file), "base2"],
+    ]
+  ) {
+    assert.ok(encoded!.length > 512);
+    assert.ok(found(`data_${encoded}`).includes(`${encoding}:github-token`), encoding);
+  }
+});
+
 Deno.test("the bottle's own values are found as written and in every encoding", () => {
   const forms: [string, string][] = [
     ["plain", VALUE],
@@ -506,6 +530,8 @@ Deno.test("the bottle's own values are found as written and in every encoding", 
     ["base64", b64url(VALUE)],
     ["hex", hex(VALUE)],
     ["base32", base32(VALUE)],
+    ["base32", base32HexOf(VALUE)],
+    ["base2", bitsOf(VALUE)],
     ["url", [...VALUE].map((c) => "%" + c.charCodeAt(0).toString(16)).join("")],
     ["json", [...VALUE].map((c) => "\\u00" + c.charCodeAt(0).toString(16)).join("")],
     ["normalized", VALUE.slice(0, 5) + "\u200b" + VALUE.slice(5)],

@@ -500,7 +500,7 @@ function decodedAcross(
   const out: Located[] = [];
   const offsets = at.map(([offset]) => offset);
   for (const v of variants(pieces.join(" "))) {
-    if (v.unchecked || !/^(base64|hex|base32)$/.test(v.encoding)) continue;
+    if (v.unchecked || !/^(base64|hex|base32|base2)$/.test(v.encoding)) continue;
     // The run the variant was decoded from (or from within).
     const run = at[Math.max(0, firstAfter(offsets, v.at) - 1)]!;
     for (

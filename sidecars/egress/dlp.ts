@@ -281,6 +281,7 @@ const RUNS = new Set<Encoding>([
   "hex",
   "hexdump",
   "base32",
+  "base2",
   "lines",
   "gzip",
   "zlib",
