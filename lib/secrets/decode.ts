@@ -617,6 +617,8 @@ function subRuns(run: string): [number, number, number][] {
  * `subRuns` of a short run (source code holds thousands: names, paths), in one pass
  * with a count per alphabet: skipping ahead pays over megabytes, and on a run of a few
  * dozen characters costs more than it saves (a copy into bytes, three passes, a sort).
+ * Written out for each alphabet: a loop over a table of them made a scan of source code
+ * 4% slower.
  */
 function shortSubRuns(run: string): [number, number, number][] {
   const out: [number, number, number][] = [];

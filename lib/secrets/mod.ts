@@ -33,12 +33,13 @@ const UNCHECKED = {
 } as const;
 
 /**
- * Windows decoded in place: decoding only shortens what it changes, so a finding's offset
+ * Encodings decoded in a window of text around what calls for it (an escape, `%XX`,
+ * `=XX`, a look-alike), in place: decoding only shortens what it changes, so a finding's offset
  * in the decoded window, from the window's start, is at or before its secret's in the
  * original (the cut-out reads on from there). A window of escapes is as long as the
  * escapes in a row: pointed at its start, a secret far into it was out of reach.
  */
-const WINDOWED = new Set<Encoding>([
+export const WINDOWED: ReadonlySet<Encoding> = new Set<Encoding>([
   "normalized",
   "url",
   "quoted-printable",

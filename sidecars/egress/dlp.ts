@@ -14,6 +14,7 @@ import {
   findSecrets,
   findSplitSecrets,
   type Located,
+  WINDOWED,
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
@@ -319,16 +320,6 @@ function encodedRunFrom(text: string, from: number): [number, number] | undefine
 }
 const RUN_CHAR = /[A-Za-z0-9+/_-]/;
 
-/** Encodings decoded in a window of text around what calls for it (an escape, `%XX`, a look-alike). */
-const WINDOWS = new Set<Encoding>([
-  "normalized",
-  "url",
-  "quoted-printable",
-  "json",
-  "escape",
-  "html",
-]);
-
 /** What ends a run of text a secret could be written in: space, quotes, brackets, a comma. */
 const DELIMITER = /[\s"'`<>()[\]{},]/;
 /**
@@ -432,10 +423,10 @@ export function cutOutSecrets(
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
     f.encoding === "plain" || RUNS.has(f.encoding) ||
-    (WINDOWS.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
+    (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
-  const spans = found.filter((f) => !WINDOWS.has(f.encoding)).flatMap((f): [number, number][] => {
+  const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
     if (f.encoding === "plain") return [[f.index, f.index + f.length]];
     // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
     // findings all point at its start: it is read once.
@@ -449,7 +440,7 @@ export function cutOutSecrets(
     const run = encodedRunFrom(text, from);
     return run ? [run] : [];
   });
-  const candidates = encodedRuns(text, found.filter((f) => WINDOWS.has(f.encoding)));
+  const candidates = encodedRuns(text, found.filter((f) => WINDOWED.has(f.encoding)));
   const clean = (k: number) => {
     const out = cut(text, [...spans, ...candidates.slice(0, k)], values);
     return scanRequest({ url: "", headers: [], body: out }, values).length === 0 ? out : undefined;
