@@ -23,7 +23,7 @@ import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
 /** Where in a request a finding was. */
-export type DlpWhere = "method" | "host" | "url" | "header" | "body" | "fields";
+export type DlpWhere = "method" | "host" | "url" | "header" | "body" | "fields" | "requests";
 
 /** One DLP finding. */
 export interface DlpFinding {
@@ -245,6 +245,100 @@ export function scanRequest(
   return out;
 }
 
+/**
+ * A request's head as fields named by where they are (`query/q`, `path/2`,
+ * `header/x-data`, `method`): short values without white space, as a secret's pieces
+ * come.
+ */
+export function keyedFields(
+  request: { method?: string; url: string; headers: Iterable<[string, string]> },
+): [string, string][] {
+  const out: [string, string][] = [];
+  const add = (key: string, value: string) => {
+    if (value.length > 0 && value.length <= FIELD_MAX && !/\s/.test(value)) out.push([key, value]);
+  };
+  if (request.method) add("method", request.method);
+  const q = request.url.indexOf("?");
+  const path = urlFields(q === -1 ? request.url : request.url.slice(0, q)).values;
+  path.forEach((segment, i) => add(`path/${i}`, segment));
+  if (q !== -1) {
+    const { all } = paramFields(request.url.slice(q + 1));
+    for (let i = 0; i + 1 < all.length; i += 2) add(`query/${all[i]}`, all[i + 1]!);
+  }
+  for (const [name, value] of request.headers) add(`header/${name.toLowerCase()}`, value);
+  return out;
+}
+
+/** Values of one field remembered per host (its last requests'). */
+const RECENT_VALUES = 16;
+/** Characters remembered per host, at most: past them its oldest fields are forgotten. */
+const RECENT_CHARS = 8192;
+/** Hosts remembered, at most: past them the one asked least recently is forgotten. */
+const RECENT_HOSTS = 64;
+
+/**
+ * The recent values of each field of the requests to each host, for a secret sent in
+ * pieces over requests in a row, each in the same place (`?q=ghp_Zq8L`, then
+ * `?q=w2Rt...`: one request at a time holds no token). A field's values are joined in
+ * the order they came and read as fields split within one request are. A value like
+ * the field's last is not remembered again (a header every request carries), and a
+ * refused request's values are not remembered at all. Bounded: 16 values a field, 8 KiB
+ * a host, 64 hosts.
+ */
+export class RecentFields {
+  readonly #hosts = new Map<string, { fields: Map<string, string[]>; chars: number }>();
+
+  /**
+   * What the values of `fields` (this request's) make joined to the same fields' recent
+   * values at `host`: only what reaches into this request's can be new, since each
+   * earlier one was read so as it came.
+   */
+  scan(host: string, fields: readonly [string, string][], values: readonly string[]): DlpFinding[] {
+    const known = this.#hosts.get(host);
+    if (!known) return [];
+    const out: DlpFinding[] = [];
+    for (const [key, value] of fields) {
+      const past = known.fields.get(key);
+      if (!past || past.at(-1) === value) continue;
+      for (const f of findSplitSecrets([...past, value], values, { decode: true })) {
+        if (!out.some((o) => o.rule === f.rule && o.encoding === f.encoding)) {
+          out.push({
+            rule: f.rule,
+            description: f.description,
+            where: "requests",
+            encoding: f.encoding,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Remembers the values of a request that went out. */
+  remember(host: string, fields: readonly [string, string][]): void {
+    let known = this.#hosts.get(host);
+    if (known) this.#hosts.delete(host);
+    known ??= { fields: new Map(), chars: 0 };
+    this.#hosts.set(host, known);
+    if (this.#hosts.size > RECENT_HOSTS) this.#hosts.delete(this.#hosts.keys().next().value!);
+    for (const [key, value] of fields) {
+      const past = known.fields.get(key) ?? [];
+      if (past.at(-1) === value) continue;
+      known.fields.delete(key);
+      known.fields.set(key, past);
+      past.push(value);
+      known.chars += value.length;
+      if (past.length > RECENT_VALUES) known.chars -= past.shift()!.length;
+    }
+    // The fields asked least recently go first.
+    for (const [key, past] of known.fields) {
+      if (known.chars <= RECENT_CHARS) break;
+      known.fields.delete(key);
+      known.chars -= past.reduce((n, v) => n + v.length, 0);
+    }
+  }
+}
+
 /** Every secret in a request's body, where it is (`utf8`: the bytes it was decoded from). */
 export function bodySecrets(
   body: string,
@@ -269,7 +363,13 @@ function withinWords(within: string): string {
 export function describeFindings(findings: readonly DlpFinding[]): string {
   return findings.map((f) =>
     `${f.description} (rule ${f.rule}) in the ${
-      f.where === "fields" ? "request's fields, joined" : f.where === "host" ? "host name" : f.where
+      f.where === "fields"
+        ? "request's fields, joined"
+        : f.where === "requests"
+        ? "same field of requests in a row, joined"
+        : f.where === "host"
+        ? "host name"
+        : f.where
     }${f.within ? ` (${withinWords(f.within)})` : ""}${
       // Pieces joined as written are no encoding: the place says they were joined.
       f.encoding === "plain" || f.encoding === "joined" ? "" : `, ${f.encoding}-encoded`}`

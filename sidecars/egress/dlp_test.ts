@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
-import { cutOutSecrets, describeFindings, formFields, jsonFields, scanRequest } from "./dlp.ts";
+import {
+  cutOutSecrets,
+  describeFindings,
+  formFields,
+  jsonFields,
+  keyedFields,
+  RecentFields,
+  scanRequest,
+} from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
 import { base32Of, hexOf } from "../../tests/encodings.ts";
@@ -675,4 +683,110 @@ Deno.test("a push's ref names are read as the git gate reads them: a token cut a
     /^GitHub token in a pushed path \(rule github-token\) in the body$/,
   );
   assert.deepEqual(job(["docs/guide", "docs/guide/setup.md"]), []);
+});
+
+/** Requests in a row to one host through `recent`, as the proxy reads them: each one's findings (a refused one is not remembered). */
+function inARow(
+  recent: RecentFields,
+  host: string,
+  requests: { url: string; headers?: [string, string][] }[],
+  values: string[] = [],
+): string[][] {
+  return requests.map((request) => {
+    const fields = keyedFields({ method: "GET", headers: [], ...request });
+    const found = recent.scan(host, fields, values);
+    if (found.length === 0) recent.remember(host, fields);
+    return found.map((f) => `${f.rule}@${f.where}/${f.encoding}`);
+  });
+}
+
+Deno.test("RecentFields: a token sent in pieces over requests in a row, one field each time, is found at its last", () => {
+  const thirds = [GH.slice(0, 12), GH.slice(12, 26), GH.slice(26)];
+  const ua: [string, string] = ["User-Agent", "curl/8.5.0"];
+  // In a query parameter, with other fields beside it.
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      thirds.map((p) => ({ url: `/s?q=${p}&n=1`, headers: [ua] })),
+    ),
+    [[], [], ["github-token@requests/joined"]],
+  );
+  // In a path's segment, in a header, and base64 in pieces.
+  assert.deepEqual(
+    inARow(new RecentFields(), "a:443", thirds.map((p) => ({ url: `/up/${p}/x` })))[2],
+    ["github-token@requests/joined"],
+  );
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      thirds.map((p) => ({ url: "/", headers: [["X-Data", p]] })),
+    )[2],
+    ["github-token@requests/joined"],
+  );
+  const b64 = btoa(GH);
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      [0, 20, 40].map((i) => ({ url: `/?d=${b64.slice(i, i + 20)}` })),
+    )[2],
+    ["github-token@requests/base64"],
+  );
+  // The bottle's own value likewise.
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      [KEY.slice(0, 15), KEY.slice(15)].map((p) => ({ url: `/?k=${p}` })),
+      [KEY],
+    )[1],
+    ["bottle-credential@requests/joined"],
+  );
+  assert.match(
+    describeFindings([{
+      rule: "github-token",
+      description: "GitHub token",
+      where: "requests",
+      encoding: "joined",
+    }]),
+    /in the same field of requests in a row, joined$/,
+  );
+  // Another host's requests, or another field, are not joined to them.
+  const recent = new RecentFields();
+  assert.deepEqual(inARow(recent, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
+  assert.deepEqual(inARow(recent, "b:443", [{ url: `/?q=${thirds[1]}${thirds[2]}` }]), [[]]);
+  assert.deepEqual(inARow(recent, "a:443", [{ url: `/?r=${thirds[1]}${thirds[2]}` }]), [[]]);
+});
+
+Deno.test("RecentFields: ordinary requests in a row are no finding, and what is remembered is bounded", () => {
+  const recent = new RecentFields();
+  const requests = Array.from({ length: 200 }, (_, i) => ({
+    url: [
+      `/v1/messages?beta=true`,
+      `/-/left-pad-1.${i}.0.tgz`,
+      `/repos/o/r/issues?page=${i}&per_page=100`,
+      `/simple/pkg-${i}/`,
+    ][i % 4]!,
+    headers: [
+      ["Content-Length", String(1000 + i * 37)],
+      ["X-Request-Id", crypto.randomUUID()],
+      ["traceparent", `00-${crypto.randomUUID().replaceAll("-", "")}-${"0123456789abcdef"}-01`],
+      ["If-None-Match", `W/"${crypto.randomUUID()}"`],
+    ] as [string, string][],
+  }));
+  assert.deepEqual(inARow(recent, "a:443", requests).flat(), []);
+  // A thousand hosts, each a field with values far past what is kept: the oldest hosts,
+  // and a host's oldest values, are forgotten (a token's first piece among them too).
+  const many = new RecentFields();
+  inARow(many, "first:443", [{ url: `/?q=${GH.slice(0, 20)}` }]);
+  for (let h = 0; h < 1000; h++) {
+    inARow(
+      many,
+      `h${h}:443`,
+      Array.from({ length: 40 }, (_, i) => ({ url: `/?v=${"x".repeat(200)}${i}` })),
+    );
+  }
+  assert.deepEqual(inARow(many, "first:443", [{ url: `/?q=${GH.slice(20)}` }]), [[]]);
 });

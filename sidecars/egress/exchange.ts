@@ -19,7 +19,13 @@ import {
 } from "../../lib/secrets/compressed.ts";
 import { packObjects } from "../../lib/secrets/gitpack.ts";
 import { getPublicValues } from "../../lib/secrets/mod.ts";
-import { describeFindings, type DlpFinding, scanRequest } from "./dlp.ts";
+import {
+  describeFindings,
+  type DlpFinding,
+  keyedFields,
+  type RecentFields,
+  scanRequest,
+} from "./dlp.ts";
 import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
 import type { ScanPool } from "./scanpool.ts";
 import {
@@ -74,6 +80,8 @@ export interface ProxyContext {
   bodies?: BodyBudget;
   /** Workers that scan request bodies off the event loop (in place when not given). */
   scanner?: ScanPool;
+  /** The recent fields of requests to each host (see `RecentFields`); none read when not given. */
+  recent?: RecentFields;
 }
 
 /** Where requests on a connection go when the connection itself says (a CONNECT). */
@@ -385,9 +393,14 @@ export async function exchange(
   const route = scheme === "https" && port === 443 ? ctx.routes.get(host) : undefined;
   const set = new Set(Object.keys(route ?? {}).map((h) => h.toLowerCase()));
   const sent = endToEnd(req.headers).filter(([n]) => !set.has(n.toLowerCase()));
-  const findings: DlpFinding[] = ctx.dlp === "off"
-    ? []
-    : scanRequest({ method: req.method, host, url: path, headers: sent }, ctx.dlpValues);
+  const head = { method: req.method, host, url: path, headers: sent };
+  const findings: DlpFinding[] = ctx.dlp === "off" ? [] : scanRequest(head, ctx.dlpValues);
+  // A secret sent in pieces, one a request, in the same field of requests in a row.
+  const fields = ctx.dlp === "off" || !ctx.recent ? [] : keyedFields(head);
+  const where = `${host}:${port}`;
+  if (findings.length === 0 && fields.length > 0) {
+    findings.push(...ctx.recent!.scan(where, fields, ctx.dlpValues));
+  }
   const logFindings = (found: DlpFinding[]) => {
     ctx.audit.write({
       ...entry,
@@ -404,6 +417,7 @@ export async function exchange(
     );
     return !close;
   }
+  if (fields.length > 0) ctx.recent!.remember(where, fields);
   let body: Uint8Array | AsyncIterable<Uint8Array> | null = null;
   // Bytes of the budget this request's body holds: given back once it is sent or refused,
   // not held while the answer streams.

@@ -21,6 +21,7 @@ import {
 import { HttpError, readRequest, type RequestHead } from "./http1.ts";
 import { Buffered, chunks, concat, ConnIO, relay, SocketIO } from "./io.ts";
 import type { Leaves } from "./leaves.ts";
+import { RecentFields } from "./dlp.ts";
 import { clientHello, MAX_HELLO, parseSni } from "./sni.ts";
 
 /** Options of the proxy. */
@@ -41,7 +42,9 @@ export interface RunningProxy {
 }
 
 /** Starts the proxy. */
-export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+export function startProxy(given: ProxyOptions): Promise<RunningProxy> {
+  // One memory of recent requests' fields for every connection of the bottle.
+  const options = { ...given, recent: given.recent ?? new RecentFields() };
   const server = net.createServer({ noDelay: true } as net.ServerOpts, (socket) => {
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS, () => socket.destroy());

@@ -343,6 +343,22 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
       assert.ok(!(await reached("/second")), "the second, carrying a token, did not");
     });
 
+    await t.step(
+      "a token sent in pieces, one a request, in the same query field is refused at the last",
+      async () => {
+        const pieces = [token.slice(0, 12), token.slice(12, 26), token.slice(26)];
+        const r = await sh(
+          pieces.map((piece, i) =>
+            `curl -sS -o /dev/null -w '%{http_code} ' 'https://plain.fake.test/piece${i}?q=${piece}'`
+          ).join("; "),
+        );
+        // The fake answers these paths 404: the first two reached it, the last was refused.
+        assert.equal(r.stdout.trim(), "404 404 403", r.stderr);
+        assert.ok(await reached("/piece1"), "the first pieces went: none is a token");
+        assert.ok(!(await reached("/piece2")), "the last did not");
+      },
+    );
+
     await t.step("a ClientHello split across records still has its SNI checked", async () => {
       await sh(`cat > /tmp/split.js <<'JS'\n${SPLIT_HELLO}\nJS`);
       const fronted = await sh("node /tmp/split.js pinned.fake.test:443 denied.fake.test");
