@@ -290,8 +290,7 @@ export class RecentFields {
 
   /**
    * What the values of `fields` (this request's) make joined to the same fields' recent
-   * values at `host`: only what reaches into this request's can be new, since each
-   * earlier one was read so as it came.
+   * values at `host` that those values did not make alone.
    */
   scan(host: string, fields: readonly [string, string][], values: readonly string[]): DlpFinding[] {
     const known = this.#hosts.get(host);
@@ -300,7 +299,11 @@ export class RecentFields {
     for (const [key, value] of fields) {
       const past = known.fields.get(key);
       if (!past || past.at(-1) === value) continue;
-      for (const f of findSplitSecrets([...past, value], values, { decode: true })) {
+      const found = findSplitSecrets([...past, value], values, { decode: true });
+      // What the earlier values hold alone (let through with `dlp: audit`) is not new.
+      const before = found.length > 0 ? findSplitSecrets(past, values, { decode: true }) : [];
+      for (const f of found) {
+        if (before.some((b) => b.rule === f.rule && b.encoding === f.encoding)) continue;
         if (!out.some((o) => o.rule === f.rule && o.encoding === f.encoding)) {
           out.push({
             rule: f.rule,

@@ -753,6 +753,20 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
     }]),
     /in the same field of requests in a row, joined$/,
   );
+  // Let through (`dlp: audit`), a token in earlier values is not found again in the
+  // requests after it, only what a new value completes.
+  const audited = new RecentFields();
+  const remembered = (url: string) => {
+    const fields = keyedFields({ method: "GET", url, headers: [] });
+    const found = audited.scan("a:443", fields, []).map((f) => f.rule);
+    audited.remember("a:443", fields);
+    return found;
+  };
+  assert.deepEqual(remembered(`/?q=${thirds[0]}`), []);
+  assert.deepEqual(remembered(`/?q=${thirds[1]}`), []);
+  assert.deepEqual(remembered(`/?q=${thirds[2]}`), ["github-token"]);
+  assert.deepEqual(remembered("/?q=next"), []);
+  assert.deepEqual(remembered("/?q=and-more"), []);
   // Another host's requests, or another field, are not joined to them.
   const recent = new RecentFields();
   assert.deepEqual(inARow(recent, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
