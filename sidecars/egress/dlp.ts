@@ -269,6 +269,50 @@ export function keyedFields(
   return out;
 }
 
+/** The largest body whose fields are remembered over requests (see `bodyKeyedFields`). */
+export const RECENT_BODY = 4096;
+
+/**
+ * A small body's fields named by where they are, as `keyedFields` names a head's: a JSON
+ * document's strings and numbers by their path (`json/q`, `json/items.0.text`), a form's
+ * by name (`form/q`), and any other short text whole (`body`: `curl -d <piece>`). A body
+ * past `RECENT_BODY`, or JSON that does not parse, has none.
+ */
+export function bodyKeyedFields(body: string): [string, string][] {
+  const out: [string, string][] = [];
+  if (body.length > RECENT_BODY) return out;
+  const add = (key: string, value: string) => {
+    if (value.length > 0 && value.length <= FIELD_MAX && !/\s/.test(value)) out.push([key, value]);
+  };
+  const first = body.trimStart()[0];
+  if (first === "{" || first === "[") {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      return out;
+    }
+    const walk = (value: unknown, path: string) => {
+      if (typeof value === "string" || typeof value === "number") {
+        add(`json/${path}`, String(value));
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => walk(v, path ? `${path}.${i}` : `${i}`));
+      } else if (value !== null && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+      }
+    };
+    walk(doc, "");
+    return out;
+  }
+  if (/^[^=&\s{["]+=/.test(body)) {
+    const { all } = paramFields(body);
+    for (let i = 0; i + 1 < all.length; i += 2) add(`form/${all[i]}`, all[i + 1]!);
+    return out;
+  }
+  add("body", body.trim());
+  return out;
+}
+
 /** Values of one field remembered per host (its last requests'). */
 const RECENT_VALUES = 16;
 /** Characters remembered per host, at most: past them its oldest fields are forgotten. */

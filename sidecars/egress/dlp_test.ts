@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
 import {
+  bodyKeyedFields,
   cutOutSecrets,
   describeFindings,
   formFields,
@@ -803,4 +804,25 @@ Deno.test("RecentFields: ordinary requests in a row are no finding, and what is 
     );
   }
   assert.deepEqual(inARow(many, "first:443", [{ url: `/?q=${GH.slice(20)}` }]), [[]]);
+});
+
+Deno.test("bodyKeyedFields() names a small body's fields by where they are, for requests in a row", () => {
+  assert.deepEqual(bodyKeyedFields('{"q":"ab12","items":[{"text":"x"},7],"ok":true}'), [
+    ["json/q", "ab12"],
+    ["json/items.0.text", "x"],
+    ["json/items.1", "7"],
+  ]);
+  assert.deepEqual(bodyKeyedFields("q=ab12&n=1"), [["form/q", "ab12"], ["form/n", "1"]]);
+  assert.deepEqual(bodyKeyedFields("ab12\n"), [["body", "ab12"]]);
+  assert.deepEqual(bodyKeyedFields('{"cut": "short'), []);
+  assert.deepEqual(bodyKeyedFields(`{"q":"${"x".repeat(5000)}"}`), []);
+  // Pieces of a token POSTed one a request in one JSON field are found at the last.
+  const recent = new RecentFields();
+  const found = [GH.slice(0, 14), GH.slice(14, 28), GH.slice(28)].map((piece) => {
+    const fields = bodyKeyedFields(JSON.stringify({ q: piece, n: 1 }));
+    const f = recent.scan("a:443", fields, []);
+    if (f.length === 0) recent.remember("a:443", fields);
+    return f.map((x) => `${x.rule}@${x.where}`);
+  });
+  assert.deepEqual(found, [[], [], ["github-token@requests"]]);
 });

@@ -20,9 +20,11 @@ import {
 import { packObjects } from "../../lib/secrets/gitpack.ts";
 import { getPublicValues } from "../../lib/secrets/mod.ts";
 import {
+  bodyKeyedFields,
   describeFindings,
   type DlpFinding,
   keyedFields,
+  RECENT_BODY,
   type RecentFields,
   scanRequest,
 } from "./dlp.ts";
@@ -92,6 +94,7 @@ export interface Origin {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** A short answer from the proxy itself; its reason is also in a header. */
 export function proxyAnswer(status: number, reason: string, close: boolean): Uint8Array {
@@ -493,6 +496,16 @@ export async function exchange(
         } else {
           // One by one: a pack's objects can bring more findings than a call takes.
           for (const f of verdict.findings) findings.push(f);
+        }
+        // A small body's fields, over requests in a row (`curl -d '{"q":"<piece>"}'`).
+        if (
+          ctx.recent && findings.length === 0 && body instanceof Uint8Array &&
+          body.length <= RECENT_BODY &&
+          headerValues(req.headers, "content-encoding").length === 0
+        ) {
+          const fields = bodyKeyedFields(decoder.decode(body));
+          for (const f of ctx.recent.scan(where, fields, ctx.dlpValues)) findings.push(f);
+          if (findings.length === 0) ctx.recent.remember(where, fields);
         }
       }
     }

