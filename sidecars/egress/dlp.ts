@@ -361,7 +361,11 @@ export class RecentFields {
     return out;
   }
 
-  /** Remembers the values of a request that went out. */
+  /**
+   * Remembers the values of a request that went out. A field's name counts toward a
+   * host's characters as its values do (the agent names fields at will: a request of
+   * thousands of one-letter values under long names had grown the memory unbounded).
+   */
   remember(host: string, fields: readonly [string, string][]): void {
     let known = this.#hosts.get(host);
     if (known) this.#hosts.delete(host);
@@ -369,9 +373,14 @@ export class RecentFields {
     this.#hosts.set(host, known);
     if (this.#hosts.size > RECENT_HOSTS) this.#hosts.delete(this.#hosts.keys().next().value!);
     for (const [key, value] of fields) {
-      const past = known.fields.get(key) ?? [];
-      if (past.at(-1) === value) continue;
-      known.fields.delete(key);
+      if (key.length > FIELD_MAX) continue;
+      let past = known.fields.get(key);
+      if (past?.at(-1) === value) continue;
+      if (past) known.fields.delete(key);
+      else {
+        past = [];
+        known.chars += key.length;
+      }
       known.fields.set(key, past);
       past.push(value);
       known.chars += value.length;
@@ -381,8 +390,17 @@ export class RecentFields {
     for (const [key, past] of known.fields) {
       if (known.chars <= RECENT_CHARS) break;
       known.fields.delete(key);
-      known.chars -= past.reduce((n, v) => n + v.length, 0);
+      known.chars -= key.length + past.reduce((n, v) => n + v.length, 0);
     }
+  }
+
+  /** Characters remembered for `host` (names and values), counted afresh: for tests. */
+  charsOf(host: string): number {
+    let n = 0;
+    for (const [key, past] of this.#hosts.get(host)?.fields ?? []) {
+      n += key.length + past.reduce((m, v) => m + v.length, 0);
+    }
+    return n;
   }
 }
 

@@ -804,6 +804,14 @@ Deno.test("RecentFields: ordinary requests in a row are no finding, and what is 
     );
   }
   assert.deepEqual(inARow(many, "first:443", [{ url: `/?q=${GH.slice(20)}` }]), [[]]);
+  // Fields named at will count by their names too: thousands of one-letter values under
+  // long names stay within a host's bound.
+  const named = new RecentFields();
+  for (let r = 0; r < 20; r++) {
+    const query = Array.from({ length: 200 }, (_, i) => `${"n".repeat(200)}${r}_${i}=x`).join("&");
+    inARow(named, "a:443", [{ url: `/?${query}` }]);
+  }
+  assert.ok(named.charsOf("a:443") <= 8192, String(named.charsOf("a:443")));
 });
 
 Deno.test("bodyKeyedFields() names a small body's fields by where they are, for requests in a row", () => {
