@@ -265,7 +265,11 @@ export function keyedFields(
     const { all } = paramFields(request.url.slice(q + 1));
     for (let i = 0; i + 1 < all.length; i += 2) add(`query/${all[i]}`, all[i + 1]!);
   }
-  for (const [name, value] of request.headers) add(`header/${name.toLowerCase()}`, value);
+  for (const [name, value] of request.headers) {
+    // A credential after its scheme (`Authorization: Bearer <piece>`) is the value.
+    const scheme = /^[A-Za-z][\w-]*[ \t]+(\S+)$/.exec(value);
+    add(`header/${name.toLowerCase()}`, scheme ? scheme[1]! : value);
+  }
   return out;
 }
 

@@ -726,6 +726,15 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
     )[2],
     ["github-token@requests/joined"],
   );
+  // A credential's pieces after its scheme word.
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      thirds.map((p) => ({ url: "/", headers: [["Authorization", `Bearer ${p}`]] })),
+    )[2],
+    ["github-token@requests/joined"],
+  );
   const b64 = btoa(GH);
   assert.deepEqual(
     inARow(
