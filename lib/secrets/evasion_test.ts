@@ -412,6 +412,31 @@ Deno.test("look-alike letters (Cyrillic, Greek, full-width) do not hide a token"
   assert.ok(found(json).includes("normalized:aws-access-key-id"));
 });
 
+Deno.test("a token in a licence key's form (groups of one length joined by one mark) is found", () => {
+  const groups = (token: string, from: number, size: number, mark: string) =>
+    token.slice(0, from) +
+    (token.slice(from).match(new RegExp(`.{1,${size}}`, "g")) ?? []).join(mark);
+  for (const mark of ["-", " ", ".", ":", "/"]) {
+    for (const size of [3, 4, 5, 8]) {
+      const gh = groups(GH, 4, size, mark);
+      assert.ok(found(`see ${gh} here`).includes("joined:github-token"), gh);
+      assert.ok(found(JSON.stringify({ k: gh })).includes("joined:github-token"), gh);
+    }
+    const aws = groups(AWS, 4, 4, mark);
+    assert.ok(found(`id ${aws}.`).includes("joined:aws-access-key-id"), aws);
+    // A mark after the prefix too.
+    const after = `AKIA${mark}${groups(AWS.slice(4), 0, 4, mark)}`;
+    assert.ok(found(`id ${after}.`).includes("joined:aws-access-key-id"), after);
+  }
+  // Prose after a prefix, and groups of different lengths, are not read as one.
+  assert.deepEqual(found("the ghp_ prefix is what a classic token of GitHub starts with"), []);
+  assert.deepEqual(found("ghp_ this that with from into over such when some more"), []);
+  assert.deepEqual(
+    found(`ghp_${GH.slice(4, 10)}-${GH.slice(10, 13)}-${GH.slice(13, 22)}-${GH.slice(22)}`),
+    [],
+  );
+});
+
 Deno.test("digits of other scripts (Arabic-Indic, Devanagari, Thai) do not hide a token; prose keeps its own", () => {
   for (const zero of [0x0660, 0x06f0, 0x0966, 0x09e6, 0x0e50]) {
     const digits = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(zero + Number(d)));

@@ -233,6 +233,89 @@ export const PIECE = 4 << 20;
 /** How much each piece repeats of the one before: more than any secret, encoded, is long. */
 export const OVERLAP = 64 << 10;
 
+/** For each keyword of the survey, whether and how a token starts with it (see `groupedFindings`). */
+let tokenKeywords: Uint8Array | undefined;
+
+/**
+ * After a token's prefix, groups of characters of one length joined by one mark: a
+ * licence key's form (`ghp_Zq8L-r2Xv-9Kt4-...`, `AKIA Q3EG Q2VF ...`). The first group may
+ * be glued to the prefix or follow a mark; the last may be shorter.
+ */
+const GROUPED = /[-. :_]?[A-Za-z0-9]{0,8}([-. :_/])[A-Za-z0-9]{2,8}(?:\1[A-Za-z0-9]{1,8}){2,}/y;
+
+/** The marks `GROUPED` joins groups with. */
+const GROUP_MARK = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +"-. :_/".includes(String.fromCharCode(c)),
+);
+
+/**
+ * Tokens written in groups of one length joined by one mark after their prefix (a
+ * licence key's form), each found joined, pointing at its prefix (a word of its own). Looked for only at the
+ * survey's hits of token rules' keywords, so text without them costs nothing; groups of
+ * one length keep prose after a prefix (`ghp_ is the prefix of...`) from being read as
+ * one.
+ */
+function groupedFindings(text: string, hits: readonly number[]): Finding[] {
+  if (tokenKeywords === undefined) {
+    const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
+    // 2: a prefix ending in its separator (`ghp_`, `sk-`, `glpat-`); 1: one of letters
+    // and digits, a prefix only written in capitals (`AKIA`; `pat` starts `path`).
+    tokenKeywords = Uint8Array.from(
+      detector().matcher.keywords,
+      (k) =>
+        !prefixes.has(k) || k.length < 3 || k.startsWith("-")
+          ? 0
+          : /[-_]$/.test(k)
+          ? 2
+          : /^[a-z0-9]+$/.test(k)
+          ? 1
+          : 0,
+    );
+  }
+  const out: Finding[] = [];
+  const keywords = detector().matcher.keywords;
+  for (let h = 0; h < hits.length; h += 2) {
+    const kind = tokenKeywords[hits[h]!]!;
+    if (kind === 0) continue;
+    const end = hits[h + 1]!;
+    const start = end - keywords[hits[h]!]!.length;
+    if (kind === 1 && !/^[A-Z0-9]+$/.test(text.slice(start, end))) continue;
+    // A mark within a group's reach, or no groups: most prefixes start a token as written.
+    let mark = false;
+    for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[text.charCodeAt(i)] === 1;
+    if (!mark) continue;
+    GROUPED.lastIndex = end;
+    const m = GROUPED.exec(text);
+    if (m === null) continue;
+    const all = m[0].replace(/^[-. :_]/, "").split(m[1]!);
+    const size = all[1]!.length;
+    // The groups of one length, and a shorter last one: a word after them is not theirs.
+    let n = 2;
+    while (n < all.length && all[n]!.length === size) n++;
+    if (n < all.length && all[n]!.length < size) n++;
+    const groups = all.slice(0, n);
+    // A word of its own (`ASIA` inside `CAUCASIAN` starts none), with a digit among its
+    // groups, as a random token all but always has: capitals' prose (`ASIA EAST WEST
+    // ...`) has none.
+    if (size < 2 || groups.length < 4 || /[A-Za-z0-9]/.test(text[start - 1] ?? "")) continue;
+    if (!groups.some((g) => /[0-9]/.test(g))) continue;
+    const joined = text.slice(start, end) + groups.join("");
+    for (const f of tokenDetector().scan(joined)) {
+      if (f.index !== 0) continue;
+      // Its length as written, marks included (what hiding it must cover).
+      let left = f.length - (end - start);
+      let written = 0;
+      while (left > 0 && written < m[0].length) {
+        if (/[A-Za-z0-9]/.test(m[0][written]!)) left--;
+        written++;
+      }
+      out.push({ ...f, index: start, length: end - start + written });
+    }
+  }
+  return out;
+}
+
 /**
  * Every secret in `text`: rule matches and the bottle's `values`, as written and in
  * each decoded form (two levels deep: base64 of percent-encoding, and so on). `utf8`:
@@ -290,6 +373,7 @@ function findInPiece(
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
   add(valueFindings(text, values, 0), "plain");
+  add(notPublic(text, groupedFindings(text, survey.hits)), "joined");
   if (options.decode === false) return out;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
