@@ -419,14 +419,14 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
   for (const mark of ["-", " ", ".", ":", "/"]) {
     for (const size of [3, 4, 5, 8]) {
       const gh = groups(GH, 4, size, mark);
-      assert.ok(found(`see ${gh} here`).includes("joined:github-token"), gh);
-      assert.ok(found(JSON.stringify({ k: gh })).includes("joined:github-token"), gh);
+      assert.ok(found(`see ${gh} here`).includes("grouped:github-token"), gh);
+      assert.ok(found(JSON.stringify({ k: gh })).includes("grouped:github-token"), gh);
     }
     const aws = groups(AWS, 4, 4, mark);
-    assert.ok(found(`id ${aws}.`).includes("joined:aws-access-key-id"), aws);
+    assert.ok(found(`id ${aws}.`).includes("grouped:aws-access-key-id"), aws);
     // A mark after the prefix too.
     const after = `AKIA${mark}${groups(AWS.slice(4), 0, 4, mark)}`;
-    assert.ok(found(`id ${after}.`).includes("joined:aws-access-key-id"), after);
+    assert.ok(found(`id ${after}.`).includes("grouped:aws-access-key-id"), after);
   }
   // Prose after a prefix, and groups of different lengths, are not read as one.
   assert.deepEqual(found("the ghp_ prefix is what a classic token of GitHub starts with"), []);

@@ -16,7 +16,12 @@ export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
 
 /** How a secret was written where it was found. */
-export type Encoding = "plain" | Variant["encoding"] | "joined";
+/**
+ * How a secret was written: as it is, in a decoded form, joined from fields (`joined`), or
+ * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
+ * as written).
+ */
+export type Encoding = "plain" | Variant["encoding"] | "joined" | "grouped";
 
 /** A secret found, with how it was encoded. */
 export interface Located extends Finding {
@@ -373,7 +378,7 @@ function findInPiece(
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
   add(valueFindings(text, values, 0), "plain");
-  add(notPublic(text, groupedFindings(text, survey.hits)), "joined");
+  add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
   if (options.decode === false) return out;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.

@@ -441,7 +441,11 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
         : f.where
     }${f.within ? ` (${withinWords(f.within)})` : ""}${
       // Pieces joined as written are no encoding: the place says they were joined.
-      f.encoding === "plain" || f.encoding === "joined" ? "" : `, ${f.encoding}-encoded`}`
+      f.encoding === "plain" || f.encoding === "joined"
+        ? ""
+        : f.encoding === "grouped"
+        ? ", in groups"
+        : `, ${f.encoding}-encoded`}`
   ).join("; ");
 }
 
@@ -591,12 +595,13 @@ export function cutOutSecrets(
   // A secret written across runs (a key block, a header's name and value) is not cut
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
-    f.encoding === "plain" || RUNS.has(f.encoding) ||
+    f.encoding === "plain" || f.encoding === "grouped" || RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
   const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
-    if (f.encoding === "plain") return [[f.index, f.index + f.length]];
+    // A token in groups is cut out as written, marks and all.
+    if (f.encoding === "plain" || f.encoding === "grouped") return [[f.index, f.index + f.length]];
     // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
     // findings all point at its start: it is read once.
     if (f.encoding === "hexdump") {

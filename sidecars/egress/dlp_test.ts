@@ -843,3 +843,12 @@ Deno.test("bodyKeyedFields() names a small body's fields by where they are, for 
   });
   assert.deepEqual(found, [[], [], ["github-token@requests"]]);
 });
+
+Deno.test("cutOutSecrets() cuts a token in a licence key's form out as written, marks and all", () => {
+  const grouped = `${GH.slice(0, 8)}-${GH.slice(8).match(/.{1,4}/g)!.join("-")}`;
+  const body = JSON.stringify({ messages: [{ content: `key ${grouped} end` }] });
+  const cut = cutOutSecrets(body, []);
+  assert.deepEqual(cut?.rules, ["github-token"]);
+  assert.equal(JSON.parse(cut!.text).messages[0].content, `key ${CUT_OUT} end`);
+  assert.match(describeFindings(scanRequest({ url: "/", headers: [], body }, [])), /in groups$/);
+});
