@@ -245,6 +245,11 @@ export function scanRequest(
   return out;
 }
 
+/** Adds a named field to `out` if its value could be a piece: short, without white space. */
+function keepField(out: [string, string][], key: string, value: string): void {
+  if (value.length > 0 && value.length <= FIELD_MAX && !/\s/.test(value)) out.push([key, value]);
+}
+
 /**
  * A request's head as fields named by where they are (`query/q`, `path/2`,
  * `header/x-data`, `method`): short values without white space, as a secret's pieces
@@ -254,9 +259,7 @@ export function keyedFields(
   request: { method?: string; url: string; headers: Iterable<[string, string]> },
 ): [string, string][] {
   const out: [string, string][] = [];
-  const add = (key: string, value: string) => {
-    if (value.length > 0 && value.length <= FIELD_MAX && !/\s/.test(value)) out.push([key, value]);
-  };
+  const add = (key: string, value: string) => keepField(out, key, value);
   if (request.method) add("method", request.method);
   const q = request.url.indexOf("?");
   const path = urlFields(q === -1 ? request.url : request.url.slice(0, q)).values;
@@ -285,9 +288,7 @@ export const RECENT_BODY = 4096;
 export function bodyKeyedFields(body: string): [string, string][] {
   const out: [string, string][] = [];
   if (body.length > RECENT_BODY) return out;
-  const add = (key: string, value: string) => {
-    if (value.length > 0 && value.length <= FIELD_MAX && !/\s/.test(value)) out.push([key, value]);
-  };
+  const add = (key: string, value: string) => keepField(out, key, value);
   const first = body.trimStart()[0];
   if (first === "{" || first === "[") {
     let doc: unknown;
