@@ -589,7 +589,11 @@ function decodedAcross(
   if (pieces.length === 0) return [];
   const out: Located[] = [];
   const offsets = at.map(([offset]) => offset);
-  for (const v of variants(pieces.join(" "))) {
+  // Only the runs are read: what else a survey finds in them (a hex dump's characters,
+  // and so on) is no run's encoding, and had cost most of the time.
+  const spans = at.flatMap(([offset], i) => [offset, offset + pieces[i]!.length]);
+  const survey = { runs: spans, triggers: [], odd: [], dumps: [], spaced: [], joined: [] };
+  for (const v of variants(pieces.join(" "), survey)) {
     if (v.unchecked || !/^(base64|hex|base32|base2)$/.test(v.encoding)) continue;
     // The run the variant was decoded from (or from within).
     const run = at[Math.max(0, firstAfter(offsets, v.at) - 1)]!;
