@@ -516,11 +516,14 @@ function firstAfter(sorted: readonly number[], at: number): number {
  * worth of a value) are left out, which glues the fields on either side of one together
  * (a spacer between two pieces hides nothing) and keeps the text short. `decode`: also
  * decode what only the gluing made a run of base64, hex or base32 (see `decodedAcross`).
+ * `whole`: only a token made of whole fields, from a field's start to a field's end (for
+ * fields of many messages: a prefix ending one, then other fields' values as they came,
+ * can make a token's length without being one).
  */
 export function findSplitSecrets(
   all: readonly string[],
   values: readonly string[] = [],
-  options: { decode?: boolean } = {},
+  options: { decode?: boolean; whole?: boolean } = {},
 ): Located[] {
   // Where each field starts, in order (and where the text ends): a token split across
   // fields has an edge inside it, and starts and ends where a token may in running text
@@ -542,8 +545,10 @@ export function findSplitSecrets(
     const [startsHere, endsHere] = tokenEdges(joined, f.index, end, ruleById(f.rule));
     const next = firstAfter(starts, f.index);
     const across = next < starts.length && starts[next]! < end;
-    return across && (startsHere || starts[next - 1] === f.index) &&
-      (endsHere || starts[firstAfter(starts, end - 1)] === end);
+    const atStart = starts[next - 1] === f.index;
+    const atEnd = starts[firstAfter(starts, end - 1)] === end;
+    return across &&
+      (options.whole ? atStart && atEnd : (startsHere || atStart) && (endsHere || atEnd));
   });
   return [
     ...[...notPublic(joined, split), ...valueFindings(joined, values, 0)].map((f) => ({

@@ -324,33 +324,69 @@ const RECENT_VALUES = 16;
 const RECENT_CHARS = 8192;
 /** Hosts remembered, at most: past them the one asked least recently is forgotten. */
 const RECENT_HOSTS = 64;
+/** Characters in a host's row of new values (names too), at most: past them its oldest go. */
+const RECENT_ROW_CHARS = 4096;
+
+/** What `RecentFields` keeps of one host. */
+interface Remembered {
+  /** Each field's last values, the field asked least recently first. */
+  fields: Map<string, string[]>;
+  /** Characters of `fields`, names and values. */
+  chars: number;
+  /** The new values of every field, in the order they came, with their fields' names. */
+  row: [string, string][];
+  rowChars: number;
+}
+
+/**
+ * `known`'s row without the values `fields` carries again in the same field: a field
+ * that holds one value request after request (a header every request carries, the
+ * fields beside a piece) stands between no pieces.
+ */
+function withoutRepeated(
+  known: Remembered,
+  fields: readonly [string, string][],
+): [string, string][] {
+  const again = new Set<string>();
+  for (const [key, value] of fields) {
+    if (known.fields.get(key)?.at(-1) === value) again.add(`${key}\0${value}`);
+  }
+  return again.size === 0 ? known.row : known.row.filter(([k, v]) => !again.has(`${k}\0${v}`));
+}
 
 /**
  * The recent values of each field of the requests to each host, for a secret sent in
- * pieces over requests in a row, each in the same place (`?q=ghp_Zq8L`, then
- * `?q=w2Rt...`: one request at a time holds no token). A field's values are joined in
- * the order they came and read as fields split within one request are. A value like
- * the field's last is not remembered again (a header every request carries), and a
- * refused request's values are not remembered at all. Bounded: 16 values a field, 8 KiB
- * a host, 64 hosts.
+ * pieces over requests in a row (`?q=ghp_Zq8L`, then `?q=w2Rt...`: one request at a time
+ * holds no token). A field's values are joined in the order they came and read as fields
+ * split within one request are; so are the host's new values of every field, in the order
+ * they came, for pieces sent under another name each time (`?a=ghp_Zq8L`, then
+ * `?b=w2Rt...`, then a header). A value like the field's last is not remembered again (a
+ * header every request carries), and a refused request's values are not remembered at
+ * all. Bounded: 16 values a field, 16 in the host's row of new values, 8 KiB a host, 64
+ * hosts.
  */
 export class RecentFields {
-  readonly #hosts = new Map<string, { fields: Map<string, string[]>; chars: number }>();
+  readonly #hosts = new Map<string, Remembered>();
 
   /**
    * What the values of `fields` (this request's) make joined to the same fields' recent
-   * values at `host` that those values did not make alone.
+   * values at `host`, or to the host's recent new values of any field, that those values
+   * did not make alone.
    */
   scan(host: string, fields: readonly [string, string][], values: readonly string[]): DlpFinding[] {
     const known = this.#hosts.get(host);
     if (!known) return [];
     const out: DlpFinding[] = [];
-    for (const [key, value] of fields) {
-      const past = known.fields.get(key);
-      if (!past || past.at(-1) === value) continue;
-      const found = findSplitSecrets([...past, value], values, { decode: true });
-      // What the earlier values hold alone (let through with `dlp: audit`) is not new.
-      const before = found.length > 0 ? findSplitSecrets(past, values, { decode: true }) : [];
+    const add = (
+      joined: readonly string[],
+      options: { decode: boolean; whole?: boolean },
+      ...alone: (readonly string[])[]
+    ) => {
+      const found = findSplitSecrets(joined, values, options);
+      if (found.length === 0) return;
+      // What the earlier values, or this request's, hold alone is not new (let through
+      // with `dlp: audit`, or found in this request by `scanRequest`).
+      const before = alone.flatMap((v) => findSplitSecrets(v, values, options));
       for (const f of found) {
         if (before.some((b) => b.rule === f.rule && b.encoding === f.encoding)) continue;
         if (!out.some((o) => o.rule === f.rule && o.encoding === f.encoding)) {
@@ -362,6 +398,18 @@ export class RecentFields {
           });
         }
       }
+    };
+    const fresh: string[] = [];
+    for (const [key, value] of fields) {
+      const past = known.fields.get(key);
+      if (past?.at(-1) === value) continue;
+      fresh.push(value);
+      if (past) add([...past, value], { decode: true }, past);
+    }
+    // Under another name each time: the host's new values in a row, then this request's.
+    const row = withoutRepeated(known, fields).map(([, value]) => value);
+    if (row.length > 0 && fresh.length > 0) {
+      add([...row, ...fresh], { decode: true, whole: true }, row, fresh);
     }
     return out;
   }
@@ -374,9 +422,11 @@ export class RecentFields {
   remember(host: string, fields: readonly [string, string][]): void {
     let known = this.#hosts.get(host);
     if (known) this.#hosts.delete(host);
-    known ??= { fields: new Map(), chars: 0 };
+    known ??= { fields: new Map(), chars: 0, row: [], rowChars: 0 };
     this.#hosts.set(host, known);
     if (this.#hosts.size > RECENT_HOSTS) this.#hosts.delete(this.#hosts.keys().next().value!);
+    known.row = withoutRepeated(known, fields);
+    known.rowChars = known.row.reduce((n, [key, value]) => n + key.length + value.length, 0);
     for (const [key, value] of fields) {
       if (key.length > FIELD_MAX) continue;
       let past = known.fields.get(key);
@@ -390,6 +440,12 @@ export class RecentFields {
       past.push(value);
       known.chars += value.length;
       if (past.length > RECENT_VALUES) known.chars -= past.shift()!.length;
+      known.row.push([key, value]);
+      known.rowChars += key.length + value.length;
+    }
+    while (known.row.length > RECENT_VALUES || known.rowChars > RECENT_ROW_CHARS) {
+      const [key, value] = known.row.shift()!;
+      known.rowChars -= key.length + value.length;
     }
     // The fields asked least recently go first.
     for (const [key, past] of known.fields) {
@@ -402,6 +458,7 @@ export class RecentFields {
   /** Characters remembered for `host` (names and values), counted afresh: for tests. */
   charsOf(host: string): number {
     let n = 0;
+    for (const [key, value] of this.#hosts.get(host)?.row ?? []) n += key.length + value.length;
     for (const [key, past] of this.#hosts.get(host)?.fields ?? []) {
       n += key.length + past.reduce((m, v) => m + v.length, 0);
     }
@@ -436,7 +493,7 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
       f.where === "fields"
         ? "request's fields, joined"
         : f.where === "requests"
-        ? "same field of requests in a row, joined"
+        ? "fields of requests in a row, joined"
         : f.where === "host"
         ? "host name"
         : f.where

@@ -761,7 +761,7 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
       where: "requests",
       encoding: "joined",
     }]),
-    /in the same field of requests in a row, joined$/,
+    /in the fields of requests in a row, joined$/,
   );
   // Let through (`dlp: audit`), a token in earlier values is not found again in the
   // requests after it, only what a new value completes.
@@ -777,22 +777,115 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
   assert.deepEqual(remembered(`/?q=${thirds[2]}`), ["github-token"]);
   assert.deepEqual(remembered("/?q=next"), []);
   assert.deepEqual(remembered("/?q=and-more"), []);
-  // Another host's requests, or another field, are not joined to them.
+  // Another host's requests are not joined to them.
   const recent = new RecentFields();
   assert.deepEqual(inARow(recent, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
   assert.deepEqual(inARow(recent, "b:443", [{ url: `/?q=${thirds[1]}${thirds[2]}` }]), [[]]);
-  assert.deepEqual(inARow(recent, "a:443", [{ url: `/?r=${thirds[1]}${thirds[2]}` }]), [[]]);
+});
+
+Deno.test("RecentFields: a token's pieces sent under another name each time, or in another place, are found at the last", () => {
+  const thirds = [GH.slice(0, 12), GH.slice(12, 26), GH.slice(26)];
+  const ua: [string, string] = ["User-Agent", "curl/8.5.0"];
+  // A query parameter named anew for each piece, the same fields beside it.
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      thirds.map((p, i) => ({ url: `/s?p${i}=${p}&n=1`, headers: [ua] })),
+    ),
+    [[], [], ["github-token@requests/joined"]],
+  );
+  // A piece in a query, the next in a header, the last in the path.
+  assert.deepEqual(
+    inARow(new RecentFields(), "a:443", [
+      { url: `/files?q=${thirds[0]}` },
+      { url: "/files", headers: [["X-Trace", thirds[1]!]] },
+      { url: `/files/${thirds[2]}` },
+    ]),
+    [[], [], ["github-token@requests/joined"]],
+  );
+  // base64 in pieces under names of its own, and the bottle's own value.
+  const b64 = btoa(GH);
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      [0, 20, 40].map((i) => ({ url: `/?d${i}=${b64.slice(i, i + 20)}` })),
+    )[2],
+    ["github-token@requests/base64"],
+  );
+  assert.deepEqual(
+    inARow(
+      new RecentFields(),
+      "a:443",
+      [KEY.slice(0, 15), KEY.slice(15)].map((p, i) => ({ url: `/?k${i}=${p}` })),
+      [KEY],
+    )[1],
+    ["bottle-credential@requests/joined"],
+  );
+  // A head's piece and a small body's are one row too.
+  const recent = new RecentFields();
+  const head = keyedFields({ method: "POST", url: `/?q=${thirds[0]}${thirds[1]}`, headers: [] });
+  assert.deepEqual(recent.scan("a:443", head, []), []);
+  recent.remember("a:443", head);
+  const body = bodyKeyedFields(JSON.stringify({ text: thirds[2] }));
+  assert.deepEqual(recent.scan("a:443", body, []).map((f) => f.rule), ["github-token"]);
+  // Pieces sent before, in a query field and then a JSON one (the last of each refused),
+  // do not hide the next ones.
+  const after = new RecentFields();
+  assert.deepEqual(
+    inARow(after, "a:443", thirds.map((p, i) => ({ url: `/piece${i}?q=${p}` })))[2],
+    ["github-token@requests/joined"],
+  );
+  const posted = thirds.map((p, i) => {
+    const body = JSON.stringify({ q: p });
+    const headers: [string, string][] = [["Content-Length", String(body.length)]];
+    const head = keyedFields({ method: "POST", url: `/post${i}`, headers });
+    assert.deepEqual(after.scan("a:443", head, []), []);
+    after.remember("a:443", head);
+    const found = after.scan("a:443", bodyKeyedFields(body), []);
+    if (found.length === 0) after.remember("a:443", bodyKeyedFields(body));
+    return found.map((f) => f.rule);
+  });
+  assert.deepEqual(posted, [[], [], ["github-token"]]);
+  assert.deepEqual(
+    inARow(after, "a:443", thirds.map((p, i) => ({ url: `/renamed?p${i}=${p}` }))),
+    [[], [], ["github-token@requests/joined"]],
+  );
+  // A search for a token's prefix, then other requests' values as they come, make no
+  // token, even where they reach its length.
+  assert.deepEqual(
+    inARow(new RecentFields(), "a:443", [
+      { url: "/search/code?q=ghp_" },
+      { url: "/repos/octocat/Hello2World/issues?page=2" },
+      { url: "/repos/octocat/Hello2World/git/commits/a94a8fe5ccb19ba61c4c0873d391e987982fbbd3" },
+      { url: "/orgs/octocat/members?per_page=100" },
+    ]).flat(),
+    [],
+  );
+  // Pieces sent to another host are not joined to them.
+  const two = new RecentFields();
+  assert.deepEqual(inARow(two, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
+  assert.deepEqual(inARow(two, "b:443", [{ url: `/?r=${thirds[1]}${thirds[2]}` }]), [[]]);
 });
 
 Deno.test("RecentFields: ordinary requests in a row are no finding, and what is remembered is bounded", () => {
   const recent = new RecentFields();
+  // A commit's name, as random as one.
+  const sha = (i: number) =>
+    Array.from(
+      crypto.getRandomValues(new Uint8Array(20)),
+      (b) => (b ^ i).toString(16).padStart(2, "0"),
+    ).join("");
   const requests = Array.from({ length: 200 }, (_, i) => ({
     url: [
       `/v1/messages?beta=true`,
       `/-/left-pad-1.${i}.0.tgz`,
       `/repos/o/r/issues?page=${i}&per_page=100`,
       `/simple/pkg-${i}/`,
-    ][i % 4]!,
+      `/repos/o/r/commits?sha=${sha(i)}&cursor=${btoa(JSON.stringify({ id: i * 7919 }))}`,
+      `/search?q=${["pad", "left", "ghp", "AKIA", "token"][i % 5]}&after=${sha(i).slice(0, 12)}`,
+    ][i % 6]!,
     headers: [
       ["Content-Length", String(1000 + i * 37)],
       ["X-Request-Id", crypto.randomUUID()],
@@ -820,7 +913,7 @@ Deno.test("RecentFields: ordinary requests in a row are no finding, and what is 
     const query = Array.from({ length: 200 }, (_, i) => `${"n".repeat(200)}${r}_${i}=x`).join("&");
     inARow(named, "a:443", [{ url: `/?${query}` }]);
   }
-  assert.ok(named.charsOf("a:443") <= 8192, String(named.charsOf("a:443")));
+  assert.ok(named.charsOf("a:443") <= 8192 + 4096, String(named.charsOf("a:443")));
 });
 
 Deno.test("bodyKeyedFields() names a small body's fields by where they are, for requests in a row", () => {

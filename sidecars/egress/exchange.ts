@@ -398,7 +398,7 @@ export async function exchange(
   const sent = endToEnd(req.headers).filter(([n]) => !set.has(n.toLowerCase()));
   const head = { method: req.method, host, url: path, headers: sent };
   const findings: DlpFinding[] = ctx.dlp === "off" ? [] : scanRequest(head, ctx.dlpValues);
-  // A secret sent in pieces, one a request, in the same field of requests in a row.
+  // A secret sent in pieces, one a request, in the fields of requests in a row.
   const fields = ctx.dlp === "off" || !ctx.recent ? [] : keyedFields(head);
   const where = `${host}:${port}`;
   if (findings.length === 0 && fields.length > 0) {

@@ -344,7 +344,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token sent in pieces, one a request, in the same query or JSON field is refused at the last",
+      "a token sent in pieces, one a request, in a query or JSON field or under another name each time, is refused at the last",
       async () => {
         const pieces = [token.slice(0, 12), token.slice(12, 26), token.slice(26)];
         const forms: [string, (piece: string) => string][] = [
@@ -367,6 +367,15 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           assert.ok(await reached(`${path}1`), `${path}: the first pieces went, none a token`);
           assert.ok(!(await reached(`${path}2`)), `${path}: the last did not`);
         }
+        // Under another name each time, to one path: refused at the last too.
+        const renamed = await sh(
+          pieces.map((piece, i) =>
+            `curl -sS -o /dev/null -w '%{http_code} ' 'https://plain.fake.test/renamed?p${i}=${piece}'`
+          ).join("; "),
+        );
+        assert.equal(renamed.stdout.trim(), "404 404 403", renamed.stderr);
+        const went = (await upstream.received()).filter((r) => r.path === "/renamed");
+        assert.deepEqual(went.map((r) => r.query), [`?p0=${pieces[0]}`, `?p1=${pieces[1]}`]);
       },
     );
 
