@@ -1053,16 +1053,31 @@ export function variants(
         );
         if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: from + from2 });
       } else if (alphabet === BIT_CHAR) {
-        // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`).
-        const parts = [printableRuns(bitBytes(sub, true)), printableRuns(bitBytes(sub, false))]
-          .filter(Boolean);
+        // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
+        // a byte's eight places: a character of the alphabet glued in front (`v1`, then
+        // the bits) shifts them, as it shifts base64's groups of four.
+        const parts: string[] = [];
+        for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
+          const aligned = offset === 0 ? sub : sub.slice(offset);
+          for (const msb of [true, false]) {
+            const printable = printableRuns(bitBytes(aligned, msb));
+            if (printable) parts.push(printable);
+          }
+        }
         if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: from + from2 });
-      } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER) {
-        const printable = printableRuns(base32Bytes(sub));
-        if (printable) add({ text: printable, encoding: "base32", at: from + from2 });
-      } else if (PAST_HEX.test(sub)) {
-        const printable = printableRuns(base32Bytes(sub, B32HEX_VALUE));
-        if (printable) add({ text: printable, encoding: "base32", at: from + from2 });
+      } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
+        // From each of a group's eight places, likewise.
+        const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
+          ? B32_VALUE
+          : B32HEX_VALUE;
+        const parts: string[] = [];
+        for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
+          const printable = printableRuns(
+            base32Bytes(offset === 0 ? sub : sub.slice(offset), values),
+          );
+          if (printable) parts.push(printable);
+        }
+        if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at: from + from2 });
       }
     }
   }

@@ -58,6 +58,10 @@ const encodings: [string, (s: string) => string, string][] = [
   ["base32hex in small letters", (s) => base32HexOf(s).toLowerCase(), "base32"],
   ["bits, high first (`basenc --base2msbf`)", (s) => bitsOf(s), "base2"],
   ["bits, low first (`basenc --base2lsbf`)", (s) => bitsOf(s, false), "base2"],
+  ["base32 glued to capitals and digits (any alignment)", (s) => "AB7" + base32(s), "base32"],
+  ["base32hex glued to its alphabet", (s) => "V1" + base32HexOf(s), "base32"],
+  ["bits glued to a `1` (any alignment)", (s) => "v1" + bitsOf(s), "base2"],
+  ["bits, low first, glued to `10`", (s) => "10" + bitsOf(s, false), "base2"],
   [
     "percent-encoding of every character",
     (s) => [...s].map((c) => "%" + c.charCodeAt(0).toString(16)).join(""),
@@ -571,6 +575,14 @@ Deno.test("the bottle's own values are found as written and in every encoding", 
     findSplitSecrets([VALUE.slice(0, 9), VALUE.slice(9)], [VALUE]).map((f) => f.rule),
     ["bottle-credential"],
   );
+});
+
+Deno.test("base32 and bits in pieces across fields are found after a field of their alphabet", () => {
+  const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
+  const joined = (fields: string[]) =>
+    findSplitSecrets(fields, [], { decode: true }).map((f) => `${f.encoding}:${f.rule}`);
+  assert.deepEqual(joined(["ABC", ...halves(base32(GH)), "user"]), ["base32:github-token"]);
+  assert.deepEqual(joined(["GET", "v1", ...halves(bitsOf(GH))]), ["base2:github-token"]);
 });
 
 Deno.test("a decoded finding points at where its encoded run starts", () => {
