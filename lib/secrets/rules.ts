@@ -1031,10 +1031,13 @@ export const RULES: readonly Rule[] = [
   token("frameio-api-token", "Frame.io token", ["fio-u-"], "fio-u-[\\w\\-=]{64}", {
     flags: "gi",
   }),
-  // Its prefix is a file's extension, which a hash follows (`favicon.ico-<md5>`).
+  // Its prefix is a file's extension, which a hash follows (`favicon.ico-<md5>`): a key
+  // is drawn from both cases and digits, and 32 of them all hex digits in small letters
+  // (an MD5) are one in 10^19 keys.
   token("infracost-api-token", "Infracost API key", ["ico-"], "ico-[a-zA-Z0-9]{32}", {
     entropy: 3,
     edges: [true, true],
+    check: (s) => !/^ico-[0-9a-f]{32}$/.test(s),
   }),
   token(
     "defined-networking-api-token",

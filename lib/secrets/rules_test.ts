@@ -235,6 +235,8 @@ Deno.test("ordinary code, prose, hashes, ids and URLs are not findings", () => {
     "Authorization: Bearer $(cat /run/token)",
     // An Azure secret's shape inside a longer run of its alphabet (a Freenet key).
     `Identity="USK@${body(43)},4~q8Q~${body(33)}~yk0,AQACAAE/x/2"`,
+    // A file's name with its content's hash after an extension that is a key's prefix.
+    `<link rel="icon" href="/static/favicon.ico-${hex(32)}.png">`,
   ];
   for (const t of texts) assert.deepEqual(findSecrets(t), [], t);
 });
