@@ -701,59 +701,48 @@ function inARow(
   });
 }
 
+/** `GH` in three pieces, its base64 in three, the bottle's value in two. */
+const THIRDS = [GH.slice(0, 12), GH.slice(12, 26), GH.slice(26)];
+const B64_THIRDS = [0, 20, 40].map((i) => btoa(GH).slice(i, i + 20));
+const KEY_HALVES = [KEY.slice(0, 15), KEY.slice(15)];
+/** A header every request of a client carries. */
+const UA: [string, string] = ["User-Agent", "curl/8.5.0"];
+
+/**
+ * Pieces sent one a request, in a row: how a request carries its piece, the pieces, the
+ * bottle's values, and what the last request is found to hold.
+ */
+type InPieces = [
+  request: (piece: string, i: number) => { url: string; headers?: [string, string][] },
+  pieces: string[],
+  values: string[],
+  last: string,
+];
+
+/** Each case through a `RecentFields` of its own: no finding until the last request. */
+function assertFoundAtLast(cases: InPieces[]): void {
+  for (const [request, pieces, values, last] of cases) {
+    assert.deepEqual(
+      inARow(new RecentFields(), "a:443", pieces.map(request), values),
+      [...pieces.slice(1).map(() => []), [last]],
+      String(request),
+    );
+  }
+}
+
 Deno.test("RecentFields: a token sent in pieces over requests in a row, one field each time, is found at its last", () => {
-  const thirds = [GH.slice(0, 12), GH.slice(12, 26), GH.slice(26)];
-  const ua: [string, string] = ["User-Agent", "curl/8.5.0"];
-  // In a query parameter, with other fields beside it.
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      thirds.map((p) => ({ url: `/s?q=${p}&n=1`, headers: [ua] })),
-    ),
-    [[], [], ["github-token@requests/joined"]],
-  );
-  // In a path's segment, in a header, and base64 in pieces.
-  assert.deepEqual(
-    inARow(new RecentFields(), "a:443", thirds.map((p) => ({ url: `/up/${p}/x` })))[2],
-    ["github-token@requests/joined"],
-  );
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      thirds.map((p) => ({ url: "/", headers: [["X-Data", p]] })),
-    )[2],
-    ["github-token@requests/joined"],
-  );
-  // A credential's pieces after its scheme word.
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      thirds.map((p) => ({ url: "/", headers: [["Authorization", `Bearer ${p}`]] })),
-    )[2],
-    ["github-token@requests/joined"],
-  );
-  const b64 = btoa(GH);
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      [0, 20, 40].map((i) => ({ url: `/?d=${b64.slice(i, i + 20)}` })),
-    )[2],
-    ["github-token@requests/base64"],
-  );
-  // The bottle's own value likewise.
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      [KEY.slice(0, 15), KEY.slice(15)].map((p) => ({ url: `/?k=${p}` })),
-      [KEY],
-    )[1],
-    ["bottle-credential@requests/joined"],
-  );
+  const joined = "github-token@requests/joined";
+  assertFoundAtLast([
+    // In a query parameter, with other fields beside it.
+    [(p) => ({ url: `/s?q=${p}&n=1`, headers: [UA] }), THIRDS, [], joined],
+    // In a path's segment, in a header, after a credential's scheme word.
+    [(p) => ({ url: `/up/${p}/x` }), THIRDS, [], joined],
+    [(p) => ({ url: "/", headers: [["X-Data", p]] }), THIRDS, [], joined],
+    [(p) => ({ url: "/", headers: [["Authorization", `Bearer ${p}`]] }), THIRDS, [], joined],
+    // base64 in pieces, and the bottle's own value.
+    [(p) => ({ url: `/?d=${p}` }), B64_THIRDS, [], "github-token@requests/base64"],
+    [(p) => ({ url: `/?k=${p}` }), KEY_HALVES, [KEY], "bottle-credential@requests/joined"],
+  ]);
   assert.match(
     describeFindings([{
       rule: "github-token",
@@ -772,72 +761,53 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
     audited.remember("a:443", fields);
     return found;
   };
-  assert.deepEqual(remembered(`/?q=${thirds[0]}`), []);
-  assert.deepEqual(remembered(`/?q=${thirds[1]}`), []);
-  assert.deepEqual(remembered(`/?q=${thirds[2]}`), ["github-token"]);
+  assert.deepEqual(remembered(`/?q=${THIRDS[0]}`), []);
+  assert.deepEqual(remembered(`/?q=${THIRDS[1]}`), []);
+  assert.deepEqual(remembered(`/?q=${THIRDS[2]}`), ["github-token"]);
   assert.deepEqual(remembered("/?q=next"), []);
   assert.deepEqual(remembered("/?q=and-more"), []);
   // Another host's requests are not joined to them.
   const recent = new RecentFields();
-  assert.deepEqual(inARow(recent, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
-  assert.deepEqual(inARow(recent, "b:443", [{ url: `/?q=${thirds[1]}${thirds[2]}` }]), [[]]);
+  assert.deepEqual(inARow(recent, "a:443", [{ url: `/?q=${THIRDS[0]}` }]), [[]]);
+  assert.deepEqual(inARow(recent, "b:443", [{ url: `/?q=${THIRDS[1]}${THIRDS[2]}` }]), [[]]);
 });
 
 Deno.test("RecentFields: a token's pieces sent under another name each time, or in another place, are found at the last", () => {
-  const thirds = [GH.slice(0, 12), GH.slice(12, 26), GH.slice(26)];
-  const ua: [string, string] = ["User-Agent", "curl/8.5.0"];
-  // A query parameter named anew for each piece, the same fields beside it.
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      thirds.map((p, i) => ({ url: `/s?p${i}=${p}&n=1`, headers: [ua] })),
-    ),
-    [[], [], ["github-token@requests/joined"]],
-  );
-  // A piece in a query, the next in a header, the last in the path.
-  assert.deepEqual(
-    inARow(new RecentFields(), "a:443", [
-      { url: `/files?q=${thirds[0]}` },
-      { url: "/files", headers: [["X-Trace", thirds[1]!]] },
-      { url: `/files/${thirds[2]}` },
-    ]),
-    [[], [], ["github-token@requests/joined"]],
-  );
-  // base64 in pieces under names of its own, and the bottle's own value.
-  const b64 = btoa(GH);
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      [0, 20, 40].map((i) => ({ url: `/?d${i}=${b64.slice(i, i + 20)}` })),
-    )[2],
-    ["github-token@requests/base64"],
-  );
-  assert.deepEqual(
-    inARow(
-      new RecentFields(),
-      "a:443",
-      [KEY.slice(0, 15), KEY.slice(15)].map((p, i) => ({ url: `/?k${i}=${p}` })),
-      [KEY],
-    )[1],
-    ["bottle-credential@requests/joined"],
-  );
+  const joined = "github-token@requests/joined";
+  assertFoundAtLast([
+    // A query parameter named anew for each piece, the same fields beside it.
+    [(p, i) => ({ url: `/s?p${i}=${p}&n=1`, headers: [UA] }), THIRDS, [], joined],
+    // A piece in a query, the next in a header, the last in the path.
+    [
+      (p, i) =>
+        [
+          { url: `/files?q=${p}` },
+          { url: "/files", headers: [["X-Trace", p]] as [string, string][] },
+          { url: `/files/${p}` },
+        ][i]!,
+      THIRDS,
+      [],
+      joined,
+    ],
+    // base64 in pieces under names of their own, and the bottle's own value.
+    [(p, i) => ({ url: `/?d${i}=${p}` }), B64_THIRDS, [], "github-token@requests/base64"],
+    [(p, i) => ({ url: `/?k${i}=${p}` }), KEY_HALVES, [KEY], "bottle-credential@requests/joined"],
+  ]);
   // A head's piece and a small body's are one row too.
   const recent = new RecentFields();
-  const head = keyedFields({ method: "POST", url: `/?q=${thirds[0]}${thirds[1]}`, headers: [] });
+  const head = keyedFields({ method: "POST", url: `/?q=${THIRDS[0]}${THIRDS[1]}`, headers: [] });
   assert.deepEqual(recent.scan("a:443", head, []), []);
   recent.remember("a:443", head);
-  const body = bodyKeyedFields(JSON.stringify({ text: thirds[2] }));
+  const body = bodyKeyedFields(JSON.stringify({ text: THIRDS[2] }));
   assert.deepEqual(recent.scan("a:443", body, []).map((f) => f.rule), ["github-token"]);
   // Pieces sent before, in a query field and then a JSON one (the last of each refused),
   // do not hide the next ones.
   const after = new RecentFields();
   assert.deepEqual(
-    inARow(after, "a:443", thirds.map((p, i) => ({ url: `/piece${i}?q=${p}` })))[2],
+    inARow(after, "a:443", THIRDS.map((p, i) => ({ url: `/piece${i}?q=${p}` })))[2],
     ["github-token@requests/joined"],
   );
-  const posted = thirds.map((p, i) => {
+  const posted = THIRDS.map((p, i) => {
     const body = JSON.stringify({ q: p });
     const headers: [string, string][] = [["Content-Length", String(body.length)]];
     const head = keyedFields({ method: "POST", url: `/post${i}`, headers });
@@ -849,7 +819,7 @@ Deno.test("RecentFields: a token's pieces sent under another name each time, or 
   });
   assert.deepEqual(posted, [[], [], ["github-token"]]);
   assert.deepEqual(
-    inARow(after, "a:443", thirds.map((p, i) => ({ url: `/renamed?p${i}=${p}` }))),
+    inARow(after, "a:443", THIRDS.map((p, i) => ({ url: `/renamed?p${i}=${p}` }))),
     [[], [], ["github-token@requests/joined"]],
   );
   // A search for a token's prefix, then other requests' values as they come, make no
@@ -865,8 +835,8 @@ Deno.test("RecentFields: a token's pieces sent under another name each time, or 
   );
   // Pieces sent to another host are not joined to them.
   const two = new RecentFields();
-  assert.deepEqual(inARow(two, "a:443", [{ url: `/?q=${thirds[0]}` }]), [[]]);
-  assert.deepEqual(inARow(two, "b:443", [{ url: `/?r=${thirds[1]}${thirds[2]}` }]), [[]]);
+  assert.deepEqual(inARow(two, "a:443", [{ url: `/?q=${THIRDS[0]}` }]), [[]]);
+  assert.deepEqual(inARow(two, "b:443", [{ url: `/?r=${THIRDS[1]}${THIRDS[2]}` }]), [[]]);
 });
 
 Deno.test("RecentFields: ordinary requests in a row are no finding, and what is remembered is bounded", () => {
