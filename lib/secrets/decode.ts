@@ -562,6 +562,14 @@ for (const c of "0123456789ABCDEFGHIJKLMNOPQRSTUV") ALPHABET[c.charCodeAt(0)]! |
 for (const c of "0123456789abcdefghijklmnopqrstuv") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_LOWER;
 for (const c of "01") ALPHABET[c.charCodeAt(0)]! |= BIT_CHAR;
 
+/**
+ * How far into a run of base32 or bits it is decoded from its other seven places too (a
+ * character of the alphabet glued in front shifts it): 8 KiB, base32 of 5 KB (a key file,
+ * a `.env`). A run of letters on and on (`xxxx...`, 256 KiB in the bench's request) had
+ * cost its scan eight decodes of the whole.
+ */
+const SHIFTED_REACH = 8192;
+
 /** The least a long run's body of bits or base32hex holds (see `longBody`). */
 const LONG_BODY = 480;
 /** What may be glued on either side of a long run's body (see `longBody`). */
@@ -1058,7 +1066,7 @@ export function variants(
         // the bits) shifts them, as it shifts base64's groups of four.
         const parts: string[] = [];
         for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
-          const aligned = offset === 0 ? sub : sub.slice(offset);
+          const aligned = offset === 0 ? sub : sub.slice(offset, SHIFTED_REACH);
           for (const msb of [true, false]) {
             const printable = printableRuns(bitBytes(aligned, msb));
             if (printable) parts.push(printable);
@@ -1066,14 +1074,14 @@ export function variants(
         }
         if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: from + from2 });
       } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
-        // From each of a group's eight places, likewise.
+        // From each of a group's eight places, likewise (past `SHIFTED_REACH`, from its own).
         const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
           ? B32_VALUE
           : B32HEX_VALUE;
         const parts: string[] = [];
         for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
           const printable = printableRuns(
-            base32Bytes(offset === 0 ? sub : sub.slice(offset), values),
+            base32Bytes(offset === 0 ? sub : sub.slice(offset, SHIFTED_REACH), values),
           );
           if (printable) parts.push(printable);
         }

@@ -550,6 +550,9 @@ Deno.test("a file in base32hex or bits on one line (`basenc -w0`) is decoded, lo
     assert.ok(encoded!.length > 512);
     assert.ok(found(`data_${encoded}`).includes(`${encoding}:github-token`), encoding);
   }
+  // Glued to characters of its alphabet, shifted: within a run's first 8 KiB.
+  assert.ok(found(`AB7${base32(file)}`).includes("base32:github-token"));
+  assert.ok(found(`v1${bitsOf(file.slice(0, 400))}`).includes("base2:github-token"));
 });
 
 Deno.test("the bottle's own values are found as written and in every encoding", () => {

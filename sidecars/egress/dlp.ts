@@ -407,7 +407,7 @@ export class RecentFields {
       if (past) add([...past, value], { decode: true }, past);
     }
     // Under another name each time: the host's new values in a row, then this request's.
-    const row = withoutRepeated(known, fields).map(([, value]) => value);
+    const row = fresh.length === 0 ? [] : withoutRepeated(known, fields).map(([, value]) => value);
     if (row.length > 0 && fresh.length > 0) {
       add([...row, ...fresh], { decode: true, whole: true }, row, fresh);
     }
