@@ -38,7 +38,9 @@ export interface Variant {
     | "lines"
     | "gzip"
     | "zlib"
-    | "zstd";
+    | "zstd"
+    | "reversed"
+    | "rot13";
   /** Offset in the original text the variant stands for. */
   at: number;
   /** For a window decoded in place: where in the original text the window ends. */
@@ -871,7 +873,9 @@ function base64Candidate(run: string): boolean {
 /**
  * Every decoded form of `text` worth scanning, one level deep. Normalising,
  * percent-decoding and JSON-unescaping are done only around what they would change,
- * so that a large text costs what its encoded parts cost.
+ * so that a large text costs what its encoded parts cost. `tokenStart`: where a token's
+ * own prefix starts (see the joined lines below); `turned`: the token heads to look for
+ * reversed or in ROT13 at the ends of runs (see `TurnedHeads`).
  */
 export function variants(
   text: string,
@@ -879,6 +883,7 @@ export function variants(
     text,
   ),
   tokenStart?: RegExp,
+  turned?: TurnedHeads,
 ): Variant[] {
   // Nothing to decode (most headers, URLs and decoded windows): no run, no trigger,
   // nothing normalising changes, no `&` (character references are found by it), no
@@ -1039,6 +1044,8 @@ export function variants(
     let to = runs[r + 1]!;
     while (to < text.length && to - runs[r + 1]! < 6 && text.charCodeAt(to) === 61) to++;
     const run = text.slice(from, to);
+    const turnedBack = turned && turnedRuns(run, from, turned);
+    if (turnedBack) { for (const v of turnedBack) add(v); }
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
       compressed(body, from);
@@ -1088,6 +1095,140 @@ export function variants(
         if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at: from + from2 });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * The heads of token prefixes (`ghp_`, `akia`, `sk-`: their first three characters)
+ * turned around, as `rev` and ROT13 (`tr A-Za-z N-ZA-Mn-za-m`) turn them: a reversed token
+ * ends with its head reversed (`...phg`), a ROT13 one starts with its head in ROT13
+ * (`tuc...`). Bit sets over `headKey`, blind to case.
+ */
+export interface TurnedHeads {
+  reversed: Uint8Array;
+  rot13: Uint8Array;
+  /** A whole prefix at the start of a text (sticky, blind to case): a head is only a sign. */
+  prefix: RegExp;
+  /** The prefixes it was made of. */
+  prefixes: readonly string[];
+}
+
+/** `text` reversed, a character at a time (as `rev` reverses a line). */
+export function reverseText(text: string): string {
+  return Array.from(text).reverse().join("");
+}
+
+/** `text` in ROT13: ASCII letters moved 13 places, all else as it is (its own inverse). */
+export function rot13(text: string): string {
+  return text.replace(/[A-Za-z]/g, (c) => {
+    const code = c.charCodeAt(0);
+    const base = code < 97 ? 65 : 97;
+    return String.fromCharCode(base + (code - base + 13) % 26);
+  });
+}
+
+/** ROT13 of an ASCII letter's code (any other code as it is). */
+const ROT13 = Uint8Array.from(
+  { length: 128 },
+  (_, c) => c >= 65 && c <= 90 ? 65 + (c - 52) % 26 : c >= 97 && c <= 122 ? 97 + (c - 84) % 26 : c,
+);
+
+/**
+ * The part of `run` (ASCII) from `from` to `to`, turned: reversed, or in ROT13. Made as
+ * bytes and decoded, as decoded runs are: a string made otherwise (joined a character at
+ * a time, replaced) had the survey that reads it made slower for every text after.
+ */
+function turnedText(run: string, from: number, to: number, reversed: boolean): string {
+  const bytes = new Uint8Array(to - from);
+  for (let i = from; i < to; i++) {
+    const c = run.charCodeAt(i) & 0x7f;
+    bytes[reversed ? to - 1 - i : i - from] = reversed ? c : ROT13[c]!;
+  }
+  return ASCII.decode(bytes);
+}
+
+/** A number (21 bits) for the three characters of `text` at `at`, blind to case. */
+function headKey(text: string, at: number): number {
+  return ((text.charCodeAt(at) | 0x20) & 0x7f) << 14 |
+    ((text.charCodeAt(at + 1) | 0x20) & 0x7f) << 7 | ((text.charCodeAt(at + 2) | 0x20) & 0x7f);
+}
+
+/** Whether bit set `bits` holds the `headKey` of `text` at `at`. */
+function hasHead(bits: Uint8Array, text: string, at: number): boolean {
+  const key = headKey(text, at);
+  return (bits[key >> 3]! & (1 << (key & 7))) !== 0;
+}
+
+/**
+ * The `TurnedHeads` of `prefixes` (letters, digits, `_` and `-`; three characters or
+ * more), less heads of fewer than three different characters (`---`, `aaa`: a run of
+ * dashes, base64 of zero bytes; no sign of a token), and those of `base`.
+ */
+export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): TurnedHeads {
+  const reversed = base ? base.reversed.slice() : new Uint8Array(1 << 18);
+  const turned = base ? base.rot13.slice() : new Uint8Array(1 << 18);
+  const whole: string[] = base ? [...base.prefixes] : [];
+  const set = (bits: Uint8Array, head: string) => {
+    const key = headKey(head, 0);
+    bits[key >> 3]! |= 1 << (key & 7);
+  };
+  for (const prefix of prefixes) {
+    if (!turnable(prefix)) continue;
+    const head = prefix.slice(0, 3);
+    set(reversed, reverseText(head));
+    set(turned, rot13(head));
+    whole.push(prefix);
+  }
+  const prefix = whole.toSorted((a, b) => b.length - a.length)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  return { reversed, rot13: turned, prefix: new RegExp(`(?:${prefix})`, "iy"), prefixes: whole };
+}
+
+/** Whether a token starting with `prefix` is looked for turned around (see `turnedHeads`). */
+export function turnable(prefix: string): boolean {
+  return /^[A-Za-z0-9_-]{3}/.test(prefix) && new Set(prefix.slice(0, 3).toLowerCase()).size === 3;
+}
+
+/** Whether sticky `pattern` matches at the start of `text`. */
+function startsWith(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(text);
+}
+
+/** The shortest part of a run a turned token is looked for in: as short as a token is. */
+const MIN_TURNED = 16;
+/** A run up to this long is also looked at part by part between slashes (a path's segments). */
+const SHORT_RUN = 512;
+
+/**
+ * Tokens turned around in the run from `from` to `to` (see `TurnedHeads`): where it, or
+ * in a short run a part of it between slashes, ends with a reversed head, what leads up
+ * to there (a window's reach) reversed; where one starts with a ROT13 head, what follows
+ * in ROT13. A look at each end, so the cost is per run, not per character.
+ */
+function turnedRuns(run: string, from: number, heads: TurnedHeads): Variant[] | undefined {
+  let out: Variant[] | undefined;
+  const parts = run.length <= SHORT_RUN;
+  for (let start = 0; start < run.length;) {
+    const slash = parts ? run.indexOf("/", start) : -1;
+    const end = slash === -1 ? run.length : slash;
+    if (end - start >= MIN_TURNED) {
+      if (hasHead(heads.reversed, run, end - 3)) {
+        const at = Math.max(start, end - RADIUS);
+        const text = turnedText(run, at, end, true);
+        if (startsWith(heads.prefix, text)) {
+          (out ??= []).push({ text, encoding: "reversed", at: from + at });
+        }
+      }
+      if (hasHead(heads.rot13, run, start)) {
+        const text = turnedText(run, start, Math.min(end, start + RADIUS), false);
+        if (startsWith(heads.prefix, text)) {
+          (out ??= []).push({ text, encoding: "rot13", at: from + start });
+        }
+      }
+    }
+    start = end + 1;
   }
   return out;
 }

@@ -773,3 +773,66 @@ Deno.test("a token found as written is not found again in a window decoded aroun
   const encoded = [...GH].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
   assert.deepEqual(types(`%41 ${GH} and ${encoded}`).toSorted(), ["plain", "url"]);
 });
+
+// `rev` and `tr A-Za-z N-ZA-Mn-za-m`, written out here so that the test does not lean on
+// the helpers it checks.
+const rev = (s: string) => [...s].reverse().join("");
+const rot = (s: string) =>
+  s.replace(/[a-z]/gi, (c) => {
+    const base = c <= "Z" ? 65 : 97;
+    return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
+  });
+
+Deno.test("a token reversed or in ROT13 is found: as a word, a path's segment, a field, in base64", () => {
+  for (const token of [GH, AWS]) {
+    for (const [how, turned] of [["reversed", rev(token)], ["rot13", rot(token)]] as const) {
+      for (
+        const text of [
+          `echo ${turned}`,
+          `GET /repos/x/${turned}/y HTTP/1.1`,
+          `{"note":"${turned}"}`,
+          `q=${turned}&page=2`,
+        ]
+      ) {
+        assert.deepEqual(found(text).map((f) => f.split(":")[0]), [how], text);
+      }
+    }
+    // Turned, then base64: decoded, then turned back.
+    assert.deepEqual(found(`data=${btoa(rev(token))}`).length, 1);
+  }
+});
+
+Deno.test("the bottle's own value reversed or in ROT13 is found", () => {
+  // A value a run holds (looked for where tokens are), a short one and one with a space
+  // and marks (looked for anywhere).
+  for (const value of [VALUE, "pw-" + "Xk29Lm", "open " + "sesame!42"]) {
+    for (const text of [`x=${rev(value)}`, `GET /a/${rev(value)}/b`, `{"v":"${rev(value)}"}`]) {
+      assert.deepEqual(found(text, [value]), ["reversed:bottle-credential"], text);
+    }
+    for (const text of [`x=${rot(value)}`, `GET /a/${rot(value)}/b`, `{"v":"${rot(value)}"}`]) {
+      assert.deepEqual(found(text, [value]), ["rot13:bottle-credential"], text);
+    }
+  }
+  // Reversed, then base64: named by the last turn undone.
+  assert.deepEqual(found(`x=${btoa(rev(VALUE))}`, [VALUE]), ["reversed:bottle-credential"]);
+  // A value ROT13 leaves as it is (no letter) is found once, as written.
+  assert.deepEqual(found("x=1234-5678-9012", ["1234-5678-9012"]), ["plain:bottle-credential"]);
+});
+
+Deno.test("runs that only end or start like a turned token's prefix are no finding", () => {
+  // Base64 of a file that ends in zero bytes ends in a run of `A`s: reversed, that reads
+  // as a Twitter bearer token's `A{22}` and the 80 characters after it.
+  const zeros = btoa(
+    "a header of some eighty bytes, of text; then zero bytes pad it out" + "\0".repeat(40),
+  );
+  for (
+    const text of [
+      `x = "${zeros}"`,
+      `const getAllSessionKeysForUser_phg = 1;`, // ends like a reversed `ghp_`
+      `tuc_configuration_loader_value = 2`, // starts like `ghp_` in ROT13
+      `path /usr/lib/python3/dist-packages/${rev("akia")}Something/aika`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});

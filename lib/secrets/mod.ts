@@ -8,8 +8,16 @@
 
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, separatedPrefix, tokenEdges, unbounded } from "./rules.ts";
-import { type Variant, variants } from "./decode.ts";
-import { type Survey, withoutDumps } from "./keywords.ts";
+import {
+  reverseText,
+  rot13,
+  turnable,
+  type TurnedHeads,
+  turnedHeads,
+  type Variant,
+  variants,
+} from "./decode.ts";
+import { MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -22,6 +30,27 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
  * as written).
  */
 export type Encoding = "plain" | Variant["encoding"] | "joined" | "grouped";
+
+/**
+ * How a secret was written, in words for a finding's description: nothing for one as it
+ * is or joined from fields (the place says so), `in groups`, `reversed`, `in ROT13`,
+ * or `<encoding>-encoded`.
+ */
+export function howWritten(encoding: Encoding): string {
+  switch (encoding) {
+    case "plain":
+    case "joined":
+      return "";
+    case "grouped":
+      return "in groups";
+    case "reversed":
+      return "reversed";
+    case "rot13":
+      return "in ROT13";
+    default:
+      return `${encoding}-encoded`;
+  }
+}
 
 /** A secret found, with how it was encoded. */
 export interface Located extends Finding {
@@ -86,6 +115,15 @@ const TOKEN_START = new RegExp(
     ].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
   })`,
   "iy",
+);
+
+/**
+ * Token prefixes to look for reversed (`rev`) or in ROT13 at the ends of runs: the
+ * keywords of token rules made of letters, digits, `_` and `-`, three characters or more.
+ */
+const TURNED = turnedHeads(
+  RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
+    .filter((k) => /^[a-z0-9_-]{3,}$/i.test(k)),
 );
 
 /**
@@ -215,22 +253,77 @@ function ruleById(id: string): Rule | undefined {
   return byId.get(id);
 }
 
-/** The bottle's own values (at least 8 characters) that occur in `text`. */
-function valueFindings(text: string, values: readonly string[], at: number): Finding[] {
-  const out: Finding[] = [];
-  for (const v of values) {
-    if (v.length < 8) continue;
+/** How one of the bottle's values is written where it was found. */
+type ValueForm = "plain" | "reversed" | "rot13";
+
+/** How the bottle's values are looked for, turned around (see `valueForms`). */
+interface ValueForms {
+  /** `TURNED` and the heads of the values looked for at the ends of runs. */
+  heads: TurnedHeads;
+  /** The other values' turned forms, looked for anywhere. */
+  other: [string, "reversed" | "rot13"][];
+}
+
+let formsFor: readonly string[] = [];
+let forms: ValueForms = { heads: TURNED, other: [] };
+
+/**
+ * How the bottle's `values` are looked for reversed and in ROT13, kept for the last
+ * values asked for (callers pass the same few values, in a new array for each field). A
+ * value of a run's characters, a run's length or more, is looked for where tokens are
+ * (at the ends of runs and a path's segments, see `turnedRuns`): its head is added to
+ * theirs, and the window turned back is searched for it as it is. Looking for each
+ * turned form anywhere (`indexOf`) cost a scan of source code 3% a form; that is left for
+ * the values a run cannot hold whole (shorter, or with a `/`, a space or a mark).
+ */
+function valueForms(values: readonly string[]): ValueForms {
+  if (values.length === formsFor.length && values.every((v, i) => v === formsFor[i])) return forms;
+  const long = values.filter((v) => v.length >= 8);
+  const atRuns = long.filter((v) =>
+    v.length >= MIN_RUN && /^[A-Za-z0-9+_-]+$/.test(v) && turnable(v)
+  );
+  const other: [string, "reversed" | "rot13"][] = [];
+  for (const v of long) {
+    if (atRuns.includes(v)) continue;
+    other.push([reverseText(v), "reversed"]);
+    if (rot13(v) !== v) other.push([rot13(v), "rot13"]);
+  }
+  forms = { heads: atRuns.length ? turnedHeads(atRuns, TURNED) : TURNED, other };
+  formsFor = [...values];
+  return forms;
+}
+
+/**
+ * The bottle's own values (at least 8 characters) that occur in `text`: the first place
+ * of each, as it is and (for values a run cannot hold, see `valueForms`) reversed and in
+ * ROT13, with how it is written there.
+ */
+function valueFindings(
+  text: string,
+  values: readonly string[],
+): { finding: Finding; form: "plain" | "reversed" | "rot13" }[] {
+  const out: { finding: Finding; form: "plain" | "reversed" | "rot13" }[] = [];
+  const look = (v: string, form: "plain" | "reversed" | "rot13") => {
     const i = text.indexOf(v);
-    if (i !== -1) {
-      out.push({
+    if (i === -1) return;
+    out.push({
+      finding: {
         rule: "bottle-credential",
         description: "a secret of this bottle",
-        index: at + i,
+        index: i,
         length: v.length,
-      });
-    }
-  }
+      },
+      form,
+    });
+  };
+  for (const v of values) if (v.length >= 8) look(v, "plain");
+  if (values.length) { for (const [v, form] of valueForms(values).other) look(v, form); }
   return out;
+}
+
+/** `valueFindings`, whatever form each is in (for a text whose own encoding names them). */
+function valuesIn(text: string, values: readonly string[]): Finding[] {
+  return valueFindings(text, values).map((v) => v.finding);
 }
 
 /** A text longer than this is scanned a piece at a time (a file is read in pieces of it too). */
@@ -377,9 +470,10 @@ function findInPiece(
   };
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
-  add(valueFindings(text, values, 0), "plain");
+  for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
   if (options.decode === false) return out;
+  const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
   // `asWritten`: the secrets found in `source` itself (`keyOf`).
@@ -391,7 +485,7 @@ function findInPiece(
     span: [number, number] | undefined,
     asWritten: Set<string>,
   ) => {
-    for (const v of variants(source, surveyed, TOKEN_START)) {
+    for (const v of variants(source, surveyed, TOKEN_START, heads)) {
       const where = at + v.at;
       if (v.unchecked) {
         add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
@@ -406,7 +500,7 @@ function findInPiece(
       // What this text holds as written, for lines joined within it (all of it: a secret
       // left out below as found elsewhere is still this text's own).
       const own = new Set(decoded.map((f) => keyOf(f, v.text)));
-      let valued = valueFindings(v.text, values, 0);
+      let valued = valuesIn(v.text, values);
       // Found again in a window around it (a `%` or `\` nearby that decodes to something
       // else), a secret written as it is stays one finding: the one where it is written.
       // So too in a window within such a window (a `%XX` near a zero-width character).
@@ -551,7 +645,7 @@ export function findSplitSecrets(
       (options.whole ? atStart && atEnd : (startsHere || atStart) && (endsHere || atEnd));
   });
   return [
-    ...[...notPublic(joined, split), ...valueFindings(joined, values, 0)].map((f) => ({
+    ...[...notPublic(joined, split), ...valuesIn(joined, values)].map((f) => ({
       ...f,
       encoding: "joined" as const,
     })),
@@ -605,7 +699,7 @@ function decodedAcross(
     for (
       const f of [
         ...notPublic(v.text, tokenDetector().scan(v.text)),
-        ...valueFindings(v.text, values, 0),
+        ...valuesIn(v.text, values),
       ]
     ) {
       out.push({ ...f, index: run[1], encoding: v.encoding });

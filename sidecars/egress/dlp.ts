@@ -13,6 +13,7 @@ import {
   type Encoding,
   findSecrets,
   findSplitSecrets,
+  howWritten,
   type Located,
   WINDOWED,
 } from "../../lib/secrets/mod.ts";
@@ -499,11 +500,7 @@ export function describeFindings(findings: readonly DlpFinding[]): string {
         : f.where
     }${f.within ? ` (${withinWords(f.within)})` : ""}${
       // Pieces joined as written are no encoding: the place says they were joined.
-      f.encoding === "plain" || f.encoding === "joined"
-        ? ""
-        : f.encoding === "grouped"
-        ? ", in groups"
-        : `, ${f.encoding}-encoded`}`
+      howWritten(f.encoding) ? `, ${howWritten(f.encoding)}` : ""}`
   ).join("; ");
 }
 
@@ -518,6 +515,8 @@ const RUNS = new Set<Encoding>([
   "gzip",
   "zlib",
   "zstd",
+  "reversed",
+  "rot13",
 ]);
 
 /**

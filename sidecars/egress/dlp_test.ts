@@ -333,6 +333,33 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
   assert.equal(JSON.parse(list.text).note, `a ${CUT_OUT}, b`);
 });
 
+Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT13 with its run", () => {
+  const value = "bottle-injected-" + "k9X2mQ7pL4";
+  const rev = (s: string) => [...s].reverse().join("");
+  const rot = (s: string) =>
+    s.replace(/[a-z]/gi, (c) => {
+      const base = c <= "Z" ? 65 : 97;
+      return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
+    });
+  const body = JSON.stringify({
+    messages: [
+      { role: "user", content: `rev: ${rev(GH)} end` },
+      { role: "user", content: `rot: ${rot(AWS)}, then ${rev(value)}.` },
+    ],
+  });
+  const cut = cutOutSecrets(body, [value])!;
+  assert.ok(cut, "cut out");
+  assert.deepEqual(cut.rules.toSorted(), [
+    "aws-access-key-id",
+    "bottle-credential",
+    "github-token",
+  ]);
+  const parsed = JSON.parse(cut.text);
+  assert.equal(parsed.messages[0].content, `rev: ${CUT_OUT} end`);
+  assert.equal(parsed.messages[1].content, `rot: ${CUT_OUT}, then ${CUT_OUT}.`);
+  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, [value]), []);
+});
+
 Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
   // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
   const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);

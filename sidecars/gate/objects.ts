@@ -12,7 +12,7 @@ import { CatFile } from "./catfile.ts";
 import { CompressedError, fileContents, UNCHECKED_RULE } from "../../lib/secrets/compressed.ts";
 import { git, gitWithInput } from "./git.ts";
 import { lineStarts, type LocatedFinding, scanAdded, scanText } from "./scan.ts";
-import { secretCutInName, secretInName } from "../../lib/secrets/mod.ts";
+import { howWritten, secretCutInName, secretInName } from "../../lib/secrets/mod.ts";
 
 export { MAX_BLOB_BYTES };
 
@@ -111,10 +111,10 @@ function secretsInPaths(
     if (!own) continue;
     labels.set(path, own.label);
     const { rule, description, encoding } = own.finding;
-    const how = encoding === "plain" || encoding === "joined" ? "" : `, ${encoding}-encoded`;
+    const how = howWritten(encoding);
     findings.set(path, [{
       rule,
-      description: `${description}${how} in its path`,
+      description: `${description}${how ? `, ${how}` : ""} in its path`,
       file: own.label,
       line: 0,
     }]);

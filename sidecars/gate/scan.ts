@@ -4,7 +4,7 @@
  * file and line in what a push carries. A finding names the rule, never the secret.
  */
 
-import { findSecrets } from "../../lib/secrets/mod.ts";
+import { findSecrets, howWritten } from "../../lib/secrets/mod.ts";
 
 /** One line of a file (or message), located. */
 export interface AddedLine {
@@ -58,9 +58,8 @@ export function scanText(
       else hi = mid - 1;
     }
     const line = lo + 1;
-    const description = f.encoding === "plain"
-      ? f.description
-      : `${f.description}, ${f.encoding}-encoded`;
+    const how = howWritten(f.encoding);
+    const description = how ? `${f.description}, ${how}` : f.description;
     out.set(`${line}:${f.rule}`, { rule: f.rule, description, file, line });
   }
   return [...out.values()].toSorted((a, b) => a.line - b.line);
