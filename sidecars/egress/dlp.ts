@@ -355,6 +355,12 @@ function withoutRepeated(
   return again.size === 0 ? known.row : known.row.filter(([k, v]) => !again.has(`${k}\0${v}`));
 }
 
+/** Where a field of `keyedFields` or `bodyKeyedFields` is: `path`, `query`, `header`, `json`, ... */
+function placeOf(key: string): string {
+  const slash = key.indexOf("/");
+  return slash === -1 ? key : key.slice(0, slash);
+}
+
 /**
  * The recent values of each field of the requests to each host, for a secret sent in
  * pieces over requests in a row (`?q=ghp_Zq8L`, then `?q=w2Rt...`: one request at a time
@@ -400,17 +406,48 @@ export class RecentFields {
         }
       }
     };
-    const fresh: string[] = [];
-    for (const [key, value] of fields) {
+    const fresh: [string, string][] = [];
+    for (const field of fields) {
+      const [key, value] = field;
       const past = known.fields.get(key);
       if (past?.at(-1) === value) continue;
-      fresh.push(value);
+      fresh.push(field);
       if (past) add([...past, value], { decode: true }, past);
     }
+    if (fresh.length === 0) return out;
     // Under another name each time: the host's new values in a row, then this request's.
-    const row = fresh.length === 0 ? [] : withoutRepeated(known, fields).map(([, value]) => value);
-    if (row.length > 0 && fresh.length > 0) {
-      add([...row, ...fresh], { decode: true, whole: true }, row, fresh);
+    const row = withoutRepeated(known, fields);
+    const valuesOf = (pairs: readonly [string, string][]) => pairs.map(([, value]) => value);
+    if (row.length > 0) {
+      add(
+        valuesOf([...row, ...fresh]),
+        { decode: true, whole: true },
+        valuesOf(row),
+        valuesOf(fresh),
+      );
+    }
+    // And in each place (the path, the query, the headers, the body) alone, with the
+    // values of names that come again left out: a field that changes on every request (a
+    // counter, a request's id, a path one segment deeper each time) would stand between
+    // pieces sent under a new name each time. Names sent once are few in ordinary
+    // traffic, which sends the same names request after request.
+    const times = new Map<string, number>();
+    for (const [key] of row) times.set(key, (times.get(key) ?? 0) + 1);
+    for (const [key] of fresh) times.set(key, (times.get(key) ?? 0) + 1);
+    const places = new Set<string>();
+    for (const [key] of fresh) if (times.get(key) === 1) places.add(placeOf(key));
+    for (const place of places) {
+      const lone = ([key]: [string, string]) => times.get(key) === 1 && placeOf(key) === place;
+      const loneRow = row.filter(lone), loneFresh = fresh.filter(lone);
+      if (loneRow.length === 0 || loneRow.length + loneFresh.length === row.length + fresh.length) {
+        continue;
+      }
+      add(
+        valuesOf([...loneRow, ...loneFresh]),
+        { decode: true, whole: true },
+        valuesOf(loneRow),
+        valuesOf(loneFresh),
+      );
     }
     return out;
   }

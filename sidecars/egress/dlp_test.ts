@@ -819,6 +819,22 @@ Deno.test("RecentFields: a token's pieces sent under another name each time, or 
     // base64 in pieces under names of their own, and the bottle's own value.
     [(p, i) => ({ url: `/?d${i}=${p}` }), B64_THIRDS, [], "github-token@requests/base64"],
     [(p, i) => ({ url: `/?k${i}=${p}` }), KEY_HALVES, [KEY], "bottle-credential@requests/joined"],
+    // Beside a field that changes on every request: a counter, a request's id, a path
+    // one segment deeper each time.
+    [(p, i) => ({ url: `/s?n=${i}&p${i}=${p}` }), THIRDS, [], joined],
+    [
+      (p, i) => ({ url: `/s?x${i}=${p}`, headers: [["X-Request-Id", crypto.randomUUID()]] }),
+      THIRDS,
+      [],
+      joined,
+    ],
+    [(p, i) => ({ url: `/${"d/".repeat(i + 1)}?v${i}=${p}` }), THIRDS, [], joined],
+    [
+      (p, i) => ({ url: `/u?t=${Date.now() + i}&d${i}=${p}` }),
+      B64_THIRDS,
+      [],
+      "github-token@requests/base64",
+    ],
   ]);
   // A head's piece and a small body's are one row too.
   const recent = new RecentFields();

@@ -344,7 +344,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token sent in pieces, one a request, in a query or JSON field or under another name each time, is refused at the last",
+      "a token sent in pieces, one a request, in a query or JSON field or under another name each time (also beside a counter), is refused at the last",
       async () => {
         const pieces = [token.slice(0, 12), token.slice(12, 26), token.slice(26)];
         const forms: [string, (piece: string) => string][] = [
@@ -376,6 +376,15 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.equal(renamed.stdout.trim(), "404 404 403", renamed.stderr);
         const went = (await upstream.received()).filter((r) => r.path === "/renamed");
         assert.deepEqual(went.map((r) => r.query), [`?p0=${pieces[0]}`, `?p1=${pieces[1]}`]);
+        // So too with a counter beside each piece, and a path one segment deeper each time.
+        const counted = await sh(
+          pieces.map((piece, i) =>
+            `curl -sS -o /dev/null -w '%{http_code} ' ` +
+            `'https://plain.fake.test/deeper${"/d".repeat(i + 1)}?n=${i}&v${i}=${piece}'`
+          ).join("; "),
+        );
+        assert.equal(counted.stdout.trim(), "404 404 403", counted.stderr);
+        assert.ok(!(await reached("/deeper/d/d/d")), "the last did not go");
       },
     );
 
