@@ -40,7 +40,8 @@ export interface Variant {
     | "zlib"
     | "zstd"
     | "reversed"
-    | "rot13";
+    | "rot13"
+    | "reversed-rot13";
   /** Offset in the original text the variant stands for. */
   at: number;
   /** For a window decoded in place: where in the original text the window ends. */
@@ -1103,11 +1104,14 @@ export function variants(
  * The heads of token prefixes (`ghp_`, `akia`, `sk-`: their first three characters)
  * turned around, as `rev` and ROT13 (`tr A-Za-z N-ZA-Mn-za-m`) turn them: a reversed token
  * ends with its head reversed (`...phg`), a ROT13 one starts with its head in ROT13
- * (`tuc...`). Bit sets over `headKey`, blind to case.
+ * (`tuc...`), one both reversed and in ROT13 ends with its head so (`...cut`). Bit sets
+ * over `headKey`, blind to case.
  */
 export interface TurnedHeads {
   reversed: Uint8Array;
   rot13: Uint8Array;
+  /** Reversed and in ROT13 (`rev | tr ...`), at a run's end. */
+  both: Uint8Array;
   /** A whole prefix at the start of a text (sticky, blind to case): a head is only a sign. */
   prefix: RegExp;
   /** The prefixes it was made of. */
@@ -1139,11 +1143,17 @@ const ROT13 = Uint8Array.from(
  * bytes and decoded, as decoded runs are: a string made otherwise (joined a character at
  * a time, replaced) had the survey that reads it made slower for every text after.
  */
-function turnedText(run: string, from: number, to: number, reversed: boolean): string {
+function turnedText(
+  run: string,
+  from: number,
+  to: number,
+  reversed: boolean,
+  rot13: boolean,
+): string {
   const bytes = new Uint8Array(to - from);
   for (let i = from; i < to; i++) {
     const c = run.charCodeAt(i) & 0x7f;
-    bytes[reversed ? to - 1 - i : i - from] = reversed ? c : ROT13[c]!;
+    bytes[reversed ? to - 1 - i : i - from] = rot13 ? ROT13[c]! : c;
   }
   return ASCII.decode(bytes);
 }
@@ -1168,6 +1178,7 @@ function hasHead(bits: Uint8Array, text: string, at: number): boolean {
 export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): TurnedHeads {
   const reversed = base ? base.reversed.slice() : new Uint8Array(1 << 18);
   const turned = base ? base.rot13.slice() : new Uint8Array(1 << 18);
+  const both = base ? base.both.slice() : new Uint8Array(1 << 18);
   const whole: string[] = base ? [...base.prefixes] : [];
   const set = (bits: Uint8Array, head: string) => {
     const key = headKey(head, 0);
@@ -1178,11 +1189,18 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     const head = prefix.slice(0, 3);
     set(reversed, reverseText(head));
     set(turned, rot13(head));
+    set(both, rot13(reverseText(head)));
     whole.push(prefix);
   }
   const prefix = whole.toSorted((a, b) => b.length - a.length)
     .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  return { reversed, rot13: turned, prefix: new RegExp(`(?:${prefix})`, "iy"), prefixes: whole };
+  return {
+    reversed,
+    rot13: turned,
+    both,
+    prefix: new RegExp(`(?:${prefix})`, "iy"),
+    prefixes: whole,
+  };
 }
 
 /** Whether a token starting with `prefix` is looked for turned around (see `turnedHeads`). */
@@ -1214,15 +1232,16 @@ function turnedRuns(run: string, from: number, heads: TurnedHeads): Variant[] | 
     const slash = parts ? run.indexOf("/", start) : -1;
     const end = slash === -1 ? run.length : slash;
     if (end - start >= MIN_TURNED) {
-      if (hasHead(heads.reversed, run, end - 3)) {
+      for (const rot of [false, true]) {
+        if (!hasHead(rot ? heads.both : heads.reversed, run, end - 3)) continue;
         const at = Math.max(start, end - RADIUS);
-        const text = turnedText(run, at, end, true);
+        const text = turnedText(run, at, end, true, rot);
         if (startsWith(heads.prefix, text)) {
-          (out ??= []).push({ text, encoding: "reversed", at: from + at });
+          (out ??= []).push({ text, encoding: rot ? "reversed-rot13" : "reversed", at: from + at });
         }
       }
       if (hasHead(heads.rot13, run, start)) {
-        const text = turnedText(run, start, Math.min(end, start + RADIUS), false);
+        const text = turnedText(run, start, Math.min(end, start + RADIUS), false, true);
         if (startsWith(heads.prefix, text)) {
           (out ??= []).push({ text, encoding: "rot13", at: from + start });
         }

@@ -783,9 +783,15 @@ const rot = (s: string) =>
     return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
   });
 
-Deno.test("a token reversed or in ROT13 is found: as a word, a path's segment, a field, in base64", () => {
+Deno.test("a token reversed, in ROT13 or both is found: as a word, a path's segment, a field, in base64", () => {
   for (const token of [GH, AWS]) {
-    for (const [how, turned] of [["reversed", rev(token)], ["rot13", rot(token)]] as const) {
+    for (
+      const [how, turned] of [
+        ["reversed", rev(token)],
+        ["rot13", rot(token)],
+        ["reversed-rot13", rot(rev(token))],
+      ] as const
+    ) {
       for (
         const text of [
           `echo ${turned}`,
@@ -812,6 +818,10 @@ Deno.test("the bottle's own value reversed or in ROT13 is found", () => {
     for (const text of [`x=${rot(value)}`, `GET /a/${rot(value)}/b`, `{"v":"${rot(value)}"}`]) {
       assert.deepEqual(found(text, [value]), ["rot13:bottle-credential"], text);
     }
+    const both = rot(rev(value));
+    for (const text of [`x=${both}`, `GET /a/${both}/b`, `{"v":"${both}"}`]) {
+      assert.deepEqual(found(text, [value]), ["reversed-rot13:bottle-credential"], text);
+    }
   }
   // Reversed, then base64: named by the last turn undone.
   assert.deepEqual(found(`x=${btoa(rev(VALUE))}`, [VALUE]), ["reversed:bottle-credential"]);
@@ -830,6 +840,7 @@ Deno.test("runs that only end or start like a turned token's prefix are no findi
       `x = "${zeros}"`,
       `const getAllSessionKeysForUser_phg = 1;`, // ends like a reversed `ghp_`
       `tuc_configuration_loader_value = 2`, // starts like `ghp_` in ROT13
+      `const applicationShortcut = 3`, // ends like `ghp` reversed and in ROT13
       `path /usr/lib/python3/dist-packages/${rev("akia")}Something/aika`,
     ]
   ) {

@@ -47,6 +47,8 @@ export function howWritten(encoding: Encoding): string {
       return "reversed";
     case "rot13":
       return "in ROT13";
+    case "reversed-rot13":
+      return "reversed and in ROT13";
     default:
       return `${encoding}-encoded`;
   }
@@ -254,14 +256,17 @@ function ruleById(id: string): Rule | undefined {
 }
 
 /** How one of the bottle's values is written where it was found. */
-type ValueForm = "plain" | "reversed" | "rot13";
+type ValueForm = "plain" | Turned;
+
+/** How a value was turned around: reversed, in ROT13, or both. */
+type Turned = "reversed" | "rot13" | "reversed-rot13";
 
 /** How the bottle's values are looked for, turned around (see `valueForms`). */
 interface ValueForms {
   /** `TURNED` and the heads of the values looked for at the ends of runs. */
   heads: TurnedHeads;
   /** The other values' turned forms, looked for anywhere. */
-  other: [string, "reversed" | "rot13"][];
+  other: [string, Turned][];
 }
 
 let formsFor: readonly string[] = [];
@@ -282,11 +287,11 @@ function valueForms(values: readonly string[]): ValueForms {
   const atRuns = long.filter((v) =>
     v.length >= MIN_RUN && /^[A-Za-z0-9+_-]+$/.test(v) && turnable(v)
   );
-  const other: [string, "reversed" | "rot13"][] = [];
+  const other: [string, Turned][] = [];
   for (const v of long) {
     if (atRuns.includes(v)) continue;
     other.push([reverseText(v), "reversed"]);
-    if (rot13(v) !== v) other.push([rot13(v), "rot13"]);
+    if (rot13(v) !== v) other.push([rot13(v), "rot13"], [rot13(reverseText(v)), "reversed-rot13"]);
   }
   forms = { heads: atRuns.length ? turnedHeads(atRuns, TURNED) : TURNED, other };
   formsFor = [...values];
@@ -301,9 +306,9 @@ function valueForms(values: readonly string[]): ValueForms {
 function valueFindings(
   text: string,
   values: readonly string[],
-): { finding: Finding; form: "plain" | "reversed" | "rot13" }[] {
-  const out: { finding: Finding; form: "plain" | "reversed" | "rot13" }[] = [];
-  const look = (v: string, form: "plain" | "reversed" | "rot13") => {
+): { finding: Finding; form: ValueForm }[] {
+  const out: { finding: Finding; form: ValueForm }[] = [];
+  const look = (v: string, form: ValueForm) => {
     const i = text.indexOf(v);
     if (i === -1) return;
     out.push({

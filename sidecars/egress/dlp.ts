@@ -554,6 +554,7 @@ const RUNS = new Set<Encoding>([
   "zstd",
   "reversed",
   "rot13",
+  "reversed-rot13",
 ]);
 
 /**

