@@ -41,3 +41,13 @@ export const bitsOf = (s: string, msb = true): string =>
     const high = b.toString(2).padStart(8, "0");
     return msb ? high : [...high].reverse().join("");
   }).join("");
+
+/** `s` reversed, as `rev` prints it. */
+export const reversedOf = (s: string): string => [...s].reverse().join("");
+
+/** `s` in ROT13, as `tr A-Za-z N-ZA-Mn-za-m` prints it. */
+export const rot13Of = (s: string): string =>
+  s.replace(/[a-z]/gi, (c) => {
+    const base = c <= "Z" ? 65 : 97;
+    return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
+  });

@@ -12,7 +12,7 @@
  * and where in the original it came from.
  */
 
-import { DECODE_RADIUS, KeywordMatcher, type Survey } from "./keywords.ts";
+import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
@@ -1193,7 +1193,7 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     whole.push(prefix);
   }
   const prefix = whole.toSorted((a, b) => b.length - a.length)
-    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    .map(escapeRegExp).join("|");
   return {
     reversed,
     rot13: turned,

@@ -14,6 +14,11 @@
 
 import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
 
+/** `text` written as a regular expression matching it (its syntax characters escaped). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** What one pass over a text found. */
 export interface Survey {
   /** Pairs: keyword index, offset just past its end. */

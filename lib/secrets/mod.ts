@@ -17,7 +17,7 @@ import {
   type Variant,
   variants,
 } from "./decode.ts";
-import { MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
+import { escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -114,7 +114,7 @@ const TOKEN_START = new RegExp(
         RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords)
           .filter(separatedPrefix),
       ),
-    ].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")
+    ].map(escapeRegExp).join("|")
   })`,
   "iy",
 );
@@ -305,7 +305,7 @@ function valueForms(values: readonly string[]): ValueForms {
   }
   // Longest first: of two forms where one holds the other, the longer is found.
   const alternatives = [...otherForms.keys()].toSorted((a, b) => b.length - a.length)
-    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    .map(escapeRegExp);
   forms = {
     heads: atRuns.length ? turnedHeads(atRuns, TURNED) : TURNED,
     other: alternatives.length ? new RegExp(alternatives.join("|"), "g") : undefined,

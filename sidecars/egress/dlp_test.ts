@@ -12,7 +12,7 @@ import {
 } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
-import { base32Of, hexOf } from "../../tests/encodings.ts";
+import { base32Of, hexOf, reversedOf, rot13Of } from "../../tests/encodings.ts";
 
 const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
@@ -285,29 +285,34 @@ Deno.test("jsonFields() takes short values in order, and keys apart, from whole 
   assert.deepEqual(jsonFields("not json"), { values: [], keys: [], all: [] });
 });
 
+/**
+ * `cutOutSecrets` on a conversation of `messages` (each a user's turn): the rules it
+ * names, what is left of each message, and nothing found in what is left.
+ */
+function assertCutOut(
+  messages: string[],
+  values: string[],
+  rules: string[],
+  left: string[],
+): string {
+  const body = JSON.stringify({ messages: messages.map((content) => ({ role: "user", content })) });
+  const cut = cutOutSecrets(body, values)!;
+  assert.ok(cut, "cut out");
+  assert.deepEqual(cut.rules.toSorted(), rules);
+  assert.deepEqual(JSON.parse(cut.text).messages.map((m: { content: string }) => m.content), left);
+  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, values), []);
+  return cut.text;
+}
+
 Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's values everywhere, keeping JSON whole", () => {
   const value = "bottle-injected-" + "k9X2mQ7pL4";
-  const body = JSON.stringify({
-    messages: [
-      { role: "user", content: `ran it:\ntoken=${GH}\nid ${AWS} and ${value}` },
-      { role: "user", content: `again ${value} and ${GH}` },
-    ],
-  });
-  const cut = cutOutSecrets(body, [value])!;
-  assert.ok(cut, "cut out");
-  assert.deepEqual(cut.rules.toSorted(), [
-    "aws-access-key-id",
-    "bottle-credential",
-    "github-token",
-  ]);
-  for (const secret of [GH, AWS, value]) assert.ok(!cut.text.includes(secret), secret);
-  const parsed = JSON.parse(cut.text);
-  assert.equal(
-    parsed.messages[0].content,
-    `ran it:\ntoken=${CUT_OUT}\nid ${CUT_OUT} and ${CUT_OUT}`,
+  const text = assertCutOut(
+    [`ran it:\ntoken=${GH}\nid ${AWS} and ${value}`, `again ${value} and ${GH}`],
+    [value],
+    ["aws-access-key-id", "bottle-credential", "github-token"],
+    [`ran it:\ntoken=${CUT_OUT}\nid ${CUT_OUT} and ${CUT_OUT}`, `again ${CUT_OUT} and ${CUT_OUT}`],
   );
-  assert.equal(parsed.messages[1].content, `again ${CUT_OUT} and ${CUT_OUT}`);
-  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, [value]), []);
+  for (const secret of [GH, AWS, value]) assert.ok(!text.includes(secret), secret);
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its whole run, wrapped lines included", () => {
@@ -335,29 +340,12 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
 
 Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT13 with its run", () => {
   const value = "bottle-injected-" + "k9X2mQ7pL4";
-  const rev = (s: string) => [...s].reverse().join("");
-  const rot = (s: string) =>
-    s.replace(/[a-z]/gi, (c) => {
-      const base = c <= "Z" ? 65 : 97;
-      return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
-    });
-  const body = JSON.stringify({
-    messages: [
-      { role: "user", content: `rev: ${rev(GH)} end` },
-      { role: "user", content: `rot: ${rot(AWS)}, then ${rev(value)}.` },
-    ],
-  });
-  const cut = cutOutSecrets(body, [value])!;
-  assert.ok(cut, "cut out");
-  assert.deepEqual(cut.rules.toSorted(), [
-    "aws-access-key-id",
-    "bottle-credential",
-    "github-token",
-  ]);
-  const parsed = JSON.parse(cut.text);
-  assert.equal(parsed.messages[0].content, `rev: ${CUT_OUT} end`);
-  assert.equal(parsed.messages[1].content, `rot: ${CUT_OUT}, then ${CUT_OUT}.`);
-  assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, [value]), []);
+  assertCutOut(
+    [`rev: ${reversedOf(GH)} end`, `rot: ${rot13Of(AWS)}, then ${reversedOf(value)}.`],
+    [value],
+    ["aws-access-key-id", "bottle-credential", "github-token"],
+    [`rev: ${CUT_OUT} end`, `rot: ${CUT_OUT}, then ${CUT_OUT}.`],
+  );
 });
 
 Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
