@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { lineStarts, scanAdded, scanText } from "./scan.ts";
+import { reversedOf, rot13Of } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const AWS_ID = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
@@ -35,6 +36,15 @@ Deno.test("scanAdded() says how a secret was encoded, never the secret", () => {
   const github = findings.find((f) => f.rule === "github-token");
   assert.equal(github?.description, "GitHub token, base64-encoded");
   assert.ok(!JSON.stringify(findings).includes(GH));
+});
+
+Deno.test("scanAdded() finds a token reversed, in ROT13 or both, and says so", () => {
+  const lines = [reversedOf(GH), `token: ${rot13Of(GH)}`, `x = "${rot13Of(reversedOf(GH))}"`];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "1 GitHub token, reversed",
+    "2 GitHub token, in ROT13",
+    "3 GitHub token, reversed and in ROT13",
+  ]);
 });
 
 Deno.test("scanAdded() finds a token in a committed hex dump, at the dump's first line", () => {
