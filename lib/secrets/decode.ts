@@ -1158,11 +1158,19 @@ function turnedText(
   return ASCII.decode(bytes);
 }
 
-/** A number (21 bits) for the three characters of `text` at `at`, blind to case. */
+/**
+ * A number (16 bits: a place in a bit set of 8 KiB) for the three characters of `text` at
+ * `at`, blind to case. Their 21 bits are hashed down: two heads that meet in one place
+ * only cost a window turned back and a look for a whole prefix in it.
+ */
 function headKey(text: string, at: number): number {
-  return ((text.charCodeAt(at) | 0x20) & 0x7f) << 14 |
+  const key = ((text.charCodeAt(at) | 0x20) & 0x7f) << 14 |
     ((text.charCodeAt(at + 1) | 0x20) & 0x7f) << 7 | ((text.charCodeAt(at + 2) | 0x20) & 0x7f);
+  return Math.imul(key, 0x9e3779b1) >>> 16;
 }
+
+/** The size of a bit set of heads: one bit for each `headKey`. */
+const HEAD_BYTES = 1 << 13;
 
 /** Whether bit set `bits` holds the `headKey` of `text` at `at`. */
 function hasHead(bits: Uint8Array, text: string, at: number): boolean {
@@ -1176,9 +1184,9 @@ function hasHead(bits: Uint8Array, text: string, at: number): boolean {
  * dashes, base64 of zero bytes; no sign of a token), and those of `base`.
  */
 export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): TurnedHeads {
-  const reversed = base ? base.reversed.slice() : new Uint8Array(1 << 18);
-  const turned = base ? base.rot13.slice() : new Uint8Array(1 << 18);
-  const both = base ? base.both.slice() : new Uint8Array(1 << 18);
+  const reversed = base ? base.reversed.slice() : new Uint8Array(HEAD_BYTES);
+  const turned = base ? base.rot13.slice() : new Uint8Array(HEAD_BYTES);
+  const both = base ? base.both.slice() : new Uint8Array(HEAD_BYTES);
   const whole: string[] = base ? [...base.prefixes] : [];
   const set = (bits: Uint8Array, head: string) => {
     const key = headKey(head, 0);

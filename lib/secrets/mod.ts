@@ -277,6 +277,8 @@ interface ValueForms {
 
 let formsFor: readonly string[] = [];
 let forms: ValueForms = { heads: TURNED, other: undefined, otherForms: new Map() };
+/** Those of the few values lists asked for before (a process that scans for the DLP and the gate). */
+const earlierForms = new Map<string, ValueForms>();
 
 /**
  * How the bottle's `values` are looked for reversed and in ROT13, kept for the last
@@ -289,6 +291,10 @@ let forms: ValueForms = { heads: TURNED, other: undefined, otherForms: new Map()
  */
 function valueForms(values: readonly string[]): ValueForms {
   if (values.length === formsFor.length && values.every((v, i) => v === formsFor[i])) return forms;
+  const key = values.join("\0");
+  const earlier = earlierForms.get(key);
+  formsFor = [...values];
+  if (earlier) return forms = earlier;
   const long = values.filter((v) => v.length >= 8);
   const atRuns = long.filter((v) =>
     v.length >= MIN_RUN && /^[A-Za-z0-9+_-]+$/.test(v) && turnable(v)
@@ -311,7 +317,10 @@ function valueForms(values: readonly string[]): ValueForms {
     other: alternatives.length ? new RegExp(alternatives.join("|"), "g") : undefined,
     otherForms,
   };
-  formsFor = [...values];
+  // A few kept (each holds three bit sets of 8 KiB): a value list made anew for each
+  // request (a bottle's approved values changing) does not grow it.
+  if (earlierForms.size >= 4) earlierForms.delete(earlierForms.keys().next().value!);
+  earlierForms.set(key, forms);
   return forms;
 }
 
