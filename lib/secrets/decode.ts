@@ -1045,7 +1045,13 @@ export function variants(
     let to = runs[r + 1]!;
     while (to < text.length && to - runs[r + 1]! < 6 && text.charCodeAt(to) === 61) to++;
     const run = text.slice(from, to);
-    const turnedBack = turned && turnedRuns(run, from, turned);
+    const turnedBack = turned &&
+      turnedRuns(
+        run,
+        from,
+        turned,
+        from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!),
+      );
     if (turnedBack) { for (const v of turnedBack) add(v); }
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
@@ -1222,6 +1228,9 @@ function startsWith(pattern: RegExp, text: string): boolean {
   return pattern.test(text);
 }
 
+/** A letter that a backslash before it makes an escape of (`\n`, `\t`, `\r`, `\b`, `\f`). */
+const ESCAPE_LETTER = /^[ntrbf]$/;
+
 /** The shortest part of a run a turned token is looked for in: as short as a token is. */
 const MIN_TURNED = 16;
 /** A run up to this long is also looked at part by part between slashes (a path's segments). */
@@ -1233,10 +1242,17 @@ const SHORT_RUN = 512;
  * to there (a window's reach) reversed; where one starts with a ROT13 head, what follows
  * in ROT13. A look at each end, so the cost is per run, not per character.
  */
-function turnedRuns(run: string, from: number, heads: TurnedHeads): Variant[] | undefined {
+function turnedRuns(
+  run: string,
+  from: number,
+  heads: TurnedHeads,
+  escaped: boolean,
+): Variant[] | undefined {
   let out: Variant[] | undefined;
   const parts = run.length <= SHORT_RUN;
-  for (let start = 0; start < run.length;) {
+  // After a backslash, the run's first letter is an escape's (`\n` in a JSON string: a
+  // line of a command's output), not the token's.
+  for (let start = escaped ? 1 : 0; start < run.length;) {
     const slash = parts ? run.indexOf("/", start) : -1;
     const end = slash === -1 ? run.length : slash;
     if (end - start >= MIN_TURNED) {

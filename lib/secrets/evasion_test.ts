@@ -800,6 +800,12 @@ Deno.test("a token reversed, in ROT13 or both is found: as a word, a path's segm
         assert.deepEqual(found(text).map((f) => f.split(":")[0]), [how], text);
       }
     }
+    // On a line of a command's output in a JSON string, after an escaped line break or
+    // tab, whose letter the run starts with.
+    for (const [how, turned] of [["reversed", rev(token)], ["rot13", rot(token)]] as const) {
+      const body = JSON.stringify({ content: `$ cat out\n${turned}\nok\n\t${turned}` });
+      assert.deepEqual(found(body).map((f) => f.split(":")[0]), [how, how], body);
+    }
     // Turned, then base64: decoded, then turned back.
     assert.deepEqual(found(`data=${btoa(rev(token))}`).length, 1);
   }
