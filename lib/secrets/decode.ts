@@ -1228,6 +1228,39 @@ function startsWith(pattern: RegExp, text: string): boolean {
   return pattern.test(text);
 }
 
+/**
+ * Tokens turned around in `text` from `from` to `to` (a run made of fields glued
+ * together) that start or end at one of `edges` (where fields meet, in order): a token
+ * turned, then cut into pieces sent as fields of their own, ends at a field's end
+ * reversed, or starts at a field's start in ROT13, whatever the fields around it glue on.
+ */
+export function turnedAtEdges(
+  text: string,
+  from: number,
+  to: number,
+  edges: readonly number[],
+  heads: TurnedHeads,
+): Variant[] {
+  const out: Variant[] = [];
+  for (const edge of edges) {
+    if (edge - from >= MIN_TURNED && edge <= to) {
+      for (const rot of [false, true]) {
+        if (!hasHead(rot ? heads.both : heads.reversed, text, edge - 3)) continue;
+        const at = Math.max(from, edge - RADIUS);
+        const turned = turnedText(text, at, edge, true, rot);
+        if (startsWith(heads.prefix, turned)) {
+          out.push({ text: turned, encoding: rot ? "reversed-rot13" : "reversed", at });
+        }
+      }
+    }
+    if (edge >= from && to - edge >= MIN_TURNED && hasHead(heads.rot13, text, edge)) {
+      const turned = turnedText(text, edge, Math.min(to, edge + RADIUS), false, true);
+      if (startsWith(heads.prefix, turned)) out.push({ text: turned, encoding: "rot13", at: edge });
+    }
+  }
+  return out;
+}
+
 /** A letter that a backslash before it makes an escape of (`\n`, `\t`, `\r`, `\b`, `\f`). */
 const ESCAPE_LETTER = /^[ntrbf]$/;
 

@@ -504,6 +504,35 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
   }
 });
 
+Deno.test("a token turned around, then cut into fields, is found at the fields' edges", () => {
+  for (const token of [GH, AWS]) {
+    for (
+      const [how, turned] of [
+        ["reversed", rev(token)],
+        ["rot13", rot(token)],
+        ["reversed-rot13", rot(rev(token))],
+      ] as const
+    ) {
+      const cut = [turned.slice(0, 7), turned.slice(7, 15), turned.slice(15)];
+      // Alone, and among other fields glued on either side (a JSON body's `role`s).
+      for (const fields of [cut, ["user", "assistant", ...cut, "user"]]) {
+        assert.deepEqual(
+          findSplitSecrets(fields, [], { decode: true }).map((f) => `${f.encoding}:${f.rule}`),
+          [`${how}:${token === GH ? "github-token" : "aws-access-key-id"}`],
+          fields.join(" | "),
+        );
+      }
+    }
+  }
+  // The bottle's own value, reversed and cut.
+  const value = rev(VALUE);
+  assert.deepEqual(
+    findSplitSecrets(["x1", value.slice(0, 10), value.slice(10), "y2"], [VALUE], { decode: true })
+      .map((f) => `${f.encoding}:${f.rule}`),
+    ["reversed:bottle-credential"],
+  );
+});
+
 Deno.test("a secret encoded and split across fields (base64, hex, base32 in pieces) is found joined and decoded", () => {
   const pieces = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, "g"))!;
   for (

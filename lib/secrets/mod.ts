@@ -12,6 +12,7 @@ import {
   reverseText,
   rot13,
   turnable,
+  turnedAtEdges,
   type TurnedHeads,
   turnedHeads,
   type Variant,
@@ -714,6 +715,8 @@ function decodedAcross(
   // in one call; `at`: where each starts in that text and in `joined`.
   const pieces: string[] = [];
   const at: [number, number][] = [];
+  /** The runs that span an edge, in `joined`. */
+  const across: [number, number][] = [];
   let length = 0;
   // The survey's runs of the base64 alphabets (which hex and base32 are within).
   for (let r = 0; r < runs.length; r += 2) {
@@ -727,6 +730,7 @@ function decodedAcross(
     // together (`userassistantuser...`, a JSON body's roles) hold neither.
     if (!/[0-9]/.test(piece) && !(/[a-z]/.test(piece) && /[A-Z]/.test(piece))) continue;
     at.push([length, from]);
+    across.push([from, end]);
     pieces.push(piece);
     length += piece.length + 1;
   }
@@ -737,17 +741,24 @@ function decodedAcross(
   // and so on) is no run's encoding, and had cost most of the time.
   const spans = at.flatMap(([offset], i) => [offset, offset + pieces[i]!.length]);
   const survey = { runs: spans, triggers: [], odd: [], dumps: [], spaced: [], joined: [] };
-  for (const v of variants(pieces.join(" "), survey)) {
-    if (v.unchecked || !/^(base64|hex|base32|base2)$/.test(v.encoding)) continue;
-    // The run the variant was decoded from (or from within).
-    const run = at[Math.max(0, firstAfter(offsets, v.at) - 1)]!;
+  const decoded = variants(pieces.join(" "), survey)
+    .filter((v) => !v.unchecked && /^(base64|hex|base32|base2)$/.test(v.encoding))
+    .map((v) => ({ v, run: at[Math.max(0, firstAfter(offsets, v.at) - 1)]![1] }));
+  // Turned around, then cut (`rev`, then a piece a field): turned back from the edges
+  // between fields within each run.
+  const heads = values.length ? valueForms(values).heads : TURNED;
+  for (const [from, end] of across) {
+    const edges = starts.slice(firstAfter(starts, from - 1), firstAfter(starts, end));
+    for (const v of turnedAtEdges(joined, from, end, edges, heads)) decoded.push({ v, run: from });
+  }
+  for (const { v, run } of decoded) {
     for (
       const f of [
         ...notPublic(v.text, tokenDetector().scan(v.text)),
         ...valuesIn(v.text, values),
       ]
     ) {
-      out.push({ ...f, index: run[1], encoding: v.encoding });
+      out.push({ ...f, index: run, encoding: v.encoding });
     }
   }
   return out;

@@ -823,6 +823,14 @@ Deno.test("RecentFields: a token's pieces sent under another name each time, or 
       [],
       "github-token@requests/base64",
     ],
+    // A token reversed or in ROT13, then cut, a piece under a new name each time.
+    [
+      (p, i) => ({ url: `/s?r${i}=${p}` }),
+      THIRDS.map(reversedOf).reverse(),
+      [],
+      "github-token@requests/reversed",
+    ],
+    [(p, i) => ({ url: `/s?t${i}=${p}` }), THIRDS.map(rot13Of), [], "github-token@requests/rot13"],
   ]);
   // A head's piece and a small body's are one row too.
   const recent = new RecentFields();
