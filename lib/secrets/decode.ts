@@ -1145,7 +1145,7 @@ const ROT13 = Uint8Array.from(
 );
 
 /**
- * The part of `run` (ASCII) from `from` to `to`, turned: reversed, or in ROT13. Made as
+ * The part of `run` (ASCII) from `from` to `to`, turned: reversed, in ROT13 or both. Made as
  * bytes and decoded, as decoded runs are: a string made otherwise (joined a character at
  * a time, replaced) had the survey that reads it made slower for every text after.
  */
