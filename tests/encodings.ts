@@ -51,3 +51,12 @@ export const rot13Of = (s: string): string =>
     const base = c <= "Z" ? 65 : 97;
     return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
   });
+
+/** `s` turned each way an agent could turn it, named as the detector names each. */
+export const turningsOf = (
+  s: string,
+): (readonly ["reversed" | "rot13" | "reversed-rot13", string])[] => [
+  ["reversed", reversedOf(s)],
+  ["rot13", rot13Of(s)],
+  ["reversed-rot13", rot13Of(reversedOf(s))],
+];

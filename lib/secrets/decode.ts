@@ -1129,20 +1129,16 @@ export function reverseText(text: string): string {
   return Array.from(text).reverse().join("");
 }
 
-/** `text` in ROT13: ASCII letters moved 13 places, all else as it is (its own inverse). */
-export function rot13(text: string): string {
-  return text.replace(/[A-Za-z]/g, (c) => {
-    const code = c.charCodeAt(0);
-    const base = code < 97 ? 65 : 97;
-    return String.fromCharCode(base + (code - base + 13) % 26);
-  });
-}
-
 /** ROT13 of an ASCII letter's code (any other code as it is). */
 const ROT13 = Uint8Array.from(
   { length: 128 },
   (_, c) => c >= 65 && c <= 90 ? 65 + (c - 52) % 26 : c >= 97 && c <= 122 ? 97 + (c - 84) % 26 : c,
 );
+
+/** `text` in ROT13: ASCII letters moved 13 places, all else as it is (its own inverse). */
+export function rot13(text: string): string {
+  return text.replace(/[A-Za-z]/g, (c) => String.fromCharCode(ROT13[c.charCodeAt(0)]!));
+}
 
 /**
  * The part of `run` (ASCII) from `from` to `to`, turned: reversed, in ROT13 or both. Made as
