@@ -10,7 +10,7 @@
  * any other, so the decoding layer reads dumps as it reads base64.
  */
 
-import { DUMP_CHAR, MIN_DUMP } from "./keywords.ts";
+import { afterComma, DUMP_CHAR, MIN_DUMP, quotedCharEnd } from "./keywords.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;
@@ -94,7 +94,14 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
  * (fewest, most), and the bytes each stands for (little-endian, as `od` prints words on
  * the machines it runs on).
  */
-const NUMBERS: readonly { radix: number; fewest: number; most: number; size: number }[] = [
+const NUMBERS: readonly {
+  radix: number;
+  fewest: number;
+  most: number;
+  size: number;
+  /** Offsets that may be bits read as bytes too. */
+  bits?: boolean;
+}[] = [
   // `[71, 73, ...]` (Python's `list(data)`, a Node Buffer as JSON), `od -An -tu1`.
   { radix: 10, fewest: 1, most: 3, size: 1 },
   // `od -b`.
@@ -103,11 +110,13 @@ const NUMBERS: readonly { radix: number; fewest: number; most: number; size: num
   { radix: 8, fewest: 6, most: 6, size: 2 },
   // `od -d`, `od -tu2`.
   { radix: 10, fewest: 1, most: 5, size: 2 },
-  // `xxd -b`.
-  { radix: 2, fewest: 8, most: 8, size: 1 },
+  // `xxd -b`; a character's bits, eight or as few as it takes (Python's
+  // `format(ord(c), "08b")`, `bin(ord(c))[2:]`: seven for most of printable ASCII).
+  { radix: 2, fewest: 1, most: 8, size: 1 },
 ];
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const BITS = /^[01]+$/;
 
 /**
  * The lines `lines` (pairs of start and end) read as numbers joined by spaces or commas,
@@ -122,6 +131,9 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
   let tokens = new Int32Array(64);
   let count = 0;
   let at = -1;
+  // Offsets that may be a byte's bits, by where they are in `tokens`: left out of every
+  // reading but one more in bits.
+  const bitsOffsets = new Set<number>();
   read: for (let l = 0; l < lines.length; l += 2) {
     const to = lines[l + 1]!;
     let i = lines[l]!;
@@ -138,12 +150,17 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
         if (j - i < 7 || (c !== 32 && c !== 58)) j = i;
       }
       const offset = j > i;
+      // An offset of a byte's bits that no `:` ends may be a line's first byte
+      // (`01100111 01101000 ...`, what `format(ord(c), "08b")` joins): read both ways.
+      const bits = offset && j - i <= 8 && text.charCodeAt(j) === 32 &&
+        BITS.test(text.slice(i, j));
       while (j < to && isDigit(text.charCodeAt(j))) j++;
       const c = text.charCodeAt(j);
       // None, or one that runs on into a word (`12ab`).
       if (j === i || (j < text.length && c < 128 && WORD[c] === 1)) break;
       if (at < 0) at = i;
-      if (!offset) {
+      if (!offset || bits) {
+        if (bits) bitsOffsets.add(count);
         if (count === tokens.length) {
           const grown = new Int32Array(count * 2);
           grown.set(tokens);
@@ -163,14 +180,19 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
   let end = at;
   // How many numbers the reading in decimal bytes took.
   let decimal = 0;
-  for (const { radix, fewest, most, size } of NUMBERS) {
+  const numbers = (count >> 1) - bitsOffsets.size;
+  const readings = bitsOffsets.size > 0
+    ? [...NUMBERS, { ...NUMBERS.at(-1)!, bits: true }]
+    : NUMBERS;
+  for (const { radix, fewest, most, size, bits } of readings) {
     // Words whose every number is a byte hold a zero every other byte: no text.
-    if (radix === 10 && size === 2 && decimal === count >> 1) continue;
+    if (radix === 10 && size === 2 && decimal === numbers) continue;
     const out = new Uint8Array((count >> 1) * size);
     let n = 0;
     const limit = size === 1 ? 0x100 : 0x10000;
     let t = 0;
     for (; t < count; t += 2) {
+      if (!bits && bitsOffsets.has(t)) continue;
       const from = tokens[t]!;
       const to = tokens[t + 1]!;
       if (to - from < fewest || to - from > most) break;
@@ -642,7 +664,7 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
   let done = 0;
   for (const place of places) {
     if (place < done) continue;
-    const dump = joinedNear(text, place);
+    const dump = joinedNear(text, place) ?? quotedNear(text, place);
     if (dump) {
       out.push(dump);
       done = dump.end;
@@ -707,6 +729,62 @@ function joinedNear(text: string, at: number): Dump | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The list of characters each in quotes (`['g', 'h', 'p']`, `[\\"g\\", \\"h\\"]` in a
+ * JSON string) that the survey found at `at` (see `quotedFrom` in keywords.ts), from its
+ * first character to its last: `MIN_JOINED` or more.
+ */
+function quotedNear(text: string, at: number): Dump | undefined {
+  const get = (k: number) => text.charCodeAt(k);
+  for (let k = at; k < at + 3; k++) {
+    const q = get(k);
+    if (q !== 34 && q !== 39) continue;
+    const escaped = get(k - 1) === 92;
+    for (let s of escaped ? [k - 1, k - 4] : [k, k - 2]) {
+      if (s < 0 || quotedCharEnd(get, s, q, escaped) < 0) continue;
+      // Back to the first: a character in quotes, then a comma, then (past spaces and
+      // line breaks) this one.
+      for (;;) {
+        const before = quotedBefore(text, s, q, escaped);
+        if (before < 0) break;
+        s = before;
+      }
+      const inner = escaped ? 2 : 1;
+      let chars = "";
+      let end = s;
+      for (let e = s; e >= 0;) {
+        const next = quotedCharEnd(get, e, q, escaped);
+        if (next < 0) break;
+        chars += text[e + inner];
+        end = next;
+        e = afterComma(get, next);
+      }
+      if (chars.length < MIN_JOINED || new Set(chars).size < 4) continue;
+      return { at: s, end, bytes: [new TextEncoder().encode(chars)] };
+    }
+  }
+  return undefined;
+}
+
+/** Where the character in quotes before the one at `s` starts, or -1. */
+function quotedBefore(text: string, s: number, quote: number, escaped: boolean): number {
+  let p = s - 1;
+  for (let n = 0; n < 16 && p > 0; n++) {
+    const c = text.charCodeAt(p);
+    if (c === 32 || c === 10 || c === 13 || c === 9) p--;
+    else if (
+      (c === 110 || c === 114 || c === 116) && text.charCodeAt(p - 1) === 92 &&
+      text.charCodeAt(p - 2) !== 92
+    ) p -= 2;
+    else break;
+  }
+  if (text.charCodeAt(p) !== 44) return -1;
+  const start = p - (escaped ? 5 : 3);
+  return start >= 0 && quotedCharEnd((k) => text.charCodeAt(k), start, quote, escaped) === p
+    ? start
+    : -1;
 }
 
 /** Whether the character at `c` may be one of those joined: printable, no space. */

@@ -92,6 +92,9 @@ const xxdBits = (s: string) =>
     }  ${shown(row)}`
   ).join("\n") + "\n";
 
+/** Each character in quotes, as Python and Node print a list of them (`'\\n'` a line break). */
+const quoted = (s: string, q: string) => [...s].map((c) => c === "\n" ? `${q}\\n${q}` : q + c + q);
+
 /** Escapes `od -c` writes, by byte. */
 const OD_ESCAPES: Record<number, string> = {
   0: "\\0",
@@ -148,10 +151,29 @@ const formats: [string, (s: string) => string][] = [
   ["hexdump -d (decimal words, hex offsets)", (s) => odNumbers(s, 10, 2, 7, true)],
   ["od -An -tu1 (no offsets)", (s) => odNumbers(s, 10, 1, 3).replace(/^\d+ ?/gm, " ")],
   ["xxd -b (bits)", xxdBits],
+  [
+    "each byte's bits joined by spaces (`format(ord(c), '08b')`)",
+    (s) => bytesOf(s).map((b) => b.toString(2).padStart(8, "0")).join(" "),
+  ],
+  [
+    "each byte's bits, as few as it takes (`bin(ord(c))[2:]`)",
+    (s) => bytesOf(s).map((b) => b.toString(2)).join(" "),
+  ],
   ["od -c (a character in each cell of four)", (s) => odChars(s)],
   ["hexdump -c", (s) => odChars(s, 16)],
   ["od -An -c (no offsets)", (s) => odChars(s, 0)],
   ["its characters spaced out", (s) => [...s].join(" ")],
+  ["its characters listed in quotes (Python's `list(s)`)", (s) => `[${quoted(s, "'").join(", ")}]`],
+  ["its characters listed in double quotes", (s) => `[${quoted(s, '"').join(", ")}]`],
+  [
+    "its characters listed in quotes, seven a line (Node's `[...s]`)",
+    (s) => {
+      const items = quoted(s, "'");
+      const lines: string[] = [];
+      for (let i = 0; i < items.length; i += 7) lines.push(items.slice(i, i + 7).join(", "));
+      return `[\n  ${lines.join(",\n  ")}\n]`;
+    },
+  ],
 ];
 
 for (const [what, dump] of formats) {
@@ -406,4 +428,37 @@ Deno.test("a letter past ASCII ends a dump's stretch, on either side", () => {
   const survey = matcher.survey(text, new TextEncoder().encode(text));
   assert.deepEqual(survey.dumps, [1, 1 + line.length, line.length + 2, text.length]);
   assert.equal(hexDumps(text, survey.dumps).length, 2);
+});
+
+Deno.test("a token's bits from its first character on are found, on one line or on several", () => {
+  // A first number of eight bits and a space reads like `od`'s offset: it is a byte too.
+  const bits = bytesOf(GH).map((b) => b.toString(2).padStart(8, "0"));
+  const lines = [bits.join(" ")];
+  const rows: string[] = [];
+  for (let i = 0; i < bits.length; i += 6) rows.push(bits.slice(i, i + 6).join(" "));
+  lines.push(rows.join("\n"));
+  for (const text of lines) {
+    const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+    for (const t of [text, asJson, `bits: ${text}`]) {
+      assert.deepEqual(found(t), ["hexdump:github-token"], t);
+    }
+  }
+  // `od`'s offsets, which are no bytes, stay out of the readings that find its bytes.
+  assert.deepEqual(found(odNumbers(FILE, 10, 1, 3)).toSorted(), [
+    "hexdump:aws-access-key-id",
+    "hexdump:github-token",
+  ]);
+});
+
+Deno.test("lists of characters in quotes that hold no token are no finding", () => {
+  const alphabet = [..."abcdefghijklmnopqrstuvwxyz0123456789"];
+  for (
+    const t of [
+      `VALID = [${alphabet.map((c) => `'${c}'`).join(", ")}]`,
+      JSON.stringify({ content: `const keys = ${JSON.stringify(alphabet)};` }),
+      JSON.stringify({ content: `[${alphabet.map((c) => `"${c}"`).join(", ")}]` }),
+    ]
+  ) {
+    assert.deepEqual(found(t), [], t);
+  }
 });

@@ -48,7 +48,8 @@ export interface Survey {
   spaced: number[];
   /**
    * Places where single characters are joined by a separator of one or two characters
-   * that are no letter or digit (`g,h,p,_`, `g-h-p`, `g, h, p`, one a line), in order.
+   * that are no letter or digit (`g,h,p,_`, `g-h-p`, `g, h, p`, one a line), or listed
+   * each in quotes (`['g', 'h', 'p']`, see `quotedFrom`), in order.
    */
   joined: number[];
 }
@@ -89,7 +90,7 @@ const DUMP_STRIDE = MIN_DUMP - 2;
 /**
  * By code: 1 for a character a line of a hex dump is made of, before the text it shows
  * (if any); 2 more for a space; 4 for one that may join single characters (see
- * `joinedFrom`): no letter, digit or space, or a tab or a line break.
+ * `joinedFrom`): no letter, digit or space, or a tab or a line break; 8 for a quote.
  */
 export const DUMP_CHAR = Uint8Array.from(
   { length: 256 },
@@ -97,7 +98,8 @@ export const DUMP_CHAR = Uint8Array.from(
     +/[0-9a-fA-FxX :,]/.test(String.fromCharCode(c)) | (c === 32 ? 2 : 0) |
     (c === 9 || c === 10 || (c > 32 && c < 127 && !/[A-Za-z0-9]/.test(String.fromCharCode(c)))
       ? 4
-      : 0),
+      : 0) |
+    (c === 34 || c === 39 ? 8 : 0),
 );
 const RUN_BIT = 8;
 const RUN = 1 << RUN_BIT;
@@ -638,9 +640,70 @@ function dumpsIn(
           charAt(text, bytes, shift, i + 8) === charAt(text, bytes, shift, i + 2))) &&
       joinedFrom(text, bytes, shift, i)
     ) pass.joined.push(i);
+    else if (((a | b | c) & 8) !== 0 && quotedFrom(text, bytes, shift, i)) pass.joined.push(i);
   }
   pass.dumpFloor = floor;
   pass.dumpProbe = i;
+}
+
+/**
+ * Whether a list of single characters each in quotes is at `i` (one of the three there
+ * a quote): what Python prints of `list(token)`, `['g', 'h', 'p']`, or Node of
+ * `[...token]`, in a JSON string `[\\"g\\", \\"h\\"]`; three such in a row, whichever
+ * quote of one the probe found.
+ */
+function quotedFrom(text: string, bytes: Uint8Array | undefined, shift: number, i: number) {
+  const get = (k: number) => charAt(text, bytes, shift, k);
+  for (let k = i; k < i + 3; k++) {
+    const q = get(k);
+    if (q !== 34 && q !== 39) continue;
+    const escaped = get(k - 1) === 92;
+    // The quote opens a character, or closes one.
+    for (const s of escaped ? [k - 1, k - 4] : [k, k - 2]) {
+      let e = s;
+      for (let n = 0; n < 3 && e >= 0; n++) {
+        if (n > 0) e = afterComma(get, e);
+        e = e < 0 ? -1 : quotedCharEnd(get, e, q, escaped);
+      }
+      if (e >= 0) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Where a character in quotes (`quote`, escaped with a backslash in a JSON string) that
+ * starts at `s` ends, or -1: a printable character, no quote or backslash (`'g'`).
+ */
+export function quotedCharEnd(
+  get: (k: number) => number,
+  s: number,
+  quote: number,
+  escaped: boolean,
+): number {
+  let p = s;
+  if (escaped && get(p++) !== 92) return -1;
+  if (get(p) !== quote) return -1;
+  const c = get(p + 1);
+  if (!(c > 32 && c < 127) || c === quote || c === 92) return -1;
+  p += 2;
+  if (escaped && get(p++) !== 92) return -1;
+  return get(p) === quote ? p + 1 : -1;
+}
+
+/**
+ * Where what follows a list's `,` at `p` starts (past spaces and line breaks, as written
+ * or escaped in a JSON string, as Node breaks a long list), or -1.
+ */
+export function afterComma(get: (k: number) => number, p: number): number {
+  if (get(p++) !== 44) return -1;
+  for (let n = 0; n < 16; n++) {
+    const c = get(p);
+    if (c === 32 || c === 10 || c === 13 || c === 9) p++;
+    else if (c === 92 && (get(p + 1) === 110 || get(p + 1) === 114 || get(p + 1) === 116)) p += 2;
+    else return p;
+  }
+  return -1;
 }
 
 /**

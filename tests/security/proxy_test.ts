@@ -377,6 +377,25 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
+      "a token printed as a list of its characters (Node's `[...token]`) or as each byte's bits is refused",
+      async () => {
+        const printed = await sh(
+          `node -e 'console.log([...process.argv[1]])' '${token}' | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/list; echo; cat /tmp/refused; echo; " +
+            `node -e 'console.log([...Buffer.from(process.argv[1])].map((b) => b.toString(2).padStart(8, "0")).join(" "))' '${token}' | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/bits; echo; cat /tmp/refused",
+        );
+        assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, 2, printed.stdout);
+        for (const path of ["/v1/list", "/v1/bits"]) {
+          assert.ok(!(await reached(path)), `nothing reached ${path}`);
+        }
+      },
+    );
+
+    await t.step(
       "a token sent in pieces, one a request, in a query or JSON field or under another name each time (also beside a counter), is refused at the last",
       async () => {
         const pieces = [token.slice(0, 12), token.slice(12, 26), token.slice(26)];
