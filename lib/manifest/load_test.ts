@@ -148,7 +148,7 @@ Deno.test("route headers: a literal value, a secret in a template, or Basic with
   };
   assert.match(bad('authorization: "Bearer abc"'), /written from host variables, as \$\{NAME\}/);
   assert.match(
-    bad(`authorization: "Bearer \${T} ${"ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5"}"`),
+    bad(`authorization: "Bearer \${T} ${"gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5"}"`),
     /looks like a secret; put it in a host variable/,
   );
   assert.match(
@@ -160,8 +160,8 @@ Deno.test("route headers: a literal value, a secret in a template, or Basic with
 
 Deno.test("a token where a host variable's name goes is refused, and not repeated", () => {
   // Built at run time so that this file itself holds nothing a scanner would flag.
-  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  const key = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+  const token = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const key = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
   const text = `bottles:
   dev:
     egress:

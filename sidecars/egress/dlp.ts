@@ -690,13 +690,17 @@ export function cutOutSecrets(
   // A secret written across runs (a key block, a header's name and value) is not cut
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
-    f.encoding === "plain" || f.encoding === "grouped" || RUNS.has(f.encoding) ||
+    f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
+    RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
   const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
-    // A token in groups is cut out as written, marks and all.
-    if (f.encoding === "plain" || f.encoding === "grouped") return [[f.index, f.index + f.length]];
+    // A token in groups is cut out as written, marks and all; one in quoted pieces with
+    // the quotes and operators between them.
+    if (f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated") {
+      return [[f.index, f.index + f.length]];
+    }
     // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
     // findings all point at its start: it is read once.
     if (f.encoding === "hexdump") {

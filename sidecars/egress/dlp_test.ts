@@ -14,9 +14,9 @@ import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
 import { base32Of, hexOf, reversedOf, rot13Of } from "../../tests/encodings.ts";
 
-const AWS = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
-const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const hex = (s: string) =>
   [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -212,7 +212,7 @@ Deno.test("scanRequest() reads a host name's labels as fields: a token's hex or 
 
 Deno.test("scanRequest() reads the method as a field: whole, and joined to the path", () => {
   // Any run of capitals is a method (`curl -X`): a key id all of letters is one.
-  const key = "AKIA" + "QWERTYUIOPASDFGZ";
+  const key = "AK" + "IAQWERTYUIOPASDFGZ";
   const whole = scanRequest({ method: key, url: "/", headers: [] }, []);
   assert.deepEqual(whole.map((f) => [f.rule, f.where]), [["aws-access-key-id", "method"]]);
   assert.match(describeFindings(whole), /in the method$/);
@@ -345,6 +345,18 @@ Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT
     [value],
     ["aws-access-key-id", "bottle-credential", "github-token"],
     [`rev: ${CUT_OUT} end`, `rot: ${CUT_OUT}, then ${CUT_OUT}.`],
+  );
+});
+
+Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes and operators between them", () => {
+  assertCutOut(
+    [
+      `key = "${GH.slice(0, 14)}" + "${GH.slice(14)}";`,
+      `id = ('${AWS.slice(0, 8)}'\n  '${AWS.slice(8)}')`,
+    ],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [`key = "${CUT_OUT}";`, `id = ('${CUT_OUT}')`],
   );
 });
 

@@ -17,7 +17,7 @@ import type { ScanPool } from "./scanpool.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const MODEL = "model.test";
 
 /** The agent's side of one connection: `input` read once, what the proxy writes kept in `out`. */

@@ -9,7 +9,7 @@ import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
-const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
 
 /** A worker that cannot load (Deno prints its error; this one says it is meant). */
@@ -130,7 +130,7 @@ Deno.test("ScanPool scans parts that are views of one buffer (opened data comes 
 });
 
 Deno.test("ScanPool: a job's public values reach the worker; a value not public is found there", async () => {
-  const open = "AIzaSy" + "Dq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
+  const open = "AI" + "zaSyDq3vX8kLm2Rt5Wn7Yb0Cz4Hj6Pf9Gs1Ua";
   const pool = new ScanPool(1, { inPlaceBelow: 0 });
   try {
     const body = `{"apiKey": "${open}"}`;

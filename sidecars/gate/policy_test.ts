@@ -73,7 +73,7 @@ Deno.test("decide() refuses a force-push and a deletion unless the entry allows 
 });
 
 Deno.test("decide() names commit, file, line and rule of a secret, never the secret", async () => {
-  const secret = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+  const secret = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
   const { refusals: [r] } = decide(MAIN, {
     fastForward: true,
     scan: scan([await commit({ "config/prod.env": ["# creds", `AWS_ACCESS_KEY_ID=${secret}`] })]),
@@ -118,7 +118,7 @@ Deno.test("decide() refuses a ref that names no commit, an oversized blob, and s
 });
 
 Deno.test("decide() lets an override excuse exactly its commit on its ref, protected paths only if approved", async () => {
-  const secret = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+  const secret = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
   const c = await commit({
     "a.env": [`AWS_ACCESS_KEY_ID=${secret}`],
     ".github/workflows/ci.yml": ["x"],
@@ -225,7 +225,7 @@ Deno.test("decide() names ten secrets a file, and counts the rest of that file's
 });
 
 Deno.test("refNameRefusal() refuses a ref named for a secret and names it without it; decide() names such a path so", async () => {
-  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   for (
     const ref of [
       `refs/heads/leak/${token}`,

@@ -3,8 +3,8 @@ import { lineStarts, scanAdded, scanText } from "./scan.ts";
 import { reversedOf, rot13Of } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
-const AWS_ID = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
-const GH = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const AWS_ID = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 
 const at = (lines: string[], first = 1, file = "app.yml") =>
   lines.map((text, i) => ({ file, line: first + i, text }));
@@ -44,6 +44,13 @@ Deno.test("scanAdded() finds a token reversed, in ROT13 or both, and says so", (
     "1 GitHub token, reversed",
     "2 GitHub token, in ROT13",
     "3 GitHub token, reversed and in ROT13",
+  ]);
+});
+
+Deno.test("scanAdded() finds a token committed in quoted pieces joined in code, and says so", () => {
+  const lines = [`const key = "${GH.slice(0, 12)}" +`, `  "${GH.slice(12)}";`];
+  assert.deepEqual(scanAdded(at(lines, 3, "app.js")).map((f) => `${f.line} ${f.description}`), [
+    "3 GitHub token, in quoted pieces",
   ]);
 });
 
@@ -87,7 +94,7 @@ Deno.test("scanAdded() finds nothing in ordinary code", () => {
 Deno.test("scanText() locates each finding at its line; scanAdded() at the number each line carries", () => {
   assert.deepEqual([...lineStarts("a\nbb\n")], [0, 2, 5]);
   assert.deepEqual([...lineStarts("")], [0]);
-  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   const text = `one\ntwo\nkey: ${token}\n\nlast ${token}`;
   assert.deepEqual(scanText("f.txt", text).map((f) => [f.file, f.line, f.rule]), [
     ["f.txt", 3, "github-token"],

@@ -64,7 +64,7 @@ Deno.test("SuperviseQueue is durable: a new queue on the same directory sees eve
 });
 
 Deno.test("a secret the agent writes into a request, or the person into an answer, is hidden in the audit log", async () => {
-  const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const token = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   await withQueue(async (q, _dir, log, audit) => {
     const r = await q.create("ask", `the key is ${token}`, {
       question: `use ${btoa(token)} or not?`,

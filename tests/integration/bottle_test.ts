@@ -357,7 +357,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
     await t.step(
       "DLP blocks a secret in a request's body, URL or headers, encoded or not, and logs the rule; the model route has one in its body cut out",
       async () => {
-        const aws = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+        const aws = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
         const probes: [string, string[], RegExp][] = [
           ["body", ["-d", `{"notes":"${aws}"}`, "https://plain.fake.test/echo"], /in the body/],
           ["url", [`https://api.anthropic.com/echo?k=${aws}`], /in the url/],

@@ -126,7 +126,7 @@ dockerTest(
       await t.step(
         "a commit adding an AWS access key is refused with file, line and rule, never the key",
         async () => {
-          const key = "AKIA" + "Q3EGQ2VFOW7ZXM4N";
+          const key = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
           const stderr = await refused(
             "an AWS key",
             `printf '# prod\\nAWS_ACCESS_KEY_ID=${key}\\n' > prod.env && git add prod.env && git commit -qm 'agent: config'`,
@@ -139,7 +139,7 @@ dockerTest(
       await t.step(
         "a token hidden in base64 is found by the same decoding layer as the DLP's",
         async () => {
-          const encoded = btoa("token: ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5");
+          const encoded = btoa("token: gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5");
           await refused(
             "a base64-encoded GitHub token",
             `echo '${encoded}' > gh.txt && git add gh.txt && git commit -qm 'agent: gh'`,

