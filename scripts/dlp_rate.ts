@@ -77,6 +77,7 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["upload of an executable", executable],
     ["upload of compressed data", randomBytes(1 << 20)],
     ["body of keywords over and over (adversarial)", encode(repeatedKeywords())],
+    ["body of shapes read whole from each place (adversarial)", encode(repeatedShapes())],
   ];
 }
 
@@ -100,6 +101,18 @@ function withToken(): Uint8Array {
  */
 function repeatedKeywords(): string {
   return ["_KEY", "PuTTY-User-Key-File-2: ", "api-key:", "pwd="]
+    .map((unit) => unit.repeat(Math.ceil((1 << 18) / unit.length)).slice(0, 1 << 18)).join("\n");
+}
+
+/**
+ * Shapes the decoding layer reads whole from a place the survey finds in them, 256 KiB
+ * each: characters joined by a separator, and listed in quotes, both of too few kinds to
+ * be a token (a megabyte of `g-h-g-h-...` was read again from each place the survey
+ * found every 30 characters: minutes), and a token's prefix in quoted pieces over and
+ * over (`"AKIA2" + ...`, each piece the start of a run of them).
+ */
+function repeatedShapes(): string {
+  return ["g-h-", "'g', ", '"AKIA2" + ', `\\"AKIA2\\" + `]
     .map((unit) => unit.repeat(Math.ceil((1 << 18) / unit.length)).slice(0, 1 << 18)).join("\n");
 }
 

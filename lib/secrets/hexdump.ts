@@ -661,13 +661,16 @@ export function dumpAt(text: string, at: number): Dump | undefined {
  */
 export function joinedDumps(text: string, places: readonly number[]): Dump[] {
   const out: Dump[] = [];
-  let done = 0;
+  // How far the runs read so far reach, those turned down too: the survey finds a place
+  // every 30 characters of a run, and each read walks the run whole, so reading them all
+  // took a megabyte of `g-h-g-h-...` (too few characters to be a token) minutes.
+  const reach = { end: 0 };
   for (const place of places) {
-    if (place < done) continue;
-    const dump = joinedNear(text, place) ?? quotedNear(text, place);
+    if (place < reach.end) continue;
+    const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach);
     if (dump) {
       out.push(dump);
-      done = dump.end;
+      reach.end = Math.max(reach.end, dump.end);
     }
   }
   return out;
@@ -677,7 +680,7 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
 const MIN_JOINED = 16;
 
 /** The run of joined characters whose separators start within a period of `at`. */
-function joinedNear(text: string, at: number): Dump | undefined {
+function joinedNear(text: string, at: number, reach: { end: number }): Dump | undefined {
   for (let period = 2; period <= 3; period++) {
     for (let k = at; k < at + period; k++) {
       const c = text.charCodeAt(k);
@@ -717,7 +720,10 @@ function joinedNear(text: string, at: number): Dump | undefined {
         if (!joins(c)) break;
       }
       // A rule drawn with a pattern (`-=-=-=`) joins nothing.
-      if (chars.length < MIN_JOINED || new Set(chars).size < 4) continue;
+      if (chars.length < MIN_JOINED || new Set(chars).size < 4) {
+        reach.end = Math.max(reach.end, last + 1);
+        continue;
+      }
       // A character at either end may be a word's, its separator only what follows the
       // word (`abc,g,h,p`: the `c`): read with and without it.
       const lead = first > 0 && isPayload(text, first - 1) ? 1 : 0;
@@ -736,7 +742,7 @@ function joinedNear(text: string, at: number): Dump | undefined {
  * JSON string) that the survey found at `at` (see `quotedFrom` in keywords.ts), from its
  * first character to its last: `MIN_JOINED` or more.
  */
-function quotedNear(text: string, at: number): Dump | undefined {
+function quotedNear(text: string, at: number, reach: { end: number }): Dump | undefined {
   const get = (k: number) => text.charCodeAt(k);
   for (let k = at; k < at + 3; k++) {
     const q = get(k);
@@ -761,7 +767,10 @@ function quotedNear(text: string, at: number): Dump | undefined {
         end = next;
         e = afterComma(get, next);
       }
-      if (chars.length < MIN_JOINED || new Set(chars).size < 4) continue;
+      if (chars.length < MIN_JOINED || new Set(chars).size < 4) {
+        reach.end = Math.max(reach.end, end);
+        continue;
+      }
       return { at: s, end, bytes: [new TextEncoder().encode(chars)] };
     }
   }

@@ -462,3 +462,15 @@ Deno.test("lists of characters in quotes that hold no token are no finding", () 
     assert.deepEqual(found(t), [], t);
   }
 });
+
+Deno.test("characters joined past a long run of too few kinds are still read", () => {
+  // Each run is read once, whole, from the first place the survey finds in it; a run
+  // turned down (two kinds of character) is not read again from its other places.
+  for (const before of [`${"g-h-".repeat(2000)}g`, `[${"'g', ".repeat(2000)}'g']`]) {
+    for (
+      const t of [`${before}\n${[...GH].join("-")}`, `${before}\n${quoted(GH, "'").join(", ")}`]
+    ) {
+      assert.deepEqual(found(t), ["hexdump:github-token"]);
+    }
+  }
+});
