@@ -482,6 +482,18 @@ Deno.test("a token written in quoted pieces joined in code is found, as written 
   ]);
 });
 
+Deno.test("a token in quoted pieces is found after or inside a long run of other pieces", () => {
+  // A run is read up to 1,024 characters joined, and a prefix in its first half is not
+  // read again; a token anywhere in it is found in its join.
+  const junk = (n: number) => Array.from({ length: n }, (_, i) => `"AKIA${i % 10}"`).join(" + ");
+  const token = `"${GH.slice(0, 10)}" + "${GH.slice(10, 25)}" + "${GH.slice(25)}"`;
+  for (const n of [3, 60, 150, 400]) {
+    for (const code of [`k = ${junk(n)} + ${token};`, `k = ${junk(n)};\nj = ${token};`]) {
+      assert.deepEqual(found(code), ["concatenated:github-token"], `${n}: ${code.slice(-120)}`);
+    }
+  }
+});
+
 Deno.test("quoted pieces in code that make no token are not read as one", () => {
   for (
     const code of [

@@ -437,8 +437,8 @@ const JOINING = Uint8Array.from(
   (_, c) => +"+.&|~,".includes(String.fromCharCode(c)),
 );
 
-/** Pieces a token is read from at most, and characters each holds at most. */
-const MAX_PIECES = 32;
+/** Characters a run of quoted pieces is read for at most, joined; and a piece at most. */
+const CHAIN = 1024;
 const MAX_PIECE = 128;
 
 /**
@@ -476,18 +476,25 @@ function nextPiece(text: string, close: number, escaped: boolean): number {
  * adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in a JSON
  * string, its quotes escaped): from a token rule's keyword, the piece it is in is read to
  * its quote and joined to those after it, each after an operator or none; found joined,
- * pointing at the prefix, its span the pieces as written. Looked for only at the survey's
+ * pointing at its prefix, its span the pieces as written. Looked for only at the survey's
  * hits of token rules' keywords: a prefix cut across pieces (`"gh" + "p_..."`) is not.
+ *
+ * Linear: a run of pieces is read up to `CHAIN` characters joined, and a keyword within
+ * its first half is not read again (a token in it of up to half that is found in its
+ * join, wherever it starts), so that a body of `"AKIA2" + "AKIA2" + ...` costs a scan of
+ * about twice itself, not one per piece.
  */
 function concatenatedFindings(text: string, hits: readonly number[]): Finding[] {
   const kinds = tokenKeywordKinds();
   const out: Finding[] = [];
   const keywords = detector().matcher.keywords;
+  let covered = 0;
   for (let h = 0; h < hits.length; h += 2) {
     const kind = kinds[hits[h]!]!;
     if (kind === 0) continue;
     const end = hits[h + 1]!;
     const start = end - keywords[hits[h]!]!.length;
+    if (start < covered) continue;
     // A word of its own (`cio` ends `inicio`: in a list of words, it starts no token).
     if (ALNUM[text.charCodeAt(start - 1)] === 1) continue;
     // A prefix of letters and digits in small letters alone is a word's (`pat` starts
@@ -508,48 +515,61 @@ function concatenatedFindings(text: string, hits: readonly number[]): Finding[] 
     const quote = escaped ? text.charCodeAt(close + 1) : q;
     if (quote !== 34 && quote !== 39 && quote !== 96) continue;
     if (escaped) close++;
-    // Pieces as [start, end] where written.
+    // Pieces as [start, end] where written, up to `CHAIN` characters joined.
     const pieces: number[] = [start, close - +escaped];
-    for (let p = nextPiece(text, close, escaped); p >= 0 && pieces.length < 2 * MAX_PIECES;) {
+    let length = close - +escaped - start;
+    for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
       let e = p;
       while (e < p + MAX_PIECE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
       const stop = escaped ? e + 1 : e;
       if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
       pieces.push(p, e);
+      length += e - p;
       p = nextPiece(text, stop, escaped);
     }
     if (pieces.length < 4) continue;
+    // Where each piece starts in the join; keywords in the first half are read here.
+    const at: number[] = [];
     let joined = "";
-    for (let i = 0; i < pieces.length; i += 2) joined += text.slice(pieces[i], pieces[i + 1]);
+    for (let i = 0; i < pieces.length; i += 2) {
+      at.push(joined.length);
+      if (joined.length <= CHAIN / 2 || length < CHAIN) covered = pieces[i + 1]!;
+      joined += text.slice(pieces[i], pieces[i + 1]);
+    }
     // No token's body without a digit (see below), and none this short: a list of prefixes
     // (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than this look.
-    if (joined.length < 16 || !/[0-9]/.test(joined.slice(end - start))) continue;
+    if (joined.length < 16 || !/[0-9]/.test(joined)) continue;
+    /** Where in `text` the character at `j` of the join is, and which piece holds it. */
+    const written = (j: number): [number, number] => {
+      let k = 0;
+      while (k + 1 < at.length && at[k + 1]! <= j) k++;
+      return [pieces[2 * k]! + j - at[k]!, k];
+    };
     for (const f of tokenDetector().scan(joined)) {
+      const [from] = written(f.index);
+      // A word of its own as written, past the prefix where the run starts.
+      if (f.index > 0 && ALNUM[text.charCodeAt(from - 1)] === 1) continue;
       // With a digit after its prefix, as a random token all but always has: words
       // listed one after another (`"ACCAT", "ACCOPTION", ...`) have none.
-      if (f.index !== 0 || !/[0-9]/.test(joined.slice(end - start, f.length))) continue;
+      const prefix = f.index === 0 ? end - start : 4;
+      if (!/[0-9]/.test(joined.slice(f.index + prefix, f.index + f.length))) continue;
       // A value the person declared public is one as joined (a test's stand-in written in
       // pieces, so that scanners pass over it).
-      if (publicValues.has(joined.slice(0, f.length))) continue;
+      if (publicValues.has(joined.slice(f.index, f.index + f.length))) continue;
       // Its span as written: up to where its last character is, in the piece that holds it.
-      let left = f.length;
-      let last = start;
-      let through = 0;
-      for (let i = 0; i < pieces.length && left > 0; i += 2) {
-        const n = Math.min(left, pieces[i + 1]! - pieces[i]!);
-        last = pieces[i]! + n;
-        left -= n;
-        through += pieces[i + 1]! - pieces[i]!;
-      }
+      const [last, k] = written(f.index + f.length - 1);
+      const through = at[k]! + pieces[2 * k + 1]! - pieces[2 * k]!;
+      // In one piece, it is no token in pieces (found as written, if it is one).
+      if (written(f.index)[1] === k) continue;
       // With the edges its rule has in running text, up to that piece's end: the pieces'
       // own ends are no edges (another argument may follow), but what that piece holds
       // after it is (a value one character too long is no key).
       const bounded = ruleById(f.rule)?.pattern;
       if (bounded) {
         bounded.lastIndex = 0;
-        if (bounded.exec(joined.slice(0, through))?.index !== 0) continue;
+        if (bounded.exec(joined.slice(f.index, through))?.index !== 0) continue;
       }
-      out.push({ ...f, index: start, length: last - start });
+      out.push({ ...f, index: from, length: last + 1 - from });
     }
   }
   return out;
