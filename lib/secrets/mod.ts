@@ -387,7 +387,7 @@ let tokenKeywords: Uint8Array | undefined;
  * licence key's form (`ghp_Zq8L-r2Xv-9Kt4-...`, `AKIA Q3EG Q2VF ...`). The first group may
  * be glued to the prefix or follow a mark; the last may be shorter.
  */
-const GROUPED = /[-. :_]?[A-Za-z0-9]{0,8}([-. :_/])[A-Za-z0-9]{2,8}(?:\1[A-Za-z0-9]{1,8}){2,}/y;
+const GROUPED = /[-. :_]?[A-Za-z0-9]{0,8}([-. :_/])[A-Za-z0-9]{2,8}(?:\1[A-Za-z0-9]{1,8}){2,63}/y;
 
 /** The marks `GROUPED` joins groups with. */
 const GROUP_MARK = Uint8Array.from(
@@ -598,6 +598,13 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
     let mark = false;
     for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[text.charCodeAt(i)] === 1;
     if (!mark) continue;
+    // A digit among its first groups (see below), looked for before the groups are read.
+    let digit = false;
+    for (let i = end; i < end + 64 && !digit; i++) {
+      const c = text.charCodeAt(i);
+      digit = c >= 48 && c <= 57;
+    }
+    if (!digit) continue;
     GROUPED.lastIndex = end;
     const m = GROUPED.exec(text);
     if (m === null) continue;
