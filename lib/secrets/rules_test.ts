@@ -892,3 +892,13 @@ Deno.test("a value whose letters spell its own kind is written for show, except 
     "url-password:secret123",
   ]);
 });
+
+Deno.test("a private key after headers that never end is found; a body holds no run of five dashes", () => {
+  const key = cases.find(([rule]) => rule === "private-key")![1];
+  const headers = ("-----BEGIN " + "RSA PRIVATE KEY-----\n").repeat(500);
+  assert.deepEqual(findSecrets(headers + key).map((f) => f.rule), ["private-key"]);
+  // One header's body does not run on across another's dashes to the other's end: only
+  // the key as written is read, from its own header.
+  const found = findSecrets(`${headers}${key}`).find((f) => f.rule === "private-key")!;
+  assert.ok(found.index > headers.length, `${found.index}`);
+});
