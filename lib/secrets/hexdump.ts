@@ -10,7 +10,7 @@
  * any other, so the decoding layer reads dumps as it reads base64.
  */
 
-import { afterComma, DUMP_CHAR, MIN_DUMP, quotedCharEnd } from "./keywords.ts";
+import { afterComma, DUMP_CHAR, escapeLetter, MIN_DUMP, quotedCharEnd } from "./keywords.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;
@@ -784,7 +784,7 @@ function quotedBefore(text: string, s: number, quote: number, escaped: boolean):
     const c = text.charCodeAt(p);
     if (c === 32 || c === 10 || c === 13 || c === 9) p--;
     else if (
-      (c === 110 || c === 114 || c === 116) && text.charCodeAt(p - 1) === 92 &&
+      escapeLetter(c) && text.charCodeAt(p - 1) === 92 &&
       text.charCodeAt(p - 2) !== 92
     ) p -= 2;
     else break;

@@ -697,6 +697,9 @@ export function quotedCharEnd(
   return get(p) === quote ? p + 1 : -1;
 }
 
+/** Whether `c` is the code of `n`, `r` or `t`: after a backslash, an escaped line break or tab. */
+export const escapeLetter = (c: number): boolean => c === 110 || c === 114 || c === 116;
+
 /**
  * Where what follows a list's `,` at `p` starts (past spaces and line breaks, as written
  * or escaped in a JSON string, as Node breaks a long list), or -1.
@@ -706,7 +709,7 @@ export function afterComma(get: (k: number) => number, p: number): number {
   for (let n = 0; n < 16; n++) {
     const c = get(p);
     if (c === 32 || c === 10 || c === 13 || c === 9) p++;
-    else if (c === 92 && (get(p + 1) === 110 || get(p + 1) === 114 || get(p + 1) === 116)) p += 2;
+    else if (c === 92 && escapeLetter(get(p + 1))) p += 2;
     else return p;
   }
   return -1;

@@ -18,7 +18,7 @@ import {
   type Variant,
   variants,
 } from "./decode.ts";
-import { escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
+import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -427,9 +427,6 @@ const ALNUM = Uint8Array.from(
   { length: 128 },
   (_, c) => +/[A-Za-z0-9]/.test(String.fromCharCode(c)),
 );
-
-/** Whether the code is of `n`, `r` or `t` (a line break or tab escaped after a backslash). */
-const escapeLetter = (c: number) => c === 110 || c === 114 || c === 116;
 
 /** Operators that join strings in code: `+`, `.` and `..` (PHP, Perl, Lua), `&`, `||`, `~`, and `,` (a list joined, arguments formatted). */
 const JOINING = Uint8Array.from(
