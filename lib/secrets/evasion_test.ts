@@ -260,7 +260,12 @@ Deno.test("a line that starts with a token's own prefix is not joined to the lin
   const GL = "gl" + "pat-Xk4mR8q2Zt9Wv6Ln3Pb1";
   assert.deepEqual(found(`${GH}\n${GL}\n`), ["plain:github-token", "plain:gitlab-token"]);
   // A cut before a body's own `_` is still joined: only a rule's prefix starts a token.
-  assert.ok(found("glpat-Xk4mR8q2Zt\nab_Wz7Tn5L\n").includes("lines:gitlab-token"));
+  // (A line this short after it is read as a token cut into lines, too: see below.)
+  assert.deepEqual(
+    found("glpat-Xk4mR8q2Zt\nab_Wz7Tn5L\n").filter((f) => /^(lines|folded):gitlab-token$/.test(f))
+      .length,
+    1,
+  );
 });
 
 Deno.test("base64 on consecutive lines is found at any alignment, in any line, of any width", () => {
@@ -510,6 +515,50 @@ Deno.test("quoted pieces in code that make no token are not read as one", () => 
     ]
   ) {
     assert.deepEqual(found(code), [], code);
+  }
+});
+
+Deno.test("a token cut into short lines (`fold -w 8`) is found, as written and in a model request", () => {
+  const fold = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+  const forms = (token: string): string[] => [
+    // `fold -w N` of the token alone, at widths from the prefix's up to 15 (16 and more are
+    // runs, joined as wrapped base64 is).
+    ...[4, 5, 6, 8, 10, 12, 15].map((w) => `$ fold -w ${w} key\n${fold(token, w)}\n$ `),
+    // After a label on the first line, which is wider than the rest.
+    `token: ${token.slice(0, 8)}\n${fold(token.slice(8), 8)}\ndone`,
+    // Windows line ends; the output's next line short too.
+    `${fold(token, 6).replaceAll("\n", "\r\n")}\r\nok\r\n`,
+  ];
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {
+    for (const text of forms(token!)) {
+      const asJson = JSON.stringify({
+        messages: [{ role: "user", content: [{ type: "tool_result", content: text }] }],
+      });
+      for (const t of [text, asJson]) {
+        assert.ok(found(t).includes(`folded:${rule}`), `${found(t)}: ${JSON.stringify(t)}`);
+      }
+      // Pointing at the prefix, its span the lines as written.
+      const f = findSecrets(text).find((f) => f.encoding === "folded")!;
+      assert.equal(text.slice(f.index, f.index + 4), token!.slice(0, 4), text);
+      assert.ok(text.slice(f.index, f.index + f.length).endsWith(token!.slice(-2)), text);
+    }
+  }
+});
+
+Deno.test("short lines after a prefix that make no token are not read as one", () => {
+  for (
+    const text of [
+      // Words a line, without a digit; lines of different widths.
+      "AKIA\nis\nthe\nprefix\nof\nan\nid",
+      "ghp_\nclassic\ntokens\nstart\nso",
+      `${AWS.slice(0, 10)}\n${AWS.slice(10, 13)}\n${AWS.slice(13)}`,
+      // One character too many on the last line: no key.
+      `${AWS.slice(0, 8)}\n${AWS.slice(8, 16)}\n${AWS.slice(16)}Z`,
+      // The prefix inside a word.
+      `xAKIAQ3EG\nQ2VFOW7Z\nXM4N`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
   }
 });
 

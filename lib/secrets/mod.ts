@@ -28,9 +28,16 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
 /**
  * How a secret was written: as it is, in a decoded form, joined from fields (`joined`),
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
- * as written), or in quoted pieces joined in code (`concatenated`, its span as written).
+ * as written), in quoted pieces joined in code (`concatenated`, its span as written), or
+ * cut into short lines (`folded`: `fold -w 8`, its span as written).
  */
-export type Encoding = "plain" | Variant["encoding"] | "joined" | "grouped" | "concatenated";
+export type Encoding =
+  | "plain"
+  | Variant["encoding"]
+  | "joined"
+  | "grouped"
+  | "concatenated"
+  | "folded";
 
 /**
  * How a secret was written, in words for a finding's description: nothing for one as it
@@ -52,6 +59,8 @@ export function howWritten(encoding: Encoding): string {
       return "in ROT13";
     case "reversed-rot13":
       return "reversed and in ROT13";
+    case "folded":
+      return "cut into short lines";
     default:
       return `${encoding}-encoded`;
   }
@@ -469,6 +478,38 @@ function nextPiece(text: string, close: number, escaped: boolean): number {
 }
 
 /**
+ * Where the token rule's keyword `keyword` of the survey's hits, ending at `end`, starts
+ * a token: at its start, if it is a word of its own (`cio` ends `inicio`: in a list of
+ * words, it starts no token) and, for a prefix of letters and digits, has a capital
+ * (those prefixes are written so, `AKIA`, `AIza`; `pat` starts `path`). -1 if not.
+ */
+function tokenStartAt(
+  text: string,
+  kinds: Uint8Array,
+  keywords: readonly string[],
+  keyword: number,
+  end: number,
+): number {
+  const kind = kinds[keyword]!;
+  if (kind === 0) return -1;
+  const start = end - keywords[keyword]!.length;
+  // After an escaped line break or tab in a JSON string (`\\nghp_`), its letter is no word's.
+  if (
+    ALNUM[text.charCodeAt(start - 1)] === 1 &&
+    !(escapeLetter(text.charCodeAt(start - 1)) && text.charCodeAt(start - 2) === 92)
+  ) return -1;
+  if (kind === 1) {
+    let capital = false;
+    for (let i = start; i < end && !capital; i++) {
+      const c = text.charCodeAt(i);
+      capital = c >= 65 && c <= 90;
+    }
+    if (!capital) return -1;
+  }
+  return start;
+}
+
+/**
  * Tokens written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`, Python's
  * adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in a JSON
  * string, its quotes escaped): from a token rule's keyword, the piece it is in is read to
@@ -487,23 +528,9 @@ function concatenatedFindings(text: string, hits: readonly number[]): Finding[] 
   const keywords = detector().matcher.keywords;
   let covered = 0;
   for (let h = 0; h < hits.length; h += 2) {
-    const kind = kinds[hits[h]!]!;
-    if (kind === 0) continue;
     const end = hits[h + 1]!;
-    const start = end - keywords[hits[h]!]!.length;
-    if (start < covered) continue;
-    // A word of its own (`cio` ends `inicio`: in a list of words, it starts no token).
-    if (ALNUM[text.charCodeAt(start - 1)] === 1) continue;
-    // A prefix of letters and digits in small letters alone is a word's (`pat` starts
-    // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
-    if (kind === 1) {
-      let capital = false;
-      for (let i = start; i < end && !capital; i++) {
-        const c = text.charCodeAt(i);
-        capital = c >= 65 && c <= 90;
-      }
-      if (!capital) continue;
-    }
+    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
+    if (start < 0 || start < covered) continue;
     // The rest of the piece the prefix is in, up to a quote.
     let close = end;
     while (close < end + MAX_PIECE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
@@ -525,51 +552,137 @@ function concatenatedFindings(text: string, hits: readonly number[]): Finding[] 
       p = nextPiece(text, stop, escaped);
     }
     if (pieces.length < 4) continue;
-    // Where each piece starts in the join; keywords in the first half are read here.
-    const at: number[] = [];
-    let joined = "";
-    for (let i = 0; i < pieces.length; i += 2) {
-      at.push(joined.length);
-      if (joined.length <= CHAIN / 2 || length < CHAIN) covered = pieces[i + 1]!;
-      joined += text.slice(pieces[i], pieces[i + 1]);
-    }
-    // No token's body without a digit (see below), and none this short: a list of prefixes
-    // (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than this look.
-    if (joined.length < 16 || !/[0-9]/.test(joined)) continue;
-    /** Where in `text` the character at `j` of the join is, and which piece holds it. */
-    const written = (j: number): [number, number] => {
-      let k = 0;
-      while (k + 1 < at.length && at[k + 1]! <= j) k++;
-      return [pieces[2 * k]! + j - at[k]!, k];
-    };
-    for (const f of tokenDetector().scan(joined)) {
-      const [from] = written(f.index);
-      // A word of its own as written, past the prefix where the run starts.
-      if (f.index > 0 && ALNUM[text.charCodeAt(from - 1)] === 1) continue;
-      // With a digit after its prefix, as a random token all but always has: words
-      // listed one after another (`"ACCAT", "ACCOPTION", ...`) have none.
-      const prefix = f.index === 0 ? end - start : 4;
-      if (!/[0-9]/.test(joined.slice(f.index + prefix, f.index + f.length))) continue;
-      // A value the person declared public is one as joined (a test's stand-in written in
-      // pieces, so that scanners pass over it).
-      if (publicValues.has(joined.slice(f.index, f.index + f.length))) continue;
-      // Its span as written: up to where its last character is, in the piece that holds it.
-      const [last, k] = written(f.index + f.length - 1);
-      const through = at[k]! + pieces[2 * k + 1]! - pieces[2 * k]!;
-      // In one piece, it is no token in pieces (found as written, if it is one).
-      if (written(f.index)[1] === k) continue;
-      // With the edges its rule has in running text, up to that piece's end: the pieces'
-      // own ends are no edges (another argument may follow), but what that piece holds
-      // after it is (a value one character too long is no key).
-      const bounded = ruleById(f.rule)?.pattern;
-      if (bounded) {
-        bounded.lastIndex = 0;
-        if (bounded.exec(joined.slice(f.index, through))?.index !== 0) continue;
-      }
-      out.push({ ...f, index: from, length: last + 1 - from });
-    }
+    covered = piecesFindings(text, pieces, length, end - start, out);
   }
   return out;
+}
+
+/** The widest line of a token cut into lines that is read: wider ones are runs (see `lines` in decode.ts). */
+const MAX_LINE = 15;
+
+/** The length of the line break at `i`: `\n`, `\r\n`, or either escaped in a JSON string; 0 if none. */
+function lineBreakAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 10) return 1;
+  if (c === 13) return text.charCodeAt(i + 1) === 10 ? 2 : 0;
+  if (c !== 92) return 0;
+  // A backslash after a line's characters (none is one) starts an escape.
+  const d = text.charCodeAt(i + 1);
+  if (d === 110) return 2;
+  return d === 114 && text.charCodeAt(i + 2) === 92 && text.charCodeAt(i + 3) === 110 ? 4 : 0;
+}
+
+/**
+ * Tokens cut into short lines (`fold -w 8`, `textwrap.wrap(t, 6)`): from a token rule's
+ * keyword, the rest of its line, then the lines after it while they are of one width (up
+ * to `MAX_LINE` characters with no space, quote or backslash; the last may be shorter),
+ * each ended by a line break as written or escaped in a JSON string; found joined (with
+ * the last line and without it: the next line of the output may be short too), pointing
+ * at the prefix, its span the lines as written. Looked for only at the survey's hits, as
+ * quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not found. Looking
+ * at every short line of a text instead cost a scan of source code a tenth.
+ */
+function foldedFindings(text: string, hits: readonly number[]): Finding[] {
+  const kinds = tokenKeywordKinds();
+  const out: Finding[] = [];
+  const keywords = detector().matcher.keywords;
+  let covered = 0;
+  for (let h = 0; h < hits.length; h += 2) {
+    const end = hits[h + 1]!;
+    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
+    if (start < 0 || start < covered) continue;
+    // The rest of the prefix's line, up to a line break.
+    let close = end;
+    while (close <= end + MAX_LINE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+    let step = lineBreakAt(text, close);
+    if (step === 0 || close - end > MAX_LINE) continue;
+    const pieces: number[] = [start, close];
+    let length = close - start;
+    let width = 0;
+    for (let p = close + step; step > 0 && length < CHAIN;) {
+      let e = p;
+      while (e <= p + MAX_LINE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      const w = e - p;
+      if (w === 0 || w > (width || MAX_LINE)) break;
+      width ||= w;
+      pieces.push(p, e);
+      length += w;
+      if (w < width) break;
+      step = lineBreakAt(text, e);
+      p = e + step;
+    }
+    if (pieces.length < 4) continue;
+    const found: Finding[] = [];
+    covered = piecesFindings(text, pieces, length, end - start, found);
+    // Without a last line shorter than the rest: the output's next line may be short too.
+    const last = pieces.at(-1)! - pieces.at(-2)!;
+    if (found.length === 0 && pieces.length > 4 && last < width) {
+      piecesFindings(text, pieces.slice(0, -2), length - last, end - start, found);
+    }
+    out.push(...found);
+  }
+  return out;
+}
+
+/**
+ * The tokens in `pieces` (start and end of each where written, the first holding a token
+ * rule's keyword, `prefix` long, at its start) joined, `length` characters in all: each
+ * found joined, pointing at its prefix, its span the pieces as written, pushed to `out`.
+ * Returns how far the pieces read cover the text: a keyword before that need not be read
+ * again (see `concatenatedFindings`).
+ */
+function piecesFindings(
+  text: string,
+  pieces: readonly number[],
+  length: number,
+  prefix: number,
+  out: Finding[],
+): number {
+  let covered = 0;
+  // Where each piece starts in the join; keywords in the first half are read here.
+  const at: number[] = [];
+  let joined = "";
+  for (let i = 0; i < pieces.length; i += 2) {
+    at.push(joined.length);
+    if (joined.length <= CHAIN / 2 || length < CHAIN) covered = pieces[i + 1]!;
+    joined += text.slice(pieces[i], pieces[i + 1]);
+  }
+  // No token's body without a digit (see below), and none this short: a list of prefixes
+  // (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than this look.
+  if (joined.length < 16 || !/[0-9]/.test(joined)) return covered;
+  /** Where in `text` the character at `j` of the join is, and which piece holds it. */
+  const written = (j: number): [number, number] => {
+    let k = 0;
+    while (k + 1 < at.length && at[k + 1]! <= j) k++;
+    return [pieces[2 * k]! + j - at[k]!, k];
+  };
+  for (const f of tokenDetector().scan(joined)) {
+    const [from] = written(f.index);
+    // A word of its own as written, past the prefix where the run starts.
+    if (f.index > 0 && ALNUM[text.charCodeAt(from - 1)] === 1) continue;
+    // With a digit after its prefix, as a random token all but always has: words
+    // listed one after another (`"ACCAT", "ACCOPTION", ...`) have none.
+    const after = f.index === 0 ? prefix : 4;
+    if (!/[0-9]/.test(joined.slice(f.index + after, f.index + f.length))) continue;
+    // A value the person declared public is one as joined (a test's stand-in written in
+    // pieces, so that scanners pass over it).
+    if (publicValues.has(joined.slice(f.index, f.index + f.length))) continue;
+    // Its span as written: up to where its last character is, in the piece that holds it.
+    const [last, k] = written(f.index + f.length - 1);
+    const through = at[k]! + pieces[2 * k + 1]! - pieces[2 * k]!;
+    // In one piece, it is no token in pieces (found as written, if it is one).
+    if (written(f.index)[1] === k) continue;
+    // With the edges its rule has in running text, up to that piece's end: the pieces'
+    // own ends are no edges (another argument may follow), but what that piece holds
+    // after it is (a value one character too long is no key).
+    const bounded = ruleById(f.rule)?.pattern;
+    if (bounded) {
+      bounded.lastIndex = 0;
+      if (bounded.exec(joined.slice(f.index, through))?.index !== 0) continue;
+    }
+    out.push({ ...f, index: from, length: last + 1 - from });
+  }
+  return covered;
 }
 
 /**
@@ -692,6 +805,7 @@ function findInPiece(
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
   add(notPublic(text, concatenatedFindings(text, survey.hits)), "concatenated");
+  add(notPublic(text, foldedFindings(text, survey.hits)), "folded");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is

@@ -691,6 +691,7 @@ export function cutOutSecrets(
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
     f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
+    f.encoding === "folded" ||
     RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
@@ -698,7 +699,10 @@ export function cutOutSecrets(
   const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
     // A token in groups is cut out as written, marks and all; one in quoted pieces with
     // the quotes and operators between them.
-    if (f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated") {
+    if (
+      f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
+      f.encoding === "folded"
+    ) {
       return [[f.index, f.index + f.length]];
     }
     // A hex dump goes whole, its text column too (the token is there, cut in lines). Its

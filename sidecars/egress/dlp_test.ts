@@ -360,6 +360,18 @@ Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes
   );
 });
 
+Deno.test("cutOutSecrets() cuts a token cut into short lines, its lines as written", () => {
+  assertCutOut(
+    [
+      `$ fold -w 8 k\n${GH.match(/.{1,8}/g)!.join("\n")}\n$ `,
+      `id: ${AWS.slice(0, 6)}\n${AWS.slice(6, 12)}\n${AWS.slice(12, 18)}\n${AWS.slice(18)}\n`,
+    ],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [`$ fold -w 8 k\n${CUT_OUT}\n$ `, `id: ${CUT_OUT}\n`],
+  );
+});
+
 Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
   // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
   const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);
