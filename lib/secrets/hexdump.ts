@@ -10,7 +10,16 @@
  * any other, so the decoding layer reads dumps as it reads base64.
  */
 
-import { afterComma, DUMP_CHAR, escapeLetter, MIN_DUMP, quotedCharEnd } from "./keywords.ts";
+import {
+  afterComma,
+  breakLength,
+  DUMP_CHAR,
+  escapeLetter,
+  MIN_DUMP,
+  NUMBER_VALUES,
+  numberLine,
+  quotedCharEnd,
+} from "./keywords.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;
@@ -667,7 +676,8 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
   const reach = { end: 0 };
   for (const place of places) {
     if (place < reach.end) continue;
-    const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach);
+    const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach) ??
+      numbersNear(text, place, reach);
     if (dump) {
       out.push(dump);
       reach.end = Math.max(reach.end, dump.end);
@@ -775,6 +785,61 @@ function quotedNear(text: string, at: number, reach: { end: number }): Dump | un
     }
   }
   return undefined;
+}
+
+/**
+ * Numbers one a line (`for c in t: print(ord(c))`, `printf '%d\n'`, `xxd -p -c1`; in a
+ * JSON string too) around the line break the survey found near `at` (see `numbersFrom`
+ * in keywords.ts): back to the first line of them, then on to the last, read as bytes in
+ * decimal and in hex (each while it can): `MIN_JOINED` lines or more.
+ */
+function numbersNear(text: string, at: number, reach: { end: number }): Dump | undefined {
+  const get = (k: number) => text.charCodeAt(k);
+  let line = -1;
+  for (let k = at; k < at + 10 && line < 0; k++) {
+    const step = breakLength(get, k);
+    if (step > 0) line = k + step;
+  }
+  if (line < 0 || numberLine(get, line) < 0) return undefined;
+  // Back, a line at a time, while the line before holds a number alone.
+  for (;;) {
+    let start = line - 1;
+    // The break that ends the line before: `\n` (after a `\r` or not), or escaped.
+    if (get(start) === 10) start -= get(start - 1) === 13 ? 2 : 1;
+    else if (get(start) === 110 && get(start - 1) === 92) {
+      start -= get(start - 3) === 92 && get(start - 2) === 114 ? 4 : 2;
+    } else break;
+    const end = start + 1;
+    // Its start: the end of the break before it, or the text's, within a number's width
+    // (spaces before it too).
+    let from = end;
+    while (
+      from > 0 && end - from < 13 && get(from - 1) !== 10 &&
+      !(get(from - 1) === 110 && get(from - 2) === 92)
+    ) {
+      from--;
+    }
+    if (numberLine(get, from) !== end) break;
+    line = from;
+  }
+  const first = line;
+  const decimal: number[] = [];
+  const hex: number[] = [];
+  let inDecimal = true, inHex = true;
+  let end = line;
+  for (let e; (e = numberLine(get, line)) >= 0;) {
+    if (!(inDecimal && NUMBER_VALUES[0]! >= 0) && !(inHex && NUMBER_VALUES[1]! >= 0)) break;
+    inDecimal &&= NUMBER_VALUES[0]! >= 0;
+    inHex &&= NUMBER_VALUES[1]! >= 0;
+    if (inDecimal) decimal.push(NUMBER_VALUES[0]!);
+    if (inHex) hex.push(NUMBER_VALUES[1]!);
+    end = e;
+    line = e + breakLength(get, e);
+  }
+  reach.end = Math.max(reach.end, end);
+  const bytes = [decimal, hex].filter((v) => v.length >= MIN_JOINED && new Set(v).size >= 4)
+    .map((v) => Uint8Array.from(v));
+  return bytes.length > 0 ? { at: first, end, bytes } : undefined;
 }
 
 /** Where the character in quotes before the one at `s` starts, or -1. */

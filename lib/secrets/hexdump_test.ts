@@ -384,6 +384,46 @@ Deno.test("a token as bytes in decimal (Python's `list(data)`, a Node Buffer as 
   assert.deepEqual(found(bytes.join(" ; ")), []);
 });
 
+Deno.test("a token as a number a line (a character's code each, in decimal or hex) is found", () => {
+  const bytes = bytesOf(`token=${GH}`);
+  const texts = [
+    // `for c in t: print(ord(c))`, `printf '%d\n'`; `xxd -p -c1`; Python's `hex(ord(c))`.
+    bytes.join("\n"),
+    bytes.map(h2).join("\n"),
+    bytes.map((b) => `0x${h2(b)}`).join("\r\n"),
+    // `od -An -v -tu1 -w1`: right-aligned.
+    bytes.map((b) => String(b).padStart(4)).join("\n"),
+  ];
+  for (const text of texts) {
+    const output = `$ python3 codes.py\n${text}\n$ `;
+    const request = JSON.stringify({ messages: [{ role: "user", content: output }] });
+    for (const t of [output, request]) assert.ok(found(t).includes("hexdump:github-token"), t);
+    // Read from its first line (where a finding points, and a cut starts) to its last.
+    const at = output.indexOf(text);
+    const dump = dumpAt(output, at)!;
+    assert.deepEqual([dump.at, dump.end], [at, at + text.length]);
+    // Its last line the last of the text, or of a JSON string.
+    assert.ok(found(text).includes("hexdump:github-token"));
+    assert.ok(found(JSON.stringify({ output: text })).includes("hexdump:github-token"));
+  }
+});
+
+Deno.test("numbers one a line that show no text, or other lines among them, are no finding", () => {
+  const codes = bytesOf(`token=${GH}`);
+  for (
+    const t of [
+      // Counts, line numbers, a column of data.
+      Array.from({ length: 64 }, (_, i) => i + 1).join("\n"),
+      Array.from({ length: 40 }, (_, i) => (i * 37) % 256).join("\n"),
+      // Codes broken by a line of text, or by a number past a byte (`346` is no `Z`).
+      codes.slice(0, 12).join("\n") + "\n--\n" + codes.slice(12).join("\n"),
+      codes.map((c, i) => (i === 12 ? c + 256 : c)).join("\n"),
+    ]
+  ) {
+    assert.deepEqual(found(t), [], t);
+  }
+});
+
 Deno.test("a line that starts with other text ends a dump's numbers", () => {
   const numbers = Array.from({ length: 16 }, (_, i) => 65 + i).join(" ");
   const text = `${numbers}\nx: ${numbers}\n`;

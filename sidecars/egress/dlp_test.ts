@@ -360,7 +360,7 @@ Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes
   );
 });
 
-Deno.test("cutOutSecrets() cuts a token cut into short lines, its lines as written", () => {
+Deno.test("cutOutSecrets() cuts a token cut into short lines or a number a line, its lines as written", () => {
   assertCutOut(
     [
       `$ fold -w 8 k\n${GH.match(/.{1,8}/g)!.join("\n")}\n$ `,
@@ -369,6 +369,14 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, its lines as writt
     [],
     ["aws-access-key-id", "github-token"],
     [`$ fold -w 8 k\n${CUT_OUT}\n$ `, `id: ${CUT_OUT}\n`],
+  );
+  // A character's code a line: the numbers go whole.
+  const codes = [...new TextEncoder().encode(`key=${GH}`)];
+  assertCutOut(
+    [`$ python3 codes.py\n${codes.join("\n")}\n$ `],
+    [],
+    ["github-token"],
+    [`$ python3 codes.py\n${CUT_OUT}\n$ `],
   );
 });
 
