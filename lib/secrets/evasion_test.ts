@@ -562,6 +562,45 @@ Deno.test("short lines after a prefix that make no token are not read as one", (
   }
 });
 
+Deno.test("a token split into a few pieces by spaces is found, as written and in a model request", () => {
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {
+    const t = token!;
+    for (
+      const text of [
+        `${t.slice(0, 4)} ${t.slice(4, 12)} ${t.slice(12)}`,
+        `key: ${t.slice(0, 14)} ${t.slice(14)}`,
+        `${t.slice(0, 12)} ${t.slice(12, 16)} ${t.slice(16)} (in three)`,
+        `${t.slice(0, 13)}\t${t.slice(13)}`,
+      ]
+    ) {
+      const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+      for (const x of [text, asJson]) {
+        assert.ok(found(x).includes(`split:${rule}`), `${found(x)}: ${x}`);
+      }
+      const f = findSecrets(text).find((f) => f.encoding === "split")!;
+      assert.equal(text.slice(f.index, f.index + 4), t.slice(0, 4), text);
+      assert.ok(text.slice(f.index, f.index + f.length).endsWith(t.slice(-4)), text);
+    }
+  }
+});
+
+Deno.test("a prefix and words after it, or pieces that make no token, are not read as one split by spaces", () => {
+  for (
+    const text of [
+      // A prefix, then prose: too short, no digit, or letters no key holds.
+      "ghp_ tokens are forty characters long 2024 and start with this prefix always",
+      "ghp_ classic personal tokens begin this wayyyyy",
+      "AKIA1234 IS THE START OF AN ACCESS KEY ID",
+      // One character too long, in the last piece: no key.
+      `${AWS.slice(0, 12)} ${AWS.slice(12)}Z`,
+      // A piece too short to be one (a counter, a unit).
+      `${AWS.slice(0, 17)} ${AWS.slice(17)} end`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("digits of other scripts (Arabic-Indic, Devanagari, Thai) do not hide a token; prose keeps its own", () => {
   for (const zero of [0x0660, 0x06f0, 0x0966, 0x09e6, 0x0e50]) {
     const digits = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(zero + Number(d)));

@@ -28,8 +28,9 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
 /**
  * How a secret was written: as it is, in a decoded form, joined from fields (`joined`),
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
- * as written), in quoted pieces joined in code (`concatenated`, its span as written), or
- * cut into short lines (`folded`: `fold -w 8`, its span as written).
+ * as written), in quoted pieces joined in code (`concatenated`, its span as written), cut
+ * into short lines (`folded`: `fold -w 8`, its span as written), or split into a few
+ * pieces by spaces (`split`, its span as written).
  */
 export type Encoding =
   | "plain"
@@ -37,7 +38,8 @@ export type Encoding =
   | "joined"
   | "grouped"
   | "concatenated"
-  | "folded";
+  | "folded"
+  | "split";
 
 /**
  * How a secret was written, in words for a finding's description: nothing for one as it
@@ -61,6 +63,8 @@ export function howWritten(encoding: Encoding): string {
       return "reversed and in ROT13";
     case "folded":
       return "cut into short lines";
+    case "split":
+      return "split by spaces";
     default:
       return `${encoding}-encoded`;
   }
@@ -624,6 +628,56 @@ function foldedFindings(text: string, hits: readonly number[]): Finding[] {
   return out;
 }
 
+/** The most pieces a space apart a token is read in, and the fewest characters each holds. */
+const MAX_SPLIT = 4;
+const MIN_SPLIT = 4;
+
+/** The length of the space at `i` between pieces: a space or a tab, or a tab escaped in a JSON string; 0 if none. */
+function spaceAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 32 || c === 9) return 1;
+  return c === 92 && text.charCodeAt(i + 1) === 116 ? 2 : 0;
+}
+
+/**
+ * Tokens split into a few pieces by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7 Pq3Ns6...`: cut in
+ * halves or thirds to pass a scanner): from a token rule's keyword, the rest of its word,
+ * then up to `MAX_SPLIT` - 1 more words, each of `MIN_SPLIT` characters or more with no
+ * quote or backslash, a single space (or tab) before each; found joined, pointing at the
+ * prefix, its span the pieces as written, when they make a token with a digit after its
+ * prefix and the edges its rule has (see `piecesFindings`): prose after a prefix (`ghp_
+ * tokens are...`) makes none.
+ */
+function splitFindings(text: string, hits: readonly number[]): Finding[] {
+  const kinds = tokenKeywordKinds();
+  const out: Finding[] = [];
+  const keywords = detector().matcher.keywords;
+  for (let h = 0; h < hits.length; h += 2) {
+    const end = hits[h + 1]!;
+    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
+    if (start < 0) continue;
+    let close = end;
+    while (close < end + MAX_PIECE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+    let gap = spaceAt(text, close);
+    if (gap === 0) continue;
+    const pieces: number[] = [start, close];
+    let length = close - start;
+    for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
+      let e = p;
+      while (e < p + MAX_PIECE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      if (e - p < MIN_SPLIT) break;
+      pieces.push(p, e);
+      length += e - p;
+      gap = spaceAt(text, e);
+      if (gap === 0) break;
+      p = e + gap;
+    }
+    if (pieces.length < 4) continue;
+    piecesFindings(text, pieces, length, end - start, out);
+  }
+  return out;
+}
+
 /**
  * The tokens in `pieces` (start and end of each where written, the first holding a token
  * rule's keyword, `prefix` long, at its start) joined, `length` characters in all: each
@@ -806,6 +860,7 @@ function findInPiece(
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
   add(notPublic(text, concatenatedFindings(text, survey.hits)), "concatenated");
   add(notPublic(text, foldedFindings(text, survey.hits)), "folded");
+  add(notPublic(text, splitFindings(text, survey.hits)), "split");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is

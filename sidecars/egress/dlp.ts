@@ -691,7 +691,7 @@ export function cutOutSecrets(
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
     f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-    f.encoding === "folded" ||
+    f.encoding === "folded" || f.encoding === "split" ||
     RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
@@ -701,7 +701,7 @@ export function cutOutSecrets(
     // the quotes and operators between them.
     if (
       f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-      f.encoding === "folded"
+      f.encoding === "folded" || f.encoding === "split"
     ) {
       return [[f.index, f.index + f.length]];
     }

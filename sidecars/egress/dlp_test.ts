@@ -360,7 +360,7 @@ Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes
   );
 });
 
-Deno.test("cutOutSecrets() cuts a token cut into short lines or a number a line, its lines as written", () => {
+Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or a number a line, as written", () => {
   assertCutOut(
     [
       `$ fold -w 8 k\n${GH.match(/.{1,8}/g)!.join("\n")}\n$ `,
@@ -370,6 +370,10 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines or a number a line,
     ["aws-access-key-id", "github-token"],
     [`$ fold -w 8 k\n${CUT_OUT}\n$ `, `id: ${CUT_OUT}\n`],
   );
+  // Split by spaces: the pieces and the spaces between them.
+  assertCutOut([`key ${GH.slice(0, 20)} ${GH.slice(20)} ok`], [], ["github-token"], [
+    `key ${CUT_OUT} ok`,
+  ]);
   // A character's code a line: the numbers go whole.
   const codes = [...new TextEncoder().encode(`key=${GH}`)];
   assertCutOut(

