@@ -435,6 +435,13 @@ const PIECE_CHAR = Uint8Array.from(
   (_, c) => +(c > 32 && c < 127 && !"\"'`\\".includes(String.fromCharCode(c))),
 );
 
+/** Where the piece from `from` ends: at its first character `PIECE_CHAR` leaves out, `most` characters on at the most. */
+function pieceEnd(text: string, from: number, most: number): number {
+  let e = from;
+  while (e < from + most && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+  return e;
+}
+
 /** Letters and digits, by code. */
 const ALNUM = Uint8Array.from(
   { length: 128 },
@@ -513,6 +520,19 @@ function tokenStartAt(
   return start;
 }
 
+/** Where the survey's hits of token rules' keywords start a token (see `tokenStartAt`): start and end of each. */
+function tokenStarts(text: string, hits: readonly number[]): number[] {
+  const kinds = tokenKeywordKinds();
+  const keywords = detector().matcher.keywords;
+  const out: number[] = [];
+  for (let h = 0; h < hits.length; h += 2) {
+    const end = hits[h + 1]!;
+    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
+    if (start >= 0) out.push(start, end);
+  }
+  return out;
+}
+
 /**
  * Tokens written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`, Python's
  * adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in a JSON
@@ -526,18 +546,15 @@ function tokenStartAt(
  * join, wherever it starts), so that a body of `"AKIA2" + "AKIA2" + ...` costs a scan of
  * about twice itself, not one per piece.
  */
-function concatenatedFindings(text: string, hits: readonly number[]): Finding[] {
-  const kinds = tokenKeywordKinds();
+function concatenatedFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
-  const keywords = detector().matcher.keywords;
   let covered = 0;
-  for (let h = 0; h < hits.length; h += 2) {
-    const end = hits[h + 1]!;
-    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
-    if (start < 0 || start < covered) continue;
+  for (let h = 0; h < starts.length; h += 2) {
+    const start = starts[h]!;
+    const end = starts[h + 1]!;
+    if (start < covered) continue;
     // The rest of the piece the prefix is in, up to a quote.
-    let close = end;
-    while (close < end + MAX_PIECE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+    let close = pieceEnd(text, end, MAX_PIECE);
     const q = text.charCodeAt(close);
     const escaped = q === 92;
     const quote = escaped ? text.charCodeAt(close + 1) : q;
@@ -547,8 +564,7 @@ function concatenatedFindings(text: string, hits: readonly number[]): Finding[] 
     const pieces: number[] = [start, close - +escaped];
     let length = close - +escaped - start;
     for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
-      let e = p;
-      while (e < p + MAX_PIECE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      const e = pieceEnd(text, p, MAX_PIECE);
       const stop = escaped ? e + 1 : e;
       if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
       pieces.push(p, e);
@@ -586,26 +602,22 @@ function lineBreakAt(text: string, i: number): number {
  * quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not found. Looking
  * at every short line of a text instead cost a scan of source code a tenth.
  */
-function foldedFindings(text: string, hits: readonly number[]): Finding[] {
-  const kinds = tokenKeywordKinds();
+function foldedFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
-  const keywords = detector().matcher.keywords;
   let covered = 0;
-  for (let h = 0; h < hits.length; h += 2) {
-    const end = hits[h + 1]!;
-    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
-    if (start < 0 || start < covered) continue;
+  for (let h = 0; h < starts.length; h += 2) {
+    const start = starts[h]!;
+    const end = starts[h + 1]!;
+    if (start < covered) continue;
     // The rest of the prefix's line, up to a line break.
-    let close = end;
-    while (close <= end + MAX_LINE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+    const close = pieceEnd(text, end, MAX_LINE + 1);
     let step = lineBreakAt(text, close);
     if (step === 0 || close - end > MAX_LINE) continue;
     const pieces: number[] = [start, close];
     let length = close - start;
     let width = 0;
     for (let p = close + step; step > 0 && length < CHAIN;) {
-      let e = p;
-      while (e <= p + MAX_LINE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      const e = pieceEnd(text, p, MAX_LINE + 1);
       const w = e - p;
       if (w === 0 || w > (width || MAX_LINE)) break;
       width ||= w;
@@ -648,23 +660,18 @@ function spaceAt(text: string, i: number): number {
  * prefix and the edges its rule has (see `piecesFindings`): prose after a prefix (`ghp_
  * tokens are...`) makes none.
  */
-function splitFindings(text: string, hits: readonly number[]): Finding[] {
-  const kinds = tokenKeywordKinds();
+function splitFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
-  const keywords = detector().matcher.keywords;
-  for (let h = 0; h < hits.length; h += 2) {
-    const end = hits[h + 1]!;
-    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
-    if (start < 0) continue;
-    let close = end;
-    while (close < end + MAX_PIECE && PIECE_CHAR[text.charCodeAt(close)] === 1) close++;
+  for (let h = 0; h < starts.length; h += 2) {
+    const start = starts[h]!;
+    const end = starts[h + 1]!;
+    const close = pieceEnd(text, end, MAX_PIECE);
     let gap = spaceAt(text, close);
     if (gap === 0) continue;
     const pieces: number[] = [start, close];
     let length = close - start;
     for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
-      let e = p;
-      while (e < p + MAX_PIECE && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+      const e = pieceEnd(text, p, MAX_PIECE);
       if (e - p < MIN_SPLIT) break;
       pieces.push(p, e);
       length += e - p;
@@ -858,9 +865,12 @@ function findInPiece(
   add(notPublic(text, detector().findings(text, survey)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
-  add(notPublic(text, concatenatedFindings(text, survey.hits)), "concatenated");
-  add(notPublic(text, foldedFindings(text, survey.hits)), "folded");
-  add(notPublic(text, splitFindings(text, survey.hits)), "split");
+  // Tokens in pieces (quoted in code, cut into lines, split by spaces), read from where a
+  // token rule's keyword starts one.
+  const starts = tokenStarts(text, survey.hits);
+  add(notPublic(text, concatenatedFindings(text, starts)), "concatenated");
+  add(notPublic(text, foldedFindings(text, starts)), "folded");
+  add(notPublic(text, splitFindings(text, starts)), "split");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
