@@ -645,10 +645,11 @@ function dumpsIn(
     ) pass.joined.push(i);
     else if (((a | b | c) & 8) !== 0 && quotedFrom(text, bytes, shift, i)) pass.joined.push(i);
     // Numbers one a line (`for c in t: print(ord(c))`): a digit among the three, or a line
-    // break and then a digit within two more (`f\\n0x60`, `\\r\\n1`, `\\n  95`), as every
-    // three of such a column hold. (The probe lands at one place of each line, or at two:
-    // a line's width divides its stride or halves it; breaks alone, a backslash in every
-    // escape of a JSON string, had cost a scan of source code 5%.)
+    // break and then a digit within two more (`f\\n0x60`, `\\r\\n1`, `\\n  95`). The
+    // stride may land at the same place of every line of a column, so each place must show
+    // one: all do but `n  ` in `\\n  95` (two-digit codes alone, right-aligned, in a JSON
+    // string). Breaks alone, a backslash in every escape of a JSON string, had cost a scan
+    // of source code 5%.
     else if (
       (((a | b | c) & 16) !== 0 ||
         (((a | b | c) & 32) !== 0 && ((at(i + 3) | at(i + 4)) & 16) !== 0)) &&

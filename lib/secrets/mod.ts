@@ -600,7 +600,7 @@ function lineBreakAt(text: string, i: number): number {
  * the last line and without it: the next line of the output may be short too), pointing
  * at the prefix, its span the lines as written. Looked for only at the survey's hits, as
  * quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not found. Looking
- * at every short line of a text instead cost a scan of source code a tenth.
+ * at every short line of a text instead cost a scan of JSON of source code 4 to 13%.
  */
 function foldedFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
