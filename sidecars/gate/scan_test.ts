@@ -54,6 +54,22 @@ Deno.test("scanAdded() finds a token committed in quoted pieces joined in code, 
   ]);
 });
 
+Deno.test("scanAdded() finds a token committed cut into short lines, a code a line or split by a space, and says so", () => {
+  const codes = [...new TextEncoder().encode(GH)].map(String);
+  const lines = [
+    "# folded:",
+    ...GH.match(/.{1,8}/g)!,
+    "# codes:",
+    ...codes,
+    `# split: ${GH.slice(0, 20)} ${GH.slice(20)}`,
+  ];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "2 GitHub token, cut into short lines",
+    "8 GitHub token, hexdump-encoded",
+    "48 GitHub token, split by spaces",
+  ]);
+});
+
 Deno.test("scanAdded() finds a token in a committed hex dump, at the dump's first line", () => {
   const bytes = [...new TextEncoder().encode(`token: ${GH}\n`)];
   const lines = [];
