@@ -40,6 +40,7 @@ export interface Variant {
     | "zlib"
     | "zstd"
     | "reversed"
+    | "reversed-base64"
     | "rot13"
     | "reversed-rot13";
   /** Offset in the original text the variant stands for. */
@@ -1053,6 +1054,16 @@ export function variants(
         from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!),
       );
     if (turnedBack) { for (const v of turnedBack) add(v); }
+    // base64 turned around (`base64 -w0 | rev`): its padding comes first, right before
+    // the run. Only there (a run after `==` is seldom anything else): decoding every run
+    // turned around too would cost each one a fifth more.
+    if (text.charCodeAt(from - 1) === 61 && run.length >= MIN_BASE64) {
+      const back = reverseText(run);
+      if (base64Candidate(back)) {
+        const printable = base64Printable(back, 0);
+        if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
+      }
+    }
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
       compressed(body, from);

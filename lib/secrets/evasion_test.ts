@@ -986,6 +986,21 @@ Deno.test("a token reversed, in ROT13 or both is found: as a word, a path's segm
   }
 });
 
+Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding leads", () => {
+  for (
+    const [file, rule] of [[`TOKEN=${GH}\n`, "github-token"], [`id ${AWS}`, "aws-access-key-id"]]
+  ) {
+    const turned = reversedOf(btoa(file!));
+    assert.ok(turned.startsWith("="), turned);
+    const request = JSON.stringify({ messages: [{ role: "user", content: `$ rev\n${turned}\n` }] });
+    for (const t of [turned, `out: ${turned}`, request]) {
+      assert.ok(found(t).includes(`reversed-base64:${rule}`), `${found(t)}: ${t}`);
+    }
+  }
+  // A value after `=` (a query, a .env line) that is no base64 turned around is no finding.
+  assert.deepEqual(found("https://example.com/cb?state=Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta"), []);
+});
+
 Deno.test("the bottle's own value reversed or in ROT13 is found", () => {
   // A value a run holds (looked for where tokens are), a short one and one with a space
   // and marks (looked for anywhere).

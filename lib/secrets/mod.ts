@@ -61,6 +61,8 @@ export function howWritten(encoding: Encoding): string {
       return "in ROT13";
     case "reversed-rot13":
       return "reversed and in ROT13";
+    case "reversed-base64":
+      return "in base64, reversed";
     case "folded":
       return "cut into short lines";
     case "split":

@@ -553,6 +553,7 @@ const RUNS = new Set<Encoding>([
   "zlib",
   "zstd",
   "reversed",
+  "reversed-base64",
   "rot13",
   "reversed-rot13",
 ]);

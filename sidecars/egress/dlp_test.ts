@@ -370,6 +370,10 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
     ["aws-access-key-id", "github-token"],
     [`$ fold -w 8 k\n${CUT_OUT}\n$ `, `id: ${CUT_OUT}\n`],
   );
+  // base64 turned around: its run (the padding that leads it stays).
+  assertCutOut([`rev: ${[...btoa(`TOKEN=${GH}\n`)].reverse().join("")} ok`], [], ["github-token"], [
+    `rev: =${CUT_OUT} ok`,
+  ]);
   // Split by spaces: the pieces and the spaces between them.
   assertCutOut([`key ${GH.slice(0, 20)} ${GH.slice(20)} ok`], [], ["github-token"], [
     `key ${CUT_OUT} ok`,
