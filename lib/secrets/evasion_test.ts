@@ -1001,6 +1001,23 @@ Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding 
   assert.deepEqual(found("https://example.com/cb?state=Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta"), []);
 });
 
+Deno.test("a token with each character doubled (`sed 's/./&&/g'`) is found, glued on or not", () => {
+  const doubled = (s: string) => s.replace(/./g, "$&$&");
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {
+    for (const t of [doubled(token!), `x${doubled(token!)}`, doubled(`TOKEN=${token}`)]) {
+      const request = JSON.stringify({ messages: [{ role: "user", content: `$ sed\n${t}\n` }] });
+      for (const x of [t, request]) {
+        assert.ok(found(x).includes(`doubled:${rule}`), `${found(x)}: ${x}`);
+      }
+    }
+  }
+  // Runs of pairs that stand for no token, or for too few kinds, are no finding.
+  assert.deepEqual(
+    found("aabbccddeeffgghhiijjkkllmmnnoopp 0000111100001111000011110000111100"),
+    [],
+  );
+});
+
 Deno.test("the bottle's own value reversed or in ROT13 is found", () => {
   // A value a run holds (looked for where tokens are), a short one and one with a space
   // and marks (looked for anywhere).

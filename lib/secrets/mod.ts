@@ -63,6 +63,8 @@ export function howWritten(encoding: Encoding): string {
       return "reversed and in ROT13";
     case "reversed-base64":
       return "in base64, reversed";
+    case "doubled":
+      return "each character doubled";
     case "folded":
       return "cut into short lines";
     case "split":

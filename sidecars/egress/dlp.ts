@@ -554,6 +554,7 @@ const RUNS = new Set<Encoding>([
   "zstd",
   "reversed",
   "reversed-base64",
+  "doubled",
   "rot13",
   "reversed-rot13",
 ]);

@@ -374,6 +374,8 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
   assertCutOut([`rev: ${[...btoa(`TOKEN=${GH}\n`)].reverse().join("")} ok`], [], ["github-token"], [
     `rev: =${CUT_OUT} ok`,
   ]);
+  // Each character doubled: its run.
+  assertCutOut([`x ${GH.replace(/./g, "$&$&")} y`], [], ["github-token"], [`x ${CUT_OUT} y`]);
   // Split by spaces: the pieces and the spaces between them.
   assertCutOut([`key ${GH.slice(0, 20)} ${GH.slice(20)} ok`], [], ["github-token"], [
     `key ${CUT_OUT} ok`,

