@@ -538,45 +538,77 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
 }
 
 /**
- * Tokens written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`, Python's
- * adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in a JSON
- * string, its quotes escaped): from a token rule's keyword, the piece it is in is read to
- * its quote and joined to those after it, each after an operator or none; found joined,
- * pointing at its prefix, its span the pieces as written. Looked for only at the survey's
- * hits of token rules' keywords: a prefix cut across pieces (`"gh" + "p_..."`) is not.
- *
- * Linear: a run of pieces is read up to `CHAIN` characters joined, and a keyword within
- * its first half is not read again (a token in it of up to half that is found in its
- * join, wherever it starts), so that a body of `"AKIA2" + "AKIA2" + ...` costs a scan of
- * about twice itself, not one per piece.
+ * The pieces of a token written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`,
+ * Python's adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in
+ * a JSON string, its quotes escaped), for `inPieces`: from a token rule's keyword, the
+ * piece it is in read to its quote, then those after it, each after an operator or none,
+ * up to `CHAIN` characters joined. A prefix cut across pieces (`"gh" + "p_..."`) is not
+ * read.
  */
-function concatenatedFindings(text: string, starts: readonly number[]): Finding[] {
+function quotedPieces(text: string, start: number, end: number): Pieces | undefined {
+  // The rest of the piece the prefix is in, up to a quote.
+  let close = pieceEnd(text, end, MAX_PIECE);
+  const q = text.charCodeAt(close);
+  const escaped = q === 92;
+  const quote = escaped ? text.charCodeAt(close + 1) : q;
+  if (quote !== 34 && quote !== 39 && quote !== 96) return undefined;
+  if (escaped) close++;
+  // Pieces as [start, end] where written, up to `CHAIN` characters joined.
+  const pieces: number[] = [start, close - +escaped];
+  let length = close - +escaped - start;
+  for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
+    const e = pieceEnd(text, p, MAX_PIECE);
+    const stop = escaped ? e + 1 : e;
+    if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
+    pieces.push(p, e);
+    length += e - p;
+    p = nextPiece(text, stop, escaped);
+  }
+  return { pieces, length, loose: false };
+}
+
+/**
+ * Pieces a token may be written in, from its prefix's start and end: start and end of
+ * each where written (the first holding the prefix), their length joined, and whether the
+ * last may be none of it (the next line of a command's output).
+ */
+interface Pieces {
+  pieces: number[];
+  length: number;
+  loose: boolean;
+}
+
+/**
+ * The tokens written in pieces that `gather` reads from each of `starts` (see
+ * `tokenStarts`), found joined, pointing at the prefix, its span the pieces as written (see
+ * `piecesFindings`); when none is, and the last piece is loose, found without it.
+ *
+ * Linear: pieces are read up to `CHAIN` characters joined, and a keyword within their
+ * first half is not read again (a token in it of up to half that is found in their join,
+ * wherever it starts), so that a body of `"AKIA2" + "AKIA2" + ...` costs a scan of about
+ * twice itself, not one per piece.
+ */
+function inPieces(
+  text: string,
+  starts: readonly number[],
+  gather: (text: string, start: number, end: number) => Pieces | undefined,
+): Finding[] {
   const out: Finding[] = [];
   let covered = 0;
   for (let h = 0; h < starts.length; h += 2) {
     const start = starts[h]!;
     const end = starts[h + 1]!;
     if (start < covered) continue;
-    // The rest of the piece the prefix is in, up to a quote.
-    let close = pieceEnd(text, end, MAX_PIECE);
-    const q = text.charCodeAt(close);
-    const escaped = q === 92;
-    const quote = escaped ? text.charCodeAt(close + 1) : q;
-    if (quote !== 34 && quote !== 39 && quote !== 96) continue;
-    if (escaped) close++;
-    // Pieces as [start, end] where written, up to `CHAIN` characters joined.
-    const pieces: number[] = [start, close - +escaped];
-    let length = close - +escaped - start;
-    for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
-      const e = pieceEnd(text, p, MAX_PIECE);
-      const stop = escaped ? e + 1 : e;
-      if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
-      pieces.push(p, e);
-      length += e - p;
-      p = nextPiece(text, stop, escaped);
+    const read = gather(text, start, end);
+    if (read === undefined || read.pieces.length < 4) continue;
+    const { pieces, length } = read;
+    const found: Finding[] = [];
+    covered = piecesFindings(text, pieces, length, end - start, found);
+    if (found.length === 0 && read.loose && pieces.length > 4) {
+      const last = pieces.at(-1)! - pieces.at(-2)!;
+      piecesFindings(text, pieces.slice(0, -2), length - last, end - start, found);
     }
-    if (pieces.length < 4) continue;
-    covered = piecesFindings(text, pieces, length, end - start, out);
+    out.push(...found);
   }
   return out;
 }
@@ -597,51 +629,36 @@ function lineBreakAt(text: string, i: number): number {
 }
 
 /**
- * Tokens cut into short lines (`fold -w 8`, `textwrap.wrap(t, 6)`): from a token rule's
- * keyword, the rest of its line, then the lines after it while they are of one width (up
- * to `MAX_LINE` characters with no space, quote or backslash; the last may be shorter),
- * each ended by a line break as written or escaped in a JSON string; found joined (with
- * the last line and without it: the next line of the output may be short too), pointing
- * at the prefix, its span the lines as written. Looked for only at the survey's hits, as
- * quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not found. Looking
- * at every short line of a text instead cost a scan of JSON of source code 4 to 13%.
+ * The lines of a token cut into short lines (`fold -w 8`, `textwrap.wrap(t, 6)`), for
+ * `inPieces`: from a token rule's keyword, the rest of its line, then the lines after it
+ * while they are of one width (up to `MAX_LINE` characters with no space, quote or
+ * backslash; the last may be shorter, and is loose: the next line of the output may be
+ * short too), each ended by a line break as written or escaped in a JSON string. Read
+ * only from the survey's hits, as quoted pieces are: a prefix cut across lines (`gh`,
+ * then `p_...`) is not found. Looking at every short line of a text instead cost a scan
+ * of JSON of source code 4 to 13%.
  */
-function foldedFindings(text: string, starts: readonly number[]): Finding[] {
-  const out: Finding[] = [];
-  let covered = 0;
-  for (let h = 0; h < starts.length; h += 2) {
-    const start = starts[h]!;
-    const end = starts[h + 1]!;
-    if (start < covered) continue;
-    // The rest of the prefix's line, up to a line break.
-    const close = pieceEnd(text, end, MAX_LINE + 1);
-    let step = lineBreakAt(text, close);
-    if (step === 0 || close - end > MAX_LINE) continue;
-    const pieces: number[] = [start, close];
-    let length = close - start;
-    let width = 0;
-    for (let p = close + step; step > 0 && length < CHAIN;) {
-      const e = pieceEnd(text, p, MAX_LINE + 1);
-      const w = e - p;
-      if (w === 0 || w > (width || MAX_LINE)) break;
-      width ||= w;
-      pieces.push(p, e);
-      length += w;
-      if (w < width) break;
-      step = lineBreakAt(text, e);
-      p = e + step;
-    }
-    if (pieces.length < 4) continue;
-    const found: Finding[] = [];
-    covered = piecesFindings(text, pieces, length, end - start, found);
-    // Without a last line shorter than the rest: the output's next line may be short too.
-    const last = pieces.at(-1)! - pieces.at(-2)!;
-    if (found.length === 0 && pieces.length > 4 && last < width) {
-      piecesFindings(text, pieces.slice(0, -2), length - last, end - start, found);
-    }
-    out.push(...found);
+function foldedPieces(text: string, start: number, end: number): Pieces | undefined {
+  // The rest of the prefix's line, up to a line break.
+  const close = pieceEnd(text, end, MAX_LINE + 1);
+  let step = lineBreakAt(text, close);
+  if (step === 0 || close - end > MAX_LINE) return undefined;
+  const pieces: number[] = [start, close];
+  let length = close - start;
+  let width = 0;
+  for (let p = close + step; step > 0 && length < CHAIN;) {
+    const e = pieceEnd(text, p, MAX_LINE + 1);
+    const w = e - p;
+    if (w === 0 || w > (width || MAX_LINE)) break;
+    width ||= w;
+    pieces.push(p, e);
+    length += w;
+    if (w < width) break;
+    step = lineBreakAt(text, e);
+    p = e + step;
   }
-  return out;
+  // A last line shorter than the rest may be the output's next line.
+  return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width };
 }
 
 /** The most pieces a space apart a token is read in, and the fewest characters each holds. */
@@ -656,37 +673,29 @@ function spaceAt(text: string, i: number): number {
 }
 
 /**
- * Tokens split into a few pieces by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7 Pq3Ns6...`: cut in
- * halves or thirds to pass a scanner): from a token rule's keyword, the rest of its word,
- * then up to `MAX_SPLIT` - 1 more words, each of `MIN_SPLIT` characters or more with no
- * quote or backslash, a single space (or tab) before each; found joined, pointing at the
- * prefix, its span the pieces as written, when they make a token with a digit after its
- * prefix and the edges its rule has (see `piecesFindings`): prose after a prefix (`ghp_
- * tokens are...`) makes none.
+ * The pieces of a token split by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7 Pq3Ns6...`: cut in
+ * halves or thirds to pass a scanner), for `inPieces`: from a token rule's keyword, the
+ * rest of its word, then up to `MAX_SPLIT` - 1 more words, each of `MIN_SPLIT` characters
+ * or more with no quote or backslash, a single space (or tab) before each. The join's own
+ * checks (a digit after the prefix, the rule's edges: see `piecesFindings`) keep prose
+ * after a prefix (`ghp_ tokens are...`) from making one.
  */
-function splitFindings(text: string, starts: readonly number[]): Finding[] {
-  const out: Finding[] = [];
-  for (let h = 0; h < starts.length; h += 2) {
-    const start = starts[h]!;
-    const end = starts[h + 1]!;
-    const close = pieceEnd(text, end, MAX_PIECE);
-    let gap = spaceAt(text, close);
-    if (gap === 0) continue;
-    const pieces: number[] = [start, close];
-    let length = close - start;
-    for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
-      const e = pieceEnd(text, p, MAX_PIECE);
-      if (e - p < MIN_SPLIT) break;
-      pieces.push(p, e);
-      length += e - p;
-      gap = spaceAt(text, e);
-      if (gap === 0) break;
-      p = e + gap;
-    }
-    if (pieces.length < 4) continue;
-    piecesFindings(text, pieces, length, end - start, out);
+function splitPieces(text: string, start: number, end: number): Pieces | undefined {
+  const close = pieceEnd(text, end, MAX_PIECE);
+  let gap = spaceAt(text, close);
+  if (gap === 0) return undefined;
+  const pieces: number[] = [start, close];
+  let length = close - start;
+  for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
+    const e = pieceEnd(text, p, MAX_PIECE);
+    if (e - p < MIN_SPLIT) break;
+    pieces.push(p, e);
+    length += e - p;
+    gap = spaceAt(text, e);
+    if (gap === 0) break;
+    p = e + gap;
   }
-  return out;
+  return { pieces, length, loose: false };
 }
 
 /**
@@ -694,7 +703,7 @@ function splitFindings(text: string, starts: readonly number[]): Finding[] {
  * rule's keyword, `prefix` long, at its start) joined, `length` characters in all: each
  * found joined, pointing at its prefix, its span the pieces as written, pushed to `out`.
  * Returns how far the pieces read cover the text: a keyword before that need not be read
- * again (see `concatenatedFindings`).
+ * again (see `quotedPieces`).
  */
 function piecesFindings(
   text: string,
@@ -872,9 +881,9 @@ function findInPiece(
   // Tokens in pieces (quoted in code, cut into lines, split by spaces), read from where a
   // token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
-  add(notPublic(text, concatenatedFindings(text, starts)), "concatenated");
-  add(notPublic(text, foldedFindings(text, starts)), "folded");
-  add(notPublic(text, splitFindings(text, starts)), "split");
+  add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
+  add(notPublic(text, inPieces(text, starts, foldedPieces)), "folded");
+  add(notPublic(text, inPieces(text, starts, splitPieces)), "split");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
