@@ -304,6 +304,23 @@ Deno.test("a token in the base64 of a long one-line file (minified JSON, a megab
   assert.deepEqual(found(JSON.stringify({ upload: btoa(json) })), []);
 });
 
+Deno.test("base64 after a file's signature glued in front is found at any alignment", () => {
+  const env = "GITHUB_TOKEN=ghp_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2\nDEBUG=1\n";
+  // The signature alone (`printf iVBORw0KGgo; base64 .env`), and after a whole image.
+  const png = new Uint8Array(3000);
+  crypto.getRandomValues(png);
+  png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  for (
+    const head of ["iVBORw0KGgo", "iVBORw0KGg", "/9j/4A", "H4sIA", "JVBERi0xLj", png.toBase64()]
+  ) {
+    for (const glued of ["", "A", "AB", "ABC"]) {
+      const text = head + glued + btoa(env);
+      assert.deepEqual(found(text), ["base64:github-token"], `${head.slice(0, 12)} ${glued}`);
+      assert.deepEqual(found(JSON.stringify({ data: text })), ["base64:github-token"]);
+    }
+  }
+});
+
 Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wrapped, in JSON, cut short", () => {
   const notes = (k: number) =>
     Array.from({ length: 30 }, (_, i) => `${(i + k * 30) * 7919} of them`).join(", ");
@@ -822,6 +839,40 @@ Deno.test("decoded forms hold exactly the printable text that was encoded", () =
   const pad = "+/".repeat(300);
   assert.deepEqual(of(`${pad}${hex(secret)}${pad}`, "hex"), [secret]);
   assert.deepEqual(of(`${pad}${base32(secret).toLowerCase()}${pad}`, "base32"), [secret]);
+});
+
+Deno.test("the text in a large decoded file is each run of printable bytes long enough, no more", () => {
+  // An image's bytes with text planted at every offset modulo 4 and of lengths about the
+  // least (7, 8, 9 and more): read four bytes at a time past 4 KiB, they must read as a
+  // byte at a time would. At its own alignment, runs of 8 or more; at the other three
+  // (see `isFileBase64`), of 16 or more.
+  const bytes = new Uint8Array(64 << 10);
+  crypto.getRandomValues(bytes);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  let at = 17;
+  for (let k = 0; at < bytes.length - 64; k++) {
+    const n = 6 + (k % 12);
+    for (let i = 0; i < n; i++) bytes[at + i] = 0x61 + ((k + i) % 26);
+    at += n + 1 + (k % 5) + (k % 7) * 31;
+  }
+  const base64 = bytes.toBase64();
+  const expected: string[] = [];
+  for (let offset = 0; offset < 4; offset++) {
+    const body = base64.slice(offset).replace(/=+$/, "");
+    const decoded = Uint8Array.fromBase64(body.slice(0, body.length - (body.length % 4)));
+    let run = "";
+    for (const b of [...decoded, 0]) {
+      if (b >= 0x20 && b < 0x7f) run += String.fromCharCode(b);
+      else {
+        if (run.length >= (offset === 0 ? 8 : 16)) expected.push(run);
+        run = "";
+      }
+    }
+  }
+  const found = variants(`x ${base64} x`).filter((v) => v.encoding === "base64");
+  assert.equal(found.length, 1);
+  assert.ok(expected.length > 500);
+  assert.deepEqual(found[0]!.text.split("\n"), expected);
 });
 
 Deno.test("placeholder words or padding added to a real token do not make it a placeholder", () => {

@@ -1485,13 +1485,16 @@ export const RULES: readonly Rule[] = [
   {
     // A JSON Web Key with its private member (`"d"`: an EC or OKP key's scalar, an RSA key's
     // private exponent), near its `kty` in either order (WebCrypto writes `kty` first,
-    // others sort the members). A public key has no `d`.
+    // others sort the members). A public key has no `d`. The `d` comes first and what
+    // may precede it is looked behind for: a pattern opening with a lookbehind and an
+    // optional quote is tried at every place of its window (six times as slow over the
+    // base64 of an image, where `kty` in any case is found some thirty times a MiB).
     id: "jwk-private-key",
     description: "private key as a JSON Web Key",
     kind: "structure",
     keywords: ["kty"],
     pattern:
-      /(?<![\w$](?<!\\[nrtbf]))(?:\\{0,16}["'])?d(?:\\{0,16}["'])?\s*:\s*\\{0,16}["']([A-Za-z0-9_\-]{32,1024})\\{0,16}["']/g,
+      /d(?<=(?<![\w$](?<!\\[nrtbf]))(?:\\{0,16}["'])?d)(?:\\{0,16}["'])?\s*:\s*\\{0,16}["']([A-Za-z0-9_\-]{32,1024})\\{0,16}["']/g,
     entropy: 3.5,
     window: { before: 2_000, after: 2_000 },
   },

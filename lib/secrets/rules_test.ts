@@ -530,6 +530,11 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       assert.deepEqual(findSecrets(text).map((f) => f.rule), ["jwk-private-key"], text);
     }
     assert.deepEqual(findSecrets(JSON.stringify({ keys: [pub] })), []);
+    // A member whose name ends in `d` (`kid`) is not the private one.
+    const kid = { ...pub, kid: priv.d };
+    for (const text of [JSON.stringify(kid), JSON.stringify({ content: JSON.stringify(kid) })]) {
+      assert.deepEqual(findSecrets(text), [], text);
+    }
     assert.deepEqual(findSecrets(JSON.stringify({ content: JSON.stringify({ keys: [pub] }) })), []);
   }
   const ed25519 = base64(await crypto.subtle.exportKey("pkcs8", ed.privateKey));

