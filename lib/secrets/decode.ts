@@ -561,8 +561,8 @@ function base32Values(alphabet: string): Int8Array {
 const B32_VALUE = base32Values("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 const B32HEX_VALUE = base32Values("0123456789ABCDEFGHIJKLMNOPQRSTUV");
 
-function base32Bytes(run: string, values = B32_VALUE): Uint8Array {
-  const out = room(Math.ceil((run.length * 5) / 8));
+function base32Bytes(run: string, values = B32_VALUE, tail = false): Uint8Array {
+  const out = room(Math.ceil((run.length * 5) / 8) + 1);
   let n = 0;
   let acc = 0;
   let bits = 0;
@@ -576,6 +576,8 @@ function base32Bytes(run: string, values = B32_VALUE): Uint8Array {
       out[n++] = (acc >> bits) & 0xff;
     }
   }
+  // The bits short of a byte at the end, high first (for `shiftedBytes`).
+  if (tail && bits > 0) out[n++] = (acc << (8 - bits)) & 0xff;
   return out.subarray(0, n);
 }
 
@@ -601,13 +603,62 @@ for (const c of "0123456789ABCDEFGHIJKLMNOPQRSTUV") ALPHABET[c.charCodeAt(0)]! |
 for (const c of "0123456789abcdefghijklmnopqrstuv") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_LOWER;
 for (const c of "01") ALPHABET[c.charCodeAt(0)]! |= BIT_CHAR;
 
+/** Where `shiftedBytes` writes (not `room`'s: what it shifts is there), as words too. */
+let shiftScratch = new Uint8Array(1 << 12);
+let shiftWords = new Uint32Array(shiftScratch.buffer);
+
 /**
- * How far into a run of base32 or bits it is decoded from its other seven places too (a
- * character of the alphabet glued in front shifts it): 8 KiB, base32 of 5 KB (a key file,
- * a `.env`). A run of letters on and on (`xxxx...`, 256 KiB in the bench's request) had
- * cost its scan eight decodes of the whole.
+ * The `count` bytes a decode from a few characters further into a run reads, from the
+ * bytes decoded from its start (`tail`: the bits short of a byte at the end too): from
+ * bit `from` on, the high bit of a byte first if `msb` (as base32 and `--base2msbf`
+ * write them), else the low. A character of the alphabet glued in front shifts base32 by
+ * five bits and bits by one: the bytes decoded once are read at each shift, where each
+ * was decoded again from each of seven places (eight decodes of a megabyte of base32 had
+ * cost its scan four times as much, so only its first 8 KiB was, and a `.env` after that
+ * much of anything was not read at all). Four bytes at a time, in a buffer of its own,
+ * good until the next call.
  */
-const SHIFTED_REACH = 8192;
+function shiftedBytes(bytes: Uint8Array, from: number, msb: boolean, count: number): Uint8Array {
+  const shift = from & 7;
+  const skip = from >> 3;
+  // Shifted from the first byte (so that words line up), then moved down by `skip`.
+  const n = skip + count;
+  if (shiftScratch.length < n + 4) {
+    shiftScratch = new Uint8Array((Math.max(n + 4, shiftScratch.length * 2) + 3) & ~3);
+    shiftWords = new Uint32Array(shiftScratch.buffer);
+  }
+  const back = 8 - shift;
+  // As little-endian words (byte `k` of a word is its lane `k`), while the word after is
+  // whole. Low bit first, a word is bits in the stream's order: shifted whole, the next
+  // word's first bits come into its top. High bit first, each lane takes bits of its own
+  // byte and of the next, the last lane of the next word's first.
+  let done = 0;
+  if (shift !== 0 && bytes.byteOffset % 4 === 0 && bytes.length >= 8) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    const out = shiftWords;
+    const last = Math.min(words.length - 1, n >> 2);
+    const own = ((0xff << shift) & 0xff) * 0x01010101;
+    const lanes = ((1 << shift) - 1) * 0x010101;
+    const top = ((1 << shift) - 1) << 24;
+    let w = words[0]!;
+    for (let i = 0; i < last; i++) {
+      const next = words[i + 1]!;
+      out[i] = msb
+        ? ((w << shift) & own) | ((w >>> (16 - shift)) & lanes) | ((next << (16 + shift)) & top)
+        : (w >>> shift) | (next << (32 - shift));
+      w = next;
+    }
+    done = last << 2;
+  }
+  for (let i = done; i < n; i++) {
+    const next = bytes[i + 1] ?? 0;
+    shiftScratch[i] = msb
+      ? (bytes[i]! << shift) | (next >> back)
+      : (bytes[i]! >> shift) | (next << back);
+  }
+  if (skip > 0) shiftScratch.copyWithin(0, skip, n);
+  return shiftScratch.subarray(0, count);
+}
 
 /** The least a long run's body of bits or base32hex holds (see `longBody`). */
 const LONG_BODY = 480;
@@ -709,12 +760,13 @@ function shortSubRuns(run: string): [number, number, number][] {
 }
 
 /** Decodes a run of `0` and `1`, eight a byte, the first of each the high bit (`msb`) or the low. */
-function bitBytes(run: string, msb: boolean): Uint8Array {
-  const n = run.length >> 3;
+function bitBytes(run: string, msb: boolean, tail = false): Uint8Array {
+  // With `tail`, the bits short of a byte at the end too (for `shiftedBytes`).
+  const n = tail ? (run.length + 7) >> 3 : run.length >> 3;
   const out = room(n);
   for (let i = 0; i < n; i++) {
     let byte = 0;
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < 8 && i * 8 + k < run.length; k++) {
       const bit = run.charCodeAt(i * 8 + k) - 48;
       byte |= msb ? bit << (7 - k) : bit << k;
     }
@@ -1132,23 +1184,32 @@ export function variants(
         // a byte's eight places: a character of the alphabet glued in front (`v1`, then
         // the bits) shifts them, as it shifts base64's groups of four.
         const parts: string[] = [];
-        for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
-          const aligned = offset === 0 ? sub : sub.slice(offset, SHIFTED_REACH);
-          for (const msb of [true, false]) {
-            const printable = printableRuns(bitBytes(aligned, msb));
+        for (const msb of [true, false]) {
+          const bytes = bitBytes(sub, msb, true);
+          const whole = sub.length >> 3;
+          for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
+            const printable = printableRuns(
+              offset === 0
+                ? bytes.subarray(0, whole)
+                : shiftedBytes(bytes, offset, msb, (sub.length - offset) >> 3),
+            );
             if (printable) parts.push(printable);
           }
         }
         if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: from + from2 });
       } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
-        // From each of a group's eight places, likewise (past `SHIFTED_REACH`, from its own).
+        // From each of a group's eight places, likewise: five bits further each.
         const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
           ? B32_VALUE
           : B32HEX_VALUE;
         const parts: string[] = [];
+        const bytes = base32Bytes(sub, values, true);
+        const whole = (sub.length * 5) >> 3;
         for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
           const printable = printableRuns(
-            base32Bytes(offset === 0 ? sub : sub.slice(offset, SHIFTED_REACH), values),
+            offset === 0
+              ? bytes.subarray(0, whole)
+              : shiftedBytes(bytes, offset * 5, true, ((sub.length - offset) * 5) >> 3),
           );
           if (printable) parts.push(printable);
         }

