@@ -388,7 +388,14 @@ function printableByWords(bytes: Uint8Array, min: number): number[] {
   // No run starts before `floor`: the byte before it is outside one.
   let floor = 0;
   for (let w = 0; w < words.length; w += stride) {
-    if ((words[w]! & 0x80808080) !== 0 || w << 2 < floor) continue;
+    // Each byte below 0x80 and with 0x20 or 0x40 set (adding 0x60 to those two bits
+    // carries into the top bit only then, and never into the next byte): a word of
+    // zeros is no candidate.
+    const word = words[w]!;
+    if (
+      (word & 0x80808080) !== 0 ||
+      (((word & 0x60606060) + 0x60606060) & 0x80808080) !== (0x80808080 | 0) || w << 2 < floor
+    ) continue;
     let from = w << 2;
     while (from > floor && PRINTABLE_BYTE[bytes[from - 1]!] === 1) from--;
     let to = from;
@@ -418,7 +425,10 @@ function utf16Runs(bytes: Uint8Array, min: number, parts: string[]): void {
   const step = 2 * min - 1;
   let floor = 0;
   for (let i = floor; i + 1 < length; i += step) {
-    if (bytes[i] !== 0 && bytes[i + 1] !== 0) continue;
+    // Exactly one of the two a zero: a pair inside such a run is a character and a zero,
+    // and two zeros are none (bytes of zeros, base64 of them `AAAA...`, were each read
+    // through as a stretch of such bytes, at every decode of the run).
+    if ((bytes[i] === 0) === (bytes[i + 1] === 0)) continue;
     let from = i;
     while (from > floor && UTF16_BYTE[bytes[from - 1]!] === 1) from--;
     let to = i;
@@ -538,12 +548,17 @@ function base64Printable(run: string, offset: number, min = 8): string {
 }
 
 /** Decodes the hex digits of `run` from `offset`, two to a byte. */
-function hexBytes(run: string, offset: number): Uint8Array {
+function hexBytes(run: string, offset: number, tail = false): Uint8Array {
   const n = Math.floor((run.length - offset) / 2);
-  const out = room(n);
+  const out = room(n + 1);
   for (let i = 0; i < n; i++) {
     const at = offset + i * 2;
     out[i] = (HEX_VALUE[run.charCodeAt(at)]! << 4) | HEX_VALUE[run.charCodeAt(at + 1)]!;
+  }
+  // With `tail`, a last digit short of a byte too, high (for `shiftedBytes`).
+  if (tail && (run.length - offset) % 2 === 1) {
+    out[n] = HEX_VALUE[run.charCodeAt(run.length - 1)]! << 4;
+    return out.subarray(0, n + 1);
   }
   return out.subarray(0, n);
 }
@@ -678,12 +693,11 @@ const LONG_GLUED = 32;
 function longBody(run: string): [number, number, number] | undefined {
   const at = Math.min(LONG_GLUED, run.length - 1);
   for (const alphabet of [BIT_CHAR, BASE32HEX_UPPER, BASE32HEX_LOWER]) {
-    const inside = (i: number) => (ALPHABET[run.charCodeAt(i)]! & alphabet) !== 0;
-    if (!inside(at)) continue;
+    if ((ALPHABET[run.charCodeAt(at)]! & alphabet) === 0) continue;
     let from = at;
-    while (from > 0 && inside(from - 1)) from--;
+    while (from > 0 && (ALPHABET[run.charCodeAt(from - 1)]! & alphabet) !== 0) from--;
     let to = at + 1;
-    while (to < run.length && inside(to)) to++;
+    while (to < run.length && (ALPHABET[run.charCodeAt(to)]! & alphabet) !== 0) to++;
     if (to - from >= LONG_BODY && run.length - to <= LONG_GLUED) return [alphabet, from, to];
   }
   return undefined;
@@ -1175,9 +1189,12 @@ export function variants(
     for (const [alphabet, from2, to2] of subRuns(run)) {
       const sub = run.slice(from2, to2);
       if (alphabet === HEX_CHAR) {
-        const parts = [printableRuns(hexBytes(sub, 0)), printableRuns(hexBytes(sub, 1))].filter(
-          Boolean,
-        );
+        // From its second digit too: four bits further (decoded once, read shifted).
+        const bytes = hexBytes(sub, 0, true);
+        const parts = [
+          printableRuns(bytes.subarray(0, sub.length >> 1)),
+          printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
+        ].filter(Boolean);
         if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: from + from2 });
       } else if (alphabet === BIT_CHAR) {
         // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
@@ -1250,7 +1267,12 @@ const MIN_DOUBLED = 16;
  * first pair from each place.
  */
 function undoubled(run: string): string | undefined {
+  // From the third character only where the first pair is none: else the pairs from it
+  // are those from the first, one fewer (a megabyte of `AAAA...`, base64 of zeros, was
+  // read through three times).
+  let first = true;
   for (let o = 0; o < 3; o++) {
+    if (o === 2 && !first) break;
     let i = o;
     // Places where a pair differs from the one before: a rule of `////` has none.
     let changes = 0;
@@ -1258,6 +1280,9 @@ function undoubled(run: string): string | undefined {
       if (i > o && run.charCodeAt(i) !== run.charCodeAt(i - 2)) changes++;
       i += 2;
     }
+    if (o === 0) first = i === 0;
+    // One character over and over, read from any place.
+    if (o === 0 && i + 1 >= run.length && changes === 0) return undefined;
     if (i + 1 < run.length || (i - o) / 2 < MIN_DOUBLED || changes < 3) continue;
     let out = "";
     for (let k = o; k + 1 < run.length; k += 2) out += run[k];

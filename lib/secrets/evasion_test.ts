@@ -53,6 +53,12 @@ const encodings: [string, (s: string) => string, string][] = [
     "base64",
   ],
   ["base64 of big-endian UTF-16", (s) => btoa([...s].map((c) => "\0" + c).join("")), "base64"],
+  [
+    "base64 of UTF-16 among kilobytes of zeros",
+    (s) => btoa("\0".repeat(5000) + [...s].map((c) => c + "\0").join("") + "\0".repeat(5001)),
+    "base64",
+  ],
+  ["hex among zeros, from its second digit", (s) => "0" + hex("\0".repeat(3000) + s) + "00", "hex"],
   ["hex", hex, "hex"],
   ["hex of UTF-16", (s) => hex([...s].map((c) => c + "\0").join("")), "hex"],
   ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
