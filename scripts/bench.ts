@@ -13,7 +13,9 @@
  *   same header) on the same network, measured the same way; plain HTTP throughput also
  *   against socat relaying the same bytes (what a proxy copying in user space can move),
  *   once from the client and once from the agent with socat in the bundle's place (joined
- *   to the agent's network: the same two networks the bundle's proxy bridges).
+ *   to the agent's network: the same two networks the bundle's proxy bridges); and
+ *   intercepted throughput against socat in the bundle's place ending TLS on both sides
+ *   (decrypting and encrypting each byte again, as interception must, in C).
  *
  * Traffic goes only to the fake upstream container on a hermetic --internal network.
  * Numbers inside containers are curl's own timings, so docker exec overhead is not
@@ -402,6 +404,15 @@ agents:
     "start socat",
     $`docker exec --detach ${mitm.name} socat -b 1048576 TCP-LISTEN:${RELAY_PORT},fork,reuseaddr TCP:plain.fake.test:80`,
   );
+  // The same relay ending TLS on both sides (OpenSSL, in C): each byte decrypted and
+  // encrypted again, as interception must, and nothing else. Its certificate is
+  // mitmproxy's CA (the client does not check it: what is measured is the bytes after the
+  // handshake); the upstream's is checked.
+  const TLS_RELAY_PORT = 8443;
+  await capture(
+    "start TLS socat",
+    $`docker exec --detach ${mitm.name} socat -b 1048576 OPENSSL-LISTEN:${TLS_RELAY_PORT},cert=/root/.mitmproxy/mitmproxy-ca.pem,verify=0,fork,reuseaddr OPENSSL:api.anthropic.com:443,cafile=/fake-ca.crt`,
+  );
   try {
     await capture(
       "client",
@@ -479,6 +490,16 @@ agents:
           `http://${relayAddress}:${RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
         ]]);
       }
+      // A relay that only decrypts and encrypts again, in the bundle's place.
+      const tlsRelay = peerArgs !== undefined;
+      if (tlsRelay) {
+        sides.push([agent, [
+          "--noproxy",
+          "*",
+          "--insecure",
+          `https://${relayAddress}:${TLS_RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
+        ]]);
+      }
       if (peerArgs) sides.push([client, [...peerArgs, big]]);
       const speeds: number[][] = sides.map(() => []);
       for (let round = 0; round < DOWNLOADS; round++) {
@@ -502,6 +523,20 @@ agents:
           pTp,
           "MiB/s",
           false,
+        );
+      }
+      if (tlsRelay) {
+        row(
+          `${label}: throughput (socat ending TLS in the bundle's place vs bot-bottle)`,
+          others[0]!,
+          pTp,
+          "MiB/s",
+          false,
+        );
+        say(
+          `  socat ending TLS both sides moves ${
+            (others[0]! / dTp).toFixed(2)
+          }x of direct: what decrypting and encrypting each byte again leaves on this machine`,
         );
       }
       if (peerArgs) {
