@@ -617,6 +617,11 @@ for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |
 for (const c of "0123456789ABCDEFGHIJKLMNOPQRSTUV") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_UPPER;
 for (const c of "0123456789abcdefghijklmnopqrstuv") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_LOWER;
 for (const c of "01") ALPHABET[c.charCodeAt(0)]! |= BIT_CHAR;
+/** Standard base64's characters (for `turnedLines`), padding aside. */
+const BASE64_CHAR = 64;
+for (let c = 0; c < 128; c++) {
+  if (/[A-Za-z0-9+/]/.test(String.fromCharCode(c))) ALPHABET[c]! |= BASE64_CHAR;
+}
 
 /** Where `shiftedBytes` writes (not `room`'s: what it shifts is there), as words too. */
 let shiftScratch = new Uint8Array(1 << 12);
@@ -1106,6 +1111,36 @@ export function variants(
       text.charCodeAt(from + 2) === 92 && text.charCodeAt(from + 3) === 110 &&
       !startsToken(next + 1);
   };
+  // Base64 turned a line at a time, whose last line's padding leads it: from run `r`, a
+  // line right above that last line, up through the lines of its width above it; turned
+  // back line by line, joined and decoded. The last line may be shorter than a run. In a
+  // JSON string a run after an escaped break starts with its `n`: a line starts after.
+  const lineStart = (k: number) =>
+    runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && text.charCodeAt(runs[k]!) === 110 ? 1 : 0);
+  const turnedLines = (r: number): Variant | undefined => {
+    const pad = runs[r + 1]! + lineBreakStarting(text, runs[r + 1]!);
+    if (pad === runs[r + 1] || text.charCodeAt(pad) !== 61) return undefined;
+    let end = pad + 1;
+    if (text.charCodeAt(end) === 61) end++;
+    while (end < text.length && (ALPHABET[text.charCodeAt(end)]! & BASE64_CHAR) !== 0) end++;
+    const width = runs[r + 1]! - lineStart(r);
+    if (width < MIN_BASE64 || end - pad > width) return undefined;
+    let first = r;
+    while (first >= 2 && runs[first - 1]! - lineStart(first - 2) === width && broken(first - 2)) {
+      first -= 2;
+    }
+    let joined = "";
+    for (let k = first; k <= r; k += 2) {
+      joined += reverseText(text.slice(lineStart(k), runs[k + 1]!));
+    }
+    joined += reverseText(text.slice(pad, end));
+    const body = withoutPadding(joined);
+    if (!base64Candidate(body)) return undefined;
+    const printable = base64Printable(body, 0);
+    return printable
+      ? { text: printable, encoding: "reversed-base64", at: runs[first]! }
+      : undefined;
+  };
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64
   // is fourteen thousand lines, four decodes each).
@@ -1167,6 +1202,11 @@ export function variants(
         if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
       }
     }
+    // Each line of wrapped base64 turned around (`base64 .env | rev`: `rev` turns a line
+    // at a time): the last line's padding leads it, at the start of its line, under lines
+    // of one width. Looked for after each run: a line break, then `=`.
+    const block = turnedLines(r);
+    if (block) add(block);
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
       compressed(body, from);
@@ -1289,6 +1329,20 @@ function undoubled(run: string): string | undefined {
     return out;
   }
   return undefined;
+}
+
+/**
+ * How long the line break that starts at `at` is (`\n`, `\r\n`, or either escaped in a
+ * JSON string), or 0.
+ */
+function lineBreakStarting(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === 10) return 1;
+  if (c === 13) return text.charCodeAt(at + 1) === 10 ? 2 : 0;
+  if (c !== 92) return 0;
+  const d = text.charCodeAt(at + 1);
+  if (d === 110) return 2;
+  return d === 114 && text.charCodeAt(at + 2) === 92 && text.charCodeAt(at + 3) === 110 ? 4 : 0;
 }
 
 /** `text` reversed, a character at a time (as `rev` reverses a line). */

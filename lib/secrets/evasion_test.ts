@@ -1068,6 +1068,37 @@ Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding 
   assert.deepEqual(found("https://example.com/cb?state=Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta"), []);
 });
 
+Deno.test("wrapped base64 turned a line at a time (`base64 .env | rev`) is found where the last line's padding leads", () => {
+  // Two lengths in three leave padding (125 and 127 bytes: three lines, the last short).
+  for (const pad of ["x", "xyz"]) {
+    const env =
+      `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n${pad}`;
+    const lines = btoa(env).match(/.{1,76}/g)!;
+    assert.ok(lines.length >= 3 && lines.at(-1)!.endsWith("="));
+    const turned = lines.map(reversedOf).join("\n") + "\n";
+    const request = JSON.stringify({ messages: [{ role: "user", content: `$ rev\n${turned}` }] });
+    for (
+      const t of [
+        turned,
+        turned.replaceAll("\n", "\r\n"),
+        `$ base64 .env | rev\n${turned}`,
+        request,
+      ]
+    ) {
+      assert.ok(found(t).includes("reversed-base64:github-token"), `${found(t)}: ${t}`);
+    }
+  }
+  // A heading underlined in Markdown, or a value after `=` on a line, is none.
+  for (
+    const t of [
+      "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta\n==========\n",
+      "id\nZq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3\n=Df6Gs9Ta",
+    ]
+  ) {
+    assert.deepEqual(found(t), []);
+  }
+});
+
 Deno.test("a token with each character doubled (`sed 's/./&&/g'`) is found, glued on or not", () => {
   const doubled = (s: string) => s.replace(/./g, "$&$&");
   for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {

