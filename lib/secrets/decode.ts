@@ -1164,6 +1164,20 @@ export function variants(
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(runs[r]!, tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });
+    // Lines of one width that each read as base64 of text turned around (`base64 .env |
+    // rev` where no padding leads the last line): turned back one by one and decoded.
+    const width = runs[r + 1]! - lineStart(r);
+    if (width % 4 === 0 && looksTurnedBase64(text.slice(lineStart(r), runs[r + 1]!))) {
+      const lines = text.slice(lineStart(r), tail).split(/\r?\n|(?:\\r)?\\n/);
+      if (
+        lines.every((line, i) =>
+          line.length === width || (i === lines.length - 1 && line.length < width)
+        )
+      ) {
+        const printable = base64Printable(withoutPadding(lines.map(reverseText).join("")), 0);
+        if (printable) add({ text: printable, encoding: "reversed-base64", at: runs[r]! });
+      }
+    }
     const body = withoutPadding(joined);
     if (base64Candidate(body)) {
       const parts: string[] = [];
@@ -1181,22 +1195,23 @@ export function variants(
     let to = runs[r + 1]!;
     while (to < text.length && to - runs[r + 1]! < 6 && text.charCodeAt(to) === 61) to++;
     const run = text.slice(from, to);
-    const turnedBack = turned &&
-      turnedRuns(
-        run,
-        from,
-        turned,
-        from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!),
-      );
+    // In a JSON string a run after an escape starts with its letter (`\\n`'s `n`).
+    const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
+    const turnedBack = turned && turnedRuns(run, from, turned, escaped);
     if (turnedBack) { for (const v of turnedBack) add(v); }
     // Each character doubled (`sed 's/./&&/g'`): a long run of pairs, read one of each.
     const halved = run.length >= 2 * MIN_DOUBLED ? undoubled(run) : undefined;
     if (halved) add({ text: halved, encoding: "doubled", at: from });
     // base64 turned around (`base64 -w0 | rev`): its padding comes first, right before
-    // the run. Only there (a run after `==` is seldom anything else): decoding every run
-    // turned around too would cost each one a fifth more.
-    if (text.charCodeAt(from - 1) === 61 && run.length >= MIN_BASE64) {
-      const back = reverseText(run);
+    // the run; with no padding (a third of lengths), a run that reads as base64 of text
+    // turned around. Only there: decoding every run turned around too would cost each
+    // one a fifth more.
+    const lead = escaped ? 1 : 0;
+    if (
+      run.length - lead >= MIN_BASE64 &&
+      (text.charCodeAt(from - 1) === 61 || looksTurnedBase64(run, lead))
+    ) {
+      const back = reverseText(escaped ? run.slice(1) : run);
       if (base64Candidate(back)) {
         const printable = base64Printable(back, 0);
         if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
@@ -1329,6 +1344,39 @@ function undoubled(run: string): string | undefined {
     return out;
   }
   return undefined;
+}
+
+/** Standard base64's digit values, -1 outside it. */
+const B64_VALUE = Int8Array.from(
+  { length: 128 },
+  (_, c) =>
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(
+      String.fromCharCode(c),
+    ),
+);
+
+/**
+ * Whether `line` from `from` on, a run of base64's alphabet whose length is a multiple of
+ * four, reads as base64 of ASCII text turned around. In base64 of bytes below 0x80 each group of four has
+ * its first digit below 32, its second with 8 clear and its third with 2 clear (the top
+ * bits of its three bytes); turned around, those are each group's last three, from the
+ * end. Random characters pass a group one time in eight: five groups or more, and at most
+ * one in sixteen failing (a character past ASCII in the text).
+ */
+function looksTurnedBase64(line: string, from = 0): boolean {
+  const n = line.length - from;
+  if (n < MIN_BASE64 || n % 4 !== 0) return false;
+  const allowed = n >> 6;
+  let failed = 0;
+  for (let g = from; g < line.length; g += 4) {
+    const first = B64_VALUE[line.charCodeAt(g + 3)]!;
+    const second = B64_VALUE[line.charCodeAt(g + 2)]!;
+    const third = B64_VALUE[line.charCodeAt(g + 1)]!;
+    const ascii = first >= 0 && first < 32 && second >= 0 && (second & 8) === 0 && third >= 0 &&
+      (third & 2) === 0;
+    if (!ascii && ++failed > allowed) return false;
+  }
+  return true;
 }
 
 /**

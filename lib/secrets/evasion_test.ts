@@ -1068,7 +1068,7 @@ Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding 
   assert.deepEqual(found("https://example.com/cb?state=Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta"), []);
 });
 
-Deno.test("wrapped base64 turned a line at a time (`base64 .env | rev`) is found where the last line's padding leads", () => {
+Deno.test("base64 turned a line at a time (`base64 .env | rev`), or whole with no padding, is found", () => {
   // Two lengths in three leave padding (125 and 127 bytes: three lines, the last short).
   for (const pad of ["x", "xyz"]) {
     const env =
@@ -1085,6 +1085,17 @@ Deno.test("wrapped base64 turned a line at a time (`base64 .env | rev`) is found
         request,
       ]
     ) {
+      assert.ok(found(t).includes("reversed-base64:github-token"), `${found(t)}: ${t}`);
+    }
+  }
+  // No padding (126 bytes: a third of lengths): the lines read as base64 of text turned.
+  const env =
+    `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\nxy`;
+  const lines = btoa(env).match(/.{1,76}/g)!;
+  assert.ok(!lines.at(-1)!.endsWith("="));
+  for (const turned of [lines.map(reversedOf).join("\n"), reversedOf(lines.join(""))]) {
+    const request = JSON.stringify({ messages: [{ role: "user", content: `$ rev\n${turned}\n` }] });
+    for (const t of [turned, request]) {
       assert.ok(found(t).includes("reversed-base64:github-token"), `${found(t)}: ${t}`);
     }
   }

