@@ -1118,7 +1118,7 @@ export function variants(
   const lineStart = (k: number) =>
     runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && text.charCodeAt(runs[k]!) === 110 ? 1 : 0);
   const turnedLines = (r: number): Variant | undefined => {
-    const pad = runs[r + 1]! + lineBreakStarting(text, runs[r + 1]!);
+    const pad = runs[r + 1]! + lineBreakAt(text, runs[r + 1]!);
     if (pad === runs[r + 1] || text.charCodeAt(pad) !== 61) return undefined;
     let end = pad + 1;
     if (text.charCodeAt(end) === 61) end++;
@@ -1381,9 +1381,10 @@ function looksTurnedBase64(line: string, from = 0): boolean {
 
 /**
  * How long the line break that starts at `at` is (`\n`, `\r\n`, or either escaped in a
- * JSON string), or 0.
+ * JSON string: a backslash after a line's characters, none of which is one, starts an
+ * escape), or 0.
  */
-function lineBreakStarting(text: string, at: number): number {
+export function lineBreakAt(text: string, at: number): number {
   const c = text.charCodeAt(at);
   if (c === 10) return 1;
   if (c === 13) return text.charCodeAt(at + 1) === 10 ? 2 : 0;

@@ -9,6 +9,7 @@
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, separatedPrefix, tokenEdges, unbounded } from "./rules.ts";
 import {
+  lineBreakAt,
   reverseText,
   rot13,
   turnable,
@@ -615,18 +616,6 @@ function inPieces(
 
 /** The widest line of a token cut into lines that is read: wider ones are runs (see `lines` in decode.ts). */
 const MAX_LINE = 15;
-
-/** The length of the line break at `i`: `\n`, `\r\n`, or either escaped in a JSON string; 0 if none. */
-function lineBreakAt(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === 10) return 1;
-  if (c === 13) return text.charCodeAt(i + 1) === 10 ? 2 : 0;
-  if (c !== 92) return 0;
-  // A backslash after a line's characters (none is one) starts an escape.
-  const d = text.charCodeAt(i + 1);
-  if (d === 110) return 2;
-  return d === 114 && text.charCodeAt(i + 2) === 92 && text.charCodeAt(i + 3) === 110 ? 4 : 0;
-}
 
 /**
  * The lines of a token cut into short lines (`fold -w 8`, `textwrap.wrap(t, 6)`), for
