@@ -1117,7 +1117,7 @@ export function variants(
   // JSON string a run after an escaped break starts with its `n`: a line starts after.
   const lineStart = (k: number) =>
     runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && text.charCodeAt(runs[k]!) === 110 ? 1 : 0);
-  const turnedLines = (r: number): Variant | undefined => {
+  const turnedLines = (r: number): [Variant, number] | undefined => {
     const pad = runs[r + 1]! + lineBreakAt(text, runs[r + 1]!);
     if (pad === runs[r + 1] || text.charCodeAt(pad) !== 61) return undefined;
     let end = pad + 1;
@@ -1138,17 +1138,28 @@ export function variants(
     if (!base64Candidate(body)) return undefined;
     const printable = base64Printable(body, 0);
     return printable
-      ? { text: printable, encoding: "reversed-base64", at: runs[first]! }
+      ? [{ text: printable, encoding: "reversed-base64", at: runs[first]! }, first]
       : undefined;
   };
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64
   // is fourteen thousand lines, four decodes each).
   const decodedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
+  // Runs of a block decoded as base64 turned a line at a time: not decoded turned alone too
+  // (a secret read from its block and from its line would be two findings).
+  const turnedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
   for (let r = 0; r < runs.length && budget > 0;) {
     let end = r;
     while (end + 2 < runs.length && broken(end)) end += 2;
     let tail = runs[end + 1]!;
+    // Each line of wrapped base64 turned around (`base64 .env | rev`: `rev` turns a line
+    // at a time): the last line's padding leads it, at the start of its line, under lines
+    // of one width (a line break, then `=`, ends a block).
+    const padded = turnedLines(end);
+    if (padded) {
+      add(padded[0]);
+      turnedJoined.fill(1, padded[1] >> 1, (end >> 1) + 1);
+    }
     // The last line of wrapped base64 may be shorter than a run (`AQ==`): without it, a
     // zstd frame of one block opens to nothing.
     const c = text.charCodeAt(tail);
@@ -1167,7 +1178,7 @@ export function variants(
     // Lines of one width that each read as base64 of text turned around (`base64 .env |
     // rev` where no padding leads the last line): turned back one by one and decoded.
     const width = runs[r + 1]! - lineStart(r);
-    if (width % 4 === 0 && looksTurnedBase64(text.slice(lineStart(r), runs[r + 1]!))) {
+    if (!padded && width % 4 === 0 && looksTurnedBase64(text.slice(lineStart(r), runs[r + 1]!))) {
       const lines = text.slice(lineStart(r), tail).split(/\r?\n|(?:\\r)?\\n/);
       if (
         lines.every((line, i) =>
@@ -1175,7 +1186,10 @@ export function variants(
         )
       ) {
         const printable = base64Printable(withoutPadding(lines.map(reverseText).join("")), 0);
-        if (printable) add({ text: printable, encoding: "reversed-base64", at: runs[r]! });
+        if (printable) {
+          add({ text: printable, encoding: "reversed-base64", at: runs[r]! });
+          turnedJoined.fill(1, r >> 1, (end >> 1) + 1);
+        }
       }
     }
     const body = withoutPadding(joined);
@@ -1208,7 +1222,7 @@ export function variants(
     // one a fifth more.
     const lead = escaped ? 1 : 0;
     if (
-      run.length - lead >= MIN_BASE64 &&
+      run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] === 0 &&
       (text.charCodeAt(from - 1) === 61 || looksTurnedBase64(run, lead))
     ) {
       const back = reverseText(escaped ? run.slice(1) : run);
@@ -1217,11 +1231,6 @@ export function variants(
         if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
       }
     }
-    // Each line of wrapped base64 turned around (`base64 .env | rev`: `rev` turns a line
-    // at a time): the last line's padding leads it, at the start of its line, under lines
-    // of one width. Looked for after each run: a line break, then `=`.
-    const block = turnedLines(r);
-    if (block) add(block);
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
       compressed(body, from);

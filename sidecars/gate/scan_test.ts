@@ -70,6 +70,37 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
   ]);
 });
 
+Deno.test("scanAdded() finds a .env committed in base64 turned a line at a time, behind a file's signature or shifted after noise", () => {
+  const env = (pad: string) =>
+    `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n${pad}`;
+  const b32 = (bytes: Uint8Array) => {
+    const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let out = "";
+    for (let i = 0, acc = 0, bits = 0; i < bytes.length; i++) {
+      acc = ((acc << 8) | bytes[i]!) & 0xfff;
+      for (bits += 8; bits >= 5; bits -= 5) out += digits[(acc >> (bits - 5)) & 31];
+    }
+    return out;
+  };
+  const noise = Uint8Array.from({ length: 6000 }, (_, i) => (i * 37) % 256);
+  const padded = btoa(env("x")).match(/.{1,76}/g)!.map(reversedOf);
+  const unpadded = btoa(env("xy")).match(/.{1,76}/g)!.map(reversedOf);
+  const lines = [
+    "# rev:",
+    ...padded,
+    "# rev, no padding:",
+    ...unpadded,
+    `# png: iVBORw0KGgo${btoa(env(""))}`,
+    `# base32: A${b32(new Uint8Array([...noise, ...new TextEncoder().encode(env(""))]))}`,
+  ];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "2 GitHub token, in base64, reversed",
+    "6 GitHub token, in base64, reversed",
+    "9 GitHub token, base64-encoded",
+    "10 GitHub token, base32-encoded",
+  ]);
+});
+
 Deno.test("scanAdded() finds a token in a committed hex dump, at the dump's first line", () => {
   const bytes = [...new TextEncoder().encode(`token: ${GH}\n`)];
   const lines = [];
