@@ -376,9 +376,9 @@ const WORD_PROBED = 4096;
 /**
  * `runsOf(bytes, PRINTABLE_BYTE, 1, min, [])` for `min` of 7 or more, read four bytes at a
  * time: such a run holds `(min - 3) >> 2` whole words in a row, so one word in that many
- * is looked at, and only one with no byte past ASCII (one in sixteen of random bytes,
- * where a printable byte is one in three: a test that nearly always goes the same way) is
- * read around, byte by byte.
+ * is looked at, and only one whose four bytes could each be printable (one in fifty of
+ * random bytes, where a printable byte is one in three: a test that nearly always goes the
+ * same way) is read around, byte by byte.
  */
 function printableByWords(bytes: Uint8Array, min: number): number[] {
   const out: number[] = [];
@@ -629,7 +629,7 @@ let shiftWords = new Uint32Array(shiftScratch.buffer);
 
 /**
  * The `count` bytes a decode from a few characters further into a run reads, from the
- * bytes decoded from its start (`tail`: the bits short of a byte at the end too): from
+ * bytes decoded from its start (the bits short of a byte at its end included): from
  * bit `from` on, the high bit of a byte first if `msb` (as base32 and `--base2msbf`
  * write them), else the low. A character of the alphabet glued in front shifts base32 by
  * five bits and bits by one: the bytes decoded once are read at each shift, where each
@@ -1238,8 +1238,8 @@ export function variants(
       // signature glued in front does too (`printf iVBORw0KGgo; base64 .env`: its
       // eleven characters had hidden the rest when a file was decoded at its own
       // alignment only). At the other three, a file (an image in a model request) is
-      // read for runs of text of 16 or more: the 8 of its own alignment had cost a
-      // sixth more of its scan, the least a token or a `.env` line is.
+      // read for runs of text of 16 characters or more (a token's length, a `.env`
+      // line's): 8, as at its own alignment, had cost its scan a sixth more.
       const alignments = decodedJoined[r >> 1] === 1 ? 0 : 4;
       const file = isFileBase64(body);
       const parts: string[] = [];
@@ -1366,11 +1366,11 @@ const B64_VALUE = Int8Array.from(
 
 /**
  * Whether `line` from `from` on, a run of base64's alphabet whose length is a multiple of
- * four, reads as base64 of ASCII text turned around. In base64 of bytes below 0x80 each group of four has
- * its first digit below 32, its second with 8 clear and its third with 2 clear (the top
- * bits of its three bytes); turned around, those are each group's last three, from the
- * end. Random characters pass a group one time in eight: five groups or more, and at most
- * one in sixteen failing (a character past ASCII in the text).
+ * four, reads as base64 of ASCII text turned around. In base64 of bytes below 0x80, each
+ * group of four has its first digit below 32, its second with 8 clear and its third with
+ * 2 clear (the top bits of its three bytes); turned around, those are each group's last
+ * three, from the end. Random characters pass a group one time in eight: five groups or
+ * more, and at most one in sixteen failing (a character past ASCII in the text).
  */
 function looksTurnedBase64(line: string, from = 0): boolean {
   const n = line.length - from;
