@@ -46,7 +46,13 @@ const sink = net.createServer((s) => s.once("data", (hello) => {
 
 dockerTest("the proxy scans what framing, keep-alive and split records used to hide", async (t) => {
   await using upstream = await startUpstream(
-    ["api.anthropic.com", "plain.fake.test", "pinned.fake.test", "denied.fake.test"],
+    [
+      "api.anthropic.com",
+      "plain.fake.test",
+      "git.fake.test",
+      "pinned.fake.test",
+      "denied.fake.test",
+    ],
     "ok",
   );
   await using dir = await tempDir();
@@ -54,7 +60,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     join(dir.path, "bot-bottle.yaml"),
     claudeManifest(upstream.subnet, {
       egress: [
-        'allow: [plain.fake.test, "*.wild.fake.test"]',
+        'allow: [plain.fake.test, git.fake.test, "*.wild.fake.test"]',
         'passthrough: [pinned.fake.test, "*.pass.fake.test"]',
       ],
     }),
@@ -266,7 +272,9 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     await t.step(
       "a git push over HTTPS to an allowed host: a commit holding a secret, in a file or a file's or branch's name, is refused, a clean one lands",
       async () => {
-        const repo = "https://plain.fake.test/git/work.git";
+        // A host of its own: the log writes refusals to one host one by one only up to 20 a
+        // minute (then counts them), and the other steps' refusals go to plain.fake.test.
+        const repo = "https://git.fake.test/git/work.git";
         const r = await sh(
           "cd /tmp && rm -rf w && git init -q -b main w && cd w && " +
             "git config user.email a@b.invalid && git config user.name agent && " +
@@ -318,9 +326,6 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         const blocked = (await log()).filter((e) =>
           e.action === "dlp-block" && String(e.path).endsWith("/git-receive-pack")
         );
-        // The log writes refusals to one host one by one up to 20 a minute (`BURST`), then
-        // counts them: the steps before this one must stay under that, or one of these six
-        // is only counted (a request added to an earlier step had made this 5).
         assert.equal(blocked.length, 6);
         for (const e of blocked) {
           // A name cut at a slash is found joined.
