@@ -1099,6 +1099,25 @@ Deno.test("base64 turned a line at a time (`base64 .env | rev`), or whole with n
       assert.ok(found(t).includes("reversed-base64:github-token"), `${found(t)}: ${t}`);
     }
   }
+  // Text past ASCII (a comment in Japanese) does not read as base64 of text turned around:
+  // where padding leads the last line, the lines are read all the same.
+  let padded = 0;
+  for (const pad of ["", "x"]) {
+    const utf8 = new TextEncoder().encode(
+      `# 本番環境の設定ファイル（変更しないこと）\nTOKEN=${GH}\n# 以上\n${pad}`,
+    );
+    const lines = utf8.toBase64().match(/.{1,76}/g)!;
+    if (!lines.at(-1)!.endsWith("=")) continue;
+    padded++;
+    // A line at a time, and on one line (`base64 -w0 | rev`).
+    for (const turned of [lines.map(reversedOf).join("\n"), reversedOf(lines.join(""))]) {
+      assert.ok(
+        found(turned).includes("reversed-base64:github-token"),
+        `${found(turned)}: ${turned}`,
+      );
+    }
+  }
+  assert.ok(padded > 0);
   // A heading underlined in Markdown, or a value after `=` on a line, is none.
   for (
     const t of [

@@ -390,6 +390,32 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
   );
 });
 
+Deno.test("cutOutSecrets() cuts base64 turned a line at a time, behind a file's signature, or base32 after noise, and nothing of the secret is left", () => {
+  const env = (pad: string) =>
+    `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n${pad}`;
+  const noise = String.fromCharCode(...Array.from({ length: 6000 }, (_, i) => (i * 37) % 256));
+  const forms = [
+    btoa(env("x")).match(/.{1,76}/g)!.map(reversedOf).join("\n"),
+    btoa(env("xy")).match(/.{1,76}/g)!.map(reversedOf).join("\n"),
+    reversedOf(btoa(env("xy"))),
+    `iVBORw0KGgo${btoa(env(""))}`,
+    `A${base32Of(noise + env(""))}`,
+  ];
+  for (const form of forms) {
+    const body = JSON.stringify({
+      messages: [{ role: "user", content: `here:\n${form}\nthanks` }],
+    });
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, form.slice(0, 40));
+    assert.deepEqual(cut.rules, ["github-token"]);
+    const left = JSON.parse(cut.text).messages[0].content as string;
+    // (A short line after a block of base64 may be its last: it goes with it.)
+    assert.ok(left.startsWith("here:\n") && left.includes(CUT_OUT), left);
+    // What is left reads as nothing, however it is decoded.
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
   // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
   const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);
