@@ -1370,13 +1370,21 @@ const B64_VALUE = Int8Array.from(
  * group of four has its first digit below 32, its second with 8 clear and its third with
  * 2 clear (the top bits of its three bytes); turned around, those are each group's last
  * three, from the end. Random characters pass a group one time in eight: five groups or
- * more, and at most one in sixteen failing (a character past ASCII in the text).
+ * more, and at most one in sixteen failing (a character past ASCII in the text). A run
+ * whose first characters mostly repeat the one before (base64 of zeros: `AAAA...`, which
+ * passes) is none.
  */
 function looksTurnedBase64(line: string, from = 0): boolean {
   const n = line.length - from;
   if (n < MIN_BASE64 || n % 4 !== 0) return false;
   const allowed = n >> 6;
   let failed = 0;
+  // Base64 of text changes character nearly every place; of zeros (`AAAA...`) never.
+  let same = 0;
+  for (let i = from + 1; i < from + 16; i++) {
+    same += +(line.charCodeAt(i) === line.charCodeAt(i - 1));
+  }
+  if (same > 8) return false;
   for (let g = from; g < line.length; g += 4) {
     const first = B64_VALUE[line.charCodeAt(g + 3)]!;
     const second = B64_VALUE[line.charCodeAt(g + 2)]!;
