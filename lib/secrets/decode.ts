@@ -1129,14 +1129,10 @@ export function variants(
     while (first >= 2 && runs[first - 1]! - lineStart(first - 2) === width && broken(first - 2)) {
       first -= 2;
     }
-    let joined = "";
-    for (let k = first; k <= r; k += 2) {
-      joined += reverseText(text.slice(lineStart(k), runs[k + 1]!));
-    }
-    joined += reverseText(text.slice(pad, end));
-    const body = withoutPadding(joined);
-    if (!base64Candidate(body)) return undefined;
-    const printable = base64Printable(body, 0);
+    const lines: string[] = [];
+    for (let k = first; k <= r; k += 2) lines.push(text.slice(lineStart(k), runs[k + 1]!));
+    lines.push(text.slice(pad, end));
+    const printable = turnedBackBase64(lines);
     return printable
       ? [{ text: printable, encoding: "reversed-base64", at: runs[first]! }, first]
       : undefined;
@@ -1185,7 +1181,7 @@ export function variants(
           line.length === width || (i === lines.length - 1 && line.length < width)
         )
       ) {
-        const printable = base64Printable(withoutPadding(lines.map(reverseText).join("")), 0);
+        const printable = turnedBackBase64(lines);
         if (printable) {
           add({ text: printable, encoding: "reversed-base64", at: runs[r]! });
           turnedJoined.fill(1, r >> 1, (end >> 1) + 1);
@@ -1225,11 +1221,8 @@ export function variants(
       run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] === 0 &&
       (text.charCodeAt(from - 1) === 61 || looksTurnedBase64(run, lead))
     ) {
-      const back = reverseText(escaped ? run.slice(1) : run);
-      if (base64Candidate(back)) {
-        const printable = base64Printable(back, 0);
-        if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
-      }
+      const printable = turnedBackBase64([escaped ? run.slice(1) : run]);
+      if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
     }
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
@@ -1353,6 +1346,15 @@ function undoubled(run: string): string | undefined {
     return out;
   }
   return undefined;
+}
+
+/**
+ * The printable text of base64 whose lines were each turned around (`rev`), turned back
+ * one by one and joined (one line: all of it turned); "" if it cannot be base64 of text.
+ */
+function turnedBackBase64(lines: readonly string[]): string {
+  const body = withoutPadding(lines.map(reverseText).join(""));
+  return base64Candidate(body) ? base64Printable(body, 0) : "";
 }
 
 /** Standard base64's digit values, -1 outside it. */
