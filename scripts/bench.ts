@@ -17,6 +17,8 @@
  *   intercepted throughput against socat in the bundle's place ending TLS on both sides
  *   (decrypting and encrypting each byte again, as interception must, in C).
  *
+ * Each side's requests and downloads are made in rounds, a share from every side per
+ * round, so that the machine's speed drifting over the run weighs on all alike.
  * Traffic goes only to the fake upstream container on a hermetic --internal network.
  * Numbers inside containers are curl's own timings, so docker exec overhead is not
  * counted. Usage: deno task bench [--quick]
@@ -41,6 +43,8 @@ const STARTS = quick ? 2 : 4;
 const REQUESTS = quick ? 15 : 40;
 /** Rounds of downloads (one from each side per round). */
 const DOWNLOADS = quick ? 3 : 9;
+/** Rounds the requests of a latency row are made in (a share from each side per round). */
+const LATENCY_ROUNDS = quick ? 3 : 8;
 const DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
 // deno-lint-ignore no-console
@@ -100,6 +104,30 @@ async function curlLoop(
     "10m",
   );
   return out.trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]);
+}
+
+/**
+ * `REQUESTS` measurements of each side, taken in `LATENCY_ROUNDS` rounds: in each, a share
+ * of them from every side in turn, so that the machine's speed drifting over the run weighs
+ * on every side alike; after a round that is not counted (a proxy's code not yet compiled
+ * for the path, on its first requests). `measure` makes `n` requests from one side and
+ * returns their times.
+ */
+async function inRounds(
+  sides: readonly [string, string[]][],
+  measure: (container: string, args: string[], n: number) => Promise<number[]>,
+): Promise<number[][]> {
+  const times: number[][] = sides.map(() => []);
+  for (const [container, args] of sides) await measure(container, args, 5);
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    // The rounds' shares add up to REQUESTS (40 in 8 rounds of 5; 15 in 3 of 5).
+    const n = Math.floor((REQUESTS * (round + 1)) / LATENCY_ROUNDS) -
+      Math.floor((REQUESTS * round) / LATENCY_ROUNDS);
+    for (const [i, [container, args]] of sides.entries()) {
+      times[i]!.push(...await measure(container, args, n));
+    }
+  }
+  return times;
 }
 
 /**
@@ -471,10 +499,19 @@ agents:
       const directArgs = url.startsWith("https") ? direct : [];
       const small = `${url}?n=16`;
       const big = `${url}?n=${DOWNLOAD_BYTES}`;
-      const newConn = async (container: string, args: string[]) =>
-        median((await curlLoop(container, REQUESTS, [...args, small])).map(([t]) => t * 1000));
-      const kept = async (container: string, args: string[]) =>
-        median((await curlSeries(container, REQUESTS + 1, [...args], small)).slice(1));
+      // Latency in rounds too, a share of the requests from each side per round (direct,
+      // bot-bottle, mitmproxy). Measured one side after the other, a slow spell of the VM
+      // weighed on one side alone: the new-connection ratio read 1.08x to 1.68x in runs of
+      // one code.
+      const latencySides: [string, string[]][] = [[client, directArgs], [agent, extra]];
+      if (peerArgs) latencySides.push([client, peerArgs]);
+      const [dLat, pLat, mLat] = (await inRounds(latencySides, async (container, args, n) =>
+        (await curlLoop(container, n, [...args, small])).map(([t]) =>
+          t * 1000
+        ))).map(median);
+      // One connection a round, whose first request (it opens the connection) is not counted.
+      const [dKept, pKept, mKept] = (await inRounds(latencySides, async (container, args, n) =>
+        (await curlSeries(container, n + 1, args, small)).slice(1))).map(median);
       // Downloads in rounds, one from each side per round, so that the machine's speed
       // drifting over the run (a shared VM's does) weighs on every side alike.
       const sides: [string, string[]][] = [[client, [...directArgs, big]], [agent, [
@@ -500,7 +537,9 @@ agents:
           `https://${relayAddress}:${TLS_RELAY_PORT}/bytes?n=${DOWNLOAD_BYTES}`,
         ]]);
       }
-      if (peerArgs) sides.push([client, [...peerArgs, big]]);
+      if (peerArgs) {
+        sides.push([client, [...peerArgs, big]]);
+      }
       const speeds: number[][] = sides.map(() => []);
       for (let round = 0; round < DOWNLOADS; round++) {
         for (const [i, [container, args]] of sides.entries()) {
@@ -508,12 +547,9 @@ agents:
         }
       }
       const [dTp, pTp, ...others] = speeds.map(median) as [number, number, ...number[]];
-      const dLat = await newConn(client, directArgs);
-      row(`${label}: latency, new connection`, dLat, await newConn(agent, extra), "ms", true);
-      const dKept = await kept(client, directArgs);
-      const pKept = await kept(agent, extra);
-      row(`${label}: latency, kept-alive connection`, dKept, pKept, "ms", true);
-      say(`  kept-alive: ${(pKept - dKept).toFixed(2)} ms added at p50`);
+      row(`${label}: latency, new connection`, dLat!, pLat!, "ms", true);
+      row(`${label}: latency, kept-alive connection`, dKept!, pKept!, "ms", true);
+      say(`  kept-alive: ${(pKept! - dKept!).toFixed(2)} ms added at p50`);
       row(`${label}: throughput`, dTp, pTp, "MiB/s", false);
       if (!url.startsWith("https")) {
         row(`${label}: throughput (socat relay vs bot-bottle)`, others[0]!, pTp, "MiB/s", false);
@@ -541,16 +577,14 @@ agents:
       }
       if (peerArgs) {
         // The peer in the same run: ratios of bot-bottle against mitmproxy.
-        const mLat = await newConn(client, peerArgs);
         row(
           `${label}: latency, new connection (mitmproxy vs bot-bottle)`,
-          mLat,
-          await newConn(agent, extra),
+          mLat!,
+          pLat!,
           "ms",
           true,
         );
-        const mKept = await kept(client, peerArgs);
-        row(`${label}: latency, kept-alive (mitmproxy vs bot-bottle)`, mKept, pKept, "ms", true);
+        row(`${label}: latency, kept-alive (mitmproxy vs bot-bottle)`, mKept!, pKept!, "ms", true);
         row(`${label}: throughput (mitmproxy vs bot-bottle)`, others.at(-1)!, pTp, "MiB/s", false);
       }
     }
