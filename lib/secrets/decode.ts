@@ -1471,8 +1471,8 @@ function hasHead(bits: Uint8Array, text: string, at: number): boolean {
 
 /**
  * The `TurnedHeads` of `prefixes` (letters, digits, `_` and `-`; three characters or
- * more), less heads of fewer than three different characters (`---`, `aaa`: a run of
- * dashes, base64 of zero bytes; no sign of a token), and those of `base`.
+ * more), less heads of one character three times (`---`, `aaa`: a run of dashes, base64
+ * of zero bytes; no sign of a token), and those of `base`.
  */
 export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): TurnedHeads {
   const reversed = base ? base.reversed.slice() : new Uint8Array(HEAD_BYTES);
@@ -1502,9 +1502,13 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
   };
 }
 
-/** Whether a token starting with `prefix` is looked for turned around (see `turnedHeads`). */
+/**
+ * Whether a token starting with `prefix` is looked for turned around (see `turnedHeads`):
+ * not one whose head is a character three times. A head of two characters (Slack's
+ * `xox`, PyPI's `pyp`, Notion's `ntn`) is a sign as good as any.
+ */
 export function turnable(prefix: string): boolean {
-  return /^[A-Za-z0-9_-]{3}/.test(prefix) && new Set(prefix.slice(0, 3).toLowerCase()).size === 3;
+  return /^[A-Za-z0-9_-]{3}/.test(prefix) && new Set(prefix.slice(0, 3).toLowerCase()).size > 1;
 }
 
 /** Whether sticky `pattern` matches at the start of `text`. */

