@@ -1207,7 +1207,7 @@ export function variants(
     const run = text.slice(from, to);
     // In a JSON string a run after an escape starts with its letter (`\\n`'s `n`).
     const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
-    const turnedBack = turned && turnedRuns(run, from, turned, escaped);
+    const turnedBack = turned && turnedRuns(text, run, from, turned, escaped);
     if (turnedBack) { for (const v of turnedBack) add(v); }
     // Each character doubled (`sed 's/./&&/g'`): a long run of pairs, read one of each.
     const halved = run.length >= 2 * MIN_DOUBLED ? undoubled(run) : undefined;
@@ -1559,37 +1559,75 @@ const MIN_TURNED = 16;
 const SHORT_RUN = 512;
 
 /**
- * Tokens turned around in the run from `from` to `to` (see `TurnedHeads`): where it, or
- * in a short run a part of it between slashes, ends with a reversed head, what leads up
- * to there (a window's reach) reversed; where one starts with a ROT13 head, what follows
- * in ROT13. A look at each end, so the cost is per run, not per character.
+ * Where a token turned around reaches past its run's edge at `edge` of `text`, going
+ * `step` (-1: back, 1: on): across up to two dots and the runs after them, as a JWT
+ * (`header.payload.signature`) or a Vault token (`hvb.`) is written, `DOTTED_REACH` at
+ * most. A token's head is in one run; the rest may be in the runs a dot away. Read from
+ * the outer run of a stretch only (the last, reversed; the first, in ROT13), over two dots
+ * at most: a body of runs and dots is read about once more, not a reach's length a run.
+ */
+export function pastDots(text: string, edge: number, step: -1 | 1): number {
+  const back = step < 0 ? 1 : 0;
+  const limit = edge + step * DOTTED_REACH;
+  let reach = edge;
+  for (let dots = 0; dots < 2 && text.charCodeAt(reach - back) === 46; dots++) {
+    const dot = reach + step;
+    let p = dot;
+    while (
+      (step < 0 ? p > limit : p < limit) && TOKEN_CHAR[text.charCodeAt(p - back)] === 1 &&
+      text.charCodeAt(p - back) !== 46
+    ) p += step;
+    reach = p;
+    // A dot with no run past it ends the reach (an unsigned JWT ends so).
+    if (p === dot) break;
+  }
+  return reach;
+}
+
+/** How far past its run a token turned around is read (`pastDots`): a long JWT's length. */
+const DOTTED_REACH = 4096;
+
+/**
+ * Tokens turned around in `run`, at `from` in `text` (see `TurnedHeads`):
+ * where it, or in a short run a part of it between slashes, ends with a reversed head,
+ * what leads up to there (a window's reach) reversed; where one starts with a ROT13 head,
+ * what follows in ROT13; from the run's own edge, the runs a dot away too (`pastDots`). A
+ * look at each end, so the cost is per run, not per character.
  */
 function turnedRuns(
+  text: string,
   run: string,
   from: number,
   heads: TurnedHeads,
   escaped: boolean,
 ): Variant[] | undefined {
   let out: Variant[] | undefined;
+  const to = from + run.length;
   const parts = run.length <= SHORT_RUN;
   // After a backslash, the run's first letter is an escape's (`\n` in a JSON string: a
   // line of a command's output), not the token's.
-  for (let start = escaped ? 1 : 0; start < run.length;) {
-    const slash = parts ? run.indexOf("/", start) : -1;
-    const end = slash === -1 ? run.length : slash;
+  const first = from + (escaped ? 1 : 0);
+  for (let start = first; start < to;) {
+    const slash = parts ? run.indexOf("/", start - from) : -1;
+    const end = slash === -1 ? to : from + slash;
     if (end - start >= MIN_TURNED) {
       for (const rot of [false, true]) {
-        if (!hasHead(rot ? heads.both : heads.reversed, run, end - 3)) continue;
-        const at = Math.max(start, end - RADIUS);
-        const text = turnedText(run, at, end, true, rot);
-        if (startsWith(heads.prefix, text)) {
-          (out ??= []).push({ text, encoding: rot ? "reversed-rot13" : "reversed", at: from + at });
+        if (!hasHead(rot ? heads.both : heads.reversed, text, end - 3)) continue;
+        let at = Math.max(start, end - RADIUS);
+        // From the last run of a dotted stretch only (a reversed JWT's header), so that a
+        // stretch of many is read once, not once a run.
+        if (at === from && text.charCodeAt(to) !== 46) at = pastDots(text, at, -1);
+        const turned = turnedText(text, at, end, true, rot);
+        if (startsWith(heads.prefix, turned)) {
+          (out ??= []).push({ text: turned, encoding: rot ? "reversed-rot13" : "reversed", at });
         }
       }
-      if (hasHead(heads.rot13, run, start)) {
-        const text = turnedText(run, start, Math.min(end, start + RADIUS), false, true);
-        if (startsWith(heads.prefix, text)) {
-          (out ??= []).push({ text, encoding: "rot13", at: from + start });
+      if (hasHead(heads.rot13, text, start)) {
+        let stop = Math.min(end, start + RADIUS);
+        if (stop === to && text.charCodeAt(from - 1) !== 46) stop = pastDots(text, stop, 1);
+        const turned = turnedText(text, start, stop, false, true);
+        if (startsWith(heads.prefix, turned)) {
+          (out ??= []).push({ text: turned, encoding: "rot13", at: start });
         }
       }
     }

@@ -1071,6 +1071,29 @@ Deno.test("a token whose prefix starts with a character twice (Slack's `xox`) is
   }
 });
 
+Deno.test("a JWT reversed, in ROT13 or both is found whole, its dots and a long payload too", () => {
+  const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
+  // A payload of some 600 characters: longer than the window a token's head opens.
+  const claims = {
+    sub: "1234567890",
+    name: "A. Person",
+    scope: "read:all ".repeat(40),
+  };
+  const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}.` +
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  assert.deepEqual(found(jwt), ["plain:jwt"]);
+  for (const [how, turned] of turningsOf(jwt)) {
+    for (const text of [`echo ${turned}`, `{"note":"${turned}"}`]) {
+      assert.deepEqual(found(text), [`${how}:jwt`], text);
+    }
+  }
+  // Unsigned (`alg: none`): it ends with its second dot.
+  const unsigned = `${part({ alg: "none" })}.${part({ sub: "1234567890", admin: true })}.`;
+  for (const [how, turned] of turningsOf(unsigned)) {
+    assert.deepEqual(found(`echo ${turned} done`), [`${how}:jwt`], turned);
+  }
+});
+
 Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding leads", () => {
   for (
     const [file, rule] of [[`TOKEN=${GH}\n`, "github-token"], [`id ${AWS}`, "aws-access-key-id"]]

@@ -19,7 +19,7 @@ import {
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
-import { HTML_NAMES } from "../../lib/secrets/decode.ts";
+import { HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
@@ -559,6 +559,9 @@ const RUNS = new Set<Encoding>([
   "reversed-rot13",
 ]);
 
+/** How a token turned around was found (see `pastDots`). */
+const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "reversed-rot13"]);
+
 /**
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and
  * the line breaks of a wrapped block (also escaped in a JSON string).
@@ -717,6 +720,14 @@ export function cutOutSecrets(
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     const run = encodedRunFrom(text, from);
+    // A token turned around goes with the runs a dot on that its reading took in (a JWT's
+    // three parts): its header alone cut out, the rest would be the token but for a part
+    // anyone can write again.
+    // A dot with no run after it (a sentence's, an unsigned JWT's last) stays.
+    if (run && TURNED_AROUND.has(f.encoding)) {
+      const end = pastDots(text, run[1], 1);
+      run[1] = text.charCodeAt(end - 1) === 46 ? end - 1 : end;
+    }
     return run ? [run] : [];
   });
   const candidates = encodedRuns(text, found.filter((f) => WINDOWED.has(f.encoding)));

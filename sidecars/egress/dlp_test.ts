@@ -348,6 +348,21 @@ Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT
   );
 });
 
+Deno.test("cutOutSecrets() cuts a JWT reversed or in ROT13 whole, its three parts and their dots", () => {
+  const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
+  const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${
+    part({ sub: "1234567890", scope: "read:all ".repeat(40) })
+  }.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c`;
+  // The header alone cut out, the rest would be the token but for a header anyone writes.
+  const text = assertCutOut(
+    [`$ cat tok\n${reversedOf(jwt)}\nok`, `rot: ${rot13Of(jwt)}. done`],
+    [],
+    ["jwt"],
+    [`$ cat tok\n${CUT_OUT}\nok`, `rot: ${CUT_OUT}. done`],
+  );
+  assert.ok(!text.includes("SflK") && !text.includes("FsyX"), text);
+});
+
 Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes and operators between them", () => {
   assertCutOut(
     [

