@@ -201,7 +201,7 @@ function anyCase(value: string): string {
 
 /** Separators between a name and its value: quotes, spaces, an assignment operator. */
 const ASSIGN =
-  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
+  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
 const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /**
  * Between a secret-sounding name and its value, an operator is required: after a type
@@ -214,7 +214,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `#define API_KEY`, SQL's `WITH PASSWORD`; a Rust type may be a reference (`&str`).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(

@@ -70,6 +70,25 @@ Deno.test("scanRequest() leaves an ordinary API request alone", () => {
   );
 });
 
+Deno.test("scanRequest() reads a value after an escaped tab or line break without the escape's letter", () => {
+  // A C header's enum, indented with tabs, as a model request carries a file the agent read:
+  // `KEY_NFCT,\n\tFLOW_KEY_NFCT_SRC` had read as a name, a comma, and a value
+  // `tFLOW_KEY_NFCT_SRC` (the tab's `t`), which no longer looked like a constant's name.
+  const header = "enum {\n\tFLOW_KEY_PRIORITY,\n\tFLOW_KEY_MARK,\n\tFLOW_KEY_NFCT,\n" +
+    "\tFLOW_KEY_NFCT_SRC,\n\tFLOW_KEY_NFCT_DST,\n\tNL80211_CMD_SET_KEY,\n\tNL80211_CMD_NEW_KEY,\n};\n";
+  const request = (content: string) =>
+    JSON.stringify({ model: "claude", messages: [{ role: "user", content }] });
+  assert.deepEqual(
+    scanRequest({ url: "/v1/messages", headers: [], body: request(header) }, []),
+    [],
+  );
+  // A value after such an escape is still read, whole.
+  const secret = "Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5";
+  const go = `client.Set(\n\t"api_key",\n\t"${secret}",\n)\n`;
+  const found = scanRequest({ url: "/v1/messages", headers: [], body: request(go) }, []);
+  assert.deepEqual(found.map((f) => f.rule), ["generic-secret"]);
+});
+
 Deno.test("scanRequest() leaves what package managers and tools send alone", () => {
   // Request heads as these clients write them (their session ids, digests, signed URLs),
   // and Claude Code's own model request head with its metadata.
