@@ -720,10 +720,9 @@ export function cutOutSecrets(
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     const run = encodedRunFrom(text, from);
-    // A token turned around goes with the runs a dot on that its reading took in (a JWT's
-    // three parts): its header alone cut out, the rest would be the token but for a part
-    // anyone can write again.
-    // A dot with no run after it (a sentence's, an unsigned JWT's last) stays.
+    // A token turned around goes with the runs its reading took in past dots (a JWT's
+    // three parts): with its header alone cut out, the rest would be the token but for a
+    // part anyone can write again. A last dot with no run after it (a sentence's) stays.
     if (run && TURNED_AROUND.has(f.encoding)) {
       const end = pastDots(text, run[1], 1);
       run[1] = text.charCodeAt(end - 1) === 46 ? end - 1 : end;
