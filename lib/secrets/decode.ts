@@ -1584,6 +1584,12 @@ export function pastDots(text: string, edge: number, step: -1 | 1): number {
   return reach;
 }
 
+/** Whether a dot at `at` of `text` joins a run on its `step` side (-1: before it, 1: after). */
+function dotJoins(text: string, at: number, step: -1 | 1): boolean {
+  const next = text.charCodeAt(at + step);
+  return text.charCodeAt(at) === 46 && next !== 46 && TOKEN_CHAR[next] === 1;
+}
+
 /** How far past its run a token turned around is read (`pastDots`): a long JWT's length. */
 const DOTTED_REACH = 4096;
 
@@ -1615,8 +1621,9 @@ function turnedRuns(
         if (!hasHead(rot ? heads.both : heads.reversed, text, end - 3)) continue;
         let at = Math.max(start, end - RADIUS);
         // From the last run of a dotted stretch only (a reversed JWT's header), so that a
-        // stretch of many is read once, not once a run.
-        if (at === from && text.charCodeAt(to) !== 46) at = pastDots(text, at, -1);
+        // stretch of many is read once, not once a run; a sentence's full stop after it
+        // joins no run.
+        if (at === from && !dotJoins(text, to, 1)) at = pastDots(text, at, -1);
         const turned = turnedText(text, at, end, true, rot);
         if (startsWith(heads.prefix, turned)) {
           (out ??= []).push({ text: turned, encoding: rot ? "reversed-rot13" : "reversed", at });
@@ -1624,7 +1631,7 @@ function turnedRuns(
       }
       if (hasHead(heads.rot13, text, start)) {
         let stop = Math.min(end, start + RADIUS);
-        if (stop === to && text.charCodeAt(from - 1) !== 46) stop = pastDots(text, stop, 1);
+        if (stop === to && !dotJoins(text, from - 1, -1)) stop = pastDots(text, stop, 1);
         const turned = turnedText(text, start, stop, false, true);
         if (startsWith(heads.prefix, turned)) {
           (out ??= []).push({ text: turned, encoding: "rot13", at: start });

@@ -1083,7 +1083,8 @@ Deno.test("a JWT reversed, in ROT13 or both is found whole, its dots and a long 
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
   assert.deepEqual(found(jwt), ["plain:jwt"]);
   for (const [how, turned] of turningsOf(jwt)) {
-    for (const text of [`echo ${turned}`, `{"note":"${turned}"}`]) {
+    // Also at a sentence's end: its full stop joins no part.
+    for (const text of [`echo ${turned}`, `{"note":"${turned}"}`, `It is ${turned}. Next`]) {
       assert.deepEqual(found(text), [`${how}:jwt`], text);
     }
   }
