@@ -568,6 +568,30 @@ Deno.test("a token cut into short lines (`fold -w 8`) is found, as written and i
   }
 });
 
+Deno.test("a token whose prefix has a separator inside or a dot at its end is found folded or in halves", () => {
+  // Vault's `hvs.`, 42's `s-s4t2`, OpenShift's `sha256~`: pieces had been read only after
+  // a prefix ending in `_` or `-`.
+  const body =
+    "CAESIJ8m2Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5Lm6Np7Qr8St9Uv0Wx1Yz2Ab3Cd4Ef5Gh6Ij7Kl8Mn";
+  for (
+    const [token, rule] of [
+      ["hv" + "s." + body, "vault-service-token"],
+      [
+        "s-s4" + "t2ud-" + "d91c558a2ba6b47f60f690efc20a33d28c252d5bed8400343246f3eb68f490d2",
+        "intra42-client-secret",
+      ],
+      ["sha2" + "56~" + "Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5L", "openshift-user-token"],
+    ]
+  ) {
+    assert.deepEqual(found(token!), [`plain:${rule}`]);
+    const half = token!.length >> 1;
+    const halves = `${token!.slice(0, half)} ${token!.slice(half)}`;
+    const folded = token!.match(/.{1,12}/g)!.join("\n");
+    assert.deepEqual(found(`echo ${halves}`), [`split:${rule}`], halves);
+    assert.deepEqual(found(`$ fold -w 12 key\n${folded}\n$ `), [`folded:${rule}`], folded);
+  }
+});
+
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
   for (
     const text of [

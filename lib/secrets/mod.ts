@@ -417,14 +417,15 @@ const GROUP_MARK = Uint8Array.from(
 function tokenKeywordKinds(): Uint8Array {
   if (tokenKeywords === undefined) {
     const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
-    // 2: a prefix ending in its separator (`ghp_`, `sk-`, `glpat-`); 1: one of letters
-    // and digits, a prefix only written in capitals (`AKIA`; `pat` starts `path`).
+    // 2: a prefix with a separator in it, at its end or not (`ghp_`, `sk-`, `glpat-`,
+    // Vault's `hvs.`, 42's `s-s4t2`); 1: one of letters and digits, a prefix only written
+    // in capitals (`AKIA`; `pat` starts `path`).
     tokenKeywords = Uint8Array.from(
       detector().matcher.keywords,
       (k) =>
         !prefixes.has(k) || k.length < 3 || k.startsWith("-")
           ? 0
-          : /[-_]$/.test(k)
+          : /[-_.~]/.test(k)
           ? 2
           : /^[a-z0-9]+$/.test(k)
           ? 1

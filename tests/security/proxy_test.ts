@@ -84,6 +84,8 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     (await upstream.received()).some((r) => String(r.path) === path);
   const token = "gh" + "p_Zq8Lr2Xv9Kt4Wm7Pn3Bc6Hd1Fj5Gs0Ya8Ue2";
   const SLACK = "xo" + "xb-2394857610-5829104738261-Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb";
+  const VAULT = "hv" +
+    "s.CAESIJ8m2Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5Lm6Np7Qr8St9Uv0Wx1Yz2Ab3Cd4Ef5Gh6Ij7Kl8Mn";
   const claims = btoa(JSON.stringify({ sub: "1234567890", scope: "read:all ".repeat(40) }));
   const JWT = `${btoa('{"alg":"HS256","typ":"JWT"}')}.${claims}.`.replaceAll("=", "") +
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
@@ -458,13 +460,21 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "https://plain.fake.test/v1/codes; echo; cat /tmp/refused; echo; " +
             `printf '%s %s' '${token.slice(0, 20)}' '${token.slice(20)}' | ` +
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
-            "https://plain.fake.test/v1/split; echo; cat /tmp/refused",
+            "https://plain.fake.test/v1/split; echo; cat /tmp/refused; echo; " +
+            // A prefix that ends in a dot (Vault's `hvs.`).
+            `printf '%s' '${VAULT}' | fold -w 12 | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/vaultfold; echo; cat /tmp/refused",
         );
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
         assert.match(printed.stdout, /\n403\n.*in the body, cut into short lines/);
         assert.match(printed.stdout, /\n403\n.*in the body, split by spaces/);
-        assert.equal(printed.stdout.match(/^403$/gm)?.length, 6, printed.stdout);
+        assert.match(
+          printed.stdout,
+          /\n403\n.*Vault token \(rule vault-service-token\) in the body, cut into short lines/,
+        );
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, 7, printed.stdout);
         for (
           const path of [
             "/v1/list",
@@ -473,6 +483,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/folded",
             "/v1/codes",
             "/v1/split",
+            "/v1/vaultfold",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
