@@ -1561,10 +1561,11 @@ const SHORT_RUN = 512;
 /**
  * Where a token turned around reaches past its run's edge at `edge` of `text`, going
  * `step` (-1: back, 1: on): across up to two dots and the runs after them, as a JWT
- * (`header.payload.signature`) is written, `DOTTED_REACH` at most. (A prefix with a dot
- * in it, `hvb.`, is not looked for turned around: its head's run is too short.) A token's head is in one run; the rest may be in the runs a dot away. Read from
- * the outer run of a stretch only (the last, reversed; the first, in ROT13), over two dots
- * at most: a body of runs and dots is read about once more, not a reach's length a run.
+ * (`header.payload.signature`) is written, `DOTTED_REACH` at most. A token's head is in
+ * one run; the rest may be in the runs a dot away. Read from the outer run of a stretch
+ * only (the last, reversed; the first, in ROT13), over two dots at most: a body of runs
+ * and dots is read about once more, not a reach's length a run. (A prefix with a dot in
+ * it, `hvb.`, is not looked for turned around: its head's run is too short.)
  */
 export function pastDots(text: string, edge: number, step: -1 | 1): number {
   const back = step < 0 ? 1 : 0;
