@@ -29,7 +29,7 @@ import { capture, captureRaw, shell } from "../lib/shell.ts";
 import { runBotBottle, tempDir } from "../tests/helpers.ts";
 import { dockerUnavailable } from "../tests/integration/docker.ts";
 import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integration/upstream.ts";
-import { AGENT_SOURCE } from "../lib/images/sources.ts";
+import { AGENT_SOURCE, bundleV8Flags } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
 import * as docker from "../lib/docker/cli.ts";
@@ -268,8 +268,9 @@ const DLP_PROCESSES = 3;
 
 /**
  * DLP scan throughput against decoding the same 1 MiB body, each measured in a fresh
- * process (`dlp_rate.ts`): on a VM, whole processes land on faster or slower cores, so
- * the row is the median of several and their figures are printed too.
+ * process (`dlp_rate.ts`) under the V8 flags the bundle's daemons run with: on a VM,
+ * whole processes land on faster or slower cores, so the row is the median of several
+ * and their figures are printed too.
  */
 async function dlpThroughput(): Promise<void> {
   const runs: {
@@ -283,9 +284,9 @@ async function dlpThroughput(): Promise<void> {
   for (let i = 0; i < DLP_PROCESSES; i++) {
     const out = await capture(
       "DLP throughput",
-      $`${Deno.execPath()} run --quiet --allow-read ${join(import.meta.dirname!, "dlp_rate.ts")} ${
-        quick ? ["--quick"] : []
-      }`,
+      $`${Deno.execPath()} run --quiet ${bundleV8Flags()} --allow-read ${
+        join(import.meta.dirname!, "dlp_rate.ts")
+      } ${quick ? ["--quick"] : []}`,
       "5m",
     );
     runs.push(JSON.parse(out));

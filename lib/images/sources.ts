@@ -140,3 +140,13 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/words.ts": secretsWords,
   },
 };
+
+/**
+ * The V8 flags the bundle's daemons run with (its entry point's `--v8-flags=`), for a
+ * bench that measures the proxy's scan as it runs there.
+ */
+export function bundleV8Flags(): string[] {
+  const entry = /^ENTRYPOINT \[([^\]]*)\]/m.exec(bundleDockerfile.replaceAll("\\\n", ""));
+  if (!entry) throw new Error("the bundle's Dockerfile has no ENTRYPOINT");
+  return [...entry[1]!.matchAll(/"(--v8-flags=[^"]*)"/g)].map((m) => m[1]!);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { BUNDLE_SOURCE } from "./sources.ts";
+import { BUNDLE_SOURCE, bundleV8Flags } from "./sources.ts";
 
 const ROOT = join(import.meta.dirname!, "../..");
 
@@ -33,4 +33,15 @@ Deno.test("every relative import of an embedded module is embedded too", () => {
       assert.ok(target in BUNDLE_SOURCE.files, `${path} imports ${target}, which is not embedded`);
     }
   }
+});
+
+Deno.test("the bundle's code is cached under the V8 flags its daemons run with", () => {
+  const flags = bundleV8Flags();
+  assert.deepEqual(flags, ["--v8-flags=--no-maglev-inlining"]);
+  // V8 rejects code cached under other flags: the warm-up run of the entry point must
+  // pass the same ones, or every start compiles the daemons afresh.
+  const dockerfile = BUNDLE_SOURCE.files["Dockerfile"]!.replaceAll("\\\n", "");
+  const warmUp = /deno run ([^;]*?)\/opt\/bot-bottle\/sidecars\/bundle\/init\.ts/.exec(dockerfile);
+  assert.ok(warmUp, "no warm-up run of bundle/init.ts");
+  assert.deepEqual(warmUp[1]!.split(/\s+/).filter((a) => a.startsWith("--v8-flags")), flags);
 });
