@@ -1119,6 +1119,30 @@ Deno.test("a JWT reversed, in ROT13 or both is found whole, its dots and a long 
   }
 });
 
+Deno.test("a long JWT split by spaces is found, in halves and in quarters", () => {
+  const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
+  // A service's key with its claims: each half longer than a short token's piece.
+  const claims = {
+    iss: "supabase",
+    ref: "zq8lw2rt9kt4mxv7pq3n",
+    role: "service_role",
+    iat: 1716239022,
+    exp: 2031815022,
+    app_metadata: { provider: "email", providers: ["email"] },
+  };
+  const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}.` +
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  assert.ok(jwt.length > 256, `${jwt.length}`);
+  assert.deepEqual(found(jwt), ["plain:jwt"]);
+  for (const n of [2, 4]) {
+    const size = Math.ceil(jwt.length / n);
+    const pieces = jwt.match(new RegExp(`.{1,${size}}`, "g"))!.join(" ");
+    for (const text of [`echo ${pieces}`, `{"cmd":"echo ${pieces}"}`]) {
+      assert.deepEqual(found(text), ["split:jwt"], text);
+    }
+  }
+});
+
 Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding leads", () => {
   for (
     const [file, rule] of [[`TOKEN=${GH}\n`, "github-token"], [`id ${AWS}`, "aws-access-key-id"]]

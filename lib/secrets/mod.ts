@@ -654,6 +654,11 @@ function foldedPieces(text: string, start: number, end: number): Pieces | undefi
 /** The most pieces a space apart a token is read in, and the fewest characters each holds. */
 const MAX_SPLIT = 4;
 const MIN_SPLIT = 4;
+/**
+ * The most characters a piece a space apart holds: a long JWT (a service's key with its
+ * claims, 300 characters and more) cut in halves.
+ */
+const MAX_SPLIT_PIECE = CHAIN / 2;
 
 /** The length of the space at `i` between pieces: a space or a tab, or a tab escaped in a JSON string; 0 if none. */
 function spaceAt(text: string, i: number): number {
@@ -663,29 +668,43 @@ function spaceAt(text: string, i: number): number {
 }
 
 /**
- * The pieces of a token split by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7 Pq3Ns6...`: cut in
- * halves or thirds to pass a scanner), for `inPieces`: from a token rule's keyword, the
- * rest of its word, then up to `MAX_SPLIT` - 1 more words, each of `MIN_SPLIT` characters
- * or more with no quote or backslash, a single space (or tab) before each. The join's own
- * checks (a digit after the prefix, the rule's edges: see `piecesFindings`) keep prose
- * after a prefix (`ghp_ tokens are...`) from making one.
+ * A reader of the pieces of a token split by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7
+ * Pq3Ns6...`: cut in halves or thirds to pass a scanner), for `inPieces` over one text:
+ * from a token rule's keyword, the rest of its word, then up to `MAX_SPLIT` - 1 more
+ * words, each of `MIN_SPLIT` characters or more with no quote or backslash, a single
+ * space (or tab) before each. The join's own checks (a digit after the prefix, the rule's
+ * edges: see `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from
+ * making one. A word read from the keyword before, reaching past this one's and ended by
+ * a character no piece holds, ends there for this one too: a body of keywords with no
+ * space (`ghp_1ghp_1...`) is read a character once, not once for each keyword that
+ * reaches it.
  */
-function splitPieces(text: string, start: number, end: number): Pieces | undefined {
-  const close = pieceEnd(text, end, MAX_PIECE);
-  let gap = spaceAt(text, close);
-  if (gap === 0) return undefined;
-  const pieces: number[] = [start, close];
-  let length = close - start;
-  for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
-    const e = pieceEnd(text, p, MAX_PIECE);
-    if (e - p < MIN_SPLIT) break;
-    pieces.push(p, e);
-    length += e - p;
-    gap = spaceAt(text, e);
-    if (gap === 0) break;
-    p = e + gap;
-  }
-  return { pieces, length, loose: false };
+function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  let wordFrom = 0;
+  let wordEnd = -1;
+  return (text, start, end) => {
+    let close: number;
+    if (end >= wordFrom && end <= wordEnd) close = wordEnd;
+    else {
+      close = pieceEnd(text, end, MAX_SPLIT_PIECE);
+      // Ended by a character, not at the most read: the end of every word from in it.
+      if (close - end < MAX_SPLIT_PIECE) [wordFrom, wordEnd] = [end, close];
+    }
+    let gap = spaceAt(text, close);
+    if (gap === 0) return undefined;
+    const pieces: number[] = [start, close];
+    let length = close - start;
+    for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
+      const e = pieceEnd(text, p, MAX_SPLIT_PIECE);
+      if (e - p < MIN_SPLIT) break;
+      pieces.push(p, e);
+      length += e - p;
+      gap = spaceAt(text, e);
+      if (gap === 0) break;
+      p = e + gap;
+    }
+    return { pieces, length, loose: false };
+  };
 }
 
 /**
@@ -873,7 +892,7 @@ function findInPiece(
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces)), "folded");
-  add(notPublic(text, inPieces(text, starts, splitPieces)), "split");
+  add(notPublic(text, inPieces(text, starts, splitPieces())), "split");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
