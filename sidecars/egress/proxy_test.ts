@@ -334,10 +334,13 @@ Deno.test("request bodies held for scanning share one budget: over it 503, given
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   serveBody(listener, encoder.encode("ok"));
-  // A port with nothing listening: the upstream exchange fails.
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = (closed.addr as Deno.NetAddr).port;
-  closed.close();
+  // An upstream that hangs up on every connection: the exchange fails. (A port closed
+  // after listening could be taken meanwhile by another test's server, which answers.)
+  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (dead.addr as Deno.NetAddr).port;
+  (async () => {
+    for await (const conn of dead) conn.close();
+  })().catch(() => {});
   const allow = new LiveAllowlist([`up.test:${port}`, `dead.test:${deadPort}`], [], []);
   const upstream = new UpstreamPool({});
   const KiB = 1024;
@@ -420,6 +423,7 @@ Deno.test("request bodies held for scanning share one budget: over it 503, given
     upstream.close();
     await proxy.stop();
     listener.close();
+    dead.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
