@@ -1143,6 +1143,26 @@ Deno.test("a long JWT split by spaces is found, in halves and in quarters", () =
   }
 });
 
+Deno.test("a token with a dot in it cut into wide lines (`fold -w 64`) is found: a JWT, a Vault token", () => {
+  const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
+  const claims = { iss: "supabase", ref: "zq8lw2rt9kt4mxv7pq3n", role: "service_role" };
+  const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}.` +
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  const vault = "hv" +
+    "s.CAESIJ8m2Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5Lm6Np7Qr8St9Uv0Wx1Yz2Ab3Cd4Ef5Gh6Ij7Kl8Mn";
+  // Runs end at a dot: lines wider than a short token's are joined as runs only when
+  // they hold none.
+  for (const [token, rule] of [[jwt, "jwt"], [vault, "vault-service-token"]]) {
+    for (const width of [20, 40, 64, 76]) {
+      const folded = token!.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+      assert.deepEqual(found(`$ fold -w ${width}\n${folded}\n$ `), [`folded:${rule}`], folded);
+    }
+  }
+  // In a JSON string, a Vault token's lines end in escaped breaks.
+  const folded = vault.match(/.{1,64}/g)!.join("\n");
+  assert.deepEqual(found(JSON.stringify({ out: folded })), ["folded:vault-service-token"]);
+});
+
 Deno.test("base64 turned around (`base64 -w0 | rev`) is found where its padding leads", () => {
   for (
     const [file, rule] of [[`TOKEN=${GH}\n`, "github-token"], [`id ${AWS}`, "aws-access-key-id"]]

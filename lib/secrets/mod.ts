@@ -30,8 +30,8 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
  * How a secret was written: as it is, in a decoded form, joined from fields (`joined`),
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
  * as written), in quoted pieces joined in code (`concatenated`, its span as written), cut
- * into short lines (`folded`: `fold -w 8`, its span as written), or split into a few
- * pieces by spaces (`split`, its span as written).
+ * into lines (`folded`: `fold -w 8`, or `fold -w 64` of one with a dot in it; its span
+ * as written), or split into a few pieces by spaces (`split`, its span as written).
  */
 export type Encoding =
   | "plain"
@@ -67,7 +67,7 @@ export function howWritten(encoding: Encoding): string {
     case "doubled":
       return "each character doubled";
     case "folded":
-      return "cut into short lines";
+      return "cut into lines";
     case "split":
       return "split by spaces";
     default:
@@ -617,38 +617,80 @@ function inPieces(
 
 /** The widest line of a token cut into lines that is read: wider ones are runs (see `lines` in decode.ts). */
 const MAX_LINE = 15;
+/**
+ * The widest line of a token with a dot in it that is read (`fold -w 64` of a JWT, or of
+ * a Vault token after its `hvs.`): its runs end at the dots, so its lines are not joined
+ * as runs are.
+ */
+const MAX_DOTTED_LINE = CHAIN / 2;
 
 /**
- * The lines of a token cut into short lines (`fold -w 8`, `textwrap.wrap(t, 6)`), for
- * `inPieces`: from a token rule's keyword, the rest of its line, then the lines after it
- * while they are of one width (up to `MAX_LINE` characters with no space, quote or
- * backslash; the last may be shorter, and is loose: the next line of the output may be
- * short too), each ended by a line break as written or escaped in a JSON string. Read
- * only from the survey's hits, as quoted pieces are: a prefix cut across lines (`gh`,
- * then `p_...`) is not found. Looking at every short line of a text instead cost a scan
- * of JSON of source code 4 to 13%.
+ * A reader of where the piece that starts at `from` ends (see `pieceEnd`), `most`
+ * characters on at the most, over the keywords of one text in order: a piece read from the
+ * keyword before, reaching past `from` and ended by a character no piece holds, ends
+ * there for this one too. A body of keywords and nothing else (`ghp_1ghp_1...`) is read a
+ * character once, not once for each keyword that reaches it.
  */
-function foldedPieces(text: string, start: number, end: number): Pieces | undefined {
-  // The rest of the prefix's line, up to a line break.
-  const close = pieceEnd(text, end, MAX_LINE + 1);
-  let step = lineBreakAt(text, close);
-  if (step === 0 || close - end > MAX_LINE) return undefined;
-  const pieces: number[] = [start, close];
-  let length = close - start;
-  let width = 0;
-  for (let p = close + step; step > 0 && length < CHAIN;) {
-    const e = pieceEnd(text, p, MAX_LINE + 1);
-    const w = e - p;
-    if (w === 0 || w > (width || MAX_LINE)) break;
-    width ||= w;
-    pieces.push(p, e);
-    length += w;
-    if (w < width) break;
-    step = lineBreakAt(text, e);
-    p = e + step;
+function wordEnds(most: number): (text: string, from: number) => number {
+  let wordFrom = 0;
+  let wordEnd = -1;
+  return (text, from) => {
+    if (from >= wordFrom && from <= wordEnd) return wordEnd;
+    const end = pieceEnd(text, from, most);
+    // Ended by a character, not at the most read: the end of every piece from in it.
+    if (end - from < most) [wordFrom, wordEnd] = [from, end];
+    return end;
+  };
+}
+
+/**
+ * A reader of the lines of a token cut into lines (`fold -w 8`, `textwrap.wrap(t, 6)`),
+ * for `inPieces` over one text: from a token rule's keyword, the rest of its line, then
+ * the lines after it while they are of one width (characters with no space, quote or
+ * backslash; the last may be shorter, and is loose: the next line of the output may be
+ * short too), each ended by a line break as written or escaped in a JSON string. Lines
+ * up to `MAX_LINE` characters, or up to `MAX_DOTTED_LINE` when a dot is among them:
+ * wider lines without one are runs, joined in decode.ts. Read only from the survey's
+ * hits, as quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not
+ * found. Looking at every short line of a text instead cost a scan of JSON of source
+ * code 4 to 13%.
+ */
+function foldedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  const lineEnd = wordEnds(MAX_DOTTED_LINE + 1);
+  return (text, start, end) => {
+    // The rest of the prefix's line, up to a line break.
+    const close = lineEnd(text, end);
+    let step = lineBreakAt(text, close);
+    if (step === 0 || close - end > MAX_DOTTED_LINE) return undefined;
+    const pieces: number[] = [start, close];
+    let length = close - start;
+    let width = 0;
+    let widest = close - end;
+    for (let p = close + step; step > 0 && length < CHAIN;) {
+      const e = pieceEnd(text, p, MAX_DOTTED_LINE + 1);
+      const w = e - p;
+      if (w === 0 || w > (width || MAX_DOTTED_LINE)) break;
+      width ||= w;
+      widest = Math.max(widest, w);
+      pieces.push(p, e);
+      length += w;
+      if (w < width) break;
+      step = lineBreakAt(text, e);
+      p = e + step;
+    }
+    if (widest > MAX_LINE && !dotIn(text, pieces)) return undefined;
+    // A last line shorter than the rest may be the output's next line.
+    return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width };
+  };
+}
+
+/** Whether a dot is in one of `pieces` of `text` (start and end of each). */
+function dotIn(text: string, pieces: readonly number[]): boolean {
+  for (let i = 0; i < pieces.length; i += 2) {
+    const dot = text.indexOf(".", pieces[i]);
+    if (dot !== -1 && dot < pieces[i + 1]!) return true;
   }
-  // A last line shorter than the rest may be the output's next line.
-  return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width };
+  return false;
 }
 
 /** The most pieces a space apart a token is read in, and the fewest characters each holds. */
@@ -674,22 +716,12 @@ function spaceAt(text: string, i: number): number {
  * words, each of `MIN_SPLIT` characters or more with no quote or backslash, a single
  * space (or tab) before each. The join's own checks (a digit after the prefix, the rule's
  * edges: see `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from
- * making one. A word read from the keyword before, reaching past this one's and ended by
- * a character no piece holds, ends there for this one too: a body of keywords with no
- * space (`ghp_1ghp_1...`) is read a character once, not once for each keyword that
- * reaches it.
+ * making one. Words are read as `wordEnds` reads them.
  */
 function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
-  let wordFrom = 0;
-  let wordEnd = -1;
+  const wordEnd = wordEnds(MAX_SPLIT_PIECE);
   return (text, start, end) => {
-    let close: number;
-    if (end >= wordFrom && end <= wordEnd) close = wordEnd;
-    else {
-      close = pieceEnd(text, end, MAX_SPLIT_PIECE);
-      // Ended by a character, not at the most read: the end of every word from in it.
-      if (close - end < MAX_SPLIT_PIECE) [wordFrom, wordEnd] = [end, close];
-    }
+    const close = wordEnd(text, end);
     let gap = spaceAt(text, close);
     if (gap === 0) return undefined;
     const pieces: number[] = [start, close];
@@ -891,7 +923,7 @@ function findInPiece(
   // token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
-  add(notPublic(text, inPieces(text, starts, foldedPieces)), "folded");
+  add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, inPieces(text, starts, splitPieces())), "split");
   if (options.decode === false) return out;
   const heads = values.length ? valueForms(values).heads : TURNED;

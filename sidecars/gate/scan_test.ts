@@ -64,7 +64,7 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
     `# split: ${GH.slice(0, 20)} ${GH.slice(20)}`,
   ];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
-    "2 GitHub token, cut into short lines",
+    "2 GitHub token, cut into lines",
     "8 GitHub token, hexdump-encoded",
     "48 GitHub token, split by spaces",
   ]);

