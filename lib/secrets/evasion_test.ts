@@ -820,6 +820,28 @@ Deno.test("the bottle's own values are found as written and in every encoding", 
   );
 });
 
+Deno.test("the bottle's own values are found in pieces: quoted in code, cut into lines, split by spaces", () => {
+  // A value with no prefix a rule knows, read from its head as a token is from its prefix.
+  const value = "k9X2mQ7p" + "Lw2Rt9Kt4mXv7Pq3Ns6Y";
+  const half = value.length >> 1;
+  const cases: [string, string][] = [
+    ["concatenated", `key = "${value.slice(0, 14)}" +\n  "${value.slice(14)}";`],
+    ["folded", `$ fold -w 12 v\n${value.match(/.{1,12}/g)!.join("\n")}\n$ `],
+    ["split", `echo ${value.slice(0, half)} ${value.slice(half)} done`],
+    ["split", `echo ${value.slice(0, 12)} ${value.slice(12, 20)} ${value.slice(20)}`],
+  ];
+  for (const [how, text] of cases) {
+    for (const t of [text, JSON.stringify({ content: text })]) {
+      assert.deepEqual(found(t, [value]), [`${how}:bottle-credential`], t);
+    }
+  }
+  // Its first piece holds its first twelve characters (see `VALUE_HEAD`).
+  assert.deepEqual(found(`$ fold -w 8\n${value.match(/.{1,8}/g)!.join("\n")}\n`, [value]), []);
+  // Pieces that make another value, or only the head of this one, are not it.
+  assert.deepEqual(found(`echo ${value.slice(0, half)} ${value.slice(half, -1)}X`, [value]), []);
+  assert.deepEqual(found(`echo ${value.slice(0, half)} and more`, [value]), []);
+});
+
 Deno.test("base32 and bits in pieces across fields are found after a field of their alphabet", () => {
   const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
   const joined = (fields: string[]) =>

@@ -414,6 +414,17 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
   assertCutOut([`key ${GH.slice(0, 20)} ${GH.slice(20)} ok`], [], ["github-token"], [
     `key ${CUT_OUT} ok`,
   ]);
+  // One of the bottle's values so, from its head: through its last piece.
+  const value = "k9X2mQ7p" + "Lw2Rt9Kt4mXv7Pq3Ns6Y";
+  assertCutOut(
+    [
+      `v ${value.slice(0, 12)} ${value.slice(12)} ok`,
+      `$ fold -w 12\n${value.match(/.{1,12}/g)!.join("\n")}\n$ `,
+    ],
+    [value],
+    ["bottle-credential"],
+    [`v ${CUT_OUT} ok`, `$ fold -w 12\n${CUT_OUT}\n$ `],
+  );
   // A character's code a line: the numbers go whole.
   const codes = [...new TextEncoder().encode(`key=${GH}`)];
   assertCutOut(

@@ -152,6 +152,17 @@ agents:
           `echo "db=${dbPassword}" > db.conf && git add db.conf && git commit -qm db && git push -q origin main`,
           /db\.conf:1: a secret of this bottle \(rule bottle-credential\)/,
         ));
+      await t.step(
+        "a value the bottle marks secret, split by a space or cut into lines",
+        () =>
+          refused(
+            "egress.secrets in pieces",
+            `echo "db=${dbPassword.slice(0, 20)} ${dbPassword.slice(20)}" > split.conf && ` +
+              `printf '%s\\n' '${dbPassword}' | fold -w 12 > folded.conf && ` +
+              "git add split.conf folded.conf && git commit -qm db && git push -q origin main",
+            /^(?=[^]*folded\.conf:1: a secret of this bottle[^\n]*cut into lines)(?=[^]*split\.conf:1: a secret of this bottle[^\n]*split by spaces)/,
+          ),
+      );
       await t.step("a token in the name of a file", () =>
         refused(
           "file name",
