@@ -959,6 +959,9 @@ export function isFileBase64(body: string): boolean {
   return FILE_MAGIC.test(body);
 }
 
+/** The longest join of lines read without its short last line too (see `SHORT_LAST_LINE`). */
+const SHORT_JOIN = 1024;
+
 /** A line break, then a last line of base64 shorter than a run, then its end. */
 const SHORT_LAST_LINE = /^(?:\r?\n|(?:\\r)?\\n)[A-Za-z0-9+/_-]{1,15}={0,2}(?![A-Za-z0-9+/_=-])/;
 
@@ -1137,6 +1140,15 @@ export function variants(
       ? [{ text: printable, encoding: "reversed-base64", at: runs[first]! }, first]
       : undefined;
   };
+  // Whether the lines of runs `r` to `end` are of one width but the last, which may be
+  // shorter (the first line's run may start after a label).
+  const oneWidth = (r: number, end: number) => {
+    const width = end > r + 2 ? runs[r + 3]! - lineStart(r + 2) : runs[r + 1]! - lineStart(r);
+    for (let k = r + 2; k < end; k += 2) {
+      if (runs[k + 1]! - lineStart(k) !== width) return false;
+    }
+    return runs[r + 1]! - lineStart(r) <= width && runs[end + 1]! - lineStart(end) <= width;
+  };
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64
   // is fourteen thousand lines, four decodes each).
@@ -1171,6 +1183,17 @@ export function variants(
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(runs[r]!, tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });
+    // The short line may be the output's next line instead (`ok`, a word after a token cut
+    // into lines): glued on, it would make the token one character too long for its rule.
+    // Lines of one width (as `fold` cuts them), as long as a token's at most, are joined
+    // without it too, from the first line's start (after an escaped break, past its `n`).
+    if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
+      add({
+        text: text.slice(lineStart(r), runs[end + 1]!).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, ""),
+        encoding: "lines",
+        at: runs[r]!,
+      });
+    }
     // Lines of one width that each read as base64 of text turned around (`base64 .env |
     // rev` where no padding leads the last line): turned back one by one and decoded.
     const width = runs[r + 1]! - lineStart(r);

@@ -592,6 +592,29 @@ Deno.test("a token whose prefix has a separator inside or a dot at its end is fo
   }
 });
 
+Deno.test("a token cut into lines of one width is found when a short line of output follows", () => {
+  // Lines of runs are joined with a last line shorter than a run (wrapped base64's), which
+  // here is the next line of output: glued on, the token would be too long for its rule.
+  const gcp = "AIza" + "SyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk-";
+  // Widths whose last line is a run of its own (16 or more).
+  for (
+    const [token, rule, widths] of [[GH, "github-token", [20, 24]], [gcp, "gcp-api-key", [
+      20,
+    ]]] as const
+  ) {
+    for (const width of widths) {
+      const lines = token.match(new RegExp(`.{1,${width}}`, "g"))!;
+      for (const after of ["ok", "$", "done=1"]) {
+        const text = `$ fold -w ${width} key; echo ${after}\n${lines.join("\n")}\n${after}\n`;
+        assert.ok(found(text).some((f) => f.endsWith(`:${rule}`)), `${found(text)}: ${text}`);
+      }
+      // In a JSON string, after an escaped break (whose letter a line's run starts with).
+      const json = JSON.stringify({ out: `$ fold -w ${width} key\n${lines.join("\n")}\nok\n` });
+      assert.ok(found(json).some((f) => f.endsWith(`:${rule}`)), `${found(json)}: ${json}`);
+    }
+  }
+});
+
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
   for (
     const text of [
