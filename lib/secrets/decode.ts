@@ -1184,9 +1184,9 @@ export function variants(
     const joined = text.slice(runs[r]!, tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
     add({ text: joined, encoding: "lines", at: runs[r]! });
     // The short line may be the output's next line instead (`ok`, a word after a token cut
-    // into lines): glued on, it would make the token one character too long for its rule.
-    // Lines of one width (as `fold` cuts them), as long as a token's at most, are joined
-    // without it too, from the first line's start (after an escaped break, past its `n`).
+    // into lines): glued on, it would make the token too long for its rule. Lines of one
+    // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too, from
+    // the first line's start (after an escaped break, past its `n`).
     if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
       add({
         text: text.slice(lineStart(r), runs[end + 1]!).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, ""),
