@@ -1088,7 +1088,8 @@ export function variants(
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,
   // when they may be base64, decoded as one. In a JSON string the break is escaped
-  // (`\n`, whose `n` starts the next run).
+  // (`\n`, whose `n` starts the next run): a join starts past it (`lineStart`), where the
+  // run's own findings point too.
   // A line that starts with a token's own prefix (`tokenStart`: one with a separator,
   // which no token's body holds) starts a token of its own: joined to the line before, a
   // list of keys one a line read as one longer key (`sk_live_<23 A>` then `sk_test_...`).
@@ -1181,17 +1182,16 @@ export function variants(
     }
     if (short) tail += short[0].length;
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
-    const joined = text.slice(runs[r]!, tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
-    add({ text: joined, encoding: "lines", at: runs[r]! });
+    const joined = text.slice(lineStart(r), tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
+    add({ text: joined, encoding: "lines", at: lineStart(r) });
     // The short line may be the output's next line instead (`ok`, a word after a token cut
     // into lines): glued on, it would make the token too long for its rule. Lines of one
-    // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too, from
-    // the first line's start (after an escaped break, past its `n`).
+    // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too.
     if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
       add({
         text: text.slice(lineStart(r), runs[end + 1]!).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, ""),
         encoding: "lines",
-        at: runs[r]!,
+        at: lineStart(r),
       });
     }
     // Lines of one width that each read as base64 of text turned around (`base64 .env |

@@ -615,6 +615,22 @@ Deno.test("a token cut into lines of one width is found when a short line of out
   }
 });
 
+Deno.test("a token cut into lines in a JSON string is found once, whatever line follows", () => {
+  // Each line after an escaped break starts a run with the break's `n`: the join starts past
+  // it, or its first line would read `nghp_...` (no token's start). The last line may be
+  // full (a token whose length the width divides), short, or the output's next line.
+  const gcp = "AIza" + "SyNHxIf32IQ1a1yjl3ZJIqKZqzLAK1XhDk-";
+  for (const [token, rule] of [[GH, "github-token"], [gcp, "gcp-api-key"]] as const) {
+    for (const width of [16, 20, 24, 32, 40]) {
+      const lines = token.match(new RegExp(`.{1,${width}}`, "g"))!;
+      for (const after of ["", "\nok", "\nsome more words\nhere"]) {
+        const json = JSON.stringify({ out: `$ fold -w ${width} key\n${lines.join("\n")}${after}` });
+        assert.deepEqual(found(json).map((f) => f.split(":")[1]), [rule], json);
+      }
+    }
+  }
+});
+
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
   for (
     const text of [
