@@ -581,6 +581,8 @@ Deno.test("a token whose prefix has a separator inside or a dot at its end is fo
         "intra42-client-secret",
       ],
       ["sha2" + "56~" + "Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5L", "openshift-user-token"],
+      // Slack's configuration token: its prefix (`xoxe.`) holds the dot.
+      ["xox" + "e.xoxp-1-" + body.repeat(2).replaceAll(/[^A-Za-z0-9]/g, ""), "slack-config-token"],
     ]
   ) {
     assert.deepEqual(found(token!), [`plain:${rule}`]);
@@ -1204,17 +1206,25 @@ Deno.test("a long JWT split by spaces is found, in halves and in quarters", () =
   }
 });
 
-Deno.test("a token with a dot in it cut into wide lines (`fold -w 64`) is found: a JWT, a Vault token", () => {
+Deno.test("a token with a dot or a `~` in it cut into wide lines (`fold -w 64`) is found: a JWT, a Vault token", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   const claims = { iss: "supabase", ref: "zq8lw2rt9kt4mxv7pq3n", role: "service_role" };
   const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}.` +
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
   const vault = "hv" +
     "s.CAESIJ8m2Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5Lm6Np7Qr8St9Uv0Wx1Yz2Ab3Cd4Ef5Gh6Ij7Kl8Mn";
-  // Runs end at a dot: lines wider than a short token's are joined as runs only when
-  // they hold none.
-  for (const [token, rule] of [[jwt, "jwt"], [vault, "vault-service-token"]]) {
-    for (const width of [20, 40, 64, 76]) {
+  const openshift = "sha2" + "56~" + "Zq8Lw2Rt9Kt4mXv7Pq3Ns6Yb1Hc5Jd8Fg2AeGh4Kj5L";
+  // Runs end at a dot or a `~`: lines wider than a short token's are joined as runs only
+  // when they hold neither.
+  for (
+    const [token, rule] of [
+      [jwt, "jwt"],
+      [vault, "vault-service-token"],
+      [openshift, "openshift-user-token"],
+    ]
+  ) {
+    // Widths that cut it (a short token is one line at 64).
+    for (const width of [20, 40, 64, 76].filter((w) => w < token!.length)) {
       const folded = token!.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
       assert.deepEqual(found(`$ fold -w ${width}\n${folded}\n$ `), [`folded:${rule}`], folded);
     }

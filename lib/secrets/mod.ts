@@ -30,7 +30,7 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
  * How a secret was written: as it is, in a decoded form, joined from fields (`joined`),
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
  * as written), in quoted pieces joined in code (`concatenated`, its span as written), cut
- * into lines (`folded`: `fold -w 8`, or `fold -w 64` of one with a dot in it; its span
+ * into lines (`folded`: `fold -w 8`, or `fold -w 64` of one with a dot or `~`; its span
  * as written), or split into a few pieces by spaces (`split`, its span as written).
  */
 export type Encoding =
@@ -678,11 +678,11 @@ function inPieces(
 /** The widest line of a token cut into lines that is read: wider ones are runs (see `lines` in decode.ts). */
 const MAX_LINE = 15;
 /**
- * The widest line of a token with a dot in it that is read (`fold -w 64` of a JWT, or of
- * a Vault token after its `hvs.`): its runs end at the dots, so its lines are not joined
- * as runs are.
+ * The widest line of a token with a character no run holds that is read (`fold -w 64` of
+ * a JWT, of a Vault token after its `hvs.`, of an Azure client secret with its `~`): its
+ * runs end at those characters, so its lines are not joined as runs are.
  */
-const MAX_DOTTED_LINE = CHAIN / 2;
+const MAX_WIDE_LINE = CHAIN / 2;
 
 /**
  * A reader of where the piece that starts at `from` ends (see `pieceEnd`), `most`
@@ -709,27 +709,27 @@ function wordEnds(most: number): (text: string, from: number) => number {
  * the lines after it while they are of one width (characters with no space, quote or
  * backslash; the last may be shorter, and is loose: the next line of the output may be
  * short too), each ended by a line break as written or escaped in a JSON string. Lines
- * up to `MAX_LINE` characters, or up to `MAX_DOTTED_LINE` when a dot is among them:
- * wider lines without one are runs, joined in decode.ts. Read only from the survey's
+ * up to `MAX_LINE` characters, or up to `MAX_WIDE_LINE` when a character no run holds
+ * (a dot, a `~`) is among them: wider lines without one are runs, joined in decode.ts. Read only from the survey's
  * hits, as quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not
  * found. Looking at every short line of a text instead cost a scan of JSON of source
  * code 4 to 13%.
  */
 function foldedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
-  const lineEnd = wordEnds(MAX_DOTTED_LINE + 1);
+  const lineEnd = wordEnds(MAX_WIDE_LINE + 1);
   return (text, start, end) => {
     // The rest of the prefix's line, up to a line break.
     const close = lineEnd(text, end);
     let step = lineBreakAt(text, close);
-    if (step === 0 || close - end > MAX_DOTTED_LINE) return undefined;
+    if (step === 0 || close - end > MAX_WIDE_LINE) return undefined;
     const pieces: number[] = [start, close];
     let length = close - start;
     let width = 0;
     let widest = close - end;
     for (let p = close + step; step > 0 && length < CHAIN;) {
-      const e = pieceEnd(text, p, MAX_DOTTED_LINE + 1);
+      const e = pieceEnd(text, p, MAX_WIDE_LINE + 1);
       const w = e - p;
-      if (w === 0 || w > (width || MAX_DOTTED_LINE)) break;
+      if (w === 0 || w > (width || MAX_WIDE_LINE)) break;
       width ||= w;
       widest = Math.max(widest, w);
       pieces.push(p, e);
@@ -738,17 +738,24 @@ function foldedPieces(): (text: string, start: number, end: number) => Pieces | 
       step = lineBreakAt(text, e);
       p = e + step;
     }
-    if (widest > MAX_LINE && !dotIn(text, pieces)) return undefined;
+    if (widest > MAX_LINE && !runBreakIn(text, pieces)) return undefined;
     // A last line shorter than the rest may be the output's next line.
     return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width };
   };
 }
 
-/** Whether a dot is in one of `pieces` of `text` (start and end of each). */
-function dotIn(text: string, pieces: readonly number[]): boolean {
+/** Characters of a piece that no run of base64 (either alphabet, padding too) holds: `.`, `~`, `:`, ... */
+const RUN_BREAK = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +(PIECE_CHAR[c] === 1 && !/[A-Za-z0-9+/_=-]/.test(String.fromCharCode(c))),
+);
+
+/** Whether a character no run holds is in one of `pieces` of `text` (start and end of each). */
+function runBreakIn(text: string, pieces: readonly number[]): boolean {
   for (let i = 0; i < pieces.length; i += 2) {
-    const dot = text.indexOf(".", pieces[i]);
-    if (dot !== -1 && dot < pieces[i + 1]!) return true;
+    for (let k = pieces[i]!; k < pieces[i + 1]!; k++) {
+      if (RUN_BREAK[text.charCodeAt(k)] === 1) return true;
+    }
   }
   return false;
 }

@@ -1192,7 +1192,8 @@ export const RULES: readonly Rule[] = [
   token(
     "slack-config-token",
     "Slack configuration token",
-    ["xoxe"],
+    // With the mark after it: a prefix with a separator is read in pieces from there.
+    ["xoxe.", "xoxe-"],
     "xoxe\\.xox[bp]-\\d-[A-Za-z0-9]{100,300}|xoxe-\\d-[A-Za-z0-9]{100,300}",
     { after: 800 },
   ),
