@@ -963,7 +963,11 @@ export function isFileBase64(body: string): boolean {
 const SHORT_JOIN = 1024;
 
 /** A line break, then a last line of base64 shorter than a run, then its end. */
-const SHORT_LAST_LINE = /^(?:\r?\n|(?:\\r)?\\n)[A-Za-z0-9+/_-]{1,15}={0,2}(?![A-Za-z0-9+/_=-])/;
+const SHORT_LAST_LINE =
+  /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,2}(?![A-Za-z0-9+/_=-])/;
+
+/** Line breaks between joined lines, with the next line's indentation and a soft break's `=`. */
+const JOINED_BREAK = /=?(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t)*/g;
 
 /**
  * `run` without the `=` padding it ends in: read from its end (a regular expression tried
@@ -1098,29 +1102,31 @@ export function variants(
     tokenStart.lastIndex = at;
     return tokenStart.test(text);
   };
+  // The next line may be indented (spaces, tabs): its run starts past them, or at the
+  // `t` of a tab escaped last in a JSON string.
   const broken = (end: number) => {
     let from = runs[end + 1]!;
     const next = runs[end + 2]!;
     // Quoted-printable's soft line break: a `=` ends the line it wraps.
     if (text.charCodeAt(from) === 61) from++;
-    const gap = next - from;
-    const c = text.charCodeAt(from);
-    if (gap === 1) {
-      if (c === 10) return !startsToken(next);
-      return c === 92 && text.charCodeAt(from + 1) === 110 && !startsToken(next + 1);
-    }
-    if (gap === 2) return c === 13 && text.charCodeAt(from + 1) === 10 && !startsToken(next);
-    // `\r\`, then the `n` that starts the next run.
-    return gap === 3 && c === 92 && text.charCodeAt(from + 1) === 114 &&
-      text.charCodeAt(from + 2) === 92 && text.charCodeAt(from + 3) === 110 &&
-      !startsToken(next + 1);
+    const step = lineBreakAt(text, from);
+    if (step === 0) return false;
+    const line = from + step;
+    if (next === line) return !startsToken(next);
+    // An escaped break (`\n`, `\r\n`), whose `n` starts the next run.
+    if (next === line - 1) return text.charCodeAt(from) === 92 && !startsToken(next + 1);
+    const indented = indentEnd(text, line);
+    if (next === indented) return indented > line && !startsToken(next);
+    return next === indented - 1 && text.charCodeAt(next - 1) === 92 && !startsToken(next + 1);
   };
   // Base64 turned a line at a time, whose last line's padding leads it: from run `r`, a
   // line right above that last line, up through the lines of its width above it; turned
   // back line by line, joined and decoded. The last line may be shorter than a run. In a
   // JSON string a run after an escaped break starts with its `n`: a line starts after.
-  const lineStart = (k: number) =>
-    runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && text.charCodeAt(runs[k]!) === 110 ? 1 : 0);
+  const lineStart = (k: number) => {
+    const c = text.charCodeAt(runs[k]!);
+    return runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && (c === 110 || c === 116) ? 1 : 0);
+  };
   const turnedLines = (r: number): [Variant, number] | undefined => {
     const pad = runs[r + 1]! + lineBreakAt(text, runs[r + 1]!);
     if (pad === runs[r + 1] || text.charCodeAt(pad) !== 61) return undefined;
@@ -1182,14 +1188,14 @@ export function variants(
     }
     if (short) tail += short[0].length;
     while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
-    const joined = text.slice(lineStart(r), tail).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, "");
+    const joined = text.slice(lineStart(r), tail).replace(JOINED_BREAK, "");
     add({ text: joined, encoding: "lines", at: lineStart(r) });
     // The short line may be the output's next line instead (`ok`, a word after a token cut
     // into lines): glued on, it would make the token too long for its rule. Lines of one
     // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too.
     if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
       add({
-        text: text.slice(lineStart(r), runs[end + 1]!).replace(/=?(?:\r?\n|(?:\\r)?\\n)/g, ""),
+        text: text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, ""),
         encoding: "lines",
         at: lineStart(r),
       });
@@ -1434,6 +1440,25 @@ export function lineBreakAt(text: string, at: number): number {
   const d = text.charCodeAt(at + 1);
   if (d === 110) return 2;
   return d === 114 && text.charCodeAt(at + 2) === 92 && text.charCodeAt(at + 3) === 110 ? 4 : 0;
+}
+
+/** The most characters a line's indentation is read for (see `indentEnd`). */
+const MAX_INDENT = 8;
+
+/**
+ * Where the indentation at `at` ends (the start of a line: spaces and tabs, a tab escaped
+ * in a JSON string too), `MAX_INDENT` characters on at the most: a token cut into lines
+ * and indented (`fold -w 20 | sed 's/^/  /'`, a block in YAML or Markdown).
+ */
+export function indentEnd(text: string, at: number): number {
+  let k = at;
+  while (k - at < MAX_INDENT) {
+    const c = text.charCodeAt(k);
+    if (c === 32 || c === 9) k++;
+    else if (c === 92 && text.charCodeAt(k + 1) === 116) k += 2;
+    else break;
+  }
+  return k;
 }
 
 /** `text` reversed, a character at a time (as `rev` reverses a line). */

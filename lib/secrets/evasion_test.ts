@@ -633,6 +633,27 @@ Deno.test("a token cut into lines in a JSON string is found once, whatever line 
   }
 });
 
+Deno.test("a token cut into indented lines is found: spaces or tabs, as written and in a JSON string", () => {
+  // `fold -w 8 key | sed 's/^/  /'`, or a block in YAML or Markdown: short lines are read
+  // from the prefix, each indented as the first after it; wider lines are joined as runs.
+  for (const indent of ["  ", "\t", "    "]) {
+    for (const width of [8, 12, 20, 24]) {
+      const lines = GH.match(new RegExp(`.{1,${width}}`, "g"))!;
+      const out = `key:\n${lines.map((l) => indent + l).join("\n")}\nok\n`;
+      for (const text of [out, JSON.stringify({ out })]) {
+        assert.deepEqual(found(text).map((f) => f.split(":")[1]), ["github-token"], text);
+      }
+    }
+  }
+  // base64 wrapped and indented, as a file is in a YAML block.
+  const block = btoa(`config:\n  token: ${GH}\n  note: ${"x".repeat(60)}`).match(/.{1,64}/g)!;
+  const yaml = `data:\n  env: |\n${block.map((l) => `    ${l}`).join("\n")}\n`;
+  assert.ok(found(yaml).includes("base64:github-token"), yaml);
+  // Indented lines of names, and short lines after a prefix that make no token, are none.
+  assert.deepEqual(found("  first_long_identifier_name\n  second_long_identifier_name\n"), []);
+  assert.deepEqual(found("see ghp_\n  and\n  more\n"), []);
+});
+
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
   for (
     const text of [

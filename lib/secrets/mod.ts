@@ -9,6 +9,7 @@
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, separatedPrefix, tokenEdges, unbounded } from "./rules.ts";
 import {
+  indentEnd,
   lineBreakAt,
   reverseText,
   rot13,
@@ -726,7 +727,10 @@ function foldedPieces(): (text: string, start: number, end: number) => Pieces | 
     let length = close - start;
     let width = 0;
     let widest = close - end;
-    for (let p = close + step; step > 0 && length < CHAIN;) {
+    // Lines after it may be indented, each as the first of them is.
+    let p = indentEnd(text, close + step);
+    const indent = p - close - step;
+    while (step > 0 && length < CHAIN) {
       const e = pieceEnd(text, p, MAX_WIDE_LINE + 1);
       const w = e - p;
       if (w === 0 || w > (width || MAX_WIDE_LINE)) break;
@@ -736,7 +740,8 @@ function foldedPieces(): (text: string, start: number, end: number) => Pieces | 
       length += w;
       if (w < width) break;
       step = lineBreakAt(text, e);
-      p = e + step;
+      p = indentEnd(text, e + step);
+      if (p - e - step !== indent) break;
     }
     if (widest > MAX_LINE && !runBreakIn(text, pieces)) return undefined;
     // A last line shorter than the rest may be the output's next line.
