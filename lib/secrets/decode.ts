@@ -962,9 +962,9 @@ export function isFileBase64(body: string): boolean {
 /** The longest join of lines read without its short last line too (see `SHORT_LAST_LINE`). */
 const SHORT_JOIN = 1024;
 
-/** A line break, then a last line of base64 shorter than a run, then its end. */
+/** A line break (and indentation), then a last line of base64 or base32 shorter than a run (its padding too), then its end. */
 const SHORT_LAST_LINE =
-  /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,2}(?![A-Za-z0-9+/_=-])/;
+  /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 
 /** Line breaks between joined lines, with the next line's indentation and a soft break's `=`. */
 const JOINED_BREAK = /=?(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t)*/g;
@@ -1180,14 +1180,15 @@ export function variants(
     const c = text.charCodeAt(tail);
     const next = text.charCodeAt(tail + 1);
     const short = c === 10 || c === 13 || (c === 92 && (next === 110 || next === 114))
-      ? SHORT_LAST_LINE.exec(text.slice(tail, tail + 24))
+      ? SHORT_LAST_LINE.exec(text.slice(tail, tail + 40))
       : null;
     if (end === r && !short) {
       r += 2;
       continue;
     }
     if (short) tail += short[0].length;
-    while (tail < text.length && tail - runs[end + 1]! < 2 && text.charCodeAt(tail) === 61) tail++;
+    // Padding: base64's two, base32's six.
+    while (tail < text.length && tail - runs[end + 1]! < 6 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(lineStart(r), tail).replace(JOINED_BREAK, "");
     add({ text: joined, encoding: "lines", at: lineStart(r) });
     // The short line may be the output's next line instead (`ok`, a word after a token cut

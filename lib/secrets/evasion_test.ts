@@ -857,6 +857,24 @@ Deno.test("a file in base32hex or bits on one line (`basenc -w0`) is decoded, lo
   }
 });
 
+Deno.test("base32 wrapped (`base32` wraps at 76) is found whole, its short last line padded", () => {
+  // The last line holds the token's end, shorter than a run, with up to six `=`: it had
+  // been left out of the join (base64's two only), and the token with it.
+  const key = "sk-ant-api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(3).slice(0, 93) +
+    "AA";
+  for (const file of [key, `TOKEN=${GH}`]) {
+    const padded = base32(file).padEnd(Math.ceil(base32(file).length / 8) * 8, "=");
+    for (const width of [16, 20, 40, 76]) {
+      const lines = padded.match(new RegExp(`.{1,${width}}`, "g"))!;
+      if (lines.at(-1)!.replace(/=+$/, "").length >= 16) continue;
+      const out = `$ base32 -w ${width} key\n${lines.join("\n")}\n$ `;
+      for (const text of [out, JSON.stringify({ out })]) {
+        assert.ok(found(text).some((f) => f.startsWith("base32:")), `${found(text)}: ${text}`);
+      }
+    }
+  }
+});
+
 Deno.test("the bottle's own values are found as written and in every encoding", () => {
   const forms: [string, string][] = [
     ["plain", VALUE],
