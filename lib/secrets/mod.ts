@@ -46,7 +46,7 @@ export type Encoding =
 /**
  * How a secret was written, in words for a finding's description: nothing for one as it
  * is or joined from fields (the place says so), `in groups`, `reversed`, `in ROT13`,
- * or `<encoding>-encoded`.
+ * how it was cut or escaped, or `<encoding>-encoded` (`base64-encoded`).
  */
 export function howWritten(encoding: Encoding): string {
   switch (encoding) {
@@ -68,7 +68,21 @@ export function howWritten(encoding: Encoding): string {
     case "doubled":
       return "each character doubled";
     case "folded":
+    case "lines":
       return "cut into lines";
+    case "normalized":
+      return "in look-alike or hidden characters";
+    case "url":
+      return "percent-encoded";
+    case "json":
+    case "escape":
+      return "escaped";
+    case "html":
+      return "in HTML character references";
+    case "hexdump":
+      return "in a hex dump";
+    case "base2":
+      return "in bits";
     case "split":
       return "split by spaces";
     default:

@@ -65,7 +65,7 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
   ];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
     "2 GitHub token, cut into lines",
-    "8 GitHub token, hexdump-encoded",
+    "8 GitHub token, in a hex dump",
     "48 GitHub token, split by spaces",
   ]);
 });
@@ -110,7 +110,7 @@ Deno.test("scanAdded() finds a token in a committed hex dump, at the dump's firs
   }
   const findings = scanAdded(at(["# captured:", ...lines], 7, "dump.txt"));
   assert.deepEqual(findings.map((f) => `${f.line} ${f.rule} ${f.description}`), [
-    "8 github-token GitHub token, hexdump-encoded",
+    "8 github-token GitHub token, in a hex dump",
   ]);
 });
 

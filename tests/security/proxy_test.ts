@@ -440,7 +440,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines) is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines), cut into indented lines, into lines in a JSON string, or in wrapped base32 is refused",
       async () => {
         // Each writer's output POSTed to its own path; the status, then what came back.
         const sent: [string, string][] = [
@@ -465,6 +465,16 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           ],
           // ... and cut into wide lines: runs end at its dots.
           ["/v1/jwtfold", `printf '%s' '${JWT}' | fold -w 64`],
+          // Cut into lines and indented, as a block in YAML or Markdown.
+          ["/v1/indented", `printf '%s' '${token}' | fold -w 20 | sed 's/^/    /'`],
+          // Cut into lines inside a JSON string, whose escaped breaks start each line's run.
+          [
+            "/v1/jsonlines",
+            `{ echo '$ fold -w 20 key'; printf '%s' '${token}' | fold -w 20; } | node -e 'let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => console.log(JSON.stringify({ out: s })))'`,
+          ],
+          // Wrapped base32 whose short last line, padded, holds the token's end.
+          // (46 bytes: six `=`.)
+          ["/v1/base32", `printf 'TOKEN=%s' '${token}' | base32 -w 20`],
         ];
         const printed = await sh(
           sent.map(([path, writer]) =>
@@ -472,6 +482,8 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
             `https://plain.fake.test${path}; echo; cat /tmp/refused`
           ).join("; echo; "),
         );
+        // Each refused (the statuses, in the order sent, are in the message).
+        assert.equal(printed.stdout.match(/^403$/gm)?.length, sent.length, printed.stdout);
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
         assert.match(printed.stdout, /\n403\n.*in the body, cut into lines/);
@@ -482,7 +494,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         );
         assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, split by spaces/);
         assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, cut into lines/);
-        assert.equal(printed.stdout.match(/^403$/gm)?.length, sent.length, printed.stdout);
+        assert.match(printed.stdout, /\n403\n.*\(rule github-token\) in the body, base32-encoded/);
         for (const [path] of sent) assert.ok(!(await reached(path)), `nothing reached ${path}`);
       },
     );
