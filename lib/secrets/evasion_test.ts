@@ -693,6 +693,31 @@ Deno.test("a token split into a few pieces by spaces is found, as written and in
   }
 });
 
+Deno.test("a token of letters only (Hugging Face's) is found in pieces: its cases mixed stand for a digit", () => {
+  // Pieces are read as a token only with a digit after the prefix, which prose lacks; a
+  // Hugging Face token has none, but its letters change case half the time.
+  const hf = "hf" + "_jCBaQngSHiHDRYOcsMcifUcysGyEkQxWpZ";
+  const org = "api" + "_org_PsvVHMtfecsbsdScIMRjhRoKbZqWnLtaxH";
+  assert.deepEqual(found(hf), ["plain:huggingface-access-token"]);
+  for (
+    const [token, rule] of [
+      [hf, "huggingface-access-token"],
+      [org, "huggingface-organization-api-token"],
+    ] as const
+  ) {
+    const half = token.length >> 1;
+    const folded = token.match(/.{1,10}/g)!.join("\n");
+    assert.deepEqual(found(`echo ${token.slice(0, half)} ${token.slice(half)}`), [`split:${rule}`]);
+    assert.deepEqual(found(`$ fold -w 10\n${folded}\n$ `), [`folded:${rule}`], folded);
+    assert.deepEqual(found(`t = "${token.slice(0, half)}" + "${token.slice(half)}"`), [
+      `concatenated:${rule}`,
+    ]);
+  }
+  // Words joined in camel case change case once a word: no token.
+  assert.deepEqual(found(`hf_ ThisIsTheAccessTokenForTheModelHubAccount`), []);
+  assert.deepEqual(found(`t = "hf_" + "ThisIsTheAccessTokenForTheModelHub"`), []);
+});
+
 Deno.test("a prefix and words after it, or pieces that make no token, are not read as one split by spaces", () => {
   for (
     const text of [

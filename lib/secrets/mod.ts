@@ -690,6 +690,33 @@ function inPieces(
   return out;
 }
 
+/**
+ * Whether a token's body after its prefix reads as random: a digit in it, or letters of
+ * both cases with capitals side by side a twelfth of the time or more (in random letters,
+ * as a Hugging Face token's are, a quarter; in words joined in camel case, only in an
+ * acronym, and words in capitals have no small letter).
+ */
+function randomBody(body: string): boolean {
+  if (/[0-9]/.test(body)) return true;
+  let letters = 0;
+  let small = 0;
+  let paired = 0;
+  let before = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const capital = c >= 65 && c <= 90;
+    if (!capital && !(c >= 97 && c <= 122)) {
+      before = false;
+      continue;
+    }
+    letters++;
+    if (!capital) small++;
+    if (capital && before) paired++;
+    before = capital;
+  }
+  return letters >= 16 && small > 0 && small < letters && paired * 12 >= letters;
+}
+
 /** The widest line of a token cut into lines that is read: wider ones are runs (see `lines` in decode.ts). */
 const MAX_LINE = 15;
 /**
@@ -800,7 +827,7 @@ function spaceAt(text: string, i: number): number {
  * Pq3Ns6...`: cut in halves or thirds to pass a scanner), for `inPieces` over one text:
  * from a token rule's keyword, the rest of its word, then up to `MAX_SPLIT` - 1 more
  * words, each of `MIN_SPLIT` characters or more with no quote or backslash, a single
- * space (or tab) before each. The join's own checks (a digit after the prefix, the rule's
+ * space (or tab) before each. The join's own checks (a body that reads as random, the rule's
  * edges: see `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from
  * making one. Words are read as `wordEnds` reads them.
  */
@@ -848,9 +875,12 @@ function piecesFindings(
     if (joined.length <= CHAIN / 2 || length < CHAIN) covered = pieces[i + 1]!;
     joined += text.slice(pieces[i], pieces[i + 1]);
   }
-  // No token's body without a digit (see below), and none this short: a list of prefixes
-  // (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than this look.
-  if (joined.length < 16 || !/[0-9]/.test(joined)) return covered;
+  // No token's body without a digit or both cases (see below), and none this short: a
+  // list of prefixes (`["xoxb-", "xoxp-", ...]`) is no token, and a scan costs more than
+  // this look.
+  if (joined.length < 16 || !(/[0-9]/.test(joined) || /[a-z][A-Z]|[A-Z][a-z]/.test(joined))) {
+    return covered;
+  }
   /** Where in `text` the character at `j` of the join is, and which piece holds it. */
   const written = (j: number): [number, number] => {
     let k = 0;
@@ -861,10 +891,11 @@ function piecesFindings(
     const [from] = written(f.index);
     // A word of its own as written, past the prefix where the run starts.
     if (f.index > 0 && ALNUM[text.charCodeAt(from - 1)] === 1) continue;
-    // With a digit after its prefix, as a random token all but always has: words
-    // listed one after another (`"ACCAT", "ACCOPTION", ...`) have none.
+    // With a digit after its prefix, or letters of both cases mixed as random letters mix
+    // them (see `randomBody`): words listed one after another (`"ACCAT", "ACCOPTION",
+    // ...`) have neither.
     const after = f.index === 0 ? prefix : 4;
-    if (!/[0-9]/.test(joined.slice(f.index + after, f.index + f.length))) continue;
+    if (!randomBody(joined.slice(f.index + after, f.index + f.length))) continue;
     // A value the person declared public is one as joined (a test's stand-in written in
     // pieces, so that scanners pass over it).
     if (publicValues.has(joined.slice(f.index, f.index + f.length))) continue;
