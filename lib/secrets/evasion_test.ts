@@ -713,6 +713,11 @@ Deno.test("a token of letters only (Hugging Face's) is found in pieces: its case
       `concatenated:${rule}`,
     ]);
   }
+  // In a JSON string after an escaped break: `\napi_` holds another prefix (`napi_`), which
+  // starts no token there (read from it, it covered the one that starts after it).
+  const half = org.length >> 1;
+  const out = `$ cat key\n${org.slice(0, half)} ${org.slice(half)}\n`;
+  assert.deepEqual(found(JSON.stringify({ out })), ["split:huggingface-organization-api-token"]);
   // Words joined in camel case change case once a word: no token.
   assert.deepEqual(found(`hf_ ThisIsTheAccessTokenForTheModelHubAccount`), []);
   assert.deepEqual(found(`t = "hf_" + "ThisIsTheAccessTokenForTheModelHub"`), []);

@@ -585,11 +585,14 @@ function tokenStartAt(
   const kind = kinds[keyword]!;
   if (kind === 0) return -1;
   const start = end - keywords[keyword]!.length;
-  // After an escaped line break or tab in a JSON string (`\\nghp_`), its letter is no word's.
+  // After an escaped line break or tab in a JSON string (`\\nghp_`), its letter is no word's;
+  // and a keyword that starts with that letter (`napi_` in `\\napi_org_`) starts no token:
+  // read from there, it would cover the one that does.
   if (
     ALNUM[text.charCodeAt(start - 1)] === 1 &&
     !(escapeLetter(text.charCodeAt(start - 1)) && text.charCodeAt(start - 2) === 92)
   ) return -1;
+  if (text.charCodeAt(start - 1) === 92 && escapeLetter(text.charCodeAt(start))) return -1;
   if (kind === 1) {
     let capital = false;
     for (let i = start; i < end && !capital; i++) {
