@@ -962,7 +962,10 @@ export function isFileBase64(body: string): boolean {
 /** The longest join of lines read without its short last line too (see `SHORT_LAST_LINE`). */
 const SHORT_JOIN = 1024;
 
-/** A line break (and indentation), then a last line of base64 or base32 shorter than a run (its padding too), then its end. */
+/**
+ * A line break (and indentation), then a last line of base64 or base32 shorter than a run
+ * (its padding too), then its end.
+ */
 const SHORT_LAST_LINE =
   /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 

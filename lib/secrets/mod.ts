@@ -755,9 +755,10 @@ function wordEnds(most: number): (text: string, from: number) => number {
  * backslash; the last may be shorter, and is loose: the next line of the output may be
  * short too), each ended by a line break as written or escaped in a JSON string. Lines
  * up to `MAX_LINE` characters, or up to `MAX_WIDE_LINE` when a character no run holds
- * (a dot, a `~`) is among them: wider lines without one are runs, joined in decode.ts. Read only from the survey's
- * hits, as quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is not
- * found. Looking at every short line of a text instead cost a scan of JSON of source
+ * (a dot, a `~`) is among them: wider lines without one are runs, joined in decode.ts.
+ * Each line may be indented, as the first after the prefix's is. Read only from the
+ * survey's hits, as quoted pieces are: a prefix cut across lines (`gh`, then `p_...`) is
+ * not found. Looking at every short line of a text instead cost a scan of JSON of source
  * code 4 to 13%.
  */
 function foldedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
