@@ -693,6 +693,58 @@ Deno.test("a token split into a few pieces by spaces is found, as written and in
   }
 });
 
+Deno.test("a token split by more spaces, by blank lines or into many pieces is found, as written and in a model request", () => {
+  const SL = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  for (
+    const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"], [SL, "slack-token"]]
+  ) {
+    const t = token!;
+    // Cut a third of the way in: the Slack token's first half is one as it is.
+    const k = Math.ceil(t.length / 3);
+    for (
+      const text of [
+        // `echo` of each piece, a blank line between them.
+        `$ echo a; echo; echo b\n${t.slice(0, k)}\n\n${t.slice(k)}\n$ `,
+        `${t.slice(0, k)}  ${t.slice(k)}`,
+        `${t.slice(0, k)}\t\t${t.slice(k, 2 * k)}   ${t.slice(2 * k)}`,
+        // Indented, a blank line between the pieces (a Markdown block).
+        `  ${t.slice(0, k)}\n\n  ${t.slice(k, 2 * k)}\n\n  ${t.slice(2 * k)}\n`,
+        // The output's next line, two words on it: the token is found without them.
+        `${t.slice(0, k)}\n\n${t.slice(k)}\n\nworking fine`,
+        // Pieces of five, two spaces apart (ten of them for the Slack token); a short
+        // remainder stays with the last.
+        t.match(/.{5}(?:.{1,3}$)?|.+$/g)!.join("  "),
+      ]
+    ) {
+      for (const x of [text, JSON.stringify({ content: text })]) {
+        assert.deepEqual(found(x), [`split:${rule}`], x);
+      }
+      const f = findSecrets(text).find((f) => f.encoding === "split")!;
+      assert.equal(text.slice(f.index, f.index + 4), t.slice(0, 4), text);
+      // Its span covers the token (and the words after it that a rule with no set
+      // length reads on into: the Slack token's last part).
+      assert.ok(text.slice(f.index, f.index + f.length).includes(t.slice(-4)), text);
+    }
+  }
+});
+
+Deno.test("tokens one a line, or a prefix ending a paragraph, are not read as one token in pieces", () => {
+  const key = (c: string) => "sk" + `_live_${c.repeat(12)}7${c.repeat(11)}`;
+  for (
+    const text of [
+      // Two keys one a line, a blank line between them: each its own (none here is one).
+      `sk_live_short\n\n${key("A").slice(0, -1)}\n\n${key("B").replace("sk_live", "sk_test")}`,
+      // A prefix at a paragraph's end, then the next paragraph (its first word holding the
+      // prefix again).
+      "Keys begin with AKIA\n\nnotAKIA2QWERTY7ASDFGH4ZX and more",
+      // A prefix, then prose over lines: no digit, no letters a key holds.
+      "ghp_\n\nclassic personal access tokens begin this way\n\nfine grained ones do not",
+    ]
+  ) {
+    assert.deepEqual(found(text).filter((f) => f.startsWith("split")), [], text);
+  }
+});
+
 Deno.test("a token of letters only (Hugging Face's) is found in pieces: its cases mixed stand for a digit", () => {
   // Pieces are read as a token only with a digit after the prefix, which prose lacks; a
   // Hugging Face token has none, but its letters change case half the time.

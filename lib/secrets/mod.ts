@@ -32,7 +32,7 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
  * as written), in quoted pieces joined in code (`concatenated`, its span as written), cut
  * into lines (`folded`: `fold -w 8`, or `fold -w 64` of one with a dot or `~`; its span
- * as written), or split into a few pieces by spaces (`split`, its span as written).
+ * as written), or split into pieces by spaces or lines (`split`, its span as written).
  */
 export type Encoding =
   | "plain"
@@ -84,7 +84,7 @@ export function howWritten(encoding: Encoding): string {
     case "base2":
       return "in bits";
     case "split":
-      return "split by spaces";
+      return "split into pieces";
     default:
       return `${encoding}-encoded`;
   }
@@ -154,6 +154,12 @@ const TOKEN_START = new RegExp(
   })`,
   "iy",
 );
+
+/** Whether a token's own prefix (see `TOKEN_START`) starts at `at`. */
+function startsToken(text: string, at: number): boolean {
+  TOKEN_START.lastIndex = at;
+  return TOKEN_START.test(text);
+}
 
 /**
  * Token prefixes to look for reversed (`rev`) or in ROT13 at the ends of runs: the
@@ -374,7 +380,7 @@ const VALUE_HEAD = 12;
 
 /**
  * One of the bottle's values written in pieces from `at`, where its first `VALUE_HEAD`
- * characters are: in quoted pieces joined in code, cut into lines or split by spaces,
+ * characters are: in quoted pieces joined in code, cut into lines or split into pieces,
  * read as a token is from its prefix (a value has no prefix a rule knows, but the bottle
  * knows the whole of it). Its length as written, through the piece its last character is
  * in, and how it is written; undefined if the pieces there are not it.
@@ -644,7 +650,7 @@ function quotedPieces(text: string, start: number, end: number): Pieces | undefi
     length += e - p;
     p = nextPiece(text, stop, escaped);
   }
-  return { pieces, length, loose: false };
+  return { pieces, length, loose: 0 };
 }
 
 /**
@@ -655,13 +661,14 @@ function quotedPieces(text: string, start: number, end: number): Pieces | undefi
 interface Pieces {
   pieces: number[];
   length: number;
-  loose: boolean;
+  /** How many pieces at the end may be the output's next line, not the token's (0: none). */
+  loose: number;
 }
 
 /**
  * The tokens written in pieces that `gather` reads from each of `starts` (see
  * `tokenStarts`), found joined, pointing at the prefix, its span the pieces as written (see
- * `piecesFindings`); when none is, and the last piece is loose, found without it.
+ * `piecesFindings`); when none is, and the last pieces are loose, found without them.
  *
  * Linear: pieces are read up to `CHAIN` characters joined, and a keyword within their
  * first half is not read again (a token in it of up to half that is found in their join,
@@ -684,9 +691,11 @@ function inPieces(
     const { pieces, length } = read;
     const found: Finding[] = [];
     covered = piecesFindings(text, pieces, length, end - start, found);
-    if (found.length === 0 && read.loose && pieces.length > 4) {
-      const last = pieces.at(-1)! - pieces.at(-2)!;
-      piecesFindings(text, pieces.slice(0, -2), length - last, end - start, found);
+    const kept = pieces.length - 2 * read.loose;
+    if (found.length === 0 && read.loose > 0 && kept >= 4) {
+      let dropped = 0;
+      for (let k = kept; k < pieces.length; k += 2) dropped += pieces[k + 1]! - pieces[k]!;
+      piecesFindings(text, pieces.slice(0, kept), length - dropped, end - start, found);
     }
     out.push(...found);
   }
@@ -790,7 +799,7 @@ function foldedPieces(): (text: string, start: number, end: number) => Pieces | 
     }
     if (widest > MAX_LINE && !runBreakIn(text, pieces)) return undefined;
     // A last line shorter than the rest may be the output's next line.
-    return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width };
+    return { pieces, length, loose: pieces.at(-1)! - pieces.at(-2)! < width ? 1 : 0 };
   };
 }
 
@@ -810,14 +819,19 @@ function runBreakIn(text: string, pieces: readonly number[]): boolean {
   return false;
 }
 
-/** The most pieces a space apart a token is read in, and the fewest characters each holds. */
-const MAX_SPLIT = 4;
+/**
+ * The most pieces a token split by spaces or lines is read in (a Slack token's 57
+ * characters in pieces of four), and the fewest characters each holds.
+ */
+const MAX_SPLIT = 16;
 const MIN_SPLIT = 4;
 /**
  * The most characters a piece a space apart holds: a long JWT (a service's key with its
  * claims, 300 characters and more) cut in halves.
  */
 const MAX_SPLIT_PIECE = CHAIN / 2;
+/** The most spaces or tabs between two pieces. */
+const MAX_GAP_SPACES = 3;
 
 /** The length of the space at `i` between pieces: a space or a tab, or a tab escaped in a JSON string; 0 if none. */
 function spaceAt(text: string, i: number): number {
@@ -827,32 +841,60 @@ function spaceAt(text: string, i: number): number {
 }
 
 /**
- * A reader of the pieces of a token split by single spaces (`ghp_Zq8Lw2Rt9Kt4mXv7
- * Pq3Ns6...`: cut in halves or thirds to pass a scanner), for `inPieces` over one text:
- * from a token rule's keyword, the rest of its word, then up to `MAX_SPLIT` - 1 more
- * words, each of `MIN_SPLIT` characters or more with no quote or backslash, a single
- * space (or tab) before each. The join's own checks (a body that reads as random, the rule's
- * edges: see `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from
- * making one. Words are read as `wordEnds` reads them.
+ * The gap at `i` between two pieces of a token split by spaces or lines, as a length
+ * times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES` spaces or
+ * tabs, then up to two line breaks (a blank line between the pieces), each followed by
+ * indentation; as written, or escaped in a JSON string.
+ */
+function gapAt(text: string, i: number): number {
+  let p = i;
+  for (let s = 0, k = spaceAt(text, p); s < MAX_GAP_SPACES && k > 0; s++, k = spaceAt(text, p)) {
+    p += k;
+  }
+  let broke = 0;
+  for (let b = 0, k = lineBreakAt(text, p); b < 2 && k > 0; b++, k = lineBreakAt(text, p)) {
+    p = indentEnd(text, p + k);
+    broke = 1;
+  }
+  return 2 * (p - i) + broke;
+}
+
+/**
+ * A reader of the pieces of a token split by spaces or lines (`ghp_Zq8Lw2Rt9Kt4mXv7
+ * Pq3Ns6...`: cut in halves, thirds or pieces of four to pass a scanner; `echo` of each
+ * piece, a blank line between them), for `inPieces` over one text: from a token rule's
+ * keyword, the rest of its word, then up to `MAX_SPLIT` - 1 more words, each of
+ * `MIN_SPLIT` characters or more with no quote or backslash, neither starting with a
+ * token's prefix nor holding the keyword (a list of tokens one a line is no token), a
+ * gap before each (see `gapAt`). The join's own checks (a body that reads as random, the rule's edges: see
+ * `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from making one.
+ * Words are read as `wordEnds` reads them. The pieces of the last line, when a line
+ * break comes before it, may be the output's next line (loose).
  */
 function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_SPLIT_PIECE);
   return (text, start, end) => {
     const close = wordEnd(text, end);
-    let gap = spaceAt(text, close);
+    let gap = gapAt(text, close);
     if (gap === 0) return undefined;
     const pieces: number[] = [start, close];
     let length = close - start;
-    for (let p = close + gap; pieces.length < 2 * MAX_SPLIT;) {
+    // Pieces read since the last line break.
+    let loose = 0;
+    const keyword = text.slice(start, end);
+    for (let p = close + (gap >> 1); pieces.length < 2 * MAX_SPLIT && length < CHAIN;) {
       const e = pieceEnd(text, p, MAX_SPLIT_PIECE);
-      if (e - p < MIN_SPLIT) break;
+      // A piece that starts with a token's prefix, or holds the keyword again, is another
+      // token, or text about one.
+      if (e - p < MIN_SPLIT || startsToken(text, p) || text.slice(p, e).includes(keyword)) break;
       pieces.push(p, e);
       length += e - p;
-      gap = spaceAt(text, e);
+      loose = (gap & 1) === 1 ? 1 : loose > 0 ? loose + 1 : 0;
+      gap = gapAt(text, e);
       if (gap === 0) break;
-      p = e + gap;
+      p = e + (gap >> 1);
     }
-    return { pieces, length, loose: false };
+    return { pieces, length, loose };
   };
 }
 
@@ -1040,13 +1082,18 @@ function findInPiece(
   add(notPublic(text, detector().findings(text, survey)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
-  // Tokens in pieces (quoted in code, cut into lines, split by spaces), read from where a
+  // Tokens in pieces (quoted in code, cut into lines, split into pieces), read from where a
   // token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
-  add(notPublic(text, inPieces(text, starts, splitPieces())), "split");
-  if (options.decode === false) return out;
+  // Split by spaces or lines: after the decoded forms, so that a token cut into lines
+  // that the lines joined hold is said to be cut into lines.
+  const split = notPublic(text, inPieces(text, starts, splitPieces()));
+  if (options.decode === false) {
+    add(split, "split");
+    return out;
+  }
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
@@ -1114,6 +1161,7 @@ function findInPiece(
     undefined,
     new Set(out.filter((f) => f.encoding === "plain").map((f) => keyOf(f, text))),
   );
+  add(split, "split");
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }
 

@@ -66,7 +66,7 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
     "2 GitHub token, cut into lines",
     "8 GitHub token, in a hex dump",
-    "48 GitHub token, split by spaces",
+    "48 GitHub token, split into pieces",
   ]);
 });
 

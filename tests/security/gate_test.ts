@@ -160,7 +160,7 @@ agents:
             `echo "db=${dbPassword.slice(0, 20)} ${dbPassword.slice(20)}" > split.conf && ` +
               `printf '%s\\n' '${dbPassword}' | fold -w 12 > folded.conf && ` +
               "git add split.conf folded.conf && git commit -qm db && git push -q origin main",
-            /^(?=[^]*folded\.conf:1: a secret of this bottle[^\n]*cut into lines)(?=[^]*split\.conf:1: a secret of this bottle[^\n]*split by spaces)/,
+            /^(?=[^]*folded\.conf:1: a secret of this bottle[^\n]*cut into lines)(?=[^]*split\.conf:1: a secret of this bottle[^\n]*split into pieces)/,
           ),
       );
       await t.step("a token in the name of a file", () =>

@@ -440,7 +440,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines), cut into indented lines, into lines in a JSON string, or in wrapped base32 is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines), cut into indented lines, into lines in a JSON string, in wrapped base32 or in thirds a blank line apart is refused",
       async () => {
         // Each writer's output POSTed to its own path; the status, then what came back.
         const sent: [string, string][] = [
@@ -475,6 +475,13 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           // Wrapped base32 whose short last line, padded, holds the token's end.
           // (46 bytes: six `=`.)
           ["/v1/base32", `printf 'TOKEN=%s' '${token}' | base32 -w 20`],
+          // `echo` of each third, a blank line between them.
+          [
+            "/v1/blanklines",
+            `{ echo '${token.slice(0, 14)}'; echo; echo '${token.slice(14, 28)}'; echo; echo '${
+              token.slice(28)
+            }'; }`,
+          ],
         ];
         const printed = await sh(
           sent.map(([path, writer]) =>
@@ -487,14 +494,17 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
         assert.match(printed.stdout, /^403\n.*GitHub token \(rule github-token\) in the body/);
         assert.match(printed.stdout, /\n403\n.*in the body, in quoted pieces/);
         assert.match(printed.stdout, /\n403\n.*in the body, cut into lines/);
-        assert.match(printed.stdout, /\n403\n.*in the body, split by spaces/);
+        assert.match(printed.stdout, /\n403\n.*in the body, split into pieces/);
         assert.match(
           printed.stdout,
           /\n403\n.*Vault token \(rule vault-service-token\) in the body, cut into lines/,
         );
-        assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, split by spaces/);
+        assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, split into pieces/);
         assert.match(printed.stdout, /\n403\n.*\(rule jwt\) in the body, cut into lines/);
         assert.match(printed.stdout, /\n403\n.*\(rule github-token\) in the body, base32-encoded/);
+        // The last sent: in thirds a blank line apart.
+        const last = printed.stdout.slice(printed.stdout.lastIndexOf("\n403\n"));
+        assert.match(last, /^\n403\n.*\(rule github-token\) in the body, split into pieces/, last);
         for (const [path] of sent) assert.ok(!(await reached(path)), `nothing reached ${path}`);
       },
     );
