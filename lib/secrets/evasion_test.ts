@@ -693,7 +693,7 @@ Deno.test("a token split into a few pieces by spaces is found, as written and in
   }
 });
 
-Deno.test("a token split by more spaces, by blank lines or into many pieces is found, as written and in a model request", () => {
+Deno.test("a token split by more spaces, by blank lines, by commas or bars or into many pieces is found, as written and in a model request", () => {
   const SL = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
   for (
     const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"], [SL, "slack-token"]]
@@ -711,6 +711,10 @@ Deno.test("a token split by more spaces, by blank lines or into many pieces is f
         `  ${t.slice(0, k)}\n\n  ${t.slice(k, 2 * k)}\n\n  ${t.slice(2 * k)}\n`,
         // The output's next line, two words on it: the token is found without them.
         `${t.slice(0, k)}\n\n${t.slice(k)}\n\nworking fine`,
+        // Joined by a mark no token holds (`print(a, b, sep=", ")`, a row of a table).
+        `${t.slice(0, k)}, ${t.slice(k, 2 * k)}, ${t.slice(2 * k)}`,
+        `| ${t.slice(0, k)} | ${t.slice(k)} |`,
+        `${t.slice(0, k)};${t.slice(k)}`,
         // Pieces of five, two spaces apart (ten of them for the Slack token); a short
         // remainder stays with the last.
         t.match(/.{5}(?:.{1,3}$)?|.+$/g)!.join("  "),
@@ -739,6 +743,9 @@ Deno.test("tokens one a line, or a prefix ending a paragraph, are not read as on
       "Keys begin with AKIA\n\nnotAKIA2QWERTY7ASDFGH4ZX and more",
       // A prefix, then prose over lines: no digit, no letters a key holds.
       "ghp_\n\nclassic personal access tokens begin this way\n\nfine grained ones do not",
+      // Prefixes listed, and a row of a table after a prefix.
+      "ghp_, gho_, ghu_, ghs_ and ghr_ are GitHub's",
+      "| AKIA | access key | 2024-01-15 | rotated |",
     ]
   ) {
     assert.deepEqual(found(text).filter((f) => f.startsWith("split")), [], text);

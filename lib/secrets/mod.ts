@@ -522,10 +522,19 @@ const PIECE_CHAR = Uint8Array.from(
   (_, c) => +(c > 32 && c < 127 && !"\"'`\\".includes(String.fromCharCode(c))),
 );
 
-/** Where the piece from `from` ends: at its first character `PIECE_CHAR` leaves out, `most` characters on at the most. */
-function pieceEnd(text: string, from: number, most: number): number {
+/**
+ * What a piece of a token split by spaces or lines may hold: what a quoted piece may, but
+ * `,`, `;` and `|`, which no token holds and which may stand between its pieces.
+ */
+const SPLIT_CHAR = Uint8Array.from(
+  PIECE_CHAR,
+  (v, c) => +(v === 1 && !",;|".includes(String.fromCharCode(c))),
+);
+
+/** Where the piece from `from` ends: at its first character `chars` leaves out (`PIECE_CHAR` unless given), `most` characters on at the most. */
+function pieceEnd(text: string, from: number, most: number, chars = PIECE_CHAR): number {
   let e = from;
-  while (e < from + most && PIECE_CHAR[text.charCodeAt(e)] === 1) e++;
+  while (e < from + most && chars[text.charCodeAt(e)] === 1) e++;
   return e;
 }
 
@@ -745,12 +754,15 @@ const MAX_WIDE_LINE = CHAIN / 2;
  * there for this one too. A body of keywords and nothing else (`ghp_1ghp_1...`) is read a
  * character once, not once for each keyword that reaches it.
  */
-function wordEnds(most: number): (text: string, from: number) => number {
+function wordEnds(
+  most: number,
+  chars = PIECE_CHAR,
+): (text: string, from: number) => number {
   let wordFrom = 0;
   let wordEnd = -1;
   return (text, from) => {
     if (from >= wordFrom && from <= wordEnd) return wordEnd;
-    const end = pieceEnd(text, from, most);
+    const end = pieceEnd(text, from, most, chars);
     // Ended by a character, not at the most read: the end of every piece from in it.
     if (end - from < most) [wordFrom, wordEnd] = [from, end];
     return end;
@@ -843,13 +855,21 @@ function spaceAt(text: string, i: number): number {
 /**
  * The gap at `i` between two pieces of a token split by spaces or lines, as a length
  * times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES` spaces or
- * tabs, then up to two line breaks (a blank line between the pieces), each followed by
- * indentation; as written, or escaped in a JSON string.
+ * tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two line
+ * breaks (a blank line between the pieces), each followed by indentation; as written, or
+ * escaped in a JSON string.
  */
 function gapAt(text: string, i: number): number {
   let p = i;
   for (let s = 0, k = spaceAt(text, p); s < MAX_GAP_SPACES && k > 0; s++, k = spaceAt(text, p)) {
     p += k;
+  }
+  const mark = text.charCodeAt(p);
+  if (mark === 44 || mark === 59 || mark === 124) {
+    p++;
+    for (let s = 0, k = spaceAt(text, p); s < MAX_GAP_SPACES && k > 0; s++, k = spaceAt(text, p)) {
+      p += k;
+    }
   }
   let broke = 0;
   for (let b = 0, k = lineBreakAt(text, p); b < 2 && k > 0; b++, k = lineBreakAt(text, p)) {
@@ -872,7 +892,7 @@ function gapAt(text: string, i: number): number {
  * break comes before it, may be the output's next line (loose).
  */
 function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
-  const wordEnd = wordEnds(MAX_SPLIT_PIECE);
+  const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
   return (text, start, end) => {
     const close = wordEnd(text, end);
     let gap = gapAt(text, close);
@@ -883,7 +903,7 @@ function splitPieces(): (text: string, start: number, end: number) => Pieces | u
     let loose = 0;
     const keyword = text.slice(start, end);
     for (let p = close + (gap >> 1); pieces.length < 2 * MAX_SPLIT && length < CHAIN;) {
-      const e = pieceEnd(text, p, MAX_SPLIT_PIECE);
+      const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
       // A piece that starts with a token's prefix, or holds the keyword again, is another
       // token, or text about one.
       if (e - p < MIN_SPLIT || startsToken(text, p) || text.slice(p, e).includes(keyword)) break;
