@@ -4,7 +4,7 @@
  * `findSplitSecrets` (fields of one request).
  */
 import assert from "node:assert/strict";
-import { findSecrets, findSplitSecrets } from "./mod.ts";
+import { findSecrets, findSplitSecrets, howWritten } from "./mod.ts";
 import { variants } from "./decode.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
@@ -749,6 +749,40 @@ Deno.test("tokens one a line, or a prefix ending a paragraph, are not read as on
     ]
   ) {
     assert.deepEqual(found(text).filter((f) => f.startsWith("split")), [], text);
+  }
+});
+
+Deno.test("a token in capitals is found where it can be had back: a checksum, or letters of one case", () => {
+  // GitHub's and npm's carry a checksum (their cases are tried against it); a Databricks
+  // token's body is hex, the same in capitals.
+  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const databricks = "da" + "pi0f13ac4b49d1cb31f69f678e39602e38";
+  for (
+    const [token, rule] of [
+      [GH, "github-token"],
+      [npm, "npm-access-token"],
+      [databricks, "databricks-api-token"],
+    ] as const
+  ) {
+    const upper = token.toUpperCase();
+    for (const text of [`export TOKEN=${upper}`, JSON.stringify({ out: `$ env\n${upper}\n` })]) {
+      assert.deepEqual(found(text), [`capitals:${rule}`], text);
+    }
+    const text = `token: ${upper} (upper-cased)`;
+    const f = findSecrets(text)[0]!;
+    assert.equal(text.slice(f.index, f.index + f.length), upper, text);
+    assert.match(howWritten(f.encoding), /capital/);
+  }
+  for (
+    const text of [
+      // A Google API key in capitals has lost a bit a letter: no key any more.
+      "echo " + ("AIza" + "SyDq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2").toUpperCase(),
+      // A constant's name, and a word of both cases (as the rule writes it, or not a token).
+      "GHP_TOKEN_FOR_THE_DEPLOYMENT_JOB_2024",
+      "NPM_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
   }
 });
 

@@ -32,7 +32,8 @@ export { looksBinary, normalize, printableText } from "./decode.ts";
  * in groups joined by a mark after its prefix (`grouped`: a licence key's form, its span
  * as written), in quoted pieces joined in code (`concatenated`, its span as written), cut
  * into lines (`folded`: `fold -w 8`, or `fold -w 64` of one with a dot or `~`; its span
- * as written), or split into pieces by spaces or lines (`split`, its span as written).
+ * as written), split into pieces by spaces or lines (`split`, its span as written), or
+ * written in capitals (`capitals`: `tr a-z A-Z`).
  */
 export type Encoding =
   | "plain"
@@ -41,7 +42,8 @@ export type Encoding =
   | "grouped"
   | "concatenated"
   | "folded"
-  | "split";
+  | "split"
+  | "capitals";
 
 /**
  * How a secret was written, in words for a finding's description: nothing for one as it
@@ -85,6 +87,8 @@ export function howWritten(encoding: Encoding): string {
       return "in bits";
     case "split":
       return "split into pieces";
+    case "capitals":
+      return "in capital letters";
     default:
       return `${encoding}-encoded`;
   }
@@ -287,6 +291,37 @@ export function detector(): Detector {
 function tokenDetector(): Detector {
   joinedOnly ??= new Detector(RULES.filter((r) => r.kind === "token").map(unbounded));
   return joinedOnly;
+}
+
+let capitalized: Detector | undefined;
+
+/**
+ * Token rules whose tokens carry a checksum, so that one written in capitals is had back
+ * by trying its letters' cases (GitHub's and npm's: a CRC32 in the last six characters).
+ */
+const CHECKSUMMED = new Set(["github-token", "npm-access-token"]);
+
+/**
+ * Whether a token rule's body is of one case of letters (hex, base32, small letters and
+ * digits): its token written in capitals is the same token, had back by `tr A-Z a-z`.
+ */
+function oneCase(rule: Rule): boolean {
+  const source = unbounded(rule).pattern.source;
+  return !(/A-Z/.test(source) && /a-z/.test(source)) && !/\\w/.test(source);
+}
+
+/**
+ * Token rules blind to case, for a token written in capitals (see `capitalsFindings`):
+ * those whose token can be had back from its capitals (`oneCase`, `CHECKSUMMED`). Another
+ * in capitals (a Google API key's) has lost a bit a letter.
+ */
+function capitalsDetector(): Detector {
+  capitalized ??= new Detector(
+    RULES.filter((r) => r.kind === "token" && (oneCase(r) || CHECKSUMMED.has(r.id))).map((
+      r,
+    ) => ({ ...r, pattern: new RegExp(r.pattern.source, r.pattern.flags.replace("i", "") + "i") })),
+  );
+  return capitalized;
 }
 
 let byId: Map<string, Rule> | undefined;
@@ -983,6 +1018,34 @@ function piecesFindings(
   return covered;
 }
 
+/** The fewest characters a word in capitals is read for a token in (see `capitalsFindings`). */
+const MIN_CAPITALS = 16;
+
+/**
+ * Tokens written in capitals (`tr a-z A-Z`), found with their rules blind to case, from
+ * where a token rule's keyword starts one (`starts`, see `tokenStarts`), pointing at it,
+ * for the kinds whose token can be had back from its capitals (see `capitalsDetector`): a
+ * token with a checksum (GitHub's, npm's) by trying its letters' cases, a few million
+ * tries. Read only in a word of no small letter, with a digit
+ * past the prefix (a random token's capitals and digits all but always hold one; a
+ * constant's name, `GHP_TOKEN_NAME`, none): a word written as the rule writes it is found
+ * as it is.
+ */
+function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
+  const out: Finding[] = [];
+  for (let h = 0; h < starts.length; h += 2) {
+    const start = starts[h]!;
+    const end = pieceEnd(text, starts[h + 1]!, MAX_PIECE);
+    if (end - start < MIN_CAPITALS) continue;
+    const word = text.slice(start, end);
+    if (/[a-z]/.test(word) || !/[0-9]/.test(word.slice(starts[h + 1]! - start))) continue;
+    for (const f of capitalsDetector().scan(word)) {
+      if (f.index === 0) out.push({ ...f, index: start });
+    }
+  }
+  return out;
+}
+
 /**
  * Tokens written in groups of one length joined by one mark after their prefix (a
  * licence key's form), each found joined, pointing at its prefix (a word of its own). Looked for only at the
@@ -1107,6 +1170,7 @@ function findInPiece(
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
+  add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines
   // that the lines joined hold is said to be cut into lines.
   const split = notPublic(text, inPieces(text, starts, splitPieces()));

@@ -696,7 +696,7 @@ export function cutOutSecrets(
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
     f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-    f.encoding === "folded" || f.encoding === "split" ||
+    f.encoding === "folded" || f.encoding === "split" || f.encoding === "capitals" ||
     RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
@@ -706,7 +706,7 @@ export function cutOutSecrets(
     // the quotes and operators between them.
     if (
       f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-      f.encoding === "folded" || f.encoding === "split"
+      f.encoding === "folded" || f.encoding === "split" || f.encoding === "capitals"
     ) {
       return [[f.index, f.index + f.length]];
     }

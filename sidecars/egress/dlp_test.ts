@@ -394,7 +394,7 @@ Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes
   );
 });
 
-Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or a number a line, as written", () => {
+Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or lines, in capitals or a number a line, as written", () => {
   assertCutOut(
     [
       `$ fold -w 8 k\n${GH.match(/.{1,8}/g)!.join("\n")}\n$ `,
@@ -414,6 +414,11 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
   assertCutOut([`key ${GH.slice(0, 20)} ${GH.slice(20)} ok`], [], ["github-token"], [
     `key ${CUT_OUT} ok`,
   ]);
+  // Split by a blank line, and in capitals: as written.
+  assertCutOut([`key ${GH.slice(0, 20)}\n\n${GH.slice(20)}\n\nok`], [], ["github-token"], [
+    `key ${CUT_OUT}\n\nok`,
+  ]);
+  assertCutOut([`key ${GH.toUpperCase()} ok`], [], ["github-token"], [`key ${CUT_OUT} ok`]);
   // One of the bottle's values so, from its head: through its last piece.
   const value = "k9X2mQ7p" + "Lw2Rt9Kt4mXv7Pq3Ns6Y";
   assertCutOut(
