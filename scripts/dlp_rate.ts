@@ -109,9 +109,11 @@ function repeatedKeywords(): string {
  * characters joined by a separator, and listed in quotes, both of too few kinds to be a
  * token (a megabyte of `g-h-g-h-...` was read again from each place the survey found
  * every 30 characters: minutes), a token's prefix in quoted pieces over and over
- * (`"AKIA2" + ...`, each piece the start of a run of them), and a prefix followed by
+ * (`"AKIA2" + ...`, each piece the start of a run of them), a prefix followed by
  * groups joined by a mark (`ghp_1ghp_1...`: `_` a mark, each prefix's groups read to the
- * end of the text: 32 KiB of `ghp_` took 2.6 s, of `ghp_1` 1.1 s), and a private key's
+ * end of the text: 32 KiB of `ghp_` took 2.6 s, of `ghp_1` 1.1 s), a prefix and a group
+ * over and over (`eyJ1 eyJ1 ...`: each keyword's run of groups joined and scanned, half a
+ * MiB a second), and a private key's
  * header with no end over and over (each read on across the others to the window's end:
  * 128 KiB 2.6 s).
  */
@@ -122,6 +124,7 @@ function repeatedShapes(): string {
     '"AKIA2" + ',
     `\\"AKIA2\\" + `,
     "ghp_1",
+    "eyJ1 ",
     "-----BEGIN RSA PRIVATE KEY-----\n",
   ];
   const size = Math.floor((1 << 20) / units.length);

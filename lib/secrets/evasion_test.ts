@@ -472,6 +472,18 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
   );
 });
 
+Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
+  // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
+  // it are not read again, and a token starting at one of its groups is found in its join.
+  const aws = AWS.match(/.{4}/g)!.join(" ");
+  for (const before of ["eyJ1 ".repeat(3), "eyJ1 ".repeat(40)]) {
+    const text = `ids: ${before}${aws}.`;
+    const f = findSecrets(text);
+    assert.deepEqual(f.map((x) => `${x.encoding}:${x.rule}`), ["grouped:aws-access-key-id"], text);
+    assert.equal(text.slice(f[0]!.index, f[0]!.index + f[0]!.length), aws, text);
+  }
+});
+
 Deno.test("a token written in quoted pieces joined in code is found, as written and in a model request", () => {
   const cut = (s: string, size: number) => s.match(new RegExp(`.{1,${size}}`, "g"))!;
   const quoted = (s: string, size: number, q = '"') => cut(s, size).map((p) => q + p + q);

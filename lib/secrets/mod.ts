@@ -1048,20 +1048,26 @@ function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
 
 /**
  * Tokens written in groups of one length joined by one mark after their prefix (a
- * licence key's form), each found joined, pointing at its prefix (a word of its own). Looked for only at the
- * survey's hits of token rules' keywords, so text without them costs nothing; groups of
- * one length keep prose after a prefix (`ghp_ is the prefix of...`) from being read as
- * one.
+ * licence key's form), each found joined, pointing at its prefix (a word of its own).
+ * Looked for only at the survey's hits of token rules' keywords, so text without them
+ * costs nothing; groups of one length keep prose after a prefix (`ghp_ is the prefix
+ * of...`) from being read as one. A token starting at a later group of a join is found in
+ * that join too, and the hits within the groups read are not read again: a body of one
+ * keyword and a group over and over (`eyJ1 eyJ1 ...`) costs a join a run of groups, not
+ * one a keyword (it had scanned at half a MiB a second).
  */
 function groupedFindings(text: string, hits: readonly number[]): Finding[] {
   const kinds = tokenKeywordKinds();
   const out: Finding[] = [];
   const keywords = detector().matcher.keywords;
+  // Where the groups last joined end: a hit before it was read in that join.
+  let covered = -1;
   for (let h = 0; h < hits.length; h += 2) {
     const kind = kinds[hits[h]!]!;
     if (kind === 0) continue;
     const end = hits[h + 1]!;
     const start = end - keywords[hits[h]!]!.length;
+    if (start < covered) continue;
     // A prefix of letters and digits in small letters alone is a word's (`pat` starts
     // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
     if (kind === 1 && !/[A-Z]/.test(text.slice(start, end))) continue;
@@ -1079,7 +1085,9 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
     GROUPED.lastIndex = end;
     const m = GROUPED.exec(text);
     if (m === null) continue;
-    const all = m[0].replace(/^[-. :_]/, "").split(m[1]!);
+    // A mark before the first group (taken by the pattern's first, greedy, part).
+    const lead = GROUP_MARK[m[0].charCodeAt(0)]!;
+    const all = m[0].slice(lead).split(m[1]!);
     const size = all[1]!.length;
     // The groups of one length, and a shorter last one: a word after them is not theirs.
     let n = 2;
@@ -1091,17 +1099,29 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
     // ...`) has none.
     if (size < 2 || groups.length < 4 || /[A-Za-z0-9]/.test(text[start - 1] ?? "")) continue;
     if (!groups.some((g) => /[0-9]/.test(g))) continue;
-    const joined = text.slice(start, end) + groups.join("");
+    // Where each group starts, written and joined.
+    const written: number[] = [];
+    const joinedAt: number[] = [];
+    let joined = text.slice(start, end);
+    for (let k = 0, at = end + lead; k < n; at += groups[k]!.length + 1, k++) {
+      written.push(at);
+      joinedAt.push(joined.length);
+      joined += groups[k];
+    }
+    covered = written[n - 1]! + groups[n - 1]!.length;
     for (const f of tokenDetector().scan(joined)) {
-      if (f.index !== 0) continue;
+      // At the prefix, or at a later group's start (after its mark, a word of its own).
+      const k = f.index === 0 ? -1 : joinedAt.indexOf(f.index);
+      if (f.index !== 0 && k < 1) continue;
+      const from = k < 0 ? start : written[k]!;
       // Its length as written, marks included (what hiding it must cover).
-      let left = f.length - (end - start);
-      let written = 0;
-      while (left > 0 && written < m[0].length) {
-        if (/[A-Za-z0-9]/.test(m[0][written]!)) left--;
-        written++;
+      let left = f.length - (k < 0 ? end - start : 0);
+      let to = k < 0 ? end : from;
+      while (left > 0 && to < covered) {
+        if (ALNUM[text.charCodeAt(to)] === 1) left--;
+        to++;
       }
-      out.push({ ...f, index: start, length: end - start + written });
+      out.push({ ...f, index: from, length: to - from });
     }
   }
   return out;
