@@ -113,7 +113,8 @@ function repeatedKeywords(): string {
  * groups joined by a mark (`ghp_1ghp_1...`: `_` a mark, each prefix's groups read to the
  * end of the text: 32 KiB of `ghp_` took 2.6 s, of `ghp_1` 1.1 s), a prefix and a group
  * over and over (`eyJ1 eyJ1 ...`: each keyword's run of groups joined and scanned, half a
- * MiB a second), and a private key's
+ * MiB a second), keywords in a word that never ends (`AKIA1,abcd,...`: the word read from
+ * each keyword, once for each reader of pieces, 1.4 MiB a second), and a private key's
  * header with no end over and over (each read on across the others to the window's end:
  * 128 KiB 2.6 s).
  */
@@ -125,6 +126,7 @@ function repeatedShapes(): string {
     `\\"AKIA2\\" + `,
     "ghp_1",
     "eyJ1 ",
+    "AKIA1,abcd,",
     "-----BEGIN RSA PRIVATE KEY-----\n",
   ];
   const size = Math.floor((1 << 20) / units.length);

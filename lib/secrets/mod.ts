@@ -426,7 +426,7 @@ function valuePieces(
   at: number,
 ): { length: number; form: ValueForm } | undefined {
   const readers = [
-    [quotedPieces, "concatenated"],
+    [quotedPieces(), "concatenated"],
     [foldedPieces(), "folded"],
     [splitPieces(), "split"],
   ] as const;
@@ -675,26 +675,29 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * up to `CHAIN` characters joined. A prefix cut across pieces (`"gh" + "p_..."`) is not
  * read.
  */
-function quotedPieces(text: string, start: number, end: number): Pieces | undefined {
-  // The rest of the piece the prefix is in, up to a quote.
-  let close = pieceEnd(text, end, MAX_PIECE);
-  const q = text.charCodeAt(close);
-  const escaped = q === 92;
-  const quote = escaped ? text.charCodeAt(close + 1) : q;
-  if (quote !== 34 && quote !== 39 && quote !== 96) return undefined;
-  if (escaped) close++;
-  // Pieces as [start, end] where written, up to `CHAIN` characters joined.
-  const pieces: number[] = [start, close - +escaped];
-  let length = close - +escaped - start;
-  for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
-    const e = pieceEnd(text, p, MAX_PIECE);
-    const stop = escaped ? e + 1 : e;
-    if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
-    pieces.push(p, e);
-    length += e - p;
-    p = nextPiece(text, stop, escaped);
-  }
-  return { pieces, length, loose: 0 };
+function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  const wordEnd = wordEnds(MAX_PIECE);
+  return (text, start, end) => {
+    // The rest of the piece the prefix is in, up to a quote.
+    let close = wordEnd(text, end);
+    const q = text.charCodeAt(close);
+    const escaped = q === 92;
+    const quote = escaped ? text.charCodeAt(close + 1) : q;
+    if (quote !== 34 && quote !== 39 && quote !== 96) return undefined;
+    if (escaped) close++;
+    // Pieces as [start, end] where written, up to `CHAIN` characters joined.
+    const pieces: number[] = [start, close - +escaped];
+    let length = close - +escaped - start;
+    for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
+      const e = pieceEnd(text, p, MAX_PIECE);
+      const stop = escaped ? e + 1 : e;
+      if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
+      pieces.push(p, e);
+      length += e - p;
+      p = nextPiece(text, stop, escaped);
+    }
+    return { pieces, length, loose: 0 };
+  };
 }
 
 /**
@@ -784,23 +787,31 @@ const MAX_WIDE_LINE = CHAIN / 2;
 
 /**
  * A reader of where the piece that starts at `from` ends (see `pieceEnd`), `most`
- * characters on at the most, over the keywords of one text in order: a piece read from the
- * keyword before, reaching past `from` and ended by a character no piece holds, ends
- * there for this one too. A body of keywords and nothing else (`ghp_1ghp_1...`) is read a
- * character once, not once for each keyword that reaches it.
+ * characters on at the most, over the keywords of one text in order: what a piece read
+ * from the keyword before holds is not read again (where it ended at a character no piece
+ * holds, this one ends there too). A body of keywords and nothing else (`ghp_1ghp_1...`,
+ * `AKIA1,abcd,...`) is read a character once, not once for each keyword that reaches it.
  */
 function wordEnds(
   most: number,
   chars = PIECE_CHAR,
 ): (text: string, from: number) => number {
+  // The characters from `wordFrom` to `clear` are a piece's; `ended`: the one at `clear`
+  // is not.
   let wordFrom = 0;
-  let wordEnd = -1;
+  let clear = -1;
+  let ended = false;
   return (text, from) => {
-    if (from >= wordFrom && from <= wordEnd) return wordEnd;
-    const end = pieceEnd(text, from, most, chars);
-    // Ended by a character, not at the most read: the end of every piece from in it.
-    if (end - from < most) [wordFrom, wordEnd] = [from, end];
-    return end;
+    const limit = from + most;
+    let e = from;
+    if (from >= wordFrom && from <= clear) {
+      if (ended || clear >= limit) return Math.min(clear, limit);
+      e = clear;
+    } else wordFrom = from;
+    while (e < limit && chars[text.charCodeAt(e)] === 1) e++;
+    clear = e;
+    ended = e < limit;
+    return e;
   };
 }
 
@@ -1033,9 +1044,10 @@ const MIN_CAPITALS = 16;
  */
 function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
+  const wordEnd = wordEnds(MAX_PIECE);
   for (let h = 0; h < starts.length; h += 2) {
     const start = starts[h]!;
-    const end = pieceEnd(text, starts[h + 1]!, MAX_PIECE);
+    const end = wordEnd(text, starts[h + 1]!);
     if (end - start < MIN_CAPITALS) continue;
     const word = text.slice(start, end);
     if (/[a-z]/.test(word) || !/[0-9]/.test(word.slice(starts[h + 1]! - start))) continue;
@@ -1067,7 +1079,9 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
     if (kind === 0) continue;
     const end = hits[h + 1]!;
     const start = end - keywords[hits[h]!]!.length;
-    if (start < covered) continue;
+    // A word of its own (`ASIA` inside `CAUCASIAN` starts none): told first, as it costs
+    // nothing (a body of `ghp_1ghp_1...` had its groups read from every keyword).
+    if (start < covered || /[A-Za-z0-9]/.test(text[start - 1] ?? "")) continue;
     // A prefix of letters and digits in small letters alone is a word's (`pat` starts
     // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
     if (kind === 1 && !/[A-Z]/.test(text.slice(start, end))) continue;
@@ -1094,10 +1108,9 @@ function groupedFindings(text: string, hits: readonly number[]): Finding[] {
     while (n < all.length && all[n]!.length === size) n++;
     if (n < all.length && all[n]!.length < size) n++;
     const groups = all.slice(0, n);
-    // A word of its own (`ASIA` inside `CAUCASIAN` starts none), with a digit among its
-    // groups, as a random token all but always has: capitals' prose (`ASIA EAST WEST
-    // ...`) has none.
-    if (size < 2 || groups.length < 4 || /[A-Za-z0-9]/.test(text[start - 1] ?? "")) continue;
+    // A digit among its groups, as a random token all but always has: capitals' prose
+    // (`ASIA EAST WEST ...`) has none.
+    if (size < 2 || groups.length < 4) continue;
     if (!groups.some((g) => /[0-9]/.test(g))) continue;
     // Where each group starts, written and joined.
     const written: number[] = [];
@@ -1188,7 +1201,7 @@ function findInPiece(
   // Tokens in pieces (quoted in code, cut into lines, split into pieces), read from where a
   // token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
-  add(notPublic(text, inPieces(text, starts, quotedPieces)), "concatenated");
+  add(notPublic(text, inPieces(text, starts, quotedPieces())), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines
