@@ -317,11 +317,17 @@ function oneCase(rule: Rule): boolean {
  */
 function capitalsDetector(): Detector {
   capitalized ??= new Detector(
-    RULES.filter((r) => r.kind === "token" && (oneCase(r) || CHECKSUMMED.has(r.id))).map((
-      r,
-    ) => ({ ...r, pattern: new RegExp(r.pattern.source, r.pattern.flags.replace("i", "") + "i") })),
+    RULES.filter((r) => r.kind === "token" && (oneCase(r) || CHECKSUMMED.has(r.id))).map(
+      blindToCase,
+    ),
   );
   return capitalized;
+}
+
+/** `rule` with its pattern blind to case. */
+function blindToCase(rule: Rule): Rule {
+  const flags = rule.pattern.flags.replace("i", "") + "i";
+  return { ...rule, pattern: new RegExp(rule.pattern.source, flags) };
 }
 
 let byId: Map<string, Rule> | undefined;
@@ -932,10 +938,10 @@ function gapAt(text: string, i: number): number {
  * keyword, the rest of its word, then up to `MAX_SPLIT` - 1 more words, each of
  * `MIN_SPLIT` characters or more with no quote or backslash, neither starting with a
  * token's prefix nor holding the keyword (a list of tokens one a line is no token), a
- * gap before each (see `gapAt`). The join's own checks (a body that reads as random, the rule's edges: see
- * `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`) from making one.
- * Words are read as `wordEnds` reads them. The pieces of the last line, when a line
- * break comes before it, may be the output's next line (loose).
+ * gap before each (see `gapAt`). The join's own checks (a body that reads as random, the
+ * rule's edges: see `piecesFindings`) keep prose after a prefix (`ghp_ tokens are...`)
+ * from making one. Words are read as `wordEnds` reads them. The pieces of the last line,
+ * when a line break comes before it, may be the output's next line (loose).
  */
 function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
@@ -1037,10 +1043,9 @@ const MIN_CAPITALS = 16;
  * where a token rule's keyword starts one (`starts`, see `tokenStarts`), pointing at it,
  * for the kinds whose token can be had back from its capitals (see `capitalsDetector`): a
  * token with a checksum (GitHub's, npm's) by trying its letters' cases, a few million
- * tries. Read only in a word of no small letter, with a digit
- * past the prefix (a random token's capitals and digits all but always hold one; a
- * constant's name, `GHP_TOKEN_NAME`, none): a word written as the rule writes it is found
- * as it is.
+ * tries. Read only in a word of no small letter, with a digit past the prefix (a random
+ * token's capitals and digits all but always hold one; a constant's name,
+ * `GHP_TOKEN_NAME`, none): a word written as the rule writes it is found as it is.
  */
 function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
