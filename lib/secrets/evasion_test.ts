@@ -1356,7 +1356,7 @@ Deno.test("a JWT reversed, in ROT13 or both is found whole, its dots and a long 
   }
 });
 
-Deno.test("a long JWT split by spaces is found, in halves and in quarters", () => {
+Deno.test("a long JWT split by spaces is found, in halves and in quarters, and in quoted halves", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   // A service's key with its claims: each half longer than a short token's piece.
   const claims = {
@@ -1377,6 +1377,12 @@ Deno.test("a long JWT split by spaces is found, in halves and in quarters", () =
     for (const text of [`echo ${pieces}`, `{"cmd":"echo ${pieces}"}`]) {
       assert.deepEqual(found(text), ["split:jwt"], text);
     }
+  }
+  // In quoted halves in code, each longer than a short token's quoted piece.
+  const half = jwt.length >> 1;
+  const code = `const key = "${jwt.slice(0, half)}" +\n  "${jwt.slice(half)}";`;
+  for (const text of [code, JSON.stringify({ content: code })]) {
+    assert.deepEqual(found(text), ["concatenated:jwt"], text);
   }
 });
 

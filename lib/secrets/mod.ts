@@ -594,6 +594,8 @@ const JOINING = Uint8Array.from(
 /** Characters a run of quoted pieces is read for at most, joined; and a piece at most. */
 const CHAIN = 1024;
 const MAX_PIECE = 128;
+/** A quoted piece at most: a long JWT (a service's key with its claims) in quoted halves. */
+const MAX_QUOTED_PIECE = CHAIN / 2;
 
 /**
  * Where the quoted piece after the one that ends at `close` (its closing quote, escaped
@@ -682,7 +684,7 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * read.
  */
 function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
-  const wordEnd = wordEnds(MAX_PIECE);
+  const wordEnd = wordEnds(MAX_QUOTED_PIECE);
   return (text, start, end) => {
     // The rest of the piece the prefix is in, up to a quote.
     let close = wordEnd(text, end);
@@ -695,7 +697,7 @@ function quotedPieces(): (text: string, start: number, end: number) => Pieces | 
     const pieces: number[] = [start, close - +escaped];
     let length = close - +escaped - start;
     for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
-      const e = pieceEnd(text, p, MAX_PIECE);
+      const e = pieceEnd(text, p, MAX_QUOTED_PIECE);
       const stop = escaped ? e + 1 : e;
       if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
       pieces.push(p, e);
