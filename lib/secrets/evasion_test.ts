@@ -456,6 +456,9 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
       const gh = groups(GH, 4, size, mark);
       assert.ok(found(`see ${gh} here`).includes("grouped:github-token"), gh);
       assert.ok(found(JSON.stringify({ k: gh })).includes("grouped:github-token"), gh);
+      // On a line of a file in a JSON string: after an escaped line break.
+      const line = JSON.stringify({ out: `$ cat key\n${gh}\n` });
+      assert.ok(found(line).includes("grouped:github-token"), line);
     }
     const aws = groups(AWS, 4, 4, mark);
     assert.ok(found(`id ${aws}.`).includes("grouped:aws-access-key-id"), aws);

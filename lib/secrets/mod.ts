@@ -519,7 +519,7 @@ export const PIECE = 4 << 20;
 /** How much each piece repeats of the one before: more than any secret, encoded, is long. */
 export const OVERLAP = 64 << 10;
 
-/** For each keyword of the survey, whether and how a token starts with it (see `groupedFindings`). */
+/** For each keyword of the survey, whether and how a token starts with it (see `tokenStartAt`). */
 let tokenKeywords: Uint8Array | undefined;
 
 /**
@@ -535,7 +535,7 @@ const GROUP_MARK = Uint8Array.from(
   (_, c) => +"-. :_/".includes(String.fromCharCode(c)),
 );
 
-/** For each keyword of the survey, whether and how a token starts with it (see `groupedFindings`). */
+/** For each keyword of the survey, whether and how a token starts with it (see `tokenStartAt`). */
 function tokenKeywordKinds(): Uint8Array {
   if (tokenKeywords === undefined) {
     const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
@@ -1068,30 +1068,25 @@ function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
 /**
  * Tokens written in groups of one length joined by one mark after their prefix (a
  * licence key's form), each found joined, pointing at its prefix (a word of its own).
- * Looked for only at the survey's hits of token rules' keywords, so text without them
+ * Looked for only where a token rule's keyword starts a token (`starts`, see
+ * `tokenStarts`: after an escaped line break in a JSON string too), so text without them
  * costs nothing; groups of one length keep prose after a prefix (`ghp_ is the prefix
  * of...`) from being read as one. A token starting at a later group of a join is found in
  * that join too, and the hits within the groups read are not read again: a body of one
  * keyword and a group over and over (`eyJ1 eyJ1 ...`) costs a join a run of groups, not
  * one a keyword (it had scanned at half a MiB a second).
  */
-function groupedFindings(text: string, hits: readonly number[]): Finding[] {
-  const kinds = tokenKeywordKinds();
+function groupedFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
-  const keywords = detector().matcher.keywords;
-  // Where the groups last joined end: a hit before it was read in that join.
+  // Where the groups last joined end: a start before it was read in that join.
   let covered = -1;
-  for (let h = 0; h < hits.length; h += 2) {
-    const kind = kinds[hits[h]!]!;
-    if (kind === 0) continue;
-    const end = hits[h + 1]!;
-    const start = end - keywords[hits[h]!]!.length;
-    // A word of its own (`ASIA` inside `CAUCASIAN` starts none): told first, as it costs
-    // nothing (a body of `ghp_1ghp_1...` had its groups read from every keyword).
-    if (start < covered || /[A-Za-z0-9]/.test(text[start - 1] ?? "")) continue;
-    // A prefix of letters and digits in small letters alone is a word's (`pat` starts
-    // `path`); those prefixes are written with capitals (`AKIA`, `AIza`).
-    if (kind === 1 && !/[A-Z]/.test(text.slice(start, end))) continue;
+  for (let h = 0; h < starts.length; h += 2) {
+    // Where a token starts (see `tokenStarts`): a word of its own, after an escaped line
+    // break in a JSON string too (`ASIA` inside `CAUCASIAN` starts none; a body of
+    // `ghp_1ghp_1...` had its groups read from every keyword).
+    const start = starts[h]!;
+    const end = starts[h + 1]!;
+    if (start < covered) continue;
     // A mark within a group's reach, or no groups: most prefixes start a token as written.
     let mark = false;
     for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[text.charCodeAt(i)] === 1;
@@ -1204,10 +1199,10 @@ function findInPiece(
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
-  add(notPublic(text, groupedFindings(text, survey.hits)), "grouped");
-  // Tokens in pieces (quoted in code, cut into lines, split into pieces), read from where a
-  // token rule's keyword starts one.
+  // Tokens in groups or in pieces (quoted in code, cut into lines, split into pieces),
+  // read from where a token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
+  add(notPublic(text, groupedFindings(text, starts)), "grouped");
   add(notPublic(text, inPieces(text, starts, quotedPieces())), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
