@@ -440,7 +440,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
     );
 
     await t.step(
-      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines), cut into indented lines, into lines in a JSON string, in wrapped base32, in capitals or in thirds a blank line apart is refused",
+      "a token printed as a list of its characters (Node's `[...token]`), as each byte's bits, written in quoted pieces in code, cut into short lines (`fold -w 8`), as a character's code a line (`od -An -tu1 -w1`) or split in halves by a space (a long JWT too, and one cut into wide lines), cut into indented lines, into lines in a JSON string, in wrapped base32, in groups in a JSON string, in capitals or in thirds a blank line apart is refused",
       async () => {
         // Each writer's output POSTed to its own path; the status, then what came back.
         const sent: [string, string][] = [
@@ -475,6 +475,11 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           // Wrapped base32 whose short last line, padded, holds the token's end.
           // (46 bytes: six `=`.)
           ["/v1/base32", `printf 'TOKEN=%s' '${token}' | base32 -w 20`],
+          // In groups joined by dashes on a line of a file in a JSON string.
+          [
+            "/v1/jsongroups",
+            `{ echo '$ cat key'; printf '%s' '${token}' | cut -c5- | fold -w 4 | paste -sd- | sed 's/^/ghp_/'; } | node -e 'let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => console.log(JSON.stringify({ out: s })))'`,
+          ],
           // In capitals: a GitHub token's checksum gives its cases back.
           ["/v1/capitals", `printf '%s' '${token}' | tr a-z A-Z`],
           // `echo` of each third, a blank line between them.
@@ -508,6 +513,7 @@ dockerTest("the proxy scans what framing, keep-alive and split records used to h
           printed.stdout,
           /\n403\n.*\(rule github-token\) in the body, in capital letters/,
         );
+        assert.match(printed.stdout, /\n403\n.*\(rule github-token\) in the body, in groups/);
         // The last sent: in thirds a blank line apart.
         const last = printed.stdout.slice(printed.stdout.lastIndexOf("\n403\n"));
         assert.match(last, /^\n403\n.*\(rule github-token\) in the body, split into pieces/, last);
