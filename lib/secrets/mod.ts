@@ -906,6 +906,15 @@ function spaceAt(text: string, i: number): number {
   return c === 92 && text.charCodeAt(i + 1) === 116 ? 2 : 0;
 }
 
+/** Where the spaces or tabs from `i` end, `MAX_GAP_SPACES` of them at the most (see `spaceAt`). */
+function spacesEnd(text: string, i: number): number {
+  let p = i;
+  for (let n = 0, k = spaceAt(text, p); n < MAX_GAP_SPACES && k > 0; n++, k = spaceAt(text, p)) {
+    p += k;
+  }
+  return p;
+}
+
 /**
  * The gap at `i` between two pieces of a token split by spaces or lines, as a length
  * times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES` spaces or
@@ -914,17 +923,9 @@ function spaceAt(text: string, i: number): number {
  * escaped in a JSON string.
  */
 function gapAt(text: string, i: number): number {
-  let p = i;
-  for (let s = 0, k = spaceAt(text, p); s < MAX_GAP_SPACES && k > 0; s++, k = spaceAt(text, p)) {
-    p += k;
-  }
+  let p = spacesEnd(text, i);
   const mark = text.charCodeAt(p);
-  if (mark === 44 || mark === 59 || mark === 124) {
-    p++;
-    for (let s = 0, k = spaceAt(text, p); s < MAX_GAP_SPACES && k > 0; s++, k = spaceAt(text, p)) {
-      p += k;
-    }
-  }
+  if (mark === 44 || mark === 59 || mark === 124) p = spacesEnd(text, p + 1);
   let broke = 0;
   for (let b = 0, k = lineBreakAt(text, p); b < 2 && k > 0; b++, k = lineBreakAt(text, p)) {
     p = indentEnd(text, p + k);
