@@ -161,6 +161,7 @@ export class SocketIO implements Source, Sink {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #ended = false;
+  #detached = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
   readonly #onData = (chunk: Uint8Array) => {
@@ -225,9 +226,13 @@ export class SocketIO implements Source, Sink {
    * Ends the connection for good: the last answer goes out, and whatever the client still
    * sends (the rest of a body the proxy refused unread) is thrown away until it closes,
    * for `LINGER_MS` at most. Left paused with that body queued, the socket would hold it
-   * until the idle timeout, ten minutes on.
+   * until the idle timeout, ten minutes on. A socket detached for a TLS layer is that
+   * layer's to finish: ended here under it, the layer's last writes (a refusal's record, its
+   * close_notify) came after the end, and the client, still sending a refused body, was
+   * reset before it read the refusal.
    */
   finish(): void {
+    if (this.#detached) return;
     this.socket.off("data", this.#onData);
     this.#queue = [];
     this.#queued = 0;
@@ -248,6 +253,7 @@ export class SocketIO implements Source, Sink {
    * returns what was read but not consumed, in order.
    */
   detach(): Uint8Array[] {
+    this.#detached = true;
     this.socket.off("data", this.#onData);
     this.socket.off("end", this.#onEnd);
     this.socket.off("close", this.#onEnd);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { concat, ConnIO, relay } from "./io.ts";
+import net from "node:net";
+import { concat, ConnIO, relay, SocketIO } from "./io.ts";
 
 /** Chunks as a connection yields them: read into two buffers by turns. */
 async function* byTurns(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
@@ -132,5 +133,30 @@ Deno.test("ConnIO: reads start small and grow to full size once one fills its bu
   } finally {
     client.close();
     server.close();
+  }
+});
+
+Deno.test("SocketIO: finish() leaves a socket detached for a TLS layer to that layer, and ends one it still holds", async () => {
+  const server = net.createServer();
+  const accepted: net.Socket[] = [];
+  server.on("connection", (socket) => accepted.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const clients: net.Socket[] = [];
+  try {
+    for (const detached of [true, false]) {
+      const client = net.connect(port, "127.0.0.1");
+      clients.push(client);
+      await new Promise((resolve) => client.once("connect", resolve));
+      while (accepted.length < clients.length) await new Promise((r) => setTimeout(r, 5));
+      const socket = accepted.at(-1)!;
+      const io = new SocketIO(socket);
+      if (detached) io.detach();
+      io.finish();
+      assert.equal(socket.writableEnded, !detached, detached ? "detached" : "held");
+    }
+  } finally {
+    for (const s of [...clients, ...accepted]) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
   }
 });
