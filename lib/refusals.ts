@@ -2,7 +2,8 @@
  * @module
  * What the bottle refused while it ran, told to the person when the bottle goes: the
  * requests that carried a secret (by rule and host, never the secret), the hosts the
- * proxy would not reach, and the pushes the git gate refused (to repositories other than
+ * proxy would not reach, the requests to allowed hosts that failed (the network's fault, not
+ * the allowlist's), and the pushes the git gate refused (to repositories other than
  * the `--cwd` workspace, whose refusals the home-coming summary tells). Someone who comes
  * back to a stopped agent learns why (a model request refused because the conversation
  * held a secret; a registry not in the allowlist) without reading the whole audit log,
@@ -52,6 +53,9 @@ export function refusalSummary(text: string, instance: string): string | undefin
   // `git push` over HTTPS to an allowed host: around the git gate, told apart.
   const gitPushes = { hosts: new Tally(), rules: new Tally() };
   const denied = new Tally();
+  // Requests to allowed hosts that failed upstream (a name that does not resolve, a
+  // connection refused): not refusals, and not mended by the allowlist.
+  const failed = new Tally();
   // Pushes the git gate refused, by repository (the workspace's are in the home summary).
   const pushes = new Map<string, { refs: number; rules: Tally }>();
   for (const e of auditEntries(text)) {
@@ -86,10 +90,12 @@ export function refusalSummary(text: string, instance: string): string | undefin
     } else if (action === "deny" && host !== undefined) {
       // By host: the log counts a burst per host, whatever its ports.
       denied.add(host, count);
+    } else if (action === "error" && host !== undefined) {
+      failed.add(host, count);
     }
   }
   const refused = blocked.hosts.total + gitPushes.hosts.total + denied.total + pushes.size;
-  if (refused + audited.hosts.total + cut.hosts.total === 0) return undefined;
+  if (refused + audited.hosts.total + cut.hosts.total + failed.total === 0) return undefined;
   const see = `\`bot-bottle logs ${instance}\` shows each`;
   const lines: string[] = [];
   if (refused > 0) lines.push(`While ${instance} ran, the bottle refused (${see}):`);
@@ -139,6 +145,14 @@ export function refusalSummary(text: string, instance: string): string | undefin
       } carrying a secret (${audited.rules.list(false)}) to ${audited.hosts.list(true)}${
         lines.length === 0 ? ` (${see})` : ""
       }`,
+    );
+  }
+  if (failed.total > 0) {
+    lines.push(
+      `${plural(failed.total, "request", "requests")} to allowed hosts failed on the way out: ${
+        failed.list(true)
+      } (${see.replace("shows each", "says why")})`,
+      "  (a name that does not resolve or a connection that fails: this machine's network or DNS, or the host)",
     );
   }
   return lines.join("\n");

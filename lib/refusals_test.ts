@@ -130,3 +130,35 @@ Deno.test("secrets cut out of the agent's conversation are told, counted in full
   );
   assert.match(both.at(-1)!, /^Cut out before they went: secrets \(jwt\) in 1 request to/);
 });
+
+Deno.test("requests to allowed hosts that failed are told apart from refusals, with what to check", () => {
+  const failed = { kind: "egress", action: "error", host: "api.anthropic.com", port: 443 };
+  const summary = refusalSummary(
+    lines(
+      { ...failed, reason: '"api.anthropic.com" does not resolve: no records found' },
+      { ...failed, reason: 'upstream "api.anthropic.com" failed: Connection refused' },
+      { kind: "egress", action: "error", host: "pypi.org", reason: "connection reset" },
+      { kind: "egress", action: "suppressed", of: "error", target: "pypi.org", count: 4 },
+      // A client that does not trust the bottle's CA is not a failed upstream.
+      { kind: "egress", action: "tls-error", host: "a.test", reason: "unknown ca" },
+    ),
+    "x",
+  )!;
+  assert.equal(
+    summary,
+    [
+      "7 requests to allowed hosts failed on the way out: pypi.org (5), api.anthropic.com (2) (`bot-bottle logs x` says why)",
+      "  (a name that does not resolve or a connection that fails: this machine's network or DNS, or the host)",
+    ].join("\n"),
+  );
+  // After refusals, under them; the hint to widen the allowlist is for the refusals only.
+  const both = refusalSummary(
+    lines({ kind: "egress", action: "deny", host: "b.test", reason: "not allowed" }, failed),
+    "x",
+  )!.split("\n");
+  assert.deepEqual(both.slice(-2), [
+    "1 request to allowed hosts failed on the way out: api.anthropic.com (`bot-bottle logs x` says why)",
+    "  (a name that does not resolve or a connection that fails: this machine's network or DNS, or the host)",
+  ]);
+  assert.match(both[0]!, /^While x ran, the bottle refused/);
+});

@@ -46,6 +46,7 @@ import { type Buffered, Joiner, relay, type Sink } from "./io.ts";
 import type { Policy } from "./policy.ts";
 import { gitPushRefusal } from "./gitpush.ts";
 import { Scrubber } from "./scrub.ts";
+import type { Target } from "./resolve.ts";
 import type { UpstreamPool, UpstreamResponse } from "./upstream.ts";
 
 /** Request bodies larger than this cannot be scanned, so they are refused. */
@@ -77,7 +78,7 @@ export interface ProxyContext {
   scrubValues: string[];
   upstream: UpstreamPool;
   /** The checked address of an allowed name, or why there is none. */
-  resolve(host: string): Promise<{ address: string } | { refused: string }>;
+  resolve(host: string): Promise<Target>;
   /** Request bodies held for scanning, across connections (`DLP_MAX_HELD` when not given). */
   bodies?: BodyBudget;
   /** Workers that scan request bodies off the event loop (in place when not given). */
@@ -529,6 +530,12 @@ export async function exchange(
     // The upstream exchange.
     const target = await ctx.resolve(host);
     if ("refused" in target) return await refuse(403, target.refused, entry);
+    if ("unreachable" in target) {
+      // Not the agent's doing: told apart from a refusal, as a failed upstream is.
+      ctx.audit.write({ ...entry, action: "error", reason: target.unreachable });
+      await sink.write(proxyAnswer(502, target.unreachable, true));
+      return false;
+    }
     const headers: [string, string][] = [...sent];
     for (const [name, value] of Object.entries(route ?? {})) headers.push([name, value]);
     if (route) {

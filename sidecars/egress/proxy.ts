@@ -229,6 +229,10 @@ async function tunnel(
     options.audit.write({ ...entry, action: "deny", reason: target.refused });
     return;
   }
+  if ("unreachable" in target) {
+    options.audit.write({ ...entry, action: "error", reason: target.unreachable });
+    return;
+  }
   let upstream: Deno.TcpConn;
   try {
     upstream = await Deno.connect({ hostname: target.address, port: authority.port });

@@ -13,6 +13,7 @@ import { createCa } from "./ca.ts";
 import { Leaves } from "./leaves.ts";
 import { LiveAllowlist } from "./policy.ts";
 import { type ProxyOptions, startProxy } from "./proxy.ts";
+import { resolveTarget } from "./resolve.ts";
 import { UpstreamPool } from "./upstream.ts";
 import { ScanPool } from "./scanpool.ts";
 import type { ScanJob } from "./scanjob.ts";
@@ -695,6 +696,53 @@ Deno.test("a secret cut into the host name a CONNECT asks for is refused before 
       blocked.every((e) => e.method === "CONNECT" && e.host === "[GitHub token hidden]"),
       JSON.stringify(blocked),
     );
+  } finally {
+    upstream.close();
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an allowed name that does not resolve is a failed upstream (502, logged as an error), not a refusal", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bot-bottle-proxy-test-" });
+  const allow = new LiveAllowlist(["gone.test"], [], ["pass.test"]);
+  const upstream = new UpstreamPool({ caCerts: [] });
+  const proxy = await loopbackProxy(dir, allow, upstream, {
+    resolve: (host: string) => resolveTarget(host, [], () => Promise.reject(new Error("NXDOMAIN"))),
+  });
+  const ask = async (head: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    try {
+      await writeAll(conn, encoder.encode(head));
+      return await readHead(conn);
+    } finally {
+      conn.close();
+    }
+  };
+  try {
+    const plain = await ask("GET http://gone.test/x HTTP/1.1\r\nHost: gone.test\r\n\r\n");
+    assert.equal(plain.status, 502);
+    assert.match(plain.head, /"gone\.test" does not resolve: NXDOMAIN/);
+    // A passthrough tunnel resolves the name after its ClientHello: the answer is 200,
+    // then the connection ends; the log says why.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    await writeAll(conn, encoder.encode("CONNECT pass.test:443 HTTP/1.1\r\n\r\n"));
+    assert.equal((await readHead(conn)).status, 200);
+    const tls = await Deno.startTls(conn, { hostname: "pass.test" });
+    await assert.rejects(tls.handshake(), "the tunnel ends: nowhere to go");
+    tls.close();
+    // An unlisted name is still refused by policy, before any lookup.
+    assert.equal(
+      (await ask("GET http://other.test/ HTTP/1.1\r\nHost: other.test\r\n\r\n")).status,
+      403,
+    );
+    const entries = await proxy.entries();
+    const errors = entries.filter((e) => e.action === "error");
+    assert.deepEqual(errors.map((e) => [e.host, e.reason]), [
+      ["gone.test", '"gone.test" does not resolve: NXDOMAIN'],
+      ["pass.test", '"pass.test" does not resolve: NXDOMAIN'],
+    ]);
+    assert.deepEqual(entries.filter((e) => e.action === "deny").map((e) => e.host), ["other.test"]);
   } finally {
     upstream.close();
     await proxy.stop();

@@ -33,12 +33,19 @@ export function systemResolver(host: string): Promise<string[]> {
   return Deno.resolveDns(host, "A");
 }
 
+/**
+ * Where an allowed name leads: the address to connect to; or `refused`, an address the
+ * bottle does not allow (a policy refusal); or `unreachable`, a name that leads nowhere
+ * (the network's or the name's fault, not the agent's).
+ */
+export type Target = { address: string } | { refused: string } | { unreachable: string };
+
 /** The address to connect to for `host`, or the reason there is none. */
 export async function resolveTarget(
   host: string,
   allowedPrivate: readonly string[],
   resolve: Resolver = systemResolver,
-): Promise<{ address: string } | { refused: string }> {
+): Promise<Target> {
   const allowed: Cidr[] = allowedPrivate.map(parseCidr);
   const refusedRange = (address: string) => {
     const one = parseCidr(`${address}/32`);
@@ -57,9 +64,9 @@ export async function resolveTarget(
   try {
     addresses = await resolve(host);
   } catch (error) {
-    return { refused: `"${host}" does not resolve: ${(error as Error).message}` };
+    return { unreachable: `"${host}" does not resolve: ${(error as Error).message}` };
   }
-  if (addresses.length === 0) return { refused: `"${host}" has no IPv4 address` };
+  if (addresses.length === 0) return { unreachable: `"${host}" has no IPv4 address` };
   for (const address of addresses) {
     if (refusedRange(address)) {
       return {

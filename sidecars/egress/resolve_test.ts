@@ -51,7 +51,9 @@ Deno.test("resolveTarget() allows a private address inside an allowed range", as
 
 Deno.test("resolveTarget() reports a name that does not resolve", async () => {
   const r = await resolveTarget("nowhere.example.com", [], fixed({}));
-  assert.ok("refused" in r && /does not resolve: NXDOMAIN/.test(r.refused));
+  assert.ok("unreachable" in r && /does not resolve: NXDOMAIN/.test(r.unreachable));
+  const none = await resolveTarget("empty.example.com", [], fixed({ "empty.example.com": [] }));
+  assert.deepEqual(none, { unreachable: '"empty.example.com" has no IPv4 address' });
 });
 
 Deno.test("resolveTarget() holds an allowed or approved IP literal to the same ranges", async () => {
