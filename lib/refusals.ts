@@ -12,6 +12,7 @@
  */
 
 import { inert } from "./inert.ts";
+import { plural } from "./plural.ts";
 import { auditEntries, savedLog } from "./logs.ts";
 import { CUT_OUT, WORKSPACE_ENTRY } from "../sidecars/bundle/config.ts";
 
@@ -38,8 +39,6 @@ class Tally {
     return named.join(", ") + (rest > 0 ? ` and ${rest} more` : "");
   }
 }
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * The summary of the refusals in audit log `text` (JSON Lines), or undefined

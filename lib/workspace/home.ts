@@ -15,6 +15,7 @@ import { AUDIT_PATH, gateRepo, MAX_BLOB_BYTES } from "../../sidecars/bundle/conf
 import type { BundleAccess, Guest, HomeAccess } from "../backend/types.ts";
 import { mapLimited } from "../async.ts";
 import { log } from "../log.ts";
+import { plural } from "../plural.ts";
 import { captureRaw, shell } from "../shell.ts";
 import {
   HEAD_REF,
@@ -392,7 +393,7 @@ async function collect(
   // The gate reads every file the work adds: thousands take seconds, so it is said.
   if (refs.length > 0) {
     log.info(
-      `  the git gate checks the agent's work (${refs.length} ref${refs.length === 1 ? "" : "s"})`,
+      `  the git gate checks the agent's work (${plural(refs.length, "ref")})`,
     );
   }
   const checking = performance.now();
@@ -751,7 +752,9 @@ async function lfsContent(
       return {
         brought: 0,
         problems: [
-          `the agent is gone, so the content of ${pointers.length} Git LFS file(s) its commits point to could not come home`,
+          `the agent is gone, so the content of ${
+            plural(pointers.length, "Git LFS file")
+          } its commits point to could not come home`,
         ],
       };
     }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BotBottleError } from "../errors.ts";
 import { inert } from "../inert.ts";
 import { log } from "../log.ts";
+import { plural } from "../plural.ts";
 import type { BottlePlan } from "../plan/types.ts";
 import { cacheDir } from "../state.ts";
 import { captureRaw, shell } from "../shell.ts";
@@ -96,7 +97,9 @@ function reportHistoryLeftOut(left: LeftOutBlob[], selection: Selection): void {
   );
   if (others.length > 10) lines.push(`  ... and ${others.length - 10} more`);
   if (theirs > 0) {
-    lines.push(`  ${others.length > 0 ? "and " : ""}${theirs} version(s) of the files above`);
+    lines.push(
+      `  ${others.length > 0 ? "and " : ""}${plural(theirs, "version")} of the files above`,
+    );
   }
   // Git in the agent cannot show these; nothing else of the history is missing.
   log.warn(
@@ -142,7 +145,7 @@ export async function prepareWorkspace(
   await clean.save();
   reportHistoryLeftOut(packed.historyLeftOut, selection);
   log.info(
-    `Carrying ${selection.paths.length} file(s) from ${ws.root}${
+    `Carrying ${plural(selection.paths.length, "file")} from ${ws.root}${
       ws.kind === "git" ? " and its history" : ""
     }`,
   );

@@ -6,6 +6,7 @@
  */
 
 import { inert } from "../inert.ts";
+import { plural } from "../plural.ts";
 
 /** What came home from one bottle. */
 export interface HomeReport {
@@ -67,15 +68,13 @@ export function renderSummary(report: HomeReport): string {
         }`
         : a.commits === 0
         ? "no new commits: a new name for a commit you have"
-        : `${a.commits} commit${a.commits === 1 ? "" : "s"}${
-          a.detached ? " it left on a detached HEAD" : ""
-        }`;
+        : `${plural(a.commits, "commit")}${a.detached ? " it left on a detached HEAD" : ""}`;
       lines.push(`  ${inert(a.ref, 200).padEnd(width)}  ${a.tag ? `a tag: ${what}` : what}`);
       if (a.patch) lines.push(`  ${" ".repeat(width)}  patch: ${a.patch}`);
     }
     if (report.lfsFiles) {
       const n = report.lfsFiles;
-      lines.push(`  and the Git LFS content of ${n} file${n === 1 ? "" : "s"} they point to`);
+      lines.push(`  and the Git LFS content of ${plural(n, "file")} they point to`);
     }
   }
   if (report.refused.length > 0) {
