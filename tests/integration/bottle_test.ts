@@ -166,6 +166,7 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
   assert.match(name, /^claude-[a-z0-9]{6}$/, "up prints only the bottle name on stdout");
   const agent = `bot-bottle-${name}-agent`;
 
+  let down: Awaited<ReturnType<typeof runBotBottle>>;
   try {
     await t.step("claude -p through exec reaches the fake with the real key", async () => {
       const r = await runBotBottle(["exec", name, "--", "claude", "-p", "Say hello"], { env: e });
@@ -648,17 +649,18 @@ dockerTest("a bottle started with up is sealed, provisioned, and removed by down
       });
     });
   } finally {
-    const down = await runBotBottle(["down", name], { env: e });
-    assert.equal(down.code, 0, down.stderr);
-    // The person is told what the proxy refused: rules and hosts, never a secret.
-    assert.match(down.stderr, new RegExp(`While ${name} ran, the bottle refused`));
-    assert.match(
-      down.stderr,
-      /\d+ requests carrying a secret \(aws-access-key-id, bottle-credential[^)]*\) to [^\n]*api\.anthropic\.com/,
-    );
-    assert.ok(!down.stderr.includes(DB_PASSWORD) && !down.stderr.includes(KEY), down.stderr);
-    assert.match(down.stderr, /burst\.fake\.test \(25\)/);
+    down = await runBotBottle(["down", name], { env: e });
   }
+  // Asserted once the bottle is down: a failed step above is not hidden by these.
+  assert.equal(down.code, 0, down.stderr);
+  // The person is told what the proxy refused: rules and hosts, never a secret.
+  assert.match(down.stderr, new RegExp(`While ${name} ran, the bottle refused`));
+  assert.match(
+    down.stderr,
+    /\d+ requests carrying a secret \(aws-access-key-id, bottle-credential[^)]*\) to [^\n]*api\.anthropic\.com/,
+  );
+  assert.ok(!down.stderr.includes(DB_PASSWORD) && !down.stderr.includes(KEY), down.stderr);
+  assert.match(down.stderr, /burst\.fake\.test \(25\)/);
   assert.deepEqual(await leftOf(name), [], "nothing remains after down");
   // The audit log outlives the bottle: saved before its bundle went.
   const saved = await runBotBottle(["logs", name, "--format", "json"], { env: e });
