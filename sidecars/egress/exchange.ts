@@ -319,6 +319,12 @@ export async function exchange(
     await sink.write(proxyAnswer(status, reason, close));
     return !close;
   };
+  // The request could not be carried out (not the agent's doing): 502, and the connection ends.
+  const fail = async (reason: string, entry: Record<string, unknown>) => {
+    ctx.audit.write({ kind: "egress", ...entry, action: "error", reason });
+    await sink.write(proxyAnswer(502, reason, true));
+    return false;
+  };
   if (origin) {
     scheme = origin.scheme;
     host = origin.host;
@@ -530,12 +536,8 @@ export async function exchange(
     // The upstream exchange.
     const target = await ctx.resolve(host);
     if ("refused" in target) return await refuse(403, target.refused, entry);
-    if ("unreachable" in target) {
-      // Not the agent's doing: told apart from a refusal, as a failed upstream is.
-      ctx.audit.write({ ...entry, action: "error", reason: target.unreachable });
-      await sink.write(proxyAnswer(502, target.unreachable, true));
-      return false;
-    }
+    // A name that leads nowhere is told apart from a refusal, as a failed upstream is.
+    if ("unreachable" in target) return await fail(target.unreachable, entry);
     const headers: [string, string][] = [...sent];
     for (const [name, value] of Object.entries(route ?? {})) headers.push([name, value]);
     if (route) {
@@ -552,10 +554,7 @@ export async function exchange(
         body,
       );
     } catch (error) {
-      const reason = `upstream "${host}" failed: ${(error as Error).message}`;
-      ctx.audit.write({ ...entry, action: "error", reason });
-      await sink.write(proxyAnswer(502, reason, true));
-      return false;
+      return await fail(`upstream "${host}" failed: ${(error as Error).message}`, entry);
     }
   } finally {
     bodies(ctx).give(held);
@@ -586,10 +585,10 @@ export async function exchange(
       }
     } else if (encoding !== "" && encoding !== "identity") {
       response.abort();
-      const reason = `"${host}" answered in "${encoding}" encoding, which the proxy cannot check`;
-      ctx.audit.write({ ...entry, action: "error", reason });
-      await sink.write(proxyAnswer(502, reason, true));
-      return false;
+      return await fail(
+        `"${host}" answered in "${encoding}" encoding, which the proxy cannot check`,
+        entry,
+      );
     }
     rewritten = true;
   }
