@@ -169,7 +169,7 @@ export const downCommand: Command = {
   summary: "Remove a bottle and everything it created",
   synopsis: "NAME | --all",
   description:
-    "Brings a --cwd bottle's work home first (as branches under refs/heads/bot-bottle/NAME/), then finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first), keeping its audit log, and sums up what the bottle refused (requests carrying a secret, hosts, pushes). Removing a bottle that is already gone (or never was) is not an error; down says there was nothing to remove.",
+    "Brings a --cwd bottle's work home first (as branches under refs/heads/bot-bottle/NAME/), then finds the bottle's VM, containers, networks and volumes by label and removes them (a VM first), keeping its audit log, and sums up what the bottle refused (requests carrying a secret, hosts, pushes) and the requests to allowed hosts that failed. Removing a bottle that is already gone (or never was) is not an error; down says there was nothing to remove.",
   options: { all: { type: "boolean", description: "Remove every bottle" } },
   args: { min: 0, max: 1, names: "a bottle NAME or --all" },
   async run(ctx) {

@@ -34,7 +34,7 @@ guest, provisions the guest, then runs the agent's CLI (claude, or codex or gemi
 \`kind\` says) with your terminal attached. When it exits, on error, on Ctrl-C or on
 SIGTERM, everything the bottle created is removed (with --cwd, after its work came home),
 and what the bottle refused meanwhile (requests carrying a secret, hosts, pushes) is summed
-up. Arguments after "--" go to the agent's CLI. The exit code is the CLI's. --dry-run prints
+up, with the requests to allowed hosts that failed (a name that did not resolve). Arguments after "--" go to the agent's CLI. The exit code is the CLI's. --dry-run prints
 the plan instead (like \`plan\`).`,
   options: {
     ...PLAN_OPTIONS,
