@@ -1060,6 +1060,29 @@ Deno.test("the bottle's own values are found in pieces: quoted in code, cut into
   assert.deepEqual(found(`echo ${value.slice(0, half)} and more`, [value]), []);
 });
 
+Deno.test("several values are looked for in one pass: each found where it is, also inside another", () => {
+  // Values whose first characters mean something in a pattern, and one that starts inside
+  // another's text: each is found at its own place.
+  const outer = "-]^" + "k9X2mQ7pL4w2Rt9Kt4m";
+  const inner = "k9X2mQ7pL4w2" + "Rt9Kt4m";
+  const special = "$(x)|" + "Zq8Lr2Xv9" + "w2Rt";
+  const astral = "\u{1F510}" + "vault-4Kt9Lw2" + "Rt5";
+  const values = [outer, inner, special, astral];
+  const at = (text: string) =>
+    findSecrets(text, { values }).map((f) => `${f.encoding}@${f.index}+${f.length}`).toSorted();
+  assert.deepEqual(at(`a=${outer};`), ["plain@2+22", "plain@5+19"]);
+  assert.deepEqual(at(`a=${inner};`), ["plain@2+19"]);
+  assert.deepEqual(at(`b=${special} c=${astral}`), ["plain@2+18", "plain@23+18"]);
+  // One written whole, another in pieces after it: both.
+  const split = `x=${special}; echo ${inner.slice(0, 12)} ${inner.slice(12)} done`;
+  assert.deepEqual(
+    findSecrets(split, { values }).map((f) => `${f.encoding}:${f.rule}`).toSorted(),
+    ["plain:bottle-credential", "split:bottle-credential"],
+  );
+  // The same value twice: the first place as written (the cut-out takes every one).
+  assert.deepEqual(at(`${astral} and ${astral}`), ["plain@0+18"]);
+});
+
 Deno.test("base32 and bits in pieces across fields are found after a field of their alphabet", () => {
   const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
   const joined = (fields: string[]) =>

@@ -358,10 +358,18 @@ interface ValueForms {
   otherForms: Map<string, Turned>;
   /** The values of 8 characters or more, each with its first `VALUE_HEAD` (see `valueFindings`). */
   looked: [string, string][];
+  /** Where any of those heads is, all with one regular expression (global; see `headsPattern`). */
+  lookedHeads: RegExp | undefined;
 }
 
 let formsFor: readonly string[] = [];
-let forms: ValueForms = { heads: TURNED, other: undefined, otherForms: new Map(), looked: [] };
+let forms: ValueForms = {
+  heads: TURNED,
+  other: undefined,
+  otherForms: new Map(),
+  looked: [],
+  lookedHeads: undefined,
+};
 /** Those of the few values lists asked for before (a process that scans for the DLP and the gate). */
 const earlierForms = new Map<string, ValueForms>();
 
@@ -402,6 +410,7 @@ function valueForms(values: readonly string[]): ValueForms {
     other: alternatives.length ? new RegExp(alternatives.join("|"), "g") : undefined,
     otherForms,
     looked: long.map((v) => [v, v.slice(0, VALUE_HEAD)]),
+    lookedHeads: long.length ? headsPattern(long.map((v) => v.slice(0, VALUE_HEAD))) : undefined,
   };
   // A few kept (each holds three bit sets of 8 KiB): a value list made anew for each
   // request (a bottle's approved values changing) does not grow it.
@@ -418,6 +427,19 @@ function valueForms(values: readonly string[]): ValueForms {
  * looking for the whole value (a shorter string is searched for with shorter skips).
  */
 const VALUE_HEAD = 12;
+
+/**
+ * One global pattern for where any of `heads` is, each written with its first character
+ * as a class: V8 searches a pattern that is one literal as `indexOf` does, which over
+ * source code is a fourth as fast as its own search of a pattern (a 12-character head
+ * took 0.32 ms a MiB, 0.08 so), and a pass for each value had cost a scan 3% a value.
+ */
+function headsPattern(heads: readonly string[]): RegExp {
+  const source = [...new Set(heads)].map((h) =>
+    `[\\u${h.charCodeAt(0).toString(16).padStart(4, "0")}]${escapeRegExp(h.slice(1))}`
+  );
+  return new RegExp(source.join("|"), "g");
+}
 
 /**
  * One of the bottle's values written in pieces from `at`, where its first `VALUE_HEAD`
@@ -453,6 +475,18 @@ function valuePieces(
   return undefined;
 }
 
+/** A finding of one of the bottle's own values, at `index`, written as `form`. */
+function valueFinding(
+  index: number,
+  length: number,
+  form: ValueForm,
+): { finding: Finding; form: ValueForm } {
+  return {
+    finding: { rule: "bottle-credential", description: "a secret of this bottle", index, length },
+    form,
+  };
+}
+
 /**
  * The bottle's own values (at least 8 characters) that occur in `text`: the first place
  * of each as it is, each place of each in pieces (quoted, cut into lines, split by
@@ -464,47 +498,44 @@ function valueFindings(
   values: readonly string[],
 ): { finding: Finding; form: ValueForm }[] {
   const out: { finding: Finding; form: ValueForm }[] = [];
-  const found = (index: number, length: number, form: ValueForm) =>
-    out.push({
-      finding: { rule: "bottle-credential", description: "a secret of this bottle", index, length },
-      form,
-    });
-  // Where its head is: as it is there (the first place: the cut-out takes every one), or
-  // in pieces from there (each place: the cut-out takes each as written).
-  const look = (v: string, head: string): void => {
-    let plain = false;
-    for (let i = text.indexOf(head); i !== -1;) {
-      let next = i + 1;
+  if (values.length === 0) return out;
+  const { other, otherForms, looked, lookedHeads } = valueForms(values);
+  // Where a value's head is (from where the value's last finding ends on): the value as it
+  // is there (the first place: the cut-out takes every one), or in pieces from there (each
+  // place: the cut-out takes each as written). Each value's findings in its own list, in
+  // the order of the values.
+  const each = looked.map(() => ({ next: 0, plain: false, out: [] as typeof out }));
+  if (lookedHeads) lookedHeads.lastIndex = 0;
+  for (let m = lookedHeads?.exec(text); m; m = lookedHeads!.exec(text)) {
+    const i = m.index;
+    for (let k = 0; k < looked.length; k++) {
+      const [v, head] = looked[k]!;
+      const mine = each[k]!;
+      if (i < mine.next || !text.startsWith(head, i)) continue;
+      mine.next = i + 1;
       if (text.startsWith(v, i)) {
-        if (!plain) found(i, v.length, "plain");
-        plain = true;
-        next = i + v.length;
+        if (!mine.plain) mine.out.push(valueFinding(i, v.length, "plain"));
+        mine.plain = true;
+        mine.next = i + v.length;
       } else {
         const inPieces = valuePieces(text, v, i);
         if (inPieces) {
-          found(i, inPieces.length, inPieces.form);
-          next = i + inPieces.length;
+          mine.out.push(valueFinding(i, inPieces.length, inPieces.form));
+          mine.next = i + inPieces.length;
         }
       }
-      i = text.indexOf(head, next);
     }
-  };
-  if (values.length === 0) return out;
-  const { other, otherForms, looked } = valueForms(values);
-  for (const [v, head] of looked) look(v, head);
+    // Every place a head starts, also inside another's match.
+    lookedHeads!.lastIndex = i + 1;
+  }
+  for (const mine of each) out.push(...mine.out);
   if (!other) return out;
   const seen = new Set<string>();
   other.lastIndex = 0;
   for (let m = other.exec(text); m && seen.size < otherForms.size; m = other.exec(text)) {
     if (seen.has(m[0])) continue;
     seen.add(m[0]);
-    const finding = {
-      rule: "bottle-credential",
-      description: "a secret of this bottle",
-      index: m.index,
-      length: m[0].length,
-    };
-    out.push({ finding, form: otherForms.get(m[0])! });
+    out.push(valueFinding(m.index, m[0].length, otherForms.get(m[0])!));
   }
   return out;
 }
