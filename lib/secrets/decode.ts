@@ -12,7 +12,7 @@
  * and where in the original it came from.
  */
 
-import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
+import { codeAt, DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
@@ -879,7 +879,7 @@ function triggered(text: string, triggers: readonly number[]) {
       } else if (
         (next === 120 && (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{")) ||
         (next === 117 && text[i + 2] === "{") || (next === 85 && hexDigitsAt(text, i + 2, 8)) ||
-        (next >= 48 && next <= 55 && TOKEN_CHAR[octalAt(text, i + 1)] === 1) ||
+        (next >= 48 && next <= 55 && TOKEN_CHAR[Math.max(0, octalAt(text, i + 1))] === 1) ||
         (next === 78 && namedAt(text, i + 3))
       ) {
         code.push(i);
@@ -889,7 +889,7 @@ function triggered(text: string, triggers: readonly number[]) {
   // Rare, and cheap to look for (no trigger word: see keywords.ts): character
   // references, at each `&` a `#` or one of the names above.
   for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
-    const next = text.charCodeAt(i + 1);
+    const next = codeAt(text, i + 1);
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
@@ -909,8 +909,8 @@ function qpAt(text: string, i: number): boolean {
       TOKEN_CHAR[(HEX_VALUE[next]! << 4) | HEX_VALUE[text.charCodeAt(i + 2)]!] === 1;
   }
   const eol = /^(?:\r?\n|(?:\\r)?\\n)/.exec(text.slice(i + 1, i + 6));
-  return eol !== null && TOKEN_CHAR[text.charCodeAt(i - 1)] === 1 &&
-    TOKEN_CHAR[text.charCodeAt(i + 1 + eol[0].length)] === 1;
+  return eol !== null && TOKEN_CHAR[codeAt(text, i - 1)] === 1 &&
+    TOKEN_CHAR[codeAt(text, i + 1 + eol[0].length)] === 1;
 }
 
 /** How far around a trigger a decoded window reaches: longer than any token. */
@@ -927,7 +927,7 @@ function windowsAround(length: number, stretches: readonly number[]): [number, n
   for (let k = 0; k < stretches.length; k += 2) {
     const from = Math.max(0, stretches[k]! - RADIUS);
     const to = Math.min(length, stretches[k + 1]! - 1 + RADIUS);
-    const last = out[out.length - 1];
+    const last = out.at(-1);
     if (last && from <= last[1]) last[1] = Math.max(last[1], to);
     else out.push([from, to]);
   }
@@ -1627,7 +1627,7 @@ export function pastDots(text: string, edge: number, step: -1 | 1): number {
     const dot = reach + step;
     let p = dot;
     while (
-      (step < 0 ? p > limit : p < limit) && TOKEN_CHAR[text.charCodeAt(p - back)] === 1 &&
+      (step < 0 ? p > limit : p < limit) && TOKEN_CHAR[codeAt(text, p - back)] === 1 &&
       text.charCodeAt(p - back) !== 46
     ) p += step;
     reach = p;

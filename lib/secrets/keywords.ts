@@ -14,6 +14,28 @@
 
 import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
 
+/**
+ * `String.prototype.charCodeAt`, called as `codeOf.call(text, i)` in the loops that read a
+ * text a character at a time. A `text.charCodeAt(i)` there looks the method up on the
+ * string, and the lookup's site learns the kinds of string it has seen: after three
+ * (a text in one byte a character and in two, a slice of one, a text joined from pieces)
+ * it gives up, and the pass compiled after that looked the method up again for each
+ * character, at a third of the speed: a scan of prose in Japanese ran at half speed in one
+ * process in ten or so (which kinds came first decided it). Called so, nothing is looked up.
+ */
+const codeOf = String.prototype.charCodeAt;
+
+/**
+ * The code of `text`'s character at `i`, 0 past either end (where `charCodeAt` gives NaN),
+ * for reading a table of characters by: a table read at NaN or at -1 (a key that is no
+ * index) turns the site that reads it megamorphic, and what was compiled after that read
+ * every entry through a generic lookup, in whatever process had come to read past the end
+ * of a text there first. Every table read with it holds 0 (nothing) for code 0.
+ */
+export function codeAt(text: string, i: number): number {
+  return codeOf.call(text, i) | 0;
+}
+
 /** `text` written as a regular expression matching it (its syntax characters escaped). */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -443,7 +465,7 @@ export class KeywordMatcher {
     let run = pass.run;
     let seen = 0;
     for (let i = from; i < to; i++) {
-      const c = classes[text.charCodeAt(i)]!;
+      const c = classes[codeOf.call(text, i)]!;
       s = table[s + (c & CLASS)]!;
       if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
@@ -488,7 +510,7 @@ export class KeywordMatcher {
   #marks(text: string, from: number, to: number, marks: number[]): number[] {
     const classes = this.#classes;
     for (let i = from; i < to; i++) {
-      if ((classes[text.charCodeAt(i)]! & TRIGGER) !== 0) marks.push(i);
+      if ((classes[codeOf.call(text, i)]! & TRIGGER) !== 0) marks.push(i);
     }
     return marks;
   }
@@ -503,7 +525,7 @@ export class KeywordMatcher {
     let run = pass.run;
     let marked = 0;
     for (let i = from; i < to; i++) {
-      const c = classes[text.charCodeAt(i)]!;
+      const c = classes[codeOf.call(text, i)]!;
       s = table[s + (c & CLASS)]!;
       if (s >= firstFinal) finals.push(s, i + 1);
       const ended = run;
@@ -581,7 +603,7 @@ function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass):
  */
 function dumpClass(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
   if (bytes !== undefined) return DUMP_CHAR[bytes[i + shift]!]!;
-  const c = text.charCodeAt(i);
+  const c = codeOf.call(text, i);
   return c < 256 ? DUMP_CHAR[c]! : 0;
 }
 
@@ -867,7 +889,7 @@ function joinedFrom(
 
 /** Character `i`'s code: byte `i + shift` of `bytes` if given, else of `text` (see `dumpClass`). */
 function charAt(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
-  return bytes !== undefined ? (bytes[i + shift] ?? -1) : text.charCodeAt(i);
+  return bytes !== undefined ? (bytes[i + shift] ?? -1) : codeOf.call(text, i);
 }
 
 /**
@@ -924,7 +946,7 @@ function newPass(): Pass {
 function utf8Extra(text: string, from: number, to: number): number {
   let extra = 0;
   for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
+    const code = codeOf.call(text, i);
     // Two bytes below U+0800; three above, but a surrogate half is two of a pair's four.
     if (code >= 0x80) extra += code < 0x800 || (code & 0xf800) === 0xd800 ? 1 : 2;
   }

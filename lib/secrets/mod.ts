@@ -20,7 +20,14 @@ import {
   type Variant,
   variants,
 } from "./decode.ts";
-import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
+import {
+  codeAt,
+  escapeLetter,
+  escapeRegExp,
+  MIN_RUN,
+  type Survey,
+  withoutDumps,
+} from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -606,7 +613,7 @@ const SPLIT_CHAR = Uint8Array.from(
 /** Where the piece from `from` ends: at its first character `chars` leaves out (`PIECE_CHAR` unless given), `most` characters on at the most. */
 function pieceEnd(text: string, from: number, most: number, chars = PIECE_CHAR): number {
   let e = from;
-  while (e < from + most && chars[text.charCodeAt(e)] === 1) e++;
+  while (e < from + most && chars[codeAt(text, e)] === 1) e++;
   return e;
 }
 
@@ -678,7 +685,7 @@ function tokenStartAt(
   // and a keyword that starts with that letter (`napi_` in `\\napi_org_`) starts no token:
   // read from there, it would cover the one that does.
   if (
-    ALNUM[text.charCodeAt(start - 1)] === 1 &&
+    ALNUM[codeAt(text, start - 1)] === 1 &&
     !(escapeLetter(text.charCodeAt(start - 1)) && text.charCodeAt(start - 2) === 92)
   ) return -1;
   if (text.charCodeAt(start - 1) === 92 && escapeLetter(text.charCodeAt(start))) return -1;
@@ -847,7 +854,7 @@ function wordEnds(
       if (ended || clear >= limit) return Math.min(clear, limit);
       e = clear;
     } else wordFrom = from;
-    while (e < limit && chars[text.charCodeAt(e)] === 1) e++;
+    while (e < limit && chars[codeAt(text, e)] === 1) e++;
     clear = e;
     ended = e < limit;
     return e;
@@ -910,7 +917,7 @@ const RUN_BREAK = Uint8Array.from(
 function runBreakIn(text: string, pieces: readonly number[]): boolean {
   for (let i = 0; i < pieces.length; i += 2) {
     for (let k = pieces[i]!; k < pieces[i + 1]!; k++) {
-      if (RUN_BREAK[text.charCodeAt(k)] === 1) return true;
+      if (RUN_BREAK[codeAt(text, k)] === 1) return true;
     }
   }
   return false;
@@ -1042,7 +1049,7 @@ function piecesFindings(
   for (const f of tokenDetector().scan(joined)) {
     const [from] = written(f.index);
     // A word of its own as written, past the prefix where the run starts.
-    if (f.index > 0 && ALNUM[text.charCodeAt(from - 1)] === 1) continue;
+    if (f.index > 0 && ALNUM[codeAt(text, from - 1)] === 1) continue;
     // With a digit after its prefix, or letters of both cases mixed as random letters mix
     // them (see `randomBody`): words listed one after another (`"ACCAT", "ACCOPTION",
     // ...`) have neither.
@@ -1121,7 +1128,7 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     if (start < covered) continue;
     // A mark within a group's reach, or no groups: most prefixes start a token as written.
     let mark = false;
-    for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[text.charCodeAt(i)] === 1;
+    for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[codeAt(text, i)] === 1;
     if (!mark) continue;
     // A digit among its first groups (see below), looked for before the groups are read.
     let digit = false;
@@ -1165,7 +1172,7 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
       let left = f.length - (k < 0 ? end - start : 0);
       let to = k < 0 ? end : from;
       while (left > 0 && to < covered) {
-        if (ALNUM[text.charCodeAt(to)] === 1) left--;
+        if (ALNUM[codeAt(text, to)] === 1) left--;
         to++;
       }
       out.push({ ...f, index: from, length: to - from });
