@@ -12,7 +12,8 @@
  * and where in the original it came from.
  */
 
-import { codeAt, DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
+import { codeAt } from "./chars.ts";
+import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";

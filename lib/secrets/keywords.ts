@@ -15,26 +15,11 @@
 import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
 
 /**
- * `String.prototype.charCodeAt`, called as `codeOf.call(text, i)` in the loops that read a
- * text a character at a time. A `text.charCodeAt(i)` there looks the method up on the
- * string, and the lookup's site learns the kinds of string it has seen: after three
- * (a text in one byte a character and in two, a slice of one, a text joined from pieces)
- * it gives up, and the pass compiled after that looked the method up again for each
- * character, at a third of the speed: a scan of prose in Japanese ran at half speed in one
- * process in ten or so (which kinds came first decided it). Called so, nothing is looked up.
+ * `String.prototype.charCodeAt`, called as `codeOf.call(text, i)` in loops over a text (see
+ * `chars.ts`). This module's own constant: one imported from another module is not folded
+ * into the code compiled for the loop, which then calls it as any function, at half speed.
  */
 const codeOf = String.prototype.charCodeAt;
-
-/**
- * The code of `text`'s character at `i`, 0 past either end (where `charCodeAt` gives NaN),
- * for reading a table of characters by: a table read at NaN or at -1 (a key that is no
- * index) turns the site that reads it megamorphic, and what was compiled after that read
- * every entry through a generic lookup, in whatever process had come to read past the end
- * of a text there first. Every table read with it holds 0 (nothing) for code 0.
- */
-export function codeAt(text: string, i: number): number {
-  return codeOf.call(text, i) | 0;
-}
 
 /** `text` written as a regular expression matching it (its syntax characters escaped). */
 export function escapeRegExp(text: string): string {
@@ -545,7 +530,7 @@ export class KeywordMatcher {
   /** Adds the character at `i` to the stretches of `odd` if normalising changes it. */
   #judge(text: string, i: number, pass: Pass): void {
     if (i <= pass.oddEnd) return; // The second half of a pair already taken.
-    const code = text.charCodeAt(i);
+    const code = codeOf.call(text, i);
     const c = this.#classes[code]!;
     const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
     if ((k & TRIGGER) === 0) return;
@@ -565,7 +550,7 @@ export class KeywordMatcher {
       pass.oddStart = i;
     }
     // A character outside the BMP ends with the second half of its pair.
-    pass.oddEnd = (code & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    pass.oddEnd = (code & 0xfc00) === 0xd800 && (codeOf.call(text, i + 1) & 0xfc00) === 0xdc00
       ? i + 1
       : i;
   }
@@ -1025,15 +1010,15 @@ function isAlnum(code: number): boolean {
 function tokenAround(text: string, at: number): number {
   let ascii = false;
   for (let i = at - 1; i >= 0; i--) {
-    const code = text.charCodeAt(i);
+    const code = codeOf.call(text, i);
     if (code < 128 && TOKEN_ASCII[code] === 0) break;
     // The letter of an escape (JSON's `\n` before a word) is not part of the token.
-    if (i > 0 && text.charCodeAt(i - 1) === 92) break;
+    if (i > 0 && codeOf.call(text, i - 1) === 92) break;
     if (isAlnum(code)) ascii = true;
   }
   let end = at + 1;
-  for (; end < text.length; end++) {
-    const code = text.charCodeAt(end);
+  for (const n = text.length; end < n; end++) {
+    const code = codeOf.call(text, end);
     if (code < 128 && TOKEN_ASCII[code] === 0) break;
     if (isAlnum(code)) ascii = true;
   }

@@ -20,14 +20,8 @@ import {
   type Variant,
   variants,
 } from "./decode.ts";
-import {
-  codeAt,
-  escapeLetter,
-  escapeRegExp,
-  MIN_RUN,
-  type Survey,
-  withoutDumps,
-} from "./keywords.ts";
+import { codeAt } from "./chars.ts";
+import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";

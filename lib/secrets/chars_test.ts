@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { codeAt } from "./keywords.ts";
+import { codeAt } from "./chars.ts";
 
 Deno.test("codeAt reads a character's code, and 0 past either end of the text (never NaN)", () => {
   assert.equal(codeAt("ab", 0), 97);
