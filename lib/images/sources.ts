@@ -52,6 +52,7 @@ import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
+import secretsChars from "../secrets/chars.ts" with { type: "text" };
 import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
 import secretsRules from "../secrets/rules.ts" with { type: "text" };
 import secretsWords from "../secrets/words.ts" with { type: "text" };
@@ -128,6 +129,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/net/hosts.ts": hosts,
     "lib/net/subnet.ts": subnet,
     "lib/net/x509.ts": x509,
+    "lib/secrets/chars.ts": secretsChars,
     "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/engine.ts": secretsEngine,

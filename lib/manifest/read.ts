@@ -27,6 +27,7 @@ import engineSource from "../secrets/engine.ts" with { type: "text" };
 import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
 import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
+import charsSource from "../secrets/chars.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
 import normalizeSource from "../secrets/normalize.ts" with { type: "text" };
@@ -106,6 +107,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/compressed.ts": compressedSource,
   "lib/secrets/decode.ts": decodeSource,
   "lib/secrets/hexdump.ts": hexdumpSource,
+  "lib/secrets/chars.ts": charsSource,
   "lib/secrets/keywords.ts": keywordsSource,
   "lib/secrets/normalize.ts": normalizeSource,
   "lib/secrets/words.ts": wordsSource,
