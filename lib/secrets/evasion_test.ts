@@ -327,6 +327,19 @@ Deno.test("base64 after a file's signature glued in front is found at any alignm
   }
 });
 
+Deno.test("a `%XX` or `=XX` among a file's bytes before a token, all in base64, does not say the token twice", () => {
+  const env = "GITHUB_TOKEN=" + GH + "\nDEBUG=1\n";
+  const bytes = "\x89PNG\r\n\x1a\n\x00\x01\xfe";
+  for (const mark of ["=41", "%41", "=3D", "%3d"]) {
+    const text = btoa(bytes + mark + env);
+    assert.deepEqual(found(text), ["base64:github-token"], mark);
+    assert.deepEqual(found(JSON.stringify({ data: text })), ["base64:github-token"], mark);
+  }
+  // A token there only percent-encoded is still found, as the window decodes it.
+  const encoded = [...GH].map((c) => "%" + c.charCodeAt(0).toString(16)).join("");
+  assert.deepEqual(found(btoa(bytes + "token=" + encoded + "\n")), ["url:github-token"]);
+});
+
 Deno.test("a token in base64 of gzip (`gzip | base64`) is found: on one line, wrapped, in JSON, cut short", () => {
   const notes = (k: number) =>
     Array.from({ length: 30 }, (_, i) => `${(i + k * 30) * 7919} of them`).join(", ");

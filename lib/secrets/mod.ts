@@ -1287,8 +1287,13 @@ function findInPiece(
         valued = writtenElsewhere(valued, v.text, text, out, ...within);
       }
       // Lines joined hold each line's own secrets too (a token ending its line runs on
-      // into the next line's first word): those are found in the lines as they are.
-      if (v.encoding === "lines") decoded = decoded.filter((f) => !asWritten.has(keyOf(f, v.text)));
+      // into the next line's first word): those are found in the lines as they are. And a
+      // window decoded in place within a decoded run (a `%` or `=` among an image's bytes,
+      // just before a `.env` in base64 after it) holds the run's own secrets again: those
+      // are the run's finding (one in a hundred images had the token said twice).
+      if (v.encoding === "lines" || (depth > 0 && inPlace && span === undefined)) {
+        decoded = decoded.filter((f) => !asWritten.has(keyOf(f, v.text)));
+      }
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
       if (depth === 0) {
