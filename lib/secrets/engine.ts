@@ -229,7 +229,8 @@ export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => n
  * generic lookup.
  */
 function shaped(rule: Rule): Rule {
-  return {
+  // Every field named (the type says so), so that one added to `Rule` is not left out here.
+  const all: { [K in keyof Required<Rule>]: Rule[K] } = {
     id: rule.id,
     description: rule.description,
     kind: rule.kind,
@@ -245,6 +246,7 @@ function shaped(rule: Rule): Rule {
     checkMatch: rule.checkMatch,
     claims: rule.claims,
   };
+  return all;
 }
 
 /** Matches kept so far in one scan, and the rule and offset of each. */
