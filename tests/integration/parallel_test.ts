@@ -54,6 +54,7 @@ dockerTest(
       Array.from({ length: COUNT }, () => runBotBottle(["up", "claude"], { cwd: dir.path, env })),
     );
     const names = ups.map((u) => u.stdout.trim());
+    let downs;
     try {
       ups.forEach((u, i) => assert.equal(u.code, 0, `up ${i}: ${u.stderr}`));
       const subnets = await Promise.all(names.map(async (n) =>
@@ -75,11 +76,12 @@ dockerTest(
         assert.ok(mb < 80, `the bundle of ${n} uses ${mb.toFixed(1)} MB`);
       }
     } finally {
-      const downs = await Promise.all(
+      // Asserted after: a failure here would hide the one that brought it here.
+      downs = await Promise.all(
         names.filter(Boolean).map((n) => runBotBottle(["down", n], { env })),
       );
-      downs.forEach((d) => assert.equal(d.code, 0, d.stderr));
     }
+    downs.forEach((d) => assert.equal(d.code, 0, d.stderr));
     for (const n of names) {
       const left = await captureRaw(
         $`sh -c ${`docker ps -aq --filter label=bot-bottle.bottle=${n}; docker network ls -q --filter label=bot-bottle.bottle=${n}`}`,

@@ -49,6 +49,7 @@ Deno.test({
     const up = await runBotBottle(["up", "demo"], { cwd: dir.path, env });
     assert.equal(up.code, 0, up.stderr);
     const name = up.stdout.trim();
+    let down;
     try {
       const bundleIp = await bundleAddress(name);
       const gateway = bundleIp.replace(/\d+$/, (last) => String(Number(last) - 1));
@@ -57,9 +58,10 @@ Deno.test({
         { gateway, bundleIp, hostPort: host.port },
       );
     } finally {
-      const down = await runBotBottle(["down", name], { env });
-      assert.equal(down.code, 0, down.stderr);
+      // Asserted after: a failure here would hide the one that brought it here.
+      down = await runBotBottle(["down", name], { env });
     }
+    assert.equal(down.code, 0, down.stderr);
     const machines = await captureRaw($`smolvm machine ls --json`);
     assert.ok(!machines.stdout.includes(name), "the VM is deleted");
   },

@@ -118,6 +118,7 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
   const run = (script: string) =>
     runBotBottle(["exec", name, "--", "sh", "-c", script], { cwd: dir.path, env });
 
+  let down;
   try {
     await t.step(
       "create gets the archive, the /32 allow-list, the bundle resolver, labels and env",
@@ -220,9 +221,10 @@ dockerTest("the smolvm backend runs a whole bottle through the strict fake", asy
       assert.equal(row?.status, "running");
     });
   } finally {
-    const down = await runBotBottle(["down", name], { env });
-    assert.equal(down.code, 0, down.stderr);
+    // Asserted after: a failure here would hide the one that brought it here.
+    down = await runBotBottle(["down", name], { env });
   }
+  assert.equal(down.code, 0, down.stderr);
 
   await t.step("down deletes the VM with -f before the bundle and networks", async () => {
     const calls = await fake.calls();

@@ -707,6 +707,7 @@ dockerTest(
     });
     assert.equal(up2.code, 0, up2.stderr);
     const name2 = up2.stdout.trim();
+    let down2;
     try {
       assert.match(
         up2.stderr,
@@ -715,8 +716,9 @@ dockerTest(
       const r = await runBotBottle(["exec", name2, "--", "sh", "-c", look], { env });
       assert.match(r.stdout, /GITHUB_TOKEN/);
     } finally {
-      assert.equal((await runBotBottle(["down", name2], { env })).code, 0);
+      down2 = await runBotBottle(["down", name2], { env });
     }
+    assert.equal(down2.code, 0, down2.stderr);
   },
 );
 
