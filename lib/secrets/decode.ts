@@ -13,7 +13,7 @@
  */
 
 import { codeAt } from "./chars.ts";
-import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, type Survey } from "./keywords.ts";
+import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
 import { normalize } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
@@ -37,6 +37,7 @@ export interface Variant {
     | "base32"
     | "base2"
     | "lines"
+    | "chunks"
     | "gzip"
     | "zlib"
     | "zstd"
@@ -970,6 +971,24 @@ const SHORT_JOIN = 1024;
 const SHORT_LAST_LINE =
   /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 
+/** A separator between runs cut apart on one line (see `variants`): a space, a tab, a comma, a semicolon or a bar, one or two of them. */
+const SEPARATOR = /^(?:[ \t,;|]{1,2}|\\t)$/;
+/** `SEPARATOR` where a group starts after it (sticky: set `lastIndex`). */
+const SEPARATOR_AT = /(?:[ \t,;|]{1,2}|\\t)(?=[A-Za-z0-9+/_-])/y;
+/** Groups joined that read as hex or base32 (one case of letters, and digits). */
+const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
+/** By code: 1 for a character of base64 (either alphabet) or base32. */
+const BASE64_ALPHABET = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9+/_-]/.test(String.fromCharCode(c)),
+);
+
+/** Whether character `at` of `text` is one of `BASE64_ALPHABET`. */
+function inBase64(text: string, at: number): boolean {
+  const c = codeAt(text, at);
+  return c < 128 && BASE64_ALPHABET[c] === 1;
+}
+
 /** Line breaks between joined lines, with the next line's indentation and a soft break's `=`. */
 const JOINED_BREAK = /=?(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t)*/g;
 
@@ -1230,6 +1249,87 @@ export function variants(
         if (printable) parts.push(printable);
       }
       if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: runs[r]! });
+      if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
+    }
+    r = end + 2;
+  }
+  // Runs cut apart by a separator that is no line break, the same each time: base64's
+  // lines joined by spaces (`echo $(base64 .env)`, `tr '\n' ' '`), by tabs (in a JSON
+  // string `\t`, whose `t` starts the next run) or commas. Of one width but the last,
+  // which may be narrower (narrower than a run too: it follows the separator), they are
+  // joined and, when they read as base64, hex or base32, scanned and decoded as one, as
+  // lines are above (each alone, a secret across two of them was in neither: groups of
+  // 64 hid every `.env`). Looked for only where runs are, so text without them costs
+  // nothing; long words one after another (`someLongName anotherLongName`) are none.
+  const groupStart = (k: number) =>
+    runs[k]! + (text.charCodeAt(runs[k]! - 1) === 92 && text.charCodeAt(runs[k]!) === 116 ? 1 : 0);
+  const cutApart = (k: number) => text.slice(runs[k + 1]!, groupStart(k + 2));
+  for (let r = 0; r < runs.length && budget > 0;) {
+    // Lines joined above are theirs (a secret in the last line, read again with a word
+    // after it, was said twice).
+    if (decodedJoined[r >> 1] === 1) {
+      r += 2;
+      continue;
+    }
+    const from = groupStart(r);
+    const width = runs[r + 1]! - from;
+    let separator = r + 2 < runs.length ? cutApart(r) : "";
+    let end = r;
+    if (SEPARATOR.test(separator) && runs[r + 3]! - groupStart(r + 2) <= width) {
+      while (end + 2 < runs.length && decodedJoined[(end + 2) >> 1] === 0) {
+        const next = runs[end + 3]! - groupStart(end + 2);
+        if (next > width || cutApart(end) !== separator) break;
+        end += 2;
+        if (next < width) break;
+      }
+    } else {
+      // One run, then only a group narrower than a run.
+      SEPARATOR_AT.lastIndex = runs[r + 1]!;
+      separator = SEPARATOR_AT.exec(text)?.[0] ?? "";
+    }
+    // A last group narrower than a run (or than the others), then padding.
+    let tail = runs[end + 1]!;
+    if (
+      separator && runs[end + 1]! - groupStart(end) === width && text.startsWith(separator, tail)
+    ) {
+      const first = tail + separator.length;
+      let last = first;
+      while (last - first < width && inBase64(text, last)) last++;
+      if (last > first && !inBase64(text, last)) tail = last;
+    }
+    if (end === r && tail === runs[r + 1]) {
+      r += 2;
+      continue;
+    }
+    for (const padded = tail; tail - padded < 2 && text.charCodeAt(tail) === 61;) tail++;
+    // A first group narrower than a run, before the separator: a token's prefix after a
+    // label (`TOKEN=ghp`, then the rest of it in groups).
+    let head = from;
+    if (text.startsWith(separator, from - separator.length)) {
+      const last = from - separator.length;
+      let first = last;
+      while (last - first < Math.min(width, MIN_RUN - 1) && inBase64(text, first - 1)) first--;
+      if (first < last && !inBase64(text, first - 1)) head = first;
+    }
+    // No digit, `+` or `/`: words one after another, no base64, hex or base32.
+    const raw = text.slice(head, tail);
+    if (!/[0-9+/]/.test(raw)) {
+      r = end + 2;
+      continue;
+    }
+    const joined = raw.replaceAll(separator, "");
+    const body = withoutPadding(joined);
+    const base64 = base64Candidate(body);
+    if (base64 || ENCODED_ONE_CASE.test(body)) {
+      add({ text: joined, encoding: "chunks", at: head, end: tail });
+    }
+    if (base64) {
+      const parts: string[] = [];
+      for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
+        const printable = base64Printable(body, offset);
+        if (printable) parts.push(printable);
+      }
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: head });
       if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
     }
     r = end + 2;

@@ -236,6 +236,44 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
 });
 
+Deno.test("base64, base32 or hex cut into groups on one line (`echo $(base64 .env)`) is found joined, once", () => {
+  // Each group decodes alone at best (76 characters are 57 bytes): a secret across two
+  // of them was in neither, and groups of 64 (`openssl base64`) hid every `.env`.
+  const env =
+    `# settings\nDEBUG=false\nHOST=example.internal\nGITHUB_TOKEN=${GH}\nLOG_LEVEL=info\n`;
+  const cut = (text: string, width: number, separator: string) =>
+    text.match(new RegExp(`.{1,${width}}`, "g"))!.join(separator);
+  const cases: [string, string][] = [
+    [cut(btoa(env), 64, " "), "base64"],
+    [cut(btoa(env), 76, " "), "base64"],
+    [cut(btoa(env), 32, ","), "base64"],
+    [cut(btoa(env), 32, ", "), "base64"],
+    [cut(btoa(env), 20, "\t"), "base64"],
+    [cut(base32(env), 24, " "), "base32"],
+    [cut(hex(env), 40, " "), "hex"],
+    [cut(hex(env), 64, "\t"), "hex"],
+    [cut(b64bytes(gzipSync(env)), 64, " "), "gzip"],
+    // One run, then a last group narrower than a run (a short file).
+    [cut(btoa(`TOKEN=${GH}\n`), 48, " "), "base64"],
+    // A first group narrower than a run, after a label.
+    [cut("data:" + btoa(env), 20, " "), "base64"],
+  ];
+  for (const [text, encoding] of cases) {
+    // As written, and in a model request (a tab there is `\t`, whose `t` starts a run).
+    for (const t of [text, JSON.stringify({ role: "user", content: `here: ${text} ok` })]) {
+      assert.deepEqual(found(t), [`${encoding}:github-token`], t);
+    }
+  }
+  // Groups of runs that make no secret are none.
+  for (
+    const t of [
+      "someVeryLongIdentifierName anotherVeryLongIdentifier shortOne",
+      cut(btoa("just an ordinary sentence of prose, said again: ".repeat(4)), 64, " "),
+      [0, 1].map(() => b64bytes(crypto.getRandomValues(new Uint8Array(48)))).join(" "),
+    ]
+  ) assert.deepEqual(found(t), [], t);
+});
+
 Deno.test("a token wrapped by quoted-printable's soft line break (`=` at the line's end) is found joined", () => {
   // Wherever the line is cut (at 76 columns), however short the piece on either side.
   for (const cut of [1, 6, 20, 34, GH.length - 1]) {

@@ -73,6 +73,8 @@ export function howWritten(encoding: Encoding): string {
     case "folded":
     case "lines":
       return "cut into lines";
+    case "chunks":
+      return "cut into groups";
     case "normalized":
       return "in look-alike or hidden characters";
     case "url":
@@ -1257,6 +1259,7 @@ function findInPiece(
     at: number,
     span: [number, number] | undefined,
     asWritten: Set<string>,
+    parent?: Encoding,
   ) => {
     for (const v of variants(source, surveyed, TOKEN_START, heads)) {
       const where = at + v.at;
@@ -1264,6 +1267,8 @@ function findInPiece(
         add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
         continue;
       }
+      // Groups joined are read for what only the join decodes (see `FROM_GROUPS`).
+      if (parent === "chunks" && !FROM_GROUPS.has(v.encoding)) continue;
       // A window decoded in place keeps offsets roughly; a decoded run points at its start.
       const inPlace = WINDOWED.has(v.encoding);
       const place = (fs: Finding[]) =>
@@ -1294,6 +1299,13 @@ function findInPiece(
       if (v.encoding === "lines" || (depth > 0 && inPlace && span === undefined)) {
         decoded = decoded.filter((f) => !asWritten.has(keyOf(f, v.text)));
       }
+      // Groups joined (see `variants`) are read for what they decode to, a level down: a
+      // token or a value in pieces as written is for the readers of pieces (`split`,
+      // `folded`, `grouped`), whose rules keep a unit or a counter after a key out.
+      if (v.encoding === "chunks") {
+        decoded = [];
+        valued = [];
+      }
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
       if (depth === 0) {
@@ -1301,11 +1313,12 @@ function findInPiece(
           v.text,
           // Dumps are read from the text as written: lines joined only glue a dump's lines
           // together, and read again they would find what it shows a second time.
-          v.encoding === "lines" ? withoutDumps(inner) : inner,
+          v.encoding === "lines" || v.encoding === "chunks" ? withoutDumps(inner) : inner,
           1,
           where,
           inPlace && v.end !== undefined ? [where, v.end] : undefined,
           own,
+          v.encoding,
         );
       }
     }
@@ -1321,6 +1334,22 @@ function findInPiece(
   add(split, "split");
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }
+
+/**
+ * What groups joined (`chunks`, see `variants`) are decoded to, a level down: hex,
+ * base32, bits, and what their base64 opens to. Their base64 is decoded where they are
+ * joined (the runs in them are then not decoded alone), and what each run is read for
+ * alone (turned around, in ROT13, doubled) is read in the runs as written: read again in
+ * the join, a token was said twice.
+ */
+const FROM_GROUPS: ReadonlySet<Encoding> = new Set<Encoding>([
+  "hex",
+  "base32",
+  "base2",
+  "gzip",
+  "zlib",
+  "zstd",
+]);
 
 /** A finding's rule and the secret it found in `text`: the same secret found twice has one key. */
 function keyOf(f: Finding, text: string): string {
