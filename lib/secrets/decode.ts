@@ -971,10 +971,26 @@ const SHORT_JOIN = 1024;
 const SHORT_LAST_LINE =
   /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 
-/** A separator between runs cut apart on one line (see `variants`): a space, a tab, a comma, a semicolon or a bar, one or two of them. */
-const SEPARATOR = /^(?:[ \t,;|]{1,2}|\\t)$/;
-/** `SEPARATOR` where a group starts after it (sticky: set `lastIndex`). */
-const SEPARATOR_AT = /(?:[ \t,;|]{1,2}|\\t)(?=[A-Za-z0-9+/_-])/y;
+/**
+ * A separator between runs cut apart (see `variants`): spaces, tabs, commas, `;`, `|`,
+ * and quotes with what joins quoted pieces in code (`", "`, `" + "`, a line break between
+ * them), also escaped in a JSON string; up to 12 characters. Line breaks and indentation
+ * alone are lines', joined before.
+ */
+const SEPARATOR = /^(?:[ \t,;|]|\\t|(?:\\?["'`])(?:[ \t\r\n,;|+]|\\[nrt])*(?:\\?["'`])){1,12}$/;
+/** The longest separator read. */
+const MAX_SEPARATOR = 12;
+/** By code: 1 for what may start a separator (see `SEPARATOR`). */
+const SEPARATOR_START = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[ \t,;|"'`\\]/.test(String.fromCharCode(c)),
+);
+/**
+ * A separator of spaces, tabs, commas, `;` or `|` where a group starts after it (sticky:
+ * set `lastIndex`), for one run and a narrower group: not quotes, which would join each
+ * long string of a JSON body (an image's base64) to the next key's name.
+ */
+const SEPARATOR_AT = /(?:[ \t,;|]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** By code: 1 for a character of base64 (either alphabet) or base32. */
@@ -1273,9 +1289,16 @@ export function variants(
     }
     const from = groupStart(r);
     const width = runs[r + 1]! - from;
-    let separator = r + 2 < runs.length ? cutApart(r) : "";
+    // What follows the run must start a separator (most runs fail here, at no cost).
+    const after = codeAt(text, runs[r + 1]!);
+    if (after >= 128 || SEPARATOR_START[after] === 0) {
+      r += 2;
+      continue;
+    }
+    const gap = r + 2 < runs.length ? groupStart(r + 2) - runs[r + 1]! : Infinity;
+    let separator = gap <= MAX_SEPARATOR ? cutApart(r) : "";
     let end = r;
-    if (SEPARATOR.test(separator) && runs[r + 3]! - groupStart(r + 2) <= width) {
+    if (separator && SEPARATOR.test(separator) && runs[r + 3]! - groupStart(r + 2) <= width) {
       while (end + 2 < runs.length && decodedJoined[(end + 2) >> 1] === 0) {
         const next = runs[end + 3]! - groupStart(end + 2);
         if (next > width || cutApart(end) !== separator) break;
@@ -1319,11 +1342,13 @@ export function variants(
     }
     const joined = raw.replaceAll(separator, "");
     const body = withoutPadding(joined);
-    const base64 = base64Candidate(body);
-    if (base64 || ENCODED_ONE_CASE.test(body)) {
-      add({ text: joined, encoding: "chunks", at: head, end: tail });
-    }
-    if (base64) {
+    // base64 is decoded here (what it opens to too); hex, base32 and bits a level down.
+    if (!base64Candidate(body)) {
+      if (ENCODED_ONE_CASE.test(body)) {
+        add({ text: joined, encoding: "chunks", at: head, end: tail });
+      }
+    } else {
+      compressed(body, head);
       const parts: string[] = [];
       for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
         const printable = base64Printable(body, offset);

@@ -236,7 +236,7 @@ Deno.test("a token cut across lines, and base64 wrapped at 76 columns, are found
   assert.deepEqual(found("first_long_identifier_name\nsecond_long_identifier_name\n"), []);
 });
 
-Deno.test("base64, base32 or hex cut into groups on one line (`echo $(base64 .env)`) is found joined, once", () => {
+Deno.test("base64, base32 or hex cut into groups (`echo $(base64 .env)`, a list of quoted pieces) is found joined, once", () => {
   // Each group decodes alone at best (76 characters are 57 bytes): a secret across two
   // of them was in neither, and groups of 64 (`openssl base64`) hid every `.env`.
   const env =
@@ -255,6 +255,11 @@ Deno.test("base64, base32 or hex cut into groups on one line (`echo $(base64 .en
     [cut(b64bytes(gzipSync(env)), 64, " "), "gzip"],
     // One run, then a last group narrower than a run (a short file).
     [cut(btoa(`TOKEN=${GH}\n`), 48, " "), "base64"],
+    // In quoted pieces: a list, a JSON array, joined in code across lines.
+    [`[${cut(btoa(env), 20, "', '")}]`.replace("[", "['").replace(/]$/, "']"), "base64"],
+    [JSON.stringify(cut(btoa(env), 32, "\n").split("\n")), "base64"],
+    [JSON.stringify(cut(hex(env), 32, "\n").split("\n")), "hex"],
+    [`const b = "${cut(btoa(env), 24, '" +\n  "')}";`, "base64"],
     // A first group narrower than a run, after a label.
     [cut("data:" + btoa(env), 20, " "), "base64"],
   ];

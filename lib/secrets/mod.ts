@@ -1337,19 +1337,11 @@ function findInPiece(
 
 /**
  * What groups joined (`chunks`, see `variants`) are decoded to, a level down: hex,
- * base32, bits, and what their base64 opens to. Their base64 is decoded where they are
- * joined (the runs in them are then not decoded alone), and what each run is read for
- * alone (turned around, in ROT13, doubled) is read in the runs as written: read again in
- * the join, a token was said twice.
+ * base32 and bits (their base64 is decoded where they are joined). What each run is read
+ * for alone (turned around, in ROT13, doubled) is read in the runs as written: read again
+ * in the join, a token was said twice.
  */
-const FROM_GROUPS: ReadonlySet<Encoding> = new Set<Encoding>([
-  "hex",
-  "base32",
-  "base2",
-  "gzip",
-  "zlib",
-  "zstd",
-]);
+const FROM_GROUPS: ReadonlySet<Encoding> = new Set<Encoding>(["hex", "base32", "base2"]);
 
 /** A finding's rule and the secret it found in `text`: the same secret found twice has one key. */
 function keyOf(f: Finding, text: string): string {
