@@ -1068,8 +1068,21 @@ export function variants(
       : body[0] === "e" && zlibHeader(base64Bytes(body.slice(0, 4), 0))
       ? "zlib"
       : undefined;
-    if (encoding === undefined) return;
-    const bytes = base64Bytes(body, 0);
+    if (encoding !== undefined) open(base64Bytes(body, 0), encoding, at);
+  };
+  // The same for bytes decoded from hex or base32 (`gzip | xxd -p`), told by their own
+  // first bytes.
+  const compressedBytes = (bytes: Uint8Array, at: number) => {
+    const encoding = bytes[0] === 0x1f && bytes[1] === 0x8b
+      ? "gzip"
+      : bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd
+      ? "zstd"
+      : zlibHeader(bytes)
+      ? "zlib"
+      : undefined;
+    if (encoding !== undefined) open(bytes, encoding, at);
+  };
+  const open = (bytes: Uint8Array, encoding: "gzip" | "zstd" | "zlib", at: number) => {
     let opened: Uint8Array | "large" | undefined;
     try {
       opened = encoding === "gzip"
@@ -1407,6 +1420,7 @@ export function variants(
       if (alphabet === HEX_CHAR) {
         // From its second digit too: four bits further (decoded once, read shifted).
         const bytes = hexBytes(sub, 0, true);
+        compressedBytes(bytes.subarray(0, sub.length >> 1), from + from2);
         const parts = [
           printableRuns(bytes.subarray(0, sub.length >> 1)),
           printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
@@ -1438,6 +1452,7 @@ export function variants(
         const parts: string[] = [];
         const bytes = base32Bytes(sub, values, true);
         const whole = (sub.length * 5) >> 3;
+        compressedBytes(bytes.subarray(0, whole), from + from2);
         for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
           const printable = printableRuns(
             offset === 0

@@ -446,6 +446,47 @@ Deno.test("a token in base64 of a zlib stream (Python's `b64encode(zlib.compress
   assert.deepEqual(found(`data=${b64bytes(bomb)}`), ["zlib:unchecked-compressed"]);
 });
 
+Deno.test("a token in gzip, zstd or a zlib stream written in hex or base32 (`gzip | xxd -p`) is found", () => {
+  const text = new TextEncoder().encode(`settings:\n  ci_token: ${GH}\n  region: north\n`);
+  const hexBytes = (bytes: Uint8Array) =>
+    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const base32Bytes = (bytes: Uint8Array) => {
+    const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let out = "";
+    let acc = 0;
+    let bits = 0;
+    for (const b of bytes) {
+      acc = ((acc << 8) | b) & 0xfff;
+      for (bits += 8; bits >= 5; bits -= 5) out += digits[(acc >> (bits - 5)) & 31];
+    }
+    return bits > 0 ? out + digits[(acc << (5 - bits)) & 31] : out;
+  };
+  for (
+    const [encoding, packed] of [
+      ["gzip", gzipSync(text)],
+      ["zlib", deflateSync(text)],
+      ["zstd", zstdCompressSync(text)],
+    ] as const
+  ) {
+    for (
+      const written of [
+        hexBytes(packed),
+        hexBytes(packed).toUpperCase(),
+        hexBytes(packed).match(/.{1,60}/g)!.join("\n"),
+        JSON.stringify({ blob: hexBytes(packed) }),
+        base32Bytes(packed),
+      ]
+    ) {
+      assert.ok(found(written).includes(`${encoding}:github-token`), `${encoding}: ${written}`);
+    }
+  }
+  // Hex of compressed ordinary text: quiet.
+  assert.deepEqual(
+    found(hexBytes(gzipSync(new TextEncoder().encode("plain notes ".repeat(9))))),
+    [],
+  );
+});
+
 Deno.test("gzip in base64 that opens to more than a scan may decode is a finding: a bomb hides nothing", () => {
   const bomb = gzipSync(
     new TextEncoder().encode(`${"\n".repeat(12 * 1024 * 1024)}token: ${GH}\n`),
