@@ -165,6 +165,27 @@ function urlFields(url: string): Fields {
 }
 
 /**
+ * The fields of a header: a `Cookie` header's cookies (values, and their names: a
+ * token's pieces in cookies of one request are joined as a query's are), any other
+ * header's value whole.
+ */
+function headerFields(name: string, value: string): Fields {
+  if (name.toLowerCase() !== "cookie") return { values: [value], keys: [name], all: [name, value] };
+  const values: string[] = [];
+  const keys: string[] = [name];
+  const all: string[] = [name];
+  for (const pair of value.split(";")) {
+    const eq = pair.indexOf("=");
+    const key = (eq === -1 ? "" : pair.slice(0, eq)).trim();
+    const cookie = pair.slice(eq + 1).trim();
+    if (key) keys.push(key);
+    if (cookie) values.push(cookie);
+    all.push(...(key ? [key] : []), ...(cookie ? [cookie] : []));
+  }
+  return { values, keys, all };
+}
+
+/**
  * The labels of a host name, in order: a secret too long for one label (63 characters),
  * hex or base32 of a token, is cut at its dots (`<half>.<half>.allowed.example`), and a
  * name under an allowed wildcard goes out in the DNS query, the TLS server name and the
@@ -224,6 +245,7 @@ export function scanRequest(
   const method = request.method ? [request.method] : [];
   const host = request.host ? hostFields(request.host) : NO_FIELDS;
   const url = urlFields(request.url);
+  const head = headers.map(([name, value]) => headerFields(name, value));
   const json = request.body ? jsonFields(request.body) : NO_FIELDS;
   const form = request.body ? formFields(request.body) : NO_FIELDS;
   const split = [
@@ -231,12 +253,12 @@ export function scanRequest(
       ...method,
       ...host.values,
       ...url.values,
-      ...headers.map(([, v]) => v),
+      ...head.flatMap((h) => h.values),
       ...json.values,
       ...form.values,
     ],
-    [...url.keys, ...headers.map(([k]) => k), ...json.keys, ...form.keys],
-    [...method, ...host.all, ...url.all, ...headers.flat(), ...json.all, ...form.all],
+    [...url.keys, ...head.flatMap((h) => h.keys), ...json.keys, ...form.keys],
+    [...method, ...host.all, ...url.all, ...head.flatMap((h) => h.all), ...json.all, ...form.all],
   ].flatMap((fields, i) =>
     // Encoded pieces: among the values or among the names, not both as they come (the
     // names glued between the values' pieces would spoil what they decode to).
@@ -270,6 +292,14 @@ export function keyedFields(
     for (let i = 0; i + 1 < all.length; i += 2) add(`query/${all[i]}`, all[i + 1]!);
   }
   for (const [name, value] of request.headers) {
+    if (name.toLowerCase() === "cookie") {
+      // Each cookie a field of its own, by its name.
+      for (const pair of value.split(";")) {
+        const eq = pair.indexOf("=");
+        if (eq !== -1) add(`cookie/${pair.slice(0, eq).trim()}`, pair.slice(eq + 1).trim());
+      }
+      continue;
+    }
     // A credential after its scheme (`Authorization: Bearer <piece>`) is the value.
     const scheme = /^[A-Za-z][\w-]*[ \t]+(\S+)$/.exec(value);
     add(`header/${name.toLowerCase()}`, scheme ? scheme[1]! : value);

@@ -677,6 +677,30 @@ Deno.test("cutOutSecrets() cuts a key block in a JSON string, its slashes escape
   for (const line of lines) assert.ok(!cut.text.includes(line.slice(0, 20)), line);
 });
 
+Deno.test("scanRequest() finds a secret split across the cookies of one request, as written or in base64", () => {
+  const [x, y] = [GH.slice(0, 18), GH.slice(18)];
+  const [b1, b2] = [btoa(`token=${GH}`).slice(0, 24), btoa(`token=${GH}`).slice(24)];
+  for (
+    const [cookie, encoding] of [
+      [`a=${x}; b=${y}`, "joined"],
+      [`theme=dark; a=${x};b=${y}; lang=en`, "joined"],
+      [`a=${b1}; b=${b2}`, "base64"],
+    ]
+  ) {
+    assert.deepEqual(
+      scanRequest({ url: "/", headers: [["Cookie", cookie!]] }, []).map((f) =>
+        `${f.where}:${f.rule}:${f.encoding}`
+      ),
+      [`fields:github-token:${encoding}`],
+      cookie,
+    );
+  }
+  assert.deepEqual(
+    scanRequest({ url: "/", headers: [["Cookie", "theme=dark; session=abc123; lang=en-GB"]] }, []),
+    [],
+  );
+});
+
 Deno.test("scanRequest() finds a secret split across the fields of a form, urlencoded or multipart, encoded or not", () => {
   const [a, b, c] = [GH.slice(0, 12), GH.slice(12, 25), GH.slice(25)];
   const urlencoded = `first=${a}&second=${encodeURIComponent(b)}&third=${c}`;
@@ -876,6 +900,8 @@ Deno.test("RecentFields: a token sent in pieces over requests in a row, one fiel
     [(p) => ({ url: `/up/${p}/x` }), THIRDS, [], joined],
     [(p) => ({ url: "/", headers: [["X-Data", p]] }), THIRDS, [], joined],
     [(p) => ({ url: "/", headers: [["Authorization", `Bearer ${p}`]] }), THIRDS, [], joined],
+    // In a cookie, beside another one.
+    [(p) => ({ url: "/", headers: [["Cookie", `theme=dark; s=${p}`]] }), THIRDS, [], joined],
     // base64 in pieces, and the bottle's own value.
     [(p) => ({ url: `/?d=${p}` }), B64_THIRDS, [], "github-token@requests/base64"],
     [(p) => ({ url: `/?k=${p}` }), KEY_HALVES, [KEY], "bottle-credential@requests/joined"],
