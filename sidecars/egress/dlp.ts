@@ -174,15 +174,20 @@ function headerFields(name: string, value: string): Fields {
   const values: string[] = [];
   const keys: string[] = [name];
   const all: string[] = [name];
-  for (const pair of value.split(";")) {
-    const eq = pair.indexOf("=");
-    const key = (eq === -1 ? "" : pair.slice(0, eq)).trim();
-    const cookie = pair.slice(eq + 1).trim();
+  for (const [key, cookie] of cookiesOf(value)) {
     if (key) keys.push(key);
     if (cookie) values.push(cookie);
     all.push(...(key ? [key] : []), ...(cookie ? [cookie] : []));
   }
   return { values, keys, all };
+}
+
+/** The cookies of a `Cookie` header's value, as name and value (either may be empty). */
+function cookiesOf(value: string): [string, string][] {
+  return value.split(";").map((pair) => {
+    const eq = pair.indexOf("=");
+    return [(eq === -1 ? "" : pair.slice(0, eq)).trim(), pair.slice(eq + 1).trim()];
+  });
 }
 
 /**
@@ -294,10 +299,7 @@ export function keyedFields(
   for (const [name, value] of request.headers) {
     if (name.toLowerCase() === "cookie") {
       // Each cookie a field of its own, by its name.
-      for (const pair of value.split(";")) {
-        const eq = pair.indexOf("=");
-        if (eq !== -1) add(`cookie/${pair.slice(0, eq).trim()}`, pair.slice(eq + 1).trim());
-      }
+      for (const [key, cookie] of cookiesOf(value)) add(`cookie/${key}`, cookie);
       continue;
     }
     // A credential after its scheme (`Authorization: Bearer <piece>`) is the value.
