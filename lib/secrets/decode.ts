@@ -624,6 +624,12 @@ const BASE64_CHAR = 64;
 for (let c = 0; c < 128; c++) {
   if (/[A-Za-z0-9+/]/.test(String.fromCharCode(c))) ALPHABET[c]! |= BASE64_CHAR;
 }
+/** What a run holds (`Survey.runs`): either base64 alphabet. */
+const RUN_CHAR = 128;
+for (const c of "+/_-0123456789") ALPHABET[c.charCodeAt(0)]! |= RUN_CHAR;
+for (let c = 65; c <= 122; c++) {
+  if (/[A-Za-z]/.test(String.fromCharCode(c))) ALPHABET[c]! |= RUN_CHAR;
+}
 
 /** Where `shiftedBytes` writes (not `room`'s: what it shifts is there), as words too. */
 let shiftScratch = new Uint8Array(1 << 12);
@@ -993,16 +999,10 @@ const SEPARATOR_START = Uint8Array.from(
 const SEPARATOR_AT = /(?:[ \t,;|]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
-/** By code: 1 for a character of base64 (either alphabet) or base32. */
-const BASE64_ALPHABET = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +/[A-Za-z0-9+/_-]/.test(String.fromCharCode(c)),
-);
-
-/** Whether character `at` of `text` is one of `BASE64_ALPHABET`. */
+/** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
 function inBase64(text: string, at: number): boolean {
   const c = codeAt(text, at);
-  return c < 128 && BASE64_ALPHABET[c] === 1;
+  return c < 256 && (ALPHABET[c]! & RUN_CHAR) !== 0;
 }
 
 /** Line breaks between joined lines, with the next line's indentation and a soft break's `=`. */
@@ -1215,6 +1215,17 @@ export function variants(
   // Runs of a block decoded as base64 turned a line at a time: not decoded turned alone too
   // (a secret read from its block and from its line would be two findings).
   const turnedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
+  // base64 of runs `r` to `end` joined (`body`, its padding left out), at every
+  // alignment: those runs are then not decoded alone.
+  const joinedBase64 = (body: string, at: number, r: number, end: number) => {
+    const parts: string[] = [];
+    for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
+      const printable = base64Printable(body, offset);
+      if (printable) parts.push(printable);
+    }
+    if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at });
+    if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
+  };
   for (let r = 0; r < runs.length && budget > 0;) {
     let end = r;
     while (end + 2 < runs.length && broken(end)) end += 2;
@@ -1271,20 +1282,13 @@ export function variants(
       }
     }
     const body = withoutPadding(joined);
-    if (base64Candidate(body)) {
-      const parts: string[] = [];
-      for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
-        const printable = base64Printable(body, offset);
-        if (printable) parts.push(printable);
-      }
-      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: runs[r]! });
-      if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
-    }
+    if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
   // lines joined by spaces (`echo $(base64 .env)`, `tr '\n' ' '`), by tabs (in a JSON
-  // string `\t`, whose `t` starts the next run) or commas. Of one width but the last,
+  // string `\t`, whose `t` starts the next run), commas, or the quotes between quoted
+  // pieces (a list of base64 lines; see `SEPARATOR`). Of one width but the last,
   // which may be narrower (narrower than a run too: it follows the separator), they are
   // joined and, when they read as base64, hex or base32, scanned and decoded as one, as
   // lines are above (each alone, a secret across two of them was in neither: groups of
@@ -1361,13 +1365,7 @@ export function variants(
       }
     } else {
       compressed(body, head);
-      const parts: string[] = [];
-      for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
-        const printable = base64Printable(body, offset);
-        if (printable) parts.push(printable);
-      }
-      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: head });
-      if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
+      joinedBase64(body, head, r, end);
     }
     r = end + 2;
   }
