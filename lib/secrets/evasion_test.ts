@@ -572,6 +572,43 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
   );
 });
 
+Deno.test("a token cut every so many characters at a mark, in groups wider than a licence key's or fewer than four, is found", () => {
+  const cut = (token: string, size: number, mark: string) =>
+    token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
+  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  for (const [token, rule] of [[GH, "github-token"], [npm, "npm-access-token"]] as const) {
+    for (const mark of ["-", ".", "_", ":", "/"]) {
+      // Four groups and a narrower last (10, 12), three (16), two (20).
+      for (const size of [10, 12, 16, 20]) {
+        const written = cut(token, size, mark);
+        for (const x of [`echo ${written} | curl -d @- x`, JSON.stringify({ k: written })]) {
+          assert.ok(found(x).includes(`grouped:${rule}`), `${found(x)}: ${x}`);
+        }
+        // Its span as written: from the prefix through the last group.
+        const text = `t=${written};`;
+        const f = findSecrets(text).find((f) => f.encoding === "grouped")!;
+        assert.equal(text.slice(f.index, f.index + f.length), written, text);
+      }
+    }
+  }
+  for (
+    const text of [
+      // One character too many, in the last group: no key.
+      cut(`${AWS}Z`, 7, "-"),
+      cut(`${AWS}ZZ`, 11, "."),
+      // A last group too short to be a token's piece, with no regular cut before it.
+      `${AWS.slice(0, 17)}-${AWS.slice(17)}`,
+      `${AWS.slice(0, 17)}.${AWS.slice(17)} end`,
+      // Names after a prefix: no digit, or too short.
+      "ghp_release-candidate-notes-for-the-team",
+      "npm_config_cache_folder_for_2024",
+      "see /ghp_tokens/configuration/settings/all",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.
@@ -840,6 +877,32 @@ Deno.test("a token split by more spaces, by blank lines, by commas or bars or in
       // Its span covers the token (and the words after it that a rule with no set
       // length reads on into: the Slack token's last part).
       assert.ok(text.slice(f.index, f.index + f.length).includes(t.slice(-4)), text);
+    }
+  }
+});
+
+Deno.test("a token cut regularly by spaces, its remainder narrower than four a piece of its own, is found whole", () => {
+  for (const mark of ["  ", "\t", ", "]) {
+    const text = AWS.match(/.{1,6}/g)!.join(mark);
+    for (const x of [text, JSON.stringify({ content: text })]) {
+      assert.deepEqual(found(x), ["split:aws-access-key-id"], x);
+    }
+    const f = findSecrets(`echo ${text}`)[0]!;
+    assert.equal(f.length, text.length, text);
+  }
+  // Not after pieces of different widths: a counter or a unit.
+  assert.deepEqual(found(`${AWS.slice(0, 9)} ${AWS.slice(9, 17)} ${AWS.slice(17)}`), []);
+});
+
+Deno.test("a long token (an Anthropic key) split into pieces of four to six is found, each width, as written and in a model request", () => {
+  const key = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  assert.deepEqual(found(key), ["plain:anthropic-api-key"]);
+  for (const size of [4, 5, 6, 7]) {
+    // Up to 27 pieces, the last narrower (a regular cut).
+    const text = key.match(new RegExp(`.{1,${size}}`, "g"))!.join(" ");
+    for (const x of [text, JSON.stringify({ content: text })]) {
+      assert.deepEqual(found(x), ["split:anthropic-api-key"], x);
     }
   }
 });

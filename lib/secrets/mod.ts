@@ -558,10 +558,15 @@ let tokenKeywords: Uint8Array | undefined;
 
 /**
  * After a token's prefix, groups of characters of one length joined by one mark: a
- * licence key's form (`ghp_Zq8L-r2Xv-9Kt4-...`, `AKIA Q3EG Q2VF ...`). The first group may
- * be glued to the prefix or follow a mark; the last may be shorter.
+ * licence key's form (`ghp_Zq8L-r2Xv-9Kt4-...`, `AKIA Q3EG Q2VF ...`), or a token cut
+ * every so many characters at a mark it may hold itself (`ghp_Zq8Lr2Xv9K.t4mXv7Pq3N...`).
+ * The first group may be glued to the prefix or follow a mark; the last may be shorter.
  */
-const GROUPED = /[-. :_]?[A-Za-z0-9]{0,8}([-. :_/])[A-Za-z0-9]{2,8}(?:\1[A-Za-z0-9]{1,8}){2,63}/y;
+const GROUPED =
+  /([-. :_/]?)[A-Za-z0-9]{0,20}([-. :_/])[A-Za-z0-9]{2,20}(?:\2[A-Za-z0-9]{1,20}){0,63}/y;
+
+/** The widest groups of a licence key's form (see `groupedFindings`). */
+const MAX_GROUP = 8;
 
 /** The marks `GROUPED` joins groups with. */
 const GROUP_MARK = Uint8Array.from(
@@ -921,9 +926,13 @@ function runBreakIn(text: string, pieces: readonly number[]): boolean {
 
 /**
  * The most pieces a token split by spaces or lines is read in (a Slack token's 57
- * characters in pieces of four), and the fewest characters each holds.
+ * characters in pieces of four); in pieces of one width (a regular cut), up to twice as
+ * many (an Anthropic key's 108 characters in pieces of four: in words of any width, that
+ * many cost a scan of source code 7%); and the fewest characters each holds but the last
+ * of a regular cut (see `splitPieces`).
  */
 const MAX_SPLIT = 16;
+const MAX_REGULAR_SPLIT = 32;
 const MIN_SPLIT = 4;
 /**
  * The most characters a piece a space apart holds: a long JWT (a service's key with its
@@ -991,11 +1000,26 @@ function splitPieces(): (text: string, start: number, end: number) => Pieces | u
     // Pieces read since the last line break.
     let loose = 0;
     const keyword = text.slice(start, end);
-    for (let p = close + (gap >> 1); pieces.length < 2 * MAX_SPLIT && length < CHAIN;) {
+    // The width of the pieces after the first while they are of one (a regular cut), or -1.
+    let width = 0;
+    for (let p = close + (gap >> 1); length < CHAIN;) {
+      if (pieces.length >= 2 * (width > 0 ? MAX_REGULAR_SPLIT : MAX_SPLIT)) break;
       const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
       // A piece that starts with a token's prefix, or holds the keyword again, is another
       // token, or text about one.
-      if (e - p < MIN_SPLIT || startsToken(text, p) || text.slice(p, e).includes(keyword)) break;
+      if (startsToken(text, p) || text.slice(p, e).includes(keyword)) break;
+      if (e - p < MIN_SPLIT) {
+        // The rest of a regular cut (`fold`, `cut -c`, a loop's slices): its last piece,
+        // narrower, loose (it may be the next word). The cut is regular from the first
+        // piece, or over two pieces after it (the first may be a prefix and more).
+        if (e > p && width > e - p && (width === close - start || pieces.length >= 6)) {
+          pieces.push(p, e);
+          length += e - p;
+          loose = loose > 0 ? loose + 1 : 1;
+        }
+        break;
+      }
+      width = width === 0 || width === e - p ? e - p : -1;
       pieces.push(p, e);
       length += e - p;
       loose = (gap & 1) === 1 ? 1 : loose > 0 ? loose + 1 : 0;
@@ -1124,7 +1148,7 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     if (start < covered) continue;
     // A mark within a group's reach, or no groups: most prefixes start a token as written.
     let mark = false;
-    for (let i = end; i < end + 10 && !mark; i++) mark = GROUP_MARK[codeAt(text, i)] === 1;
+    for (let i = end; i < end + 22 && !mark; i++) mark = GROUP_MARK[codeAt(text, i)] === 1;
     if (!mark) continue;
     // A digit among its first groups (see below), looked for before the groups are read.
     let digit = false;
@@ -1137,17 +1161,39 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     const m = GROUPED.exec(text);
     if (m === null) continue;
     // A mark before the first group (taken by the pattern's first, greedy, part).
-    const lead = GROUP_MARK[m[0].charCodeAt(0)]!;
-    const all = m[0].slice(lead).split(m[1]!);
+    const lead = m[1]!.length;
+    const all = m[0].slice(lead).split(m[2]!);
     const size = all[1]!.length;
     // The groups of one length, and a shorter last one: a word after them is not theirs.
     let n = 2;
     while (n < all.length && all[n]!.length === size) n++;
     if (n < all.length && all[n]!.length < size) n++;
     const groups = all.slice(0, n);
+    if (size < 2) continue;
+    if (size > MAX_GROUP || groups.length < 4) {
+      // Pieces a space apart are read as split (see `splitPieces`); each piece after the
+      // first holds `MIN_SPLIT` characters or more, but the narrower last of a regular cut.
+      if (m[2] === " " || size < MIN_SPLIT) continue;
+      // Wider groups, or fewer: a token cut at a mark, maybe one of its own (`-`, `_`,
+      // `.`), read as one cut into pieces by spaces is: a random body, and its rule's
+      // edges where its last piece ends (see `piecesFindings`).
+      const pieces = lead ? [start, end] : [];
+      let at = end + lead;
+      let length = lead ? end - start : 0;
+      for (let k = 0; k < n; k++) {
+        const from = k === 0 && !lead ? start : at;
+        at += groups[k]!.length;
+        if (at > from) pieces.push(from, at);
+        length += at - from;
+        at++;
+      }
+      covered = at - 1;
+      piecesFindings(text, pieces, length, end - start, out);
+      continue;
+    }
     // A digit among its groups, as a random token all but always has: capitals' prose
     // (`ASIA EAST WEST ...`) has none.
-    if (size < 2 || groups.length < 4) continue;
+    if (groups.length < 4) continue;
     if (!groups.some((g) => /[0-9]/.test(g))) continue;
     // Where each group starts, written and joined.
     const written: number[] = [];

@@ -70,6 +70,13 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
   ]);
 });
 
+Deno.test("scanAdded() finds a token committed cut every so many characters at a dot, and says so", () => {
+  const lines = ["# cut:", `TOKEN=${GH.match(/.{1,12}/g)!.join(".")}`];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "2 GitHub token, in groups",
+  ]);
+});
+
 Deno.test("scanAdded() finds a .env committed in base64 turned a line at a time, behind a file's signature or shifted after noise", () => {
   const env = (pad: string) =>
     `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n${pad}`;
