@@ -979,24 +979,25 @@ const SHORT_LAST_LINE =
 
 /**
  * A separator between runs cut apart (see `variants`): spaces, tabs, commas, `;`, `|`,
- * and quotes with what joins quoted pieces in code (`", "`, `" + "`, a line break between
- * them), also escaped in a JSON string; up to 12 characters. Line breaks and indentation
- * alone are lines', joined before.
+ * a dot or a colon (`fold -w 16 | paste -sd.`: no run holds them), and quotes with what
+ * joins quoted pieces in code (`", "`, `" + "`, a line break between them), also escaped
+ * in a JSON string; up to 12 characters. Line breaks and indentation alone are lines',
+ * joined before.
  */
-const SEPARATOR = /^(?:[ \t,;|]|\\t|(?:\\?["'`])(?:[ \t\r\n,;|+]|\\[nrt])*(?:\\?["'`])){1,12}$/;
+const SEPARATOR = /^(?:[ \t,;|.:]|\\t|(?:\\?["'`])(?:[ \t\r\n,;|+]|\\[nrt])*(?:\\?["'`])){1,12}$/;
 /** The longest separator read. */
 const MAX_SEPARATOR = 12;
 /** By code: 1 for what may start a separator (see `SEPARATOR`). */
 const SEPARATOR_START = Uint8Array.from(
   { length: 128 },
-  (_, c) => +/[ \t,;|"'`\\]/.test(String.fromCharCode(c)),
+  (_, c) => +/[ \t,;|.:"'`\\]/.test(String.fromCharCode(c)),
 );
 /**
  * A separator of spaces, tabs, commas, `;` or `|` where a group starts after it (sticky:
  * set `lastIndex`), for one run and a narrower group: not quotes, which would join each
  * long string of a JSON body (an image's base64) to the next key's name.
  */
-const SEPARATOR_AT = /(?:[ \t,;|]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
+const SEPARATOR_AT = /(?:[ \t,;|.:]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */

@@ -262,6 +262,12 @@ Deno.test("base64, base32 or hex cut into groups (`echo $(base64 .env)`, a list 
     [`const b = "${cut(btoa(env), 24, '" +\n  "')}";`, "base64"],
     // A first group narrower than a run, after a label.
     [cut("data:" + btoa(env), 20, " "), "base64"],
+    // Joined by a dot or a colon (`fold -w 16 | paste -sd.`), which no run holds; one
+    // run and a narrower group too.
+    [cut(btoa(env), 16, "."), "base64"],
+    [cut(hex(env), 32, ":"), "hex"],
+    [cut(base32(env), 20, "."), "base32"],
+    [cut(btoa(`TOKEN=${GH}\n`), 48, ":"), "base64"],
   ];
   for (const [text, encoding] of cases) {
     // As written, and in a model request (a tab there is `\t`, whose `t` starts a run).
@@ -273,6 +279,8 @@ Deno.test("base64, base32 or hex cut into groups (`echo $(base64 .env)`, a list 
   for (
     const t of [
       "someVeryLongIdentifierName anotherVeryLongIdentifier shortOne",
+      "this.someVeryLongPropertyName2.anotherLongPropertyName.x",
+      "dGhpcyBpcyBqdXN0IHRleHQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWhlcmU",
       cut(btoa("just an ordinary sentence of prose, said again: ".repeat(4)), 64, " "),
       [0, 1].map(() => b64bytes(crypto.getRandomValues(new Uint8Array(48)))).join(" "),
     ]

