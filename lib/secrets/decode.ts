@@ -998,6 +998,47 @@ const SEPARATOR_START = Uint8Array.from(
  * long string of a JSON body (an image's base64) to the next key's name.
  */
 const SEPARATOR_AT = /(?:[ \t,;|.:]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
+/** The widest group `markedGroups` reads. */
+const MAX_MARKED_GROUP = 64;
+/** A mark a run holds (see `markedGroups`). */
+const MARK = /[-_/+]/;
+
+/**
+ * `run` cut into groups of one width, but a narrower last, by a mark a run holds (`-`,
+ * `_`, `/` or `+`: hex, base32 or base64 of the other alphabet joined by it, `paste -sd-`),
+ * the groups joined; undefined if it is not so cut. Three groups or more (two of 16
+ * characters or more will do), and a digit: an identifier's or a path's parts are of
+ * different widths, or of letters alone. Most runs are done with at their first mark or
+ * the second's place, before anything is made.
+ */
+function markedGroups(run: string): string | undefined {
+  const width = run.search(MARK);
+  if (width < 2 || width > MAX_MARKED_GROUP) return undefined;
+  const step = width + 1;
+  const mark = run[width]!;
+  if (run.length > width + step && run[width + step] !== mark) return undefined;
+  // Each mark at its place, and only there (found natively: a loop over every character
+  // of a line of base64 had cost its scan a tenth).
+  let last = width;
+  let marks = 1;
+  for (let next = run.indexOf(mark, last + 1); next !== -1; next = run.indexOf(mark, last + 1)) {
+    if (next !== last + step) return undefined;
+    last = next;
+    marks++;
+  }
+  // The last group, narrower or none (a mark after the last group: `sed 's/.\{8\}/&-/g'`).
+  const rest = run.length - last - 1;
+  const groups = marks + +(rest > 0);
+  if (rest > width || groups < (width >= MIN_RUN ? 2 : 3) || !/[0-9]/.test(run)) return undefined;
+  const joined = run.replaceAll(mark, "");
+  // Two groups, one mark: only one the groups' alphabet lacks (hex, base32; `-` or `_`
+  // in standard base64, `+` or `/` in the URL's), not one of base64's own by chance.
+  if (groups === 2 && !ENCODED_ONE_CASE.test(joined)) {
+    if (!(mark === "-" || mark === "_" ? /[+/]/ : /[-_]/).test(joined)) return undefined;
+  }
+  return joined;
+}
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1370,6 +1411,56 @@ export function variants(
     }
     r = end + 2;
   }
+  // A run's part of one alphabet (see `subRuns`), `sub`, written at `at`: decoded as hex,
+  // bits or base32 from each of its places.
+  const decodeSubRun = (alphabet: number, sub: string, at: number) => {
+    if (alphabet === HEX_CHAR) {
+      // From its second digit too: four bits further (decoded once, read shifted).
+      const bytes = hexBytes(sub, 0, true);
+      compressedBytes(bytes.subarray(0, sub.length >> 1), at);
+      const parts = [
+        printableRuns(bytes.subarray(0, sub.length >> 1)),
+        printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
+      ].filter(Boolean);
+      if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: at });
+    } else if (alphabet === BIT_CHAR) {
+      // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
+      // a byte's eight places: a character of the alphabet glued in front (`v1`, then
+      // the bits) shifts them, as it shifts base64's groups of four.
+      const parts: string[] = [];
+      for (const msb of [true, false]) {
+        const bytes = bitBytes(sub, msb, true);
+        const whole = sub.length >> 3;
+        for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
+          const printable = printableRuns(
+            offset === 0
+              ? bytes.subarray(0, whole)
+              : shiftedBytes(bytes, offset, msb, (sub.length - offset) >> 3),
+          );
+          if (printable) parts.push(printable);
+        }
+      }
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: at });
+    } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
+      // From each of a group's eight places, likewise: five bits further each.
+      const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
+        ? B32_VALUE
+        : B32HEX_VALUE;
+      const parts: string[] = [];
+      const bytes = base32Bytes(sub, values, true);
+      const whole = (sub.length * 5) >> 3;
+      compressedBytes(bytes.subarray(0, whole), at);
+      for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
+        const printable = printableRuns(
+          offset === 0
+            ? bytes.subarray(0, whole)
+            : shiftedBytes(bytes, offset * 5, true, ((sub.length - offset) * 5) >> 3),
+        );
+        if (printable) parts.push(printable);
+      }
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at: at });
+    }
+  };
   for (let r = 0; r < runs.length && budget > 0; r += 2) {
     const from = runs[r]!;
     let to = runs[r + 1]!;
@@ -1379,6 +1470,21 @@ export function variants(
     const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
     const turnedBack = turned && turnedRuns(text, run, from, turned, escaped);
     if (turnedBack) { for (const v of turnedBack) add(v); }
+    // Groups of one width joined by a mark the run holds (`fold -w 16 | paste -sd-`):
+    // joined, and read as the groups cut apart by a space are above.
+    const grouped = markedGroups(escaped ? run.slice(1) : run);
+    if (grouped !== undefined) {
+      const at = from + +escaped;
+      if (base64Candidate(grouped)) {
+        const body = withoutPadding(grouped);
+        compressed(body, at);
+        joinedBase64(body, at, r, r);
+      } else {
+        for (const [alphabet, from2, to2] of subRuns(grouped)) {
+          decodeSubRun(alphabet, grouped.slice(from2, to2), at);
+        }
+      }
+    }
     // Each character doubled (`sed 's/./&&/g'`): a long run of pairs, read one of each.
     const halved = run.length >= 2 * MIN_DOUBLED ? undoubled(run) : undefined;
     if (halved) add({ text: halved, encoding: "doubled", at: from });
@@ -1414,53 +1520,7 @@ export function variants(
     }
     if (run.length < MIN_BASE32) continue;
     for (const [alphabet, from2, to2] of subRuns(run)) {
-      const sub = run.slice(from2, to2);
-      if (alphabet === HEX_CHAR) {
-        // From its second digit too: four bits further (decoded once, read shifted).
-        const bytes = hexBytes(sub, 0, true);
-        compressedBytes(bytes.subarray(0, sub.length >> 1), from + from2);
-        const parts = [
-          printableRuns(bytes.subarray(0, sub.length >> 1)),
-          printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
-        ].filter(Boolean);
-        if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: from + from2 });
-      } else if (alphabet === BIT_CHAR) {
-        // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
-        // a byte's eight places: a character of the alphabet glued in front (`v1`, then
-        // the bits) shifts them, as it shifts base64's groups of four.
-        const parts: string[] = [];
-        for (const msb of [true, false]) {
-          const bytes = bitBytes(sub, msb, true);
-          const whole = sub.length >> 3;
-          for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BITS; offset++) {
-            const printable = printableRuns(
-              offset === 0
-                ? bytes.subarray(0, whole)
-                : shiftedBytes(bytes, offset, msb, (sub.length - offset) >> 3),
-            );
-            if (printable) parts.push(printable);
-          }
-        }
-        if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: from + from2 });
-      } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
-        // From each of a group's eight places, likewise: five bits further each.
-        const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
-          ? B32_VALUE
-          : B32HEX_VALUE;
-        const parts: string[] = [];
-        const bytes = base32Bytes(sub, values, true);
-        const whole = (sub.length * 5) >> 3;
-        compressedBytes(bytes.subarray(0, whole), from + from2);
-        for (let offset = 0; offset < 8 && sub.length - offset >= MIN_BASE32; offset++) {
-          const printable = printableRuns(
-            offset === 0
-              ? bytes.subarray(0, whole)
-              : shiftedBytes(bytes, offset * 5, true, ((sub.length - offset) * 5) >> 3),
-          );
-          if (printable) parts.push(printable);
-        }
-        if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at: from + from2 });
-      }
+      decodeSubRun(alphabet, run.slice(from2, to2), from + from2);
     }
   }
   return out;

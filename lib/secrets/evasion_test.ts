@@ -268,6 +268,13 @@ Deno.test("base64, base32 or hex cut into groups (`echo $(base64 .env)`, a list 
     [cut(hex(env), 32, ":"), "hex"],
     [cut(base32(env), 20, "."), "base32"],
     [cut(btoa(`TOKEN=${GH}\n`), 48, ":"), "base64"],
+    // Joined by a mark a run holds, of any width (`paste -sd-`; `sed 's/.\{8\}/&-/g'`
+    // leaves one after the last group too): hex, base32, base64 of the other alphabet.
+    [cut(hex(env), 8, "-"), "hex"],
+    [cut(hex(env), 4, "_") + "_", "hex"],
+    [cut(base32(env), 16, "/"), "base32"],
+    [cut(btoa(env), 12, "-"), "base64"],
+    [cut(btoa(env).replaceAll("+", "-").replaceAll("/", "_"), 64, "+"), "base64"],
   ];
   for (const [text, encoding] of cases) {
     // As written, and in a model request (a tab there is `\t`, whose `t` starts a run).
@@ -280,6 +287,10 @@ Deno.test("base64, base32 or hex cut into groups (`echo $(base64 .env)`, a list 
     const t of [
       "someVeryLongIdentifierName anotherVeryLongIdentifier shortOne",
       "this.someVeryLongPropertyName2.anotherLongPropertyName.x",
+      // Names and ids of parts of different widths, or of one width that decode to nothing.
+      "LOG_MAX_AGE_DAYS_TOTAL node_modules/some-package/lib/index.js",
+      "123e4567-e89b-12d3-a456-426614174000 2024-01-15T10-30-00-000Z",
+      "abcd-efgh-ijkl-mnop-qrst-uvwx a1b2_c3d4_e5f6_a7b8_c9d0_e1f2",
       "dGhpcyBpcyBqdXN0IHRleHQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWhlcmU",
       cut(btoa("just an ordinary sentence of prose, said again: ".repeat(4)), 64, " "),
       [0, 1].map(() => b64bytes(crypto.getRandomValues(new Uint8Array(48)))).join(" "),

@@ -108,17 +108,21 @@ Deno.test("scanAdded() finds a .env committed in base64 turned a line at a time,
   ]);
 });
 
-Deno.test("scanAdded() finds a .env committed in base64 cut into groups on one line (`echo $(base64 .env)`)", () => {
+Deno.test("scanAdded() finds a .env committed in base64 cut into groups on one line (`echo $(base64 .env)`, `paste -sd-`)", () => {
   const env =
     `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n`;
   const lines = [
     "# backup:",
     `DATA="${btoa(env).match(/.{1,64}/g)!.join(" ")}"`,
     `DATA2=${btoa(env).match(/.{1,76}/g)!.join(",")}`,
+    `DATA3=${btoa(env).match(/.{1,16}/g)!.join(".")}`,
+    `DATA4=${btoa(env).match(/.{1,8}/g)!.join("-")}`,
   ];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
     "2 GitHub token, base64-encoded",
     "3 GitHub token, base64-encoded",
+    "4 GitHub token, base64-encoded",
+    "5 GitHub token, base64-encoded",
   ]);
 });
 
