@@ -1006,10 +1006,10 @@ const MARK = /[-_/+]/;
 /**
  * `run` cut into groups of one width, but a narrower last, by a mark a run holds (`-`,
  * `_`, `/` or `+`: hex, base32 or base64 of the other alphabet joined by it, `paste -sd-`),
- * the groups joined; undefined if it is not so cut. Three groups or more (two of 16
- * characters or more will do), and a digit: an identifier's or a path's parts are of
- * different widths, or of letters alone. Most runs are done with at their first mark or
- * the second's place, before anything is made.
+ * the groups joined; undefined if it is not so cut. Three groups or more, and a digit:
+ * an identifier's or a path's parts are of different widths, or of letters alone. Two
+ * groups of 16 characters or more will do where the mark is one their alphabet lacks.
+ * Most runs are done with at their first mark or the second's place.
  */
 function markedGroups(run: string): string | undefined {
   const width = run.search(MARK);
@@ -1017,8 +1017,8 @@ function markedGroups(run: string): string | undefined {
   const step = width + 1;
   const mark = run[width]!;
   if (run.length > width + step && run[width + step] !== mark) return undefined;
-  // Each mark at its place, and only there (found natively: a loop over every character
-  // of a line of base64 had cost its scan a tenth).
+  // Each mark at its place, and only there (found natively, as the first is: a loop over
+  // the characters took a line of base64 twice as long).
   let last = width;
   let marks = 1;
   for (let next = run.indexOf(mark, last + 1); next !== -1; next = run.indexOf(mark, last + 1)) {
@@ -1422,7 +1422,7 @@ export function variants(
         printableRuns(bytes.subarray(0, sub.length >> 1)),
         printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
       ].filter(Boolean);
-      if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at: at });
+      if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at });
     } else if (alphabet === BIT_CHAR) {
       // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
       // a byte's eight places: a character of the alphabet glued in front (`v1`, then
@@ -1440,7 +1440,7 @@ export function variants(
           if (printable) parts.push(printable);
         }
       }
-      if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at: at });
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base2", at });
     } else if (alphabet === BASE32_UPPER || alphabet === BASE32_LOWER || PAST_HEX.test(sub)) {
       // From each of a group's eight places, likewise: five bits further each.
       const values = alphabet === BASE32_UPPER || alphabet === BASE32_LOWER
@@ -1458,7 +1458,7 @@ export function variants(
         );
         if (printable) parts.push(printable);
       }
-      if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at: at });
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at });
     }
   };
   for (let r = 0; r < runs.length && budget > 0; r += 2) {

@@ -1133,7 +1133,9 @@ function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
  * of...`) from being read as one. A token starting at a later group of a join is found in
  * that join too, and the hits within the groups read are not read again: a body of one
  * keyword and a group over and over (`eyJ1 eyJ1 ...`) costs a join a run of groups, not
- * one a keyword (it had scanned at half a MiB a second).
+ * one a keyword (it had scanned at half a MiB a second). Groups wider than a licence
+ * key's, or fewer than four (a token cut every so many characters at a mark), are read
+ * with the checks of pieces a space apart (see `piecesFindings`).
  */
 function groupedFindings(text: string, starts: readonly number[]): Finding[] {
   const out: Finding[] = [];
@@ -1193,7 +1195,6 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     }
     // A digit among its groups, as a random token all but always has: capitals' prose
     // (`ASIA EAST WEST ...`) has none.
-    if (groups.length < 4) continue;
     if (!groups.some((g) => /[0-9]/.test(g))) continue;
     // Where each group starts, written and joined.
     const written: number[] = [];
