@@ -610,6 +610,16 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
       }
     }
   }
+  // Read after the longest prefix there (an Anthropic key's, not `sk-`, whose groups its
+  // own dashes would cut), its marks a `-` too.
+  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  for (const mark of [".", "/", "-"]) {
+    for (const size of [16, 20]) {
+      const written = cut(ant, size, mark);
+      assert.deepEqual(found(`key ${written} end`), ["grouped:anthropic-api-key"], written);
+    }
+  }
   for (
     const text of [
       // One character too many, in the last group: no key.

@@ -1125,6 +1125,19 @@ function capitalsFindings(text: string, starts: readonly number[]): Finding[] {
 }
 
 /**
+ * Whether another of `starts` (start and end of each, in the order their keywords end)
+ * starts where the one at `h` does and ends later (within 64 characters, more than any
+ * token's prefix holds).
+ */
+function longerPrefixAt(starts: readonly number[], h: number): boolean {
+  const start = starts[h]!;
+  for (let k = h + 2; k < starts.length && starts[k + 1]! - starts[h + 1]! <= 64; k += 2) {
+    if (starts[k] === start) return true;
+  }
+  return false;
+}
+
+/**
  * Tokens written in groups of one length joined by one mark after their prefix (a
  * licence key's form), each found joined, pointing at its prefix (a word of its own).
  * Looked for only where a token rule's keyword starts a token (`starts`, see
@@ -1148,6 +1161,9 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     const start = starts[h]!;
     const end = starts[h + 1]!;
     if (start < covered) continue;
+    // The longest prefix starting there (`sk-ant-api03-`, not `sk-`): groups are read
+    // after the whole of it, whose own marks are no cut.
+    if (longerPrefixAt(starts, h)) continue;
     // A mark within a group's reach, or no groups: most prefixes start a token as written.
     let mark = false;
     for (let i = end; i < end + 22 && !mark; i++) mark = GROUP_MARK[codeAt(text, i)] === 1;
