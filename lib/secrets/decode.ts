@@ -978,11 +978,11 @@ const SHORT_LAST_LINE =
   /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 
 /**
- * A separator between runs cut apart (see `variants`): spaces, tabs, commas, `;`, `|`,
- * a dot or a colon between runs (`fold -w 16 | paste -sd.`: no run holds them), and quotes with what
- * joins quoted pieces in code (`", "`, `" + "`, a line break between them), also escaped
- * in a JSON string; up to 12 characters. Line breaks and indentation alone are lines',
- * joined before.
+ * A separator between runs cut apart (see `variants`): spaces, tabs, commas, `;`, `|`, a
+ * dot or a colon right between two runs (`fold -w 16 | paste -sd.`: no run holds them),
+ * and quotes with what joins quoted pieces in code (`", "`, `" + "`, a line break between
+ * them), also escaped in a JSON string; up to 12 characters. Line breaks and indentation
+ * alone are lines', joined before.
  */
 const SEPARATOR = /^(?:[ \t,;|.:]|\\t|(?:\\?["'`])(?:[ \t\r\n,;|+]|\\[nrt])*(?:\\?["'`])){1,12}$/;
 /** The longest separator read. */
