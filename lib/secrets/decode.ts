@@ -38,6 +38,7 @@ export interface Variant {
     | "base2"
     | "lines"
     | "chunks"
+    | "cut"
     | "gzip"
     | "zlib"
     | "zstd"
@@ -1039,6 +1040,40 @@ function markedGroups(run: string): string | undefined {
   return joined;
 }
 
+/** The narrowest and the widest groups `cutToken` reads. */
+const MIN_CUT = 4;
+const MAX_CUT = 32;
+
+/**
+ * A token cut every so many characters by a mark a run holds (`-`, `_`, `/` or `+`:
+ * `fold -w 8 | paste -sd-`), where the cut falls inside its own prefix or among its own
+ * marks (`sk-ant-a-pi03-...`, `xoxb-123-45678901-2-...`), so that neither the prefix nor
+ * groups after it are there to be read: the run from `lead` on without the marks at the
+ * places such a cut puts them, when the run starts with a token's head (`heads`) and
+ * what is left starts with a whole prefix; undefined when it is not so cut. Most runs
+ * are done with at their head; the rest at the first place each width puts a mark.
+ */
+function cutToken(run: string, lead: number, heads: TurnedHeads): string | undefined {
+  const n = run.length - lead;
+  if (n < MIN_RUN || !hasHead(heads.plain, run, lead)) return undefined;
+  for (let width = MIN_CUT; width <= MAX_CUT && width < n; width++) {
+    const mark = run.charCodeAt(lead + width);
+    if (mark !== 45 && mark !== 95 && mark !== 47 && mark !== 43) continue;
+    const step = width + 1;
+    let at = lead + width + step;
+    while (at < run.length && run.charCodeAt(at) === mark) at += step;
+    // The mark at every place to the end: the last group no wider than the others. Of
+    // two groups, the second as wide as a piece a space apart must be (`MIN_SPLIT`):
+    // three characters after one mark are no sign of a cut.
+    if (at < run.length) continue;
+    if (at === lead + width + step && n - step < MIN_CUT) continue;
+    let joined = "";
+    for (let p = lead; p < run.length; p += step) joined += run.slice(p, p + width);
+    if (startsWith(heads.prefix, joined)) return joined;
+  }
+  return undefined;
+}
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1070,7 +1105,8 @@ function base64Candidate(run: string): boolean {
  * percent-decoding and JSON-unescaping are done only around what they would change,
  * so that a large text costs what its encoded parts cost. `tokenStart`: where a token's
  * own prefix starts (see the joined lines below); `turned`: the token heads to look for
- * reversed or in ROT13 at the ends of runs (see `TurnedHeads`).
+ * reversed or in ROT13 at the ends of runs, and as written at their starts (see
+ * `TurnedHeads`).
  */
 export function variants(
   text: string,
@@ -1477,6 +1513,9 @@ export function variants(
     const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
     const turnedBack = turned && turnedRuns(text, run, from, turned, escaped);
     if (turnedBack) { for (const v of turnedBack) add(v); }
+    // A token cut by a mark inside its prefix or among its own marks: put back together.
+    const uncut = turned && cutToken(run, +escaped, turned);
+    if (uncut) add({ text: uncut, encoding: "cut", at: from + +escaped });
     // Groups of one width joined by a mark the run holds (`fold -w 16 | paste -sd-`):
     // joined, and read as the groups cut apart by a space are above.
     const grouped = markedGroups(escaped ? run.slice(1) : run);
@@ -1537,14 +1576,17 @@ export function variants(
  * The heads of token prefixes (`ghp_`, `akia`, `sk-`: their first three characters)
  * turned around, as `rev` and ROT13 (`tr A-Za-z N-ZA-Mn-za-m`) turn them: a reversed token
  * ends with its head reversed (`...phg`), a ROT13 one starts with its head in ROT13
- * (`tuc...`), one both reversed and in ROT13 ends with its head so (`...cut`). Bit sets
- * over `headKey`, blind to case.
+ * (`tuc...`), one both reversed and in ROT13 ends with its head so (`...cut`); and as
+ * written, which a token cut by marks starts with (see `cutToken`). Bit sets over
+ * `headKey`, blind to case.
  */
 export interface TurnedHeads {
   reversed: Uint8Array;
   rot13: Uint8Array;
   /** Reversed and in ROT13 (`rev | tr ...`), at a run's end. */
   both: Uint8Array;
+  /** As written, at a run's start. */
+  plain: Uint8Array;
   /** A whole prefix at the start of a text (sticky, blind to case): a head is only a sign. */
   prefix: RegExp;
   /** The prefixes it was made of. */
@@ -1736,6 +1778,7 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
   const reversed = base ? base.reversed.slice() : new Uint8Array(HEAD_BYTES);
   const turned = base ? base.rot13.slice() : new Uint8Array(HEAD_BYTES);
   const both = base ? base.both.slice() : new Uint8Array(HEAD_BYTES);
+  const plain = base ? base.plain.slice() : new Uint8Array(HEAD_BYTES);
   const whole: string[] = base ? [...base.prefixes] : [];
   const set = (bits: Uint8Array, head: string) => {
     const key = headKey(head, 0);
@@ -1747,6 +1790,7 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     set(reversed, reverseText(head));
     set(turned, rot13(head));
     set(both, rot13(reverseText(head)));
+    set(plain, head);
     whole.push(prefix);
   }
   const prefix = whole.toSorted((a, b) => b.length - a.length)
@@ -1755,6 +1799,7 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     reversed,
     rot13: turned,
     both,
+    plain,
     prefix: new RegExp(`(?:${prefix})`, "iy"),
     prefixes: whole,
   };

@@ -637,6 +637,54 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
   }
 });
 
+Deno.test("a token cut by a mark inside its own prefix or among its own marks (`fold -w 8 | paste -sd-`) is found, pointing at it", () => {
+  const cut = (token: string, size: number, mark: string) =>
+    token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
+  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const gitlab = "gl" + "pat-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk";
+  const cases: [string, string, number[]][] = [
+    // The prefix cut, and the token's own dashes among the marks the cut put in.
+    [ant, "anthropic-api-key", [4, 5, 8, 12]],
+    [slack, "slack-token", [4, 6, 8, 12, 16, 20]],
+    [gitlab, "gitlab-token", [4, 5]],
+    // Cut once, by a `+`: two groups.
+    [GH, "github-token", [20, 24]],
+    [AWS, "aws-access-key-id", [10, 12, 16]],
+  ];
+  for (const [token, rule, sizes] of cases) {
+    for (const mark of ["-", "_", "/", "+"]) {
+      for (const size of sizes) {
+        const written = cut(token, size, mark);
+        for (const x of [`key ${written} end`, JSON.stringify({ content: `t=${written}` })]) {
+          assert.ok(found(x).some((f) => f.endsWith(`:${rule}`)), `${found(x)}: ${x}`);
+        }
+        const text = `t=${written};`;
+        const f = findSecrets(text).find((f) => f.rule === rule)!;
+        assert.equal(f.index, 2, text);
+      }
+    }
+  }
+  assert.deepEqual(found(cut(ant, 8, "-")), ["cut:anthropic-api-key"]);
+  assert.equal(howWritten("cut"), "cut into groups");
+  for (
+    const text of [
+      // Regular marks after a token's head that make no token when taken out.
+      "xoxb-1234-5678-abcd",
+      "sk-x-a1b2-c3d4-e5f6",
+      "glpa-t-re-leas-e-no-tes-for-team",
+      "npm_conf-ig_c-ache-2024",
+      // A placeholder cut so stays one.
+      cut(`sk-ant-api03-${"x".repeat(93)}AA`, 8, "-"),
+      // Three characters after a single mark: no sign of a cut.
+      `${AWS.slice(0, 17)}+${AWS.slice(17)}`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.
@@ -1226,7 +1274,7 @@ Deno.test("the bottle's own values are found as written and in every encoding", 
   );
 });
 
-Deno.test("the bottle's own values are found in pieces: quoted in code, cut into lines, split by spaces", () => {
+Deno.test("the bottle's own values are found in pieces: quoted in code, cut into lines, split by spaces, cut by a mark", () => {
   // A value with no prefix a rule knows, read from its head as a token is from its prefix.
   const value = "k9X2mQ7p" + "Lw2Rt9Kt4mXv7Pq3Ns6Y";
   const half = value.length >> 1;
@@ -1239,6 +1287,13 @@ Deno.test("the bottle's own values are found in pieces: quoted in code, cut into
   for (const [how, text] of cases) {
     for (const t of [text, JSON.stringify({ content: text })]) {
       assert.deepEqual(found(t, [value]), [`${how}:bottle-credential`], t);
+    }
+  }
+  // Cut every so many characters by a mark, among its own dashes (`paste -sd-`).
+  for (const mark of ["-", "_", "/", "+"]) {
+    for (const size of [4, 6, 8]) {
+      const text = `v=${VALUE.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark)};`;
+      assert.deepEqual(found(text, [VALUE]), ["cut:bottle-credential"], text);
     }
   }
   // Its first piece holds its first twelve characters (see `VALUE_HEAD`).

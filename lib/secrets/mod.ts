@@ -70,6 +70,8 @@ export function howWritten(encoding: Encoding): string {
       return "in base64, reversed";
     case "doubled":
       return "each character doubled";
+    case "cut":
+      return "cut into groups";
     case "folded":
     case "lines":
       return "cut into lines";
@@ -1371,7 +1373,8 @@ function findInPiece(
       }
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
-      if (depth === 0) {
+      // A token put back together from groups (`cut`) holds nothing more to decode.
+      if (depth === 0 && v.encoding !== "cut") {
         level(
           v.text,
           // Dumps are read from the text as written: lines joined only glue a dump's lines

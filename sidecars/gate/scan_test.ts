@@ -77,6 +77,14 @@ Deno.test("scanAdded() finds a token committed cut every so many characters at a
   ]);
 });
 
+Deno.test("scanAdded() finds a token committed cut by a mark inside its own prefix (`fold -w 4 | paste -sd-`), and says so", () => {
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const lines = ["# cut:", `TOKEN=${slack.match(/.{1,4}/g)!.join("-")}`];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "2 Slack token, cut into groups",
+  ]);
+});
+
 Deno.test("scanAdded() finds a .env committed in base64 turned a line at a time, behind a file's signature or shifted after noise", () => {
   const env = (pad: string) =>
     `# settings for the deploy\nDATABASE_URL=postgres://app@db/app\nTOKEN=${GH}\nLOG_LEVEL=debug\n${pad}`;
