@@ -637,24 +637,27 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
   }
 });
 
-Deno.test("a token cut by a mark inside its own prefix or among its own marks (`fold -w 8 | paste -sd-`) is found, pointing at it", () => {
+Deno.test("a token cut by a mark inside its own prefix or among its own marks (`fold -w 8 | paste -sd-`), or by a dot between groups holding them, is found, pointing at it", () => {
   const cut = (token: string, size: number, mark: string) =>
     token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
   const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
     "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
   const gitlab = "gl" + "pat-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk";
-  const cases: [string, string, number[]][] = [
+  const runMarks = ["-", "_", "/", "+"];
+  const cases: [string, string, number[], string[]][] = [
     // The prefix cut, and the token's own dashes among the marks the cut put in.
-    [ant, "anthropic-api-key", [4, 5, 8, 12]],
-    [slack, "slack-token", [4, 6, 8, 12, 16, 20]],
-    [gitlab, "gitlab-token", [4, 5]],
+    [ant, "anthropic-api-key", [4, 5, 8, 12], [...runMarks, ".", ":"]],
+    [slack, "slack-token", [4, 6, 8, 12, 16, 20], runMarks],
+    [gitlab, "gitlab-token", [4, 5], runMarks],
+    // By a dot or a colon, after the whole prefix: the groups hold the token's own dashes.
+    [slack, "slack-token", [5, 6, 8, 12, 16, 20], [".", ":"]],
     // Cut once, by a `+`: two groups.
-    [GH, "github-token", [20, 24]],
-    [AWS, "aws-access-key-id", [10, 12, 16]],
+    [GH, "github-token", [20, 24], ["+"]],
+    [AWS, "aws-access-key-id", [10, 12, 16], ["+"]],
   ];
-  for (const [token, rule, sizes] of cases) {
-    for (const mark of ["-", "_", "/", "+"]) {
+  for (const [token, rule, sizes, marks] of cases) {
+    for (const mark of marks) {
       for (const size of sizes) {
         const written = cut(token, size, mark);
         for (const x of [`key ${written} end`, JSON.stringify({ content: `t=${written}` })]) {
@@ -667,6 +670,7 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
     }
   }
   assert.deepEqual(found(cut(ant, 8, "-")), ["cut:anthropic-api-key"]);
+  assert.deepEqual(found(cut(slack, 8, ".")), ["grouped:slack-token"]);
   assert.equal(howWritten("cut"), "cut into groups");
   for (
     const text of [
@@ -675,6 +679,10 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
       "sk-x-a1b2-c3d4-e5f6",
       "glpa-t-re-leas-e-no-tes-for-team",
       "npm_conf-ig_c-ache-2024",
+      // Dotted names after a prefix: no token when joined, or groups of other widths.
+      "xoxb-12-3.45-67890",
+      "xoxb-bot.user-name.v2",
+      "ghp_some-name.and-other:2024",
       // A placeholder cut so stays one.
       cut(`sk-ant-api03-${"x".repeat(93)}AA`, 8, "-"),
       // Three characters after a single mark: no sign of a cut.

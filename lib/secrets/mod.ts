@@ -558,6 +558,53 @@ export const OVERLAP = 64 << 10;
 /** For each keyword of the survey, whether and how a token starts with it (see `tokenStartAt`). */
 let tokenKeywords: Uint8Array | undefined;
 
+/** The widest groups `dottedPieces` reads. */
+const MAX_DOTTED = 32;
+
+/** Characters a token's groups may hold: letters, digits, `-` and `_`. */
+const TOKEN_CHAR = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9_-]/.test(String.fromCharCode(c)),
+);
+
+/**
+ * A token whose prefix is `start`-`end` cut every so many characters by a `.` or a `:`
+ * (`fold -w 8 | paste -sd.`), its groups holding a `-` or `_` of its own past the prefix
+ * (a Slack token's): the groups, start and end of each where written, the first holding
+ * the prefix; undefined when it is not so cut. Two groups or more, the last no wider
+ * than the others and, of two, as wide as a piece a space apart must be (`MIN_SPLIT`).
+ */
+function dottedPieces(text: string, start: number, end: number): number[] | undefined {
+  const tokenChar = (i: number) => TOKEN_CHAR[codeAt(text, i)] === 1;
+  for (let width = Math.max(MIN_SPLIT, end - start); width <= MAX_DOTTED; width++) {
+    const mark = text.charCodeAt(start + width);
+    if (mark !== 46 && mark !== 58) continue;
+    const pieces: number[] = [];
+    let own = false;
+    let at = start;
+    for (;;) {
+      let e = at;
+      for (; e < at + width && tokenChar(e); e++) {
+        const c = text.charCodeAt(e);
+        if (e >= end && (c === 45 || c === 95)) own = true;
+      }
+      pieces.push(at, e);
+      if (e === at + width && text.charCodeAt(e) === mark && tokenChar(e + 1)) {
+        at = e + 1;
+        continue;
+      }
+      // The last group: no wider than the others (a character of a token after it is no
+      // cut's).
+      if (tokenChar(e)) pieces.length = 0;
+      break;
+    }
+    const last = pieces.length - 2;
+    if (!own || last < 2 || (last === 2 && pieces[3]! - pieces[2]! < MIN_SPLIT)) continue;
+    return pieces;
+  }
+  return undefined;
+}
+
 /**
  * After a token's prefix, groups of characters of one length joined by one mark: a
  * licence key's form (`ghp_Zq8L-r2Xv-9Kt4-...`, `AKIA Q3EG Q2VF ...`), or a token cut
@@ -1177,6 +1224,16 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
       digit = c >= 48 && c <= 57;
     }
     if (!digit) continue;
+    // Cut every so many characters by a dot or a colon where the groups hold marks of
+    // the token's own (a Slack token's `-`), which the groups below do not: as pieces.
+    const dotted = dottedPieces(text, start, end);
+    if (dotted) {
+      covered = dotted.at(-1)!;
+      let length = 0;
+      for (let k = 0; k < dotted.length; k += 2) length += dotted[k + 1]! - dotted[k]!;
+      piecesFindings(text, dotted, length, end - start, out);
+      continue;
+    }
     GROUPED.lastIndex = end;
     const m = GROUPED.exec(text);
     if (m === null) continue;

@@ -77,11 +77,16 @@ Deno.test("scanAdded() finds a token committed cut every so many characters at a
   ]);
 });
 
-Deno.test("scanAdded() finds a token committed cut by a mark inside its own prefix (`fold -w 4 | paste -sd-`), and says so", () => {
+Deno.test("scanAdded() finds a token committed cut by a mark inside its own prefix (`fold -w 4 | paste -sd-`) or by dots among its own marks, and says so", () => {
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
-  const lines = ["# cut:", `TOKEN=${slack.match(/.{1,4}/g)!.join("-")}`];
+  const lines = [
+    "# cut:",
+    `TOKEN=${slack.match(/.{1,4}/g)!.join("-")}`,
+    `TOKEN2=${slack.match(/.{1,8}/g)!.join(".")}`,
+  ];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
     "2 Slack token, cut into groups",
+    "3 Slack token, in groups",
   ]);
 });
 
