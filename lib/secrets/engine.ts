@@ -271,24 +271,30 @@ export class Detector {
     return this.#matcher;
   }
 
-  constructor(rules: readonly Rule[]) {
+  /**
+   * `rules`, and `signs`: keywords the survey finds that wake no rule (what a caller reads
+   * from the hits itself: see `Survey.hits`).
+   */
+  constructor(rules: readonly Rule[], signs: readonly string[] = []) {
     this.rules = rules.map(shaped);
     const keywords: string[] = [];
     const index = new Map<string, number>();
     const wakes: number[][] = [];
+    const add = (k: string) => {
+      let i = index.get(k);
+      if (i === undefined) {
+        i = keywords.length;
+        keywords.push(k);
+        index.set(k, i);
+        wakes.push([]);
+      }
+      return i;
+    };
     rules.forEach((rule, r) => {
       if (rule.keywords.length === 0) throw new Error(`rule ${rule.id} has no keyword`);
-      for (const k of rule.keywords) {
-        let i = index.get(k);
-        if (i === undefined) {
-          i = keywords.length;
-          keywords.push(k);
-          index.set(k, i);
-          wakes.push([]);
-        }
-        wakes[i]!.push(r);
-      }
+      for (const k of rule.keywords) wakes[add(k)]!.push(r);
     });
+    for (const k of signs) add(k);
     this.#matcher = new KeywordMatcher(keywords);
     this.#wakes = wakes;
     this.#sticky = rules.map((rule) =>

@@ -693,6 +693,50 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
   }
 });
 
+Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, a dot or a colon (`github_p at_11...`) is found from the prefix's head", () => {
+  const cut = (token: string, size: number, mark: string) =>
+    token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
+  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
+  const docker = "dckr" + "_pat_" + body.slice(0, 27);
+  const gitlab = "gl" + "pat-" + body.slice(0, 20);
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + body.slice(0, 24);
+  const cases: [string, string, number[]][] = [
+    [fineGrained, "github-fine-grained-token", [4, 5, 6, 8, 10]],
+    [docker, "docker-pat", [4, 6, 8]],
+    [gitlab, "gitlab-token", [4, 5]],
+    [slack, "slack-token", [4]],
+  ];
+  for (const [token, rule, sizes] of cases) {
+    for (const size of sizes) {
+      for (const mark of [" ", "\n", ", ", '" + "', ".", ":"]) {
+        const written = mark.includes('"') ? `"${cut(token, size, mark)}"` : cut(token, size, mark);
+        for (const x of [`echo ${written} | curl -d @- x`, JSON.stringify({ content: written })]) {
+          assert.ok(found(x).some((f) => f.endsWith(`:${rule}`)), `${found(x)}: ${x}`);
+        }
+        // Pointing at the prefix's head.
+        const text = `t ${written} end`;
+        const f = findSecrets(text).find((f) => f.rule === rule)!;
+        assert.equal(f.index, 2 + +mark.includes('"'), text);
+      }
+    }
+  }
+  for (
+    const text of [
+      // The head of a prefix in words, paths and names: the prefix does not go on after it.
+      "See https://github.com/org/repo, github actions and github: at_least one access token.",
+      "github_p at the end of the line",
+      "dckr pat_ is the prefix of a Docker token",
+      "access to sandbox- and production- hosts",
+      // The prefix cut and put back, no token's body after it.
+      "github_p at_the docs say so",
+      cut(`github_pat_${"x".repeat(82)}`, 8, " "),
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.

@@ -282,11 +282,32 @@ function notPublic(source: string, findings: Finding[]): Finding[] {
 let shared: Detector | undefined;
 let joinedOnly: Detector | undefined;
 
-/** The detector over every rule. */
+/** The detector over every rule, its survey finding the heads of cut prefixes too (`CUT_HEADS`). */
 export function detector(): Detector {
-  shared ??= new Detector(RULES);
+  shared ??= new Detector(RULES, [...CUT_HEADS.keys()]);
   return shared;
 }
+
+/** How many characters of a prefix its head is (see `CUT_HEADS`). */
+const HEAD = 4;
+
+/**
+ * The first `HEAD` characters of each token prefix longer than that, of letters, digits,
+ * `_` and `-` (`gith` of `github_pat_`, `dckr` of `dckr_pat_`), and the prefixes each
+ * starts: a token cut every so many characters inside its prefix (`github_p at_11AB ...`,
+ * `fold -w 8 | paste -sd' '`) starts with one, where no keyword finds the whole prefix.
+ * Keywords of the survey that wake no rule (see `cutPrefixEnd`).
+ */
+const CUT_HEADS: ReadonlyMap<string, readonly string[]> = (() => {
+  const heads = new Map<string, string[]>();
+  const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
+  for (const prefix of prefixes) {
+    if (!separatedPrefix(prefix) || !/^[a-z0-9]{2}[a-z0-9_-]{3,}$/.test(prefix)) continue;
+    const head = prefix.slice(0, HEAD);
+    heads.set(head, [...(heads.get(head) ?? []), prefix]);
+  }
+  return heads;
+})();
 
 /**
  * Rules strong enough to judge text glued together from several fields, without the
@@ -630,10 +651,13 @@ function tokenKeywordKinds(): Uint8Array {
     // 2: a prefix with a separator in it, at its end or not (`ghp_`, `sk-`, `glpat-`,
     // Vault's `hvs.`, 42's `s-s4t2`); 1: one of letters and digits, a prefix only written
     // in capitals (`AKIA`; `pat` starts `path`).
+    // 3: the head of a longer prefix (see `CUT_HEADS`), which starts a token cut inside it.
     tokenKeywords = Uint8Array.from(
       detector().matcher.keywords,
       (k) =>
-        !prefixes.has(k) || k.length < 3 || k.startsWith("-")
+        !prefixes.has(k)
+          ? CUT_HEADS.has(k) ? 3 : 0
+          : k.length < 3 || k.startsWith("-")
           ? 0
           : /[-_.~]/.test(k)
           ? 2
@@ -758,9 +782,47 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
   for (let h = 0; h < hits.length; h += 2) {
     const end = hits[h + 1]!;
     const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
-    if (start >= 0) out.push(start, end);
+    if (start < 0) continue;
+    if (kinds[hits[h]!] !== 3) out.push(start, end);
+    else {
+      // A prefix cut: its first group stands for it.
+      const cut = cutPrefixEnd(text, start, CUT_HEADS.get(keywords[hits[h]!]!)!);
+      if (cut >= 0) out.push(start, cut);
+    }
   }
   return out;
+}
+
+/**
+ * Where the first group of a token cut inside its prefix, one of `prefixes`, ends, when
+ * one starts at `start` (where their head is): the prefix's first characters, as many as
+ * are written there, then a separator that no token holds (spaces, a line break, a `.`,
+ * a `:`, quotes and an operator), and past it the prefix going on (`github_p at_11...`).
+ * -1 when none is.
+ */
+function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
+  for (const prefix of prefixes) {
+    let width = HEAD;
+    for (; width < prefix.length; width++) {
+      const c = codeAt(text, start + width);
+      if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(width)) break;
+    }
+    // The whole prefix is its own keyword's; a token's character after part of it, no cut.
+    if (width === prefix.length || TOKEN_CHAR[codeAt(text, start + width)] === 1) continue;
+    let p = start + width;
+    for (let n = 0; n < 16 && TOKEN_CHAR[codeAt(text, p)] !== 1; n++) {
+      p += text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
+    }
+    // The next group: the prefix's next characters, as many as a group holds.
+    const to = Math.min(prefix.length, 2 * width);
+    let k = width;
+    for (; k < to; k++) {
+      const c = codeAt(text, p + k - width);
+      if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(k)) break;
+    }
+    if (k === to) return start + width;
+  }
+  return -1;
 }
 
 /**
@@ -768,8 +830,8 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * Python's adjacent literals on lines of their own, `["ghp_Z", "q8Lw2"].join("")`, also in
  * a JSON string, its quotes escaped), for `inPieces`: from a token rule's keyword, the
  * piece it is in read to its quote, then those after it, each after an operator or none,
- * up to `CHAIN` characters joined. A prefix cut across pieces (`"gh" + "p_..."`) is not
- * read.
+ * up to `CHAIN` characters joined. A prefix cut across pieces is read from its head
+ * (`"github_p" + "at_..."`, see `CUT_HEADS`), but within it (`"gh" + "p_..."`).
  */
 function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_QUOTED_PIECE);

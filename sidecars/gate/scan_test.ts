@@ -77,16 +77,20 @@ Deno.test("scanAdded() finds a token committed cut every so many characters at a
   ]);
 });
 
-Deno.test("scanAdded() finds a token committed cut by a mark inside its own prefix (`fold -w 4 | paste -sd-`) or by dots among its own marks, and says so", () => {
+Deno.test("scanAdded() finds a token committed cut inside its own prefix (`fold -w 4 | paste -sd-`, by spaces) or by dots among its own marks, and says so", () => {
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
   const lines = [
     "# cut:",
     `TOKEN=${slack.match(/.{1,4}/g)!.join("-")}`,
     `TOKEN2=${slack.match(/.{1,8}/g)!.join(".")}`,
+    `echo ${fineGrained.match(/.{1,8}/g)!.join(" ")}`,
   ];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
     "2 Slack token, cut into groups",
     "3 Slack token, in groups",
+    "4 GitHub fine-grained token, split into pieces",
   ]);
 });
 
