@@ -116,7 +116,9 @@ function repeatedKeywords(): string {
  * MiB a second), keywords in a word that never ends (`AKIA1,abcd,...`: the word read from
  * each keyword, once for each reader of pieces, 1.4 MiB a second), and a private key's
  * header with no end over and over (each read on across the others to the window's end:
- * 128 KiB 2.6 s).
+ * 128 KiB 2.6 s), a prefix's head cut where its prefix goes on (`github_p at_1`: each read
+ * as a token cut inside its prefix), and runs that start with a token's head and take
+ * out, as a cut's marks, marks at one width (`sk-x-a1b2-c3d4`).
  */
 function repeatedShapes(): string {
   const units = [
@@ -128,6 +130,8 @@ function repeatedShapes(): string {
     "eyJ1 ",
     "AKIA1,abcd,",
     "-----BEGIN RSA PRIVATE KEY-----\n",
+    "github_p at_1 ",
+    "sk-x-a1b2-c3d4-e5f6 ",
   ];
   const size = Math.floor((1 << 20) / units.length);
   return units.map((unit) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)).join("\n");

@@ -831,7 +831,8 @@ function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]):
  * a JSON string, its quotes escaped), for `inPieces`: from a token rule's keyword, the
  * piece it is in read to its quote, then those after it, each after an operator or none,
  * up to `CHAIN` characters joined. A prefix cut across pieces is read from its head
- * (`"github_p" + "at_..."`, see `CUT_HEADS`), but within it (`"gh" + "p_..."`).
+ * (`"github_p" + "at_..."`, see `CUT_HEADS`); one cut within its head (`"gh" + "p_..."`)
+ * is not.
  */
 function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_QUOTED_PIECE);
