@@ -1047,11 +1047,12 @@ const MAX_CUT = 32;
 /**
  * A token cut every so many characters by a mark a run holds (`-`, `_`, `/` or `+`:
  * `fold -w 8 | paste -sd-`), where the cut falls inside its own prefix or among its own
- * marks (`sk-ant-a-pi03-...`, `xoxb-123-45678901-2-...`), so that neither the prefix nor
- * groups after it are there to be read: the run from `lead` on without the marks at the
- * places such a cut puts them, when the run starts with a token's head (`heads`) and
- * what is left starts with a whole prefix; undefined when it is not so cut. Most runs
- * are done with at their head; the rest at the first place each width puts a mark.
+ * marks (`sk-ant-a-pi03-...`, `xoxb-123-45678901-23-12345-...`), so that neither the
+ * prefix nor groups after it are there to be read: the run from `lead` on without the
+ * marks at the places such a cut puts them, when the run starts with a token's head
+ * (`heads`) and what is left starts with a whole prefix; undefined when it is not so
+ * cut. Most runs are done with at their head; the rest at the first place each width
+ * puts a mark.
  */
 function cutToken(run: string, lead: number, heads: TurnedHeads): string | undefined {
   const n = run.length - lead;
