@@ -1089,7 +1089,7 @@ Deno.test("a token in capitals is found where it can be had back: a checksum, or
   }
 });
 
-Deno.test("a token of letters only (Hugging Face's) is found in pieces: its cases mixed stand for a digit", () => {
+Deno.test("a token of letters only (Hugging Face's) is found in pieces or groups: its cases mixed stand for a digit", () => {
   // Pieces are read as a token only with a digit after the prefix, which prose lacks; a
   // Hugging Face token has none, but its letters change case half the time.
   const hf = "hf" + "_jCBaQngSHiHDRYOcsMcifUcysGyEkQxWpZ";
@@ -1108,6 +1108,13 @@ Deno.test("a token of letters only (Hugging Face's) is found in pieces: its case
     assert.deepEqual(found(`t = "${token.slice(0, half)}" + "${token.slice(half)}"`), [
       `concatenated:${rule}`,
     ]);
+    // Cut every so many characters by a dot or a colon: groups with no digit.
+    for (const mark of [".", ":"]) {
+      for (const size of [4, 8, 16]) {
+        const written = token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
+        assert.deepEqual(found(`t=${written};`), [`grouped:${rule}`], written);
+      }
+    }
   }
   // In a JSON string after an escaped break: `\napi_` holds another prefix (`napi_`), which
   // starts no token there (read from it, it covered the one that starts after it).
@@ -1117,6 +1124,9 @@ Deno.test("a token of letters only (Hugging Face's) is found in pieces: its case
   // Words joined in camel case change case once a word: no token.
   assert.deepEqual(found(`hf_ ThisIsTheAccessTokenForTheModelHubAccount`), []);
   assert.deepEqual(found(`t = "hf_" + "ThisIsTheAccessTokenForTheModelHub"`), []);
+  // Nor in groups: capitals' prose, or words in camel case.
+  assert.deepEqual(found("hf_This.IsTh.eAcc.essT.oken.ForT.heMo.delH.ubAc.coun"), []);
+  assert.deepEqual(found("AKIA.EAST.WEST.NORTH.SOUTH.ZONE.MAIN"), []);
 });
 
 Deno.test("a prefix and words after it, or pieces that make no token, are not read as one split by spaces", () => {

@@ -1280,13 +1280,15 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
     let mark = false;
     for (let i = end; i < end + 22 && !mark; i++) mark = GROUP_MARK[codeAt(text, i)] === 1;
     if (!mark) continue;
-    // A digit among its first groups (see below), looked for before the groups are read.
-    let digit = false;
-    for (let i = end; i < end + 64 && !digit; i++) {
+    // A digit among its first groups, or capitals side by side (random letters, a Hugging
+    // Face token's: see below), looked for before the groups are read.
+    let random = false;
+    for (let i = end, capital = false; i < end + 64 && !random; i++) {
       const c = text.charCodeAt(i);
-      digit = c >= 48 && c <= 57;
+      random = (c >= 48 && c <= 57) || (capital && c >= 65 && c <= 90);
+      capital = c >= 65 && c <= 90;
     }
-    if (!digit) continue;
+    if (!random) continue;
     // Cut every so many characters by a dot or a colon where the groups hold marks of
     // the token's own (a Slack token's `-`), which the groups below do not: as pieces.
     const dotted = dottedPieces(text, start, end);
@@ -1331,9 +1333,9 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
       piecesFindings(text, pieces, length, end - start, out);
       continue;
     }
-    // A digit among its groups, as a random token all but always has: capitals' prose
-    // (`ASIA EAST WEST ...`) has none.
-    if (!groups.some((g) => /[0-9]/.test(g))) continue;
+    // A body as random as a token's (see `randomBody`): capitals' prose
+    // (`ASIA EAST WEST ...`) has no digit, nor small letters among its capitals.
+    if (!randomBody(groups.join(""))) continue;
     // Where each group starts, written and joined.
     const written: number[] = [];
     const joinedAt: number[] = [];
