@@ -802,11 +802,7 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  */
 function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
   for (const prefix of prefixes) {
-    let width = HEAD;
-    for (; width < prefix.length; width++) {
-      const c = codeAt(text, start + width);
-      if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(width)) break;
-    }
+    const width = matchedUpTo(text, start + HEAD, prefix, HEAD, prefix.length);
     // The whole prefix is its own keyword's; a token's character after part of it, no cut.
     if (width === prefix.length || TOKEN_CHAR[codeAt(text, start + width)] === 1) continue;
     let p = start + width;
@@ -815,14 +811,22 @@ function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]):
     }
     // The next group: the prefix's next characters, as many as a group holds.
     const to = Math.min(prefix.length, 2 * width);
-    let k = width;
-    for (; k < to; k++) {
-      const c = codeAt(text, p + k - width);
-      if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(k)) break;
-    }
-    if (k === to) return start + width;
+    if (matchedUpTo(text, p, prefix, width, to) === to) return start + width;
   }
   return -1;
+}
+
+/**
+ * Where, from `from` up to `to`, `prefix` (in small letters) stops being what `text`
+ * holds from `at` on, blind to case.
+ */
+function matchedUpTo(text: string, at: number, prefix: string, from: number, to: number) {
+  let k = from;
+  for (; k < to; k++) {
+    const c = codeAt(text, at + k - from);
+    if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(k)) break;
+  }
+  return k;
 }
 
 /**
