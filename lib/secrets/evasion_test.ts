@@ -799,6 +799,68 @@ Deno.test("a token in quoted pieces is found after or inside a long run of other
   }
 });
 
+Deno.test('a token cut across quoted pieces within its prefix\'s first characters (`"gh" + "p_..."`) is found, as written and in a model request', () => {
+  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const stripe = "sk" + "_live_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const forms = (a: string, b: string): string[] => [
+    `const key = "${a}" + "${b}";`,
+    `key = '${a}' + '${b}'`,
+    `$key = "${a}" . "${b}";`,
+    `KEY = (\n    "${a}"\n    "${b}"\n)`,
+    `k="${a}""${b}"`,
+    `auth = "Bearer ${a}" + "${b}"`,
+    `[${JSON.stringify(a)}, ${JSON.stringify(b)}].join("")`,
+  ];
+  const cases: [string, string][] = [
+    [GH, "github-token"],
+    [AWS, "aws-access-key-id"],
+    [ant, "anthropic-api-key"],
+    [slack, "slack-token"],
+    [stripe, "stripe-secret-key"],
+  ];
+  for (const [token, rule] of cases) {
+    for (const at of [1, 2, 3]) {
+      for (const code of forms(token.slice(0, at), token.slice(at))) {
+        const asJson = JSON.stringify({
+          messages: [{ role: "user", content: `$ cat k.js\n${code}` }],
+        });
+        for (const t of [code, asJson]) {
+          assert.ok(found(t).includes(`concatenated:${rule}`), `${found(t)}: ${t}`);
+        }
+        // Pointing at the prefix, its span the pieces as written.
+        const f = findSecrets(code).find((f) => f.encoding === "concatenated")!;
+        assert.equal(code.slice(f.index, f.index + at), token.slice(0, at), code);
+        assert.ok(code.slice(f.index, f.index + f.length).endsWith(token.slice(-2)), code);
+      }
+    }
+  }
+  // The prefix in more pieces than two, the rest of the token in one or two.
+  for (
+    const code of [
+      `k = "g" + "h" + "${GH.slice(2)}"`,
+      `k = "gh" + "p_" + "${GH.slice(4)}"`,
+      `k = "g" + "hp_Zq8L" + "${GH.slice(8)}"`,
+      `k = "gh" + "${GH.slice(2, 22)}" + "${GH.slice(22)}"`,
+    ]
+  ) {
+    assert.deepEqual(found(code), ["concatenated:github-token"], code);
+  }
+  // Pieces that start a prefix but make no token: a placeholder, words, a name.
+  for (
+    const code of [
+      `k = "g" + "hp_" + "is_a_placeholder_here_xx"`,
+      `words = ["gh", "p_the_quick_brown_fox_jumps"]`,
+      `k = "s" + "k-" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"`,
+      `k = "gh" + "p_" + name + "${GH.slice(4)}"`,
+      `k = "A" + "KIA" + "${AWS.slice(4)}Z"`,
+    ]
+  ) {
+    assert.deepEqual(found(code), [], code);
+  }
+});
+
 Deno.test("quoted pieces in code that make no token are not read as one", () => {
   for (
     const code of [

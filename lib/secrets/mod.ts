@@ -835,8 +835,8 @@ function matchedUpTo(text: string, at: number, prefix: string, from: number, to:
  * a JSON string, its quotes escaped), for `inPieces`: from a token rule's keyword, the
  * piece it is in read to its quote, then those after it, each after an operator or none,
  * up to `CHAIN` characters joined. A prefix cut across pieces is read from its head
- * (`"github_p" + "at_..."`, see `CUT_HEADS`); one cut within its head (`"gh" + "p_..."`)
- * is not.
+ * (`"github_p" + "at_..."`, see `CUT_HEADS`), or, cut within its head (`"gh" + "p_..."`),
+ * from where `headCutStarts` finds it starts.
  */
 function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_QUOTED_PIECE);
@@ -861,6 +861,132 @@ function quotedPieces(): (text: string, start: number, end: number) => Pieces | 
     }
     return { pieces, length, loose: 0 };
   };
+}
+
+/**
+ * The token prefixes that `tokenStartAt` reads (small letters), as a trie for walking a
+ * text's characters through, blind to case: `next[node * width + ALPHABET[c]]` is the node
+ * after character `c` (0: none, for the root is no node's child), and `ends[node]` whether
+ * a prefix ends there. A token's prefix cut across quoted pieces within its first
+ * characters (`"gh" + "p_..."`) has no keyword of the survey's in either piece: it is
+ * walked through from where the first piece's last word starts (see `headCutStarts`).
+ */
+const PREFIX_TRIE = (() => {
+  const kinds = tokenKeywordKinds();
+  const prefixes = detector().matcher.keywords.filter((_, k) => kinds[k] === 1 || kinds[k] === 2);
+  const alphabet = new Uint8Array(128);
+  let width = 1;
+  for (const c of new Set(prefixes.join(""))) {
+    const code = c.charCodeAt(0);
+    alphabet[code] = width;
+    if (code >= 97 && code <= 122) alphabet[code - 32] = width;
+    width++;
+  }
+  // A node for each prefix of a prefix, and the root.
+  const nodes = new Set(prefixes.flatMap((p) => Array.from(p, (_, i) => p.slice(0, i + 1))));
+  const next = new Uint16Array((nodes.size + 1) * width);
+  const ends = new Uint8Array(nodes.size + 1);
+  let count = 1;
+  for (const prefix of prefixes) {
+    let node = 0;
+    for (const c of prefix) {
+      const at = node * width + alphabet[c.charCodeAt(0)]!;
+      if (next[at] === 0) next[at] = count++;
+      node = next[at]!;
+    }
+    ends[node] = 1;
+  }
+  const longest = Math.max(...prefixes.map((p) => p.length));
+  return { alphabet, width, next, ends, longest };
+})();
+
+/** The longest prefix `PREFIX_TRIE` holds. */
+const MAX_PREFIX = PREFIX_TRIE.longest;
+
+/**
+ * The node of `PREFIX_TRIE` after `node` and the character at `i` of `text`; 0 if none.
+ */
+function prefixStep(node: number, text: string, i: number): number {
+  const c = codeAt(text, i);
+  const k = c < 128 ? PREFIX_TRIE.alphabet[c]! : 0;
+  return k === 0 ? 0 : PREFIX_TRIE.next[node * PREFIX_TRIE.width + k]!;
+}
+
+/**
+ * Whether a token prefix (see `PREFIX_TRIE`) starts at `start` and ends past the quoted
+ * piece it is in, whose closing quote is at `close` (escaped with a backslash before it in
+ * a JSON string), in the pieces joined after it in code.
+ */
+function prefixAcross(text: string, start: number, close: number, escaped: boolean): boolean {
+  let node = 0;
+  const end = escaped ? close - 1 : close;
+  for (let i = start; i < end; i++) {
+    node = prefixStep(node, text, i);
+    if (node === 0) return false;
+  }
+  let read = end - start;
+  for (let at = close, p = nextPiece(text, at, escaped); p >= 0;) {
+    let i = p;
+    for (; read < MAX_PREFIX && PIECE_CHAR[codeAt(text, i)] === 1; i++, read++) {
+      node = prefixStep(node, text, i);
+      if (node === 0) return false;
+      if (PREFIX_TRIE.ends[node] === 1) return true;
+    }
+    at = escaped ? i + 1 : i;
+    if (text.charCodeAt(at) !== text.charCodeAt(close) || (escaped && text.charCodeAt(i) !== 92)) {
+      return false;
+    }
+    p = nextPiece(text, at, escaped);
+  }
+  return false;
+}
+
+/** How many quoted pieces before a run `headCutStarts` reads back across at most. */
+const MAX_HEAD_PIECES = 4;
+
+/**
+ * Where a token's prefix starts that is cut across quoted pieces joined in code within
+ * its first characters (`"gh" + "p_Zq8L..."`, `'s' 'k-ant-...'`, also in a JSON string),
+ * and where the piece it starts in ends, as `tokenStarts` gives, in order. Neither piece
+ * holds a keyword of the survey's: read back from the runs of 16 characters or more
+ * (`runs`, pairs) that a quoted piece starts with, which the rest of a token is, to the
+ * last word of each of the few short pieces before, and from there forward for a prefix.
+ * A token also cut in pieces shorter than a run after the cut is not found.
+ */
+function headCutStarts(text: string, runs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < runs.length; r += 2) {
+    let open = runs[r]! - 1;
+    const quote = text.charCodeAt(open);
+    if (quote !== 34 && quote !== 39 && quote !== 96) continue;
+    const escaped = text.charCodeAt(open - 1) === 92;
+    for (let n = 0; n < MAX_HEAD_PIECES; n++) {
+      // The piece before: its closing quote, then what joins it to this one.
+      const from = open - (escaped ? 2 : 1);
+      const close = text.lastIndexOf(String.fromCharCode(quote), from);
+      if (close < 0 || from - close > 24) break;
+      if (escaped && text.charCodeAt(close - 1) !== 92) break;
+      if (nextPiece(text, close, escaped) !== open + 1) break;
+      // Its last word.
+      const end = escaped ? close - 1 : close;
+      let s = end;
+      while (s >= end - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
+      // No prefix ends past a word as long as the longest.
+      if (s === end || end - s > MAX_PREFIX) break;
+      if (prefixAcross(text, s, close, escaped)) {
+        out.push(s, end);
+        break;
+      }
+      // A word that is the whole piece: the prefix may start in the one before.
+      open = s - 1;
+      if (text.charCodeAt(open) !== quote || (escaped && text.charCodeAt(open - 1) !== 92)) break;
+    }
+  }
+  if (out.length <= 2) return out;
+  const order = Array.from({ length: out.length / 2 }, (_, i) => i).sort((a, b) =>
+    out[2 * a]! - out[2 * b]!
+  );
+  return order.flatMap((i) => [out[2 * i]!, out[2 * i + 1]!]);
 }
 
 /**
@@ -1430,6 +1556,10 @@ function findInPiece(
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, groupedFindings(text, starts)), "grouped");
   add(notPublic(text, inPieces(text, starts, quotedPieces())), "concatenated");
+  add(
+    notPublic(text, inPieces(text, headCutStarts(text, survey.runs), quotedPieces())),
+    "concatenated",
+  );
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines
