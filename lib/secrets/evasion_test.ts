@@ -799,7 +799,7 @@ Deno.test("a token in quoted pieces is found after or inside a long run of other
   }
 });
 
-Deno.test('a token cut across quoted pieces within its prefix\'s first characters (`"gh" + "p_..."`) is found, as written and in a model request', () => {
+Deno.test('a token cut across quoted pieces, or split by spaces or lines, within its prefix\'s first characters (`"gh" + "p_..."`, `gh p_...`) is found, as written and in a model request', () => {
   const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
     "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
@@ -812,6 +812,10 @@ Deno.test('a token cut across quoted pieces within its prefix\'s first character
     `k="${a}""${b}"`,
     `auth = "Bearer ${a}" + "${b}"`,
     `[${JSON.stringify(a)}, ${JSON.stringify(b)}].join("")`,
+    // Split by spaces, a bar or line breaks.
+    `token: ${a} ${b}`,
+    `| ${a} | ${b} |`,
+    `$ echo ${a}; echo ${b}\n${a}\n${b}\n`,
   ];
   const cases: [string, string][] = [
     [GH, "github-token"],
@@ -826,11 +830,12 @@ Deno.test('a token cut across quoted pieces within its prefix\'s first character
         const asJson = JSON.stringify({
           messages: [{ role: "user", content: `$ cat k.js\n${code}` }],
         });
+        const how = /["'`]/.test(code) ? "concatenated" : "split";
         for (const t of [code, asJson]) {
-          assert.ok(found(t).includes(`concatenated:${rule}`), `${found(t)}: ${t}`);
+          assert.ok(found(t).includes(`${how}:${rule}`), `${found(t)}: ${t}`);
         }
         // Pointing at the prefix, its span the pieces as written.
-        const f = findSecrets(code).find((f) => f.encoding === "concatenated")!;
+        const f = findSecrets(code).find((f) => f.encoding === how)!;
         assert.equal(code.slice(f.index, f.index + at), token.slice(0, at), code);
         assert.ok(code.slice(f.index, f.index + f.length).endsWith(token.slice(-2)), code);
       }
@@ -855,6 +860,11 @@ Deno.test('a token cut across quoted pieces within its prefix\'s first character
       `k = "s" + "k-" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaa"`,
       `k = "gh" + "p_" + name + "${GH.slice(4)}"`,
       `k = "A" + "KIA" + "${AWS.slice(4)}Z"`,
+      // Words before a long word or a run, in prose and in code.
+      `see gh p_the_quick_brown_fox_jumps over`,
+      `a KIAQEGQVFOWZXMNABCD is no key`,
+      `to sk-ant-internationalization-framework`,
+      `x = a ${btoa("plain words and numbers 12345 ".repeat(4))}`,
     ]
   ) {
     assert.deepEqual(found(code), [], code);

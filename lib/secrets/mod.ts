@@ -836,7 +836,7 @@ function matchedUpTo(text: string, at: number, prefix: string, from: number, to:
  * piece it is in read to its quote, then those after it, each after an operator or none,
  * up to `CHAIN` characters joined. A prefix cut across pieces is read from its head
  * (`"github_p" + "at_..."`, see `CUT_HEADS`), or, cut within its head (`"gh" + "p_..."`),
- * from where `headCutStarts` finds it starts.
+ * from where `headCuts` finds it starts.
  */
 function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_QUOTED_PIECE);
@@ -869,7 +869,7 @@ function quotedPieces(): (text: string, start: number, end: number) => Pieces | 
  * after character `c` (0: none, for the root is no node's child), and `ends[node]` whether
  * a prefix ends there. A token's prefix cut across quoted pieces within its first
  * characters (`"gh" + "p_..."`) has no keyword of the survey's in either piece: it is
- * walked through from where the first piece's last word starts (see `headCutStarts`).
+ * walked through from where the first piece's last word starts (see `headCuts`).
  */
 const PREFIX_TRIE = (() => {
   const kinds = tokenKeywordKinds();
@@ -941,24 +941,60 @@ function prefixAcross(text: string, start: number, close: number, escaped: boole
   return false;
 }
 
-/** How many quoted pieces before a run `headCutStarts` reads back across at most. */
+/** How many quoted pieces before a run `headCuts` reads back across at most. */
 const MAX_HEAD_PIECES = 4;
 
 /**
- * Where a token's prefix starts that is cut across quoted pieces joined in code within
- * its first characters (`"gh" + "p_Zq8L..."`, `'s' 'k-ant-...'`, also in a JSON string),
- * and where the piece it starts in ends, as `tokenStarts` gives, in order. Neither piece
- * holds a keyword of the survey's: read back from the runs of 16 characters or more
- * (`runs`, pairs) that a quoted piece starts with, which the rest of a token is, to the
- * last word of each of the few short pieces before, and from there forward for a prefix.
- * A token also cut in pieces shorter than a run after the cut is not found.
+ * Whether a token prefix (see `PREFIX_TRIE`) starts at `start`, at a word's start, and
+ * ends in the run that starts at `run`, past what stands from `end` to it.
  */
-function headCutStarts(text: string, runs: readonly number[]): number[] {
-  const out: number[] = [];
+function prefixOver(text: string, start: number, end: number, run: number): boolean {
+  if (TOKEN_CHAR[codeAt(text, start - 1)] === 1 && !escapedBreak(text, start - 2)) return false;
+  let node = 0;
+  for (let i = start; i < end; i++) {
+    node = prefixStep(node, text, i);
+    if (node === 0) return false;
+  }
+  for (let i = run; i < run + MAX_PREFIX; i++) {
+    node = prefixStep(node, text, i);
+    if (node === 0) return false;
+    if (PREFIX_TRIE.ends[node] === 1) return true;
+  }
+  return false;
+}
+
+/**
+ * Where a token's prefix starts that is cut within its first characters, which no keyword
+ * of the survey's finds in either part, and where its first part ends, as `tokenStarts`
+ * gives, in order: `quoted`, across quoted pieces joined in code (`"gh" + "p_Zq8L..."`,
+ * `'s' 'k-ant-...'`, also in a JSON string), for `quotedPieces`; `split`, by spaces, a
+ * `,`, `;` or `|`, or line breaks (`gh p_Zq8L...`), for `splitPieces`. Read back from
+ * the runs of 16 characters or more (`runs`, pairs) that the rest of a token is: to the
+ * word before the gap, or the last word of each of the few short quoted pieces before,
+ * and from there forward for a prefix. A token also cut, after the cut, into pieces
+ * shorter than a run is not found.
+ */
+function headCuts(text: string, runs: readonly number[]): { quoted: number[]; split: number[] } {
+  const quoted: number[] = [];
+  const split: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
-    let open = runs[r]! - 1;
+    const run = runs[r]!;
+    let open = run - 1;
     const quote = text.charCodeAt(open);
-    if (quote !== 34 && quote !== 39 && quote !== 96) continue;
+    if (quote !== 34 && quote !== 39 && quote !== 96) {
+      // The word before a gap: one that reads as the gap up to the run (which, after a
+      // line break escaped in a JSON string, starts with the escape's letter).
+      const at = quote === 92 && escapeLetter(text.charCodeAt(run)) ? run + 1 : run;
+      let end = run;
+      for (let n = 0; n < 8 && end > 0 && TOKEN_CHAR[codeAt(text, end - 1)] !== 1; n++) end--;
+      if (end === run || end + (gapAt(text, end) >> 1) !== at) continue;
+      let s = end;
+      while (s > end - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
+      // After a line break escaped in a JSON string, the word starts past its letter.
+      if (escapedBreak(text, s - 1) && s + 1 < end) s++;
+      if (prefixOver(text, s, end, at)) split.push(s, end);
+      continue;
+    }
     const escaped = text.charCodeAt(open - 1) === 92;
     for (let n = 0; n < MAX_HEAD_PIECES; n++) {
       // The piece before: its closing quote, then what joins it to this one.
@@ -974,7 +1010,7 @@ function headCutStarts(text: string, runs: readonly number[]): number[] {
       // No prefix ends past a word as long as the longest.
       if (s === end || end - s > MAX_PREFIX) break;
       if (prefixAcross(text, s, close, escaped)) {
-        out.push(s, end);
+        quoted.push(s, end);
         break;
       }
       // A word that is the whole piece: the prefix may start in the one before.
@@ -982,11 +1018,21 @@ function headCutStarts(text: string, runs: readonly number[]): number[] {
       if (text.charCodeAt(open) !== quote || (escaped && text.charCodeAt(open - 1) !== 92)) break;
     }
   }
-  if (out.length <= 2) return out;
-  const order = Array.from({ length: out.length / 2 }, (_, i) => i).sort((a, b) =>
-    out[2 * a]! - out[2 * b]!
+  return { quoted: inOrder(quoted), split: inOrder(split) };
+}
+
+/** Whether a line break or tab escaped in a JSON string (`\\n`) starts at `i`. */
+function escapedBreak(text: string, i: number): boolean {
+  return text.charCodeAt(i) === 92 && escapeLetter(text.charCodeAt(i + 1));
+}
+
+/** Pairs sorted by their first. */
+function inOrder(pairs: number[]): number[] {
+  if (pairs.length <= 2) return pairs;
+  const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) =>
+    pairs[2 * a]! - pairs[2 * b]!
   );
-  return order.flatMap((i) => [out[2 * i]!, out[2 * i + 1]!]);
+  return order.flatMap((i) => [pairs[2 * i]!, pairs[2 * i + 1]!]);
 }
 
 /**
@@ -1248,8 +1294,11 @@ function splitPieces(): (text: string, start: number, end: number) => Pieces | u
       if (pieces.length >= 2 * (width > 0 ? MAX_REGULAR_SPLIT : MAX_SPLIT)) break;
       const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
       // A piece that starts with a token's prefix, or holds the keyword again, is another
-      // token, or text about one.
-      if (startsToken(text, p) || text.slice(p, e).includes(keyword)) break;
+      // token, or text about one (a prefix's first characters cut off, see `headCuts`,
+      // are no keyword: one or two letters a random body may well hold).
+      if (startsToken(text, p) || (keyword.length > 2 && text.slice(p, e).includes(keyword))) {
+        break;
+      }
       if (e - p < MIN_SPLIT) {
         // The rest of a regular cut (`fold`, `cut -c`, a loop's slices): its last piece,
         // narrower, loose (it may be the next word). The cut is regular from the first
@@ -1556,15 +1605,17 @@ function findInPiece(
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, groupedFindings(text, starts)), "grouped");
   add(notPublic(text, inPieces(text, starts, quotedPieces())), "concatenated");
-  add(
-    notPublic(text, inPieces(text, headCutStarts(text, survey.runs), quotedPieces())),
-    "concatenated",
-  );
+  // A prefix cut within its first characters: from the runs the rest of a token is.
+  const cuts = headCuts(text, survey.runs);
+  add(notPublic(text, inPieces(text, cuts.quoted, quotedPieces())), "concatenated");
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines
   // that the lines joined hold is said to be cut into lines.
-  const split = notPublic(text, inPieces(text, starts, splitPieces()));
+  const split = notPublic(text, [
+    ...inPieces(text, starts, splitPieces()),
+    ...inPieces(text, cuts.split, splitPieces()),
+  ]);
   if (options.decode === false) {
     add(split, "split");
     return out;
