@@ -737,6 +737,47 @@ Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, 
   }
 });
 
+Deno.test("a token cut once by a dot or a colon anywhere past its prefix is found, as written and in a model request", () => {
+  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
+  const cases: [string, string][] = [
+    [GH, "github-token"],
+    [AWS, "aws-access-key-id"],
+    [ant, "anthropic-api-key"],
+    [slack, "slack-token"],
+  ];
+  for (const [token, rule] of cases) {
+    for (const at of [6, 9, 14, 16, 25, token.length - 4].filter((at) => at < token.length)) {
+      for (const mark of [".", ":"]) {
+        const code = `key = ${token.slice(0, at)}${mark}${token.slice(at)}`;
+        const asJson = JSON.stringify({ messages: [{ role: "user", content: code }] });
+        // Split, or in groups where the first is glued to the prefix (`AKIAQ3.EGQ2...`);
+        // a Slack token's first part may be one as written.
+        for (const t of [code, asJson]) {
+          const how = found(t).filter((f) => f.endsWith(`:${rule}`));
+          assert.equal(how.length, 1, `${found(t)}: ${t}`);
+          if (rule !== "slack-token") assert.match(how[0]!, /^(split|grouped):/, t);
+        }
+        const f = findSecrets(code).find((f) => f.rule === rule)!;
+        if (f.encoding === "split") {
+          assert.equal(
+            code.slice(f.index, f.index + f.length),
+            `${token.slice(0, at)}${mark}${token.slice(at)}`,
+          );
+        }
+      }
+    }
+  }
+  // A token ending a sentence is found once, as written; a prefix's word before a file's
+  // extension or a port, no token joined.
+  assert.deepEqual(found(`the key is ${GH}. Then`), ["plain:github-token"]);
+  assert.deepEqual(found(`the key is ${GH}.Then`), ["plain:github-token"]);
+  for (const text of ["open sk_live_settings.json", "ghp_cache:8080", "AKIA2024.12"]) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.
@@ -816,6 +857,9 @@ Deno.test('a token cut across quoted pieces, or split by spaces or lines, within
     `token: ${a} ${b}`,
     `| ${a} | ${b} |`,
     `$ echo ${a}; echo ${b}\n${a}\n${b}\n`,
+    // Cut once by a dot or a colon.
+    `id: ${a}.${b}`,
+    `key=${a}:${b}`,
   ];
   const cases: [string, string][] = [
     [GH, "github-token"],

@@ -968,19 +968,33 @@ function prefixOver(text: string, start: number, end: number, run: number): bool
  * of the survey's finds in either part, and where its first part ends, as `tokenStarts`
  * gives, in order: `quoted`, across quoted pieces joined in code (`"gh" + "p_Zq8L..."`,
  * `'s' 'k-ant-...'`, also in a JSON string), for `quotedPieces`; `split`, by spaces, a
- * `,`, `;` or `|`, or line breaks (`gh p_Zq8L...`), for `splitPieces`. Read back from
+ * `,`, `;` or `|`, or line breaks (`gh p_Zq8L...`), for `splitPieces`; `marked`, by one
+ * `.` or `:` (`gh.p_Zq8L...`), for `markedPieces`. Read back from
  * the runs of 16 characters or more (`runs`, pairs) that the rest of a token is: to the
  * word before the gap, or the last word of each of the few short quoted pieces before,
  * and from there forward for a prefix. A token also cut, after the cut, into pieces
  * shorter than a run is not found.
  */
-function headCuts(text: string, runs: readonly number[]): { quoted: number[]; split: number[] } {
+function headCuts(
+  text: string,
+  runs: readonly number[],
+): { quoted: number[]; split: number[]; marked: number[] } {
   const quoted: number[] = [];
   const split: number[] = [];
+  const marked: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const run = runs[r]!;
     let open = run - 1;
     const quote = text.charCodeAt(open);
+    if (quote === 46 || quote === 58) {
+      // One `.` or `:` after the word: the word and the run are the token's two pieces.
+      let s = open;
+      while (s > open - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
+      if (s < open && prefixOver(text, s, open, run)) {
+        marked.push(s, open, run, runs[r + 1]!, open - s);
+      }
+      continue;
+    }
     if (quote !== 34 && quote !== 39 && quote !== 96) {
       // The word before a gap: one that reads as the gap up to the run (which, after a
       // line break escaped in a JSON string, starts with the escape's letter).
@@ -1018,7 +1032,49 @@ function headCuts(text: string, runs: readonly number[]): { quoted: number[]; sp
       if (text.charCodeAt(open) !== quote || (escaped && text.charCodeAt(open - 1) !== 92)) break;
     }
   }
-  return { quoted: inOrder(quoted), split: inOrder(split) };
+  return { quoted: inOrder(quoted), split: inOrder(split), marked };
+}
+
+/** The longest piece `markCuts` reads on either side of the mark. */
+const MAX_MARKED = CHAIN / 2;
+
+/**
+ * Tokens cut once by a `.` or a `:` past their prefix (`ghp_Zq8Lw2.Rt5Vn...`), anywhere
+ * that leaves four characters or more after it (a regular cut, `dottedPieces` and
+ * `GROUPED`, reads more than two groups): from where a
+ * token rule's keyword starts one (`starts`, see `tokenStarts`), its word up to the mark
+ * and the word after it, for `markedPieces`.
+ */
+function markCuts(text: string, starts: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < starts.length; h += 2) {
+    const start = starts[h]!;
+    let e = starts[h + 1]!;
+    while (e < start + MAX_MARKED && TOKEN_CHAR[codeAt(text, e)] === 1) e++;
+    const mark = text.charCodeAt(e);
+    if ((mark !== 46 && mark !== 58) || TOKEN_CHAR[codeAt(text, e + 1)] !== 1) continue;
+    let f = e + 1;
+    while (f < e + 1 + MAX_MARKED && TOKEN_CHAR[codeAt(text, f)] === 1) f++;
+    // A piece as short as a file's extension is none of a token's (see `MIN_SPLIT`).
+    if (f - e - 1 >= MIN_SPLIT) out.push(start, e, e + 1, f, starts[h + 1]! - start);
+  }
+  return out;
+}
+
+/**
+ * The tokens in two pieces a `.` or a `:` apart (`gh.p_Zq8L...`, `ghp_Zq8L.w2Rt...`; from
+ * `headCuts` and `markCuts`, five numbers a token: where each piece starts and ends, and
+ * how much of the first its prefix, or the part of it there, is), found joined (see
+ * `piecesFindings`).
+ */
+function markedPieces(text: string, marked: readonly number[]): Finding[] {
+  const out: Finding[] = [];
+  for (let m = 0; m < marked.length; m += 5) {
+    const pieces = marked.slice(m, m + 4);
+    const length = pieces[1]! - pieces[0]! + pieces[3]! - pieces[2]!;
+    piecesFindings(text, pieces, length, marked[m + 4]!, out);
+  }
+  return out;
 }
 
 /** Whether a line break or tab escaped in a JSON string (`\\n`) starts at `i`. */
@@ -1615,6 +1671,7 @@ function findInPiece(
   const split = notPublic(text, [
     ...inPieces(text, starts, splitPieces()),
     ...inPieces(text, cuts.split, splitPieces()),
+    ...markedPieces(text, [...cuts.marked, ...markCuts(text, starts)]),
   ]);
   if (options.decode === false) {
     add(split, "split");
