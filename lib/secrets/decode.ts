@@ -56,6 +56,12 @@ export interface Variant {
    * scan may decode: what it holds is unknown, which callers treat as a finding.
    */
   unchecked?: true;
+  /**
+   * Set where only a secret that is the whole text counts (a run with marks taken out: a
+   * token that holds its own, Sourcegraph's `sgp_<16>_<40>`, would be another token
+   * without them, a part of it).
+   */
+  whole?: true;
 }
 
 /** Whether `bytes` are binary, as git decides it: a NUL byte in the first 8000. */
@@ -1098,6 +1104,43 @@ function cutToken(run: string, lead: number, heads: TurnedHeads): string | undef
   return undefined;
 }
 
+/** The most marks `strayMarksOut` takes out of a run. */
+const MAX_STRAY = 2;
+
+/**
+ * A token with one or two marks of one kind (`-`, `_`, `/` or `+`) put in past its whole
+ * prefix (`ghp_Zq8L-w2Rt5Vn...`, `AKIAQ3EG/Q2VF...`), each with four characters or more
+ * after it (three after one are no sign of a cut): the run from `lead` on without them,
+ * for each kind that is so, when the run starts with a token's head (`heads`) and a whole
+ * prefix. The token's own marks of the other kinds stay (a fine-grained GitHub token's
+ * `_`: which kind was put in is not known, so each is tried).
+ */
+function strayMarksOut(run: string, lead: number, heads: TurnedHeads): string[] {
+  if (run.length - lead < MIN_RUN || !hasHead(heads.plain, run, lead)) return [];
+  heads.prefix.lastIndex = 0;
+  const whole = heads.prefix.exec(lead === 0 ? run : run.slice(lead));
+  if (whole === null) return [];
+  const from = lead + whole[0].length;
+  const out: string[] = [];
+  for (const mark of STRAY_MARKS) {
+    let at = run.indexOf(mark, from);
+    if (at < 0) continue;
+    let joined = run.slice(lead, from);
+    let piece = from;
+    for (let marks = 1; at >= 0 && marks <= MAX_STRAY; marks++) {
+      joined += run.slice(piece, at);
+      piece = at + 1;
+      at = run.indexOf(mark, piece);
+      if ((at < 0 ? run.length : at) - piece < MIN_CUT) break;
+    }
+    if (at < 0 && run.length - piece >= MIN_CUT) out.push(joined + run.slice(piece));
+  }
+  return out;
+}
+
+/** The marks `strayMarksOut` takes out. */
+const STRAY_MARKS = ["-", "_", "/", "+"];
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1540,6 +1583,13 @@ export function variants(
     // A token cut by a mark inside its prefix or among its own marks: put back together.
     const uncut = turned && cutToken(run, +escaped, turned);
     if (uncut) add({ text: uncut, encoding: "cut", at: from + +escaped });
+    // One or two marks put in past its prefix: taken out (where the same mark also falls
+    // where a regular cut puts one, the regular cut above may be the wrong reading).
+    if (turned) {
+      for (const text of strayMarksOut(run, +escaped, turned)) {
+        add({ text, encoding: "cut", at: from + +escaped, whole: true });
+      }
+    }
     // Groups of one width joined by a mark the run holds (`fold -w 16 | paste -sd-`):
     // joined, and read as the groups cut apart by a space are above.
     const grouped = markedGroups(escaped ? run.slice(1) : run);

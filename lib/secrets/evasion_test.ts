@@ -778,6 +778,49 @@ Deno.test("a token cut once by a dot or a colon anywhere past its prefix is foun
   }
 });
 
+Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt...`) is found, as written and in a model request", () => {
+  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
+  // Each token, its rule, and how long its prefix is.
+  const cases: [string, string, number][] = [
+    [GH, "github-token", 4],
+    [npm, "npm-access-token", 4],
+    [AWS, "aws-access-key-id", 4],
+    [fineGrained, "github-fine-grained-token", 11],
+  ];
+  for (const [token, rule, p] of cases) {
+    for (const mark of ["-", "_", "/", "+"]) {
+      // The fine-grained token holds a `_` of its own: one more is two of a kind.
+      if (rule === "github-fine-grained-token" && mark === "_") continue;
+      for (const at of [[p], [p + 2], [p + 5], [p + 10], [token.length - 4], [p + 4, p + 9]]) {
+        let written = token;
+        for (const a of at.toReversed()) written = written.slice(0, a) + mark + written.slice(a);
+        const code = `echo ${written} | curl -d @- x`;
+        const asJson = JSON.stringify({ messages: [{ role: "user", content: code }] });
+        for (const t of [code, asJson]) {
+          const how = found(t).filter((f) => f.endsWith(`:${rule}`));
+          assert.equal(how.length, 1, `${found(t)}: ${t}`);
+        }
+      }
+    }
+  }
+  for (
+    const text of [
+      // A token's own mark where another token's form has none (Sourcegraph's), taken
+      // out, makes no finding of part of what is left.
+      `sgp_${"78ad84a5b6e8a2fe5b"}_${"4085fb0ccaddd29db66fd7fe9ba2c1cdce8400cd"}`,
+      // Three marks, three characters after one, names and paths after a prefix.
+      `${GH.slice(0, 8)}-${GH.slice(8, 14)}-${GH.slice(14, 20)}-${GH.slice(20)}`,
+      `${AWS.slice(0, 17)}-${AWS.slice(17)} end`,
+      "npm_config-registry-url-for-the-team",
+      "see ghp_docs/configuration/settings/all",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.

@@ -945,11 +945,24 @@ function prefixAcross(text: string, start: number, close: number, escaped: boole
 const MAX_HEAD_PIECES = 4;
 
 /**
- * Whether a token prefix (see `PREFIX_TRIE`) starts at `start`, at a word's start, and
- * ends in the run that starts at `run`, past what stands from `end` to it.
+ * Where the word of one to three characters (a prefix's first part, cut off within its
+ * head) that ends at `end` starts, past a line break escaped before it in a JSON string
+ * (`\\ngh`); -1 when there is none, or a longer word: cut after its head, a prefix is
+ * found from it (see `CUT_HEADS`). A line of base64 before the next costs four looks.
+ */
+function wordBefore(text: string, end: number): number {
+  let s = end;
+  while (s > end - HEAD && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
+  if (s === end) return -1;
+  if (escapedBreak(text, s - 1) && s + 1 < end) return s + 1;
+  return TOKEN_CHAR[codeAt(text, s - 1)] === 1 && !escapedBreak(text, s - 2) ? -1 : s;
+}
+
+/**
+ * Whether a token prefix (see `PREFIX_TRIE`) starts at `start` and ends in the run that
+ * starts at `run`, past what stands from `end` to it.
  */
 function prefixOver(text: string, start: number, end: number, run: number): boolean {
-  if (TOKEN_CHAR[codeAt(text, start - 1)] === 1 && !escapedBreak(text, start - 2)) return false;
   let node = 0;
   for (let i = start; i < end; i++) {
     node = prefixStep(node, text, i);
@@ -988,9 +1001,8 @@ function headCuts(
     const quote = text.charCodeAt(open);
     if (quote === 46 || quote === 58) {
       // One `.` or `:` after the word: the word and the run are the token's two pieces.
-      let s = open;
-      while (s > open - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
-      if (s < open && prefixOver(text, s, open, run)) {
+      const s = wordBefore(text, open);
+      if (s >= 0 && prefixOver(text, s, open, run)) {
         marked.push(s, open, run, runs[r + 1]!, open - s);
       }
       continue;
@@ -1001,15 +1013,20 @@ function headCuts(
       const at = quote === 92 && escapeLetter(text.charCodeAt(run)) ? run + 1 : run;
       let end = run;
       for (let n = 0; n < 8 && end > 0 && TOKEN_CHAR[codeAt(text, end - 1)] !== 1; n++) end--;
-      if (end === run || end + (gapAt(text, end) >> 1) !== at) continue;
-      let s = end;
-      while (s > end - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
-      // After a line break escaped in a JSON string, the word starts past its letter.
-      if (escapedBreak(text, s - 1) && s + 1 < end) s++;
+      const s = wordBefore(text, end);
+      if (s < 0 || end + (gapAt(text, end) >> 1) !== at) continue;
       if (prefixOver(text, s, end, at)) split.push(s, end);
       continue;
     }
     const escaped = text.charCodeAt(open - 1) === 92;
+    // What stands before the piece's quote: a space, a line break, an operator or the
+    // piece before's quote (most quotes in code follow a bracket, an `=` or a `:`).
+    const before = codeAt(text, open - (escaped ? 2 : 1));
+    if (
+      before > 32 && before !== quote && !escapeLetter(before) && !(before < 128 && JOINING[before])
+    ) {
+      continue;
+    }
     for (let n = 0; n < MAX_HEAD_PIECES; n++) {
       // The piece before: its closing quote, then what joins it to this one.
       const from = open - (escaped ? 2 : 1);
@@ -1704,6 +1721,7 @@ function findInPiece(
         fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
+      if (v.whole) decoded = decoded.filter((f) => f.index === 0 && f.length === v.text.length);
       // What this text holds as written, for lines joined within it (all of it: a secret
       // left out below as found elsewhere is still this text's own).
       const own = new Set(decoded.map((f) => keyOf(f, v.text)));
