@@ -703,6 +703,9 @@ const JOINING = Uint8Array.from(
   (_, c) => +"+.&|~,".includes(String.fromCharCode(c)),
 );
 
+/** What stands between quoted pieces at most, read: spaces, line breaks and an operator. */
+const MAX_JOIN = 24;
+
 /** Characters a run of quoted pieces is read for at most, joined; and a piece at most. */
 const CHAIN = 1024;
 const MAX_PIECE = 128;
@@ -719,7 +722,7 @@ function nextPiece(text: string, close: number, escaped: boolean): number {
   const quote = text.charCodeAt(close);
   let p = close + 1;
   let operator = 0;
-  for (let n = 0; n < 24; n++) {
+  for (let n = 0; n < MAX_JOIN; n++) {
     const c = text.charCodeAt(p);
     if (c === 32 || c === 9 || c === 10 || c === 13) p++;
     else if (c === 92 && !escaped && escapeLetter(text.charCodeAt(p + 1))) p += 2;
@@ -865,11 +868,11 @@ function quotedPieces(): (text: string, start: number, end: number) => Pieces | 
 
 /**
  * The token prefixes that `tokenStartAt` reads (small letters), as a trie for walking a
- * text's characters through, blind to case: `next[node * width + ALPHABET[c]]` is the node
+ * text's characters through, blind to case: `next[node * width + alphabet[c]]` is the node
  * after character `c` (0: none, for the root is no node's child), and `ends[node]` whether
- * a prefix ends there. A token's prefix cut across quoted pieces within its first
- * characters (`"gh" + "p_..."`) has no keyword of the survey's in either piece: it is
- * walked through from where the first piece's last word starts (see `headCuts`).
+ * a prefix ends there. A token's prefix cut within its first characters (`"gh" + "p_..."`,
+ * `gh p_...`) has no keyword of the survey's in either part: it is walked through from
+ * where the cut-off word starts (see `headCuts`).
  */
 const PREFIX_TRIE = (() => {
   const kinds = tokenKeywordKinds();
@@ -982,11 +985,11 @@ function prefixOver(text: string, start: number, end: number, run: number): bool
  * gives, in order: `quoted`, across quoted pieces joined in code (`"gh" + "p_Zq8L..."`,
  * `'s' 'k-ant-...'`, also in a JSON string), for `quotedPieces`; `split`, by spaces, a
  * `,`, `;` or `|`, or line breaks (`gh p_Zq8L...`), for `splitPieces`; `marked`, by one
- * `.` or `:` (`gh.p_Zq8L...`), for `markedPieces`. Read back from
- * the runs of 16 characters or more (`runs`, pairs) that the rest of a token is: to the
- * word before the gap, or the last word of each of the few short quoted pieces before,
- * and from there forward for a prefix. A token also cut, after the cut, into pieces
- * shorter than a run is not found.
+ * `.` or `:` (`gh.p_Zq8L...`), for `markedPieces`. Read back from the runs of 16
+ * characters or more (`runs`, pairs) that the rest of a token is: to the word before the
+ * gap, or the last word of each of the few short quoted pieces before, and from there
+ * forward for a prefix. A token also cut, after the cut, into pieces shorter than a run
+ * is not found.
  */
 function headCuts(
   text: string,
@@ -998,6 +1001,7 @@ function headCuts(
   for (let r = 0; r < runs.length; r += 2) {
     const run = runs[r]!;
     let open = run - 1;
+    // What the run follows: a mark, a gap's last character, or a quoted piece's quote.
     const quote = text.charCodeAt(open);
     if (quote === 46 || quote === 58) {
       // One `.` or `:` after the word: the word and the run are the token's two pieces.
@@ -1031,7 +1035,7 @@ function headCuts(
       // The piece before: its closing quote, then what joins it to this one.
       const from = open - (escaped ? 2 : 1);
       const close = text.lastIndexOf(String.fromCharCode(quote), from);
-      if (close < 0 || from - close > 24) break;
+      if (close < 0 || from - close > MAX_JOIN) break;
       if (escaped && text.charCodeAt(close - 1) !== 92) break;
       if (nextPiece(text, close, escaped) !== open + 1) break;
       // Its last word.
@@ -1058,9 +1062,9 @@ const MAX_MARKED = CHAIN / 2;
 /**
  * Tokens cut once by a `.` or a `:` past their prefix (`ghp_Zq8Lw2.Rt5Vn...`), anywhere
  * that leaves four characters or more after it (a regular cut, `dottedPieces` and
- * `GROUPED`, reads more than two groups): from where a
- * token rule's keyword starts one (`starts`, see `tokenStarts`), its word up to the mark
- * and the word after it, for `markedPieces`.
+ * `GROUPED`, reads more than two groups): from where a token rule's keyword starts one
+ * (`starts`, see `tokenStarts`), its word up to the mark and the word after it, for
+ * `markedPieces`.
  */
 function markCuts(text: string, starts: readonly number[]): number[] {
   const out: number[] = [];
