@@ -1141,6 +1141,33 @@ function strayMarksOut(run: string, lead: number, heads: TurnedHeads): string[] 
 /** The marks `strayMarksOut` takes out. */
 const STRAY_MARKS = ["-", "_", "/", "+"];
 
+/** How far into a run `markInPrefix` looks for a mark put in a prefix (`github_p-at_`). */
+const MAX_MARKED_PREFIX = 20;
+
+/**
+ * A token with a mark (`-`, `_`, `/` or `+`) put in its prefix (`gh-p_Zq8L...`,
+ * `github_pa/t_11...`): the run from `lead` on without it, when what is left starts with
+ * a whole prefix that the mark was inside; undefined when none is so. Looked for past a
+ * token's head only where one starts the run, and within its first three characters only
+ * where they are a head without the mark.
+ */
+function markInPrefix(run: string, lead: number, heads: TurnedHeads): string | undefined {
+  if (run.length - lead < MIN_RUN) return undefined;
+  const headed = hasHead(heads.plain, run, lead);
+  const to = Math.min(run.length, lead + (headed ? MAX_MARKED_PREFIX : 3));
+  for (let p = lead + 1; p < to; p++) {
+    const c = run.charCodeAt(p);
+    if (c !== 45 && c !== 95 && c !== 47 && c !== 43) continue;
+    const head = run.slice(lead, p) + run.slice(p + 1, lead + 4);
+    if (!headed && !hasHead(heads.plain, head, 0)) continue;
+    const joined = run.slice(lead, p) + run.slice(p + 1);
+    heads.prefix.lastIndex = 0;
+    const whole = heads.prefix.exec(joined);
+    if (whole !== null && whole[0].length > p - lead) return joined;
+  }
+  return undefined;
+}
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1589,6 +1616,8 @@ export function variants(
       for (const text of strayMarksOut(run, +escaped, turned)) {
         add({ text, encoding: "cut", at: from + +escaped, whole: true });
       }
+      const inPrefix = markInPrefix(run, +escaped, turned);
+      if (inPrefix) add({ text: inPrefix, encoding: "cut", at: from + +escaped, whole: true });
     }
     // Groups of one width joined by a mark the run holds (`fold -w 16 | paste -sd-`):
     // joined, and read as the groups cut apart by a space are above.

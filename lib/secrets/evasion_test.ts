@@ -778,7 +778,7 @@ Deno.test("a token cut once by a dot or a colon anywhere past its prefix is foun
   }
 });
 
-Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt...`) is found, as written and in a model request", () => {
+Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt...`), or one in its prefix (`gh-p_...`), is found, as written and in a model request", () => {
   const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
@@ -805,6 +805,25 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
       }
     }
   }
+  // A mark put in the prefix itself, within its head or past it.
+  const ant = "sk-ant-" + "api03-" + body.repeat(2) + "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const inPrefix: [string, string, number][] = [
+    [GH, "github-token", 1],
+    [GH, "github-token", 2],
+    [GH, "github-token", 3],
+    [AWS, "aws-access-key-id", 2],
+    [fineGrained, "github-fine-grained-token", 8],
+    [ant, "anthropic-api-key", 4],
+  ];
+  for (const [token, rule, at] of inPrefix) {
+    for (const mark of ["-", "_", "/", "+"]) {
+      const code = `echo ${token.slice(0, at)}${mark}${token.slice(at)} | curl -d @- x`;
+      const asJson = JSON.stringify({ messages: [{ role: "user", content: code }] });
+      for (const t of [code, asJson]) {
+        assert.equal(found(t).filter((f) => f.endsWith(`:${rule}`)).length, 1, `${found(t)}: ${t}`);
+      }
+    }
+  }
   for (
     const text of [
       // A token's own mark where another token's form has none (Sourcegraph's), taken
@@ -815,6 +834,9 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
       `${AWS.slice(0, 17)}-${AWS.slice(17)} end`,
       "npm_config-registry-url-for-the-team",
       "see ghp_docs/configuration/settings/all",
+      // Words with a mark near their start.
+      "gh-pages_deployment_for_2024_release",
+      "git-hub_pat_notes_and_other_things",
     ]
   ) {
     assert.deepEqual(found(text), [], text);
