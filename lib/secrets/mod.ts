@@ -763,7 +763,7 @@ function tokenStartAt(
   // read from there, it would cover the one that does.
   if (
     ALNUM[codeAt(text, start - 1)] === 1 &&
-    !(escapeLetter(text.charCodeAt(start - 1)) && text.charCodeAt(start - 2) === 92)
+    !escapedBreak(text, start - 2)
   ) return -1;
   if (text.charCodeAt(start - 1) === 92 && escapeLetter(text.charCodeAt(start))) return -1;
   if (kind === 1) {
@@ -915,18 +915,22 @@ function prefixStep(node: number, text: string, i: number): number {
   return k === 0 ? 0 : PREFIX_TRIE.next[node * PREFIX_TRIE.width + k]!;
 }
 
+/** The node of `PREFIX_TRIE` after the characters of `text` from `start` to `end`; 0 if none. */
+function prefixWalk(text: string, start: number, end: number): number {
+  let node = 0;
+  for (let i = start; i < end && (i === start || node !== 0); i++) node = prefixStep(node, text, i);
+  return node;
+}
+
 /**
  * Whether a token prefix (see `PREFIX_TRIE`) starts at `start` and ends past the quoted
  * piece it is in, whose closing quote is at `close` (escaped with a backslash before it in
  * a JSON string), in the pieces joined after it in code.
  */
 function prefixAcross(text: string, start: number, close: number, escaped: boolean): boolean {
-  let node = 0;
   const end = escaped ? close - 1 : close;
-  for (let i = start; i < end; i++) {
-    node = prefixStep(node, text, i);
-    if (node === 0) return false;
-  }
+  let node = prefixWalk(text, start, end);
+  if (node === 0) return false;
   let read = end - start;
   for (let at = close, p = nextPiece(text, at, escaped); p >= 0;) {
     let i = p;
@@ -966,11 +970,8 @@ function wordBefore(text: string, end: number): number {
  * starts at `run`, past what stands from `end` to it.
  */
 function prefixOver(text: string, start: number, end: number, run: number): boolean {
-  let node = 0;
-  for (let i = start; i < end; i++) {
-    node = prefixStep(node, text, i);
-    if (node === 0) return false;
-  }
+  let node = prefixWalk(text, start, end);
+  if (node === 0) return false;
   for (let i = run; i < run + MAX_PREFIX; i++) {
     node = prefixStep(node, text, i);
     if (node === 0) return false;
