@@ -51,6 +51,7 @@ import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
+import secretsMarkup from "../secrets/markup.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
 import secretsChars from "../secrets/chars.ts" with { type: "text" };
 import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
@@ -136,6 +137,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/gitpack.ts": secretsGitpack,
     "lib/secrets/hexdump.ts": secretsHexdump,
     "lib/secrets/keywords.ts": secretsKeywords,
+    "lib/secrets/markup.ts": secretsMarkup,
     "lib/secrets/mod.ts": secretsMod,
     "lib/secrets/normalize.ts": secretsNormalize,
     "lib/secrets/rules.ts": secretsRules,

@@ -29,6 +29,7 @@ import decodeSource from "../secrets/decode.ts" with { type: "text" };
 import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
 import charsSource from "../secrets/chars.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
+import markupSource from "../secrets/markup.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
 import normalizeSource from "../secrets/normalize.ts" with { type: "text" };
 import errorsSource from "../errors.ts" with { type: "text" };
@@ -109,6 +110,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/hexdump.ts": hexdumpSource,
   "lib/secrets/chars.ts": charsSource,
   "lib/secrets/keywords.ts": keywordsSource,
+  "lib/secrets/markup.ts": markupSource,
   "lib/secrets/normalize.ts": normalizeSource,
   "lib/secrets/words.ts": wordsSource,
 };

@@ -843,6 +843,68 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
   }
 });
 
+Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->`, `</a><b>`, `/* */`) is found anywhere in it, as written and in a model request", () => {
+  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
+  const ant = "sk-ant-" + "api03-" + body.repeat(2) + "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const cases: [string, string, number][] = [
+    [GH, "github-token", 4],
+    [AWS, "aws-access-key-id", 4],
+    [fineGrained, "github-fine-grained-token", 11],
+    [ant, "anthropic-api-key", 13],
+  ];
+  const markup = [
+    "<!-- -->",
+    "<!---->",
+    "</a><b>",
+    "</v>\n  <v>",
+    "/**/",
+    "/* x */",
+    "<br/>",
+    '<span class="x"></span>',
+  ];
+  for (const [token, rule, p] of cases) {
+    // Within the prefix's head, inside the prefix, right after it, past it, near the end.
+    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
+      for (const item of markup) {
+        const written = token.slice(0, at) + item + token.slice(at);
+        for (
+          const [text, from] of [[`<p>key: ${written}</p>`, 8], [`x = ${written};`, 4]] as const
+        ) {
+          const f = findSecrets(text).filter((x) => x.rule === rule);
+          assert.equal(f.length, 1, `${found(text)}: ${text}`);
+          // Pointing at the prefix, its span the pieces as written, markup and all.
+          assert.equal(f[0]!.index, from, text);
+          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
+          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          assert.equal(found(asJson).filter((x) => x.endsWith(`:${rule}`)).length, 1, asJson);
+        }
+      }
+    }
+  }
+  for (
+    const text of [
+      // A prefix named in markup, then words.
+      "<p>Use <code>ghp_</code> tokens <em>for</em> CI</p>",
+      "<td>ghp_</td><td>abcdefghijklmnopqrstuvwxyzabcdefghij</td>",
+      "sk_live_<b>YOUR_SECRET_KEY_GOES_HERE</b>",
+      "/* AKIA */ someLongIdentifierName",
+      "AKIA<!-- prefix of an access key id -->",
+      // An opener with no closer, or markup too long to be read, is no gap.
+      `${GH.slice(0, 10)}<!-- ${GH.slice(10)}`,
+      `${GH.slice(0, 10)}<!--${"x".repeat(80)}-->${GH.slice(10)}`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+  // Tokens in cells side by side are each found as written, not joined into one.
+  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+  assert.deepEqual(found(`<tr><td>${GH}</td><td>${npm}</td></tr>`), [
+    "plain:github-token",
+    "plain:npm-access-token",
+  ]);
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.

@@ -23,6 +23,7 @@ import {
 import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
+import { markupAt, markupBefore } from "./markup.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -676,13 +677,20 @@ const PIECE_CHAR = Uint8Array.from(
 );
 
 /**
- * What a piece of a token split by spaces or lines may hold: what a quoted piece may, but
- * `,`, `;` and `|`, which no token holds and which may stand between its pieces.
+ * What a piece of a token split by spaces, lines or markup may hold: what a quoted piece
+ * may, but `,`, `;` and `|`, which no token holds and which may stand between its pieces,
+ * and `<` and `*`, which start markup (see `markupAt`; a block comment's `/` before its
+ * `*` is left out of a piece by `blockCommentOut`).
  */
 const SPLIT_CHAR = Uint8Array.from(
   PIECE_CHAR,
-  (v, c) => +(v === 1 && !",;|".includes(String.fromCharCode(c))),
+  (v, c) => +(v === 1 && !",;|<*".includes(String.fromCharCode(c))),
 );
+
+/** `e`, the end of a piece split off, or one before it where its `/` starts a block comment (`/*`). */
+function blockCommentOut(text: string, e: number): number {
+  return text.charCodeAt(e) === 42 && text.charCodeAt(e - 1) === 47 ? e - 1 : e;
+}
 
 /** Where the piece from `from` ends: at its first character `chars` leaves out (`PIECE_CHAR` unless given), `most` characters on at the most. */
 function pieceEnd(text: string, from: number, most: number, chars = PIECE_CHAR): number {
@@ -800,7 +808,8 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * Where the first group of a token cut inside its prefix, one of `prefixes`, ends, when
  * one starts at `start` (where their head is): the prefix's first characters, as many as
  * are written there, then a separator that no token holds (spaces, a line break, a `.`,
- * a `:`, quotes and an operator), and past it the prefix going on (`github_p at_11...`).
+ * a `:`, quotes and an operator, markup: see `markupAt`), and past it the prefix going on
+ * (`github_p at_11...`).
  * -1 when none is.
  */
 function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
@@ -809,8 +818,10 @@ function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]):
     // The whole prefix is its own keyword's; a token's character after part of it, no cut.
     if (width === prefix.length || TOKEN_CHAR[codeAt(text, start + width)] === 1) continue;
     let p = start + width;
-    for (let n = 0; n < 16 && TOKEN_CHAR[codeAt(text, p)] !== 1; n++) {
-      p += text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
+    for (let n = 0; n < 16; n++) {
+      const m = markupAt(text, p);
+      if (m === 0 && TOKEN_CHAR[codeAt(text, p)] === 1) break;
+      p += m > 0 ? m : text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
     }
     // The next group: the prefix's next characters, as many as a group holds.
     const to = Math.min(prefix.length, 2 * width);
@@ -1014,9 +1025,13 @@ function headCuts(
     }
     if (quote !== 34 && quote !== 39 && quote !== 96) {
       // The word before a gap: one that reads as the gap up to the run (which, after a
-      // line break escaped in a JSON string, starts with the escape's letter).
-      const at = quote === 92 && escapeLetter(text.charCodeAt(run)) ? run + 1 : run;
-      let end = run;
+      // line break escaped in a JSON string, starts with the escape's letter, and after
+      // a block comment with its `/`), back over markup too.
+      const at = (quote === 92 && escapeLetter(text.charCodeAt(run))) ||
+          (quote === 42 && text.charCodeAt(run) === 47)
+        ? run + 1
+        : run;
+      let end = quote === 62 || quote === 42 ? markupStart(text, at) : run;
       for (let n = 0; n < 8 && end > 0 && TOKEN_CHAR[codeAt(text, end - 1)] !== 1; n++) end--;
       const s = wordBefore(text, end);
       if (s < 0 || end + (gapAt(text, end) >> 1) !== at) continue;
@@ -1324,23 +1339,58 @@ function spacesEnd(text: string, i: number): number {
   return p;
 }
 
+/** The most items of markup (see `markupAt`) a gap between two pieces holds. */
+const MAX_MARKUP_ITEMS = 4;
+
 /**
- * The gap at `i` between two pieces of a token split by spaces or lines, as a length
- * times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES` spaces or
- * tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two line
- * breaks (a blank line between the pieces), each followed by indentation; as written, or
- * escaped in a JSON string.
+ * The gap at `i` between two pieces of a token split by spaces, lines or markup, as a
+ * length times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES`
+ * spaces or tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two
+ * line breaks (a blank line between the pieces), each followed by indentation, and up to
+ * `MAX_MARKUP_ITEMS` items of markup, each followed by spaces (`</a><b>`, `<!-- -->`,
+ * `/* *\/`, which a browser or a compiler drops); as written, or escaped in a JSON string.
  */
 function gapAt(text: string, i: number): number {
   let p = spacesEnd(text, i);
   const mark = text.charCodeAt(p);
   if (mark === 44 || mark === 59 || mark === 124) p = spacesEnd(text, p + 1);
   let broke = 0;
-  for (let b = 0, k = lineBreakAt(text, p); b < 2 && k > 0; b++, k = lineBreakAt(text, p)) {
-    p = indentEnd(text, p + k);
-    broke = 1;
+  for (let breaks = 0, items = 0;;) {
+    const k = breaks < 2 ? lineBreakAt(text, p) : 0;
+    if (k > 0) {
+      p = indentEnd(text, p + k);
+      broke = 1;
+      breaks++;
+      continue;
+    }
+    const m = items < MAX_MARKUP_ITEMS ? markupAt(text, p) : 0;
+    if (m === 0) break;
+    p = spacesEnd(text, p + m);
+    items++;
   }
   return 2 * (p - i) + broke;
+}
+
+/**
+ * Where the items of markup that end at `end` start (up to `MAX_MARKUP_ITEMS`, with
+ * spaces and line breaks between them, as written or escaped in a JSON string; see
+ * `markupBefore`): `end` itself when none ends there.
+ */
+function markupStart(text: string, end: number): number {
+  let p = end;
+  for (let n = 0; n < MAX_MARKUP_ITEMS; n++) {
+    let q = p;
+    for (let k = 0; k < 8 && q > p - 16; k++) {
+      const c = text.charCodeAt(q - 1);
+      if (c === 32 || c === 9 || c === 10 || c === 13) q--;
+      else if (text.charCodeAt(q - 2) === 92 && (c === 110 || c === 116 || c === 114)) q -= 2;
+      else break;
+    }
+    const s = markupBefore(text, q);
+    if (s < 0) break;
+    p = s;
+  }
+  return p;
 }
 
 /**
@@ -1358,7 +1408,7 @@ function gapAt(text: string, i: number): number {
 function splitPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
   return (text, start, end) => {
-    const close = wordEnd(text, end);
+    const close = blockCommentOut(text, wordEnd(text, end));
     let gap = gapAt(text, close);
     if (gap === 0) return undefined;
     const pieces: number[] = [start, close];
@@ -1370,7 +1420,7 @@ function splitPieces(): (text: string, start: number, end: number) => Pieces | u
     let width = 0;
     for (let p = close + (gap >> 1); length < CHAIN;) {
       if (pieces.length >= 2 * (width > 0 ? MAX_REGULAR_SPLIT : MAX_SPLIT)) break;
-      const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
+      const e = blockCommentOut(text, pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR));
       // A piece that starts with a token's prefix, or holds the keyword again, is another
       // token, or text about one (a prefix's first characters cut off, see `headCuts`,
       // are no keyword: one or two letters a random body may well hold).

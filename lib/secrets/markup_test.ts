@@ -1,0 +1,64 @@
+import * as assert from "node:assert/strict";
+import { markupAt, markupBefore, MAX_MARKUP } from "./markup.ts";
+
+Deno.test("markupAt() reads a comment, a tag or a block comment, and nothing else", () => {
+  const items = [
+    "<!-- -->",
+    "<!---->",
+    "<!-- a < b -->",
+    "<b>",
+    "</b>",
+    "<br/>",
+    "<x:v>",
+    '<span class="x">',
+    '<span class=\\"x\\">',
+    "/**/",
+    "/* x */",
+  ];
+  for (const item of items) {
+    assert.equal(markupAt(`ab${item}cd`, 2), item.length, item);
+    // Read back from its end, wherever the text before it starts.
+    assert.equal(markupBefore(`ab${item}cd`, 2 + item.length), 2, item);
+    assert.equal(markupBefore(item, item.length), 0, item);
+  }
+  for (
+    const text of [
+      "a < b",
+      "a <= b",
+      "<1>",
+      "< b>",
+      "<b",
+      "<!-- open",
+      "/* open",
+      "a / b",
+      "<a\nhref>",
+      "<a <b>",
+      "x",
+      "",
+    ]
+  ) {
+    assert.equal(markupAt(text, text.search(/[<\/]|$/)), 0, text);
+  }
+  // No longer than MAX_MARKUP, either way.
+  const long = `<!--${"x".repeat(MAX_MARKUP)}-->`;
+  assert.equal(markupAt(long, 0), 0);
+  assert.equal(markupBefore(long, long.length), -1);
+  const fits = `<!--${"x".repeat(MAX_MARKUP - 7)}-->`;
+  assert.equal(markupAt(fits, 0), MAX_MARKUP);
+  assert.equal(markupBefore(fits, fits.length), 0);
+  // Nothing ends before a character other than `>` or `*/`'s `/`.
+  assert.equal(markupBefore("<b>c", 4), -1);
+  assert.equal(markupBefore("a/b", 2), -1);
+});
+
+Deno.test("an opener with no closer is no markup, read at every place of a long text", () => {
+  // Looked for through the rest of the text, each opener's closer made this quadratic
+  // (minutes, not milliseconds).
+  const text = "<!--x>AAAAAAAAAAAAAAAAAAAA /*y ".repeat(40_000);
+  let found = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (markupAt(text, i) > 0) found++;
+    if (text.charCodeAt(i) === 62 && markupBefore(text, i + 1) >= 0) found++;
+  }
+  assert.equal(found, 0);
+});
