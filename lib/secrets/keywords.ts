@@ -99,7 +99,10 @@ const DUMP_STRIDE = MIN_DUMP - 2;
  * (if any); 2 more for a space; 4 for one that may join single characters (see
  * `joinedFrom`): no letter, digit or space, or a tab or a line break; 8 for a quote; 16
  * for a digit; 32 for what starts a line break (`\n`, `\r`, or a backslash: an escaped one);
- * 64 for what a number a line may be written with (a hex digit, the `x` of `0x`).
+ * 64 for what a number a line may be written with (a hex digit, the `x` of `0x`); 128 for
+ * a mark that may join single characters, changing from one to the next (`g-h.p _/Z-q`,
+ * as DLP evasion suites put in; see `mixedFrom`): a space, `-`, `.`, `/`, `,`, `:`, `;`
+ * and `|`.
  */
 export const DUMP_CHAR = Uint8Array.from(
   { length: 256 },
@@ -110,7 +113,8 @@ export const DUMP_CHAR = Uint8Array.from(
       : 0) |
     (c === 34 || c === 39 ? 8 : 0) | (c >= 48 && c <= 57 ? 16 : 0) |
     (c === 10 || c === 13 || c === 92 ? 32 : 0) |
-    (/[0-9a-fA-FxX]/.test(String.fromCharCode(c)) ? 64 : 0),
+    (/[0-9a-fA-FxX]/.test(String.fromCharCode(c)) ? 64 : 0) |
+    (" -./,:;|".includes(String.fromCharCode(c)) ? 128 : 0),
 );
 const RUN_BIT = 8;
 const RUN = 1 << RUN_BIT;
@@ -642,7 +646,8 @@ function dumpsIn(
     if (
       ((a | b | c) & 2) !== 0 && i + SPACED_REACH < length &&
       ((a & b & c & 2) === 0 || (at(i + 3) & 2) === 0) &&
-      spacedFrom(text, bytes, shift, i, a, b)
+      (spacedFrom(text, bytes, shift, i, a, b) ||
+        ((a & 2) + (b & 2) + (c & 2) === 4 && spacedThirds(text, bytes, shift, i)))
     ) pass.spaced.push(i);
     // Joined: a separator at the probe or just after it (see `joinedFrom`).
     if (
@@ -653,6 +658,12 @@ function dumpsIn(
       joinedFrom(text, bytes, shift, i)
     ) pass.joined.push(i);
     else if (((a | b | c) & 8) !== 0 && quotedFrom(text, bytes, shift, i)) pass.joined.push(i);
+    // Joined by marks that change (`g-h.p _/Z`; see `mixedFrom`): a space or other mark
+    // every other place, one of the first two here.
+    else if (
+      ((a & 128) !== 0 ? (b & 6) === 0 && (c & 128) !== 0 : (b & 128) !== 0 && (c & 6) === 0) &&
+      mixedFrom(text, bytes, shift, i)
+    ) pass.joined.push(i);
     // Numbers one a line (`for c in t: print(ord(c))`): a digit among the three, or a line
     // break and then a digit within two more (`f\\n0x60`, `\\r\\n1`, `\\n  95`). The
     // stride may land at the same place of every line of a column, so each place must show
@@ -904,6 +915,82 @@ function spacedFrom(
     if ((space & 2) === 0 || (dumpClass(text, bytes, shift, c + 3) & 2) !== 0) others++;
   }
   return others < 2;
+}
+
+/**
+ * Whether `c` is a character that marks that change join (see `DUMP_CHAR`'s 128): an
+ * ASCII letter or digit, `_`, or a token's own `-` (`s-k.-/a`: places, not characters,
+ * tell marks apart).
+ */
+export function mixedJoined(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ||
+    c === 45;
+}
+
+/**
+ * Whether single characters are joined from `i` on by marks that change (see
+ * `DUMP_CHAR`'s 128): a mark every second place four times over, a character after each
+ * (see `mixedJoined`), the marks not all the same (those are `joinedFrom`'s and
+ * `spacedFrom`'s).
+ */
+function mixedFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  for (let k = i; k < i + 2; k++) {
+    const first = charAt(text, bytes, shift, k);
+    // A mark here and two places on (most places fail here, at no cost).
+    if (!mixedMark(first) || !mixedMark(charAt(text, bytes, shift, k + 2))) continue;
+    let same = true;
+    let r = 0;
+    for (; r < 4; r++) {
+      const m = charAt(text, bytes, shift, k + 2 * r);
+      if (!mixedMark(m) || !mixedJoined(charAt(text, bytes, shift, k + 2 * r + 1))) break;
+      same &&= m === first;
+    }
+    if (r === 4 && !same) return true;
+  }
+  return false;
+}
+
+/** Whether code `c` is a mark that may join characters that change (see `DUMP_CHAR`'s 128). */
+export function mixedMark(c: number): boolean {
+  return c >= 0 && c < 256 && (DUMP_CHAR[c]! & 128) !== 0;
+}
+
+/**
+ * Whether the text is spaced out from `i` a character every third place (two spaces
+ * between, `g  h  p`, which `spacedFrom` does not see; two of the three places there are
+ * spaces): from the first two spaces in a row among the places there, two more every
+ * three places three times over, each after one character that is no space, not all the
+ * same.
+ */
+function spacedThirds(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  let k = i;
+  while (k < i + 3 && !(spaceAt(text, bytes, shift, k) && spaceAt(text, bytes, shift, k + 1))) k++;
+  if (k === i + 3) return false;
+  const first = charAt(text, bytes, shift, k + 2);
+  let same = true;
+  for (let c = k + 3; c < k + 12; c += 3) {
+    if (
+      !spaceAt(text, bytes, shift, c) || !spaceAt(text, bytes, shift, c + 1) ||
+      spaceAt(text, bytes, shift, c - 1) || spaceAt(text, bytes, shift, c + 2)
+    ) return false;
+    same &&= charAt(text, bytes, shift, c + 2) === first;
+  }
+  return !same;
+}
+
+/** Whether character `i` is a space (see `dumpClass`). */
+function spaceAt(text: string, bytes: Uint8Array | undefined, shift: number, i: number): boolean {
+  return (dumpClass(text, bytes, shift, i) & 2) !== 0;
 }
 
 function newPass(): Pass {
