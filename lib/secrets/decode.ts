@@ -1629,7 +1629,16 @@ export function variants(
     const run = text.slice(from, to);
     // In a JSON string a run after an escape starts with its letter (`\\n`'s `n`).
     const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
-    const turnedBack = turned && turnedRuns(text, run, from, turned, escaped);
+    // Without the `=` padding read on above: a line of `.env` turned around (`rev .env`)
+    // puts its `=` right after the token's head (`..._phg=NEKOT`).
+    const turnedBack = turned &&
+      turnedRuns(
+        text,
+        to === runs[r + 1] ? run : text.slice(from, runs[r + 1]),
+        from,
+        turned,
+        escaped,
+      );
     if (turnedBack) { for (const v of turnedBack) add(v); }
     // A token cut by a mark inside its prefix or among its own marks: put back together.
     const uncut = turned && cutToken(run, +escaped, turned);

@@ -1888,6 +1888,24 @@ Deno.test("a token reversed, in ROT13 or both is found: as a word, a path's segm
   }
 });
 
+Deno.test("a `.env` turned around a line at a time (`rev .env`, `rev | tr`) is found: the `=` after each token", () => {
+  // The `=` a line turns around to is read as base64's padding on the token's run: the
+  // reversed prefix's head, which ends the run, was looked for before the `=`'s place.
+  const env = `GITHUB_TOKEN=${GH}\nAWS_ACCESS_KEY_ID=${AWS}\nDEBUG=1\n`;
+  const lines = env.trimEnd().split("\n");
+  for (
+    const [how, turn] of [["reversed", rev], [
+      "reversed-rot13",
+      (s: string) => rot(rev(s)),
+    ]] as const
+  ) {
+    const shown = lines.map(turn).join("\n");
+    for (const text of [shown, JSON.stringify({ content: `$ rev .env\n${shown}\n` })]) {
+      assert.deepEqual(found(text), [`${how}:github-token`, `${how}:aws-access-key-id`], text);
+    }
+  }
+});
+
 Deno.test("a token whose prefix starts with a character twice (Slack's `xox`) is found turned around", () => {
   // Heads of one character three times (`---`, `aaa`) are no sign of a token; these are.
   for (
