@@ -917,6 +917,57 @@ Deno.test("a token in groups after a run of other groups of its length is found,
   }
 });
 
+Deno.test("a token split across an object's values (JSON, a Python dict, a JSON file in a model request) is found", () => {
+  // What one request's JSON fields are read for (see `findSplitSecrets`), in a file the
+  // agent writes and pushes, or shows its model: each value a piece, a key before each.
+  const fields = (parts: string[], key: (i: number) => string) =>
+    Object.fromEntries(parts.map((v, i) => [key(i), v]));
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]] as const) {
+    for (const cuts of [[6], [token.length - 5], [8, 15], [5, 11, 17]]) {
+      const parts: string[] = [];
+      let at = 0;
+      for (const c of [...cuts, token.length]) {
+        parts.push(token.slice(at, c));
+        at = c;
+      }
+      const object = fields(parts, (i) => `part_${i}`);
+      for (
+        const text of [
+          JSON.stringify(object),
+          JSON.stringify(object, null, 2),
+          `config = {${parts.map((v, i) => `'k${i}': '${v}'`).join(", ")}}`,
+          JSON.stringify({ content: JSON.stringify(object, null, 2) }),
+        ]
+      ) {
+        const f = findSecrets(text).filter((x) => x.rule === rule);
+        assert.deepEqual(f.map((x) => x.encoding), ["concatenated"], text);
+        // Pointing at the prefix, as pieces in code do.
+        assert.equal(text.slice(f[0]!.index, f[0]!.index + 4), token.slice(0, 4), text);
+      }
+    }
+  }
+  // Of a request's body, its own fields are read as fields (`findSplitSecrets`, which no
+  // cut-out takes apart); a JSON file in one of its strings is read here.
+  const split = { a: GH.slice(0, 12), b: GH.slice(12) };
+  assert.deepEqual(findSecrets(JSON.stringify(split), { ownFields: true }), []);
+  assert.deepEqual(
+    findSecrets(JSON.stringify({ content: JSON.stringify(split) }), { ownFields: true })
+      .map((f) => `${f.encoding}:${f.rule}`),
+    ["concatenated:github-token"],
+  );
+  for (
+    const text of [
+      // A table of names with a prefix inside a value: its values are not joined.
+      "{'zh_sg': 'zh_SG.GB2312', 'zh_sg.gbk': 'zh_SG.GBK', 'zh_tw': 'zh_TW.big5', 'zh_tw.euc': 'zh_TW.eucTW'}",
+      // Values that do not make a token, and a list's items (as before: pieces).
+      JSON.stringify({ prefix: "ghp_", pattern: "[A-Za-z0-9]{36}", user: "octocat" }),
+      JSON.stringify({ token: "ghp_abc", user: "octocat1234567890" }),
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token written in quoted pieces joined in code is found, as written and in a model request", () => {
   const cut = (s: string, size: number) => s.match(new RegExp(`.{1,${size}}`, "g"))!;
   const quoted = (s: string, size: number, q = '"') => cut(s, size).map((p) => q + p + q);

@@ -724,12 +724,15 @@ const MAX_QUOTED_PIECE = CHAIN / 2;
  * Where the quoted piece after the one that ends at `close` (its closing quote, escaped
  * with a backslash before it in a JSON string) starts: past spaces and line breaks (as
  * written, or escaped in a JSON string), at most one joining operator (none between
- * Python's or C's adjacent literals), then the same quote; or -1.
+ * Python's or C's adjacent literals), then the same quote; with `keys`, past a `,`, the
+ * next value of an object if a key comes first (`"a": "ghp_Zq8L", "b": "w2Rt..."`, see
+ * `valueAfterKey`); or -1.
  */
-function nextPiece(text: string, close: number, escaped: boolean): number {
+function nextPiece(text: string, close: number, escaped: boolean, keys = false): number {
   const quote = text.charCodeAt(close);
   let p = close + 1;
   let operator = 0;
+  let comma = false;
   for (let n = 0; n < MAX_JOIN; n++) {
     const c = text.charCodeAt(p);
     if (c === 32 || c === 9 || c === 10 || c === 13) p++;
@@ -743,11 +746,51 @@ function nextPiece(text: string, close: number, escaped: boolean): number {
       (operator === 0 || c === text.charCodeAt(p - 1))
     ) {
       operator++;
+      comma = c === 44;
       p++;
     } else break;
   }
-  if (escaped) return text.charCodeAt(p) === 92 && text.charCodeAt(p + 1) === quote ? p + 2 : -1;
-  return text.charCodeAt(p) === quote ? p + 1 : -1;
+  const start = escaped
+    ? text.charCodeAt(p) === 92 && text.charCodeAt(p + 1) === quote ? p + 2 : -1
+    : text.charCodeAt(p) === quote
+    ? p + 1
+    : -1;
+  return keys && comma && start >= 0 ? valueAfterKey(text, start, quote, escaped) : start;
+}
+
+/** The longest key `valueAfterKey` reads past. */
+const MAX_KEY = 64;
+
+/** Characters of a key between values (`valueAfterKey`): letters, digits, `_`, `-` and `.`. */
+const KEY_CHAR = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9_.-]/.test(String.fromCharCode(c)),
+);
+
+/**
+ * Where the value after the quoted piece that starts at `start` starts, when that piece
+ * is an object's key (`"b": "w2Rt..."`: a word of `KEY_CHAR`, its closing quote, a `:`
+ * with spaces around it, the value's opening quote; escaped in a JSON string too, as a
+ * JSON file is in a model request); else `start`, a piece of its own (a list's).
+ */
+function valueAfterKey(text: string, start: number, quote: number, escaped: boolean): number {
+  let p = start;
+  while (p - start < MAX_KEY && KEY_CHAR[codeAt(text, p)] === 1) p++;
+  if (p === start) return start;
+  const closes = (at: number) =>
+    escaped
+      ? text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === quote ? at + 2 : -1
+      : text.charCodeAt(at) === quote
+      ? at + 1
+      : -1;
+  p = closes(p);
+  if (p < 0) return start;
+  while (text.charCodeAt(p) === 32) p++;
+  if (text.charCodeAt(p) !== 58) return start;
+  p++;
+  while (text.charCodeAt(p) === 32) p++;
+  const value = closes(p);
+  return value < 0 ? start : value;
 }
 
 /**
@@ -852,7 +895,9 @@ function matchedUpTo(text: string, at: number, prefix: string, from: number, to:
  * (`"github_p" + "at_..."`, see `CUT_HEADS`), or, cut within its head (`"gh" + "p_..."`),
  * from where `headCuts` finds it starts.
  */
-function quotedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+function quotedPieces(
+  ownFields = false,
+): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_QUOTED_PIECE);
   return (text, start, end) => {
     // The rest of the piece the prefix is in, up to a quote.
@@ -865,13 +910,20 @@ function quotedPieces(): (text: string, start: number, end: number) => Pieces | 
     // Pieces as [start, end] where written, up to `CHAIN` characters joined.
     const pieces: number[] = [start, close - +escaped];
     let length = close - +escaped - start;
-    for (let p = nextPiece(text, close, escaped); p >= 0 && length < CHAIN;) {
+    // An object's values, across its keys, only where the prefix starts the first: in a
+    // table of names (`'zh_sg': 'zh_SG.GB2312', ...`) a prefix inside a value, its values
+    // joined, read as a token. Of a request's own JSON (`ownFields`), its fields are read
+    // joined as fields (see `findSplitSecrets`), which no cut-out takes apart.
+    const keys = text.charCodeAt(start - 1) === quote &&
+      (!escaped || text.charCodeAt(start - 2) === 92) &&
+      !(ownFields && !escaped && quote === 34);
+    for (let p = nextPiece(text, close, escaped, keys); p >= 0 && length < CHAIN;) {
       const e = pieceEnd(text, p, MAX_QUOTED_PIECE);
       const stop = escaped ? e + 1 : e;
       if (text.charCodeAt(stop) !== quote || (escaped && text.charCodeAt(e) !== 92)) break;
       pieces.push(p, e);
       length += e - p;
-      p = nextPiece(text, stop, escaped);
+      p = nextPiece(text, stop, escaped, keys);
     }
     return { pieces, length, loose: 0 };
   };
@@ -1671,6 +1723,22 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
   return out;
 }
 
+/** How `findSecrets` reads a text. */
+export interface FindOptions {
+  /** The bottle's own values, found in any form. */
+  values?: readonly string[];
+  /** Whether decoded forms are read (`false`: as written, and in pieces, only). */
+  decode?: boolean;
+  /** The bytes the text was decoded from (a faster survey). */
+  utf8?: Uint8Array;
+  /**
+   * Whether the text is a request's body, whose own JSON fields are read joined as fields
+   * (`findSplitSecrets`): an object's values are then joined across keys only inside a
+   * JSON string (a file the request carries).
+   */
+  ownFields?: boolean;
+}
+
 /**
  * Every secret in `text`: rule matches and the bottle's `values`, as written and in
  * each decoded form (two levels deep: base64 of percent-encoding, and so on). `utf8`:
@@ -1682,7 +1750,7 @@ function groupedFindings(text: string, starts: readonly number[]): Finding[] {
  */
 export function findSecrets(
   text: string,
-  options: { values?: readonly string[]; decode?: boolean; utf8?: Uint8Array } = {},
+  options: FindOptions = {},
 ): Located[] {
   if (text.length <= PIECE + OVERLAP) return findInPiece(text, options);
   // Pieces are scanned as text: where a piece starts in the bytes is not known.
@@ -1711,7 +1779,7 @@ function rankOf(f: Located): number {
 
 function findInPiece(
   text: string,
-  options: { values?: readonly string[]; decode?: boolean; utf8?: Uint8Array },
+  options: FindOptions,
 ): Located[] {
   const values = options.values ?? [];
   const out: Located[] = [];
@@ -1732,10 +1800,13 @@ function findInPiece(
   // read from where a token rule's keyword starts one.
   const starts = tokenStarts(text, survey.hits);
   add(notPublic(text, groupedFindings(text, starts)), "grouped");
-  add(notPublic(text, inPieces(text, starts, quotedPieces())), "concatenated");
+  add(notPublic(text, inPieces(text, starts, quotedPieces(options.ownFields))), "concatenated");
   // A prefix cut within its first characters: from the runs the rest of a token is.
   const cuts = headCuts(text, survey.runs);
-  add(notPublic(text, inPieces(text, cuts.quoted, quotedPieces())), "concatenated");
+  add(
+    notPublic(text, inPieces(text, cuts.quoted, quotedPieces(options.ownFields))),
+    "concatenated",
+  );
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines

@@ -542,7 +542,7 @@ export function bodySecrets(
   values: readonly string[],
   utf8?: Uint8Array,
 ): Located[] {
-  return findSecrets(body, { values, utf8 });
+  return findSecrets(body, { values, utf8, ownFields: true });
 }
 
 /** What a body was opened from, in words: `gzip+pack` is "gzip-compressed, in git pack data". */
