@@ -526,6 +526,46 @@ Deno.test("zero-width and control characters inside a token do not hide it", () 
   }
 });
 
+Deno.test("a token in Unicode tag characters (ASCII smuggling), or with a combining mark after each character, is found", () => {
+  // Tag characters (U+E0020 to U+E007E) show as nothing and stand for ASCII: a secret in
+  // them passes a person's eye, and had passed the scan. A mark after each character
+  // (Zalgo text) had been composed into other letters (`g` and U+0301 into `ǵ`).
+  const tags = (s: string) =>
+    [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join("");
+  const marked = (s: string, mark: string) => [...s].map((c) => c + mark).join("");
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]] as const) {
+    for (
+      const written of [
+        tags(token),
+        // With the language tag before and the cancel tag after, as a tag sequence has.
+        `\u{e0001}${tags(token)}\u{e007f}`,
+        marked(token, "\u0301"),
+        marked(token, "\u0336"),
+        marked(token, "\u20d2"),
+        marked(token, "\u0301\u0308"),
+      ]
+    ) {
+      for (
+        const text of [`note: ${written} ok`, JSON.stringify({ content: `note: ${written} ok` })]
+      ) {
+        assert.deepEqual(found(text), [`normalized:${rule}`], text);
+      }
+    }
+  }
+  // Accents in prose, composed or not (macOS writes names decomposed), and a flag made of
+  // tag characters (England's: `gbeng`) hide nothing.
+  const prose = "Le café où Zoë a mangé une crème brûlée près de la forêt.";
+  for (
+    const text of [
+      prose,
+      prose.normalize("NFD"),
+      "\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} team",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("control characters hide no token inside binary data, or in two places far apart", () => {
   // Binary data is dense with control characters: decoded as one stretch, not per byte.
   // A token split by NULs in the middle of it, and one at each end, are each found.

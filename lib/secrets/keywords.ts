@@ -12,7 +12,7 @@
  * stretches as bytes, which is faster.
  */
 
-import { isLookAlike, normalize, unitChanges } from "./normalize.ts";
+import { isCombiningMark, isLookAlike, isTag, normalize, unitChanges } from "./normalize.ts";
 
 /**
  * `String.prototype.charCodeAt`, called as `codeOf.call(text, i)` in loops over a text (see
@@ -538,7 +538,13 @@ export class KeywordMatcher {
     const c = this.#classes[code]!;
     const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
     if ((k & TRIGGER) === 0) return;
-    if ((k & LOOK_ALIKE) !== 0) {
+    if (isCombiningMark(code)) {
+      // A combining mark is an accent in prose, written apart (as macOS writes names);
+      // after a digit, which no accent is written on, it disguises a token that has one
+      // (a mark after each character: `g̃h̃p̃_Z̃q̃8̃...`), whose window this opens.
+      const before = codeOf.call(text, i - 1);
+      if (!(before >= 48 && before <= 57)) return;
+    } else if ((k & LOOK_ALIKE) !== 0) {
       // In a word of its own script a look-alike is a letter: prose is not decoded.
       if (i >= pass.tokenEnd) {
         const t = tokenAround(text, i);
@@ -1070,6 +1076,9 @@ function surrogateChanges(text: string, at: number): boolean {
   const next = text.charCodeAt(at + 1);
   if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
   const point = text.codePointAt(at)!;
+  // A tag character stands for ASCII in a run of them long enough (see `normalize`): one
+  // alone is left as it is there, but it may be part of such a run.
+  if (isTag(point)) return true;
   let changes = pairCache.get(point);
   if (changes === undefined) {
     const ch = String.fromCodePoint(point);

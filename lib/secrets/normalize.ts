@@ -1,7 +1,7 @@
 /**
  * @module
- * Normalising text before matching: NFKC, zero-width and control characters removed,
- * look-alike letters mapped to ASCII. Its own module because the keyword survey asks,
+ * Normalising text before matching: combining marks taken out, NFKC, zero-width and
+ * control characters removed, look-alike letters and tag characters mapped to ASCII. Its own module because the keyword survey asks,
  * once per character, whether normalising would change it.
  */
 
@@ -122,12 +122,43 @@ const INVISIBLE_RANGES: [number, number][] = [
 ];
 
 const hex = (c: number) => `\\u${c.toString(16).padStart(4, "0")}`;
-/** Whether a text holds a character the table below drops or maps. */
+/**
+ * The first half of a tag character (U+E0000 to U+E007F): each of U+E0020 to U+E007E
+ * stands for the ASCII character 0xE0000 below it, and shows as nothing ("ASCII
+ * smuggling": a secret written in them is invisible to a person, and was to the scan).
+ */
+const TAG_HIGH = 0xdb40;
+/** Whether a text holds a character the table below drops or maps, or a tag character. */
 const TOUCHED = new RegExp(
   `[${INVISIBLE_RANGES.map(([a, b]) => `${hex(a)}-${hex(b)}`).join("")}${
     Object.keys(CONFUSABLES).join("")
-  }]`,
+  }${hex(TAG_HIGH)}]`,
 );
+/**
+ * Combining marks (diacritics, and those for symbols and half marks) written after a
+ * character: taken out before NFKC would compose them into a letter (`g` and U+0301 into
+ * `ǵ`), so that a token with a mark after each character (Zalgo text) reads as itself. A
+ * letter written with its accent (`é`) has none to take out.
+ */
+const MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
+
+/** Whether `code` is a combining mark `normalize` takes out (see `MARKS`). */
+export function isCombiningMark(code: number): boolean {
+  return (code >= 0x300 && code <= 0x36f) || (code >= 0x1ab0 && code <= 0x1aff) ||
+    (code >= 0x1dc0 && code <= 0x1dff) || (code >= 0x20d0 && code <= 0x20ff) ||
+    (code >= 0xfe20 && code <= 0xfe2f);
+}
+
+/** Whether code point `point` is a tag character (U+E0000 to U+E007F). */
+export function isTag(point: number): boolean {
+  return point >= 0xe0000 && point <= 0xe007f;
+}
+
+/**
+ * The fewest tag characters in a row that standing for ASCII are read as it: a flag's
+ * tag sequence (England's `gbeng` and its cancel tag) is shorter, and is left alone.
+ */
+const MIN_TAGS = 8;
 
 /** Each UTF-16 code unit after normalising: itself, its ASCII look, or 0 (dropped). */
 const AFTER = (() => {
@@ -144,7 +175,7 @@ const utf16 = new TextDecoder("utf-16le");
 
 /** The text with invisible characters removed and look-alikes mapped to ASCII. */
 export function normalize(text: string): string {
-  const nfkc = text.normalize("NFKC");
+  const nfkc = text.replace(MARKS, "").normalize("NFKC");
   if (!TOUCHED.test(nfkc)) return nfkc;
   // One pass over the code units: a regex replacing each of the control characters
   // binary data is dense with took five to ten times as long. (A lone surrogate, which
@@ -153,10 +184,45 @@ export function normalize(text: string): string {
   let n = 0;
   for (let i = 0; i < out.length; i++) {
     const code = AFTER[codeOf.call(nfkc, i)]!;
+    const end = code === TAG_HIGH ? tagsEnd(nfkc, i) : -1;
+    if (end >= 0) {
+      // A run of tag characters: the ASCII each stands for, the others (the language
+      // tag, the cancel tag) and invisible characters between them dropped.
+      for (; i < end; i++) {
+        const low = codeOf.call(nfkc, i + 1) - 0xdc00;
+        if (codeOf.call(nfkc, i) !== TAG_HIGH || low < 0 || low >= 0x80) continue;
+        if (low >= 0x20 && low < 0x7f) out[n++] = low;
+        i++;
+      }
+      i--;
+      continue;
+    }
     out[n] = code;
     n += +(code !== 0);
   }
   return utf16.decode(out.subarray(0, n));
+}
+
+/**
+ * Where the run of tag characters that starts at `i` of `text` ends, invisible characters
+ * between them taken as nothing (a zero-width space after every few cuts no run short),
+ * when it holds `MIN_TAGS` or more; else -1.
+ */
+function tagsEnd(text: string, i: number): number {
+  let count = 0;
+  let k = i;
+  let end = i;
+  for (;;) {
+    const unit = codeOf.call(text, k);
+    const low = codeOf.call(text, k + 1);
+    if (unit === TAG_HIGH && low >= 0xdc00 && low <= 0xdc7f) {
+      count++;
+      k += 2;
+      end = k;
+    } else if (k < text.length && AFTER[unit] === 0) k++;
+    else break;
+  }
+  return count >= MIN_TAGS ? end : -1;
 }
 
 /**

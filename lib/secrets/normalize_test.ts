@@ -1,16 +1,28 @@
 import assert from "node:assert/strict";
 import { CONFUSABLES, normalize } from "./normalize.ts";
 
-/** What normalising means, written as plainly as possible: NFKC, invisibles out, look-alikes mapped. */
+/**
+ * What normalising means, written as plainly as possible: combining marks out, NFKC,
+ * invisibles out, look-alikes mapped, eight tag characters or more in a row read as the
+ * ASCII they stand for.
+ */
 function reference(text: string): string {
+  const marks = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
   const invisible =
     // deno-lint-ignore no-control-regex
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
   const lookAlike = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
-  return text.normalize("NFKC").replace(invisible, "").replace(lookAlike, (c) => CONFUSABLES[c]!);
+  const tags = /[\u{e0000}-\u{e007f}]{8,}/gu;
+  return text.replace(marks, "").normalize("NFKC").replace(invisible, "")
+    .replace(lookAlike, (c) => CONFUSABLES[c]!)
+    .replace(tags, (run) =>
+      [...run].map((c) => {
+        const ascii = c.codePointAt(0)! - 0xe0000;
+        return ascii >= 0x20 && ascii < 0x7f ? String.fromCharCode(ascii) : "";
+      }).join(""));
 }
 
-Deno.test("normalize() is NFKC with invisible characters removed and look-alikes mapped, for every character", () => {
+Deno.test("normalize() is NFKC with combining marks and invisible characters removed and look-alikes mapped, for every character", () => {
   for (let code = 0; code < 0x10000; code++) {
     if (code >= 0xd800 && code <= 0xdfff) continue;
     const ch = String.fromCharCode(code);
@@ -18,7 +30,7 @@ Deno.test("normalize() is NFKC with invisible characters removed and look-alikes
   }
 });
 
-Deno.test("normalize() matches its plain definition on mixed text (binary, prose, combining marks)", () => {
+Deno.test("normalize() matches its plain definition on mixed text (binary, prose, combining marks, tag characters)", () => {
   const pieces = [
     "ghp_",
     "a",
@@ -45,6 +57,12 @@ Deno.test("normalize() matches its plain definition on mixed text (binary, prose
     "\u65e5",
     "\u{1d400}",
     "\u{1f600}",
+    "\u{e0067}",
+    "\u{e0001}",
+    "\u{e007f}",
+    "\u{e0020}",
+    "\u{e0041}".repeat(4),
+    "\u20d2",
     "\n",
     " ",
   ];
