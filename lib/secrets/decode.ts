@@ -14,7 +14,7 @@
 
 import { codeAt } from "./chars.ts";
 import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
-import { normalize } from "./normalize.ts";
+import { normalize, withoutMarks } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
 
@@ -1227,9 +1227,10 @@ function base64Candidate(run: string): boolean {
  */
 export function variants(
   text: string,
-  survey: Pick<Survey, "runs" | "triggers" | "odd" | "dumps" | "spaced" | "joined"> = surveyText(
-    text,
-  ),
+  survey: Pick<Survey, "runs" | "triggers" | "odd" | "marked" | "dumps" | "spaced" | "joined"> =
+    surveyText(
+      text,
+    ),
   tokenStart?: RegExp,
   turned?: TurnedHeads,
 ): Variant[] {
@@ -1239,6 +1240,7 @@ export function variants(
   const { dumps, spaced, joined } = survey;
   if (
     survey.runs.length === 0 && survey.triggers.length === 0 && survey.odd.length === 0 &&
+    survey.marked.length === 0 &&
     dumps.length === 0 && spaced.length === 0 && joined.length === 0 && !text.includes("&")
   ) {
     return [];
@@ -1305,6 +1307,7 @@ export function variants(
     }
   };
   local("normalized", survey.odd, normalize);
+  local("normalized", single(survey.marked), withoutMarks);
   local("url", single(found.percent), percentDecode);
   local("quoted-printable", single(found.qp), qpDecode);
   local("json", single(found.escape), jsonUnescape);

@@ -42,6 +42,11 @@ export interface Survey {
    */
   odd: number[];
   /**
+   * Places of a combining mark after a digit, in order: a token with a mark after each
+   * character (see `normalize`'s marks), decoded without its marks.
+   */
+  marked: number[];
+  /**
    * Pairs: start and end of each stretch of 32+ characters of hex digits, spaces, `:`,
    * `,` and `x`: what a line of a hex dump (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`)
    * holds before the text it shows.
@@ -72,6 +77,7 @@ class Surveyed implements Survey {
     readonly runs: number[],
     readonly triggers: number[],
     readonly odd: number[],
+    readonly marked: number[],
     readonly dumps: number[],
     readonly spaced: number[],
     readonly joined: number[],
@@ -80,7 +86,16 @@ class Surveyed implements Survey {
 
 /** `survey` with no dump, text spaced out or joined in it (a `Surveyed`, for one shape). */
 export function withoutDumps(survey: Survey): Survey {
-  return new Surveyed(survey.hits, survey.runs, survey.triggers, survey.odd, [], [], []);
+  return new Surveyed(
+    survey.hits,
+    survey.runs,
+    survey.triggers,
+    survey.odd,
+    survey.marked,
+    [],
+    [],
+    [],
+  );
 }
 
 /** How far around a character to decode a decoded window reaches: longer than any token. */
@@ -373,7 +388,16 @@ export class KeywordMatcher {
         else triggers.push(end - TRIGGER_WORDS[word - count]!.length);
       }
     }
-    return new Surveyed(hits, pass.runs, triggers, pass.odd, pass.dumps, pass.spaced, pass.joined);
+    return new Surveyed(
+      hits,
+      pass.runs,
+      triggers,
+      pass.odd,
+      pass.marked,
+      pass.dumps,
+      pass.spaced,
+      pass.joined,
+    );
   }
 
   /**
@@ -538,12 +562,15 @@ export class KeywordMatcher {
     const c = this.#classes[code]!;
     const k = (c & UNCHECKED) === 0 ? c : this.#check(code);
     if ((k & TRIGGER) === 0) return;
-    if (isCombiningMark(code)) {
+    if (code >= 0x300 && code <= 0xfe2f && isCombiningMark(code)) {
       // A combining mark is an accent in prose, written apart (as macOS writes names);
       // after a digit, which no accent is written on, it disguises a token that has one
-      // (a mark after each character: `g̃h̃p̃_Z̃q̃8̃...`), whose window this opens.
+      // (a mark after each character: `g̃h̃p̃_Z̃q̃8̃...`), read without its marks.
       const before = codeOf.call(text, i - 1);
-      if (!(before >= 48 && before <= 57)) return;
+      // One place a window's reach: the windows around them would merge.
+      const last = pass.marked.length > 0 ? pass.marked[pass.marked.length - 1]! : -Infinity;
+      if (before >= 48 && before <= 57 && i > last + DECODE_RADIUS) pass.marked.push(i);
+      return;
     } else if ((k & LOOK_ALIKE) !== 0) {
       // In a word of its own script a look-alike is a letter: prose is not decoded.
       if (i >= pass.tokenEnd) {
@@ -1012,6 +1039,7 @@ function newPass(): Pass {
     dumpProbe: 0,
     marks: [],
     odd: [],
+    marked: [],
     oddStart: -1,
     oddEnd: -1,
     tokenEnd: -1,
@@ -1051,6 +1079,8 @@ interface Pass {
   marks: number[];
   /** Stretches of characters normalising changes (see `Survey`). */
   odd: number[];
+  /** Combining marks after a digit (see `Survey.marked`). */
+  marked: number[];
   /** The stretch being gathered (none yet: -1). */
   oddStart: number;
   oddEnd: number;

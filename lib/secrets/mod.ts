@@ -2068,7 +2068,15 @@ function decodedAcross(
   // Only the runs are read: what else a survey finds in them (a hex dump's characters,
   // and so on) is no run's encoding, and had cost most of the time.
   const spans = at.flatMap(([offset], i) => [offset, offset + pieces[i]!.length]);
-  const survey = { runs: spans, triggers: [], odd: [], dumps: [], spaced: [], joined: [] };
+  const survey = {
+    runs: spans,
+    triggers: [],
+    odd: [],
+    marked: [],
+    dumps: [],
+    spaced: [],
+    joined: [],
+  };
   const decoded = variants(pieces.join(" "), survey)
     .filter((v) => !v.unchecked && /^(base64|hex|base32|base2)$/.test(v.encoding))
     .map((v) => ({ v, run: at[Math.max(0, firstAfter(offsets, v.at) - 1)]![1] }));
