@@ -21,6 +21,11 @@ import {
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+/** The random body the stand-ins below are made of. */
+const BODY = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const NPM = "np" + "m_" + BODY;
+const FINE_GRAINED = "github" + "_pat_11" + BODY.slice(0, 20) + "_" + (BODY + BODY).slice(0, 59);
+const ANT = "sk-ant-" + "api03-" + BODY.repeat(2) + "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
 
@@ -633,8 +638,7 @@ Deno.test("a token in a licence key's form (groups of one length joined by one m
 Deno.test("a token cut every so many characters at a mark, in groups wider than a licence key's or fewer than four, is found", () => {
   const cut = (token: string, size: number, mark: string) =>
     token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
-  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  for (const [token, rule] of [[GH, "github-token"], [npm, "npm-access-token"]] as const) {
+  for (const [token, rule] of [[GH, "github-token"], [NPM, "npm-access-token"]] as const) {
     for (const mark of ["-", ".", "_", ":", "/"]) {
       // Four groups and a narrower last (10, 12), three (16), two (20).
       for (const size of [10, 12, 16, 20]) {
@@ -651,11 +655,9 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
   }
   // Read after the longest prefix there (an Anthropic key's, not `sk-`, whose groups its
   // own dashes would cut), its marks a `-` too.
-  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
-    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   for (const mark of [".", "/", "-"]) {
     for (const size of [16, 20]) {
-      const written = cut(ant, size, mark);
+      const written = cut(ANT, size, mark);
       assert.deepEqual(found(`key ${written} end`), ["grouped:anthropic-api-key"], written);
     }
   }
@@ -680,14 +682,12 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
 Deno.test("a token cut by a mark inside its own prefix or among its own marks (`fold -w 8 | paste -sd-`), or by a dot between groups holding them, is found, pointing at it", () => {
   const cut = (token: string, size: number, mark: string) =>
     token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
-  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
-    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
   const gitlab = "gl" + "pat-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk";
   const runMarks = ["-", "_", "/", "+"];
   const cases: [string, string, number[], string[]][] = [
     // The prefix cut, and the token's own dashes among the marks the cut put in.
-    [ant, "anthropic-api-key", [4, 5, 8, 12], [...runMarks, ".", ":"]],
+    [ANT, "anthropic-api-key", [4, 5, 8, 12], [...runMarks, ".", ":"]],
     [slack, "slack-token", [4, 6, 8, 12, 16, 20], runMarks],
     [gitlab, "gitlab-token", [4, 5], runMarks],
     // By a dot or a colon, after the whole prefix: the groups hold the token's own dashes.
@@ -709,7 +709,7 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
       }
     }
   }
-  assert.deepEqual(found(cut(ant, 8, "-")), ["cut:anthropic-api-key"]);
+  assert.deepEqual(found(cut(ANT, 8, "-")), ["cut:anthropic-api-key"]);
   assert.deepEqual(found(cut(slack, 8, ".")), ["grouped:slack-token"]);
   assert.equal(howWritten("cut"), "cut into groups");
   for (
@@ -736,13 +736,11 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
 Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, a dot or a colon (`github_p at_11...`) is found from the prefix's head", () => {
   const cut = (token: string, size: number, mark: string) =>
     token.match(new RegExp(`.{1,${size}}`, "g"))!.join(mark);
-  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
-  const docker = "dckr" + "_pat_" + body.slice(0, 27);
-  const gitlab = "gl" + "pat-" + body.slice(0, 20);
-  const slack = "xo" + "xb-1234567890123-1234567890123-" + body.slice(0, 24);
+  const docker = "dckr" + "_pat_" + BODY.slice(0, 27);
+  const gitlab = "gl" + "pat-" + BODY.slice(0, 20);
+  const slack = "xo" + "xb-1234567890123-1234567890123-" + BODY.slice(0, 24);
   const cases: [string, string, number[]][] = [
-    [fineGrained, "github-fine-grained-token", [4, 5, 6, 8, 10]],
+    [FINE_GRAINED, "github-fine-grained-token", [4, 5, 6, 8, 10]],
     [docker, "docker-pat", [4, 6, 8]],
     [gitlab, "gitlab-token", [4, 5]],
     [slack, "slack-token", [4]],
@@ -778,13 +776,11 @@ Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, 
 });
 
 Deno.test("a token cut once by a dot or a colon anywhere past its prefix is found, as written and in a model request", () => {
-  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
-    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
   const cases: [string, string][] = [
     [GH, "github-token"],
     [AWS, "aws-access-key-id"],
-    [ant, "anthropic-api-key"],
+    [ANT, "anthropic-api-key"],
     [slack, "slack-token"],
   ];
   for (const [token, rule] of cases) {
@@ -819,15 +815,12 @@ Deno.test("a token cut once by a dot or a colon anywhere past its prefix is foun
 });
 
 Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt...`), or one in its prefix (`gh-p_...`), is found, as written and in a model request", () => {
-  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
   // Each token, its rule, and how long its prefix is.
   const cases: [string, string, number][] = [
     [GH, "github-token", 4],
-    [npm, "npm-access-token", 4],
+    [NPM, "npm-access-token", 4],
     [AWS, "aws-access-key-id", 4],
-    [fineGrained, "github-fine-grained-token", 11],
+    [FINE_GRAINED, "github-fine-grained-token", 11],
   ];
   for (const [token, rule, p] of cases) {
     for (const mark of ["-", "_", "/", "+"]) {
@@ -846,14 +839,13 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
     }
   }
   // A mark put in the prefix itself, within its head or past it.
-  const ant = "sk-ant-" + "api03-" + body.repeat(2) + "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const inPrefix: [string, string, number][] = [
     [GH, "github-token", 1],
     [GH, "github-token", 2],
     [GH, "github-token", 3],
     [AWS, "aws-access-key-id", 2],
-    [fineGrained, "github-fine-grained-token", 8],
-    [ant, "anthropic-api-key", 4],
+    [FINE_GRAINED, "github-fine-grained-token", 8],
+    [ANT, "anthropic-api-key", 4],
   ];
   for (const [token, rule, at] of inPrefix) {
     for (const mark of ["-", "_", "/", "+"]) {
@@ -884,14 +876,11 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
 });
 
 Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->`, `</a><b>`, `/* */`) is found anywhere in it, as written and in a model request", () => {
-  const body = "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  const fineGrained = "github" + "_pat_11" + body.slice(0, 20) + "_" + (body + body).slice(0, 59);
-  const ant = "sk-ant-" + "api03-" + body.repeat(2) + "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const cases: [string, string, number][] = [
     [GH, "github-token", 4],
     [AWS, "aws-access-key-id", 4],
-    [fineGrained, "github-fine-grained-token", 11],
-    [ant, "anthropic-api-key", 13],
+    [FINE_GRAINED, "github-fine-grained-token", 11],
+    [ANT, "anthropic-api-key", 13],
   ];
   const markup = [
     "<!-- -->",
@@ -938,8 +927,7 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
     assert.deepEqual(found(text), [], text);
   }
   // Tokens in cells side by side are each found as written, not joined into one.
-  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
-  assert.deepEqual(found(`<tr><td>${GH}</td><td>${npm}</td></tr>`), [
+  assert.deepEqual(found(`<tr><td>${GH}</td><td>${NPM}</td></tr>`), [
     "plain:github-token",
     "plain:npm-access-token",
   ]);
@@ -1059,8 +1047,6 @@ Deno.test("a token in quoted pieces is found after or inside a long run of other
 });
 
 Deno.test('a token cut across quoted pieces, or split by spaces or lines, within its prefix\'s first characters (`"gh" + "p_..."`, `gh p_...`) is found, as written and in a model request', () => {
-  const ant = "sk-ant-" + "api03-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5".repeat(2) +
-    "Qw3Er5Ty7Ui9Op1As3Df5" + "AA";
   const slack = "xo" + "xb-1234567890123-1234567890123-" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
   const stripe = "sk" + "_live_" + "Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3";
   const forms = (a: string, b: string): string[] => [
@@ -1082,7 +1068,7 @@ Deno.test('a token cut across quoted pieces, or split by spaces or lines, within
   const cases: [string, string][] = [
     [GH, "github-token"],
     [AWS, "aws-access-key-id"],
-    [ant, "anthropic-api-key"],
+    [ANT, "anthropic-api-key"],
     [slack, "slack-token"],
     [stripe, "stripe-secret-key"],
   ];
@@ -1392,12 +1378,11 @@ Deno.test("tokens one a line, or a prefix ending a paragraph, are not read as on
 Deno.test("a token in capitals is found where it can be had back: a checksum, or letters of one case", () => {
   // GitHub's and npm's carry a checksum (their cases are tried against it); a Databricks
   // token's body is hex, the same in capitals.
-  const npm = "np" + "m_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
   const databricks = "da" + "pi0f13ac4b49d1cb31f69f678e39602e38";
   for (
     const [token, rule] of [
       [GH, "github-token"],
-      [npm, "npm-access-token"],
+      [NPM, "npm-access-token"],
       [databricks, "databricks-api-token"],
     ] as const
   ) {
