@@ -226,23 +226,32 @@ export function normalize(text: string): string {
 }
 
 /**
- * Where the run of tag characters that starts at `i` of `text` ends, invisible characters
- * between them taken as nothing (a zero-width space after every few cuts no run short),
- * when it holds `MIN_TAGS` or more; else -1.
+ * The most invisible characters in a row a run of tag characters reads past: a bound on
+ * each look, where binary data is invisible characters for megabytes on end.
+ */
+const MAX_TAG_GAP = 8;
+
+/**
+ * Where the run of tag characters that starts at `i` of `text` ends, up to
+ * `MAX_TAG_GAP` invisible characters between two of them taken as nothing (a zero-width
+ * space after every few cuts no run short), when it holds `MIN_TAGS` or more; else -1.
  */
 function tagsEnd(text: string, i: number): number {
   let count = 0;
   let k = i;
   let end = i;
-  for (;;) {
+  for (let gap = 0;;) {
     const unit = codeOf.call(text, k);
     const low = codeOf.call(text, k + 1);
     if (unit === TAG_HIGH && low >= 0xdc00 && low <= 0xdc7f) {
       count++;
       k += 2;
       end = k;
-    } else if (k < text.length && AFTER[unit] === 0) k++;
-    else break;
+      gap = 0;
+    } else if (k < text.length && AFTER[unit] === 0 && gap < MAX_TAG_GAP) {
+      k++;
+      gap++;
+    } else break;
   }
   return count >= MIN_TAGS ? end : -1;
 }

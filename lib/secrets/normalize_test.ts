@@ -3,22 +3,27 @@ import { CONFUSABLES, normalize, withoutMarks } from "./normalize.ts";
 
 /**
  * What normalising means, written as plainly as possible: NFKC, invisibles out,
- * look-alikes mapped, eight tag characters or more in a row read as the ASCII they stand
- * for.
+ * look-alikes mapped, eight tag characters or more in a row (up to eight invisible
+ * characters between two) read as the ASCII they stand for.
  */
 function reference(text: string): string {
   const invisible =
     // deno-lint-ignore no-control-regex
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
   const lookAlike = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
-  const tags = /[\u{e0000}-\u{e007f}]{8,}/gu;
-  return text.normalize("NFKC").replace(invisible, "")
-    .replace(lookAlike, (c) => CONFUSABLES[c]!)
+  // Eight tags or more, up to eight invisible characters between two of them.
+  const tags = new RegExp(
+    `(?:[\\u{e0000}-\\u{e007f}](?:${invisible.source}{0,8}(?=[\\u{e0000}-\\u{e007f}]))?){8,}`,
+    "gu",
+  );
+  return text.normalize("NFKC")
     .replace(tags, (run) =>
       [...run].map((c) => {
         const ascii = c.codePointAt(0)! - 0xe0000;
         return ascii >= 0x20 && ascii < 0x7f ? String.fromCharCode(ascii) : "";
-      }).join(""));
+      }).join(""))
+    .replace(invisible, "")
+    .replace(lookAlike, (c) => CONFUSABLES[c]!);
 }
 
 Deno.test("normalize() is NFKC with invisible characters removed and look-alikes mapped, for every character", () => {
@@ -61,6 +66,7 @@ Deno.test("normalize() matches its plain definition on mixed text (binary, prose
     "\u{e007f}",
     "\u{e0020}",
     "\u{e0041}".repeat(4),
+    "\u0000".repeat(9),
     "\u20d2",
     "\n",
     " ",
