@@ -933,6 +933,56 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
   ]);
 });
 
+Deno.test("a token split across lines by a line comment (`# first half`, `//`, `-- `) is found anywhere in it, as written and in a model request", () => {
+  const cases: [string, string, number][] = [
+    [GH, "github-token", 4],
+    [AWS, "aws-access-key-id", 4],
+    [FINE_GRAINED, "github-fine-grained-token", 11],
+    [ANT, "anthropic-api-key", 13],
+  ];
+  const comments = [
+    " # first half\n",
+    " // x\n",
+    " -- x\n",
+    "  # note\n    ",
+    " //x\r\n",
+    " # a\n\n",
+  ];
+  for (const [token, rule, p] of cases) {
+    // Within the prefix's head, inside the prefix, right after it, past it, near the end.
+    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
+      for (const comment of comments) {
+        const written = token.slice(0, at) + comment + token.slice(at);
+        for (
+          const [text, from] of [[`key: ${written}`, 5], [`x = ${written}\ny = 2`, 4]] as const
+        ) {
+          const f = findSecrets(text).filter((x) => x.rule === rule);
+          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
+          // Pointing at the prefix, its span the pieces as written, the comment and all.
+          assert.equal(f[0]!.index, from, text);
+          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
+          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
+        }
+      }
+    }
+  }
+  for (
+    const text of [
+      // A prefix named before a comment, then words on the next line.
+      "export PREFIX=ghp_ # GitHub's classic tokens\nexport OTHER=abcdefghijklmnopqrstuvwxyzabcdefghij",
+      "AKIA # access key IDs start so\nsomeLongIdentifierNameHere",
+      // Comments between ordinary lines of code.
+      "x = 1 # one\ny = 2 // two\nz = 3 -- three\n",
+      // A comment too long to be read, or with no line's end, is no gap.
+      `${GH.slice(0, 10)} # ${"x".repeat(80)}\n${GH.slice(10)}`,
+      `${GH.slice(0, 10)} # ${GH.slice(10)}`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
   // The run's groups are joined once, from the first keyword (`eyJ`): the keywords inside
   // it are not read again, and a token starting at one of its groups is found in its join.

@@ -3,7 +3,9 @@
  * Markup put between the pieces of a secret, which a browser, an XML parser or a compiler
  * drops when it reads them (`AKIAQ3<!-- -->EGQ2...`, `<a>ghp_Zq8L</a><b>w2Rt...</b>`,
  * `ghp_Zq8L/* *\/w2Rt...`): an HTML or XML comment, a tag, or a C-style block comment,
- * read at a place, forward or back, each `MAX_MARKUP` characters long at the most.
+ * read at a place, forward or back, each `MAX_MARKUP` characters long at the most; and
+ * a line comment that ends the line a piece is on (`ghp_Zq8L # first half`, then the
+ * rest on the next line), which the language drops with the line's end.
  */
 
 /** The longest item of markup read. */
@@ -36,7 +38,9 @@ function closedAt(text: string, start: number, from: number, closer: string): nu
  */
 export function markupAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
+  if (c === 35 || (c === 45 && text.charCodeAt(i + 1) === 45)) return lineCommentAt(text, i);
   if (c === 47) {
+    if (text.charCodeAt(i + 1) === 47) return lineCommentAt(text, i);
     if (text.charCodeAt(i + 1) !== 42) return 0;
     const end = closedAt(text, i, i + 2, "*/");
     return end < 0 ? 0 : end - i;
@@ -62,6 +66,78 @@ export function markupAt(text: string, i: number): number {
     }
   } else if (text.charCodeAt(p) === 47) p++;
   return p < limit && text.charCodeAt(p) === 62 ? p + 1 - i : 0;
+}
+
+/**
+ * Whether a line comment opens at `i`: `#`, `//`, or `--` and a space (SQL's, not a
+ * command's option), after a space or a tab or at a line's start (`#` and `/` are in
+ * tokens and URLs).
+ */
+function commentOpens(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (
+    c !== 35 && !(c === 47 && next === 47) &&
+    !(c === 45 && next === 45 && text.charCodeAt(i + 2) === 32)
+  ) {
+    return false;
+  }
+  const before = text.charCodeAt(i - 1);
+  return i === 0 || before === 32 || before === 9 || before === 10 || before === 13 ||
+    ((before === 110 || before === 114) && text.charCodeAt(i - 2) === 92);
+}
+
+/** Whether a line break, as written or escaped in a JSON string, is at `p` (-1: a quote, a JSON string's end). */
+function lineEndAt(text: string, p: number): number {
+  const n = text.charCodeAt(p);
+  if (n === 10 || n === 13) return 1;
+  if (n === 34) return -1;
+  if (n === 92) {
+    const e = text.charCodeAt(p + 1);
+    return e === 110 || e === 114 ? 1 : 0;
+  }
+  return 0;
+}
+
+/**
+ * How long the line comment that starts at `i` is (see `commentOpens`), up to the line
+ * break that ends it (as written, or escaped in a JSON string), or 0: one with a quote
+ * in it (a JSON string's end) or longer than `MAX_MARKUP` is none.
+ */
+export function lineCommentAt(text: string, i: number): number {
+  if (!commentOpens(text, i)) return 0;
+  const limit = Math.min(text.length, i + MAX_MARKUP);
+  for (let p = i + 1; p < limit; p++) {
+    const end = lineEndAt(text, p);
+    if (end === 1) return p - i;
+    if (end < 0) return 0;
+    if (text.charCodeAt(p) === 92) p++;
+  }
+  return 0;
+}
+
+/**
+ * Where the line comment that ends at `end` (the end of its line; see `lineCommentAt`)
+ * starts: its first opener on the line, `MAX_MARKUP` characters back at the most; -1 if
+ * none ends there. One look back: a quote or a line break ends it.
+ */
+export function lineCommentBefore(text: string, end: number): number {
+  // Most lines hold no opener: told by a native search (a look at each character had
+  // cost a scan of base64 lines, a run after each break, a tenth more).
+  const line = text.slice(Math.max(0, end - MAX_MARKUP), end);
+  if (line.indexOf("#") < 0 && line.indexOf("//") < 0 && line.indexOf("-- ") < 0) return -1;
+  let found = -1;
+  for (let s = end - 1; s >= 0 && end - s <= MAX_MARKUP; s--) {
+    const c = text.charCodeAt(s);
+    const escaped = text.charCodeAt(s - 1) === 92;
+    // A line break, as written or escaped (`\n`), or a quote that ends a JSON string
+    // (not an escaped one, `\"`: a quote in the comment).
+    if (c === 10 || c === 13 || (c === 34 && !escaped) || ((c === 110 || c === 114) && escaped)) {
+      break;
+    }
+    if (commentOpens(text, s)) found = s;
+  }
+  return found;
 }
 
 /** Where the item of markup that ends at `end` (see `markupAt`) starts; -1 if none does. */

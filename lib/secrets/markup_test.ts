@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { markupAt, markupBefore, MAX_MARKUP } from "./markup.ts";
+import { lineCommentAt, lineCommentBefore, markupAt, markupBefore, MAX_MARKUP } from "./markup.ts";
 
 Deno.test("markupAt() reads a comment, a tag or a block comment, and nothing else", () => {
   const items = [
@@ -61,4 +61,40 @@ Deno.test("an opener with no closer is no markup, read at every place of a long 
     if (text.charCodeAt(i) === 62 && markupBefore(text, i + 1) >= 0) found++;
   }
   assert.equal(found, 0);
+});
+
+Deno.test("a line comment is read up to its line's end, forward and back; an opener elsewhere is none", () => {
+  const comments = ["# note", "#", "// x", "//note", "-- x", "# a # b", '# say \\"hi\\"'];
+  for (const comment of comments) {
+    for (const end of ["\n", "\r\n", "\\n", "\\r\\n"]) {
+      for (const before of ["ab ", "ab\t", "", "x\n", "x\\n"]) {
+        const text = `${before}${comment}${end}cd`;
+        assert.equal(lineCommentAt(text, before.length), comment.length, JSON.stringify(text));
+        // Back from the line's end: the first opener on the line.
+        assert.equal(
+          lineCommentBefore(text, before.length + comment.length),
+          before.length,
+          JSON.stringify(text),
+        );
+        assert.equal(markupAt(text, before.length), comment.length, JSON.stringify(text));
+      }
+    }
+  }
+  for (
+    const [text, at] of [
+      ["a#b\n", 1], // glued to a word: a token's or a URL's `#`
+      ["https://x.example/\n", 6], // a URL's `//`
+      ["ls --all\n", 3], // an option, not SQL's `-- `
+      ["a # no end", 2], // no line break
+      [`a # ${"x".repeat(MAX_MARKUP)}\n`, 2], // too long
+      ['a # x" y\n', 2], // a quote: a JSON string's end
+      ["a - - b\n", 2],
+    ] as const
+  ) {
+    assert.equal(lineCommentAt(text, at), 0, text);
+    assert.equal(markupAt(text, at), 0, text);
+  }
+  assert.equal(lineCommentBefore("a # x\nb", 7), -1);
+  assert.equal(lineCommentBefore('a # x" y', 8), -1);
+  assert.equal(lineCommentBefore("plain words", 11), -1);
 });

@@ -23,7 +23,7 @@ import {
 import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
-import { markupAt, markupBefore } from "./markup.ts";
+import { lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -1083,8 +1083,13 @@ function headCuts(
           (quote === 42 && text.charCodeAt(run) === 47)
         ? run + 1
         : run;
-      let end = quote === 62 || quote === 42 ? markupStart(text, at) : run;
-      for (let n = 0; n < 8 && end > 0 && TOKEN_CHAR[codeAt(text, end - 1)] !== 1; n++) end--;
+      // A line comment that ends the line before (`gh # cut`, then `p_...`): back over it.
+      const lineEnd = lineEndBefore(text, at);
+      const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
+      const end = wordEndBefore(
+        text,
+        comment >= 0 ? comment : quote === 62 || quote === 42 ? markupStart(text, at) : run,
+      );
       const s = wordBefore(text, end);
       if (s < 0 || end + (gapAt(text, end) >> 1) !== at) continue;
       if (prefixOver(text, s, end, at)) split.push(s, end);
@@ -1400,7 +1405,8 @@ const MAX_MARKUP_ITEMS = 4;
  * spaces or tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two
  * line breaks (a blank line between the pieces), each followed by indentation, and up to
  * `MAX_MARKUP_ITEMS` items of markup, each followed by spaces (`</a><b>`, `<!-- -->`,
- * `/* *\/`, which a browser or a compiler drops); as written, or escaped in a JSON string.
+ * `/* *\/`, which a browser or a compiler drops, or a line comment to its line's end,
+ * `# first half`); as written, or escaped in a JSON string.
  */
 function gapAt(text: string, i: number): number {
   let p = spacesEnd(text, i);
@@ -1421,6 +1427,37 @@ function gapAt(text: string, i: number): number {
     items++;
   }
   return 2 * (p - i) + broke;
+}
+
+/** Where the word before `end` ends: up to eight characters no token holds back from it. */
+function wordEndBefore(text: string, end: number): number {
+  let p = end;
+  for (let n = 0; n < 8 && p > 0 && TOKEN_CHAR[codeAt(text, p - 1)] !== 1; n++) p--;
+  return p;
+}
+
+/**
+ * Where the line before `at` ends, when only indentation and up to two line breaks (as
+ * written or escaped in a JSON string; `\r\n` is one) stand between: -1 when no break
+ * does, or more than that.
+ */
+function lineEndBefore(text: string, at: number): number {
+  let p = at;
+  let breaks = 0;
+  for (let n = 0; n < 24 && p > 0; n++) {
+    const c = text.charCodeAt(p - 1);
+    if (c === 32 || c === 9) p--;
+    else if (c === 10 || c === 13) {
+      p--;
+      if (c === 10 && text.charCodeAt(p - 1) === 13) p--;
+      breaks++;
+    } else if ((c === 110 || c === 114) && text.charCodeAt(p - 2) === 92) {
+      p -= 2;
+      if (c === 110 && text.charCodeAt(p - 1) === 114 && text.charCodeAt(p - 2) === 92) p -= 2;
+      breaks++;
+    } else break;
+  }
+  return breaks > 0 && breaks <= 2 ? p : -1;
 }
 
 /**
