@@ -45,6 +45,7 @@ export interface Variant {
     | "reversed"
     | "reversed-base64"
     | "doubled"
+    | "padded"
     | "rot13"
     | "reversed-rot13";
   /** Offset in the original text the variant stands for. */
@@ -1168,6 +1169,32 @@ function markInPrefix(run: string, lead: number, heads: TurnedHeads): string | u
   return undefined;
 }
 
+/** The fewest characters of padding `paddingOff` takes off a run's start. */
+const MIN_PADDING = 3;
+
+/**
+ * A token padded with one character over and over, glued on (`0000ghp_Zq8L...0000`,
+ * `xxxxxAKIA...xxxxx`, which whoever receives it takes off again): the run from `lead`
+ * on without the padding before it, when a token's head (`heads`) starts right after
+ * it; on a line of its own, the same again without as much of that character at the
+ * run's end. Undefined when the run is not so padded.
+ */
+function paddingOff(run: string, lead: number, heads: TurnedHeads): string | undefined {
+  const pad = run.charCodeAt(lead);
+  // Most runs start with two characters that differ: done with at once.
+  if (run.charCodeAt(lead + 1) !== pad) return undefined;
+  let head = lead + 2;
+  while (head < run.length && run.charCodeAt(head) === pad) head++;
+  // The token's own first character may be the padding's (`AAAAKIA...`).
+  if (head - lead > MIN_PADDING && !hasHead(heads.plain, run, head)) head--;
+  if (head - lead < MIN_PADDING || run.length - head < MIN_RUN) return undefined;
+  if (!hasHead(heads.plain, run, head)) return undefined;
+  let end = run.length;
+  while (end > head && run.charCodeAt(end - 1) === pad) end--;
+  // The token's own last characters may be the padding's: read both ways.
+  return end === run.length ? run.slice(head) : `${run.slice(head, end)}\n${run.slice(head)}`;
+}
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1654,6 +1681,8 @@ export function variants(
       }
       const inPrefix = markInPrefix(run, +escaped, turned);
       if (inPrefix) add({ text: inPrefix, encoding: "cut", at: from + +escaped, whole: true });
+      const unpadded = paddingOff(run, +escaped, turned);
+      if (unpadded) add({ text: unpadded, encoding: "padded", at: from + +escaped });
     }
     // Groups of one width joined by a mark the run holds (`fold -w 16 | paste -sd-`):
     // joined, and read as the groups cut apart by a space are above.

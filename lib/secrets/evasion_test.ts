@@ -933,6 +933,43 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
   ]);
 });
 
+Deno.test("a token padded with one character over and over glued on (`0000ghp_...0000`) is found, as written and in a model request", () => {
+  const cases: [string, string][] = [
+    [GH, "github-token"],
+    [AWS, "aws-access-key-id"],
+    [NPM, "npm-access-token"],
+    [ANT, "anthropic-api-key"],
+  ];
+  for (const [token, rule] of cases) {
+    for (const pad of ["0", "x", "A", "9"]) {
+      for (const n of [3, 4, 8, 32]) {
+        const padding = pad.repeat(n);
+        for (const written of [padding + token + padding, padding + token]) {
+          for (const [text, from] of [[written, 0], [`key=${written};`, 4]] as const) {
+            const f = findSecrets(text).filter((x) => x.rule === rule);
+            assert.equal(f.length, 1, `${found(text)}: ${text}`);
+            assert.equal(f[0]!.index, from, text);
+            const asJson = JSON.stringify({ messages: [{ role: "user", content: `x ${text}` }] });
+            assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
+          }
+        }
+      }
+    }
+  }
+  for (
+    const text of [
+      // Padding before a prefix and no token's body, or before a word.
+      "0000ghp_short",
+      "xxxxxAKIA_is_the_prefix_of_access_key_ids",
+      // Base64 of zero bytes, then other data; hex of a zero block.
+      "AAAAAAAAAAAAAAAAZGF0YSBhZnRlciB6ZXJvZXMgaW4gYmFzZTY0",
+      "0".repeat(64) + "deadbeefcafebabe0123456789abcdef",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token split across lines by a line comment (`# first half`, `//`, `-- `) is found anywhere in it, as written and in a model request", () => {
   const cases: [string, string, number][] = [
     [GH, "github-token", 4],

@@ -71,6 +71,8 @@ export function howWritten(encoding: Encoding): string {
       return "in base64, reversed";
     case "doubled":
       return "each character doubled";
+    case "padded":
+      return "padded";
     case "cut":
       return "cut into groups";
     case "folded":

@@ -587,6 +587,7 @@ const RUNS = new Set<Encoding>([
   "reversed",
   "reversed-base64",
   "doubled",
+  "padded",
   "rot13",
   "reversed-rot13",
 ]);
