@@ -933,6 +933,46 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
   ]);
 });
 
+Deno.test("a token cut by an empty string a shell drops (`gh\"\"p_...`, `''`) or by a space of Unicode's (a no-break space) is found anywhere in it, as written and in a model request", () => {
+  const cases: [string, string, number][] = [
+    [GH, "github-token", 4],
+    [AWS, "aws-access-key-id", 4],
+    [FINE_GRAINED, "github-fine-grained-token", 11],
+    [ANT, "anthropic-api-key", 13],
+  ];
+  const items = ['""', "''", "\u00a0", "\u2009", "\u202f", "\u3000"];
+  for (const [token, rule, p] of cases) {
+    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
+      for (const item of items) {
+        const written = token.slice(0, at) + item + token.slice(at);
+        for (
+          const [text, from] of [[`echo ${written}`, 5], [`TOKEN=${written} make`, 6]] as const
+        ) {
+          const f = findSecrets(text).filter((x) => x.rule === rule);
+          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
+          assert.equal(f[0]!.index, from, text);
+          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
+          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
+        }
+      }
+    }
+  }
+  for (
+    const text of [
+      // Empty strings in code stand apart from words; glued ones join no token.
+      'x = "" + y; f("", \'\')',
+      "echo foo\"\"bar baz''qux",
+      // A prefix, an empty string, then words.
+      'echo ghp_""is_the_prefix_of_classic_tokens',
+      // No-break spaces in prose, as French writes them before its marks.
+      "Le prix\u00a0: 10\u00a0€, la clé\u00a0? Voir ghp_\u00a0pour les jetons.",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 Deno.test("a token padded with one character over and over glued on (`0000ghp_...0000`) is found, as written and in a model request", () => {
   const cases: [string, string][] = [
     [GH, "github-token"],

@@ -38,6 +38,7 @@ function closedAt(text: string, start: number, from: number, closer: string): nu
  */
 export function markupAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
+  if (c === 34 || c === 39 || c === 92) return emptyQuotesAt(text, i);
   if (c === 35 || (c === 45 && text.charCodeAt(i + 1) === 45)) return lineCommentAt(text, i);
   if (c === 47) {
     if (text.charCodeAt(i + 1) === 47) return lineCommentAt(text, i);
@@ -66,6 +67,40 @@ export function markupAt(text: string, i: number): number {
     }
   } else if (text.charCodeAt(p) === 47) p++;
   return p < limit && text.charCodeAt(p) === 62 ? p + 1 - i : 0;
+}
+
+/**
+ * How long the empty string at `i` is, glued between two characters of a word, or 0:
+ * `""` or `''`, which a shell drops (`echo gh""p_...`), also with its quotes escaped in
+ * a JSON string (`\\"\\"`).
+ */
+function emptyQuotesAt(text: string, i: number): number {
+  const escaped = text.charCodeAt(i) === 92;
+  const q = text.charCodeAt(i + +escaped);
+  if (q !== 34 && q !== 39) return 0;
+  const length = escaped ? 4 : 2;
+  if (escaped && text.charCodeAt(i + 2) !== 92) return 0;
+  if (text.charCodeAt(i + length - 1) !== q) return 0;
+  // Glued between two characters of a word: an empty string in code stands apart.
+  if (!wordChar(text.charCodeAt(i - 1)) || !wordChar(text.charCodeAt(i + length))) return 0;
+  // Not where a word in quotes ends and the next begins (`"g""hp_..."`): two strings side
+  // by side, which the reader of quoted pieces reads.
+  let s = i - 1;
+  while (s > i - MAX_MARKUP && wordChar(text.charCodeAt(s - 1))) s--;
+  return text.charCodeAt(s - 1) === q ? 0 : length;
+}
+
+/** Where the empty string glued in a word that ends at `end` starts (see `emptyQuotesAt`); -1 if none does. */
+export function emptyQuotesBefore(text: string, end: number): number {
+  for (const length of [2, 4]) {
+    if (end - length >= 0 && emptyQuotesAt(text, end - length) === length) return end - length;
+  }
+  return -1;
+}
+
+/** Whether `c` is an ASCII letter, a digit, `_` or `-`. */
+function wordChar(c: number): boolean {
+  return letter(c) || (c >= 48 && c <= 57) || c === 95 || c === 45;
 }
 
 /**

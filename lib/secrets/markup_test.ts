@@ -98,3 +98,21 @@ Deno.test("a line comment is read up to its line's end, forward and back; an ope
   assert.equal(lineCommentBefore('a # x" y', 8), -1);
   assert.equal(lineCommentBefore("plain words", 11), -1);
 });
+
+Deno.test("an empty string glued in a word is read as markup a shell drops; one standing apart, or two strings side by side, is not", () => {
+  assert.equal(markupAt('gh""p_', 2), 2);
+  assert.equal(markupAt("gh''p_", 2), 2);
+  assert.equal(markupAt('gh\\"\\"p_', 2), 4);
+  for (
+    const [text, at] of [
+      ['x = ""', 4],
+      ['f("", y)', 2],
+      ['"g""hp_"', 2], // two strings side by side
+      ["'g''hp_'", 2],
+      ['gh"p_', 2],
+      ["gh'\"p_", 2],
+    ] as const
+  ) {
+    assert.equal(markupAt(text, at), 0, text);
+  }
+});

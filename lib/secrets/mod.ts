@@ -23,7 +23,7 @@ import {
 import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
-import { lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
+import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -1077,7 +1077,9 @@ function headCuts(
       }
       continue;
     }
-    if (quote !== 34 && quote !== 39 && quote !== 96) {
+    // An empty string glued in the word (`gh""p_...`, which a shell drops) is a gap too.
+    const empty = quote === 34 || quote === 39 ? emptyQuotesBefore(text, run) : -1;
+    if ((quote !== 34 && quote !== 39 && quote !== 96) || empty >= 0) {
       // The word before a gap: one that reads as the gap up to the run (which, after a
       // line break escaped in a JSON string, starts with the escape's letter, and after
       // a block comment with its `/`), back over markup too.
@@ -1088,7 +1090,7 @@ function headCuts(
       // A line comment that ends the line before (`gh # cut`, then `p_...`): back over it.
       const lineEnd = lineEndBefore(text, at);
       const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
-      const end = wordEndBefore(
+      const end = empty >= 0 ? empty : wordEndBefore(
         text,
         comment >= 0 ? comment : quote === 62 || quote === 42 ? markupStart(text, at) : run,
       );
@@ -1382,11 +1384,19 @@ const MAX_SPLIT_PIECE = CHAIN / 2;
 /** The most spaces or tabs between two pieces. */
 const MAX_GAP_SPACES = 3;
 
-/** The length of the space at `i` between pieces: a space or a tab, or a tab escaped in a JSON string; 0 if none. */
+/**
+ * The length of the space at `i` between pieces: a space or a tab, a tab escaped in a
+ * JSON string, or a space of Unicode's that shows as one (a no-break space, U+00A0; the
+ * spaces of U+2000 to U+200A, U+202F, U+205F, U+3000); 0 if none.
+ */
 function spaceAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c === 32 || c === 9) return 1;
-  return c === 92 && text.charCodeAt(i + 1) === 116 ? 2 : 0;
+  if (c < 128) return c === 92 && text.charCodeAt(i + 1) === 116 ? 2 : 0;
+  return c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f ||
+      c === 0x3000
+    ? 1
+    : 0;
 }
 
 /** Where the spaces or tabs from `i` end, `MAX_GAP_SPACES` of them at the most (see `spaceAt`). */
