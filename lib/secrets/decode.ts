@@ -13,7 +13,14 @@
  */
 
 import { codeAt } from "./chars.ts";
-import { DECODE_RADIUS, escapeRegExp, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
+import {
+  DECODE_RADIUS,
+  escapeLetter,
+  escapeRegExp,
+  KeywordMatcher,
+  MIN_RUN,
+  type Survey,
+} from "./keywords.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { HEX_VALUE, hexDigits, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
@@ -44,6 +51,7 @@ export interface Variant {
     | "zstd"
     | "reversed"
     | "reversed-base64"
+    | "base64-pieces"
     | "doubled"
     | "padded"
     | "rot13"
@@ -1195,6 +1203,81 @@ function paddingOff(run: string, lead: number, heads: TurnedHeads): string | und
   return end === run.length ? run.slice(head) : `${run.slice(head, end)}\n${run.slice(head)}`;
 }
 
+/** The longest run read as one piece of a secret in base64 pieces (see `variants`). */
+const MAX_PIECE_BASE64 = 512;
+/** The most pieces in base64 joined. */
+const MAX_BASE64_PIECES = 8;
+
+/** The text `body` (base64 at its own alignment) decodes to, when all of it is printable ASCII. */
+function textOfBase64(body: string): string | undefined {
+  const bytes = base64Bytes(body, 0);
+  if (bytes.length < 4) return undefined;
+  for (let i = 0; i < bytes.length; i++) if (PRINTABLE_BYTE[bytes[i]!] === 0) return undefined;
+  return ASCII.decode(bytes);
+}
+
+/**
+ * Whether the text from `end` (a run's) to `start` (the next run's) is what stands
+ * between pieces: its padding, then up to eight spaces, line breaks (as written or
+ * escaped in a JSON string), quotes, `,`, `;`, `|` or `+`.
+ */
+function piecesGap(text: string, end: number, start: number): boolean {
+  // Without padding after it, a run and the next a line apart are base64 wrapped (read as
+  // such, joined): base64 lines, each one's pair looked at, had cost their scan a tenth.
+  if (text.charCodeAt(end) !== 61) {
+    const c = text.charCodeAt(end);
+    const k = c === 10 ? 1 : c === 13 && text.charCodeAt(end + 1) === 10 ? 2 : c === 92 &&
+        escapeLetter(text.charCodeAt(end + 1))
+      ? 2
+      : 0;
+    if (k > 0 && end + k === start) return false;
+  }
+  let p = end;
+  while (p < start && text.charCodeAt(p) === 61) p++;
+  if (start - p > 16) return false;
+  let n = 0;
+  for (; p < start; p++, n++) {
+    const c = text.charCodeAt(p);
+    const next = text.charCodeAt(p + 1);
+    // An escape in a JSON string: a line break or a quote.
+    if (c === 92 && (escapeLetter(next) || next === 34 || next === 39)) p++;
+    else if (
+      !(c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 44 ||
+        c === 59 || c === 124 || c === 43)
+    ) return false;
+  }
+  return n > 0 && n <= 8;
+}
+
+/**
+ * Where the pieces in base64 that start at `from` end (see `piecesGap`): the last
+ * piece's end, its padding with it, `MAX_BASE64_PIECES` pieces at the most.
+ */
+export function base64PiecesEnd(text: string, from: number): number {
+  const run = /[A-Za-z0-9+/_-]+/y;
+  run.lastIndex = from;
+  if (!run.exec(text)) return from;
+  let runEnd = run.lastIndex;
+  let end = runEnd;
+  while (text.charCodeAt(end) === 61) end++;
+  const piece = /[A-Za-z0-9+/_-]{16,}/g;
+  for (let n = 1; n < MAX_BASE64_PIECES; n++) {
+    // The next piece, a gap away (a `+` between quoted pieces is the gap's), looked for
+    // within reach of it.
+    const window = text.slice(end, end + 16 + MAX_PIECE_BASE64);
+    piece.lastIndex = 0;
+    const next = piece.exec(window);
+    if (!next || next.index > 16 || !piecesGap(text, runEnd, end + next.index)) break;
+    // After a line break escaped in a JSON string, the run starts with the escape's letter.
+    const escaped = window.charCodeAt(next.index - 1) === 92 && escapeLetter(next[0].charCodeAt(0));
+    if (textOfBase64(escaped ? next[0].slice(1) : next[0]) === undefined) break;
+    runEnd = end + next.index + next[0].length;
+    end = runEnd;
+    while (text.charCodeAt(end) === 61) end++;
+  }
+  return end;
+}
+
 /** Groups joined that read as hex or base32 (one case of letters, and digits). */
 const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
@@ -1736,6 +1819,31 @@ export function variants(
     for (const [alphabet, from2, to2] of subRuns(run)) {
       decodeSubRun(alphabet, run.slice(from2, to2), from + from2);
     }
+  }
+  // Pieces each in base64 of their own, side by side (`echo $(printf ghp_Zq8L... |
+  // base64) $(printf w2Rt... | base64)`): what each decodes to, joined, when each is text.
+  // Decoded only where a run and the next stand so (a piece of base64 of text may hold no
+  // digit, which a run decoded above must).
+  const pieceText = (r: number) => {
+    // After a line break escaped in a JSON string, the run starts with the escape's letter.
+    const from = runs[r]! +
+      +(text.charCodeAt(runs[r]! - 1) === 92 && escapeLetter(text.charCodeAt(runs[r]!)));
+    const run = text.slice(from, runs[r + 1]!);
+    return run.length <= MAX_PIECE_BASE64 ? textOfBase64(run) : undefined;
+  };
+  for (let r = 0; r + 2 < runs.length && budget > 0; r += 2) {
+    if (!piecesGap(text, runs[r + 1]!, runs[r + 2]!)) continue;
+    let joined = pieceText(r);
+    if (joined === undefined) continue;
+    let last = r;
+    for (; last + 2 < runs.length && last - r < 2 * MAX_BASE64_PIECES; last += 2) {
+      if (!piecesGap(text, runs[last + 1]!, runs[last + 2]!)) break;
+      const next = pieceText(last + 2);
+      if (next === undefined) break;
+      joined += next;
+    }
+    if (last > r) add({ text: joined, encoding: "base64-pieces", at: runs[r]! });
+    r = last;
   }
   return out;
 }

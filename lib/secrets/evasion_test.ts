@@ -933,6 +933,47 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
   ]);
 });
 
+Deno.test("a token in base64 a piece at a time (each piece encoded on its own, side by side) is found, as written and in a model request", () => {
+  const cases: [string, string][] = [
+    [GH, "github-token"],
+    [AWS, "aws-access-key-id"],
+    [NPM, "npm-access-token"],
+    [ANT, "anthropic-api-key"],
+  ];
+  const gaps = [" ", "\n", '" + "', ", ", "\n\n", " | "];
+  for (const [token, rule] of cases) {
+    for (const count of [2, 3, 4]) {
+      const width = Math.ceil(token.length / count);
+      const pieces = Array.from(
+        { length: count },
+        (_, i) => token.slice(i * width, (i + 1) * width),
+      )
+        .filter((piece) => piece.length >= 12);
+      if (pieces.length < 2) continue;
+      for (const gap of gaps) {
+        const written = pieces.map((piece) => btoa(piece)).join(gap);
+        for (const text of [`out: ${written}`, `x = "${written}";`]) {
+          const f = findSecrets(text).filter((x) => x.rule === rule);
+          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
+          // (Pieces whose base64 has no padding are read joined too: base64 in groups.)
+          assert.ok(text.slice(f[0]!.index).startsWith(btoa(pieces[0]!)), text);
+          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
+        }
+      }
+    }
+  }
+  // Pieces of text in base64 side by side that make no token; a piece that is no text.
+  for (
+    const text of [
+      `${btoa("hello there, world")} ${btoa("and the rest of it")}`,
+      `${btoa(GH.slice(0, 20))} ${btoa("\u0001\u0002" + GH.slice(20))}`,
+    ]
+  ) {
+    assert.ok(!found(text).some((x) => x.endsWith(":github-token")), text);
+  }
+});
+
 Deno.test("a token cut by an empty string a shell drops (`gh\"\"p_...`, `''`) or by a space of Unicode's (a no-break space) is found anywhere in it, as written and in a model request", () => {
   const cases: [string, string, number][] = [
     [GH, "github-token", 4],

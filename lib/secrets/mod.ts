@@ -73,6 +73,8 @@ export function howWritten(encoding: Encoding): string {
       return "each character doubled";
     case "padded":
       return "padded";
+    case "base64-pieces":
+      return "in base64, a piece at a time";
     case "cut":
       return "cut into groups";
     case "folded":

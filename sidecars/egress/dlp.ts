@@ -19,7 +19,7 @@ import {
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
-import { HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
+import { base64PiecesEnd, HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 
@@ -730,7 +730,7 @@ export function cutOutSecrets(
   const cuttable = (f: (typeof found)[number]) =>
     f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
     f.encoding === "folded" || f.encoding === "split" || f.encoding === "capitals" ||
-    RUNS.has(f.encoding) ||
+    f.encoding === "base64-pieces" || RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
@@ -750,6 +750,8 @@ export function cutOutSecrets(
       const dump = dumps.get(f.index);
       return dump ? [[dump.at, dump.end]] : [];
     }
+    // Pieces each in base64 go together, the gaps between them too.
+    if (f.encoding === "base64-pieces") return [[f.index, base64PiecesEnd(text, f.index)]];
     // A run found right after an escaped line break starts with the escape's letter.
     const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
     const run = encodedRunFrom(text, from);

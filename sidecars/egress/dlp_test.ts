@@ -360,6 +360,22 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
   assert.equal(JSON.parse(list.text).note, `a ${CUT_OUT}, b`);
 });
 
+Deno.test("cutOutSecrets() cuts a token in base64 a piece at a time with all its pieces, and a padded one with its padding", () => {
+  const halves = [GH.slice(0, 20), GH.slice(20)].map((half) => btoa(half));
+  const thirds = [GH.slice(0, 14), GH.slice(14, 27), GH.slice(27)].map((third) => btoa(third));
+  const text = assertCutOut(
+    [
+      `out: ${halves.join(" ")} end`,
+      `a = "${thirds.join('" + "')}"; more`,
+      `padded: 0000${GH}0000 done`,
+    ],
+    [],
+    ["github-token"],
+    [`out: ${CUT_OUT} end`, `a = "${CUT_OUT}"; more`, `padded: ${CUT_OUT} done`],
+  );
+  for (const piece of [...halves, ...thirds]) assert.ok(!text.includes(piece), piece);
+});
+
 Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT13 with its run", () => {
   const value = "bottle-injected-" + "k9X2mQ7pL4";
   assertCutOut(
