@@ -875,14 +875,41 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
   }
 });
 
+/** Tokens of four kinds, each with where its prefix ends. */
+const CUT_CASES: [string, string, number][] = [
+  [GH, "github-token", 4],
+  [AWS, "aws-access-key-id", 4],
+  [FINE_GRAINED, "github-fine-grained-token", 11],
+  [ANT, "anthropic-api-key", 13],
+];
+
+/**
+ * Asserts that each of `CUT_CASES` with each of `items` put in it (within its prefix's
+ * head, inside its prefix, right after it, past it, near its end), in each of `contexts`
+ * (what comes before it and after it), is found once, pointing at its prefix, its span the
+ * pieces as written with what was put in; and once in a model request.
+ */
+function assertFoundCut(items: readonly string[], contexts: readonly [string, string][]): void {
+  for (const [token, rule, p] of CUT_CASES) {
+    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
+      for (const item of items) {
+        const written = token.slice(0, at) + item + token.slice(at);
+        for (const [before, after] of contexts) {
+          const text = before + written + after;
+          const f = findSecrets(text).filter((x) => x.rule === rule);
+          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
+          assert.equal(f[0]!.index, before.length, text);
+          assert.equal(f[0]!.index + f[0]!.length, before.length + written.length, text);
+          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          assert.equal(found(asJson).filter((x) => x.endsWith(`:${rule}`)).length, 1, asJson);
+        }
+      }
+    }
+  }
+}
+
 Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->`, `</a><b>`, `/* */`) is found anywhere in it, as written and in a model request", () => {
-  const cases: [string, string, number][] = [
-    [GH, "github-token", 4],
-    [AWS, "aws-access-key-id", 4],
-    [FINE_GRAINED, "github-fine-grained-token", 11],
-    [ANT, "anthropic-api-key", 13],
-  ];
-  const markup = [
+  assertFoundCut([
     "<!-- -->",
     "<!---->",
     "</a><b>",
@@ -891,26 +918,7 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
     "/* x */",
     "<br/>",
     '<span class="x"></span>',
-  ];
-  for (const [token, rule, p] of cases) {
-    // Within the prefix's head, inside the prefix, right after it, past it, near the end.
-    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
-      for (const item of markup) {
-        const written = token.slice(0, at) + item + token.slice(at);
-        for (
-          const [text, from] of [[`<p>key: ${written}</p>`, 8], [`x = ${written};`, 4]] as const
-        ) {
-          const f = findSecrets(text).filter((x) => x.rule === rule);
-          assert.equal(f.length, 1, `${found(text)}: ${text}`);
-          // Pointing at the prefix, its span the pieces as written, markup and all.
-          assert.equal(f[0]!.index, from, text);
-          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
-          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
-          assert.equal(found(asJson).filter((x) => x.endsWith(`:${rule}`)).length, 1, asJson);
-        }
-      }
-    }
-  }
+  ], [["<p>key: ", "</p>"], ["x = ", ";"]]);
   for (
     const text of [
       // A prefix named in markup, then words.
@@ -975,30 +983,10 @@ Deno.test("a token in base64 a piece at a time (each piece encoded on its own, s
 });
 
 Deno.test("a token cut by an empty string a shell drops (`gh\"\"p_...`, `''`) or by a space of Unicode's (a no-break space) is found anywhere in it, as written and in a model request", () => {
-  const cases: [string, string, number][] = [
-    [GH, "github-token", 4],
-    [AWS, "aws-access-key-id", 4],
-    [FINE_GRAINED, "github-fine-grained-token", 11],
-    [ANT, "anthropic-api-key", 13],
-  ];
-  const items = ['""', "''", "\u00a0", "\u2009", "\u202f", "\u3000"];
-  for (const [token, rule, p] of cases) {
-    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
-      for (const item of items) {
-        const written = token.slice(0, at) + item + token.slice(at);
-        for (
-          const [text, from] of [[`echo ${written}`, 5], [`TOKEN=${written} make`, 6]] as const
-        ) {
-          const f = findSecrets(text).filter((x) => x.rule === rule);
-          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
-          assert.equal(f[0]!.index, from, text);
-          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
-          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
-          assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
-        }
-      }
-    }
-  }
+  assertFoundCut(['""', "''", "\u00a0", "\u2009", "\u202f", "\u3000"], [["echo ", ""], [
+    "TOKEN=",
+    " make",
+  ]]);
   for (
     const text of [
       // Empty strings in code stand apart from words; glued ones join no token.
@@ -1052,39 +1040,10 @@ Deno.test("a token padded with one character over and over glued on (`0000ghp_..
 });
 
 Deno.test("a token split across lines by a line comment (`# first half`, `//`, `-- `) is found anywhere in it, as written and in a model request", () => {
-  const cases: [string, string, number][] = [
-    [GH, "github-token", 4],
-    [AWS, "aws-access-key-id", 4],
-    [FINE_GRAINED, "github-fine-grained-token", 11],
-    [ANT, "anthropic-api-key", 13],
-  ];
-  const comments = [
-    " # first half\n",
-    " // x\n",
-    " -- x\n",
-    "  # note\n    ",
-    " //x\r\n",
-    " # a\n\n",
-  ];
-  for (const [token, rule, p] of cases) {
-    // Within the prefix's head, inside the prefix, right after it, past it, near the end.
-    for (const at of [1, 2, 3, p - 1, p, p + 5, token.length - 4]) {
-      for (const comment of comments) {
-        const written = token.slice(0, at) + comment + token.slice(at);
-        for (
-          const [text, from] of [[`key: ${written}`, 5], [`x = ${written}\ny = 2`, 4]] as const
-        ) {
-          const f = findSecrets(text).filter((x) => x.rule === rule);
-          assert.equal(f.length, 1, `${found(text)}: ${JSON.stringify(text)}`);
-          // Pointing at the prefix, its span the pieces as written, the comment and all.
-          assert.equal(f[0]!.index, from, text);
-          assert.equal(f[0]!.index + f[0]!.length, from + written.length, text);
-          const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
-          assert.ok(found(asJson).some((x) => x.endsWith(`:${rule}`)), asJson);
-        }
-      }
-    }
-  }
+  assertFoundCut(
+    [" # first half\n", " // x\n", " -- x\n", "  # note\n    ", " //x\r\n", " # a\n\n"],
+    [["key: ", ""], ["x = ", "\ny = 2"]],
+  );
   for (
     const text of [
       // A prefix named before a comment, then words on the next line.
