@@ -5,7 +5,8 @@
  * `ghp_Zq8L/* *\/w2Rt...`): an HTML or XML comment, a tag, or a C-style block comment,
  * read at a place, forward or back, each `MAX_MARKUP` characters long at the most; and
  * a line comment that ends the line a piece is on (`ghp_Zq8L # first half`, then the
- * rest on the next line), which the language drops with the line's end.
+ * rest on the next line), which the language drops with the line's end; and an empty
+ * string glued in a word (`gh""p_...`), which a shell drops.
  */
 
 /** The longest item of markup read. */
@@ -33,8 +34,9 @@ function closedAt(text: string, start: number, from: number, closer: string): nu
 /**
  * How long the item of markup that starts at `i` is, or 0: `<!-- ... -->`; a tag
  * (`<b>`, `</b>`, `<br/>`, `<span class="x">`: a letter after `<` or `</`, a name, then
- * `>` or `/>`, or a space and attributes with no `<`, `>` or line break); or
- * `/* ... *\/`.
+ * `>` or `/>`, or a space and attributes with no `<`, `>` or line break);
+ * `/* ... *\/`; a line comment up to its line's end (see `lineCommentAt`); or an empty
+ * string glued in a word (see `emptyQuotesAt`).
  */
 export function markupAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
