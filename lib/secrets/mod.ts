@@ -967,8 +967,36 @@ const PREFIX_TRIE = (() => {
     ends[node] = 1;
   }
   const longest = Math.max(...prefixes.map((p) => p.length));
-  return { alphabet, width, next, ends, longest };
+  // What is left of a prefix past a cut inside it: its first two characters, or its last
+  // alone (see `restOfPrefixAt`).
+  const rests = new Uint8Array(width * width);
+  const lasts = new Uint8Array(width);
+  for (const prefix of prefixes) {
+    for (let i = 1; i < prefix.length; i++) {
+      const a = alphabet[prefix.charCodeAt(i)]!;
+      if (i === prefix.length - 1) lasts[a] = 1;
+      else rests[a * width + alphabet[prefix.charCodeAt(i + 1)]!] = 1;
+    }
+  }
+  return { alphabet, width, next, ends, longest, rests, lasts };
 })();
+
+/**
+ * Whether what is left of a token's prefix past a cut inside it may start at `i` of
+ * `text`: two characters some prefix goes on with, or the last of one. Looked at before a
+ * run is read back over a line comment (see `headCuts`): a run of random base64 starts
+ * so one time in seven or so, and base64's lines are a run after each line break.
+ */
+function restOfPrefixAt(text: string, i: number): boolean {
+  const { alphabet, width, rests, lasts } = PREFIX_TRIE;
+  const a = codeAt(text, i);
+  const k = a < 128 ? alphabet[a]! : 0;
+  if (k === 0) return false;
+  if (lasts[k] === 1) return true;
+  const b = codeAt(text, i + 1);
+  const m = b < 128 ? alphabet[b]! : 0;
+  return m !== 0 && rests[k * width + m] === 1;
+}
 
 /** The longest prefix `PREFIX_TRIE` holds. */
 const MAX_PREFIX = PREFIX_TRIE.longest;
@@ -1090,7 +1118,7 @@ function headCuts(
         ? run + 1
         : run;
       // A line comment that ends the line before (`gh # cut`, then `p_...`): back over it.
-      const lineEnd = lineEndBefore(text, at);
+      const lineEnd = restOfPrefixAt(text, at) ? lineEndBefore(text, at) : -1;
       const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
       const end = empty >= 0 ? empty : wordEndBefore(
         text,
