@@ -1225,11 +1225,7 @@ function piecesGap(text: string, end: number, start: number): boolean {
   // Without padding after it, a run and the next a line apart are base64 wrapped (read as
   // such, joined): base64 lines, each one's pair looked at, had cost their scan a tenth.
   if (text.charCodeAt(end) !== 61) {
-    const c = text.charCodeAt(end);
-    const k = c === 10 ? 1 : c === 13 && text.charCodeAt(end + 1) === 10 ? 2 : c === 92 &&
-        escapeLetter(text.charCodeAt(end + 1))
-      ? 2
-      : 0;
+    const k = lineBreakAt(text, end);
     if (k > 0 && end + k === start) return false;
   }
   let p = end;
