@@ -52,6 +52,7 @@ import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
 import secretsMarkup from "../secrets/markup.ts" with { type: "text" };
+import secretsAssign from "../secrets/assign.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
 import secretsChars from "../secrets/chars.ts" with { type: "text" };
 import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
@@ -138,6 +139,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/hexdump.ts": secretsHexdump,
     "lib/secrets/keywords.ts": secretsKeywords,
     "lib/secrets/markup.ts": secretsMarkup,
+    "lib/secrets/assign.ts": secretsAssign,
     "lib/secrets/mod.ts": secretsMod,
     "lib/secrets/normalize.ts": secretsNormalize,
     "lib/secrets/rules.ts": secretsRules,

@@ -30,6 +30,7 @@ import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
 import charsSource from "../secrets/chars.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import markupSource from "../secrets/markup.ts" with { type: "text" };
+import assignSource from "../secrets/assign.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
 import normalizeSource from "../secrets/normalize.ts" with { type: "text" };
 import errorsSource from "../errors.ts" with { type: "text" };
@@ -111,6 +112,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/chars.ts": charsSource,
   "lib/secrets/keywords.ts": keywordsSource,
   "lib/secrets/markup.ts": markupSource,
+  "lib/secrets/assign.ts": assignSource,
   "lib/secrets/normalize.ts": normalizeSource,
   "lib/secrets/words.ts": wordsSource,
 };

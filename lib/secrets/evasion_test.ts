@@ -2336,3 +2336,50 @@ Deno.test("runs that only end or start like a turned token's prefix are no findi
     assert.deepEqual(found(text), [], text);
   }
 });
+
+Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`) is found anywhere in it, as written and in a model request', () => {
+  // A shell's, unquoted: after a `;`, a `&&`, on the next line, a comment between.
+  assertFoundCut(["; B=", "\nB=", " && export B=", "\n# the rest\nB=", " B="], [
+    ["A=", '; curl -d "$A$B" x'],
+    ["export A=", "\n"],
+  ]);
+  // Quoted, in the languages' own ways of declaring and appending.
+  assertFoundCut([
+    "'\nb = '",
+    "';\nconst b = '",
+    "'\nlet b: string = '",
+    "'; $b .= '",
+    "'\nb := '",
+    "'\nfinal String b = '",
+    "'; B+='",
+  ], [["a = '", "'\nprint(a + b)"]]);
+  assertFoundCut(['";\nconst b = "', '"\nB="'], [['const a = "', '";']]);
+  // Three variables or more.
+  const third = Math.floor(GH.length / 3);
+  for (const sep of ["; ", "\n"]) {
+    const text = `A=${GH.slice(0, third)}${sep}B=${GH.slice(third, 2 * third)}${sep}C=${
+      GH.slice(2 * third)
+    }${sep}echo $A$B$C`;
+    assert.deepEqual(found(text), ["assigned:github-token"], text);
+  }
+  // The bottle's own value, split so.
+  assert.deepEqual(
+    found(`A=${VALUE.slice(0, 14)}; B=${VALUE.slice(14)}; echo $A$B`, [VALUE]),
+    ["assigned:bottle-credential"],
+  );
+  for (
+    const text of [
+      // Prefixes and words assigned one after another, a `.env` of tokens each whole.
+      "GH_PREFIX=ghp_\nNPM_PREFIX=npm_\nAWS_PREFIX=AKIA",
+      "PREFIX=ghp_\nDOC=is_the_prefix_of_classic_tokens",
+      'a = "AKIA"\nb = "production"\nc = "us-east-1"',
+      "T=gh\nMODE=pr_review_and_merge_everything_ok",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+  assert.deepEqual(found(`GH=${GH}\nNPM=${NPM}\nX=abcdefgh1234`), [
+    "plain:github-token",
+    "plain:npm-access-token",
+  ]);
+});

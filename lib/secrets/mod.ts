@@ -24,6 +24,7 @@ import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
+import { assignmentAt, quoteAt } from "./assign.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -45,6 +46,7 @@ export type Encoding =
   | "concatenated"
   | "folded"
   | "split"
+  | "assigned"
   | "capitals";
 
 /**
@@ -97,6 +99,8 @@ export function howWritten(encoding: Encoding): string {
       return "in bits";
     case "split":
       return "split into pieces";
+    case "assigned":
+      return "split across variables";
     case "capitals":
       return "in capital letters";
     default:
@@ -370,7 +374,7 @@ function ruleById(id: string): Rule | undefined {
 }
 
 /** How one of the bottle's values is written where it was found. */
-type ValueForm = "plain" | Turned | "concatenated" | "folded" | "split";
+type ValueForm = "plain" | Turned | "concatenated" | "folded" | "split" | "assigned";
 
 /** How a value was turned around: reversed, in ROT13, or both. */
 type Turned = "reversed" | "rot13" | "reversed-rot13";
@@ -488,6 +492,7 @@ function valuePieces(
     [quotedPieces(), "concatenated"],
     [foldedPieces(), "folded"],
     [splitPieces(), "split"],
+    [assignedPieces(), "assigned"],
   ] as const;
   for (const [gather, form] of readers) {
     const read = gather(text, at, at + VALUE_HEAD);
@@ -855,8 +860,8 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * Where the first group of a token cut inside its prefix, one of `prefixes`, ends, when
  * one starts at `start` (where their head is): the prefix's first characters, as many as
  * are written there, then a separator that no token holds (spaces, a line break, a `.`,
- * a `:`, quotes and an operator, markup: see `markupAt`), and past it the prefix going on
- * (`github_p at_11...`).
+ * a `:`, quotes and an operator, markup: see `markupAt`; or a variable's end and the next
+ * one's head, see `nextAssigned`), and past it the prefix going on (`github_p at_11...`).
  * -1 when none is.
  */
 function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
@@ -870,9 +875,12 @@ function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]):
       if (m === 0 && TOKEN_CHAR[codeAt(text, p)] === 1) break;
       p += m > 0 ? m : text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
     }
-    // The next group: the prefix's next characters, as many as a group holds.
+    // The next group: the prefix's next characters, as many as a group holds; or the
+    // next variable's value (`A=github_p; B=at_11...`, see `nextAssigned`).
     const to = Math.min(prefix.length, 2 * width);
     if (matchedUpTo(text, p, prefix, width, to) === to) return start + width;
+    const value = nextAssigned(text, start + width);
+    if (value >= 0 && matchedUpTo(text, value, prefix, width, to) === to) return start + width;
   }
   return -1;
 }
@@ -1090,12 +1098,19 @@ function prefixOver(text: string, start: number, end: number, run: number): bool
 function headCuts(
   text: string,
   runs: readonly number[],
-): { quoted: number[]; split: number[]; marked: number[] } {
+): { quoted: number[]; split: number[]; marked: number[]; assigned: number[] } {
   const quoted: number[] = [];
   const split: number[] = [];
   const marked: number[] = [];
+  const assigned: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const run = runs[r]!;
+    // A variable's value, after another's (`A=gh; B=p_...`): the word that one ends with.
+    const head = restOfPrefixAt(text, run) ? headAssignedBefore(text, run) : undefined;
+    if (head) {
+      assigned.push(...head);
+      continue;
+    }
     let open = run - 1;
     // What the run follows: a mark, a gap's last character, or a quoted piece's quote.
     const quote = text.charCodeAt(open);
@@ -1160,7 +1175,7 @@ function headCuts(
       if (text.charCodeAt(open) !== quote || (escaped && text.charCodeAt(open - 1) !== 92)) break;
     }
   }
-  return { quoted: inOrder(quoted), split: inOrder(split), marked };
+  return { quoted: inOrder(quoted), split: inOrder(split), marked, assigned: inOrder(assigned) };
 }
 
 /** The longest piece `markCuts` reads on either side of the mark. */
@@ -1581,6 +1596,89 @@ function splitPieces(): (text: string, start: number, end: number) => Pieces | u
   };
 }
 
+/** The most variables a token split across assignments is read from (see `assignedPieces`). */
+const MAX_ASSIGNED = 8;
+
+/**
+ * Where the value of the assignment after the one whose value ends at `end` starts: past
+ * the value's closing quote (if one is there), a gap (see `gapAt`: a `;` or a shell's
+ * `&&`, spaces, up to two line breaks, comments) and the next assignment's head (see `assignmentAt`); -1 if
+ * none follows.
+ */
+function nextAssigned(text: string, end: number): number {
+  let p = end + quoteAt(text, end);
+  // A shell's `&&` between them, as a `;` is.
+  const and = spacesEnd(text, p);
+  if (text.charCodeAt(and) === 38 && text.charCodeAt(and + 1) === 38) p = and + 2;
+  const gap = gapAt(text, p);
+  if (gap === 0) return -1;
+  const q = p + (gap >> 1);
+  const head = assignmentAt(text, q);
+  return head === 0 ? -1 : q + head;
+}
+
+/** The farthest back from a value `assignedBefore` looks for the end of the one before. */
+const MAX_ASSIGNED_BACK = 96;
+
+/**
+ * Where the value before the one that starts at `at` ends, when a gap and an assignment's
+ * head stand between (see `nextAssigned`) and it ends with a token prefix's first part
+ * that goes on in the value at `at` (`gh` in `A=gh; B=p_...`, see `prefixOver`): the
+ * start and the end of that part, or undefined.
+ */
+function headAssignedBefore(text: string, at: number): [number, number] | undefined {
+  let p = at;
+  const quote = text.charCodeAt(p - 1);
+  if (quote === 34 || quote === 39 || quote === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
+  while (p > at - 6 && text.charCodeAt(p - 1) === 32) p--;
+  if (text.charCodeAt(p - 1) !== 61) return undefined;
+  // From word end to word end, back over the head's words (`export B=`) too: each ends
+  // where a value may. The few looks first: a short word that a prefix goes on from.
+  const limit = Math.max(0, at - MAX_ASSIGNED_BACK);
+  for (let q = p - 1; q > limit;) {
+    while (q > limit && TOKEN_CHAR[codeAt(text, q - 1)] !== 1) q--;
+    const s = wordBefore(text, q);
+    if (s >= 0 && prefixOver(text, s, q, at) && nextAssigned(text, q) === at) return [s, q];
+    while (q > limit && TOKEN_CHAR[codeAt(text, q - 1)] === 1) q--;
+  }
+  return undefined;
+}
+
+/**
+ * A reader of the pieces of a token split across variables that the code then joins
+ * (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`; `a = "ghp_Zq8L"`, then `b = "w2Rt..."` on the
+ * next line; `T+=w2Rt...`), for `inPieces` over one text: from a token rule's keyword, the
+ * rest of the value it is in, then the values of up to `MAX_ASSIGNED` - 1 assignments
+ * after it, each starting where `nextAssigned` finds one, none starting with a token's
+ * prefix nor holding the keyword. Which of them the code joins, and in what order, is not read: the join's own
+ * checks (a body that reads as random, the rule's edges at the end of the piece the token
+ * ends in: see `piecesFindings`) keep assignments that follow a token's from making one.
+ */
+function assignedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
+  return (text, start, end) => {
+    const close = wordEnd(text, end);
+    let p = nextAssigned(text, close);
+    if (p < 0) return undefined;
+    const pieces: number[] = [start, close];
+    let length = close - start;
+    const keyword = text.slice(start, end);
+    while (pieces.length < 2 * MAX_ASSIGNED && length < CHAIN) {
+      const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
+      // Another token's prefix, or the keyword again: another token (see `splitPieces`).
+      if (
+        e === p || startsToken(text, p) ||
+        (keyword.length > 2 && text.slice(p, e).includes(keyword))
+      ) break;
+      pieces.push(p, e);
+      length += e - p;
+      p = nextAssigned(text, e);
+      if (p < 0) break;
+    }
+    return { pieces, length, loose: 0 };
+  };
+}
+
 /**
  * The tokens in `pieces` (start and end of each where written, the first holding a token
  * rule's keyword, `prefix` long, at its start) joined, `length` characters in all: each
@@ -1887,6 +1985,8 @@ function findInPiece(
     "concatenated",
   );
   add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
+  add(notPublic(text, inPieces(text, starts, assignedPieces())), "assigned");
+  add(notPublic(text, inPieces(text, cuts.assigned, assignedPieces())), "assigned");
   add(notPublic(text, capitalsFindings(text, starts)), "capitals");
   // Split by spaces or lines: after the decoded forms, so that a token cut into lines
   // that the lines joined hold is said to be cut into lines.

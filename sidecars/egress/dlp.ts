@@ -711,6 +711,21 @@ function encodedRuns(
 }
 
 /**
+ * Secrets written where they are found, from the first of their characters to the last
+ * (marks, quotes, operators, line breaks and assignments between pieces too): cut out as
+ * that span.
+ */
+const CUT_AS_WRITTEN: ReadonlySet<Encoding> = new Set<Encoding>([
+  "plain",
+  "grouped",
+  "concatenated",
+  "folded",
+  "split",
+  "assigned",
+  "capitals",
+]);
+
+/**
  * Request body `text` with every secret in it cut out, for a request that can go without
  * them (the agent's conversation with its model: refusing it would refuse every later
  * turn, which carries the same text): one written as it is where it is, one found
@@ -728,21 +743,14 @@ export function cutOutSecrets(
   // A secret written across runs (a key block, a header's name and value) is not cut
   // out of a window: which runs are it is not known.
   const cuttable = (f: (typeof found)[number]) =>
-    f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-    f.encoding === "folded" || f.encoding === "split" || f.encoding === "capitals" ||
-    f.encoding === "base64-pieces" || RUNS.has(f.encoding) ||
+    CUT_AS_WRITTEN.has(f.encoding) || f.encoding === "base64-pieces" || RUNS.has(f.encoding) ||
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
   const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
     // A token in groups is cut out as written, marks and all; one in quoted pieces with
     // the quotes and operators between them.
-    if (
-      f.encoding === "plain" || f.encoding === "grouped" || f.encoding === "concatenated" ||
-      f.encoding === "folded" || f.encoding === "split" || f.encoding === "capitals"
-    ) {
-      return [[f.index, f.index + f.length]];
-    }
+    if (CUT_AS_WRITTEN.has(f.encoding)) return [[f.index, f.index + f.length]];
     // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
     // findings all point at its start: it is read once.
     if (f.encoding === "hexdump") {

@@ -376,6 +376,27 @@ Deno.test("cutOutSecrets() cuts a token in base64 a piece at a time with all its
   for (const piece of [...halves, ...thirds]) assert.ok(!text.includes(piece), piece);
 });
 
+Deno.test("cutOutSecrets() cuts a token split across variables from its first piece to its last, the assignments between too", () => {
+  const value = "bottle-injected-" + "k9X2mQ7pL4";
+  const text = assertCutOut(
+    [
+      `A=${GH.slice(0, 12)}; B=${GH.slice(12, 26)}\nC="${GH.slice(26)}"; curl -d "$A$B$C" x`,
+      `a = '${AWS.slice(0, 2)}'\nb = '${AWS.slice(2)}'\nc = 'other'`,
+      `export V=${value.slice(0, 14)} W=${value.slice(14)}; run`,
+    ],
+    [value],
+    ["aws-access-key-id", "bottle-credential", "github-token"],
+    [
+      `A=${CUT_OUT}"; curl -d "$A$B$C" x`,
+      `a = '${CUT_OUT}'\nc = 'other'`,
+      `export V=${CUT_OUT}; run`,
+    ],
+  );
+  for (const piece of [GH.slice(12, 26), GH.slice(26), AWS.slice(2), value.slice(14)]) {
+    assert.ok(!text.includes(piece), piece);
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT13 with its run", () => {
   const value = "bottle-injected-" + "k9X2mQ7pL4";
   assertCutOut(
@@ -700,20 +721,28 @@ Deno.test("scanRequest() finds a secret split across the cookies of one request,
   const [x, y] = [GH.slice(0, 18), GH.slice(18)];
   const [b1, b2] = [btoa(`token=${GH}`).slice(0, 24), btoa(`token=${GH}`).slice(24)];
   for (
-    const [cookie, encoding] of [
-      [`a=${x}; b=${y}`, "joined"],
-      [`theme=dark; a=${x};b=${y}; lang=en`, "joined"],
-      [`a=${b1}; b=${b2}`, "base64"],
+    const [cookie, found] of [
+      // Cookies side by side are variables side by side: the header itself holds it.
+      [`a=${x}; b=${y}`, "header:github-token:assigned"],
+      [`theme=dark; a=${x};b=${y}; lang=en`, "header:github-token:assigned"],
+      [`a=${b1}; b=${b2}`, "fields:github-token:base64"],
     ]
   ) {
     assert.deepEqual(
       scanRequest({ url: "/", headers: [["Cookie", cookie!]] }, []).map((f) =>
         `${f.where}:${f.rule}:${f.encoding}`
       ),
-      [`fields:github-token:${encoding}`],
+      [found],
       cookie,
     );
   }
+  // In two Cookie headers, the fields of the request hold it.
+  assert.deepEqual(
+    scanRequest({ url: "/", headers: [["Cookie", `a=${x}`], ["Cookie", `b=${y}`]] }, []).map((f) =>
+      `${f.where}:${f.rule}:${f.encoding}`
+    ),
+    ["fields:github-token:joined"],
+  );
   assert.deepEqual(
     scanRequest({ url: "/", headers: [["Cookie", "theme=dark; session=abc123; lang=en-GB"]] }, []),
     [],

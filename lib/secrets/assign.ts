@@ -1,0 +1,109 @@
+/**
+ * @module
+ * The head of an assignment that starts a variable's value, read where the value of the
+ * one before ends: so that a token split across variables that the code then joins
+ * (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`, `a = "ghp_Zq8L"` then `b = "w2Rt..."` a line
+ * down, `T+=w2Rt...`) is read as pieces. As written, or in a JSON string (its quotes
+ * escaped), as a script is in a model request.
+ */
+
+/** The most words a declaration puts before a name (`export`, `const`, `final String`, `const char *`). */
+const MAX_DECLARATION_WORDS = 2;
+/** The longest name or declaration word read. */
+const MAX_NAME = 64;
+/** The most spaces read on either side of the operator. */
+const MAX_SPACES = 3;
+
+/** Whether `c` starts a name: a letter or `_`. */
+function nameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Whether `c` goes on with a name: a letter, a digit or `_`. */
+function nameChar(c: number): boolean {
+  return nameStart(c) || (c >= 48 && c <= 57);
+}
+
+/** Where the name that starts at `i` ends (`i` itself if none does; past a `:` and more letters, PowerShell's `env:A`). */
+function nameEnd(text: string, i: number): number {
+  if (!nameStart(text.charCodeAt(i))) return i;
+  let p = i + 1;
+  const most = i + MAX_NAME;
+  for (; p < most; p++) {
+    const c = text.charCodeAt(p);
+    if (nameChar(c)) continue;
+    if ((c === 46 || c === 58) && nameStart(text.charCodeAt(p + 1))) continue;
+    break;
+  }
+  return p;
+}
+
+/** Where the spaces from `i` end, `MAX_SPACES` of them at the most. */
+function spacesEnd(text: string, i: number): number {
+  let p = i;
+  while (p < i + MAX_SPACES && text.charCodeAt(p) === 32) p++;
+  return p;
+}
+
+/**
+ * The length of the operator at `i` that assigns or appends a value: `=` (but not `==`,
+ * `=>` nor `=~`), `:=`, `+=` or `.=`; 0 if none.
+ */
+function operatorAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const width = c === 61 ? 1 : (c === 58 || c === 43 || c === 46) &&
+      text.charCodeAt(i + 1) === 61
+    ? 2
+    : 0;
+  if (width === 0) return 0;
+  const after = text.charCodeAt(i + width);
+  return after === 61 || after === 62 || after === 126 ? 0 : width;
+}
+
+/**
+ * The length of a value's opening quote at `i`: `"`, `'` or a backtick, 1; one escaped
+ * in a JSON string (`\"`, `\'`), 2; 0 if none.
+ */
+export function quoteAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 34 || c === 39 || c === 96) return 1;
+  if (c !== 92) return 0;
+  const q = text.charCodeAt(i + 1);
+  return q === 34 || q === 39 ? 2 : 0;
+}
+
+/**
+ * The length of the head of an assignment at `i`, up to where its value starts (past its
+ * opening quote, if it has one); 0 if none is there. A head is up to
+ * `MAX_DECLARATION_WORDS` words each followed by spaces (`export`, `const`, `let`, `final
+ * String`, `const char *`), a name (after a `$` or `@`, Perl's, PHP's or PowerShell's; with
+ * a type after a `:`, TypeScript's), spaces, an operator (see `operatorAt`) and spaces:
+ * `B=`, `export B=`, `b = "`, `const b = '`, `$b .= "`, `b := "`, `let b: string = "`.
+ */
+export function assignmentAt(text: string, i: number): number {
+  let p = i;
+  for (let words = 0;; words++) {
+    const sigil = text.charCodeAt(p);
+    const from = sigil === 36 || sigil === 64 ? p + 1 : p;
+    const end = nameEnd(text, from);
+    if (end === from) return 0;
+    p = spacesEnd(text, end);
+    // A type after the name: `b: string =`.
+    if (text.charCodeAt(p) === 58 && text.charCodeAt(p + 1) === 32) {
+      const type = spacesEnd(text, p + 1);
+      const typeEnd = nameEnd(text, type);
+      if (typeEnd > type) p = spacesEnd(text, typeEnd);
+    }
+    const operator = operatorAt(text, p);
+    if (operator > 0) {
+      p = spacesEnd(text, p + operator);
+      return p + quoteAt(text, p) - i;
+    }
+    // A declaration's word before the name, then spaces (or a C pointer's `*`).
+    if (words >= MAX_DECLARATION_WORDS || p === end && text.charCodeAt(p) !== 42) return 0;
+    while (text.charCodeAt(p) === 42 || text.charCodeAt(p) === 32) {
+      if (p - end > MAX_SPACES) return 0;
+      p++;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { assignmentAt, quoteAt } from "./assign.ts";
+
+/** The text an assignment's head at 0 reads, up to its value. */
+const head = (text: string) => text.slice(0, assignmentAt(text, 0));
+
+Deno.test("an assignment's head is read up to its value, past its opening quote", () => {
+  for (
+    const [text, expected] of [
+      ["B=w2Rt", "B="],
+      ["export B=w2Rt", "export B="],
+      ['b = "w2Rt"', 'b = "'],
+      ["b='w2Rt'", "b='"],
+      ["const b = `w2Rt`", "const b = `"],
+      ["let b: string = 'w2Rt'", "let b: string = '"],
+      ['$b .= "w2Rt"', '$b .= "'],
+      ["@b = w2Rt", "@b = "],
+      ["b := w2Rt", "b := "],
+      ["T+=w2Rt", "T+="],
+      ['final String b = "w2Rt"', 'final String b = "'],
+      ['const char *b = "w2Rt"', 'const char *b = "'],
+      ['$env:B = "w2Rt"', '$env:B = "'],
+      ["self.b = w2Rt", "self.b = "],
+      // In a JSON string, its quote escaped.
+      ['b = \\"w2Rt\\"', 'b = \\"'],
+    ] as const
+  ) {
+    assert.equal(head(text), expected, text);
+  }
+});
+
+Deno.test("a comparison, an arrow, a match, words with no operator or too many words before a name are no assignment's head", () => {
+  for (
+    const text of [
+      "b == w2Rt",
+      "b => w2Rt",
+      "b =~ w2Rt",
+      "b != w2Rt",
+      "b <= w2Rt",
+      "and then b",
+      "one two three b = w2Rt",
+      "= w2Rt",
+      "1b = w2Rt",
+      "b    = w2Rt",
+      "",
+    ]
+  ) {
+    assert.equal(assignmentAt(text, 0), 0, text);
+  }
+});
+
+Deno.test("a value's opening quote is one character, or two escaped in a JSON string", () => {
+  assert.deepEqual(['"', "'", "`", '\\"', "\\'", "\\n", "a", ""].map((t) => quoteAt(t, 0)), [
+    1,
+    1,
+    1,
+    2,
+    2,
+    0,
+    0,
+    0,
+  ]);
+});
