@@ -157,6 +157,41 @@ for (const [what, encode, encoding] of encodings) {
   });
 }
 
+/** A token cut in two at 10, written in pieces of each kind the readers of pieces read. */
+const PIECES: [string, (token: string) => string][] = [
+  ["quoted pieces", (t) => `x = "${t.slice(0, 10)}" + "${t.slice(10)}"`],
+  ["pieces a space apart", (t) => `${t.slice(0, 10)} ${t.slice(10)}`],
+  ["variables", (t) => `A=${t.slice(0, 10)}; B=${t.slice(10)}`],
+  ["pieces a comment apart", (t) => `${t.slice(0, 10)}<!-- -->${t.slice(10)}`],
+];
+
+Deno.test("a token in pieces, then re-encoded whole (base64 of `A=ghp_Zq8L; B=w2Rt...`, pieces a zero-width character apart), is found", () => {
+  for (const [what, encode, encoding] of encodings) {
+    // A mail header's Q encoding writes a space as `_`, which no reader of pieces reads.
+    if (what.startsWith("RFC 2047")) continue;
+    for (const [form, write] of PIECES) {
+      for (const [token, rule] of CUT_CASES) {
+        const written = write(token);
+        const text = `data: ${encode(written)}`;
+        // (One character escaped leaves a token with no such character as it was.)
+        const as = encode(written) === written ? undefined : encoding;
+        assert.ok(
+          findSecrets(text).some((f) => f.rule === rule && (!as || f.encoding === as)),
+          `${what}, ${form}: ${found(text)}: ${text}`,
+        );
+      }
+    }
+  }
+  // Lines of a script, in base64 and in hex.
+  for (const encode of [btoa, hex]) {
+    const text = encode(`a = '${GH.slice(0, 10)}'\nb = '${GH.slice(10)}'\nprint(a + b)`);
+    assert.ok(found(text).some((f) => f.endsWith(":github-token")), text);
+  }
+  // Prefixes named in prose, in base64: no token.
+  const prose = btoa("Use ghp_ tokens for CI, and 'npm_' + 'a granular token' for the registry.");
+  assert.deepEqual(found(prose), [], prose);
+});
+
 Deno.test("an escape inside a JSON string (its backslash doubled, as in a model request) is decoded", () => {
   assert.deepEqual(found(JSON.stringify({ command: `printf 'ghp\\x5f${GH.slice(4)}'` })), [
     "escape:github-token",

@@ -1105,8 +1105,16 @@ function headCuts(
   const assigned: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
     const run = runs[r]!;
+    // What is left of a prefix cut within its head starts the run (or its second
+    // character, after an escaped line break or a block comment's `/`), but in quoted
+    // pieces (`"gh" + "p_" + "Zq8L..."`, the run the last): most runs do not.
+    const rest = restOfPrefixAt(text, run);
+    const follows = text.charCodeAt(run - 1);
+    if (
+      !rest && !restOfPrefixAt(text, run + 1) && follows !== 34 && follows !== 39 && follows !== 96
+    ) continue;
     // A variable's value, after another's (`A=gh; B=p_...`): the word that one ends with.
-    const head = restOfPrefixAt(text, run) ? headAssignedBefore(text, run) : undefined;
+    const head = rest ? headAssignedBefore(text, run) : undefined;
     if (head) {
       assigned.push(...head);
       continue;
@@ -1133,7 +1141,11 @@ function headCuts(
         ? run + 1
         : run;
       // A line comment that ends the line before (`gh # cut`, then `p_...`): back over it.
-      const lineEnd = restOfPrefixAt(text, at) ? lineEndBefore(text, at) : -1;
+      const lineEnd = at === run
+        ? rest ? lineEndBefore(text, at) : -1
+        : restOfPrefixAt(text, at)
+        ? lineEndBefore(text, at)
+        : -1;
       const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
       const end = empty >= 0 ? empty : wordEndBefore(
         text,
@@ -1954,6 +1966,46 @@ function rankOf(f: Located): number {
   return r;
 }
 
+/**
+ * The tokens written in groups or in pieces in `text` (quoted in code, cut into lines,
+ * split across variables, in capitals, split into pieces; see each reader), read from
+ * where a token rule's keyword starts one, or where the rest of a prefix cut within its
+ * first characters is (see `headCuts`; with `cutHeads`): those `early` by how each is
+ * written, in the order they are added; those `split` by spaces, lines or marks apart.
+ */
+function piecesIn(
+  text: string,
+  survey: Survey,
+  ownFields: boolean | undefined,
+  cutHeads = true,
+): { early: [Finding[], Encoding][]; split: Finding[] } {
+  const starts = tokenStarts(text, survey.hits);
+  const cuts = headCuts(text, cutHeads ? survey.runs : []);
+  // Most texts a scan decodes (a window of escapes, a file's base64) start no token.
+  if (
+    starts.length === 0 && cuts.quoted.length === 0 && cuts.split.length === 0 &&
+    cuts.marked.length === 0 && cuts.assigned.length === 0
+  ) return { early: [], split: [] };
+  const early: [Finding[], Encoding][] = [
+    [groupedFindings(text, starts), "grouped"],
+    [inPieces(text, starts, quotedPieces(ownFields)), "concatenated"],
+    [inPieces(text, cuts.quoted, quotedPieces(ownFields)), "concatenated"],
+    [inPieces(text, starts, foldedPieces()), "folded"],
+    [inPieces(text, starts, assignedPieces()), "assigned"],
+    [inPieces(text, cuts.assigned, assignedPieces()), "assigned"],
+    [capitalsFindings(text, starts), "capitals"],
+  ];
+  const split = [
+    ...inPieces(text, starts, splitPieces()),
+    ...inPieces(text, cuts.split, splitPieces()),
+    ...markedPieces(text, [...cuts.marked, ...markCuts(text, starts)]),
+  ];
+  return {
+    early: early.map(([found, encoding]) => [notPublic(text, found), encoding]),
+    split: notPublic(text, split),
+  };
+}
+
 function findInPiece(
   text: string,
   options: FindOptions,
@@ -1973,28 +2025,11 @@ function findInPiece(
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
-  // Tokens in groups or in pieces (quoted in code, cut into lines, split into pieces),
-  // read from where a token rule's keyword starts one.
-  const starts = tokenStarts(text, survey.hits);
-  add(notPublic(text, groupedFindings(text, starts)), "grouped");
-  add(notPublic(text, inPieces(text, starts, quotedPieces(options.ownFields))), "concatenated");
-  // A prefix cut within its first characters: from the runs the rest of a token is.
-  const cuts = headCuts(text, survey.runs);
-  add(
-    notPublic(text, inPieces(text, cuts.quoted, quotedPieces(options.ownFields))),
-    "concatenated",
-  );
-  add(notPublic(text, inPieces(text, starts, foldedPieces())), "folded");
-  add(notPublic(text, inPieces(text, starts, assignedPieces())), "assigned");
-  add(notPublic(text, inPieces(text, cuts.assigned, assignedPieces())), "assigned");
-  add(notPublic(text, capitalsFindings(text, starts)), "capitals");
-  // Split by spaces or lines: after the decoded forms, so that a token cut into lines
-  // that the lines joined hold is said to be cut into lines.
-  const split = notPublic(text, [
-    ...inPieces(text, starts, splitPieces()),
-    ...inPieces(text, cuts.split, splitPieces()),
-    ...markedPieces(text, [...cuts.marked, ...markCuts(text, starts)]),
-  ]);
+  // Tokens in groups or in pieces; those split by spaces or lines after the decoded
+  // forms, so that a token cut into lines that the lines joined hold is said to be cut
+  // into lines.
+  const { early, split } = piecesIn(text, survey, options.ownFields);
+  for (const [found, encoding] of early) add(found, encoding);
   if (options.decode === false) {
     add(split, "split");
     return out;
@@ -2002,7 +2037,8 @@ function findInPiece(
   const heads = values.length ? valueForms(values).heads : TURNED;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
-  // `asWritten`: the secrets found in `source` itself (`keyOf`).
+  // `asWritten`: the secrets found in `source` itself (`keyOf`); `ownPieces`: the tokens
+  // in pieces found in it.
   const level = (
     source: string,
     surveyed: Survey,
@@ -2010,6 +2046,7 @@ function findInPiece(
     at: number,
     span: [number, number] | undefined,
     asWritten: Set<string>,
+    ownPieces: readonly Finding[],
     parent?: Encoding,
   ) => {
     for (const v of variants(source, surveyed, TOKEN_START, heads)) {
@@ -2039,6 +2076,24 @@ function findInPiece(
         : v.end === undefined
         ? undefined
         : [where, v.end];
+      // Tokens in pieces in what a run or a window decodes to (`"ghp_Zq8L" + "w2Rt..."` in
+      // base64, pieces a zero-width character apart): but in a join of lines or groups,
+      // itself pieces joined; and in a window, but those the text it is in holds as
+      // written (`ownPieces`), and but a prefix cut within its head (a window looked at
+      // for look-alikes is most of an executable uploaded: read for those, it cost its
+      // scan 6%).
+      let pieced: Finding[] = [];
+      if (!v.whole && !JOINS.has(v.encoding)) {
+        const { early, split: parts } = piecesIn(v.text, inner, false, !inPlace);
+        pieced = [...early.flatMap(([found]) => found), ...parts];
+        const end = v.end;
+        if (inPlace && end !== undefined) {
+          pieced = pieced.filter((f) =>
+            !ownPieces.some((w) => w.rule === f.rule && w.index < end && w.index + w.length > v.at)
+          );
+        }
+        decoded.push(...pieced);
+      }
       if (inPlace && within) {
         decoded = writtenElsewhere(decoded, v.text, text, out, ...within);
         valued = writtenElsewhere(valued, v.text, text, out, ...within);
@@ -2071,6 +2126,7 @@ function findInPiece(
           where,
           inPlace && v.end !== undefined ? [where, v.end] : undefined,
           own,
+          pieced,
           v.encoding,
         );
       }
@@ -2083,6 +2139,7 @@ function findInPiece(
     0,
     undefined,
     new Set(out.filter((f) => f.encoding === "plain").map((f) => keyOf(f, text))),
+    [...early.flatMap(([found]) => found), ...split],
   );
   add(split, "split");
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
@@ -2095,6 +2152,13 @@ function findInPiece(
  * in the join, a token was said twice.
  */
 const FROM_GROUPS: ReadonlySet<Encoding> = new Set<Encoding>(["hex", "base32", "base2"]);
+
+/**
+ * Variants not read for tokens in pieces: what lines or groups joined decode to (see
+ * `variants`), pieces joined already; and a dump's readings, one a line (a byte out of
+ * range ends a reading: the next one is no piece of it).
+ */
+const JOINS: ReadonlySet<Encoding> = new Set<Encoding>(["lines", "chunks", "cut", "hexdump"]);
 
 /** A finding's rule and the secret it found in `text`: the same secret found twice has one key. */
 function keyOf(f: Finding, text: string): string {
