@@ -900,9 +900,12 @@ function triggered(text: string, triggers: readonly number[]) {
   const code: number[] = [];
   const html: number[] = [];
   const zeroCells: number[] = [];
+  const calls: number[] = [];
   for (const i of triggers) {
     const c = text.charCodeAt(i);
-    if (c === 37) {
+    if (c === 99 || c === 67) {
+      if (charCallAt(text, i)) calls.push(i);
+    } else if (c === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
     } else if (c === 61) {
       if (qpAt(text, i)) qp.push(i);
@@ -940,8 +943,60 @@ function triggered(text: string, triggers: readonly number[]) {
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
-  return { percent, qp, escape, code, html, zeroCells };
+  return { percent, qp, escape, code, html, zeroCells, calls };
 }
+
+/** A call that gives a character by its code, from its name on (see `charCallAt`). */
+const CHAR_CALL_AT = /(?:chrw?|char(?:code)?)\s*\(\s*(?:0x)?[0-9a-f]|char\]\s*(?:0x)?[0-9a-f]/iy;
+
+/**
+ * Whether a call that gives a character by its code starts at `i` (where the survey
+ * found `chr` or `char`): `chr(103)`, `Chr(104)`, `ChrW(112)`, `String.fromCharCode(95)`,
+ * PowerShell's `[char]90`.
+ */
+function charCallAt(text: string, i: number): boolean {
+  CHAR_CALL_AT.lastIndex = i;
+  return CHAR_CALL_AT.test(text);
+}
+
+/** One call of `charCallAt`'s, whole, its code captured: decimal or `0x` hex. */
+const CHAR_CALL = String
+  .raw`(?:(?<![\w$])(?:String\.fromCharCode|chrw?|unichr|char)\s*\(\s*(0x[0-9a-f]{1,6}|\d{1,7})\s*\)|\[char\]\s*(0x[0-9a-f]{1,6}|\d{1,7}))`;
+/** Calls one after another, joined by an operator or none (`+`, `.`, `..`, `&`, `,`, `||`). */
+const CHAR_CALLS = new RegExp(
+  String.raw`${CHAR_CALL}(?:\s*(?:\+|\.\.?|&|,|\|\|)?\s*${CHAR_CALL})*`,
+  "gi",
+);
+const ONE_CHAR_CALL = new RegExp(CHAR_CALL, "gi");
+
+/**
+ * Characters given by their codes in calls (`chr(103)+chr(104)+...`, `Chr(103) & Chr(104)`,
+ * `[char]103+[char]104`, SQL's `CONCAT(CHAR(103), CHAR(104))`) resolved in place: calls
+ * one after another, and what joins them, become the characters they give. Anything else
+ * stays as written.
+ */
+export function charCallsDecode(text: string): string {
+  return text.replace(CHAR_CALLS, (chain: string, ...rest: unknown[]) => {
+    let out = "";
+    for (const [, code, bracketed] of chain.matchAll(ONE_CHAR_CALL)) {
+      const written = code ?? bracketed!;
+      const value = /^0x/i.test(written) ? parseInt(written.slice(2), 16) : parseInt(written, 10);
+      if (value > 0x10ffff) return chain;
+      out += String.fromCodePoint(value);
+    }
+    // Joined to a quoted piece (`"ghp_Zq8L" + chr(119) + "2Rt..."`): a quoted piece too,
+    // in that piece's quotes, so that the pieces are read joined (see mod.ts).
+    const at = rest.at(-2) as number;
+    const quote = QUOTE_BEFORE.exec(text.slice(Math.max(0, at - 8), at))?.[1] ??
+      QUOTE_AFTER.exec(text.slice(at + chain.length, at + chain.length + 8))?.[1];
+    return quote ? quote + out + quote : out;
+  });
+}
+
+/** A quote, then an operator that joins strings, ending a text (see `charCallsDecode`). */
+const QUOTE_BEFORE = /(\\?["'])\s*(?:\+|\.\.?|&)\s*$/;
+/** An operator that joins strings, then a quote, starting a text. */
+const QUOTE_AFTER = /^\s*(?:\+|\.\.?|&)\s*(\\?["'])/;
 
 /**
  * Whether the `=` at `i` is quoted-printable that may hide a token: `=XX` standing for one
@@ -1426,6 +1481,7 @@ export function variants(
     (w) => codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/"),
   );
   local("html", single(found.html), htmlUnescape);
+  local("escape", single(found.calls), charCallsDecode);
   // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
   // in groups of more than a byte, each group reversed (`od -x`: little-endian words).
   // Text spaced out (`od -c`) too, and characters joined by a separator (`g,h,p,_`).
@@ -1442,6 +1498,13 @@ export function variants(
       if (budget <= 0) break;
       const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
       if (dump.glued && turned && parts.length > 0) parts.push(...unglued(parts[0]!, turned));
+      // Characters one a line that start no token, but do with the short word that ends the
+      // line before (`value: g`, then `h`, `p`, ...).
+      const before = dump.before;
+      if (
+        before && turned && parts.length > 0 && !hasHead(turned.plain, parts[0]!, 0) &&
+        hasHead(turned.plain, before + parts[0], 0)
+      ) parts.push(before + parts[0]);
       if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });
     }
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isFileBase64, jsonUnescape } from "./decode.ts";
+import { charCallsDecode, isFileBase64, jsonUnescape } from "./decode.ts";
 
 /** JSON string escapes resolved by their plain definition: one regex, each escape replaced. */
 function byDefinition(text: string): string {
@@ -53,5 +53,27 @@ Deno.test("isFileBase64() knows each file's base64 by its signature, whatever by
   }
   for (const text of ["iVBOR", "a config file", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"]) {
     assert.ok(!isFileBase64(new TextEncoder().encode(text).toBase64()), text);
+  }
+});
+
+Deno.test("charCallsDecode() gives the characters calls give by their codes, joined as the calls are, and leaves the rest as written", () => {
+  for (
+    const [text, expected] of [
+      ["x = chr(103)+chr(104)+chr(112)", "x = ghp"],
+      ["$x = chr(103) . chr(0x68) . CHR(112);", "$x = ghp;"],
+      ["s = Chr(103) & ChrW(104)", "s = gh"],
+      ["String.fromCharCode(103) + String.fromCharCode(104)", "gh"],
+      ["[char]103+[char]104", "gh"],
+      ["SELECT CONCAT(CHAR(103), CHAR(104))", "SELECT CONCAT(gh)"],
+      // Joined to a quoted piece: in that piece's quotes.
+      [`"ghp_" + chr(90) + "q8L"`, `"ghp_" + "Z" + "q8L"`],
+      [`chr(103) + 'hp_'`, `'g' + 'hp_'`],
+      // A code past Unicode's, a name that only ends in `chr`, no code: as written.
+      ["chr(1114112)", "chr(1114112)"],
+      ["synchr(103)", "synchr(103)"],
+      ["s.charCodeAt(0) + chr(x)", "s.charCodeAt(0) + chr(x)"],
+    ] as const
+  ) {
+    assert.equal(charCallsDecode(text), expected, text);
   }
 });

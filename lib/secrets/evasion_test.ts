@@ -2418,3 +2418,40 @@ Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L;
     "plain:npm-access-token",
   ]);
 });
+
+Deno.test("a token written a character at a time by its code, called (`chr(103)+chr(104)+...`, `Chr(103) & ...`, `[char]103+...`), is found, as written and in a model request", () => {
+  const calls: [string, (code: number) => string, string][] = [
+    ["Python's chr", (c) => `chr(${c})`, "+"],
+    ["Python's chr in hex", (c) => `chr(0x${c.toString(16)})`, " + "],
+    ["PHP's chr", (c) => `chr(${c})`, " . "],
+    ["Visual Basic's Chr", (c) => `Chr(${c})`, " & "],
+    ["JavaScript's String.fromCharCode", (c) => `String.fromCharCode(${c})`, "+"],
+    ["PowerShell's [char]", (c) => `[char]${c}`, "+"],
+    ["SQL's CHAR in CONCAT", (c) => `CHAR(${c})`, ", "],
+  ];
+  for (const [what, call, join] of calls) {
+    for (const [token, rule] of CUT_CASES) {
+      const written = [...token].map((c) => call(c.charCodeAt(0))).join(join);
+      for (const text of [`x = ${written}`, JSON.stringify({ messages: [{ content: written }] })]) {
+        assert.ok(
+          findSecrets(text).some((f) => f.rule === rule && f.encoding === "escape"),
+          `${what}: ${found(text)}: ${text.slice(0, 80)}`,
+        );
+      }
+    }
+  }
+  // One character so among quoted pieces.
+  assert.deepEqual(found(`x = "${GH.slice(0, 8)}" + chr(119) + "${GH.slice(9)}"`), [
+    "escape:github-token",
+  ]);
+  // Code that calls them on no token.
+  for (
+    const text of [
+      "line = chr(10).join(rows) + chr(13) + chr(10)",
+      "const c = s.charCodeAt(0); String.fromCharCode(c + 1)",
+      "sep = chr(0x2c); quote = chr(34)",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});

@@ -49,6 +49,11 @@ export interface Dump {
    * it glued on (a word's last character, a character of its own: see `variants`).
    */
   glued?: boolean;
+  /**
+   * Of characters one a line, the short word that ends the line before (`g` in `value: g`,
+   * see `shortWordBefore`): their first characters, maybe.
+   */
+  before?: string;
 }
 
 /**
@@ -701,6 +706,17 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
 /** The fewest characters a run of joined ones holds to be read: a short token's. */
 const MIN_JOINED = 16;
 
+/**
+ * The word of one to three letters or digits that ends at `end` of `text` after a space,
+ * a `:`, a `=` or a quote (`g` in `value: g`); "" if none does.
+ */
+function shortWordBefore(text: string, end: number): string {
+  let s = end;
+  while (s > end - 4 && s > 0 && /[A-Za-z0-9]/.test(text[s - 1]!)) s--;
+  if (s === end || end - s > 3 || !/[ \t:="']/.test(text[s - 1] ?? "")) return "";
+  return text.slice(s, end);
+}
+
 /** The run of joined characters whose separators start within a period of `at`. */
 function joinedNear(text: string, at: number, reach: { end: number }): Dump | undefined {
   for (let period = 2; period <= 3; period++) {
@@ -754,7 +770,10 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
       if (lead || tail) readings.push(chars.slice(lead, chars.length - tail));
       if (lead && tail) readings.push(chars.slice(lead), chars.slice(0, -tail));
       const bytes = readings.map((r) => new TextEncoder().encode(r));
-      return { at: first, end: last + 1, bytes, glued: true };
+      // Joined by line breaks, the line before may end with their first characters, a
+      // short word of its own (`value: g`, then `h`, `p`, ... a line each).
+      const before = lines ? shortWordBefore(text, first - sep.length) : "";
+      return { at: first, end: last + 1, bytes, glued: true, ...(before ? { before } : {}) };
     }
   }
   return undefined;

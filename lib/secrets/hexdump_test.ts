@@ -341,6 +341,23 @@ Deno.test("a token spaced out or joined in a sentence, two spaces apart, or by m
   // One a line, after a line of one character (`x`, then `fold -w1`).
   const lines = `x\n${[...GH].join("\n")}\n`;
   assert.deepEqual(found(lines), ["hexdump:github-token"]);
+  // One a line, its first characters ending the line before, a short word of its own
+  // (`value: g`, `token=gh`, then `fold -w1` of the rest), in a model request too.
+  for (
+    const [before, rest, rule] of [
+      ["value: g", GH.slice(1), "github-token"],
+      ["token=gh", GH.slice(2), "github-token"],
+      ['key: "ghp', GH.slice(3), "github-token"],
+      ["id: AK", AWS.slice(2), "aws-access-key-id"],
+    ]
+  ) {
+    const text = `${before}\n${[...rest!].join("\n")}\n`;
+    for (const t of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+      assert.deepEqual(found(t), [`hexdump:${rule}`], t);
+    }
+  }
+  // A longer word ending the line before is no token's head.
+  assert.deepEqual(found(`value: xghp\n${[...GH.slice(3)].join("\n")}\n`), []);
   // Spaced words, numbers in columns, code and lists join nothing that is a secret.
   for (
     const t of [

@@ -171,6 +171,10 @@ const TRIGGER_WORDS = [
   "=3",
   "=\n",
   "=\\",
+  // A character by its code, called: `chr(103)`, `Chr(104) & Chr(112)`, `[char]95`,
+  // `String.fromCharCode(90)` (see `charCallAt` in decode.ts).
+  "chr",
+  "char",
 ];
 
 /**
