@@ -47,13 +47,17 @@ function spacesEnd(text: string, i: number): number {
 
 /**
  * The length of the operator at `i` that assigns or appends a value: `=` (but not `==`,
- * `=>` nor `=~`), `:=`, `+=` or `.=`; 0 if none.
+ * `=>` nor `=~`), `:=`, `+=`, `.=`, or Ruby's and C++'s `<<` (`<<=`); 0 if none.
  */
 function operatorAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  const width = c === 61 ? 1 : (c === 58 || c === 43 || c === 46) &&
-      text.charCodeAt(i + 1) === 61
+  const next = text.charCodeAt(i + 1);
+  const width = c === 61
+    ? 1
+    : (c === 58 || c === 43 || c === 46) && next === 61
     ? 2
+    : c === 60 && next === 60
+    ? text.charCodeAt(i + 2) === 61 ? 3 : 2
     : 0;
   if (width === 0) return 0;
   const after = text.charCodeAt(i + width);
@@ -78,7 +82,8 @@ export function quoteAt(text: string, i: number): number {
  * `MAX_DECLARATION_WORDS` words each followed by spaces (`export`, `const`, `let`, `final
  * String`, `const char *`), a name (after a `$` or `@`, Perl's, PHP's or PowerShell's; with
  * a type after a `:`, TypeScript's), spaces, an operator (see `operatorAt`) and spaces:
- * `B=`, `export B=`, `b = "`, `const b = '`, `$b .= "`, `b := "`, `let b: string = "`.
+ * `B=`, `export B=`, `b = "`, `const b = '`, `$b .= "`, `b := "`, `let b: string = "`,
+ * `s << "`.
  */
 export function assignmentAt(text: string, i: number): number {
   let p = i;

@@ -2374,7 +2374,7 @@ Deno.test("runs that only end or start like a turned token's prefix are no findi
 
 Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`) is found anywhere in it, as written and in a model request', () => {
   // A shell's, unquoted: after a `;`, a `&&`, on the next line, a comment between.
-  assertFoundCut(["; B=", "\nB=", " && export B=", "\n# the rest\nB=", " B="], [
+  assertFoundCut(["; B=", "\nB=", " && export B=", "\n# the rest\nB=", " B=", "&B="], [
     ["A=", '; curl -d "$A$B" x'],
     ["export A=", "\n"],
   ]);
@@ -2387,6 +2387,7 @@ Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L;
     "'\nb := '",
     "'\nfinal String b = '",
     "'; B+='",
+    "'\nb << '",
   ], [["a = '", "'\nprint(a + b)"]]);
   assertFoundCut(['";\nconst b = "', '"\nB="'], [['const a = "', '";']]);
   // Three variables or more.
@@ -2450,6 +2451,24 @@ Deno.test("a token written a character at a time by its code, called (`chr(103)+
       "line = chr(10).join(rows) + chr(13) + chr(10)",
       "const c = s.charCodeAt(0); String.fromCharCode(c + 1)",
       "sep = chr(0x2c); quote = chr(34)",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
+Deno.test('a token split into the items of a list (`- ghp_Zq8L`, then `- w2Rt...`, as YAML and Markdown write them) or joined by `<<` (`cout << "ghp_Zq8L" << "w2Rt..."`) is found anywhere in it', () => {
+  assertFoundCut(["\n- ", "\n  * ", "\n+ "], [["parts:\n- ", "\n"], ["* ", ""]]);
+  for (const [token, rule] of CUT_CASES) {
+    const text = `std::cout << "${token.slice(0, 10)}" << "${token.slice(10)}" << std::endl;`;
+    assert.ok(found(text).includes(`concatenated:${rule}`), text);
+  }
+  // A list of words, and a diff's lines, join no token.
+  for (
+    const text of [
+      "- ghp_\n- tokens are for CI\n- and more",
+      "tokens:\n- ghp_\n- npm_\n- AKIA",
+      `- ${GH.slice(0, 12)}\n+ a line added in its place`,
     ]
   ) {
     assert.deepEqual(found(text), [], text);

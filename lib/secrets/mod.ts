@@ -696,6 +696,9 @@ const SPLIT_CHAR = Uint8Array.from(
   (v, c) => +(v === 1 && !",;|<*".includes(String.fromCharCode(c))),
 );
 
+/** What a variable's value in pieces may hold (see `assignedPieces`): what a piece split by spaces may, but a query's `&`. */
+const ASSIGNED_CHAR = Uint8Array.from(SPLIT_CHAR, (v, c) => +(v === 1 && c !== 38));
+
 /** `e`, the end of a piece split off, or one before it where its `/` starts a block comment (`/*`). */
 function blockCommentOut(text: string, e: number): number {
   return text.charCodeAt(e) === 42 && text.charCodeAt(e - 1) === 47 ? e - 1 : e;
@@ -714,10 +717,10 @@ const ALNUM = Uint8Array.from(
   (_, c) => +/[A-Za-z0-9]/.test(String.fromCharCode(c)),
 );
 
-/** Operators that join strings in code: `+`, `.` and `..` (PHP, Perl, Lua), `&`, `||`, `~`, and `,` (a list joined, arguments formatted). */
+/** Operators that join strings in code: `+`, `.` and `..` (PHP, Perl, Lua), `&`, `||`, `~`, `<<` (Ruby, C++'s streams), and `,` (a list joined, arguments formatted). */
 const JOINING = Uint8Array.from(
   { length: 128 },
-  (_, c) => +"+.&|~,".includes(String.fromCharCode(c)),
+  (_, c) => +"+.&|~,<".includes(String.fromCharCode(c)),
 );
 
 /** What stands between quoted pieces at most, read: spaces, line breaks and an operator. */
@@ -860,8 +863,9 @@ function tokenStarts(text: string, hits: readonly number[]): number[] {
  * Where the first group of a token cut inside its prefix, one of `prefixes`, ends, when
  * one starts at `start` (where their head is): the prefix's first characters, as many as
  * are written there, then a separator that no token holds (spaces, a line break, a `.`,
- * a `:`, quotes and an operator, markup: see `markupAt`; or a variable's end and the next
- * one's head, see `nextAssigned`), and past it the prefix going on (`github_p at_11...`).
+ * a `:`, quotes and an operator, markup: see `markupAt`, a list item's marker after a
+ * line break; or a variable's end and the next one's head, see `nextAssigned`), and past
+ * it the prefix going on (`github_p at_11...`).
  * -1 when none is.
  */
 function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
@@ -871,6 +875,12 @@ function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]):
     if (width === prefix.length || TOKEN_CHAR[codeAt(text, start + width)] === 1) continue;
     let p = start + width;
     for (let n = 0; n < 16; n++) {
+      // A list item's marker at a line's start (`- `): the next item.
+      const item = listMarkerEnd(text, p);
+      if (item > p && lineEndBefore(text, p) >= 0) {
+        p = item;
+        continue;
+      }
       const m = markupAt(text, p);
       if (m === 0 && TOKEN_CHAR[codeAt(text, p)] === 1) break;
       p += m > 0 ? m : text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
@@ -1149,7 +1159,11 @@ function headCuts(
       const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
       const end = empty >= 0 ? empty : wordEndBefore(
         text,
-        comment >= 0 ? comment : quote === 62 || quote === 42 ? markupStart(text, at) : run,
+        comment >= 0
+          ? comment
+          : quote === 62 || quote === 42
+          ? markupStart(text, at)
+          : listItemLineEnd(text, run),
       );
       const s = wordBefore(text, end);
       if (s < 0 || end + (gapAt(text, end) >> 1) !== at) continue;
@@ -1472,7 +1486,8 @@ const MAX_MARKUP_ITEMS = 4;
  * The gap at `i` between two pieces of a token split by spaces, lines or markup, as a
  * length times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES`
  * spaces or tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two
- * line breaks (a blank line between the pieces), each followed by indentation, and up to
+ * line breaks (a blank line between the pieces), each followed by indentation and maybe a
+ * list item's marker (`- `, see `listMarkerEnd`), and up to
  * `MAX_MARKUP_ITEMS` items of markup, each followed by spaces (`</a><b>`, `<!-- -->`,
  * `/* *\/`, which a browser or a compiler drops, or a line comment to its line's end,
  * `# first half`); as written, or escaped in a JSON string.
@@ -1485,7 +1500,7 @@ function gapAt(text: string, i: number): number {
   for (let breaks = 0, items = 0;;) {
     const k = breaks < 2 ? lineBreakAt(text, p) : 0;
     if (k > 0) {
-      p = indentEnd(text, p + k);
+      p = listMarkerEnd(text, indentEnd(text, p + k));
       broke = 1;
       breaks++;
       continue;
@@ -1496,6 +1511,28 @@ function gapAt(text: string, i: number): number {
     items++;
   }
   return 2 * (p - i) + broke;
+}
+
+/** Where a list item's marker at `i` (`- `, `* `, `+ `, as YAML and Markdown start one) and the spaces after it end; `i` if none is there. */
+function listMarkerEnd(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return (c === 45 || c === 42 || c === 43) && spaceAt(text, i + 1) > 0
+    ? spacesEnd(text, i + 1)
+    : i;
+}
+
+/**
+ * Where the line before ends, when what stands before `at` is a list item's marker (see
+ * `listMarkerEnd`) after a line break and indentation; `at` if it is not.
+ */
+function listItemLineEnd(text: string, at: number): number {
+  let p = at;
+  while (p > at - 3 && spaceAt(text, p - 1) === 1) p--;
+  if (p === at) return at;
+  const c = text.charCodeAt(p - 1);
+  if (c !== 45 && c !== 42 && c !== 43) return at;
+  const end = lineEndBefore(text, p - 1);
+  return end >= 0 ? end : at;
 }
 
 /** Where the word before `end` ends: up to eight characters no token holds back from it. */
@@ -1613,17 +1650,18 @@ const MAX_ASSIGNED = 8;
 
 /**
  * Where the value of the assignment after the one whose value ends at `end` starts: past
- * the value's closing quote (if one is there), a gap (see `gapAt`: a `;` or a shell's
- * `&&`, spaces, up to two line breaks, comments) and the next assignment's head (see `assignmentAt`); -1 if
+ * the value's closing quote (if one is there), a gap (see `gapAt`: a `;`, a shell's
+ * `&&` or a query's `&`, spaces, up to two line breaks, comments) and the next assignment's head (see `assignmentAt`); -1 if
  * none follows.
  */
 function nextAssigned(text: string, end: number): number {
   let p = end + quoteAt(text, end);
-  // A shell's `&&` between them, as a `;` is.
+  // A shell's `&&` between them, as a `;` is; or a query's or a form's `&`.
   const and = spacesEnd(text, p);
-  if (text.charCodeAt(and) === 38 && text.charCodeAt(and + 1) === 38) p = and + 2;
+  const joined = text.charCodeAt(and) === 38;
+  if (joined) p = and + (text.charCodeAt(and + 1) === 38 ? 2 : 1);
   const gap = gapAt(text, p);
-  if (gap === 0) return -1;
+  if (gap === 0 && !joined) return -1;
   const q = p + (gap >> 1);
   const head = assignmentAt(text, q);
   return head === 0 ? -1 : q + head;
@@ -1643,7 +1681,8 @@ function headAssignedBefore(text: string, at: number): [number, number] | undefi
   const quote = text.charCodeAt(p - 1);
   if (quote === 34 || quote === 39 || quote === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
   while (p > at - 6 && text.charCodeAt(p - 1) === 32) p--;
-  if (text.charCodeAt(p - 1) !== 61) return undefined;
+  // `=` ends every operator `assignmentAt` reads, but Ruby's `<<`.
+  if (text.charCodeAt(p - 1) !== 61 && text.charCodeAt(p - 1) !== 60) return undefined;
   // From word end to word end, back over the head's words (`export B=`) too: each ends
   // where a value may. The few looks first: a short word that a prefix goes on from.
   const limit = Math.max(0, at - MAX_ASSIGNED_BACK);
@@ -1667,7 +1706,7 @@ function headAssignedBefore(text: string, at: number): [number, number] | undefi
  * ends in: see `piecesFindings`) keep assignments that follow a token's from making one.
  */
 function assignedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
-  const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
+  const wordEnd = wordEnds(MAX_SPLIT_PIECE, ASSIGNED_CHAR);
   return (text, start, end) => {
     const close = wordEnd(text, end);
     let p = nextAssigned(text, close);
@@ -1676,7 +1715,7 @@ function assignedPieces(): (text: string, start: number, end: number) => Pieces 
     let length = close - start;
     const keyword = text.slice(start, end);
     while (pieces.length < 2 * MAX_ASSIGNED && length < CHAIN) {
-      const e = pieceEnd(text, p, MAX_SPLIT_PIECE, SPLIT_CHAR);
+      const e = pieceEnd(text, p, MAX_SPLIT_PIECE, ASSIGNED_CHAR);
       // Another token's prefix, or the keyword again: another token (see `splitPieces`).
       if (
         e === p || startsToken(text, p) ||

@@ -755,10 +755,11 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
   const multipart =
     [a, b, c].map((v, i) => `--xyz\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${v}\r\n`)
       .join("") + "--xyz--\r\n";
-  for (const body of [urlencoded, multipart]) {
+  // The urlencoded form is variables side by side: the body as written holds it.
+  for (const [body, where] of [[urlencoded, "body"], [multipart, "fields"]]) {
     assert.deepEqual(
       scanRequest({ url: "/", headers: [], body }, []).map((f) => `${f.where}:${f.rule}`),
-      ["fields:github-token"],
+      [`${where}:github-token`],
       body,
     );
   }
@@ -779,9 +780,11 @@ Deno.test("scanRequest() finds a secret split across the fields of a form, urlen
     },
   ];
   for (const request of requests) {
+    // A query's parameters side by side are variables side by side: the URL holds it.
+    const where = request.url.includes("&a=") ? "url" : "fields";
     assert.deepEqual(
       scanRequest(request, []).map((f) => `${f.where}:${f.rule}`),
-      ["fields:github-token"],
+      [`${where}:github-token`],
       JSON.stringify(request),
     );
   }
