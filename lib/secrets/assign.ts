@@ -112,3 +112,65 @@ export function assignmentAt(text: string, i: number): number {
     }
   }
 }
+
+/**
+ * The name of the variable whose value starts at `start`, after its assignment's head
+ * (`A` in `A=ghp_...`, `a` in `let a: string = "ghp_..."`); undefined if no assignment
+ * ends there.
+ */
+export function assignedName(text: string, start: number): string | undefined {
+  let p = start;
+  const q = text.charCodeAt(p - 1);
+  if (q === 34 || q === 39 || q === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
+  const back = (from: number) => {
+    let k = from;
+    while (k > from - MAX_SPACES && text.charCodeAt(k - 1) === 32) k--;
+    return k;
+  };
+  p = back(p);
+  if (text.charCodeAt(p - 1) !== 61) return undefined;
+  p--;
+  const c = text.charCodeAt(p - 1);
+  if (c === 58 || c === 43 || c === 46) p--;
+  else if (c === 61 || c === 33 || c === 60 || c === 62) return undefined;
+  p = back(p);
+  let s = p;
+  while (s > p - MAX_NAME && nameChar(text.charCodeAt(s - 1))) s--;
+  // A type after the name (`a: string =`): the name is the word before its `:`.
+  if (text.charCodeAt(s - 1) === 32 && text.charCodeAt(s - 2) === 58) {
+    p = s - 2;
+    s = p;
+    while (s > p - MAX_NAME && nameChar(text.charCodeAt(s - 1))) s--;
+  }
+  return s < p && nameStart(text.charCodeAt(s)) ? text.slice(s, p) : undefined;
+}
+
+/** The ways a variable is referred to, as `referenceAfter` reads them: before its name, after it. */
+const REFERENCES: readonly [string, string][] = [["$", ""], ["{", "}"], ["%", "%"], ["$(", ")"]];
+
+/**
+ * Where the first reference to variable `name` from `from` up to `to` ends, when text
+ * follows it glued on (`$A`, `${A}`, `{a}` of a format string or an f-string, Ruby's
+ * `#{a}`, `%A%`, `$(A)`): where that text starts; -1 if none is there. Looked for in a
+ * copy of that stretch: over the whole text, a name found nowhere after it was looked
+ * for to the text's end from each assignment (a text of assignments to names each its
+ * own took time growing with its square).
+ */
+export function referenceAfter(text: string, from: number, to: number, name: string): number {
+  const window = text.slice(from, to);
+  let best = -1;
+  for (let r = 0; r < REFERENCES.length; r++) {
+    const [before, after] = REFERENCES[r]!;
+    const written = before + name + after;
+    for (let k = window.indexOf(written); k >= 0; k = window.indexOf(written, k + 1)) {
+      const end = k + written.length;
+      // `$A` ends where the name does: a name's character or a `{` after it is no text
+      // glued on (`$AB` is another variable).
+      const c = window.charCodeAt(end);
+      if (r === 0 && (nameChar(c) || c === 123)) continue;
+      if (best < 0 || end < best) best = end;
+      break;
+    }
+  }
+  return best >= 0 && !/[\s"'`\\;]/.test(window[best] ?? " ") ? from + best : -1;
+}

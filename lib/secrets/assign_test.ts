@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assignmentAt, quoteAt } from "./assign.ts";
+import { assignedName, assignmentAt, quoteAt, referenceAfter } from "./assign.ts";
 
 /** The text an assignment's head at 0 reads, up to its value. */
 const head = (text: string) => text.slice(0, assignmentAt(text, 0));
@@ -60,4 +60,41 @@ Deno.test("a value's opening quote is one character, or two escaped in a JSON st
     0,
     0,
   ]);
+});
+
+Deno.test("the name a value is assigned to is read back from where the value starts", () => {
+  for (
+    const [text, name] of [
+      ["A=ghp_", "A"],
+      ["export TOKEN=ghp_", "TOKEN"],
+      ['a = "ghp_', "a"],
+      ["let a: string = 'ghp_", "a"],
+      ['$b .= "ghp_', "b"],
+      ["b := ghp_", "b"],
+      // A comparison, or no name.
+      ["a == ghp_", undefined],
+      ["a != ghp_", undefined],
+      ["= ghp_", undefined],
+      ["ghp_", undefined],
+    ] as const
+  ) {
+    assert.equal(assignedName(text, text.indexOf("ghp_")), name, text);
+  }
+});
+
+Deno.test("a reference to a variable with text glued on after it is found, and where that text starts", () => {
+  const after = (text: string, name: string) => {
+    const end = referenceAfter(text, 0, text.length, name);
+    return end < 0 ? undefined : text.slice(end);
+  };
+  assert.equal(after('curl -d "${A}w2Rt"', "A"), 'w2Rt"');
+  assert.equal(after("echo $A/w2Rt", "A"), "/w2Rt");
+  assert.equal(after('f"{a}w2Rt"', "a"), 'w2Rt"');
+  assert.equal(after('"#{a}w2Rt"', "a"), 'w2Rt"');
+  assert.equal(after("%A%w2Rt", "A"), "w2Rt");
+  assert.equal(after("$(A)w2Rt", "A"), "w2Rt");
+  // Another variable whose name starts so; nothing glued on; the first reference wins.
+  assert.equal(after("echo $AB", "A"), undefined);
+  assert.equal(after('echo "$A" more', "A"), undefined);
+  assert.equal(after("echo ${A}one ${A}two", "A"), "one ${A}two");
 });

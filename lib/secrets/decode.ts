@@ -955,6 +955,12 @@ const CHAR_CALL_AT = /(?:chrw?|char(?:code)?)\s*\(\s*(?:0x)?[0-9a-f]|char\]\s*(?
  * PowerShell's `[char]90`.
  */
 function charCallAt(text: string, i: number): boolean {
+  // What follows the name first (most of `char` in code is `charCodeAt`, `char *`).
+  const isChar = (text.charCodeAt(i + 2) | 0x20) === 0x61;
+  const at = i + (isChar ? 4 : 3);
+  let next = text.charCodeAt(at);
+  if ((next | 0x20) === (isChar ? 0x63 : 0x77)) next = text.charCodeAt(isChar ? at + 4 : at + 1);
+  if (next !== 40 && next !== 32 && next !== 93) return false;
   CHAR_CALL_AT.lastIndex = i;
   return CHAR_CALL_AT.test(text);
 }

