@@ -114,20 +114,30 @@ export function assignmentAt(text: string, i: number): number {
 }
 
 /**
+ * Where the operator of an assignment whose value starts at `at` would end: back over the
+ * value's opening quote (escaped in a JSON string too) and up to `MAX_SPACES` spaces.
+ */
+export function operatorEndBefore(text: string, at: number): number {
+  let p = at;
+  const quote = text.charCodeAt(p - 1);
+  if (quote === 34 || quote === 39 || quote === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
+  const spaces = p - MAX_SPACES;
+  while (p > spaces && text.charCodeAt(p - 1) === 32) p--;
+  return p;
+}
+
+/**
  * The name of the variable whose value starts at `start`, after its assignment's head
  * (`A` in `A=ghp_...`, `a` in `let a: string = "ghp_..."`); undefined if no assignment
  * ends there.
  */
 export function assignedName(text: string, start: number): string | undefined {
-  let p = start;
-  const q = text.charCodeAt(p - 1);
-  if (q === 34 || q === 39 || q === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
   const back = (from: number) => {
     let k = from;
     while (k > from - MAX_SPACES && text.charCodeAt(k - 1) === 32) k--;
     return k;
   };
-  p = back(p);
+  let p = operatorEndBefore(text, start);
   if (text.charCodeAt(p - 1) !== 61) return undefined;
   p--;
   const c = text.charCodeAt(p - 1);

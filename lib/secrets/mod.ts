@@ -24,7 +24,13 @@ import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
-import { assignedName, assignmentAt, quoteAt, referenceAfter } from "./assign.ts";
+import {
+  assignedName,
+  assignmentAt,
+  operatorEndBefore,
+  quoteAt,
+  referenceAfter,
+} from "./assign.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { looksBinary, normalize, printableText } from "./decode.ts";
@@ -1712,10 +1718,7 @@ const MAX_ASSIGNED_BACK = 96;
  * start and the end of that part, or undefined.
  */
 function headAssignedBefore(text: string, at: number): [number, number] | undefined {
-  let p = at;
-  const quote = text.charCodeAt(p - 1);
-  if (quote === 34 || quote === 39 || quote === 96) p -= text.charCodeAt(p - 2) === 92 ? 2 : 1;
-  while (p > at - 6 && text.charCodeAt(p - 1) === 32) p--;
+  const p = operatorEndBefore(text, at);
   // `=` ends every operator `assignmentAt` reads, but Ruby's `<<`.
   if (text.charCodeAt(p - 1) !== 61 && text.charCodeAt(p - 1) !== 60) return undefined;
   // From word end to word end, back over the head's words (`export B=`) too: each ends
