@@ -187,6 +187,17 @@ Deno.test("a token in pieces, then re-encoded whole (base64 of `A=ghp_Zq8L; B=w2
     const text = encode(`a = '${GH.slice(0, 10)}'\nb = '${GH.slice(10)}'\nprint(a + b)`);
     assert.ok(found(text).some((f) => f.endsWith(":github-token")), text);
   }
+  // Its prefix cut within its head, in a window decoded in place: character codes called,
+  // a space percent-encoded, a `;` as an HTML reference.
+  for (
+    const [text, encoding] of [
+      [`x = chr(103) + chr(104) + "${GH.slice(2)}"`, "escape"],
+      [`gh%20${GH.slice(2)}`, "url"],
+      [`A=gh&#59; B=${GH.slice(2)}`, "html"],
+    ]
+  ) {
+    assert.deepEqual(found(text!), [`${encoding}:github-token`], text);
+  }
   // Prefixes named in prose, in base64: no token.
   const prose = btoa("Use ghp_ tokens for CI, and 'npm_' + 'a granular token' for the registry.");
   assert.deepEqual(found(prose), [], prose);

@@ -2229,12 +2229,12 @@ function findInPiece(
       // Tokens in pieces in what a run or a window decodes to (`"ghp_Zq8L" + "w2Rt..."` in
       // base64, pieces a zero-width character apart): but in a join of lines or groups,
       // itself pieces joined; and in a window, but those the text it is in holds as
-      // written (`ownPieces`), and but a prefix cut within its head (a window looked at
-      // for look-alikes is most of an executable uploaded: read for those, it cost its
-      // scan 6%).
+      // written (`ownPieces`), and, in a window looked at for look-alikes, but a prefix cut
+      // within its head (such a window is most of an executable uploaded: read for those,
+      // it cost its scan 6%).
       let pieced: Finding[] = [];
       if (!v.whole && !JOINS.has(v.encoding)) {
-        const { early, split: parts } = piecesIn(v.text, inner, false, !inPlace);
+        const { early, split: parts } = piecesIn(v.text, inner, false, v.encoding !== "normalized");
         pieced = [...early.flatMap(([found]) => found), ...parts];
         const end = v.end;
         if (inPlace && end !== undefined) {
