@@ -32,6 +32,11 @@ const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
 const found = (text: string, values: string[] = []) =>
   findSecrets(text, { values }).map((f) => `${f.encoding}:${f.rule}`);
 
+/** Asserts that nothing is found in any of `texts` (shapes that only look like the evasion under test). */
+function assertNoneFound(texts: readonly string[]): void {
+  for (const text of texts) assert.deepEqual(found(text), [], text);
+}
+
 Deno.test("a token as written is found", () => {
   assert.deepEqual(found(`x = ${GH}`), ["plain:github-token"]);
 });
@@ -606,15 +611,11 @@ Deno.test("a token in Unicode tag characters (ASCII smuggling), or with a combin
   // Accents in prose, composed or not (macOS writes names decomposed), and a flag made of
   // tag characters (England's: `gbeng`) hide nothing.
   const prose = "Le café où Zoë a mangé une crème brûlée près de la forêt.";
-  for (
-    const text of [
-      prose,
-      prose.normalize("NFD"),
-      "\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} team",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    prose,
+    prose.normalize("NFD"),
+    "\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} team",
+  ]);
 });
 
 Deno.test("control characters hide no token inside binary data, or in two places far apart", () => {
@@ -707,22 +708,18 @@ Deno.test("a token cut every so many characters at a mark, in groups wider than 
       assert.deepEqual(found(`key ${written} end`), ["grouped:anthropic-api-key"], written);
     }
   }
-  for (
-    const text of [
-      // One character too many, in the last group: no key.
-      cut(`${AWS}Z`, 7, "-"),
-      cut(`${AWS}ZZ`, 11, "."),
-      // A last group too short to be a token's piece, with no regular cut before it.
-      `${AWS.slice(0, 17)}-${AWS.slice(17)}`,
-      `${AWS.slice(0, 17)}.${AWS.slice(17)} end`,
-      // Names after a prefix: no digit, or too short.
-      "ghp_release-candidate-notes-for-the-team",
-      "npm_config_cache_folder_for_2024",
-      "see /ghp_tokens/configuration/settings/all",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // One character too many, in the last group: no key.
+    cut(`${AWS}Z`, 7, "-"),
+    cut(`${AWS}ZZ`, 11, "."),
+    // A last group too short to be a token's piece, with no regular cut before it.
+    `${AWS.slice(0, 17)}-${AWS.slice(17)}`,
+    `${AWS.slice(0, 17)}.${AWS.slice(17)} end`,
+    // Names after a prefix: no digit, or too short.
+    "ghp_release-candidate-notes-for-the-team",
+    "npm_config_cache_folder_for_2024",
+    "see /ghp_tokens/configuration/settings/all",
+  ]);
 });
 
 Deno.test("a token cut by a mark inside its own prefix or among its own marks (`fold -w 8 | paste -sd-`), or by a dot between groups holding them, is found, pointing at it", () => {
@@ -758,25 +755,21 @@ Deno.test("a token cut by a mark inside its own prefix or among its own marks (`
   assert.deepEqual(found(cut(ANT, 8, "-")), ["cut:anthropic-api-key"]);
   assert.deepEqual(found(cut(slack, 8, ".")), ["grouped:slack-token"]);
   assert.equal(howWritten("cut"), "cut into groups");
-  for (
-    const text of [
-      // Regular marks after a token's head that make no token when taken out.
-      "xoxb-1234-5678-abcd",
-      "sk-x-a1b2-c3d4-e5f6",
-      "glpa-t-re-leas-e-no-tes-for-team",
-      "npm_conf-ig_c-ache-2024",
-      // Dotted names after a prefix: no token when joined, or groups of other widths.
-      "xoxb-12-3.45-67890",
-      "xoxb-bot.user-name.v2",
-      "ghp_some-name.and-other:2024",
-      // A placeholder cut so stays one.
-      cut(`sk-ant-api03-${"x".repeat(93)}AA`, 8, "-"),
-      // Three characters after a single mark: no sign of a cut.
-      `${AWS.slice(0, 17)}+${AWS.slice(17)}`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // Regular marks after a token's head that make no token when taken out.
+    "xoxb-1234-5678-abcd",
+    "sk-x-a1b2-c3d4-e5f6",
+    "glpa-t-re-leas-e-no-tes-for-team",
+    "npm_conf-ig_c-ache-2024",
+    // Dotted names after a prefix: no token when joined, or groups of other widths.
+    "xoxb-12-3.45-67890",
+    "xoxb-bot.user-name.v2",
+    "ghp_some-name.and-other:2024",
+    // A placeholder cut so stays one.
+    cut(`sk-ant-api03-${"x".repeat(93)}AA`, 8, "-"),
+    // Three characters after a single mark: no sign of a cut.
+    `${AWS.slice(0, 17)}+${AWS.slice(17)}`,
+  ]);
 });
 
 Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, a dot or a colon (`github_p at_11...`) is found from the prefix's head", () => {
@@ -805,20 +798,16 @@ Deno.test("a token cut inside its prefix by spaces, line breaks, quoted pieces, 
       }
     }
   }
-  for (
-    const text of [
-      // The head of a prefix in words, paths and names: the prefix does not go on after it.
-      "See https://github.com/org/repo, github actions and github: at_least one access token.",
-      "github_p at the end of the line",
-      "dckr pat_ is the prefix of a Docker token",
-      "access to sandbox- and production- hosts",
-      // The prefix cut and put back, no token's body after it.
-      "github_p at_the docs say so",
-      cut(`github_pat_${"x".repeat(82)}`, 8, " "),
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // The head of a prefix in words, paths and names: the prefix does not go on after it.
+    "See https://github.com/org/repo, github actions and github: at_least one access token.",
+    "github_p at the end of the line",
+    "dckr pat_ is the prefix of a Docker token",
+    "access to sandbox- and production- hosts",
+    // The prefix cut and put back, no token's body after it.
+    "github_p at_the docs say so",
+    cut(`github_pat_${"x".repeat(82)}`, 8, " "),
+  ]);
 });
 
 Deno.test("a token cut once by a dot or a colon anywhere past its prefix is found, as written and in a model request", () => {
@@ -902,23 +891,19 @@ Deno.test("a token with one or two marks put in past its prefix (`ghp_Zq8L-w2Rt.
       }
     }
   }
-  for (
-    const text of [
-      // A token's own mark where another token's form has none (Sourcegraph's), taken
-      // out, makes no finding of part of what is left.
-      `sgp_${"78ad84a5b6e8a2fe5b"}_${"4085fb0ccaddd29db66fd7fe9ba2c1cdce8400cd"}`,
-      // Three marks, three characters after one, names and paths after a prefix.
-      `${GH.slice(0, 8)}-${GH.slice(8, 14)}-${GH.slice(14, 20)}-${GH.slice(20)}`,
-      `${AWS.slice(0, 17)}-${AWS.slice(17)} end`,
-      "npm_config-registry-url-for-the-team",
-      "see ghp_docs/configuration/settings/all",
-      // Words with a mark near their start.
-      "gh-pages_deployment_for_2024_release",
-      "git-hub_pat_notes_and_other_things",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A token's own mark where another token's form has none (Sourcegraph's), taken
+    // out, makes no finding of part of what is left.
+    `sgp_${"78ad84a5b6e8a2fe5b"}_${"4085fb0ccaddd29db66fd7fe9ba2c1cdce8400cd"}`,
+    // Three marks, three characters after one, names and paths after a prefix.
+    `${GH.slice(0, 8)}-${GH.slice(8, 14)}-${GH.slice(14, 20)}-${GH.slice(20)}`,
+    `${AWS.slice(0, 17)}-${AWS.slice(17)} end`,
+    "npm_config-registry-url-for-the-team",
+    "see ghp_docs/configuration/settings/all",
+    // Words with a mark near their start.
+    "gh-pages_deployment_for_2024_release",
+    "git-hub_pat_notes_and_other_things",
+  ]);
 });
 
 /** Tokens of four kinds, each with where its prefix ends. */
@@ -965,21 +950,17 @@ Deno.test("a token split by markup that a browser or a compiler drops (`<!-- -->
     "<br/>",
     '<span class="x"></span>',
   ], [["<p>key: ", "</p>"], ["x = ", ";"]]);
-  for (
-    const text of [
-      // A prefix named in markup, then words.
-      "<p>Use <code>ghp_</code> tokens <em>for</em> CI</p>",
-      "<td>ghp_</td><td>abcdefghijklmnopqrstuvwxyzabcdefghij</td>",
-      "sk_live_<b>YOUR_SECRET_KEY_GOES_HERE</b>",
-      "/* AKIA */ someLongIdentifierName",
-      "AKIA<!-- prefix of an access key id -->",
-      // An opener with no closer, or markup too long to be read, is no gap.
-      `${GH.slice(0, 10)}<!-- ${GH.slice(10)}`,
-      `${GH.slice(0, 10)}<!--${"x".repeat(80)}-->${GH.slice(10)}`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A prefix named in markup, then words.
+    "<p>Use <code>ghp_</code> tokens <em>for</em> CI</p>",
+    "<td>ghp_</td><td>abcdefghijklmnopqrstuvwxyzabcdefghij</td>",
+    "sk_live_<b>YOUR_SECRET_KEY_GOES_HERE</b>",
+    "/* AKIA */ someLongIdentifierName",
+    "AKIA<!-- prefix of an access key id -->",
+    // An opener with no closer, or markup too long to be read, is no gap.
+    `${GH.slice(0, 10)}<!-- ${GH.slice(10)}`,
+    `${GH.slice(0, 10)}<!--${"x".repeat(80)}-->${GH.slice(10)}`,
+  ]);
   // Tokens in cells side by side are each found as written, not joined into one.
   assert.deepEqual(found(`<tr><td>${GH}</td><td>${NPM}</td></tr>`), [
     "plain:github-token",
@@ -1033,19 +1014,15 @@ Deno.test("a token cut by an empty string a shell drops (`gh\"\"p_...`, `''`) or
     "TOKEN=",
     " make",
   ]]);
-  for (
-    const text of [
-      // Empty strings in code stand apart from words; glued ones join no token.
-      'x = "" + y; f("", \'\')',
-      "echo foo\"\"bar baz''qux",
-      // A prefix, an empty string, then words.
-      'echo ghp_""is_the_prefix_of_classic_tokens',
-      // No-break spaces in prose, as French writes them before its marks.
-      "Le prix\u00a0: 10\u00a0€, la clé\u00a0? Voir ghp_\u00a0pour les jetons.",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // Empty strings in code stand apart from words; glued ones join no token.
+    'x = "" + y; f("", \'\')',
+    "echo foo\"\"bar baz''qux",
+    // A prefix, an empty string, then words.
+    'echo ghp_""is_the_prefix_of_classic_tokens',
+    // No-break spaces in prose, as French writes them before its marks.
+    "Le prix\u00a0: 10\u00a0€, la clé\u00a0? Voir ghp_\u00a0pour les jetons.",
+  ]);
 });
 
 Deno.test("a token padded with one character over and over glued on (`0000ghp_...0000`) is found, as written and in a model request", () => {
@@ -1071,18 +1048,14 @@ Deno.test("a token padded with one character over and over glued on (`0000ghp_..
       }
     }
   }
-  for (
-    const text of [
-      // Padding before a prefix and no token's body, or before a word.
-      "0000ghp_short",
-      "xxxxxAKIA_is_the_prefix_of_access_key_ids",
-      // Base64 of zero bytes, then other data; hex of a zero block.
-      "AAAAAAAAAAAAAAAAZGF0YSBhZnRlciB6ZXJvZXMgaW4gYmFzZTY0",
-      "0".repeat(64) + "deadbeefcafebabe0123456789abcdef",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // Padding before a prefix and no token's body, or before a word.
+    "0000ghp_short",
+    "xxxxxAKIA_is_the_prefix_of_access_key_ids",
+    // Base64 of zero bytes, then other data; hex of a zero block.
+    "AAAAAAAAAAAAAAAAZGF0YSBhZnRlciB6ZXJvZXMgaW4gYmFzZTY0",
+    "0".repeat(64) + "deadbeefcafebabe0123456789abcdef",
+  ]);
 });
 
 Deno.test("a token split across lines by a line comment (`# first half`, `//`, `-- `) is found anywhere in it, as written and in a model request", () => {
@@ -1090,20 +1063,16 @@ Deno.test("a token split across lines by a line comment (`# first half`, `//`, `
     [" # first half\n", " // x\n", " -- x\n", "  # note\n    ", " //x\r\n", " # a\n\n"],
     [["key: ", ""], ["x = ", "\ny = 2"]],
   );
-  for (
-    const text of [
-      // A prefix named before a comment, then words on the next line.
-      "export PREFIX=ghp_ # GitHub's classic tokens\nexport OTHER=abcdefghijklmnopqrstuvwxyzabcdefghij",
-      "AKIA # access key IDs start so\nsomeLongIdentifierNameHere",
-      // Comments between ordinary lines of code.
-      "x = 1 # one\ny = 2 // two\nz = 3 -- three\n",
-      // A comment too long to be read, or with no line's end, is no gap.
-      `${GH.slice(0, 10)} # ${"x".repeat(80)}\n${GH.slice(10)}`,
-      `${GH.slice(0, 10)} # ${GH.slice(10)}`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A prefix named before a comment, then words on the next line.
+    "export PREFIX=ghp_ # GitHub's classic tokens\nexport OTHER=abcdefghijklmnopqrstuvwxyzabcdefghij",
+    "AKIA # access key IDs start so\nsomeLongIdentifierNameHere",
+    // Comments between ordinary lines of code.
+    "x = 1 # one\ny = 2 // two\nz = 3 -- three\n",
+    // A comment too long to be read, or with no line's end, is no gap.
+    `${GH.slice(0, 10)} # ${"x".repeat(80)}\n${GH.slice(10)}`,
+    `${GH.slice(0, 10)} # ${GH.slice(10)}`,
+  ]);
 });
 
 Deno.test("a token in groups after a run of other groups of its length is found, pointing at its prefix", () => {
@@ -1156,17 +1125,13 @@ Deno.test("a token split across an object's values (JSON, a Python dict, a JSON 
       .map((f) => `${f.encoding}:${f.rule}`),
     ["concatenated:github-token"],
   );
-  for (
-    const text of [
-      // A table of names with a prefix inside a value: its values are not joined.
-      "{'zh_sg': 'zh_SG.GB2312', 'zh_sg.gbk': 'zh_SG.GBK', 'zh_tw': 'zh_TW.big5', 'zh_tw.euc': 'zh_TW.eucTW'}",
-      // Values that do not make a token, and a list's items (as before: pieces).
-      JSON.stringify({ prefix: "ghp_", pattern: "[A-Za-z0-9]{36}", user: "octocat" }),
-      JSON.stringify({ token: "ghp_abc", user: "octocat1234567890" }),
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A table of names with a prefix inside a value: its values are not joined.
+    "{'zh_sg': 'zh_SG.GB2312', 'zh_sg.gbk': 'zh_SG.GBK', 'zh_tw': 'zh_TW.big5', 'zh_tw.euc': 'zh_TW.eucTW'}",
+    // Values that do not make a token, and a list's items (as before: pieces).
+    JSON.stringify({ prefix: "ghp_", pattern: "[A-Za-z0-9]{36}", user: "octocat" }),
+    JSON.stringify({ token: "ghp_abc", user: "octocat1234567890" }),
+  ]);
 });
 
 Deno.test("a token written in quoted pieces joined in code is found, as written and in a model request", () => {
@@ -1425,20 +1390,16 @@ Deno.test("a token cut into indented lines is found: spaces or tabs, as written 
 });
 
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
-  for (
-    const text of [
-      // Words a line, without a digit; lines of different widths.
-      "AKIA\nis\nthe\nprefix\nof\nan\nid",
-      "ghp_\nclassic\ntokens\nstart\nso",
-      `${AWS.slice(0, 10)}\n${AWS.slice(10, 13)}\n${AWS.slice(13)}`,
-      // One character too many on the last line: no key.
-      `${AWS.slice(0, 8)}\n${AWS.slice(8, 16)}\n${AWS.slice(16)}Z`,
-      // The prefix inside a word.
-      `xAKIAQ3EG\nQ2VFOW7Z\nXM4N`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // Words a line, without a digit; lines of different widths.
+    "AKIA\nis\nthe\nprefix\nof\nan\nid",
+    "ghp_\nclassic\ntokens\nstart\nso",
+    `${AWS.slice(0, 10)}\n${AWS.slice(10, 13)}\n${AWS.slice(13)}`,
+    // One character too many on the last line: no key.
+    `${AWS.slice(0, 8)}\n${AWS.slice(8, 16)}\n${AWS.slice(16)}Z`,
+    // The prefix inside a word.
+    `xAKIAQ3EG\nQ2VFOW7Z\nXM4N`,
+  ]);
 });
 
 Deno.test("a token split into a few pieces by spaces is found, as written and in a model request", () => {
@@ -1568,17 +1529,13 @@ Deno.test("a token in capitals is found where it can be had back: a checksum, or
     assert.equal(text.slice(f.index, f.index + f.length), upper, text);
     assert.match(howWritten(f.encoding), /capital/);
   }
-  for (
-    const text of [
-      // A Google API key in capitals has lost a bit a letter: no key any more.
-      "echo " + ("AIza" + "SyDq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2").toUpperCase(),
-      // A constant's name, and a word of both cases (as the rule writes it, or not a token).
-      "GHP_TOKEN_FOR_THE_DEPLOYMENT_JOB_2024",
-      "NPM_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A Google API key in capitals has lost a bit a letter: no key any more.
+    "echo " + ("AIza" + "SyDq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2").toUpperCase(),
+    // A constant's name, and a word of both cases (as the rule writes it, or not a token).
+    "GHP_TOKEN_FOR_THE_DEPLOYMENT_JOB_2024",
+    "NPM_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5",
+  ]);
 });
 
 Deno.test("a token of letters only (Hugging Face's) is found in pieces or groups: its cases mixed stand for a digit", () => {
@@ -1622,20 +1579,16 @@ Deno.test("a token of letters only (Hugging Face's) is found in pieces or groups
 });
 
 Deno.test("a prefix and words after it, or pieces that make no token, are not read as one split by spaces", () => {
-  for (
-    const text of [
-      // A prefix, then prose: too short, no digit, or letters no key holds.
-      "ghp_ tokens are forty characters long 2024 and start with this prefix always",
-      "ghp_ classic personal tokens begin this wayyyyy",
-      "AKIA1234 IS THE START OF AN ACCESS KEY ID",
-      // One character too long, in the last piece: no key.
-      `${AWS.slice(0, 12)} ${AWS.slice(12)}Z`,
-      // A piece too short to be one (a counter, a unit).
-      `${AWS.slice(0, 17)} ${AWS.slice(17)} end`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // A prefix, then prose: too short, no digit, or letters no key holds.
+    "ghp_ tokens are forty characters long 2024 and start with this prefix always",
+    "ghp_ classic personal tokens begin this wayyyyy",
+    "AKIA1234 IS THE START OF AN ACCESS KEY ID",
+    // One character too long, in the last piece: no key.
+    `${AWS.slice(0, 12)} ${AWS.slice(12)}Z`,
+    // A piece too short to be one (a counter, a unit).
+    `${AWS.slice(0, 17)} ${AWS.slice(17)} end`,
+  ]);
 });
 
 Deno.test("digits of other scripts (Arabic-Indic, Devanagari, Thai) do not hide a token; prose keeps its own", () => {
@@ -2370,17 +2323,13 @@ Deno.test("runs that only end or start like a turned token's prefix are no findi
   const zeros = btoa(
     "a header of some eighty bytes, of text; then zero bytes pad it out" + "\0".repeat(40),
   );
-  for (
-    const text of [
-      `x = "${zeros}"`,
-      `const getAllSessionKeysForUser_phg = 1;`, // ends like a reversed `ghp_`
-      `tuc_configuration_loader_value = 2`, // starts like `ghp_` in ROT13
-      `const applicationShortcut = 3`, // ends like `ghp` reversed and in ROT13
-      `path /usr/lib/python3/dist-packages/${rev("akia")}Something/aika`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    `x = "${zeros}"`,
+    `const getAllSessionKeysForUser_phg = 1;`, // ends like a reversed `ghp_`
+    `tuc_configuration_loader_value = 2`, // starts like `ghp_` in ROT13
+    `const applicationShortcut = 3`, // ends like `ghp` reversed and in ROT13
+    `path /usr/lib/python3/dist-packages/${rev("akia")}Something/aika`,
+  ]);
 });
 
 Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L; B=w2Rt...; curl -d "$A$B"`) is found anywhere in it, as written and in a model request', () => {
@@ -2443,31 +2392,23 @@ Deno.test('a token split across variables that the code then joins (`A=ghp_Zq8L;
       assert.equal(f[0]!.index + f[0]!.length, text.indexOf(head) + head.length, text);
     }
   }
-  for (
-    const text of [
-      'P=ghp_; echo "${P}is the prefix of a classic token"',
-      'W=world; echo "ghp_$W"; echo "npm_${HOME}"',
-      'K=AKIA; echo "$K$USER"; echo "${K}-style keys"',
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    'P=ghp_; echo "${P}is the prefix of a classic token"',
+    'W=world; echo "ghp_$W"; echo "npm_${HOME}"',
+    'K=AKIA; echo "$K$USER"; echo "${K}-style keys"',
+  ]);
   // The bottle's own value, split so.
   assert.deepEqual(
     found(`A=${VALUE.slice(0, 14)}; B=${VALUE.slice(14)}; echo $A$B`, [VALUE]),
     ["assigned:bottle-credential"],
   );
-  for (
-    const text of [
-      // Prefixes and words assigned one after another, a `.env` of tokens each whole.
-      "GH_PREFIX=ghp_\nNPM_PREFIX=npm_\nAWS_PREFIX=AKIA",
-      "PREFIX=ghp_\nDOC=is_the_prefix_of_classic_tokens",
-      'a = "AKIA"\nb = "production"\nc = "us-east-1"',
-      "T=gh\nMODE=pr_review_and_merge_everything_ok",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    // Prefixes and words assigned one after another, a `.env` of tokens each whole.
+    "GH_PREFIX=ghp_\nNPM_PREFIX=npm_\nAWS_PREFIX=AKIA",
+    "PREFIX=ghp_\nDOC=is_the_prefix_of_classic_tokens",
+    'a = "AKIA"\nb = "production"\nc = "us-east-1"',
+    "T=gh\nMODE=pr_review_and_merge_everything_ok",
+  ]);
   assert.deepEqual(found(`GH=${GH}\nNPM=${NPM}\nX=abcdefgh1234`), [
     "plain:github-token",
     "plain:npm-access-token",
@@ -2500,15 +2441,11 @@ Deno.test("a token written a character at a time by its code, called (`chr(103)+
     "escape:github-token",
   ]);
   // Code that calls them on no token.
-  for (
-    const text of [
-      "line = chr(10).join(rows) + chr(13) + chr(10)",
-      "const c = s.charCodeAt(0); String.fromCharCode(c + 1)",
-      "sep = chr(0x2c); quote = chr(34)",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    "line = chr(10).join(rows) + chr(13) + chr(10)",
+    "const c = s.charCodeAt(0); String.fromCharCode(c + 1)",
+    "sep = chr(0x2c); quote = chr(34)",
+  ]);
 });
 
 Deno.test('a token split into the items of a list (`- ghp_Zq8L`, then `- w2Rt...`, as YAML and Markdown write them) or joined by `<<` (`cout << "ghp_Zq8L" << "w2Rt..."`) is found anywhere in it', () => {
@@ -2518,15 +2455,11 @@ Deno.test('a token split into the items of a list (`- ghp_Zq8L`, then `- w2Rt...
     assert.ok(found(text).includes(`concatenated:${rule}`), text);
   }
   // A list of words, and a diff's lines, join no token.
-  for (
-    const text of [
-      "- ghp_\n- tokens are for CI\n- and more",
-      "tokens:\n- ghp_\n- npm_\n- AKIA",
-      `- ${GH.slice(0, 12)}\n+ a line added in its place`,
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    "- ghp_\n- tokens are for CI\n- and more",
+    "tokens:\n- ghp_\n- npm_\n- AKIA",
+    `- ${GH.slice(0, 12)}\n+ a line added in its place`,
+  ]);
 });
 
 Deno.test("a token cut into a path's segments anywhere past its prefix (`https://x.example/ghp_Zq8L/w2Rt5Vn1/...`) is found, as written and in a model request", () => {
@@ -2547,13 +2480,9 @@ Deno.test("a token cut into a path's segments anywhere past its prefix (`https:/
       assert.equal(found(asJson).filter((f) => f.endsWith(`:${rule}`)).length, 1, asJson);
     }
   }
-  for (
-    const text of [
-      "https://docs.example.com/ghp_/tokens/classic-personal-access-tokens",
-      "https://docs.anthropic.example/sk-ant-api03-/getting-started/keys",
-      "see /opt/AKIA/keys/rotation-policy/v2",
-    ]
-  ) {
-    assert.deepEqual(found(text), [], text);
-  }
+  assertNoneFound([
+    "https://docs.example.com/ghp_/tokens/classic-personal-access-tokens",
+    "https://docs.anthropic.example/sk-ant-api03-/getting-started/keys",
+    "see /opt/AKIA/keys/rotation-policy/v2",
+  ]);
 });
