@@ -61,6 +61,11 @@ export interface Variant {
   /** For a window decoded in place: where in the original text the window ends. */
   end?: number;
   /**
+   * For a window decoded in place: where in the original text what decodes to `from`-`to`
+   * of `text` is written (see `writtenSpan`).
+   */
+  origin?: (from: number, to: number) => [number, number];
+  /**
    * Set (with `text` empty) for compressed data that could not be opened within what a
    * scan may decode: what it holds is unknown, which callers treat as a finding.
    */
@@ -901,10 +906,15 @@ function triggered(text: string, triggers: readonly number[]) {
   const html: number[] = [];
   const zeroCells: number[] = [];
   const calls: number[] = [];
+  const deep: number[] = [];
   for (const i of triggers) {
     const c = text.charCodeAt(i);
     if (c === 99 || c === 67) {
       if (charCallAt(text, i)) calls.push(i);
+    } else if (c === 92 && text.charCodeAt(i + 1) === 92) {
+      // Three backslashes (the survey finds each three of a longer run): from the run's
+      // first, an odd run before a quote.
+      if (text.charCodeAt(i - 1) !== 92 && deepQuoteAt(text, i)) deep.push(i);
     } else if (c === 37) {
       if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
     } else if (c === 61) {
@@ -943,7 +953,45 @@ function triggered(text: string, triggers: readonly number[]) {
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
-  return { percent, qp, escape, code, html, zeroCells, calls };
+  return { percent, qp, escape, code, html, zeroCells, calls, deep };
+}
+
+/**
+ * Whether the run of backslashes from `i` is an odd one of three or more before a quote:
+ * a quote escaped twice or more (`\\\"`, `\\\\\\\"`), as JSON escapes code that is itself
+ * in a JSON string. One backslash more before the quote is a backslash escaped, then the
+ * quote (the string's end).
+ */
+function deepQuoteAt(text: string, i: number): boolean {
+  let end = i;
+  while (text.charCodeAt(end) === 92) end++;
+  return end - i >= 3 && (end - i) % 2 === 1 && text.charCodeAt(end) === 34;
+}
+
+/** Two ascending lists of offsets as one. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    out.push(j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!);
+  }
+  return out;
+}
+
+/** A quote escaped twice or more (see `deepQuoteAt`), anywhere in `text`. */
+const DEEP_QUOTE = /(?<!\\)(?:\\\\)+\\"/;
+
+/**
+ * JSON string escapes resolved, then again while a quote escaped twice or more is left
+ * (four levels at most): code in a JSON string inside another (`t = \\\"ghp_Zq8L\\\" +
+ * \\\"w2Rt...\\\"`) comes out as code in a JSON string, whose escapes the readers of
+ * pieces know; one a level deeper needs two.
+ */
+export function jsonUnescapeDeep(text: string): string {
+  let out = jsonUnescape(text);
+  for (let level = 1; level < 4 && DEEP_QUOTE.test(out); level++) out = jsonUnescape(out);
+  return out;
 }
 
 /** A call that gives a character by its code, from its name on (see `charCallAt`). */
@@ -1040,6 +1088,58 @@ function windowsAround(length: number, stretches: readonly number[]): [number, n
     else out.push([from, to]);
   }
   return out;
+}
+
+/**
+ * The longest window whose characters are traced back to where they are written (see
+ * `writtenSpan`: a trace decodes starts of the window a few hundred times over).
+ */
+const MAX_TRACED = 4096;
+
+/** The longest escape a window's decoding resolves, in characters (`&#x1F600;`, `chr(1234)`). */
+const LONGEST_ESCAPE = 48;
+
+/**
+ * Where in `window` what `decode` turns into characters `from`-`to` of its decoding is
+ * written. A start of the window that ends inside an escape decodes to more than the
+ * escape will (what is left of it stays as written): a start counts for the fewest
+ * characters it or a start up to an escape longer decodes to, which grows with it, and
+ * the shortest that counts for more than `from` characters, less its last, and the
+ * shortest that counts for `to` or more are found by halving. Each is then moved out of
+ * any escape it falls in, to where a start decodes to a start of the whole decoding.
+ * Exact at characters decoding leaves as they are (a token's pieces between escaped
+ * quotes).
+ */
+export function writtenSpan(
+  window: string,
+  decode: (s: string) => string,
+  from: number,
+  to: number,
+): [number, number] {
+  const whole = decode(window);
+  const decodedBy = (end: number) => {
+    let fewest = Infinity;
+    for (let e = end; e <= Math.min(window.length, end + LONGEST_ESCAPE); e++) {
+      fewest = Math.min(fewest, decode(window.slice(0, e)).length);
+    }
+    return fewest;
+  };
+  const shortest = (enough: (length: number) => boolean) => {
+    let low = 0;
+    let high = window.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (enough(decodedBy(mid))) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  };
+  const clean = (end: number) => whole.startsWith(decode(window.slice(0, end)));
+  let start = Math.max(0, shortest((n) => n > from) - 1);
+  for (let k = 0; k < LONGEST_ESCAPE && start > 0 && !clean(start); k++) start--;
+  let end = shortest((n) => n >= to);
+  for (let k = 0; k < LONGEST_ESCAPE && end < window.length && !clean(end); k++) end++;
+  return [start, end];
 }
 
 /** Each offset as a stretch of one character. */
@@ -1470,14 +1570,30 @@ export function variants(
       if (budget <= 0) return;
       const window = text.slice(from, to);
       const decoded = decode(window);
-      if (decoded !== window) add({ text: decoded, encoding, at: from, end: to });
+      if (decoded !== window) {
+        add({
+          text: decoded,
+          encoding,
+          at: from,
+          end: to,
+          origin: window.length > MAX_TRACED
+            ? undefined
+            : (a, b) => writtenSpan(window, decode, a, b).map((i) => from + i) as [number, number],
+        });
+      }
     }
   };
   local("normalized", survey.odd, normalize);
   local("normalized", single(survey.marked), withoutMarks);
   local("url", single(found.percent), percentDecode);
   local("quoted-printable", single(found.qp), qpDecode);
-  local("json", single(found.escape), jsonUnescape);
+  // And code in a JSON string inside another, its quotes escaped twice (see `deepQuoteAt`):
+  // one list, so that windows around both are one.
+  local(
+    "json",
+    single(found.deep.length === 0 ? found.escape : mergeSorted(found.escape, found.deep)),
+    found.deep.length === 0 ? jsonUnescape : jsonUnescapeDeep,
+  );
   // Escapes written inside a JSON string (or another layer of quoting) have their
   // backslash doubled (`"printf '\\147'"`): a run of backslashes before an escape counts
   // as one, or each would leave a backslash inside the token.

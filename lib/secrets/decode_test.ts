@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { charCallsDecode, isFileBase64, jsonUnescape } from "./decode.ts";
+import {
+  charCallsDecode,
+  isFileBase64,
+  jsonUnescape,
+  jsonUnescapeDeep,
+  writtenSpan,
+} from "./decode.ts";
 
 /** JSON string escapes resolved by their plain definition: one regex, each escape replaced. */
 function byDefinition(text: string): string {
@@ -76,4 +82,50 @@ Deno.test("charCallsDecode() gives the characters calls give by their codes, joi
   ) {
     assert.equal(charCallsDecode(text), expected, text);
   }
+});
+
+Deno.test("jsonUnescapeDeep() resolves escapes again while a quote escaped twice or more is left, four levels at most", () => {
+  const code = 'k = "ghp_" + "Zq8L"\nprint(k)';
+  let text = code;
+  for (let level = 1; level <= 6; level++) {
+    text = JSON.stringify(text).slice(1, -1);
+    // Once: the code. Deeper: resolved down to its quotes escaped once (which the readers
+    // of pieces know), four levels at most.
+    const once = JSON.stringify(code).slice(1, -1);
+    const expected = level === 1 ? code : level <= 5 ? once : JSON.stringify(once).slice(1, -1);
+    assert.equal(jsonUnescapeDeep(text), expected, `${level}: ${text}`);
+  }
+  // Escaped once, resolved once: a quote escaped once is the string's own.
+  assert.equal(jsonUnescapeDeep(String.raw`say \"hi\" \\ \n`), 'say "hi" \\ \n');
+});
+
+Deno.test("writtenSpan() maps characters of a decoding back to where they are written", () => {
+  const window = String.raw`k = \\\"ghp_Zq8L\\\" + \\\"w2Rt\\\"; \u0041\u0042 end`;
+  const decoded = jsonUnescape(window);
+  // Characters decoding leaves as they are: exactly.
+  for (const piece of ["ghp_Zq8L", "w2Rt", "end"]) {
+    const at = decoded.indexOf(piece);
+    assert.deepEqual(
+      writtenSpan(window, jsonUnescape, at, at + piece.length),
+      [window.indexOf(piece), window.indexOf(piece) + piece.length],
+      piece,
+    );
+  }
+  // From the first piece to the last, the escaped quotes between them too.
+  const [from, to] = writtenSpan(
+    window,
+    jsonUnescape,
+    decoded.indexOf("ghp_"),
+    decoded.indexOf("w2Rt") + 4,
+  );
+  assert.equal(window.slice(from, to), String.raw`ghp_Zq8L\\\" + \\\"w2Rt`);
+  // Characters of escapes: their escapes, whole (a start of the window that ends inside
+  // one decodes to more than the whole of it).
+  const [a, b] = writtenSpan(
+    window,
+    jsonUnescape,
+    decoded.indexOf("AB"),
+    decoded.indexOf("AB") + 2,
+  );
+  assert.equal(window.slice(a, b), String.raw`\u0041\u0042`);
 });

@@ -2486,3 +2486,53 @@ Deno.test("a token cut into a path's segments anywhere past its prefix (`https:/
     "see /opt/AKIA/keys/rotation-policy/v2",
   ]);
 });
+
+Deno.test("code in a JSON string inside another (a notebook's cell in a request that uploads it), two or three levels deep, is read as code: a token in quoted pieces or variables in it is found", () => {
+  // Code in `levels` JSON strings: in a request's (1), in a notebook's cell sent as a
+  // file's content in a request (2: its quotes escaped twice), a level further in (3).
+  const nested = (code: string, levels: number) => {
+    if (levels === 1) return JSON.stringify({ messages: [{ role: "user", content: code }] });
+    let text = JSON.stringify({ cells: [{ cell_type: "code", source: [code] }] });
+    for (let level = 2; level < levels; level++) text = JSON.stringify({ content: text });
+    return JSON.stringify({ files: { "k.ipynb": { content: text } } });
+  };
+  const cut = (s: string, size: number) => s.match(new RegExp(`.{1,${size}}`, "g"))!;
+  const quoted = (s: string, size: number, q = '"') => cut(s, size).map((p) => q + p + q);
+  const cases: [string, (token: string) => string][] = [
+    ["concatenated", (t) => `key = ${quoted(t, 6).join(" + ")}`],
+    ["concatenated", (t) => `KEY = (\n    ${quoted(t, 8).join("\n    ")}\n)`],
+    ["concatenated", (t) => `[${quoted(t, 5).join(", ")}].join("")`],
+    ["concatenated", (t) => `t := "${t.slice(0, 18)}" +\n\t"${t.slice(18)}"`],
+    ["assigned", (t) => `a = "${t.slice(0, 12)}"\nb = "${t.slice(12)}"\nprint(a + b)`],
+    ["assigned", (t) => `s = "${t.slice(0, 18)}"\ns += "${t.slice(18)}"`],
+    ["assigned", (t) => `a = "${t.slice(0, 10)}"\nrequests.post(u, data=f"{a}${t.slice(10)}")`],
+    ["assigned", (t) => `A=${t.slice(0, 10)}; B=${t.slice(10)}; curl -d "$A$B" x`],
+  ];
+  for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]] as const) {
+    for (const [encoding, form] of cases) {
+      const code = form(token);
+      // One level deep, read as written; deeper, in the window whose escapes are resolved
+      // (but the shell's, whose quotes hold no piece); once.
+      for (const levels of [1, 2, 3]) {
+        const body = nested(code, levels);
+        const as = levels === 1 || !code.includes(`"${token.slice(0, 4)}`) ? encoding : "json";
+        assert.deepEqual(found(body), [`${as}:${rule}`], body);
+      }
+    }
+  }
+  // A prefix cut across the pieces too, two levels deep.
+  const head = nested(`k = "${GH.slice(0, 2)}" + "${GH.slice(2, 20)}" + "${GH.slice(20)}"`, 2);
+  assert.ok(found(head).some((f) => f.endsWith(":github-token")), head);
+  // Code that makes no token, as deep: no finding; a token whole as deep: found once.
+  for (const levels of [2, 3]) {
+    assertNoneFound([
+      nested(
+        `print("hello, " + "world")\nx = "ghp_" + " is the prefix of a classic token"`,
+        levels,
+      ),
+      nested(`id = "${AWS.slice(0, 10)}" + "${AWS.slice(10)}Z"`, levels),
+      nested(`a = "AKIA"\nb = "production"\nc = "us-east-1"`, levels),
+    ]);
+    assert.deepEqual(found(nested(`t = "${GH}"`, levels)), ["plain:github-token"]);
+  }
+});

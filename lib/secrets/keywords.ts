@@ -175,6 +175,9 @@ const TRIGGER_WORDS = [
   // `String.fromCharCode(90)` (see `charCallAt` in decode.ts).
   "chr",
   "char",
+  // A quote escaped twice or more (`\\\"`: code in a JSON string inside a JSON string, as a
+  // notebook's cells are in a request that uploads it): its three backslashes.
+  "\\\\\\",
 ];
 
 /**

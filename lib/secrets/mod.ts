@@ -119,6 +119,12 @@ export function howWritten(encoding: Encoding): string {
 /** A secret found, with how it was encoded. */
 export interface Located extends Finding {
   encoding: Encoding;
+  /**
+   * Where a token in pieces found in a window decoded in place is written, from its first
+   * piece to its last, where `index` points only near it (see `WINDOWED`): what a cut-out
+   * takes.
+   */
+  written?: [number, number];
 }
 
 /**
@@ -2098,7 +2104,8 @@ export function findSecrets(
       const key = `${f.rule}:${f.encoding}:${index}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...f, index });
+      const written = f.written && [at + f.written[0], at + f.written[1]] as [number, number];
+      out.push({ ...f, index, ...(written ? { written } : {}) });
     }
     if (at + PIECE + OVERLAP >= text.length) break;
   }
@@ -2185,6 +2192,7 @@ function findInPiece(
     return out;
   }
   const heads = values.length ? valueForms(values).heads : TURNED;
+  let traces = 0;
   // `span`: at depth 1, where in `text` the window decoded in place that `source` is
   // lies (offsets in it are offsets in `text`, roughly); undefined for a decoded run.
   // `asWritten`: the secrets found in `source` itself (`keyOf`); `ownPieces`: the tokens
@@ -2209,8 +2217,17 @@ function findInPiece(
       if (parent === "chunks" && !FROM_GROUPS.has(v.encoding)) continue;
       // A window decoded in place keeps offsets roughly; a decoded run points at its start.
       const inPlace = WINDOWED.has(v.encoding);
+      // Tokens in pieces in a window of the text itself, where they are written too (for
+      // the first `MAX_TRACES` of them: each trace decodes the window hundreds of times).
+      const origin = depth === 0 && traces < MAX_TRACES ? v.origin : undefined;
       const place = (fs: Finding[]) =>
-        fs.map((f) => ({ ...f, index: inPlace ? where + f.index : where }));
+        fs.map((f): Finding & Pick<Located, "written"> => ({
+          ...f,
+          index: inPlace ? where + f.index : where,
+          ...(origin && ownPieced.has(f) && traces++ < MAX_TRACES
+            ? { written: origin(f.index, f.index + f.length) }
+            : {}),
+        }));
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
       if (v.whole) decoded = decoded.filter((f) => f.index === 0 && f.length === v.text.length);
@@ -2233,6 +2250,7 @@ function findInPiece(
       // within its head (such a window is most of an executable uploaded: read for those,
       // it cost its scan 6%).
       let pieced: Finding[] = [];
+      const ownPieced = new Set<Finding>();
       if (!v.whole && !JOINS.has(v.encoding)) {
         const { early, split: parts } = piecesIn(v.text, inner, false, v.encoding !== "normalized");
         pieced = [...early.flatMap(([found]) => found), ...parts];
@@ -2242,7 +2260,16 @@ function findInPiece(
             !ownPieces.some((w) => w.rule === f.rule && w.index < end && w.index + w.length > v.at)
           );
         }
+        for (const f of pieced) ownPieced.add(f);
         decoded.push(...pieced);
+      }
+      // A window cut out of the middle of the text has no edges of its own: what runs to
+      // where it was cut may run on past it (a value assigned in minified code, cut at the
+      // window's end, read as ending there).
+      if (inPlace && v.end !== undefined && (v.at > 0 || v.end < source.length)) {
+        const last = v.end < source.length ? v.text.length : Infinity;
+        const first = v.at > 0 ? 0 : -1;
+        decoded = decoded.filter((f) => f.index !== first && f.index + f.length < last);
       }
       if (inPlace && within) {
         decoded = writtenElsewhere(decoded, v.text, text, out, ...within);
@@ -2294,6 +2321,12 @@ function findInPiece(
   add(split, "split");
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }
+
+/**
+ * Tokens in pieces found in decoded windows, in one text, traced back to where they are
+ * written (see `Located.written`); those past it are refused rather than cut out.
+ */
+const MAX_TRACES = 64;
 
 /**
  * What groups joined (`chunks`, see `variants`) are decoded to, a level down: hex,

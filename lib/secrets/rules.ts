@@ -1567,8 +1567,10 @@ export const RULES: readonly Rule[] = [
     description: "JSON Web Token",
     kind: "token",
     keywords: ["eyj"],
+    // A backslash only before a slash, which JSON may escape (`\/`, `\\\/` a level deeper):
+    // others start an escape after the token (`\\n`, a line break escaped twice).
     pattern:
-      /(?<![\w-](?<!\\[nrtbf]))(ey[a-zA-Z0-9_-]{10,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)(?![\w-])/g,
+      /(?<![\w-](?<!\\[nrtbf]))(ey[a-zA-Z0-9_-]{10,}\.ey(?:[a-zA-Z0-9/_-]|\\+\/){17,}\.(?:(?:[a-zA-Z0-9/_-]|\\+\/){10,}={0,2})?)(?![\w-])/g,
     entropy: 3,
     window: { before: 2, after: 4000 },
   },

@@ -747,32 +747,40 @@ export function cutOutSecrets(
     (WINDOWED.has(f.encoding) && detector().rank(f.rule) !== RANK.structure);
   if (found.length === 0 || !found.every(cuttable)) return undefined;
   const dumps = new Map<number, Dump | undefined>();
-  const spans = found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
-    // A token in groups is cut out as written, marks and all; one in quoted pieces with
-    // the quotes and operators between them.
-    if (CUT_AS_WRITTEN.has(f.encoding)) return [[f.index, f.index + f.length]];
-    // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
-    // findings all point at its start: it is read once.
-    if (f.encoding === "hexdump") {
-      if (!dumps.has(f.index)) dumps.set(f.index, dumpAt(text, f.index));
-      const dump = dumps.get(f.index);
-      return dump ? [[dump.at, dump.end]] : [];
-    }
-    // Pieces each in base64 go together, the gaps between them too.
-    if (f.encoding === "base64-pieces") return [[f.index, base64PiecesEnd(text, f.index)]];
-    // A run found right after an escaped line break starts with the escape's letter.
-    const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
-    const run = encodedRunFrom(text, from);
-    // A token turned around goes with the runs its reading took in past dots (a JWT's
-    // three parts): with its header alone cut out, the rest would be the token but for a
-    // part anyone can write again. A last dot with no run after it (a sentence's) stays.
-    if (run && TURNED_AROUND.has(f.encoding)) {
-      const end = pastDots(text, run[1], 1);
-      run[1] = text.charCodeAt(end - 1) === 46 ? end - 1 : end;
-    }
-    return run ? [run] : [];
-  });
-  const candidates = encodedRuns(text, found.filter((f) => WINDOWED.has(f.encoding)));
+  // A token in pieces found in a decoded window goes from its first piece to its last,
+  // where they are written (the runs around it hold no encoding to tell them by).
+  const spans = found.filter((f) => f.written).map((f) => f.written!);
+  spans.push(
+    ...found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
+      // A token in groups is cut out as written, marks and all; one in quoted pieces with
+      // the quotes and operators between them.
+      if (CUT_AS_WRITTEN.has(f.encoding)) return [[f.index, f.index + f.length]];
+      // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
+      // findings all point at its start: it is read once.
+      if (f.encoding === "hexdump") {
+        if (!dumps.has(f.index)) dumps.set(f.index, dumpAt(text, f.index));
+        const dump = dumps.get(f.index);
+        return dump ? [[dump.at, dump.end]] : [];
+      }
+      // Pieces each in base64 go together, the gaps between them too.
+      if (f.encoding === "base64-pieces") return [[f.index, base64PiecesEnd(text, f.index)]];
+      // A run found right after an escaped line break starts with the escape's letter.
+      const from = f.index + +(text.charCodeAt(f.index - 1) === 92 && /[nrt]/.test(text[f.index]!));
+      const run = encodedRunFrom(text, from);
+      // A token turned around goes with the runs its reading took in past dots (a JWT's
+      // three parts): with its header alone cut out, the rest would be the token but for a
+      // part anyone can write again. A last dot with no run after it (a sentence's) stays.
+      if (run && TURNED_AROUND.has(f.encoding)) {
+        const end = pastDots(text, run[1], 1);
+        run[1] = text.charCodeAt(end - 1) === 46 ? end - 1 : end;
+      }
+      return run ? [run] : [];
+    }),
+  );
+  const candidates = encodedRuns(
+    text,
+    found.filter((f) => WINDOWED.has(f.encoding) && !f.written),
+  );
   const clean = (k: number) => {
     const out = cut(text, [...spans, ...candidates.slice(0, k)], values);
     return scanRequest({ url: "", headers: [], body: out }, values).length === 0 ? out : undefined;

@@ -444,6 +444,30 @@ Deno.test("cutOutSecrets() cuts a token written in quoted pieces with the quotes
   );
 });
 
+Deno.test("cutOutSecrets() cuts a token in pieces found in a decoded window where its pieces are written: code in a notebook in a model request, a call's character joined to a quoted piece", () => {
+  const notebook = (code: string) =>
+    `$ cat k.ipynb\n${JSON.stringify({ cells: [{ source: [code] }] })}`;
+  const text = assertCutOut(
+    [
+      notebook(
+        `key = "${GH.slice(0, 10)}" + "${GH.slice(10, 25)}" + "${GH.slice(25)}"\nprint(key)`,
+      ),
+      notebook(`a = "${AWS.slice(0, 8)}"\nb = "${AWS.slice(8)}"\nprint(a + b)`),
+      `key = "${GH.slice(0, 12)}" + "\\u0077${GH.slice(13)}"`,
+    ],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [
+      notebook(`key = "${CUT_OUT}"\nprint(key)`),
+      notebook(`a = "${CUT_OUT}"\nprint(a + b)`),
+      `key = "${CUT_OUT}"`,
+    ],
+  );
+  for (const piece of [GH.slice(10, 25), GH.slice(25), AWS.slice(8), GH.slice(13)]) {
+    assert.ok(!text.includes(piece), piece);
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or lines, in capitals or a number a line, as written", () => {
   assertCutOut(
     [
