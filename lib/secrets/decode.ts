@@ -1016,11 +1016,16 @@ function charCallAt(text: string, i: number): boolean {
 /** One call of `charCallAt`'s, whole, its code captured: decimal or `0x` hex. */
 const CHAR_CALL = String
   .raw`(?:(?<![\w$])(?:String\.fromCharCode|chrw?|unichr|char)\s*\(\s*(0x[0-9a-f]{1,6}|\d{1,7})\s*\)|\[char\]\s*(0x[0-9a-f]{1,6}|\d{1,7}))`;
-/** Calls one after another, joined by an operator or none (`+`, `.`, `..`, `&`, `,`, `||`). */
-const CHAR_CALLS = new RegExp(
-  String.raw`${CHAR_CALL}(?:\s*(?:\+|\.\.?|&|,|\|\|)?\s*${CHAR_CALL})*`,
-  "gi",
-);
+/**
+ * Between two calls: an operator or none (`+`, `.`, `..`, `&`, `,`, `||`), or, after up to
+ * eight `;` or line breaks (escaped too, in a JSON string; each read once, so that a long
+ * run of them costs no more than its length), the next call appended to a name (`s += `,
+ * `$s .= `, `s &= `, `s << `, `s = s + `): a character a line.
+ */
+const CHAR_JOIN = String
+  .raw`\s*(?:(?:\+|\.\.?|&|,|\|\|)\s*)?|[ \t]*(?:(?:;|\r?\n|(?:\\r)?\\n)[ \t]*(?:\\t[ \t]*)*){1,8}(?:\$?[\w.]+\s*(?:\+=|\.=|&=|<<)|\$?[\w.]+\s*=\s*\$?[\w.]+\s*(?:\+|\.|&))\s*`;
+/** Calls one after another (see `CHAR_JOIN`). */
+const CHAR_CALLS = new RegExp(String.raw`${CHAR_CALL}(?:(?:${CHAR_JOIN})${CHAR_CALL})*`, "gi");
 const ONE_CHAR_CALL = new RegExp(CHAR_CALL, "gi");
 
 /**

@@ -74,6 +74,15 @@ Deno.test("charCallsDecode() gives the characters calls give by their codes, joi
       // Joined to a quoted piece: in that piece's quotes.
       [`"ghp_" + chr(90) + "q8L"`, `"ghp_" + "Z" + "q8L"`],
       [`chr(103) + 'hp_'`, `'g' + 'hp_'`],
+      // A character a line (or after a `;`), appended to a name: the lines between go too.
+      ["s = ''\ns += chr(103)\ns += chr(104)\nprint(s)", "s = ''\ns += gh\nprint(s)"],
+      ["$s .= chr(103);\n$s .= chr(0x68);", "$s .= gh;"],
+      ["s = s + chr(103)\n  s = s + chr(104)", "s = s + gh"],
+      ["t += String.fromCharCode(103); t += String.fromCharCode(104);", "t += gh;"],
+      // In a JSON string, its line breaks escaped.
+      [String.raw`s += chr(103)\ns += chr(104)\n`, String.raw`s += gh\n`],
+      // A line between that appends nothing: not joined.
+      ["s += chr(103)\nprint(s)\ns += chr(104)", "s += g\nprint(s)\ns += h"],
       // A code past Unicode's, a name that only ends in `chr`, no code: as written.
       ["chr(1114112)", "chr(1114112)"],
       ["synchr(103)", "synchr(103)"],

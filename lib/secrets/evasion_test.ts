@@ -2436,6 +2436,24 @@ Deno.test("a token written a character at a time by its code, called (`chr(103)+
       }
     }
   }
+  // A character a line, appended to a name (`s += chr(103)`, then `s += chr(104)`, ...).
+  const appends: [string, (code: number) => string][] = [
+    ["Python", (c) => `s += chr(${c})`],
+    ["PHP", (c) => `$s .= chr(${c});`],
+    ["JavaScript", (c) => `  t = t + String.fromCharCode(${c});`],
+    ["Visual Basic", (c) => `s &= Chr(${c})`],
+  ];
+  for (const [what, line] of appends) {
+    for (const [token, rule] of CUT_CASES) {
+      const written = `s = ""\n${[...token].map((c) => line(c.charCodeAt(0))).join("\n")}\nsend(s)`;
+      for (const text of [written, JSON.stringify({ messages: [{ content: written }] })]) {
+        assert.ok(
+          findSecrets(text).some((f) => f.rule === rule && f.encoding === "escape"),
+          `${what}: ${found(text)}: ${text.slice(0, 80)}`,
+        );
+      }
+    }
+  }
   // One character so among quoted pieces.
   assert.deepEqual(found(`x = "${GH.slice(0, 8)}" + chr(119) + "${GH.slice(9)}"`), [
     "escape:github-token",
@@ -2445,6 +2463,8 @@ Deno.test("a token written a character at a time by its code, called (`chr(103)+
     "line = chr(10).join(rows) + chr(13) + chr(10)",
     "const c = s.charCodeAt(0); String.fromCharCode(c + 1)",
     "sep = chr(0x2c); quote = chr(34)",
+    // Characters a line that make no token.
+    'out = ""\nout += chr(72)\nout += chr(105)\nout += chr(10)\nprint(out)',
   ]);
 });
 
