@@ -55,6 +55,7 @@ export interface Variant {
     | "doubled"
     | "padded"
     | "rot13"
+    | "shifted"
     | "reversed-rot13";
   /** Offset in the original text the variant stands for. */
   at: number;
@@ -2047,6 +2048,12 @@ export interface TurnedHeads {
   rot13: Uint8Array;
   /** Reversed and in ROT13 (`rev | tr ...`), at a run's end. */
   both: Uint8Array;
+  /**
+   * Its letters shifted by any other number of places (a Caesar cipher, `tr a-z d-za-c`),
+   * digits and marks as they are, at a run's start: the `shapeKey` of each prefix that has
+   * one, and the first letter of each prefix of that shape (see `shiftedRuns`).
+   */
+  shapes: Map<number, number[]>;
   /** As written, at a run's start. */
   plain: Uint8Array;
   /** A whole prefix at the start of a text (sticky, blind to case): a head is only a sign. */
@@ -2191,6 +2198,105 @@ export function rot13(text: string): string {
   return text.replace(/[A-Za-z]/g, (c) => String.fromCharCode(ROT13[c.charCodeAt(0)]!));
 }
 
+/** The code of ASCII letter `c` moved `places` on (wrapping), or `c` if it is no letter. */
+function shiftCode(c: number, places: number): number {
+  if (c >= 65 && c <= 90) return 65 + (c - 65 + places) % 26;
+  if (c >= 97 && c <= 122) return 97 + (c - 97 + places) % 26;
+  return c;
+}
+
+/** The furthest a prefix's first separator may be for its shape to be read (see `shapeKey`). */
+const SHAPE_WIDTH = 8;
+
+/**
+ * A number for the shape, which shifting letters keeps, of the characters of `text` from
+ * `at` up to its first separator (`_`, `-`, `.`, `~`; within `SHAPE_WIDTH`): each letter
+ * by how far it is from the first (blind to case), each digit and the separator as they
+ * are. -1 where the first is no letter, another character comes first, or no separator
+ * does (`ghp_` and `jks_`, GitHub's prefix moved 3 on, have one shape; so do `github_`
+ * and its shifts).
+ */
+function shapeKey(text: string, at: number): number {
+  const first = text.charCodeAt(at) | 0x20;
+  if (first < 97 || first > 122) return -1;
+  let key = 1;
+  for (let i = at; i < at + SHAPE_WIDTH; i++) {
+    const code = text.charCodeAt(i);
+    const c = code | 0x20;
+    if (c >= 97 && c <= 122) {
+      key = key * 41 + (c - first + 26) % 26;
+      continue;
+    }
+    const v = code < 128 ? SHAPE_MARK[code]! : 0;
+    if (v === 0) return -1;
+    key = key * 41 + v;
+    if (v > 36) return key;
+  }
+  return -1;
+}
+
+/** A digit's or a separator's place in a `shapeKey` (0: neither). */
+const SHAPE_MARK = (() => {
+  const marks = new Uint8Array(128);
+  for (let d = 0; d < 10; d++) marks[48 + d] = 27 + d;
+  for (const [i, c] of [..."_-.~"].entries()) marks[c.charCodeAt(0)] = 37 + i;
+  return marks;
+})();
+
+/**
+ * What the part of `text` from `start` to `stop` reads as with its letters moved back,
+ * where its first characters have the shape of a token's prefix (see `shapeKey`) and,
+ * moved back by how far its first letter is from that prefix's, are the whole prefix
+ * (`jks_Ct8O...`, a GitHub token moved 3 on): one reading for each such prefix (mostly
+ * none). Read for tokens as it is, not decoded further (its marks taken out,
+ * `vm_script_cached...` moved back read as a Fireworks key).
+ */
+function shiftedRuns(text: string, start: number, stop: number, heads: TurnedHeads): Variant[] {
+  const out: Variant[] = [];
+  const shape = shapeKey(text, start);
+  const firsts = shape < 0 ? undefined : heads.shapes.get(shape);
+  if (!firsts) return out;
+  for (const first of firsts) {
+    const back = (first - (text.charCodeAt(start) | 0x20) + 26) % 26;
+    if (back === 0 || back === 13) continue;
+    const c0 = text.charCodeAt(start);
+    const c1 = text.charCodeAt(start + 1);
+    const c2 = text.charCodeAt(start + 2);
+    let all: string | undefined;
+    for (const only of [ANY_CASE, caseOf(c0, c1, c2)]) {
+      if (only === MIXED_CASE) continue;
+      const bytes = new Uint8Array(stop - start);
+      for (let i = start; i < stop; i++) {
+        const c = text.charCodeAt(i) & 0x7f;
+        bytes[i - start] = only === ANY_CASE || only === (c >= 97 ? SMALL : CAPITAL)
+          ? shiftCode(c, back)
+          : c;
+      }
+      const shifted = ASCII.decode(bytes);
+      if (shifted !== all && markedPrefixAt(heads.prefix, shifted)) {
+        out.push({ text: shifted, encoding: "shifted", at: start });
+      }
+      all ??= shifted;
+    }
+  }
+  return out;
+}
+
+const ANY_CASE = 0;
+const SMALL = 1;
+const CAPITAL = 2;
+const MIXED_CASE = 3;
+
+/** Whether the letters among codes `a`, `b`, `c` are all small, all capitals, or mixed. */
+function caseOf(a: number, b: number, c: number): number {
+  let seen = 0;
+  for (const code of [a, b, c]) {
+    if (code >= 97 && code <= 122) seen |= SMALL;
+    else if (code >= 65 && code <= 90) seen |= CAPITAL;
+  }
+  return seen === 0 ? MIXED_CASE : seen;
+}
+
 /**
  * The part of `run` (ASCII) from `from` to `to`, turned: reversed, in ROT13 or both. Made as
  * bytes and decoded, as decoded runs are: a string made otherwise (joined a character at
@@ -2217,8 +2323,12 @@ function turnedText(
  * only cost a window turned back and a look for a whole prefix in it.
  */
 function headKey(text: string, at: number): number {
-  const key = ((text.charCodeAt(at) | 0x20) & 0x7f) << 14 |
-    ((text.charCodeAt(at + 1) | 0x20) & 0x7f) << 7 | ((text.charCodeAt(at + 2) | 0x20) & 0x7f);
+  return headKeyOf(text.charCodeAt(at), text.charCodeAt(at + 1), text.charCodeAt(at + 2));
+}
+
+/** `headKey` of three characters' codes. */
+function headKeyOf(a: number, b: number, c: number): number {
+  const key = ((a | 0x20) & 0x7f) << 14 | ((b | 0x20) & 0x7f) << 7 | ((c | 0x20) & 0x7f);
   return Math.imul(key, 0x9e3779b1) >>> 16;
 }
 
@@ -2241,6 +2351,9 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
   const turned = base ? base.rot13.slice() : new Uint8Array(HEAD_BYTES);
   const both = base ? base.both.slice() : new Uint8Array(HEAD_BYTES);
   const plain = base ? base.plain.slice() : new Uint8Array(HEAD_BYTES);
+  const shapes = new Map<number, number[]>(
+    base ? [...base.shapes].map(([k, v]) => [k, [...v]]) : [],
+  );
   const whole: string[] = base ? [...base.prefixes] : [];
   const set = (bits: Uint8Array, head: string) => {
     const key = headKey(head, 0);
@@ -2253,6 +2366,16 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     set(turned, rot13(head));
     set(both, rot13(reverseText(head)));
     set(plain, head);
+    // Only a prefix with a separator among its first characters: shifted, a prefix of
+    // letters alone is a word's as often (`IEEE` moved 4 back is Square's `EAAA`), and a
+    // shape of letters and digits alone is in every run of base64.
+    const shape = shapeKey(prefix, 0);
+    if (shape >= 0) {
+      const firsts = shapes.get(shape) ?? [];
+      const first = prefix.charCodeAt(0) | 0x20;
+      if (!firsts.includes(first)) firsts.push(first);
+      shapes.set(shape, firsts);
+    }
     whole.push(prefix);
   }
   const prefix = whole.toSorted((a, b) => b.length - a.length)
@@ -2262,6 +2385,7 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     rot13: turned,
     both,
     plain,
+    shapes,
     prefix: new RegExp(`(?:${prefix})`, "iy"),
     prefixes: whole,
   };
@@ -2280,6 +2404,13 @@ export function turnable(prefix: string): boolean {
 function startsWith(pattern: RegExp, text: string): boolean {
   pattern.lastIndex = 0;
   return pattern.test(text);
+}
+
+/** Whether `text` starts with a prefix of `pattern`'s that holds a digit or a mark (see `shiftedRuns`). */
+function markedPrefixAt(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  const m = pattern.exec(text);
+  return m !== null && /[^a-z]/i.test(m[0]);
 }
 
 /**
@@ -2310,6 +2441,9 @@ export function turnedAtEdges(
     if (edge >= from && to - edge >= MIN_TURNED && hasHead(heads.rot13, text, edge)) {
       const turned = turnedText(text, edge, Math.min(to, edge + RADIUS), false, true);
       if (startsWith(heads.prefix, turned)) out.push({ text: turned, encoding: "rot13", at: edge });
+    }
+    if (edge >= from && to - edge >= MIN_TURNED) {
+      out.push(...shiftedRuns(text, edge, Math.min(to, edge + RADIUS), heads));
     }
   }
   return out;
@@ -2402,6 +2536,11 @@ function turnedRuns(
         if (startsWith(heads.prefix, turned)) {
           (out ??= []).push({ text: turned, encoding: "rot13", at: start });
         }
+      }
+      if (heads.shapes.has(shapeKey(text, start))) {
+        let stop = Math.min(end, start + RADIUS);
+        if (stop === to && !dotJoins(text, from - 1, -1)) stop = pastDots(text, stop, 1);
+        for (const v of shiftedRuns(text, start, stop, heads)) (out ??= []).push(v);
       }
     }
     start = end + 1;

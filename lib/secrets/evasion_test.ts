@@ -2556,3 +2556,52 @@ Deno.test("code in a JSON string inside another (a notebook's cell in a request 
     assert.deepEqual(found(nested(`t = "${GH}"`, levels)), ["plain:github-token"]);
   }
 });
+
+Deno.test("a token with its letters shifted by any number of places (a Caesar cipher, `tr a-z d-za-c`) is found: as a word, a path's segment, a field, in a JSON string, in base64", () => {
+  /** `s` with its letters moved `n` places on; with `small`, only its small letters. */
+  const shift = (s: string, n: number, small = false) =>
+    s.replace(small ? /[a-z]/g : /[a-z]/gi, (c) => {
+      const base = c <= "Z" ? 65 : 97;
+      return String.fromCharCode(base + (c.charCodeAt(0) - base + n) % 26);
+    });
+  const tokens = [
+    [GH, "github-token"],
+    [NPM, "npm-access-token"],
+    [FINE_GRAINED, "github-fine-grained-token"],
+    [ANT, "anthropic-api-key"],
+  ] as const;
+  for (const [token, rule] of tokens) {
+    for (const n of [1, 3, 7, 12, 14, 25]) {
+      const shifted = shift(token, n);
+      for (
+        const text of [
+          `echo ${shifted}`,
+          `GET /repos/x/${shifted}/y HTTP/1.1`,
+          `q=${shifted}&page=2`,
+          JSON.stringify({ content: `$ cat out\n${shifted}\nok` }),
+        ]
+      ) {
+        assert.deepEqual(found(text), [`shifted:${rule}`], `${n}: ${text}`);
+      }
+      // Then base64: decoded, then shifted back.
+      assert.deepEqual(found(`data=${btoa(shifted)}`), [`shifted:${rule}`], `${n}: ${shifted}`);
+    }
+    // Its small letters only (`tr a-z d-za-c`): read all shifted back, still a token's form.
+    if (/[a-z]/.test(token.slice(0, 3))) {
+      assert.deepEqual(found(`echo ${shift(token, 3, true)}`), [`shifted:${rule}`], token);
+    }
+  }
+  // Words and names that start as a token's head shifted does: not read shifted back as one
+  // (a prefix of letters alone, Square's `EAAA`, is `IEEE` moved 4 on; marks taken out of
+  // what is read so, `vm_script_...` moved back is a Fireworks key's form). So a prefix of
+  // letters alone shifted is not read back: an AWS key moved on passes.
+  assertNoneFound([
+    "hiq_config_value = load_settings()",
+    "jks_Ct8Oz2Uw5Yq1 is short",
+    "the quick brown fox jumps over the lazy dog, again and again",
+    "#define IEEE_8021QAZ_APP_SEL_ETHERTYPE 1",
+    "vm_script_cacheddatarejected",
+    "tk_PhotoPutBlock_NoComposit",
+    `echo ${shift(AWS, 3)}`,
+  ]);
+});

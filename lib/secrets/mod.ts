@@ -75,6 +75,8 @@ export function howWritten(encoding: Encoding): string {
       return "reversed";
     case "rot13":
       return "in ROT13";
+    case "shifted":
+      return "its letters shifted (a Caesar cipher)";
     case "reversed-rot13":
       return "reversed and in ROT13";
     case "reversed-base64":
@@ -2251,7 +2253,7 @@ function findInPiece(
       // it cost its scan 6%).
       let pieced: Finding[] = [];
       const ownPieced = new Set<Finding>();
-      if (!v.whole && !JOINS.has(v.encoding)) {
+      if (!v.whole && !JOINS.has(v.encoding) && v.encoding !== "shifted") {
         const { early, split: parts } = piecesIn(v.text, inner, false, v.encoding !== "normalized");
         pieced = [...early.flatMap(([found]) => found), ...parts];
         const end = v.end;
@@ -2292,8 +2294,9 @@ function findInPiece(
       }
       add(place(decoded), v.encoding);
       add(place(valued), v.encoding);
-      // A token put back together from groups (`cut`) holds nothing more to decode.
-      if (depth === 0 && v.encoding !== "cut") {
+      // A token put back together from groups (`cut`) holds nothing more to decode; a run
+      // shifted back (`shifted`) is read as it is (see `shiftedRuns` in decode.ts).
+      if (depth === 0 && v.encoding !== "cut" && v.encoding !== "shifted") {
         level(
           v.text,
           // Dumps are read from the text as written: lines joined only glue a dump's lines

@@ -589,11 +589,12 @@ const RUNS = new Set<Encoding>([
   "doubled",
   "padded",
   "rot13",
+  "shifted",
   "reversed-rot13",
 ]);
 
 /** How a token turned around was found (see `pastDots`). */
-const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "reversed-rot13"]);
+const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "shifted", "reversed-rot13"]);
 
 /**
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and

@@ -417,6 +417,21 @@ Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT
   );
 });
 
+Deno.test("cutOutSecrets() cuts a token with its letters shifted (a Caesar cipher) with its run", () => {
+  const shift = (s: string, n: number) =>
+    s.replace(/[a-z]/gi, (c) => {
+      const base = c <= "Z" ? 65 : 97;
+      return String.fromCharCode(base + (c.charCodeAt(0) - base + n) % 26);
+    });
+  const text = assertCutOut(
+    [`moved 3: ${shift(GH, 3)} end`, `moved 20: ${shift(GH, 20)}.`],
+    [],
+    ["github-token"],
+    [`moved 3: ${CUT_OUT} end`, `moved 20: ${CUT_OUT}.`],
+  );
+  assert.ok(!text.includes(shift(GH, 3).slice(4, 12)), text);
+});
+
 Deno.test("cutOutSecrets() cuts a JWT reversed or in ROT13 whole, its three parts and their dots", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${
