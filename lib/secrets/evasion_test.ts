@@ -2586,11 +2586,14 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
       // Then base64: decoded, then shifted back.
       assert.deepEqual(found(`data=${btoa(shifted)}`), [`shifted:${rule}`], `${n}: ${shifted}`);
     }
-    // Its small letters only (`tr a-z d-za-c`): read all shifted back, still a token's form.
+    // Its small letters only (`tr a-z d-za-c`): read with those alone shifted back too.
     if (/[a-z]/.test(token.slice(0, 3))) {
       assert.deepEqual(found(`echo ${shift(token, 3, true)}`), [`shifted:${rule}`], token);
     }
   }
+  // The bottle's own value shifted.
+  const value = "bottle-injected-" + "k9X2mQ7pL4";
+  assert.deepEqual(found(`x ${shift(value, 3)} y`, [value]), ["shifted:bottle-credential"]);
   // Words and names that start as a token's head shifted does: not read shifted back as one
   // (a prefix of letters alone, Square's `EAAA`, is `IEEE` moved 4 on; marks taken out of
   // what is read so, `vm_script_...` moved back is a Fireworks key's form). So a prefix of
