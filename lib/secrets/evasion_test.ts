@@ -2608,3 +2608,33 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
     `echo ${shift(AWS, 3)}`,
   ]);
 });
+
+Deno.test("a token with one letter or digit put between each of its characters (`gXhXpX_X...`) is found, as written, in a model request and in base64", () => {
+  for (const [token, rule] of CUT_CASES.map(([t, r]) => [t, r] as const)) {
+    for (const filler of ["X", "0", "a"]) {
+      const spread = [...token].join(filler);
+      for (
+        const text of [
+          `echo ${spread}`,
+          `echo ${spread}${filler}`,
+          JSON.stringify({ content: `$ cat out\n${spread}\nok` }),
+          `data=${btoa(spread)}`,
+        ]
+      ) {
+        assert.deepEqual(found(text), [`interleaved:${rule}`], text);
+      }
+    }
+  }
+  // The bottle's own value so.
+  const value = "bottle-injected-" + "k9X2mQ7pL4";
+  assert.deepEqual(found(`x ${[...value].join("Q")} y`, [value]), [
+    "interleaved:bottle-credential",
+  ]);
+  // Runs with one character every other place that make no token.
+  assertNoneFound([
+    "A1A2A3A4A5A6A7A8A9B1B2B3B4B5B6B7B8B9C1C2C3",
+    "xaxbxcxdxexfxgxhxixjxkxlxmxnxoxpxqxr",
+    "a0b0c0d0e0f0g0h0i0j0k0l0m0n0o0p0q0r0s0t0",
+    "0x00 0x01 0x02 0x03 " + "00".repeat(40),
+  ]);
+});

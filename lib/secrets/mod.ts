@@ -83,6 +83,8 @@ export function howWritten(encoding: Encoding): string {
       return "in base64, reversed";
     case "doubled":
       return "each character doubled";
+    case "interleaved":
+      return "a character put between each of its own";
     case "padded":
       return "padded";
     case "base64-pieces":

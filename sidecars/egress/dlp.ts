@@ -587,6 +587,7 @@ const RUNS = new Set<Encoding>([
   "reversed",
   "reversed-base64",
   "doubled",
+  "interleaved",
   "padded",
   "rot13",
   "shifted",

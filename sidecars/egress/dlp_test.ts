@@ -432,6 +432,15 @@ Deno.test("cutOutSecrets() cuts a token with its letters shifted (a Caesar ciphe
   assert.ok(!text.includes(shift(GH, 3).slice(4, 12)), text);
 });
 
+Deno.test("cutOutSecrets() cuts a token with a character put between each of its own with its run", () => {
+  assertCutOut(
+    [`spread: ${[...GH].join("X")} end`, `and ${[...AWS].join("0")}0.`],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [`spread: ${CUT_OUT} end`, `and ${CUT_OUT}.`],
+  );
+});
+
 Deno.test("cutOutSecrets() cuts a JWT reversed or in ROT13 whole, its three parts and their dots", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${
