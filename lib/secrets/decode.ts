@@ -981,8 +981,11 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-/** A quote escaped twice or more (see `deepQuoteAt`), anywhere in `text`. */
-const DEEP_QUOTE = /(?<!\\)(?:\\\\)+\\"/;
+/**
+ * A quote escaped twice or more (see `deepQuoteAt`), or a line break, a tab or a return so
+ * right after a token's character, anywhere in `text`.
+ */
+const DEEP_QUOTE = /(?<!\\)(?:\\\\)+\\"|[A-Za-z0-9_](?:\\\\)+[nrt]/;
 
 /**
  * JSON string escapes resolved, then again while a quote escaped twice or more is left
@@ -1507,6 +1510,7 @@ export function variants(
     ),
   tokenStart?: RegExp,
   turned?: TurnedHeads,
+  deepBreaks: readonly number[] = [],
 ): Variant[] {
   // Nothing to decode (most headers, URLs and decoded windows): no run, no trigger,
   // nothing normalising changes, no `&` (character references are found by it), no
@@ -1515,7 +1519,8 @@ export function variants(
   if (
     survey.runs.length === 0 && survey.triggers.length === 0 && survey.odd.length === 0 &&
     survey.marked.length === 0 &&
-    dumps.length === 0 && spaced.length === 0 && joined.length === 0 && !text.includes("&")
+    dumps.length === 0 && spaced.length === 0 && joined.length === 0 && !text.includes("&") &&
+    deepBreaks.length === 0
   ) {
     return [];
   }
@@ -1594,12 +1599,14 @@ export function variants(
   local("normalized", single(survey.marked), withoutMarks);
   local("url", single(found.percent), percentDecode);
   local("quoted-printable", single(found.qp), qpDecode);
-  // And code in a JSON string inside another, its quotes escaped twice (see `deepQuoteAt`):
-  // one list, so that windows around both are one.
+  // And code in a JSON string inside another, its quotes escaped twice (see `deepQuoteAt`),
+  // or a token's piece ending at a line break so (`deepBreaks`, from the caller): one list,
+  // so that windows around them all are one.
+  const deep = deepBreaks.length === 0 ? found.deep : mergeSorted(found.deep, deepBreaks);
   local(
     "json",
-    single(found.deep.length === 0 ? found.escape : mergeSorted(found.escape, found.deep)),
-    found.deep.length === 0 ? jsonUnescape : jsonUnescapeDeep,
+    single(deep.length === 0 ? found.escape : mergeSorted(found.escape, deep)),
+    deep.length === 0 ? jsonUnescape : jsonUnescapeDeep,
   );
   // Escapes written inside a JSON string (or another layer of quoting) have their
   // backslash doubled (`"printf '\\147'"`): a run of backslashes before an escape counts

@@ -2507,7 +2507,7 @@ Deno.test("a token cut into a path's segments anywhere past its prefix (`https:/
   ]);
 });
 
-Deno.test("code in a JSON string inside another (a notebook's cell in a request that uploads it), two or three levels deep, is read as code: a token in quoted pieces or variables in it is found", () => {
+Deno.test("code in a JSON string inside another (a notebook's cell in a request that uploads it), two or three levels deep, is read as code: a token in quoted pieces, variables or lines in it is found", () => {
   // Code in `levels` JSON strings: in a request's (1), in a notebook's cell sent as a
   // file's content in a request (2: its quotes escaped twice), a level further in (3).
   const nested = (code: string, levels: number) => {
@@ -2518,24 +2518,34 @@ Deno.test("code in a JSON string inside another (a notebook's cell in a request 
   };
   const cut = (s: string, size: number) => s.match(new RegExp(`.{1,${size}}`, "g"))!;
   const quoted = (s: string, size: number, q = '"') => cut(s, size).map((p) => q + p + q);
-  const cases: [string, (token: string) => string][] = [
-    ["concatenated", (t) => `key = ${quoted(t, 6).join(" + ")}`],
-    ["concatenated", (t) => `KEY = (\n    ${quoted(t, 8).join("\n    ")}\n)`],
-    ["concatenated", (t) => `[${quoted(t, 5).join(", ")}].join("")`],
-    ["concatenated", (t) => `t := "${t.slice(0, 18)}" +\n\t"${t.slice(18)}"`],
-    ["assigned", (t) => `a = "${t.slice(0, 12)}"\nb = "${t.slice(12)}"\nprint(a + b)`],
-    ["assigned", (t) => `s = "${t.slice(0, 18)}"\ns += "${t.slice(18)}"`],
-    ["assigned", (t) => `a = "${t.slice(0, 10)}"\nrequests.post(u, data=f"{a}${t.slice(10)}")`],
-    ["assigned", (t) => `A=${t.slice(0, 10)}; B=${t.slice(10)}; curl -d "$A$B" x`],
+  // How each is read in a request, and in a notebook in one (its escapes resolved: `json`;
+  // the shell's, whose quotes hold no piece, as written).
+  const cases: [string, string, (token: string) => string][] = [
+    ["concatenated", "json", (t) => `key = ${quoted(t, 6).join(" + ")}`],
+    ["concatenated", "json", (t) => `KEY = (\n    ${quoted(t, 8).join("\n    ")}\n)`],
+    ["concatenated", "json", (t) => `[${quoted(t, 5).join(", ")}].join("")`],
+    ["concatenated", "json", (t) => `t := "${t.slice(0, 18)}" +\n\t"${t.slice(18)}"`],
+    ["assigned", "json", (t) => `a = "${t.slice(0, 12)}"\nb = "${t.slice(12)}"\nprint(a + b)`],
+    ["assigned", "json", (t) => `s = "${t.slice(0, 18)}"\ns += "${t.slice(18)}"`],
+    [
+      "assigned",
+      "json",
+      (t) => `a = "${t.slice(0, 10)}"\nrequests.post(u, data=f"{a}${t.slice(10)}")`,
+    ],
+    ["assigned", "assigned", (t) => `A=${t.slice(0, 10)}; B=${t.slice(10)}; curl -d "$A$B" x`],
+    // A piece a line: its line breaks escaped twice after a token's piece.
+    ["folded", "json", (t) => t.match(/.{1,8}/g)!.join("\n")],
+    ["split", "json", (t) => `parts:\n  - ${t.slice(0, 10)}\n  - ${t.slice(10)}\n`],
+    ["assigned", "json", (t) => `A=${t.slice(0, 12)}\nB=${t.slice(12)}\n`],
   ];
   for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]] as const) {
-    for (const [encoding, form] of cases) {
+    for (const [encoding, deepEncoding, form] of cases) {
       const code = form(token);
-      // One level deep, read as written; deeper, in the window whose escapes are resolved
-      // (but the shell's, whose quotes hold no piece); once.
+      // One level deep, read as written; deeper, in the window whose escapes are resolved;
+      // once.
       for (const levels of [1, 2, 3]) {
         const body = nested(code, levels);
-        const as = levels === 1 || !code.includes(`"${token.slice(0, 4)}`) ? encoding : "json";
+        const as = levels === 1 ? encoding : deepEncoding;
         assert.deepEqual(found(body), [`${as}:${rule}`], body);
       }
     }
@@ -2552,7 +2562,23 @@ Deno.test("code in a JSON string inside another (a notebook's cell in a request 
       ),
       nested(`id = "${AWS.slice(0, 10)}" + "${AWS.slice(10)}Z"`, levels),
       nested(`a = "AKIA"\nb = "production"\nc = "us-east-1"`, levels),
+      nested("GH_PREFIX=ghp_\nNPM_PREFIX=npm_\nAWS_PREFIX=AKIA", levels),
+      nested("tokens:\n  - ghp_ is the prefix\n  - of a classic token\n", levels),
     ]);
+    assert.deepEqual(found(nested(`GH=${GH}\nX=abcdefgh1234\n`, levels)), [
+      "plain:github-token",
+    ]);
+    // A key whose line breaks the window around its armour resolves: found once, as written
+    // (traced back to where it is written, its text in the window another).
+    let seed = 7;
+    const bytes = Uint8Array.from(
+      { length: 318 },
+      () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24,
+    );
+    const base64 = "MIIBPAIBAAJBAN" + btoa(String.fromCharCode(...bytes)).slice(14);
+    const key = "-----BEGIN " + "RSA PRIVATE KEY-----\n" + base64.match(/.{1,64}/g)!.join("\n") +
+      "\n-----END " + "RSA PRIVATE KEY-----\n";
+    assert.deepEqual(found(nested(key, levels)), ["plain:private-key"], `${levels}`);
     assert.deepEqual(found(nested(`t = "${GH}"`, levels)), ["plain:github-token"]);
   }
 });

@@ -2135,14 +2135,14 @@ function piecesIn(
   survey: Survey,
   ownFields: boolean | undefined,
   cutHeads = true,
-): { early: [Finding[], Encoding][]; split: Finding[] } {
+): { early: [Finding[], Encoding][]; split: Finding[]; deep: number[] } {
   const starts = tokenStarts(text, survey.hits);
   const cuts = headCuts(text, cutHeads ? survey.runs : []);
   // Most texts a scan decodes (a window of escapes, a file's base64) start no token.
   if (
     starts.length === 0 && cuts.quoted.length === 0 && cuts.split.length === 0 &&
     cuts.marked.length === 0 && cuts.assigned.length === 0
-  ) return { early: [], split: [] };
+  ) return { early: [], split: [], deep: [] };
   const early: [Finding[], Encoding][] = [
     [groupedFindings(text, starts), "grouped"],
     [inPieces(text, starts, quotedPieces(ownFields)), "concatenated"],
@@ -2164,7 +2164,32 @@ function piecesIn(
   return {
     early: early.map(([found, encoding]) => [notPublic(text, found), encoding]),
     split: notPublic(text, split),
+    deep: deepBreaksAfter(text, starts),
   };
+}
+
+/** How far past a token's keyword its piece is read for a line break escaped twice. */
+const DEEP_REACH = 64;
+
+/**
+ * Where a token's piece ends at a line break escaped twice or more (`ghp_Zq8L\\n`: lines
+ * of a file in a JSON string inside another, where a token cut into lines, listed or
+ * assigned a piece a line reads as one only with its breaks resolved, see `variants`):
+ * the places of `starts` (pairs of start and keyword end) so followed. Such a break
+ * without a token before it (a `\n` written in code, in any request carrying source)
+ * opens nothing.
+ */
+function deepBreaksAfter(text: string, starts: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < starts.length; h += 2) {
+    let e = starts[h + 1]!;
+    const reach = e + DEEP_REACH;
+    while (e < reach && TOKEN_CHAR[codeAt(text, e)] === 1) e++;
+    let slashes = 0;
+    while (codeAt(text, e + slashes) === 92) slashes++;
+    if (slashes >= 2 && escapeLetter(codeAt(text, e + slashes))) out.push(starts[h]!);
+  }
+  return out;
 }
 
 function findInPiece(
@@ -2189,7 +2214,7 @@ function findInPiece(
   // Tokens in groups or in pieces; those split by spaces or lines after the decoded
   // forms, so that a token cut into lines that the lines joined hold is said to be cut
   // into lines.
-  const { early, split } = piecesIn(text, survey, options.ownFields);
+  const { early, split, deep } = piecesIn(text, survey, options.ownFields);
   for (const [found, encoding] of early) add(found, encoding);
   if (options.decode === false) {
     add(split, "split");
@@ -2209,9 +2234,10 @@ function findInPiece(
     span: [number, number] | undefined,
     asWritten: Set<string>,
     ownPieces: readonly Finding[],
+    deepBreaks: readonly number[],
     parent?: Encoding,
   ) => {
-    for (const v of variants(source, surveyed, TOKEN_START, heads)) {
+    for (const v of variants(source, surveyed, TOKEN_START, heads, deepBreaks)) {
       const where = at + v.at;
       if (v.unchecked) {
         add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
@@ -2221,14 +2247,17 @@ function findInPiece(
       if (parent === "chunks" && !FROM_GROUPS.has(v.encoding)) continue;
       // A window decoded in place keeps offsets roughly; a decoded run points at its start.
       const inPlace = WINDOWED.has(v.encoding);
-      // Tokens in pieces in a window of the text itself, where they are written too (for
-      // the first `MAX_TRACES` of them: each trace decodes the window hundreds of times).
-      const origin = depth === 0 && traces < MAX_TRACES ? v.origin : undefined;
+      // Where a finding in a window of the text itself is written (for the first
+      // `MAX_TRACES` traces: each decodes the window hundreds of times).
+      const traced = depth === 0 ? v.origin : undefined;
+      const origin = traced &&
+        ((a: number, b: number): [number, number] =>
+          traces++ < MAX_TRACES ? traced(a, b) : [-1, -1]);
       const place = (fs: Finding[]) =>
         fs.map((f): Finding & Pick<Located, "written"> => ({
           ...f,
           index: inPlace ? where + f.index : where,
-          ...(origin && ownPieced.has(f) && traces++ < MAX_TRACES
+          ...(origin && ownPieced.has(f) && traces < MAX_TRACES
             ? { written: origin(f.index, f.index + f.length) }
             : {}),
         }));
@@ -2254,9 +2283,16 @@ function findInPiece(
       // within its head (such a window is most of an executable uploaded: read for those,
       // it cost its scan 6%).
       let pieced: Finding[] = [];
+      let innerDeep: readonly number[] = [];
       const ownPieced = new Set<Finding>();
       if (!v.whole && !JOINS.has(v.encoding) && v.encoding !== "shifted") {
-        const { early, split: parts } = piecesIn(v.text, inner, false, v.encoding !== "normalized");
+        const { early, split: parts, deep } = piecesIn(
+          v.text,
+          inner,
+          false,
+          v.encoding !== "normalized",
+        );
+        innerDeep = deep;
         pieced = [...early.flatMap(([found]) => found), ...parts];
         const end = v.end;
         if (inPlace && end !== undefined) {
@@ -2276,8 +2312,8 @@ function findInPiece(
         decoded = decoded.filter((f) => f.index !== first && f.index + f.length < last);
       }
       if (inPlace && within) {
-        decoded = writtenElsewhere(decoded, v.text, text, out, ...within);
-        valued = writtenElsewhere(valued, v.text, text, out, ...within);
+        decoded = writtenElsewhere(decoded, v.text, text, out, ...within, origin);
+        valued = writtenElsewhere(valued, v.text, text, out, ...within, origin);
       }
       // Lines joined hold each line's own secrets too (a token ending its line runs on
       // into the next line's first word): those are found in the lines as they are. And a
@@ -2309,6 +2345,7 @@ function findInPiece(
           inPlace && v.end !== undefined ? [where, v.end] : undefined,
           own,
           pieced,
+          innerDeep,
           v.encoding,
         );
       }
@@ -2322,14 +2359,17 @@ function findInPiece(
     undefined,
     new Set(out.filter((f) => f.encoding === "plain").map((f) => keyOf(f, text))),
     [...early.flatMap(([found]) => found), ...split],
+    deep,
   );
   add(split, "split");
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }
 
 /**
- * Tokens in pieces found in decoded windows, in one text, traced back to where they are
- * written (see `Located.written`); those past it are refused rather than cut out.
+ * Findings in decoded windows of one text traced back to where they are written: a token
+ * in pieces (see `Located.written`; past this, it is refused rather than cut out), and one
+ * written with escapes inside it as well as found as written (see `writtenElsewhere`;
+ * past this, said twice).
  */
 const MAX_TRACES = 64;
 
@@ -2357,7 +2397,8 @@ function keyOf(f: Finding, text: string): string {
  * `findings` in window `decoded` (the text from `from` to `to` of `text`, decoded in
  * place) less those that are a finding as written in that stretch, by the same rule and
  * of the same text: each one found as written answers for the nearest found in the
- * window (decoding moves what follows by what it shortens or lengthens before it).
+ * window (decoding moves what follows by what it shortens or lengthens before it); or,
+ * with `origin` (see `Variant.origin`), by the same rule where it is traced back to.
  */
 function writtenElsewhere(
   findings: Finding[],
@@ -2366,6 +2407,7 @@ function writtenElsewhere(
   found: readonly Located[],
   from: number,
   to: number,
+  origin?: (from: number, to: number) => [number, number],
 ): Finding[] {
   const written = found.filter((p) =>
     p.encoding === "plain" && p.index >= from && p.index + p.length <= to
@@ -2380,6 +2422,14 @@ function writtenElsewhere(
       if (text.slice(p.index, p.index + p.length) !== secret) continue;
       const distance = Math.abs(p.index - (from + f.index));
       if (!nearest || distance < Math.abs(nearest.index - (from + f.index))) nearest = p;
+    }
+    // Written with escapes inside it that the window resolved (a key's line breaks, two
+    // levels deep), its text is another: the one written where it is traced back to.
+    if (nearest === undefined && origin && written.some((p) => p.rule === f.rule)) {
+      const [a, b] = origin(f.index, f.index + f.length);
+      nearest = written.find((p) =>
+        !claimed.has(p) && p.rule === f.rule && p.index < b && p.index + p.length > a
+      );
     }
     if (nearest === undefined) return true;
     claimed.add(nearest);

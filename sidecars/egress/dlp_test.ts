@@ -477,6 +477,7 @@ Deno.test("cutOutSecrets() cuts a token in pieces found in a decoded window wher
         `key = "${GH.slice(0, 10)}" + "${GH.slice(10, 25)}" + "${GH.slice(25)}"\nprint(key)`,
       ),
       notebook(`a = "${AWS.slice(0, 8)}"\nb = "${AWS.slice(8)}"\nprint(a + b)`),
+      notebook(`keys:\n  - ${GH.slice(0, 10)}\n  - ${GH.slice(10)}\nend`),
       `key = "${GH.slice(0, 12)}" + "\\u0077${GH.slice(13)}"`,
     ],
     [],
@@ -484,6 +485,7 @@ Deno.test("cutOutSecrets() cuts a token in pieces found in a decoded window wher
     [
       notebook(`key = "${CUT_OUT}"\nprint(key)`),
       notebook(`a = "${CUT_OUT}"\nprint(a + b)`),
+      notebook(`keys:\n  - ${CUT_OUT}\nend`),
       `key = "${CUT_OUT}"`,
     ],
   );
