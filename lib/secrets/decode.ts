@@ -1980,9 +1980,19 @@ export function variants(
     // Each character doubled (`sed 's/./&&/g'`): a long run of pairs, read one of each.
     const halved = run.length >= 2 * MIN_DOUBLED ? undoubled(run) : undefined;
     if (halved) add({ text: halved, encoding: "doubled", at: from });
-    // One character put between each of its own (`gXhXpX_X...`): read without it.
-    const unfilled = run.length >= 2 * MIN_INTERLEAVED - 1 ? uninterleaved(run) : undefined;
-    if (unfilled) add({ text: unfilled, encoding: "interleaved", at: from });
+    // One character put between each of its own (`gXhXpX_X...`): read without it; in a
+    // path's segment too (a run holds the path's slashes).
+    if (run.length >= 2 * MIN_INTERLEAVED - 1) {
+      let unfilled = uninterleaved(run, 0, run.length);
+      // A path is short: a run of base64 (slashes every 64 characters) is not cut so.
+      for (let p = 0; !unfilled && run.length <= SHORT_RUN && p < run.length;) {
+        let slash = run.indexOf("/", p);
+        if (slash === -1) slash = run.length;
+        if (p > 0 && slash - p >= 2 * MIN_INTERLEAVED - 1) unfilled = uninterleaved(run, p, slash);
+        p = slash + 1;
+      }
+      if (unfilled) add({ text: unfilled, encoding: "interleaved", at: from });
+    }
     // base64 turned around (`base64 -w0 | rev`): its padding comes first, right before
     // the run; with no padding (a third of lengths), a run that reads as base64 of text
     // turned around. Only there: decoding every run turned around too would cost each
@@ -2085,31 +2095,31 @@ function isAlphanumeric(c: number): boolean {
 const MIN_INTERLEAVED = 16;
 
 /**
- * `run` without the character put between each of its own (`gXhXpX_XZ...`, a letter or a
- * digit: with a mark, `g-h-p`, the characters are a dump's joined, see keywords.ts), from
- * its first, second or third character (one or two glued on before: an escaped line
- * break's `n`), when that one character stands at every other place to the run's end and
- * the others change three times or more; else undefined. Most runs fail at their first
- * pair of places from each start.
+ * The part `from`-`to` of `run` without the character put between each of its own
+ * (`gXhXpX_XZ...`, a letter or a digit: with a mark, `g-h-p`, the characters are a dump's
+ * joined, see keywords.ts), from its first, second or third character (one or two glued
+ * on before: an escaped line break's `n`), when that one character stands at every other
+ * place to its end and the others change three times or more; else undefined. Most runs
+ * fail at their first pair of places from each start.
  */
-function uninterleaved(run: string): string | undefined {
-  for (let o = 0; o < 3; o++) {
+function uninterleaved(run: string, from: number, to: number): string | undefined {
+  for (let o = from; o < from + 3; o++) {
     const filler = run.charCodeAt(o + 1);
     // A mark between them is a dump's separator (read there, as joined characters).
     if (!isAlphanumeric(filler)) continue;
     let i = o + 1;
-    while (i < run.length && run.charCodeAt(i) === filler) i += 2;
-    // The filler to the end: past it, or the run's last character is one kept.
-    if (i < run.length - 1) continue;
-    const kept = (run.length - o + 1) >> 1;
+    while (i < to && run.charCodeAt(i) === filler) i += 2;
+    // The filler to the end: past it, or the last character is one kept.
+    if (i < to - 1) continue;
+    const kept = (to - o + 1) >> 1;
     if (kept < MIN_INTERLEAVED) continue;
     let changes = 0;
-    for (let k = o + 2; k < run.length; k += 2) {
+    for (let k = o + 2; k < to; k += 2) {
       if (run.charCodeAt(k) !== run.charCodeAt(k - 2)) changes++;
     }
     if (changes < 3) continue;
     let out = "";
-    for (let k = o; k < run.length; k += 2) out += run[k];
+    for (let k = o; k < to; k += 2) out += run[k];
     return out;
   }
   return undefined;

@@ -2635,7 +2635,7 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
   ]);
 });
 
-Deno.test("a token with one letter or digit put between each of its characters (`gXhXpX_X...`) is found, as written, in a model request and in base64", () => {
+Deno.test("a token with one letter or digit put between each of its characters (`gXhXpX_X...`) is found, as written, in a path's segment, in a model request and in base64", () => {
   for (const [token, rule] of CUT_CASES.map(([t, r]) => [t, r] as const)) {
     for (const filler of ["X", "0", "a"]) {
       const spread = [...token].join(filler);
@@ -2643,6 +2643,7 @@ Deno.test("a token with one letter or digit put between each of its characters (
         const text of [
           `echo ${spread}`,
           `echo ${spread}${filler}`,
+          `GET /repos/x/${spread}/y HTTP/1.1`,
           JSON.stringify({ content: `$ cat out\n${spread}\nok` }),
           `data=${btoa(spread)}`,
         ]
