@@ -1983,12 +1983,14 @@ export function variants(
     // One character put between each of its own (`gXhXpX_X...`): read without it; in a
     // path's segment too (a run holds the path's slashes).
     if (run.length >= 2 * MIN_INTERLEAVED - 1) {
-      let unfilled = uninterleaved(run, 0, run.length);
+      let unfilled = mayInterleave(run, 0) ? uninterleaved(run, 0, run.length) : undefined;
       // A path is short: a run of base64 (slashes every 64 characters) is not cut so.
       for (let p = 0; !unfilled && run.length <= SHORT_RUN && p < run.length;) {
         let slash = run.indexOf("/", p);
         if (slash === -1) slash = run.length;
-        if (p > 0 && slash - p >= 2 * MIN_INTERLEAVED - 1) unfilled = uninterleaved(run, p, slash);
+        if (p > 0 && slash - p >= 2 * MIN_INTERLEAVED - 1 && mayInterleave(run, p)) {
+          unfilled = uninterleaved(run, p, slash);
+        }
         p = slash + 1;
       }
       if (unfilled) add({ text: unfilled, encoding: "interleaved", at: from });
@@ -2085,6 +2087,16 @@ export interface TurnedHeads {
 
 /** The fewest characters a run of doubled ones stands for: a short token's. */
 const MIN_DOUBLED = 16;
+
+/**
+ * Whether a filler may stand every other place from `at`'s first three characters on (see
+ * `uninterleaved`): the same character two places apart, a look most runs fail.
+ */
+function mayInterleave(run: string, at: number): boolean {
+  const c3 = run.charCodeAt(at + 3);
+  return run.charCodeAt(at + 1) === c3 || run.charCodeAt(at + 2) === run.charCodeAt(at + 4) ||
+    c3 === run.charCodeAt(at + 5);
+}
 
 /** Whether `c` is the code of an ASCII letter or digit. */
 function isAlphanumeric(c: number): boolean {
