@@ -45,12 +45,18 @@ export const bitsOf = (s: string, msb = true): string =>
 /** `s` reversed, as `rev` prints it. */
 export const reversedOf = (s: string): string => [...s].reverse().join("");
 
-/** `s` in ROT13, as `tr A-Za-z N-ZA-Mn-za-m` prints it. */
-export const rot13Of = (s: string): string =>
-  s.replace(/[a-z]/gi, (c) => {
+/**
+ * `s` with its letters moved `n` places on (a Caesar cipher, `tr a-z d-za-c` for 3); with
+ * `small`, its small letters alone.
+ */
+export const shiftedOf = (s: string, n: number, small = false): string =>
+  s.replace(small ? /[a-z]/g : /[a-z]/gi, (c) => {
     const base = c <= "Z" ? 65 : 97;
-    return String.fromCharCode(base + (c.charCodeAt(0) - base + 13) % 26);
+    return String.fromCharCode(base + (c.charCodeAt(0) - base + n) % 26);
   });
+
+/** `s` in ROT13, as `tr A-Za-z N-ZA-Mn-za-m` prints it. */
+export const rot13Of = (s: string): string => shiftedOf(s, 13);
 
 /** `s` turned each way an agent could turn it, named as the detector names each. */
 export const turningsOf = (

@@ -16,6 +16,7 @@ import {
   hexOf as hex,
   reversedOf,
   rot13Of,
+  shiftedOf,
   turningsOf,
 } from "../../tests/encodings.ts";
 
@@ -2584,12 +2585,6 @@ Deno.test("code in a JSON string inside another (a notebook's cell in a request 
 });
 
 Deno.test("a token with its letters shifted by any number of places (a Caesar cipher, `tr a-z d-za-c`) is found: as a word, a path's segment, a field, in a JSON string, in base64", () => {
-  /** `s` with its letters moved `n` places on; with `small`, only its small letters. */
-  const shift = (s: string, n: number, small = false) =>
-    s.replace(small ? /[a-z]/g : /[a-z]/gi, (c) => {
-      const base = c <= "Z" ? 65 : 97;
-      return String.fromCharCode(base + (c.charCodeAt(0) - base + n) % 26);
-    });
   const tokens = [
     [GH, "github-token"],
     [NPM, "npm-access-token"],
@@ -2598,7 +2593,7 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
   ] as const;
   for (const [token, rule] of tokens) {
     for (const n of [1, 3, 7, 12, 14, 25]) {
-      const shifted = shift(token, n);
+      const shifted = shiftedOf(token, n);
       for (
         const text of [
           `echo ${shifted}`,
@@ -2614,12 +2609,12 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
     }
     // Its small letters only (`tr a-z d-za-c`): read with those alone shifted back too.
     if (/[a-z]/.test(token.slice(0, 3))) {
-      assert.deepEqual(found(`echo ${shift(token, 3, true)}`), [`shifted:${rule}`], token);
+      assert.deepEqual(found(`echo ${shiftedOf(token, 3, true)}`), [`shifted:${rule}`], token);
     }
   }
   // The bottle's own value shifted.
   const value = "bottle-injected-" + "k9X2mQ7pL4";
-  assert.deepEqual(found(`x ${shift(value, 3)} y`, [value]), ["shifted:bottle-credential"]);
+  assert.deepEqual(found(`x ${shiftedOf(value, 3)} y`, [value]), ["shifted:bottle-credential"]);
   // Words and names that start as a token's head shifted does: not read shifted back as one
   // (a prefix of letters alone, Square's `EAAA`, is `IEEE` moved 4 on; marks taken out of
   // what is read so, `vm_script_...` moved back is a Fireworks key's form). So a prefix of
@@ -2631,7 +2626,7 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
     "#define IEEE_8021QAZ_APP_SEL_ETHERTYPE 1",
     "vm_script_cacheddatarejected",
     "tk_PhotoPutBlock_NoComposit",
-    `echo ${shift(AWS, 3)}`,
+    `echo ${shiftedOf(AWS, 3)}`,
   ]);
 });
 

@@ -12,7 +12,7 @@ import {
 } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
-import { base32Of, hexOf, reversedOf, rot13Of } from "../../tests/encodings.ts";
+import { base32Of, hexOf, reversedOf, rot13Of, shiftedOf } from "../../tests/encodings.ts";
 
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const KEY = "sk-bottle-injected-0123456789";
@@ -418,18 +418,13 @@ Deno.test("cutOutSecrets() cuts a token or the bottle's value reversed or in ROT
 });
 
 Deno.test("cutOutSecrets() cuts a token with its letters shifted (a Caesar cipher) with its run", () => {
-  const shift = (s: string, n: number) =>
-    s.replace(/[a-z]/gi, (c) => {
-      const base = c <= "Z" ? 65 : 97;
-      return String.fromCharCode(base + (c.charCodeAt(0) - base + n) % 26);
-    });
   const text = assertCutOut(
-    [`moved 3: ${shift(GH, 3)} end`, `moved 20: ${shift(GH, 20)}.`],
+    [`moved 3: ${shiftedOf(GH, 3)} end`, `moved 20: ${shiftedOf(GH, 20)}.`],
     [],
     ["github-token"],
     [`moved 3: ${CUT_OUT} end`, `moved 20: ${CUT_OUT}.`],
   );
-  assert.ok(!text.includes(shift(GH, 3).slice(4, 12)), text);
+  assert.ok(!text.includes(shiftedOf(GH, 3).slice(4, 12)), text);
 });
 
 Deno.test("cutOutSecrets() cuts a token with a character put between each of its own with its run", () => {
