@@ -985,17 +985,17 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
  * A quote escaped twice or more (see `deepQuoteAt`), or a line break, a tab or a return so
  * right after a token's character, anywhere in `text`.
  */
-const DEEP_QUOTE = /(?<!\\)(?:\\\\)+\\"|[A-Za-z0-9_](?:\\\\)+[nrt]/;
+const DEEP_ESCAPE = /(?<!\\)(?:\\\\)+\\"|[A-Za-z0-9_](?:\\\\)+[nrt]/;
 
 /**
- * JSON string escapes resolved, then again while a quote escaped twice or more is left
- * (four levels at most): code in a JSON string inside another (`t = \\\"ghp_Zq8L\\\" +
+ * JSON string escapes resolved, then again while a quote escaped twice or more, or such a
+ * line break after a token's character, is left (`DEEP_ESCAPE`; four levels at most): code in a JSON string inside another (`t = \\\"ghp_Zq8L\\\" +
  * \\\"w2Rt...\\\"`) comes out as code in a JSON string, whose escapes the readers of
  * pieces know; one a level deeper needs two.
  */
 export function jsonUnescapeDeep(text: string): string {
   let out = jsonUnescape(text);
-  for (let level = 1; level < 4 && DEEP_QUOTE.test(out); level++) out = jsonUnescape(out);
+  for (let level = 1; level < 4 && DEEP_ESCAPE.test(out); level++) out = jsonUnescape(out);
   return out;
 }
 
