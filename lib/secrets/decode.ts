@@ -51,6 +51,8 @@ export interface Variant {
     | "zstd"
     | "reversed"
     | "reversed-base64"
+    | "reversed-hex"
+    | "number"
     | "base64-pieces"
     | "doubled"
     | "interleaved"
@@ -570,6 +572,38 @@ function zlibHeader(bytes: Uint8Array): boolean {
 /** The printable runs (8+ characters) of `base64Bytes(run, offset)`. */
 function base64Printable(run: string, offset: number, min = 8): string {
   return printableRuns(base64Bytes(run, offset), min);
+}
+
+/**
+ * Whether hex digits may be text's hex turned around: every other digit, from the last or
+ * the one before, a high digit of printable ASCII (`2` to `7`), over the first 32.
+ */
+function turnedHexOfText(sub: string): boolean {
+  const n = Math.min(sub.length, 32);
+  for (const start of [sub.length - 1, sub.length - 2]) {
+    let k = 0;
+    for (; k < n; k += 2) {
+      const c = sub.charCodeAt(start - k);
+      if (c < 50 || c > 55) break;
+    }
+    if (k >= n) return true;
+  }
+  return false;
+}
+
+/** The shortest run of digits read as a number (ten bytes of text), and the longest. */
+const MIN_NUMBER = 24, MAX_NUMBER = 4096;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * The printable runs of the bytes of a number written in decimal, most significant first.
+ * Text read the other way round (`int.from_bytes(b, "little")`) comes out turned around,
+ * as `rev` turns it, and is read so.
+ */
+function numberText(digits: string): string {
+  let hex = BigInt(digits).toString(16);
+  if (hex.length % 2 === 1) hex = "0" + hex;
+  return printableRuns(hexBytes(hex, 0));
 }
 
 /** Decodes the hex digits of `run` from `offset`, two to a byte. */
@@ -1892,6 +1926,22 @@ export function variants(
         printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
       ].filter(Boolean);
       if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at });
+      // Hex turned around (`xxd -p | rev`, `h[::-1]`): read back from its end, from its last
+      // digit and from the one before (a character glued on after it).
+      if (turnedHexOfText(sub)) {
+        const back = [...sub].reverse().join("");
+        const bytes = hexBytes(back, 0, true);
+        const turned = [
+          printableRuns(bytes.subarray(0, back.length >> 1)),
+          printableRuns(shiftedBytes(bytes, 4, true, (back.length - 1) >> 1)),
+        ].filter(Boolean);
+        if (turned.length) add({ text: turned.join("\n"), encoding: "reversed-hex", at });
+      }
+      // Text's bytes read as one number, in decimal (`int.from_bytes(t.encode(), "big")`).
+      if (sub.length >= MIN_NUMBER && sub.length <= MAX_NUMBER && DIGITS.test(sub)) {
+        const number = numberText(sub);
+        if (number) add({ text: number, encoding: "number", at });
+      }
     } else if (alphabet === BIT_CHAR) {
       // Both orders of a byte's bits (`basenc --base2msbf`, `--base2lsbf`), from each of
       // a byte's eight places: a character of the alphabet glued in front (`v1`, then

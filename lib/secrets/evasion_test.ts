@@ -73,6 +73,22 @@ const encodings: [string, (s: string) => string, string][] = [
   ["hex", hex, "hex"],
   ["hex of UTF-16", (s) => hex([...s].map((c) => c + "\0").join("")), "hex"],
   ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
+  ["hex turned around (`xxd -p | rev`)", (s) => [...hex(s)].reverse().join(""), "reversed-hex"],
+  [
+    "hex in capitals turned around, a character glued on",
+    (s) => [...hex(s).toUpperCase()].reverse().join("") + "f",
+    "reversed-hex",
+  ],
+  [
+    'decimal, the text\'s bytes one number (`int.from_bytes(t, "big")`)',
+    (s) => BigInt("0x" + hex(s)).toString(),
+    "number",
+  ],
+  [
+    'decimal, the text\'s bytes one number the other way round (`"little"`)',
+    (s) => BigInt("0x" + hex([...s].reverse().join(""))).toString(),
+    "reversed",
+  ],
   ["base32", base32, "base32"],
   ["base32hex (`basenc --base32hex`)", base32HexOf, "base32"],
   ["base32hex in small letters", (s) => base32HexOf(s).toLowerCase(), "base32"],
@@ -163,6 +179,32 @@ for (const [what, encode, encoding] of encodings) {
   });
 }
 
+Deno.test("a token found in a decoded run is one finding, also where its marks put it back together a level down", () => {
+  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  const env = `SLACK_TOKEN=${slack}\nOTHER=1\n`;
+  assert.deepEqual(found(`x ${btoa(env)}`), ["base64:slack-token"]);
+  assert.deepEqual(found(`x ${hex(env)}`), ["hex:slack-token"]);
+  assert.deepEqual(found(`x ${[...hex(env)].reverse().join("")}`), ["reversed-hex:slack-token"]);
+});
+
+Deno.test("digits that are no text's, as a number or hex turned around, decode to nothing", () => {
+  const pi = "31415926535897932384626433832795028841971693993751058209749445923078164062862";
+  const texts = [
+    pi,
+    `id=${pi.slice(0, 30)}`,
+    "9".repeat(64),
+    // A SHA-256, and turned around.
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "558b2587b199594ac439b9464e14ea72429bf6998c4fbfa941c1cf89244c0b3e",
+  ];
+  for (const text of texts) {
+    const read = variants(text).filter((v) =>
+      v.encoding === "reversed-hex" || v.encoding === "number"
+    );
+    assert.deepEqual(read, [], text);
+  }
+});
+
 /** A token cut in two at 10, written in pieces of each kind the readers of pieces read. */
 const PIECES: [string, (token: string) => string][] = [
   ["quoted pieces", (t) => `x = "${t.slice(0, 10)}" + "${t.slice(10)}"`],
@@ -175,6 +217,8 @@ Deno.test("a token in pieces, then re-encoded whole (base64 of `A=ghp_Zq8L; B=w2
   for (const [what, encode, encoding] of encodings) {
     // A mail header's Q encoding writes a space as `_`, which no reader of pieces reads.
     if (what.startsWith("RFC 2047")) continue;
+    // Text turned around is read for whole tokens, not for pieces (see SECURITY.md).
+    if (encoding === "reversed") continue;
     for (const [form, write] of PIECES) {
       for (const [token, rule] of CUT_CASES) {
         const written = write(token);

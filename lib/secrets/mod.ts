@@ -81,6 +81,10 @@ export function howWritten(encoding: Encoding): string {
       return "reversed and in ROT13";
     case "reversed-base64":
       return "in base64, reversed";
+    case "reversed-hex":
+      return "in hex, reversed";
+    case "number":
+      return "its bytes read as a number";
     case "doubled":
       return "each character doubled";
     case "interleaved":
@@ -2238,7 +2242,10 @@ function findInPiece(
     parent?: Encoding,
   ) => {
     for (const v of variants(source, surveyed, TOKEN_START, heads, deepBreaks)) {
-      const where = at + v.at;
+      // Offsets in what a run decodes to are none in the text: what is found a level down
+      // in it points at the run's start, as what is found in it does (a token found there
+      // and again put back together from its marks, `cut`, is one finding).
+      const where = depth > 0 && span === undefined ? at : at + v.at;
       if (v.unchecked) {
         add([{ ...UNCHECKED, index: where, length: 0 }], v.encoding);
         continue;

@@ -586,6 +586,8 @@ const RUNS = new Set<Encoding>([
   "zstd",
   "reversed",
   "reversed-base64",
+  "reversed-hex",
+  "number",
   "doubled",
   "interleaved",
   "padded",

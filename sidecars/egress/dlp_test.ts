@@ -436,6 +436,18 @@ Deno.test("cutOutSecrets() cuts a token with a character put between each of its
   );
 });
 
+Deno.test("cutOutSecrets() cuts a token in hex turned around, or its bytes as a number, with its run", () => {
+  const turned = [...hexOf(`t=${GH}`)].reverse().join("");
+  const number = BigInt("0x" + hexOf(`t=${AWS}`)).toString();
+  const text = assertCutOut(
+    [`rev: ${turned} end`, `n = ${number};`],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [`rev: ${CUT_OUT} end`, `n = ${CUT_OUT};`],
+  );
+  assert.ok(!text.includes(turned.slice(20, 40)) && !text.includes(number.slice(10, 30)), text);
+});
+
 Deno.test("cutOutSecrets() cuts a JWT reversed or in ROT13 whole, its three parts and their dots", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${
