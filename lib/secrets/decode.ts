@@ -52,6 +52,8 @@ export interface Variant {
     | "reversed"
     | "reversed-base64"
     | "reversed-hex"
+    | "rot13-base64"
+    | "rot13-hex"
     | "number"
     | "base64-pieces"
     | "doubled"
@@ -561,6 +563,28 @@ function base64Bytes(run: string, offset: number): Uint8Array {
     written = decode(body.slice(0, bad));
   }
   return out.subarray(0, written);
+}
+
+/**
+ * base64 of gzip, zstd or a zlib stream in ROT13 (`gzip | base64 | tr A-Za-z N-ZA-Mn-za-m`)
+ * or turned around (`gzip | base64 -w0 | rev`, its padding before it), told by its
+ * signature so written: that base64 as written, or undefined. A first or last character
+ * no such signature has (most runs) is all that is read.
+ */
+function turnedCompressed(body: string): string | undefined {
+  const first = body.charCodeAt(0);
+  if (
+    (first === 85 && body.startsWith("U4fV")) ||
+    (first === 88 && (body.startsWith("XYHi/") || body.startsWith("XYHi_"))) ||
+    (first === 114 && zlibHeader(base64Bytes(rot13Ascii(body.slice(0, 4)), 0)))
+  ) return rot13Ascii(body);
+  const last = body.charCodeAt(body.length - 1);
+  if (
+    (last === 72 && body.endsWith("Is4H")) ||
+    (last === 75 && (body.endsWith("/vULK") || body.endsWith("_vULK"))) ||
+    (last === 101 && zlibHeader(base64Bytes(reverseText(body.slice(-4)), 0)))
+  ) return reverseText(body);
+  return undefined;
 }
 
 /** Whether `bytes` start with a zlib header: deflate, a window git or zlib would use, its check. */
@@ -1579,6 +1603,12 @@ export function variants(
       ? "zlib"
       : undefined;
     if (encoding !== undefined) open(base64Bytes(body, 0), encoding, at);
+    // And its base64 in ROT13 (`gzip | base64 | tr A-Za-z N-ZA-Mn-za-m`), or turned around
+    // (`gzip | base64 -w0 | rev`, its padding before it): told by the signature so written.
+    else {
+      const turned = turnedCompressed(body);
+      if (turned !== undefined) compressed(turned, at);
+    }
   };
   // The same for bytes decoded from hex or base32 (`gzip | xxd -p`), told by their own
   // first bytes.
@@ -1755,6 +1785,19 @@ export function variants(
   const turnedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
   // base64 of runs `r` to `end` joined (`body`, its padding left out), at every
   // alignment: those runs are then not decoded alone.
+  // base64 in ROT13 (`base64 | tr A-Za-z N-ZA-Mn-za-m`: still base64, of nothing): a run
+  // whose first bytes are no text, read again with its letters moved back where they then
+  // are (see `base64Text`). Bytes decoded as written may be text by chance further on.
+  const rot13Base64 = (body: string, at: number) => {
+    if (base64Text(body, BASE64_VALUE) || !base64Text(body, ROT13_BASE64)) return;
+    const back = rot13Ascii(body);
+    const parts: string[] = [];
+    for (let offset = 0; offset < 4 && offset < back.length - 16; offset++) {
+      const printable = base64Printable(back, offset);
+      if (printable) parts.push(printable);
+    }
+    if (parts.length) add({ text: parts.join("\n"), encoding: "rot13-base64", at });
+  };
   const joinedBase64 = (body: string, at: number, r: number, end: number) => {
     const parts: string[] = [];
     for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
@@ -1762,6 +1805,7 @@ export function variants(
       if (printable) parts.push(printable);
     }
     if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at });
+    rot13Base64(body, at);
     if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
   };
   for (let r = 0; r < runs.length && budget > 0;) {
@@ -1916,7 +1960,12 @@ export function variants(
   }
   // A run's part of one alphabet (see `subRuns`), `sub`, written at `at`: decoded as hex,
   // bits or base32 from each of its places.
-  const decodeSubRun = (alphabet: number, sub: string, at: number) => {
+  const decodeSubRun = (
+    alphabet: number,
+    sub: string,
+    at: number,
+    hexEncoding: "hex" | "rot13-hex" = "hex",
+  ) => {
     if (alphabet === HEX_CHAR) {
       // From its second digit too: four bits further (decoded once, read shifted).
       const bytes = hexBytes(sub, 0, true);
@@ -1925,7 +1974,7 @@ export function variants(
         printableRuns(bytes.subarray(0, sub.length >> 1)),
         printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
       ].filter(Boolean);
-      if (parts.length) add({ text: parts.join("\n"), encoding: "hex", at });
+      if (parts.length) add({ text: parts.join("\n"), encoding: hexEncoding, at });
       // Hex turned around (`xxd -p | rev`, `h[::-1]`): read back from its end, from its last
       // digit and from the one before (a character glued on after it).
       if (turnedHexOfText(sub)) {
@@ -2074,6 +2123,11 @@ export function variants(
         if (printable) parts.push(printable);
       }
       if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: from });
+      if (alignments > 0 && !file) rot13Base64(body, from);
+    }
+    // Hex in ROT13 (`xxd -p | tr a-z n-za-m`: its letters `n` to `s`): moved back, read as hex.
+    if (run.length >= MIN_HEX && rot13HexRun(run)) {
+      decodeSubRun(HEX_CHAR, rot13Ascii(run), from, "rot13-hex");
     }
     if (run.length < MIN_BASE32) continue;
     for (const [alphabet, from2, to2] of subRuns(run)) {
@@ -2302,6 +2356,65 @@ export function indentEnd(text: string, at: number): number {
     else break;
   }
   return k;
+}
+
+/** `rot13` of a run of ASCII (a run of the base64 alphabets), a table lookup a character. */
+export function rot13Ascii(run: string): string {
+  const bytes = new Uint8Array(run.length);
+  for (let i = 0; i < run.length; i++) bytes[i] = ROT13[run.charCodeAt(i) & 127]!;
+  return ASCII.decode(bytes);
+}
+
+/** Base64 digit values of each ASCII character, as written or in ROT13 (-1 outside the alphabets). */
+const [BASE64_VALUE, ROT13_BASE64] = [false, true].map((turned) =>
+  Int8Array.from({ length: 128 }, (_, c) => {
+    const r = String.fromCharCode(turned ? shiftCode(c, 13) : c);
+    const i = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(r);
+    return i >= 0 ? i : r === "-" ? 62 : r === "_" ? 63 : -1;
+  })
+) as [Int8Array, Int8Array];
+
+/** Characters of a run read for text in base64 (see `base64Text`): nine bytes. */
+const TEXT_PROBE = 12;
+
+/**
+ * Whether a run's first characters (in ROT13, with `values` `ROT13_BASE64`) decoded as
+ * base64 at one of its four alignments are printable text: nine bytes, which random
+ * base64 gives one run in fourteen hundred.
+ */
+function base64Text(body: string, values: Int8Array): boolean {
+  for (let offset = 0; offset < 4; offset++) {
+    if (body.length - offset < TEXT_PROBE + 8) return false;
+    let ok = true;
+    for (let k = offset; ok && k < offset + TEXT_PROBE; k += 4) {
+      let v = 0;
+      for (let j = 0; j < 4; j++) {
+        const d = values[body.charCodeAt(k + j) & 127]!;
+        if (d < 0) return false;
+        v = (v << 6) | d;
+      }
+      for (let shift = 16; shift >= 0; shift -= 8) {
+        const b = (v >> shift) & 255;
+        if (!(b >= 0x20 && b < 0x7f) && b !== 9 && b !== 10 && b !== 13) ok = false;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a run is hex in ROT13: digits and the letters `n` to `s` (either case), one of
+ * those letters at least: ROT13 moves hex's `a`-`f` there.
+ */
+function rot13HexRun(run: string): boolean {
+  let letters = 0;
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i) | 32;
+    if (c >= 110 && c <= 115) letters++;
+    else if (!(c >= 48 && c <= 57)) return false;
+  }
+  return letters > 0;
 }
 
 /** `text` reversed, a character at a time (as `rev` reverses a line). */

@@ -74,6 +74,9 @@ const encodings: [string, (s: string) => string, string][] = [
   ["hex of UTF-16", (s) => hex([...s].map((c) => c + "\0").join("")), "hex"],
   ["hex in upper case", (s) => hex(s).toUpperCase(), "hex"],
   ["hex turned around (`xxd -p | rev`)", (s) => [...hex(s)].reverse().join(""), "reversed-hex"],
+  ["hex in ROT13 (`xxd -p | tr a-z n-za-m`)", (s) => rot13Of(hex(s)), "rot13-hex"],
+  ["base64 in ROT13 (`base64 | tr A-Za-z N-ZA-Mn-za-m`)", (s) => rot13Of(btoa(s)), "rot13-base64"],
+  ["URL-safe base64 in ROT13", (s) => rot13Of(b64url(s)), "rot13-base64"],
   [
     "hex in capitals turned around, a character glued on",
     (s) => [...hex(s).toUpperCase()].reverse().join("") + "f",
@@ -546,6 +549,49 @@ Deno.test("a token in base64 of zstd (`zstd | base64`) is found: on one line, wr
   // holds is not known, which is a finding of its own.
   const wide = wideWindowZstd(new TextEncoder().encode(`just some notes: ${notes}\n`));
   assert.deepEqual(found(`payload=${b64bytes(wide)}`), ["zstd:unchecked-compressed"]);
+});
+
+Deno.test("a token in base64 of gzip, zstd or zlib is found in ROT13 or turned around (`gzip | base64 | rev`)", () => {
+  // Notes that compress (zstd keeps a short text as it is, which is read as such).
+  const notes = "region: north, zone: a; ".repeat(8);
+  const text = new TextEncoder().encode(`settings:\n  ${notes}\n  ci_token: ${GH}\n  ${notes}\n`);
+  const turn = (s: string) => [...s].reverse().join("");
+  for (
+    const [encoding, packed] of [
+      ["gzip", gzipSync(text)],
+      ["zstd", zstdCompressSync(text)],
+    ] as const
+  ) {
+    for (const written of [rot13Of(b64bytes(packed)), turn(b64bytes(packed))]) {
+      // Opened (zstd keeps what does not compress, the token, as it is: that is read too).
+      const opened = variants(`blob: ${written}`).filter((v) => v.encoding === encoding);
+      assert.ok(opened.some((v) => v.text.includes(GH)), written);
+      assert.ok(found(`blob: ${written}`).some((f) => f.endsWith(":github-token")), written);
+    }
+    // Wrapped in lines, in ROT13.
+    const wrapped = rot13Of(b64bytes(packed, true));
+    assert.ok(found(wrapped).includes(`${encoding}:github-token`), wrapped);
+  }
+  // In a JSON string, and a zlib stream in ROT13.
+  const z = rot13Of(b64bytes(deflateSync(text)));
+  assert.ok(found(JSON.stringify({ blob: z })).includes("zlib:github-token"), z);
+  const zr = turn(b64bytes(deflateSync(text)));
+  assert.ok(found(`blob: ${zr}`).includes("zlib:github-token"), zr);
+});
+
+Deno.test("base64 and hex of no text read in ROT13 decode to nothing", () => {
+  const random = new Uint8Array(4096).map((_, i) => (i * 7919 + (i >> 3) * 104729) & 255);
+  const texts = [
+    b64bytes(random),
+    rot13Of(b64bytes(random)),
+    // Words of hex's letters in ROT13 and digits (`1999nnnn2000oooo...`) that are no text.
+    "1999nn2000oo3111pp4222qq5333rr",
+    "Q29uZmlnVXJsUmVzb2x2ZXJGYWN0b3J5",
+  ];
+  for (const text of texts) {
+    const read = variants(text).filter((v) => v.encoding.startsWith("rot13-"));
+    assert.deepEqual(read, [], text);
+  }
 });
 
 Deno.test("a token in base64 of a zlib stream (Python's `b64encode(zlib.compress(...))`) is found", () => {

@@ -83,6 +83,10 @@ export function howWritten(encoding: Encoding): string {
       return "in base64, reversed";
     case "reversed-hex":
       return "in hex, reversed";
+    case "rot13-base64":
+      return "in base64, in ROT13";
+    case "rot13-hex":
+      return "in hex, in ROT13";
     case "number":
       return "its bytes read as a number";
     case "doubled":

@@ -587,6 +587,8 @@ const RUNS = new Set<Encoding>([
   "reversed",
   "reversed-base64",
   "reversed-hex",
+  "rot13-base64",
+  "rot13-hex",
   "number",
   "doubled",
   "interleaved",

@@ -448,6 +448,18 @@ Deno.test("cutOutSecrets() cuts a token in hex turned around, or its bytes as a 
   assert.ok(!text.includes(turned.slice(20, 40)) && !text.includes(number.slice(10, 30)), text);
 });
 
+Deno.test("cutOutSecrets() cuts a token in base64 or hex in ROT13 with its run", () => {
+  const b64 = rot13Of(btoa(`t=${GH}\n`));
+  const hex = rot13Of(hexOf(`t=${AWS}`));
+  const text = assertCutOut(
+    [`b: ${b64} end`, `h = "${hex}";`],
+    [],
+    ["aws-access-key-id", "github-token"],
+    [`b: ${CUT_OUT} end`, `h = "${CUT_OUT}";`],
+  );
+  assert.ok(!text.includes(b64.slice(8, 30)) && !text.includes(hex.slice(10, 30)), text);
+});
+
 Deno.test("cutOutSecrets() cuts a JWT reversed or in ROT13 whole, its three parts and their dots", () => {
   const part = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "");
   const jwt = `${part({ alg: "HS256", typ: "JWT" })}.${
