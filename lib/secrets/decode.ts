@@ -52,6 +52,7 @@ export interface Variant {
     | "reversed"
     | "reversed-base64"
     | "reversed-hex"
+    | "codes-shifted"
     | "rot13-base64"
     | "rot13-hex"
     | "number"
@@ -2181,6 +2182,13 @@ export interface TurnedHeads {
    * one, and the first letter of each prefix of that shape (see `shiftedRuns`).
    */
   shapes: Map<number, number[]>;
+  /**
+   * Each character's code moved by one number (`chr(ord(c) + 1)`), marks too: the `codeKey`
+   * of each prefix that has a shape (see `shapes`), and the prefixes of that key.
+   */
+  codes: Map<number, string[]>;
+  /** The keys of `codes`, as a bit set (a look at each run: a map's cost an executable's scan 5%). */
+  codeBits: Uint8Array;
   /** As written, at a run's start. */
   plain: Uint8Array;
   /** A whole prefix at the start of a text (sticky, blind to case): a head is only a sign. */
@@ -2517,6 +2525,95 @@ function shiftedRuns(text: string, start: number, stop: number, heads: TurnedHea
   return out;
 }
 
+/**
+ * A number for how the first three characters of `text` at `at` step from one to the
+ * next, which moving each code by one number keeps (`ghp` and `hiq`: 1, then 8); -1 past
+ * ASCII or the text's end.
+ */
+function codeKey(text: string, at: number): number {
+  const a = text.charCodeAt(at);
+  const b = text.charCodeAt(at + 1);
+  const c = text.charCodeAt(at + 2);
+  if (!(a < 128 && b < 128 && c < 128)) return -1; // (NaN past the end fails too.)
+  return ((b - a + 128) << 8) | (c - b + 128);
+}
+
+/** How far before a run the start of its word is looked for (see `wordStart`). */
+const WORD_BACK = 16;
+
+/** Where `wordStart` last found a value to start in the word: past its last `=` or `:`. */
+let valueStart = -1;
+
+/**
+ * Where the word that holds `at` starts: past the space, quote or character outside
+ * printable ASCII before it, or a line break or tab escaped in a JSON string (`\\n`),
+ * within `WORD_BACK`; `at` itself where there is none so near (a run in a long word: the
+ * word was read where its own run starts). Sets `valueStart` (within that reach too), or
+ * -1 for none.
+ */
+function wordStart(text: string, at: number): number {
+  valueStart = -1;
+  // Most runs start a word: the character before is a space or a quote.
+  const before = text.charCodeAt(at - 1);
+  if (!(before > 32 && before < 127 && before !== 34 && before !== 39)) return at;
+  for (let i = at - 1; i >= at - WORD_BACK; i--) {
+    if (i < 0) return 0;
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c >= 127 || c === 34 || c === 39) return i + 1;
+    if ((c === 110 || c === 116 || c === 114) && text.charCodeAt(i - 1) === 92) return i + 1;
+    if ((c === 61 || c === 58) && valueStart < 0 && i + 1 < at) valueStart = i + 1;
+  }
+  return at;
+}
+
+/** `codesShifted` at `start` where its `codeKey` is a prefix's, added to `out`. */
+function codesShiftedAt(
+  text: string,
+  start: number,
+  heads: TurnedHeads,
+  out: Variant[] | undefined,
+): Variant[] | undefined {
+  const key = codeKey(text, start);
+  if (key < 0 || (heads.codeBits[key >> 3]! & (1 << (key & 7))) === 0) return out;
+  for (const v of codesShifted(text, start, heads)) (out ??= []).push(v);
+  return out;
+}
+
+/**
+ * What the word from `start` reads as with each character's code moved back by how far
+ * its first is from a prefix's of its `codeKey` (see `TurnedHeads.codes`), where that
+ * reading starts with a whole prefix: up to a window's reach, or the first character that
+ * moved back is no printable ASCII.
+ */
+function codesShifted(text: string, start: number, heads: TurnedHeads): Variant[] {
+  const out: Variant[] = [];
+  for (const prefix of heads.codes.get(codeKey(text, start)) ?? []) {
+    const back = text.charCodeAt(start) - prefix.charCodeAt(0);
+    if (back === 0) continue;
+    // The whole prefix first, blind to case (words of three letters share a key with one:
+    // `rust`, `func` in an executable's names).
+    let whole = true;
+    for (let i = 1; whole && i < prefix.length; i++) {
+      whole = ((text.charCodeAt(start + i) - back) | 0x20) === (prefix.charCodeAt(i) | 0x20);
+    }
+    if (!whole) continue;
+    const end = Math.min(text.length, start + RADIUS);
+    const bytes = new Uint8Array(end - start);
+    let n = 0;
+    for (; start + n < end; n++) {
+      const c = text.charCodeAt(start + n);
+      const moved = c - back;
+      if (c <= 32 || c >= 127 || moved <= 32 || moved >= 127) break;
+      bytes[n] = moved;
+    }
+    const moved = ASCII.decode(bytes.subarray(0, n));
+    if (startsWith(heads.prefix, moved)) {
+      out.push({ text: moved, encoding: "codes-shifted", at: start });
+    }
+  }
+  return out;
+}
+
 const ANY_CASE = 0;
 const SMALL = 1;
 const CAPITAL = 2;
@@ -2589,6 +2686,10 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
   const shapes = new Map<number, number[]>(
     base ? [...base.shapes].map(([k, v]) => [k, [...v]]) : [],
   );
+  const codes = new Map<number, string[]>(
+    base ? [...base.codes].map(([k, v]) => [k, [...v]]) : [],
+  );
+  const codeBits = base ? base.codeBits.slice() : new Uint8Array(HEAD_BYTES);
   const whole: string[] = base ? [...base.prefixes] : [];
   const set = (bits: Uint8Array, head: string) => {
     const key = headKey(head, 0);
@@ -2610,6 +2711,11 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
       const first = prefix.charCodeAt(0) | 0x20;
       if (!firsts.includes(first)) firsts.push(first);
       shapes.set(shape, firsts);
+      const key = codeKey(prefix, 0);
+      const byCode = codes.get(key) ?? [];
+      if (!byCode.includes(prefix)) byCode.push(prefix);
+      codes.set(key, byCode);
+      codeBits[key >> 3]! |= 1 << (key & 7);
     }
     whole.push(prefix);
   }
@@ -2621,6 +2727,8 @@ export function turnedHeads(prefixes: Iterable<string>, base?: TurnedHeads): Tur
     both,
     plain,
     shapes,
+    codes,
+    codeBits,
     prefix: new RegExp(`(?:${prefix})`, "iy"),
     prefixes: whole,
   };
@@ -2748,6 +2856,16 @@ function turnedRuns(
   // After a backslash, the run's first letter is an escape's (`\n` in a JSON string: a
   // line of a command's output), not the token's.
   const first = from + (escaped ? 1 : 0);
+  // Each character's code moved by one number (`chr(ord(c) + 1)`): a token's marks, and a
+  // few of its letters and digits, move off the alphabet of runs (`ghp_` 1 on is `hiq\``),
+  // so that a run may start past its prefix: read from the start of the word the run is
+  // in too (see `wordStart`).
+  out = codesShiftedAt(text, first, heads, out);
+  const word = wordStart(text, first);
+  const value = valueStart;
+  if (word !== first) out = codesShiftedAt(text, word, heads, out);
+  // And past the last `=` or `:` in it (`TOKEN=hiq...`).
+  if (value >= 0 && value !== word) out = codesShiftedAt(text, value, heads, out);
   for (let start = first; start < to;) {
     const slash = parts ? run.indexOf("/", start - from) : -1;
     const end = slash === -1 ? to : from + slash;

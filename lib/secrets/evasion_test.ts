@@ -2408,6 +2408,52 @@ Deno.test("the bottle's own value reversed or in ROT13 is found", () => {
   assert.deepEqual(found("x=1234-5678-9012", ["1234-5678-9012"]), ["plain:bottle-credential"]);
 });
 
+/** `text` with each character's code moved by `by` (`chr(ord(c) + 1)`). */
+const codesMoved = (text: string, by: number) =>
+  String.fromCharCode(...[...text].map((c) => c.charCodeAt(0) + by));
+
+Deno.test("a token with each character's code moved by one number (`chr(ord(c) + 1)`) is found: as a word, a value, in a JSON string, a line of output", () => {
+  for (
+    const [token, rule, shifts] of [
+      [GH, "github-token", [1, -1, 2]],
+      [FINE_GRAINED, "github-fine-grained-token", [1, -1]],
+    ] as const
+  ) {
+    for (const by of shifts) {
+      const moved = codesMoved(token, by);
+      for (
+        const text of [
+          `out: ${moved}`,
+          `TOKEN=${moved}\n`,
+          `x:${moved} y`,
+          JSON.stringify({ t: moved }),
+          JSON.stringify({ content: `$ python3 enc.py\n${moved}\n` }),
+        ]
+      ) {
+        assert.deepEqual(found(text), [`codes-shifted:${rule}`], text);
+      }
+    }
+  }
+  // The bottle's own value so, where 16 letters and digits in a row are left of it (a
+  // run: see SECURITY.md).
+  const value = "app-" + "k9X2mQ7pL4Wq3Rt8Yp5Hs1Lb";
+  assert.deepEqual(found(`v=${codesMoved(value, 1)}`, [value]), [
+    "codes-shifted:bottle-credential",
+  ]);
+});
+
+Deno.test("words whose first characters step as a token's prefix's do are no finding", () => {
+  assertNoneFound([
+    // `ghp` one on, then prose; steps of a prefix in names of an executable.
+    "hiq` is how the tool writes it, and hiq`[abcdef] too",
+    "rust_begin_unwind func_alloc_zeroed promise_resolve_thenable_job",
+    // A key's shape one on, but too short for the rule.
+    `k=${codesMoved("gh" + "p_Zq8Lw2Rt5Vn1", 1)}`,
+    // An AWS key moved on (its prefix has no mark: see SECURITY.md).
+    `k=${codesMoved(AWS, 1)}`,
+  ]);
+});
+
 Deno.test("runs that only end or start like a turned token's prefix are no finding", () => {
   // Base64 of a file that ends in zero bytes ends in a run of `A`s: reversed, that reads
   // as a Twitter bearer token's `A{22}` and the 80 characters after it.

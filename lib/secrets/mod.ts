@@ -83,6 +83,8 @@ export function howWritten(encoding: Encoding): string {
       return "in base64, reversed";
     case "reversed-hex":
       return "in hex, reversed";
+    case "codes-shifted":
+      return "each character's code moved by one number";
     case "rot13-base64":
       return "in base64, in ROT13";
     case "rot13-hex":

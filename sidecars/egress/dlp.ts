@@ -729,6 +729,7 @@ const CUT_AS_WRITTEN: ReadonlySet<Encoding> = new Set<Encoding>([
   "split",
   "assigned",
   "capitals",
+  "codes-shifted",
 ]);
 
 /**

@@ -448,6 +448,17 @@ Deno.test("cutOutSecrets() cuts a token in hex turned around, or its bytes as a 
   assert.ok(!text.includes(turned.slice(20, 40)) && !text.includes(number.slice(10, 30)), text);
 });
 
+Deno.test("cutOutSecrets() cuts a token with each character's code moved by one number as written", () => {
+  const moved = String.fromCharCode(...[...GH].map((c) => c.charCodeAt(0) + 1));
+  const text = assertCutOut(
+    [`enc: ${moved} end`, `t = "${moved}"; more`],
+    [],
+    ["github-token"],
+    [`enc: ${CUT_OUT} end`, `t = "${CUT_OUT}"; more`],
+  );
+  assert.ok(!text.includes(moved.slice(0, 5)) && !text.includes(moved.slice(-6)), text);
+});
+
 Deno.test("cutOutSecrets() cuts a token in base64 or hex in ROT13 with its run", () => {
   const b64 = rot13Of(btoa(`t=${GH}\n`));
   const hex = rot13Of(hexOf(`t=${AWS}`));
