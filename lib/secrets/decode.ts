@@ -2110,6 +2110,8 @@ export function variants(
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
       compressed(body, from);
+      // On a line of its own in a JSON string (`\nH4sI...`), past the escape's letter.
+      if (escaped) compressed(body.slice(1), from + 1);
       // Any alignment: a character glued in front shifts the groups of four. A file's
       // signature glued in front does too (`printf iVBORw0KGgo; base64 .env`: its
       // eleven characters had hidden the rest when a file was decoded at its own

@@ -2209,13 +2209,17 @@ function findInPiece(
   const values = options.values ?? [];
   const out: Located[] = [];
   const seen = new Set<string>();
-  const add = (findings: Finding[], encoding: Encoding) => {
+  // Found by a reader of runs in a window decoded in place (see the end).
+  const inWindow = new Set<Located>();
+  const add = (findings: Finding[], encoding: Encoding, windowed = false) => {
     for (const f of findings) {
       const index = f.index;
       const key = `${f.rule}:${index}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...f, index, encoding });
+      const located = { ...f, index, encoding };
+      out.push(located);
+      if (windowed) inWindow.add(located);
     }
   };
   const survey = detector().survey(text, options.utf8);
@@ -2343,8 +2347,11 @@ function findInPiece(
         decoded = [];
         valued = [];
       }
-      add(place(decoded), v.encoding);
-      add(place(valued), v.encoding);
+      // A run read in a window decoded in place (`=\n`, a soft line break, taken out before
+      // it) may be read as written too: see the end.
+      const windowed = depth > 0 && span !== undefined && !inPlace;
+      add(place(decoded), v.encoding, windowed);
+      add(place(valued), v.encoding, windowed);
       // A token put back together from groups (`cut`) holds nothing more to decode; a run
       // shifted back (`shifted`) is read as it is (see `shiftedRuns` in decode.ts).
       if (depth === 0 && v.encoding !== "cut" && v.encoding !== "shifted") {
@@ -2375,8 +2382,22 @@ function findInPiece(
     deep,
   );
   add(split, "split");
-  return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
+  // A token a run's reader found in a window and also as the text is written is one
+  // finding, the one as written: by its rule and how it was written, a few characters on
+  // (what the window decodes before the run shortens it: `=\n` taken out). Further, it is
+  // another (the next line's), or said twice.
+  const once = inWindow.size === 0 ? out : out.filter((f) =>
+    !inWindow.has(f) ||
+    !out.some((p) =>
+      !inWindow.has(p) && p.rule === f.rule && p.encoding === f.encoding &&
+      p.index >= f.index && p.index - f.index <= WINDOW_SHIFT
+    )
+  );
+  return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
 }
+
+/** How far before its run as written a run's finding in a window may point (see the end of `findInPiece`). */
+const WINDOW_SHIFT = 2 * MIN_RUN;
 
 /**
  * Findings in decoded windows of one text traced back to where they are written: a token
@@ -2427,7 +2448,11 @@ function writtenElsewhere(
   );
   if (written.length === 0) return findings;
   const claimed = new Set<Located>();
+  // The window's findings that one as written answers for: another of the same rule at the
+  // same place (a token read as written and as pieces in the window) is answered too.
+  const answered = new Set<string>();
   return findings.filter((f) => {
+    if (answered.has(`${f.rule}:${f.index}`)) return false;
     const secret = decoded.slice(f.index, f.index + f.length);
     let nearest: Located | undefined;
     for (const p of written) {
@@ -2446,6 +2471,7 @@ function writtenElsewhere(
     }
     if (nearest === undefined) return true;
     claimed.add(nearest);
+    answered.add(`${f.rule}:${f.index}`);
     return false;
   });
 }
