@@ -1513,7 +1513,7 @@ function inBase64(text: string, at: number): boolean {
 }
 
 /** Line breaks between joined lines, with the next line's indentation and a soft break's `=`. */
-const JOINED_BREAK = /=?(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t)*/g;
+const JOINED_BREAK = /=?(?:\r?\n|(?:\\{1,2}r)?\\{1,2}n)(?:[ \t]|\\{1,2}t)*/g;
 
 /**
  * `run` without the `=` padding it ends in: read from its end (a regular expression tried
@@ -1730,6 +1730,9 @@ export function variants(
     const next = runs[end + 2]!;
     // Quoted-printable's soft line break: a `=` ends the line it wraps.
     if (text.charCodeAt(from) === 61) from++;
+    // A break escaped twice (lines of output in a JSON string inside another, a notebook's
+    // cell in a request), read as one escaped once: its first backslash passed.
+    if (text.charCodeAt(from) === 92 && text.charCodeAt(from + 1) === 92) from++;
     const step = lineBreakAt(text, from);
     if (step === 0) return false;
     const line = from + step;
@@ -1865,7 +1868,8 @@ export function variants(
       }
     }
     const body = withoutPadding(joined);
-    if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
+    // Where the lines joined start, past an escape's letter (as they do).
+    if (base64Candidate(body)) joinedBase64(body, lineStart(r), r, end);
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
@@ -2109,9 +2113,12 @@ export function variants(
     }
     if (run.length >= MIN_BASE64 && base64Candidate(run)) {
       const body = withoutPadding(run);
+      // On a line of its own in a JSON string (`\nH4sI...`), past the escape's letter, where
+      // what the run decodes to points (and lines joined do: a block read a line at a time
+      // and whole is one finding).
+      const start = from + +escaped;
       compressed(body, from);
-      // On a line of its own in a JSON string (`\nH4sI...`), past the escape's letter.
-      if (escaped) compressed(body.slice(1), from + 1);
+      if (escaped) compressed(body.slice(1), start);
       // Any alignment: a character glued in front shifts the groups of four. A file's
       // signature glued in front does too (`printf iVBORw0KGgo; base64 .env`: its
       // eleven characters had hidden the rest when a file was decoded at its own
@@ -2125,8 +2132,8 @@ export function variants(
         const printable = base64Printable(body, offset, file && offset > 0 ? 16 : 8);
         if (printable) parts.push(printable);
       }
-      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: from });
-      if (alignments > 0 && !file) rot13Base64(body, from);
+      if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: start });
+      if (alignments > 0 && !file) rot13Base64(body, start);
     }
     // Hex in ROT13 (`xxd -p | tr a-z n-za-m`: its letters `n` to `s`): moved back, read as hex.
     if (run.length >= MIN_HEX && rot13HexRun(run)) {

@@ -188,6 +188,16 @@ Deno.test("a token found in a decoded run is one finding, also where its marks p
   assert.deepEqual(found(`x ${btoa(env)}`), ["base64:slack-token"]);
   assert.deepEqual(found(`x ${hex(env)}`), ["hex:slack-token"]);
   assert.deepEqual(found(`x ${[...hex(env)].reverse().join("")}`), ["reversed-hex:slack-token"]);
+  // base64 wrapped in lines on a command's output in a JSON string: read a line at a time
+  // and joined, one finding; and zstd, whose frame keeps a short text as it is.
+  const wrapped = btoa(env).match(/.{1,76}/g)!.join("\n");
+  assert.deepEqual(found(JSON.stringify({ content: `$ base64 .env\n${wrapped}\n` })), [
+    "base64:slack-token",
+  ]);
+  const zst = b64bytes(zstdCompressSync(new TextEncoder().encode(env)));
+  assert.deepEqual(found(JSON.stringify({ content: `$ zstd | base64 -w0\n${zst}\n` })), [
+    "zstd:slack-token",
+  ]);
 });
 
 Deno.test("a token a reader of runs finds as written and again in a window decoded around it is one finding", () => {
@@ -2668,6 +2678,20 @@ Deno.test("a token cut into a path's segments anywhere past its prefix (`https:/
     "https://docs.anthropic.example/sk-ant-api03-/getting-started/keys",
     "see /opt/AKIA/keys/rotation-policy/v2",
   ]);
+});
+
+Deno.test("hex or base64 wrapped in lines in a JSON string inside another (a cell's output in a notebook sent in a request) is read joined", () => {
+  const env = `TOKEN=${GH}\nOTHER=x\n`;
+  for (
+    const [wrapped, encoding] of [
+      [hex(env).match(/.{1,60}/g)!.join("\n"), "hex"],
+      [btoa(env.repeat(2)).match(/.{1,40}/g)!.join("\n"), "base64"],
+    ]
+  ) {
+    const cell = JSON.stringify({ outputs: [{ text: `${wrapped}\n` }] });
+    const text = JSON.stringify({ files: { "n.ipynb": { content: cell } } });
+    assert.deepEqual(found(text), [`${encoding}:github-token`], text);
+  }
 });
 
 Deno.test("code in a JSON string inside another (a notebook's cell in a request that uploads it), two or three levels deep, is read as code: a token in quoted pieces, variables or lines in it is found", () => {
