@@ -83,6 +83,8 @@ export interface Variant {
    * without them, a part of it).
    */
   whole?: true;
+  /** For a hex dump: where its last line ends in the original text (see `Dump.end`). */
+  through?: number;
 }
 
 /** Whether `bytes` are binary, as git decides it: a NUL byte in the first 8000. */
@@ -1706,7 +1708,9 @@ export function variants(
         before && turned && parts.length > 0 && !hasHead(turned.plain, parts[0]!, 0) &&
         hasHead(turned.plain, before + parts[0], 0)
       ) parts.push(before + parts[0]);
-      if (parts.length) add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at });
+      if (parts.length) {
+        add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at, through: dump.end });
+      }
     }
   }
   const runs = survey.runs;

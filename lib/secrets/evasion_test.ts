@@ -207,6 +207,10 @@ Deno.test("a token a reader of runs finds as written and again in a window decod
   assert.deepEqual(found(`payload=${[...hex(slack)].reverse().join("")}`), [
     "reversed-hex:slack-token",
   ]);
+  // A `.env` line in a JSON string inside another: put back together from its marks in the
+  // window around the inner quotes, it is the token found as written.
+  const nested = JSON.stringify({ content: JSON.stringify({ out: `TOKEN=${slack}\nOTHER=x\n` }) });
+  assert.deepEqual(found(nested), ["plain:slack-token"]);
 });
 
 Deno.test("digits that are no text's, as a number or hex turned around, decode to nothing", () => {

@@ -205,6 +205,15 @@ Deno.test("a token in a UTF-16 file shown by xxd, hexdump -C or od -c is found, 
   }
 });
 
+Deno.test("a token in an xxd dump is one finding, its text column not read again as lines (a line's end and the next line's offset)", () => {
+  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  for (const text of [xxd(slack), JSON.stringify({ content: xxd(`token: ${slack}\n`) })]) {
+    assert.deepEqual(findSecrets(text).map((f) => `${f.encoding}:${f.rule}`), [
+      "hexdump:slack-token",
+    ], text);
+  }
+});
+
 Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal go on a dump", () => {
   const file = `say "hi" \\ \tcaf\u00e9 \x01\x7f  end\nGITHUB_TOKEN=${GH}\n`;
   const text = odChars(file);

@@ -2211,6 +2211,8 @@ function findInPiece(
   const seen = new Set<string>();
   // Found by a reader of runs in a window decoded in place (see the end).
   const inWindow = new Set<Located>();
+  // The hex dumps of the text, where they are (see the end).
+  const dumps: [number, number][] = [];
   const add = (findings: Finding[], encoding: Encoding, windowed = false) => {
     for (const f of findings) {
       const index = f.index;
@@ -2252,6 +2254,10 @@ function findInPiece(
     parent?: Encoding,
   ) => {
     for (const v of variants(source, surveyed, TOKEN_START, heads, deepBreaks)) {
+      // (In a window decoded in place, roughly where: decoding shortens it.)
+      if (v.through !== undefined && (depth === 0 || span !== undefined)) {
+        dumps.push([at + v.at, at + v.through + (span ? span[1] - span[0] - source.length : 0)]);
+      }
       // Offsets in what a run decodes to are none in the text: what is found a level down
       // in it points at the run's start, as what is found in it does (a token found there
       // and again put back together from its marks, `cut`, is one finding).
@@ -2383,16 +2389,29 @@ function findInPiece(
   );
   add(split, "split");
   // A token a run's reader found in a window and also as the text is written is one
-  // finding, the one as written: by its rule and how it was written, a few characters on
-  // (what the window decodes before the run shortens it: `=\n` taken out). Further, it is
+  // finding, the one as written: by its rule, a few characters on (what the window decodes
+  // before the run shortens it: `=\n` taken out), however the other was read (as written
+  // where the window's reading put it back together from its marks). Further, it is
   // another (the next line's), or said twice.
-  const once = inWindow.size === 0 ? out : out.filter((f) =>
+  let once = inWindow.size === 0 ? out : out.filter((f) =>
     !inWindow.has(f) ||
     !out.some((p) =>
-      !inWindow.has(p) && p.rule === f.rule && p.encoding === f.encoding &&
-      p.index >= f.index && p.index - f.index <= WINDOW_SHIFT
+      !inWindow.has(p) && p.rule === f.rule && p.index >= f.index &&
+      p.index - f.index <= WINDOW_SHIFT
     )
   );
+  // A hex dump's token read again from its text column (a line's end and the next line's
+  // offset, `xoxb-2401383461-` and `00000010`, read as a token cut into lines) is the
+  // dump's finding.
+  if (dumps.length > 0) {
+    const dumped = once.filter((f) => f.encoding === "hexdump");
+    once = once.filter((f) =>
+      f.encoding === "hexdump" || !dumps.some(([from, to]) =>
+        f.index >= from && f.index < to &&
+        dumped.some((d) => d.rule === f.rule && d.index >= from && d.index < to)
+      )
+    );
+  }
   return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
 }
 
