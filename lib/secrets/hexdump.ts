@@ -413,7 +413,9 @@ export function hexDigits(text: string, from: number, to: number): boolean {
 function nextLine(text: string, end: number, next: number): boolean {
   if (next - end > MAX_GAP) return false;
   const start = lineAfter(text, end);
-  return start !== undefined && start <= next && text.slice(start, next).trim() === "";
+  // Indented or not, by spaces or tabs, a tab escaped in a JSON string too (`\n\t0000...`).
+  return start !== undefined && start <= next &&
+    text.slice(start, next).replaceAll("\\t", "").trim() === "";
 }
 
 /**

@@ -214,6 +214,15 @@ Deno.test("a token in an xxd dump is one finding, its text column not read again
   }
 });
 
+Deno.test("an xxd dump indented by tabs in a JSON string (a block of a Markdown file, a YAML value) is read whole", () => {
+  const indented = xxd(FILE).trimEnd().split("\n").map((line) => `\t${line}`).join("\n");
+  const text = JSON.stringify({ content: `dump:\n${indented}\n` });
+  assert.deepEqual(findSecrets(text).map((f) => `${f.encoding}:${f.rule}`).toSorted(), [
+    "hexdump:aws-access-key-id",
+    "hexdump:github-token",
+  ], text);
+});
+
 Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal go on a dump", () => {
   const file = `say "hi" \\ \tcaf\u00e9 \x01\x7f  end\nGITHUB_TOKEN=${GH}\n`;
   const text = odChars(file);
