@@ -2850,3 +2850,61 @@ Deno.test("a token with one letter or digit put between each of its characters (
     "0x00 0x01 0x02 0x03 " + "00".repeat(40),
   ]);
 });
+
+Deno.test("a token or a .env line in each encoding, in each place a request or a file puts it, is one finding", () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const lines = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+  const xxd = (s: string) =>
+    lines(hex(s), 32).split("\n").map((row, r) =>
+      `${(r * 16).toString(16).padStart(8, "0")}: ${row.match(/.{1,4}/g)!.join(" ").padEnd(39)}  ${
+        [...utf8(s).subarray(r * 16, r * 16 + 16)].map((b) =>
+          b >= 32 && b < 127 ? String.fromCharCode(b) : "."
+        ).join("")
+      }`
+    ).join("\n");
+  const encodings: Record<string, (s: string) => string> = {
+    "as written": (s) => s,
+    base64: (s) => btoa(s),
+    "base64 in lines": (s) => lines(btoa(s), 76),
+    "base64 turned around": (s) => rev(btoa(s)),
+    "base64 in ROT13": (s) => rot(btoa(s)),
+    hex,
+    "hex in lines": (s) => lines(hex(s), 60),
+    "hex turned around": (s) => rev(hex(s)),
+    base32: (s) => base32(s),
+    "percent-encoded": (s) => [...s].map((c) => "%" + hex(c)).join(""),
+    xxd,
+    "ROT13": rot,
+    reversed: rev,
+    "a number": (s) => BigInt("0x" + hex(s)).toString(),
+    "gzip, base64": (s) => b64bytes(gzipSync(utf8(s))),
+    "gzip, base64 in lines": (s) => b64bytes(gzipSync(utf8(s)), true),
+    "zlib, base64": (s) => b64bytes(deflateSync(utf8(s))),
+    "zstd, base64": (s) => b64bytes(zstdCompressSync(utf8(`${s} and notes, notes, notes`))),
+  };
+  const places: Record<string, (s: string) => string> = {
+    alone: (s) => s,
+    "after a label": (s) => `payload=${s}`,
+    "a command's output": (s) => `$ cmd\n${s}\n$ `,
+    "a command's output in a JSON string": (s) => JSON.stringify({ content: `$ cmd\n${s}\n` }),
+    "a JSON field": (s) => JSON.stringify({ t: s }),
+    indented: (s) => `data:\n  ${s.replaceAll("\n", "\n  ")}\n`,
+    "indented by tabs in a JSON string": (s) =>
+      JSON.stringify({ content: `data:\n\t${s.replaceAll("\n", "\n\t")}\n` }),
+    "a JSON string in a JSON string": (s) => JSON.stringify({ c: JSON.stringify({ out: s }) }),
+  };
+  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  const stripe = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
+  const wrong: string[] = [];
+  for (const token of [GH, slack, stripe, AWS]) {
+    for (const written of [token, `TOKEN=${token}\nOTHER=x\n`]) {
+      for (const [how, encode] of Object.entries(encodings)) {
+        for (const [where, place] of Object.entries(places)) {
+          const n = findSecrets(place(encode(written))).length;
+          if (n !== 1) wrong.push(`${token.slice(0, 4)} ${how} ${where}: ${n}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
