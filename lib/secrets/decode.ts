@@ -1246,7 +1246,7 @@ const SHORT_JOIN = 1024;
  * (its padding too), then its end.
  */
 const SHORT_LAST_LINE =
-  /^(?:\r?\n|(?:\\r)?\\n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
+  /^(?:\r?\n|(?:\\{1,2}r)?\\{1,2}n)(?:[ \t]|\\t){0,8}[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 
 /**
  * A separator between runs cut apart (see `variants`): spaces, tabs, commas, `;`, `|`, a
@@ -1832,7 +1832,9 @@ export function variants(
     // zstd frame of one block opens to nothing.
     const c = text.charCodeAt(tail);
     const next = text.charCodeAt(tail + 1);
-    const short = c === 10 || c === 13 || (c === 92 && (next === 110 || next === 114))
+    // (A break escaped twice too: see `broken`.)
+    const escape = c === 92 && next === 92 ? text.charCodeAt(tail + 2) : next;
+    const short = c === 10 || c === 13 || (c === 92 && (escape === 110 || escape === 114))
       ? SHORT_LAST_LINE.exec(text.slice(tail, tail + 40))
       : null;
     if (end === r && !short) {
@@ -2170,7 +2172,8 @@ export function variants(
       if (next === undefined) break;
       joined += next;
     }
-    if (last > r) add({ text: joined, encoding: "base64-pieces", at: runs[r]! });
+    // Pointing past an escape's letter, as lines joined do (see `lineStart`).
+    if (last > r) add({ text: joined, encoding: "base64-pieces", at: lineStart(r) });
     r = last;
   }
   return out;

@@ -427,7 +427,10 @@ function lineEnd(text: string, at: number): number {
   for (let i = at; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 10 || c === 13 || quoteEnds(text, i)) return i;
-    if (c === 92 && /[nr]/.test(text[i + 1] ?? "") && backslashesBefore(text, i) % 2 === 0) {
+    if (
+      c === 92 && (/[nr]/.test(text[i + 1] ?? "") || deepBreakAt(text, i) > 0) &&
+      backslashesBefore(text, i) % 2 === 0
+    ) {
       return i;
     }
   }
@@ -933,10 +936,21 @@ function isPayload(text: string, c: number): boolean {
 function lineAfter(text: string, at: number): number | undefined {
   const to = Math.min(text.length, at + MAX_GAP);
   for (let i = at; i < to; i++) {
-    const step = breakAt(text, i, false) || breakAt(text, i, true);
+    const step = breakAt(text, i, false) || breakAt(text, i, true) || deepBreakAt(text, i);
     if (step > 0) return i + step;
   }
   return undefined;
+}
+
+/**
+ * The length of a line break escaped twice at `i` (`\\\\n`: lines of a dump in a JSON
+ * string inside another, a notebook's cell output in a request), or 0.
+ */
+function deepBreakAt(text: string, i: number): number {
+  return text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) === 92 &&
+      text.charCodeAt(i + 2) === 110 && backslashesBefore(text, i) % 2 === 0
+    ? 3
+    : 0;
 }
 
 /** A copy of `bytes` with each group of `width` hex digits reversed (`od -x`, `hexdump`: little-endian words). */
