@@ -1876,6 +1876,10 @@ export function variants(
     const body = withoutPadding(joined);
     // Where the lines joined start, past an escape's letter (as they do).
     if (base64Candidate(body)) joinedBase64(body, lineStart(r), r, end);
+    // One line and a short one after it, which may be the next line of output instead
+    // (`EOF`): the line is decoded alone too (glued on, the short one's bytes can run on
+    // into the token's).
+    if (short && end === r) decodedJoined[r >> 1] = 0;
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's

@@ -609,6 +609,20 @@ Deno.test("a token in base64 of gzip, zstd or zlib is found in ROT13 or turned a
   assert.ok(found(`blob: ${zr}`).includes("zlib:github-token"), zr);
 });
 
+Deno.test("a token's base64 on a line of its own, the next line a short word (a heredoc's `EOF`), is found", () => {
+  // Glued on, `EOF` in ROT13 (`RBS`) decodes to a `D` after this key, which then runs on.
+  const key = "AI" + "zaSyDXk4mR8q2Zt9Wv6Ln3Pb1Qw3Er5Ty7Uiq";
+  for (
+    const [encode, how] of [[btoa, "base64"], [
+      (t: string) => rot(btoa(t)),
+      "rot13-base64",
+    ]] as const
+  ) {
+    const text = `cat <<EOF > key.txt\n${encode(key)}\nEOF\n`;
+    assert.deepEqual(found(text), [`${how}:gcp-api-key`], text);
+  }
+});
+
 Deno.test("base64 and hex of no text read in ROT13 decode to nothing", () => {
   const random = new Uint8Array(4096).map((_, i) => (i * 7919 + (i >> 3) * 104729) & 255);
   const texts = [
