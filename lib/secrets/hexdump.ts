@@ -414,8 +414,9 @@ function nextLine(text: string, end: number, next: number): boolean {
   if (next - end > MAX_GAP) return false;
   const start = lineAfter(text, end);
   // Indented or not, by spaces or tabs, a tab escaped in a JSON string too (`\n\t0000...`).
-  return start !== undefined && start <= next &&
-    text.slice(start, next).replaceAll("\\t", "").trim() === "";
+  if (start === undefined || start > next) return false;
+  const gap = text.slice(start, next);
+  return (gap.includes("\\") ? gap.replaceAll("\\t", "") : gap).trim() === "";
 }
 
 /**
@@ -936,7 +937,10 @@ function isPayload(text: string, c: number): boolean {
 function lineAfter(text: string, at: number): number | undefined {
   const to = Math.min(text.length, at + MAX_GAP);
   for (let i = at; i < to; i++) {
-    const step = breakAt(text, i, false) || breakAt(text, i, true) || deepBreakAt(text, i);
+    const c = text.charCodeAt(i);
+    if (c === 10) return i + 1;
+    if (c !== 92) continue;
+    const step = breakAt(text, i, true) || deepBreakAt(text, i);
     if (step > 0) return i + step;
   }
   return undefined;

@@ -2393,30 +2393,80 @@ function findInPiece(
   // before the run shortens it: `=\n` taken out), however the other was read (as written
   // where the window's reading put it back together from its marks). Further, it is
   // another (the next line's), or said twice.
-  let once = inWindow.size === 0 ? out : out.filter((f) =>
-    !inWindow.has(f) ||
-    !out.some((p) =>
-      !inWindow.has(p) && p.rule === f.rule && p.index >= f.index &&
-      p.index - f.index <= WINDOW_SHIFT
-    )
-  );
+  let once = out;
+  if (inWindow.size > 0) {
+    const written = placesByRule(out.filter((f) => !inWindow.has(f)), (f) => [f.index, f.index]);
+    once = once.filter((f) =>
+      !inWindow.has(f) || !holds(written.get(f.rule), f.index, f.index + WINDOW_SHIFT)
+    );
+  }
   // A hex dump's token read again from its text column (a line's end and the next line's
   // offset, `xoxb-2401383461-` and `00000010`, read as a token cut into lines) is the
   // dump's finding.
   if (dumps.length > 0) {
-    const dumped = once.filter((f) => f.encoding === "hexdump");
-    once = once.filter((f) =>
-      f.encoding === "hexdump" || !dumps.some(([from, to]) =>
-        f.index >= from && f.index < to &&
-        dumped.some((d) => d.rule === f.rule && d.index >= from && d.index < to)
-      )
-    );
+    dumps.sort((a, b) => a[0] - b[0]);
+    const dumped = placesByRule(once.filter((f) => f.encoding === "hexdump"), (f) => {
+      const dump = dumps[lastAtOrBefore(dumps, f.index)];
+      return dump && f.index < dump[1] ? dump : undefined;
+    });
+    once = once.filter((f) => f.encoding === "hexdump" || !holds(dumped.get(f.rule), f.index));
   }
   return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
 }
 
 /** How far before its run as written a run's finding in a window may point (see the end of `findInPiece`). */
 const WINDOW_SHIFT = 2 * MIN_RUN;
+
+/**
+ * Stretches (`from`, `to`) of findings, by rule, sorted by where they start: each
+ * finding's `place`, or none. For a look at each of many findings that is not a pass over
+ * all of them (a body of thousands of secrets).
+ */
+function placesByRule(
+  findings: readonly Located[],
+  place: (f: Located) => readonly [number, number] | undefined,
+): Map<string, (readonly [number, number])[]> {
+  const out = new Map<string, (readonly [number, number])[]>();
+  for (const f of findings) {
+    const at = place(f);
+    if (!at) continue;
+    const list = out.get(f.rule);
+    if (list) list.push(at);
+    else out.set(f.rule, [at]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a[0] - b[0]);
+  return out;
+}
+
+/**
+ * Whether one of `stretches` (sorted by start) holds `at` (from its start to its end, or
+ * up to `to`: one that starts between `at` and `to`).
+ */
+function holds(
+  stretches: readonly (readonly [number, number])[] | undefined,
+  at: number,
+  to?: number,
+): boolean {
+  if (!stretches) return false;
+  if (to !== undefined) {
+    const k = lastAtOrBefore(stretches, to);
+    return k >= 0 && stretches[k]![0] >= at;
+  }
+  const k = lastAtOrBefore(stretches, at);
+  return k >= 0 && at < stretches[k]![1];
+}
+
+/** The index of the last of `sorted` (by start) that starts at or before `at`; -1 if none. */
+function lastAtOrBefore(sorted: readonly (readonly [number, number])[], at: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]![0] <= at) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
 
 /**
  * Findings in decoded windows of one text traced back to where they are written: a token
