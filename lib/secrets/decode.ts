@@ -579,8 +579,8 @@ function turnedCompressed(body: string): string | undefined {
   if (
     (first === 85 && body.startsWith("U4fV")) ||
     (first === 88 && (body.startsWith("XYHi/") || body.startsWith("XYHi_"))) ||
-    (first === 114 && zlibHeader(base64Bytes(rot13Ascii(body.slice(0, 4)), 0)))
-  ) return rot13Ascii(body);
+    (first === 114 && zlibHeader(base64Bytes(turnedText(body, 0, 4, false, true), 0)))
+  ) return turnedText(body, 0, body.length, false, true);
   const last = body.charCodeAt(body.length - 1);
   if (
     (last === 72 && body.endsWith("Is4H")) ||
@@ -631,6 +631,17 @@ function numberText(digits: string): string {
   let hex = BigInt(digits).toString(16);
   if (hex.length % 2 === 1) hex = "0" + hex;
   return printableRuns(hexBytes(hex, 0));
+}
+
+/**
+ * The printable runs of `digits` hex digits decoded (`bytes`, `hexBytes` with its tail),
+ * from the first digit and from the second, one reading a line.
+ */
+function hexText(bytes: Uint8Array, digits: number): string {
+  return [
+    printableRuns(bytes.subarray(0, digits >> 1)),
+    printableRuns(shiftedBytes(bytes, 4, true, (digits - 1) >> 1)),
+  ].filter(Boolean).join("\n");
 }
 
 /** Decodes the hex digits of `run` from `offset`, two to a byte. */
@@ -1798,7 +1809,7 @@ export function variants(
   // are (see `base64Text`). Bytes decoded as written may be text by chance further on.
   const rot13Base64 = (body: string, at: number) => {
     if (base64Text(body, BASE64_VALUE) || !base64Text(body, ROT13_BASE64)) return;
-    const back = rot13Ascii(body);
+    const back = turnedText(body, 0, body.length, false, true);
     const parts: string[] = [];
     for (let offset = 0; offset < 4 && offset < back.length - 16; offset++) {
       const printable = base64Printable(back, offset);
@@ -1985,21 +1996,13 @@ export function variants(
       // From its second digit too: four bits further (decoded once, read shifted).
       const bytes = hexBytes(sub, 0, true);
       compressedBytes(bytes.subarray(0, sub.length >> 1), at);
-      const parts = [
-        printableRuns(bytes.subarray(0, sub.length >> 1)),
-        printableRuns(shiftedBytes(bytes, 4, true, (sub.length - 1) >> 1)),
-      ].filter(Boolean);
-      if (parts.length) add({ text: parts.join("\n"), encoding: hexEncoding, at });
+      const parts = hexText(bytes, sub.length);
+      if (parts) add({ text: parts, encoding: hexEncoding, at });
       // Hex turned around (`xxd -p | rev`, `h[::-1]`): read back from its end, from its last
       // digit and from the one before (a character glued on after it).
       if (turnedHexOfText(sub)) {
-        const back = [...sub].reverse().join("");
-        const bytes = hexBytes(back, 0, true);
-        const turned = [
-          printableRuns(bytes.subarray(0, back.length >> 1)),
-          printableRuns(shiftedBytes(bytes, 4, true, (back.length - 1) >> 1)),
-        ].filter(Boolean);
-        if (turned.length) add({ text: turned.join("\n"), encoding: "reversed-hex", at });
+        const turned = hexText(hexBytes(reverseText(sub), 0, true), sub.length);
+        if (turned) add({ text: turned, encoding: "reversed-hex", at });
       }
       // Text's bytes read as one number, in decimal (`int.from_bytes(t.encode(), "big")`).
       if (sub.length >= MIN_NUMBER && sub.length <= MAX_NUMBER && DIGITS.test(sub)) {
@@ -2147,7 +2150,7 @@ export function variants(
     }
     // Hex in ROT13 (`xxd -p | tr a-z n-za-m`: its letters `n` to `s`): moved back, read as hex.
     if (run.length >= MIN_HEX && rot13HexRun(run)) {
-      decodeSubRun(HEX_CHAR, rot13Ascii(run), from, "rot13-hex");
+      decodeSubRun(HEX_CHAR, turnedText(run, 0, run.length, false, true), from, "rot13-hex");
     }
     if (run.length < MIN_BASE32) continue;
     for (const [alphabet, from2, to2] of subRuns(run)) {
@@ -2384,13 +2387,6 @@ export function indentEnd(text: string, at: number): number {
     else break;
   }
   return k;
-}
-
-/** `rot13` of a run of ASCII (a run of the base64 alphabets), a table lookup a character. */
-export function rot13Ascii(run: string): string {
-  const bytes = new Uint8Array(run.length);
-  for (let i = 0; i < run.length; i++) bytes[i] = ROT13[run.charCodeAt(i) & 127]!;
-  return ASCII.decode(bytes);
 }
 
 /** Base64 digit values of each ASCII character, as written or in ROT13 (-1 outside the alphabets). */
@@ -2877,7 +2873,8 @@ function turnedRuns(
   // line of a command's output), not the token's.
   const first = from + (escaped ? 1 : 0);
   // Each character's code moved by one number (`chr(ord(c) + 1)`): a token's marks, and a
-  // few of its letters and digits, move off the alphabet of runs (`ghp_` 1 on is `hiq\``),
+  // few of its letters and digits, move off the alphabet of runs (`ghp_` 1 on is `hiq` and a
+  // backquote),
   // so that a run may start past its prefix: read from the start of the word the run is
   // in too (see `wordStart`).
   out = codesShiftedAt(text, first, heads, out);
