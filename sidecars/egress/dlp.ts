@@ -13,6 +13,7 @@ import {
   type Encoding,
   findSecrets,
   findSplitSecrets,
+  getPublicValues,
   howWritten,
   type Located,
   WINDOWED,
@@ -236,10 +237,11 @@ export function scanRequest(
     }
   };
   const headers = [...request.headers];
-  if (request.method) add("method", findSecrets(request.method, { values }));
-  if (request.host) add("host", findSecrets(request.host, { values }));
-  add("url", findSecrets(request.url, { values }));
-  for (const [name, value] of headers) add("header", findSecrets(`${name}: ${value}`, { values }));
+  const known = headScans.for(values);
+  if (request.method) add("method", known.find(request.method));
+  if (request.host) add("host", known.find(request.host));
+  add("url", known.find(request.url));
+  for (const [name, value] of headers) add("header", known.find(`${name}: ${value}`));
   if (request.body) {
     add("body", bodyFound ?? bodySecrets(request.body, values, request.bodyBytes));
   }
@@ -267,11 +269,83 @@ export function scanRequest(
   ].flatMap((fields, i) =>
     // Encoded pieces: among the values or among the names, not both as they come (the
     // names glued between the values' pieces would spoil what they decode to).
-    findSplitSecrets(fields, values, { decode: i < 2 })
+    known.findSplit(fields, i < 2)
   );
   add("fields", split.filter((f) => !out.some((o) => o.rule === f.rule)));
   return out;
 }
+
+/** The longest text, or fields joined, whose findings `HeadScans` keeps. */
+const KEPT_TEXT = 4096;
+/** How many texts' findings `HeadScans` keeps (and as many field lists'). */
+const KEPT_SCANS = 512;
+
+/**
+ * What the scans of short texts of requests' heads found, by text: a client sends the
+ * same headers with every request (Claude Code its 17, the same each turn but for a
+ * length), and the same names of fields. Scanned once, they cost a request on a kept
+ * connection a look-up each; scanned each time they had been half the time the proxy
+ * adds to it. Kept for one list of values and public values (a bottle's: they do not
+ * change), a few hundred texts at most, the oldest dropped first.
+ */
+class HeadScans {
+  #values: readonly string[] = [];
+  #public: readonly string[] = getPublicValues();
+  readonly #texts = new Map<string, readonly Located[]>();
+  readonly #fields = new Map<string, readonly Located[]>();
+
+  /** This, for `values` (emptied if they are not the ones its findings were for). */
+  for(values: readonly string[]): this {
+    const same = values === this.#values ||
+      (values.length === this.#values.length && values.every((v, i) => v === this.#values[i]));
+    if (!same || this.#public !== getPublicValues()) {
+      this.#values = [...values];
+      this.#public = getPublicValues();
+      this.#texts.clear();
+      this.#fields.clear();
+    }
+    return this;
+  }
+
+  /** `findSecrets` of `text` with the values. */
+  find(text: string): readonly Located[] {
+    return kept(this.#texts, text, () => findSecrets(text, { values: this.#values }));
+  }
+
+  /** `findSplitSecrets` of `fields` with the values, decoding or not. */
+  findSplit(fields: readonly string[], decode: boolean): readonly Located[] {
+    let length = 0;
+    for (const field of fields) length += field.length + 1;
+    const scan = () => findSplitSecrets(fields, this.#values, { decode });
+    return length > KEPT_TEXT ? scan() : kept(this.#fields, fieldsKey(fields, decode), scan);
+  }
+}
+
+/**
+ * The key of a list of fields in `HeadScans`: as JSON, one for each list. Fields joined
+ * by any character could be other fields joined so (a URL's path segment, decoded, holds
+ * anything), and a clean list's findings taken for a list that holds a secret.
+ */
+export function fieldsKey(fields: readonly string[], decode: boolean): string {
+  return `${+decode}${JSON.stringify(fields)}`;
+}
+
+/** `map`'s findings for `key`, or `scan`'s, kept when `key` is short (see `HeadScans`). */
+function kept(
+  map: Map<string, readonly Located[]>,
+  key: string,
+  scan: () => readonly Located[],
+): readonly Located[] {
+  const known = map.get(key);
+  if (known !== undefined) return known;
+  const found = scan();
+  if (key.length > KEPT_TEXT) return found;
+  if (map.size >= KEPT_SCANS) map.delete(map.keys().next().value!);
+  map.set(key, found);
+  return found;
+}
+
+const headScans = new HeadScans();
 
 /** Adds a named field to `out` if its value could be a piece: short, without white space. */
 function keepField(out: [string, string][], key: string, value: string): void {

@@ -4,6 +4,7 @@ import {
   bodyKeyedFields,
   cutOutSecrets,
   describeFindings,
+  fieldsKey,
   formFields,
   jsonFields,
   keyedFields,
@@ -12,6 +13,7 @@ import {
 } from "./dlp.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
+import { setPublicValues } from "../../lib/secrets/mod.ts";
 import { base32Of, hexOf, reversedOf, rot13Of, shiftedOf } from "../../tests/encodings.ts";
 
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
@@ -805,6 +807,34 @@ Deno.test("cutOutSecrets() cuts a key block in a JSON string, its slashes escape
   const cut = cutOutSecrets(escaped, [])!;
   assert.ok(cut);
   for (const line of lines) assert.ok(!cut.text.includes(line.slice(0, 20)), line);
+});
+
+Deno.test("scanRequest() scans a head's texts once for one list of values: the same head is found the same, with other values or public values anew", () => {
+  const [x, y] = [GH.slice(0, 18), GH.slice(18)];
+  const found = (headers: [string, string][], values: string[]) =>
+    scanRequest({ method: "GET", url: "/v1/items?page=2", headers }, values)
+      .map((f) => `${f.where}:${f.rule}:${f.encoding}`);
+  const head: [string, string][] = [["user-agent", "curl/8.5.0"], ["x-key", KEY]];
+  for (let round = 0; round < 2; round++) {
+    // Not the bottle's value until it is one, and no longer once it is not.
+    assert.deepEqual(found(head, []), [], `round ${round}`);
+    assert.deepEqual(found(head, [KEY]), ["header:bottle-credential:plain"], `round ${round}`);
+    assert.deepEqual(found([...head], [KEY].slice()), ["header:bottle-credential:plain"]);
+    // A token's halves in two headers; then declared public, then not.
+    const split: [string, string][] = [["x-a", x], ["x-b", y]];
+    assert.deepEqual(found(split, []), ["fields:github-token:joined"], `round ${round}`);
+    try {
+      setPublicValues([GH]);
+      assert.deepEqual(found(split, []), [], `round ${round}`);
+    } finally {
+      setPublicValues([]);
+    }
+    assert.deepEqual(found(split, []), ["fields:github-token:joined"], `round ${round}`);
+  }
+  // Lists of fields have keys of their own, whatever characters the fields hold.
+  const lists = [["a\nb"], ["a", "b"], ["a,b"], ["a", ",b"], ["a\u0000b"], ["a", "b", ""], []];
+  const keys = new Set(lists.flatMap((l) => [fieldsKey(l, true), fieldsKey(l, false)]));
+  assert.equal(keys.size, 2 * lists.length);
 });
 
 Deno.test("scanRequest() finds a secret split across the cookies of one request, as written or in base64", () => {
