@@ -973,14 +973,18 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
  * every other cell, never showed).
  */
 function triggered(text: string, triggers: readonly number[]) {
-  const percent: number[] = [];
-  const qp: number[] = [];
-  const escape: number[] = [];
-  const code: number[] = [];
-  const html: number[] = [];
-  const zeroCells: number[] = [];
-  const calls: number[] = [];
-  const deep: number[] = [];
+  // The lists, made before the loop (see `headCuts` in mod.ts).
+  const found = {
+    percent: [] as number[],
+    qp: [] as number[],
+    escape: [] as number[],
+    code: [] as number[],
+    html: [] as number[],
+    zeroCells: [] as number[],
+    calls: [] as number[],
+    deep: [] as number[],
+  };
+  const { percent, qp, escape, code, html, zeroCells, calls, deep } = found;
   for (const i of triggers) {
     const c = text.charCodeAt(i);
     if (c === 99 || c === 67) {
@@ -1027,7 +1031,7 @@ function triggered(text: string, triggers: readonly number[]) {
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
   }
-  return { percent, qp, escape, code, html, zeroCells, calls, deep };
+  return found;
 }
 
 /**
@@ -2117,9 +2121,12 @@ export function variants(
     // turned around. Only there: decoding every run turned around too would cost each
     // one a fifth more.
     const lead = escaped ? 1 : 0;
+    // (Not read before the text's start: a character read out of bounds, at a decoded
+    // window's first run, made V8's code for this function give up there each time, some
+    // 400 times over a process's first 30 scans of Python's source.)
     if (
       run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] === 0 &&
-      (text.charCodeAt(from - 1) === 61 || looksTurnedBase64(run, lead))
+      ((from > 0 && text.charCodeAt(from - 1) === 61) || looksTurnedBase64(run, lead))
     ) {
       const printable = turnedBackBase64([escaped ? run.slice(1) : run]);
       if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
