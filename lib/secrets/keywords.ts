@@ -661,7 +661,10 @@ function dumpsIn(
       let end = i + 3;
       while (end < length && (at(end) & 1) === 1) end++;
       if (end - from >= MIN_DUMP) {
-        pass.dumps.push(from, end);
+        // Not one character over and over (indentation, `0000...`, `xxxx...`): no dump,
+        // and reading one as lines of numbers took a model request of 256 KiB of `x`
+        // 3 ms.
+        if (!sameCharacter(text, bytes, shift, from, end)) pass.dumps.push(from, end);
         // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`)
         // is such a stretch too: told here, where the probe passes over it.
         const last = pass.spaced.at(-1) ?? -1;
@@ -921,6 +924,19 @@ function joinedFrom(
     }
   }
   return false;
+}
+
+/** Whether characters `from` to `end` are one character over and over (see `charAt`). */
+function sameCharacter(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  from: number,
+  end: number,
+): boolean {
+  const first = charAt(text, bytes, shift, from);
+  for (let i = from + 1; i < end; i++) if (charAt(text, bytes, shift, i) !== first) return false;
+  return true;
 }
 
 /** Character `i`'s code: byte `i + shift` of `bytes` if given, else of `text` (see `dumpClass`). */
