@@ -2865,6 +2865,36 @@ Deno.test("a token with one letter or digit put between each of its characters (
   ]);
 });
 
+Deno.test("runs of one character over and over, which no run reader reads, hide nothing beside them: zeros before a key in hex, a dump or base64, a token between long runs of one letter", () => {
+  const data = new Uint8Array([
+    ...new Uint8Array(64),
+    ...new TextEncoder().encode(`GITHUB_TOKEN=${GH}\n`),
+  ]);
+  const lines = (text: string, width: number) =>
+    text.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+  // `xxd`: an offset, groups of two bytes, the text column.
+  const dump: string[] = [];
+  for (let at = 0; at < data.length; at += 16) {
+    const row = data.subarray(at, at + 16);
+    const groups = hex(String.fromCharCode(...row)).match(/.{1,4}/g)!.join(" ");
+    const shown = [...row].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : ".")).join("");
+    dump.push(`${at.toString(16).padStart(8, "0")}: ${groups.padEnd(39)}  ${shown}`);
+  }
+  const binary = String.fromCharCode(...data);
+  for (
+    const [text, expected] of [
+      [lines(hex(binary), 60), "hex:github-token"],
+      [JSON.stringify({ output: lines(hex(binary), 60) }), "hex:github-token"],
+      [dump.join("\n"), "hexdump:github-token"],
+      [lines(btoa(binary), 76), "base64:github-token"],
+      [`${"x".repeat(5000)} ${GH} ${"A".repeat(3000)}`, "plain:github-token"],
+      [`${"-".repeat(80)}\n${GH}\n${"-".repeat(80)}`, "plain:github-token"],
+    ] as const
+  ) {
+    assert.deepEqual(found(text), [expected], text.slice(0, 80));
+  }
+});
+
 Deno.test("a token or a .env line in each encoding, in each place a request or a file puts it, is one finding (2,304 texts)", () => {
   const utf8 = (s: string) => new TextEncoder().encode(s);
   const lines = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
