@@ -19,6 +19,7 @@ import {
   escapeRegExp,
   KeywordMatcher,
   MIN_RUN,
+  sameCharacter,
   type Survey,
 } from "./keywords.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
@@ -2061,7 +2062,7 @@ export function variants(
     // anything in it, and each read all of it (a model request of 256 KiB of one letter
     // was read as a filler between characters, doubled, padded and as base32 from eight
     // places: 22 ms).
-    if (oneCharacter(run)) continue;
+    if (sameCharacter(run, undefined, 0, 0, run.length)) continue;
     // In a JSON string a run after an escape starts with its letter (`\\n`'s `n`).
     const escaped = from > 0 && text.charCodeAt(from - 1) === 92 && ESCAPE_LETTER.test(run[0]!);
     // Without the `=` padding read on above: a line of `.env` turned around (`rev .env`)
@@ -2990,13 +2991,6 @@ function turnedRuns(
     start = end + 1;
   }
   return out;
-}
-
-/** Whether `run` is one character over and over (most runs differ by their second). */
-function oneCharacter(run: string): boolean {
-  const first = run.charCodeAt(0);
-  for (let i = 1; i < run.length; i++) if (run.charCodeAt(i) !== first) return false;
-  return true;
 }
 
 /** `decodedJoined` of a text without runs: a typed array made per call costs a header's scan a tenth. */

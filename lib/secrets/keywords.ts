@@ -926,8 +926,11 @@ function joinedFrom(
   return false;
 }
 
-/** Whether characters `from` to `end` are one character over and over (see `charAt`). */
-function sameCharacter(
+/**
+ * Whether characters `from` to `end` are one character over and over (see `charAt`): no
+ * hex dump, and no run any reader of runs finds anything in.
+ */
+export function sameCharacter(
   text: string,
   bytes: Uint8Array | undefined,
   shift: number,
