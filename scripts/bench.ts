@@ -275,6 +275,7 @@ const DLP_PROCESSES = 3;
 async function dlpThroughput(): Promise<void> {
   const runs: {
     what: string;
+    baseline?: string;
     measured?: string;
     decode: number;
     scan: number;
@@ -291,11 +292,13 @@ async function dlpThroughput(): Promise<void> {
     );
     runs.push(JSON.parse(out));
   }
-  for (const [i, { what, measured }] of runs[0]!.entries()) {
+  for (const [i, { what, baseline, measured }] of runs[0]!.entries()) {
     const decode = median(runs.map((r) => r[i]!.decode));
     const scans = runs.map((r) => r[i]!.scan);
     row(
-      `DLP scan of a 1 MiB ${what} (decode only vs ${measured ?? "decode + scan"})`,
+      `DLP scan of a 1 MiB ${what} (${baseline ?? "decode only"} vs ${
+        measured ?? "decode + scan"
+      })`,
       decode,
       median(scans),
       "MiB/s",

@@ -12,7 +12,7 @@
  */
 
 import { join } from "node:path";
-import { scanRequest } from "../sidecars/egress/dlp.ts";
+import { bodyScans, scanRequest } from "../sidecars/egress/dlp.ts";
 import { runScanJob } from "../sidecars/egress/scanjob.ts";
 import { randomBytes } from "../lib/bytes.ts";
 
@@ -24,6 +24,62 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** This checkout's TypeScript files under `lib/` and `sidecars/`, by path. */
+async function sourceFiles(): Promise<{ path: string; text: string }[]> {
+  const files: { path: string; text: string }[] = [];
+  const walk = async (path: string): Promise<void> => {
+    for await (const entry of Deno.readDir(path)) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory) await walk(child);
+      else if (entry.name.endsWith(".ts")) {
+        files.push({ path: child, text: await Deno.readTextFile(child) });
+      }
+    }
+  };
+  for (const folder of ["lib", "sidecars"]) await walk(join(import.meta.dirname!, "..", folder));
+  return files.toSorted((a, b) => a.path < b.path ? -1 : 1);
+}
+
+/**
+ * The requests of a conversation in which the agent reads `files` (but tests and the
+ * detector's own, made to hold what it finds) one a turn, as Claude Code sends them: every turn so far, the
+ * last one marked for the model's cache, then the tools described (some 60 KB), until
+ * a request is past 1.25 MiB.
+ */
+function conversationRequests(files: { path: string; text: string }[]): Uint8Array[] {
+  const read = files.filter((f) => !f.path.endsWith("_test.ts") && !f.path.includes("/secrets/"));
+  const tools = read.slice(0, 12).map((f, i) => ({
+    name: `Tool${i}`,
+    description: f.text.slice(0, 5000),
+    input_schema: { type: "object", properties: { command: { type: "string" } } },
+  }));
+  const messages: unknown[] = [{ role: "user", content: "Read the sources, one a turn." }];
+  const out: Uint8Array[] = [];
+  for (let i = 0; out.at(-1) === undefined || out.at(-1)!.length < 1.25 * (1 << 20); i++) {
+    const file = read[i % read.length]!;
+    const id = `toolu_${i}`;
+    messages.push({
+      role: "assistant",
+      content: [{ type: "tool_use", id, name: "Bash", input: { command: `cat ${file.path}` } }],
+    });
+    messages.push({
+      role: "user",
+      content: [{
+        type: "tool_result",
+        tool_use_id: id,
+        content: file.text.slice(0, 20_000),
+        cache_control: { type: "ephemeral" },
+      }],
+    });
+    const request = JSON.stringify({ model: "claude", messages, tools, stream: true });
+    // Only the last turn stays marked.
+    delete (messages.at(-1) as { content: { cache_control?: unknown }[] }).content[0]!
+      .cache_control;
+    out.push(new TextEncoder().encode(request));
+  }
+  return out;
+}
+
 /**
  * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
  * checkout's own, as a coding agent sends them), conversations in two scripts past ASCII,
@@ -31,16 +87,7 @@ function median(values: number[]): number {
  * again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
-  const sources: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    for await (const entry of Deno.readDir(path)) {
-      const child = join(path, entry.name);
-      if (entry.isDirectory) await walk(child);
-      else if (entry.name.endsWith(".ts")) sources.push(await Deno.readTextFile(child));
-    }
-  };
-  for (const folder of ["lib", "sidecars"]) await walk(join(import.meta.dirname!, "..", folder));
-  sources.sort();
+  const sources = (await sourceFiles()).map((f) => f.text);
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
     const content = sources[i % sources.length]!;
@@ -249,12 +296,15 @@ for (const [what, body] of await dlpBodies()) {
   const decode = rate(mib, () => void new TextDecoder().decode(body));
   const scan = rates(
     mib,
-    () =>
+    () => {
+      // Each run scans the body whole, not from what the run before found in it.
+      bodyScans.clear();
       // As the proxy scans a body: the text, and the bytes it was decoded from.
-      void scanRequest(
+      scanRequest(
         { url: "/", headers: [], body: new TextDecoder().decode(body), bodyBytes: body },
         ["sk-x-0123456789"],
-      ),
+      );
+    },
   );
   results.push({ what, decode, scan: scan.median, best: scan.best, early: scan.early });
 }
@@ -262,7 +312,10 @@ for (const [what, body] of await dlpBodies()) {
   // As the proxy's scan job runs for the model's route: decoded, scanned, the token cut
   // out, and what is left scanned again.
   const body = withToken();
-  const job = () => runScanJob({ parts: [{ bytes: body, within: "" }], values: [], mayCut: true });
+  const job = () => {
+    bodyScans.clear();
+    return runScanJob({ parts: [{ bytes: body, within: "" }], values: [], mayCut: true });
+  };
   if (job().cut === undefined) throw new Error("the token was not cut out");
   const mib = body.length / 2 ** 20;
   const decode = rate(mib, () => void new TextDecoder().decode(body));
@@ -274,6 +327,40 @@ for (const [what, body] of await dlpBodies()) {
     scan: scan.median,
     best: scan.best,
     early: scan.early,
+  });
+}
+{
+  // A conversation's next request, as a coding agent sends one on every turn: the one
+  // before it and a turn more (a command and the file it printed), the tools described
+  // after the turns. Each scanned whole (the baseline), and from where it changed.
+  const bodies = conversationRequests(await sourceFiles());
+  const job = (body: Uint8Array) =>
+    runScanJob({ parts: [{ bytes: body, within: "" }], values: [], mayCut: true });
+  const first = bodies.findIndex((b) => b.length >= 1 << 20);
+  const timed = bodies.slice(first);
+  const mib = timed.reduce((n, b) => n + b.length, 0) / timed.length / 2 ** 20;
+  const run = (whole: boolean) => {
+    bodyScans.clear();
+    const times: number[] = [];
+    for (const [i, body] of bodies.entries()) {
+      if (whole) bodyScans.clear();
+      const start = performance.now();
+      if (job(body).findings.length > 0) throw new Error("the conversation holds a secret");
+      if (i >= first) times.push(performance.now() - start);
+    }
+    return mib / (median(times) / 1000);
+  };
+  // By turns, the second of each taken: the first warms up what the other does not use.
+  run(true), run(false);
+  const whole = run(true);
+  const reused = run(false);
+  results.push({
+    what: "conversation's next request",
+    baseline: "scanned whole",
+    measured: "scanned from where it changed",
+    decode: whole,
+    scan: reused,
+    best: reused,
   });
 }
 // deno-lint-ignore no-console

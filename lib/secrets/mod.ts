@@ -2120,10 +2120,25 @@ export function findSecrets(
   if (text.length <= PIECE + OVERLAP) return findInPiece(text, options);
   // Pieces are scanned as text: where a piece starts in the bytes is not known.
   options = { ...options, utf8: undefined };
+  const pieces: { at: number; found: readonly Located[] }[] = [];
+  for (let at = 0; at < text.length; at += PIECE) {
+    pieces.push({ at, found: findInPiece(text.slice(at, at + PIECE + OVERLAP), options) });
+    if (at + PIECE + OVERLAP >= text.length) break;
+  }
+  return joinPieces(pieces);
+}
+
+/**
+ * The findings of pieces of one text, each found in the text from its `at` on, as the
+ * text's: at its offsets, each once, those shadowed by another dropped, in order.
+ */
+export function joinPieces(
+  pieces: Iterable<{ at: number; found: readonly Located[] }>,
+): Located[] {
   const out: Located[] = [];
   const seen = new Set<string>();
-  for (let at = 0; at < text.length; at += PIECE) {
-    for (const f of findInPiece(text.slice(at, at + PIECE + OVERLAP), options)) {
+  for (const { at, found } of pieces) {
+    for (const f of found) {
       const index = at + f.index;
       const key = `${f.rule}:${f.encoding}:${index}`;
       if (seen.has(key)) continue;
@@ -2131,7 +2146,6 @@ export function findSecrets(
       const written = f.written && [at + f.written[0], at + f.written[1]] as [number, number];
       out.push({ ...f, index, ...(written ? { written } : {}) });
     }
-    if (at + PIECE + OVERLAP >= text.length) break;
   }
   return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
 }

@@ -19,6 +19,7 @@ import {
   WINDOWED,
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
+import { RecentScans } from "../../lib/secrets/reuse.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { base64PiecesEnd, HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
@@ -616,8 +617,15 @@ export function bodySecrets(
   values: readonly string[],
   utf8?: Uint8Array,
 ): Located[] {
-  return findSecrets(body, { values, utf8, ownFields: true });
+  return bodyScans.find(body, { values, utf8, ownFields: true });
 }
+
+/**
+ * The bodies scanned last, and what was found in them: a model request repeats the one
+ * before it but for its last turns, and only what changed is scanned again (see
+ * `RecentScans`).
+ */
+export const bodyScans = new RecentScans();
 
 /** What a body was opened from, in words: `gzip+pack` is "gzip-compressed, in git pack data". */
 function withinWords(within: string): string {

@@ -1,0 +1,254 @@
+/**
+ * @module
+ * Scans of texts that are mostly a text scanned just before. A model API request carries
+ * the whole conversation, and the next request is the same up to its last turns: a
+ * session's requests grow to a megabyte or more, and each was scanned whole, a scan of
+ * tens of milliseconds on every turn for what had not changed. `RecentScans` keeps the
+ * last few texts and what was found in them; a text that starts as one of them is
+ * scanned from shortly before where it first differs, and the findings before that are
+ * the earlier scan's.
+ *
+ * Where the scan may start again: every decoding the detector makes of more than a
+ * thousand characters as one (a run of base64, hex or base32 and the lines it is wrapped
+ * across, a hex dump, and whatever is decoded from them: compressed data, another layer
+ * of encoding) ends at a `"`, in any form the decoding layer gives the text: no alphabet
+ * holds one, and no decoding turns one into anything else. So in a JSON document,
+ * whose strings open and close at such quotes (the quotes inside them escaped), nothing
+ * the scan of the whole would read as one reaches across the quote that opens a string,
+ * but readers of pieces (quoted pieces joined, windows of escapes), each bounded to far
+ * less than `REACH`. The scan starts again `CONTEXT` before the opening quote of the
+ * string `REACH` or more before the first character that changed: findings before that
+ * quote are the earlier scan's (the same text up to `REACH` past it), the rest the new
+ * scan's. A text that is not one JSON document is scanned whole (its quotes could
+ * be anything's), as is one that shares too little with those kept.
+ */
+
+import { type FindOptions, findSecrets, getPublicValues, joinPieces, type Located } from "./mod.ts";
+
+/** Texts shorter than this are scanned whole (and not kept): they take little. */
+export const MIN_KEPT = 128 * 1024;
+/** Texts longer than this are not kept (a large upload, sent once). */
+const MAX_KEPT = 8 * 1024 * 1024;
+/** How many texts are kept (the newest). */
+const KEPT = 4;
+/** The most characters kept in all. */
+const KEPT_CHARS = 16 * 1024 * 1024;
+/**
+ * How far before the place two texts part a scan starts again, at the least: far more than
+ * any reader of pieces reads across strings (quoted pieces joined up to 1,024 characters,
+ * a window of escapes 256 either side of one).
+ */
+export const REACH = 16 * 1024;
+/**
+ * How much of the text before the quote a scan starts again at is read with it: more than
+ * any reader looks back (a name before its value, the start of a window of escapes).
+ */
+export const CONTEXT = 8 * 1024;
+
+interface Kept {
+  text: string;
+  found: readonly Located[];
+}
+
+/**
+ * The scans of recent texts, for one set of options (values, public values and the rest:
+ * emptied when they change).
+ */
+export class RecentScans {
+  readonly #kept: Kept[] = [];
+  #options: FindOptions = {};
+  #public: readonly string[] = getPublicValues();
+  /** How many characters the last `find` scanned (0 for a text seen before as it is). */
+  scanned = 0;
+
+  /** `findSecrets(text, options)`, from the scans kept where they hold. */
+  find(text: string, options: FindOptions = {}): Located[] {
+    this.#for(options);
+    const reuse = text.length >= MIN_KEPT ? this.#reusable(text) : undefined;
+    let found: Located[];
+    if (reuse === undefined) {
+      found = findSecrets(text, options);
+      this.scanned = text.length;
+    } else if (reuse.from === text.length) {
+      found = [...reuse.kept.found];
+      this.scanned = 0;
+    } else {
+      const { kept, from } = reuse;
+      const start = Math.max(0, from - CONTEXT);
+      const utf8 = options.utf8?.subarray(start + utf8Extra(text, start));
+      const fresh = findSecrets(text.slice(start), { ...options, utf8 });
+      found = joinPieces([
+        { at: 0, found: kept.found.filter((f) => f.index < from) },
+        { at: start, found: fresh },
+      ]);
+      this.scanned = text.length - start;
+    }
+    if (text.length >= MIN_KEPT && text.length <= MAX_KEPT) this.#keep(text, found);
+    return found;
+  }
+
+  /** Forgets every text kept (a benchmark's runs over one text, each scanned whole). */
+  clear(): void {
+    this.#kept.length = 0;
+  }
+
+  /** Empties the texts kept unless they were scanned with the same options. */
+  #for(options: FindOptions): void {
+    const a = this.#options;
+    const values = options.values ?? [];
+    const same = a.decode === options.decode && a.ownFields === options.ownFields &&
+      (a.values ?? []).length === values.length &&
+      values.every((v, i) => v === a.values![i]) && this.#public === getPublicValues();
+    if (same) return;
+    this.#kept.length = 0;
+    this.#options = { ...options, values: [...values], utf8: undefined };
+    this.#public = getPublicValues();
+  }
+
+  /**
+   * The kept scan `text` starts as, and where in `text` its findings hold up to (its
+   * length: all of them, the text the same); undefined if none holds far enough.
+   */
+  #reusable(text: string): { kept: Kept; from: number } | undefined {
+    let best: Kept | undefined;
+    let shared = 0;
+    for (const kept of this.#kept) {
+      const n = commonPrefix(kept.text, text);
+      if (n > shared) [best, shared] = [kept, n];
+    }
+    if (!best) return undefined;
+    if (shared === text.length && best.text.length === text.length) {
+      return { kept: best, from: shared };
+    }
+    if (shared < REACH + MIN_KEPT / 2) return undefined;
+    const from = jsonStringBefore(text, shared - REACH);
+    return from >= MIN_KEPT / 2 ? { kept: best, from } : undefined;
+  }
+
+  #keep(text: string, found: readonly Located[]): void {
+    const kept = this.#kept;
+    const same = kept.findIndex((k) => k.text === text);
+    if (same !== -1) kept.splice(same, 1);
+    kept.push({ text, found });
+    let chars = kept.reduce((n, k) => n + k.text.length, 0);
+    while (kept.length > KEPT || chars > KEPT_CHARS) {
+      chars -= kept.shift()!.text.length;
+    }
+  }
+}
+
+/**
+ * Characters compared at once by `commonPrefix` (two slices compared natively; the
+ * slices' making costs more than the comparison in smaller steps).
+ */
+const COMPARED = 64 * 1024;
+
+/** How many characters `a` and `b` start with alike. */
+export function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  let step = COMPARED;
+  // Whole steps while they are alike; where one is not, halves of it.
+  while (step >= 16) {
+    if (i + step <= n && a.slice(i, i + step) === b.slice(i, i + step)) i += step;
+    else step >>= 1;
+  }
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/**
+ * How many more bytes than characters the UTF-8 of `text` up to `end` takes: one for a
+ * character from U+0080 to U+07FF, two past it, one for each half of a pair of surrogates.
+ * (The survey checks that the bytes it is given are the text's, and reads the text if
+ * not: where `end` parts a pair, say.)
+ */
+export function utf8Extra(text: string, end: number): number {
+  const past = /[\u0080-\uffff]+/g;
+  let extra = 0;
+  for (let m = past.exec(text); m !== null && m.index < end; m = past.exec(text)) {
+    const to = Math.min(end, m.index + m[0].length);
+    for (let i = m.index; i < to; i++) {
+      const c = text.charCodeAt(i);
+      extra += c < 0x800 || (c & 0xf800) === 0xd800 ? 1 : 2;
+    }
+  }
+  return extra;
+}
+
+/** A JSON number, read from its first character on. */
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+/**
+ * Where the last string of the JSON document `text` that opens at or before `p` opens
+ * (the offset of its quote); -1 when there is none or `text` is not one JSON document
+ * from its first character to its last (read whole: its quotes are then all a string's
+ * and none is inside one). Strings are passed over with `indexOf`: a megabyte of a model
+ * request is read in a millisecond or so.
+ */
+export function jsonStringBefore(text: string, p: number): number {
+  // What may come next: a value, a value or `]`, a key or `}`, a key, `:`, or `,` or a
+  // close (after a value).
+  const VALUE = 0, VALUE_OR_END = 1, KEY_OR_END = 2, KEY = 3, COLON = 4, AFTER = 5;
+  const open: number[] = [];
+  let state = VALUE;
+  let found = -1;
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    let c = text.charCodeAt(i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++i);
+    if (i >= n) return state === AFTER && open.length === 0 ? found : -1;
+    if (state === AFTER) {
+      if (open.length === 0) return -1; // Text after the document.
+      const inObject = open[open.length - 1] === 123;
+      if (c === 44) state = inObject ? KEY : VALUE;
+      else if (c === (inObject ? 125 : 93)) open.pop();
+      else return -1;
+      i++;
+      continue;
+    }
+    if (state === COLON) {
+      if (c !== 58) return -1;
+      state = VALUE;
+      i++;
+      continue;
+    }
+    if ((c === 125 && state === KEY_OR_END) || (c === 93 && state === VALUE_OR_END)) {
+      open.pop();
+      state = AFTER;
+      i++;
+      continue;
+    }
+    if (c === 34) {
+      if (i <= p) found = i;
+      // The closing quote: the next one not escaped by an odd run of backslashes.
+      let close = text.indexOf('"', i + 1);
+      for (;;) {
+        if (close === -1) return -1;
+        let slashes = 0;
+        while (text.charCodeAt(close - 1 - slashes) === 92) slashes++;
+        if (slashes % 2 === 0) break;
+        close = text.indexOf('"', close + 1);
+      }
+      state = state === KEY || state === KEY_OR_END ? COLON : AFTER;
+      i = close + 1;
+      continue;
+    }
+    if (state === KEY || state === KEY_OR_END) return -1;
+    if (c === 123 || c === 91) {
+      open.push(c);
+      state = c === 123 ? KEY_OR_END : VALUE_OR_END;
+      i++;
+      continue;
+    }
+    if (text.startsWith("true", i) || text.startsWith("null", i)) i += 4;
+    else if (text.startsWith("false", i)) i += 5;
+    else {
+      NUMBER.lastIndex = i;
+      if (!NUMBER.test(text)) return -1;
+      i = NUMBER.lastIndex;
+    }
+    state = AFTER;
+  }
+}

@@ -1,0 +1,249 @@
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { findSecrets, type Located, setPublicValues } from "./mod.ts";
+import {
+  commonPrefix,
+  CONTEXT,
+  jsonStringBefore,
+  MIN_KEPT,
+  REACH,
+  RecentScans,
+  utf8Extra,
+} from "./reuse.ts";
+import { hexOf, reversedOf } from "../../tests/encodings.ts";
+
+// Built at run time so that this file itself holds nothing a scanner would flag.
+const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
+const VALUE = "bottle-injected-" + "k9X2mQ7pL4";
+
+/** About 30 KB of source code, different for each `i`. */
+const filler = (i: number) =>
+  Array.from(
+    { length: 400 },
+    (_, k) =>
+      `    def handler_${i}_${k}(self, request):\n        return self.route(request, ${k})\n`,
+  ).join("");
+
+/** A model request carrying `turns`, as Claude Code sends one (messages, then tools). */
+const request = (turns: readonly string[]) =>
+  JSON.stringify({
+    model: "claude",
+    messages: turns.map((text, i) => ({
+      role: i % 2 === 0 ? "user" : "assistant",
+      content: [{ type: "text", text }],
+    })),
+    tools: [{ name: "Bash", description: "Runs a command.", input_schema: { type: "object" } }],
+    max_tokens: 1024,
+    stream: true,
+  });
+
+const keys = (found: readonly Located[]) => found.map((f) => `${f.rule}:${f.encoding}:${f.index}`);
+
+/** The first turns of every conversation below: some 360 KB, one in Japanese. */
+const EARLIER = Array.from(
+  { length: 12 },
+  (_, i) => i === 10 ? "このテストが失敗しています。".repeat(500) : filler(i),
+);
+
+/**
+ * Scans `before` then `after` with one `RecentScans`: asserts that `after` is found as
+ * its whole scan finds it (and that this found something, where `expect` says so), and
+ * that no more than `most` of it was scanned again.
+ */
+function assertRescan(
+  before: string,
+  after: string,
+  options: { values?: string[]; expect?: boolean; most?: number } = {},
+): RecentScans {
+  const scans = new RecentScans();
+  const values = options.values ?? [];
+  // With the bytes, as the DLP scans a body: the scan again reads them from its start.
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  scans.find(before, { values, ownFields: true, utf8: utf8(before) });
+  const found = scans.find(after, { values, ownFields: true, utf8: utf8(after) });
+  const whole = findSecrets(after, { values, ownFields: true });
+  if (options.expect !== false) assert.notEqual(whole.length, 0, "the whole scan finds it");
+  assert.deepEqual(keys(found), keys(whole));
+  assert.ok(
+    scans.scanned <= (options.most ?? after.length / 2),
+    `scanned ${scans.scanned} of ${after.length}`,
+  );
+  return scans;
+}
+
+Deno.test("jsonStringBefore: the quote that opens the string at or before a place, in a JSON document only", () => {
+  const doc = '{"a": "xyz", "b": [1, -2.5e3, true, null, "q\\"r\\\\"], "c": {}}';
+  assert.equal(jsonStringBefore(doc, 0), -1);
+  assert.equal(jsonStringBefore(doc, 1), 1);
+  assert.equal(jsonStringBefore(doc, 8), 6); // Inside "xyz".
+  assert.equal(jsonStringBefore(doc, 11), 6); // Between strings: the one before.
+  const q = doc.indexOf('"q');
+  assert.equal(jsonStringBefore(doc, q + 3), q); // Past an escaped quote, still inside.
+  assert.equal(jsonStringBefore(doc, doc.length - 2), doc.indexOf('"c"'));
+  for (
+    const bad of [
+      '{"a": "xyz"', // Cut short.
+      '{"a": "xyz"} x', // Text after it.
+      '{"a" "xyz"}', // No colon.
+      '{"a": 01}', // Not a number.
+      '{"a": tru}',
+      '["a", "b" "c"]',
+      '{"a": "b\\"}',
+      '00000010: 6768 7028 "ghp(" 0a',
+      "",
+    ]
+  ) assert.equal(jsonStringBefore(bad, bad.length - 1), -1, bad);
+});
+
+Deno.test("commonPrefix: how many characters two texts start with alike", () => {
+  const a = "x".repeat(10_000) + "abc";
+  assert.equal(commonPrefix(a, a), a.length);
+  assert.equal(commonPrefix(a, a + "d"), a.length);
+  assert.equal(commonPrefix(a, "x".repeat(10_000) + "abd"), 10_002);
+  assert.equal(commonPrefix(a, "x".repeat(4095) + "y"), 4095);
+  assert.equal(commonPrefix(a, "y"), 0);
+  assert.equal(commonPrefix("", a), 0);
+});
+
+Deno.test("a request that repeats the one before is scanned from shortly before where it changed, and finds what its whole scan finds", () => {
+  const before = request(EARLIER);
+  const next = [...EARLIER, filler(100), filler(101)];
+  // Nothing in it.
+  const scans = assertRescan(before, request(next), { expect: false });
+  // What was added, `REACH` and `CONTEXT` before it, and the rest of the turn there.
+  const added = request(next).length - request(EARLIER).length;
+  assert.ok(scans.scanned > added, `${scans.scanned}`);
+  assert.ok(scans.scanned < added + REACH + CONTEXT + filler(0).length, `${scans.scanned}`);
+  // A token in the new turn, in an earlier one (found before), in the last one before the
+  // change, and in the last of all.
+  const at = (turns: string[], i: number, text: string) =>
+    turns.map((t, k) => (k === i ? t.slice(0, 10_000) + text + t.slice(10_000) : t));
+  for (const i of [1, 11, 12, 13]) {
+    const turns = at(next, i, ` token = "${GH}" `);
+    assertRescan(request(i < 12 ? at(EARLIER, i, ` token = "${GH}" `) : EARLIER), request(turns));
+  }
+  // Encoded, written across the place where the two requests part (the one before had
+  // only its first half), and near it.
+  for (
+    const encode of [
+      btoa,
+      hexOf,
+      reversedOf,
+      encodeURIComponent,
+      (s: string) => `"gh" + "${s.slice(2)}"`,
+    ]
+  ) {
+    const written = ` x = ${encode(GH)} `;
+    const half = EARLIER.map((t, k) => (k === 11 ? t + written.slice(0, 12) : t));
+    const whole = EARLIER.map((t, k) => (k === 11 ? t + written : t));
+    assertRescan(request(half), request([...whole, filler(100)]));
+    const near = EARLIER.map((
+      t,
+      k,
+    ) => (k === 11 ? t.slice(0, -3000) + written + t.slice(-3000) : t));
+    assertRescan(request(EARLIER), request([...near, filler(100)]));
+  }
+  // A bottle's value, in a turn scanned before it was one.
+  const valued = EARLIER.map((t, k) => (k === 3 ? t + VALUE : t));
+  const rescans = new RecentScans();
+  assert.deepEqual(rescans.find(request(valued), { values: [] }), []);
+  const found = rescans.find(request([...valued, filler(100)]), { values: [VALUE] });
+  assert.equal(found.length, 1);
+  assert.equal(rescans.scanned, request([...valued, filler(100)]).length);
+});
+
+Deno.test("what decodes as one across the place where two requests part is read whole again", () => {
+  // Compressed data in base64 that the request before held only the start of (the token
+  // is at its end: a decoder needs all before it): its string is scanned again, from its
+  // start, however long.
+  let seed = 7;
+  // Random letters: compressed bit by bit, so that no byte of the token shows as it is.
+  const letters = Array.from(
+    { length: 200_000 },
+    () => "abcdefghijklmnopqrstuvwxyz"[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 26],
+  ).join("");
+  const packed = gzipSync(new TextEncoder().encode(`${letters} ${GH} ${letters.slice(0, 1000)}`));
+  let binary = "";
+  for (const b of packed) binary += String.fromCharCode(b);
+  const run = btoa(binary);
+  const cut = EARLIER.map((t, k) => (k === 11 ? t + run.slice(0, -2000) : t));
+  assert.deepEqual(findSecrets(request(cut)), [], "the start holds nothing to find");
+  const whole = EARLIER.map((t, k) => (k === 11 ? t + run : t));
+  const scans = assertRescan(request(cut), request([...whole, filler(100)]), { most: 320_000 });
+  assert.ok(scans.scanned > run.length, `${scans.scanned}`);
+});
+
+Deno.test("a value in the string the scan starts again at is read with its name before it", () => {
+  const password = "Xk9mQ2" + "vL7pR4wZ8t";
+  // The scan starts again at the quote of the last string opening `REACH` before the
+  // place the two requests part: here the value's (`"rest"` ends the request before).
+  const body = (more: string) =>
+    `{"a": ${JSON.stringify(EARLIER.join(""))}, "password": "${password}", "rest": "${
+      "y".repeat(REACH - 12)
+    }"${more}}`;
+  const before = body("");
+  const after = body(`, "new": ${JSON.stringify(filler(100))}`);
+  const value = after.indexOf(`"${password}"`);
+  assert.equal(jsonStringBefore(after, commonPrefix(before, after) - REACH), value);
+  assertRescan(before, after);
+});
+
+Deno.test("what was found before where the scan starts again holds: pieces joined across strings end well before the place the requests part", () => {
+  // A token in quoted pieces, the list's strings joined (up to 1,024 characters): the
+  // request after it has a second piece that makes none. Found from the first piece,
+  // whose string is before the last one opening at the place the two part: scanned again
+  // from `REACH` before it, nothing is found, as in the whole scan.
+  const list = (second: string) =>
+    `{"a": ${JSON.stringify(EARLIER)}, "k": ["${GH.slice(0, 20)}", "${second}", "more"]}`;
+  const before = list(GH.slice(20));
+  assert.equal(findSecrets(before, { ownFields: true }).length, 1);
+  assertRescan(before, list(GH.slice(20, 22)), { expect: false });
+});
+
+Deno.test("RecentScans scans whole what it cannot reuse: a text not one JSON document, too little in common, other public values", () => {
+  const turns = [...EARLIER, filler(100)];
+  // Not JSON: its quotes could be anything's.
+  const scans = new RecentScans();
+  scans.find(`x${request(EARLIER)}`);
+  scans.find(`x${request(turns)}`);
+  assert.equal(scans.scanned, request(turns).length + 1);
+  // The same text again: nothing scanned, the same findings.
+  const same = request([...EARLIER, `key ${GH}`]);
+  const first = scans.find(same);
+  assert.equal(first.length, 1);
+  assert.deepEqual(keys(scans.find(same)), keys(first));
+  assert.equal(scans.scanned, 0);
+  // A short text is scanned whole and not kept.
+  scans.find("{}");
+  assert.equal(scans.scanned, 2);
+  assert.ok(request(EARLIER).length > MIN_KEPT && CONTEXT < MIN_KEPT);
+  // Parted early: scanned whole.
+  scans.find(request([filler(50), ...EARLIER.slice(1)]));
+  assert.equal(scans.scanned, request([filler(50), ...EARLIER.slice(1)]).length);
+  // A token declared public after a scan: the scan is not reused.
+  const token = request([...EARLIER, `key ${GH}`, filler(100)]);
+  try {
+    setPublicValues([GH]);
+    assert.deepEqual(scans.find(token), []);
+    assert.equal(scans.scanned, token.length);
+  } finally {
+    setPublicValues([]);
+  }
+  assert.equal(scans.find(token).length, 1);
+  assert.equal(scans.scanned, token.length);
+});
+
+Deno.test("utf8Extra: how many more bytes than characters a text's UTF-8 takes up to a place", () => {
+  for (const text of ["", "abc", "añb", "日本語のテキスト", "a😀b€c", `{"k": "Привет, мир"}`]) {
+    for (let end = 0; end <= text.length; end++) {
+      const head = text.slice(0, end);
+      // Not where a pair is parted (its first half alone is no character).
+      if (/[\uD800-\uDBFF]$/.test(head)) continue;
+      assert.equal(
+        utf8Extra(text, end),
+        new TextEncoder().encode(head).length - end,
+        `${text}:${end}`,
+      );
+    }
+  }
+});
