@@ -56,6 +56,7 @@ import secretsAssign from "../secrets/assign.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
 import secretsChars from "../secrets/chars.ts" with { type: "text" };
 import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
+import secretsReuse from "../secrets/reuse.ts" with { type: "text" };
 import secretsRules from "../secrets/rules.ts" with { type: "text" };
 import secretsWords from "../secrets/words.ts" with { type: "text" };
 
@@ -142,6 +143,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/assign.ts": secretsAssign,
     "lib/secrets/mod.ts": secretsMod,
     "lib/secrets/normalize.ts": secretsNormalize,
+    "lib/secrets/reuse.ts": secretsReuse,
     "lib/secrets/rules.ts": secretsRules,
     "lib/secrets/words.ts": secretsWords,
   },
