@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
+import { bodyScans } from "./dlp.ts";
 
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
@@ -47,6 +48,33 @@ Deno.test("ScanPool answers as a scan in place does: findings, and a model reque
     assert.deepEqual(answers, jobs.map(runScanJob));
     assert.equal(JSON.parse(answers[1]!.cut!).content, `see ${CUT_OUT} there`);
     assert.equal(answers[3]!.findings[0]!.within, "gzip");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("ScanPool: a conversation's requests in a row, each a turn longer, are answered as scans of each alone: its tokens cut out of every one", async () => {
+  // Past 128 KiB, a worker scans each again only from where it changed (`RecentScans`):
+  // the token of an early turn is cut out of every request after it from what the scan
+  // before found, the one of a late turn from the scan again.
+  const turn = (i: number) =>
+    Array.from({ length: 800 }, (_, k) => `def handler_${i}_${k}(request):\n    return ${k}\n`)
+      .join("") + (i === 2 ? ` GITHUB_TOKEN=${GH} ` : i === 9 ? ` again ${GH}` : "");
+  const requests = Array.from({ length: 11 }, (_, n) =>
+    JSON.stringify({
+      model: "claude",
+      messages: Array.from({ length: n + 1 }, (_, i) => ({ role: "user", content: turn(i) })),
+      stream: true,
+    }));
+  assert.ok(requests[4]!.length > 128 * 1024);
+  const pool = new ScanPool(1, { inPlaceBelow: 0 });
+  try {
+    for (const request of requests) {
+      const answer = await pool.scan(job(request, true));
+      bodyScans.clear();
+      assert.deepEqual(answer, runScanJob(job(request, true)));
+      if (request.includes(GH)) assert.ok(answer.cut && !answer.cut.includes(GH));
+    }
   } finally {
     pool.close();
   }
