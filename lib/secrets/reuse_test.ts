@@ -152,25 +152,43 @@ Deno.test("a request that repeats the one before is scanned from shortly before 
   assert.equal(rescans.scanned, request([...valued, filler(100)]).length);
 });
 
-Deno.test("what decodes as one across the place where two requests part is read whole again", () => {
-  // Compressed data in base64 that the request before held only the start of (the token
-  // is at its end: a decoder needs all before it): its string is scanned again, from its
-  // start, however long.
+/**
+ * Base64 of gzip of `n` random letters, then the token and a thousand letters more:
+ * compressed bit by bit, so that no byte of the token shows as it is.
+ */
+function packedToken(n: number): string {
   let seed = 7;
-  // Random letters: compressed bit by bit, so that no byte of the token shows as it is.
   const letters = Array.from(
-    { length: 200_000 },
+    { length: n },
     () => "abcdefghijklmnopqrstuvwxyz"[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 26],
   ).join("");
   const packed = gzipSync(new TextEncoder().encode(`${letters} ${GH} ${letters.slice(0, 1000)}`));
   let binary = "";
   for (const b of packed) binary += String.fromCharCode(b);
-  const run = btoa(binary);
-  const cut = EARLIER.map((t, k) => (k === 11 ? t + run.slice(0, -2000) : t));
-  assert.deepEqual(findSecrets(request(cut)), [], "the start holds nothing to find");
-  const whole = EARLIER.map((t, k) => (k === 11 ? t + run : t));
-  const scans = assertRescan(request(cut), request([...whole, filler(100)]), { most: 320_000 });
-  assert.ok(scans.scanned > run.length, `${scans.scanned}`);
+  return btoa(binary);
+}
+
+Deno.test("what decodes as one across the place where two requests part is read whole again", () => {
+  // Compressed data in base64 that the request before held only the start of (the token
+  // is at its end: a decoder needs all before it): its string is scanned again, from its
+  // start, however long. As written, and as a list of its characters (`['H', '4', ...]`,
+  // read as one).
+  const run = packedToken(200_000);
+  const listed = (s: string) => `[${[...s].map((c) => `'${c}'`).join(", ")}]`;
+  const cases: [string, string][] = [
+    [run, run.slice(0, -2000)],
+    [listed(packedToken(60_000)), ""],
+  ];
+  for (const [written, cut] of cases) {
+    const start = cut || written.slice(0, -10_000);
+    const before = EARLIER.map((t, k) => (k === 11 ? t + start : t));
+    assert.deepEqual(findSecrets(request(before)), [], "the start holds nothing to find");
+    const after = EARLIER.map((t, k) => (k === 11 ? t + written : t));
+    const scans = assertRescan(request(before), request([...after, filler(100)]), {
+      most: 320_000,
+    });
+    assert.ok(scans.scanned > written.length, `${scans.scanned}`);
+  }
 });
 
 Deno.test("a value in the string the scan starts again at is read with its name before it", () => {
