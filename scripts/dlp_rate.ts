@@ -87,7 +87,8 @@ function conversationRequests(files: { path: string; text: string }[]): Uint8Arr
  * again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
-  const sources = (await sourceFiles()).map((f) => f.text);
+  // In the order of their texts (as this body has been made since the bench began).
+  const sources = (await sourceFiles()).map((f) => f.text).sort();
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
     const content = sources[i % sources.length]!;
@@ -334,8 +335,14 @@ for (const [what, body] of await dlpBodies()) {
   // before it and a turn more (a command and the file it printed), the tools described
   // after the turns. Each scanned whole (the baseline), and from where it changed.
   const bodies = conversationRequests(await sourceFiles());
+  // As the proxy sends each job to a worker: with the public values.
   const job = (body: Uint8Array) =>
-    runScanJob({ parts: [{ bytes: body, within: "" }], values: [], mayCut: true });
+    runScanJob({
+      parts: [{ bytes: body, within: "" }],
+      values: [],
+      mayCut: true,
+      publicValues: [],
+    });
   const first = bodies.findIndex((b) => b.length >= 1 << 20);
   const timed = bodies.slice(first);
   const mib = timed.reduce((n, b) => n + b.length, 0) / timed.length / 2 ** 20;

@@ -174,10 +174,17 @@ export const WINDOWED: ReadonlySet<Encoding> = new Set<Encoding>([
 let publicValues: ReadonlySet<string> = new Set();
 let publicList: readonly string[] = [];
 
-/** Sets the values no scan in this process reports (see `publicValues`). */
+/**
+ * Sets the values no scan in this process reports (see `publicValues`). The same values
+ * again (a scan worker is given them with each job) leave the list as it was: what was
+ * kept of scans made with it (`RecentScans`, the DLP's head scans) still holds.
+ */
 export function setPublicValues(values: Iterable<string>): void {
-  publicValues = new Set(values);
-  publicList = [...publicValues].toSorted();
+  const set = new Set(values);
+  const list = [...set].toSorted();
+  if (list.length === publicList.length && list.every((v, i) => v === publicList[i])) return;
+  publicValues = set;
+  publicList = list;
 }
 
 /** What stands for the part of a name (a path, a ref) from where a secret in it starts. */

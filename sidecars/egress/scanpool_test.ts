@@ -80,6 +80,22 @@ Deno.test("ScanPool: a conversation's requests in a row, each a turn longer, are
   }
 });
 
+Deno.test("a scan job, as a worker runs each (given the public values every time), scans a conversation's next request from where it changed", () => {
+  const turn = (i: number) =>
+    Array.from({ length: 800 }, (_, k) => `def handler_${i}_${k}(request):\n    return ${k}\n`)
+      .join("");
+  const request = (n: number) =>
+    JSON.stringify({
+      messages: Array.from({ length: n }, (_, i) => ({ role: "user", content: turn(i) })),
+    });
+  for (const publicValues of [[], ["AIza" + "SyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs"]]) {
+    bodyScans.clear();
+    runScanJob({ ...job(request(8), true), publicValues });
+    runScanJob({ ...job(request(9), true), publicValues });
+    assert.ok(bodyScans.scanned < request(9).length / 2, `${bodyScans.scanned}`);
+  }
+});
+
 Deno.test("ScanPool leaves the event loop free while a large body is scanned", async () => {
   const pool = new ScanPool(1, { inPlaceBelow: 0 });
   try {
