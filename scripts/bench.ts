@@ -32,6 +32,7 @@ import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integrati
 import { AGENT_SOURCE, bundleV8Flags } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
+import { conversationRequests, sourceFiles } from "./conversation.ts";
 import * as docker from "../lib/docker/cli.ts";
 import { AGENT_LIMITS, BUNDLE_LIMITS } from "../lib/backend/bundle.ts";
 import type { Span } from "../lib/timings.ts";
@@ -638,6 +639,41 @@ agents:
       const plain = median(plainTimes);
       const scanned = median(scannedTimes);
       row("DLP: 256 KiB request, not scanned vs scanned", plain, scanned, "ms", true);
+      // A conversation's next request of 1 MiB and more, each the one before and a turn
+      // (as Claude Code sends them): the bundle's scan worker scans it again from where
+      // it changed. In order, through both bottles by turns; the first (scanned whole)
+      // apart.
+      const turns = conversationRequests(await sourceFiles()).filter((b) => b.length >= 1 << 20)
+        .slice(0, quick ? 6 : 16);
+      say(`DLP: ${turns.length} requests of a conversation, 1 MiB and more, scanned and not...`);
+      for (const container of [agent, offAgent]) {
+        for (const [i, turn] of turns.entries()) {
+          await capture(
+            "body",
+            $`docker exec -i --user 1000 ${container} sh -c ${`cat > /tmp/turn${i}.json`}`
+              .stdin(turn),
+          );
+        }
+      }
+      const turnArgs = (i: number) => [...args.slice(0, 3), `@/tmp/turn${i}.json`, args[4]!];
+      const offTurns: number[] = [];
+      const onTurns: number[] = [];
+      for (let i = 0; i < turns.length; i++) {
+        offTurns.push((await curlLoop(offAgent, 1, turnArgs(i)))[0]![0] * 1000);
+        onTurns.push((await curlLoop(agent, 1, turnArgs(i)))[0]![0] * 1000);
+      }
+      say(
+        `  the first, scanned whole: ${onTurns[0]!.toFixed(1)} ms (${
+          offTurns[0]!.toFixed(1)
+        } not scanned)`,
+      );
+      row(
+        "DLP: a conversation's next request of 1 MiB+, not scanned vs scanned",
+        median(offTurns.slice(1)),
+        median(onTurns.slice(1)),
+        "ms",
+        true,
+      );
     } finally {
       await runBotBottle(["down", off.stdout.trim()], { env });
       await Deno.remove(offDir, { recursive: true });
