@@ -8,19 +8,21 @@
  * scanned from shortly before where it first differs, and the findings before that are
  * the earlier scan's.
  *
- * Where the scan may start again: every decoding the detector makes of more than a
- * thousand characters as one (a run of base64, hex or base32 and the lines it is wrapped
- * across, a hex dump, and whatever is decoded from them: compressed data, another layer
- * of encoding) ends at a `"`, in any form the decoding layer gives the text: no alphabet
- * holds one, and no decoding turns one into anything else. So in a JSON document,
- * whose strings open and close at such quotes (the quotes inside them escaped), nothing
- * the scan of the whole would read as one reaches across the quote that opens a string,
- * but readers of pieces (quoted pieces joined, windows of escapes), each bounded to far
- * less than `REACH`. The scan starts again `CONTEXT` before the opening quote of the
- * string `REACH` or more before the first character that changed: findings before that
- * quote are the earlier scan's (the same text up to `REACH` past it), the rest the new
- * scan's. A text that is not one JSON document is scanned whole (its quotes could
- * be anything's), as is one that shares too little with those kept.
+ * Where the scan may start again: what the detector decodes as one (a run of base64, hex
+ * or base32 and the lines it is wrapped across, a hex dump, characters listed or joined,
+ * and what is decoded from them: compressed data, another layer) holds no `"`, and no
+ * decoding turns one into anything else. Windows of escapes, percent-encoding or
+ * look-alikes may reach across one, but are decoded a character at a time, the quote left
+ * a quote. In a JSON document every `"` not escaped opens or closes one of its strings, so
+ * nothing decoded as one reaches across the quote that opens a string; readers of pieces
+ * do (the request's own list values joined, up to 1,024 characters), far less than
+ * `REACH`. The scan starts again `CONTEXT` before the opening quote of the last string
+ * opening `REACH` or more before the first character that changed: findings before that
+ * quote are the earlier scan's (the text is the same to `REACH` past it), the rest the new
+ * scan's. A finding the earlier scan made of a window that reached past the change is kept
+ * though what it stood for changed: a refusal, not a leak. A text that is not one JSON
+ * document is scanned whole (its quotes could be anything's), as is one that shares too
+ * little with those kept.
  */
 
 import { type FindOptions, findSecrets, getPublicValues, joinPieces, type Located } from "./mod.ts";
@@ -176,6 +178,23 @@ export function utf8Extra(text: string, end: number): number {
   return extra;
 }
 
+/**
+ * Where the JSON string whose opening quote is at `open` closes: the next `"` not escaped
+ * by an odd run of backslashes; -1 if none.
+ */
+export function closingQuote(text: string, open: number): number {
+  for (
+    let close = text.indexOf('"', open + 1);
+    close !== -1;
+    close = text.indexOf('"', close + 1)
+  ) {
+    let slashes = 0;
+    while (text.charCodeAt(close - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) return close;
+  }
+  return -1;
+}
+
 /** A JSON number, read from its first character on. */
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
@@ -222,15 +241,8 @@ export function jsonStringBefore(text: string, p: number): number {
     }
     if (c === 34) {
       if (i <= p) found = i;
-      // The closing quote: the next one not escaped by an odd run of backslashes.
-      let close = text.indexOf('"', i + 1);
-      for (;;) {
-        if (close === -1) return -1;
-        let slashes = 0;
-        while (text.charCodeAt(close - 1 - slashes) === 92) slashes++;
-        if (slashes % 2 === 0) break;
-        close = text.indexOf('"', close + 1);
-      }
+      const close = closingQuote(text, i);
+      if (close === -1) return -1;
       state = state === KEY || state === KEY_OR_END ? COLON : AFTER;
       i = close + 1;
       continue;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { findSecrets, type Located, setPublicValues } from "./mod.ts";
 import {
+  closingQuote,
   commonPrefix,
   CONTEXT,
   jsonStringBefore,
@@ -264,4 +265,14 @@ Deno.test("utf8Extra: how many more bytes than characters a text's UTF-8 takes u
       );
     }
   }
+});
+
+Deno.test("closingQuote: the next quote no odd run of backslashes escapes", () => {
+  const bs = "\\"; // One backslash.
+  assert.equal(closingQuote('"abc"', 0), 4);
+  assert.equal(closingQuote(`"a${bs}${bs}"b"`, 0), 4); // An escaped backslash, then the end.
+  assert.equal(closingQuote(`"a${bs}"b"`, 0), 5); // An escaped quote.
+  assert.equal(closingQuote(`"a${bs}${bs}${bs}"b"`, 0), 7); // A backslash, then a quote.
+  assert.equal(closingQuote(`"a${bs}"b`, 0), -1);
+  assert.equal(closingQuote('x "y" "z"', 6), 8);
 });

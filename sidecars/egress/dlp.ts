@@ -19,7 +19,7 @@ import {
   WINDOWED,
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
-import { RecentScans } from "../../lib/secrets/reuse.ts";
+import { closingQuote, RecentScans } from "../../lib/secrets/reuse.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { base64PiecesEnd, HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
@@ -58,15 +58,8 @@ export function jsonFields(body: string): Fields {
   if ((first !== "{" && first !== "[") || body.length > 4 * 1024 * 1024) return out;
   let open = body.indexOf('"');
   while (open !== -1) {
-    // The closing quote: the next one not escaped by an odd run of backslashes.
-    let close = body.indexOf('"', open + 1);
-    for (;;) {
-      if (close === -1) return out;
-      let slashes = 0;
-      while (body.charCodeAt(close - 1 - slashes) === 92) slashes++;
-      if (slashes % 2 === 0) break;
-      close = body.indexOf('"', close + 1);
-    }
+    const close = closingQuote(body, open);
+    if (close === -1) return out;
     let next = close + 1;
     for (let c = body.charCodeAt(next); c === 32 || c === 9 || c === 10 || c === 13;) {
       c = body.charCodeAt(++next);
