@@ -5,8 +5,8 @@
  * session's requests grow to a megabyte or more, and each was scanned whole, a scan of
  * tens of milliseconds on every turn for what had not changed. `RecentScans` keeps the
  * last few texts and what was found in them; a text that starts as one of them is
- * scanned from shortly before where it first differs, and the findings before that are
- * the earlier scan's.
+ * scanned from shortly before where it first differs to shortly after where they end
+ * alike, and the findings outside that are the earlier scan's.
  *
  * Where the scan may start again: what the detector decodes as one (a run of base64, hex
  * or base32 and the lines it is wrapped across, a hex dump, characters listed or joined,
@@ -23,9 +23,24 @@
  * though what it stood for changed: a refusal, not a leak. A text that is not one JSON
  * document is scanned whole (its quotes could be anything's), as is one that shares too
  * little with those kept.
+ *
+ * The end the two share (a model request's system prompt and tools come after its turns)
+ * is not scanned again either, from the end of a string `REACH` or more past the part that
+ * changed, and where nothing a decoding reads across lies near it (`quietAt`: a window of
+ * escapes reaches across the quotes of strings, and a token far into one is found where
+ * its decoding puts it, before where it is written): findings from there on are the
+ * earlier scan's, and the scan again reads `CONTEXT` past it.
  */
 
-import { type FindOptions, findSecrets, getPublicValues, joinPieces, type Located } from "./mod.ts";
+import {
+  detector,
+  type FindOptions,
+  findSecrets,
+  getPublicValues,
+  joinPieces,
+  type Located,
+} from "./mod.ts";
+import { DECODE_RADIUS } from "./keywords.ts";
 
 /** Texts shorter than this are scanned whole (and not kept): they take little. */
 export const MIN_KEPT = 128 * 1024;
@@ -46,6 +61,19 @@ export const REACH = 16 * 1024;
  * any reader looks back (a name before its value, the start of a window of escapes).
  */
 export const CONTEXT = 8 * 1024;
+
+/**
+ * How much of the end two texts share makes it worth not scanning again: a model request's
+ * tools and system prompt come after its turns (Claude Code's, 40-70 KB).
+ */
+const MIN_TAIL = REACH + CONTEXT + 16 * 1024;
+/**
+ * How far either side of the quote a scan stops again at nothing may be that a decoding
+ * reads across (see `quietAt`): a window of escapes reaches `DECODE_RADIUS` from one.
+ */
+const QUIET = 2 * DECODE_RADIUS;
+/** How many ends of strings are tried for one that is quiet (a survey of 1 KiB each). */
+const QUIET_TRIES = 64;
 
 interface Kept {
   text: string;
@@ -75,15 +103,26 @@ export class RecentScans {
       found = [...reuse.kept.found];
       this.scanned = 0;
     } else {
-      const { kept, from } = reuse;
+      const { kept, from, to } = reuse;
       const start = Math.max(0, from - CONTEXT);
-      const utf8 = options.utf8?.subarray(start + utf8Extra(text, start));
-      const fresh = findSecrets(text.slice(start), { ...options, utf8 });
+      // Up to `CONTEXT` past where the end the two share is read from the kept scan.
+      const end = to === undefined ? text.length : Math.min(text.length, to + CONTEXT);
+      const utf8 = options.utf8?.subarray(
+        start + utf8Extra(text, start),
+        end + utf8Extra(text, end),
+      );
+      const fresh = findSecrets(text.slice(start, end), { ...options, utf8 });
+      // The kept text's offsets past the part that changed are the text's less this.
+      const shift = text.length - kept.text.length;
       found = joinPieces([
         { at: 0, found: kept.found.filter((f) => f.index < from) },
-        { at: start, found: fresh },
+        { at: start, found: to === undefined ? fresh : fresh.filter((f) => f.index + start < to) },
+        ...(to === undefined ? [] : [{
+          at: shift,
+          found: kept.found.filter((f) => f.index + shift >= to),
+        }]),
       ]);
-      this.scanned = text.length - start;
+      this.scanned = end - start;
     }
     if (text.length >= MIN_KEPT && text.length <= MAX_KEPT) this.#keep(text, found);
     return found;
@@ -111,7 +150,7 @@ export class RecentScans {
    * The kept scan `text` starts as, and where in `text` its findings hold up to (its
    * length: all of them, the text the same); undefined if none holds far enough.
    */
-  #reusable(text: string): { kept: Kept; from: number } | undefined {
+  #reusable(text: string): { kept: Kept; from: number; to?: number } | undefined {
     let best: Kept | undefined;
     let shared = 0;
     for (const kept of this.#kept) {
@@ -123,8 +162,29 @@ export class RecentScans {
       return { kept: best, from: shared };
     }
     if (shared < REACH + MIN_KEPT / 2) return undefined;
-    const from = jsonStringBefore(text, shared - REACH);
-    return from >= MIN_KEPT / 2 ? { kept: best, from } : undefined;
+    // And the end they share, past the part that changed.
+    const tail = commonSuffix(best.text, text, Math.min(best.text.length, text.length) - shared);
+    const [from, end] = jsonStringsAround(
+      text,
+      shared - REACH,
+      tail >= MIN_TAIL ? text.length - tail + REACH : text.length,
+    );
+    if (from < MIN_KEPT / 2) return undefined;
+    // Where the kept scan's findings hold again: the end of a string with nothing near it
+    // that a decoding reads across (tried at the ends of the strings after it, while the
+    // end they share is long enough to be worth it).
+    let to: number | undefined;
+    for (
+      let e = end, tries = 0;
+      e !== -1 && e <= text.length - CONTEXT - QUIET && tries < QUIET_TRIES;
+      e = nextStringEnd(text, e), tries++
+    ) {
+      if (quietAt(text, e)) {
+        to = e;
+        break;
+      }
+    }
+    return { kept: best, from, to };
   }
 
   #keep(text: string, found: readonly Located[]): void {
@@ -157,6 +217,47 @@ export function commonPrefix(a: string, b: string): number {
   }
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
+}
+
+/** How many characters `a` and `b` end with alike, `most` at the most. */
+export function commonSuffix(a: string, b: string, most: number): number {
+  const n = Math.min(a.length, b.length, most);
+  let i = 0;
+  let step = COMPARED;
+  while (step >= 16) {
+    if (
+      i + step <= n &&
+      a.slice(a.length - i - step, a.length - i) === b.slice(b.length - i - step, b.length - i)
+    ) {
+      i += step;
+    } else step >>= 1;
+  }
+  while (i < n && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
+}
+
+/**
+ * Whether nothing the detector decodes or reads as one may reach across `at` (the end of
+ * a JSON string): within `QUIET` either side of it, no escape, percent-encoding,
+ * character reference or character normalising changes (a window decoded around one
+ * reaches `DECODE_RADIUS`), and no stretch of a dump, of characters spaced out or joined
+ * (a list of characters in quotes reads across them). As the survey finds them.
+ */
+export function quietAt(text: string, at: number): boolean {
+  const near = text.slice(Math.max(0, at - QUIET), at + QUIET);
+  if (near.includes("&")) return false;
+  const s = detector().survey(near);
+  return s.triggers.length === 0 && s.odd.length === 0 && s.marked.length === 0 &&
+    s.dumps.length === 0 && s.spaced.length === 0 && s.joined.length === 0;
+}
+
+/** Where the next string of a JSON document ends after `at` (past its closing quote), or -1. */
+function nextStringEnd(text: string, at: number): number {
+  // Outside a string (at `at`), the next quote opens one.
+  const open = text.indexOf('"', at);
+  if (open === -1) return -1;
+  const close = closingQuote(text, open);
+  return close === -1 ? -1 : close + 1;
 }
 
 /**
@@ -206,29 +307,39 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
  * request is read in a millisecond or so.
  */
 export function jsonStringBefore(text: string, p: number): number {
+  return jsonStringsAround(text, p, text.length)[0];
+}
+
+/**
+ * `jsonStringBefore(text, p)`, and where the first string that closes at or after `q`
+ * ends (past its closing quote; -1 if none, or not one JSON document).
+ */
+export function jsonStringsAround(text: string, p: number, q: number): [number, number] {
+  const none: [number, number] = [-1, -1];
   // What may come next: a value, a value or `]`, a key or `}`, a key, `:`, or `,` or a
   // close (after a value).
   const VALUE = 0, VALUE_OR_END = 1, KEY_OR_END = 2, KEY = 3, COLON = 4, AFTER = 5;
   const open: number[] = [];
   let state = VALUE;
   let found = -1;
+  let after = -1;
   const n = text.length;
   let i = 0;
   for (;;) {
     let c = text.charCodeAt(i);
     while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++i);
-    if (i >= n) return state === AFTER && open.length === 0 ? found : -1;
+    if (i >= n) return state === AFTER && open.length === 0 ? [found, after] : none;
     if (state === AFTER) {
-      if (open.length === 0) return -1; // Text after the document.
+      if (open.length === 0) return none; // Text after the document.
       const inObject = open[open.length - 1] === 123;
       if (c === 44) state = inObject ? KEY : VALUE;
       else if (c === (inObject ? 125 : 93)) open.pop();
-      else return -1;
+      else return none;
       i++;
       continue;
     }
     if (state === COLON) {
-      if (c !== 58) return -1;
+      if (c !== 58) return none;
       state = VALUE;
       i++;
       continue;
@@ -242,12 +353,13 @@ export function jsonStringBefore(text: string, p: number): number {
     if (c === 34) {
       if (i <= p) found = i;
       const close = closingQuote(text, i);
-      if (close === -1) return -1;
+      if (close === -1) return none;
+      if (after === -1 && close >= q) after = close + 1;
       state = state === KEY || state === KEY_OR_END ? COLON : AFTER;
       i = close + 1;
       continue;
     }
-    if (state === KEY || state === KEY_OR_END) return -1;
+    if (state === KEY || state === KEY_OR_END) return none;
     if (c === 123 || c === 91) {
       open.push(c);
       state = c === 123 ? KEY_OR_END : VALUE_OR_END;
@@ -258,7 +370,7 @@ export function jsonStringBefore(text: string, p: number): number {
     else if (text.startsWith("false", i)) i += 5;
     else {
       NUMBER.lastIndex = i;
-      if (!NUMBER.test(text)) return -1;
+      if (!NUMBER.test(text)) return none;
       i = NUMBER.lastIndex;
     }
     state = AFTER;

@@ -276,3 +276,60 @@ Deno.test("closingQuote: the next quote no odd run of backslashes escapes", () =
   assert.equal(closingQuote(`"a${bs}"b`, 0), -1);
   assert.equal(closingQuote('x "y" "z"', 6), 8);
 });
+
+/**
+ * A model request as Claude Code sends one: its turns, then its tools described (here
+ * `tools`, each a description), as long as Claude Code's (40-70 KB).
+ */
+const withTools = (turns: readonly string[], tools: readonly string[]) =>
+  JSON.stringify({
+    model: "claude",
+    messages: turns.map((text, i) => ({ role: i % 2 === 0 ? "user" : "assistant", content: text })),
+    system: [{ type: "text", text: "You are a coding agent." }],
+    tools: tools.map((description, i) => ({ name: `Tool${i}`, description })),
+    stream: true,
+  });
+
+/** Tools described in 140 KB of prose (Claude Code's take 40-70 KB). */
+const TOOLS = Array.from(
+  { length: 30 },
+  (_, i) => `Tool ${i} runs what it is asked to, and says what came of it. `.repeat(80),
+);
+
+Deno.test("the end two requests share (the tools described after the turns) is not scanned again: what was found there is the scan before's", () => {
+  const before = withTools(EARLIER, TOOLS);
+  const after = withTools([...EARLIER, filler(100)], TOOLS);
+  const scans = assertRescan(before, after, { expect: false });
+  // What was added, with what is read before it (up to `REACH` and a turn, and `CONTEXT`)
+  // and after it (`REACH`, to the end of a tool's description, and `CONTEXT`): not the
+  // tools after that.
+  const added = after.length - before.length;
+  const most = added + 2 * (REACH + CONTEXT) + filler(0).length + TOOLS[0]!.length;
+  const toTheEnd = after.length - commonPrefix(before, after) + REACH;
+  assert.ok(scans.scanned < most && most < toTheEnd, `${scans.scanned} ${most} ${toTheEnd}`);
+  // A token deep in the tools (found by the scan before), near their start (scanned
+  // again), and in the new turn.
+  const at = (tools: string[], i: number) =>
+    tools.map((t, k) => (k === i ? `${t} token = "${GH}" ${t}` : t));
+  for (const tools of [at(TOOLS, 10), at(TOOLS, 0)]) {
+    assertRescan(withTools(EARLIER, tools), withTools([...EARLIER, filler(100)], tools), {
+      most: most + TOOLS[0]!.length * 2,
+    });
+  }
+  assertRescan(before, withTools([...EARLIER, filler(100) + ` key ${GH}`], TOOLS));
+});
+
+Deno.test("a window of escapes from the part that changed into the end two requests share is scanned whole", () => {
+  // Percent-encoding over the new turn and on through the tools: one window, decoded
+  // whole, whose token is found far into it (and pointed at where the window's decoding
+  // puts it, before where it is written): the scan again goes on to where no window
+  // reaches across the end of a string.
+  const escaped = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  const tools = Array.from(
+    { length: 30 },
+    (_, i) => "%41".repeat(300) + (i === 25 ? escaped(GH) : "") + "%41".repeat(300),
+  );
+  const before = withTools(EARLIER, tools);
+  const after = withTools([...EARLIER, "%41".repeat(2000)], tools);
+  assertRescan(before, after, { most: after.length });
+});
