@@ -333,3 +333,53 @@ Deno.test("a window of escapes from the part that changed into the end two reque
   const after = withTools([...EARLIER, "%41".repeat(2000)], tools);
   assertRescan(before, after, { most: after.length });
 });
+
+Deno.test("a conversation edited at random, turn after turn: each request found as its whole scan finds it", () => {
+  // A fixed sequence (the same each run) of what a session does to its requests: a turn
+  // added, the last one grown, a tool's description changed, something put into an
+  // earlier turn, the last turn taken back; secrets in many forms among them.
+  let seed = 11;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(a: readonly T[]) => a[Math.floor(random() * a.length)]!;
+  const code = (lines: number) =>
+    Array.from(
+      { length: lines },
+      (_, k) => `    def handler_${k}(self):\n        return ${Math.floor(random() * 1000)}\n`,
+    ).join("");
+  const percent = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  const forms = [
+    () => `token = "${GH}"`,
+    () => btoa(`key=${GH}`),
+    () => hexOf(GH),
+    () => percent(GH),
+    () => reversedOf(GH),
+    () => `"gh" + "${GH.slice(2)}"`,
+    () => [...GH].join(" "),
+    () => `[${[...GH].map((c) => `'${c}'`).join(", ")}]`,
+    () => "%41".repeat(1500) + percent(GH),
+  ];
+  const turn = () =>
+    random() < 0.3 ? code(80) + pick(forms)() + code(40) : code(60 + random() * 300);
+  let turns = Array.from({ length: 10 }, turn);
+  const tools = Array.from({ length: 12 }, (_, i) => `Tool ${i} does things. `.repeat(200));
+  const scans = new RecentScans();
+  let reused = 0;
+  for (let step = 0; step < 24; step++) {
+    const r = random();
+    if (r < 0.5) turns.push(turn());
+    else if (r < 0.7) turns[turns.length - 1] += pick(forms)();
+    else if (r < 0.8) {
+      const k = Math.floor(random() * tools.length);
+      tools[k] = tools[k]!.slice(0, 1000) + pick(forms)() + tools[k]!.slice(1000);
+    } else if (r < 0.9) {
+      const k = Math.floor(random() * turns.length);
+      const at = Math.floor(random() * turns[k]!.length);
+      turns[k] = turns[k]!.slice(0, at) + pick(forms)() + turns[k]!.slice(at);
+    } else turns = turns.slice(0, -1);
+    const text = withTools(turns, tools);
+    const found = scans.find(text, { ownFields: true });
+    if (scans.scanned < text.length) reused++;
+    assert.deepEqual(keys(found), keys(findSecrets(text, { ownFields: true })), `step ${step}`);
+  }
+  assert.ok(reused >= 16, `${reused}`);
+});
