@@ -642,7 +642,8 @@ agents:
       // A conversation's next request of 1 MiB and more, each the one before and a turn
       // (as Claude Code sends them): the bundle's scan worker scans it again from where
       // it changed. In order, through both bottles by turns; the first (scanned whole)
-      // apart.
+      // apart; and after each, the same request made unlike the one before, which the
+      // bottle that scans scans whole.
       const turns = conversationRequests(await sourceFiles()).filter((b) => b.length >= 1 << 20)
         .slice(0, quick ? 6 : 16);
       say(`DLP: ${turns.length} requests of a conversation, 1 MiB and more, scanned and not...`);
@@ -655,12 +656,28 @@ agents:
           );
         }
       }
-      const turnArgs = (i: number) => [...args.slice(0, 3), `@/tmp/turn${i}.json`, args[4]!];
+      // And each unlike the one before (its first characters changed): scanned whole.
+      const decoder = new TextDecoder();
+      for (const [i, turn] of turns.entries()) {
+        const unlike = decoder.decode(turn).replace('"model":"claude"', `"model":"claude-${i}"`);
+        await capture(
+          "body",
+          $`docker exec -i --user 1000 ${agent} sh -c ${`cat > /tmp/unlike${i}.json`}`
+            .stdin(new TextEncoder().encode(unlike)),
+        );
+      }
+      const turnArgs = (i: number, name = "turn") => [
+        ...args.slice(0, 3),
+        `@/tmp/${name}${i}.json`,
+        args[4]!,
+      ];
       const offTurns: number[] = [];
       const onTurns: number[] = [];
+      const wholeTurns: number[] = [];
       for (let i = 0; i < turns.length; i++) {
         offTurns.push((await curlLoop(offAgent, 1, turnArgs(i)))[0]![0] * 1000);
         onTurns.push((await curlLoop(agent, 1, turnArgs(i)))[0]![0] * 1000);
+        wholeTurns.push((await curlLoop(agent, 1, turnArgs(i, "unlike")))[0]![0] * 1000);
       }
       say(
         `  the first, scanned whole: ${onTurns[0]!.toFixed(1)} ms (${
@@ -670,6 +687,13 @@ agents:
       row(
         "DLP: a conversation's next request of 1 MiB+, not scanned vs scanned",
         median(offTurns.slice(1)),
+        median(onTurns.slice(1)),
+        "ms",
+        true,
+      );
+      row(
+        "DLP: a request of 1 MiB+, scanned whole vs as a conversation's next",
+        median(wholeTurns.slice(1)),
         median(onTurns.slice(1)),
         "ms",
         true,
