@@ -147,8 +147,9 @@ export class RecentScans {
   }
 
   /**
-   * The kept scan `text` starts as, and where in `text` its findings hold up to (its
-   * length: all of them, the text the same); undefined if none holds far enough.
+   * The kept scan `text` starts as, where in `text` its findings hold up to (`from`; the
+   * text's length: all of them, the text the same) and from where they hold again (`to`,
+   * when the two end alike far enough); undefined if none holds far enough.
    */
   #reusable(text: string): { kept: Kept; from: number; to?: number } | undefined {
     let best: Kept | undefined;
