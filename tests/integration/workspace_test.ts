@@ -322,10 +322,20 @@ dockerTest(
   async () => {
     // The key is made in the agent: the script itself carries none.
     const key = "AKIA$(head -c 4096 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16)";
+    // Long outputs, before the key and after it: every model request after the first
+    // three is past 128 KiB, so the bundle's scan worker scans each again only around
+    // where it changed (`RecentScans`), and the key, once 56 KB back in the conversation,
+    // is cut out of each from what the scan before found.
+    const long = Array.from(
+      { length: 5 },
+      (_, i) => `yes 'step ${i}: the quick brown fox jumps over the lazy dog' | head -c 28000`,
+    );
     await using upstream = await startUpstream(["api.anthropic.com"], "ok", {
       script: {
         steps: [
+          ...long.slice(0, 3),
           `echo "found ${key} in the logs"`,
+          ...long.slice(3),
           // Percent-encoded in a URL: found decoded, cut out with the run it is written in.
           `printf 'callback: https://hooks.example/cb?k=%s&page=2\\n' "$(printf %s "${key}" | od -An -tx1 | tr -d ' \\n' | sed 's/../%&/g')"`,
           // A file holding it, hex-dumped: found in the dump's bytes, the dump cut out whole
@@ -348,7 +358,9 @@ dockerTest(
     assert.match(r.stdout, /CUT DONE/);
     // What the model was told the first command printed, and that the second one ran.
     check(await upstream.toolResults(), [
+      ...[0, 1, 2].map((i) => `step ${i}: the quick brown fox`),
       "found [secret cut out by bot-bottle] in the logs",
+      ...[3, 4].map((i) => `step ${i}: the quick brown fox`),
       "callback: [secret cut out by bot-bottle]",
       "[secret cut out by bot-bottle]\n000018",
       "[secret cut out by bot-bottle]\n0000030\n[secret cut out by bot-bottle]\n0000030",
@@ -356,6 +368,11 @@ dockerTest(
     ]);
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
     assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
+    assert.ok(
+      bodies.filter((b) => b.includes("[secret cut out by bot-bottle]") && b.length > 128 * 1024)
+        .length >= 4,
+      "the requests with the key cut out were past 128 KiB",
+    );
     assert.ok(
       !bodies.some((b) => /AKIA[A-Z2-7]{16}|%41%4b%49%41|41 4b 49 41|A {3}K {3}I {3}A/i.test(b)),
       "no model request carried the key, as written, percent-encoded, dumped or spaced out",
