@@ -7,6 +7,7 @@ import {
   CONTEXT,
   jsonStringBefore,
   MIN_KEPT,
+  partAt,
   REACH,
   RecentScans,
   utf8Extra,
@@ -382,4 +383,123 @@ Deno.test("a conversation edited at random, turn after turn: each request found 
     assert.deepEqual(keys(found), keys(findSecrets(text, { ownFields: true })), `step ${step}`);
   }
   assert.ok(reused >= 16, `${reused}`);
+});
+
+/**
+ * Scans `text` as `RecentScans.findParted` does, parted at `near` (by default where the
+ * scan parts it), the second part "elsewhere" (here, by a function that scans it): asserts
+ * that it finds what its whole scan finds (and something, unless `expect` says not), and
+ * that it was parted (or not, as `parted` says).
+ */
+async function assertParted(
+  text: string,
+  options: { near?: number; values?: string[]; expect?: boolean; parted?: boolean } = {},
+): Promise<void> {
+  const values = options.values ?? [];
+  let asked = 0;
+  const found = await new RecentScans().findParted(
+    text,
+    { values, ownFields: true, utf8: new TextEncoder().encode(text) },
+    (part, o) => {
+      asked++;
+      return Promise.resolve(findSecrets(part, o));
+    },
+    options.near,
+  );
+  const whole = findSecrets(text, { values, ownFields: true });
+  if (options.expect !== false) assert.notEqual(whole.length, 0, "the whole scan finds it");
+  assert.deepEqual(keys(found), keys(whole));
+  assert.equal(asked, options.parted === false ? 0 : 1, "parted");
+}
+
+Deno.test("partAt: a long JSON document is parted at the opening quote of a string, a little before its middle", () => {
+  const text = request(EARLIER);
+  const parts = partAt(text)!;
+  assert.equal(text[parts.from], '"');
+  assert.equal(parts.from, jsonStringBefore(text, parts.from));
+  assert.deepEqual(parts, {
+    from: parts.from,
+    start: parts.from - CONTEXT,
+    end: parts.from + REACH,
+  });
+  assert.ok(parts.from > text.length * 0.3 && parts.from < text.length / 2, `${parts.from}`);
+  // Not one JSON document; one string holding nearly all of it.
+  assert.equal(partAt(text.slice(0, -1)), undefined);
+  assert.equal(partAt(JSON.stringify({ a: "x", b: EARLIER.join("") })), undefined);
+});
+
+Deno.test("a long request scanned in two parts at once finds what its whole scan finds: in either part, and in the string where they meet", async () => {
+  const text = (turns: readonly string[]) => request(turns);
+  // The default place, and one inside the turn that holds tokens (its string starts the
+  // second part): tokens in the first, the second, and both.
+  const turns = EARLIER.map((t, k) =>
+    k === 2 ? `GITHUB_TOKEN=${GH}\n${t}` : k === 6 ? `${t} key ${GH} and ${VALUE}` : t
+  );
+  await assertParted(text(turns), { values: [VALUE] });
+  const six = text(turns).indexOf(JSON.stringify(turns[6]).slice(0, 40));
+  assert.ok(six > 0);
+  await assertParted(text(turns), { values: [VALUE], near: six + 20_000 });
+  // Only in the first part, only in the second.
+  await assertParted(text(EARLIER.map((t, k) => (k === 1 ? `${t} token ${GH}` : t))));
+  await assertParted(text(EARLIER.map((t, k) => (k === 11 ? `${t} token ${GH}` : t))));
+});
+
+Deno.test("what decodes as one across the place a scan is parted at is read whole: gzip in base64 in the string it is parted in", async () => {
+  const run = packedToken(200_000);
+  const turns = EARLIER.map((t, k) => (k === 5 ? t + run : t));
+  const text = request(turns);
+  const at = text.indexOf(run.slice(0, 100));
+  assert.deepEqual(findSecrets(request(EARLIER), { ownFields: true }), []);
+  await assertParted(text, { near: at + 50_000 });
+});
+
+Deno.test("a value in the string a scan is parted at is read with its name before it", async () => {
+  const password = "Xk9mQ2" + "vL7pR4wZ8t";
+  const text = `{"a": ${JSON.stringify(EARLIER.join(""))}, "password": "${password}", "b": ${
+    JSON.stringify(EARLIER.join(""))
+  }}`;
+  const value = text.indexOf(`"${password}"`);
+  assert.equal(partAt(text, value + 5)!.from, value);
+  await assertParted(text, { near: value + 5 });
+});
+
+Deno.test("a text not one JSON document, or short, is scanned in one part", async () => {
+  const code = EARLIER.join("") + ` key ${GH}`;
+  await assertParted(code, { parted: false });
+  await assertParted(request([filler(1) + ` key ${GH}`]), { parted: false });
+});
+
+Deno.test("requests edited at random, each scanned in two parts at once: each found as its whole scan finds it", async () => {
+  let seed = 5;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const percent = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  const forms = [
+    `token = "${GH}"`,
+    btoa(`key=${GH}`),
+    hexOf(GH),
+    percent(GH),
+    reversedOf(GH),
+    `"gh" + "${GH.slice(2)}"`,
+    [...GH].join(" "),
+    `[${[...GH].map((c) => `'${c}'`).join(", ")}]`,
+    "%41".repeat(1500) + percent(GH),
+    packedToken(3000),
+  ];
+  for (let trial = 0; trial < 12; trial++) {
+    // Forms put in near the place the scan parts the request at, within 24 KiB of it.
+    const turns = [...EARLIER];
+    const middle = Math.floor(request(turns).length / 2);
+    for (let n = 0; n < 3; n++) {
+      const at = middle + Math.floor((random() - 0.5) * 48 * 1024);
+      let k = 0;
+      for (let end = 0; k < turns.length - 1; k++) {
+        end += JSON.stringify(turns[k]).length + 40;
+        if (end > at) break;
+      }
+      const turn = turns[k]!;
+      const cut = Math.floor(random() * turn.length);
+      turns[k] = turn.slice(0, cut) + forms[Math.floor(random() * forms.length)] + turn.slice(cut);
+    }
+    await assertParted(request(turns));
+  }
 });
