@@ -13,7 +13,6 @@
 
 import { bodyScans, scanRequest } from "../sidecars/egress/dlp.ts";
 import { runScanJob } from "../sidecars/egress/scanjob.ts";
-import { ScanPool } from "../sidecars/egress/scanpool.ts";
 import { randomBytes } from "../lib/bytes.ts";
 import { conversationRequests, sourceFiles } from "./conversation.ts";
 
@@ -313,54 +312,6 @@ for (const [what, body] of await dlpBodies()) {
     decode: whole,
     scan: reused,
     best: reused,
-  });
-}
-{
-  // As the proxy scans a request off its event loop, through its scan workers: a
-  // conversation's requests of 1 MiB and more, each new to them (its model's name
-  // changed, so that none is scanned again from one before). One worker scans each
-  // whole; two scan each in two parts at once.
-  const requests = conversationRequests(await sourceFiles()).filter((b) => b.length >= 1 << 20);
-  const mib = requests.reduce((n, b) => n + b.length, 0) / requests.length / 2 ** 20;
-  const name = new TextEncoder().encode('"model":"claude"');
-  let made = 0;
-  const fresh = () => {
-    const body = new Uint8Array(requests[made % requests.length]!);
-    const at = body.findIndex((_, i) => name.every((c, k) => body[i + k] === c));
-    body.set(new TextEncoder().encode((made++).toString(36).padStart(6, "0")), at + 9);
-    return body;
-  };
-  const through = async (workers: number) => {
-    const pool = new ScanPool(workers, { inPlaceBelow: 0 });
-    const times: number[] = [];
-    try {
-      // The first 20 warm the workers up (and start the second).
-      for (let i = 0; i < (quick ? 30 : 80); i++) {
-        const body = fresh();
-        const start = performance.now();
-        await pool.scan({
-          parts: [{ bytes: body, within: "" }],
-          values: [],
-          mayCut: false,
-          publicValues: [],
-        });
-        if (i >= 20) times.push(performance.now() - start);
-      }
-      if (workers > 1 && pool.parted === 0) throw new Error("no scan was parted");
-    } finally {
-      pool.close();
-    }
-    return mib / (median(times) / 1000);
-  };
-  const one = await through(1);
-  const two = await through(2);
-  results.push({
-    what: "conversation's request, through the scan workers",
-    baseline: "one worker, whole",
-    measured: "two, in two parts at once",
-    decode: one,
-    scan: two,
-    best: two,
   });
 }
 // deno-lint-ignore no-console

@@ -30,10 +30,6 @@
  * escapes reaches across the quotes of strings, and a token far into one is found where
  * its decoding puts it, before where it is written): findings from there on are the
  * earlier scan's, and the scan again reads `CONTEXT` past it.
- *
- * A long text scanned whole may be scanned in two parts at once (`findParted`, by two of
- * the proxy's workers): parted as a text that starts as it up to `REACH` past a string's
- * opening quote, scanned as the one before, and the text itself scanned again from there.
  */
 
 import {
@@ -84,13 +80,6 @@ interface Kept {
   found: readonly Located[];
 }
 
-/** A kept scan that holds for a text, and where (see `#reusable`). */
-interface Reuse {
-  kept: Kept;
-  from: number;
-  to?: number;
-}
-
 /**
  * The scans of recent texts, for one set of options (values, public values and the rest:
  * emptied when they change).
@@ -105,51 +94,7 @@ export class RecentScans {
   /** `findSecrets(text, options)`, from the scans kept where they hold. */
   find(text: string, options: FindOptions = {}): Located[] {
     this.#for(options);
-    return this.#found(text, options, text.length >= MIN_KEPT ? this.#reusable(text) : undefined);
-  }
-
-  /**
-   * `find`, with a text that is scanned whole (none kept holds for it) and long enough
-   * scanned in two parts at once (see `partAt`): the second by `other` (another worker),
-   * which resolves to its findings, or to undefined when it cannot (the second part is
-   * then scanned here too, after the first). `near`: where to part it (see `partAt`).
-   */
-  async findParted(
-    text: string,
-    options: FindOptions,
-    other: (part: string, options: FindOptions) => Promise<Located[] | undefined>,
-    near?: number,
-  ): Promise<Located[]> {
-    this.#for(options);
     const reuse = text.length >= MIN_KEPT ? this.#reusable(text) : undefined;
-    const parts = reuse === undefined && text.length >= MIN_PARTED ? partAt(text, near) : undefined;
-    if (parts === undefined) return this.#found(text, options, reuse);
-    const { from, start, end } = parts;
-    const second = { ...options, utf8: options.utf8?.subarray(start + utf8Extra(text, start)) };
-    const elsewhere = other(text.slice(start), second);
-    const first = findSecrets(text.slice(0, end), {
-      ...options,
-      utf8: options.utf8?.subarray(0, end + utf8Extra(text, end)),
-    });
-    const rest = await elsewhere ?? findSecrets(text.slice(start), second);
-    // As a text that starts as this one up to `end` and a text that is this one, from a
-    // kept scan of the first (see `find`): its findings before `from`, and all the scan
-    // again from `start` finds.
-    const found = joinPieces([
-      { at: 0, found: first.filter((f) => f.index < from) },
-      { at: start, found: rest },
-    ]);
-    this.scanned = end + text.length - start;
-    if (text.length <= MAX_KEPT) this.#keep(text, found);
-    return found;
-  }
-
-  /** `find`, from `reuse` (as `#reusable` found it for `text`). */
-  #found(
-    text: string,
-    options: FindOptions,
-    reuse: Reuse | undefined,
-  ): Located[] {
     let found: Located[];
     if (reuse === undefined) {
       found = findSecrets(text, options);
@@ -206,7 +151,7 @@ export class RecentScans {
    * text's length: all of them, the text the same) and from where they hold again (`to`,
    * when the two end alike far enough); undefined if none holds far enough.
    */
-  #reusable(text: string): Reuse | undefined {
+  #reusable(text: string): { kept: Kept; from: number; to?: number } | undefined {
     let best: Kept | undefined;
     let shared = 0;
     for (const kept of this.#kept) {
@@ -253,32 +198,6 @@ export class RecentScans {
       chars -= kept.shift()!.text.length;
     }
   }
-}
-
-/**
- * Texts shorter than this are scanned in one part by `findParted`: parting one costs a walk
- * of its JSON, a round trip to another worker and the `REACH` and `CONTEXT` both parts read.
- */
-export const MIN_PARTED = 256 * 1024;
-
-/**
- * Where a scan of `text`, a JSON document, may be parted in two near `near`: `from`, the
- * opening quote of the last string opening at or before it; the first part ends `REACH`
- * past it (`end`), the second starts `CONTEXT` before it (`start`). The first part's scan
- * is the kept scan of a text that starts as `text` up to `end` (a request before this
- * one, whose next turn is the rest): its findings before `from` hold for `text`, and
- * those of the second, from `start` on, are the scan again that `RecentScans` makes (see
- * the module's note). By default the two come out alike in length. Undefined
- * when `text` is not one JSON document, or when the string at `near` reaches far back
- * (one holding much of the text: scanned in one part).
- */
-export function partAt(
-  text: string,
-  near = (text.length - REACH + CONTEXT) >> 1,
-): { from: number; start: number; end: number } | undefined {
-  const from = jsonStringBefore(text, near);
-  if (from < CONTEXT || from < near >> 1) return undefined;
-  return { from, start: from - CONTEXT, end: Math.min(text.length, from + REACH) };
 }
 
 /**

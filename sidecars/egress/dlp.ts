@@ -11,7 +11,6 @@
 import {
   detector,
   type Encoding,
-  type FindOptions,
   findSecrets,
   findSplitSecrets,
   getPublicValues,
@@ -612,19 +611,6 @@ export function bodySecrets(
   utf8?: Uint8Array,
 ): Located[] {
   return bodyScans.find(body, { values, utf8, ownFields: true });
-}
-
-/**
- * `bodySecrets`, a long body scanned in two parts at once, the second by `other` (another
- * worker; see `RecentScans.findParted`).
- */
-export function bodySecretsParted(
-  body: string,
-  values: readonly string[],
-  utf8: Uint8Array | undefined,
-  other: (part: string, options: FindOptions) => Promise<Located[] | undefined>,
-): Promise<Located[]> {
-  return bodyScans.findParted(body, { values, utf8, ownFields: true }, other);
 }
 
 /**

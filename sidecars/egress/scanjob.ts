@@ -5,22 +5,9 @@
  * body that may have its secrets cut out, the body without them.
  */
 
-import {
-  bodySecrets,
-  bodySecretsParted,
-  cutOutSecrets,
-  type DlpFinding,
-  scanRequest,
-} from "./dlp.ts";
+import { bodySecrets, cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
 import { pushCommands } from "./gitpush.ts";
-import {
-  type FindOptions,
-  type Located,
-  secretCutInName,
-  secretInName,
-  setPublicValues,
-} from "../../lib/secrets/mod.ts";
-import { MIN_PARTED } from "../../lib/secrets/reuse.ts";
+import { secretCutInName, secretInName, setPublicValues } from "../../lib/secrets/mod.ts";
 
 /** What one body's scan is given. */
 export interface ScanJob {
@@ -49,59 +36,19 @@ export interface ScanResult {
   cut?: string;
 }
 
-/** The messages a scan worker is sent (see `scan_worker.ts`). */
-export type ToWorker =
-  | { id: number; job: ScanJob }
-  | { part: number; text: string; options: FindOptions; publicValues: string[] }
-  | { parted: number; found?: Located[] };
-
-/** The messages a scan worker sends. */
-export type FromWorker =
-  | { ready: true }
-  | { id: number; result?: ScanResult; error?: string }
-  | { ask: number; text: string; options: FindOptions; publicValues: string[] }
-  | { part: number; found?: Located[] };
-
-/** A part of a body to scan elsewhere, and how (see `RecentScans.findParted`). */
-export type OtherPart = (part: string, options: FindOptions) => Promise<Located[] | undefined>;
-
 /** Runs `job` here. */
 export function runScanJob(job: ScanJob): ScanResult {
-  return scanned(job, openJob(job));
-}
-
-/**
- * Runs `job` here, a long body (the first of its parts) scanned in two parts at once: the
- * second by `other`, another worker.
- */
-export async function runScanJobParted(job: ScanJob, other: OtherPart): Promise<ScanResult> {
-  const texts = openJob(job);
-  const first = job.parts[0];
-  const found = first && first.bytes.length >= MIN_PARTED
-    ? await bodySecretsParted(texts[0]!, job.values, first.bytes, other)
-    : undefined;
-  return scanned(job, texts, found);
-}
-
-/** The texts of `job`'s parts, its public values set. */
-function openJob(job: ScanJob): string[] {
   // The same for every job of a bottle; set here for a worker, which has its own.
   if (job.publicValues) setPublicValues(job.publicValues);
-  return job.parts.map((p) => new TextDecoder().decode(p.bytes));
-}
-
-/** `job` scanned, its parts' `texts` given (and what its first part's body holds, if found). */
-function scanned(job: ScanJob, texts: string[], first?: Located[]): ScanResult {
+  const texts = job.parts.map((p) => new TextDecoder().decode(p.bytes));
   // Where in a body that may be cut its secrets are: found once, for the scan and the cut.
   const cuttable = job.mayCut && job.parts.length === 1;
-  const located = cuttable
-    ? first ?? bodySecrets(texts[0]!, job.values, job.parts[0]!.bytes)
-    : undefined;
+  const located = cuttable ? bodySecrets(texts[0]!, job.values, job.parts[0]!.bytes) : undefined;
   const findings = job.parts.flatMap((part, i) => {
     const found = scanRequest(
       { url: "", headers: [], body: texts[i]!, bodyBytes: part.bytes },
       job.values,
-      located ?? (i === 0 ? first : undefined),
+      located,
     );
     return part.within ? found.map((f) => ({ ...f, within: part.within })) : found;
   });

@@ -16,14 +16,7 @@
  * on the rules' linear time.
  */
 
-import {
-  type FromWorker,
-  runScanJob,
-  type ScanJob,
-  type ScanResult,
-  type ToWorker,
-} from "./scanjob.ts";
-import type { Located } from "../../lib/secrets/mod.ts";
+import { runScanJob, type ScanJob, type ScanResult } from "./scanjob.ts";
 
 interface Pending {
   id: number;
@@ -35,9 +28,7 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy?: Pending;
-  /** The worker whose body it scans a part of, and the number that worker asked it by. */
-  helping?: { of: Slot; ask: number };
-  /** Ends the busy job (or the part it helps with) at the deadline. */
+  /** Ends the busy job at the deadline. */
   timer?: ReturnType<typeof setTimeout>;
   /** Whether its module loaded (it says so first). */
   ready: boolean;
@@ -60,8 +51,6 @@ export class ScanPool {
   readonly #queue: Pending[] = [];
   #next = 0;
   #broken = false;
-  /** How many bodies' scans were parted between two workers (for tests). */
-  parted = 0;
   #closed = false;
 
   readonly #url: URL;
@@ -126,7 +115,7 @@ export class ScanPool {
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      let slot = this.#slots.find((s) => !s.busy && !s.helping);
+      let slot = this.#slots.find((s) => !s.busy);
       if (!slot && this.#slots.length < this.#size) slot = this.#start();
       if (!slot) return;
       const pending = this.#queue.shift()!;
@@ -141,8 +130,10 @@ export class ScanPool {
         bytes: new Uint8Array(p.bytes),
         within: p.within,
       }));
-      const message: ToWorker = { id: pending.id, job: { ...pending.job, parts } };
-      slot.worker.postMessage(message, parts.map((p) => p.bytes.buffer));
+      slot.worker.postMessage(
+        { id: pending.id, job: { ...pending.job, parts } },
+        parts.map((p) => p.bytes.buffer),
+      );
     }
   }
 
@@ -155,28 +146,19 @@ export class ScanPool {
       return undefined;
     }
     const slot: Slot = { worker, ready: false };
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      const data = event.data;
-      if ("ready" in data) {
+    worker.onmessage = (
+      event: MessageEvent<{ ready?: true; id?: number; result?: ScanResult; error?: string }>,
+    ) => {
+      if (event.data.ready) {
         slot.ready = true;
         return;
       }
-      if ("ask" in data) return this.#part(slot, data);
-      if ("part" in data) {
-        const helping = slot.helping;
-        if (!helping || helping.ask !== data.part) return;
-        clearTimeout(slot.timer);
-        slot.helping = undefined;
-        this.#parted(helping, data.found);
-        this.#dispatch();
-        return;
-      }
       const pending = slot.busy;
-      if (!pending || pending.id !== data.id) return;
+      if (!pending || pending.id !== event.data.id) return;
       clearTimeout(slot.timer);
       slot.busy = undefined;
-      if (data.result) pending.resolve(data.result);
-      else pending.reject(new Error(data.error ?? "the scan failed"));
+      if (event.data.result) pending.resolve(event.data.result);
+      else pending.reject(new Error(event.data.error ?? "the scan failed"));
       this.#dispatch();
     };
     worker.onerror = (event: ErrorEvent) => {
@@ -188,7 +170,7 @@ export class ScanPool {
         return;
       }
       // It died on a job (out of memory): that job fails, another worker takes its place
-      // for the jobs still waiting. On a part of another's body: that one scans it.
+      // for the jobs still waiting.
       job?.reject(new Error(`the scan worker failed: ${event.message}`));
       if (!this.#closed) this.#dispatch();
     };
@@ -196,10 +178,7 @@ export class ScanPool {
     return slot;
   }
 
-  /**
-   * Stops `slot`'s worker and takes it out of the pool; returns the job it was on. The
-   * worker it was scanning a part for is told to scan it itself.
-   */
+  /** Stops `slot`'s worker and takes it out of the pool; returns the job it was on. */
   #retire(slot: Slot): Pending | undefined {
     slot.worker.terminate();
     clearTimeout(slot.timer);
@@ -207,55 +186,17 @@ export class ScanPool {
     if (index !== -1) this.#slots.splice(index, 1);
     const job = slot.busy;
     slot.busy = undefined;
-    if (slot.helping) this.#parted(slot.helping, undefined);
-    slot.helping = undefined;
     return job;
   }
 
   /**
-   * `of` asks for the second part of its body to be scanned elsewhere: by a worker that is
-   * free, or by none (it then scans the part itself). A second worker is started for the
-   * bodies after this one when the pool may have one.
-   */
-  #part(of: Slot, ask: Extract<FromWorker, { ask: number }>): void {
-    const free = this.#slots.find((s) => s !== of && s.ready && !s.busy && !s.helping);
-    if (!free) {
-      this.#parted({ of, ask: ask.ask }, undefined);
-      if (this.#slots.length < this.#size && !this.#closed) this.#start();
-      return;
-    }
-    free.helping = { of, ask: ask.ask };
-    free.timer = setTimeout(() => this.#overdue(free), this.#deadlineMs);
-    this.parted++;
-    const message: ToWorker = {
-      part: ask.ask,
-      text: ask.text,
-      options: ask.options,
-      publicValues: ask.publicValues,
-    };
-    free.worker.postMessage(
-      message,
-      ask.options.utf8 ? [ask.options.utf8.buffer as ArrayBuffer] : [],
-    );
-  }
-
-  /** Tells `of` what the part it asked for holds (undefined: scan it yourself). */
-  #parted({ of, ask }: { of: Slot; ask: number }, found: Located[] | undefined): void {
-    // Unless it is gone: given up at the deadline, or dead.
-    if (!this.#slots.includes(of) || !of.busy) return;
-    const message: ToWorker = { parted: ask, found };
-    of.worker.postMessage(message);
-  }
-
-  /**
    * `slot`'s job ran past the deadline: the job fails, another worker takes over, and this
-   * one goes once its scan ends (Deno cannot stop it sooner: see the module's note). So
-   * does one past it on a part of another's body (the other is told to scan the part).
+   * one goes once its scan ends (Deno cannot stop it sooner: see the module's note).
    */
   #overdue(slot: Slot): void {
-    if (!slot.busy && !slot.helping) return;
-    const job = this.#retire(slot);
-    job?.reject(
+    if (!slot.busy) return;
+    const job = this.#retire(slot)!;
+    job.reject(
       new Error(
         `its scan took longer than ${this.#deadlineMs / 1000} s, so it was given up`,
       ),

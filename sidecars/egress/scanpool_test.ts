@@ -9,7 +9,6 @@ import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { bodyScans } from "./dlp.ts";
-import { MIN_PARTED } from "../../lib/secrets/reuse.ts";
 
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
@@ -231,75 +230,6 @@ Deno.test("ScanPool gives up a worker still scanning at the deadline: that job f
     await assert.rejects(settles(hung), /its scan took longer than 0.3 s, so it was given up/);
     assert.deepEqual(await settles(queued), { findings: [] });
     assert.deepEqual(await pool.scan(job("and later")), { findings: [] });
-  } finally {
-    pool.close();
-  }
-});
-
-/**
- * Long model requests (some 600 KB each; each a different first turn, so that none is
- * scanned again from one before it), with tokens early, late, and in a list of pieces
- * near the middle, where the scan of each is parted between two workers.
- */
-function longRequests(count: number): string[] {
-  const turn = (i: number, k: number) =>
-    Array.from({ length: 700 }, (_, j) => `def handler_${i}_${k}_${j}(request):\n    return ${j}\n`)
-      .join("");
-  return Array.from({ length: count }, (_, i) =>
-    JSON.stringify({
-      model: "claude",
-      messages: Array.from({ length: 14 }, (_, k) => ({
-        role: "user",
-        content: k === 1
-          ? `GITHUB_TOKEN=${GH}\n${turn(i, k)}`
-          : k === 6
-          ? `${turn(i, k)} ${JSON.stringify([GH.slice(0, 20), GH.slice(20)])}`
-          : k === 12
-          ? `${turn(i, k)} again ${GH}`
-          : turn(i, k),
-      })),
-      stream: true,
-    }));
-}
-
-/**
- * Scans `requests` one after another through `pool`, each against its scan in place;
- * until one has been parted between two workers (the second starts with the first body
- * that could have been), or all are done.
- */
-async function scanUntilParted(pool: ScanPool, requests: string[]): Promise<void> {
-  for (const request of requests) {
-    const answer = await settles(pool.scan(job(request, true)));
-    bodyScans.clear();
-    assert.deepEqual(answer, runScanJob(job(request, true)));
-    assert.ok(answer.cut && !answer.cut.includes(GH.slice(4, 20)));
-    if (pool.parted > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-Deno.test("ScanPool parts a long body's scan between two workers, and answers as a scan in place does", async () => {
-  const requests = longRequests(8);
-  assert.ok(requests[0]!.length > MIN_PARTED, `${requests[0]!.length}`);
-  const pool = new ScanPool(2, { inPlaceBelow: 0 });
-  try {
-    await scanUntilParted(pool, requests);
-    assert.ok(pool.parted > 0, "parted");
-  } finally {
-    pool.close();
-  }
-});
-
-Deno.test("ScanPool: when the worker scanning the second part of a body fails, the worker that parted it scans it", async () => {
-  const pool = new ScanPool(2, {
-    inPlaceBelow: 0,
-    workerUrl: new URL("../../tests/fixtures/failing_helper_worker.ts", import.meta.url),
-  });
-  try {
-    await scanUntilParted(pool, longRequests(8));
-    assert.ok(pool.parted > 0, "parted");
-    // And the pool goes on: the failed worker's place is taken.
-    await scanUntilParted(pool, longRequests(2));
   } finally {
     pool.close();
   }
