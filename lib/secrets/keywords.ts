@@ -1074,13 +1074,21 @@ function newPass(): Pass {
   };
 }
 
-/** How many more bytes than characters `from`-`to` of `text` takes in UTF-8. */
-function utf8Extra(text: string, from: number, to: number): number {
+/**
+ * How many more bytes than characters `from`-`to` of `text` takes in UTF-8: one for a
+ * character from U+0080 to U+07FF, two past it, one for each half of a pair of
+ * surrogates. The characters past ASCII are found by a search (most text has few).
+ */
+export function utf8Extra(text: string, from: number, to: number): number {
+  const part = from === 0 && to >= text.length ? text : text.slice(from, to);
+  const past = /[\u0080-\uffff]+/g;
   let extra = 0;
-  for (let i = from; i < to; i++) {
-    const code = codeOf.call(text, i);
-    // Two bytes below U+0800; three above, but a surrogate half is two of a pair's four.
-    if (code >= 0x80) extra += code < 0x800 || (code & 0xf800) === 0xd800 ? 1 : 2;
+  for (let m = past.exec(part); m !== null; m = past.exec(part)) {
+    for (let i = m.index; i < past.lastIndex; i++) {
+      const code = codeOf.call(part, i);
+      // Two bytes below U+0800; three above, but a surrogate half is two of a pair's four.
+      extra += code < 0x800 || (code & 0xf800) === 0xd800 ? 1 : 2;
+    }
   }
   return extra;
 }

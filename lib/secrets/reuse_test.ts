@@ -9,8 +9,10 @@ import {
   MIN_KEPT,
   REACH,
   RecentScans,
-  utf8Extra,
+  utf8ExtraAt,
+  utf8Marks,
 } from "./reuse.ts";
+import { utf8Extra } from "./keywords.ts";
 import { hexOf, reversedOf } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
@@ -259,12 +261,31 @@ Deno.test("utf8Extra: how many more bytes than characters a text's UTF-8 takes u
       // Not where a pair is parted (its first half alone is no character).
       if (/[\uD800-\uDBFF]$/.test(head)) continue;
       assert.equal(
-        utf8Extra(text, end),
+        utf8Extra(text, 0, end),
         new TextEncoder().encode(head).length - end,
         `${text}:${end}`,
       );
     }
   }
+});
+
+Deno.test("utf8Marks: the bytes before a place in a long text, counted past where it parts from one counted before", () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s).length;
+  const before = EARLIER.join("");
+  // Alike to a place past several marks, then other characters: two, three and four bytes
+  // each (a pair of surrogates), and a pair parted by a mark.
+  const alike = 100_000;
+  const after = before.slice(0, alike) + "ñ€😀".repeat(30_000) + before.slice(alike);
+  const known = utf8Marks(before);
+  const marks = utf8Marks(after, known, alike);
+  assert.deepEqual(marks, utf8Marks(after));
+  for (const end of [0, 1, 16_384, alike, alike + 7, alike + 50_001, 180_000, after.length]) {
+    // Not where a pair is parted (its first half alone is no character).
+    if (/[\uD800-\uDBFF]$/.test(after.slice(0, end))) continue;
+    assert.equal(utf8ExtraAt(after, marks, end), utf8(after.slice(0, end)) - end, `${end}`);
+  }
+  // Marks past where the two part are counted again, not taken.
+  assert.notDeepEqual(utf8Marks(after, known, after.length), marks);
 });
 
 Deno.test("closingQuote: the next quote no odd run of backslashes escapes", () => {
