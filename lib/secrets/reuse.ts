@@ -347,31 +347,44 @@ export function jsonStringBefore(text: string, p: number): number {
  * ends (past its closing quote; -1 if none, or not one JSON document).
  */
 export function jsonStringsAround(text: string, p: number, q: number): [number, number] {
-  const none: [number, number] = [-1, -1];
+  let found = -1;
+  let after = -1;
+  const whole = jsonStrings(text, (open, close) => {
+    if (open <= p) found = open;
+    if (after === -1 && close >= q) after = close + 1;
+  });
+  return whole ? [found, after] : [-1, -1];
+}
+
+/**
+ * Whether `text` is one JSON document from its first character to its last, read whole
+ * for its structure (what is inside its strings is not read: their escapes are not
+ * checked); `string` is told where each of its strings opens and closes (the offsets of
+ * its quotes), in order, as the walk passes it.
+ */
+export function jsonStrings(text: string, string: (open: number, close: number) => void): boolean {
   // What may come next: a value, a value or `]`, a key or `}`, a key, `:`, or `,` or a
   // close (after a value).
   const VALUE = 0, VALUE_OR_END = 1, KEY_OR_END = 2, KEY = 3, COLON = 4, AFTER = 5;
   const open: number[] = [];
   let state = VALUE;
-  let found = -1;
-  let after = -1;
   const n = text.length;
   let i = 0;
   for (;;) {
     let c = text.charCodeAt(i);
     while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++i);
-    if (i >= n) return state === AFTER && open.length === 0 ? [found, after] : none;
+    if (i >= n) return state === AFTER && open.length === 0;
     if (state === AFTER) {
-      if (open.length === 0) return none; // Text after the document.
+      if (open.length === 0) return false; // Text after the document.
       const inObject = open[open.length - 1] === 123;
       if (c === 44) state = inObject ? KEY : VALUE;
       else if (c === (inObject ? 125 : 93)) open.pop();
-      else return none;
+      else return false;
       i++;
       continue;
     }
     if (state === COLON) {
-      if (c !== 58) return none;
+      if (c !== 58) return false;
       state = VALUE;
       i++;
       continue;
@@ -383,15 +396,14 @@ export function jsonStringsAround(text: string, p: number, q: number): [number, 
       continue;
     }
     if (c === 34) {
-      if (i <= p) found = i;
       const close = closingQuote(text, i);
-      if (close === -1) return none;
-      if (after === -1 && close >= q) after = close + 1;
+      if (close === -1) return false;
+      string(i, close);
       state = state === KEY || state === KEY_OR_END ? COLON : AFTER;
       i = close + 1;
       continue;
     }
-    if (state === KEY || state === KEY_OR_END) return none;
+    if (state === KEY || state === KEY_OR_END) return false;
     if (c === 123 || c === 91) {
       open.push(c);
       state = c === 123 ? KEY_OR_END : VALUE_OR_END;
@@ -402,7 +414,7 @@ export function jsonStringsAround(text: string, p: number, q: number): [number, 
     else if (text.startsWith("false", i)) i += 5;
     else {
       NUMBER.lastIndex = i;
-      if (!NUMBER.test(text)) return none;
+      if (!NUMBER.test(text)) return false;
       i = NUMBER.lastIndex;
     }
     state = AFTER;

@@ -19,7 +19,7 @@ import {
   WINDOWED,
 } from "../../lib/secrets/mod.ts";
 import { RANK } from "../../lib/secrets/engine.ts";
-import { closingQuote, RecentScans } from "../../lib/secrets/reuse.ts";
+import { closingQuote, jsonStrings, RecentScans } from "../../lib/secrets/reuse.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
 import { base64PiecesEnd, HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
@@ -879,8 +879,52 @@ export function cutOutSecrets(
     else [k, out] = [mid, tried];
   }
   // What is left parses, as a rule: the text it came from is parsed only when it does not.
-  if (!parsesAsJson(out) && parsesAsJson(text)) return undefined;
+  // Cut only inside its strings, it parses if the text did (a megabyte's parse had been a
+  // fifth of the scan job of a conversation's next request, cut).
+  const inside = !values.some((v) => v.length >= 8 && text.includes(v)) &&
+    cutsInsideStrings(text, [...spans, ...candidates.slice(0, k)]);
+  if (!inside && !parsesAsJson(out) && parsesAsJson(text)) return undefined;
   return { text: out, rules: [...new Set(found.map((f) => f.rule))] };
+}
+
+/**
+ * Whether each of `spans` of `text` (one JSON document, for its structure) lies inside
+ * one of its strings, parting no escape: replaced by `CUT_OUT` (characters a JSON string
+ * holds as they are), every string stays one, and what is left parses if `text` did.
+ */
+export function cutsInsideStrings(text: string, spans: readonly [number, number][]): boolean {
+  if ([...CUT_OUT].some((c) => c === '"' || c === "\\" || c < " ")) return false;
+  const sorted = spans.toSorted((a, b) => a[0] - b[0]);
+  let next = 0;
+  let inside = true;
+  const whole = jsonStrings(text, (open, close) => {
+    // The spans that start in this string must end in it (no span starts before the
+    // first string, or between two: checked below).
+    for (; next < sorted.length && sorted[next]![0] <= close; next++) {
+      const [from, to] = sorted[next]!;
+      if (from <= open || to > close || splitsEscape(text, from) || splitsEscape(text, to)) {
+        inside = false;
+      }
+    }
+  });
+  return whole && inside && next === sorted.length;
+}
+
+/** Whether `i` falls inside an escape of a JSON string (`\n`, `\uXXXX`), after its backslash. */
+function splitsEscape(text: string, i: number): boolean {
+  /** Whether the backslash at `k` starts an escape (an even run of them before it). */
+  const escapes = (k: number) => {
+    if (text.charCodeAt(k) !== 92) return false;
+    let run = 0;
+    while (k - 1 - run >= 0 && text.charCodeAt(k - 1 - run) === 92) run++;
+    return run % 2 === 0;
+  };
+  if (escapes(i - 1)) return true;
+  // Within the four hex digits of `\uXXXX`.
+  for (let d = 2; d <= 5; d++) {
+    if (text.charCodeAt(i - d + 1) === 117 && escapes(i - d)) return true;
+  }
+  return false;
 }
 
 /** `text` with `spans` (overlapping or not) and the bottle's own values cut out. */

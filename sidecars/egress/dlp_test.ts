@@ -3,6 +3,7 @@ import { zstdCompressSync } from "node:zlib";
 import {
   bodyKeyedFields,
   cutOutSecrets,
+  cutsInsideStrings,
   describeFindings,
   fieldsKey,
   formFields,
@@ -347,6 +348,59 @@ Deno.test("cutOutSecrets() cuts out each secret as written and the bottle's valu
     [`ran it:\ntoken=${CUT_OUT}\nid ${CUT_OUT} and ${CUT_OUT}`, `again ${CUT_OUT} and ${CUT_OUT}`],
   );
   for (const secret of [GH, AWS, value]) assert.ok(!text.includes(secret), secret);
+});
+
+Deno.test("cutsInsideStrings(): spans inside a JSON document's strings, parting no escape", () => {
+  const text = JSON.stringify({ a: "one two", n: 12345, b: ["x\ny\u0001z", 'q"r'] });
+  const at = (s: string, k = 0) => text.indexOf(s) + k;
+  const yes = (spans: [number, number][]) => assert.ok(cutsInsideStrings(text, spans), `${spans}`);
+  const no = (spans: [number, number][]) => assert.ok(!cutsInsideStrings(text, spans), `${spans}`);
+  yes([[at("one"), at("one", 3)]]);
+  yes([[at("one"), at("two", 3)], [at("x"), at("x", 1)]]);
+  // The whole of an escape, and up to a string's closing quote.
+  yes([[at("\\n"), at("\\n", 2)], [at("\\u0001"), at("z", 1)]]);
+  no([[at("one") - 1, at("one", 3)]]); // Its opening quote.
+  no([[at("two"), at("two", 4)]]); // Its closing quote.
+  no([[at("one"), at("one", 2)], [at("123"), at("123", 3)]]); // A number.
+  no([[at("\\n", 1), at("y")]]); // Right after an escape's backslash.
+  no([[at("x"), at("\\n", 1)]]); // Up to it.
+  no([[at("\\u0001", 3), at("z")]]); // Among the digits of `\uXXXX`.
+  yes([[at('\\"r'), at("r", 1)]]); // An escaped quote with its backslash.
+  no([[at('\\"r', 1), at("r", 1)]]); // Without it.
+  assert.ok(!cutsInsideStrings(text.slice(0, -1), [[at("one"), at("one", 3)]]));
+});
+
+Deno.test("cutsInsideStrings(): wherever it says spans may be cut, what is left parses (spans at random)", () => {
+  let seed = 7;
+  const random = (n: number) =>
+    Math.floor(((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * n);
+  const text = JSON.stringify({
+    messages: Array.from({ length: 40 }, (_, i) => ({
+      role: "user",
+      // Escaped as `\n`, `\t`, `\"`, `\\`, `\u0001`, `\u001f`; the rest as it is.
+      content: `line ${i}\n\t"quoted" \\ back \u0001\u001f é 😀 ${"x".repeat(i)}`,
+      n: i * 1.5,
+    })),
+  });
+  let said = 0;
+  for (let trial = 0; trial < 3000; trial++) {
+    const spans = Array.from({ length: 1 + random(3) }, (): [number, number] => {
+      const from = random(text.length);
+      return [from, Math.min(text.length, from + random(12))];
+    });
+    if (!cutsInsideStrings(text, spans)) continue;
+    said++;
+    let out = "";
+    let at = 0;
+    for (const [from, to] of spans.toSorted((a, b) => a[0] - b[0])) {
+      if (to <= at) continue;
+      out += text.slice(at, Math.max(at, from)) + CUT_OUT;
+      at = Math.max(at, to);
+    }
+    out += text.slice(at);
+    JSON.parse(out);
+  }
+  assert.ok(said > 300, `${said}`);
 });
 
 Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its whole run, wrapped lines included", () => {
