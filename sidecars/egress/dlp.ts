@@ -928,7 +928,7 @@ function splitsEscape(text: string, i: number): boolean {
 }
 
 /** `text` with `spans` (overlapping or not) and the bottle's own values cut out. */
-function cut(text: string, spans: [number, number][], values: readonly string[]): string {
+export function cut(text: string, spans: [number, number][], values: readonly string[]): string {
   let out = "";
   let at = 0;
   for (const [from, to] of spans.toSorted((a, b) => a[0] - b[0])) {
