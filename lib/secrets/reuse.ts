@@ -80,6 +80,8 @@ interface Kept {
   found: readonly Located[];
   /** Its UTF-8 marks (`utf8Marks`), once counted. */
   marks?: Int32Array;
+  /** The marks of a walk of its JSON (`WalkMark`), once walked whole. */
+  walk?: WalkMark[];
 }
 
 /**
@@ -99,6 +101,7 @@ export class RecentScans {
     const reuse = text.length >= MIN_KEPT ? this.#reusable(text) : undefined;
     let found: Located[];
     let marks: Int32Array | undefined;
+    const walk = reuse?.walk;
     if (reuse === undefined) {
       found = findSecrets(text, options);
       this.scanned = text.length;
@@ -134,7 +137,9 @@ export class RecentScans {
       ]);
       this.scanned = end - start;
     }
-    if (text.length >= MIN_KEPT && text.length <= MAX_KEPT) this.#keep({ text, found, marks });
+    if (text.length >= MIN_KEPT && text.length <= MAX_KEPT) {
+      this.#keep({ text, found, marks, walk });
+    }
     return found;
   }
 
@@ -159,10 +164,12 @@ export class RecentScans {
   /**
    * The kept scan `text` starts as, where in `text` its findings hold up to (`from`; the
    * text's length: all of them, the text the same) and from where they hold again (`to`,
-   * when the two end alike far enough), and how far the two start alike (`shared`);
-   * undefined if none holds far enough.
+   * when the two end alike far enough), how far the two start alike (`shared`) and the
+   * marks of the walk of its JSON; undefined if none holds far enough.
    */
-  #reusable(text: string): { kept: Kept; from: number; to?: number; shared: number } | undefined {
+  #reusable(
+    text: string,
+  ): { kept: Kept; from: number; to?: number; shared: number; walk?: WalkMark[] } | undefined {
     let best: Kept | undefined;
     let shared = 0;
     // The newest first: a conversation's kept requests all start as this one, the newest
@@ -177,15 +184,21 @@ export class RecentScans {
     }
     if (!best) return undefined;
     if (shared === text.length && best.text.length === text.length) {
-      return { kept: best, from: shared, shared };
+      return { kept: best, from: shared, shared, walk: best.walk };
     }
     if (shared < REACH + MIN_KEPT / 2) return undefined;
     // And the end they share, past the part that changed.
     const tail = commonSuffix(best.text, text, Math.min(best.text.length, text.length) - shared);
+    // Its JSON walked from the kept text's last mark before there (the two are alike up to
+    // it), not from its start: a megabyte's walk had been a tenth of the scan job.
+    const p = shared - REACH;
+    const resume = best.walk?.findLast((m) => m.at <= p);
+    const walk = best.walk?.filter((m) => resume && m.at <= resume.at) ?? [];
     const [from, end] = jsonStringsAround(
       text,
-      shared - REACH,
+      p,
       tail >= MIN_TAIL ? text.length - tail + REACH : text.length,
+      { from: resume, marks: walk },
     );
     if (from < MIN_KEPT / 2) return undefined;
     // Where the kept scan's findings hold again: the end of a string with nothing near it
@@ -202,7 +215,7 @@ export class RecentScans {
         break;
       }
     }
-    return { kept: best, from, to, shared };
+    return { kept: best, from, to, shared, walk };
   }
 
   #keep(scan: Kept): void {
@@ -344,33 +357,69 @@ export function jsonStringBefore(text: string, p: number): number {
 
 /**
  * `jsonStringBefore(text, p)`, and where the first string that closes at or after `q`
- * ends (past its closing quote; -1 if none, or not one JSON document).
+ * ends (past its closing quote; -1 if none, or not one JSON document). `walk`: where to
+ * go on from (a mark at or before `p` of a text that starts as this one up to there;
+ * see `WalkMark`), and the marks to add this walk's to.
  */
-export function jsonStringsAround(text: string, p: number, q: number): [number, number] {
-  let found = -1;
+export function jsonStringsAround(
+  text: string,
+  p: number,
+  q: number,
+  walk: { from?: WalkMark; marks?: WalkMark[] } = {},
+): [number, number] {
+  let found = walk.from?.lastOpen ?? -1;
   let after = -1;
   const whole = jsonStrings(text, (open, close) => {
     if (open <= p) found = open;
     if (after === -1 && close >= q) after = close + 1;
-  });
+  }, walk);
   return whole ? [found, after] : [-1, -1];
+}
+
+/** Characters from one of a walk's marks to the next (see `WalkMark`). */
+const WALK_EVERY = 64 * 1024;
+
+/**
+ * Where a walk of a JSON document stood between two of its tokens (at `at`, every
+ * `WALK_EVERY` characters or so): what comes next, the arrays and objects open, and the
+ * last string that opened before. It depends on the text before `at` alone, so a walk of
+ * a text that starts alike up to there (a conversation's next request) goes on from it.
+ */
+export interface WalkMark {
+  at: number;
+  state: number;
+  open: readonly number[];
+  lastOpen: number;
 }
 
 /**
  * Whether `text` is one JSON document from its first character to its last, read whole
  * for its structure (what is inside its strings is not read: their escapes are not
  * checked); `string` is told where each of its strings opens and closes (the offsets of
- * its quotes), in order, as the walk passes it.
+ * its quotes), in order, as the walk passes it. `walk.from`: where to go on from, in a text
+ * that starts as the one walked up to there (what came before it is not read again nor
+ * told); `walk.marks`: where this walk's marks are added.
  */
-export function jsonStrings(text: string, string: (open: number, close: number) => void): boolean {
+export function jsonStrings(
+  text: string,
+  string: (open: number, close: number) => void,
+  walk: { from?: WalkMark; marks?: WalkMark[] } = {},
+): boolean {
   // What may come next: a value, a value or `]`, a key or `}`, a key, `:`, or `,` or a
   // close (after a value).
   const VALUE = 0, VALUE_OR_END = 1, KEY_OR_END = 2, KEY = 3, COLON = 4, AFTER = 5;
-  const open: number[] = [];
-  let state = VALUE;
+  const open: number[] = walk.from ? [...walk.from.open] : [];
+  let state = walk.from?.state ?? VALUE;
+  let lastOpen = walk.from?.lastOpen ?? -1;
   const n = text.length;
-  let i = 0;
+  let i = walk.from?.at ?? 0;
+  const marks = walk.marks;
+  let nextMark = i + WALK_EVERY;
   for (;;) {
+    if (marks && i >= nextMark) {
+      marks.push({ at: i, state, open: [...open], lastOpen });
+      nextMark = i + WALK_EVERY;
+    }
     let c = text.charCodeAt(i);
     while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++i);
     if (i >= n) return state === AFTER && open.length === 0;
@@ -399,6 +448,7 @@ export function jsonStrings(text: string, string: (open: number, close: number) 
       const close = closingQuote(text, i);
       if (close === -1) return false;
       string(i, close);
+      lastOpen = i;
       state = state === KEY || state === KEY_OR_END ? COLON : AFTER;
       i = close + 1;
       continue;

@@ -6,11 +6,13 @@ import {
   commonPrefix,
   CONTEXT,
   jsonStringBefore,
+  jsonStringsAround,
   MIN_KEPT,
   REACH,
   RecentScans,
   utf8ExtraAt,
   utf8Marks,
+  type WalkMark,
 } from "./reuse.ts";
 import { utf8Extra } from "./keywords.ts";
 import { hexOf, reversedOf } from "../../tests/encodings.ts";
@@ -286,6 +288,37 @@ Deno.test("utf8Marks: the bytes before a place in a long text, counted past wher
   }
   // Marks past where the two part are counted again, not taken.
   assert.notDeepEqual(utf8Marks(after, known, after.length), marks);
+});
+
+Deno.test("jsonStringsAround: walked on from a mark of a text alike up to there, as walked from the start", () => {
+  const before = request(EARLIER);
+  const marks: WalkMark[] = [];
+  jsonStringsAround(before, 0, before.length, { marks });
+  assert.ok(marks.length >= 4, `${marks.length}`);
+  const at = before.indexOf("handler_9_200");
+  // A turn grown in place, a turn more (the structure goes on otherwise), the text cut
+  // short (not one document), a quote and escapes put in.
+  const afters = [
+    before.slice(0, at) + "grown " + before.slice(at),
+    request([...EARLIER, filler(20), "x"]),
+    before.slice(0, -3),
+    before.slice(0, at) + '\\"\\\\ q' + before.slice(at),
+  ];
+  for (const after of afters) {
+    const alike = commonPrefix(before, after);
+    for (const p of [alike - 1, alike - REACH, at - 50_000, 200_000]) {
+      for (const q of [after.length, alike + 1_000]) {
+        const fresh: WalkMark[] = [];
+        const whole = jsonStringsAround(after, p, q, { marks: fresh });
+        for (const from of marks.filter((m) => m.at <= p)) {
+          const goneOn = marks.filter((m) => m.at <= from.at);
+          assert.deepEqual(jsonStringsAround(after, p, q, { from, marks: goneOn }), whole);
+          // And its marks past there are the walk from the start's.
+          if (whole[0] !== -1) assert.deepEqual(goneOn, fresh.slice(0, goneOn.length));
+        }
+      }
+    }
+  }
 });
 
 Deno.test("closingQuote: the next quote no odd run of backslashes escapes", () => {
