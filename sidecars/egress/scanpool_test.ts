@@ -9,6 +9,9 @@ import { runScanJob, type ScanJob } from "./scanjob.ts";
 import { IN_PLACE_BELOW, ScanPool } from "./scanpool.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { bodyScans } from "./dlp.ts";
+import { gzipSync } from "node:zlib";
+import { findSecrets } from "../../lib/secrets/mod.ts";
+import { hexOf, reversedOf } from "../../tests/encodings.ts";
 
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
@@ -94,6 +97,84 @@ Deno.test("a scan job, as a worker runs each (given the public values every time
     runScanJob({ ...job(request(9), true), publicValues });
     assert.ok(bodyScans.scanned < request(9).length / 2, `${bodyScans.scanned}`);
   }
+});
+
+Deno.test("a conversation edited turn after turn, tokens in many forms, text past ASCII: every body the scan job cuts holds nothing a whole scan finds", () => {
+  // What goes upstream instead of a model request is the request cut, scanned again as a
+  // conversation's next request is (from where it parts from those kept): a scan that
+  // reused too much would send a secret on. Each cut body is scanned here whole, anew.
+  let seed = 5;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(a: readonly T[]) => a[Math.floor(random() * a.length)]!;
+  const notes = ["é", "→ ok", "😀", "日本語", "", ""];
+  const code = (lines: number) =>
+    Array.from(
+      { length: lines },
+      (_, k) => `    def handler_${k}(self):\n        return ${k * 7 % 1000} # ${pick(notes)}\n`,
+    ).join("");
+  const percent = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+  const gzipped = (s: string) => gzipSync(encoder.encode(code(40) + s)).toBase64();
+  // Forms the job cuts out (a token in percent-encoded padding, say, is refused instead).
+  const forms = [
+    () => `token = "${GH}"`,
+    () => btoa(`key=${GH}`),
+    () => hexOf(GH),
+    () => percent(GH),
+    () => [...GH].map((c) => `\\u00${c.charCodeAt(0).toString(16)}`).join(""),
+    () => reversedOf(GH),
+    () => gzipped(GH),
+    () => `"gh" + "${GH.slice(2)}"`,
+    () => [...GH].join(" "),
+    () => `[${[...GH].map((c) => `'${c}'`).join(", ")}]`,
+    () => "このテスト" + GH,
+  ];
+  const turn = () =>
+    random() < 0.3 ? code(100) + pick(forms)() + code(50) : code(60 + random() * 300);
+  let turns = Array.from({ length: 10 }, turn);
+  const tools = Array.from({ length: 12 }, (_, i) => `Tool ${i} does things. `.repeat(200));
+  bodyScans.clear();
+  // How much of each body its first scan read (the job's last scan is of the cut body).
+  const find = bodyScans.find;
+  let first: number | undefined;
+  bodyScans.find = function (...args) {
+    const found = find.apply(this, args);
+    first ??= this.scanned;
+    return found;
+  };
+  let cut = 0;
+  let reused = 0;
+  try {
+    for (let step = 0; step < 20; step++) {
+      const r = random();
+      if (r < 0.5) turns.push(turn());
+      else if (r < 0.7) turns[turns.length - 1] += pick(forms)();
+      else if (r < 0.8) {
+        const k = Math.floor(random() * tools.length);
+        tools[k] = tools[k]!.slice(0, 1000) + pick(forms)() + tools[k]!.slice(1000);
+      } else if (r < 0.9) {
+        const k = Math.floor(random() * turns.length);
+        const at = Math.floor(random() * turns[k]!.length);
+        turns[k] = turns[k]!.slice(0, at) + pick(forms)() + turns[k]!.slice(at);
+      } else turns = turns.slice(0, -1);
+      const body = JSON.stringify({
+        model: "claude",
+        messages: turns.map((t, i) => ({ role: i % 2 ? "assistant" : "user", content: t })),
+        tools: tools.map((d, i) => ({ name: `T${i}`, description: d })),
+      });
+      first = undefined;
+      const answer = runScanJob(job(body, true));
+      if (first! < body.length / 2) reused++;
+      if (answer.findings.length === 0) continue;
+      assert.ok(answer.cut !== undefined, `step ${step}: refused, not cut`);
+      cut++;
+      const left = findSecrets(answer.cut, { ownFields: true });
+      assert.deepEqual(left.map((f) => `${f.rule}:${f.encoding}`), [], `step ${step}`);
+      assert.doesNotThrow(() => JSON.parse(answer.cut!), `step ${step}`);
+    }
+  } finally {
+    bodyScans.find = find;
+  }
+  assert.ok(cut >= 16 && reused >= 14, `${cut} cut, ${reused} reused`);
 });
 
 Deno.test("ScanPool leaves the event loop free while a large body is scanned", async () => {
