@@ -49,6 +49,9 @@ import secretsCompressed from "../secrets/compressed.ts" with { type: "text" };
 import secretsGitpack from "../secrets/gitpack.ts" with { type: "text" };
 import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
+import secretsPrintable from "../secrets/printable.ts" with { type: "text" };
+import secretsTurned from "../secrets/turned.ts" with { type: "text" };
+import secretsUnescape from "../secrets/unescape.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
 import secretsMarkup from "../secrets/markup.ts" with { type: "text" };
@@ -135,6 +138,9 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/chars.ts": secretsChars,
     "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
+    "lib/secrets/printable.ts": secretsPrintable,
+    "lib/secrets/turned.ts": secretsTurned,
+    "lib/secrets/unescape.ts": secretsUnescape,
     "lib/secrets/engine.ts": secretsEngine,
     "lib/secrets/gitpack.ts": secretsGitpack,
     "lib/secrets/hexdump.ts": secretsHexdump,

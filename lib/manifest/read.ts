@@ -26,6 +26,9 @@ import rulesSource from "../secrets/rules.ts" with { type: "text" };
 import engineSource from "../secrets/engine.ts" with { type: "text" };
 import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
+import printableSource from "../secrets/printable.ts" with { type: "text" };
+import turnedSource from "../secrets/turned.ts" with { type: "text" };
+import unescapeSource from "../secrets/unescape.ts" with { type: "text" };
 import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
 import charsSource from "../secrets/chars.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
@@ -108,6 +111,9 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/engine.ts": engineSource,
   "lib/secrets/compressed.ts": compressedSource,
   "lib/secrets/decode.ts": decodeSource,
+  "lib/secrets/printable.ts": printableSource,
+  "lib/secrets/turned.ts": turnedSource,
+  "lib/secrets/unescape.ts": unescapeSource,
   "lib/secrets/hexdump.ts": hexdumpSource,
   "lib/secrets/chars.ts": charsSource,
   "lib/secrets/keywords.ts": keywordsSource,

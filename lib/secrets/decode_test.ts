@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  charCallsDecode,
-  isFileBase64,
-  jsonUnescape,
-  jsonUnescapeDeep,
-  writtenSpan,
-} from "./decode.ts";
+import { isFileBase64, writtenSpan } from "./decode.ts";
+import { charCallsDecode, jsonUnescape, jsonUnescapeDeep } from "./unescape.ts";
 
 /** JSON string escapes resolved by their plain definition: one regex, each escape replaced. */
 function byDefinition(text: string): string {

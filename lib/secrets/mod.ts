@@ -8,18 +8,15 @@
 
 import { Detector, dropShadowed, type Finding, type Rule } from "./engine.ts";
 import { RULES, separatedPrefix, tokenEdges, unbounded } from "./rules.ts";
+import { indentEnd, lineBreakAt, type Variant, variants } from "./decode.ts";
 import {
-  indentEnd,
-  lineBreakAt,
   reverseText,
   rot13,
   turnable,
   turnedAtEdges,
   type TurnedHeads,
   turnedHeads,
-  type Variant,
-  variants,
-} from "./decode.ts";
+} from "./turned.ts";
 import { codeAt } from "./chars.ts";
 import { escapeLetter, escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
@@ -35,7 +32,8 @@ import {
 } from "./assign.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
-export { looksBinary, normalize, printableText } from "./decode.ts";
+export { normalize } from "./decode.ts";
+export { looksBinary, printableText } from "./printable.ts";
 
 /** How a secret was written where it was found. */
 /**

@@ -21,7 +21,9 @@ import {
 import { RANK } from "../../lib/secrets/engine.ts";
 import { closingQuote, jsonStrings, RecentScans } from "../../lib/secrets/reuse.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
-import { base64PiecesEnd, HTML_NAMES, pastDots } from "../../lib/secrets/decode.ts";
+import { base64PiecesEnd } from "../../lib/secrets/decode.ts";
+import { pastDots } from "../../lib/secrets/turned.ts";
+import { HTML_NAMES } from "../../lib/secrets/unescape.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 

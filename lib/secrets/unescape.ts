@@ -1,0 +1,430 @@
+/**
+ * @module
+ * Escapes: where a text holds them (`triggered`: a `%`, a backslash, a `&`, a `=` or a
+ * character call that may stand for a token's character) and what they stand for
+ * (percent-encoding, quoted-printable, program-text and JSON escapes, HTML references,
+ * `chr()` calls). Pure helpers of the decoding layer (`decode.ts`).
+ */
+
+import { codeAt } from "./chars.ts";
+import { HEX_VALUE, hexDigits } from "./hexdump.ts";
+
+/** Percent-decoding that survives malformed sequences (they stay as written). */
+export function percentDecode(text: string): string {
+  return text.replace(/\+/g, " ").replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+  });
+}
+
+/**
+ * Quoted-printable decoding (RFC 2045; RFC 2047's `Q` writes a space as `_`, which is left
+ * as it is): `=XX` is the byte it names, in either case, and a soft line break (`=` at a
+ * line's end, written as it is or escaped in a JSON string) joins the lines it ends.
+ */
+export function qpDecode(text: string): string {
+  return text.replace(/=(?:\r?\n|(?:\\r)?\\n)/g, "").replace(
+    /=([0-9A-Fa-f]{2})/g,
+    (_, h) => String.fromCharCode(parseInt(h, 16)),
+  );
+}
+
+/**
+ * The Unicode names of the characters of a token (Python's and Perl's `\N{LOW LINE}`),
+ * upper case: letters, digits and `_-+/=.:@`.
+ */
+const CHARACTER_NAMES: ReadonlyMap<string, string> = new Map([
+  ...[..."ABCDEFGHIJKLMNOPQRSTUVWXYZ"].flatMap((c) => [
+    [`LATIN CAPITAL LETTER ${c}`, c],
+    [`LATIN SMALL LETTER ${c}`, c.toLowerCase()],
+  ]),
+  ...["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"].map((
+    d,
+    i,
+  ) => [`DIGIT ${d}`, String(i)]),
+  ["LOW LINE", "_"],
+  ["HYPHEN-MINUS", "-"],
+  ["PLUS SIGN", "+"],
+  ["SOLIDUS", "/"],
+  ["EQUALS SIGN", "="],
+  ["FULL STOP", "."],
+  ["COLON", ":"],
+  ["COMMERCIAL AT", "@"],
+] as [string, string][]);
+
+/** What `\N{name}` stands for (a name above, in any case, or `U+` and hex); undefined if not known. */
+function named(name: string): string | undefined {
+  const upper = name.trim().toUpperCase();
+  const hex = /^U\+([0-9A-F]{1,6})$/.exec(upper)?.[1];
+  if (hex !== undefined) {
+    const code = parseInt(hex, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+  }
+  return CHARACTER_NAMES.get(upper);
+}
+
+/**
+ * The escapes of program text (C, JavaScript, Python, Perl, a shell's `$'...'` and
+ * `printf`) resolved in place: `\xHH`, `\x{H...}`, `\u{H...}`, `\uHHHH`, `\UHHHHHHHH`,
+ * octal `\N` to `\NNN`, and `\N{...}` naming a character of a token. Anything else stays
+ * as written.
+ */
+export function codeUnescape(text: string): string {
+  return text.replace(
+    /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7]))|N\{([A-Za-z0-9 +-]{1,40})\})/g,
+    (all, x, braced, u, wide, octal, name) => {
+      if (name !== undefined) return named(name) ?? all;
+      const hex = x ?? braced ?? u ?? wide;
+      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(octal, 8);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    },
+  );
+}
+
+/**
+ * HTML's named references for the punctuation tokens are written with (`ghp&lowbar;...`,
+ * a key's `&sol;` and `&plus;`, the `&commat;` between a URL's password and its host),
+ * and for the marks other encodings start with (`&percnt;`, `&bsol;`), each with its
+ * `;`. Letters and digits have none.
+ */
+export const HTML_NAMES: Readonly<Record<string, string>> = {
+  lowbar: "_",
+  UnderBar: "_",
+  period: ".",
+  sol: "/",
+  colon: ":",
+  equals: "=",
+  plus: "+",
+  commat: "@",
+  percnt: "%",
+  bsol: "\\",
+};
+
+const HTML_NAMED = new RegExp(`^&(?:${Object.keys(HTML_NAMES).join("|")});`);
+
+/** 1 for the first letter of a name above. */
+const HTML_NAME_START = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +Object.keys(HTML_NAMES).some((n) => n.charCodeAt(0) === c),
+);
+
+const HTML_REFERENCE = new RegExp(
+  `&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?|${HTML_NAMED.source.slice(1)}`,
+  "g",
+);
+
+/**
+ * HTML character references resolved in place: numeric ones (`&#95;`, `&#x5f;`, the `;`
+ * optional as browsers read them) and the named ones above. Anything else stays as
+ * written.
+ */
+export function htmlUnescape(text: string): string {
+  return text.replace(
+    HTML_REFERENCE,
+    (all, hex, dec) => {
+      if (hex === undefined && dec === undefined) return HTML_NAMES[all.slice(1, -1)] ?? all;
+      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    },
+  );
+}
+
+/** What each one-character JSON escape stands for. */
+const JSON_ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
+/** The value of a hex digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * JSON string escapes (`\"`, `\n`, `\u0041`) resolved in place, without parsing JSON; a
+ * backslash starting no escape stays as written. A loop over the backslashes (a regex
+ * replace called back for each escape took four times as long on source code, where
+ * every line ends in `\n`).
+ */
+export function jsonUnescape(text: string): string {
+  let at = text.indexOf("\\");
+  if (at === -1) return text;
+  // Pieces joined at the end: a string grown by `+=` is a rope, which every later
+  // character read of the scan pays for.
+  const out: string[] = [];
+  let from = 0;
+  while (at !== -1 && at + 1 < text.length) {
+    const next = text[at + 1]!;
+    let value: string | undefined;
+    let length = 2;
+    if (next === "u") {
+      if (at + 5 < text.length) {
+        const code = (hexDigit(text.charCodeAt(at + 2)) << 12) |
+          (hexDigit(text.charCodeAt(at + 3)) << 8) | (hexDigit(text.charCodeAt(at + 4)) << 4) |
+          hexDigit(text.charCodeAt(at + 5));
+        // A digit that is not one makes the whole negative.
+        if (code >= 0) {
+          value = String.fromCharCode(code);
+          length = 6;
+        }
+      }
+    } else value = JSON_ESCAPES[next];
+    if (value === undefined) {
+      at = text.indexOf("\\", at + 1);
+      continue;
+    }
+    out.push(text.slice(from, at), value);
+    from = at + length;
+    at = text.indexOf("\\", from);
+  }
+  out.push(text.slice(from));
+  return out.join("");
+}
+
+/**
+ * Characters of a token (letters, digits, `_-+/=.:@`): an octal escape that stands for
+ * one (`ghp\137...` is `ghp_...` to `printf`) may hide a secret. One that stands for
+ * anything else (C's `\0`, a regular expression's `\1`) opens no window: source code
+ * holds many.
+ */
+export const TOKEN_CHAR = Uint8Array.from(
+  { length: 256 },
+  (_, c) => /[A-Za-z0-9_\-+/=.:@]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+/**
+ * The character an octal escape stands for, its digits at `at` (as `codeUnescape` reads
+ * them: three digits from `0` to `377`, else one or two not followed by another); -1
+ * when those digits are no escape.
+ */
+function octalAt(text: string, at: number): number {
+  const digit = (i: number) => {
+    const c = text.charCodeAt(i) - 48;
+    return c >= 0 && c <= 7 ? c : -1;
+  };
+  const d0 = digit(at);
+  const d1 = digit(at + 1);
+  const d2 = digit(at + 2);
+  if (d0 < 0) return -1;
+  if (d0 <= 3 && d1 >= 0 && d2 >= 0) return d0 * 64 + d1 * 8 + d2;
+  if (d1 < 0) return d0;
+  return d2 < 0 ? d0 * 8 + d1 : -1;
+}
+
+/** Whether the `\N{` whose name starts at `at` names a character of a token. */
+function namedAt(text: string, at: number): boolean {
+  const close = text.indexOf("}", at);
+  if (close === -1 || close - at > 40) return false;
+  const char = named(text.slice(at, close));
+  return char !== undefined && char.length === 1 && TOKEN_CHAR[char.charCodeAt(0)] === 1;
+}
+
+/** Whether `text` has `count` hex digits from `at`. */
+function hexDigitsAt(text: string, at: number, count: number): boolean {
+  return hexDigits(text, at, at + count);
+}
+
+/** Where the escapes of each kind are in a text (see `triggered`). */
+export interface Triggered {
+  percent: number[];
+  qp: number[];
+  escape: number[];
+  code: number[];
+  html: number[];
+  zeroCells: number[];
+  calls: number[];
+  deep: number[];
+}
+
+/**
+ * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`; and of `od -c`'s
+ * cell of a zero byte as a JSON string holds it (`  \\\\0 `: five places, not the four
+ * the survey's look for text spaced out expects, which a dump of UTF-16 text, a zero
+ * every other cell, never showed).
+ */
+export function triggered(text: string, triggers: readonly number[]): Triggered {
+  // The lists, made before the loop (see `headCuts` in mod.ts).
+  const found: Triggered = {
+    percent: [],
+    qp: [],
+    escape: [],
+    code: [],
+    html: [],
+    zeroCells: [],
+    calls: [],
+    deep: [],
+  };
+  const { percent, qp, escape, code, html, zeroCells, calls, deep } = found;
+  for (const i of triggers) {
+    const c = text.charCodeAt(i);
+    if (c === 99 || c === 67) {
+      if (charCallAt(text, i)) calls.push(i);
+    } else if (c === 92 && text.charCodeAt(i + 1) === 92) {
+      // Three backslashes (the survey finds each three of a longer run): from the run's
+      // first, an odd run before a quote.
+      if (text.charCodeAt(i - 1) !== 92 && deepQuoteAt(text, i)) deep.push(i);
+    } else if (c === 37) {
+      if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
+    } else if (c === 61) {
+      if (qpAt(text, i)) qp.push(i);
+    } else {
+      const next = text.charCodeAt(i + 1);
+      if (
+        next === 48 && text.charCodeAt(i + 2) === 32 && text.charCodeAt(i - 1) === 92 &&
+        text.charCodeAt(i - 2) === 32 && text.charCodeAt(i - 3) === 32
+      ) {
+        zeroCells.push(i);
+        continue;
+      }
+      if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) {
+        // After an even run of backslashes this one is escaped itself (`\\u0041` in JSON is
+        // a backslash, then `u0041`): not a JSON escape here, but an escape written in
+        // the string's text (a file the agent shows), decoded with the others.
+        let run = 1;
+        while (run <= i && text.charCodeAt(i - run) === 92) run++;
+        if (run % 2 === 1) escape.push(i);
+        else code.push(i);
+      } else if (
+        (next === 120 && (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{")) ||
+        (next === 117 && text[i + 2] === "{") || (next === 85 && hexDigitsAt(text, i + 2, 8)) ||
+        (next >= 48 && next <= 55 && TOKEN_CHAR[Math.max(0, octalAt(text, i + 1))] === 1) ||
+        (next === 78 && namedAt(text, i + 3))
+      ) {
+        code.push(i);
+      }
+    }
+  }
+  // Rare, and cheap to look for (no trigger word: see keywords.ts): character
+  // references, at each `&` a `#` or one of the names above.
+  for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
+    const next = codeAt(text, i + 1);
+    if (next === 35) html.push(i);
+    else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
+  }
+  return found;
+}
+
+/**
+ * Whether the run of backslashes from `i` is an odd one of three or more before a quote:
+ * a quote escaped twice or more (`\\\"`, `\\\\\\\"`), as JSON escapes code that is itself
+ * in a JSON string. One backslash more before the quote is a backslash escaped, then the
+ * quote (the string's end).
+ */
+function deepQuoteAt(text: string, i: number): boolean {
+  let end = i;
+  while (text.charCodeAt(end) === 92) end++;
+  return end - i >= 3 && (end - i) % 2 === 1 && text.charCodeAt(end) === 34;
+}
+
+/**
+ * A quote escaped twice or more (see `deepQuoteAt`), or a line break, a tab or a return so
+ * right after a token's character, anywhere in `text`.
+ */
+const DEEP_ESCAPE = /(?<!\\)(?:\\\\)+\\"|[A-Za-z0-9_](?:\\\\)+[nrt]/;
+
+/**
+ * JSON string escapes resolved, then again while a quote escaped twice or more, or such a
+ * line break after a token's character, is left (`DEEP_ESCAPE`; four levels at most): code in a JSON string inside another (`t = \\\"ghp_Zq8L\\\" +
+ * \\\"w2Rt...\\\"`) comes out as code in a JSON string, whose escapes the readers of
+ * pieces know; one a level deeper needs two.
+ */
+export function jsonUnescapeDeep(text: string): string {
+  let out = jsonUnescape(text);
+  for (let level = 1; level < 4 && DEEP_ESCAPE.test(out); level++) out = jsonUnescape(out);
+  return out;
+}
+
+/** A call that gives a character by its code, from its name on (see `charCallAt`). */
+const CHAR_CALL_AT = /(?:chrw?|char(?:code)?)\s*\(\s*(?:0x)?[0-9a-f]|char\]\s*(?:0x)?[0-9a-f]/iy;
+
+/**
+ * Whether a call that gives a character by its code starts at `i` (where the survey
+ * found `chr` or `char`): `chr(103)`, `Chr(104)`, `ChrW(112)`, `String.fromCharCode(95)`,
+ * PowerShell's `[char]90`.
+ */
+function charCallAt(text: string, i: number): boolean {
+  // What follows the name first (most of `char` in code is `charCodeAt`, `char *`).
+  const isChar = (text.charCodeAt(i + 2) | 0x20) === 0x61;
+  const at = i + (isChar ? 4 : 3);
+  let next = text.charCodeAt(at);
+  if ((next | 0x20) === (isChar ? 0x63 : 0x77)) next = text.charCodeAt(isChar ? at + 4 : at + 1);
+  if (next !== 40 && next !== 32 && next !== 93) return false;
+  CHAR_CALL_AT.lastIndex = i;
+  return CHAR_CALL_AT.test(text);
+}
+
+/** One call of `charCallAt`'s, whole, its code captured: decimal or `0x` hex. */
+const CHAR_CALL = String
+  .raw`(?:(?<![\w$])(?:String\.fromCharCode|chrw?|unichr|char)\s*\(\s*(0x[0-9a-f]{1,6}|\d{1,7})\s*\)|\[char\]\s*(0x[0-9a-f]{1,6}|\d{1,7}))`;
+
+/**
+ * Between two calls: an operator or none (`+`, `.`, `..`, `&`, `,`, `||`), or, after up to
+ * eight `;` or line breaks (escaped too, in a JSON string; each read once, so that a long
+ * run of them costs no more than its length), the next call appended to a name (`s += `,
+ * `$s .= `, `s &= `, `s << `, `s = s + `): a character a line.
+ */
+const CHAR_JOIN = String
+  .raw`\s*(?:(?:\+|\.\.?|&|,|\|\|)\s*)?|[ \t]*(?:(?:;|\r?\n|(?:\\r)?\\n)[ \t]*(?:\\t[ \t]*)*){1,8}(?:\$?[\w.]+\s*(?:\+=|\.=|&=|<<)|\$?[\w.]+\s*=\s*\$?[\w.]+\s*(?:\+|\.|&))\s*`;
+
+/** Calls one after another (see `CHAR_JOIN`). */
+const CHAR_CALLS = new RegExp(String.raw`${CHAR_CALL}(?:(?:${CHAR_JOIN})${CHAR_CALL})*`, "gi");
+
+const ONE_CHAR_CALL = new RegExp(CHAR_CALL, "gi");
+
+/**
+ * Characters given by their codes in calls (`chr(103)+chr(104)+...`, `Chr(103) & Chr(104)`,
+ * `[char]103+[char]104`, SQL's `CONCAT(CHAR(103), CHAR(104))`) resolved in place: calls
+ * one after another, and what joins them, become the characters they give. Anything else
+ * stays as written.
+ */
+export function charCallsDecode(text: string): string {
+  return text.replace(CHAR_CALLS, (chain: string, ...rest: unknown[]) => {
+    let out = "";
+    for (const [, code, bracketed] of chain.matchAll(ONE_CHAR_CALL)) {
+      const written = code ?? bracketed!;
+      const value = /^0x/i.test(written) ? parseInt(written.slice(2), 16) : parseInt(written, 10);
+      if (value > 0x10ffff) return chain;
+      out += String.fromCodePoint(value);
+    }
+    // Joined to a quoted piece (`"ghp_Zq8L" + chr(119) + "2Rt..."`): a quoted piece too,
+    // in that piece's quotes, so that the pieces are read joined (see mod.ts).
+    const at = rest.at(-2) as number;
+    const quote = QUOTE_BEFORE.exec(text.slice(Math.max(0, at - 8), at))?.[1] ??
+      QUOTE_AFTER.exec(text.slice(at + chain.length, at + chain.length + 8))?.[1];
+    return quote ? quote + out + quote : out;
+  });
+}
+
+/** A quote, then an operator that joins strings, ending a text (see `charCallsDecode`). */
+const QUOTE_BEFORE = /(\\?["'])\s*(?:\+|\.\.?|&)\s*$/;
+
+/** An operator that joins strings, then a quote, starting a text. */
+const QUOTE_AFTER = /^\s*(?:\+|\.\.?|&)\s*(\\?["'])/;
+
+/**
+ * Whether the `=` at `i` is quoted-printable that may hide a token: `=XX` standing for one
+ * of its characters (`x=10` in code or a query opens no window), or a soft line break
+ * (`=`, then a line break written as it is or escaped in a JSON string) between two of
+ * them (`x =` ending a line of code is none).
+ */
+function qpAt(text: string, i: number): boolean {
+  const next = text.charCodeAt(i + 1);
+  if (next !== 10 && next !== 13 && next !== 92) {
+    return hexDigitsAt(text, i + 1, 2) &&
+      TOKEN_CHAR[(HEX_VALUE[next]! << 4) | HEX_VALUE[text.charCodeAt(i + 2)]!] === 1;
+  }
+  const eol = /^(?:\r?\n|(?:\\r)?\\n)/.exec(text.slice(i + 1, i + 6));
+  return eol !== null && TOKEN_CHAR[codeAt(text, i - 1)] === 1 &&
+    TOKEN_CHAR[codeAt(text, i + 1 + eol[0].length)] === 1;
+}
