@@ -49,6 +49,8 @@ import secretsCompressed from "../secrets/compressed.ts" with { type: "text" };
 import secretsGitpack from "../secrets/gitpack.ts" with { type: "text" };
 import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
+import secretsDetectors from "../secrets/detectors.ts" with { type: "text" };
+import secretsPieces from "../secrets/pieces.ts" with { type: "text" };
 import secretsPrintable from "../secrets/printable.ts" with { type: "text" };
 import secretsTurned from "../secrets/turned.ts" with { type: "text" };
 import secretsUnescape from "../secrets/unescape.ts" with { type: "text" };
@@ -138,6 +140,8 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/chars.ts": secretsChars,
     "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
+    "lib/secrets/detectors.ts": secretsDetectors,
+    "lib/secrets/pieces.ts": secretsPieces,
     "lib/secrets/printable.ts": secretsPrintable,
     "lib/secrets/turned.ts": secretsTurned,
     "lib/secrets/unescape.ts": secretsUnescape,

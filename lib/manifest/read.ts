@@ -26,6 +26,8 @@ import rulesSource from "../secrets/rules.ts" with { type: "text" };
 import engineSource from "../secrets/engine.ts" with { type: "text" };
 import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
+import detectorsSource from "../secrets/detectors.ts" with { type: "text" };
+import piecesSource from "../secrets/pieces.ts" with { type: "text" };
 import printableSource from "../secrets/printable.ts" with { type: "text" };
 import turnedSource from "../secrets/turned.ts" with { type: "text" };
 import unescapeSource from "../secrets/unescape.ts" with { type: "text" };
@@ -111,6 +113,8 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/engine.ts": engineSource,
   "lib/secrets/compressed.ts": compressedSource,
   "lib/secrets/decode.ts": decodeSource,
+  "lib/secrets/detectors.ts": detectorsSource,
+  "lib/secrets/pieces.ts": piecesSource,
   "lib/secrets/printable.ts": printableSource,
   "lib/secrets/turned.ts": turnedSource,
   "lib/secrets/unescape.ts": unescapeSource,
