@@ -51,6 +51,8 @@ import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
 import secretsDetectors from "../secrets/detectors.ts" with { type: "text" };
 import secretsPieces from "../secrets/pieces.ts" with { type: "text" };
+import secretsGaps from "../secrets/gaps.ts" with { type: "text" };
+import secretsHeads from "../secrets/heads.ts" with { type: "text" };
 import secretsPrintable from "../secrets/printable.ts" with { type: "text" };
 import secretsTurned from "../secrets/turned.ts" with { type: "text" };
 import secretsUnescape from "../secrets/unescape.ts" with { type: "text" };
@@ -142,6 +144,8 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/detectors.ts": secretsDetectors,
     "lib/secrets/pieces.ts": secretsPieces,
+    "lib/secrets/gaps.ts": secretsGaps,
+    "lib/secrets/heads.ts": secretsHeads,
     "lib/secrets/printable.ts": secretsPrintable,
     "lib/secrets/turned.ts": secretsTurned,
     "lib/secrets/unescape.ts": secretsUnescape,

@@ -28,6 +28,8 @@ import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
 import detectorsSource from "../secrets/detectors.ts" with { type: "text" };
 import piecesSource from "../secrets/pieces.ts" with { type: "text" };
+import gapsSource from "../secrets/gaps.ts" with { type: "text" };
+import headsSource from "../secrets/heads.ts" with { type: "text" };
 import printableSource from "../secrets/printable.ts" with { type: "text" };
 import turnedSource from "../secrets/turned.ts" with { type: "text" };
 import unescapeSource from "../secrets/unescape.ts" with { type: "text" };
@@ -115,6 +117,8 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/decode.ts": decodeSource,
   "lib/secrets/detectors.ts": detectorsSource,
   "lib/secrets/pieces.ts": piecesSource,
+  "lib/secrets/gaps.ts": gapsSource,
+  "lib/secrets/heads.ts": headsSource,
   "lib/secrets/printable.ts": printableSource,
   "lib/secrets/turned.ts": turnedSource,
   "lib/secrets/unescape.ts": unescapeSource,

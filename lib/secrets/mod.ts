@@ -5,7 +5,8 @@
  * layer; a rule added once guards every path. Findings name the rule and where, never
  * the secret. No dependencies beyond this folder, so the bundle carries it as is. Its
  * parts: `detectors.ts` (the detectors made of the rules, and the public values),
- * `pieces.ts` (tokens in pieces and groups read back), `decode.ts` (the decoding layer).
+ * `pieces.ts` (tokens in pieces and groups read back, with `heads.ts` and `gaps.ts`),
+ * `decode.ts` (the decoding layer).
  */
 
 import { dropShadowed, type Finding } from "./engine.ts";

@@ -6,22 +6,11 @@
  * token rule's keyword starts one (`piecesIn`). Part of the detector (`mod.ts`).
  */
 
-import {
-  assignedBefore,
-  assignedName,
-  assignmentAt,
-  operatorEndBefore,
-  quoteAt,
-  referenceAfter,
-  referenceAt,
-} from "./assign.ts";
+import { assignedBefore, assignedName, referenceAfter, referenceAt } from "./assign.ts";
 import { codeAt } from "./chars.ts";
 import { indentEnd, lineBreakAt } from "./decode.ts";
 import {
   capitalsDetector,
-  CUT_HEADS,
-  detector,
-  HEAD,
   notPublic,
   publicValues,
   ruleById,
@@ -29,22 +18,27 @@ import {
   tokenDetector,
 } from "./detectors.ts";
 import type { Finding } from "./engine.ts";
+import { headCuts, tokenStarts } from "./heads.ts";
 import { escapeLetter, type Survey } from "./keywords.ts";
-import { emptyQuotesBefore, lineCommentBefore, markupAt, markupBefore } from "./markup.ts";
+import {
+  ALNUM,
+  ASSIGNED_CHAR,
+  blockCommentOut,
+  CHAIN,
+  gapAt,
+  MAX_ASSIGNED,
+  nextAssigned,
+  nextPiece,
+  PIECE_CHAR,
+  pieceEnd,
+  SPLIT_CHAR,
+  TOKEN_CHAR,
+  wordEnds,
+} from "./gaps.ts";
 import type { Encoding } from "./mod.ts";
-import { RULES } from "./rules.ts";
-
-/** For each keyword of the survey, whether and how a token starts with it (see `tokenStartAt`). */
-let tokenKeywords: Uint8Array | undefined;
 
 /** The widest groups `dottedPieces` reads. */
 const MAX_DOTTED = 32;
-
-/** Characters a token's groups may hold: letters, digits, `-` and `_`. */
-const TOKEN_CHAR = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +/[A-Za-z0-9_-]/.test(String.fromCharCode(c)),
-);
 
 /**
  * A token whose prefix is `start`-`end` cut every so many characters by a `.` or a `:`
@@ -102,261 +96,10 @@ const GROUP_MARK = Uint8Array.from(
   (_, c) => +"-. :_/".includes(String.fromCharCode(c)),
 );
 
-/** For each keyword of the survey, whether and how a token starts with it (see `tokenStartAt`). */
-function tokenKeywordKinds(): Uint8Array {
-  if (tokenKeywords === undefined) {
-    const prefixes = new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords));
-    // 2: a prefix with a separator in it, at its end or not (`ghp_`, `sk-`, `glpat-`,
-    // Vault's `hvs.`, 42's `s-s4t2`); 1: one of letters and digits, a prefix only written
-    // in capitals (`AKIA`; `pat` starts `path`).
-    // 3: the head of a longer prefix (see `CUT_HEADS`), which starts a token cut inside it.
-    tokenKeywords = Uint8Array.from(
-      detector().matcher.keywords,
-      (k) =>
-        !prefixes.has(k)
-          ? CUT_HEADS.has(k) ? 3 : 0
-          : k.length < 3 || k.startsWith("-")
-          ? 0
-          : /[-_.~]/.test(k)
-          ? 2
-          : /^[a-z0-9]+$/.test(k)
-          ? 1
-          : 0,
-    );
-  }
-  return tokenKeywords;
-}
-
-/** What a quoted piece of a token may hold: no quote, backslash, space or line break. */
-const PIECE_CHAR = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +(c > 32 && c < 127 && !"\"'`\\".includes(String.fromCharCode(c))),
-);
-
-/**
- * What a piece of a token split by spaces, lines or markup may hold: what a quoted piece
- * may, but `,`, `;` and `|`, which no token holds and which may stand between its pieces,
- * and `<` and `*`, which start markup (see `markupAt`; a block comment's `/` before its
- * `*` is left out of a piece by `blockCommentOut`).
- */
-const SPLIT_CHAR = Uint8Array.from(
-  PIECE_CHAR,
-  (v, c) => +(v === 1 && !",;|<*".includes(String.fromCharCode(c))),
-);
-
-/** What a variable's value in pieces may hold (see `assignedPieces`): what a piece split by spaces may, but a query's `&`. */
-const ASSIGNED_CHAR = Uint8Array.from(SPLIT_CHAR, (v, c) => +(v === 1 && c !== 38));
-
-/** `e`, the end of a piece split off, or one before it where its `/` starts a block comment (`/*`). */
-function blockCommentOut(text: string, e: number): number {
-  return text.charCodeAt(e) === 42 && text.charCodeAt(e - 1) === 47 ? e - 1 : e;
-}
-
-/** Where the piece from `from` ends: at its first character `chars` leaves out (`PIECE_CHAR` unless given), `most` characters on at the most. */
-function pieceEnd(text: string, from: number, most: number, chars = PIECE_CHAR): number {
-  let e = from;
-  while (e < from + most && chars[codeAt(text, e)] === 1) e++;
-  return e;
-}
-
-/** Letters and digits, by code. */
-const ALNUM = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +/[A-Za-z0-9]/.test(String.fromCharCode(c)),
-);
-
-/** Operators that join strings in code: `+`, `.` and `..` (PHP, Perl, Lua), `&`, `||`, `~`, `<<` (Ruby, C++'s streams), and `,` (a list joined, arguments formatted). */
-const JOINING = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +"+.&|~,<".includes(String.fromCharCode(c)),
-);
-
-/** What stands between quoted pieces at most, read: spaces, line breaks and an operator. */
-const MAX_JOIN = 24;
-
-/** Characters a run of quoted pieces is read for at most, joined; and a piece at most. */
-const CHAIN = 1024;
-
 const MAX_PIECE = 128;
 
 /** A quoted piece at most: a long JWT (a service's key with its claims) in quoted halves. */
 const MAX_QUOTED_PIECE = CHAIN / 2;
-
-/**
- * Where the quoted piece after the one that ends at `close` (its closing quote, escaped
- * with a backslash before it in a JSON string) starts: past spaces and line breaks (as
- * written, or escaped in a JSON string), at most one joining operator (none between
- * Python's or C's adjacent literals), then the same quote; with `keys`, past a `,`, the
- * next value of an object if a key comes first (`"a": "ghp_Zq8L", "b": "w2Rt..."`, see
- * `valueAfterKey`); or -1.
- */
-function nextPiece(text: string, close: number, escaped: boolean, keys = false): number {
-  const quote = text.charCodeAt(close);
-  let p = close + 1;
-  let operator = 0;
-  let comma = false;
-  for (let n = 0; n < MAX_JOIN; n++) {
-    const c = text.charCodeAt(p);
-    if (c === 32 || c === 9 || c === 10 || c === 13) p++;
-    else if (c === 92 && !escaped && escapeLetter(text.charCodeAt(p + 1))) p += 2;
-    else if (c === 92 && escaped && text.charCodeAt(p + 1) !== quote) {
-      // `\n` in a JSON string is a line break; `\"` opens the next piece.
-      if (!escapeLetter(text.charCodeAt(p + 1))) return -1;
-      p += 2;
-    } else if (
-      c < 128 && JOINING[c] === 1 && operator < 2 &&
-      (operator === 0 || c === text.charCodeAt(p - 1))
-    ) {
-      operator++;
-      comma = c === 44;
-      p++;
-    } else break;
-  }
-  const start = escaped
-    ? text.charCodeAt(p) === 92 && text.charCodeAt(p + 1) === quote ? p + 2 : -1
-    : text.charCodeAt(p) === quote
-    ? p + 1
-    : -1;
-  return keys && comma && start >= 0 ? valueAfterKey(text, start, quote, escaped) : start;
-}
-
-/** The longest key `valueAfterKey` reads past. */
-const MAX_KEY = 64;
-
-/** Characters of a key between values (`valueAfterKey`): letters, digits, `_`, `-` and `.`. */
-const KEY_CHAR = Uint8Array.from(
-  { length: 128 },
-  (_, c) => +/[A-Za-z0-9_.-]/.test(String.fromCharCode(c)),
-);
-
-/**
- * Where the value after the quoted piece that starts at `start` starts, when that piece
- * is an object's key (`"b": "w2Rt..."`: a word of `KEY_CHAR`, its closing quote, a `:`
- * with spaces around it, the value's opening quote; escaped in a JSON string too, as a
- * JSON file is in a model request); else `start`, a piece of its own (a list's).
- */
-function valueAfterKey(text: string, start: number, quote: number, escaped: boolean): number {
-  let p = start;
-  while (p - start < MAX_KEY && KEY_CHAR[codeAt(text, p)] === 1) p++;
-  if (p === start) return start;
-  const closes = (at: number) =>
-    escaped
-      ? text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === quote ? at + 2 : -1
-      : text.charCodeAt(at) === quote
-      ? at + 1
-      : -1;
-  p = closes(p);
-  if (p < 0) return start;
-  while (text.charCodeAt(p) === 32) p++;
-  if (text.charCodeAt(p) !== 58) return start;
-  p++;
-  while (text.charCodeAt(p) === 32) p++;
-  const value = closes(p);
-  return value < 0 ? start : value;
-}
-
-/**
- * Where the token rule's keyword `keyword` of the survey's hits, ending at `end`, starts
- * a token: at its start, if it is a word of its own (`cio` ends `inicio`: in a list of
- * words, it starts no token) and, for a prefix of letters and digits, has a capital
- * (those prefixes are written so, `AKIA`, `AIza`; `pat` starts `path`). -1 if not.
- */
-function tokenStartAt(
-  text: string,
-  kinds: Uint8Array,
-  keywords: readonly string[],
-  keyword: number,
-  end: number,
-): number {
-  const kind = kinds[keyword]!;
-  if (kind === 0) return -1;
-  const start = end - keywords[keyword]!.length;
-  // After an escaped line break or tab in a JSON string (`\\nghp_`), its letter is no word's;
-  // and a keyword that starts with that letter (`napi_` in `\\napi_org_`) starts no token:
-  // read from there, it would cover the one that does.
-  if (
-    ALNUM[codeAt(text, start - 1)] === 1 &&
-    !escapedBreak(text, start - 2)
-  ) return -1;
-  if (text.charCodeAt(start - 1) === 92 && escapeLetter(text.charCodeAt(start))) return -1;
-  if (kind === 1) {
-    let capital = false;
-    for (let i = start; i < end && !capital; i++) {
-      const c = text.charCodeAt(i);
-      capital = c >= 65 && c <= 90;
-    }
-    if (!capital) return -1;
-  }
-  return start;
-}
-
-/** Where the survey's hits of token rules' keywords start a token (see `tokenStartAt`): start and end of each. */
-function tokenStarts(text: string, hits: readonly number[]): number[] {
-  const kinds = tokenKeywordKinds();
-  const keywords = detector().matcher.keywords;
-  const out: number[] = [];
-  for (let h = 0; h < hits.length; h += 2) {
-    const end = hits[h + 1]!;
-    const start = tokenStartAt(text, kinds, keywords, hits[h]!, end);
-    if (start < 0) continue;
-    if (kinds[hits[h]!] !== 3) out.push(start, end);
-    else {
-      // A prefix cut: its first group stands for it.
-      const cut = cutPrefixEnd(text, start, CUT_HEADS.get(keywords[hits[h]!]!)!);
-      if (cut >= 0) out.push(start, cut);
-    }
-  }
-  return out;
-}
-
-/**
- * Where the first group of a token cut inside its prefix, one of `prefixes`, ends, when
- * one starts at `start` (where their head is): the prefix's first characters, as many as
- * are written there, then a separator that no token holds (spaces, a line break, a `.`,
- * a `:`, quotes and an operator, markup: see `markupAt`, a list item's marker after a
- * line break; or a variable's end and the next one's head, see `nextAssigned`), and past
- * it the prefix going on (`github_p at_11...`).
- * -1 when none is.
- */
-function cutPrefixEnd(text: string, start: number, prefixes: readonly string[]): number {
-  for (const prefix of prefixes) {
-    const width = matchedUpTo(text, start + HEAD, prefix, HEAD, prefix.length);
-    // The whole prefix is its own keyword's; a token's character after part of it, no cut.
-    if (width === prefix.length || TOKEN_CHAR[codeAt(text, start + width)] === 1) continue;
-    let p = start + width;
-    for (let n = 0; n < 16; n++) {
-      // A list item's marker at a line's start (`- `): the next item.
-      const item = listMarkerEnd(text, p);
-      if (item > p && lineEndBefore(text, p) >= 0) {
-        p = item;
-        continue;
-      }
-      const m = markupAt(text, p);
-      if (m === 0 && TOKEN_CHAR[codeAt(text, p)] === 1) break;
-      p += m > 0 ? m : text.charCodeAt(p) === 92 && escapeLetter(text.charCodeAt(p + 1)) ? 2 : 1;
-    }
-    // The next group: the prefix's next characters, as many as a group holds; or the
-    // next variable's value (`A=github_p; B=at_11...`, see `nextAssigned`).
-    const to = Math.min(prefix.length, 2 * width);
-    if (matchedUpTo(text, p, prefix, width, to) === to) return start + width;
-    const value = nextAssigned(text, start + width);
-    if (value >= 0 && matchedUpTo(text, value, prefix, width, to) === to) return start + width;
-  }
-  return -1;
-}
-
-/**
- * Where, from `from` up to `to`, `prefix` (in small letters) stops being what `text`
- * holds from `at` on, blind to case.
- */
-function matchedUpTo(text: string, at: number, prefix: string, from: number, to: number) {
-  let k = from;
-  for (; k < to; k++) {
-    const c = codeAt(text, at + k - from);
-    if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== prefix.charCodeAt(k)) break;
-  }
-  return k;
-}
 
 /**
  * The pieces of a token written in quoted pieces joined in code (`"ghp_Zq8L" + "w2Rt..."`,
@@ -399,269 +142,6 @@ export function quotedPieces(
     }
     return { pieces, length, loose: 0 };
   };
-}
-
-/**
- * The token prefixes that `tokenStartAt` reads (small letters), as a trie for walking a
- * text's characters through, blind to case: `next[node * width + alphabet[c]]` is the node
- * after character `c` (0: none, for the root is no node's child), and `ends[node]` whether
- * a prefix ends there. A token's prefix cut within its first characters (`"gh" + "p_..."`,
- * `gh p_...`) has no keyword of the survey's in either part: it is walked through from
- * where the cut-off word starts (see `headCuts`).
- */
-const PREFIX_TRIE = (() => {
-  const kinds = tokenKeywordKinds();
-  const prefixes = detector().matcher.keywords.filter((_, k) => kinds[k] === 1 || kinds[k] === 2);
-  const alphabet = new Uint8Array(128);
-  let width = 1;
-  for (const c of new Set(prefixes.join(""))) {
-    const code = c.charCodeAt(0);
-    alphabet[code] = width;
-    if (code >= 97 && code <= 122) alphabet[code - 32] = width;
-    width++;
-  }
-  // A node for each prefix of a prefix, and the root.
-  const nodes = new Set(prefixes.flatMap((p) => Array.from(p, (_, i) => p.slice(0, i + 1))));
-  const next = new Uint16Array((nodes.size + 1) * width);
-  const ends = new Uint8Array(nodes.size + 1);
-  let count = 1;
-  for (const prefix of prefixes) {
-    let node = 0;
-    for (const c of prefix) {
-      const at = node * width + alphabet[c.charCodeAt(0)]!;
-      if (next[at] === 0) next[at] = count++;
-      node = next[at]!;
-    }
-    ends[node] = 1;
-  }
-  const longest = Math.max(...prefixes.map((p) => p.length));
-  // What is left of a prefix past a cut inside it: its first two characters, or its last
-  // alone (see `restOfPrefixAt`).
-  const rests = new Uint8Array(width * width);
-  const lasts = new Uint8Array(width);
-  for (const prefix of prefixes) {
-    for (let i = 1; i < prefix.length; i++) {
-      const a = alphabet[prefix.charCodeAt(i)]!;
-      if (i === prefix.length - 1) lasts[a] = 1;
-      else rests[a * width + alphabet[prefix.charCodeAt(i + 1)]!] = 1;
-    }
-  }
-  return { alphabet, width, next, ends, longest, rests, lasts };
-})();
-
-/**
- * Whether what is left of a token's prefix past a cut inside it may start at `i` of
- * `text`: two characters some prefix goes on with, or the last of one. Looked at before a
- * run is read back over a line comment (see `headCuts`): a run of random base64 starts
- * so one time in seven or so, and base64's lines are a run after each line break.
- */
-function restOfPrefixAt(text: string, i: number): boolean {
-  const { alphabet, width, rests, lasts } = PREFIX_TRIE;
-  const a = codeAt(text, i);
-  const k = a < 128 ? alphabet[a]! : 0;
-  if (k === 0) return false;
-  if (lasts[k] === 1) return true;
-  const b = codeAt(text, i + 1);
-  const m = b < 128 ? alphabet[b]! : 0;
-  return m !== 0 && rests[k * width + m] === 1;
-}
-
-/** The longest prefix `PREFIX_TRIE` holds. */
-const MAX_PREFIX = PREFIX_TRIE.longest;
-
-/**
- * The node of `PREFIX_TRIE` after `node` and the character at `i` of `text`; 0 if none.
- */
-function prefixStep(node: number, text: string, i: number): number {
-  const c = codeAt(text, i);
-  const k = c < 128 ? PREFIX_TRIE.alphabet[c]! : 0;
-  return k === 0 ? 0 : PREFIX_TRIE.next[node * PREFIX_TRIE.width + k]!;
-}
-
-/** The node of `PREFIX_TRIE` after the characters of `text` from `start` to `end`; 0 if none. */
-function prefixWalk(text: string, start: number, end: number): number {
-  let node = 0;
-  for (let i = start; i < end && (i === start || node !== 0); i++) node = prefixStep(node, text, i);
-  return node;
-}
-
-/**
- * Whether a token prefix (see `PREFIX_TRIE`) starts at `start` and ends past the quoted
- * piece it is in, whose closing quote is at `close` (escaped with a backslash before it in
- * a JSON string), in the pieces joined after it in code.
- */
-function prefixAcross(text: string, start: number, close: number, escaped: boolean): boolean {
-  const end = escaped ? close - 1 : close;
-  let node = prefixWalk(text, start, end);
-  if (node === 0) return false;
-  let read = end - start;
-  for (let at = close, p = nextPiece(text, at, escaped); p >= 0;) {
-    let i = p;
-    for (; read < MAX_PREFIX && PIECE_CHAR[codeAt(text, i)] === 1; i++, read++) {
-      node = prefixStep(node, text, i);
-      if (node === 0) return false;
-      if (PREFIX_TRIE.ends[node] === 1) return true;
-    }
-    at = escaped ? i + 1 : i;
-    if (text.charCodeAt(at) !== text.charCodeAt(close) || (escaped && text.charCodeAt(i) !== 92)) {
-      return false;
-    }
-    p = nextPiece(text, at, escaped);
-  }
-  return false;
-}
-
-/** How many quoted pieces before a run `headCuts` reads back across at most. */
-const MAX_HEAD_PIECES = 4;
-
-/**
- * Where the word of one to three characters (a prefix's first part, cut off within its
- * head) that ends at `end` starts, past a line break escaped before it in a JSON string
- * (`\\ngh`); -1 when there is none, or a longer word: cut after its head, a prefix is
- * found from it (see `CUT_HEADS`). A line of base64 before the next costs four looks.
- */
-function wordBefore(text: string, end: number): number {
-  let s = end;
-  while (s > end - HEAD && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
-  if (s === end) return -1;
-  if (escapedBreak(text, s - 1) && s + 1 < end) return s + 1;
-  return TOKEN_CHAR[codeAt(text, s - 1)] === 1 && !escapedBreak(text, s - 2) ? -1 : s;
-}
-
-/**
- * Whether a token prefix (see `PREFIX_TRIE`) starts at `start` and ends in the run that
- * starts at `run`, past what stands from `end` to it.
- */
-function prefixOver(text: string, start: number, end: number, run: number): boolean {
-  let node = prefixWalk(text, start, end);
-  if (node === 0) return false;
-  for (let i = run; i < run + MAX_PREFIX; i++) {
-    node = prefixStep(node, text, i);
-    if (node === 0) return false;
-    if (PREFIX_TRIE.ends[node] === 1) return true;
-  }
-  return false;
-}
-
-/**
- * Where a token's prefix starts that is cut within its first characters, which no keyword
- * of the survey's finds in either part, and where its first part ends, as `tokenStarts`
- * gives, in order: `quoted`, across quoted pieces joined in code (`"gh" + "p_Zq8L..."`,
- * `'s' 'k-ant-...'`, also in a JSON string), for `quotedPieces`; `split`, by spaces, a
- * `,`, `;` or `|`, or line breaks (`gh p_Zq8L...`), for `splitPieces`; `marked`, by one
- * `.` or `:` (`gh.p_Zq8L...`), for `markedPieces`. Read back from the runs of 16
- * characters or more (`runs`, pairs) that the rest of a token is: to the word before the
- * gap, or the last word of each of the few short quoted pieces before, and from there
- * forward for a prefix. A token also cut, after the cut, into pieces shorter than a run
- * is not found.
- */
-function headCuts(
-  text: string,
-  runs: readonly number[],
-): { quoted: number[]; split: number[]; marked: number[]; assigned: number[] } {
-  // What is returned is made before the loop: made after it, its object was one V8 had
-  // never seen made when the loop was compiled on its way (on stack replacement), and
-  // that code, kept, gave up at the return every call until a later tier replaced it
-  // (36 times over a process's first 30 scans of Python's source, `triggered` 38).
-  const out = {
-    quoted: [] as number[],
-    split: [] as number[],
-    marked: [] as number[],
-    assigned: [] as number[],
-  };
-  const { quoted, split, marked, assigned } = out;
-  for (let r = 0; r < runs.length; r += 2) {
-    const run = runs[r]!;
-    // What is left of a prefix cut within its head starts the run (or its second
-    // character, after an escaped line break or a block comment's `/`), but in quoted
-    // pieces (`"gh" + "p_" + "Zq8L..."`, the run the last): most runs do not.
-    const rest = restOfPrefixAt(text, run);
-    const follows = text.charCodeAt(run - 1);
-    if (
-      !rest && !restOfPrefixAt(text, run + 1) && follows !== 34 && follows !== 39 && follows !== 96
-    ) continue;
-    // A variable's value, after another's (`A=gh; B=p_...`): the word that one ends with.
-    const head = rest ? headAssignedBefore(text, run) : undefined;
-    if (head) {
-      assigned.push(...head);
-      continue;
-    }
-    let open = run - 1;
-    // What the run follows: a mark, a gap's last character, or a quoted piece's quote.
-    const quote = text.charCodeAt(open);
-    if (quote === 46 || quote === 58) {
-      // One `.` or `:` after the word: the word and the run are the token's two pieces.
-      const s = wordBefore(text, open);
-      if (s >= 0 && prefixOver(text, s, open, run)) {
-        marked.push(s, open, run, runs[r + 1]!, open - s);
-      }
-      continue;
-    }
-    // An empty string glued in the word (`gh""p_...`, which a shell drops) is a gap too.
-    const empty = quote === 34 || quote === 39 ? emptyQuotesBefore(text, run) : -1;
-    if ((quote !== 34 && quote !== 39 && quote !== 96) || empty >= 0) {
-      // The word before a gap: one that reads as the gap up to the run (which, after a
-      // line break escaped in a JSON string, starts with the escape's letter, and after
-      // a block comment with its `/`), back over markup too.
-      const at = (quote === 92 && escapeLetter(text.charCodeAt(run))) ||
-          (quote === 42 && text.charCodeAt(run) === 47)
-        ? run + 1
-        : run;
-      // A line comment that ends the line before (`gh # cut`, then `p_...`): back over it.
-      const lineEnd = at === run
-        ? rest ? lineEndBefore(text, at) : -1
-        : restOfPrefixAt(text, at)
-        ? lineEndBefore(text, at)
-        : -1;
-      const comment = lineEnd < 0 ? -1 : lineCommentBefore(text, lineEnd);
-      const end = empty >= 0 ? empty : wordEndBefore(
-        text,
-        comment >= 0
-          ? comment
-          : quote === 62 || quote === 42
-          ? markupStart(text, at)
-          : listItemLineEnd(text, run),
-      );
-      const s = wordBefore(text, end);
-      if (s < 0 || end + (gapAt(text, end) >> 1) !== at) continue;
-      if (prefixOver(text, s, end, at)) split.push(s, end);
-      continue;
-    }
-    const escaped = text.charCodeAt(open - 1) === 92;
-    // What stands before the piece's quote: a space, a line break, an operator or the
-    // piece before's quote (most quotes in code follow a bracket, an `=` or a `:`).
-    const before = codeAt(text, open - (escaped ? 2 : 1));
-    if (
-      before > 32 && before !== quote && !escapeLetter(before) && !(before < 128 && JOINING[before])
-    ) {
-      continue;
-    }
-    for (let n = 0; n < MAX_HEAD_PIECES; n++) {
-      // The piece before: its closing quote, then what joins it to this one.
-      const from = open - (escaped ? 2 : 1);
-      const close = text.lastIndexOf(String.fromCharCode(quote), from);
-      if (close < 0 || from - close > MAX_JOIN) break;
-      if (escaped && text.charCodeAt(close - 1) !== 92) break;
-      if (nextPiece(text, close, escaped) !== open + 1) break;
-      // Its last word.
-      const end = escaped ? close - 1 : close;
-      let s = end;
-      while (s >= end - MAX_PREFIX && TOKEN_CHAR[codeAt(text, s - 1)] === 1) s--;
-      // No prefix ends past a word as long as the longest.
-      if (s === end || end - s > MAX_PREFIX) break;
-      if (prefixAcross(text, s, close, escaped)) {
-        quoted.push(s, end);
-        break;
-      }
-      // A word that is the whole piece: the prefix may start in the one before.
-      open = s - 1;
-      if (text.charCodeAt(open) !== quote || (escaped && text.charCodeAt(open - 1) !== 92)) break;
-    }
-  }
-  out.quoted = inOrder(quoted);
-  out.split = inOrder(split);
-  out.assigned = inOrder(assigned);
-  return out;
 }
 
 /** The longest piece `markCuts` reads on either side of the mark. */
@@ -739,20 +219,6 @@ function markedPieces(text: string, marked: readonly number[]): Finding[] {
     piecesFindings(text, pieces, length, marked[m + 4]!, out);
   }
   return out;
-}
-
-/** Whether a line break or tab escaped in a JSON string (`\\n`) starts at `i`. */
-function escapedBreak(text: string, i: number): boolean {
-  return text.charCodeAt(i) === 92 && escapeLetter(text.charCodeAt(i + 1));
-}
-
-/** Pairs sorted by their first. */
-function inOrder(pairs: number[]): number[] {
-  if (pairs.length <= 2) return pairs;
-  const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) =>
-    pairs[2 * a]! - pairs[2 * b]!
-  );
-  return order.flatMap((i) => [pairs[2 * i]!, pairs[2 * i + 1]!]);
 }
 
 /**
@@ -842,36 +308,6 @@ const MAX_LINE = 15;
 const MAX_WIDE_LINE = CHAIN / 2;
 
 /**
- * A reader of where the piece that starts at `from` ends (see `pieceEnd`), `most`
- * characters on at the most, over the keywords of one text in order: what a piece read
- * from the keyword before holds is not read again (where it ended at a character no piece
- * holds, this one ends there too). A body of keywords and nothing else (`ghp_1ghp_1...`,
- * `AKIA1,abcd,...`) is read a character once, not once for each keyword that reaches it.
- */
-function wordEnds(
-  most: number,
-  chars = PIECE_CHAR,
-): (text: string, from: number) => number {
-  // The characters from `wordFrom` to `clear` are a piece's; `ended`: the one at `clear`
-  // is not.
-  let wordFrom = 0;
-  let clear = -1;
-  let ended = false;
-  return (text, from) => {
-    const limit = from + most;
-    let e = from;
-    if (from >= wordFrom && from <= clear) {
-      if (ended || clear >= limit) return Math.min(clear, limit);
-      e = clear;
-    } else wordFrom = from;
-    while (e < limit && chars[codeAt(text, e)] === 1) e++;
-    clear = e;
-    ended = e < limit;
-    return e;
-  };
-}
-
-/**
  * A reader of the lines of a token cut into lines (`fold -w 8`, `textwrap.wrap(t, 6)`),
  * for `inPieces` over one text: from a token rule's keyword, the rest of its line, then
  * the lines after it while they are of one width (characters with no space, quote or
@@ -952,142 +388,6 @@ const MIN_SPLIT = 4;
  */
 const MAX_SPLIT_PIECE = CHAIN / 2;
 
-/** The most spaces or tabs between two pieces. */
-const MAX_GAP_SPACES = 3;
-
-/**
- * The length of the space at `i` between pieces: a space or a tab, a tab escaped in a
- * JSON string, or a space of Unicode's that shows as one (a no-break space, U+00A0; the
- * spaces of U+2000 to U+200A, U+202F, U+205F, U+3000); 0 if none.
- */
-function spaceAt(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === 32 || c === 9) return 1;
-  if (c < 128) return c === 92 && text.charCodeAt(i + 1) === 116 ? 2 : 0;
-  return c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f ||
-      c === 0x3000
-    ? 1
-    : 0;
-}
-
-/** Where the spaces or tabs from `i` end, `MAX_GAP_SPACES` of them at the most (see `spaceAt`). */
-function spacesEnd(text: string, i: number): number {
-  let p = i;
-  for (let n = 0, k = spaceAt(text, p); n < MAX_GAP_SPACES && k > 0; n++, k = spaceAt(text, p)) {
-    p += k;
-  }
-  return p;
-}
-
-/** The most items of markup (see `markupAt`) a gap between two pieces holds. */
-const MAX_MARKUP_ITEMS = 4;
-
-/**
- * The gap at `i` between two pieces of a token split by spaces, lines or markup, as a
- * length times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES`
- * spaces or tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two
- * line breaks (a blank line between the pieces), each followed by indentation and maybe a
- * list item's marker (`- `, see `listMarkerEnd`), and up to
- * `MAX_MARKUP_ITEMS` items of markup, each followed by spaces (`</a><b>`, `<!-- -->`,
- * `/* *\/`, which a browser or a compiler drops, or a line comment to its line's end,
- * `# first half`); as written, or escaped in a JSON string.
- */
-function gapAt(text: string, i: number): number {
-  let p = spacesEnd(text, i);
-  const mark = text.charCodeAt(p);
-  if (mark === 44 || mark === 59 || mark === 124) p = spacesEnd(text, p + 1);
-  let broke = 0;
-  for (let breaks = 0, items = 0;;) {
-    const k = breaks < 2 ? lineBreakAt(text, p) : 0;
-    if (k > 0) {
-      p = listMarkerEnd(text, indentEnd(text, p + k));
-      broke = 1;
-      breaks++;
-      continue;
-    }
-    const m = items < MAX_MARKUP_ITEMS ? markupAt(text, p) : 0;
-    if (m === 0) break;
-    p = spacesEnd(text, p + m);
-    items++;
-  }
-  return 2 * (p - i) + broke;
-}
-
-/** Where a list item's marker at `i` (`- `, `* `, `+ `, as YAML and Markdown start one) and the spaces after it end; `i` if none is there. */
-function listMarkerEnd(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return (c === 45 || c === 42 || c === 43) && spaceAt(text, i + 1) > 0
-    ? spacesEnd(text, i + 1)
-    : i;
-}
-
-/**
- * Where the line before ends, when what stands before `at` is a list item's marker (see
- * `listMarkerEnd`) after a line break and indentation; `at` if it is not.
- */
-function listItemLineEnd(text: string, at: number): number {
-  let p = at;
-  while (p > at - 3 && spaceAt(text, p - 1) === 1) p--;
-  if (p === at) return at;
-  const c = text.charCodeAt(p - 1);
-  if (c !== 45 && c !== 42 && c !== 43) return at;
-  const end = lineEndBefore(text, p - 1);
-  return end >= 0 ? end : at;
-}
-
-/** Where the word before `end` ends: up to eight characters no token holds back from it. */
-function wordEndBefore(text: string, end: number): number {
-  let p = end;
-  for (let n = 0; n < 8 && p > 0 && TOKEN_CHAR[codeAt(text, p - 1)] !== 1; n++) p--;
-  return p;
-}
-
-/**
- * Where the line before `at` ends, when only indentation and up to two line breaks (as
- * written or escaped in a JSON string; `\r\n` is one) stand between: -1 when no break
- * does, or more than that.
- */
-function lineEndBefore(text: string, at: number): number {
-  let p = at;
-  let breaks = 0;
-  for (let n = 0; n < 24 && p > 0; n++) {
-    const c = text.charCodeAt(p - 1);
-    if (c === 32 || c === 9) p--;
-    else if (c === 10 || c === 13) {
-      p--;
-      if (c === 10 && text.charCodeAt(p - 1) === 13) p--;
-      breaks++;
-    } else if ((c === 110 || c === 114) && text.charCodeAt(p - 2) === 92) {
-      p -= 2;
-      if (c === 110 && text.charCodeAt(p - 1) === 114 && text.charCodeAt(p - 2) === 92) p -= 2;
-      breaks++;
-    } else break;
-  }
-  return breaks > 0 && breaks <= 2 ? p : -1;
-}
-
-/**
- * Where the items of markup that end at `end` start (up to `MAX_MARKUP_ITEMS`, with
- * spaces and line breaks between them, as written or escaped in a JSON string; see
- * `markupBefore`): `end` itself when none ends there.
- */
-function markupStart(text: string, end: number): number {
-  let p = end;
-  for (let n = 0; n < MAX_MARKUP_ITEMS; n++) {
-    let q = p;
-    for (let k = 0; k < 8 && q > p - 16; k++) {
-      const c = text.charCodeAt(q - 1);
-      if (c === 32 || c === 9 || c === 10 || c === 13) q--;
-      else if (text.charCodeAt(q - 2) === 92 && (c === 110 || c === 116 || c === 114)) q -= 2;
-      else break;
-    }
-    const s = markupBefore(text, q);
-    if (s < 0) break;
-    p = s;
-  }
-  return p;
-}
-
 /**
  * A reader of the pieces of a token split by spaces or lines (`ghp_Zq8Lw2Rt9Kt4mXv7
  * Pq3Ns6...`: cut in halves, thirds or pieces of four to pass a scanner; `echo` of each
@@ -1143,53 +443,6 @@ export function splitPieces(): (text: string, start: number, end: number) => Pie
     }
     return { pieces, length, loose };
   };
-}
-
-/** The most variables a token split across assignments is read from (see `assignedPieces`). */
-const MAX_ASSIGNED = 8;
-
-/**
- * Where the value of the assignment after the one whose value ends at `end` starts: past
- * the value's closing quote (if one is there), a gap (see `gapAt`: a `;`, a shell's
- * `&&` or a query's `&`, spaces, up to two line breaks, comments) and the next assignment's head (see `assignmentAt`); -1 if
- * none follows.
- */
-function nextAssigned(text: string, end: number): number {
-  let p = end + quoteAt(text, end);
-  // A shell's `&&` between them, as a `;` is; or a query's or a form's `&`.
-  const and = spacesEnd(text, p);
-  const joined = text.charCodeAt(and) === 38;
-  if (joined) p = and + (text.charCodeAt(and + 1) === 38 ? 2 : 1);
-  const gap = gapAt(text, p);
-  if (gap === 0 && !joined) return -1;
-  const q = p + (gap >> 1);
-  const head = assignmentAt(text, q);
-  return head === 0 ? -1 : q + head;
-}
-
-/** The farthest back from a value `assignedBefore` looks for the end of the one before. */
-const MAX_ASSIGNED_BACK = 96;
-
-/**
- * Where the value before the one that starts at `at` ends, when a gap and an assignment's
- * head stand between (see `nextAssigned`) and it ends with a token prefix's first part
- * that goes on in the value at `at` (`gh` in `A=gh; B=p_...`, see `prefixOver`): the
- * start and the end of that part, or undefined.
- */
-function headAssignedBefore(text: string, at: number): [number, number] | undefined {
-  const p = operatorEndBefore(text, at);
-  // `=` ends every operator `assignmentAt` reads, but Ruby's `<<`.
-  if (text.charCodeAt(p - 1) !== 61 && text.charCodeAt(p - 1) !== 60) return undefined;
-  // From word end to word end, back over the head's words (`export B=`) too: each ends
-  // where a value may. The few looks first: a short word that a prefix goes on from.
-  const limit = Math.max(0, at - MAX_ASSIGNED_BACK);
-  for (let q = p - 1; q > limit;) {
-    while (q > limit && TOKEN_CHAR[codeAt(text, q - 1)] !== 1) q--;
-    const s = wordBefore(text, q);
-    if (s >= 0 && prefixOver(text, s, q, at) && nextAssigned(text, q) === at) return [s, q];
-    while (q > limit && TOKEN_CHAR[codeAt(text, q - 1)] === 1) q--;
-  }
-  return undefined;
 }
 
 /** How far after a variable's value its use is looked for (see `substitutedPieces`): some lines. */
