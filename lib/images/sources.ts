@@ -49,6 +49,8 @@ import secretsCompressed from "../secrets/compressed.ts" with { type: "text" };
 import secretsGitpack from "../secrets/gitpack.ts" with { type: "text" };
 import secretsHexdump from "../secrets/hexdump.ts" with { type: "text" };
 import secretsDecode from "../secrets/decode.ts" with { type: "text" };
+import secretsMarks from "../secrets/marks.ts" with { type: "text" };
+import secretsBasen from "../secrets/basen.ts" with { type: "text" };
 import secretsDetectors from "../secrets/detectors.ts" with { type: "text" };
 import secretsPieces from "../secrets/pieces.ts" with { type: "text" };
 import secretsGaps from "../secrets/gaps.ts" with { type: "text" };
@@ -142,6 +144,8 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/chars.ts": secretsChars,
     "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
+    "lib/secrets/marks.ts": secretsMarks,
+    "lib/secrets/basen.ts": secretsBasen,
     "lib/secrets/detectors.ts": secretsDetectors,
     "lib/secrets/pieces.ts": secretsPieces,
     "lib/secrets/gaps.ts": secretsGaps,

@@ -26,6 +26,8 @@ import rulesSource from "../secrets/rules.ts" with { type: "text" };
 import engineSource from "../secrets/engine.ts" with { type: "text" };
 import compressedSource from "../secrets/compressed.ts" with { type: "text" };
 import decodeSource from "../secrets/decode.ts" with { type: "text" };
+import marksSource from "../secrets/marks.ts" with { type: "text" };
+import basenSource from "../secrets/basen.ts" with { type: "text" };
 import detectorsSource from "../secrets/detectors.ts" with { type: "text" };
 import piecesSource from "../secrets/pieces.ts" with { type: "text" };
 import gapsSource from "../secrets/gaps.ts" with { type: "text" };
@@ -115,6 +117,8 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/engine.ts": engineSource,
   "lib/secrets/compressed.ts": compressedSource,
   "lib/secrets/decode.ts": decodeSource,
+  "lib/secrets/marks.ts": marksSource,
+  "lib/secrets/basen.ts": basenSource,
   "lib/secrets/detectors.ts": detectorsSource,
   "lib/secrets/pieces.ts": piecesSource,
   "lib/secrets/gaps.ts": gapsSource,

@@ -10,10 +10,41 @@
  * are decoded, base64 of gzip or of a zlib stream is opened, and a token cut across
  * lines is joined; from binary output only the printable runs are kept. Each variant says how it was made
  * and where in the original it came from. Its helpers: `unescape.ts` (escapes, where they
- * are and what they stand for), `turned.ts` (tokens reversed, in ROT13, shifted,
- * doubled), `printable.ts` (which bytes are text).
+ * are and what they stand for), `basen.ts` (runs of base64, hex, base32 and bits read as
+ * bytes), `marks.ts` (a token's run with marks or padding put in), `turned.ts` (tokens
+ * reversed, in ROT13, shifted, doubled), `printable.ts` (which bytes are text).
  */
 
+import {
+  ALPHABET,
+  B32_VALUE,
+  B32HEX_VALUE,
+  BASE32_LOWER,
+  BASE32_UPPER,
+  base32Bytes,
+  BASE64_CHAR,
+  base64Bytes,
+  base64Printable,
+  BIT_CHAR,
+  bitBytes,
+  DIGITS,
+  HEX_CHAR,
+  hexBytes,
+  hexText,
+  MAX_NUMBER,
+  MIN_BASE32,
+  MIN_BASE64,
+  MIN_BITS,
+  MIN_HEX,
+  MIN_NUMBER,
+  numberText,
+  RUN_CHAR,
+  shiftedBytes,
+  subRuns,
+  turnedCompressed,
+  turnedHexOfText,
+  zlibHeader,
+} from "./basen.ts";
 import { codeAt } from "./chars.ts";
 import {
   DECODE_RADIUS,
@@ -24,9 +55,18 @@ import {
   type Survey,
 } from "./keywords.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
+import {
+  cutToken,
+  ENCODED_ONE_CASE,
+  markedGroups,
+  markInPrefix,
+  paddingOff,
+  strayMarksOut,
+  unglued,
+} from "./marks.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
-import { HEX_VALUE, hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
-import { ASCII, PRINTABLE_BYTE, printableRuns, runsOf } from "./printable.ts";
+import { hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
+import { ASCII, PRINTABLE_BYTE, printableRuns } from "./printable.ts";
 import {
   hasHead,
   mayInterleave,
@@ -35,7 +75,6 @@ import {
   reverseText,
   shiftCode,
   SHORT_RUN,
-  startsWith,
   type TurnedHeads,
   turnedRuns,
   turnedText,
@@ -113,397 +152,6 @@ export interface Variant {
   whole?: true;
   /** For a hex dump: where its last line ends in the original text (see `Dump.end`). */
   through?: number;
-}
-
-/**
- * Base64, hex and base32 decode into one reused buffer (a decode allocates nothing):
- * each decoder reads it with `printableRuns` before the next decode.
- */
-let scratch = new Uint8Array(1 << 16);
-function room(bytes: number): Uint8Array {
-  if (scratch.length < bytes) scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
-  return scratch;
-}
-
-/**
- * The bytes of the base64 (either alphabet, padding optional) of `run` decoded from
- * `offset` up to its first character outside the alphabets, decoded natively (a model
- * request's image is megabytes of it), in the reused buffer: good until the next decode.
- */
-function base64Bytes(run: string, offset: number): Uint8Array {
-  let body = offset ? run.slice(offset) : run;
-  // Looked for as strings, not with a class: over an image's megabyte, a third of the time.
-  if (body.includes("-") || body.includes("_")) {
-    body = body.replaceAll("-", "+").replaceAll("_", "/");
-  }
-  // Into the reused buffer (a fresh one per image is megabytes of page faults); a last
-  // lone character holds no whole byte.
-  const out = room(Math.ceil((body.length * 3) / 4));
-  const decode = (s: string) =>
-    out.setFromBase64(s.length % 4 === 1 ? s.slice(0, -1) : s, { lastChunkHandling: "loose" })
-      .written;
-  let written: number;
-  try {
-    written = decode(body);
-  } catch (error) {
-    // Not all of it is base64 (callers pass runs of the alphabet; this is a guard).
-    const bad = body.search(/[^A-Za-z0-9+/]/);
-    if (bad < 0) throw error;
-    written = decode(body.slice(0, bad));
-  }
-  return out.subarray(0, written);
-}
-
-/**
- * base64 of gzip, zstd or a zlib stream in ROT13 (`gzip | base64 | tr A-Za-z N-ZA-Mn-za-m`)
- * or turned around (`gzip | base64 -w0 | rev`, its padding before it), told by its
- * signature so written: that base64 as written, or undefined. A first or last character
- * no such signature has (most runs) is all that is read.
- */
-function turnedCompressed(body: string): string | undefined {
-  const first = body.charCodeAt(0);
-  if (
-    (first === 85 && body.startsWith("U4fV")) ||
-    (first === 88 && (body.startsWith("XYHi/") || body.startsWith("XYHi_"))) ||
-    (first === 114 && zlibHeader(base64Bytes(turnedText(body, 0, 4, false, true), 0)))
-  ) return turnedText(body, 0, body.length, false, true);
-  const last = body.charCodeAt(body.length - 1);
-  if (
-    (last === 72 && body.endsWith("Is4H")) ||
-    (last === 75 && (body.endsWith("/vULK") || body.endsWith("_vULK"))) ||
-    (last === 101 && zlibHeader(base64Bytes(reverseText(body.slice(-4)), 0)))
-  ) return reverseText(body);
-  return undefined;
-}
-
-/** Whether `bytes` start with a zlib header: deflate, a window git or zlib would use, its check. */
-function zlibHeader(bytes: Uint8Array): boolean {
-  const [cmf = 0, flg = 0] = bytes;
-  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (cmf * 256 + flg) % 31 === 0;
-}
-
-/** The printable runs (8+ characters) of `base64Bytes(run, offset)`. */
-function base64Printable(run: string, offset: number, min = 8): string {
-  return printableRuns(base64Bytes(run, offset), min);
-}
-
-/**
- * Whether hex digits may be text's hex turned around: every other digit, from the last or
- * the one before, a high digit of printable ASCII (`2` to `7`), over the first 32.
- */
-function turnedHexOfText(sub: string): boolean {
-  const n = Math.min(sub.length, 32);
-  for (const start of [sub.length - 1, sub.length - 2]) {
-    let k = 0;
-    for (; k < n; k += 2) {
-      const c = sub.charCodeAt(start - k);
-      if (c < 50 || c > 55) break;
-    }
-    if (k >= n) return true;
-  }
-  return false;
-}
-
-/** The shortest run of digits read as a number (ten bytes of text), and the longest. */
-const MIN_NUMBER = 24, MAX_NUMBER = 4096;
-const DIGITS = /^[0-9]+$/;
-
-/**
- * The printable runs of the bytes of a number written in decimal, most significant first.
- * Text read the other way round (`int.from_bytes(b, "little")`) comes out turned around,
- * as `rev` turns it, and is read so.
- */
-function numberText(digits: string): string {
-  let hex = BigInt(digits).toString(16);
-  if (hex.length % 2 === 1) hex = "0" + hex;
-  return printableRuns(hexBytes(hex, 0));
-}
-
-/**
- * The printable runs of `digits` hex digits decoded (`bytes`, `hexBytes` with its tail),
- * from the first digit and from the second, one reading a line.
- */
-function hexText(bytes: Uint8Array, digits: number): string {
-  return [
-    printableRuns(bytes.subarray(0, digits >> 1)),
-    printableRuns(shiftedBytes(bytes, 4, true, (digits - 1) >> 1)),
-  ].filter(Boolean).join("\n");
-}
-
-/** Decodes the hex digits of `run` from `offset`, two to a byte. */
-function hexBytes(run: string, offset: number, tail = false): Uint8Array {
-  const n = Math.floor((run.length - offset) / 2);
-  const out = room(n + 1);
-  for (let i = 0; i < n; i++) {
-    const at = offset + i * 2;
-    out[i] = (HEX_VALUE[run.charCodeAt(at)]! << 4) | HEX_VALUE[run.charCodeAt(at + 1)]!;
-  }
-  // With `tail`, a last digit short of a byte too, high (for `shiftedBytes`).
-  if (tail && (run.length - offset) % 2 === 1) {
-    out[n] = HEX_VALUE[run.charCodeAt(run.length - 1)]! << 4;
-    return out.subarray(0, n + 1);
-  }
-  return out.subarray(0, n);
-}
-
-/** Digit values (either case) of an alphabet of 32, -1 outside it. */
-function base32Values(alphabet: string): Int8Array {
-  const values = new Int8Array(65536).fill(-1);
-  for (const [i, c] of [...alphabet].entries()) {
-    values[c.charCodeAt(0)] = i;
-    values[c.toLowerCase().charCodeAt(0)] = i;
-  }
-  return values;
-}
-/** Base32 (RFC 4648), and base32hex (its "extended hex" alphabet: `basenc --base32hex`). */
-const B32_VALUE = base32Values("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-const B32HEX_VALUE = base32Values("0123456789ABCDEFGHIJKLMNOPQRSTUV");
-
-function base32Bytes(run: string, values = B32_VALUE, tail = false): Uint8Array {
-  const out = room(Math.ceil((run.length * 5) / 8) + 1);
-  let n = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < run.length; i++) {
-    const v = values[run.charCodeAt(i)]!;
-    if (v < 0) break;
-    acc = ((acc << 5) | v) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[n++] = (acc >> bits) & 0xff;
-    }
-  }
-  // The bits short of a byte at the end, high first (for `shiftedBytes`).
-  if (tail && bits > 0) out[n++] = (acc << (8 - bits)) & 0xff;
-  return out.subarray(0, n);
-}
-
-/** Bits (`basenc --base2msbf`): eight characters a byte, so as many as a token's eight. */
-const MIN_BITS = 64;
-const MIN_BASE64 = 20, MIN_HEX = 20, MIN_BASE32 = 16;
-/** Which alphabets (bits) each ASCII character belongs to. */
-const HEX_CHAR = 1, BASE32_UPPER = 2, BASE32_LOWER = 4;
-const BASE32HEX_UPPER = 8, BASE32HEX_LOWER = 16, BIT_CHAR = 32;
-/** Indexed by an ASCII character's code. */
-const ALPHABET = new Uint8Array(256);
-/** Alphabets looked for inside a long run (see `longBody` for the others). */
-const SUB_ALPHABETS: readonly [number, number][] = [
-  [HEX_CHAR, MIN_HEX],
-  [BASE32_UPPER, MIN_BASE32],
-  [BASE32_LOWER, MIN_BASE32],
-];
-const TEXT_ENCODER = new TextEncoder();
-for (const c of "0123456789abcdefABCDEF") ALPHABET[c.charCodeAt(0)]! |= HEX_CHAR;
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_UPPER;
-for (const c of "abcdefghijklmnopqrstuvwxyz234567") ALPHABET[c.charCodeAt(0)]! |= BASE32_LOWER;
-for (const c of "0123456789ABCDEFGHIJKLMNOPQRSTUV") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_UPPER;
-for (const c of "0123456789abcdefghijklmnopqrstuv") ALPHABET[c.charCodeAt(0)]! |= BASE32HEX_LOWER;
-for (const c of "01") ALPHABET[c.charCodeAt(0)]! |= BIT_CHAR;
-/** Standard base64's characters (for `turnedLines`), padding aside. */
-const BASE64_CHAR = 64;
-for (let c = 0; c < 128; c++) {
-  if (/[A-Za-z0-9+/]/.test(String.fromCharCode(c))) ALPHABET[c]! |= BASE64_CHAR;
-}
-/** What a run holds (`Survey.runs`): either base64 alphabet. */
-const RUN_CHAR = 128;
-for (const c of "+/_-0123456789") ALPHABET[c.charCodeAt(0)]! |= RUN_CHAR;
-for (let c = 65; c <= 122; c++) {
-  if (/[A-Za-z]/.test(String.fromCharCode(c))) ALPHABET[c]! |= RUN_CHAR;
-}
-
-/** Where `shiftedBytes` writes (not `room`'s: what it shifts is there), as words too. */
-let shiftScratch = new Uint8Array(1 << 12);
-let shiftWords = new Uint32Array(shiftScratch.buffer);
-
-/**
- * The `count` bytes a decode from a few characters further into a run reads, from the
- * bytes decoded from its start (the bits short of a byte at its end included): from
- * bit `from` on, the high bit of a byte first if `msb` (as base32 and `--base2msbf`
- * write them), else the low. A character of the alphabet glued in front shifts base32 by
- * five bits and bits by one: the bytes decoded once are read at each shift, where each
- * was decoded again from each of seven places (eight decodes of a megabyte of base32 had
- * cost its scan four times as much, so only its first 8 KiB was, and a `.env` after that
- * much of anything was not read at all). Four bytes at a time, in a buffer of its own,
- * good until the next call.
- */
-function shiftedBytes(bytes: Uint8Array, from: number, msb: boolean, count: number): Uint8Array {
-  const shift = from & 7;
-  const skip = from >> 3;
-  // Shifted from the first byte (so that words line up), then moved down by `skip`.
-  const n = skip + count;
-  if (shiftScratch.length < n + 4) {
-    shiftScratch = new Uint8Array((Math.max(n + 4, shiftScratch.length * 2) + 3) & ~3);
-    shiftWords = new Uint32Array(shiftScratch.buffer);
-  }
-  const back = 8 - shift;
-  // As little-endian words (byte `k` of a word is its lane `k`), while the word after is
-  // whole. Low bit first, a word is bits in the stream's order: shifted whole, the next
-  // word's first bits come into its top. High bit first, each lane takes bits of its own
-  // byte and of the next, the last lane of the next word's first.
-  let done = 0;
-  if (shift !== 0 && bytes.byteOffset % 4 === 0 && bytes.length >= 8) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    const out = shiftWords;
-    const last = Math.min(words.length - 1, n >> 2);
-    const own = ((0xff << shift) & 0xff) * 0x01010101;
-    const lanes = ((1 << shift) - 1) * 0x010101;
-    const top = ((1 << shift) - 1) << 24;
-    let w = words[0]!;
-    for (let i = 0; i < last; i++) {
-      const next = words[i + 1]!;
-      out[i] = msb
-        ? ((w << shift) & own) | ((w >>> (16 - shift)) & lanes) | ((next << (16 + shift)) & top)
-        : (w >>> shift) | (next << (32 - shift));
-      w = next;
-    }
-    done = last << 2;
-  }
-  for (let i = done; i < n; i++) {
-    const next = bytes[i + 1] ?? 0;
-    shiftScratch[i] = msb
-      ? (bytes[i]! << shift) | (next >> back)
-      : (bytes[i]! >> shift) | (next << back);
-  }
-  if (skip > 0) shiftScratch.copyWithin(0, skip, n);
-  return shiftScratch.subarray(0, count);
-}
-
-/** The least a long run's body of bits or base32hex holds (see `longBody`). */
-const LONG_BODY = 480;
-/** What may be glued on either side of a long run's body (see `longBody`). */
-const LONG_GLUED = 32;
-
-/**
- * A long run that is bits or base32hex (`basenc -w0` of a file) but for up to 32
- * characters glued on either side: `[alphabet, from, to]` of its body. Inside a long run
- * such runs are looked for only so: looked for anywhere in a megabyte of an image's
- * base64, where half its characters are base32hex's, they had cost its scan a fifth
- * more. The body is the stretch of the alphabet through the run's 33rd character, each
- * character read once at most (a regular expression with the glued parts optional had
- * backtracked through a run all of the alphabet but its last 33 characters: 1.4 s for
- * 256 KiB).
- */
-function longBody(run: string): [number, number, number] | undefined {
-  const at = Math.min(LONG_GLUED, run.length - 1);
-  for (const alphabet of [BIT_CHAR, BASE32HEX_UPPER, BASE32HEX_LOWER]) {
-    if ((ALPHABET[run.charCodeAt(at)]! & alphabet) === 0) continue;
-    let from = at;
-    while (from > 0 && (ALPHABET[run.charCodeAt(from - 1)]! & alphabet) !== 0) from--;
-    let to = at + 1;
-    while (to < run.length && (ALPHABET[run.charCodeAt(to)]! & alphabet) !== 0) to++;
-    if (to - from >= LONG_BODY && run.length - to <= LONG_GLUED) return [alphabet, from, to];
-  }
-  return undefined;
-}
-
-/**
- * Maximal runs of hex (20+), of base32 or base32hex in one case (16+) and of bits (64+)
- * in `run`: `[alphabet, from, to]`, in the order they end. Skipping ahead as
- * `printableRuns` does (an image's base64 is megabytes where each character is in each
- * alphabet or not by chance).
- */
-function subRuns(run: string): [number, number, number][] {
-  if (run.length <= 512) return shortSubRuns(run);
-  // A run of the base64 alphabets is ASCII: its bytes, encoded natively, are its characters.
-  const bytes = room(run.length);
-  TEXT_ENCODER.encodeInto(run, bytes);
-  const data = bytes.subarray(0, run.length);
-  const out: [number, number, number][] = [];
-  for (const [alphabet, min] of SUB_ALPHABETS) {
-    const found = runsOf(data, ALPHABET, alphabet, min, []);
-    for (let k = 0; k < found.length; k += 2) out.push([alphabet, found[k]!, found[k + 1]!]);
-  }
-  const body = longBody(run);
-  if (body) out.push(body);
-  return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
-}
-
-/**
- * `subRuns` of a short run (source code holds thousands: names, paths), in one pass
- * with a count per alphabet: skipping ahead pays over megabytes, and on a run of a few
- * dozen characters costs more than it saves (a copy into bytes, three passes, a sort).
- * Written out for each alphabet: a loop over a table of them made a scan of source code
- * 4% slower.
- */
-function shortSubRuns(run: string): [number, number, number][] {
-  const out: [number, number, number][] = [];
-  // None long enough for any alphabet (`MIN_BASE32` is the least of their minimums).
-  if (longestInAlphabet(run) < MIN_BASE32) return out;
-  let hex = 0, upper = 0, lower = 0, hexUpper = 0, hexLower = 0, bits = 0;
-  for (let i = 0; i <= run.length; i++) {
-    // A run is of the base64 alphabets (ASCII); past its end, no alphabet.
-    const c = i < run.length ? ALPHABET[run.charCodeAt(i)]! : 0;
-    // In the order `subRuns` gives: by where a run ends, then by alphabet.
-    if ((c & HEX_CHAR) !== 0) hex++;
-    else {
-      if (hex >= MIN_HEX) out.push([HEX_CHAR, i - hex, i]);
-      hex = 0;
-    }
-    if ((c & BASE32_UPPER) !== 0) upper++;
-    else {
-      if (upper >= MIN_BASE32) out.push([BASE32_UPPER, i - upper, i]);
-      upper = 0;
-    }
-    if ((c & BASE32_LOWER) !== 0) lower++;
-    else {
-      if (lower >= MIN_BASE32) out.push([BASE32_LOWER, i - lower, i]);
-      lower = 0;
-    }
-    if ((c & BASE32HEX_UPPER) !== 0) hexUpper++;
-    else {
-      if (hexUpper >= MIN_BASE32) out.push([BASE32HEX_UPPER, i - hexUpper, i]);
-      hexUpper = 0;
-    }
-    if ((c & BASE32HEX_LOWER) !== 0) hexLower++;
-    else {
-      if (hexLower >= MIN_BASE32) out.push([BASE32HEX_LOWER, i - hexLower, i]);
-      hexLower = 0;
-    }
-    if ((c & BIT_CHAR) !== 0) bits++;
-    else {
-      if (bits >= MIN_BITS) out.push([BIT_CHAR, i - bits, i]);
-      bits = 0;
-    }
-  }
-  return out;
-}
-
-/**
- * The most characters in a row of `run` that one of the alphabets `shortSubRuns` looks
- * for holds (bits aside: they are hex too). Most runs hold none long enough (random
- * base64, as an npm lock's hashes are; names), which this pass tells two and a half
- * times as fast as `shortSubRuns`' own: its counts are kept without a branch on each
- * character's class, which in random base64 goes either way every few characters.
- */
-function longestInAlphabet(run: string): number {
-  let hex = 0, upper = 0, lower = 0, hexUpper = 0, hexLower = 0, most = 0;
-  for (let i = 0; i < run.length; i++) {
-    const c = ALPHABET[run.charCodeAt(i)]!;
-    hex = (hex + 1) & -(c & HEX_CHAR);
-    upper = (upper + 1) & -((c & BASE32_UPPER) >> 1);
-    lower = (lower + 1) & -((c & BASE32_LOWER) >> 2);
-    hexUpper = (hexUpper + 1) & -((c & BASE32HEX_UPPER) >> 3);
-    hexLower = (hexLower + 1) & -((c & BASE32HEX_LOWER) >> 4);
-    most = Math.max(most, hex, upper, lower, hexUpper, hexLower);
-  }
-  return most;
-}
-
-/** Decodes a run of `0` and `1`, eight a byte, the first of each the high bit (`msb`) or the low. */
-function bitBytes(run: string, msb: boolean, tail = false): Uint8Array {
-  // With `tail`, the bits short of a byte at the end too (for `shiftedBytes`).
-  const n = tail ? (run.length + 7) >> 3 : run.length >> 3;
-  const out = room(n);
-  for (let i = 0; i < n; i++) {
-    let byte = 0;
-    for (let k = 0; k < 8 && i * 8 + k < run.length; k++) {
-      const bit = run.charCodeAt(i * 8 + k) - 48;
-      byte |= msb ? bit << (7 - k) : bit << k;
-    }
-    out[i] = byte;
-  }
-  return out.subarray(0, n);
 }
 
 /** Whether a base32hex run holds a digit value past hex's (`G` to `V`): else it is hex. */
@@ -649,172 +297,6 @@ const SEPARATOR_START = Uint8Array.from(
  * long string of a JSON body (an image's base64) to the next key's name.
  */
 const SEPARATOR_AT = /(?:[ \t,;|]|\\t){1,12}(?=[A-Za-z0-9+/_-])/y;
-/** The widest group `markedGroups` reads. */
-const MAX_MARKED_GROUP = 64;
-/** A mark a run holds (see `markedGroups`). */
-const MARK = /[-_/+]/;
-
-/**
- * `run` cut into groups of one width, but a narrower last, by a mark a run holds (`-`,
- * `_`, `/` or `+`: hex, base32 or base64 of the other alphabet joined by it, `paste -sd-`),
- * the groups joined; undefined if it is not so cut. Three groups or more, and a digit:
- * an identifier's or a path's parts are of different widths, or of letters alone. Two
- * groups of 16 characters or more will do where the mark is one their alphabet lacks.
- * Most runs are done with at their first mark or the second's place.
- */
-function markedGroups(run: string): string | undefined {
-  const width = run.search(MARK);
-  if (width < 2 || width > MAX_MARKED_GROUP) return undefined;
-  const step = width + 1;
-  const mark = run[width]!;
-  if (run.length > width + step && run[width + step] !== mark) return undefined;
-  // Each mark at its place, and only there (found natively, as the first is: a loop over
-  // the characters took a line of base64 twice as long).
-  let last = width;
-  let marks = 1;
-  for (let next = run.indexOf(mark, last + 1); next !== -1; next = run.indexOf(mark, last + 1)) {
-    if (next !== last + step) return undefined;
-    last = next;
-    marks++;
-  }
-  // The last group, narrower or none (a mark after the last group: `sed 's/.\{8\}/&-/g'`).
-  const rest = run.length - last - 1;
-  const groups = marks + +(rest > 0);
-  if (rest > width || groups < (width >= MIN_RUN ? 2 : 3) || !/[0-9]/.test(run)) return undefined;
-  const joined = run.replaceAll(mark, "");
-  // Two groups, one mark: only one the groups' alphabet lacks (hex, base32; `-` or `_`
-  // in standard base64, `+` or `/` in the URL's), not one of base64's own by chance.
-  if (groups === 2 && !ENCODED_ONE_CASE.test(joined)) {
-    if (!(mark === "-" || mark === "_" ? /[+/]/ : /[-_]/).test(joined)) return undefined;
-  }
-  return joined;
-}
-
-/** The narrowest and the widest groups `cutToken` reads. */
-const MIN_CUT = 4;
-const MAX_CUT = 32;
-
-/**
- * A token cut every so many characters by a mark a run holds (`-`, `_`, `/` or `+`:
- * `fold -w 8 | paste -sd-`), where the cut falls inside its own prefix or among its own
- * marks (`sk-ant-a-pi03-...`, `xoxb-123-45678901-23-12345-...`), so that neither the
- * prefix nor groups after it are there to be read: the run from `lead` on without the
- * marks at the places such a cut puts them, when the run starts with a token's head
- * (`heads`) and what is left starts with a whole prefix; undefined when it is not so
- * cut. Most runs are done with at their head; the rest at the first place each width
- * puts a mark.
- */
-function cutToken(run: string, lead: number, heads: TurnedHeads): string | undefined {
-  const n = run.length - lead;
-  if (n < MIN_RUN || !hasHead(heads.plain, run, lead)) return undefined;
-  for (let width = MIN_CUT; width <= MAX_CUT && width < n; width++) {
-    const mark = run.charCodeAt(lead + width);
-    if (mark !== 45 && mark !== 95 && mark !== 47 && mark !== 43) continue;
-    const step = width + 1;
-    let at = lead + width + step;
-    while (at < run.length && run.charCodeAt(at) === mark) at += step;
-    // The mark at every place to the end: the last group no wider than the others. Of
-    // two groups, the second as wide as a piece a space apart must be (`MIN_SPLIT`):
-    // three characters after one mark are no sign of a cut.
-    if (at < run.length) continue;
-    if (at === lead + width + step && n - step < MIN_CUT) continue;
-    let joined = "";
-    for (let p = lead; p < run.length; p += step) joined += run.slice(p, p + width);
-    if (startsWith(heads.prefix, joined)) return joined;
-  }
-  return undefined;
-}
-
-/** The most marks `strayMarksOut` takes out of a run. */
-const MAX_STRAY = 2;
-
-/**
- * A token with one or two marks of one kind (`-`, `_`, `/` or `+`) put in past its whole
- * prefix (`ghp_Zq8L-w2Rt5Vn...`, `AKIAQ3EG/Q2VF...`), each with four characters or more
- * after it (three after one are no sign of a cut): the run from `lead` on without them,
- * for each kind that is so, when the run starts with a token's head (`heads`) and a whole
- * prefix. The token's own marks of the other kinds stay (a fine-grained GitHub token's
- * `_`: which kind was put in is not known, so each is tried).
- */
-function strayMarksOut(run: string, lead: number, heads: TurnedHeads): string[] {
-  if (run.length - lead < MIN_RUN || !hasHead(heads.plain, run, lead)) return [];
-  heads.prefix.lastIndex = 0;
-  const whole = heads.prefix.exec(lead === 0 ? run : run.slice(lead));
-  if (whole === null) return [];
-  const from = lead + whole[0].length;
-  const out: string[] = [];
-  for (const mark of STRAY_MARKS) {
-    let at = run.indexOf(mark, from);
-    if (at < 0) continue;
-    let joined = run.slice(lead, from);
-    let piece = from;
-    for (let marks = 1; at >= 0 && marks <= MAX_STRAY; marks++) {
-      joined += run.slice(piece, at);
-      piece = at + 1;
-      at = run.indexOf(mark, piece);
-      if ((at < 0 ? run.length : at) - piece < MIN_CUT) break;
-    }
-    if (at < 0 && run.length - piece >= MIN_CUT) out.push(joined + run.slice(piece));
-  }
-  return out;
-}
-
-/** The marks `strayMarksOut` takes out. */
-const STRAY_MARKS = ["-", "_", "/", "+"];
-
-/** How far into a run `markInPrefix` looks for a mark put in a prefix (`github_p-at_`). */
-const MAX_MARKED_PREFIX = 20;
-
-/**
- * A token with a mark (`-`, `_`, `/` or `+`) put in its prefix (`gh-p_Zq8L...`,
- * `github_pa/t_11...`): the run from `lead` on without it, when what is left starts with
- * a whole prefix that the mark was inside; undefined when none is so. Looked for past a
- * token's head only where one starts the run, and within its first three characters only
- * where they are a head without the mark.
- */
-function markInPrefix(run: string, lead: number, heads: TurnedHeads): string | undefined {
-  if (run.length - lead < MIN_RUN) return undefined;
-  const headed = hasHead(heads.plain, run, lead);
-  const to = Math.min(run.length, lead + (headed ? MAX_MARKED_PREFIX : 3));
-  for (let p = lead + 1; p < to; p++) {
-    const c = run.charCodeAt(p);
-    if (c !== 45 && c !== 95 && c !== 47 && c !== 43) continue;
-    const head = run.slice(lead, p) + run.slice(p + 1, lead + 4);
-    if (!headed && !hasHead(heads.plain, head, 0)) continue;
-    const joined = run.slice(lead, p) + run.slice(p + 1);
-    heads.prefix.lastIndex = 0;
-    const whole = heads.prefix.exec(joined);
-    if (whole !== null && whole[0].length > p - lead) return joined;
-  }
-  return undefined;
-}
-
-/** The fewest characters of padding `paddingOff` takes off a run's start. */
-const MIN_PADDING = 3;
-
-/**
- * A token padded with one character over and over, glued on (`0000ghp_Zq8L...0000`,
- * `xxxxxAKIA...xxxxx`, which whoever receives it takes off again): the run from `lead`
- * on without the padding before it, when a token's head (`heads`) starts right after
- * it; on a line of its own, the same again without as much of that character at the
- * run's end. Undefined when the run is not so padded.
- */
-function paddingOff(run: string, lead: number, heads: TurnedHeads): string | undefined {
-  const pad = run.charCodeAt(lead);
-  // Most runs start with two characters that differ: done with at once.
-  if (run.charCodeAt(lead + 1) !== pad) return undefined;
-  let head = lead + 2;
-  while (head < run.length && run.charCodeAt(head) === pad) head++;
-  // The token's own first character may be the padding's (`AAAAKIA...`).
-  if (head - lead > MIN_PADDING && !hasHead(heads.plain, run, head)) head--;
-  if (head - lead < MIN_PADDING || run.length - head < MIN_RUN) return undefined;
-  if (!hasHead(heads.plain, run, head)) return undefined;
-  let end = run.length;
-  while (end > head && run.charCodeAt(end - 1) === pad) end--;
-  // The token's own last characters may be the padding's: read both ways.
-  return end === run.length ? run.slice(head) : `${run.slice(head, end)}\n${run.slice(head)}`;
-}
-
 /** The longest run read as one piece of a secret in base64 pieces (see `variants`). */
 const MAX_PIECE_BASE64 = 512;
 /** The most pieces in base64 joined. */
@@ -886,8 +368,6 @@ export function base64PiecesEnd(text: string, from: number): number {
   return end;
 }
 
-/** Groups joined that read as hex or base32 (one case of letters, and digits). */
-const ENCODED_ONE_CASE = /^(?:[0-9a-f]+|[0-9A-F]+|[A-Z2-7]+|[a-z2-7]+)$/;
 /** Whether character `at` of `text` is one a run holds (either base64 alphabet, base32). */
 function inBase64(text: string, at: number): boolean {
   const c = codeAt(text, at);
@@ -905,29 +385,6 @@ function withoutPadding(run: string): string {
   let end = run.length;
   while (end > 0 && run.charCodeAt(end - 1) === 61) end--;
   return end === run.length ? run : run.slice(0, end);
-}
-
-/** How many first characters of text spaced out or joined `unglued` leaves out at most. */
-const GLUED = 3;
-/** How much of it `unglued` reads from there: a token's length at most (the rest is read once). */
-const GLUED_READ = 1024;
-
-/**
- * Text spaced out or characters joined (`text`, as read from a dump: see `Dump.glued`)
- * from each of its first `GLUED` characters on, while they are letters or digits, where a
- * token's head (`heads`) starts: a token spaced out in a sentence (`the key is g h p _
- * ...`, `x = g h p _ ...`) or one a line after a line of one character is read with what
- * comes before it glued on (the word's last character, a character of its own, which are
- * cells as much as its own), and no token starts after a letter or a digit.
- */
-function unglued(text: string, heads: TurnedHeads): string[] {
-  const out: string[] = [];
-  for (let k = 1; k <= GLUED && k + 3 <= text.length; k++) {
-    const c = text.charCodeAt(k - 1);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) break;
-    if (hasHead(heads.plain, text, k)) out.push(text.slice(k, k + GLUED_READ));
-  }
-  return out;
 }
 
 /** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
