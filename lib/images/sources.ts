@@ -60,6 +60,7 @@ import secretsTurned from "../secrets/turned.ts" with { type: "text" };
 import secretsUnescape from "../secrets/unescape.ts" with { type: "text" };
 import secretsEngine from "../secrets/engine.ts" with { type: "text" };
 import secretsKeywords from "../secrets/keywords.ts" with { type: "text" };
+import secretsProbes from "../secrets/probes.ts" with { type: "text" };
 import secretsMarkup from "../secrets/markup.ts" with { type: "text" };
 import secretsAssign from "../secrets/assign.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
@@ -157,6 +158,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/secrets/gitpack.ts": secretsGitpack,
     "lib/secrets/hexdump.ts": secretsHexdump,
     "lib/secrets/keywords.ts": secretsKeywords,
+    "lib/secrets/probes.ts": secretsProbes,
     "lib/secrets/markup.ts": secretsMarkup,
     "lib/secrets/assign.ts": secretsAssign,
     "lib/secrets/mod.ts": secretsMod,

@@ -38,6 +38,7 @@ import unescapeSource from "../secrets/unescape.ts" with { type: "text" };
 import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
 import charsSource from "../secrets/chars.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
+import probesSource from "../secrets/probes.ts" with { type: "text" };
 import markupSource from "../secrets/markup.ts" with { type: "text" };
 import assignSource from "../secrets/assign.ts" with { type: "text" };
 import wordsSource from "../secrets/words.ts" with { type: "text" };
@@ -129,6 +130,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/hexdump.ts": hexdumpSource,
   "lib/secrets/chars.ts": charsSource,
   "lib/secrets/keywords.ts": keywordsSource,
+  "lib/secrets/probes.ts": probesSource,
   "lib/secrets/markup.ts": markupSource,
   "lib/secrets/assign.ts": assignSource,
   "lib/secrets/normalize.ts": normalizeSource,

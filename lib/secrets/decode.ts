@@ -46,14 +46,8 @@ import {
   zlibHeader,
 } from "./basen.ts";
 import { codeAt } from "./chars.ts";
-import {
-  DECODE_RADIUS,
-  escapeLetter,
-  KeywordMatcher,
-  MIN_RUN,
-  sameCharacter,
-  type Survey,
-} from "./keywords.ts";
+import { DECODE_RADIUS, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
+import { escapeLetter, sameCharacter } from "./probes.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
 import {
   cutToken,

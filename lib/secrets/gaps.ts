@@ -9,7 +9,7 @@
 import { assignmentAt, quoteAt } from "./assign.ts";
 import { codeAt } from "./chars.ts";
 import { indentEnd, lineBreakAt } from "./decode.ts";
-import { escapeLetter } from "./keywords.ts";
+import { escapeLetter } from "./probes.ts";
 import { markupAt, markupBefore } from "./markup.ts";
 
 /** Characters a token's groups may hold: letters, digits, `-` and `_`. */

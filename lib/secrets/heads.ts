@@ -26,7 +26,7 @@ import {
   TOKEN_CHAR,
   wordEndBefore,
 } from "./gaps.ts";
-import { escapeLetter } from "./keywords.ts";
+import { escapeLetter } from "./probes.ts";
 import { emptyQuotesBefore, lineCommentBefore, markupAt } from "./markup.ts";
 import { RULES } from "./rules.ts";
 

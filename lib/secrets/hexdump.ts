@@ -21,7 +21,7 @@ import {
   NUMBER_VALUES,
   numberLine,
   quotedCharEnd,
-} from "./keywords.ts";
+} from "./probes.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;

@@ -19,7 +19,8 @@ import {
 } from "./detectors.ts";
 import type { Finding } from "./engine.ts";
 import { headCuts, tokenStarts } from "./heads.ts";
-import { escapeLetter, type Survey } from "./keywords.ts";
+import { type Survey } from "./keywords.ts";
+import { escapeLetter } from "./probes.ts";
 import {
   ALNUM,
   ASSIGNED_CHAR,

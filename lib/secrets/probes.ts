@@ -1,0 +1,497 @@
+/**
+ * @module
+ * The survey's probes for text written out character by character (`dumpsIn`): a hex
+ * dump's stretches, characters spaced out (`od -c`, `g h p _`), joined by a separator
+ * (`g,h,p`, `g-h.p _/Z`), listed in quotes (`['g', 'h', 'p']`) or a code a line
+ * (`for c in t: print(ord(c))`). Three characters are looked at every `DUMP_STRIDE`, each
+ * slice just after the survey's pass over it (`keywords.ts`), while it is in the cache.
+ */
+
+import type { Pass } from "./keywords.ts";
+
+/**
+ * `String.prototype.charCodeAt`, called as `codeOf.call(text, i)` (see `chars.ts`): this
+ * module's own constant, as one imported is not folded into the loops compiled here.
+ */
+const codeOf = String.prototype.charCodeAt;
+
+/** The shortest stretch of a hex dump's characters `Survey.dumps` holds: eight bytes as `hh `. */
+export const MIN_DUMP = 32;
+
+/** How far past a place the survey looks to tell text spaced out (see `dumpsIn`). */
+const SPACED_REACH = 17;
+
+/** Characters from one three looked at (see `dumpsInText`) to the next. */
+const DUMP_STRIDE = MIN_DUMP - 2;
+
+/**
+ * By code: 1 for a character a line of a hex dump is made of, before the text it shows
+ * (if any); 2 more for a space; 4 for one that may join single characters (see
+ * `joinedFrom`): no letter, digit or space, or a tab or a line break; 8 for a quote; 16
+ * for a digit; 32 for what starts a line break (`\n`, `\r`, or a backslash: an escaped one);
+ * 64 for what a number a line may be written with (a hex digit, the `x` of `0x`); 128 for
+ * a mark that may join single characters, changing from one to the next (`g-h.p _/Z-q`,
+ * as DLP evasion suites put in; see `mixedFrom`): a space, `-`, `.`, `/`, `,`, `:`, `;`
+ * and `|`.
+ */
+export const DUMP_CHAR = Uint8Array.from(
+  { length: 256 },
+  (_, c) =>
+    +/[0-9a-fA-FxX :,]/.test(String.fromCharCode(c)) | (c === 32 ? 2 : 0) |
+    (c === 9 || c === 10 || (c > 32 && c < 127 && !/[A-Za-z0-9]/.test(String.fromCharCode(c)))
+      ? 4
+      : 0) |
+    (c === 34 || c === 39 ? 8 : 0) | (c >= 48 && c <= 57 ? 16 : 0) |
+    (c === 10 || c === 13 || c === 92 ? 32 : 0) |
+    (/[0-9a-fA-FxX]/.test(String.fromCharCode(c)) ? 64 : 0) |
+    (" -./,:;|".includes(String.fromCharCode(c)) ? 128 : 0),
+);
+
+/**
+ * Adds to `pass.dumps` the stretches of a hex dump's characters (`MIN_DUMP` or more)
+ * reached by `to`. Looks at three characters in a row every `DUMP_STRIDE` from
+ * `pass.dumpProbe` on (a stretch that long holds one such three), and only where all
+ * three are a dump's at the characters around them. Called for each slice after its
+ * pass, while it is in the cache. Source code is two fifths such characters, a few at a
+ * time: a test of one character at a time branches either way as often, and a pass of
+ * its own over a megabyte, read from memory, had cost a twentieth of a scan.
+ */
+export function dumpsInText(text: string, to: number, pass: Pass): void {
+  dumpsIn(text, undefined, 0, to, pass);
+}
+
+/**
+ * `dumpsInText` over the UTF-8 of the text, for a slice of ASCII: character `i` is byte
+ * `i + shift`. Before and after the slice that holds up to the nearest character past
+ * ASCII, whose bytes are no dump's: a stretch reaching it ends there either way.
+ */
+export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass): void {
+  dumpsIn("", bytes, shift, to, pass);
+}
+
+/**
+ * What `DUMP_CHAR` says of character `i`: byte `i + shift` of `bytes` if given, else of
+ * `text` (one function both paths read through, where a closure for each had the
+ * survey's loop slower by a fifth as it grew).
+ */
+function dumpClass(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
+  if (bytes !== undefined) return DUMP_CHAR[bytes[i + shift]!]!;
+  const c = codeOf.call(text, i);
+  return c < 256 ? DUMP_CHAR[c]! : 0;
+}
+
+/** `dumpsInText` over `text`, or over `bytes` from `shift` on if given. */
+function dumpsIn(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  to: number,
+  pass: Pass,
+): void {
+  const at = (i: number) => dumpClass(text, bytes, shift, i);
+  const get = (k: number) => charAt(text, bytes, shift, k);
+  const length = bytes !== undefined ? bytes.length - shift : text.length;
+  let floor = pass.dumpFloor;
+  let i = pass.dumpProbe;
+  for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
+    const ca = charAt(text, bytes, shift, i);
+    const cb = charAt(text, bytes, shift, i + 1);
+    const a = ca < 256 ? DUMP_CHAR[ca]! : 0;
+    const b = cb < 256 ? DUMP_CHAR[cb]! : 0;
+    const c = at(i + 2);
+    if ((a & b & c & 1) !== 0) {
+      let from = i;
+      while (from > floor && (at(from - 1) & 1) === 1) from--;
+      let end = i + 3;
+      while (end < length && (at(end) & 1) === 1) end++;
+      if (end - from >= MIN_DUMP) {
+        // Not one character over and over (indentation, `0000...`, `xxxx...`): no dump,
+        // and reading one as lines of numbers took a model request of 256 KiB of `x`
+        // 3 ms.
+        if (!sameCharacter(text, bytes, shift, from, end)) pass.dumps.push(from, end);
+        // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`)
+        // is such a stretch too: told here, where the probe passes over it.
+        const last = pass.spaced.at(-1) ?? -1;
+        for (let p = from; p < from + 4; p++) {
+          if ((at(p) & 2) === 0) continue;
+          if (p > last && p + SPACED_REACH < length && spacedFrom(text, bytes, shift, p, 2, 0)) {
+            pass.spaced.push(p);
+          }
+          break;
+        }
+        // So are characters joined by `,` or `:` (`A,3,6,A,5`).
+        if (joinedFrom(text, bytes, shift, from) && from > (pass.joined.at(-1) ?? -1)) {
+          pass.joined.push(from);
+        }
+        floor = end;
+        i = end - DUMP_STRIDE + 1;
+        continue;
+      }
+    }
+    // Spaced out: a space among the three there, not four in a row (indentation), then
+    // see `spacedFrom`.
+    if (
+      ((a | b | c) & 2) !== 0 && i + SPACED_REACH < length &&
+      ((a & b & c & 2) === 0 || (at(i + 3) & 2) === 0) &&
+      (spacedFrom(text, bytes, shift, i, a, b) ||
+        ((a & 2) + (b & 2) + (c & 2) === 4 && spacedThirds(text, bytes, shift, i)))
+    ) pass.spaced.push(i);
+    // Joined: a separator at the probe or just after it (see `joinedFrom`).
+    if (
+      (((a & 4) !== 0 && charAt(text, bytes, shift, i + 6) === ca) ||
+        ((b & 4) !== 0 && charAt(text, bytes, shift, i + 7) === cb) ||
+        ((c & 4) !== 0 &&
+          charAt(text, bytes, shift, i + 8) === charAt(text, bytes, shift, i + 2))) &&
+      joinedFrom(text, bytes, shift, i)
+    ) pass.joined.push(i);
+    else if (((a | b | c) & 8) !== 0 && quotedFrom(text, bytes, shift, i)) pass.joined.push(i);
+    // Joined by marks that change (`g-h.p _/Z`; see `mixedFrom`): a space or other mark
+    // every other place, one of the first two here.
+    else if (
+      ((a & 128) !== 0 ? (b & 6) === 0 && (c & 128) !== 0 : (b & 128) !== 0 && (c & 6) === 0) &&
+      mixedFrom(text, bytes, shift, i)
+    ) pass.joined.push(i);
+    // Numbers one a line (`for c in t: print(ord(c))`): a digit among the three, or a line
+    // break and then a digit within two more (`f\\n0x60`, `\\r\\n1`, `\\n  95`). The
+    // stride may land at the same place of every line of a column, so each place must show
+    // one: all do but `n  ` in `\\n  95` (two-digit codes alone, right-aligned, in a JSON
+    // string). Breaks alone, a backslash in every escape of a JSON string, had cost a scan
+    // of source code 5%.
+    else if (
+      ((((a | b | c) & 16) !== 0 && numberBreaks(text, bytes, shift, i)) ||
+        (((a | b | c) & 32) !== 0 && ((at(i + 3) | at(i + 4)) & 16) !== 0)) &&
+      numbersFrom(get, i)
+    ) pass.joined.push(i);
+  }
+  pass.dumpFloor = floor;
+  pass.dumpProbe = i;
+}
+
+/**
+ * Whether a list of single characters each in quotes is at `i` (one of the three there
+ * a quote): what Python prints of `list(token)`, `['g', 'h', 'p']`, or Node of
+ * `[...token]`, in a JSON string `[\\"g\\", \\"h\\"]`; three such in a row, whichever
+ * quote of one the probe found.
+ */
+function quotedFrom(text: string, bytes: Uint8Array | undefined, shift: number, i: number) {
+  for (let k = i; k < i + 3; k++) {
+    const q = charAt(text, bytes, shift, k);
+    if (q !== 34 && q !== 39) continue;
+    // First, at no cost, whether the same quote is two places away (three, escaped): a
+    // string of one character. Most quotes in code have a longer one.
+    if (
+      charAt(text, bytes, shift, k + 2) !== q && charAt(text, bytes, shift, k - 2) !== q &&
+      charAt(text, bytes, shift, k + 3) !== q && charAt(text, bytes, shift, k - 3) !== q
+    ) continue;
+    const get = (k: number) => charAt(text, bytes, shift, k);
+    const escaped = get(k - 1) === 92;
+    // The quote opens a character, or closes one.
+    for (const s of escaped ? [k - 1, k - 4] : [k, k - 2]) {
+      let e = s;
+      for (let n = 0; n < 3 && e >= 0; n++) {
+        if (n > 0) e = afterComma(get, e);
+        e = e < 0 ? -1 : quotedCharEnd(get, e, q, escaped);
+      }
+      if (e >= 0) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Where a character in quotes (`quote`, escaped with a backslash in a JSON string) that
+ * starts at `s` ends, or -1: a printable character, no quote or backslash (`'g'`).
+ */
+export function quotedCharEnd(
+  get: (k: number) => number,
+  s: number,
+  quote: number,
+  escaped: boolean,
+): number {
+  let p = s;
+  if (escaped && get(p++) !== 92) return -1;
+  if (get(p) !== quote) return -1;
+  const c = get(p + 1);
+  if (!(c > 32 && c < 127) || c === quote || c === 92) return -1;
+  p += 2;
+  if (escaped && get(p++) !== 92) return -1;
+  return get(p) === quote ? p + 1 : -1;
+}
+
+/** Whether `c` is the code of `n`, `r` or `t`: after a backslash, an escaped line break or tab. */
+export const escapeLetter = (c: number): boolean => c === 110 || c === 114 || c === 116;
+
+/**
+ * The length of the line break at `i` read with `get`: `\n`, `\r\n`, or either escaped
+ * in a JSON string; 0 if none.
+ */
+export function breakLength(get: (k: number) => number, i: number): number {
+  const c = get(i);
+  if (c === 10) return 1;
+  if (c === 13) return get(i + 1) === 10 ? 2 : 0;
+  if (c !== 92) return 0;
+  const d = get(i + 1);
+  if (d === 110) return 2;
+  return d === 114 && get(i + 2) === 92 && get(i + 3) === 110 ? 4 : 0;
+}
+
+/** A number a line's values, as `numberLine` read them last: in decimal and in hex (-1: not so). */
+export const NUMBER_VALUES = new Int32Array(2);
+
+/**
+ * Where the number a line holds alone from `start` ends, at the line break after it (or
+ * the text's end, or the quote that ends a JSON string; -1 if none): 1 to 3 decimal
+ * digits, or a byte's two hex digits with `0x` before them or not, after spaces or none. Its values go to
+ * `NUMBER_VALUES`: in decimal (a byte's, 255 at most) and in hex.
+ */
+export function numberLine(get: (k: number) => number, start: number): number {
+  let i = start;
+  // Right-aligned, as `od -An -tu1 -w1` prints them.
+  while (i < start + 8 && get(i) === 32) i++;
+  const prefixed = get(i) === 48 && (get(i + 1) | 32) === 120;
+  if (prefixed) i += 2;
+  let decimal = prefixed ? -1 : 0;
+  let hex = 0;
+  const first = i;
+  for (; i < first + 3; i++) {
+    const c = get(i);
+    const h = c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+    if (h < 0) break;
+    if (decimal >= 0) decimal = h < 10 ? decimal * 10 + h : -1;
+    hex = hex * 16 + h;
+  }
+  const digits = i - first;
+  // Then a line break, the text's end or the quote that ends a JSON string (the last line).
+  const after = get(i);
+  if (digits === 0 || !(breakLength(get, i) > 0 || !(after >= 0) || after === 34)) return -1;
+  NUMBER_VALUES[0] = decimal > 255 ? -1 : decimal;
+  NUMBER_VALUES[1] = digits === 2 || (prefixed && digits === 1) ? hex : -1;
+  return NUMBER_VALUES[0] < 0 && NUMBER_VALUES[1] < 0 ? -1 : i;
+}
+
+/**
+ * Whether the number that the first digit among `i` to `i + 2` is part of ends in a line
+ * break within four characters (`103\n`, `0x67\n`), as every one of a column does: looked
+ * at before `numbersFrom`, which reads ten characters for a break. In base64 (an image in
+ * a model request) a digit is among the three at two probes in five, a break nowhere:
+ * there those reads had cost a twentieth of a scan.
+ */
+function numberBreaks(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  let k = i;
+  while ((dumpClass(text, bytes, shift, k) & 16) === 0) k++;
+  for (const end = k + 5; k < end; k++) {
+    const c = dumpClass(text, bytes, shift, k);
+    if ((c & 32) !== 0) return true;
+    if ((c & 64) === 0) return false;
+  }
+  return false;
+}
+
+/**
+ * Whether numbers one a line may start near `i`: at the first line break within a line's
+ * width of it (a number's with spaces before it, and its break), two lines each holding a
+ * number alone (see `numberLine`).
+ */
+function numbersFrom(get: (k: number) => number, i: number): boolean {
+  for (let k = i; k < i + 10; k++) {
+    const c = get(k);
+    if (c !== 10 && c !== 13 && c !== 92) continue;
+    const step = breakLength(get, k);
+    if (step === 0) return false;
+    const first = numberLine(get, k + step);
+    return first >= 0 && numberLine(get, first + breakLength(get, first)) >= 0;
+  }
+  return false;
+}
+
+/**
+ * Where what follows a list's `,` at `p` starts (past spaces and line breaks, as written
+ * or escaped in a JSON string, as Node breaks a long list), or -1.
+ */
+export function afterComma(get: (k: number) => number, p: number): number {
+  if (get(p++) !== 44) return -1;
+  for (let n = 0; n < 16; n++) {
+    const c = get(p);
+    if (c === 32 || c === 10 || c === 13 || c === 9) p++;
+    else if (c === 92 && escapeLetter(get(p + 1))) p += 2;
+    else return p;
+  }
+  return -1;
+}
+
+/**
+ * Whether single characters are joined by a separator from `i` on: one of one or two
+ * characters that are no letter, digit or space, the same four times, one every second
+ * or third place, between characters not all the same (not a rule of `-----` or `=-=-`).
+ * Either way a separator's character recurs six places on, at `i`, `i + 1` or `i + 2`
+ * (a two-character separator whose second is a letter, `\\n` in a JSON string): looked at
+ * first, where a full look at each probe had cost a fifth of the survey.
+ */
+function joinedFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  let recurs = false;
+  for (let k = i; k < i + 3 && !recurs; k++) {
+    const c = charAt(text, bytes, shift, k);
+    recurs = c >= 0 && c < 256 && (DUMP_CHAR[c]! & 4) !== 0 &&
+      charAt(text, bytes, shift, k + 6) === c;
+  }
+  if (!recurs) return false;
+  for (let period = 2; period <= 3; period++) {
+    for (let k = i; k < i + period; k++) {
+      const s = charAt(text, bytes, shift, k);
+      if (s < 0 || s >= 256 || (DUMP_CHAR[s]! & 4) === 0) continue;
+      if (
+        charAt(text, bytes, shift, k + period) !== s ||
+        charAt(text, bytes, shift, k + 2 * period) !== s ||
+        charAt(text, bytes, shift, k + 3 * period) !== s
+      ) continue;
+      if (period === 3) {
+        const t = charAt(text, bytes, shift, k + 1);
+        if (charAt(text, bytes, shift, k + 4) !== t || charAt(text, bytes, shift, k + 7) !== t) {
+          continue;
+        }
+      }
+      const first = charAt(text, bytes, shift, k - 1);
+      if (
+        first !== charAt(text, bytes, shift, k + period - 1) ||
+        first !== charAt(text, bytes, shift, k + 2 * period - 1)
+      ) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether characters `from` to `end` are one character over and over (see `charAt`): no
+ * hex dump, and no run any reader of runs finds anything in.
+ */
+export function sameCharacter(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  from: number,
+  end: number,
+): boolean {
+  const first = charAt(text, bytes, shift, from);
+  for (let i = from + 1; i < end; i++) if (charAt(text, bytes, shift, i) !== first) return false;
+  return true;
+}
+
+/** Character `i`'s code: byte `i + shift` of `bytes` if given, else of `text` (see `dumpClass`). */
+function charAt(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
+  return bytes !== undefined ? (bytes[i + shift] ?? -1) : codeOf.call(text, i);
+}
+
+/**
+ * Whether the text is spaced out from `i` (`od -c`'s cells of four, a character every
+ * other place): from the first space among the three there (`a` and `b` the classes of
+ * the first two; the spaces of such text recur every four places, whichever is taken),
+ * one every four places three times over, and three of the four cells so made end in a
+ * character after a space (`   A`, `  \n`, ` a b`; not `!== -1) {`, not indentation; a
+ * cell may be blank, for a space).
+ */
+function spacedFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+  a: number,
+  b: number,
+): boolean {
+  const k = (a & 2) !== 0 ? i : (b & 2) !== 0 ? i + 1 : i + 2;
+  // One at a time: most places fail at the first.
+  for (let c = k + 4; c < k + 16; c += 4) {
+    if ((dumpClass(text, bytes, shift, c) & 2) === 0) return false;
+  }
+  let others = 0;
+  for (let c = k; c < k + 16 && others < 2; c += 4) {
+    const space = dumpClass(text, bytes, shift, c + 1) | dumpClass(text, bytes, shift, c + 2);
+    if ((space & 2) === 0 || (dumpClass(text, bytes, shift, c + 3) & 2) !== 0) others++;
+  }
+  return others < 2;
+}
+
+/**
+ * Whether `c` is a character that marks that change join (see `DUMP_CHAR`'s 128): an
+ * ASCII letter or digit, `_`, or a token's own `-` (`s-k.-/a`: places, not characters,
+ * tell marks apart).
+ */
+export function mixedJoined(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ||
+    c === 45;
+}
+
+/**
+ * Whether single characters are joined from `i` on by marks that change (see
+ * `DUMP_CHAR`'s 128): a mark every second place four times over, a character after each
+ * (see `mixedJoined`), the marks not all the same (those are `joinedFrom`'s and
+ * `spacedFrom`'s).
+ */
+function mixedFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  for (let k = i; k < i + 2; k++) {
+    const first = charAt(text, bytes, shift, k);
+    // A mark here and two places on (most places fail here, at no cost).
+    if (!mixedMark(first) || !mixedMark(charAt(text, bytes, shift, k + 2))) continue;
+    let same = true;
+    let r = 0;
+    for (; r < 4; r++) {
+      const m = charAt(text, bytes, shift, k + 2 * r);
+      if (!mixedMark(m) || !mixedJoined(charAt(text, bytes, shift, k + 2 * r + 1))) break;
+      same &&= m === first;
+    }
+    if (r === 4 && !same) return true;
+  }
+  return false;
+}
+
+/** Whether code `c` is a mark that may join characters that change (see `DUMP_CHAR`'s 128). */
+export function mixedMark(c: number): boolean {
+  return c >= 0 && c < 256 && (DUMP_CHAR[c]! & 128) !== 0;
+}
+
+/**
+ * Whether the text is spaced out from `i` a character every third place (two spaces
+ * between, `g  h  p`, which `spacedFrom` does not see; two of the three places there are
+ * spaces): from the first two spaces in a row among the places there, two more every
+ * three places three times over, each after one character that is no space, not all the
+ * same.
+ */
+function spacedThirds(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+): boolean {
+  let k = i;
+  while (k < i + 3 && !(spaceAt(text, bytes, shift, k) && spaceAt(text, bytes, shift, k + 1))) k++;
+  if (k === i + 3) return false;
+  const first = charAt(text, bytes, shift, k + 2);
+  let same = true;
+  for (let c = k + 3; c < k + 12; c += 3) {
+    if (
+      !spaceAt(text, bytes, shift, c) || !spaceAt(text, bytes, shift, c + 1) ||
+      spaceAt(text, bytes, shift, c - 1) || spaceAt(text, bytes, shift, c + 2)
+    ) return false;
+    same &&= charAt(text, bytes, shift, c + 2) === first;
+  }
+  return !same;
+}
+
+/** Whether character `i` is a space (see `dumpClass`). */
+function spaceAt(text: string, bytes: Uint8Array | undefined, shift: number, i: number): boolean {
+  return (dumpClass(text, bytes, shift, i) & 2) !== 0;
+}
