@@ -12,6 +12,7 @@ import bundleInit from "../../sidecars/bundle/init.ts" with { type: "text" };
 import dnsDns from "../../sidecars/dns/dns.ts" with { type: "text" };
 import egressAudit from "../../sidecars/egress/audit.ts" with { type: "text" };
 import egressCa from "../../sidecars/egress/ca.ts" with { type: "text" };
+import egressCut from "../../sidecars/egress/cut.ts" with { type: "text" };
 import egressDlp from "../../sidecars/egress/dlp.ts" with { type: "text" };
 import egressExchange from "../../sidecars/egress/exchange.ts" with { type: "text" };
 import egressGitpush from "../../sidecars/egress/gitpush.ts" with { type: "text" };
@@ -109,6 +110,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "sidecars/dns/dns.ts": dnsDns,
     "sidecars/egress/audit.ts": egressAudit,
     "sidecars/egress/ca.ts": egressCa,
+    "sidecars/egress/cut.ts": egressCut,
     "sidecars/egress/dlp.ts": egressDlp,
     "sidecars/egress/exchange.ts": egressExchange,
     "sidecars/egress/gitpush.ts": egressGitpush,

@@ -16,6 +16,7 @@ import {
 } from "./reuse.ts";
 import { utf8Extra } from "./keywords.ts";
 import { hexOf, reversedOf } from "../../tests/encodings.ts";
+import { editConversation, withTools } from "../../tests/conversation_edits.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -331,19 +332,6 @@ Deno.test("closingQuote: the next quote no odd run of backslashes escapes", () =
   assert.equal(closingQuote('x "y" "z"', 6), 8);
 });
 
-/**
- * A model request as Claude Code sends one: its turns, then its tools described (here
- * `tools`, each a description), as long as Claude Code's (40-70 KB).
- */
-const withTools = (turns: readonly string[], tools: readonly string[]) =>
-  JSON.stringify({
-    model: "claude",
-    messages: turns.map((text, i) => ({ role: i % 2 === 0 ? "user" : "assistant", content: text })),
-    system: [{ type: "text", text: "You are a coding agent." }],
-    tools: tools.map((description, i) => ({ name: `Tool${i}`, description })),
-    stream: true,
-  });
-
 /** Tools described in 140 KB of prose (Claude Code's take 40-70 KB). */
 const TOOLS = Array.from(
   { length: 30 },
@@ -414,22 +402,12 @@ Deno.test("a conversation edited at random, turn after turn: each request found 
   ];
   const turn = () =>
     random() < 0.3 ? code(80) + pick(forms)() + code(40) : code(60 + random() * 300);
-  let turns = Array.from({ length: 10 }, turn);
+  const turns = Array.from({ length: 10 }, turn);
   const tools = Array.from({ length: 12 }, (_, i) => `Tool ${i} does things. `.repeat(200));
   const scans = new RecentScans();
   let reused = 0;
   for (let step = 0; step < 24; step++) {
-    const r = random();
-    if (r < 0.5) turns.push(turn());
-    else if (r < 0.7) turns[turns.length - 1] += pick(forms)();
-    else if (r < 0.8) {
-      const k = Math.floor(random() * tools.length);
-      tools[k] = tools[k]!.slice(0, 1000) + pick(forms)() + tools[k]!.slice(1000);
-    } else if (r < 0.9) {
-      const k = Math.floor(random() * turns.length);
-      const at = Math.floor(random() * turns[k]!.length);
-      turns[k] = turns[k]!.slice(0, at) + pick(forms)() + turns[k]!.slice(at);
-    } else turns = turns.slice(0, -1);
+    editConversation(random, turns, tools, turn, () => pick(forms)());
     const text = withTools(turns, tools);
     const found = scans.find(text, { ownFields: true });
     if (scans.scanned < text.length) reused++;

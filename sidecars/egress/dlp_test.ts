@@ -2,9 +2,6 @@ import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
 import {
   bodyKeyedFields,
-  cut,
-  cutOutSecrets,
-  cutsInsideStrings,
   describeFindings,
   fieldsKey,
   formFields,
@@ -13,6 +10,7 @@ import {
   RecentFields,
   scanRequest,
 } from "./dlp.ts";
+import { cut, cutOutSecrets, cutsInsideStrings } from "./cut.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { runScanJob } from "./scanjob.ts";
 import { setPublicValues } from "../../lib/secrets/mod.ts";

@@ -5,7 +5,8 @@
  * body that may have its secrets cut out, the body without them.
  */
 
-import { bodySecrets, cutOutSecrets, type DlpFinding, scanRequest } from "./dlp.ts";
+import { bodySecrets, type DlpFinding, scanRequest } from "./dlp.ts";
+import { cutOutSecrets } from "./cut.ts";
 import { pushCommands } from "./gitpush.ts";
 import { secretCutInName, secretInName, setPublicValues } from "../../lib/secrets/mod.ts";
 

@@ -12,6 +12,7 @@ import { bodyScans } from "./dlp.ts";
 import { gzipSync } from "node:zlib";
 import { findSecrets } from "../../lib/secrets/mod.ts";
 import { hexOf, reversedOf } from "../../tests/encodings.ts";
+import { editConversation, withTools } from "../../tests/conversation_edits.ts";
 
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
 const encoder = new TextEncoder();
@@ -130,7 +131,7 @@ Deno.test("a conversation edited turn after turn, tokens in many forms, text pas
   ];
   const turn = () =>
     random() < 0.3 ? code(100) + pick(forms)() + code(50) : code(60 + random() * 300);
-  let turns = Array.from({ length: 10 }, turn);
+  const turns = Array.from({ length: 10 }, turn);
   const tools = Array.from({ length: 12 }, (_, i) => `Tool ${i} does things. `.repeat(200));
   bodyScans.clear();
   // How much of each body its first scan read (the job's last scan is of the cut body).
@@ -145,22 +146,8 @@ Deno.test("a conversation edited turn after turn, tokens in many forms, text pas
   let reused = 0;
   try {
     for (let step = 0; step < 20; step++) {
-      const r = random();
-      if (r < 0.5) turns.push(turn());
-      else if (r < 0.7) turns[turns.length - 1] += pick(forms)();
-      else if (r < 0.8) {
-        const k = Math.floor(random() * tools.length);
-        tools[k] = tools[k]!.slice(0, 1000) + pick(forms)() + tools[k]!.slice(1000);
-      } else if (r < 0.9) {
-        const k = Math.floor(random() * turns.length);
-        const at = Math.floor(random() * turns[k]!.length);
-        turns[k] = turns[k]!.slice(0, at) + pick(forms)() + turns[k]!.slice(at);
-      } else turns = turns.slice(0, -1);
-      const body = JSON.stringify({
-        model: "claude",
-        messages: turns.map((t, i) => ({ role: i % 2 ? "assistant" : "user", content: t })),
-        tools: tools.map((d, i) => ({ name: `T${i}`, description: d })),
-      });
+      editConversation(random, turns, tools, turn, () => pick(forms)());
+      const body = withTools(turns, tools);
       first = undefined;
       const answer = runScanJob(job(body, true));
       if (first! < body.length / 2) reused++;
