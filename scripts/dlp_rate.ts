@@ -1,20 +1,20 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
- * (a model API request carrying this checkout's own source files, as a coding agent sends
- * them; a conversation in Japanese and one in Russian; one carrying an image; a worst
- * case made of base64 runs, every one decoded and scanned again; uploads of binary
- * files; rules' keywords over and over), each against decoding the same body; and the
- * conversation in Japanese with a token in it, through the scan job of the model's route
- * (scanned, the token cut out, what is left scanned again).
- * Prints JSON (`scan` the median run after a warm-up, `best` the fastest, `early` the median of
- * runs 11-40 of the process, while it warms up; `measured`, what was timed when it
- * is more than a scan). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
+ * (a model API request carrying this checkout's own source files but tests and the
+ * detector's own, as a coding agent sends them; a conversation in Japanese and one in
+ * Russian; one carrying an image; a worst case made of base64 runs, every one decoded and
+ * scanned again; uploads of binary files; rules' keywords over and over), each against
+ * decoding the same body; and the conversation in Japanese with a token in it, through the
+ * scan job of the model's route (scanned, the token cut out, what is left scanned again).
+ * Prints JSON (`scan` the median run after a warm-up, `best` the fastest, `early` the
+ * median of runs 11-40 of the process, while it warms up; `measured`, what was timed when
+ * it is more than a scan). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
  */
 
 import { bodyScans, scanRequest } from "../sidecars/egress/dlp.ts";
 import { runScanJob } from "../sidecars/egress/scanjob.ts";
 import { randomBytes } from "../lib/bytes.ts";
-import { conversationRequests, sourceFiles } from "./conversation.ts";
+import { conversationRequests, readByAgent, sourceFiles } from "./conversation.ts";
 
 const quick = Deno.args.includes("--quick");
 
@@ -26,13 +26,14 @@ function median(values: number[]): number {
 
 /**
  * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
- * checkout's own, as a coding agent sends them), conversations in two scripts past ASCII,
- * one with an image, and a worst case made of base64 runs (every one decoded and scanned
- * again).
+ * checkout's own but tests and the detector's, as a coding agent sends them),
+ * conversations in two scripts past ASCII, one with an image, and a worst case made of
+ * base64 runs (every one decoded and scanned again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
-  // In the order of their texts (as this body has been made since the bench began).
-  const sources = (await sourceFiles()).map((f) => f.text).sort();
+  // In the order of their texts (as this body has been made since the bench began), of
+  // the files an agent reads (since b163: the detector's own modules left out).
+  const sources = readByAgent(await sourceFiles()).map((f) => f.text).sort();
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
     const content = sources[i % sources.length]!;
