@@ -32,7 +32,7 @@ function median(values: number[]): number {
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
   // In the order of their texts (as this body has been made since the bench began), of
-  // the files an agent reads (since b163: the detector's own modules left out).
+  // the files an agent reads (see `readByAgent`).
   const sources = readByAgent(await sourceFiles()).map((f) => f.text).sort();
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
