@@ -55,101 +55,81 @@ export const DUMP_CHAR = Uint8Array.from(
  * pass, while it is in the cache. Source code is two fifths such characters, a few at a
  * time: a test of one character at a time branches either way as often, and a pass of
  * its own over a megabyte, read from memory, had cost a twentieth of a scan.
+ *
+ * At each such place it also tells text spaced out, joined, listed in quotes or a number
+ * a line (see `spacedFrom`, `joinedFrom`, `quotedFrom`, `mixedFrom`, `numbersFrom`):
+ * first from the few characters around the place, read here (each of those functions
+ * fails at once without them), and only then by a call. `dumpsInBytes` is the same loop
+ * over bytes. Two loops, each reading one kind: one reading either kind, and the checks
+ * each made by a call, had the probes a fifth of a scan of source code; a loop that
+ * has read strings slows at bytes too.
  */
 export function dumpsInText(text: string, to: number, pass: Pass): void {
-  dumpsIn(text, undefined, 0, to, pass);
-}
-
-/**
- * `dumpsInText` over the UTF-8 of the text, for a slice of ASCII: character `i` is byte
- * `i + shift`. Before and after the slice that holds up to the nearest character past
- * ASCII, whose bytes are no dump's: a stretch reaching it ends there either way.
- */
-export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass): void {
-  dumpsIn("", bytes, shift, to, pass);
-}
-
-/**
- * What `DUMP_CHAR` says of character `i`: byte `i + shift` of `bytes` if given, else of
- * `text` (one function both paths read through, where a closure for each had the
- * survey's loop slower by a fifth as it grew).
- */
-function dumpClass(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
-  if (bytes !== undefined) return DUMP_CHAR[bytes[i + shift]!]!;
-  const c = codeOf.call(text, i);
-  return c < 256 ? DUMP_CHAR[c]! : 0;
-}
-
-/** `dumpsInText` over `text`, or over `bytes` from `shift` on if given. */
-function dumpsIn(
-  text: string,
-  bytes: Uint8Array | undefined,
-  shift: number,
-  to: number,
-  pass: Pass,
-): void {
-  const at = (i: number) => dumpClass(text, bytes, shift, i);
-  const get = (k: number) => charAt(text, bytes, shift, k);
-  const length = bytes !== undefined ? bytes.length - shift : text.length;
-  let floor = pass.dumpFloor;
+  const length = text.length;
+  const get = (k: number) => codeOf.call(text, k);
   let i = pass.dumpProbe;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
-    const ca = charAt(text, bytes, shift, i);
-    const cb = charAt(text, bytes, shift, i + 1);
+    const ca = codeOf.call(text, i);
+    const cb = codeOf.call(text, i + 1);
+    const cc = codeOf.call(text, i + 2);
     const a = ca < 256 ? DUMP_CHAR[ca]! : 0;
     const b = cb < 256 ? DUMP_CHAR[cb]! : 0;
-    const c = at(i + 2);
-    if ((a & b & c & 1) !== 0) {
-      let from = i;
-      while (from > floor && (at(from - 1) & 1) === 1) from--;
-      let end = i + 3;
-      while (end < length && (at(end) & 1) === 1) end++;
-      if (end - from >= MIN_DUMP) {
-        // Not one character over and over (indentation, `0000...`, `xxxx...`): no dump,
-        // and reading one as lines of numbers took a model request of 256 KiB of `x`
-        // 3 ms.
-        if (!sameCharacter(text, bytes, shift, from, end)) pass.dumps.push(from, end);
-        // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`)
-        // is such a stretch too: told here, where the probe passes over it.
-        const last = pass.spaced.at(-1) ?? -1;
-        for (let p = from; p < from + 4; p++) {
-          if ((at(p) & 2) === 0) continue;
-          if (p > last && p + SPACED_REACH < length && spacedFrom(text, bytes, shift, p, 2, 0)) {
-            pass.spaced.push(p);
-          }
-          break;
-        }
-        // So are characters joined by `,` or `:` (`A,3,6,A,5`).
-        if (joinedFrom(text, bytes, shift, from) && from > (pass.joined.at(-1) ?? -1)) {
-          pass.joined.push(from);
-        }
-        floor = end;
+    const c = cc < 256 ? DUMP_CHAR[cc]! : 0;
+    // A stretch of 32 holds the three and the 15 characters after them or before them.
+    if (
+      (a & b & c & 1) !== 0 &&
+      ((textClass(text, i + 3) & textClass(text, i + 10) & textClass(text, i + 17) & 1) !== 0 ||
+        (textClass(text, i - 1) & textClass(text, i - 8) & textClass(text, i - 15) & 1) !== 0)
+    ) {
+      const end = dumpFrom(text, undefined, 0, i, length, pass);
+      if (end >= 0) {
         i = end - DUMP_STRIDE + 1;
         continue;
       }
     }
+    const any = a | b | c;
     // Spaced out: a space among the three there, not four in a row (indentation), then
-    // see `spacedFrom`.
+    // see `spacedFrom` (spaces four and eight places after the first) and `spacedThirds`
+    // (two spaces three places after the first two).
     if (
-      ((a | b | c) & 2) !== 0 && i + SPACED_REACH < length &&
-      ((a & b & c & 2) === 0 || (at(i + 3) & 2) === 0) &&
-      (spacedFrom(text, bytes, shift, i, a, b) ||
-        ((a & 2) + (b & 2) + (c & 2) === 4 && spacedThirds(text, bytes, shift, i)))
-    ) pass.spaced.push(i);
-    // Joined: a separator at the probe or just after it (see `joinedFrom`).
+      (any & 2) !== 0 && i + SPACED_REACH < length &&
+      ((a & b & c & 2) === 0 || (textClass(text, i + 3) & 2) === 0)
+    ) {
+      const k = (a & 2) !== 0 ? i : (b & 2) !== 0 ? i + 1 : i + 2;
+      const pair = (a & b & 2) !== 0 ? i : (b & c & 2) !== 0 ? i + 1 : i + 2;
+      if (
+        ((textClass(text, k + 4) & textClass(text, k + 8) & 2) !== 0 &&
+          spacedFrom(text, undefined, 0, i, a, b)) ||
+        ((a & 2) + (b & 2) + (c & 2) === 4 &&
+          (textClass(text, pair + 3) & textClass(text, pair + 4) & 2) !== 0 &&
+          spacedThirds(text, undefined, 0, i))
+      ) pass.spaced.push(i);
+    }
+    // Joined: a separator at the probe or just after it, again six places on (see
+    // `joinedFrom`).
     if (
-      (((a & 4) !== 0 && charAt(text, bytes, shift, i + 6) === ca) ||
-        ((b & 4) !== 0 && charAt(text, bytes, shift, i + 7) === cb) ||
-        ((c & 4) !== 0 &&
-          charAt(text, bytes, shift, i + 8) === charAt(text, bytes, shift, i + 2))) &&
-      joinedFrom(text, bytes, shift, i)
+      (((a & 4) !== 0 && codeOf.call(text, i + 6) === ca) ||
+        ((b & 4) !== 0 && codeOf.call(text, i + 7) === cb) ||
+        ((c & 4) !== 0 && codeOf.call(text, i + 8) === cc)) &&
+      joinedFrom(text, undefined, 0, i)
     ) pass.joined.push(i);
-    else if (((a | b | c) & 8) !== 0 && quotedFrom(text, bytes, shift, i)) pass.joined.push(i);
-    // Joined by marks that change (`g-h.p _/Z`; see `mixedFrom`): a space or other mark
-    // every other place, one of the first two here.
+    // Listed in quotes: a quote there, and the same two or three places from it.
     else if (
-      ((a & 128) !== 0 ? (b & 6) === 0 && (c & 128) !== 0 : (b & 128) !== 0 && (c & 6) === 0) &&
-      mixedFrom(text, bytes, shift, i)
+      (any & 8) !== 0 &&
+      (quoteNear(ca, get(i - 3), get(i - 2), get(i + 2), get(i + 3)) ||
+        quoteNear(cb, get(i - 2), get(i - 1), get(i + 3), get(i + 4)) ||
+        quoteNear(cc, get(i - 1), ca, get(i + 4), get(i + 5))) &&
+      quotedFrom(text, undefined, 0, i)
+    ) pass.joined.push(i);
+    // Joined by marks that change (`g-h.p _/Z`; see `mixedFrom`): a space or other mark
+    // every other place, four times from one of the first two here.
+    else if (
+      ((a & 128) !== 0
+        ? (b & 6) === 0 && (c & textClass(text, i + 4) & textClass(text, i + 6) & 128) !== 0
+        : (b & 128) !== 0 && (c & 6) === 0 &&
+          (textClass(text, i + 3) & textClass(text, i + 5) & textClass(text, i + 7) & 128) !==
+            0) &&
+      mixedFrom(text, undefined, 0, i)
     ) pass.joined.push(i);
     // Numbers one a line (`for c in t: print(ord(c))`): a digit among the three, or a line
     // break and then a digit within two more (`f\\n0x60`, `\\r\\n1`, `\\n  95`). The
@@ -158,13 +138,157 @@ function dumpsIn(
     // string). Breaks alone, a backslash in every escape of a JSON string, had cost a scan
     // of source code 5%.
     else if (
-      ((((a | b | c) & 16) !== 0 && numberBreaks(text, bytes, shift, i)) ||
-        (((a | b | c) & 32) !== 0 && ((at(i + 3) | at(i + 4)) & 16) !== 0)) &&
-      numbersFrom(get, i)
-    ) pass.joined.push(i);
+      ((any & 16) !== 0 && numberBreaks(text, undefined, 0, i)) ||
+      ((any & 32) !== 0 && ((textClass(text, i + 3) | textClass(text, i + 4)) & 16) !== 0)
+    ) {
+      if (numbersFrom(get, i)) pass.joined.push(i);
+    }
   }
-  pass.dumpFloor = floor;
   pass.dumpProbe = i;
+}
+
+/**
+ * `dumpsInText` over the UTF-8 of the text, for a slice of ASCII: character `i` is byte
+ * `i + shift`. Before and after the slice that holds up to the nearest character past
+ * ASCII, whose bytes are no dump's: a stretch reaching it ends there either way.
+ */
+export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass): void {
+  const length = bytes.length - shift;
+  const get = (k: number) => bytes[k + shift] ?? -1;
+  let i = pass.dumpProbe;
+  for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
+    const j = i + shift;
+    const ca = bytes[j]!;
+    const cb = bytes[j + 1]!;
+    const cc = bytes[j + 2]!;
+    const a = DUMP_CHAR[ca]!;
+    const b = DUMP_CHAR[cb]!;
+    const c = DUMP_CHAR[cc]!;
+    if (
+      (a & b & c & 1) !== 0 &&
+      ((byteClass(bytes, j + 3) & byteClass(bytes, j + 10) & byteClass(bytes, j + 17) & 1) !== 0 ||
+        (byteClass(bytes, j - 1) & byteClass(bytes, j - 8) & byteClass(bytes, j - 15) & 1) !== 0)
+    ) {
+      const end = dumpFrom("", bytes, shift, i, length, pass);
+      if (end >= 0) {
+        i = end - DUMP_STRIDE + 1;
+        continue;
+      }
+    }
+    const any = a | b | c;
+    if (
+      (any & 2) !== 0 && i + SPACED_REACH < length &&
+      ((a & b & c & 2) === 0 || (byteClass(bytes, j + 3) & 2) === 0)
+    ) {
+      const k = (a & 2) !== 0 ? j : (b & 2) !== 0 ? j + 1 : j + 2;
+      const pair = (a & b & 2) !== 0 ? j : (b & c & 2) !== 0 ? j + 1 : j + 2;
+      if (
+        ((byteClass(bytes, k + 4) & byteClass(bytes, k + 8) & 2) !== 0 &&
+          spacedFrom("", bytes, shift, i, a, b)) ||
+        ((a & 2) + (b & 2) + (c & 2) === 4 &&
+          (byteClass(bytes, pair + 3) & byteClass(bytes, pair + 4) & 2) !== 0 &&
+          spacedThirds("", bytes, shift, i))
+      ) pass.spaced.push(i);
+    }
+    if (
+      (((a & 4) !== 0 && bytes[j + 6] === ca) || ((b & 4) !== 0 && bytes[j + 7] === cb) ||
+        ((c & 4) !== 0 && bytes[j + 8] === cc)) &&
+      joinedFrom("", bytes, shift, i)
+    ) pass.joined.push(i);
+    else if (
+      (any & 8) !== 0 &&
+      (quoteNear(ca, get(i - 3), get(i - 2), get(i + 2), get(i + 3)) ||
+        quoteNear(cb, get(i - 2), get(i - 1), get(i + 3), get(i + 4)) ||
+        quoteNear(cc, get(i - 1), ca, get(i + 4), get(i + 5))) &&
+      quotedFrom("", bytes, shift, i)
+    ) pass.joined.push(i);
+    else if (
+      ((a & 128) !== 0
+        ? (b & 6) === 0 && (c & byteClass(bytes, j + 4) & byteClass(bytes, j + 6) & 128) !== 0
+        : (b & 128) !== 0 && (c & 6) === 0 &&
+          (byteClass(bytes, j + 3) & byteClass(bytes, j + 5) & byteClass(bytes, j + 7) & 128) !==
+            0) &&
+      mixedFrom("", bytes, shift, i)
+    ) pass.joined.push(i);
+    else if (
+      ((any & 16) !== 0 && numberBreaks("", bytes, shift, i)) ||
+      ((any & 32) !== 0 && ((byteClass(bytes, j + 3) | byteClass(bytes, j + 4)) & 16) !== 0)
+    ) {
+      if (numbersFrom(get, i)) pass.joined.push(i);
+    }
+  }
+  pass.dumpProbe = i;
+}
+
+/** What `DUMP_CHAR` says of character `i` of `text` (0 past its ends). */
+function textClass(text: string, i: number): number {
+  const c = codeOf.call(text, i);
+  return c < 256 ? DUMP_CHAR[c]! : 0;
+}
+
+/** What `DUMP_CHAR` says of byte `j` of `bytes` (0 past its ends). */
+function byteClass(bytes: Uint8Array, j: number): number {
+  return DUMP_CHAR[bytes[j]!] ?? 0;
+}
+
+/**
+ * Whether `q` is a quote that `quotedFrom` may find a character in: the same quote three
+ * or two places before it, or two or three after it (`before3`, `before2`, `after2`,
+ * `after3`).
+ */
+function quoteNear(q: number, before3: number, before2: number, after2: number, after3: number) {
+  return (q === 34 || q === 39) &&
+    (after2 === q || before2 === q || after3 === q || before3 === q);
+}
+
+/**
+ * The stretch of a hex dump's characters around the three at `i` (each one's), recorded
+ * (see `dumpsInText`) when it is `MIN_DUMP` long or more: where it ends, or -1. Nothing
+ * before `pass.dumpFloor` (the end of the last) is read again.
+ */
+function dumpFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+  length: number,
+  pass: Pass,
+): number {
+  const at = (k: number) => dumpClass(text, bytes, shift, k);
+  let from = i;
+  while (from > pass.dumpFloor && (at(from - 1) & 1) === 1) from--;
+  let end = i + 3;
+  while (end < length && (at(end) & 1) === 1) end++;
+  if (end - from < MIN_DUMP) return -1;
+  // Not one character over and over (indentation, `0000...`, `xxxx...`): no dump, and
+  // reading one as lines of numbers took a model request of 256 KiB of `x` 3 ms.
+  if (!sameCharacter(text, bytes, shift, from, end)) pass.dumps.push(from, end);
+  // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`) is
+  // such a stretch too: told here, where the probe passes over it.
+  const last = pass.spaced.at(-1) ?? -1;
+  for (let p = from; p < from + 4; p++) {
+    if ((at(p) & 2) === 0) continue;
+    if (p > last && p + SPACED_REACH < length && spacedFrom(text, bytes, shift, p, 2, 0)) {
+      pass.spaced.push(p);
+    }
+    break;
+  }
+  // So are characters joined by `,` or `:` (`A,3,6,A,5`).
+  if (joinedFrom(text, bytes, shift, from) && from > (pass.joined.at(-1) ?? -1)) {
+    pass.joined.push(from);
+  }
+  pass.dumpFloor = end;
+  return end;
+}
+
+/**
+ * What `DUMP_CHAR` says of character `i`: byte `i + shift` of `bytes` if given, else of
+ * `text` (the checks past the probes' own, rarely called, read either kind).
+ */
+function dumpClass(text: string, bytes: Uint8Array | undefined, shift: number, i: number): number {
+  if (bytes !== undefined) return DUMP_CHAR[bytes[i + shift]!]!;
+  const c = codeOf.call(text, i);
+  return c < 256 ? DUMP_CHAR[c]! : 0;
 }
 
 /**
