@@ -15,7 +15,7 @@ import { RULES, separatedPrefix, unbounded } from "./rules.ts";
  * key, a search-only key): a finding whose text is one of them, as written or decoded, is
  * no finding. Set once per process, from the bottle's plan or its bundle's config.
  */
-export let publicValues: ReadonlySet<string> = new Set();
+let publicValues: ReadonlySet<string> = new Set();
 
 let publicList: readonly string[] = [];
 
@@ -64,7 +64,12 @@ export function getPublicValues(): readonly string[] {
 /** `findings` in `source` without those whose text is a public value. */
 export function notPublic(source: string, findings: Finding[]): Finding[] {
   if (publicValues.size === 0) return findings;
-  return findings.filter((f) => !publicValues.has(source.slice(f.index, f.index + f.length)));
+  return findings.filter((f) => !isPublic(source.slice(f.index, f.index + f.length)));
+}
+
+/** Whether `text` is one of the values the person declared public (see `setPublicValues`). */
+export function isPublic(text: string): boolean {
+  return publicValues.has(text);
 }
 
 let shared: Detector | undefined;

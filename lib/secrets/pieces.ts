@@ -11,8 +11,8 @@ import { codeAt } from "./chars.ts";
 import { indentEnd, lineBreakAt } from "./decode.ts";
 import {
   capitalsDetector,
+  isPublic,
   notPublic,
-  publicValues,
   ruleById,
   startsToken,
   tokenDetector,
@@ -584,7 +584,7 @@ function piecesFindings(
     if (!randomBody(joined.slice(f.index + after, f.index + f.length))) continue;
     // A value the person declared public is one as joined (a test's stand-in written in
     // pieces, so that scanners pass over it).
-    if (publicValues.has(joined.slice(f.index, f.index + f.length))) continue;
+    if (isPublic(joined.slice(f.index, f.index + f.length))) continue;
     // Its span as written: up to where its last character is, in the piece that holds it.
     const [last, k] = written(f.index + f.length - 1);
     const through = at[k]! + pieces[2 * k + 1]! - pieces[2 * k]!;
