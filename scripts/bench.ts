@@ -274,6 +274,7 @@ const DLP_PROCESSES = 3;
  * and their figures are printed too.
  */
 async function dlpThroughput(): Promise<void> {
+  say(`DLP bodies: source files of ${(await sourceFiles()).from}`);
   const runs: {
     what: string;
     baseline?: string;
@@ -286,7 +287,7 @@ async function dlpThroughput(): Promise<void> {
   for (let i = 0; i < DLP_PROCESSES; i++) {
     const out = await capture(
       "DLP throughput",
-      $`${Deno.execPath()} run --quiet ${bundleV8Flags()} --allow-read ${
+      $`${Deno.execPath()} run --quiet ${bundleV8Flags()} --allow-read --allow-run=git ${
         join(import.meta.dirname!, "dlp_rate.ts")
       } ${quick ? ["--quick"] : []}`,
       "5m",
@@ -644,7 +645,9 @@ agents:
       // it changed. In order, through both bottles by turns; the first (scanned whole)
       // apart; and after each, the same request made unlike the one before, which the
       // bottle that scans scans whole.
-      const turns = conversationRequests(await sourceFiles()).filter((b) => b.length >= 1 << 20)
+      const turns = conversationRequests((await sourceFiles()).files).filter((b) =>
+        b.length >= 1 << 20
+      )
         .slice(0, quick ? 6 : 16);
       say(`DLP: ${turns.length} requests of a conversation, 1 MiB and more, scanned and not...`);
       for (const container of [agent, offAgent]) {

@@ -1,24 +1,101 @@
 /**
  * @module
- * A coding agent's conversation as the bench sends it to the DLP: this checkout's source
- * files, read one a turn, in model API requests that each repeat the one before.
+ * A coding agent's conversation as the bench sends it to the DLP: source files of this
+ * project (as of `BODY_COMMIT`), read one a turn, in model API requests that each repeat
+ * the one before.
  */
 
 import { join } from "node:path";
 
-/** This checkout's TypeScript files under `lib/` and `sidecars/`, by path. */
-export async function sourceFiles(): Promise<{ path: string; text: string }[]> {
+/**
+ * The commit whose `lib/` and `sidecars/` make the bench's bodies. Taken from the
+ * checkout, they changed with every change to those folders, and the series measured the
+ * body as much as the code: b162 scanned the same code a fifth slower over the body that a
+ * split of modules made. This is the body b163 scanned.
+ */
+export const BODY_COMMIT = "6fd192f9b91fcfec2d94006cb14350cf1a28bb41";
+
+/** The checkout's root. */
+const ROOT = join(import.meta.dirname!, "..");
+
+/** Source files, by path (relative to the checkout's root), and where they were read. */
+export interface SourceFiles {
+  files: { path: string; text: string }[];
+  /** `commit`'s (from git), or, where git or that commit is not at hand, the checkout's. */
+  from: string;
+}
+
+/**
+ * The TypeScript files under `lib/` and `sidecars/` as of `commit` (read with git, which
+ * the process must be allowed to run), by path; or, where git or the commit is not at hand
+ * (a shallow clone, a copy without `.git`), the checkout's own, as `from` says.
+ */
+export async function sourceFiles(commit = BODY_COMMIT): Promise<SourceFiles> {
+  try {
+    const files = await filesAt(commit);
+    if (files.length > 0) return { files, from: `commit ${commit.slice(0, 12)}` };
+  } catch {
+    // Not at hand: the checkout's below.
+  }
   const files: { path: string; text: string }[] = [];
   const walk = async (path: string): Promise<void> => {
-    for await (const entry of Deno.readDir(path)) {
-      const child = join(path, entry.name);
+    for await (const entry of Deno.readDir(join(ROOT, path))) {
+      const child = `${path}/${entry.name}`;
       if (entry.isDirectory) await walk(child);
       else if (entry.name.endsWith(".ts")) {
-        files.push({ path: child, text: await Deno.readTextFile(child) });
+        files.push({ path: child, text: await Deno.readTextFile(join(ROOT, child)) });
       }
     }
   };
-  for (const folder of ["lib", "sidecars"]) await walk(join(import.meta.dirname!, "..", folder));
+  for (const folder of ["lib", "sidecars"]) await walk(folder);
+  return {
+    files: files.toSorted((a, b) => a.path < b.path ? -1 : 1),
+    from: `this checkout (commit ${commit.slice(0, 12)} is not at hand)`,
+  };
+}
+
+/** The `.ts` files under `lib/` and `sidecars/` at `commit`, by path: two git processes. */
+async function filesAt(commit: string): Promise<{ path: string; text: string }[]> {
+  const git = async (args: string[], stdin?: Uint8Array): Promise<Uint8Array> => {
+    const child = new Deno.Command("git", {
+      args: ["-C", ROOT, ...args],
+      stdin: stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    if (stdin) {
+      const writer = child.stdin.getWriter();
+      await writer.write(stdin);
+      await writer.close();
+    }
+    const { success, stdout } = await child.output();
+    if (!success) throw new Error(`git ${args[0]} failed`);
+    return stdout;
+  };
+  const entries = new TextDecoder().decode(
+    await git(["ls-tree", "-r", "-z", commit, "--", "lib", "sidecars"]),
+  ).split("\0").flatMap((line) => {
+    // `<mode> <type> <object>\t<path>`
+    const m = /^\d+ blob ([0-9a-f]+)\t(.+\.ts)$/.exec(line);
+    return m ? [{ object: m[1]!, path: m[2]! }] : [];
+  });
+  const out = await git(
+    ["cat-file", "--batch"],
+    new TextEncoder().encode(entries.map((e) => e.object).join("\n") + "\n"),
+  );
+  // Each: `<object> blob <size>\n`, its bytes, `\n`.
+  const files: { path: string; text: string }[] = [];
+  let at = 0;
+  for (const { path } of entries) {
+    const header = out.indexOf(10, at);
+    const size = Number(new TextDecoder().decode(out.subarray(at, header)).split(" ")[2]);
+    if (!Number.isInteger(size)) throw new Error(`git cat-file: no size for ${path}`);
+    files.push({
+      path,
+      text: new TextDecoder().decode(out.subarray(header + 1, header + 1 + size)),
+    });
+    at = header + 1 + size + 1;
+  }
   return files.toSorted((a, b) => a.path < b.path ? -1 : 1);
 }
 

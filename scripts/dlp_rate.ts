@@ -1,14 +1,15 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
- * (a model API request carrying this checkout's own source files but tests and the
- * detector's own, as a coding agent sends them; a conversation in Japanese and one in
+ * (a model API request carrying this project's source files, as of `BODY_COMMIT`, but
+ * tests and the detector's own, as a coding agent sends them; a conversation in Japanese and one in
  * Russian; one carrying an image; a worst case made of base64 runs, every one decoded and
  * scanned again; uploads of binary files; rules' keywords over and over), each against
  * decoding the same body; and the conversation in Japanese with a token in it, through the
  * scan job of the model's route (scanned, the token cut out, what is left scanned again).
  * Prints JSON (`scan` the median run after a warm-up, `best` the fastest, `early` the
  * median of runs 11-40 of the process, while it warms up; `measured`, what was timed when
- * it is more than a scan). Usage: deno run --allow-read scripts/dlp_rate.ts [--quick]
+ * it is more than a scan). Usage: deno run --allow-read --allow-run=git scripts/dlp_rate.ts
+ * [--quick]
  */
 
 import { bodyScans, scanRequest } from "../sidecars/egress/dlp.ts";
@@ -32,8 +33,8 @@ function median(values: number[]): number {
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
   // In the order of their texts (as this body has been made since the bench began), of
-  // the files an agent reads (see `readByAgent`).
-  const sources = readByAgent(await sourceFiles()).map((f) => f.text).sort();
+  // the files an agent reads (see `readByAgent`), as of `BODY_COMMIT`.
+  const sources = readByAgent((await sourceFiles()).files).map((f) => f.text).sort();
   const messages = [];
   for (let i = 0, size = 0; size < 1 << 20; i++) {
     const content = sources[i % sources.length]!;
@@ -279,7 +280,7 @@ for (const [what, body] of await dlpBodies()) {
   // A conversation's next request, as a coding agent sends one on every turn: the one
   // before it and a turn more (a command and the file it printed), the tools described
   // after the turns. Each scanned whole (the baseline), and from where it changed.
-  const bodies = conversationRequests(await sourceFiles());
+  const bodies = conversationRequests((await sourceFiles()).files);
   // As the proxy sends each job to a worker: with the public values.
   const job = (body: Uint8Array) =>
     runScanJob({
