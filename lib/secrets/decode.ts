@@ -713,6 +713,34 @@ export function variants(
     if (short && end === r) decodedJoined[r >> 1] = 0;
     r = end + 2;
   }
+  // Lines that each start with the same few characters before their run, no indentation
+  // alone (`base64 .env | sed 's/^/data: /'`, a quote's `> `, a comment's `# `, a log's
+  // stamp): their runs, of one width but the last, are joined as lines are above (a
+  // token cut into them) and decoded as base64. Each alone, a secret across two lines was
+  // in neither.
+  for (let r = 0; r < runs.length && budget > 0;) {
+    // Only where a run ends its line (most runs do not).
+    const prefix = nextLine(text, runs[r + 1]!) < 0 ? undefined : linePrefix(text, runs[r]!);
+    const end = prefix === undefined ? r : prefixedLines(text, runs, r, prefix);
+    // The last line's padding (base64's two, base32's six), or a last line shorter than a
+    // run after it (`fold -w 16` of a token of 40).
+    let tail = runs[end + 1]!;
+    while (tail < text.length && tail - runs[end + 1]! < 6 && text.charCodeAt(tail) === 61) tail++;
+    const short = prefix !== undefined && tail === runs[end + 1]!
+      ? shortPrefixedLine(text, runs, end, prefix)
+      : "";
+    if (end === r && short === "") {
+      r += 2;
+      continue;
+    }
+    const pieces: string[] = [];
+    for (let k = r; k <= end; k += 2) pieces.push(text.slice(runs[k]!, runs[k + 1]!));
+    const joined = pieces.join("") + text.slice(runs[end + 1]!, tail) + short;
+    add({ text: joined, encoding: "lines", at: runs[r]! });
+    const body = withoutPadding(joined);
+    if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
+    r = end + 2;
+  }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
   // lines joined by spaces (`echo $(base64 .env)`, `tr '\n' ' '`), by tabs (in a JSON
   // string `\t`, whose `t` starts the next run), commas, or the quotes between quoted
@@ -1078,6 +1106,97 @@ export function lineBreakAt(text: string, at: number): number {
   const d = text.charCodeAt(at + 1);
   if (d === 110) return 2;
   return d === 114 && text.charCodeAt(at + 2) === 92 && text.charCodeAt(at + 3) === 110 ? 4 : 0;
+}
+
+/** The longest prefix of a line read before its run (see `prefixedLines`): a log's stamp. */
+const MAX_LINE_PREFIX = 32;
+
+/**
+ * The last of the runs from run `r` on (offsets in `runs`, two a run) that are lines each
+ * starting with `prefix`, the one run `r`'s line starts with (see `linePrefix`), and
+ * holding nothing after their run but a line break: of one width but the last, which may
+ * be narrower; `r` itself if the next is not so. A line break may be escaped once or
+ * twice (a JSON string, one inside another).
+ */
+function prefixedLines(text: string, runs: readonly number[], r: number, prefix: string): number {
+  const width = runs[r + 1]! - runs[r]!;
+  let k = r;
+  while (k + 2 < runs.length) {
+    const line = nextLine(text, runs[k + 1]!);
+    const next = runs[k + 2]!;
+    if (line < 0 || next - line !== prefix.length || !text.startsWith(prefix, line)) break;
+    const own = runs[k + 3]! - next;
+    if (own > width) break;
+    k += 2;
+    // A narrower line is the last.
+    if (own < width) break;
+  }
+  return k;
+}
+
+/**
+ * What stands before the run at `start` on its line: from where the line starts (see
+ * `lineStarts`), `MAX_LINE_PREFIX` characters at most; undefined when that is nothing,
+ * indentation alone (spaces and tabs, escaped too: `broken` reads those lines), a list's
+ * item mark (`- `, `* `: the readers of pieces read a token in a list's items), or the
+ * line starts further back.
+ */
+function linePrefix(text: string, start: number): string | undefined {
+  // A run after an escape in a JSON string starts with its letter: at the `n` of a line
+  // break (most runs that end their line, wrapped base64's), none; at the `t` of a tab,
+  // the line is indented.
+  const c = text.charCodeAt(start);
+  const escaped = text.charCodeAt(start - 1) === 92 && (c === 110 || c === 116);
+  const prefix = prefixOfLine(text, start + +escaped);
+  return prefix === undefined || NO_LINE_PREFIX.test(prefix) ? undefined : prefix;
+}
+
+/** Indentation alone, or a list's item mark after it (see `linePrefix`). */
+const NO_LINE_PREFIX = /^(?:[ \t]|\\{1,2}t)*(?:[-*+][ \t]+)?$/;
+
+/**
+ * What stands on the line of `start` before it, from where that line starts (see
+ * `lineStarts`): "" at a line's start; undefined when the line starts more than
+ * `MAX_LINE_PREFIX` characters back.
+ */
+export function prefixOfLine(text: string, start: number): string | undefined {
+  for (let p = start; p >= 0 && start - p <= MAX_LINE_PREFIX; p--) {
+    if (lineStarts(text, p)) return text.slice(p, start);
+  }
+  return undefined;
+}
+
+/** Where the line after a line break at `at` starts (escaped once or twice too); -1 if none is there. */
+export function nextLine(text: string, at: number): number {
+  if (text.charCodeAt(at) === 92 && text.charCodeAt(at + 1) === 92) at++;
+  const step = lineBreakAt(text, at);
+  return step === 0 ? -1 : at + step;
+}
+
+/**
+ * Whether a line starts at `at`: the text's start, after a line break (escaped too), or
+ * after the quote that opens a JSON string (the first line of a command's output in one).
+ */
+function lineStarts(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text.charCodeAt(at - 1);
+  return c === 10 || c === 13 || c === 34 || (c === 110 && text.charCodeAt(at - 2) === 92);
+}
+
+/**
+ * The short last line after run `end` of lines that each start with `prefix` (see
+ * `prefixedLines`): up to 15 characters of the base64 alphabets and their padding, after
+ * a line break and the prefix, and before no more of them; "" if none.
+ */
+function shortPrefixedLine(text: string, runs: readonly number[], end: number, prefix: string) {
+  const line = nextLine(text, runs[end + 1]!);
+  if (line < 0 || !text.startsWith(prefix, line)) return "";
+  const at = line + prefix.length;
+  let k = at;
+  while (k - at < 15 && (ALPHABET[text.charCodeAt(k)]! & BASE64_CHAR) !== 0) k++;
+  if (k === at || (ALPHABET[text.charCodeAt(k)]! & BASE64_CHAR) !== 0) return "";
+  while (k - at < 21 && text.charCodeAt(k) === 61) k++;
+  return text.slice(at, k);
 }
 
 /** The most characters a line's indentation is read for (see `indentEnd`). */

@@ -1524,6 +1524,41 @@ Deno.test("a token cut into indented lines is found: spaces or tabs, as written 
   assert.deepEqual(found("see ghp_\n  and\n  more\n"), []);
 });
 
+Deno.test("a token or base64 cut into lines that each start with one prefix (`sed 's/^/data: /'`) is found joined", () => {
+  // A quote's `> `, a comment's `# `, a log's stamp, server-sent events' `data: `: the
+  // runs after it, joined, as written and as base64, whatever line the token falls across.
+  const wraps = [
+    (s: string) => s,
+    (s: string) => s.replaceAll("\n", "\r\n"),
+    (s: string) => JSON.stringify({ out: s }),
+    (s: string) => JSON.stringify({ cell: JSON.stringify({ out: s }) }),
+  ];
+  for (const prefix of ["data: ", "> ", "# ", "|", "2026-12-06T21:55:22Z stdout F "]) {
+    for (const wrap of wraps) {
+      // `fold -w N`: lines of runs, the last one shorter (shorter than a run too).
+      for (const width of [16, 20, 24, 30]) {
+        const lines = GH.match(new RegExp(`.{1,${width}}`, "g"))!;
+        const text = wrap(`${lines.map((l) => prefix + l).join("\n")}\n`);
+        assert.deepEqual(found(text).map((f) => f.split(":")[1]), ["github-token"], text);
+      }
+      // `base64 .env | sed ...`: the token across two lines at some of these places.
+      for (let shift = 0; shift < 60; shift += 6) {
+        const env = btoa(`${"#".repeat(shift)}\nTOKEN=${GH}\n`).match(/.{1,64}/g)!;
+        const text = wrap(env.map((l) => prefix + l).join("\n"));
+        assert.ok(found(text).includes("base64:github-token"), text);
+      }
+    }
+  }
+  // Lines of names after one prefix, runs that do not end their line, lines whose prefixes
+  // differ or are indentation alone (read as indented lines): none, or not so.
+  assertNoneFound([
+    "> first_long_identifier_name\n> second_long_identifier_name\n",
+    "// seeTheDocumentationAbove\n// detailsAboutTheRulesHere\n",
+    `> ${GH.slice(0, 20)} and\n> ${GH.slice(20)}\n`,
+    `data: ${GH.slice(0, 20)}\nnote: ${GH.slice(20)}\n`,
+  ]);
+});
+
 Deno.test("short lines after a prefix that make no token are not read as one", () => {
   assertNoneFound([
     // Words a line, without a digit; lines of different widths.

@@ -10,7 +10,7 @@ import { detector, type Encoding, type Located, WINDOWED } from "../../lib/secre
 import { RANK } from "../../lib/secrets/engine.ts";
 import { jsonStrings } from "../../lib/secrets/reuse.ts";
 import { DECODE_RADIUS, MIN_RUN } from "../../lib/secrets/keywords.ts";
-import { base64PiecesEnd } from "../../lib/secrets/decode.ts";
+import { base64PiecesEnd, indentEnd, nextLine, prefixOfLine } from "../../lib/secrets/decode.ts";
 import { pastDots } from "../../lib/secrets/turned.ts";
 import { HTML_NAMES } from "../../lib/secrets/unescape.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
@@ -47,13 +47,51 @@ const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "shifted", "revers
 
 /**
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and
- * the line breaks of a wrapped block (also escaped in a JSON string).
+ * the lines of a wrapped block, as the decoding layer joins them (so that no line of the
+ * secret is left): lines that follow at their starts or indented (a run there), lines
+ * that each start with what the first line starts with before the run (`data: `, `> `:
+ * then those alone), and, for a block that is indented itself, lines at its indentation
+ * only. Line breaks
+ * may be escaped, once or twice (a JSON string, one inside another).
  */
 function runEnd(text: string, from: number): number {
-  const run =
-    /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-])|\r?\n(?=[A-Za-z0-9+/])|(?:\\r)?\\n(?=[A-Za-z0-9+/]))+/y;
-  run.lastIndex = from;
-  return run.exec(text) ? run.lastIndex : from;
+  const prefix = prefixOfLine(text, from);
+  const indented = prefix !== undefined && prefix !== "" && INDENTATION.test(prefix);
+  // Whether the block went on at lines that start with the prefix: then at those alone.
+  let prefixed = false;
+  let end = from;
+  for (let at = from;;) {
+    RUN_IN_LINE.lastIndex = at;
+    if (!RUN_IN_LINE.exec(text)) return end;
+    end = RUN_IN_LINE.lastIndex;
+    const line = nextLine(text, end);
+    if (line < 0) return end;
+    let next = -1;
+    if (prefix && text.startsWith(prefix, line)) {
+      next = line + prefix.length;
+      prefixed = true;
+    } else if (!indented && !prefixed) {
+      const k = indentEnd(text, line);
+      if (k === line) next = LINE_RUN_CHAR.test(text[line] ?? "") ? line : -1;
+      else if (runLength(text, k) >= MIN_RUN) next = k;
+    }
+    if (next < 0 || !RUN_CHAR.test(text[next] ?? "")) return end;
+    at = next;
+  }
+}
+
+/** A run of `runEnd`'s within its line: a block's characters, and its padding. */
+const RUN_IN_LINE = /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-]))+/y;
+/** What a block's next line, at its start, goes on with (as wrapped base64 does). */
+const LINE_RUN_CHAR = /[A-Za-z0-9+/]/;
+/** Spaces and tabs alone, escaped too. */
+const INDENTATION = /^(?:[ \t]|\\{1,2}t)+$/;
+
+/** How many of a run's characters are at `at` (`MIN_RUN` at most). */
+function runLength(text: string, at: number): number {
+  let k = at;
+  while (k - at < MIN_RUN && RUN_CHAR.test(text[k] ?? "")) k++;
+  return k - at;
 }
 
 /**

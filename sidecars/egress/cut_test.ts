@@ -114,6 +114,24 @@ Deno.test("cutOutSecrets() cuts a secret found in a base64 or hex run with its w
   assert.equal(JSON.parse(list.text).note, `a ${CUT_OUT}, b`);
 });
 
+Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines that each start with one prefix, every line of it", () => {
+  // Found joined, they had been cut a run at a time: the first line went, and the rest of
+  // the token (half a key) or of its base64 was sent.
+  const token = GH.match(/.{1,20}/g)!;
+  const encoded = btoa(`TOKEN=${GH}\nNOTE=${"x".repeat(50)}\n`).match(/.{1,24}/g)!;
+  for (const prefix of ["  ", "\t", "data: ", "> ", "2026-12-06 INFO "]) {
+    for (const lines of [token, encoded]) {
+      const content = `here:\n${lines.map((l) => prefix + l).join("\n")}\nthanks`;
+      const cut = cutOutSecrets(JSON.stringify({ messages: [{ role: "user", content }] }), []);
+      assert.ok(cut, content);
+      assert.deepEqual(cut.rules, ["github-token"]);
+      const left = JSON.parse(cut.text).messages[0].content as string;
+      assert.equal(left, `here:\n${prefix}${CUT_OUT}\nthanks`);
+      assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+    }
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a token in base64 a piece at a time with all its pieces, and a padded one with its padding", () => {
   const halves = [GH.slice(0, 20), GH.slice(20)].map((half) => btoa(half));
   const thirds = [GH.slice(0, 14), GH.slice(14, 27), GH.slice(27)].map((third) => btoa(third));
