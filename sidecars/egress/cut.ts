@@ -49,16 +49,17 @@ const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "shifted", "revers
  * Where the encoded run starting at `from` ends: base64, hex and base32 characters, and
  * the lines of a wrapped block, as the decoding layer joins them (so that no line of the
  * secret is left): lines that follow at their starts or indented (a run there), lines
- * that each start with what the first line starts with before the run (`data: `, `> `:
- * then those alone), and, for a block that is indented itself, lines at its indentation
- * only. Line breaks
- * may be escaped, once or twice (a JSON string, one inside another).
+ * that each start with what the first line starts with before the run (`data: `, `> `),
+ * each line as the second (a block's lines go on alike), and, for a block that is
+ * indented itself, lines at its indentation only. Line breaks may be escaped, once or
+ * twice (a JSON string, one inside another).
  */
 function runEnd(text: string, from: number): number {
   const prefix = prefixOfLine(text, from);
   const indented = prefix !== undefined && prefix !== "" && INDENTATION.test(prefix);
-  // Whether the block went on at lines that start with the prefix: then at those alone.
-  let prefixed = false;
+  // How the block's lines go on, as its second did: after the prefix, at their starts, or
+  // indented (below a first line that starts after a label); every line after so.
+  let how: "prefix" | "start" | "indent" | undefined;
   let end = from;
   for (let at = from;;) {
     RUN_IN_LINE.lastIndex = at;
@@ -67,15 +68,22 @@ function runEnd(text: string, from: number): number {
     const line = nextLine(text, end);
     if (line < 0) return end;
     let next = -1;
-    if (prefix && text.startsWith(prefix, line)) {
-      next = line + prefix.length;
-      prefixed = true;
-    } else if (!indented && !prefixed) {
+    let now: typeof how;
+    if (prefix && text.startsWith(prefix, line)) [next, now] = [line + prefix.length, "prefix"];
+    else if (!indented) {
+      // Indented: a run, or, below a first line that starts after a label (`KEY: <run>`,
+      // the lines below aligned with it), the block's short last line, as the decoding
+      // layer joins it (wrapped base64 at the lines' starts goes on at them).
       const k = indentEnd(text, line);
-      if (k === line) next = LINE_RUN_CHAR.test(text[line] ?? "") ? line : -1;
-      else if (runLength(text, k) >= MIN_RUN) next = k;
+      const indentedRun = k > line &&
+        (runLength(text, k) >= MIN_RUN || (prefix && SHORT_LINE.test(text.slice(k, k + 24))));
+      if (k === line && LINE_RUN_CHAR.test(text[line] ?? "")) [next, now] = [line, "start"];
+      else if (indentedRun) [next, now] = [k, "indent"];
     }
-    if (next < 0 || !RUN_CHAR.test(text[next] ?? "")) return end;
+    if (next < 0 || (how !== undefined && now !== how) || !RUN_CHAR.test(text[next] ?? "")) {
+      return end;
+    }
+    how = now;
     at = next;
   }
 }
@@ -84,6 +92,8 @@ function runEnd(text: string, from: number): number {
 const RUN_IN_LINE = /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-]))+/y;
 /** What a block's next line, at its start, goes on with (as wrapped base64 does). */
 const LINE_RUN_CHAR = /[A-Za-z0-9+/]/;
+/** A wrapped block's last line, shorter than a run: its characters and padding, and no more. */
+const SHORT_LINE = /^[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
 /** Spaces and tabs alone, escaped too. */
 const INDENTATION = /^(?:[ \t]|\\{1,2}t)+$/;
 

@@ -130,6 +130,14 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
       assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
     }
   }
+  // After a label, the lines below aligned with the first, the last shorter than a run (its
+  // base64 the token's last characters).
+  const tail = btoa(GH).match(/.{1,20}/g)!;
+  assert.ok(tail.at(-1)!.replace(/=+$/, "").length < 16);
+  const content = `KEY: ${tail.join("\n     ")}\nthanks`;
+  const cut = cutOutSecrets(JSON.stringify({ messages: [{ role: "user", content }] }), []);
+  assert.ok(cut, content);
+  assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
 Deno.test("cutOutSecrets() cuts a token in base64 a piece at a time with all its pieces, and a padded one with its padding", () => {
