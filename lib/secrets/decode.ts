@@ -1141,7 +1141,7 @@ function prefixedLines(text: string, runs: readonly number[], r: number, prefix:
  * item mark (`- `, `* `: the readers of pieces read a token in a list's items), or the
  * line starts further back.
  */
-function linePrefix(text: string, start: number): string | undefined {
+export function linePrefix(text: string, start: number): string | undefined {
   // A run after an escape in a JSON string starts with its letter: at the `n` of a line
   // break (most runs that end their line, wrapped base64's), none; at the `t` of a tab,
   // the line is indented.

@@ -1535,8 +1535,9 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
   ];
   for (const prefix of ["data: ", "> ", "# ", "|", "2026-12-06T21:55:22Z stdout F "]) {
     for (const wrap of wraps) {
-      // `fold -w N`: lines of runs, the last one shorter (shorter than a run too).
-      for (const width of [16, 20, 24, 30]) {
+      // `fold -w N`: lines of runs, the last one shorter (shorter than a run too), and
+      // lines shorter than runs.
+      for (const width of [6, 8, 12, 16, 20, 24, 30]) {
         const lines = GH.match(new RegExp(`.{1,${width}}`, "g"))!;
         const text = wrap(`${lines.map((l) => prefix + l).join("\n")}\n`);
         assert.deepEqual(found(text).map((f) => f.split(":")[1]), ["github-token"], text);
@@ -1547,6 +1548,21 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
         const text = wrap(env.map((l) => prefix + l).join("\n"));
         assert.ok(found(text).includes("base64:github-token"), text);
       }
+    }
+  }
+  // A hex dump so (`xxd .env | sed 's/^/> /'`): read line by line after the prefix.
+  const env = `TOKEN=${GH}\nNOTE=x\n`;
+  const bytes = new TextEncoder().encode(env);
+  const rows = Array.from({ length: Math.ceil(bytes.length / 16) }, (_, r) => {
+    const row = [...bytes.subarray(r * 16, r * 16 + 16)];
+    const groups = row.map((b) => b.toString(16).padStart(2, "0")).join("").match(/.{1,4}/g)!;
+    const shown = row.map((b) => b >= 32 && b < 127 ? String.fromCharCode(b) : ".").join("");
+    return `${(r * 16).toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${shown}`;
+  });
+  for (const prefix of ["> ", "- ", "# ", "data: ", "\t"]) {
+    for (const wrap of wraps) {
+      const text = wrap(`${rows.map((row) => prefix + row).join("\n")}\nok\n`);
+      assert.ok(found(text).includes("hexdump:github-token"), text);
     }
   }
   // Lines of names after one prefix, runs that do not end their line, lines whose prefixes

@@ -67,6 +67,9 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
   for (let k = 0; k < stretches.length;) {
     const rows = new Rows();
     const first = k;
+    // What the first line holds before the dump, which each line after may hold too
+    // (`xxd .env | sed 's/^/> /'`).
+    const prefix = linePrefix(text, stretches[k]!);
     let at = -1;
     let end = 0;
     let letters = false;
@@ -80,10 +83,15 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
         end = lineEnd(text, line.end);
       }
       k += 2;
-      if (k >= stretches.length || !nextLine(text, stretches[k - 1]!, stretches[k]!)) break;
+      if (k >= stretches.length || !nextLine(text, stretches[k - 1]!, stretches[k]!, prefix)) {
+        break;
+      }
     }
     // The last line, shorter than a stretch (`00000070: 320a  2.`).
-    const after = lineAfter(text, stretches[k - 1]!);
+    const next = lineAfter(text, stretches[k - 1]!);
+    const after = next !== undefined && prefix && text.startsWith(prefix, next)
+      ? next + prefix.length
+      : next;
     if (after !== undefined && rows.lines.length > 0) {
       // Groups no wider than the dump's: `readLine` takes none wider.
       const last = readLine(text, after, Math.min(text.length, after + MAX_GAP), width, rows);
@@ -333,12 +341,22 @@ function readLine(
   // od, whose offsets have an odd number of digits).
   const s1 = skip(e);
   const e1 = s1 < to ? tokenEnd(s1) : -1;
-  if (e1 > 0) {
+  // Whether the token `s`-`e`, `s1`-`e1` after it, is an offset.
+  const offset = (s: number, e: number, s1: number, e1: number) => {
     const colon = text.charCodeAt(e) === 58 && text.charCodeAt(e + 1) === 32 && e - s >= 4;
     const long = e - s >= 6 && ((e - s) % 2 === 1 || e - s > e1 - s1);
-    if ((colon || long) && hexDigits(text, s, e)) [s, e] = [s1, e1];
-    // Or the end of a label before the groups (the `a:` of `data: 67 68 ...`).
-    else if (!isGroup(text, s, e)) [start, s, e] = [s1, s1, e1];
+    return (colon || long) && hexDigits(text, s, e);
+  };
+  if (e1 > 0) {
+    if (offset(s, e, s1, e1)) [s, e] = [s1, e1];
+    // Or the end of a label before the groups (the `a:` of `data: 67 68 ...`), and an
+    // offset after it (a dump's lines each after a prefix, `data: 00000010: ...`).
+    else if (!isGroup(text, s, e)) {
+      [start, s, e] = [s1, s1, e1];
+      const s2 = skip(e);
+      const e2 = s2 < to ? tokenEnd(s2) : -1;
+      if (e2 > 0 && offset(s, e, s2, e2)) [s, e] = [s2, e2];
+    }
   }
   let count = 0;
   let letters = false;
@@ -408,15 +426,48 @@ export function hexDigits(text: string, from: number, to: number): boolean {
 /**
  * Whether the stretch at `next` starts the line after the one the stretch ending at
  * `end` is on: one line break between them (`\n`, `\r\n`, or escaped in a JSON string),
- * a line's text column before it at most.
+ * a line's text column before it at most; on that line, indentation before it, or what
+ * the dump's first line holds before its own (`prefix`, see `linePrefix`).
  */
-function nextLine(text: string, end: number, next: number): boolean {
+function nextLine(text: string, end: number, next: number, prefix?: string): boolean {
   if (next - end > MAX_GAP) return false;
   const start = lineAfter(text, end);
   // Indented or not, by spaces or tabs, a tab escaped in a JSON string too (`\n\t0000...`).
   if (start === undefined || start > next) return false;
   const gap = text.slice(start, next);
-  return (gap.includes("\\") ? gap.replaceAll("\\t", "") : gap).trim() === "";
+  return (gap.includes("\\") ? gap.replaceAll("\\t", "") : gap).trim() === "" ||
+    (prefix !== undefined && gap === prefix);
+}
+
+/** Where the spaces and tabs at `at` end (a tab escaped in a JSON string too). */
+function indentEnd(text: string, at: number): number {
+  let i = at;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9) i++;
+    else if (c === 92 && text.charCodeAt(i + 1) === 116) i += 2;
+    else return i;
+  }
+}
+
+/** The longest text before a dump on its line that the dump's lines may each start with. */
+const MAX_PREFIX = 32;
+
+/**
+ * What the line of `at` holds before it (from its break, escaped in a JSON string too, or
+ * the quote that opens the string), if that is no indentation, holds no line break and
+ * is `MAX_PREFIX` characters at most; undefined if not.
+ */
+function linePrefix(text: string, at: number): string | undefined {
+  for (let i = at; i >= 0 && at - i <= MAX_PREFIX; i--) {
+    const c = text.charCodeAt(i - 1);
+    const starts = i === 0 || c === 10 || c === 13 || quoteEnds(text, i - 1) ||
+      (c === 110 && breakAt(text, i - 2, true) === 2);
+    if (!starts) continue;
+    const prefix = text.slice(i, at);
+    return prefix.replaceAll("\\t", "").trim() === "" ? undefined : prefix;
+  }
+  return undefined;
 }
 
 /**
@@ -668,6 +719,9 @@ function readSpaced(
  */
 export function dumpAt(text: string, at: number): Dump | undefined {
   const stretches: number[] = [];
+  // Each line after the first past what that one holds before the dump (see `hexDumps`),
+  // or its indentation (tabs are no dump's characters).
+  const prefix = linePrefix(text, at);
   for (let i = at; i < text.length;) {
     let end = i;
     while (end < text.length && isDumpChar(text, end)) end++;
@@ -675,7 +729,7 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     stretches.push(i, end);
     const next = lineAfter(text, end);
     if (next === undefined) break;
-    i = next;
+    i = prefix && text.startsWith(prefix, next) ? next + prefix.length : indentEnd(text, next);
   }
   // Of text spaced out, read both as written and as in a JSON string, the longer reading.
   // Characters joined by line breaks in a JSON string also read as lines of one cell.
