@@ -553,15 +553,29 @@ function findInPiece(
   const inWindow = new Set<Located>();
   // The hex dumps of the text, where they are (see the end).
   const dumps: [number, number][] = [];
-  const add = (findings: Finding[], encoding: Encoding, windowed = false) => {
+  const located = new Map<string, Located>();
+  // `asWritten`: the findings are the text's own, each from its first character to its
+  // last as written (pieces, groups): one that starts where a secret of its rule was found
+  // already and reaches further (a token whose first piece is itself one of its kind,
+  // `"xoxb-...261" + "4-bF0n..."`) is that secret's written span, which a cut-out takes
+  // whole (cut as found, the rest of the token had been sent).
+  const add = (findings: Finding[], encoding: Encoding, windowed = false, asWritten = false) => {
     for (const f of findings) {
       const index = f.index;
       const key = `${f.rule}:${index}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key)) {
+        const kept = located.get(key);
+        const end = index + f.length;
+        if (asWritten && kept && end > (kept.written?.[1] ?? kept.index + kept.length)) {
+          kept.written = [kept.index, end];
+        }
+        continue;
+      }
       seen.add(key);
-      const located = { ...f, index, encoding };
-      out.push(located);
-      if (windowed) inWindow.add(located);
+      const one: Located = { ...f, index, encoding };
+      out.push(one);
+      located.set(key, one);
+      if (windowed) inWindow.add(one);
     }
   };
   const survey = detector().survey(text, options.utf8);
@@ -571,9 +585,9 @@ function findInPiece(
   // forms, so that a token cut into lines that the lines joined hold is said to be cut
   // into lines.
   const { early, split, deep } = piecesIn(text, survey, options.ownFields);
-  for (const [found, encoding] of early) add(found, encoding);
+  for (const [found, encoding] of early) add(found, encoding, false, true);
   if (options.decode === false) {
-    add(split, "split");
+    add(split, "split", false, true);
     return out;
   }
   const heads = values.length ? valueForms(values).heads : TURNED;
@@ -727,7 +741,7 @@ function findInPiece(
     [...early.flatMap(([found]) => found), ...split],
     deep,
   );
-  add(split, "split");
+  add(split, "split", false, true);
   // A token a run's reader found in a window and also as the text is written is one
   // finding, the one as written: by its rule, a few characters on (what the window decodes
   // before the run shortens it: `=\n` taken out), however the other was read (as written

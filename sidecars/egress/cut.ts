@@ -88,6 +88,27 @@ function runEnd(text: string, from: number): number {
   }
 }
 
+/**
+ * Where the quoted pieces joined on to one that ends at `end` end (`"xoxb-...261" +
+ * "4-bF0n..."`, `'ab' 'cd'`, `"ab", "cd"`), 16 at most: a secret found in the first
+ * alone (a Slack token without its secret part is one of its kind) goes with the rest.
+ * Quotes in code in a model request's JSON are escaped (`\"`), or single quotes or
+ * backquotes: the JSON's own quotes are not read, so no field is cut into.
+ */
+function piecesOnEnd(text: string, end: number): number {
+  for (let n = 0; n < 16; n++) {
+    JOINED_PIECE.lastIndex = end;
+    const m = JOINED_PIECE.exec(text);
+    if (!m) return end;
+    end = JOINED_PIECE.lastIndex;
+  }
+  return end;
+}
+
+/** A quote that ends a piece, what joins it to the next, and the next piece (see `piecesOnEnd`). */
+const JOINED_PIECE =
+  /(\\{1,7}"|\\{0,7}['`])(?:[ \t+.,]|\\[nrt]|\r?\n)*\1[A-Za-z0-9+/_=.~-]{1,512}(?=(?:\\{1,7}[nrt]|\r?\n|[ \t])*\\{0,7}["'`])/y;
+
 /** A run of `runEnd`'s within its line: a block's characters, and its padding. */
 const RUN_IN_LINE = /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-]))+/y;
 /** What a block's next line, at its start, goes on with (as wrapped base64 does). */
@@ -256,7 +277,9 @@ export function cutOutSecrets(
   spans.push(
     ...found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
       // A token in groups is cut out as written, marks and all; one in quoted pieces with
-      // the quotes and operators between them.
+      // the quotes and operators between them; one that ends a quoted piece with the
+      // pieces joined on to it (its first piece may be a token of its kind by itself).
+      if (f.encoding === "plain") return [[f.index, piecesOnEnd(text, f.index + f.length)]];
       if (CUT_AS_WRITTEN.has(f.encoding)) return [[f.index, f.index + f.length]];
       // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
       // findings all point at its start: it is read once.

@@ -250,6 +250,39 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
   assert.ok(cuts > 1800, `${cuts} cut`);
 });
 
+Deno.test("cutOutSecrets() cuts a token in quoted pieces whose first piece is a token of its kind by itself with every piece", () => {
+  // A Slack token's IDs alone match its rule; cut as found, its secret part had been sent.
+  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  const halves = (s: string, q = '"', join = " + ") =>
+    `${q}${s.slice(0, 28)}${q}${join}${q}${s.slice(28)}${q}`;
+  const forms = [
+    halves(slack),
+    halves(slack, "'"),
+    halves(slack, "'", " "),
+    `[${halves(slack, '"', ", ")}]`,
+    halves(`KEY=${slack}\n`),
+    JSON.stringify({ out: halves(slack) }),
+    JSON.stringify({ cell: JSON.stringify({ out: halves(`KEY=${slack}\n`) }) }),
+    // Pieces a space, markup or a line apart, or in variables: found whole by the readers
+    // of pieces, which the cut-out takes as written.
+    `${slack.slice(0, 28)} ${slack.slice(28)}`,
+    `${slack.slice(0, 28)}<!-- -->${slack.slice(28)}`,
+    `${slack.slice(0, 28)}\n${slack.slice(28)}`,
+    `A=${slack.slice(0, 28)}; B=${slack.slice(28)}; curl -d "$A$B"`,
+  ];
+  for (const content of forms) {
+    const cut = cutOutSecrets(JSON.stringify({ messages: [{ role: "user", content }] }), []);
+    assert.ok(cut, content);
+    const left = JSON.parse(cut.text).messages[0].content as string;
+    assert.ok(!left.includes(slack.slice(28, 38)) && !left.includes(slack.slice(40)), left);
+  }
+  // The request's own fields, quoted as JSON quotes them, are not cut into.
+  const body = JSON.stringify({
+    messages: [{ role: "user", content: `id ${slack.slice(0, 28)}` }],
+  });
+  assert.equal(JSON.parse(cutOutSecrets(body, [])!.text).messages[0].content, `id ${CUT_OUT}`);
+});
+
 Deno.test("cutOutSecrets() cuts a token in base64 a piece at a time with all its pieces, and a padded one with its padding", () => {
   const halves = [GH.slice(0, 20), GH.slice(20)].map((half) => btoa(half));
   const thirds = [GH.slice(0, 14), GH.slice(14, 27), GH.slice(27)].map((third) => btoa(third));
