@@ -90,8 +90,9 @@ function runEnd(text: string, from: number): number {
 
 /**
  * Where the quoted pieces joined on to one that ends at `end` end (`"xoxb-...261" +
- * "4-bF0n..."`, `'ab' 'cd'`, `"ab", "cd"`), 16 at most: a secret found in the first
- * alone (a Slack token without its secret part is one of its kind) goes with the rest.
+ * "4-bF0n..."`, `'ab' 'cd'`, `"ab", "cd"`; each up to its closing quote, 512 characters
+ * at most), 16 at most: a secret found in the first alone (a Slack token without its
+ * secret part is one of its kind) goes with the rest.
  * Quotes in code in a model request's JSON are escaped (`\"`), or single quotes or
  * backquotes: the JSON's own quotes are not read, so no field is cut into.
  */
@@ -106,8 +107,7 @@ function piecesOnEnd(text: string, end: number): number {
 }
 
 /** A quote that ends a piece, what joins it to the next, and the next piece (see `piecesOnEnd`). */
-const JOINED_PIECE =
-  /(\\{1,7}"|\\{0,7}['`])(?:[ \t+.,]|\\[nrt]|\r?\n)*\1[A-Za-z0-9+/_=.~-]{1,512}(?=(?:\\{1,7}[nrt]|\r?\n|[ \t])*\\{0,7}["'`])/y;
+const JOINED_PIECE = /(\\{1,7}"|\\{0,7}['`])(?:[ \t+.,]|\\[nrt]|\r?\n)*\1[^"'`]{1,512}?(?=\1)/y;
 
 /** A run of `runEnd`'s within its line: a block's characters, and its padding. */
 const RUN_IN_LINE = /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-]))+/y;

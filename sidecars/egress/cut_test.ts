@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,070 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,250 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -155,6 +155,8 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "as written": (s) => s,
     "folded 16": (s) => lines(s, 16),
     "folded 8": (s) => lines(s, 8),
+    "quoted halves": (s) => `"${s.slice(0, s.length >> 1)}" + "${s.slice(s.length >> 1)}"`,
+    "halves a space apart": (s) => `${s.slice(0, s.length >> 1)} ${s.slice(s.length >> 1)}`,
     base64: (s) => btoa(s),
     "base64 in lines": (s) => lines(btoa(s), 76),
     "base64 in lines of 20": (s) => lines(btoa(s), 20),
@@ -204,11 +206,12 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq",
   ];
   // What SECURITY.md says passes: a line break within a prefix's first four characters
-  // (`TOKEN=gh`, then `p_Zq8Lw2`), and a token after a label on lines that each start with
-  // a prefix, its first line too short to be a run (`data: TOKEN=ghp_Zq8Lw2`, then
-  // `data: Rt5Vn1...`).
+  // (`TOKEN=gh`, then `p_Zq8Lw2`), a token after a label on lines that each start with a
+  // prefix, its first line too short to be a run (`data: TOKEN=ghp_Zq8Lw2`, then
+  // `data: Rt5Vn1...`), and pieces whose first does not start with the token's prefix
+  // (`"TOKEN=ghp_Zq8L" + "w2Rt..."`).
   const UNSEEN = (how: string, where: string, env: boolean) =>
-    env && (how === "folded 8" ||
+    env && (how === "folded 8" || how === "quoted halves" || how === "halves a space apart" ||
       (how === "folded 16" && (where === "after data: " || where === "quoted")));
   const left: string[] = [];
   let cuts = 0;
