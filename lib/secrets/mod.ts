@@ -564,10 +564,13 @@ function findInPiece(
       const index = f.index;
       const key = `${f.rule}:${index}`;
       if (seen.has(key)) {
+        // Or found in a window with where it is written (a token folded into lines of
+        // look-alike letters, its first line a token of its kind by itself).
         const kept = located.get(key);
-        const end = index + f.length;
-        if (asWritten && kept && end > (kept.written?.[1] ?? kept.index + kept.length)) {
-          kept.written = [kept.index, end];
+        const written = (f as Pick<Located, "written">).written;
+        const end = written?.[1] ?? (asWritten ? index + f.length : -1);
+        if (kept && end > (kept.written?.[1] ?? kept.index + kept.length)) {
+          kept.written = [Math.min(kept.index, written?.[0] ?? index), end];
         }
         continue;
       }

@@ -235,11 +235,17 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
           cuts++;
           const rest = JSON.parse(cut.text).messages[0].content as string;
           const flat = rest.replace(/\s+/g, "");
+          // Of an encoding of a character at a time (hex, percent, ROT13), the token's own
+          // encoding; of a block (base64, compressed), the block's.
+          const own = encode(token).replace(/\s+/g, "");
+          const form = encoded.replace(/\s+/g, "").includes(own)
+            ? own
+            : encoded.replace(/\s+/g, "");
           const pieces = [
             ...Array.from({ length: token.length - 9 }, (_, i) => token.slice(i, i + 10)),
             ...(how.startsWith("as written") || how.startsWith("folded") ? [] : Array.from(
-              { length: Math.max(0, encoded.replace(/\s+/g, "").length - 15) },
-              (_, i) => encoded.replace(/\s+/g, "").slice(i, i + 16),
+              { length: Math.max(0, form.length - 15) },
+              (_, i) => form.slice(i, i + 16),
             )),
           ];
           const piece = pieces.find((p) => flat.includes(p));
@@ -272,11 +278,19 @@ Deno.test("cutOutSecrets() cuts a token in quoted pieces whose first piece is a 
     `${slack.slice(0, 28)}<!-- -->${slack.slice(28)}`,
     `${slack.slice(0, 28)}\n${slack.slice(28)}`,
     `A=${slack.slice(0, 28)}; B=${slack.slice(28)}; curl -d "$A$B"`,
+    // In full-width letters, cut into indented lines: found in a window normalised, its
+    // pieces where they are written.
+    `x:\n  ${
+      [...slack].map((c) =>
+        /[A-Za-z0-9]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c
+      )
+        .join("").match(/.{1,30}/g)!.join("\n  ")
+    }`,
   ];
   for (const content of forms) {
     const cut = cutOutSecrets(JSON.stringify({ messages: [{ role: "user", content }] }), []);
     assert.ok(cut, content);
-    const left = JSON.parse(cut.text).messages[0].content as string;
+    const left = (JSON.parse(cut.text).messages[0].content as string).normalize("NFKC");
     assert.ok(!left.includes(slack.slice(28, 38)) && !left.includes(slack.slice(40)), left);
   }
   // The request's own fields, quoted as JSON quotes them, are not cut into.
