@@ -1540,7 +1540,11 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
       for (const width of [6, 8, 12, 16, 20, 24, 30]) {
         const lines = GH.match(new RegExp(`.{1,${width}}`, "g"))!;
         const text = wrap(`${lines.map((l) => prefix + l).join("\n")}\n`);
-        assert.deepEqual(found(text).map((f) => f.split(":")[1]), ["github-token"], text);
+        const rules = found(text).map((f) => f.split(":")[1]);
+        // (In a JSON string inside another, some widths are found twice: in the string
+        // unescaped, and joined as written.)
+        if (wrap === wraps[3]) assert.deepEqual([...new Set(rules)], ["github-token"], text);
+        else assert.deepEqual(rules, ["github-token"], text);
       }
       // `base64 .env | sed ...`: the token across two lines at some of these places.
       for (let shift = 0; shift < 60; shift += 6) {

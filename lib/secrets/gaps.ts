@@ -220,12 +220,13 @@ const MAX_MARKUP_ITEMS = 4;
  * length times two plus 1 if a line break is in it; 0 if none: up to `MAX_GAP_SPACES`
  * spaces or tabs, a `,`, `;` or `|` and as many again (`a, b`, `a | b`), then up to two
  * line breaks (a blank line between the pieces), each followed by indentation and maybe a
- * list item's marker (`- `, see `listMarkerEnd`), and up to
+ * list item's marker (`- `, see `listMarkerEnd`) or by what the first piece's line held
+ * before it, where `before` gives that (see `sharedPrefix`), and up to
  * `MAX_MARKUP_ITEMS` items of markup, each followed by spaces (`</a><b>`, `<!-- -->`,
  * `/* *\/`, which a browser or a compiler drops, or a line comment to its line's end,
  * `# first half`); as written, or escaped in a JSON string.
  */
-export function gapAt(text: string, i: number): number {
+export function gapAt(text: string, i: number, before?: string): number {
   let p = spacesEnd(text, i);
   const mark = text.charCodeAt(p);
   if (mark === 44 || mark === 59 || mark === 124) p = spacesEnd(text, p + 1);
@@ -233,7 +234,9 @@ export function gapAt(text: string, i: number): number {
   for (let breaks = 0, items = 0;;) {
     const k = breaks < 2 ? lineBreakAt(text, p) : 0;
     if (k > 0) {
-      p = listMarkerEnd(text, indentEnd(text, p + k));
+      const line = p + k;
+      p = listMarkerEnd(text, indentEnd(text, line));
+      if (p === line && before) p = line + sharedPrefix(text, line, before);
       broke = 1;
       breaks++;
       continue;
@@ -244,6 +247,19 @@ export function gapAt(text: string, i: number): number {
     items++;
   }
   return 2 * (p - i) + broke;
+}
+
+/**
+ * How much of the line at `line` is what the first piece's line held before it (`before`,
+ * see `gapAt`), up to a character no token holds (`data: ` of `data: TOKEN=ghp_...`, then
+ * `data: Rt5V...`): lines that each start with one prefix. 0 if that is none, or spaces
+ * alone.
+ */
+function sharedPrefix(text: string, line: number, before: string): number {
+  let n = 0;
+  while (n < before.length && text.charCodeAt(line + n) === before.charCodeAt(n)) n++;
+  while (n > 0 && TOKEN_CHAR[codeAt(text, line + n - 1)] === 1) n--;
+  return /[^ \t]/.test(text.slice(line, line + n)) ? n : 0;
 }
 
 /** Where a list item's marker at `i` (`- `, `* `, `+ `, as YAML and Markdown start one) and the spaces after it end; `i` if none is there. */

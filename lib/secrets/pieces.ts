@@ -8,7 +8,7 @@
 
 import { assignedBefore, assignedName, referenceAfter, referenceAt } from "./assign.ts";
 import { codeAt } from "./chars.ts";
-import { indentEnd, lineBreakAt, linePrefix } from "./decode.ts";
+import { indentEnd, lineBreakAt, linePrefix, prefixOfLine } from "./decode.ts";
 import {
   capitalsDetector,
   isPublic,
@@ -410,7 +410,9 @@ export function splitPieces(): (text: string, start: number, end: number) => Pie
   const wordEnd = wordEnds(MAX_SPLIT_PIECE, SPLIT_CHAR);
   return (text, start, end) => {
     const close = blockCommentOut(text, wordEnd(text, end));
-    let gap = gapAt(text, close);
+    // What the line holds before the token: lines after it may each start so too.
+    const before = prefixOfLine(text, start);
+    let gap = gapAt(text, close, before);
     if (gap === 0) return undefined;
     const pieces: number[] = [start, close];
     let length = close - start;
@@ -443,7 +445,7 @@ export function splitPieces(): (text: string, start: number, end: number) => Pie
       pieces.push(p, e);
       length += e - p;
       loose = (gap & 1) === 1 ? 1 : loose > 0 ? loose + 1 : 0;
-      gap = gapAt(text, e);
+      gap = gapAt(text, e, before);
       if (gap === 0) break;
       p = e + (gap >> 1);
     }
