@@ -77,10 +77,16 @@ import {
 } from "./turned.ts";
 import {
   charCallsDecode,
+  CODE_ESCAPES,
   codeUnescape,
+  type EscapeKind,
+  HTML_ESCAPES,
   htmlUnescape,
+  joinBrokenEscapes,
+  JSON_U_ESCAPES,
   jsonUnescape,
   jsonUnescapeDeep,
+  PERCENT_ESCAPES,
   percentDecode,
   qpDecode,
   triggered,
@@ -475,27 +481,48 @@ export function variants(
     encoding: Variant["encoding"],
     stretches: readonly number[],
     decode: (s: string) => string,
+    escape?: EscapeKind,
   ) => {
+    // `written`: where in the text a character of `window` is (what was taken out of it
+    // before, see below, is not in `window`).
+    const one = (window: string, from: number, to: number, written?: (i: number) => number) => {
+      const decoded = decode(window);
+      if (decoded === window) return;
+      add({
+        text: decoded,
+        encoding,
+        at: from,
+        end: to,
+        origin: window.length > MAX_TRACED ? undefined : (a, b) => {
+          const [start, end] = writtenSpan(window, decode, a, b);
+          return written
+            ? [written(start), end > start ? written(end - 1) + 1 : written(start)]
+            : [from + start, from + end];
+        },
+      });
+    };
     for (const [from, to] of windowsAround(text.length, stretches)) {
       if (budget <= 0) return;
       const window = text.slice(from, to);
-      const decoded = decode(window);
-      if (decoded !== window) {
-        add({
-          text: decoded,
-          encoding,
-          at: from,
-          end: to,
-          origin: window.length > MAX_TRACED
-            ? undefined
-            : (a, b) => writtenSpan(window, decode, a, b).map((i) => from + i) as [number, number],
-        });
+      one(window, from, to);
+      // Escapes cut into lines (`fold`, a wrapped column): decoded again with the line
+      // breaks inside their runs taken out (see `joinBrokenEscapes`), where there are any.
+      if (escape) {
+        const cuts: number[] = [];
+        const joined = joinBrokenEscapes(window, escape, cuts);
+        if (joined !== window) {
+          one(joined, from, to, (i) => {
+            let at = from + i;
+            for (let k = 0; k < cuts.length && cuts[k]! <= i; k += 2) at += cuts[k + 1]!;
+            return at;
+          });
+        }
       }
     }
   };
   local("normalized", survey.odd, normalize);
   local("normalized", single(survey.marked), withoutMarks);
-  local("url", single(found.percent), percentDecode);
+  local("url", single(found.percent), percentDecode, PERCENT_ESCAPES);
   local("quoted-printable", single(found.qp), qpDecode);
   // And code in a JSON string inside another, its quotes escaped twice (see `deepQuoteAt`),
   // or a token's piece ending at a line break so (`deepBreaks`, from the caller): one list,
@@ -505,16 +532,15 @@ export function variants(
     "json",
     single(deep.length === 0 ? found.escape : mergeSorted(found.escape, deep)),
     deep.length === 0 ? jsonUnescape : jsonUnescapeDeep,
+    JSON_U_ESCAPES,
   );
   // Escapes written inside a JSON string (or another layer of quoting) have their
   // backslash doubled (`"printf '\\147'"`): a run of backslashes before an escape counts
   // as one, or each would leave a backslash inside the token.
-  local(
-    "escape",
-    single(found.code),
-    (w) => codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/"),
-  );
-  local("html", single(found.html), htmlUnescape);
+  const code = (w: string) =>
+    codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/");
+  local("escape", single(found.code), code, CODE_ESCAPES);
+  local("html", single(found.html), htmlUnescape, HTML_ESCAPES);
   local("escape", single(found.calls), charCallsDecode);
   // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
   // in groups of more than a byte, each group reversed (`od -x`: little-endian words).

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { findSecrets, findSplitSecrets, howWritten } from "./mod.ts";
 import { variants } from "./decode.ts";
+import { CODE_ESCAPES, HTML_ESCAPES, joinBrokenEscapes, PERCENT_ESCAPES } from "./unescape.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
 import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
 import {
@@ -3009,4 +3010,72 @@ Deno.test("a token or a .env line in each encoding, in each place a request or a
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+Deno.test("escapes cut into lines (`fold -w 16` of a percent-encoded token, a column of `\\x67` escapes) are decoded joined: each form, width, line break and prefix, as written and in a model request", () => {
+  const code = (c: string) => c.charCodeAt(0).toString(16).padStart(2, "0");
+  const forms: Record<string, (s: string) => string> = {
+    percent: (s) => [...s].map((c) => "%" + code(c)).join(""),
+    "percent, capitals": (s) => [...s].map((c) => "%" + code(c).toUpperCase()).join(""),
+    "\\x": (s) => [...s].map((c) => "\\x" + code(c)).join(""),
+    "\\u": (s) => [...s].map((c) => "\\u00" + code(c)).join(""),
+    octal: (s) => [...s].map((c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0")).join(""),
+    "&#x": (s) => [...s].map((c) => "&#x" + code(c) + ";").join(""),
+    "&#": (s) => [...s].map((c) => "&#" + c.charCodeAt(0) + ";").join(""),
+  };
+  // Each line after the first starts with what follows the line break.
+  const breaks = ["\n", "\r\n", "\n    ", "\n\t", "\ndata: ", "\n> "];
+  const missed: string[] = [];
+  for (const [token, widths] of [[GH, [5, 8, 13, 76]], [AWS, [16]]] as const) {
+    for (const [name, encode] of Object.entries(forms)) {
+      for (const written of [token, `TOKEN=${token}`]) {
+        const encoded = encode(written);
+        for (const width of widths) {
+          for (const brk of breaks) {
+            const first = brk.slice(brk.lastIndexOf("\n") + 1);
+            const text = first + encoded.match(new RegExp(`.{1,${width}}`, "g"))!.join(brk);
+            const request = JSON.stringify({
+              messages: [{ role: "user", content: `$ cat x\n${text}\n` }],
+            });
+            for (const [where, body] of [["as written", text], ["in a request", request]]) {
+              if (findSecrets(body!).length === 0) {
+                missed.push(
+                  `${name} of ${written.slice(0, 6)}, ${width} wide, ${
+                    JSON.stringify(brk)
+                  }, ${where}`,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.deepEqual(missed, []);
+});
+
+Deno.test("joinBrokenEscapes() takes out only line breaks inside a run of escapes, and a prefix each of its lines starts with", () => {
+  assert.equal(joinBrokenEscapes("%67%6\n8%70", PERCENT_ESCAPES), "%67%68%70");
+  assert.equal(joinBrokenEscapes("%67%68\n%70", PERCENT_ESCAPES), "%67%68%70");
+  // `data: ` after the line break reads as the rest of an escape (`%da`) but is the
+  // prefix the line before starts with too.
+  assert.equal(joinBrokenEscapes("data: %67%\ndata: 68%70", PERCENT_ESCAPES), "data: %67%68%70");
+  assert.equal(joinBrokenEscapes('"x: %67%6\\n  8%70"', PERCENT_ESCAPES), '"x: %67%68%70"');
+  assert.equal(joinBrokenEscapes("\\x67\\x6\n8", CODE_ESCAPES), "\\x67\\x68");
+  assert.equal(joinBrokenEscapes("\\14\n7", CODE_ESCAPES), "\\147");
+  assert.equal(joinBrokenEscapes("&#x67;&#x\n68;", HTML_ESCAPES), "&#x67;&#x68;");
+  // Line breaks next to anything else stay.
+  for (
+    const text of [
+      "a%20b\nnext line",
+      "width: 100%\nheight: 50%",
+      "printf '\\x41'\necho done",
+      "%41\nxyz",
+      "&amp;\n&lt;",
+    ]
+  ) {
+    for (const kind of [PERCENT_ESCAPES, CODE_ESCAPES, HTML_ESCAPES]) {
+      assert.equal(joinBrokenEscapes(text, kind), text, text);
+    }
+  }
 });

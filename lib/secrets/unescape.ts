@@ -20,6 +20,155 @@ export function percentDecode(text: string): string {
   });
 }
 
+/** A line break, as it is or escaped in a JSON string (`\\n`). */
+const BREAK = /(?:\r?\n|(?:\\r)?\\n)/.source;
+/** What indents a line: spaces and tabs, as they are or escaped (`\\t`). */
+const INDENT = /(?:[ \t]|\\t)*/.source;
+
+/**
+ * A kind of escape `joinBrokenEscapes` joins across line breaks: `one`, a global pattern
+ * of one escape; `cut`, what a text holds where a line break is next to one (an escape,
+ * or a part of one, before it; or a backslash before it and the rest after).
+ */
+export interface EscapeKind {
+  one: RegExp;
+  cut: RegExp;
+}
+
+/** Percent escapes (`%67`). */
+export const PERCENT_ESCAPES: EscapeKind = {
+  one: /%[0-9A-Fa-f]{2}/g,
+  cut: new RegExp(/%[0-9A-Fa-f]{0,2}/.source + BREAK),
+};
+
+/**
+ * The escapes of program text as `codeUnescape` reads them, the backslash written once
+ * or more (doubled inside a JSON string).
+ */
+export const CODE_ESCAPES: EscapeKind = {
+  one:
+    /\\+(?:x[0-9A-Fa-f]{2}|[ux]\{[0-9A-Fa-f]{1,6}\}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0-3][0-7]{2}|[0-7]{1,2}(?![0-7]))/g,
+  cut: new RegExp(
+    /\\(?:x[0-9A-Fa-f]{0,2}|[ux]\{[0-9A-Fa-f]{0,6}\}?|u[0-9A-Fa-f]{0,4}|U[0-9A-Fa-f]{0,8}|[0-7]{1,3})/
+      .source + BREAK + "|" + /\\/.source + BREAK + INDENT + "[xuU0-7]",
+  ),
+};
+
+/** JSON's `\\u` escapes. */
+export const JSON_U_ESCAPES: EscapeKind = {
+  one: /\\u[0-9A-Fa-f]{4}/g,
+  cut: new RegExp(
+    /\\u[0-9A-Fa-f]{0,4}/.source + BREAK + "|" + /\\/.source + BREAK + INDENT + "u",
+  ),
+};
+
+/** Numeric HTML references (`&#x67;`, `&#103;`). */
+export const HTML_ESCAPES: EscapeKind = {
+  one: /&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});?/g,
+  cut: new RegExp(/&(?:#(?:[xX][0-9A-Fa-f]{0,6}|[0-9]{0,7});?)?/.source + BREAK),
+};
+
+/** A line break and the indentation after it. */
+const BREAK_INDENTED = new RegExp(BREAK + INDENT, "g");
+
+/** How far either side of a line break `joinBrokenEscapes` looks: longer than an escape. */
+const ESCAPE_REACH = 16;
+
+/** A character an escape may hold (see `joinBrokenEscapes`). */
+const ESCAPE_PART = /[0-9A-Za-z%\\&#;{}+]/;
+
+/** The longest prefix each line of escapes may start with (`data: `, `> `, a log's stamp). */
+const MAX_ESCAPES_PREFIX = 32;
+
+/**
+ * `text` with each line break (as it is or escaped, `\\n`, and the spaces or tabs
+ * indenting the line after it) that falls inside a run of escapes of `kind` taken out:
+ * one that cuts an escape in two (`%6`, then `7%68...`), or stands between two (`fold -w
+ * 12` of a percent-encoded token). A prefix the line after starts with, as the line
+ * before does (`sed 's/^/data: /'`), goes with it. Escapes cut into lines that way are
+ * decoded joined, as a tool that reads them would after `tr -d '\\n'`; a line break
+ * next to anything else stays. `cuts`, when given, gets for each part taken out where
+ * it was in what is returned and its length. A text with no line break next to an escape (`kind.cut`)
+ * is returned as it is, at the cost of one search.
+ */
+export function joinBrokenEscapes(text: string, kind: EscapeKind, cuts?: number[]): string {
+  if (!kind.cut.test(text)) return text;
+  const out: string[] = [];
+  let from = 0;
+  let length = 0;
+  BREAK_INDENTED.lastIndex = 0;
+  for (let m = BREAK_INDENTED.exec(text); m !== null; m = BREAK_INDENTED.exec(text)) {
+    const at = m.index;
+    const after = at + m[0].length;
+    const left = text.slice(Math.max(0, at - ESCAPE_REACH), at);
+    // The prefix the line before starts with too, ending in a character no escape holds
+    // (`data: `, `> `), then escapes on after it; or escapes on right after the break. In
+    // that order: a prefix may read as the rest of an escape (`%` at a line's end, then
+    // `data: 71`: `%da` is one).
+    const start = lineStartBefore(text, at);
+    let skip = -1;
+    // The longest prefix the two lines share, less what an escape may hold at its end.
+    let shared = 0;
+    while (
+      shared < MAX_ESCAPES_PREFIX && start + shared < at &&
+      text.charCodeAt(after + shared) === text.charCodeAt(start + shared) &&
+      text.charCodeAt(start + shared) !== 10 && text.charCodeAt(start + shared) !== 13
+    ) shared++;
+    while (shared > 0 && ESCAPE_PART.test(text[after + shared - 1]!)) shared--;
+    if (
+      shared > 0 &&
+      insideEscapes(left, text.slice(after + shared, after + shared + ESCAPE_REACH), kind.one)
+    ) skip = shared;
+    if (skip < 0 && insideEscapes(left, text.slice(after, after + ESCAPE_REACH), kind.one)) {
+      skip = 0;
+    }
+    if (skip < 0) continue;
+    out.push(text.slice(from, at));
+    length += at - from;
+    cuts?.push(length, after + skip - at);
+    from = after + skip;
+    BREAK_INDENTED.lastIndex = from;
+  }
+  if (from === 0) return text;
+  out.push(text.slice(from));
+  return out.join("");
+}
+
+/** How far back `lineStartBefore` looks for where a line starts. */
+const LINE_REACH = 256;
+
+/**
+ * Where the line holding `at` starts: after a line break as it is or escaped (`\\n`), or
+ * after a quote (a JSON string's first line); `LINE_REACH` characters back at most.
+ */
+function lineStartBefore(text: string, at: number): number {
+  const end = Math.max(0, at - LINE_REACH);
+  for (let i = at - 1; i >= end; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 34 || (c === 110 && text.charCodeAt(i - 1) === 92)) return i + 1;
+  }
+  return end;
+}
+
+/**
+ * Whether `left` and `right` joined hold an escape across where they meet, or one that
+ * ends there and one that starts there.
+ */
+function insideEscapes(left: string, right: string, escape: RegExp): boolean {
+  const joined = left + right;
+  const at = left.length;
+  let ends = false;
+  let starts = false;
+  for (const m of joined.matchAll(escape)) {
+    const end = m.index + m[0].length;
+    if (m.index < at && end > at) return true;
+    if (end === at) ends = true;
+    if (m.index === at) starts = true;
+    if (m.index > at) break;
+  }
+  return ends && starts;
+}
+
 /**
  * Quoted-printable decoding (RFC 2045; RFC 2047's `Q` writes a space as `_`, which is left
  * as it is): `=XX` is the byte it names, in either case, and a soft line break (`=` at a
@@ -235,6 +384,21 @@ function hexDigitsAt(text: string, at: number, count: number): boolean {
   return hexDigits(text, at, at + count);
 }
 
+/**
+ * Whether fewer than `count` hex digits at `at` run up to a line break, as it is or
+ * escaped (`\\n`): an escape cut in two by `fold` (`%6`, then `7`), which
+ * `joinBrokenEscapes` joins.
+ */
+function cutEscapeAt(text: string, at: number, count: number): boolean {
+  for (let k = at; k < at + count; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13) return true;
+    if (c === 92) return text.charCodeAt(k + 1) === 110 || text.charCodeAt(k + 1) === 114;
+    if (hexDigit(c) < 0) return false;
+  }
+  return false;
+}
+
 /** Where the escapes of each kind are in a text (see `triggered`). */
 export interface Triggered {
   percent: number[];
@@ -275,7 +439,7 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
       // first, an odd run before a quote.
       if (text.charCodeAt(i - 1) !== 92 && deepQuoteAt(text, i)) deep.push(i);
     } else if (c === 37) {
-      if (hexDigitsAt(text, i + 1, 2)) percent.push(i);
+      if (hexDigitsAt(text, i + 1, 2) || cutEscapeAt(text, i + 1, 2)) percent.push(i);
     } else if (c === 61) {
       if (qpAt(text, i)) qp.push(i);
     } else {
@@ -287,7 +451,10 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
         zeroCells.push(i);
         continue;
       }
-      if (next === 47 || (next === 117 && hexDigitsAt(text, i + 2, 4))) {
+      if (
+        next === 47 ||
+        (next === 117 && (hexDigitsAt(text, i + 2, 4) || cutEscapeAt(text, i + 2, 4)))
+      ) {
         // After an even run of backslashes this one is escaped itself (`\\u0041` in JSON is
         // a backslash, then `u0041`): not a JSON escape here, but an escape written in
         // the string's text (a file the agent shows), decoded with the others.
@@ -296,7 +463,8 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
         if (run % 2 === 1) escape.push(i);
         else code.push(i);
       } else if (
-        (next === 120 && (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{")) ||
+        (next === 120 &&
+          (hexDigitsAt(text, i + 2, 2) || text[i + 2] === "{" || cutEscapeAt(text, i + 2, 2))) ||
         (next === 117 && text[i + 2] === "{") || (next === 85 && hexDigitsAt(text, i + 2, 8)) ||
         (next >= 48 && next <= 55 && TOKEN_CHAR[Math.max(0, octalAt(text, i + 1))] === 1) ||
         (next === 78 && namedAt(text, i + 3))

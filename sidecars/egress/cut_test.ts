@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,250 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,520 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -169,6 +169,9 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     base32: (s) => base32Of(s),
     "base32 in lines of 24": (s) => lines(base32Of(s), 24),
     "percent-encoded": (s) => [...s].map((c) => "%" + hexOf(c)).join(""),
+    "percent-encoded in lines of 16": (s) => lines([...s].map((c) => "%" + hexOf(c)).join(""), 16),
+    "\\x escapes in lines of 22": (s) => lines([...s].map((c) => "\\x" + hexOf(c)).join(""), 22),
+    "\\u escapes in lines of 16": (s) => lines([...s].map((c) => "\\u00" + hexOf(c)).join(""), 16),
     ROT13: rot13Of,
     reversed: reversedOf,
     "a number": (s) => BigInt("0x" + hexOf(s)).toString(),
