@@ -28,3 +28,17 @@ const codeOf = String.prototype.charCodeAt;
 export function codeAt(text: string, i: number): number {
   return codeOf.call(text, i) | 0;
 }
+
+/**
+ * Whether `text` at `at` holds `prefix`, or the same but for digits in the same places: a
+ * log's stamp before each line (`[2026-12-07 12:00:01] `, then `... 12:00:02] `).
+ */
+export function startsLike(text: string, at: number, prefix: string): boolean {
+  if (at < 0 || at + prefix.length > text.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const x = text.charCodeAt(at + i);
+    const y = prefix.charCodeAt(i);
+    if (x !== y && !(x >= 48 && x <= 57 && y >= 48 && y <= 57)) return false;
+  }
+  return true;
+}

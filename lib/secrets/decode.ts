@@ -45,7 +45,7 @@ import {
   turnedHexOfText,
   zlibHeader,
 } from "./basen.ts";
-import { codeAt } from "./chars.ts";
+import { codeAt, startsLike } from "./chars.ts";
 import { DECODE_RADIUS, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
 import { escapeLetter, sameCharacter } from "./probes.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
@@ -1150,7 +1150,7 @@ function prefixedLines(text: string, runs: readonly number[], r: number, prefix:
   while (k + 2 < runs.length) {
     const line = nextLine(text, runs[k + 1]!);
     const next = runs[k + 2]!;
-    if (line < 0 || next - line !== prefix.length || !text.startsWith(prefix, line)) break;
+    if (line < 0 || next - line !== prefix.length || !startsLike(text, line, prefix)) break;
     const own = runs[k + 3]! - next;
     if (own > width) break;
     k += 2;
@@ -1216,7 +1216,7 @@ function lineStarts(text: string, at: number): boolean {
  */
 function shortPrefixedLine(text: string, runs: readonly number[], end: number, prefix: string) {
   const line = nextLine(text, runs[end + 1]!);
-  if (line < 0 || !text.startsWith(prefix, line)) return "";
+  if (line < 0 || !startsLike(text, line, prefix)) return "";
   const at = line + prefix.length;
   let k = at;
   while (k - at < 15 && (ALPHABET[text.charCodeAt(k)]! & BASE64_CHAR) !== 0) k++;

@@ -1534,13 +1534,19 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
     (s: string) => JSON.stringify({ out: s }),
     (s: string) => JSON.stringify({ cell: JSON.stringify({ out: s }) }),
   ];
-  for (const prefix of ["data: ", "> ", "# ", "|", "2026-12-06T21:55:22Z stdout F "]) {
+  // A log's stamp, the same on each line or counting on (`...:22Z`, `...:23Z`).
+  const stamps = [
+    (i: number) => `2026-12-06T21:55:2${i % 10}Z stdout F `,
+    (i: number) => `[12:00:0${i % 10}] `,
+  ];
+  for (const prefix of ["data: ", "> ", "# ", "|", "2026-12-06T21:55:22Z stdout F ", ...stamps]) {
+    const before = (i: number) => typeof prefix === "string" ? prefix : prefix(i);
     for (const wrap of wraps) {
       // `fold -w N`: lines of runs, the last one shorter (shorter than a run too), and
       // lines shorter than runs.
       for (const width of [6, 8, 12, 16, 20, 24, 30]) {
         const lines = GH.match(new RegExp(`.{1,${width}}`, "g"))!;
-        const text = wrap(`${lines.map((l) => prefix + l).join("\n")}\n`);
+        const text = wrap(`${lines.map((l, i) => before(i) + l).join("\n")}\n`);
         const rules = found(text).map((f) => f.split(":")[1]);
         // (In a JSON string inside another, some widths are found twice: in the string
         // unescaped, and joined as written.)
@@ -1550,7 +1556,7 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
       // `base64 .env | sed ...`: the token across two lines at some of these places.
       for (let shift = 0; shift < 60; shift += 6) {
         const env = btoa(`${"#".repeat(shift)}\nTOKEN=${GH}\n`).match(/.{1,64}/g)!;
-        const text = wrap(env.map((l) => prefix + l).join("\n"));
+        const text = wrap(env.map((l, i) => before(i) + l).join("\n"));
         assert.ok(found(text).includes("base64:github-token"), text);
       }
     }
@@ -1564,9 +1570,15 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
     const shown = row.map((b) => b >= 32 && b < 127 ? String.fromCharCode(b) : ".").join("");
     return `${(r * 16).toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${shown}`;
   });
-  for (const prefix of ["> ", "- ", "# ", "data: ", "\t"]) {
+  for (
+    const prefix of ["> ", "- ", "# ", "data: ", "\t", ...stamps, (i: number) => `12:00:0${i} `]
+  ) {
     for (const wrap of wraps) {
-      const text = wrap(`${rows.map((row) => prefix + row).join("\n")}\nok\n`);
+      const text = wrap(
+        `${
+          rows.map((row, i) => (typeof prefix === "string" ? prefix : prefix(i)) + row).join("\n")
+        }\nok\n`,
+      );
       assert.ok(found(text).includes("hexdump:github-token"), text);
     }
   }

@@ -7,7 +7,7 @@
  */
 
 import { assignmentAt, quoteAt } from "./assign.ts";
-import { codeAt } from "./chars.ts";
+import { codeAt, startsLike } from "./chars.ts";
 import { indentEnd, lineBreakAt } from "./decode.ts";
 import { escapeLetter } from "./probes.ts";
 import { markupAt, markupBefore } from "./markup.ts";
@@ -257,7 +257,7 @@ export function gapAt(text: string, i: number, before?: string): number {
  */
 function sharedPrefix(text: string, line: number, before: string): number {
   let n = 0;
-  while (n < before.length && text.charCodeAt(line + n) === before.charCodeAt(n)) n++;
+  while (n < before.length && startsLike(text, line + n, before[n]!)) n++;
   while (n > 0 && TOKEN_CHAR[codeAt(text, line + n - 1)] === 1) n--;
   return /[^ \t]/.test(text.slice(line, line + n)) ? n : 0;
 }

@@ -22,6 +22,7 @@ import {
   numberLine,
   quotedCharEnd,
 } from "./probes.ts";
+import { startsLike } from "./chars.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;
@@ -89,7 +90,7 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
     }
     // The last line, shorter than a stretch (`00000070: 320a  2.`).
     const next = lineAfter(text, stretches[k - 1]!);
-    const after = next !== undefined && prefix && text.startsWith(prefix, next)
+    const after = next !== undefined && prefix && startsLike(text, next, prefix)
       ? next + prefix.length
       : next;
     if (after !== undefined && rows.lines.length > 0) {
@@ -339,14 +340,26 @@ function readLine(
   let start = s;
   // An offset: `00000010:` (xxd), or six digits or more before shorter groups (hexdump,
   // od, whose offsets have an odd number of digits).
-  const s1 = skip(e);
-  const e1 = s1 < to ? tokenEnd(s1) : -1;
+  let s1 = skip(e);
+  let e1 = s1 < to ? tokenEnd(s1) : -1;
   // Whether the token `s`-`e`, `s1`-`e1` after it, is an offset.
   const offset = (s: number, e: number, s1: number, e1: number) => {
     const colon = text.charCodeAt(e) === 58 && text.charCodeAt(e + 1) === 32 && e - s >= 4;
     const long = e - s >= 6 && ((e - s) % 2 === 1 || e - s > e1 - s1);
     return (colon || long) && hexDigits(text, s, e);
   };
+  // A line after a time (`12:00:01 00000010: ...`, a log's), whose digits and colons read
+  // as groups: read from its offset, when one is near the line's start after something
+  // no group holds.
+  if (e1 > 0 && !offset(s, e, s1, e1)) {
+    const ahead = OFFSET_AHEAD.exec(text.slice(from, Math.min(to, from + MAX_PREFIX + 12)));
+    if (ahead && NO_GROUP.test(text.slice(from, from + ahead.index + 1))) {
+      start = s = from + ahead.index + ahead[0].length - ahead[1]!.length;
+      e = tokenEnd(s);
+      s1 = skip(e);
+      e1 = s1 < to ? tokenEnd(s1) : -1;
+    }
+  }
   if (e1 > 0) {
     if (offset(s, e, s1, e1)) [s, e] = [s1, e1];
     // Or the end of a label before the groups (the `a:` of `data: 67 68 ...`), and an
@@ -385,6 +398,15 @@ function readLine(
   rows.line(count);
   return { width, letters, start, end };
 }
+
+/**
+ * A dump's offset after something else (a time): seven or eight hex digits after a
+ * character that is no letter, digit or `:`, then a `:` and a space (`xxd`'s) or spaces
+ * (`hexdump -C`'s, `od`'s) and a group.
+ */
+const OFFSET_AHEAD = /[^0-9A-Za-z:]([0-9a-f]{7,8})(?:: | {1,2})(?=[0-9a-f]{2})/;
+/** A character no dump's groups hold, nor the spaces between them. */
+const NO_GROUP = /[^0-9A-Fa-f ]/;
 
 /** Where the digits of the token `from`-`to` start: past a `0x` before them. */
 function digitsFrom(text: string, from: number, to: number): number {
@@ -436,7 +458,7 @@ function nextLine(text: string, end: number, next: number, prefix?: string): boo
   if (start === undefined || start > next) return false;
   const gap = text.slice(start, next);
   return (gap.includes("\\") ? gap.replaceAll("\\t", "") : gap).trim() === "" ||
-    (prefix !== undefined && gap === prefix);
+    (prefix !== undefined && gap.length === prefix.length && startsLike(gap, 0, prefix));
 }
 
 /** Where the spaces and tabs at `at` end (a tab escaped in a JSON string too). */
@@ -729,7 +751,7 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     stretches.push(i, end);
     const next = lineAfter(text, end);
     if (next === undefined) break;
-    i = prefix && text.startsWith(prefix, next) ? next + prefix.length : indentEnd(text, next);
+    i = prefix && startsLike(text, next, prefix) ? next + prefix.length : indentEnd(text, next);
   }
   // Of text spaced out, read both as written and as in a JSON string, the longer reading.
   // Characters joined by line breaks in a JSON string also read as lines of one cell.

@@ -7,7 +7,7 @@
  */
 
 import { assignedBefore, assignedName, referenceAfter, referenceAt } from "./assign.ts";
-import { codeAt } from "./chars.ts";
+import { codeAt, startsLike } from "./chars.ts";
 import { indentEnd, lineBreakAt, linePrefix, prefixOfLine } from "./decode.ts";
 import {
   capitalsDetector,
@@ -337,7 +337,7 @@ export function foldedPieces(): (text: string, start: number, end: number) => Pi
     // what the prefix's line holds before the token (`data: `, `> `).
     const prefix = linePrefix(text, start);
     const lineFrom = (q: number) =>
-      prefix && text.startsWith(prefix, q) ? q + prefix.length : indentEnd(text, q);
+      prefix && startsLike(text, q, prefix) ? q + prefix.length : indentEnd(text, q);
     let p = lineFrom(close + step);
     const indent = p - close - step;
     while (step > 0 && length < CHAIN) {

@@ -6,7 +6,7 @@
  * `chr()` calls). Pure helpers of the decoding layer (`decode.ts`).
  */
 
-import { codeAt } from "./chars.ts";
+import { codeAt, startsLike } from "./chars.ts";
 import { HEX_VALUE, hexDigits } from "./hexdump.ts";
 
 /** Percent-decoding that survives malformed sequences (they stay as written). */
@@ -107,11 +107,12 @@ export function joinBrokenEscapes(text: string, kind: EscapeKind, cuts?: number[
     // `data: 71`: `%da` is one).
     const start = lineStartBefore(text, at);
     let skip = -1;
-    // The longest prefix the two lines share, less what an escape may hold at its end.
+    // The longest prefix the two lines share (but for digits: a log's stamp counting on),
+    // less what an escape may hold at its end.
     let shared = 0;
     while (
       shared < MAX_ESCAPES_PREFIX && start + shared < at &&
-      text.charCodeAt(after + shared) === text.charCodeAt(start + shared) &&
+      startsLike(text, after + shared, text[start + shared]!) &&
       text.charCodeAt(start + shared) !== 10 && text.charCodeAt(start + shared) !== 13
     ) shared++;
     while (shared > 0 && ESCAPE_PART.test(text[after + shared - 1]!)) shared--;

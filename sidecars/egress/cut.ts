@@ -14,6 +14,7 @@ import { base64PiecesEnd, indentEnd, nextLine, prefixOfLine } from "../../lib/se
 import { pastDots } from "../../lib/secrets/turned.ts";
 import { HTML_NAMES } from "../../lib/secrets/unescape.ts";
 import { type Dump, dumpAt } from "../../lib/secrets/hexdump.ts";
+import { startsLike } from "../../lib/secrets/chars.ts";
 import { CUT_OUT } from "../bundle/config.ts";
 import { bodySecrets, scanRequest } from "./dlp.ts";
 
@@ -69,7 +70,7 @@ function runEnd(text: string, from: number): number {
     if (line < 0) return end;
     let next = -1;
     let now: typeof how;
-    if (prefix && text.startsWith(prefix, line)) [next, now] = [line + prefix.length, "prefix"];
+    if (prefix && startsLike(text, line, prefix)) [next, now] = [line + prefix.length, "prefix"];
     else if (!indented) {
       // Indented: a run, or, below a first line that starts after a label (`KEY: <run>`,
       // the lines below aligned with it), the block's short last line, as the decoding
