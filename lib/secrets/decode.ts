@@ -46,6 +46,7 @@ import {
   zlibHeader,
 } from "./basen.ts";
 import { codeAt, startsLike } from "./chars.ts";
+import { TOKEN_KEYWORD } from "./detectors.ts";
 import { DECODE_RADIUS, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
 import { escapeLetter, sameCharacter } from "./probes.ts";
 import { normalize, withoutMarks } from "./normalize.ts";
@@ -571,6 +572,25 @@ export function variants(
     }
   }
   const runs = survey.runs;
+  // A token whose prefix the line break before a block of lines cuts (`fold -w 16` of
+  // `TOKEN=ghp_...`: `TOKEN=ghp`, then `_Zq8Lw2...`): the short word the line before ends
+  // with (see `wordBeforeLine`) glued on before the lines joined, where a token's own
+  // prefix then starts. `line`: where the block's first line starts.
+  // `joined`: the lines joined, or (a run alone on its line) where the run ends.
+  const cutHead = (at: number, joined: string | number) => {
+    // Where the line starts, before what it holds before the run (`data: `).
+    const line = at - (lineEndBefore(text, at) < 0 ? prefixOfLine(text, at)?.length ?? 0 : 0);
+    const head = wordBeforeLine(text, line);
+    if (head === undefined) return;
+    const word = text.slice(head, lineEndBefore(text, line));
+    if (typeof joined === "number") joined = text.slice(at, joined);
+    const glued = word + joined.slice(0, 64);
+    TOKEN_KEYWORD.lastIndex = 0;
+    const keyword = TOKEN_KEYWORD.exec(glued);
+    if (keyword && keyword[0].length > word.length) {
+      add({ text: word + joined, encoding: "lines", at: head });
+    }
+  };
   // A token or a base64 block cut across lines (`base64` wraps at 76): runs that follow
   // one another with only a line break between are joined, scanned as they are and,
   // when they may be base64, decoded as one. In a JSON string the break is escaped
@@ -695,6 +715,7 @@ export function variants(
       ? SHORT_LAST_LINE.exec(text.slice(tail, tail + 40))
       : null;
     if (end === r && !short) {
+      cutHead(lineStart(r), runs[r + 1]!);
       r += 2;
       continue;
     }
@@ -703,6 +724,11 @@ export function variants(
     while (tail < text.length && tail - runs[end + 1]! < 6 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(lineStart(r), tail).replace(JOINED_BREAK, "");
     add({ text: joined, encoding: "lines", at: lineStart(r) });
+    cutHead(lineStart(r), joined);
+    // Without the short last line too (it may be the output's next line, see below).
+    if (short) {
+      cutHead(lineStart(r), text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, ""));
+    }
     // The short line may be the output's next line instead (`ok`, a word after a token cut
     // into lines): glued on, it would make the token too long for its rule. Lines of one
     // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too.
@@ -756,6 +782,7 @@ export function variants(
       ? shortPrefixedLine(text, runs, end, prefix)
       : "";
     if (end === r && short === "") {
+      if (prefix !== undefined) cutHead(runs[r]! - prefix.length, runs[r + 1]!);
       r += 2;
       continue;
     }
@@ -763,6 +790,7 @@ export function variants(
     for (let k = r; k <= end; k += 2) pieces.push(text.slice(runs[k]!, runs[k + 1]!));
     const joined = pieces.join("") + text.slice(runs[end + 1]!, tail) + short;
     add({ text: joined, encoding: "lines", at: runs[r]! });
+    if (prefix !== undefined) cutHead(runs[r]! - prefix.length, joined);
     const body = withoutPadding(joined);
     if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
     r = end + 2;
@@ -1227,6 +1255,54 @@ function shortPrefixedLine(text: string, runs: readonly number[], end: number, p
 
 /** The most characters a line's indentation is read for (see `indentEnd`). */
 const MAX_INDENT = 8;
+
+/** The most characters of a token's prefix a line may end with before a break cuts it. */
+const MAX_CUT_HEAD = 7;
+
+/**
+ * Where the line before the one starting at `line` (past indentation) ends: at its line
+ * break, as it is or escaped (`\\n`, `\\r\\n`); -1 if no break is there.
+ */
+function lineEndBefore(text: string, line: number): number {
+  let i = line;
+  while (i > 0) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 32 || c === 9) i--;
+    else if (c === 116 && text.charCodeAt(i - 2) === 92) i -= 2;
+    else break;
+  }
+  if (text.charCodeAt(i - 1) === 10) return text.charCodeAt(i - 2) === 13 ? i - 2 : i - 1;
+  if (text.charCodeAt(i - 1) === 110 && text.charCodeAt(i - 2) === 92) {
+    i -= 2;
+    return text.charCodeAt(i - 1) === 114 && text.charCodeAt(i - 2) === 92 ? i - 2 : i;
+  }
+  return -1;
+}
+
+/**
+ * Where the word the line before the one starting at `line` ends with starts: letters,
+ * digits, `_` and `-`, `MAX_CUT_HEAD` at most, after a label's `=` or `:` (and spaces) or
+ * a quote; undefined if there is none, it is longer, or it stands after anything else.
+ */
+function wordBeforeLine(text: string, line: number): number | undefined {
+  const end = lineEndBefore(text, line);
+  if (end <= 0) return undefined;
+  let k = end;
+  while (k > 0 && end - k <= MAX_CUT_HEAD && WORD_CHAR[text.charCodeAt(k - 1)] === 1) k--;
+  if (k === end || end - k > MAX_CUT_HEAD) return undefined;
+  // After a label's mark (`TOKEN=gh`, `key: gh`, `"gh`): a word alone on its line, or an
+  // item's, is a token's piece that the readers of pieces read (`echo gh; echo p_...`).
+  let j = k;
+  while (j > 0 && (text.charCodeAt(j - 1) === 32 || text.charCodeAt(j - 1) === 9)) j--;
+  const c = text.charCodeAt(j - 1);
+  return c === 61 || c === 58 || (j === k && (c === 34 || c === 39)) ? k : undefined;
+}
+
+/** 1 for the characters of `wordBeforeLine`'s words. */
+const WORD_CHAR = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9_-]/.test(String.fromCharCode(c)),
+);
 
 /**
  * Where the indentation at `at` ends (the start of a line: spaces and tabs, a tab escaped

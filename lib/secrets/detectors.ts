@@ -50,6 +50,19 @@ export const TOKEN_START = new RegExp(
   "iy",
 );
 
+/**
+ * The keywords of the token rules (their prefixes, `ghp_`, `AKIA`, `xoxb-`), in any case,
+ * read from where the search starts: what a prefix a line break cuts makes joined again
+ * (see `variants`).
+ */
+export const TOKEN_KEYWORD = new RegExp(
+  `(?:${
+    [...new Set(RULES.filter((r) => r.kind === "token").flatMap((r) => r.keywords))]
+      .sort((a, b) => b.length - a.length).map(escapeRegExp).join("|")
+  })`,
+  "iy",
+);
+
 /** Whether a token's own prefix (see `TOKEN_START`) starts at `at`. */
 export function startsToken(text: string, at: number): boolean {
   TOKEN_START.lastIndex = at;

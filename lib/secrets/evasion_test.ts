@@ -3091,3 +3091,35 @@ Deno.test("joinBrokenEscapes() takes out only line breaks inside a run of escape
     }
   }
 });
+
+Deno.test("a token whose prefix a line break cuts (`fold -w 16` of `SERVICE_AUTH=ghp_...`: `...=ghp`, then `_Zq8L...`) is found in lines of 16 or more, as written, in a model request and after a prefix", () => {
+  const missed: string[] = [];
+  for (const token of [GH, NPM, AWS, ANT, FINE_GRAINED]) {
+    const prefix = /^[a-z]+[_-]|^[A-Z0-9]{4}/.exec(token)![0];
+    for (let k = 1; k < prefix.length; k++) {
+      for (const width of [16, 20, 40]) {
+        // The label fills the first line up to the cut.
+        const label = "A".repeat(width - k - 1) + "=";
+        const lines = `${label}${token}`.match(new RegExp(`.{1,${width}}`, "g"))!;
+        for (const before of ["", "data: ", "  "]) {
+          const text = `${lines.map((l) => before + l).join("\n")}\nok\n`;
+          const request = JSON.stringify({ messages: [{ role: "user", content: text }] });
+          for (const [where, body] of [["as written", text], ["in a request", request]]) {
+            if (findSecrets(body!).length === 0) {
+              missed.push(
+                `${token.slice(0, 6)} cut after ${k}, ${width} wide, ${
+                  JSON.stringify(before)
+                }, ${where}`,
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.deepEqual(missed, []);
+  // A line's last word that starts no token's prefix with the next line is glued on to
+  // nothing: base64 lines after a word are read as before.
+  const env = btoa(`TOKEN=${GH}\n`).match(/.{1,16}/g)!.join("\n");
+  assert.ok(found(`key: abc\n${env}\n`).includes("base64:github-token"));
+});

@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,800 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,900 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -155,6 +155,8 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "as written": (s) => s,
     "folded 16": (s) => lines(s, 16),
     "folded 8": (s) => lines(s, 8),
+    // A label's line cut inside the token's prefix (`SERVICE_AUTH=ghp`, then `_Zq8L...`).
+    "folded 16 after a label": (s) => lines(`SERVICE_AUTH=${s}`, 16),
     "quoted halves": (s) => `"${s.slice(0, s.length >> 1)}" + "${s.slice(s.length >> 1)}"`,
     "halves a space apart": (s) => `${s.slice(0, s.length >> 1)} ${s.slice(s.length >> 1)}`,
     base64: (s) => btoa(s),
