@@ -574,9 +574,9 @@ export function variants(
   const runs = survey.runs;
   // A token whose prefix the line break before a block of lines cuts (`fold -w 16` of
   // `TOKEN=ghp_...`: `TOKEN=ghp`, then `_Zq8Lw2...`): the short word the line before ends
-  // with (see `wordBeforeLine`) glued on before the lines joined, where a token's own
-  // prefix then starts. `line`: where the block's first line starts.
-  // `joined`: the lines joined, or (a run alone on its line) where the run ends.
+  // with after a label (see `wordBeforeLine`) glued on before the lines joined, where a
+  // token rule's keyword then starts across the break. `at`: where the block's first run
+  // starts; `joined`: the lines joined, or (a run alone on its line) where the run ends.
   const cutHead = (at: number, joined: string | number) => {
     // Where the line starts, before what it holds before the run (`data: `).
     const line = at - (lineEndBefore(text, at) < 0 ? prefixOfLine(text, at)?.length ?? 0 : 0);

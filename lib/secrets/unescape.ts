@@ -6,7 +6,7 @@
  * `chr()` calls). Pure helpers of the decoding layer (`decode.ts`).
  */
 
-import { codeAt, startsLike } from "./chars.ts";
+import { codeAt } from "./chars.ts";
 import { HEX_VALUE, hexDigits } from "./hexdump.ts";
 
 /** Percent-decoding that survives malformed sequences (they stay as written). */
@@ -74,8 +74,11 @@ const BREAK_INDENTED = new RegExp(BREAK + INDENT, "g");
 /** How far either side of a line break `joinBrokenEscapes` looks: longer than an escape. */
 const ESCAPE_REACH = 16;
 
-/** A character an escape may hold (see `joinBrokenEscapes`). */
-const ESCAPE_PART = /[0-9A-Za-z%\\&#;{}+]/;
+/** 1 for the characters an escape may hold (see `joinBrokenEscapes`). */
+const ESCAPE_PART = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[0-9A-Za-z%\\&#;{}+]/.test(String.fromCharCode(c)),
+);
 
 /** The longest prefix each line of escapes may start with (`data: `, `> `, a log's stamp). */
 const MAX_ESCAPES_PREFIX = 32;
@@ -104,22 +107,29 @@ export function joinBrokenEscapes(text: string, kind: EscapeKind, cuts?: number[
     // The prefix the line before starts with too, ending in a character no escape holds
     // (`data: `, `> `), then escapes on after it; or escapes on right after the break. In
     // that order: a prefix may read as the rest of an escape (`%` at a line's end, then
-    // `data: 71`: `%da` is one).
-    const start = lineStartBefore(text, at);
+    // `data: 71`: `%da` is one). A line that starts with an escape's first character has
+    // none.
     let skip = -1;
-    // The longest prefix the two lines share (but for digits: a log's stamp counting on),
-    // less what an escape may hold at its end.
-    let shared = 0;
-    while (
-      shared < MAX_ESCAPES_PREFIX && start + shared < at &&
-      startsLike(text, after + shared, text[start + shared]!) &&
-      text.charCodeAt(start + shared) !== 10 && text.charCodeAt(start + shared) !== 13
-    ) shared++;
-    while (shared > 0 && ESCAPE_PART.test(text[after + shared - 1]!)) shared--;
-    if (
-      shared > 0 &&
-      insideEscapes(left, text.slice(after + shared, after + shared + ESCAPE_REACH), kind.one)
-    ) skip = shared;
+    const first = text.charCodeAt(after);
+    if (first !== 37 && first !== 92 && first !== 38) {
+      const start = lineStartBefore(text, at);
+      // How far the two lines are the same (but for digits: a log's stamp counting on),
+      // and where the last character no escape holds in that stretch is.
+      let shared = 0;
+      let prefix = 0;
+      while (shared < MAX_ESCAPES_PREFIX && start + shared < at) {
+        const c = text.charCodeAt(after + shared);
+        const d = text.charCodeAt(start + shared);
+        if (c === 37 || c === 92 || c === 38 || c === 10 || c === 13) break;
+        if (c !== d && !(c >= 48 && c <= 57 && d >= 48 && d <= 57)) break;
+        shared++;
+        if (c >= 128 || ESCAPE_PART[c] === 0) prefix = shared;
+      }
+      if (
+        prefix > 0 &&
+        insideEscapes(left, text.slice(after + prefix, after + prefix + ESCAPE_REACH), kind.one)
+      ) skip = prefix;
+    }
     if (skip < 0 && insideEscapes(left, text.slice(after, after + ESCAPE_REACH), kind.one)) {
       skip = 0;
     }
@@ -223,16 +233,89 @@ function named(name: string): string | undefined {
  * as written.
  */
 export function codeUnescape(text: string): string {
-  return text.replace(
-    /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7]))|N\{([A-Za-z0-9 +-]{1,40})\})/g,
-    (all, x, braced, u, wide, octal, name) => {
-      if (name !== undefined) return named(name) ?? all;
-      const hex = x ?? braced ?? u ?? wide;
-      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(octal, 8);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : all;
-    },
-  );
+  let at = text.indexOf("\\");
+  if (at === -1) return text;
+  // A loop over the backslashes, pieces joined at the end (as `jsonUnescape`): a regular
+  // expression replace called back for each escape took over twice as long, and a
+  // megabyte of escapes is decoded twice where they are cut into lines.
+  const out: string[] = [];
+  let from = 0;
+  while (at !== -1) {
+    const length = codeEscapeAt(text, at);
+    if (length === 0) {
+      at = text.indexOf("\\", at + 1);
+      continue;
+    }
+    const value = codeEscapeValue(text, at, length);
+    if (value === undefined) {
+      at = text.indexOf("\\", at + 1);
+      continue;
+    }
+    out.push(text.slice(from, at), value);
+    from = at + length;
+    at = text.indexOf("\\", from);
+  }
+  if (from === 0) return text;
+  out.push(text.slice(from));
+  return out.join("");
 }
+
+/** How many hex digits run from `at`, up to `most`. */
+function hexRun(text: string, at: number, most: number): number {
+  let n = 0;
+  while (n < most && hexDigit(text.charCodeAt(at + n)) >= 0) n++;
+  return n;
+}
+
+/**
+ * The length of the escape of program text whose backslash is at `at` (see
+ * `codeUnescape`), 0 if none starts there.
+ */
+function codeEscapeAt(text: string, at: number): number {
+  const next = text.charCodeAt(at + 1);
+  if (next === 120 && hexRun(text, at + 2, 2) === 2) return 4; // \xHH
+  if ((next === 120 || next === 117) && text.charCodeAt(at + 2) === 123) {
+    // \x{H...}, \u{H...}
+    const n = hexRun(text, at + 3, 7);
+    return n >= 1 && n <= 6 && text.charCodeAt(at + 3 + n) === 125 ? n + 4 : 0;
+  }
+  if (next === 117) return hexRun(text, at + 2, 4) === 4 ? 6 : 0; // \uHHHH
+  if (next === 85) return hexRun(text, at + 2, 8) === 8 ? 10 : 0; // \UHHHHHHHH
+  if (next >= 48 && next <= 55) {
+    const octal = (i: number) => {
+      const c = text.charCodeAt(i);
+      return c >= 48 && c <= 55;
+    };
+    // Three digits from 0-3; else one or two not followed by another.
+    if (next <= 51 && octal(at + 2) && octal(at + 3)) return 4;
+    if (octal(at + 2)) return octal(at + 3) ? 0 : 3;
+    return 2;
+  }
+  if (next === 78 && text.charCodeAt(at + 2) === 123) {
+    // \N{name}
+    let k = at + 3;
+    while (k - at - 3 < 41 && NAME_CHAR[text.charCodeAt(k)] === 1) k++;
+    const n = k - at - 3;
+    return n >= 1 && n <= 40 && text.charCodeAt(k) === 125 ? n + 4 : 0;
+  }
+  return 0;
+}
+
+/** What the escape of `length` at `at` stands for; undefined to leave it as written. */
+function codeEscapeValue(text: string, at: number, length: number): string | undefined {
+  const next = text.charCodeAt(at + 1);
+  if (next === 78) return named(text.slice(at + 3, at + length - 1));
+  const code = next >= 48 && next <= 55
+    ? parseInt(text.slice(at + 1, at + length), 8)
+    : parseInt(text.slice(at + (text.charCodeAt(at + 2) === 123 ? 3 : 2), at + length), 16);
+  return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+}
+
+/** 1 for the characters of a `\\N{...}` name (letters, digits, space, `+`, `-`). */
+const NAME_CHAR = Uint8Array.from(
+  { length: 128 },
+  (_, c) => +/[A-Za-z0-9 +-]/.test(String.fromCharCode(c)),
+);
 
 /**
  * HTML's named references for the punctuation tokens are written with (`ghp&lowbar;...`,
@@ -261,25 +344,51 @@ const HTML_NAME_START = Uint8Array.from(
   (_, c) => +Object.keys(HTML_NAMES).some((n) => n.charCodeAt(0) === c),
 );
 
-const HTML_REFERENCE = new RegExp(
-  `&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?|${HTML_NAMED.source.slice(1)}`,
-  "g",
-);
-
 /**
  * HTML character references resolved in place: numeric ones (`&#95;`, `&#x5f;`, the `;`
  * optional as browsers read them) and the named ones above. Anything else stays as
  * written.
  */
 export function htmlUnescape(text: string): string {
-  return text.replace(
-    HTML_REFERENCE,
-    (all, hex, dec) => {
-      if (hex === undefined && dec === undefined) return HTML_NAMES[all.slice(1, -1)] ?? all;
-      const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-    },
-  );
+  let at = text.indexOf("&");
+  if (at === -1) return text;
+  // A loop over the `&`s, as `codeUnescape`'s over backslashes.
+  const out: string[] = [];
+  let from = 0;
+  while (at !== -1) {
+    let value: string | undefined;
+    let length = 0;
+    if (text.charCodeAt(at + 1) === 35) {
+      const hex = (text.charCodeAt(at + 2) | 32) === 120;
+      const first = at + (hex ? 3 : 2);
+      let n = 0;
+      if (hex) n = hexRun(text, first, 6);
+      else {while (n < 7 && text.charCodeAt(first + n) >= 48 && text.charCodeAt(first + n) <= 57) {
+          n++;
+        }}
+      if (n > 0) {
+        length = first + n - at + (text.charCodeAt(first + n) === 59 ? 1 : 0);
+        const code = parseInt(text.slice(first, first + n), hex ? 16 : 10);
+        if (code > 0 && code <= 0x10ffff) value = String.fromCodePoint(code);
+      }
+    } else if (HTML_NAME_START[text.charCodeAt(at + 1)] === 1) {
+      const named = HTML_NAMED.exec(text.slice(at, at + 12));
+      if (named) {
+        length = named[0].length;
+        value = HTML_NAMES[named[0].slice(1, -1)];
+      }
+    }
+    if (value === undefined) {
+      at = text.indexOf("&", at + 1);
+      continue;
+    }
+    out.push(text.slice(from, at), value);
+    from = at + length;
+    at = text.indexOf("&", from);
+  }
+  if (from === 0) return text;
+  out.push(text.slice(from));
+  return out.join("");
 }
 
 /** What each one-character JSON escape stands for. */
