@@ -576,10 +576,9 @@ export function variants(
   // `TOKEN=ghp_...`: `TOKEN=ghp`, then `_Zq8Lw2...`): the short word the line before ends
   // with after a label (see `wordBeforeLine`) glued on before the lines joined, where a
   // token rule's keyword then starts across the break. `at`: where the block's first run
-  // starts; `joined`: the lines joined, or (a run alone on its line) where the run ends.
-  const cutHead = (at: number, joined: string | number) => {
-    // Where the line starts, before what it holds before the run (`data: `).
-    const line = at - (lineEndBefore(text, at) < 0 ? prefixOfLine(text, at)?.length ?? 0 : 0);
+  // starts; `joined`: the lines joined, or (a run alone on its line) where the run ends;
+  // `line`: where that line starts (before a prefix each line starts with, `data: `).
+  const cutHead = (at: number, joined: string | number, line = at) => {
     const head = wordBeforeLine(text, line);
     if (head === undefined) return;
     const word = text.slice(head, lineEndBefore(text, line));
@@ -782,7 +781,7 @@ export function variants(
       ? shortPrefixedLine(text, runs, end, prefix)
       : "";
     if (end === r && short === "") {
-      if (prefix !== undefined) cutHead(runs[r]! - prefix.length, runs[r + 1]!);
+      if (prefix !== undefined) cutHead(runs[r]!, runs[r + 1]!, runs[r]! - prefix.length);
       r += 2;
       continue;
     }
@@ -790,7 +789,7 @@ export function variants(
     for (let k = r; k <= end; k += 2) pieces.push(text.slice(runs[k]!, runs[k + 1]!));
     const joined = pieces.join("") + text.slice(runs[end + 1]!, tail) + short;
     add({ text: joined, encoding: "lines", at: runs[r]! });
-    if (prefix !== undefined) cutHead(runs[r]! - prefix.length, joined);
+    if (prefix !== undefined) cutHead(runs[r]!, joined, runs[r]! - prefix.length);
     const body = withoutPadding(joined);
     if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
     r = end + 2;
