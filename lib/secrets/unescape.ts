@@ -233,27 +233,37 @@ function named(name: string): string | undefined {
  * as written.
  */
 export function codeUnescape(text: string): string {
-  let at = text.indexOf("\\");
+  return replaceEscapes(text, "\\", codeEscapeAt, codeEscapeValue);
+}
+
+/**
+ * `text` with each escape that starts at a `mark` replaced by what it stands for:
+ * `lengthAt` gives the length of the escape at a mark (0 if none is there), `valueOf`
+ * what it stands for (undefined to leave it as written). A loop over the marks, pieces
+ * joined at the end (as `jsonUnescape`): a regular expression replace called back for
+ * each escape took over twice as long, and a megabyte of escapes cut into lines is
+ * decoded twice (as written and joined).
+ */
+function replaceEscapes(
+  text: string,
+  mark: string,
+  lengthAt: (text: string, at: number) => number,
+  valueOf: (text: string, at: number, length: number) => string | undefined,
+): string {
+  let at = text.indexOf(mark);
   if (at === -1) return text;
-  // A loop over the backslashes, pieces joined at the end (as `jsonUnescape`): a regular
-  // expression replace called back for each escape took over twice as long, and a
-  // megabyte of escapes is decoded twice where they are cut into lines.
   const out: string[] = [];
   let from = 0;
   while (at !== -1) {
-    const length = codeEscapeAt(text, at);
-    if (length === 0) {
-      at = text.indexOf("\\", at + 1);
-      continue;
-    }
-    const value = codeEscapeValue(text, at, length);
+    const length = lengthAt(text, at);
+    const value = length === 0 ? undefined : valueOf(text, at, length);
     if (value === undefined) {
-      at = text.indexOf("\\", at + 1);
+      at = text.indexOf(mark, at + 1);
       continue;
     }
     out.push(text.slice(from, at), value);
     from = at + length;
-    at = text.indexOf("\\", from);
+    at = text.indexOf(mark, from);
   }
   if (from === 0) return text;
   out.push(text.slice(from));
@@ -350,45 +360,30 @@ const HTML_NAME_START = Uint8Array.from(
  * written.
  */
 export function htmlUnescape(text: string): string {
-  let at = text.indexOf("&");
-  if (at === -1) return text;
-  // A loop over the `&`s, as `codeUnescape`'s over backslashes.
-  const out: string[] = [];
-  let from = 0;
-  while (at !== -1) {
-    let value: string | undefined;
-    let length = 0;
-    if (text.charCodeAt(at + 1) === 35) {
-      const hex = (text.charCodeAt(at + 2) | 32) === 120;
-      const first = at + (hex ? 3 : 2);
-      let n = 0;
-      if (hex) n = hexRun(text, first, 6);
-      else {while (n < 7 && text.charCodeAt(first + n) >= 48 && text.charCodeAt(first + n) <= 57) {
-          n++;
-        }}
-      if (n > 0) {
-        length = first + n - at + (text.charCodeAt(first + n) === 59 ? 1 : 0);
-        const code = parseInt(text.slice(first, first + n), hex ? 16 : 10);
-        if (code > 0 && code <= 0x10ffff) value = String.fromCodePoint(code);
-      }
-    } else if (HTML_NAME_START[text.charCodeAt(at + 1)] === 1) {
-      const named = HTML_NAMED.exec(text.slice(at, at + 12));
-      if (named) {
-        length = named[0].length;
-        value = HTML_NAMES[named[0].slice(1, -1)];
-      }
-    }
-    if (value === undefined) {
-      at = text.indexOf("&", at + 1);
-      continue;
-    }
-    out.push(text.slice(from, at), value);
-    from = at + length;
-    at = text.indexOf("&", from);
+  return replaceEscapes(text, "&", htmlReferenceAt, htmlReferenceValue);
+}
+
+/** The length of the HTML reference at `at` (see `htmlUnescape`), 0 if none is there. */
+function htmlReferenceAt(text: string, at: number): number {
+  if (text.charCodeAt(at + 1) === 35) {
+    const hex = (text.charCodeAt(at + 2) | 32) === 120;
+    const first = at + (hex ? 3 : 2);
+    let n = 0;
+    if (hex) n = hexRun(text, first, 6);
+    else while (n < 7 && text.charCodeAt(first + n) >= 48 && text.charCodeAt(first + n) <= 57) n++;
+    return n === 0 ? 0 : first + n - at + (text.charCodeAt(first + n) === 59 ? 1 : 0);
   }
-  if (from === 0) return text;
-  out.push(text.slice(from));
-  return out.join("");
+  if (HTML_NAME_START[text.charCodeAt(at + 1)] !== 1) return 0;
+  return HTML_NAMED.exec(text.slice(at, at + 12))?.[0].length ?? 0;
+}
+
+/** What the HTML reference of `length` at `at` stands for; undefined to leave it. */
+function htmlReferenceValue(text: string, at: number, length: number): string | undefined {
+  if (text.charCodeAt(at + 1) !== 35) return HTML_NAMES[text.slice(at + 1, at + length - 1)];
+  const hex = (text.charCodeAt(at + 2) | 32) === 120;
+  const end = at + length - (text.charCodeAt(at + length - 1) === 59 ? 1 : 0);
+  const code = parseInt(text.slice(at + (hex ? 3 : 2), end), hex ? 16 : 10);
+  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
 }
 
 /** What each one-character JSON escape stands for. */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { codeUnescape, HTML_NAMES, htmlUnescape } from "./unescape.ts";
 
 /** The regular expression `codeUnescape` was (with `named` only for the names below). */
-function byRegExp(text: string): string {
+function codeByRegExp(text: string): string {
   const names: Record<string, string> = { "LOW LINE": "_", "DIGIT ONE": "1" };
   return text.replace(
     /\\(?:x([0-9A-Fa-f]{2})|[ux]\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-3][0-7]{2}|[0-7]{1,2}(?![0-7]))|N\{([A-Za-z0-9 +-]{1,40})\})/g,
@@ -21,44 +21,47 @@ function byRegExp(text: string): string {
   );
 }
 
-Deno.test("codeUnescape() reads escapes as the regular expression it replaced did, over 20,000 random texts", () => {
-  let seed = 11;
-  const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
-  const parts = [
-    "\\",
-    "\\",
-    "\\",
-    "x",
-    "u",
-    "U",
-    "N",
-    "{",
-    "}",
-    "0",
-    "1",
-    "3",
-    "4",
-    "7",
-    "8",
-    "9",
-    "a",
-    "F",
+/** The regular expression `htmlUnescape` was. */
+function htmlByRegExp(text: string): string {
+  const reference = new RegExp(
+    `&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?|&(?:${Object.keys(HTML_NAMES).join("|")});`,
     "g",
-    " ",
-    "LOW LINE",
-    "DIGIT ONE",
-    "NOPE",
-    "10FFFF",
-    "110000",
-    "0041",
-    "\n",
-  ];
+  );
+  return text.replace(reference, (all, hex, dec) => {
+    if (hex === undefined && dec === undefined) return HTML_NAMES[all.slice(1, -1)] ?? all;
+    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
+}
+
+/**
+ * Asserts that `decode` and `reference` agree on 20,000 texts of up to `most` of `parts`
+ * (separated by `|`) drawn at random (seeded: the same every run).
+ */
+function assertSameOnRandom(
+  parts: string,
+  most: number,
+  decode: (text: string) => string,
+  reference: (text: string) => string,
+): void {
+  const pieces = parts.split("|");
+  let seed = most;
+  const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
   for (let t = 0; t < 20_000; t++) {
     let text = "";
-    const n = 1 + random(24);
-    for (let i = 0; i < n; i++) text += parts[random(parts.length)];
-    assert.equal(codeUnescape(text), byRegExp(text), JSON.stringify(text));
+    const n = 1 + random(most);
+    for (let i = 0; i < n; i++) text += pieces[random(pieces.length)];
+    assert.equal(decode(text), reference(text), JSON.stringify(text));
   }
+}
+
+Deno.test("codeUnescape() reads escapes as the regular expression it replaced did, over 20,000 random texts", () => {
+  assertSameOnRandom(
+    "\\|\\|\\|x|u|U|N|{|}|0|1|3|4|7|8|9|a|F|g| |LOW LINE|DIGIT ONE|NOPE|10FFFF|110000|0041|\n",
+    24,
+    codeUnescape,
+    codeByRegExp,
+  );
   // Each form once.
   const forms: [string, string][] = [
     ["\\x5f", "_"],
@@ -77,53 +80,12 @@ Deno.test("codeUnescape() reads escapes as the regular expression it replaced di
   for (const [text, want] of forms) assert.equal(codeUnescape(text), want, text);
 });
 
-/** The regular expression `htmlUnescape` was. */
-function htmlByRegExp(text: string): string {
-  const reference = new RegExp(
-    `&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?|&(?:${Object.keys(HTML_NAMES).join("|")});`,
-    "g",
-  );
-  return text.replace(reference, (all, hex, dec) => {
-    if (hex === undefined && dec === undefined) return HTML_NAMES[all.slice(1, -1)] ?? all;
-    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-  });
-}
-
 Deno.test("htmlUnescape() reads references as the regular expression it replaced did, over 20,000 random texts", () => {
-  let seed = 5;
-  const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
-  const parts = [
-    "&",
-    "&",
-    "#",
-    "#",
-    "x",
-    "X",
-    ";",
-    ";",
-    "0",
-    "1",
-    "9",
-    "5f",
-    "a",
-    "G",
-    "1114111",
-    "1114112",
-    "10FFFF",
-    "lowbar",
-    "sol",
-    "UnderBar",
-    "Lowbar",
-    "amp",
-    " ",
-    "\n",
-  ];
-  for (let t = 0; t < 20_000; t++) {
-    let text = "";
-    const n = 1 + random(20);
-    for (let i = 0; i < n; i++) text += parts[random(parts.length)];
-    assert.equal(htmlUnescape(text), htmlByRegExp(text), JSON.stringify(text));
-  }
+  assertSameOnRandom(
+    "&|&|#|#|x|X|;|;|0|1|9|5f|a|G|1114111|1114112|10FFFF|lowbar|sol|UnderBar|Lowbar|amp| |\n",
+    20,
+    htmlUnescape,
+    htmlByRegExp,
+  );
   assert.equal(htmlUnescape("ghp&lowbar;x&#95;y&#x5f;z&#X5F&sol;&amp;"), "ghp_x_y_z_/&amp;");
 });
