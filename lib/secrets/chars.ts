@@ -31,14 +31,25 @@ export function codeAt(text: string, i: number): number {
 
 /**
  * Whether `text` at `at` holds `prefix`, or the same but for digits in the same places: a
- * log's stamp before each line (`[2026-12-07 12:00:01] `, then `... 12:00:02] `).
+ * log's stamp before each line (`[2026-12-07 12:00:01] `, then `... 12:00:02] `), or a
+ * line's number, right-aligned (`     9\t`, then `    10\t`, as `cat -n` and an agent's
+ * file reader print them: a space may stand where a digit does).
  */
 export function startsLike(text: string, at: number, prefix: string): boolean {
   if (at < 0 || at + prefix.length > text.length) return false;
   for (let i = 0; i < prefix.length; i++) {
-    const x = text.charCodeAt(at + i);
-    const y = prefix.charCodeAt(i);
-    if (x !== y && !(x >= 48 && x <= 57 && y >= 48 && y <= 57)) return false;
+    if (!sameButNumbers(text.charCodeAt(at + i), prefix.charCodeAt(i))) return false;
   }
   return true;
+}
+
+/**
+ * Whether two characters of lines' prefixes are the same but for a number's digits (see
+ * `startsLike`): equal, both digits, or a digit and a space.
+ */
+export function sameButNumbers(x: number, y: number): boolean {
+  if (x === y) return true;
+  const dx = x >= 48 && x <= 57;
+  const dy = y >= 48 && y <= 57;
+  return (dx && (dy || y === 32)) || (dy && x === 32);
 }

@@ -771,7 +771,10 @@ export function variants(
   // in neither.
   for (let r = 0; r < runs.length && budget > 0;) {
     // Only where a run ends its line (most runs do not).
-    const prefix = nextLine(text, runs[r + 1]!) < 0 ? undefined : linePrefix(text, runs[r]!);
+    // A run right after a tab escaped in a JSON string (`     1\t` of `cat -n`) starts
+    // with its `t`: the run starts past it, the prefix holds it.
+    const from = runStart(text, runs, r);
+    const prefix = nextLine(text, runs[r + 1]!) < 0 ? undefined : linePrefix(text, from);
     const end = prefix === undefined ? r : prefixedLines(text, runs, r, prefix);
     // The last line's padding (base64's two, base32's six), or a last line shorter than a
     // run after it (`fold -w 16` of a token of 40).
@@ -781,17 +784,19 @@ export function variants(
       ? shortPrefixedLine(text, runs, end, prefix)
       : "";
     if (end === r && short === "") {
-      if (prefix !== undefined) cutHead(runs[r]!, runs[r + 1]!, runs[r]! - prefix.length);
+      if (prefix !== undefined) cutHead(from, runs[r + 1]!, from - prefix.length);
       r += 2;
       continue;
     }
     const pieces: string[] = [];
-    for (let k = r; k <= end; k += 2) pieces.push(text.slice(runs[k]!, runs[k + 1]!));
+    for (let k = r; k <= end; k += 2) {
+      pieces.push(text.slice(runStart(text, runs, k), runs[k + 1]!));
+    }
     const joined = pieces.join("") + text.slice(runs[end + 1]!, tail) + short;
-    add({ text: joined, encoding: "lines", at: runs[r]! });
-    if (prefix !== undefined) cutHead(runs[r]!, joined, runs[r]! - prefix.length);
+    add({ text: joined, encoding: "lines", at: from });
+    if (prefix !== undefined) cutHead(from, joined, from - prefix.length);
     const body = withoutPadding(joined);
-    if (base64Candidate(body)) joinedBase64(body, runs[r]!, r, end);
+    if (base64Candidate(body)) joinedBase64(body, from, r, end);
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
@@ -1172,11 +1177,11 @@ const MAX_LINE_PREFIX = 32;
  * twice (a JSON string, one inside another).
  */
 function prefixedLines(text: string, runs: readonly number[], r: number, prefix: string): number {
-  const width = runs[r + 1]! - runs[r]!;
+  const width = runs[r + 1]! - runStart(text, runs, r);
   let k = r;
   while (k + 2 < runs.length) {
     const line = nextLine(text, runs[k + 1]!);
-    const next = runs[k + 2]!;
+    const next = runStart(text, runs, k + 2);
     if (line < 0 || next - line !== prefix.length || !startsLike(text, line, prefix)) break;
     const own = runs[k + 3]! - next;
     if (own > width) break;
@@ -1234,6 +1239,15 @@ function lineStarts(text: string, at: number): boolean {
   if (at === 0) return true;
   const c = text.charCodeAt(at - 1);
   return c === 10 || c === 13 || c === 34 || (c === 110 && text.charCodeAt(at - 2) === 92);
+}
+
+/**
+ * Where run `k` (offsets in `runs`, two a run) starts: past the `t` of a tab escaped in a
+ * JSON string right before it (`\\t`, which the run otherwise starts with).
+ */
+function runStart(text: string, runs: readonly number[], k: number): number {
+  const at = runs[k]!;
+  return text.charCodeAt(at) === 116 && text.charCodeAt(at - 1) === 92 ? at + 1 : at;
 }
 
 /**

@@ -1534,10 +1534,14 @@ Deno.test("a token or base64 cut into lines that each start with one prefix (`se
     (s: string) => JSON.stringify({ out: s }),
     (s: string) => JSON.stringify({ cell: JSON.stringify({ out: s }) }),
   ];
-  // A log's stamp, the same on each line or counting on (`...:22Z`, `...:23Z`).
+  // A log's stamp, the same on each line or counting on (`...:22Z`, `...:23Z`); a line's
+  // number, right-aligned, as `cat -n` and an agent's file reader show a file (from 8
+  // and 98 on: a digit where a space was).
   const stamps = [
     (i: number) => `2026-12-06T21:55:2${i % 10}Z stdout F `,
     (i: number) => `[12:00:0${i % 10}] `,
+    (i: number) => `${String(i + 8).padStart(6)}\t`,
+    (i: number) => `${String(i + 98).padStart(6)}→`,
   ];
   for (const prefix of ["data: ", "> ", "# ", "|", "2026-12-06T21:55:22Z stdout F ", ...stamps]) {
     const before = (i: number) => typeof prefix === "string" ? prefix : prefix(i);

@@ -236,7 +236,11 @@ export function gapAt(text: string, i: number, before?: string): number {
     if (k > 0) {
       const line = p + k;
       p = listMarkerEnd(text, indentEnd(text, line));
-      if (p === line && before) p = line + sharedPrefix(text, line, before);
+      if (before) {
+        // Past indentation too where it is a line's number's, right-aligned (`     9\t`).
+        const shared = line + sharedPrefix(text, line, before);
+        if (p === line || (shared > p && LINE_NUMBER.test(text.slice(line, shared)))) p = shared;
+      }
       broke = 1;
       breaks++;
       continue;
@@ -250,6 +254,13 @@ export function gapAt(text: string, i: number, before?: string): number {
 }
 
 /**
+ * A line's number as `cat -n`, `nl` or an agent's file reader print it before each line:
+ * right-aligned, then a tab (escaped in a JSON string too), an arrow, a `:` or `|`, or
+ * spaces.
+ */
+const LINE_NUMBER = /^ *\d{1,9}(?:\t|\\t|→| {1,2}|: ?|\| ?)$/;
+
+/**
  * How much of the line at `line` is what the first piece's line held before it (`before`,
  * see `gapAt`), up to a character no token holds (`data: ` of `data: TOKEN=ghp_...`, then
  * `data: Rt5V...`): lines that each start with one prefix. 0 if that is none, or spaces
@@ -258,7 +269,11 @@ export function gapAt(text: string, i: number, before?: string): number {
 function sharedPrefix(text: string, line: number, before: string): number {
   let n = 0;
   while (n < before.length && startsLike(text, line + n, before[n]!)) n++;
-  while (n > 0 && TOKEN_CHAR[codeAt(text, line + n - 1)] === 1) n--;
+  // (Back to a character no token holds, or a tab escaped in a JSON string, `\\t`.)
+  while (
+    n > 0 && TOKEN_CHAR[codeAt(text, line + n - 1)] === 1 &&
+    !(text.charCodeAt(line + n - 1) === 116 && text.charCodeAt(line + n - 2) === 92)
+  ) n--;
   return /[^ \t]/.test(text.slice(line, line + n)) ? n : 0;
 }
 

@@ -6,7 +6,7 @@
  * `chr()` calls). Pure helpers of the decoding layer (`decode.ts`).
  */
 
-import { codeAt } from "./chars.ts";
+import { codeAt, sameButNumbers } from "./chars.ts";
 import { HEX_VALUE, hexDigits } from "./hexdump.ts";
 
 /** Percent-decoding that survives malformed sequences (they stay as written). */
@@ -70,6 +70,8 @@ export const HTML_ESCAPES: EscapeKind = {
 
 /** A line break and the indentation after it. */
 const BREAK_INDENTED = new RegExp(BREAK + INDENT, "g");
+/** The line break alone, at the start of what `BREAK_INDENTED` matched. */
+const BREAK_ONLY = new RegExp(BREAK);
 
 /** How far either side of a line break `joinBrokenEscapes` looks: longer than an escape. */
 const ESCAPE_REACH = 16;
@@ -110,25 +112,30 @@ export function joinBrokenEscapes(text: string, kind: EscapeKind, cuts?: number[
     // `data: 71`: `%da` is one). A line that starts with an escape's first character has
     // none.
     let skip = -1;
+    // Where the line after starts (its indentation may be its prefix's, a line number's
+    // padding: `     9\t`).
+    const line = at + BREAK_ONLY.exec(m[0])![0].length;
     const first = text.charCodeAt(after);
     if (first !== 37 && first !== 92 && first !== 38) {
       const start = lineStartBefore(text, at);
-      // How far the two lines are the same (but for digits: a log's stamp counting on),
-      // and where the last character no escape holds in that stretch is.
+      // How far the two lines are the same (but for numbers: a log's stamp counting on, a
+      // line's number), and where the last character no escape holds in that stretch is.
       let shared = 0;
       let prefix = 0;
       while (shared < MAX_ESCAPES_PREFIX && start + shared < at) {
-        const c = text.charCodeAt(after + shared);
-        const d = text.charCodeAt(start + shared);
-        if (c === 37 || c === 92 || c === 38 || c === 10 || c === 13) break;
-        if (c !== d && !(c >= 48 && c <= 57 && d >= 48 && d <= 57)) break;
+        const c = text.charCodeAt(line + shared);
+        const tab = c === 92 && text.charCodeAt(line + shared + 1) === 116;
+        if (c === 37 || (c === 92 && !tab) || c === 38 || c === 10 || c === 13) break;
+        if (!sameButNumbers(c, text.charCodeAt(start + shared))) break;
         shared++;
+        // (A tab escaped in a JSON string, `\\t`, is no escape's either.)
         if (c >= 128 || ESCAPE_PART[c] === 0) prefix = shared;
+        else if (c === 116 && text.charCodeAt(line + shared - 2) === 92) prefix = shared;
       }
       if (
-        prefix > 0 &&
-        insideEscapes(left, text.slice(after + prefix, after + prefix + ESCAPE_REACH), kind.one)
-      ) skip = prefix;
+        line + prefix > after &&
+        insideEscapes(left, text.slice(line + prefix, line + prefix + ESCAPE_REACH), kind.one)
+      ) skip = line + prefix - after;
     }
     if (skip < 0 && insideEscapes(left, text.slice(after, after + ESCAPE_REACH), kind.one)) {
       skip = 0;

@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (2,900 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,190 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -201,6 +201,9 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "quoted": (s) => `> ${s.replaceAll("\n", "\n> ")}\nok`,
     "after a label, aligned below it": (s) => `KEY: ${s.replaceAll("\n", "\n     ")}\nok`,
     "CRLF": (s) => `x\r\n${s.replaceAll("\n", "\r\n")}\r\nok`,
+    // A file shown with its lines' numbers (`cat -n`), from line 8 on (9, then 10).
+    "numbered": (s) =>
+      `${s.split("\n").map((l, i) => `${String(i + 8).padStart(6)}\t${l}`).join("\n")}\nok`,
     // A log's stamp counting on from line to line.
     "after a log's stamp": (s) =>
       `${s.split("\n").map((l, i) => `[12:00:${String(i).padStart(2, "0")}] ${l}`).join("\n")}\nok`,
