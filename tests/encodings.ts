@@ -66,3 +66,32 @@ export const turningsOf = (
   ["rot13", rot13Of(s)],
   ["reversed-rot13", rot13Of(reversedOf(s))],
 ];
+
+/**
+ * `s` (ASCII) in UTF-7 as glibc's `iconv -t UTF-7` writes it: letters, digits, spaces,
+ * line breaks and `'(),-./:?` as they are; `+` as `+-`; a run of other characters as the
+ * base64 of their UTF-16 after a `+`, closed by a `-` unless a space or a line break
+ * follows (`ghp_x`: `ghp+AF8-x`).
+ */
+export function utf7Of(s: string): string {
+  const direct = /[A-Za-z0-9'(),\-./:? \t\r\n]/;
+  const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  let out = "";
+  for (let i = 0; i < s.length;) {
+    if (direct.test(s[i]!)) {
+      out += s[i++];
+    } else if (s[i] === "+") {
+      out += "+-";
+      i++;
+    } else {
+      let bits = "";
+      for (; i < s.length && !direct.test(s[i]!) && s[i] !== "+"; i++) {
+        bits += s.charCodeAt(i).toString(2).padStart(16, "0");
+      }
+      bits = bits.padEnd(Math.ceil(bits.length / 6) * 6, "0");
+      out += "+" + bits.match(/.{6}/g)!.map((b) => b64[parseInt(b, 2)]).join("");
+      if (i === s.length || !/[ \t\r\n]/.test(s[i]!)) out += "-";
+    }
+  }
+  return out;
+}

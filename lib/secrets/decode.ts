@@ -91,6 +91,7 @@ import {
   percentDecode,
   qpDecode,
   triggered,
+  utf7Decode,
 } from "./unescape.ts";
 
 export { normalize };
@@ -102,6 +103,7 @@ export interface Variant {
   encoding:
     | "normalized"
     | "url"
+    | "utf7"
     | "quoted-printable"
     | "json"
     | "escape"
@@ -542,6 +544,7 @@ export function variants(
     codeUnescape(w.replace(/\\+(?=[0-7xuUN])/g, "\\")).replace(/\\+\//g, "/");
   local("escape", single(found.code), code, CODE_ESCAPES);
   local("html", single(found.html), htmlUnescape, HTML_ESCAPES);
+  local("utf7", single(found.utf7), utf7Decode);
   local("escape", single(found.calls), charCallsDecode);
   // Hex dumps (`xxd`, `hexdump -C`, `od -tx1`, `xxd -i`): their bytes, as written and,
   // in groups of more than a byte, each group reversed (`od -x`: little-endian words).

@@ -19,6 +19,7 @@ import {
   rot13Of,
   shiftedOf,
   turningsOf,
+  utf7Of,
 } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
@@ -3126,4 +3127,38 @@ Deno.test("a token whose prefix a line break cuts (`fold -w 16` of `SERVICE_AUTH
   // nothing: base64 lines after a word are read as before.
   const env = btoa(`TOKEN=${GH}\n`).match(/.{1,16}/g)!.join("\n");
   assert.ok(found(`key: abc\n${env}\n`).includes("base64:github-token"));
+});
+
+Deno.test("a token in UTF-7 (`iconv -t UTF-7`: `ghp+AF8-Zq8L...`, a `.env`'s `=` as `+AD0-`) is found and said to be in UTF-7, as written and in a model request; code's plus signs are none", () => {
+  const stripe = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
+  const awsSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfi" + "CYq8Lw2Rt5Vx";
+  const texts: [string, string][] = [GH, NPM, FINE_GRAINED, stripe].flatMap((
+    token,
+  ): [string, string][] => [
+    [token, `${token} `],
+    [token, `GITHUB_TOKEN=${token}\nDEBUG=1\n`],
+  ]).concat([[awsSecret, `AWS_SECRET_ACCESS_KEY=${awsSecret}\n`]]);
+  for (const [token, text] of texts) {
+    {
+      const written = utf7Of(text);
+      assert.ok(!written.includes(token), written);
+      const request = JSON.stringify({
+        messages: [{ role: "user", content: `$ iconv -t UTF-7 .env\n${written}\n` }],
+      });
+      for (const where of [written, request]) {
+        const f = findSecrets(where);
+        assert.ok(
+          f.length > 0 && f.every((x) => x.encoding === "utf7"),
+          `${where}: ${found(where)}`,
+        );
+      }
+    }
+  }
+  assert.equal(howWritten("utf7"), "in UTF-7");
+  // Plus signs of code and of prose shift nothing a token is made of.
+  assertNoneFound([
+    `const total = a+b+c; i++; x += 1; "ghp" + "_" + name`,
+    "C++ and c+AF8 at last",
+    "+AF8-",
+  ]);
 });

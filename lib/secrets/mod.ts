@@ -103,6 +103,8 @@ export function howWritten(encoding: Encoding): string {
       return "in look-alike or hidden characters";
     case "url":
       return "percent-encoded";
+    case "utf7":
+      return "in UTF-7";
     case "json":
     case "escape":
       return "escaped";
@@ -157,6 +159,7 @@ export const WINDOWED: ReadonlySet<Encoding> = new Set<Encoding>([
   "json",
   "escape",
   "html",
+  "utf7",
 ]);
 
 /** What stands for the part of a name (a path, a ref) from where a secret in it starts. */

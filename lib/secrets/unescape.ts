@@ -511,6 +511,90 @@ function cutEscapeAt(text: string, at: number, count: number): boolean {
   return false;
 }
 
+/** Values of the standard base64 alphabet by code (-1: not one), as UTF-7 shifts use it. */
+const UTF7_VALUE = Int8Array.from(
+  { length: 128 },
+  (_, c) =>
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(
+      String.fromCharCode(c),
+    ),
+);
+
+/**
+ * The characters a UTF-7 shift stands for (`+AF8-`: `_`), from its `+` at `i` of `text`
+ * to `end` (the first character past its base64), or undefined unless they are all
+ * printable ASCII and the bits left over are zeros: what `iconv -t UTF-7` makes of a
+ * token's `_`, `=`, `!`... (it writes letters, digits and `-` as they are; `+` as `+-`).
+ * Code (`+Array`, `x+1`) so read is no such characters.
+ */
+function utf7Shift(text: string, i: number, end: number): string | undefined {
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (let k = i + 1; k < end; k++) {
+    value = (value << 6) | UTF7_VALUE[text.charCodeAt(k)]!;
+    bits += 6;
+    if (bits >= 16) {
+      bits -= 16;
+      const unit = (value >> bits) & 0xffff;
+      if (unit < 0x20 || unit > 0x7e) return undefined;
+      out += String.fromCharCode(unit);
+      value &= (1 << bits) - 1;
+    }
+  }
+  return out !== "" && value === 0 ? out : undefined;
+}
+
+/** Where the base64 of a UTF-7 shift from `i` (its `+`) ends. */
+function utf7End(text: string, i: number): number {
+  let end = i + 1;
+  while (end < text.length && end - i < LONGEST_SHIFT) {
+    const c = text.charCodeAt(end);
+    if (c >= 128 || UTF7_VALUE[c]! < 0) break;
+    end++;
+  }
+  return end;
+}
+
+/** The longest shift read (a run of a token's marks: `+AF8AXwBf-` is three `_`). */
+const LONGEST_SHIFT = 40;
+
+/**
+ * Whether a UTF-7 shift of printable ASCII starts at the `+` at `i` (see `utf7Shift`),
+ * or a `+` written as UTF-7 writes it (`+-`).
+ */
+function utf7At(text: string, i: number): boolean {
+  const next = text.charCodeAt(i + 1);
+  if (next === 45) return true;
+  return next === 65 && utf7Shift(text, i, utf7End(text, i)) !== undefined;
+}
+
+/**
+ * UTF-7 read back where it stands for printable ASCII (`ghp+AF8-Zq8L...`: `ghp_Zq8L...`;
+ * `+-`: `+`); any other `+` stays as written. A shift's closing `-` is taken with it.
+ */
+export function utf7Decode(text: string): string {
+  let out = "";
+  let last = 0;
+  for (let i = text.indexOf("+"); i !== -1; i = text.indexOf("+", i + 1)) {
+    if (i < last) continue;
+    let decoded: string | undefined;
+    let end: number;
+    if (text.charCodeAt(i + 1) === 45) {
+      decoded = "+";
+      end = i + 2;
+    } else {
+      end = utf7End(text, i);
+      decoded = utf7Shift(text, i, end);
+      if (decoded !== undefined && text.charCodeAt(end) === 45) end++;
+    }
+    if (decoded === undefined) continue;
+    out += text.slice(last, i) + decoded;
+    last = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
 /** Where the escapes of each kind are in a text (see `triggered`). */
 export interface Triggered {
   percent: number[];
@@ -521,10 +605,11 @@ export interface Triggered {
   zeroCells: number[];
   calls: number[];
   deep: number[];
+  utf7: number[];
 }
 
 /**
- * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`; and of `od -c`'s
+ * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`; of UTF-7's `+`; and of `od -c`'s
  * cell of a zero byte as a JSON string holds it (`  \\\\0 `: five places, not the four
  * the survey's look for text spaced out expects, which a dump of UTF-16 text, a zero
  * every other cell, never showed).
@@ -540,8 +625,9 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
     zeroCells: [],
     calls: [],
     deep: [],
+    utf7: [],
   };
-  const { percent, qp, escape, code, html, zeroCells, calls, deep } = found;
+  const { percent, qp, escape, code, html, zeroCells, calls, deep, utf7 } = found;
   for (const i of triggers) {
     const c = text.charCodeAt(i);
     if (c === 99 || c === 67) {
@@ -591,6 +677,10 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
     const next = codeAt(text, i + 1);
     if (next === 35) html.push(i);
     else if (HTML_NAME_START[next] === 1 && HTML_NAMED.test(text.slice(i, i + 10))) html.push(i);
+  }
+  // UTF-7 (`iconv -t UTF-7`), the same way: at each `+`, a shift of printable ASCII.
+  for (let i = text.indexOf("+"); i !== -1; i = text.indexOf("+", i + 1)) {
+    if (utf7At(text, i)) utf7.push(i);
   }
   return found;
 }

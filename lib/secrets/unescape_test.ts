@@ -1,11 +1,13 @@
 /**
  * The escapes of program text and HTML's references, decoded by loops (`codeUnescape`,
  * `htmlUnescape`), checked against the regular expressions they replaced over random
- * text rich in escapes.
+ * text rich in escapes; UTF-7 (`utf7Decode`, `triggered`'s `utf7`) against glibc's
+ * `iconv -t UTF-7` and the plus signs of code.
  */
 
 import assert from "node:assert/strict";
-import { codeUnescape, HTML_NAMES, htmlUnescape } from "./unescape.ts";
+import { codeUnescape, HTML_NAMES, htmlUnescape, triggered, utf7Decode } from "./unescape.ts";
+import { utf7Of } from "../../tests/encodings.ts";
 
 /** The regular expression `codeUnescape` was (with `named` only for the names below). */
 function codeByRegExp(text: string): string {
@@ -88,4 +90,43 @@ Deno.test("htmlUnescape() reads references as the regular expression it replaced
     htmlByRegExp,
   );
   assert.equal(htmlUnescape("ghp&lowbar;x&#95;y&#x5f;z&#X5F&sol;&amp;"), "ghp_x_y_z_/&amp;");
+});
+
+Deno.test("utf7Decode() reads back what `iconv -t UTF-7` writes of ASCII, and leaves code's plus signs and UTF-7 of other scripts", () => {
+  // `printf 'a_ b_\nc__=d!e' | iconv -t UTF-7`, and so on: a shift closed by `-`, or by
+  // the space or line break after it; `+` as `+-`; a run of marks in one shift.
+  const fromIconv: [string, string][] = [
+    ["a+AF8 b+AF8\nc+AF8AXwA9-d+ACE-e", "a_ b_\nc__=d!e"],
+    ["x+-y", "x+y"],
+    ["+AH4AXA-", "~\\"],
+    ["GITHUB+AF8-TOKEN+AD0-ghp+AF8-x", "GITHUB_TOKEN=ghp_x"],
+  ];
+  for (const [written, text] of fromIconv) {
+    assert.equal(utf7Of(text), written);
+    assert.equal(utf7Decode(written), text);
+  }
+  // Code and prose: a `+` before a letter, digits or another `+`, and what decodes to no
+  // printable ASCII (`+Array`: U+02BA...; a zero; bits left over; Japanese in UTF-7).
+  for (
+    const text of ["a+b", "c++", "i+=1", '"x" +Array(3)', "x+AAA-", "+AF-", "+ZeVnLIqe-", "1+1=2"]
+  ) {
+    assert.equal(utf7Decode(text), text);
+    assert.deepEqual(triggered(text, []).utf7, text.includes("+-") ? [text.indexOf("+-")] : []);
+  }
+  // Any printable ASCII, written as iconv writes it, reads back.
+  let seed = 11;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let n = 0; n < 2000; n++) {
+    const text = Array.from(
+      { length: 1 + Math.floor(random() * 40) },
+      () => String.fromCharCode(32 + Math.floor(random() * 95)),
+    ).join("");
+    assert.equal(utf7Decode(utf7Of(text)), text, text);
+  }
+  // Each shift (and `+-`) is where `triggered` says one is.
+  const written = utf7Of("GITHUB_TOKEN=ghp_x; a+b");
+  assert.deepEqual(
+    triggered(written, []).utf7,
+    [...written.matchAll(/\+/g)].map((m) => m.index),
+  );
 });

@@ -9,7 +9,7 @@ import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
 import { describeFindings, scanRequest } from "./dlp.ts";
 import { cut, cutOutSecrets, cutsInsideStrings } from "./cut.ts";
 import { CUT_OUT } from "../bundle/config.ts";
-import { base32Of, hexOf, reversedOf, rot13Of, shiftedOf } from "../../tests/encodings.ts";
+import { base32Of, hexOf, reversedOf, rot13Of, shiftedOf, utf7Of } from "../../tests/encodings.ts";
 
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,190 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,300 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -174,6 +174,8 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "percent-encoded in lines of 16": (s) => lines([...s].map((c) => "%" + hexOf(c)).join(""), 16),
     "\\x escapes in lines of 22": (s) => lines([...s].map((c) => "\\x" + hexOf(c)).join(""), 22),
     "\\u escapes in lines of 16": (s) => lines([...s].map((c) => "\\u00" + hexOf(c)).join(""), 16),
+    // `iconv -t UTF-7`: `ghp+AF8-Zq8L...`.
+    "UTF-7": utf7Of,
     ROT13: rot13Of,
     reversed: reversedOf,
     "a number": (s) => BigInt("0x" + hexOf(s)).toString(),
