@@ -3162,3 +3162,38 @@ Deno.test("a token in UTF-7 (`iconv -t UTF-7`: `ghp+AF8-Zq8L...`, a `.env`'s `=`
     "+AF8-",
   ]);
 });
+
+Deno.test("a token coloured by a terminal's escape sequences (`grep --color=always ghp_`, `bat`, a colour a character, an OSC 8 link) is found, as written and in a model request", () => {
+  const E = "\x1b";
+  const body = GH.slice(4);
+  const texts = [
+    `config.env:GITHUB_TOKEN=${E}[01;31m${E}[Kghp_${E}[m${E}[K${body}`,
+    `x=${GH.slice(0, 8)}${E}[01;31m${E}[K${GH.slice(8, 12)}${E}[m${E}[K${GH.slice(12)}`,
+    [...GH].map((c, i) => `${E}[3${i % 8}m${c}`).join("") + `${E}[0m`,
+    `${E}[38;5;231mGITHUB_TOKEN${E}[0m${E}[38;5;203m=${E}[0m${E}[38;5;186m${GH}${E}[0m`,
+    `${E}]8;;https://x.example/${E}\\${GH.slice(0, 10)}${E}]8;;${E}\\${GH.slice(10)}`,
+  ];
+  for (const text of texts) {
+    for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+      assert.deepEqual(found(where), ["normalized:github-token"], JSON.stringify(where));
+    }
+  }
+  // Colour around words is no secret.
+  assertNoneFound([`${E}[1;32mok${E}[0m 12 passed; ${E}[31mfailed${E}[0m: 0`]);
+});
+
+Deno.test("a token overstruck with backspaces (`man`'s bold `g\\bg` and underline `_\\bg`, junk backspaced over inside it) is found, as written and in a model request (where a backspace is `\\b`)", () => {
+  const texts = [
+    [...GH].map((c) => `${c}\b${c}`).join(""),
+    [...GH].map((c) => `_\b${c}`).join(""),
+    [...GH].map((c) => `x\b${c}`).join(""),
+    `${GH.slice(0, 8)}JUNK\b\b\b\b${GH.slice(8)}`,
+  ];
+  for (const text of texts) {
+    for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+      assert.ok(found(where).includes("normalized:github-token"), JSON.stringify(where));
+    }
+  }
+  // A regex's word boundary in code in a JSON string (`\\b`) is no backspace.
+  assertNoneFound([JSON.stringify({ content: `const re = /\\bghp_\\b/; // ${"x".repeat(40)}` })]);
+});

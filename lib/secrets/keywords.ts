@@ -129,6 +129,8 @@ const TRIGGER_WORDS = [
   "\\u",
   "\\/",
   "\\x",
+  // A backspace in a JSON string (`\\b`: what follows it overstrikes what is before it).
+  "\\b",
   // Octal: `\\0` (three digits: NUL to `?`), `\\1` (`@` to DEL), `\\5` to `\\7` (two
   // digits: `(` to `?`). `\\2` to `\\4` stand for nothing of a token (control characters,
   // bytes past ASCII, ` ` to `'`): no word. `7` shares the class of `6` (see `ALIASES`):

@@ -1,6 +1,7 @@
 /**
  * @module
- * Normalising text before matching: NFKC, zero-width and control characters removed,
+ * Normalising text before matching: NFKC, zero-width and control characters removed (a
+ * terminal's escape sequences whole, a backspace with the character before it),
  * look-alike letters and tag characters mapped to ASCII; and, where marks are, combining
  * marks taken out first (`withoutMarks`). Its own module because the keyword survey asks,
  * once per character, whether normalising would change it.
@@ -205,7 +206,20 @@ export function normalize(text: string): string {
   const out = new Uint16Array(nfkc.length);
   let n = 0;
   for (let i = 0; i < out.length; i++) {
-    const code = AFTER[codeOf.call(nfkc, i)]!;
+    const unit = codeOf.call(nfkc, i);
+    // A terminal's escape sequence (colour from `grep --color=always`, `bat`, a log) shows
+    // as nothing, nor do the characters after its ESC: all of it goes.
+    if (unit === 0x1b) {
+      i = escapeEnd(nfkc, i) - 1;
+      continue;
+    }
+    // A backspace: what comes after it is shown over the character before it (`man`'s
+    // bold, `g\bg`, and underline, `_\bg`; `JUNK\b\b\b\b` put inside a token).
+    if (unit === 0x08) {
+      if (n > 0) n--;
+      continue;
+    }
+    const code = AFTER[unit]!;
     const end = code === TAG_HIGH ? tagsEnd(nfkc, i) : -1;
     if (end >= 0) {
       // A run of tag characters: the ASCII each stands for, the others (the language
@@ -223,6 +237,41 @@ export function normalize(text: string): string {
     n += +(code !== 0);
   }
   return utf16.decode(out.subarray(0, n));
+}
+
+/** The longest escape sequence read as one (an OSC 8 link's is its URL and more). */
+const MAX_ESCAPE = 512;
+
+/**
+ * Where the terminal's escape sequence whose ESC is at `i` ends (ECMA-48): a control
+ * sequence (`ESC [`, parameters `0`-`?`, intermediates ` `-`/`, a final `@`-`~`:
+ * `\x1b[01;31m`, `\x1b[K`), an operating system command (`ESC ]` up to BEL or `ESC \`:
+ * a title, an OSC 8 link), or an escape with intermediates and a final (`\x1b(B`, `\x1b7`).
+ * An ESC before anything else, or a sequence not ended, is the ESC alone.
+ */
+function escapeEnd(text: string, i: number): number {
+  const next = codeOf.call(text, i + 1);
+  let k = i + 2;
+  if (next === 0x5b) {
+    while (k < text.length && k - i < MAX_ESCAPE && inRange(codeOf.call(text, k), 0x30, 0x3f)) k++;
+    while (k < text.length && k - i < MAX_ESCAPE && inRange(codeOf.call(text, k), 0x20, 0x2f)) k++;
+    return inRange(codeOf.call(text, k), 0x40, 0x7e) ? k + 1 : i + 1;
+  }
+  if (next === 0x5d) {
+    for (; k < text.length && k - i < MAX_ESCAPE; k++) {
+      const c = codeOf.call(text, k);
+      if (c === 0x07) return k + 1;
+      if (c === 0x1b) return codeOf.call(text, k + 1) === 0x5c ? k + 2 : i + 1;
+    }
+    return i + 1;
+  }
+  k = i + 1;
+  while (k < text.length && k - i < MAX_ESCAPE && inRange(codeOf.call(text, k), 0x20, 0x2f)) k++;
+  return inRange(codeOf.call(text, k), 0x30, 0x7e) ? k + 1 : i + 1;
+}
+
+function inRange(c: number, low: number, high: number): boolean {
+  return c >= low && c <= high;
 }
 
 /**

@@ -88,3 +88,59 @@ Deno.test("withoutMarks() is normalize() of the text with its combining marks ta
   // A letter written with its accent keeps it.
   assert.equal(withoutMarks("caf\u00e9 e\u0301"), "caf\u00e9 e");
 });
+
+Deno.test("normalize() takes out a terminal's escape sequences whole: colour, erasing, a title or a link (grep --color, bat, ls)", () => {
+  const E = "\x1b";
+  const cases: [string, string][] = [
+    [`a=${E}[01;31m${E}[Kghp_${E}[m${E}[Kx`, "a=ghp_x"],
+    [`${E}[38;5;231mKEY${E}[0m${E}[38;5;203m=${E}[0m`, "KEY="],
+    [`${E}]0;title\x07t${E}]8;;https://x.example/${E}\\link${E}]8;;${E}\\`, "tlink"],
+    [`${E}(Bx${E}7y${E}8`, "xy"],
+    // An ESC before nothing a sequence is made of, or a sequence never ended: the ESC alone.
+    [`${E}${E}[1`, "[1"],
+    [`${E}]0;no end`, "]0;no end"],
+    [`x${E}`, "x"],
+  ];
+  for (const [text, plain] of cases) assert.equal(normalize(text), plain, JSON.stringify(text));
+  // As plainly as possible: each sequence out, then normalising as before (an ESC then
+  // `[` or `]` that starts no whole sequence is the ESC alone).
+  const sequence =
+    // deno-lint-ignore no-control-regex
+    /\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x20-\x2f]+[\x30-\x7e]|[\x30-\x5a\x5c\x5e-\x7e])/g;
+  const pieces = [
+    E,
+    `${E}[`,
+    `${E}]`,
+    "0",
+    ";",
+    "31",
+    "m",
+    "K",
+    "\x07",
+    "\\",
+    " ",
+    "(",
+    "ghp_",
+    "\u200b",
+    "\u0430",
+  ];
+  let seed = 3;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let round = 0; round < 3000; round++) {
+    let text = "";
+    for (let k = next() % 40; k > 0; k--) text += pieces[next() % pieces.length];
+    assert.equal(normalize(text), reference(text.replace(sequence, "")), JSON.stringify(text));
+  }
+});
+
+Deno.test("normalize() shows a backspace as a terminal does: what follows it stands over the character before it (`man`'s bold and underline)", () => {
+  const cases: [string, string][] = [
+    ["g\bgh\bhp\bp", "ghp"],
+    ["_\bg_\bh_\bp", "ghp"],
+    ["ghp_Zq8LJUNK\b\b\b\bw2Rt", "ghp_Zq8Lw2Rt"],
+    ["\b\bx", "x"],
+    ["a\u200b\bb", "b"],
+    ["x\x1b[1m\by", "y"],
+  ];
+  for (const [text, shown] of cases) assert.equal(normalize(text), shown, JSON.stringify(text));
+});

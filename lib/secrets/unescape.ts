@@ -649,7 +649,14 @@ export function triggered(text: string, triggers: readonly number[]): Triggered 
         zeroCells.push(i);
         continue;
       }
-      if (
+      if (next === 98 || next === 66) {
+        // A backspace escaped in a JSON string (`\b`), after an odd run of backslashes
+        // (`\\b` is a backslash, then `b`, as a regex's word boundary is written): what it
+        // overstrikes is read by normalising the window's decoding.
+        let run = 1;
+        while (run <= i && text.charCodeAt(i - run) === 92) run++;
+        if (next === 98 && run % 2 === 1) escape.push(i);
+      } else if (
         next === 47 ||
         (next === 117 && (hexDigitsAt(text, i + 2, 4) || cutEscapeAt(text, i + 2, 4)))
       ) {

@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,300 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,410 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -176,6 +176,8 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "\\u escapes in lines of 16": (s) => lines([...s].map((c) => "\\u00" + hexOf(c)).join(""), 16),
     // `iconv -t UTF-7`: `ghp+AF8-Zq8L...`.
     "UTF-7": utf7Of,
+    // A terminal's colour a character at a time (`\x1b[31mg\x1b[32mh...`).
+    "coloured": (s) => [...s].map((c, i) => `\x1b[3${i % 8}m${c}`).join("") + "\x1b[0m",
     ROT13: rot13Of,
     reversed: reversedOf,
     "a number": (s) => BigInt("0x" + hexOf(s)).toString(),
