@@ -26,6 +26,16 @@ function reference(text: string): string {
     .replace(lookAlike, (c) => CONFUSABLES[c]!);
 }
 
+/** `count` texts of up to `most` of `pieces` each, drawn from `seed` on (the same each run). */
+function randomTexts(pieces: readonly string[], count: number, most: number, seed: number) {
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  return Array.from({ length: count }, () => {
+    let text = "";
+    for (let k = next() % most; k > 0; k--) text += pieces[next() % pieces.length];
+    return text;
+  });
+}
+
 Deno.test("normalize() is NFKC with invisible characters removed and look-alikes mapped, for every character", () => {
   for (let code = 0; code < 0x10000; code++) {
     if (code >= 0xd800 && code <= 0xdfff) continue;
@@ -71,11 +81,7 @@ Deno.test("normalize() matches its plain definition on mixed text (binary, prose
     "\n",
     " ",
   ];
-  let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  for (let round = 0; round < 1000; round++) {
-    let text = "";
-    for (let k = next() % 60; k > 0; k--) text += pieces[next() % pieces.length];
+  for (const text of randomTexts(pieces, 1000, 60, 7)) {
     assert.equal(normalize(text), reference(text), JSON.stringify(text));
   }
 });
@@ -124,11 +130,7 @@ Deno.test("normalize() takes out a terminal's escape sequences whole: colour, er
     "\u200b",
     "\u0430",
   ];
-  let seed = 3;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  for (let round = 0; round < 3000; round++) {
-    let text = "";
-    for (let k = next() % 40; k > 0; k--) text += pieces[next() % pieces.length];
+  for (const text of randomTexts(pieces, 3000, 40, 3)) {
     assert.equal(normalize(text), reference(text.replace(sequence, "")), JSON.stringify(text));
   }
 });
