@@ -609,10 +609,10 @@ export interface Triggered {
 }
 
 /**
- * Offsets of `%XX`; of `\\uXXXX` and `\\/`; of `\\xHH` and `\\u{`; of `&#`; of UTF-7's `+`; and of `od -c`'s
- * cell of a zero byte as a JSON string holds it (`  \\\\0 `: five places, not the four
- * the survey's look for text spaced out expects, which a dump of UTF-16 text, a zero
- * every other cell, never showed).
+ * Offsets of `%XX`; of `\\uXXXX`, `\\/` and `\\b`; of `\\xHH` and `\\u{`; of `&#`; of
+ * UTF-7's `+`; and of `od -c`'s cell of a zero byte as a JSON string holds it (`  \\\\0 `:
+ * five places, not the four the survey's look for text spaced out expects, which a dump
+ * of UTF-16 text, a zero every other cell, never showed).
  */
 export function triggered(text: string, triggers: readonly number[]): Triggered {
   // The lists, made before the loop (see `headCuts` in mod.ts).
