@@ -806,8 +806,12 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
       const c = text.charCodeAt(k);
       if (!(c < 256 && (DUMP_CHAR[c]! & 4) !== 0)) continue;
       const sep = text.slice(k, k + period - 1);
-      // No letter or digit, but for an escaped line break or tab (in a JSON string).
-      if (sep === " ".repeat(period - 1) || (/[A-Za-z0-9]/.test(sep) && !/^\\[nrt]$/.test(sep))) {
+      // No letter or digit, but for an escaped line break or tab (in a JSON string); no
+      // backspace (`_\bg`, `man`'s underline, is what follows it: normalising reads it).
+      if (
+        sep === " ".repeat(period - 1) || (/[A-Za-z0-9]/.test(sep) && !/^\\[nrt]$/.test(sep)) ||
+        sep.includes("\b")
+      ) {
         continue;
       }
       const joins = (c: number) => c >= 0 && text.startsWith(sep, c + 1);
