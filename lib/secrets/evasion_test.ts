@@ -3163,7 +3163,7 @@ Deno.test("a token in UTF-7 (`iconv -t UTF-7`: `ghp+AF8-Zq8L...`, a `.env`'s `=`
   ]);
 });
 
-Deno.test("a token coloured by a terminal's escape sequences (`grep --color=always ghp_`, `bat`, a colour a character, an OSC 8 link) is found, as written and in a model request", () => {
+Deno.test("a token coloured by a terminal's escape sequences (`grep --color=always ghp_`, `bat`, a colour a character, an OSC 8 link, junk the cursor moves back over) is found, as written and in a model request", () => {
   const E = "\x1b";
   const body = GH.slice(4);
   const texts = [
@@ -3172,6 +3172,8 @@ Deno.test("a token coloured by a terminal's escape sequences (`grep --color=alwa
     [...GH].map((c, i) => `${E}[3${i % 8}m${c}`).join("") + `${E}[0m`,
     `${E}[38;5;231mGITHUB_TOKEN${E}[0m${E}[38;5;203m=${E}[0m${E}[38;5;186m${GH}${E}[0m`,
     `${E}]8;;https://x.example/${E}\\${GH.slice(0, 10)}${E}]8;;${E}\\${GH.slice(10)}`,
+    // Junk inside it, the cursor then moved back over it (`ESC [ 4 D`).
+    `${GH.slice(0, 8)}!@#$%^&*()${E}[10D${GH.slice(8)}`,
   ];
   for (const text of texts) {
     for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {

@@ -210,7 +210,12 @@ export function normalize(text: string): string {
     // A terminal's escape sequence (colour from `grep --color=always`, `bat`, a log) shows
     // as nothing, nor do the characters after its ESC: all of it goes.
     if (unit === 0x1b) {
-      i = escapeEnd(nfkc, i) - 1;
+      const end = escapeEnd(nfkc, i);
+      // The cursor moved back (`ESC [ 4 D`) is written over, as after a backspace.
+      if (codeOf.call(nfkc, end - 1) === 0x44 && codeOf.call(nfkc, i + 1) === 0x5b) {
+        n = Math.max(0, n - (parseInt(nfkc.slice(i + 2, end - 1), 10) || 1));
+      }
+      i = end - 1;
       continue;
     }
     // A backspace: what comes after it is shown over the character before it (`man`'s

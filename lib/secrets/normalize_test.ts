@@ -143,6 +143,10 @@ Deno.test("normalize() shows a backspace as a terminal does: what follows it sta
     ["\b\bx", "x"],
     ["a\u200b\bb", "b"],
     ["x\x1b[1m\by", "y"],
+    // The cursor moved back, `ESC [ n D` (`ESC [ D`: one), is written over too.
+    ["ghp_Zq8LJUNK\x1b[4Dw2Rt", "ghp_Zq8Lw2Rt"],
+    ["ab\x1b[Dc", "ac"],
+    ["a\x1b[9Db", "b"],
   ];
   for (const [text, shown] of cases) assert.equal(normalize(text), shown, JSON.stringify(text));
 });
