@@ -1,7 +1,8 @@
 /**
  * @module
  * Normalising text before matching: NFKC, zero-width and control characters removed (a
- * terminal's escape sequences whole, a backspace with the character before it),
+ * terminal's escape sequences whole; a backspace, or the cursor moved back, with what it
+ * goes back over),
  * look-alike letters and tag characters mapped to ASCII; and, where marks are, combining
  * marks taken out first (`withoutMarks`). Its own module because the keyword survey asks,
  * once per character, whether normalising would change it.
