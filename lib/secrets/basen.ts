@@ -7,7 +7,7 @@
  */
 
 import { HEX_VALUE } from "./hexdump.ts";
-import { printableRuns, runsOf } from "./printable.ts";
+import { printableRuns } from "./printable.ts";
 import { reverseText, turnedText } from "./turned.ts";
 
 /**
@@ -323,14 +323,52 @@ export function subRuns(run: string): [number, number, number][] {
   const bytes = room(run.length);
   TEXT_ENCODER.encodeInto(run, bytes);
   const data = bytes.subarray(0, run.length);
-  const out: [number, number, number][] = [];
-  for (const [alphabet, min] of SUB_ALPHABETS) {
-    const found = runsOf(data, ALPHABET, alphabet, min, []);
-    for (let k = 0; k < found.length; k += 2) out.push([alphabet, found[k]!, found[k + 1]!]);
-  }
+  const out = blockRuns(data);
   const body = longBody(run);
   if (body) out.push(body);
   return out.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
+}
+
+/**
+ * Characters `blockRuns` reads at once: a run of 15 or more (each of `SUB_ALPHABETS`'
+ * least) holds a whole block of them that starts at a multiple of `BLOCK`.
+ */
+const BLOCK = 8;
+
+/** The alphabets of `SUB_ALPHABETS` (bits of `ALPHABET`). */
+const SUB_MASK = SUB_ALPHABETS.reduce((mask, [alphabet]) => mask | alphabet, 0);
+
+/**
+ * Maximal runs of each of `SUB_ALPHABETS` in `data` (ASCII), `[alphabet, from, to]`, a
+ * run as long as its alphabet's least. All alphabets are looked for in one pass, a block
+ * at a time: the alphabets of a block's eight characters and-ed together, with no branch
+ * on any one character. In an image's base64 a character is in each alphabet or not by
+ * chance, and a block is whole in one about once in 256 times; only around such a block
+ * are characters read one by one. (Skipping ahead in each alphabet, a pass each, took a
+ * fifth of the scan of a model request with an image.)
+ */
+function blockRuns(data: Uint8Array): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  const a = ALPHABET;
+  const length = data.length;
+  // For each alphabet, where the last run read through ends: a block before it is in it.
+  const reached = SUB_ALPHABETS.map(() => 0);
+  for (let b = 0; b + BLOCK <= length; b += BLOCK) {
+    const block = a[data[b]!]! & a[data[b + 1]!]! & a[data[b + 2]!]! & a[data[b + 3]!]! &
+      a[data[b + 4]!]! & a[data[b + 5]!]! & a[data[b + 6]!]! & a[data[b + 7]!]! & SUB_MASK;
+    if (block === 0) continue;
+    for (let k = 0; k < SUB_ALPHABETS.length; k++) {
+      const [alphabet, min] = SUB_ALPHABETS[k]!;
+      if ((block & alphabet) === 0 || b < reached[k]!) continue;
+      let from = b;
+      while (from > 0 && (a[data[from - 1]!]! & alphabet) !== 0) from--;
+      let to = b + BLOCK;
+      while (to < length && (a[data[to]!]! & alphabet) !== 0) to++;
+      reached[k] = to;
+      if (to - from >= min) out.push([alphabet, from, to]);
+    }
+  }
+  return out;
 }
 
 /**
