@@ -20,7 +20,7 @@ function seeded(seed: number): () => number {
   return () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 }
 
-Deno.test("subRuns() finds each run of hex and base32 in a long run, as their definition does", () => {
+Deno.test("subRuns() finds each run of hex and base32 in a run, long or short, as their definition does", () => {
   const random = seeded(16);
   const pick = (chars: string) => chars[Math.floor(random() * chars.length)]!;
   const base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -32,11 +32,13 @@ Deno.test("subRuns() finds each run of hex and base32 in a long run, as their de
   ];
   kinds.push("abcdefghijklmnopqrstuvwxyz234567", "2345678", "fF");
   let runs = 0;
-  for (let round = 0; round < 400; round++) {
+  for (let round = 0; round < 800; round++) {
     // Stretches of one alphabet or another, of every length around each alphabet's least,
-    // at every alignment: a long run (over 512 characters) of the base64 alphabets.
+    // at every alignment: a run of the base64 alphabets, short (up to 512 characters, read
+    // a character at a time) or long (read a block at a time).
     const parts: string[] = [];
-    for (let size = 0; size < 600 + round * 8;) {
+    const long = round % 2 === 0;
+    for (let size = 0; size < (long ? 600 + round * 4 : 16 + round % 400);) {
       const kind = kinds[Math.floor(random() * kinds.length)]!;
       const length = Math.floor(random() * 40);
       for (let i = 0; i < length; i++) parts.push(pick(kind));
@@ -50,7 +52,7 @@ Deno.test("subRuns() finds each run of hex and base32 in a long run, as their de
     );
     assert.deepEqual(got, want, `round ${round}`);
   }
-  // Each alphabet's runs were there to find, thousands of them.
+  // Runs were there to find, thousands of them.
   assert.ok(runs > 2000, `${runs} runs`);
 });
 
