@@ -3029,6 +3029,78 @@ Deno.test("a token or a .env line in each encoding, in each place a request or a
   assert.deepEqual(wrong, []);
 });
 
+Deno.test("a token or a .env line in a narrow dump (`xxd -c 4`, `od -w4 -tx1`, `od -An -w8 -tx1`, `xxd -p -c 6`), in each place a request or a file puts it, is found (720 texts)", () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const lines = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+  const shown = (b: Uint8Array) =>
+    [...b].map((c) => c >= 32 && c < 127 ? String.fromCharCode(c) : ".").join("");
+  // `xxd -c N`: an offset, groups of two bytes, the text column.
+  const xxd = (width: number) => (s: string) => {
+    const data = utf8(s);
+    const out: string[] = [];
+    for (let at = 0; at < data.length; at += width) {
+      const row = data.subarray(at, at + width);
+      const groups = hex(String.fromCharCode(...row)).match(/.{1,4}/g)!.join(" ");
+      const wide = width * 2 + Math.ceil(width / 2) - 1;
+      out.push(`${at.toString(16).padStart(8, "0")}: ${groups.padEnd(wide)}  ${shown(row)}`);
+    }
+    return out.join("\n");
+  };
+  // `od -wN -tx1`: an offset in octal (and the end's alone), or none (`-An`), then bytes.
+  const od = (width: number, offsets: boolean) => (s: string) => {
+    const data = utf8(s);
+    const out: string[] = [];
+    for (let at = 0; at < data.length; at += width) {
+      const row = [...data.subarray(at, at + width)].map((b) =>
+        " " + b.toString(16).padStart(2, "0")
+      )
+        .join("");
+      out.push(offsets ? at.toString(8).padStart(7, "0") + row : row);
+    }
+    if (offsets) out.push(data.length.toString(8).padStart(7, "0"));
+    return out.join("\n");
+  };
+  const encodings: Record<string, (s: string) => string> = {
+    "xxd -c 1": xxd(1),
+    "xxd -c 2": xxd(2),
+    "xxd -c 4": xxd(4),
+    "xxd -c 8": xxd(8),
+    "od -w4 -tx1": od(4, true),
+    "od -An -w4 -tx1": od(4, false),
+    "od -An -w8 -tx1": od(8, false),
+    "xxd -p -c 6": (s) => lines(hex(s), 12),
+    "xxd -p -c 7": (s) => lines(hex(s), 14),
+  };
+  const places: Record<string, (s: string) => string> = {
+    alone: (s) => s,
+    "after a label": (s) => `payload=${s}`,
+    "a command's output": (s) => `$ cmd\n${s}\n$ `,
+    "a command's output in a JSON string": (s) => JSON.stringify({ content: `$ cmd\n${s}\n` }),
+    "a JSON field": (s) => JSON.stringify({ t: s }),
+    indented: (s) => `data:\n  ${s.replaceAll("\n", "\n  ")}\n`,
+    "indented by tabs in a JSON string": (s) =>
+      JSON.stringify({ content: `data:\n\t${s.replaceAll("\n", "\n\t")}\n` }),
+    "a JSON string in a JSON string": (s) => JSON.stringify({ c: JSON.stringify({ out: s }) }),
+  };
+  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+  const stripe = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
+  const wrong: string[] = [];
+  for (const token of [GH, slack, stripe, AWS, NPM]) {
+    for (const written of [token, `TOKEN=${token}\nOTHER=x\n`]) {
+      for (const [how, encode] of Object.entries(encodings)) {
+        for (const [where, place] of Object.entries(places)) {
+          const n = findSecrets(place(encode(written))).length;
+          // Plain hex glued to `payload=` is read as quoted-printable too (`=54` is `T`),
+          // where the dump is found again from its second line: said twice.
+          const twice = how.startsWith("xxd -p") && where === "after a label" && n === 2;
+          if (n !== 1 && !twice) wrong.push(`${token.slice(0, 4)} ${how} ${where}: ${n}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
 Deno.test("escapes cut into lines (`fold -w 16` of a percent-encoded token, a column of `\\x67` escapes) are decoded joined: each form, width, line break and prefix, as written and in a model request", () => {
   const code = (c: string) => c.charCodeAt(0).toString(16).padStart(2, "0");
   const forms: Record<string, (s: string) => string> = {

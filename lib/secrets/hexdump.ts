@@ -90,9 +90,12 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
     }
     // The last line, shorter than a stretch (`00000070: 320a  2.`).
     const next = lineAfter(text, stretches[k - 1]!);
-    const after = next !== undefined && prefix && startsLike(text, next, prefix)
+    // Past the prefix the dump's lines hold, or the indentation (`\n\t`, a tab escaped).
+    const after = next === undefined
+      ? undefined
+      : prefix && startsLike(text, next, prefix)
       ? next + prefix.length
-      : next;
+      : indentEnd(text, next);
     if (after !== undefined && rows.lines.length > 0) {
       // Groups no wider than the dump's: `readLine` takes none wider.
       const last = readLine(text, after, Math.min(text.length, after + MAX_GAP), width, rows);

@@ -86,6 +86,25 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
         i = end - DUMP_STRIDE + 1;
         continue;
       }
+    } else {
+      // A narrow dump's line (see `narrowFrom`): a stretch of 12 around the three reaches
+      // five places past them or before them; or, a line break among them, the three
+      // before them are a dump's (lines of 15 with their breaks, as a JSON string inside
+      // another holds `od -An -w4 -tx1`, put every other one at the probe's place).
+      const k = (a & b & c & 1) !== 0
+        ? (textClass(text, i + 3) & textClass(text, i + 7) & 1) !== 0 ||
+            (textClass(text, i - 1) & textClass(text, i - 5) & 1) !== 0
+          ? i
+          : -1
+        : ((a | b | c) & 32) !== 0 &&
+            (textClass(text, i - 3) & textClass(text, i - 4) & textClass(text, i - 5) & 1) !== 0
+        ? i - 5
+        : -1;
+      const end = k >= 0 ? narrowAt(text, undefined, 0, k, length, pass) : -1;
+      if (end >= 0) {
+        i = end - DUMP_STRIDE + 1;
+        continue;
+      }
     }
     const any = a | b | c;
     // Spaced out: a space among the three there, not four in a row (indentation), then
@@ -170,6 +189,22 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
         (byteClass(bytes, j - 1) & byteClass(bytes, j - 8) & byteClass(bytes, j - 15) & 1) !== 0)
     ) {
       const end = dumpFrom("", bytes, shift, i, length, pass);
+      if (end >= 0) {
+        i = end - DUMP_STRIDE + 1;
+        continue;
+      }
+    } else {
+      const k = (a & b & c & 1) !== 0
+        ? (byteClass(bytes, j + 3) & byteClass(bytes, j + 7) & 1) !== 0 ||
+            (byteClass(bytes, j - 1) & byteClass(bytes, j - 5) & 1) !== 0
+          ? i
+          : -1
+        : ((a | b | c) & 32) !== 0 &&
+            (byteClass(bytes, j - 3) & byteClass(bytes, j - 4) & byteClass(bytes, j - 5) & 1) !==
+              0
+        ? i - 5
+        : -1;
+      const end = k >= 0 ? narrowAt("", bytes, shift, k, length, pass) : -1;
       if (end >= 0) {
         i = end - DUMP_STRIDE + 1;
         continue;
@@ -259,10 +294,17 @@ function dumpFrom(
   while (from > pass.dumpFloor && (at(from - 1) & 1) === 1) from--;
   let end = i + 3;
   while (end < length && (at(end) & 1) === 1) end++;
-  if (end - from < MIN_DUMP) return -1;
+  if (end - from < MIN_DUMP) return narrowFrom(text, bytes, shift, from, end, length, pass);
   // Not one character over and over (indentation, `0000...`, `xxxx...`): no dump, and
   // reading one as lines of numbers took a model request of 256 KiB of `x` 3 ms.
-  if (!sameCharacter(text, bytes, shift, from, end)) pass.dumps.push(from, end);
+  if (!sameCharacter(text, bytes, shift, from, end)) {
+    // The lines before it that are narrower, as a dump's first lines may be (see
+    // `narrowFrom`): after a label, or with a text column that lengthens no stretch.
+    const l = layoutAt(text, bytes, shift, from, length);
+    const floor = Math.max(pass.dumpFloor, pass.dumps.at(-1) ?? 0);
+    if (l) { for (const k of linesBefore(l, l.start, floor).found) pass.dumps.push(k); }
+    pass.dumps.push(from, end);
+  }
   // Text spaced out of a dump's characters alone (`od -c` of `A   3   6   A   5`) is
   // such a stretch too: told here, where the probe passes over it.
   const last = pass.spaced.at(-1) ?? -1;
@@ -279,6 +321,199 @@ function dumpFrom(
   }
   pass.dumpFloor = end;
   return end;
+}
+
+/**
+ * The fewest characters of a dump's a line of a narrow dump shows: four bytes as `hh `
+ * (`od -An -w4 -tx1`), or an offset and a byte or two (`xxd -c 2`: `00000000: 4749  `).
+ */
+const NARROW_MIN = 12;
+
+/** The fewest lines in a row that make a narrow dump (a token's 40 bytes take ten of four). */
+const NARROW_LINES = 3;
+
+/** The most characters from a narrow dump's line's stretch to its break (`xxd`'s text column). */
+const NARROW_GAP = 24;
+
+/**
+ * `dumpFrom` for three characters of a dump's whose neighbours are not: the stretch
+ * around them, if it may be a line of a narrow dump (see `narrowFrom`). In source code
+ * most such stretches are a few characters (`add`, `0, 1`), told after a few reads.
+ */
+function narrowAt(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  i: number,
+  length: number,
+  pass: Pass,
+): number {
+  const at = (k: number) => dumpClass(text, bytes, shift, k);
+  let from = i;
+  while (from > pass.dumpFloor && (at(from - 1) & 1) === 1) from--;
+  let end = i + 3;
+  while (end < length && (at(end) & 1) === 1) end++;
+  return end - from < MIN_DUMP ? narrowFrom(text, bytes, shift, from, end, length, pass) : -1;
+}
+
+/** How a dump's lines are read (see `narrowFrom`): the column their stretches start at. */
+interface Layout {
+  get: (k: number) => number;
+  at: (k: number) => number;
+  length: number;
+  /** Where the line of the stretch the layout was taken from starts. */
+  start: number;
+  column: number;
+}
+
+/** The layout of the line the stretch from `from` is on, or undefined if its line starts too far before it. */
+function layoutAt(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  from: number,
+  length: number,
+): Layout | undefined {
+  const get = (k: number) => k >= 0 && k < length ? charAt(text, bytes, shift, k) : -1;
+  const start = lineStartBefore(get, from, NARROW_GAP);
+  if (start < 0) return undefined;
+  const at = (k: number) => dumpClass(text, bytes, shift, k);
+  return { get, at, length, start, column: from - start };
+}
+
+/** The end of the stretch at the column of the line that starts at `line`, if `NARROW_MIN` long or more; else -1. */
+function stretchOf(l: Layout, line: number): number {
+  const f = line + l.column;
+  if (f >= l.length || (l.column > 0 && (l.at(f - 1) & 1) === 1)) return -1;
+  let e = f;
+  while (e < l.length && (l.at(e) & 1) === 1) e++;
+  return e - f >= NARROW_MIN ? e : -1;
+}
+
+/**
+ * The stretch a dump's first line holds after a label (`payload=00000000: 6768 ...`):
+ * the first `NARROW_MIN` long or more within `NARROW_GAP` of the column, ending by `to`.
+ */
+function labelled(l: Layout, line: number, to: number): [number, number] | undefined {
+  for (let f = line + l.column; f < line + l.column + NARROW_GAP && f < to;) {
+    if ((l.at(f) & 1) === 0) {
+      f++;
+      continue;
+    }
+    let e = f;
+    while (e < to && (l.at(e) & 1) === 1) e++;
+    if (e - f >= NARROW_MIN) return [f, e];
+    f = e;
+  }
+  return undefined;
+}
+
+/**
+ * The stretches of the lines before the line that starts at `start`, in order, that are
+ * a dump's lines laid out as it is, back to `floor` (no stretch before it is recorded
+ * again); `joined` when the line before the first of them holds the last stretch recorded
+ * (a line of the same dump, found by the probe as a stretch of `MIN_DUMP`: `xxd -c 8` of
+ * `AKIA...`, whose first line's text column starts with a hex digit).
+ */
+function linesBefore(
+  l: Layout,
+  start: number,
+  floor: number,
+): { found: number[]; joined: boolean } {
+  const found: number[] = [];
+  for (let line = start; found.length < 64;) {
+    const before = breakBefore(l.get, line);
+    if (before < 0) break;
+    // A line's stretch is under `MIN_DUMP`, its text column and break within `NARROW_GAP`.
+    const previous = lineStartBefore(l.get, before, l.column + MIN_DUMP + NARROW_GAP);
+    if (previous < 0) break;
+    if (previous + l.column < floor) return { found, joined: floor > previous && floor <= before };
+    const e = stretchOf(l, previous);
+    if (e < 0 || e > before || before - e > NARROW_GAP) {
+      const first = labelled(l, previous, before);
+      if (first && first[0] >= floor && before - first[1] <= NARROW_GAP) found.unshift(...first);
+      break;
+    }
+    found.unshift(previous + l.column, e);
+    line = previous;
+  }
+  return { found, joined: false };
+}
+
+/**
+ * A dump narrower than a stretch (`xxd -c 4`, `od -w4 -tx1`: each line shows a few bytes,
+ * its dump's characters fewer than `MIN_DUMP`), around the stretch `from`-`end`: lines in a
+ * row whose stretches each start where this one does on its line and are `NARROW_MIN` long
+ * or more, each ending within `NARROW_GAP` of its line's break (raw or escaped in a JSON
+ * string), `NARROW_LINES` or more of them. Each line's stretch is recorded (consecutive
+ * lines are one dump, see `hexDumps`); returns where the last ends, or -1.
+ */
+function narrowFrom(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  from: number,
+  end: number,
+  length: number,
+  pass: Pass,
+): number {
+  if (end - from < NARROW_MIN) return -1;
+  const l = layoutAt(text, bytes, shift, from, length);
+  if (!l) return -1;
+  const before = linesBefore(l, l.start, Math.max(pass.dumpFloor, pass.dumps.at(-1) ?? 0));
+  const found = [...before.found, from, end];
+  // Lines after, to the dump's end.
+  for (let e = end;;) {
+    const next = breakAfter(l.get, e);
+    if (next < 0) break;
+    const e2 = stretchOf(l, next);
+    if (e2 < 0) break;
+    found.push(next + l.column, e2);
+    e = e2;
+  }
+  if (found.length + 2 * +before.joined < 2 * NARROW_LINES) return -1;
+  for (const k of found) pass.dumps.push(k);
+  const last = found[found.length - 1]!;
+  pass.dumpFloor = last;
+  return last;
+}
+
+/**
+ * The first character of the line `k` is on: just past the line break before it (raw,
+ * or escaped in a JSON string) or the quote that opens the string it is the first line
+ * of, within `reach` characters; 0 at the text's start; -1 if there is none that near, or
+ * a character past ASCII comes first (see `charAt`).
+ */
+function lineStartBefore(get: (k: number) => number, k: number, reach: number): number {
+  for (let p = k; p >= k - reach; p--) {
+    if (p === 0) return 0;
+    const c = get(p - 1);
+    if (c < 0 || c >= 128) return -1;
+    if (c === 10 || c === 34 || (c === 110 && get(p - 2) === 92)) return p;
+  }
+  return -1;
+}
+
+/** Where the line break that ends just before `line` starts (see `breakLength`), or -1. */
+function breakBefore(get: (k: number) => number, line: number): number {
+  for (const size of [4, 2, 1]) {
+    if (line - size >= 0 && breakLength(get, line - size) === size) return line - size;
+  }
+  return -1;
+}
+
+/**
+ * Where the line after `e` starts: past the first line break within `NARROW_GAP`
+ * characters of it (see `breakLength`), or -1.
+ */
+function breakAfter(get: (k: number) => number, e: number): number {
+  for (let p = e; p < e + NARROW_GAP; p++) {
+    const c = get(p);
+    if (c < 0 || c >= 128) return -1;
+    const size = breakLength(get, p);
+    if (size > 0) return p + size;
+  }
+  return -1;
 }
 
 /**

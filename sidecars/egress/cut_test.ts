@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,410 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,630 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -190,6 +190,17 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
             .map((b) => b >= 32 && b < 127 ? String.fromCharCode(b) : ".").join("")
         }`
       ).join("\n"),
+    // A narrow dump (`xxd -c 4`): four bytes a line, each line's characters of a dump
+    // fewer than the survey's stretch.
+    "xxd -c 4": (s) =>
+      lines(hexOf(s), 8).split("\n").map((row, r) =>
+        `${(r * 4).toString(16).padStart(8, "0")}: ${row.match(/.{1,4}/g)!.join(" ").padEnd(9)}  ${
+          [...new TextEncoder().encode(s).subarray(r * 4, r * 4 + 4)]
+            .map((b) => b >= 32 && b < 127 ? String.fromCharCode(b) : ".").join("")
+        }`
+      ).join("\n"),
+    "od -An -w8 -tx1": (s) =>
+      lines(hexOf(s), 16).split("\n").map((row) => row.replace(/../g, " $&")).join("\n"),
     "gzip, base64": (s) => b64(gzipSync(utf8(s))),
     "gzip, base64 in lines": (s) => b64(gzipSync(utf8(s)), 76),
     "zlib, base64": (s) => b64(deflateSync(utf8(s))),
