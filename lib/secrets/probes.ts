@@ -324,8 +324,9 @@ function dumpFrom(
 }
 
 /**
- * The fewest characters of a dump's a line of a narrow dump shows: four bytes as `hh `
- * (`od -An -w4 -tx1`), or an offset and a byte or two (`xxd -c 2`: `00000000: 4749  `).
+ * The fewest characters of a dump's that a line of a narrow dump holds in a row: four
+ * bytes as ` hh` (`od -An -w4 -tx1`), or an offset and a byte or two (`xxd -c 2`:
+ * `00000000: 4749  `).
  */
 const NARROW_MIN = 12;
 
