@@ -143,6 +143,9 @@ const NUMBERS: readonly {
   { radix: 8, fewest: 6, most: 6, size: 2 },
   // `od -d`, `od -tu2`.
   { radix: 10, fewest: 1, most: 5, size: 2 },
+  // `od -tu4`, `od -tu`, `od -D`: four bytes a number; `od -to4`, `od -O`, in octal.
+  { radix: 10, fewest: 1, most: 10, size: 4 },
+  { radix: 8, fewest: 11, most: 11, size: 4 },
   // `xxd -b`; a character's bits, eight or as few as it takes (Python's
   // `format(ord(c), "08b")`, `bin(ord(c))[2:]`: seven for most of printable ASCII).
   { radix: 2, fewest: 1, most: 8, size: 1 },
@@ -177,10 +180,17 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
     for (let first = true; i < to; first = false) {
       let j = i;
       if (first) {
-        // An offset: seven digits or more (hex ones too: `0000000c:`), then `:` or a space.
+        // An offset: seven digits or more (hex ones too: `0000000c:`), then `:`; or seven
+        // to nine from a zero, then a space or the line's end (od's last, the file's
+        // length). od pads its offsets with zeros, its numbers with spaces: `od -An -tu4`'s
+        // ` 963856182` is a number, as is any of ten digits (an offset of gigabytes).
         while (j < to && text.charCodeAt(j) < 128 && HEX_VALUE[text.charCodeAt(j)]! >= 0) j++;
         const c = text.charCodeAt(j);
-        if (j - i < 7 || (c !== 32 && c !== 58)) j = i;
+        const ends = j >= to || c === 32 || c === 10 || c === 13 || c === 92;
+        if (
+          j - i < 7 ||
+          (c !== 58 && !(ends && j - i <= 9 && text.charCodeAt(i) === 48))
+        ) j = i;
       }
       const offset = j > i;
       // An offset of a byte's bits that no `:` ends may be a line's first byte
@@ -219,10 +229,10 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
     : NUMBERS;
   for (const { radix, fewest, most, size, bits } of readings) {
     // Words whose every number is a byte hold a zero every other byte: no text.
-    if (radix === 10 && size === 2 && decimal === numbers) continue;
+    if (radix === 10 && size > 1 && decimal === numbers) continue;
     const out = new Uint8Array((count >> 1) * size);
     let n = 0;
-    const limit = size === 1 ? 0x100 : 0x10000;
+    const limit = 2 ** (8 * size);
     let t = 0;
     for (; t < count; t += 2) {
       if (!bits && bitsOffsets.has(t)) continue;
@@ -235,8 +245,8 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
         value = d < radix ? value * radix + d : limit;
       }
       if (value >= limit) break;
-      out[n++] = value & 0xff;
-      if (size === 2) out[n++] = value >> 8;
+      // Little-endian, as `od` prints words on the machines it runs on.
+      for (let k = 0; k < size; k++) out[n++] = (value >>> (8 * k)) & 0xff;
     }
     if (t > 0) end = Math.max(end, tokens[t - 1]!);
     if (radix === 10 && size === 1) decimal = n;
@@ -1044,8 +1054,11 @@ function deepBreakAt(text: string, i: number): number {
 function swapped(bytes: Uint8Array, width: number): Uint8Array {
   const size = width / 2;
   const out = bytes.slice();
-  for (let g = 0; g + size <= out.length; g += size) {
-    for (let i = 0; i < size; i++) out[g + i] = bytes[g + size - 1 - i]!;
+  for (let g = 0; g < out.length; g += size) {
+    // The last group may be short, and is reversed as shown (`xxd -e` ends a file of
+    // 53 bytes with `0a35`: two bytes, not padded to four as `od -tx4` pads them).
+    const n = Math.min(size, out.length - g);
+    for (let i = 0; i < n; i++) out[g + i] = bytes[g + n - 1 - i]!;
   }
   return out;
 }

@@ -26,12 +26,16 @@ const rows = (s: string, size = 16) => {
   return out;
 };
 
-/** `xxd` (`-g` bytes a group): `00000010: 2e63 6f6d ...  .com.GITHUB_TOKE`. */
-function xxd(s: string, group = 2): string {
+/**
+ * `xxd` (`-g` bytes a group): `00000010: 2e63 6f6d ...  .com.GITHUB_TOKE`; `littleEndian`
+ * (`xxd -e`, groups of four): each group's bytes in reverse, a short last group too.
+ */
+function xxd(s: string, group = 2, littleEndian = false): string {
   return rows(s).map((row, r) => {
     const groups: string[] = [];
     for (let i = 0; i < row.length; i += group) {
-      groups.push(row.slice(i, i + group).map(h2).join(""));
+      const bytes = row.slice(i, i + group);
+      groups.push((littleEndian ? bytes.toReversed() : bytes).map(h2).join(""));
     }
     const width = (16 / group) * (group * 2 + 1) - 1;
     return `${h2(r * 16).padStart(8, "0")}: ${groups.join(" ").padEnd(width)}  ${shown(row)}`;
@@ -72,11 +76,13 @@ const xxdI = (s: string) =>
  * `od`'s numbers: `od` itself (octal words), `od -b` (octal bytes), `od -tu1` (decimal
  * bytes), `od -d` (decimal words); octal offsets unless `hexOffsets` (`hexdump -b`, `-d`).
  */
-function odNumbers(s: string, radix: 8 | 10, size: 1 | 2, pad: number, hexOffsets = false) {
+function odNumbers(s: string, radix: 8 | 10, size: 1 | 2 | 4, pad: number, hexOffsets = false) {
   const lines = rows(s).map((row, r) => {
     const numbers: string[] = [];
     for (let i = 0; i < row.length; i += size) {
-      const value = size === 1 ? row[i]! : row[i]! | ((row[i + 1] ?? 0) << 8);
+      // Little-endian, the missing bytes of a short last word zeros.
+      let value = 0;
+      for (let k = size - 1; k >= 0; k--) value = value * 256 + (row[i + k] ?? 0);
       numbers.push(value.toString(radix).padStart(pad, radix === 8 ? "0" : " "));
     }
     return `${(r * 16).toString(hexOffsets ? 16 : 8).padStart(7, "0")} ${numbers.join(" ")}`;
@@ -130,6 +136,7 @@ const formats: [string, (s: string) => string][] = [
   ["xxd", (s) => xxd(s)],
   ["xxd -g1", (s) => xxd(s, 1)],
   ["xxd -g4", (s) => xxd(s, 4)],
+  ["xxd -e (little-endian groups of four, the last short)", (s) => xxd(s, 4, true)],
   ["hexdump -C", hexdumpC],
   ["hexdump (little-endian words, hex offsets)", (s) => words(s, 16)],
   ["od -x (little-endian words, octal offsets)", (s) => words(s, 8)],
@@ -148,6 +155,12 @@ const formats: [string, (s: string) => string][] = [
   ["hexdump -b (octal bytes, hex offsets)", (s) => odNumbers(s, 8, 1, 3, true)],
   ["od -tu1 (decimal bytes)", (s) => odNumbers(s, 10, 1, 3)],
   ["od -d (decimal words)", (s) => odNumbers(s, 10, 2, 5)],
+  ["od -tu4 (decimal numbers of four bytes)", (s) => odNumbers(s, 10, 4, 10)],
+  [
+    "od -An -tu4 (no offsets: its numbers of ten digits are no offset)",
+    (s) => odNumbers(s, 10, 4, 10).replace(/^\d+ ?/gm, " "),
+  ],
+  ["od -to4 (octal numbers of four bytes)", (s) => odNumbers(s, 8, 4, 11)],
   ["hexdump -d (decimal words, hex offsets)", (s) => odNumbers(s, 10, 2, 7, true)],
   ["od -An -tu1 (no offsets)", (s) => odNumbers(s, 10, 1, 3).replace(/^\d+ ?/gm, " ")],
   ["xxd -b (bits)", xxdBits],
@@ -602,5 +615,42 @@ Deno.test("characters joined past a long run of too few kinds are still read", (
     ) {
       assert.deepEqual(found(t), ["hexdump:github-token"]);
     }
+  }
+});
+
+Deno.test("deep code's indentation, lines of numbers' columns and a table of short words are no narrow dump", () => {
+  const code = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `            ${["call(a, b),", "0, 1, 2, 3, 4, 5,", "face: add,", "x: 10, y: 20,"][i % 4]}`,
+  ).join("\n");
+  const table = Array.from({ length: 40 }, (_, i) => `| ${i}   | ${i * 7}  | bad  | cafe |`)
+    .join("\n");
+  for (const text of [code, table]) {
+    for (const t of [text, JSON.stringify({ content: text })]) {
+      assert.deepEqual(new KeywordMatcher([]).survey(t).dumps, [], t.slice(0, 200));
+    }
+  }
+});
+
+Deno.test("a narrow dump's lines are each a stretch of the survey, from its first line's (after a label) to its last", () => {
+  const file = new TextEncoder().encode(FILE);
+  const lines: string[] = [];
+  for (let at = 0; at < file.length; at += 4) {
+    const row = [...file.subarray(at, at + 4)];
+    lines.push(
+      `${h2(at).padStart(8, "0")}: ${
+        row.map(h2).join("").replace(/(....)(?=.)/, "$1 ").padEnd(9)
+      }  ${shown(row)}`,
+    );
+  }
+  const text = `dump: ${lines.join("\n")}\n`;
+  const dumps = new KeywordMatcher([]).survey(text).dumps;
+  // One stretch a line (its text column up to a letter no hex digit is): the first past
+  // the label's word (its `: ` are a dump's characters), each after it from its offset on.
+  assert.equal(dumps.length, 2 * lines.length);
+  assert.equal(text.slice(dumps[0]!, dumps[1]!), ": 00000000: 4150 495f  A");
+  for (let k = 2; k < dumps.length; k += 2) {
+    assert.match(text.slice(dumps[k]!, dumps[k]! + 10), /^[0-9a-f]{8}: $/);
   }
 });

@@ -330,6 +330,9 @@ function dumpFrom(
  */
 const NARROW_MIN = 12;
 
+/** The fewest hex digits a narrow dump's line shows (four bytes: `od -An -w4 -tx1`'s ` 47 49 54 48`). */
+const NARROW_DIGITS = 8;
+
 /** The fewest lines in a row that make a narrow dump (a token's 40 bytes take ten of four). */
 const NARROW_LINES = 3;
 
@@ -382,13 +385,24 @@ function layoutAt(
   return { get, at, length, start, column: from - start };
 }
 
-/** The end of the stretch at the column of the line that starts at `line`, if `NARROW_MIN` long or more; else -1. */
+/**
+ * Whether `from`-`to`, a stretch of a dump's characters, shows four bytes or more: eight
+ * hex digits (indentation is such a stretch too, and deep code's lines start with one at
+ * the same column, each line after line).
+ */
+function showsBytes(at: (k: number) => number, from: number, to: number): boolean {
+  let digits = 0;
+  for (let k = from; k < to && digits < NARROW_DIGITS; k++) digits += (at(k) >> 6) & 1;
+  return digits >= NARROW_DIGITS;
+}
+
+/** The end of the stretch at the column of the line that starts at `line`, if `NARROW_MIN` long or more and showing bytes; else -1. */
 function stretchOf(l: Layout, line: number): number {
   const f = line + l.column;
   if (f >= l.length || (l.column > 0 && (l.at(f - 1) & 1) === 1)) return -1;
   let e = f;
   while (e < l.length && (l.at(e) & 1) === 1) e++;
-  return e - f >= NARROW_MIN ? e : -1;
+  return e - f >= NARROW_MIN && showsBytes(l.at, f, e) ? e : -1;
 }
 
 /**
@@ -403,7 +417,7 @@ function labelled(l: Layout, line: number, to: number): [number, number] | undef
     }
     let e = f;
     while (e < to && (l.at(e) & 1) === 1) e++;
-    if (e - f >= NARROW_MIN) return [f, e];
+    if (e - f >= NARROW_MIN && showsBytes(l.at, f, e)) return [f, e];
     f = e;
   }
   return undefined;
@@ -459,6 +473,7 @@ function narrowFrom(
   pass: Pass,
 ): number {
   if (end - from < NARROW_MIN) return -1;
+  if (!showsBytes((k) => dumpClass(text, bytes, shift, k), from, end)) return -1;
   const l = layoutAt(text, bytes, shift, from, length);
   if (!l) return -1;
   const before = linesBefore(l, l.start, Math.max(pass.dumpFloor, pass.dumps.at(-1) ?? 0));
