@@ -18,6 +18,8 @@ import {
   MIN_DUMP,
   mixedJoined,
   mixedMark,
+  NARROW_DIGITS,
+  NARROW_MIN,
   NUMBER_VALUES,
   numberLine,
   quotedCharEnd,
@@ -748,6 +750,16 @@ function readSpaced(
   return i;
 }
 
+/** How many hex digits `from`-`to` holds. */
+function hexDigitCount(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && HEX_VALUE[c]! >= 0) n++;
+  }
+  return n;
+}
+
 /**
  * The dump that starts at `at` (where a finding decoded from it points), found again by
  * reading `text` from there line by line: what cutting it out of a request takes.
@@ -760,7 +772,12 @@ export function dumpAt(text: string, at: number): Dump | undefined {
   for (let i = at; i < text.length;) {
     let end = i;
     while (end < text.length && isDumpChar(text, end)) end++;
-    if (end - i < MIN_DUMP) break;
+    // A narrow dump's line (see `narrowFrom` in `probes.ts`): shorter, showing bytes.
+    if (
+      end - i < MIN_DUMP && (end - i < NARROW_MIN || hexDigitCount(text, i, end) < NARROW_DIGITS)
+    ) {
+      break;
+    }
     stretches.push(i, end);
     const next = lineAfter(text, end);
     if (next === undefined) break;

@@ -328,10 +328,10 @@ function dumpFrom(
  * bytes as ` hh` (`od -An -w4 -tx1`), or an offset and a byte or two (`xxd -c 2`:
  * `00000000: 4749  `).
  */
-const NARROW_MIN = 12;
+export const NARROW_MIN = 12;
 
 /** The fewest hex digits a narrow dump's line shows (four bytes: `od -An -w4 -tx1`'s ` 47 49 54 48`). */
-const NARROW_DIGITS = 8;
+export const NARROW_DIGITS = 8;
 
 /** The fewest lines in a row that make a narrow dump (a token's 40 bytes take ten of four). */
 const NARROW_LINES = 3;

@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,630 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,740 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -199,6 +199,14 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
             .map((b) => b >= 32 && b < 127 ? String.fromCharCode(b) : ".").join("")
         }`
       ).join("\n"),
+    // `od -w4 -tx1`: an offset in octal, four bytes; the file's length alone last.
+    "od -w4 -tx1": (s) => {
+      const bytes = new TextEncoder().encode(s);
+      const rows = lines(hexOf(s), 8).split("\n").map((row, r) =>
+        `${(r * 4).toString(8).padStart(7, "0")}${row.replace(/../g, " $&")}`
+      );
+      return [...rows, bytes.length.toString(8).padStart(7, "0")].join("\n");
+    },
     "od -An -w8 -tx1": (s) =>
       lines(hexOf(s), 16).split("\n").map((row) => row.replace(/../g, " $&")).join("\n"),
     "gzip, base64": (s) => b64(gzipSync(utf8(s))),
@@ -598,6 +606,24 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
   assert.equal(
     JSON.parse(spaced.text).messages[0].content,
     `$ od -c .env\n${CUT_OUT}\n${chars.at(-1)}\n$ echo ok`,
+  );
+  // A narrow dump (`od -w4 -tx1`: four bytes a line, each line under the survey's stretch
+  // of 32) is cut out whole too, not refused; its last line, the file's length, stays.
+  const narrow: string[] = [];
+  for (let at = 0; at < file.length; at += 4) {
+    const row = [...file.subarray(at, at + 4)].map((b) => " " + b.toString(16).padStart(2, "0"));
+    narrow.push(at.toString(8).padStart(7, "0") + row.join(""));
+  }
+  narrow.push(file.length.toString(8).padStart(7, "0"));
+  const four = cutOutSecrets(
+    JSON.stringify({ messages: [{ content: `$ od -w4 -tx1 .env\n${narrow.join("\n")}\n` }] }),
+    [],
+  );
+  assert.ok(four, "cut out");
+  assert.deepEqual(four.rules.toSorted(), ["aws-access-key-id", "github-token"]);
+  assert.equal(
+    JSON.parse(four.text).messages[0].content,
+    `$ od -w4 -tx1 .env\n${CUT_OUT}\n${narrow.at(-1)}\n`,
   );
 });
 

@@ -343,6 +343,8 @@ dockerTest(
           `printf 'id=%s\\n' "${key}" > k.txt && od -A x -t x1z k.txt && rm k.txt`,
           // As od prints it unasked (octal words) and with -c (a character in each cell).
           `printf 'id=%s\\n' "${key}" > k.txt && od k.txt && od -c k.txt && rm k.txt`,
+          // A narrow dump: four bytes a line.
+          `printf 'id=%s\\n' "${key}" > k.txt && od -w4 -t x1 k.txt && rm k.txt`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
         ],
         final: "CUT DONE",
@@ -364,6 +366,7 @@ dockerTest(
       "callback: [secret cut out by bot-bottle]",
       "[secret cut out by bot-bottle]\n000018",
       "[secret cut out by bot-bottle]\n0000030\n[secret cut out by bot-bottle]\n0000030",
+      "[secret cut out by bot-bottle]\n0000030",
       "second step ran\ncommitted",
     ]);
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
