@@ -769,7 +769,11 @@ export function dumpAt(text: string, at: number): Dump | undefined {
   // Each line after the first past what that one holds before the dump (see `hexDumps`),
   // or its indentation (tabs are no dump's characters).
   const prefix = linePrefix(text, at);
-  for (let i = at; i < text.length;) {
+  // From the spaces before it, as the survey's stretch starts (a dump's `at` is its first
+  // digit's: ` 69 64 3d 41`), where its lines hold nothing before it.
+  let from = at;
+  while (!prefix && from > 0 && at - from < 8 && text.charCodeAt(from - 1) === 32) from--;
+  for (let i = from; i < text.length;) {
     let end = i;
     while (end < text.length && isDumpChar(text, end)) end++;
     // A narrow dump's line (see `narrowFrom` in `probes.ts`): shorter, showing bytes.
@@ -781,7 +785,14 @@ export function dumpAt(text: string, at: number): Dump | undefined {
     stretches.push(i, end);
     const next = lineAfter(text, end);
     if (next === undefined) break;
-    i = prefix && startsLike(text, next, prefix) ? next + prefix.length : indentEnd(text, next);
+    if (prefix && startsLike(text, next, prefix)) i = next + prefix.length;
+    else {
+      // Past tabs (no dump's characters), from the spaces that end the indentation, as the
+      // survey's stretches start (`od -An -w4 -tx1`'s lines, ` 4b 49 41 51`, are twelve
+      // characters with their space, too few without it).
+      i = indentEnd(text, next);
+      while (i > next && text.charCodeAt(i - 1) === 32) i--;
+    }
   }
   // Of text spaced out, read both as written and as in a JSON string, the longer reading.
   // Characters joined by line breaks in a JSON string also read as lines of one cell.

@@ -625,6 +625,15 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
     JSON.parse(four.text).messages[0].content,
     `$ od -w4 -tx1 .env\n${CUT_OUT}\n${narrow.at(-1)}\n`,
   );
+  // With no offsets (`od -An -w4 -tx1`): each line's space before its first byte is the
+  // survey's stretch's too (12 characters with it, too few without).
+  const bare = narrow.slice(0, -1).map((line) => line.slice(7));
+  const none = cutOutSecrets(
+    JSON.stringify({ messages: [{ content: `$ od -An -w4 -tx1 .env\n${bare.join("\n")}\n` }] }),
+    [],
+  );
+  assert.ok(none, "cut out");
+  assert.equal(JSON.parse(none.text).messages[0].content, `$ od -An -w4 -tx1 .env\n ${CUT_OUT}\n`);
 });
 
 /** `od` of `file` as it prints unasked: octal words, little-endian, after octal offsets. */
