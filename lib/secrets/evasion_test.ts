@@ -2968,6 +2968,21 @@ Deno.test("runs of one character over and over, which no run reader reads, hide 
   }
 });
 
+/** Places a request or a file puts an encoded text in (for the grids of encodings and places). */
+const PLACES: Record<string, (s: string) => string> = {
+  alone: (s) => s,
+  "after a label": (s) => `payload=${s}`,
+  "a command's output": (s) => `$ cmd\n${s}\n$ `,
+  "a command's output in a JSON string": (s) => JSON.stringify({ content: `$ cmd\n${s}\n` }),
+  "a JSON field": (s) => JSON.stringify({ t: s }),
+  indented: (s) => `data:\n  ${s.replaceAll("\n", "\n  ")}\n`,
+  "indented by tabs in a JSON string": (s) =>
+    JSON.stringify({ content: `data:\n\t${s.replaceAll("\n", "\n\t")}\n` }),
+  "a JSON string in a JSON string": (s) => JSON.stringify({ c: JSON.stringify({ out: s }) }),
+};
+const SLACK = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
+const STRIPE = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
+
 Deno.test("a token or a .env line in each encoding, in each place a request or a file puts it, is one finding (2,304 texts)", () => {
   const utf8 = (s: string) => new TextEncoder().encode(s);
   const lines = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
@@ -2999,27 +3014,14 @@ Deno.test("a token or a .env line in each encoding, in each place a request or a
     "zlib, base64": (s) => b64bytes(deflateSync(utf8(s))),
     "zstd, base64": (s) => b64bytes(zstdCompressSync(utf8(`${s} and notes, notes, notes`))),
   };
-  const places: Record<string, (s: string) => string> = {
-    alone: (s) => s,
-    "after a label": (s) => `payload=${s}`,
-    "a command's output": (s) => `$ cmd\n${s}\n$ `,
-    "a command's output in a JSON string": (s) => JSON.stringify({ content: `$ cmd\n${s}\n` }),
-    "a JSON field": (s) => JSON.stringify({ t: s }),
-    indented: (s) => `data:\n  ${s.replaceAll("\n", "\n  ")}\n`,
-    "indented by tabs in a JSON string": (s) =>
-      JSON.stringify({ content: `data:\n\t${s.replaceAll("\n", "\n\t")}\n` }),
-    "a JSON string in a JSON string": (s) => JSON.stringify({ c: JSON.stringify({ out: s }) }),
-  };
-  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
-  const stripe = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
   const wrong: string[] = [];
   const jwt = "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6" +
     "IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
   // Long ones too: hex and a dump of them take many lines.
-  for (const token of [GH, slack, stripe, AWS, NPM, FINE_GRAINED, ANT, jwt]) {
+  for (const token of [GH, SLACK, STRIPE, AWS, NPM, FINE_GRAINED, ANT, jwt]) {
     for (const written of [token, `TOKEN=${token}\nOTHER=x\n`]) {
       for (const [how, encode] of Object.entries(encodings)) {
-        for (const [where, place] of Object.entries(places)) {
+        for (const [where, place] of Object.entries(PLACES)) {
           const n = findSecrets(place(encode(written))).length;
           if (n !== 1) wrong.push(`${token.slice(0, 4)} ${how} ${where}: ${n}`);
         }
@@ -3071,24 +3073,11 @@ Deno.test("a token or a .env line in a narrow dump (`xxd -c 4`, `od -w4 -tx1`, `
     "xxd -p -c 6": (s) => lines(hex(s), 12),
     "xxd -p -c 7": (s) => lines(hex(s), 14),
   };
-  const places: Record<string, (s: string) => string> = {
-    alone: (s) => s,
-    "after a label": (s) => `payload=${s}`,
-    "a command's output": (s) => `$ cmd\n${s}\n$ `,
-    "a command's output in a JSON string": (s) => JSON.stringify({ content: `$ cmd\n${s}\n` }),
-    "a JSON field": (s) => JSON.stringify({ t: s }),
-    indented: (s) => `data:\n  ${s.replaceAll("\n", "\n  ")}\n`,
-    "indented by tabs in a JSON string": (s) =>
-      JSON.stringify({ content: `data:\n\t${s.replaceAll("\n", "\n\t")}\n` }),
-    "a JSON string in a JSON string": (s) => JSON.stringify({ c: JSON.stringify({ out: s }) }),
-  };
-  const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
-  const stripe = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq";
   const wrong: string[] = [];
-  for (const token of [GH, slack, stripe, AWS, NPM]) {
+  for (const token of [GH, SLACK, STRIPE, AWS, NPM]) {
     for (const written of [token, `TOKEN=${token}\nOTHER=x\n`]) {
       for (const [how, encode] of Object.entries(encodings)) {
-        for (const [where, place] of Object.entries(places)) {
+        for (const [where, place] of Object.entries(PLACES)) {
           const n = findSecrets(place(encode(written))).length;
           // Plain hex glued to `payload=` is read as quoted-printable too (`=54` is `T`),
           // where the dump is found again from its second line: said twice.

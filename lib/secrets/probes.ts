@@ -90,7 +90,9 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
       // A narrow dump's line (see `narrowFrom`): a stretch of 12 around the three reaches
       // five places past them or before them; or, a line break among them, the three
       // before them are a dump's (lines of 15 with their breaks, as a JSON string inside
-      // another holds `od -An -w4 -tx1`, put every other one at the probe's place).
+      // another holds `od -An -w4 -tx1`, put every other one at the probe's place). Where
+      // the test above fails, the stretch is shorter than `MIN_DUMP`: `dumpFrom` reads it
+      // as such a line.
       const k = (a & b & c & 1) !== 0
         ? (textClass(text, i + 3) & textClass(text, i + 7) & 1) !== 0 ||
             (textClass(text, i - 1) & textClass(text, i - 5) & 1) !== 0
@@ -100,7 +102,7 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
             (textClass(text, i - 3) & textClass(text, i - 4) & textClass(text, i - 5) & 1) !== 0
         ? i - 5
         : -1;
-      const end = k >= 0 ? narrowAt(text, undefined, 0, k, length, pass) : -1;
+      const end = k >= 0 ? dumpFrom(text, undefined, 0, k, length, pass) : -1;
       if (end >= 0) {
         i = end - DUMP_STRIDE + 1;
         continue;
@@ -204,7 +206,7 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
               0
         ? i - 5
         : -1;
-      const end = k >= 0 ? narrowAt("", bytes, shift, k, length, pass) : -1;
+      const end = k >= 0 ? dumpFrom("", bytes, shift, k, length, pass) : -1;
       if (end >= 0) {
         i = end - DUMP_STRIDE + 1;
         continue;
@@ -338,27 +340,6 @@ const NARROW_LINES = 3;
 
 /** The most characters from a narrow dump's line's stretch to its break (`xxd`'s text column). */
 const NARROW_GAP = 24;
-
-/**
- * `dumpFrom` for three characters of a dump's whose neighbours are not: the stretch
- * around them, if it may be a line of a narrow dump (see `narrowFrom`). In source code
- * most such stretches are a few characters (`add`, `0, 1`), told after a few reads.
- */
-function narrowAt(
-  text: string,
-  bytes: Uint8Array | undefined,
-  shift: number,
-  i: number,
-  length: number,
-  pass: Pass,
-): number {
-  const at = (k: number) => dumpClass(text, bytes, shift, k);
-  let from = i;
-  while (from > pass.dumpFloor && (at(from - 1) & 1) === 1) from--;
-  let end = i + 3;
-  while (end < length && (at(end) & 1) === 1) end++;
-  return end - from < MIN_DUMP ? narrowFrom(text, bytes, shift, from, end, length, pass) : -1;
-}
 
 /** How a dump's lines are read (see `narrowFrom`): the column their stretches start at. */
 interface Layout {
