@@ -23,6 +23,7 @@ import {
   NUMBER_VALUES,
   numberLine,
   quotedCharEnd,
+  quotedNumberEnd,
 } from "./probes.ts";
 import { startsLike } from "./chars.ts";
 
@@ -817,7 +818,8 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
   for (const place of places) {
     if (place < reach.end) continue;
     const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach) ??
-      numbersNear(text, place, reach) ?? mixedNear(text, place, reach);
+      quotedNumbersNear(text, place, reach) ?? numbersNear(text, place, reach) ??
+      mixedNear(text, place, reach);
     if (dump) {
       out.push(dump);
       reach.end = Math.max(reach.end, dump.end);
@@ -1028,6 +1030,105 @@ function numbersNear(text: string, at: number, reach: { end: number }): Dump | u
     .map((v) => Uint8Array.from(v));
   return bytes.length > 0 ? { at: first, end, bytes } : undefined;
 }
+
+/**
+ * Characters' codes listed each in quotes around `at` (see `quotedNumberEnd`), as Python
+ * prints `[hex(ord(c)) for c in t]`: from the list's first to its last, read as bytes in
+ * each way its codes may be written (see `codeReadings`).
+ */
+function quotedNumbersNear(text: string, at: number, reach: { end: number }): Dump | undefined {
+  const get = (k: number) => text.charCodeAt(k);
+  for (let k = at; k < at + 3; k++) {
+    const q = get(k);
+    if ((q !== 34 && q !== 39) || get(k - 1) === 92) continue;
+    // The quote opens a code, or closes one and the next opens three places on.
+    for (let s of [k, k + 3]) {
+      if (quotedNumberEnd(get, s, q) < 0) continue;
+      for (;;) {
+        const before = quotedNumberBefore(get, s, q);
+        if (before < 0) break;
+        s = before;
+      }
+      const codes: string[] = [];
+      let end = s;
+      for (let e = s; e >= 0;) {
+        const next = quotedNumberEnd(get, e, q);
+        if (next < 0) break;
+        codes.push(text.slice(e + 1, next - 1));
+        end = next;
+        e = afterComma(get, next);
+      }
+      const bytes = codeReadings(codes);
+      reach.end = Math.max(reach.end, end);
+      if (bytes.length > 0) return { at: s, end, bytes };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where the code in quotes before the one that starts at `s` starts (a comma and spaces or
+ * line breaks between), or -1.
+ */
+function quotedNumberBefore(get: (k: number) => number, s: number, quote: number): number {
+  let p = s - 1;
+  for (let n = 0; n < 16 && p > 0; n++) {
+    const c = get(p);
+    if (c === 32 || c === 10 || c === 13 || c === 9) p--;
+    else if (escapeLetter(c) && get(p - 1) === 92 && get(p - 2) !== 92) p -= 2;
+    else break;
+  }
+  if (get(p) !== 44 || get(p - 1) !== quote) return -1;
+  // Its opening quote: within a code's most characters (`0x` and eight digits).
+  for (let o = p - 2; o >= 0 && o >= p - 12; o--) {
+    if (get(o) === quote) return quotedNumberEnd(get, o, quote) === p ? o : -1;
+  }
+  return -1;
+}
+
+/** A code's prefix and the radix it gives (`hex(ord(c))`, `bin(ord(c))`, `oct(ord(c))`). */
+const PREFIXED: Record<string, number> = { "0x": 16, "0X": 16, "0b": 2, "0B": 2, "0o": 8, "0O": 8 };
+
+/**
+ * The bytes `codes` stand for, in each way they may be written, each up to the first it
+ * cannot read, of `MIN_BYTES` or more: each by its own prefix (`0x67`, `0b1100111`,
+ * `0o147`); else in decimal (`103`), in hex of two digits or one (`67`, `a`) and in bits
+ * (`01100111`, or as few as it takes).
+ */
+function codeReadings(codes: readonly string[]): Uint8Array[] {
+  const readings: Uint8Array[] = [];
+  const read = (value: (code: string) => number) => {
+    const out = new Uint8Array(codes.length);
+    let n = 0;
+    for (const code of codes) {
+      const v = value(code);
+      if (!(v >= 0 && v <= 255)) break;
+      out[n++] = v;
+    }
+    if (n >= MIN_BYTES) readings.push(out.subarray(0, n));
+  };
+  const radixOf = (code: string) => PREFIXED[code.slice(0, 2)];
+  if (radixOf(codes[0]!) !== undefined) {
+    read((code) => {
+      const radix = radixOf(code);
+      const digits = code.slice(2);
+      return radix !== undefined && DIGITS[radix]!.test(digits) ? parseInt(digits, radix) : -1;
+    });
+    return readings;
+  }
+  read((code) => (DIGITS[10]!.test(code) && code.length <= 3 ? parseInt(code, 10) : -1));
+  read((code) => (code.length <= 2 ? parseInt(code, 16) : -1));
+  read((code) => (DIGITS[2]!.test(code) ? parseInt(code, 2) : -1));
+  return readings;
+}
+
+/** A code's digits in each radix `codeReadings` reads. */
+const DIGITS: Record<number, RegExp> = {
+  2: /^[01]{1,8}$/,
+  8: /^[0-7]{1,3}$/,
+  10: /^[0-9]+$/,
+  16: /^[0-9a-fA-F]{1,2}$/,
+};
 
 /** Where the character in quotes before the one at `s` starts, or -1. */
 function quotedBefore(text: string, s: number, quote: number, escaped: boolean): number {

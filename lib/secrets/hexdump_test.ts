@@ -101,6 +101,10 @@ const xxdBits = (s: string) =>
 /** Each character in quotes, as Python and Node print a list of them (`'\\n'` a line break). */
 const quoted = (s: string, q: string) => [...s].map((c) => c === "\n" ? `${q}\\n${q}` : q + c + q);
 
+/** Each byte's code written by `code`, in quotes, as Python prints a list of strings. */
+const quotedCodes = (s: string, code: (b: number) => string) =>
+  `[${bytesOf(s).map((b) => `'${code(b)}'`).join(", ")}]`;
+
 /** Escapes `od -c` writes, by byte. */
 const OD_ESCAPES: Record<number, string> = {
   0: "\\0",
@@ -171,6 +175,26 @@ const formats: [string, (s: string) => string][] = [
   [
     "each byte's bits, as few as it takes (`bin(ord(c))[2:]`)",
     (s) => bytesOf(s).map((b) => b.toString(2)).join(" "),
+  ],
+  [
+    "Python's `[hex(ord(c)) for c in s]` (codes in quotes)",
+    (s) => quotedCodes(s, (b) => "0x" + b.toString(16)),
+  ],
+  ["Python's `[str(ord(c)) for c in s]`", (s) => quotedCodes(s, String)],
+  [
+    "Python's `[format(ord(c), '08b') for c in s]`",
+    (s) => quotedCodes(s, (b) => b.toString(2).padStart(8, "0")),
+  ],
+  ["Python's `[bin(ord(c)) for c in s]`", (s) => quotedCodes(s, (b) => "0b" + b.toString(2))],
+  ["Python's `[oct(ord(c)) for c in s]`", (s) => quotedCodes(s, (b) => "0o" + b.toString(8))],
+  [
+    "Node's `[...s].map((c) => c.charCodeAt(0).toString(16))` (sixteen a line)",
+    (s) => {
+      const items = bytesOf(s).map((b) => `'${b.toString(16)}'`);
+      const lines: string[] = [];
+      for (let i = 0; i < items.length; i += 16) lines.push(items.slice(i, i + 16).join(", "));
+      return `[\n  ${lines.join(",\n  ")}\n]`;
+    },
   ],
   ["od -c (a character in each cell of four)", (s) => odChars(s)],
   ["hexdump -c", (s) => odChars(s, 16)],

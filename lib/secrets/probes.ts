@@ -550,8 +550,46 @@ function quotedFrom(text: string, bytes: Uint8Array | undefined, shift: number, 
       }
       if (e >= 0) return true;
     }
+    // Or codes in quotes (see `quotedNumberEnd`): the quote opens one, or closes one and
+    // the next opens three places on (`', '`).
+    if (!escaped) {
+      for (const s of [k, k + 3]) {
+        let e = s;
+        for (let n = 0; n < 3 && e >= 0; n++) {
+          if (n > 0) e = afterComma(get, e);
+          e = e < 0 ? -1 : quotedNumberEnd(get, e, q);
+        }
+        if (e >= 0) return true;
+      }
+    }
   }
   return false;
+}
+
+/** The most digits of a code in quotes (`quotedNumberEnd`): a byte's bits. */
+const QUOTED_DIGITS = 8;
+
+/**
+ * Where a character's code in quotes (`quote`) that starts at `s` ends, past the closing
+ * quote, or -1: what Python prints of a list of them, `['0x67', '0x68']` (`hex(ord(c))`),
+ * `['103', '104']`, `['01100111', ...]` (`format(ord(c), "08b")`), `'0b1100111'`,
+ * `'0o147'`, and Node of `[...t].map((c) => c.charCodeAt(0).toString(16))`: a `0x`, `0b`
+ * or `0o` or none, then one to eight hex digits.
+ */
+export function quotedNumberEnd(get: (k: number) => number, s: number, quote: number): number {
+  let p = s;
+  if (get(p++) !== quote) return -1;
+  const x = get(p + 1) | 32;
+  if (get(p) === 48 && (x === 120 || x === 98 || x === 111)) p += 2;
+  const from = p;
+  while (p - from <= QUOTED_DIGITS && isHexDigit(get(p))) p++;
+  if (p === from || p - from > QUOTED_DIGITS) return -1;
+  return get(p) === quote ? p + 1 : -1;
+}
+
+/** Whether `c` is the code of a hex digit. */
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
 }
 
 /**
