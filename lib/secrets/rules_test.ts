@@ -907,3 +907,15 @@ Deno.test("a private key after headers that never end is found; a body holds no 
   const found = findSecrets(`${headers}${key}`).find((f) => f.rule === "private-key")!;
   assert.ok(found.index > headers.length, `${found.index}`);
 });
+
+Deno.test("a ClickHouse key's prefix in hex (a commit's name, a digest) is no key; a key's body of 62 characters is", () => {
+  const body = "RdW3rOcB7xLthrM4BTBGK1qPLkHigpN1bXD6zA";
+  for (const text of [`key: 4b1d${body}`, `CLICKHOUSE_SECRET=4b1d${body}`]) {
+    assert.deepEqual(findSecrets(text).map((f) => f.rule), ["clickhouse-cloud-api-secret-key"]);
+  }
+  // Hex of 42 digits that starts so, as one in 65,536 places of hex does.
+  const hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f";
+  for (const text of [`sha=4b1d${hex}`, `commit 4b1d${hex}`, `4B1D${hex.toUpperCase()}`]) {
+    assert.deepEqual(findSecrets(text), [], text);
+  }
+});
