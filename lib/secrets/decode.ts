@@ -111,6 +111,7 @@ export interface Variant {
     | "base64"
     | "hex"
     | "hexdump"
+    | "narrow"
     | "base32"
     | "base2"
     | "lines"
@@ -570,7 +571,14 @@ export function variants(
         hasHead(turned.plain, before + parts[0], 0)
       ) parts.push(before + parts[0]);
       if (parts.length) {
-        add({ text: parts.join("\n"), encoding: "hexdump", at: dump.at, through: dump.end });
+        add({
+          // A block of narrow lines' readings a blank line apart: one a line, their runs
+          // would be read as lines of a wrapped block, joined.
+          text: parts.join(dump.narrow ? "\n\n" : "\n"),
+          encoding: dump.narrow ? "narrow" : "hexdump",
+          at: dump.at,
+          through: dump.end,
+        });
       }
     }
   }

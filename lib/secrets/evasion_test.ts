@@ -2011,8 +2011,11 @@ Deno.test("the bottle's own values are found in pieces: quoted in code, cut into
       assert.deepEqual(found(text, [VALUE]), ["cut:bottle-credential"], text);
     }
   }
-  // Its first piece holds its first twelve characters (see `VALUE_HEAD`).
-  assert.deepEqual(found(`$ fold -w 8\n${value.match(/.{1,8}/g)!.join("\n")}\n`, [value]), []);
+  // The lines of a value cut into lines are read from its head's first twelve characters
+  // (see `VALUE_HEAD`); narrower ones, read whole as a block of narrow lines.
+  assert.deepEqual(found(`$ fold -w 8\n${value.match(/.{1,8}/g)!.join("\n")}\n`, [value]), [
+    "narrow:bottle-credential",
+  ]);
   // Pieces that make another value, or only the head of this one, are not it.
   assert.deepEqual(found(`echo ${value.slice(0, half)} ${value.slice(half, -1)}X`, [value]), []);
   assert.deepEqual(found(`echo ${value.slice(0, half)} and more`, [value]), []);
@@ -3088,6 +3091,66 @@ Deno.test("a token or a .env line in a narrow dump (`xxd -c 4`, `od -w4 -tx1`, `
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`, `base64 -w 4` to `-w 15`, `xxd -p -c 4`, `base32 -w 8`), in each place a request or a file puts it, is one finding (1,350 texts)", () => {
+  const lines = (s: string, width: number) =>
+    s.match(new RegExp(`.{1,${width}}`, "gs"))!.join("\n");
+  const encodings: Record<string, (s: string) => string> = {};
+  // `fold` cuts each line of the file, so a line's end stays a line's end.
+  for (const w of [2, 3, 4, 5, 7, 8, 10, 12, 15]) {
+    encodings[`fold -w ${w}`] = (s) => s.split("\n").map((l) => l && lines(l, w)).join("\n");
+  }
+  for (const w of [4, 8, 12, 15]) encodings[`base64 -w ${w}`] = (s) => lines(btoa(s), w);
+  encodings["xxd -p -c 4"] = (s) => lines(hex(s), 8);
+  encodings["base32 -w 8"] = (s) => lines(base32(s), 8);
+  const places: Record<string, (s: string) => string> = {
+    ...PLACES,
+    "with CRLF line breaks": (s) => s.replaceAll("\n", "\r\n"),
+  };
+  const wrong: string[] = [];
+  for (const token of [GH, SLACK, STRIPE, AWS, NPM]) {
+    for (const written of [token, `TOKEN=${token}\nOTHER=x\n`]) {
+      for (const [how, encode] of Object.entries(encodings)) {
+        for (const [where, place] of Object.entries(places)) {
+          const n = findSecrets(place(encode(written))).length;
+          if (n !== 1) {
+            wrong.push(`${token.slice(0, 4)} ${written === token} ${how} ${where}: ${n}`);
+          }
+        }
+      }
+    }
+  }
+  // What is left: an AWS key's ID alone (20 characters, no separator in its prefix) in
+  // base64 of two lines, the first after a label or a JSON string's quote (a line too few
+  // to tell a block), or the first 15 wide (the second shorter); and in a `.env` cut two
+  // a line, where its line's end falls at a cut and the next line runs on into it.
+  const left = wrong.filter((w) =>
+    !/^AKIA true base64 -w (12 (after a label|a JSON field|a JSON string in a JSON string)|15 .*): 0$/
+      .test(w) &&
+    !/^AKIA false fold -w 2 .*: 0$/.test(w)
+  );
+  assert.deepEqual(left, []);
+  assert.ok(wrong.length <= 19, `${wrong.length} left: ${wrong.join(", ")}`);
+});
+
+Deno.test("ordinary narrow lines (a column of numbers, words one a line, short hashes, a config cut short) are no finding", () => {
+  const texts = [
+    Array.from({ length: 40 }, (_, i) => String(1000 + i * 37)).join("\n"),
+    "alpha\nbravo\ncharl\ndelta\necho1\nfoxtr\ngolf2\nhotel\n",
+    Array.from({ length: 20 }, (_, i) => (0x5f3759df * (i + 1) >>> 0).toString(16).padStart(8, "0"))
+      .join("\n"),
+    "tokens:\nabc123\ndef456\nghi789\njkl012\n",
+    "key:\na1b2c3d4\ne5f6a7b8\nc9d0e1f2\n",
+    "api_key=\nabc123\ndef456\nghi789\njkl012\n",
+    "export TOKEN=\nabc123\ndef456\nghi789\n",
+    "password\n=\nvalue\n",
+    "-----\n-----\n-----\n",
+    "id=1\nid=2\nid=3\nid=4\n",
+  ];
+  for (const text of texts) {
+    for (const t of [text, JSON.stringify({ content: text })]) assert.deepEqual(found(t), [], t);
+  }
 });
 
 Deno.test("escapes cut into lines (`fold -w 16` of a percent-encoded token, a column of `\\x67` escapes) are decoded joined: each form, width, line break and prefix, as written and in a model request", () => {

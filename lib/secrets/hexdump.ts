@@ -15,17 +15,27 @@ import {
   breakLength,
   DUMP_CHAR,
   escapeLetter,
+  indentStart,
+  LINE_CHAR,
+  lineAfterBreak,
   MIN_DUMP,
   mixedJoined,
   mixedMark,
   NARROW_DIGITS,
   NARROW_MIN,
+  narrowAnchor,
+  narrowBreak,
+  narrowBreakBefore,
+  narrowLineBefore,
+  narrowLineEnd,
+  narrowWidth,
   NUMBER_VALUES,
   numberLine,
   quotedCharEnd,
   quotedNumberEnd,
 } from "./probes.ts";
 import { startsLike } from "./chars.ts";
+import { TOKEN_KEYWORD } from "./detectors.ts";
 
 /** Bytes a dump must show to be read: fewer hold no token. */
 const MIN_BYTES = 8;
@@ -58,6 +68,8 @@ export interface Dump {
    * see `shortWordBefore`): their first characters, maybe.
    */
   before?: string;
+  /** Set for a block of narrow lines (see `narrowLinesNear`): text cut into lines, not bytes shown. */
+  narrow?: true;
 }
 
 /**
@@ -819,7 +831,7 @@ export function joinedDumps(text: string, places: readonly number[]): Dump[] {
     if (place < reach.end) continue;
     const dump = joinedNear(text, place, reach) ?? quotedNear(text, place, reach) ??
       quotedNumbersNear(text, place, reach) ?? numbersNear(text, place, reach) ??
-      mixedNear(text, place, reach);
+      mixedNear(text, place, reach) ?? narrowLinesNear(text, place, reach);
     if (dump) {
       out.push(dump);
       reach.end = Math.max(reach.end, dump.end);
@@ -906,6 +918,106 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
     }
   }
   return undefined;
+}
+
+/** Where the line break nearest after `at` (within this many characters) starts, for a narrow block. */
+const NARROW_REACH = 80;
+
+/**
+ * The block of narrow lines around `at` (`fold -w 5` of a `.env`, `base64 -w 8`, `xxd -p -c
+ * 4`; see `narrowLinesFrom` in probes.ts): lines in a row of one width, two to
+ * `LINES_WIDTH` (an escape in a JSON string one character), three or more, then the
+ * block's last line, which may be shorter. Each is cut where the next starts, so a token
+ * is in none whole; joined, it is. Read with the block's head and without it (what ends
+ * the line before the first: the first line of the output, after a label or a JSON
+ * string's quote, or a command) and its last line or without it (the output's next line,
+ * maybe); `at` is the head's start.
+ */
+function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump | undefined {
+  const get = (k: number) => text.charCodeAt(k);
+  let p = at;
+  while (p < at + NARROW_REACH && p < text.length && narrowBreak(get, p) === 0) p++;
+  if (narrowBreak(get, p) === 0) return undefined;
+  const after = (e: number) => e < 0 ? -1 : lineAfterBreak(get, e);
+  const anchor = narrowAnchor(get, p);
+  if (anchor < 0) return undefined;
+  const width = narrowWidth(get, anchor);
+  // Each line indented as the anchor is (or not at all).
+  const indent = (s: number) => s - indentStart(get, s);
+  const indented = indent(anchor);
+  const alike = (s: number) => s >= 0 && narrowWidth(get, s) === width && indent(s) === indented;
+  // Up, then down, while the lines are of that width.
+  let first = anchor;
+  for (let s = narrowLineBefore(get, first); alike(s); s = narrowLineBefore(get, s)) first = s;
+  const lines: string[] = [];
+  let end = first;
+  for (let s = first; alike(s); s = after(end)) {
+    end = narrowLineEnd(get, s);
+    lines.push(unescapeLine(text.slice(s, end)));
+  }
+  // The last line: up to `width` characters a narrow line holds, then something else.
+  let tail = "";
+  const t = after(end);
+  let k = t;
+  while (k - t < 2 * width && k < text.length) {
+    const c = get(k);
+    if (narrowBreak(get, k) > 0) break;
+    if (c < 256 && LINE_CHAR[c] === 1) k++;
+    // (Not an escaped quote: in a JSON string inside another, it ends the inner one.)
+    else if (c === 92 && (get(k + 1) === 92 || get(k + 1) === 47)) k += 2;
+    else break;
+  }
+  const last = unescapeLine(text.slice(t, k));
+  if (last.length > 0 && last.length <= width && !(k < text.length && LINE_CHAR[get(k)] === 1)) {
+    tail = last;
+  }
+  // The head: the fold's first line where something comes before it on its line (a
+  // label, a JSON string's quote): what that line ends with, `width` characters at most.
+  // A line of its own is none: shorter than the rest, it is another line of the output
+  // (`key:` above the value's lines).
+  const b = narrowBreakBefore(get, indentStart(get, first));
+  let h = b;
+  while (
+    b >= 0 && h > 0 && b - h < width && LINE_CHAR[get(h - 1)] === 1 &&
+    !(escapeLetter(get(h - 1)) && get(h - 2) === 92)
+  ) h--;
+  const own = h === 0 || get(h - 1) === 10 || (escapeLetter(get(h - 1)) && get(h - 2) === 92);
+  const head = b >= 0 && !own ? text.slice(h, b) : "";
+  const full = lines.length + +(head.length === width);
+  if (full < NARROW_BLOCK_LINES || full * width + tail.length < MIN_JOINED) return undefined;
+  const body = lines.join("");
+  // Not where the head ends a name (`api_key=`, `token:`, a line above a block of values):
+  // glued on, the block would read as the value assigned to it. Unless a token's prefix
+  // starts in it (`payload=ghp_Z`, then `q8Lw2...`).
+  let glued = head !== "" && !/[=:]$/.test(head);
+  for (let k = 0; k < head.length && !glued; k++) {
+    TOKEN_KEYWORD.lastIndex = k;
+    glued = TOKEN_KEYWORD.test(head + body.slice(0, 64));
+  }
+  const readings = new Set([body + tail, body]);
+  if (glued) readings.add(head + body + tail).add(head + body);
+  reach.end = Math.max(reach.end, tail ? k : end);
+  const encoder = new TextEncoder();
+  // Where it is, for a cut: its lines of one width (what is left of the token before and
+  // after them is too little to be one).
+  return {
+    at: first,
+    end,
+    bytes: [...readings].filter((r) => r.length >= MIN_JOINED).map((r) => encoder.encode(r)),
+    narrow: true,
+  };
+}
+
+/**
+ * The fewest lines of one width a block of narrow lines holds (see `narrowLinesNear`), its
+ * head counted when it is as wide: a short token (an AWS key's ID, 28 characters in base64)
+ * makes two and a short last line.
+ */
+const NARROW_BLOCK_LINES = 2;
+
+/** A narrow line as it reads, out of a JSON string: `\"`, `\\` and `\/` resolved. */
+function unescapeLine(line: string): string {
+  return line.includes("\\") ? line.replace(/\\(["\\/])/g, "$1") : line;
 }
 
 /**

@@ -590,6 +590,7 @@ function newPass(): Pass {
     joined: [],
     dumpFloor: 0,
     dumpProbe: 0,
+    runProbe: 0,
     marks: [],
     odd: [],
     marked: [],
@@ -636,6 +637,8 @@ export interface Pass {
   dumpFloor: number;
   /** The next character looked at for one (see `dumpsInText`). */
   dumpProbe: number;
+  /** The first of `runs` not wholly before the probe (see `dumpsInText`'s narrow lines). */
+  runProbe: number;
   /** Characters of the slice passed that may call for decoding (a scratch list). */
   marks: number[];
   /** Stretches of characters normalising changes (see `Survey`). */

@@ -112,6 +112,8 @@ export function howWritten(encoding: Encoding): string {
       return "in HTML character references";
     case "hexdump":
       return "in a hex dump";
+    case "narrow":
+      return "cut into short lines";
     case "base2":
       return "in bits";
     case "split":
@@ -769,10 +771,39 @@ function findInPiece(
       const dump = dumps[lastAtOrBefore(dumps, f.index)];
       return dump && f.index < dump[1] ? dump : undefined;
     });
-    once = once.filter((f) => f.encoding === "hexdump" || !holds(dumped.get(f.rule), f.index));
+    once = once.filter((f) =>
+      f.encoding === "hexdump" || f.encoding === "narrow" || !holds(dumped.get(f.rule), f.index)
+    );
+    // A block of narrow lines (`fold -w 5`) is read whole for what no other reader found
+    // in it: a token in it that one did (a token alone cut into lines, `folded`, from its
+    // first line, which may come after a label; a narrow hex dump) is that one's, and one
+    // read again from inside it (its lines in a window decoded in place: `=` ending a line
+    // of `fold -w 3` is quoted-printable's soft line break) is the first reading's.
+    if (once.some((f) => f.encoding === "narrow")) {
+      const endOf = (f: Located) => {
+        const dump = dumps[lastAtOrBefore(dumps, f.index)];
+        return dump ? dump[1] : f.index;
+      };
+      const others = placesByRule(
+        once.filter((f) => f.encoding !== "narrow"),
+        (f) => [f.index, f.index],
+      );
+      const blocks = placesByRule(
+        once.filter((f) => f.encoding === "narrow"),
+        (f) => [f.index, endOf(f)],
+      );
+      once = once.filter((f) =>
+        f.encoding !== "narrow" ||
+        !(holds(others.get(f.rule), f.index - NARROW_HEAD, endOf(f)) ||
+          holds(blocks.get(f.rule), f.index - 1))
+      );
+    }
   }
   return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
 }
+
+/** How far before a block of narrow lines its head (a token's first line) may start, escaped. */
+const NARROW_HEAD = 32;
 
 /** How far before its run as written a run's finding in a window may point (see the end of `findInPiece`). */
 const WINDOW_SHIFT = 2 * MIN_RUN;
@@ -849,7 +880,13 @@ const FROM_GROUPS: ReadonlySet<Encoding> = new Set<Encoding>(["hex", "base32", "
  * `variants`), pieces joined already; and a dump's readings, one a line (a byte out of
  * range ends a reading: the next one is no piece of it).
  */
-const JOINS: ReadonlySet<Encoding> = new Set<Encoding>(["lines", "chunks", "cut", "hexdump"]);
+const JOINS: ReadonlySet<Encoding> = new Set<Encoding>([
+  "lines",
+  "chunks",
+  "cut",
+  "hexdump",
+  "narrow",
+]);
 
 /** A finding's rule and the secret it found in `text`: the same secret found twice has one key. */
 function keyOf(f: Finding, text: string): string {

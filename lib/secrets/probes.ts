@@ -67,6 +67,8 @@ export const DUMP_CHAR = Uint8Array.from(
 export function dumpsInText(text: string, to: number, pass: Pass): void {
   const length = text.length;
   const get = (k: number) => codeOf.call(text, k);
+  // Where the run the pass has not ended yet started (see the narrow lines below).
+  const openRun = to - pass.run;
   let i = pass.dumpProbe;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
     const ca = codeOf.call(text, i);
@@ -78,8 +80,10 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     // A stretch of 32 holds the three and the 15 characters after them or before them.
     if (
       (a & b & c & 1) !== 0 &&
-      ((textClass(text, i + 3) & textClass(text, i + 10) & textClass(text, i + 17) & 1) !== 0 ||
-        (textClass(text, i - 1) & textClass(text, i - 8) & textClass(text, i - 15) & 1) !== 0)
+      (((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) & (DUMP_CHAR[codeOf.call(text, i + 10)] ?? 0) &
+            (DUMP_CHAR[codeOf.call(text, i + 17)] ?? 0) & 1) !== 0 ||
+        ((DUMP_CHAR[codeOf.call(text, i - 1)] ?? 0) & (DUMP_CHAR[codeOf.call(text, i - 8)] ?? 0) &
+            (DUMP_CHAR[codeOf.call(text, i - 15)] ?? 0) & 1) !== 0)
     ) {
       const end = dumpFrom(text, undefined, 0, i, length, pass);
       if (end >= 0) {
@@ -94,12 +98,16 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
       // the test above fails, the stretch is shorter than `MIN_DUMP`: `dumpFrom` reads it
       // as such a line.
       const k = (a & b & c & 1) !== 0
-        ? (textClass(text, i + 3) & textClass(text, i + 7) & 1) !== 0 ||
-            (textClass(text, i - 1) & textClass(text, i - 5) & 1) !== 0
+        ? ((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) & (DUMP_CHAR[codeOf.call(text, i + 7)] ?? 0) &
+                1) !== 0 ||
+            ((DUMP_CHAR[codeOf.call(text, i - 1)] ?? 0) &
+                (DUMP_CHAR[codeOf.call(text, i - 5)] ?? 0) & 1) !== 0
           ? i
           : -1
         : ((a | b | c) & 32) !== 0 &&
-            (textClass(text, i - 3) & textClass(text, i - 4) & textClass(text, i - 5) & 1) !== 0
+            ((DUMP_CHAR[codeOf.call(text, i - 3)] ?? 0) &
+                (DUMP_CHAR[codeOf.call(text, i - 4)] ?? 0) &
+                (DUMP_CHAR[codeOf.call(text, i - 5)] ?? 0) & 1) !== 0
         ? i - 5
         : -1;
       const end = k >= 0 ? dumpFrom(text, undefined, 0, k, length, pass) : -1;
@@ -114,15 +122,17 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     // (two spaces three places after the first two).
     if (
       (any & 2) !== 0 && i + SPACED_REACH < length &&
-      ((a & b & c & 2) === 0 || (textClass(text, i + 3) & 2) === 0)
+      ((a & b & c & 2) === 0 || ((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) & 2) === 0)
     ) {
       const k = (a & 2) !== 0 ? i : (b & 2) !== 0 ? i + 1 : i + 2;
       const pair = (a & b & 2) !== 0 ? i : (b & c & 2) !== 0 ? i + 1 : i + 2;
       if (
-        ((textClass(text, k + 4) & textClass(text, k + 8) & 2) !== 0 &&
+        (((DUMP_CHAR[codeOf.call(text, k + 4)] ?? 0) & (DUMP_CHAR[codeOf.call(text, k + 8)] ?? 0) &
+              2) !== 0 &&
           spacedFrom(text, undefined, 0, i, a, b)) ||
         ((a & 2) + (b & 2) + (c & 2) === 4 &&
-          (textClass(text, pair + 3) & textClass(text, pair + 4) & 2) !== 0 &&
+          ((DUMP_CHAR[codeOf.call(text, pair + 3)] ?? 0) &
+              (DUMP_CHAR[codeOf.call(text, pair + 4)] ?? 0) & 2) !== 0 &&
           spacedThirds(text, undefined, 0, i))
       ) pass.spaced.push(i);
     }
@@ -146,9 +156,12 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     // every other place, four times from one of the first two here.
     else if (
       ((a & 128) !== 0
-        ? (b & 6) === 0 && (c & textClass(text, i + 4) & textClass(text, i + 6) & 128) !== 0
+        ? (b & 6) === 0 &&
+          (c & (DUMP_CHAR[codeOf.call(text, i + 4)] ?? 0) &
+              (DUMP_CHAR[codeOf.call(text, i + 6)] ?? 0) & 128) !== 0
         : (b & 128) !== 0 && (c & 6) === 0 &&
-          (textClass(text, i + 3) & textClass(text, i + 5) & textClass(text, i + 7) & 128) !==
+          ((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) & (DUMP_CHAR[codeOf.call(text, i + 5)] ?? 0) &
+              (DUMP_CHAR[codeOf.call(text, i + 7)] ?? 0) & 128) !==
             0) &&
       mixedFrom(text, undefined, 0, i)
     ) pass.joined.push(i);
@@ -160,10 +173,19 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     // of source code 5%.
     else if (
       ((any & 16) !== 0 && numberBreaks(text, undefined, 0, i)) ||
-      ((any & 32) !== 0 && ((textClass(text, i + 3) | textClass(text, i + 4)) & 16) !== 0)
+      ((any & 32) !== 0 &&
+        (((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) | (DUMP_CHAR[codeOf.call(text, i + 4)] ?? 0)) &
+            16) !== 0)
     ) {
       if (numbersFrom(get, i)) pass.joined.push(i);
     }
+    // Narrow lines (`fold -w 5`, `base64 -w 8`; see `narrowProbe`): none of the three a
+    // space or another character no such line holds.
+    if (
+      ca < 256 && cb < 256 && cc < 256 &&
+      (LINE_OR_BREAK[ca]! & LINE_OR_BREAK[cb]! & LINE_OR_BREAK[cc]!) !== 0 &&
+      narrowProbe(text, undefined, 0, get, i, openRun, pass)
+    ) pass.joined.push(i);
   }
   pass.dumpProbe = i;
 }
@@ -176,6 +198,7 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
 export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass: Pass): void {
   const length = bytes.length - shift;
   const get = (k: number) => bytes[k + shift] ?? -1;
+  const openRun = to - pass.run;
   let i = pass.dumpProbe;
   for (; i < to && i + 2 < length; i += DUMP_STRIDE) {
     const j = i + shift;
@@ -187,8 +210,10 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
     const c = DUMP_CHAR[cc]!;
     if (
       (a & b & c & 1) !== 0 &&
-      ((byteClass(bytes, j + 3) & byteClass(bytes, j + 10) & byteClass(bytes, j + 17) & 1) !== 0 ||
-        (byteClass(bytes, j - 1) & byteClass(bytes, j - 8) & byteClass(bytes, j - 15) & 1) !== 0)
+      (((DUMP_CHAR[bytes[j + 3]!] ?? 0) & (DUMP_CHAR[bytes[j + 10]!] ?? 0) &
+            (DUMP_CHAR[bytes[j + 17]!] ?? 0) & 1) !== 0 ||
+        ((DUMP_CHAR[bytes[j - 1]!] ?? 0) & (DUMP_CHAR[bytes[j - 8]!] ?? 0) &
+            (DUMP_CHAR[bytes[j - 15]!] ?? 0) & 1) !== 0)
     ) {
       const end = dumpFrom("", bytes, shift, i, length, pass);
       if (end >= 0) {
@@ -197,12 +222,13 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
       }
     } else {
       const k = (a & b & c & 1) !== 0
-        ? (byteClass(bytes, j + 3) & byteClass(bytes, j + 7) & 1) !== 0 ||
-            (byteClass(bytes, j - 1) & byteClass(bytes, j - 5) & 1) !== 0
+        ? ((DUMP_CHAR[bytes[j + 3]!] ?? 0) & (DUMP_CHAR[bytes[j + 7]!] ?? 0) & 1) !== 0 ||
+            ((DUMP_CHAR[bytes[j - 1]!] ?? 0) & (DUMP_CHAR[bytes[j - 5]!] ?? 0) & 1) !== 0
           ? i
           : -1
         : ((a | b | c) & 32) !== 0 &&
-            (byteClass(bytes, j - 3) & byteClass(bytes, j - 4) & byteClass(bytes, j - 5) & 1) !==
+            ((DUMP_CHAR[bytes[j - 3]!] ?? 0) & (DUMP_CHAR[bytes[j - 4]!] ?? 0) &
+                (DUMP_CHAR[bytes[j - 5]!] ?? 0) & 1) !==
               0
         ? i - 5
         : -1;
@@ -215,15 +241,15 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
     const any = a | b | c;
     if (
       (any & 2) !== 0 && i + SPACED_REACH < length &&
-      ((a & b & c & 2) === 0 || (byteClass(bytes, j + 3) & 2) === 0)
+      ((a & b & c & 2) === 0 || ((DUMP_CHAR[bytes[j + 3]!] ?? 0) & 2) === 0)
     ) {
       const k = (a & 2) !== 0 ? j : (b & 2) !== 0 ? j + 1 : j + 2;
       const pair = (a & b & 2) !== 0 ? j : (b & c & 2) !== 0 ? j + 1 : j + 2;
       if (
-        ((byteClass(bytes, k + 4) & byteClass(bytes, k + 8) & 2) !== 0 &&
+        (((DUMP_CHAR[bytes[k + 4]!] ?? 0) & (DUMP_CHAR[bytes[k + 8]!] ?? 0) & 2) !== 0 &&
           spacedFrom("", bytes, shift, i, a, b)) ||
         ((a & 2) + (b & 2) + (c & 2) === 4 &&
-          (byteClass(bytes, pair + 3) & byteClass(bytes, pair + 4) & 2) !== 0 &&
+          ((DUMP_CHAR[bytes[pair + 3]!] ?? 0) & (DUMP_CHAR[bytes[pair + 4]!] ?? 0) & 2) !== 0 &&
           spacedThirds("", bytes, shift, i))
       ) pass.spaced.push(i);
     }
@@ -241,31 +267,27 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
     ) pass.joined.push(i);
     else if (
       ((a & 128) !== 0
-        ? (b & 6) === 0 && (c & byteClass(bytes, j + 4) & byteClass(bytes, j + 6) & 128) !== 0
+        ? (b & 6) === 0 &&
+          (c & (DUMP_CHAR[bytes[j + 4]!] ?? 0) & (DUMP_CHAR[bytes[j + 6]!] ?? 0) & 128) !== 0
         : (b & 128) !== 0 && (c & 6) === 0 &&
-          (byteClass(bytes, j + 3) & byteClass(bytes, j + 5) & byteClass(bytes, j + 7) & 128) !==
+          ((DUMP_CHAR[bytes[j + 3]!] ?? 0) & (DUMP_CHAR[bytes[j + 5]!] ?? 0) &
+              (DUMP_CHAR[bytes[j + 7]!] ?? 0) & 128) !==
             0) &&
       mixedFrom("", bytes, shift, i)
     ) pass.joined.push(i);
     else if (
       ((any & 16) !== 0 && numberBreaks("", bytes, shift, i)) ||
-      ((any & 32) !== 0 && ((byteClass(bytes, j + 3) | byteClass(bytes, j + 4)) & 16) !== 0)
+      ((any & 32) !== 0 &&
+        (((DUMP_CHAR[bytes[j + 3]!] ?? 0) | (DUMP_CHAR[bytes[j + 4]!] ?? 0)) & 16) !== 0)
     ) {
       if (numbersFrom(get, i)) pass.joined.push(i);
     }
+    if (
+      (LINE_OR_BREAK[ca]! & LINE_OR_BREAK[cb]! & LINE_OR_BREAK[cc]!) !== 0 &&
+      narrowProbe("", bytes, shift, get, i, openRun, pass)
+    ) pass.joined.push(i);
   }
   pass.dumpProbe = i;
-}
-
-/** What `DUMP_CHAR` says of character `i` of `text` (0 past its ends). */
-function textClass(text: string, i: number): number {
-  const c = codeOf.call(text, i);
-  return c < 256 ? DUMP_CHAR[c]! : 0;
-}
-
-/** What `DUMP_CHAR` says of byte `j` of `bytes` (0 past its ends). */
-function byteClass(bytes: Uint8Array, j: number): number {
-  return DUMP_CHAR[bytes[j]!] ?? 0;
 }
 
 /**
@@ -627,6 +649,272 @@ export function breakLength(get: (k: number) => number, i: number): number {
   const d = get(i + 1);
   if (d === 110) return 2;
   return d === 114 && get(i + 2) === 92 && get(i + 3) === 110 ? 4 : 0;
+}
+
+/**
+ * The widest line of a block of narrow lines (`fold -w 5` of a `.env`, `base64 -w 8`, `xxd -p
+ * -c 4`; see `narrowLinesFrom`): a wider one is a run of its own, and runs cut into lines are
+ * joined (see `variants`).
+ */
+export const LINES_WIDTH = 15;
+
+/**
+ * By code: 1 for a character a narrow line holds: a letter, a digit, or what base64, a
+ * token, a `.env`'s assignment or a URL holds besides (`_-+/=.:@%~`). Not a space, a
+ * quote, a backslash (which starts an escape in a JSON string), nor code's brackets and
+ * punctuation (a line of code has one within a few characters: the probe reads on less).
+ */
+export const LINE_CHAR = Uint8Array.from(
+  { length: 256 },
+  (_, c) => +/[A-Za-z0-9_\-+/=.:@%~]/.test(String.fromCharCode(c)),
+);
+
+/** By code: 1 for a character of a narrow line (`LINE_CHAR`) or one that starts a line break. */
+const LINE_OR_BREAK = Uint8Array.from(
+  { length: 256 },
+  (_, c) => LINE_CHAR[c]! | +(c === 10 || c === 13 || c === 92),
+);
+
+/** The width of the line `narrowLineEnd` read last (an escape one character). */
+export const LINE_WIDTH = new Int32Array(1);
+
+/**
+ * Where the narrow line from `s` ends: at the line break after it (raw, or escaped in a
+ * JSON string; see `breakLength`), its characters (`LINE_CHAR`, and a JSON string's `\"`,
+ * `\\` and `\/`, one each) one to `LINES_WIDTH`; -1 if anything else comes first. Its
+ * width goes to `LINE_WIDTH`.
+ */
+export function narrowLineEnd(get: (k: number) => number, s: number): number {
+  let p = s;
+  for (let w = 0; w <= LINES_WIDTH; w++) {
+    const c = get(p);
+    if (c >= 0 && c < 256 && LINE_CHAR[c] === 1) {
+      p++;
+      continue;
+    }
+    // An escape: a line break (escaped once or twice) ends the line, see below.
+    if (c === 92 && narrowBreak(get, p) === 0) {
+      const d = get(p + 1);
+      if (d === 34 || d === 92 || d === 47) {
+        p += 2;
+        continue;
+      }
+    }
+    if (w > 0 && narrowBreak(get, p) > 0) {
+      LINE_WIDTH[0] = w;
+      return p;
+    }
+    return -1;
+  }
+  return -1;
+}
+
+/** The most characters of indentation before a narrow line (spaces, tabs, `\t` escaped). */
+const MAX_INDENT = 24;
+
+/**
+ * Where the narrow line that ends at the line break at `p` starts (see `narrowLineEnd`),
+ * past its indentation if any (see `indentEnd`): past the break before it (raw, or
+ * escaped once or twice), or at the text's start; -1 if it is no such line (it starts
+ * after a label, or a JSON string's quote).
+ */
+export function narrowLineStart(get: (k: number) => number, p: number): number {
+  // Back over the line's characters, then over its indentation alone.
+  let indent = false;
+  for (let k = p; k >= 0 && k >= p - 2 * LINES_WIDTH - MAX_INDENT - 1; k--) {
+    const c = k === 0 ? 10 : get(k - 1);
+    if (c === 10 || (c === 110 && get(k - 2) === 92)) {
+      const s = indentEnd(get, k);
+      return narrowLineEnd(get, s) === p ? s : -1;
+    }
+    if (c === 32 || c === 9) indent = true;
+    else if (c === 116 && get(k - 2) === 92) {
+      indent = true;
+      k--;
+    } else if (indent || !(c >= 0 && c < 256 && (LINE_CHAR[c] === 1 || c === 92 || c === 34))) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Where the indentation from `k` ends: spaces, tabs, and tabs escaped in a JSON string. */
+function indentEnd(get: (k: number) => number, k: number): number {
+  let s = k;
+  while (s - k < MAX_INDENT) {
+    const c = get(s);
+    if (c === 32 || c === 9) s++;
+    else if (c === 92 && get(s + 1) === 116) s += 2;
+    else break;
+  }
+  return s;
+}
+
+/** Where the indentation before a line's characters at `s` starts (see `indentEnd`). */
+export function indentStart(get: (k: number) => number, s: number): number {
+  let k = s;
+  while (s - k < MAX_INDENT) {
+    const c = get(k - 1);
+    if (c === 32 || c === 9) k--;
+    else if (c === 116 && get(k - 2) === 92 && get(k - 3) !== 92) k -= 2;
+    else break;
+  }
+  return k;
+}
+
+/**
+ * The length of the line break at `p` for narrow lines: as `breakLength` reads one, or
+ * escaped twice (`\\n`: lines of a file in a JSON string inside another); 0 if none.
+ */
+export function narrowBreak(get: (k: number) => number, p: number): number {
+  const n = breakLength(get, p);
+  if (n > 0 || get(p) !== 92) return n;
+  return breakLength(get, p + 1) === 2 ? 3 : 0;
+}
+
+/** Where the line break that ends just before `line` starts (see `narrowBreak`), or -1. */
+export function narrowBreakBefore(get: (k: number) => number, line: number): number {
+  for (const size of [4, 3, 2, 1]) {
+    if (line - size >= 0 && narrowBreak(get, line - size) === size) return line - size;
+  }
+  return -1;
+}
+
+/** The width of the narrow line from `s` (see `narrowLineEnd`), or -1. */
+export function narrowWidth(get: (k: number) => number, s: number): number {
+  return s >= 0 && narrowLineEnd(get, s) >= 0 ? LINE_WIDTH[0]! : -1;
+}
+
+/** Where the characters of the line after the one that ends at the line break at `p` start. */
+export function lineAfterBreak(get: (k: number) => number, p: number): number {
+  return indentEnd(get, p + narrowBreak(get, p));
+}
+
+/** Where the narrow line before the one whose characters start at `s` starts, or -1. */
+export function narrowLineBefore(get: (k: number) => number, s: number): number {
+  const b = narrowBreakBefore(get, indentStart(get, s));
+  return b < 0 ? -1 : narrowLineStart(get, b);
+}
+
+/**
+ * A line of a block of narrow lines around the line break at `p`: of the lines there (up
+ * to three ending with the one `p` ends, two after it), the first of two in a row of one
+ * width (two or more) and one indentation; its start (past its indentation), or -1. The
+ * line `p` ends may follow a label, or be a block's short last line.
+ */
+export function narrowAnchor(get: (k: number) => number, p: number): number {
+  const starts: number[] = [];
+  const widths: number[] = [];
+  for (let s = narrowLineStart(get, p), n = 0; s >= 0 && n < 3; n++) {
+    starts.unshift(s);
+    widths.unshift(narrowWidth(get, s));
+    s = narrowLineBefore(get, s);
+  }
+  for (let e = p, n = 0; n < 2; n++) {
+    const s = lineAfterBreak(get, e);
+    e = narrowLineEnd(get, s);
+    if (e < 0) break;
+    starts.push(s);
+    widths.push(LINE_WIDTH[0]!);
+  }
+  for (let k = 0; k + 1 < starts.length; k++) {
+    if (
+      widths[k]! >= 2 && widths[k] === widths[k + 1] &&
+      starts[k]! - indentStart(get, starts[k]!) ===
+        starts[k + 1]! - indentStart(get, starts[k + 1]!)
+    ) return starts[k]!;
+  }
+  return -1;
+}
+
+/**
+ * The probe's test for narrow lines at `i` (see `dumpsInText`; the three there are each a
+ * line's character or a break's), reading character `k` as byte `k + shift` of `bytes` if
+ * given, else of `text`, from `from` (see `lineFrom`): not in a long run (an image's
+ * base64; `openRun`: where the run the pass has not ended yet started), a line break
+ * within `LINES_WIDTH` of `i`, and then
+ * lines of one width around it (`narrowLinesFrom`). A call of its own: in the probes' loop,
+ * its code made the loop's other tests slower. Its reads are each kind's own (through
+ * `get`, the two loops' closures, they had cost a scan of source code 8%).
+ */
+function narrowProbe(
+  text: string,
+  bytes: Uint8Array | undefined,
+  shift: number,
+  get: (k: number) => number,
+  i: number,
+  openRun: number,
+  pass: Pass,
+): boolean {
+  const runs = pass.runs;
+  let r = pass.runProbe;
+  while (r < runs.length && runs[r + 1]! <= i) r += 2;
+  pass.runProbe = r;
+  if (r < runs.length && runs[r]! <= i && runs[r + 1]! - runs[r]! > LINES_WIDTH + 1) return false;
+  if (i >= openRun && pass.run > LINES_WIDTH + 1) return false;
+  // On to a line break (`c`, and after a backslash `e`: the next, or past 256 a second
+  // backslash, then a letter), and back to where the line starts: past its indentation, a
+  // line break (`d`), a JSON string's quote or the text's start. Read here, each kind its
+  // own way: through `get`, the two loops' closures, the reads had cost a scan of source
+  // code 8%; most places in code end there.
+  let c = 0;
+  let e = 0;
+  let d = 10;
+  if (bytes !== undefined) {
+    const j = i + shift;
+    let k = j;
+    c = bytes[k]!;
+    while (k < j + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
+    if (c === 92) e = bytes[k + 1]! === 92 ? 256 + bytes[k + 2]! : bytes[k + 1]!;
+    if (!(c === 10 || c === 13 || (c === 92 && escapeLetter(e & 255)))) return false;
+    let s = j;
+    while (s > 0 && s > k - LINES_WIDTH && LINE_CHAR[bytes[s - 1]!] === 1) {
+      if (bytes[s - 1] === 110 && bytes[s - 2] === 92) break;
+      s--;
+    }
+    while (
+      s > 0 && k - s < LINES_WIDTH + MAX_INDENT && (bytes[s - 1] === 32 || bytes[s - 1] === 9)
+    ) s--;
+    d = s > 0 ? bytes[s - 1]! : 10;
+  } else {
+    let k = i;
+    c = codeOf.call(text, k);
+    while (k < i + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
+    if (c === 92) {
+      e = codeOf.call(text, k + 1);
+      if (e === 92) e = 256 + codeOf.call(text, k + 2);
+    }
+    if (!(c === 10 || c === 13 || (c === 92 && escapeLetter(e & 255)))) return false;
+    let s = i;
+    while (s > 0 && s > k - LINES_WIDTH && LINE_CHAR[codeOf.call(text, s - 1)] === 1) {
+      if (codeOf.call(text, s - 1) === 110 && codeOf.call(text, s - 2) === 92) break;
+      s--;
+    }
+    while (
+      s > 0 && k - s < LINES_WIDTH + MAX_INDENT &&
+      (codeOf.call(text, s - 1) === 32 || codeOf.call(text, s - 1) === 9)
+    ) s--;
+    d = s > 0 ? codeOf.call(text, s - 1) : 10;
+  }
+  // The line starts after a break, raw or escaped (its letter), a quote, or a backslash
+  // (the probe is in a break, or the line is indented by escaped tabs).
+  return (d === 10 || d === 110 || d === 34 || d === 92) &&
+    pass.joined.at(-1) !== i && narrowLinesFrom(get, i);
+}
+
+/**
+ * Whether narrow lines are around `i` (see `narrowAnchor`), from the line break that ends
+ * the line `i` is on, within `LINES_WIDTH` of it. `narrowLinesNear` (in `hexdump.ts`)
+ * reads the block whole.
+ */
+function narrowLinesFrom(get: (k: number) => number, i: number): boolean {
+  // At a line break, in one (the letter of an escaped one), or at a line's indentation.
+  const p = narrowBreak(get, i) > 0
+    ? i
+    : escapeLetter(get(i)) && narrowBreak(get, i - 1) > 0
+    ? i - 1
+    : narrowLineEnd(get, indentEnd(get, i));
+  return p >= 0 && narrowAnchor(get, p) >= 0;
 }
 
 /** A number a line's values, as `numberLine` read them last: in decimal and in hex (-1: not so). */

@@ -23,6 +23,7 @@ const RUNS = new Set<Encoding>([
   "base64",
   "hex",
   "hexdump",
+  "narrow",
   "base32",
   "base2",
   "lines",
@@ -284,7 +285,7 @@ export function cutOutSecrets(
       if (CUT_AS_WRITTEN.has(f.encoding)) return [[f.index, f.index + f.length]];
       // A hex dump goes whole, its text column too (the token is there, cut in lines). Its
       // findings all point at its start: it is read once.
-      if (f.encoding === "hexdump") {
+      if (f.encoding === "hexdump" || f.encoding === "narrow") {
         if (!dumps.has(f.index)) dumps.set(f.index, dumpAt(text, f.index));
         const dump = dumps.get(f.index);
         return dump ? [[dump.at, dump.end]] : [];

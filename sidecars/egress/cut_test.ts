@@ -140,7 +140,7 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
-Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (3,740 model requests)", () => {
+Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (4,070 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
   // encoded form, are left; and that what is not cut is found (and so refused). (A first line of indented or prefixed lines had been cut, the
@@ -209,6 +209,10 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     },
     "od -An -w8 -tx1": (s) =>
       lines(hexOf(s), 16).split("\n").map((row) => row.replace(/../g, " $&")).join("\n"),
+    // Narrow lines: a file cut a line at a time, base64 and plain hex in lines of eight.
+    "fold -w 5": (s) => s.split("\n").map((l) => l && lines(l, 5)).join("\n"),
+    "base64 -w 8": (s) => lines(btoa(s), 8),
+    "xxd -p -c 4": (s) => lines(hexOf(s), 8),
     "gzip, base64": (s) => b64(gzipSync(utf8(s))),
     "gzip, base64 in lines": (s) => b64(gzipSync(utf8(s)), 76),
     "zlib, base64": (s) => b64(deflateSync(utf8(s))),
@@ -239,11 +243,22 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
     "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs",
     "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dcXk2Lm9Pq",
   ];
+  const NARROW = new Set(["fold -w 5", "base64 -w 8", "xxd -p -c 4"]);
   // What SECURITY.md says passes: a line break within a prefix's first four characters
   // (`TOKEN=gh`, then `p_Zq8Lw2`), and pieces whose first does not start with the token's
   // prefix (`"TOKEN=ghp_Zq8L" + "w2Rt..."`).
-  const UNSEEN = (how: string, env: boolean) =>
-    env && (how === "folded 8" || how === "quoted halves" || how === "halves a space apart");
+  // And narrow lines each after a prefix of their own (`data: `, `> `, a line's number, a
+  // log's stamp, the spaces that align lines below a label's value).
+  const PREFIXED = new Set([
+    "after data: ",
+    "quoted",
+    "numbered",
+    "after a log's stamp",
+    "after a label, aligned below it",
+  ]);
+  const UNSEEN = (how: string, env: boolean, where: string) =>
+    (env && (how === "folded 8" || how === "quoted halves" || how === "halves a space apart")) ||
+    (NARROW.has(how) && PREFIXED.has(where));
   const left: string[] = [];
   let cuts = 0;
   for (const token of tokens) {
@@ -258,8 +273,12 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
           // sent as it is.
           if (!cut) {
             const found = scanRequest({ url: "", headers: [], body }, []).length > 0;
-            if (!found && !UNSEEN(how, written !== token)) {
+            if (!found && !UNSEEN(how, written !== token, where)) {
               left.push(`${token.slice(0, 4)} ${how}, ${where}: not found`);
+            }
+            // Narrow lines are cut, wherever they are: a refusal would end the session.
+            if (found && NARROW.has(how)) {
+              left.push(`${token.slice(0, 4)} ${how}, ${where}: refused`);
             }
             continue;
           }
@@ -494,6 +513,22 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
     [],
     ["aws-access-key-id", "github-token"],
     [`$ fold -w 8 k\n${CUT_OUT}\n$ `, `id: ${CUT_OUT}\n`],
+  );
+  // A file cut into narrow lines (`fold -w 5` of a `.env`; its base64 in lines of eight):
+  // the lines of one width (what comes before them and a short last line left), or the
+  // base64's run, every line of it.
+  const env = `GITHUB_TOKEN=${GH}\nDEBUG=1\n`;
+  const fold = (s: string, w: number) =>
+    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
+  const b64 = fold(btoa(env), 8).split("\n");
+  assertCutOut(
+    [`$ fold -w 5 .env\n${fold(env, 5)}`, `$ base64 -w 8 .env\n${b64.join("\n")}\n$ `],
+    [],
+    ["github-token"],
+    [
+      `$ fold -w 5 .env\n${CUT_OUT}\nYe5\nDEBUG\n=1\n`,
+      `$ base64 -w 8 .env\n${CUT_OUT}\n$ `,
+    ],
   );
   // base64 turned around: its run (the padding that leads it stays).
   assertCutOut([`rev: ${[...btoa(`TOKEN=${GH}\n`)].reverse().join("")} ok`], [], ["github-token"], [

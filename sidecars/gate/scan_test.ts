@@ -70,6 +70,20 @@ Deno.test("scanAdded() finds a token committed cut into short lines, a code a li
   ]);
 });
 
+Deno.test("scanAdded() finds a .env committed cut into narrow lines (`fold -w 5`), or its base64 so, and says so", () => {
+  const env = `GITHUB_TOKEN=${GH}\nDEBUG=1`;
+  const lines = [
+    "# folded:",
+    ...env.split("\n").flatMap((l) => l.match(/.{1,5}/g)!),
+    "# base64:",
+    ...btoa(env).match(/.{1,8}/g)!,
+  ];
+  assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
+    "2 GitHub token, cut into short lines",
+    "16 GitHub token, base64-encoded",
+  ]);
+});
+
 Deno.test("scanAdded() finds a token committed cut every so many characters at a dot, and says so", () => {
   const lines = ["# cut:", `TOKEN=${GH.match(/.{1,12}/g)!.join(".")}`];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
