@@ -15,9 +15,9 @@ import {
   breakLength,
   DUMP_CHAR,
   escapeLetter,
-  indentStart,
   LINE_CHAR,
   lineAfterBreak,
+  lineStartOf,
   MIN_DUMP,
   mixedJoined,
   mixedMark,
@@ -26,6 +26,7 @@ import {
   narrowAnchor,
   narrowBreak,
   narrowBreakBefore,
+  narrowColumn,
   narrowLineBefore,
   narrowLineEnd,
   narrowWidth,
@@ -925,7 +926,7 @@ const NARROW_REACH = 80;
 
 /**
  * The block of narrow lines around `at` (`fold -w 5` of a `.env`, `base64 -w 8`, `xxd -p -c
- * 4`; see `narrowLinesFrom` in probes.ts): lines in a row of one width, two to
+ * 4`; see `narrowProbe` in probes.ts): lines in a row of one width, two to
  * `LINES_WIDTH` (an escape in a JSON string one character), three or more, then the
  * block's last line, which may be shorter. Each is cut where the next starts, so a token
  * is in none whole; joined, it is. Read with the block's head and without it (what ends
@@ -942,8 +943,8 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   const anchor = narrowAnchor(get, p);
   if (anchor < 0) return undefined;
   const width = narrowWidth(get, anchor);
-  // Each line indented as the anchor is (or not at all).
-  const indent = (s: number) => s - indentStart(get, s);
+  // Each line's characters at the anchor's column (past one indentation or prefix, or none).
+  const indent = (s: number) => narrowColumn(get, s);
   const indented = indent(anchor);
   const alike = (s: number) => s >= 0 && narrowWidth(get, s) === width && indent(s) === indented;
   // Up, then down, while the lines are of that width.
@@ -955,9 +956,10 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
     end = narrowLineEnd(get, s);
     lines.push(unescapeLine(text.slice(s, end)));
   }
-  // The last line: up to `width` characters a narrow line holds, then something else.
+  // The last line: up to `width` characters a narrow line holds, then something else, at
+  // the block's column.
   let tail = "";
-  const t = after(end);
+  const t = end + narrowBreak(get, end) + indented;
   let k = t;
   while (k - t < 2 * width && k < text.length) {
     const c = get(k);
@@ -975,13 +977,13 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   // label, a JSON string's quote): what that line ends with, `width` characters at most.
   // A line of its own is none: shorter than the rest, it is another line of the output
   // (`key:` above the value's lines).
-  const b = narrowBreakBefore(get, indentStart(get, first));
+  const b = narrowBreakBefore(get, lineStartOf(get, first));
   let h = b;
   while (
     b >= 0 && h > 0 && b - h < width && LINE_CHAR[get(h - 1)] === 1 &&
     !(escapeLetter(get(h - 1)) && get(h - 2) === 92)
   ) h--;
-  const own = h === 0 || get(h - 1) === 10 || (escapeLetter(get(h - 1)) && get(h - 2) === 92);
+  const own = h === 0 || get(h - 1) === 10 || (get(h - 1) === 110 && get(h - 2) === 92);
   const head = b >= 0 && !own ? text.slice(h, b) : "";
   const full = lines.length + +(head.length === width);
   if (full < NARROW_BLOCK_LINES || full * width + tail.length < MIN_JOINED) return undefined;

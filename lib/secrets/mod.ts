@@ -558,6 +558,10 @@ function findInPiece(
   const inWindow = new Set<Located>();
   // The hex dumps of the text, where they are (see the end).
   const dumps: [number, number][] = [];
+  // What blocks of narrow lines hold (see `level`), added last: one found by another
+  // reader too (a token alone cut into lines from its prefix, `folded`; the items of a
+  // list, `split`) at the same place is that reader's.
+  const narrowFound: [Finding[], Encoding][] = [];
   const located = new Map<string, Located>();
   // `asWritten`: the findings are the text's own, each from its first character to its
   // last as written (pieces, groups): one that starts where a secret of its rule was found
@@ -718,8 +722,14 @@ function findInPiece(
       // A run read in a window decoded in place (`=\n`, a soft line break, taken out before
       // it) may be read as written too: see the end.
       const windowed = depth > 0 && span !== undefined && !inPlace;
-      add(place(decoded), v.encoding, windowed);
-      add(place(valued), v.encoding, windowed);
+      // What a block of narrow lines holds, and what it decodes to, after every other
+      // reader's findings (see the end).
+      if (v.encoding === "narrow" || parent === "narrow") {
+        narrowFound.push([place(decoded), v.encoding], [place(valued), v.encoding]);
+      } else {
+        add(place(decoded), v.encoding, windowed);
+        add(place(valued), v.encoding, windowed);
+      }
       // A token put back together from groups (`cut`) holds nothing more to decode; a run
       // shifted back (`shifted`) is read as it is (see `shiftedRuns` in decode.ts).
       if (depth === 0 && v.encoding !== "cut" && v.encoding !== "shifted") {
@@ -750,6 +760,12 @@ function findInPiece(
     deep,
   );
   add(split, "split", false, true);
+  const fromNarrow = new Set<Located>();
+  for (const [found, encoding] of narrowFound) {
+    const before = out.length;
+    add(found, encoding);
+    for (let k = before; k < out.length; k++) fromNarrow.add(out[k]!);
+  }
   // A token a run's reader found in a window and also as the text is written is one
   // finding, the one as written: by its rule, a few characters on (what the window decodes
   // before the run shortens it: `=\n` taken out), however the other was read (as written
@@ -771,29 +787,27 @@ function findInPiece(
       const dump = dumps[lastAtOrBefore(dumps, f.index)];
       return dump && f.index < dump[1] ? dump : undefined;
     });
-    once = once.filter((f) =>
-      f.encoding === "hexdump" || f.encoding === "narrow" || !holds(dumped.get(f.rule), f.index)
-    );
+    once = once.filter((f) => f.encoding === "hexdump" || !holds(dumped.get(f.rule), f.index));
     // A block of narrow lines (`fold -w 5`) is read whole for what no other reader found
     // in it: a token in it that one did (a token alone cut into lines, `folded`, from its
     // first line, which may come after a label; a narrow hex dump) is that one's, and one
     // read again from inside it (its lines in a window decoded in place: `=` ending a line
     // of `fold -w 3` is quoted-printable's soft line break) is the first reading's.
-    if (once.some((f) => f.encoding === "narrow")) {
+    if (fromNarrow.size > 0) {
       const endOf = (f: Located) => {
         const dump = dumps[lastAtOrBefore(dumps, f.index)];
         return dump ? dump[1] : f.index;
       };
       const others = placesByRule(
-        once.filter((f) => f.encoding !== "narrow"),
+        once.filter((f) => !fromNarrow.has(f)),
         (f) => [f.index, f.index],
       );
       const blocks = placesByRule(
-        once.filter((f) => f.encoding === "narrow"),
+        once.filter((f) => fromNarrow.has(f)),
         (f) => [f.index, endOf(f)],
       );
       once = once.filter((f) =>
-        f.encoding !== "narrow" ||
+        !fromNarrow.has(f) ||
         !(holds(others.get(f.rule), f.index - NARROW_HEAD, endOf(f)) ||
           holds(blocks.get(f.rule), f.index - 1))
       );
@@ -802,8 +816,12 @@ function findInPiece(
   return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
 }
 
-/** How far before a block of narrow lines its head (a token's first line) may start, escaped. */
-const NARROW_HEAD = 32;
+/**
+ * How far before a block of narrow lines another reader's finding of the same secret may
+ * start: its first line's head (escaped, 30 characters at most), a line break and the
+ * prefix each line has (`MAX_PREFIX` in probes.ts, 32).
+ */
+const NARROW_HEAD = 72;
 
 /** How far before its run as written a run's finding in a window may point (see the end of `findInPiece`). */
 const WINDOW_SHIFT = 2 * MIN_RUN;

@@ -653,7 +653,7 @@ export function breakLength(get: (k: number) => number, i: number): number {
 
 /**
  * The widest line of a block of narrow lines (`fold -w 5` of a `.env`, `base64 -w 8`, `xxd -p
- * -c 4`; see `narrowLinesFrom`): a wider one is a run of its own, and runs cut into lines are
+ * -c 4`; see `narrowProbe`): a wider one is a run of its own, and runs cut into lines are
  * joined (see `variants`).
  */
 export const LINES_WIDTH = 15;
@@ -710,56 +710,69 @@ export function narrowLineEnd(get: (k: number) => number, s: number): number {
 }
 
 /** The most characters of indentation before a narrow line (spaces, tabs, `\t` escaped). */
-const MAX_INDENT = 24;
+/**
+ * The most characters before a narrow line's own on its line (see `narrowLineStart`):
+ * indentation, or a prefix each line of a block has (`> `, `data: `, a line's number as
+ * `cat -n` or an agent's file reader shows it, a log's stamp).
+ */
+const MAX_PREFIX = 32;
 
 /**
- * Where the narrow line that ends at the line break at `p` starts (see `narrowLineEnd`),
- * past its indentation if any (see `indentEnd`): past the break before it (raw, or
- * escaped once or twice), or at the text's start; -1 if it is no such line (it starts
- * after a label, or a JSON string's quote).
+ * Whether `c`, read with `get` before `k`, ends what comes before a narrow line's own
+ * characters on its line: a space, a tab, a tab escaped in a JSON string (`c` its `t`), or
+ * `→` (an agent's file reader's, after a line's number).
+ */
+function prefixEnd(get: (k: number) => number, k: number, c: number): boolean {
+  return c === 32 || c === 9 || c === 0x2192 || (c === 116 && get(k - 2) === 92);
+}
+
+/**
+ * Whether a line starts at `k`: the text's start, past a line break (raw, or escaped), or
+ * past the quote that opens a JSON string (its first line; not an escaped quote).
+ */
+function lineStartsAt(get: (k: number) => number, k: number): boolean {
+  if (k === 0) return true;
+  const c = get(k - 1);
+  return c === 10 || (c === 110 && get(k - 2) === 92) || (c === 34 && get(k - 2) !== 92);
+}
+
+/**
+ * Where the narrow line that ends at the line break at `p` starts (see `narrowLineEnd`):
+ * past the break before it (raw, or escaped once or twice) or at the text's start, or past
+ * what comes before it on its line, `MAX_PREFIX` characters at most, ending with a space,
+ * a tab or `→` (see `prefixEnd`); -1 if it is no such line (it starts after a label, or a
+ * JSON string's quote).
  */
 export function narrowLineStart(get: (k: number) => number, p: number): number {
-  // Back over the line's characters, then over its indentation alone.
-  let indent = false;
-  for (let k = p; k >= 0 && k >= p - 2 * LINES_WIDTH - MAX_INDENT - 1; k--) {
-    const c = k === 0 ? 10 : get(k - 1);
-    if (c === 10 || (c === 110 && get(k - 2) === 92)) {
-      const s = indentEnd(get, k);
-      return narrowLineEnd(get, s) === p ? s : -1;
-    }
-    if (c === 32 || c === 9) indent = true;
-    else if (c === 116 && get(k - 2) === 92) {
-      indent = true;
-      k--;
-    } else if (indent || !(c >= 0 && c < 256 && (LINE_CHAR[c] === 1 || c === 92 || c === 34))) {
-      return -1;
-    }
+  // Back over the line's characters (a JSON string's escapes among them)...
+  let s = p;
+  for (; s > 0 && s > p - 2 * LINES_WIDTH - 1; s--) {
+    const c = get(s - 1);
+    if (lineStartsAt(get, s) || prefixEnd(get, s, c)) break;
+    if (!(c >= 0 && c < 256 && (LINE_CHAR[c] === 1 || c === 92 || c === 34))) return -1;
+  }
+  // ...then over what comes before them.
+  if (!lineStartsAt(get, s)) {
+    if (!prefixEnd(get, s, get(s - 1))) return -1;
+    if (lineStartOf(get, s) < 0) return -1;
+  }
+  return narrowLineEnd(get, s) === p ? s : -1;
+}
+
+/**
+ * Where the line whose narrow characters start at `s` starts: `s`, or where what comes
+ * before them on their line starts (`MAX_PREFIX` at most); -1 if that is longer.
+ */
+export function lineStartOf(get: (k: number) => number, s: number): number {
+  for (let k = s; k >= 0 && k >= s - MAX_PREFIX; k--) {
+    if (k === 0) return 0;
+    // One read a place, most of them; more only at what may end a line.
+    const c = get(k - 1);
+    if (c === 10 || c === 34 || c === 110) {
+      if (lineStartsAt(get, k)) return k;
+    } else if (c === 13 || (c === 114 && get(k - 2) === 92)) return -1;
   }
   return -1;
-}
-
-/** Where the indentation from `k` ends: spaces, tabs, and tabs escaped in a JSON string. */
-function indentEnd(get: (k: number) => number, k: number): number {
-  let s = k;
-  while (s - k < MAX_INDENT) {
-    const c = get(s);
-    if (c === 32 || c === 9) s++;
-    else if (c === 92 && get(s + 1) === 116) s += 2;
-    else break;
-  }
-  return s;
-}
-
-/** Where the indentation before a line's characters at `s` starts (see `indentEnd`). */
-export function indentStart(get: (k: number) => number, s: number): number {
-  let k = s;
-  while (s - k < MAX_INDENT) {
-    const c = get(k - 1);
-    if (c === 32 || c === 9) k--;
-    else if (c === 116 && get(k - 2) === 92 && get(k - 3) !== 92) k -= 2;
-    else break;
-  }
-  return k;
 }
 
 /**
@@ -785,15 +798,32 @@ export function narrowWidth(get: (k: number) => number, s: number): number {
   return s >= 0 && narrowLineEnd(get, s) >= 0 ? LINE_WIDTH[0]! : -1;
 }
 
-/** Where the characters of the line after the one that ends at the line break at `p` start. */
+/**
+ * Where the narrow characters of the line after the one that ends at the line break at `p`
+ * start (see `narrowLineStart`), or -1: that line must end with a break too.
+ */
 export function lineAfterBreak(get: (k: number) => number, p: number): number {
-  return indentEnd(get, p + narrowBreak(get, p));
+  const r = p + narrowBreak(get, p);
+  for (let k = r; k < r + MAX_PREFIX + 2 * LINES_WIDTH + 2; k++) {
+    const c = get(k);
+    if (!(c >= 0)) return -1;
+    if ((c === 10 || c === 13 || c === 92) && narrowBreak(get, k) > 0) {
+      return narrowLineStart(get, k);
+    }
+  }
+  return -1;
 }
 
 /** Where the narrow line before the one whose characters start at `s` starts, or -1. */
 export function narrowLineBefore(get: (k: number) => number, s: number): number {
-  const b = narrowBreakBefore(get, indentStart(get, s));
+  const r = lineStartOf(get, s);
+  const b = r < 0 ? -1 : narrowBreakBefore(get, r);
   return b < 0 ? -1 : narrowLineStart(get, b);
+}
+
+/** How far into its line the narrow characters at `s` start (see `lineStartOf`). */
+export function narrowColumn(get: (k: number) => number, s: number): number {
+  return s - lineStartOf(get, s);
 }
 
 /**
@@ -803,28 +833,23 @@ export function narrowLineBefore(get: (k: number) => number, s: number): number 
  * line `p` ends may follow a label, or be a block's short last line.
  */
 export function narrowAnchor(get: (k: number) => number, p: number): number {
-  const starts: number[] = [];
-  const widths: number[] = [];
-  for (let s = narrowLineStart(get, p), n = 0; s >= 0 && n < 3; n++) {
-    starts.unshift(s);
-    widths.unshift(narrowWidth(get, s));
-    s = narrowLineBefore(get, s);
-  }
-  for (let e = p, n = 0; n < 2; n++) {
-    const s = lineAfterBreak(get, e);
-    e = narrowLineEnd(get, s);
-    if (e < 0) break;
-    starts.push(s);
-    widths.push(LINE_WIDTH[0]!);
-  }
-  for (let k = 0; k + 1 < starts.length; k++) {
-    if (
-      widths[k]! >= 2 && widths[k] === widths[k + 1] &&
-      starts[k]! - indentStart(get, starts[k]!) ===
-        starts[k + 1]! - indentStart(get, starts[k + 1]!)
-    ) return starts[k]!;
-  }
-  return -1;
+  // Pairs in turn, from the one `p` splits; most places in code fail every one at once.
+  const alike = (a: number, b: number) => {
+    if (a < 0 || b < 0) return false;
+    const w = narrowWidth(get, a);
+    return w >= 2 && w === narrowWidth(get, b) && narrowColumn(get, a) === narrowColumn(get, b);
+  };
+  const s0 = narrowLineStart(get, p);
+  const s1 = lineAfterBreak(get, p);
+  if (alike(s0, s1)) return s0;
+  const e1 = s1 < 0 ? -1 : narrowLineEnd(get, s1);
+  const s2 = e1 < 0 ? -1 : lineAfterBreak(get, e1);
+  if (alike(s1, s2)) return s1;
+  if (s0 < 0) return -1;
+  const before = narrowLineBefore(get, s0);
+  if (alike(before, s0)) return before;
+  const earlier = before < 0 ? -1 : narrowLineBefore(get, before);
+  return alike(earlier, before) ? earlier : -1;
 }
 
 /**
@@ -833,7 +858,7 @@ export function narrowAnchor(get: (k: number) => number, p: number): number {
  * given, else of `text`, from `from` (see `lineFrom`): not in a long run (an image's
  * base64; `openRun`: where the run the pass has not ended yet started), a line break
  * within `LINES_WIDTH` of `i`, and then
- * lines of one width around it (`narrowLinesFrom`). A call of its own: in the probes' loop,
+ * lines of one width around it (`narrowAnchor`). A call of its own: in the probes' loop,
  * its code made the loop's other tests slower. Its reads are each kind's own (through
  * `get`, the two loops' closures, they had cost a scan of source code 8%).
  */
@@ -853,18 +878,21 @@ function narrowProbe(
   if (r < runs.length && runs[r]! <= i && runs[r + 1]! - runs[r]! > LINES_WIDTH + 1) return false;
   if (i >= openRun && pass.run > LINES_WIDTH + 1) return false;
   // On to a line break (`c`, and after a backslash `e`: the next, or past 256 a second
-  // backslash, then a letter), and back to where the line starts: past its indentation, a
-  // line break (`d`), a JSON string's quote or the text's start. Read here, each kind its
+  // backslash, then a letter), and back to where the line starts: a line break (`d`), a
+  // JSON string's quote or the text's start, or a prefix (see `narrowLineStart`) after one. Read here, each kind its
   // own way: through `get`, the two loops' closures, the reads had cost a scan of source
   // code 8%; most places in code end there.
   let c = 0;
   let e = 0;
   let d = 10;
+  // Where the line break is.
+  let p = i;
   if (bytes !== undefined) {
     const j = i + shift;
     let k = j;
     c = bytes[k]!;
     while (k < j + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
+    p = k - shift;
     if (c === 92) e = bytes[k + 1]! === 92 ? 256 + bytes[k + 2]! : bytes[k + 1]!;
     if (!(c === 10 || c === 13 || (c === 92 && escapeLetter(e & 255)))) return false;
     let s = j;
@@ -872,14 +900,22 @@ function narrowProbe(
       if (bytes[s - 1] === 110 && bytes[s - 2] === 92) break;
       s--;
     }
-    while (
-      s > 0 && k - s < LINES_WIDTH + MAX_INDENT && (bytes[s - 1] === 32 || bytes[s - 1] === 9)
-    ) s--;
     d = s > 0 ? bytes[s - 1]! : 10;
+    // After a prefix: its line's start within `MAX_PREFIX`.
+    if (d === 32 || d === 9) {
+      for (let q = s - 1; q >= s - MAX_PREFIX; q--) {
+        const b = q > 0 ? bytes[q - 1]! : 10;
+        if (b === 10 || (b === 110 && bytes[q - 2] === 92)) {
+          d = 10;
+          break;
+        }
+      }
+    }
   } else {
     let k = i;
     c = codeOf.call(text, k);
     while (k < i + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
+    p = k;
     if (c === 92) {
       e = codeOf.call(text, k + 1);
       if (e === 92) e = 256 + codeOf.call(text, k + 2);
@@ -890,31 +926,21 @@ function narrowProbe(
       if (codeOf.call(text, s - 1) === 110 && codeOf.call(text, s - 2) === 92) break;
       s--;
     }
-    while (
-      s > 0 && k - s < LINES_WIDTH + MAX_INDENT &&
-      (codeOf.call(text, s - 1) === 32 || codeOf.call(text, s - 1) === 9)
-    ) s--;
     d = s > 0 ? codeOf.call(text, s - 1) : 10;
+    if (d === 32 || d === 9 || d === 0x2192) {
+      for (let q = s - 1; q >= s - MAX_PREFIX; q--) {
+        const b = q > 0 ? codeOf.call(text, q - 1) : 10;
+        if (b === 10 || (b === 110 && codeOf.call(text, q - 2) === 92)) {
+          d = 10;
+          break;
+        }
+      }
+    }
   }
   // The line starts after a break, raw or escaped (its letter), a quote, or a backslash
   // (the probe is in a break, or the line is indented by escaped tabs).
   return (d === 10 || d === 110 || d === 34 || d === 92) &&
-    pass.joined.at(-1) !== i && narrowLinesFrom(get, i);
-}
-
-/**
- * Whether narrow lines are around `i` (see `narrowAnchor`), from the line break that ends
- * the line `i` is on, within `LINES_WIDTH` of it. `narrowLinesNear` (in `hexdump.ts`)
- * reads the block whole.
- */
-function narrowLinesFrom(get: (k: number) => number, i: number): boolean {
-  // At a line break, in one (the letter of an escaped one), or at a line's indentation.
-  const p = narrowBreak(get, i) > 0
-    ? i
-    : escapeLetter(get(i)) && narrowBreak(get, i - 1) > 0
-    ? i - 1
-    : narrowLineEnd(get, indentEnd(get, i));
-  return p >= 0 && narrowAnchor(get, p) >= 0;
+    pass.joined.at(-1) !== i && narrowAnchor(get, p) >= 0;
 }
 
 /** A number a line's values, as `numberLine` read them last: in decimal and in hex (-1: not so). */
