@@ -346,8 +346,8 @@ dockerTest(
           // A narrow dump: four bytes a line.
           `printf 'id=%s\\n' "${key}" > k.txt && od -w4 -t x1 k.txt && rm k.txt`,
           // Cut into lines of five, and its base64 into lines of eight: each line too short to
-          // hold the key, read as a block (the first line, after the tool result's quote,
-          // glued on).
+          // hold the key, read as a block (from its first line, which starts the tool
+          // result's string).
           `printf 'id=%s\\n' "${key}" > k.txt && fold -w 5 k.txt && rm k.txt`,
           `printf 'id=%s\\n' "${key}" > k.txt && base64 -w 8 k.txt && rm k.txt`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
@@ -372,7 +372,7 @@ dockerTest(
       "[secret cut out by bot-bottle]\n000018",
       "[secret cut out by bot-bottle]\n0000030\n[secret cut out by bot-bottle]\n0000030",
       "[secret cut out by bot-bottle]\n0000030",
-      "id=AK\n[secret cut out by bot-bottle]\n",
+      "[secret cut out by bot-bottle]\n",
       "[secret cut out by bot-bottle]",
       "second step ran\ncommitted",
     ]);
