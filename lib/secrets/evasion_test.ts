@@ -3160,6 +3160,21 @@ Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`,
   assert.ok(wrong.length <= 19, `${wrong.length} left: ${wrong.join(", ")}`);
 });
 
+Deno.test("a long block of narrow lines (a file's base64 in lines of eight, a long text folded) is read whole: a token at its end is found once", () => {
+  let seed = 3;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const noise = Array.from({ length: 6000 }, () => A[Math.floor(random() * 62)]).join("");
+  const lines = (s: string, w: number) => s.match(new RegExp(`.{1,${w}}`, "gs"))!.join("\n");
+  for (
+    const text of [
+      lines(btoa(`${noise}\nTOKEN=${GH}\n`), 8),
+      lines(`${noise}${GH}`, 5) + "\nok",
+      JSON.stringify({ content: `$ fold -w 5 notes\n${lines(`${noise}${NPM}`, 5)}\n` }),
+    ]
+  ) assert.equal(findSecrets(text).length, 1, text.slice(-80));
+});
+
 Deno.test("ordinary narrow lines (a column of numbers, words one a line, short hashes, a config cut short) are no finding", () => {
   const texts = [
     Array.from({ length: 40 }, (_, i) => String(1000 + i * 37)).join("\n"),

@@ -16,7 +16,7 @@ import {
   DUMP_CHAR,
   escapeLetter,
   LINE_CHAR,
-  lineAfterBreak,
+  LINE_WIDTH,
   lineStartOf,
   MIN_DUMP,
   mixedJoined,
@@ -32,6 +32,7 @@ import {
   narrowWidth,
   NUMBER_VALUES,
   numberLine,
+  prefixEnd,
   quotedCharEnd,
   quotedNumberEnd,
 } from "./probes.ts";
@@ -924,22 +925,23 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
 /** Where the line break nearest after `at` (within this many characters) starts, for a narrow block. */
 const NARROW_REACH = 80;
 
+/** A block of narrow lines whose characters are more than this many is read with its last line only. */
+const LONG_BLOCK = 1024;
+
 /**
  * The block of narrow lines around `at` (`fold -w 5` of a `.env`, `base64 -w 8`, `xxd -p -c
  * 4`; see `narrowProbe` in probes.ts): lines in a row of one width, two to
- * `LINES_WIDTH` (an escape in a JSON string one character), three or more, then the
- * block's last line, which may be shorter. Each is cut where the next starts, so a token
- * is in none whole; joined, it is. Read with the block's head and without it (what ends
- * the line before the first: the first line of the output, after a label or a JSON
- * string's quote, or a command) and its last line or without it (the output's next line,
- * maybe); `at` is the head's start.
+ * `LINES_WIDTH` (an escape in a JSON string one character), two or more, each at one
+ * column (past an indentation or a prefix, or none), then the block's last line, which may
+ * be shorter. Each is cut where the next starts, so a token is in none whole; joined, it
+ * is. Read with its last line and without it (it may be the output's next line), and with
+ * the block's head where there is one (see below). The dump is at its first line.
  */
 function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump | undefined {
   const get = (k: number) => text.charCodeAt(k);
   let p = at;
   while (p < at + NARROW_REACH && p < text.length && narrowBreak(get, p) === 0) p++;
   if (narrowBreak(get, p) === 0) return undefined;
-  const after = (e: number) => e < 0 ? -1 : lineAfterBreak(get, e);
   const anchor = narrowAnchor(get, p);
   if (anchor < 0) return undefined;
   const width = narrowWidth(get, anchor);
@@ -950,11 +952,20 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   // Up, then down, while the lines are of that width.
   let first = anchor;
   for (let s = narrowLineBefore(get, first); alike(s); s = narrowLineBefore(get, s)) first = s;
+  // Down: each next line's characters at the same column, after a prefix if the block's
+  // lines have one (one read of each line; a megabyte of `base64 -w 8` is 100,000 lines).
   const lines: string[] = [];
-  let end = first;
-  for (let s = first; alike(s); s = after(end)) {
-    end = narrowLineEnd(get, s);
-    lines.push(unescapeLine(text.slice(s, end)));
+  let end = narrowLineEnd(get, first);
+  lines.push(unescapeLine(text.slice(first, end)));
+  for (;;) {
+    const s = end + narrowBreak(get, end) + indented;
+    if (indented > 0 && !prefixEnd(get, s, get(s - 1))) break;
+    const e = narrowLineEnd(get, s);
+    if (e < 0 || LINE_WIDTH[0] !== width) break;
+    // A break inside what should be the prefix: a shorter line, not a line of the block.
+    if (indented > 0 && lineStartOf(get, s) !== end + narrowBreak(get, end)) break;
+    lines.push(unescapeLine(text.slice(s, e)));
+    end = e;
   }
   // The last line: up to `width` characters a narrow line holds, then something else, at
   // the block's column.
@@ -996,8 +1007,11 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
     TOKEN_KEYWORD.lastIndex = k;
     glued = TOKEN_KEYWORD.test(head + body.slice(0, 64));
   }
-  const readings = new Set([body + tail, body]);
-  if (glued) readings.add(head + body + tail).add(head + body);
+  // Without the last line too, in a short block (a token's: in a long one, what the last
+  // line may glue on is one token among many, and each reading is decoded whole).
+  const short = body.length <= LONG_BLOCK;
+  const readings = new Set([body + tail, ...(short ? [body] : [])]);
+  if (glued) readings.add(head + body + tail).add(short ? head + body : head + body + tail);
   reach.end = Math.max(reach.end, tail ? k : end);
   const encoder = new TextEncoder();
   // Where it is, for a cut: its lines of one width (what is left of the token before and

@@ -722,7 +722,7 @@ const MAX_PREFIX = 32;
  * characters on its line: a space, a tab, a tab escaped in a JSON string (`c` its `t`), or
  * `→` (an agent's file reader's, after a line's number).
  */
-function prefixEnd(get: (k: number) => number, k: number, c: number): boolean {
+export function prefixEnd(get: (k: number) => number, k: number, c: number): boolean {
   return c === 32 || c === 9 || c === 0x2192 || (c === 116 && get(k - 2) === 92);
 }
 
@@ -940,7 +940,11 @@ function narrowProbe(
   // The line starts after a break, raw or escaped (its letter), a quote, or a backslash
   // (the probe is in a break, or the line is indented by escaped tabs).
   return (d === 10 || d === 110 || d === 34 || d === 92) &&
-    pass.joined.at(-1) !== i && narrowAnchor(get, p) >= 0;
+    pass.joined.at(-1) !== i &&
+    // Just after a place already recorded (a block goes on, most likely: the megabyte of
+    // `base64 -w 8` that took 108 ms a scan, each place's lines read anew), at once:
+    // `narrowLinesNear` reads each place past the last block read.
+    (pass.joined.at(-1) === i - DUMP_STRIDE || narrowAnchor(get, p) >= 0);
 }
 
 /** A number a line's values, as `numberLine` read them last: in decimal and in hex (-1: not so). */
