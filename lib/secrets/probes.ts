@@ -833,23 +833,34 @@ export function narrowColumn(get: (k: number) => number, s: number): number {
  * line `p` ends may follow a label, or be a block's short last line.
  */
 export function narrowAnchor(get: (k: number) => number, p: number): number {
-  // Pairs in turn, from the one `p` splits; most places in code fail every one at once.
-  const alike = (a: number, b: number) => {
-    if (a < 0 || b < 0) return false;
-    const w = narrowWidth(get, a);
-    return w >= 2 && w === narrowWidth(get, b) && narrowColumn(get, a) === narrowColumn(get, b);
+  // Each line read once: where its characters start, its width (what `narrowLineStart` read
+  // last, validating it) and its column; pairs in turn, from the one `p` splits. Most
+  // places in code fail every one at once.
+  const line = (s: number, end: number) =>
+    s < 0 ? undefined : { s, end, w: LINE_WIDTH[0]!, c: narrowColumn(get, s) };
+  const same = (a?: { w: number; c: number }, b?: { w: number; c: number }) =>
+    a !== undefined && b !== undefined && a.w >= 2 && a.w === b.w && a.c === b.c;
+  const after = (end: number) => {
+    const s = lineAfterBreak(get, end);
+    // (`lineAfterBreak` validates the line it finds: it ends at the next break.)
+    return s < 0 ? undefined : line(s, narrowLineEnd(get, s));
   };
-  const s0 = narrowLineStart(get, p);
-  const s1 = lineAfterBreak(get, p);
-  if (alike(s0, s1)) return s0;
-  const e1 = s1 < 0 ? -1 : narrowLineEnd(get, s1);
-  const s2 = e1 < 0 ? -1 : lineAfterBreak(get, e1);
-  if (alike(s1, s2)) return s1;
-  if (s0 < 0) return -1;
-  const before = narrowLineBefore(get, s0);
-  if (alike(before, s0)) return before;
-  const earlier = before < 0 ? -1 : narrowLineBefore(get, before);
-  return alike(earlier, before) ? earlier : -1;
+  const l0 = line(narrowLineStart(get, p), p);
+  const l1 = after(p);
+  if (same(l0, l1)) return l0!.s;
+  if (l1 !== undefined && l1.w >= 2) {
+    const l2 = after(l1.end);
+    if (same(l1, l2)) return l1.s;
+  }
+  if (l0 === undefined || l0.w < 2) return -1;
+  const before = (s: number) => {
+    const b = narrowLineBefore(get, s);
+    return b < 0 ? undefined : line(b, narrowLineEnd(get, b));
+  };
+  const m1 = before(l0.s);
+  if (same(m1, l0)) return m1!.s;
+  const m2 = m1 === undefined ? undefined : before(m1.s);
+  return same(m2, m1) ? m2!.s : -1;
 }
 
 /**
