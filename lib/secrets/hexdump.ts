@@ -163,6 +163,10 @@ const NUMBERS: readonly {
   // `od -tu4`, `od -tu`, `od -D`: four bytes a number; `od -to4`, `od -O`, in octal.
   { radix: 10, fewest: 1, most: 10, size: 4 },
   { radix: 8, fewest: 11, most: 11, size: 4 },
+  // `od -tu8`, `od -to8`: eight bytes a number (read as a `BigInt`: past 2^53 a number
+  // loses its low bits).
+  { radix: 10, fewest: 1, most: 20, size: 8 },
+  { radix: 8, fewest: 22, most: 22, size: 8 },
   // `xxd -b`; a character's bits, eight or as few as it takes (Python's
   // `format(ord(c), "08b")`, `bin(ord(c))[2:]`: seven for most of printable ASCII).
   { radix: 2, fewest: 1, most: 8, size: 1 },
@@ -256,6 +260,12 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
       const from = tokens[t]!;
       const to = tokens[t + 1]!;
       if (to - from < fewest || to - from > most) break;
+      if (size === 8) {
+        const wide = wideValue(text, from, to, radix);
+        if (wide < 0n) break;
+        for (let k = 0; k < 8; k++) out[n++] = Number((wide >> BigInt(8 * k)) & 0xffn);
+        continue;
+      }
       let value = 0;
       for (let i = from; i < to && value < limit; i++) {
         const d = text.charCodeAt(i) - 48;
@@ -270,6 +280,18 @@ function numberDump(text: string, lines: readonly number[]): Dump | undefined {
     if (n >= MIN_BYTES) bytes.push(out.subarray(0, n));
   }
   return bytes.length > 0 ? { at, end, bytes } : undefined;
+}
+
+/** The number of eight bytes written in `radix` from `from` to `to` of `text`, or -1 if it is none. */
+function wideValue(text: string, from: number, to: number, radix: number): bigint {
+  let value = 0n;
+  const base = BigInt(radix);
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d >= radix) return -1n;
+    value = value * base + BigInt(d);
+  }
+  return value < 1n << 64n ? value : -1n;
 }
 
 /** The bytes of a dump's lines, each line's count apart (a buffer that grows as it must). */

@@ -76,13 +76,20 @@ const xxdI = (s: string) =>
  * `od`'s numbers: `od` itself (octal words), `od -b` (octal bytes), `od -tu1` (decimal
  * bytes), `od -d` (decimal words); octal offsets unless `hexOffsets` (`hexdump -b`, `-d`).
  */
-function odNumbers(s: string, radix: 8 | 10, size: 1 | 2 | 4, pad: number, hexOffsets = false) {
+function odNumbers(
+  s: string,
+  radix: 8 | 10,
+  size: 1 | 2 | 4 | 8,
+  pad: number,
+  hexOffsets = false,
+) {
   const lines = rows(s).map((row, r) => {
     const numbers: string[] = [];
     for (let i = 0; i < row.length; i += size) {
-      // Little-endian, the missing bytes of a short last word zeros.
-      let value = 0;
-      for (let k = size - 1; k >= 0; k--) value = value * 256 + (row[i + k] ?? 0);
+      // Little-endian, the missing bytes of a short last word zeros (eight bytes past a
+      // double's precision: a BigInt).
+      let value = 0n;
+      for (let k = size - 1; k >= 0; k--) value = value * 256n + BigInt(row[i + k] ?? 0);
       numbers.push(value.toString(radix).padStart(pad, radix === 8 ? "0" : " "));
     }
     return `${(r * 16).toString(hexOffsets ? 16 : 8).padStart(7, "0")} ${numbers.join(" ")}`;
@@ -165,6 +172,12 @@ const formats: [string, (s: string) => string][] = [
     (s) => odNumbers(s, 10, 4, 10).replace(/^\d+ ?/gm, " "),
   ],
   ["od -to4 (octal numbers of four bytes)", (s) => odNumbers(s, 8, 4, 11)],
+  ["od -tu8 (decimal numbers of eight bytes)", (s) => odNumbers(s, 10, 8, 20)],
+  [
+    "od -An -tu8 (no offsets)",
+    (s) => odNumbers(s, 10, 8, 20).replace(/^\d+ ?/gm, " "),
+  ],
+  ["od -to8 (octal numbers of eight bytes)", (s) => odNumbers(s, 8, 8, 22)],
   ["hexdump -d (decimal words, hex offsets)", (s) => odNumbers(s, 10, 2, 7, true)],
   ["od -An -tu1 (no offsets)", (s) => odNumbers(s, 10, 1, 3).replace(/^\d+ ?/gm, " ")],
   ["xxd -b (bits)", xxdBits],
