@@ -513,10 +513,17 @@ function lineStartBefore(get: (k: number) => number, k: number, reach: number): 
   return -1;
 }
 
-/** Where the line break that ends just before `line` starts (see `breakLength`), or -1. */
-function breakBefore(get: (k: number) => number, line: number): number {
-  for (const size of [4, 2, 1]) {
-    if (line - size >= 0 && breakLength(get, line - size) === size) return line - size;
+/**
+ * Where the line break that ends just before `line` starts, or -1: as `lengthAt` reads
+ * breaks (`breakLength`, or `narrowBreak` for narrow lines, escaped twice too).
+ */
+function breakBefore(
+  get: (k: number) => number,
+  line: number,
+  lengthAt: (get: (k: number) => number, p: number) => number = breakLength,
+): number {
+  for (const size of [4, 3, 2, 1]) {
+    if (line - size >= 0 && lengthAt(get, line - size) === size) return line - size;
   }
   return -1;
 }
@@ -787,10 +794,7 @@ export function narrowBreak(get: (k: number) => number, p: number): number {
 
 /** Where the line break that ends just before `line` starts (see `narrowBreak`), or -1. */
 export function narrowBreakBefore(get: (k: number) => number, line: number): number {
-  for (const size of [4, 3, 2, 1]) {
-    if (line - size >= 0 && narrowBreak(get, line - size) === size) return line - size;
-  }
-  return -1;
+  return breakBefore(get, line, narrowBreak);
 }
 
 /** The width of the narrow line from `s` (see `narrowLineEnd`), or -1. */
@@ -802,7 +806,7 @@ export function narrowWidth(get: (k: number) => number, s: number): number {
  * Where the narrow characters of the line after the one that ends at the line break at `p`
  * start (see `narrowLineStart`), or -1: that line must end with a break too.
  */
-export function lineAfterBreak(get: (k: number) => number, p: number): number {
+function lineAfterBreak(get: (k: number) => number, p: number): number {
   const r = p + narrowBreak(get, p);
   for (let k = r; k < r + MAX_PREFIX + 2 * LINES_WIDTH + 2; k++) {
     const c = get(k);
