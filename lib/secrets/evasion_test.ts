@@ -3141,12 +3141,12 @@ Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`,
       }
     }
   }
-  // After a prefix, a block is found where one of the survey's probes (every 30
-  // characters) falls on a line's own characters. Where a line, its prefix and its break
-  // make a length 30 is a multiple of (5, 6, 10, 15), the probes fall at the same place of
-  // every line, on the prefix at some alignments: of these 1,050, 232 pass (657 did before
-  // blocks of narrow lines were read).
-  assert.ok(missedPrefixed <= 232, `${missedPrefixed} after a prefix missed`);
+  // After a prefix, a block is found where one of the survey's probes (every 29
+  // characters) falls on a line's own characters. A short block is met a few times, and
+  // it passes where each falls on the prefix: of these 1,050, 73 pass (657 did before
+  // blocks of narrow lines were read, 232 with the probes every 30 characters, where they
+  // fell at one character of each line 5, 6, 10 or 15 long).
+  assert.ok(missedPrefixed <= 73, `${missedPrefixed} after a prefix missed`);
   // What is left: an AWS key's ID alone (20 characters, no separator in its prefix) in
   // base64 of two lines, the first after a label or a JSON string's quote (a line too few
   // to tell a block), or the first 15 wide (the second shorter); and in a `.env` cut two
@@ -3157,7 +3157,7 @@ Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`,
     !/^AKIA false fold -w 2 .*: 0$/.test(w)
   );
   assert.deepEqual(left, []);
-  assert.ok(wrong.length <= 19, `${wrong.length} left: ${wrong.join(", ")}`);
+  assert.ok(wrong.length <= 18, `${wrong.length} left: ${wrong.join(", ")}`);
 });
 
 Deno.test("a long block of narrow lines (a file's base64 in lines of eight, a long text folded) is read whole: a token at its end is found once", () => {
@@ -3173,6 +3173,46 @@ Deno.test("a long block of narrow lines (a file's base64 in lines of eight, a lo
       JSON.stringify({ content: `$ fold -w 5 notes\n${lines(`${noise}${NPM}`, 5)}\n` }),
     ]
   ) assert.equal(findSecrets(text).length, 1, text.slice(-80));
+});
+
+Deno.test("a .env cut into narrow lines and shown with each line's number or quoted (`fold -w 5 .env | cat -n`, `base64 -w 8 .env | sed 's/^/> /'`) is found at every alignment, as written and in a model request", () => {
+  const env = `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`;
+  const fold = (s: string, w: number) =>
+    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
+  const b64 = (s: string, w: number) => btoa(s).match(new RegExp(`.{1,${w}}`, "g"))!.join("\n");
+  const lines = (s: string) => s.replace(/\n$/, "").split("\n");
+  const numbered = (s: string) =>
+    lines(s).map((l, i) => `${String(i + 1).padStart(6)}\t${l}`).join("\n") + "\n";
+  const quoted = (s: string) => lines(s).map((l) => `> ${l}`).join("\n") + "\n";
+  const outputs: Record<string, string> = {
+    "fold -w 5 .env | cat -n": numbered(fold(env, 5)),
+    "fold -w 2 .env | cat -n": numbered(fold(env, 2)),
+    "base64 -w 4 .env | cat -n": numbered(b64(env, 4)),
+    "fold -w 3 .env | sed 's/^/> /'": quoted(fold(env, 3)),
+    "base64 -w 8 .env | sed 's/^/> /'": quoted(b64(env, 8)),
+  };
+  const missed: string[] = [];
+  // The output after lines of every length up to the probes' stride and past it: each
+  // alignment of the lines to the survey's probes.
+  for (const [command, output] of Object.entries(outputs)) {
+    for (let a = 0; a < 30; a++) {
+      const written = `${"#".repeat(a)}\n$ ${command}\n${output}`;
+      const request = JSON.stringify({
+        messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
+      });
+      if (findSecrets(written).length === 0) missed.push(`${command} after ${a}`);
+      if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
+    }
+  }
+  // Left: in a request, `cat -n`'s lines of `fold -w 5` are 15 characters with their
+  // prefix and their break (`     1\\t` and `\\n` escaped), and at three alignments of 30
+  // the probes that meet the block all fall on its prefixes. (With the probes every 30
+  // characters, 74 of these 300 were missed.)
+  assert.ok(
+    missed.every((m) => m.startsWith("fold -w 5 .env | cat -n after") && m.endsWith("request")),
+    missed.join(", "),
+  );
+  assert.ok(missed.length <= 3, missed.join(", "));
 });
 
 Deno.test("ordinary narrow lines (a column of numbers, words one a line, short hashes, a config cut short) are no finding", () => {

@@ -548,6 +548,19 @@ Deno.test("a token as a number a line (a character's code each, in decimal or he
   }
 });
 
+Deno.test("two-digit codes one a line, right-aligned, in a JSON string (`od -An -tu1 -w1` of an AWS key's ID), are found at every alignment", () => {
+  // Each line `\\n  65`: six characters, and at one place of the six the probe sees no
+  // digit near a line break. At 30 characters apart, the probes fell at that place of every
+  // line at one alignment in six.
+  const codes = [...AWS].map((c) => String(c.charCodeAt(0)).padStart(4)).join("\n") + "\n";
+  const missed: number[] = [];
+  for (let a = 0; a < 30; a++) {
+    const request = JSON.stringify({ output: `${"#".repeat(a)}\n${codes}` });
+    if (!found(request).includes("hexdump:aws-access-key-id")) missed.push(a);
+  }
+  assert.deepEqual(missed, []);
+});
+
 Deno.test("numbers one a line that show no text, or other lines among them, are no finding", () => {
   const codes = bytesOf(`token=${GH}`);
   for (
