@@ -3215,6 +3215,33 @@ Deno.test("a .env cut into narrow lines and shown with each line's number or quo
   assert.ok(missed.length <= 3, missed.join(", "));
 });
 
+Deno.test("a file whose lines hold spaces, quotes or brackets, cut into narrow lines (`fold -w 2` to `-w 15` of AWS credentials, a JSON file, YAML), is read whole: the AWS secret key, which has no prefix, is found by its label", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
+  const fold = (s: string, w: number) =>
+    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
+  const files: Record<string, string> = {
+    credentials: `[default]\naws_access_key_id = ${AWS}\naws_secret_access_key = ${secret}\n`,
+    json: JSON.stringify({ aws_secret_access_key: secret, region: "eu-west-1" }, null, 2) + "\n",
+    yaml: `aws:\n  secret_access_key: ${secret}\n`,
+  };
+  for (const [name, file] of Object.entries(files)) {
+    for (const w of [2, 3, 4, 5, 6, 7, 8, 10, 12, 15]) {
+      const output = fold(file, w);
+      const request = JSON.stringify({
+        messages: [{ role: "user", content: [{ type: "tool_result", content: output }] }],
+      });
+      for (const text of [output, request]) {
+        const rules = findSecrets(text).map((f) => f.rule);
+        // The credentials' two lines run on into each other where the first ends at a
+        // cut (its 40 characters at widths that divide 40): the key's ID, glued to the
+        // label after it, hides the label's start. One of the two is found.
+        if (name === "credentials") assert.ok(rules.length > 0, `${name} -w ${w}: ${text}`);
+        else assert.deepEqual(rules, ["aws-secret-access-key"], `${name} -w ${w}: ${text}`);
+      }
+    }
+  }
+});
+
 Deno.test("ordinary narrow lines (a column of numbers, words one a line, short hashes, a config cut short) are no finding", () => {
   const texts = [
     Array.from({ length: 40 }, (_, i) => String(1000 + i * 37)).join("\n"),

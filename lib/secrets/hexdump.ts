@@ -12,12 +12,15 @@
 
 import {
   afterComma,
+  anyLineEnd,
   breakLength,
   DUMP_CHAR,
   escapeLetter,
   LINE_CHAR,
   LINE_WIDTH,
+  LINES_WIDTH,
   lineStartOf,
+  lineStartsAt,
   MIN_DUMP,
   mixedJoined,
   mixedMark,
@@ -836,7 +839,31 @@ export function dumpAt(text: string, at: number): Dump | undefined {
   return hexDumps(text, stretches).find((d) => d.at === at) ??
     joinedDumps(text, [at]).find((d) => d.at === at) ??
     spacedDumps(text, [at]).filter((d) => d.at <= at && at < d.end)
-      .reduce<Dump | undefined>((a, d) => (a && a.end >= d.end ? a : d), undefined);
+      .reduce<Dump | undefined>((a, d) => (a && a.end >= d.end ? a : d), undefined) ??
+    narrowBlockFrom(text, at);
+}
+
+/** The most lines `narrowBlockFrom` reads down from a block's first line to its anchor. */
+const BLOCK_ANCHOR_LINES = 64;
+
+/**
+ * The block of narrow lines that starts at `at`, found again from one of its lines further
+ * down: its first lines may hold a space or a quote (see `narrowLinesNear`), where no
+ * block is found from, and the lines of one width that are found from lie below them.
+ */
+function narrowBlockFrom(text: string, at: number): Dump | undefined {
+  const get = (k: number) => text.charCodeAt(k);
+  let line = at;
+  for (let n = 0; n < BLOCK_ANCHOR_LINES; n++) {
+    let p = line;
+    while (p < line + 2 * LINES_WIDTH + 2 && p < text.length && narrowBreak(get, p) === 0) p++;
+    const size = narrowBreak(get, p);
+    if (size === 0) return undefined;
+    line = p + size;
+    const dump = narrowLinesNear(text, line, { end: 0 });
+    if (dump !== undefined && dump.at === at) return dump;
+  }
+  return undefined;
 }
 
 /**
@@ -955,7 +982,8 @@ const LONG_BLOCK = 1024;
  * 4`; see `narrowProbe` in probes.ts): lines in a row of one width, two to
  * `LINES_WIDTH` (an escape in a JSON string one character), two or more, each at one
  * column (past an indentation or a prefix, or none), then the block's last line, which may
- * be shorter. Each is cut where the next starts, so a token is in none whole; joined, it
+ * be shorter. Without a prefix, lines as wide that hold other characters too (a space, a
+ * quote: see `anyLineEnd`) above and among them are the block's. Each is cut where the next starts, so a token is in none whole; joined, it
  * is. Read with its last line and without it (it may be the output's next line), and with
  * the block's head where there is one (see below). The dump is at its first line.
  */
@@ -974,16 +1002,32 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   // Up, then down, while the lines are of that width.
   let first = anchor;
   for (let s = narrowLineBefore(get, first); alike(s); s = narrowLineBefore(get, s)) first = s;
+  // Without a prefix, on up past lines as wide that hold other characters too (a space,
+  // a quote: `fold -w 2` of `aws_secret_access_key = ...` cuts `= ` and `y ` out).
+  if (indented === 0) {
+    for (let b = narrowBreakBefore(get, first); b > 0; b = narrowBreakBefore(get, first)) {
+      // Its start: where a line starts (a quote's too: `"aw` in `  "aw`), `width` before `b`.
+      let s = b - 1;
+      while (
+        s >= 0 && s >= b - 2 * width && !(lineStartsAt(get, s) && anyLineEnd(get, s, width) === b)
+      ) {
+        s--;
+      }
+      if (s < 0 || s < b - 2 * width) break;
+      first = s;
+    }
+  }
   // Down: each next line's characters at the same column, after a prefix if the block's
   // lines have one (one read of each line; a megabyte of `base64 -w 8` is 100,000 lines).
   const lines: string[] = [];
-  let end = narrowLineEnd(get, first);
+  let end = indented === 0 ? anyLineEnd(get, first, width) : narrowLineEnd(get, first);
   lines.push(unescapeLine(text.slice(first, end)));
   for (;;) {
     const s = end + narrowBreak(get, end) + indented;
     if (indented > 0 && !prefixEnd(get, s, get(s - 1))) break;
-    const e = narrowLineEnd(get, s);
-    if (e < 0 || LINE_WIDTH[0] !== width) break;
+    let e = narrowLineEnd(get, s);
+    if (e < 0 || LINE_WIDTH[0] !== width) e = indented === 0 ? anyLineEnd(get, s, width) : -1;
+    if (e < 0) break;
     // A break inside what should be the prefix: a shorter line, not a line of the block.
     if (indented > 0 && lineStartOf(get, s) !== end + narrowBreak(get, end)) break;
     lines.push(unescapeLine(text.slice(s, e)));

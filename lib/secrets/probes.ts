@@ -735,6 +735,27 @@ export function narrowLineEnd(get: (k: number) => number, s: number): number {
   return -1;
 }
 
+/**
+ * Where the line from `s` ends if it is `width` characters of printable ASCII (a JSON
+ * string's `\"`, `\\` and `\/` one each) and then a line break (see `narrowBreak`), or -1:
+ * a line of a block of narrow lines that holds what `LINE_CHAR` leaves out (a space, a
+ * quote, a bracket, a comma: `= ` and `":` in `fold -w 2` of a file). Read only beside a
+ * block's lines, never to find one.
+ */
+export function anyLineEnd(get: (k: number) => number, s: number, width: number): number {
+  let p = s;
+  for (let w = 0; w < width; w++) {
+    const c = get(p);
+    if (c === 92) {
+      const d = get(p + 1);
+      if (d !== 34 && d !== 92 && d !== 47) return -1;
+      p += 2;
+    } else if (c >= 32 && c <= 126) p++;
+    else return -1;
+  }
+  return narrowBreak(get, p) > 0 ? p : -1;
+}
+
 /** The most characters of indentation before a narrow line (spaces, tabs, `\t` escaped). */
 /**
  * The most characters before a narrow line's own on its line (see `narrowLineStart`):
@@ -756,7 +777,7 @@ export function prefixEnd(get: (k: number) => number, k: number, c: number): boo
  * Whether a line starts at `k`: the text's start, past a line break (raw, or escaped), or
  * past the quote that opens a JSON string (its first line; not an escaped quote).
  */
-function lineStartsAt(get: (k: number) => number, k: number): boolean {
+export function lineStartsAt(get: (k: number) => number, k: number): boolean {
   if (k === 0) return true;
   const c = get(k - 1);
   return c === 10 || (c === 110 && get(k - 2) === 92) || (c === 34 && get(k - 2) !== 92);

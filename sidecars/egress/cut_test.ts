@@ -309,6 +309,26 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
   assert.ok(cuts > 1800, `${cuts} cut`);
 });
 
+Deno.test("cutOutSecrets() cuts AWS credentials cut into narrow lines (`fold -w 2` to `-w 12`), the secret key a cut of the key's ID sets apart too", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
+  const file = `[default]\naws_access_key_id = ${AWS}\naws_secret_access_key = ${secret}\n`;
+  const fold = (s: string, w: number) =>
+    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
+  for (const w of [2, 3, 5, 8, 12]) {
+    const body = JSON.stringify({
+      messages: [{ role: "user", content: `$ fold -w ${w} ~/.aws/credentials\n${fold(file, w)}` }],
+    });
+    // Where the key's ID ends at a cut (at 5 and 8 its line's 40 characters do), it runs
+    // on into the label after it: the secret key is found once the ID is cut out.
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, `-w ${w}`);
+    assert.ok(cut.rules.includes("aws-secret-access-key"), `-w ${w}: ${cut.rules}`);
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+    const left = (JSON.parse(cut.text).messages[0].content as string).replaceAll("\n", "");
+    assert.ok(!left.includes(secret.slice(0, 16)) && !left.includes(AWS.slice(4, 16)), left);
+  }
+});
+
 Deno.test("cutOutSecrets() cuts a token in quoted pieces whose first piece is a token of its kind by itself with every piece", () => {
   // A Slack token's IDs alone match its rule; cut as found, its secret part had been sent.
   const slack = "xox" + "b-2401383461-6923473982614-bF0nWq4Xz8Lk2Mv7Rt9Yp3Hs";
