@@ -322,6 +322,7 @@ dockerTest(
   async () => {
     // The key is made in the agent: the script itself carries none.
     const key = "AKIA$(head -c 4096 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16)";
+    const secretKey = "$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 40)";
     // Long outputs, before the key and after it: every model request after the first
     // three is past 128 KiB, so the bundle's scan worker scans each again only around
     // where it changed (`RecentScans`), and the key, once 56 KB back in the conversation,
@@ -350,6 +351,11 @@ dockerTest(
           // result's string).
           `printf 'id=%s\\n' "${key}" > k.txt && fold -w 5 k.txt && rm k.txt`,
           `printf 'id=%s\\n' "${key}" > k.txt && base64 -w 8 k.txt && rm k.txt`,
+          // AWS credentials in lines of five: the key's ID (its line's 40 characters end at a
+          // cut) runs on into the label of the secret key, which has no prefix of its own; the
+          // lines that hold a space are the block's too. Cut out, the ID sets the secret key
+          // apart, and that is cut out in turn.
+          `printf '[default]\\naws_access_key_id = %s\\naws_secret_access_key = %s\\n' "${key}" "${secretKey}" > c.txt && fold -w 5 c.txt && rm c.txt`,
           "echo second step ran && echo more >> README.md && git commit -qam 'agent: after the key' && echo committed",
         ],
         final: "CUT DONE",
@@ -374,8 +380,20 @@ dockerTest(
       "[secret cut out by bot-bottle]\n0000030",
       "[secret cut out by bot-bottle]\n",
       "[secret cut out by bot-bottle]",
+      "[defa\nult]\n",
       "second step ran\ncommitted",
     ]);
+    // Of the credentials, what the model saw: the label's lines and what was cut out, and at
+    // most the secret key's short last line (four characters of its forty; which rule
+    // names it, and whether the ID's lines go with it, depends on the random values).
+    const credentials = (await upstream.toolResults())[12]!.output.split("\n")
+      .filter((l) =>
+        !/^(\[defa|ult\]|aws_a|ccess|_key_|id = |\[secret cut out by bot-bottle\])$/.test(l)
+      );
+    assert.ok(
+      credentials.filter((l) => l !== "").length <= 1 && credentials.every((l) => l.length <= 4),
+      `the model saw of the credentials: ${JSON.stringify(credentials)}`,
+    );
     const bodies = (await upstream.received()).map((e) => String(e.body ?? ""));
     assert.ok(bodies.some((b) => b.includes("[secret cut out by bot-bottle]")));
     assert.ok(
@@ -389,7 +407,7 @@ dockerTest(
     );
     assert.match(
       r.stderr,
-      /Cut out before they went: secrets \(aws-access-key-id\) in \d+ requests? to the agent's model at api\.anthropic\.com/,
+      /Cut out before they went: secrets \(aws-access-key-id(, aws-secret-access-key|, generic-secret)?\) in \d+ requests? to the agent's model at api\.anthropic\.com/,
     );
     const name = /Starting bottle (claude-[a-z0-9]{6})/.exec(r.stderr)![1]!;
     assert.equal(
