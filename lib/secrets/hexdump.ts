@@ -658,7 +658,7 @@ export function spacedDumps(text: string, places: readonly number[]): Dump[] {
         }
       } else {
         // Lines before it that are cells too (no place of theirs may have shown it).
-        for (let back = 0; back < 4 && start > done; back++) {
+        for (let back = 0; back < BACK_LINES && start > done; back++) {
           const before = lineStart(text, start - (json ? 2 : 1) - 1, json);
           if (before < 0 || !cellsFrom(text, before, json, rows)) break;
           start = before;
@@ -669,6 +669,12 @@ export function spacedDumps(text: string, places: readonly number[]): Dump[] {
   }
   return out;
 }
+
+/**
+ * The most lines before a place's that `spacedDumps` reads as cells too: the survey's
+ * probes may first find `od -w4 -c`'s lines (four bytes each) six lines into a token.
+ */
+const BACK_LINES = 8;
 
 /**
  * Where the line `at` is on starts, within `2 * MAX_GAP`; -1 past that. -2 in `json`
@@ -711,7 +717,10 @@ function readSpaced(
   let at = -1;
   let end = from;
   const close = () => {
-    if (bytes.length >= MIN_BYTES) out.push({ at, end, bytes: [bytes.take()], glued: true });
+    // One line alone may show fewer (`od -w4 -c`: four a line).
+    if (bytes.length >= (one ? 2 : MIN_BYTES)) {
+      out.push({ at, end, bytes: [bytes.take()], glued: true });
+    }
     bytes.clear();
     at = -1;
   };

@@ -128,10 +128,10 @@ const OD_ESCAPES: Record<number, string> = {
  * `od -c` (octal offsets), `hexdump -c` (hex ones), `od -An -c` (none): each byte in a
  * cell of four, as a character, an escape or three octal digits; the file's length last.
  */
-function odChars(s: string, offsets: 8 | 16 | 0 = 8): string {
+function odChars(s: string, offsets: 8 | 16 | 0 = 8, width = 16): string {
   const offset = (n: number) => offsets ? n.toString(offsets).padStart(7, "0") : "";
-  const lines = rows(s).map((row, r) =>
-    offset(r * 16) +
+  const lines = rows(s, width).map((row, r) =>
+    offset(r * width) +
     row.map((b) =>
       (OD_ESCAPES[b] ??
         (b >= 32 && b < 127 ? String.fromCharCode(b) : b.toString(8).padStart(3, "0")))
@@ -287,6 +287,41 @@ Deno.test("od -c: quotes, a backslash, escapes, blank cells and bytes in octal g
   assert.deepEqual([dump!.at, text.slice(dump!.end)], [0, "\n0000120\n"]);
 });
 
+Deno.test("od -c of four to eight bytes a line (`od -w4 -c` to `od -w8 -c`) of a token, a .env or an AWS key pair is found at nearly every alignment, as written and in a model request", () => {
+  const files = [GH, `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`, `id=${AWS}\nkey=x\n`];
+  const missed: Record<string, number> = {};
+  for (const width of [4, 5, 6, 8]) {
+    for (const file of files) {
+      const dump = odChars(file, 8, width);
+      // After lines of every length up to the probes' stride: each alignment to them.
+      for (let a = 0; a < 29; a++) {
+        const written = `${"#".repeat(a)}\n$ od -w${width} -c f\n${dump}`;
+        const request = JSON.stringify({
+          messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
+        });
+        for (const [where, text] of [["as written", written], ["in a request", request]] as const) {
+          if (findSecrets(text).length === 0) {
+            const key = `-w${width} ${where}`;
+            missed[key] = (missed[key] ?? 0) + 1;
+          }
+        }
+      }
+    }
+  }
+  // Left, of 87 texts each: a line of five cells in a JSON string is 29 characters with
+  // its offset and its break, the probes' stride, and at 9 alignments of 29 each probe
+  // falls on the offsets; a few more where a short token is met by few probes. (Before
+  // one line's four to seven cells were read as `od -c`'s, and each place read back over
+  // eight lines, 381 of these 696 were missed.)
+  assert.deepEqual(
+    Object.keys(missed).filter((k) => !k.startsWith("-w5") && k !== "-w6 as written"),
+    [],
+    JSON.stringify(missed),
+  );
+  const total = Object.values(missed).reduce((a, b) => a + b, 0);
+  assert.ok(total <= 45, JSON.stringify(missed));
+});
+
 Deno.test("od -c at the end of a JSON string is read up to its closing quote", () => {
   const cells = odChars(FILE, 0).trimEnd();
   assert.match(cells, /5 {2}\\n {3}A {3}W {3}S/);
@@ -305,10 +340,11 @@ Deno.test("od -c at the end of a JSON string is read up to its closing quote", (
 
 Deno.test("od -c is read from its first line when only later ones show it spaced out", () => {
   // Control bytes, each three octal digits in a cell, fill the first line up to the
-  // token's first four characters: no place on it looks spaced out.
-  const file = `${"\x01".repeat(12)}${GH}\n`;
+  // token's first three characters: no place on it looks spaced out (four cells from one
+  // do, read back to the first: see the test of `od -w4 -c`).
+  const file = `${"\x01".repeat(13)}${GH}\n`;
   const text = odChars(file);
-  assert.match(text.split("\n")[0]!, /^0000000( 001){12} {3}g {3}h {3}p {3}_$/);
+  assert.match(text.split("\n")[0]!, /^0000000( 001){13} {3}g {3}h {3}p$/);
   const places = new KeywordMatcher([]).survey(text).spaced;
   assert.ok(places.every((p) => p > text.indexOf("\n")), `${places}`);
   assert.deepEqual(found(text), ["hexdump:github-token"]);

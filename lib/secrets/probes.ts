@@ -127,8 +127,9 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     }
     const any = a | b | c;
     // Spaced out: a space among the three there, not four in a row (indentation), then
-    // see `spacedFrom` (spaces four and eight places after the first) and `spacedThirds`
-    // (two spaces three places after the first two).
+    // see `spacedFrom` (spaces four places after the first, and eight after it or, in a
+    // line of few cells, `od -w5 -c`, four before it) and `spacedThirds` (two spaces three
+    // places after the first two).
     if (
       (any & 2) !== 0 && i + SPACED_REACH < length &&
       ((a & b & c & 2) === 0 || ((DUMP_CHAR[codeOf.call(text, i + 3)] ?? 0) & 2) === 0)
@@ -136,7 +137,9 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
       const k = (a & 2) !== 0 ? i : (b & 2) !== 0 ? i + 1 : i + 2;
       const pair = (a & b & 2) !== 0 ? i : (b & c & 2) !== 0 ? i + 1 : i + 2;
       if (
-        (((DUMP_CHAR[codeOf.call(text, k + 4)] ?? 0) & (DUMP_CHAR[codeOf.call(text, k + 8)] ?? 0) &
+        (((DUMP_CHAR[codeOf.call(text, k + 4)] ?? 0) &
+              ((DUMP_CHAR[codeOf.call(text, k + 8)] ?? 0) |
+                (DUMP_CHAR[codeOf.call(text, k - 4)] ?? 0)) &
               2) !== 0 &&
           spacedFrom(text, undefined, 0, i, a, b)) ||
         ((a & 2) + (b & 2) + (c & 2) === 4 &&
@@ -257,7 +260,8 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
       const k = (a & 2) !== 0 ? j : (b & 2) !== 0 ? j + 1 : j + 2;
       const pair = (a & b & 2) !== 0 ? j : (b & c & 2) !== 0 ? j + 1 : j + 2;
       if (
-        (((DUMP_CHAR[bytes[k + 4]!] ?? 0) & (DUMP_CHAR[bytes[k + 8]!] ?? 0) & 2) !== 0 &&
+        (((DUMP_CHAR[bytes[k + 4]!] ?? 0) &
+              ((DUMP_CHAR[bytes[k + 8]!] ?? 0) | (DUMP_CHAR[bytes[k - 4]!] ?? 0)) & 2) !== 0 &&
           spacedFrom("", bytes, shift, i, a, b)) ||
         ((a & 2) + (b & 2) + (c & 2) === 4 &&
           ((DUMP_CHAR[bytes[pair + 3]!] ?? 0) & (DUMP_CHAR[bytes[pair + 4]!] ?? 0) & 2) !== 0 &&
@@ -1178,6 +1182,16 @@ function spacedFrom(
   // Back to the first of the spaces there, where a cell starts (`A   K`: the probe may
   // fall on the second or third).
   for (let s = 0; s < 2 && (dumpClass(text, bytes, shift, k - 1) & 2) !== 0; s++) k--;
+  // Back to a line's first cell, where its cells are few (`od -w4 -c`: four a line, and
+  // cells from the second reach past the line's end): over cells before, each a space
+  // then what it shows.
+  for (
+    let s = 0;
+    s < 5 && (dumpClass(text, bytes, shift, k - 1) & 2) === 0 &&
+    (dumpClass(text, bytes, shift, k - 2) & 2) !== 0 &&
+    (dumpClass(text, bytes, shift, k - 4) & 2) !== 0;
+    s++
+  ) k -= 4;
   // One at a time: most places fail at the first.
   for (let c = k + 4; c < k + 16; c += 4) {
     if ((dumpClass(text, bytes, shift, c) & 2) === 0) return false;
