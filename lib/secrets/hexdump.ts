@@ -992,9 +992,10 @@ const LONG_BLOCK = 1024;
  * `LINES_WIDTH` (an escape in a JSON string one character), two or more, each at one
  * column (past an indentation or a prefix, or none), then the block's last line, which may
  * be shorter. Without a prefix, lines as wide that hold other characters too (a space, a
- * quote: see `anyLineEnd`) above and among them are the block's. Each is cut where the next starts, so a token is in none whole; joined, it
- * is. Read with its last line and without it (it may be the output's next line), and with
- * the block's head where there is one (see below). The dump is at its first line.
+ * quote: see `anyLineEnd`) above and among them are the block's. Each is cut where the
+ * next starts, so a token is in none whole; joined, it is. Read with its last line and
+ * without it (it may be the output's next line), and with the block's head where there is
+ * one (see below). The dump is at its first line.
  */
 function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump | undefined {
   const get = (k: number) => text.charCodeAt(k);

@@ -28,8 +28,9 @@ const SPACED_REACH = 17;
  * `fold -w 2` quoted with `> `: 5) had each probe fall at the same place of every line,
  * where at some alignments it met their prefix each time, and a block of narrow lines
  * passed (232 of the evasion grid's 1,050 prefixed texts; 73 at 29). At 29, each probe
- * falls one character earlier in such a line than the last. Three percent more probes
- * cost a scan of source code about one percent.
+ * falls one character earlier in such a line than the last. With the narrow lines' test
+ * that reads on past what follows a break (see `NARROW`), a scan of source code took 2-3%
+ * longer, by turns in one process.
  */
 const DUMP_STRIDE = MIN_DUMP - 3;
 
@@ -914,9 +915,8 @@ export function narrowAnchor(get: (k: number) => number, p: number): number {
 /**
  * The probe's test for narrow lines at `i` (see `dumpsInText`; the three there run on to a
  * line break, see `NARROW`), reading character `k` as byte `k + shift` of `bytes` if
- * given, else of `text`: not in a long run (an image's
- * base64; `openRun`: where the run the pass has not ended yet started), a line break
- * within `LINES_WIDTH` of `i`, and then
+ * given, else of `text`: not in a long run (an image's base64; `openRun`: where the run
+ * the pass has not ended yet started), a line break within `LINES_WIDTH` of `i`, and then
  * lines of one width around it (`narrowAnchor`). A call of its own: in the probes' loop,
  * its code made the loop's other tests slower. Its reads are each kind's own (through
  * `get`, the two loops' closures, they had cost a scan of source code 8%).
@@ -1166,7 +1166,8 @@ function charAt(text: string, bytes: Uint8Array | undefined, shift: number, i: n
  * Whether the text is spaced out from `i` (`od -c`'s cells of four, a character every
  * other place): from the first space among the three there (`a` and `b` the classes of
  * the first two; the spaces of such text recur every four places, whichever is taken),
- * one every four places three times over, and three of the four cells so made end in a
+ * back to the first of its gap and to its line's first cell, one every four places three
+ * times over, and three of the four cells so made end in a
  * character after a space (`   A`, `  \n`, ` a b`; not `!== -1) {`, not indentation; a
  * cell may be blank, for a space).
  */

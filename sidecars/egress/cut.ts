@@ -257,7 +257,8 @@ const CUT_AS_WRITTEN: ReadonlySet<Encoding> = new Set<Encoding>([
  * turn, which carries the same text): one written as it is where it is, one found
  * decoded from a run of base64, hex or base32 with its whole run, one found in a decoded
  * window (percent-encoding, escapes, look-alikes) with the run it is written in (of the
- * runs with an encoding within reach, the fewest in order that leave none). Undefined
+ * runs with an encoding within reach, the fewest in order that leave none); what is left
+ * cut again where it holds a secret the cut set apart (`CUT_ROUNDS` in all). Undefined
  * when a secret cannot be cut out so (split across fields), when what is left still holds
  * one, or when a JSON body would no longer parse: then the request is refused as before.
  */
