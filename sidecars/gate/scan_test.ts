@@ -84,6 +84,22 @@ Deno.test("scanAdded() finds a .env committed cut into narrow lines (`fold -w 5`
   ]);
 });
 
+Deno.test("scanAdded() finds AWS credentials committed cut into narrow lines (`fold -w 2` to `-w 12`), lines with spaces among them", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
+  const file =
+    `[default]\naws_access_key_id = AK${"IAQ3EGQ2VFOW7ZXM4N"}\naws_secret_access_key = ${secret}\n`;
+  const named = new Set<string>();
+  for (const w of [2, 3, 5, 8, 12]) {
+    const lines = file.split("\n").flatMap((l) => l ? l.match(new RegExp(`.{1,${w}}`, "g"))! : []);
+    const found = scanAdded(at(lines, 1, "credentials")).map((f) => f.description);
+    // Refused at every width: the key's ID or the secret key (where the ID's line ends at a
+    // cut, it runs on into the secret key's label, and the ID is what is found).
+    assert.ok(found.length > 0, `-w ${w}`);
+    for (const d of found) named.add(d.replace(/,.*/, ""));
+  }
+  assert.deepEqual([...named].sort(), ["AWS access key ID", "AWS secret access key"]);
+});
+
 Deno.test("scanAdded() finds a token committed cut every so many characters at a dot, and says so", () => {
   const lines = ["# cut:", `TOKEN=${GH.match(/.{1,12}/g)!.join(".")}`];
   assert.deepEqual(scanAdded(at(lines)).map((f) => `${f.line} ${f.description}`), [
