@@ -42,6 +42,13 @@ export const bitsOf = (s: string, msb = true): string =>
     return msb ? high : [...high].reverse().join("");
   }).join("");
 
+/**
+ * `s` as `fold -w width` prints it: each of its lines cut every `width` characters (a
+ * line's end stays one, an empty line stays empty).
+ */
+export const foldOf = (s: string, width: number): string =>
+  s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n")).join("\n");
+
 /** `s` reversed, as `rev` prints it. */
 export const reversedOf = (s: string): string => [...s].reverse().join("");
 

@@ -14,6 +14,7 @@ import {
   base32Of as base32,
   base64UrlOf as b64url,
   bitsOf,
+  foldOf,
   hexOf as hex,
   reversedOf,
   rot13Of,
@@ -1414,15 +1415,14 @@ Deno.test("quoted pieces in code that make no token are not read as one", () => 
 });
 
 Deno.test("a token cut into short lines (`fold -w 8`) is found, as written and in a model request", () => {
-  const fold = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
   const forms = (token: string): string[] => [
     // `fold -w N` of the token alone, at widths from the prefix's up to 15 (16 and more are
     // runs, joined as wrapped base64 is).
-    ...[4, 5, 6, 8, 10, 12, 15].map((w) => `$ fold -w ${w} key\n${fold(token, w)}\n$ `),
+    ...[4, 5, 6, 8, 10, 12, 15].map((w) => `$ fold -w ${w} key\n${foldOf(token, w)}\n$ `),
     // After a label on the first line, which is wider than the rest.
-    `token: ${token.slice(0, 8)}\n${fold(token.slice(8), 8)}\ndone`,
+    `token: ${token.slice(0, 8)}\n${foldOf(token.slice(8), 8)}\ndone`,
     // Windows line ends; the output's next line short too.
-    `${fold(token, 6).replaceAll("\n", "\r\n")}\r\nok\r\n`,
+    `${foldOf(token, 6).replaceAll("\n", "\r\n")}\r\nok\r\n`,
   ];
   for (const [token, rule] of [[GH, "github-token"], [AWS, "aws-access-key-id"]]) {
     for (const text of forms(token!)) {
@@ -3099,7 +3099,7 @@ Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`,
   const encodings: Record<string, (s: string) => string> = {};
   // `fold` cuts each line of the file, so a line's end stays a line's end.
   for (const w of [2, 3, 4, 5, 7, 8, 10, 12, 15]) {
-    encodings[`fold -w ${w}`] = (s) => s.split("\n").map((l) => l && lines(l, w)).join("\n");
+    encodings[`fold -w ${w}`] = (s) => foldOf(s, w);
   }
   for (const w of [4, 8, 12, 15]) encodings[`base64 -w ${w}`] = (s) => lines(btoa(s), w);
   encodings["xxd -p -c 4"] = (s) => lines(hex(s), 8);
@@ -3177,18 +3177,16 @@ Deno.test("a long block of narrow lines (a file's base64 in lines of eight, a lo
 
 Deno.test("a .env cut into narrow lines and shown with each line's number or quoted (`fold -w 5 .env | cat -n`, `base64 -w 8 .env | sed 's/^/> /'`) is found at every alignment, as written and in a model request", () => {
   const env = `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`;
-  const fold = (s: string, w: number) =>
-    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
   const b64 = (s: string, w: number) => btoa(s).match(new RegExp(`.{1,${w}}`, "g"))!.join("\n");
   const lines = (s: string) => s.replace(/\n$/, "").split("\n");
   const numbered = (s: string) =>
     lines(s).map((l, i) => `${String(i + 1).padStart(6)}\t${l}`).join("\n") + "\n";
   const quoted = (s: string) => lines(s).map((l) => `> ${l}`).join("\n") + "\n";
   const outputs: Record<string, string> = {
-    "fold -w 5 .env | cat -n": numbered(fold(env, 5)),
-    "fold -w 2 .env | cat -n": numbered(fold(env, 2)),
+    "fold -w 5 .env | cat -n": numbered(foldOf(env, 5)),
+    "fold -w 2 .env | cat -n": numbered(foldOf(env, 2)),
     "base64 -w 4 .env | cat -n": numbered(b64(env, 4)),
-    "fold -w 3 .env | sed 's/^/> /'": quoted(fold(env, 3)),
+    "fold -w 3 .env | sed 's/^/> /'": quoted(foldOf(env, 3)),
     "base64 -w 8 .env | sed 's/^/> /'": quoted(b64(env, 8)),
   };
   const missed: string[] = [];
@@ -3217,8 +3215,6 @@ Deno.test("a .env cut into narrow lines and shown with each line's number or quo
 
 Deno.test("a file whose lines hold spaces, quotes or brackets, cut into narrow lines (`fold -w 2` to `-w 15` of AWS credentials, a JSON file, YAML), is read whole: the AWS secret key, which has no prefix, is found by its label", () => {
   const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
-  const fold = (s: string, w: number) =>
-    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
   const files: Record<string, string> = {
     credentials: `[default]\naws_access_key_id = ${AWS}\naws_secret_access_key = ${secret}\n`,
     json: JSON.stringify({ aws_secret_access_key: secret, region: "eu-west-1" }, null, 2) + "\n",
@@ -3226,7 +3222,7 @@ Deno.test("a file whose lines hold spaces, quotes or brackets, cut into narrow l
   };
   for (const [name, file] of Object.entries(files)) {
     for (const w of [2, 3, 4, 5, 6, 7, 8, 10, 12, 15]) {
-      const output = fold(file, w);
+      const output = foldOf(file, w);
       const request = JSON.stringify({
         messages: [{ role: "user", content: [{ type: "tool_result", content: output }] }],
       });

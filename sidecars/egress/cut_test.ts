@@ -9,7 +9,15 @@ import { deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
 import { describeFindings, scanRequest } from "./dlp.ts";
 import { cut, cutOutSecrets, cutsInsideStrings } from "./cut.ts";
 import { CUT_OUT } from "../bundle/config.ts";
-import { base32Of, hexOf, reversedOf, rot13Of, shiftedOf, utf7Of } from "../../tests/encodings.ts";
+import {
+  base32Of,
+  foldOf,
+  hexOf,
+  reversedOf,
+  rot13Of,
+  shiftedOf,
+  utf7Of,
+} from "../../tests/encodings.ts";
 
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
 const GH = "gh" + "p_Zq8Lw2Rt5Vn1Xc4Bm7Hk0Jp3Df6Gs9Ta2Ye5";
@@ -312,11 +320,12 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
 Deno.test("cutOutSecrets() cuts AWS credentials cut into narrow lines (`fold -w 2` to `-w 12`), the secret key a cut of the key's ID sets apart too", () => {
   const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
   const file = `[default]\naws_access_key_id = ${AWS}\naws_secret_access_key = ${secret}\n`;
-  const fold = (s: string, w: number) =>
-    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
   for (const w of [2, 3, 5, 8, 12]) {
     const body = JSON.stringify({
-      messages: [{ role: "user", content: `$ fold -w ${w} ~/.aws/credentials\n${fold(file, w)}` }],
+      messages: [{
+        role: "user",
+        content: `$ fold -w ${w} ~/.aws/credentials\n${foldOf(file, w)}`,
+      }],
     });
     // Where the key's ID ends at a cut (at 5 and 8 its line's 40 characters do), it runs
     // on into the label after it: the secret key is found once the ID is cut out.
@@ -538,11 +547,9 @@ Deno.test("cutOutSecrets() cuts a token cut into short lines, split by spaces or
   // the lines of one width (what comes before them and a short last line left), or the
   // base64's run, every line of it.
   const env = `GITHUB_TOKEN=${GH}\nDEBUG=1\n`;
-  const fold = (s: string, w: number) =>
-    s.split("\n").map((l) => l && l.match(new RegExp(`.{1,${w}}`, "g"))!.join("\n")).join("\n");
-  const b64 = fold(btoa(env), 8).split("\n");
+  const b64 = foldOf(btoa(env), 8).split("\n");
   assertCutOut(
-    [`$ fold -w 5 .env\n${fold(env, 5)}`, `$ base64 -w 8 .env\n${b64.join("\n")}\n$ `],
+    [`$ fold -w 5 .env\n${foldOf(env, 5)}`, `$ base64 -w 8 .env\n${b64.join("\n")}\n$ `],
     [],
     ["github-token"],
     [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { lineStarts, scanAdded, scanText } from "./scan.ts";
-import { reversedOf, rot13Of } from "../../tests/encodings.ts";
+import { foldOf, reversedOf, rot13Of } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
 const AWS_ID = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
@@ -90,7 +90,7 @@ Deno.test("scanAdded() finds AWS credentials committed cut into narrow lines (`f
     `[default]\naws_access_key_id = AK${"IAQ3EGQ2VFOW7ZXM4N"}\naws_secret_access_key = ${secret}\n`;
   const named = new Set<string>();
   for (const w of [2, 3, 5, 8, 12]) {
-    const lines = file.split("\n").flatMap((l) => l ? l.match(new RegExp(`.{1,${w}}`, "g"))! : []);
+    const lines = foldOf(file, w).split("\n").filter((l) => l !== "");
     const found = scanAdded(at(lines, 1, "credentials")).map((f) => f.description);
     // Refused at every width: the key's ID or the secret key (where the ID's line ends at a
     // cut, it runs on into the secret key's label, and the ID is what is found).
