@@ -3427,3 +3427,36 @@ Deno.test("a token overstruck with backspaces (`man`'s bold `g\\bg` and underlin
   // A regex's word boundary in code in a JSON string (`\\b`) is no backspace.
   assertNoneFound([JSON.stringify({ content: `const re = /\\bghp_\\b/; // ${"x".repeat(40)}` })]);
 });
+
+Deno.test("a .env cut into narrow lines and shown with each line's number as it comes (`grep -n ''`, `awk '{print NR\": \"$0}'`, `nl -w1`), the prefix a place wider from line 10 and from line 100, is found at every alignment, as written and in a model request", () => {
+  const env = `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`;
+  // The token from line 92 on, over line 100.
+  const long = `${"# a line of notes\n".repeat(20)}${env}`;
+  const b64 = (s: string, w: number) => btoa(s).match(new RegExp(`.{1,${w}}`, "g"))!.join("\n");
+  const numbered = (s: string, mark: string, prefix = "") =>
+    s.replace(/\n$/, "").split("\n").map((l, i) => `${prefix}${i + 1}${mark}${l}`).join("\n") +
+    "\n";
+  const outputs: Record<string, string> = {
+    "fold -w 5 .env | grep -n ''": numbered(foldOf(env, 5), ":"),
+    "base64 -w 8 .env | grep -n ''": numbered(b64(env, 8), ":"),
+    "fold -w 4 .env | awk '{print NR\": \"$0}'": numbered(foldOf(env, 4), ": "),
+    "fold -w 3 .env | nl -w1": numbered(foldOf(env, 3), "\t"),
+    "fold -w 5 .env | grep -n . | sed 's/^/> /'": numbered(foldOf(env, 5), ":", "> "),
+    "fold -w 4 notes | grep -n ''": numbered(foldOf(long, 4), ":"),
+    "base64 -w 4 notes | grep -n ''": numbered(b64(long, 4), ":"),
+  };
+  const missed: string[] = [];
+  for (const [command, output] of Object.entries(outputs)) {
+    for (let a = 0; a < 30; a++) {
+      const written = `${"#".repeat(a)}\n$ ${command}\n${output}`;
+      const request = JSON.stringify({
+        messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
+      });
+      if (findSecrets(written).length === 0) missed.push(`${command} after ${a}`);
+      if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
+    }
+  }
+  // Before a colon after a line's number ended a prefix, and a block's lines went on a
+  // place further where the number gained a digit, all 420 were missed.
+  assert.deepEqual(missed, []);
+});

@@ -35,6 +35,7 @@ import {
   narrowWidth,
   NUMBER_VALUES,
   numberLine,
+  numberRolledOver,
   prefixEnd,
   quotedCharEnd,
   quotedNumberEnd,
@@ -1007,11 +1008,19 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   const width = narrowWidth(get, anchor);
   // Each line's characters at the anchor's column (past one indentation or prefix, or none).
   const indent = (s: number) => narrowColumn(get, s);
-  const indented = indent(anchor);
-  const alike = (s: number) => s >= 0 && narrowWidth(get, s) === width && indent(s) === indented;
-  // Up, then down, while the lines are of that width.
+  let indented = indent(anchor);
+  const alike = (s: number, column: number) =>
+    s >= 0 && narrowWidth(get, s) === width && indent(s) === column;
+  // Up, then down, while the lines are of that width, at that column or, where the lines'
+  // numbers gain a digit (`9:`, `10:`), one place on (see `numberRolledOver`).
   let first = anchor;
-  for (let s = narrowLineBefore(get, first); alike(s); s = narrowLineBefore(get, s)) first = s;
+  for (let s = narrowLineBefore(get, first); s >= 0; s = narrowLineBefore(get, s)) {
+    if (alike(s, indented)) first = s;
+    else if (indented > 1 && alike(s, indented - 1) && numberRolledOver(get, s, first)) {
+      first = s;
+      indented--;
+    } else break;
+  }
   // Without a prefix, on up past lines as wide that hold other characters too (a space,
   // a quote: `fold -w 2` of `aws_secret_access_key = ...` cuts `= ` and `y ` out).
   if (indented === 0) {
@@ -1029,24 +1038,36 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   }
   // Down: each next line's characters at the same column, after a prefix if the block's
   // lines have one (one read of each line; a megabyte of `base64 -w 8` is 100,000 lines).
+  // Where the block's line whose characters start at `s` ends, or -1.
+  const lineOfBlock = (s: number, column: number) => {
+    if (column > 0 && !prefixEnd(get, s, get(s - 1))) return -1;
+    let e = narrowLineEnd(get, s);
+    if (e < 0 || LINE_WIDTH[0] !== width) e = column === 0 ? anyLineEnd(get, s, width) : -1;
+    // A break inside what should be the prefix: a shorter line, not a line of the block.
+    return e >= 0 && column > 0 && lineStartOf(get, s) !== s - column ? -1 : e;
+  };
   const lines: string[] = [];
   let end = indented === 0 ? anyLineEnd(get, first, width) : narrowLineEnd(get, first);
   lines.push(unescapeLine(text.slice(first, end)));
+  // Where the last line read starts.
+  let above = first;
   for (;;) {
-    const s = end + narrowBreak(get, end) + indented;
-    if (indented > 0 && !prefixEnd(get, s, get(s - 1))) break;
-    let e = narrowLineEnd(get, s);
-    if (e < 0 || LINE_WIDTH[0] !== width) e = indented === 0 ? anyLineEnd(get, s, width) : -1;
+    let s = end + narrowBreak(get, end) + indented;
+    let e = lineOfBlock(s, indented);
+    if (e < 0 && indented > 1 && numberRolledOver(get, above, s + 1)) {
+      e = lineOfBlock(++s, indented + 1);
+      if (e >= 0) indented++;
+    }
     if (e < 0) break;
-    // A break inside what should be the prefix: a shorter line, not a line of the block.
-    if (indented > 0 && lineStartOf(get, s) !== end + narrowBreak(get, end)) break;
     lines.push(unescapeLine(text.slice(s, e)));
     end = e;
+    above = s;
   }
   // The last line: up to `width` characters a narrow line holds, then something else, at
   // the block's column.
   let tail = "";
-  const t = end + narrowBreak(get, end) + indented;
+  const below = end + narrowBreak(get, end) + indented;
+  const t = below + +(indented > 1 && numberRolledOver(get, above, below + 1));
   let k = t;
   while (k - t < 2 * width && k < text.length) {
     const c = get(k);

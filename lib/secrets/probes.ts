@@ -194,11 +194,13 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     }
     // Narrow lines (`fold -w 5`, `base64 -w 8`; see `narrowProbe`): what a narrow line
     // holds up to a line break's first character, or to the third (see `NARROW`).
+    // Or they are in a line's number's `: ` (`awk '{print NR": "$0}'`).
     if (
-      ca < 256 && cb < 256 && cc < 256 &&
-      ((NARROW[ca]! >> 1) |
-          (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
-        0 &&
+      ((ca < 256 && cb < 256 && cc < 256 &&
+        ((NARROW[ca]! >> 1) |
+            (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
+          0) ||
+        inNumberColon(get, i, ca, cb, cc)) &&
       narrowProbe(text, undefined, 0, get, i, openRun, pass)
     ) pass.joined.push(i);
   }
@@ -299,13 +301,33 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
       if (numbersFrom(get, i)) pass.joined.push(i);
     }
     if (
-      ((NARROW[ca]! >> 1) |
-          (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
-        0 &&
+      (((NARROW[ca]! >> 1) |
+            (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
+          0 ||
+        inNumberColon(get, i, ca, cb, cc)) &&
       narrowProbe("", bytes, shift, get, i, openRun, pass)
     ) pass.joined.push(i);
   }
   pass.dumpProbe = i;
+}
+
+/**
+ * Whether the three at `i` (`a`, `b`, `c`) are in the `: ` after a line's number (`12: `):
+ * a narrow line's prefix there (`awk '{print NR": "$0}'`), which the narrow lines' test
+ * (see `NARROW`) turns down, as it does a space in code.
+ */
+function inNumberColon(
+  get: (k: number) => number,
+  i: number,
+  a: number,
+  b: number,
+  c: number,
+): boolean {
+  return b === 58
+    ? c === 32 && isDigit(a)
+    : a === 58
+    ? b === 32 && isDigit(get(i - 1))
+    : a === 32 && get(i - 1) === 58 && isDigit(get(i - 2));
 }
 
 /**
@@ -771,11 +793,48 @@ const MAX_PREFIX = 32;
 
 /**
  * Whether `c`, read with `get` before `k`, ends what comes before a narrow line's own
- * characters on its line: a space, a tab, a tab escaped in a JSON string (`c` its `t`), or
- * `→` (an agent's file reader's, after a line's number).
+ * characters on its line: a space, a tab, a tab escaped in a JSON string (`c` its `t`),
+ * `→` (an agent's file reader's, after a line's number), or a colon after a line's number
+ * alone (`grep -n`'s `12:`).
  */
 export function prefixEnd(get: (k: number) => number, k: number, c: number): boolean {
-  return c === 32 || c === 9 || c === 0x2192 || (c === 116 && get(k - 2) === 92);
+  return c === 32 || c === 9 || c === 0x2192 || (c === 116 && get(k - 2) === 92) ||
+    (c === 58 && numberStartsLine(get, k - 1));
+}
+
+/**
+ * Whether one to `NUMBER_DIGITS` digits end before `k`, at the start of a line or after a
+ * prefix (`> 12:`, `grep -n` quoted).
+ */
+function numberStartsLine(get: (k: number) => number, k: number): boolean {
+  let s = k;
+  while (s > k - NUMBER_DIGITS && isDigit(get(s - 1))) s--;
+  if (s === k) return false;
+  const c = get(s - 1);
+  return lineStartsAt(get, s) || ((c === 32 || c === 9) && lineStartOf(get, s) >= 0);
+}
+
+/** The most digits of a line's number (`grep -n`'s) before the colon that ends a prefix. */
+const NUMBER_DIGITS = 7;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Whether the prefix of the line whose narrow characters start at `s` is that of the line
+ * at `above` with its number one digit longer, rolled over (`9:` then `10:`, `99: ` then
+ * `100: `, as `grep -n` and `awk '{print NR": "$0}'` number lines): the block's column
+ * moves one place on there.
+ */
+export function numberRolledOver(get: (k: number) => number, above: number, s: number): boolean {
+  const prefix = (at: number) => {
+    const start = lineStartOf(get, at);
+    let out = "";
+    for (let k = start; k >= 0 && k < at; k++) out += String.fromCharCode(get(k));
+    return out;
+  };
+  const before = /^(\D*)(9+)(\D*)$/.exec(prefix(above));
+  return before !== null &&
+    prefix(s) === `${before[1]}1${"0".repeat(before[2]!.length)}${before[3]}`;
 }
 
 /**
@@ -951,6 +1010,12 @@ function narrowProbe(
     let k = j;
     c = bytes[k]!;
     while (k < j + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
+    // On past a line's number's `: ` (`awk '{print NR": "$0}'`): the probe was in it.
+    if (c === 32 && bytes[k - 1] === 58 && isDigit(bytes[k - 2]!)) {
+      const from = ++k;
+      c = bytes[k]!;
+      while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
+    }
     p = k - shift;
     if (c === 92) e = bytes[k + 1]! === 92 ? 256 + bytes[k + 2]! : bytes[k + 1]!;
     if (!(c === 10 || c === 13 || (c === 92 && escapeLetter(e & 255)))) return false;
@@ -974,6 +1039,11 @@ function narrowProbe(
     let k = i;
     c = codeOf.call(text, k);
     while (k < i + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
+    if (c === 32 && codeOf.call(text, k - 1) === 58 && isDigit(codeOf.call(text, k - 2))) {
+      const from = ++k;
+      c = codeOf.call(text, k);
+      while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
+    }
     p = k;
     if (c === 92) {
       e = codeOf.call(text, k + 1);

@@ -57,7 +57,7 @@ const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "shifted", "revers
  * twice (a JSON string, one inside another).
  */
 function runEnd(text: string, from: number): number {
-  const prefix = prefixOfLine(text, from);
+  let prefix = prefixOfLine(text, from);
   const indented = prefix !== undefined && prefix !== "" && INDENTATION.test(prefix);
   // How the block's lines go on, as its second did: after the prefix, at their starts, or
   // indented (below a first line that starts after a label); every line after so.
@@ -71,8 +71,12 @@ function runEnd(text: string, from: number): number {
     if (line < 0) return end;
     let next = -1;
     let now: typeof how;
+    const wider = prefix ? widerNumber(prefix) : undefined;
     if (prefix && startsLike(text, line, prefix)) [next, now] = [line + prefix.length, "prefix"];
-    else if (!indented) {
+    else if (wider && startsLike(text, line, wider)) {
+      prefix = wider;
+      [next, now] = [line + wider.length, "prefix"];
+    } else if (!indented) {
       // Indented: a run, or, below a first line that starts after a label (`KEY: <run>`,
       // the lines below aligned with it), the block's short last line, as the decoding
       // layer joins it (wrapped base64 at the lines' starts goes on at them).
@@ -88,6 +92,15 @@ function runEnd(text: string, from: number): number {
     how = now;
     at = next;
   }
+}
+
+/**
+ * `prefix` with a digit more in its number (a line's, as `grep -n` writes it: `9:`, then
+ * `10:`), or undefined if it has none: as `startsLike` reads a prefix, the lines after.
+ */
+function widerNumber(prefix: string): string | undefined {
+  const m = /\d(?=\D*$)/.exec(prefix);
+  return m ? `${prefix.slice(0, m.index)}0${prefix.slice(m.index)}` : undefined;
 }
 
 /**

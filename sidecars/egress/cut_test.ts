@@ -148,6 +148,32 @@ Deno.test("cutOutSecrets() cuts a token or base64 in indented lines, or in lines
   assert.equal(JSON.parse(cut.text).messages[0].content, `KEY: ${CUT_OUT}\nthanks`);
 });
 
+Deno.test("cutOutSecrets() cuts a token or its base64 in narrow lines each after its line's number as it comes (`grep -n ''`, `awk '{print NR\": \"$0}'`), on past line 10, where the number gains a digit", () => {
+  const env = `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`;
+  const numbered = (lines: string[], mark: string) =>
+    lines.map((l, i) => `${i + 1}${mark}${l}`).join("\n");
+  const folded = foldOf(env, 4).replace(/\n$/, "").split("\n");
+  const b64 = btoa(env).match(/.{1,4}/g)!;
+  assertCutOut(
+    [
+      `$ fold -w 4 .env | grep -n ''\n${numbered(folded, ":")}\n$ `,
+      `$ fold -w 4 .env | awk '{print NR": "$0}'\n${numbered(folded, ": ")}\n$ `,
+      `$ base64 -w 4 .env | grep -n ''\n${numbered(b64, ":")}\n$ `,
+    ],
+    [],
+    ["github-token"],
+    [
+      // The lines of one width, from the label's first: the token's last character is
+      // the block's short last line.
+      `$ fold -w 4 .env | grep -n ''\n1:DEBU\n2:G=1\n3:${CUT_OUT}\n16:5\n17:PORT\n18:=808\n19:0\n$ `,
+      `$ fold -w 4 .env | awk '{print NR": "$0}'\n1: DEBU\n2: G=1\n3: ${CUT_OUT}\n16: 5\n17: PORT\n18: =808\n19: 0\n$ `,
+      // The base64's run, every line of it: lines 10 to 24 hold the token's last 34
+      // characters.
+      `$ base64 -w 4 .env | grep -n ''\n1:${CUT_OUT}\n$ `,
+    ],
+  );
+});
+
 Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, in any encoding and place (4,070 model requests)", () => {
   // What is left is scanned again before it goes, but a part of a secret is no secret to
   // that scan: this asks that no ten characters of the token in a row, nor sixteen of its
