@@ -709,6 +709,14 @@ export const RULES: readonly Rule[] = [
     { after: 1200 },
   ),
   token("gcp-api-key", "Google API key", ["aiza"], "AIza[\\w-]{35}"),
+  // What `gcloud auth print-access-token` prints: `ya29.` and the token (a service account's
+  // has dots in it, `ya29.c.b0A...`).
+  token(
+    "google-oauth-access-token",
+    "Google OAuth access token",
+    ["ya29"],
+    "ya29\\.(?=[\\w.-]{30})[\\w-]+(?:\\.[\\w-]+)*",
+  ),
   token(
     "azure-ad-client-secret",
     "Azure AD client secret",
@@ -1665,11 +1673,11 @@ export const RULES: readonly Rule[] = [
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
     // `--password-file X`), a .netrc's
-    // `login me password X`, a registry login's `-p X` (`docker login -u me -p X`),
+    // `login me password X` (on one line or each on its own), a registry login's `-p X` (`docker login -u me -p X`),
     // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login[ \t]+\S+[ \t]+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt]|$)`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt]|$)`,
       "g",
     ),
     group: 2,
@@ -1772,6 +1780,24 @@ export const RULES: readonly Rule[] = [
       !standInCredentials(s),
     checkMatch: (m) => !afterCursorWord(m.input, m.index),
     window: { before: 40, after: 400 },
+  },
+  {
+    id: "pgpass-password",
+    description: "password in a PostgreSQL password file (.pgpass)",
+    kind: "structure",
+    // Its lines are `host:port:database:user:password`, tried where the port is the
+    // default one (`:*:`, a wildcard port, would take the survey's table past 16-bit
+    // entries: see `SHARED` in keywords.ts). A colon in the password is escaped (`\:`):
+    // one there is no such line (an IPv6 address, a fingerprint).
+    keywords: ["5432:"],
+    pattern: new RegExp(
+      String
+        .raw`(?<=^|\n|\\n|")[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,63}:[^:\s\\]{1,63}:([^:\s\\]{8,150})(?=[ \t]*(?:\r?\n|\\{1,16}[nrt]|$))`,
+      "g",
+    ),
+    entropy: 2.5,
+    check: (p) => unquotedPassword(p) && looksRandom(p),
+    window: { before: 300, after: 300 },
   },
   {
     id: "connection-string",

@@ -41,6 +41,12 @@ const cases: [string, string][] = [
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
   ["secret-argument", `sshpass -p '${body(12)}!${hex(4)}' ssh deploy@host`],
+  // A .netrc, each word on a line of its own.
+  ["secret-argument", `machine api.example.com\n  login me@example.com\n  password ${body(20)}\n`],
+  ["google-oauth-access-token", `ya29.a0${body(120)}`],
+  ["google-oauth-access-token", `Authorization: Bearer ya29.c.b0${body(90)}.${body(40)}`],
+  ["pgpass-password", `db.internal:5432:app:app_user:${body(24)}`],
+  ["pgpass-password", `localhost:5432:*:replicator:${body(6)}%${body(13).slice(6)}`],
   [
     "azure-sas-token",
     "https://acct.blob.core.windows.net/c/f?sp=r&se=2026-12-31T00:00:00Z&spr=https&sv=2022-11-02" +
