@@ -180,7 +180,7 @@ function token(
  * or at a camelCase boundary (`myEtsyToken`), and not running on into a longer
  * lower-case word (`SetSysctl` is not `etsy`, `sumOfX` is not `sumo`).
  */
-export function wordSource(keyword: string): string {
+export function wordSource(keyword: string, heads?: string): string {
   const letters = [...keyword].map((c) =>
     /[a-z]/i.test(c)
       ? `[${c.toLowerCase()}${c.toUpperCase()}]`
@@ -188,11 +188,36 @@ export function wordSource(keyword: string): string {
   );
   const first = keyword[0]!;
   const rest = letters.slice(1).join("");
+  // Or, in small letters, after one of `heads` that starts a word (`authtoken`).
+  const after = heads ? `|(?<=(?<![A-Za-z0-9]${ESCAPED})(?:${heads}))${first}` : "";
   const start = /[a-z]/i.test(first)
-    ? `(?:(?<![A-Za-z0-9]${ESCAPED})${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()})`
+    ? `(?:(?<![A-Za-z0-9]${ESCAPED})${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()}${after})`
     : `(?<![A-Za-z0-9]${ESCAPED})${letters[0]}`;
   return `${start}${rest}(?![a-z])`;
 }
+
+/**
+ * Words that a secret's name in small letters alone may start with, the secret-sounding
+ * word run on after them (ngrok's `authtoken:`, Redis's `requirepass` and `masterauth`,
+ * `accesstoken`, `clientsecret`, `secretkey`): in either case of their first letter.
+ */
+const NAME_HEADS = [
+  "access",
+  "api",
+  "app",
+  "auth",
+  "bearer",
+  "bot",
+  "client",
+  "master",
+  "oauth",
+  "private",
+  "refresh",
+  "require",
+  "secret",
+  "service",
+  "session",
+].map((w) => `[${w[0]}${w[0]!.toUpperCase()}]${w.slice(1)}`).join("|");
 
 /** A value pattern written in lower case, made to accept either case (hex stays as written). */
 function anyCase(value: string): string {
@@ -211,10 +236,11 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * on the next line, `{"name": "API_KEY", "value": ...}`; a Terraform variable's
  * `default =`), R's `<-`, and a space alone where a command sets a variable: a Dockerfile's `ENV API_KEY`,
  * fish's `set -gx API_KEY` (and Tcl's `set api_key`), Windows' `setx API_KEY`, C's
- * `#define API_KEY`, SQL's `WITH PASSWORD`; a Rust type may be a reference (`&str`).
+ * `#define API_KEY`, SQL's `WITH PASSWORD`, a Redis configuration's `requirepass` and
+ * `masterauth` at a line's start; a Rust type may be a reference (`&str`).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64}))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?\\s{0,40}["']?(?:[vV]alue|default)["']?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:\\b(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth)))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -224,7 +250,7 @@ function named(
   value: string,
   options: Options = {},
 ): Rule {
-  const names = keywords.map(wordSource).join("|");
+  const names = keywords.map((k) => wordSource(k)).join("|");
   const check = options.check;
   return {
     id,
@@ -1834,7 +1860,7 @@ export const RULES: readonly Rule[] = [
       // holds, or `.=`, or `value`/`default`): in `_KEY_KEY_...` none does, and each of
       // the 26 lengths had been tried against every operator. The value is read whole, as
       // the connection string's is.
-      String.raw`((?:` + GENERIC_NAMES.map(wordSource).join("|") +
+      String.raw`((?:` + GENERIC_NAMES.map((n) => wordSource(n, NAME_HEADS)).join("|") +
         String.raw`)(?=[A-Za-z0-9_.\-]{0,25}(?:[^A-Za-z0-9_\-]|[vVd]))[A-Za-z0-9_.\-]{0,25}?)` +
         OPERATOR +
         String.raw`(?!:)(?=([A-Za-z0-9\-_.~+/=:]{16,150}))\3` + END,

@@ -279,6 +279,29 @@ Deno.test("a name and its value still go together with a space or tab and no ope
   assert.deepEqual(found(`"ibm_api_key": "${body(44)}"`), ["ibm-cloud-api-key"]);
 });
 
+Deno.test("a secret's name in small letters alone, its word run on after another (`authtoken`, `clientsecret`), is a name; Redis's `requirepass` and `masterauth` take their value after a space", () => {
+  const found = (text: string) => findSecrets(text).map((f) => f.rule);
+  for (const name of ["authtoken", "accesstoken", "refreshtoken", "clientsecret", "secretkey"]) {
+    assert.deepEqual(found(`${name}: ${body(40)}`), ["generic-secret"], name);
+    assert.deepEqual(found(JSON.stringify({ [name]: body(40) })), ["generic-secret"], name);
+  }
+  // ngrok's configuration file, and Redis's.
+  assert.deepEqual(found(`version: "2"\nauthtoken: 2${body(26)}_${body(21)}\n`), [
+    "generic-secret",
+  ]);
+  assert.deepEqual(found(`bind 127.0.0.1\nrequirepass ${body(24)}\n`), ["generic-secret"]);
+  assert.deepEqual(found(`  masterauth ${body(24)}`), ["generic-secret"]);
+  // Not a word that only ends so, nor the directive inside a line.
+  for (
+    const text of [
+      `monkey: ${body(40)}`,
+      `bypass: ${body(40)}`,
+      `# see requirepass ${body(24)}`,
+      "requirepass foobared",
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
 Deno.test("program text that names a password or token is not one", () => {
   const code = [
     "def login(user, password=None):",
