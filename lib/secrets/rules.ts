@@ -1750,7 +1750,8 @@ export const RULES: readonly Rule[] = [
     ),
     group: 2,
     entropy: 2.5,
-    check: (s) => commandValue(s) && looksRandom(s),
+    // Not program text's test: a password of letters alone reads there as a name.
+    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s),
     window: { before: 0, after: 240 },
     anchored: true,
   },
@@ -1822,7 +1823,9 @@ export const RULES: readonly Rule[] = [
       "g",
     ),
     entropy: 2.5,
-    check: (p) => unquotedPassword(p) && looksRandom(p),
+    // Not program text's test (a password of letters alone reads there as a name), but
+    // no variable, alias or template (`$PGPASSWORD`, `*pw`, `{{ pw }}`, `<password>`).
+    check: (p) => looksRandom(p) && !/^[$*&%{<]/.test(p),
     window: { before: 300, after: 300 },
   },
   {

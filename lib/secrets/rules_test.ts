@@ -45,7 +45,10 @@ const cases: [string, string][] = [
   ["secret-argument", `machine api.example.com\n  login me@example.com\n  password ${body(20)}\n`],
   ["google-oauth-access-token", `ya29.a0${body(120)}`],
   ["google-oauth-access-token", `Authorization: Bearer ya29.c.b0${body(90)}.${body(40)}`],
+  ["mysql-password-argument", `mysql -u root -p${body(30).replace(/\d/g, "").slice(0, 14)} app`],
   ["pgpass-password", `db.internal:5432:app:app_user:${body(24)}`],
+  // Of letters alone (in code, such a value reads as a name).
+  ["pgpass-password", `db.internal:5432:app:app_user:${body(30).replace(/\d/g, "")}`],
   ["pgpass-password", `localhost:5432:*:replicator:${body(6)}%${body(13).slice(6)}`],
   [
     "azure-sas-token",
