@@ -464,6 +464,10 @@ Deno.test("a random value assigned to a secret's name is found whatever its char
     for (const form of forms) {
       const text = form(value);
       assert.ok(findSecrets(text).length > 0, text);
+      // And as a model request carries it: a file's lines in a JSON string (the
+      // Kubernetes environment's value, on the line after its name, had been missed).
+      const sent = JSON.stringify({ content: `$ cat f\n${text}\n` });
+      assert.ok(findSecrets(sent).length > 0, sent);
     }
   }
 });
