@@ -961,7 +961,9 @@ export const RULES: readonly Rule[] = [
   token(
     "pypi-upload-token",
     "PyPI upload token",
-    ["pypi-ageichlwas5vcmc"],
+    // Its prefix's head (the rest is the pattern's to read): each character of a keyword
+    // is a state of the survey's table (see `SHARED` in keywords.ts).
+    ["pypi-agei"],
     "pypi-AgEIcHlwaS5vcmc[\\w\\-]{50,}",
   ),
   token("rubygems-api-token", "RubyGems API token", ["rubygems_"], "rubygems_[a-f0-9]{48}"),
@@ -1807,6 +1809,44 @@ export const RULES: readonly Rule[] = [
       !standInCredentials(s),
     checkMatch: (m) => !afterCursorWord(m.input, m.index),
     window: { before: 40, after: 400 },
+  },
+  {
+    id: "terraform-sensitive-output",
+    description: "a Terraform output marked sensitive, as `terraform output -json` prints it",
+    kind: "structure",
+    keywords: ["sensitive"],
+    // `"sensitive": true, "type": "string", "value": "..."` (a JSON string's quotes and
+    // line breaks escaped, in a request): the value of a string, whatever its name.
+    pattern: new RegExp(
+      String
+        .raw`sensitive\\{0,16}"(?:\s|\\{1,16}[nrt]){0,8}:(?:\s|\\{1,16}[nrt]){0,8}true(?:\s|\\{1,16}[nrt]){0,8},(?:\s|\\{1,16}[nrt]){0,40}\\{0,16}"type\\{0,16}"(?:\s|\\{1,16}[nrt]){0,8}:(?:\s|\\{1,16}[nrt]){0,8}\\{0,16}"string\\{0,16}"(?:\s|\\{1,16}[nrt]){0,8},(?:\s|\\{1,16}[nrt]){0,40}\\{0,16}"value\\{0,16}"(?:\s|\\{1,16}[nrt]){0,8}:(?:\s|\\{1,16}[nrt]){0,8}\\{0,16}"((?:[^"\\\n]|\\{1,16}[^nrt"\\\s]){8,400}?)\\{0,16}"`,
+      "g",
+    ),
+    entropy: 2.5,
+    check: (v) => !/^(?:\$\{|<|\{\{)/.test(v),
+    window: { before: 0, after: 800 },
+    anchored: true,
+  },
+  {
+    id: "wordpress-auth-key",
+    description: "a WordPress authentication key or salt (wp-config.php)",
+    kind: "structure",
+    // `define( 'AUTH_KEY', '...' );`, then the `..._SALT`s: tried around a salt's name (the
+    // keys' lines above it within reach), not at every `key` (in source code, a window
+    // around each had cost a scan a twentieth).
+    keywords: ["salt"],
+    // Any characters but a quote, a backslash or a line break; in a JSON string `\"`, `\/`
+    // and `\\` one each (an escape's backslash read one way alone: a run of them is read
+    // in pairs, not split every way).
+    pattern:
+      /define\([ \t]{0,8}(\\{0,16}["'])(?:AUTH|SECURE_AUTH|LOGGED_IN|NONCE)_(?:KEY|SALT)\1[ \t]{0,16},[ \t]{0,16}'((?:[^'\\\n]|\\["\\/]){32,200}?)'/g,
+    entropy: 3,
+    group: 2,
+    // Its characters are any (`<>`, `${` among them, which elsewhere mark a placeholder):
+    // the placeholder is WordPress's own sentence.
+    placeholders: true,
+    check: (v) => !/put your unique phrase here/i.test(v),
+    window: { before: 1200, after: 600 },
   },
   {
     id: "pgpass-password",

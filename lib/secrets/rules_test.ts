@@ -46,6 +46,14 @@ const cases: [string, string][] = [
   ["google-oauth-access-token", `ya29.a0${body(120)}`],
   ["google-oauth-access-token", `Authorization: Bearer ya29.c.b0${body(90)}.${body(40)}`],
   ["mysql-password-argument", `mysql -u root -p${body(30).replace(/\d/g, "").slice(0, 14)} app`],
+  [
+    "terraform-sensitive-output",
+    JSON.stringify({ db_url: { sensitive: true, type: "string", value: body(24) } }, null, 2),
+  ],
+  [
+    "wordpress-auth-key",
+    `define( 'NONCE_SALT',       '${body(20)}}|;:,.<>?/~ ${body(11)}[*&^%$#@!]${body(24)}' );`,
+  ],
   ["pgpass-password", `db.internal:5432:app:app_user:${body(24)}`],
   // Of letters alone (in code, such a value reads as a name).
   ["pgpass-password", `db.internal:5432:app:app_user:${body(30).replace(/\d/g, "")}`],
