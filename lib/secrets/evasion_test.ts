@@ -3142,11 +3142,12 @@ Deno.test("a token or a .env line cut into narrow lines (`fold -w 2` to `-w 15`,
     }
   }
   // After a prefix, a block is found where one of the survey's probes (every 29
-  // characters) falls on a line's own characters. A short block is met a few times, and
-  // it passes where each falls on the prefix: of these 1,050, 73 pass (657 did before
-  // blocks of narrow lines were read, 232 with the probes every 30 characters, where they
-  // fell at one character of each line 5, 6, 10 or 15 long).
-  assert.ok(missedPrefixed <= 73, `${missedPrefixed} after a prefix missed`);
+  // characters) falls on a line's own characters, or in a line's number (`cat -n`'s, and
+  // the spaces before it). A short block is met a few times, and it passes where each
+  // falls on the prefix: of these 1,050, 71 pass (73 before a probe in a line's number
+  // read on, 657 before blocks of narrow lines were read, 232 with the probes every 30
+  // characters, where they fell at one character of each line 5, 6, 10 or 15 long).
+  assert.ok(missedPrefixed <= 71, `${missedPrefixed} after a prefix missed`);
   // What is left: an AWS key's ID alone (20 characters, no separator in its prefix) in
   // base64 of two lines, the first after a label or a JSON string's quote (a line too few
   // to tell a block), or the first 15 wide (the second shorter); and in a `.env` cut two
@@ -3202,15 +3203,12 @@ Deno.test("a .env cut into narrow lines and shown with each line's number or quo
       if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
     }
   }
-  // Left: in a request, `cat -n`'s lines of `fold -w 5` are 15 characters with their
-  // prefix and their break (`     1\\t` and `\\n` escaped), and at three alignments of 30
-  // the probes that meet the block all fall on its prefixes. (With the probes every 30
-  // characters, 74 of these 300 were missed.)
-  assert.ok(
-    missed.every((m) => m.startsWith("fold -w 5 .env | cat -n after") && m.endsWith("request")),
-    missed.join(", "),
-  );
-  assert.ok(missed.length <= 3, missed.join(", "));
+  // In a request, `cat -n`'s lines of `fold -w 5` are 15 characters with their prefix
+  // and their break (`     1\\t` and `\\n` escaped): at three alignments of 30 the
+  // probes that met the block all fell on its prefixes, until a probe in a line's number
+  // or the spaces before it read on past its tab. (With the probes every 30 characters,
+  // 74 of these 300 were missed.)
+  assert.deepEqual(missed, []);
 });
 
 Deno.test("a file whose lines hold spaces, quotes or brackets, cut into narrow lines (`fold -w 2` to `-w 15` of AWS credentials, a JSON file, YAML), is read whole: the AWS secret key, which has no prefix, is found by its label", () => {

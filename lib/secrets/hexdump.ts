@@ -981,6 +981,9 @@ function joinedNear(text: string, at: number, reach: { end: number }): Dump | un
   return undefined;
 }
 
+/** What a block of narrow lines of digits alone reads as (see `narrowLinesNear`). */
+const ALL_DIGITS = /^[0-9]*$/;
+
 /** Where the line break nearest after `at` (within this many characters) starts, for a narrow block. */
 const NARROW_REACH = 80;
 
@@ -1096,6 +1099,12 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   const full = lines.length + +(head.length === width);
   if (full < NARROW_BLOCK_LINES || full * width + tail.length < MIN_JOINED) return undefined;
   const body = lines.join("");
+  // Digits alone hold no token (a number a line is read as a character's code: see
+  // `numbersNear`): times (`12:30`, a number and a colon read as a prefix), counts.
+  if (ALL_DIGITS.test(body + tail)) {
+    reach.end = Math.max(reach.end, end);
+    return undefined;
+  }
   // Not where the head ends a name (`api_key=`, `token:`, a line above a block of values):
   // glued on, the block would read as the value assigned to it. Unless a token's prefix
   // starts in it (`payload=ghp_Z`, then `q8Lw2...`).

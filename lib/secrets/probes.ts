@@ -327,7 +327,8 @@ function inNumberColon(
     ? c === 32 && isDigit(a)
     : a === 58
     ? b === 32 && isDigit(get(i - 1))
-    : a === 32 && get(i - 1) === 58 && isDigit(get(i - 2));
+    : a === 32 &&
+      (isDigit(b) || (b === 32 && isDigit(c)) || (get(i - 1) === 58 && isDigit(get(i - 2))));
 }
 
 /**
@@ -1009,10 +1010,22 @@ function narrowProbe(
     const j = i + shift;
     let k = j;
     c = bytes[k]!;
+    // In the spaces before a line's number (`cat -n`, `nl`): on to the number.
+    if (c === 32) {
+      while (k < j + 6 && c === 32) c = bytes[++k]!;
+      if (!isDigit(c)) return false;
+    }
     while (k < j + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
     // On past a line's number's `: ` (`awk '{print NR": "$0}'`): the probe was in it.
     if (c === 32 && bytes[k - 1] === 58 && isDigit(bytes[k - 2]!)) {
       const from = ++k;
+      c = bytes[k]!;
+      while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
+    }
+    // Or past the tab after one (`cat -n`, `nl`; in a JSON string, `\t`).
+    if (isDigit(bytes[k - 1]!) && (c === 9 || (c === 92 && bytes[k + 1] === 116))) {
+      k += c === 9 ? 1 : 2;
+      const from = k;
       c = bytes[k]!;
       while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = bytes[++k]!;
     }
@@ -1038,9 +1051,22 @@ function narrowProbe(
   } else {
     let k = i;
     c = codeOf.call(text, k);
+    if (c === 32) {
+      while (k < i + 6 && c === 32) c = codeOf.call(text, ++k);
+      if (!isDigit(c)) return false;
+    }
     while (k < i + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
     if (c === 32 && codeOf.call(text, k - 1) === 58 && isDigit(codeOf.call(text, k - 2))) {
       const from = ++k;
+      c = codeOf.call(text, k);
+      while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
+    }
+    if (
+      isDigit(codeOf.call(text, k - 1)) &&
+      (c === 9 || (c === 92 && codeOf.call(text, k + 1) === 116))
+    ) {
+      k += c === 9 ? 1 : 2;
+      const from = k;
       c = codeOf.call(text, k);
       while (k < from + LINES_WIDTH && LINE_CHAR[c] === 1) c = codeOf.call(text, ++k);
     }
