@@ -302,6 +302,12 @@ Deno.test("a secret's name in small letters alone, its word run on after another
   ]);
   assert.deepEqual(found(`bind 127.0.0.1\nrequirepass ${body(24)}\n`), ["generic-secret"]);
   assert.deepEqual(found(`  masterauth ${body(24)}`), ["generic-secret"]);
+  // A name whose word runs on in small letters after another that is no head
+  // (`oauth`, `bypass`) is still found by its next word: a try from inside the first,
+  // turned down after the pattern matched, had hidden it.
+  for (const name of ["oauth_token", "bypass_token", "monkey_key"]) {
+    assert.deepEqual(found(`${name} = "${body(40)}"`), ["generic-secret"], name);
+  }
   // Not a word that only ends so, nor the directive inside a line.
   for (
     const text of [
