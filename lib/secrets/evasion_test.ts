@@ -3176,6 +3176,26 @@ Deno.test("a long block of narrow lines (a file's base64 in lines of eight, a lo
   ) assert.equal(findSecrets(text).length, 1, text.slice(-80));
 });
 
+/**
+ * Where no secret is found in each of `outputs` (a command's output, by the command) after
+ * lines of every length up to the probes' stride and past it (each alignment of its lines
+ * to the survey's probes), as written and in a model request.
+ */
+function missedAtAlignments(outputs: Record<string, string>): string[] {
+  const missed: string[] = [];
+  for (const [command, output] of Object.entries(outputs)) {
+    for (let a = 0; a < 30; a++) {
+      const written = `${"#".repeat(a)}\n$ ${command}\n${output}`;
+      const request = JSON.stringify({
+        messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
+      });
+      if (findSecrets(written).length === 0) missed.push(`${command} after ${a}`);
+      if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
+    }
+  }
+  return missed;
+}
+
 Deno.test("a .env cut into narrow lines and shown with each line's number or quoted (`fold -w 5 .env | cat -n`, `base64 -w 8 .env | sed 's/^/> /'`) is found at every alignment, as written and in a model request", () => {
   const env = `DEBUG=1\nGITHUB_TOKEN=${GH}\nPORT=8080\n`;
   const b64 = (s: string, w: number) => btoa(s).match(new RegExp(`.{1,${w}}`, "g"))!.join("\n");
@@ -3190,19 +3210,7 @@ Deno.test("a .env cut into narrow lines and shown with each line's number or quo
     "fold -w 3 .env | sed 's/^/> /'": quoted(foldOf(env, 3)),
     "base64 -w 8 .env | sed 's/^/> /'": quoted(b64(env, 8)),
   };
-  const missed: string[] = [];
-  // The output after lines of every length up to the probes' stride and past it: each
-  // alignment of the lines to the survey's probes.
-  for (const [command, output] of Object.entries(outputs)) {
-    for (let a = 0; a < 30; a++) {
-      const written = `${"#".repeat(a)}\n$ ${command}\n${output}`;
-      const request = JSON.stringify({
-        messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
-      });
-      if (findSecrets(written).length === 0) missed.push(`${command} after ${a}`);
-      if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
-    }
-  }
+  const missed = missedAtAlignments(outputs);
   // In a request, `cat -n`'s lines of `fold -w 5` are 15 characters with their prefix
   // and their break (`     1\\t` and `\\n` escaped): at three alignments of 30 the
   // probes that met the block all fell on its prefixes, until a probe in a line's number
@@ -3443,17 +3451,7 @@ Deno.test("a .env cut into narrow lines and shown with each line's number as it 
     "fold -w 4 notes | grep -n ''": numbered(foldOf(long, 4), ":"),
     "base64 -w 4 notes | grep -n ''": numbered(b64(long, 4), ":"),
   };
-  const missed: string[] = [];
-  for (const [command, output] of Object.entries(outputs)) {
-    for (let a = 0; a < 30; a++) {
-      const written = `${"#".repeat(a)}\n$ ${command}\n${output}`;
-      const request = JSON.stringify({
-        messages: [{ role: "user", content: [{ type: "tool_result", content: written }] }],
-      });
-      if (findSecrets(written).length === 0) missed.push(`${command} after ${a}`);
-      if (findSecrets(request).length === 0) missed.push(`${command} after ${a}, in a request`);
-    }
-  }
+  const missed = missedAtAlignments(outputs);
   // Before a colon after a line's number ended a prefix, and a block's lines went on a
   // place further where the number gained a digit, all 420 were missed.
   assert.deepEqual(missed, []);
