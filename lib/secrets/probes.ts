@@ -194,13 +194,13 @@ export function dumpsInText(text: string, to: number, pass: Pass): void {
     }
     // Narrow lines (`fold -w 5`, `base64 -w 8`; see `narrowProbe`): what a narrow line
     // holds up to a line break's first character, or to the third (see `NARROW`).
-    // Or they are in a line's number's `: ` (`awk '{print NR": "$0}'`).
+    // Or they are in a line's number (see `inLineNumber`).
     if (
       ((ca < 256 && cb < 256 && cc < 256 &&
         ((NARROW[ca]! >> 1) |
             (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
           0) ||
-        inNumberColon(get, i, ca, cb, cc)) &&
+        inLineNumber(get, i, ca, cb, cc)) &&
       narrowProbe(text, undefined, 0, get, i, openRun, pass)
     ) pass.joined.push(i);
   }
@@ -304,7 +304,7 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
       (((NARROW[ca]! >> 1) |
             (NARROW[ca]! & ((NARROW[cb]! >> 1) | (NARROW[cb]! & NARROW[cc]!)) & 1)) !==
           0 ||
-        inNumberColon(get, i, ca, cb, cc)) &&
+        inLineNumber(get, i, ca, cb, cc)) &&
       narrowProbe("", bytes, shift, get, i, openRun, pass)
     ) pass.joined.push(i);
   }
@@ -312,11 +312,12 @@ export function dumpsInBytes(bytes: Uint8Array, shift: number, to: number, pass:
 }
 
 /**
- * Whether the three at `i` (`a`, `b`, `c`) are in the `: ` after a line's number (`12: `):
- * a narrow line's prefix there (`awk '{print NR": "$0}'`), which the narrow lines' test
- * (see `NARROW`) turns down, as it does a space in code.
+ * Whether the three at `i` (`a`, `b`, `c`) are in a line's number that a narrow line's
+ * prefix ends with, which the narrow lines' test (see `NARROW`) turns down, as it does a
+ * space in code: the `: ` after it (`awk '{print NR": "$0}'`), or the spaces before it
+ * (`cat -n`'s `     12\t`).
  */
-function inNumberColon(
+function inLineNumber(
   get: (k: number) => number,
   i: number,
   a: number,

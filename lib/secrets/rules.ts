@@ -177,7 +177,8 @@ function token(
 
 /**
  * A keyword as a word of an identifier, in any case: at its start, after a separator,
- * or at a camelCase boundary (`myEtsyToken`), and not running on into a longer
+ * or at a camelCase boundary (`myEtsyToken`), or in small letters after one of `heads`
+ * that starts a word (`authtoken`; see `NAME_HEADS`), and not running on into a longer
  * lower-case word (`SetSysctl` is not `etsy`, `sumOfX` is not `sumo`).
  */
 export function wordSource(keyword: string, heads?: string): string {
@@ -1700,8 +1701,8 @@ export const RULES: readonly Rule[] = [
     keywords: ["--", "login", "sshpass", "storepass", "keypass", "redis-cli"],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
-    // `--password-file X`), a .netrc's
-    // `login me password X` (on one line or each on its own), a registry login's `-p X` (`docker login -u me -p X`),
+    // `--password-file X`), a .netrc's `login me password X` (on one line, or each word
+    // on a line of its own), a registry login's `-p X` (`docker login -u me -p X`),
     // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`.
     pattern: new RegExp(
       String
