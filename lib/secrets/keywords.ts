@@ -161,7 +161,17 @@ const TRIGGER_WORDS = [
  * keywords use whose class each takes: a class more widens the table (see above), a
  * shared one costs a rare needless wake (`={` in JSX wakes the look for a soft line break).
  */
-const ALIASES: readonly [string, string][] = [["{", "~"], ["\n", "~"], ["\r", "~"]];
+const ALIASES: readonly [string, string][] = [
+  ["{", "~"],
+  ["\n", "~"],
+  ["\r", "~"],
+  // A `.pgpass` line's wildcard port (`:*:`): a class of its own would take the table past
+  // 16-bit entries.
+  ["*", "~"],
+];
+
+/** The character whose class each of `ALIASES` takes, by character. */
+const ALIAS_OF = new Map(ALIASES);
 
 /**
  * Characters that share one class: digits few keywords hold (`sha256~`, `r8_`, `4b1d`).
@@ -209,8 +219,13 @@ export class KeywordMatcher {
     let classCount = 1;
     for (const ch of SHARED) this.#classes[ch.charCodeAt(0)] = classCount;
     classCount++;
+    // A keyword's character that another's class stands for is read as that one (where a
+    // keyword holds it: its class is made below).
+    const held = new Set(this.keywords.join(""));
     const classify = (word: string) => {
       for (const ch of word) {
+        const like = ALIAS_OF.get(ch);
+        if (like !== undefined && held.has(like)) continue;
         const c = ch.charCodeAt(0);
         if (c >= 128) throw new Error(`keyword "${word}" is not ASCII`);
         if (this.#classes[c] === 0) {

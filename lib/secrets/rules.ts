@@ -1854,10 +1854,10 @@ export const RULES: readonly Rule[] = [
     description: "password in a PostgreSQL password file (.pgpass)",
     kind: "structure",
     // Its lines are `host:port:database:user:password`, tried where the port is the
-    // default one (`:*:`, a wildcard port, would take the survey's table past 16-bit
-    // entries: see `SHARED` in keywords.ts). A colon in the password is escaped (`\:`):
-    // one there is no such line (an IPv6 address, a fingerprint).
-    keywords: ["5432:"],
+    // default one or a wildcard (`*`, read as `~` by the survey: see `ALIASES` in
+    // keywords.ts). A colon in the password is escaped (`\:`): one there is no such line
+    // (an IPv6 address, a fingerprint).
+    keywords: ["5432:", ":*:"],
     pattern: new RegExp(
       String
         .raw`(?<=^|\n|\\n|")[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,63}:[^:\s\\]{1,63}:([^:\s\\]{8,150})(?=[ \t]*(?:\r?\n|\\{1,16}[nrt]|$))`,

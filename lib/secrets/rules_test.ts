@@ -58,6 +58,7 @@ const cases: [string, string][] = [
   // Of letters alone (in code, such a value reads as a name).
   ["pgpass-password", `db.internal:5432:app:app_user:${body(30).replace(/\d/g, "")}`],
   ["pgpass-password", `localhost:5432:*:replicator:${body(6)}%${body(13).slice(6)}`],
+  ["pgpass-password", `*:*:*:replicator:${body(24)}`],
   [
     "azure-sas-token",
     "https://acct.blob.core.windows.net/c/f?sp=r&se=2026-12-31T00:00:00Z&spr=https&sv=2022-11-02" +
