@@ -197,9 +197,14 @@ export const RANK = { token: 0, named: 1, structure: 2, generic: 3 } as const;
 /**
  * One finding per secret: a finding overlapping one of a more specific rule is left out
  * (a token in an Authorization header is the token; a key assigned to `api_key` is the
- * key's own kind).
+ * key's own kind), as is one of the same span as another of its rank that comes first in
+ * `place` (the catalogue's order), or in the list.
  */
-export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => number): T[] {
+export function dropShadowed<T extends Finding>(
+  findings: T[],
+  rank: (f: T) => number,
+  place: (f: T) => number = () => 0,
+): T[] {
   // Most scans (a header, a URL, a window) find nothing: no sweep, no arrays for it.
   if (findings.length < 2) return findings.slice();
   // One sweep in order of start, comparing each finding with those still open where it
@@ -216,6 +221,12 @@ export function dropShadowed<T extends Finding>(findings: T[], rank: (f: T) => n
       if (findings[j]!.index >= end) continue;
       if (ranks[j]! < ranks[i]!) dropped[i] = 1;
       else if (ranks[i]! < ranks[j]!) dropped[j] = 1;
+      // Two rules of a kind that read the same value (`password=X` as a connection
+      // string's and as a password literal's): the one first in `place` stands for it.
+      else if (findings[j]!.index === start && findings[j]!.length === end - start) {
+        const [oi, oj] = [place(findings[i]!), place(findings[j]!)];
+        dropped[oi < oj || oi === oj && i < j ? j : i] = 1;
+      }
     }
     open.push(i);
   }
@@ -327,7 +338,7 @@ export class Detector {
     // where one function was entered mid-loop (OSR) and thrown away again at code its
     // interpreter had not run yet, hundreds of times over a scan of 1 MiB.
     const findings = this.#match(text, this.#windowsOf(survey, text.length));
-    return dropShadowed(findings, (f) => RANK[this.rules[f.r]!.kind ?? "structure"])
+    return dropShadowed(findings, (f) => RANK[this.rules[f.r]!.kind ?? "structure"], (f) => f.r)
       .map(({ r: _, ...f }) => f)
       .toSorted((a, b) => a.index - b.index || a.rule.localeCompare(b.rule));
   }
@@ -405,7 +416,11 @@ export class Detector {
     return found.findings;
   }
 
-  /** Rule `r` at each anchor; as a scan of the text would, a match hides the anchors inside it. */
+  /**
+   * Rule `r` at each anchor; as a scan of the text would, a match hides the anchors inside
+   * it, but only one found to hold a secret: a match turned down may have read a name as
+   * the value (`key="ClearTextPassword" value="..."`, whose value is named inside it).
+   */
   #matchAnchored(text: string, r: number, anchors: number[], found: Found): void {
     const sticky = this.#sticky[r]!;
     let next = 0;
@@ -415,8 +430,7 @@ export class Detector {
       sticky.lastIndex = start;
       const m = sticky.exec(text);
       if (m === null) continue;
-      next = start + Math.max(1, m[0].length);
-      this.#take(r, m, 0, found);
+      if (this.#take(r, m, 0, found)) next = start + Math.max(1, m[0].length);
     }
   }
 
@@ -437,19 +451,24 @@ export class Detector {
     }
   }
 
-  /** Judges one match of rule `r` (found in text that starts at `from`) and keeps it. */
-  #take(r: number, m: RegExpExecArray, from: number, found: Found, salvage = true): void {
+  /**
+   * Judges one match of rule `r` (found in text that starts at `from`) and keeps it.
+   * Returns whether it was kept (or what filler hid in it).
+   */
+  #take(r: number, m: RegExpExecArray, from: number, found: Found, salvage = true): boolean {
     const rule = this.rules[r]!;
     const g = rule.group ?? 1;
     const secret = m[g] ?? m[0];
     const inInput = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
     const at = from + inInput;
     if (!this.#accept(rule, secret)) {
+      const before = found.findings.length;
       if (salvage) this.#salvage(r, m.input, inInput, secret, from, found);
-      return;
+      return found.findings.length > before;
     }
-    if (rule.checkMatch && !rule.checkMatch(m)) return;
+    if (rule.checkMatch && !rule.checkMatch(m)) return false;
     this.#record(r, at, secret.length, found);
+    return true;
   }
 
   /** Keeps a finding of rule `r`, once per rule and offset. */

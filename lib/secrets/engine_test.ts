@@ -285,9 +285,11 @@ Deno.test("a binary file's UTF-16 text reads as written, either byte order; a pr
 Deno.test("dropShadowed() keeps what comparing every pair keeps, and thousands of findings cost a sweep", () => {
   type F = { rule: string; description: string; index: number; length: number; rank: number };
   const pairwise = (fs: F[]) =>
-    fs.filter((f) =>
-      !fs.some((g) =>
-        g !== f && g.rank < f.rank && g.index < f.index + f.length && f.index < g.index + g.length
+    fs.filter((f, i) =>
+      !fs.some((g, j) =>
+        g !== f && g.index < f.index + f.length && f.index < g.index + g.length &&
+        (g.rank < f.rank ||
+          g.rank === f.rank && g.index === f.index && g.length === f.length && j < i)
       )
     );
   let seed = 11;

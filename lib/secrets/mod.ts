@@ -537,7 +537,13 @@ export function joinPieces(
       out.push({ ...f, index, ...(written ? { written } : {}) });
     }
   }
-  return dropShadowed(out, rankOf).toSorted((a, b) => a.index - b.index);
+  return dropShadowed(out, rankOf, orderOf).toSorted((a, b) => a.index - b.index);
+}
+
+/** A rule's place in the catalogue. */
+const orders = new Map(RULES.map((r, i) => [r.id, i]));
+function orderOf(f: Located): number {
+  return orders.get(f.rule) ?? RULES.length;
 }
 
 const ranks = new Map<string, number>();
@@ -813,7 +819,7 @@ function findInPiece(
       );
     }
   }
-  return dropShadowed(once, rankOf).toSorted((a, b) => a.index - b.index);
+  return dropShadowed(once, rankOf, orderOf).toSorted((a, b) => a.index - b.index);
 }
 
 /**

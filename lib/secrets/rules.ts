@@ -238,10 +238,16 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `default =`), R's `<-`, and a space alone where a command sets a variable: a Dockerfile's `ENV API_KEY`,
  * fish's `set -gx API_KEY` (and Tcl's `set api_key`), Windows' `setx API_KEY`, C's
  * `#define API_KEY`, SQL's `WITH PASSWORD`, a Redis configuration's `requirepass` and
- * `masterauth` at a line's start; a Rust type may be a reference (`&str`).
+ * `masterauth` at a line's start, a tool's `config set` (`npm config set //host/:_authToken`,
+ * `git config --global github.token`); a Rust type may be a reference (`&str`). A default
+ * after `??` or `||` (`process.env.API_KEY ?? "..."`) is the secret written in the code. A YAML block
+ * scalar's value is on the next line (`password: |`); a method's argument follows a space
+ * (Gradle's `storePassword "..."`, Ruby's `password "..."`); a table's column rule stands
+ * between a name and its value (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as
+ * `doppler secrets` prints it).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>|<-|(?:,|\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'])?(?:[vV]alue|default)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth)))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:[vV]alue|default)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80}))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -301,17 +307,11 @@ const NOT_SECRET_NAMES = new Set([
   "up",
   "press",
   "pressed",
-  "code",
-  "name",
-  "names",
   "size",
   "length",
   "len",
   "type",
   "types",
-  "vault",
-  "file",
-  "path",
   "pair",
   "ring",
   "board",
@@ -331,15 +331,6 @@ const NOT_SECRET_NAMES = new Set([
   "mapping",
   "label",
   "chars",
-  "url",
-  "uri",
-  "endpoint",
-  "region",
-  "host",
-  "port",
-  "timeout",
-  "expiry",
-  "expires",
   "algorithm",
   "alg",
   "usage",
@@ -357,17 +348,44 @@ const NOT_SECRET_NAMES = new Set([
   "ids",
   "header",
   "param",
-  "location",
-  "store",
-  "policy",
-  "provider",
-  "mode",
   // What names something beside a secret: the key's namespace, an API's response, a
   // stored object's ETag (a hash).
   "namespace",
   "response",
   "etag",
 ]);
+
+/**
+ * Words that name a thing beside a secret when they follow the secret's word (`TOKEN_HOST`,
+ * `KEY_FILE`, `SECRET_REGION`, `password_store`): before it they say whose the secret is
+ * (`EMAIL_HOST_PASSWORD`, `RELEASE_STORE_PASSWORD`, `VAULT_TOKEN`, `CODE_SIGNING_PASSWORD`).
+ */
+const NOT_SECRET_HEADS = new Set([
+  "code",
+  "name",
+  "names",
+  "url",
+  "uri",
+  "endpoint",
+  "region",
+  "host",
+  "port",
+  "timeout",
+  "expiry",
+  "expires",
+  "vault",
+  "file",
+  "path",
+  "location",
+  "store",
+  "policy",
+  "provider",
+  "mode",
+]);
+
+/** A word that names a secret (`password`, `apikey`, `authtoken`, `creds`). */
+const SECRET_WORD =
+  /(?:key|token|secret|pass|passwd|password|passphrase|pwd|auth|creds?|credentials?)$/;
 
 /**
  * Mostly words of three letters or more: a name, a constant, a sentence. A word has a
@@ -631,12 +649,14 @@ function looksRandom(secret: string): boolean {
 /** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
 function secretName(name: string): boolean {
   const parts = words(name);
+  const first = parts.findIndex((w) => SECRET_WORD.test(w));
   // A page of results' next token is a cursor (`NextToken`, `nextPageToken`,
   // `page_token`); NextAuth's secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are
   // not. `sentry_key` is a DSN's public key, which Sentry's SDKs send with every event
   // (the DSN that holds it is no secret either); its auth tokens are.
   return !parts.some((w, i) =>
     NOT_SECRET_NAMES.has(w) ||
+    NOT_SECRET_HEADS.has(w) && (first === -1 || i > first) ||
     (w === "next" || w === "page") && /^(?:token|page)$/.test(parts[i + 1] ?? "") ||
     w === "sentry" && parts[i + 1] === "key" && i + 2 === parts.length
   );
@@ -743,6 +763,15 @@ export const RULES: readonly Rule[] = [
     "Google OAuth access token",
     ["ya29"],
     "ya29\\.(?=[\\w.-]{30})[\\w-]+(?:\\.[\\w-]+)*",
+  ),
+  // A Google OAuth refresh token (`1//0` and some hundred characters), as `firebase
+  // login:ci` prints it and `application_default_credentials.json` and rclone keep it.
+  token(
+    "google-oauth-refresh-token",
+    "Google OAuth refresh token",
+    ["1//0"],
+    "1//0[\\w-]{40,}",
+    { entropy: 3.5 },
   ),
   token(
     "azure-ad-client-secret",
@@ -1334,7 +1363,7 @@ export const RULES: readonly Rule[] = [
   token(
     "twitter-bearer-token",
     "Twitter bearer token",
-    ["aaaaaaaaaaaaaaaaaaaaa"],
+    ["aaaaaaaaaaaa"],
     "A{22}[a-zA-Z0-9%]{80,100}",
     {
       placeholders: true,
@@ -1517,9 +1546,10 @@ export const RULES: readonly Rule[] = [
     // header's had made `-----BEGIN ... KEY-----` and forty words take minutes).
     // No run of five dashes inside it: a header with no end is given up at the next one,
     // not read on to the window's end (a header every 32 characters made that quadratic:
-    // 128 KiB of them 2.6 s).
+    // 128 KiB of them 2.6 s). OpenVPN's static key (`tls-auth`, `secret`) is written so too,
+    // in hex.
     pattern:
-      /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----((?:[A-Za-z0-9+/=:,]|-(?!----)|\s|\\{1,16}[rn])*?)-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g,
+      /-----BEGIN[ A-Z0-9_-]{0,100}(?:PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V\d)-----((?:[A-Za-z0-9+/=:,]|-(?!----)|\s|\\{1,16}[rn])*?)-----END[ A-Z0-9_-]{0,100}(?:PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V\d)-----/g,
     placeholders: true,
     check: (body) => (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 64,
     window: { before: 0, after: 32_768 },
@@ -1639,9 +1669,10 @@ export const RULES: readonly Rule[] = [
     // From the `://`, the scheme read back: tried where the keyword is, not at every
     // word of a window.
     pattern:
-      /(?<=\b[a-z][a-z0-9+.\-]{1,20}):\/\/[^\s/:@'"`<>]{1,100}:([^\s/:@'"`<>$]{3,100})@[A-Za-z0-9.\-]+/gi,
+      /(?<=\b[a-z][a-z0-9+.\-]{1,20}):\/\/[^\s/:@'"`<>]{0,100}:([^\s/:@'"`<>$]{3,100})@[A-Za-z0-9.\-]+/gi,
     anchored: true,
-    // A password of one repeated character, or a word that names the field, is a stand-in.
+    // The user may be left out (Redis's `redis://:password@host`). A password of one
+    // repeated character, or a word that names the field, is a stand-in.
     entropy: 1.5,
     shownValues: true,
     check: (password) =>
@@ -1649,7 +1680,7 @@ export const RULES: readonly Rule[] = [
       !/passw(?:or)?d|^(?:pwd|secret|\*+|x+|changeme)$/i.test(password),
     checkMatch: (m) => {
       // Identical user and password are a default, not a secret (postgres:postgres).
-      const auth = /:\/\/([^:/@]+):([^@]+)@/.exec(m[0]);
+      const auth = /:\/\/([^:/@]*):([^@]+)@/.exec(m[0]);
       if (auth && auth[1] === auth[2]) return false;
       // `pass` in a database URL is the field's name, as every driver's documentation
       // writes it (`postgres://user:pass@localhost/db`).
@@ -1659,54 +1690,19 @@ export const RULES: readonly Rule[] = [
     window: { before: 30, after: 300 },
   },
   {
-    // A password or a secret written as a string literal: any printable characters (the
-    // generic rule reads only a token's alphabet, so `aB3$kL9!mN2@pQ5#rS8%` and Django's
-    // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
-    // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
-    // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
-    // SQL names a role's password without an operator (`WITH PASSWORD '...'`, MySQL's
-    // `IDENTIFIED BY '...'`), PHP's `define('DB_PASSWORD', '...')` with a comma (a comma
-    // alone after a quoted "password" is a test's pair of a password and its hash).
-    id: "password-literal",
-    description: "password or secret written as a string",
-    kind: "structure",
-    keywords: ["pass", "pwd", "secret", "identified"],
-    pattern:
-      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<]|\\{1,16}[nrt]|$))/gi,
-    // The value is read whole, as the connection string's is.
-    group: 2,
-    entropy: 3,
-    check: (s) =>
-      [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
-      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
-      !encodedProse(s) && !claimed(s) && !pathLike(s),
-    checkMatch: (m) => {
-      const name = /^\w*/.exec(m[0])![0];
-      // A secret's value of twenty or more characters of a token's alphabet is the generic
-      // rule's to judge (and to name).
-      if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
-      if (m[1] === "" && !unquotedPassword(m[2]!)) return false;
-      const full = nameBefore(m.input, m.index) + name;
-      // A value that is its name again (`userPassword: UserPassword.`, a field documented).
-      if (m[2]!.replace(/[^A-Za-z0-9]+$/, "").toLowerCase() === full.toLowerCase()) return false;
-      return secretName(full);
-    },
-    window: { before: 0, after: 160 },
-    anchored: true,
-  },
-  {
     id: "secret-argument",
     description: "secret after a command's flag or a .netrc password",
     kind: "structure",
-    keywords: ["--", "login", "sshpass", "storepass", "keypass", "redis-cli"],
+    keywords: ["--", "login", "sshpass", "storepass", "keypass", "redis-cli", "pass"],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
     // `--password-file X`), a .netrc's `login me password X` (on one line, or each word
     // on a line of its own), a registry login's `-p X` (`docker login -u me -p X`),
-    // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`.
+    // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`,
+    // `gh secret set NAME --body X`, `htpasswd -b FILE USER X`, `openssl passwd -6 X`.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt]|$)`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
       "g",
     ),
     group: 2,
@@ -1730,7 +1726,7 @@ export const RULES: readonly Rule[] = [
     // quoted whole or not (`env:` and `file:` name where the password is instead).
     pattern: new RegExp(
       String
-        .raw`pass:(?<=(?<![\w-](?<!\\[nrtbf]))-pass(?:in|out|word)?[ \t]{1,4}(\\{0,16}["']|)pass:)([^\s"'\\]{8,150})(?=\1(?:\s|\\{1,16}[nrt]|$))`,
+        .raw`pass:(?<=(?<![\w-](?<!\\[nrtbf]))-pass(?:in|out|word)?[ \t]{1,4}(\\{0,16}["']|)pass:)([^\s"'\\]{8,150})(?=\1(?:\s|\\{1,16}[nrt"]|"|$))`,
       "g",
     ),
     group: 2,
@@ -1748,7 +1744,7 @@ export const RULES: readonly Rule[] = [
     // takes its password glued to `-p` (a `-p` alone asks for it; `-P` is the port).
     pattern: new RegExp(
       String
-        .raw`mysql(?:dump|admin|import|check|show)?(?=[ \t])[^\n|;&]{0,100}?[ \t]-p(["']?)([^\s"'\\-][^\s"'\\]{5,150})\1(?=\s|$)`,
+        .raw`mysql(?:dump|admin|import|check|show)?(?=[ \t])[^\n|;&]{0,100}?[ \t]-p(\\{0,16}["']|)([^\s"'\\-][^\s"'\\]{5,150})\1(?=\s|\\{1,16}[nrt"]|"|$)`,
       "g",
     ),
     group: 2,
@@ -1796,7 +1792,7 @@ export const RULES: readonly Rule[] = [
     // word is at the name's start or after a hyphen, where no word character precedes
     // it (a prefix matched as `[\w-]*-` was backtracked at every word of the window).
     pattern:
-      /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))["']?\s*[:=]\s*["']?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
+      /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))(?:\\{0,16}["'])?\s*[:=]\s*(?:\\{0,16}["'])?(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\]{8,})/gi,
     // Hex is read from its own floor, as a value assigned to a secret's name is (a random
     // sixteen-digit hex falls under 3 one time in seven): the lowest, checked below.
     entropy: 2.6,
@@ -1860,7 +1856,7 @@ export const RULES: readonly Rule[] = [
     keywords: ["5432:", ":*:"],
     pattern: new RegExp(
       String
-        .raw`(?<=^|\n|\\n|")[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,63}:[^:\s\\]{1,63}:([^:\s\\]{8,150})(?=[ \t]*(?:\r?\n|\\{1,16}[nrt]|$))`,
+        .raw`(?<=^|\n|\\n|")[\w.*-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,63}:[^:\s\\]{1,63}:([^:\s\\]{8,150})(?=[ \t]*(?:\r?\n|\\{1,16}[nrt"]|"|$))`,
       "g",
     ),
     entropy: 2.5,
@@ -1889,6 +1885,42 @@ export const RULES: readonly Rule[] = [
       !/^(?:password|\*+|x+|changeme|<.*>)$/i.test(p) && !codeLike(p) && !pathLike(p) &&
       !isSequence(p),
     window: { before: 0, after: 120 },
+  },
+  {
+    // A password or a secret written as a string literal: any printable characters (the
+    // generic rule reads only a token's alphabet, so `aB3$kL9!mN2@pQ5#rS8%` and Django's
+    // `SECRET_KEY = '...'`, drawn from letters, digits and `!@#$%^&*(-_=+)`, went unread),
+    // twelve or more of them, of three kinds at least (small, capital, digit, other), as a
+    // password policy asks; a test's `"test1234"` or `"Passw0rd"` is too short or too plain.
+    // SQL names a role's password without an operator (`WITH PASSWORD '...'`, MySQL's
+    // `IDENTIFIED BY '...'`), PHP's `define('DB_PASSWORD', '...')` with a comma (a comma
+    // alone after a quoted "password" is a test's pair of a password and its hash).
+    id: "password-literal",
+    description: "password or secret written as a string",
+    kind: "structure",
+    keywords: ["pass", "pwd", "secret", "identified"],
+    pattern:
+      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<"]|\\{1,16}[nrt"]|$))/gi,
+    // The value is read whole, as the connection string's is.
+    group: 2,
+    entropy: 3,
+    check: (s) =>
+      [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
+      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
+      !encodedProse(s) && !claimed(s) && !pathLike(s),
+    checkMatch: (m) => {
+      const name = /^\w*/.exec(m[0])![0];
+      // A secret's value of twenty or more characters of a token's alphabet is the generic
+      // rule's to judge (and to name).
+      if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
+      if (m[1] === "" && !unquotedPassword(m[2]!)) return false;
+      const full = nameBefore(m.input, m.index) + name;
+      // A value that is its name again (`userPassword: UserPassword.`, a field documented).
+      if (m[2]!.replace(/[^A-Za-z0-9]+$/, "").toLowerCase() === full.toLowerCase()) return false;
+      return secretName(full);
+    },
+    window: { before: 0, after: 160 },
+    anchored: true,
   },
   // --- Anything assigned to a secret-sounding name ------------------------------------
   {

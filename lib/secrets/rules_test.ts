@@ -45,6 +45,7 @@ const cases: [string, string][] = [
   ["secret-argument", `machine api.example.com\n  login me@example.com\n  password ${body(20)}\n`],
   ["google-oauth-access-token", `ya29.a0${body(120)}`],
   ["google-oauth-access-token", `Authorization: Bearer ya29.c.b0${body(90)}.${body(40)}`],
+  ["google-oauth-refresh-token", `1//0${body(96)}`],
   ["mysql-password-argument", `mysql -u root -p${body(30).replace(/\d/g, "").slice(0, 14)} app`],
   [
     "terraform-sensitive-output",
@@ -158,6 +159,20 @@ Deno.test("every rule's sample is found on a line of a file sent as a JSON strin
       );
     }
   }
+});
+
+Deno.test("every rule's sample is found as a whole JSON string (a command the agent ran), one and two strings deep", () => {
+  // The Bash tool's command comes back in the next request as `{"command": "..."}`: a
+  // password last on its command line ends at the string's closing quote.
+  const missed: string[] = [];
+  for (const [rule, text] of cases) {
+    const once = JSON.stringify({ type: "tool_use", name: "Bash", input: { command: text } });
+    for (const [depth, body] of [[1, once], [2, JSON.stringify({ body: once })]] as const) {
+      const rules = findSecrets(body).map((f) => f.rule);
+      if (!rules.includes(rule)) missed.push(`${rule}, ${depth} deep: [${rules}] for ${text}`);
+    }
+  }
+  assert.deepEqual(missed, []);
 });
 
 Deno.test("a key file's text is found at any depth of JSON strings: its line breaks escaped once per level", () => {
@@ -944,6 +959,60 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
   const real = btoa(`deploy:${body(16)}`);
   assert.deepEqual(foundAs(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
   assert.deepEqual(foundAs(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
+});
+
+Deno.test("a word naming what is beside a secret (a host, a file, a store) says so only after the secret's word", () => {
+  const value = body(20);
+  for (
+    const name of [
+      "EMAIL_HOST_PASSWORD",
+      "RELEASE_STORE_PASSWORD",
+      "storePassword",
+      "VAULT_TOKEN",
+      "KEYSTORE_FILE_PASSWORD",
+      "CODE_SIGNING_PASSWORD",
+      "PROVIDER_TOKEN",
+      "LOCATION_API_KEY",
+    ]
+  ) {
+    for (const text of [`${name} = '${value}'`, `"${name}": "${value}"`]) {
+      assert.deepEqual(findSecrets(text).map((f) => text.slice(f.index, f.index + f.length)), [
+        value,
+      ], text);
+    }
+  }
+  for (
+    const name of ["TOKEN_HOST", "KEY_FILE", "secret_region", "TOKEN_ENDPOINT", "password_store"]
+  ) {
+    for (const text of [`${name} = '${value}'`, `"${name}": "${value}"`]) {
+      assert.deepEqual(findSecrets(text), [], text);
+    }
+  }
+});
+
+Deno.test("a match turned down hides no name inside it; a header's quotes may be escaped; a value may follow a space, a block scalar's bar or a table's rule", () => {
+  const value = body(20);
+  const found = (text: string) =>
+    findSecrets(text).map((f) => `${f.rule}:${text.slice(f.index, f.index + f.length)}`);
+  // `key="ClearTextPassword"` is a name read as a value and turned down; the password's
+  // name inside it then takes the value beside it.
+  assert.deepEqual(found(`<add key="ClearTextPassword" value="${value}" />`), [
+    `generic-secret:${value}`,
+  ]);
+  const header = JSON.stringify({ c: `h = {"Authorization": "Bearer ${value}"}` });
+  assert.deepEqual(found(header), [`authorization-header:${value}`]);
+  assert.deepEqual(found(`redis://:${value}@cache:6379/0`), [`url-password:${value}`]);
+  assert.deepEqual(found(`storePassword "${value}"`), [`generic-secret:${value}`]);
+  assert.deepEqual(found(`db:\n  password: >-\n      ${value}\n`), [`generic-secret:${value}`]);
+  assert.deepEqual(found(`| API_KEY | ${value} |`), [`generic-secret:${value}`]);
+  // Neither a space before words, nor a bar before prose, nor a port for a password.
+  for (
+    const text of [
+      `echo API_KEY "is set"`,
+      "| api_key | The key your account page shows |",
+      "http://:8080@example.org",
+    ]
+  ) assert.deepEqual(found(text), [], text);
 });
 
 Deno.test("a value whose letters spell its own kind is written for show, except in a URL", () => {
