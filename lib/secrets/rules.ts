@@ -240,14 +240,17 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `#define API_KEY`, SQL's `WITH PASSWORD`, a Redis configuration's `requirepass` and
  * `masterauth` at a line's start, a tool's `config set` (`npm config set //host/:_authToken`,
  * `git config --global github.token`); a Rust type may be a reference (`&str`). A default
- * after `??` or `||` (`process.env.API_KEY ?? "..."`) is the secret written in the code. A YAML block
+ * after `??` or `||` (`process.env.API_KEY ?? "..."`) is the secret written in the code, as
+ * is a method's argument named by the method (`.setApiKey("...")`, a builder's
+ * `.apiKey("...")`) and a value wrapped (Rust's `String::from("...")`, `SecretStr("...")`).
+ * Prose says `is`, `was` or `to` (`the API key is ...`, `set DB_PASSWORD to ...`). A YAML block
  * scalar's value is on the next line (`password: |`); a method's argument follows a space
  * (Gradle's `storePassword "..."`, Ruby's `password "..."`); a table's column rule stands
  * between a name and its value (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as
  * `doppler secrets` prints it).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:[vV]alue|default)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80}))(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:[vV]alue|default)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
@@ -748,6 +751,22 @@ export const RULES: readonly Rule[] = [
     "[A-Za-z0-9/+]{40}",
     { entropy: 3.5 },
   ),
+  {
+    // A secret access key beside its key ID, as IAM's downloaded `credentials.csv`
+    // (`AKIA...,<secret>`) and a table of `aws iam create-access-key` print them: the secret
+    // has no name of its own there, and only the ID was found (a model request's cut took
+    // the ID out and sent the secret on).
+    id: "aws-secret-access-key-pair",
+    description: "AWS secret access key beside its key ID",
+    kind: "named",
+    keywords: ["akia", "asia", "abia", "acca", "a3t"],
+    pattern:
+      /(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[\s,;|"'=]|\\{1,16}[nrt]){1,12}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+    entropy: 3.5,
+    check: (s) => /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    window: { before: 0, after: 120 },
+    anchored: true,
+  },
   token(
     "aws-bedrock-api-key",
     "Amazon Bedrock API key",

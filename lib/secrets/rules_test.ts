@@ -12,6 +12,11 @@ const hex = (n: number) =>
 const cases: [string, string][] = [
   ["aws-access-key-id", "AK" + "IAQ3EGQ2VFOW7ZXM4N"],
   ["aws-secret-access-key", `aws_secret_access_key = "${body(40)}"`],
+  // IAM's credentials.csv: the secret beside its ID, with no name of its own.
+  [
+    "aws-secret-access-key-pair",
+    `Access key ID,Secret access key\nAK${"IAQ3EGQ2VFOW7ZXM4N"},${body(40)}`,
+  ],
   ["github-token", "ghp_" + body(36)],
   ["gitlab-token", "glpat-" + body(20)],
   ["anthropic-api-key", "sk-ant-api03-" + body(93) + "AA"],
@@ -1011,6 +1016,30 @@ Deno.test("a match turned down hides no name inside it; a header's quotes may be
       `echo API_KEY "is set"`,
       "| api_key | The key your account page shows |",
       "http://:8080@example.org",
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
+Deno.test("a value after prose's `is` or `to`, in a setter's or a builder's call, or wrapped (`String::from`) is its name's", () => {
+  const value = body(24);
+  const found = (text: string) =>
+    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
+  for (
+    const text of [
+      `The API key is ${value} and it works.`,
+      `I set DB_PASSWORD to ${value} in the config.`,
+      `config.setApiKey("${value}");`,
+      `OpenAI.builder().apiKey("${value}").build()`,
+      `let c = Config { api_token: String::from("${value}") };`,
+      `settings = Settings(secret_key=SecretStr("${value}"))`,
+    ]
+  ) assert.deepEqual(found(text), [value], text);
+  for (
+    const text of [
+      "The token is expired; the key to it is in the vault.",
+      "builder.password(user.password).apiKey(config.apiKey)",
+      `let c = Config { api_token: String::from("not a secret at all") };`,
+      "Set the API key to your own value.",
     ]
   ) assert.deepEqual(found(text), [], text);
 });
