@@ -343,6 +343,16 @@ Deno.test("cutOutSecrets() leaves nothing of a token, nor of its encoded form, i
   assert.ok(cuts > 1800, `${cuts} cut`);
 });
 
+Deno.test("cutOutSecrets() cuts IAM's credentials.csv whole: the secret access key beside its ID, which has no name of its own there, as well as the ID", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
+  assertCutOut(
+    [`$ cat credentials.csv\nUser name,Access key ID,Secret access key\ndeploy,${AWS},${secret}\n`],
+    [],
+    ["aws-access-key-id", "aws-secret-access-key-pair"],
+    [`$ cat credentials.csv\nUser name,Access key ID,Secret access key\ndeploy,${CUT_OUT},${CUT_OUT}\n`],
+  );
+});
+
 Deno.test("cutOutSecrets() cuts AWS credentials cut into narrow lines (`fold -w 2` to `-w 12`), the secret key a cut of the key's ID sets apart too", () => {
   const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz3Kq8Lw2Rt";
   const file = `[default]\naws_access_key_id = ${AWS}\naws_secret_access_key = ${secret}\n`;
