@@ -820,6 +820,19 @@ export const RULES: readonly Rule[] = [
   },
   token("alibaba-access-key-id", "Alibaba Cloud access key ID", ["ltai"], "LTAI[A-Za-z0-9]{20}"),
   named("alibaba-secret-key", "Alibaba Cloud secret key", ["alibaba"], "[a-z0-9]{30}"),
+  {
+    // As AWS's: the AccessKey CSV the console hands out (`LTAI...,<secret>`).
+    id: "alibaba-secret-key-pair",
+    description: "Alibaba Cloud secret key beside its access key ID",
+    kind: "named",
+    keywords: ["ltai"],
+    pattern:
+      /LTAI[A-Za-z0-9]{20}(?:[\s,;|"'=]|\\{1,16}[nrt]){1,12}([A-Za-z0-9]{30})(?![A-Za-z0-9/+=])/g,
+    entropy: 3.5,
+    check: (s) => /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    window: { before: 0, after: 80 },
+    anchored: true,
+  },
   token(
     "digitalocean-token",
     "DigitalOcean token",

@@ -17,6 +17,10 @@ const cases: [string, string][] = [
     "aws-secret-access-key-pair",
     `Access key ID,Secret access key\nAK${"IAQ3EGQ2VFOW7ZXM4N"},${body(40)}`,
   ],
+  [
+    "alibaba-secret-key-pair",
+    `AccessKey ID,AccessKey Secret\nLT${"AI5tQ3EGQ2VFOW7ZXM4NqL"},${body(30)}`,
+  ],
   ["github-token", "ghp_" + body(36)],
   ["gitlab-token", "glpat-" + body(20)],
   ["anthropic-api-key", "sk-ant-api03-" + body(93) + "AA"],
