@@ -177,7 +177,7 @@ function token(
 
 /**
  * A keyword as a word of an identifier, in any case: at its start, after a separator,
- * or at a camelCase boundary (`myEtsyToken`), or in small letters after one of `heads`
+ * or at a camelCase boundary (`myEtsyToken`, `DBPassword`), or in small letters after one of `heads`
  * that starts a word (`authtoken`; see `NAME_HEADS`), and not running on into a longer
  * lower-case word (`SetSysctl` is not `etsy`, `sumOfX` is not `sumo`).
  */
@@ -191,8 +191,15 @@ export function wordSource(keyword: string, heads?: string): string {
   const rest = letters.slice(1).join("");
   // Or, in small letters, after one of `heads` that starts a word (`authtoken`).
   const after = heads ? `|(?<=(?<![A-Za-z0-9]${ESCAPED})(?:${heads}))${first}` : "";
+  // After an acronym, a capital that starts a word in small letters (`DBPassword`,
+  // `APIKey`; not the `KEY` of `MONKEY`).
+  const acronym = `|(?<=[A-Z])${first.toUpperCase()}(?=${
+    keyword.slice(1).toLowerCase().replace(/[.+?^${}()|[\]\\-]/g, "\\$&")
+  })`;
   const start = /[a-z]/i.test(first)
-    ? `(?:(?<![A-Za-z0-9]${ESCAPED})${letters[0]}|(?<=[a-z0-9])${first.toUpperCase()}${after})`
+    ? `(?:(?<![A-Za-z0-9]${ESCAPED})${
+      letters[0]
+    }|(?<=[a-z0-9])${first.toUpperCase()}${acronym}${after})`
     : `(?<![A-Za-z0-9]${ESCAPED})${letters[0]}`;
   return `${start}${rest}(?![a-z])`;
 }
@@ -243,14 +250,18 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * after `??` or `||` (`process.env.API_KEY ?? "..."`) is the secret written in the code, as
  * is a method's argument named by the method (`.setApiKey("...")`, a builder's
  * `.apiKey("...")`) and a value wrapped (Rust's `String::from("...")`, `SecretStr("...")`).
- * Prose says `is`, `was` or `to` (`the API key is ...`, `set DB_PASSWORD to ...`). A YAML block
+ * Prose says `is`, `was` or `to` (`the API key is ...`, `set DB_PASSWORD to ...`). A
+ * property list's `<key>API_KEY</key><string>...` and Hadoop's `<name>...</name><value>...`
+ * name it in the element before; so do an ARM template's `"adminPassword": {"value": ...}`,
+ * CloudFormation's `"ParameterKey": "DBPassword", "ParameterValue": ...` and HTML's
+ * `<meta name="api-key" content="...">`. A YAML block
  * scalar's value is on the next line (`password: |`); a method's argument follows a space
  * (Gradle's `storePassword "..."`, Ruby's `password "..."`); a table's column rule stands
  * between a name and its value (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as
  * `doppler secrets` prints it).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:[vV]alue|default)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
 
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(

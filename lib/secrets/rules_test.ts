@@ -1048,6 +1048,34 @@ Deno.test("a value after prose's `is` or `to`, in a setter's or a builder's call
   ) assert.deepEqual(found(text), [], text);
 });
 
+Deno.test("a name in the element or field before its value (a property list, Hadoop, ARM, CloudFormation, a meta tag), and a name after an acronym (`DBPassword`)", () => {
+  const value = body(24);
+  const found = (text: string) =>
+    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
+  for (
+    const text of [
+      `<dict>\n\t<key>ClientSecret</key>\n\t<string>${value}</string>\n</dict>`,
+      `<property>\n  <name>fs.s3a.secret.key</name>\n  <value>${value}</value>\n</property>`,
+      JSON.stringify({ parameters: { adminPassword: { value } } }, null, 2),
+      JSON.stringify([{ ParameterKey: "DBPassword", ParameterValue: value }]),
+      `<meta name="api-key" content="${value}">`,
+      `SSHKey=${value}`,
+      `{"JWTSecret": "${value}"}`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [value], text);
+    assert.deepEqual(found(JSON.stringify({ content: text })), [value], text);
+  }
+  for (
+    const text of [
+      `<key>CFBundleIdentifier</key>\n<string>org.example.app.${value}</string>`,
+      `<meta name="csrf-token" content="${value}">`,
+      `TURNKEY = "${value}"`,
+      JSON.stringify([{ Key: "Environment", Value: "production-eu-west-1" }]),
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
 Deno.test("a value whose letters spell its own kind is written for show, except in a URL", () => {
   // Met in an SDK's documented command lines and samples; each rule reads one of them.
   for (
