@@ -34,11 +34,14 @@ Deno.test("the audit flush asks only a bundle that listens, and waits for its an
   const dir = await Deno.makeTempDir({ prefix: "bot-bottle-flush-test-" });
   const ask = `${dir}/ask`;
   const done = `${dir}/done`;
-  // A stand-in bundle: answers SIGWINCH by writing the token it was given.
+  const ready = `${dir}/ready`;
+  // A stand-in bundle: answers SIGWINCH by writing the token it was given, and says when it
+  // listens (a signal sent before its trap is set is ignored, as the real bundle's would be
+  // before it writes its answer file: under load, the shell had not set it yet).
   const bundle = new Deno.Command("sh", {
     args: [
       "-c",
-      `trap 'cat ${ask} > ${done}.tmp && mv ${done}.tmp ${done}' WINCH; while :; do sleep 0.02; done`,
+      `trap 'cat ${ask} > ${done}.tmp && mv ${done}.tmp ${done}' WINCH; : > ${ready}; while :; do sleep 0.02; done`,
     ],
   }).spawn();
   const run = async () => {
@@ -53,6 +56,7 @@ Deno.test("the audit flush asks only a bundle that listens, and waits for its an
     await run();
     assert.equal(await read(ask), undefined);
     // One that listens: asked, and the script returns once the answer is there.
+    while (await read(ready) === undefined) await new Promise((r) => setTimeout(r, 10));
     await Deno.writeTextFile(done, "listening");
     await run();
     const token = await read(ask);
