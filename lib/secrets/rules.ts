@@ -1982,7 +1982,9 @@ export const RULES: readonly Rule[] = [
       String.raw`((?:` + GENERIC_NAMES.map((n) => wordSource(n, NAME_HEADS)).join("|") +
         String.raw`)(?=[A-Za-z0-9_.\-]{0,25}(?:[^A-Za-z0-9_\-]|[vVd]))[A-Za-z0-9_.\-]{0,25}?)` +
         OPERATOR +
-        String.raw`(?!:)(?=([A-Za-z0-9\-_.~+/=:]{16,150}))\3` + END,
+        String
+          .raw`(?!:)(?=([A-Za-z0-9\-_.~+/=:]{16,150}(?![A-Za-z0-9\-_.~+/=:])|[A-Za-z0-9\-_.~+/]{151,8192}={0,2}))\3` +
+        END,
       "g",
     ),
     // The lowest floor of the check's (`hexFloor(16)`): hex holds four bits a character at

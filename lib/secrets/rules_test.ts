@@ -1076,6 +1076,42 @@ Deno.test("a name in the element or field before its value (a property list, Had
   ) assert.deepEqual(found(text), [], text);
 });
 
+Deno.test("a value longer than 150 characters assigned to a secret's name is found whole (a session token, a refresh token); a public key or a run of one character is not", async () => {
+  const long = (n: number) =>
+    (body(90) + hex(60) + body(90).split("").reverse().join("")).repeat(5)
+      .slice(0, n);
+  const found = (text: string) =>
+    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
+  for (const n of [151, 400, 1200]) {
+    const value = long(n);
+    for (
+      const text of [
+        `aws_session_token = ${value}`,
+        JSON.stringify({ refreshToken: `0.A${value}` }),
+        `SERVICE_TOKEN="${value}"`,
+      ]
+    ) {
+      const secret = text.includes("0.A") ? `0.A${value}` : value;
+      assert.deepEqual(found(text), [secret], text.slice(0, 60));
+    }
+  }
+  // An RSA public key's SubjectPublicKeyInfo, as a configuration holds it on one line.
+  const { publicKey } = await crypto.subtle.generateKey(
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey)).toBase64();
+  for (
+    const text of [`signing_key: "${spki}"`, `API_TOKEN=${"A".repeat(300)}`]
+  ) assert.deepEqual(found(text), [], text.slice(0, 60));
+});
+
 Deno.test("a value whose letters spell its own kind is written for show, except in a URL", () => {
   // Met in an SDK's documented command lines and samples; each rule reads one of them.
   for (
