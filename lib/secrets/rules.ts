@@ -9,7 +9,7 @@
  */
 
 import { entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
-import { STOPWORDS } from "./words.ts";
+import { ENGLISH_PAIRS, STOPWORDS } from "./words.ts";
 
 const STOPWORD = new RegExp(STOPWORDS.join("|"), "gi");
 
@@ -403,14 +403,28 @@ const SECRET_WORD =
 
 /**
  * Mostly words of three letters or more: a name, a constant, a sentence. A word has a
- * vowel and no four consonants in a row: random base64 split at its capitals falls
- * into parts of three letters or more too (`rGClgwoCzN...` into `gclgwo`, `cz`, ...).
+ * vowel, no four consonants in a row and only pairs of letters English words hold, unless
+ * a word of five letters or more does beside it (`usedRepositoryInPkgJson`: `json`, `aes`
+ * are a program's words): random base64 split at its capitals falls into parts of three
+ * letters or more too (`rGClgwoCzN...` into `gclgwo`, `cz`, ...).
  */
 function wordy(secret: string): boolean {
   const parts = words(secret);
-  return parts.length >= 3 &&
-    parts.filter((w) => /^[a-z]{3,}$/.test(w) && /[aeiouy]/.test(w) && !/[^aeiouy]{4}/.test(w))
-            .length * 2 >= parts.length;
+  if (parts.length < 3) return false;
+  const shaped = parts.filter((w) =>
+    /^[a-z]{3,}$/.test(w) && /[aeiouy]/.test(w) && !/[^aeiouy]{4}/.test(w)
+  );
+  // A long word of English pairs vouches for the short ones beside it (`PkgJson`).
+  const long = shaped.some((w) => w.length >= 5 && pairsOfWords(w));
+  return (long ? shaped : shaped.filter(pairsOfWords)).length * 2 >= parts.length;
+}
+
+/** Whether each pair of letters in `word` is one English words hold (`ENGLISH_PAIRS`). */
+function pairsOfWords(word: string): boolean {
+  for (let i = 0; i + 1 < word.length; i++) {
+    if (!ENGLISH_PAIRS.has(word.slice(i, i + 2))) return false;
+  }
+  return true;
 }
 
 /**

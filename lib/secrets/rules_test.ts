@@ -546,14 +546,21 @@ Deno.test("a short random value (sixteen characters) assigned to a secret's name
     (v: string) => `apiKey: string = "${v}";`,
     (v: string) => `<add key="ApiKey" value="${v}" />`,
   ];
-  // Drawn at random, a value this short now and then reads as words (one in forty of
-  // letters and digits) or repeats enough to fall under its entropy floor (one in two
-  // hundred): nearly all, not all.
-  for (const alphabet of [BASE64.slice(0, 62), "0123456789abcdef"]) {
-    const texts = drawn(alphabet, 16, 200, 11).flatMap((v) => forms.map((form) => form(v)));
+  // Drawn at random, a value this short now and then reads as words or repeats enough to
+  // fall under its entropy floor (one in two hundred): nearly all, not all. Of 2,000 of
+  // letters and digits, 2.6% of these texts were missed while parts of any pairs of
+  // letters read as words (`cguvxeDyuWQMwyEb`), 0.8% since only English pairs do.
+  for (
+    const [alphabet, n, seed] of [[BASE64.slice(0, 62), 2000, 12], [
+      "0123456789abcdef",
+      200,
+      11,
+    ]] as const
+  ) {
+    const texts = drawn(alphabet, 16, n, seed).flatMap((v) => forms.map((form) => form(v)));
     const missed = texts.filter((text) => findSecrets(text).length === 0);
     assert.ok(
-      missed.length <= texts.length * 0.03,
+      missed.length <= texts.length * 0.01,
       `${missed.length} missed: ${missed.slice(0, 5)}`,
     );
   }

@@ -50,3 +50,30 @@ unique unit update upload user utility valid value vendor version video view vir
 visit water weather webhook week welcome widget width window winter with without word
 work world wrapper write year yellow
 `.split(/\s+/).filter((w) => w.length >= 5);
+
+/**
+ * Pairs of letters found in ten or more of the English words common to this machine's
+ * documentation when they were counted (the licences, `/usr/share/doc` and the first
+ * section of the manual: 9,321 words in twenty files or more): 370 of the 676. A part of a
+ * value is read as a word only if each of its pairs is one of them. Random letters, split
+ * at their capitals, fall into parts that hold a vowel and no four consonants in a row
+ * (`cguvxe`, `Dyu`) often enough that one random key of sixteen characters in forty had
+ * read as words; seldom into parts made of such pairs.
+ */
+export const ENGLISH_PAIRS: ReadonlySet<string> = new Set(
+  `
+ab ac ad af ag ai ak al am an ap ar as at au av aw ax ay ba bb bc bd be bg bi bj bl bm bo
+br bs bt bu by ca cc cd ce ch ci ck cl cm co cp cr cs ct cu cv cy da db dc dd de dg di dl
+dm dn do dr ds du dv dy ea eb ec ed ee ef eg eh ei ek el em en eo ep eq er es et eu ev ew
+ex ey fa fd fe ff fi fl fo fr fs ft fu fy ga gc ge gf gg gh gi gl gm gn go gp gr gs gt gu
+ha he hi hl hm hn ho hr hs ht hu hy ia ib ic id ie if ig ik il im in io ip ir is it iv ix
+iz ja je jo ju ka ke kf kg ki kn ko ks kt ku la lb lc ld le lf li lk ll lo lp ls lt lu lv
+ly ma mb mc me mi ml mm mn mo mp ms mu my na nb nc nd ne nf ng nh ni nk nl nm nn no np nr
+ns nt nu nv nw ny oa ob oc od oe of og oi oj ok ol om on oo op or os ot ou ov ow ox oy pa
+pc pd pe pg ph pi pk pl po pp pr ps pt pu py qu ra rb rc rd re rf rg ri rk rl rm rn ro rp
+rr rs rt ru rv rw ry sa sc sd se sf sg sh si sk sl sm sn so sp sq sr ss st su sw sy ta tc
+td te tf th ti tl tm tn to tp tr ts tt tu tw ty ua ub uc ud ue uf ug ui ul um un uo up ur
+us ut ux va ve vi vo wa we wh wi wl wn wo wr ws xa xc xe xi xm xp xs xt ya yc ye yi yl ym
+yn yo yp ys yt yz za ze zi zo
+`.trim().split(/\s+/),
+);
