@@ -139,6 +139,11 @@ interface Options {
   flags?: string;
   /** See `Rule.claims`. */
   claims?: RegExp;
+  /**
+   * Named values: the names, where the keywords are a shorter head of them (each name a
+   * keyword's state in the survey's table, and long names took hundreds of entries).
+   */
+  names?: string[];
   /** The edges a token needs before and after it, where its keywords do not say (`edgesFor`). */
   edges?: [boolean, boolean];
 }
@@ -254,11 +259,10 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * property list's `<key>API_KEY</key><string>...` and Hadoop's `<name>...</name><value>...`
  * name it in the element before; so do an ARM template's `"adminPassword": {"value": ...}`,
  * CloudFormation's `"ParameterKey": "DBPassword", "ParameterValue": ...` and HTML's
- * `<meta name="api-key" content="...">`. A YAML block
- * scalar's value is on the next line (`password: |`); a method's argument follows a space
- * (Gradle's `storePassword "..."`, Ruby's `password "..."`); a table's column rule stands
- * between a name and its value (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as
- * `doppler secrets` prints it).
+ * `<meta name="api-key" content="...">`. A YAML block scalar's value is on the next line
+ * (`password: |`); a method's argument follows a space (Gradle's `storePassword "..."`,
+ * Ruby's `password "..."`); a table's column rule stands between a name and its value
+ * (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as `doppler secrets` prints it).
  */
 const OPERATOR =
   `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
@@ -271,7 +275,7 @@ function named(
   value: string,
   options: Options = {},
 ): Rule {
-  const names = keywords.map((k) => wordSource(k)).join("|");
+  const names = (options.names ?? keywords).map((k) => wordSource(k)).join("|");
   const check = options.check;
   return {
     id,
@@ -1705,9 +1709,14 @@ export const RULES: readonly Rule[] = [
   named(
     "sidekiq-secret",
     "Sidekiq Enterprise credentials",
-    ["bundle_enterprise__contribsys__com", "bundle_gems__contribsys__com"],
+    ["bundle_"],
     "[a-f0-9]{8}:[a-f0-9]{8}",
-    { entropy: 2.5, placeholders: true, anyValue: true },
+    {
+      entropy: 2.5,
+      placeholders: true,
+      anyValue: true,
+      names: ["bundle_enterprise__contribsys__com", "bundle_gems__contribsys__com"],
+    },
   ),
   {
     id: "sidekiq-sensitive-url",
@@ -1750,16 +1759,32 @@ export const RULES: readonly Rule[] = [
     id: "secret-argument",
     description: "secret after a command's flag or a .netrc password",
     kind: "structure",
-    keywords: ["--", "login", "sshpass", "storepass", "keypass", "redis-cli", "pass"],
+    keywords: [
+      "--",
+      "login",
+      "sshpass",
+      "storepass",
+      "keypass",
+      "redis-cli",
+      "pass",
+      "openssl",
+      "zip",
+      "sqlcmd",
+      "smbclient",
+      "lftp",
+    ],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
     // `--password-file X`), a .netrc's `login me password X` (on one line, or each word
     // on a line of its own), a registry login's `-p X` (`docker login -u me -p X`),
     // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`,
-    // `gh secret set NAME --body X`, `htpasswd -b FILE USER X`, `openssl passwd -6 X`.
+    // `gh secret set NAME --body X`, `htpasswd -b FILE USER X`, `openssl passwd -6 X`,
+    // `openssl enc -k X`, `zip -P X`, `sqlcmd -P X`, and glued on: `sshpass -pX`,
+    // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X` (not 7-Zip's `-pX`:
+    // `7z` as a keyword, met in base64 every 4,096 characters, cost a scan of an image 5%).
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?)[ \t]+(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=)(?:[ \t]+|(?<=[ \t]-p|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
       "g",
     ),
     group: 2,
@@ -1773,6 +1798,23 @@ export const RULES: readonly Rule[] = [
     // Tried only where a flag or a login starts (a window around every "token" in
     // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
     anchored: true,
+  },
+  {
+    // A secret piped into a login that reads it from its input (`echo X | docker login -u me
+    // --password-stdin`, `echo X | gh auth login --with-token`): tried around the login.
+    id: "piped-secret",
+    description: "secret piped into a login",
+    kind: "structure",
+    keywords: ["login"],
+    pattern: new RegExp(
+      String
+        .raw`(?<!\w(?<!\\[nrtbf]))(?:echo(?:[ \t]+-n)?|printf(?:[ \t]+(\\{0,16}["'])?%s\1)?)[ \t]+(\\{0,16}["']|)([^\s"'\\|;&]{8,150})\2[ \t]*\|[ \t]*(?:sudo[ \t]+)?[\w./-]{1,40}(?:[ \t]+[^\s|;&]{1,80}){0,8}?[ \t]+(?:--password-stdin|--with-token)(?![\w-])`,
+      "g",
+    ),
+    group: 3,
+    entropy: 2.5,
+    check: (s) => commandValue(s) && looksRandom(s),
+    window: { before: 300, after: 200 },
   },
   {
     id: "pass-argument",

@@ -50,6 +50,16 @@ const cases: [string, string][] = [
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
   ["secret-argument", `sshpass -p '${body(12)}!${hex(4)}' ssh deploy@host`],
+  // Glued on to the flag, after a user, or in sshpass's variable.
+  ["secret-argument", `sshpass -p${body(20)} ssh deploy@host`],
+  ["secret-argument", `smbclient //srv/share -U app%${body(20)}`],
+  ["secret-argument", `lftp -u app,${body(20)} sftp://host`],
+  ["secret-argument", `SSHPASS=${body(20)} sshpass -e ssh app@host`],
+  ["secret-argument", `zip -P ${body(20)} secret.zip file.txt`],
+  ["secret-argument", `sqlcmd -S db -U sa -P ${body(20)} -Q "select 1"`],
+  ["secret-argument", `openssl enc -aes-256-cbc -k ${body(20)} -in a -out b`],
+  ["piped-secret", `echo ${body(24)} | docker login -u me --password-stdin registry.x.test`],
+  ["piped-secret", `echo "${body(24)}" | gh auth login --with-token`],
   // A .netrc, each word on a line of its own.
   ["secret-argument", `machine api.example.com\n  login me@example.com\n  password ${body(20)}\n`],
   ["google-oauth-access-token", `ya29.a0${body(120)}`],
