@@ -459,7 +459,10 @@ export class Detector {
     const rule = this.rules[r]!;
     const g = rule.group ?? 1;
     const secret = m[g] ?? m[0];
-    const inInput = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
+    // A rule with the `d` flag says where its group is: one read behind where it is tried
+    // (`echo 'user:X' | chpasswd`, tried at `passwd`) is before its match.
+    const inInput = m.indices?.[g]?.[0] ??
+      m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
     const at = from + inInput;
     if (!this.#accept(rule, secret)) {
       const before = found.findings.length;

@@ -267,6 +267,34 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 const OPERATOR =
   `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?<=[A-Za-z0-9_][ \\t]{1,4})(?=\\\\{0,16}["'])|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
 
+/**
+ * A secret written beside its key's ID (`id` then a separator, a comma or a space or a
+ * quote, then `secret`, its run ending there), as a provider's downloaded CSV holds it:
+ * found with the ID, which its own rule finds, so that both are cut out.
+ */
+function besideItsId(
+  id: string,
+  description: string,
+  keywords: string[],
+  idSource: string,
+  secret: string,
+): Rule {
+  return {
+    id,
+    description,
+    kind: "named",
+    keywords,
+    pattern: new RegExp(
+      `${idSource}(?:[\\s,;|"'=]|\\\\{1,16}[nrt]){1,12}(${secret})(?![A-Za-z0-9/+=])`,
+      "g",
+    ),
+    entropy: 3.5,
+    check: (s) => /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    window: { before: 0, after: 120 },
+    anchored: true,
+  };
+}
+
 /** A value named by a keyword nearby (`adafruit_token = "..."`). */
 function named(
   id: string,
@@ -780,22 +808,17 @@ export const RULES: readonly Rule[] = [
     "[A-Za-z0-9/+]{40}",
     { entropy: 3.5 },
   ),
-  {
-    // A secret access key beside its key ID, as IAM's downloaded `credentials.csv`
-    // (`AKIA...,<secret>`) and a table of `aws iam create-access-key` print them: the secret
-    // has no name of its own there, and only the ID was found (a model request's cut took
-    // the ID out and sent the secret on).
-    id: "aws-secret-access-key-pair",
-    description: "AWS secret access key beside its key ID",
-    kind: "named",
-    keywords: ["akia", "asia", "abia", "acca", "a3t"],
-    pattern:
-      /(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[\s,;|"'=]|\\{1,16}[nrt]){1,12}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
-    entropy: 3.5,
-    check: (s) => /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
-    window: { before: 0, after: 120 },
-    anchored: true,
-  },
+  // A secret access key beside its key ID, as IAM's downloaded `credentials.csv`
+  // (`AKIA...,<secret>`) and a table of `aws iam create-access-key` print them: the secret
+  // has no name of its own there, and only the ID was found (a model request's cut took
+  // the ID out and sent the secret on).
+  besideItsId(
+    "aws-secret-access-key-pair",
+    "AWS secret access key beside its key ID",
+    ["akia", "asia", "abia", "acca", "a3t"],
+    "(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
+    "[A-Za-z0-9/+]{40}",
+  ),
   token(
     "aws-bedrock-api-key",
     "Amazon Bedrock API key",
@@ -849,19 +872,14 @@ export const RULES: readonly Rule[] = [
   },
   token("alibaba-access-key-id", "Alibaba Cloud access key ID", ["ltai"], "LTAI[A-Za-z0-9]{20}"),
   named("alibaba-secret-key", "Alibaba Cloud secret key", ["alibaba"], "[a-z0-9]{30}"),
-  {
-    // As AWS's: the AccessKey CSV the console hands out (`LTAI...,<secret>`).
-    id: "alibaba-secret-key-pair",
-    description: "Alibaba Cloud secret key beside its access key ID",
-    kind: "named",
-    keywords: ["ltai"],
-    pattern:
-      /LTAI[A-Za-z0-9]{20}(?:[\s,;|"'=]|\\{1,16}[nrt]){1,12}([A-Za-z0-9]{30})(?![A-Za-z0-9/+=])/g,
-    entropy: 3.5,
-    check: (s) => /\d/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
-    window: { before: 0, after: 80 },
-    anchored: true,
-  },
+  // As AWS's: the AccessKey CSV the console hands out (`LTAI...,<secret>`).
+  besideItsId(
+    "alibaba-secret-key-pair",
+    "Alibaba Cloud secret key beside its access key ID",
+    ["ltai"],
+    "LTAI[A-Za-z0-9]{20}",
+    "[A-Za-z0-9]{30}",
+  ),
   token(
     "digitalocean-token",
     "DigitalOcean token",
@@ -1815,6 +1833,24 @@ export const RULES: readonly Rule[] = [
     entropy: 2.5,
     check: (s) => commandValue(s) && looksRandom(s),
     window: { before: 300, after: 200 },
+  },
+  {
+    // A password set by a user's name and it piped into chpasswd (`echo 'app:X' | chpasswd`,
+    // as a Dockerfile's RUN writes it): tried where `passwd` is, the password read behind it
+    // (the `d` flag says where).
+    id: "chpasswd-password",
+    description: "password piped into chpasswd",
+    kind: "structure",
+    keywords: ["pass"],
+    pattern: new RegExp(
+      String
+        .raw`(?<=(?<!\w(?<!\\[nrtbf]))(?:echo(?:[ \t]{1,8}-e)?|printf)[ \t]{1,8}(?:\\{0,16}["'])?[\w.-]{1,32}:([^\s"'\\:|]{8,150})(?:\\{0,16}["'])?[ \t]{0,8}\|[ \t]{0,8}(?:sudo[ \t]{1,8})?ch)passwd(?![\w-])`,
+      "gd",
+    ),
+    entropy: 2.5,
+    check: (s) => commandValue(s) && looksRandom(s),
+    window: { before: 240, after: 20 },
+    anchored: true,
   },
   {
     id: "pass-argument",

@@ -60,6 +60,7 @@ const cases: [string, string][] = [
   ["secret-argument", `openssl enc -aes-256-cbc -k ${body(20)} -in a -out b`],
   ["piped-secret", `echo ${body(24)} | docker login -u me --password-stdin registry.x.test`],
   ["piped-secret", `echo "${body(24)}" | gh auth login --with-token`],
+  ["chpasswd-password", `RUN echo 'root:${body(20)}' | chpasswd`],
   // A .netrc, each word on a line of its own.
   ["secret-argument", `machine api.example.com\n  login me@example.com\n  password ${body(20)}\n`],
   ["google-oauth-access-token", `ya29.a0${body(120)}`],
