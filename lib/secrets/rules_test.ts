@@ -43,6 +43,11 @@ const cases: [string, string][] = [
   ["connection-string", "Server=db;User Id=sa;Password=" + body(14) + ";"],
   ["curl-auth-user", `curl -u admin:${body(14)} https://api.example.com`],
   ["authorization-header", `-H "Authorization: Bearer ${body(32)}"`],
+  // As Go, Ruby, a JSON pair and a HAR file print the header.
+  ["authorization-header", `map[Accept:[*/*] Authorization:[Bearer ${body(32)}]]`],
+  ["authorization-header", `{"Authorization"=>"Bearer ${body(32)}"}`],
+  ["authorization-header", `{"headers": [["Authorization", "Bearer ${body(32)}"]]}`],
+  ["authorization-header", `{"name": "Authorization", "value": "Bearer ${body(32)}"}`],
   ["sendgrid-api-token", "SG." + body(22) + "." + body(43)],
   ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
   ["generic-secret", `service_secret: "${body(28)}"`],
@@ -377,6 +382,21 @@ Deno.test("program text that names a password or token is not one", () => {
   ]);
   assert.deepEqual(found(`curl -H "Authorization: Bearer ${body(32)}"`), ["authorization-header"]);
   assert.deepEqual(found(`Token: ${body(24)},`), ["authorization-header"]);
+});
+
+Deno.test("a header's name and value as a pair of strings go together on one line only", () => {
+  for (
+    const text of [
+      "flat_path='v1/projects/{projectsId}/authorization',\n        http_method='GET',",
+      "'--id-token',\n      required=False,",
+      `["authorization", "the header's name"]`,
+    ]
+  ) assert.deepEqual(findSecrets(text), [], text);
+  const token = body(32);
+  assert.deepEqual(
+    findSecrets(`[("Authorization", "Bearer ${token}")]`).map((f) => f.rule),
+    ["authorization-header"],
+  );
 });
 
 Deno.test("a credential header's value of letters alone is a credential unless it reads as a name", () => {
