@@ -481,6 +481,11 @@ function drawn(alphabet: string, length: number, n: number, seed: number): strin
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/** The text of each secret found in `text`. */
+function found(text: string): string[] {
+  return findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
+}
+
 Deno.test("a random value assigned to a secret's name is found whatever its characters spell", () => {
   const forms = [
     (v: string) => `password = "${v}"`,
@@ -1064,8 +1069,6 @@ Deno.test("a match turned down hides no name inside it; a header's quotes may be
 
 Deno.test("a value after prose's `is` or `to`, in a setter's or a builder's call, or wrapped (`String::from`) is its name's", () => {
   const value = body(24);
-  const found = (text: string) =>
-    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
   for (
     const text of [
       `The API key is ${value} and it works.`,
@@ -1088,8 +1091,6 @@ Deno.test("a value after prose's `is` or `to`, in a setter's or a builder's call
 
 Deno.test("a name in the element or field before its value (a property list, Hadoop, ARM, CloudFormation, a meta tag), and a name after an acronym (`DBPassword`)", () => {
   const value = body(24);
-  const found = (text: string) =>
-    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
   for (
     const text of [
       `<dict>\n\t<key>ClientSecret</key>\n\t<string>${value}</string>\n</dict>`,
@@ -1118,8 +1119,6 @@ Deno.test("a value longer than 150 characters assigned to a secret's name is fou
   const long = (n: number) =>
     (body(90) + hex(60) + body(90).split("").reverse().join("")).repeat(5)
       .slice(0, n);
-  const found = (text: string) =>
-    findSecrets(text).map((f) => text.slice(f.index, f.index + f.length));
   for (const n of [151, 400, 1200]) {
     const value = long(n);
     for (
