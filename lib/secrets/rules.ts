@@ -808,10 +808,9 @@ export const RULES: readonly Rule[] = [
     "[A-Za-z0-9/+]{40}",
     { entropy: 3.5 },
   ),
-  // A secret access key beside its key ID, as IAM's downloaded `credentials.csv`
-  // (`AKIA...,<secret>`) and a table of `aws iam create-access-key` print them: the secret
-  // has no name of its own there, and only the ID was found (a model request's cut took
-  // the ID out and sent the secret on).
+  // A secret access key beside its key ID, as IAM's downloaded `credentials.csv` holds it
+  // (`AKIA...,<secret>`): the secret has no name of its own there, and only the ID was
+  // found (a model request's cut took the ID out and sent the secret on).
   besideItsId(
     "aws-secret-access-key-pair",
     "AWS secret access key beside its key ID",
