@@ -1717,6 +1717,20 @@ Deno.test("tokens one a line, or a prefix ending a paragraph, are not read as on
   }
 });
 
+Deno.test("a list of names of one width that end alike (locales) is read as no token in pieces, folded or not", () => {
+  const locales = ["en_PH", "en_SC", "en_SG", "en_US", "en_ZA", "zh_HK", "zh_SG", "zh_TW", "zu_ZA"];
+  assertNoneFound([
+    // `/etc/locale.gen`: `en_SG.UTF-8 UTF-8`, read on into the lines after it as a SendGrid
+    // key's `SG.` and its pieces.
+    locales.map((l) => `# ${l}.UTF-8 UTF-8\n# ${l} ISO-8859-1`).join("\n"),
+    locales.map((l) => `${l}.UTF-8 UTF-8\n${l} ISO-8859-1`).join("\n"),
+    // X11's `compose.dir`: the names one a line after a column of their own, and lines of
+    // one width (as `fold -w 11` cuts a token) joined.
+    locales.map((l) => `en_US.UTF-8/Compose\t\t${l}.UTF-8`).join("\n"),
+    locales.map((l) => `iso8859-1/Compose:\t\t${l}.ISO8859-1`).join("\n"),
+  ]);
+});
+
 Deno.test("a token in capitals is found where it can be had back: a checksum, or letters of one case", () => {
   // GitHub's and npm's carry a checksum (their cases are tried against it); a Databricks
   // token's body is hex, the same in capitals.
@@ -2907,6 +2921,9 @@ Deno.test("a token with its letters shifted by any number of places (a Caesar ci
     "vm_script_cacheddatarejected",
     "tk_PhotoPutBlock_NoComposit",
     `echo ${shiftedOf(AWS, 3)}`,
+    // Words as written, a line's last word joined to the next line's first (`pg_` moved 10
+    // back is `fw_`, and 24 letters make a Fireworks key's body).
+    "        ./pg_updateaptconfig\n        systemctl daemon-reload 2> /dev/null",
   ]);
 });
 

@@ -1098,6 +1098,12 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   const head = b >= 0 && !own ? text.slice(h, b) : "";
   const full = lines.length + +(head.length === width);
   if (full < NARROW_BLOCK_LINES || full * width + tail.length < MIN_JOINED) return undefined;
+  // Lines that end alike are a list's items, one a line (`ca_AD.UTF-8`, `ca_ES.UTF-8`:
+  // locales of one width), not a fold.
+  if (endAlike(lines)) {
+    reach.end = Math.max(reach.end, end);
+    return undefined;
+  }
   const body = lines.join("");
   // Digits alone hold no token (a number a line is read as a character's code: see
   // `numbersNear`): times (`12:30`, a number and a colon read as a prefix), counts.
@@ -1128,6 +1134,27 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
     bytes: [...readings].filter((r) => r.length >= MIN_JOINED).map((r) => encoder.encode(r)),
     narrow: true,
   };
+}
+
+/** How many characters two lines in a row end with alike (see `endAlike`). */
+const ALIKE_END = 4;
+
+/**
+ * Whether half the lines in a row, or more, end with the same `ALIKE_END` characters as
+ * the line before: a fold of random characters does so one time in 65,536 a line (hex),
+ * a list of names of one width all the time.
+ */
+function endAlike(lines: readonly string[]): boolean {
+  let alike = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (
+      lines[i]!.length >= ALIKE_END &&
+      lines[i]!.slice(-ALIKE_END) === lines[i - 1]!.slice(-ALIKE_END)
+    ) {
+      alike++;
+    }
+  }
+  return lines.length > 1 && 2 * alike >= lines.length - 1;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 } from "./turned.ts";
 import { escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
+import { readsAsWords } from "./words.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { normalize } from "./decode.ts";
@@ -659,6 +660,12 @@ function findInPiece(
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
       if (v.whole) decoded = decoded.filter((f) => f.index === 0 && f.length === v.text.length);
+      // A token's letters shifted are as random as its own; text that reads as words as
+      // written (`pg_updateaptconfig`, then `systemctl` on the next line, moved back to
+      // `fw_...`) was no token shifted.
+      if (v.encoding === "shifted") {
+        decoded = decoded.filter((f) => !readsAsWords(shiftedBody(source, v, f)));
+      }
       // What this text holds as written, for lines joined within it (all of it: a secret
       // left out below as found elsewhere is still this text's own).
       const own = new Set(decoded.map((f) => keyOf(f, v.text)));
@@ -985,6 +992,16 @@ function firstAfter(sorted: readonly number[], at: number): number {
     else high = mid;
   }
   return low;
+}
+
+/**
+ * What the token `f`, found in `v` (a reading of `source` with its letters shifted, one
+ * character for one), is written as in `source`, past its rule's keyword.
+ */
+function shiftedBody(source: string, v: Variant, f: Finding): string {
+  const found = v.text.slice(f.index, f.index + f.length).toLowerCase();
+  const keyword = ruleById(f.rule)?.keywords.find((k) => found.startsWith(k)) ?? "";
+  return source.slice(v.at + f.index + keyword.length, v.at + f.index + f.length);
 }
 
 /**

@@ -605,9 +605,12 @@ function piecesFindings(
       bounded.lastIndex = 0;
       if (bounded.exec(joined.slice(f.index, through))?.index !== 0) continue;
     }
+    const k0 = written(f.index)[1];
+    // Pieces that start or end alike are a list's items (`en_SG.UTF-8 UTF-8`, then
+    // `en_US.UTF-8 UTF-8` on the next line of a list of locales), not a random body cut.
+    if (repeatedPiece(text, pieces, k0, k)) continue;
     // Pieces out of the text's order (a variable used after it is assigned, see
     // `substitutedPieces`): the span from the first character of any to the last.
-    const k0 = written(f.index)[1];
     let begin = from;
     let end = last + 1;
     for (let j = k0 + 1; j <= k; j++) {
@@ -618,6 +621,38 @@ function piecesFindings(
     out.push({ ...f, index: begin, length: end - begin });
   }
   return covered;
+}
+
+/** How many characters pieces share at their start or end to be a list's (`repeatedPiece`). */
+const MIN_REPEATED = 5;
+
+/**
+ * Whether three of the pieces `from` to `to` (indices, both in) start or end with the same
+ * `MIN_REPEATED` characters (the piece at `from` compared by its end only: it starts with
+ * the token's prefix): a list's items (`en_TT.UTF-8 UTF-8`, `en_UK.UTF-8 UTF-8`), not a
+ * random body cut, whose pieces share as many two at a time one time in thousands (hex,
+ * sixteen pieces), three at a time all but never.
+ */
+function repeatedPiece(
+  text: string,
+  pieces: readonly number[],
+  from: number,
+  to: number,
+): boolean {
+  const seen = new Map<string, number>();
+  const count = (key: string) => {
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n >= 3;
+  };
+  for (let j = from; j <= to; j++) {
+    const start = pieces[2 * j]!;
+    const end = pieces[2 * j + 1]!;
+    if (end - start < MIN_REPEATED) continue;
+    if (count("$" + text.slice(end - MIN_REPEATED, end))) return true;
+    if (j > from && count("^" + text.slice(start, start + MIN_REPEATED))) return true;
+  }
+  return false;
 }
 
 /** The fewest characters a word in capitals is read for a token in (see `capitalsFindings`). */
