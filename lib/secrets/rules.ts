@@ -1927,9 +1927,10 @@ export const RULES: readonly Rule[] = [
     // it (a prefix matched as `[\w-]*-` was backtracked at every word of the window).
     // Printed as a language prints a header: Go's `Authorization:[Bearer ...]`, Ruby's
     // `"Authorization"=>"..."`, a pair of strings (`["Authorization", "..."]`, on one line)
-    // or a HAR entry (`{"name": "Authorization", "value": "..."}`).
+    // or a HAR entry (`{"name": "Authorization", "value": "..."}`). A value in backticks is
+    // read inside them (Markdown's code, reStructuredText's ``:token:`bracket_open` ``).
     pattern:
-      /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))(?:(?:\\{0,16}["'])?\s*(?:=>|[:=])\s*\[?(?:\\{0,16}["'])?|\\{0,16}["'][ \t]*,[ \t]*(?:\\{0,16}["']value\\{0,16}["'][ \t]*:[ \t]*)?\\{0,16}["'])(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'\\\]]{8,})/gi,
+      /(?:(?<![\w-](?<!\\[nrtbf]))authorization|(?<!\w(?<!\\[nrtbf]))(?:api-?key|api-token|auth-token|token))(?:(?:\\{0,16}["'])?\s*(?:=>|[:=])\s*\[?(?:\\{0,16}["'`])?|\\{0,16}["'][ \t]*,[ \t]*(?:\\{0,16}["']value\\{0,16}["'][ \t]*:[ \t]*)?\\{0,16}["'])(?:(?:Basic|Bearer|Token|Digest|Api-Token|Key)\s+)?([^\s"'`\\\]]{8,})/gi,
     // Hex is read from its own floor, as a value assigned to a secret's name is (a random
     // sixteen-digit hex falls under 3 one time in seven): the lowest, checked below.
     entropy: 2.6,

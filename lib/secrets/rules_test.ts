@@ -1004,6 +1004,10 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
   ]);
   assert.deepEqual(foundAs(`  token: ${body(25)}`), [`authorization-header:${body(25)}`]);
   assert.deepEqual(foundAs(`homepage token: ${body(25)}`), [`authorization-header:${body(25)}`]);
+  // A value in backticks is read inside them: a key in Markdown's code is one, a name in
+  // reStructuredText's `:token:` role (CMake's manual) is none.
+  assert.deepEqual(foundAs(`API token: \`${body(25)}\``), [`authorization-header:${body(25)}`]);
+  assert.deepEqual(foundAs("A :token:`bracket_open` forms a *bracket comment*"), []);
   // Random letters in the header are a credential, with hyphens or a period after them too.
   for (const token of ["ZqLrxKvWqTpLmNbVcXzAsDf.", "ZqLrxKv-WqTpLmNbV-cXzAsDf"]) {
     assert.deepEqual(foundAs(`Authorization: Bearer ${token}`), [`authorization-header:${token}`]);
