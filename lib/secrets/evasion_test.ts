@@ -1731,6 +1731,20 @@ Deno.test("a list of names of one width that end alike (locales) is read as no t
   ]);
 });
 
+Deno.test("a JWT whose claims repeat themselves, cut into lines of any width, is found: its lines start and end alike as a list's do", () => {
+  // `read:all ` forty times: its base64 repeats every twelve characters, so lines of 12
+  // or 24 all end alike, and lines of 16 or 64 start alike every third line.
+  const claims = btoa(JSON.stringify({ sub: "1234567890", scope: "read:all ".repeat(40) }));
+  const jwt = `${btoa('{"alg":"HS256","typ":"JWT"}')}.${claims}.`.replaceAll("=", "") +
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  for (const width of [8, 12, 16, 24, 36, 64]) {
+    const folded = jwt.match(new RegExp(`.{1,${width}}`, "g"))!.join("\n");
+    for (const text of [folded, JSON.stringify({ content: folded })]) {
+      assert.ok(found(text).some((f) => f.endsWith(":jwt")), `${width}: ${found(text)}`);
+    }
+  }
+});
+
 Deno.test("a token in capitals is found where it can be had back: a checksum, or letters of one case", () => {
   // GitHub's and npm's carry a checksum (their cases are tried against it); a Databricks
   // token's body is hex, the same in capitals.

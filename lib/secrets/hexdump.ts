@@ -1099,12 +1099,13 @@ function narrowLinesNear(text: string, at: number, reach: { end: number }): Dump
   const full = lines.length + +(head.length === width);
   if (full < NARROW_BLOCK_LINES || full * width + tail.length < MIN_JOINED) return undefined;
   // Lines that end alike are a list's items, one a line (`ca_AD.UTF-8`, `ca_ES.UTF-8`:
-  // locales of one width), not a fold.
-  if (endAlike(lines)) {
+  // locales of one width), not a fold; but for base64 JSON (`eyJ`: a JWT's claims may
+  // repeat themselves, and a fold as wide as they do ends each line alike).
+  const body = lines.join("");
+  if (endAlike(lines) && !body.includes("eyJ")) {
     reach.end = Math.max(reach.end, end);
     return undefined;
   }
-  const body = lines.join("");
   // Digits alone hold no token (a number a line is read as a character's code: see
   // `numbersNear`): times (`12:30`, a number and a colon read as a prefix), counts.
   if (ALL_DIGITS.test(body + tail)) {

@@ -607,8 +607,11 @@ function piecesFindings(
     }
     const k0 = written(f.index)[1];
     // Pieces that start or end alike are a list's items (`en_SG.UTF-8 UTF-8`, then
-    // `en_US.UTF-8 UTF-8` on the next line of a list of locales), not a random body cut.
-    if (repeatedPiece(text, pieces, k0, k)) continue;
+    // `en_US.UTF-8 UTF-8` on the next line of a list of locales), not a random body cut;
+    // but for a body of base64 JSON (`eyJ`: a JWT's, whose claims may repeat themselves,
+    // its lines starting alike every third line of a fold).
+    const body = joined.slice(f.index, f.index + f.length);
+    if (!body.includes("eyJ") && repeatedPiece(text, pieces, k0, k)) continue;
     // Pieces out of the text's order (a variable used after it is assigned, see
     // `substitutedPieces`): the span from the first character of any to the last.
     let begin = from;
