@@ -254,7 +254,8 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * `git config --global github.token`); a Rust type may be a reference (`&str`). A default
  * after `??` or `||` (`process.env.API_KEY ?? "..."`) is the secret written in the code, as
  * is a method's argument named by the method (`.setApiKey("...")`, a builder's
- * `.apiKey("...")`) and a value wrapped (Rust's `String::from("...")`, `SecretStr("...")`).
+ * `.apiKey("...")`) and a value wrapped (Rust's `String::from("...")`, `SecretStr("...")`)
+ * or typed as PHP's `var_dump` prints it (`["password"]=>`, then `string(24) "..."`).
  * Prose says `is`, `was` or `to` (`the API key is ...`, `set DB_PASSWORD to ...`). A
  * property list's `<key>API_KEY</key><string>...` and Hadoop's `<name>...</name><value>...`
  * name it in the element before; so do an ARM template's `"adminPassword": {"value": ...}`,
@@ -265,7 +266,7 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
  * (`| API_KEY | ... |`, `│ API_KEY  │ ... │` as `doppler secrets` prints it).
  */
 const OPERATOR =
-  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?=\\\\{0,16}["'])(?<=[A-Za-z0-9_][ \\t]{1,4})|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?)?`;
+  `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?=\\\\{0,16}["'])(?<=[A-Za-z0-9_][ \\t]{1,4})|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?|string\\(\\d{1,5}\\) (?:\\\\{0,16}["'])?)?`;
 
 /**
  * A secret written beside its key's ID (`id` then a separator, a comma or a space or a
@@ -431,7 +432,7 @@ const NOT_SECRET_HEADS = new Set([
 
 /** A word that names a secret (`password`, `apikey`, `authtoken`, `creds`). */
 const SECRET_WORD =
-  /(?:key|token|secret|pass|passwd|password|passphrase|pwd|auth|creds?|credentials?)$/;
+  /(?:key|token|secret|pass|passwd|password|passphrase|pwd|psk|auth|creds?|credentials?)$/;
 
 /**
  * Mostly words of three letters or more: a name, a constant, a sentence. A word has a
@@ -709,6 +710,12 @@ function looksRandom(secret: string): boolean {
 /** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
 function secretName(name: string): boolean {
   const parts = words(name);
+  // `psk` names a pre-shared key as the name's last word (`wpa_psk`, `PSK`), not within a
+  // longer name (a TLS cipher suite's `TLS_PSK_WITH_AES_128_GCM_SHA256`, `PSK_IDENTITY`).
+  if (
+    parts.includes("psk") &&
+    !parts.some((w, i) => SECRET_WORD.test(w) && (w !== "psk" || i === parts.length - 1))
+  ) return false;
   const first = parts.findIndex((w) => SECRET_WORD.test(w));
   // A page of results' next token is a cursor (`NextToken`, `nextPageToken`,
   // `page_token`); NextAuth's secrets (`next-auth.session-token`, `NEXT_AUTH_SECRET`) are
@@ -786,6 +793,8 @@ const GENERIC_NAMES = [
   "creds",
   "api",
   "apikey",
+  // A pre-shared key: wpa_supplicant's `psk="..."`, hostapd's `wpa_psk`, an IPsec `PSK`.
+  "psk",
 ];
 
 /** The catalogue. */
@@ -1789,6 +1798,7 @@ export const RULES: readonly Rule[] = [
       "sqlcmd",
       "smbclient",
       "lftp",
+      "rabbitmqctl",
     ],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
@@ -1797,11 +1807,12 @@ export const RULES: readonly Rule[] = [
     // `sshpass -p X`, keytool's `-storepass X` and `-keypass X`, `redis-cli -a X`,
     // `gh secret set NAME --body X`, `htpasswd -b FILE USER X`, `openssl passwd -6 X`,
     // `openssl enc -k X`, `zip -P X`, `sqlcmd -P X`, and glued on: `sshpass -pX`,
-    // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X` (not 7-Zip's `-pX`:
+    // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X`; a user's password
+    // after its name (`rabbitmqctl add_user NAME X`, `change_password NAME X`) (not 7-Zip's `-pX`:
     // `7z` as a keyword, met in base64 every 4,096 characters, cost a scan of an image 5%).
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=)(?:[ \t]+|(?<=[ \t]-p|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-p|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
       "g",
     ),
     group: 2,
@@ -2065,7 +2076,7 @@ export const RULES: readonly Rule[] = [
     id: "generic-secret",
     description: "secret assigned to a name that says so",
     kind: "generic",
-    keywords: ["key", "token", "secret", "pass", "pwd", "auth", "cred", "api"],
+    keywords: ["key", "token", "secret", "pass", "pwd", "psk", "auth", "cred", "api"],
     pattern: new RegExp(
       // The match starts at the name's secret-sounding word; the check reads back to
       // the start of the name (a lazy prefix in the pattern costs a regex attempt per

@@ -52,6 +52,9 @@ const cases: [string, string][] = [
   ["heroku-api-key", `heroku_api_key = "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"`],
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
+  // PHP's var_dump of an array; a Wi-Fi network's pre-shared key (wpa_supplicant.conf).
+  ["generic-secret", `array(2) {\n  ["db_password"]=>\n  string(20) "${body(20)}"\n}`],
+  ["generic-secret", `network={\n  ssid="office"\n  psk="${body(20)}"\n}`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
   ["secret-argument", `sshpass -p '${body(12)}!${hex(4)}' ssh deploy@host`],
@@ -63,6 +66,8 @@ const cases: [string, string][] = [
   ["secret-argument", `zip -P ${body(20)} secret.zip file.txt`],
   ["secret-argument", `sqlcmd -S db -U sa -P ${body(20)} -Q "select 1"`],
   ["secret-argument", `openssl enc -aes-256-cbc -k ${body(20)} -in a -out b`],
+  ["secret-argument", `rabbitmqctl add_user app ${body(20)} && rabbitmqctl set_user_tags app x`],
+  ["secret-argument", `rabbitmqctl -n rabbit@mq change_password app "${body(20)}"`],
   ["piped-secret", `echo ${body(24)} | docker login -u me --password-stdin registry.x.test`],
   ["piped-secret", `echo "${body(24)}" | gh auth login --with-token`],
   ["chpasswd-password", `RUN echo 'root:${body(20)}' | chpasswd`],
@@ -1015,6 +1020,18 @@ Deno.test("what ordinary code writes beside a secret's name is not one", () => {
   const real = btoa(`deploy:${body(16)}`);
   assert.deepEqual(foundAs(`Authorization: Basic ${real}`), [`authorization-header:${real}`]);
   assert.deepEqual(foundAs(`BASIC_AUTH = "${real}"`), [`generic-secret:${real}`]);
+});
+
+Deno.test("`psk` names a pre-shared key as a name's last word, not within a cipher suite's name", () => {
+  const value = body(20);
+  for (const name of ["psk", "wpa_psk", "PSK", "VPN_PSK"]) {
+    assert.deepEqual(foundAs(`${name}="${value}"`), [`generic-secret:${value}`], name);
+  }
+  assert.deepEqual(foundAs(`PSK_IDENTITY=${value}`), []);
+  assert.deepEqual(
+    foundAs('#define TLS1_RFC_PSK_WITH_AES_256_GCM_SHA384 "TLS_PSK_WITH_AES_256_GCM_SHA384"'),
+    [],
+  );
 });
 
 Deno.test("a word naming what is beside a secret (a host, a file, a store) says so only after the secret's word", () => {
