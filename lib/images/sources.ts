@@ -66,6 +66,7 @@ import secretsMarkup from "../secrets/markup.ts" with { type: "text" };
 import secretsAssign from "../secrets/assign.ts" with { type: "text" };
 import secretsMod from "../secrets/mod.ts" with { type: "text" };
 import secretsChars from "../secrets/chars.ts" with { type: "text" };
+import secretsColumns from "../secrets/columns.ts" with { type: "text" };
 import secretsNormalize from "../secrets/normalize.ts" with { type: "text" };
 import secretsReuse from "../secrets/reuse.ts" with { type: "text" };
 import secretsRules from "../secrets/rules.ts" with { type: "text" };
@@ -145,6 +146,7 @@ export const BUNDLE_SOURCE: ImageSource = {
     "lib/net/subnet.ts": subnet,
     "lib/net/x509.ts": x509,
     "lib/secrets/chars.ts": secretsChars,
+    "lib/secrets/columns.ts": secretsColumns,
     "lib/secrets/compressed.ts": secretsCompressed,
     "lib/secrets/decode.ts": secretsDecode,
     "lib/secrets/marks.ts": secretsMarks,

@@ -37,6 +37,7 @@ import turnedSource from "../secrets/turned.ts" with { type: "text" };
 import unescapeSource from "../secrets/unescape.ts" with { type: "text" };
 import hexdumpSource from "../secrets/hexdump.ts" with { type: "text" };
 import charsSource from "../secrets/chars.ts" with { type: "text" };
+import columnsSource from "../secrets/columns.ts" with { type: "text" };
 import keywordsSource from "../secrets/keywords.ts" with { type: "text" };
 import probesSource from "../secrets/probes.ts" with { type: "text" };
 import markupSource from "../secrets/markup.ts" with { type: "text" };
@@ -129,6 +130,7 @@ export const VALIDATOR_SOURCES: Readonly<Record<string, string>> = {
   "lib/secrets/unescape.ts": unescapeSource,
   "lib/secrets/hexdump.ts": hexdumpSource,
   "lib/secrets/chars.ts": charsSource,
+  "lib/secrets/columns.ts": columnsSource,
   "lib/secrets/keywords.ts": keywordsSource,
   "lib/secrets/probes.ts": probesSource,
   "lib/secrets/markup.ts": markupSource,

@@ -559,9 +559,14 @@ export class Detector {
   }
 
   #accept(rule: Rule, secret: string): boolean {
-    if (rule.entropy !== undefined && entropy(secret) < rule.entropy) return false;
-    if (!rule.placeholders && isPlaceholder(secret, rule.shownValues)) return false;
-    if (rule.check && !rule.check(secret)) return false;
-    return true;
+    return accepts(rule, secret);
   }
+}
+
+/** Whether `rule` takes `secret` for one: its entropy floor, placeholders and check. */
+export function accepts(rule: Rule, secret: string): boolean {
+  if (rule.entropy !== undefined && entropy(secret) < rule.entropy) return false;
+  if (!rule.placeholders && isPlaceholder(secret, rule.shownValues)) return false;
+  if (rule.check && !rule.check(secret)) return false;
+  return true;
 }

@@ -25,6 +25,7 @@ import {
 import { escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { readsAsWords } from "./words.ts";
+import { columnFindings } from "./columns.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { normalize } from "./decode.ts";
@@ -599,6 +600,7 @@ function findInPiece(
   };
   const survey = detector().survey(text, options.utf8);
   add(notPublic(text, detector().findings(text, survey)), "plain");
+  add(notPublic(text, columnFindings(text, nameStarts(survey.hits))), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   // Tokens in groups or in pieces; those split by spaces or lines after the decoded
   // forms, so that a token cut into lines that the lines joined hold is said to be cut
@@ -992,6 +994,23 @@ function firstAfter(sorted: readonly number[], at: number): number {
     else high = mid;
   }
   return low;
+}
+
+/** The generic rule's keywords' indices in the survey's (secret-sounding words: `pass`, `key`). */
+let nameKeywords: Uint8Array | undefined;
+
+/** Where the survey's `hits` of secret-sounding words start (see `columnFindings`). */
+function nameStarts(hits: readonly number[]): number[] {
+  const keywords = detector().matcher.keywords;
+  if (!nameKeywords) {
+    const generic = new Set(RULES.find((r) => r.id === "generic-secret")!.keywords);
+    nameKeywords = Uint8Array.from(keywords, (k) => +generic.has(k));
+  }
+  const out: number[] = [];
+  for (let h = 0; h < hits.length; h += 2) {
+    if (nameKeywords[hits[h]!] === 1) out.push(hits[h + 1]! - keywords[hits[h]!]!.length);
+  }
+  return out;
 }
 
 /**

@@ -707,6 +707,28 @@ function looksRandom(secret: string): boolean {
   return /\d/.test(secret) || /[A-Z]/.test(secret) && /[a-z]/.test(secret);
 }
 
+/**
+ * What a table's column header names (`password`, `api_key`, `Login Password`), if a
+ * secret: a name of words, one of them a secret's whole (not `monkey`), that says so (see
+ * `secretName`); a password (which a person may pick) or another secret.
+ */
+export function secretColumn(header: string): "password" | "secret" | undefined {
+  if (!/^[A-Za-z][\w .\-]{0,39}$/.test(header) || !secretName(header)) return undefined;
+  const parts = words(header);
+  if (parts.some((w) => PASSWORD_WORD.test(w))) return "password";
+  // `key` alone names a dictionary's key (`KEY | VALUE`, `YAML Key`): a secret's only after
+  // a word that says whose (`API Key`, `secret_key`).
+  return parts.some((w, i) =>
+      COLUMN_WORD.test(w) && (w !== "key" || KEY_HEADS.test(parts[i - 1] ?? ""))
+    )
+    ? "secret"
+    : undefined;
+}
+const PASSWORD_WORD = /^(?:pass|passwd|password|passphrase|pwd|psk)$/;
+const COLUMN_WORD =
+  /^(?:(?:api|access|auth|client|private|secret|refresh)?(?:key|token|secret)|creds?|credentials?)$/;
+const KEY_HEADS = /^(?:api|access|secret|private|client|auth|encryption|signing|master|license)$/;
+
 /** Whether a secret-sounding name is really one (`primaryKey`, `token_length` are not). */
 function secretName(name: string): boolean {
   const parts = words(name);
