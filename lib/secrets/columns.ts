@@ -3,8 +3,10 @@
  * Secrets in a table's column: a header row names a column for a secret (`password`,
  * `api_key`, `login_password`), and the rows under it hold one in that column, with no
  * name beside it. A password manager's CSV export (`name,url,username,password`), TSV, a
- * Markdown table, psql's and MySQL's output. Each row's value is judged as a value
- * assigned to that name is (the generic rule's check, or a password literal's).
+ * Markdown table, psql's and MySQL's output. And a table of names and values under a
+ * `Key  Value` header, lined up by spaces (`vault kv get`, `vault read`). Each value is
+ * judged as a value assigned to that name is (the generic rule's check, or a password
+ * literal's).
  */
 
 import { accepts, type Finding } from "./engine.ts";
@@ -248,27 +250,117 @@ export function columnFindings(text: string, names: readonly number[]): Finding[
       // A row of the table: as many cells as the header (or one more: a trailing separator).
       if (values.length !== header.length && values.length !== header.length + 1) break;
       for (const [column, kind] of kinds.entries()) {
-        if (kind === undefined) continue;
-        const cell = values[column]!;
-        const value = text.slice(...cell);
-        // As long as each rule reads one: sixteen characters of a token's alphabet, or, in
-        // a password's column, twelve of any (a password a person picked).
-        if (value.length > 150 || /\s/.test(value)) continue;
-        if (
-          (value.length >= 16 && /^[A-Za-z0-9\-_.~+/=:]+$/.test(value) &&
-            accepts(generic, value)) ||
-          (kind === "password" && value.length >= 12 && accepts(literal, value))
-        ) {
-          out.push({
-            rule: generic.id,
-            description: generic.description,
-            index: cell[0],
-            length: value.length,
-          });
-        }
+        if (kind !== undefined) judged(text, values[column]!, kind, out);
       }
     }
     after = row;
+  }
+  return out;
+}
+
+/**
+ * Adds the value at `cell` of `text` to `out` if it is a secret of `kind`'s column: as long
+ * as each rule reads one, sixteen characters of a token's alphabet or, for a password,
+ * twelve of any (a password a person picked).
+ */
+function judged(
+  text: string,
+  [from, to]: [number, number],
+  kind: "password" | "secret",
+  out: Finding[],
+): void {
+  const value = text.slice(from, to);
+  if (value.length > 150 || /\s/.test(value)) return;
+  if (
+    (value.length >= 16 && /^[A-Za-z0-9\-_.~+/=:]+$/.test(value) && accepts(generic, value)) ||
+    (kind === "password" && value.length >= 12 && accepts(literal, value))
+  ) {
+    out.push({
+      rule: generic.id,
+      description: generic.description,
+      index: from,
+      length: to - from,
+    });
+  }
+}
+
+/** How far above a row its `Key  Value` header is looked for (see `keyValueFindings`). */
+const MAX_KEY_VALUE = 8192;
+
+/** A `Key  Value` header and its rule, as Vault's CLI prints them. */
+const KEY_VALUE = /Key {2,}Value *(?:\r?\n|(?:\\r)?\\n)-{3} {2,}-{5} *(?:\r?\n|(?:\\r)?\\n)/g;
+
+/**
+ * The secrets in rows of a `Key  Value` table (`password    X` under `Key  Value` and its
+ * rule of dashes, as `vault kv get` prints a secret's data), read from where `names` start:
+ * a name at its line's start, spaces, then one value to the line's end; no blank line
+ * between it and the header.
+ */
+export function keyValueFindings(text: string, names: readonly number[]): Finding[] {
+  const out: Finding[] = [];
+  let last = -1;
+  // The headers' ends, found once a row asks (one pass over the text), and the row read
+  // last under one: a row right after it is under the same header, with no blank line.
+  let headers: number[] | undefined;
+  let under = -1;
+  let rowEnd = -1;
+  const kinds = new Map<string, "password" | "secret" | undefined>();
+  for (const at of names) {
+    if (at <= last) continue;
+    let e = at;
+    while (e - at < 40 && CELL[text.charCodeAt(e)] === 1 && text.charCodeAt(e) !== 32) e++;
+    if (text.charCodeAt(e) !== 32 || text.charCodeAt(e + 1) !== 32) continue;
+    let s = at;
+    while (
+      s > 0 && at - s < 40 && CELL[text.charCodeAt(s - 1)] === 1 && text.charCodeAt(s - 1) !== 32
+    ) {
+      if (escapeAt(text, s - 1)) break;
+      s--;
+    }
+    const name = text.slice(s, e);
+    if (!kinds.has(name)) kinds.set(name, secretColumn(name));
+    const kind = kinds.get(name);
+    if (kind === undefined) continue;
+    const line = lineStart(text, s);
+    if (line === undefined || line[0] !== s) continue;
+    const [, json] = line;
+    let v = e;
+    while (v - e < 64 && text.charCodeAt(v) === 32) v++;
+    const end = lineEnd(text, v, json);
+    if (end < 0) continue;
+    let to = end;
+    while (to > v && text.charCodeAt(to - 1) === 32) to--;
+    last = end;
+    if (to === v) continue;
+    // The header above, with no blank line between.
+    let header = -1;
+    if (rowEnd >= 0 && s === rowEnd + breakAt(text, rowEnd, json)) header = under;
+    else {
+      headers ??= headerEnds(text);
+      for (let h = headers.length - 1; h >= 0; h--) {
+        if (headers[h]! <= s) {
+          if (headers[h]! >= s - MAX_KEY_VALUE) header = headers[h]!;
+          break;
+        }
+      }
+      if (header < 0 || BLANK.test(text.slice(header, s))) continue;
+    }
+    under = header;
+    rowEnd = end;
+    judged(text, [v, to], kind, out);
+  }
+  return out;
+}
+
+/** A blank line, raw or escaped in a JSON string. */
+const BLANK = /\n[ \t]*\r?\n|\\n[ \t]*(?:\\r)?\\n/;
+
+/** Where each `Key  Value` header of `text` ends (past its rule of dashes), in order. */
+function headerEnds(text: string): number[] {
+  const out: number[] = [];
+  KEY_VALUE.lastIndex = 0;
+  for (let m = KEY_VALUE.exec(text); m !== null; m = KEY_VALUE.exec(text)) {
+    out.push(m.index + m[0].length);
   }
   return out;
 }

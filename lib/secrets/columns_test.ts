@@ -64,3 +64,23 @@ Deno.test("a table's column is read only under a header of names, one naming a s
     for (const texts of found(text)) assert.deepEqual(texts, [], text);
   }
 });
+
+Deno.test("a secret in a row of a `Key  Value` table (`vault kv get`) is found, under its header only", () => {
+  const data = (rows: string) =>
+    `====== Data ======\nKey         Value\n---         -----\n${rows}`;
+  assert.deepEqual(found(data(`api_key     ${A}\npassword    ${P}\nusername    admin\n`)), [
+    [A, P],
+    [A, P],
+  ]);
+  for (
+    const text of [
+      // No header above it, or a blank line between; a password too plain; a key's file.
+      `password    ${A}\n`,
+      `Key         Value\n---         -----\nusername    admin\n\npassword    ${A}\n`,
+      data("password    changeme\n"),
+      data(`key_file    ${A}\n`),
+    ]
+  ) {
+    for (const texts of found(text)) assert.deepEqual(texts, [], text);
+  }
+});

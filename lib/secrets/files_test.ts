@@ -130,6 +130,9 @@ const FILES: Record<string, (d: Draw) => string> = {
     `array(2) {\n  ["host"]=>\n  string(9) "localhost"\n  ["password"]=>\n  string(24) "${
       draw(23)
     }7"\n}\n`,
+  "vault kv get": ({ draw }) =>
+    `====== Data ======\nKey         Value\n---         -----\napi_key     ${draw(23)}7\n` +
+    `username    app\n`,
   "a RabbitMQ setup script": ({ draw }) =>
     `rabbitmqctl add_user app ${draw(19)}7\nrabbitmqctl set_permissions -p / app ".*" ".*" ".*"\n`,
 };
@@ -156,8 +159,8 @@ Deno.test("credentials as their files and commands write them are found as writt
   // (names after a host or a store, a value named beside a `key=`, `Bearer` in a JSON
   // string, Redis's user left out, `1//0`, a block scalar, a table), nine: 204 of 240. Of the seven after those (a value past 150
   // characters, names in the element or field before a value, a password glued on or piped
-  // in), all seven: 168 of 168. Of the five after those (a table's column, `psk`,
-  // `var_dump`, `rabbitmqctl`), all five: 120 of 120.
+  // in), all seven: 168 of 168. Of the six after those (a table's column, `psk`,
+  // `var_dump`, `rabbitmqctl`, `vault kv get`), all six: 144 of 144.
   assert.deepEqual(missed, []);
 });
 
