@@ -84,3 +84,12 @@ Deno.test("a secret in a row of a `Key  Value` table (`vault kv get`) is found, 
     for (const texts of found(text)) assert.deepEqual(texts, [], text);
   }
 });
+
+Deno.test("a table in what a run decodes to (a CSV export uploaded in base64) is read too", () => {
+  const csv = `name,url,username,password\ngithub,https://github.com,me,${A}\n`;
+  for (const text of [`data=${btoa(csv)}`, JSON.stringify({ file: btoa(csv) })]) {
+    assert.deepEqual(findSecrets(text).map((f) => `${f.encoding}:${f.rule}`), [
+      "base64:generic-secret",
+    ]);
+  }
+});

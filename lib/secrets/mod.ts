@@ -663,6 +663,19 @@ function findInPiece(
         }));
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
+      // A table in what a run decodes to (a CSV export uploaded in base64); not in a window
+      // decoded in place (source code is windows of escapes all over).
+      if (DECODED_RUN.test(v.encoding)) {
+        const names = nameStarts(inner.hits);
+        if (names.length > 0) {
+          decoded.push(
+            ...notPublic(v.text, [
+              ...columnFindings(v.text, names),
+              ...keyValueFindings(v.text, names),
+            ]),
+          );
+        }
+      }
       if (v.whole) decoded = decoded.filter((f) => f.index === 0 && f.length === v.text.length);
       // A token's letters shifted are as random as its own; text that reads as words as
       // written (`pg_updateaptconfig`, then `systemctl` on the next line, moved back to
@@ -997,6 +1010,9 @@ function firstAfter(sorted: readonly number[], at: number): number {
   }
   return low;
 }
+
+/** The encodings of a run decoded whole, where a table may be (see `columnFindings`). */
+const DECODED_RUN = /^(?:base64|base32|hex)$/;
 
 /** The generic rule's keywords' indices in the survey's (secret-sounding words: `pass`, `key`). */
 let nameKeywords: Uint8Array | undefined;
