@@ -2072,7 +2072,7 @@ export const RULES: readonly Rule[] = [
     kind: "structure",
     keywords: ["pass", "pwd", "secret", "identified"],
     pattern:
-      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4})(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<"]|\\{1,16}[nrt"]|$))/gi,
+      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4}|(?:\\{0,16}["'])?[ \t]{0,4}(?:,|:?[ \t]{0,4}\{)?(?:\s|\\{1,16}[nrt]){0,40}(?:\\{0,16}["'])?(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue(?:\\{0,16}["'])?[ \t]{0,4}[:=][ \t]*)(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<"]|\\{1,16}[nrt"]|$))/gi,
     // The value is read whole, as the connection string's is.
     group: 2,
     entropy: 3,

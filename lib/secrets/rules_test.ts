@@ -1070,7 +1070,7 @@ Deno.test("a match turned down hides no name inside it; a header's quotes may be
   // `key="ClearTextPassword"` is a name read as a value and turned down; the password's
   // name inside it then takes the value beside it.
   assert.deepEqual(found(`<add key="ClearTextPassword" value="${value}" />`), [
-    `generic-secret:${value}`,
+    `password-literal:${value}`,
   ]);
   const header = JSON.stringify({ c: `h = {"Authorization": "Bearer ${value}"}` });
   assert.deepEqual(found(header), [`authorization-header:${value}`]);
@@ -1132,6 +1132,32 @@ Deno.test("a name in the element or field before its value (a property list, Had
       `<meta name="csrf-token" content="${value}">`,
       `TURNKEY = "${value}"`,
       JSON.stringify([{ Key: "Environment", Value: "production-eu-west-1" }]),
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
+Deno.test("a password of any printable characters whose name is in the field or line before (Kubernetes' env, a name and a value in JSON, ARM, a form's field) is found; a reference or a template is not", () => {
+  const value = `${body(6)}#${body(13).slice(6)}`;
+  for (
+    const text of [
+      `env:\n  - name: DB_PASSWORD\n    value: "${value}"\n`,
+      `env:\n- name: DB_PASSWORD\n  value: ${value}\n- name: PORT\n  value: "5432"`,
+      JSON.stringify({ name: "CLIENT_SECRET", value }),
+      JSON.stringify([{ Name: "password", Value: value }]),
+      JSON.stringify({ parameters: { adminPassword: { value } } }, null, 2),
+      `<input type="password" name="password" value="${value}">`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [value], text);
+    assert.deepEqual(found(JSON.stringify({ content: text })), [value], text);
+  }
+  for (
+    const text of [
+      "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password",
+      "- name: DB_PASSWORD\n  value: $(DB_PASSWORD_FROM_FILE)",
+      JSON.stringify({ name: "password", value: "{{ .Values.db.password }}" }),
+      JSON.stringify({ name: "password", value: "${DB_PASSWORD}" }),
+      JSON.stringify({ name: "password", value: "CorrectHorseBatteryStaple" }),
     ]
   ) assert.deepEqual(found(text), [], text);
 });
