@@ -116,6 +116,19 @@ const cases: [string, string][] = [
   ["mysql-password-argument", `mysqldump -u backup -p'${body(10)}#${body(5)}' --all-databases`],
   ["pass-argument", `openssl enc -aes-256-cbc -d -in x.enc -pass "pass:${body(8)}#${body(6)}"`],
   ["secret-argument", `redis-cli -h cache -a ${body(32)} ping`],
+  // OpenLDAP's tools, MongoDB's, RabbitMQ's admin, unzip, and a long flag after one dash.
+  [
+    "secret-argument",
+    `ldapsearch -x -D cn=admin,dc=corp -w ${body(6)}#${body(13).slice(6)} -b dc=corp`,
+  ],
+  ["secret-argument", `ldapmodify -x -D cn=admin -w${body(6)}#${body(13).slice(6)} -f a.ldif`],
+  [
+    "secret-argument",
+    `mongosh "mongodb://db:27017/app" -u admin -p '${body(6)}#${body(13).slice(6)}'`,
+  ],
+  ["secret-argument", `rabbitmqadmin -u admin -p ${body(16)} list queues`],
+  ["secret-argument", `unzip -q -P ${body(6)}#${body(13).slice(6)} backup.zip`],
+  ["secret-argument", `influx -username admin -password ${body(6)}#${body(13).slice(6)}`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
@@ -378,6 +391,12 @@ Deno.test("program text that names a password or token is not one", () => {
     "            authorization = authorization.split(",
     "const headers = { Authorization: process.env.API_TOKEN };",
     "                            line_token,",
+    // A password asked for, or the flag with no value.
+    "ldapsearch -x -W -b dc=corp '(uid=bob)'",
+    "ldapsearch -x -H ldap://ldap.corp -D cn=admin,dc=corp -w secret -b dc=corp",
+    "mongosh --port 27017 -u admin -p",
+    "rabbitmqadmin -u admin -p $RABBITMQ_PASSWORD list queues",
+    "vault login -method=userpass username=bob -password-file /run/secrets/pw",
   ];
   assert.deepEqual(code.map((t) => findSecrets(t).map((f) => f.rule)), code.map(() => []));
   // The same names with values that are credentials.
