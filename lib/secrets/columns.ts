@@ -9,8 +9,8 @@
  * literal's).
  */
 
-import { accepts, type Finding } from "./engine.ts";
-import { RULES, secretColumn } from "./rules.ts";
+import type { Finding } from "./engine.ts";
+import { credentialValue, RULES, secretColumn } from "./rules.ts";
 
 /** The most characters of a header row, and of a row, read. */
 const MAX_ROW = 2048;
@@ -186,7 +186,6 @@ function escapeAt(text: string, i: number): boolean {
 const NAME = /^[A-Za-z][\w .\-]{0,39}$/;
 
 const generic = RULES.find((r) => r.id === "generic-secret")!;
-const literal = RULES.find((r) => r.id === "password-literal")!;
 
 /**
  * The secrets in the columns of tables in `text` whose header names a secret, read from
@@ -269,12 +268,7 @@ function judged(
   kind: "password" | "secret",
   out: Finding[],
 ): void {
-  const value = text.slice(from, to);
-  if (value.length > 150 || /\s/.test(value)) return;
-  if (
-    (value.length >= 16 && /^[A-Za-z0-9\-_.~+/=:]+$/.test(value) && accepts(generic, value)) ||
-    (kind === "password" && value.length >= 12 && accepts(literal, value))
-  ) {
+  if (credentialValue(text.slice(from, to), kind === "password")) {
     out.push({
       rule: generic.id,
       description: generic.description,

@@ -8,7 +8,7 @@
  * secret-sounding name whose value looks random enough.
  */
 
-import { entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
+import { accepts, entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
 import { ENGLISH_PAIRS, STOPWORDS } from "./words.ts";
 
 const STOPWORD = new RegExp(STOPWORDS.join("|"), "gi");
@@ -820,6 +820,13 @@ const GENERIC_NAMES = [
 ];
 
 /** The catalogue. */
+/**
+ * An argument of a call, before the one a rule reads: a string literal (its quotes escaped
+ * too, in a JSON string) or an expression with no comma, bracket or quote.
+ */
+const CALL_ARGUMENT = String
+  .raw`(?:\\{0,16}"[^"\n]{0,200}?"|\\{0,16}'[^'\n]{0,200}?'|[^\s,()"'][^,()"'\n]{0,100})`;
+
 export const RULES: readonly Rule[] = [
   // --- Cloud providers -------------------------------------------------------------
   token(
@@ -2099,6 +2106,31 @@ export const RULES: readonly Rule[] = [
     window: { before: 0, after: 160 },
     anchored: true,
   },
+  {
+    // A password passed to a login or a connection as an argument after the user's name,
+    // with no name of its own: Python's `server.login('me', '...')` (smtplib, ftplib,
+    // imaplib), `auth=('me', '...')` and `HTTPBasicAuth('me', '...')`, Go's
+    // `req.SetBasicAuth("me", "...")` and `smtp.PlainAuth("", "me", "...", host)`, Ruby's
+    // `basic_auth 'me', '...'`, superagent's `.auth('me', '...')`, .NET's
+    // `NetworkCredential("me", "...")`, Java's `DriverManager.getConnection(url, "me",
+    // "...")`, `PasswordAuthentication` and `UsernamePasswordCredentials`, PHP's
+    // `mysqli_connect($host, 'me', '...')`, `new mysqli(...)`, `new PDO($dsn, 'me', '...')`
+    // and `ldap_bind($c, $dn, '...')`. The value is a string literal, judged as a
+    // password in a table's column is (`credentialValue`).
+    id: "credential-argument",
+    description: "password passed to a login or a connection after the user",
+    kind: "structure",
+    keywords: ["login", "auth", "cred", "connect", "mysql", "pdo", "ldap"],
+    pattern: new RegExp(
+      String
+        .raw`(?:(?:(?<=\.)login|(?<![\w.](?<!\\[nrtbf]))auth(?=[ \t]*=)|(?<=\.)auth|(?<=(?:[Bb]asic|[Dd]igest)_?)[Aa]uth|(?<=Password)Authentication|(?<=Network)Credential|(?<=UsernamePassword)Credentials)(?:[ \t]*=[ \t]*)?(?:[ \t]*\(|(?<=basic_auth)[ \t](?=[ \t]*\\{0,16}["']))[ \t]*${CALL_ARGUMENT}|(?:(?<=Plain)Auth|(?<=get)Connection|(?<=(?<!\w(?<!\\[nrtbf]))mysqli?_)connect|(?<=(?<!\w(?<!\\[nrtbf]))new[ \t]{1,4})(?:mysqli|PDO)|(?<!\w(?<!\\[nrtbf]))ldap_bind)[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*${CALL_ARGUMENT})[ \t]*,[ \t]*(\\{0,16}["'])([^\s"'\\]{8,150})\1(?=[ \t]*(?:[,);\r\n]|\.toCharArray|\\{1,16}[nrt]|\\{0,16}"|$))`,
+      "g",
+    ),
+    group: 2,
+    check: (s) => credentialValue(s, true),
+    window: { before: 0, after: 600 },
+    anchored: true,
+  },
   // --- Anything assigned to a secret-sounding name ------------------------------------
   {
     id: "generic-secret",
@@ -2140,3 +2172,19 @@ export const RULES: readonly Rule[] = [
     anchored: true,
   },
 ];
+
+/**
+ * Whether `value`, written where a secret goes with no name to say so (a table's column, a
+ * call's argument), is one as the rules judge a value: sixteen characters or more of a
+ * token's alphabet as the generic rule takes them, or, for a `password`, twelve or more of
+ * any as a password literal does (a password a person picked).
+ */
+export function credentialValue(value: string, password: boolean): boolean {
+  if (value.length > 150 || /\s/.test(value)) return false;
+  generic ??= RULES.find((r) => r.id === "generic-secret")!;
+  literal ??= RULES.find((r) => r.id === "password-literal")!;
+  return (value.length >= 16 && /^[A-Za-z0-9\-_.~+/=:]+$/.test(value) && accepts(generic, value)) ||
+    (password && value.length >= 12 && accepts(literal, value));
+}
+let generic: Rule | undefined;
+let literal: Rule | undefined;

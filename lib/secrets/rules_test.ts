@@ -129,6 +129,24 @@ const cases: [string, string][] = [
   ["secret-argument", `rabbitmqadmin -u admin -p ${body(16)} list queues`],
   ["secret-argument", `unzip -q -P ${body(6)}#${body(13).slice(6)} backup.zip`],
   ["secret-argument", `influx -username admin -password ${body(6)}#${body(13).slice(6)}`],
+  // A password passed after the user's name, with no name of its own.
+  ["credential-argument", `server.login("ops@corp.example", "${body(6)}#${body(13).slice(6)}")`],
+  ["credential-argument", `r = requests.get(url, auth=("bob", "${body(6)}#${body(13).slice(6)}"))`],
+  ["credential-argument", `requests.get(url, auth=HTTPBasicAuth(user, "${body(20)}"))`],
+  ["credential-argument", `req.SetBasicAuth("bob", "${body(24)}")`],
+  [
+    "credential-argument",
+    `smtp.PlainAuth("", "bob@corp.example", "${body(6)}#${body(13).slice(6)}", host)`,
+  ],
+  ["credential-argument", `req.basic_auth 'bob', '${body(6)}#${body(13).slice(6)}'`],
+  ["credential-argument", `new NetworkCredential("bob", "${body(6)}#${body(13).slice(6)}");`],
+  [
+    "credential-argument",
+    `DriverManager.getConnection(url, "app", "${body(6)}#${body(13).slice(6)}");`,
+  ],
+  ["credential-argument", `$db = new PDO($dsn, 'app', '${body(6)}#${body(13).slice(6)}');`],
+  ["credential-argument", `mysqli_connect('db', 'app', '${body(6)}#${body(13).slice(6)}');`],
+  ["credential-argument", `ldap_bind($ds, 'cn=admin,dc=corp', '${body(6)}#${body(13).slice(6)}');`],
   // PHP's constants.
   ["password-literal", `define( 'DB_PASSWORD', '${body(6)}^${body(13).slice(6)}' );`],
   // Django's SECRET_KEY: letters, digits and `!@#$%^&*(-_=+)`.
@@ -397,6 +415,13 @@ Deno.test("program text that names a password or token is not one", () => {
     "mongosh --port 27017 -u admin -p",
     "rabbitmqadmin -u admin -p $RABBITMQ_PASSWORD list queues",
     "vault login -method=userpass username=bob -password-file /run/secrets/pw",
+    // A call's password that is no literal, a test's, or too short.
+    "server.login(user, password)",
+    "server.login('bob', os.environ['SMTP_PASSWORD'])",
+    "page.login('admin', 'Password123!')",
+    "client.login('bob', 'correct-horse-battery')",
+    "r = requests.get(url, auth=('bob', 'hunter2'))",
+    'DriverManager.getConnection(url, "sa", "")',
   ];
   assert.deepEqual(code.map((t) => findSecrets(t).map((f) => f.rule)), code.map(() => []));
   // The same names with values that are credentials.
