@@ -365,3 +365,235 @@ function nextBreak(text: string, at: number): number {
   const escaped = text.indexOf("\\n", at);
   return Math.min(raw < 0 ? text.length : raw, escaped < 0 ? text.length : escaped);
 }
+
+/**
+ * What a SQL `INSERT`'s column list may hold: names, their quotes (`"`, `` ` ``, `[ ]`), a
+ * schema's dot, commas and spaces; line breaks, raw or escaped in a JSON string.
+ */
+const LIST = (() => {
+  const list = new Uint8Array(128);
+  for (
+    const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_. ,\t\r\n"`[]\\'
+  ) {
+    list[c.charCodeAt(0)] = 1;
+  }
+  return list;
+})();
+
+/** Where the spaces from `at` on (raw, or a JSON string's escaped breaks and tabs) end. */
+function spacesOn(text: string, at: number): number {
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (c === 32 || c === 9 || c === 10 || c === 13) at++;
+    else if (c === 92 && escapeAt(text, at + 1)) at += 2;
+    else return at;
+  }
+}
+
+/** Whether `word` (small letters) is at `at`, in any case, and a word of its own. */
+function wordAt(text: string, at: number, word: string): boolean {
+  return text.slice(at, at + word.length).toLowerCase() === word &&
+    !/\w/.test(text[at + word.length] ?? "");
+}
+
+/** Whether `word` (small letters) ends at `end`, in any case, and is a word of its own. */
+function wordBefore(text: string, end: number, word: string): boolean {
+  const start = end - word.length;
+  return start >= 0 && text.slice(start, end).toLowerCase() === word &&
+    !/\w/.test(text[start - 1] ?? "");
+}
+
+/** Where the spaces before `at` (raw, or a JSON string's escaped breaks and tabs) start. */
+function spacesBack(text: string, at: number): number {
+  for (;;) {
+    const c = text.charCodeAt(at - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) at--;
+    else if (escapeAt(text, at - 1)) at -= 2;
+    else return at;
+  }
+}
+
+/**
+ * Whether the `(` at `open` starts an `INSERT`'s column list: `INSERT INTO table (`, also
+ * `INSERT IGNORE INTO`, MySQL's `REPLACE INTO`, T-SQL's `INSERT table (`.
+ */
+function insertList(text: string, open: number): boolean {
+  let p = spacesBack(text, open);
+  const name = p;
+  while (p > 0 && name - p < 128) {
+    const c = text.charCodeAt(p - 1);
+    if (c < 128 && LIST[c] === 1 && c !== 32 && c !== 44 && c !== 9 && c !== 10 && c !== 13) {
+      p--;
+    } else break;
+  }
+  if (p === name) return false;
+  p = spacesBack(text, p);
+  if (wordBefore(text, p, "insert")) return true;
+  if (!wordBefore(text, p, "into")) return false;
+  p = spacesBack(text, p - 4);
+  return wordBefore(text, p, "insert") || wordBefore(text, p, "ignore") ||
+    wordBefore(text, p, "replace");
+}
+
+/**
+ * The secrets in the rows of SQL `INSERT` statements whose column list names a secret
+ * (`INSERT INTO users (name, password) VALUES ('bob', '...'), (...)`: a seed file, a
+ * database's dump), read from where `names` start (the survey's hits of secret-sounding
+ * words), each statement once. A row's value in that column is judged as a table's is.
+ */
+export function insertFindings(text: string, names: readonly number[]): Finding[] {
+  const out: Finding[] = [];
+  let after = 0;
+  // The run of a column list's characters that holds the last hit, found once for all
+  // the hits in it (a megabyte of `key, key, ...` is one run, read once).
+  let runStart = -1;
+  let runEnd = -1;
+  for (const at of names) {
+    if (at < after) continue;
+    // A column's name ends at a comma or the list's end (in code most such words are
+    // followed by an operator, a bracket or a call's `(`).
+    let e = at;
+    while (e - at < 64 && CELL[text.charCodeAt(e)] === 1 && text.charCodeAt(e) !== 32) e++;
+    // Its quotes (escaped too, in a JSON string) and spaces.
+    for (const limit = e + 8; e < limit; e++) {
+      const c = text.charCodeAt(e);
+      if (c === 92 && text.charCodeAt(e + 1) === 34) e++;
+      else if (c !== 34 && c !== 96 && c !== 93 && c !== 32 && c !== 9) break;
+    }
+    const next = text.charCodeAt(e);
+    if (
+      next !== 44 && next !== 41 && next !== 10 && next !== 13 &&
+      !(next === 92 && escapeAt(text, e + 1))
+    ) continue;
+    // And starts after one, or the list's start.
+    let b = at;
+    while (
+      b > 0 && at - b < 64 && CELL[text.charCodeAt(b - 1)] === 1 && text.charCodeAt(b - 1) !== 32
+    ) {
+      b--;
+    }
+    for (const limit = b - 8; b > limit; b--) {
+      const c = text.charCodeAt(b - 1);
+      if (c === 34 && text.charCodeAt(b - 2) === 92) b--;
+      else if (escapeAt(text, b - 1)) b--;
+      else if (c !== 34 && c !== 96 && c !== 91 && c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+        break;
+      }
+    }
+    const before = text.charCodeAt(b - 1);
+    if (before !== 44 && before !== 40) continue;
+    if (at >= runEnd) {
+      runEnd = at;
+      while (runEnd < text.length && LIST[text.charCodeAt(runEnd)] === 1) runEnd++;
+      runStart = at;
+      while (runStart > 0 && LIST[text.charCodeAt(runStart - 1)] === 1) runStart--;
+    }
+    if (
+      runEnd - runStart > MAX_ROW || text.charCodeAt(runEnd) !== 41 ||
+      text.charCodeAt(runStart - 1) !== 40
+    ) continue;
+    const p = spacesOn(text, runEnd + 1);
+    if (!wordAt(text, p, "values") || !insertList(text, runStart - 1)) continue;
+    after = insertRows(text, runStart, runEnd, p + 6, out);
+  }
+  return out;
+}
+
+/**
+ * Reads the rows from `from` (past `VALUES`) of a statement whose column list is
+ * `open`-`close`, if a column names a secret; adds what they hold to `out`. Returns where
+ * it was read to.
+ */
+function insertRows(
+  text: string,
+  open: number,
+  close: number,
+  from: number,
+  out: Finding[],
+): number {
+  const kinds = text.slice(open, close).split(",").map((c) =>
+    secretColumn(c.replace(/\\[ntr]/g, " ").replace(/[\\"`[\]]/g, "").trim().split(".").pop()!)
+  );
+  if (kinds.every((k) => k === undefined)) return close;
+  let p = from;
+  for (let row = 0; row < MAX_ROWS; row++) {
+    p = spacesOn(text, p);
+    if (text.charCodeAt(p) !== 40) break;
+    const cells = tupleCells(text, p + 1);
+    if (cells === undefined) break;
+    for (const [i, kind] of kinds.entries()) {
+      const cell = cells.values[i];
+      if (kind === undefined || cell === undefined) continue;
+      const [start, end] = cell;
+      if (credentialValue(text.slice(start, end), kind === "password")) {
+        out.push({
+          rule: generic.id,
+          description: generic.description,
+          index: start,
+          length: end - start,
+        });
+      }
+    }
+    p = spacesOn(text, cells.end);
+    if (text.charCodeAt(p) !== 44) break;
+    p++;
+  }
+  return p;
+}
+
+/**
+ * The cells of a SQL row from `from` (past its `(`) to its `)`: each a string literal's
+ * text (quoted with `'`, `''` or `\'` inside), or undefined for a value of another kind (a
+ * number, `NULL`, a call); and where the row ends. Undefined past `MAX_ROW`.
+ */
+function tupleCells(
+  text: string,
+  from: number,
+): { values: ([number, number] | undefined)[]; end: number } | undefined {
+  const values: ([number, number] | undefined)[] = [];
+  let p = from;
+  const limit = Math.min(text.length, from + MAX_ROW);
+  for (;;) {
+    p = spacesOn(text, p);
+    let value: [number, number] | undefined;
+    // (PostgreSQL's `E'...'` and T-SQL's `N'...'` are strings too.)
+    if (text.charCodeAt(p + 1) === 39 && /[EN]/i.test(text[p]!)) p++;
+    if (text.charCodeAt(p) === 39) {
+      const q = quoteEnd(text, p + 1, limit);
+      if (q < 0) return undefined;
+      value = [p + 1, q];
+      p = q + 1;
+    }
+    // What else the cell holds, to its comma or the row's end (brackets of a call nested).
+    let depth = 0;
+    for (; p < limit; p++) {
+      const c = text.charCodeAt(p);
+      if (c === 40) depth++;
+      else if (c === 41) {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === 44 && depth === 0) break;
+      else if (c === 39) {
+        p = quoteEnd(text, p + 1, limit);
+        if (p < 0) return undefined;
+      }
+    }
+    if (p >= limit) return undefined;
+    values.push(value);
+    if (text.charCodeAt(p) === 41) return { values, end: p + 1 };
+    p++;
+  }
+}
+
+/** Where the SQL string from `from` (past its `'`) ends at its closing `'`, or -1. */
+function quoteEnd(text: string, from: number, limit: number): number {
+  for (let q = from; q < limit; q++) {
+    const c = text.charCodeAt(q);
+    if (c === 92) q++;
+    else if (c === 39) {
+      if (text.charCodeAt(q + 1) !== 39) return q;
+      q++;
+    }
+  }
+  return -1;
+}

@@ -93,3 +93,35 @@ Deno.test("a table in what a run decodes to (a CSV export uploaded in base64) is
     ]);
   }
 });
+
+Deno.test("a secret in a SQL INSERT's column named for one is found, in every row (a seed file, a dump)", () => {
+  for (
+    const text of [
+      `INSERT INTO users (id, name, password) VALUES (1, 'bob', '${P}'), (2, 'eve', '${A}');`,
+      `INSERT INTO \`api_keys\` (\`id\`,\`owner\`,\`api_key\`) VALUES (1,'bob','${
+        P.slice(0, 0)
+      }${A}'),(2,'eve','${B}');`,
+      `insert into public.tokens(user_id, token, created_at)\nvalues\n  (7, '${A}', now()),\n  (8, E'${B}', now());`,
+      `INSERT INTO users ("name", "password") VALUES ('it''s me', '${P}'), ('eve', '${A}');`,
+      // A call with a string in it is passed over, not read as the cell.
+      `INSERT INTO users (name, password) VALUES ('bob', crypt('${P}', gen_salt('bf'))), ('eve', '${A}');`,
+    ]
+  ) {
+    const [raw, json] = found(text);
+    const want = text.includes("crypt(") ? [A] : text.includes(P) ? [P, A] : [A, B];
+    assert.deepEqual(raw, want, text);
+    assert.deepEqual(json, want, text);
+  }
+});
+
+Deno.test("a SQL INSERT is read only under a column list naming a secret, for values a secret's", () => {
+  for (
+    const text of [
+      `INSERT INTO users (name, password) VALUES ('bob', 'Password123!'), ('eve', 'hunter2'), ('x', NULL), ('y', ?);`,
+      `INSERT INTO sessions (token_length, note) VALUES (32, '${A}');`,
+      `INSERT INTO users (name, nickname) VALUES ('bob', '${A}');`,
+      "cursor.execute('INSERT INTO users (name, password) VALUES (%s, %s)', (name, pw))",
+      `SELECT password FROM users WHERE name IN ('bob', 'eve') AND note = '${A}';`,
+    ]
+  ) assert.deepEqual(found(text), [[], []], text);
+});

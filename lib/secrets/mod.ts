@@ -25,7 +25,7 @@ import {
 import { escapeRegExp, MIN_RUN, type Survey, withoutDumps } from "./keywords.ts";
 import { UNCHECKED_RULE } from "./compressed.ts";
 import { readsAsWords } from "./words.ts";
-import { columnFindings, keyValueFindings } from "./columns.ts";
+import { columnFindings, insertFindings, keyValueFindings } from "./columns.ts";
 
 export { type Finding, isPlaceholder } from "./engine.ts";
 export { normalize } from "./decode.ts";
@@ -603,6 +603,7 @@ function findInPiece(
   const names = nameStarts(survey.hits);
   add(notPublic(text, columnFindings(text, names)), "plain");
   add(notPublic(text, keyValueFindings(text, names)), "plain");
+  add(notPublic(text, insertFindings(text, names)), "plain");
   for (const { finding, form } of valueFindings(text, values)) add([finding], form);
   // Tokens in groups or in pieces; those split by spaces or lines after the decoded
   // forms, so that a token cut into lines that the lines joined hold is said to be cut
@@ -672,6 +673,7 @@ function findInPiece(
             ...notPublic(v.text, [
               ...columnFindings(v.text, names),
               ...keyValueFindings(v.text, names),
+              ...insertFindings(v.text, names),
             ]),
           );
         }

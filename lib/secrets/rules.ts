@@ -519,8 +519,31 @@ function standInCredentials(encoded: string): boolean {
  */
 function digest(secret: string): boolean {
   return /^(?:md5|sha1|sha224|sha256|sha384|sha512|sha3-(?:224|256|384|512)|blake2[bs]?)[=:\-][A-Za-z0-9+/_\-]{16,}={0,2}$/i
-    .test(secret);
+    .test(secret) || PASSWORD_HASH.test(secret);
 }
+
+/**
+ * A password's hash as a system or a framework stores it, each in its own exact form (a
+ * users table's column, a seed file, `/etc/shadow`): bcrypt's `$2b$12$...`, crypt's SHA
+ * and MD5 (`$6$salt$...`), yescrypt's `$y$`, Argon2's PHC string, Werkzeug's
+ * `pbkdf2:sha256:600000$salt$hex` and `scrypt:...`, Django's `pbkdf2_sha256$...`, LDAP's
+ * `{SSHA}...`. It stands for a password no one can read back from it.
+ */
+const PASSWORD_HASH = new RegExp(
+  [
+    String.raw`\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}`,
+    String.raw`\$(?:1|5|6)\$(?:rounds=\d{1,9}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}`,
+    String.raw`\$y\$[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}`,
+    String
+      .raw`(?:argon2\$)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}`,
+    String
+      .raw`(?:pbkdf2:sha(?:1|256|512)(?::\d{1,9})?|scrypt:\d{1,9}:\d{1,3}:\d{1,3})\$[A-Za-z0-9]{1,64}\$[0-9a-f]{32,128}`,
+    String.raw`pbkdf2_sha(?:1|256)\$\d{1,9}\$[A-Za-z0-9]{1,64}\$[A-Za-z0-9+/]{22,88}={0,2}`,
+    String.raw`bcrypt(?:_sha256)?\$\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}`,
+    String
+      .raw`\{(?:SSHA|SHA|SSHA256|SSHA384|SSHA512|SHA256|SHA384|SHA512|SMD5|MD5)\}[A-Za-z0-9+/]{20,}={0,2}`,
+  ].map((f) => `^${f}$`).join("|"),
+);
 
 /** The DER element whose header is at `at`: its tag, and where its content starts and ends. */
 function derElement(
@@ -2091,7 +2114,7 @@ export const RULES: readonly Rule[] = [
     check: (s) =>
       [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
       !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
-      !encodedProse(s) && !claimed(s) && !pathLike(s),
+      !encodedProse(s) && !claimed(s) && !pathLike(s) && !digest(s),
     checkMatch: (m) => {
       const name = /^\w*/.exec(m[0])![0];
       // A secret's value of twenty or more characters of a token's alphabet is the generic

@@ -693,6 +693,38 @@ async function seededPair(
   return { privateKey, publicKey };
 }
 
+Deno.test("a password's hash in its system's own form is no secret; a token in one's place still is", () => {
+  for (
+    const hash of [
+      "$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+      "$6$rounds=5000$saltsalt$Qn1DQBdkbm8fLwZ5cJpT2S0dJ6HdyjEH3JGyQKjeMFXZyZ5nNNp0bEj0w9mc2oVNtnmqV0k7hEfwD/Kzhwt/M1",
+      "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNo",
+      "pbkdf2:sha256:50000$TCI4GzcX$0de171a4f4dac32e3364c7ddc7c14f3e2fa61f2d17574483f7ffbb431b4acb2f",
+      "pbkdf2_sha256$260000$abcDEF123ghiJKL456$mnoPQR789stuVWX012yz34ABCdefGHI567jk=",
+      "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+    ]
+  ) {
+    for (
+      const text of [
+        `password = '${hash}'`,
+        `password: ${hash}`,
+        `INSERT INTO users (username, password) VALUES ('bob', '${hash}');`,
+        `username,password\nbob,${hash}\n`,
+      ]
+    ) assert.deepEqual(findSecrets(text).map((f) => f.rule), [], text);
+  }
+  // The form's parts each hold what they hold: a token in the hash's place is a token, a
+  // value that only starts like one is a password.
+  assert.deepEqual(
+    findSecrets(`password = '$6$x$ghp_${body(36)}'`).map((f) => f.rule),
+    ["github-token"],
+  );
+  assert.deepEqual(
+    findSecrets(`password = '$2b$12$${body(6)}#${body(13)}'`).map((f) => f.rule),
+    ["password-literal"],
+  );
+});
+
 Deno.test("public keys, digests and names in snake case are not secrets; a private key is", async () => {
   const base64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
   // Keys made from fixed bytes, not drawn anew each run: a value drawn at random is now and
