@@ -268,6 +268,11 @@ const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 const OPERATOR =
   `(?:\\s+(?=[\\w\\[\\]]{0,20}[a-z])[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=)|\\s*:\\s*(?=(&?(?:'[a-z]{1,10} )?[A-Za-z_][\\w.<>\\[\\]?|]{0,30}))\\2(?=\\s*=))?(?:["'\`\\\\\\]]|&quot;|\\s){0,4}(?:=|:=|::=|:::=|:[ \\t]{0,4}[|>][-+]?[ \\t]{0,4}(?:\\r?\\n|\\\\{1,16}n)[ \\t]{0,40}|:|=>|\\?=|\\|\\|=|\\.=|\\+=|\\?\\?|\\|\\||,|>|<-|[ \\t]{0,60}[|\u2502\u2503]|(?=\\\\{0,16}["'])(?<=[A-Za-z0-9_][ \\t]{1,4})|(?:,|:?[ \\t]{0,4}\\{)?(?:\\s|\\\\{1,16}[nrt]){0,40}(?:\\\\{0,16}["'][A-Za-z]{1,20}\\\\{0,16}["'][ \\t]{0,4}:[ \\t]{0,4}\\\\{0,16}["'][\\w.-]{0,40}\\\\{0,16}["'][ \\t]{0,4},(?:\\s|\\\\{1,16}[nrt]){0,40})?(?:\\\\{0,16}["'])?(?:(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue|default|content)(?:\\\\{0,16}["'])?[ \\t]{0,4}[:=]|(?=[ \\t])(?<=(?:(?:\\b|(?<=\\\\[nrt]))(?:ENV|setx|set(?:[ \\t]{1,4}(?:-[gUxl]{1,4}|--export))?|WITH|with|LOGIN|login|ENCRYPTED|encrypted)|#define)[ \\t]{1,4}[A-Za-z0-9_]{1,64})|(?=[ \\t])(?<=(?:^|\\n|\\\\{1,16}[nrt])[ \\t]{0,8}(?:requirepass|masterauth))|(?=[ \\t])(?<=\\bconfig(?:[ \\t]{1,4}(?:--?[a-z][\\w-]{0,20}|set)){0,3}[ \\t]{1,4}[\\w./:@-]{1,80})|[ \\t]+(?:is|was|to)(?=[ \\t])|<\\/(?:key|name)>(?:\\s|\\\\{1,16}[nrt]){0,20}<(?:string|value)>|\\((?<=\\.[A-Za-z0-9_]{1,40}\\())(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}(?:(?:String::from|Some|Secret(?:String)?(?:::(?:new|from))?|SecretStr)\\((?:\\\\{0,16}["'])?|string\\(\\d{1,5}\\) (?:\\\\{0,16}["'])?)?`;
 
+/** `OPERATOR` in a pattern where its own group is the `n`th. */
+function operator(n: number): string {
+  return OPERATOR.replace("\\2", `\\${n}`);
+}
+
 /**
  * A secret written beside its key's ID (`id` then a separator, a comma or a space or a
  * quote, then `secret`, its run ending there), as a provider's downloaded CSV holds it:
@@ -526,7 +531,8 @@ function digest(secret: string): boolean {
  * A password's hash as a system or a framework stores it, each in its own exact form (a
  * users table's column, a seed file, `/etc/shadow`): bcrypt's `$2b$12$...`, crypt's SHA
  * and MD5 (`$6$salt$...`), yescrypt's `$y$`, Argon2's PHC string, Werkzeug's
- * `pbkdf2:sha256:600000$salt$hex` and `scrypt:...`, Django's `pbkdf2_sha256$...`, LDAP's
+ * `pbkdf2:sha256:600000$salt$hex` and `scrypt:...`, Django's `pbkdf2_sha256$...` (and its
+ * older `sha1$salt$hex`), LDAP's
  * `{SSHA}...`. It stands for a password no one can read back from it.
  */
 const PASSWORD_HASH = new RegExp(
@@ -535,10 +541,11 @@ const PASSWORD_HASH = new RegExp(
     String.raw`\$(?:1|5|6)\$(?:rounds=\d{1,9}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}`,
     String.raw`\$y\$[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}`,
     String
-      .raw`(?:argon2\$)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}`,
+      .raw`(?:argon2)?\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}`,
     String
       .raw`(?:pbkdf2:sha(?:1|256|512)(?::\d{1,9})?|scrypt:\d{1,9}:\d{1,3}:\d{1,3})\$[A-Za-z0-9]{1,64}\$[0-9a-f]{32,128}`,
     String.raw`pbkdf2_sha(?:1|256)\$\d{1,9}\$[A-Za-z0-9]{1,64}\$[A-Za-z0-9+/]{22,88}={0,2}`,
+    String.raw`(?:sha1|md5)\$[A-Za-z0-9./]{0,64}\$(?:[0-9a-f]{32}|[0-9a-f]{40})`,
     String.raw`bcrypt(?:_sha256)?\$\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}`,
     String
       .raw`\{(?:SSHA|SHA|SSHA256|SSHA384|SSHA512|SHA256|SHA384|SHA512|SMD5|MD5)\}[A-Za-z0-9+/]{20,}={0,2}`,
@@ -597,13 +604,13 @@ function commandValue(value: string): boolean {
 /**
  * A value that reads as program text rather than a credential (`password=None):`,
  * `key_password=self.key_password,`, `Token: Style(),`, `authorization.split(`): a call
- * or an index, a name (dotted or not) without a digit (tokens hold digits), a language's
+ * or an index, a name (dotted, a path of `::`, or neither) without a digit (tokens hold digits), a language's
  * empty value. Trailing punctuation is read past.
  */
 function codeLike(value: string): boolean {
   const v = value.replace(/[,;:)\]}]+$/, "");
   return /[()[\]{}]/.test(v) ||
-    (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(v) && !/\d/.test(v)) ||
+    (/^[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*$/.test(v) && !/\d/.test(v)) ||
     /^(?:none|null|nil|undefined|true|false|nullptr|password|passwd|pwd|secret|token)$/i.test(v);
 }
 
@@ -695,6 +702,23 @@ const UUID_SHAPE = new RegExp(`^${UUID}$`);
 function unquotedPassword(value: string): boolean {
   return !codeLike(value) && !/^(?:ENC\[|[*&][\w.-]+$)/.test(value) && !/&\w+=/.test(value) &&
     !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;]?$/.test(value);
+}
+
+/**
+ * What may stand between a password's name and a value written without quotes: an
+ * assignment (`password = X`, `DB_PASS=X`, YAML's `password: X`, XML's `<password>X`,
+ * `$_ENV['DB_PASSWORD'] = X`), a value named after it (`name: DB_PASSWORD` then `value:
+ * X`, a property list's `<key>Password</key><string>X`), a YAML block scalar's first line, a table's rule (`| DB_PASSWORD | X |`), or a
+ * space alone where a command sets it (`ENV DB_PASSWORD X`, `setx`, `config set`, tried
+ * only after those), prose's `is`, `was` or `to`. Not a comma, a call's bracket or a type:
+ * after them an unquoted word is program text (`def f(password, scopes=None,`).
+ */
+const UNQUOTED_OPERATOR =
+  /^(?:\w*(?:\\{0,16}["'\]]){0,2}[ \t]*(?:=|:=|=>|:|>)[ \t]*|[\s\S]*[vV]alue(?:\\{0,16}["'])?[ \t]{0,4}[:=][ \t]*|\w*[ \t]+(?:(?:is|was|to)[ \t]+)?|\w*(?:\\{0,16}["'])?[ \t]*:[ \t]{0,4}[|>][-+]?[ \t]{0,4}(?:\r?\n|\\{1,16}n)[ \t]{0,40}|\w*[ \t]{0,60}[|\u2502\u2503][ \t]*|\w*<\/(?:key|name)>(?:\s|\\{1,16}[nrt]){0,20}<(?:string|value)>)$/;
+
+/** How many kinds of character `s` holds: small letters, capitals, digits, others. */
+function characterKinds(s: string): number {
+  return [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length;
 }
 
 /** Values that are names, versions, hosts, paths or prose rather than secrets. */
@@ -2106,24 +2130,54 @@ export const RULES: readonly Rule[] = [
     description: "password or secret written as a string",
     kind: "structure",
     keywords: ["pass", "pwd", "secret", "identified"],
-    pattern:
-      /(?:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-z])[A-Za-z0-9_]{0,20}?(?:(?<=\bidentified)[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by[ \t]+|(?:\\{0,16}["'\]])?[ \t]*(?:=|:=|=>|:(?!:)|>)[ \t]*|(?<=(?<!\w(?<!\\[nrtbf]))define\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|(?<=\b(?:with|login|encrypted)[ \t]{1,4}password)[ \t]{1,4}|(?:\\{0,16}["'])?[ \t]{0,4}(?:,|:?[ \t]{0,4}\{)?(?:\s|\\{1,16}[nrt]){0,40}(?:\\{0,16}["'])?(?:[pP]arameter|[sS]ecret|[dD]efault)?[vV]alue(?:\\{0,16}["'])?[ \t]{0,4}[:=][ \t]*)(\\{0,16}["'`]|)(?:(?<=["'`])|(?![^\s"'`\\<]{0,100}[()[\]{}]))(?=([^\s"'`\\<]{12,100}))\2\1(?:(?<=["'`])|(?=[\s<"]|\\{1,16}[nrt"]|$))/gi,
+    pattern: new RegExp(
+      String
+        .raw`(?i:password|passwd|(?<![a-z](?<!\\[nrtbf]))pass(?:phrase)?|pwd|secret|identified)(?![a-zA-Z])[A-Za-z0-9_]{0,20}(?![A-Za-z0-9_])(?:(?<=\b(?i:identified))[ \t]+(?i:with[ \t]+\w{1,40}[ \t]+)?(?i:by)[ \t]+|(?<=(?<!\w(?<!\\[nrtbf]))(?i:define)\([ \t]{0,4}["'][A-Za-z0-9_]{1,60})["'][ \t]*,[ \t]*|` +
+        operator(1) +
+        String
+          .raw`)(?!:)(\\{0,16}["'\`]|)(?:(?<=["'\`])|(?![^\s"'\`\\<]{0,100}[()[\]{}]))(?=([^\s"'\`\\<]{12,100}))\3\2(?:(?<=["'\`])|(?=[\s<"]|\\{1,16}[nrt"]|$))`,
+      "g",
+    ),
     // The value is read whole, as the connection string's is.
-    group: 2,
+    group: 3,
     entropy: 3,
     check: (s) =>
-      [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length >= 3 &&
+      characterKinds(s) >= 3 &&
       !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
       !encodedProse(s) && !claimed(s) && !pathLike(s) && !digest(s),
     checkMatch: (m) => {
       const name = /^\w*/.exec(m[0])![0];
       // A secret's value of twenty or more characters of a token's alphabet is the generic
       // rule's to judge (and to name).
-      if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[2]!)) return false;
-      if (m[1] === "" && !unquotedPassword(m[2]!)) return false;
+      if (/^secret/i.test(name) && /^[A-Za-z0-9\-_.~+/=:]{20,}$/.test(m[3]!)) return false;
+      // Quoted: the same quote on either side of the value (the operator may have taken
+      // the opening one; `m[2]` holds it only when the pattern did).
+      const op = m[0].slice(0, m[0].length - m[3]!.length - m[2]!.length);
+      const quote = op.at(-1) ?? "";
+      const after = m.index + op.length + m[3]!.length;
+      const quoted = /["'`]/.test(quote) &&
+        /^\\{0,16}(["'`])/.exec(m.input.slice(after, after + 20))?.[1] === quote;
+      if (!quoted && (!unquotedPassword(m[3]!) || !UNQUOTED_OPERATOR.test(op))) return false;
+      // In prose a sentence's mark may end the word (`the password is X.`): the word without
+      // it is the value judged (`subprocess.Popen.`, `CreateCluster.` are names).
+      if (!quoted && /[ \t](?:is|was|to)[ \t]+$/.test(op)) {
+        const word = m[3]!.replace(/[.,;:]$/, "");
+        if (!unquotedPassword(word) || characterKinds(word) < 3) return false;
+      }
+      // A pair of strings, the name's and the value's, is a call's setting
+      // (`System.setProperty("db.password", "...")`, `os.Setenv("DB_PASSWORD", "...")`), not
+      // a tuple or a list (a test's pair of a password and its hash, `("password", "...")`,
+      // a URL's parts, `('joe', 'password', 'proxy.example.com:3128')`).
+      const rest = op.slice(name.length);
+      if (/^\w*(?:\\{0,16}["'])?[ \t]*,/.test(rest) && !/[vV]alue/.test(rest)) {
+        const start = m.index - nameBefore(m.input, m.index).length;
+        if (!/\w\([ \t]*\\{0,16}["']$/.test(m.input.slice(Math.max(0, start - 40), start))) {
+          return false;
+        }
+      }
       const full = nameBefore(m.input, m.index) + name;
       // A value that is its name again (`userPassword: UserPassword.`, a field documented).
-      if (m[2]!.replace(/[^A-Za-z0-9]+$/, "").toLowerCase() === full.toLowerCase()) return false;
+      if (m[3]!.replace(/[^A-Za-z0-9]+$/, "").toLowerCase() === full.toLowerCase()) return false;
       return secretName(full);
     },
     window: { before: 0, after: 160 },

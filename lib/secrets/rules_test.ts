@@ -53,7 +53,8 @@ const cases: [string, string][] = [
   ["generic-secret", `service_secret: "${body(28)}"`],
   ["generic-secret", `export DEPLOY_SECRET='${body(22)}'`],
   // PHP's var_dump of an array; a Wi-Fi network's pre-shared key (wpa_supplicant.conf).
-  ["generic-secret", `array(2) {\n  ["db_password"]=>\n  string(20) "${body(20)}"\n}`],
+  ["generic-secret", `array(2) {\n  ["api_key"]=>\n  string(20) "${body(20)}"\n}`],
+  ["password-literal", `array(2) {\n  ["db_password"]=>\n  string(20) "${body(20)}"\n}`],
   ["generic-secret", `network={\n  ssid="office"\n  psk="${body(20)}"\n}`],
   ["secret-argument", `mysql --host db --password ${body(20)} app`],
   ["secret-argument", `echo x | docker login registry.x.test -u bot -p "${body(12)}!${hex(4)}"`],
@@ -1151,8 +1152,8 @@ Deno.test("a match turned down hides no name inside it; a header's quotes may be
   const header = JSON.stringify({ c: `h = {"Authorization": "Bearer ${value}"}` });
   assert.deepEqual(found(header), [`authorization-header:${value}`]);
   assert.deepEqual(found(`redis://:${value}@cache:6379/0`), [`url-password:${value}`]);
-  assert.deepEqual(found(`storePassword "${value}"`), [`generic-secret:${value}`]);
-  assert.deepEqual(found(`db:\n  password: >-\n      ${value}\n`), [`generic-secret:${value}`]);
+  assert.deepEqual(found(`storePassword "${value}"`), [`password-literal:${value}`]);
+  assert.deepEqual(found(`db:\n  password: >-\n      ${value}\n`), [`password-literal:${value}`]);
   assert.deepEqual(found(`| API_KEY | ${value} |`), [`generic-secret:${value}`]);
   // Neither a space before words, nor a bar before prose, nor a port for a password.
   for (
@@ -1234,6 +1235,47 @@ Deno.test("a password of any printable characters whose name is in the field or 
       JSON.stringify({ name: "password", value: "{{ .Values.db.password }}" }),
       JSON.stringify({ name: "password", value: "${DB_PASSWORD}" }),
       JSON.stringify({ name: "password", value: "CorrectHorseBatteryStaple" }),
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
+Deno.test("a password of any printable characters is found where a token assigned to its name is: a command, a setter, a default, prose, a table, a property list", () => {
+  const value = `${body(6)}#${body(13).slice(6)}`;
+  for (
+    const text of [
+      `setx DB_PASSWORD "${value}"`,
+      `ENV DB_PASSWORD ${value}`,
+      `$_ENV['DB_PASSWORD'] = '${value}';`,
+      `os.environ['DB_PASSWORD'] = '${value}'`,
+      `System.setProperty("db.password", "${value}");`,
+      `os.Setenv("DB_PASSWORD", "${value}")`,
+      `ds.setPassword("${value}");`,
+      `const pw = process.env.DB_PASSWORD ?? "${value}";`,
+      `the password is ${value}`,
+      `| DB_PASSWORD | ${value} |`,
+      `<key>Password</key>\n<string>${value}</string>`,
+      `password: String::from("${value}"),`,
+      `storePassword "${value}"`,
+      `npm config set db.password ${value}`,
+      `db:\n  password: >-\n    ${value}\n`,
+    ]
+  ) {
+    assert.deepEqual(found(text), [value], text);
+    assert.deepEqual(found(JSON.stringify({ content: text })), [value], text);
+  }
+  // Not program text after a comma, a type or a call's bracket, nor a tuple's strings (a
+  // test's pair of a password and its hash, a URL's parts).
+  for (
+    const text of [
+      "def refresh(request, token_uri, refresh_token, client_id, client_secret, scopes=None,",
+      'flow = OAuth2DeviceCodeFlow(CLIENT_ID, CLIENT_SECRET, " ".join(SCOPES))',
+      "sudoersPASSWD nextgroup=@sudoersCmndInSpec",
+      `("password", "${value}"),`,
+      "(None, 'joe', 'password', 'proxy.example.com:3128')",
+      "using llvm::Pass::doInitialization;",
+      // Prose whose word after `is` or `to` is a name.
+      "# See if we have anything to pass to Term::Rendezvous.",
+      "The password to use is subprocess.Popen.",
     ]
   ) assert.deepEqual(found(text), [], text);
 });
