@@ -188,6 +188,30 @@ export function drawnSamples(): Sample[] {
       text: passwordForms[i % passwordForms.length]!(value),
     });
   }
+  // And where a password's name is apart from it or absent: a pod's environment, a name
+  // and a value in JSON, a setter, a command, a row of an INSERT or a table, a login's
+  // arguments.
+  const apartForms = [
+    (v: string) => `env:\n  - name: DB_PASSWORD\n    value: "${v}"\n`,
+    (v: string) => `{"name": "SMTP_PASSWORD", "value": "${v}"}`,
+    (v: string) => `dataSource.setPassword("${v}");`,
+    (v: string) => `System.setProperty("db.password", "${v}");`,
+    (v: string) => `ENV DB_PASSWORD ${v}`,
+    (v: string) => `INSERT INTO users (name, password) VALUES ('admin', '${v}');`,
+    (v: string) => `server.login("ops@example.test", "${v}")`,
+    (v: string) => `| DB_PASSWORD | ${v} |`,
+  ];
+  for (let i = 0; i < 40; i++) {
+    let value = "";
+    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
+    out.push({
+      id: `drawn/password-16-apart/${i}`,
+      corpus: "drawn",
+      label: "tp",
+      kind: "password-16-apart",
+      text: apartForms[i % apartForms.length]!(value),
+    });
+  }
   return out;
 }
 

@@ -399,8 +399,9 @@ function wordAt(text: string, at: number, word: string): boolean {
 /** Whether `word` (small letters) ends at `end`, in any case, and is a word of its own. */
 function wordBefore(text: string, end: number, word: string): boolean {
   const start = end - word.length;
+  // (Past a JSON string's escaped break, `\nINSERT`, a word starts too.)
   return start >= 0 && text.slice(start, end).toLowerCase() === word &&
-    !/\w/.test(text[start - 1] ?? "");
+    (!/\w/.test(text[start - 1] ?? "") || escapeAt(text, start - 1));
 }
 
 /** Where the spaces before `at` (raw, or a JSON string's escaped breaks and tabs) start. */

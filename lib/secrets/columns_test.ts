@@ -102,6 +102,8 @@ Deno.test("a secret in a SQL INSERT's column named for one is found, in every ro
         P.slice(0, 0)
       }${A}'),(2,'eve','${B}');`,
       `insert into public.tokens(user_id, token, created_at)\nvalues\n  (7, '${A}', now()),\n  (8, E'${B}', now());`,
+      // After a line of its own (in a JSON string, after an escaped break).
+      `$ cat seed.sql\nINSERT INTO tokens (user_id, token) VALUES (7, '${A}'), (8, '${B}');`,
       `INSERT INTO users ("name", "password") VALUES ('it''s me', '${P}'), ('eve', '${A}');`,
       // A call with a string in it is passed over, not read as the cell.
       `INSERT INTO users (name, password) VALUES ('bob', crypt('${P}', gen_salt('bf'))), ('eve', '${A}');`,
