@@ -483,7 +483,7 @@ export function insertFindings(text: string, names: readonly number[]): Finding[
     }
     const before = text.charCodeAt(b - 1);
     if (before !== 44 && before !== 40) continue;
-    if (at >= runEnd) {
+    if (at >= runEnd || at < runStart) {
       runEnd = at;
       while (runEnd < text.length && LIST[text.charCodeAt(runEnd)] === 1) runEnd++;
       runStart = at;
