@@ -716,6 +716,21 @@ function unquotedPassword(value: string): boolean {
 const UNQUOTED_OPERATOR =
   /^(?:\w*(?:\\{0,16}["'\]]){0,2}[ \t]*(?:=|:=|=>|:|>)[ \t]*|[\s\S]*[vV]alue(?:\\{0,16}["'])?[ \t]{0,4}[:=][ \t]*|\w*[ \t]+(?:(?:is|was|to)[ \t]+)?|\w*(?:\\{0,16}["'])?[ \t]*:[ \t]{0,4}[|>][-+]?[ \t]{0,4}(?:\r?\n|\\{1,16}n)[ \t]{0,40}|\w*[ \t]{0,60}[|\u2502\u2503][ \t]*|\w*<\/(?:key|name)>(?:\s|\\{1,16}[nrt]){0,20}<(?:string|value)>)$/;
 
+/**
+ * Whether a name and its value written as a pair of strings, a comma between (`between`,
+ * what stands between them), are a tuple's or a list's: a test's pair of a password and
+ * its hash (`("password", "61cfd3...")`), a URL's parts (`('joe', 'password', 'host:3128')`).
+ * A call's two arguments are a setting (`os.Setenv("API_KEY", "...")`,
+ * `System.setProperty("db.password", "...")`): its first names its second.
+ */
+function tuplePair(input: string, nameStart: number, between: string): boolean {
+  if (!/^\w*(?:\\{0,16}["'])?[ \t]*,/.test(between) || /[vV]alue/.test(between)) return false;
+  // (The call's arguments may each be on a line of their own: `client.Set(\n\t"api_key",`.)
+  return !/\w\((?:\s|\\{1,16}[nrt]){0,20}\\{0,16}["']$/.test(
+    input.slice(Math.max(0, nameStart - 80), nameStart),
+  );
+}
+
 /** How many kinds of character `s` holds: small letters, capitals, digits, others. */
 function characterKinds(s: string): number {
   return [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(s)).length;
@@ -2164,16 +2179,11 @@ export const RULES: readonly Rule[] = [
         const word = m[3]!.replace(/[.,;:]$/, "");
         if (!unquotedPassword(word) || characterKinds(word) < 3) return false;
       }
-      // A pair of strings, the name's and the value's, is a call's setting
-      // (`System.setProperty("db.password", "...")`, `os.Setenv("DB_PASSWORD", "...")`), not
-      // a tuple or a list (a test's pair of a password and its hash, `("password", "...")`,
-      // a URL's parts, `('joe', 'password', 'proxy.example.com:3128')`).
-      const rest = op.slice(name.length);
-      if (/^\w*(?:\\{0,16}["'])?[ \t]*,/.test(rest) && !/[vV]alue/.test(rest)) {
-        const start = m.index - nameBefore(m.input, m.index).length;
-        if (!/\w\([ \t]*\\{0,16}["']$/.test(m.input.slice(Math.max(0, start - 40), start))) {
-          return false;
-        }
+      // A pair of strings, the name's and the value's, is a call's setting, not a tuple.
+      if (
+        tuplePair(m.input, m.index - nameBefore(m.input, m.index).length, op.slice(name.length))
+      ) {
+        return false;
       }
       const full = nameBefore(m.input, m.index) + name;
       // A value that is its name again (`userPassword: UserPassword.`, a field documented).
@@ -2241,8 +2251,10 @@ export const RULES: readonly Rule[] = [
       !holdsStopWord(s) && !claimed(s) && !standInCredentials(s),
     checkMatch: (m) => {
       const before = nameBefore(m.input, m.index);
+      const between = m[0].slice(m[1]!.length, m[0].length - m[3]!.length);
       return secretName(before + (m[1] ?? "")) &&
-        !afterCursorWord(m.input, m.index - before.length);
+        !afterCursorWord(m.input, m.index - before.length) &&
+        !tuplePair(m.input, m.index - before.length, between);
     },
     window: { before: 4, after: 200 },
     // Every name above starts with one of the keywords.

@@ -1280,6 +1280,23 @@ Deno.test("a password of any printable characters is found where a token assigne
   ) assert.deepEqual(found(text), [], text);
 });
 
+Deno.test("a name and a token as a pair of strings are a setting as a call's arguments, not as a tuple's", () => {
+  const value = body(24);
+  for (
+    const text of [
+      `os.Setenv("API_KEY", "${value}")`,
+      `localStorage.setItem("access_token", "${value}");`,
+      `ENV.fetch("STRIPE_SECRET", "${value}")`,
+    ]
+  ) assert.deepEqual(found(text), [value], text);
+  for (
+    const text of [
+      `known_correct_hashes = [\n    ("password", "${hex(40)}"),\n]`,
+      `pairs = [("secret", "${value}"), ("other", "x")]`,
+    ]
+  ) assert.deepEqual(found(text), [], text);
+});
+
 Deno.test("a value longer than 150 characters assigned to a secret's name is found whole (a session token, a refresh token); a public key or a run of one character is not", async () => {
   const long = (n: number) =>
     (body(90) + hex(60) + body(90).split("").reverse().join("")).repeat(5)
