@@ -1960,6 +1960,25 @@ export const RULES: readonly Rule[] = [
     anchored: true,
   },
   {
+    // PowerShell's password made a SecureString from plain text, as scripts write one in
+    // (`ConvertTo-SecureString "..." -AsPlainText -Force`, also after `-String`): tried where
+    // `PlainText` is, the password read behind it (the `d` flag says where; in a lookbehind,
+    // read from its end, a backreference would come before its group).
+    id: "securestring-password",
+    description: "password made a PowerShell SecureString from plain text",
+    kind: "structure",
+    keywords: ["plaintext"],
+    pattern: new RegExp(
+      String
+        .raw`(?<=(?<!\w(?<!\\[nrtbf]))(?i:convertto-securestring)(?:[ \t]{1,8}-(?i:string))?[ \t]{1,8}\\{0,16}["']([^\s"'\\]{8,150})\\{0,16}["'](?:[ \t]{1,8}-(?i:force))?[ \t]{1,8}-(?i:as))(?i:plaintext)(?![\w-])`,
+      "gd",
+    ),
+    group: 1,
+    check: (s) => credentialValue(s, true),
+    window: { before: 260, after: 20 },
+    anchored: true,
+  },
+  {
     id: "pass-argument",
     description: "password on a command line as pass:...",
     kind: "structure",

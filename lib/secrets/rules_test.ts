@@ -130,6 +130,15 @@ const cases: [string, string][] = [
   ["secret-argument", `rabbitmqadmin -u admin -p ${body(16)} list queues`],
   ["secret-argument", `unzip -q -P ${body(6)}#${body(13).slice(6)} backup.zip`],
   ["secret-argument", `influx -username admin -password ${body(6)}#${body(13).slice(6)}`],
+  // PowerShell's password made a SecureString.
+  [
+    "securestring-password",
+    `$pw = ConvertTo-SecureString "${body(6)}#${body(13).slice(6)}" -AsPlainText -Force`,
+  ],
+  [
+    "securestring-password",
+    `ConvertTo-SecureString -String '${body(6)}#${body(13).slice(6)}' -AsPlainText -Force`,
+  ],
   // A password passed after the user's name, with no name of its own.
   ["credential-argument", `server.login("ops@corp.example", "${body(6)}#${body(13).slice(6)}")`],
   ["credential-argument", `r = requests.get(url, auth=("bob", "${body(6)}#${body(13).slice(6)}"))`],
@@ -416,6 +425,9 @@ Deno.test("program text that names a password or token is not one", () => {
     "mongosh --port 27017 -u admin -p",
     "rabbitmqadmin -u admin -p $RABBITMQ_PASSWORD list queues",
     "vault login -method=userpass username=bob -password-file /run/secrets/pw",
+    // A SecureString from a variable or a test's password.
+    "$cred = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force",
+    "ConvertTo-SecureString 'Password123!' -AsPlainText -Force",
     // A call's password that is no literal, a test's, or too short.
     "server.login(user, password)",
     "server.login('bob', os.environ['SMTP_PASSWORD'])",
