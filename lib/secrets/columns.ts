@@ -489,6 +489,9 @@ export function insertFindings(text: string, names: readonly number[]): Finding[
       runStart = at;
       while (runStart > 0 && LIST[text.charCodeAt(runStart - 1)] === 1) runStart--;
     }
+    // Every hit in the run is judged as its first is: the run once (spaces after a list
+    // read again for each of its hits had made a megabyte of them cost a second).
+    after = runEnd;
     if (
       runEnd - runStart > MAX_ROW || text.charCodeAt(runEnd) !== 41 ||
       text.charCodeAt(runStart - 1) !== 40
@@ -524,16 +527,7 @@ function insertRows(
     if (cells === undefined) break;
     for (const [i, kind] of kinds.entries()) {
       const cell = cells.values[i];
-      if (kind === undefined || cell === undefined) continue;
-      const [start, end] = cell;
-      if (credentialValue(text.slice(start, end), kind === "password")) {
-        out.push({
-          rule: generic.id,
-          description: generic.description,
-          index: start,
-          length: end - start,
-        });
-      }
+      if (kind !== undefined && cell !== undefined) judged(text, cell, kind, out);
     }
     p = spacesOn(text, cells.end);
     if (text.charCodeAt(p) !== 44) break;
