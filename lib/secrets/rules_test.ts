@@ -1152,6 +1152,30 @@ Deno.test("a word naming what is beside a secret (a host, a file, a store) says 
   }
 });
 
+Deno.test("a password written without quotes ends at a semicolon before the next field", () => {
+  const value = "Zq8!" + body(12);
+  // One finding over the value alone: the connection string's field, not the fields after
+  // it (the password rule had read on to `;Encrypt=true`, a second finding over more).
+  for (
+    const text of [
+      `Server=db;User Id=sa;Password=${value};Encrypt=true`,
+      `conn = "Server=db;Password=${value};"`,
+      `conn = "Password=${value};Encrypt=true"`,
+    ]
+  ) assert.deepEqual(foundAs(text), [`connection-string:${value}`], text);
+  // A command's end is none of the password either; a semicolon inside it, or inside
+  // quotes, is.
+  assert.deepEqual(foundAs(`export DB_PASSWORD=${value};`).map((f) => f.split(":")[1]), [
+    value,
+  ]);
+  const inner = `${value.slice(0, 6)};${value.slice(6)}`;
+  assert.ok(foundAs(`DB_PASSWORD=${inner}`).includes(`password-literal:${inner}`));
+  assert.deepEqual(foundAs(`password = "${value};Encrypt=true"`), [
+    `password-literal:${value};Encrypt=true`,
+  ]);
+  assert.deepEqual(foundAs(`password = '${value};'`), [`password-literal:${value};`]);
+});
+
 Deno.test("a match turned down hides no name inside it; a header's quotes may be escaped; a value may follow a space, a block scalar's bar or a table's rule", () => {
   const value = body(20);
   const found = (text: string) =>
