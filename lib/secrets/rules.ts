@@ -239,7 +239,7 @@ function anyCase(value: string): string {
 
 /** Separators between a name and its value: quotes, spaces, an assignment operator. */
 const ASSIGN =
-  `[\\w.\\-]{0,40}?(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
+  `[\\w.\\-]{0,40}?(?:[ \\t]{1,4}(?i:bot|api|app|access|auth|client|secret|token|key|id)(?![\\w-])){0,2}(?:\\s+[A-Za-z_][\\w\\[\\]]{0,20}(?=\\s*:?=))?(?:(?:["'\`\\\\]|&quot;|\\s|\\\\{1,16}[nrt]){0,4}(?:=|:=|::=|:::=|::|:|=>|\\?=|\\|\\|=|\\.=|\\+=|,|>)(?:\\\\{1,16}[nrt]|["'\`]|\\\\(?![nrt])|&quot;|\\s){0,6}|(?:["'\`\\\\]|&quot;|[ \\t]){1,10})`;
 const END = `(?=["'\`\\\\;,)\\]}\\s<&]|$)`;
 /**
  * Between a secret-sounding name and its value, an operator is required: after a type

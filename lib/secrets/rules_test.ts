@@ -496,6 +496,11 @@ Deno.test("a value of a Telegram bot token's shape is the Telegram rule's to jud
   const secret = "A" + body(34);
   // A bot id and a secret of the right lengths: a token.
   assert.deepEqual(found(`telegram_api_token = "123456789:${secret}"`), ["telegram-bot-token"]);
+  // A provider's name may be followed by words of what it names (`Telegram bot:`, a
+  // README's `Telegram Bot Token:`) before the operator.
+  for (const name of ["telegram bot", "Telegram Bot Token"]) {
+    assert.deepEqual(found(`${name}: 123456789:${secret}`), ["telegram-bot-token"], name);
+  }
   // A bot id of four digits or of seventeen, a secret one character long or short: the
   // Telegram rule turns them down, and the name does not make them a generic secret.
   for (
