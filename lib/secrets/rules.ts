@@ -1903,13 +1903,14 @@ export const RULES: readonly Rule[] = [
     // `openssl enc -k X`, `zip -P X`, `unzip -P X`, `sqlcmd -P X`, OpenLDAP's
     // `ldapsearch -w X`, MongoDB's `mongosh -p X`, `rabbitmqadmin -p X`, a long flag after
     // one dash (`influx -password X`), and glued on: `sshpass -pX`, `ldapadd -wX`,
-    // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X`; a user's password
+    // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X`, macOS's `security
+    // add-generic-password -a me -s svc -w X` (tried at its `pass`); a user's password
     // after the user's name (`rabbitmqctl add_user NAME X`, `change_password NAME X`). Not
     // 7-Zip's `-pX`: `7z` as a keyword, met in base64 every 4,096 characters, cost a scan of
     // an image 5%.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<=(?<!\w(?<!\\[nrtbf]))security[ \t]{1,4}add-(?:generic|internet)-)password(?=[ \t])[^\n|;&]{0,200}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
       "g",
     ),
     group: 2,
@@ -1919,7 +1920,8 @@ export const RULES: readonly Rule[] = [
       commandValue(s) && looksRandom(s),
     // A flag naming something else's key (`--public-key`, `--sort-key`, `--primary-key`).
     checkMatch: (m) => !m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!),
-    window: { before: 0, after: 240 },
+    // Before: what a match's lookbehind reads before its keyword (`security add-generic-`).
+    window: { before: 32, after: 240 },
     // Tried only where a flag or a login starts (a window around every "token" in
     // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
     anchored: true,
