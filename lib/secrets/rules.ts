@@ -2142,9 +2142,12 @@ export const RULES: readonly Rule[] = [
     // it, so only the whole run can be followed by its end, and a run too long to be one
     // is not tried again at every shorter length (`pwd=pwd=...` had cost a hundred steps
     // at each).
-    // In a query or a form the next parameter (`&id=`) ends it too.
+    // In a query or a form the next parameter (`&id=`) ends it too, and in a connection
+    // string the next field (`;Encrypt=`) or the string's end; a semicolon before anything
+    // else is the password's (`.env`'s `DB_PASSWORD=ab;cd`, read whole as the password
+    // rule reads it: one finding, not a part of it beside the whole).
     pattern:
-      /(?:password|pwd)=(?=((?:[^;"'\s\\&]|&(?![A-Za-z_][\w.\-]{0,40}=)){4,100}))\1(?=[;"'\s\\]|&[A-Za-z_][\w.\-]{0,40}=|$)/gi,
+      /(?:password|pwd)=(?=((?:[^;"'\s\\&]|&(?![A-Za-z_][\w.\-]{0,40}=)|;(?![A-Za-z_][\w ]{0,40}=|[\s"'\\;&]|$)){4,100}))\1(?=[;"'\s\\]|&[A-Za-z_][\w.\-]{0,40}=|$)/gi,
     entropy: 2.5,
     // Nor a path (`--sasl-password=projects/1/secrets/kafka/versions/1` names where one is
     // kept) or a run of digits in order (`--password=123456`, documentation's).

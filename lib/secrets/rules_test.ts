@@ -1177,7 +1177,10 @@ Deno.test("a password written without quotes ends at a semicolon before the next
     value,
   ]);
   const inner = `${value.slice(0, 6)};${value.slice(6)}`;
-  assert.ok(foundAs(`DB_PASSWORD=${inner}`).includes(`password-literal:${inner}`));
+  assert.deepEqual(foundAs(`DB_PASSWORD=${inner}`), [`connection-string:${inner}`]);
+  assert.deepEqual(foundAs(`jdbc:x://db/app;user=app;password=${body(14)};ssl=true`), [
+    `connection-string:${body(14)}`,
+  ]);
   assert.deepEqual(foundAs(`password = "${value};Encrypt=true"`), [
     `password-literal:${value};Encrypt=true`,
   ]);
