@@ -132,6 +132,8 @@ const cases: [string, string][] = [
   ["secret-argument", `influx -username admin -password ${body(6)}#${body(13).slice(6)}`],
   ["secret-argument", `security add-generic-password -a me -s gh -w '${body(6)}#${body(13)}'`],
   ["secret-argument", `security add-internet-password -a me -s x.test -w${body(20)} -U`],
+  ["ssh-keygen-passphrase", `ssh-keygen -t ed25519 -N '${body(6)}#${body(13)}' -f id_deploy`],
+  ["ssh-keygen-passphrase", `ssh-keygen -p -f id_rsa -P ${body(20)} -N ${body(24)}`],
   // PowerShell's password made a SecureString.
   [
     "securestring-password",
@@ -804,6 +806,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'docker login -u bot -p "$REGISTRY_TOKEN" registry.x.test; docker login -u bot --password-stdin',
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host; redis-cli -a "$REDIS_PASSWORD"',
       'security add-generic-password -a me -s gh -w "$TOKEN"; security find-generic-password -s gh -w',
+      `ssh-keygen -t ed25519 -N '' -f key; ssh-keygen -q -N "$PASSPHRASE" -f key; keygen -N x`,
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
