@@ -174,12 +174,13 @@ const ALIASES: readonly [string, string][] = [
 const ALIAS_OF = new Map(ALIASES);
 
 /**
- * Characters that share one class: digits few keywords hold (`sha256~`, `r8_`, `4b1d`).
- * Each class of its own cost a column of the table for every state (some 1,450 entries),
- * room for more keywords; shared, `r2_` wakes what `r8_` does, and the rule's pattern
- * turns it down.
+ * Characters that share one class, a group a class: digits few keywords hold (`sha256~`,
+ * `r8_`, `4b1d`), and the letters rarest in words (`j`, `q`, `z`, in either case). Each
+ * class of its own cost a column of the table for every state (some 1,700 entries), room
+ * for more keywords; shared, `r2_` wakes what `r8_` does and `eyQ` what `eyJ` does, and
+ * the rule's pattern turns it down (in base64, `eyQ` is as rare as `eyJ`: a few a MiB).
  */
-const SHARED = "2456789";
+const SHARED = ["2456789", "jqzJQZ"];
 
 /** A compiled keyword set. */
 export class KeywordMatcher {
@@ -217,8 +218,10 @@ export class KeywordMatcher {
     // The trigger words come last: a keyword index from `keywords.length` on is one.
     const words = [...this.keywords, ...TRIGGER_WORDS];
     let classCount = 1;
-    for (const ch of SHARED) this.#classes[ch.charCodeAt(0)] = classCount;
-    classCount++;
+    for (const group of SHARED) {
+      for (const ch of group) this.#classes[ch.charCodeAt(0)] = classCount;
+      classCount++;
+    }
     // A keyword's character that another's class stands for is read as that one (where a
     // keyword holds it: its class is made below).
     const held = new Set(this.keywords.join(""));

@@ -1929,8 +1929,7 @@ export const RULES: readonly Rule[] = [
   {
     // An SSH key's passphrase on ssh-keygen's command line (`ssh-keygen -t ed25519 -N X -f
     // key`, and the old one, `-p -P X -N Y`): tried at `keygen` (at every `key`, a keyword
-    // the survey reads already, it had cost a scan of source code 1.3%; `keygen` takes the
-    // survey's table to 65,520 of its 65,536 entries).
+    // the survey reads already, it had cost a scan of source code 1.3%).
     id: "ssh-keygen-passphrase",
     description: "passphrase on ssh-keygen's command line",
     kind: "structure",
