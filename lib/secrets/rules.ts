@@ -881,7 +881,6 @@ const GENERIC_NAMES = [
   "psk",
 ];
 
-/** The catalogue. */
 /**
  * An argument of a call, before the one a rule reads: a string literal (its quotes escaped
  * too, in a JSON string) or an expression with no comma, bracket or quote.
@@ -889,6 +888,14 @@ const GENERIC_NAMES = [
 const CALL_ARGUMENT = String
   .raw`(?:\\{0,16}"[^"\n]{0,200}?"|\\{0,16}'[^'\n]{0,200}?'|[^\s,()"'][^,()"'\n]{0,100})`;
 
+/**
+ * A command line's secret after its flag (groups: the quote, the value): quoted or not, its
+ * quotes escaped too in a JSON string, and then the argument's end.
+ */
+const COMMAND_VALUE = String
+  .raw`(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`;
+
+/** The catalogue. */
 export const RULES: readonly Rule[] = [
   // --- Cloud providers -------------------------------------------------------------
   token(
@@ -1910,7 +1917,7 @@ export const RULES: readonly Rule[] = [
     // an image 5%.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<=(?<!\w(?<!\\[nrtbf]))security[ \t]{1,4}add-(?:generic|internet)-)password(?=[ \t])[^\n|;&]{0,200}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<=(?<!\w(?<!\\[nrtbf]))security[ \t]{1,4}add-(?:generic|internet)-)password(?=[ \t])[^\n|;&]{0,200}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))${COMMAND_VALUE}`,
       "g",
     ),
     group: 2,
@@ -1936,12 +1943,12 @@ export const RULES: readonly Rule[] = [
     keywords: ["keygen"],
     pattern: new RegExp(
       String
-        .raw`(?<=(?<![\w-](?<!\\[nrtbf]))ssh-)keygen(?=[ \t])[^\n|;&]{0,100}?[ \t]-[NP][ \t]*(\\{0,16}["']|)([^\s"'\\]{8,150})\1(?=\s|\\{1,16}[nrt"]|"|$|(?<=["'])[);|&])`,
+        .raw`(?<=(?<![\w-](?<!\\[nrtbf]))ssh-)keygen(?=[ \t])[^\n|;&]{0,100}?[ \t]-[NP][ \t]*${COMMAND_VALUE}`,
       "g",
     ),
     group: 2,
-    entropy: 2.5,
-    check: (s) => entropy(s) >= 3 && commandValue(s) && looksRandom(s),
+    entropy: 3,
+    check: (s) => commandValue(s) && looksRandom(s),
     window: { before: 8, after: 240 },
     anchored: true,
   },
