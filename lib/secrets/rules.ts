@@ -1900,6 +1900,9 @@ export const RULES: readonly Rule[] = [
       "rabbitmqadmin",
       "ldap",
       "mongo",
+      "psexec",
+      "schtasks",
+      "/user:",
     ],
     // A value after a space, where a name alone says what follows: a long flag
     // (`--password X`, `--db-token X`, `--api-key X`, `--private-key X`, not
@@ -1912,12 +1915,14 @@ export const RULES: readonly Rule[] = [
     // one dash (`influx -password X`), and glued on: `sshpass -pX`, `ldapadd -wX`,
     // `smbclient -U user%X`, `lftp -u user,X`, sshpass's `SSHPASS=X`, macOS's `security
     // add-generic-password -a me -s svc -w X` (tried at its `pass`); a user's password
-    // after the user's name (`rabbitmqctl add_user NAME X`, `change_password NAME X`). Not
+    // after the user's name (`rabbitmqctl add_user NAME X`, `change_password NAME X`, and
+    // Windows' `net use \\srv\share /user:DOMAIN\me X`, tried at `/user:`); Windows'
+    // `psexec \\host -u me -p X` and `schtasks /create ... /ru me /rp X`, in any case. Not
     // 7-Zip's `-pX`: `7z` as a keyword, met in base64 every 4,096 characters, cost a scan of
     // an image 5%.
     pattern: new RegExp(
       String
-        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<=(?<!\w(?<!\\[nrtbf]))security[ \t]{1,4}add-(?:generic|internet)-)password(?=[ \t])[^\n|;&]{0,200}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64})(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))${COMMAND_VALUE}`,
+        .raw`(?:(?<![\w-](?<!\\[nrtbf]))--[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|key|auth|authorization|credentials?)|(?<!\w(?<!\\[nrtbf]))login(?:[ \t]|\r?\n|\\{1,16}[nrt])+[^\s\\]+(?:[ \t]|\r?\n|\\{1,16}[nrt])+password|(?<!\w(?<!\\[nrtbf]))login(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))sshpass[ \t]+-p|(?<=(?<![\w-](?<!\\[nrtbf]))-(?:src|dest)?)(?:store|key)pass|(?<!\w(?<!\\[nrtbf]))redis-cli(?=[ \t])[^\n|;&]{0,100}?[ \t]-a|(?<=(?<!\w(?<!\\[nrtbf]))secret[ \t]{1,4}set[ \t]{1,4}[\w-]{1,64}[ \t]{1,4})--body|(?<=(?<!\w(?<!\\[nrtbf]))ht)passwd[ \t]+-[a-zA-Z]*b[a-zA-Z]*(?:[ \t]+-[a-zA-Z]+)*(?:[ \t]+[^\s-]\S{0,200}){1,2}|(?<=(?<!\w(?<!\\[nrtbf]))openssl[ \t]{1,4})passwd(?:[ \t]+-[\w-]+(?:[ \t]+(?![-"'])\S+)?)*?|(?<!\w(?<!\\[nrtbf]))openssl(?=[ \t])[^\n|;&]{0,100}?[ \t]-k|(?<!\w(?<!\\[nrtbf]))(?:zip|sqlcmd)(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<=(?<!\w(?<!\\[nrtbf]))un)zip(?=[ \t])[^\n|;&]{0,100}?[ \t]-P|(?<!\w(?<!\\[nrtbf]))ldap[a-z]{2,8}(?=[ \t])[^\n|;&]{0,100}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))(?:mongo(?:sh|dump|restore|export|import|files|stat|top)?|rabbitmqadmin)(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<=(?<![\w-](?<!\\[nrtbf]))-)pass(?:word|wd|phrase)(?=[ \t])|(?<=(?<!\w(?<!\\[nrtbf]))security[ \t]{1,4}add-(?:generic|internet)-)password(?=[ \t])[^\n|;&]{0,200}?[ \t]-w|(?<!\w(?<!\\[nrtbf]))smbclient(?=[ \t])[^\n|;&]{0,100}?[ \t]-U[ \t]*[^\s%]{1,64}%|(?<!\w(?<!\\[nrtbf]))lftp(?=[ \t])[^\n|;&]{0,100}?[ \t]-u[ \t]*[^\s,]{1,64},|(?<!\w(?<!\\[nrtbf]))SSHPASS=|(?<!\w(?<!\\[nrtbf]))rabbitmqctl(?=[ \t])[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+[^\s"'\\|;&]{1,64}|(?<!\w(?<!\\[nrtbf]))(?i:psexec)(?:64)?(?:\.exe)?(?=[ \t])[^\n|;&]{0,100}?[ \t]-p|(?<!\w(?<!\\[nrtbf]))(?i:schtasks)(?:\.exe)?(?=[ \t])[^\n|;&]{0,200}?[ \t]\/(?i:rp)|(?<=(?<!\w(?<!\\[nrtbf]))(?i:net)[ \t]{1,8}(?i:use)[ \t][^\n|;&]{0,200}?[ \t])\/(?i:user):[^\s"'|;&\/]{1,100}(?=[ \t]{1,8}[^\s\/]))(?:[ \t]+|(?<=[ \t]-[pw]|SSHPASS=|%|,)(?=[^\s-]))${COMMAND_VALUE}`,
       "g",
     ),
     group: 2,
@@ -1927,8 +1932,9 @@ export const RULES: readonly Rule[] = [
       commandValue(s) && looksRandom(s),
     // A flag naming something else's key (`--public-key`, `--sort-key`, `--primary-key`).
     checkMatch: (m) => !m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!),
-    // Before: what a match's lookbehind reads before its keyword (`security add-generic-`).
-    window: { before: 32, after: 240 },
+    // Before: what a match's lookbehind reads before its keyword (`security add-generic-`,
+    // `net use \\srv\share `).
+    window: { before: 240, after: 240 },
     // Tried only where a flag or a login starts (a window around every "token" in
     // source code cost the scan a twentieth, an anchor at every "env" a twenty-fifth).
     anchored: true,
@@ -1950,6 +1956,25 @@ export const RULES: readonly Rule[] = [
     entropy: 3,
     check: (s) => commandValue(s) && looksRandom(s),
     window: { before: 8, after: 240 },
+    anchored: true,
+  },
+  {
+    // Windows' `net use \\srv\share X /user:DOMAIN\me` (the password before the user; after
+    // it, the flags' rule reads it): tried at `/user:`, the password read behind it (the `d`
+    // flag says where). Not a drive's letter (`Z:`), a share's path or `*` (a prompt).
+    id: "net-use-password",
+    description: "password given to Windows' net use",
+    kind: "structure",
+    keywords: ["/user:"],
+    pattern: new RegExp(
+      String
+        .raw`(?<=(?<!\w(?<!\\[nrtbf]))(?i:net)[ \t]{1,8}(?i:use)[ \t]{1,8}(?:[A-Za-z]:[ \t]{1,8})?(?:\\{2,32}|\/\/)[^\s"'|;&]{1,200}[ \t]{1,8}(\\{0,16}["']|)([^\s"'\\\/][^\s"'\\]{7,149})\1[ \t]{1,8})\/(?i:user):`,
+      "gd",
+    ),
+    group: 2,
+    entropy: 3,
+    check: (s) => commandValue(s) && looksRandom(s),
+    window: { before: 300, after: 20 },
     anchored: true,
   },
   {

@@ -134,6 +134,10 @@ const cases: [string, string][] = [
   ["secret-argument", `security add-internet-password -a me -s x.test -w${body(20)} -U`],
   ["ssh-keygen-passphrase", `ssh-keygen -t ed25519 -N '${body(6)}#${body(13)}' -f id_deploy`],
   ["ssh-keygen-passphrase", `ssh-keygen -p -f id_rsa -P ${body(20)} -N ${body(24)}`],
+  ["secret-argument", `psexec \\\\srv01 -u CORP\\admin -p ${body(6)}#${body(13)} cmd`],
+  ["secret-argument", `SCHTASKS /Create /TN job /TR run.bat /RU svc /RP ${body(20)}`],
+  ["secret-argument", `net use Z: \\\\srv01\\share /user:CORP\\me ${body(20)} /persistent:no`],
+  ["net-use-password", `net use \\\\srv01\\share ${body(6)}#${body(13)} /user:CORP\\me`],
   // PowerShell's password made a SecureString.
   [
     "securestring-password",
@@ -807,6 +811,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'sshpass -p "$SSHPASS" ssh host; sshpass -e ssh host; redis-cli -a "$REDIS_PASSWORD"',
       'security add-generic-password -a me -s gh -w "$TOKEN"; security find-generic-password -s gh -w',
       `ssh-keygen -t ed25519 -N '' -f key; ssh-keygen -q -N "$PASSPHRASE" -f key; keygen -N x`,
+      "net use Z: \\\\srv\\share /user:CORP\\me /persistent:yes; net use \\\\srv\\s * /user:me",
+      "net use Z: \\\\srv\\share /user:me %DB_PASS%; runas /user:administrator cmd.exe",
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
