@@ -2293,6 +2293,28 @@ export const RULES: readonly Rule[] = [
     window: { before: 0, after: 600 },
     anchored: true,
   },
+  {
+    // A signing key passed to a call that signs or checks a token or a message, with no
+    // name of its own: a JWT library's `jwt.sign(payload, '...')`, `jwt.verify(token,
+    // '...')`, PyJWT's `jwt.encode(payload, '...', algorithm=...)`, Ruby's and PHP's
+    // `JWT.encode`/`JWT::encode`, Python's `hmac.new(b'...', msg, sha256)`, Node's
+    // `crypto.createHmac('sha256', '...')`, PHP's `hash_hmac('sha256', $data, '...')`,
+    // Go's `token.SignedString([]byte("..."))`, Java's `signWith(HS256, "...")` and
+    // `Keys.hmacShaKeyFor("...".getBytes())`. Judged as a password passed to a login is.
+    id: "signing-key-argument",
+    description: "signing key passed to a JWT or HMAC call",
+    kind: "structure",
+    keywords: ["jwt", "hmac", "signedstring", "signwith"],
+    pattern: new RegExp(
+      String
+        .raw`(?:(?<![\w$](?<!\\[nrtbf]))(?:jwt|JWT)(?:\.|::)(?:sign|verify|encode|decode)[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*|(?<![\w$](?<!\\[nrtbf]))hmac\.new[ \t]*\([ \t]*(?:key[ \t]*=[ \t]*)?b?|(?<=create)Hmac[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*|(?<=hash_)hmac[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*|SignedString[ \t]*\([ \t]*\[\]byte\([ \t]*|signWith[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*|hmacShaKeyFor[ \t]*\([ \t]*)(\\{0,16}["'${"`"}])([^\s"'${"`"}\\]{8,150})\1(?=[ \t]*(?:[,);]|\.getBytes|\.encode|\r?\n|\\{1,16}[nrt]|$))`,
+      "g",
+    ),
+    group: 2,
+    check: (s) => credentialValue(s, true),
+    window: { before: 8, after: 600 },
+    anchored: true,
+  },
   // --- Anything assigned to a secret-sounding name ------------------------------------
   {
     id: "generic-secret",

@@ -138,6 +138,14 @@ const cases: [string, string][] = [
   ["secret-argument", `SCHTASKS /Create /TN job /TR run.bat /RU svc /RP ${body(20)}`],
   ["secret-argument", `net use Z: \\\\srv01\\share /user:CORP\\me ${body(20)} /persistent:no`],
   ["net-use-password", `net use \\\\srv01\\share ${body(6)}#${body(13)} /user:CORP\\me`],
+  [
+    "signing-key-argument",
+    `const t = jwt.sign(payload, '${body(6)}#${body(13)}', { expiresIn: "1h" });`,
+  ],
+  ["signing-key-argument", `sig = hmac.new(b"${body(24)}", body, hashlib.sha256).hexdigest()`],
+  ["signing-key-argument", `crypto.createHmac("sha256", "${body(24)}").update(payload)`],
+  ["signing-key-argument", `s, err := token.SignedString([]byte("${body(24)}"))`],
+  ["signing-key-argument", `$sig = hash_hmac('sha256', $data, '${body(6)}#${body(13)}');`],
   // PowerShell's password made a SecureString.
   [
     "securestring-password",
@@ -813,6 +821,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       `ssh-keygen -t ed25519 -N '' -f key; ssh-keygen -q -N "$PASSPHRASE" -f key; keygen -N x`,
       "net use Z: \\\\srv\\share /user:CORP\\me /persistent:yes; net use \\\\srv\\s * /user:me",
       "net use Z: \\\\srv\\share /user:me %DB_PASS%; runas /user:administrator cmd.exe",
+      "jwt.sign(payload, process.env.JWT_SECRET); jwt.verify(token, 'your-256-bit-secret')",
+      'hmac.new(key, msg, hashlib.sha256); crypto.createHmac("sha256", secret); jwt.sign(p, "secret")',
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
