@@ -212,6 +212,29 @@ export function drawnSamples(): Sample[] {
       text: apartForms[i % apartForms.length]!(value),
     });
   }
+  // And a secret of sixteen printable characters with no name at all, where only the call
+  // or the command says what it is: a signing key, a passphrase, a Keychain's or a
+  // Windows account's password.
+  const positionalForms = [
+    (v: string) => `const token = jwt.sign(payload, '${v}', { expiresIn: "1h" });`,
+    (v: string) => `const mac = crypto.createHmac("sha256", "${v}");`,
+    (v: string) => `sig = hmac.new(b"${v}", body, hashlib.sha256)`,
+    (v: string) => `ssh-keygen -t ed25519 -N '${v}' -f deploy_key`,
+    (v: string) => `security add-generic-password -a me -s api -w '${v}'`,
+    (v: string) => `psexec \\\\srv01 -u CORP\\ops -p "${v}" cmd`,
+    (v: string) => `net use \\\\srv01\\share "${v}" /user:CORP\\ops`,
+  ];
+  for (let i = 0; i < 42; i++) {
+    let value = "";
+    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
+    out.push({
+      id: `drawn/secret-16-positional/${i}`,
+      corpus: "drawn",
+      label: "tp",
+      kind: "secret-16-positional",
+      text: positionalForms[i % positionalForms.length]!(value),
+    });
+  }
   return out;
 }
 

@@ -1961,17 +1961,19 @@ export const RULES: readonly Rule[] = [
   {
     // Windows' `net use \\srv\share X /user:DOMAIN\me` (the password before the user; after
     // it, the flags' rule reads it): tried at `/user:`, the password read behind it (the `d`
-    // flag says where). Not a drive's letter (`Z:`), a share's path or `*` (a prompt).
+    // flag says where; its quotes are each optional there, as a backreference inside a
+    // lookbehind, read from its end, would come before its group). Not a drive's letter
+    // (`Z:`), a share's path or `*` (a prompt).
     id: "net-use-password",
     description: "password given to Windows' net use",
     kind: "structure",
     keywords: ["/user:"],
     pattern: new RegExp(
       String
-        .raw`(?<=(?<!\w(?<!\\[nrtbf]))(?i:net)[ \t]{1,8}(?i:use)[ \t]{1,8}(?:[A-Za-z]:[ \t]{1,8})?(?:\\{2,32}|\/\/)[^\s"'|;&]{1,200}[ \t]{1,8}(\\{0,16}["']|)([^\s"'\\\/][^\s"'\\]{7,149})\1[ \t]{1,8})\/(?i:user):`,
+        .raw`(?<=(?<!\w(?<!\\[nrtbf]))(?i:net)[ \t]{1,8}(?i:use)[ \t]{1,8}(?:[A-Za-z]:[ \t]{1,8})?(?:\\{2,32}|\/\/)[^\s"'|;&]{1,200}[ \t]{1,8}(?:\\{0,16}["'])?([^\s"'\\\/][^\s"'\\]{7,149})(?:\\{0,16}["'])?[ \t]{1,8})\/(?i:user):`,
       "gd",
     ),
-    group: 2,
+    group: 1,
     entropy: 3,
     check: (s) => commandValue(s) && looksRandom(s),
     window: { before: 300, after: 20 },

@@ -138,6 +138,7 @@ const cases: [string, string][] = [
   ["secret-argument", `SCHTASKS /Create /TN job /TR run.bat /RU svc /RP ${body(20)}`],
   ["secret-argument", `net use Z: \\\\srv01\\share /user:CORP\\me ${body(20)} /persistent:no`],
   ["net-use-password", `net use \\\\srv01\\share ${body(6)}#${body(13)} /user:CORP\\me`],
+  ["net-use-password", `net use \\\\srv01\\share "${body(6)}#${body(13)}" /user:CORP\\me`],
   [
     "signing-key-argument",
     `const t = jwt.sign(payload, '${body(6)}#${body(13)}', { expiresIn: "1h" });`,
