@@ -915,6 +915,25 @@ Deno.test("no rule looks behind without a bound: read back at every place it is 
   assert.ok(RULES.some((r) => lookbehinds(r.pattern.source).length > 0));
 });
 
+Deno.test("no rule's lookbehind refers back to a group inside it: read from its end, the group comes after the reference", () => {
+  // `(?<=... (["']|)(X)\1 ...)`: the lookbehind reads right to left, so `\1` was read
+  // before its group took anything and matched only the empty quote (net use's quoted
+  // password, ConvertTo-SecureString's, went unread).
+  const refersBack = (group: string) => {
+    for (let i = 0; i < group.length; i++) {
+      if (group[i] !== "\\") continue;
+      if (/[1-9]/.test(group[i + 1] ?? "")) return true;
+      i++;
+    }
+    return false;
+  };
+  assert.ok(refersBack(`(?<=(["'])x\\1)`) && !refersBack(`(?<=\\\\1)`));
+  const found = RULES.flatMap((r) =>
+    lookbehinds(r.pattern.source).filter(refersBack).map((g) => `${r.id}: ${g}`)
+  );
+  assert.deepEqual(found, []);
+});
+
 Deno.test("no rule looks ahead without a bound over what a keyword is made of: tried at every keyword, it made scans quadratic", () => {
   // `(?![^\s"'\`\\<]*[()[\]{}])` in the password rule read ahead over the whole run at each
   // of its tries: 256 KiB of `pwd=` took minutes. Unbounded whitespace is read once: no
