@@ -214,7 +214,7 @@ export function drawnSamples(): Sample[] {
   }
   // And a secret of sixteen printable characters with no name at all, where only the call
   // or the command says what it is: a signing key, a passphrase, a Keychain's or a
-  // Windows account's password.
+  // Windows account's password, a database's password by position or in a Go DSN.
   const positionalForms = [
     (v: string) => `const token = jwt.sign(payload, '${v}', { expiresIn: "1h" });`,
     (v: string) => `const mac = crypto.createHmac("sha256", "${v}");`,
@@ -223,8 +223,10 @@ export function drawnSamples(): Sample[] {
     (v: string) => `security add-generic-password -a me -s api -w '${v}'`,
     (v: string) => `psexec \\\\srv01 -u CORP\\ops -p "${v}" cmd`,
     (v: string) => `net use \\\\srv01\\share "${v}" /user:CORP\\ops`,
+    (v: string) => `const db = new Sequelize("app", "admin", "${v}", { host: "db" });`,
+    (v: string) => `db, err := sql.Open("mysql", "app:${v}@tcp(db:3306)/app")`,
   ];
-  for (let i = 0; i < 42; i++) {
+  for (let i = 0; i < 45; i++) {
     let value = "";
     for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
     out.push({

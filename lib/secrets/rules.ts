@@ -2279,20 +2279,45 @@ export const RULES: readonly Rule[] = [
     // `NetworkCredential("me", "...")`, Java's `DriverManager.getConnection(url, "me",
     // "...")`, `PasswordAuthentication` and `UsernamePasswordCredentials`, PHP's
     // `mysqli_connect($host, 'me', '...')`, `new mysqli(...)`, `new PDO($dsn, 'me', '...')`
-    // and `ldap_bind($c, $dn, '...')`. The value is a string literal, judged as a
-    // password in a table's column is (`credentialValue`).
+    // and `ldap_bind($c, $dn, '...')`, Python's `MySQLdb.connect(host, 'me', '...', db)`
+    // (and pymysql's, mysql.connector's), `FTP(host, 'me', '...')` and pika's
+    // `PlainCredentials('me', '...')`, Node's `new Sequelize(db, 'me', '...', {...})`. The
+    // value is a string literal, judged as a password in a table's column is
+    // (`credentialValue`).
     id: "credential-argument",
     description: "password passed to a login or a connection after the user",
     kind: "structure",
-    keywords: ["login", "auth", "cred", "connect", "mysql", "pdo", "ldap"],
+    keywords: ["login", "auth", "cred", "connect", "mysql", "pdo", "ldap", "sequelize", "ftp"],
     pattern: new RegExp(
       String
-        .raw`(?:(?:(?<=\.)login|(?<![\w.](?<!\\[nrtbf]))auth(?=[ \t]*=)|(?<=\.)auth|(?<=(?:[Bb]asic|[Dd]igest)_?)[Aa]uth|(?<=Password)Authentication|(?<=Network)Credential|(?<=UsernamePassword)Credentials)(?:[ \t]*=[ \t]*)?(?:[ \t]*\(|(?<=basic_auth)[ \t](?=[ \t]*\\{0,16}["']))[ \t]*${CALL_ARGUMENT}|(?:(?<=Plain)Auth|(?<=get)Connection|(?<=(?<!\w(?<!\\[nrtbf]))mysqli?_)connect|(?<=(?<!\w(?<!\\[nrtbf]))new[ \t]{1,4})(?:mysqli|PDO)|(?<!\w(?<!\\[nrtbf]))ldap_bind)[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*${CALL_ARGUMENT})[ \t]*,[ \t]*(\\{0,16}["'])([^\s"'\\]{8,150})\1(?=[ \t]*(?:[,);\r\n]|\.toCharArray|\\{1,16}[nrt]|\\{0,16}"|$))`,
+        .raw`(?:(?:(?<=\.)login|(?<![\w.](?<!\\[nrtbf]))auth(?=[ \t]*=)|(?<=\.)auth|(?<=(?:[Bb]asic|[Dd]igest)_?)[Aa]uth|(?<=Password)Authentication|(?<=Network)Credential|(?<=UsernamePassword|Plain)Credentials)(?:[ \t]*=[ \t]*)?(?:[ \t]*\(|(?<=basic_auth)[ \t](?=[ \t]*\\{0,16}["']))[ \t]*${CALL_ARGUMENT}|(?:(?<=Plain)Auth|(?<=get)Connection|(?<=(?<!\w(?<!\\[nrtbf]))mysqli?_)connect|(?<=(?<!\w(?<!\\[nrtbf]))new[ \t]{1,4})(?:mysqli|PDO)|(?<!\w(?<!\\[nrtbf]))ldap_bind|(?<=(?<![\w.](?<!\\[nrtbf]))(?:MySQLdb|pymysql|mysql\.connector)\.)connect|(?<=(?<!\w(?<!\\[nrtbf]))new[ \t]{1,4})Sequelize|(?<!\w(?<!\\[nrtbf]))FTP(?:_TLS)?)[ \t]*\([ \t]*${CALL_ARGUMENT}[ \t]*,[ \t]*${CALL_ARGUMENT})[ \t]*,[ \t]*(\\{0,16}["'])([^\s"'\\]{8,150})\1(?=[ \t]*(?:[,);\r\n]|\.toCharArray|\\{1,16}[nrt]|\\{0,16}"|$))`,
       "g",
     ),
     group: 2,
     check: (s) => credentialValue(s, true),
     window: { before: 0, after: 600 },
+    anchored: true,
+  },
+  {
+    // A password in a Go MySQL driver's DSN (`app:X@tcp(db:3306)/app`, as `sql.Open`
+    // takes it): no scheme, so the URL rule passes it over. Tried at `tcp`, the user and the
+    // password read behind it (the `d` flag says where), judged as the URL rule judges one.
+    id: "dsn-password",
+    description: "password in a database DSN (user:password@tcp(...))",
+    kind: "structure",
+    keywords: ["tcp"],
+    pattern: new RegExp(
+      String
+        .raw`(?<=(?<![\w.\-:\/@](?<!\\[nrtbf]))[\w.\-]{1,64}:([^\s:"'${"`"}\\\/]{3,100})@)tcp\(`,
+      "gd",
+    ),
+    entropy: 1.5,
+    // The driver splits at the last `@`, so a password may hold one; a template's
+    // (`%s`, `{{.Password}}`, `${PASS}`) is none.
+    check: (password) =>
+      password.length >= 4 && !/^[$<{%]|\{\{|\$\{|%[sv]/.test(password) &&
+      !/passw(?:or)?d|^(?:pwd|pass|secret|\*+|x+|changeme)$/i.test(password),
+    window: { before: 180, after: 8 },
     anchored: true,
   },
   {

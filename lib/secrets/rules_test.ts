@@ -146,6 +146,17 @@ const cases: [string, string][] = [
   ["signing-key-argument", `sig = hmac.new(b"${body(24)}", body, hashlib.sha256).hexdigest()`],
   ["signing-key-argument", `crypto.createHmac("sha256", "${body(24)}").update(payload)`],
   ["signing-key-argument", `s, err := token.SignedString([]byte("${body(24)}"))`],
+  [
+    "credential-argument",
+    `new Sequelize("app", "admin", "${body(6)}#${body(13)}", { host: "db" })`,
+  ],
+  [
+    "credential-argument",
+    `db = MySQLdb.connect("localhost", "root", "${body(6)}#${body(13)}", "app")`,
+  ],
+  ["credential-argument", `ftp = ftplib.FTP("ftp.x.test", "deploy", "${body(6)}#${body(13)}")`],
+  ["credential-argument", `creds = pika.PlainCredentials("app", "${body(6)}#${body(13)}")`],
+  ["dsn-password", `db, err := sql.Open("mysql", "app:${body(6)}#${body(13)}@tcp(db:3306)/app")`],
   ["signing-key-argument", `$sig = hash_hmac('sha256', $data, '${body(6)}#${body(13)}');`],
   // PowerShell's password made a SecureString.
   [
@@ -824,6 +835,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       "net use Z: \\\\srv\\share /user:me %DB_PASS%; runas /user:administrator cmd.exe",
       "jwt.sign(payload, process.env.JWT_SECRET); jwt.verify(token, 'your-256-bit-secret')",
       'hmac.new(key, msg, hashlib.sha256); crypto.createHmac("sha256", secret); jwt.sign(p, "secret")',
+      'dsn := "root:password@tcp(127.0.0.1:3306)/test"; fmt.Sprintf("%s:%s@tcp(%s)/%s", u, p, h, d)',
+      "new Sequelize('app', 'admin', process.env.DB_PASS); FTP('ftp.x.test', user, passwd)",
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
