@@ -2235,7 +2235,9 @@ export const RULES: readonly Rule[] = [
     entropy: 3,
     check: (s) =>
       characterKinds(s) >= 3 &&
-      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{%])/.test(s) && !wordy(s) &&
+      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{]|%(?:[-+ #0]*\d*(?:\.\d+)?[sdifgeExXrcou]|[({]|\w+%))/
+        .test(s) &&
+      !wordy(s) &&
       !encodedProse(s) && !claimed(s) && !pathLike(s) && !digest(s),
     checkMatch: (m) => {
       const name = /^\w*/.exec(m[0])![0];

@@ -1212,6 +1212,23 @@ Deno.test("a word naming what is beside a secret (a host, a file, a store) says 
   }
 });
 
+Deno.test("a password that starts with % is a template's only as a format (%s, %(name)s, %VAR%, %{name})", () => {
+  for (
+    const text of [
+      "password = '%(db_password)s'",
+      "password = '%DB_PASSWORD_VALUE%'",
+      'password: "%{hiera_db_password}"',
+      "db_password = '%-20s%s'",
+    ]
+  ) assert.deepEqual(foundAs(text), [], text);
+  // A password drawn from printable characters may start with `%` all the same.
+  const value = "%BufC#0pBsyrl8.L";
+  assert.deepEqual(foundAs(`db_password = '${value}'`), [`password-literal:${value}`]);
+  assert.deepEqual(foundAs(`new Sequelize("app", "admin", "${value}")`), [
+    `credential-argument:${value}`,
+  ]);
+});
+
 Deno.test("a password written without quotes ends at a semicolon before the next field", () => {
   const value = "Zq8!" + body(12);
   // One finding over the value alone: the connection string's field, not the fields after
