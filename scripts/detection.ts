@@ -225,8 +225,9 @@ export function drawnSamples(): Sample[] {
     (v: string) => `net use \\\\srv01\\share "${v}" /user:CORP\\ops`,
     (v: string) => `const db = new Sequelize("app", "admin", "${v}", { host: "db" });`,
     (v: string) => `db, err := sql.Open("mysql", "app:${v}@tcp(db:3306)/app")`,
+    (v: string) => `sqlplus -s app/"${v}"@//db:1521/orcl @deploy.sql`,
   ];
-  for (let i = 0; i < 45; i++) {
+  for (let i = 0; i < 50; i++) {
     let value = "";
     for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
     out.push({

@@ -596,9 +596,19 @@ function publicKeyInfo(secret: string): boolean {
 /**
  * Whether a value on a command line is one as written, not one the shell or a template
  * fills in (`$VAR`, `${VAR}`, `$(cmd)`, `<password>`, `{{ x }}`, `%VAR%`) or program text.
+ * `dollar`: a `$` it starts with is left to the rule's `shellLiteral` (it knows the quote).
  */
-function commandValue(value: string): boolean {
-  return !/^[$<{%(\[]/.test(value) && !codeLike(value);
+function commandValue(value: string, dollar = false): boolean {
+  return !(dollar ? /^[<{%(\[]/ : /^[$<{%(\[]/).test(value) && !codeLike(value);
+}
+
+/**
+ * Whether a command line's value (`COMMAND_VALUE`'s groups: the quote, the value) is the
+ * shell's as written: one starting with `$` is only in single quotes (`-N '$W0Z~...'`); bare
+ * or in double quotes the shell puts a variable there.
+ */
+function shellLiteral(m: RegExpExecArray): boolean {
+  return m[2]![0] !== "$" || /'$/.test(m[1]!);
 }
 
 /**
@@ -1929,9 +1939,11 @@ export const RULES: readonly Rule[] = [
     entropy: 2.5,
     check: (s) =>
       entropy(s) >= (/^[0-9a-f]+$/i.test(s) ? hexFloor(Math.max(20, s.length)) : 3) &&
-      commandValue(s) && looksRandom(s),
+      commandValue(s, true) && looksRandom(s),
     // A flag naming something else's key (`--public-key`, `--sort-key`, `--primary-key`).
-    checkMatch: (m) => !m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!),
+    checkMatch: (m) =>
+      shellLiteral(m) &&
+      (!m[0].startsWith("--") || secretName(/^--([a-z0-9-]+)/.exec(m[0])![1]!)),
     // Before: what a match's lookbehind reads before its keyword (`security add-generic-`,
     // `net use \\srv\share `).
     window: { before: 240, after: 240 },
@@ -1954,7 +1966,8 @@ export const RULES: readonly Rule[] = [
     ),
     group: 2,
     entropy: 3,
-    check: (s) => commandValue(s) && looksRandom(s),
+    check: (s) => commandValue(s, true) && looksRandom(s),
+    checkMatch: shellLiteral,
     window: { before: 8, after: 240 },
     anchored: true,
   },
@@ -2310,16 +2323,39 @@ export const RULES: readonly Rule[] = [
     keywords: ["tcp"],
     pattern: new RegExp(
       String
-        .raw`(?<=(?<![\w.\-:\/@](?<!\\[nrtbf]))[\w.\-]{1,64}:([^\s:"'${"`"}\\\/]{3,100})@)tcp\(`,
+        .raw`(?<=(?<![\w.\-:\/@](?<!\\[nrtbf]))[\w.\-]{1,64}:([^\s"'${"`"}\\\/]{3,100})@)tcp\(`,
       "gd",
     ),
     entropy: 1.5,
-    // The driver splits at the last `@`, so a password may hold one; a template's
+    // The driver splits at the first `:` and the last `@`, so a password may hold either; a
+    // template's
     // (`%s`, `{{.Password}}`, `${PASS}`) is none.
     check: (password) =>
       password.length >= 4 && !/^[$<{%]|\{\{|\$\{|%[sv]/.test(password) &&
       !/passw(?:or)?d|^(?:pwd|pass|secret|\*+|x+|changeme)$/i.test(password),
     window: { before: 180, after: 8 },
+    anchored: true,
+  },
+  {
+    // An Oracle login's password in its connect string, `user/password@db`: on sqlplus's,
+    // Data Pump's (`expdp`, `impdp`) command line (`sqlplus -s app/X@//db:1521/svc`,
+    // `expdp system/X@db ...`, `userid=app/X@db`) and in a JDBC thin URL
+    // (`jdbc:oracle:thin:app/X@db:1521:orcl`). A password with `@` in it is quoted there
+    // (`app/"X"@db`): the value runs to the last `@` of its word. Not `sqlplus / as sysdba`,
+    // nor the manual's `scott/tiger`.
+    id: "oracle-password",
+    description: "password in an Oracle connect string (user/password@db)",
+    kind: "structure",
+    keywords: ["sqlplus", "expdp", "impdp", "thin:"],
+    pattern: new RegExp(
+      String
+        .raw`(?:(?<!\w(?<!\\[nrtbf]))(?i:sqlplus|expdp|impdp)(?:\.exe)?(?:[ \t]{1,4}-[A-Za-z]{1,10}){0,4}[ \t]{1,4}(?:(?i:userid)=)?(?:\\{0,16}["'])?|(?<=(?i:jdbc:oracle:))thin:)[\w$#.]{1,64}\/(\\{0,16}["']|)([^\s"'\\\/]{6,150})\1@`,
+      "g",
+    ),
+    group: 2,
+    entropy: 3,
+    check: (s) => commandValue(s) && looksRandom(s) && !wordy(s),
+    window: { before: 16, after: 300 },
     anchored: true,
   },
   {

@@ -157,6 +157,14 @@ const cases: [string, string][] = [
   ["credential-argument", `ftp = ftplib.FTP("ftp.x.test", "deploy", "${body(6)}#${body(13)}")`],
   ["credential-argument", `creds = pika.PlainCredentials("app", "${body(6)}#${body(13)}")`],
   ["dsn-password", `db, err := sql.Open("mysql", "app:${body(6)}#${body(13)}@tcp(db:3306)/app")`],
+  ["oracle-password", `sqlplus -s app/"${body(6)}#${body(13)}"@//db:1521/svc @run.sql`],
+  ["oracle-password", `expdp system/${body(20)}@db schemas=app dumpfile=app.dmp`],
+  // A password may hold what ends it unquoted: `@` inside quotes, `:` in a Go DSN (the driver
+  // splits at the first `:`), and `$` inside single quotes (the shell leaves it).
+  ["oracle-password", `sqlplus -s app/"Zq8@:${body(12)}"@//db:1521/orcl @deploy.sql`],
+  ["dsn-password", `sql.Open("mysql", "app::-#^${body(14)}@tcp(db:3306)/app")`],
+  ["ssh-keygen-passphrase", `ssh-keygen -t ed25519 -N '$W0Z~${body(12)}' -f deploy_key`],
+  ["oracle-password", `url = "jdbc:oracle:thin:app/${body(20)}@db:1521:orcl"`],
   ["signing-key-argument", `$sig = hash_hmac('sha256', $data, '${body(6)}#${body(13)}');`],
   // PowerShell's password made a SecureString.
   [
@@ -837,6 +845,7 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       'hmac.new(key, msg, hashlib.sha256); crypto.createHmac("sha256", secret); jwt.sign(p, "secret")',
       'dsn := "root:password@tcp(127.0.0.1:3306)/test"; fmt.Sprintf("%s:%s@tcp(%s)/%s", u, p, h, d)',
       "new Sequelize('app', 'admin', process.env.DB_PASS); FTP('ftp.x.test', user, passwd)",
+      "sqlplus scott/tiger@orcl; sqlplus / as sysdba; sqlplus -s ${DB_USER}/${DB_PASS}@${TNS}",
       "keytool -storepass:env STOREPASS; users are identified by their names in the directory",
       "openssl rsa -passin env:KEY_PASS -in k.pem; openssl enc -pass file:/run/secrets/p -d; -passout pass:$PASS",
       `--public-key AAAAC3NzaC1lZDI1NTE5AAAAI${body(43)} --sort-key ${body(24)}`,
