@@ -2328,8 +2328,7 @@ export const RULES: readonly Rule[] = [
     ),
     entropy: 1.5,
     // The driver splits at the first `:` and the last `@`, so a password may hold either; a
-    // template's
-    // (`%s`, `{{.Password}}`, `${PASS}`) is none.
+    // template's (`%s`, `{{.Password}}`, `${PASS}`) is none.
     check: (password) =>
       password.length >= 4 && !/^[$<{%]|\{\{|\$\{|%[sv]/.test(password) &&
       !/passw(?:or)?d|^(?:pwd|pass|secret|\*+|x+|changeme)$/i.test(password),
