@@ -172,22 +172,21 @@ export function drawnSamples(): Sample[] {
   // Passwords of sixteen printable characters (a password manager's), in the forms a
   // password is written.
   const printable = letters + "!#$%&*+-.:;=?@^_~";
+  /** `count` values of sixteen printable characters, each in the next of `forms` by turns. */
+  const drawPrintable = (count: number, kind: string, forms: ((v: string) => string)[]) => {
+    for (let i = 0; i < count; i++) {
+      let value = "";
+      for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
+      const text = forms[i % forms.length]!(value);
+      out.push({ id: `drawn/${kind}/${i}`, corpus: "drawn", label: "tp", kind, text });
+    }
+  };
   const passwordForms = [
     (v: string) => `password = "${v}"`,
     (v: string) => `{"db_password": "${v}"}`,
     (v: string) => `ADMIN_PASSWORD='${v}'`,
   ];
-  for (let i = 0; i < 30; i++) {
-    let value = "";
-    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
-    out.push({
-      id: `drawn/password-16/${i}`,
-      corpus: "drawn",
-      label: "tp",
-      kind: "password-16",
-      text: passwordForms[i % passwordForms.length]!(value),
-    });
-  }
+  drawPrintable(30, "password-16", passwordForms);
   // And where a password's name is apart from it or absent: a pod's environment, a name
   // and a value in JSON, a setter, a command, a row of an INSERT or a table, a login's
   // arguments.
@@ -201,17 +200,7 @@ export function drawnSamples(): Sample[] {
     (v: string) => `server.login("ops@example.test", "${v}")`,
     (v: string) => `| DB_PASSWORD | ${v} |`,
   ];
-  for (let i = 0; i < 40; i++) {
-    let value = "";
-    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
-    out.push({
-      id: `drawn/password-16-apart/${i}`,
-      corpus: "drawn",
-      label: "tp",
-      kind: "password-16-apart",
-      text: apartForms[i % apartForms.length]!(value),
-    });
-  }
+  drawPrintable(40, "password-16-apart", apartForms);
   // And a secret of sixteen printable characters with no name at all, where only the call
   // or the command says what it is: a signing key, a passphrase, a Keychain's or a
   // Windows account's password, a database's password by position or in a Go DSN.
@@ -227,17 +216,7 @@ export function drawnSamples(): Sample[] {
     (v: string) => `db, err := sql.Open("mysql", "app:${v}@tcp(db:3306)/app")`,
     (v: string) => `sqlplus -s app/"${v}"@//db:1521/orcl @deploy.sql`,
   ];
-  for (let i = 0; i < 50; i++) {
-    let value = "";
-    for (let c = 0; c < 16; c++) value += printable[Math.floor(next() * printable.length)];
-    out.push({
-      id: `drawn/secret-16-positional/${i}`,
-      corpus: "drawn",
-      label: "tp",
-      kind: "secret-16-positional",
-      text: positionalForms[i % positionalForms.length]!(value),
-    });
-  }
+  drawPrintable(50, "secret-16-positional", positionalForms);
   return out;
 }
 
