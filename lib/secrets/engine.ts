@@ -507,8 +507,11 @@ export class Detector {
       const s = m.index + (m[g] !== undefined ? m[0].lastIndexOf(m[g]!) : 0);
       return [s, s + (m[g] ?? m[0]).length];
     };
-    // Filler around a secret: blanked out, space for space, so offsets hold.
-    if (/[^ ]{8}/.test(blanked)) {
+    // Filler around a secret: blanked out, space for space, so offsets hold. Around one:
+    // filler between two long runs is inside a value (below), and in a value the rule
+    // turned down whole (a public key, in which `mmMMm` comes once in a few thousand) it
+    // left two pieces that are not secrets.
+    if (blanked.match(/[^ ]{8,}/g)?.length === 1) {
       const probe = before + blanked + input.slice(end, end + 16);
       pattern.lastIndex = 0;
       for (let m = pattern.exec(probe); m !== null; m = pattern.exec(probe)) {
