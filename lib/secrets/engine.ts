@@ -7,6 +7,7 @@
  */
 
 import { KeywordMatcher, type Survey } from "./keywords.ts";
+import { randomName } from "./words.ts";
 
 /** One kind of secret. */
 export interface Rule {
@@ -87,9 +88,6 @@ const PLACEHOLDER = new RegExp(
     "\\{\\{",
     "\\$\\(",
     "%\\(",
-    // A variable (`$DB_PASS`, `$HOME/.key`, `$USER:$PASS`, `$this->key`, `$ENV{KEY}`), not
-    // a random password that starts with `$` and a letter (`$Q;at4.nbq1_r8sy`).
-    "^\\$[A-Za-z_]\\w*(?:$|[-/.:@$(){}[\\]])",
     "^(?:your|my|insert|enter|replace|put|add)[_-]",
     "placeholder",
     "redacted",
@@ -103,6 +101,18 @@ const PLACEHOLDER = new RegExp(
   ].join("|"),
   "i",
 );
+
+/**
+ * Whether `secret` is a variable put in (`$DB_PASS`, `$HOME/.key`, `$USER:$PASS`,
+ * `$this->key`, `$ENV{KEY}`), not a random password that starts with `$` and a letter
+ * (`$Q;at4.nbq1_r8sy`, or `$Zq8Lr2Xv9Kt4Wm`: no one names a variable so; a shell would put
+ * one in there outside single quotes, but a language's string, YAML or Windows' command
+ * line would not).
+ */
+function variable(secret: string): boolean {
+  const name = /^\$([A-Za-z_]\w*)(?:$|[-/.:@$(){}[\]])/.exec(secret)?.[1];
+  return name !== undefined && !randomName(name);
+}
 
 /**
  * A value written for show in documentation and tests: its letters spell its own kind,
@@ -142,7 +152,9 @@ export function isSequence(s: string): boolean {
  * repeated character; unless `shown`, also a value written for show (`namesItself`).
  */
 export function isPlaceholder(secret: string, shown = false): boolean {
-  if (PLACEHOLDER.test(secret) || (!shown && namesItself(secret))) return true;
+  if (PLACEHOLDER.test(secret) || variable(secret) || (!shown && namesItself(secret))) {
+    return true;
+  }
   const counts = new Map<string, number>();
   for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   const top = Math.max(...counts.values());

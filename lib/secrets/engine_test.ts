@@ -19,6 +19,8 @@ Deno.test("isPlaceholder() knows the stand-ins people write in place of a secret
       "$API_KEY",
       "$HOME/.secrets/db",
       "$DB_USER:$DB_PASS",
+      "$kvStoreNginxPath",
+      "$__git_cmd_idx",
       "$this->dbPassword",
       "$ENV{DB_PASSWORD}",
       "$_ENV[DB_PASSWORD]",
@@ -40,6 +42,7 @@ Deno.test("isPlaceholder() knows the stand-ins people write in place of a secret
       "9f86d081884c7d659a2feaa0c55ad015",
       "$Q;at4.nbq1_r8sy",
       "$k9#Lm2!qZ7^wR4p",
+      "$q7Z3kLm9Xw2Rt5",
     ]
   ) {
     assert.ok(!isPlaceholder(s), s);

@@ -9,7 +9,7 @@
  */
 
 import { accepts, entropy, isPlaceholder, isSequence, type Rule } from "./engine.ts";
-import { ENGLISH_PAIRS, STOPWORDS } from "./words.ts";
+import { ENGLISH_PAIRS, randomName, STOPWORDS } from "./words.ts";
 
 const STOPWORD = new RegExp(STOPWORDS.join("|"), "gi");
 
@@ -605,10 +605,11 @@ function commandValue(value: string, dollar = false): boolean {
 /**
  * Whether a command line's value (`COMMAND_VALUE`'s groups: the quote, the value) is the
  * shell's as written: one starting with `$` is only in single quotes (`-N '$W0Z~...'`); bare
- * or in double quotes the shell puts a variable there.
+ * or in double quotes the shell puts a variable there, unless what follows the `$` is no
+ * name anyone writes (`$Zq8Lr2Xv9Kt4Wm`, on Windows' command line, which puts in none).
  */
 function shellLiteral(m: RegExpExecArray): boolean {
-  return m[2]![0] !== "$" || /'$/.test(m[1]!);
+  return m[2]![0] !== "$" || /'$/.test(m[1]!) || randomName(/^\$(\w*)/.exec(m[2]!)![1]!);
 }
 
 /**
@@ -2079,7 +2080,8 @@ export const RULES: readonly Rule[] = [
     group: 2,
     entropy: 2.5,
     // Not program text's test: a password of letters alone reads there as a name.
-    check: (s) => !/^[$<{%(\[]/.test(s) && looksRandom(s),
+    check: (s) => !/^[<{%(\[]/.test(s) && looksRandom(s),
+    checkMatch: shellLiteral,
     window: { before: 0, after: 240 },
     anchored: true,
   },
@@ -2248,7 +2250,7 @@ export const RULES: readonly Rule[] = [
     entropy: 3,
     check: (s) =>
       characterKinds(s) >= 3 &&
-      !/^(?:\$[A-Za-z_]\w*$|\$[{(]|[<{]|%(?:[-+ #0]*\d*(?:\.\d+)?[sdifgeExXrcou]|[({]|\w+%))/
+      !/^(?:\$[{(]|[<{]|%(?:[-+ #0]*\d*(?:\.\d+)?[sdifgeExXrcou]|[({]|\w+%))/
         .test(s) &&
       !wordy(s) &&
       !encodedProse(s) && !claimed(s) && !pathLike(s) && !digest(s),

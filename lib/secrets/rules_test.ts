@@ -164,6 +164,13 @@ const cases: [string, string][] = [
   ["oracle-password", `sqlplus -s app/"Zq8@:${body(12)}"@//db:1521/orcl @deploy.sql`],
   ["dsn-password", `sql.Open("mysql", "app::-#^${body(14)}@tcp(db:3306)/app")`],
   ["ssh-keygen-passphrase", `ssh-keygen -t ed25519 -N '$W0Z~${body(12)}' -f deploy_key`],
+  // A `$` then letters no one names a variable is a password that starts with `$`, in quotes
+  // of either kind and bare (a shell would put a variable in, a language's string or
+  // Windows' command line would not).
+  ["password-literal", `PGPASSWORD='$${body(14)}' psql -h db app`],
+  ["password-literal", `db_password: "$${body(14)}"`],
+  ["mysql-password-argument", `mysql -u root -p'$${body(14)}' app`],
+  ["secret-argument", `psexec \\\\host -u admin -p $${body(14)} cmd.exe`],
   ["oracle-password", `url = "jdbc:oracle:thin:app/${body(20)}@db:1521:orcl"`],
   ["signing-key-argument", `$sig = hash_hmac('sha256', $data, '${body(6)}#${body(13)}');`],
   // PowerShell's password made a SecureString.
@@ -828,6 +835,8 @@ Deno.test("public keys, digests and names in snake case are not secrets; a priva
       // Rails' CSRF token in the form it renders; flags and ENV naming no value.
       `<input type="hidden" name="authenticity_token" value="${body(86)}" />`,
       "mysql --password $DB_PASSWORD app",
+      'password = "$dbPassword1"; password: $databasePassword2024; sshpass -p $SSH_PASSWORD_2024 h',
+      'mysql -u root -p"$kvStoreNginxPath" app; PGPASSWORD="$__git_cmd_idx" psql',
       'mysql -u root -p app; mysql -uroot -p"$MYSQL_ROOT_PASSWORD"; mysql -P 3306 -p -h db',
       "mysqladmin -u root -p${MYSQL_PASSWORD} ping; mysql -p$(cat /run/secrets/db) app",
       "CFLAGS = -I/usr/include/mysql -pedantic -Wall; mysql client -prompt prefix",
