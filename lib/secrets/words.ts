@@ -109,7 +109,8 @@ export function readsAsWords(text: string): boolean {
  * a third of its pairs of letters or more (two at least), within each run of letters split
  * at a capital after a small one, are pairs English words do not hold. Names hold such
  * pairs in an abbreviation or two; names of one case are snake case's, abbreviations and
- * all (of 3,046 names after a `$` on this machine, 6 such had read as random).
+ * all (`bzr_status_fh`). Of the 3,046 runs after a `$` on this machine, the 109 read as
+ * random are random data (a hash's, base64), but for `prefixXXXXXXXX` (filler).
  */
 export function randomName(name: string): boolean {
   if (name.length < 12 || !/[a-z]/.test(name) || !/[A-Z]/.test(name)) return false;
