@@ -2181,8 +2181,19 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
     ]
   ) assert.deepEqual(found(text), ["plain:jwt"], text.slice(-30));
   const KEY = "Wq7Zr2Lk9Xv4Mn8Pt3Hy6Bd1";
-  for (const text of [`api_secret = "${KEY}EXAMPLE"`, `api_secret = "${KEY}xxxxx"`]) {
+  for (
+    const text of [
+      `api_secret = "${KEY}EXAMPLE"`,
+      `api_secret = "${KEY}xxxxx"`,
+      // Filler the rule's own check turns down (a run of one character, a counting run),
+      // not only its entropy floor or its placeholders: the secret is found without it.
+      `api_secret = "${KEY}${"a".repeat(36)}"`,
+      `TOKEN=${KEY}abcdefghijklmnop`,
+      `TOKEN=${KEY}123456789`,
+    ]
+  ) {
     assert.deepEqual(found(text), ["plain:generic-secret"], text);
+    assert.equal(findSecrets(text)[0]!.length, KEY.length, text);
   }
 });
 
