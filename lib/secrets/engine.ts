@@ -496,7 +496,8 @@ export class Detector {
   }
 
   /**
-   * A match turned down as a placeholder or for its low entropy may be a real secret
+   * A match turned down (as a placeholder, for its low entropy, or by the rule's check: a
+   * run of one character or a counting run reads as no random value) may be a real secret
    * with filler added to hide it (`<jwt>EXAMPLE`, a token then `aaaa...`): the filler is
    * blanked out (space for space, so offsets hold) and the rule tried again where the
    * secret was. What was a placeholder through and through (`hf_xxxx...`) stays one.
