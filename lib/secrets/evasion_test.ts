@@ -2195,6 +2195,32 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
     assert.deepEqual(found(text), ["plain:generic-secret"], text);
     assert.equal(findSecrets(text)[0]!.length, KEY.length, text);
   }
+  // Placeholder words glued on after a token whose prefix is letters alone (`AKIA`,
+  // `AIza`), as a word's end, are an edge: the token is found without them, in a line and
+  // glued together from a request's fields. AWS's documented ID (whose last seven
+  // characters spell EXAMPLE) stays a placeholder.
+  const AWS_ID = "AKIA" + "ZQ2LR3XV4KT5WM7P";
+  const GCP = "AI" + "zaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0";
+  for (
+    const [text, rule, token] of [
+      [`${AWS_ID}EXAMPLE`, "aws-access-key-id", AWS_ID],
+      [`id=${AWS_ID}xxxxxxx done`, "aws-access-key-id", AWS_ID],
+      [`{"key": "${GCP}Example"}`, "gcp-api-key", GCP],
+      [`${GCP}DUMMY`, "gcp-api-key", GCP],
+    ] as const
+  ) {
+    const f = findSecrets(text);
+    assert.deepEqual(f.map((x) => [x.rule, text.slice(x.index, x.index + x.length)]), [[
+      rule,
+      token,
+    ]], text);
+  }
+  assert.deepEqual(
+    findSplitSecrets([AWS_ID.slice(0, 10), AWS_ID.slice(10) + "EXAMPLE"])
+      .map((f) => f.rule),
+    ["aws-access-key-id"],
+  );
+  assert.deepEqual(found("AKIAIOSFODNN7EXAMPLE and AKIAZQ2LR3XV4KT5WM7PQ"), []);
 });
 
 Deno.test("placeholder words or repeats put inside a token do not hide it, and it is found whole", () => {

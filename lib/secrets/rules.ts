@@ -46,7 +46,16 @@ function afterEscape(text: string, at: number): boolean {
   return at >= 2 && text[at - 2] === "\\" && "nrtbf".includes(text[at - 1]!);
 }
 const BEFORE = `(?<![${WORD}]${ESCAPED})`;
-const AFTER = `(?![${WORD}])`;
+/**
+ * Placeholder words glued on after a token (`AKIA<16>EXAMPLE`, `<token>xxxxx`), which
+ * whoever receives it takes off again: an edge as much as the end of a word is (see
+ * `edgesFor`). A run of one character is not: base64 of zeros (`AAAAA`) follows a
+ * token's shape in binary data too often.
+ */
+const GLUED_FILLER =
+  "(?i:example|x{5}|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real)";
+const AFTER = `(?:(?![${WORD}])|(?=${GLUED_FILLER}))`;
+const GLUED = new RegExp(GLUED_FILLER, "y");
 
 /**
  * `rule` without the boundaries a token has in running text (not cut out of a longer
@@ -83,8 +92,14 @@ export function tokenEdges(
   const [before, after] = rule ? edgesOf(rule) : [true, true];
   return [
     !before || from === 0 || !CONTINUES.test(text[from - 1]!) || afterEscape(text, from),
-    !after || to === text.length || !CONTINUES.test(text[to]!),
+    !after || to === text.length || !CONTINUES.test(text[to]!) || gluedFiller(text, to),
   ];
+}
+
+/** Whether placeholder words are glued on at `at` (`GLUED_FILLER`). */
+function gluedFiller(text: string, at: number): boolean {
+  GLUED.lastIndex = at;
+  return GLUED.test(text);
 }
 
 /**
@@ -96,7 +111,8 @@ export function tokenEdges(
  * (`github_pat_`, `glpat-`, `dckr_pat_`), do those glued on before it (`Z<token>`); a
  * shorter first part is the end of a word too often (`task_test_` holds `sk_test_`). A
  * prefix of letters and digits alone (`AKIA`, `dapi`) or a short one (`hf_`) keeps both
- * edges: it is part of words and of base64 all the time. See `runsOnAsToken` too.
+ * edges: it is part of words and of base64 all the time; but placeholder words glued on
+ * after it are an edge too (`GLUED_FILLER`). See `runsOnAsToken` too.
  */
 /**
  * Whether `keyword` is a prefix of four characters or more with a separator in it
