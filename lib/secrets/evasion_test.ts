@@ -2195,10 +2195,10 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
     assert.deepEqual(found(text), ["plain:generic-secret"], text);
     assert.equal(findSecrets(text)[0]!.length, KEY.length, text);
   }
-  // Placeholder words glued on after a token whose prefix is letters alone (`AKIA`,
-  // `AIza`), as a word's end, are an edge: the token is found without them, in a line and
-  // glued together from a request's fields. AWS's documented ID (whose last seven
-  // characters spell EXAMPLE) stays a placeholder.
+  // Placeholder words glued on after or before a token whose prefix is letters alone
+  // (`AKIA`, `AIza`) or short (`ghp_`), as a word's end or start, are an edge: the token
+  // is found without them, in a line and glued together from a request's fields. AWS's
+  // documented ID (whose last seven characters spell EXAMPLE) stays a placeholder.
   const AWS_ID = "AKIA" + "ZQ2LR3XV4KT5WM7P";
   const GCP = "AI" + "zaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0";
   for (
@@ -2207,6 +2207,10 @@ Deno.test("placeholder words or padding added to a real token do not make it a p
       [`id=${AWS_ID}xxxxxxx done`, "aws-access-key-id", AWS_ID],
       [`{"key": "${GCP}Example"}`, "gcp-api-key", GCP],
       [`${GCP}DUMMY`, "gcp-api-key", GCP],
+      // Before it too.
+      [`k=EXAMPLE${AWS_ID}`, "aws-access-key-id", AWS_ID],
+      [`placeholder${GCP}`, "gcp-api-key", GCP],
+      [`EXAMPLE${GH}EXAMPLE`, "github-token", GH],
     ] as const
   ) {
     const f = findSecrets(text);

@@ -45,17 +45,18 @@ const ESCAPED = "(?<!\\\\[nrtbf])";
 function afterEscape(text: string, at: number): boolean {
   return at >= 2 && text[at - 2] === "\\" && "nrtbf".includes(text[at - 1]!);
 }
-const BEFORE = `(?<![${WORD}]${ESCAPED})`;
 /**
- * Placeholder words glued on after a token (`AKIA<16>EXAMPLE`, `<token>xxxxx`), which
- * whoever receives it takes off again: an edge as much as the end of a word is (see
- * `edgesFor`). A run of one character is not: base64 of zeros (`AAAAA`) follows a
- * token's shape in binary data too often.
+ * Placeholder words glued on before or after a token (`AKIA<16>EXAMPLE`, `DUMMY<token>`),
+ * which whoever receives it takes off again: an edge as much as a word's start or end is
+ * (see `edgesFor`). A run of one character is not: base64 of zeros (`AAAAA`) comes
+ * before and after a token's shape in binary data too often (`xxxxx` after one is the
+ * word's; one character over and over before one is the decoding layer's `padded`).
  */
-const GLUED_FILLER =
-  "(?i:example|x{5}|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real)";
-const AFTER = `(?:(?![${WORD}])|(?=${GLUED_FILLER}))`;
-const GLUED = new RegExp(GLUED_FILLER, "y");
+const GLUED_WORDS = "example|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real";
+const BEFORE = `(?:(?<![${WORD}]${ESCAPED})|(?<=(?i:${GLUED_WORDS})))`;
+const AFTER = `(?:(?![${WORD}])|(?=(?i:${GLUED_WORDS}|x{5})))`;
+const GLUED = new RegExp(`(?i:${GLUED_WORDS}|x{5})`, "y");
+const GLUED_BEFORE = new RegExp(`(?<=(?i:${GLUED_WORDS}))`, "y");
 
 /**
  * `rule` without the boundaries a token has in running text (not cut out of a longer
@@ -91,12 +92,19 @@ export function tokenEdges(
 ): [boolean, boolean] {
   const [before, after] = rule ? edgesOf(rule) : [true, true];
   return [
-    !before || from === 0 || !CONTINUES.test(text[from - 1]!) || afterEscape(text, from),
+    !before || from === 0 || !CONTINUES.test(text[from - 1]!) || afterEscape(text, from) ||
+    gluedFillerBefore(text, from),
     !after || to === text.length || !CONTINUES.test(text[to]!) || gluedFiller(text, to),
   ];
 }
 
-/** Whether placeholder words are glued on at `at` (`GLUED_FILLER`). */
+/** Whether placeholder words end at `at` (`GLUED_WORDS`). */
+function gluedFillerBefore(text: string, at: number): boolean {
+  GLUED_BEFORE.lastIndex = at;
+  return GLUED_BEFORE.test(text);
+}
+
+/** Whether placeholder words are glued on at `at` (`GLUED_WORDS`, or `xxxxx`). */
 function gluedFiller(text: string, at: number): boolean {
   GLUED.lastIndex = at;
   return GLUED.test(text);
@@ -112,7 +120,7 @@ function gluedFiller(text: string, at: number): boolean {
  * shorter first part is the end of a word too often (`task_test_` holds `sk_test_`). A
  * prefix of letters and digits alone (`AKIA`, `dapi`) or a short one (`hf_`) keeps both
  * edges: it is part of words and of base64 all the time; but placeholder words glued on
- * after it are an edge too (`GLUED_FILLER`). See `runsOnAsToken` too.
+ * after it are an edge too (`GLUED_WORDS`). See `runsOnAsToken` too.
  */
 /**
  * Whether `keyword` is a prefix of four characters or more with a separator in it
