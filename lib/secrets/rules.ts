@@ -48,9 +48,10 @@ function afterEscape(text: string, at: number): boolean {
 /**
  * Placeholder words glued on before or after a token (`AKIA<16>EXAMPLE`, `DUMMY<token>`),
  * which whoever receives it takes off again: an edge as much as a word's start or end is
- * (see `edgesFor`). A run of one character is not: base64 of zeros (`AAAAA`) comes
- * before and after a token's shape in binary data too often (`xxxxx` after one is the
- * word's; one character over and over before one is the decoding layer's `padded`).
+ * (see `edgesFor`); so is `xxxxx` after one. A run of any other character is not: base64
+ * of zeros (`AAAAA`) comes before and after a token's shape in binary data too often.
+ * One character over and over before a token is the decoding layer's to take off
+ * (`padded`): as an edge here too, the token was found twice.
  */
 const GLUED_WORDS = "example|placeholder|redacted|changeme|change_me|dummy|notreal|not_a_real";
 const BEFORE = `(?:(?<![${WORD}]${ESCAPED})|(?<=(?i:${GLUED_WORDS})))`;
@@ -120,7 +121,7 @@ function gluedFiller(text: string, at: number): boolean {
  * shorter first part is the end of a word too often (`task_test_` holds `sk_test_`). A
  * prefix of letters and digits alone (`AKIA`, `dapi`) or a short one (`hf_`) keeps both
  * edges: it is part of words and of base64 all the time; but placeholder words glued on
- * after it are an edge too (`GLUED_WORDS`). See `runsOnAsToken` too.
+ * before or after it are an edge too (`GLUED_WORDS`). See `runsOnAsToken` too.
  */
 /**
  * Whether `keyword` is a prefix of four characters or more with a separator in it
