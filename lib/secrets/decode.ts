@@ -674,10 +674,14 @@ export function variants(
   // Runs of a block whose base64 was decoded joined (at every alignment, which covers
   // each line's own): not decoded again one line at a time (a megabyte of wrapped base64
   // is fourteen thousand lines, four decodes each).
-  const decodedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
+  let decodedJoined: Uint8Array = NO_RUNS;
   // Runs of a block decoded as base64 turned a line at a time: not decoded turned alone too
   // (a secret read from its block and from its line would be two findings).
-  const turnedJoined = runs.length === 0 ? NO_RUNS : new Uint8Array(runs.length >> 1);
+  let turnedJoined: Uint8Array = NO_RUNS;
+  // One of those two, made when a run is first marked in it (a typed array made per call,
+  // for a decoded window's few runs, cost a scan of TypeScript sources a twentieth).
+  const marks = (made: Uint8Array): Uint8Array =>
+    made.length > 0 ? made : new Uint8Array(runs.length >> 1);
   // base64 of runs `r` to `end` joined (`body`, its padding left out), at every
   // alignment: those runs are then not decoded alone.
   // base64 in ROT13 (`base64 | tr A-Za-z N-ZA-Mn-za-m`: still base64, of nothing): a run
@@ -701,7 +705,7 @@ export function variants(
     }
     if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at });
     rot13Base64(body, at);
-    if (budget > 0) decodedJoined.fill(1, r >> 1, (end >> 1) + 1);
+    if (budget > 0) (decodedJoined = marks(decodedJoined)).fill(1, r >> 1, (end >> 1) + 1);
   };
   for (let r = 0; r < runs.length && budget > 0;) {
     let end = r;
@@ -713,7 +717,7 @@ export function variants(
     const padded = turnedLines(end);
     if (padded) {
       add(padded[0]);
-      turnedJoined.fill(1, padded[1] >> 1, (end >> 1) + 1);
+      (turnedJoined = marks(turnedJoined)).fill(1, padded[1] >> 1, (end >> 1) + 1);
     }
     // The last line of wrapped base64 may be shorter than a run (`AQ==`): without it, a
     // zstd frame of one block opens to nothing.
@@ -733,21 +737,27 @@ export function variants(
     // Padding: base64's two, base32's six.
     while (tail < text.length && tail - runs[end + 1]! < 6 && text.charCodeAt(tail) === 61) tail++;
     const joined = text.slice(lineStart(r), tail).replace(JOINED_BREAK, "");
+    // Lines of one character over and over, the same one (a comment's rule of slashes or
+    // dashes, line after line, as TypeScript sources put between sections): they cut no
+    // token, and their join, read a level down as a text of its own, found nothing (a
+    // model request of such sources had hundreds, a third of its scan). The word before
+    // them is still read (see `cutHead`); each run alone is passed over below.
+    const runsJoined = text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, "");
+    if (sameCharacter(runsJoined, undefined, 0, 0, runsJoined.length)) {
+      cutHead(lineStart(r), joined);
+      if (short) cutHead(lineStart(r), runsJoined);
+      r = end + 2;
+      continue;
+    }
     add({ text: joined, encoding: "lines", at: lineStart(r) });
     cutHead(lineStart(r), joined);
     // Without the short last line too (it may be the output's next line, see below).
-    if (short) {
-      cutHead(lineStart(r), text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, ""));
-    }
+    if (short) cutHead(lineStart(r), runsJoined);
     // The short line may be the output's next line instead (`ok`, a word after a token cut
     // into lines): glued on, it would make the token too long for its rule. Lines of one
     // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too.
     if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
-      add({
-        text: text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, ""),
-        encoding: "lines",
-        at: lineStart(r),
-      });
+      add({ text: runsJoined, encoding: "lines", at: lineStart(r) });
     }
     // Lines of one width that each read as base64 of text turned around (`base64 .env |
     // rev` where no padding leads the last line): turned back one by one and decoded.
@@ -762,7 +772,7 @@ export function variants(
         const printable = turnedBackBase64(lines);
         if (printable) {
           add({ text: printable, encoding: "reversed-base64", at: runs[r]! });
-          turnedJoined.fill(1, r >> 1, (end >> 1) + 1);
+          (turnedJoined = marks(turnedJoined)).fill(1, r >> 1, (end >> 1) + 1);
         }
       }
     }
@@ -848,7 +858,7 @@ export function variants(
     let separator = gap <= MAX_SEPARATOR ? cutApart(r) : "";
     let end = r;
     if (separator && SEPARATOR.test(separator) && runs[r + 3]! - groupStart(r + 2) <= width) {
-      while (end + 2 < runs.length && decodedJoined[(end + 2) >> 1] === 0) {
+      while (end + 2 < runs.length && decodedJoined[(end + 2) >> 1] !== 1) {
         const next = runs[end + 3]! - groupStart(end + 2);
         if (next > width || cutApart(end) !== separator) break;
         end += 2;
@@ -1044,13 +1054,16 @@ export function variants(
     // window's first run, made V8's code for this function give up there each time, some
     // 400 times over a process's first 30 scans of Python's source.)
     if (
-      run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] === 0 &&
+      run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] !== 1 &&
       ((from > 0 && text.charCodeAt(from - 1) === 61) || looksTurnedBase64(run, lead))
     ) {
       const printable = turnedBackBase64([escaped ? run.slice(1) : run]);
       if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
     }
-    if (run.length >= MIN_BASE64 && base64Candidate(run)) {
+    // Judged past an escape's letter, as lines joined are (`\tNL80211_CMD_CONNECT`, a C
+    // header's name after a tab in a JSON string, is no base64 for its `t`: a header's
+    // thousands of such names, each decoded at four alignments, were a sixth of its scan).
+    if (run.length >= MIN_BASE64 && base64Candidate(escaped ? run.slice(1) : run)) {
       const body = withoutPadding(run);
       // On a line of its own in a JSON string (`\nH4sI...`), past the escape's letter, where
       // what the run decodes to points (and lines joined do: a block read a line at a time
@@ -1399,7 +1412,10 @@ function rot13HexRun(run: string): boolean {
 /** A letter that a backslash before it makes an escape of (`\n`, `\t`, `\r`, `\b`, `\f`). */
 const ESCAPE_LETTER = /^[ntrbf]$/;
 
-/** `decodedJoined` of a text without runs: a typed array made per call costs a header's scan a tenth. */
+/**
+ * `decodedJoined` and `turnedJoined` until a run is marked in them: a typed array made per
+ * call costs a header's scan a tenth.
+ */
 const NO_RUNS = new Uint8Array(0);
 
 let plain: KeywordMatcher | undefined;

@@ -1489,6 +1489,26 @@ Deno.test("a token cut into lines of one width is found when a short line of out
   }
 });
 
+Deno.test("lines of one character over and over are not joined, and a token cut into lines beside them is found", () => {
+  // A comment's rule of slashes, line after line (as TypeScript sources put between their
+  // sections), then a short line: no join of them is read as a text of its own (a model
+  // request of such sources had hundreds, a third of its scan), as written or in a JSON
+  // string.
+  const rule = "/".repeat(40);
+  const banner = `${rule}\n${rule}\n//////////  ZodString  //////////\n${rule}\nexport`;
+  for (const text of [banner, JSON.stringify({ content: banner })]) {
+    assert.deepEqual(variants(text).filter((v) => v.encoding === "lines"), [], text);
+  }
+  // Filler lines around a token cut into lines: the token's lines are still joined.
+  const lines = GH.match(/.{1,20}/g)!;
+  for (const filler of ["/", "=", "-"]) {
+    const text = `${filler.repeat(30)}\n${lines.join("\n")}\n${filler.repeat(30)}\n`;
+    assert.ok(found(text).some((f) => f.endsWith(":github-token")), `${found(text)}: ${text}`);
+    const json = JSON.stringify({ out: text });
+    assert.ok(found(json).some((f) => f.endsWith(":github-token")), `${found(json)}: ${json}`);
+  }
+});
+
 Deno.test("a token cut into lines in a JSON string is found once, whatever line follows", () => {
   // Each line after an escaped break starts a run with the break's `n`: the join starts past
   // it, or its first line would read `nghp_...` (no token's start). The last line may be
