@@ -176,29 +176,27 @@ const FILLER =
  * six or more), or undefined when none is.
  */
 export function fillerMask(secret: string): Uint8Array | undefined {
-  const mask = new Uint8Array(secret.length);
-  let any = false;
+  // Made at the first filler found: most values turned down hold none, and a typed array
+  // made for each (every value a secret's name is given in source code) cost its scan a
+  // twentieth.
+  let mask: Uint8Array | undefined;
   FILLER.lastIndex = 0;
   for (let m = FILLER.exec(secret); m !== null; m = FILLER.exec(secret)) {
-    mask.fill(1, m.index, m.index + m[0].length);
-    any = true;
+    (mask ??= new Uint8Array(secret.length)).fill(1, m.index, m.index + m[0].length);
   }
   let run = 1;
   for (let i = 1; i <= secret.length; i++) {
     if (
-      i < secret.length && !mask[i] && !mask[i - 1] &&
+      i < secret.length && !mask?.[i] && !mask?.[i - 1] &&
       secret.charCodeAt(i) === secret.charCodeAt(i - 1) + 1
     ) {
       run++;
       continue;
     }
-    if (run >= 6) {
-      mask.fill(1, i - run, i);
-      any = true;
-    }
+    if (run >= 6) (mask ??= new Uint8Array(secret.length)).fill(1, i - run, i);
     run = 1;
   }
-  return any ? mask : undefined;
+  return mask;
 }
 
 const DEFAULT_WINDOW = { before: 80, after: 600 };

@@ -388,6 +388,18 @@ Deno.test("the survey over the UTF-8 a text was decoded from finds what the surv
     assert.deepEqual(d.survey(text, bytes), d.survey(text), `round ${round}`);
   }
   assert.ok(used > 20, "texts past ASCII, whose offsets move");
+  // A slice with a character past ASCII is passed again in small slices (only those that
+  // hold one as text), or, in a script past ASCII, the rest of it as text at once: code
+  // with a `©` every few thousand characters, some right at a small slice's edge, and
+  // Japanese that starts and ends inside a slice.
+  const code = `const token = "${GH}"; // key=1 ${"x".repeat(3)}\n`;
+  for (const gap of [255, 256, 257, 3000, 4095]) {
+    const sparse = Array.from({ length: 12 }, (_, i) => code.repeat(gap / code.length + i))
+      .join("©").slice(0, 60_000);
+    assert.deepEqual(d.survey(sparse, encoder.encode(sparse)), d.survey(sparse), `gap ${gap}`);
+  }
+  const mixed = `${code.repeat(100)}${"日本語の文章です。".repeat(700)}${code.repeat(100)}`;
+  assert.deepEqual(d.survey(mixed, encoder.encode(mixed)), d.survey(mixed));
   // Bytes that are not the text's (a byte-order mark the decoder dropped): still right.
   const text = `x${"let token = 1;\n".repeat(800)}é api_key = ${GH}`;
   const withMark = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
