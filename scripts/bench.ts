@@ -32,7 +32,7 @@ import { buildCaEnv, ensureImagesBuilt, startUpstream } from "../tests/integrati
 import { AGENT_SOURCE, bundleV8Flags } from "../lib/images/sources.ts";
 import { imageTag, sha256Hex } from "../lib/images/tags.ts";
 import { detectionReport } from "./detection.ts";
-import { conversationRequests, sourceFiles } from "./conversation.ts";
+import { conversationRequests, dependencyFiles, sourceFiles } from "./conversation.ts";
 import * as docker from "../lib/docker/cli.ts";
 import { AGENT_LIMITS, BUNDLE_LIMITS } from "../lib/backend/bundle.ts";
 import type { Span } from "../lib/timings.ts";
@@ -274,7 +274,14 @@ const DLP_PROCESSES = 3;
  * and their figures are printed too.
  */
 async function dlpThroughput(): Promise<void> {
-  say(`DLP bodies: source files of ${(await sourceFiles()).from}`);
+  const dependencies = (await dependencyFiles()).length;
+  say(
+    `DLP bodies: source files of ${(await sourceFiles()).from}; other projects' code: ${
+      dependencies > 0
+        ? `${dependencies} files of the npm dependencies in node_modules`
+        : "none (node_modules is not at hand: run `deno install`)"
+    }`,
+  );
   const runs: {
     what: string;
     baseline?: string;

@@ -54,6 +54,35 @@ export async function sourceFiles(commit = BODY_COMMIT): Promise<SourceFiles> {
   };
 }
 
+/**
+ * The JavaScript and TypeScript of the npm packages this checkout depends on, by path
+ * (`node_modules/.deno`, as Deno lays them out at the versions deno.lock pins): other
+ * projects' code, as an agent reads a project's dependencies. Minified files are left out
+ * (an agent reads sources). Empty where that folder is not at hand.
+ */
+export async function dependencyFiles(): Promise<{ path: string; text: string }[]> {
+  const files: { path: string; text: string }[] = [];
+  const walk = async (path: string): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(join(ROOT, path)));
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = `${path}/${entry.name}`;
+      // A package's own dependencies are links to their own folders, read there.
+      if (entry.isSymlink) continue;
+      if (entry.isDirectory) await walk(child);
+      else if (/\.(?:[cm]?js|ts)$/.test(entry.name) && !entry.name.endsWith(".min.js")) {
+        files.push({ path: child, text: await Deno.readTextFile(join(ROOT, child)) });
+      }
+    }
+  };
+  await walk("node_modules/.deno");
+  return files.toSorted((a, b) => a.path < b.path ? -1 : 1);
+}
+
 /** The `.ts` files under `lib/` and `sidecars/` at `commit`, by path: two git processes. */
 async function filesAt(commit: string): Promise<{ path: string; text: string }[]> {
   const git = async (args: string[], stdin?: Uint8Array): Promise<Uint8Array> => {

@@ -1,7 +1,8 @@
 /**
  * DLP scan throughput in this process, for `bench.ts`: 1 MiB request bodies the DLP sees
  * (a model API request carrying this project's source files, as of `BODY_COMMIT`, but
- * tests and the detector's own, as a coding agent sends them; a conversation in Japanese and one in
+ * tests and the detector's own, as a coding agent sends them; one carrying the code of its
+ * npm dependencies, other projects' code; a conversation in Japanese and one in
  * Russian; one carrying an image; a worst case made of base64 runs, every one decoded and
  * scanned again; uploads of binary files; rules' keywords over and over), each against
  * decoding the same body; and the conversation in Japanese with a token in it, through the
@@ -15,7 +16,7 @@
 import { bodyScans, scanRequest } from "../sidecars/egress/dlp.ts";
 import { runScanJob } from "../sidecars/egress/scanjob.ts";
 import { randomBytes } from "../lib/bytes.ts";
-import { conversationRequests, readByAgent, sourceFiles } from "./conversation.ts";
+import { conversationRequests, dependencyFiles, readByAgent, sourceFiles } from "./conversation.ts";
 
 const quick = Deno.args.includes("--quick");
 
@@ -27,24 +28,20 @@ function median(values: number[]): number {
 
 /**
  * 1 MiB request bodies the DLP sees: a model API request carrying source files (this
- * checkout's own but tests and the detector's, as a coding agent sends them),
- * conversations in two scripts past ASCII, one with an image, and a worst case made of
- * base64 runs (every one decoded and scanned again).
+ * checkout's own but tests and the detector's, as a coding agent sends them), one carrying
+ * its npm dependencies' code (where node_modules is at hand), conversations in two scripts
+ * past ASCII, one with an image, and a worst case made of base64 runs (every one decoded
+ * and scanned again).
  */
 async function dlpBodies(): Promise<[string, Uint8Array][]> {
   // In the order of their texts (as this body has been made since the bench began), of
   // the files an agent reads (see `readByAgent`), as of `BODY_COMMIT`.
-  const sources = readByAgent((await sourceFiles()).files).map((f) => f.text).sort();
-  const messages = [];
-  for (let i = 0, size = 0; size < 1 << 20; i++) {
-    const content = sources[i % sources.length]!;
-    messages.push({
-      role: "user",
-      content: [{ type: "tool_result", tool_use_id: `toolu_${i}`, content }],
-    });
-    size += content.length;
-  }
-  const api = JSON.stringify({ model: "claude", max_tokens: 1024, messages }).slice(0, 1 << 20);
+  const api = apiRequest(readByAgent((await sourceFiles()).files).map((f) => f.text).sort());
+  // Other projects' code, in the order of their paths: most code holds far more long names
+  // and paths than this project's (runs of 16 characters or more, which the decoders read:
+  // some 700 a MiB here, 3,000 to 12,000 in Flask's, zod's and Linux's headers), and costs
+  // a scan more.
+  const dependencies = (await dependencyFiles()).map((f) => f.text);
   const random = randomBytes(3 << 18);
   const lines: string[] = [];
   for (let i = 0; i < random.length; i += 57) {
@@ -62,8 +59,12 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     n += got;
   }
   const encode = (s: string) => new TextEncoder().encode(s);
+  const others: [string, Uint8Array][] = dependencies.length > 0
+    ? [["API request with other projects' code", encode(apiRequest(dependencies))]]
+    : [];
   return [
     ["API request with source code", encode(api)],
+    ...others,
     ["API request in Japanese", encode(conversation(JAPANESE))],
     ["API request in Russian", encode(conversation(RUSSIAN))],
     ["API request with an image", encode(withImage())],
@@ -73,6 +74,20 @@ async function dlpBodies(): Promise<[string, Uint8Array][]> {
     ["body of keywords over and over (adversarial)", encode(repeatedKeywords())],
     ["body of shapes read on from each place (adversarial)", encode(repeatedShapes())],
   ];
+}
+
+/** A model API request of 1 MiB carrying `texts` as tool results, one a turn, in turn. */
+function apiRequest(texts: string[]): string {
+  const messages = [];
+  for (let i = 0, size = 0; size < 1 << 20; i++) {
+    const content = texts[i % texts.length]!;
+    messages.push({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: `toolu_${i}`, content }],
+    });
+    size += content.length;
+  }
+  return JSON.stringify({ model: "claude", max_tokens: 1024, messages }).slice(0, 1 << 20);
 }
 
 /**
