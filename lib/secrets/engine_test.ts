@@ -388,10 +388,8 @@ Deno.test("the survey over the UTF-8 a text was decoded from finds what the surv
     assert.deepEqual(d.survey(text, bytes), d.survey(text), `round ${round}`);
   }
   assert.ok(used > 20, "texts past ASCII, whose offsets move");
-  // A slice with a character past ASCII is passed again in small slices (only those that
-  // hold one as text), or, in a script past ASCII, the rest of it as text at once: code
-  // with a `©` every few thousand characters, some right at a small slice's edge, and
-  // Japanese that starts and ends inside a slice.
+  // Code with a `©` every few hundred or thousand characters, at and near a slice's edge,
+  // and Japanese that starts and ends inside a slice.
   const code = `const token = "${GH}"; // key=1 ${"x".repeat(3)}\n`;
   for (const gap of [255, 256, 257, 3000, 4095]) {
     const sparse = Array.from({ length: 12 }, (_, i) => code.repeat(gap / code.length + i))

@@ -435,16 +435,9 @@ export class KeywordMatcher {
     const n = text.length;
     // Bytes before `from` less characters before it.
     let shift = 0;
-    // Up to where the slices are small: a slice that held a character past ASCII is passed
-    // again in small ones, and only those that hold one are passed as text (a character
-    // of text costs five of a byte: source code with a few such characters, a `©` or an
-    // em dash in its comments, had a tenth of its bytes passed as text, for a tenth of
-    // its scan). Where they are many, the rest of the slice goes as text at once.
-    let small = 0;
     for (let from = 0; from < n;) {
       const b = from + shift;
-      const size = from < small ? SMALL_SLICE : SLICE;
-      const end = Math.min(bytes.length, b + size);
+      const end = Math.min(bytes.length, b + SLICE);
       const { state, run } = pass;
       const finals = pass.finals.length;
       const runs = pass.runs.length;
@@ -461,22 +454,9 @@ export class KeywordMatcher {
       pass.run = run;
       pass.finals.length = finals;
       pass.runs.length = runs;
-      if (size === SLICE && b < end) {
-        small = from + SLICE;
-        continue;
-      }
-      let to = Math.min(n, from + size);
+      const to = Math.min(n, from + SLICE);
       this.#passText(text, from, to, pass);
-      let extra = utf8Extra(text, from, to);
-      // Text in a script past ASCII (Japanese, Russian): the rest of the slice as text too,
-      // at once, as before small slices (each small one's bytes would be passed in vain).
-      if (to < small && extra > size >> 4) {
-        const rest = Math.min(n, small);
-        this.#passText(text, to, rest, pass);
-        extra += utf8Extra(text, to, rest);
-        to = rest;
-      }
-      shift += extra;
+      shift += utf8Extra(text, from, to);
       from = to;
     }
     return n + shift === bytes.length;
@@ -616,8 +596,6 @@ export class KeywordMatcher {
 
 /** Characters per slice of the survey's pass. */
 const SLICE = 4096;
-/** Characters per slice where a slice held a character past ASCII (see `#surveyed`). */
-const SMALL_SLICE = 256;
 
 function newPass(): Pass {
   return {
