@@ -66,6 +66,18 @@ export interface Finding {
 /** Shannon entropy of `s`, in bits per character. */
 export function entropy(s: string): number {
   if (s.length === 0) return 0;
+  const distinct = asciiCounts(s);
+  if (distinct >= 0) {
+    // As the general way below sums it: each character by its first place.
+    let h = 0;
+    for (let k = 0; k < distinct; k++) {
+      const c = SEEN[k]!;
+      const p = COUNTS[c]! / s.length;
+      COUNTS[c] = 0;
+      h -= p * Math.log2(p);
+    }
+    return h;
+  }
   const counts = new Map<string, number>();
   for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   let h = 0;
@@ -74,6 +86,30 @@ export function entropy(s: string): number {
     h -= p * Math.log2(p);
   }
   return h;
+}
+
+/** How many times each ASCII character occurs (see `asciiCounts`); zero between calls. */
+const COUNTS = new Uint32Array(128);
+/** The distinct characters `asciiCounts` counted, by their first place. */
+const SEEN = new Uint8Array(128);
+
+/**
+ * Counts the characters of `s` into `COUNTS` (the caller zeroes those it read, listed in
+ * `SEEN`) and returns how many are distinct; -1, with nothing counted, if `s` holds one
+ * past ASCII. A table, not a map of one-character strings: the judging of every value a
+ * secret's name is given (the entropy, the placeholders' count) took 2-7 µs a value.
+ */
+function asciiCounts(s: string): number {
+  let distinct = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) {
+      for (let k = 0; k < distinct; k++) COUNTS[SEEN[k]!] = 0;
+      return -1;
+    }
+    if (COUNTS[c]!++ === 0) SEEN[distinct++] = c;
+  }
+  return distinct;
 }
 
 const PLACEHOLDER = new RegExp(
@@ -155,10 +191,20 @@ export function isPlaceholder(secret: string, shown = false): boolean {
   if (PLACEHOLDER.test(secret) || variable(secret) || (!shown && namesItself(secret))) {
     return true;
   }
-  const counts = new Map<string, number>();
-  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  const top = Math.max(...counts.values());
-  return secret.length >= 8 && top / secret.length > 0.6;
+  if (secret.length < 8) return false;
+  let top = 0;
+  const distinct = asciiCounts(secret);
+  if (distinct >= 0) {
+    for (let k = 0; k < distinct; k++) {
+      top = Math.max(top, COUNTS[SEEN[k]!]!);
+      COUNTS[SEEN[k]!] = 0;
+    }
+  } else {
+    const counts = new Map<string, number>();
+    for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    top = Math.max(...counts.values());
+  }
+  return top / secret.length > 0.6;
 }
 
 /**
