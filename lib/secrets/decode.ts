@@ -974,6 +974,9 @@ export function variants(
       if (parts.length) add({ text: parts.join("\n"), encoding: "base32", at });
     }
   };
+  // Runs the readers below gave nothing for, each with a bit for each of the sixteen ways
+  // it may stand (see there).
+  const barren = new Map<string, number>();
   for (let r = 0; r < runs.length && budget > 0; r += 2) {
     const from = runs[r]!;
     let to = runs[r + 1]!;
@@ -998,6 +1001,18 @@ export function variants(
         escaped,
       );
     if (turnedBack) { for (const v of turnedBack) add(v); }
+    // The readers below read the run alone, and how it stands (`state`: whether an escape's
+    // letter starts it, a `=` comes before it, it was decoded joined already or turned
+    // back in lines): what gave nothing for a run standing so gives nothing for it again,
+    // and code names the same things over and over (three runs in four, in an npm
+    // package's sources, are one seen before), so such a run is passed over after. Short
+    // runs only: no line of base64 is looked up. (Remembered by a string of the run and
+    // its state, the lookups cost what they saved.)
+    const remembered = run.length <= MAX_BARREN;
+    const state = 1 << (+escaped | +(from > 0 && text.charCodeAt(from - 1) === 61) << 1 |
+      +(decodedJoined[r >> 1] === 1) << 2 | +(turnedJoined[r >> 1] === 1) << 3);
+    if (remembered && ((barren.get(run) ?? 0) & state) !== 0) continue;
+    const before = out.length;
     // A token cut by a mark inside its prefix or among its own marks: put back together.
     const uncut = turned && cutToken(run, +escaped, turned);
     if (uncut) add({ text: uncut, encoding: "cut", at: from + +escaped });
@@ -1091,10 +1106,12 @@ export function variants(
     if (run.length >= MIN_HEX && rot13HexRun(run)) {
       decodeSubRun(HEX_CHAR, turnedText(run, 0, run.length, false, true), from, "rot13-hex");
     }
-    if (run.length < MIN_BASE32) continue;
-    for (const [alphabet, from2, to2] of subRuns(run)) {
-      decodeSubRun(alphabet, run.slice(from2, to2), from + from2);
+    if (run.length >= MIN_BASE32) {
+      for (const [alphabet, from2, to2] of subRuns(run)) {
+        decodeSubRun(alphabet, run.slice(from2, to2), from + from2);
+      }
     }
+    if (remembered && out.length === before) barren.set(run, (barren.get(run) ?? 0) | state);
   }
   // Pieces each in base64 of their own, side by side (`echo $(printf ghp_Zq8L... |
   // base64) $(printf w2Rt... | base64)`): what each decodes to, joined, when each is text.
@@ -1411,6 +1428,9 @@ function rot13HexRun(run: string): boolean {
 
 /** A letter that a backslash before it makes an escape of (`\n`, `\t`, `\r`, `\b`, `\f`). */
 const ESCAPE_LETTER = /^[ntrbf]$/;
+
+/** The longest run whose readings are remembered when they gave nothing (see `variants`). */
+const MAX_BARREN = 64;
 
 /**
  * `decodedJoined` and `turnedJoined` until a run is marked in them: a typed array made per

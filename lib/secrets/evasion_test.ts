@@ -1509,6 +1509,35 @@ Deno.test("lines of one character over and over are not joined, and a token cut 
   }
 });
 
+Deno.test("a run read before and found empty is passed over only where it stands the same way", () => {
+  // Code names the same things over and over: a run its readers found nothing in is not
+  // read again. A token turned around, base64-encoded or cut by a mark, each met first
+  // among names and then again after an escaped break, after a `=` and in a JSON string,
+  // is found at every place it is written.
+  const names = "ZodFormattedError OAuthProtectedResourceMetadata get_template_attribute ";
+  const forms = [
+    [...GH].reverse().join(""),
+    btoa(`GITHUB_TOKEN=${GH}`),
+    `${GH.slice(0, 6)}-${GH.slice(6)}`,
+  ];
+  for (const form of forms) {
+    const places = [` ${form} `, `\n${form}\n`, `=${form} `, JSON.stringify({ a: form })];
+    const text = places.map((place) => names.repeat(20) + place).join("");
+    const plain = findSecrets(text).filter((f) => f.encoding !== "plain");
+    // Each place a finding of its own (its reading, or where it is written).
+    assert.ok(plain.length >= places.length, `${form}: ${JSON.stringify(plain)}`);
+    for (const place of places) {
+      assert.ok(found(names.repeat(3) + place).length > 0, `${form} at ${place}`);
+    }
+  }
+  // The same run read two ways: as written, `n` and then a token cut by a mark, which is
+  // nothing; after a backslash, an escaped break's `n` and then that token.
+  const cut = `${GH.slice(0, 6)}-${GH.slice(6)}`;
+  const text = `${names} n${cut} ${names}\\n${cut}`;
+  assert.deepEqual(found(`${names} n${cut} `), []);
+  assert.deepEqual(found(text), ["cut:github-token"]);
+});
+
 Deno.test("a token cut into lines in a JSON string is found once, whatever line follows", () => {
   // Each line after an escaped break starts a run with the break's `n`: the join starts past
   // it, or its first line would read `nghp_...` (no token's start). The last line may be
