@@ -679,7 +679,7 @@ export function variants(
   // (a secret read from its block and from its line would be two findings).
   let turnedJoined: Uint8Array = NO_RUNS;
   // One of those two, made when a run is first marked in it (a typed array made per call,
-  // for a decoded window's few runs, cost a scan of TypeScript sources a twentieth).
+  // for a decoded window's few runs, cost a scan of TypeScript sources some 3%).
   const marks = (made: Uint8Array): Uint8Array =>
     made.length > 0 ? made : new Uint8Array(runs.length >> 1);
   // base64 of runs `r` to `end` joined (`body`, its padding left out), at every
@@ -740,7 +740,7 @@ export function variants(
     // Lines of one character over and over, the same one (a comment's rule of slashes or
     // dashes, line after line, as TypeScript sources put between sections): they cut no
     // token, and their join, read a level down as a text of its own, found nothing (a
-    // model request of such sources had hundreds, a third of its scan). The word before
+    // model request of such sources had hundreds, a tenth of its scan). The word before
     // them is still read (see `cutHead`); each run alone is passed over below.
     const runsJoined = text.slice(lineStart(r), runs[end + 1]!).replace(JOINED_BREAK, "");
     if (sameCharacter(runsJoined, undefined, 0, 0, runsJoined.length)) {
