@@ -58,14 +58,16 @@ export async function sourceFiles(commit = BODY_COMMIT): Promise<SourceFiles> {
  * The JavaScript and TypeScript of the npm packages this checkout depends on, by path
  * (`node_modules/.deno`, as Deno lays them out at the versions deno.lock pins): other
  * projects' code, as an agent reads a project's dependencies. Minified files are left out
- * (an agent reads sources). Empty where that folder is not at hand.
+ * (an agent reads sources). Empty where that folder is not at hand. `root`: the checkout's.
  */
-export async function dependencyFiles(): Promise<{ path: string; text: string }[]> {
+export async function dependencyFiles(
+  root: string = ROOT,
+): Promise<{ path: string; text: string }[]> {
   const files: { path: string; text: string }[] = [];
   const walk = async (path: string): Promise<void> => {
     let entries: Deno.DirEntry[];
     try {
-      entries = await Array.fromAsync(Deno.readDir(join(ROOT, path)));
+      entries = await Array.fromAsync(Deno.readDir(join(root, path)));
     } catch {
       return;
     }
@@ -75,7 +77,7 @@ export async function dependencyFiles(): Promise<{ path: string; text: string }[
       if (entry.isSymlink) continue;
       if (entry.isDirectory) await walk(child);
       else if (/\.(?:[cm]?js|ts)$/.test(entry.name) && !entry.name.endsWith(".min.js")) {
-        files.push({ path: child, text: await Deno.readTextFile(join(ROOT, child)) });
+        files.push({ path: child, text: await Deno.readTextFile(join(root, child)) });
       }
     }
   };

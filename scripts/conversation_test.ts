@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { BODY_COMMIT, sourceFiles } from "./conversation.ts";
+import { join } from "node:path";
+import { BODY_COMMIT, dependencyFiles, sourceFiles } from "./conversation.ts";
 
 Deno.test("sourceFiles() reads the bench's body at its commit, or says it read the checkout", async () => {
   const here = await new Deno.Command("git", {
@@ -37,4 +38,38 @@ Deno.test("sourceFiles() reads the bench's body at its commit, or says it read t
     new URL("../lib/secrets/probes.ts", import.meta.url),
   );
   assert.equal(fallback.files.find((f) => f.path === "lib/secrets/probes.ts")?.text, checkout);
+});
+
+Deno.test("dependencyFiles() reads the npm packages' JavaScript and TypeScript by path, not minified files nor links", async () => {
+  const root = await Deno.makeTempDir({ prefix: "bot-bottle-deps-test-" });
+  try {
+    const write = async (path: string, text = path) => {
+      await Deno.mkdir(join(root, path, ".."), { recursive: true });
+      await Deno.writeTextFile(join(root, path), text);
+    };
+    const pkg = "node_modules/.deno/b@1.0.0/node_modules/b";
+    await write(`${pkg}/index.js`);
+    await write(`${pkg}/lib/types.d.ts`);
+    await write(`${pkg}/lib/x.cjs`);
+    await write(`${pkg}/dist/b.min.js`);
+    await write(`${pkg}/README.md`);
+    await write("node_modules/.deno/a@2.0.0/node_modules/a/a.mjs");
+    // A package's own dependency, linked to its folder: read there only.
+    await Deno.symlink(
+      join(root, "node_modules/.deno/a@2.0.0/node_modules/a"),
+      join(root, "node_modules/.deno/b@1.0.0/node_modules/a"),
+    );
+    const files = await dependencyFiles(root);
+    assert.deepEqual(files.map((f) => f.path), [
+      "node_modules/.deno/a@2.0.0/node_modules/a/a.mjs",
+      `${pkg}/index.js`,
+      `${pkg}/lib/types.d.ts`,
+      `${pkg}/lib/x.cjs`,
+    ]);
+    assert.equal(files[1]!.text, `${pkg}/index.js`);
+    // No node_modules: nothing, and the bench says so.
+    assert.deepEqual(await dependencyFiles(join(root, "elsewhere")), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
