@@ -58,6 +58,7 @@ import {
   paddingOff,
   strayMarksOut,
   unglued,
+  ungluedDecoded,
 } from "./marks.ts";
 import { gunzipLenient, inflateLenient, unzstdLenient } from "./compressed.ts";
 import { hexDumps, joinedDumps, spacedDumps } from "./hexdump.ts";
@@ -391,9 +392,16 @@ function withoutPadding(run: string): string {
   return end === run.length ? run : run.slice(0, end);
 }
 
-/** Whether a run could be base64 of text: both cases, and a digit or a `+` or `/`. */
+/**
+ * Whether a run could be base64 of text: both cases, and a digit, a `+` or `/`, or the `=`
+ * of padding at its end. Most of base64's characters stand for bits that text in capitals
+ * and digits seldom has (an AWS key ID's, one in ten, is letters alone in base64), so
+ * its padding says so too; a long name written in both cases (code's every other run)
+ * has neither.
+ */
 function base64Candidate(run: string): boolean {
-  return /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9+/]/.test(run);
+  return /[a-z]/.test(run) && /[A-Z]/.test(run) &&
+    (/[0-9+/]/.test(run) || run.charCodeAt(run.length - 1) === 61);
 }
 
 /**
@@ -697,11 +705,19 @@ export function variants(
     }
     if (parts.length) add({ text: parts.join("\n"), encoding: "rot13-base64", at });
   };
-  const joinedBase64 = (body: string, at: number, r: number, end: number) => {
+  // `alone`: the base64 of run `r` alone, when narrower groups are glued on before or after
+  // it (`word,<run>,word`): what a token's base64 in it decodes to, read with the bytes of
+  // those groups on either side, may have a letter glued on at each end (see
+  // `ungluedDecoded`), and the run is not decoded alone. Read so, its findings point where
+  // those of the groups joined do: one secret, one finding.
+  const joinedBase64 = (body: string, at: number, r: number, end: number, alone?: string) => {
     const parts: string[] = [];
-    for (let offset = 0; offset < 4 && offset < body.length - 16; offset++) {
-      const printable = base64Printable(body, offset);
-      if (printable) parts.push(printable);
+    for (const text of alone === undefined ? [body] : [body, alone]) {
+      for (let offset = 0; offset < 4 && offset < text.length - 16; offset++) {
+        const printable = base64Printable(text, offset);
+        if (printable) parts.push(printable);
+        if (printable && turned) parts.push(...ungluedDecoded(printable, turned));
+      }
     }
     if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at });
     rot13Base64(body, at);
@@ -778,7 +794,7 @@ export function variants(
     }
     const body = withoutPadding(joined);
     // Where the lines joined start, past an escape's letter (as they do).
-    if (base64Candidate(body)) joinedBase64(body, lineStart(r), r, end);
+    if (base64Candidate(joined)) joinedBase64(body, lineStart(r), r, end);
     // One line and a short one after it, which may be the next line of output instead
     // (`EOF`): the line is decoded alone too (glued on, the short one's bytes can run on
     // into the token's).
@@ -817,7 +833,7 @@ export function variants(
     add({ text: joined, encoding: "lines", at: from });
     if (prefix !== undefined) cutHead(from, joined, from - prefix.length);
     const body = withoutPadding(joined);
-    if (base64Candidate(body)) joinedBase64(body, from, r, end);
+    if (base64Candidate(joined)) joinedBase64(body, from, r, end);
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
@@ -901,13 +917,13 @@ export function variants(
     const joined = text.slice(head, tail).replaceAll(separator, "");
     const body = withoutPadding(joined);
     // base64 is decoded here (what it opens to too); hex, base32 and bits a level down.
-    if (!base64Candidate(body)) {
+    if (!base64Candidate(joined)) {
       if (ENCODED_ONE_CASE.test(body)) {
         add({ text: joined, encoding: "chunks", at: head, end: tail });
       }
     } else {
       compressed(body, head);
-      joinedBase64(body, head, r, end);
+      joinedBase64(body, head, r, end, end === r ? text.slice(from, runs[r + 1]!) : undefined);
     }
     r = end + 2;
   }
@@ -1072,7 +1088,9 @@ export function variants(
       run.length - lead >= MIN_BASE64 && turnedJoined[r >> 1] !== 1 &&
       ((from > 0 && text.charCodeAt(from - 1) === 61) || looksTurnedBase64(run, lead))
     ) {
-      const printable = turnedBackBase64([escaped ? run.slice(1) : run]);
+      // (With the padding before it, which turned back is padding again.)
+      const padding = from > 0 && text.charCodeAt(from - 1) === 61 ? "=" : "";
+      const printable = turnedBackBase64([padding + (escaped ? run.slice(1) : run)]);
       if (printable) add({ text: printable, encoding: "reversed-base64", at: from });
     }
     // Judged past an escape's letter, as lines joined are (`\tNL80211_CMD_CONNECT`, a C
@@ -1098,6 +1116,8 @@ export function variants(
       for (let offset = 0; offset < alignments && offset < body.length - 16; offset++) {
         const printable = base64Printable(body, offset, file && offset > 0 ? 16 : 8);
         if (printable) parts.push(printable);
+        // Bytes of what stands before the token's base64 in the run glued on in front.
+        if (printable && turned) parts.push(...ungluedDecoded(printable, turned));
       }
       if (parts.length) add({ text: parts.join("\n"), encoding: "base64", at: start });
       if (alignments > 0 && !file) rot13Base64(body, start);
@@ -1147,8 +1167,8 @@ export function variants(
  * one by one and joined (one line: all of it turned); "" if it cannot be base64 of text.
  */
 function turnedBackBase64(lines: readonly string[]): string {
-  const body = withoutPadding(lines.map(reverseText).join(""));
-  return base64Candidate(body) ? base64Printable(body, 0) : "";
+  const joined = lines.map(reverseText).join("");
+  return base64Candidate(joined) ? base64Printable(withoutPadding(joined), 0) : "";
 }
 
 /** Standard base64's digit values, -1 outside it. */

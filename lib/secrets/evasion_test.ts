@@ -3577,3 +3577,53 @@ Deno.test("a .env cut into narrow lines and shown with each line's number as it 
   // place further where the number gained a digit, all 420 were missed.
   assert.deepEqual(missed, []);
 });
+
+Deno.test("a token's base64 with a short word joined before or after it as a group (`word,<base64>,word`, a tab or a space apart) or a name's line above it is found, once", () => {
+  // What such a word decodes to, read at its alignment, may end in a letter: glued on to
+  // the token, its rule had seen none (18 of the 216 groups below, 4 of the 15 lines).
+  const words = ["expo", "constr", "data", "switc", "definePro", "x1"];
+  const tails = ["eStream", "ntInfo", ""];
+  for (const token of [GH, ANT, AWS, FINE_GRAINED]) {
+    for (const separator of [",", "\t", " "]) {
+      for (const word of words) {
+        for (const tail of tails) {
+          const text = `${word}${separator}${btoa(token)}${tail && separator + tail}`;
+          const got = found(text);
+          assert.equal(got.length, 1, `${text}: ${got}`);
+          assert.match(got[0]!, /^base64:/, text);
+        }
+      }
+    }
+  }
+  for (const token of [GH, NPM, ANT, AWS, FINE_GRAINED]) {
+    for (
+      const name of ["redirectToAuthorizati", "getOwnPropertyDescri", "ElicitRequestFormParams"]
+    ) {
+      const text = `    ${name}\n${btoa(token)}\nvoid | Promise<void>;\n`;
+      assert.equal(found(text).length, 1, text);
+    }
+  }
+});
+
+Deno.test("a key ID whose base64 holds no digit, `+` or `/` (letters and its padding alone) is found, as written, in a line of its own, turned around and in a model request", () => {
+  const id = "AK" + "IARLFRVAGNF3TB2LJB";
+  const b64 = btoa(id);
+  // The premise: base64 of capitals and digits may be letters alone.
+  assert.match(b64, /^[A-Za-z]+=$/);
+  for (
+    const text of [
+      b64,
+      `x ${b64} y`,
+      `extends \`${b64}\`.js`,
+      `Err\n${b64}\n {`,
+      reversedOf(b64),
+      JSON.stringify({ messages: [{ role: "user", content: `key: ${b64}` }] }),
+    ]
+  ) {
+    const got = found(text);
+    assert.equal(got.length, 1, `${text}: ${got}`);
+    assert.match(got[0]!, /base64:aws-access-key-id$/, text);
+  }
+  // A long name in both cases before an `=` is still no base64 of text.
+  assertNoneFound(["this.someLongPropertyNameHere=value;", "const aVeryLongCamelCaseName = 1"]);
+});

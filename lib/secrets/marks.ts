@@ -197,9 +197,42 @@ const GLUED_READ = 1024;
 export function unglued(text: string, heads: TurnedHeads): string[] {
   const out: string[] = [];
   for (let k = 1; k <= GLUED && k + 3 <= text.length; k++) {
-    const c = text.charCodeAt(k - 1);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) break;
+    if (!isAlphanumeric(text.charCodeAt(k - 1))) break;
     if (hasHead(heads.plain, text, k)) out.push(text.slice(k, k + GLUED_READ));
+  }
+  return out;
+}
+
+/** Whether `c` is the code of an ASCII letter or digit. */
+function isAlphanumeric(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** How many first characters of a run of decoded text `ungluedDecoded` looks past at most. */
+const DECODED_GLUE = 8;
+
+/**
+ * Tokens at the start of text decoded from base64 (`printable`: its printable runs, one a
+ * line) behind bytes that are not theirs: what the characters before the token's base64
+ * decode to, read at their alignment. A short word joined before it as a group or a line
+ * (`switc,<base64>`, a line ending `...Authorizati` above a line of it) or letters glued
+ * on in front: each of their last bytes is printable one time in three or more, and a
+ * letter or a digit among them hides the token's start from its rule, which wants none
+ * before it. From each of a run's first `DECODED_GLUE` characters that follows a letter
+ * or a digit and starts a token's head (`heads`): the run from there. (In text as written,
+ * a token glued on to a word is no finding; bytes decoded from another word are no word.)
+ */
+export function ungluedDecoded(printable: string, heads: TurnedHeads): string[] {
+  const out: string[] = [];
+  for (let s = 0; s < printable.length;) {
+    let e = printable.indexOf("\n", s);
+    if (e < 0) e = printable.length;
+    for (let k = s + 1; k <= s + DECODED_GLUE && k + 3 <= e; k++) {
+      if (isAlphanumeric(printable.charCodeAt(k - 1)) && hasHead(heads.plain, printable, k)) {
+        out.push(printable.slice(k, Math.min(e, k + GLUED_READ)));
+      }
+    }
+    s = e + 1;
   }
   return out;
 }
