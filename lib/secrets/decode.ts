@@ -393,15 +393,16 @@ function withoutPadding(run: string): string {
 }
 
 /**
- * Whether a run could be base64 of text: both cases, and a digit, a `+` or `/`, or the `=`
- * of padding at its end. Most of base64's characters stand for bits that text in capitals
- * and digits seldom has (an AWS key ID's, one in ten, is letters alone in base64), so
- * its padding says so too; a long name written in both cases (code's every other run)
- * has neither.
+ * Whether a run could be base64 of text: both cases, and a digit, a `+` or `/`, the `=` of
+ * padding at its end, or first characters that decode to text (see `base64Text`). Most of
+ * base64's characters stand for bits that text in capitals and digits seldom has (an AWS
+ * key ID's, one in ten, is letters alone in base64); a long name written in both cases
+ * (code's every other run) has none of those.
  */
 function base64Candidate(run: string): boolean {
   return /[a-z]/.test(run) && /[A-Z]/.test(run) &&
-    (/[0-9+/]/.test(run) || run.charCodeAt(run.length - 1) === 61);
+    (/[0-9+/]/.test(run) || run.charCodeAt(run.length - 1) === 61 ||
+      base64Text(run, BASE64_VALUE));
 }
 
 /**

@@ -3605,7 +3605,7 @@ Deno.test("a token's base64 with a short word joined before or after it as a gro
   }
 });
 
-Deno.test("a key ID whose base64 holds no digit, `+` or `/` (letters and its padding alone) is found, as written, in a line of its own, turned around and in a model request", () => {
+Deno.test("a key ID whose base64 holds no digit, `+` or `/` (letters and its padding alone) is found, as written, without its padding, in a line of its own, turned around and in a model request", () => {
   const id = "AK" + "IARLFRVAGNF3TB2LJB";
   const b64 = btoa(id);
   // The premise: base64 of capitals and digits may be letters alone.
@@ -3616,6 +3616,10 @@ Deno.test("a key ID whose base64 holds no digit, `+` or `/` (letters and its pad
       `x ${b64} y`,
       `extends \`${b64}\`.js`,
       `Err\n${b64}\n {`,
+      // URL-safe, no padding: letters alone.
+      `Bearer ${b64url(id)}`,
+      `?k=${b64url(id)}&a=1`,
+      `(${b64url(id)})r`,
       reversedOf(b64),
       JSON.stringify({ messages: [{ role: "user", content: `key: ${b64}` }] }),
     ]
