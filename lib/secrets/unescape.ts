@@ -9,15 +9,69 @@
 import { codeAt, sameButNumbers } from "./chars.ts";
 import { HEX_VALUE, hexDigits } from "./hexdump.ts";
 
-/** Percent-decoding that survives malformed sequences (they stay as written). */
+/**
+ * Percent-decoding that survives malformed sequences: a run of escapes that is UTF-8
+ * decodes as `decodeURIComponent` decodes it, any other one a character a byte (Latin-1).
+ * Told apart without `decodeURIComponent`'s error: a thrown error costs microseconds, and
+ * tracing a finding in a window of escapes back to where it is written decodes starts of
+ * the window a thousand times over (2 KiB of escapes that are no UTF-8 took 45 ms).
+ */
 export function percentDecode(text: string): string {
   return text.replace(/\+/g, " ").replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) {
+      bytes[i] = (HEX_VALUE[run.charCodeAt(3 * i + 1)]! << 4) |
+        HEX_VALUE[run.charCodeAt(3 * i + 2)]!;
     }
+    return isUtf8(bytes) ? UTF8.decode(bytes) : latin1(bytes);
   });
+}
+
+/** A character of each byte's code, a slice at a time (one call's arguments are bounded). */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return out;
+}
+
+/** UTF-8 decoding that keeps a byte-order mark, as `decodeURIComponent` does. */
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Whether `bytes` are UTF-8 as `decodeURIComponent` takes it (RFC 3629): no overlong
+ * form, no surrogate, nothing past U+10FFFF, no sequence cut short.
+ */
+export function isUtf8(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length;) {
+    const c = bytes[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    // How many continuation bytes follow, and the range the first of them must fall in.
+    let n: number, low = 0x80, high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) low = 0xa0;
+      if (c === 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) low = 0x90;
+      if (c === 0xf4) high = 0x8f;
+    } else return false;
+    if (i + n >= bytes.length) return false;
+    const first = bytes[i + 1]!;
+    if (first < low || first > high) return false;
+    for (let k = 2; k <= n; k++) {
+      const b = bytes[i + k]!;
+      if (b < 0x80 || b > 0xbf) return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }
 
 /** A line break, as it is or escaped in a JSON string (`\\n`). */

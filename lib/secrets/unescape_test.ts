@@ -2,11 +2,20 @@
  * The escapes of program text and HTML's references, decoded by loops (`codeUnescape`,
  * `htmlUnescape`), checked against the regular expressions they replaced over random
  * text rich in escapes; UTF-7 (`utf7Decode`, `triggered`'s `utf7`) against glibc's
- * `iconv -t UTF-7` and the plus signs of code.
+ * `iconv -t UTF-7` and the plus signs of code; percent-decoding (`percentDecode`) against
+ * `decodeURIComponent`, which it replaced.
  */
 
 import assert from "node:assert/strict";
-import { codeUnescape, HTML_NAMES, htmlUnescape, triggered, utf7Decode } from "./unescape.ts";
+import {
+  codeUnescape,
+  HTML_NAMES,
+  htmlUnescape,
+  isUtf8,
+  percentDecode,
+  triggered,
+  utf7Decode,
+} from "./unescape.ts";
 import { utf7Of } from "../../tests/encodings.ts";
 
 /** The regular expression `codeUnescape` was (with `named` only for the names below). */
@@ -129,4 +138,51 @@ Deno.test("utf7Decode() reads back what `iconv -t UTF-7` writes of ASCII, and le
     triggered(written, []).utf7,
     [...written.matchAll(/\+/g)].map((m) => m.index),
   );
+});
+
+/** The percent-decoding `percentDecode` replaced: `decodeURIComponent`, its error caught. */
+function percentByError(text: string): string {
+  return text.replace(/\+/g, " ").replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+  });
+}
+
+Deno.test("percent-decoding tells UTF-8 from other bytes as decodeURIComponent does, without its error: every pair of bytes, lead bytes with continuations at each edge, random runs", () => {
+  const escape = (b: number) => "%" + b.toString(16).padStart(2, "0");
+  const texts: string[] = [];
+  for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) texts.push(escape(a) + escape(b));
+  for (let a = 0xe0; a <= 0xf4; a++) {
+    for (let b = 0x70; b <= 0xc4; b++) {
+      for (const c of [0x7f, 0x80, 0xbf, 0xc0]) {
+        texts.push(escape(a) + escape(b) + escape(c));
+        for (const d of [0x7f, 0x80, 0xbf, 0xc0]) {
+          texts.push(escape(a) + escape(b) + escape(c) + escape(d));
+        }
+      }
+    }
+  }
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let k = 0; k < 20_000; k++) {
+    let text = "";
+    for (let n = 1 + Math.floor(next() * 8); n > 0; n--) {
+      const r = next();
+      text += r < 0.1
+        ? "x+"
+        : escape(r < 0.4 ? Math.floor(next() * 128) : 0x80 + Math.floor(next() * 128));
+    }
+    texts.push(text, text.toUpperCase());
+  }
+  // A byte-order mark stays, as decodeURIComponent keeps it; what is no escape stays as written.
+  texts.push("%EF%BB%BFa", "%zz%4", "a%2", "%F0%9F%98%80%ED%A0%80", "%C0%AF", "%F4%90%80%80");
+  for (const text of texts) assert.equal(percentDecode(text), percentByError(text), text);
+  assert.equal(isUtf8(new Uint8Array([0xf0, 0x9f, 0x98, 0x80])), true);
+  assert.equal(isUtf8(new Uint8Array([0xed, 0xa0, 0x80])), false);
+  // A long run that is no UTF-8 (more bytes than one call takes as arguments).
+  const long = "%EB".repeat(200_000);
+  assert.equal(percentDecode(long), "\u00eb".repeat(200_000));
 });
