@@ -4,7 +4,7 @@
  * `findSplitSecrets` (fields of one request).
  */
 import assert from "node:assert/strict";
-import { findSecrets, findSplitSecrets, howWritten } from "./mod.ts";
+import { findSecrets, findSplitSecrets, howWritten, setPublicValues } from "./mod.ts";
 import { variants } from "./decode.ts";
 import { CODE_ESCAPES, HTML_ESCAPES, joinBrokenEscapes, PERCENT_ESCAPES } from "./unescape.ts";
 import { wideWindowZstd } from "../../tests/zstd_fixture.ts";
@@ -1934,6 +1934,49 @@ Deno.test("a secret split across query parameters, headers or JSON fields is fou
     ]
   ) {
     assert.deepEqual(findSplitSecrets(fields), [], fields.join(" | "));
+  }
+});
+
+Deno.test("a secret split across fields with other fields between its pieces is found, its pieces in their order", () => {
+  const cases: [string[], string][] = [
+    // Query parameters, a counter and a flag between (`?a=ghp_Zq8L&n=1&b=w2Rt...&on=true`).
+    [["user", GH.slice(0, 12), "1", GH.slice(12), "true"], "github-token"],
+    // Three pieces, ordinary values between each.
+    [[GH.slice(0, 9), "en-US", GH.slice(9, 25), "gzip", "2", GH.slice(25), "user"], "github-token"],
+    [[AWS.slice(0, 10), "application", AWS.slice(10)], "aws-access-key-id"],
+    [
+      ["x", ANT.slice(0, 30), "toolu_01A09q90qw90lq917835lq9", ANT.slice(30, 70), ANT.slice(70)],
+      "anthropic-api-key",
+    ],
+    // A name between values, as names and values come in a request.
+    [["a", NPM.slice(0, 10), "b", NPM.slice(10)], "npm-access-token"],
+  ];
+  for (const [fields, rule] of cases) {
+    assert.deepEqual(
+      findSplitSecrets(fields).map((f) => `${f.encoding}:${f.rule}`),
+      [`joined:${rule}`],
+      fields.join(" | "),
+    );
+  }
+  // No token from a start and fields that make none: too short, too long, no start at all,
+  // a start inside a word, the pieces in another order.
+  for (
+    const fields of [
+      ["ghp_", "short", "1"],
+      [GH.slice(0, 12), "1", "short", "x"],
+      ["user", "assistant", "toolu_01A09q90qw90lq917835lq9", "end_turn", "claude", "8f3a9c2e"],
+      [`x${GH.slice(0, 12)}`, "1", GH.slice(12)],
+      [GH.slice(20), "1", GH.slice(0, 20)],
+    ]
+  ) {
+    assert.deepEqual(findSplitSecrets(fields), [], fields.join(" | "));
+  }
+  // Declared public, it is none.
+  try {
+    setPublicValues([GH]);
+    assert.deepEqual(findSplitSecrets(["user", GH.slice(0, 12), "en-US", GH.slice(12)]), []);
+  } finally {
+    setPublicValues([]);
   }
 });
 

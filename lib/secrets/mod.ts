@@ -1084,13 +1084,87 @@ export function findSplitSecrets(
     return across &&
       (options.whole ? atStart && atEnd : (startsHere || atStart) && (endsHere || atEnd));
   });
+  const apart = options.whole ? [] : apartPieces(fields, starts, survey.hits, split);
   return [
-    ...[...notPublic(joined, split), ...valuesIn(joined, values)].map((f) => ({
+    ...[...notPublic(joined, split), ...apart, ...valuesIn(joined, values)].map((f) => ({
       ...f,
       encoding: "joined" as const,
     })),
     ...(options.decode ? decodedAcross(joined, survey.runs, starts, values) : []),
   ];
+}
+
+/** How many fields past a token's first piece `apartPieces` reads its other pieces from. */
+const APART_REACH = 12;
+
+/** How many pieces past its first `apartPieces` joins at most. */
+const APART_PIECES = 3;
+
+/** How many first pieces `apartPieces` reads on from in one list of fields at most. */
+const APART_STARTS = 4;
+
+/** What a token's piece is made of (`apartPieces`): its letters, digits and marks. */
+const PIECE_OF_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Tokens split across fields with other fields between the pieces (`?a=ghp_Zq8L&n=1&b=w2Rt...`,
+ * a header's value between two of a JSON body's), which the fields joined as they come do not
+ * hold: from each field that ends with a token's start cut short (a token rule's keyword where
+ * a token may start, then a token's characters alone to the field's end, and no token in it
+ * whole), that start joined with one to `APART_PIECES` of the next `APART_REACH` fields made of
+ * a token's characters alone, in their order, each choice scanned with the token rules: a
+ * token from the start to the end of the last piece, the pieces whole. Fields in another order
+ * than the pieces' are not read so. `found`: tokens the fields joined hold already; `starts`:
+ * where each field starts in them.
+ */
+function apartPieces(
+  fields: readonly string[],
+  starts: readonly number[],
+  hits: readonly number[],
+  found: readonly Finding[],
+): Finding[] {
+  const out: Finding[] = [];
+  const tokens = tokenDetector();
+  const keywords = tokens.matcher.keywords;
+  let read = 0;
+  let last = -1;
+  // The token rules' keywords the fields joined hold (their survey's), each in its field.
+  for (let h = 0; h < hits.length && read < APART_STARTS; h += 2) {
+    const end = hits[h + 1]!;
+    const i = firstAfter(starts, end - 1) - 1;
+    if (i <= last || i >= fields.length - 1) continue;
+    const field = fields[i]!;
+    const from = end - keywords[hits[h]!]!.length - starts[i]!;
+    if (from < 0 || !tokenEdges(field, from, field.length)[0]) continue;
+    if (!PIECE_OF_TOKEN.test(field.slice(from))) continue;
+    last = i;
+    const at = starts[i]! + from;
+    const head = field.slice(from);
+    if (found.some((f) => f.index <= at && at < f.index + f.length)) continue;
+    if (tokens.scan(head).length > 0) continue;
+    read++;
+    const later: string[] = [];
+    for (let j = i + 1; j < fields.length && j <= i + APART_REACH; j++) {
+      if (PIECE_OF_TOKEN.test(fields[j]!)) later.push(fields[j]!);
+    }
+    // The choices in the fields' order (each one, then it with later ones); the first token
+    // found is the one.
+    // (A public value is no secret: judged on the pieces joined, which the fields with
+    // others between them are not.)
+    const token = (text: string) =>
+      notPublic(text, tokens.scan(text)).find((f) => f.index === 0 && f.length === text.length);
+    const choose = (text: string, next: number, left: number): Finding | undefined => {
+      for (let k = next; k < later.length; k++) {
+        const joined = text + later[k]!;
+        const found = token(joined) ?? (left > 1 ? choose(joined, k + 1, left - 1) : undefined);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const hit = choose(head, 0, APART_PIECES);
+    if (hit) out.push({ ...hit, index: at });
+  }
+  return out;
 }
 
 /**

@@ -342,6 +342,24 @@ Deno.test("scanRequest() scans a head's texts once for one list of values: the s
   assert.equal(keys.size, 2 * lists.length);
 });
 
+Deno.test("scanRequest() finds a token split across a request's fields with other fields between its pieces: headers, a query and a header, a JSON body's fields", () => {
+  const [x, y] = [GH.slice(0, 12), GH.slice(12)];
+  const requests = [
+    { url: "/", headers: [["x-a", x], ["accept", "application/json"], ["x-b", y]] },
+    { url: `/v1/items?a=${x}`, headers: [["accept", "application/json"], ["x-b", y]] },
+    { url: "/", headers: [], body: JSON.stringify({ a: x, model: "claude-sonnet-4", b: y }) },
+  ] as { url: string; headers: [string, string][]; body?: string }[];
+  for (const request of requests) {
+    assert.deepEqual(
+      scanRequest({ method: "POST", ...request }, []).map((f) =>
+        `${f.where}:${f.rule}:${f.encoding}`
+      ),
+      ["fields:github-token:joined"],
+      JSON.stringify(request),
+    );
+  }
+});
+
 Deno.test("scanRequest() finds a secret split across the cookies of one request, as written or in base64", () => {
   const [x, y] = [GH.slice(0, 18), GH.slice(18)];
   const [b1, b2] = [btoa(`token=${GH}`).slice(0, 24), btoa(`token=${GH}`).slice(24)];
