@@ -157,6 +157,13 @@ export interface Variant {
   whole?: true;
   /** For a hex dump: where its last line ends in the original text (see `Dump.end`). */
   through?: number;
+  /**
+   * For what a block of runs joined decodes to (lines, groups, a run with its padding):
+   * where in the original text the block ends, `at` where it starts. A secret found in it
+   * is cut out of a model request with the whole block (see `Located.block`): the lines of
+   * a wrapped block the cut had not taken as one had held the rest of a token.
+   */
+  until?: number;
 }
 
 /** Whether a base32hex run holds a digit value past hex's (`G` to `V`): else it is hex. */
@@ -437,10 +444,12 @@ export function variants(
   }
   const out: Variant[] = [];
   let budget = MAX_DECODED;
+  // Where the block of runs read now ends (see `Variant.until`), for what is added.
+  let until: number | undefined;
   const add = (v: Variant) => {
     if (v.text.length === 0 || budget <= 0) return;
     budget -= v.text.length;
-    out.push(v);
+    out.push(until === undefined || v.until !== undefined ? v : { ...v, until });
   };
   // base64 of gzip (`gzip | base64`), of a zlib stream (`zlib.compress`) or of zstd
   // (`zstd | base64`): opened, within what is left to decode (wrapped across lines, from
@@ -668,7 +677,7 @@ export function variants(
     lines.push(text.slice(pad, end));
     const printable = turnedBackBase64(lines);
     return printable
-      ? [{ text: printable, encoding: "reversed-base64", at: runs[first]! }, first]
+      ? [{ text: printable, encoding: "reversed-base64", at: runs[first]!, until: end }, first]
       : undefined;
   };
   // Whether the lines of runs `r` to `end` are of one width but the last, which may be
@@ -725,6 +734,7 @@ export function variants(
     if (budget > 0) (decodedJoined = marks(decodedJoined)).fill(1, r >> 1, (end >> 1) + 1);
   };
   for (let r = 0; r < runs.length && budget > 0;) {
+    until = undefined;
     let end = r;
     while (end + 2 < runs.length && broken(end)) end += 2;
     let tail = runs[end + 1]!;
@@ -750,9 +760,19 @@ export function variants(
       r += 2;
       continue;
     }
+    // Where the lines' runs end, with their padding.
+    let runsEnd = runs[end + 1]!;
+    while (runsEnd - runs[end + 1]! < 6 && text.charCodeAt(runsEnd) === 61) runsEnd++;
     if (short) tail += short[0].length;
     // Padding: base64's two, base32's six.
     while (tail < text.length && tail - runs[end + 1]! < 6 && text.charCodeAt(tail) === 61) tail++;
+    // The block as written, for a cut-out (see `Variant.until`): with the short line only
+    // where it may go on from the lines (the last as wide as the one before, no padding),
+    // not where it is the next line of output (`after`, below a block's last line).
+    until = short && runsEnd === runs[end + 1] &&
+        (end === r || runs[end + 1]! - lineStart(end) === runs[end - 1]! - lineStart(end - 2))
+      ? tail
+      : runsEnd;
     const joined = text.slice(lineStart(r), tail).replace(JOINED_BREAK, "");
     // Lines of one character over and over, the same one (a comment's rule of slashes or
     // dashes, line after line, as TypeScript sources put between sections): they cut no
@@ -774,7 +794,7 @@ export function variants(
     // into lines): glued on, it would make the token too long for its rule. Lines of one
     // width (as `fold` cuts them), `SHORT_JOIN` at most, are joined without it too.
     if (short && end > r && tail - runs[r]! <= SHORT_JOIN && oneWidth(r, end)) {
-      add({ text: runsJoined, encoding: "lines", at: lineStart(r) });
+      add({ text: runsJoined, encoding: "lines", at: lineStart(r), until: runsEnd });
     }
     // Lines of one width that each read as base64 of text turned around (`base64 .env |
     // rev` where no padding leads the last line): turned back one by one and decoded.
@@ -802,18 +822,29 @@ export function variants(
     if (short && end === r) decodedJoined[r >> 1] = 0;
     r = end + 2;
   }
+  until = undefined;
   // Lines that each start with the same few characters before their run, no indentation
   // alone (`base64 .env | sed 's/^/data: /'`, a quote's `> `, a comment's `# `, a log's
   // stamp): their runs, of one width but the last, are joined as lines are above (a
   // token cut into them) and decoded as base64. Each alone, a secret across two lines was
   // in neither.
   for (let r = 0; r < runs.length && budget > 0;) {
+    until = undefined;
     // Only where a run ends its line (most runs do not).
     // A run right after a tab escaped in a JSON string (`     1\t` of `cat -n`) starts
     // with its `t`: the run starts past it, the prefix holds it.
     const from = runStart(text, runs, r);
-    const prefix = nextLine(text, runs[r + 1]!) < 0 ? undefined : linePrefix(text, from);
-    const end = prefix === undefined ? r : prefixedLines(text, runs, r, prefix);
+    const first = nextLine(text, runs[r + 1]!) < 0 ? undefined : linePrefix(text, from);
+    // The lines' prefix: the first line's, or, where more stands before it there (`x data:
+    // `, the block glued on after other text, however long), the next line's, which the
+    // first ends with.
+    let prefix = first;
+    let end = prefix === undefined ? r : prefixedLines(text, runs, r, prefix);
+    const line = end === r ? nextLine(text, runs[r + 1]!) : -1;
+    if (line >= 0) {
+      const next = sharedPrefix(text, from, line, first);
+      if (next !== undefined) [prefix, end] = [next, prefixedLines(text, runs, r, next)];
+    }
     // The last line's padding (base64's two, base32's six), or a last line shorter than a
     // run after it (`fold -w 16` of a token of 40).
     let tail = runs[end + 1]!;
@@ -822,7 +853,7 @@ export function variants(
       ? shortPrefixedLine(text, runs, end, prefix)
       : "";
     if (end === r && short === "") {
-      if (prefix !== undefined) cutHead(from, runs[r + 1]!, from - prefix.length);
+      if (first !== undefined) cutHead(from, runs[r + 1]!, from - first.length);
       r += 2;
       continue;
     }
@@ -830,11 +861,14 @@ export function variants(
     for (let k = r; k <= end; k += 2) {
       pieces.push(text.slice(runStart(text, runs, k), runs[k + 1]!));
     }
+    // (The short last line is on the next line, after the prefix.)
+    until = short === "" ? tail : text.indexOf(short, tail) + short.length;
     const joined = pieces.join("") + text.slice(runs[end + 1]!, tail) + short;
     add({ text: joined, encoding: "lines", at: from });
-    if (prefix !== undefined) cutHead(from, joined, from - prefix.length);
+    if (first !== undefined) cutHead(from, joined, from - first.length);
     const body = withoutPadding(joined);
     if (base64Candidate(joined)) joinedBase64(body, from, r, end);
+    until = undefined;
     r = end + 2;
   }
   // Runs cut apart by a separator that is no line break, the same each time: base64's
@@ -917,6 +951,7 @@ export function variants(
     }
     const joined = text.slice(head, tail).replaceAll(separator, "");
     const body = withoutPadding(joined);
+    until = tail;
     // base64 is decoded here (what it opens to too); hex, base32 and bits a level down.
     if (!base64Candidate(joined)) {
       if (ENCODED_ONE_CASE.test(body)) {
@@ -926,6 +961,7 @@ export function variants(
       compressed(body, head);
       joinedBase64(body, head, r, end, end === r ? text.slice(from, runs[r + 1]!) : undefined);
     }
+    until = undefined;
     r = end + 2;
   }
   // A run's part of one alphabet (see `subRuns`), `sub`, written at `at`: decoded as hex,
@@ -1269,6 +1305,32 @@ export function linePrefix(text: string, start: number): string | undefined {
   const escaped = text.charCodeAt(start - 1) === 92 && (c === 110 || c === 116);
   const prefix = prefixOfLine(text, start + +escaped);
   return prefix === undefined || NO_LINE_PREFIX.test(prefix) ? undefined : prefix;
+}
+
+/**
+ * The prefix of the lines from `line` on when the first line, whose run starts at `from`,
+ * holds more before it (`x data: <run>`, then `data: <run>`): the longest of what stands
+ * before `from` (`MAX_LINE_PREFIX` at most, shorter than `first`, that line's own prefix if
+ * known) that the line at `line` starts with and that is more than indentation; undefined
+ * if none.
+ */
+function sharedPrefix(
+  text: string,
+  from: number,
+  line: number,
+  first: string | undefined,
+): string | undefined {
+  const longest = Math.min(from, MAX_LINE_PREFIX, (first?.length ?? Infinity) - 1);
+  // Where the line's run may start: past a character no run holds (`data: `, `> `).
+  let found: string | undefined;
+  for (let p = line + 2; p - line <= longest && p < text.length; p++) {
+    if (!inBase64(text, p) || inBase64(text, p - 1)) continue;
+    const prefix = text.slice(line, p);
+    if (startsLike(text, from - prefix.length, prefix) && !NO_LINE_PREFIX.test(prefix)) {
+      found = prefix;
+    }
+  }
+  return found;
 }
 
 /** Indentation alone, or a list's item mark after it (see `linePrefix`). */

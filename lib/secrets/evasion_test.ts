@@ -3674,3 +3674,20 @@ Deno.test("a key ID whose base64 holds no digit, `+` or `/` (letters and its pad
   // A long name in both cases before an `=` is still no base64 of text.
   assertNoneFound(["this.someLongPropertyNameHere=value;", "const aVeryLongCamelCaseName = 1"]);
 });
+
+Deno.test("base64 in lines that each start with one prefix is found when its first line holds more before the prefix (the block glued on after other text), as written and in a model request", () => {
+  const lines = (s: string) => s.match(/.{1,24}/g)!;
+  for (const token of [GH, AWS]) {
+    const block = lines(btoa(`TOKEN=${token}\n`)).map((l) => `data: ${l}`).join("\n");
+    for (const lead of ["x ", `${"a".repeat(40)}(`, "  foo(); "]) {
+      const text = `const a = 1;\n${lead}${block} y\nconst b = 2;`;
+      for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+        assert.deepEqual(
+          found(where),
+          [`base64:${token === GH ? "github-token" : "aws-access-key-id"}`],
+          where,
+        );
+      }
+    }
+  }
+});

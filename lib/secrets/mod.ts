@@ -138,6 +138,12 @@ export interface Located extends Finding {
    * takes.
    */
   written?: [number, number];
+  /**
+   * Where the block of runs joined that it was decoded from is written (lines, groups, a
+   * list of quoted lines; see `Variant.until`), from its first character to its last:
+   * what a cut-out takes with it, as the decoding layer read it.
+   */
+  block?: [number, number];
 }
 
 /**
@@ -536,7 +542,8 @@ export function joinPieces(
       if (seen.has(key)) continue;
       seen.add(key);
       const written = f.written && [at + f.written[0], at + f.written[1]] as [number, number];
-      out.push({ ...f, index, ...(written ? { written } : {}) });
+      const block = f.block && [at + f.block[0], at + f.block[1]] as [number, number];
+      out.push({ ...f, index, ...(written ? { written } : {}), ...(block ? { block } : {}) });
     }
   }
   return dropShadowed(out, rankOf, orderOf).toSorted((a, b) => a.index - b.index);
@@ -589,6 +596,13 @@ function findInPiece(
         if (kept && end > (kept.written?.[1] ?? kept.index + kept.length)) {
           kept.written = [Math.min(kept.index, written?.[0] ?? index), end];
         }
+        // Or read again from a block of runs joined (its first line alone, then the block):
+        // of two blocks, the shorter holds it as well (lines without the short line that
+        // may be the next line of output).
+        const block = (f as Pick<Located, "block">).block;
+        if (kept && block && (!kept.block || block[1] - block[0] < kept.block[1] - kept.block[0])) {
+          kept.block = block;
+        }
         continue;
       }
       seen.add(key);
@@ -630,8 +644,14 @@ function findInPiece(
     ownPieces: readonly Finding[],
     deepBreaks: readonly number[],
     parent?: Encoding,
+    outer?: [number, number],
   ) => {
     for (const v of variants(source, surveyed, TOKEN_START, heads, deepBreaks)) {
+      // The block of runs this was decoded from, as written (a level down, the one its
+      // text was).
+      const block: [number, number] | undefined = depth === 0
+        ? v.until === undefined ? undefined : [at + v.at, at + v.until]
+        : outer;
       // (In a window decoded in place, roughly where: decoding shortens it.)
       if (v.through !== undefined && (depth === 0 || span !== undefined)) {
         dumps.push([at + v.at, at + v.through + (span ? span[1] - span[0] - source.length : 0)]);
@@ -655,12 +675,13 @@ function findInPiece(
         ((a: number, b: number): [number, number] =>
           traces++ < MAX_TRACES ? traced(a, b) : [-1, -1]);
       const place = (fs: Finding[]) =>
-        fs.map((f): Finding & Pick<Located, "written"> => ({
+        fs.map((f): Finding & Pick<Located, "written" | "block"> => ({
           ...f,
           index: inPlace ? where + f.index : where,
           ...(origin && ownPieced.has(f) && traces < MAX_TRACES
             ? { written: origin(f.index, f.index + f.length) }
             : {}),
+          ...(block ? { block } : {}),
         }));
       const inner = detector().survey(v.text);
       let decoded = notPublic(v.text, detector().findings(v.text, inner));
@@ -777,6 +798,7 @@ function findInPiece(
           pieced,
           innerDeep,
           v.encoding,
+          block,
         );
       }
     }

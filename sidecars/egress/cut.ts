@@ -52,13 +52,12 @@ const TURNED_AROUND = new Set<Encoding>(["reversed", "rot13", "shifted", "revers
  * the lines of a wrapped block, as the decoding layer joins them (so that no line of the
  * secret is left): lines that follow at their starts or indented (a run there), lines
  * that each start with what the first line starts with before the run (`data: `, `> `),
- * each line as the second (a block's lines go on alike), and, for a block that is
- * indented itself, lines at its indentation only. Line breaks may be escaped, once or
- * twice (a JSON string, one inside another).
+ * each line as the second (a block's lines go on alike), for a block that is indented
+ * itself at its indentation too. Line breaks may be escaped, once or twice (a JSON
+ * string, one inside another).
  */
 function runEnd(text: string, from: number): number {
   let prefix = prefixOfLine(text, from);
-  const indented = prefix !== undefined && prefix !== "" && INDENTATION.test(prefix);
   // How the block's lines go on, as its second did: after the prefix, at their starts, or
   // indented (below a first line that starts after a label); every line after so.
   let how: "prefix" | "start" | "indent" | undefined;
@@ -76,10 +75,13 @@ function runEnd(text: string, from: number): number {
     else if (wider && startsLike(text, line, wider)) {
       prefix = wider;
       [next, now] = [line + wider.length, "prefix"];
-    } else if (!indented) {
+    } else {
       // Indented: a run, or, below a first line that starts after a label (`KEY: <run>`,
       // the lines below aligned with it), the block's short last line, as the decoding
-      // layer joins it (wrapped base64 at the lines' starts goes on at them).
+      // layer joins it (wrapped base64 at the lines' starts goes on at them). Below a
+      // first line indented itself too: the decoding layer joins the lines after it at
+      // their starts (`    <run>`, then the rest of the block at the margin), and the
+      // lines it read a token in go with it (cut at the first alone, the rest had gone).
       const k = indentEnd(text, line);
       const indentedRun = k > line &&
         (runLength(text, k) >= MIN_RUN || (prefix && SHORT_LINE.test(text.slice(k, k + 24))));
@@ -130,8 +132,6 @@ const RUN_IN_LINE = /(?:[A-Za-z0-9+/_-]|=(?![A-Za-z0-9+/_-]))+/y;
 const LINE_RUN_CHAR = /[A-Za-z0-9+/]/;
 /** A wrapped block's last line, shorter than a run: its characters and padding, and no more. */
 const SHORT_LINE = /^[A-Za-z0-9+/_-]{1,15}={0,6}(?![A-Za-z0-9+/_=-])/;
-/** Spaces and tabs alone, escaped too. */
-const INDENTATION = /^(?:[ \t]|\\{1,2}t)+$/;
 
 /** How many of a run's characters are at `at` (`MIN_RUN` at most). */
 function runLength(text: string, at: number): number {
@@ -291,6 +291,15 @@ export function cutOutSecrets(
   // A token in pieces found in a decoded window goes from its first piece to its last,
   // where they are written (the runs around it hold no encoding to tell them by).
   const spans = found.filter((f) => f.written).map((f) => f.written!);
+  // A secret read from a block of runs joined goes with the whole block, as the decoding
+  // layer joined it (its lines, groups or quoted lines), whatever `runEnd` reads as the run.
+  // (A run right after a line break escaped in a JSON string starts with the escape's letter,
+  // which stays.)
+  for (const f of found) {
+    if (!f.block) continue;
+    const [from, to] = f.block;
+    spans.push([from + +(text.charCodeAt(from - 1) === 92 && /[nrt]/.test(text[from] ?? "")), to]);
+  }
   spans.push(
     ...found.filter((f) => !WINDOWED.has(f.encoding)).flatMap((f): [number, number][] => {
       // A token in groups is cut out as written, marks and all; one in quoted pieces with

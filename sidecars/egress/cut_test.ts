@@ -918,3 +918,36 @@ Deno.test("cutOutSecrets() cuts a token in a licence key's form out as written, 
   assert.equal(JSON.parse(cut!.text).messages[0].content, `key ${CUT_OUT} end`);
   assert.match(describeFindings(scanRequest({ url: "/", headers: [], body }, [])), /in groups$/);
 });
+
+Deno.test("cutOutSecrets() cuts a block of base64 or hex lines whole as the decoding layer joined it: quoted lines of a list, lines indented each their own way, the first after other text, lines after `data: `, the first glued on to other text", () => {
+  const env = `TOKEN=${GH}\nX=1\n`;
+  const lines = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, "g"))!;
+  // What stands before the block on its first line, and the block.
+  const forms: [string, string][] = [
+    // A list of base64's lines, each in quotes (cut at the first line alone, the rest of
+    // the token's base64 had gone).
+    ["", lines(btoa(env), 20).map((l) => `"${l}"`).join(",\n")],
+    // Lines indented each their own way, and the first after other text on its line.
+    ["", lines(btoa(env), 20).map((l, i) => " ".repeat([0, 4, 2, 0, 6][i % 5]!) + l).join("\n")],
+    ["    ", lines(btoa(env), 20).join("\n")],
+    ["", lines(btoa(env), 20).join("\n    ")],
+    ["", lines(hex(env), 32).join("\n")],
+    // After `data: `, the first line glued on to other text.
+    ["x ", lines(btoa(env), 24).map((l) => `data: ${l}`).join("\n")],
+    [`${"a".repeat(40)}(`, `data: ${lines(btoa(`TOKEN=${AWS}\n`), 24).join("\ndata: ")}`],
+  ];
+  for (const [lead, form] of forms) {
+    const content = `const x = 1;\n${lead}${form} y\nconst z = 2;`;
+    const body = JSON.stringify({ messages: [{ role: "user", content }] });
+    const cut = cutOutSecrets(body, []);
+    assert.ok(cut, form);
+    const left = JSON.parse(cut.text).messages[0].content as string;
+    assert.ok(left.startsWith(`const x = 1;\n${lead}`) && left.endsWith("\nconst z = 2;"), left);
+    // Nothing of the token's encoding left: no twelve characters of it in a row.
+    const bare = (s: string) => s.replace(/\s|"|,|data:/g, "");
+    for (let i = 0; i + 12 <= bare(form).length; i++) {
+      assert.ok(!bare(left).includes(bare(form).slice(i, i + 12)), left);
+    }
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  }
+});
