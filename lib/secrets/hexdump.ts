@@ -102,7 +102,7 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
         if (at < 0) at = line.start;
         width ||= line.width;
         letters ||= line.letters;
-        end = lineEnd(text, line.end);
+        end = lastLineEnd(text, line.end);
       }
       k += 2;
       if (k >= stretches.length || !nextLine(text, stretches[k - 1]!, stretches[k]!, prefix)) {
@@ -122,7 +122,7 @@ export function hexDumps(text: string, stretches: readonly number[]): Dump[] {
       const last = readLine(text, after, Math.min(text.length, after + MAX_GAP), width, rows);
       if (last) {
         letters ||= last.letters;
-        end = lineEnd(text, last.end);
+        end = lastLineEnd(text, last.end);
       }
     }
     if (!letters) {
@@ -565,6 +565,23 @@ function lineEnd(text: string, at: number): number {
     }
   }
   return to === text.length ? to : at;
+}
+
+/** The widest text column of a dump's line: `hexdump -C`'s 16 characters between bars. */
+const TEXT_COLUMN = 18;
+
+/**
+ * Where a dump's line that ends at `at` ends (see `lineEnd`), or, with no break near (its
+ * last line, the text after it glued on), past its text column: the spaces after its
+ * groups and `TEXT_COLUMN` characters, which show a line's bytes (a token's last ones)
+ * as text. The text after it a cut-out may take too; what it leaves of a token, none.
+ */
+function lastLineEnd(text: string, at: number): number {
+  const end = lineEnd(text, at);
+  if (end !== at) return end;
+  let i = at;
+  while (i < text.length && i - at < MAX_GAP && text.charCodeAt(i) === 32) i++;
+  return i === at ? at : Math.min(text.length, i + TEXT_COLUMN);
 }
 
 /** Bytes `od -c` writes as an escape, by the escape's letter. */

@@ -951,3 +951,34 @@ Deno.test("cutOutSecrets() cuts a block of base64 or hex lines whole as the deco
     assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
   }
 });
+
+Deno.test("cutOutSecrets() cuts a hex dump's last text column when other text goes on after it on its line (no line break), and leaves nothing of the token", () => {
+  for (const token of [GH, AWS, "xo" + "xb-90578220385-935203187548-zg9doDLbXk8jnvoeMRlPChUr"]) {
+    const file = new TextEncoder().encode(`TOKEN=${token}\n`);
+    const lines: string[] = [];
+    for (let at = 0; at < file.length; at += 16) {
+      const row = [...file.subarray(at, at + 16)];
+      const groups = [];
+      for (let i = 0; i < row.length; i += 2) {
+        groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
+      }
+      const text = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+      lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${text}`);
+    }
+    // Its first line after a space, its last glued on to the code after it.
+    // (No line break nor the string's end within a line's reach after it.)
+    const after =
+      ` CONTENT_TYPE_REGEX = /^\\s*(?:text\\/[^;\\s]+|application\\/(?:javascript|json|xml)).*/${
+        "i".repeat(80)
+      };\nnext();`;
+    const content = `options);\n ${lines.join("\n")}${after}`;
+    const cut = cutOutSecrets(JSON.stringify({ messages: [{ role: "user", content }] }), []);
+    assert.ok(cut, content);
+    const left = JSON.parse(cut.text).messages[0].content as string;
+    assert.ok(left.startsWith("options);\n") && left.includes(CUT_OUT), left);
+    for (let i = 0; i + 10 <= token.length; i++) {
+      assert.ok(!left.includes(token.slice(i, i + 10)), left);
+    }
+    assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
+  }
+});
