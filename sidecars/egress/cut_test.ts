@@ -655,9 +655,8 @@ Deno.test("cutOutSecrets() cuts base64 turned a line at a time, behind a file's 
   }
 });
 
-Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
-  // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
-  const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);
+/** The lines `xxd` shows `file` in: offsets, groups of two bytes, a text column of 16. */
+function xxdLines(file: Uint8Array): string[] {
   const lines: string[] = [];
   for (let at = 0; at < file.length; at += 16) {
     const row = [...file.subarray(at, at + 16)];
@@ -668,6 +667,13 @@ Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text c
     const text = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
     lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${text}`);
   }
+  return lines;
+}
+
+Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
+  // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
+  const file = new TextEncoder().encode(`TOKEN=${GH}\nID=${AWS}\n`);
+  const lines = xxdLines(file);
   const body = JSON.stringify({
     messages: [{ role: "user", content: `$ xxd .env\n${lines.join("\n")}\n$ echo done` }],
   });
@@ -955,16 +961,7 @@ Deno.test("cutOutSecrets() cuts a block of base64 or hex lines whole as the deco
 Deno.test("cutOutSecrets() cuts a hex dump's last text column when other text goes on after it on its line (no line break), and leaves nothing of the token", () => {
   for (const token of [GH, AWS, "xo" + "xb-90578220385-935203187548-zg9doDLbXk8jnvoeMRlPChUr"]) {
     const file = new TextEncoder().encode(`TOKEN=${token}\n`);
-    const lines: string[] = [];
-    for (let at = 0; at < file.length; at += 16) {
-      const row = [...file.subarray(at, at + 16)];
-      const groups = [];
-      for (let i = 0; i < row.length; i += 2) {
-        groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
-      }
-      const text = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
-      lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${text}`);
-    }
+    const lines = xxdLines(file);
     // Its first line after a space, its last glued on to the code after it.
     // (No line break nor the string's end within a line's reach after it.)
     const after =
