@@ -158,7 +158,7 @@ export interface Variant {
   /** For a hex dump: where its last line ends in the original text (see `Dump.end`). */
   through?: number;
   /**
-   * For what a block of runs joined decodes to (lines, groups, a run with its padding):
+   * For what a block of runs joined decodes to (lines, groups, a list of quoted lines):
    * where in the original text the block ends, `at` where it starts. A secret found in it
    * is cut out of a model request with the whole block (see `Located.block`): the lines of
    * a wrapped block the cut had not taken as one had held the rest of a token.
