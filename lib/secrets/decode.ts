@@ -166,6 +166,9 @@ export interface Variant {
   until?: number;
 }
 
+/** How base64 of gzip or zstd starts (see `variants`' `compressed`). */
+const COMPRESSED_START = /^(?:H4sI|KLUv[/_])/;
+
 /** Whether a base32hex run holds a digit value past hex's (`G` to `V`): else it is hex. */
 const PAST_HEX = /[G-Vg-v]/;
 
@@ -816,6 +819,15 @@ export function variants(
     const body = withoutPadding(joined);
     // Where the lines joined start, past an escape's letter (as they do).
     if (base64Candidate(joined)) joinedBase64(body, lineStart(r), r, end);
+    // Compressed data whose base64 starts on a later line of the block (a line that ends in
+    // a long name above it, joined on): opened from that line, where its first line alone
+    // points too (one secret, one finding).
+    for (let k = r + 2; k <= end; k += 2) {
+      const at = lineStart(k);
+      if (!COMPRESSED_START.test(text.slice(at, at + 5))) continue;
+      compressed(withoutPadding(text.slice(at, tail).replace(JOINED_BREAK, "")), at);
+      break;
+    }
     // One line and a short one after it, which may be the next line of output instead
     // (`EOF`): the line is decoded alone too (glued on, the short one's bytes can run on
     // into the token's).

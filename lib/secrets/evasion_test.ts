@@ -3691,3 +3691,39 @@ Deno.test("base64 in lines that each start with one prefix is found when its fir
     }
   }
 });
+
+Deno.test("gzip or zstd in wrapped base64 below a line that ends in a long name (joined on to its first line), and a hex dump glued on after a word, are found (gzip and the dump once), as written and in a model request", () => {
+  const gz = b64bytes(gzipSync(new TextEncoder().encode(`TOKEN=${GH}\nX=1\n`)), true);
+  const zst = btoa(
+    String.fromCharCode(...zstdCompressSync(new TextEncoder().encode(`id=${AWS}\n`))),
+  )
+    .replace(/(.{40})/g, "$1\n");
+  const xxd = (s: string) => {
+    const bytes = new TextEncoder().encode(s);
+    const lines: string[] = [];
+    for (let at = 0; at < bytes.length; at += 16) {
+      const row = [...bytes.subarray(at, at + 16)];
+      const groups: string[] = [];
+      for (let i = 0; i < row.length; i += 2) {
+        groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
+      }
+      const shown = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+      lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${shown}`);
+    }
+    return lines.join("\n");
+  };
+  const cases: [string, string][] = [
+    [`  if (type === COMPRESSIBLE_CONTENT_T\n${gz}\n`, "gzip:github-token"],
+    [`async function executeTokenRequest(authorizationServer\n${zst}\n`, "zstd:aws-access-key-id"],
+    [`  readLink = exports2.rea ${xxd(`TOKEN=${GH}\n`)} ables();`, "hexdump:github-token"],
+  ];
+  for (const [text, expected] of cases) {
+    for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+      // (zstd keeps a short text's bytes as they are: its base64 shows them too, read from
+      // the block's first line.)
+      const got = found(where);
+      if (expected.startsWith("zstd")) assert.ok(got.includes(expected), where);
+      else assert.deepEqual(got, [expected], where);
+    }
+  }
+});

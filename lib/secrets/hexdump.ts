@@ -407,9 +407,12 @@ function readLine(
   // A line after a time (`12:00:01 00000010: ...`, a log's), whose digits and colons read
   // as groups: read from its offset, when one is near the line's start after something
   // no group holds.
+  // Or after a word whose last letters are hex digits (`...rea 00000000: ...`, the dump
+  // glued on after other text): those are no group.
   if (e1 > 0 && !offset(s, e, s1, e1)) {
     const ahead = OFFSET_AHEAD.exec(text.slice(from, Math.min(to, from + MAX_PREFIX + 12)));
-    if (ahead && NO_GROUP.test(text.slice(from, from + ahead.index + 1))) {
+    const inWord = s > 0 && /[A-Za-z0-9_]/.test(text[s - 1]!);
+    if (ahead && (inWord || NO_GROUP.test(text.slice(from, from + ahead.index + 1)))) {
       start = s = from + ahead.index + ahead[0].length - ahead[1]!.length;
       e = tokenEnd(s);
       s1 = skip(e);
