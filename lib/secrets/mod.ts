@@ -1122,6 +1122,9 @@ const APART_REACH = 12;
 /** How many pieces past its first `apartPieces` joins at most. */
 const APART_PIECES = 3;
 
+/** How many choices of pieces in any order `apartPieces` scans from one first piece at most. */
+const APART_TRIES = 1500;
+
 /** How many first pieces `apartPieces` reads on from in one list of fields at most. */
 const APART_STARTS = 4;
 
@@ -1134,10 +1137,11 @@ const PIECE_OF_TOKEN = /^[A-Za-z0-9_-]+$/;
  * hold: from each field that ends with a token's start cut short (a token rule's keyword where
  * a token may start, then a token's characters alone to the field's end, and no token in it
  * whole), that start joined with one to `APART_PIECES` of the next `APART_REACH` fields made of
- * a token's characters alone, in their order, each choice scanned with the token rules: a
- * token from the start to the end of the last piece, the pieces whole. Fields in another order
- * than the pieces' are not read so. `found`: tokens the fields joined hold already; `starts`:
- * where each field starts in them.
+ * a token's characters alone, in their order, then with those of the `APART_REACH` before it
+ * too in any order (a piece in a header, read before the body that holds the first), each
+ * choice scanned with the token rules: a token from the start to the end of the last piece,
+ * the pieces whole. `hits`: the survey's keyword hits in the fields joined; `found`: tokens
+ * they hold already; `starts`: where each field starts in them.
  */
 function apartPieces(
   fields: readonly string[],
@@ -1154,7 +1158,7 @@ function apartPieces(
   for (let h = 0; h < hits.length && read < APART_STARTS; h += 2) {
     const end = hits[h + 1]!;
     const i = firstAfter(starts, end - 1) - 1;
-    if (i <= last || i >= fields.length - 1) continue;
+    if (i <= last) continue;
     const field = fields[i]!;
     const from = end - keywords[hits[h]!]!.length - starts[i]!;
     if (from < 0 || !tokenEdges(field, from, field.length)[0]) continue;
@@ -1183,7 +1187,27 @@ function apartPieces(
       }
       return undefined;
     };
-    const hit = choose(head, 0, APART_PIECES);
+    // Then in any order, the fields before it too (a piece in the body, the next in a
+    // header the fields are read before it), up to `APART_TRIES` choices.
+    let tries = 0;
+    const near: number[] = [];
+    for (let j = Math.max(0, i - APART_REACH); j < fields.length && j <= i + APART_REACH; j++) {
+      if (j !== i && PIECE_OF_TOKEN.test(fields[j]!)) near.push(j);
+    }
+    const anyOrder = (text: string, used: number[], left: number): Finding | undefined => {
+      for (const j of near) {
+        if (used.includes(j) || tries >= APART_TRIES) continue;
+        const chosen = [...used, j];
+        const joined = text + fields[j]!;
+        // (In the fields' order after it: tried above.)
+        const inOrder = chosen.every((c, n) => c > i && (n === 0 || c > chosen[n - 1]!));
+        const found = (inOrder ? undefined : (tries++, token(joined))) ??
+          (left > 1 ? anyOrder(joined, chosen, left - 1) : undefined);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const hit = choose(head, 0, APART_PIECES) ?? anyOrder(head, [], APART_PIECES);
     if (hit) out.push({ ...hit, index: at });
   }
   return out;

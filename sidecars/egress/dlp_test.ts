@@ -342,12 +342,14 @@ Deno.test("scanRequest() scans a head's texts once for one list of values: the s
   assert.equal(keys.size, 2 * lists.length);
 });
 
-Deno.test("scanRequest() finds a token split across a request's fields with other fields between its pieces: headers, a query and a header, a JSON body's fields", () => {
+Deno.test("scanRequest() finds a token split across a request's fields with other fields between its pieces: headers, a query and a header, a JSON body's fields, a header read before the body that holds the first piece", () => {
   const [x, y] = [GH.slice(0, 12), GH.slice(12)];
   const requests = [
     { url: "/", headers: [["x-a", x], ["accept", "application/json"], ["x-b", y]] },
     { url: `/v1/items?a=${x}`, headers: [["accept", "application/json"], ["x-b", y]] },
     { url: "/", headers: [], body: JSON.stringify({ a: x, model: "claude-sonnet-4", b: y }) },
+    // The first piece in the body, the rest in a header the fields are read before it.
+    { url: "/", headers: [["x-b", y], ["accept", "*/*"]], body: JSON.stringify({ a: x }) },
   ] as { url: string; headers: [string, string][]; body?: string }[];
   for (const request of requests) {
     assert.deepEqual(
