@@ -102,3 +102,18 @@ export function utf7Of(s: string): string {
   }
   return out;
 }
+
+/** `xxd`'s lines of `bytes`: offsets, groups of two bytes, a text column of 16. */
+export function xxdLines(bytes: Uint8Array): string[] {
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += 16) {
+    const row = [...bytes.subarray(at, at + 16)];
+    const groups: string[] = [];
+    for (let i = 0; i < row.length; i += 2) {
+      groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
+    }
+    const shown = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
+    lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${shown}`);
+  }
+  return lines;
+}

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManifestError } from "../errors.ts";
 import { parseManifest } from "./load.ts";
+import { rng } from "../../tests/random.ts";
 
 const ROOT = join(import.meta.dirname!, "../..");
 const SEEDS = [
@@ -16,18 +17,6 @@ const SEEDS = [
     e,
   ) => Deno.readTextFileSync(join(ROOT, "tests/testdata/plans", e.name, "manifest.yaml"))),
 ];
-
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD = [
   "\u202e",

@@ -21,6 +21,7 @@ import {
   shiftedOf,
   turningsOf,
   utf7Of,
+  xxdLines,
 } from "../../tests/encodings.ts";
 
 // Built at run time so that this file itself holds nothing a scanner would flag.
@@ -3700,20 +3701,7 @@ Deno.test("gzip or zstd in wrapped base64 below a line that ends in a long name 
     String.fromCharCode(...zstdCompressSync(new TextEncoder().encode(`id=${AWS}\n`))),
   )
     .replace(/(.{40})/g, "$1\n");
-  const xxd = (s: string) => {
-    const bytes = new TextEncoder().encode(s);
-    const lines: string[] = [];
-    for (let at = 0; at < bytes.length; at += 16) {
-      const row = [...bytes.subarray(at, at + 16)];
-      const groups: string[] = [];
-      for (let i = 0; i < row.length; i += 2) {
-        groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
-      }
-      const shown = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
-      lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${shown}`);
-    }
-    return lines.join("\n");
-  };
+  const xxd = (s: string) => xxdLines(new TextEncoder().encode(s)).join("\n");
   const cases: [string, string][] = [
     [`  if (type === COMPRESSIBLE_CONTENT_T\n${gz}\n`, "gzip:github-token"],
     [`async function executeTokenRequest(authorizationServer\n${zst}\n`, "zstd:aws-access-key-id"],

@@ -17,6 +17,7 @@ import {
   rot13Of,
   shiftedOf,
   utf7Of,
+  xxdLines,
 } from "../../tests/encodings.ts";
 
 const AWS = "AK" + "IAQ3EGQ2VFOW7ZXM4N";
@@ -654,21 +655,6 @@ Deno.test("cutOutSecrets() cuts base64 turned a line at a time, behind a file's 
     assert.deepEqual(scanRequest({ url: "", headers: [], body: cut.text }, []), []);
   }
 });
-
-/** The lines `xxd` shows `file` in: offsets, groups of two bytes, a text column of 16. */
-function xxdLines(file: Uint8Array): string[] {
-  const lines: string[] = [];
-  for (let at = 0; at < file.length; at += 16) {
-    const row = [...file.subarray(at, at + 16)];
-    const groups = [];
-    for (let i = 0; i < row.length; i += 2) {
-      groups.push(row.slice(i, i + 2).map((b) => b.toString(16).padStart(2, "0")).join(""));
-    }
-    const text = row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
-    lines.push(`${at.toString(16).padStart(8, "0")}: ${groups.join(" ").padEnd(39)}  ${text}`);
-  }
-  return lines;
-}
 
 Deno.test("cutOutSecrets() cuts a hex dump that shows a secret whole, its text column too", () => {
   // As `xxd` shows a file: the token's bytes in groups, its text 16 characters a line.
