@@ -1954,6 +1954,8 @@ Deno.test("a secret split across fields with other fields between its pieces is 
     // In another order than the fields come (a piece in a header, the first in the body).
     [[GH.slice(20), "1", GH.slice(0, 20)], "github-token"],
     [["x", AWS.slice(12), "y", AWS.slice(0, 6), "z", AWS.slice(6, 12)], "aws-access-key-id"],
+    // Its prefix cut between two fields side by side, then another field before the rest.
+    [["gh", GH.slice(2, 12), "en-US", GH.slice(12)], "github-token"],
   ];
   for (const [fields, rule] of cases) {
     assert.deepEqual(

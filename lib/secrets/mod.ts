@@ -1157,20 +1157,25 @@ function apartPieces(
   // The token rules' keywords the fields joined hold (their survey's), each in its field.
   for (let h = 0; h < hits.length && read < APART_STARTS; h += 2) {
     const end = hits[h + 1]!;
-    const i = firstAfter(starts, end - 1) - 1;
+    const at = end - keywords[hits[h]!]!.length;
+    const i = firstAfter(starts, at) - 1;
     if (i <= last) continue;
     const field = fields[i]!;
-    const from = end - keywords[hits[h]!]!.length - starts[i]!;
-    if (from < 0 || !tokenEdges(field, from, field.length)[0]) continue;
+    const from = at - starts[i]!;
+    if (!tokenEdges(field, from, field.length)[0]) continue;
     if (!PIECE_OF_TOKEN.test(field.slice(from))) continue;
-    last = i;
-    const at = starts[i]! + from;
-    const head = field.slice(from);
+    // A prefix cut between fields side by side (`xoxb`, then `-8802...`): the first piece
+    // is those fields joined.
+    const e = firstAfter(starts, end - 1) - 1;
+    let head = field.slice(from);
+    for (let k = i + 1; k <= e; k++) head += fields[k]!;
+    if (e > i && !PIECE_OF_TOKEN.test(head)) continue;
+    last = e;
     if (found.some((f) => f.index <= at && at < f.index + f.length)) continue;
     if (tokens.scan(head).length > 0) continue;
     read++;
     const later: string[] = [];
-    for (let j = i + 1; j < fields.length && j <= i + APART_REACH; j++) {
+    for (let j = e + 1; j < fields.length && j <= e + APART_REACH; j++) {
       if (PIECE_OF_TOKEN.test(fields[j]!)) later.push(fields[j]!);
     }
     // The choices in the fields' order (each one, then it with later ones); the first token
@@ -1191,8 +1196,8 @@ function apartPieces(
     // header the fields are read before it), up to `APART_TRIES` choices.
     let tries = 0;
     const near: number[] = [];
-    for (let j = Math.max(0, i - APART_REACH); j < fields.length && j <= i + APART_REACH; j++) {
-      if (j !== i && PIECE_OF_TOKEN.test(fields[j]!)) near.push(j);
+    for (let j = Math.max(0, i - APART_REACH); j < fields.length && j <= e + APART_REACH; j++) {
+      if ((j < i || j > e) && PIECE_OF_TOKEN.test(fields[j]!)) near.push(j);
     }
     const anyOrder = (text: string, used: number[], left: number): Finding | undefined => {
       for (const j of near) {
@@ -1200,7 +1205,7 @@ function apartPieces(
         const chosen = [...used, j];
         const joined = text + fields[j]!;
         // (In the fields' order after it: tried above.)
-        const inOrder = chosen.every((c, n) => c > i && (n === 0 || c > chosen[n - 1]!));
+        const inOrder = chosen.every((c, n) => c > e && (n === 0 || c > chosen[n - 1]!));
         const found = (inOrder ? undefined : (tries++, token(joined))) ??
           (left > 1 ? anyOrder(joined, chosen, left - 1) : undefined);
         if (found) return found;
