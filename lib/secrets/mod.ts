@@ -1187,8 +1187,8 @@ function apartPieces(
     const choose = (text: string, next: number, left: number): Finding | undefined => {
       for (let k = next; k < later.length; k++) {
         const joined = text + later[k]!;
-        const found = token(joined) ?? (left > 1 ? choose(joined, k + 1, left - 1) : undefined);
-        if (found) return found;
+        const match = token(joined) ?? (left > 1 ? choose(joined, k + 1, left - 1) : undefined);
+        if (match) return match;
       }
       return undefined;
     };
@@ -1206,9 +1206,9 @@ function apartPieces(
         const joined = text + fields[j]!;
         // (In the fields' order after it: tried above.)
         const inOrder = chosen.every((c, n) => c > e && (n === 0 || c > chosen[n - 1]!));
-        const found = (inOrder ? undefined : (tries++, token(joined))) ??
+        const match = (inOrder ? undefined : (tries++, token(joined))) ??
           (left > 1 ? anyOrder(joined, chosen, left - 1) : undefined);
-        if (found) return found;
+        if (match) return match;
       }
       return undefined;
     };
