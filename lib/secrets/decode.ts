@@ -584,6 +584,17 @@ export function variants(
       if (budget <= 0) break;
       const parts = dump.bytes.map((b) => printableRuns(b)).filter(Boolean);
       if (dump.glued && turned && parts.length > 0) parts.push(...unglued(parts[0]!, turned));
+      // Its last cell the first letter of the word after it (`... J A and more`, read
+      // `...JAa`): read without it too, as a token glued on to nothing after it.
+      const after = text.charCodeAt(dump.end);
+      if (
+        dump.glued && parts.length > 0 &&
+        ((after >= 48 && after <= 57) || (after >= 65 && after <= 90) ||
+          (after >= 97 && after <= 122))
+      ) {
+        const shorter = parts[0]!.slice(0, -1);
+        parts.push(shorter, ...(turned ? unglued(shorter, turned) : []));
+      }
       // Characters one a line that start no token, but do with the short word that ends the
       // line before (`value: g`, then `h`, `p`, ...).
       const before = dump.before;

@@ -3719,3 +3719,20 @@ Deno.test("gzip or zstd in wrapped base64 below a line that ends in a long name 
     }
   }
 });
+
+Deno.test("a token spaced out, then a word after it (`A K I A ... J A and more`), is found: the reading that took the word's first letter as a cell is read without it too", () => {
+  const spaced = (s: string) => [...s].join(" ");
+  for (const token of [AWS, GH]) {
+    for (const after of [" and more", " ing));", " ab"]) {
+      const text = `x ${spaced(token)}${after}`;
+      for (const where of [text, JSON.stringify({ messages: [{ role: "user", content: text }] })]) {
+        assert.ok(
+          found(where).some((f) =>
+            f.endsWith(token === AWS ? "aws-access-key-id" : "github-token")
+          ),
+          where,
+        );
+      }
+    }
+  }
+});
