@@ -53,3 +53,8 @@ export function sameButNumbers(x: number, y: number): boolean {
   const dy = y >= 48 && y <= 57;
   return (dx && (dy || y === 32)) || (dy && x === 32);
 }
+
+/** Whether `c` is the code of an ASCII letter or digit. */
+export function isAlphanumeric(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}

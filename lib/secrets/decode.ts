@@ -45,7 +45,7 @@ import {
   turnedHexOfText,
   zlibHeader,
 } from "./basen.ts";
-import { codeAt, startsLike } from "./chars.ts";
+import { codeAt, isAlphanumeric, startsLike } from "./chars.ts";
 import { TOKEN_KEYWORD } from "./detectors.ts";
 import { DECODE_RADIUS, KeywordMatcher, MIN_RUN, type Survey } from "./keywords.ts";
 import { escapeLetter, sameCharacter } from "./probes.ts";
@@ -586,12 +586,7 @@ export function variants(
       if (dump.glued && turned && parts.length > 0) parts.push(...unglued(parts[0]!, turned));
       // Its last cell the first letter of the word after it (`... J A and more`, read
       // `...JAa`): read without it too, as a token glued on to nothing after it.
-      const after = text.charCodeAt(dump.end);
-      if (
-        dump.glued && parts.length > 0 &&
-        ((after >= 48 && after <= 57) || (after >= 65 && after <= 90) ||
-          (after >= 97 && after <= 122))
-      ) {
+      if (dump.glued && parts.length > 0 && isAlphanumeric(text.charCodeAt(dump.end))) {
         const shorter = parts[0]!.slice(0, -1);
         parts.push(shorter, ...(turned ? unglued(shorter, turned) : []));
       }

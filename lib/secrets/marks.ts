@@ -6,6 +6,7 @@
  * glued to the text before it. Helpers of the decoding layer (`decode.ts`).
  */
 
+import { isAlphanumeric } from "./chars.ts";
 import { MIN_RUN } from "./keywords.ts";
 import { hasHead, startsWith, type TurnedHeads } from "./turned.ts";
 
@@ -201,11 +202,6 @@ export function unglued(text: string, heads: TurnedHeads): string[] {
     if (hasHead(heads.plain, text, k)) out.push(text.slice(k, k + GLUED_READ));
   }
   return out;
-}
-
-/** Whether `c` is the code of an ASCII letter or digit. */
-function isAlphanumeric(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** How many first characters of a run of decoded text `ungluedDecoded` looks past at most. */

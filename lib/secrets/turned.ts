@@ -7,7 +7,7 @@
  * (`decode.ts`), which reads each such run back.
  */
 
-import { codeAt } from "./chars.ts";
+import { codeAt, isAlphanumeric } from "./chars.ts";
 import type { Variant } from "./decode.ts";
 import { DECODE_RADIUS, escapeRegExp } from "./keywords.ts";
 import { ASCII } from "./printable.ts";
@@ -63,11 +63,6 @@ export function mayInterleave(run: string, at: number): boolean {
   const c3 = run.charCodeAt(at + 3);
   return run.charCodeAt(at + 1) === c3 || run.charCodeAt(at + 2) === run.charCodeAt(at + 4) ||
     c3 === run.charCodeAt(at + 5);
-}
-
-/** Whether `c` is the code of an ASCII letter or digit. */
-function isAlphanumeric(c: number): boolean {
-  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
 }
 
 /** The fewest characters a run with one character put between each stands for: a short token's. */
